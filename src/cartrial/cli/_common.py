@@ -1,0 +1,79 @@
+"""What every CLI verb shares: JSON output, bad input -> exit code 2, protocol resolution."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+import typer
+from rich.console import Console
+
+from cartrial.errors import FindingsError, InputError
+
+EXIT_BAD_INPUT = 2
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON instead of tables.")
+
+T = TypeVar("T")
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Data frames, dataclasses, numpy and paths to plain JSON types (NaN -> null)."""
+    if isinstance(obj, pd.DataFrame):
+        return [to_jsonable(r) for r in obj.to_dict(orient="records")]
+    if isinstance(obj, pd.Series):
+        return to_jsonable(obj.to_dict())
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return to_jsonable(asdict(obj))
+    if hasattr(obj, "model_dump"):
+        return to_jsonable(obj.model_dump(mode="json"))
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [to_jsonable(v) for v in obj.tolist()]
+    if isinstance(obj, np.generic):
+        return to_jsonable(obj.item())
+    if isinstance(obj, float):
+        return None if math.isnan(obj) or math.isinf(obj) else obj
+    if isinstance(obj, pd.Timestamp):
+        return None if pd.isna(obj) else obj.isoformat()
+    if obj is pd.NaT or (obj is not None and not isinstance(obj, str | bool | int) and pd.isna(obj)):
+        return None
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(to_jsonable(obj), indent=2, sort_keys=False) + "\n")
+
+
+@contextmanager
+def bad_input_exits() -> Iterator[None]:
+    """Turn user-input errors into a clear message and exit code 2, never a traceback."""
+    try:
+        yield
+    except FindingsError as exc:
+        for f in exc.findings:
+            err_console.print(str(f), markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except (InputError, FileNotFoundError) as exc:
+        err_console.print(f"error: {exc}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def guarded(fn: Callable[[], T]) -> T:
+    with bad_input_exits():
+        return fn()

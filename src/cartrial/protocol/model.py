@@ -1,0 +1,271 @@
+"""The protocol file as frozen pydantic models that refuse unknown keys.
+
+A trial is described by data, never code: dose levels, the escalation design and its parameters,
+the DLT definition as a list of rules over graded events, the lymphodepletion regimen, the visit
+schedule and the endpoint settings. Each engine reads its own section.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Population(_Model):
+    code: str = Field(pattern=r"^[A-Z][A-Z0-9_]{0,7}$", description="e.g. RRMM, PPCL")
+    label: str
+    definition: str | None = None
+
+
+class DoseLevel(_Model):
+    id: str = Field(pattern=r"^[A-Za-z0-9_\-]{1,8}$", description="e.g. DL1")
+    label: str
+    dose: float = Field(gt=0)
+    unit: str = Field(description="e.g. 10^6 CAR+ T cells/kg")
+
+
+class BackfillSpec(_Model):
+    enabled: bool = False
+    max_per_dose: int = Field(default=12, ge=1, description="cap on patients at a backfilled dose")
+    min_dose_cleared: Literal["escalated_from"] = "escalated_from"
+
+
+class AccrualSpec(_Model):
+    patients_per_month: float = Field(default=2.0, gt=0)
+    stagger_days: int = Field(default=0, ge=0, description="days between first patients of a cohort")
+    max_pending_fraction: float = Field(
+        default=0.5, gt=0, le=1, description="TITE: suspend accrual when pending > fraction x n"
+    )
+
+
+class CrmSpec(_Model):
+    skeleton: list[float] | None = Field(default=None, description="explicit skeleton, or calibrate")
+    halfwidth: float = Field(default=0.05, gt=0, lt=0.5, description="Lee & Cheung indifference")
+    prior_mtd_level: int = Field(default=1, ge=1, description="1-based dose level of prior MTD")
+    prior_sd: float = Field(default=1.1575836902790226, gt=0, description="sqrt(1.34), dfcrm")
+    safety_stop_probability: float | None = Field(default=0.90, gt=0, lt=1)
+
+
+class IntervalSpec(_Model):
+    """Equivalence interval for mTPI-2 / i3+3."""
+
+    epsilon_low: float = Field(default=0.05, ge=0, lt=0.5)
+    epsilon_high: float = Field(default=0.05, ge=0, lt=0.5)
+
+
+class ExpansionSpec(_Model):
+    patients: int = Field(ge=0)
+    dose: Literal["selected"] | str = "selected"
+
+
+class DesignSpec(_Model):
+    name: Literal["3+3", "boin", "tite-boin", "mtpi2", "i3+3", "crm", "tite-crm"]
+    target: float = Field(ge=0.05, le=0.6, description="target DLT probability")
+    cohort_size: int = Field(ge=1, le=12)
+    max_sample_size: int = Field(ge=1)
+    max_cohorts: int | None = Field(default=None, ge=1)
+    cap_per_dose: int | None = Field(default=None, ge=1, description="BOIN n.earlystop")
+    elimination_cutoff: float = Field(default=0.95, gt=0.5, lt=1)
+    extrasafe: bool = False
+    phi1: float | None = Field(default=None, gt=0, lt=1)
+    phi2: float | None = Field(default=None, gt=0, lt=1)
+    dlt_window_days: int = Field(ge=1, le=120)
+    backfill: BackfillSpec = BackfillSpec()
+    accrual: AccrualSpec = AccrualSpec()
+    crm: CrmSpec = CrmSpec()
+    interval: IntervalSpec = IntervalSpec()
+    expansion: ExpansionSpec | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> DesignSpec:
+        if self.max_sample_size < self.cohort_size:
+            raise ValueError(
+                f"max_sample_size ({self.max_sample_size}) must be at least cohort_size "
+                f"({self.cohort_size})"
+            )
+        if self.backfill.enabled and self.name not in ("boin", "tite-boin"):
+            raise ValueError(f"backfill is an option of boin and tite-boin, not {self.name!r}")
+        return self
+
+
+class DurationCondition(_Model):
+    """How long an event must last to count. At most one form is given.
+
+    - ``not_resolving_to_grade`` + ``within_hours``: e.g. grade 3 CRS not improving to <= 2 in 72 h
+    - ``persisting_beyond_day``: e.g. grade 4 neutropenia still present after day 28
+    - ``min_duration_days``: e.g. a non-haematological toxicity lasting > 7 days
+    """
+
+    not_resolving_to_grade: int | None = Field(default=None, ge=0, le=4)
+    within_hours: float | None = Field(default=None, gt=0)
+    persisting_beyond_day: int | None = Field(default=None, ge=0)
+    min_duration_days: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> DurationCondition:
+        forms = [
+            self.not_resolving_to_grade is not None or self.within_hours is not None,
+            self.persisting_beyond_day is not None,
+            self.min_duration_days is not None,
+        ]
+        if sum(forms) != 1:
+            raise ValueError(
+                "give exactly one of: not_resolving_to_grade + within_hours, "
+                "persisting_beyond_day, min_duration_days"
+            )
+        if (self.not_resolving_to_grade is None) != (self.within_hours is None):
+            raise ValueError("not_resolving_to_grade and within_hours go together")
+        return self
+
+
+class DltRule(_Model):
+    """One DLT criterion over graded events, evaluated by the safety engine (data, not code)."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
+    description: str
+    category: Literal["CRS", "ICANS", "HEMATOLOGIC", "NON_HEMATOLOGIC", "DEATH", "ANY"]
+    terms: list[str] | None = Field(default=None, description="AEDECOD terms; None = category")
+    exclude_terms: list[str] = []
+    min_grade: int = Field(ge=1, le=5)
+    exact_grade: bool = Field(default=False, description="grade == min_grade instead of >=")
+    related_only: bool = False
+    duration: DurationCondition | None = None
+    window_start_day: int = Field(default=0, description="day 0 = infusion")
+    window_end_day: int | None = Field(default=None, description="None = the design DLT window")
+
+
+class DltDefinition(_Model):
+    rules: list[DltRule] = Field(min_length=1)
+    evaluable: Literal["completed_window_or_dlt"] = "completed_window_or_dlt"
+
+
+class LdAgent(_Model):
+    agent: str
+    dose: float = Field(gt=0)
+    unit: str
+    days: list[int] = Field(min_length=1, description="study days relative to infusion (day 0)")
+
+
+class Lymphodepletion(_Model):
+    regimen: str
+    agents: list[LdAgent] = Field(min_length=1)
+
+
+class Assessment(_Model):
+    days: list[int] = Field(min_length=1, description="nominal days relative to infusion")
+    window_days: int = Field(default=0, ge=0)
+
+
+class SurvivalFollowUp(_Model):
+    every_days: int = Field(gt=0)
+    until_day: int = Field(gt=0)
+
+
+class Schedule(_Model):
+    screening_day: int = Field(default=-28, le=0)
+    safety_labs: Assessment
+    kinetics: Assessment
+    cytokines: Assessment
+    response: Assessment
+    mrd: Assessment
+    ada: Assessment
+    survival_follow_up: SurvivalFollowUp
+
+
+class ImwgSettings(_Model):
+    """Open decisions of IMWG 2016 (shared/reference clinical-standards.md section 4)."""
+
+    version: Literal["IMWG 2016"] = "IMWG 2016"
+    vgpr_dflc_inclusive: bool = True
+    pd_absolute_inclusive: bool = True
+    confirmation_window_days: int | None = None
+    ppcl_blood_pc_5pct_is_pr: bool = True
+
+
+class EndpointSettings(_Model):
+    confidence_level: float = Field(default=0.95, gt=0.5, lt=1)
+    km_ci_transform: Literal["log-log", "log", "plain"] = "log-log"
+    time_origin: Literal["apheresis", "infusion"] = "apheresis"
+    days_per_month: float = 30.4375
+    mrd_sensitivity: float = Field(default=1e-5, gt=0, lt=1)
+    response: ImwgSettings = ImwgSettings()
+    censor_on_new_therapy: bool = True
+    missed_assessments_censor: int = Field(default=2, ge=1)
+    landmarks_months: list[float] = [6.0, 12.0]
+
+
+class SafetySettings(_Model):
+    ctcae_version: Literal["5.0"] = "5.0"
+    crs_criteria: Literal["ASTCT 2019"] = "ASTCT 2019"
+    icans_criteria: Literal["ASTCT 2019"] = "ASTCT 2019"
+    masked_fever_keeps_grade1: bool = False
+    treatment_emergent_until_day: int = Field(default=365, gt=0)
+    prolonged_cytopenia_day: int = Field(default=28, gt=0)
+    hypogammaglobulinemia_igg_g_per_l: float = Field(default=4.0, gt=0)
+
+
+class KineticsSettings(_Model):
+    auc_method: Literal["lin-up/log-down", "linear"] = "lin-up/log-down"
+    auc_partial_days: list[float] = [28.0]
+    blq_before_tmax: Literal["zero", "missing"] = "zero"
+    blq_after_tmax: Literal["zero", "missing"] = "missing"
+    lambda_z_min_points: int = Field(default=3, ge=3)
+    persistence_months: list[float] = [1.0, 3.0, 6.0, 12.0]
+
+
+class Protocol(_Model):
+    study_id: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
+    title: str
+    version: str = "1.0"
+    registration: str | None = None
+    product: str
+    populations: list[Population] = Field(min_length=1)
+    dose_levels: list[DoseLevel] = Field(min_length=1)
+    starting_dose: str
+    design: DesignSpec
+    dlt: DltDefinition
+    lymphodepletion: Lymphodepletion
+    schedule: Schedule
+    endpoints: EndpointSettings = EndpointSettings()
+    safety: SafetySettings = SafetySettings()
+    kinetics: KineticsSettings = KineticsSettings()
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Protocol:
+        ids = [d.id for d in self.dose_levels]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"dose level ids must be unique, found {ids}")
+        doses = [d.dose for d in self.dose_levels]
+        if any(b <= a for a, b in zip(doses, doses[1:], strict=False)):
+            raise ValueError(f"dose levels must be listed in increasing dose, found {doses}")
+        units = {d.unit for d in self.dose_levels}
+        if len(units) > 1:
+            raise ValueError(f"all dose levels must share one unit, found {sorted(units)}")
+        if self.starting_dose not in ids:
+            raise ValueError(f"starting_dose {self.starting_dose!r} is not a dose level id {ids}")
+        codes = [p.code for p in self.populations]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"population codes must be unique, found {codes}")
+        return self
+
+    # Convenience accessors used by several engines.
+    @property
+    def dose_ids(self) -> list[str]:
+        return [d.id for d in self.dose_levels]
+
+    @property
+    def start_index(self) -> int:
+        """0-based index of the starting dose."""
+        return self.dose_ids.index(self.starting_dose)
+
+    def dose_index(self, dose: float, rel_tol: float = 1e-6) -> int | None:
+        """0-based index of the dose level whose dose equals ``dose`` (None if none does)."""
+        for i, d in enumerate(self.dose_levels):
+            if abs(d.dose - dose) <= rel_tol * max(abs(d.dose), 1e-12):
+                return i
+        return None
