@@ -1,0 +1,75 @@
+"""BOIN escalation / de-escalation boundaries and the overdose-elimination count.
+
+Liu S, Yuan Y. Bayesian optimal interval designs for phase I clinical trials. JRSS-C
+2015;64:507-523; as implemented in the R package BOIN 2.7.2 (``R/get.boundary.R``);
+shared/reference/dose-finding.md sections 2.1-2.3.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import beta
+
+from cartrial.errors import InputError
+
+
+@dataclass(frozen=True)
+class BoinBoundaries:
+    """lambda_e / lambda_d for a target, with the phi1 / phi2 that produced them."""
+
+    target: float
+    phi1: float
+    phi2: float
+    lambda_e: float
+    lambda_d: float
+
+
+def boin_boundaries(
+    target: float, phi1: float | None = None, phi2: float | None = None
+) -> BoinBoundaries:
+    """BOIN boundaries (dose-finding.md 2.1): phi1 = 0.6 phi, phi2 = 1.4 phi unless given.
+
+    lambda_e = log((1-phi1)/(1-phi)) / log(phi(1-phi1) / (phi1(1-phi)))
+    lambda_d = log((1-phi)/(1-phi2)) / log(phi2(1-phi) / (phi(1-phi2)))
+    """
+    if not 0.05 <= target <= 0.6:
+        raise InputError(f"target must be in [0.05, 0.6] (BOIN get.boundary), but was {target!r}")
+    p1 = 0.6 * target if phi1 is None else phi1
+    p2 = 1.4 * target if phi2 is None else phi2
+    if not (0 < p1 < target < p2 < 1):
+        raise InputError(f"need 0 < phi1 < target < phi2 < 1, but got {p1!r}, {target!r}, {p2!r}")
+    if target - p1 < 0.1 * target - 1e-12:
+        raise InputError(f"phi1 ({p1!r}) must be at most 0.9 x target (BOIN input check)")
+    if p2 - target < 0.1 * target - 1e-12:
+        raise InputError(f"phi2 ({p2!r}) must be at least 1.1 x target (BOIN input check)")
+    lam_e = math.log((1 - p1) / (1 - target)) / math.log(target * (1 - p1) / (p1 * (1 - target)))
+    lam_d = math.log((1 - target) / (1 - p2)) / math.log(p2 * (1 - target) / (target * (1 - p2)))
+    return BoinBoundaries(target, p1, p2, lam_e, lam_d)
+
+
+def elimination_count(n: int, target: float, cutoff: float = 0.95, min_n: int = 3) -> int | None:
+    """Smallest y with P(p > target | y of n, Beta(1,1)) > cutoff, or None (dose-finding.md 2.3).
+
+    Below ``min_n`` patients no dose is eliminated (BOIN: n >= 3).
+    """
+    if n < min_n:
+        return None
+    ys = np.arange(n + 1)
+    post = beta.sf(target, ys + 1, n - ys + 1)
+    hit = np.nonzero(post > cutoff)[0]
+    return int(hit[0]) if hit.size else None
+
+
+def escalate_max(n: int, lambda_e: float) -> int:
+    """Largest y that still escalates at n patients: y <= floor(lambda_e n) (y/n <= lambda_e)."""
+    return int(math.floor(lambda_e * n + 1e-12))
+
+
+def deescalate_min(n: int, lambda_d: float) -> int:
+    """Smallest y that de-escalates at n patients: y/n > lambda_d (the package's strict rule)."""
+    x = lambda_d * n
+    c = math.ceil(x - 1e-12)
+    return c + 1 if abs(c - x) < 1e-12 else c
