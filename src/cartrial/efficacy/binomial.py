@@ -1,0 +1,33 @@
+"""Exact (Clopper-Pearson) binomial confidence intervals, vectorised.
+
+shared/reference clinical-standards.md section 7: lower = Beta quantile(a/2; x, n - x + 1)
+(0 when x = 0), upper = Beta quantile(1 - a/2; x + 1, n - x) (1 when x = n); the same as R
+``binom.test`` and scipy ``binomtest(...).proportion_ci(method="exact")``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import beta
+
+from cartrial.errors import InputError
+
+EXACT_CI_METHOD = "Clopper-Pearson exact"
+
+
+def exact_ci(
+    x: int | np.ndarray, n: int | np.ndarray, confidence_level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Clopper-Pearson interval for x successes of n (arrays broadcast). n = 0 gives NaN."""
+    if not 0.0 < confidence_level < 1.0:
+        raise InputError(f"confidence_level must be in (0, 1), got {confidence_level!r}")
+    xa = np.asarray(x, dtype=float)
+    na = np.asarray(n, dtype=float)
+    if np.any(xa < 0) or np.any(xa > na) or np.any(xa != np.round(xa)) or np.any(na < 0):
+        raise InputError(f"need integers 0 <= x <= n, got x={x!r}, n={n!r}")
+    a = 1.0 - confidence_level
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lower = np.where(xa == 0, 0.0, beta.ppf(a / 2, xa, na - xa + 1))
+        upper = np.where(xa == na, 1.0, beta.ppf(1 - a / 2, xa + 1, na - xa))
+    empty = na == 0
+    return np.where(empty, np.nan, lower), np.where(empty, np.nan, upper)

@@ -1,0 +1,225 @@
+"""Kaplan-Meier estimator, median with Brookmeyer-Crowley CI, landmarks and numbers at risk.
+
+shared/reference clinical-standards.md section 8: S(t) = prod(1 - d/n) over event times <= t,
+Greenwood variance, pointwise bands on the plain, log or log-log scale (R survival
+``survfit_confint``), quantiles by R's rule (``quantile.survfit``: midpoint of a flat segment at
+exactly p) and their CI as the times whose pointwise band contains the target
+(Brookmeyer & Crowley, Biometrics 1982; as printed by R ``print.survfit``: lower limit = first time
+the lower band is <= 0.5, upper limit = first time the upper band is <= 0.5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from cartrial.errors import InputError
+
+CiTransform = Literal["log-log", "log", "plain"]
+_TRANSFORMS = ("log-log", "log", "plain")
+_TOL = float(np.sqrt(np.finfo(float).eps))  # R: sqrt(.Machine$double.eps)
+
+
+@dataclass(frozen=True)
+class KmResult:
+    """A fitted Kaplan-Meier curve.
+
+    ``table`` has one row per distinct observed time: time, n_risk, n_event, n_censor, surv,
+    std_err (Greenwood standard error of log S, R's ``std.err``), lower, upper.
+    ``median`` is NaN when not reached; a NaN limit of ``median_ci`` means "not reached".
+    """
+
+    table: pd.DataFrame
+    n: int
+    n_events: int
+    median: float
+    median_ci: tuple[float, float]
+    confidence_level: float
+    ci_transform: CiTransform
+    method: str
+
+
+def _check_inputs(time: object, event: object) -> tuple[np.ndarray, np.ndarray]:
+    t = np.asarray(time, dtype=float)
+    e = np.asarray(event)
+    if t.ndim != 1 or e.ndim != 1 or t.shape != e.shape:
+        raise InputError(
+            f"time and event must be 1-D and of equal length, got shapes {t.shape} and {e.shape}"
+        )
+    if t.size == 0:
+        raise InputError("kaplan_meier needs at least one observation, got none")
+    if np.isnan(t).any():
+        raise InputError(f"time has {int(np.isnan(t).sum())} missing value(s); drop or impute them")
+    if (t < 0).any():
+        raise InputError(f"time must be >= 0, found {t[t < 0][:5].tolist()}")
+    if e.dtype == bool:
+        ev = e
+    else:
+        ev_f = np.asarray(e, dtype=float)
+        bad = ~np.isin(ev_f, (0.0, 1.0))
+        if bad.any():
+            raise InputError(
+                f"event must be True/False or 1/0 (1 = event; never pass ADaM CNSR), "
+                f"found {ev_f[bad][:5].tolist()}"
+            )
+        ev = ev_f == 1.0
+    return t, ev
+
+
+def _bands(
+    surv: np.ndarray, se_log: np.ndarray, z: float, transform: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise confidence band for S(t) (R survival ``survfit_confint``)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if transform == "plain":
+            half = z * se_log * surv
+            lower = np.clip(surv - half, 0.0, 1.0)
+            upper = np.clip(surv + half, 0.0, 1.0)
+        elif transform == "log":
+            lower = surv * np.exp(-z * se_log)
+            upper = np.minimum(surv * np.exp(z * se_log), 1.0)
+        else:  # log-log
+            ll = np.log(-np.log(surv))
+            # log S < 0, so adding z * se / log S lowers log(-log S) and raises S
+            upper = np.exp(-np.exp(ll + z * se_log / np.log(surv)))
+            lower = np.exp(-np.exp(ll - z * se_log / np.log(surv)))
+            one = surv >= 1.0
+            lower = np.where(one, 1.0, lower)
+            upper = np.where(one, 1.0, upper)
+    zero = surv <= 0.0
+    lower = np.where(zero, 0.0, lower)
+    upper = np.where(zero, 0.0, upper)
+    return lower, upper
+
+
+def _first_crossing(times: np.ndarray, y: np.ndarray, p: float) -> float:
+    """R ``quantile.survfit`` rule: first time y <= p; midpoint if y == p on a flat segment."""
+    below = np.flatnonzero(y <= p + _TOL)
+    if below.size == 0:
+        return float("nan")
+    i = below[0]
+    if abs(y[i] - p) < _TOL:
+        strictly = np.flatnonzero(y < p - _TOL)
+        if strictly.size:
+            return float((times[i] + times[strictly[0]]) / 2.0)
+    return float(times[i])
+
+
+def kaplan_meier(
+    time: Sequence[float] | np.ndarray | pd.Series,
+    event: Sequence[bool] | np.ndarray | pd.Series,
+    confidence_level: float = 0.95,
+    ci_transform: CiTransform = "log-log",
+) -> KmResult:
+    """Kaplan-Meier estimate with Greenwood bands and the median with its Brookmeyer-Crowley CI.
+
+    ``event`` is True (or 1) for an event, False (0) for censored. Ties: events precede
+    censorings at the same time (the usual convention). clinical-standards.md section 8.
+    """
+    if ci_transform not in _TRANSFORMS:
+        raise InputError(f"ci_transform must be one of {_TRANSFORMS}, got {ci_transform!r}")
+    if not 0.0 < confidence_level < 1.0:
+        raise InputError(f"confidence_level must be in (0, 1), got {confidence_level!r}")
+    t, ev = _check_inputs(time, event)
+    times, inverse = np.unique(t, return_inverse=True)
+    n_event = np.bincount(inverse, weights=ev.astype(float), minlength=times.size)
+    n_total = np.bincount(inverse, minlength=times.size).astype(float)
+    n_censor = n_total - n_event
+    n_risk = t.size - np.concatenate(([0.0], np.cumsum(n_total)[:-1]))
+    surv = np.cumprod(1.0 - n_event / n_risk)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inc = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
+    se_log = np.sqrt(np.cumsum(inc))
+    z = float(norm.ppf(0.5 + confidence_level / 2.0))
+    lower, upper = _bands(surv, se_log, z, ci_transform)
+    table = pd.DataFrame(
+        {
+            "time": times,
+            "n_risk": n_risk.astype(int),
+            "n_event": n_event.astype(int),
+            "n_censor": n_censor.astype(int),
+            "surv": surv,
+            "std_err": se_log,
+            "lower": lower,
+            "upper": upper,
+        }
+    )
+    median = _first_crossing(times, surv, 0.5)
+    ci = (_first_crossing(times, lower, 0.5), _first_crossing(times, upper, 0.5))
+    method = (
+        f"Kaplan-Meier; Greenwood variance; {confidence_level:.0%} CI for the median by "
+        f"Brookmeyer-Crowley with the {ci_transform} transform; median by R's rule "
+        "(midpoint of a flat segment at 0.5)"
+    )
+    return KmResult(
+        table=table,
+        n=int(t.size),
+        n_events=int(ev.sum()),
+        median=median,
+        median_ci=ci,
+        confidence_level=confidence_level,
+        ci_transform=ci_transform,
+        method=method,
+    )
+
+
+def km_quantile(km: KmResult, p: float) -> tuple[float, float, float]:
+    """Time by which a fraction ``p`` has had the event (S(t) <= 1 - p), with its CI.
+
+    Same rules as the median (R ``quantile.survfit``; Brookmeyer-Crowley). Returns
+    (estimate, lower, upper); NaN = not reached.
+    """
+    if not 0.0 < p < 1.0:
+        raise InputError(f"p must be in (0, 1), got {p!r}")
+    tb = km.table
+    x = tb["time"].to_numpy()
+    target = 1.0 - p
+    return (
+        _first_crossing(x, tb["surv"].to_numpy(), target),
+        _first_crossing(x, tb["lower"].to_numpy(), target),
+        _first_crossing(x, tb["upper"].to_numpy(), target),
+    )
+
+
+def km_landmark(km: KmResult, times: Sequence[float] | np.ndarray) -> pd.DataFrame:
+    """Survival and pointwise CI at landmark times (step function, right-continuous).
+
+    A landmark after the last observed time is NaN (the curve is not estimable there).
+    Columns: time, n_risk, surv, lower, upper.
+    """
+    tl = np.asarray(times, dtype=float)
+    tb = km.table
+    x = tb["time"].to_numpy()
+    idx = np.searchsorted(x, tl, side="right") - 1
+    beyond = tl > x[-1]
+    safe = np.clip(idx, 0, None)
+
+    def pick(col: str, before: float) -> np.ndarray:
+        v = np.where(idx >= 0, tb[col].to_numpy()[safe], before)
+        return np.where(beyond, np.nan, v)
+
+    return pd.DataFrame(
+        {
+            "time": tl,
+            "n_risk": numbers_at_risk(km, tl)["n_risk"].to_numpy(),
+            "surv": pick("surv", 1.0),
+            "lower": pick("lower", 1.0),
+            "upper": pick("upper", 1.0),
+        }
+    )
+
+
+def numbers_at_risk(km: KmResult, times: Sequence[float] | np.ndarray) -> pd.DataFrame:
+    """Patients still at risk (time >= t) at each time, as printed under a KM plot."""
+    tl = np.asarray(times, dtype=float)
+    tb = km.table
+    x = tb["time"].to_numpy()
+    # at risk at t = total minus everyone whose time is < t
+    counts = tb["n_event"].to_numpy() + tb["n_censor"].to_numpy()
+    before = np.concatenate(([0], np.cumsum(counts)))[np.searchsorted(x, tl, side="left")]
+    return pd.DataFrame({"time": tl, "n_risk": (km.n - before).astype(int)})

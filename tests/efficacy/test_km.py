@@ -1,0 +1,137 @@
+"""Kaplan-Meier: R `aml` reference values, SAS LIFETEST bmt example, statsmodels/lifelines oracles.
+
+Provenance of reference values:
+- R survival 3.5-3, data `aml`: median 27; 95% CI log 18-45, log-log 13-34, plain 18-34
+  (print.survfit), lower log band 0.47526 at t = 18, upper log band 0.45845 at t = 45
+  (shared/reference/clinical-standards.md section 8).
+- SAS/STAT PROC LIFETEST documentation example (bmt, group ALL), 25th percentile CIs as shipped
+  in statsmodels/duration/tests/test_survfunc.py::test_bmt with bmt.csv / bmt_results.csv.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose
+from statsmodels.duration.survfunc import SurvfuncRight
+
+from cartrial.efficacy import kaplan_meier, km_landmark, km_quantile, numbers_at_risk
+from cartrial.errors import InputError
+
+AML_TIME = [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161, 5, 5, 8, 8, 12, 16, 23, 27, 30, 33, 43, 45]
+AML_EVENT = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+
+SM_RESULTS = Path(statsmodels.__file__).parent / "duration" / "tests" / "results"
+
+
+@pytest.mark.parametrize(
+    ("transform", "ci"), [("log", (18, 45)), ("log-log", (13, 34)), ("plain", (18, 34))]
+)
+def test_aml_median_and_ci_match_r_print_survfit(transform, ci):
+    km = kaplan_meier(AML_TIME, AML_EVENT, ci_transform=transform)
+    assert km.median == 27
+    assert km.median_ci == ci
+    assert km.ci_transform == transform
+    assert transform in km.method
+    assert (km.n, km.n_events) == (23, 18)
+
+
+def test_aml_log_band_values_at_the_crossings():
+    tb = kaplan_meier(AML_TIME, AML_EVENT, ci_transform="log").table.set_index("time")
+    assert_allclose(tb.loc[18.0, "lower"], 0.47526, atol=5e-6)
+    assert_allclose(tb.loc[45.0, "upper"], 0.45845, atol=5e-6)
+
+
+def test_midpoint_rule_when_flat_at_one_half():
+    # clinical-standards.md 8: times 1, 2, 3, 4 all events -> R gives 2.5
+    assert kaplan_meier([1, 2, 3, 4], [1, 1, 1, 1]).median == 2.5
+    # ecosystem.md 1: eight events at 1..8, S = 0.5 on [4, 5) -> R 4.5 (statsmodels/lifelines 5)
+    assert kaplan_meier(np.arange(1, 9), np.ones(8, bool)).median == 4.5
+
+
+def test_median_not_reached_is_nan():
+    km = kaplan_meier([1, 2, 3, 4, 5], [1, 0, 0, 0, 0])
+    assert np.isnan(km.median)
+    assert np.isnan(km.median_ci[1])
+
+
+@pytest.mark.parametrize(
+    ("transform", "expected"), [("plain", (107, 276)), ("log-log", (86, 230)), ("log", (107, 332))]
+)
+def test_sas_lifetest_bmt_25th_percentile_ci(transform, expected):
+    bmt = pd.read_csv(SM_RESULTS / "bmt.csv")
+    all_ = bmt[bmt.Group == "ALL"]
+    q, lo, hi = km_quantile(kaplan_meier(all_["T"], all_["Status"], ci_transform=transform), 0.25)
+    assert (lo, hi) == expected
+
+
+def test_bmt_surv_and_se_match_sas_results():
+    bmt = pd.read_csv(SM_RESULTS / "bmt.csv")
+    ref = pd.read_csv(SM_RESULTS / "bmt_results.csv")
+    all_ = bmt[bmt.Group == "ALL"]
+    tb = kaplan_meier(all_["T"], all_["Status"]).table
+    ev = tb[tb.n_event > 0]
+    assert_allclose(ev["time"], ref["t"])
+    assert_allclose(ev["surv"], ref["s"], atol=1e-4)
+    assert_allclose(ev["surv"] * ev["std_err"], ref["se"], atol=1e-4)  # SE of S (Greenwood)
+
+
+def test_statsmodels_and_lifelines_agree_on_curve():
+    from lifelines import KaplanMeierFitter
+
+    km = kaplan_meier(AML_TIME, AML_EVENT)
+    ev = km.table[km.table.n_event > 0]
+    sf = SurvfuncRight(np.array(AML_TIME, float), np.array(AML_EVENT, float))
+    assert_allclose(ev["surv"], sf.surv_prob)
+    assert_allclose(ev["surv"] * ev["std_err"], sf.surv_prob_se)
+    kmf = KaplanMeierFitter().fit(AML_TIME, AML_EVENT)
+    ll = kmf.survival_function_.iloc[1:, 0]  # lifelines prepends t = 0
+    assert_allclose(km.table["surv"], ll.to_numpy())
+    # lifelines' band is the exponential-Greenwood (log-log) transform
+    ci = kmf.confidence_interval_.iloc[1:]
+    assert_allclose(km.table["lower"], ci.iloc[:, 0].to_numpy(), atol=1e-9)
+    assert_allclose(km.table["upper"], ci.iloc[:, 1].to_numpy(), atol=1e-9)
+
+
+def test_landmark_and_numbers_at_risk_by_hand():
+    # aml: at t = 12 the curve is 0.739130 (after 5, 5, 8, 8, 9, 12); 23 - 6 = 17 at risk at 13
+    km = kaplan_meier(AML_TIME, AML_EVENT)
+    lm = km_landmark(km, [0, 12, 12.5, 200])
+    assert_allclose(lm["surv"].iloc[:3], [1.0, 17 / 23, 17 / 23])
+    assert np.isnan(lm["surv"].iloc[3])
+    nar = numbers_at_risk(km, [0, 5, 5.5, 13, 161, 162])
+    assert nar["n_risk"].tolist() == [23, 23, 21, 17, 1, 0]
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(InputError, match="CNSR"):
+        kaplan_meier([1, 2], [0, 2])
+    with pytest.raises(InputError, match="missing"):
+        kaplan_meier([1, np.nan], [1, 1])
+    with pytest.raises(InputError, match="ci_transform"):
+        kaplan_meier([1, 2], [1, 1], ci_transform="logit")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 50), st.booleans()), min_size=1, max_size=40),
+    st.sampled_from(["log-log", "log", "plain"]),
+)
+def test_properties(obs, transform):
+    t = np.array([o[0] for o in obs], float)
+    e = np.array([o[1] for o in obs])
+    km = kaplan_meier(t, e, ci_transform=transform)
+    s = km.table["surv"].to_numpy()
+    assert np.all(np.diff(s) <= 1e-12) and np.all((s >= 0) & (s <= 1))
+    assert np.all(km.table["lower"] <= s + 1e-12) and np.all(km.table["upper"] >= s - 1e-12)
+    assert km.table["n_event"].sum() == e.sum()
+    if not np.isnan(km.median) and not np.isnan(km.median_ci[0]):
+        assert km.median_ci[0] <= km.median
+    if not np.isnan(km.median) and not np.isnan(km.median_ci[1]):
+        assert km.median <= km.median_ci[1]
