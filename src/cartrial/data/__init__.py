@@ -1,0 +1,28 @@
+"""SDTM ingestion: reading CSV / XPT, dates, units, validation and writing."""
+
+from cartrial.data.dates import impute_date, parse_dtc, study_day
+from cartrial.data.load import Study, load_study, standardize_results
+from cartrial.data.spec import DataModel, DomainSpec, TestSpec, data_model
+from cartrial.data.units import conversion_factor, convert
+from cartrial.data.validate import ValidationReport, validate_study
+from cartrial.data.write import to_csv_text, write_study, write_xpt
+
+__all__ = [
+    "DataModel",
+    "DomainSpec",
+    "Study",
+    "TestSpec",
+    "ValidationReport",
+    "conversion_factor",
+    "convert",
+    "data_model",
+    "impute_date",
+    "load_study",
+    "parse_dtc",
+    "standardize_results",
+    "study_day",
+    "to_csv_text",
+    "validate_study",
+    "write_study",
+    "write_xpt",
+]

@@ -1,0 +1,126 @@
+"""The SDTM data model cartrial reads, loaded from ``model.yaml`` into typed objects.
+
+The model is data: domains with required / optional variables and their labels (SDTMIG 3.4
+names), controlled terms, and per test code the standard unit, accepted original units and a
+physical range. ``docs/data-model.md`` is generated from it (``render_markdown``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+import yaml
+
+
+@dataclass(frozen=True)
+class TestSpec:
+    """One --TESTCD: its name, standard unit (possibly by specimen) and what is accepted."""
+
+    domain: str
+    testcd: str
+    test: str
+    unit: str | None = None
+    accept: tuple[str, ...] = ()
+    unit_by_spec: dict[str, str] = field(default_factory=dict)
+    accept_by_spec: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    values: tuple[str, ...] = ()
+    range: tuple[float, float] | None = None
+    integer: bool = False
+
+    @property
+    def is_coded(self) -> bool:
+        return bool(self.values)
+
+    def standard_unit(self, spec: str | None = None) -> str | None:
+        if self.unit_by_spec:
+            return self.unit_by_spec.get(spec or "")
+        return self.unit
+
+    def accepted_units(self, spec: str | None = None) -> tuple[str, ...]:
+        if self.accept_by_spec:
+            return self.accept_by_spec.get(spec or "", ())
+        return self.accept
+
+
+@dataclass(frozen=True)
+class DomainSpec:
+    name: str
+    label: str
+    key: tuple[str, ...]
+    required: dict[str, str]
+    optional: dict[str, str]
+    terms: dict[str, tuple[str, ...]]
+    population_terms: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def variables(self) -> dict[str, str]:
+        return {**self.required, **self.optional}
+
+    @property
+    def seq_var(self) -> str | None:
+        v = f"{self.name}SEQ"
+        return v if v in self.required else None
+
+
+@dataclass(frozen=True)
+class DataModel:
+    domains: dict[str, DomainSpec]
+    required_domains: tuple[str, ...]
+    optional_domains: tuple[str, ...]
+    tests: dict[str, dict[str, TestSpec]]
+
+    def test(self, domain: str, testcd: str) -> TestSpec | None:
+        return self.tests.get(domain, {}).get(testcd)
+
+
+@cache
+def data_model() -> DataModel:
+    """The bundled data model (cached; immutable)."""
+    raw = yaml.safe_load(resources.files("cartrial.data").joinpath("model.yaml").read_text("utf-8"))
+    domains = {
+        name: DomainSpec(
+            name=name,
+            label=d["label"],
+            key=tuple(d["key"]),
+            required=dict(d["required"]),
+            optional=dict(d.get("optional", {})),
+            terms={k: tuple(str(x) for x in v) for k, v in d.get("terms", {}).items()},
+            population_terms=dict(d.get("population_terms", {})),
+        )
+        for name, d in raw["domains"].items()
+    }
+    tests: dict[str, dict[str, TestSpec]] = {}
+    for dom, codes in raw["tests"].items():
+        tests[dom] = {}
+        for code, t in codes.items():
+            tests[dom][code] = TestSpec(
+                domain=dom,
+                testcd=code,
+                test=t["test"],
+                unit=t.get("unit"),
+                accept=tuple(t.get("accept", ())),
+                unit_by_spec=dict(t.get("unit_by_spec", {})),
+                accept_by_spec={k: tuple(v) for k, v in t.get("accept_by_spec", {}).items()},
+                values=tuple(str(v) for v in t.get("values", ())),
+                range=tuple(t["range"]) if "range" in t else None,
+                integer=bool(t.get("integer", False)),
+            )
+    return DataModel(
+        domains=domains,
+        required_domains=tuple(raw["required_domains"]),
+        optional_domains=tuple(raw["optional_domains"]),
+        tests=tests,
+    )
+
+
+# Variables read as numbers (the rest are character). --SEQ, results, doses, ranges, days.
+NUMERIC_SUFFIXES = ("SEQ", "STRESN", "DOSE", "LLOQ", "STNRLO", "STNRHI", "DY", "STDY", "ENDY")
+NUMERIC_NAMES = {"AGE", "VISITNUM", "LBORNRLO", "LBORNRHI"}
+
+
+def is_numeric_var(domain: str, var: str) -> bool:
+    if var in NUMERIC_NAMES:
+        return True
+    return var.startswith(domain) and var[len(domain):] in NUMERIC_SUFFIXES

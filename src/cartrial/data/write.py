@@ -1,0 +1,113 @@
+"""Write SDTM (or ADaM) tables as CSV or SAS XPORT version 5 (the submission format).
+
+pyreadstat writes XPORT v8 unless told otherwise; regulatory submissions expect v5 (FDA Study
+Data Technical Conformance Guide), which limits names to 8 characters, labels to 40 ASCII
+characters and character values to 200 bytes (shared/reference/ecosystem.md 2.1,
+sdtm-conventions.md section 6). Those limits are checked here, never truncated silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pyreadstat
+
+from cartrial.data.spec import data_model
+from cartrial.errors import InputError
+
+
+def ordered_columns(name: str, df: pd.DataFrame) -> list[str]:
+    """Model order (required, then optional), then any other columns in their given order."""
+    spec = data_model().domains.get(name)
+    known = list(spec.variables) if spec else []
+    first = [c for c in known if c in df.columns]
+    return first + [c for c in df.columns if c not in first]
+
+
+def _fmt_number(v: float) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if float(v).is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return f"{v:.10g}"
+
+
+def to_csv_text(df: pd.DataFrame) -> str:
+    """Deterministic CSV text: integers without '.0', floats to 10 significant digits."""
+    out = pd.DataFrame(index=df.index)
+    for c in df.columns:
+        s = df[c]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            out[c] = s.map(_fmt_number)
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            out[c] = s.dt.strftime("%Y-%m-%d").fillna("")
+        else:
+            out[c] = s.astype(object).where(s.notna(), "").astype(str)
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def labels_for(name: str, columns: list[str], labels: Mapping[str, str] | None = None) -> list[str]:
+    spec = data_model().domains.get(name)
+    known = dict(spec.variables) if spec else {}
+    known.update(labels or {})
+    return [known.get(c, c) for c in columns]
+
+
+def write_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
+              labels: Mapping[str, str] | None = None) -> None:
+    """One dataset as XPORT v5 with dataset and variable labels; limits checked, not truncated."""
+    cols = list(df.columns)
+    col_labels = labels_for(name, cols, labels)
+    problems = []
+    if len(name) > 8:
+        problems.append(f"dataset name {name!r} longer than 8 characters")
+    for c, lab in zip(cols, col_labels, strict=True):
+        if len(c) > 8:
+            problems.append(f"variable name {c!r} longer than 8 characters")
+        if len(lab) > 40 or not lab.isascii():
+            problems.append(f"label of {c} must be <= 40 ASCII characters: {lab!r}")
+    out = pd.DataFrame(index=df.index)
+    for c in cols:
+        s = df[c]
+        if pd.api.types.is_bool_dtype(s):
+            s = s.map({True: "Y", False: ""})
+        if pd.api.types.is_datetime64_any_dtype(s):
+            out[c] = s.dt.strftime("%Y-%m-%d").fillna("")
+        elif pd.api.types.is_numeric_dtype(s):
+            out[c] = s.astype(float)
+        else:
+            txt = s.astype(object).where(s.notna(), "").astype(str)
+            too_long = txt.map(lambda v: len(v.encode("utf-8")) > 200)
+            if too_long.any():
+                problems.append(f"{c}: {int(too_long.sum())} value(s) over 200 bytes (XPT v5)")
+            out[c] = txt
+    if problems:
+        raise InputError(f"{name}: cannot be written as XPT v5: " + "; ".join(problems))
+    pyreadstat.write_xport(out, str(path), file_label=label[:40], column_labels=col_labels,
+                           table_name=name, file_format_version=5)
+
+
+def write_study(domains: Mapping[str, pd.DataFrame], out_dir: str | Path,
+                format: Literal["csv", "xpt"] = "csv") -> list[Path]:
+    """Write each domain as ``<domain>.csv`` or ``<domain>.xpt`` (lower-case file names)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    model = data_model()
+    written = []
+    for name in sorted(domains):
+        df = domains[name]
+        df = df[ordered_columns(name, df)]
+        path = out / f"{name.lower()}.{format}"
+        if format == "csv":
+            path.write_text(to_csv_text(df), encoding="utf-8")
+        elif format == "xpt":
+            spec = model.domains.get(name)
+            write_xpt(df, path, name, spec.label if spec else name)
+        else:
+            raise InputError(f"format must be 'csv' or 'xpt', but was {format!r}")
+        written.append(path)
+    return written
