@@ -1,0 +1,175 @@
+"""Shared machinery of the table-driven designs (BOIN, TITE-BOIN, i3+3, mTPI-2).
+
+Each such design reduces to a letter per (n, y) at the current dose -- E (escalate), S (stay),
+D (de-escalate) -- plus the Beta(1, 1) overdose elimination of dose-finding.md section 2.3, the
+per-dose cap ``n.earlystop`` (sec. 2.4), no skipping, and the maximum sample size. The order in
+which the rules are applied is fixed here once for every design (sec. 6 item 3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cartrial.design.selection import MtdSelection, elimination_flags, select_mtd
+from cartrial.design.state import Decision, TrialState
+from cartrial.errors import InputError
+
+LETTER_TEXT = {"E": "escalate", "S": "stay", "D": "de-escalate"}
+
+
+@dataclass(frozen=True)
+class TableDesign:
+    """Base class: subclasses implement :meth:`letter` (and may refine :meth:`_proposal`)."""
+
+    n_doses: int
+    target: float
+    cohort_size: int = 3
+    cutoff: float = 0.95
+    extrasafe: bool = False
+    offset: float = 0.05
+    cap_per_dose: int | None = None
+    max_sample_size: int | None = None
+    name = "table"
+
+    def __post_init__(self) -> None:
+        if self.n_doses < 1:
+            raise InputError(f"{self.name}: n_doses must be >= 1, but was {self.n_doses!r}")
+        if not 0 < self.target < 1:
+            raise InputError(f"{self.name}: target must be in (0, 1), but was {self.target!r}")
+        if self.cohort_size < 1:
+            raise InputError(f"{self.name}: cohort_size must be >= 1, was {self.cohort_size!r}")
+        if not 0.5 < self.cutoff < 1:
+            raise InputError(
+                f"{self.name}: elimination cutoff must be in (0.5, 1), got {self.cutoff}"
+            )
+
+    # -- to implement ------------------------------------------------------------------
+    def letter(self, n: int, y: int) -> str:  # pragma: no cover - abstract
+        """E / S / D at a dose with n patients and y DLTs (complete follow-up)."""
+        raise NotImplementedError
+
+    def rule_text(self, n: int, y: int, letter: str) -> str:
+        return f"{y}/{n} DLT gives {LETTER_TEXT[letter]}"
+
+    # -- shared rules ------------------------------------------------------------------
+    def _check(self, state: TrialState) -> None:
+        if state.n_doses != self.n_doses:
+            raise InputError(
+                f"{self.name}: state has {state.n_doses} doses, design has {self.n_doses}"
+            )
+
+    def eliminated(self, state: TrialState) -> tuple[int, ...]:
+        """Permanent eliminations: the state's, plus the data's (sec. 2.3), closed upwards."""
+        flags = elimination_flags(
+            state.n_array, state.y_array, self.target, self.cutoff, 3, self.extrasafe, self.offset
+        )
+        if state.eliminated:
+            flags[min(state.eliminated) :] = True
+        return tuple(int(j) for j in np.nonzero(flags)[0])
+
+    def _proposal(
+        self, state: TrialState, elim: tuple[int, ...]
+    ) -> tuple[int, str, str] | Decision:
+        """(proposed dose, reason, rule id) from the current dose's letter, or a Decision."""
+        d = state.current
+        n, y = state.n[d], state.y[d]
+        let = self.letter(n, y)
+        return self._move(state, elim, let, self.rule_text(n, y, let))
+
+    def _move(
+        self, state: TrialState, elim: tuple[int, ...], let: str, why: str
+    ) -> tuple[int, str, str]:
+        d = state.current
+        top = self.n_doses - 1
+        if let == "E":
+            if d == top:
+                return d, f"{why}; dose {d + 1} is the highest dose, so stay", "E->S top dose"
+            if d + 1 in elim:
+                return d, f"{why}; dose {d + 2} is eliminated, so stay", "E->S next eliminated"
+            return d + 1, why, "escalate"
+        if let == "D":
+            if d == 0:
+                return d, f"{why}; dose 1 is the lowest dose, so stay", "D->S lowest dose"
+            return d - 1, why, "de-escalate"
+        return d, why, "stay"
+
+    def decide(self, state: TrialState) -> Decision:
+        """Next dose for the next cohort (dose-finding.md sec. 2.2-2.4 rule order)."""
+        self._check(state)
+        d = state.current
+        elim = self.eliminated(state)
+        if 0 in elim:
+            return Decision(
+                "stop",
+                None,
+                elim,
+                "dose 1 is eliminated (P(p > target | data) > cutoff at n >= 3): the trial "
+                "stops with no MTD (dose-finding.md 2.3)",
+                "stop: dose 1 eliminated",
+            )
+        if self.max_sample_size is not None and state.total_n >= self.max_sample_size:
+            return Decision(
+                "stop",
+                None,
+                elim,
+                f"maximum sample size {self.max_sample_size} reached (dose-finding.md 2.4)",
+                "stop: max sample size",
+            )
+        if d in elim:
+            nd = min(elim) - 1
+            return self._finish(
+                state,
+                elim,
+                "de-escalate",
+                nd,
+                f"dose {d + 1} is eliminated (P(p > {self.target} | data) > {self.cutoff}, "
+                f"doses above too; dose-finding.md 2.3): de-escalate to dose {nd + 1}",
+                "eliminate",
+            )
+        if state.n[d] == 0:
+            return self._finish(
+                state,
+                elim,
+                "stay",
+                d,
+                f"no patient treated at dose {d + 1} yet: treat the next cohort there",
+                "start",
+            )
+        prop = self._proposal(state, elim)
+        if isinstance(prop, Decision):
+            return prop
+        nd, why, rule = prop
+        if nd in elim:  # defensive: never move into an eliminated dose
+            nd = min(elim) - 1
+            why += f"; dose above {nd + 1} eliminated"
+        if self.cap_per_dose is not None and nd == d and state.n[d] >= self.cap_per_dose:
+            return Decision(
+                "stop",
+                None,
+                elim,
+                f"{why}; {state.n[d]} patients at dose {d + 1} reached the cap of "
+                f"{self.cap_per_dose} per dose (n.earlystop, dose-finding.md 2.4): stop",
+                "stop: cap per dose",
+            )
+        action = "escalate" if nd > d else "de-escalate" if nd < d else "stay"
+        return self._finish(state, elim, action, nd, why, rule)
+
+    def _finish(
+        self, state: TrialState, elim: tuple[int, ...], action: str, nd: int, why: str, rule: str
+    ) -> Decision:
+        return Decision(action, nd, elim, why, rule)  # type: ignore[arg-type]
+
+    def select(self, state: TrialState) -> MtdSelection:
+        """MTD by isotonic regression (dose-finding.md 2.5), eliminated doses excluded."""
+        self._check(state)
+        return select_mtd(
+            state.n,
+            state.y,
+            self.target,
+            eliminated=self.eliminated(state),
+            cutoff=self.cutoff,
+            extrasafe=self.extrasafe,
+            offset=self.offset,
+        )

@@ -1,0 +1,241 @@
+"""BOIN (Liu & Yuan, JRSS-C 2015;64:507-523) with the BF-BOIN backfill option, and TITE-BOIN.
+
+Decision rules: shared/reference/dose-finding.md sections 2.2-2.4 (BOIN 2.7.2 ``get.oc``);
+backfill: Zhao, Yuan, Korn & Freidlin, Clin Cancer Res 2024;30:673-679 (BF-BOIN), sec. 6 item 2;
+TITE-BOIN: Yuan, Lin, Li, Nie & Warren, Clin Cancer Res 2018;24:4921-4930, in the package form
+of TITEgBOIN ``R/next_TITE_QuasiBOIN.R`` (sec. 3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from cartrial.design._table_design import TableDesign
+from cartrial.design.boundaries import (
+    BoinBoundaries,
+    boin_boundaries,
+    deescalate_min,
+    elimination_count,
+    escalate_max,
+)
+from cartrial.design.state import Decision, TrialState
+from cartrial.errors import InputError
+
+
+@dataclass(frozen=True)
+class Boin(TableDesign):
+    """BOIN: escalate if y/n <= lambda_e, de-escalate if y/n > lambda_d, else stay (sec. 2.2).
+
+    Options: ``phi1`` / ``phi2`` (default 0.6 / 1.4 x target), ``cutoff`` (``cutoff.eli``),
+    ``extrasafe`` / ``offset``, ``cap_per_dose`` (``n.earlystop``), ``max_sample_size``,
+    ``backfill`` with ``backfill_cap`` patients per backfilled dose (BF-BOIN ``n.cap``).
+    """
+
+    phi1: float | None = None
+    phi2: float | None = None
+    backfill: bool = False
+    backfill_cap: int = 12
+    name = "boin"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _ = self.boundaries  # validate target / phi1 / phi2 now
+        if self.backfill_cap < 1:
+            raise InputError(f"boin: backfill_cap must be >= 1, but was {self.backfill_cap!r}")
+
+    @cached_property
+    def boundaries(self) -> BoinBoundaries:
+        return boin_boundaries(self.target, self.phi1, self.phi2)
+
+    # -- boundaries per n (sec. 2.2): integers, exactly as in the published tables --------
+    def b_e(self, n: int) -> int:
+        """Largest y that escalates at n (y <= floor(lambda_e n))."""
+        return escalate_max(n, self.boundaries.lambda_e)
+
+    def b_elim(self, n: int) -> int | None:
+        """Smallest y that eliminates at n (None below n = 3)."""
+        return elimination_count(n, self.target, self.cutoff)
+
+    def b_d(self, n: int) -> int:
+        """Smallest y that de-escalates at n, capped at the elimination count (sec. 2.2)."""
+        bd = deescalate_min(n, self.boundaries.lambda_d)
+        be = self.b_elim(n)
+        return bd if be is None else min(bd, be)
+
+    def letter(self, n: int, y: int) -> str:
+        if n == 0 or y <= self.b_e(n):
+            return "E"
+        if y >= self.b_d(n):
+            return "D"
+        return "S"
+
+    def rule_text(self, n: int, y: int, letter: str) -> str:
+        lam_e, lam_d = self.boundaries.lambda_e, self.boundaries.lambda_d
+        if letter == "E":
+            return (
+                f"BOIN: {y}/{n} DLT, y <= {self.b_e(n)} (y/n <= lambda_e = {lam_e:.4f}): "
+                "escalate (dose-finding.md 2.2)"
+            )
+        if letter == "D":
+            return (
+                f"BOIN: {y}/{n} DLT, y >= {self.b_d(n)} (y/n > lambda_d = {lam_d:.4f}): "
+                "de-escalate (dose-finding.md 2.2)"
+            )
+        return (
+            f"BOIN: {y}/{n} DLT, lambda_e < y/n <= lambda_d "
+            f"({lam_e:.4f}, {lam_d:.4f}): stay (dose-finding.md 2.2)"
+        )
+
+    # -- BF-BOIN: conflicts between the current dose and lower (backfilled) doses ----------
+    def _proposal(
+        self, state: TrialState, elim: tuple[int, ...]
+    ) -> tuple[int, str, str] | Decision:
+        if not self.backfill or state.current == 0:
+            return super()._proposal(state, elim)
+        d = state.current
+        lets = [self.letter(state.n[j], state.y[j]) for j in range(d + 1)]
+        cur = lets[d]
+        base = self.rule_text(state.n[d], state.y[d], cur)
+        if cur == "E":
+            conflict = [j for j in range(d) if lets[j] != "E"]
+        else:
+            conflict = [j for j in range(d) if lets[j] == "D"]
+        if not conflict:
+            return self._move(state, elim, cur, base)
+        b = max(conflict)
+        yp = sum(state.y[b : d + 1])
+        np_ = sum(state.n[b : d + 1])
+        pooled = (
+            f"{base}; conflicts with lower dose {b + 1} "
+            f"({state.y[b]}/{state.n[b]}): pooled doses {b + 1}-{d + 1} give {yp}/{np_}"
+        )
+        if yp <= self.b_e(np_):
+            return self._move(state, elim, "E", pooled + " -> escalate (BF-BOIN)")
+        if yp >= self.b_d(np_):
+            safe = []
+            cy = cn = 0
+            for j in range(b, d + 1):
+                cy += state.y[j]
+                cn += state.n[j]
+                safe.append(cy < self.b_d(cn))
+            if not any(safe):
+                nd = max(b - 1, 0)
+                return nd, pooled + f" -> de-escalate to dose {nd + 1} (BF-BOIN)", "de-escalate"
+            nd = b + max(i for i, s in enumerate(safe) if s)
+            return nd, pooled + f" -> highest safe dose {nd + 1} (BF-BOIN)", "bf-pooled"
+        return d, pooled + " -> stay (BF-BOIN)", "stay"
+
+    def backfill_open(
+        self, state: TrialState, next_dose: int, elim: tuple[int, ...]
+    ) -> tuple[int, ...]:
+        """Doses open to backfill below ``next_dose`` (BF-BOIN): cleared (n > 0), not
+        eliminated, under ``backfill_cap``, and safe (y < b_d(n) alone or pooled with the dose
+        above); a dose above an unsafe dose is closed too."""
+        if not self.backfill:
+            return ()
+        out: list[int] = []
+        for j in range(next_dose):
+            n, y = state.n[j], state.y[j]
+            if j in elim:
+                break
+            n2 = n + state.n[j + 1]
+            y2 = y + state.y[j + 1]
+            safe = (n == 0 or y < self.b_d(n)) or (n2 > 0 and y2 < self.b_d(n2))
+            if not safe:
+                break  # this dose and every dose above it stay closed
+            if n > 0 and n < self.backfill_cap:
+                out.append(j)
+        return tuple(out)
+
+    def _finish(
+        self, state: TrialState, elim: tuple[int, ...], action: str, nd: int, why: str, rule: str
+    ) -> Decision:
+        bf = self.backfill_open(state, nd, elim)
+        if bf:
+            why += f"; backfill open at dose(s) {', '.join(str(j + 1) for j in bf)}"
+        return Decision(action, nd, elim, why, rule, bf)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class TiteBoin(Boin):
+    """TITE-BOIN in the TITEgBOIN package form (dose-finding.md sec. 3).
+
+    phat = y / (n - c + F/T) with c pending patients at the current dose and F their total
+    follow-up (days, capped at the window T); escalate if phat <= lambda_e, de-escalate if
+    phat > lambda_d (the BOIN rule, so with nothing pending TITE-BOIN is BOIN); suspend accrual
+    when c > ``max_pending_fraction`` x n; elimination uses the full n; at dose 1 with
+    phat > lambda_d and patients pending, hold (suspend) instead of deciding.
+    The paper's Beta-prior imputation of pending outcomes is not implemented (named "package").
+    """
+
+    dlt_window: float = 28.0
+    max_pending_fraction: float = 0.5
+    name = "tite-boin"
+    estimator = "package: phat = y / (n - c + F/T)"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.dlt_window > 0:
+            raise InputError(f"tite-boin: dlt_window must be > 0 days, but was {self.dlt_window!r}")
+        if not 0 < self.max_pending_fraction <= 1:
+            raise InputError(
+                "tite-boin: max_pending_fraction must be in (0, 1], "
+                f"was {self.max_pending_fraction!r}"
+            )
+
+    def effective_n(self, state: TrialState, dose: int) -> float:
+        """n - c + F/T at one dose (sec. 3)."""
+        c, f = self._pending(state, dose)
+        return state.n[dose] - c + f / self.dlt_window
+
+    def _pending(self, state: TrialState, dose: int) -> tuple[int, float]:
+        fu = [min(p.follow_up, self.dlt_window) for p in state.pending if p.dose == dose]
+        return len(fu), float(sum(fu))
+
+    def _proposal(
+        self, state: TrialState, elim: tuple[int, ...]
+    ) -> tuple[int, str, str] | Decision:
+        d = state.current
+        n, y = state.n[d], state.y[d]
+        c, f = self._pending(state, d)
+        if c == 0:
+            return super()._proposal(state, elim)
+        if c > self.max_pending_fraction * n:
+            return self._finish_suspend(
+                state,
+                elim,
+                f"TITE-BOIN: {c} of {n} patients at dose {d + 1} pending > "
+                f"{self.max_pending_fraction} x n: suspend accrual until follow-up accrues "
+                "(dose-finding.md 3)",
+                "suspend: pending",
+            )
+        neff = n - c + f / self.dlt_window
+        phat = y / neff if neff > 0 else 0.0
+        lam_e, lam_d = self.boundaries.lambda_e, self.boundaries.lambda_d
+        txt = (
+            f"TITE-BOIN: {y} DLT, {c} pending with {f:g} of {self.dlt_window:g} days each "
+            f"window; phat = y/(n - c + F/T) = {y}/{neff:.3f} = {phat:.3f}"
+        )
+        if phat <= lam_e + 1e-12:
+            return self._move(state, elim, "E", f"{txt} <= lambda_e = {lam_e:.4f}: escalate")
+        if phat > lam_d + 1e-12:
+            if d == 0:
+                return self._finish_suspend(
+                    state,
+                    elim,
+                    f"{txt} > lambda_d = {lam_d:.4f} at dose 1 with patients pending: hold "
+                    "accrual until their follow-up completes (dose-finding.md 3)",
+                    "suspend: hold at dose 1",
+                )
+            return self._move(state, elim, "D", f"{txt} > lambda_d = {lam_d:.4f}: de-escalate")
+        return self._move(state, elim, "S", f"{txt} in (lambda_e, lambda_d]: stay")
+
+    def _finish_suspend(
+        self, state: TrialState, elim: tuple[int, ...], why: str, rule: str
+    ) -> Decision:
+        d = state.current
+        bf = self.backfill_open(state, d, elim)
+        if bf:
+            why += f"; backfill open at dose(s) {', '.join(str(j + 1) for j in bf)}"
+        return Decision("suspend", d, elim, why, rule, bf)

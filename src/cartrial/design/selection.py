@@ -1,0 +1,181 @@
+"""MTD / RD selection at the end of escalation: isotonic regression of the DLT rates.
+
+Follows BOIN 2.7.2 ``R/select.mtd.R`` (shared/reference/dose-finding.md section 2.5): Beta(0.05,
+0.05) posterior means as raw estimates, weights 1/var, weighted pool-adjacent-violators, the dose
+whose isotonic estimate is closest to the target, ties broken by adding j x 1e-10 to the j-th
+estimate (tied below target -> highest dose, tied above -> lowest), eliminated and untried doses
+excluded, no MTD when dose 1 is eliminated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import beta
+
+from cartrial.design.boundaries import boin_boundaries
+from cartrial.errors import InputError
+
+PRIOR_A = 0.05  # Beta(0.05, 0.05) prior of select.mtd
+PRIOR_B = 0.05
+
+
+def pava(x: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Weighted isotonic (non-decreasing) regression by pool-adjacent-violators."""
+    x = np.asarray(x, dtype=float)
+    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
+    if x.shape != w.shape:
+        raise InputError(f"pava: x and weights differ in shape {x.shape} vs {w.shape}")
+    if np.any(~np.isfinite(x)) or np.any(~(w > 0)):
+        raise InputError("pava: values must be finite and weights positive")
+    # blocks as (mean, weight, length); O(k) amortised, k = number of doses (small)
+    means: list[float] = []
+    wts: list[float] = []
+    lens: list[int] = []
+    for xi, wi in zip(x.tolist(), w.tolist(), strict=True):
+        means.append(xi)
+        wts.append(wi)
+        lens.append(1)
+        while len(means) > 1 and means[-2] > means[-1]:
+            m2, w2, l2 = means.pop(), wts.pop(), lens.pop()
+            m1, w1, l1 = means.pop(), wts.pop(), lens.pop()
+            wt = w1 + w2
+            means.append((m1 * w1 + m2 * w2) / wt)
+            wts.append(wt)
+            lens.append(l1 + l2)
+    return np.repeat(np.asarray(means), lens)
+
+
+def elimination_flags(
+    n: np.ndarray,
+    y: np.ndarray,
+    target: float,
+    cutoff: float = 0.95,
+    min_n: int = 3,
+    extrasafe: bool = False,
+    offset: float = 0.05,
+) -> np.ndarray:
+    """Doses eliminated by the data (sec. 2.3): P(p > target | Beta(1,1)) > cutoff at n >= 3.
+
+    The lowest such dose and every dose above it are flagged; with ``extrasafe`` dose 1 uses
+    ``cutoff - offset``.
+    """
+    n = np.asarray(n, dtype=np.int64)
+    y = np.asarray(y, dtype=np.int64)
+    p_over = beta.sf(target, y + 1, n - y + 1)
+    hit = (n >= min_n) & (p_over > cutoff)
+    if extrasafe and n[0] >= min_n and p_over[0] > cutoff - offset:
+        hit[0] = True
+    flags = np.zeros(n.shape, dtype=bool)
+    if hit.any():
+        flags[int(np.argmax(hit)) :] = True
+    return flags
+
+
+@dataclass(frozen=True)
+class MtdSelection:
+    """Selected MTD (0-based, None = no dose selected) and the per-dose estimate table.
+
+    ``table`` columns: dose (0-based), n, y, eliminated, admissible, raw_estimate (Beta(0.05,0.05)
+    posterior mean), isotonic_estimate (PAVA over treated doses), ci_lower / ci_upper (95%
+    equal-tailed Beta(y+0.05, n-y+0.05) interval), p_over_target (PAVA of P(p > target)).
+    """
+
+    mtd: int | None
+    target: float
+    table: pd.DataFrame
+    method: str
+    reason: str
+
+
+def select_mtd(
+    n: np.ndarray | list[int] | tuple[int, ...],
+    y: np.ndarray | list[int] | tuple[int, ...],
+    target: float,
+    *,
+    eliminated: tuple[int, ...] | list[int] = (),
+    cutoff: float = 0.95,
+    extrasafe: bool = False,
+    offset: float = 0.05,
+    bound_mtd: bool = False,
+    phi2: float | None = None,
+    confidence_level: float = 0.95,
+) -> MtdSelection:
+    """MTD by isotonic regression (BOIN ``select.mtd``; dose-finding.md sec. 2.5).
+
+    ``eliminated`` (0-based doses eliminated during conduct) is merged with the doses eliminated
+    by the data. ``bound_mtd``: only doses with isotonic estimate <= lambda_d are eligible.
+    """
+    n_arr = np.asarray(n, dtype=np.int64)
+    y_arr = np.asarray(y, dtype=np.int64)
+    if n_arr.ndim != 1 or n_arr.shape != y_arr.shape or n_arr.size == 0:
+        raise InputError(f"select_mtd: n and y must be equal-length 1-d, got {n_arr}, {y_arr}")
+    if np.any(n_arr < 0) or np.any(y_arr < 0) or np.any(y_arr > n_arr):
+        raise InputError(f"select_mtd: need 0 <= y <= n per dose, got n={n_arr}, y={y_arr}")
+    if not 0 < target < 1:
+        raise InputError(f"select_mtd: target must be in (0, 1), but was {target!r}")
+    k = n_arr.size
+    elim = elimination_flags(n_arr, y_arr, target, cutoff, 3, extrasafe, offset)
+    for e in eliminated:
+        if not 0 <= int(e) < k:
+            raise InputError(f"select_mtd: eliminated dose {e} outside 0..{k - 1}")
+        elim[int(e) :] = True  # doses above an eliminated dose are eliminated too (sec. 2.3)
+    treated = n_arr > 0
+    adm = treated & ~elim
+
+    raw = (y_arr + PRIOR_A) / (n_arr + PRIOR_A + PRIOR_B)
+    var = (y_arr + PRIOR_A) * (n_arr - y_arr + PRIOR_B) / ((n_arr + 0.1) ** 2 * (n_arr + 0.1 + 1))
+    alpha = (1 - confidence_level) / 2
+    lo = beta.ppf(alpha, y_arr + PRIOR_A, n_arr - y_arr + PRIOR_B)
+    hi = beta.ppf(1 - alpha, y_arr + PRIOR_A, n_arr - y_arr + PRIOR_B)
+    p_over = beta.sf(target, y_arr + PRIOR_A, n_arr - y_arr + PRIOR_B)
+
+    iso_all = np.full(k, np.nan)
+    pov_all = np.full(k, np.nan)
+    if treated.any():
+        iso_all[treated] = pava(raw[treated], 1 / var[treated])
+        pov_all[treated] = pava(p_over[treated])
+    for arr in (raw, lo, hi):
+        arr[~treated] = np.nan
+
+    table = pd.DataFrame(
+        {
+            "dose": np.arange(k),
+            "n": n_arr,
+            "y": y_arr,
+            "eliminated": elim,
+            "admissible": adm,
+            "raw_estimate": raw,
+            "isotonic_estimate": iso_all,
+            "ci_lower": lo,
+            "ci_upper": hi,
+            "p_over_target": pov_all,
+        }
+    )
+    method = "isotonic regression (BOIN select.mtd)"
+    mtd: int | None
+    if elim[0]:
+        mtd, reason = None, "dose 1 eliminated (P(p > target) > cutoff): no MTD (sec. 2.5 step 1)"
+    elif not adm.any():
+        mtd, reason = None, "no admissible dose was tried: no MTD (sec. 2.5 step 1)"
+    else:
+        idx = np.nonzero(adm)[0]
+        iso = pava(raw[adm], 1 / var[adm])
+        iso_t = iso + np.arange(1, idx.size + 1) * 1e-10  # tie rule of select.mtd
+        if bound_mtd:
+            lam_d = boin_boundaries(target, phi2=phi2).lambda_d
+            keep = iso_t <= lam_d
+            if not keep.any():
+                mtd = None
+                reason = f"all admissible isotonic estimates exceed lambda_d={lam_d:.4f} (boundMTD)"
+                return MtdSelection(mtd, target, table, method, reason)
+            idx, iso_t = idx[keep], iso_t[keep]
+        sel = int(np.argmin(np.abs(iso_t - target)))
+        mtd = int(idx[sel])
+        reason = (
+            f"isotonic estimate {iso_t[sel]:.3f} at dose {mtd + 1} is closest to the target "
+            f"{target} among admissible doses (sec. 2.5 steps 2-4)"
+        )
+    return MtdSelection(mtd, target, table, method, reason)

@@ -1,0 +1,53 @@
+"""BOIN boundaries (dose-finding.md 2.1): published values and the closed-form formula."""
+
+import math
+
+import pytest
+
+from cartrial.design import boin_boundaries
+from cartrial.errors import InputError
+
+# dose-finding.md 2.1 table (default phi1 = 0.6 phi, phi2 = 1.4 phi), 4 decimals as published.
+PUBLISHED = {
+    0.15: (0.1178, 0.1787),
+    0.20: (0.1572, 0.2385),
+    0.25: (0.1968, 0.2984),
+    0.30: (0.2365, 0.3585),
+    0.33: (0.2604, 0.3947),
+    0.35: (0.2763, 0.4189),
+    0.40: (0.3164, 0.4797),
+}
+
+
+@pytest.mark.parametrize("target", sorted(PUBLISHED))
+def test_published_boundary_table(target):
+    b = boin_boundaries(target)
+    lam_e, lam_d = PUBLISHED[target]
+    assert b.lambda_e == pytest.approx(lam_e, abs=5e-5)
+    assert b.lambda_d == pytest.approx(lam_d, abs=5e-5)
+
+
+def test_target_030_to_seven_digits():
+    # dose-finding.md 2.1: lambda_e = 0.2364907, lambda_d = 0.3585195 (BOIN get.boundary)
+    b = boin_boundaries(0.3)
+    assert round(b.lambda_e, 3) == 0.236 and round(b.lambda_d, 3) == 0.359
+    assert b.lambda_e == pytest.approx(0.2364907, abs=1e-7)
+    assert b.lambda_d == pytest.approx(0.3585195, abs=1e-7)
+
+
+@pytest.mark.parametrize("target", [0.1, 0.17, 0.22, 0.28, 0.45, 0.5])
+def test_formula_for_any_target(target):
+    # The equal-likelihood-ratio derivation of Liu & Yuan 2015: lambda solves
+    # lambda log(phi/phi1) + (1 - lambda) log((1-phi)/(1-phi1)) = 0, same for phi2.
+    phi1, phi2 = 0.6 * target, 1.4 * target
+    b = boin_boundaries(target)
+    for lam, other in ((b.lambda_e, phi1), (b.lambda_d, phi2)):
+        llr = lam * math.log(target / other) + (1 - lam) * math.log((1 - target) / (1 - other))
+        assert llr == pytest.approx(0.0, abs=1e-12)
+    assert phi1 < b.lambda_e < target < b.lambda_d < phi2
+
+
+@pytest.mark.parametrize("kw", [{"target": 0.01}, {"target": 0.7}, {"target": 0.3, "phi1": 0.29}])
+def test_bad_input(kw):
+    with pytest.raises(InputError):
+        boin_boundaries(**kw)
