@@ -130,9 +130,11 @@ def standardize_results(name: str, df: pd.DataFrame, model: DataModel,
         if ts is None or ts.is_coded:
             continue
         std = ts.standard_unit(s or None)
-        if std is None:
-            continue
         rows = df.index.isin(idx)
+        if std is None:  # unitless score or count (ICE items, vasopressor count)
+            need = rows & df[stresn].isna() & orres_num.notna()
+            df.loc[need, stresn] = orres_num[need]
+            continue
         have_std = rows & df[stresn].notna()
         if su and su != std and have_std.any():
             conv = convert(df.loc[have_std, stresn].to_numpy(), t, su, std)

@@ -1,0 +1,70 @@
+"""ISO 8601 parsing, partial-date imputation and SDTM study days (sdtm-conventions.md 1)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cartrial.data.dates import impute_date, parse_dtc, study_day
+
+
+@pytest.mark.parametrize(
+    ("text", "valid", "precision"),
+    [
+        ("2024-03-05", True, "day"),
+        ("2024-03-05T14:45", True, "time"),
+        ("2024-03-05T14:45:00", True, "time"),
+        ("2024-03", True, "month"),
+        ("2024", True, "year"),
+        ("", True, None),
+        ("2024-02-30", False, "day"),  # impossible date
+        ("2023-02-29", False, "day"),  # not a leap year
+        ("2024-02-29", True, "day"),
+        ("2024-13", False, "month"),
+        ("2024-03-05T25:00", False, "time"),
+        ("05/03/2024", False, None),
+        ("2024-3-5", False, None),
+    ],
+)
+def test_parse_dtc(text: str, valid: bool, precision: str | None) -> None:
+    p = parse_dtc(pd.Series([text])).iloc[0]
+    assert p["valid"] == valid
+    if valid:
+        assert p["precision"] == precision
+
+
+def test_imputation_rules_and_flags() -> None:
+    s = pd.Series(["2024-02", "2024", "2024-03-05", "2023-02"])
+    start, sflag = impute_date(s, "start")
+    end, eflag = impute_date(s, "end")
+    assert list(start.dt.strftime("%Y-%m-%d")) == ["2024-02-01", "2024-01-01", "2024-03-05",
+                                                   "2023-02-01"]
+    assert list(end.dt.strftime("%Y-%m-%d")) == ["2024-02-29", "2024-12-31", "2024-03-05",
+                                                 "2023-02-28"]
+    assert list(sflag) == ["D", "M", None, "D"]
+    assert list(eflag) == ["D", "M", None, "D"]
+
+
+def test_study_day_has_no_day_zero() -> None:
+    ref = pd.Series(pd.to_datetime(["2024-03-05"] * 4))
+    d = pd.Series(pd.to_datetime(["2024-03-04", "2024-03-05", "2024-04-02", "2024-02-29"]))
+    # infusion day is DY 1; protocol day 28 is DY 29; the day before infusion is DY -1
+    assert list(study_day(d, ref)) == [-1, 1, 29, -5]
+
+
+@given(st.dates(min_value=pd.Timestamp("1950-01-01").date(),
+                max_value=pd.Timestamp("2099-12-31").date()))
+def test_complete_dates_round_trip(day) -> None:
+    p = parse_dtc(pd.Series([day.isoformat()])).iloc[0]
+    assert p["valid"] and p["dt"].date() == day
+
+
+@given(st.dates(min_value=pd.Timestamp("1950-01-01").date(),
+                max_value=pd.Timestamp("2099-12-31").date()))
+def test_imputed_partial_date_brackets_the_true_date(day) -> None:
+    month = pd.Series([day.isoformat()[:7]])
+    lo, _ = impute_date(month, "start")
+    hi, _ = impute_date(month, "end")
+    assert lo.iloc[0].date() <= day <= hi.iloc[0].date()

@@ -1,0 +1,78 @@
+"""Reading and writing SDTM: CSV <-> XPT v5 round trip, unit standardisation, typing."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyreadstat
+import pytest
+from conftest import minimal_domains
+
+from cartrial.data import load_study, write_study
+from cartrial.data.spec import data_model
+from cartrial.errors import InputError
+
+
+def test_csv_xpt_round_trip_keeps_values_labels_and_dates(tmp_path) -> None:
+    write_study(minimal_domains(), tmp_path / "csv", format="csv")
+    a = load_study(tmp_path / "csv")
+    write_study(a.domains, tmp_path / "xpt", format="xpt")
+    b = load_study(tmp_path / "xpt")
+    assert a.format == "csv" and b.format == "xpt"
+    assert set(a.domains) == set(b.domains)
+    for name, df in a.domains.items():
+        other = b[name][list(df.columns)]
+        pd.testing.assert_frame_equal(df.reset_index(drop=True), other.reset_index(drop=True),
+                                      check_dtype=False, obj=name)
+    # labels and dataset name as the data model states; file is XPORT version 5
+    _, meta = pyreadstat.read_xport(str(tmp_path / "xpt" / "ae.xpt"))
+    assert meta.table_name == "AE"
+    labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
+    assert labels["AETOXGR"] == data_model().domains["AE"].variables["AETOXGR"]
+    assert (tmp_path / "xpt" / "ae.xpt").read_bytes()[:80].startswith(
+        b"HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!")
+    # dates stay ISO text, partial dates untouched
+    assert list(b["AE"]["AESTDTC"]) == list(a["AE"]["AESTDTC"])
+    assert b["AE"]["AESTDTC"].iloc[1] == "2024-03"
+
+
+def test_same_input_same_bytes(tmp_path) -> None:
+    write_study(minimal_domains(), tmp_path / "x", format="csv")
+    write_study(minimal_domains(), tmp_path / "y", format="csv")
+    for f in (tmp_path / "x").iterdir():
+        assert f.read_bytes() == (tmp_path / "y" / f.name).read_bytes()
+
+
+def test_results_standardised_to_one_unit(tmp_path) -> None:
+    dom = minimal_domains(hgb_unit="g/dL", hgb_value=10.2)
+    write_study(dom, tmp_path / "a")
+    dom2 = minimal_domains(hgb_unit="g/L", hgb_value=102)
+    write_study(dom2, tmp_path / "b")
+    for p in ("a", "b"):
+        lb = load_study(tmp_path / p)["LB"].set_index("LBTESTCD")
+        assert lb.loc["HGB", "LBSTRESN"] == pytest.approx(102.0)
+        assert lb.loc["HGB", "LBSTRESU"] == "g/L"
+        assert lb.loc["HGB", "LBSTNRLO"] == pytest.approx(120.0)
+        assert lb.loc["MPROTEIN", "LBSTRESN"] == pytest.approx(21.0)  # 2.1 g/dL
+
+
+def test_blq_text_kept_with_missing_numeric(tmp_path) -> None:
+    write_study(minimal_domains(), tmp_path / "s")
+    pc = load_study(tmp_path / "s")["PC"]
+    blq = pc[pc["PCORRES"] == "<LLOQ"].iloc[0]
+    assert pd.isna(blq["PCSTRESN"]) and blq["PCSTRESC"] == "<LLOQ" and blq["PCLLOQ"] == 10
+
+
+def test_missing_folder_is_a_clear_error(tmp_path) -> None:
+    with pytest.raises(InputError, match="study folder not found"):
+        load_study(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="no .csv or .xpt"):
+        load_study(tmp_path / "empty")
+
+
+def test_unknown_domain_kept_and_reported(tmp_path) -> None:
+    write_study(minimal_domains(), tmp_path / "s")
+    (tmp_path / "s" / "zz.csv").write_text("STUDYID,USUBJID\nCT071,X\n")
+    st = load_study(tmp_path / "s")
+    assert "ZZ" in st
+    assert any(f.domain == "ZZ" and f.severity == "warning" for f in st.load_findings)

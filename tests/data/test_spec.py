@@ -1,0 +1,27 @@
+"""The data model itself: XPT v5 limits hold, and docs/data-model.md is generated from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cartrial.data.docs import render_markdown
+from cartrial.data.spec import data_model
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_names_and_labels_fit_xpt_v5() -> None:
+    m = data_model()
+    for name, d in m.domains.items():
+        assert len(name) <= 8
+        for var, label in d.variables.items():
+            assert len(var) <= 8, var
+            assert len(label) <= 40 and label.isascii(), (var, label)
+    for tests in m.tests.values():
+        for code, t in tests.items():
+            assert len(code) <= 8 and len(t.test) <= 40
+
+
+def test_docs_data_model_is_up_to_date() -> None:
+    doc = (ROOT / "docs" / "data-model.md").read_text(encoding="utf-8")
+    assert doc == render_markdown(), "regenerate: python -m cartrial.data.docs > docs/data-model.md"
