@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pyreadstat
 import pytest
-from conftest import minimal_domains
 
 from cartrial.data import load_study, write_study
 from cartrial.data.spec import data_model
 from cartrial.errors import InputError
+from tests.data.minimal_study import minimal_domains
 
 
 def test_csv_xpt_round_trip_keeps_values_labels_and_dates(tmp_path) -> None:

@@ -7,7 +7,6 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from conftest import minimal_domains
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -15,6 +14,7 @@ from typer.testing import CliRunner
 from cartrial.cli.main import app
 from cartrial.data import load_study, validate_study, write_study
 from cartrial.protocol import load_protocol
+from tests.data.minimal_study import minimal_domains
 
 PROTOCOL = load_protocol("ct071")
 S1, S2 = "CT071-001-001", "CT071-001-002"
