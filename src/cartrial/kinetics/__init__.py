@@ -1,0 +1,47 @@
+"""Cellular kinetics of CAR-T expansion (NCA), cytokines and immunogenicity (ADA).
+
+Engines over plain data frames; conventions of PKNCA (shared/reference/ecosystem.md section 6).
+"""
+
+from cartrial.kinetics._ci import clopper_pearson
+from cartrial.kinetics.ada import ADA_CATEGORIES, ada_summary, classify_ada
+from cartrial.kinetics.cytokines import CYTOKINE_FLAGS, cytokine_auc_code, cytokine_parameters
+from cartrial.kinetics.exposure import IMWG_ORDER, ExposureResponse, exposure_response, rank_tests
+from cartrial.kinetics.nca import (
+    NCA_FLAGS,
+    NCA_PARAMETERS,
+    nca,
+    nca_long,
+    nca_method,
+    nca_parameter_codes,
+    partial_auc_code,
+)
+from cartrial.kinetics.persistence import month_column, persistence, persistence_summary
+from cartrial.kinetics.summary import SUMMARY_COLUMNS, attach_groups, summarise_parameters
+
+__all__ = [
+    "ADA_CATEGORIES",
+    "CYTOKINE_FLAGS",
+    "IMWG_ORDER",
+    "NCA_FLAGS",
+    "NCA_PARAMETERS",
+    "SUMMARY_COLUMNS",
+    "ExposureResponse",
+    "ada_summary",
+    "attach_groups",
+    "classify_ada",
+    "clopper_pearson",
+    "cytokine_auc_code",
+    "cytokine_parameters",
+    "exposure_response",
+    "month_column",
+    "nca",
+    "nca_long",
+    "nca_method",
+    "nca_parameter_codes",
+    "partial_auc_code",
+    "persistence",
+    "persistence_summary",
+    "rank_tests",
+    "summarise_parameters",
+]

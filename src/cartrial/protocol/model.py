@@ -210,12 +210,55 @@ class SafetySettings(_Model):
 
 
 class KineticsSettings(_Model):
+    """NCA, cytokine and ADA settings (shared/reference ecosystem.md section 6: PKNCA defaults).
+
+    BLQ samples are placed relative to Tmax and Tlast (PKNCA ``conc.blq`` first / middle / last):
+    ``blq_before_tmax`` covers leading BLQs and those before Tmax, ``blq_after_tmax`` those between
+    Tmax and the last quantifiable sample, ``blq_after_tlast`` the trailing ones.
+    """
+
     auc_method: Literal["lin-up/log-down", "linear"] = "lin-up/log-down"
     auc_partial_days: list[float] = [28.0]
     blq_before_tmax: Literal["zero", "missing"] = "zero"
     blq_after_tmax: Literal["zero", "missing"] = "missing"
+    blq_after_tlast: Literal["zero", "missing"] = Field(
+        default="zero", description="PKNCA conc.blq last = keep (as 0)"
+    )
+    impute_time0: bool = Field(
+        default=True, description="concentration 0 at infusion (day 0) when no sample is kept there"
+    )
+    auc_end_tolerance_days: float = Field(
+        default=0.0,
+        ge=0,
+        description="a partial AUC whose profile ends at most this much before its end day is "
+        "integrated to the last sample (flagged)",
+    )
     lambda_z_min_points: int = Field(default=3, ge=3)
+    lambda_z_adj_r2_tolerance: float = Field(default=1e-4, ge=0, lt=1)
+    lambda_z_min_adj_r2: float = Field(default=0.9, gt=0, le=1, description="flag below")
+    lambda_z_min_span_ratio: float = Field(default=2.0, ge=0, description="flag below")
+    auc_inf_max_extrapolated_percent: float = Field(default=20.0, gt=0, lt=100)
     persistence_months: list[float] = [1.0, 3.0, 6.0, 12.0]
+    persistence_window_days: float = Field(
+        default=7.0, ge=0, description="a sample this close before a landmark counts for it"
+    )
+    cytokines: list[str] = ["IL2", "IL6", "IL8", "IL10", "INTGAM", "TNFA"]
+    cytokine_end_day: float = Field(default=28.0, gt=0)
+    cytokine_blq: Literal["lloq/2", "lloq", "zero"] = "lloq/2"
+    cytokine_auc_method: Literal["lin-up/log-down", "linear"] = "linear"
+    ada_titer_fold_rise: float = Field(default=4.0, gt=1, description="treatment-boosted ADA")
+    ada_persistent_days: float = Field(default=112.0, gt=0, description="16 weeks (Shankar 2014)")
+
+    @model_validator(mode="after")
+    def _check(self) -> KineticsSettings:
+        for d in self.auc_partial_days:
+            if d <= 0 or d != int(d) or d > 9999:
+                raise ValueError(f"auc_partial_days must be whole days in 1..9999, found {d!r}")
+        if len(set(self.auc_partial_days)) != len(self.auc_partial_days):
+            raise ValueError(f"auc_partial_days must be unique, found {self.auc_partial_days}")
+        if any(m <= 0 for m in self.persistence_months):
+            raise ValueError(f"persistence_months must be > 0, found {self.persistence_months}")
+        return self
 
 
 class Protocol(_Model):

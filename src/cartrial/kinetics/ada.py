@@ -1,0 +1,252 @@
+"""Anti-drug (anti-CAR) antibodies: status per patient and positive rate.
+
+Harmonised terminology of Shankar G, et al. AAPS J 2014;16(4):658-673 ("Assessment and reporting
+of the clinical immunogenicity of therapeutic proteins and peptides"), as used in FDA's 2019
+immunogenicity guidance:
+
+- baseline positive: the last sample at or before infusion (day <= 0) is positive;
+- treatment-induced (TI): baseline not positive, at least one positive sample after infusion;
+- treatment-boosted (TB): baseline positive and a post-infusion titer >= ``ada_titer_fold_rise``
+  (4 by default) x the baseline titer;
+- treatment-emergent (TE) = TI or TB; ADA-positive rate = TE / patients with a post-infusion
+  sample (exact Clopper-Pearson CI);
+- persistent: TE-positive samples spanning >= ``ada_persistent_days`` (16 weeks) or a positive
+  last sample; otherwise transient.
+
+A missing baseline is treated as not positive and flagged (BASE_MISSING).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from cartrial.kinetics._ci import clopper_pearson
+from cartrial.kinetics._groups import (
+    as_bool,
+    as_float,
+    first_bad,
+    group_ids,
+    group_reduce,
+    require_columns,
+)
+from cartrial.protocol.model import KineticsSettings
+
+ADA_CATEGORIES = (
+    "TREATMENT-INDUCED",
+    "TREATMENT-BOOSTED",
+    "BASELINE POSITIVE, NOT BOOSTED",
+    "NEGATIVE",
+    "NOT EVALUABLE",
+)
+
+
+def classify_ada(
+    data: pd.DataFrame,
+    settings: KineticsSettings | None = None,
+    *,
+    by: Sequence[str] = ("USUBJID",),
+    domain: str = "IS",
+    seq_col: str | None = None,
+) -> pd.DataFrame:
+    """ADA status per patient (Shankar 2014 categories).
+
+    ``data``: the ``by`` columns, ``time_days`` (from infusion), ``positive`` (bool) and
+    ``titer`` (float; required on positive samples of baseline-positive patients and on their
+    baseline sample, to judge boosting).
+
+    Returns one row per patient: NSAMP, NPOST, BASEPOS (nullable bool), BASETITR, TI, TB, TE
+    (bool), ADACAT (one of ``ADA_CATEGORIES``), TTADA (day of the first TE-positive sample),
+    TITERPK (peak post-infusion titer), TITERFR (peak / baseline titer), PERSIST
+    ("PERSISTENT" / "TRANSIENT" / missing), FLAGS.
+    """
+    s = settings or KineticsSettings()
+    by = list(by)
+    require_columns(data, [*by, "time_days", "positive"], where="classify_ada")
+    df = data.reset_index(drop=True)
+    t = as_float(df, "time_days", domain=domain, seq_col=seq_col)
+    pos = as_bool(df, "positive", domain=domain, seq_col=seq_col)
+    titer = (
+        as_float(df, "titer", domain=domain, seq_col=seq_col)
+        if "titer" in df.columns
+        else np.full(len(df), np.nan)
+    )
+    first_bad(
+        df,
+        ~np.isfinite(t),
+        domain=domain,
+        variable="time_days",
+        seq_col=seq_col,
+        rule="sampling time must be a finite number of days from infusion",
+    )
+    first_bad(
+        df,
+        np.isfinite(titer) & ~(titer > 0),
+        domain=domain,
+        variable="titer",
+        seq_col=seq_col,
+        rule="a titer must be > 0",
+    )
+    g0, keys = group_ids(df, by, domain=domain, seq_col=seq_col)
+    dup = pd.DataFrame({"g": g0, "t": t}).duplicated(keep=False).to_numpy()
+    first_bad(
+        df,
+        dup,
+        domain=domain,
+        variable="time_days",
+        seq_col=seq_col,
+        rule="two ADA samples at the same time for one patient",
+    )
+    n = len(keys)
+
+    pre = t <= 0
+    t_base = group_reduce(np.maximum, t[pre], g0[pre], n, -np.inf)
+    has_base = np.isfinite(t_base)
+    at_base = pre & (t == t_base[g0])
+    base_pos = np.zeros(n, dtype=bool)
+    base_pos[g0[at_base]] = pos[at_base]
+    base_titer = np.full(n, np.nan)
+    base_titer[g0[at_base]] = titer[at_base]
+    bp_row = base_pos[g0]
+    first_bad(
+        df,
+        at_base & pos & ~np.isfinite(titer),
+        domain=domain,
+        variable="titer",
+        seq_col=seq_col,
+        rule="positive baseline ADA sample needs a titer (treatment-boosted status depends on it)",
+    )
+    post = t > 0
+    first_bad(
+        df,
+        post & pos & bp_row & ~np.isfinite(titer),
+        domain=domain,
+        variable="titer",
+        seq_col=seq_col,
+        rule="positive post-infusion ADA sample of a baseline-positive "
+        "patient needs a titer (treatment-boosted status depends on it)",
+    )
+
+    npost = np.bincount(g0[post], minlength=n)
+    nsamp = np.bincount(g0, minlength=n)
+    boosted_row = post & pos & bp_row & (titer >= s.ada_titer_fold_rise * base_titer[g0])
+    te_row = np.where(bp_row, boosted_row, post & pos)
+    ti = ~base_pos & (np.bincount(g0[post & pos], minlength=n) > 0)
+    tb = base_pos & (np.bincount(g0[boosted_row], minlength=n) > 0)
+    te = ti | tb
+    t_first = group_reduce(np.minimum, t[te_row], g0[te_row], n, np.inf)
+    t_lastpos = group_reduce(np.maximum, t[te_row], g0[te_row], n, -np.inf)
+    t_lastpost = group_reduce(np.maximum, t[post], g0[post], n, -np.inf)
+    pk_rows = post & pos & np.isfinite(titer)
+    titer_pk = group_reduce(np.maximum, titer[pk_rows], g0[pk_rows], n, -np.inf)
+    titer_pk[~np.isfinite(titer_pk)] = np.nan
+    last_post_te = te & (t_lastpos == t_lastpost)
+    persistent = te & ((t_lastpos - t_first >= s.ada_persistent_days) | last_post_te)
+
+    cat = np.where(
+        npost == 0,
+        "NOT EVALUABLE",
+        np.where(
+            ti,
+            "TREATMENT-INDUCED",
+            np.where(
+                tb,
+                "TREATMENT-BOOSTED",
+                np.where(base_pos, "BASELINE POSITIVE, NOT BOOSTED", "NEGATIVE"),
+            ),
+        ),
+    )
+    out = {k: keys[k].to_numpy() for k in by}
+    basepos = pd.array(base_pos, dtype="boolean")
+    basepos[~has_base] = pd.NA
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fr = np.where(base_pos, titer_pk / base_titer, np.nan)
+    out.update(
+        {
+            "NSAMP": nsamp,
+            "NPOST": npost,
+            "BASEPOS": basepos,
+            "BASETITR": base_titer,
+            "TI": ti,
+            "TB": tb,
+            "TE": te,
+            "ADACAT": cat,
+            "TTADA": np.where(te, t_first, np.nan),
+            "TITERPK": titer_pk,
+            "TITERFR": fr,
+            "PERSIST": np.where(te, np.where(persistent, "PERSISTENT", "TRANSIENT"), None),
+            "FLAGS": np.where(~has_base, "BASE_MISSING", ""),
+        }
+    )
+    res = pd.DataFrame(out)
+    res.attrs["method"] = {
+        "terminology": "Shankar et al., AAPS J 2014;16:658-673",
+        "titer_fold_rise": s.ada_titer_fold_rise,
+        "persistent_days": s.ada_persistent_days,
+        "baseline": "last sample at or before day 0; missing baseline counted as not positive",
+    }
+    return res
+
+
+def ada_summary(
+    status: pd.DataFrame, *, by: Sequence[str] = (), confidence_level: float = 0.95
+) -> pd.DataFrame:
+    """Counts by ADA category and the treatment-emergent ADA rate with an exact CI.
+
+    Columns: by..., n_patients, n_evaluable, n_baseline_pos, n_ti, n_tb, n_te, pct_te,
+    ci_low, ci_high (percent, Clopper-Pearson over evaluable patients), n_persistent,
+    n_transient, median_ttada, median_titer_pk.
+    """
+    by = list(by)
+    require_columns(
+        status,
+        [*by, "NPOST", "BASEPOS", "TI", "TB", "TE", "PERSIST", "TTADA", "TITERPK"],
+        where="ada_summary",
+    )
+    d = status.copy()
+    d["_eval"] = d["NPOST"] > 0
+    d["_bp"] = d["BASEPOS"].fillna(False).astype(bool)
+    d["_pers"] = d["PERSIST"].eq("PERSISTENT")
+    d["_trans"] = d["PERSIST"].eq("TRANSIENT")
+    d["_te_titer"] = d["TITERPK"].where(d["TE"])
+    keys = by if by else (lambda _: 0)
+    agg = (
+        d.groupby(keys, sort=True, dropna=False)
+        .agg(
+            n_patients=("TE", "size"),
+            n_evaluable=("_eval", "sum"),
+            n_baseline_pos=("_bp", "sum"),
+            n_ti=("TI", "sum"),
+            n_tb=("TB", "sum"),
+            n_te=("TE", "sum"),
+            n_persistent=("_pers", "sum"),
+            n_transient=("_trans", "sum"),
+            median_ttada=("TTADA", "median"),
+            median_titer_pk=("_te_titer", "median"),
+        )
+        .reset_index(drop=not by)
+    )
+    k = agg["n_te"].to_numpy()
+    nn = agg["n_evaluable"].to_numpy()
+    lo, hi = clopper_pearson(k, nn, confidence_level)
+    agg["pct_te"] = np.where(nn > 0, 100.0 * k / np.maximum(nn, 1), np.nan)
+    agg["ci_low"], agg["ci_high"] = 100.0 * lo, 100.0 * hi
+    cols = [
+        *by,
+        "n_patients",
+        "n_evaluable",
+        "n_baseline_pos",
+        "n_ti",
+        "n_tb",
+        "n_te",
+        "pct_te",
+        "ci_low",
+        "ci_high",
+        "n_persistent",
+        "n_transient",
+        "median_ttada",
+        "median_titer_pk",
+    ]
+    return agg[cols]

@@ -1,0 +1,136 @@
+"""Exposure-response and exposure-safety: parameters by category, with rank tests.
+
+Issue #7 items 2-3: Cmax and AUC0-28d by best overall response and by maximum CRS grade; peak
+IL-6 and peak CAR-T against CRS grade. Association is tested on ranks: Kruskal-Wallis across
+categories (scipy.stats.kruskal) and, when the categories are ordered (CRS grade, or an IMWG
+response order given by the caller), Spearman's rank correlation (scipy.stats.spearmanr) with
+the category rank.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cartrial.errors import InputError
+from cartrial.kinetics._groups import require_columns
+from cartrial.kinetics.summary import attach_groups, summarise_parameters
+
+#: IMWG 2016 response categories, best first (clinical-standards.md section 4; ADRS AVAL order).
+IMWG_ORDER: tuple[str, ...] = ("sCR", "CR", "VGPR", "PR", "MR", "SD", "PD")
+
+
+@dataclass(frozen=True)
+class ExposureResponse:
+    """Summary of parameters by category and the rank tests, with the method used."""
+
+    summary: pd.DataFrame
+    tests: pd.DataFrame
+    method: dict[str, Any] = field(default_factory=dict)
+
+
+def rank_tests(
+    table: pd.DataFrame,
+    parameters: Sequence[str],
+    *,
+    group_col: str,
+    order: Sequence[Any] | None = None,
+    by: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Kruskal-Wallis and Spearman tests of each parameter against ``group_col``.
+
+    Rows with a missing parameter or group are left out of the test and counted in
+    ``n_excluded``. Spearman needs an order: numeric groups are their own order; other groups
+    need ``order`` (best first or worst first: only the sign of rho depends on it).
+    Columns: by..., PARAMCD, n, n_groups, n_excluded, kruskal_h, kruskal_p, spearman_rho,
+    spearman_p.
+    """
+    by = list(by)
+    parameters = list(parameters)
+    require_columns(table, [*by, group_col, *parameters], where="rank_tests")
+    grp_vals = table[group_col]
+    if order is not None:
+        rank_map = {v: i for i, v in enumerate(order)}
+        unknown = sorted({str(v) for v in grp_vals.dropna() if v not in rank_map})
+        if unknown:
+            raise InputError(
+                f"rank_tests: {group_col} values {unknown} are not in the order {list(order)}"
+            )
+        ranks = grp_vals.map(rank_map).astype(float)
+    elif pd.api.types.is_numeric_dtype(grp_vals) and grp_vals.dtype != bool:
+        ranks = grp_vals.astype(float)
+    else:
+        ranks = pd.Series(np.nan, index=table.index)
+    rows = []
+    parts = [((), table)] if not by else table.groupby(by, sort=True, dropna=False)
+    for key, sub in parts:
+        key = key if isinstance(key, tuple) else (key,)
+        for p in parameters:
+            x = pd.to_numeric(sub[p], errors="raise").astype(float)
+            ok = x.notna() & sub[group_col].notna()
+            xs, gs, rs = x[ok], sub.loc[ok, group_col], ranks.loc[sub.index][ok]
+            samples = [xs[gs == lev].to_numpy() for lev in pd.unique(gs)]
+            h = pk = rho = pr = np.nan
+            if len(samples) >= 2 and np.unique(xs).size > 1:
+                h, pk = stats.kruskal(*samples)
+            if rs.notna().all() and len(xs) >= 3 and rs.nunique() > 1 and xs.nunique() > 1:
+                rho, pr = stats.spearmanr(xs.to_numpy(), rs.to_numpy())
+            rows.append(
+                {
+                    **dict(zip(by, key, strict=True)),
+                    "PARAMCD": p,
+                    "n": int(ok.sum()),
+                    "n_groups": len(samples),
+                    "n_excluded": int((~ok).sum()),
+                    "kruskal_h": float(h),
+                    "kruskal_p": float(pk),
+                    "spearman_rho": float(rho),
+                    "spearman_p": float(pr),
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            *by,
+            "PARAMCD",
+            "n",
+            "n_groups",
+            "n_excluded",
+            "kruskal_h",
+            "kruskal_p",
+            "spearman_rho",
+            "spearman_p",
+        ],
+    )
+
+
+def exposure_response(
+    table: pd.DataFrame,
+    groups: pd.DataFrame,
+    *,
+    group_col: str,
+    parameters: Sequence[str] = ("CMAX", "AUC0_28"),
+    order: Sequence[Any] | None = None,
+    by: Sequence[str] = (),
+) -> ExposureResponse:
+    """Parameters (e.g. CMAX, AUC0_28 from :func:`nca`) summarised by a subject-level category
+    (``groups``: USUBJID + ``group_col``, e.g. best response or maximum CRS grade) with rank
+    tests. ``by`` splits further (e.g. the analyte)."""
+    merged = attach_groups(table, groups, columns=[group_col])
+    summary = summarise_parameters(merged, parameters, by=[*by, group_col])
+    tests = rank_tests(merged, parameters, group_col=group_col, order=order, by=by)
+    return ExposureResponse(
+        summary,
+        tests,
+        {
+            "summary": "n, geometric mean, geometric CV%, median, range",
+            "tests": "Kruskal-Wallis across categories; Spearman with the ordered category",
+            "group": group_col,
+            "order": None if order is None else list(order),
+        },
+    )

@@ -1,0 +1,417 @@
+"""Non-compartmental analysis of CAR-T expansion, many profiles at once.
+
+Conventions follow PKNCA's defaults (shared/reference/ecosystem.md section 6; PKNCA
+``R/PKNCA.options.R`` and ``R/half.life.R`` read for their rules, no code copied):
+
+- AUC by linear-up / log-down trapezoids (linear on rising or flat segments, log on falling
+  segments with both concentrations > 0), or linear trapezoids (``auc_method``).
+- BLQ samples: leading and before-Tmax BLQs as 0, BLQs between Tmax and Tlast dropped, trailing
+  BLQs after Tlast as 0 (PKNCA ``conc.blq`` first = keep, middle = drop, last = keep); each
+  choice is a ``KineticsSettings`` field.
+- Tmax is the first time of Cmax on ties.
+- lambda_z: log-linear regression on the last n quantifiable points after Tmax (Tmax excluded),
+  n >= 3; among fits with lambda_z > 0, those whose adjusted R^2 is within 1e-4 of the best, the
+  one with most points. Half-lives with adjusted R^2 < 0.9 or span ratio < 2 are flagged, not
+  dropped; AUCinf more than 20 % extrapolated is reported missing (flagged).
+
+Parameter codes are CDISC PP test codes (PPTESTCD, <= 8 characters) where one exists (CMAX,
+TMAX, CLST, TLST, AUCLST, LAMZ, LAMZHL, LAMZNPT, LAMZLL, LAMZUL, R2, R2ADJ, CLSTP, AUCIFO,
+AUCIFP, AUCPEO, AUCPEP); partial AUCs are ``AUC0_<day>`` (PP: AUCINT with PPSTINT/PPENINT);
+``LAMZSPN`` is the span ratio and ``TBLQ`` the first BLQ time after Tlast.
+
+Time is in days from infusion (day 0). Every profile is computed in one pass of numpy over all
+rows: no Python loop per patient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cartrial.errors import InputError
+from cartrial.kinetics._auc import grouped_auc, last_in_group
+from cartrial.kinetics._groups import (
+    as_bool,
+    as_float,
+    first_bad,
+    group_ids,
+    group_reduce,
+    require_columns,
+)
+from cartrial.protocol.model import KineticsSettings
+
+#: Parameter code -> (label, unit template). ``{c}`` = concentration unit, ``{t}`` = time unit.
+NCA_PARAMETERS: dict[str, tuple[str, str]] = {
+    "CMAX": ("Max Conc", "{c}"),
+    "TMAX": ("Time of CMAX", "day"),
+    "CLST": ("Last Nonzero Conc", "{c}"),
+    "TLST": ("Time of Last Nonzero Conc", "day"),
+    "TBLQ": ("Time of First BLQ Conc after TLST", "day"),
+    "AUCLST": ("AUC to Last Nonzero Conc", "day*{c}"),
+    "LAMZ": ("Lambda z", "1/day"),
+    "LAMZHL": ("Half-Life Lambda z", "day"),
+    "LAMZNPT": ("Number of Points for Lambda z", ""),
+    "LAMZLL": ("Lambda z Lower Limit", "day"),
+    "LAMZUL": ("Lambda z Upper Limit", "day"),
+    "R2": ("R Squared", ""),
+    "R2ADJ": ("R Squared Adjusted", ""),
+    "LAMZSPN": ("Lambda z Span Ratio", ""),
+    "CLSTP": ("Last Nonzero Conc Predicted", "{c}"),
+    "AUCIFO": ("AUC Infinity Obs", "day*{c}"),
+    "AUCIFP": ("AUC Infinity Pred", "day*{c}"),
+    "AUCPEO": ("AUC %Extrapolation Obs", "%"),
+    "AUCPEP": ("AUC %Extrapolation Pred", "%"),
+}
+
+#: Flag codes written to the FLAGS column (semicolon-separated) and what they mean.
+NCA_FLAGS: dict[str, str] = {
+    "NO_QUANT": "no quantifiable post-infusion sample: all parameters missing",
+    "PREDOSE_QUANT": "quantifiable sample before infusion (excluded from NCA)",
+    "TIME0_IMPUTED": "no kept sample at day 0: concentration 0 assumed at infusion",
+    "NO_TIME0": "no kept sample at day 0 and imputation off: AUC starts at the first sample",
+    "TMAX_AT_LAST": "Cmax is the last sample: the peak may have been missed",
+    "LAMZ_NE": "lambda_z not estimable (fewer than the minimum points after Tmax, or slope >= 0)",
+    "LAMZ_R2ADJ": "adjusted R^2 of lambda_z below the protocol minimum",
+    "LAMZ_SPAN": "span ratio of lambda_z below the protocol minimum",
+    "AUCINF_EXTRAP": "AUCinf extrapolated beyond the protocol maximum: AUCIFO/AUCIFP missing",
+    "AUC_TRUNC": "a partial AUC was integrated to a last sample within tolerance of its end day",
+    "AUC_EXTRAP": "a partial AUC was extrapolated past the last sample with lambda_z",
+    "AUC_PARTIAL": "a partial AUC could not be computed: the profile ends before its end day",
+}
+
+
+# Relative slack for the flag thresholds, so that a span ratio of exactly 2 computed through
+# ln(2) / lambda_z is not flagged by rounding.
+_EPS = 1e-9
+
+
+def partial_auc_code(day: float) -> str:
+    """``AUC0_28`` for day 28 (PP: PPTESTCD AUCINT, PPSTINT P0D, PPENINT P28D)."""
+    return f"AUC0_{int(day)}"
+
+
+def nca_parameter_codes(settings: KineticsSettings | None = None) -> list[str]:
+    """Parameter columns of :func:`nca`, in order."""
+    s = settings or KineticsSettings()
+    codes = list(NCA_PARAMETERS)
+    i = codes.index("AUCLST") + 1
+    return codes[:i] + [partial_auc_code(d) for d in s.auc_partial_days] + codes[i:]
+
+
+def nca_method(settings: KineticsSettings | None = None) -> dict[str, Any]:
+    """The method record stored on every result (``DataFrame.attrs['method']``)."""
+    s = settings or KineticsSettings()
+    return {
+        "convention": "PKNCA defaults (shared/reference/ecosystem.md section 6)",
+        "auc_method": s.auc_method,
+        "blq": {
+            "before_tmax": s.blq_before_tmax,
+            "after_tmax": s.blq_after_tmax,
+            "after_tlast": s.blq_after_tlast,
+        },
+        "impute_time0": s.impute_time0,
+        "auc_partial_days": list(s.auc_partial_days),
+        "auc_end_tolerance_days": s.auc_end_tolerance_days,
+        "lambda_z": {
+            "min_points": s.lambda_z_min_points,
+            "adj_r2_tolerance": s.lambda_z_adj_r2_tolerance,
+            "tmax_included": False,
+            "flag_adj_r2_below": s.lambda_z_min_adj_r2,
+            "flag_span_ratio_below": s.lambda_z_min_span_ratio,
+        },
+        "auc_inf_max_extrapolated_percent": s.auc_inf_max_extrapolated_percent,
+        "tmax_ties": "first",
+    }
+
+
+def _suffix_sum(x: np.ndarray, last_idx_of_row: np.ndarray) -> np.ndarray:
+    """Sum of x[i..last] within each row's group (rows sorted by group)."""
+    cs = np.concatenate([np.cumsum(x[::-1])[::-1], [0.0]])
+    return cs[: x.size] - cs[last_idx_of_row + 1]
+
+
+def _lambda_z(
+    g: np.ndarray, t: np.ndarray, c: np.ndarray, n_groups: int, s: KineticsSettings
+) -> dict[str, np.ndarray]:
+    """Best lambda_z fit per group over candidate "last n points" fits, all groups at once.
+
+    Rows are the quantifiable points after Tmax, sorted by (group, time). Row i stands for the
+    fit on points i..last of its group (n = last - i + 1); suffix sums give every candidate's
+    regression in closed form.
+    """
+    out = {
+        k: np.full(n_groups, np.nan)
+        for k in ("LAMZ", "INTERCEPT", "LAMZNPT", "LAMZLL", "LAMZUL", "R2", "R2ADJ")
+    }
+    if g.size == 0:
+        return out
+    last = last_in_group(g, n_groups)[g]
+    n = (last - np.arange(g.size) + 1).astype(float)
+    y = np.log(c)
+    sx, sy = _suffix_sum(t, last), _suffix_sum(y, last)
+    sxx, syy, sxy = _suffix_sum(t * t, last), _suffix_sum(y * y, last), _suffix_sum(t * y, last)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ssxx = sxx - sx * sx / n
+        ssyy = np.maximum(syy - sy * sy / n, 0.0)
+        ssxy = sxy - sx * sy / n
+        slope = ssxy / ssxx
+        r2 = np.where(ssyy > 0, np.minimum(ssxy * ssxy / (ssxx * ssyy), 1.0), np.nan)
+        adj = 1.0 - (1.0 - r2) * (n - 1.0) / (n - 2.0)
+    valid = (n >= s.lambda_z_min_points) & (slope < 0) & np.isfinite(adj)
+    best = group_reduce(np.maximum, adj[valid], g[valid], n_groups, -np.inf)
+    within = valid & (adj >= best[g] - s.lambda_z_adj_r2_tolerance)
+    n_sel = group_reduce(np.maximum, n[within], g[within], n_groups, -np.inf)
+    rows = np.flatnonzero(within & (n == n_sel[g]))
+    gs = g[rows]
+    out["LAMZ"][gs] = -slope[rows]
+    out["INTERCEPT"][gs] = (sy[rows] - slope[rows] * sx[rows]) / n[rows]
+    out["LAMZNPT"][gs] = n[rows]
+    out["LAMZLL"][gs] = t[rows]
+    out["LAMZUL"][gs] = t[last[rows]]
+    out["R2"][gs] = r2[rows]
+    out["R2ADJ"][gs] = adj[rows]
+    return out
+
+
+def _flags_column(flags: dict[str, np.ndarray], n_groups: int) -> np.ndarray:
+    parts = np.full(n_groups, "", dtype=object)
+    for code, mask in flags.items():
+        parts = np.where(mask, parts + code + ";", parts)
+    return np.array([p[:-1] for p in parts], dtype=object)
+
+
+def nca(
+    profiles: pd.DataFrame,
+    settings: KineticsSettings | None = None,
+    *,
+    by: Sequence[str] = ("USUBJID",),
+    domain: str = "PC",
+    seq_col: str | None = None,
+) -> pd.DataFrame:
+    """NCA parameters per profile (ecosystem.md section 6, PKNCA conventions).
+
+    Parameters
+    ----------
+    profiles
+        One row per sample: the ``by`` key columns, ``time_days`` (days from infusion, day 0 =
+        infusion; samples before 0 are pre-infusion and excluded), ``conc`` (> 0 when
+        quantifiable; ignored when BLQ), ``blq`` (bool) and optionally ``lloq``.
+    settings
+        ``protocol.kinetics``; PKNCA defaults when omitted.
+    by
+        Columns identifying one profile, e.g. ``("USUBJID", "PCTESTCD")``.
+    domain, seq_col
+        Named in errors (e.g. ``"PC"``, ``"PCSEQ"``).
+
+    Returns
+    -------
+    One row per profile: the ``by`` columns, NOBS (post-infusion samples), NQUANT (quantifiable
+    ones), TLOBS (time of the last post-infusion sample, BLQ or not), the parameters of
+    :func:`nca_parameter_codes`, PARTIAL (bool: a partial AUC not fully observed, or Tmax at the
+    last sample) and FLAGS (codes of :data:`NCA_FLAGS`).
+    ``attrs["method"]`` holds :func:`nca_method`.
+    """
+    s = settings or KineticsSettings()
+    by = list(by)
+    require_columns(profiles, [*by, "time_days", "conc", "blq"], where="nca")
+    df = profiles.reset_index(drop=True)
+    t_all = as_float(df, "time_days", domain=domain, seq_col=seq_col)
+    c_all = as_float(df, "conc", domain=domain, seq_col=seq_col)
+    blq_all = as_bool(df, "blq", domain=domain, seq_col=seq_col)
+    first_bad(
+        df,
+        ~np.isfinite(t_all),
+        domain=domain,
+        variable="time_days",
+        seq_col=seq_col,
+        rule="sampling time must be a finite number of days from infusion",
+    )
+    first_bad(
+        df,
+        ~blq_all & ~(c_all > 0) | ~blq_all & ~np.isfinite(c_all),
+        domain=domain,
+        variable="conc",
+        seq_col=seq_col,
+        rule="a quantifiable concentration must be a finite number > 0 (mark BLQ samples blq=True)",
+    )
+    if "lloq" in df.columns:
+        lloq = as_float(df, "lloq", domain=domain, seq_col=seq_col)
+        first_bad(
+            df,
+            ~blq_all & np.isfinite(lloq) & (c_all < lloq),
+            domain=domain,
+            variable="conc",
+            seq_col=seq_col,
+            rule="quantifiable concentration below its LLOQ (mark it blq=True)",
+        )
+    g_all, keys = group_ids(df, by, domain=domain, seq_col=seq_col)
+    dup = pd.DataFrame({"g": g_all, "t": t_all}).duplicated(keep=False).to_numpy()
+    first_bad(
+        df,
+        dup,
+        domain=domain,
+        variable="time_days",
+        seq_col=seq_col,
+        rule="two samples at the same time in one profile",
+    )
+    n_groups = len(keys)
+
+    predose_quant = np.bincount(g_all[(t_all < 0) & ~blq_all], minlength=n_groups) > 0
+    post = t_all >= 0
+    order = np.lexsort((t_all[post], g_all[post]))
+    g = g_all[post][order]
+    t = t_all[post][order]
+    blq = blq_all[post][order]
+    c = np.where(blq, 0.0, c_all[post][order])
+    q = ~blq
+    nobs = np.bincount(g, minlength=n_groups).astype(float)
+    nquant = np.bincount(g[q], minlength=n_groups).astype(float)
+    has_q = nquant > 0
+
+    # Cmax, Tmax (first on ties), Tlast, Clast over quantifiable samples.
+    cmax = group_reduce(np.maximum, c[q], g[q], n_groups, -np.inf)
+    at_max = q & (c == cmax[g])
+    tmax = group_reduce(np.minimum, t[at_max], g[at_max], n_groups, np.inf)
+    tlast = group_reduce(np.maximum, t[q], g[q], n_groups, -np.inf)
+    at_last = q & (t == tlast[g])
+    clast = group_reduce(np.maximum, c[at_last], g[at_last], n_groups, -np.inf)
+    t_obs_last = group_reduce(np.maximum, t, g, n_groups, -np.inf)
+    for a in (cmax, tmax, tlast, clast, t_obs_last):
+        a[~np.isfinite(a)] = np.nan
+
+    # BLQ placement (PKNCA conc.blq first / middle / last).
+    hq = has_q[g]
+    trailing = blq & hq & (t > tlast[g])
+    before = blq & (~hq | (t < tmax[g]))
+    middle = blq & ~trailing & ~before
+    keep = q.copy()
+    keep |= before & (s.blq_before_tmax == "zero")
+    keep |= middle & (s.blq_after_tmax == "zero")
+    keep |= trailing & (s.blq_after_tlast == "zero")
+    tblq = group_reduce(np.minimum, t[trailing], g[trailing], n_groups, np.inf)
+    tblq[~np.isfinite(tblq)] = np.nan
+
+    gk, tk, ck = g[keep], t[keep], c[keep]
+    kept_at_0 = np.bincount(gk[tk == 0], minlength=n_groups) > 0
+    lacks0 = has_q & ~kept_at_0
+    if s.impute_time0:
+        add = np.flatnonzero(lacks0)
+        gk = np.concatenate([gk, add])
+        tk = np.concatenate([tk, np.zeros(add.size)])
+        ck = np.concatenate([ck, np.zeros(add.size)])
+        o = np.lexsort((tk, gk))
+        gk, tk, ck = gk[o], tk[o], ck[o]
+    t_kept_last = group_reduce(np.maximum, tk, gk, n_groups, -np.inf)
+    last_row = last_in_group(gk, n_groups)
+    c_kept_last = np.where(last_row >= 0, ck[np.maximum(last_row, 0)], np.nan)
+
+    auclst = grouped_auc(gk, tk, ck, n_groups, np.where(has_q, tlast, -np.inf), s.auc_method)
+    auclst[~has_q] = np.nan
+
+    # lambda_z on quantifiable points strictly after Tmax.
+    lz = q & (t > tmax[g])
+    fit = _lambda_z(g[lz], t[lz], c[lz], n_groups, s)
+    lamz = fit["LAMZ"]
+    has_lz = np.isfinite(lamz)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hl = np.log(2.0) / lamz
+        span = (fit["LAMZUL"] - fit["LAMZLL"]) / hl
+        clstp = np.exp(fit["INTERCEPT"] - lamz * tlast)
+        aucifo = auclst + clast / lamz
+        aucifp = auclst + clstp / lamz
+        aucpeo = 100.0 * (clast / lamz) / aucifo
+        aucpep = 100.0 * (clstp / lamz) / aucifp
+    too_extrap = has_lz & (
+        (aucpeo > s.auc_inf_max_extrapolated_percent)
+        | (aucpep > s.auc_inf_max_extrapolated_percent)
+    )
+    aucifo = np.where(has_lz & (aucpeo <= s.auc_inf_max_extrapolated_percent), aucifo, np.nan)
+    aucifp = np.where(has_lz & (aucpep <= s.auc_inf_max_extrapolated_percent), aucifp, np.nan)
+
+    out: dict[str, Any] = {k: keys[k].to_numpy() for k in by}
+    out["NOBS"] = nobs
+    out["NQUANT"] = nquant
+    out["TLOBS"] = t_obs_last
+    params: dict[str, np.ndarray] = {
+        "CMAX": cmax,
+        "TMAX": tmax,
+        "CLST": clast,
+        "TLST": tlast,
+        "TBLQ": tblq,
+        "AUCLST": auclst,
+    }
+    trunc = np.zeros(n_groups, dtype=bool)
+    extrap = np.zeros(n_groups, dtype=bool)
+    partial = np.zeros(n_groups, dtype=bool)
+    for day in s.auc_partial_days:
+        end = np.full(n_groups, float(day))
+        auc = grouped_auc(gk, tk, ck, n_groups, end, s.auc_method)
+        covered = t_kept_last >= day
+        # Trailing BLQ kept as 0: the concentration stays 0 to the end day.
+        zero_tail = (c_kept_last == 0) & (t_kept_last > tlast)
+        in_tol = ~covered & (t_kept_last >= day - s.auc_end_tolerance_days)
+        can_extrap = ~covered & ~zero_tail & ~in_tol & has_lz & (t_kept_last == tlast)
+        with np.errstate(over="ignore", invalid="ignore"):
+            tail = clast / lamz * (1.0 - np.exp(-lamz * (day - tlast)))
+        value = np.where(covered | zero_tail | in_tol, auc, np.nan)
+        value = np.where(can_extrap, auc + tail, value)
+        value[~has_q] = np.nan
+        params[partial_auc_code(day)] = value
+        trunc |= has_q & in_tol & ~zero_tail
+        extrap |= has_q & can_extrap
+        partial |= has_q & ~covered & ~zero_tail
+    params.update(
+        {
+            "LAMZ": lamz,
+            "LAMZHL": hl,
+            "LAMZNPT": fit["LAMZNPT"],
+            "LAMZLL": fit["LAMZLL"],
+            "LAMZUL": fit["LAMZUL"],
+            "R2": fit["R2"],
+            "R2ADJ": fit["R2ADJ"],
+            "LAMZSPN": span,
+            "CLSTP": clstp,
+            "AUCIFO": aucifo,
+            "AUCIFP": aucifp,
+            "AUCPEO": aucpeo,
+            "AUCPEP": aucpep,
+        }
+    )
+    for code in nca_parameter_codes(s):
+        out[code] = params[code]
+    tmax_at_last = has_q & (tmax == t_obs_last)
+    out["PARTIAL"] = partial | tmax_at_last
+    flags = {
+        "NO_QUANT": ~has_q,
+        "PREDOSE_QUANT": predose_quant,
+        "TIME0_IMPUTED": lacks0 & s.impute_time0,
+        "NO_TIME0": lacks0 & (not s.impute_time0),
+        "TMAX_AT_LAST": tmax_at_last,
+        "LAMZ_NE": has_q & ~has_lz,
+        "LAMZ_R2ADJ": has_lz & (fit["R2ADJ"] < s.lambda_z_min_adj_r2 - _EPS),
+        "LAMZ_SPAN": has_lz & (span < s.lambda_z_min_span_ratio * (1 - _EPS)),
+        "AUCINF_EXTRAP": too_extrap,
+        "AUC_TRUNC": trunc,
+        "AUC_EXTRAP": extrap,
+        "AUC_PARTIAL": partial & ~trunc & ~extrap,
+    }
+    out["FLAGS"] = _flags_column(flags, n_groups)
+    result = pd.DataFrame(out)
+    result.attrs["method"] = nca_method(s)
+    return result
+
+
+def nca_long(table: pd.DataFrame, *, by: Sequence[str] = ("USUBJID",)) -> pd.DataFrame:
+    """A :func:`nca` table as tidy rows (by..., PPTESTCD, PPTEST, PPSTRESN), PP-shaped."""
+    codes = [c for c in table.columns if c in NCA_PARAMETERS or c.startswith("AUC0_")]
+    if not codes:
+        raise InputError(f"nca_long: no NCA parameter columns in {list(table.columns)}")
+    long = table.melt(
+        id_vars=list(by), value_vars=codes, var_name="PPTESTCD", value_name="PPSTRESN"
+    )
+    labels = {k: v[0] for k, v in NCA_PARAMETERS.items()}
+    long["PPTEST"] = long["PPTESTCD"].map(lambda k: labels.get(k, f"AUC from Day 0 to Day {k[5:]}"))
+    return long[[*by, "PPTESTCD", "PPTEST", "PPSTRESN"]]
