@@ -178,13 +178,39 @@ class Schedule(_Model):
 
 
 class ImwgSettings(_Model):
-    """Open decisions of IMWG 2016 (shared/reference clinical-standards.md section 4)."""
+    """Open decisions of IMWG 2016 (shared/reference clinical-standards.md sections 4-5).
+
+    Every field is an ambiguity of the guideline text; the default is the reference file's.
+    """
 
     version: Literal["IMWG 2016"] = "IMWG 2016"
-    vgpr_dflc_inclusive: bool = True
-    pd_absolute_inclusive: bool = True
-    confirmation_window_days: int | None = None
-    ppcl_blood_pc_5pct_is_pr: bool = True
+    vgpr_dflc_inclusive: bool = Field(
+        default=True, description="FLC-only VGPR: dFLC decrease >= 90% (True) or > 90% (False)"
+    )
+    pd_absolute_inclusive: bool = Field(
+        default=True, description="serum PD: absolute increase >= 0.5 g/dL (True) or > 0.5"
+    )
+    confirmation_window_days: int | None = Field(
+        default=None, ge=1, description="max days to the confirming assessment; None = no limit"
+    )
+    ppcl_blood_pc_5pct_is_pr: bool = Field(
+        default=True, description="pPCL: blood plasma cells of exactly 5% are PR-compatible"
+    )
+    ppcl_min_persistence_days: int = Field(
+        default=42, ge=0, description="pPCL: serological response maintained >= 6 weeks"
+    )
+    carry_forward_marrow: bool = Field(
+        default=True, description="a marrow result applies to later assessments until the next"
+    )
+    unconfirmed_pd_at_last_assessment: Literal["not_progression", "progression"] = Field(
+        default="not_progression",
+        description="PD at the last assessment with no confirming assessment",
+    )
+    ife_interference: Literal["cap_vgpr", "ignore_positive"] = Field(
+        default="cap_vgpr",
+        description="positive IFE flagged as therapeutic-antibody interference: keep it "
+        "(response capped at VGPR, flagged) or read it as negative",
+    )
 
 
 class EndpointSettings(_Model):
@@ -196,6 +222,9 @@ class EndpointSettings(_Model):
     response: ImwgSettings = ImwgSettings()
     censor_on_new_therapy: bool = True
     missed_assessments_censor: int = Field(default=2, ge=1)
+    missed_assessments_as_event: bool = Field(
+        default=False, description="sensitivity: count PD/death after missed assessments as event"
+    )
     landmarks_months: list[float] = [6.0, 12.0]
 
 
