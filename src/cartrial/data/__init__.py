@@ -2,6 +2,7 @@
 
 from cartrial.data.dates import impute_date, parse_dtc, study_day
 from cartrial.data.load import Study, load_study, standardize_results
+from cartrial.data.snapshot import snapshot
 from cartrial.data.spec import DataModel, DomainSpec, TestSpec, data_model
 from cartrial.data.units import conversion_factor, convert
 from cartrial.data.validate import ValidationReport, validate_study
@@ -19,6 +20,7 @@ __all__ = [
     "impute_date",
     "load_study",
     "parse_dtc",
+    "snapshot",
     "standardize_results",
     "study_day",
     "to_csv_text",
