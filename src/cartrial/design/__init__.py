@@ -12,25 +12,38 @@ from cartrial.design.boundaries import (
     elimination_count,
     escalate_max,
 )
+from cartrial.design.crm import Crm, CrmPosterior, TiteCrm, crm_skeleton
+from cartrial.design.factory import design_from_spec
+from cartrial.design.interval import I3plus3, Mtpi2, mtpi2_intervals
 from cartrial.design.selection import MtdSelection, elimination_flags, pava, select_mtd
 from cartrial.design.state import ACTIONS, Action, Decision, Design, PendingPatient, TrialState
+from cartrial.design.three_plus_three import ThreePlusThree
 
 __all__ = [
     "ACTIONS",
     "Action",
     "Boin",
     "BoinBoundaries",
+    "Crm",
+    "CrmPosterior",
     "Decision",
     "Design",
+    "I3plus3",
     "MtdSelection",
+    "Mtpi2",
     "PendingPatient",
+    "ThreePlusThree",
     "TiteBoin",
+    "TiteCrm",
     "TrialState",
     "boin_boundaries",
+    "crm_skeleton",
     "deescalate_min",
+    "design_from_spec",
     "elimination_count",
     "elimination_flags",
     "escalate_max",
+    "mtpi2_intervals",
     "pava",
     "select_mtd",
 ]

@@ -1,0 +1,77 @@
+"""Build a design from the protocol's ``design`` section (cartrial.protocol.DesignSpec)."""
+
+from __future__ import annotations
+
+from cartrial.design.boin import Boin, TiteBoin
+from cartrial.design.crm import Crm, TiteCrm, crm_skeleton
+from cartrial.design.interval import I3plus3, Mtpi2
+from cartrial.design.state import Design
+from cartrial.design.three_plus_three import ThreePlusThree
+from cartrial.errors import InputError
+from cartrial.protocol import DesignSpec
+
+
+def design_from_spec(spec: DesignSpec, n_doses: int) -> Design:
+    """The :class:`Design` a protocol names, with its parameters (dose-finding.md sec. 1-4).
+
+    ``cap_per_dose`` is BOIN's ``n.earlystop`` (table-driven designs); ``max_sample_size`` stops
+    every design; CRM uses ``crm.skeleton`` or calibrates one with :func:`crm_skeleton`;
+    TITE designs take the DLT window from ``dlt_window_days``.
+    """
+    if n_doses < 1:
+        raise InputError(f"design_from_spec: n_doses must be >= 1, but was {n_doses!r}")
+    common = {"n_doses": n_doses, "target": spec.target, "max_sample_size": spec.max_sample_size}
+    table = {
+        **common,
+        "cohort_size": spec.cohort_size,
+        "cutoff": spec.elimination_cutoff,
+        "extrasafe": spec.extrasafe,
+        "cap_per_dose": spec.cap_per_dose,
+    }
+    name = spec.name
+    if name in ("boin", "tite-boin"):
+        kw = {
+            **table,
+            "phi1": spec.phi1,
+            "phi2": spec.phi2,
+            "backfill": spec.backfill.enabled,
+            "backfill_cap": spec.backfill.max_per_dose,
+        }
+        if name == "boin":
+            return Boin(**kw)
+        return TiteBoin(
+            **kw,
+            dlt_window=float(spec.dlt_window_days),
+            max_pending_fraction=spec.accrual.max_pending_fraction,
+        )
+    if name in ("i3+3", "mtpi2"):
+        cls = I3plus3 if name == "i3+3" else Mtpi2
+        return cls(
+            **table,
+            epsilon_low=spec.interval.epsilon_low,
+            epsilon_high=spec.interval.epsilon_high,
+        )
+    if name == "3+3":
+        return ThreePlusThree(**common, cohort_size=spec.cohort_size)
+    if name in ("crm", "tite-crm"):
+        c = spec.crm
+        if c.skeleton is not None:
+            skeleton = tuple(c.skeleton)
+        else:
+            if c.prior_mtd_level > n_doses:
+                raise InputError(
+                    f"design.crm.prior_mtd_level = {c.prior_mtd_level} exceeds the {n_doses} doses"
+                )
+            skeleton = crm_skeleton(c.halfwidth, spec.target, c.prior_mtd_level, n_doses)
+        kw = {
+            **common,
+            "skeleton": skeleton,
+            "cohort_size": spec.cohort_size,
+            "prior_sd": c.prior_sd,
+            "safety_stop": c.safety_stop_probability,
+            "overdose_cutoff": spec.elimination_cutoff,
+        }
+        if name == "crm":
+            return Crm(**kw)
+        return TiteCrm(**kw, dlt_window=float(spec.dlt_window_days))
+    raise InputError(f"unknown design {name!r}")  # pragma: no cover - DesignSpec forbids it

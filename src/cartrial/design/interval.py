@@ -1,0 +1,133 @@
+"""Interval designs driven by a decision table: i3+3 and mTPI-2 (dose-finding.md sec. 4.1-4.2).
+
+Both use an equivalence interval EI = [target - epsilon_low, target + epsilon_high] and the
+Beta(1, 1) overdose elimination of sec. 2.3 (P(p > target | data) > 0.95 at n >= 3, the dose and
+all higher doses), with the rule order of the other table-driven designs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from scipy.stats import beta
+
+from cartrial.design._table_design import TableDesign
+from cartrial.errors import InputError
+
+_TOL = 1e-12
+
+
+@dataclass(frozen=True)
+class _IntervalDesign(TableDesign):
+    epsilon_low: float = 0.05
+    epsilon_high: float = 0.05
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        lo, hi = self.target - self.epsilon_low, self.target + self.epsilon_high
+        if (
+            self.epsilon_low < 0
+            or self.epsilon_high < 0
+            or self.epsilon_low + self.epsilon_high <= 0
+        ):
+            raise InputError(
+                f"{self.name}: epsilons must be >= 0 with a positive sum, got "
+                f"{self.epsilon_low!r}, {self.epsilon_high!r}"
+            )
+        if not 0 < lo < hi < 1:
+            raise InputError(f"{self.name}: need 0 < EI = [{lo}, {hi}] < 1")
+
+    @property
+    def ei(self) -> tuple[float, float]:
+        return self.target - self.epsilon_low, self.target + self.epsilon_high
+
+
+@dataclass(frozen=True)
+class I3plus3(_IntervalDesign):
+    """i3+3 (Liu, Wang & Ji, Stat Biopharm Res 2020; dose-finding.md 4.2).
+
+    y/n below the EI -> escalate; in the EI -> stay; above the EI -> stay if (y - 1)/n is below
+    the EI, otherwise de-escalate. The EI is closed at both ends.
+    """
+
+    name = "i3+3"
+
+    def letter(self, n: int, y: int) -> str:
+        if n == 0:
+            return "E"
+        lo, hi = self.ei
+        r = y / n
+        if r < lo - _TOL:
+            return "E"
+        if r <= hi + _TOL:
+            return "S"
+        return "S" if (y - 1) / n < lo - _TOL else "D"
+
+    def rule_text(self, n: int, y: int, letter: str) -> str:
+        lo, hi = self.ei
+        r = y / n if n else 0.0
+        where = "below" if r < lo - _TOL else "inside" if r <= hi + _TOL else "above"
+        extra = ""
+        if where == "above":
+            extra = f", (y-1)/n = {(y - 1) / n:.3f} {'<' if letter == 'S' else '>='} {lo:g}"
+        verb = {"E": "escalate", "S": "stay", "D": "de-escalate"}[letter]
+        return (
+            f"i3+3: {y}/{n} = {r:.3f} is {where} EI [{lo:g}, {hi:g}]{extra}: {verb} "
+            "(dose-finding.md 4.2)"
+        )
+
+
+def mtpi2_intervals(
+    target: float, epsilon_low: float, epsilon_high: float
+) -> tuple[np.ndarray, int]:
+    """mTPI-2 interval edges: the EI and intervals of the EI's width below and above it,
+    truncated at 0 and 1 (dose-finding.md 4.1). Returns (edges, index of the EI)."""
+    w = epsilon_low + epsilon_high
+    lo, hi = target - epsilon_low, target + epsilon_high
+    below = [lo]
+    while below[-1] > _TOL:
+        below.append(max(below[-1] - w, 0.0))
+    above = [hi]
+    while above[-1] < 1 - _TOL:
+        above.append(min(above[-1] + w, 1.0))
+    return np.array(sorted(below) + above), len(below) - 1
+
+
+@dataclass(frozen=True)
+class Mtpi2(_IntervalDesign):
+    """mTPI-2 (Guo, Wang, Ji et al., Contemp Clin Trials 2017; dose-finding.md 4.1).
+
+    With a Beta(1, 1) prior, the unit probability mass UPM = posterior mass / interval length
+    of every interval; the interval with the largest UPM decides: below the EI escalate, the EI
+    stay, above de-escalate (first interval on an exact tie).
+    """
+
+    name = "mtpi2"
+
+    @cached_property
+    def _edges(self) -> tuple[np.ndarray, int]:
+        return mtpi2_intervals(self.target, self.epsilon_low, self.epsilon_high)
+
+    def upm(self, n: int, y: int) -> np.ndarray:
+        """Unit probability mass of each interval (edges from :func:`mtpi2_intervals`)."""
+        edges, _ = self._edges
+        return np.diff(beta.cdf(edges, y + 1, n - y + 1)) / np.diff(edges)
+
+    def letter(self, n: int, y: int) -> str:
+        if n == 0:
+            return "E"
+        _, ei = self._edges
+        best = int(np.argmax(self.upm(n, y)))
+        return "E" if best < ei else "S" if best == ei else "D"
+
+    def rule_text(self, n: int, y: int, letter: str) -> str:
+        edges, _ = self._edges
+        best = int(np.argmax(self.upm(n, y))) if n else 0
+        verb = {"E": "escalate", "S": "stay", "D": "de-escalate"}[letter]
+        return (
+            f"mTPI-2: {y}/{n}, largest UPM in ({edges[best]:.2f}, {edges[best + 1]:.2f}] "
+            f"({'below' if letter == 'E' else 'inside' if letter == 'S' else 'above'} the EI): "
+            f"{verb} (dose-finding.md 4.1)"
+        )
