@@ -1,0 +1,32 @@
+"""Persistence landmarks: detectable / not detectable / not evaluable, worked by hand."""
+
+from __future__ import annotations
+
+import pandas as pd
+from numpy.testing import assert_allclose
+
+from cartrial.kinetics import clopper_pearson, persistence, persistence_summary
+
+
+def test_landmark_rules() -> None:
+    # month 1 = day 30.4375, window 7 -> a sample from day 23.4375 on counts.
+    # month 3 = day 91.3125 -> from 84.3125.
+    t = pd.DataFrame(
+        {
+            "USUBJID": ["a", "b", "c", "d"],
+            "TLST": [90.0, 28.0, float("nan"), 21.0],
+            "TLOBS": [180.0, 90.0, 90.0, 21.0],
+        }
+    )
+    p = persistence(t).set_index("USUBJID")
+    assert p.loc["a", "DETM1"] and p.loc["a", "DETM3"]  # quantifiable at day 90 >= 84.3
+    assert p.loc["a", "DETM6"] is False or not p.loc["a", "DETM6"]  # sampled 180 >= 175.6, BLQ
+    assert p.loc["b", "DETM1"] and not p.loc["b", "DETM3"]
+    assert pd.isna(p.loc["b", "DETM6"])  # follow-up ended before month 6
+    assert not p.loc["c", "DETM1"]  # never quantifiable, sampled to day 90
+    assert pd.isna(p.loc["d", "DETM1"])  # last sample day 21 < 23.4: not evaluable
+    s = persistence_summary(p.reset_index()).set_index("month")
+    assert (s.loc[1.0, "n_evaluable"], s.loc[1.0, "n_detectable"]) == (3, 2)
+    lo, hi = clopper_pearson(2, 3)
+    assert_allclose([s.loc[1.0, "ci_low"], s.loc[1.0, "ci_high"]], [100 * lo, 100 * hi])
+    assert s.loc[12.0, "n_evaluable"] == 0
