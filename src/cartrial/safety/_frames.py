@@ -1,0 +1,126 @@
+"""Input checks shared by the graders: required columns, strict typing, record-naming errors.
+
+Nothing is coerced silently: a value that is not a clear boolean / number raises a
+:class:`~cartrial.errors.RecordError` naming the frame, subject, record, variable and value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from cartrial.errors import InputError, RecordError
+
+_TRUE = {"Y", "YES", "TRUE", "T", "1", "1.0"}
+_FALSE = {"N", "NO", "FALSE", "F", "0", "0.0", ""}
+
+
+def require_columns(df: pd.DataFrame, columns: Iterable[str], *, where: str) -> None:
+    """Raise :class:`InputError` listing every required column that is missing."""
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"{where}: expected a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"{where}: missing column(s) {missing}; present: {sorted(map(str, df.columns))}"
+        )
+
+
+def record_ids(df: pd.DataFrame) -> np.ndarray:
+    """The record identifier used in error messages: ``SEQ`` if present, else the 1-based row."""
+    if "SEQ" in df.columns:
+        return df["SEQ"].to_numpy()
+    return np.arange(1, len(df) + 1)
+
+
+def fail(df: pd.DataFrame, mask: np.ndarray, *, domain: str, variable: str, rule: str,
+         hint: str | None = None, values: np.ndarray | None = None) -> None:
+    """Raise a :class:`RecordError` for the first record where ``mask`` is true (if any)."""
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return
+    i = int(np.flatnonzero(mask)[0])
+    n = int(mask.sum())
+    usubjid = str(df["USUBJID"].iloc[i]) if "USUBJID" in df.columns else None
+    if values is not None:
+        value = values[i]
+    elif variable in df.columns:
+        value = df[variable].iloc[i]
+    else:
+        value = None
+    extra = f"{n} record(s) affected" if n > 1 else None
+    hint = "; ".join(h for h in (hint, extra) if h) or None
+    raise RecordError(domain=domain, usubjid=usubjid, seq=record_ids(df)[i], variable=variable,
+                      value=value, rule=rule, hint=hint)
+
+
+def as_bool(df: pd.DataFrame, col: str, *, domain: str, default: bool | None = False) -> np.ndarray:
+    """Strict boolean column: bool, 0/1 or Y/N/TRUE/FALSE. Missing -> ``default`` (or error)."""
+    if col not in df.columns:
+        if default is None:
+            raise InputError(f"{domain}: missing column {col!r}")
+        return np.full(len(df), default, dtype=bool)
+    s = df[col]
+    if s.dtype == bool:
+        return s.to_numpy()
+    out = np.full(len(df), default if default is not None else False, dtype=bool)
+    isna = s.isna().to_numpy()
+    if default is None:
+        fail(df, isna, domain=domain, variable=col, rule="a yes/no value is required")
+    txt = s.astype("string").str.strip().str.upper().fillna("").to_numpy(dtype=object)
+    is_t = np.isin(txt, list(_TRUE))
+    is_f = np.isin(txt, list(_FALSE))
+    fail(df, ~(is_t | is_f | isna), domain=domain, variable=col,
+         rule="must be a yes/no flag (Y/N, TRUE/FALSE, 1/0)")
+    out[is_t] = True
+    out[is_f & ~isna] = False
+    return out
+
+
+def as_float(df: pd.DataFrame, col: str, *, domain: str, required: bool = False) -> np.ndarray:
+    """Strict numeric column (NaN where empty); text that is not a number raises."""
+    if col not in df.columns:
+        if required:
+            raise InputError(f"{domain}: missing column {col!r}")
+        return np.full(len(df), np.nan)
+    s = df[col]
+    num = pd.to_numeric(s, errors="coerce")
+    bad = num.isna().to_numpy() & s.notna().to_numpy()
+    if s.dtype == object:
+        bad &= s.astype("string").str.strip().fillna("").ne("").to_numpy()
+    fail(df, bad, domain=domain, variable=col, rule="must be a number")
+    out = num.to_numpy(dtype=float)
+    if required:
+        fail(df, np.isnan(out), domain=domain, variable=col, rule="a value is required")
+    return out
+
+
+def as_text(df: pd.DataFrame, col: str, default: str = "") -> np.ndarray:
+    """Upper-case stripped text (missing -> ``default``)."""
+    if col not in df.columns:
+        return np.full(len(df), default, dtype=object)
+    return df[col].astype("string").str.strip().str.upper().fillna(default).to_numpy(dtype=object)
+
+
+def map_categories(df: pd.DataFrame, col: str, lookup: dict[str, object], *, domain: str,
+                   rule: str, default: str = "") -> np.ndarray:
+    """Map free text to category rows; unknown values raise (never silently dropped)."""
+    txt = as_text(df, col, default)
+    keys = pd.unique(txt)
+    unknown = [k for k in keys if k not in lookup]
+    if unknown:
+        mask = np.isin(txt, unknown)
+        fail(df, mask, domain=domain, variable=col, rule=rule,
+             hint="allowed: " + ", ".join(sorted({k for k in lookup if k})))
+    return txt
+
+
+def sort_by_subject_time(df: pd.DataFrame, time_col: str, *, domain: str) -> pd.DataFrame:
+    """Stable sort by USUBJID then time; duplicated (USUBJID, time) raise."""
+    out = df.sort_values(["USUBJID", time_col], kind="stable").reset_index(drop=True)
+    dup = out.duplicated(["USUBJID", time_col], keep="first").to_numpy()
+    fail(out, dup, domain=domain, variable=time_col,
+         rule=f"two records of the same subject at the same {time_col}")
+    return out

@@ -1,0 +1,337 @@
+"""NCI CTCAE v5.0 laboratory grading (version pinned; clinical-standards.md section 3).
+
+Input: one row per laboratory result (ADLB-like), columns
+
+==========  ==========================================================================
+USUBJID     subject
+PARAMCD     test code (LBTESTCD): NEUT, PLAT, HGB, LYM, WBC, CD4, ALT, AST, BILI, ALP, GGT,
+            CREAT, FIBRINO, K, SODIUM, CA, MG, ALB, INR, APTT, URATE (aliases in the YAML)
+DAY         days since infusion (infusion = day 0); baseline records are on or before day 0
+AVAL        result in SI units (counts 10^9/L, Hb g/L, electrolytes mmol/L, enzymes U/L,
+            bilirubin/creatinine umol/L, fibrinogen g/L)
+LLN, ULN    local normal range (LBSTNRLO / LBSTNRHI)
+UNIT        optional; checked against the term's unit when given
+ABLFL       "Y" on the baseline record (optional when BASE and BNRIND are given)
+BASE        optional baseline value (else taken from the ABLFL record)
+BNRIND      optional baseline range indicator NORMAL / LOW / HIGH (else derived from the
+            baseline record against its own LLN / ULN)
+SEQ         optional record id for error messages
+==========  ==========================================================================
+
+Semantics (admiral ``derive_var_atoxgr``): grades checked 4 -> 1, first match wins; 0 when
+gradable and no criterion met; missing (NaN) when the value or the term's required reference
+(LLN / ULN) is missing; comparisons after rounding both sides to ``significant_digits``.
+Baseline-dependent terms (ALT, AST, ALP, GGT, bilirubin) use multiples of the baseline value
+when the baseline indicator is HIGH, else multiples of ULN (a missing indicator counts as
+normal). Alternatives that need BASE are not met when BASE is missing (creatinine then grades
+on ULN only). Purely clinical grades (anaemia 4, hypoalbuminaemia 4) are never assigned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cartrial.errors import InputError
+from cartrial.safety._frames import as_float, as_text, fail, require_columns
+from cartrial.safety.guidelines import Condition, CtcaeLabCriteria, LabTerm, ctcae_lab_criteria
+
+DOMAIN = "LB"
+CTCAE_VERSION = "5.0"
+
+
+@dataclass(frozen=True)
+class CtcaeMethod:
+    version: str
+    source: str
+    significant_digits: int
+    treatment_emergent_until_day: float
+    baseline_missing_rule: str = "post-baseline grade >= 1 with no baseline grade is emergent"
+
+
+def _signif(x: np.ndarray, digits: int) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mag = np.floor(np.log10(np.abs(x)))
+    mag = np.where(np.isfinite(mag), mag, 0.0)
+    scale = 10.0 ** (digits - 1 - mag)
+    return np.round(x * scale) / scale
+
+
+def _compare(lhs: np.ndarray, op: str, rhs: np.ndarray, digits: int) -> np.ndarray:
+    a, b = _signif(lhs, digits), _signif(rhs, digits)
+    with np.errstate(invalid="ignore"):
+        if op == "<":
+            return a < b
+        if op == "<=":
+            return a <= b
+        if op == ">":
+            return a > b
+        return a >= b
+
+
+def _condition(cond: Condition, v: dict[str, np.ndarray], digits: int) -> np.ndarray:
+    lhs = v[cond.var]
+    rhs = np.full(len(lhs), cond.value) if cond.ref == "CONST" else cond.value * v[cond.ref]
+    ok = _compare(lhs, cond.op, rhs, digits)
+    return ok & ~np.isnan(lhs) & ~np.isnan(rhs)  # unknown -> not met
+
+
+def _grade_term(term: LabTerm, v: dict[str, np.ndarray], bnrind: np.ndarray,
+                digits: int) -> np.ndarray:
+    n = len(v["AVAL"])
+    abnormal_flag = "HIGH" if term.direction == "H" else "LOW"
+    base_abn = bnrind == abnormal_flag
+    grade = np.full(n, np.nan)
+    gradable = ~np.isnan(v["AVAL"])
+    for ref in term.requires:
+        gradable &= ~np.isnan(v[ref])
+    if term.baseline_dependent:
+        gradable &= ~(base_abn & np.isnan(v["BASE"]))
+    assigned = np.zeros(n, dtype=bool)
+    for g in sorted(term.grades, reverse=True):
+        hit = np.zeros(n, dtype=bool)
+        for alt in term.grades[g]:
+            ok = np.ones(n, dtype=bool)
+            if alt.when == "baseline_normal":
+                ok &= ~base_abn
+            elif alt.when == "baseline_abnormal":
+                ok &= base_abn
+            for cond in alt.all:
+                ok &= _condition(cond, v, digits)
+            hit |= ok
+        new = hit & ~assigned & gradable
+        grade[new] = g
+        assigned |= new
+    grade[gradable & ~assigned] = 0
+    return grade
+
+
+def _baseline(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """BASE and BNRIND per record, from the columns or from the ABLFL record."""
+    base = as_float(df, "BASE", domain=DOMAIN)
+    bnr = as_text(df, "BNRIND")
+    if "BASE" in df.columns and "BNRIND" in df.columns:
+        return base, bnr
+    if "ABLFL" not in df.columns:
+        if "BASE" in df.columns or "BNRIND" in df.columns:
+            raise InputError("grade_labs: give both BASE and BNRIND, or an ABLFL column")
+        return base, bnr
+    bl = as_text(df, "ABLFL") == "Y"
+    key = df["USUBJID"].astype(str) + "\x1f" + df["PARAMCD"].astype(str).str.upper()
+    dup = bl & key.duplicated(keep=False).to_numpy() & pd.Series(bl).groupby(
+        key.to_numpy()).transform("sum").gt(1).to_numpy()
+    fail(df, dup, domain=DOMAIN, variable="ABLFL",
+         rule="more than one baseline record for this subject and test")
+    aval = as_float(df, "AVAL", domain=DOMAIN)
+    lln = as_float(df, "LLN", domain=DOMAIN)
+    uln = as_float(df, "ULN", domain=DOMAIN)
+    ind = np.where(aval > uln, "HIGH", np.where(aval < lln, "LOW", "NORMAL"))
+    ind = np.where(np.isnan(aval), "", ind)
+    bl_frame = pd.DataFrame({"key": key[bl].to_numpy(), "b": aval[bl], "i": ind[bl]})
+    bl_map = bl_frame.set_index("key")
+    b = key.map(bl_map["b"]).to_numpy(dtype=float)
+    i = key.map(bl_map["i"]).fillna("").to_numpy(dtype=object)
+    if "BASE" not in df.columns:
+        base = b
+    if "BNRIND" not in df.columns:
+        bnr = i
+    return base, bnr
+
+
+def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
+               treatment_emergent_until_day: float = 365.0) -> pd.DataFrame:
+    """CTCAE grade per laboratory record, low and high direction (CTCAE v5.0; admiral rules).
+
+    Returns the input rows (sorted by USUBJID, PARAMCD, DAY) with CTCAE_VERSION, BASE, BNRIND,
+    PCHG, ATOXDSCL / ATOXGRL (low-direction term and grade), ATOXDSCH / ATOXGRH (high),
+    BTOXGRL / BTOXGRH (baseline grade) and TRTEMFL ("Y" when a post-infusion record up to
+    ``treatment_emergent_until_day`` is worse than baseline in either direction).
+    Tests without a CTCAE term keep NaN grades.
+    """
+    c = criteria or ctcae_lab_criteria()
+    if c.version != CTCAE_VERSION:
+        raise InputError(f"cartrial grades with CTCAE {CTCAE_VERSION}, not {c.version!r}")
+    require_columns(labs, ["USUBJID", "PARAMCD", "DAY", "AVAL", "LLN", "ULN"], where="grade_labs")
+    df = labs.copy()
+    df["USUBJID"] = df["USUBJID"].astype(str)
+    df["PARAMCD"] = df["PARAMCD"].astype(str).str.strip().str.upper()
+    df["DAY"] = as_float(df, "DAY", domain=DOMAIN, required=True)
+    df = df.sort_values(["USUBJID", "PARAMCD", "DAY"], kind="stable").reset_index(drop=True)
+    aval = as_float(df, "AVAL", domain=DOMAIN)
+    lln = as_float(df, "LLN", domain=DOMAIN)
+    uln = as_float(df, "ULN", domain=DOMAIN)
+    fail(df, ~np.isnan(lln) & ~np.isnan(uln) & (lln > uln), domain=DOMAIN, variable="LLN",
+         rule="lower limit of normal above the upper limit")
+    fail(df, aval < 0, domain=DOMAIN, variable="AVAL", rule="a laboratory value cannot be < 0")
+    base, bnr = _baseline(df)
+    fail(df, ~np.isin(bnr, ["", "NORMAL", "LOW", "HIGH", "ABNORMAL"]), domain=DOMAIN,
+         variable="BNRIND", rule="baseline indicator must be NORMAL, LOW, HIGH or ABNORMAL",
+         values=bnr)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pchg = np.where(base > 0, (aval - base) / base * 100.0, np.nan)
+    v = {"AVAL": aval, "LLN": lln, "ULN": uln, "BASE": base, "PCHG": pchg}
+    n = len(df)
+    out = {d: (np.full(n, "", dtype=object), np.full(n, np.nan)) for d in ("L", "H")}
+    units = as_text(df, "UNIT") if "UNIT" in df.columns else None
+    for term in c.terms:
+        rows = df["PARAMCD"].isin([p.upper() for p in term.paramcd]).to_numpy()
+        if not rows.any():
+            continue
+        if units is not None:
+            ok_units = {u.upper() for u in term.units}
+            fail(df, rows & (units != "") & ~np.isin(units, list(ok_units)), domain=DOMAIN,
+                 variable="UNIT", rule=f"{term.term} is graded in {term.units[0]} (SI)",
+                 values=units)
+        sub = {k: a[rows] for k, a in v.items()}
+        g = _grade_term(term, sub, bnr[rows], c.significant_digits)
+        dsc, grd = out[term.direction]
+        dsc[rows] = term.term
+        grd[rows] = g
+    res = df.copy()
+    res["CTCAE_VERSION"] = c.version
+    res["BASE"] = base
+    res["BNRIND"] = bnr
+    res["PCHG"] = pchg
+    res["ATOXDSCL"], res["ATOXGRL"] = out["L"]
+    res["ATOXDSCH"], res["ATOXGRH"] = out["H"]
+    # baseline grade: grade of the record with ABLFL = Y (else of the last record on/before day 0)
+    if "ABLFL" in df.columns:
+        is_bl = as_text(df, "ABLFL") == "Y"
+    else:
+        pre = df["DAY"].to_numpy() <= 0
+        last_pre = pd.Series(np.where(pre, np.arange(n), -1)).groupby(
+            [df["USUBJID"], df["PARAMCD"]]).transform("max").to_numpy()
+        is_bl = pre & (np.arange(n) == last_pre)
+    for d in ("L", "H"):
+        bg = pd.Series(np.where(is_bl, res[f"ATOXGR{d}"], np.nan))
+        res[f"BTOXGR{d}"] = bg.groupby([df["USUBJID"], df["PARAMCD"]]).transform("max").to_numpy()
+    post = (res["DAY"] > 0) & (res["DAY"] <= treatment_emergent_until_day)
+    te = np.zeros(n, dtype=bool)
+    for d in ("L", "H"):
+        g = res[f"ATOXGR{d}"].to_numpy()
+        b = res[f"BTOXGR{d}"].to_numpy()
+        te |= (g >= 1) & (np.isnan(b) | (g > np.nan_to_num(b, nan=0.0)))
+    res["TRTEMFL"] = np.where(post.to_numpy() & te, "Y", "")
+    return res
+
+
+def lab_grades_long(graded: pd.DataFrame) -> pd.DataFrame:
+    """Graded labs in long form: one row per record and graded direction (TERM, GRADE, BGRADE)."""
+    parts = []
+    for d in ("L", "H"):
+        part = graded[graded[f"ATOXDSC{d}"] != ""].copy()
+        part["TERM"] = part[f"ATOXDSC{d}"]
+        part["DIRECTION"] = d
+        part["GRADE"] = part[f"ATOXGR{d}"]
+        part["BGRADE"] = part[f"BTOXGR{d}"]
+        parts.append(part)
+    keep = ["USUBJID", "PARAMCD", "TERM", "DIRECTION", "DAY", "AVAL", "GRADE", "BGRADE",
+            "TRTEMFL", "CTCAE_VERSION"]
+    if "SEQ" in graded.columns:
+        keep.insert(1, "SEQ")
+    out = pd.concat(parts, ignore_index=True) if parts else graded.iloc[:0]
+    return out.reindex(columns=keep).sort_values(["USUBJID", "TERM", "DAY"],
+                                                 kind="stable").reset_index(drop=True)
+
+
+def worst_lab_grades(graded: pd.DataFrame, *, treatment_emergent_until_day: float = 365.0,
+                     ) -> pd.DataFrame:
+    """Worst post-baseline grade per USUBJID x CTCAE term (with its day and baseline grade)."""
+    long = lab_grades_long(graded)
+    post = long[(long["DAY"] > 0) & (long["DAY"] <= treatment_emergent_until_day)
+                & long["GRADE"].notna()]
+    if post.empty:
+        return pd.DataFrame(columns=["USUBJID", "TERM", "DIRECTION", "BASE_GRADE",
+                                     "WORST_GRADE", "WORST_DAY", "TRTEMFL", "CTCAE_VERSION"])
+    idx = post.sort_values(["USUBJID", "TERM", "GRADE", "DAY"], ascending=[True, True, False, True],
+                           kind="stable").groupby(["USUBJID", "TERM"]).head(1)
+    te = post.groupby(["USUBJID", "TERM"])["TRTEMFL"].apply(lambda s: (s == "Y").any())
+    out = idx.rename(columns={"GRADE": "WORST_GRADE", "DAY": "WORST_DAY", "BGRADE": "BASE_GRADE"})
+    out = out.set_index(["USUBJID", "TERM"])
+    out["TRTEMFL"] = np.where(te.reindex(out.index).to_numpy(), "Y", "")
+    out = out.reset_index()
+    return out[["USUBJID", "TERM", "DIRECTION", "BASE_GRADE", "WORST_GRADE", "WORST_DAY",
+                "TRTEMFL", "CTCAE_VERSION"]].reset_index(drop=True)
+
+
+CYTOPENIA_TERMS = ("Neutrophil count decreased", "Platelet count decreased", "Anemia")
+
+
+def cytopenia_recovery(graded: pd.DataFrame, *, terms: tuple[str, ...] = CYTOPENIA_TERMS,
+                       min_grade: int = 3, prolonged_day: float = 28.0) -> pd.DataFrame:
+    """Grade >= 3 cytopenias after infusion and their recovery, per USUBJID x term.
+
+    trial-facts.md 5.1 (prolonged cytopenia: grade >= 3 persisting beyond day 28). Grades are
+    carried forward to the next assessment: RECOVERY_DAY is the first assessment graded
+    < ``min_grade`` after the last one graded >= ``min_grade`` (NaN if not recovered);
+    PROLONGED is True when the last assessment on or before ``prolonged_day`` is still graded
+    >= ``min_grade`` (NaN when there is no post-infusion assessment up to that day).
+    """
+    long = lab_grades_long(graded)
+    long = long[long["TERM"].isin(terms) & (long["DAY"] > 0) & long["GRADE"].notna()]
+    cols = ["USUBJID", "TERM", "FIRST_DAY", "WORST_GRADE", "LAST_SEVERE_DAY", "RECOVERED",
+            "RECOVERY_DAY", "PROLONGED", "LAST_ASSESSMENT_DAY"]
+    if long.empty:
+        return pd.DataFrame(columns=cols)
+    sev = long["GRADE"] >= min_grade
+    long = long.assign(_sev_day=np.where(sev, long["DAY"], np.nan))
+    grp = long.groupby(["USUBJID", "TERM"])
+    first = grp["_sev_day"].min()
+    last_sev = grp["_sev_day"].max()
+    worst = grp["GRADE"].max()
+    last_day = grp["DAY"].max()
+    key = pd.MultiIndex.from_frame(long[["USUBJID", "TERM"]])
+    ls = last_sev.reindex(key).to_numpy()
+    rec_day = pd.Series(np.where(long["DAY"].to_numpy() > ls, long["DAY"], np.nan),
+                        index=key).groupby(level=[0, 1]).min()
+    on_before = long["DAY"].to_numpy() <= prolonged_day
+    lastpre = long[on_before].groupby(["USUBJID", "TERM"])["GRADE"].last()
+    out = pd.DataFrame({"FIRST_DAY": first, "WORST_GRADE": worst, "LAST_SEVERE_DAY": last_sev,
+                        "RECOVERY_DAY": rec_day, "LAST_ASSESSMENT_DAY": last_day})
+    out = out[out["FIRST_DAY"].notna()]
+    out["RECOVERED"] = out["RECOVERY_DAY"].notna()
+    lp = lastpre.reindex(out.index)
+    out["PROLONGED"] = pd.array(np.where(lp.isna(), pd.NA, lp >= min_grade), dtype="boolean")
+    return out.reset_index()[cols]
+
+
+def hypogammaglobulinemia(labs: pd.DataFrame, *, threshold_g_per_l: float = 4.0,
+                          paramcd: str = "IGG") -> pd.DataFrame:
+    """Protocol-defined hypogammaglobulinaemia flag (no CTCAE lab term; section 3.3):
+    per post-infusion IgG record, HYPOGAM = AVAL < threshold (default 4 g/L = 400 mg/dL).
+    Use polyclonal (uninvolved) IgG in IgG myeloma."""
+    require_columns(labs, ["USUBJID", "PARAMCD", "DAY", "AVAL"], where="hypogammaglobulinemia")
+    df = labs[labs["PARAMCD"].astype(str).str.upper() == paramcd.upper()].copy()
+    aval = as_float(df, "AVAL", domain=DOMAIN)
+    df["HYPOGAM"] = np.where(np.isnan(aval), pd.NA, aval < threshold_g_per_l)
+    df["HYPOGAM_THRESHOLD"] = threshold_g_per_l
+    return df.reset_index(drop=True)
+
+
+def compare_reported_grades(derived_worst: pd.DataFrame, reported: pd.DataFrame) -> pd.DataFrame:
+    """Investigator-reported CTCAE grades (AE: USUBJID, TERM, GRADE) against derived worst lab
+    grades (:func:`worst_lab_grades`), matched on subject and term (case-insensitive).
+
+    Nothing is overwritten: returns every pair with STATUS AGREE, DISAGREE, REPORTED_ONLY
+    (AE with no derived grade >= 1) or DERIVED_ONLY (derived grade >= 1 with no AE).
+    """
+    require_columns(reported, ["USUBJID", "TERM", "GRADE"], where="compare_reported_grades")
+    rep = reported.assign(_k=reported["TERM"].astype(str).str.strip().str.upper(),
+                          USUBJID=reported["USUBJID"].astype(str))
+    rep = rep.groupby(["USUBJID", "_k"], as_index=False).agg(
+        REPORTED_TERM=("TERM", "first"), REPORTED_GRADE=("GRADE", "max"))
+    der = derived_worst.assign(_k=derived_worst["TERM"].str.upper())
+    der = der[der["WORST_GRADE"] >= 1][["USUBJID", "_k", "TERM", "WORST_GRADE", "WORST_DAY"]]
+    m = der.merge(rep, on=["USUBJID", "_k"], how="outer")
+    rg = pd.to_numeric(m["REPORTED_GRADE"], errors="coerce")
+    status = np.where(m["WORST_GRADE"].isna(), "REPORTED_ONLY",
+                      np.where(rg.isna(), "DERIVED_ONLY",
+                               np.where(rg == m["WORST_GRADE"], "AGREE", "DISAGREE")))
+    m["STATUS"] = status
+    m["TERM"] = m["TERM"].fillna(m["REPORTED_TERM"])
+    return m.drop(columns=["_k", "REPORTED_TERM"]).rename(
+        columns={"WORST_GRADE": "DERIVED_GRADE", "WORST_DAY": "DERIVED_DAY"}
+    )[["USUBJID", "TERM", "DERIVED_GRADE", "DERIVED_DAY", "REPORTED_GRADE", "STATUS"]]

@@ -1,0 +1,276 @@
+"""DLT adjudication: the protocol's DLT rules (data) over each patient's graded events.
+
+trial-facts.md 5.1; rules are :class:`cartrial.protocol.DltRule` rows of the protocol's
+``dlt`` section, never code. Inputs are tidy frames:
+
+``events`` (one row per grade change of one event)
+    USUBJID; EVENT_ID (rows of one event share it); CATEGORY (CRS, ICANS, HEMATOLOGIC,
+    NON_HEMATOLOGIC); TERM (AEDECOD / CTCAE term); DAY (days since infusion at which the event
+    has grade GRADE); GRADE (0-5; 0 = resolved); optional END_DAY (on the last row of an event:
+    the day it ended; date-only records should give the day after the last day with the event);
+    optional RELATED (Y/N, relation to the product; missing = not related).
+
+``followup`` (one row per infused patient)
+    USUBJID; FOLLOWUP_DAY (last day of follow-up since infusion: data cut-off, death or
+    withdrawal, whichever first); optional DEATH_DAY, WITHDRAWN (Y/N), DOSE_LEVEL.
+
+Timeline semantics: a row's grade holds from its DAY until the next row of the same event (the
+grade is carried forward to the next assessment); the last row holds until END_DAY, or while
+the event is ongoing until FOLLOWUP_DAY. Rule forms (``DurationCondition``):
+``not_resolving_to_grade`` T within H hours -> the first time at grade >= min_grade to the first
+later time at grade <= T exceeds H; ``persisting_beyond_day`` D -> the run at grade >= min_grade
+lasts past day D; ``min_duration_days`` d -> the run lasts more than d days. A run counts when it
+overlaps the rule's window (``window_start_day``..``window_end_day`` or the design DLT window).
+When the follow-up is too short to decide, the rule is pending.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cartrial.errors import InputError
+from cartrial.protocol.model import DltDefinition, DltRule
+from cartrial.safety._frames import as_bool, as_float, as_text, fail, require_columns
+
+DOMAIN = "DLT"
+EVENT_CATEGORIES = ("CRS", "ICANS", "HEMATOLOGIC", "NON_HEMATOLOGIC")
+
+
+@dataclass(frozen=True)
+class DltResult:
+    """Per-patient DLT status, the rule evaluations behind it and the method."""
+
+    patients: pd.DataFrame      # USUBJID, DOSE_LEVEL, DLT (yes/no/pending), DLT_EVALUABLE, ...
+    evaluations: pd.DataFrame   # one row per (USUBJID, rule, run) that met or may meet a rule
+    window_days: int
+    rules: tuple[str, ...]
+
+
+def _prepare_events(events: pd.DataFrame) -> pd.DataFrame:
+    require_columns(events, ["USUBJID", "EVENT_ID", "CATEGORY", "TERM", "DAY", "GRADE"],
+                    where="adjudicate_dlt events")
+    ev = events.copy()
+    ev["USUBJID"] = ev["USUBJID"].astype(str)
+    ev["EVENT_ID"] = ev["EVENT_ID"].astype(str)
+    ev["CATEGORY"] = as_text(ev, "CATEGORY")
+    fail(ev, ~np.isin(ev["CATEGORY"].to_numpy(), EVENT_CATEGORIES), domain=DOMAIN,
+         variable="CATEGORY", rule=f"event category must be one of {list(EVENT_CATEGORIES)}")
+    ev["DAY"] = as_float(ev, "DAY", domain=DOMAIN, required=True)
+    ev["GRADE"] = as_float(ev, "GRADE", domain=DOMAIN, required=True)
+    g = ev["GRADE"].to_numpy()
+    fail(ev, (g < 0) | (g > 5) | (g != np.round(g)), domain=DOMAIN, variable="GRADE",
+         rule="grade must be a whole number 0-5")
+    ev["END_DAY"] = as_float(ev, "END_DAY", domain=DOMAIN)
+    ev["RELATED"] = as_bool(ev, "RELATED", domain=DOMAIN)
+    ev = ev.sort_values(["USUBJID", "EVENT_ID", "DAY"], kind="stable").reset_index(drop=True)
+    ev["_KEY"] = ev["USUBJID"] + "\x1f" + ev["EVENT_ID"]
+    key = ev["_KEY"].to_numpy()
+    same_next = np.r_[key[1:] == key[:-1], False]
+    day = ev["DAY"].to_numpy()
+    fail(ev, np.r_[False, (key[1:] == key[:-1]) & (day[1:] == day[:-1])],
+         domain=DOMAIN, variable="DAY", rule="two rows of the same event at the same DAY")
+    fail(ev, same_next & ~np.isnan(ev["END_DAY"].to_numpy()), domain=DOMAIN, variable="END_DAY",
+         rule="END_DAY belongs on the last row of an event only")
+    fail(ev, ev["END_DAY"].to_numpy() < ev["DAY"].to_numpy(), domain=DOMAIN, variable="END_DAY",
+         rule="event ends before it starts")
+    nxt = np.r_[ev["DAY"].to_numpy()[1:], np.nan]
+    ev["_SEG_END"] = np.where(same_next, nxt, ev["END_DAY"].to_numpy())
+    ev["_LAST"] = ~same_next
+    return ev
+
+
+def _prepare_followup(followup: pd.DataFrame) -> pd.DataFrame:
+    require_columns(followup, ["USUBJID", "FOLLOWUP_DAY"], where="adjudicate_dlt followup")
+    fu = followup.copy()
+    fu["USUBJID"] = fu["USUBJID"].astype(str)
+    fail(fu, fu["USUBJID"].duplicated().to_numpy(), domain=DOMAIN, variable="USUBJID",
+         rule="one follow-up row per patient")
+    fu["FOLLOWUP_DAY"] = as_float(fu, "FOLLOWUP_DAY", domain=DOMAIN, required=True)
+    fu["DEATH_DAY"] = as_float(fu, "DEATH_DAY", domain=DOMAIN)
+    fu["WITHDRAWN"] = as_bool(fu, "WITHDRAWN", domain=DOMAIN)
+    fail(fu, fu["DEATH_DAY"].to_numpy() < fu["FOLLOWUP_DAY"].to_numpy(), domain=DOMAIN,
+         variable="FOLLOWUP_DAY", rule="follow-up continues after death")
+    if "DOSE_LEVEL" not in fu.columns:
+        fu["DOSE_LEVEL"] = ""
+    return fu
+
+
+def _select(ev: pd.DataFrame, rule: DltRule) -> np.ndarray:
+    if rule.category == "ANY":
+        m = np.ones(len(ev), dtype=bool)
+    elif rule.category == "DEATH":
+        m = pd.Series(ev["GRADE"].to_numpy() >= 5).groupby(ev["_KEY"].to_numpy()).transform(
+            "any").to_numpy()
+    else:
+        m = ev["CATEGORY"].to_numpy() == rule.category
+    term = ev["TERM"].astype(str).str.strip().str.upper().to_numpy()
+    if rule.terms is not None:
+        m &= np.isin(term, [t.upper() for t in rule.terms])
+    if rule.exclude_terms:
+        m &= ~np.isin(term, [t.upper() for t in rule.exclude_terms])
+    if rule.related_only:
+        m &= ev["RELATED"].to_numpy()
+    return m
+
+
+def _runs(ev: pd.DataFrame, level: np.ndarray, qual: np.ndarray) -> pd.DataFrame:
+    """Maximal runs of consecutive rows of one event with ``level`` true; ONSET_DAY is the first
+    row of the run where ``qual`` holds (runs without one are dropped)."""
+    key = ev["_KEY"].to_numpy()
+    prev_same = np.r_[False, key[1:] == key[:-1]]
+    prev_level = np.r_[False, level[:-1]] & prev_same
+    rid = np.cumsum(level & ~prev_level)
+    sub = ev[level].assign(_RUN=rid[level],
+                           _Q=np.where(qual[level], ev["DAY"].to_numpy()[level], np.nan))
+    cols = ["_RUN", "USUBJID", "EVENT_ID", "TERM", "CATEGORY", "START", "END", "MAX_GRADE",
+            "ONSET_DAY"]
+    if sub.empty:
+        return pd.DataFrame(columns=cols)
+    runs = sub.groupby("_RUN").agg(
+        USUBJID=("USUBJID", "first"), EVENT_ID=("EVENT_ID", "first"), TERM=("TERM", "first"),
+        CATEGORY=("CATEGORY", "first"), START=("DAY", "min"), END=("_SEG_END", "last"),
+        MAX_GRADE=("GRADE", "max"), ONSET_DAY=("_Q", "min")).reset_index()
+    return runs[runs["ONSET_DAY"].notna()][cols]
+
+
+def _evaluate_rule(ev: pd.DataFrame, fu_day: pd.Series, closed: pd.Series, rule: DltRule,
+                   window_days: int) -> pd.DataFrame:
+    ws = float(rule.window_start_day)
+    we = float(rule.window_end_day if rule.window_end_day is not None else window_days)
+    sel = _select(ev, rule)
+    grade = ev["GRADE"].to_numpy()
+    qual = (grade == rule.min_grade) if rule.exact_grade else (grade >= rule.min_grade)
+    d = rule.duration
+    if d is not None and d.not_resolving_to_grade is not None:
+        level = sel & (grade > d.not_resolving_to_grade)
+    else:
+        level = sel & qual
+    runs = _runs(ev, level, qual)
+    if runs.empty:
+        return runs.assign(RULE=[], STATUS=[])
+    fu = runs["USUBJID"].map(fu_day).to_numpy(dtype=float)
+    end = runs["END"].to_numpy(dtype=float)
+    ongoing = np.isnan(end)
+    end_eff = np.where(ongoing, fu, end)
+    # follow-up closed by death or withdrawal: an ongoing event can no longer become a DLT
+    ongoing &= ~runs["USUBJID"].map(closed).to_numpy(dtype=bool)
+    start = runs["ONSET_DAY"].to_numpy(dtype=float)
+    in_window = (start <= we) & (end_eff >= ws)
+    if d is None:
+        met = in_window.copy()
+        pend = np.zeros(len(runs), dtype=bool)
+    elif d.not_resolving_to_grade is not None:
+        limit = d.within_hours / 24.0
+        met = in_window & ((end_eff - start) > limit)
+        pend = in_window & ongoing & ~met
+    elif d.persisting_beyond_day is not None:
+        day = float(d.persisting_beyond_day)
+        met = in_window & (end_eff > day)
+        pend = in_window & ongoing & ~met
+    else:
+        limit = float(d.min_duration_days)
+        met = in_window & ((end_eff - start) > limit)
+        pend = in_window & ongoing & ~met
+    runs["RULE"] = rule.id
+    runs["STATUS"] = np.where(met, "met", np.where(pend, "pending", ""))
+    return runs[runs["STATUS"] != ""]
+
+
+def adjudicate_dlt(events: pd.DataFrame, followup: pd.DataFrame, dlt: DltDefinition, *,
+                   window_days: int) -> DltResult:
+    """Per patient DLT yes / no / pending with the triggering event and rule, and evaluability.
+
+    DLT = yes when any rule is met (the earliest onset is reported, ties by rule order);
+    pending when none is met but a rule is pending or the patient is still inside the DLT window;
+    no otherwise. DLT-evaluable (``completed_window_or_dlt``): a DLT, or follow-up through the
+    design window (``window_days``); patients who died or withdrew earlier without a DLT are not
+    evaluable.
+    """
+    if window_days < 1:
+        raise InputError(f"window_days must be >= 1, got {window_days!r}")
+    ev = _prepare_events(events)
+    fu = _prepare_followup(followup)
+    unknown = ~ev["USUBJID"].isin(fu["USUBJID"]).to_numpy()
+    fail(ev, unknown, domain=DOMAIN, variable="USUBJID",
+         rule="event for a patient without a follow-up row")
+    death = ev["USUBJID"].map(fu.set_index("USUBJID")["DEATH_DAY"]).to_numpy(dtype=float)
+    fail(ev, ev["DAY"].to_numpy() > death, domain=DOMAIN, variable="DAY",
+         rule="event after the patient's death (DEATH_DAY)")
+    fu_day = fu.set_index("USUBJID")["FOLLOWUP_DAY"]
+    closed = fu.set_index("USUBJID")["DEATH_DAY"].notna() | fu.set_index("USUBJID")["WITHDRAWN"]
+    order = {r.id: i for i, r in enumerate(dlt.rules)}
+    parts = [_evaluate_rule(ev, fu_day, closed, r, window_days) for r in dlt.rules]
+    evals = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
+        len(p) for p in parts) else pd.DataFrame(columns=["USUBJID", "RULE", "STATUS",
+                                                         "EVENT_ID", "TERM", "CATEGORY",
+                                                         "ONSET_DAY", "END", "MAX_GRADE"])
+    evals = evals.drop(columns=["_RUN", "START"], errors="ignore")
+    evals = evals.rename(columns={"END": "END_DAY"})
+    evals["_ORDER"] = evals["RULE"].map(order)
+    evals = evals.sort_values(["USUBJID", "ONSET_DAY", "_ORDER"], kind="stable")
+
+    met = evals[evals["STATUS"] == "met"].groupby("USUBJID").head(1).set_index("USUBJID")
+    pending_any = evals[evals["STATUS"] == "pending"].groupby("USUBJID").size()
+    p = fu[["USUBJID", "DOSE_LEVEL", "FOLLOWUP_DAY", "DEATH_DAY", "WITHDRAWN"]].copy()
+    p = p.set_index("USUBJID")
+    has_dlt = p.index.isin(met.index)
+    completed = p["FOLLOWUP_DAY"].to_numpy() >= window_days
+    left = (p["DEATH_DAY"].notna() | p["WITHDRAWN"]).to_numpy()
+    pend = p.index.isin(pending_any.index) | (~completed & ~left)
+    p["DLT"] = np.where(has_dlt, "yes", np.where(pend, "pending", "no"))
+    p["DLT_RULE"] = met["RULE"].reindex(p.index)
+    p["DLT_EVENT_ID"] = met["EVENT_ID"].reindex(p.index)
+    p["DLT_TERM"] = met["TERM"].reindex(p.index)
+    p["DLT_ONSET_DAY"] = met["ONSET_DAY"].reindex(p.index)
+    p["DLT_GRADE"] = met["MAX_GRADE"].reindex(p.index)
+    p["DLT_EVALUABLE"] = has_dlt | completed
+    p["EVALUABILITY"] = np.where(
+        has_dlt, "DLT", np.where(completed, "completed window",
+                                 np.where(left, "left before end of window", "in window")))
+    p["WINDOW_DAYS"] = window_days
+    return DltResult(p.reset_index(), evals.drop(columns="_ORDER").reset_index(drop=True),
+                     window_days, tuple(order))
+
+
+def crs_events(timepoints: pd.DataFrame, *, category: str = "CRS",
+               term: str = "Cytokine release syndrome") -> pd.DataFrame:
+    """DLT events from graded CRS / ICANS time points: one event per episode, each graded time
+    point a row, plus the resolution time point (grade 0). CRS and ICANS count as related."""
+    tp = timepoints.reset_index(drop=True)
+    usub = tp["USUBJID"].to_numpy()
+    ep = tp["EPISODE"].to_numpy()
+    prev_ep = np.r_[0, ep[:-1]]
+    prev_same = np.r_[False, usub[1:] == usub[:-1]]
+    resolution = (ep == 0) & (prev_ep > 0) & prev_same
+    keep = (ep > 0) | resolution
+    ep_ids = np.where(resolution, prev_ep, ep)
+    out = pd.DataFrame({
+        "USUBJID": usub[keep],
+        "EVENT_ID": [f"{category}-{e}" for e in ep_ids[keep]],
+        "CATEGORY": category,
+        "TERM": term,
+        "DAY": tp["DAY"].to_numpy()[keep],
+        "GRADE": tp["GRADE"].to_numpy()[keep],
+        "RELATED": True,
+    })
+    return out
+
+
+def lab_events(graded_long: pd.DataFrame, *, terms: tuple[str, ...] = (
+        "Neutrophil count decreased", "Platelet count decreased")) -> pd.DataFrame:
+    """DLT events from graded labs (:func:`cartrial.safety.lab_grades_long`): one event per
+    subject and term, post-infusion assessments as rows (grade carried to the next one)."""
+    lg = graded_long[graded_long["TERM"].isin(terms) & (graded_long["DAY"] > 0)
+                     & graded_long["GRADE"].notna()]
+    return pd.DataFrame({
+        "USUBJID": lg["USUBJID"].to_numpy(),
+        "EVENT_ID": ("LB-" + lg["TERM"]).to_numpy(),
+        "CATEGORY": "HEMATOLOGIC",
+        "TERM": lg["TERM"].to_numpy(),
+        "DAY": lg["DAY"].to_numpy(),
+        "GRADE": lg["GRADE"].to_numpy(),
+        "RELATED": False,
+    })

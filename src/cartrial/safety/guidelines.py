@@ -1,0 +1,206 @@
+"""Guideline tables as typed objects, loaded from the versioned YAML files in ``criteria/``.
+
+The thresholds of ASTCT 2019 (CRS, ICANS) and NCI CTCAE v5.0 (laboratory terms) live in data
+files with the source text on each row (shared/reference/clinical-standards.md sections 1-3);
+this module only validates them into frozen pydantic models. No thresholds are written in code.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+_PACKAGE = "cartrial.safety.criteria"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --------------------------------------------------------------------------------------- CRS
+class FeverRule(_Model):
+    min_temp_c: float
+    text: str
+    masking_text: str
+
+
+class HypotensionTier(_Model):
+    grade: int = Field(ge=2, le=4)
+    min_pressors: int = Field(ge=0)
+    min_non_vasopressin: int = Field(ge=0)
+    text: str
+
+
+class OxygenDevice(_Model):
+    device: str
+    grade: int = Field(ge=0, le=4)
+    grade_above_low_flow: int | None = None
+    min_flow_exclusive: float | None = None
+    flow: Literal["forbidden", "optional", "required"]
+    aliases: list[str] = []
+    text: str
+
+
+class DeathRow(_Model):
+    grade: Literal[5]
+    text: str
+
+
+class CrsCriteria(_Model):
+    """ASTCT 2019 CRS grading table (Lee et al. 2019) as data."""
+
+    name: str
+    version: str
+    source: str
+    fever: FeverRule
+    hypotension: list[HypotensionTier]
+    low_flow_max_l_min: float
+    low_flow_text: str
+    oxygen_devices: list[OxygenDevice]
+    death: DeathRow
+    plausible_temp_c: tuple[float, float]
+    plausible_flow_l_min: tuple[float, float]
+    max_pressors: int
+
+    def device_lookup(self) -> dict[str, OxygenDevice]:
+        """Upper-case device name or alias -> device row."""
+        out: dict[str, OxygenDevice] = {}
+        for d in self.oxygen_devices:
+            for key in [d.device, d.device.replace("_", " "), *d.aliases]:
+                out[key.strip().upper()] = d
+        return out
+
+
+# ------------------------------------------------------------------------------------- ICANS
+class IceItem(_Model):
+    item: str
+    points: int = Field(ge=1)
+    text: str
+
+
+class IceBand(_Model):
+    grade: int = Field(ge=0, le=3)
+    min: int
+    max: int
+    text: str
+
+
+class CategoryRow(_Model):
+    grade: int = Field(ge=0, le=4)
+    aliases: list[str] = []
+    text: str
+    level: str | None = None
+    value: str | None = None
+
+    @property
+    def code(self) -> str:
+        return self.level if self.level is not None else str(self.value)
+
+
+class IcansCriteria(_Model):
+    """ASTCT 2019 adult ICANS grading table and ICE score (Lee et al. 2019) as data."""
+
+    name: str
+    version: str
+    source: str
+    min_age_years: int
+    min_age_text: str
+    ice_items: list[IceItem]
+    ice_bands: list[IceBand]
+    ice_unarousable_grade: int
+    ice_unarousable_text: str
+    consciousness: list[CategoryRow]
+    seizure: list[CategoryRow]
+    motor: list[CategoryRow]
+    icp: list[CategoryRow]
+    death: DeathRow
+
+    @property
+    def ice_max(self) -> int:
+        return sum(i.points for i in self.ice_items)
+
+    @staticmethod
+    def lookup(rows: list[CategoryRow]) -> dict[str, CategoryRow]:
+        out: dict[str, CategoryRow] = {}
+        for r in rows:
+            for key in [r.code, r.code.replace("_", " "), *r.aliases]:
+                out[key.strip().upper()] = r
+        return out
+
+
+# ------------------------------------------------------------------------------------ CTCAE
+class Condition(_Model):
+    """``var op value x ref``; ref CONST means the value itself (AVAL < 0.5)."""
+
+    var: Literal["AVAL", "PCHG"] = "AVAL"
+    op: Literal["<", "<=", ">", ">="]
+    value: float
+    ref: Literal["CONST", "LLN", "ULN", "BASE"] = "CONST"
+
+
+class Alternative(_Model):
+    when: Literal["any", "baseline_normal", "baseline_abnormal"] = "any"
+    all: list[Condition] = Field(min_length=1)
+
+
+class LabTerm(_Model):
+    term: str
+    paramcd: list[str] = Field(min_length=1)
+    direction: Literal["L", "H"]
+    units: list[str]
+    requires: list[Literal["LLN", "ULN", "BASE"]] = []
+    baseline_dependent: bool = False
+    text: dict[int, str]
+    grades: dict[int, list[Alternative]]
+
+    @model_validator(mode="after")
+    def _check(self) -> LabTerm:
+        bad = [g for g in self.grades if g not in (1, 2, 3, 4)]
+        if bad:
+            raise ValueError(f"{self.term}: grades must be 1-4, found {bad}")
+        for g in self.grades:
+            if g not in self.text:
+                raise ValueError(f"{self.term}: grade {g} has no source text")
+        return self
+
+
+class CtcaeLabCriteria(_Model):
+    """NCI CTCAE laboratory terms (numeric criteria) as data; the version is pinned."""
+
+    version: str
+    name: str
+    source: str
+    significant_digits: int = Field(ge=1, le=17)
+    terms: list[LabTerm]
+
+    def terms_for(self, paramcd: str) -> list[LabTerm]:
+        p = paramcd.strip().upper()
+        return [t for t in self.terms if p in (c.upper() for c in t.paramcd)]
+
+
+# ---------------------------------------------------------------------------------- loaders
+def _load(name: str) -> dict:
+    text = resources.files(_PACKAGE).joinpath(name).read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+@cache
+def crs_criteria() -> CrsCriteria:
+    """The bundled ASTCT 2019 CRS table (``criteria/crs_astct_2019.yaml``)."""
+    return CrsCriteria.model_validate(_load("crs_astct_2019.yaml"))
+
+
+@cache
+def icans_criteria() -> IcansCriteria:
+    """The bundled ASTCT 2019 adult ICANS table (``criteria/icans_astct_2019.yaml``)."""
+    return IcansCriteria.model_validate(_load("icans_astct_2019.yaml"))
+
+
+@cache
+def ctcae_lab_criteria() -> CtcaeLabCriteria:
+    """The bundled NCI CTCAE v5.0 laboratory table (``criteria/ctcae_v5_lab.yaml``)."""
+    return CtcaeLabCriteria.model_validate(_load("ctcae_v5_lab.yaml"))
