@@ -1,0 +1,171 @@
+"""Exact operating characteristics of 3+3 and BOIN / i3+3 / mTPI-2 (no Monte Carlo error).
+
+A dynamic programme over trial states (current dose, per-dose n and y, eliminated doses, status):
+each cohort, every active state branches into its 0..m DLT outcomes with binomial probabilities,
+the lock-step step function (the one the simulator uses) gives the next states, and identical
+states are merged with their probabilities added. Finished states are set aside; at the end the
+MTD selection runs once per distinct final state (dose-finding.md sections 1 and 7: exact OC by
+path enumeration, cross-checked against simulation). Expected duration uses the mean cohort
+duration (mean accrual time + stagger + DLT window), as in the Monte Carlo model.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy.stats import binom
+
+from cartrial.design.oc_result import OcAccumulator, OcResult
+from cartrial.design.simulate_lockstep import (
+    ACTIVE,
+    LockState,
+    final_selection,
+    finish_3p3,
+    step_3p3,
+    step_table,
+)
+from cartrial.design.simulate_oc import resolve_true_mtd
+from cartrial.design.simulate_plan import SimPlan, make_plan
+from cartrial.errors import InputError
+
+EXACT_DESIGNS = ("3+3", "boin", "i3+3", "mtpi2")
+
+
+def _pair_codes(plan: SimPlan) -> tuple[np.ndarray, int]:
+    """Dense code for each reachable (n, y) pair at one dose: n is a sum of cohort sizes."""
+    sizes = plan.cohort_sizes
+    reach = {0}
+    for m in sizes:
+        reach |= {r + m for r in reach if r + m <= sum(sizes)}
+    n_max = max(reach)
+    code = np.full((n_max + 1, n_max + 1), -1, dtype=np.int64)
+    c = 0
+    for n in sorted(reach):
+        code[n, : n + 1] = np.arange(c, c + n + 1)
+        c += n + 1
+    return code, c
+
+
+def _merge(
+    s: LockState, p: np.ndarray, code: np.ndarray, n_codes: int, is_3p3: bool
+) -> tuple[LockState, np.ndarray]:
+    """Merge identical states; probabilities add. The key is a mixed-radix int64 when it fits in
+    62 bits (columns that cannot vary are left out), else pandas groups over the columns."""
+    if s.rows == 0:
+        return s, p
+    k = s.n.shape[1]
+    # the lowest eliminated dose is a function of (n, y) (a dose is checked at every visit and
+    # never treated again once eliminated), so it is left out of the key
+    radix = [k, 4] + ([2, k + 1] if is_3p3 else []) + [n_codes] * k
+    cols = [s.d, s.status] + ([s.flag, s.sel + 1] if is_3p3 else [])
+    cols += [code[s.n[:, j], s.y[:, j]] for j in range(k)]
+    if float(np.prod(np.asarray(radix, dtype=float))) < 2.0**62:
+        key = np.zeros(s.rows, dtype=np.int64)
+        for r, col in zip(radix, cols, strict=True):
+            key = key * r + col
+        codes, uniq = pd.factorize(key, sort=False)
+        n_groups = len(uniq)
+    else:
+        frame = pd.DataFrame({str(i): col for i, col in enumerate(cols)})
+        codes = frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy()
+        n_groups = int(codes.max()) + 1
+    rep = np.empty(n_groups, dtype=np.int64)
+    rep[codes] = np.arange(codes.size)
+    return s.take(rep), np.bincount(codes, weights=p, minlength=n_groups)
+
+
+def exact_final_states(plan: SimPlan) -> Iterator[tuple[LockState, np.ndarray, float]]:
+    """Yield (finished states, probabilities, duration) batch by batch until every path ends.
+
+    Active states are merged after each cohort; finished states (early stop, cap, rule MTD, last
+    cohort) are yielded unmerged with the calendar duration of the cohorts they went through.
+    """
+    if plan.design not in EXACT_DESIGNS:
+        raise InputError(
+            f"exact OC are available for {EXACT_DESIGNS}, not {plan.design!r}; use Monte Carlo"
+        )
+    if plan.spec.backfill.enabled:
+        raise InputError("exact OC do not cover backfill; use Monte Carlo (method 'mc')")
+    k = plan.n_doses
+    code, n_codes = _pair_codes(plan)
+    s = LockState.start(1, k, plan.start_dose, dtype=np.int16)
+    prob = np.ones(1)
+    elapsed = 0.0
+    last = len(plan.cohort_sizes) - 1
+    for c, m in enumerate(plan.cohort_sizes):
+        if s.rows == 0:
+            return
+        elapsed += m * plan.mean_gap_days + (plan.stagger_days if m > 1 else 0.0) + plan.window
+        pmf = binom.pmf(np.arange(m + 1)[None, :], m, plan.true_tox[:, None])  # (K, m+1)
+        parts, probs = [], []
+        for t in range(m + 1):
+            p_t = prob * pmf[s.d, t]
+            keep = p_t > 0
+            st = LockState(
+                d=s.d[keep],
+                status=s.status[keep],
+                sel=s.sel[keep],
+                flag=s.flag[keep],
+                elim_low=s.elim_low[keep],
+                ncoh=s.ncoh[keep],
+                n=s.n[keep],
+                y=s.y[keep],
+            )
+            if plan.design == "3+3":
+                step_3p3(st, np.full(st.rows, t, dtype=np.int64), m)
+            else:
+                assert plan.tables is not None
+                step_table(st, np.full(st.rows, t, dtype=np.int64), m, plan.tables, plan.cap)
+            parts.append(st)
+            probs.append(p_t[keep])
+        nxt = LockState.concat(parts)
+        p = np.concatenate(probs)
+        act = nxt.status == ACTIVE
+        is_3p3 = plan.design == "3+3"
+        if c == last:
+            if is_3p3:
+                finish_3p3(nxt)
+            yield (*_merge(nxt, p, code, n_codes, is_3p3), elapsed)
+            return
+        if (~act).any():
+            yield (*_merge(nxt.take(~act), p[~act], code, n_codes, is_3p3), elapsed)
+        s, prob = _merge(nxt.take(act), p[act], code, n_codes, is_3p3)
+
+
+def exact_oc(
+    design: Any,
+    true_tox: Any,
+    *,
+    true_mtd: int | None | Literal["auto"] = "auto",
+    start_dose: int = 0,
+) -> OcResult:
+    """Exact operating characteristics of a 3+3, BOIN, i3+3 or mTPI-2 design (no TITE, no
+    backfill) under ``true_tox``, by enumerating the reachable state space."""
+    t0 = time.perf_counter()
+    plan = make_plan(design, true_tox, start_dose)
+    tm = resolve_true_mtd(true_mtd, plan)
+    acc = OcAccumulator(plan.n_doses, tm)
+    n_final = 0
+    for s, p, dur in exact_final_states(plan):
+        sel = final_selection(s, plan.target)
+        acc.add(sel, s.n, s.y, np.full(s.rows, dur), p)
+        n_final += s.rows
+    per, overall = acc.frames(plan.true_tox, exact=True)
+    elapsed = time.perf_counter() - t0
+    return OcResult(
+        design=plan.design,
+        method=f"exact: dynamic programme over trial states ({n_final} final states)",
+        target=plan.target,
+        true_tox=tuple(float(v) for v in plan.true_tox),
+        true_mtd=tm,
+        per_dose=per,
+        overall=overall,
+        n_trials=None,
+        seed=None,
+        elapsed_seconds=elapsed,
+        settings=plan.spec.model_dump(mode="json") | {"start_dose": start_dose + 1},
+    )

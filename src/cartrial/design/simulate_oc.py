@@ -1,0 +1,139 @@
+"""Monte Carlo operating characteristics: ``simulate_oc`` (dose-finding.md sections 2.4, 3, 7).
+
+Trials are simulated in lock-step (never a Python loop per trial) in batches of whole seed
+blocks, so memory stays bounded (``batch_trials`` trials at a time) and results are identical for
+every batch size: block ``b`` always draws from ``SeedSequence(seed).spawn(n_blocks)[b]``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Any, Literal
+
+import numpy as np
+
+from cartrial.design.oc_result import OcAccumulator, OcResult, true_mtd_of
+from cartrial.design.simulate_plan import SimPlan, make_plan
+from cartrial.design.simulate_rules import BLOCK, block_draws, run_rules
+from cartrial.errors import InputError
+
+DEFAULT_BATCH = 64 * BLOCK
+MC_DESIGNS = ("3+3", "boin", "i3+3", "mtpi2", "crm", "tite-boin", "tite-crm")
+
+
+def resolve_true_mtd(true_mtd: int | None | Literal["auto"], plan: SimPlan) -> int | None:
+    """'auto' -> dose closest to target; None -> no acceptable dose; int -> 0-based dose."""
+    if true_mtd == "auto":
+        return true_mtd_of(plan.true_tox, plan.target)
+    if true_mtd is None:
+        return None
+    if not 0 <= int(true_mtd) < plan.n_doses:
+        raise InputError(f"true_mtd {true_mtd} (0-based) is outside 0..{plan.n_doses - 1}")
+    return int(true_mtd)
+
+
+def _runner(
+    plan: SimPlan, options: dict[str, Any]
+) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """(draw(rng, size) -> draws, run(*draws) -> (n, y, sel, duration)) for the plan's design."""
+    if plan.design in ("3+3", "boin", "i3+3", "mtpi2"):
+        if plan.spec.backfill.enabled:
+            from cartrial.design.simulate_backfill import backfill_draws, run_backfill
+
+            return (
+                lambda rng, size: backfill_draws(plan, rng, size),
+                lambda *d: run_backfill(plan, *d),
+            )
+
+        def run(u: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, ...]:
+            s, sel, dur = run_rules(plan, u, gaps)
+            return s.n, s.y, sel, dur
+
+        return (lambda rng, size: block_draws(plan, rng, size)), run
+    if plan.design == "crm":
+        from cartrial.design.simulate_crm import crm_draws, run_crm
+
+        return (lambda rng, size: crm_draws(plan, rng, size)), (lambda *d: run_crm(plan, *d))
+    if plan.design in ("tite-boin", "tite-crm"):
+        from cartrial.design.simulate_tite import run_tite, tite_draws
+
+        return (
+            lambda rng, size: tite_draws(plan, rng, size, **options),
+            lambda *d: run_tite(plan, *d),
+        )
+    raise InputError(f"no simulator for design {plan.design!r}; expected one of {MC_DESIGNS}")
+
+
+def simulate_oc(
+    design: Any,
+    true_tox: Any,
+    n_trials: int = 10_000,
+    seed: int = 0,
+    *,
+    true_mtd: int | None | Literal["auto"] = "auto",
+    start_dose: int = 0,
+    batch_trials: int = DEFAULT_BATCH,
+    dlt_onset: str = "uniform",
+    weibull_shape: float = 2.0,
+    progress: Callable[[int, int], None] | None = None,
+) -> OcResult:
+    """Operating characteristics of ``design`` (a :class:`~cartrial.protocol.model.DesignSpec` or
+    mapping) under true DLT probabilities ``true_tox``, by ``n_trials`` simulated trials.
+
+    ``seed`` seeds ``numpy.random.SeedSequence``; trials are grouped in blocks of 1024 with one
+    child seed each, so results never depend on ``batch_trials`` (memory: about
+    ``batch_trials`` x cohorts x cohort size x 16 bytes). TITE designs use ``dlt_onset``
+    (``uniform`` or ``weibull`` with ``weibull_shape``) for DLT times within the window.
+    ``progress(done, total)`` is called after each batch.
+    """
+    if int(n_trials) < 1:
+        raise InputError(f"n_trials must be >= 1, got {n_trials!r}")
+    if int(batch_trials) < 1:
+        raise InputError(f"batch_trials must be >= 1, got {batch_trials!r}")
+    if int(seed) < 0:
+        raise InputError(f"seed must be a non-negative integer, got {seed!r}")
+    if dlt_onset not in ("uniform", "weibull"):
+        raise InputError(f"dlt_onset must be 'uniform' or 'weibull', got {dlt_onset!r}")
+    if not weibull_shape > 0:
+        raise InputError(f"weibull_shape must be > 0, got {weibull_shape!r}")
+    t0 = time.perf_counter()
+    plan = make_plan(design, true_tox, start_dose)
+    tm = resolve_true_mtd(true_mtd, plan)
+    draw, run = _runner(plan, {"dlt_onset": dlt_onset, "weibull_shape": weibull_shape})
+    n_trials = int(n_trials)
+    n_blocks = math.ceil(n_trials / BLOCK)
+    children = np.random.SeedSequence(int(seed)).spawn(n_blocks)
+    per_batch = max(1, int(batch_trials) // BLOCK)
+    acc = OcAccumulator(plan.n_doses, tm)
+    done = 0
+    for b0 in range(0, n_blocks, per_batch):
+        parts = []
+        for b in range(b0, min(b0 + per_batch, n_blocks)):
+            size = min(BLOCK, n_trials - b * BLOCK)
+            parts.append(draw(np.random.default_rng(children[b]), size))
+        draws = [np.concatenate([p[i] for p in parts]) for i in range(len(parts[0]))]
+        n, y, sel, dur = run(*draws)
+        acc.add(sel, n, y, dur, np.ones(sel.shape[0]))
+        done += sel.shape[0]
+        if progress is not None:
+            progress(done, n_trials)
+    per, overall = acc.frames(plan.true_tox, exact=False)
+    elapsed = time.perf_counter() - t0
+    return OcResult(
+        design=plan.design,
+        method=(
+            f"Monte Carlo, {n_trials} trials, lock-step numpy, "
+            f"SeedSequence({seed}) blocks of {BLOCK}"
+        ),
+        target=plan.target,
+        true_tox=tuple(float(v) for v in plan.true_tox),
+        true_mtd=tm,
+        per_dose=per,
+        overall=overall,
+        n_trials=n_trials,
+        seed=int(seed),
+        elapsed_seconds=elapsed,
+        settings=plan.spec.model_dump(mode="json") | {"start_dose": start_dose + 1},
+    )

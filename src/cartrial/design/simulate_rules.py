@@ -1,0 +1,61 @@
+"""Monte Carlo simulation of the rule-based designs (3+3, BOIN, i3+3, mTPI-2) in lock-step.
+
+Every random number of a block of :data:`BLOCK` trials comes from that block's own generator
+(``SeedSequence(seed).spawn(n_blocks)``) and is drawn up front in a fixed layout, so results do not
+depend on how many blocks are simulated together (dose-finding.md section 7).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cartrial.design.simulate_lockstep import (
+    LockState,
+    final_selection,
+    finish_3p3,
+    step_3p3,
+    step_table,
+)
+from cartrial.design.simulate_plan import SimPlan
+
+BLOCK = 1024  # trials per seed block (fixed: changing it changes the random streams)
+
+
+def block_draws(plan: SimPlan, rng: np.random.Generator, size: int) -> tuple[np.ndarray, ...]:
+    """Uniforms for DLTs and exponential gaps for accrual, (size, cohorts, cohort_size) each."""
+    ncoh = len(plan.cohort_sizes)
+    cs = plan.spec.cohort_size
+    u = rng.random((size, ncoh, cs))
+    gaps = rng.standard_exponential((size, ncoh, cs))
+    return u, gaps
+
+
+def run_rules(
+    plan: SimPlan, u: np.ndarray, gaps: np.ndarray
+) -> tuple[LockState, np.ndarray, np.ndarray]:
+    """Advance ``u.shape[0]`` trials through all cohorts; returns final state, selection, duration.
+
+    A cohort's duration: time for its patients to arrive (exponential gaps, mean
+    ``30.4375 / patients_per_month`` days), plus ``stagger_days`` when it has more than one patient,
+    plus the full DLT window.
+    """
+    rows = u.shape[0]
+    s = LockState.start(rows, plan.n_doses, plan.start_dose)
+    p = plan.true_tox
+    dur = np.zeros(rows)
+    for c, m in enumerate(plan.cohort_sizes):
+        act = s.status == 0
+        if not act.any():
+            break
+        tox = (u[:, c, :m] < p[s.d][:, None]).sum(axis=1)
+        span = gaps[:, c, :m].sum(axis=1) * plan.mean_gap_days
+        dur += act * (span + (plan.stagger_days if m > 1 else 0.0) + plan.window)
+        if plan.design == "3+3":
+            step_3p3(s, tox, m)
+        else:
+            assert plan.tables is not None
+            step_table(s, tox, m, plan.tables, plan.cap)
+    if plan.design == "3+3":
+        finish_3p3(s)
+    sel = final_selection(s, plan.target)
+    return s, sel, dur

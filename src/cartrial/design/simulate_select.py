@@ -1,0 +1,64 @@
+"""Vectorised MTD selection across simulated trials (BOIN ``select.mtd``, dose-finding.md 2.5).
+
+The same rule as :func:`cartrial.design.selection.select_mtd`, for a (trials, doses) array at once:
+Beta(0.05, 0.05) raw estimates, weights 1/var, isotonic regression over the admissible doses
+(tried and not eliminated), closest to the target with j x 1e-10 added to the j-th admissible
+estimate. The isotonic fit uses the max-min formula iso_j = max_{i<=j} min_{k>=j} avg(i..k), which
+equals pool-adjacent-violators; inadmissible doses get a weight far below float resolution so that
+they do not move any admissible block.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+NO_MTD = -1
+_TINY = 1e-200
+
+
+def isotonic_rows(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted non-decreasing isotonic regression of each row of ``x`` (max-min formula)."""
+    k = x.shape[1]
+    wx = w * x
+    # block averages avg(i..j), accumulated left to right (not by differencing cumulative sums,
+    # which would lose the tiny weights of inadmissible doses)
+    avg = {}
+    for i in range(k):
+        sw = w[:, i].copy()
+        sx = wx[:, i].copy()
+        avg[i, i] = sx / sw
+        for j in range(i + 1, k):
+            sw += w[:, j]
+            sx += wx[:, j]
+            avg[i, j] = sx / sw
+    out = np.empty_like(x)
+    for j in range(k):
+        best = None
+        for i in range(j + 1):
+            m = avg[i, j]
+            for kk in range(j + 1, k):
+                m = np.minimum(m, avg[i, kk])
+            best = m if best is None else np.maximum(best, m)
+        out[:, j] = best
+    return out
+
+
+def select_rows(n: np.ndarray, y: np.ndarray, admissible: np.ndarray, target: float) -> np.ndarray:
+    """0-based selected dose per row (``NO_MTD`` when no dose is admissible)."""
+    n = n.astype(float)
+    y = y.astype(float)
+    raw = (y + 0.05) / (n + 0.1)
+    var = (y + 0.05) * (n - y + 0.05) / ((n + 0.1) ** 2 * (n + 0.1 + 1))
+    w = np.where(admissible, 1.0 / var, _TINY)
+    # rows whose admissible raw estimates are already non-decreasing need no pooling
+    masked = np.where(admissible, raw, -np.inf)
+    run_max = np.maximum.accumulate(masked, axis=1)
+    viol = (admissible & (raw < run_max)).any(axis=1)
+    iso = raw.copy()
+    if viol.any():
+        iso[viol] = isotonic_rows(raw[viol], w[viol])
+    rank = np.cumsum(admissible, axis=1)
+    dist = np.abs(iso + rank * 1e-10 - target)
+    dist = np.where(admissible, dist, np.inf)
+    sel = np.argmin(dist, axis=1)
+    return np.where(admissible.any(axis=1), sel, NO_MTD)

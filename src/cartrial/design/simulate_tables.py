@@ -1,0 +1,149 @@
+"""Decision tables on (n, y) for the table-driven designs: BOIN, i3+3, mTPI-2.
+
+Every table-driven design reduces to a lookup on (patients, DLTs) at the current dose
+(shared/reference/dose-finding.md sections 2.2, 2.3, 4.1, 4.2 and 7), so the lock-step simulator
+and the exact-OC dynamic programme both advance trials by indexing these tables.
+
+``action[n, y]``: +1 escalate, 0 stay, -1 de-escalate (before the clamps the engines apply: no
+escalation into an eliminated dose or above the top, no de-escalation below dose 1);
+``eliminate[n, y]``: the dose and all higher doses are eliminated (P(p > target | Beta(1, 1)) >
+cutoff with n >= 3, section 2.3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import beta
+
+from cartrial.design.boundaries import (
+    boin_boundaries,
+    deescalate_min,
+    elimination_count,
+    escalate_max,
+)
+from cartrial.errors import InputError
+
+ESCALATE, STAY, DEESCALATE = 1, 0, -1
+TABLE_DESIGNS = ("boin", "tite-boin", "i3+3", "mtpi2")
+
+
+@dataclass(frozen=True)
+class DecisionTables:
+    """(n, y) lookup tables, indexed ``[n, y]`` for 0 <= y <= n <= n_max (other cells unused)."""
+
+    design: str
+    target: float
+    action: np.ndarray  # int8 (n_max + 1, n_max + 1)
+    eliminate: np.ndarray  # bool, same shape
+    eliminate_first: np.ndarray  # bool: stop at dose 1 (elimination, or extrasafe cutoff - offset)
+    method: str
+
+
+def _elimination_table(n_max: int, target: float, cutoff: float) -> np.ndarray:
+    el = np.zeros((n_max + 1, n_max + 1), dtype=bool)
+    for n in range(n_max + 1):
+        c = elimination_count(n, target, cutoff)
+        if c is not None:
+            el[n, c : n + 1] = True
+    return el
+
+
+def _boin_action(n_max: int, target: float, phi1: float | None, phi2: float | None) -> np.ndarray:
+    b = boin_boundaries(target, phi1, phi2)
+    act = np.zeros((n_max + 1, n_max + 1), dtype=np.int8)
+    ys = np.arange(n_max + 1)
+    for n in range(1, n_max + 1):
+        act[n, ys <= escalate_max(n, b.lambda_e)] = ESCALATE
+        act[n, ys >= deescalate_min(n, b.lambda_d)] = DEESCALATE
+    return act
+
+
+def _i3p3_action(n_max: int, target: float, e1: float, e2: float) -> np.ndarray:
+    """i3+3 (dose-finding.md 4.2): below EI escalate, in EI stay, above EI de-escalate unless
+    (y - 1)/n is below the EI (then stay)."""
+    act = np.zeros((n_max + 1, n_max + 1), dtype=np.int8)
+    lo, hi = target - e1, target + e2
+    for n in range(1, n_max + 1):
+        for y in range(n + 1):
+            r = y / n
+            if r < lo - 1e-12:
+                act[n, y] = ESCALATE
+            elif r <= hi + 1e-12:
+                act[n, y] = STAY
+            else:
+                act[n, y] = STAY if (y - 1) / n < lo - 1e-12 else DEESCALATE
+    return act
+
+
+def mtpi2_intervals(target: float, e1: float, e2: float) -> tuple[np.ndarray, int]:
+    """Interval edges of mTPI-2 (dose-finding.md 4.1): the EI and equal-width intervals below and
+    above it, truncated at 0 and 1. Returns (edges, index of the EI)."""
+    w = e1 + e2
+    lo, hi = target - e1, target + e2
+    below = [lo]
+    while below[-1] > 1e-12:
+        below.append(max(below[-1] - w, 0.0))
+    above = [hi]
+    while above[-1] < 1 - 1e-12:
+        above.append(min(above[-1] + w, 1.0))
+    edges = np.array(sorted(below) + above)
+    return edges, len(below) - 1
+
+
+def _mtpi2_action(n_max: int, target: float, e1: float, e2: float) -> np.ndarray:
+    """mTPI-2: largest unit probability mass (posterior mass / interval length, Beta(1, 1) prior)
+    below the EI -> escalate, in the EI -> stay, above -> de-escalate (dose-finding.md 4.1)."""
+    edges, ei = mtpi2_intervals(target, e1, e2)
+    act = np.zeros((n_max + 1, n_max + 1), dtype=np.int8)
+    width = np.diff(edges)
+    for n in range(1, n_max + 1):
+        ys = np.arange(n + 1)[:, None]
+        cdf = beta.cdf(edges[None, :], ys + 1, n - ys + 1)
+        upm = np.diff(cdf, axis=1) / width[None, :]
+        best = np.argmax(upm, axis=1)
+        act[n, : n + 1] = np.where(best < ei, ESCALATE, np.where(best == ei, STAY, DEESCALATE))
+    return act
+
+
+def decision_tables(
+    design: str,
+    target: float,
+    n_max: int,
+    *,
+    cutoff: float = 0.95,
+    extrasafe: bool = False,
+    offset: float = 0.05,
+    phi1: float | None = None,
+    phi2: float | None = None,
+    epsilon_low: float = 0.05,
+    epsilon_high: float = 0.05,
+) -> DecisionTables:
+    """Tables for one design (``boin``/``tite-boin``, ``i3+3``, ``mtpi2``) up to ``n_max`` patients.
+
+    BOIN: escalate if y <= floor(lambda_e n), de-escalate if y/n > lambda_d, with the de-escalation
+    count capped at the elimination count (sec. 2.2). Eliminated cells always de-escalate. With
+    ``extrasafe`` dose 1 stops at cutoff - offset (sec. 2.3).
+    """
+    if n_max < 1:
+        raise InputError(f"decision_tables: n_max must be >= 1, got {n_max}")
+    if design in ("boin", "tite-boin"):
+        act = _boin_action(n_max, target, phi1, phi2)
+        method = "BOIN (Liu & Yuan 2015; BOIN 2.7.2 get.boundary)"
+    elif design == "i3+3":
+        act = _i3p3_action(n_max, target, epsilon_low, epsilon_high)
+        method = f"i3+3 (Liu, Wang & Ji 2020), EI [{target - epsilon_low}, {target + epsilon_high}]"
+    elif design == "mtpi2":
+        act = _mtpi2_action(n_max, target, epsilon_low, epsilon_high)
+        method = f"mTPI-2 (Guo et al. 2017), EI [{target - epsilon_low}, {target + epsilon_high}]"
+    else:
+        raise InputError(
+            f"decision_tables: {design!r} is not table-driven; use one of {TABLE_DESIGNS}"
+        )
+    el = _elimination_table(n_max, target, cutoff)
+    act = np.where(el, DEESCALATE, act).astype(np.int8)
+    el1 = el.copy()
+    if extrasafe:
+        el1 |= _elimination_table(n_max, target, cutoff - offset)
+    return DecisionTables(design, target, act, el, el1, method)
