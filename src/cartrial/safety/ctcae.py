@@ -55,9 +55,10 @@ def _signif(x: np.ndarray, digits: int) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         mag = np.floor(np.log10(np.abs(x)))
-    mag = np.where(np.isfinite(mag), mag, 0.0)
+    tiny = ~np.isfinite(mag) | (mag < -290)   # 0, NaN and subnormals: nothing to round
+    mag = np.where(tiny, 0.0, mag)
     scale = 10.0 ** (digits - 1 - mag)
-    return np.round(x * scale) / scale
+    return np.where(tiny, x, np.round(x * scale) / scale)
 
 
 def _compare(lhs: np.ndarray, op: str, rhs: np.ndarray, digits: int) -> np.ndarray:
