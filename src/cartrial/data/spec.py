@@ -46,6 +46,8 @@ class TestSpec:
 
 @dataclass(frozen=True)
 class DomainSpec:
+    """One SDTM domain: label, key, required / optional variables, controlled terms."""
+
     name: str
     label: str
     key: tuple[str, ...]
@@ -66,6 +68,8 @@ class DomainSpec:
 
 @dataclass(frozen=True)
 class DataModel:
+    """The whole data model: domains, required / optional domains, test codes."""
+
     domains: dict[str, DomainSpec]
     required_domains: tuple[str, ...]
     optional_domains: tuple[str, ...]

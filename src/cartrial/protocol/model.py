@@ -17,12 +17,16 @@ class _Model(BaseModel):
 
 
 class Population(_Model):
+    """A trial population (e.g. RRMM, PPCL) with its definition."""
+
     code: str = Field(pattern=r"^[A-Z][A-Z0-9_]{0,7}$", description="e.g. RRMM, PPCL")
     label: str
     definition: str | None = None
 
 
 class DoseLevel(_Model):
+    """One dose level: id, label, dose and unit (e.g. 0.1 x10^6 CAR+ T cells/kg)."""
+
     id: str = Field(pattern=r"^[A-Za-z0-9_\-]{1,8}$", description="e.g. DL1")
     label: str
     dose: float = Field(gt=0)
@@ -30,12 +34,16 @@ class DoseLevel(_Model):
 
 
 class BackfillSpec(_Model):
+    """Backfill cohorts at cleared doses while escalation waits (BOIN / TITE-BOIN option)."""
+
     enabled: bool = False
     max_per_dose: int = Field(default=12, ge=1, description="cap on patients at a backfilled dose")
     min_dose_cleared: Literal["escalated_from"] = "escalated_from"
 
 
 class AccrualSpec(_Model):
+    """Accrual rate, stagger between a cohort's first patients, TITE suspension rule."""
+
     patients_per_month: float = Field(default=2.0, gt=0)
     stagger_days: int = Field(default=0, ge=0, description="days between first patients of a cohort")
     max_pending_fraction: float = Field(
@@ -44,6 +52,8 @@ class AccrualSpec(_Model):
 
 
 class CrmSpec(_Model):
+    """CRM settings: skeleton (or Lee & Cheung calibration), prior SD, safety stop."""
+
     skeleton: list[float] | None = Field(default=None, description="explicit skeleton, or calibrate")
     halfwidth: float = Field(default=0.05, gt=0, lt=0.5, description="Lee & Cheung indifference")
     prior_mtd_level: int = Field(default=1, ge=1, description="1-based dose level of prior MTD")
@@ -59,11 +69,15 @@ class IntervalSpec(_Model):
 
 
 class ExpansionSpec(_Model):
+    """Dose expansion after escalation: number of patients and the dose."""
+
     patients: int = Field(ge=0)
     dose: Literal["selected"] | str = "selected"
 
 
 class DesignSpec(_Model):
+    """The escalation design and its parameters (shared/reference/dose-finding.md)."""
+
     name: Literal["3+3", "boin", "tite-boin", "mtpi2", "i3+3", "crm", "tite-crm"]
     target: float = Field(ge=0.05, le=0.6, description="target DLT probability")
     cohort_size: int = Field(ge=1, le=12)
@@ -140,11 +154,15 @@ class DltRule(_Model):
 
 
 class DltDefinition(_Model):
+    """The DLT definition: rules over graded events, and who is DLT-evaluable."""
+
     rules: list[DltRule] = Field(min_length=1)
     evaluable: Literal["completed_window_or_dlt"] = "completed_window_or_dlt"
 
 
 class LdAgent(_Model):
+    """One lymphodepleting agent: dose, unit and days relative to infusion."""
+
     agent: str
     dose: float = Field(gt=0)
     unit: str
@@ -152,21 +170,29 @@ class LdAgent(_Model):
 
 
 class Lymphodepletion(_Model):
+    """The lymphodepletion regimen (e.g. Flu/Cy days -5 to -3)."""
+
     regimen: str
     agents: list[LdAgent] = Field(min_length=1)
 
 
 class Assessment(_Model):
+    """Nominal days (infusion = day 0) and visit window of one kind of assessment."""
+
     days: list[int] = Field(min_length=1, description="nominal days relative to infusion")
     window_days: int = Field(default=0, ge=0)
 
 
 class SurvivalFollowUp(_Model):
+    """Survival follow-up contacts: every N days until a day."""
+
     every_days: int = Field(gt=0)
     until_day: int = Field(gt=0)
 
 
 class Schedule(_Model):
+    """The visit schedule: safety labs, kinetics, cytokines, response, MRD, ADA, survival."""
+
     screening_day: int = Field(default=-28, le=0)
     safety_labs: Assessment
     kinetics: Assessment
@@ -214,6 +240,8 @@ class ImwgSettings(_Model):
 
 
 class EndpointSettings(_Model):
+    """Endpoint settings: CI level, KM transform, time origin, MRD sensitivity, censoring."""
+
     confidence_level: float = Field(default=0.95, gt=0.5, lt=1)
     km_ci_transform: Literal["log-log", "log", "plain"] = "log-log"
     time_origin: Literal["apheresis", "infusion"] = "apheresis"
@@ -229,6 +257,8 @@ class EndpointSettings(_Model):
 
 
 class SafetySettings(_Model):
+    """Safety settings: CTCAE version pin, CRS/ICANS criteria, cytopenia and IgG thresholds."""
+
     ctcae_version: Literal["5.0"] = "5.0"
     crs_criteria: Literal["ASTCT 2019"] = "ASTCT 2019"
     icans_criteria: Literal["ASTCT 2019"] = "ASTCT 2019"
@@ -291,6 +321,8 @@ class KineticsSettings(_Model):
 
 
 class Protocol(_Model):
+    """A whole trial protocol (the YAML file), validated and frozen."""
+
     study_id: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
     title: str
     version: str = "1.0"
