@@ -49,6 +49,7 @@ from cartrial.safety._episodes import label_episodes, subject_starts, summarise_
 from cartrial.safety._frames import (
     as_bool,
     as_float,
+    as_text,
     fail,
     map_categories,
     require_columns,
@@ -114,7 +115,7 @@ def _hypotension_tier(df: pd.DataFrame, c: CrsCriteria) -> tuple[np.ndarray, np.
     vaso = as_bool(df, "VASOPRESSIN", domain=DOMAIN)
     total = pressors + vaso
     if "HYPOTENSION" in df.columns:
-        given = df["HYPOTENSION"].notna().to_numpy()
+        given = as_text(df, "HYPOTENSION") != ""
         stated = as_bool(df, "HYPOTENSION", domain=DOMAIN)
         fail(df, given & ~stated & (total > 0), domain=DOMAIN, variable="HYPOTENSION",
              rule="vasopressors recorded while HYPOTENSION is N (contradiction)")
