@@ -1,6 +1,8 @@
 """Efficacy engine: IMWG 2016 response, MRD, response rates and time-to-event endpoints."""
 
 from cartrial.efficacy.binomial import EXACT_CI_METHOD, exact_ci
+from cartrial.efficacy.concordance import Concordance, response_concordance
+from cartrial.efficacy.endpoints import EfficacyResult, efficacy_endpoints, tte_summary
 from cartrial.efficacy.imwg import (
     ImwgResult,
     classify_assessments,
@@ -10,21 +12,36 @@ from cartrial.efficacy.imwg import (
 )
 from cartrial.efficacy.imwg_rules import IMWG_2016, RESPONSES, ImwgThresholds
 from cartrial.efficacy.km import KmResult, kaplan_meier, km_landmark, km_quantile, numbers_at_risk
+from cartrial.efficacy.mrd import classify_mrd, mrd_rates, sustained_mrd_negative
+from cartrial.efficacy.rates import proportion_table, response_rates
+from cartrial.efficacy.time_to_event import derive_time_to_event, event_from_cnsr
 
 __all__ = [
     "EXACT_CI_METHOD",
     "IMWG_2016",
     "RESPONSES",
+    "Concordance",
+    "EfficacyResult",
     "ImwgResult",
     "ImwgThresholds",
+    "KmResult",
     "classify_assessments",
+    "classify_mrd",
     "confirm_responses",
     "derive_imwg_response",
-    "measurable_disease",
-    "KmResult",
+    "derive_time_to_event",
+    "efficacy_endpoints",
+    "event_from_cnsr",
     "exact_ci",
     "kaplan_meier",
     "km_landmark",
     "km_quantile",
+    "measurable_disease",
+    "mrd_rates",
     "numbers_at_risk",
+    "proportion_table",
+    "response_concordance",
+    "response_rates",
+    "sustained_mrd_negative",
+    "tte_summary",
 ]

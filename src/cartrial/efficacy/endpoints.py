@@ -1,0 +1,176 @@
+"""The efficacy endpoint tables: rates, MRD, time-to-event summaries (clinical-standards.md 6-8).
+
+Everything comes back as tidy data frames (one statistic per row, ready for a report) inside a
+frozen :class:`EfficacyResult`, with the methods stated in ``footnotes``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cartrial.efficacy.imwg import ImwgResult
+from cartrial.efficacy.km import KmResult, kaplan_meier, km_landmark
+from cartrial.efficacy.mrd import classify_mrd, mrd_rates
+from cartrial.efficacy.rates import OVERALL, response_rates
+from cartrial.efficacy.time_to_event import derive_time_to_event, event_from_cnsr
+from cartrial.protocol.model import EndpointSettings
+
+TTE_SUMMARY_COLUMNS = [
+    "group",
+    "endpoint",
+    "N",
+    "events",
+    "censored",
+    "median",
+    "lower",
+    "upper",
+    "min",
+    "max",
+    "unit",
+    "method",
+]
+
+
+@dataclass(frozen=True)
+class EfficacyResult:
+    """All efficacy outputs of one analysis (tidy frames + the KM fits behind them)."""
+
+    criteria: str
+    rates: pd.DataFrame
+    mrd: pd.DataFrame | None
+    tte: pd.DataFrame
+    tte_summary: pd.DataFrame
+    landmarks: pd.DataFrame
+    km: dict[tuple[str, str], KmResult] = field(repr=False)
+    subjects: pd.DataFrame = field(repr=False)
+    footnotes: tuple[str, ...] = ()
+
+
+def tte_summary(
+    tte: pd.DataFrame,
+    groups: pd.Series | None = None,
+    order: list[str] | None = None,
+    settings: EndpointSettings | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[tuple[str, str], KmResult]]:
+    """KM median (months) with Brookmeyer-Crowley CI, landmark rates and the fits.
+
+    PFS, OS and DOR get Kaplan-Meier estimates; TTR (responders, no censoring) gets its median
+    and range. ``groups`` maps USUBJID to a group label (e.g. the dose level); "Overall" is
+    always added. Returns (summary, landmarks, fits keyed by (PARAMCD, group)).
+    """
+    s = settings or EndpointSettings()
+    dpm = s.days_per_month
+    t = tte.copy()
+    t["_grp"] = t["USUBJID"].map(groups) if groups is not None else None
+    keys = order if order is not None else sorted(t["_grp"].dropna().unique().tolist())
+    rows, lms, fits = [], [], {}
+    for param in ("PFS", "OS", "DOR", "TTR"):
+        pt = t[t["PARAMCD"] == param]
+        for g in [*map(str, keys), OVERALL]:
+            f = pt if g == OVERALL else pt[pt["_grp"].astype(str) == g]
+            months = f["AVAL"].to_numpy(dtype=float) / dpm
+            ev = event_from_cnsr(f["CNSR"])
+            base = {
+                "group": g,
+                "endpoint": param,
+                "N": len(f),
+                "events": int(ev.sum()),
+                "censored": int((~ev).sum()),
+                "unit": "months",
+            }
+            if len(f) == 0:
+                rows.append({**base, "method": "no patients"})
+                continue
+            rng = {"min": float(months.min()), "max": float(months.max())}
+            if param == "TTR":
+                rows.append(
+                    {
+                        **base,
+                        **rng,
+                        "median": float(np.median(months)),
+                        "method": "median and range of responders (no censoring)",
+                    }
+                )
+                continue
+            km = kaplan_meier(months, ev, s.confidence_level, s.km_ci_transform)
+            fits[(param, g)] = km
+            rows.append(
+                {
+                    **base,
+                    **rng,
+                    "median": km.median,
+                    "lower": km.median_ci[0],
+                    "upper": km.median_ci[1],
+                    "method": km.method,
+                }
+            )
+            lm = km_landmark(km, s.landmarks_months)
+            lm.insert(0, "endpoint", param)
+            lm.insert(0, "group", g)
+            lms.append(lm.rename(columns={"time": "month"}))
+    summary = pd.DataFrame(rows).reindex(columns=TTE_SUMMARY_COLUMNS)
+    landmarks = pd.concat(lms, ignore_index=True) if lms else pd.DataFrame()
+    return summary, landmarks, fits
+
+
+def efficacy_endpoints(
+    imwg: ImwgResult,
+    subjects: pd.DataFrame,
+    settings: EndpointSettings | None = None,
+    mrd: pd.DataFrame | None = None,
+    by: str | None = "DOSE",
+    order: list[str] | None = None,
+    schedule_days: Sequence[int] | None = None,
+    window_days: int = 0,
+) -> EfficacyResult:
+    """Response rates, MRD rates and PFS / OS / DOR / TTR for the analysis population.
+
+    ``subjects``: one row per subject of the analysis population (USUBJID, APHDT, INFDT, DTHDT,
+    LSTALVDT, NACTDT and the grouping column ``by``). Subjects absent from the IMWG result
+    count as NE (non-responders).
+    """
+    s = settings or EndpointSettings()
+    bor = subjects[["USUBJID"] + ([by] if by else [])].merge(
+        imwg.subjects[["USUBJID", "BOR"]], on="USUBJID", how="left"
+    )
+    bor["BOR"] = bor["BOR"].fillna("NE")
+    rates = response_rates(bor, by, order, s.confidence_level)
+    mrd_table = None
+    if mrd is not None and len(mrd):
+        classified = classify_mrd(mrd, s.mrd_sensitivity)
+        classified = classified[classified["USUBJID"].isin(subjects["USUBJID"])]
+        mrd_table = mrd_rates(classified, bor, by, order, s.confidence_level, s.mrd_sensitivity)
+    tte = derive_time_to_event(subjects, imwg, s, schedule_days, window_days)
+    groups = subjects.set_index("USUBJID")[by] if by else None
+    summary, landmarks, fits = tte_summary(tte, groups, order, s)
+    subj = subjects.merge(imwg.subjects, on="USUBJID", how="left", suffixes=("", "_IMWG"))
+    notes = (
+        f"Response by {imwg.criteria} derived from laboratory, marrow and imaging data: "
+        f"{imwg.method}.",
+        "ORR = best confirmed response PR or better (MR excluded); non-evaluable patients are "
+        "non-responders; CIs are exact (Clopper-Pearson).",
+        f"Time to event from {s.time_origin}; days = date - origin + 1; months = days / "
+        f"{s.days_per_month}. Kaplan-Meier median with {s.confidence_level:.0%} CI by "
+        f"Brookmeyer-Crowley, {s.km_ci_transform} transform.",
+        "PFS/DOR censoring: new anti-myeloma therapy -> last adequate assessment before it"
+        f" ({'on' if s.censor_on_new_therapy else 'off'}); event after >= "
+        f"{s.missed_assessments_censor} missed assessments -> last adequate assessment"
+        f"{' (sensitivity: counted as event)' if s.missed_assessments_as_event else ''}; no "
+        "adequate assessment -> origin.",
+        f"MRD negativity at {s.mrd_sensitivity:.0e}; registration denominator: VGPR or better.",
+    )
+    return EfficacyResult(
+        criteria=imwg.criteria,
+        rates=rates,
+        mrd=mrd_table,
+        tte=tte,
+        tte_summary=summary,
+        landmarks=landmarks,
+        km=fits,
+        subjects=subj,
+        footnotes=notes,
+    )

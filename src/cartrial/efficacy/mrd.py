@@ -1,0 +1,116 @@
+"""MRD negativity at a stated sensitivity, rates by time point, sustained negativity.
+
+clinical-standards.md 4.6: negative at >= 10^-5 sensitivity (a 10^-6 negative counts); a
+negative from a less sensitive assay is not evaluable for the 10^-5 endpoint; a positive is
+positive whatever the assay. Sustained MRD negativity: negative results at least 1 year apart
+with no positive in between. Rates (section 6): the CT071 registration's denominator is patients
+with VGPR or better; also among all treated and among CR/sCR (IMWG convention).
+
+Input columns: USUBJID, ADT (datetime64), AVISIT (time point label), MRDRES ("POSITIVE" /
+"NEGATIVE"), MRDSENS (assay sensitivity, e.g. 1e-5), optional SRCDOM / SRCSEQ for errors.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cartrial.efficacy.imwg_rules import RESPONSE_ORDER
+from cartrial.efficacy.rates import proportion_table
+from cartrial.errors import InputError, RecordError
+
+SUSTAINED_DAYS = 365
+ANY_TIME = "Any time"
+
+
+def _record_error(row: pd.Series, variable: str, value: object, rule: str) -> RecordError:
+    return RecordError(
+        domain=row.get("SRCDOM", "LB") if isinstance(row.get("SRCDOM"), str) else "LB",
+        usubjid=str(row["USUBJID"]),
+        seq=row.get("SRCSEQ"),
+        variable=variable,
+        value=value,
+        rule=rule,
+    )
+
+
+def classify_mrd(mrd: pd.DataFrame, sensitivity: float = 1e-5) -> pd.DataFrame:
+    """Add MRDNEGFL ("Y" = negative at ``sensitivity``) and MRDEVLFL ("Y" = evaluable)."""
+    need = {"USUBJID", "ADT", "MRDRES", "MRDSENS"} - set(mrd.columns)
+    if need:
+        raise InputError(f"MRD input lacks column(s) {sorted(need)}")
+    df = mrd.copy()
+    res = df["MRDRES"].astype("string").str.strip().str.upper()
+    bad = res.isna() | ~res.isin(["POSITIVE", "NEGATIVE"])
+    if bad.any():
+        row = df[bad].iloc[0]
+        raise _record_error(row, "MRDRES", row["MRDRES"], "MRD result must be POSITIVE or NEGATIVE")
+    sens = pd.to_numeric(df["MRDSENS"], errors="coerce")
+    nosens = res.eq("NEGATIVE") & (sens.isna() | (sens <= 0) | (sens >= 1))
+    if nosens.any():
+        row = df[nosens].iloc[0]
+        raise _record_error(
+            row, "MRDSENS", row["MRDSENS"], "negative MRD result without a valid assay sensitivity"
+        )
+    df["MRDRES"] = res
+    neg = res.eq("NEGATIVE") & (sens <= sensitivity * (1 + 1e-9))
+    df["MRDNEGFL"] = np.where(neg, "Y", None)
+    df["MRDEVLFL"] = np.where(neg | res.eq("POSITIVE"), "Y", None)
+    return df
+
+
+def sustained_mrd_negative(classified: pd.DataFrame, min_days: int = SUSTAINED_DAYS) -> pd.Series:
+    """Per subject: True when two negatives >= ``min_days`` apart have no positive between them."""
+    ev = classified[classified["MRDEVLFL"].eq("Y")][["USUBJID", "ADT", "MRDNEGFL"]].copy()
+    ev = ev.sort_values(["USUBJID", "ADT"])
+    ev["_pos_cum"] = ev["MRDNEGFL"].isna().groupby(ev["USUBJID"]).cumsum()
+    neg = ev[ev["MRDNEGFL"].eq("Y")]
+    pairs = neg.merge(neg, on="USUBJID", suffixes=("", "_j"))
+    ok = ((pairs["ADT_j"] - pairs["ADT"]).dt.days >= min_days) & (
+        pairs["_pos_cum_j"] == pairs["_pos_cum"]
+    )
+    subjects = pd.Index(classified["USUBJID"].unique(), name="USUBJID")
+    return pairs[ok].groupby("USUBJID").size().reindex(subjects).fillna(0).gt(0)
+
+
+def mrd_rates(
+    classified: pd.DataFrame,
+    bor: pd.DataFrame,
+    by: str | None = None,
+    order: list[str] | None = None,
+    confidence_level: float = 0.95,
+    sensitivity: float = 1e-5,
+) -> pd.DataFrame:
+    """MRD-negative rates by time point (and at any time) for three denominators.
+
+    ``bor``: one row per treated subject with BOR and the grouping column. Populations:
+    "VGPR or better" (registration), "All treated", "CR or better". Columns as
+    :func:`~cartrial.efficacy.rates.proportion_table` plus ``timepoint`` and ``population``.
+    """
+    rank = bor["BOR"].map(RESPONSE_ORDER)
+    pops = {
+        "VGPR or better (registration)": rank >= RESPONSE_ORDER["VGPR"],
+        "All treated": pd.Series(True, index=bor.index),
+        "CR or better (IMWG)": rank >= RESPONSE_ORDER["CR"],
+    }
+    neg = classified[classified["MRDNEGFL"].eq("Y")]
+    tps = [ANY_TIME]
+    if "AVISIT" in classified:
+        tps = list(dict.fromkeys(classified["AVISIT"].dropna().tolist())) + [ANY_TIME]
+    sust = sustained_mrd_negative(classified)
+    frames = []
+    label = f"MRD-negative at {sensitivity:.0e}"
+    for tp in tps:
+        ids = set(neg["USUBJID"] if tp == ANY_TIME else neg.loc[neg["AVISIT"] == tp, "USUBJID"])
+        for pop, mask in pops.items():
+            ind = bor.loc[mask, ["USUBJID"] + ([by] if by else [])].copy()
+            ind["MRDNEG"] = ind["USUBJID"].isin(ids)
+            endpoints = {"MRDNEG": label}
+            if tp == ANY_TIME:
+                ind["MRDSUST"] = ind["USUBJID"].isin(sust.index[sust.to_numpy()])
+                endpoints["MRDSUST"] = f"Sustained MRD-negative (>= {SUSTAINED_DAYS} days apart)"
+            t = proportion_table(ind, endpoints, by, order, confidence_level)
+            t.insert(1, "timepoint", tp)
+            t.insert(2, "population", pop)
+            frames.append(t)
+    return pd.concat(frames, ignore_index=True)

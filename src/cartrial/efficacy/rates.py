@@ -1,0 +1,89 @@
+"""Response rates by dose level and overall with exact CIs (clinical-standards.md 6-7).
+
+ORR = best confirmed response sCR + CR + VGPR + PR (MR excluded); VGPR or better; CR or better.
+The denominator is the whole analysis population; non-evaluable patients count as non-responders.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cartrial.efficacy.binomial import EXACT_CI_METHOD, exact_ci
+from cartrial.efficacy.imwg_rules import RESPONSE_ORDER, RESPONSES
+from cartrial.errors import InputError
+
+OVERALL = "Overall"
+RATE_ENDPOINTS: dict[str, tuple[str, int]] = {
+    "ORR": ("Overall response (PR or better)", RESPONSE_ORDER["PR"]),
+    "VGPRPLUS": ("VGPR or better", RESPONSE_ORDER["VGPR"]),
+    "CRPLUS": ("CR or better (CR/sCR)", RESPONSE_ORDER["CR"]),
+}
+RATE_COLUMNS = ["group", "endpoint", "label", "n", "N", "rate", "lower", "upper", "method"]
+
+
+def _groups(
+    frame: pd.DataFrame, by: str | None, order: list[str] | None
+) -> list[tuple[str, pd.DataFrame]]:
+    out = [(OVERALL, frame)]
+    if by is not None:
+        keys = order if order is not None else sorted(frame[by].dropna().unique().tolist())
+        out = [(str(k), frame[frame[by] == k]) for k in keys] + out
+    return out
+
+
+def proportion_table(
+    indicator: pd.DataFrame,
+    endpoints: dict[str, str],
+    by: str | None = None,
+    order: list[str] | None = None,
+    confidence_level: float = 0.95,
+) -> pd.DataFrame:
+    """Tidy n / N / rate / exact CI rows for boolean columns of ``indicator`` (one per subject).
+
+    ``endpoints`` maps a boolean column to its label; groups are the values of ``by`` (in
+    ``order`` when given) followed by "Overall".
+    """
+    rows = []
+    for g, f in _groups(indicator, by, order):
+        for col, label in endpoints.items():
+            n_ = int(f[col].sum())
+            big_n = int(len(f))
+            rows.append((g, col, label, n_, big_n))
+    t = pd.DataFrame(rows, columns=["group", "endpoint", "label", "n", "N"])
+    lo, hi = exact_ci(t["n"].to_numpy(), t["N"].to_numpy(), confidence_level)
+    t["rate"] = np.where(t["N"] > 0, t["n"] / t["N"].where(t["N"] > 0), np.nan)
+    t["lower"], t["upper"] = lo, hi
+    t["method"] = f"{confidence_level:.0%} CI {EXACT_CI_METHOD}"
+    return t[RATE_COLUMNS]
+
+
+def response_rates(
+    bor: pd.DataFrame,
+    by: str | None = None,
+    order: list[str] | None = None,
+    confidence_level: float = 0.95,
+) -> pd.DataFrame:
+    """ORR, VGPR-or-better, CR-or-better and each best-response category with exact CIs.
+
+    ``bor``: one row per subject of the analysis population with BOR (sCR ... NE) and the
+    grouping column ``by`` (e.g. the dose level).
+    """
+    if bor["USUBJID"].duplicated().any():
+        dup = bor.loc[bor["USUBJID"].duplicated(), "USUBJID"].iloc[0]
+        raise InputError(f"response_rates needs one row per subject; {dup!r} appears twice")
+    bad = ~bor["BOR"].isin(RESPONSES)
+    if bad.any():
+        raise InputError(
+            f"BOR values must be in {RESPONSES}, found {bor.loc[bad, 'BOR'].iloc[0]!r}"
+        )
+    rank = bor["BOR"].map(RESPONSE_ORDER)
+    ind = bor[["USUBJID"] + ([by] if by else [])].copy()
+    labels: dict[str, str] = {}
+    for code, (label, level) in RATE_ENDPOINTS.items():
+        ind[code] = rank >= level
+        labels[code] = label
+    for cat in ("sCR", "CR", "VGPR", "PR", "MR", "SD", "PD", "NE"):
+        ind[cat] = bor["BOR"].eq(cat)
+        labels[cat] = f"Best response {cat}"
+    return proportion_table(ind, labels, by, order, confidence_level)
