@@ -15,8 +15,16 @@ from cartrial.design.boundaries import (
 from cartrial.design.crm import Crm, CrmPosterior, TiteCrm, crm_skeleton
 from cartrial.design.factory import design_from_spec
 from cartrial.design.interval import I3plus3, Mtpi2, mtpi2_intervals
+from cartrial.design.paths import dose_paths, dose_paths_figure
 from cartrial.design.selection import MtdSelection, elimination_flags, pava, select_mtd
 from cartrial.design.state import ACTIONS, Action, Decision, Design, PendingPatient, TrialState
+from cartrial.design.tables import (
+    DecisionTable,
+    decision_table,
+    decision_table_csv,
+    decision_table_json,
+    decision_table_markdown,
+)
 from cartrial.design.three_plus_three import ThreePlusThree
 
 __all__ = [
@@ -27,6 +35,7 @@ __all__ = [
     "Crm",
     "CrmPosterior",
     "Decision",
+    "DecisionTable",
     "Design",
     "I3plus3",
     "MtdSelection",
@@ -38,8 +47,14 @@ __all__ = [
     "TrialState",
     "boin_boundaries",
     "crm_skeleton",
+    "decision_table",
+    "decision_table_csv",
+    "decision_table_json",
+    "decision_table_markdown",
     "deescalate_min",
     "design_from_spec",
+    "dose_paths",
+    "dose_paths_figure",
     "elimination_count",
     "elimination_flags",
     "escalate_max",

@@ -1,0 +1,221 @@
+"""`cartrial design boundaries|table|paths`: the escalation rules as tables and pathways."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from cartrial.cli._common import JsonOption, bad_input_exits, console, print_json
+from cartrial.cli.main import app
+from cartrial.design import TrialState, boin_boundaries, design_from_spec
+from cartrial.design.paths import dose_paths, dose_paths_figure
+from cartrial.design.tables import (
+    TABLE_DESIGN_NAMES,
+    decision_table,
+    decision_table_csv,
+    decision_table_json,
+    decision_table_markdown,
+)
+from cartrial.errors import InputError
+from cartrial.protocol import DesignSpec, load_protocol
+
+design_app = typer.Typer(
+    help="Dose-escalation rules: BOIN boundaries, decision tables, dose-transition pathways.",
+    no_args_is_help=True,
+)
+app.add_typer(design_app, name="design")
+
+DESIGN_NAMES = ("3+3", "boin", "tite-boin", "mtpi2", "i3+3", "crm", "tite-crm")
+ProtocolOption = typer.Option(
+    None, "--protocol", help="Take design and doses from a protocol (bundled name or YAML path)."
+)
+
+TableOutOption = typer.Option(None, "--out", help="Directory for CSV, JSON and Markdown files.")
+PathsOutOption = typer.Option(None, "--out", help="Directory for dose_paths.csv and .png.")
+
+
+@design_app.command("boundaries")
+def boundaries(
+    target: float = typer.Option(0.3, "--target", help="Target DLT probability phi."),
+    phi1: float = typer.Option(None, "--phi1", help="Highest sub-therapeutic rate (0.6 phi)."),
+    phi2: float = typer.Option(None, "--phi2", help="Lowest overly toxic rate (1.4 phi)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Print BOIN's escalation / de-escalation boundaries lambda_e and lambda_d."""
+    with bad_input_exits():
+        b = boin_boundaries(target, phi1, phi2)
+    if as_json:
+        print_json(b)
+        return
+    console.print(
+        f"BOIN target {b.target:g} (phi1 {b.phi1:.4g}, phi2 {b.phi2:.4g}): "
+        f"lambda_e = {b.lambda_e:.4f}, lambda_d = {b.lambda_d:.4f}",
+        markup=False,
+    )
+    console.print("escalate if y/n <= lambda_e; de-escalate if y/n > lambda_d", markup=False)
+
+
+@design_app.command("table")
+def table(
+    design: str = typer.Option("boin", "--design", help="boin, 3+3, i3+3 or mtpi2."),
+    target: float = typer.Option(0.3, "--target", help="Target DLT probability."),
+    cohort_size: int = typer.Option(3, "--cohort-size", help="Patients per cohort."),
+    max_n: int = typer.Option(30, "--max-n", help="Largest number of patients at a dose."),
+    cutoff: float = typer.Option(0.95, "--cutoff", help="Elimination cutoff P(p > target)."),
+    epsilon_low: float = typer.Option(0.05, "--epsilon-low", help="i3+3/mTPI-2 EI lower."),
+    epsilon_high: float = typer.Option(0.05, "--epsilon-high", help="i3+3/mTPI-2 EI upper."),
+    protocol: str = ProtocolOption,
+    out: Path = TableOutOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Decision table: for each n, escalate if DLTs <= e, de-escalate if >= d, eliminate if >= u."""
+    with bad_input_exits():
+        phi1 = phi2 = None
+        if protocol is not None:
+            spec = load_protocol(protocol).design
+            if spec.name not in TABLE_DESIGN_NAMES + ("tite-boin",):
+                raise InputError(
+                    f"protocol design {spec.name!r} is not table-driven ({TABLE_DESIGN_NAMES})"
+                )
+            design = "boin" if spec.name == "tite-boin" else spec.name
+            target, cohort_size, cutoff = spec.target, spec.cohort_size, spec.elimination_cutoff
+            max_n = spec.cap_per_dose or spec.max_sample_size
+            phi1, phi2 = spec.phi1, spec.phi2
+            epsilon_low, epsilon_high = spec.interval.epsilon_low, spec.interval.epsilon_high
+        t = decision_table(
+            design,  # type: ignore[arg-type]
+            target,
+            cohort_size=cohort_size,
+            max_n=max_n,
+            cutoff=cutoff,
+            phi1=phi1,
+            phi2=phi2,
+            epsilon_low=epsilon_low,
+            epsilon_high=epsilon_high,
+        )
+        written = []
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            stem = f"decision_table_{t.design.replace('+', 'p')}"
+            for ext, text in (
+                ("csv", decision_table_csv(t)),
+                ("json", decision_table_json(t)),
+                ("md", decision_table_markdown(t)),
+            ):
+                path = out / f"{stem}.{ext}"
+                path.write_text(text, encoding="utf-8")
+                written.append(path)
+    if as_json:
+        print_json(
+            {
+                "design": t.design,
+                "target": t.target,
+                "cohort_size": t.cohort_size,
+                "method": t.method,
+                "summary": t.summary,
+                "files": written,
+            }
+        )
+        return
+    rt = Table(title=t.method, title_justify="left")
+    rt.add_column("Number of patients treated")
+    for n in t.summary["n"]:
+        rt.add_column(str(int(n)), justify="right")
+    for label, col in (
+        ("Escalate if # of DLT <=", "escalate_if_le"),
+        ("De-escalate if # of DLT >=", "deescalate_if_ge"),
+        ("Eliminate if # of DLT >=", "eliminate_if_ge"),
+    ):
+        rt.add_row(
+            label,
+            *[
+                "NA" if v is None or v != v else str(int(v))
+                for v in t.summary[col].astype(object).where(t.summary[col].notna(), None)
+            ],
+        )
+    console.print(rt)
+    for p in written:
+        console.print(f"wrote {p}", markup=False)
+
+
+def _ints(text: str | None, what: str) -> tuple[int, ...] | None:
+    if text is None:
+        return None
+    try:
+        return tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise InputError(f"--{what} must be comma-separated integers, got {text!r}") from None
+
+
+@design_app.command("paths")
+def paths(
+    cohorts: int = typer.Option(2, "--cohorts", help="Number of future cohorts k."),
+    design: str = typer.Option("boin", "--design", help=f"One of {', '.join(DESIGN_NAMES)}."),
+    target: float = typer.Option(0.3, "--target", help="Target DLT probability."),
+    cohort_size: int = typer.Option(3, "--cohort-size", help="Patients per cohort."),
+    n_doses: int = typer.Option(4, "--n-doses", help="Number of dose levels."),
+    protocol: str = ProtocolOption,
+    n: str = typer.Option(None, "--n", help="Patients so far per dose, e.g. 3,3,0,0."),
+    y: str = typer.Option(None, "--y", help="DLTs so far per dose, e.g. 0,1,0,0."),
+    current: int = typer.Option(None, "--current", help="Current dose (1-based); default start."),
+    out: Path = PathsOutOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Dose-transition pathways: the decision after every outcome of the next k cohorts."""
+    with bad_input_exits():
+        start = 0
+        if protocol is not None:
+            p = load_protocol(protocol)
+            spec, k, start = p.design, len(p.dose_levels), p.start_index
+        else:
+            if design not in DESIGN_NAMES:
+                raise InputError(f"--design must be one of {DESIGN_NAMES}, got {design!r}")
+            try:
+                spec = DesignSpec(
+                    name=design,  # type: ignore[arg-type]
+                    target=target,
+                    cohort_size=cohort_size,
+                    max_sample_size=10_000,
+                    dlt_window_days=28,
+                )
+            except ValueError as exc:
+                raise InputError(f"design options are not valid: {exc}") from None
+            k = n_doses
+        d = design_from_spec(spec, k)
+        nn, yy = _ints(n, "n"), _ints(y, "y")
+        if (nn is None) != (yy is None):
+            raise InputError("give --n and --y together")
+        cur = start if current is None else current - 1
+        if nn is None:
+            state = TrialState.empty(k, cur)
+        else:
+            if len(nn) != k or len(yy) != k:  # type: ignore[arg-type]
+                raise InputError(f"--n and --y need {k} comma-separated values (one per dose)")
+            state = TrialState(n=nn, y=yy, current=cur)  # type: ignore[arg-type]
+        df = dose_paths(d, state, cohorts=cohorts)
+        written = []
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            df.to_csv(out / "dose_paths.csv", index=False)
+            fig = dose_paths_figure(df, title=f"{d.name} dose-transition pathways")
+            fig.savefig(out / "dose_paths.png", dpi=150)
+            written = [out / "dose_paths.csv", out / "dose_paths.png"]
+    if as_json:
+        print_json({"design": d.name, "paths": df, "files": written})
+        return
+    rt = Table(title=f"{d.name}: decisions over the next {cohorts} cohort(s)", title_justify="left")
+    for col in ("path", "action", "next_dose", "eliminated"):
+        rt.add_column(col)
+    for r in df.itertuples():
+        rt.add_row(
+            r.path or "(now)",
+            r.action,
+            "" if pd.isna(r.next_dose) else str(int(r.next_dose)),
+            r.eliminated,
+        )
+    console.print(rt)
+    for p_ in written:
+        console.print(f"wrote {p_}", markup=False)

@@ -1,0 +1,194 @@
+"""Decision tables as data (dose-finding.md 2.2, 4.1-4.2, section 1; user request sec. 6 item 1).
+
+For each number of patients n at the current dose: escalate if DLTs <= e, de-escalate if >= d,
+eliminate if >= u -- the BOIN-style table -- plus the full (n, y) grid of letters (E, S, D and
+DU = de-escalate and eliminate). The text writers return strings; the CLI writes the files.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+
+from cartrial.design.boin import Boin
+from cartrial.design.boundaries import elimination_count
+from cartrial.design.interval import I3plus3, Mtpi2
+from cartrial.errors import InputError
+
+TableDesignName = Literal["boin", "3+3", "i3+3", "mtpi2"]
+TABLE_DESIGN_NAMES: tuple[str, ...] = ("boin", "3+3", "i3+3", "mtpi2")
+
+
+@dataclass(frozen=True)
+class DecisionTable:
+    """``summary``: one row per n (columns n, escalate_if_le, deescalate_if_ge, eliminate_if_ge;
+    nullable integers, missing = never). ``grid``: one row per (n, y) with ``decision`` in
+    E / S / D / DU. ``method`` names the rule and its parameters."""
+
+    design: str
+    target: float
+    cohort_size: int
+    summary: pd.DataFrame
+    grid: pd.DataFrame
+    method: str
+
+
+def decision_table(
+    design: TableDesignName = "boin",
+    target: float = 0.3,
+    *,
+    cohort_size: int = 3,
+    max_n: int = 30,
+    cutoff: float = 0.95,
+    phi1: float | None = None,
+    phi2: float | None = None,
+    epsilon_low: float = 0.05,
+    epsilon_high: float = 0.05,
+) -> DecisionTable:
+    """Decision table of a table-driven design for n = cohort_size, 2 x cohort_size, ... <= max_n.
+
+    BOIN: boundaries of sec. 2.2 with the de-escalation count capped at the elimination count;
+    i3+3 / mTPI-2: the letters of sec. 4.1-4.2; elimination (sec. 2.3) for all three. 3+3:
+    the rule of sec. 1 at n = 3 and 6 (``cohort_size`` must be 3; ``max_n`` is ignored).
+    """
+    if design not in TABLE_DESIGN_NAMES:
+        raise InputError(
+            f"decision_table: design must be one of {TABLE_DESIGN_NAMES}, got {design!r}"
+        )
+    if cohort_size < 1 or max_n < cohort_size:
+        raise InputError(
+            f"decision_table: need 1 <= cohort_size ({cohort_size}) <= max_n ({max_n})"
+        )
+    if design == "3+3":
+        return _three_plus_three_table(cohort_size, target)
+    if design == "boin":
+        d = Boin(n_doses=2, target=target, cutoff=cutoff, phi1=phi1, phi2=phi2)
+        b = d.boundaries
+        method = (
+            f"BOIN (Liu & Yuan 2015), target {target}, phi1 {b.phi1:.4g}, phi2 {b.phi2:.4g}, "
+            f"lambda_e {b.lambda_e:.4f}, lambda_d {b.lambda_d:.4f}, elimination "
+            f"P(p > target) > {cutoff} at n >= 3"
+        )
+    elif design == "i3+3":
+        d = I3plus3(
+            n_doses=2,
+            target=target,
+            cutoff=cutoff,
+            epsilon_low=epsilon_low,
+            epsilon_high=epsilon_high,
+        )
+        method = (
+            f"i3+3 (Liu, Wang & Ji 2020), target {target}, EI [{d.ei[0]:.4g}, "
+            f"{d.ei[1]:.4g}], elimination P(p > target) > {cutoff} at n >= 3"
+        )
+    else:
+        d = Mtpi2(
+            n_doses=2,
+            target=target,
+            cutoff=cutoff,
+            epsilon_low=epsilon_low,
+            epsilon_high=epsilon_high,
+        )
+        method = (
+            f"mTPI-2 (Guo et al. 2017), target {target}, EI [{d.ei[0]:.4g}, "
+            f"{d.ei[1]:.4g}], elimination P(p > target) > {cutoff} at n >= 3"
+        )
+    rows, grid = [], []
+    for n in range(cohort_size, max_n + 1, cohort_size):
+        u = elimination_count(n, target, cutoff)
+        letters = [d.letter(n, y) for y in range(n + 1)]
+        for y, let in enumerate(letters):
+            grid.append({"n": n, "y": y, "decision": "DU" if u is not None and y >= u else let})
+        esc = [y for y, let in enumerate(letters) if let == "E"]
+        des = [y for y, let in enumerate(letters) if let == "D"]
+        if u is not None:
+            des.append(u)
+        rows.append(
+            {
+                "n": n,
+                "escalate_if_le": max(esc) if esc else None,
+                "deescalate_if_ge": min(des) if des else None,
+                "eliminate_if_ge": u,
+            }
+        )
+    return DecisionTable(
+        design, target, cohort_size, _summary_frame(rows), pd.DataFrame(grid), method
+    )
+
+
+def _three_plus_three_table(cohort_size: int, target: float) -> DecisionTable:
+    if cohort_size != 3:
+        raise InputError(f"3+3 treats cohorts of 3, but cohort_size was {cohort_size!r}")
+    rows = [
+        {"n": 3, "escalate_if_le": 0, "deescalate_if_ge": 2, "eliminate_if_ge": 2},
+        {"n": 6, "escalate_if_le": 1, "deescalate_if_ge": 2, "eliminate_if_ge": 2},
+    ]
+    grid = [{"n": 3, "y": y, "decision": ["E", "S", "DU", "DU"][y]} for y in range(4)]
+    grid += [{"n": 6, "y": y, "decision": "E" if y <= 1 else "DU"} for y in range(7)]
+    method = (
+        "3+3 (dose-finding.md sec. 1): 0/3 escalate, 1/3 treat 3 more (stay), 1/6 "
+        "escalate, >= 2 DLTs the dose exceeds the MTD (de-escalate, dose and above closed)"
+    )
+    return DecisionTable("3+3", target, 3, _summary_frame(rows), pd.DataFrame(grid), method)
+
+
+def _summary_frame(rows: list[dict]) -> pd.DataFrame:
+    df = pd.DataFrame(rows)
+    for c in ("escalate_if_le", "deescalate_if_ge", "eliminate_if_ge"):
+        df[c] = pd.array(df[c].tolist(), dtype="Int64")
+    return df
+
+
+# ---------------------------------------------------------------- text writers (no I/O)
+def decision_table_csv(table: DecisionTable) -> str:
+    """Tidy CSV of the summary (one row per n; empty cell = never)."""
+    return table.summary.to_csv(index=False, lineterminator="\n")
+
+
+def decision_table_json(table: DecisionTable) -> str:
+    """JSON with the design, target, method, summary rows and the (n, y) grid."""
+
+    def rows(df: pd.DataFrame) -> list[dict]:
+        return [
+            {k: (None if pd.isna(v) else int(v) if k != "decision" else v) for k, v in r.items()}
+            for r in df.to_dict(orient="records")
+        ]
+
+    return (
+        json.dumps(
+            {
+                "design": table.design,
+                "target": table.target,
+                "cohort_size": table.cohort_size,
+                "method": table.method,
+                "summary": rows(table.summary),
+                "grid": rows(table.grid),
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+
+
+def decision_table_markdown(table: DecisionTable) -> str:
+    """The published layout: one column per n; rows escalate / de-escalate / eliminate."""
+    s = table.summary
+
+    def cell(v: object) -> str:
+        return "NA" if pd.isna(v) else str(int(v))  # type: ignore[arg-type]
+
+    head = "| Number of patients treated | " + " | ".join(str(int(n)) for n in s["n"]) + " |"
+    sep = "|---|" + "---|" * len(s)
+    lines = [f"**{table.design} decision table** ({table.method})", "", head, sep]
+    for label, col in (
+        ("Escalate if # of DLT <=", "escalate_if_le"),
+        ("De-escalate if # of DLT >=", "deescalate_if_ge"),
+        ("Eliminate if # of DLT >=", "eliminate_if_ge"),
+    ):
+        lines.append(f"| {label} | " + " | ".join(cell(v) for v in s[col]) + " |")
+    lines.append("")
+    lines.append("NA: not applicable (no number of DLTs gives this decision at that n).")
+    return "\n".join(lines) + "\n"
