@@ -1,0 +1,307 @@
+"""Safety tables as tidy data frames, ready for a renderer (no formatting engine here).
+
+Every table has the columns TABLE, ROW, ROW_LEVEL (0 = group, 1 = indented), ROW_ORDER,
+COLUMN (a dose level id or ``Overall``), STATISTIC, N (numerator or value), DENOM, PCT and
+VALUE (the formatted cell, ``n (x.x%)`` or ``median (min-max)``). Denominators are the subjects
+of the column in ``subjects`` (the safety population: infused patients with their DOSE_LEVEL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from cartrial.errors import InputError
+from cartrial.safety._frames import as_float, fail, require_columns
+
+OVERALL = "Overall"
+COLUMNS = ["TABLE", "ROW", "ROW_LEVEL", "ROW_ORDER", "COLUMN", "STATISTIC", "N", "DENOM", "PCT",
+           "VALUE"]
+
+
+def _subjects(subjects: pd.DataFrame) -> pd.DataFrame:
+    require_columns(subjects, ["USUBJID", "DOSE_LEVEL"], where="safety tables subjects")
+    s = subjects[["USUBJID", "DOSE_LEVEL"]].astype(str).drop_duplicates()
+    fail(s, s["USUBJID"].duplicated().to_numpy(), domain="DM", variable="DOSE_LEVEL",
+         rule="a subject belongs to one dose level")
+    return s
+
+
+def _columns(subjects: pd.DataFrame) -> tuple[list[str], pd.Series]:
+    order = sorted(subjects["DOSE_LEVEL"].unique().tolist())
+    denom = subjects.groupby("DOSE_LEVEL").size().reindex(order)
+    denom[OVERALL] = len(subjects)
+    return [*order, OVERALL], denom
+
+
+def _long(flags: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFrame:
+    """Subject-level rows (USUBJID, ROW keys...) -> one copy per dose level and one Overall."""
+    m = flags.merge(subjects, on="USUBJID", how="inner")
+    return pd.concat([m.assign(COLUMN=m["DOSE_LEVEL"]), m.assign(COLUMN=OVERALL)],
+                     ignore_index=True)
+
+
+def _fmt_n_pct(n: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(d > 0, 100.0 * n / d, np.nan)
+    val = np.array([f"{int(a)} ({p:.1f}%)" if p == p else f"{int(a)}" for a, p in zip(n, pct,
+                                                                                   strict=True)],
+                   dtype=object)
+    return pct, val
+
+
+def count_rows(flags: pd.DataFrame, subjects: pd.DataFrame, *, table: str,
+               rows: Sequence[tuple[str, int]] | None = None,
+               statistic: str = "n (%)") -> pd.DataFrame:
+    """Count subjects per ROW and column: ``flags`` has USUBJID and ROW (one row per subject
+    counted in that ROW; duplicates are counted once). ``rows`` fixes order and levels and
+    keeps rows with zero counts."""
+    subj = _subjects(subjects)
+    cols, denom = _columns(subj)
+    f = flags[["USUBJID", "ROW"]].astype({"USUBJID": str}).drop_duplicates()
+    long = _long(f, subj)
+    counts = long.groupby(["ROW", "COLUMN"]).size()
+    if rows is None:
+        rows = [(r, 0) for r in pd.unique(f["ROW"])]
+    grid = pd.MultiIndex.from_product([[r for r, _ in rows], cols], names=["ROW", "COLUMN"])
+    n = counts.reindex(grid, fill_value=0).to_numpy()
+    d = denom.reindex(grid.get_level_values("COLUMN")).to_numpy()
+    pct, val = _fmt_n_pct(n, d)
+    level = dict(rows)
+    order = {r: i for i, (r, _) in enumerate(rows)}
+    out = pd.DataFrame({"TABLE": table, "ROW": grid.get_level_values("ROW"),
+                        "COLUMN": grid.get_level_values("COLUMN"), "STATISTIC": statistic,
+                        "N": n, "DENOM": d, "PCT": pct, "VALUE": val})
+    out["ROW_LEVEL"] = out["ROW"].map(level).astype(int)
+    out["ROW_ORDER"] = out["ROW"].map(order).astype(int)
+    return out[COLUMNS]
+
+
+def summary_rows(values: pd.DataFrame, subjects: pd.DataFrame, *, table: str, row: str,
+                 order: int, digits: int = 1) -> pd.DataFrame:
+    """median (min-max) of VALUE per column (``values``: USUBJID, VALUE; NaN ignored)."""
+    subj = _subjects(subjects)
+    cols, _ = _columns(subj)
+    v = values[["USUBJID", "VALUE"]].astype({"USUBJID": str})
+    v = v[v["VALUE"].notna()]
+    long = _long(v, subj)
+    g = long.groupby("COLUMN")["VALUE"]
+    stats = pd.DataFrame({"n": g.size(), "med": g.median(), "lo": g.min(), "hi": g.max()})
+    stats = stats.reindex(cols)
+    fmt = f"{{:.{digits}f}}"
+    val = [f"{fmt.format(r.med)} ({fmt.format(r.lo)}-{fmt.format(r.hi)})" if r.n == r.n and r.n > 0
+           else "-" for r in stats.itertuples()]
+    return pd.DataFrame({"TABLE": table, "ROW": row, "ROW_LEVEL": 1, "ROW_ORDER": order,
+                         "COLUMN": cols, "STATISTIC": "median (min-max)",
+                         "N": stats["med"].to_numpy(), "DENOM": stats["n"].fillna(0).to_numpy(),
+                         "PCT": np.nan, "VALUE": val})[COLUMNS]
+
+
+def _worst_grade_rows(worst: pd.DataFrame, label: str) -> pd.DataFrame:
+    g = worst["GRADE"].to_numpy()
+    parts = [worst.assign(ROW=f"{label}: any grade")]
+    parts += [worst[g == k].assign(ROW=f"{label}: grade {k}") for k in range(1, 6)]
+    parts += [worst[g >= 3].assign(ROW=f"{label}: grade >= 3")]
+    return pd.concat(parts, ignore_index=True)
+
+
+def teae_table(ae: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFrame:
+    """TEAEs by SOC and PT, by worst grade per subject, per dose level and overall.
+
+    ``ae``: USUBJID, AEBODSYS, AEDECOD, GRADE (numeric 1-5) and optional TRTEMFL ("Y" rows
+    are counted when the column is present). STATISTIC: ``any grade`` and ``grade >= 3``.
+    """
+    require_columns(ae, ["USUBJID", "AEBODSYS", "AEDECOD", "GRADE"], where="teae_table")
+    a = ae.copy()
+    a["USUBJID"] = a["USUBJID"].astype(str)
+    if "TRTEMFL" in a.columns:
+        a = a[a["TRTEMFL"].astype(str).str.upper() == "Y"]
+    a["GRADE"] = as_float(a, "GRADE", domain="AE", required=True)
+    socs = sorted(a["AEBODSYS"].astype(str).unique())
+    rows: list[tuple[str, int]] = [("Any TEAE", 0)]
+    keyed = [a.assign(ROW="Any TEAE")]
+    for soc in socs:
+        sa = a[a["AEBODSYS"] == soc]
+        rows.append((soc, 0))
+        keyed.append(sa.assign(ROW=soc))
+        for pt in sorted(sa["AEDECOD"].astype(str).unique()):
+            label = f"{soc} / {pt}"
+            rows.append((label, 1))
+            keyed.append(sa[sa["AEDECOD"] == pt].assign(ROW=label))
+    allk = pd.concat(keyed, ignore_index=True)
+    worst = allk.groupby(["USUBJID", "ROW"], as_index=False)["GRADE"].max()
+    any_g = count_rows(worst, subjects, table="TEAE by SOC/PT", rows=rows, statistic="any grade")
+    g3 = count_rows(worst[worst["GRADE"] >= 3], subjects, table="TEAE by SOC/PT", rows=rows,
+                    statistic="grade >= 3")
+    return pd.concat([any_g, g3], ignore_index=True).sort_values(
+        ["ROW_ORDER", "STATISTIC", "COLUMN"], kind="stable").reset_index(drop=True)
+
+
+def syndrome_table(episodes: pd.DataFrame, subjects: pd.DataFrame, *, name: str,
+                   therapies: Sequence[tuple[str, str]]) -> pd.DataFrame:
+    """Incidence by worst grade, onset, duration and management of CRS or ICANS.
+
+    ``episodes``: per-episode frame of :func:`grade_crs` / :func:`grade_icans` (USUBJID,
+    MAX_GRADE, ONSET_DAY, DURATION_DAYS and the therapy flag columns); ``therapies`` maps a
+    flag column to its row label.
+    """
+    require_columns(episodes, ["USUBJID", "MAX_GRADE", "ONSET_DAY", "DURATION_DAYS"],
+                    where=f"{name} table")
+    ep = episodes.copy()
+    ep["USUBJID"] = ep["USUBJID"].astype(str)
+    worst = ep.groupby("USUBJID", as_index=False)["MAX_GRADE"].max().rename(
+        columns={"MAX_GRADE": "GRADE"})
+    flags = _worst_grade_rows(worst, name)
+    rows = [(f"{name}: any grade", 0)] + [(f"{name}: grade {k}", 1) for k in range(1, 6)] + [
+        (f"{name}: grade >= 3", 1)]
+    t = [count_rows(flags, subjects, table=name, rows=rows)]
+    first_onset = ep.groupby("USUBJID", as_index=False)["ONSET_DAY"].min().rename(
+        columns={"ONSET_DAY": "VALUE"})
+    t.append(summary_rows(first_onset, subjects, table=name,
+                          row="Onset, days from infusion (first episode)", order=len(rows)))
+    dur = ep.rename(columns={"DURATION_DAYS": "VALUE"})[["USUBJID", "VALUE"]]
+    t.append(summary_rows(dur, subjects, table=name, row="Duration, days (resolved episodes)",
+                          order=len(rows) + 1))
+    mgmt_rows = []
+    for col, label in therapies:
+        if col not in ep.columns:
+            raise InputError(f"{name} table: therapy column {col!r} missing from episodes")
+        mgmt_rows.append(ep[ep[col].astype(bool)].assign(ROW=label)[["USUBJID", "ROW"]])
+    if mgmt_rows:
+        mg = count_rows(pd.concat(mgmt_rows), subjects, table=name,
+                        rows=[(label, 1) for _, label in therapies])
+        mg["ROW_ORDER"] += len(rows) + 2
+        t.append(mg)
+    return pd.concat(t, ignore_index=True)
+
+
+def crs_table(episodes: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFrame:
+    """CRS (ASTCT 2019) incidence by grade, onset, duration, tocilizumab and steroid use."""
+    return syndrome_table(episodes, subjects, name="CRS",
+                          therapies=[("TOCILIZUMAB", "Tocilizumab"),
+                                     ("STEROID", "Corticosteroids")])
+
+
+def icans_table(episodes: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFrame:
+    """ICANS (ASTCT 2019) incidence by grade, onset, duration and steroid use."""
+    return syndrome_table(episodes, subjects, name="ICANS",
+                          therapies=[("STEROID", "Corticosteroids")])
+
+
+def cytopenia_table(recovery: pd.DataFrame, subjects: pd.DataFrame, *,
+                    prolonged_day: int = 28) -> pd.DataFrame:
+    """Grade >= 3 cytopenias (CTCAE v5.0) and their recovery, from
+    :func:`cartrial.safety.cytopenia_recovery`."""
+    require_columns(recovery, ["USUBJID", "TERM", "FIRST_DAY", "RECOVERED", "RECOVERY_DAY",
+                               "PROLONGED"], where="cytopenia_table")
+    r = recovery.copy()
+    parts, rows = [], []
+    for term in sorted(r["TERM"].unique()):
+        t = r[r["TERM"] == term]
+        rows += [(f"{term}: grade >= 3", 0), (f"{term}: recovered to grade <= 2", 1),
+                 (f"{term}: grade >= 3 beyond day {prolonged_day}", 1)]
+        parts += [t.assign(ROW=f"{term}: grade >= 3"),
+                  t[t["RECOVERED"].astype(bool)].assign(ROW=f"{term}: recovered to grade <= 2"),
+                  t[t["PROLONGED"].fillna(False).astype(bool)].assign(
+                      ROW=f"{term}: grade >= 3 beyond day {prolonged_day}")]
+    flags = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["USUBJID", "ROW"])
+    out = [count_rows(flags, subjects, table="Grade >= 3 cytopenias", rows=rows)]
+    for i, term in enumerate(sorted(r["TERM"].unique())):
+        t = r[r["TERM"] == term]
+        v = pd.DataFrame({"USUBJID": t["USUBJID"], "VALUE": t["RECOVERY_DAY"] - t["FIRST_DAY"]})
+        out.append(summary_rows(v, subjects, table="Grade >= 3 cytopenias",
+                                row=f"{term}: days to recovery", order=len(rows) + i))
+    return pd.concat(out, ignore_index=True)
+
+
+@cache
+def gprc5d_groups() -> dict[str, tuple[str, ...]]:
+    """GPRC5D on-target AE groups -> MedDRA PTs (``criteria/gprc5d_on_target.yaml``)."""
+    text = resources.files("cartrial.safety.criteria").joinpath(
+        "gprc5d_on_target.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    return {g["group"]: tuple(g["terms"]) for g in data["groups"]}
+
+
+def gprc5d_table(ae: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFrame:
+    """GPRC5D on-target events (nail, skin, oral/taste, weight loss, cerebellar): subjects with
+    any grade and grade >= 3, per group."""
+    require_columns(ae, ["USUBJID", "AEDECOD", "GRADE"], where="gprc5d_table")
+    a = ae.assign(USUBJID=ae["USUBJID"].astype(str),
+                  _T=ae["AEDECOD"].astype(str).str.strip().str.upper())
+    a["GRADE"] = as_float(a, "GRADE", domain="AE", required=True)
+    groups = gprc5d_groups()
+    parts = [a[a["_T"].isin([t.upper() for t in terms])].assign(ROW=g)
+             for g, terms in groups.items()]
+    flags = pd.concat(parts, ignore_index=True)
+    rows = [(g, 0) for g in groups]
+    t1 = count_rows(flags, subjects, table="GPRC5D on-target AEs", rows=rows,
+                    statistic="any grade")
+    t2 = count_rows(flags[flags["GRADE"] >= 3], subjects, table="GPRC5D on-target AEs",
+                    rows=rows, statistic="grade >= 3")
+    return pd.concat([t1, t2], ignore_index=True)
+
+
+def dlt_table(patients: pd.DataFrame) -> pd.DataFrame:
+    """DLTs by dose level from :func:`cartrial.safety.adjudicate_dlt` ``patients``: treated,
+    DLT-evaluable, with DLT (n / evaluable), pending, and one row per triggering rule."""
+    require_columns(patients, ["USUBJID", "DOSE_LEVEL", "DLT", "DLT_EVALUABLE", "DLT_RULE"],
+                    where="dlt_table")
+    p = patients.assign(DOSE_LEVEL=patients["DOSE_LEVEL"].astype(str))
+    subj = p[["USUBJID", "DOSE_LEVEL"]]
+    cols, _ = _columns(subj.astype(str))
+    long = _long(p.drop(columns="DOSE_LEVEL"), subj.astype(str))
+    g = long.groupby("COLUMN")
+    treated = g.size().reindex(cols, fill_value=0)
+    evaluable = g["DLT_EVALUABLE"].sum().reindex(cols, fill_value=0)
+    with_dlt = g["DLT"].apply(lambda s: (s == "yes").sum()).reindex(cols, fill_value=0)
+    pending = g["DLT"].apply(lambda s: (s == "pending").sum()).reindex(cols, fill_value=0)
+    rules = sorted(long.loc[long["DLT"] == "yes", "DLT_RULE"].dropna().unique())
+    recs = []
+    for c in cols:
+        recs.append(("Treated", 0, c, "n", treated[c], np.nan, np.nan, str(int(treated[c]))))
+        recs.append(("DLT-evaluable", 0, c, "n", evaluable[c], np.nan, np.nan,
+                     str(int(evaluable[c]))))
+        d = evaluable[c]
+        pct = 100.0 * with_dlt[c] / d if d else np.nan
+        recs.append(("Patients with DLT", 0, c, "n/N (%)", with_dlt[c], d, pct,
+                     f"{int(with_dlt[c])}/{int(d)}" + (f" ({pct:.1f}%)" if d else "")))
+        recs.append(("DLT pending", 0, c, "n", pending[c], np.nan, np.nan, str(int(pending[c]))))
+        sub = long[(long["COLUMN"] == c) & (long["DLT"] == "yes")]
+        for rule in rules:
+            k = int((sub["DLT_RULE"] == rule).sum())
+            recs.append((f"DLT rule {rule}", 1, c, "n", k, np.nan, np.nan, str(k)))
+    out = pd.DataFrame(recs, columns=["ROW", "ROW_LEVEL", "COLUMN", "STATISTIC", "N", "DENOM",
+                                      "PCT", "VALUE"])
+    order = {r: i for i, r in enumerate(pd.unique(out["ROW"]))}
+    out["ROW_ORDER"] = out["ROW"].map(order)
+    out["TABLE"] = "DLT by dose level"
+    return out.sort_values(["ROW_ORDER", "COLUMN"], kind="stable")[COLUMNS].reset_index(drop=True)
+
+
+def deaths_table(deaths: pd.DataFrame, subjects: pd.DataFrame, *,
+                 early_days: Sequence[int] = (30, 100)) -> pd.DataFrame:
+    """Deaths: all, within ``early_days`` of infusion, and by cause.
+
+    ``deaths``: USUBJID, DEATH_DAY (days since infusion), CAUSE (e.g. DSTERM)."""
+    require_columns(deaths, ["USUBJID", "DEATH_DAY", "CAUSE"], where="deaths_table")
+    d = deaths.assign(USUBJID=deaths["USUBJID"].astype(str),
+                      CAUSE=deaths["CAUSE"].fillna("UNKNOWN").astype(str))
+    d["DEATH_DAY"] = as_float(d, "DEATH_DAY", domain="DS")
+    parts = [d.assign(ROW="All deaths")]
+    rows = [("All deaths", 0)]
+    for k in early_days:
+        label = f"Within {k} days of infusion"
+        parts.append(d[d["DEATH_DAY"] <= k].assign(ROW=label))
+        rows.append((label, 1))
+    for cause in sorted(d["CAUSE"].unique()):
+        label = f"Cause: {cause}"
+        parts.append(d[d["CAUSE"] == cause].assign(ROW=label))
+        rows.append((label, 1))
+    return count_rows(pd.concat(parts, ignore_index=True), subjects, table="Deaths", rows=rows)
