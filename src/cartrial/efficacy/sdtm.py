@@ -1,0 +1,398 @@
+"""From SDTM-shaped domains (docs/data-model.md) to the efficacy engine's plain inputs.
+
+- :func:`subjects_from_sdtm`: one row per subject from DM, MH, PR, EX, CM, DS (USUBJID, DOSE,
+  POPCD, APHDT, INFDT, DTHDT, LSTALVDT, NACTDT).
+- :func:`disease_assessments_from_sdtm`: the IMWG input (:mod:`cartrial.efficacy.imwg`) from LB
+  disease tests and TU/TR plasmacytomas; units are converted here (serum M-protein g/L -> g/dL,
+  FLC mg/L -> mg/dL).
+- :func:`mrd_from_sdtm`: LB ``MRD`` records with the assay sensitivity from ``LBLLOQ``.
+- :func:`investigator_response_from_sdtm`: RS ``OVRLRESP`` records.
+
+Baseline (per subject and variable): the record flagged ``LBBLFL = Y``, else the last value on or
+before the infusion date (DM.RFSTDTC / first CAR-T infusion); the baseline assessment is dated at
+the latest of those. Records after the infusion date are post-baseline assessments, one per
+date. Other pre-infusion records are screening values superseded by the baseline.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cartrial.data.dates import impute_date
+from cartrial.data.spec import data_model
+from cartrial.efficacy.concordance import Concordance, response_concordance
+from cartrial.efficacy.endpoints import EfficacyResult, efficacy_endpoints
+from cartrial.efficacy.imwg import ImwgResult, derive_imwg_response
+from cartrial.errors import InputError, RecordError
+from cartrial.protocol.model import Protocol
+
+# (LBTESTCD, LBSPEC) -> (IMWG column, divisor applied to LBSTRESN in the standard unit)
+LB_NUMERIC: dict[tuple[str, str], tuple[str, float]] = {
+    ("MPROTEIN", "SERUM"): ("SPEP", 10.0),  # g/L -> g/dL
+    ("MPROTEIN", "URINE"): ("UPEP", 1.0),  # mg/24h
+    ("KAPPAFLC", "SERUM"): ("KAPPA", 10.0),  # mg/L -> mg/dL
+    ("LAMBDFLC", "SERUM"): ("LAMBDA", 10.0),
+    ("KAPLAMB", "SERUM"): ("FLCRATIO", 1.0),
+    ("PLASMACE", "BONE MARROW"): ("BMPC", 1.0),  # %
+    ("PLASMALE", "BLOOD"): ("PBPC", 1.0),  # % of leukocytes
+}
+LB_CODED: dict[tuple[str, str], tuple[str, dict[str, str]]] = {
+    ("IMFIX", "SERUM"): ("SIFE", {"POSITIVE": "POSITIVE", "NEGATIVE": "NEGATIVE"}),
+    ("IMFIX", "URINE"): ("UIFE", {"POSITIVE": "POSITIVE", "NEGATIVE": "NEGATIVE"}),
+    ("PCCLON", "BONE MARROW"): ("BMCLONAL", {"CLONAL": "Y", "NOT CLONAL": "N"}),
+}
+INVESTIGATIONAL = "INVESTIGATIONAL PRODUCT"
+NEW_THERAPY = "SUBSEQUENT ANTI-MYELOMA THERAPY"
+
+
+def _date(values: pd.Series) -> pd.Series:
+    """--DTC to a day (time dropped); partial dates imputed as start dates (data.impute_date)."""
+    d, _flag = impute_date(values.astype("string"), kind="start")
+    return pd.to_datetime(d).dt.normalize()
+
+
+def _text(s: pd.Series) -> pd.Series:
+    return s.astype("string").str.strip().str.upper()
+
+
+def _col(df: pd.DataFrame, name: str) -> pd.Series:
+    """A column, or an all-missing one when the (optional) variable is absent."""
+    return df[name] if name in df else pd.Series(pd.NA, index=df.index, dtype="object")
+
+
+def infusion_dates(ex: pd.DataFrame) -> pd.Series:
+    """First CAR-T infusion date per subject (EX, EXCAT = INVESTIGATIONAL PRODUCT)."""
+    e = ex[_text(ex["EXCAT"]).eq(INVESTIGATIONAL)]
+    return _date(e["EXSTDTC"]).groupby(e["USUBJID"]).min()
+
+
+def subjects_from_sdtm(
+    dm: pd.DataFrame,
+    ex: pd.DataFrame,
+    pr: pd.DataFrame | None = None,
+    mh: pd.DataFrame | None = None,
+    cm: pd.DataFrame | None = None,
+    ds: pd.DataFrame | None = None,
+    extra_dates: list[pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """One row per DM subject: DOSE (ACTARMCD), POPCD, APHDT, INFDT, DTHDT, LSTALVDT, NACTDT.
+
+    LSTALVDT (last known alive) is the latest date among DS, the ``extra_dates`` domains (e.g.
+    LB, RS, AE: any ``--DTC`` column) and the infusion, for subjects without a death date.
+    """
+    ids = dm["USUBJID"].astype(str)
+    out = pd.DataFrame({"USUBJID": ids.to_numpy()})
+    out["DOSE"] = dm["ACTARMCD"].astype("string").to_numpy()
+    out.loc[out["DOSE"].isin(["NOTTRT", "SCRNFAIL", "Scrnfail"]), "DOSE"] = pd.NA
+    out = out.set_index("USUBJID")
+    out["INFDT"] = infusion_dates(ex).reindex(out.index)
+    if pr is not None and len(pr):
+        aph = pr[_text(pr["PRTRT"]).eq("LEUKAPHERESIS")]
+        out["APHDT"] = _date(aph["PRSTDTC"]).groupby(aph["USUBJID"]).min().reindex(out.index)
+    else:
+        out["APHDT"] = pd.NaT
+    out["DTHDT"] = (
+        _date(dm["DTHDTC"]).set_axis(ids).reindex(out.index) if "DTHDTC" in dm else pd.NaT
+    )
+    out["POPCD"] = None
+    if mh is not None and len(mh):
+        mapping = {k.upper(): v for k, v in data_model().domains["MH"].population_terms.items()}
+        prim = mh[_text(mh["MHCAT"]).eq("PRIMARY DIAGNOSIS")]
+        pop = _text(prim["MHDECOD"]).map(mapping)
+        out["POPCD"] = pd.Series(pop.to_numpy(), index=prim["USUBJID"]).groupby(level=0).first()
+    out["NACTDT"] = pd.NaT
+    if cm is not None and len(cm):
+        new = cm[_text(cm["CMCAT"]).eq(NEW_THERAPY)]
+        out["NACTDT"] = _date(new["CMSTDTC"]).groupby(new["USUBJID"]).min().reindex(out.index)
+    dates = [out["INFDT"].rename("d").reset_index()]
+    for dom in [ds, *(extra_dates or [])]:
+        if dom is None or not len(dom):
+            continue
+        for col in [c for c in dom.columns if c.endswith("DTC")]:
+            dates.append(
+                pd.DataFrame({"USUBJID": dom["USUBJID"].astype(str), "d": _date(dom[col])})
+            )
+    alldates = pd.concat(dates, ignore_index=True)
+    last = alldates.groupby("USUBJID")["d"].max().reindex(out.index)
+    out["LSTALVDT"] = last.where(out["DTHDT"].isna(), out["DTHDT"])
+    return out.reset_index()
+
+
+def _lb_error(row: pd.Series, variable: str, value: object, rule: str) -> RecordError:
+    return RecordError(
+        domain="LB",
+        usubjid=str(row["USUBJID"]),
+        seq=row.get("LBSEQ"),
+        variable=variable,
+        value=value,
+        rule=rule,
+    )
+
+
+def _lb_long(lb: pd.DataFrame) -> pd.DataFrame:
+    """LB disease records as (USUBJID, ADT, BLFL, column, value, LBSEQ), checked."""
+    df = lb.copy()
+    df["_code"] = _text(df["LBTESTCD"])
+    df["_spec"] = _text(df["LBSPEC"]) if "LBSPEC" in df else pd.Series(pd.NA, index=df.index)
+    keys = list(zip(df["_code"], df["_spec"], strict=True))
+    is_num = pd.Series([k in LB_NUMERIC for k in keys], index=df.index)
+    is_cod = pd.Series([k in LB_CODED for k in keys], index=df.index)
+    sel = df[is_num | is_cod].copy()
+    if sel.empty:
+        return pd.DataFrame(columns=["USUBJID", "ADT", "BLFL", "col", "value", "LBSEQ"])
+    sel["ADT"] = _date(sel["LBDTC"])
+    nodate = sel["ADT"].isna()
+    if nodate.any():
+        row = sel[nodate].iloc[0]
+        raise _lb_error(row, "LBDTC", row["LBDTC"], "disease assessment without a valid date")
+    num = sel[is_num[sel.index]]
+    cod = sel[is_cod[sel.index]]
+    rows = []
+    if len(num):
+        colmap = [LB_NUMERIC[(c, s)] for c, s in zip(num["_code"], num["_spec"], strict=True)]
+        val = pd.to_numeric(num["LBSTRESN"], errors="coerce") / [f for _, f in colmap]
+        neg = val < 0
+        if neg.any():
+            row = num[neg].iloc[0]
+            raise _lb_error(row, "LBSTRESN", row["LBSTRESN"], "a disease measurement must be >= 0")
+        not_done = _text(_col(num, "LBSTAT")).eq("NOT DONE").fillna(False)
+        missing = val.isna() & ~not_done
+        # below-quantification text (e.g. "<0.1" M-protein) counts as 0 (not detected by SPEP)
+        txt = _text(_col(num, "LBSTRESC").fillna(_col(num, "LBORRES")))
+        blq = (missing & txt.str.match(r"^(<|BLQ|BLOQ)")).fillna(False).astype(bool)
+        val = val.where(~blq, 0.0)
+        rest = missing & ~blq
+        if rest.any():
+            row = num[rest].iloc[0]
+            raise _lb_error(row, "LBSTRESN", row.get("LBORRES"), "numeric result missing")
+        keep = ~(not_done & val.isna())  # a test marked NOT DONE is simply not available
+        rows.append(
+            pd.DataFrame(
+                {
+                    "USUBJID": num["USUBJID"].astype(str),
+                    "ADT": num["ADT"],
+                    "BLFL": _text(_col(num, "LBBLFL")).eq("Y").fillna(False).astype(bool),
+                    "col": [c for c, _ in colmap],
+                    "value": val.astype(object),
+                    "LBSEQ": _col(num, "LBSEQ"),
+                }
+            )[keep.to_numpy()]
+        )
+    if len(cod):
+        res = _text(_col(cod, "LBSTRESC").fillna(_col(cod, "LBORRES")))
+        spec = [LB_CODED[(c, s)] for c, s in zip(cod["_code"], cod["_spec"], strict=True)]
+        mapped = [
+            m.get(r) if isinstance(r, str) else None for (_, m), r in zip(spec, res, strict=True)
+        ]
+        for i, (r, mv) in enumerate(zip(res, mapped, strict=True)):
+            if mv is None:
+                row = cod.iloc[i]
+                rule = (
+                    "immunofixation record without a result"
+                    if row["_code"] == "IMFIX" and (r is pd.NA or r == "")
+                    else f"result must be one of {sorted(spec[i][1])}"
+                )
+                raise _lb_error(row, "LBORRES", None if r is pd.NA else r, rule)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "USUBJID": cod["USUBJID"].astype(str),
+                    "ADT": cod["ADT"],
+                    "BLFL": _text(_col(cod, "LBBLFL")).eq("Y").fillna(False).astype(bool),
+                    "col": [c for c, _ in spec],
+                    "value": mapped,
+                    "LBSEQ": _col(cod, "LBSEQ"),
+                }
+            )
+        )
+    long = pd.concat(rows, ignore_index=True)
+    dup = long.duplicated(["USUBJID", "ADT", "col"], keep=False) & ~long["BLFL"]
+    if dup.any():
+        r = long[dup].iloc[0]
+        raise RecordError(
+            domain="LB",
+            usubjid=r["USUBJID"],
+            seq=r["LBSEQ"],
+            variable="LBTESTCD",
+            value=r["col"],
+            rule="two results of one disease test on one date",
+        )
+    return long
+
+
+def _tumours_long(tu: pd.DataFrame | None, tr: pd.DataFrame | None) -> pd.DataFrame:
+    """SPD per subject and date from TR (LDIAM x LPERP summed over lesions) and NEWLES from TU."""
+    parts = []
+    if tr is not None and len(tr):
+        t = tr.copy()
+        t["ADT"] = _date(t["TRDTC"])
+        t["v"] = pd.to_numeric(t["TRSTRESN"], errors="coerce")
+        neg = t["v"] < 0
+        if neg.any():
+            row = t[neg].iloc[0]
+            raise RecordError(
+                domain="TR",
+                usubjid=str(row["USUBJID"]),
+                seq=row.get("TRSEQ"),
+                variable="TRSTRESN",
+                value=row["TRSTRESN"],
+                rule="a lesion diameter must be >= 0",
+            )
+        w = t.pivot_table(
+            index=["USUBJID", "ADT", "TRLNKID"],
+            columns=_text(t["TRTESTCD"]),
+            values="v",
+            aggfunc="first",
+        )
+        if {"LDIAM", "LPERP"} <= set(w.columns):
+            spd = (w["LDIAM"] * w["LPERP"]).groupby(level=["USUBJID", "ADT"]).sum(min_count=1)
+            s = spd.rename("value").reset_index()
+            s["col"] = "SPD"
+            parts.append(s)
+    if tu is not None and len(tu):
+        u = tu[_text(tu["TUORRES"]).eq("NEW")].copy()
+        if len(u):
+            u["ADT"] = _date(u["TUDTC"])
+            n = u.groupby(["USUBJID", "ADT"]).size().rename("value").reset_index()
+            n["value"] = "Y"
+            n["col"] = "NEWLES"
+            parts.append(n)
+    if not parts:
+        return pd.DataFrame(columns=["USUBJID", "ADT", "BLFL", "col", "value", "LBSEQ"])
+    out = pd.concat(parts, ignore_index=True)
+    out["USUBJID"] = out["USUBJID"].astype(str)
+    out["BLFL"] = False
+    out["LBSEQ"] = np.nan
+    return out
+
+
+def disease_assessments_from_sdtm(
+    lb: pd.DataFrame,
+    infusion: pd.Series,
+    tu: pd.DataFrame | None = None,
+    tr: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """IMWG input frame (one baseline row + one row per post-infusion date) from LB/TU/TR.
+
+    ``infusion``: infusion date per USUBJID (:func:`infusion_dates`); subjects never infused
+    have no assessments. Bad records raise :class:`RecordError` naming LB/TR and the --SEQ.
+    """
+    parts = [x for x in (_lb_long(lb), _tumours_long(tu, tr)) if len(x)]
+    if not parts:
+        raise InputError("no disease assessments (LB M-protein, FLC, IFE, marrow) in the study")
+    long = pd.concat(parts, ignore_index=True)
+    long = long[long["USUBJID"].isin(infusion.dropna().index)]
+    if long.empty:
+        raise InputError(
+            "no disease assessments (LB M-protein, FLC, IFE, marrow) for infused subjects"
+        )
+    inf = long["USUBJID"].map(infusion)
+    flagged_after = long["BLFL"] & (long["ADT"] > inf)
+    if flagged_after.any():
+        r = long[flagged_after].iloc[0]
+        raise RecordError(
+            domain="LB",
+            usubjid=r["USUBJID"],
+            seq=r["LBSEQ"],
+            variable="LBBLFL",
+            value="Y",
+            rule=f"baseline record dated after the infusion ({inf[r.name].date()})",
+        )
+    pre = long[long["ADT"] <= inf]
+    # baseline per variable: flagged record if any, else the last pre-infusion value
+    pre = pre.sort_values(["USUBJID", "col", "BLFL", "ADT"])
+    base = pre.groupby(["USUBJID", "col"]).tail(1)
+    post = long[long["ADT"] > inf]
+    wide_post = post.pivot_table(
+        index=["USUBJID", "ADT"], columns="col", values="value", aggfunc="first"
+    )
+    wide_post["SRCSEQ"] = post.groupby(["USUBJID", "ADT"])["LBSEQ"].min()
+    wide_post = wide_post.reset_index()
+    wide_post["ABLFL"] = None
+    bdate = base.groupby("USUBJID")["ADT"].max()
+    wide_base = base.pivot_table(index="USUBJID", columns="col", values="value", aggfunc="first")
+    wide_base["ADT"] = bdate
+    wide_base["SRCSEQ"] = base.groupby("USUBJID")["LBSEQ"].min()
+    wide_base = wide_base.reset_index()
+    wide_base["ABLFL"] = "Y"
+    out = pd.concat([wide_base, wide_post], ignore_index=True)
+    out["SRCDOM"] = "LB"
+    for c in ("SPEP", "UPEP", "KAPPA", "LAMBDA", "FLCRATIO", "BMPC", "PBPC", "SPD"):
+        if c in out:
+            out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+    out.columns.name = None
+    return out.sort_values(["USUBJID", "ADT"]).reset_index(drop=True)
+
+
+def mrd_from_sdtm(lb: pd.DataFrame) -> pd.DataFrame:
+    """MRD input (:mod:`cartrial.efficacy.mrd`): LB MRD records, sensitivity from LBLLOQ."""
+    m = lb[_text(lb["LBTESTCD"]).eq("MRD")]
+    return pd.DataFrame(
+        {
+            "USUBJID": m["USUBJID"].astype(str),
+            "ADT": _date(m["LBDTC"]),
+            "AVISIT": m["VISIT"].astype("string") if "VISIT" in m else "ANY",
+            "MRDRES": m["LBSTRESC"].fillna(m["LBORRES"]) if "LBSTRESC" in m else m["LBORRES"],
+            "MRDSENS": pd.to_numeric(m["LBLLOQ"], errors="coerce") if "LBLLOQ" in m else np.nan,
+            "SRCDOM": "LB",
+            "SRCSEQ": m.get("LBSEQ"),
+        }
+    ).reset_index(drop=True)
+
+
+def investigator_response_from_sdtm(rs: pd.DataFrame) -> pd.DataFrame:
+    """RS OVRLRESP (RSCAT IMWG) as USUBJID, ADT, RSSTRESC, SRCSEQ."""
+    r = rs[_text(rs["RSTESTCD"]).eq("OVRLRESP")]
+    return pd.DataFrame(
+        {
+            "USUBJID": r["USUBJID"].astype(str),
+            "ADT": _date(r["RSDTC"]),
+            "RSSTRESC": r["RSSTRESC"].astype(str),
+            "SRCSEQ": r.get("RSSEQ"),
+        }
+    ).reset_index(drop=True)
+
+
+def efficacy_from_study(
+    study: object,
+    protocol: Protocol,
+) -> tuple[EfficacyResult, ImwgResult, Concordance | None]:
+    """Run the efficacy engine on a loaded SDTM study (``cartrial.data.Study``).
+
+    Analysis population: leukapheresed subjects (with a PR LEUKAPHERESIS date) when the origin is
+    apheresis, infused subjects when it is infusion (protocol ``endpoints.time_origin``).
+    """
+    s = protocol.endpoints
+    get = study.get  # type: ignore[attr-defined]
+    dm, ex, lb = get("DM"), get("EX"), get("LB")
+    for name, dom in (("DM", dm), ("EX", ex), ("LB", lb)):
+        if dom is None:
+            raise InputError(f"the efficacy analysis needs the {name} domain")
+    others = [d for d in (get("LB"), get("RS"), get("AE"), get("TR")) if d is not None]
+    subjects = subjects_from_sdtm(dm, ex, get("PR"), get("MH"), get("CM"), get("DS"), others)
+    inf = subjects.set_index("USUBJID")["INFDT"]
+    assessments = disease_assessments_from_sdtm(lb, inf, get("TU"), get("TR"))
+    imwg = derive_imwg_response(assessments, subjects, s.response)
+    origin = "APHDT" if s.time_origin == "apheresis" else "INFDT"
+    population = subjects[subjects[origin].notna()].copy()
+    population["DOSE"] = population["DOSE"].fillna("Not infused")
+    order = [d for d in protocol.dose_ids if d in set(population["DOSE"])]
+    if (population["DOSE"] == "Not infused").any():
+        order.append("Not infused")
+    mrd = mrd_from_sdtm(lb)
+    result = efficacy_endpoints(
+        imwg,
+        population,
+        settings=s,
+        mrd=mrd if len(mrd) else None,
+        by="DOSE",
+        order=order,
+        schedule_days=protocol.schedule.response.days,
+        window_days=protocol.schedule.response.window_days,
+    )
+    conc = None
+    rs = get("RS")
+    if rs is not None and len(rs):
+        conc = response_concordance(investigator_response_from_sdtm(rs), imwg.assessments)
+    return result, imwg, conc

@@ -1,0 +1,79 @@
+"""SDTM adapters: units, baseline, population, apheresis origin, errors naming the LB record."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cartrial.data import Study
+from cartrial.efficacy.sdtm import (
+    disease_assessments_from_sdtm,
+    efficacy_from_study,
+    infusion_dates,
+    subjects_from_sdtm,
+)
+from cartrial.errors import RecordError
+from cartrial.protocol import load_protocol
+
+from ._sdtm_fixture import _lb, frames, lb_rows
+
+
+def test_subjects_table():
+    f = frames()
+    s = subjects_from_sdtm(f["DM"], f["EX"], f["PR"], f["MH"], f["CM"], f["DS"], [f["LB"]])
+    s = s.set_index("USUBJID")
+    assert s.loc["P2", "POPCD"] == "PPCL" and s.loc["P1", "POPCD"] == "RRMM"
+    assert s.loc["P1", "APHDT"] == pd.Timestamp("2024-01-20")
+    assert pd.isna(s.loc["P3", "INFDT"]) and pd.isna(s.loc["P3", "DOSE"])
+    assert s.loc["P3", "LSTALVDT"] == s.loc["P3", "DTHDT"] == pd.Timestamp("2024-04-01")
+    assert s.loc["P1", "LSTALVDT"] == pd.Timestamp("2024-09-01")
+
+
+def test_units_and_baseline():
+    f = frames()
+    a = disease_assessments_from_sdtm(f["LB"], infusion_dates(f["EX"]))
+    p1 = a[a.USUBJID == "P1"]
+    assert p1["SPEP"].tolist() == [3.0, 1.2, 1.0, 2.0, 2.2]  # g/L -> g/dL
+    assert p1["ABLFL"].tolist() == ["Y", None, None, None, None]
+    p2b = a[(a.USUBJID == "P2") & (a.ABLFL == "Y")].iloc[0]
+    assert (p2b["BMPC"], p2b["PBPC"]) == (70.0, 30.0)
+    assert p2b["ADT"] == pd.Timestamp("2024-02-08")  # latest baseline record
+
+
+def test_study_end_to_end():
+    study = Study(domains=frames())
+    res, imwg, conc = efficacy_from_study(study, load_protocol("ct071"))
+    s = imwg.subjects.set_index("USUBJID")
+    assert s.loc["P1", "BOR"] == "PR"
+    assert s.loc["P1", "PDDT"] == pd.Timestamp("2024-05-01")
+    assert s.loc["P2", "BOR"] == "CR"  # pPCL: 2 months apart >= 6 weeks, blood PC 0
+    r = res.rates.set_index(["group", "endpoint"])
+    assert r.loc[("Overall", "ORR"), ["n", "N"]].tolist() == [2, 3]  # leukapheresed population
+    assert r.loc[("Not infused", "ORR"), "N"] == 1
+    pfs = res.tte[res.tte.PARAMCD == "PFS"].set_index("USUBJID")
+    assert (
+        pfs.loc["P1", "AVAL"] == (pd.Timestamp("2024-05-01") - pd.Timestamp("2024-01-20")).days + 1
+    )
+    assert pfs.loc["P3", "EVNTDESC"] == "Death"
+    assert conc is not None and conc.n_matched == 2 and conc.n_agree == 1
+
+
+def test_ife_without_result_names_the_lb_record():
+    rows = lb_rows() + [_lb("P1", 99, "IMFIX", "SERUM", "2024-03-01", None, "")]
+    f = frames(rows)
+    with pytest.raises(RecordError, match="LB USUBJID=P1 LBSEQ=99 .*immunofixation record without"):
+        disease_assessments_from_sdtm(f["LB"], infusion_dates(f["EX"]))
+
+
+def test_negative_m_protein_names_the_lb_record():
+    rows = lb_rows() + [_lb("P1", 98, "MPROTEIN", "URINE", "2024-03-01", -5.0)]
+    f = frames(rows)
+    with pytest.raises(RecordError, match="LBSEQ=98 LBSTRESN"):
+        disease_assessments_from_sdtm(f["LB"], infusion_dates(f["EX"]))
+
+
+def test_baseline_flag_after_infusion_is_an_error():
+    rows = lb_rows() + [_lb("P1", 97, "MPROTEIN", "URINE", "2024-03-01", 10.0, blfl="Y")]
+    f = frames(rows)
+    with pytest.raises(RecordError, match="LBSEQ=97 LBBLFL.*after the infusion"):
+        disease_assessments_from_sdtm(f["LB"], infusion_dates(f["EX"]))
