@@ -168,3 +168,25 @@ def test_property_never_recommends_eliminated(k, data):
         assert dec.next_dose not in dec.eliminated and dec.next_dose <= cur + 1
     sel = c.select(s)
     assert sel.mtd is None or sel.mtd not in dec.eliminated
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 4), st.data())
+def test_property_tite_crm_never_recommends_eliminated(k, data):
+    n = data.draw(st.lists(st.integers(0, 6), min_size=k, max_size=k))
+    y = [data.draw(st.integers(0, v)) for v in n]
+    pend = []
+    for j in range(k):
+        c = data.draw(st.integers(0, n[j] - y[j]))
+        pend += [PendingPatient(j, data.draw(st.floats(0, 40))) for _ in range(c)]
+    s = TrialState(
+        n=tuple(n),
+        y=tuple(y),
+        current=data.draw(st.integers(0, k - 1)),
+        pending=tuple(pend),
+        dlt_window=28.0,
+    )
+    c = TiteCrm(n_doses=k, target=0.25, skeleton=crm_skeleton(0.05, 0.25, 1, k), dlt_window=28)
+    dec = c.decide(s)
+    if dec.next_dose is not None:
+        assert dec.next_dose not in dec.eliminated and dec.next_dose <= s.current + 1
