@@ -1,0 +1,46 @@
+"""Tables, listings, figures and the self-contained HTML study report."""
+
+from cartrial.report.document import (
+    Provenance,
+    ReportFigure,
+    Section,
+    figure_to_html,
+    render_document,
+)
+from cartrial.report.figures import (
+    at_risk_counts,
+    cytokine_figure,
+    figure_bytes,
+    grade_timeline_figure,
+    kinetics_figure,
+    km_figure,
+    spider_figure,
+    swimmer_figure,
+    waterfall_figure,
+)
+from cartrial.report.render import table_to_docx, table_to_html, table_to_text
+from cartrial.report.table import ReportTable, fmt_n_pct, fmt_num, table_from_wide
+
+__all__ = [
+    "Provenance",
+    "ReportFigure",
+    "ReportTable",
+    "Section",
+    "at_risk_counts",
+    "cytokine_figure",
+    "figure_bytes",
+    "figure_to_html",
+    "fmt_n_pct",
+    "fmt_num",
+    "grade_timeline_figure",
+    "kinetics_figure",
+    "km_figure",
+    "render_document",
+    "spider_figure",
+    "swimmer_figure",
+    "table_from_wide",
+    "table_to_docx",
+    "table_to_html",
+    "table_to_text",
+    "waterfall_figure",
+]

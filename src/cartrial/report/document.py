@@ -1,0 +1,166 @@
+"""The study report as one self-contained HTML file (inline CSS and SVG, no scripts, no URLs).
+
+The document is assembled from sections of numbered tables (:class:`ReportTable`) and figures
+(:class:`ReportFigure`), with a table of contents and a provenance block (cartrial version,
+protocol hash, input data hash, run date). The run date is passed in, never read from the clock.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from jinja2 import Environment, select_autoescape
+from markupsafe import Markup
+
+from cartrial.errors import InputError
+from cartrial.report.render import table_to_html
+from cartrial.report.table import ReportTable
+
+
+@dataclass(frozen=True)
+class ReportFigure:
+    """A numbered figure: SVG markup (from :func:`figure_bytes`), caption and footnotes."""
+
+    number: str
+    title: str
+    svg: str
+    footnotes: tuple[str, ...] = ()
+    population: str = ""
+    slug: str = ""
+
+    def __post_init__(self) -> None:
+        if "<svg" not in self.svg:
+            raise InputError(f"figure {self.number}: svg markup expected")
+        if not self.slug:
+            object.__setattr__(self, "slug", "f" + self.number.replace(".", "_"))
+
+    @property
+    def caption(self) -> str:
+        return f"Figure {self.number} {self.title}"
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    items: tuple[ReportTable | ReportFigure, ...]
+    intro: str = ""
+    slug: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.slug:
+            object.__setattr__(self, "slug", "s-" + re.sub(r"[^a-z0-9]+", "-",
+                                                           self.title.lower()).strip("-"))
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What a reader needs to reproduce the report."""
+
+    cartrial_version: str
+    protocol: str
+    protocol_hash: str
+    data_dir: str
+    data_hash: str
+    run_date: datetime
+    data_cutoff: str = ""
+    extra: tuple[tuple[str, str], ...] = field(default=())
+
+    def rows(self) -> list[tuple[str, str]]:
+        r = [("cartrial version", self.cartrial_version), ("Protocol", self.protocol),
+             ("Protocol SHA-256", self.protocol_hash), ("Input data", self.data_dir),
+             ("Input data SHA-256", self.data_hash),
+             ("Run date (UTC)", self.run_date.strftime("%Y-%m-%d %H:%M:%S"))]
+        if self.data_cutoff:
+            r.append(("Data cut-off (last date in the data)", self.data_cutoff))
+        return r + list(self.extra)
+
+
+CSS = """
+body{font-family:"Segoe UI",Helvetica,Arial,sans-serif;font-size:13px;color:#222;margin:0}
+header{background:#16324f;color:#fff;padding:14px 28px}header h1{margin:0;font-size:20px}
+header p{margin:4px 0 0;font-size:12px;opacity:.9}
+nav{position:fixed;top:0;bottom:0;left:0;width:260px;overflow:auto;background:#f4f6f8;
+border-right:1px solid #ddd;padding:10px 12px;font-size:12px}nav a{color:#16324f;
+text-decoration:none}nav ol{padding-left:16px;margin:2px 0}nav li{margin:2px 0}
+main{margin-left:290px;padding:0 28px 40px;max-width:1200px}
+h2{border-bottom:2px solid #16324f;padding-bottom:3px;margin-top:34px;color:#16324f}
+figure.tlf,figure.fig{margin:18px 0 26px}figcaption{font-weight:600;margin-bottom:6px}
+figcaption .num{color:#16324f}.pop{font-weight:400;font-size:12px;color:#555}
+.scroll{overflow-x:auto;max-height:640px;overflow-y:auto}
+table{border-collapse:collapse;font-size:12px}thead th{border-bottom:1px solid #333;
+border-top:2px solid #333;background:#fff;position:sticky;top:0}
+th,td{padding:2px 8px;text-align:right;white-space:nowrap}th.stub{text-align:left;font-weight:400}
+thead th.stub{font-weight:600}.ind1{padding-left:22px}.ind2{padding-left:38px}
+tbody tr:last-child td,tbody tr:last-child th{border-bottom:2px solid #333}
+.foot p{margin:2px 0;font-size:11px;color:#444;max-width:1000px}.src{font-style:italic}
+.svg svg{max-width:100%;height:auto}table.prov td{text-align:left}
+@media print{nav{display:none}main{margin-left:0}}
+"""
+
+_DOC = Environment(autoescape=select_autoescape(default=True), trim_blocks=True,
+                   lstrip_blocks=True).from_string("""\
+<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="generator" content="cartrial {{ prov.cartrial_version }}">
+<title>{{ title }}</title><style>{{ css }}</style></head>
+<body>
+<nav><strong>Contents</strong><ol>
+<li><a href="#s-provenance">Provenance</a></li>
+{% for s in sections %}<li><a href="#{{ s.slug }}">{{ s.title }}</a><ol>
+{% for it in s.entries %}<li><a href="#{{ it.slug }}">{{ it.caption }}</a></li>
+{% endfor %}</ol></li>
+{% endfor %}</ol></nav>
+<header><h1>{{ title }}</h1><p>{{ subtitle }}</p></header>
+<main>
+<h2 id="s-provenance">Provenance</h2>
+<table class="prov"><tbody>
+{% for k, v in prov.rows() %}<tr><th class="stub">{{ k }}</th><td>{{ v }}</td></tr>
+{% endfor %}</tbody></table>
+{% for s in sections %}
+<h2 id="{{ s.slug }}">{{ s.title }}</h2>
+{% if s.intro %}<p>{{ s.intro }}</p>{% endif %}
+{% for html in s.rendered %}{{ html }}
+{% endfor %}
+{% endfor %}
+</main></body></html>
+""")
+
+_FIG = Environment(autoescape=select_autoescape(default=True), trim_blocks=True,
+                   lstrip_blocks=True).from_string("""\
+<figure class="fig" id="{{ f.slug }}">
+<figcaption><span class="num">Figure {{ f.number }}</span> {{ f.title }}
+{% if f.population %}<div class="pop">Population: {{ f.population }}</div>{% endif %}
+</figcaption>
+<div class="svg">{{ svg }}</div>
+{% if f.footnotes %}<div class="foot">{% for n in f.footnotes %}<p>{{ n }}</p>{% endfor %}</div>
+{% endif %}
+</figure>""")
+
+_XML_HEAD = re.compile(r"^\s*<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>\s*)?", re.S)
+
+
+def figure_to_html(fig: ReportFigure) -> str:
+    svg = _XML_HEAD.sub("", fig.svg)
+    return _FIG.render(f=fig, svg=Markup(svg))
+
+
+def render_document(title: str, subtitle: str, sections: list[Section],
+                    provenance: Provenance) -> str:
+    """The whole report as one HTML string; every table and figure is numbered and listed in
+    the contents. Raises when two items share a number."""
+    seen: set[str] = set()
+    rendered_sections = []
+    for s in sections:
+        html = []
+        for it in s.items:
+            if it.slug in seen:
+                raise InputError(f"two report items are numbered {it.caption!r}")
+            seen.add(it.slug)
+            html.append(Markup(table_to_html(it) if isinstance(it, ReportTable)
+                               else figure_to_html(it)))
+        rendered_sections.append({"title": s.title, "slug": s.slug, "intro": s.intro,
+                                  "entries": s.items, "rendered": html})
+    return _DOC.render(title=title, subtitle=subtitle, sections=rendered_sections,
+                       prov=provenance, css=Markup(CSS))

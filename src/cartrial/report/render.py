@@ -1,0 +1,123 @@
+"""Render a :class:`ReportTable` as HTML, plain text or DOCX.
+
+HTML is written with jinja2 rather than great-tables: the output must be byte-identical between
+runs (great-tables stamps each table with a random id unless told otherwise and ships its CSS per
+table), must carry CSR-style numbering, population line, footnotes and source line in a fixed
+layout, and must stay readable in a browser with no scripts. DOCX (python-docx) is the editable
+document format for regulatory writing (one table per file, as in submission packages).
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from datetime import datetime
+from pathlib import Path
+
+from jinja2 import Environment, select_autoescape
+
+from cartrial.report.table import ReportTable
+
+_ENV = Environment(autoescape=select_autoescape(default=True), trim_blocks=True,
+                   lstrip_blocks=True, keep_trailing_newline=True)
+
+_TABLE_HTML = _ENV.from_string("""\
+<figure class="tlf {{ t.kind }}" id="{{ t.slug }}">
+<figcaption><span class="num">{{ caption_word }} {{ t.number }}</span> {{ t.title }}
+<div class="pop">Population: {{ t.population }}</div></figcaption>
+<div class="scroll"><table>
+<thead><tr><th class="stub">{{ stub }}</th>
+{% for c in cols %}<th>{{ c }}</th>{% endfor %}</tr></thead>
+<tbody>
+{% for label, ind, vals in body %}
+<tr><th class="stub ind{{ ind }}" scope="row">{{ label }}</th>
+{% for v in vals %}<td>{{ v }}</td>{% endfor %}</tr>
+{% endfor %}
+</tbody></table></div>
+{% if t.footnotes or t.source %}
+<div class="foot">
+{% for f in t.footnotes %}<p>{{ f }}</p>
+{% endfor %}
+{% if t.source %}<p class="src">Source: {{ t.source }}</p>{% endif %}
+</div>
+{% endif %}
+</figure>
+""")
+
+
+def table_to_html(table: ReportTable, *, stub: str = "") -> str:
+    """The table as an HTML ``<figure>`` (no scripts, no external resources)."""
+    w = table.wide()
+    ind = table.indents
+    body = [(lab.replace("\u200b", ""), ind.get(lab, 0), list(w.loc[lab]))
+            for lab in table.rows]
+    if table.kind == "listing" and not stub:
+        stub = "#"
+    return _TABLE_HTML.render(t=table, cols=table.columns, body=body, stub=stub,
+                              caption_word="Listing" if table.kind == "listing" else "Table")
+
+
+def table_to_text(table: ReportTable, *, width: int = 100) -> str:
+    """Fixed-width plain text (what snapshot tests compare)."""
+    w = table.wide()
+    ind = table.indents
+    labels = ["  " * ind.get(r, 0) + r.replace("\u200b", "") for r in table.rows]
+    cols = table.columns
+    stub_w = max([len(s) for s in labels] + [1])
+    col_w = [max([len(c)] + [len(v) for v in w[c]]) for c in cols]
+    lines = [table.caption, f"Population: {table.population}", ""]
+    header = " " * stub_w + "".join("  " + c.rjust(cw) for c, cw in zip(cols, col_w, strict=True))
+    lines += [header.rstrip(), "-" * len(header)]
+    for lab, r in zip(labels, table.rows, strict=True):
+        vals = w.loc[r].tolist()
+        line = lab.ljust(stub_w) + "".join(
+            "  " + v.rjust(cw) for v, cw in zip(vals, col_w, strict=True))
+        lines.append(line.rstrip())
+    lines.append("-" * len(header))
+    for f in table.footnotes:
+        lines += textwrap.wrap(f, width) or [""]
+    if table.source:
+        lines.append(f"Source: {table.source}")
+    return "\n".join(lines) + "\n"
+
+
+def table_to_docx(table: ReportTable, path: str | Path, *, run_date: datetime) -> Path:
+    """One table per DOCX file: caption, population, the table, footnotes, source.
+
+    ``run_date`` is written as the document's created/modified property so the file records
+    the run rather than the wall clock.
+    """
+    from docx import Document
+    from docx.shared import Pt
+
+    doc = Document()
+    doc.core_properties.created = run_date
+    doc.core_properties.modified = run_date
+    doc.core_properties.last_printed = run_date
+    doc.core_properties.title = table.caption
+    doc.core_properties.author = "cartrial"
+    doc.add_paragraph(table.caption, style="Heading 2")
+    doc.add_paragraph(f"Population: {table.population}")
+    w = table.wide()
+    cols = table.columns
+    grid = doc.add_table(rows=1 + len(w), cols=1 + len(cols))
+    grid.style = "Table Grid"
+    grid.cell(0, 0).text = "#" if table.kind == "listing" else ""
+    for j, c in enumerate(cols, start=1):
+        grid.cell(0, j).text = c
+    ind = table.indents
+    for i, r in enumerate(table.rows, start=1):
+        grid.cell(i, 0).text = "   " * ind.get(r, 0) + r.replace("\u200b", "")
+        for j, v in enumerate(w.loc[r].tolist(), start=1):
+            grid.cell(i, j).text = v
+    for f in table.footnotes:
+        p = doc.add_paragraph(f)
+        for run in p.runs:
+            run.font.size = Pt(8)
+    if table.source:
+        doc.add_paragraph(f"Source: {table.source}")
+    out = Path(path)
+    buf = io.BytesIO()
+    doc.save(buf)
+    out.write_bytes(buf.getvalue())
+    return out

@@ -1,0 +1,134 @@
+"""The tidy table model behind every report table (shared/reference/ecosystem.md section 4-5).
+
+One :class:`ReportTable` holds a clinical-study-report table as data: its number
+("14.3.1.1"), title, population, a tidy frame (one row per cell: row label, column, formatted
+value), footnotes stating methods, and a source line. Renderers (``report.render``) turn the same
+object into HTML, plain text (snapshot tests) and DOCX, so the three never disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cartrial.errors import InputError
+
+_NUMBER = re.compile(r"^\d+(\.\d+)*$")
+CELL_COLUMNS = ("row", "column", "value")
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    """A numbered, titled table: ``cells`` has columns row, column, value (all text), and
+    optionally ``indent`` (0, 1, 2: nesting of the row label, e.g. preferred term under SOC).
+
+    Row and column order is the order of first appearance in ``cells``.
+    """
+
+    number: str
+    title: str
+    population: str
+    cells: pd.DataFrame
+    footnotes: tuple[str, ...] = ()
+    source: str = ""
+    kind: str = "table"  # "table" or "listing" (numbered 16.2.x in a CSR)
+    slug: str = field(default="")
+
+    def __post_init__(self) -> None:
+        if not _NUMBER.match(self.number):
+            raise InputError(f"table number must look like '14.3.1', but was {self.number!r}")
+        missing = [c for c in CELL_COLUMNS if c not in self.cells.columns]
+        if missing:
+            raise InputError(f"table {self.number}: cells lack column(s) {missing}")
+        dup = self.cells.duplicated(["row", "column"])
+        if dup.any():
+            r = self.cells.loc[dup].iloc[0]
+            raise InputError(
+                f"table {self.number}: two values for row {r['row']!r}, column {r['column']!r}")
+        if not self.slug:
+            object.__setattr__(self, "slug", "t" + self.number.replace(".", "_"))
+
+    @property
+    def rows(self) -> list[str]:
+        return list(dict.fromkeys(self.cells["row"].tolist()))
+
+    @property
+    def columns(self) -> list[str]:
+        return list(dict.fromkeys(self.cells["column"].tolist()))
+
+    @property
+    def indents(self) -> dict[str, int]:
+        if "indent" not in self.cells.columns:
+            return dict.fromkeys(self.rows, 0)
+        first = self.cells.drop_duplicates("row")
+        return dict(zip(first["row"], first["indent"].astype(int), strict=True))
+
+    def wide(self) -> pd.DataFrame:
+        """Rows x columns of formatted text (missing cells are empty strings)."""
+        w = self.cells.pivot(index="row", columns="column", values="value")
+        return w.reindex(index=self.rows, columns=self.columns).fillna("")
+
+    @property
+    def caption(self) -> str:
+        word = "Listing" if self.kind == "listing" else "Table"
+        return f"{word} {self.number} {self.title}"
+
+
+def table_from_wide(number: str, title: str, population: str, wide: pd.DataFrame, *,
+                    row_label: str | None = None, footnotes: Sequence[str] = (),
+                    source: str = "", kind: str = "table",
+                    indent: Sequence[int] | None = None) -> ReportTable:
+    """Build a :class:`ReportTable` from a wide frame of already formatted values.
+
+    ``row_label`` names the column holding the row labels; without it, rows are numbered
+    (a listing: every column is shown, row labels are record numbers).
+    """
+    w = wide.reset_index(drop=True)
+    if row_label is None:
+        labels = [str(i + 1) for i in range(len(w))]
+        value_cols = list(w.columns)
+    else:
+        labels = w[row_label].astype(str).tolist()
+        value_cols = [c for c in w.columns if c != row_label]
+        if len(set(labels)) != len(labels):
+            # keep every row: disambiguate repeated labels invisibly by position
+            seen: dict[str, int] = {}
+            out = []
+            for lab in labels:
+                k = seen.get(lab, 0)
+                seen[lab] = k + 1
+                out.append(lab if k == 0 else lab + "\u200b" * k)
+            labels = out
+    n, m = len(w), len(value_cols)
+    vals = w[value_cols].astype(object).where(w[value_cols].notna(), "").astype(str).to_numpy()
+    cells = pd.DataFrame({
+        "row": np.repeat(np.asarray(labels, dtype=object), m),
+        "column": np.tile(np.asarray([str(c) for c in value_cols], dtype=object), n),
+        "value": vals.reshape(-1) if n and m else np.array([], dtype=object),
+    })
+    if indent is not None:
+        cells["indent"] = np.repeat(np.asarray(indent, dtype=int), m)
+    return ReportTable(number, title, population, cells, tuple(footnotes), source, kind)
+
+
+def fmt_n_pct(n: int | np.ndarray, denom: int | np.ndarray) -> np.ndarray:
+    """"n (x.x%)" with one decimal (ecosystem.md section 4); "0" when n is 0."""
+    n_a = np.atleast_1d(np.asarray(n, dtype=int))
+    d_a = np.broadcast_to(np.atleast_1d(np.asarray(denom, dtype=float)), n_a.shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = np.where(d_a > 0, 100.0 * n_a / d_a, np.nan)
+    return np.array([
+        "0" if k == 0 else (f"{k} ({p:.1f}%)" if p == p else str(k))
+        for k, p in zip(n_a.tolist(), pct.tolist(), strict=True)
+    ], dtype=object)
+
+
+def fmt_num(x: float, digits: int = 1) -> str:
+    """A number to ``digits`` decimals; missing as "NE" (not estimable)."""
+    if x is None or (isinstance(x, float) and not np.isfinite(x)):
+        return "NE"
+    return f"{x:.{digits}f}"

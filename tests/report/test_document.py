@@ -1,0 +1,53 @@
+"""The self-contained HTML document."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import pandas as pd
+import pytest
+
+from cartrial.errors import InputError
+from cartrial.report.document import Provenance, ReportFigure, Section, render_document
+from cartrial.report.figures import figure_bytes, waterfall_figure
+from cartrial.report.table import ReportTable
+
+
+def _prov() -> Provenance:
+    return Provenance("0.1.0", "ct071", "ab" * 32, "data/", "cd" * 32,
+                      datetime(2025, 6, 1, 12, 0, 0), "2025-05-31")
+
+
+def _items():
+    t = ReportTable("14.1.1", "Summary", "All", pd.DataFrame(
+        {"row": ["n"], "column": ["All"], "value": ["3"]}), ("Footnote.",), "ADSL")
+    svg = figure_bytes(waterfall_figure(pd.DataFrame(
+        {"USUBJID": ["a"], "GROUP": ["DL1"], "PCHG": [-50.0]})), "svg").decode()
+    return t, ReportFigure("14.2.1", "Waterfall", svg, ("Best change.",))
+
+
+def test_document_is_self_contained_with_contents_and_provenance():
+    t, f = _items()
+    html = render_document("CT071 report", "sub", [Section("Trial summary", (t, f))], _prov())
+    assert html.startswith("<!DOCTYPE html>")
+    # no external resources: no src= or href= pointing outside the file, no scripts
+    assert not re.search(r'(src|href)="(?!#)', html)
+    assert "<script" not in html and "@import" not in html
+    assert '<a href="#t14_1_1">Table 14.1.1 Summary</a>' in html
+    assert '<a href="#f14_2_1">Figure 14.2.1 Waterfall</a>' in html
+    assert "ab" * 32 in html and "cd" * 32 in html and "2025-06-01 12:00:00" in html
+    assert html.count("<svg") == 1 and "<?xml" not in html
+
+
+def test_same_inputs_same_bytes():
+    t, f = _items()
+    a = render_document("R", "s", [Section("A", (t, f))], _prov())
+    t2, f2 = _items()
+    assert a == render_document("R", "s", [Section("A", (t2, f2))], _prov())
+
+
+def test_duplicate_numbers_are_refused():
+    t, _ = _items()
+    with pytest.raises(InputError, match="numbered"):
+        render_document("R", "s", [Section("A", (t,)), Section("B", (t,))], _prov())

@@ -1,0 +1,106 @@
+"""The tidy table model and its renderers (text, HTML, DOCX)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cartrial.errors import InputError
+from cartrial.report.render import table_to_docx, table_to_html, table_to_text
+from cartrial.report.table import ReportTable, fmt_n_pct, fmt_num, table_from_wide
+
+
+def _ae_table() -> ReportTable:
+    cells = pd.DataFrame({
+        "row": ["Any TEAE", "Any TEAE", "Blood disorders", "Blood disorders", "Anaemia", "Anaemia"],
+        "column": ["DL1 (N=3)", "DL2 (N=6)"] * 3,
+        "value": ["3 (100.0%)", "5 (83.3%)", "2 (66.7%)", "1 (16.7%)", "2 (66.7%)", "0"],
+        "indent": [0, 0, 0, 0, 1, 1],
+    })
+    return ReportTable("14.3.1.1", "TEAEs by SOC and PT", "Safety", cells,
+                       ("MedDRA coding.",), "ADAE")
+
+
+def test_rows_and_columns_keep_first_appearance_order():
+    t = _ae_table()
+    assert t.rows == ["Any TEAE", "Blood disorders", "Anaemia"]
+    assert t.columns == ["DL1 (N=3)", "DL2 (N=6)"]
+    assert t.wide().loc["Anaemia", "DL2 (N=6)"] == "0"
+    assert t.indents["Anaemia"] == 1
+    assert t.caption == "Table 14.3.1.1 TEAEs by SOC and PT"
+
+
+@pytest.mark.parametrize("number", ["14.x", "", "Table 14.1", "14..1"])
+def test_bad_number_is_refused(number):
+    with pytest.raises(InputError, match="table number"):
+        ReportTable(number, "t", "p", pd.DataFrame({"row": [], "column": [], "value": []}))
+
+
+def test_two_values_for_one_cell_are_refused():
+    cells = pd.DataFrame({"row": ["a", "a"], "column": ["x", "x"], "value": ["1", "2"]})
+    with pytest.raises(InputError, match="two values for row 'a', column 'x'"):
+        ReportTable("14.1", "t", "p", cells)
+
+
+def test_n_pct_hand_cases():
+    # ecosystem.md section 4: "n (x.x%)" with one decimal; 3/12 = 25.0 %, 1/3 = 33.3 %
+    assert fmt_n_pct([3, 1, 0, 2], [12, 3, 5, 0]).tolist() == ["3 (25.0%)", "1 (33.3%)", "0", "2"]
+    assert fmt_num(float("nan")) == "NE"
+    assert fmt_num(2.25, 1) == "2.2"  # Python rounds half to even
+
+
+def test_text_rendering_is_a_fixed_layout():
+    txt = table_to_text(_ae_table())
+    lines = txt.splitlines()
+    assert lines[0] == "Table 14.3.1.1 TEAEs by SOC and PT"
+    assert lines[1] == "Population: Safety"
+    assert "  Anaemia" in txt  # indented preferred term
+    assert lines[-2] == "MedDRA coding."
+    assert lines[-1] == "Source: ADAE"
+
+
+def test_html_has_caption_every_cell_and_escapes():
+    cells = pd.DataFrame({"row": ["<b>x</b>"], "column": ["A&B"], "value": ["1 (5.0%)"]})
+    html = table_to_html(ReportTable("14.2", "T", "All", cells, ("fn <1>",)))
+    assert 'id="t14_2"' in html
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "A&amp;B" in html and "fn &lt;1&gt;" in html
+    assert "<td>1 (5.0%)</td>" in html
+
+
+def test_docx_holds_the_same_cells(tmp_path):
+    from docx import Document
+
+    t = _ae_table()
+    p = table_to_docx(t, tmp_path / "t.docx", run_date=datetime(2025, 1, 2, 3, 4, 5))
+    doc = Document(str(p))
+    grid = doc.tables[0]
+    assert grid.cell(0, 1).text == "DL1 (N=3)"
+    assert grid.cell(3, 2).text == "0"
+    assert doc.core_properties.created.replace(tzinfo=None) == datetime(2025, 1, 2, 3, 4, 5)
+    assert doc.paragraphs[0].text == t.caption
+
+
+def test_wide_listing_numbers_rows():
+    w = pd.DataFrame({"USUBJID": ["S1", "S2"], "DOSE": ["DL1", None]})
+    t = table_from_wide("16.2.1", "Subjects", "All", w, kind="listing")
+    assert t.rows == ["1", "2"]
+    assert t.wide().loc["2", "DOSE"] == ""
+    assert t.caption.startswith("Listing 16.2.1")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.text("abcxyz ", min_size=1, max_size=6),
+                          st.integers(0, 99)), min_size=1, max_size=8, unique_by=lambda t: t[0]))
+def test_every_value_appears_in_text_and_html(rows):
+    w = pd.DataFrame({"label": [r[0] for r in rows], "n": [str(r[1]) for r in rows]})
+    t = table_from_wide("14.9", "T", "All", w, row_label="label")
+    txt = table_to_text(t)
+    html = table_to_html(t)
+    for _, n in rows:
+        assert str(n) in txt
+        assert f"<td>{n}</td>" in html
+    assert t.wide().shape == (len(rows), 1)
