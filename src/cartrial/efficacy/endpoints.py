@@ -143,7 +143,13 @@ def efficacy_endpoints(
     if mrd is not None and len(mrd):
         classified = classify_mrd(mrd, s.mrd_sensitivity)
         classified = classified[classified["USUBJID"].isin(subjects["USUBJID"])]
-        mrd_table = mrd_rates(classified, bor, by, order, s.confidence_level, s.mrd_sensitivity)
+        treated = bor
+        if "INFDT" in subjects:  # MRD denominators are treated (infused) patients
+            treated = bor[bor["USUBJID"].isin(subjects.loc[subjects["INFDT"].notna(), "USUBJID"])]
+        mrd_order = None if order is None else [g for g in order if g in set(treated[by])]
+        mrd_table = mrd_rates(
+            classified, treated, by, mrd_order, s.confidence_level, s.mrd_sensitivity
+        )
     tte = derive_time_to_event(subjects, imwg, s, schedule_days, window_days)
     groups = subjects.set_index("USUBJID")[by] if by else None
     summary, landmarks, fits = tte_summary(tte, groups, order, s)

@@ -1,0 +1,167 @@
+"""`cartrial efficacy DIR --protocol P`: IMWG responses and the efficacy endpoint table."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from cartrial.cli._common import JsonOption, bad_input_exits, console, print_json
+from cartrial.cli.main import app
+from cartrial.data import load_study
+from cartrial.efficacy.sdtm import efficacy_from_study
+from cartrial.protocol import load_protocol
+
+
+def _pct(v: float) -> str:
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{100 * v:.1f}"
+
+
+def _num(v: float, nd: int = 1) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "NR"
+    return f"{v:.{nd}f}"
+
+
+_OUT = typer.Option(
+    None, "--out", "-o", help="Write the tidy tables (CSV) and per-subject data here."
+)
+
+
+@app.command("efficacy")
+def efficacy(
+    data_dir: str = typer.Argument(..., help="Folder of SDTM datasets (<domain>.csv or .xpt)."),
+    protocol: str = typer.Option("ct071", "--protocol", "-p", help="Bundled name or YAML path."),
+    out: Path | None = _OUT,
+    as_json: bool = JsonOption,
+) -> None:
+    """Derive IMWG 2016 responses and print ORR / VGPR+ / CR+, MRD, TTR, DOR, PFS and OS.
+
+    Rates by dose level and overall with exact (Clopper-Pearson) CIs; Kaplan-Meier medians
+    with Brookmeyer-Crowley CIs (transform from the protocol); time origin from the protocol
+    (apheresis by default). Exit code 2 on bad input, naming the record.
+    """
+    with bad_input_exits():
+        proto = load_protocol(protocol)
+        study = load_study(data_dir)
+        res, imwg, conc = efficacy_from_study(study, proto)
+    tables = {
+        "rates": res.rates,
+        "tte_summary": res.tte_summary,
+        "landmarks": res.landmarks,
+        "tte": res.tte,
+        "responses": imwg.assessments,
+        "subjects": res.subjects,
+    }
+    if res.mrd is not None:
+        tables["mrd"] = res.mrd
+    if conc is not None:
+        tables["concordance_discrepancies"] = conc.discrepancies
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, df in tables.items():
+            df.to_csv(out / f"{name}.csv", index=False)
+        if conc is not None:
+            conc.table.to_csv(out / "concordance_table.csv")
+    if as_json:
+        payload = {
+            "study": data_dir,
+            "protocol": proto.study_id,
+            "criteria": res.criteria,
+            "settings": proto.endpoints,
+            "footnotes": list(res.footnotes),
+            "rates": res.rates,
+            "mrd": res.mrd,
+            "time_to_event": res.tte_summary,
+            "landmarks": res.landmarks,
+            "subjects": res.subjects[
+                ["USUBJID", "DOSE", "POPCD", "MDTYPE", "BOR", "FRSPDT", "PDDT", "RELCRDT"]
+            ],
+            "tte": res.tte,
+        }
+        if conc is not None:
+            payload["concordance"] = {
+                "matched": conc.n_matched,
+                "agree": conc.n_agree,
+                "table": conc.table.reset_index().rename(columns={"index": "investigator"}),
+                "discrepancies": conc.discrepancies,
+            }
+        print_json(payload)
+        return
+    _print_tables(res, conc, proto.study_id, data_dir)
+
+
+def _cell(n: int, big_n: int, rate: float, lo: float, hi: float) -> str:
+    if big_n == 0:
+        return "-"
+    return f"{n}/{big_n} ({_pct(rate)}%) [{_pct(lo)}-{_pct(hi)}]"
+
+
+def _print_tables(res, conc, study_id: str, data_dir: str) -> None:  # noqa: ANN001
+    console.print(f"# {study_id} efficacy ({res.criteria}) - {data_dir}", markup=False)
+    r = res.rates
+    groups = list(dict.fromkeys(r["group"]))
+    ci = r["method"].iloc[0]
+    t = Table("endpoint", *groups, title=f"Best confirmed response: n/N (%) [{ci}]")
+    for code in dict.fromkeys(r["endpoint"]):
+        rows = r[r["endpoint"] == code].set_index("group")
+        label = rows["label"].iloc[0]
+        t.add_row(
+            label, *(_cell(*rows.loc[g, ["n", "N", "rate", "lower", "upper"]]) for g in groups)
+        )
+    console.print(t)
+    if res.mrd is not None:
+        m = res.mrd[res.mrd["group"] == "Overall"]
+        t = Table("time point", "population", "endpoint", "n/N (%) [CI]", title="MRD (all doses)")
+        for row in m.itertuples(index=False):
+            t.add_row(
+                row.timepoint,
+                row.population,
+                row.label,
+                _cell(row.n, row.N, row.rate, row.lower, row.upper),
+            )
+        console.print(t)
+    s = res.tte_summary
+    groups = list(dict.fromkeys(s["group"]))
+    t = Table("endpoint", *groups, title="Time to event, months: events/N, median [CI]")
+    for code in dict.fromkeys(s["endpoint"]):
+        rows = s[s["endpoint"] == code].set_index("group")
+        cells = []
+        for g in groups:
+            x = rows.loc[g]
+            if x["N"] == 0:
+                cells.append("-")
+            elif code == "TTR":
+                cells.append(
+                    f"N={x['N']}, median {_num(x['median'])} "
+                    f"(range {_num(x['min'])}-{_num(x['max'])})"
+                )
+            else:
+                cells.append(
+                    f"{x['events']}/{x['N']}, {_num(x['median'])} "
+                    f"[{_num(x['lower'])}-{_num(x['upper'])}]"
+                )
+        t.add_row(code, *cells)
+    console.print(t)
+    if len(res.landmarks):
+        lm = res.landmarks[res.landmarks["group"] == "Overall"]
+        t = Table("endpoint", "month", "at risk", "rate % [CI]", title="Landmarks (all doses)")
+        for row in lm.itertuples(index=False):
+            rate = (
+                "NE"
+                if math.isnan(row.surv)
+                else (f"{_pct(row.surv)} [{_pct(row.lower)}-{_pct(row.upper)}]")
+            )
+            t.add_row(row.endpoint, f"{row.month:g}", str(row.n_risk), rate)
+        console.print(t)
+    if conc is not None:
+        console.print(
+            f"Investigator vs derived response: {conc.n_agree}/{conc.n_matched} matched "
+            f"assessments agree; {len(conc.discrepancies)} discrepancies "
+            "(listed with --out/--json)",
+            markup=False,
+        )
+    for f in res.footnotes:
+        console.print(f"Note: {f}", markup=False)

@@ -1,0 +1,43 @@
+"""`cartrial efficacy DIR --protocol P [--json] [--out]` over the hand-built SDTM study."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from cartrial.cli.main import app
+
+from ._sdtm_fixture import _lb, lb_rows, write
+
+runner = CliRunner()
+
+
+def test_json_output(tmp_path):
+    d = write(tmp_path / "study")
+    res = runner.invoke(app, ["efficacy", str(d), "--protocol", "ct071", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["criteria"] == "IMWG 2016"
+    orr = [r for r in out["rates"] if r["group"] == "Overall" and r["endpoint"] == "ORR"][0]
+    assert (orr["n"], orr["N"]) == (2, 3)
+    pfs = [r for r in out["time_to_event"] if r["group"] == "Overall" and r["endpoint"] == "PFS"]
+    assert "log-log" in pfs[0]["method"]
+    assert out["concordance"]["matched"] == 2
+
+
+def test_text_output_and_out_folder(tmp_path):
+    d = write(tmp_path / "study")
+    res = runner.invoke(app, ["efficacy", str(d), "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    assert "IMWG 2016" in res.stdout and "log-log transform" in res.stdout
+    assert (tmp_path / "out" / "rates.csv").exists()
+    assert (tmp_path / "out" / "tte.csv").exists()
+
+
+def test_bad_record_exits_2_naming_it(tmp_path):
+    rows = lb_rows() + [_lb("P1", 99, "IMFIX", "URINE", "2024-03-01", None, "")]
+    d = write(tmp_path / "study", lb=rows)
+    res = runner.invoke(app, ["efficacy", str(d)])
+    assert res.exit_code == 2
+    assert "LBSEQ=99" in res.output and "immunofixation" in res.output
