@@ -9,14 +9,21 @@ which the rules are applied is fixed here once for every design (sec. 6 item 3).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-import numpy as np
-
-from cartrial.design.selection import MtdSelection, elimination_flags, select_mtd
+from cartrial.design.boundaries import elimination_count
+from cartrial.design.selection import MtdSelection, select_mtd
 from cartrial.design.state import Decision, TrialState
 from cartrial.errors import InputError
 
 LETTER_TEXT = {"E": "escalate", "S": "stay", "D": "de-escalate"}
+
+
+@lru_cache(maxsize=8192)
+def cached_elimination_count(n: int, target: float, cutoff: float) -> int | None:
+    """:func:`elimination_count` memoised (P(p > target | y of n) increases with y, so the
+    elimination rule of sec. 2.3 is y >= this count)."""
+    return elimination_count(n, target, cutoff)
 
 
 @dataclass(frozen=True)
@@ -62,12 +69,18 @@ class TableDesign:
 
     def eliminated(self, state: TrialState) -> tuple[int, ...]:
         """Permanent eliminations: the state's, plus the data's (sec. 2.3), closed upwards."""
-        flags = elimination_flags(
-            state.n_array, state.y_array, self.target, self.cutoff, 3, self.extrasafe, self.offset
-        )
-        if state.eliminated:
-            flags[min(state.eliminated) :] = True
-        return tuple(int(j) for j in np.nonzero(flags)[0])
+        lowest = min(state.eliminated) if state.eliminated else self.n_doses
+        for j in range(min(lowest, self.n_doses)):
+            n, y = state.n[j], state.y[j]
+            u = cached_elimination_count(n, self.target, self.cutoff)
+            hit = u is not None and y >= u
+            if j == 0 and self.extrasafe:
+                u1 = cached_elimination_count(n, self.target, self.cutoff - self.offset)
+                hit = hit or (u1 is not None and y >= u1)
+            if hit:
+                lowest = j
+                break
+        return tuple(range(lowest, self.n_doses))
 
     def _proposal(
         self, state: TrialState, elim: tuple[int, ...]

@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from cartrial.design._table_design import TableDesign
+from cartrial.design._table_design import TableDesign, cached_elimination_count
 from cartrial.design.boundaries import (
     BoinBoundaries,
     boin_boundaries,
     deescalate_min,
-    elimination_count,
     escalate_max,
 )
 from cartrial.design.state import Decision, TrialState
@@ -55,7 +54,7 @@ class Boin(TableDesign):
 
     def b_elim(self, n: int) -> int | None:
         """Smallest y that eliminates at n (None below n = 3)."""
-        return elimination_count(n, self.target, self.cutoff)
+        return cached_elimination_count(n, self.target, self.cutoff)
 
     def b_d(self, n: int) -> int:
         """Smallest y that de-escalates at n, capped at the elimination count (sec. 2.2)."""

@@ -8,7 +8,7 @@ all higher doses), with the rule order of the other table-driven designs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 from scipy.stats import beta
@@ -118,16 +118,25 @@ class Mtpi2(_IntervalDesign):
     def letter(self, n: int, y: int) -> str:
         if n == 0:
             return "E"
-        _, ei = self._edges
-        best = int(np.argmax(self.upm(n, y)))
+        best, ei = _mtpi2_best(self.target, self.epsilon_low, self.epsilon_high, n, y)
         return "E" if best < ei else "S" if best == ei else "D"
 
     def rule_text(self, n: int, y: int, letter: str) -> str:
         edges, _ = self._edges
-        best = int(np.argmax(self.upm(n, y))) if n else 0
+        best = _mtpi2_best(self.target, self.epsilon_low, self.epsilon_high, n, y)[0] if n else 0
         verb = {"E": "escalate", "S": "stay", "D": "de-escalate"}[letter]
         return (
             f"mTPI-2: {y}/{n}, largest UPM in ({edges[best]:.2f}, {edges[best + 1]:.2f}] "
             f"({'below' if letter == 'E' else 'inside' if letter == 'S' else 'above'} the EI): "
             f"{verb} (dose-finding.md 4.1)"
         )
+
+
+@lru_cache(maxsize=16384)
+def _mtpi2_best(
+    target: float, epsilon_low: float, epsilon_high: float, n: int, y: int
+) -> tuple[int, int]:
+    """(index of the interval with the largest UPM, index of the EI); first on exact ties."""
+    edges, ei = mtpi2_intervals(target, epsilon_low, epsilon_high)
+    upm = np.diff(beta.cdf(edges, y + 1, n - y + 1)) / np.diff(edges)
+    return int(np.argmax(upm)), ei
