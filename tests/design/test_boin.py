@@ -281,3 +281,12 @@ def test_property_tite_boin_without_pending_is_boin(s):
     a = Boin(n_doses=s.n_doses, target=0.3).decide(s)
     t = TiteBoin(n_doses=s.n_doses, target=0.3).decide(s)
     assert (a.action, a.next_dose, a.eliminated) == (t.action, t.next_dose, t.eliminated)
+
+
+def test_tite_window_mismatch_is_refused():
+    t = TiteBoin(n_doses=3, target=0.3, dlt_window=28)
+    s = TrialState(
+        n=(3, 3, 0), y=(0, 0, 0), current=1, dlt_window=21, pending=(PendingPatient(1, 10),)
+    )
+    with pytest.raises(InputError, match="DLT window"):
+        t.decide(s)

@@ -189,6 +189,7 @@ class TiteBoin(Boin):
         return state.n[dose] - c + f / self.dlt_window
 
     def _pending(self, state: TrialState, dose: int) -> tuple[int, float]:
+        state.check_window(self.dlt_window, self.name)
         fu = [min(p.follow_up, self.dlt_window) for p in state.pending if p.dose == dose]
         return len(fu), float(sum(fu))
 

@@ -298,4 +298,5 @@ class TiteCrm(Crm):
             raise InputError(f"tite-crm: dlt_window must be > 0 days, was {self.dlt_window!r}")
 
     def _pending_weights(self, state: TrialState) -> list[tuple[int, float]]:
+        state.check_window(self.dlt_window, self.name)
         return [(p.dose, min(p.follow_up / self.dlt_window, 1.0)) for p in state.pending]

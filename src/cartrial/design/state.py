@@ -148,6 +148,14 @@ class TrialState:
         fu = [min(p.follow_up, float(self.dlt_window or 0)) for p in self.pending if p.dose == dose]
         return len(fu), float(sum(fu))
 
+    def check_window(self, dlt_window: float, design: str) -> None:
+        """Refuse pending follow-up measured against another DLT window than the design's."""
+        if self.pending and self.dlt_window is not None and self.dlt_window != dlt_window:
+            raise InputError(
+                f"{design}: the state's DLT window is {self.dlt_window:g} days but the design's "
+                f"is {dlt_window:g} days"
+            )
+
     @classmethod
     def empty(cls, n_doses: int, start: int = 0) -> TrialState:
         """A trial before the first patient, at ``start`` (0-based)."""
