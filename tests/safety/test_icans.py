@@ -143,7 +143,7 @@ def test_death_and_episode_summary() -> None:
         grade_icans(after)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(ice=st.integers(0, 10), loc=st.integers(0, 4), seiz=st.integers(0, 2),
        motor=st.integers(0, 1), icp=st.integers(0, 2),
        field=st.sampled_from(["ice", "loc", "seiz", "motor", "icp"]))

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import typer
 
-from cartrial.cli._common import JsonOption, bad_input_exits, console, print_json
+from cartrial.cli._common import (
+    JsonOption,
+    bad_input_exits,
+    console,
+    err_console,
+    print_json,
+    to_jsonable,
+)
 from cartrial.cli.main import app
 from cartrial.errors import InputError
 
@@ -32,7 +41,7 @@ def _print_frame(title: str, df: pd.DataFrame, columns: list[str]) -> None:
     table = Table(title=title)
     cols = [c for c in columns if c in df.columns]
     for c in cols:
-        table.add_column(c)
+        table.add_column(c, overflow="fold")
     for row in df[cols].itertuples(index=False):
         table.add_row(*["" if pd.isna(v) else (f"{v:g}" if isinstance(v, float) else str(v))
                         for v in row])
@@ -41,7 +50,7 @@ def _print_frame(title: str, df: pd.DataFrame, columns: list[str]) -> None:
 
 @grade_app.command("crs")
 def grade_crs_cmd(
-    file: Path = typer.Argument(..., help="Flow sheet CSV (columns: see README, CRS grading)."),
+    file: str = typer.Argument(..., help="Flow sheet CSV (columns: see README, CRS grading)."),
     masked_fever_keeps_grade1: bool = typer.Option(
         False, "--masked-fever-keeps-grade1",
         help="Open decision: keep grade 1 while CRS-directed therapy is given without fever.",
@@ -52,7 +61,7 @@ def grade_crs_cmd(
     from cartrial.safety import grade_crs
 
     with bad_input_exits():
-        res = grade_crs(_read_csv(file), masked_fever_keeps_grade1=masked_fever_keeps_grade1)
+        res = grade_crs(_read_csv(Path(file)), masked_fever_keeps_grade1=masked_fever_keeps_grade1)
     if as_json:
         print_json({"method": res.method, "timepoints": res.timepoints,
                     "episodes": res.episodes})
@@ -68,14 +77,14 @@ def grade_crs_cmd(
 
 @grade_app.command("icans")
 def grade_icans_cmd(
-    file: Path = typer.Argument(..., help="Assessment CSV (columns: see README, ICANS grading)."),
+    file: str = typer.Argument(..., help="Assessment CSV (columns: see README, ICANS grading)."),
     as_json: bool = JsonOption,
 ) -> None:
     """Grade ICANS per assessment and per episode (ASTCT 2019, adults)."""
     from cartrial.safety import grade_icans
 
     with bad_input_exits():
-        res = grade_icans(_read_csv(file))
+        res = grade_icans(_read_csv(Path(file)))
     if as_json:
         print_json({"method": res.method, "timepoints": res.timepoints,
                     "episodes": res.episodes})
@@ -85,3 +94,77 @@ def grade_icans_cmd(
     _print_frame("ICANS episodes", res.episodes,
                  ["USUBJID", "EPISODE", "ONSET_DAY", "MAX_GRADE", "RESOLUTION_DAY",
                   "DURATION_DAYS", "STEROID"])
+
+
+def _pivot_table(t: pd.DataFrame) -> pd.DataFrame:
+    """ROW x COLUMN grid of formatted values (one statistic per row label)."""
+    t = t.assign(_R=t["ROW"] + np.where(t["STATISTIC"].isin(["n (%)", "n", "median (min-max)",
+                                                              "n/N (%)"]), "",
+                                        " [" + t["STATISTIC"] + "]"))
+    order = t.drop_duplicates("_R").sort_values(["ROW_ORDER", "STATISTIC"], kind="stable")
+    cols = list(pd.unique(t["COLUMN"]))
+    grid = t.pivot_table(index="_R", columns="COLUMN", values="VALUE", aggfunc="first")
+    grid = grid.reindex(index=order["_R"], columns=cols)
+    indent = order.set_index("_R")["ROW_LEVEL"]
+    grid.index = ["  " * int(indent[r]) + r for r in grid.index]
+    return grid.reset_index(names="ROW")
+
+
+@app.command("safety")
+def safety_cmd(
+    study: str = typer.Argument(..., help="Study folder with SDTM <domain>.csv / .xpt files."),
+    protocol: str = typer.Option(..., "--protocol", "-p", help="Bundled name or YAML path."),
+    out: str | None = typer.Option(None, "--out", help="Write every table and frame as CSV."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Grade CRS / ICANS / labs, adjudicate DLTs and print the safety tables."""
+    from rich.progress import Progress
+
+    from cartrial.data import load_study
+    from cartrial.protocol import load_protocol
+    from cartrial.safety.analysis import analyse_safety
+    from cartrial.safety.sdtm import safety_inputs
+
+    with bad_input_exits():
+        p = load_protocol(protocol)
+        with Progress(transient=True, console=err_console) as bar:
+            task = bar.add_task("safety", total=3)
+            st = load_study(study)
+            bar.advance(task)
+            inputs = safety_inputs(st, p)
+            bar.advance(task)
+            res = analyse_safety(inputs, p)
+            bar.advance(task)
+    out_dir = Path(out) if out is not None else None
+    frames = {
+        "crs_timepoints": res.crs.timepoints, "crs_episodes": res.crs.episodes,
+        "icans_timepoints": res.icans.timepoints, "icans_episodes": res.icans.episodes,
+        "lab_grades": res.labs, "lab_worst": res.worst_labs, "cytopenias": res.cytopenias,
+        "grade_disagreements": res.grade_disagreements, "dlt_patients": res.dlt.patients,
+        "dlt_evaluations": res.dlt.evaluations,
+    }
+    meta = {"study_id": p.study_id, "data_sha256": st.data_hash, **res.method}
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, df in {**frames, **{f"table_{k}": v for k, v in res.tables.items()}}.items():
+            df.to_csv(out_dir / f"{name}.csv", index=False)
+        (out_dir / "safety_metadata.json").write_text(
+            json.dumps(to_jsonable(meta), indent=2) + "\n", encoding="utf-8")
+    if as_json:
+        print_json({"metadata": meta, "tables": res.tables, **frames})
+        return
+    console.print(f"# Safety, {p.study_id}: CTCAE v{meta['ctcae_version']}, CRS/ICANS "
+                  f"{meta['crs_criteria']}, masked_fever_keeps_grade1="
+                  f"{meta['masked_fever_keeps_grade1']}", markup=False)
+    for name, t in res.tables.items():
+        grid = _pivot_table(t)
+        _print_frame(str(t["TABLE"].iloc[0]) if len(t) else name, grid, list(grid.columns))
+    _print_frame("DLT per patient", res.dlt.patients,
+                 ["USUBJID", "DOSE_LEVEL", "DLT", "DLT_RULE", "DLT_TERM", "DLT_ONSET_DAY",
+                  "DLT_EVALUABLE", "EVALUABILITY"])
+    if len(res.grade_disagreements):
+        _print_frame("Reported (AE) vs derived grades: not in agreement", res.grade_disagreements,
+                     list(res.grade_disagreements.columns))
+    if out_dir is not None:
+        console.print(f"wrote {len(frames) + len(res.tables) + 1} files to {out_dir}",
+                      markup=False)

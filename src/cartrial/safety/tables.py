@@ -160,8 +160,10 @@ def syndrome_table(episodes: pd.DataFrame, subjects: pd.DataFrame, *, name: str,
     rows = [(f"{name}: any grade", 0)] + [(f"{name}: grade {k}", 1) for k in range(1, 6)] + [
         (f"{name}: grade >= 3", 1)]
     t = [count_rows(flags, subjects, table=name, rows=rows)]
+    # onset as protocol day (day 0 = infusion day): the whole days since infusion
     first_onset = ep.groupby("USUBJID", as_index=False)["ONSET_DAY"].min().rename(
         columns={"ONSET_DAY": "VALUE"})
+    first_onset["VALUE"] = np.floor(first_onset["VALUE"].astype(float))
     t.append(summary_rows(first_onset, subjects, table=name,
                           row="Onset, days from infusion (first episode)", order=len(rows)))
     dur = ep.rename(columns={"DURATION_DAYS": "VALUE"})[["USUBJID", "VALUE"]]

@@ -1,0 +1,122 @@
+"""The whole safety analysis of one study: graders, DLT adjudication and tables together.
+
+Input: :class:`cartrial.safety.sdtm.SafetyInputs` (or frames built by hand) and the protocol;
+output: a frozen :class:`SafetyAnalysis` with every result frame, the tables and the method
+record (guideline versions and open-decision settings) for output metadata.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cartrial.protocol.model import Protocol
+from cartrial.safety.crs import CrsResult, grade_crs
+from cartrial.safety.ctcae import (
+    compare_reported_grades,
+    cytopenia_recovery,
+    grade_labs,
+    lab_grades_long,
+    worst_lab_grades,
+)
+from cartrial.safety.dlt import DltResult, adjudicate_dlt, crs_events, lab_events
+from cartrial.safety.icans import IcansResult, grade_icans
+from cartrial.safety.sdtm import CRS_TERM, ICANS_TERM, SafetyInputs
+from cartrial.safety.tables import (
+    crs_table,
+    cytopenia_table,
+    deaths_table,
+    dlt_table,
+    gprc5d_table,
+    icans_table,
+    teae_table,
+)
+
+
+@dataclass(frozen=True)
+class SafetyAnalysis:
+    crs: CrsResult
+    icans: IcansResult
+    labs: pd.DataFrame                 # graded lab records (ATOXGRL / ATOXGRH ...)
+    worst_labs: pd.DataFrame
+    cytopenias: pd.DataFrame
+    grade_disagreements: pd.DataFrame  # reported (AE) vs derived, STATUS != AGREE
+    dlt: DltResult
+    tables: dict[str, pd.DataFrame]
+    method: dict[str, object] = field(default_factory=dict)
+
+
+def _ae_dlt_events(ae: pd.DataFrame, covered: dict[str, set[str]]) -> pd.DataFrame:
+    """AE records as DLT events; CRS / ICANS AEs only for subjects without graded time points."""
+    keep = np.ones(len(ae), dtype=bool)
+    for cat, subjects in covered.items():
+        keep &= ~((ae["CATEGORY"] == cat) & ae["USUBJID"].isin(subjects)).to_numpy()
+    a = ae[keep]
+    return pd.DataFrame({
+        "USUBJID": a["USUBJID"], "EVENT_ID": "AE-" + a["SEQ"].astype(str),
+        "CATEGORY": a["CATEGORY"], "TERM": a["AEDECOD"], "DAY": a["START_DAY"],
+        "GRADE": a["GRADE"], "END_DAY": a["END_DAY"], "RELATED": a["RELATED"]})
+
+
+def analyse_safety(inputs: SafetyInputs, protocol: Protocol) -> SafetyAnalysis:
+    """Grade CRS / ICANS / labs, adjudicate DLTs and build the safety tables (issue #5)."""
+    s = protocol.safety
+    crs = grade_crs(inputs.crs, masked_fever_keeps_grade1=s.masked_fever_keeps_grade1)
+    icans = grade_icans(inputs.icans)
+    labs = grade_labs(inputs.labs, treatment_emergent_until_day=s.treatment_emergent_until_day)
+    worst = worst_lab_grades(labs, treatment_emergent_until_day=s.treatment_emergent_until_day)
+    cyto = cytopenia_recovery(labs, prolonged_day=s.prolonged_cytopenia_day)
+
+    # reported (AE) vs derived grades: labs, and worst CRS / ICANS per subject
+    derived = [worst[["USUBJID", "TERM", "WORST_GRADE", "WORST_DAY"]]]
+    for res, term in ((crs, CRS_TERM), (icans, ICANS_TERM)):
+        ep = res.episodes
+        if len(ep):
+            w = ep.groupby("USUBJID", as_index=False).agg(WORST_GRADE=("MAX_GRADE", "max"),
+                                                          WORST_DAY=("ONSET_DAY", "min"))
+            derived.append(w.assign(TERM=term))
+    derived_all = pd.concat(derived, ignore_index=True)
+    graded_terms = set(derived_all["TERM"].str.upper()) | {CRS_TERM.upper(), ICANS_TERM.upper()}
+    ae = inputs.ae
+    reported = ae[ae["AEDECOD"].str.upper().isin(graded_terms)].rename(columns={"AEDECOD": "TERM"})
+    cmp = compare_reported_grades(derived_all, reported[["USUBJID", "TERM", "GRADE"]])
+    disagreements = cmp[cmp["STATUS"] != "AGREE"].reset_index(drop=True)
+
+    covered = {"CRS": set(crs.timepoints["USUBJID"]), "ICANS": set(icans.timepoints["USUBJID"])}
+    events = pd.concat([
+        crs_events(crs.timepoints),
+        crs_events(icans.timepoints, category="ICANS", term=ICANS_TERM),
+        lab_events(lab_grades_long(labs)),
+        _ae_dlt_events(ae, covered),
+    ], ignore_index=True)
+    dlt = adjudicate_dlt(events, inputs.subjects, protocol.dlt,
+                         window_days=protocol.design.dlt_window_days)
+
+    subjects = inputs.subjects[["USUBJID", "DOSE_LEVEL"]]
+    deaths = inputs.subjects[inputs.subjects["DEATH_DAY"].notna()].rename(
+        columns={"DEATH_CAUSE": "CAUSE"})[["USUBJID", "DEATH_DAY", "CAUSE"]] if (
+        "DEATH_DAY" in inputs.subjects) else pd.DataFrame(columns=["USUBJID", "DEATH_DAY",
+                                                                   "CAUSE"])
+    tables = {
+        "teae": teae_table(ae, subjects),
+        "crs": crs_table(crs.episodes, subjects),
+        "icans": icans_table(icans.episodes, subjects),
+        "cytopenias": cytopenia_table(cyto, subjects, prolonged_day=s.prolonged_cytopenia_day),
+        "gprc5d": gprc5d_table(ae, subjects),
+        "dlt": dlt_table(dlt.patients),
+        "deaths": deaths_table(deaths, subjects),
+    }
+    method = {
+        "ctcae_version": labs["CTCAE_VERSION"].iloc[0] if len(labs) else s.ctcae_version,
+        "crs_criteria": crs.method.criteria,
+        "icans_criteria": icans.method.criteria,
+        "masked_fever_keeps_grade1": s.masked_fever_keeps_grade1,
+        "treatment_emergent_until_day": s.treatment_emergent_until_day,
+        "prolonged_cytopenia_day": s.prolonged_cytopenia_day,
+        "dlt_window_days": protocol.design.dlt_window_days,
+        "day_convention": "days since midnight of the infusion date (infusion = day 0)",
+        "notes": list(inputs.notes),
+    }
+    return SafetyAnalysis(crs, icans, labs, worst, cyto, disagreements, dlt, tables, method)

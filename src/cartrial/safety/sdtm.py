@@ -1,0 +1,382 @@
+"""Adapters: SDTM domains (docs/data-model.md) -> the safety engine's input frames.
+
+Time: DAY = days since midnight of the CAR-T infusion date (protocol day 0 = infusion), with the
+time of day as a fraction when the --DTC has one. The infusion date is the first ``EX`` record
+with ``EXCAT = INVESTIGATIONAL PRODUCT`` (else ``DM.RFSTDTC``). A --DTC that cannot be placed in
+time (partial or invalid where a full date is needed) raises a RecordError naming the record.
+
+- CRS: ``VS`` TEMP + ``FA`` (FAOBJ CYTOKINE RELEASE SYNDROME: HYPOTN, VASOPN, VASOPRSN, O2DEV,
+  O2FLOW, FEVOTH, HYPOOTH, HYPXOTH) at the same --DTC, post-infusion; therapy from ``CM``
+  (CMCAT CRS/ICANS MANAGEMENT; CMCLAS ANTI-IL-6 -> TOCILIZUMAB, CORTICOSTEROID -> STEROID,
+  ANTIPYRETIC -> ANTIPYRETIC) flagged on the first time point at or after its start and on every
+  time point while it runs; death due to CRS from the fatal ``AE`` CRS record.
+- ICANS: ``QS`` (QSCAT ICE, ICE01-ICE06) + ``FA`` (LOC, SEIZURE, MOTOR, ICPOED, NEUOTH; NEUOTH
+  applies to every domain); age from ``DM``.
+- Labs: ``LB`` in standard units with LBSTNRLO / LBSTNRHI; baseline = LBBLFL, else the last
+  value on or before infusion.
+- AEs: ``AE`` with AETOXGR, AEREL (RELATED / POSSIBLY RELATED = related), dates imputed
+  (start: first of month / year; end: last), date-only end = whole day covered.
+- Follow-up: ``DM`` (ACTARMCD dose level, DTHDTC), ``DS`` (last contact / withdrawal).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cartrial.data.dates import impute_date, parse_dtc
+from cartrial.errors import InputError
+from cartrial.protocol.model import Protocol
+from cartrial.safety._frames import fail
+
+CRS_TERM = "Cytokine release syndrome"
+ICANS_TERM = "Immune effector cell-associated neurotoxicity syndrome"
+HEMATOLOGIC_TERMS = ("Neutrophil count decreased", "Platelet count decreased", "Anaemia",
+                     "Anemia", "White blood cell count decreased", "Lymphocyte count decreased",
+                     "Febrile neutropenia", "Neutropenia", "Thrombocytopenia", "Leukopenia",
+                     "Lymphopenia", "Pancytopenia")
+CM_CLASSES = {"ANTI-IL-6": "TOCILIZUMAB", "CORTICOSTEROID": "STEROID",
+              "ANTIPYRETIC": "ANTIPYRETIC"}
+FA_CRS = {"HYPOTN": "HYPOTENSION", "VASOPN": "PRESSORS", "VASOPRSN": "VASOPRESSIN",
+          "O2DEV": "O2_DEVICE", "O2FLOW": "O2_FLOW", "FEVOTH": "FEVER_OTHER_CAUSE",
+          "HYPOOTH": "HYPOTENSION_OTHER_CAUSE", "HYPXOTH": "HYPOXIA_OTHER_CAUSE"}
+FA_ICANS = {"LOC": "CONSCIOUSNESS", "SEIZURE": "SEIZURE", "MOTOR": "MOTOR", "ICPOED": "ICP",
+            "NEUOTH": "NEUOTH"}
+QS_ICE = {"ICE01": "ICE_ORIENT", "ICE02": "ICE_NAMING", "ICE03": "ICE_COMMANDS",
+          "ICE04": "ICE_WRITING", "ICE05": "ICE_ATTENTION", "ICE06": "ICE_TOTAL"}
+WITHDRAWAL_TERMS = ("WITHDRAWAL BY SUBJECT", "LOST TO FOLLOW-UP", "PHYSICIAN DECISION",
+                    "ADVERSE EVENT", "PROGRESSIVE DISEASE")
+
+
+def _domain(study, name: str, required: bool = True) -> pd.DataFrame | None:
+    df = study.get(name) if hasattr(study, "get") else study.get(name)
+    if df is None and required:
+        raise InputError(f"safety: domain {name} is required (docs/data-model.md)")
+    return df
+
+
+def _text(s: pd.Series) -> pd.Series:
+    return s.astype("string").str.strip().str.upper().fillna("")
+
+
+def infusion_dates(study) -> pd.Series:
+    """Infusion date (normalised Timestamp) per USUBJID; subjects never infused are absent."""
+    dm = _domain(study, "DM")
+    ex = _domain(study, "EX", required=False)
+    out = pd.Series(dtype="datetime64[ns]")
+    if ex is not None and len(ex):
+        ip = ex[_text(ex["EXCAT"]) == "INVESTIGATIONAL PRODUCT"]
+        d = parse_dtc(ip["EXSTDTC"])["dt"]
+        out = pd.Series(d.to_numpy(), index=ip["USUBJID"].astype(str).to_numpy()).dropna()
+        out = out.groupby(level=0).min()
+    rf = parse_dtc(dm["RFSTDTC"])["dt"]
+    rf = pd.Series(rf.to_numpy(), index=dm["USUBJID"].astype(str).to_numpy()).dropna()
+    out = out.combine_first(rf)
+    return out.dt.normalize()
+
+
+def _day(df: pd.DataFrame, dtc: str, inf: pd.Series, *, domain: str,
+         seq: str | None = None) -> np.ndarray:
+    """Days since midnight of the infusion date; a partial / invalid date raises."""
+    p = parse_dtc(df[dtc])
+    ref = df["USUBJID"].astype(str).map(inf)
+    frame = df.assign(SEQ=df[seq]) if seq and seq in df.columns else df
+    fail(frame, (~p["dt"].notna()).to_numpy() & df[dtc].notna().to_numpy(), domain=domain,
+         variable=dtc, rule="date/time must be complete to the day and valid (ISO 8601)")
+    fail(frame, df[dtc].isna().to_numpy(), domain=domain, variable=dtc, rule="date is required")
+    return ((p["dt"] - ref).dt.total_seconds() / 86400.0).to_numpy(dtype=float)
+
+
+def _pivot(df: pd.DataFrame, testcd: str, dtc: str, value: pd.Series, names: dict[str, str],
+           ) -> pd.DataFrame:
+    sub = df.assign(_V=value, _T=_text(df[testcd]))
+    sub = sub[sub["_T"].isin(list(names))]
+    dup = sub.duplicated(["USUBJID", dtc, "_T"], keep=False).to_numpy()
+    dom = str(df["DOMAIN"].iloc[0]) if "DOMAIN" in df.columns and len(df) else "FA"
+    fail(sub.assign(SEQ=sub.get(f"{dom}SEQ")), dup, domain=dom, variable=testcd,
+         rule=f"the same test twice for one subject at one {dtc}")
+    wide = sub.pivot(index=["USUBJID", dtc], columns="_T", values="_V").reset_index()
+    wide.columns.name = None
+    return wide.rename(columns=names)
+
+
+def crs_observations(study) -> pd.DataFrame:
+    """CRS flow-sheet frame (see :mod:`cartrial.safety.crs`) from VS, FA, CM, AE and DM."""
+    inf = infusion_dates(study)
+    vs = _domain(study, "VS")
+    fa = _domain(study, "FA")
+    temp = vs[_text(vs["VSTESTCD"]) == "TEMP"][["USUBJID", "VSDTC", "VSSTRESN", "VSSEQ"]]
+    temp = temp.rename(columns={"VSDTC": "DTC", "VSSTRESN": "TEMP", "VSSEQ": "SEQ"})
+    f = fa[_text(fa["FAOBJ"]) == "CYTOKINE RELEASE SYNDROME"]
+    wide = _pivot(f, "FATESTCD", "FADTC", _fa_value(f), FA_CRS).rename(columns={"FADTC": "DTC"})
+    obs = temp.merge(wide, on=["USUBJID", "DTC"], how="outer")
+    obs["USUBJID"] = obs["USUBJID"].astype(str)
+    obs = obs[obs["USUBJID"].isin(inf.index)]
+    obs["DAY"] = _day(obs, "DTC", inf, domain="VS", seq="SEQ")
+    obs = obs[obs["DAY"] >= 0].sort_values(["USUBJID", "DAY"], kind="stable").reset_index(
+        drop=True)
+    obs = _flag_therapy(study, obs, inf)
+    obs = _flag_deaths(study, obs, inf, term=CRS_TERM, flag="CRS_DEATH")
+    return obs.drop(columns=["DTC"]).reset_index(drop=True)
+
+
+def _flag_therapy(study, obs: pd.DataFrame, inf: pd.Series,
+                  classes: dict[str, str] = CM_CLASSES) -> pd.DataFrame:
+    for col in set(classes.values()):
+        obs[col] = False
+    cm = _domain(study, "CM", required=False)
+    if cm is None or cm.empty or obs.empty:
+        return obs
+    cm = cm[(_text(cm["CMCAT"]) == "CRS/ICANS MANAGEMENT") & _text(cm.get(
+        "CMCLAS", pd.Series("", index=cm.index))).isin(list(classes))].copy()
+    cm = cm[cm["USUBJID"].astype(str).isin(inf.index)]
+    if cm.empty:
+        return obs
+    cm["USUBJID"] = cm["USUBJID"].astype(str)
+    cm["START"] = _day(cm, "CMSTDTC", inf, domain="CM", seq="CMSEQ")
+    end = parse_dtc(cm["CMENDTC"])["dt"] if "CMENDTC" in cm else pd.Series(pd.NaT, index=cm.index)
+    cm["END"] = ((end - cm["USUBJID"].map(inf)).dt.total_seconds() / 86400.0).to_numpy()
+    cm["FLAG"] = _text(cm["CMCLAS"]).map(classes)
+    pairs = obs[["USUBJID", "DAY"]].reset_index().merge(cm[["USUBJID", "START", "END", "FLAG"]],
+                                                        on="USUBJID")
+    running = (pairs["DAY"] >= pairs["START"]) & (pairs["DAY"] <= pairs["END"].fillna(-np.inf))
+    # the first time point at or after the start
+    after = pairs[pairs["DAY"] >= pairs["START"]]
+    first = after.loc[after.groupby(["USUBJID", "START", "FLAG"])["DAY"].idxmin()]
+    hit = pd.concat([pairs[running], first])
+    for flag, idx in hit.groupby("FLAG")["index"]:
+        obs.loc[idx.unique(), flag] = True
+    return obs
+
+
+def _as_flag(s: pd.Series) -> pd.Series:
+    return s.astype("boolean").fillna(False).astype(bool)
+
+
+def _fa_value(f: pd.DataFrame) -> pd.Series:
+    """FA result: the standard numeric value when there is one, else the standard text."""
+    val = f["FAORRES"].astype(object)
+    if "FASTRESC" in f:
+        val = f["FASTRESC"].astype(object).where(f["FASTRESC"].notna(), val)
+    if "FASTRESN" in f:
+        num = pd.to_numeric(f["FASTRESN"], errors="coerce")
+        val = num.astype(object).where(num.notna(), val)
+    return val
+
+
+def _flag_deaths(study, obs: pd.DataFrame, inf: pd.Series, *, term: str,
+                 flag: str) -> pd.DataFrame:
+    """DEATH / <flag> on the time point of death (added when absent); date-only = end of day."""
+    dm = _domain(study, "DM")
+    ae = _domain(study, "AE", required=False)
+    obs["DEATH"] = False
+    obs[flag] = False
+    dth = dm[dm["DTHDTC"].notna()][["USUBJID", "DTHDTC"]].copy() if "DTHDTC" in dm else dm.iloc[:0]
+    dth["USUBJID"] = dth["USUBJID"].astype(str)
+    dth = dth[dth["USUBJID"].isin(inf.index)]
+    if dth.empty:
+        return obs
+    p = parse_dtc(dth["DTHDTC"])
+    date_only = (p["precision"] == "day").to_numpy()
+    day = ((p["dt"] - dth["USUBJID"].map(inf)).dt.total_seconds() / 86400.0).to_numpy()
+    dth["DAY"] = np.where(date_only, day + (1439.0 / 1440.0), day)
+    fail(dth.assign(DOMAIN="DM"), np.isnan(dth["DAY"].to_numpy()), domain="DM", variable="DTHDTC",
+         rule="death date must be complete to the day")
+    due = set()
+    if ae is not None and len(ae):
+        fatal = ae[(_text(ae["AEDECOD"]) == term.upper()) & (_text(ae.get(
+            "AEOUT", pd.Series("", index=ae.index))) == "FATAL")]
+        due = set(fatal["USUBJID"].astype(str))
+    dth = dth[dth["USUBJID"].isin(set(obs["USUBJID"]) | due)]
+    rows = pd.DataFrame({"USUBJID": dth["USUBJID"], "DAY": dth["DAY"], "DEATH": True,
+                         flag: dth["USUBJID"].isin(due)})
+    merged = obs.merge(rows, on=["USUBJID", "DAY"], how="outer", suffixes=("", "_D"))
+    for c in ("DEATH", flag):
+        merged[c] = _as_flag(merged[c]) | _as_flag(merged[f"{c}_D"])
+        merged = merged.drop(columns=f"{c}_D")
+    for c in CM_CLASSES.values():
+        if c in merged:
+            merged[c] = _as_flag(merged[c])
+    return merged.sort_values(["USUBJID", "DAY"], kind="stable").reset_index(drop=True)
+
+
+def icans_assessments(study) -> pd.DataFrame:
+    """ICANS assessment frame (see :mod:`cartrial.safety.icans`) from QS, FA, CM, AE and DM."""
+    inf = infusion_dates(study)
+    qs = _domain(study, "QS")
+    fa = _domain(study, "FA")
+    q = qs[_text(qs["QSCAT"]) == "ICE"]
+    qv = q["QSSTRESN"] if "QSSTRESN" in q else pd.to_numeric(q["QSORRES"], errors="coerce")
+    qv = qv.where(qv.notna(), pd.to_numeric(q["QSORRES"], errors="coerce"))
+    ice = _pivot(q, "QSTESTCD", "QSDTC", qv, QS_ICE).rename(columns={"QSDTC": "DTC"})
+    f = fa[_text(fa["FAOBJ"]) == ICANS_TERM.upper()]
+    wide = _pivot(f, "FATESTCD", "FADTC", _fa_value(f), FA_ICANS).rename(columns={"FADTC": "DTC"})
+    a = ice.merge(wide, on=["USUBJID", "DTC"], how="outer")
+    a["USUBJID"] = a["USUBJID"].astype(str)
+    a = a[a["USUBJID"].isin(inf.index)]
+    if "NEUOTH" in a.columns:
+        for d in ("ICE", "CONSCIOUSNESS", "SEIZURE", "MOTOR", "ICP"):
+            a[f"{d}_OTHER_CAUSE"] = a["NEUOTH"]
+        a = a.drop(columns="NEUOTH")
+    if "ICE_TOTAL" in a.columns and not {"ICE_ORIENT", "ICE_NAMING", "ICE_COMMANDS",
+                                         "ICE_WRITING", "ICE_ATTENTION"} <= set(a.columns):
+        a = a.drop(columns=[c for c in QS_ICE.values() if c != "ICE_TOTAL" and c in a.columns])
+    a["DAY"] = _day(a, "DTC", inf, domain="QS")
+    a = a[a["DAY"] >= 0].sort_values(["USUBJID", "DAY"], kind="stable").reset_index(drop=True)
+    dm = _domain(study, "DM")
+    if "AGE" in dm.columns:
+        a["AGE"] = a["USUBJID"].map(dm.set_index(dm["USUBJID"].astype(str))["AGE"])
+    a = _flag_therapy(study, a, inf, classes={"CORTICOSTEROID": "STEROID"})
+    a = _flag_deaths(study, a, inf, term=ICANS_TERM, flag="ICANS_DEATH")
+    return a.drop(columns=["DTC"]).reset_index(drop=True)
+
+
+def lab_records(study) -> pd.DataFrame:
+    """Graded-lab input frame (see :mod:`cartrial.safety.ctcae`) from LB."""
+    inf = infusion_dates(study)
+    lb = _domain(study, "LB")
+    lb = lb[lb["USUBJID"].astype(str).isin(inf.index)]
+    if "LBSPEC" in lb.columns:
+        lb = lb[~_text(lb["LBSPEC"]).isin(["URINE", "BONE MARROW"])]
+    lb = lb[lb["LBSTRESN"].notna()] if "LBSTRESN" in lb.columns else lb
+    out = pd.DataFrame({
+        "USUBJID": lb["USUBJID"].astype(str).to_numpy(),
+        "SEQ": lb["LBSEQ"].to_numpy(),
+        "PARAMCD": _text(lb["LBTESTCD"]).to_numpy(),
+        "AVAL": pd.to_numeric(lb["LBSTRESN"], errors="coerce").to_numpy(),
+        "UNIT": lb["LBSTRESU"].to_numpy() if "LBSTRESU" in lb else "",
+        "LLN": pd.to_numeric(lb.get("LBSTNRLO"), errors="coerce").to_numpy()
+        if "LBSTNRLO" in lb else np.nan,
+        "ULN": pd.to_numeric(lb.get("LBSTNRHI"), errors="coerce").to_numpy()
+        if "LBSTNRHI" in lb else np.nan,
+    })
+    out["DAY"] = _day(lb.reset_index(drop=True), "LBDTC", inf, domain="LB", seq="LBSEQ")
+    flagged = (_text(lb["LBBLFL"]) == "Y").to_numpy() if "LBBLFL" in lb else np.zeros(len(lb),
+                                                                                       bool)
+    key = out["USUBJID"] + "\x1f" + out["PARAMCD"]
+    has_flag = pd.Series(flagged).groupby(key.to_numpy()).transform("any").to_numpy()
+    pre = out["DAY"].to_numpy() <= 0
+    order = out.assign(_i=np.arange(len(out)), _pre=pre).sort_values(["USUBJID", "PARAMCD", "DAY"])
+    last_pre = order[order["_pre"]].groupby(["USUBJID", "PARAMCD"])["_i"].last()
+    derived = np.zeros(len(out), dtype=bool)
+    derived[last_pre.to_numpy()] = True
+    out["ABLFL"] = np.where(np.where(has_flag, flagged, derived), "Y", "")
+    return out
+
+
+def _ae_days(ae: pd.DataFrame, inf: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    ref = ae["USUBJID"].astype(str).map(inf)
+    st_dt, _ = impute_date(ae["AESTDTC"], "start")
+    p = parse_dtc(ae["AESTDTC"])
+    with_time = p["dt"].where(p["precision"] == "time")
+    start = ((with_time.fillna(st_dt) - ref).dt.total_seconds() / 86400.0).to_numpy()
+    fail(ae.assign(SEQ=ae.get("AESEQ")), np.isnan(start), domain="AE", variable="AESTDTC",
+         rule="start date missing or invalid")
+    if "AEENDTC" in ae.columns:
+        en_dt, _ = impute_date(ae["AEENDTC"], "end")
+        pe = parse_dtc(ae["AEENDTC"])
+        en_time = pe["dt"].where(pe["precision"] == "time")
+        end = np.where(en_time.notna(),
+                       ((en_time - ref).dt.total_seconds() / 86400.0).to_numpy(),
+                       ((en_dt - ref).dt.days + 1.0).to_numpy())   # date-only: whole day covered
+    else:
+        end = np.full(len(ae), np.nan)
+    return start, end.astype(float)
+
+
+def adverse_events(study, protocol: Protocol | None = None) -> pd.DataFrame:
+    """AE frame for tables and DLT: USUBJID, SEQ, AEDECOD, AEBODSYS, GRADE, START_DAY, END_DAY,
+    RELATED, CATEGORY, TRTEMFL (start on/after infusion and within the protocol's
+    ``treatment_emergent_until_day``)."""
+    inf = infusion_dates(study)
+    ae = _domain(study, "AE")
+    ae = ae[ae["USUBJID"].astype(str).isin(inf.index)].reset_index(drop=True)
+    grade = pd.to_numeric(ae["AETOXGR"], errors="coerce").to_numpy()
+    fail(ae.assign(SEQ=ae["AESEQ"]), np.isnan(grade) | ~np.isin(grade, [1, 2, 3, 4, 5]),
+         domain="AE", variable="AETOXGR", rule="AETOXGR must be 1-5")
+    start, end = _ae_days(ae, inf)
+    term = ae["AEDECOD"].astype(str).str.strip()
+    up = term.str.upper()
+    cat = np.where(up == CRS_TERM.upper(), "CRS", np.where(
+        up == ICANS_TERM.upper(), "ICANS", np.where(
+            up.isin([t.upper() for t in HEMATOLOGIC_TERMS]), "HEMATOLOGIC", "NON_HEMATOLOGIC")))
+    te_until = protocol.safety.treatment_emergent_until_day if protocol else 365
+    rel = _text(ae["AEREL"]).isin(["RELATED", "POSSIBLY RELATED"]) if "AEREL" in ae else False
+    return pd.DataFrame({
+        "USUBJID": ae["USUBJID"].astype(str), "SEQ": ae["AESEQ"], "AEDECOD": term,
+        "AEBODSYS": ae["AEBODSYS"].astype(str), "GRADE": grade, "START_DAY": start,
+        "END_DAY": end, "RELATED": rel, "CATEGORY": cat,
+        "TRTEMFL": np.where((start >= 0) & (start <= te_until), "Y", ""),
+    })
+
+
+def followup(study, protocol: Protocol | None = None) -> pd.DataFrame:
+    """Per infused patient: DOSE_LEVEL (DM.ACTARMCD), FOLLOWUP_DAY (death, end of study or last
+    contact in DS, else the last dated record), DEATH_DAY, WITHDRAWN, DEATH_CAUSE."""
+    inf = infusion_dates(study)
+    dm = _domain(study, "DM")
+    dm = dm.assign(USUBJID=dm["USUBJID"].astype(str))
+    dm = dm[dm["USUBJID"].isin(inf.index)].set_index("USUBJID")
+    out = pd.DataFrame(index=dm.index)
+    out["DOSE_LEVEL"] = dm["ACTARMCD"].astype(str)
+    if protocol is not None:
+        bad = ~out["DOSE_LEVEL"].isin(protocol.dose_ids).to_numpy()
+        fail(out.reset_index().assign(DOMAIN="DM"), bad, domain="DM", variable="ACTARMCD",
+             rule=f"infused subject with an arm that is not a protocol dose level "
+                  f"{protocol.dose_ids}")
+    ref = out.index.to_series().map(inf)
+    dth = parse_dtc(dm["DTHDTC"])["dt"] if "DTHDTC" in dm else pd.Series(pd.NaT, index=dm.index)
+    out["DEATH_DAY"] = ((dth - ref).dt.total_seconds() / 86400.0).to_numpy()
+    ds = _domain(study, "DS", required=False)
+    last = pd.Series(np.nan, index=out.index)
+    out["WITHDRAWN"] = False
+    out["DEATH_CAUSE"] = ""
+    if ds is not None and len(ds):
+        d = ds[_text(ds["DSCAT"]) == "DISPOSITION EVENT"].copy()
+        d["USUBJID"] = d["USUBJID"].astype(str)
+        d = d[d["USUBJID"].isin(out.index)]
+        d["DAY"] = _day(d, "DSSTDTC", inf, domain="DS", seq="DSSEQ")
+        last = d.groupby("USUBJID")["DAY"].max().reindex(out.index)
+        w = d[_text(d["DSDECOD"]).isin(WITHDRAWAL_TERMS)].groupby("USUBJID").size()
+        out["WITHDRAWN"] = out.index.isin(w.index)
+        cause = d[_text(d["DSDECOD"]) == "DEATH"].groupby("USUBJID")["DSTERM"].first()
+        out["DEATH_CAUSE"] = cause.reindex(out.index).fillna("").astype(str)
+    # without a disposition record: the last dated record of the subject
+    dated = []
+    for name, dtc in (("AE", "AESTDTC"), ("LB", "LBDTC"), ("VS", "VSDTC"), ("FA", "FADTC"),
+                      ("QS", "QSDTC")):
+        df = _domain(study, name, required=False)
+        if df is not None and len(df) and dtc in df:
+            p = parse_dtc(df[dtc])["dt"]
+            dated.append(pd.DataFrame({"USUBJID": df["USUBJID"].astype(str), "dt": p}))
+    if dated:
+        alld = pd.concat(dated).dropna()
+        lastrec = alld.groupby("USUBJID")["dt"].max().reindex(out.index)
+        lastrec_day = ((lastrec - ref).dt.total_seconds() / 86400.0)
+        last = last.fillna(lastrec_day)
+    fu = last.to_numpy(dtype=float)
+    fu = np.where(np.isnan(out["DEATH_DAY"].to_numpy()), fu,
+                  np.fmin(fu, out["DEATH_DAY"].to_numpy()))
+    out["FOLLOWUP_DAY"] = np.where(np.isnan(fu), 0.0, fu)
+    return out.reset_index()
+
+
+@dataclass(frozen=True)
+class SafetyInputs:
+    """The engine's input frames built from one study."""
+
+    subjects: pd.DataFrame
+    crs: pd.DataFrame
+    icans: pd.DataFrame
+    labs: pd.DataFrame
+    ae: pd.DataFrame
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def safety_inputs(study, protocol: Protocol) -> SafetyInputs:
+    """All safety input frames from an SDTM study (``cartrial.data.load_study``)."""
+    fu = followup(study, protocol)
+    return SafetyInputs(subjects=fu, crs=crs_observations(study), icans=icans_assessments(study),
+                        labs=lab_records(study), ae=adverse_events(study, protocol))

@@ -1,0 +1,125 @@
+"""SDTM adapters and the whole analysis on a small hand-written study (docs/data-model.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cartrial.data import load_study
+from cartrial.errors import RecordError
+from cartrial.protocol import load_protocol
+from cartrial.safety.analysis import analyse_safety
+from cartrial.safety.sdtm import safety_inputs
+
+from .sdtm_fixture import _d, study_frames, write_study
+
+CT071 = load_protocol("ct071")
+
+
+@pytest.fixture(scope="module")
+def analysis(tmp_path_factory: pytest.TempPathFactory):
+    root = write_study(tmp_path_factory.mktemp("study"))
+    study = load_study(root)
+    assert not [f for f in study.load_findings if f.severity == "error"]
+    inputs = safety_inputs(study, CT071)
+    return inputs, analyse_safety(inputs, CT071)
+
+
+def test_crs_inputs_from_vs_fa_cm(analysis) -> None:
+    inputs, _ = analysis
+    s1 = inputs.crs[inputs.crs["USUBJID"] == "S1"]
+    # DAY = days since midnight of the infusion date; assessments at 08:00
+    assert np.allclose(s1["DAY"].to_numpy(), np.arange(1, 6) + 8 / 24)
+    assert s1["TEMP"].tolist() == [38.4, 39.1, 37.2, 37.0, 36.8]
+    # tocilizumab started day 2 07:30: flagged on the first time point at or after it
+    assert s1["TOCILIZUMAB"].tolist() == [False, True, False, False, False]
+    assert s1["O2_DEVICE"].tolist()[2] == "NASAL CANNULA"
+
+
+def test_crs_graded_with_masking_from_sdtm(analysis) -> None:
+    _, a = analysis
+    tp = a.crs.timepoints
+    s1 = tp[tp["USUBJID"] == "S1"]
+    # fever G1; fever + 1 pressor G3; afebrile after tocilizumab on 1 pressor: masked G3;
+    # afebrile hypotension on fluids: masked G2; then resolved
+    assert s1["GRADE"].tolist() == [1, 3, 3, 2, 0]
+    assert s1["MASKED"].tolist() == [False, False, True, True, False]
+    # the death of S2 (progression, day 40) is a time point with DEATH, not CRS
+    s2 = tp[tp["USUBJID"] == "S2"]
+    assert s2["DEATH"].tolist() == [False, True] and s2["GRADE"].max() == 0
+
+
+def test_icans_from_qs_fa(analysis) -> None:
+    _, a = analysis
+    tp = a.icans.timepoints
+    assert tp["ICE"].tolist() == [8.0, 10.0]
+    assert tp["GRADE"].tolist() == [1, 0]
+
+
+def test_labs_baseline_and_grades(analysis) -> None:
+    _, a = analysis
+    s1 = a.labs[a.labs["USUBJID"] == "S1"]
+    assert s1["ATOXGRL"].tolist() == [0, 4, 3, 0]
+    assert s1["ABLFL"].tolist() == ["Y", "", "", ""]
+    assert (a.labs["CTCAE_VERSION"] == "5.0").all()
+
+
+def test_dlt_and_evaluability(analysis) -> None:
+    _, a = analysis
+    p = a.dlt.patients.set_index("USUBJID")
+    # S1: grade 3 CRS improved to 2 after 48 h, grade 4 ANC recovered by day 14: no DLT
+    assert (p.loc["S1", "DLT"], bool(p.loc["S1", "DLT_EVALUABLE"])) == ("no", True)
+    # S2 died on day 40, after the 28-day window: evaluable, no DLT
+    assert (p.loc["S2", "DLT"], bool(p.loc["S2", "DLT_EVALUABLE"])) == ("no", True)
+    # S3 followed to day 20 only: pending, not yet evaluable
+    assert (p.loc["S3", "DLT"], bool(p.loc["S3", "DLT_EVALUABLE"])) == ("pending", False)
+    assert p.loc["S1", "DOSE_LEVEL"] == "DL1" and p.loc["S3", "DOSE_LEVEL"] == "DL2"
+
+
+def test_reported_grades_kept_and_disagreements_listed(analysis) -> None:
+    inputs, a = analysis
+    d = a.grade_disagreements.set_index(["USUBJID", "TERM"])
+    # S1 reported neutropenia grade 3; labs show 0.3 x10^9/L = grade 4
+    row = d.loc[("S1", "Neutrophil count decreased")]
+    assert (row["REPORTED_GRADE"], row["DERIVED_GRADE"], row["STATUS"]) == (3, 4, "DISAGREE")
+    # CRS grade 3 reported and derived: agreement, not listed
+    assert ("S1", "Cytokine release syndrome") not in d.index
+    assert inputs.ae.loc[inputs.ae["AEDECOD"] == "Neutrophil count decreased", "GRADE"].tolist(
+        ) == [3]
+
+
+def test_tables_and_method(analysis) -> None:
+    _, a = analysis
+    crs = a.tables["crs"]
+    ov = crs[(crs["COLUMN"] == "Overall")].set_index("ROW")["VALUE"]
+    assert ov["CRS: any grade"] == "2 (66.7%)"
+    assert ov["CRS: grade 3"] == "1 (33.3%)"
+    deaths = a.tables["deaths"]
+    assert deaths[(deaths["ROW"] == "All deaths") & (deaths["COLUMN"] == "DL1")]["N"].item() == 1
+    assert a.method["ctcae_version"] == "5.0"
+    assert a.method["masked_fever_keeps_grade1"] is False
+
+
+def test_partial_date_on_a_lab_names_the_record(tmp_path: Path) -> None:
+    frames = study_frames()
+    frames["LB"].loc[1, "LBDTC"] = "2024-03"
+    study = load_study(write_study(tmp_path / "s", frames))
+    with pytest.raises(RecordError) as exc:
+        safety_inputs(study, CT071)
+    f = exc.value.finding
+    assert (f.domain, f.usubjid, f.variable, f.value) == ("LB", "S1", "LBDTC", "2024-03")
+
+
+def test_observation_after_death_is_an_error(tmp_path: Path) -> None:
+    frames = study_frames()
+    vs = frames["VS"]
+    extra = vs[vs["USUBJID"] == "S2"].copy()
+    extra["VSDTC"] = _d("S2", 45, "08:00")
+    extra["VSSEQ"] = 99
+    frames["VS"] = pd.concat([vs, extra], ignore_index=True)
+    study = load_study(write_study(tmp_path / "s", frames))
+    with pytest.raises(RecordError, match="after the subject's death"):
+        analyse_safety(safety_inputs(study, CT071), CT071)
