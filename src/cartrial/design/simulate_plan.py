@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from cartrial.design.boundaries import BoinBoundaries, boin_boundaries
 from cartrial.design.simulate_tables import TABLE_DESIGNS, DecisionTables, decision_tables
 from cartrial.errors import InputError
 from cartrial.protocol.model import DesignSpec
@@ -39,6 +40,7 @@ class SimPlan:
     window: float
     mean_gap_days: float
     stagger_days: float
+    boundaries: BoinBoundaries | None = None
 
 
 def as_design_spec(design: Any) -> DesignSpec:
@@ -117,4 +119,9 @@ def make_plan(design: Any, true_tox: Any, start_dose: int = 0) -> SimPlan:
         window=float(spec.dlt_window_days),
         mean_gap_days=DAYS_PER_MONTH / spec.accrual.patients_per_month,
         stagger_days=float(spec.accrual.stagger_days),
+        boundaries=(
+            boin_boundaries(spec.target, spec.phi1, spec.phi2)
+            if spec.name in ("boin", "tite-boin")
+            else None
+        ),
     )

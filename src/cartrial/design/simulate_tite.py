@@ -1,0 +1,248 @@
+"""Calendar-time lock-step simulation of TITE-BOIN and TITE-CRM (dose-finding.md 3, 4.4, 6.4).
+
+Patients arrive one by one with exponential gaps (mean 30.4375 / ``patients_per_month`` days); a
+cohort's dose is decided when its first patient arrives, from the data at that moment: DLTs seen
+so far, patients still pending (inside the DLT window without a DLT) with their follow-up. The
+other patients of the cohort get the same dose on arrival (not earlier than ``stagger_days``
+after the first). TITE-BOIN may suspend accrual (more than ``max_pending_fraction`` x n pending
+at the current dose, or phat > lambda_d at dose 1 with patients pending): patients arriving while
+accrual is suspended are not enrolled; the trial waits for the next DLT or window completion,
+after which the next patient arrives after a fresh exponential gap, and decides again. DLTs occur
+within the window with the true probability of the dose, at a time uniform on (0, window] or
+from a Weibull(shape, scale = window) truncated to the window. At the end every patient completes
+the window and the MTD is selected on complete data. Duration = last entry + window.
+
+All trials advance cohort by cohort together; the suspension loop is vectorised over the trials
+still suspended (each pass resolves at least one pending patient, so it ends).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from cartrial.design.simulate_crm import crm_decide, crm_select, make_grid
+from cartrial.design.simulate_lockstep import ACTIVE, DONE, NO_MTD_STOP
+from cartrial.design.simulate_plan import SimPlan
+from cartrial.design.simulate_select import select_rows
+from cartrial.design.simulate_tables import DEESCALATE, ESCALATE
+
+_ONSET = {"uniform": 0, "weibull": 1}
+
+
+def tite_draws(
+    plan: SimPlan,
+    rng: np.random.Generator,
+    size: int,
+    dlt_onset: str = "uniform",
+    weibull_shape: float = 2.0,
+) -> tuple[np.ndarray, ...]:
+    """Per patient slot: exponential gap, DLT uniform, onset time (days after entry)."""
+    n_max = sum(plan.cohort_sizes)
+    gaps = rng.standard_exponential((size, n_max)) * plan.mean_gap_days
+    u_tox = rng.random((size, n_max))
+    u_on = rng.random((size, n_max))
+    w = plan.window
+    if dlt_onset == "uniform":
+        onset = w * (1.0 - u_on)  # in (0, window]
+    else:
+        onset = w * (-np.log1p(-u_on * (1 - math.exp(-1.0)))) ** (1.0 / weibull_shape)
+    return gaps, u_tox, onset
+
+
+def _dose_sums(values: np.ndarray, pdose: np.ndarray, k: int) -> np.ndarray:
+    """Per-trial, per-dose sums of ``values`` (R, N) by patient dose (R, N); -1 = not enrolled."""
+    rows = values.shape[0]
+    idx = np.arange(rows)[:, None] * k + np.maximum(pdose, 0)
+    w = np.where(pdose >= 0, values, 0.0)
+    return np.bincount(idx.ravel(), weights=w.ravel(), minlength=rows * k).reshape(rows, k)
+
+
+def _tite_boin_decide(plan, d, elim_low, n, y_obs, c_d, f_d):
+    """Vectorised :meth:`TiteBoin.decide` (package estimator, sec. 3): (next dose, lowest
+    eliminated dose, stop no MTD, stop at cap, suspend)."""
+    tab = plan.tables
+    k = plan.n_doses
+    r = np.arange(d.shape[0])
+    ni = n.astype(np.int64)
+    yi = np.rint(y_obs).astype(np.int64)
+    el = tab.eliminate[ni, yi]
+    el[:, 0] |= tab.eliminate_first[ni[:, 0], yi[:, 0]]
+    first = np.where(el.any(axis=1), np.argmax(el, axis=1), k)
+    elim_low = np.minimum(elim_low, first)
+    stop = elim_low == 0
+    nd_cur, yd_cur = ni[r, d], yi[r, d]
+    # complete information at the current dose: the BOIN table
+    letter = tab.action[nd_cur, yd_cur].astype(np.int64)
+    b = plan.boundaries
+    neff = nd_cur - c_d + f_d / plan.window
+    phat = np.divide(yd_cur, neff, out=np.zeros_like(f_d), where=neff > 0)
+    tite_letter = np.where(
+        phat <= b.lambda_e + 1e-12, ESCALATE, np.where(phat > b.lambda_d + 1e-12, DEESCALATE, 0)
+    )
+    pend = c_d > 0
+    letter = np.where(pend, tite_letter, letter)
+    suspend = pend & (
+        (c_d > plan.spec.accrual.max_pending_fraction * nd_cur)
+        | ((letter == DEESCALATE) & (d == 0))
+    )
+    up = (letter == ESCALATE) & (d < k - 1) & (d + 1 < elim_low)
+    down = (letter == DEESCALATE) & (d > 0)
+    nd = d + up - down
+    in_elim = d >= elim_low
+    nd = np.where(in_elim, elim_low - 1, nd)
+    suspend &= ~in_elim & ~stop
+    cap = ~stop & ~suspend & ~in_elim & (nd == d) & (nd_cur >= plan.cap)
+    return nd, elim_low, stop, cap, suspend
+
+
+def run_tite(
+    plan: SimPlan, gaps: np.ndarray, u_tox: np.ndarray, onset: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Simulate ``gaps.shape[0]`` TITE trials; returns (n, y, selected, duration)."""
+    rows, n_max = gaps.shape
+    k = plan.n_doses
+    w = plan.window
+    is_crm = plan.design == "tite-crm"
+    grid = make_grid(plan) if is_crm else None
+    entry = np.full((rows, n_max), np.inf)
+    pdose = np.full((rows, n_max), -1, dtype=np.int64)
+    dlt = np.zeros((rows, n_max), dtype=bool)
+    resolve = np.full((rows, n_max), np.inf)  # entry + onset (DLT) or entry + window
+    n = np.zeros((rows, k), dtype=np.int64)
+    d = np.full(rows, plan.start_dose)
+    elim_low = np.full(rows, k)
+    status = np.zeros(rows, dtype=np.int64)
+    t_last = np.zeros(rows)
+    r = np.arange(rows)
+    p = plan.true_tox
+    slot = 0
+    last_slots: list[int] = []
+    for c, m in enumerate(plan.cohort_sizes):
+        act = status == ACTIVE
+        if not act.any():
+            break
+        tau = np.where(act, t_last + gaps[:, slot], t_last) if c > 0 else np.zeros(rows)
+        if c > 0:
+            deciding = act.copy()
+            for _ in range(2 * n_max + 2):
+                ix = np.nonzero(deciding)[0]
+                if ix.size == 0:
+                    break
+                sub = (ix, slice(0, slot))
+                nd, el, stop, cap, suspend = _decide(
+                    plan,
+                    grid,
+                    tau[ix],
+                    entry[sub],
+                    pdose[sub],
+                    dlt[sub],
+                    resolve[sub],
+                    n[ix],
+                    d[ix],
+                    elim_low[ix],
+                    last_slots,
+                )
+                upd = ~suspend
+                iu = ix[upd]
+                elim_low[iu] = el[upd]
+                status[iu] = np.where(stop[upd], NO_MTD_STOP, np.where(cap[upd], DONE, ACTIVE))
+                d[iu] = np.where(stop[upd] | cap[upd], d[iu], nd[upd])
+                deciding[iu] = False
+                isus = ix[suspend]
+                if isus.size == 0:
+                    break
+                ssub = (isus, slice(0, slot))
+                pending = (entry[ssub] <= tau[isus, None]) & (resolve[ssub] > tau[isus, None])
+                nxt = np.where(pending, resolve[ssub], np.inf).min(axis=1)
+                tau[isus] = nxt + gaps[isus, slot]
+            act = status == ACTIVE
+        # enrol the cohort at d
+        first_entry = tau
+        prev = tau
+        for i in range(m):
+            s = slot + i
+            t_i = (
+                first_entry
+                if i == 0
+                else np.maximum(prev + gaps[:, s], first_entry + plan.stagger_days)
+            )
+            entry[:, s] = np.where(act, t_i, np.inf)
+            pdose[:, s] = np.where(act, d, -1)
+            tox = act & (u_tox[:, s] < p[d])
+            dlt[:, s] = tox
+            resolve[:, s] = np.where(act, t_i + np.where(tox, onset[:, s], w), np.inf)
+            prev = t_i
+        n[r, d] += m * act
+        t_last = np.where(act, prev, t_last)
+        last_slots = list(range(slot, slot + m))
+        slot += m
+    # end: complete follow-up
+    enrolled = pdose >= 0
+    y = _dose_sums(dlt.astype(float), pdose, k).astype(np.int64)
+    duration = np.where(enrolled, entry + w, 0.0).max(axis=1)
+    if is_crm:
+        plugin, p_over = grid.posterior(y.astype(float), n.astype(float))
+        _, el, stop = crm_decide(
+            plugin,
+            p_over,
+            d,
+            elim_low,
+            n[:, 0],
+            np.full(rows, np.nan),
+            plan.target,
+            plan.spec.elimination_cutoff,
+            plan.spec.crm.safety_stop_probability,
+        )
+        sel = crm_select(plugin, el, plan.target)
+        sel = np.where(stop | (status == NO_MTD_STOP), -1, sel)
+    else:
+        tab = plan.tables
+        el = tab.eliminate[n, y]
+        el[:, 0] |= tab.eliminate_first[n[:, 0], y[:, 0]]
+        first = np.where(el.any(axis=1), np.argmax(el, axis=1), k)
+        low = np.minimum(elim_low, first)
+        adm = (n > 0) & (np.arange(k)[None, :] < low[:, None])
+        sel = select_rows(n, y, adm, plan.target)
+        sel = np.where((low == 0) | (status == NO_MTD_STOP), -1, sel)
+    return n, y, sel, duration
+
+
+def _decide(plan, grid, tau, entry, pdose, dlt, resolve, n, d, elim_low, last_slots):
+    """Decision for the given trials at their times ``tau`` from the data seen by then
+    (patient arrays restricted to the enrolled slots)."""
+    k = plan.n_doses
+    r = np.arange(tau.shape[0])
+    t = tau[:, None]
+    enrolled = entry <= t
+    obs = dlt & (resolve <= t)
+    pending = enrolled & ~obs & (entry + plan.window > t)
+    follow = np.clip(t - entry, 0.0, plan.window)
+    y_obs = _dose_sums(obs.astype(float), pdose, k)
+    if grid is None:
+        at_d = pdose == d[:, None]
+        c_d = (pending & at_d).sum(axis=1).astype(float)
+        f_d = np.where(pending & at_d, follow, 0.0).sum(axis=1)
+        return _tite_boin_decide(plan, d, elim_low, n, y_obs, c_d, f_d)
+    c_all = _dose_sums(pending.astype(float), pdose, k)
+    prow, pcol = np.nonzero(pending)
+    wts = follow[prow, pcol] / plan.window
+    pds = pdose[prow, pcol]
+    plugin, p_over = grid.posterior(y_obs, n - c_all, wts, pds, prow)
+    lm = len(last_slots)
+    last_y = obs[:, last_slots].sum(axis=1) if lm else np.zeros(r.shape[0])
+    last_rate = last_y / lm if lm else np.full(r.shape[0], np.nan)
+    nd, el, stop = crm_decide(
+        plugin,
+        p_over,
+        d,
+        elim_low,
+        n[:, 0],
+        last_rate,
+        plan.target,
+        plan.spec.elimination_cutoff,
+        plan.spec.crm.safety_stop_probability,
+    )
+    none = np.zeros(r.shape[0], dtype=bool)
+    return nd, el, stop, none, none

@@ -1,0 +1,78 @@
+"""Calendar-time TITE-BOIN / TITE-CRM simulation and the lock-step CRM simulator.
+
+With accrual so slow that every patient completes the DLT window before the next arrives,
+TITE-BOIN is BOIN (dose-finding.md 3: phat = y/n when nothing is pending), so its OC must agree
+with BOIN's exact OC within Monte Carlo error; TITE-CRM likewise with CRM.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cartrial.design.exact_oc import exact_oc
+from cartrial.design.simulate_oc import simulate_oc
+from cartrial.design.simulate_plan import make_plan
+from cartrial.design.simulate_tite import run_tite, tite_draws
+
+BASE = {"target": 0.3, "cohort_size": 3, "max_sample_size": 18, "dlt_window_days": 28}
+SCEN = [0.1, 0.25, 0.4, 0.55]
+SLOW = {"patients_per_month": 0.01, "stagger_days": 0}
+
+
+def test_tite_boin_with_complete_follow_up_matches_exact_boin():
+    ex = exact_oc(dict(BASE, name="boin"), SCEN)
+    mc = simulate_oc(dict(BASE, name="tite-boin", accrual=SLOW), SCEN, 8000, seed=2)
+    for col in ("pct_selected", "mean_patients", "mean_dlts"):
+        diff = np.abs(mc.per_dose[col] - ex.per_dose[col]).to_numpy()
+        assert np.all(diff <= 3 * mc.per_dose[f"se_{col}"].to_numpy() + 1e-12), col
+
+
+def test_tite_crm_with_complete_follow_up_matches_crm():
+    spec = dict(BASE, crm={"prior_mtd_level": 2})
+    a = simulate_oc(dict(spec, name="crm"), SCEN, 6000, seed=4)
+    b = simulate_oc(dict(spec, name="tite-crm", accrual=SLOW), SCEN, 6000, seed=5)
+    se = np.sqrt(a.per_dose.se_pct_selected**2 + b.per_dose.se_pct_selected**2)
+    assert np.all(np.abs(a.per_dose.pct_selected - b.per_dose.pct_selected) <= 3 * se + 1e-12)
+
+
+@pytest.mark.parametrize("name", ["tite-boin", "tite-crm", "crm"])
+def test_reproducible_and_batch_size_independent(name):
+    spec = dict(BASE, name=name, accrual={"patients_per_month": 4})
+    a = simulate_oc(spec, SCEN, 2100, seed=9, batch_trials=1024)
+    b = simulate_oc(spec, SCEN, 2100, seed=9, batch_trials=10_000)
+    pd.testing.assert_frame_equal(a.per_dose, b.per_dose, check_exact=False, rtol=1e-12)
+    pd.testing.assert_frame_equal(a.overall, b.overall, check_exact=False, rtol=1e-12)
+
+
+@pytest.mark.parametrize("onset", ["uniform", "weibull"])
+def test_fast_accrual_suspends_and_still_finishes(onset):
+    # 100 patients a month: most decisions find patients pending (TITE-BOIN suspends)
+    plan = make_plan(dict(BASE, name="tite-boin", accrual={"patients_per_month": 100}), SCEN)
+    draws = tite_draws(plan, np.random.default_rng(1), 500, dlt_onset=onset, weibull_shape=1.5)
+    n, y, sel, dur = run_tite(plan, *draws)
+    assert (n.sum(axis=1) <= 18).all() and (y <= n).all()
+    assert np.isfinite(dur).all() and (dur >= 28).all()
+    assert ((sel >= -1) & (sel < 4)).all()
+
+
+def test_faster_accrual_shortens_the_trial():
+    slow = simulate_oc(dict(BASE, name="tite-boin", accrual={"patients_per_month": 1}), SCEN, 2000)
+    fast = simulate_oc(dict(BASE, name="tite-boin", accrual={"patients_per_month": 8}), SCEN, 2000)
+    assert fast.overall.mean_duration_days[0] < slow.overall.mean_duration_days[0]
+
+
+def test_dlt_onset_within_window():
+    plan = make_plan(dict(BASE, name="tite-boin"), SCEN)
+    for onset in ("uniform", "weibull"):
+        _, _, t = tite_draws(plan, np.random.default_rng(0), 2000, dlt_onset=onset)
+        assert (t > 0).all() and (t <= 28 + 1e-9).all()
+
+
+def test_crm_certain_toxicity_stops_early_and_no_toxicity_selects_top():
+    spec = dict(BASE, name="crm", crm={"prior_mtd_level": 2})
+    tox = simulate_oc(spec, [0.95, 0.97, 0.98, 0.99], 500, seed=1)
+    assert tox.overall.pct_early_stop[0] > 95
+    safe = simulate_oc(spec, [0.0, 0.0, 0.0, 0.0], 500, seed=1)
+    assert safe.per_dose.pct_selected.iloc[-1] == pytest.approx(100)
