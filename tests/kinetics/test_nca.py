@@ -335,8 +335,10 @@ def test_batch_equals_one_profile_at_a_time(profiles, rnd) -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(random_profile(), st.floats(0.01, 100.0))
-def test_scaling_concentrations_scales_exposure_not_time(prof, k) -> None:
+@given(random_profile(), st.integers(-10, 10))
+def test_scaling_concentrations_scales_exposure_not_time(prof, e) -> None:
+    # Powers of two scale floats exactly, so ties (Tmax) stay ties.
+    k = 2.0**e
     t, c = prof
     a = one(profile("A", t, c))
     b = one(profile("A", t, [None if x is None else x * k for x in c]).assign(lloq=5.0 * k))

@@ -41,6 +41,7 @@ def _register() -> None:
     from cartrial.cli import validate  # noqa: F401
     from cartrial.cli import safety  # noqa: F401
     from cartrial.cli import efficacy  # noqa: F401
+    from cartrial.cli import kinetics  # noqa: F401
 
 
 _register()

@@ -127,10 +127,20 @@ def nca_method(settings: KineticsSettings | None = None) -> dict[str, Any]:
     }
 
 
-def _suffix_sum(x: np.ndarray, last_idx_of_row: np.ndarray) -> np.ndarray:
-    """Sum of x[i..last] within each row's group (rows sorted by group)."""
-    cs = np.concatenate([np.cumsum(x[::-1])[::-1], [0.0]])
-    return cs[: x.size] - cs[last_idx_of_row + 1]
+def _suffix_sums(columns: list[np.ndarray], pos_from_end: np.ndarray) -> list[np.ndarray]:
+    """Sum of each column over rows i..last of row i's group (rows sorted by group and time).
+
+    Built one position from the end at a time (a loop over candidate sizes, vectorised over
+    groups), so that no sum crosses a group and rounding stays within each profile.
+    """
+    out = [np.zeros_like(c) for c in columns]
+    if pos_from_end.size == 0:
+        return out
+    for k in range(int(pos_from_end.max()) + 1):
+        rows = np.flatnonzero(pos_from_end == k)
+        for c, o in zip(columns, out, strict=True):
+            o[rows] = c[rows] + (o[rows + 1] if k else 0.0)
+    return out
 
 
 def _lambda_z(
@@ -149,10 +159,13 @@ def _lambda_z(
     if g.size == 0:
         return out
     last = last_in_group(g, n_groups)[g]
-    n = (last - np.arange(g.size) + 1).astype(float)
-    y = np.log(c)
-    sx, sy = _suffix_sum(t, last), _suffix_sum(y, last)
-    sxx, syy, sxy = _suffix_sum(t * t, last), _suffix_sum(y * y, last), _suffix_sum(t * y, last)
+    pos = last - np.arange(g.size)
+    n = (pos + 1).astype(float)
+    # Centre on each profile's last point: smaller sums, less cancellation in SSxx / SSyy.
+    t0, y0 = t[last], np.log(c[last])
+    x = t - t0
+    y = np.log(c) - y0
+    sx, sy, sxx, syy, sxy = _suffix_sums([x, y, x * x, y * y, x * y], pos)
     with np.errstate(divide="ignore", invalid="ignore"):
         ssxx = sxx - sx * sx / n
         ssyy = np.maximum(syy - sy * sy / n, 0.0)
@@ -167,7 +180,10 @@ def _lambda_z(
     rows = np.flatnonzero(within & (n == n_sel[g]))
     gs = g[rows]
     out["LAMZ"][gs] = -slope[rows]
-    out["INTERCEPT"][gs] = (sy[rows] - slope[rows] * sx[rows]) / n[rows]
+    # Back from centred coordinates: log c = y0 + a' + b (t - t0).
+    out["INTERCEPT"][gs] = (
+        y0[rows] + (sy[rows] - slope[rows] * sx[rows]) / n[rows] - (slope[rows] * t0[rows])
+    )
     out["LAMZNPT"][gs] = n[rows]
     out["LAMZLL"][gs] = t[rows]
     out["LAMZUL"][gs] = t[last[rows]]

@@ -1,0 +1,197 @@
+"""`cartrial kinetics DIR --protocol P`: CAR-T expansion NCA, persistence, cytokines and ADA."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from cartrial.cli._common import JsonOption, bad_input_exits, console, print_json
+from cartrial.cli.main import app
+from cartrial.data import load_study
+from cartrial.errors import FindingsError, InputError
+from cartrial.kinetics.analysis import KineticsReport, analyse_kinetics
+from cartrial.protocol import load_protocol
+
+_DOMAINS = ("DM", "EX", "PC", "LB", "IS", "AE")
+_TABLES = (
+    "subjects",
+    "nca",
+    "nca_summary",
+    "persistence",
+    "persistence_summary",
+    "cytokines",
+    "cytokine_summary_dose",
+    "cytokine_summary_crs",
+    "crs_association",
+    "exposure_response",
+    "exposure_response_tests",
+    "exposure_safety",
+    "exposure_safety_tests",
+    "ada",
+    "ada_summary",
+    "ada_kinetics",
+)
+
+
+def _read_subject_file(path: str | None, column: str) -> pd.DataFrame | None:
+    if path is None:
+        return None
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"file not found: {p}")
+    df = pd.read_csv(p, dtype={"USUBJID": str})
+    if column not in df.columns or "USUBJID" not in df.columns:
+        raise InputError(f"{p}: needs columns USUBJID and {column}; got {list(df.columns)}")
+    return df
+
+
+def _fmt(v: object) -> str:
+    if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.4g}" if abs(v) < 1e5 else f"{v:.4e}"
+    return str(v)
+
+
+def _print(title: str, df: pd.DataFrame | None, columns: list[str]) -> None:
+    if df is None or df.empty:
+        return
+    cols = [c for c in columns if c in df.columns]
+    t = Table(*cols, title=title, title_justify="left")
+    for row in df[cols].itertuples(index=False):
+        t.add_row(*(_fmt(v) for v in row))
+    console.print(t)
+
+
+@app.command("kinetics")
+def kinetics(
+    data_dir: str = typer.Argument(..., help="Folder of SDTM datasets (<domain>.csv or .xpt)."),
+    protocol: str = typer.Option("ct071", "--protocol", "-p", help="Bundled name or YAML path."),
+    crs: str = typer.Option(
+        None,
+        "--crs",
+        help="CSV with USUBJID, CRSGR (max CRS grade, e.g. "
+        "from `cartrial safety`); default: AE.AETOXGR of CRS records.",
+    ),
+    response: str = typer.Option(
+        None,
+        "--response",
+        help="CSV with USUBJID, BOR (best overall response, IMWG) for exposure-response tables.",
+    ),
+    out: str = typer.Option(None, "--out", "-o", help="Folder to write every table as CSV."),
+    as_json: bool = JsonOption,
+) -> None:
+    """NCA of CAR-T expansion (qPCR, flow), persistence, cytokines, exposure-response, ADA.
+
+    PKNCA conventions (lin-up/log-down AUC, BLQ first/middle/last, lambda_z by adjusted R^2);
+    settings from the protocol's `kinetics` section.
+    """
+    with bad_input_exits():
+        proto = load_protocol(protocol)
+        study = load_study(data_dir)
+        errors = [f for f in study.load_findings if f.severity == "error" and f.domain in _DOMAINS]
+        if errors:
+            raise FindingsError(errors)
+        report = analyse_kinetics(
+            study.domains,
+            proto,
+            crs=_read_subject_file(crs, "CRSGR"),
+            response=_read_subject_file(response, "BOR"),
+        )
+    if out:
+        _write(report, Path(out))
+    if as_json:
+        print_json(
+            {
+                "study": data_dir,
+                "protocol": proto.study_id,
+                "data_sha256": study.data_hash,
+                "method": report.method,
+                **{name: getattr(report, name) for name in _TABLES},
+            }
+        )
+        return
+    stats = ["n", "geo_mean", "geo_cv_pct", "median", "min", "max"]
+    _print(
+        "CAR-T kinetics by dose level (NCA)",
+        report.nca_summary,
+        ["PCTESTCD", "PCSPEC", "DOSELVL", "PARAMCD", *stats],
+    )
+    _print(
+        "Persistence: detectable CAR at landmarks (%, exact CI)",
+        report.persistence_summary,
+        [
+            "PCTESTCD",
+            "PCSPEC",
+            "DOSELVL",
+            "month",
+            "n_evaluable",
+            "n_detectable",
+            "pct",
+            "ci_low",
+            "ci_high",
+        ],
+    )
+    _print(
+        "Cytokines by dose level",
+        report.cytokine_summary_dose,
+        ["CYTOKINE", "DOSELVL", "PARAMCD", *stats],
+    )
+    _print(
+        "Cytokines by maximum CRS grade",
+        report.cytokine_summary_crs,
+        ["CYTOKINE", "CRSGR", "PARAMCD", *stats],
+    )
+    tests = ["PCTESTCD", "PARAMCD", "n", "kruskal_h", "kruskal_p", "spearman_rho", "spearman_p"]
+    _print("Association with CRS grade (rank tests)", report.crs_association, tests)
+    _print(
+        "Exposure-safety: exposure by CRS grade",
+        report.exposure_safety,
+        ["PCTESTCD", "CRSGR", "PARAMCD", *stats],
+    )
+    _print(
+        "Exposure-response: exposure by best response",
+        report.exposure_response,
+        ["PCTESTCD", "BOR", "PARAMCD", *stats],
+    )
+    _print("Exposure-response rank tests", report.exposure_response_tests, tests)
+    _print(
+        "Anti-drug antibodies (treatment-emergent rate, exact CI)",
+        report.ada_summary,
+        [
+            "ISTESTCD",
+            "DOSELVL",
+            "n_evaluable",
+            "n_baseline_pos",
+            "n_ti",
+            "n_tb",
+            "n_te",
+            "pct_te",
+            "ci_low",
+            "ci_high",
+            "n_persistent",
+            "n_transient",
+            "median_ttada",
+        ],
+    )
+    _print(
+        "Kinetics by treatment-emergent ADA",
+        report.ada_kinetics,
+        ["PCTESTCD", "ADATE", "PARAMCD", *stats],
+    )
+    console.print(
+        f"CRS grade source: {report.method['crs_grade_source']}; excluded records: "
+        f"{report.method['excluded_records']}",
+        markup=False,
+    )
+
+
+def _write(report: KineticsReport, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for name in _TABLES:
+        df = getattr(report, name)
+        if df is not None:
+            df.to_csv(out / f"{name}.csv", index=False)

@@ -1,0 +1,225 @@
+"""All kinetics tables of a study in one call (issue #7): NCA, persistence, cytokines,
+exposure-response / exposure-safety and immunogenicity, by dose level.
+
+Inputs are SDTM-shaped frames (``Study.domains``); CRS grade and best response come from the
+safety and efficacy engines when the caller has them (frames USUBJID + CRSGR / BOR); without a
+CRS frame the investigator-reported AE grade is used and the method record says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from cartrial.errors import InputError
+from cartrial.kinetics.ada import ada_summary, classify_ada
+from cartrial.kinetics.cytokines import cytokine_auc_code, cytokine_parameters
+from cartrial.kinetics.exposure import IMWG_ORDER, rank_tests
+from cartrial.kinetics.nca import nca, nca_method, partial_auc_code
+from cartrial.kinetics.persistence import persistence, persistence_summary
+from cartrial.kinetics.sdtm import (
+    ada_data,
+    crs_grades_from_ae,
+    cytokine_data,
+    infusions,
+    pc_profiles,
+    subject_frame,
+)
+from cartrial.kinetics.summary import attach_groups, summarise_parameters
+from cartrial.protocol.model import Protocol
+
+PROFILE_KEYS = ("USUBJID", "PCTESTCD", "PCSPEC")
+ALL_DOSES = "ALL"
+#: Parameters shown in the summary tables (all are in the per-profile table).
+SUMMARY_PARAMETERS = ("CMAX", "TMAX", "AUCLST", "CLST", "TLST", "LAMZHL", "AUCIFO")
+CYTOKINE_SUMMARY = ("BASE", "PEAK", "TPEAK", "FCPEAK")
+
+
+@dataclass(frozen=True)
+class KineticsReport:
+    """Every kinetics table of a study; per-patient tables and summaries, tidy frames."""
+
+    subjects: pd.DataFrame
+    nca: pd.DataFrame
+    nca_summary: pd.DataFrame
+    persistence: pd.DataFrame
+    persistence_summary: pd.DataFrame
+    cytokines: pd.DataFrame | None
+    cytokine_summary_dose: pd.DataFrame | None
+    cytokine_summary_crs: pd.DataFrame | None
+    crs_association: pd.DataFrame
+    exposure_response: pd.DataFrame | None
+    exposure_response_tests: pd.DataFrame | None
+    exposure_safety: pd.DataFrame
+    exposure_safety_tests: pd.DataFrame
+    ada: pd.DataFrame | None
+    ada_summary: pd.DataFrame | None
+    ada_kinetics: pd.DataFrame | None
+    method: dict[str, Any] = field(default_factory=dict)
+
+
+def _by_dose_and_all(table: pd.DataFrame, parameters: list[str], by: list[str]) -> pd.DataFrame:
+    """Summary by dose level, then all dose levels together (DOSELVL = ALL)."""
+    per = summarise_parameters(
+        table.assign(DOSELVL=table["DOSELVL"].astype(str)), parameters, by=[*by, "DOSELVL"]
+    )
+    overall = summarise_parameters(table.assign(DOSELVL=ALL_DOSES), parameters, by=[*by, "DOSELVL"])
+    return (
+        pd.concat([per, overall], ignore_index=True)
+        .sort_values(by, kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def analyse_kinetics(
+    domains: Mapping[str, pd.DataFrame],
+    protocol: Protocol,
+    *,
+    crs: pd.DataFrame | None = None,
+    response: pd.DataFrame | None = None,
+    confidence_level: float | None = None,
+) -> KineticsReport:
+    """Kinetics, cytokine and ADA tables for a study (``Study.domains``) under ``protocol``.
+
+    ``crs``: USUBJID, CRSGR (maximum CRS grade, e.g. from the safety engine); ``response``:
+    USUBJID, BOR (best overall response, IMWG categories, from the efficacy engine).
+    """
+    s = protocol.kinetics
+    cl = confidence_level or protocol.endpoints.confidence_level
+    for name in ("EX", "PC"):
+        if name not in domains:
+            raise InputError(f"kinetics needs the {name} domain; the study has {sorted(domains)}")
+    inf = infusions(domains["EX"], protocol, domains.get("DM"))
+    subjects = inf.copy()
+    crs_given = subject_frame(crs, "CRSGR", name="CRS")
+    crs_source = (
+        "caller (safety engine)"
+        if crs_given is not None
+        else ("AE.AETOXGR (investigator-reported)")
+    )
+    grades = crs_given if crs_given is not None else crs_grades_from_ae(domains.get("AE"), inf)
+    subjects = subjects.merge(grades, on="USUBJID", how="left")
+    resp = subject_frame(response, "BOR", name="RESPONSE")
+    if resp is not None:
+        subjects = subjects.merge(resp, on="USUBJID", how="left")
+    dose = subjects[["USUBJID", "DOSELVL"]]
+
+    # 1. NCA per profile and by dose level.
+    prof = pc_profiles(domains["PC"], inf)
+    table = nca(prof, s, by=PROFILE_KEYS, domain="PC", seq_col="PCSEQ")
+    units = prof.groupby("PCTESTCD")["unit"].first()
+    table.insert(3, "unit", table["PCTESTCD"].map(units))
+    table = attach_groups(table, dose, columns=["DOSELVL"])
+    auc_codes = [partial_auc_code(d) for d in s.auc_partial_days]
+    params = [*SUMMARY_PARAMETERS[:3], *auc_codes, *SUMMARY_PARAMETERS[3:]]
+    keys = ["PCTESTCD", "PCSPEC"]
+    nca_sum = _by_dose_and_all(table, params, keys)
+
+    # Persistence (qPCR and flow, per specimen).
+    pers = persistence(
+        table, s, by=[*PROFILE_KEYS, "DOSELVL"], days_per_month=protocol.endpoints.days_per_month
+    )
+    pers_dose = persistence_summary(
+        pers.assign(DOSELVL=pers["DOSELVL"].astype(str)),
+        s,
+        by=[*keys, "DOSELVL"],
+        confidence_level=cl,
+    )
+    pers_all = persistence_summary(
+        pers.assign(DOSELVL=ALL_DOSES), s, by=[*keys, "DOSELVL"], confidence_level=cl
+    )
+    pers_sum = pd.concat([pers_dose, pers_all], ignore_index=True)
+
+    # 2. Cytokines.
+    cyto = cyto_dose = cyto_crs = None
+    peak_il6 = None
+    excluded = {"PC": prof.attrs.get("excluded", {})}
+    if "LB" in domains:
+        cdata = cytokine_data(domains["LB"], inf, s)
+        excluded["LB"] = cdata.attrs.get("excluded", {})
+        if len(cdata):
+            cyto = cytokine_parameters(
+                cdata, s, by=("USUBJID", "CYTOKINE"), domain="LB", seq_col="LBSEQ"
+            )
+            cyto = attach_groups(
+                cyto, subjects[["USUBJID", "DOSELVL", "CRSGR"]], columns=["DOSELVL", "CRSGR"]
+            )
+            cparams = [*CYTOKINE_SUMMARY, cytokine_auc_code(s)]
+            cyto_dose = _by_dose_and_all(cyto, cparams, ["CYTOKINE"])
+            cyto_crs = summarise_parameters(cyto, cparams, by=["CYTOKINE", "CRSGR"])
+            peak_il6 = cyto[cyto["CYTOKINE"] == "IL6"][["USUBJID", "PEAK"]]
+
+    # 3. Exposure-safety and exposure-response (blood profiles; every analyte).
+    expo = table.merge(
+        subjects[["USUBJID", "CRSGR"] + (["BOR"] if resp is not None else [])],
+        on="USUBJID",
+        how="left",
+    )
+    e_params = ["CMAX", *auc_codes]
+    safety = summarise_parameters(expo, e_params, by=[*keys, "CRSGR"])
+    safety_tests = rank_tests(expo, e_params, group_col="CRSGR", by=keys)
+    assoc = [rank_tests(expo, ["CMAX"], group_col="CRSGR", by=keys)]
+    if peak_il6 is not None and len(peak_il6):
+        il6 = peak_il6.merge(subjects[["USUBJID", "CRSGR"]], on="USUBJID", how="left")
+        assoc.append(
+            rank_tests(il6.rename(columns={"PEAK": "PEAK_IL6"}), ["PEAK_IL6"], group_col="CRSGR")
+        )
+    crs_assoc = pd.concat(assoc, ignore_index=True)
+    er = er_tests = None
+    if resp is not None:
+        er = summarise_parameters(expo, e_params, by=[*keys, "BOR"])
+        er_tests = rank_tests(expo, e_params, group_col="BOR", order=IMWG_ORDER, by=keys)
+
+    # 4. Immunogenicity.
+    ada = ada_sum = ada_kin = None
+    if "IS" in domains:
+        adata = ada_data(domains["IS"], inf)
+        excluded["IS"] = adata.attrs.get("excluded", {})
+        if len(adata):
+            ada = classify_ada(adata, s, by=("USUBJID", "ISTESTCD"), domain="IS", seq_col="ISSEQ")
+            ada = attach_groups(ada, dose, columns=["DOSELVL"])
+            by_dose = ada_summary(
+                ada.assign(DOSELVL=ada["DOSELVL"].astype(str)),
+                by=["ISTESTCD", "DOSELVL"],
+                confidence_level=cl,
+            )
+            overall = ada_summary(
+                ada.assign(DOSELVL=ALL_DOSES), by=["ISTESTCD", "DOSELVL"], confidence_level=cl
+            )
+            ada_sum = pd.concat([by_dose, overall], ignore_index=True)
+            te = ada[ada["ISTESTCD"] == "ADA_BAB"] if (ada["ISTESTCD"] == "ADA_BAB").any() else ada
+            status = te.groupby("USUBJID")["TE"].any().rename("ADATE").reset_index()
+            kin = attach_groups(table, status, columns=["ADATE"])
+            ada_kin = summarise_parameters(kin, e_params, by=[*keys, "ADATE"])
+
+    method = {
+        "nca": nca_method(s),
+        "crs_grade_source": crs_source,
+        "best_response_source": "caller (efficacy engine)" if resp is not None else None,
+        "confidence_level": cl,
+        "ci": "Clopper-Pearson (exact)",
+        "time": "whole days from the CAR-T infusion date (EX, EXCAT = INVESTIGATIONAL PRODUCT)",
+        "excluded_records": excluded,
+    }
+    return KineticsReport(
+        subjects=subjects,
+        nca=table,
+        nca_summary=nca_sum,
+        persistence=pers,
+        persistence_summary=pers_sum,
+        cytokines=cyto,
+        cytokine_summary_dose=cyto_dose,
+        cytokine_summary_crs=cyto_crs,
+        crs_association=crs_assoc,
+        exposure_response=er,
+        exposure_response_tests=er_tests,
+        exposure_safety=safety,
+        exposure_safety_tests=safety_tests,
+        ada=ada,
+        ada_summary=ada_sum,
+        ada_kinetics=ada_kin,
+        method=method,
+    )
