@@ -214,8 +214,9 @@ class TiteBoin(Boin):
         phat = y / neff if neff > 0 else 0.0
         lam_e, lam_d = self.boundaries.lambda_e, self.boundaries.lambda_d
         txt = (
-            f"TITE-BOIN: {y} DLT, {c} pending with {f:g} of {self.dlt_window:g} days each "
-            f"window; phat = y/(n - c + F/T) = {y}/{neff:.3f} = {phat:.3f}"
+            f"TITE-BOIN: {y} DLT in {n} at dose {d + 1}, {c} pending with {f:g} days of "
+            f"follow-up in all (window T = {self.dlt_window:g} days); phat = y/(n - c + F/T) = "
+            f"{y}/{neff:.3f} = {phat:.3f}"
         )
         if phat <= lam_e + 1e-12:
             return self._move(state, elim, "E", f"{txt} <= lambda_e = {lam_e:.4f}: escalate")
