@@ -38,6 +38,7 @@ def _register() -> None:
     # Each verb module adds its commands to `app`; only verbs that work are registered here.
     from cartrial.cli import protocol  # noqa: F401
     from cartrial.cli import design  # noqa: F401
+    from cartrial.cli import design_simulate  # noqa: F401
     from cartrial.cli import validate  # noqa: F401
     from cartrial.cli import safety  # noqa: F401
     from cartrial.cli import efficacy  # noqa: F401

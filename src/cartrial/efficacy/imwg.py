@@ -549,16 +549,27 @@ def derive_imwg_response(
     classified = classify_assessments(assessments, subjects, s)
     confirmed = confirm_responses(classified, s)
     subj = summarise_subjects(confirmed)
+    # subjects with a baseline but no post-baseline assessment, and subjects of ``subjects``
+    # without any assessment, are not evaluable (NE)
+    base_ids = assessments.loc[
+        assessments["ABLFL"].fillna("").astype(str).eq("Y"), "USUBJID"
+    ].astype(str)
+    known = set(base_ids)
     if subjects is not None and len(subjects):
-        missing = set(subjects["USUBJID"]) - set(subj["USUBJID"])
-        if missing:
-            extra = pd.DataFrame({"USUBJID": sorted(missing)})
-            extra["BOR"] = "NE"
-            extra["BORN"] = 0
-            extra["MDTYPE"] = "NONE"
-            extra["NASSESS"] = 0
-            subj = pd.concat([subj, extra], ignore_index=True)
-            subj["POPCD"] = subj["USUBJID"].map(subjects.set_index("USUBJID").get("POPCD", {}))
+        known |= set(subjects["USUBJID"].astype(str))
+    missing = sorted(known - set(subj["USUBJID"].astype(str)))
+    if missing:
+        extra = pd.DataFrame({"USUBJID": missing, "BOR": "NE", "BORN": 0, "NASSESS": 0})
+        extra["MDTYPE"] = extra["USUBJID"].map(
+            classified.drop_duplicates("USUBJID").set_index("USUBJID")["MDTYPE"]
+            if len(classified)
+            else {}
+        )
+        extra["MDTYPE"] = extra["MDTYPE"].fillna("NONE")
+        subj = pd.concat([subj, extra], ignore_index=True)
+    if subjects is not None and "POPCD" in subjects:
+        subj["POPCD"] = subj["USUBJID"].map(subjects.set_index("USUBJID")["POPCD"])
+    subj = subj.sort_values("USUBJID", kind="stable").reset_index(drop=True)
     method = (
         f"{s.version}; measurable disease by strict hierarchy (serum, urine, FLC, marrow, "
         f"plasmacytoma); PD from the running nadir; confirmation by the next evaluable assessment "
