@@ -1,0 +1,296 @@
+"""`cartrial design simulate`: operating characteristics of one design over one or many scenarios.
+
+Thin layer over :func:`cartrial.design.simulate_oc.simulate_oc` (Monte Carlo) and
+:func:`cartrial.design.exact_oc.exact_oc` (exact enumeration; 3+3, BOIN, i3+3, mTPI-2).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from cartrial.cli._common import (
+    JsonOption,
+    bad_input_exits,
+    console,
+    err_console,
+    print_json,
+)
+from cartrial.cli.design import design_app
+from cartrial.design.exact_oc import EXACT_DESIGNS, exact_oc
+from cartrial.design.oc_result import OcResult
+from cartrial.design.simulate_oc import simulate_oc
+from cartrial.errors import InputError, RecordError
+from cartrial.protocol import DesignSpec, load_protocol
+
+SCENARIO_DOMAIN = "scenarios"
+EXACT_AUTO_MAX_COHORTS = 20
+EXACT_AUTO_MAX_DOSES = 6
+
+TrueToxOption = typer.Option(
+    None, "--true-tox", help="True DLT probabilities, comma-separated; repeat for scenarios."
+)
+ScenariosOption = typer.Option(
+    None, "--scenarios", help="CSV with columns scenario, p1..pK[, true_mtd]."
+)
+SimOutOption = typer.Option(None, "--out", help="Folder for per_dose.csv, overall.csv, oc.json.")
+
+
+def _floats(text: str, what: str) -> list[float]:
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        raise InputError(f"{what} must be comma-separated numbers, got {text!r}") from None
+
+
+def read_scenarios(path: Path) -> list[tuple[str, list[float], int | None | str]]:
+    """Scenario CSV: ``scenario`` (id), ``p1``..``pK`` (true DLT probability per dose), optional
+    ``true_mtd`` (1-based dose, 0 = no acceptable dose; empty = closest to target)."""
+    if not path.is_file():
+        raise FileNotFoundError(f"scenario file not found: {path}")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    cols = [c for c in df.columns if c.startswith("p") and c[1:].isdigit()]
+    cols.sort(key=lambda c: int(c[1:]))
+    if "scenario" not in df.columns or not cols:
+        raise InputError(f"{path}: needs columns scenario, p1, p2, ... (found {list(df.columns)})")
+    if [int(c[1:]) for c in cols] != list(range(1, len(cols) + 1)):
+        raise InputError(f"{path}: dose columns must be p1..pK without gaps, found {cols}")
+    out: list[tuple[str, list[float], int | None | str]] = []
+    for i, row in df.iterrows():
+        sid = row["scenario"]
+        probs = []
+        for c in cols:
+            try:
+                v = float(row[c])
+            except ValueError:
+                raise RecordError(
+                    domain=SCENARIO_DOMAIN,
+                    usubjid=sid,
+                    seq=int(i) + 2,
+                    variable=c,
+                    value=row[c],
+                    rule="true DLT probability must be a number in [0, 1]",
+                ) from None
+            if not 0 <= v <= 1:
+                raise RecordError(
+                    domain=SCENARIO_DOMAIN,
+                    usubjid=sid,
+                    seq=int(i) + 2,
+                    variable=c,
+                    value=v,
+                    rule="true DLT probability must be a number in [0, 1]",
+                )
+            probs.append(v)
+        tm: int | None | str = "auto"
+        raw = row.get("true_mtd", "")
+        if raw != "":
+            try:
+                t = int(raw)
+            except ValueError:
+                t = -1
+            if not 0 <= t <= len(cols):
+                raise RecordError(
+                    domain=SCENARIO_DOMAIN,
+                    usubjid=sid,
+                    seq=int(i) + 2,
+                    variable="true_mtd",
+                    value=raw,
+                    rule=f"true_mtd must be 0 (none) or a dose 1..{len(cols)}",
+                )
+            tm = None if t == 0 else t - 1
+        out.append((sid, probs, tm))
+    return out
+
+
+def _spec(protocol: str | None, overrides: dict[str, Any]) -> tuple[DesignSpec, int | None, int]:
+    base: dict[str, Any] = {}
+    k = None
+    start = 0
+    if protocol is not None:
+        p = load_protocol(protocol)
+        base = p.design.model_dump()
+        k = len(p.dose_levels)
+        start = [d.id for d in p.dose_levels].index(p.starting_dose)
+    for key, val in overrides.items():
+        if val is None:
+            continue
+        if key in ("patients_per_month",):
+            base.setdefault("accrual", {})
+            base["accrual"] = dict(base["accrual"]) | {key: val}
+        else:
+            base[key] = val
+    base.setdefault("target", 0.3)
+    base.setdefault("cohort_size", 3)
+    base.setdefault("max_sample_size", 30)
+    base.setdefault("dlt_window_days", 28)
+    if "name" not in base:
+        raise InputError("give --protocol or --design")
+    try:
+        return DesignSpec.model_validate(base), k, start
+    except ValueError as exc:
+        raise InputError(f"design specification is not valid: {exc}") from None
+
+
+def _method(method: str, spec: DesignSpec, n_doses: int) -> str:
+    if method not in ("auto", "exact", "mc"):
+        raise InputError(f"--method must be auto, exact or mc, got {method!r}")
+    if method != "auto":
+        return method
+    exact_ok = spec.name in EXACT_DESIGNS and not spec.backfill.enabled
+    ncoh = -(-spec.max_sample_size // spec.cohort_size)
+    small = ncoh <= EXACT_AUTO_MAX_COHORTS and n_doses <= EXACT_AUTO_MAX_DOSES
+    return "exact" if exact_ok and small else "mc"
+
+
+def _print(sid: str, r: OcResult) -> None:
+    t = Table(title=f"scenario {sid}: {r.design}, {r.method}", title_justify="left")
+    for c in ("dose", "true P(DLT)", "% selected", "mean patients", "mean DLTs", "% treated"):
+        t.add_column(c, justify="right")
+    for row in r.per_dose.itertuples():
+        t.add_row(
+            str(row.dose),
+            f"{row.true_tox:.3f}",
+            f"{row.pct_selected:.1f}",
+            f"{row.mean_patients:.2f}",
+            f"{row.mean_dlts:.2f}",
+            f"{row.pct_treated:.1f}",
+        )
+    console.print(t)
+    o = r.overall.iloc[0]
+    tm = "none" if r.true_mtd is None else f"dose {r.true_mtd + 1}"
+    console.print(
+        f"true MTD {tm}: {o.pct_correct_selection:.1f}% correct selection, "
+        f"{o.pct_early_stop:.1f}% early stop, {o.pct_patients_above_mtd:.1f}% of patients above "
+        f"the MTD, mean sample size {o.mean_sample_size:.2f}, mean duration "
+        f"{o.mean_duration_days:.0f} days ({r.elapsed_seconds:.3f} s)",
+        markup=False,
+    )
+
+
+@design_app.command("simulate")
+def simulate(
+    protocol: str = typer.Option(
+        None, "--protocol", help="Take the design (and number of doses) from a protocol."
+    ),
+    design: str = typer.Option(
+        None, "--design", help="3+3, boin, tite-boin, i3+3, mtpi2, crm, tite-crm."
+    ),
+    target: float = typer.Option(None, "--target", help="Target DLT probability."),
+    cohort_size: int = typer.Option(None, "--cohort-size", help="Patients per cohort."),
+    max_n: int = typer.Option(None, "--max-n", help="Maximum sample size."),
+    cap_per_dose: int = typer.Option(None, "--cap-per-dose", help="BOIN n.earlystop."),
+    window: int = typer.Option(None, "--window", help="DLT window (days)."),
+    accrual: float = typer.Option(None, "--accrual", help="Patients per month."),
+    true_tox: list[str] = TrueToxOption,
+    scenarios: Path = ScenariosOption,
+    method: str = typer.Option("auto", "--method", help="auto (exact when available), exact, mc."),
+    trials: int = typer.Option(10_000, "--trials", help="Simulated trials (Monte Carlo)."),
+    seed: int = typer.Option(2024, "--seed", help="Seed (numpy SeedSequence)."),
+    start_dose: int = typer.Option(None, "--start-dose", help="1-based starting dose."),
+    dlt_onset: str = typer.Option("uniform", "--dlt-onset", help="TITE: uniform or weibull."),
+    weibull_shape: float = typer.Option(2.0, "--weibull-shape", help="TITE Weibull shape."),
+    out: Path = SimOutOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Operating characteristics: % selected, mean patients and DLTs per dose; % correct
+    selection, % early stop, % patients above the MTD, mean sample size and duration."""
+    with bad_input_exits():
+        spec, k_protocol, start = _spec(
+            protocol,
+            {
+                "name": design,
+                "target": target,
+                "cohort_size": cohort_size,
+                "max_sample_size": max_n,
+                "cap_per_dose": cap_per_dose,
+                "dlt_window_days": window,
+                "patients_per_month": accrual,
+            },
+        )
+        if start_dose is not None:
+            start = start_dose - 1
+        scen: list[tuple[str, list[float], Any]] = []
+        for i, text in enumerate(true_tox or []):
+            scen.append((str(i + 1), _floats(text, "--true-tox"), "auto"))
+        if scenarios is not None:
+            scen += read_scenarios(scenarios)
+        if not scen:
+            raise InputError("give --true-tox 0.05,0.1,... or --scenarios FILE.csv")
+        for sid, p, _ in scen:
+            if k_protocol is not None and len(p) != k_protocol:
+                raise InputError(
+                    f"scenario {sid} has {len(p)} doses, the protocol has {k_protocol}"
+                )
+        results: list[tuple[str, OcResult]] = []
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=True,
+            disable=as_json or not err_console.is_terminal,
+        ) as bar:
+            for sid, p, tm in scen:
+                how = _method(method, spec, len(p))
+                if how == "exact":
+                    r = exact_oc(spec, p, true_mtd=tm, start_dose=start)
+                else:
+                    task = bar.add_task(f"scenario {sid}", total=trials)
+                    r = simulate_oc(
+                        spec,
+                        p,
+                        trials,
+                        seed,
+                        true_mtd=tm,
+                        start_dose=start,
+                        dlt_onset=dlt_onset,
+                        weibull_shape=weibull_shape,
+                        progress=lambda done, total, t=task: bar.update(t, completed=done),
+                    )
+                results.append((sid, r))
+        written = []
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            per = pd.concat([r.per_dose.assign(scenario=s) for s, r in results])
+            ovr = pd.concat(
+                [
+                    r.overall.assign(scenario=s, method=r.method, elapsed_seconds=r.elapsed_seconds)
+                    for s, r in results
+                ]
+            )
+            for name, frame in (("per_dose.csv", per), ("overall.csv", ovr)):
+                path = out / name
+                frame[["scenario", *[c for c in frame.columns if c != "scenario"]]].to_csv(
+                    path, index=False
+                )
+                written.append(path)
+            import json
+
+            from cartrial.cli._common import to_jsonable
+
+            path = out / "oc.json"
+            path.write_text(
+                json.dumps(
+                    to_jsonable([{"scenario": s} | r.as_dict() for s, r in results]), indent=2
+                ),
+                encoding="utf-8",
+            )
+            written.append(path)
+    if as_json:
+        print_json(
+            {
+                "scenarios": [{"scenario": s} | r.as_dict() for s, r in results],
+                "files": written,
+            }
+        )
+        return
+    for sid, r in results:
+        _print(sid, r)
+    for pth in written:
+        console.print(f"wrote {pth}", markup=False)
