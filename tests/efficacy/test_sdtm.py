@@ -77,3 +77,45 @@ def test_baseline_flag_after_infusion_is_an_error():
     f = frames(rows)
     with pytest.raises(RecordError, match="LBSEQ=97 LBBLFL.*after the infusion"):
         disease_assessments_from_sdtm(f["LB"], infusion_dates(f["EX"]))
+
+
+def test_plasmacytoma_spd_and_new_lesion_from_tu_tr():
+    f = frames()
+    tr = pd.DataFrame(
+        [
+            {
+                "USUBJID": "P1",
+                "TRSEQ": i,
+                "TRLNKID": lk,
+                "TRTESTCD": code,
+                "TRDTC": dtc,
+                "TRSTRESN": v,
+            }
+            for i, (lk, code, dtc, v) in enumerate(
+                [
+                    ("T1", "LDIAM", "2024-01-29", 20.0),
+                    ("T1", "LPERP", "2024-01-29", 10.0),
+                    ("T2", "LDIAM", "2024-01-29", 10.0),
+                    ("T2", "LPERP", "2024-01-29", 10.0),
+                    ("T1", "LDIAM", "2024-03-01", 10.0),
+                    ("T1", "LPERP", "2024-03-01", 10.0),
+                    ("T2", "LDIAM", "2024-03-01", 5.0),
+                    ("T2", "LPERP", "2024-03-01", 10.0),
+                ],
+                start=1,
+            )
+        ]
+    )
+    tu = pd.DataFrame(
+        [{"USUBJID": "P1", "TUSEQ": 1, "TULNKID": "N1", "TUORRES": "NEW", "TUDTC": "2024-03-29"}]
+    )
+    a = disease_assessments_from_sdtm(f["LB"], infusion_dates(f["EX"]), tu, tr)
+    p1 = a[a.USUBJID == "P1"].set_index("ADT")
+    assert p1.loc[pd.Timestamp("2024-01-30"), "SPD"] == 300.0  # 20x10 + 10x10 at baseline
+    assert p1.loc[pd.Timestamp("2024-03-01"), "SPD"] == 150.0  # 50 % smaller: PR-compatible
+    assert p1.loc[pd.Timestamp("2024-03-29"), "NEWLES"] == "Y"
+    from cartrial.efficacy import derive_imwg_response
+
+    r = derive_imwg_response(a[a.USUBJID == "P1"])
+    row = r.assessments.set_index("ADT").loc[pd.Timestamp("2024-03-29")]
+    assert row["AVALC"] == "PD" and row["PDTYPE"] == "IMAGING" and row["CONFC"] == "PD"
