@@ -43,7 +43,11 @@ def study_frames() -> dict[str, pd.DataFrame]:
     vs = _seq([{"USUBJID": s, "VSTESTCD": "TEMP", "VSTEST": "Temperature", "VSORRES": str(t),
                 "VSORRESU": "C", "VSDTC": _d(s, d, "08:00")} for s, d, t, *_ in crs]
               + [{"USUBJID": "S2", "VSTESTCD": "TEMP", "VSTEST": "Temperature", "VSORRES": "36.9",
-                  "VSORRESU": "C", "VSDTC": _d("S2", 1, "08:00")}], "VS")
+                  "VSORRESU": "C", "VSDTC": _d("S2", 1, "08:00")}]
+              # S1 weight 80 kg at baseline, 70 kg on day 60: -12.5% = CTCAE weight loss grade 2
+              + [{"USUBJID": "S1", "VSTESTCD": "WEIGHT", "VSTEST": "Weight", "VSORRES": w,
+                  "VSORRESU": "kg", "VSDTC": _d("S1", d), "VSBLFL": fl}
+                 for d, w, fl in ((-6, "80", "Y"), (60, "70", ""))], "VS")
     fa_rows = []
     for s, d, _t, hyp, vaso, vp, dev, flow in crs:
         for code, val in (("HYPOTN", hyp), ("VASOPN", str(vaso)), ("VASOPRSN", vp),
@@ -80,6 +84,10 @@ def study_frames() -> dict[str, pd.DataFrame]:
                             "LBCAT": "HEMATOLOGY", "LBSPEC": "BLOOD", "LBORRES": str(v),
                             "LBORRESU": "10^9/L", "LBORNRLO": "1.8", "LBORNRHI": "7.5",
                             "LBDTC": _d(s, d, "07:00"), "LBBLFL": "Y" if d < 0 else ""})
+    # S3 IgG 3.5 g/L on day 28: below the protocol's 4 g/L hypogammaglobulinaemia flag
+    lb_rows.append({"USUBJID": "S3", "LBTESTCD": "IGG", "LBTEST": "Immunoglobulin G",
+                    "LBCAT": "IMMUNOLOGY", "LBSPEC": "SERUM", "LBORRES": "3.5", "LBORRESU": "g/L",
+                    "LBORNRLO": "7", "LBORNRHI": "16", "LBDTC": _d("S3", 14), "LBBLFL": ""})
     lb = _seq(lb_rows, "LB")
     ae = _seq([
         {"USUBJID": "S1", "AETERM": "CRS", "AEDECOD": "Cytokine release syndrome",

@@ -61,7 +61,7 @@ def test_icans_from_qs_fa(analysis) -> None:
 
 def test_labs_baseline_and_grades(analysis) -> None:
     _, a = analysis
-    s1 = a.labs[a.labs["USUBJID"] == "S1"]
+    s1 = a.labs[(a.labs["USUBJID"] == "S1") & (a.labs["PARAMCD"] == "NEUT")]
     assert s1["ATOXGRL"].tolist() == [0, 4, 3, 0]
     assert s1["ABLFL"].tolist() == ["Y", "", "", ""]
     assert (a.labs["CTCAE_VERSION"] == "5.0").all()
@@ -123,3 +123,12 @@ def test_observation_after_death_is_an_error(tmp_path: Path) -> None:
     study = load_study(write_study(tmp_path / "s", frames))
     with pytest.raises(RecordError, match="after the subject's death"):
         analyse_safety(safety_inputs(study, CT071), CT071)
+
+
+def test_weight_loss_and_hypogammaglobulinemia(analysis) -> None:
+    _, a = analysis
+    w = a.worst_labs.set_index(["USUBJID", "TERM"])
+    assert w.loc[("S1", "Weight loss"), "WORST_GRADE"] == 2       # 80 -> 70 kg, -12.5%
+    h = a.tables["hypogammaglobulinemia"]
+    assert h[h["COLUMN"] == "DL2"]["N"].item() == 1
+    assert h[h["COLUMN"] == "DL1"]["N"].item() == 0

@@ -18,6 +18,7 @@ from cartrial.safety.ctcae import (
     compare_reported_grades,
     cytopenia_recovery,
     grade_labs,
+    hypogammaglobulinemia,
     lab_grades_long,
     worst_lab_grades,
 )
@@ -25,6 +26,7 @@ from cartrial.safety.dlt import DltResult, adjudicate_dlt, crs_events, lab_event
 from cartrial.safety.icans import IcansResult, grade_icans
 from cartrial.safety.sdtm import CRS_TERM, ICANS_TERM, SafetyInputs
 from cartrial.safety.tables import (
+    count_rows,
     crs_table,
     cytopenia_table,
     deaths_table,
@@ -99,6 +101,10 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol) -> SafetyAnalysis:
         columns={"DEATH_CAUSE": "CAUSE"})[["USUBJID", "DEATH_DAY", "CAUSE"]] if (
         "DEATH_DAY" in inputs.subjects) else pd.DataFrame(columns=["USUBJID", "DEATH_DAY",
                                                                    "CAUSE"])
+    hypo = hypogammaglobulinemia(inputs.labs,
+                                 threshold_g_per_l=s.hypogammaglobulinemia_igg_g_per_l)
+    hypo = hypo[(hypo["DAY"] > 0) & hypo["HYPOGAM"].astype("boolean").fillna(False).astype(bool)]
+    label = f"IgG < {s.hypogammaglobulinemia_igg_g_per_l:g} g/L after infusion (protocol flag)"
     tables = {
         "teae": teae_table(ae, subjects),
         "crs": crs_table(crs.episodes, subjects),
@@ -107,6 +113,8 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol) -> SafetyAnalysis:
         "gprc5d": gprc5d_table(ae, subjects),
         "dlt": dlt_table(dlt.patients),
         "deaths": deaths_table(deaths, subjects),
+        "hypogammaglobulinemia": count_rows(hypo.assign(ROW=label), subjects,
+                                            table="Hypogammaglobulinaemia", rows=[(label, 0)]),
     }
     method = {
         "ctcae_version": labs["CTCAE_VERSION"].iloc[0] if len(labs) else s.ctcae_version,
@@ -115,6 +123,7 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol) -> SafetyAnalysis:
         "masked_fever_keeps_grade1": s.masked_fever_keeps_grade1,
         "treatment_emergent_until_day": s.treatment_emergent_until_day,
         "prolonged_cytopenia_day": s.prolonged_cytopenia_day,
+        "hypogammaglobulinemia_igg_g_per_l": s.hypogammaglobulinemia_igg_g_per_l,
         "dlt_window_days": protocol.design.dlt_window_days,
         "day_convention": "days since midnight of the infusion date (infusion = day 0)",
         "notes": list(inputs.notes),

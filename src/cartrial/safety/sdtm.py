@@ -13,7 +13,7 @@ time (partial or invalid where a full date is needed) raises a RecordError namin
 - ICANS: ``QS`` (QSCAT ICE, ICE01-ICE06) + ``FA`` (LOC, SEIZURE, MOTOR, ICPOED, NEUOTH; NEUOTH
   applies to every domain); age from ``DM``.
 - Labs: ``LB`` in standard units with LBSTNRLO / LBSTNRHI; baseline = LBBLFL, else the last
-  value on or before infusion.
+  value on or before infusion; ``VS`` WEIGHT for CTCAE weight loss (baseline VSBLFL, same rule).
 - AEs: ``AE`` with AETOXGR, AEREL (RELATED / POSSIBLY RELATED = related), dates imputed
   (start: first of month / year; end: last), date-only end = whole day covered.
 - Follow-up: ``DM`` (ACTARMCD dose level, DTHDTC), ``DS`` (last contact / withdrawal).
@@ -255,6 +255,12 @@ def lab_records(study) -> pd.DataFrame:
     out["DAY"] = _day(lb.reset_index(drop=True), "LBDTC", inf, domain="LB", seq="LBSEQ")
     flagged = (_text(lb["LBBLFL"]) == "Y").to_numpy() if "LBBLFL" in lb else np.zeros(len(lb),
                                                                                        bool)
+    out["ABLFL"] = _baseline_flag(out, flagged)
+    return out
+
+
+def _baseline_flag(out: pd.DataFrame, flagged: np.ndarray) -> np.ndarray:
+    """The --BLFL record when the subject x test has one, else the last one on or before day 0."""
     key = out["USUBJID"] + "\x1f" + out["PARAMCD"]
     has_flag = pd.Series(flagged).groupby(key.to_numpy()).transform("any").to_numpy()
     pre = out["DAY"].to_numpy() <= 0
@@ -262,7 +268,22 @@ def lab_records(study) -> pd.DataFrame:
     last_pre = order[order["_pre"]].groupby(["USUBJID", "PARAMCD"])["_i"].last()
     derived = np.zeros(len(out), dtype=bool)
     derived[last_pre.to_numpy()] = True
-    out["ABLFL"] = np.where(np.where(has_flag, flagged, derived), "Y", "")
+    return np.where(np.where(has_flag, flagged, derived), "Y", "")
+
+
+def weight_records(study) -> pd.DataFrame:
+    """VS WEIGHT as graded-lab input (CTCAE v5.0 Weight loss, % change from baseline)."""
+    inf = infusion_dates(study)
+    vs = _domain(study, "VS")
+    w = vs[(_text(vs["VSTESTCD"]) == "WEIGHT") & vs["USUBJID"].astype(str).isin(inf.index)]
+    w = w[w["VSSTRESN"].notna()].reset_index(drop=True)
+    out = pd.DataFrame({"USUBJID": w["USUBJID"].astype(str), "SEQ": w["VSSEQ"],
+                        "PARAMCD": "WEIGHT", "AVAL": pd.to_numeric(w["VSSTRESN"]),
+                        "UNIT": w["VSSTRESU"] if "VSSTRESU" in w else "kg",
+                        "LLN": np.nan, "ULN": np.nan})
+    out["DAY"] = _day(w, "VSDTC", inf, domain="VS", seq="VSSEQ")
+    flagged = (_text(w["VSBLFL"]) == "Y").to_numpy() if "VSBLFL" in w else np.zeros(len(w), bool)
+    out["ABLFL"] = _baseline_flag(out, flagged)
     return out
 
 
@@ -378,5 +399,6 @@ class SafetyInputs:
 def safety_inputs(study, protocol: Protocol) -> SafetyInputs:
     """All safety input frames from an SDTM study (``cartrial.data.load_study``)."""
     fu = followup(study, protocol)
+    labs = pd.concat([lab_records(study), weight_records(study)], ignore_index=True)
     return SafetyInputs(subjects=fu, crs=crs_observations(study), icans=icans_assessments(study),
-                        labs=lab_records(study), ae=adverse_events(study, protocol))
+                        labs=labs, ae=adverse_events(study, protocol))
