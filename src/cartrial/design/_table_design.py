@@ -39,6 +39,7 @@ class TableDesign:
     cap_per_dose: int | None = None
     max_sample_size: int | None = None
     name = "table"
+    time_to_event = False  # complete-follow-up design: waits while the current cohort is pending
 
     def __post_init__(self) -> None:
         if self.n_doses < 1:
@@ -109,8 +110,15 @@ class TableDesign:
         return d, why, "stay"
 
     def decide(self, state: TrialState) -> Decision:
-        """Next dose for the next cohort (dose-finding.md sec. 2.2-2.4 rule order)."""
+        """Next dose for the next cohort (dose-finding.md sec. 2.2-2.4 rule order).
+
+        Complete-follow-up designs (all but TITE) leave pending patients out of the counts and
+        suspend accrual while a patient at the current dose is still inside the DLT window.
+        """
         self._check(state)
+        full = state
+        if state.pending and not self.time_to_event:
+            state = state.completed()
         d = state.current
         elim = self.eliminated(state)
         if 0 in elim:
@@ -122,7 +130,7 @@ class TableDesign:
                 "stops with no MTD (dose-finding.md 2.3)",
                 "stop: dose 1 eliminated",
             )
-        if self.max_sample_size is not None and state.total_n >= self.max_sample_size:
+        if self.max_sample_size is not None and full.total_n >= self.max_sample_size:
             return Decision(
                 "stop",
                 None,
@@ -140,6 +148,14 @@ class TableDesign:
                 f"dose {d + 1} is eliminated (P(p > {self.target} | data) > {self.cutoff}, "
                 f"doses above too; dose-finding.md 2.3): de-escalate to dose {nd + 1}",
                 "eliminate",
+            )
+        if not self.time_to_event and full.pending_count(d):
+            return self._suspend(
+                state,
+                elim,
+                f"{full.pending_count(d)} patient(s) at dose {d + 1} still inside the DLT window: "
+                f"{self.name} decides on complete follow-up, so accrual waits",
+                "suspend: follow-up",
             )
         if state.n[d] == 0:
             return self._finish(
@@ -174,9 +190,24 @@ class TableDesign:
     ) -> Decision:
         return Decision(action, nd, elim, why, rule)  # type: ignore[arg-type]
 
+    def backfill_open(
+        self, state: TrialState, next_dose: int, elim: tuple[int, ...]
+    ) -> tuple[int, ...]:
+        """Doses open to backfill (none unless the design has the option)."""
+        return ()
+
+    def _suspend(self, state: TrialState, elim: tuple[int, ...], why: str, rule: str) -> Decision:
+        d = state.current
+        bf = self.backfill_open(state, d, elim)
+        if bf:
+            why += f"; backfill open at dose(s) {', '.join(str(j + 1) for j in bf)}"
+        return Decision("suspend", d, elim, why, rule, bf)
+
     def select(self, state: TrialState) -> MtdSelection:
-        """MTD by isotonic regression (dose-finding.md 2.5), eliminated doses excluded."""
+        """MTD by isotonic regression (dose-finding.md 2.5), eliminated doses excluded; pending
+        patients are left out."""
         self._check(state)
+        state = state.completed()
         return select_mtd(
             state.n,
             state.y,

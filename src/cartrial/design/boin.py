@@ -171,6 +171,7 @@ class TiteBoin(Boin):
     dlt_window: float = 28.0
     max_pending_fraction: float = 0.5
     name = "tite-boin"
+    time_to_event = True
     estimator = "package: phat = y / (n - c + F/T)"
 
     def __post_init__(self) -> None:
@@ -199,10 +200,10 @@ class TiteBoin(Boin):
         d = state.current
         n, y = state.n[d], state.y[d]
         c, f = self._pending(state, d)
-        if c == 0:
-            return super()._proposal(state, elim)
+        if c == 0:  # nothing pending here: BOIN (and BF-BOIN pooling) on completed data
+            return super()._proposal(state.completed(), elim)
         if c > self.max_pending_fraction * n:
-            return self._finish_suspend(
+            return self._suspend(
                 state,
                 elim,
                 f"TITE-BOIN: {c} of {n} patients at dose {d + 1} pending > "
@@ -222,7 +223,7 @@ class TiteBoin(Boin):
             return self._move(state, elim, "E", f"{txt} <= lambda_e = {lam_e:.4f}: escalate")
         if phat > lam_d + 1e-12:
             if d == 0:
-                return self._finish_suspend(
+                return self._suspend(
                     state,
                     elim,
                     f"{txt} > lambda_d = {lam_d:.4f} at dose 1 with patients pending: hold "
@@ -231,12 +232,3 @@ class TiteBoin(Boin):
                 )
             return self._move(state, elim, "D", f"{txt} > lambda_d = {lam_d:.4f}: de-escalate")
         return self._move(state, elim, "S", f"{txt} in (lambda_e, lambda_d]: stay")
-
-    def _finish_suspend(
-        self, state: TrialState, elim: tuple[int, ...], why: str, rule: str
-    ) -> Decision:
-        d = state.current
-        bf = self.backfill_open(state, d, elim)
-        if bf:
-            why += f"; backfill open at dose(s) {', '.join(str(j + 1) for j in bf)}"
-        return Decision("suspend", d, elim, why, rule, bf)

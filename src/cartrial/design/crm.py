@@ -84,6 +84,7 @@ class Crm:
     grid_points: int = 2001
     confidence_level: float = 0.95
     name = "crm"
+    time_to_event = False
     weights: str = field(default="none", init=False)
 
     def __post_init__(self) -> None:
@@ -189,8 +190,12 @@ class Crm:
 
     def decide(self, state: TrialState) -> Decision:
         """Dose closest to the target by the plug-in estimate, with no skipping, coherence,
-        overdose control and safety stop (sec. 4.3)."""
+        overdose control and safety stop (sec. 4.3). Plain CRM leaves pending patients out and
+        suspends accrual while a patient at the current dose is inside the DLT window."""
         self._check(state)
+        full = state
+        if not self.time_to_event:
+            state = state.completed()
         post = self.posterior(state)
         elim = self.eliminated(state, post)
         d = state.current
@@ -211,13 +216,22 @@ class Crm:
                 f"{self.name}: dose 1 eliminated (overdose control): stop",
                 "stop",
             )
-        if self.max_sample_size is not None and state.total_n >= self.max_sample_size:
+        if self.max_sample_size is not None and full.total_n >= self.max_sample_size:
             return Decision(
                 "stop",
                 None,
                 elim,
                 f"maximum sample size {self.max_sample_size} reached",
                 "stop: max n",
+            )
+        if not self.time_to_event and d not in elim and full.pending_count(d):
+            return Decision(
+                "suspend",
+                d,
+                elim,
+                f"{self.name}: {full.pending_count(d)} patient(s) at dose {d + 1} still inside "
+                "the DLT window: accrual waits for complete follow-up (use tite-crm to go on)",
+                "suspend: follow-up",
             )
         if state.n[d] == 0 and d not in elim:
             return Decision(
@@ -252,6 +266,8 @@ class Crm:
     def select(self, state: TrialState) -> MtdSelection:
         """MTD: non-eliminated dose with plug-in estimate closest to the target (dfcrm)."""
         self._check(state)
+        if not self.time_to_event:
+            state = state.completed()
         post = self.posterior(state)
         elim = self.eliminated(state, post)
         allowed = [j for j in range(self.n_doses) if j not in elim]
@@ -290,6 +306,7 @@ class TiteCrm(Crm):
 
     dlt_window: float = 28.0
     name = "tite-crm"
+    time_to_event = True
 
     def __post_init__(self) -> None:
         super().__post_init__()

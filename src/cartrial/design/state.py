@@ -148,6 +148,28 @@ class TrialState:
         fu = [min(p.follow_up, float(self.dlt_window or 0)) for p in self.pending if p.dose == dose]
         return len(fu), float(sum(fu))
 
+    def completed(self) -> TrialState:
+        """The state with pending patients left out (complete-follow-up designs, sec. 2.2):
+        n minus the patients still inside the DLT window without a DLT."""
+        if not self.pending:
+            return self
+        c = np.bincount([p.dose for p in self.pending], minlength=self.n_doses)
+        n = tuple(int(v) for v in np.asarray(self.n) - c)
+        bn = (
+            None
+            if self.backfill_n is None
+            else tuple(min(b, m) for b, m in zip(self.backfill_n, n, strict=True))
+        )
+        by = (
+            None
+            if self.backfill_y is None
+            else tuple(min(b, m) for b, m in zip(self.backfill_y, self.y, strict=True))
+        )
+        return replace(self, n=n, pending=(), backfill_n=bn, backfill_y=by)
+
+    def pending_count(self, dose: int) -> int:
+        return sum(1 for p in self.pending if p.dose == dose)
+
     def check_window(self, dlt_window: float, design: str) -> None:
         """Refuse pending follow-up measured against another DLT window than the design's."""
         if self.pending and self.dlt_window is not None and self.dlt_window != dlt_window:

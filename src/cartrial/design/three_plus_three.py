@@ -56,8 +56,10 @@ class ThreePlusThree:
         return tuple(range(min(over), self.n_doses)) if over else ()
 
     def decide(self, state: TrialState) -> Decision:
-        """Next cohort's dose by the 3+3 rules (dose-finding.md sec. 1)."""
+        """Next cohort's dose by the 3+3 rules (dose-finding.md sec. 1); pending patients are
+        left out and accrual waits while the current cohort is inside the DLT window."""
         self._check(state)
+        full, state = state, state.completed()
         d, n, y = state.current, state.n[state.current], state.y[state.current]
         top = self.n_doses - 1
         elim = self.eliminated(state)
@@ -69,7 +71,7 @@ class ThreePlusThree:
                 "3+3: dose 1 exceeds the MTD (>= 2 DLTs): stop, no MTD (sec. 1)",
                 "stop: dose 1 exceeds",
             )
-        if self.max_sample_size is not None and state.total_n >= self.max_sample_size:
+        if self.max_sample_size is not None and full.total_n >= self.max_sample_size:
             return Decision(
                 "stop",
                 None,
@@ -103,6 +105,15 @@ class ThreePlusThree:
                 elim,
                 f"{why}: de-escalate to dose {low + 1} and expand it to 6 (sec. 1)",
                 "de-escalate: expand lower dose",
+            )
+        if full.pending_count(d):
+            return Decision(
+                "suspend",
+                d,
+                elim,
+                f"3+3: {full.pending_count(d)} patient(s) at dose {d + 1} still inside the DLT "
+                "window: accrual waits for complete follow-up",
+                "suspend: follow-up",
             )
         if n == 0:
             return Decision("stay", d, elim, f"3+3: treat 3 patients at dose {d + 1}", "start")
@@ -155,6 +166,7 @@ class ThreePlusThree:
         ``expand_top_dose=False`` the top dose also qualifies with 0/3. The table carries the
         isotonic estimates of :func:`select_mtd` for reporting."""
         self._check(state)
+        state = state.completed()
         elim = self.eliminated(state)
         iso = select_mtd(state.n, state.y, self.target, eliminated=elim)
         ok = [
