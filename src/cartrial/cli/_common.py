@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from datetime import date, datetime
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
@@ -48,7 +49,11 @@ def to_jsonable(obj: Any) -> Any:
     if isinstance(obj, float):
         return None if math.isnan(obj) or math.isinf(obj) else obj
     if isinstance(obj, pd.Timestamp):
-        return None if pd.isna(obj) else obj.isoformat()
+        if pd.isna(obj):
+            return None
+        return obj.date().isoformat() if obj == obj.normalize() else obj.isoformat()
+    if isinstance(obj, date | datetime):
+        return obj.isoformat()
     if obj is pd.NaT or (obj is not None and not isinstance(obj, str | bool | int) and pd.isna(obj)):
         return None
     if isinstance(obj, Path):

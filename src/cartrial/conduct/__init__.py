@@ -4,7 +4,16 @@ Joins the data (who received which dose when), the safety engine's DLT adjudicat
 design engine; used by ``cartrial decide`` and the committee workspace.
 """
 
+from cartrial.conduct.from_study import StudyDecision, decide_study, dlt_status
 from cartrial.conduct.recommend import Recommendation, recommend
 from cartrial.conduct.state import dose_table, trial_state
 
-__all__ = ["Recommendation", "dose_table", "recommend", "trial_state"]
+__all__ = [
+    "Recommendation",
+    "StudyDecision",
+    "decide_study",
+    "dlt_status",
+    "dose_table",
+    "recommend",
+    "trial_state",
+]

@@ -54,8 +54,9 @@ def recommend(patients: pd.DataFrame, protocol: Protocol, *,
             rule="suspend: pending, complete data needed",
             reason=(f"{pending_current} patient(s) at the current dose are still in the "
                     f"{protocol.design.dlt_window_days}-day DLT window; {protocol.design.name} "
-                    f"decides on complete data, so accrual waits. On the data so far: "
-                    f"{decision.reason}"),
+                    "decides on complete data, so accrual waits"
+                    + (f". On the completed data: {decision.reason}"
+                       if state.n[state.current] else "")),
         )
     table = dose_table(patients, protocol, eliminated=tuple(decision.eliminated))
     return Recommendation(table, state, decision, protocol.design.name, pending_current)
