@@ -40,6 +40,7 @@ def _register() -> None:
     from cartrial.cli import design  # noqa: F401
     from cartrial.cli import design_simulate  # noqa: F401
     from cartrial.cli import validate  # noqa: F401
+    from cartrial.cli import decide  # noqa: F401
     from cartrial.cli import safety  # noqa: F401
     from cartrial.cli import efficacy  # noqa: F401
     from cartrial.cli import kinetics  # noqa: F401
