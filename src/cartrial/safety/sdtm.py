@@ -46,6 +46,7 @@ FA_ICANS = {"LOC": "CONSCIOUSNESS", "SEIZURE": "SEIZURE", "MOTOR": "MOTOR", "ICP
             "NEUOTH": "NEUOTH"}
 QS_ICE = {"ICE01": "ICE_ORIENT", "ICE02": "ICE_NAMING", "ICE03": "ICE_COMMANDS",
           "ICE04": "ICE_WRITING", "ICE05": "ICE_ATTENTION", "ICE06": "ICE_TOTAL"}
+END_OF_DAY = 1439.0 / 1440.0   # 23:59, where a date-only death is placed
 WITHDRAWAL_TERMS = ("WITHDRAWAL BY SUBJECT", "LOST TO FOLLOW-UP", "PHYSICIAN DECISION",
                     "ADVERSE EVENT", "PROGRESSIVE DISEASE")
 
@@ -181,7 +182,7 @@ def _flag_deaths(study, obs: pd.DataFrame, inf: pd.Series, *, term: str,
     p = parse_dtc(dth["DTHDTC"])
     date_only = (p["precision"] == "day").to_numpy()
     day = ((p["dt"] - dth["USUBJID"].map(inf)).dt.total_seconds() / 86400.0).to_numpy()
-    dth["DAY"] = np.where(date_only, day + (1439.0 / 1440.0), day)
+    dth["DAY"] = np.where(date_only, day + END_OF_DAY, day)
     fail(dth.assign(DOMAIN="DM"), np.isnan(dth["DAY"].to_numpy()), domain="DM", variable="DTHDTC",
          rule="death date must be complete to the day")
     due = set()
@@ -348,8 +349,13 @@ def followup(study, protocol: Protocol | None = None) -> pd.DataFrame:
              rule=f"infused subject with an arm that is not a protocol dose level "
                   f"{protocol.dose_ids}")
     ref = out.index.to_series().map(inf)
-    dth = parse_dtc(dm["DTHDTC"])["dt"] if "DTHDTC" in dm else pd.Series(pd.NaT, index=dm.index)
-    out["DEATH_DAY"] = ((dth - ref).dt.total_seconds() / 86400.0).to_numpy()
+    if "DTHDTC" in dm:
+        p = parse_dtc(dm["DTHDTC"])
+        day = ((p["dt"] - ref).dt.total_seconds() / 86400.0).to_numpy()
+        # a date-only death counts at the end of that day (records of the same day come before)
+        out["DEATH_DAY"] = np.where((p["precision"] == "day").to_numpy(), day + END_OF_DAY, day)
+    else:
+        out["DEATH_DAY"] = np.nan
     ds = _domain(study, "DS", required=False)
     last = pd.Series(np.nan, index=out.index)
     out["WITHDRAWN"] = False
