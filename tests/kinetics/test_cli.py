@@ -47,3 +47,15 @@ def test_response_file_and_bad_input_exit_2(study_dir, tmp_path) -> None:
     assert res.exit_code == 2 and "XX" in res.output
     res = runner.invoke(app, ["kinetics", str(tmp_path / "nowhere")])
     assert res.exit_code == 2
+
+
+def test_derive_takes_crs_and_response_from_the_other_engines(tmp_path) -> None:
+    from tests.data.minimal_study import minimal_domains
+
+    write_study(minimal_domains(), tmp_path)
+    res = runner.invoke(app, ["kinetics", str(tmp_path), "--derive", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["method"]["crs_grade_source"].startswith("safety engine")
+    assert out["method"]["best_response_source"].startswith("efficacy engine")
+    assert {r["USUBJID"] for r in out["subjects"]} == {"CT071-001-001", "CT071-001-002"}

@@ -47,3 +47,16 @@ def test_unknown_category_is_an_error() -> None:
     t = pd.DataFrame({"USUBJID": ["a"], "CMAX": [1.0], "BOR": ["XX"]})
     with pytest.raises(InputError, match="XX"):
         rank_tests(t, ["CMAX"], group_col="BOR", order=IMWG_ORDER)
+
+
+def test_not_evaluable_joins_kruskal_not_spearman() -> None:
+    t = pd.DataFrame(
+        {
+            "USUBJID": list("abcde"),
+            "CMAX": [9.0, 7, 3, 1, 5],
+            "BOR": ["sCR", "CR", "PR", "PD", "NE"],
+        }
+    )
+    r = rank_tests(t, ["CMAX"], group_col="BOR", order=IMWG_ORDER, unranked=("NE",)).iloc[0]
+    assert r.n == 5 and r.n_groups == 5
+    assert_allclose(r.spearman_rho, -1.0)  # on the four ranked patients

@@ -48,11 +48,28 @@ def _read_subject_file(path: str | None, column: str) -> pd.DataFrame | None:
     return df
 
 
+def _derived_crs(study: object) -> pd.DataFrame:
+    """Maximum ASTCT CRS grade per subject from the safety engine (flow sheet VS/FA/CM)."""
+    from cartrial.safety import grade_crs
+    from cartrial.safety.sdtm import crs_observations
+
+    tp = grade_crs(crs_observations(study)).timepoints
+    return tp.groupby("USUBJID", as_index=False)["GRADE"].max().rename(columns={"GRADE": "CRSGR"})
+
+
+def _derived_bor(study: object, proto: object) -> pd.DataFrame:
+    """Best confirmed IMWG response per subject from the efficacy engine."""
+    from cartrial.efficacy.sdtm import efficacy_from_study
+
+    _, imwg, _ = efficacy_from_study(study, proto)  # type: ignore[arg-type]
+    return imwg.subjects[["USUBJID", "BOR"]]
+
+
 def _fmt(v: object) -> str:
     if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
         return ""
     if isinstance(v, float):
-        return f"{v:.4g}" if abs(v) < 1e5 else f"{v:.4e}"
+        return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
     return str(v)
 
 
@@ -81,6 +98,13 @@ def kinetics(
         "--response",
         help="CSV with USUBJID, BOR (best overall response, IMWG) for exposure-response tables.",
     ),
+    derive: bool = typer.Option(
+        False,
+        "--derive",
+        help="Take the maximum CRS grade from the safety engine (ASTCT 2019 from VS/FA/CM) and "
+        "the best response from the efficacy engine (IMWG 2016), unless --crs / --response "
+        "give them.",
+    ),
     out: str = typer.Option(None, "--out", "-o", help="Folder to write every table as CSV."),
     as_json: bool = JsonOption,
 ) -> None:
@@ -95,11 +119,20 @@ def kinetics(
         errors = [f for f in study.load_findings if f.severity == "error" and f.domain in _DOMAINS]
         if errors:
             raise FindingsError(errors)
+        crs_frame = _read_subject_file(crs, "CRSGR")
+        bor_frame = _read_subject_file(response, "BOR")
+        crs_src, bor_src = f"file {crs}", f"file {response}"
+        if derive and crs_frame is None:
+            crs_frame, crs_src = _derived_crs(study), "safety engine (ASTCT 2019, derived)"
+        if derive and bor_frame is None:
+            bor_frame, bor_src = _derived_bor(study, proto), "efficacy engine (IMWG 2016 BOR)"
         report = analyse_kinetics(
             study.domains,
             proto,
-            crs=_read_subject_file(crs, "CRSGR"),
-            response=_read_subject_file(response, "BOR"),
+            crs=crs_frame,
+            response=bor_frame,
+            crs_source=crs_src,
+            response_source=bor_src,
         )
     if out:
         _write(report, Path(out))

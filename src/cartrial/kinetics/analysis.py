@@ -81,11 +81,14 @@ def analyse_kinetics(
     crs: pd.DataFrame | None = None,
     response: pd.DataFrame | None = None,
     confidence_level: float | None = None,
+    crs_source: str = "caller",
+    response_source: str = "caller",
 ) -> KineticsReport:
     """Kinetics, cytokine and ADA tables for a study (``Study.domains``) under ``protocol``.
 
     ``crs``: USUBJID, CRSGR (maximum CRS grade, e.g. from the safety engine); ``response``:
-    USUBJID, BOR (best overall response, IMWG categories, from the efficacy engine).
+    USUBJID, BOR (best overall response, IMWG categories, from the efficacy engine);
+    ``crs_source`` / ``response_source`` name where they came from in the method record.
     """
     s = protocol.kinetics
     cl = confidence_level or protocol.endpoints.confidence_level
@@ -95,11 +98,7 @@ def analyse_kinetics(
     inf = infusions(domains["EX"], protocol, domains.get("DM"))
     subjects = inf.copy()
     crs_given = subject_frame(crs, "CRSGR", name="CRS")
-    crs_source = (
-        "caller (safety engine)"
-        if crs_given is not None
-        else ("AE.AETOXGR (investigator-reported)")
-    )
+    crs_label = crs_source if crs_given is not None else "AE.AETOXGR (investigator-reported)"
     grades = crs_given if crs_given is not None else crs_grades_from_ae(domains.get("AE"), inf)
     subjects = subjects.merge(grades, on="USUBJID", how="left")
     resp = subject_frame(response, "BOR", name="RESPONSE")
@@ -171,7 +170,9 @@ def analyse_kinetics(
     er = er_tests = None
     if resp is not None:
         er = summarise_parameters(expo, e_params, by=[*keys, "BOR"])
-        er_tests = rank_tests(expo, e_params, group_col="BOR", order=IMWG_ORDER, by=keys)
+        er_tests = rank_tests(
+            expo, e_params, group_col="BOR", order=IMWG_ORDER, unranked=("NE",), by=keys
+        )
 
     # 4. Immunogenicity.
     ada = ada_sum = ada_kin = None
@@ -197,8 +198,8 @@ def analyse_kinetics(
 
     method = {
         "nca": nca_method(s),
-        "crs_grade_source": crs_source,
-        "best_response_source": "caller (efficacy engine)" if resp is not None else None,
+        "crs_grade_source": crs_label,
+        "best_response_source": response_source if resp is not None else None,
         "confidence_level": cl,
         "ci": "Clopper-Pearson (exact)",
         "time": "whole days from the CAR-T infusion date (EX, EXCAT = INVESTIGATIONAL PRODUCT)",

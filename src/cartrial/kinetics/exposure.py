@@ -40,13 +40,15 @@ def rank_tests(
     *,
     group_col: str,
     order: Sequence[Any] | None = None,
+    unranked: Sequence[Any] = (),
     by: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Kruskal-Wallis and Spearman tests of each parameter against ``group_col``.
 
     Rows with a missing parameter or group are left out of the test and counted in
     ``n_excluded``. Spearman needs an order: numeric groups are their own order; other groups
-    need ``order`` (best first or worst first: only the sign of rho depends on it).
+    need ``order`` (best first or worst first: only the sign of rho depends on it). Categories
+    in ``unranked`` (e.g. "NE", not evaluable) join the Kruskal-Wallis test but not Spearman.
     Columns: by..., PARAMCD, n, n_groups, n_excluded, kruskal_h, kruskal_p, spearman_rho,
     spearman_p.
     """
@@ -56,7 +58,9 @@ def rank_tests(
     grp_vals = table[group_col]
     if order is not None:
         rank_map = {v: i for i, v in enumerate(order)}
-        unknown = sorted({str(v) for v in grp_vals.dropna() if v not in rank_map})
+        unknown = sorted(
+            {str(v) for v in grp_vals.dropna() if v not in rank_map and v not in set(unranked)}
+        )
         if unknown:
             raise InputError(
                 f"rank_tests: {group_col} values {unknown} are not in the order {list(order)}"
@@ -78,8 +82,10 @@ def rank_tests(
             h = pk = rho = pr = np.nan
             if len(samples) >= 2 and np.unique(xs).size > 1:
                 h, pk = stats.kruskal(*samples)
-            if rs.notna().all() and len(xs) >= 3 and rs.nunique() > 1 and xs.nunique() > 1:
-                rho, pr = stats.spearmanr(xs.to_numpy(), rs.to_numpy())
+            ranked = rs.notna()
+            xr, rr = xs[ranked], rs[ranked]
+            if len(xr) >= 3 and rr.nunique() > 1 and xr.nunique() > 1:
+                rho, pr = stats.spearmanr(xr.to_numpy(), rr.to_numpy())
             rows.append(
                 {
                     **dict(zip(by, key, strict=True)),
@@ -116,6 +122,7 @@ def exposure_response(
     group_col: str,
     parameters: Sequence[str] = ("CMAX", "AUC0_28"),
     order: Sequence[Any] | None = None,
+    unranked: Sequence[Any] = (),
     by: Sequence[str] = (),
 ) -> ExposureResponse:
     """Parameters (e.g. CMAX, AUC0_28 from :func:`nca`) summarised by a subject-level category
@@ -123,7 +130,9 @@ def exposure_response(
     tests. ``by`` splits further (e.g. the analyte)."""
     merged = attach_groups(table, groups, columns=[group_col])
     summary = summarise_parameters(merged, parameters, by=[*by, group_col])
-    tests = rank_tests(merged, parameters, group_col=group_col, order=order, by=by)
+    tests = rank_tests(
+        merged, parameters, group_col=group_col, order=order, unranked=unranked, by=by
+    )
     return ExposureResponse(
         summary,
         tests,

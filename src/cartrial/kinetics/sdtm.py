@@ -59,14 +59,10 @@ def infusions(ex: pd.DataFrame, protocol: Protocol, dm: pd.DataFrame | None = No
         rule="infusion date must be a complete ISO 8601 date",
     )
     dose = pd.to_numeric(ip["EXDOSE"], errors="coerce").to_numpy(dtype=float)
-    idx = np.array(
-        [
-            -1
-            if not np.isfinite(d)
-            else (protocol.dose_index(d) if protocol.dose_index(d) is not None else -1)
-            for d in dose
-        ]
-    )
+    # Same matching rule as Protocol.dose_index (relative tolerance 1e-6), for all rows at once.
+    levels = np.array([d.dose for d in protocol.dose_levels], dtype=float)
+    match = np.abs(dose[:, None] - levels[None, :]) <= 1e-6 * np.abs(levels)[None, :]
+    idx = np.where(match.any(axis=1), match.argmax(axis=1), -1)
     first_bad(
         ip,
         idx < 0,
