@@ -119,3 +119,17 @@ def test_plasmacytoma_spd_and_new_lesion_from_tu_tr():
     r = derive_imwg_response(a[a.USUBJID == "P1"])
     row = r.assessments.set_index("ADT").loc[pd.Timestamp("2024-03-29")]
     assert row["AVALC"] == "PD" and row["PDTYPE"] == "IMAGING" and row["CONFC"] == "PD"
+
+
+def test_inconsistent_flc_ratio_names_the_ratio_record():
+    rows = lb_rows() + [
+        _lb("P1", 95, "KAPPAFLC", "SERUM", "2024-03-01", 40.0),
+        _lb("P1", 96, "LAMBDFLC", "SERUM", "2024-03-01", 10.0),
+        _lb("P1", 94, "KAPLAMB", "SERUM", "2024-03-01", 0.25),
+    ]
+    f = frames(rows)
+    a = disease_assessments_from_sdtm(f["LB"], infusion_dates(f["EX"]))
+    from cartrial.efficacy import derive_imwg_response
+
+    with pytest.raises(RecordError, match="LB USUBJID=P1 LBSEQ=94 FLCRATIO=0.25.*inconsistent"):
+        derive_imwg_response(a)

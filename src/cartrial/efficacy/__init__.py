@@ -14,6 +14,13 @@ from cartrial.efficacy.imwg_rules import IMWG_2016, RESPONSES, ImwgThresholds
 from cartrial.efficacy.km import KmResult, kaplan_meier, km_landmark, km_quantile, numbers_at_risk
 from cartrial.efficacy.mrd import classify_mrd, mrd_rates, sustained_mrd_negative
 from cartrial.efficacy.rates import proportion_table, response_rates
+from cartrial.efficacy.sdtm import (
+    disease_assessments_from_sdtm,
+    efficacy_from_study,
+    investigator_response_from_sdtm,
+    mrd_from_sdtm,
+    subjects_from_sdtm,
+)
 from cartrial.efficacy.time_to_event import derive_time_to_event, event_from_cnsr
 
 __all__ = [
@@ -30,18 +37,23 @@ __all__ = [
     "confirm_responses",
     "derive_imwg_response",
     "derive_time_to_event",
+    "disease_assessments_from_sdtm",
     "efficacy_endpoints",
+    "efficacy_from_study",
     "event_from_cnsr",
     "exact_ci",
+    "investigator_response_from_sdtm",
     "kaplan_meier",
     "km_landmark",
     "km_quantile",
     "measurable_disease",
+    "mrd_from_sdtm",
     "mrd_rates",
     "numbers_at_risk",
     "proportion_table",
     "response_concordance",
     "response_rates",
+    "subjects_from_sdtm",
     "sustained_mrd_negative",
     "tte_summary",
 ]

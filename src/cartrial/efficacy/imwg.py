@@ -72,6 +72,11 @@ class ImwgResult:
 def _err(row: pd.Series, variable: str, value: object, rule: str, hint: str | None = None) -> None:
     dom = row.get("SRCDOM") if isinstance(row.get("SRCDOM"), str) else "IMWG input"
     seq = row.get("SRCSEQ") if "SRCSEQ" in row.index else row.name
+    own = row.get(f"SEQ_{variable}")  # the source record of this very value, when known
+    if own is not None and own == own:
+        seq = own
+    if isinstance(seq, float) and seq.is_integer():
+        seq = int(seq)
     raise RecordError(
         domain=dom,
         usubjid=str(row["USUBJID"]),
@@ -94,7 +99,11 @@ def _prepare(assessments: pd.DataFrame) -> pd.DataFrame:
     for c in NUMERIC_COLUMNS:
         if c not in df.columns:
             df[c] = np.nan
-        df[c] = pd.to_numeric(df[c], errors="raise").astype(float)
+        num = pd.to_numeric(df[c], errors="coerce").astype(float)
+        text = df[c].notna() & num.isna()
+        for _, row in df[text].head(1).iterrows():
+            _err(row, c, row[c], f"{c} must be a number")
+        df[c] = num
     for c in IFE_COLUMNS:
         if c not in df.columns:
             df[c] = None
@@ -228,6 +237,9 @@ def classify_assessments(
     base = measurable_disease(df[df["_BL"]], t)
     post = df[~df["_BL"]].merge(base, on="USUBJID", how="left")
     if subjects is not None and len(subjects):
+        if subjects["USUBJID"].duplicated().any():
+            dup = subjects.loc[subjects["USUBJID"].duplicated(), "USUBJID"].iloc[0]
+            raise InputError(f"subjects must have one row per USUBJID; {dup!r} appears twice")
         sub = subjects.set_index("USUBJID")
         post["POPCD"] = post["USUBJID"].map(sub["POPCD"]) if "POPCD" in sub else None
         post["NACTDT"] = post["USUBJID"].map(sub["NACTDT"]) if "NACTDT" in sub else pd.NaT

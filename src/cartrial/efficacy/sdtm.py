@@ -308,13 +308,19 @@ def disease_assessments_from_sdtm(
         index=["USUBJID", "ADT"], columns="col", values="value", aggfunc="first"
     )
     wide_post["SRCSEQ"] = post.groupby(["USUBJID", "ADT"])["LBSEQ"].min()
-    wide_post = wide_post.reset_index()
+    seq_post = post.pivot_table(
+        index=["USUBJID", "ADT"], columns="col", values="LBSEQ", aggfunc="first"
+    ).add_prefix("SEQ_")
+    wide_post = wide_post.join(seq_post).reset_index()
     wide_post["ABLFL"] = None
     bdate = base.groupby("USUBJID")["ADT"].max()
     wide_base = base.pivot_table(index="USUBJID", columns="col", values="value", aggfunc="first")
     wide_base["ADT"] = bdate
     wide_base["SRCSEQ"] = base.groupby("USUBJID")["LBSEQ"].min()
-    wide_base = wide_base.reset_index()
+    seq_base = base.pivot_table(
+        index="USUBJID", columns="col", values="LBSEQ", aggfunc="first"
+    ).add_prefix("SEQ_")
+    wide_base = wide_base.join(seq_base).reset_index()
     wide_base["ABLFL"] = "Y"
     out = pd.concat([wide_base, wide_post], ignore_index=True)
     out["SRCDOM"] = "LB"
