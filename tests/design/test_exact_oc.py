@@ -96,3 +96,24 @@ def test_exact_rejects_tite_design():
 def test_bad_probability_is_an_input_error():
     with pytest.raises(InputError, match="dose 2 has probability 1.5"):
         exact_oc(dict(BASE, name="boin"), [0.1, 1.5])
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    st.sampled_from(["boin", "i3+3", "mtpi2"]),
+    st.lists(st.floats(0.0, 1.0), min_size=1, max_size=4).map(sorted),
+    st.integers(1, 7),
+    st.one_of(st.none(), st.integers(3, 9)),
+    st.booleans(),
+)
+def test_int64_keyed_programme_equals_lock_step_programme(name, p, ncoh, cap, extrasafe):
+    # the fast exact path and the one built on the simulator's own step function agree
+    spec = dict(BASE, name=name, max_sample_size=3 * ncoh, cap_per_dose=cap, extrasafe=extrasafe)
+    fast = exact_oc(spec, p)
+    slow = exact_oc(spec, p, fast=False)
+    assert "int64" in fast.method and "lock-step" in slow.method
+    cols = ["pct_selected", "mean_patients", "mean_dlts", "pct_treated"]
+    np.testing.assert_allclose(fast.per_dose[cols], slow.per_dose[cols], atol=1e-9)
+    np.testing.assert_allclose(
+        fast.overall.drop(columns="true_mtd"), slow.overall.drop(columns="true_mtd"), atol=1e-9
+    )

@@ -11,13 +11,13 @@ duration (mean accrual time + stagger + DLT window), as in the Monte Carlo model
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binom
 
 from cartrial.design.oc_result import OcAccumulator, OcResult
 from cartrial.design.simulate_lockstep import (
@@ -30,9 +30,17 @@ from cartrial.design.simulate_lockstep import (
 )
 from cartrial.design.simulate_oc import resolve_true_mtd
 from cartrial.design.simulate_plan import SimPlan, make_plan
+from cartrial.design.simulate_select import NO_MTD, select_rows
 from cartrial.errors import InputError
 
 EXACT_DESIGNS = ("3+3", "boin", "i3+3", "mtpi2")
+
+
+def _binom_pmf(m: int, p: np.ndarray) -> np.ndarray:
+    """(doses, m + 1) binomial probabilities C(m, t) p^t (1 - p)^(m - t), with 0^0 = 1."""
+    t = np.arange(m + 1)
+    comb = np.array([math.comb(m, int(v)) for v in t], dtype=float)
+    return comb[None, :] * p[:, None] ** t[None, :] * (1 - p[:, None]) ** (m - t)[None, :]
 
 
 def _pair_codes(plan: SimPlan) -> tuple[np.ndarray, int]:
@@ -100,7 +108,7 @@ def exact_final_states(plan: SimPlan) -> Iterator[tuple[LockState, np.ndarray, f
         if s.rows == 0:
             return
         elapsed += m * plan.mean_gap_days + (plan.stagger_days if m > 1 else 0.0) + plan.window
-        pmf = binom.pmf(np.arange(m + 1)[None, :], m, plan.true_tox[:, None])  # (K, m+1)
+        pmf = _binom_pmf(m, plan.true_tox)  # (K, m+1)
         parts, probs = [], []
         for t in range(m + 1):
             p_t = prob * pmf[s.d, t]
@@ -136,29 +144,153 @@ def exact_final_states(plan: SimPlan) -> Iterator[tuple[LockState, np.ndarray, f
         s, prob = _merge(nxt.take(act), p[act], code, n_codes, is_3p3)
 
 
+def _table_codes(plan: SimPlan, code: np.ndarray, n_codes: int) -> dict[str, np.ndarray]:
+    """Per pair code: n, y, table action, elimination, dose-1 stop (dose-finding.md 2.2-2.3)."""
+    tab = plan.tables
+    assert tab is not None
+    n_of = np.zeros(n_codes, dtype=np.int64)
+    y_of = np.zeros(n_codes, dtype=np.int64)
+    nn, yy = np.nonzero(code >= 0)
+    n_of[code[nn, yy]] = nn
+    y_of[code[nn, yy]] = yy
+    return {
+        "n": n_of,
+        "y": y_of,
+        "act": tab.action[n_of, y_of].astype(np.int64),
+        "elim": tab.eliminate[n_of, y_of],
+        "elim_first": tab.eliminate_first[n_of, y_of] | tab.eliminate[n_of, y_of],
+    }
+
+
+def _decode(key: np.ndarray, k: int, n_codes: int) -> np.ndarray:
+    rest = key // k
+    out = np.empty((key.size, k), dtype=np.int64)
+    for j in range(k):
+        out[:, j] = rest % n_codes
+        rest //= n_codes
+    return out
+
+
+def exact_table_final_states(
+    plan: SimPlan,
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, float, bool]]:
+    """Fast path for the table designs: each state is one int64 (current dose + per-dose
+    (n, y) pair codes in mixed radix); yields (n, y, probability, duration, stopped early).
+
+    The rules are those of :func:`~cartrial.design.simulate_lockstep.table_decide`; the lowest
+    eliminated dose is recovered from the data (a dose is eliminated iff its own (n, y) is in
+    the elimination table, since it is checked at every visit and never treated again), and at
+    the current dose no lower dose is eliminated, so "the next dose is eliminated" is a look-up
+    of the next dose's own (n, y).
+    """
+    k = plan.n_doses
+    code, n_codes = _pair_codes(plan)
+    cinfo = _table_codes(plan, code, n_codes)
+    pow_c = n_codes ** np.arange(k + 1, dtype=np.int64)
+    key = np.array([plan.start_dose], dtype=np.int64)
+    prob = np.ones(1)
+    elapsed = 0.0
+    last = len(plan.cohort_sizes) - 1
+    for c, m in enumerate(plan.cohort_sizes):
+        if key.size == 0:
+            return
+        elapsed += m * plan.mean_gap_days + (plan.stagger_days if m > 1 else 0.0) + plan.window
+        pmf = _binom_pmf(m, plan.true_tox)
+        d = key % k
+        rest = key // k
+        w = pow_c[d]
+        cd = (rest // w) % n_codes
+        has_up = d < k - 1
+        cu = np.where(has_up, (rest // pow_c[np.minimum(d + 1, k)]) % n_codes, 0)
+        up_ok = has_up & ~cinfo["elim"][cu]
+        nxt_keys, nxt_prob, fin_flags = [], [], []
+        for t in range(m + 1):
+            p_t = prob * pmf[d, t]
+            ok = p_t > 0
+            nc = code[cinfo["n"][cd] + m, cinfo["y"][cd] + t]
+            el = cinfo["elim"][nc]
+            stop0 = (d == 0) & cinfo["elim_first"][nc]
+            a = cinfo["act"][nc]
+            dnew = d + ((a == 1) & up_ok) - (((a == -1) | el) & (d > 0))
+            cap = ~stop0 & (dnew == d) & (cinfo["n"][nc] >= plan.cap)
+            new_rest = rest + (nc - cd) * w
+            done = ok & (cap | (c == last)) & ~stop0
+            early = ok & stop0
+            nxt_keys.append(new_rest[ok] * k + dnew[ok])
+            nxt_prob.append(p_t[ok])
+            fin_flags.append(np.where(early, 2, np.where(done, 1, 0))[ok])
+        keys = np.concatenate(nxt_keys)
+        probs = np.concatenate(nxt_prob)
+        status = np.concatenate(fin_flags)
+        fin = status > 0
+        for flag in (2, 1):
+            sub = status == flag
+            if sub.any():
+                # the current dose no longer matters once a trial has finished
+                kk, pp = _merge_keys((keys[sub] // k) * k, probs[sub])
+                cs = _decode(kk, k, n_codes)
+                yield cinfo["n"][cs], cinfo["y"][cs], pp, elapsed, flag == 2
+        key, prob = _merge_keys(keys[~fin], probs[~fin])
+
+
+def _merge_keys(key: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if key.size == 0:
+        return key, prob
+    codes, uniq = pd.factorize(key, sort=False)
+    return np.asarray(uniq, dtype=np.int64), np.bincount(codes, weights=prob, minlength=len(uniq))
+
+
+def _fits_int64(plan: SimPlan) -> bool:
+    _, n_codes = _pair_codes(plan)
+    return float(n_codes) ** plan.n_doses * plan.n_doses < 2.0**62
+
+
 def exact_oc(
     design: Any,
     true_tox: Any,
     *,
     true_mtd: int | None | Literal["auto"] = "auto",
     start_dose: int = 0,
+    fast: bool = True,
 ) -> OcResult:
     """Exact operating characteristics of a 3+3, BOIN, i3+3 or mTPI-2 design (no TITE, no
-    backfill) under ``true_tox``, by enumerating the reachable state space."""
+    backfill) under ``true_tox``, by enumerating the reachable state space. ``fast`` uses the
+    int64-keyed programme for the table designs; ``fast=False`` runs the lock-step step functions
+    themselves (the same rules, slower; used to cross-check)."""
     t0 = time.perf_counter()
     plan = make_plan(design, true_tox, start_dose)
     tm = resolve_true_mtd(true_mtd, plan)
+    if plan.design not in EXACT_DESIGNS:
+        raise InputError(
+            f"exact OC are available for {EXACT_DESIGNS}, not {plan.design!r}; use Monte Carlo"
+        )
+    if plan.spec.backfill.enabled:
+        raise InputError("exact OC do not cover backfill; use Monte Carlo (method 'mc')")
     acc = OcAccumulator(plan.n_doses, tm)
     n_final = 0
-    for s, p, dur in exact_final_states(plan):
-        sel = final_selection(s, plan.target)
-        acc.add(sel, s.n, s.y, np.full(s.rows, dur), p)
-        n_final += s.rows
+    if fast and plan.design != "3+3" and not plan.spec.backfill.enabled and _fits_int64(plan):
+        engine = "int64-keyed states"
+        for n, y, p, dur, early in exact_table_final_states(plan):
+            if early:
+                sel = np.full(p.size, NO_MTD)
+            else:
+                el = plan.tables.eliminate[n, y]
+                low = np.where(el.any(axis=1), np.argmax(el, axis=1), plan.n_doses)
+                adm = (n > 0) & (np.arange(plan.n_doses)[None, :] < low[:, None])
+                sel = select_rows(n, y, adm, plan.target)
+            acc.add(sel, n, y, np.full(p.size, dur), p)
+            n_final += p.size
+    else:
+        engine = "lock-step states"
+        for s, p, dur in exact_final_states(plan):
+            sel = final_selection(s, plan.target)
+            acc.add(sel, s.n, s.y, np.full(s.rows, dur), p)
+            n_final += s.rows
     per, overall = acc.frames(plan.true_tox, exact=True)
     elapsed = time.perf_counter() - t0
     return OcResult(
         design=plan.design,
-        method=f"exact: dynamic programme over trial states ({n_final} final states)",
+        method=f"exact: dynamic programme over {engine} ({n_final} final states)",
         target=plan.target,
         true_tox=tuple(float(v) for v in plan.true_tox),
         true_mtd=tm,
