@@ -39,6 +39,7 @@ def _register() -> None:
     from cartrial.cli import protocol  # noqa: F401
     from cartrial.cli import design  # noqa: F401
     from cartrial.cli import design_simulate  # noqa: F401
+    from cartrial.cli import design_sweep  # noqa: F401
     from cartrial.cli import validate  # noqa: F401
     from cartrial.cli import decide  # noqa: F401
     from cartrial.cli import safety  # noqa: F401

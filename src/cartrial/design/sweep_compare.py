@@ -141,7 +141,7 @@ def plot_design_comparison(comparison: SweepComparison, *, max_designs: int = 40
     axes = fig.subplots(1, len(_PANELS), sharey=True)
     for ax, (col, label) in zip(axes, _PANELS, strict=True):
         data = [cells.loc[cells["design_id"] == d, col].to_numpy() for d in order]
-        ax.boxplot(data, vert=False, widths=0.6, showmeans=True)
+        ax.boxplot(data, orientation="horizontal", widths=0.6, showmeans=True)
         ax.set_xlabel(label)
         ax.grid(axis="x", alpha=0.3)
     axes[0].set_yticks(range(1, len(order) + 1), order, fontsize=8)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ from cartrial.design.sweep_store import (
 from cartrial.errors import InputError
 
 Progress = Callable[[int, int], None]
+IO_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -90,8 +92,9 @@ def plan_sweep(grid: SweepGrid, out: str | Path) -> tuple[list[SweepCell], list[
     removed = clean_temporary(out)
     write_manifest(out, grid, cells)
     todo, problems = [], []
-    for c in cells:
-        why = verify_cell(out, c)
+    with ThreadPoolExecutor(IO_THREADS) as pool:  # pyarrow reads release the GIL
+        reasons = list(pool.map(lambda c: verify_cell(out, c), cells))
+    for c, why in zip(cells, reasons, strict=True):
         if why is None:
             continue
         if why != "missing":
@@ -123,32 +126,54 @@ def run_sweep(
     gh = grid.grid_hash
     total = len(todo)
     done = 0
+    pending: set[Future[Path]] = set()
 
-    def store(cell: SweepCell, df: pd.DataFrame, extra: dict[str, Any]) -> None:
-        nonlocal done
-        write_cell(out, cell, df, gh, extra)
-        done += 1
-        if progress is not None:
-            progress(done, total)
+    def settle(block: bool) -> None:
+        # report the writes that have finished (all of them when ``block``), in this thread
+        nonlocal done, pending
+        if block:
+            wait(pending)
+        finished = {f for f in pending if f.done()}
+        pending -= finished
+        for f in finished:
+            f.result()  # re-raise a failed write
+            done += 1
+            if progress is not None:
+                progress(done, total)
 
     workers: int | None = None
-    if total and client is None:
-        for c in todo:
-            store(c, *run_cell(c))
-    elif total:
-        from distributed import as_completed
+    # Results are written by a small thread pool (fsync waits release the GIL) while the next
+    # cells compute; each file is atomic on its own, so an interruption loses nothing written.
+    with ThreadPoolExecutor(IO_THREADS) as writer:
 
-        workers = len(client.scheduler_info().get("workers", {}))
-        chunks = [todo[i : i + int(chunk_size)] for i in range(0, total, int(chunk_size))]
-        keys = [f"cartrial-sweep-{gh[:12]}-{ch[0].file_name[5:-8]}-{len(ch)}" for ch in chunks]
-        futures = client.map(run_cells, chunks, key=keys, pure=False)
-        by_key = dict(zip(keys, chunks, strict=True))
+        def store(cell: SweepCell, df: pd.DataFrame, extra: dict[str, Any]) -> None:
+            pending.add(writer.submit(write_cell, out, cell, df, gh, extra))
+            settle(block=len(pending) >= 4 * IO_THREADS)
+
         try:
-            for fut, results in as_completed(futures, with_results=True):
-                for cell, (df, extra) in zip(by_key[fut.key], results, strict=True):
-                    store(cell, df, extra)
+            if total and client is None:
+                for c in todo:
+                    store(c, *run_cell(c))
+            elif total:
+                from distributed import as_completed
+
+                workers = len(client.scheduler_info().get("workers", {}))
+                size = int(chunk_size)
+                chunks = [todo[i : i + size] for i in range(0, total, size)]
+                keys = [
+                    f"cartrial-sweep-{gh[:12]}-{ch[0].file_name[5:-8]}-{len(ch)}" for ch in chunks
+                ]
+                futures = client.map(run_cells, chunks, key=keys, pure=False)
+                by_key = dict(zip(keys, chunks, strict=True))
+                try:
+                    for fut, results in as_completed(futures, with_results=True):
+                        for cell, (df, extra) in zip(by_key[fut.key], results, strict=True):
+                            store(cell, df, extra)
+                finally:
+                    client.cancel(futures)
         finally:
-            client.cancel(futures)
+            wait(pending)  # let started writes finish (each is atomic either way)
+        settle(block=True)
     return SweepReport(
         out=str(out),
         grid_hash=gh,

@@ -1,0 +1,145 @@
+"""`cartrial design sweep|compare`: design calibration over designs x scenarios, resumable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from rich.text import Text
+
+from cartrial.cli._common import JsonOption, bad_input_exits, console, err_console, print_json
+from cartrial.cli.design import design_app
+from cartrial.errors import InputError
+
+GridArgument = typer.Argument(..., help="Grid YAML: designs x scenarios (docs/sweep.md).")
+SweepOutOption = typer.Option(..., "--out", help="Results folder (created; reused to resume).")
+ResultsArgument = typer.Argument(..., help="Results folder of `cartrial design sweep`.")
+CompareOutOption = typer.Option(
+    None, "--out", help="Folder for by_design.csv, by_cell.csv and the figures."
+)
+
+
+@design_app.command("sweep")
+def sweep(
+    grid: Path = GridArgument,
+    out: Path = SweepOutOption,
+    scheduler: str = typer.Option(
+        None, "--scheduler", help="Address of a running dask scheduler, e.g. tcp://host:8786."
+    ),
+    workers: int = typer.Option(
+        None, "--workers", help="Worker processes of the local dask cluster (default: all cores)."
+    ),
+    serial: bool = typer.Option(False, "--serial", help="Run in this process, without dask."),
+    chunk_size: int = typer.Option(1, "--chunk-size", help="Cells per dask task."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Simulate every design in every scenario, one Parquet file per cell; a rerun verifies the
+    stored cells, recomputes missing or damaged ones and skips the rest."""
+    from cartrial.design.sweep_grid import load_grid
+    from cartrial.design.sweep_run import run_sweep, sweep_client
+
+    with bad_input_exits():
+        if serial and (scheduler or workers):
+            raise InputError("--serial runs without dask; drop --scheduler/--workers")
+        g = load_grid(grid)
+        n = len(g.designs) * len(g.scenarios)
+        columns = (
+            TextColumn("cells"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+        )
+        with Progress(*columns, console=err_console, disable=as_json, transient=False) as bar:
+            task = bar.add_task("cells", total=n)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=n - total + done)
+
+            if serial:
+                report = run_sweep(g, out, chunk_size=chunk_size, progress=progress)
+            else:
+                with sweep_client(scheduler, workers) as client:
+                    report = run_sweep(
+                        g, out, client=client, chunk_size=chunk_size, progress=progress
+                    )
+            bar.update(task, completed=n)
+    if as_json:
+        print_json(report.as_dict())
+        return
+    for p in report.problems:
+        err_console.print(
+            f"recomputed {p.design_id} x {p.scenario_id}: {p.reason} (moved to {p.moved_to})",
+            markup=False,
+        )
+    console.print(
+        f"{report.n_cells} cells: {report.computed} computed, {report.reused} reused, "
+        f"{len(report.problems)} damaged file(s) recomputed -> {report.out} "
+        f"(grid {report.grid_hash[:12]}, {report.elapsed_seconds:.1f} s)",
+        markup=False,
+    )
+
+
+@design_app.command("compare")
+def compare(
+    results: Path = ResultsArgument,
+    out: Path = CompareOutOption,
+    fmt: str = typer.Option("png", "--format", help="Figure format: png or svg."),
+    allow_incomplete: bool = typer.Option(
+        False, "--allow-incomplete", help="Compare over the scenarios complete for all designs."
+    ),
+    top: int = typer.Option(20, "--top", help="Designs shown in the table and figure."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Summarise designs across scenarios: correct selection, overdosing, sample size, duration."""
+    from cartrial.design.sweep_compare import (
+        compare_designs,
+        plot_design_comparison,
+        plot_tradeoff,
+    )
+    from cartrial.design.sweep_store import read_sweep
+
+    with bad_input_exits():
+        if fmt not in ("png", "svg"):
+            raise InputError(f"--format must be png or svg, got {fmt!r}")
+        res = read_sweep(results)
+        cmp = compare_designs(res, allow_incomplete=allow_incomplete)
+    files: list[str] = []
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        cmp.by_design.to_csv(out / "by_design.csv", index=False)
+        cmp.by_cell.to_csv(out / "by_cell.csv", index=False)
+        files += [str(out / "by_design.csv"), str(out / "by_cell.csv")]
+        for name, fig in (
+            ("design_comparison", plot_design_comparison(cmp, max_designs=top)),
+            ("tradeoff", plot_tradeoff(cmp)),
+        ):
+            path = out / f"{name}.{fmt}"
+            fig.savefig(path, dpi=150)
+            files.append(str(path))
+    if as_json:
+        print_json({"method": cmp.method, "by_design": cmp.by_design, "files": files,
+                    "problems": res.problems, "missing": res.missing})  # fmt: skip
+        return
+    t = Table(title=f"Designs ({cmp.method})")
+    cols = (
+        ("design_id", "design", "{}"),
+        ("mean_pct_correct_selection", "PCS %", "{:.1f}"),
+        ("min_pct_correct_selection", "min PCS %", "{:.1f}"),
+        ("mean_rank_pcs", "rank", "{:.2f}"),
+        ("mean_pct_select_above_mtd", "sel > MTD %", "{:.1f}"),
+        ("mean_pct_patients_above_mtd", "pts > MTD %", "{:.1f}"),
+        ("mean_sample_size", "N", "{:.1f}"),
+        ("mean_duration_days", "days", "{:.0f}"),
+    )
+    for _, label, _ in cols:
+        if label == "design":
+            t.add_column(label, overflow="fold")
+        else:
+            t.add_column(label, justify="right")
+    for _, r in cmp.by_design.head(top).iterrows():
+        t.add_row(*(Text(f.format(r[c])) for c, _, f in cols))
+    console.print(t)
+    for f in files:
+        console.print(f"wrote {f}", markup=False)
