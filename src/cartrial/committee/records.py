@@ -1,0 +1,155 @@
+"""Users and decisions: the operations the workspace and the CLI perform on the store."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import date
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from cartrial import __version__
+from cartrial.committee.store import ROLES, DecisionRecord, Store, User, _now, append_audit
+from cartrial.errors import InputError
+
+_WRITE_LOCK = threading.Lock()
+_HASHER = PasswordHasher()  # argon2id with the library's current parameters
+CAN_DECIDE = ("statistician", "member")
+
+
+def hash_password(password: str) -> str:
+    if len(password) < 8:
+        raise InputError("password must have at least 8 characters")
+    return _HASHER.hash(password)
+
+
+def _write(store: Store, fn: Any, attempts: int = 50) -> Any:
+    """Run one write transaction, serialised; retry when another writer holds the lock."""
+    engine = store.engine
+    for i in range(attempts):
+        try:
+            with _WRITE_LOCK:  # one writer per process; the database serialises processes
+                with Session(engine, expire_on_commit=False) as s, s.begin():
+                    if engine.dialect.name == "postgresql":
+                        s.execute(text("LOCK TABLE audit IN EXCLUSIVE MODE"))
+                    out = fn(s)
+                store.write_anchor()
+                return out
+        except (IntegrityError, OperationalError) as exc:
+            if "UNIQUE" not in str(exc).upper() and "LOCKED" not in str(exc).upper() and (
+                    "DUPLICATE" not in str(exc).upper()):
+                raise
+            time.sleep(0.01 * (i + 1))
+    raise InputError("the database stayed busy; the record was not written")
+
+
+def add_user(store: Store, username: str, password: str, role: str, *, full_name: str = "",
+             actor: str = "cli") -> User:
+    """Create a user with a role (statistician, member, viewer); password hashed with argon2id."""
+    if role not in ROLES:
+        raise InputError(f"role must be one of {list(ROLES)}, got {role!r}")
+    if not username or not username.replace("_", "").replace(".", "").isalnum():
+        raise InputError(f"username must be letters, digits, '.' or '_', got {username!r}")
+    pw = hash_password(password)
+
+    def op(s: Session) -> User:
+        if s.execute(select(User).where(User.username == username)).scalar() is not None:
+            raise InputError(f"user {username!r} exists already")
+        u = User(username=username, full_name=full_name, role=role, password_hash=pw,
+                 created_at=_now())
+        s.add(u)
+        s.flush()
+        append_audit(s, actor=actor, action="create user", obj=u)
+        return u
+
+    return _write(store, op)
+
+
+def authenticate(store: Store, username: str, password: str) -> User | None:
+    """The user when the password matches its argon2 hash, else None (constant-time verify)."""
+    with Session(store.engine, expire_on_commit=False) as s:
+        u = s.execute(select(User).where(User.username == username)).scalar()
+        if u is None:
+            try:  # same work whether or not the user exists
+                _HASHER.verify(_DUMMY, password)
+            except (VerificationError, InvalidHashError):
+                pass
+            return None
+        try:
+            _HASHER.verify(u.password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return None
+        return u
+
+
+_DUMMY = _HASHER.hash("not-a-real-password")
+
+
+def record_decision(
+    store: Store,
+    *,
+    user: User,
+    meeting_date: date,
+    attendees: list[str],
+    accepted: bool,
+    action: str,
+    next_dose: str | None,
+    rationale: str,
+    recommendation: dict[str, Any],
+    as_of: date | None,
+    data_hash: str,
+    protocol_id: str,
+    protocol_version: str,
+    protocol_hash: str,
+    corrects_id: int | None = None,
+) -> DecisionRecord:
+    """Append a committee decision (accept the design's recommendation or override it).
+
+    Rules: only statisticians and committee members record; at least one attendee; a rationale
+    is required when overriding the recommendation or correcting an earlier record; a
+    correction references an existing record.
+    """
+    if user.role not in CAN_DECIDE:
+        raise PermissionError(f"user {user.username!r} ({user.role}) may not record decisions")
+    attendees = [a.strip() for a in attendees if a.strip()]
+    if not attendees:
+        raise InputError("a decision needs at least one attendee")
+    if (not accepted or corrects_id is not None) and not rationale.strip():
+        raise InputError("a rationale is required when overriding the recommendation "
+                         "or correcting a record")
+
+    def op(s: Session) -> DecisionRecord:
+        if corrects_id is not None and s.get(DecisionRecord, corrects_id) is None:
+            raise InputError(f"decision {corrects_id} to correct does not exist")
+        rec = DecisionRecord(
+            created_at=_now(), meeting_date=meeting_date, recorded_by=user.username,
+            attendees=json.dumps(attendees), accepted=bool(accepted), action=action,
+            next_dose=next_dose, rationale=rationale.strip(),
+            recommendation=json.dumps(recommendation, sort_keys=True, default=str),
+            as_of=as_of, data_hash=data_hash, protocol_id=protocol_id,
+            protocol_version=protocol_version, protocol_hash=protocol_hash,
+            cartrial_version=__version__, corrects_id=corrects_id)
+        s.add(rec)
+        s.flush()
+        append_audit(s, actor=user.username, action="record decision", obj=rec)
+        return rec
+
+    return _write(store, op)
+
+
+def list_decisions(store: Store) -> list[DecisionRecord]:
+    """Every decision, oldest first (corrections included; see ``corrects_id``)."""
+    with Session(store.engine, expire_on_commit=False) as s:
+        return list(s.execute(select(DecisionRecord).order_by(DecisionRecord.id)).scalars())
+
+
+def get_user(store: Store, username: str) -> User | None:
+    """The user of that name, or None."""
+    with Session(store.engine, expire_on_commit=False) as s:
+        return s.execute(select(User).where(User.username == username)).scalar()
