@@ -1,0 +1,14 @@
+"""The synthetic CT071-like example trial (docs/example.md): SDTM domains plus ground truth."""
+
+from cartrial.example.scenarios import SCENARIOS, Scenario, get_scenario, scenario_table
+from cartrial.example.trial import ExampleTrial, simulate_trial, write_example
+
+__all__ = [
+    "SCENARIOS",
+    "ExampleTrial",
+    "Scenario",
+    "get_scenario",
+    "scenario_table",
+    "simulate_trial",
+    "write_example",
+]

@@ -1,0 +1,111 @@
+"""Named scenarios of the synthetic CT071-like trial: parameter sets as data.
+
+``default`` follows published CT071-like behaviour (shared/reference/trial-facts.md sections 1.1
+and 5); the others are hard cases for the engines. Rates are per infused patient unless named
+otherwise; per-dose tuples are extended with their last value when the protocol has more doses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+from cartrial.errors import InputError
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One parameter set of the generator (every field documented in docs/example.md)."""
+
+    name: str
+    description: str
+    # dose finding
+    dlt_prob: tuple[float, ...] = (0.02, 0.05)
+    late_dlt: bool = False          # DLTs arise late in the window (days 10-20), TITE territory
+    design: str | None = None       # override the protocol's design name (e.g. "tite-boin")
+    # population and conduct
+    ppcl_fraction: float = 0.12
+    not_infused_fraction: float = 0.08        # trial-facts 5: 5-12 %
+    vein_to_vein_days: tuple[int, int] = (8, 21)  # apheresis -> infusion, CT071-like 1-3 weeks
+    bridging_fraction: float = 0.05           # "rare bridging"
+    # CRS / ICANS (trial-facts 5: CRS 60-95 %, grade >= 3 0-5 %, ICANS 0-10 %)
+    crs_prob: tuple[float, ...] = (0.72, 0.85)
+    crs_grade2_fraction: float = 0.30
+    crs_grade3_fraction: float = 0.01
+    crs_onset_median_days: float = 3.0
+    crs_duration_median_days: float = 4.5
+    icans_prob: float = 0.05
+    # disease (trial-facts 5: ORR 85-100 %, VGPR+ 70-90 %, CR+ 50-70 %)
+    response_probs: tuple[float, float, float, float, float, float] = (
+        0.64, 0.15, 0.12, 0.03, 0.04, 0.02)  # CR-depth, VGPR, PR, MR, SD, primary PD
+    early_progression_fraction: float = 0.05
+    pfs_median_months_responders: float = 15.0
+    mrd_negative_fraction: float = 0.85
+    # kinetics (trial-facts 5: Tmax median 14 d, Cmax median ~3e4 copies/ug)
+    cmax_median_copies: float = 3.0e4
+    cmax_dose_exponent: float = 0.35
+    ada_fraction: float = 0.05
+    follow_up_after_last_days: int = 180
+
+    def dose_value(self, values: tuple[float, ...], n_doses: int) -> list[float]:
+        """A per-dose tuple extended (or cut) to ``n_doses`` values."""
+        v = list(values)
+        return (v + [v[-1]] * n_doses)[:n_doses]
+
+
+_DEFAULT = Scenario(
+    name="default",
+    description="CT071-like: 0.1 and 0.3 x10^6/kg, no DLT expected, CRS mostly grade 1-2, "
+    "ORR ~90 %, few pPCL patients (trial-facts.md 1.1 and 5).",
+)
+
+SCENARIOS: dict[str, Scenario] = {
+    "default": _DEFAULT,
+    "toxic-dose": replace(
+        _DEFAULT,
+        name="toxic-dose",
+        description="DL2 is toxic (true DLT probability 0.70: grade 4 / prolonged grade 3 "
+        "CRS, prolonged cytopenia): BOIN must de-escalate and eliminate it.",
+        dlt_prob=(0.05, 0.70),
+        crs_prob=(0.75, 0.95),
+    ),
+    "late-dlt": replace(
+        _DEFAULT,
+        name="late-dlt",
+        description="DLTs arise late in the 28-day window (days 10-20, non-haematological "
+        "grade 3 lasting > 7 days); conducted with TITE-BOIN so accrual need not wait.",
+        dlt_prob=(0.05, 0.35),
+        late_dlt=True,
+        design="tite-boin",
+    ),
+    "ppcl-heavy": replace(
+        _DEFAULT,
+        name="ppcl-heavy",
+        description="Half of the patients have primary plasma cell leukaemia (circulating "
+        "plasma cells >= 5 %), exercising the PCL response path.",
+        ppcl_fraction=0.5,
+    ),
+    "early-progression": replace(
+        _DEFAULT,
+        name="early-progression",
+        description="Frequent early progression: 35 % progress within about three months, "
+        "more primary refractory disease, shorter PFS.",
+        response_probs=(0.40, 0.15, 0.17, 0.06, 0.10, 0.12),
+        early_progression_fraction=0.35,
+        pfs_median_months_responders=8.0,
+    ),
+}
+
+
+def get_scenario(name: str) -> Scenario:
+    """The registered scenario ``name`` (InputError listing the names otherwise)."""
+    try:
+        return SCENARIOS[name]
+    except KeyError:
+        raise InputError(
+            f"unknown example scenario {name!r}; choose one of {', '.join(SCENARIOS)}"
+        ) from None
+
+
+def scenario_table() -> list[dict[str, object]]:
+    """Scenarios as plain rows (name, description, every parameter) for listings."""
+    return [{f.name: getattr(s, f.name) for f in fields(s)} for s in SCENARIOS.values()]
