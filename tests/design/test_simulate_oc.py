@@ -98,3 +98,15 @@ def test_bad_arguments_are_input_errors(kwargs, match):
 def test_invalid_design_mapping_is_an_input_error():
     with pytest.raises(InputError, match="not valid"):
         simulate_oc(dict(BASE, name="boin", target=0.9), SCEN, 10)
+
+
+@pytest.mark.parametrize("name", ["boin", "i3+3", "mtpi2", "3+3", "crm", "tite-boin"])
+def test_design_objects_simulate_like_their_spec(name):
+    from cartrial.design.factory import design_from_spec
+    from cartrial.protocol import DesignSpec
+
+    spec = DesignSpec.model_validate(dict(BASE, name=name, max_sample_size=12))
+    obj = design_from_spec(spec, 3)
+    a = simulate_oc(spec, SCEN[:3], 1500, seed=2)
+    b = simulate_oc(obj, SCEN[:3], 1500, seed=2)
+    pd.testing.assert_frame_equal(a.per_dose, b.per_dose)

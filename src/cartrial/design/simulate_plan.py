@@ -43,8 +43,60 @@ class SimPlan:
     boundaries: BoinBoundaries | None = None
 
 
+def spec_from_design(design: Any) -> DesignSpec:
+    """The :class:`DesignSpec` of a single-trial design object (``design_from_spec``'s inverse):
+    name, target, cohort size, maximum sample size and each design's own options."""
+    name = getattr(design, "name", None)
+    if name not in ("3+3", "boin", "tite-boin", "i3+3", "mtpi2", "crm", "tite-crm"):
+        raise InputError(f"cannot simulate design object {type(design).__name__}")
+    if getattr(design, "max_sample_size", None) is None:
+        raise InputError(f"{name}: the design needs a max_sample_size to be simulated")
+    if getattr(design, "offset", 0.05) != 0.05:
+        raise InputError(f"{name}: extrasafe offset other than 0.05 cannot be simulated")
+    if name == "3+3" and not (design.allow_deescalation and design.expand_top_dose):
+        raise InputError(
+            "3+3: only the classic variant (de-escalation, top dose expanded) is simulated"
+        )
+    d: dict[str, Any] = {
+        "name": name,
+        "target": design.target,
+        "cohort_size": design.cohort_size,
+        "max_sample_size": design.max_sample_size,
+        "dlt_window_days": int(round(getattr(design, "dlt_window", 28))),
+    }
+    for attr, key in (
+        ("cap_per_dose", "cap_per_dose"),
+        ("cutoff", "elimination_cutoff"),
+        ("extrasafe", "extrasafe"),
+        ("phi1", "phi1"),
+        ("phi2", "phi2"),
+    ):
+        if getattr(design, attr, None) is not None:
+            d[key] = getattr(design, attr)
+    if hasattr(design, "epsilon_low"):
+        d["interval"] = {"epsilon_low": design.epsilon_low, "epsilon_high": design.epsilon_high}
+    if getattr(design, "backfill", False):
+        d["backfill"] = {"enabled": True, "max_per_dose": design.backfill_cap}
+    if hasattr(design, "max_pending_fraction"):
+        d["accrual"] = {"max_pending_fraction": design.max_pending_fraction}
+    if name in ("crm", "tite-crm"):
+        if design.overdose_cutoff is None:
+            raise InputError(f"{name}: simulation needs overdose control (overdose_cutoff)")
+        d["elimination_cutoff"] = design.overdose_cutoff
+        d["crm"] = {
+            "skeleton": list(design.skeleton),
+            "prior_sd": design.prior_sd,
+            "safety_stop_probability": design.safety_stop,
+        }
+    try:
+        return DesignSpec.model_validate(d)
+    except ValueError as exc:
+        raise InputError(f"design {name} cannot be expressed as a DesignSpec: {exc}") from None
+
+
 def as_design_spec(design: Any) -> DesignSpec:
-    """A :class:`DesignSpec`, a mapping of its fields, or an object with a ``spec`` attribute."""
+    """A :class:`DesignSpec`, a mapping of its fields, an object with a ``spec`` attribute, or a
+    single-trial design object (:func:`spec_from_design`)."""
     if isinstance(design, DesignSpec):
         return design
     spec = getattr(design, "spec", None)
@@ -55,8 +107,10 @@ def as_design_spec(design: Any) -> DesignSpec:
             return DesignSpec.model_validate(dict(design))
         except ValueError as exc:
             raise InputError(f"design specification is not valid: {exc}") from None
+    if hasattr(design, "decide") and hasattr(design, "name"):
+        return spec_from_design(design)
     raise InputError(
-        "expected a DesignSpec (protocol 'design' section) or a mapping, got "
+        "expected a DesignSpec (protocol 'design' section), a mapping or a design object, got "
         f"{type(design).__name__}"
     )
 
