@@ -16,6 +16,7 @@ from cartrial.design.crm import Crm, CrmPosterior, TiteCrm, crm_skeleton
 from cartrial.design.factory import design_from_spec
 from cartrial.design.interval import I3plus3, Mtpi2, mtpi2_intervals
 from cartrial.design.paths import dose_paths, dose_paths_figure
+from cartrial.design.patients import state_from_patients
 from cartrial.design.selection import MtdSelection, elimination_flags, pava, select_mtd
 from cartrial.design.state import ACTIONS, Action, Decision, Design, PendingPatient, TrialState
 from cartrial.design.tables import (
@@ -61,4 +62,5 @@ __all__ = [
     "mtpi2_intervals",
     "pava",
     "select_mtd",
+    "state_from_patients",
 ]

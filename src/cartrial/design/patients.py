@@ -1,0 +1,149 @@
+"""Build a :class:`TrialState` from one row per treated patient (the design knows no SDTM).
+
+Conduct (``cartrial decide``) derives this table from SDTM; tests and users can write it by hand.
+Columns (dose-finding.md sec. 3 for the TITE follow-up):
+
+- ``subject`` (str): subject identifier, used in error messages;
+- ``dose_level`` (int, 1-based): dose level the patient received;
+- ``dlt`` (bool): a DLT was observed;
+- ``follow_up_days`` (float >= 0): days since infusion at the decision date; a patient without a
+  DLT and with less than the DLT window of follow-up is *pending*;
+- ``backfill`` (bool, optional, default False): the patient was backfilled (BF-BOIN);
+- ``cohort`` (int, optional): escalation cohort number; the current dose is the dose of the
+  highest cohort and that cohort's counts give ``last_cohort`` (CRM coherence). Without it the
+  current dose is the dose of the last non-backfill row (rows in enrolment order).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cartrial.design.state import PendingPatient, TrialState
+from cartrial.errors import InputError, RecordError
+
+REQUIRED_COLUMNS = ("subject", "dose_level", "dlt", "follow_up_days")
+OPTIONAL_COLUMNS = ("backfill", "cohort")
+
+
+def _bad(df: pd.DataFrame, mask: np.ndarray, variable: str, rule: str) -> None:
+    if mask.any():
+        i = int(np.argmax(mask))
+        raise RecordError(
+            domain="design",
+            usubjid=str(df["subject"].iloc[i]),
+            seq=i + 1,
+            variable=variable,
+            value=df[variable].iloc[i],
+            rule=rule,
+        )
+
+
+def state_from_patients(
+    patients: pd.DataFrame,
+    n_doses: int,
+    *,
+    dlt_window: float,
+    current_level: int | None = None,
+    eliminated: tuple[int, ...] = (),
+) -> TrialState:
+    """Per-dose n and y, pending patients with their follow-up, backfill counts, current dose
+    and last cohort from a patient table (columns in the module docstring).
+
+    ``current_level`` (1-based) overrides the current dose; ``eliminated`` (0-based) carries
+    eliminations decided earlier. Bad rows raise :class:`RecordError` naming subject, row,
+    variable, value and rule; nothing is dropped.
+    """
+    if n_doses < 1:
+        raise InputError(f"state_from_patients: n_doses must be >= 1, but was {n_doses!r}")
+    if not dlt_window > 0:
+        raise InputError(f"state_from_patients: dlt_window must be > 0 days, was {dlt_window!r}")
+    missing = [c for c in REQUIRED_COLUMNS if c not in patients.columns]
+    if missing:
+        raise InputError(
+            f"patient table lacks column(s) {missing}; required: {list(REQUIRED_COLUMNS)}"
+        )
+    df = patients.reset_index(drop=True)
+    if df.empty:
+        start = 0 if current_level is None else current_level - 1
+        return TrialState(n=(0,) * n_doses, y=(0,) * n_doses, current=start, eliminated=eliminated)
+    _bad(df, df["subject"].isna().to_numpy(), "subject", "subject must be given")
+    _bad(df, df["subject"].duplicated().to_numpy(), "subject", "one row per subject")
+    lvl = pd.to_numeric(df["dose_level"], errors="coerce")
+    ok_lvl = lvl.notna() & (lvl == lvl.round()) & (lvl >= 1) & (lvl <= n_doses)
+    _bad(df, ~ok_lvl.to_numpy(), "dose_level", f"dose_level must be an integer in 1..{n_doses}")
+    dlt = df["dlt"]
+    ok_dlt = dlt.map(lambda v: isinstance(v, bool | np.bool_))
+    _bad(df, ~ok_dlt.to_numpy(dtype=bool), "dlt", "dlt must be True or False")
+    fu = pd.to_numeric(df["follow_up_days"], errors="coerce")
+    _bad(
+        df,
+        ~(fu.notna() & (fu >= 0)).to_numpy(),
+        "follow_up_days",
+        "follow_up_days must be a number >= 0 (days since infusion)",
+    )
+    bf = df["backfill"] if "backfill" in df.columns else pd.Series(False, index=df.index)
+    ok_bf = bf.map(lambda v: isinstance(v, bool | np.bool_))
+    _bad(
+        df.assign(backfill=bf),
+        ~ok_bf.to_numpy(dtype=bool),
+        "backfill",
+        "backfill must be True or False",
+    )
+
+    dose = lvl.to_numpy(dtype=np.int64) - 1
+    is_dlt = dlt.to_numpy(dtype=bool)
+    f = fu.to_numpy(dtype=float)
+    is_bf = bf.to_numpy(dtype=bool)
+    n = np.bincount(dose, minlength=n_doses)
+    y = np.bincount(dose[is_dlt], minlength=n_doses)
+    pend_mask = ~is_dlt & (f < dlt_window)
+    pending = tuple(
+        PendingPatient(int(d), float(v)) for d, v in zip(dose[pend_mask], f[pend_mask], strict=True)
+    )
+    bn = np.bincount(dose[is_bf], minlength=n_doses)
+    by = np.bincount(dose[is_bf & is_dlt], minlength=n_doses)
+
+    last_cohort = None
+    esc = ~is_bf
+    if "cohort" in df.columns:
+        coh = pd.to_numeric(df["cohort"], errors="coerce")
+        _bad(
+            df,
+            (esc & ~(coh.notna() & (coh == coh.round()))).to_numpy(),
+            "cohort",
+            "escalation patients need an integer cohort number",
+        )
+        if esc.any():
+            c_esc = coh.to_numpy()[esc]
+            last = np.nanmax(c_esc)
+            sel = esc & (coh.to_numpy() == last)
+            doses_last = np.unique(dose[sel])
+            if doses_last.size != 1:
+                _bad(
+                    df,
+                    sel & (dose != doses_last[0]),
+                    "dose_level",
+                    f"all patients of cohort {int(last)} must receive the same dose",
+                )
+            cur = int(doses_last[0])
+            last_cohort = (cur, int(sel.sum()), int((sel & is_dlt).sum()))
+        else:
+            cur = 0
+    else:
+        cur = int(dose[esc][-1]) if esc.any() else 0
+    if current_level is not None:
+        if not 1 <= current_level <= n_doses:
+            raise InputError(f"current_level must be in 1..{n_doses}, was {current_level!r}")
+        cur = current_level - 1
+    return TrialState(
+        n=tuple(int(v) for v in n),
+        y=tuple(int(v) for v in y),
+        current=cur,
+        pending=pending,
+        dlt_window=float(dlt_window),
+        backfill_n=tuple(int(v) for v in bn) if is_bf.any() else None,
+        backfill_y=tuple(int(v) for v in by) if is_bf.any() else None,
+        last_cohort=last_cohort,
+        eliminated=eliminated,
+    )
