@@ -201,6 +201,15 @@ def test_hour_column_orders_time_points_within_a_day() -> None:
     assert tp["GRADE"].tolist() == [1, 3, 0]
 
 
+def test_time_stamps_instead_of_days() -> None:
+    df = pd.DataFrame({"USUBJID": "P1", "ADTM": ["2024-03-11T08:00", "2024-03-12T20:00"],
+                       "INFDTM": "2024-03-10T14:00", "TEMP": [38.5, 37.0]})
+    tp = grade_crs(df).timepoints
+    assert np.allclose(tp["DAY"], [1 + 8 / 24, 2 + 20 / 24])
+    with pytest.raises(RecordError, match="ISO 8601"):
+        grade_crs(df.assign(ADTM=["2024-03-11T08:00", "yesterday"]))
+
+
 def test_several_subjects_are_graded_independently() -> None:
     df = pd.concat([sheet([{"TEMP": 39.0, "TOCILIZUMAB": "Y"}], "A"),
                     sheet([{"TEMP": 37.0, "PRESSORS": 1}], "B")])

@@ -6,6 +6,8 @@ Input: one row per observation time (a flow sheet), columns
 USUBJID                   subject (required)
 DAY                       time since infusion in days, infusion = day 0; fractions allowed
                           (required). Optional ``HOUR`` (0-24) is added as HOUR / 24.
+                          Or ADTM + INFDTM (ISO date/times of the observation and of the
+                          infusion): DAY = days since midnight of the infusion date.
 SEQ                       optional record id, used in error messages (else the 1-based row)
 TEMP                      temperature, deg C (empty = not measured)
 FEVER_OTHER_CAUSE         fever attributed to another cause (Y/N)
@@ -92,8 +94,16 @@ class CrsResult:
 
 
 def _prepare(obs: pd.DataFrame) -> pd.DataFrame:
-    require_columns(obs, ["USUBJID", "DAY"], where="grade_crs")
     df = obs.copy()
+    if "DAY" not in df.columns and {"ADTM", "INFDTM"} <= set(df.columns):
+        # time stamps: DAY = days since midnight of the infusion date
+        adtm = pd.to_datetime(df["ADTM"], errors="coerce")
+        inf = pd.to_datetime(df["INFDTM"], errors="coerce")
+        for col, parsed in (("ADTM", adtm), ("INFDTM", inf)):
+            fail(df, (parsed.isna() & df[col].notna()).to_numpy(), domain=DOMAIN, variable=col,
+                 rule="not an ISO 8601 date/time")
+        df["DAY"] = ((adtm - inf.dt.normalize()).dt.total_seconds() / 86400.0).to_numpy()
+    require_columns(df, ["USUBJID", "DAY"], where="grade_crs (give DAY, or ADTM and INFDTM)")
     df["USUBJID"] = df["USUBJID"].astype(str)
     day = as_float(df, "DAY", domain=DOMAIN, required=True)
     if "HOUR" in df.columns:
