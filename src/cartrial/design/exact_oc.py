@@ -266,7 +266,7 @@ def exact_oc(
         )
     if plan.spec.backfill.enabled:
         raise InputError("exact OC do not cover backfill; use Monte Carlo (method 'mc')")
-    acc = OcAccumulator(plan.n_doses, tm)
+    acc = OcAccumulator(plan.n_doses, tm, second_moments=False)
     n_final = 0
     if fast and plan.design != "3+3" and not plan.spec.backfill.enabled and _fits_int64(plan):
         engine = "int64-keyed states"

@@ -91,15 +91,17 @@ def true_mtd_of(true_tox: np.ndarray, target: float) -> int:
 class OcAccumulator:
     """Weighted sums (and sums of squares) of per-trial outcomes, added batch by batch."""
 
-    def __init__(self, n_doses: int, true_mtd: int | None) -> None:
+    def __init__(self, n_doses: int, true_mtd: int | None, second_moments: bool = True) -> None:
         self.k = n_doses
         self.true_mtd = true_mtd
+        self.second_moments = second_moments
         self.w = 0.0
         self.s: dict[str, np.ndarray] = {}
 
     def _add(self, name: str, x: np.ndarray, w: np.ndarray) -> None:
-        ws = (w[:, None] * x).sum(axis=0) if x.ndim == 2 else np.array([(w * x).sum()])
-        ws2 = (w[:, None] * x * x).sum(axis=0) if x.ndim == 2 else np.array([(w * x * x).sum()])
+        x = np.asarray(x, dtype=float)
+        ws = np.atleast_1d(w @ x)
+        ws2 = np.atleast_1d(w @ (x * x)) if self.second_moments else np.zeros_like(ws)
         if name in self.s:
             self.s[name] += ws
             self.s[name + "²"] += ws2
@@ -113,8 +115,9 @@ class OcAccumulator:
         """One batch: selected dose (0-based, ``NO_MTD``), per-dose n and y, duration, weights."""
         k = self.k
         w = np.asarray(w, dtype=float)
-        onehot = (sel[:, None] == np.arange(k)[None, :]).astype(float)
-        self._add("sel", onehot, w)
+        cnt = np.bincount(sel + 1, weights=w, minlength=k + 1)[1:]
+        for key in ("sel", "sel²"):  # one-hot indicators: second moment = first moment
+            self.s[key] = self.s.get(key, 0) + cnt
         self._add("n", n.astype(float), w)
         self._add("y", y.astype(float), w)
         self._add("treated", (n > 0).astype(float), w)
