@@ -42,6 +42,7 @@ def _register() -> None:
     from cartrial.cli import design_sweep  # noqa: F401
     from cartrial.cli import validate  # noqa: F401
     from cartrial.cli import decide  # noqa: F401
+    from cartrial.cli import committee  # noqa: F401
     from cartrial.cli import safety  # noqa: F401
     from cartrial.cli import efficacy  # noqa: F401
     from cartrial.cli import kinetics  # noqa: F401

@@ -1,0 +1,108 @@
+"""The committee workspace over HTTP: login everywhere, roles, CSRF, decisions, minutes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cartrial.committee import add_user, list_decisions, open_store, verify_audit
+from cartrial.committee.web import create_app
+from cartrial.data import write_study
+from tests.data.minimal_study import minimal_domains
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ws")
+    write_study(minimal_domains(), root / "sdtm")
+    store = open_store(f"sqlite:///{root / 'sdtm' / 'committee.sqlite'}")
+    add_user(store, "stat", "password-s", "statistician")
+    add_user(store, "view", "password-v", "viewer")
+    app = create_app("ct071", root / "sdtm")
+    return app, store
+
+
+def _token(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def _login(client: TestClient, user: str, pw: str) -> None:
+    tok = _token(client.get("/login").text)
+    r = client.post("/login", data={"username": user, "password": pw, "csrf_token": tok},
+                    follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/"
+
+
+@pytest.mark.parametrize("path", ["/", "/history", "/decide", "/minutes.html", "/minutes.pdf",
+                                  "/patients/CT071-001-001"])
+def test_nothing_served_without_login(site, path) -> None:
+    client = TestClient(site[0])
+    r = client.get(path, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+
+
+def test_wrong_password_and_missing_csrf_refused(site) -> None:
+    client = TestClient(site[0])
+    tok = _token(client.get("/login").text)
+    r = client.post("/login", data={"username": "stat", "password": "nope", "csrf_token": tok})
+    assert "wrong password" in r.text
+    r = client.post("/login", data={"username": "stat", "password": "password-s"})
+    assert r.status_code == 403
+
+
+def test_statistician_reads_overview_records_decision_sees_history(site) -> None:
+    app, store = site
+    client = TestClient(app)
+    _login(client, "stat", "password-s")
+    page = client.get("/").text
+    assert 'id="doses"' in page and "Recommendation:" in page and 'id="paths"' in page
+    assert client.get("/patients/CT071-001-001").status_code == 200
+    n0 = len(list_decisions(store))
+    form = client.get("/decide").text
+    r = client.post("/decide", data={"csrf_token": _token(form), "choice": "accept",
+                                     "attendees": "stat, dr who", "meeting_date": "2024-05-01"},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    decisions = list_decisions(store)
+    assert len(decisions) == n0 + 1
+    d = decisions[-1]
+    assert d.accepted and d.recorded_by == "stat" and len(d.data_hash) == 64
+    assert d.protocol_id == "CT071" and d.as_of is not None
+    assert "dr who" in client.get("/history").text
+    # an override without rationale is refused, with the reason shown
+    form = client.get("/decide").text
+    r = client.post("/decide", data={"csrf_token": _token(form), "choice": "override",
+                                     "action": "stay", "next_dose": "DL1", "rationale": "",
+                                     "attendees": "stat", "meeting_date": "2024-05-02"})
+    assert "rationale is required" in r.text
+    assert len(list_decisions(store)) == n0 + 1
+    assert verify_audit(store).ok
+    assert "Audit chain" in client.get("/minutes.html").text
+    assert client.get("/minutes.pdf").content.startswith(b"%PDF")
+
+
+def test_viewer_cannot_record(site) -> None:
+    app, store = site
+    client = TestClient(app)
+    _login(client, "view", "password-v")
+    assert client.get("/").status_code == 200
+    assert client.get("/decide").status_code == 403
+    n0 = len(list_decisions(store))
+    tok = _token(client.get("/").text)
+    r = client.post("/decide", data={"csrf_token": tok, "choice": "accept", "attendees": "v",
+                                     "meeting_date": "2024-05-01"})
+    assert r.status_code == 403
+    assert len(list_decisions(store)) == n0
+
+
+def test_post_with_a_token_from_another_session_is_refused(site) -> None:
+    app, store = site
+    a, b = TestClient(app), TestClient(app)
+    _login(a, "stat", "password-s")
+    _login(b, "stat", "password-s")
+    foreign = _token(a.get("/decide").text)
+    r = b.post("/decide", data={"csrf_token": foreign, "choice": "accept", "attendees": "x",
+                                "meeting_date": "2024-05-01"})
+    assert r.status_code == 403
