@@ -370,3 +370,20 @@ def test_partial_auc_nondecreasing_in_end_day(prof, d1, d2) -> None:
     a, b = r[f"AUC0_{lo}"], r[f"AUC0_{hi}"]
     if np.isfinite(a) and np.isfinite(b):
         assert b >= a * (1 - 1e-12)
+
+
+def test_pknca_coding_without_blq_column_and_missing_dropped() -> None:
+    # PKNCA codes BLQ as 0 and drops missing concentrations (ecosystem.md section 6).
+    df = profile("P1", P1_T, P1_C).drop(columns=["blq", "lloq"])
+    df["conc"] = df["conc"].fillna(0.0)
+    extra = pd.DataFrame({"USUBJID": ["P1"], "time_days": [10.0], "conc": [np.nan]})
+    r = one(pd.concat([df, extra]))
+    assert_allclose(r.AUCLST, P1_AUC_LOGDOWN, rtol=1e-12)
+    assert (r.NOBS, r.NQUANT, r.NMISS, r.TBLQ) == (9, 6, 1, 56.0)
+    assert "MISSING_CONC" in r.FLAGS
+
+
+def test_blq_as_integers() -> None:
+    df = profile("P1", P1_T, P1_C)
+    df["blq"] = df["blq"].astype(int)
+    assert_allclose(one(df).AUCLST, P1_AUC_LOGDOWN, rtol=1e-12)

@@ -52,10 +52,21 @@ def first_bad(
 
 
 def as_bool(df: pd.DataFrame, column: str, *, domain: str, seq_col: str | None) -> np.ndarray:
-    """A boolean column with no missing values (no coercion of 'Y'/'N' or numbers)."""
+    """A boolean column with no missing values: bool, or integers 0 / 1 (no 'Y'/'N' text)."""
     s = df[column]
     if s.dtype == bool:
         return s.to_numpy()
+    if pd.api.types.is_integer_dtype(s) and str(s.dtype) != "boolean":
+        v = s.to_numpy()
+        first_bad(
+            df,
+            ~np.isin(v, (0, 1)),
+            domain=domain,
+            variable=column,
+            seq_col=seq_col,
+            rule=f"{column} must be True/False or 0/1",
+        )
+        return v == 1
     if str(s.dtype) == "boolean":
         first_bad(
             df,

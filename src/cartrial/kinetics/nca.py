@@ -5,9 +5,11 @@ Conventions follow PKNCA's defaults (shared/reference/ecosystem.md section 6; PK
 
 - AUC by linear-up / log-down trapezoids (linear on rising or flat segments, log on falling
   segments with both concentrations > 0), or linear trapezoids (``auc_method``).
-- BLQ samples: leading and before-Tmax BLQs as 0, BLQs between Tmax and Tlast dropped, trailing
-  BLQs after Tlast as 0 (PKNCA ``conc.blq`` first = keep, middle = drop, last = keep); each
-  choice is a ``KineticsSettings`` field.
+- BLQ samples: BLQs before Tmax as 0, BLQs between Tmax and Tlast dropped, trailing BLQs after
+  Tlast as 0 (issue #7 "before Tmax as 0, after as missing"; PKNCA ``conc.blq`` first = keep,
+  middle = drop, last = keep); each choice is a ``KineticsSettings`` field. The two differ only
+  for a BLQ between the first quantifiable sample and Tmax (PKNCA: middle, dropped; here: before
+  Tmax, 0 unless ``blq_before_tmax = "missing"``).
 - Tmax is the first time of Cmax on ties.
 - lambda_z: log-linear regression on the last n quantifiable points after Tmax (Tmax excluded),
   n >= 3; among fits with lambda_z > 0, those whose adjusted R^2 is within 1e-4 of the best, the
@@ -70,6 +72,7 @@ NCA_PARAMETERS: dict[str, tuple[str, str]] = {
 NCA_FLAGS: dict[str, str] = {
     "NO_QUANT": "no quantifiable post-infusion sample: all parameters missing",
     "PREDOSE_QUANT": "quantifiable sample before infusion (excluded from NCA)",
+    "MISSING_CONC": "samples with a missing concentration were left out (PKNCA conc.na = drop)",
     "TIME0_IMPUTED": "no kept sample at day 0: concentration 0 assumed at infusion",
     "NO_TIME0": "no kept sample at day 0 and imputation off: AUC starts at the first sample",
     "TMAX_AT_LAST": "Cmax is the last sample: the peak may have been missed",
@@ -214,7 +217,9 @@ def nca(
     profiles
         One row per sample: the ``by`` key columns, ``time_days`` (days from infusion, day 0 =
         infusion; samples before 0 are pre-infusion and excluded), ``conc`` (> 0 when
-        quantifiable; ignored when BLQ), ``blq`` (bool) and optionally ``lloq``.
+        quantifiable; ignored when BLQ; missing = sample not analysed, left out and counted in
+        NMISS), ``blq`` (bool or 0/1; when absent, BLQ = conc 0 or below ``lloq``, PKNCA's
+        coding; a conc of 0 is always BLQ) and optionally ``lloq``.
     settings
         ``protocol.kinetics``; PKNCA defaults when omitted.
     by
@@ -225,18 +230,32 @@ def nca(
     Returns
     -------
     One row per profile: the ``by`` columns, NOBS (post-infusion samples), NQUANT (quantifiable
-    ones), TLOBS (time of the last post-infusion sample, BLQ or not), the parameters of
-    :func:`nca_parameter_codes`, PARTIAL (bool: a partial AUC not fully observed, or Tmax at the
-    last sample) and FLAGS (codes of :data:`NCA_FLAGS`).
+    ones), NMISS (samples with a missing concentration, left out), TLOBS (time of the last
+    post-infusion sample, BLQ or not), the parameters of :func:`nca_parameter_codes`, PARTIAL
+    (bool: a partial AUC not fully observed, or Tmax at the last sample) and FLAGS (codes of
+    :data:`NCA_FLAGS`).
     ``attrs["method"]`` holds :func:`nca_method`.
     """
     s = settings or KineticsSettings()
     by = list(by)
-    require_columns(profiles, [*by, "time_days", "conc", "blq"], where="nca")
+    require_columns(profiles, [*by, "time_days", "conc"], where="nca")
     df = profiles.reset_index(drop=True)
     t_all = as_float(df, "time_days", domain=domain, seq_col=seq_col)
     c_all = as_float(df, "conc", domain=domain, seq_col=seq_col)
-    blq_all = as_bool(df, "blq", domain=domain, seq_col=seq_col)
+    lloq = (
+        as_float(df, "lloq", domain=domain, seq_col=seq_col)
+        if "lloq" in df.columns
+        else np.full(len(df), np.nan)
+    )
+    if "blq" in df.columns:
+        blq_all = as_bool(df, "blq", domain=domain, seq_col=seq_col)
+    else:  # PKNCA coding: BLQ is 0 (or, given an LLOQ, below it)
+        blq_all = (c_all == 0) | (np.isfinite(lloq) & (c_all < lloq))
+    # PKNCA codes BLQ as 0: a zero concentration is BLQ whatever the flag says.
+    blq_all = blq_all | (c_all == 0)
+    # PKNCA drops missing concentrations (conc.na = "drop"); counted per profile (NMISS) and
+    # flagged, never silently.
+    missing = ~blq_all & np.isnan(c_all)
     first_bad(
         df,
         ~np.isfinite(t_all),
@@ -247,14 +266,13 @@ def nca(
     )
     first_bad(
         df,
-        ~blq_all & ~(c_all > 0) | ~blq_all & ~np.isfinite(c_all),
+        ~blq_all & ~missing & ~((c_all > 0) & np.isfinite(c_all)),
         domain=domain,
         variable="conc",
         seq_col=seq_col,
         rule="a quantifiable concentration must be a finite number > 0 (mark BLQ samples blq=True)",
     )
     if "lloq" in df.columns:
-        lloq = as_float(df, "lloq", domain=domain, seq_col=seq_col)
         first_bad(
             df,
             ~blq_all & np.isfinite(lloq) & (c_all < lloq),
@@ -274,6 +292,9 @@ def nca(
         rule="two samples at the same time in one profile",
     )
     n_groups = len(keys)
+    nmiss = np.bincount(g_all[missing], minlength=n_groups).astype(float)
+    present = ~missing
+    g_all, t_all, c_all, blq_all = g_all[present], t_all[present], c_all[present], blq_all[present]
 
     predose_quant = np.bincount(g_all[(t_all < 0) & ~blq_all], minlength=n_groups) > 0
     post = t_all >= 0
@@ -350,6 +371,7 @@ def nca(
     out: dict[str, Any] = {k: keys[k].to_numpy() for k in by}
     out["NOBS"] = nobs
     out["NQUANT"] = nquant
+    out["NMISS"] = nmiss
     out["TLOBS"] = t_obs_last
     params: dict[str, np.ndarray] = {
         "CMAX": cmax,
@@ -403,6 +425,7 @@ def nca(
     flags = {
         "NO_QUANT": ~has_q,
         "PREDOSE_QUANT": predose_quant,
+        "MISSING_CONC": nmiss > 0,
         "TIME0_IMPUTED": lacks0 & s.impute_time0,
         "NO_TIME0": lacks0 & (not s.impute_time0),
         "TMAX_AT_LAST": tmax_at_last,
