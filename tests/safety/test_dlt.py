@@ -118,6 +118,13 @@ def test_events_outside_the_window_do_not_count() -> None:
     assert (p.loc["A", "DLT"], bool(p.loc["A", "DLT_EVALUABLE"])) == ("no", True)
 
 
+def test_the_last_protocol_day_of_the_window_is_inside() -> None:
+    # DAY 28.5 = protocol day 28 (12:00): inside a 28-day window; DAY 29.0 is day 29
+    p = run([ev("A", "c", *CRS, [(28.5, 4), (30, 0)]),
+             ev("B", "c", *CRS, [(29.0, 4), (30, 0)])], {"A": 60, "B": 60})
+    assert (p.loc["A", "DLT"], p.loc["B", "DLT"]) == ("yes", "no")
+
+
 def test_earliest_dlt_is_reported_and_evaluability() -> None:
     p = run([ev("A", "c", *CRS, [(6, 4), (8, 0)]),
              ev("A", "i", *ICANS, [(3, 4), (4, 0)])], {"A": 40, "B": 40, "C": 12},

@@ -1,0 +1,81 @@
+"""ADaM-style analysis datasets (ADaMIG conventions; admiral ``derive_*`` naming)."""
+
+from cartrial.adam.adae import (
+    derive_adae,
+    derive_var_dtoxgr,
+    derive_var_trtemfl,
+    derive_vars_aedt,
+    derive_vars_atoxgr,
+)
+from cartrial.adam.adck import derive_adck, derive_param_cytokine, derive_param_nca
+from cartrial.adam.adlb import (
+    derive_adlb,
+    derive_var_ablfl,
+    derive_vars_atoxgr_lb,
+    derive_vars_lb_param,
+)
+from cartrial.adam.adrs import (
+    AVAL_CODE,
+    derive_adrs,
+    derive_param_cbor,
+    derive_param_invovr,
+    derive_param_mrd,
+    derive_param_ovr,
+)
+from cartrial.adam.adsl import (
+    derive_adsl,
+    derive_adsl_base,
+    derive_var_aphdt,
+    derive_var_lstalvdt,
+    derive_var_popcd,
+    derive_vars_dth,
+    derive_vars_eos,
+    derive_vars_popfl,
+    derive_vars_trt,
+)
+from cartrial.adam.adtte import derive_adtte, event_from_cnsr, km_inputs
+from cartrial.adam.build import AdamResult, build_adam, data_cutoff, derived_ae_grades
+from cartrial.adam.metadata import DATASETS, define_html, variable_label, variable_metadata
+from cartrial.adam.write import write_adam
+
+__all__ = [
+    "AVAL_CODE",
+    "DATASETS",
+    "AdamResult",
+    "build_adam",
+    "data_cutoff",
+    "define_html",
+    "derive_adae",
+    "derive_adck",
+    "derive_adlb",
+    "derive_adrs",
+    "derive_adsl",
+    "derive_adsl_base",
+    "derive_adtte",
+    "derived_ae_grades",
+    "derive_param_cbor",
+    "derive_param_cytokine",
+    "derive_param_invovr",
+    "derive_param_mrd",
+    "derive_param_nca",
+    "derive_param_ovr",
+    "derive_var_ablfl",
+    "derive_var_aphdt",
+    "derive_var_dtoxgr",
+    "derive_var_lstalvdt",
+    "derive_var_popcd",
+    "derive_var_trtemfl",
+    "derive_vars_aedt",
+    "derive_vars_atoxgr",
+    "derive_vars_atoxgr_lb",
+    "derive_vars_dth",
+    "derive_vars_eos",
+    "derive_vars_lb_param",
+    "derive_vars_popfl",
+    "derive_vars_trt",
+    "event_from_cnsr",
+    "km_inputs",
+    "variable_label",
+    "variable_metadata",
+    "write_adam",
+]

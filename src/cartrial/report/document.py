@@ -79,7 +79,8 @@ class Provenance:
 
 CSS = """
 body{font-family:"Segoe UI",Helvetica,Arial,sans-serif;font-size:13px;color:#222;margin:0}
-header{background:#16324f;color:#fff;padding:14px 28px}header h1{margin:0;font-size:20px}
+header{background:#16324f;color:#fff;padding:14px 28px;margin-left:285px}
+header h1{margin:0;font-size:20px}
 header p{margin:4px 0 0;font-size:12px;opacity:.9}
 nav{position:fixed;top:0;bottom:0;left:0;width:260px;overflow:auto;background:#f4f6f8;
 border-right:1px solid #ddd;padding:10px 12px;font-size:12px}nav a{color:#16324f;
@@ -91,12 +92,13 @@ figcaption .num{color:#16324f}.pop{font-weight:400;font-size:12px;color:#555}
 .scroll{overflow-x:auto;max-height:640px;overflow-y:auto}
 table{border-collapse:collapse;font-size:12px}thead th{border-bottom:1px solid #333;
 border-top:2px solid #333;background:#fff;position:sticky;top:0}
-th,td{padding:2px 8px;text-align:right;white-space:nowrap}th.stub{text-align:left;font-weight:400}
+th,td{padding:2px 8px;text-align:right;white-space:nowrap}
+td.wrap{white-space:normal;text-align:left;min-width:320px;max-width:560px}th.stub{text-align:left;font-weight:400}
 thead th.stub{font-weight:600}.ind1{padding-left:22px}.ind2{padding-left:38px}
 tbody tr:last-child td,tbody tr:last-child th{border-bottom:2px solid #333}
 .foot p{margin:2px 0;font-size:11px;color:#444;max-width:1000px}.src{font-style:italic}
 .svg svg{max-width:100%;height:auto}table.prov td{text-align:left}
-@media print{nav{display:none}main{margin-left:0}}
+@media print{nav{display:none}main,header{margin-left:0}}
 """
 
 _DOC = Environment(autoescape=select_autoescape(default=True), trim_blocks=True,

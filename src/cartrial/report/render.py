@@ -31,7 +31,7 @@ _TABLE_HTML = _ENV.from_string("""\
 <tbody>
 {% for label, ind, vals in body %}
 <tr><th class="stub ind{{ ind }}" scope="row">{{ label }}</th>
-{% for v in vals %}<td>{{ v }}</td>{% endfor %}</tr>
+{% for v in vals %}<td{% if v|length > 40 %} class="wrap"{% endif %}>{{ v }}</td>{% endfor %}</tr>
 {% endfor %}
 </tbody></table></div>
 {% if t.footnotes or t.source %}
@@ -51,8 +51,7 @@ def table_to_html(table: ReportTable, *, stub: str = "") -> str:
     ind = table.indents
     body = [(lab.replace("\u200b", ""), ind.get(lab, 0), list(w.loc[lab]))
             for lab in table.rows]
-    if table.kind == "listing" and not stub:
-        stub = "#"
+    stub = stub or table.stub or ("#" if table.kind == "listing" else "")
     return _TABLE_HTML.render(t=table, cols=table.columns, body=body, stub=stub,
                               caption_word="Listing" if table.kind == "listing" else "Table")
 
@@ -66,7 +65,9 @@ def table_to_text(table: ReportTable, *, width: int = 100) -> str:
     stub_w = max([len(s) for s in labels] + [1])
     col_w = [max([len(c)] + [len(v) for v in w[c]]) for c in cols]
     lines = [table.caption, f"Population: {table.population}", ""]
-    header = " " * stub_w + "".join("  " + c.rjust(cw) for c, cw in zip(cols, col_w, strict=True))
+    stub_w = max(stub_w, len(table.stub))
+    header = table.stub.ljust(stub_w) + "".join(
+        "  " + c.rjust(cw) for c, cw in zip(cols, col_w, strict=True))
     lines += [header.rstrip(), "-" * len(header)]
     for lab, r in zip(labels, table.rows, strict=True):
         vals = w.loc[r].tolist()
@@ -102,7 +103,7 @@ def table_to_docx(table: ReportTable, path: str | Path, *, run_date: datetime) -
     cols = table.columns
     grid = doc.add_table(rows=1 + len(w), cols=1 + len(cols))
     grid.style = "Table Grid"
-    grid.cell(0, 0).text = "#" if table.kind == "listing" else ""
+    grid.cell(0, 0).text = table.stub or ("#" if table.kind == "listing" else "")
     for j, c in enumerate(cols, start=1):
         grid.cell(0, j).text = c
     ind = table.indents

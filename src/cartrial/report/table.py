@@ -37,6 +37,7 @@ class ReportTable:
     source: str = ""
     kind: str = "table"  # "table" or "listing" (numbered 16.2.x in a CSR)
     slug: str = field(default="")
+    stub: str = ""  # header of the row-label column
 
     def __post_init__(self) -> None:
         if not _NUMBER.match(self.number):
@@ -112,7 +113,8 @@ def table_from_wide(number: str, title: str, population: str, wide: pd.DataFrame
     })
     if indent is not None:
         cells["indent"] = np.repeat(np.asarray(indent, dtype=int), m)
-    return ReportTable(number, title, population, cells, tuple(footnotes), source, kind)
+    return ReportTable(number, title, population, cells, tuple(footnotes), source, kind,
+                       stub=row_label or "")
 
 
 def fmt_n_pct(n: int | np.ndarray, denom: int | np.ndarray) -> np.ndarray:

@@ -20,7 +20,8 @@ the event is ongoing until FOLLOWUP_DAY. Rule forms (``DurationCondition``):
 ``not_resolving_to_grade`` T within H hours -> the first time at grade >= min_grade to the first
 later time at grade <= T exceeds H; ``persisting_beyond_day`` D -> the run at grade >= min_grade
 lasts past day D; ``min_duration_days`` d -> the run lasts more than d days. A run counts when it
-overlaps the rule's window (``window_start_day``..``window_end_day`` or the design DLT window).
+overlaps the rule's window (``window_start_day``..``window_end_day`` or the design DLT window,
+including the whole of its last protocol day: DAY 28.5 is inside a 28-day window).
 When the follow-up is too short to decide, the rule is pending.
 """
 
@@ -158,7 +159,8 @@ def _evaluate_rule(ev: pd.DataFrame, fu_day: pd.Series, closed: pd.Series, rule:
     # follow-up closed by death or withdrawal: an ongoing event can no longer become a DLT
     ongoing &= ~runs["USUBJID"].map(closed).to_numpy(dtype=bool)
     start = runs["ONSET_DAY"].to_numpy(dtype=float)
-    in_window = (start <= we) & (end_eff >= ws)
+    # the window holds the whole of its last protocol day (DAY 28.5 is protocol day 28)
+    in_window = (start < we + 1.0) & (end_eff >= ws)
     if d is None:
         met = in_window.copy()
         pend = np.zeros(len(runs), dtype=bool)

@@ -1,0 +1,51 @@
+"""Shared helpers of the ADaM builders: imputed dates, first/last per subject, lookups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from cartrial.data import impute_date
+from cartrial.errors import InputError
+
+SUBJECT_KEYS = ("STUDYID", "USUBJID")
+
+
+def require(df: pd.DataFrame, cols: Sequence[str], where: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise InputError(f"{where}: missing variable(s) {missing}")
+
+
+def dtc_date(values: pd.Series, kind: str = "start") -> tuple[pd.Series, pd.Series]:
+    """(date normalised to the day, imputation flag) per sdtm-conventions.md section 6: partial
+    dates are imputed only in ADaM (start -> first day, end -> last day)."""
+    d, f = impute_date(values.astype(object).where(values.notna(), ""), kind=kind)  # type: ignore[arg-type]
+    return pd.to_datetime(d).dt.normalize(), f
+
+
+def first_per_subject(df: pd.DataFrame, date_col: str, value_cols: Sequence[str] = (),
+                      *, last: bool = False) -> pd.DataFrame:
+    """One row per USUBJID: the record with the earliest (or latest) ``date_col``."""
+    d = df.dropna(subset=[date_col]).sort_values(["USUBJID", date_col], kind="stable")
+    pick = d.groupby("USUBJID", sort=False).tail(1) if last else d.groupby(
+        "USUBJID", sort=False).head(1)
+    return pick[["USUBJID", date_col, *value_cols]].set_index("USUBJID")
+
+
+def days_between(later: pd.Series, earlier: pd.Series) -> pd.Series:
+    """Whole days later - earlier (float, NaN when either is missing)."""
+    return (pd.to_datetime(later) - pd.to_datetime(earlier)).dt.days.astype(float)
+
+
+def study_day_from(dates: pd.Series, ref: pd.Series) -> pd.Series:
+    """ADY: SDTMIG study day (no day 0) from the analysis date and the reference date."""
+    diff = (pd.to_datetime(dates).dt.normalize() - pd.to_datetime(ref).dt.normalize()).dt.days
+    return pd.Series(np.where(diff >= 0, diff + 1, diff), index=dates.index).where(diff.notna())
+
+
+def yn(mask: pd.Series | np.ndarray) -> np.ndarray:
+    """ADaM flag: "Y" or missing (empty string is written as missing)."""
+    return np.where(np.asarray(mask, dtype=bool), "Y", "")

@@ -1,0 +1,153 @@
+"""ADLB: one row per laboratory result (BDS; admiral ``inst/templates/ad_adlb.R``;
+sdtm-conventions.md section 6).
+
+PARAMCD = LBTESTCD (cartrial keeps them equal) except where the specimen makes a different
+parameter: urine M-protein ``UMPROT``, urine immunofixation ``UIMFIX`` and peripheral-blood
+plasma cells ``PBPLASMA``.
+Baseline (``ABLFL``): the LBBLFL = "Y" record when flagged, otherwise the last non-missing result
+on or before the infusion date (data-model LB convention). ``BASE``, ``CHG = AVAL - BASE``,
+``PCHG``. CTCAE v5.0 grades ``ATOXGRL``/``ATOXGRH`` with terms ``ATOXDSCL``/``ATOXDSCH`` and
+baseline grades come from :func:`cartrial.safety.grade_labs` (clinical-standards.md section 3).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cartrial.adam._dates import dtc_date, require, study_day_from, yn
+from cartrial.errors import RecordError
+from cartrial.protocol.model import Protocol
+from cartrial.safety import grade_labs
+
+SPECIAL_PARAMCD = {("MPROTEIN", "URINE"): "UMPROT", ("IMFIX", "URINE"): "UIMFIX",
+                   ("PLASMACE", "BLOOD"): "PBPLASMA"}
+
+
+def derive_vars_lb_param(lb: pd.DataFrame) -> pd.DataFrame:
+    """PARAMCD, PARAM ("test (unit)"), AVAL, AVALC, AVALU, ANRLO/ANRHI, ADT, LBSEQ kept."""
+    require(lb, ["USUBJID", "LBSEQ", "LBTESTCD", "LBTEST", "LBSPEC", "LBDTC"], "ADLB (LB)")
+    out = pd.DataFrame({"STUDYID": lb["STUDYID"].to_numpy(), "USUBJID": lb["USUBJID"].to_numpy(),
+                        "LBSEQ": lb["LBSEQ"].to_numpy()})
+    code = lb["LBTESTCD"].astype(str).to_numpy()
+    spec = lb["LBSPEC"].astype(str).to_numpy()
+    pc = code.copy()
+    for (c, s), new in SPECIAL_PARAMCD.items():
+        pc = np.where((code == c) & (spec == s), new, pc)
+    out["PARAMCD"] = pc
+    unit = lb["LBSTRESU"].fillna("").astype(str).to_numpy() if "LBSTRESU" in lb.columns \
+        else np.full(len(lb), "")
+    test = lb["LBTEST"].astype(str).to_numpy()
+    out["PARAM"] = np.where(unit != "", pd.Series(test) + " (" + pd.Series(unit) + ")",
+                            pd.Series(test))
+    out["PARAM"] = np.where(pc != code, out["PARAM"] + ", " + pd.Series(spec).str.lower(),
+                            out["PARAM"])
+    out["LBCAT"] = lb["LBCAT"].to_numpy() if "LBCAT" in lb.columns else ""
+    out["LBSPEC"] = spec
+    out["AVAL"] = pd.to_numeric(lb["LBSTRESN"], errors="coerce").to_numpy() \
+        if "LBSTRESN" in lb.columns else np.nan
+    strc = lb["LBSTRESC"] if "LBSTRESC" in lb.columns else lb["LBORRES"]
+    # AVALC carries character results (IFE, MRD, BLQ text); numeric results live in AVAL
+    out["AVALC"] = np.where(np.isnan(out["AVAL"].to_numpy(dtype=float)),
+                            strc.fillna("").astype(str).to_numpy(), "")
+    out["AVALU"] = unit
+    for src, dst in (("LBSTNRLO", "ANRLO"), ("LBSTNRHI", "ANRHI")):
+        out[dst] = pd.to_numeric(lb[src], errors="coerce").to_numpy() if src in lb.columns \
+            else np.nan
+    out["ADT"], out["ADTF"] = (s.to_numpy() for s in dtc_date(lb["LBDTC"]))
+    out["ADTF"] = out["ADTF"].fillna("")
+    out["LBBLFL"] = lb["LBBLFL"].fillna("").to_numpy() if "LBBLFL" in lb.columns else ""
+    out["LBLLOQ"] = pd.to_numeric(lb["LBLLOQ"], errors="coerce").to_numpy() \
+        if "LBLLOQ" in lb.columns else np.nan
+    if "LBMETHOD" in lb.columns:
+        out["LBMETHOD"] = lb["LBMETHOD"].fillna("").to_numpy()
+    return out
+
+
+def derive_var_ablfl(adlb: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
+    """ABLFL, ADY and DAY (days from infusion, infusion = day 0), BASE, CHG, PCHG, ANRIND."""
+    out = adlb.copy()
+    trt = out["USUBJID"].map(adsl.set_index("USUBJID")["TRTSDT"])
+    out["ADY"] = study_day_from(out["ADT"], trt)
+    out["ADAYINF"] = (out["ADT"] - trt).dt.days.astype(float)
+    has = out["AVAL"].notna() | (out["AVALC"] != "")
+    pre = has & (out["ADAYINF"] <= 0)
+    flagged = out["LBBLFL"] == "Y"
+    key = [out["USUBJID"], out["PARAMCD"]]
+    any_flag = flagged.groupby(key).transform("any")
+    order = np.arange(len(out))
+    # last pre-infusion record by date (stable on input order)
+    srt = out.assign(_o=order).sort_values(["USUBJID", "PARAMCD", "ADT", "_o"], kind="stable")
+    cand = srt[pre.loc[srt.index]]
+    last_pre = cand.groupby(["USUBJID", "PARAMCD"], sort=False).tail(1).index
+    derived_bl = pd.Series(False, index=out.index)
+    derived_bl.loc[last_pre] = True
+    abl = np.where(any_flag, flagged, derived_bl)
+    out["ABLFL"] = yn(abl)
+    bl = out[abl]
+    dup = bl.duplicated(["USUBJID", "PARAMCD"])
+    if dup.any():
+        r = bl[dup].iloc[0]
+        raise RecordError(domain="LB", usubjid=r["USUBJID"], seq=r["LBSEQ"], variable="LBBLFL",
+                          value="Y", rule=f"more than one baseline record for {r['PARAMCD']}")
+    bmap = bl.set_index(["USUBJID", "PARAMCD"])
+    idx = pd.MultiIndex.from_frame(out[["USUBJID", "PARAMCD"]])
+    out["BASE"] = bmap["AVAL"].reindex(idx).to_numpy()
+    out["BASEC"] = bmap["AVALC"].reindex(idx).fillna("").to_numpy()
+    out["CHG"] = np.where(out["ADAYINF"] > 0, out["AVAL"] - out["BASE"], np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["PCHG"] = np.where((out["ADAYINF"] > 0) & (out["BASE"] != 0),
+                               100.0 * (out["AVAL"] - out["BASE"]) / out["BASE"], np.nan)
+    out["ANRIND"] = np.select(
+        [out["AVAL"].isna(), out["AVAL"] < out["ANRLO"], out["AVAL"] > out["ANRHI"]],
+        ["", "LOW", "HIGH"], "NORMAL")
+    out["ANRIND"] = np.where(out["ANRLO"].isna() & out["ANRHI"].isna(), "", out["ANRIND"])
+    return out
+
+
+def derive_vars_atoxgr_lb(adlb: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
+    """CTCAE v5.0 grades via :func:`cartrial.safety.grade_labs` on the numeric results of
+    infused subjects; records of gradable tests get ATOXDSCL/ATOXGRL, ATOXDSCH/ATOXGRH,
+    BTOXGRL/BTOXGRH and TRTEMFL."""
+    out = adlb.copy()
+    for c in ("ATOXDSCL", "ATOXDSCH", "TRTEMFL"):
+        out[c] = ""
+    for c in ("ATOXGRL", "ATOXGRH", "BTOXGRL", "BTOXGRH"):
+        out[c] = np.nan
+    sel = out["AVAL"].notna() & out["ADAYINF"].notna()
+    if not sel.any():
+        return out
+    inp = pd.DataFrame({
+        "_ROW": np.flatnonzero(sel.to_numpy()),
+        "USUBJID": out.loc[sel, "USUBJID"].to_numpy(),
+        "PARAMCD": out.loc[sel, "PARAMCD"].to_numpy(),
+        "DAY": out.loc[sel, "ADAYINF"].to_numpy(),
+        "AVAL": out.loc[sel, "AVAL"].to_numpy(),
+        "LLN": out.loc[sel, "ANRLO"].to_numpy(),
+        "ULN": out.loc[sel, "ANRHI"].to_numpy(),
+        "ABLFL": out.loc[sel, "ABLFL"].to_numpy(),
+        "SEQ": out.loc[sel, "LBSEQ"].to_numpy(),
+    })
+    g = grade_labs(inp, treatment_emergent_until_day=protocol.safety.treatment_emergent_until_day)
+    rows = g["_ROW"].to_numpy()
+    for c in ("ATOXDSCL", "ATOXDSCH", "TRTEMFL", "ATOXGRL", "ATOXGRH", "BTOXGRL", "BTOXGRH"):
+        col = out.columns.get_loc(c)
+        out.iloc[rows, col] = g[c].to_numpy()
+    return out
+
+
+def derive_adlb(lb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
+    """ADLB from SDTM LB and ADSL: parameters, baseline and change, CTCAE v5.0 grades."""
+    out = derive_vars_lb_param(lb)
+    out = derive_var_ablfl(out, adsl)
+    out = derive_vars_atoxgr_lb(out, protocol)
+    sl = adsl.set_index("USUBJID")
+    out["TRT01A"] = out["USUBJID"].map(sl["TRT01A"])
+    out["TRT01AN"] = out["USUBJID"].map(sl["TRT01AN"])
+    out = out.sort_values(["USUBJID", "PARAMCD", "ADT", "LBSEQ"], kind="stable")
+    out = out.reset_index(drop=True)
+    out["ASEQ"] = out.groupby("USUBJID").cumcount() + 1
+    front = ["STUDYID", "USUBJID", "ASEQ", "LBSEQ", "TRT01A", "TRT01AN", "PARAMCD", "PARAM",
+             "AVAL", "AVALC", "AVALU", "ADT", "ADTF", "ADY", "ADAYINF", "ABLFL", "BASE", "CHG",
+             "PCHG"]
+    return out[front + [c for c in out.columns if c not in front]]

@@ -1,0 +1,117 @@
+"""ADRS: response per assessment and best response (admiralonco ``vignettes/adrs_imwg.Rmd``;
+sdtm-conventions.md section 6).
+
+Parameters (PARAMCD):
+
+* ``OVR``   IMWG 2016 response at each post-baseline assessment (efficacy engine, derived from
+  the laboratory, marrow and imaging data), with ``PCHG`` of the subject's measurable marker;
+* ``COVR``  confirmed response at the assessment (the engine's confirmation rule);
+* ``CBOR``  best confirmed overall response, one row per infused subject (no assessment -> NE);
+* ``INVOVR`` investigator-reported response (RS OVRLRESP) when RS is supplied;
+* ``MRD``   MRD result per bone-marrow sample (AVALC POSITIVE/NEGATIVE, ``MRDSENS`` sensitivity).
+
+``AVAL`` codes the response as in the admiralonco example: sCR 7, CR 6, VGPR 5, PR 4, MR 3, SD 2,
+PD 1, NE 8; ``AVALC`` is the response text (mixed case ``sCR``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cartrial.adam._dates import study_day_from, yn
+from cartrial.efficacy import ImwgResult
+
+AVAL_CODE = {"sCR": 7, "CR": 6, "VGPR": 5, "PR": 4, "MR": 3, "SD": 2, "PD": 1, "NE": 8}
+PARAMS = {
+    "OVR": "IMWG Overall Response (derived)",
+    "COVR": "IMWG Confirmed Response (derived)",
+    "CBOR": "IMWG Best Confirmed Overall Response",
+    "INVOVR": "Overall Response by Investigator",
+    "MRD": "MRD in Bone Marrow",
+}
+MARKER_PCHG = {"SERUM": "PCHG_SPEP", "URINE": "PCHG_UPEP", "FLC": "PCHG_DFLC"}
+
+
+def _rows(usubjid: pd.Series, adt: pd.Series, paramcd: str, avalc: pd.Series) -> pd.DataFrame:
+    a = avalc.fillna("NE").astype(str)
+    return pd.DataFrame({
+        "USUBJID": usubjid.to_numpy(), "PARAMCD": paramcd, "PARAM": PARAMS[paramcd],
+        "AVALC": a.to_numpy(), "AVAL": a.map(AVAL_CODE).to_numpy(dtype=float),
+        "ADT": pd.to_datetime(adt).to_numpy(),
+    })
+
+
+def derive_param_ovr(imwg: ImwgResult) -> pd.DataFrame:
+    """OVR and COVR rows from the engine's per-assessment results (post-baseline only)."""
+    a = imwg.assessments
+    a = a[a["ABLFL"].ne("Y")].reset_index(drop=True)
+    ovr = _rows(a["USUBJID"], a["ADT"], "OVR", a["AVALC"])
+    pchg = np.full(len(a), np.nan)
+    for md, col in MARKER_PCHG.items():
+        if col in a.columns:
+            hit = (a["MDTYPE"] == md).to_numpy()
+            pchg[hit] = a.loc[hit, col].to_numpy(dtype=float)
+    ovr["MDTYPE"] = a["MDTYPE"].to_numpy()
+    ovr["PCHG"] = pchg
+    ovr["ANL01FL"] = a["ANL01FL"].fillna("").to_numpy()
+    ovr["SRCSEQ"] = pd.to_numeric(a.get("SRCSEQ"), errors="coerce")
+    covr = _rows(a["USUBJID"], a["ADT"], "COVR", a["CONFC"])
+    covr["ANL01FL"] = ovr["ANL01FL"]
+    return pd.concat([ovr, covr], ignore_index=True)
+
+
+def derive_param_cbor(imwg: ImwgResult, adsl: pd.DataFrame) -> pd.DataFrame:
+    """CBOR: one row per infused (SAFFL) subject; subjects without a response are NE."""
+    saf = adsl.loc[adsl["SAFFL"] == "Y", ["USUBJID"]]
+    s = saf.merge(imwg.subjects[["USUBJID", "BOR", "FRSPDT"]], on="USUBJID", how="left")
+    out = _rows(s["USUBJID"], s["FRSPDT"], "CBOR", s["BOR"])
+    out["ANL01FL"] = "Y"
+    return out
+
+
+def derive_param_invovr(rs: pd.DataFrame) -> pd.DataFrame:
+    """INVOVR: RS OVRLRESP records (investigator)."""
+    r = rs[rs["RSTESTCD"] == "OVRLRESP"]
+    adt = pd.to_datetime(r["RSDTC"].astype(str).str.slice(0, 10), errors="coerce")
+    out = _rows(r["USUBJID"], adt, "INVOVR", r["RSSTRESC"])
+    out["SRCSEQ"] = pd.to_numeric(r["RSSEQ"], errors="coerce").to_numpy()
+    return out
+
+
+def derive_param_mrd(mrd: pd.DataFrame) -> pd.DataFrame:
+    """MRD rows from the efficacy adapter's MRD frame (USUBJID, ADT, AVISIT, MRDRES, MRDSENS)."""
+    out = pd.DataFrame({
+        "USUBJID": mrd["USUBJID"].to_numpy(), "PARAMCD": "MRD", "PARAM": PARAMS["MRD"],
+        "AVALC": mrd["MRDRES"].astype(str).to_numpy(), "AVAL": np.nan,
+        "ADT": pd.to_datetime(mrd["ADT"]).to_numpy(),
+        "AVISIT": mrd["AVISIT"].astype(str).to_numpy(),
+        "MRDSENS": pd.to_numeric(mrd["MRDSENS"], errors="coerce").to_numpy(),
+    })
+    out["SRCSEQ"] = pd.to_numeric(mrd.get("SRCSEQ"), errors="coerce")
+    return out
+
+
+def derive_adrs(imwg: ImwgResult, adsl: pd.DataFrame, *, rs: pd.DataFrame | None = None,
+                mrd: pd.DataFrame | None = None) -> pd.DataFrame:
+    """ADRS from the efficacy engine's IMWG result (+ RS and MRD when given) and ADSL."""
+    parts = [derive_param_ovr(imwg), derive_param_cbor(imwg, adsl)]
+    if rs is not None and len(rs):
+        parts.append(derive_param_invovr(rs))
+    if mrd is not None and len(mrd):
+        parts.append(derive_param_mrd(mrd))
+    out = pd.concat(parts, ignore_index=True)
+    sl = adsl.set_index("USUBJID")
+    out.insert(0, "STUDYID", out["USUBJID"].map(sl["STUDYID"]))
+    for c in ("TRT01A", "TRT01AN", "PPCLFL", "EFFFL"):
+        out[c] = out["USUBJID"].map(sl[c])
+    out["ADY"] = study_day_from(out["ADT"], out["USUBJID"].map(sl["TRTSDT"]))
+    order = {k: i for i, k in enumerate(PARAMS)}
+    out["_P"] = out["PARAMCD"].map(order)
+    out = out.sort_values(["USUBJID", "_P", "ADT"], kind="stable").drop(columns="_P")
+    out = out.reset_index(drop=True)
+    out["ASEQ"] = out.groupby("USUBJID").cumcount() + 1
+    out["ANL01FL"] = yn(out["ANL01FL"].fillna("").eq("Y")) if "ANL01FL" in out else ""
+    front = ["STUDYID", "USUBJID", "ASEQ", "TRT01A", "TRT01AN", "PARAMCD", "PARAM", "AVAL",
+             "AVALC", "ADT", "ADY"]
+    return out[front + [c for c in out.columns if c not in front]]

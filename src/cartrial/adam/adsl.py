@@ -1,0 +1,247 @@
+"""ADSL: one row per subject (ADaMIG; admiral ``inst/templates/ad_adsl.R``; sdtm-conventions.md
+section 6), with the CAR-T additions APHDT, LDSTDT, INFDT and the populations of a dose-finding
+trial.
+
+Populations (flags "Y" or missing):
+
+* ``ITTFL`` leukapheresed (the CAR-T "enrolled" set: PR LEUKAPHERESIS on record);
+* ``SAFFL`` infused with the CAR-T product (EX, EXCAT = INVESTIGATIONAL PRODUCT);
+* ``DLTEVLFL`` DLT-evaluable: a DLT, or follow-up through the DLT window (the safety engine's
+  adjudication, ``completed_window_or_dlt``); missing when no adjudication is supplied;
+* ``EFFFL`` efficacy-evaluable: infused and at least one disease assessment after infusion
+  (LB with LBCAT = DISEASE ASSESSMENT, or RS);
+* ``PPCLFL`` primary plasma cell leukaemia (MH PRIMARY DIAGNOSIS mapped to the protocol
+  population, data-model population_terms).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cartrial.adam._dates import dtc_date, first_per_subject, require, yn
+from cartrial.data import Study, data_model
+from cartrial.errors import RecordError
+from cartrial.protocol.model import Protocol
+
+IP = "INVESTIGATIONAL PRODUCT"
+LD = "LYMPHODEPLETING CHEMOTHERAPY"
+
+
+def derive_adsl_base(dm: pd.DataFrame) -> pd.DataFrame:
+    """Subject-level identifiers and demographics carried from DM."""
+    require(dm, ["STUDYID", "USUBJID", "SUBJID", "SITEID", "AGE", "SEX", "ARMCD", "ACTARMCD"],
+            "ADSL (DM)")
+    keep = [c for c in ("STUDYID", "USUBJID", "SUBJID", "SITEID", "AGE", "AGEU", "SEX", "RACE",
+                        "ETHNIC", "COUNTRY", "ARMCD", "ACTARMCD", "ARMNRS") if c in dm.columns]
+    adsl = dm[keep].copy().sort_values("USUBJID", kind="stable").reset_index(drop=True)
+    adsl["AGE"] = pd.to_numeric(adsl["AGE"], errors="coerce")
+    adsl["AGEGR1"] = np.where(adsl["AGE"] >= 65, ">=65", np.where(adsl["AGE"].notna(), "<65", ""))
+    return adsl
+
+
+def _dose_index(doses: np.ndarray, protocol: Protocol) -> np.ndarray:
+    levels = np.array([d.dose for d in protocol.dose_levels])
+    hit = np.isclose(doses[:, None], levels[None, :], rtol=1e-6, atol=0)
+    return np.where(hit.any(axis=1), hit.argmax(axis=1), -1)
+
+
+def dose_label(protocol: Protocol) -> list[str]:
+    """TRT01A text per dose level: "DL1 0.1 x10^6/kg"."""
+    return [f"{d.id} {d.label}" for d in protocol.dose_levels]
+
+
+def derive_vars_trt(adsl: pd.DataFrame, ex: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
+    """TRT01P/TRT01PN (planned dose level, DM.ARMCD), TRT01A/TRT01AN (dose level of the first
+    CAR-T infusion, EXDOSE matched to the protocol), TRTSDT/TRTEDT/INFDT (first/last infusion),
+    DOSEA (EXDOSE) and LDSTDT (first lymphodepletion day). An infused dose that is not a protocol
+    dose level is a :class:`RecordError` (validation rule DOSE_NOT_IN_PROTOCOL)."""
+    require(ex, ["USUBJID", "EXSEQ", "EXCAT", "EXDOSE", "EXSTDTC"], "ADSL (EX)")
+    out = adsl.copy()
+    ids = [d.id for d in protocol.dose_levels]
+    labels = dose_label(protocol)
+    pn = pd.Series(out["ARMCD"]).map({k: i + 1 for i, k in enumerate(ids)})
+    out["TRT01P"] = pn.map(lambda i: labels[int(i) - 1] if i == i else "").fillna("")
+    out["TRT01PN"] = pn.astype(float)
+    e = ex.copy()
+    e["ASTDT"], _ = dtc_date(e["EXSTDTC"])
+    ip = e[e["EXCAT"] == IP].copy()
+    ip["EXDOSE"] = pd.to_numeric(ip["EXDOSE"], errors="coerce")
+    idx = _dose_index(ip["EXDOSE"].to_numpy(dtype=float), protocol)
+    bad = np.flatnonzero(idx < 0)
+    if len(bad):
+        r = ip.iloc[bad[0]]
+        raise RecordError(domain="EX", usubjid=r["USUBJID"], seq=r["EXSEQ"], variable="EXDOSE",
+                          value=r["EXDOSE"], rule="infused dose is not a protocol dose level",
+                          hint=f"protocol doses {[d.dose for d in protocol.dose_levels]}")
+    ip["_IDX"] = idx
+    first = first_per_subject(ip, "ASTDT", ["_IDX", "EXDOSE"])
+    last = first_per_subject(ip, "ASTDT", last=True)
+    u = out["USUBJID"]
+    out["TRTSDT"] = u.map(first["ASTDT"])
+    out["TRTEDT"] = u.map(last["ASTDT"])
+    out["INFDT"] = out["TRTSDT"]
+    ai = u.map(first["_IDX"])
+    out["TRT01AN"] = (ai + 1).astype(float)
+    out["TRT01A"] = ai.map(lambda i: labels[int(i)] if i == i else "").fillna("")
+    out["DOSEA"] = u.map(first["EXDOSE"]).astype(float)
+    out["DOSEU"] = np.where(out["DOSEA"].notna(), protocol.dose_levels[0].unit, "")
+    ld = first_per_subject(e[e["EXCAT"] == LD], "ASTDT")
+    out["LDSTDT"] = u.map(ld["ASTDT"])
+    return out
+
+
+def derive_var_aphdt(adsl: pd.DataFrame, pr: pd.DataFrame) -> pd.DataFrame:
+    """APHDT: date of the first leukapheresis (PR, PRTRT = LEUKAPHERESIS) and ITTFL."""
+    require(pr, ["USUBJID", "PRTRT", "PRSTDTC"], "ADSL (PR)")
+    p = pr[pr["PRTRT"] == "LEUKAPHERESIS"].copy()
+    p["ADT"], _ = dtc_date(p["PRSTDTC"])
+    first = first_per_subject(p, "ADT")
+    out = adsl.copy()
+    out["APHDT"] = out["USUBJID"].map(first["ADT"])
+    out["ITTFL"] = yn(out["APHDT"].notna())
+    return out
+
+
+def derive_vars_dth(adsl: pd.DataFrame, dm: pd.DataFrame, ds: pd.DataFrame | None) -> pd.DataFrame:
+    """DTHDT (DM.DTHDTC, start-imputed, DTHDTF), DTHFL and DTHCAUS (DS DEATH DSTERM)."""
+    out = adsl.copy()
+    d = dm.set_index("USUBJID")
+    dth = d["DTHDTC"] if "DTHDTC" in d.columns else pd.Series("", index=d.index)
+    dt, flag = dtc_date(dth)
+    out["DTHDT"] = out["USUBJID"].map(dt)
+    out["DTHDTF"] = out["USUBJID"].map(flag).fillna("")
+    dthfl = d["DTHFL"].reindex(out["USUBJID"]).fillna("").to_numpy() if "DTHFL" in d.columns \
+        else np.full(len(out), "")
+    out["DTHFL"] = yn(out["DTHDT"].notna().to_numpy() | (dthfl == "Y"))
+    cause = pd.Series("", index=out.index)
+    if ds is not None and len(ds):
+        dd = ds[ds["DSDECOD"] == "DEATH"].drop_duplicates("USUBJID").set_index("USUBJID")
+        cause = out["USUBJID"].map(dd["DSTERM"]).fillna("")
+    out["DTHCAUS"] = cause
+    return out
+
+
+def derive_vars_eos(adsl: pd.DataFrame, ds: pd.DataFrame | None) -> pd.DataFrame:
+    """EOSSTT (ONGOING / COMPLETED / DISCONTINUED; missing -> ONGOING, admiral), EOSDT and
+    DCSREAS from the DS disposition event."""
+    out = adsl.copy()
+    out["EOSSTT"] = "ONGOING"
+    out["EOSDT"] = pd.NaT
+    out["DCSREAS"] = ""
+    if ds is None or ds.empty:
+        return out
+    d = ds[ds["DSCAT"] == "DISPOSITION EVENT"].copy()
+    d["ADT"], _ = dtc_date(d["DSSTDTC"])
+    last = first_per_subject(d, "ADT", ["DSDECOD"], last=True)
+    dec = out["USUBJID"].map(last["DSDECOD"])
+    out["EOSSTT"] = np.select([dec.isna() | (dec == "ONGOING"), dec == "COMPLETED"],
+                              ["ONGOING", "COMPLETED"], "DISCONTINUED")
+    out["EOSDT"] = out["USUBJID"].map(last["ADT"]).where(out["EOSSTT"] != "ONGOING")
+    out["DCSREAS"] = np.where(out["EOSSTT"] == "DISCONTINUED", dec.fillna(""), "")
+    return out
+
+
+_DATED = {"AE": ["AESTDTC", "AEENDTC"], "LB": ["LBDTC"], "VS": ["VSDTC"], "PC": ["PCDTC"],
+          "RS": ["RSDTC"], "IS": ["ISDTC"], "QS": ["QSDTC"], "FA": ["FADTC"], "CM": ["CMSTDTC"],
+          "EX": ["EXSTDTC"], "PR": ["PRSTDTC"], "TR": ["TRDTC"]}
+
+
+def derive_var_lstalvdt(adsl: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """LSTALVDT: last date the subject was known alive: the latest complete date on any record
+    (AE, LB, VS, PC, RS, IS, QS, FA, CM, EX, PR, TR and DS other than death), never after the
+    death date (admiral ``derive_vars_extreme_event`` pattern, complete dates only)."""
+    parts = []
+    for dom, cols in _DATED.items():
+        df = study.get(dom)
+        if df is None or df.empty:
+            continue
+        for c in cols:
+            if c in df.columns:
+                s = df[c].astype(str).str.slice(0, 10)
+                parts.append(pd.DataFrame({"USUBJID": df["USUBJID"].to_numpy(), "D": s.to_numpy()}))
+    ds = study.get("DS")
+    if ds is not None and len(ds):
+        alive = ds[ds["DSDECOD"] != "DEATH"]
+        parts.append(pd.DataFrame({"USUBJID": alive["USUBJID"].to_numpy(),
+                                   "D": alive["DSSTDTC"].astype(str).str.slice(0, 10).to_numpy()}))
+    out = adsl.copy()
+    if not parts:
+        out["LSTALVDT"] = pd.NaT
+        return out
+    allp = pd.concat(parts, ignore_index=True)
+    allp = allp[allp["D"].str.len() == 10]
+    allp["DT"] = pd.to_datetime(allp["D"], format="%Y-%m-%d", errors="coerce")
+    last = allp.groupby("USUBJID")["DT"].max()
+    lst = out["USUBJID"].map(last)
+    dth = out["DTHDT"] if "DTHDT" in out.columns else pd.Series(pd.NaT, index=out.index)
+    out["LSTALVDT"] = lst.where(dth.isna() | (lst <= dth), dth)
+    return out
+
+
+def derive_var_popcd(adsl: pd.DataFrame, mh: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
+    """POPCD (protocol population from the MH PRIMARY DIAGNOSIS record) and PPCLFL."""
+    require(mh, ["USUBJID", "MHCAT", "MHDECOD"], "ADSL (MH)")
+    terms = data_model().domains["MH"].population_terms
+    codes = {p.code for p in protocol.populations}
+    pdx = mh[mh["MHCAT"] == "PRIMARY DIAGNOSIS"].drop_duplicates("USUBJID").set_index("USUBJID")
+    out = adsl.copy()
+    pop = out["USUBJID"].map(pdx["MHDECOD"].map(terms)).fillna("")
+    unknown = (pop != "") & ~pop.isin(codes)
+    if unknown.any():
+        u = out.loc[unknown, "USUBJID"].iloc[0]
+        raise RecordError(domain="MH", usubjid=u, variable="MHDECOD", value=pdx.loc[u, "MHDECOD"],
+                          rule="primary diagnosis maps to a population the protocol does not list",
+                          hint=f"protocol populations {sorted(codes)}")
+    out["POPCD"] = pop
+    out["PPCLFL"] = yn(pop == "PPCL")
+    return out
+
+
+def derive_vars_popfl(adsl: pd.DataFrame, study: Study,
+                      dlt_patients: pd.DataFrame | None = None) -> pd.DataFrame:
+    """SAFFL, EFFFL and (when an adjudication is given) DLTEVLFL; see the module docstring."""
+    out = adsl.copy()
+    out["SAFFL"] = yn(out["TRTSDT"].notna())
+    post = []
+    lb = study.get("LB")
+    if lb is not None and len(lb):
+        da = lb[lb["LBCAT"] == "DISEASE ASSESSMENT"]
+        post.append(pd.DataFrame({"USUBJID": da["USUBJID"].to_numpy(),
+                                  "DT": dtc_date(da["LBDTC"])[0].to_numpy()}))
+    rs = study.get("RS")
+    if rs is not None and len(rs):
+        post.append(pd.DataFrame({"USUBJID": rs["USUBJID"].to_numpy(),
+                                  "DT": dtc_date(rs["RSDTC"])[0].to_numpy()}))
+    if post:
+        allp = pd.concat(post, ignore_index=True)
+        allp["TRTSDT"] = allp["USUBJID"].map(out.set_index("USUBJID")["TRTSDT"])
+        has = set(allp.loc[allp["DT"] > allp["TRTSDT"], "USUBJID"])
+    else:
+        has = set()
+    out["EFFFL"] = yn((out["SAFFL"] == "Y") & out["USUBJID"].isin(has))
+    if dlt_patients is not None:
+        ev = dlt_patients.set_index("USUBJID")["DLT_EVALUABLE"].astype(bool)
+        dl = dlt_patients.set_index("USUBJID")["DLT"]
+        out["DLTEVLFL"] = yn(out["USUBJID"].map(ev).eq(True) & (out["SAFFL"] == "Y"))
+        out["DLTFL"] = yn(out["USUBJID"].map(dl).eq("yes"))
+    return out
+
+
+def derive_adsl(study: Study, protocol: Protocol,
+                dlt_patients: pd.DataFrame | None = None) -> pd.DataFrame:
+    """ADSL from SDTM DM, EX, PR, MH, DS (+ every dated domain for LSTALVDT) and the protocol.
+
+    ``dlt_patients`` is :attr:`cartrial.safety.DltResult.patients` (USUBJID, DLT,
+    DLT_EVALUABLE); without it DLTEVLFL is not derived.
+    """
+    dm = study["DM"]
+    adsl = derive_adsl_base(dm)
+    adsl = derive_vars_trt(adsl, study["EX"], protocol)
+    adsl = derive_var_aphdt(adsl, study["PR"])
+    adsl = derive_vars_dth(adsl, dm, study.get("DS"))
+    adsl = derive_vars_eos(adsl, study.get("DS"))
+    adsl = derive_var_lstalvdt(adsl, study)
+    adsl = derive_var_popcd(adsl, study["MH"], protocol)
+    adsl = derive_vars_popfl(adsl, study, dlt_patients)
+    return adsl

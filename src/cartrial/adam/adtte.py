@@ -1,0 +1,58 @@
+"""ADTTE: PFS, OS, DOR and TTR per subject (sdtm-conventions.md section 6; admiral
+``derive_param_tte``; censoring rules of :mod:`cartrial.efficacy.time_to_event`).
+
+``CNSR`` is 0 for an event and >= 1 for a censored time, as in ADaM; estimators take
+``event`` (True = event), converted in one place: :func:`event_from_cnsr` (style.md section 3).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cartrial.adam._dates import require
+from cartrial.efficacy.time_to_event import event_from_cnsr
+
+__all__ = ["derive_adtte", "event_from_cnsr"]
+
+SOURCE = {"Disease progression": ("ADRS", "ADT"), "Death": ("ADSL", "DTHDT"),
+          "Last known alive": ("ADSL", "LSTALVDT")}
+
+
+def derive_adtte(tte: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
+    """ADTTE from the efficacy engine's ADTTE-shaped rows (USUBJID, PARAMCD, PARAM, STARTDT,
+    ADT, AVAL (days), CNSR, EVNTDESC, CNSDTDSC) with ADSL treatment variables, AVALU, SRCDOM,
+    SRCVAR and the analysis value in months (AVALM, days / 30.4375)."""
+    require(tte, ["USUBJID", "PARAMCD", "PARAM", "STARTDT", "ADT", "AVAL", "CNSR"], "ADTTE")
+    out = tte.copy()
+    bad = ~out["CNSR"].isin([0, 1, 2, 3])
+    if bad.any():
+        r = out[bad].iloc[0]
+        from cartrial.errors import RecordError
+        raise RecordError(domain="ADTTE", usubjid=r["USUBJID"], variable="CNSR", value=r["CNSR"],
+                          rule="CNSR must be 0 (event) or a censoring code >= 1")
+    sl = adsl.set_index("USUBJID")
+    out.insert(0, "STUDYID", out["USUBJID"].map(sl["STUDYID"]))
+    for c in ("TRT01A", "TRT01AN", "PPCLFL", "SAFFL"):
+        out[c] = out["USUBJID"].map(sl[c])
+    out["AVALU"] = "DAYS"
+    out["AVALM"] = out["AVAL"].astype(float) / 30.4375
+    desc = out["EVNTDESC"].fillna(out.get("CNSDTDSC")).fillna("")
+    out["SRCDOM"] = desc.map(lambda d: SOURCE.get(d, ("ADRS", "ADT"))[0])
+    out["SRCVAR"] = desc.map(lambda d: SOURCE.get(d, ("ADRS", "ADT"))[1])
+    out["EVNTDESC"] = out["EVNTDESC"].fillna("")
+    out["CNSDTDSC"] = out["CNSDTDSC"].fillna("") if "CNSDTDSC" in out else ""
+    out = out.sort_values(["USUBJID", "PARAMCD"], kind="stable").reset_index(drop=True)
+    out["ASEQ"] = out.groupby("USUBJID").cumcount() + 1
+    out["CNSR"] = out["CNSR"].astype(int)
+    if "NMISSED" in out:
+        out = out.rename(columns={"NMISSED": "NMISSASS"})
+    front = ["STUDYID", "USUBJID", "ASEQ", "TRT01A", "TRT01AN", "PARAMCD", "PARAM", "STARTDT",
+             "ADT", "AVAL", "AVALU", "AVALM", "CNSR", "EVNTDESC", "CNSDTDSC"]
+    return out[front + [c for c in out.columns if c not in front]]
+
+
+def km_inputs(adtte: pd.DataFrame, paramcd: str) -> tuple[np.ndarray, np.ndarray]:
+    """(time in months, event) of one parameter for a Kaplan-Meier estimator."""
+    p = adtte[adtte["PARAMCD"] == paramcd]
+    return p["AVALM"].to_numpy(dtype=float), event_from_cnsr(p["CNSR"])

@@ -1,0 +1,87 @@
+"""All ADaM datasets of a study in one call, from SDTM and the engines' results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cartrial.adam.adae import derive_adae
+from cartrial.adam.adck import derive_adck
+from cartrial.adam.adlb import derive_adlb
+from cartrial.adam.adrs import derive_adrs
+from cartrial.adam.adsl import derive_adsl
+from cartrial.adam.adtte import derive_adtte
+from cartrial.data import Study
+from cartrial.efficacy import ImwgResult
+from cartrial.efficacy.endpoints import EfficacyResult
+from cartrial.kinetics.analysis import KineticsReport
+from cartrial.protocol.model import Protocol
+from cartrial.safety import DltResult
+from cartrial.safety.analysis import SafetyAnalysis
+
+
+@dataclass(frozen=True)
+class AdamResult:
+    """The datasets (name -> frame, ADSL first) and the DLT adjudication behind DLTEVLFL."""
+
+    datasets: dict[str, pd.DataFrame]
+    dlt: DltResult | None
+    cutoff: pd.Timestamp
+    notes: tuple[str, ...] = field(default=())
+
+
+def data_cutoff(adsl: pd.DataFrame) -> pd.Timestamp:
+    """The data cut-off: the latest date anyone was known alive or died."""
+    d = pd.concat([adsl["LSTALVDT"], adsl["DTHDT"]]).dropna()
+    return pd.Timestamp(d.max()) if len(d) else pd.NaT
+
+
+def derived_ae_grades(adae: pd.DataFrame, safety: SafetyAnalysis) -> pd.DataFrame:
+    """USUBJID, AESEQ, DTOXGRN: for each CRS / ICANS AE record, the worst ASTCT 2019 grade the
+    safety engine derived for the episodes of that subject starting from one day before the
+    record's start to its end (an episode belongs to the record it overlaps)."""
+    parts = []
+    for flag, res in (("CRSFL", safety.crs), ("ICANSFL", safety.icans)):
+        a = adae[adae[flag] == "Y"]
+        ep = res.episodes
+        if a.empty or ep.empty:
+            continue
+        start = (a["ASTDT"] - a["TRTSDT"]).dt.days.astype(float) - 1.0
+        end = (a["AENDT"] - a["TRTSDT"]).dt.days.astype(float) + 1.0
+        m = pd.DataFrame({"USUBJID": a["USUBJID"].to_numpy(), "AESEQ": a["AESEQ"].to_numpy(),
+                          "S": start.to_numpy(), "E": end.fillna(np.inf).to_numpy()}).merge(
+            ep[["USUBJID", "ONSET_DAY", "MAX_GRADE"]], on="USUBJID")
+        m = m[(m["ONSET_DAY"] >= m["S"]) & (m["ONSET_DAY"] <= m["E"])]
+        parts.append(m.groupby(["USUBJID", "AESEQ"], as_index=False)["MAX_GRADE"].max())
+    if not parts:
+        return pd.DataFrame(columns=["USUBJID", "AESEQ", "DTOXGRN"])
+    return pd.concat(parts, ignore_index=True).rename(columns={"MAX_GRADE": "DTOXGRN"})
+
+
+def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | None = None,
+               imwg: ImwgResult | None = None, efficacy: EfficacyResult | None = None,
+               mrd: pd.DataFrame | None = None,
+               kinetics: KineticsReport | None = None) -> AdamResult:
+    """ADSL, ADAE, ADLB (SDTM + safety engine), ADRS (IMWG result), ADTTE (efficacy result),
+    ADCK (kinetics report). The safety engine's DLT adjudication feeds DLTEVLFL / DLTFL and its
+    ASTCT grades the derived grade DTOXGRN of CRS / ICANS records."""
+    dlt = safety.dlt if safety is not None else None
+    adsl = derive_adsl(study, protocol, dlt_patients=dlt.patients if dlt is not None else None)
+    adae = derive_adae(study["AE"], adsl, protocol)
+    if safety is not None:
+        adae = derive_adae(study["AE"], adsl, protocol,
+                           derived_grades=derived_ae_grades(adae, safety))
+    adlb = derive_adlb(study["LB"], adsl, protocol) if "LB" in study else None
+    cutoff = data_cutoff(adsl)
+    ds: dict[str, pd.DataFrame] = {"ADSL": adsl, "ADAE": adae}
+    if adlb is not None:
+        ds["ADLB"] = adlb
+    if imwg is not None:
+        ds["ADRS"] = derive_adrs(imwg, adsl, rs=study.get("RS"), mrd=mrd)
+    if efficacy is not None:
+        ds["ADTTE"] = derive_adtte(efficacy.tte, adsl)
+    if kinetics is not None:
+        ds["ADCK"] = derive_adck(kinetics.nca, adsl, kinetics.cytokines)
+    return AdamResult(ds, dlt, cutoff)

@@ -1,0 +1,145 @@
+"""Dataset and variable metadata of the ADaM datasets (labels <= 40 ASCII characters, XPT v5),
+and the define-like HTML listing of both."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+from jinja2 import Environment, select_autoescape
+
+from cartrial.data import data_model
+from cartrial.errors import InputError
+
+DATASETS = {
+    "ADSL": ("Subject-Level Analysis Dataset", "one row per subject"),
+    "ADAE": ("Adverse Events Analysis Dataset", "one row per adverse event"),
+    "ADLB": ("Laboratory Analysis Dataset", "one row per subject, parameter and sample"),
+    "ADRS": ("Response Analysis Dataset", "one row per subject, parameter and assessment"),
+    "ADTTE": ("Time-to-Event Analysis Dataset", "one row per subject and parameter"),
+    "ADCK": ("Cellular Kinetics Analysis Dataset", "one row per subject, analyte and parameter"),
+}
+
+LABELS: dict[str, str] = {
+    "STUDYID": "Study Identifier", "USUBJID": "Unique Subject Identifier",
+    "SUBJID": "Subject Identifier for the Study", "SITEID": "Study Site Identifier",
+    "AGE": "Age", "AGEU": "Age Units", "AGEGR1": "Pooled Age Group 1", "SEX": "Sex",
+    "RACE": "Race", "ETHNIC": "Ethnicity", "COUNTRY": "Country", "ARMCD": "Planned Arm Code",
+    "ACTARMCD": "Actual Arm Code", "ARMNRS": "Reason Arm and/or Actual Arm is Null",
+    "TRT01P": "Planned Treatment for Period 01", "TRT01PN": "Planned Treatment for Period 01 (N)",
+    "TRT01A": "Actual Treatment for Period 01", "TRT01AN": "Actual Treatment for Period 01 (N)",
+    "TRTSDT": "Date of First Exposure to Treatment", "TRTEDT": "Date of Last Exposure to Treatment",
+    "INFDT": "Date of CAR-T Infusion", "DOSEA": "Actual Dose (10^6 CAR+ T cells/kg)",
+    "DOSEU": "Actual Dose Units", "LDSTDT": "Lymphodepletion Start Date",
+    "APHDT": "Leukapheresis Date", "ITTFL": "Leukapheresed (Enrolled) Population Flag",
+    "DTHDT": "Date of Death", "DTHDTF": "Date of Death Imputation Flag", "DTHFL": "Death Flag",
+    "DTHCAUS": "Cause of Death", "EOSSTT": "End of Study Status", "EOSDT": "End of Study Date",
+    "DCSREAS": "Reason for Discontinuation from Study", "LSTALVDT": "Date Last Known Alive",
+    "POPCD": "Disease Population Code", "PPCLFL": "Primary Plasma Cell Leukemia Flag",
+    "SAFFL": "Safety Population Flag", "EFFFL": "Efficacy Population Flag",
+    "DLTEVLFL": "DLT-Evaluable Population Flag", "DLTFL": "Dose-Limiting Toxicity Flag",
+    "ASEQ": "Analysis Sequence Number", "ASTDT": "Analysis Start Date",
+    "ASTDTF": "Analysis Start Date Imputation Flag", "AENDT": "Analysis End Date",
+    "AENDTF": "Analysis End Date Imputation Flag", "ASTDY": "Analysis Start Relative Day",
+    "AENDY": "Analysis End Relative Day", "ADURN": "Analysis Duration (N) (days)",
+    "TRTEMFL": "Treatment Emergent Analysis Flag", "ATOXGR": "Analysis Toxicity Grade",
+    "ATOXGRN": "Analysis Toxicity Grade (N)", "ATOXSCL": "Toxicity Grading Scale",
+    "CRSFL": "Cytokine Release Syndrome Flag", "ICANSFL": "ICANS Flag",
+    "DTOXGRN": "Derived Toxicity Grade (N)", "GRDDIFFL": "Derived and Reported Grade Differ",
+    "PARAMCD": "Parameter Code", "PARAM": "Parameter", "PARCAT1": "Parameter Category 1",
+    "PARCAT2": "Parameter Category 2", "AVAL": "Analysis Value",
+    "AVALC": "Analysis Value (C)", "AVALU": "Analysis Value Unit", "ADT": "Analysis Date",
+    "ADTF": "Analysis Date Imputation Flag", "ADY": "Analysis Relative Day",
+    "ADAYINF": "Days from CAR-T Infusion (Day 0)", "ABLFL": "Baseline Record Flag",
+    "BASE": "Baseline Value", "BASEC": "Baseline Value (C)", "CHG": "Change from Baseline",
+    "PCHG": "Percent Change from Baseline", "ANRLO": "Analysis Normal Range Lower Limit",
+    "ANRHI": "Analysis Normal Range Upper Limit", "ANRIND": "Analysis Reference Range Indicator",
+    "ATOXDSCL": "Analysis Toxicity Description Low",
+    "ATOXDSCH": "Analysis Toxicity Description High",
+    "ATOXGRL": "Analysis Toxicity Grade Low", "ATOXGRH": "Analysis Toxicity Grade High",
+    "BTOXGRL": "Baseline Toxicity Grade Low", "BTOXGRH": "Baseline Toxicity Grade High",
+    "ANL01FL": "Analysis Flag 01", "MDTYPE": "Measurable Disease Type",
+    "SRCSEQ": "Source Sequence Number", "SRCDOM": "Source Data", "SRCVAR": "Source Variable",
+    "AVISIT": "Analysis Visit", "MRDSENS": "MRD Assay Sensitivity",
+    "STARTDT": "Time-to-Event Origin Date", "CNSR": "Censor",
+    "EVNTDESC": "Event or Censoring Description",
+    "CNSDTDSC": "Censor Date Description", "AVALM": "Analysis Value (Months)",
+    "NMISSASS": "Missed Assessments Before Event", "ANLFLAG": "Analysis Flags (NCA)",
+    "LBSEQ": "Sequence Number (LB)", "AESEQ": "Sequence Number (AE)",
+}
+
+
+def variable_label(name: str) -> str:
+    """ADaM label, else the SDTM label of a carried variable, else an InputError."""
+    if name in LABELS:
+        return LABELS[name]
+    for spec in data_model().domains.values():
+        if name in spec.variables:
+            return spec.variables[name]
+    raise InputError(f"no label for variable {name!r}; add it to cartrial.adam.metadata.LABELS")
+
+
+def variable_metadata(datasets: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per dataset and variable: DATASET, VARIABLE, LABEL, TYPE, LENGTH (max bytes of
+    text / 8 for numbers), N_MISSING, EXAMPLE."""
+    rows = []
+    for name, df in datasets.items():
+        for c in df.columns:
+            s = df[c]
+            num = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+            date = pd.api.types.is_datetime64_any_dtype(s)
+            if num:
+                length = 8
+            else:
+                txt = s.dt.strftime("%Y-%m-%d") if date else s.astype(object)
+                length = int(txt.dropna().astype(str).str.encode("utf-8").str.len().max()
+                             if txt.notna().any() else 1)
+            missing = s.isna() | (s.astype(object) == "") if not num else s.isna()
+            ex = s[~missing]
+            rows.append({"DATASET": name, "VARIABLE": c, "LABEL": variable_label(c),
+                         "TYPE": "date" if date else ("num" if num else "text"),
+                         "LENGTH": max(length, 1), "N_MISSING": int(missing.sum()),
+                         "EXAMPLE": "" if ex.empty else (
+                             ex.iloc[0].strftime("%Y-%m-%d") if date else str(ex.iloc[0]))})
+    return pd.DataFrame(rows)
+
+
+_DEFINE = Environment(autoescape=select_autoescape(default=True), trim_blocks=True,
+                      lstrip_blocks=True).from_string("""\
+<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ study }} ADaM metadata</title>
+<style>body{font-family:Helvetica,Arial,sans-serif;font-size:13px;margin:24px}
+table{border-collapse:collapse;margin-bottom:24px}th,td{border:1px solid #bbb;padding:2px 6px;
+text-align:left}th{background:#eef}</style></head><body>
+<h1>{{ study }}: ADaM dataset and variable metadata</h1>
+<p>cartrial {{ version }}; protocol SHA-256 {{ protocol_hash }}; input data SHA-256
+{{ data_hash }}. Files: CSV and SAS XPORT v5 (names &lt;= 8, labels &lt;= 40 ASCII characters).</p>
+<h2>Datasets</h2>
+<table><thead><tr><th>Dataset</th><th>Label</th><th>Structure</th><th>Records</th>
+<th>Variables</th><th>Files</th></tr></thead><tbody>
+{% for d in datasets %}<tr><td><a href="#{{ d.name }}">{{ d.name }}</a></td><td>{{ d.label }}</td>
+<td>{{ d.structure }}</td><td>{{ d.n }}</td><td>{{ d.k }}</td>
+<td>{{ d.name|lower }}.csv, {{ d.name|lower }}.xpt</td></tr>
+{% endfor %}</tbody></table>
+{% for d in datasets %}
+<h2 id="{{ d.name }}">{{ d.name }}: {{ d.label }}</h2>
+<table><thead><tr><th>Variable</th><th>Label</th><th>Type</th><th>Length</th><th>Missing</th>
+<th>Example</th></tr></thead><tbody>
+{% for v in d.vars %}<tr><td>{{ v.VARIABLE }}</td><td>{{ v.LABEL }}</td><td>{{ v.TYPE }}</td>
+<td>{{ v.LENGTH }}</td><td>{{ v.N_MISSING }}</td><td>{{ v.EXAMPLE }}</td></tr>
+{% endfor %}</tbody></table>
+{% endfor %}
+</body></html>
+""")
+
+
+def define_html(datasets: Mapping[str, pd.DataFrame], *, study: str, version: str,
+                protocol_hash: str, data_hash: str) -> str:
+    """The define-like metadata listing (datasets, then variables per dataset) as HTML."""
+    meta = variable_metadata(datasets)
+    ds = [{"name": n, "label": DATASETS.get(n, (n, ""))[0],
+           "structure": DATASETS.get(n, ("", ""))[1], "n": len(df), "k": df.shape[1],
+           "vars": meta[meta["DATASET"] == n].to_dict("records")}
+          for n, df in datasets.items()]
+    return _DEFINE.render(datasets=ds, study=study, version=version,
+                          protocol_hash=protocol_hash, data_hash=data_hash)

@@ -1,0 +1,61 @@
+"""`cartrial analyze DIR --protocol P --out OUT`: validation -> engines -> ADaM -> report."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from cartrial.cli._common import JsonOption, bad_input_exits, console, err_console, print_json
+from cartrial.cli.main import app
+from cartrial.errors import InputError
+from cartrial.report.pipeline import STAGES, run_analysis
+
+
+def _parse_run_date(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(UTC).replace(microsecond=0, tzinfo=None)
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            f"--run-date must be ISO 8601 (2025-06-01T12:00:00), got {text!r}") from None
+
+
+@app.command("analyze")
+def analyze(
+    data_dir: str = typer.Argument(..., help="Folder of SDTM datasets (<domain>.csv or .xpt)."),
+    protocol: str = typer.Option("ct071", "--protocol", "-p", help="Bundled name or YAML path."),
+    out: str = typer.Option(..., "--out", "-o", help="Output folder (created)."),
+    run_date: str = typer.Option(None, "--run-date",
+                                 help="Run date recorded in the outputs (ISO 8601; default now, "
+                                      "UTC). Fix it to reproduce a run byte for byte."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Validate the study, run every engine, write ADaM datasets (CSV + XPT v5 + define.html),
+    the self-contained HTML report, figures (PNG, SVG) and tables (DOCX, text).
+
+    Validation errors stop the run (exit 2) with every finding listed.
+    """
+    with bad_input_exits():
+        when = _parse_run_date(run_date)
+        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
+                "{task.completed}/{task.total}"), TimeElapsedColumn(), console=err_console,
+                transient=True, disable=as_json) as bar:
+            task = bar.add_task("analyze", total=len(STAGES))
+
+            def step(name: str) -> None:
+                bar.update(task, advance=1, description=name)
+
+            summary = run_analysis(data_dir, protocol, out, run_date=when, progress=step)
+    for o in summary.omitted:
+        err_console.print(f"warning: section not produced: {o}", markup=False)
+    if as_json:
+        print_json({"out": summary.out, "report": summary.report, "datasets": summary.datasets,
+                    "tables": summary.tables, "figures": summary.figures,
+                    "omitted": summary.omitted, "validation_warnings": summary.findings_warnings})
+        return
+    console.print(f"ADaM datasets: {', '.join(f'{k} ({v})' for k, v in summary.datasets.items())}")
+    console.print(f"{len(summary.tables)} tables/listings, {len(summary.figures)} figures")
+    console.print(f"report: {summary.report}")

@@ -1,0 +1,475 @@
+"""``cartrial analyze``: validation -> engines -> ADaM datasets -> report, as one function.
+
+Each stage is named so the CLI can show progress. Bad input stops the run (validation errors as
+:class:`~cartrial.errors.FindingsError`). An engine that refuses the data (``InputError``) does
+not stop the others: its sections are left out of the report, and the reason is printed in the
+report's "Sections not produced" list and returned in ``AnalysisSummary.omitted``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from cartrial import __version__
+from cartrial.adam import build_adam, write_adam
+from cartrial.data import Study, load_study, validate_study
+from cartrial.errors import Finding, FindingsError, InputError
+from cartrial.protocol import load_protocol, protocol_hash
+from cartrial.protocol.model import Protocol
+from cartrial.report import sections as S
+from cartrial.report.document import Provenance, Section, render_document
+from cartrial.report.figures import (
+    cytokine_figure,
+    figure_bytes,
+    grade_timeline_figure,
+    kinetics_figure,
+    spider_figure,
+    swimmer_figure,
+    waterfall_figure,
+)
+from cartrial.report.render import table_to_docx, table_to_text
+from cartrial.report.table import ReportTable, table_from_wide
+
+STAGES = ("load and validate", "safety engine", "efficacy engine", "kinetics engine",
+          "ADaM datasets", "tables and figures", "write outputs")
+
+
+@dataclass(frozen=True)
+class AnalysisSummary:
+    """What ``analyze`` wrote and what it left out."""
+
+    out: Path
+    report: Path
+    datasets: dict[str, int]
+    tables: list[str]
+    figures: list[str]
+    omitted: list[str] = field(default_factory=list)
+    findings_warnings: int = 0
+
+
+def _validate(study: Study, protocol: Protocol) -> int:
+    rep = validate_study(study, protocol)
+    if not rep.ok:
+        f = rep.findings
+        err = f[f["severity"] == "error"]
+        raise FindingsError([Finding(r.domain, r.usubjid, r.seq, r.variable, r.value,
+                                     f"[{r.rule_id}] {r.rule}")
+                             for r in err.itertuples(index=False)])
+    return rep.n_warnings
+
+
+def _try(label: str, fn: Callable, omitted: list[str]):
+    try:
+        return fn()
+    except InputError as exc:
+        omitted.append(f"{label}: {str(exc).splitlines()[0]}")
+        return None
+
+
+def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
+                 run_date: datetime, progress: Callable[[str], None] | None = None
+                 ) -> AnalysisSummary:
+    """Run the whole pipeline and write ``out/adam``, ``out/report.html``, ``out/figures`` and
+    ``out/tables``. ``run_date`` is recorded in the outputs (never read from the clock here)."""
+    step = progress or (lambda _s: None)
+    out = Path(out)
+    omitted: list[str] = []
+
+    # 1. load and validate
+    protocol = load_protocol(protocol_ref)
+    study = load_study(data_dir)
+    n_warn = _validate(study, protocol)
+    step(STAGES[0])
+
+    # 2-4. engines
+    from cartrial.safety.analysis import analyse_safety
+    from cartrial.safety.sdtm import safety_inputs
+    safety = _try("Safety engine (ASTCT 2019 CRS/ICANS grading, DLT adjudication, safety "
+                  "tables)", lambda: analyse_safety(safety_inputs(study, protocol), protocol),
+                  omitted)
+    step(STAGES[1])
+    from cartrial.efficacy.sdtm import efficacy_from_study, mrd_from_sdtm
+    eff = _try("Efficacy engine (IMWG response, rates, time to event)",
+               lambda: efficacy_from_study(study, protocol), omitted)
+    step(STAGES[2])
+    from cartrial.kinetics.analysis import analyse_kinetics
+    kin = _try("Kinetics engine (NCA, cytokines, ADA)",
+               lambda: analyse_kinetics(study.domains, protocol), omitted)
+    step(STAGES[3])
+
+    # 5. ADaM
+    efficacy, imwg = (eff[0], eff[1]) if eff else (None, None)
+    mrd = mrd_from_sdtm(study["LB"]) if eff and "LB" in study else None
+    adam = build_adam(study, protocol, safety=safety, imwg=imwg, efficacy=efficacy, mrd=mrd,
+                      kinetics=kin)
+    ds = adam.datasets
+    step(STAGES[4])
+
+    # 6. tables and figures
+    figures: dict[str, plt.Figure] = {}
+    secs = build_sections(study, protocol, ds, safety, efficacy, kin, figures)
+    step(STAGES[5])
+
+    # 7. write
+    phash = protocol_hash(protocol_ref)
+    dhash = study.data_hash
+    prov = Provenance(__version__, protocol_ref, phash, str(data_dir), dhash, run_date,
+                      adam.cutoff.strftime("%Y-%m-%d") if pd.notna(adam.cutoff) else "",
+                      extra=tuple(("Not produced", o) for o in omitted) + tuple(
+                          ("Validation warnings", str(n_warn)) for _ in [0] if n_warn))
+    write_adam(ds, out / "adam", study=protocol.study_id, version=__version__,
+               protocol_hash=phash, data_hash=dhash, run_date=run_date)
+    title = f"{protocol.study_id}: clinical study report tables, figures and listings"
+    subtitle = protocol.title.strip()
+    html = render_document(title, subtitle, secs, prov)
+    report = out / "report.html"
+    report.write_text(html, encoding="utf-8")
+    tables, figs = _write_items(secs, figures, out, run_date)
+    for f in figures.values():
+        plt.close(f)
+    return AnalysisSummary(out, report, {k: len(v) for k, v in ds.items()}, tables, figs,
+                           omitted, n_warn)
+
+
+def _write_items(secs: list[Section], figures: dict, out: Path, run_date: datetime
+                 ) -> tuple[list[str], list[str]]:
+    tdir, fdir = out / "tables", out / "figures"
+    tdir.mkdir(parents=True, exist_ok=True)
+    fdir.mkdir(parents=True, exist_ok=True)
+    tables, figs = [], []
+    for s in secs:
+        for it in s.items:
+            if isinstance(it, ReportTable):
+                base = tdir / f"{it.kind}_{it.number.replace('.', '_')}"
+                base.with_suffix(".txt").write_text(table_to_text(it), encoding="utf-8")
+                if it.kind == "table":
+                    table_to_docx(it, base.with_suffix(".docx"), run_date=run_date)
+                else:  # listings can be long: CSV next to the text rendering
+                    it.wide().to_csv(base.with_suffix(".csv"), lineterminator="\n")
+                tables.append(it.caption)
+            else:
+                figs.append(it.caption)
+    for name, fig in figures.items():
+        (fdir / f"{name}.svg").write_bytes(figure_bytes(fig, "svg"))
+        (fdir / f"{name}.png").write_bytes(figure_bytes(fig, "png"))
+    return tables, figs
+
+
+def build_sections(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame], safety,
+                   efficacy, kin, figures: dict) -> list[Section]:
+    """Every report section that the available results support, in CSR order."""
+    adsl = ds["ADSL"]
+    doses = protocol.dose_ids
+    secs = [Section("14.1 Trial summary", (S.table_populations(adsl, protocol, "14.1.1"),
+                                           S.table_demographics(adsl, protocol, "14.1.2")))]
+    # 14.2 escalation
+    items: list = []
+    if safety is not None:
+        items.append(S.table_escalation(adsl, safety.dlt.patients, protocol, "14.2.1"))
+    dt = S.table_decision(protocol, "14.2.2")
+    if dt is not None:
+        items.append(dt)
+    if safety is not None:
+        n = S._n_by_dose(adsl, "SAFFL", doses)
+        items.append(S.tidy_to_table(
+            safety.tables["dlt"], "14.2.3", "Dose-limiting toxicities by dose level",
+            "Safety (infused)", footnotes=(
+                "DLT rules: " + "; ".join(f"{r.id}: {r.description}" for r in protocol.dlt.rules),
+                f"DLT window {protocol.design.dlt_window_days} days from infusion; CRS/ICANS "
+                "graded by ASTCT 2019 from the daily assessments, cytopenias by CTCAE v5.0 "
+                "from laboratory values (safety engine)."),
+            source="ADSL (DLTEVLFL, DLTFL)", col_n=None))
+        del n
+    secs.append(Section("14.2 Dose escalation and dose-limiting toxicities", tuple(items)))
+    # 14.3 safety
+    if safety is not None:
+        secs.append(Section("14.3 Safety", tuple(safety_items(adsl, safety, protocol, figures))))
+    # 14.4 efficacy
+    if efficacy is not None and "ADRS" in ds:
+        secs.append(Section("14.4 Efficacy", tuple(efficacy_items(adsl, ds["ADRS"], efficacy,
+                                                                  figures))))
+    # 14.5 kinetics
+    if kin is not None:
+        secs.append(Section("14.5 Cellular kinetics, cytokines and immunogenicity",
+                            tuple(kinetics_items(study, protocol, kin, figures))))
+    secs.append(Section("16.2 Patient listings", tuple(listing_items(ds, safety))))
+    return secs
+
+
+def safety_items(adsl, safety, protocol: Protocol, figures: dict) -> list:
+    doses = protocol.dose_ids
+    n = S._n_by_dose(adsl, "SAFFL", doses)
+    m = safety.method
+    crit = (f"CRS and ICANS graded by {m.get('crs_criteria')} / {m.get('icans_criteria')} "
+            "consensus (Lee et al. 2019) from daily vital signs, oxygen support, vasopressors and "
+            "ICE score; laboratory toxicity by NCI CTCAE v" + str(m.get("ctcae_version")) + ".")
+    te = (f"Treatment-emergent: onset on or after infusion and up to day "
+          f"{m.get('treatment_emergent_until_day')}.")
+    items: list = [
+        S.tidy_to_table(safety.tables["teae"], "14.3.1",
+                        "Treatment-emergent adverse events by system organ class and preferred "
+                        "term (worst grade per patient)", "Safety (infused)", col_n=n,
+                        footnotes=(te, "AE grades as reported by the investigator (AETOXGR): "
+                                   "ASTCT 2019 for CRS/ICANS, CTCAE v5.0 otherwise.",
+                                   "A patient is counted once per row at the worst grade."),
+                        source="ADAE"),
+        S.tidy_to_table(safety.tables["crs"], "14.3.2", "Cytokine release syndrome",
+                        "Safety (infused)", col_n=n, footnotes=(
+                            crit, "Onset in days after infusion (day 0 = infusion); duration of "
+                            "resolved episodes in days."), source="ADAE, safety engine"),
+        S.tidy_to_table(safety.tables["icans"], "14.3.3",
+                        "Immune effector cell-associated neurotoxicity syndrome",
+                        "Safety (infused)", col_n=n, footnotes=(crit,),
+                        source="ADAE, safety engine"),
+    ]
+    grades = pd.concat([
+        safety.crs.timepoints.assign(SYNDROME="CRS"),
+        safety.icans.timepoints.assign(SYNDROME="ICANS")], ignore_index=True)
+    grades = grades[["USUBJID", "SYNDROME", "DAY", "GRADE"]].copy()
+    grades["DAY"] = np.floor(grades["DAY"].astype(float)).astype(int)
+    order = adsl[adsl["SAFFL"] == "Y"].sort_values(["TRTSDT", "USUBJID"])["USUBJID"]
+    order = order.head(S.SWIMMER_MAX)
+    grades = grades[grades["USUBJID"].isin(order)]
+    grades["_o"] = grades["USUBJID"].map({u: i for i, u in enumerate(order)})
+    grades = grades.sort_values(["_o", "DAY"], kind="stable").drop(columns="_o")
+    note = [crit, "Daily worst grade, days 0-28 after infusion (day 0 = infusion); white = "
+            "grade 0 or not assessed."]
+    if len(order) < (adsl["SAFFL"] == "Y").sum():
+        note.append(f"First {len(order)} infused patients in infusion order.")
+    items.append(S._fig("14.3.1", "Per-patient timeline of CRS and ICANS grades",
+                        grade_timeline_figure(grades), note, "Safety (infused)", figures,
+                        "crs_icans_timeline"))
+    items.append(S.tidy_to_table(safety.tables["cytopenias"], "14.3.4",
+                                 "Grade >= 3 cytopenias after infusion and recovery",
+                                 "Safety (infused)", col_n=n, footnotes=(
+        "CTCAE v5.0 grades from laboratory values; a grade holds until the next assessment.",
+        f"Prolonged: grade >= 3 still present beyond day {m.get('prolonged_cytopenia_day')}."),
+        source="ADLB"))
+    items.append(S.tidy_to_table(safety.tables["gprc5d"], "14.3.5",
+                                 "GPRC5D on-target adverse events", "Safety (infused)", col_n=n,
+                                 footnotes=("Groups of MedDRA preferred terms (nail, skin, "
+                                            "oral/taste, weight loss, cerebellar).",),
+                                 source="ADAE"))
+    items.append(S.tidy_to_table(safety.tables["deaths"], "14.3.6", "Deaths",
+                                 "Safety (infused)", col_n=n, footnotes=(
+                                     "Days from infusion; cause from DS DSTERM.",),
+                                 source="ADSL"))
+    return items
+
+
+def efficacy_items(adsl, adrs, efficacy, figures: dict) -> list:
+    notes = list(efficacy.footnotes)
+    items: list = [S.table_response(efficacy.rates, "14.4.1",
+                                    "Leukapheresed (intent-to-treat), by dose level infused",
+                                    [notes[0], notes[1]])]
+    if efficacy.mrd is not None and len(efficacy.mrd):
+        items.append(S.table_mrd(efficacy.mrd, "14.4.2", [notes[-1]]))
+    items.append(S.table_tte(efficacy.tte_summary, efficacy.landmarks, "14.4.3",
+                             [notes[2], notes[3], "NR = not reached; NE = not estimable."]))
+    lanes, events, n_all = S.swimmer_data(adsl, adrs)
+    sw_note = ["Lane from leukapheresis to death or last contact; arrow = ongoing. Markers at "
+               "the first assessment confirming each response (IMWG 2016), PD and death."]
+    if len(lanes) < n_all:
+        sw_note.append(f"First {len(lanes)} of {n_all} infused patients in infusion order.")
+    items.append(S._fig("14.4.1", "Swimmer plot of treatment course and response",
+                        swimmer_figure(lanes, events), sw_note, "Safety (infused)", figures,
+                        "swimmer"))
+    wf = S.waterfall_data(adrs, adsl)
+    if len(wf):
+        items.append(S._fig("14.4.2", "Waterfall plot of best % change in the disease marker",
+                            waterfall_figure(wf), [
+                                "Measurable marker per IMWG hierarchy (serum M-protein, urine "
+                                "M-protein, dFLC); best = lowest post-baseline value, bars "
+                                "clipped at +100%."], "Efficacy-evaluable", figures,
+                            "waterfall"))
+        items.append(S._fig("14.4.3", "Spider plot of % change in the disease marker over time",
+                            spider_figure(S.spider_data(adrs, adsl)),
+                            ["Days from infusion; dashed line = -50% (PR threshold)."],
+                            "Efficacy-evaluable", figures, "spider"))
+    items += S.km_figures(efficacy.km, efficacy.tte_summary, 4, ("PFS", "OS", "DOR"), figures,
+                          [notes[2], notes[3], "+ = censored."])
+    return items
+
+
+def kinetics_items(study: Study, protocol: Protocol, kin, figures: dict) -> list:
+    from cartrial.kinetics.sdtm import infusions, pc_profiles
+
+    def fmt(x: float) -> str:
+        return "NE" if x != x else (f"{x:.3g}" if abs(x) < 1e4 else f"{x:.3e}")
+
+    s = kin.nca_summary
+    s = s[s["PARAMCD"].isin(["CMAX", "TMAX", "AUC0_28", "CLST", "TLST"])]
+    cells = pd.DataFrame({
+        "row": (s["PCTESTCD"] + " " + s["PCSPEC"].str.lower() + ": " + s["PARAMCD"]).to_numpy(),
+        "column": s["DOSELVL"].astype(str).to_numpy(),
+        "value": [f"{fmt(g)} ({fmt(cv)}%) | {fmt(md)} [{fmt(lo)}-{fmt(hi)}] n={n}"
+                  if p != "TMAX" and p != "TLST" else f"{fmt(md)} [{fmt(lo)}-{fmt(hi)}] n={n}"
+                  for g, cv, md, lo, hi, n, p in zip(
+                      s["geo_mean"], s["geo_cv_pct"], s["median"], s["min"], s["max"], s["n"],
+                      s["PARAMCD"], strict=True)]})
+    cells = cells.drop_duplicates(["row", "column"])
+    meth = kin.method.get("nca", {})
+    items: list = [ReportTable(
+        "14.5.1", "CAR-T expansion and persistence: non-compartmental parameters by dose level",
+        "Infused with kinetics samples", cells.reset_index(drop=True), (
+            "Geometric mean (geometric CV%) | median [min-max] n; Tmax and Tlast: median "
+            "[min-max] in days.",
+            f"NCA by {meth.get('convention', 'PKNCA conventions')}; AUC "
+            f"{meth.get('auc_method')}; BLQ before Tmax as 0, after Tmax missing; time in days "
+            "from infusion."), "ADCK")]
+    ps = kin.persistence_summary
+    pc = pd.DataFrame({
+        "row": (ps["PCTESTCD"] + " " + ps["PCSPEC"].str.lower() + ": month " +
+                ps["month"].map("{:g}".format)).to_numpy(),
+        "column": ps["DOSELVL"].astype(str).to_numpy(),
+        "value": [("NE" if ne == 0 else f"{nd}/{ne} ({p:.1f}%) [{lo:.1f}, {hi:.1f}]")
+                  for nd, ne, p, lo, hi in zip(ps["n_detectable"], ps["n_evaluable"], ps["pct"],
+                                               ps["ci_low"], ps["ci_high"], strict=True)]})
+    items.append(ReportTable("14.5.2", "CAR-T persistence (detectable transgene) by month",
+                             "Infused with a sample near the landmark",
+                             pc.drop_duplicates(["row", "column"]).reset_index(drop=True), (
+                                 "Detectable = quantifiable at the sample closest before the "
+                                 "landmark (within the protocol window); 95% CI Clopper-Pearson.",
+                             ), "ADCK"))
+    if kin.cytokine_summary_dose is not None and len(kin.cytokine_summary_dose):
+        c = kin.cytokine_summary_dose
+        c = c[c["PARAMCD"].isin(["PEAK", "FCPEAK", "TPEAK"])]
+        cc = pd.DataFrame({
+            "row": (c["CYTOKINE"] + ": " + c["PARAMCD"]).to_numpy(),
+            "column": c["DOSELVL"].astype(str).to_numpy(),
+            "value": [f"{fmt(md)} [{fmt(lo)}-{fmt(hi)}] n={n}" for md, lo, hi, n in zip(
+                c["median"], c["min"], c["max"], c["n"], strict=True)]})
+        items.append(ReportTable("14.5.3", "Serum cytokines: peak, fold change and time to peak",
+                                 "Infused with cytokine samples",
+                                 cc.drop_duplicates(["row", "column"]).reset_index(drop=True),
+                                 ("Median [min-max] n; peak in ng/L (= pg/mL), time of peak in "
+                                  "days from infusion; fold change = peak / baseline; BLQ = "
+                                  f"{protocol.kinetics.cytokine_blq}.",), "ADCK"))
+    if kin.ada_summary is not None and len(kin.ada_summary):
+        a = kin.ada_summary
+        rows = [("Patients evaluable", "n_evaluable"), ("Baseline positive", "n_baseline_pos"),
+                ("Treatment-induced", "n_ti"), ("Treatment-boosted", "n_tb"),
+                ("Treatment-emergent (induced or boosted)", "n_te"),
+                ("Persistent", "n_persistent"), ("Transient", "n_transient")]
+        cells = []
+        for _, r in a.iterrows():
+            col = str(r["DOSELVL"])
+            for lab, k in rows:
+                cells.append((lab, col, str(int(r[k])), 0 if k == "n_evaluable" else 1))
+            cells.append(("Treatment-emergent ADA incidence, % (95% CI)", col,
+                          f"{r['pct_te']:.1f} ({r['ci_low']:.1f}, {r['ci_high']:.1f})", 1))
+        df = pd.DataFrame(cells, columns=["row", "column", "value", "indent"]).drop_duplicates(
+            ["row", "column"])
+        items.append(ReportTable("14.5.4", "Anti-CAR antibodies (ADA)", "Infused with ADA "
+                                 "samples", df.reset_index(drop=True), (
+                                     "Categories of Shankar et al. 2014; boosted = titer rise "
+                                     f">= {protocol.kinetics.ada_titer_fold_rise:g}-fold; "
+                                     "persistent = positive over >= "
+                                     f"{protocol.kinetics.ada_persistent_days:g} days; 95% CI "
+                                     "Clopper-Pearson.",), "IS"))
+    # figures
+    inf = infusions(study["EX"], protocol, study.get("DM"))
+    prof = pc_profiles(study["PC"], inf)
+    prof = prof[(prof["PCTESTCD"] == "CARTRNSG") & ~prof["blq"].astype(bool)
+                & (prof["time_days"] > 0)]
+    if "PCSPEC" in prof:
+        prof = prof[prof["PCSPEC"] == "WHOLE BLOOD"]
+    if len(prof):
+        dose = inf.set_index("USUBJID")["DOSELVL"].astype(str)
+        conc = pd.DataFrame({"USUBJID": prof["USUBJID"].to_numpy(),
+                             "GROUP": prof["USUBJID"].map(dose).to_numpy(),
+                             "DAY": prof["time_days"].to_numpy(dtype=float),
+                             "NOMDAY": S.nominal_day(prof["time_days"].to_numpy(dtype=float),
+                                                     protocol.schedule.kinetics.days),
+                             "CONC": prof["conc"].to_numpy(dtype=float)})
+        conc = conc.sort_values(["GROUP", "USUBJID", "DAY"], kind="stable")
+        items.append(S._fig("14.5.1", "CAR transgene in whole blood: individual profiles and "
+                            "median by dose level (log scale)", kinetics_figure(conc),
+                            ["qPCR copies/ug genomic DNA; thin lines = patients, thick = median "
+                             "at each nominal day; BLQ samples not drawn."],
+                            "Infused with kinetics samples", figures, "kinetics"))
+    cyt = _try_cytokines(study, inf, protocol)
+    if cyt is not None and len(cyt):
+        items.append(S._fig("14.5.2", "Serum cytokine profiles by dose level (median and IQR)",
+                            cytokine_figure(cyt), ["Median (line) and interquartile range "
+                                                     "(band) at each nominal day."],
+                            "Infused with cytokine samples", figures, "cytokines"))
+    return items
+
+
+def _try_cytokines(study: Study, inf: pd.DataFrame, protocol: Protocol) -> pd.DataFrame | None:
+    from cartrial.kinetics.sdtm import cytokine_data
+
+    if "LB" not in study:
+        return None
+    d = cytokine_data(study["LB"], inf, protocol.kinetics)
+    d = d[~d["blq"].astype(bool) & (d["time_days"] >= 0)]
+    dose = inf.set_index("USUBJID")["DOSELVL"].astype(str)
+    name = "CYTOKINE" if "CYTOKINE" in d.columns else "LBTESTCD"
+    return pd.DataFrame({
+        "GROUP": d["USUBJID"].map(dose).to_numpy(), "CYTOKINE": d[name].to_numpy(),
+        "NOMDAY": S.nominal_day(d["time_days"].to_numpy(dtype=float),
+                                protocol.schedule.cytokines.days),
+        "VALUE": d["value"].to_numpy(dtype=float), "UNIT": "ng/L"}).sort_values(
+        ["CYTOKINE", "GROUP", "NOMDAY"], kind="stable")
+
+
+def listing_items(ds: dict[str, pd.DataFrame], safety) -> list:
+    adsl = ds["ADSL"]
+
+    def d(s: pd.Series) -> pd.Series:
+        return s.dt.strftime("%Y-%m-%d").fillna("")
+
+    subj = pd.DataFrame({
+        "Subject": adsl["USUBJID"], "Dose level": S.dose_id(adsl["TRT01A"]),
+        "Population": adsl["POPCD"], "Age": adsl["AGE"].astype("Int64").astype(str),
+        "Sex": adsl["SEX"], "Leukapheresis": d(adsl["APHDT"]), "Infusion": d(adsl["TRTSDT"]),
+        "Status": adsl["EOSSTT"], "Reason": adsl["DCSREAS"], "Death": d(adsl["DTHDT"]),
+        "Last known alive": d(adsl["LSTALVDT"]),
+        "DLT-evaluable": adsl.get("DLTEVLFL", pd.Series("", index=adsl.index)),
+    })
+    items: list = [table_from_wide("16.2.1", "Subject disposition and key dates",
+                                   "Leukapheresed", subj, kind="listing", source="ADSL")]
+    if safety is not None:
+        p = safety.dlt.patients
+        p = p[p["DLT"] == "yes"]
+        dl = pd.DataFrame({"Subject": p["USUBJID"], "Dose level": p["DOSE_LEVEL"],
+                           "Rule": p["DLT_RULE"], "Event": p["DLT_TERM"],
+                           "Onset (day)": p["DLT_ONSET_DAY"].map(lambda v: f"{v:.1f}"),
+                           "Grade": p["DLT_GRADE"].map(lambda v: f"{v:.0f}")})
+        items.append(table_from_wide("16.2.2", "Dose-limiting toxicities", "Safety (infused)",
+                                     dl, kind="listing", source="safety engine DLT adjudication",
+                                     footnotes=("Onset in days after infusion (day 0).",)))
+    ae = ds["ADAE"]
+    ae = ae[(ae["TRTEMFL"] == "Y") & ((ae["ATOXGRN"] >= 3) | (ae.get("AESER", "") == "Y"))]
+    al = pd.DataFrame({"Subject": ae["USUBJID"], "Dose level": S.dose_id(ae["TRT01A"]),
+                       "Preferred term": ae["AEDECOD"], "Grade": ae["ATOXGR"],
+                       "Serious": ae.get("AESER", ""), "Related": ae.get("AEREL", ""),
+                       "Start (day)": ae["ASTDY"].astype("Int64").astype(str),
+                       "End (day)": ae["AENDY"].astype("Int64").astype(str).replace("<NA>", ""),
+                       "Outcome": ae.get("AEOUT", "")})
+    items.append(table_from_wide("16.2.3", "Grade >= 3 or serious treatment-emergent adverse "
+                                 "events", "Safety (infused)", al, kind="listing",
+                                 source="ADAE", footnotes=("Study days (infusion = day 1).",)))
+    if "ADRS" in ds:
+        r = ds["ADRS"]
+        b = r[r["PARAMCD"] == "CBOR"]
+        bl = pd.DataFrame({"Subject": b["USUBJID"], "Dose level": S.dose_id(b["TRT01A"]),
+                           "Best confirmed response": b["AVALC"],
+                           "First response date": d(b["ADT"])})
+        items.append(table_from_wide("16.2.4", "Best confirmed response (IMWG 2016)",
+                                     "Safety (infused)", bl, kind="listing", source="ADRS"))
+    return items
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
