@@ -30,7 +30,7 @@ from cartrial.design.simulate_lockstep import (
 )
 from cartrial.design.simulate_oc import resolve_true_mtd
 from cartrial.design.simulate_plan import SimPlan, make_plan
-from cartrial.design.simulate_select import NO_MTD, select_rows
+from cartrial.design.simulate_select import NO_MTD, raw_estimates, select_estimates
 from cartrial.errors import InputError
 
 EXACT_DESIGNS = ("3+3", "boin", "i3+3", "mtpi2")
@@ -173,9 +173,10 @@ def _decode(key: np.ndarray, k: int, n_codes: int) -> np.ndarray:
 
 def exact_table_final_states(
     plan: SimPlan,
-) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, float, bool]]:
+) -> Iterator[tuple[np.ndarray, np.ndarray, float, bool]]:
     """Fast path for the table designs: each state is one int64 (current dose + per-dose
-    (n, y) pair codes in mixed radix); yields (n, y, probability, duration, stopped early).
+    (n, y) pair codes in mixed radix); yields finished states as (per-dose pair codes,
+    probability, duration, stopped early); ``_table_codes`` maps codes to n and y.
 
     The rules are those of :func:`~cartrial.design.simulate_lockstep.table_decide`; the lowest
     eliminated dose is recovered from the data (a dose is eliminated iff its own (n, y) is in
@@ -229,7 +230,7 @@ def exact_table_final_states(
                 # the current dose no longer matters once a trial has finished
                 kk, pp = _merge_keys((keys[sub] // k) * k, probs[sub])
                 cs = _decode(kk, k, n_codes)
-                yield cinfo["n"][cs], cinfo["y"][cs], pp, elapsed, flag == 2
+                yield cs, pp, elapsed, flag == 2
         key, prob = _merge_keys(keys[~fin], probs[~fin])
 
 
@@ -270,14 +271,18 @@ def exact_oc(
     n_final = 0
     if fast and plan.design != "3+3" and not plan.spec.backfill.enabled and _fits_int64(plan):
         engine = "int64-keyed states"
-        for n, y, p, dur, early in exact_table_final_states(plan):
+        code, n_codes = _pair_codes(plan)
+        cinfo = _table_codes(plan, code, n_codes)
+        raw_c, ivar_c = raw_estimates(cinfo["n"], cinfo["y"])
+        for cs, p, dur, early in exact_table_final_states(plan):
+            n, y = cinfo["n"][cs], cinfo["y"][cs]
             if early:
                 sel = np.full(p.size, NO_MTD)
             else:
-                el = plan.tables.eliminate[n, y]
+                el = cinfo["elim"][cs]
                 low = np.where(el.any(axis=1), np.argmax(el, axis=1), plan.n_doses)
                 adm = (n > 0) & (np.arange(plan.n_doses)[None, :] < low[:, None])
-                sel = select_rows(n, y, adm, plan.target)
+                sel = select_estimates(raw_c[cs], ivar_c[cs], adm, plan.target)
             acc.add(sel, n, y, np.full(p.size, dur), p)
             n_final += p.size
     else:

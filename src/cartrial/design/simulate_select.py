@@ -45,11 +45,24 @@ def isotonic_rows(x: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 def select_rows(n: np.ndarray, y: np.ndarray, admissible: np.ndarray, target: float) -> np.ndarray:
     """0-based selected dose per row (``NO_MTD`` when no dose is admissible)."""
-    n = n.astype(float)
-    y = y.astype(float)
+    raw, inv_var = raw_estimates(n, y)
+    return select_estimates(raw, inv_var, admissible, target)
+
+
+def raw_estimates(n: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Beta(0.05, 0.05) posterior means and inverse variances (select.mtd, sec. 2.5 step 2)."""
+    n = np.asarray(n, dtype=float)
+    y = np.asarray(y, dtype=float)
     raw = (y + 0.05) / (n + 0.1)
     var = (y + 0.05) * (n - y + 0.05) / ((n + 0.1) ** 2 * (n + 0.1 + 1))
-    w = np.where(admissible, 1.0 / var, _TINY)
+    return raw, 1.0 / var
+
+
+def select_estimates(
+    raw: np.ndarray, inv_var: np.ndarray, admissible: np.ndarray, target: float
+) -> np.ndarray:
+    """Selection from precomputed raw estimates and weights (see :func:`select_rows`)."""
+    w = np.where(admissible, inv_var, _TINY)
     # rows whose admissible raw estimates are already non-decreasing need no pooling
     masked = np.where(admissible, raw, -np.inf)
     run_max = np.maximum.accumulate(masked, axis=1)
