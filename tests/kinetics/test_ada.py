@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from cartrial.errors import RecordError
@@ -106,3 +108,26 @@ def test_positive_baseline_without_titer_is_an_error() -> None:
     with pytest.raises(RecordError) as exc:
         classify_ada(bad)
     assert exc.value.finding.usubjid == "CT-7" and exc.value.finding.variable == "titer"
+
+
+@st.composite
+def ada_patient(draw):
+    days = sorted(draw(st.sets(st.integers(-7, 400), min_size=1, max_size=7)))
+    rows = []
+    for d in days:
+        pos = draw(st.booleans())
+        rows.append((d, pos, float(2 ** draw(st.integers(0, 10))) if pos else None))
+    return rows
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(ada_patient(), min_size=1, max_size=8))
+def test_category_invariants(patients) -> None:
+    s = classify_ada(frame({f"P{i}": p for i, p in enumerate(patients)}))
+    assert not (s.TI & s.TB).any()
+    assert (s.TE == (s.TI | s.TB)).all()
+    assert ((s.ADACAT == "NOT EVALUABLE") == (s.NPOST == 0)).all()
+    assert (s.TB <= s.BASEPOS.fillna(False).astype(bool)).all()
+    te = s[s.TE]
+    assert (te.TTADA > 0).all() and te.PERSIST.isin(["PERSISTENT", "TRANSIENT"]).all()
+    assert s.loc[~s.TE, "PERSIST"].isna().all()

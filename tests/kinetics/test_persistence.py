@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from cartrial.kinetics import clopper_pearson, persistence, persistence_summary
@@ -30,3 +32,28 @@ def test_landmark_rules() -> None:
     lo, hi = clopper_pearson(2, 3)
     assert_allclose([s.loc[1.0, "ci_low"], s.loc[1.0, "ci_high"]], [100 * lo, 100 * hi])
     assert s.loc[12.0, "n_evaluable"] == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.one_of(st.none(), st.floats(0, 400)), st.floats(0, 400)),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_detectable_later_implies_detectable_earlier(rows) -> None:
+    t = pd.DataFrame(
+        {
+            "USUBJID": [f"P{i}" for i in range(len(rows))],
+            "TLST": [float("nan") if a is None else min(a, b) for a, b in rows],
+            "TLOBS": [b for _, b in rows],
+        }
+    )
+    p = persistence(t)
+    cols = ["DETM1", "DETM3", "DETM6", "DETM12"]
+    for early, late in zip(cols, cols[1:], strict=False):
+        later = p[late].fillna(False).astype(bool)
+        assert (p.loc[later, early].fillna(False).astype(bool)).all()
+        # evaluable later -> evaluable earlier
+        assert (p.loc[p[late].notna(), early].notna()).all()
