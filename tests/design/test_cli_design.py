@@ -123,3 +123,32 @@ def test_bad_input_exits_2():
     ):
         r = runner.invoke(app, args)
         assert r.exit_code == 2, (args, r.output)
+
+
+def test_paths_from_patient_file(tmp_path):
+    # ct071 (BOIN, 28-day window): dose 2 has 1 DLT in 3 complete patients -> stay (sec. 2.2)
+    f = tmp_path / "patients.csv"
+    f.write_text(
+        "subject,dose_level,dlt,follow_up_days,cohort\n"
+        "101,1,N,60,1\n102,1,N,55,1\n103,1,N,50,1\n104,2,Y,10,2\n105,2,N,30,2\n106,2,N,29,2\n"
+    )
+    r = runner.invoke(
+        app,
+        [
+            "design",
+            "paths",
+            "--protocol",
+            "ct071",
+            "--patients",
+            str(f),
+            "--cohorts",
+            "1",
+            "--json",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    root = json.loads(r.stdout)["paths"][0]
+    assert (root["action"], root["next_dose"]) == ("stay", 2)
+    f.write_text("subject,dose_level,dlt,follow_up_days\n101,1,maybe,60\n")
+    r = runner.invoke(app, ["design", "paths", "--protocol", "ct071", "--patients", str(f)])
+    assert r.exit_code == 2

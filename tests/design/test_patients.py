@@ -72,3 +72,11 @@ def test_bad_rows_name_subject_variable_value(column, value, match):
 def test_missing_column():
     with pytest.raises(InputError, match="follow_up_days"):
         state_from_patients(table().drop(columns=["follow_up_days"]), 3, dlt_window=28)
+
+
+def test_flag_spellings():
+    df = table(dlt=["N", "n", 0, "Y", "false", "0", False], backfill=[0, 0, 0, 0, 0, 0, 1])
+    s = state_from_patients(df, 3, dlt_window=28)
+    assert s.y == (0, 1, 0) and s.backfill_n == (1, 0, 0)
+    with pytest.raises(RecordError, match="dlt=2"):
+        state_from_patients(table(dlt=[0, 0, 0, 2, 0, 0, 0]), 3, dlt_window=28)

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from cartrial.cli._common import JsonOption, bad_input_exits, console, print_json
 from cartrial.cli.main import app
-from cartrial.design import TrialState, boin_boundaries, design_from_spec
+from cartrial.design import TrialState, boin_boundaries, design_from_spec, state_from_patients
 from cartrial.design.paths import dose_paths, dose_paths_figure
 from cartrial.design.tables import (
     TABLE_DESIGN_NAMES,
@@ -35,6 +35,12 @@ ProtocolOption = typer.Option(
 
 TableOutOption = typer.Option(None, "--out", help="Directory for CSV, JSON and Markdown files.")
 PathsOutOption = typer.Option(None, "--out", help="Directory for dose_paths.csv and .png.")
+PatientsOption = typer.Option(
+    None,
+    "--patients",
+    help="CSV, one row per treated patient: subject, dose_level (1-based), dlt, follow_up_days "
+    "[, backfill, cohort]. Replaces --n/--y.",
+)
 
 
 @design_app.command("boundaries")
@@ -161,6 +167,7 @@ def paths(
     n: str = typer.Option(None, "--n", help="Patients so far per dose, e.g. 3,3,0,0."),
     y: str = typer.Option(None, "--y", help="DLTs so far per dose, e.g. 0,1,0,0."),
     current: int = typer.Option(None, "--current", help="Current dose (1-based); default start."),
+    patients: Path = PatientsOption,
     out: Path = PathsOutOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -189,7 +196,14 @@ def paths(
         if (nn is None) != (yy is None):
             raise InputError("give --n and --y together")
         cur = start if current is None else current - 1
-        if nn is None:
+        if patients is not None:
+            if nn is not None:
+                raise InputError("give either --patients or --n/--y, not both")
+            table = pd.read_csv(patients, dtype={"subject": str})
+            state = state_from_patients(
+                table, k, dlt_window=float(spec.dlt_window_days), current_level=current
+            )
+        elif nn is None:
             state = TrialState.empty(k, cur)
         else:
             if len(nn) != k or len(yy) != k:  # type: ignore[arg-type]

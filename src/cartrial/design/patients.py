@@ -5,7 +5,8 @@ Columns (dose-finding.md sec. 3 for the TITE follow-up):
 
 - ``subject`` (str): subject identifier, used in error messages;
 - ``dose_level`` (int, 1-based): dose level the patient received;
-- ``dlt`` (bool): a DLT was observed;
+- ``dlt`` (bool): a DLT was observed (True/False; "Y"/"N", "true"/"false" and 1/0 are read as
+  the same, anything else is an error);
 - ``follow_up_days`` (float >= 0): days since infusion at the decision date; a patient without a
   DLT and with less than the DLT window of follow-up is *pending*;
 - ``backfill`` (bool, optional, default False): the patient was backfilled (BF-BOIN);
@@ -23,6 +24,39 @@ from cartrial.design.state import PendingPatient, TrialState
 from cartrial.errors import InputError, RecordError
 
 REQUIRED_COLUMNS = ("subject", "dose_level", "dlt", "follow_up_days")
+_FLAG = {
+    True: True,
+    False: False,
+    "Y": True,
+    "N": False,
+    "y": True,
+    "n": False,
+    "true": True,
+    "false": False,
+    "True": True,
+    "False": False,
+    "TRUE": True,
+    "FALSE": False,
+    "1": True,
+    "0": False,
+}
+
+
+def _flags(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(parsed booleans, mask of values that are not a recognised flag)."""
+    parsed = np.zeros(len(values), dtype=bool)
+    bad = np.zeros(len(values), dtype=bool)
+    for i, v in enumerate(values.tolist()):
+        key = v.item() if isinstance(v, np.generic) else v
+        if isinstance(key, int | float) and not isinstance(key, bool) and key in (0, 1):
+            key = bool(key)  # 1 / 0 (also 1.0 / 0.0 from a CSV column with blanks)
+        try:
+            parsed[i] = _FLAG[key]
+        except (KeyError, TypeError):
+            bad[i] = True
+    return parsed, bad
+
+
 OPTIONAL_COLUMNS = ("backfill", "cohort")
 
 
@@ -72,9 +106,8 @@ def state_from_patients(
     lvl = pd.to_numeric(df["dose_level"], errors="coerce")
     ok_lvl = lvl.notna() & (lvl == lvl.round()) & (lvl >= 1) & (lvl <= n_doses)
     _bad(df, ~ok_lvl.to_numpy(), "dose_level", f"dose_level must be an integer in 1..{n_doses}")
-    dlt = df["dlt"]
-    ok_dlt = dlt.map(lambda v: isinstance(v, bool | np.bool_))
-    _bad(df, ~ok_dlt.to_numpy(dtype=bool), "dlt", "dlt must be True or False")
+    is_dlt, bad_dlt = _flags(df["dlt"])
+    _bad(df, bad_dlt, "dlt", "dlt must be True/False (or Y/N, 1/0)")
     fu = pd.to_numeric(df["follow_up_days"], errors="coerce")
     _bad(
         df,
@@ -83,18 +116,11 @@ def state_from_patients(
         "follow_up_days must be a number >= 0 (days since infusion)",
     )
     bf = df["backfill"] if "backfill" in df.columns else pd.Series(False, index=df.index)
-    ok_bf = bf.map(lambda v: isinstance(v, bool | np.bool_))
-    _bad(
-        df.assign(backfill=bf),
-        ~ok_bf.to_numpy(dtype=bool),
-        "backfill",
-        "backfill must be True or False",
-    )
+    is_bf, bad_bf = _flags(bf)
+    _bad(df.assign(backfill=bf), bad_bf, "backfill", "backfill must be True/False (or Y/N, 1/0)")
 
     dose = lvl.to_numpy(dtype=np.int64) - 1
-    is_dlt = dlt.to_numpy(dtype=bool)
     f = fu.to_numpy(dtype=float)
-    is_bf = bf.to_numpy(dtype=bool)
     n = np.bincount(dose, minlength=n_doses)
     y = np.bincount(dose[is_dlt], minlength=n_doses)
     pend_mask = ~is_dlt & (f < dlt_window)
