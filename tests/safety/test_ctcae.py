@@ -220,6 +220,20 @@ def test_reported_grades_are_compared_never_overwritten() -> None:
     assert reported["GRADE"].tolist() == [4, 3, 2]
 
 
+def test_reported_terms_match_across_spellings() -> None:
+    # MedDRA 'Anaemia' / 'White blood cell count decreased' = CTCAE 'Anemia' / 'White blood
+    # cell decreased'
+    labs = pd.DataFrame({"USUBJID": "A", "PARAMCD": ["HGB", "WBC"], "DAY": [7.0, 7.0],
+                         "AVAL": [75.0, 1.5], "LLN": [120.0, 4.0], "ULN": [160.0, 10.0]})
+    worst = worst_lab_grades(grade_labs(labs))
+    reported = pd.DataFrame({"USUBJID": "A",
+                             "TERM": ["Anaemia", "White blood cell count decreased"],
+                             "GRADE": [3, 2]})
+    cmp = compare_reported_grades(worst, reported).set_index("TERM")["STATUS"]
+    assert cmp["Anemia"] == "AGREE"
+    assert cmp["White blood cell decreased"] == "DISAGREE"   # derived grade 3
+
+
 def test_hypogammaglobulinemia_flag_default_4_g_per_l() -> None:
     labs = pd.DataFrame({"USUBJID": "P", "PARAMCD": "IGG", "DAY": [30.0, 60.0],
                          "AVAL": [4.0, 3.99]})

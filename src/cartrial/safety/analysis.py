@@ -20,6 +20,7 @@ from cartrial.safety.ctcae import (
     grade_labs,
     hypogammaglobulinemia,
     lab_grades_long,
+    term_key,
     worst_lab_grades,
 )
 from cartrial.safety.dlt import DltResult, adjudicate_dlt, crs_events, lab_events
@@ -80,9 +81,9 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol) -> SafetyAnalysis:
                                                           WORST_DAY=("ONSET_DAY", "min"))
             derived.append(w.assign(TERM=term))
     derived_all = pd.concat(derived, ignore_index=True)
-    graded_terms = set(derived_all["TERM"].str.upper()) | {CRS_TERM.upper(), ICANS_TERM.upper()}
+    graded_terms = set(term_key(pd.Series([*derived_all["TERM"], CRS_TERM, ICANS_TERM])))
     ae = inputs.ae
-    reported = ae[ae["AEDECOD"].str.upper().isin(graded_terms)].rename(columns={"AEDECOD": "TERM"})
+    reported = ae[term_key(ae["AEDECOD"]).isin(graded_terms)].rename(columns={"AEDECOD": "TERM"})
     cmp = compare_reported_grades(derived_all, reported[["USUBJID", "TERM", "GRADE"]])
     disagreements = cmp[cmp["STATUS"] != "AGREE"].reset_index(drop=True)
 

@@ -312,6 +312,22 @@ def hypogammaglobulinemia(labs: pd.DataFrame, *, threshold_g_per_l: float = 4.0,
     return df.reset_index(drop=True)
 
 
+# MedDRA preferred terms that name a CTCAE lab term differently (besides -aemia / -emia)
+_TERM_ALIASES = {"WHITE BLOOD CELL COUNT DECREASED": "WHITE BLOOD CELL DECREASED",
+                 "CD4 LYMPHOCYTE COUNT DECREASED": "CD4 LYMPHOCYTES DECREASED",
+                 "GAMMA-GLUTAMYLTRANSFERASE INCREASED": "GGT INCREASED",
+                 "BLOOD CREATININE INCREASED": "CREATININE INCREASED",
+                 "INTERNATIONAL NORMALISED RATIO INCREASED": "INR INCREASED",
+                 "BLOOD FIBRINOGEN DECREASED": "FIBRINOGEN DECREASED"}
+
+
+def term_key(terms: pd.Series) -> pd.Series:
+    """Matching key for AE / CTCAE terms: upper case, British -aemia spelled -emia, MedDRA
+    aliases of CTCAE lab terms (e.g. 'Anaemia' = 'Anemia')."""
+    k = terms.astype(str).str.strip().str.upper().str.replace("AEMIA", "EMIA", regex=False)
+    return k.replace(_TERM_ALIASES)
+
+
 def compare_reported_grades(derived_worst: pd.DataFrame, reported: pd.DataFrame) -> pd.DataFrame:
     """Investigator-reported CTCAE grades (AE: USUBJID, TERM, GRADE) against derived worst lab
     grades (:func:`worst_lab_grades`), matched on subject and term (case-insensitive).
@@ -320,11 +336,10 @@ def compare_reported_grades(derived_worst: pd.DataFrame, reported: pd.DataFrame)
     (AE with no derived grade >= 1) or DERIVED_ONLY (derived grade >= 1 with no AE).
     """
     require_columns(reported, ["USUBJID", "TERM", "GRADE"], where="compare_reported_grades")
-    rep = reported.assign(_k=reported["TERM"].astype(str).str.strip().str.upper(),
-                          USUBJID=reported["USUBJID"].astype(str))
+    rep = reported.assign(_k=term_key(reported["TERM"]), USUBJID=reported["USUBJID"].astype(str))
     rep = rep.groupby(["USUBJID", "_k"], as_index=False).agg(
         REPORTED_TERM=("TERM", "first"), REPORTED_GRADE=("GRADE", "max"))
-    der = derived_worst.assign(_k=derived_worst["TERM"].str.upper())
+    der = derived_worst.assign(_k=term_key(derived_worst["TERM"]))
     der = der[der["WORST_GRADE"] >= 1][["USUBJID", "_k", "TERM", "WORST_GRADE", "WORST_DAY"]]
     m = der.merge(rep, on=["USUBJID", "_k"], how="outer")
     rg = pd.to_numeric(m["REPORTED_GRADE"], errors="coerce")
