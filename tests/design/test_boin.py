@@ -290,3 +290,10 @@ def test_tite_window_mismatch_is_refused():
     )
     with pytest.raises(InputError, match="DLT window"):
         t.decide(s)
+
+
+def test_bound_mtd_option():
+    # 0/3 and 2/4: isotonic 0.016 and 0.5; closest to 0.3 is dose 2, but 0.5 > lambda_d
+    s = TrialState(n=(3, 4, 0), y=(0, 2, 0), current=1)
+    assert Boin(n_doses=3, target=0.3).select(s).mtd == 1
+    assert Boin(n_doses=3, target=0.3, bound_mtd=True).select(s).mtd == 0

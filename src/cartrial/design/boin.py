@@ -18,6 +18,7 @@ from cartrial.design.boundaries import (
     deescalate_min,
     escalate_max,
 )
+from cartrial.design.selection import MtdSelection, select_mtd
 from cartrial.design.state import Decision, TrialState
 from cartrial.errors import InputError
 
@@ -28,13 +29,15 @@ class Boin(TableDesign):
 
     Options: ``phi1`` / ``phi2`` (default 0.6 / 1.4 x target), ``cutoff`` (``cutoff.eli``),
     ``extrasafe`` / ``offset``, ``cap_per_dose`` (``n.earlystop``), ``max_sample_size``,
-    ``backfill`` with ``backfill_cap`` patients per backfilled dose (BF-BOIN ``n.cap``).
+    ``backfill`` with ``backfill_cap`` patients per backfilled dose (BF-BOIN ``n.cap``),
+    ``bound_mtd`` (``boundMTD``: the selected MTD's isotonic estimate must be <= lambda_d).
     """
 
     phi1: float | None = None
     phi2: float | None = None
     backfill: bool = False
     backfill_cap: int = 12
+    bound_mtd: bool = False
     name = "boin"
 
     def __post_init__(self) -> None:
@@ -154,6 +157,22 @@ class Boin(TableDesign):
         if bf:
             why += f"; backfill open at dose(s) {', '.join(str(j + 1) for j in bf)}"
         return Decision(action, nd, elim, why, rule, bf)  # type: ignore[arg-type]
+
+    def select(self, state: TrialState) -> MtdSelection:
+        """MTD by isotonic regression (dose-finding.md 2.5) with the ``boundMTD`` option."""
+        self._check(state)
+        state = state.completed()
+        return select_mtd(
+            state.n,
+            state.y,
+            self.target,
+            eliminated=self.eliminated(state),
+            cutoff=self.cutoff,
+            extrasafe=self.extrasafe,
+            offset=self.offset,
+            bound_mtd=self.bound_mtd,
+            phi2=self.phi2,
+        )
 
 
 @dataclass(frozen=True)
