@@ -406,5 +406,9 @@ def safety_inputs(study, protocol: Protocol) -> SafetyInputs:
     """All safety input frames from an SDTM study (``cartrial.data.load_study``)."""
     fu = followup(study, protocol)
     labs = pd.concat([lab_records(study), weight_records(study)], ignore_index=True)
+    notes = []
+    if (labs["PARAMCD"] == "CA").any():
+        notes.append("LB CA is graded as CTCAE corrected serum calcium as given; the data model "
+                     "has no albumin-corrected calcium test code (not corrected here).")
     return SafetyInputs(subjects=fu, crs=crs_observations(study), icans=icans_assessments(study),
-                        labs=labs, ae=adverse_events(study, protocol))
+                        labs=labs, ae=adverse_events(study, protocol), notes=tuple(notes))
