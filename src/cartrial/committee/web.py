@@ -93,6 +93,10 @@ def create_app(protocol: str, data_dir: str | Path, db_url: str | None = None) -
                    user=ctx.get("user"))
         return TEMPLATES.TemplateResponse(request, name, ctx)
 
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        return Response(status_code=204)
+
     @app.get("/login", response_class=HTMLResponse)
     def login_form(request: Request, error: str = "") -> HTMLResponse:
         return page(request, "login.html", error=error)

@@ -1,0 +1,110 @@
+"""The workspace in a real browser: Debian chromium driven by Playwright over loopback.
+
+Logs in, reads the overview, records a decision and sees it in the history; a viewer is
+refused; after a record is altered directly in the database, audit verification fails.
+Skipped when ``chromium`` is not on PATH (the pip package never downloads a browser here).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import sqlite3
+import threading
+import time
+
+import pytest
+
+from cartrial.committee import add_user, list_decisions, open_store, verify_audit
+from cartrial.data import write_study
+from tests.data.minimal_study import minimal_domains
+
+CHROMIUM = shutil.which("chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed")]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    import uvicorn
+
+    from cartrial.committee.web import create_app
+
+    root = tmp_path_factory.mktemp("browser")
+    write_study(minimal_domains(), root / "sdtm")
+    db = root / "sdtm" / "committee.sqlite"
+    store = open_store(f"sqlite:///{db}")
+    add_user(store, "stat", "password-s", "statistician")
+    add_user(store, "view", "password-v", "viewer")
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(create_app("ct071", root / "sdtm"), host="127.0.0.1",
+                                        port=port, log_level="warning"))
+    th = threading.Thread(target=srv.run, daemon=True)
+    th.start()
+    for _ in range(200):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", store, db
+    srv.should_exit = True
+    th.join(timeout=10)
+
+
+def _login(page, base, user, pw):
+    page.goto(f"{base}/login")
+    page.fill("#username", user)
+    page.fill("#password", pw)
+    page.click("#login")
+
+
+def test_committee_member_flow_in_chromium(server, tmp_path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, store, db = server
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        page = browser.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(base + "/")
+        assert page.url.endswith("/login")            # nothing without login
+        _login(page, base, "stat", "password-s")
+        assert page.locator("#doses").is_visible()
+        assert "Recommendation" in page.locator("#recommendation").inner_text()
+        page.click("text=CT071-001-001")
+        assert page.locator("#timeline").is_visible()
+        page.goto(base + "/decide")
+        page.check("#override")
+        page.select_option("#action", "stay")
+        page.select_option("#next_dose", "DL1")
+        page.fill("#rationale", "wait for the day-28 labs of the last patient")
+        page.fill("#attendees", "stat, Dr Chair")
+        page.click("#submit")
+        assert page.url.endswith("/history")
+        assert "wait for the day-28 labs" in page.locator("#history").inner_text()
+        page.screenshot(path=str(tmp_path / "history.png"))
+        assert not errors, errors                      # no console errors for a member
+        page.click("text=Log out")
+        _login(page, base, "view", "password-v")
+        assert page.locator("#doses").is_visible()
+        page.goto(base + "/decide")
+        assert "403" in page.content()
+        browser.close()
+    assert (tmp_path / "history.png").stat().st_size > 0
+    decisions = list_decisions(store)
+    assert decisions[-1].rationale.startswith("wait for") and not decisions[-1].accepted
+    assert verify_audit(store).ok
+    con = sqlite3.connect(db)
+    con.execute("DROP TRIGGER decisions_no_update")
+    con.execute("UPDATE decisions SET next_dose = 'DL2'")
+    con.commit()
+    con.close()
+    assert not verify_audit(open_store(f"sqlite:///{db}")).ok
