@@ -52,7 +52,8 @@ WITHDRAWAL_TERMS = ("WITHDRAWAL BY SUBJECT", "LOST TO FOLLOW-UP", "PHYSICIAN DEC
 
 
 def _domain(study, name: str, required: bool = True) -> pd.DataFrame | None:
-    df = study.get(name) if hasattr(study, "get") else study.get(name)
+    """A domain of a :class:`cartrial.data.Study` (or a dict of frames); None when absent."""
+    df = study.get(name)
     if df is None and required:
         raise InputError(f"safety: domain {name} is required (docs/data-model.md)")
     return df
