@@ -36,6 +36,20 @@ from cartrial.committee.workspace import Workspace, build_workspace
 from cartrial.errors import InputError
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+
+
+def _fmt(v: Any) -> str:
+    """Display value: missing -> blank, booleans -> yes/no, floats to 4 significant digits."""
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
+
+
+TEMPLATES.env.filters["fmt"] = _fmt
 ACTIONS = ("escalate", "stay", "de-escalate", "stop", "suspend")
 
 
@@ -220,7 +234,7 @@ def _timeline_svg(detail: dict) -> str:
     for key, label in (("crs", "CRS"), ("icans", "ICANS")):
         df = detail[key]
         if len(df) and "GRADE" in df and "DAY" in df:
-            ax.step(df["DAY"], df["GRADE"], where="post", label=label)
+            ax.step(df["DAY"], df["GRADE"], where="post", label=label, marker="o")
             drawn = True
     ax.set_xlabel("day since infusion")
     ax.set_ylabel("grade")
