@@ -1,8 +1,9 @@
 """Single-trial design decisions: CRM posterior by fixed-grid quadrature vs adaptive quad.
 
 Baseline (same process): the posterior mean of a by adaptive ``scipy.integrate.quad`` over
-+-12 prior SDs (relative tolerance 1e-10), as dfcrm does with R's ``integrate``. cartrial: one vectorised Simpson pass on a 2001-point grid
-that also yields every dose's posterior mean, P(p_j > target) and credible interval.
++-12 prior SDs (relative tolerance 1e-10), as dfcrm does with R's ``integrate``. cartrial: one
+vectorised Simpson pass on a 2001-point grid that also yields every dose's posterior mean,
+P(p_j > target) and credible interval.
 Also reports per-call latency of ``decide`` for every design and of ``dose_paths``.
 Run: .venv/bin/python benchmarks/bench_design_decide.py
 """
