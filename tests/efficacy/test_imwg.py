@@ -332,12 +332,21 @@ def test_assessments_after_new_therapy_are_not_used():
 
 
 def test_unconfirmed_pd_at_last_assessment_setting():
+    # admiralonco adrs_imwg table: serum PD then nothing -> NE; PD then death due to PD -> PD
     r = _conf([0.9, 1.5])
     assert pd.isna(r.subjects["PDDT"].iloc[0])
-    s = ImwgSettings(unconfirmed_pd_at_last_assessment="progression")
     assert r.subjects["BOR"].iloc[0] == "SD"
-    r2 = _conf([0.9, 1.5], s=s)
-    assert r2.subjects["PDDT"].iloc[0] == D0 + pd.Timedelta(days=56)
+    death = pd.DataFrame(
+        {"USUBJID": ["S1"], "DTHDT": [D0 + pd.Timedelta(days=70)], "DTHPDFL": ["Y"]}
+    )
+    assert pd.isna(_conf([0.9, 1.5], subjects=death).subjects["PDDT"].iloc[0])  # default
+    by_death = ImwgSettings(unconfirmed_pd_at_last_assessment="progression_if_pd_death")
+    r = _conf([0.9, 1.5], s=by_death, subjects=death)
+    assert r.subjects["PDDT"].iloc[0] == D0 + pd.Timedelta(days=56)
+    other = death.assign(DTHPDFL=None)  # death from another cause does not confirm
+    assert pd.isna(_conf([0.9, 1.5], s=by_death, subjects=other).subjects["PDDT"].iloc[0])
+    always = ImwgSettings(unconfirmed_pd_at_last_assessment="progression")
+    assert _conf([0.9, 1.5], s=always).subjects["PDDT"].iloc[0] == D0 + pd.Timedelta(days=56)
 
 
 def test_relapse_from_cr():

@@ -243,10 +243,15 @@ def classify_assessments(
         sub = subjects.set_index("USUBJID")
         post["POPCD"] = post["USUBJID"].map(sub["POPCD"]) if "POPCD" in sub else None
         post["NACTDT"] = post["USUBJID"].map(sub["NACTDT"]) if "NACTDT" in sub else pd.NaT
+        post["DTHDT"] = post["USUBJID"].map(sub["DTHDT"]) if "DTHDT" in sub else pd.NaT
+        post["DTHPDFL"] = post["USUBJID"].map(sub["DTHPDFL"]) if "DTHPDFL" in sub else None
     else:
         post["POPCD"] = None
         post["NACTDT"] = pd.NaT
+        post["DTHDT"] = pd.NaT
+        post["DTHPDFL"] = None
     post["NACTDT"] = pd.to_datetime(post["NACTDT"])
+    post["DTHDT"] = pd.to_datetime(post["DTHDT"])
     anl = post["NACTDT"].isna() | (post["ADT"] < post["NACTDT"])
     post["ANL01FL"] = np.where(anl, "Y", None)
     post = post.reset_index(drop=True)
@@ -483,9 +488,14 @@ def confirm_responses(
     )
     conf_resp = np.where(needs, conf_resp, lvl)
     pd_confirmed = (~needs) | (nxt_ok & (nxt == _R["PD"]))
-    last = ~nxt_ok & ~np.isnan(lvl)
+    last = np.isnan(nxt)  # no later evaluable assessment before new therapy
     if s.unconfirmed_pd_at_last_assessment == "progression":
         pd_confirmed = pd_confirmed | last
+    elif s.unconfirmed_pd_at_last_assessment == "progression_if_pd_death":
+        # admiralonco adrs_imwg: PD followed by death due to progression (before new therapy)
+        died_pd = p["DTHPDFL"].eq("Y").to_numpy() & p["DTHDT"].notna().to_numpy()
+        before_nact = (p["NACTDT"].isna() | (p["DTHDT"] < p["NACTDT"])).to_numpy()
+        pd_confirmed = pd_confirmed | (last & died_pd & before_nact)
     conf_pd = np.where(pd_confirmed, _R["PD"], _R["NE"])
     conf = np.where(lvl == _R["PD"], conf_pd, conf_resp)
     conf = np.where(used, conf, _R["NE"]).astype(int)

@@ -76,7 +76,8 @@ def subjects_from_sdtm(
     ds: pd.DataFrame | None = None,
     extra_dates: list[pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
-    """One row per DM subject: DOSE (ACTARMCD), POPCD, APHDT, INFDT, DTHDT, LSTALVDT, NACTDT.
+    """One row per DM subject: DOSE (ACTARMCD), POPCD, APHDT, INFDT, DTHDT, DTHPDFL, LSTALVDT,
+    NACTDT. DTHPDFL = "Y" when the DS DEATH record's DSTERM names disease progression.
 
     LSTALVDT (last known alive) is the latest date among DS, the ``extra_dates`` domains (e.g.
     LB, RS, AE: any ``--DTC`` column) and the infusion, for subjects without a death date.
@@ -101,6 +102,12 @@ def subjects_from_sdtm(
         prim = mh[_text(mh["MHCAT"]).eq("PRIMARY DIAGNOSIS")]
         pop = _text(prim["MHDECOD"]).map(mapping)
         out["POPCD"] = pd.Series(pop.to_numpy(), index=prim["USUBJID"]).groupby(level=0).first()
+    out["DTHPDFL"] = None
+    if ds is not None and len(ds) and "DSTERM" in ds:
+        dth = ds[_text(ds["DSDECOD"]).eq("DEATH")]
+        pdd = _text(dth["DSTERM"]).str.contains("PROGRESSION", regex=False).fillna(False)
+        flag = pd.Series(np.where(pdd, "Y", None), index=dth["USUBJID"].astype(str))
+        out["DTHPDFL"] = flag.groupby(level=0).max().reindex(out.index)
     out["NACTDT"] = pd.NaT
     if cm is not None and len(cm):
         new = cm[_text(cm["CMCAT"]).eq(NEW_THERAPY)]

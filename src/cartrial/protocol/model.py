@@ -228,9 +228,13 @@ class ImwgSettings(_Model):
     carry_forward_marrow: bool = Field(
         default=True, description="a marrow result applies to later assessments until the next"
     )
-    unconfirmed_pd_at_last_assessment: Literal["not_progression", "progression"] = Field(
+    unconfirmed_pd_at_last_assessment: Literal[
+        "not_progression", "progression_if_pd_death", "progression"
+    ] = Field(
         default="not_progression",
-        description="PD at the last assessment with no confirming assessment",
+        description="PD at the last assessment with no confirming assessment: never confirmed "
+        "(two consecutive assessments, clinical-standards.md 4.4), "
+        "confirmed by a later death due to progression (admiralonco), or always confirmed",
     )
     ife_interference: Literal["cap_vgpr", "ignore_positive"] = Field(
         default="cap_vgpr",
