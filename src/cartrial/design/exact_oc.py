@@ -163,7 +163,7 @@ def _table_codes(plan: SimPlan, code: np.ndarray, n_codes: int) -> dict[str, np.
 
 
 def _decode(key: np.ndarray, k: int, n_codes: int) -> np.ndarray:
-    rest = key // k
+    rest = key.copy()
     out = np.empty((key.size, k), dtype=np.int64)
     for j in range(k):
         out[:, j] = rest % n_codes
@@ -188,50 +188,63 @@ def exact_table_final_states(
     code, n_codes = _pair_codes(plan)
     cinfo = _table_codes(plan, code, n_codes)
     pow_c = n_codes ** np.arange(k + 1, dtype=np.int64)
-    key = np.array([plan.start_dose], dtype=np.int64)
-    prob = np.ones(1)
+    # active states grouped by current dose: key = per-dose pair codes in mixed radix
+    groups: dict[int, tuple[np.ndarray, np.ndarray]] = {
+        plan.start_dose: (np.zeros(1, dtype=np.int64), np.ones(1))
+    }
     elapsed = 0.0
     last = len(plan.cohort_sizes) - 1
     for c, m in enumerate(plan.cohort_sizes):
-        if key.size == 0:
+        if not groups:
             return
         elapsed += m * plan.mean_gap_days + (plan.stagger_days if m > 1 else 0.0) + plan.window
         pmf = _binom_pmf(m, plan.true_tox)
-        d = key % k
-        rest = key // k
-        w = pow_c[d]
-        cd = (rest // w) % n_codes
-        has_up = d < k - 1
-        cu = np.where(has_up, (rest // pow_c[np.minimum(d + 1, k)]) % n_codes, 0)
-        up_ok = has_up & ~cinfo["elim"][cu]
-        nxt_keys, nxt_prob, fin_flags = [], [], []
-        for t in range(m + 1):
-            p_t = prob * pmf[d, t]
-            ok = p_t > 0
-            nc = code[cinfo["n"][cd] + m, cinfo["y"][cd] + t]
-            el = cinfo["elim"][nc]
-            stop0 = (d == 0) & cinfo["elim_first"][nc]
-            a = cinfo["act"][nc]
-            dnew = d + ((a == 1) & up_ok) - (((a == -1) | el) & (d > 0))
-            cap = ~stop0 & (dnew == d) & (cinfo["n"][nc] >= plan.cap)
-            new_rest = rest + (nc - cd) * w
-            done = ok & (cap | (c == last)) & ~stop0
-            early = ok & stop0
-            nxt_keys.append(new_rest[ok] * k + dnew[ok])
-            nxt_prob.append(p_t[ok])
-            fin_flags.append(np.where(early, 2, np.where(done, 1, 0))[ok])
-        keys = np.concatenate(nxt_keys)
-        probs = np.concatenate(nxt_prob)
-        status = np.concatenate(fin_flags)
-        fin = status > 0
-        for flag in (2, 1):
-            sub = status == flag
-            if sub.any():
-                # the current dose no longer matters once a trial has finished
-                kk, pp = _merge_keys((keys[sub] // k) * k, probs[sub])
-                cs = _decode(kk, k, n_codes)
-                yield cs, pp, elapsed, flag == 2
-        key, prob = _merge_keys(keys[~fin], probs[~fin])
+        nxt: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {}
+        fin: dict[bool, tuple[list[np.ndarray], list[np.ndarray]]] = {
+            True: ([], []),
+            False: ([], []),
+        }
+        for d, (rest, prob) in groups.items():
+            w = pow_c[d]
+            cd = (rest // w) % n_codes
+            up_ok = (
+                ~cinfo["elim"][(rest // pow_c[d + 1]) % n_codes]
+                if d < k - 1
+                else np.zeros(rest.size, dtype=bool)
+            )
+            n_cd, y_cd = cinfo["n"][cd] + m, cinfo["y"][cd]
+            for t in range(m + 1):
+                if pmf[d, t] == 0:
+                    continue
+                p_t = prob * pmf[d, t]
+                nc = code[n_cd, y_cd + t]
+                el = cinfo["elim"][nc]
+                a = cinfo["act"][nc]
+                stop0 = cinfo["elim_first"][nc] if d == 0 else np.zeros(nc.size, dtype=bool)
+                step = ((a == 1) & up_ok).astype(np.int64)
+                if d > 0:
+                    step -= (a == -1) | el
+                cap = ~stop0 & (step == 0) & (cinfo["n"][nc] >= plan.cap)
+                new_rest = rest + (nc - cd) * w
+                done = (cap | (c == last)) & ~stop0
+                for flag, mask in ((True, stop0), (False, done)):
+                    if mask.any():
+                        fin[flag][0].append(new_rest[mask])
+                        fin[flag][1].append(p_t[mask])
+                cont = ~(stop0 | done)
+                for s in (-1, 0, 1):
+                    mask = cont & (step == s)
+                    if mask.any():
+                        kl, pl = nxt.setdefault(d + s, ([], []))
+                        kl.append(new_rest[mask])
+                        pl.append(p_t[mask])
+        for flag in (True, False):
+            if fin[flag][0]:
+                kk, pp = _merge_keys(np.concatenate(fin[flag][0]), np.concatenate(fin[flag][1]))
+                yield _decode(kk, k, n_codes), pp, elapsed, flag
+        groups = {
+            d: _merge_keys(np.concatenate(kl), np.concatenate(pl)) for d, (kl, pl) in nxt.items()
+        }
 
 
 def _merge_keys(key: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -243,7 +256,7 @@ def _merge_keys(key: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def _fits_int64(plan: SimPlan) -> bool:
     _, n_codes = _pair_codes(plan)
-    return float(n_codes) ** plan.n_doses * plan.n_doses < 2.0**62
+    return float(n_codes) ** plan.n_doses < 2.0**62
 
 
 def exact_oc(
