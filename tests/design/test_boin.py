@@ -297,3 +297,14 @@ def test_bound_mtd_option():
     s = TrialState(n=(3, 4, 0), y=(0, 2, 0), current=1)
     assert Boin(n_doses=3, target=0.3).select(s).mtd == 1
     assert Boin(n_doses=3, target=0.3, bound_mtd=True).select(s).mtd == 0
+
+
+def test_backfill_requires_response_option():
+    # BF-BOIN opens a cleared dose to backfill only after activity there, when asked to
+    b = Boin(n_doses=4, target=0.3, backfill=True, backfill_requires_response=True)
+    s = TrialState(n=(3, 3, 0, 0), y=(0, 0, 0, 0), current=1, responses=(0, 1, 0, 0))
+    assert b.decide(s).backfill_doses == (1,)
+    with pytest.raises(InputError, match="responses"):
+        b.decide(TrialState(n=(3, 3, 0, 0), y=(0, 0, 0, 0), current=1))
+    with pytest.raises(InputError, match="responses"):
+        TrialState(n=(3, 3), y=(0, 0), responses=(4, 0))

@@ -80,3 +80,8 @@ def test_flag_spellings():
     assert s.y == (0, 1, 0) and s.backfill_n == (1, 0, 0)
     with pytest.raises(RecordError, match="dlt=2"):
         state_from_patients(table(dlt=[0, 0, 0, 2, 0, 0, 0]), 3, dlt_window=28)
+
+
+def test_response_column_counts():
+    df = table(response=[False, True, False, True, "Y", "N", 0])
+    assert state_from_patients(df, 3, dlt_window=28).responses == (1, 2, 0)

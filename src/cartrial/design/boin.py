@@ -30,7 +30,9 @@ class Boin(TableDesign):
     Options: ``phi1`` / ``phi2`` (default 0.6 / 1.4 x target), ``cutoff`` (``cutoff.eli``),
     ``extrasafe`` / ``offset``, ``cap_per_dose`` (``n.earlystop``), ``max_sample_size``,
     ``backfill`` with ``backfill_cap`` patients per backfilled dose (BF-BOIN ``n.cap``),
-    ``bound_mtd`` (``boundMTD``: the selected MTD's isotonic estimate must be <= lambda_d).
+    ``bound_mtd`` (``boundMTD``: the selected MTD's isotonic estimate must be <= lambda_d),
+    ``backfill_requires_response`` (BF-BOIN: a dose opens to backfill only once a response was
+    seen there; needs ``TrialState.responses``).
     """
 
     phi1: float | None = None
@@ -38,6 +40,7 @@ class Boin(TableDesign):
     backfill: bool = False
     backfill_cap: int = 12
     bound_mtd: bool = False
+    backfill_requires_response: bool = False
     name = "boin"
 
     def __post_init__(self) -> None:
@@ -136,6 +139,10 @@ class Boin(TableDesign):
         above); a dose above an unsafe dose is closed too."""
         if not self.backfill:
             return ()
+        if self.backfill_requires_response and state.responses is None:
+            raise InputError(
+                "boin: backfill_requires_response needs per-dose responses in the trial state"
+            )
         out: list[int] = []
         for j in range(next_dose):
             n, y = state.n[j], state.y[j]
@@ -146,7 +153,8 @@ class Boin(TableDesign):
             safe = (n == 0 or y < self.b_d(n)) or (n2 > 0 and y2 < self.b_d(n2))
             if not safe:
                 break  # this dose and every dose above it stay closed
-            if n > 0 and n < self.backfill_cap:
+            active = not self.backfill_requires_response or state.responses[j] > 0  # type: ignore[index]
+            if 0 < n < self.backfill_cap and active:
                 out.append(j)
         return tuple(out)
 

@@ -10,6 +10,7 @@ Columns (dose-finding.md sec. 3 for the TITE follow-up):
 - ``follow_up_days`` (float >= 0): days since infusion at the decision date; a patient without a
   DLT and with less than the DLT window of follow-up is *pending*;
 - ``backfill`` (bool, optional, default False): the patient was backfilled (BF-BOIN);
+- ``response`` (bool, optional): the patient responded (BF-BOIN's activity condition);
 - ``cohort`` (int, optional): escalation cohort number; the current dose is the dose of the
   highest cohort and that cohort's counts give ``last_cohort`` (CRM coherence). Without it the
   current dose is the dose of the last non-backfill row (rows in enrolment order).
@@ -57,7 +58,7 @@ def _flags(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return parsed, bad
 
 
-OPTIONAL_COLUMNS = ("backfill", "cohort")
+OPTIONAL_COLUMNS = ("backfill", "response", "cohort")
 
 
 def _bad(df: pd.DataFrame, mask: np.ndarray, variable: str, rule: str) -> None:
@@ -119,7 +120,12 @@ def state_from_patients(
     is_bf, bad_bf = _flags(bf)
     _bad(df.assign(backfill=bf), bad_bf, "backfill", "backfill must be True/False (or Y/N, 1/0)")
 
+    responses = None
     dose = lvl.to_numpy(dtype=np.int64) - 1
+    if "response" in df.columns:
+        is_resp, bad_resp = _flags(df["response"])
+        _bad(df, bad_resp, "response", "response must be True/False (or Y/N, 1/0)")
+        responses = tuple(int(v) for v in np.bincount(dose[is_resp], minlength=n_doses))
     f = fu.to_numpy(dtype=float)
     n = np.bincount(dose, minlength=n_doses)
     y = np.bincount(dose[is_dlt], minlength=n_doses)
@@ -172,4 +178,5 @@ def state_from_patients(
         backfill_y=tuple(int(v) for v in by) if is_bf.any() else None,
         last_cohort=last_cohort,
         eliminated=eliminated,
+        responses=responses,
     )

@@ -45,6 +45,8 @@ class TrialState:
     backfill_n, backfill_y : per-dose patients / DLTs that came from backfill (included in n, y).
     last_cohort : (dose, patients, DLTs) of the most recent escalation cohort, for CRM coherence.
     eliminated : doses eliminated earlier in the trial (elimination is permanent, sec. 2.3).
+    responses : per-dose patients with a response so far (optional; BF-BOIN opens a dose to
+        backfill only after activity was seen there when the design asks for it).
     """
 
     n: tuple[int, ...]
@@ -56,6 +58,7 @@ class TrialState:
     backfill_y: tuple[int, ...] | None = None
     last_cohort: tuple[int, int, int] | None = None
     eliminated: tuple[int, ...] = ()
+    responses: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         n = tuple(int(v) for v in self.n)
@@ -100,17 +103,21 @@ class TrialState:
                         f"dose index {j}: {int(counts[j])} pending patients but only "
                         f"{n[j] - y[j]} treated without DLT (pending patients are counted in n)"
                     )
-        for name in ("backfill_n", "backfill_y"):
+        for name in ("backfill_n", "backfill_y", "responses"):
             v = getattr(self, name)
             if v is not None:
                 v = tuple(int(x) for x in v)
                 if len(v) != k:
                     raise InputError(f"{name} must have {k} entries, got {len(v)}")
                 object.__setattr__(self, name, v)
-        if self.backfill_n is not None:
-            for j in range(k):
-                if self.backfill_n[j] > n[j]:
-                    raise InputError(f"dose index {j}: backfill_n {self.backfill_n[j]} > n {n[j]}")
+        for name in ("backfill_n", "responses"):
+            v = getattr(self, name)
+            if v is not None:
+                for j in range(k):
+                    if not 0 <= v[j] <= n[j]:
+                        raise InputError(
+                            f"dose index {j}: need 0 <= {name} <= n, got {v[j]}, n {n[j]}"
+                        )
         elim = tuple(sorted({int(e) for e in self.eliminated}))
         if any(not 0 <= e < k for e in elim):
             raise InputError(f"eliminated dose indices {elim} must lie in 0..{k - 1}")
