@@ -104,3 +104,21 @@ def test_dose_not_in_protocol(protocol) -> None:
     d["EX"].loc[0, "EXDOSE"] = 0.2
     with pytest.raises(RecordError, match="not a protocol dose level"):
         infusions(d["EX"], protocol)
+
+
+def test_pp_domain(report, protocol) -> None:
+    from cartrial.kinetics.sdtm import to_pp
+
+    d = standardised_domains()
+    pp = to_pp(report.nca, infusions(d["EX"], protocol), studyid="CT071")
+    s1 = pp[(pp.USUBJID == uid("S1")) & (pp.PPCAT == "CARTRNSG")].set_index("PPTESTCD")
+    assert_allclose(s1.loc["AUCINT", "PPSTRESN"], P1_AUC, rtol=1e-12)
+    assert (s1.loc["AUCINT", "PPSTINT"], s1.loc["AUCINT", "PPENINT"]) == ("P0D", "P28D")
+    assert s1.loc["AUCLST", "PPSTRESU"] == "day*copies/ug"
+    assert s1.loc["CMAX", "PPRFDTC"] == "2024-03-05"
+    assert pp.PPTESTCD.str.len().max() <= 8
+    s3 = pp[(pp.USUBJID == uid("S3")) & (pp.PPCAT == "CARTRNSG")].set_index("PPTESTCD")
+    assert s3.loc["LAMZHL", "PPSTAT"] == "NOT DONE" and "LAMZ_NE" in s3.loc["LAMZHL", "PPREASND"]
+    assert (
+        pp.groupby("USUBJID").PPSEQ.apply(lambda s: list(s) == list(range(1, len(s) + 1)))
+    ).all()

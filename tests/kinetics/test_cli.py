@@ -37,7 +37,7 @@ def test_tables_and_csv_out(study_dir, tmp_path) -> None:
     res = runner.invoke(app, ["kinetics", str(study_dir), "-o", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
     assert "CAR-T kinetics by dose level" in res.stdout and "Anti-drug antibodies" in res.stdout
-    assert (tmp_path / "out" / "nca.csv").is_file()
+    assert (tmp_path / "out" / "nca.csv").is_file() and (tmp_path / "out" / "pp.csv").is_file()
 
 
 def test_response_file_and_bad_input_exit_2(study_dir, tmp_path) -> None:

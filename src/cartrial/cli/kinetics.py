@@ -13,6 +13,7 @@ from cartrial.cli.main import app
 from cartrial.data import load_study
 from cartrial.errors import FindingsError, InputError
 from cartrial.kinetics.analysis import KineticsReport, analyse_kinetics
+from cartrial.kinetics.sdtm import to_pp
 from cartrial.protocol import load_protocol
 
 _DOMAINS = ("DM", "EX", "PC", "LB", "IS", "AE")
@@ -105,7 +106,9 @@ def kinetics(
         "the best response from the efficacy engine (IMWG 2016), unless --crs / --response "
         "give them.",
     ),
-    out: str = typer.Option(None, "--out", "-o", help="Folder to write every table as CSV."),
+    out: str = typer.Option(
+        None, "--out", "-o", help="Folder to write every table as CSV, plus pp.csv (SDTM PP)."
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """NCA of CAR-T expansion (qPCR, flow), persistence, cytokines, exposure-response, ADA.
@@ -136,6 +139,9 @@ def kinetics(
         )
     if out:
         _write(report, Path(out))
+        to_pp(report.nca, report.subjects, studyid=proto.study_id).to_csv(
+            Path(out) / "pp.csv", index=False
+        )
     if as_json:
         print_json(
             {

@@ -5,6 +5,7 @@ Engines over plain data frames; conventions of PKNCA (shared/reference/ecosystem
 
 from cartrial.kinetics._ci import clopper_pearson
 from cartrial.kinetics.ada import ADA_CATEGORIES, ada_summary, classify_ada
+from cartrial.kinetics.analysis import KineticsReport, analyse_kinetics
 from cartrial.kinetics.cytokines import CYTOKINE_FLAGS, cytokine_auc_code, cytokine_parameters
 from cartrial.kinetics.exposure import IMWG_ORDER, ExposureResponse, exposure_response, rank_tests
 from cartrial.kinetics.nca import (
@@ -17,6 +18,14 @@ from cartrial.kinetics.nca import (
     partial_auc_code,
 )
 from cartrial.kinetics.persistence import month_column, persistence, persistence_summary
+from cartrial.kinetics.sdtm import (
+    ada_data,
+    crs_grades_from_ae,
+    cytokine_data,
+    infusions,
+    pc_profiles,
+    to_pp,
+)
 from cartrial.kinetics.summary import SUMMARY_COLUMNS, attach_groups, summarise_parameters
 
 __all__ = [
@@ -27,6 +36,14 @@ __all__ = [
     "NCA_PARAMETERS",
     "SUMMARY_COLUMNS",
     "ExposureResponse",
+    "KineticsReport",
+    "ada_data",
+    "analyse_kinetics",
+    "crs_grades_from_ae",
+    "cytokine_data",
+    "infusions",
+    "pc_profiles",
+    "to_pp",
     "ada_summary",
     "attach_groups",
     "classify_ada",

@@ -301,3 +301,55 @@ def subject_frame(frame: pd.DataFrame | None, column: str, *, name: str) -> pd.D
             rule="one row per subject expected",
         )
     return frame[["USUBJID", column]].assign(USUBJID=frame["USUBJID"].astype(str))
+
+
+def to_pp(nca_table: pd.DataFrame, inf: pd.DataFrame, *, studyid: str) -> pd.DataFrame:
+    """NCA results as an SDTM PP domain (sdtm-conventions.md section 4).
+
+    One record per profile and parameter: PPCAT = analyte (PCTESTCD), PPSPEC = specimen,
+    PPRFDTC = infusion date; a partial AUC ``AUC0_<d>`` becomes PPTESTCD ``AUCINT`` with
+    PPSTINT ``P0D`` / PPENINT ``P<d>D``. Parameters that could not be computed keep a record
+    with ``PPSTAT = NOT DONE`` and the profile's flags in ``PPREASND``.
+    """
+    from cartrial.kinetics.nca import NCA_PARAMETERS
+
+    require_columns(nca_table, ["USUBJID", "PCTESTCD", "PCSPEC", "FLAGS"], where="to_pp")
+    codes = [c for c in nca_table.columns if c in NCA_PARAMETERS or c.startswith("AUC0_")]
+    unit = nca_table["unit"] if "unit" in nca_table.columns else pd.Series("", nca_table.index)
+    base = nca_table.assign(_unit=unit.fillna("").astype(str))
+    long = base.melt(
+        id_vars=["USUBJID", "PCTESTCD", "PCSPEC", "FLAGS", "_unit"],
+        value_vars=codes,
+        var_name="_code",
+        value_name="PPSTRESN",
+    )
+    partial = long["_code"].str.startswith("AUC0_")
+    templ = long["_code"].map(lambda k: NCA_PARAMETERS.get(k, ("", "day*{c}"))[1])
+    stresu = [t.replace("{c}", u) for t, u in zip(templ, long["_unit"], strict=True)]
+    label = long["_code"].map(lambda k: NCA_PARAMETERS.get(k, ("AUC from T1 to T2", ""))[0])
+    value = long["PPSTRESN"].to_numpy(dtype=float)
+    done = np.isfinite(value)
+    rfdtc = long["USUBJID"].map(inf.set_index("USUBJID")["INFDT"])
+    out = pd.DataFrame(
+        {
+            "STUDYID": studyid,
+            "DOMAIN": "PP",
+            "USUBJID": long["USUBJID"],
+            "PPGRPID": long["PCTESTCD"] + "-" + long["PCSPEC"].str.replace(" ", "-"),
+            "PPTESTCD": np.where(partial, "AUCINT", long["_code"]),
+            "PPTEST": label,
+            "PPCAT": long["PCTESTCD"],
+            "PPSPEC": long["PCSPEC"],
+            "PPSTRESC": [f"{v:.10g}" if ok else "" for v, ok in zip(value, done, strict=True)],
+            "PPSTRESN": value,
+            "PPSTRESU": stresu,
+            "PPSTAT": np.where(done, "", "NOT DONE"),
+            "PPREASND": np.where(done, "", long["FLAGS"].fillna("")),
+            "PPSTINT": np.where(partial, "P0D", ""),
+            "PPENINT": np.where(partial, "P" + long["_code"].str[5:] + "D", ""),
+            "PPRFDTC": pd.to_datetime(rfdtc).dt.strftime("%Y-%m-%d").to_numpy(),
+        }
+    )
+    out = out.sort_values(["USUBJID", "PPGRPID"], kind="stable").reset_index(drop=True)
+    out.insert(3, "PPSEQ", out.groupby("USUBJID").cumcount() + 1)
+    return out
