@@ -3,6 +3,7 @@ safety tables. Pure functions over plain data frames (shared/reference/clinical-
 sections 1-3; trial-facts.md 5.1)."""
 
 from cartrial.safety._episodes import label_episodes, summarise_episodes
+from cartrial.safety.analysis import SafetyAnalysis, analyse_safety
 from cartrial.safety.crs import CrsMethod, CrsResult, grade_crs, grade_crs_row
 from cartrial.safety.ctcae import (
     CTCAE_VERSION,
@@ -24,6 +25,17 @@ from cartrial.safety.guidelines import (
     icans_criteria,
 )
 from cartrial.safety.icans import IcansMethod, IcansResult, grade_icans, ice_score
+from cartrial.safety.sdtm import (
+    SafetyInputs,
+    adverse_events,
+    crs_observations,
+    followup,
+    icans_assessments,
+    infusion_dates,
+    lab_records,
+    safety_inputs,
+    weight_records,
+)
 from cartrial.safety.tables import (
     count_rows,
     crs_table,
@@ -49,17 +61,23 @@ __all__ = [
     "IcansCriteria",
     "IcansMethod",
     "IcansResult",
+    "SafetyAnalysis",
+    "SafetyInputs",
     "adjudicate_dlt",
+    "adverse_events",
+    "analyse_safety",
     "compare_reported_grades",
     "count_rows",
     "crs_criteria",
     "crs_events",
+    "crs_observations",
     "crs_table",
     "ctcae_lab_criteria",
     "cytopenia_recovery",
     "cytopenia_table",
     "deaths_table",
     "dlt_table",
+    "followup",
     "gprc5d_groups",
     "gprc5d_table",
     "grade_crs",
@@ -67,15 +85,20 @@ __all__ = [
     "grade_icans",
     "grade_labs",
     "hypogammaglobulinemia",
+    "icans_assessments",
     "icans_criteria",
     "icans_table",
     "ice_score",
+    "infusion_dates",
     "lab_events",
     "lab_grades_long",
+    "lab_records",
     "label_episodes",
+    "safety_inputs",
     "summarise_episodes",
     "summary_rows",
     "syndrome_table",
     "teae_table",
+    "weight_records",
     "worst_lab_grades",
 ]
