@@ -12,6 +12,8 @@ Input columns: USUBJID, ADT (datetime64), AVISIT (time point label), MRDRES ("PO
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -59,6 +61,13 @@ def classify_mrd(mrd: pd.DataFrame, sensitivity: float = 1e-5) -> pd.DataFrame:
     return df
 
 
+def _visit_key(label: str) -> tuple[float, str]:
+    """Order visit labels by the day or month number they name ("DAY 28" < "DAY 90")."""
+    m = re.search(r"(\d+(?:\.\d+)?)", str(label))
+    scale = 30.4375 if re.search(r"MONTH|\bM\d", str(label).upper()) else 1.0
+    return (float(m.group(1)) * scale if m else float("inf"), str(label))
+
+
 def sustained_mrd_negative(classified: pd.DataFrame, min_days: int = SUSTAINED_DAYS) -> pd.Series:
     """Per subject: True when two negatives >= ``min_days`` apart have no positive between them."""
     ev = classified[classified["MRDEVLFL"].eq("Y")][["USUBJID", "ADT", "MRDNEGFL"]].copy()
@@ -96,7 +105,8 @@ def mrd_rates(
     neg = classified[classified["MRDNEGFL"].eq("Y")]
     tps = [ANY_TIME]
     if "AVISIT" in classified:
-        tps = list(dict.fromkeys(classified["AVISIT"].dropna().tolist())) + [ANY_TIME]
+        labels = list(dict.fromkeys(classified["AVISIT"].dropna().tolist()))
+        tps = sorted(labels, key=_visit_key) + [ANY_TIME]
     sust = sustained_mrd_negative(classified)
     frames = []
     label = f"MRD-negative at {sensitivity:.0e}"
