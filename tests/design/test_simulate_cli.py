@@ -79,3 +79,35 @@ def test_dose_count_must_match_protocol():
         app, ["design", "simulate", "--protocol", "ct071", "--true-tox", "0.1,0.3,0.5"]
     )
     assert r.exit_code == 2 and "protocol has 2" in r.output
+
+
+def test_tite_scenarios_with_accrual_and_onset_columns(tmp_path):
+    csv = tmp_path / "scen.csv"
+    csv.write_text(
+        "scenario,p1,p2,patients_per_month,dlt_onset\nslow,0.1,0.3,1,uniform\n"
+        "fast,0.1,0.3,8,weibull\n"
+    )
+    r = runner.invoke(
+        app,
+        [
+            "design",
+            "simulate",
+            "--design",
+            "tite-boin",
+            "--max-n",
+            "12",
+            "--scenarios",
+            str(csv),
+            "--trials",
+            "1000",
+            "--json",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    sc = {s["scenario"]: s for s in json.loads(r.stdout)["scenarios"]}
+    assert sc["fast"]["method"].startswith("Monte Carlo")
+    assert sc["fast"]["overall"]["mean_duration_days"] < sc["slow"]["overall"]["mean_duration_days"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("scenario,p1,patients_per_month\nX,0.2,-1\n")
+    r = runner.invoke(app, ["design", "simulate", "--design", "tite-boin", "--scenarios", str(bad)])
+    assert r.exit_code == 2 and "patients_per_month" in r.output

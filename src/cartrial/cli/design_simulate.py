@@ -48,9 +48,10 @@ def _floats(text: str, what: str) -> list[float]:
         raise InputError(f"{what} must be comma-separated numbers, got {text!r}") from None
 
 
-def read_scenarios(path: Path) -> list[tuple[str, list[float], int | None | str]]:
+def read_scenarios(path: Path) -> list[tuple[str, list[float], int | None | str, dict[str, Any]]]:
     """Scenario CSV: ``scenario`` (id), ``p1``..``pK`` (true DLT probability per dose), optional
-    ``true_mtd`` (1-based dose, 0 = no acceptable dose; empty = closest to target)."""
+    ``true_mtd`` (1-based dose, 0 = no acceptable dose; empty = closest to target), optional
+    ``patients_per_month`` and ``dlt_onset`` (``uniform``/``weibull``) for TITE scenarios."""
     if not path.is_file():
         raise FileNotFoundError(f"scenario file not found: {path}")
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -60,7 +61,7 @@ def read_scenarios(path: Path) -> list[tuple[str, list[float], int | None | str]
         raise InputError(f"{path}: needs columns scenario, p1, p2, ... (found {list(df.columns)})")
     if [int(c[1:]) for c in cols] != list(range(1, len(cols) + 1)):
         raise InputError(f"{path}: dose columns must be p1..pK without gaps, found {cols}")
-    out: list[tuple[str, list[float], int | None | str]] = []
+    out: list[tuple[str, list[float], int | None | str, dict[str, Any]]] = []
     for i, row in df.iterrows():
         sid = row["scenario"]
         probs = []
@@ -103,7 +104,36 @@ def read_scenarios(path: Path) -> list[tuple[str, list[float], int | None | str]
                     rule=f"true_mtd must be 0 (none) or a dose 1..{len(cols)}",
                 )
             tm = None if t == 0 else t - 1
-        out.append((sid, probs, tm))
+        extra: dict[str, Any] = {}
+        rate = row.get("patients_per_month", "")
+        if rate != "":
+            try:
+                extra["patients_per_month"] = float(rate)
+                ok = extra["patients_per_month"] > 0
+            except ValueError:
+                ok = False
+            if not ok:
+                raise RecordError(
+                    domain=SCENARIO_DOMAIN,
+                    usubjid=sid,
+                    seq=int(i) + 2,
+                    variable="patients_per_month",
+                    value=rate,
+                    rule="must be a number > 0",
+                )
+        onset = row.get("dlt_onset", "")
+        if onset != "":
+            if onset not in ("uniform", "weibull"):
+                raise RecordError(
+                    domain=SCENARIO_DOMAIN,
+                    usubjid=sid,
+                    seq=int(i) + 2,
+                    variable="dlt_onset",
+                    value=onset,
+                    rule="must be uniform or weibull",
+                )
+            extra["dlt_onset"] = onset
+        out.append((sid, probs, tm, extra))
     return out
 
 
@@ -214,14 +244,14 @@ def simulate(
         )
         if start_dose is not None:
             start = start_dose - 1
-        scen: list[tuple[str, list[float], Any]] = []
+        scen: list[tuple[str, list[float], Any, dict[str, Any]]] = []
         for i, text in enumerate(true_tox or []):
-            scen.append((str(i + 1), _floats(text, "--true-tox"), "auto"))
+            scen.append((str(i + 1), _floats(text, "--true-tox"), "auto", {}))
         if scenarios is not None:
             scen += read_scenarios(scenarios)
         if not scen:
             raise InputError("give --true-tox 0.05,0.1,... or --scenarios FILE.csv")
-        for sid, p, _ in scen:
+        for sid, p, _, _ in scen:
             if k_protocol is not None and len(p) != k_protocol:
                 raise InputError(
                     f"scenario {sid} has {len(p)} doses, the protocol has {k_protocol}"
@@ -236,20 +266,26 @@ def simulate(
             transient=True,
             disable=as_json or not err_console.is_terminal,
         ) as bar:
-            for sid, p, tm in scen:
-                how = _method(method, spec, len(p))
+            for sid, p, tm, extra in scen:
+                spec_s = spec
+                if "patients_per_month" in extra:
+                    acc = spec.accrual.model_copy(
+                        update={"patients_per_month": extra["patients_per_month"]}
+                    )
+                    spec_s = spec.model_copy(update={"accrual": acc})
+                how = _method(method, spec_s, len(p))
                 if how == "exact":
-                    r = exact_oc(spec, p, true_mtd=tm, start_dose=start)
+                    r = exact_oc(spec_s, p, true_mtd=tm, start_dose=start)
                 else:
                     task = bar.add_task(f"scenario {sid}", total=trials)
                     r = simulate_oc(
-                        spec,
+                        spec_s,
                         p,
                         trials,
                         seed,
                         true_mtd=tm,
                         start_dose=start,
-                        dlt_onset=dlt_onset,
+                        dlt_onset=extra.get("dlt_onset", dlt_onset),
                         weibull_shape=weibull_shape,
                         progress=lambda done, total, t=task: bar.update(t, completed=done),
                     )
