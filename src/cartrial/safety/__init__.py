@@ -7,7 +7,6 @@ from cartrial.safety.analysis import SafetyAnalysis, analyse_safety
 from cartrial.safety.crs import CrsMethod, CrsResult, grade_crs, grade_crs_row
 from cartrial.safety.ctcae import (
     CTCAE_VERSION,
-    CtcaeMethod,
     compare_reported_grades,
     cytopenia_recovery,
     grade_labs,
@@ -56,7 +55,6 @@ __all__ = [
     "CrsMethod",
     "CrsResult",
     "CtcaeLabCriteria",
-    "CtcaeMethod",
     "DltResult",
     "IcansCriteria",
     "IcansMethod",

@@ -29,8 +29,6 @@ on ULN only). Purely clinical grades (anaemia 4, hypoalbuminaemia 4) are never a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
@@ -40,15 +38,6 @@ from cartrial.safety.guidelines import Condition, CtcaeLabCriteria, LabTerm, ctc
 
 DOMAIN = "LB"
 CTCAE_VERSION = "5.0"
-
-
-@dataclass(frozen=True)
-class CtcaeMethod:
-    version: str
-    source: str
-    significant_digits: int
-    treatment_emergent_until_day: float
-    baseline_missing_rule: str = "post-baseline grade >= 1 with no baseline grade is emergent"
 
 
 def _signif(x: np.ndarray, digits: int) -> np.ndarray:
