@@ -81,6 +81,9 @@ def test_endpoint_tables():
     assert s.loc[("Overall", "PFS"), "events"] == 2
     assert "log-log" in s.loc[("Overall", "PFS"), "method"]
     assert set(res.landmarks["month"]) == {6.0, 12.0}
+    nar = res.at_risk.query("endpoint == 'PFS' and group == 'Overall'")
+    assert nar["n_risk"].iloc[0] == 4 and nar["month"].iloc[0] == 0.0
+    assert nar["n_risk"].is_monotonic_decreasing
     assert any("apheresis" in f for f in res.footnotes)
     assert s.loc[("Overall", "TTR"), "N"] == 2  # A and B, both confirmed from day 28
     assert_allclose(s.loc[("Overall", "TTR"), "median"], (31 + 28 + 1) / 30.4375)

@@ -135,9 +135,13 @@ def test_concordance_table_and_listing():
 
 def test_mrd_time_points_in_schedule_order():
     bor = pd.DataFrame({"USUBJID": ["A"], "BOR": ["CR"]})
-    df = classify_mrd(_mrd([
-        ("A", D + pd.Timedelta(days=90), "DAY 90", "NEGATIVE", 1e-5),
-        ("A", D + pd.Timedelta(days=28), "DAY 28", "POSITIVE", 1e-5),
-    ]))
+    df = classify_mrd(
+        _mrd(
+            [
+                ("A", D + pd.Timedelta(days=90), "DAY 90", "NEGATIVE", 1e-5),
+                ("A", D + pd.Timedelta(days=28), "DAY 28", "POSITIVE", 1e-5),
+            ]
+        )
+    )
     tps = list(dict.fromkeys(mrd_rates(df, bor)["timepoint"]))
     assert tps == ["DAY 28", "DAY 90", "Any time"]

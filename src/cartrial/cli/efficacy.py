@@ -51,6 +51,7 @@ def efficacy(
         "rates": res.rates,
         "tte_summary": res.tte_summary,
         "landmarks": res.landmarks,
+        "at_risk": res.at_risk,
         "tte": res.tte,
         "responses": imwg.assessments,
         "subjects": res.subjects,
@@ -76,6 +77,7 @@ def efficacy(
             "mrd": res.mrd,
             "time_to_event": res.tte_summary,
             "landmarks": res.landmarks,
+            "at_risk": res.at_risk,
             "subjects": res.subjects[
                 ["USUBJID", "DOSE", "POPCD", "MDTYPE", "BOR", "FRSPDT", "PDDT", "RELCRDT"]
             ],

@@ -2,7 +2,12 @@
 
 from cartrial.efficacy.binomial import EXACT_CI_METHOD, exact_ci
 from cartrial.efficacy.concordance import Concordance, response_concordance
-from cartrial.efficacy.endpoints import EfficacyResult, efficacy_endpoints, tte_summary
+from cartrial.efficacy.endpoints import (
+    EfficacyResult,
+    efficacy_endpoints,
+    risk_table,
+    tte_summary,
+)
 from cartrial.efficacy.imwg import (
     ImwgResult,
     classify_assessments,
@@ -53,6 +58,7 @@ __all__ = [
     "proportion_table",
     "response_concordance",
     "response_rates",
+    "risk_table",
     "subjects_from_sdtm",
     "sustained_mrd_negative",
     "tte_summary",

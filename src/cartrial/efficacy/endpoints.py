@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.efficacy.imwg import ImwgResult
-from cartrial.efficacy.km import KmResult, kaplan_meier, km_landmark
+from cartrial.efficacy.km import KmResult, kaplan_meier, km_landmark, numbers_at_risk
 from cartrial.efficacy.mrd import classify_mrd, mrd_rates
 from cartrial.efficacy.rates import OVERALL, response_rates
 from cartrial.efficacy.time_to_event import derive_time_to_event, event_from_cnsr
@@ -45,6 +45,7 @@ class EfficacyResult:
     tte: pd.DataFrame
     tte_summary: pd.DataFrame
     landmarks: pd.DataFrame
+    at_risk: pd.DataFrame
     km: dict[tuple[str, str], KmResult] = field(repr=False)
     subjects: pd.DataFrame = field(repr=False)
     footnotes: tuple[str, ...] = ()
@@ -117,6 +118,24 @@ def tte_summary(
     return summary, landmarks, fits
 
 
+def risk_table(fits: dict[tuple[str, str], KmResult], step_months: float = 3.0) -> pd.DataFrame:
+    """Numbers at risk every ``step_months`` (0 to the last observed time) for each fit.
+
+    Columns: endpoint, group, month, n_risk (as printed under a KM plot).
+    """
+    frames = []
+    for (param, group), km in fits.items():
+        end = float(km.table["time"].max())
+        times = np.arange(0.0, end + step_months, step_months)
+        times = times[times <= end] if end > 0 else np.array([0.0])
+        nar = numbers_at_risk(km, times).rename(columns={"time": "month"})
+        nar.insert(0, "group", group)
+        nar.insert(0, "endpoint", param)
+        frames.append(nar)
+    cols = ["endpoint", "group", "month", "n_risk"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+
+
 def efficacy_endpoints(
     imwg: ImwgResult,
     subjects: pd.DataFrame,
@@ -153,6 +172,7 @@ def efficacy_endpoints(
     tte = derive_time_to_event(subjects, imwg, s, schedule_days, window_days)
     groups = subjects.set_index("USUBJID")[by] if by else None
     summary, landmarks, fits = tte_summary(tte, groups, order, s)
+    at_risk = risk_table(fits)
     subj = subjects.merge(imwg.subjects, on="USUBJID", how="left", suffixes=("", "_IMWG"))
     notes = (
         f"Response by {imwg.criteria} derived from laboratory, marrow and imaging data: "
@@ -176,6 +196,7 @@ def efficacy_endpoints(
         tte=tte,
         tte_summary=summary,
         landmarks=landmarks,
+        at_risk=at_risk,
         km=fits,
         subjects=subj,
         footnotes=notes,
