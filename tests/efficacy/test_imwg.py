@@ -453,3 +453,44 @@ def test_subject_without_post_baseline_assessment_is_ne():
     subj = derive_imwg_response(df).subjects.set_index("USUBJID")
     assert subj.loc["B", "BOR"] == "NE" and subj.loc["B", "NASSESS"] == 0
     assert subj.loc["A", "BOR"] == "SD"  # a single PR is unconfirmed
+
+
+def _reference_confirmation(levels: list[int]) -> list[int]:
+    """admiralonco adrs_imwg confirmation table, one patient, written as a plain loop (oracle).
+
+    Levels: NE 0, PD 1, SD 2, MR 3, PR 4, VGPR 5, CR 6, sCR 7; NE assessments are skipped.
+    """
+    ev = [i for i, v in enumerate(levels) if v != 0]
+    out = [0] * len(levels)
+    for k, i in enumerate(ev):
+        cur = levels[i]
+        nxt = levels[ev[k + 1]] if k + 1 < len(ev) else None
+        if cur == 1:
+            out[i] = 1 if nxt == 1 else 0
+        elif cur == 2:
+            out[i] = 2
+        elif nxt is None or nxt == 1:
+            out[i] = 2
+        else:
+            out[i] = min(cur, nxt)
+    return out
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.one_of(st.none(), st.floats(0.0, 6.0)), min_size=1, max_size=10),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_vectorised_confirmation_equals_plain_loop(series):
+    hs = [
+        history(
+            f"S{k:02d}", [{"SPEP": 4.0, "UPEP": 10.0}] + [{"SPEP": v, "UPEP": 10.0} for v in vals]
+        )
+        for k, vals in enumerate(series)
+    ]
+    a = derive_imwg_response(frame(*hs)).assessments
+    for _, g in a.groupby("USUBJID"):
+        assert g["CONFN"].tolist() == _reference_confirmation(g["AVALN"].tolist())
