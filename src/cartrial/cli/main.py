@@ -46,6 +46,7 @@ def _register() -> None:
     from cartrial.cli import safety  # noqa: F401
     from cartrial.cli import efficacy  # noqa: F401
     from cartrial.cli import kinetics  # noqa: F401
+    from cartrial.cli import example  # noqa: F401
     from cartrial.cli import analyze  # noqa: F401
 
 

@@ -239,7 +239,7 @@ def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolmen
     # ---------------------------------------------------------------- truth tables
     truth = _truth(ctx, enr, I, protocol, plan, ep_c, ep_i, a, pdd, death_d, died, new_tx,
                    kp, kpat, kact, conc, dplan, dlt_type, dlt_onset, ae_truth, enr.apheresis[I],
-                   nrm_death)
+                   nrm_death, pool.dlt_detect_day()[pi][I])
     return domains, truth
 
 
@@ -844,7 +844,8 @@ def _subject_level(protocol, enr, pool, usubjid, site, I, end_day, why, died,  #
 
 def _truth(ctx, enr, I, protocol,  # noqa: E741
            plan, ep_c, ep_i, a, pdd, death_d, died, new_tx, kp, kpat,
-           kact, conc, dplan, dlt_type, dlt_onset, ae_truth, aph, nrm_death):
+           kact, conc, dplan, dlt_type, dlt_onset, ae_truth, aph, nrm_death,
+           detect_day):
     n = len(ctx.inf)
     ids = ctx.usubjid
     out: dict[str, pd.DataFrame] = {}
@@ -876,9 +877,7 @@ def _truth(ctx, enr, I, protocol,  # noqa: E741
                                       ).reset_index(drop=True)
     # DLTs
     has = dlt_type != ""
-    det = {"CRS4": 0, "CRS3_72H": 3, "CYTO4_D28": None, "NONHEM3_7D": 8}
-    detect = np.array([dlt_onset[i] + det[t] if t in det and det[t] is not None else 30
-                       for i, t in enumerate(dlt_type)]) if n else np.zeros(0, int)
+    detect = detect_day
     ev_onset = np.where(dlt_type == "CYTO4_D28", 0, dlt_onset)
     cyto_first = ae_truth[(ae_truth["term"] == "Neutrophil count decreased")
                           & (ae_truth["grade"] == 4)].groupby("pat")["start"].min()

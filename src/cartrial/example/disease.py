@@ -96,10 +96,10 @@ def imwg_category(a: pd.DataFrame) -> np.ndarray:
     cr = ~sife & ~uife & (bm < 5)
     cr = np.where(md == "FLC", cr & normal_ratio, cr)
     scr = cr & normal_ratio & ~clon
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rs = 1 - S / S0
-        ru = 1 - U / U0
-        rf = 1 - dflc / D0
+    with np.errstate(divide="ignore", invalid="ignore"):  # compare after rounding (admiral)
+        rs = np.round(1 - S / S0, 9)
+        ru = np.round(1 - U / U0, 9)
+        rf = np.round(1 - dflc / D0, 9)
     u_ok100 = ~(U >= 100)
     vg_s = ((S == 0) & sife) | ((rs >= 0.9) & u_ok100)
     vg_u = ((U == 0) & uife) | (U < 100)

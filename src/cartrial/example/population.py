@@ -52,7 +52,9 @@ class Pool:
     def dlt_detect_day(self) -> np.ndarray:
         """Day after infusion at which each potential DLT meets its rule (trial-facts 5.1)."""
         d = self.dlt_onset.copy()
-        d = np.where(self.dlt_type == "CRS3_72H", d + 3, d)
+        # CRS: the episode starts at grade 1 on the onset day, the maximum follows a day later
+        d = np.where(self.dlt_type == "CRS4", d + 1, d)
+        d = np.where(self.dlt_type == "CRS3_72H", d + 1 + 3, d)
         d = np.where(self.dlt_type == "CYTO4_D28", 30, d)
         d = np.where(self.dlt_type == "NONHEM3_7D", d + 8, d)
         return d
@@ -87,6 +89,14 @@ def draw_pool(rng: np.random.Generator, size: int, scenario: Scenario,
     reason = NOT_INFUSED_REASONS[rng.choice(3, size, p=[0.6, 0.2, 0.2])]
     bridging = rng.random(size) < scenario.bridging_fraction
     a2i = np.where(bridging, a2i + 14, a2i)
+    # a small trial still shows both special paths: one pPCL patient among the first twelve and
+    # one patient apheresed but never infused among the first twenty-four (deterministic)
+    if scenario.ppcl_fraction > 0 and not ppcl[:12].any():
+        ppcl[5] = True
+        mdtype[5] = "SERUM"
+    if scenario.not_infused_fraction > 0 and not not_inf[:24].any():
+        not_inf[4] = True
+        reason[4] = "MANUFACTURING FAILURE"
     u_dlt = rng.random(size)
     if scenario.late_dlt:
         dlt_type = np.full(size, "NONHEM3_7D")

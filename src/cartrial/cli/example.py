@@ -1,0 +1,81 @@
+"""`cartrial example ct071 --out DIR` and `cartrial example list`: the synthetic example trial."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cartrial.cli._common import JsonOption, bad_input_exits, console, err_console, print_json
+from cartrial.cli.main import app
+from cartrial.errors import InputError
+from cartrial.example import SCENARIOS, scenario_table, simulate_trial, write_example
+from cartrial.protocol import load_protocol
+
+example_app = typer.Typer(help="Generate the synthetic CT071-like example trial.",
+                          no_args_is_help=True)
+app.add_typer(example_app, name="example")
+
+
+@example_app.command("ct071")
+def ct071(
+    out: Path = typer.Option(..., "--out", "-o", help="Folder to write <domain>.csv|xpt and "
+                             "truth/*.csv into."),
+    seed: int = typer.Option(20240228, "--seed", help="Random seed (same seed, same bytes)."),
+    patients: int | None = typer.Option(
+        None, "--patients", help="Patients infused; beyond the escalation they are the "
+        "expansion at the selected dose (default: the design's escalation + expansion)."),
+    scenario: str = typer.Option("default", "--scenario", help="Scenario name (see "
+                                 "`cartrial example list`)."),
+    format: str = typer.Option("csv", "--format", help="csv or xpt."),
+    protocol: str = typer.Option("ct071", "--protocol", "-p", help="Bundled name or YAML path."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Conduct a CT071-like trial by the protocol's design and write its SDTM and truth."""
+    with bad_input_exits():
+        if format not in ("csv", "xpt"):
+            raise InputError(f"--format must be csv or xpt, but was {format!r}")
+        if scenario not in SCENARIOS:
+            raise InputError(f"unknown scenario {scenario!r}; choose one of "
+                             f"{', '.join(SCENARIOS)}")
+        proto = load_protocol(protocol)
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=err_console, transient=True, disable=as_json) as bar:
+            task = bar.add_task("simulating the trial", total=2)
+            trial = simulate_trial(proto, seed=seed, n_patients=patients, scenario=scenario)
+            bar.update(task, advance=1, description=f"writing {format.upper()} files")
+            paths = write_example(trial, out, format=format)  # type: ignore[arg-type]
+            bar.update(task, advance=1)
+    summary = {
+        "out": str(out), "scenario": trial.scenario, "seed": trial.seed, "format": format,
+        "subjects": int(len(trial.domains["DM"])),
+        "infused": int((trial.domains["DM"]["ACTARMCD"] != "NOTTRT").sum()),
+        "selected_dose": trial.selected_dose,
+        "records": {k: int(len(v)) for k, v in sorted(trial.domains.items())},
+        "truth": sorted(trial.truth), "files": len(paths),
+    }
+    if as_json:
+        print_json({**summary, "escalation": trial.history})
+        return
+    console.print(f"{out}: {summary['subjects']} subjects ({summary['infused']} infused), "
+                  f"scenario {trial.scenario}, seed {seed}, selected dose "
+                  f"{trial.selected_dose or 'none'}; {len(paths)} files", markup=False)
+    t = Table("date", "action", "next dose", "rule")
+    for r in trial.history.itertuples(index=False):
+        t.add_row(str(r.date), str(r.action), str(r.next_dose), str(r.rule))
+    console.print(t)
+
+
+@example_app.command("list")
+def list_scenarios(as_json: bool = JsonOption) -> None:
+    """List the example scenarios and what each one exercises."""
+    rows = scenario_table()
+    if as_json:
+        print_json(rows)
+        return
+    t = Table("scenario", "description")
+    for r in rows:
+        t.add_row(str(r["name"]), str(r["description"]))
+    console.print(t)
