@@ -90,3 +90,11 @@ def test_na_for_missing_elimination_in_markdown():
 def test_bad_input(kw):
     with pytest.raises(InputError):
         decision_table(**kw)
+
+
+def test_markdown_letter_grid():
+    # mTPI-2, target 0.3: 3 DLTs of 3 eliminate (DU); 3 of 6 de-escalate (Beta(4, 4) peaks at
+    # 0.5, above the EI); 3 of 9 stay (Beta(4, 7) peaks at 1/3, inside [0.25, 0.35])
+    md = decision_table_markdown(decision_table("mtpi2", 0.3, max_n=9))
+    assert "| 3 | DU | D | S |" in md
+    assert "| # of DLT" not in decision_table_markdown(decision_table("boin"), grid=False)

@@ -173,14 +173,16 @@ def decision_table_json(table: DecisionTable) -> str:
     )
 
 
-def decision_table_markdown(table: DecisionTable) -> str:
-    """The published layout: one column per n; rows escalate / de-escalate / eliminate."""
+def decision_table_markdown(table: DecisionTable, *, grid: bool = True) -> str:
+    """The published layout: one column per n; rows escalate / de-escalate / eliminate; with
+    ``grid`` also the letter grid (rows = number of DLTs, columns = n), as in mTPI-2 tables."""
     s = table.summary
 
     def cell(v: object) -> str:
         return "NA" if pd.isna(v) else str(int(v))  # type: ignore[arg-type]
 
-    head = "| Number of patients treated | " + " | ".join(str(int(n)) for n in s["n"]) + " |"
+    ns = [int(n) for n in s["n"]]
+    head = "| Number of patients treated | " + " | ".join(str(n) for n in ns) + " |"
     sep = "|---|" + "---|" * len(s)
     lines = [f"**{table.design} decision table** ({table.method})", "", head, sep]
     for label, col in (
@@ -191,4 +193,15 @@ def decision_table_markdown(table: DecisionTable) -> str:
         lines.append(f"| {label} | " + " | ".join(cell(v) for v in s[col]) + " |")
     lines.append("")
     lines.append("NA: not applicable (no number of DLTs gives this decision at that n).")
+    if grid:
+        g = table.grid.set_index(["n", "y"])["decision"]
+        lines += ["", "| # of DLT \\ patients | " + " | ".join(str(n) for n in ns) + " |", sep]
+        for y in range(max(ns) + 1):
+            row = [str(g[(n, y)]) if (n, y) in g.index else "" for n in ns]
+            lines.append(f"| {y} | " + " | ".join(row) + " |")
+        lines += [
+            "",
+            "E escalate, S stay, D de-escalate, DU de-escalate and eliminate the dose "
+            "and all higher doses.",
+        ]
     return "\n".join(lines) + "\n"
