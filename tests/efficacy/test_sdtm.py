@@ -133,3 +133,12 @@ def test_inconsistent_flc_ratio_names_the_ratio_record():
 
     with pytest.raises(RecordError, match="LB USUBJID=P1 LBSEQ=94 FLCRATIO=0.25.*inconsistent"):
         derive_imwg_response(a)
+
+
+def test_missing_origin_is_a_clear_error():
+    f = frames()
+    del f["PR"]
+    from cartrial.errors import InputError
+
+    with pytest.raises(InputError, match="LEUKAPHERESIS.*time_origin"):
+        efficacy_from_study(Study(domains=f), load_protocol("ct071"))

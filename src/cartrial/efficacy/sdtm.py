@@ -389,6 +389,12 @@ def efficacy_from_study(
     imwg = derive_imwg_response(assessments, subjects, s.response)
     origin = "APHDT" if s.time_origin == "apheresis" else "INFDT"
     population = subjects[subjects[origin].notna()].copy()
+    if population.empty:
+        what = "PR LEUKAPHERESIS" if origin == "APHDT" else "EX investigational-product"
+        raise InputError(
+            f"no subject has a {what} date, so no time origin ({s.time_origin}); "
+            "add the records or set endpoints.time_origin in the protocol"
+        )
     population["DOSE"] = population["DOSE"].fillna("Not infused")
     order = [d for d in protocol.dose_ids if d in set(population["DOSE"])]
     if (population["DOSE"] == "Not infused").any():
