@@ -5,6 +5,8 @@ independent IMWG implementation. Known, documented differences from that truth:
 - pPCL persistence: cartrial requires a pPCL serological response to persist >= 6 weeks
   (clinical-standards.md 5); the example confirms by the next assessment, so the comparison of
   confirmed responses runs with ``ppcl_min_persistence_days=0``;
+- pPCL urine PR: the PCL table reads ">= 90 % and < 200 mg/24 h"; the example uses the myeloma
+  "or", so the comparison runs with ``ppcl_urine_pr_both=False``;
 - pPCL marrow: the PCL table (clinical-standards.md 5) requires marrow plasma cells < 5 % for VGPR
   and cartrial downgrades a pPCL VGPR to PR while no post-baseline marrow exists (missing data
   downgrade, 4.2); the example ignores marrow for pPCL. Subjects with such an assessment are
@@ -42,7 +44,7 @@ def test_derived_responses_equal_truth(tmp_path, seed, scenario, n):
     trial = example.simulate_trial(proto, seed=seed, n_patients=n, scenario=scenario)
     example.write_example(trial, tmp_path)
     settings = proto.endpoints.model_copy(
-        update={"response": ImwgSettings(ppcl_min_persistence_days=0)}
+        update={"response": ImwgSettings(ppcl_min_persistence_days=0, ppcl_urine_pr_both=False)}
     )
     res, imwg, _ = efficacy_from_study(
         load_study(tmp_path), proto.model_copy(update={"endpoints": settings})

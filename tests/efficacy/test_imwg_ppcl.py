@@ -90,3 +90,15 @@ def test_relapse_from_cr_any_blood_plasma_cells():
     r = _resp([{**cr, "day": 28}, {**cr, "day": 84}, {**cr, "PBPC": 0.5, "day": 112}])
     assert r.subjects["BOR"].iloc[0] == "CR"
     assert r.subjects["RELCRDT"].iloc[0] == D0 + pd.Timedelta(days=112)
+
+
+def test_urine_pr_needs_90_percent_and_below_200_in_pcl():
+    # PCL table: urine reduced >= 90 % AND < 200 mg/24 h; myeloma (4.2): OR
+    bl = {"SPEP": 2.0, "UPEP": 3000.0, "PBPC": 20.0, "BMPC": 60.0}
+    visit = {"SPEP": 0.9, "UPEP": 250.0, "PBPC": 2.0, "BMPC": 10.0}  # 91.7 % but >= 200
+    df = frame(history("P1", [dict(bl), dict(visit)]))
+    pcl = derive_imwg_response(df, subjects=PPCL).assessments["AVALC"].iloc[0]
+    mm = derive_imwg_response(df).assessments["AVALC"].iloc[0]
+    assert (pcl, mm) == ("MR", "PR")
+    s = ImwgSettings(ppcl_urine_pr_both=False)
+    assert derive_imwg_response(df, subjects=PPCL, settings=s).assessments["AVALC"].iloc[0] == "PR"

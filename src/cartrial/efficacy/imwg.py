@@ -301,7 +301,10 @@ def classify_assessments(
         ~serum_m | (r_s >= t.vgpr_serum_reduction) | ((p["SPEP"] == 0) & p["SIFE"].eq("POSITIVE"))
     )
     s_mr = ~serum_m | (r_s >= t.mr_serum_reduction)
-    u_pr = ~urine_m | (r_u >= t.pr_urine_reduction) | (p["UPEP"] < t.pr_urine_below_mg_24h)
+    u90 = r_u >= t.pr_urine_reduction
+    u200 = p["UPEP"] < t.pr_urine_below_mg_24h
+    # myeloma: >= 90 % or < 200 mg/24 h (4.2); PCL table (5): >= 90 % and < 200 mg/24 h
+    u_pr = ~urine_m | np.where(ppcl & s.ppcl_urine_pr_both, u90 & u200, u90 | u200)
     # VGPR needs urine < 100 mg/24 h; when urine was not measurable it only fails if measured high
     u_vgpr = np.where(
         urine_m,
@@ -596,7 +599,8 @@ def derive_imwg_response(
         f"{s.version}; measurable disease by strict hierarchy (serum, urine, FLC, marrow, "
         f"plasmacytoma); PD from the running nadir; confirmation by the next evaluable assessment "
         f"before new therapy (window {s.confirmation_window_days or 'none'}; pPCL persistence "
-        f"{s.ppcl_min_persistence_days} d); VGPR dFLC {'>=' if s.vgpr_dflc_inclusive else '>'} "
+        f"{s.ppcl_min_persistence_days} d, urine PR {'and' if s.ppcl_urine_pr_both else 'or'}"
+        f"); VGPR dFLC {'>=' if s.vgpr_dflc_inclusive else '>'} "
         f"90%; serum PD absolute {'>=' if s.pd_absolute_inclusive else '>'} 0.5 g/dL; marrow "
         f"carried forward: {s.carry_forward_marrow}; IFE interference: {s.ife_interference}"
     )

@@ -222,6 +222,11 @@ class ImwgSettings(_Model):
     ppcl_blood_pc_5pct_is_pr: bool = Field(
         default=True, description="pPCL: blood plasma cells of exactly 5% are PR-compatible"
     )
+    ppcl_urine_pr_both: bool = Field(
+        default=True,
+        description="pPCL PR: urine reduced >= 90% AND < 200 mg/24 h (PCL table); False = OR "
+        "as for myeloma",
+    )
     ppcl_min_persistence_days: int = Field(
         default=42, ge=0, description="pPCL: serological response maintained >= 6 weeks"
     )
