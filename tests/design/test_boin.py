@@ -308,3 +308,16 @@ def test_backfill_requires_response_option():
         b.decide(TrialState(n=(3, 3, 0, 0), y=(0, 0, 0, 0), current=1))
     with pytest.raises(InputError, match="responses"):
         TrialState(n=(3, 3), y=(0, 0), responses=(4, 0))
+
+
+def test_tite_boin_selection_keeps_full_n_elimination():
+    # dose 1: 2 DLTs among 3 treated, 1 pending. TITE-BOIN eliminates on the full n = 3
+    # (target 0.2: P(p > 0.2 | Beta(3, 2)) = 1 - 0.2^3 (4 - 0.6) = 0.9728 > 0.95): stop, and
+    # the final selection must not pick dose 1 even though its completed data are 2/2.
+    assert 1 - 0.2**3 * (4 - 3 * 0.2) == pytest.approx(beta.sf(0.2, 3, 2))
+    t = TiteBoin(n_doses=3, target=0.2)
+    s = TrialState(
+        n=(3, 0, 0), y=(2, 0, 0), current=0, dlt_window=28, pending=(PendingPatient(0, 0.0),)
+    )
+    assert t.decide(s).action == "stop"
+    assert t.select(s).mtd is None

@@ -207,12 +207,15 @@ class TableDesign:
         """MTD by isotonic regression (dose-finding.md 2.5), eliminated doses excluded; pending
         patients are left out."""
         self._check(state)
+        # eliminations as decided during conduct (TITE: on the full n, sec. 3), estimates on
+        # completed patients only
+        elim = self.eliminated(state if self.time_to_event else state.completed())
         state = state.completed()
         return select_mtd(
             state.n,
             state.y,
             self.target,
-            eliminated=self.eliminated(state),
+            eliminated=elim,
             cutoff=self.cutoff,
             extrasafe=self.extrasafe,
             offset=self.offset,
