@@ -104,3 +104,10 @@ def test_every_value_appears_in_text_and_html(rows):
         assert str(n) in txt
         assert f"<td>{n}</td>" in html
     assert t.wide().shape == (len(rows), 1)
+
+
+def test_docx_bytes_depend_on_content_and_run_date_only(tmp_path):
+    when = datetime(2025, 1, 2, 3, 4, 5)
+    a = table_to_docx(_ae_table(), tmp_path / "a.docx", run_date=when).read_bytes()
+    b = table_to_docx(_ae_table(), tmp_path / "b.docx", run_date=when).read_bytes()
+    assert a == b

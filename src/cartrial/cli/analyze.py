@@ -59,3 +59,25 @@ def analyze(
     console.print(f"ADaM datasets: {', '.join(f'{k} ({v})' for k, v in summary.datasets.items())}")
     console.print(f"{len(summary.tables)} tables/listings, {len(summary.figures)} figures")
     console.print(f"report: {summary.report}")
+
+
+@app.command("demo")
+def demo(
+    out: str = typer.Option("build/demo", "--out", "-o", help="Output folder (created)."),
+    seed: int = typer.Option(20240228, "--seed", help="Seed of the example trial."),
+    run_date: str = typer.Option(None, "--run-date", help="Run date recorded in the outputs "
+                                 "(ISO 8601; default now, UTC)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """The main job on the bundled example: generate the CT071-like trial (SDTM in OUT/sdtm),
+    then `analyze` it into OUT, and print where the report is."""
+    from pathlib import Path
+
+    from cartrial.example import simulate_trial, write_example
+    from cartrial.protocol import load_protocol
+
+    with bad_input_exits():
+        when = _parse_run_date(run_date)
+        sdtm = Path(out) / "sdtm"
+        write_example(simulate_trial(load_protocol("ct071"), seed=seed), sdtm)
+    analyze(str(sdtm), "ct071", out, when.isoformat(), as_json)

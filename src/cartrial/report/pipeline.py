@@ -114,7 +114,7 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     step(STAGES[4])
 
     # 6. tables and figures
-    figures: dict[str, plt.Figure] = {}
+    figures: dict[str, tuple[plt.Figure, bytes]] = {}
     secs = build_sections(study, protocol, ds, safety, efficacy, kin, figures)
     step(STAGES[5])
 
@@ -133,7 +133,7 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     report = out / "report.html"
     report.write_text(html, encoding="utf-8")
     tables, figs = _write_items(secs, figures, out, run_date)
-    for f in figures.values():
+    for f, _svg in figures.values():
         plt.close(f)
     return AnalysisSummary(out, report, {k: len(v) for k, v in ds.items()}, tables, figs,
                            omitted, n_warn)
@@ -157,8 +157,8 @@ def _write_items(secs: list[Section], figures: dict, out: Path, run_date: dateti
                 tables.append(it.caption)
             else:
                 figs.append(it.caption)
-    for name, fig in figures.items():
-        (fdir / f"{name}.svg").write_bytes(figure_bytes(fig, "svg"))
+    for name, (fig, svg) in figures.items():
+        (fdir / f"{name}.svg").write_bytes(svg)
         (fdir / f"{name}.png").write_bytes(figure_bytes(fig, "png"))
     return tables, figs
 

@@ -35,8 +35,8 @@ def dose_id(trt01a: pd.Series) -> pd.Series:
 def _fig(number: str, title: str, fig, notes: Sequence[str] = (), population: str = "",
          figures: dict | None = None, name: str = "") -> ReportFigure:
     svg = figure_bytes(fig, "svg")
-    if figures is not None:
-        figures[name or f"figure_{number.replace('.', '_')}"] = fig
+    if figures is not None:  # name -> (figure, its SVG bytes): drawn once for HTML and file
+        figures[name or f"figure_{number.replace('.', '_')}"] = (fig, svg)
     return ReportFigure(number, title, svg.decode("utf-8"), tuple(notes), population)
 
 

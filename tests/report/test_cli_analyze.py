@@ -1,0 +1,58 @@
+"""`cartrial analyze`: exit codes, findings on bad input, sections left out honestly."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from cartrial.cli.main import app
+from cartrial.data import write_study
+from tests.data.minimal_study import minimal_domains
+
+runner = CliRunner()
+
+
+def test_help():
+    r = runner.invoke(app, ["analyze", "--help"])
+    assert r.exit_code == 0 and "--protocol" in r.output and "--run-date" in r.output
+
+
+def test_validation_errors_stop_with_exit_2_and_every_finding(tmp_path):
+    d = minimal_domains(dose=0.2)  # 0.2 is not a CT071 dose level
+    d["AE"].loc[0, "AESTDTC"] = "2024-02-30"  # impossible date
+    write_study(d, tmp_path / "sdtm")
+    r = runner.invoke(app, ["analyze", str(tmp_path / "sdtm"), "--out", str(tmp_path / "out")])
+    assert r.exit_code == 2
+    assert "DOSE_NOT_IN_PROTOCOL" in r.output and "EXDOSE=0.2" in r.output
+    assert "DATE_INVALID" in r.output and "AESTDTC='2024-02-30'" in r.output
+    assert not (tmp_path / "out" / "report.html").exists()
+
+
+def test_bad_run_date_is_bad_input(tmp_path):
+    r = runner.invoke(app, ["analyze", str(tmp_path), "--out", str(tmp_path / "o"),
+                            "--run-date", "yesterday"])
+    assert r.exit_code == 2 and "--run-date must be ISO 8601" in r.output
+
+
+def test_engine_that_cannot_run_is_left_out_and_named(tmp_path):
+    # a PC result that is neither a number nor BLQ passes validation but the kinetics engine
+    # refuses it (RecordError): the kinetics section is left out, the others are produced, and
+    # the report and the CLI say what is missing and why
+    d = minimal_domains()
+    d["PC"].loc[1, "PCORRES"] = "HEMOLYZED"
+    write_study(d, tmp_path / "sdtm")
+    r = runner.invoke(app, ["analyze", str(tmp_path / "sdtm"), "--out", str(tmp_path / "out"),
+                            "--run-date", "2025-06-01T12:00:00", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout[r.stdout.index("{"):])
+    assert len(out["omitted"]) == 1
+    assert out["omitted"][0].startswith("Kinetics engine")
+    assert "PCSEQ=2" in out["omitted"][0]
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "Not produced" in html and "neither a number nor below the limit" in html
+    assert "14.5 Cellular kinetics" not in html and "ADCK" not in out["datasets"]
+    assert "14.3 Safety" in html and out["datasets"]["ADSL"] == 3
+    adsl = pd.read_csv(tmp_path / "out" / "adam" / "adsl.csv")
+    assert adsl["USUBJID"].tolist() == ["CT071-001-001", "CT071-001-002", "CT071-001-003"]
