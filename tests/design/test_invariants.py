@@ -4,6 +4,8 @@ are permanent; suspension keeps the current dose."""
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -62,3 +64,29 @@ def test_no_design_recommends_an_eliminated_dose(case):
     assert dec.reason
     sel = design.select(s)
     assert sel.mtd is None or (sel.mtd not in dec.eliminated and sel.mtd not in s.eliminated)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_random_trial_paths_never_reach_an_eliminated_dose(name):
+    # 40 seeded trials of up to 10 cohorts with true DLT rates rising steeply: eliminations are
+    # carried forward and never undone, and no cohort is ever treated at an eliminated dose
+    rng = np.random.default_rng(np.random.SeedSequence(20261124))
+    spec = BASE.model_copy(
+        update={"name": name, "target": 0.25, "max_sample_size": 30, "cap_per_dose": 12}
+    )
+    design = design_from_spec(spec, 4)
+    true_p = np.array([0.1, 0.3, 0.5, 0.7])
+    for _ in range(40):
+        s = TrialState.empty(4)
+        seen: set[int] = set()
+        for _ in range(10):
+            dec = design.decide(s)
+            assert seen <= set(dec.eliminated)
+            seen = set(dec.eliminated)
+            if dec.action == "stop":
+                break
+            assert dec.next_dose not in seen and dec.next_dose <= s.current + 1
+            y = int(rng.binomial(3, true_p[dec.next_dose]))
+            s = s.add_cohort(dec.next_dose, 3, y, eliminated=dec.eliminated)
+        sel = design.select(s)
+        assert sel.mtd is None or sel.mtd not in seen
