@@ -2,31 +2,45 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from cartrial.cli._common import JsonOption, bad_input_exits, console, err_console, print_json
 from cartrial.cli.main import app
 from cartrial.errors import InputError
-from cartrial.example import SCENARIOS, scenario_table, simulate_trial, write_example
+from cartrial.example import (
+    SCENARIOS,
+    scenario_table,
+    simulate_trial,
+    write_example,
+    write_large_example,
+)
 from cartrial.protocol import load_protocol
 
 example_app = typer.Typer(help="Generate the synthetic CT071-like example trial.",
                           no_args_is_help=True)
 app.add_typer(example_app, name="example")
+#: above this many patients the trial is generated and written in chunks (CSV only)
+LARGE_TRIAL_PATIENTS = 20_000
 
 
 @example_app.command("ct071")
 def ct071(
-    out: Path = typer.Option(..., "--out", "-o", help="Folder to write <domain>.csv|xpt and "
+    out: str = typer.Option(..., "--out", "-o", help="Folder to write <domain>.csv|xpt and "
                              "truth/*.csv into."),
     seed: int = typer.Option(20240228, "--seed", help="Random seed (same seed, same bytes)."),
     patients: int | None = typer.Option(
         None, "--patients", help="Patients infused; beyond the escalation they are the "
-        "expansion at the selected dose (default: the design's escalation + expansion)."),
+        "expansion at the selected dose (default: the design's escalation + expansion); "
+        "above 20,000 the trial is written in chunks, CSV only."),
     scenario: str = typer.Option("default", "--scenario", help="Scenario name (see "
                                  "`cartrial example list`)."),
     format: str = typer.Option("csv", "--format", help="csv or xpt."),
@@ -41,6 +55,9 @@ def ct071(
             raise InputError(f"unknown scenario {scenario!r}; choose one of "
                              f"{', '.join(SCENARIOS)}")
         proto = load_protocol(protocol)
+        if patients is not None and patients > LARGE_TRIAL_PATIENTS:
+            _large(proto, out, seed, patients, scenario, format, as_json)
+            return
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=err_console, transient=True, disable=as_json) as bar:
             task = bar.add_task("simulating the trial", total=2)
@@ -66,6 +83,31 @@ def ct071(
     for r in trial.history.itertuples(index=False):
         t.add_row(str(r.date), str(r.action), str(r.next_dose), str(r.rule))
     console.print(t)
+
+
+def _large(proto, out: str, seed: int, patients: int, scenario: str, format: str,
+           as_json: bool) -> None:
+    """Chunked generation for scale tests (CSV only; see write_large_example)."""
+    if format != "csv":
+        raise InputError(f"--format xpt is limited to {LARGE_TRIAL_PATIENTS} patients; "
+                         "larger trials are written as CSV in chunks")
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
+                  transient=True, disable=as_json) as bar:
+        task = bar.add_task("generating patients in chunks", total=None)
+
+        def tick(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        paths = write_large_example(proto, out, seed=seed, n_patients=patients,
+                                    scenario=scenario, progress=tick)
+    summary = {"out": out, "scenario": scenario, "seed": seed, "format": "csv",
+               "infused": patients, "files": len(paths), "chunked": True}
+    if as_json:
+        print_json(summary)
+    else:
+        console.print(f"{out}: {patients} infused patients, scenario {scenario}, seed {seed}; "
+                      f"{len(paths)} files (written in chunks)", markup=False)
 
 
 @example_app.command("list")

@@ -1,7 +1,12 @@
 """The synthetic CT071-like example trial (docs/example.md): SDTM domains plus ground truth."""
 
 from cartrial.example.scenarios import SCENARIOS, Scenario, get_scenario, scenario_table
-from cartrial.example.trial import ExampleTrial, simulate_trial, write_example
+from cartrial.example.trial import (
+    ExampleTrial,
+    simulate_trial,
+    write_example,
+    write_large_example,
+)
 
 __all__ = [
     "SCENARIOS",
@@ -11,4 +16,5 @@ __all__ = [
     "scenario_table",
     "simulate_trial",
     "write_example",
+    "write_large_example",
 ]

@@ -51,13 +51,17 @@ def _grid(days: list[int], window: int, n: int, end_day: np.ndarray, rng: np.ran
     return pat[keep], nd[keep], act[keep]
 
 
-def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolment
+def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolment,
+          cutoff: np.datetime64 | None = None, subject_offset: int = 0, subject_width: int = 3
           ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
-    """Every SDTM domain and truth table of the trial."""
+    """Every SDTM domain and truth table of the trial (or of one chunk of its patients:
+    ``cutoff`` is then the trial's data cut-off and subjects are numbered from
+    ``subject_offset + 1``)."""
     k = len(protocol.dose_levels)
     E = len(enr.pool_index)
     pi = enr.pool_index
-    subjid = np.char.zfill(np.arange(1, E + 1).astype(str), 3)
+    subjid = np.char.zfill(np.arange(subject_offset + 1, subject_offset + E + 1).astype(str),
+                           subject_width)
     site = pool.site[pi]
     usubjid = np.char.add(np.char.add(f"{STUDYID}-", np.char.add(site, "-")), subjid).astype(object)
     infused = ~np.isnat(enr.infusion)
@@ -66,8 +70,8 @@ def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolmen
     inf = enr.infusion[I]
     dose_idx = enr.dose[I]
     doses = np.array([d.dose for d in protocol.dose_levels])
-    cutoff = (inf.max() if n else enr.apheresis.max()) + np.timedelta64(
-        sc.follow_up_after_last_days, "D")
+    if cutoff is None:
+        cutoff = data_cutoff(enr, sc)
     ids = usubjid[I]
     psite = site[I]
     conv = psite == CONVENTIONAL_SITE
@@ -232,8 +236,8 @@ def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolmen
     domains["AE"] = ae
     domains["CM"] = _cm(ctx, cobs, therapy, weight, ep_i, new_tx, pool.bridging[pi][I],
                         enr.apheresis[I], rng["events"])
-    dm, ds, mh, pr, ex = _subject_level(protocol, enr, pool, usubjid, site, I, end_day, why,
-                                        died, nrm_death, death_d, cutoff, rng["events"])
+    dm, ds, mh, pr, ex = _subject_level(protocol, enr, pool, usubjid, subjid, site, I, end_day,
+                                        why, died, nrm_death, death_d, rng["events"])
     domains.update(DM=dm, DS=ds, MH=mh, PR=pr, EX=ex)
 
     # ---------------------------------------------------------------- truth tables
@@ -241,6 +245,13 @@ def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolmen
                    kp, kpat, kact, conc, dplan, dlt_type, dlt_onset, ae_truth, enr.apheresis[I],
                    nrm_death, pool.dlt_detect_day()[pi][I])
     return domains, truth
+
+
+def data_cutoff(enr: Enrolment, sc: Scenario) -> np.datetime64:
+    """Data cut-off: the last infusion plus the scenario's follow-up."""
+    inf = enr.infusion[~np.isnat(enr.infusion)]
+    last = inf.max() if len(inf) else enr.apheresis.max()
+    return last + np.timedelta64(sc.follow_up_after_last_days, "D")
 
 
 class _Ctx:
@@ -471,7 +482,10 @@ def _cytokine_rows(ctx: _Ctx, plan, kp, protocol, rk) -> list[pd.DataFrame]:
 
 def _finish_lb(df: pd.DataFrame) -> pd.DataFrame:
     df = df.drop(columns=["_pat", "_day"])
-    df = df.fillna({c: "" for c in ("LBORNRLO", "LBORNRHI", "LBMETHOD")})
+    for c in ("LBORNRLO", "LBORNRHI", "LBMETHOD"):  # the same columns in every chunk
+        df[c] = df[c].fillna("") if c in df else ""
+    if "LBLLOQ" not in df:
+        df["LBLLOQ"] = np.nan
     return frame("LB", {c: df[c].to_numpy() for c in df.columns},
                  ["USUBJID", "LBDTC", "LBCAT", "LBTESTCD", "LBSPEC"])
 
@@ -726,8 +740,8 @@ def _cm(ctx, cobs, therapy, weight, ep_i, new_tx, bridging, aph, re) -> pd.DataF
     return frame("CM", cols, ["USUBJID", "CMSTDTC", "CMTRT"])
 
 
-def _subject_level(protocol, enr, pool, usubjid, site, I, end_day, why, died,  # noqa: E741
-                   nrm_death, death_d, cutoff, re):
+def _subject_level(protocol, enr, pool, usubjid, subjid, site, I, end_day,  # noqa: E741
+                   why, died, nrm_death, death_d, re):
     E = len(usubjid)
     pi = enr.pool_index
     infused = ~np.isnat(enr.infusion)
@@ -752,7 +766,7 @@ def _subject_level(protocol, enr, pool, usubjid, site, I, end_day, why, died,  #
     last[I] = inf_all[I] + end_day.astype(D)
     last[ni] = ni_date[ni]
     dm = {
-        "USUBJID": usubjid, "SUBJID": np.char.zfill(np.arange(1, E + 1).astype(str), 3),
+        "USUBJID": usubjid, "SUBJID": subjid,
         "SITEID": site, "RFSTDTC": fmt_date(inf_all), "AGE": pool.age[pi], "AGEU": "YEARS",
         "SEX": pool.sex[pi], "ARMCD": arm, "ACTARMCD": np.where(infused, arm, "NOTTRT"),
         "RFICDTC": fmt_date(enr.consent), "RFENDTC": fmt_date(np.where(infused, last, NAT)),

@@ -63,9 +63,9 @@ SCENARIOS: dict[str, Scenario] = {
     "toxic-dose": replace(
         _DEFAULT,
         name="toxic-dose",
-        description="DL2 is toxic (true DLT probability 0.70: grade 4 / prolonged grade 3 "
+        description="DL2 is toxic (true DLT probability 0.80: grade 4 / prolonged grade 3 "
         "CRS, prolonged cytopenia): BOIN must de-escalate and eliminate it.",
-        dlt_prob=(0.05, 0.70),
+        dlt_prob=(0.05, 0.80),
         crs_prob=(0.75, 0.95),
     ),
     "late-dlt": replace(

@@ -9,7 +9,8 @@ against (docs/example.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -20,7 +21,7 @@ from cartrial.data import write_study
 from cartrial.data.write import ordered_columns
 from cartrial.errors import InputError
 from cartrial.example import assemble
-from cartrial.example.conduct import conduct_trial
+from cartrial.example.conduct import Enrolment, conduct_trial
 from cartrial.example.population import draw_pool
 from cartrial.example.scenarios import get_scenario
 from cartrial.example.sdtm import csv_text
@@ -28,6 +29,7 @@ from cartrial.protocol import Protocol
 
 COMPONENTS = ("pool", "conduct", "crs", "icans", "disease", "kinetics", "labs", "events",
               "untidy", "visits")
+CHUNK_PATIENTS = 2500
 
 
 @dataclass(frozen=True)
@@ -42,29 +44,93 @@ class ExampleTrial:
     selected_dose: str | None
 
 
+def _prepare(protocol: Protocol, seed: int, n_patients: int | None, scenario: str):
+    if n_patients is not None and n_patients < 1:
+        raise InputError(f"example: --patients must be >= 1, but was {n_patients!r}")
+    if seed < 0:
+        raise InputError(f"example: --seed must be >= 0, but was {seed!r}")
+    sc = get_scenario(scenario)
+    rng = _streams(np.random.SeedSequence(seed))
+    target = (n_patients or 0) + protocol.design.max_sample_size + 40
+    size = int(np.ceil(target / (1 - sc.not_infused_fraction) * 1.3)) + 60
+    pool = draw_pool(rng["pool"], size, sc, protocol.design.accrual.patients_per_month)
+    enr = conduct_trial(rng["conduct"], protocol, sc, pool, n_patients)
+    return sc, rng, pool, enr
+
+
+def _streams(ss: np.random.SeedSequence) -> dict[str, np.random.Generator]:
+    """One child stream per component (adding a component never changes the others)."""
+    return {k: np.random.default_rng(v)
+            for k, v in zip(COMPONENTS, ss.spawn(len(COMPONENTS)), strict=True)}
+
+
 def simulate_trial(protocol: Protocol, *, seed: int = 20240228, n_patients: int | None = None,
                    scenario: str = "default") -> ExampleTrial:
     """Generate the example trial (``n_patients`` = patients infused; None = design + expansion).
 
     Patients beyond what the escalation needs are the expansion at the selected dose.
     """
-    if n_patients is not None and n_patients < 1:
-        raise InputError(f"example: --patients must be >= 1, but was {n_patients!r}")
-    if seed < 0:
-        raise InputError(f"example: --seed must be >= 0, but was {seed!r}")
-    sc = get_scenario(scenario)
-    streams = dict(zip(COMPONENTS, np.random.SeedSequence(seed).spawn(len(COMPONENTS)),
-                       strict=True))
-    rng = {k: np.random.default_rng(v) for k, v in streams.items()}
-    target = (n_patients or 0) + protocol.design.max_sample_size + 40
-    size = int(np.ceil(target / (1 - sc.not_infused_fraction) * 1.3)) + 60
-    pool = draw_pool(rng["pool"], size, sc, protocol.design.accrual.patients_per_month)
-    enr = conduct_trial(rng["conduct"], protocol, sc, pool, n_patients)
-    domains, truth = assemble.build(rng, protocol, sc, pool, enr)
+    sc, rng, pool, enr = _prepare(protocol, seed, n_patients, scenario)
+    width = max(3, len(str(len(enr.pool_index))))
+    domains, truth = assemble.build(rng, protocol, sc, pool, enr, subject_width=width)
     hist = enr.history.copy()
     sel = None if enr.selected is None else protocol.dose_ids[enr.selected]
     truth["escalation"] = hist
     return ExampleTrial(domains, truth, hist, sc.name, seed, sel)
+
+
+def write_large_example(protocol: Protocol, out: str | Path, *, seed: int = 20240228,
+                        n_patients: int, scenario: str = "default",
+                        chunk_patients: int = CHUNK_PATIENTS,
+                        progress: Callable[[int, int], None] | None = None) -> list[Path]:
+    """Write a trial too large for memory (e.g. 100,000 patients) chunk by chunk, as CSV.
+
+    The trial is conducted once; patients are then generated and appended in chunks of
+    ``chunk_patients`` enrolled patients (subjects never span chunks, so --SEQ and the truth
+    stay per subject). The first chunk uses the same streams as :func:`simulate_trial`, later
+    chunks ``SeedSequence([seed, k])``: a trial that fits in one chunk is byte-identical to
+    ``write_example(simulate_trial(...))``. Rows are sorted by USUBJID within each chunk.
+    """
+    if chunk_patients < 1:
+        raise InputError(f"chunk_patients must be >= 1, but was {chunk_patients!r}")
+    sc, rng, pool, enr = _prepare(protocol, seed, n_patients, scenario)
+    cutoff = assemble.data_cutoff(enr, sc)
+    total = len(enr.pool_index)
+    width = max(3, len(str(total)))
+    out = Path(out)
+    (out / "truth").mkdir(parents=True, exist_ok=True)
+    starts = list(range(0, total, chunk_patients))
+    written: dict[Path, list[str]] = {}
+    for k, a in enumerate(starts):
+        sub = _subset(enr, slice(a, a + chunk_patients))
+        r = rng if k == 0 else _streams(np.random.SeedSequence([seed, k]))
+        domains, truth = assemble.build(r, protocol, sc, pool, sub, cutoff=cutoff,
+                                        subject_offset=a, subject_width=width)
+        if k == 0:
+            truth["escalation"] = enr.history.copy()
+        items = [(out / f"{n.lower()}.csv", df[ordered_columns(n, df)])
+                 for n, df in domains.items()]
+        items += [(out / "truth" / f"{n}.csv", df) for n, df in truth.items()]
+        for path, df in items:
+            if path in written and list(df.columns) != written[path]:
+                raise InputError(f"example: chunk {k} of {path.name} has columns "
+                                 f"{list(df.columns)}, the first chunk {written[path]}")
+            text = csv_text(df)
+            if path in written:
+                text = text.split("\n", 1)[1]
+            with path.open("a" if path in written else "w", encoding="utf-8") as fh:
+                fh.write(text)
+            written[path] = list(df.columns)
+        if progress is not None:
+            progress(k + 1, len(starts))
+    return sorted(written)
+
+
+def _subset(enr: Enrolment, sl: slice) -> Enrolment:
+    return replace(enr, pool_index=enr.pool_index[sl], consent=enr.consent[sl],
+                   apheresis=enr.apheresis[sl], infusion=enr.infusion[sl], dose=enr.dose[sl],
+                   cohort=enr.cohort[sl], expansion=enr.expansion[sl], dlt=enr.dlt[sl],
+                   dlt_date=enr.dlt_date[sl])
 
 
 def write_example(trial: ExampleTrial, out: str | Path,
