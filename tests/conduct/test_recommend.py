@@ -46,7 +46,7 @@ def test_first_cohort_clean_escalates() -> None:
 def test_pending_patient_suspends_a_non_tite_design() -> None:
     r = recommend(_patients(_cohort(0, 0, pending=1)), CT071)
     assert r.decision.action == "suspend" and r.decision.next_dose == 0
-    assert "still in the 28-day DLT window" in r.decision.reason
+    assert "still inside the DLT window" in r.decision.reason
     assert r.pending_at_current == 1
     assert r.table.set_index("DOSE_ID").loc["DL1", "DAYS_LEFT_MIN"] == 18
 
@@ -55,6 +55,9 @@ def test_tite_design_uses_pending_follow_up() -> None:
     proto = _tite()
     state, _ = trial_state(_patients(_cohort(0, 0, pending=1)), proto)
     assert state.n == (3, 0) and state.pending[0].follow_up == 10
+    # the same patients for BOIN: pending counted in n and passed on (BOIN then waits)
+    state, pend = trial_state(_patients(_cohort(0, 0, pending=1)), CT071)
+    assert state.n == (3, 0) and len(state.pending) == 1 and pend == 1
     r = recommend(_patients(_cohort(0, 0, pending=1)), proto)
     assert r.decision.action == "escalate"
 

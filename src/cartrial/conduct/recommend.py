@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pandas as pd
 
-from cartrial.conduct.state import TITE_DESIGNS, dose_table, trial_state
+from cartrial.conduct.state import dose_table, trial_state
 from cartrial.design import Decision, Design, TrialState
 from cartrial.design.factory import design_from_spec
 from cartrial.protocol import Protocol
@@ -38,25 +38,12 @@ def recommend(patients: pd.DataFrame, protocol: Protocol, *,
               design: Design | None = None) -> Recommendation:
     """Decision of the protocol's design on the patients' DLT status (see ``conduct.state``).
 
-    A non-TITE design decides on complete data only; while patients at the current dose are
-    pending, the recommendation is to suspend accrual, with the decision the data would support
-    once they complete stated in the reason.
+    Pending patients go to the design with their follow-up: TITE designs weight them, the
+    others suspend accrual while the current dose has patients in the DLT window.
     """
     k = len(protocol.dose_levels)
     des = design or design_from_spec(protocol.design, k)
     state, pending_current = trial_state(patients, protocol)
     decision = des.decide(state)
-    if pending_current and protocol.design.name not in TITE_DESIGNS and decision.action != "stop":
-        decision = replace(
-            decision,
-            action="suspend",
-            next_dose=state.current,
-            rule="suspend: pending, complete data needed",
-            reason=(f"{pending_current} patient(s) at the current dose are still in the "
-                    f"{protocol.design.dlt_window_days}-day DLT window; {protocol.design.name} "
-                    "decides on complete data, so accrual waits"
-                    + (f". On the completed data: {decision.reason}"
-                       if state.n[state.current] else "")),
-        )
     table = dose_table(patients, protocol, eliminated=tuple(decision.eliminated))
     return Recommendation(table, state, decision, protocol.design.name, pending_current)

@@ -8,9 +8,9 @@ DLT_EVALUABLE, DLT_RULE, DLT_TERM, DLT_ONSET_DAY, BACKFILL (Y when treated as ba
 Counting rules (dose-finding.md sections 2-3; protocol ``dlt.evaluable =
 completed_window_or_dlt``): a patient counts at their dose when they had a DLT or completed the
 window; a patient who left the window early without a DLT is not evaluable and is not counted;
-a pending patient counts only for time-to-event designs (TITE-BOIN, TITE-CRM), with their
-follow-up. Non-TITE designs decide on complete data: while a patient of the current dose is
-pending, accrual is suspended.
+a pending patient is passed to the design with their follow-up (``TrialState.pending``, counted
+in ``n``): time-to-event designs (TITE-BOIN, TITE-CRM) weight them, the others suspend accrual
+while anyone at the current dose is pending and decide on complete data.
 """
 
 from __future__ import annotations
@@ -79,8 +79,7 @@ def trial_state(patients: pd.DataFrame, protocol: Protocol) -> tuple[TrialState,
     """(TrialState for the protocol's design, number pending at the current dose)."""
     p = _check(patients, protocol)
     k = len(protocol.dose_levels)
-    tite = protocol.design.name in TITE_DESIGNS
-    counted = (p["DLT"] == "yes") | p["DLT_EVALUABLE"] | ((p["DLT"] == "pending") & tite)
+    counted = (p["DLT"] == "yes") | p["DLT_EVALUABLE"] | (p["DLT"] == "pending")
     n = np.bincount(p.loc[counted, "DOSE_INDEX"], minlength=k)
     y = np.bincount(p.loc[p["DLT"] == "yes", "DOSE_INDEX"], minlength=k)
     esc = p[p["BACKFILL"] != "Y"]
@@ -88,11 +87,9 @@ def trial_state(patients: pd.DataFrame, protocol: Protocol) -> tuple[TrialState,
     bf = p["BACKFILL"] == "Y"
     backfill_n = np.bincount(p.loc[bf & counted, "DOSE_INDEX"], minlength=k)
     backfill_y = np.bincount(p.loc[bf & (p["DLT"] == "yes"), "DOSE_INDEX"], minlength=k)
-    pending = ()
-    if tite:
-        pend = p[p["DLT"] == "pending"]
-        pending = tuple(PendingPatient(int(d), float(f))
-                        for d, f in zip(pend["DOSE_INDEX"], pend["FOLLOWUP_DAY"], strict=True))
+    pend = p[p["DLT"] == "pending"]
+    pending = tuple(PendingPatient(int(d), float(f))
+                    for d, f in zip(pend["DOSE_INDEX"], pend["FOLLOWUP_DAY"], strict=True))
     last = esc[esc["DOSE_INDEX"] == current].tail(protocol.design.cohort_size)
     last_resolved = last[last["DLT"] != "pending"]
     state = TrialState(
