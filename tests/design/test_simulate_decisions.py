@@ -250,3 +250,33 @@ def test_tite_crm_posterior_and_decisions_equal_decide(target, state):
     else:
         assert not stop[0]
         assert int(nd[0]) == dec.next_dose, dec.reason
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    TARGETS,
+    states(max_doses=5, max_n=15),
+    st.integers(3, 12),
+    st.one_of(st.none(), st.integers(3, 15)),
+)
+def test_bf_boin_decisions_and_open_doses_equal_decide(target, state, bf_cap, cap):
+    from cartrial.design.simulate_backfill import _bounds, backfill_open, bf_boin_decide
+
+    k, n, y, d = state
+    spec = _spec(
+        "boin", target, cap_per_dose=cap, backfill={"enabled": True, "max_per_dose": bf_cap}
+    )
+    design = design_from_spec(spec.model_copy(update={"max_sample_size": 10_000}), k)
+    ts = TrialState(n=tuple(n), y=tuple(y), current=d)
+    plan = _plan(spec, k)
+    be, bd = _bounds(plan, 80)
+    na, ya = np.array([n]), np.array([y])
+    nd, el_low, stop, capped = bf_boin_decide(plan, be, bd, np.array([d]), na, ya, np.array([k]))
+    dec = design.decide(ts)
+    if dec.action == "stop":
+        assert stop[0] or capped[0], dec.reason
+        return
+    assert not (stop[0] or capped[0]), dec.reason
+    assert int(nd[0]) == dec.next_dose, dec.reason
+    got = backfill_open(plan, bd, nd, na, ya, el_low)[0]
+    assert tuple(int(j) for j in np.nonzero(got)[0]) == dec.backfill_doses, dec.reason

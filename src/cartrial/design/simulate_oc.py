@@ -40,9 +40,11 @@ def _runner(
     """(draw(rng, size) -> draws, run(*draws) -> (n, y, sel, duration)) for the plan's design."""
     if plan.design in ("3+3", "boin", "i3+3", "mtpi2"):
         if plan.spec.backfill.enabled:
-            raise InputError(
-                "simulating backfill (design.backfill.enabled) is not implemented yet; "
-                "set backfill.enabled: false to simulate the escalation rule alone"
+            from cartrial.design.simulate_backfill import backfill_draws, run_backfill
+
+            return (
+                lambda rng, size: backfill_draws(plan, rng, size),
+                lambda *d: run_backfill(plan, *d),
             )
 
         def run(u: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, ...]:

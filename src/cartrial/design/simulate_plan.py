@@ -148,11 +148,13 @@ def make_plan(design: Any, true_tox: Any, start_dose: int = 0) -> SimPlan:
         sizes = (3,) * min(spec.max_sample_size // 3, len(sizes), 2 * k)
     cap = spec.cap_per_dose if spec.cap_per_dose is not None else DEFAULT_CAP
     tables = None
+    # backfill fills a dose up to max_per_dose; escalation cohorts may add on top
+    bf_extra = spec.backfill.max_per_dose if spec.backfill.enabled else 0
     if spec.name in TABLE_DESIGNS:
         tables = decision_tables(
             spec.name,
             spec.target,
-            max(spec.max_sample_size, 3) + cs,
+            max(spec.max_sample_size, 3) + cs + bf_extra,
             cutoff=spec.elimination_cutoff,
             extrasafe=spec.extrasafe,
             phi1=spec.phi1,

@@ -1,0 +1,189 @@
+"""Lock-step simulation of BOIN with backfill (BF-BOIN; Zhao, Yuan, Korn & Freidlin, Clin Cancer
+Res 2024;30:673-679; dose-finding.md section 6 item 2), with the single-trial rules of
+:class:`cartrial.design.boin.Boin` (``backfill=True``).
+
+Calendar model: while an escalation cohort is inside its DLT window, patients keep arriving
+(exponential gaps, mean 30.4375 / ``patients_per_month`` days); each is backfilled to the highest
+dose open to backfill (cleared, not eliminated, safe alone or pooled with the dose above, fewer
+than ``backfill.max_per_dose`` patients, below the current dose). A backfilled patient's outcome
+counts from the first decision after its own window has ended, i.e. at the decision after the
+next escalation cohort (every cohort period lasts at least one window); at the end of the trial
+every patient has completed follow-up. Backfilled patients' DLTs count for escalation decisions
+(BF-BOIN conflict rule: a lower dose that disagrees with the current dose is pooled with it),
+elimination and MTD selection. Mean sample size includes backfilled patients.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cartrial.design.boundaries import deescalate_min, elimination_count, escalate_max
+from cartrial.design.simulate_lockstep import ACTIVE, DONE, NO_MTD_STOP
+from cartrial.design.simulate_plan import SimPlan
+from cartrial.design.simulate_select import select_rows
+
+MAX_BACKFILL_PER_PERIOD = 24
+
+
+def _bounds(plan: SimPlan, n_max: int) -> tuple[np.ndarray, np.ndarray]:
+    """b_e(n) and b_d(n) (capped at the elimination count) for n = 0..n_max (sec. 2.2)."""
+    b = plan.boundaries
+    be = np.array([escalate_max(n, b.lambda_e) for n in range(n_max + 1)])
+    bd = np.empty(n_max + 1, dtype=np.int64)
+    for n in range(n_max + 1):
+        e = elimination_count(n, plan.target, plan.spec.elimination_cutoff)
+        dm = deescalate_min(n, b.lambda_d)
+        bd[n] = dm if e is None else min(dm, e)
+    return be, bd
+
+
+def backfill_draws(plan: SimPlan, rng: np.random.Generator, size: int) -> tuple[np.ndarray, ...]:
+    """Escalation uniforms and gaps (as BOIN), plus per period backfill arrival gaps and DLT
+    uniforms for up to ``MAX_BACKFILL_PER_PERIOD`` patients."""
+    ncoh = len(plan.cohort_sizes)
+    cs = plan.spec.cohort_size
+    u = rng.random((size, ncoh, cs))
+    gaps = rng.standard_exponential((size, ncoh, cs))
+    bf_gaps = rng.standard_exponential((size, ncoh, MAX_BACKFILL_PER_PERIOD))
+    bf_u = rng.random((size, ncoh, MAX_BACKFILL_PER_PERIOD))
+    return u, gaps, bf_gaps, bf_u
+
+
+def bf_boin_decide(
+    plan: SimPlan,
+    be: np.ndarray,
+    bd: np.ndarray,
+    d: np.ndarray,
+    n: np.ndarray,
+    y: np.ndarray,
+    elim_low: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Vectorised :meth:`Boin.decide` with backfill: (next dose, lowest eliminated dose, stop with
+    no MTD, stop at the cap). Elimination is checked at every dose (backfill adds data below)."""
+    tab = plan.tables
+    rows, k = n.shape
+    r = np.arange(rows)
+    el = tab.eliminate[n, y]
+    el[:, 0] |= tab.eliminate_first[n[:, 0], y[:, 0]]
+    first = np.where(el.any(axis=1), np.argmax(el, axis=1), k)
+    elim_low = np.minimum(elim_low, first)
+    stop = elim_low == 0
+    # letters at every dose: +1 E (also n = 0), -1 D, 0 S
+    let = np.where(y <= be[n], 1, np.where(y >= bd[n], -1, 0))
+    cur = let[r, d]
+    below = np.arange(k)[None, :] < d[:, None]
+    conflict = below & np.where((cur == 1)[:, None], let != 1, let == -1)
+    has_c = conflict.any(axis=1)
+    b = np.where(has_c, k - 1 - np.argmax(conflict[:, ::-1], axis=1), 0)
+    # pooled counts over doses b..d
+    in_pool = (np.arange(k)[None, :] >= b[:, None]) & (np.arange(k)[None, :] <= d[:, None])
+    np_ = (n * in_pool).sum(axis=1)
+    yp = (y * in_pool).sum(axis=1)
+    # cumulative from b: safe_i = cy < b_d(cn), highest safe index
+    cn = np.cumsum(n * in_pool, axis=1)
+    cy = np.cumsum(y * in_pool, axis=1)
+    safe = in_pool & (cy < bd[cn])
+    any_safe = safe.any(axis=1)
+    hi_safe = k - 1 - np.argmax(safe[:, ::-1], axis=1)
+    pooled_letter = np.where(yp <= be[np_], 1, np.where(yp >= bd[np_], -1, 0))
+    letter = np.where(has_c & (d > 0), pooled_letter, cur)
+    up = (letter == 1) & (d < k - 1) & (d + 1 < elim_low)
+    down = (letter == -1) & (d > 0)
+    nd = d + up - down
+    pooled_down = has_c & (d > 0) & (pooled_letter == -1)
+    nd = np.where(pooled_down, np.where(any_safe, hi_safe, np.maximum(b - 1, 0)), nd)
+    in_elim = d >= elim_low
+    nd = np.where(in_elim | (nd >= elim_low), elim_low - 1, nd)
+    cap = ~stop & ~in_elim & (nd == d) & (n[r, d] >= plan.cap)
+    return nd, elim_low, stop, cap
+
+
+def backfill_open(
+    plan: SimPlan,
+    bd: np.ndarray,
+    nd: np.ndarray,
+    n: np.ndarray,
+    y: np.ndarray,
+    elim_low: np.ndarray,
+) -> np.ndarray:
+    """(R, K) doses open to backfill below ``nd`` (:meth:`Boin.backfill_open`): cleared, not
+    eliminated, under the cap, safe alone or pooled with the dose above; a dose above an unsafe
+    dose is closed."""
+    rows, k = n.shape
+    j = np.arange(k)[None, :]
+    n_up = np.concatenate([n[:, 1:], np.zeros((rows, 1), dtype=n.dtype)], axis=1)
+    y_up = np.concatenate([y[:, 1:], np.zeros((rows, 1), dtype=y.dtype)], axis=1)
+    n2, y2 = n + n_up, y + y_up
+    safe = ((n == 0) | (y < bd[n])) | ((n2 > 0) & (y2 < bd[n2]))
+    ok = (j < nd[:, None]) & (j < elim_low[:, None]) & safe
+    # everything at and above the first failing dose below nd is closed
+    blocked = np.cumsum(~ok & (j < nd[:, None]), axis=1) > 0
+    return ok & ~blocked & (n > 0) & (n < plan.spec.backfill.max_per_dose)
+
+
+def run_backfill(
+    plan: SimPlan, u: np.ndarray, gaps: np.ndarray, bf_gaps: np.ndarray, bf_u: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Simulate BOIN with backfill; returns (n, y, selected, duration) (n, y include backfill)."""
+    rows, k = u.shape[0], plan.n_doses
+    p = plan.true_tox
+    n_cap = sum(plan.cohort_sizes) + MAX_BACKFILL_PER_PERIOD * len(plan.cohort_sizes) + 1
+    be, bd = _bounds(plan, n_cap)
+    n = np.zeros((rows, k), dtype=np.int64)
+    y = np.zeros((rows, k), dtype=np.int64)
+    nb = np.zeros((rows, k), dtype=np.int64)  # backfilled, outcome not yet counted
+    yb = np.zeros((rows, k), dtype=np.int64)
+    d = np.full(rows, plan.start_dose)
+    elim_low = np.full(rows, k)
+    status = np.zeros(rows, dtype=np.int64)
+    dur = np.zeros(rows)
+    r = np.arange(rows)
+    open_ = np.zeros((rows, k), dtype=bool)
+    window_arrivals = plan.window / plan.mean_gap_days
+    for c, m in enumerate(plan.cohort_sizes):
+        act = status == ACTIVE
+        if not act.any():
+            break
+        a = act.astype(np.int64)
+        tox = (u[:, c, :m] < p[d][:, None]).sum(axis=1) * a
+        span = gaps[:, c, :m].sum(axis=1) * plan.mean_gap_days
+        dur += act * (span + (plan.stagger_days if m > 1 else 0.0) + plan.window)
+        # backfill arrivals during this cohort's window go to the highest open doses
+        arrived = (np.cumsum(bf_gaps[:, c, :], axis=1) <= window_arrivals).sum(axis=1) * a
+        new_nb = np.zeros((rows, k), dtype=np.int64)
+        new_yb = np.zeros((rows, k), dtype=np.int64)
+        start = np.zeros(rows, dtype=np.int64)
+        left = arrived
+        for j in range(k - 1, -1, -1):
+            room = np.maximum(plan.spec.backfill.max_per_dose - n[:, j] - nb[:, j], 0)
+            take = np.where(open_[:, j], np.minimum(left, room), 0)
+            hits = np.cumsum(bf_u[:, c, :] < p[j], axis=1)
+            hits = np.concatenate([np.zeros((rows, 1), dtype=np.int64), hits], axis=1)
+            new_nb[:, j] = take
+            new_yb[:, j] = hits[r, start + take] - hits[r, start]
+            start = start + take
+            left = left - take
+        # outcomes: this cohort, and the backfill of the previous period
+        n[r, d] += m * a
+        y[r, d] += tox
+        n += nb * a[:, None]
+        y += yb * a[:, None]
+        nb = np.where(act[:, None], new_nb, nb)
+        yb = np.where(act[:, None], new_yb, yb)
+        nd, el, stop, cap = bf_boin_decide(plan, be, bd, d, n, y, elim_low)
+        elim_low = np.where(act, el, elim_low)
+        status = np.where(act & stop, NO_MTD_STOP, np.where(act & cap, DONE, status))
+        d = np.where(act & ~stop & ~cap, nd, d)
+        open_ = backfill_open(plan, bd, d, n + nb, y, elim_low)
+    # end: every patient completes follow-up
+    n += nb
+    y += yb
+    tab = plan.tables
+    el = tab.eliminate[n, y]
+    el[:, 0] |= tab.eliminate_first[n[:, 0], y[:, 0]]
+    first = np.where(el.any(axis=1), np.argmax(el, axis=1), k)
+    low = np.minimum(elim_low, first)
+    adm = (n > 0) & (np.arange(k)[None, :] < low[:, None])
+    sel = select_rows(n, y, adm, plan.target)
+    sel = np.where((low == 0) | (status == NO_MTD_STOP), -1, sel)
+    return n, y, sel, dur
