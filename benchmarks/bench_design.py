@@ -93,6 +93,9 @@ def main() -> None:
         t = best_of(lambda s=spec: simulate_oc(s, P5, 10_000, seed=1))
         res[name] = t
         lines.append(row(f"{name}: 10,000 trials (Monte Carlo)", t, 10_000))
+    bf = dict(BASE, name="boin", backfill={"enabled": True, "max_per_dose": 12})
+    t_bf = best_of(lambda: simulate_oc(bf, P5, 10_000, seed=1))
+    lines.append(row("boin + backfill (BF-BOIN): 10,000 trials", t_bf, 10_000))
     lines.append(
         row("per-trial Python loop baseline (BOIN), scaled to 10,000", t_loop * 10_000, 10_000)
     )
