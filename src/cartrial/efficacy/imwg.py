@@ -211,12 +211,17 @@ def measurable_disease(baseline: pd.DataFrame, thr: ImwgThresholds = IMWG_2016) 
     return out
 
 
-def _running_nadir(df: pd.DataFrame, col: str, base_col: str) -> pd.Series:
-    """Lowest value before this assessment: baseline and earlier used assessments (4.3)."""
-    g = df["USUBJID"]
+def _running_nadir(values: pd.DataFrame, base: pd.DataFrame, group: pd.Series) -> pd.DataFrame:
+    """Lowest value before each assessment: baseline and earlier used assessments (4.3).
+
+    ``values`` and ``base`` have the same columns (one per measurement); rows are sorted by
+    subject and date. Vectorised over subjects and measurements.
+    """
     # cummin skips NaN but leaves NaN at NaN positions: forward-fill the running minimum
-    prior = df[col].groupby(g).shift(1).groupby(g).cummin().groupby(g).ffill()
-    return np.fmin(prior, df[base_col])
+    prior = values.groupby(group).shift(1).groupby(group).cummin().groupby(group).ffill()
+    return pd.DataFrame(
+        np.fmin(prior.to_numpy(), base.to_numpy()), index=values.index, columns=values.columns
+    )
 
 
 def classify_assessments(
@@ -390,15 +395,10 @@ def classify_assessments(
 
     # --- progression from the nadir (4.3; PCL 5) ---
     used = p["ANL01FL"].eq("Y")
-    nad = p.copy()
-    for c in ("SPEP", "UPEP", "DFLC", "BMPC", "SPD", "PBPC"):
-        nad[c] = nad[c].where(used)
-    p["N_SPEP"] = _running_nadir(nad, "SPEP", "B_SPEP")
-    p["N_UPEP"] = _running_nadir(nad, "UPEP", "B_UPEP")
-    p["N_DFLC"] = _running_nadir(nad, "DFLC", "B_DFLC")
-    p["N_BMPC"] = _running_nadir(nad, "BMPC", "B_BMPC")
-    p["N_SPD"] = _running_nadir(nad, "SPD", "B_SPD")
-    p["N_PBPC"] = _running_nadir(nad, "PBPC", "B_PBPC")
+    cols = ["SPEP", "UPEP", "DFLC", "BMPC", "SPD", "PBPC"]
+    nadirs = _running_nadir(p[cols].where(used, axis=0), p[[f"B_{c}" for c in cols]], p["USUBJID"])
+    for c in cols:
+        p[f"N_{c}"] = nadirs[c]
     rel = t.pd_relative_increase
     d_s = (p["SPEP"] - p["N_SPEP"]).round(_DIGITS)
     abs_s = t.pd_serum_abs_g_dl
