@@ -161,9 +161,11 @@ def standardize_results(name: str, df: pd.DataFrame, model: DataModel,
                 if name == "LB" and lo_o in df:
                     if lo_s not in df:
                         df[lo_s] = np.nan
-                    fill = need & df[lo_s].isna() & df[lo_o].notna()
+                    # in-memory frames may hold the range as text ('' when absent)
+                    lo_num = pd.to_numeric(df[lo_o], errors="coerce")
+                    fill = need & df[lo_s].isna() & lo_num.notna()
                     if fill.any():
-                        df.loc[fill, lo_s] = convert(df.loc[fill, lo_o].to_numpy(), t, ou, std)
+                        df.loc[fill, lo_s] = convert(lo_num[fill].to_numpy(), t, ou, std)
         df.loc[rows & df[stresn].notna(), stresu] = std
         df.loc[rows & blq & df[stresu].isna(), stresu] = std
     numeric_std = df[stresn].notna()

@@ -1,7 +1,8 @@
 """Conversion of the units labs actually report into one standard unit per test.
 
 Factors are multiplicative except temperature. Molar conversions are analyte-specific (molar
-masses: creatinine 113.12 g/mol, bilirubin 584.66, calcium 40.08, haemoglobin monomer 16,114.5).
+masses: creatinine 113.12 g/mol, bilirubin 584.66, calcium 40.08, magnesium 24.305 (divalent:
+1 mEq/L = 0.5 mmol/L), uric acid 168.11, haemoglobin monomer 16,114.5).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ _GENERIC: dict[tuple[str, str], float] = {
     ("in", "cm"): 2.54,
     ("cm", "mm"): 10.0,
     ("BEATS/MIN", "beats/min"): 1.0,
+    ("s", "sec"): 1.0,
 }
 
 # (testcd, from, to) -> factor, for conversions that depend on the analyte.
@@ -34,6 +36,10 @@ _SPECIFIC: dict[tuple[str, str, str], float] = {
     ("BILI", "mg/dL", "umol/L"): 17.104,
     ("CREAT", "mg/dL", "umol/L"): 88.42,
     ("CA", "mg/dL", "mmol/L"): 0.2495,
+    ("CACORR", "mg/dL", "mmol/L"): 0.2495,
+    ("MG", "mg/dL", "mmol/L"): 0.4114,
+    ("MG", "mEq/L", "mmol/L"): 0.5,
+    ("URATE", "mg/dL", "umol/L"): 59.48,
     ("HGB", "mmol/L", "g/L"): 16.1145,
 }
 

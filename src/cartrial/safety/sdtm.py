@@ -6,7 +6,7 @@ with ``EXCAT = INVESTIGATIONAL PRODUCT`` (else ``DM.RFSTDTC``). A --DTC that can
 time (partial or invalid where a full date is needed) raises a RecordError naming the record.
 
 - CRS: ``VS`` TEMP + ``FA`` (FAOBJ CYTOKINE RELEASE SYNDROME: HYPOTN, VASOPN, VASOPRSN, O2DEV,
-  O2FLOW, FEVOTH, HYPOOTH, HYPXOTH) at the same --DTC, post-infusion; therapy from ``CM``
+  O2FLOW, O2COMF, FEVOTH, HYPOOTH, HYPXOTH) at the same --DTC, post-infusion; therapy from ``CM``
   (CMCAT CRS/ICANS MANAGEMENT; CMCLAS ANTI-IL-6 -> TOCILIZUMAB, CORTICOSTEROID -> STEROID,
   ANTIPYRETIC -> ANTIPYRETIC) flagged on the first time point at or after its start and on every
   time point while it runs; death due to CRS from the fatal ``AE`` CRS record.
@@ -38,10 +38,11 @@ HEMATOLOGIC_TERMS = ("Neutrophil count decreased", "Platelet count decreased", "
                      "Febrile neutropenia", "Neutropenia", "Thrombocytopenia", "Leukopenia",
                      "Lymphopenia", "Pancytopenia")
 CM_CLASSES = {"ANTI-IL-6": "TOCILIZUMAB", "CORTICOSTEROID": "STEROID",
-              "ANTIPYRETIC": "ANTIPYRETIC"}
+              "ANTIPYRETIC": "ANTIPYRETIC", "ANTI-CYTOKINE": "ANTICYTOKINE"}
 FA_CRS = {"HYPOTN": "HYPOTENSION", "VASOPN": "PRESSORS", "VASOPRSN": "VASOPRESSIN",
           "O2DEV": "O2_DEVICE", "O2FLOW": "O2_FLOW", "FEVOTH": "FEVER_OTHER_CAUSE",
-          "HYPOOTH": "HYPOTENSION_OTHER_CAUSE", "HYPXOTH": "HYPOXIA_OTHER_CAUSE"}
+          "HYPOOTH": "HYPOTENSION_OTHER_CAUSE", "HYPXOTH": "HYPOXIA_OTHER_CAUSE",
+          "O2COMF": "O2_COMFORT_ONLY"}
 FA_ICANS = {"LOC": "CONSCIOUSNESS", "SEIZURE": "SEIZURE", "MOTOR": "MOTOR", "ICPOED": "ICP",
             "NEUOTH": "NEUOTH"}
 QS_ICE = {"ICE01": "ICE_ORIENT", "ICE02": "ICE_NAMING", "ICE03": "ICE_COMMANDS",
