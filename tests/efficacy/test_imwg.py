@@ -312,6 +312,12 @@ def test_ne_visits_are_skipped_when_confirming():
     assert r.assessments["AVALC"].tolist() == ["PR", "NE", "PR"]
     assert r.assessments["CONFC"].tolist()[0] == "PR"
     assert r.subjects["FRSPDT"].iloc[0] == D0 + pd.Timedelta(days=28)
+    strict = ImwgSettings(skip_ne_when_confirming=False)
+    r = _conf([0.9, {"UPEP": 10}, 0.9, 0.9], s=strict)
+    assert r.assessments["CONFC"].tolist() == ["SD", "NE", "PR", "SD"]
+    assert r.subjects["FRSPDT"].iloc[0] == D0 + pd.Timedelta(days=84)
+    r = _conf([0.9, 1.5, {"UPEP": 10}, 1.6], s=strict)  # PD, NE, PD: PD not confirmed
+    assert r.assessments["CONFC"].tolist()[1] == "NE"
 
 
 def test_confirmation_window_setting():

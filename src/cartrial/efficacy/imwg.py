@@ -451,9 +451,11 @@ def confirm_responses(
     """
     s = settings or ImwgSettings()
     p = classified.copy()
-    ev = p[p["ANL01FL"].eq("Y") & (p["AVALN"] != _R["NE"])][
-        ["USUBJID", "ADT", "AVALN", "PPCLFL"]
-    ].copy()
+    keep = p["ANL01FL"].eq("Y")
+    if s.skip_ne_when_confirming:
+        keep &= p["AVALN"] != _R["NE"]
+    # with NE kept, an NE next assessment (level 0) confirms nothing: min <= PD gives SD
+    ev = p[keep][["USUBJID", "ADT", "AVALN", "PPCLFL"]].copy()
     ev["_k"] = ev.groupby("USUBJID").cumcount()
     ev["_i"] = ev.index
     pairs = ev.merge(ev, on="USUBJID", suffixes=("", "_j"))
@@ -596,13 +598,15 @@ def derive_imwg_response(
         subj["POPCD"] = subj["USUBJID"].map(subjects.set_index("USUBJID")["POPCD"])
     subj = subj.sort_values("USUBJID", kind="stable").reset_index(drop=True)
     method = (
-        f"{s.version}; measurable disease by strict hierarchy (serum, urine, FLC, marrow, "
+        f"{s.version}; NE skipped when confirming: {s.skip_ne_when_confirming}; "
+        f"measurable disease by strict hierarchy (serum, urine, FLC, marrow, "
         f"plasmacytoma); PD from the running nadir; confirmation by the next evaluable assessment "
         f"before new therapy (window {s.confirmation_window_days or 'none'}; pPCL persistence "
         f"{s.ppcl_min_persistence_days} d, urine PR {'and' if s.ppcl_urine_pr_both else 'or'}"
         f"); VGPR dFLC {'>=' if s.vgpr_dflc_inclusive else '>'} "
         f"90%; serum PD absolute {'>=' if s.pd_absolute_inclusive else '>'} 0.5 g/dL; marrow "
-        f"carried forward: {s.carry_forward_marrow}; IFE interference: {s.ife_interference}"
+        f"carried forward: {s.carry_forward_marrow}; IFE interference: {s.ife_interference}; "
+        f"unconfirmed PD at the last assessment: {s.unconfirmed_pd_at_last_assessment}"
     )
     return ImwgResult(
         assessments=confirmed,

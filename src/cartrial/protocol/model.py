@@ -219,6 +219,11 @@ class ImwgSettings(_Model):
     confirmation_window_days: int | None = Field(
         default=None, ge=1, description="max days to the confirming assessment; None = no limit"
     )
+    skip_ne_when_confirming: bool = Field(
+        default=True,
+        description="NE assessments are skipped when looking for the confirming assessment "
+        "(admiralonco); False = an NE next assessment leaves the response unconfirmed",
+    )
     ppcl_blood_pc_5pct_is_pr: bool = Field(
         default=True, description="pPCL: blood plasma cells of exactly 5% are PR-compatible"
     )
