@@ -13,11 +13,15 @@ from cartrial.design.boundaries import (
     escalate_max,
 )
 from cartrial.design.crm import Crm, CrmPosterior, TiteCrm, crm_skeleton
+from cartrial.design.exact_oc import EXACT_DESIGNS, exact_oc
 from cartrial.design.factory import design_from_spec
 from cartrial.design.interval import I3plus3, Mtpi2, mtpi2_intervals
+from cartrial.design.oc_result import OVERALL_COLUMNS, PER_DOSE_COLUMNS, OcResult
 from cartrial.design.paths import dose_paths, dose_paths_figure
 from cartrial.design.patients import state_from_patients
 from cartrial.design.selection import MtdSelection, elimination_flags, pava, select_mtd
+from cartrial.design.simulate_oc import simulate_oc
+from cartrial.design.simulate_plan import spec_from_design
 from cartrial.design.state import ACTIONS, Action, Decision, Design, PendingPatient, TrialState
 from cartrial.design.tables import (
     DecisionTable,
@@ -38,9 +42,13 @@ __all__ = [
     "Decision",
     "DecisionTable",
     "Design",
+    "EXACT_DESIGNS",
     "I3plus3",
     "MtdSelection",
     "Mtpi2",
+    "OVERALL_COLUMNS",
+    "OcResult",
+    "PER_DOSE_COLUMNS",
     "PendingPatient",
     "ThreePlusThree",
     "TiteBoin",
@@ -59,8 +67,11 @@ __all__ = [
     "elimination_count",
     "elimination_flags",
     "escalate_max",
+    "exact_oc",
     "mtpi2_intervals",
     "pava",
     "select_mtd",
+    "simulate_oc",
+    "spec_from_design",
     "state_from_patients",
 ]
