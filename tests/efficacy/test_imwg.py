@@ -299,6 +299,17 @@ def test_pr_then_pd_is_sd():
     assert r.subjects["PDDT"].iloc[0] == D0 + pd.Timedelta(days=56)  # first of the two
 
 
+def test_pd_date_setting():
+    r = _conf([0.9, 1.5, 1.6])  # PD on day 56 confirmed on day 84
+    assert r.assessments["CONFADT"].tolist()[1] == D0 + pd.Timedelta(days=84)
+    assert r.subjects["PDDT"].iloc[0] == D0 + pd.Timedelta(days=56)
+    r = _conf([0.9, 1.5, 1.6], s=ImwgSettings(pd_date="confirming"))
+    assert r.subjects["PDDT"].iloc[0] == D0 + pd.Timedelta(days=84)
+    # imaging PD needs no confirmation: its own date either way
+    r = _conf([0.9, {"SPEP": 0.9, "NEWLES": "Y"}], s=ImwgSettings(pd_date="confirming"))
+    assert r.subjects["PDDT"].iloc[0] == D0 + pd.Timedelta(days=56)
+
+
 def test_pd_followed_by_non_pd_is_not_confirmed():
     r = _conf([0.9, 1.5, 0.9, 0.9])
     assert r.assessments["AVALC"].tolist() == ["PR", "PD", "PR", "PR"]

@@ -506,20 +506,44 @@ def confirm_responses(
     conf = np.where(used, conf, _R["NE"]).astype(int)
     p["CONFN"] = conf
     p["CONFC"] = np.asarray(RESPONSES, dtype=object)[conf]
+    # date of the assessment (or death) that confirmed it; own date when none is needed
+    next_adt = next_row["ADT_j"].reindex(idx)
+    end_adt = end_rows["ADT_j"].reindex(idx)
+    own = p["ADT"]
+    pd_conf_dt = np.where(
+        ~needs, own, np.where(nxt_ok & (nxt == _R["PD"]), next_adt, np.where(last, p["DTHDT"], own))
+    )
+    if s.unconfirmed_pd_at_last_assessment == "progression":
+        pd_conf_dt = np.where(needs & last, own, pd_conf_dt)
+    resp_conf_dt = np.where(needs, end_adt, own)
+    confadt = np.where(lvl == _R["PD"], pd_conf_dt, resp_conf_dt)
+    p["CONFADT"] = pd.to_datetime(pd.Series(confadt, index=idx)).where(conf != _R["NE"])
     p["CONFFL"] = np.where(used & ((conf == lvl) | ~needs) & (conf != _R["NE"]), "Y", None)
     return p
 
 
 def summarise_subjects(
-    confirmed: pd.DataFrame, thresholds: ImwgThresholds = IMWG_2016
+    confirmed: pd.DataFrame,
+    thresholds: ImwgThresholds = IMWG_2016,
+    settings: ImwgSettings | None = None,
 ) -> pd.DataFrame:
-    """Per subject: best confirmed response and event dates (4.4-4.5)."""
+    """Per subject: best confirmed response and event dates (4.4-4.5).
+
+    PDDT is the first of the assessments confirming PD (``pd_date = "first"``, default) or the
+    date of the confirming assessment (``"confirming"``).
+    """
     t = thresholds
+    s = settings or ImwgSettings()
     p = confirmed
     used = p[p["ANL01FL"].eq("Y")]
     pd_rows = used[used["CONFN"] == _R["PD"]]
-    pddt = pd_rows.groupby("USUBJID")["ADT"].min()
-    upto = used[used["ADT"] <= used["USUBJID"].map(pddt).fillna(pd.Timestamp.max)]
+    first_pd = pd_rows.groupby("USUBJID")["ADT"].min()
+    if s.pd_date == "first":
+        pddt = first_pd
+    else:
+        first = pd_rows.sort_values("ADT").groupby("USUBJID").head(1).set_index("USUBJID")
+        pddt = first["CONFADT"]
+    upto = used[used["ADT"] <= used["USUBJID"].map(first_pd).fillna(pd.Timestamp.max)]
     bor_n = upto.groupby("USUBJID")["CONFN"].max()
     rsp = upto[upto["CONFN"] >= _R["PR"]].groupby("USUBJID")["ADT"].min()
     crs = upto[upto["CONFN"] >= _R["CR"]].groupby("USUBJID")["ADT"].min()
@@ -575,7 +599,7 @@ def derive_imwg_response(
     s = settings or ImwgSettings()
     classified = classify_assessments(assessments, subjects, s)
     confirmed = confirm_responses(classified, s)
-    subj = summarise_subjects(confirmed)
+    subj = summarise_subjects(confirmed, settings=s)
     # subjects with a baseline but no post-baseline assessment, and subjects of ``subjects``
     # without any assessment, are not evaluable (NE)
     base_ids = assessments.loc[
@@ -597,6 +621,7 @@ def derive_imwg_response(
     if subjects is not None and "POPCD" in subjects:
         subj["POPCD"] = subj["USUBJID"].map(subjects.set_index("USUBJID")["POPCD"])
     subj = subj.sort_values("USUBJID", kind="stable").reset_index(drop=True)
+    pd_when = "first of the confirming pair" if s.pd_date == "first" else "confirming assessment"
     method = (
         f"{s.version}; NE skipped when confirming: {s.skip_ne_when_confirming}; "
         f"measurable disease by strict hierarchy (serum, urine, FLC, marrow, "
@@ -606,7 +631,8 @@ def derive_imwg_response(
         f"); VGPR dFLC {'>=' if s.vgpr_dflc_inclusive else '>'} "
         f"90%; serum PD absolute {'>=' if s.pd_absolute_inclusive else '>'} 0.5 g/dL; marrow "
         f"carried forward: {s.carry_forward_marrow}; IFE interference: {s.ife_interference}; "
-        f"unconfirmed PD at the last assessment: {s.unconfirmed_pd_at_last_assessment}"
+        f"unconfirmed PD at the last assessment: {s.unconfirmed_pd_at_last_assessment}; "
+        f"PD date: {pd_when}"
     )
     return ImwgResult(
         assessments=confirmed,

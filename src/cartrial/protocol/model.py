@@ -246,6 +246,11 @@ class ImwgSettings(_Model):
         "(two consecutive assessments, clinical-standards.md 4.4), "
         "confirmed by a later death due to progression (admiralonco), or always confirmed",
     )
+    pd_date: Literal["first", "confirming"] = Field(
+        default="first",
+        description="date of confirmed PD: the first of the two assessments (default) or the "
+        "confirming one",
+    )
     ife_interference: Literal["cap_vgpr", "ignore_positive"] = Field(
         default="cap_vgpr",
         description="positive IFE flagged as therapeutic-antibody interference: keep it "
