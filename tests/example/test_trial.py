@@ -368,14 +368,14 @@ def test_calibration_against_published_ranges(big_trial):
 def test_large_writer_matches_in_memory_and_chunks_validate(tmp_path):
     from cartrial.example import simulate_trial, write_large_example
 
-    write_example(simulate_trial(protocol(), seed=3, n_patients=40), tmp_path / "mem")
-    write_large_example(protocol(), tmp_path / "one", seed=3, n_patients=40)
+    write_example(simulate_trial(protocol(), seed=3, n_patients=25), tmp_path / "mem")
+    write_large_example(protocol(), tmp_path / "one", seed=3, n_patients=25)
     assert _hashes(tmp_path / "mem") == _hashes(tmp_path / "one")
-    write_large_example(protocol(), tmp_path / "many", seed=3, n_patients=90,
-                        chunk_patients=40)
+    write_large_example(protocol(), tmp_path / "many", seed=3, n_patients=50,
+                        chunk_patients=20)
     study = load_study(tmp_path / "many")
     assert validate_study(study, protocol()).findings.empty
     dm = study["DM"]
-    assert dm["USUBJID"].is_unique and (dm["ACTARMCD"] != "NOTTRT").sum() == 90
+    assert dm["USUBJID"].is_unique and (dm["ACTARMCD"] != "NOTTRT").sum() == 50
     subjects = pd.read_csv(tmp_path / "many" / "truth" / "subjects.csv")
-    assert len(subjects) == 90 and subjects["USUBJID"].is_unique
+    assert len(subjects) == 50 and subjects["USUBJID"].is_unique

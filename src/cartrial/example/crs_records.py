@@ -193,8 +193,8 @@ def crs_vs_fa(obs: pd.DataFrame, usubjid: np.ndarray, inf: np.ndarray,
         (np.ones(k, bool), "VASOPRSN", "Vasopressin Given",
          np.where(obs["vasopressin"].to_numpy(), "Y", "N"), ""),
         (np.ones(k, bool), "O2DEV", "Oxygen Delivery Device", dev, ""),
-        (has_flow, "O2FLOW", "Oxygen Flow Rate", fmt_num(np.where(flow % 1 == 0, flow, flow), 1),
-         "L/min"),
+        (has_flow, "O2FLOW", "Oxygen Flow Rate",
+         np.where(flow % 1 == 0, fmt_num(flow, 0), fmt_num(flow, 1)), "L/min"),
         (fever, "FEVOTH", "Fever Attributed to Other Cause",
          np.where(obs["fever_other"].to_numpy(), "Y", "N"), ""),
         (hyp, "HYPOOTH", "Hypotension Attributed to Other Cause", np.full(k, "N"), ""),
@@ -211,8 +211,6 @@ def crs_vs_fa(obs: pd.DataFrame, usubjid: np.ndarray, inf: np.ndarray,
         cols["FAORRES"].append(np.asarray(vals, dtype=object)[mask])
         cols["FAORRESU"].append(np.full(mask.sum(), unit, dtype=object))
     fa = {c: np.concatenate(v) for c, v in cols.items()}
-    o2 = fa["FATESTCD"] == "O2FLOW"
-    fa["FAORRES"][o2] = np.char.replace(fa["FAORRES"][o2].astype(str), ".0", "").astype(object)
     fa["FAOBJ"] = np.full(len(fa["pat"]), CRS_OBJ, dtype=object)
     return vs, fa
 
