@@ -34,6 +34,7 @@ from cartrial.design.simulate_select import NO_MTD, raw_estimates, select_estima
 from cartrial.errors import InputError
 
 EXACT_DESIGNS = ("3+3", "boin", "i3+3", "mtpi2")
+FINAL_CHUNK = 262_144  # final states selected at a time
 
 
 def _binom_pmf(m: int, p: np.ndarray) -> np.ndarray:
@@ -287,17 +288,19 @@ def exact_oc(
         code, n_codes = _pair_codes(plan)
         cinfo = _table_codes(plan, code, n_codes)
         raw_c, ivar_c = raw_estimates(cinfo["n"], cinfo["y"])
-        for cs, p, dur, early in exact_table_final_states(plan):
-            n, y = cinfo["n"][cs], cinfo["y"][cs]
-            if early:
-                sel = np.full(p.size, NO_MTD)
-            else:
-                el = cinfo["elim"][cs]
-                low = np.where(el.any(axis=1), np.argmax(el, axis=1), plan.n_doses)
-                adm = (n > 0) & (np.arange(plan.n_doses)[None, :] < low[:, None])
-                sel = select_estimates(raw_c[cs], ivar_c[cs], adm, plan.target)
-            acc.add(sel, n, y, np.full(p.size, dur), p)
-            n_final += p.size
+        for codes, prob, dur, early in exact_table_final_states(plan):
+            for i0 in range(0, prob.size, FINAL_CHUNK):  # bounded memory for the selection
+                cs, p = codes[i0 : i0 + FINAL_CHUNK], prob[i0 : i0 + FINAL_CHUNK]
+                n, y = cinfo["n"][cs], cinfo["y"][cs]
+                if early:
+                    sel = np.full(p.size, NO_MTD)
+                else:
+                    el = cinfo["elim"][cs]
+                    low = np.where(el.any(axis=1), np.argmax(el, axis=1), plan.n_doses)
+                    adm = (n > 0) & (np.arange(plan.n_doses)[None, :] < low[:, None])
+                    sel = select_estimates(raw_c[cs], ivar_c[cs], adm, plan.target)
+                acc.add(sel, n, y, np.full(p.size, dur), p)
+            n_final += prob.size
     else:
         engine = "lock-step states"
         for s, p, dur in exact_final_states(plan):
