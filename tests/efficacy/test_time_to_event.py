@@ -132,3 +132,8 @@ def test_alive_without_last_known_alive_date_is_an_error():
 
 def test_event_from_cnsr_is_the_one_conversion():
     assert event_from_cnsr(pd.Series([0, 1, 2])).tolist() == [True, False, False]
+
+
+def test_death_before_origin_is_an_error():
+    with pytest.raises(RecordError, match="DM USUBJID=S1 ADT=.2023-11-28.: PFS date before its origin"):
+        _run([], death=APH - pd.Timedelta(days=3), alive=APH - pd.Timedelta(days=3))

@@ -198,5 +198,15 @@ def derive_time_to_event(
     )
     ttr["AVAL"] = _days(ttr["ADT"], ttr["STARTDT"])
     out = pd.concat([pfs, os_, dor, ttr], ignore_index=True)[TTE_COLUMNS]
+    bad = out["AVAL"] < 1
+    if bad.any():
+        r = out[bad].iloc[0]
+        raise RecordError(
+            domain="DM" if r["EVNTDESC"] == "Death" else "DS",
+            usubjid=str(r["USUBJID"]),
+            variable="ADT",
+            value=str(pd.Timestamp(r["ADT"]).date()),
+            rule=f"{r['PARAMCD']} date before its origin ({pd.Timestamp(r['STARTDT']).date()})",
+        )
     out["NMISSED"] = out["USUBJID"].map(missed).where(out["PARAMCD"].isin(["PFS", "DOR"]))
     return out
