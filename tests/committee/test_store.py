@@ -110,6 +110,17 @@ def test_removing_the_latest_entries_is_caught_by_the_anchor(db) -> None:
     assert not rep.ok and any("anchor records entry 2" in p for p in rep.problems)
 
 
+def test_anchor_may_lag_after_a_crash_but_never_lead(db, tmp_path) -> None:
+    path, e = db
+    m = add_user(e, "mo", "password1", "member")
+    stale = e.anchor.read_text()
+    _decide(e, m)
+    e.anchor.write_text(stale)          # as if killed between the commit and the anchor write
+    assert verify_audit(e).ok
+    reopened = open_store(f"sqlite:///{path}")
+    assert reopened.read_anchor()["seq"] == 2   # caught up on open
+
+
 def _tamper(path, *sql):
     con = sqlite3.connect(path)
     for t in ("decisions", "audit"):

@@ -1,0 +1,5 @@
+"""`python -m cartrial` is the `cartrial` command."""
+
+from cartrial.cli.main import main
+
+main()
