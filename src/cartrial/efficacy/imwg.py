@@ -178,12 +178,15 @@ def _flag(v: object) -> float:
     return 1.0 if bool(v) else 0.0
 
 
-def measurable_disease(baseline: pd.DataFrame, thr: ImwgThresholds = IMWG_2016) -> pd.DataFrame:
+def measurable_disease(
+    baseline: pd.DataFrame, thresholds: ImwgThresholds | None = None
+) -> pd.DataFrame:
     """Baseline measurable-disease type per subject (clinical-standards.md 4.1, strict order).
 
     Returns USUBJID, MDTYPE (SERUM_URINE, SERUM, URINE, FLC, MARROW, PLASMACYTOMA, NONE),
     FLCINV ("KAPPA"/"LAMBDA"/missing) and the baseline values B_* used later.
     """
+    thr = thresholds or IMWG_2016
     b = baseline
     ratio = b["KAPPA"] / b["LAMBDA"]
     kappa_inv = ratio >= 1.0
@@ -228,7 +231,7 @@ def classify_assessments(
     assessments: pd.DataFrame,
     subjects: pd.DataFrame | None = None,
     settings: ImwgSettings | None = None,
-    thresholds: ImwgThresholds = IMWG_2016,
+    thresholds: ImwgThresholds | None = None,
 ) -> pd.DataFrame:
     """Response at each post-baseline assessment (unconfirmed), IMWG 2016 tables 4.2-4.3.
 
@@ -237,7 +240,7 @@ def classify_assessments(
     nadir columns. Missing data needed for a level downgrade the response (4.2).
     """
     s = settings or ImwgSettings()
-    t = thresholds
+    t = thresholds or IMWG_2016
     df = _prepare(assessments)
     base = measurable_disease(df[df["_BL"]], t)
     post = df[~df["_BL"]].merge(base, on="USUBJID", how="left")
@@ -524,7 +527,7 @@ def confirm_responses(
 
 def summarise_subjects(
     confirmed: pd.DataFrame,
-    thresholds: ImwgThresholds = IMWG_2016,
+    thresholds: ImwgThresholds | None = None,
     settings: ImwgSettings | None = None,
 ) -> pd.DataFrame:
     """Per subject: best confirmed response and event dates (4.4-4.5).
@@ -532,7 +535,7 @@ def summarise_subjects(
     PDDT is the first of the assessments confirming PD (``pd_date = "first"``, default) or the
     date of the confirming assessment (``"confirming"``).
     """
-    t = thresholds
+    t = thresholds or IMWG_2016
     s = settings or ImwgSettings()
     p = confirmed
     used = p[p["ANL01FL"].eq("Y")]
