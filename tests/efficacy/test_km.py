@@ -135,3 +135,19 @@ def test_properties(obs, transform):
         assert km.median_ci[0] <= km.median
     if not np.isnan(km.median) and not np.isnan(km.median_ci[1]):
         assert km.median <= km.median_ci[1]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 60), st.booleans()), min_size=2, max_size=50))
+def test_curve_and_greenwood_equal_statsmodels(obs):
+    t = np.array([o[0] for o in obs], float)
+    e = np.array([o[1] for o in obs])
+    if not e.any():
+        return
+    km = kaplan_meier(t, e)
+    ev = km.table[km.table.n_event > 0]
+    sf = SurvfuncRight(t, e.astype(float))
+    assert_allclose(ev["time"], sf.surv_times)
+    assert_allclose(ev["surv"], sf.surv_prob, atol=1e-12)
+    finite = np.isfinite(ev["std_err"].to_numpy()) & (ev["surv"].to_numpy() > 0)
+    assert_allclose((ev["surv"] * ev["std_err"])[finite], sf.surv_prob_se[finite], atol=1e-10)

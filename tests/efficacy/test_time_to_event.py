@@ -135,5 +135,7 @@ def test_event_from_cnsr_is_the_one_conversion():
 
 
 def test_death_before_origin_is_an_error():
-    with pytest.raises(RecordError, match="DM USUBJID=S1 ADT=.2023-11-28.: PFS date before its origin"):
+    with pytest.raises(
+        RecordError, match="DM USUBJID=S1 ADT=.2023-11-28.: PFS date before its origin"
+    ):
         _run([], death=APH - pd.Timedelta(days=3), alive=APH - pd.Timedelta(days=3))
