@@ -118,3 +118,18 @@ def test_study_day_has_no_day_zero(offsets):
     off = (out["ASTDT"] - pd.Timestamp("2024-06-15")).dt.days.to_numpy()
     assert (dy != 0).all()
     assert np.array_equal(dy, np.where(off >= 0, off + 1, off))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(["2024-03", "2024", "2024-02-29", "2023-02-29", "",
+                                 "2024-03-05T10:00", "x"]), min_size=1, max_size=15),
+       st.sampled_from(["start", "end"]))
+def test_dates_parsed_once_per_distinct_value_equal_the_foundation(values, kind):
+    from cartrial.adam._dates import dtc_date
+    from cartrial.data import impute_date
+
+    v = pd.Series(values, dtype=object)
+    d, f = dtc_date(v, kind)
+    d2, f2 = impute_date(v, kind=kind)
+    assert d.equals(pd.to_datetime(d2).dt.normalize())
+    assert f.fillna("-").tolist() == f2.fillna("-").tolist()

@@ -22,8 +22,13 @@ def require(df: pd.DataFrame, cols: Sequence[str], where: str) -> None:
 def dtc_date(values: pd.Series, kind: str = "start") -> tuple[pd.Series, pd.Series]:
     """(date normalised to the day, imputation flag) per sdtm-conventions.md section 6: partial
     dates are imputed only in ADaM (start -> first day, end -> last day)."""
-    d, f = impute_date(values.astype(object).where(values.notna(), ""), kind=kind)  # type: ignore[arg-type]
-    return pd.to_datetime(d).dt.normalize(), f
+    # parse each distinct text once (a lab dataset repeats each visit date many times)
+    codes, uniq = pd.factorize(values.astype(object).where(values.notna(), ""), sort=False)
+    d, f = impute_date(pd.Series(uniq, dtype=object), kind=kind)  # type: ignore[arg-type]
+    d = pd.to_datetime(d).dt.normalize().to_numpy()
+    f = f.to_numpy(dtype=object)
+    return (pd.Series(d[codes], index=values.index),
+            pd.Series(f[codes], index=values.index, dtype=object))
 
 
 def first_per_subject(df: pd.DataFrame, date_col: str, value_cols: Sequence[str] = (),

@@ -1,4 +1,11 @@
-"""Write ADaM datasets as CSV and SAS XPORT v5 with labels, plus the define-like HTML."""
+"""Write ADaM datasets as CSV and SAS XPORT v5 with labels, plus the define-like HTML.
+
+The text conventions are those of :mod:`cartrial.data.write` (integers without ".0", floats to
+10 significant digits, dates as YYYY-MM-DD, missing as empty; XPT v5 limits: names <= 8,
+labels <= 40 ASCII, text <= 200 bytes, checked and refused, never truncated), implemented
+column-wise here because the analysis datasets are large (ADLB: millions of rows for a large
+trial) and a per-value Python call dominates the run time.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +14,84 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyreadstat
 
 from cartrial.adam.metadata import DATASETS, define_html, variable_label
-from cartrial.data import to_csv_text, write_xpt
+from cartrial.errors import InputError
 
 _XPT_STAMP = re.compile(rb"\d{2}[A-Z]{3}\d{2}:\d{2}:\d{2}:\d{2}")
+
+
+def _numbers_as_text(s: pd.Series) -> np.ndarray:
+    """Same text as ``cartrial.data.write._fmt_number``, vectorised."""
+    v = s.to_numpy(dtype=float)
+    out = np.full(len(v), "", dtype=object)
+    ok = np.isfinite(v)
+    whole = ok & (np.abs(v) < 1e15) & (v == np.round(v))
+    out[whole] = v[whole].astype(np.int64).astype(str)
+    frac = ok & ~whole
+    if frac.any():
+        out[frac] = np.char.mod("%.10g", v[frac])
+    inf = np.isinf(v)
+    if inf.any():
+        out[inf] = np.where(v[inf] > 0, "inf", "-inf")
+    return out
+
+
+def _text(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(s):
+        return s.map({True: "Y", False: ""}).astype(object)
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.dt.strftime("%Y-%m-%d").fillna("").astype(object)
+    return s.astype(object).where(s.notna(), "").astype(str)
+
+
+def adam_csv_text(df: pd.DataFrame) -> str:
+    """Deterministic CSV text of an analysis dataset (conventions of the module docstring)."""
+    out = pd.DataFrame(index=df.index)
+    for c in df.columns:
+        s = df[c]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            out[c] = _numbers_as_text(s)
+        else:
+            out[c] = _text(s)
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def write_adam_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
+                   labels: Mapping[str, str]) -> None:
+    """One dataset as XPORT v5; every limit problem is collected and raised together."""
+    cols = list(df.columns)
+    col_labels = [labels[c] for c in cols]
+    problems = []
+    if len(name) > 8:
+        problems.append(f"dataset name {name!r} longer than 8 characters")
+    for c, lab in zip(cols, col_labels, strict=True):
+        if len(c) > 8:
+            problems.append(f"variable name {c!r} longer than 8 characters")
+        if len(lab) > 40 or not lab.isascii():
+            problems.append(f"label of {c} must be <= 40 ASCII characters: {lab!r}")
+    out = pd.DataFrame(index=df.index)
+    for c in cols:
+        s = df[c]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            out[c] = s.astype(float)
+            continue
+        txt = _text(s)
+        # a UTF-8 character takes at most 4 bytes: only values over 50 characters can exceed 200
+        long = txt.str.len().to_numpy() > 50
+        if long.any():
+            nbytes = txt[long].str.encode("utf-8").str.len()
+            if (nbytes > 200).any():
+                problems.append(f"{c}: {int((nbytes > 200).sum())} value(s) over 200 bytes "
+                                "(XPT v5)")
+        out[c] = txt
+    if problems:
+        raise InputError(f"{name}: cannot be written as XPT v5: " + "; ".join(problems))
+    pyreadstat.write_xport(out, str(path), file_label=label[:40], column_labels=col_labels,
+                           table_name=name, file_format_version=5)
 
 
 def stamp_xpt(path: Path, run_date: datetime) -> None:
@@ -27,20 +106,16 @@ def stamp_xpt(path: Path, run_date: datetime) -> None:
 def write_adam(datasets: Mapping[str, pd.DataFrame], out_dir: str | Path, *, study: str,
                version: str, protocol_hash: str, data_hash: str,
                run_date: datetime) -> list[Path]:
-    """``<name>.csv`` and ``<name>.xpt`` (lower-case) per dataset and ``define.html``.
-
-    XPT v5 limits (names <= 8, labels <= 40 ASCII, text <= 200 bytes) are checked by
-    :func:`cartrial.data.write_xpt`, which refuses rather than truncates.
-    """
+    """``<name>.csv`` and ``<name>.xpt`` (lower-case) per dataset and ``define.html``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, df in datasets.items():
         csv = out / f"{name.lower()}.csv"
-        csv.write_text(to_csv_text(df), encoding="utf-8")
+        csv.write_text(adam_csv_text(df), encoding="utf-8")
         xpt = out / f"{name.lower()}.xpt"
         labels = {c: variable_label(c) for c in df.columns}
-        write_xpt(df, xpt, name, DATASETS.get(name, (name, ""))[0], labels)
+        write_adam_xpt(df, xpt, name, DATASETS.get(name, (name, ""))[0], labels)
         stamp_xpt(xpt, run_date)
         written += [csv, xpt]
     d = out / "define.html"

@@ -120,6 +120,7 @@ def km_figure(curves: Mapping[str, pd.DataFrame], *, xlabel: str = "Months",
     for s in ("left", "bottom"):
         axr.spines[s].set_visible(False)
     axr.tick_params(length=0)
+    axr.tick_params(axis="y", pad=14)
     fig.tight_layout()
     return fig
 
@@ -247,11 +248,12 @@ def _polylines(df: pd.DataFrame, x: str, y: str) -> tuple[list[np.ndarray], list
 
 def kinetics_figure(conc: pd.DataFrame, *, ylabel: str = "CAR transgene (copies/ug gDNA)",
                     xlabel: str = "Days from CAR-T infusion") -> Figure:
-    """CAR-T expansion and persistence on a log axis: thin individual profiles and the median
+    """CAR-T expansion and persistence on log axes: thin individual profiles and the median
     per dose level at each nominal day (one panel per dose level).
-    ``conc``: USUBJID, GROUP, DAY, NOMDAY, CONC (> 0; BLQ rows dropped by the caller)."""
+    ``conc``: USUBJID, GROUP, DAY (> 0), NOMDAY, CONC (> 0; BLQ rows dropped by the caller)."""
     _require(conc, ["USUBJID", "GROUP", "DAY", "NOMDAY", "CONC"], "kinetics_figure")
-    c = conc[conc["CONC"] > 0].sort_values(["USUBJID", "DAY"], kind="stable")
+    c = conc[(conc["CONC"] > 0) & (conc["DAY"] > 0)].sort_values(["USUBJID", "DAY"],
+                                                                 kind="stable")
     groups = list(dict.fromkeys(conc["GROUP"])) or ["All"]
     fig, axes = _fig(3.3 * len(groups) + 0.6, 3.8, ncols=len(groups), sharey=True, squeeze=False)
     cols = _colors(groups)
@@ -264,11 +266,11 @@ def kinetics_figure(conc: pd.DataFrame, *, ylabel: str = "CAR transgene (copies/
         ax.plot(med.index.to_numpy(dtype=float), med.to_numpy(), "o-", color=cols[g], lw=2,
                 ms=3, label="median")
         ax.set_yscale("log")
-        ax.set_xscale("symlog", linthresh=28)
+        ax.set_xscale("log")  # days after infusion (> 0) on a log axis, as CAR-T papers do
         ax.set_title(f"{g} (n = {cg['USUBJID'].nunique()})")
         ax.set_xlabel(xlabel)
         if len(c):
-            ax.set_xlim(0, float(c["DAY"].max()) * 1.1 + 1)
+            ax.set_xlim(float(c["DAY"].min()) / 1.3, float(c["DAY"].max()) * 1.3)
             ax.set_ylim(float(c["CONC"].min()) / 2, float(c["CONC"].max()) * 2)
         ax.legend(frameon=False, fontsize=7)
     axes[0][0].set_ylabel(ylabel)

@@ -1,0 +1,37 @@
+"""The column-wise ADaM writers agree with the foundation's per-value conventions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cartrial.adam.write import adam_csv_text, write_adam_xpt
+from cartrial.data import to_csv_text
+from cartrial.errors import InputError
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=False, width=64),
+                          st.integers(-10**12, 10**12).map(float)), min_size=1, max_size=30),
+       st.lists(st.one_of(st.none(), st.text(max_size=8)), min_size=1, max_size=30))
+def test_csv_text_equals_the_foundation_writer(nums, texts):
+    n = min(len(nums), len(texts))
+    df = pd.DataFrame({"X": np.array(nums[:n], dtype=float), "T": pd.Series(texts[:n],
+                                                                           dtype=object),
+                       "D": pd.to_datetime(["2024-01-02"] * n)})
+    assert adam_csv_text(df) == to_csv_text(df)
+
+
+def test_xpt_limits_are_collected_not_truncated(tmp_path):
+    df = pd.DataFrame({"TOOLONGNAME": [1.0], "T": ["é" * 101]})  # 202 bytes in 101 characters
+    with pytest.raises(InputError) as e:
+        write_adam_xpt(df, tmp_path / "x.xpt", "ADX", "x",
+                       {"TOOLONGNAME": "ok", "T": "Label with a non-ASCII é"})
+    msg = str(e.value)
+    assert "variable name 'TOOLONGNAME' longer than 8" in msg
+    assert "label of T must be <= 40 ASCII" in msg
+    assert "T: 1 value(s) over 200 bytes" in msg
+    assert not (tmp_path / "x.xpt").exists()
