@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from cartrial.errors import RecordError
-from cartrial.kinetics import ada_summary, classify_ada, clopper_pearson
+from cartrial.efficacy import exact_ci
+from cartrial.kinetics import ada_summary, classify_ada
 
 # (usubjid, [(day, positive, titer), ...])
 CASES = {
@@ -98,7 +99,7 @@ def test_rate_with_exact_ci(status) -> None:
     # evaluable: all but NO-POST = 7; TE: 4 TI + 1 TB = 5.
     assert (s.n_patients, s.n_evaluable, s.n_ti, s.n_tb, s.n_te) == (8, 7, 4, 1, 5)
     assert s.n_baseline_pos == 2
-    lo, hi = clopper_pearson(5, 7)
+    lo, hi = exact_ci(5, 7)
     assert_allclose([s.pct_te, s.ci_low, s.ci_high], [500 / 7, 100 * lo, 100 * hi])
     assert (s.n_persistent, s.n_transient) == (3, 2)
 

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from cartrial.kinetics import clopper_pearson, persistence, persistence_summary
+from cartrial.efficacy import exact_ci
+from cartrial.kinetics import persistence, persistence_summary
 
 
 def test_landmark_rules() -> None:
@@ -29,7 +30,7 @@ def test_landmark_rules() -> None:
     assert pd.isna(p.loc["d", "DETM1"])  # last sample day 21 < 23.4: not evaluable
     s = persistence_summary(p.reset_index()).set_index("month")
     assert (s.loc[1.0, "n_evaluable"], s.loc[1.0, "n_detectable"]) == (3, 2)
-    lo, hi = clopper_pearson(2, 3)
+    lo, hi = exact_ci(2, 3)
     assert_allclose([s.loc[1.0, "ci_low"], s.loc[1.0, "ci_high"]], [100 * lo, 100 * hi])
     assert s.loc[12.0, "n_evaluable"] == 0
 

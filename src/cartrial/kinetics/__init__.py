@@ -3,7 +3,6 @@
 Engines over plain data frames; conventions of PKNCA (shared/reference/ecosystem.md section 6).
 """
 
-from cartrial.kinetics._ci import clopper_pearson
 from cartrial.kinetics.ada import ADA_CATEGORIES, ada_summary, classify_ada
 from cartrial.kinetics.analysis import KineticsReport, analyse_kinetics
 from cartrial.kinetics.cytokines import CYTOKINE_FLAGS, cytokine_auc_code, cytokine_parameters
@@ -42,7 +41,6 @@ __all__ = [
     "analyse_kinetics",
     "attach_groups",
     "classify_ada",
-    "clopper_pearson",
     "crs_grades_from_ae",
     "cytokine_auc_code",
     "cytokine_data",

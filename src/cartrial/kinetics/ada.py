@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from cartrial.kinetics._ci import clopper_pearson
+from cartrial.efficacy.binomial import exact_ci
 from cartrial.kinetics._groups import (
     as_bool,
     as_float,
@@ -230,7 +230,7 @@ def ada_summary(
     )
     k = agg["n_te"].to_numpy()
     nn = agg["n_evaluable"].to_numpy()
-    lo, hi = clopper_pearson(k, nn, confidence_level)
+    lo, hi = exact_ci(k, nn, confidence_level)
     agg["pct_te"] = np.where(nn > 0, 100.0 * k / np.maximum(nn, 1), np.nan)
     agg["ci_low"], agg["ci_high"] = 100.0 * lo, 100.0 * hi
     cols = [

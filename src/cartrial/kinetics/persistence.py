@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from cartrial.kinetics._ci import clopper_pearson
+from cartrial.efficacy.binomial import exact_ci
 from cartrial.kinetics._groups import require_columns
 from cartrial.protocol.model import KineticsSettings
 
@@ -90,7 +90,7 @@ def persistence_summary(
     agg["month"] = agg["col"].map(months)
     k = agg["n_detectable"].to_numpy()
     n = agg["n_evaluable"].to_numpy()
-    lo, hi = clopper_pearson(k, n, confidence_level)
+    lo, hi = exact_ci(k, n, confidence_level)
     with np.errstate(invalid="ignore", divide="ignore"):
         agg["pct"] = np.where(n > 0, 100.0 * k / np.maximum(n, 1), np.nan)
     agg["ci_low"], agg["ci_high"] = 100.0 * lo, 100.0 * hi
