@@ -10,11 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from cartrial.design.exact_oc import exact_oc
 from cartrial.design.simulate_oc import simulate_oc
 from cartrial.design.simulate_plan import make_plan
 from cartrial.design.simulate_tite import run_tite, tite_draws
+from cartrial.protocol import DesignSpec
 
 BASE = {"target": 0.3, "cohort_size": 3, "max_sample_size": 18, "dlt_window_days": 28}
 SCEN = [0.1, 0.25, 0.4, 0.55]
@@ -76,3 +79,54 @@ def test_crm_certain_toxicity_stops_early_and_no_toxicity_selects_top():
     assert tox.overall.pct_early_stop[0] > 95
     safe = simulate_oc(spec, [0.0, 0.0, 0.0, 0.0], 500, seed=1)
     assert safe.per_dose.pct_selected.iloc[-1] == pytest.approx(100)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 3),
+    st.lists(st.floats(0.5, 20.0), min_size=1, max_size=3),
+    st.integers(0, 3),
+)
+def test_dose1_hold_lifts_when_follow_up_brings_phat_to_lambda_d(y, follow, done):
+    # dose-finding.md 3: at dose 1 with phat = y/(n - c + F/T) > lambda_d and patients pending,
+    # accrual is held; phat falls as follow-up accrues, so the hold lifts at a computable time
+    from cartrial.design.factory import design_from_spec
+    from cartrial.design.simulate_tite import _hold_release
+    from cartrial.design.state import PendingPatient, TrialState
+
+    spec = DesignSpec.model_validate(dict(BASE, name="tite-boin", max_sample_size=60))
+    design = design_from_spec(spec, 2)
+    c = len(follow)
+    n0 = y + done + c
+    t = 100.0
+
+    def state(extra: float) -> TrialState:
+        pend = tuple(PendingPatient(0, f + extra) for f in follow)
+        return TrialState(n=(n0, 0), y=(y, 0), current=0, pending=pend, dlt_window=28.0)
+
+    assume(design.decide(state(0.0)).rule == "suspend: hold at dose 1")
+    plan = make_plan(spec, [0.3, 0.5])
+    # patient arrays: y observed DLTs, `done` completed without DLT, c pending
+    entry = np.array([[50.0] * y + [10.0] * done + [t - f for f in follow]])
+    pdose = np.zeros_like(entry, dtype=np.int64)
+    dlt = np.array([[True] * y + [False] * (done + c)])
+    resolve = np.array([[60.0] * y + [38.0] * done + [t - f + 28.0 for f in follow]])
+    pending = (entry <= t) & (resolve > t)
+    rel = _hold_release(
+        plan,
+        np.array([[t]]),
+        (np.array([0]), slice(0, entry.shape[1])),
+        entry,
+        pdose,
+        dlt,
+        resolve,
+        pending,
+        np.array([[n0, 0]]),
+        np.array([0]),
+        np.array([0]),
+    )[0]
+    first_resolution = min(28.0 - f for f in follow)
+    dt = rel - t
+    assume(0.01 < dt < first_resolution - 0.01)
+    assert design.decide(state(dt - 0.005)).rule == "suspend: hold at dose 1"
+    assert design.decide(state(dt + 0.005)).action != "suspend"

@@ -154,8 +154,19 @@ def run_tite(
                 if isus.size == 0:
                     break
                 ssub = (isus, slice(0, slot))
-                pending = (entry[ssub] <= tau[isus, None]) & (resolve[ssub] > tau[isus, None])
+                t_s = tau[isus, None]
+                pending = (entry[ssub] <= t_s) & (resolve[ssub] > t_s)
                 nxt = np.where(pending, resolve[ssub], np.inf).min(axis=1)
+                if grid is None:
+                    nxt = np.minimum(
+                        nxt,
+                        _hold_release(
+                            plan, t_s, ssub, entry, pdose, dlt, resolve, pending, n, d, isus
+                        ),
+                    )
+                # patients arriving while accrual is suspended are not enrolled; the decision
+                # can only change at the next event, so the next patient to be enrolled is the
+                # first to arrive after it (exponential gaps are memoryless)
                 tau[isus] = nxt + gaps[isus, slot]
             act = status == ACTIVE
         # enrol the cohort at d
@@ -207,6 +218,26 @@ def run_tite(
         sel = select_rows(n, y, adm, plan.target)
         sel = np.where((low == 0) | (status == NO_MTD_STOP), -1, sel)
     return n, y, sel, duration
+
+
+def _hold_release(plan, t_s, ssub, entry, pdose, dlt, resolve, pending, n, d, isus):
+    """Earliest time at which TITE-BOIN's dose-1 hold (phat > lambda_d with patients pending)
+    lifts without any new event: phat = y / (n - c + F/T) falls as pending follow-up F grows at
+    rate c per day (sec. 3). Infinite where the suspension is the pending-fraction rule (it only
+    changes at an event)."""
+    t = t_s[:, 0]
+    at_d = pdose[ssub] == d[isus, None]
+    obs = dlt[ssub] & (resolve[ssub] <= t_s)
+    pend_d = pending & at_d
+    c = pend_d.sum(axis=1).astype(float)
+    f = np.where(pend_d, np.clip(t_s - entry[ssub], 0.0, plan.window), 0.0).sum(axis=1)
+    y_d = (obs & at_d).sum(axis=1).astype(float)
+    n_d = n[isus, d[isus]].astype(float)
+    maxpen = c > plan.spec.accrual.max_pending_fraction * n_d
+    need = y_d / (plan.boundaries.lambda_d + 1e-12)  # hold while n - c + F/T < need
+    dt = (plan.window * (need - n_d + c) - f) / np.maximum(c, 1.0)
+    release = t + np.maximum(dt, 0.0)
+    return np.where(maxpen | (c == 0), np.inf, release)
 
 
 def _decide(plan, grid, tau, entry, pdose, dlt, resolve, n, d, elim_low, last_slots):
