@@ -208,9 +208,10 @@ def safety_items(adsl, safety, protocol: Protocol, figures: dict) -> list:
     doses = protocol.dose_ids
     n = S._n_by_dose(adsl, "SAFFL", doses)
     m = safety.method
-    crit = (f"CRS and ICANS graded by {m.get('crs_criteria')} / {m.get('icans_criteria')} "
-            "consensus (Lee et al. 2019) from daily vital signs, oxygen support, vasopressors and "
-            "ICE score; laboratory toxicity by NCI CTCAE v" + str(m.get("ctcae_version")) + ".")
+    crit = (f"CRS ({m.get('crs_criteria')}) and ICANS ({m.get('icans_criteria')}) graded by the "
+            "ASTCT consensus (Lee et al. 2019) from daily vital signs, oxygen support, "
+            "vasopressors, ICE score and neurological findings; laboratory toxicity by NCI CTCAE "
+            "v" + str(m.get("ctcae_version")) + ".")
     te = (f"Treatment-emergent: onset on or after infusion and up to day "
           f"{m.get('treatment_emergent_until_day')}.")
     items: list = [
@@ -271,7 +272,8 @@ def efficacy_items(adsl, adrs, efficacy, figures: dict) -> list:
                                     "Leukapheresed (intent-to-treat), by dose level infused",
                                     [notes[0], notes[1]])]
     if efficacy.mrd is not None and len(efficacy.mrd):
-        items.append(S.table_mrd(efficacy.mrd, "14.4.2", [notes[-1]]))
+        items.append(S.table_mrd(efficacy.mrd, "14.4.2", [
+            notes[-1], "n (%) [95% CI, Clopper-Pearson] of the patients in the denominator."]))
     items.append(S.table_tte(efficacy.tte_summary, efficacy.landmarks, "14.4.3",
                              [notes[2], notes[3], "NR = not reached; NE = not estimable."]))
     lanes, events, n_all = S.swimmer_data(adsl, adrs)
@@ -303,25 +305,31 @@ def kinetics_items(study: Study, protocol: Protocol, kin, figures: dict) -> list
     from cartrial.kinetics.sdtm import infusions, pc_profiles
 
     def fmt(x: float) -> str:
-        return "NE" if x != x else (f"{x:.3g}" if abs(x) < 1e4 else f"{x:.3e}")
+        if x != x:
+            return "NE"
+        return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
 
     s = kin.nca_summary
     s = s[s["PARAMCD"].isin(["CMAX", "TMAX", "AUC0_28", "CLST", "TLST"])]
-    cells = pd.DataFrame({
-        "row": (s["PCTESTCD"] + " " + s["PCSPEC"].str.lower() + ": " + s["PARAMCD"]).to_numpy(),
-        "column": s["DOSELVL"].astype(str).to_numpy(),
-        "value": [f"{fmt(g)} ({fmt(cv)}%) | {fmt(md)} [{fmt(lo)}-{fmt(hi)}] n={n}"
-                  if p != "TMAX" and p != "TLST" else f"{fmt(md)} [{fmt(lo)}-{fmt(hi)}] n={n}"
-                  for g, cv, md, lo, hi, n, p in zip(
-                      s["geo_mean"], s["geo_cv_pct"], s["median"], s["min"], s["max"], s["n"],
-                      s["PARAMCD"], strict=True)]})
+    lab = (s["PCTESTCD"] + " " + s["PCSPEC"].str.lower() + ": " + s["PARAMCD"]).to_numpy()
+    timed = s["PARAMCD"].isin(["TMAX", "TLST"]).to_numpy()
+    col = s["DOSELVL"].astype(str).to_numpy()
+    geo = pd.DataFrame({"row": [f"{r}, geometric mean (CV%)" for r in lab], "column": col,
+                        "value": [f"{fmt(g)} ({fmt(cv)}%)" for g, cv in zip(
+                            s["geo_mean"], s["geo_cv_pct"], strict=True)]})[~timed]
+    med = pd.DataFrame({"row": [f"{r}, median [min-max] (n)" for r in lab], "column": col,
+                        "value": [f"{fmt(md)} [{fmt(lo)}-{fmt(hi)}] ({n})" for md, lo, hi, n in
+                                  zip(s["median"], s["min"], s["max"], s["n"], strict=True)]})
+    cells = pd.concat([geo, med], ignore_index=True)
+    cells["_k"] = cells["row"].str.split(",").str[0]
+    cells = cells.sort_values("_k", kind="stable").drop(columns="_k")
     cells = cells.drop_duplicates(["row", "column"])
     meth = kin.method.get("nca", {})
     items: list = [ReportTable(
         "14.5.1", "CAR-T expansion and persistence: non-compartmental parameters by dose level",
         "Infused with kinetics samples", cells.reset_index(drop=True), (
-            "Geometric mean (geometric CV%) | median [min-max] n; Tmax and Tlast: median "
-            "[min-max] in days.",
+            "Tmax and Tlast in days after infusion; concentrations in copies/ug gDNA (CARTRNSG, "
+            "qPCR) or cells/uL (CARTCELL, flow); AUC in the same unit x day.",
             f"NCA by {meth.get('convention', 'PKNCA conventions')}; AUC "
             f"{meth.get('auc_method')}; BLQ before Tmax as 0, after Tmax missing; time in days "
             "from infusion."), "ADCK")]
