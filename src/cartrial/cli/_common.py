@@ -12,8 +12,6 @@ from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.console import Console
 
@@ -30,6 +28,9 @@ T = TypeVar("T")
 
 def to_jsonable(obj: Any) -> Any:
     """Data frames, dataclasses, numpy and paths to plain JSON types (NaN -> null)."""
+    import numpy as np  # imported here so that `cartrial --help` stays fast
+    import pandas as pd
+
     if isinstance(obj, pd.DataFrame):
         return [to_jsonable(r) for r in obj.to_dict(orient="records")]
     if isinstance(obj, pd.Series):

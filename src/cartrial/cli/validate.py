@@ -7,8 +7,6 @@ from rich.table import Table
 
 from cartrial.cli._common import EXIT_BAD_INPUT, JsonOption, bad_input_exits, console, print_json
 from cartrial.cli.main import app
-from cartrial.data import load_study, validate_study
-from cartrial.protocol import load_protocol
 
 
 @app.command("validate")
@@ -22,6 +20,9 @@ def validate(
     Each finding names domain, USUBJID, --SEQ, variable, value and rule. Exit 0 when clean or
     warnings only, 2 on errors.
     """
+    from cartrial.data import load_study, validate_study
+    from cartrial.protocol import load_protocol
+
     with bad_input_exits():
         proto = load_protocol(protocol)
         study = load_study(data_dir)
