@@ -62,3 +62,25 @@ def test_backfill_reproducible_and_batch_size_independent():
 def test_exact_oc_refuses_backfill():
     with pytest.raises(InputError, match="backfill"):
         exact_oc(dict(BASE, name="boin", backfill=BF), SCEN)
+
+
+def test_tite_boin_backfill_without_suspensions_is_tite_boin():
+    # (almost) no accrual: nothing is ever pending, so accrual is never suspended and no
+    # patient can be backfilled (TITE-BOIN backfills only while accrual is suspended)
+    slow = {"patients_per_month": 1e-7}
+    a = simulate_oc(dict(BASE, name="tite-boin", accrual=slow), SCEN, 2000, seed=6)
+    b = simulate_oc(dict(BASE, name="tite-boin", accrual=slow, backfill=BF), SCEN, 2000, seed=6)
+    pd.testing.assert_frame_equal(a.per_dose, b.per_dose)
+
+
+def test_tite_boin_backfill_fills_suspensions_and_is_batch_size_independent():
+    fast = {"patients_per_month": 8}
+    plain = simulate_oc(dict(BASE, name="tite-boin", accrual=fast), SCEN, 2100, seed=2)
+    spec = dict(BASE, name="tite-boin", accrual=fast, backfill=BF)
+    a = simulate_oc(spec, SCEN, 2100, seed=2, batch_trials=1024)
+    b = simulate_oc(spec, SCEN, 2100, seed=2, batch_trials=100_000)
+    pd.testing.assert_frame_equal(a.per_dose, b.per_dose, check_exact=False, rtol=1e-12)
+    assert a.overall.mean_sample_size[0] > plain.overall.mean_sample_size[0]
+    assert a.per_dose.mean_patients[0] > plain.per_dose.mean_patients[0]
+    # a dose holds at most 12 backfilled patients plus the 24 escalation patients
+    assert (a.per_dose.mean_patients <= 12 + 24).all()

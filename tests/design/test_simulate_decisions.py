@@ -280,3 +280,43 @@ def test_bf_boin_decisions_and_open_doses_equal_decide(target, state, bf_cap, ca
     assert int(nd[0]) == dec.next_dose, dec.reason
     got = backfill_open(plan, bd, nd, na, ya, el_low)[0]
     assert tuple(int(j) for j in np.nonzero(got)[0]) == dec.backfill_doses, dec.reason
+
+
+@settings(max_examples=150, deadline=None)
+@given(TARGETS, tite_states(), st.integers(3, 12))
+def test_tite_boin_backfill_decisions_and_open_doses_equal_decide(target, state, bf_cap):
+    from cartrial.design.simulate_backfill import _bounds, backfill_open
+
+    k, n, y, d, fu = state
+    spec = _spec("tite-boin", target, backfill={"enabled": True, "max_per_dose": bf_cap})
+    design = design_from_spec(spec.model_copy(update={"max_sample_size": 10_000}), k)
+    ts = TrialState(
+        n=tuple(n),
+        y=tuple(y),
+        current=d,
+        pending=tuple(PendingPatient(d, f) for f in fu),
+        dlt_window=28.0,
+    )
+    plan = _plan(spec, k)
+    be, bd = _bounds(plan, 80)
+    na = np.array([n])
+    nd, el_low, stop, cap, suspend = _tite_boin_decide(
+        plan,
+        np.array([d]),
+        np.array([k]),
+        na,
+        np.array([y], float),
+        np.array([float(len(fu))]),
+        np.array([float(sum(fu))]),
+        (be, bd),
+    )
+    dec = design.decide(ts)
+    if dec.action == "suspend":
+        assert suspend[0], dec.reason
+        got = backfill_open(plan, bd, np.array([d]), na, np.array([y]), el_low)[0]
+        assert tuple(int(j) for j in np.nonzero(got)[0]) == dec.backfill_doses, dec.reason
+    elif dec.action == "stop":
+        assert stop[0] or cap[0], dec.reason
+    else:
+        assert not (suspend[0] or stop[0] or cap[0]), dec.reason
+        assert int(nd[0]) == dec.next_dose, dec.reason

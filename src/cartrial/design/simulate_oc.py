@@ -57,11 +57,6 @@ def _runner(
 
         return (lambda rng, size: crm_draws(plan, rng, size)), (lambda *d: run_crm(plan, *d))
     if plan.design in ("tite-boin", "tite-crm"):
-        if plan.spec.backfill.enabled:
-            raise InputError(
-                "simulating backfill (design.backfill.enabled) is not implemented yet; "
-                "set backfill.enabled: false to simulate the escalation rule alone"
-            )
         from cartrial.design.simulate_tite import run_tite, tite_draws
 
         return (

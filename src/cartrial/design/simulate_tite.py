@@ -44,11 +44,21 @@ def tite_draws(
     u_tox = rng.random((size, n_max))
     u_on = rng.random((size, n_max))
     w = plan.window
-    if dlt_onset == "uniform":
-        onset = w * (1.0 - u_on)  # in (0, window]
-    else:
-        onset = w * (-np.log1p(-u_on * (1 - math.exp(-1.0)))) ** (1.0 / weibull_shape)
-    return gaps, u_tox, onset
+
+    def times(u: np.ndarray) -> np.ndarray:
+        if dlt_onset == "uniform":
+            return w * (1.0 - u)  # in (0, window]
+        return w * (-np.log1p(-u * (1 - math.exp(-1.0)))) ** (1.0 / weibull_shape)
+
+    onset = times(u_on)
+    if not plan.spec.backfill.enabled:
+        return gaps, u_tox, onset
+    # backfill (TITE-BOIN): arrival gaps while accrual is suspended, DLT draws per backfill slot
+    nbf = plan.n_doses * plan.spec.backfill.max_per_dose
+    bgaps = rng.standard_exponential((size, 4 * nbf)) * plan.mean_gap_days
+    bu = rng.random((size, nbf))
+    bon = times(rng.random((size, nbf)))
+    return gaps, u_tox, onset, bgaps, bu, bon
 
 
 def _dose_sums(values: np.ndarray, pdose: np.ndarray, k: int) -> np.ndarray:
@@ -59,9 +69,10 @@ def _dose_sums(values: np.ndarray, pdose: np.ndarray, k: int) -> np.ndarray:
     return np.bincount(idx.ravel(), weights=w.ravel(), minlength=rows * k).reshape(rows, k)
 
 
-def _tite_boin_decide(plan, d, elim_low, n, y_obs, c_d, f_d):
+def _tite_boin_decide(plan, d, elim_low, n, y_obs, c_d, f_d, bf=None):
     """Vectorised :meth:`TiteBoin.decide` (package estimator, sec. 3): (next dose, lowest
-    eliminated dose, stop no MTD, stop at cap, suspend)."""
+    eliminated dose, stop no MTD, stop at cap, suspend). With ``bf = (b_e, b_d)`` (backfill),
+    a dose with nothing pending uses BF-BOIN's rule (conflicting lower doses pooled)."""
     tab = plan.tables
     k = plan.n_doses
     r = np.arange(d.shape[0])
@@ -94,22 +105,49 @@ def _tite_boin_decide(plan, d, elim_low, n, y_obs, c_d, f_d):
     nd = np.where(in_elim, elim_low - 1, nd)
     suspend &= ~in_elim & ~stop
     cap = ~stop & ~suspend & ~in_elim & (nd == d) & (nd_cur >= plan.cap)
+    if bf is not None:
+        from cartrial.design.simulate_backfill import bf_boin_decide
+
+        nd_bf, _, _, cap_bf = bf_boin_decide(plan, bf[0], bf[1], d, ni, yi, elim_low)
+        nd = np.where(pend, nd, nd_bf)
+        cap = np.where(pend, cap, cap_bf)
     return nd, elim_low, stop, cap, suspend
 
 
 def run_tite(
-    plan: SimPlan, gaps: np.ndarray, u_tox: np.ndarray, onset: np.ndarray
+    plan: SimPlan,
+    gaps: np.ndarray,
+    u_tox: np.ndarray,
+    onset: np.ndarray,
+    *backfill: np.ndarray,
 ) -> tuple[np.ndarray, ...]:
-    """Simulate ``gaps.shape[0]`` TITE trials; returns (n, y, selected, duration)."""
+    """Simulate ``gaps.shape[0]`` TITE trials; returns (n, y, selected, duration).
+
+    With backfill draws (TITE-BOIN with ``backfill.enabled``), patients who arrive while
+    accrual is suspended are backfilled to the doses open to backfill at the suspending decision
+    (highest first, up to ``max_per_dose`` per dose) instead of being turned away; their DLTs
+    count once observed. The open doses are those of the suspending decision until the next
+    event of a patient pending at that time (a backfilled patient's own DLT is seen at the
+    next decision)."""
     rows, n_max = gaps.shape
     k = plan.n_doses
     w = plan.window
     is_crm = plan.design == "tite-crm"
     grid = make_grid(plan) if is_crm else None
-    entry = np.full((rows, n_max), np.inf)
-    pdose = np.full((rows, n_max), -1, dtype=np.int64)
-    dlt = np.zeros((rows, n_max), dtype=bool)
-    resolve = np.full((rows, n_max), np.inf)  # entry + onset (DLT) or entry + window
+    bf_on = len(backfill) == 3
+    nbf = backfill[1].shape[1] if bf_on else 0
+    width = n_max + nbf
+    bptr = np.zeros(rows, dtype=np.int64)  # backfill slots used
+    gptr = np.zeros(rows, dtype=np.int64)  # backfill arrival gaps used
+    bf_bounds = None
+    if bf_on:
+        from cartrial.design.simulate_backfill import _bounds, backfill_open
+
+        bf_bounds = _bounds(plan, width + 1)
+    entry = np.full((rows, width), np.inf)
+    pdose = np.full((rows, width), -1, dtype=np.int64)
+    dlt = np.zeros((rows, width), dtype=bool)
+    resolve = np.full((rows, width), np.inf)  # entry + onset (DLT) or entry + window
     n = np.zeros((rows, k), dtype=np.int64)
     d = np.full(rows, plan.start_dose)
     elim_low = np.full(rows, k)
@@ -130,7 +168,11 @@ def run_tite(
                 ix = np.nonzero(deciding)[0]
                 if ix.size == 0:
                     break
-                sub = (ix, slice(0, slot))
+                if bf_on:
+                    cols = np.r_[0:slot, n_max : n_max + int(bptr[ix].max())]
+                    sub = (ix[:, None], cols[None, :])
+                else:
+                    sub = (ix, slice(0, slot))
                 nd, el, stop, cap, suspend = _decide(
                     plan,
                     grid,
@@ -143,6 +185,7 @@ def run_tite(
                     d[ix],
                     elim_low[ix],
                     last_slots,
+                    bf_bounds,
                 )
                 upd = ~suspend
                 iu = ix[upd]
@@ -153,7 +196,7 @@ def run_tite(
                 isus = ix[suspend]
                 if isus.size == 0:
                     break
-                ssub = (isus, slice(0, slot))
+                ssub = (isus[:, None], cols[None, :]) if bf_on else (isus, slice(0, slot))
                 t_s = tau[isus, None]
                 pending = (entry[ssub] <= t_s) & (resolve[ssub] > t_s)
                 nxt = np.where(pending, resolve[ssub], np.inf).min(axis=1)
@@ -163,6 +206,27 @@ def run_tite(
                         _hold_release(
                             plan, t_s, ssub, entry, pdose, dlt, resolve, pending, n, d, isus
                         ),
+                    )
+                if bf_on:
+                    _backfill_while_suspended(
+                        plan,
+                        backfill,
+                        bf_bounds[1],
+                        isus,
+                        tau[isus],
+                        nxt,
+                        ssub,
+                        entry,
+                        pdose,
+                        dlt,
+                        resolve,
+                        n,
+                        d,
+                        el[suspend],
+                        bptr,
+                        gptr,
+                        n_max,
+                        backfill_open,
                     )
                 # patients arriving while accrual is suspended are not enrolled; the decision
                 # can only change at the next event, so the next patient to be enrolled is the
@@ -220,6 +284,69 @@ def run_tite(
     return n, y, sel, duration
 
 
+def _backfill_while_suspended(
+    plan,
+    draws,
+    bd,
+    isus,
+    tau,
+    until,
+    ssub,
+    entry,
+    pdose,
+    dlt,
+    resolve,
+    n,
+    d,
+    elim_low,
+    bptr,
+    gptr,
+    n_max,
+    backfill_open,
+):
+    """Enrol the patients arriving in [tau, until) of each suspended trial to its open backfill
+    doses (highest first, up to ``max_per_dose``), in place."""
+    bgaps, bu, bon = draws
+    k = plan.n_doses
+    cap_per = plan.spec.backfill.max_per_dose
+    t_s = tau[:, None]
+    obs = dlt[ssub] & (resolve[ssub] <= t_s)
+    y_obs = np.rint(_dose_sums(obs.astype(float), pdose[ssub], k)).astype(np.int64)
+    open_ = backfill_open(plan, bd, d[isus], n[isus], y_obs, elim_low)
+    room = np.where(open_, np.maximum(cap_per - n[isus], 0), 0)
+    free = bu.shape[1] - bptr[isus]
+    capacity = np.minimum(room.sum(axis=1), free)
+    jmax = int(capacity.max()) if capacity.size else 0
+    if jmax == 0:
+        return
+    # arrival times: the arrival at tau, then successive backfill gaps
+    idx = gptr[isus, None] + np.arange(jmax - 1)[None, :]
+    ok = idx < bgaps.shape[1]
+    g = np.where(ok, bgaps[isus[:, None], np.minimum(idx, bgaps.shape[1] - 1)], np.inf)
+    times = t_s + np.concatenate([np.zeros((isus.size, 1)), np.cumsum(g, axis=1)], axis=1)
+    arrived = (times < until[:, None]).sum(axis=1)
+    take = np.minimum(arrived, capacity)
+    gptr[isus] += np.maximum(arrived - 1, 0)
+    # dose of the j-th backfilled patient: highest open dose with room left
+    cum = np.cumsum(room[:, ::-1], axis=1)  # (S, K), highest dose first
+    j = np.arange(jmax)[None, :]
+    dose = k - 1 - (cum[:, None, :] <= j[:, :, None]).sum(axis=2)
+    use = j < take[:, None]
+    rr, jj = np.nonzero(use)
+    rows_g = isus[rr]
+    dd = dose[rr, jj]
+    bslot = bptr[rows_g] + jj
+    col = n_max + bslot
+    t_in = times[rr, jj]
+    tox = bu[rows_g, bslot] < plan.true_tox[dd]
+    entry[rows_g, col] = t_in
+    pdose[rows_g, col] = dd
+    dlt[rows_g, col] = tox
+    resolve[rows_g, col] = t_in + np.where(tox, bon[rows_g, bslot], plan.window)
+    np.add.at(n, (rows_g, dd), 1)
+    bptr[isus] += take
+
+
 def _hold_release(plan, t_s, ssub, entry, pdose, dlt, resolve, pending, n, d, isus):
     """Earliest time at which TITE-BOIN's dose-1 hold (phat > lambda_d with patients pending)
     lifts without any new event: phat = y / (n - c + F/T) falls as pending follow-up F grows at
@@ -240,7 +367,7 @@ def _hold_release(plan, t_s, ssub, entry, pdose, dlt, resolve, pending, n, d, is
     return np.where(maxpen | (c == 0), np.inf, release)
 
 
-def _decide(plan, grid, tau, entry, pdose, dlt, resolve, n, d, elim_low, last_slots):
+def _decide(plan, grid, tau, entry, pdose, dlt, resolve, n, d, elim_low, last_slots, bf=None):
     """Decision for the given trials at their times ``tau`` from the data seen by then
     (patient arrays restricted to the enrolled slots)."""
     k = plan.n_doses
@@ -255,7 +382,7 @@ def _decide(plan, grid, tau, entry, pdose, dlt, resolve, n, d, elim_low, last_sl
         at_d = pdose == d[:, None]
         c_d = (pending & at_d).sum(axis=1).astype(float)
         f_d = np.where(pending & at_d, follow, 0.0).sum(axis=1)
-        return _tite_boin_decide(plan, d, elim_low, n, y_obs, c_d, f_d)
+        return _tite_boin_decide(plan, d, elim_low, n, y_obs, c_d, f_d, bf)
     c_all = _dose_sums(pending.astype(float), pdose, k)
     prow, pcol = np.nonzero(pending)
     wts = follow[prow, pcol] / plan.window
