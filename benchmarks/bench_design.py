@@ -96,6 +96,9 @@ def main() -> None:
     bf = dict(BASE, name="boin", backfill={"enabled": True, "max_per_dose": 12})
     t_bf = best_of(lambda: simulate_oc(bf, P5, 10_000, seed=1))
     lines.append(row("boin + backfill (BF-BOIN): 10,000 trials", t_bf, 10_000))
+    tbf = dict(BASE, name="tite-boin", backfill={"enabled": True, "max_per_dose": 12})
+    t_tbf = best_of(lambda: simulate_oc(tbf, P5, 10_000, seed=1))
+    lines.append(row("tite-boin + backfill: 10,000 trials", t_tbf, 10_000))
     lines.append(
         row("per-trial Python loop baseline (BOIN), scaled to 10,000", t_loop * 10_000, 10_000)
     )

@@ -6,8 +6,10 @@ so far, patients still pending (inside the DLT window without a DLT) with their 
 other patients of the cohort get the same dose on arrival (not earlier than ``stagger_days``
 after the first). TITE-BOIN may suspend accrual (more than ``max_pending_fraction`` x n pending
 at the current dose, or phat > lambda_d at dose 1 with patients pending): patients arriving while
-accrual is suspended are not enrolled; the trial waits for the next DLT or window completion,
-after which the next patient arrives after a fresh exponential gap, and decides again. DLTs occur
+accrual is suspended are not enrolled (with backfill they go to the open backfill doses); the
+decision can change only at the next DLT or window completion, or (dose-1 hold) when accruing
+follow-up brings phat down to lambda_d, and the next patient arrives after a fresh exponential gap
+from then on (memoryless) and triggers a new decision. DLTs occur
 within the window with the true probability of the dose, at a time uniform on (0, window] or
 from a Weibull(shape, scale = window) truncated to the window. At the end every patient completes
 the window and the MTD is selected on complete data. Duration = last entry + window.
