@@ -89,7 +89,8 @@ def test_grade_is_worst_component(device, flow, press, fever):
         (7, "AWAKENS SPONTANEOUSLY", "NONE", "NONE", "FOCAL OEDEMA", 3),
         (7, "AWAKENS SPONTANEOUSLY", "NONE", "NONE", "DIFFUSE OEDEMA OR ICP SIGNS", 4),
         (3, "AWAKENS SPONTANEOUSLY", "CLINICAL OR EEG SEIZURE RESOLVING", "NONE", "NONE", 3),
-        (10, "AWAKENS SPONTANEOUSLY", "NONE", "NONE", "NONE", 0),
+        (10, "", "NONE", "NONE", "NONE", 0),                       # rule 4: alert, ICE 10
+        (10, "AWAKENS SPONTANEOUSLY", "NONE", "NONE", "NONE", 1),  # 2.2 consciousness, grade 1
     ],
 )
 def test_icans_cases(ice, loc, seizure, motor, icp, expected):

@@ -156,9 +156,9 @@ def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolmen
     CLON = pd.Series(np.where(marrow, clon_w.astype(float), np.nan)).groupby(apat).ffill()
     CLON = CLON.to_numpy() > 0.5
     ppcl = dplan["ppcl"].to_numpy()[apat]
-    pb = np.where(ppcl, np.round(np.minimum(dplan["pb0"].to_numpy()[apat] * f ** 2, 90), 1),
-                  np.nan)
-    pb = np.where(ppcl & (pb < 0.05), 0.0, pb)
+    # blood smear of 200 cells: 0.5 % steps, nothing seen below 1 % (no grey zone in (0, 1))
+    pb_true = np.minimum(dplan["pb0"].to_numpy()[apat] * f ** 2, 90)
+    pb = np.where(ppcl, np.where(pb_true < 1.0, 0.0, np.round(pb_true * 2) / 2), np.nan)
     a = pd.DataFrame({"pat": apat, "nom": anom, "day": aact, "mdtype": md, "light": light[apat],
                       "S": S, "U": U, "K": kap, "L": lam, "SIFE": sife, "UIFE": uife, "BM": BM,
                       "CLON": CLON, "PB": pb, "ppcl": ppcl, "marrow": marrow, "f": f})
@@ -310,20 +310,28 @@ def _fa_qs(ctx: _Ctx, cobs: pd.DataFrame, iobs: pd.DataFrame) -> tuple[pd.DataFr
     iday = iobs["day"].to_numpy()
     idtc = fmt_datetime(ctx.date(ip, iday), iobs["minute"].to_numpy())
     m = len(ip)
-    neuro = [("LOC", "Level of Consciousness", iobs["loc"].to_numpy()),
-             ("SEIZURE", "Seizure", iobs["seizure"].to_numpy()),
-             ("MOTOR", "Motor Findings", iobs["motor"].to_numpy()),
-             ("ICPOED", "Raised ICP or Cerebral Oedema", iobs["icp"].to_numpy()),
-             ("NEUOTH", "Neurologic Findings Other Cause", np.full(m, "N", dtype=object))]
+    loc = iobs["loc"].to_numpy()
+    has_loc = loc != ""          # LOC only when consciousness is depressed
+    everyone = np.ones(m, bool)
+    neuro = [("LOC", "Level of Consciousness", loc, has_loc),
+             ("SEIZURE", "Seizure", iobs["seizure"].to_numpy(), everyone),
+             ("MOTOR", "Motor Findings", iobs["motor"].to_numpy(), everyone),
+             ("ICPOED", "Raised ICP or Cerebral Oedema", iobs["icp"].to_numpy(), everyone),
+             ("NEUOTH", "Neurologic Findings Other Cause", np.full(m, "N", dtype=object),
+              everyone)]
+    k = sum(int(w.sum()) for *_, w in neuro)
+    dy = ctx.dy(ip, iday)
     fcols = {
-        "USUBJID": np.concatenate([ctx.usubjid[fa["pat"]]] + [ctx.usubjid[ip]] * 5),
-        "FATESTCD": np.concatenate([fa["FATESTCD"]] + [np.full(m, c) for c, _, _ in neuro]),
-        "FATEST": np.concatenate([fa["FATEST"]] + [np.full(m, t) for _, t, _ in neuro]),
-        "FAOBJ": np.concatenate([fa["FAOBJ"], np.full(5 * m, cr.ICANS_OBJ)]),
-        "FAORRES": np.concatenate([fa["FAORRES"]] + [v for _, _, v in neuro]),
-        "FAORRESU": np.concatenate([fa["FAORRESU"], np.full(5 * m, "")]),
-        "FADTC": np.concatenate([fa["dtc"]] + [idtc] * 5),
-        "FADY": np.concatenate([ctx.dy(fa["pat"], fa["day"])] + [ctx.dy(ip, iday)] * 5),
+        "USUBJID": np.concatenate([ctx.usubjid[fa["pat"]]]
+                                  + [ctx.usubjid[ip][w] for *_, w in neuro]),
+        "FATESTCD": np.concatenate([fa["FATESTCD"]]
+                                   + [np.full(w.sum(), c) for c, _, _, w in neuro]),
+        "FATEST": np.concatenate([fa["FATEST"]] + [np.full(w.sum(), t) for _, t, _, w in neuro]),
+        "FAOBJ": np.concatenate([fa["FAOBJ"], np.full(k, cr.ICANS_OBJ)]),
+        "FAORRES": np.concatenate([fa["FAORRES"]] + [v[w] for _, _, v, w in neuro]),
+        "FAORRESU": np.concatenate([fa["FAORRESU"], np.full(k, "")]),
+        "FADTC": np.concatenate([fa["dtc"]] + [idtc[w] for *_, w in neuro]),
+        "FADY": np.concatenate([ctx.dy(fa["pat"], fa["day"])] + [dy[w] for *_, w in neuro]),
     }
     fadf = frame("FA", fcols, ["USUBJID", "FADTC", "FAOBJ", "FATESTCD"])
     names = ["ICE Orientation", "ICE Naming", "ICE Following Commands", "ICE Writing",
@@ -925,7 +933,7 @@ def _truth(ctx, enr, I, protocol,  # noqa: E741
                               "")})
     out["responses"] = resp
     conf = post["conf"].to_numpy()
-    best = pd.Series(np.where((conf >= 0) & (conf < 6), conf, 99)).groupby(pp).min()
+    best = pd.Series(np.where(conf >= 0, conf, 99)).groupby(pp).min()
     best = best.reindex(np.arange(n)).fillna(99).astype(int).to_numpy()
     bor = np.where(best == 99, "NE", np.array(dz.RANKS + ["NE"] * 93, dtype=object)[
         np.minimum(best, 99)])

@@ -24,7 +24,9 @@ LOW_FLOW_MAX = 6.0     # rule 5: exactly 6 L/min is low flow (grade 2); > 6 is h
 FEVER_C = 38.0
 ICE_MAX = np.array([4, 3, 1, 1, 1])            # orientation, naming, commands, writing, attention
 ICE_REMOVAL_ORDER = np.array([3, 4, 0, 1, 2])  # deficits fall on writing, attention, ...
-LOC_TIER = {"AWAKENS SPONTANEOUSLY": 0, "AWAKENS TO VOICE": 2,
+#: depressed consciousness (clinical-standards.md 2.2): "awakens spontaneously" is the grade-1
+#: column; an alert patient has no LOC finding (missing / empty = not depressed)
+LOC_TIER = {"AWAKENS SPONTANEOUSLY": 1, "AWAKENS TO VOICE": 2,
             "AWAKENS TO TACTILE STIMULUS": 3, "UNAROUSABLE": 4}
 SEIZURE_TIER = {"NONE": 0, "CLINICAL OR EEG SEIZURE RESOLVING": 3,
                 "PROLONGED OR REPETITIVE SEIZURE": 4}
@@ -84,11 +86,12 @@ def astct_icans_grade(ice: np.ndarray, loc: np.ndarray, seizure: np.ndarray, mot
     """ASTCT 2019 adult ICANS grade (clinical-standards.md 2.2): the worst domain wins.
 
     ICE 7-9 -> 1, 3-6 -> 2, 0-2 -> 3, and ICE 0 with an unarousable patient is grade 4 through
-    the consciousness domain.
+    the consciousness domain; ``loc`` empty or missing = consciousness not depressed.
     """
     ice = np.asarray(ice, int)
     ice_t = np.select([ice >= 10, ice >= 7, ice >= 3], [0, 1, 2], 3)
-    loc_t = np.array([LOC_TIER[v] for v in loc], dtype=int) if len(ice) else np.zeros(0, int)
+    loc_t = (np.array([LOC_TIER.get(v, 0) if isinstance(v, str) else 0 for v in loc], dtype=int)
+             if len(ice) else np.zeros(0, int))
     sz = np.array([SEIZURE_TIER[v] for v in seizure], dtype=int) if len(ice) else ice_t * 0
     mo = np.array([MOTOR_TIER[v] for v in motor], dtype=int) if len(ice) else ice_t * 0
     ic = np.array([ICP_TIER[v] for v in icp], dtype=int) if len(ice) else ice_t * 0

@@ -229,7 +229,8 @@ def icans_observations(rng: np.random.Generator, plan: CrsPlan, end_day: np.ndar
     g = icans_path(plan, day, pat)
     ice = np.select([g == 0, g == 1, g == 2, g == 3],
                     [10, rng.integers(7, 10, m), rng.integers(3, 7, m), rng.integers(0, 3, m)])
-    loc = np.full(m, "AWAKENS SPONTANEOUSLY", dtype=object)
+    # an alert patient has no LOC finding; "awakens spontaneously" is grade-1 drowsiness
+    loc = np.where(g >= 1, "AWAKENS SPONTANEOUSLY", "").astype(object)
     # grade 2 sometimes through drowsiness with a better ICE; grade 3 through a resolving seizure
     drowsy = (g == 2) & (rng.random(m) < 0.3)
     ice = np.where(drowsy, rng.integers(7, 10, m), ice)

@@ -104,7 +104,10 @@ def imwg_category(a: pd.DataFrame) -> np.ndarray:
     vg_s = ((S == 0) & sife) | ((rs >= 0.9) & u_ok100)
     vg_u = ((U == 0) & uife) | (U < 100)
     vg_f = rf >= 0.9
-    pr_s, pr_u, pr_f = rs >= 0.5, (ru >= 0.9) | (U < 200), rf >= 0.5
+    pcl = a["ppcl"].to_numpy(bool)
+    # urine PR: IMWG 2016 ">= 90 % or < 200 mg/24 h"; PCL table (section 5) ">= 90 % and < 200"
+    pr_u = np.where(pcl, (ru >= 0.9) & (U < 200), (ru >= 0.9) | (U < 200))
+    pr_s, pr_f = rs >= 0.5, rf >= 0.5
     mr_s, mr_u = rs >= 0.25, ru >= 0.5
     vgpr = np.select([md == "SERUM", md == "URINE"], [vg_s, vg_u], vg_f)
     pr = np.select([md == "SERUM", md == "URINE"], [pr_s, pr_u], pr_f)
@@ -122,7 +125,6 @@ def imwg_category(a: pd.DataFrame) -> np.ndarray:
     abs_ok = np.where(md == "FLC", inc > abs_thr, inc >= abs_thr)
     prog = rel_ok & abs_ok
     # pPCL: blood plasma cells (section 5): > 0 caps at PR, > 5 % caps at SD, +5 % is PD
-    pcl = a["ppcl"].to_numpy(bool)
     pb = a["PB"].to_numpy(float)
     pb_nadir = _prior_min(g, pb, a["PB0"].to_numpy(float))
     cap = np.where(pb > 5, 5, np.where(pb > 0, 3, 0))
