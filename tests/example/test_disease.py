@@ -95,3 +95,12 @@ def test_confirmation(seq, expected):
 def test_confirmation_never_crosses_patients():
     conf, _ = confirm(np.array([0, 1]), np.array([1, 6]))
     assert list(conf) == [-1, -1]
+
+
+def test_ppcl_urine_pr_needs_both_conditions_and_vgpr_is_nested():
+    # section 5 PCL table: urine reduced >= 90 % AND < 200 mg/24 h (IMWG 2016: OR); VGPR also
+    # meets PR, so 78 mg/24 h from 600 (87 % reduction) is MR in pPCL and VGPR in RRMM
+    kw = {"mdtype": "URINE", "s0": 0.0, "u0": 600.0}
+    assert cats(rows([{"U": 78.0, "PB": 0.0}], ppcl=True, pb0=10.0, **kw)) == ["MR"]
+    assert cats(rows([{"U": 78.0}], **kw)) == ["VGPR"]
+    assert cats(rows([{"U": 59.0, "PB": 0.0}], ppcl=True, pb0=10.0, **kw)) == ["VGPR"]

@@ -112,6 +112,7 @@ def imwg_category(a: pd.DataFrame) -> np.ndarray:
     vgpr = np.select([md == "SERUM", md == "URINE"], [vg_s, vg_u], vg_f)
     pr = np.select([md == "SERUM", md == "URINE"], [pr_s, pr_u], pr_f)
     mr = np.select([md == "SERUM", md == "URINE"], [mr_s, mr_u], False)
+    vgpr &= pr   # categories are nested: VGPR also meets PR (matters for the PCL urine rule)
     cat = np.select([scr, cr, vgpr, pr, mr], [0, 1, 2, 3, 4], 5)
     # progression from the running nadir (baseline included), section 4.3
     g = a["pat"].to_numpy()
