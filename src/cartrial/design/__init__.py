@@ -23,6 +23,16 @@ from cartrial.design.selection import MtdSelection, elimination_flags, pava, sel
 from cartrial.design.simulate_oc import simulate_oc
 from cartrial.design.simulate_plan import spec_from_design
 from cartrial.design.state import ACTIONS, Action, Decision, Design, PendingPatient, TrialState
+from cartrial.design.sweep_compare import (
+    SweepComparison,
+    compare_designs,
+    plot_design_comparison,
+    plot_tradeoff,
+)
+from cartrial.design.sweep_grid import SweepCell, SweepGrid, expand_grid, load_grid
+from cartrial.design.sweep_run import SweepReport, run_sweep, sweep_client
+from cartrial.design.sweep_scenarios import RandomScenario, paoletti_scenarios
+from cartrial.design.sweep_store import CellProblem, SweepResults, read_sweep
 from cartrial.design.tables import (
     DecisionTable,
     decision_table,
@@ -37,6 +47,7 @@ __all__ = [
     "Action",
     "Boin",
     "BoinBoundaries",
+    "CellProblem",
     "Crm",
     "CrmPosterior",
     "Decision",
@@ -50,11 +61,18 @@ __all__ = [
     "OcResult",
     "PER_DOSE_COLUMNS",
     "PendingPatient",
+    "RandomScenario",
+    "SweepCell",
+    "SweepComparison",
+    "SweepGrid",
+    "SweepReport",
+    "SweepResults",
     "ThreePlusThree",
     "TiteBoin",
     "TiteCrm",
     "TrialState",
     "boin_boundaries",
+    "compare_designs",
     "crm_skeleton",
     "decision_table",
     "decision_table_csv",
@@ -68,10 +86,18 @@ __all__ = [
     "elimination_flags",
     "escalate_max",
     "exact_oc",
+    "expand_grid",
+    "load_grid",
     "mtpi2_intervals",
+    "paoletti_scenarios",
     "pava",
+    "plot_design_comparison",
+    "plot_tradeoff",
+    "read_sweep",
+    "run_sweep",
     "select_mtd",
     "simulate_oc",
     "spec_from_design",
     "state_from_patients",
+    "sweep_client",
 ]

@@ -166,7 +166,10 @@ def run_sweep(
                 futures = client.map(run_cells, chunks, key=keys, pure=False)
                 by_key = dict(zip(keys, chunks, strict=True))
                 try:
-                    for fut, results in as_completed(futures, with_results=True):
+                    # results are fetched here, one future at a time (not by as_completed's
+                    # with_results, whose concurrent gathers hung once under heavy load)
+                    for fut in as_completed(futures):
+                        results = fut.result()
                         for cell, (df, extra) in zip(by_key[fut.key], results, strict=True):
                             store(cell, df, extra)
                 finally:
