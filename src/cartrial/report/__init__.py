@@ -18,15 +18,19 @@ from cartrial.report.figures import (
     swimmer_figure,
     waterfall_figure,
 )
+from cartrial.report.pipeline import STAGES, AnalysisSummary, build_sections, run_analysis
 from cartrial.report.render import table_to_docx, table_to_html, table_to_text
 from cartrial.report.table import ReportTable, fmt_n_pct, fmt_num, table_from_wide
 
 __all__ = [
+    "STAGES",
+    "AnalysisSummary",
     "Provenance",
     "ReportFigure",
     "ReportTable",
     "Section",
     "at_risk_counts",
+    "build_sections",
     "cytokine_figure",
     "figure_bytes",
     "figure_to_html",
@@ -36,6 +40,7 @@ __all__ = [
     "kinetics_figure",
     "km_figure",
     "render_document",
+    "run_analysis",
     "spider_figure",
     "swimmer_figure",
     "table_from_wide",
