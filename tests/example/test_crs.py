@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cartrial.example.crs import (
@@ -98,3 +98,22 @@ def test_icans_cases(ice, loc, seizure, motor, icp, expected):
                           np.array([seizure], dtype=object), np.array([motor], dtype=object),
                           np.array([icp], dtype=object), np.array([False]))
     assert int(g[0]) == expected
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_observations_realise_the_intended_grade_at_every_time_point(seed):
+    """The flow sheet drawn for an intended grade path yields exactly that path when graded."""
+    from cartrial.example.crs import plan_crs
+    from cartrial.example.crs_records import crs_observations, icans_observations
+
+    rng = np.random.default_rng(seed)
+    n = 60
+    dlt = rng.choice(np.array(["", "CRS4", "CRS3_72H"], dtype=object), n, p=[0.8, 0.1, 0.1])
+    plan = plan_crs(rng, rng.integers(0, 2, n), np.array([0.7, 0.9]), dlt,
+                    rng.integers(2, 6, n), 0.3, 0.05, 3.0, 4.5, 0.3)
+    inf = np.full(n, np.datetime64("2024-01-10", "D"))
+    obs = crs_observations(rng, plan, inf, np.full(n, 400))["obs"]
+    assert (obs["grade"].to_numpy() == obs["intended"].to_numpy()).all()
+    ice = icans_observations(rng, plan, np.full(n, 400))
+    assert (ice["grade"].to_numpy() == ice["intended"].to_numpy()).all()

@@ -381,3 +381,21 @@ def test_large_writer_matches_in_memory_and_chunks_validate(tmp_path):
     assert dm["USUBJID"].is_unique and (dm["ACTARMCD"] != "NOTTRT").sum() == 50
     subjects = pd.read_csv(tmp_path / "many" / "truth" / "subjects.csv")
     assert len(subjects) == 50 and subjects["USUBJID"].is_unique
+
+
+def test_components_have_their_own_streams(monkeypatch):
+    """Changing the CRS parameters changes neither the conduct nor the disease course."""
+    from dataclasses import replace
+
+    from cartrial.example import SCENARIOS, simulate_trial
+
+    monkeypatch.setitem(SCENARIOS, "more-crs", replace(SCENARIOS["default"], name="more-crs",
+                                                         crs_prob=(0.95, 0.95)))
+    a = simulate_trial(protocol(), seed=9, n_patients=30)
+    b = simulate_trial(protocol(), seed=9, n_patients=30, scenario="more-crs")
+    pd.testing.assert_frame_equal(a.history, b.history)
+    pd.testing.assert_frame_equal(a.domains["DM"], b.domains["DM"])
+    cols = ["USUBJID", "intended_depth", "true_progression_day"]
+    pd.testing.assert_frame_equal(a.truth["subjects"][cols], b.truth["subjects"][cols])
+    assert (a.truth["subjects"]["crs_max_grade"] > 0).sum() < (
+        b.truth["subjects"]["crs_max_grade"] > 0).sum()
