@@ -78,29 +78,35 @@ def test_ppcl_blood_plasma_cells():
     assert cats(df) == ["VGPR", "PR", "PD"]
 
 
+LABELS = RANKS + ["NE"]
+
+
 @pytest.mark.parametrize(
     ("seq", "expected"),
     [  # clinical-standards.md 4.4 examples (admiralonco vignette)
         (["CR", "VGPR"], "VGPR"), (["PR", "PD"], "SD"), (["PD", "PD"], "PD"),
-        (["PD", "PR"], "SD"),
+        (["PD", "PR"], "NE"),                   # serum PD followed by non-PD: not confirmed
     ],
 )
 def test_confirmation(seq, expected):
     c = np.array([RANKS.index(s) for s in seq])
     conf, has_next = confirm(np.zeros(len(c), int), c)
-    assert RANKS[conf[0]] == expected
-    assert conf[-1] == -1 and not has_next[-1]
+    assert LABELS[conf[0]] == expected
+    assert not has_next[-1]
 
 
-def test_confirmation_never_crosses_patients():
+def test_last_assessment_unconfirmed():
+    # a response without a confirming assessment counts as SD; an unconfirmed PD is NE
     conf, _ = confirm(np.array([0, 1]), np.array([1, 6]))
-    assert list(conf) == [-1, -1]
+    assert [LABELS[c] for c in conf] == ["SD", "NE"]
 
 
-def test_ppcl_urine_pr_needs_both_conditions_and_vgpr_is_nested():
-    # section 5 PCL table: urine reduced >= 90 % AND < 200 mg/24 h (IMWG 2016: OR); VGPR also
-    # meets PR, so 78 mg/24 h from 600 (87 % reduction) is MR in pPCL and VGPR in RRMM
-    kw = {"mdtype": "URINE", "s0": 0.0, "u0": 600.0}
-    assert cats(rows([{"U": 78.0, "PB": 0.0}], ppcl=True, pb0=10.0, **kw)) == ["MR"]
-    assert cats(rows([{"U": 78.0}], **kw)) == ["VGPR"]
-    assert cats(rows([{"U": 59.0, "PB": 0.0}], ppcl=True, pb0=10.0, **kw)) == ["VGPR"]
+def test_ppcl_response_must_persist_six_weeks():
+    # section 5: serological response maintained >= 6 weeks; the stretch runs to the first
+    # assessment >= 42 days later and its worst category is the confirmed one
+    cat = np.array([RANKS.index(s) for s in ["VGPR", "VGPR", "PR", "VGPR"]])
+    day = np.array([28, 56, 90, 120])
+    conf, _ = confirm(np.zeros(4, int), cat, day, np.full(4, 42))
+    assert [LABELS[c] for c in conf] == ["PR", "PR", "SD", "SD"]
+    conf, _ = confirm(np.zeros(4, int), cat, day, np.zeros(4))
+    assert [LABELS[c] for c in conf] == ["VGPR", "PR", "PR", "SD"]

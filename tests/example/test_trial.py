@@ -203,10 +203,10 @@ def test_best_response_is_the_best_confirmed_category():
     t = trial("early-progression", 1, 80)
     r = t.truth["responses"]
     s = t.truth["subjects"].set_index("USUBJID")
-    order = {k: i for i, k in enumerate(RANKS)}
+    labels = [*RANKS, "NE"]
+    order = {k: i for i, k in enumerate(labels)}
     for u, g in r.groupby("USUBJID"):
-        conf = [order[c] for c in g["confirmed"] if isinstance(c, str) and c]
-        want = RANKS[min(conf)] if conf else "NE"
+        want = labels[min(order[c] for c in g["confirmed"])]
         assert s.loc[u, "best_confirmed_response"] == want
         pd_rows = g[g["confirmed"] == "PD"]
         assert s.loc[u, "pd_dtc"] == (pd_rows["dtc"].iloc[0] if len(pd_rows) else "")

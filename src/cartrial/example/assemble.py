@@ -170,8 +170,7 @@ def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolmen
     a = a.join(base, on="pat")
     post = a[a["nom"] != -1].reset_index(drop=True)
     post["cat"] = dz.imwg_category(post)
-    conf, _ = dz.confirm(post["pat"].to_numpy(), post["cat"].to_numpy())
-    post["conf"] = conf
+    post["conf"] = _confirm(post)
     # confirmed PD: first of two PD assessments; drop assessments after the confirming one
     pd_first = (post["conf"] == 6)
     pd_idx = post[pd_first].groupby("pat").head(1)
@@ -182,8 +181,7 @@ def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolmen
     last_keep[pd_idx["pat"].to_numpy()] = conf_day[pd_idx.index].to_numpy()
     keep = post["day"].to_numpy() <= last_keep.to_numpy()[post["pat"].to_numpy()]
     post = post[keep].reset_index(drop=True)
-    conf, _ = dz.confirm(post["pat"].to_numpy(), post["cat"].to_numpy())
-    post["conf"] = conf
+    post["conf"] = _confirm(post)
     a = pd.concat([a[a["nom"] == -1], post], ignore_index=True).sort_values(
         ["pat", "day"], kind="stable").reset_index(drop=True)
     # new therapy after confirmed PD; death cause
@@ -245,6 +243,13 @@ def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolmen
                    kp, kpat, kact, conc, dplan, dlt_type, dlt_onset, ae_truth, enr.apheresis[I],
                    nrm_death, pool.dlt_detect_day()[pi][I])
     return domains, truth
+
+
+def _confirm(post: pd.DataFrame) -> np.ndarray:
+    gap = np.where(post["ppcl"].to_numpy(bool), dz.PCL_PERSISTENCE_DAYS, 0)
+    conf, _ = dz.confirm(post["pat"].to_numpy(), post["cat"].to_numpy(), post["day"].to_numpy(),
+                         gap)
+    return conf
 
 
 def data_cutoff(enr: Enrolment, sc: Scenario) -> np.datetime64:
@@ -928,17 +933,14 @@ def _truth(ctx, enr, I, protocol,  # noqa: E741
         "day": post["day"].to_numpy(), "mdtype": post["mdtype"].to_numpy(),
         "population": np.where(post["ppcl"].to_numpy(), "PPCL", "RRMM"),
         "response": np.array(dz.RANKS, dtype=object)[post["cat"].to_numpy()],
-        "confirmed": np.where(post["conf"].to_numpy() >= 0,
-                              np.array(dz.RANKS + ["NE"], dtype=object)[post["conf"].to_numpy()],
-                              "")})
+        "confirmed": np.array(dz.RANKS + ["NE"], dtype=object)[post["conf"].to_numpy()]})
     out["responses"] = resp
     conf = post["conf"].to_numpy()
-    best = pd.Series(np.where(conf >= 0, conf, 99)).groupby(pp).min()
-    best = best.reindex(np.arange(n)).fillna(99).astype(int).to_numpy()
-    bor = np.where(best == 99, "NE", np.array(dz.RANKS + ["NE"] * 93, dtype=object)[
-        np.minimum(best, 99)])
-    resp_days = post[(post["conf"] >= 0) & (post["conf"] <= 3)].groupby("pat")["day"].min()
-    cr_days = post[(post["conf"] >= 0) & (post["conf"] <= 1)].groupby("pat")["day"].min()
+    best = pd.Series(conf).groupby(pp).min()
+    best = best.reindex(np.arange(n)).fillna(dz.NE).astype(int).to_numpy()
+    bor = np.array(dz.RANKS + ["NE"], dtype=object)[best]
+    resp_days = post[post["conf"] <= 3].groupby("pat")["day"].min()
+    cr_days = post[post["conf"] <= 1].groupby("pat")["day"].min()
     mrd = a[a["marrow"] & (a["nom"] > 0)]
     inf_d = ctx.inf
     pd_dt = np.where(np.isfinite(pdd), fmt_date(ctx.date(np.arange(n),

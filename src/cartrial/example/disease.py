@@ -142,13 +142,39 @@ def _prior_min(group: np.ndarray, val: np.ndarray, base: np.ndarray) -> np.ndarr
     return np.minimum(cm, base)
 
 
-def confirm(pat: np.ndarray, cat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Confirmed category per assessment (section 4.4, admiralonco): the worse of the
-    assessment and the next one; PD needs PD at both, otherwise a PD pair member counts as SD.
-    Returns (confirmed category or -1 at a last unconfirmed assessment, is-next-available)."""
-    nxt = np.concatenate([cat[1:], [-1]])
-    same = np.concatenate([pat[1:] == pat[:-1], [False]])
-    both_pd = (cat == 6) & (nxt == 6)
-    worse = np.maximum(cat, nxt)
-    conf = np.where(both_pd, 6, np.where((cat == 6) | (nxt == 6), 5, worse))
-    return np.where(same, conf, -1), same
+NE = 7            # code of "not evaluable" after the seven categories of RANKS
+PCL_PERSISTENCE_DAYS = 42
+
+
+def confirm(pat: np.ndarray, cat: np.ndarray, day: np.ndarray | None = None,
+            min_gap: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Confirmed category per assessment (clinical-standards.md 4.4, admiralonco ``adrs_imwg``).
+
+    A response is confirmed by the following assessments up to the first one at least
+    ``min_gap`` days later (the next one when 0; 42 days for pPCL, section 5 "maintained >= 6
+    weeks"): the confirmed category is the worst over that stretch, and any PD in it gives SD;
+    without such an assessment the response counts as SD. PD needs the next assessment to be PD,
+    otherwise it is NE (code :data:`NE`). Returns (confirmed code, has-next-assessment).
+    """
+    pat = np.asarray(pat)
+    cat = np.asarray(cat, dtype=int)
+    n = len(cat)
+    day = np.arange(n, dtype=float) if day is None else np.asarray(day, dtype=float)
+    gap = np.zeros(n) if min_gap is None else np.asarray(min_gap, dtype=float)
+    idx = np.arange(n)
+    worst = np.full(n, -1)
+    nxt = np.full(n, -1)
+    found = np.zeros(n, dtype=bool)
+    for k in range(1, n):
+        j = np.minimum(idx + k, n - 1)
+        same = (idx + k < n) & (pat[j] == pat)
+        if not same.any():
+            break
+        if k == 1:
+            nxt = np.where(same, cat[j], -1)
+        active = same & ~found
+        worst = np.where(active, np.maximum(worst, cat[j]), worst)
+        found |= active & (day[j] - day >= gap)
+    resp = np.where(found, np.where(worst == 6, 5, np.maximum(cat, worst)), np.maximum(cat, 5))
+    prog = np.where(nxt == 6, 6, NE)
+    return np.where(cat == 6, prog, resp), nxt >= 0
