@@ -59,7 +59,7 @@ def test_concurrent_readers_and_writers_lose_nothing(trial) -> None:
     proc = _start(data, port)
     try:
         res = run_load(f"http://127.0.0.1:{port}", reader=("reader", "password-r"),
-                       writer=("writer", "password-w"), readers=8, writers=3, seconds=6)
+                       writer=("writer", "password-w"), readers=6, writers=2, seconds=3)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -79,7 +79,7 @@ def test_server_killed_mid_write_restarts_intact(trial) -> None:
     out = {}
     th = threading.Thread(target=lambda: out.setdefault("res", run_load(
         f"http://127.0.0.1:{port}", reader=("reader", "password-r"),
-        writer=("writer", "password-w"), readers=0, writers=4, seconds=20, tag="kill")))
+        writer=("writer", "password-w"), readers=0, writers=3, seconds=20, tag="kill")))
     th.start()
     t0 = time.monotonic()
     while len(recorded_tags(store, "kill")) < 3 and time.monotonic() - t0 < 300:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cartrial.data.dates import impute_date, parse_dtc, study_day
@@ -54,6 +54,7 @@ def test_study_day_has_no_day_zero() -> None:
     assert list(study_day(d, ref)) == [-1, 1, 29, -5]
 
 
+@settings(deadline=None)
 @given(st.dates(min_value=pd.Timestamp("1950-01-01").date(),
                 max_value=pd.Timestamp("2099-12-31").date()))
 def test_complete_dates_round_trip(day) -> None:
@@ -61,6 +62,7 @@ def test_complete_dates_round_trip(day) -> None:
     assert p["valid"] and p["dt"].date() == day
 
 
+@settings(deadline=None)
 @given(st.dates(min_value=pd.Timestamp("1950-01-01").date(),
                 max_value=pd.Timestamp("2099-12-31").date()))
 def test_imputed_partial_date_brackets_the_true_date(day) -> None:
