@@ -35,3 +35,14 @@ def test_xpt_limits_are_collected_not_truncated(tmp_path):
     assert "label of T must be <= 40 ASCII" in msg
     assert "T: 1 value(s) over 200 bytes" in msg
     assert not (tmp_path / "x.xpt").exists()
+
+
+def test_chunked_csv_file_equals_one_piece(tmp_path):
+    from cartrial.adam.write import write_adam_csv
+
+    df = pd.DataFrame({"A": np.arange(10, dtype=float) / 3, "B": list("abcdefghij")})
+    for rows in (1, 3, 10, 100):
+        write_adam_csv(df, tmp_path / f"{rows}.csv", chunk_rows=rows)
+        assert (tmp_path / f"{rows}.csv").read_text() == adam_csv_text(df)
+    write_adam_csv(df.iloc[:0], tmp_path / "empty.csv")
+    assert (tmp_path / "empty.csv").read_text() == adam_csv_text(df.iloc[:0])

@@ -60,6 +60,14 @@ def adam_csv_text(df: pd.DataFrame) -> str:
     return out.to_csv(index=False, lineterminator="\n")
 
 
+def write_adam_csv(df: pd.DataFrame, path: Path, chunk_rows: int = 100_000) -> None:
+    """:func:`adam_csv_text` written in row chunks (a large dataset is never one string)."""
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        for i, start in enumerate(range(0, max(len(df), 1), chunk_rows)):
+            text = adam_csv_text(df.iloc[start:start + chunk_rows])
+            f.write(text if i == 0 else text.split("\n", 1)[1])
+
+
 def write_adam_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
                    labels: Mapping[str, str]) -> None:
     """One dataset as XPORT v5; every limit problem is collected and raised together."""
@@ -112,7 +120,7 @@ def write_adam(datasets: Mapping[str, pd.DataFrame], out_dir: str | Path, *, stu
     written = []
     for name, df in datasets.items():
         csv = out / f"{name.lower()}.csv"
-        csv.write_text(adam_csv_text(df), encoding="utf-8")
+        write_adam_csv(df, csv)
         xpt = out / f"{name.lower()}.xpt"
         labels = {c: variable_label(c) for c in df.columns}
         write_adam_xpt(df, xpt, name, DATASETS.get(name, (name, ""))[0], labels)
