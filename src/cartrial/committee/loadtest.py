@@ -91,6 +91,8 @@ def run_load(base: str, *, reader: tuple[str, str], writer: tuple[str, str], rea
                     res.reads += 1
                     if not ok:
                         res.errors.append(f"reader {i}: {getattr(r, 'status_code', r)}")
+                if isinstance(r, httpx.TransportError):
+                    break  # the server is gone: stop rather than spin
         finally:
             c.close()
 
@@ -120,6 +122,8 @@ def run_load(base: str, *, reader: tuple[str, str], writer: tuple[str, str], rea
                         res.confirmed_tags.append(t)
                     else:
                         res.errors.append(f"writer {i}: {getattr(r, 'status_code', r)}")
+                if isinstance(r, httpx.TransportError):
+                    break  # the server is gone: stop rather than spin
         finally:
             c.close()
 
