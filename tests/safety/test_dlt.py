@@ -85,6 +85,26 @@ def test_grade4_cytopenia_persisting_beyond_day_28() -> None:
     assert p.loc["E", "DLT"] == "no"
 
 
+def test_persistence_from_point_assessments_needs_an_assessment_after_the_day() -> None:
+    """Labs are points: a sampling gap (grade 4 on day 22, grade 2 on day 29) is not
+    persistence beyond day 28; an AE interval with the same days is."""
+    anc = ("HEMATOLOGIC", "Neutrophil count decreased")
+
+    def lab(u, rows):
+        return ev(u, "n", *anc, rows).assign(POINT=True)
+
+    p = run([
+        lab("P1", [(5, 4), (22, 4), (29, 2)]),      # recovered by the next lab: no
+        lab("P2", [(5, 4), (22, 4), (29, 4), (35, 2)]),   # still grade 4 on day 29: DLT
+        lab("P3", [(5, 4), (22, 4)]),               # no lab after day 28 yet: pending
+        ev("P4", "n", *anc, [(5, 4), (22, 4), (29, 2)]),  # interval record: persists to 29
+    ], {"P1": 60, "P2": 60, "P3": 35, "P4": 60})
+    assert p.loc["P1", "DLT"] == "no"
+    assert p.loc["P2", "DLT_RULE"] == "CYTO4_D28"
+    assert p.loc["P3", "DLT"] == "pending"
+    assert p.loc["P4", "DLT_RULE"] == "CYTO4_D28"
+
+
 def test_related_non_haematological_grade3_lasting_more_than_7_days() -> None:
     term = ("NON_HEMATOLOGIC", "Alanine aminotransferase increased")
     p = run([

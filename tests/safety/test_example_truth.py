@@ -58,3 +58,32 @@ def test_crs_dlts_agree_with_truth(run) -> None:
     met = ev[(ev["STATUS"] == "met") & ev["RULE"].str.startswith("CRS")]
     crs_derived = set(met["USUBJID"])
     assert crs_derived == crs_truth
+
+
+def test_icans_episodes_agree_with_truth(run) -> None:
+    truth, res = run
+    t = truth["episodes"]
+    t = t[t["syndrome"] == "ICANS"].sort_values(["USUBJID", "episode"]).reset_index(drop=True)
+    e = res.icans.episodes.sort_values(["USUBJID", "EPISODE"]).reset_index(drop=True)
+    assert e["USUBJID"].tolist() == t["USUBJID"].tolist()
+    assert e["MAX_GRADE"].tolist() == t["max_grade"].tolist()
+
+
+@pytest.mark.parametrize(("seed", "scenario", "n"), [(2, "default", 120), (7, "toxic-dose", None)])
+def test_every_dlt_agrees_with_truth(tmp_path, seed, scenario, n) -> None:
+    """Per patient DLT yes/no and the rule, for every rule (CRS, ICANS, cytopenia, other)."""
+    from cartrial.safety.analysis import analyse_safety
+    from cartrial.safety.sdtm import safety_inputs
+
+    protocol = load_protocol("ct071")
+    trial = example.simulate_trial(protocol, seed=seed, n_patients=n, scenario=scenario)
+    example.write_example(trial, tmp_path)
+    res = analyse_safety(safety_inputs(load_study(tmp_path), protocol), protocol)
+    truth = pd.read_csv(tmp_path / "truth" / "dlt.csv")
+    got = res.dlt.patients.set_index("USUBJID")
+    want = truth.set_index("USUBJID")
+    assert set(got.index) == set(want.index)
+    yes = got["DLT"].eq("yes")
+    assert set(got.index[yes]) == set(want.index[want["dlt"].eq("Y")])
+    rules = got.loc[yes, "DLT_RULE"].sort_index()
+    assert rules.tolist() == want.loc[rules.index, "rule"].tolist()

@@ -25,7 +25,7 @@ from cartrial.safety.ctcae import (
 )
 from cartrial.safety.dlt import DltResult, adjudicate_dlt, crs_events, lab_events
 from cartrial.safety.icans import IcansResult, grade_icans
-from cartrial.safety.sdtm import CRS_TERM, ICANS_TERM, SafetyInputs
+from cartrial.safety.sdtm import CRS_TERM, HEMATOLOGIC_TERMS, ICANS_TERM, SafetyInputs
 from cartrial.safety.tables import (
     count_rows,
     crs_table,
@@ -87,11 +87,17 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol) -> SafetyAnalysis:
     cmp = compare_reported_grades(derived_all, reported[["USUBJID", "TERM", "GRADE"]])
     disagreements = cmp[cmp["STATUS"] != "AGREE"].reset_index(drop=True)
 
-    covered = {"CRS": set(crs.timepoints["USUBJID"]), "ICANS": set(icans.timepoints["USUBJID"])}
+    # Graded observations are the source wherever they exist: an AE record carries its worst
+    # grade over its whole span, which would overstate how long grade 4 lasted.
+    labs_long = lab_grades_long(labs)
+    heme = {t.upper() for t in HEMATOLOGIC_TERMS}
+    covered = {"CRS": set(crs.timepoints["USUBJID"]), "ICANS": set(icans.timepoints["USUBJID"]),
+               "HEMATOLOGIC": set(labs_long.loc[labs_long["TERM"].str.upper().isin(heme),
+                                                "USUBJID"])}
     events = pd.concat([
         crs_events(crs.timepoints),
         crs_events(icans.timepoints, category="ICANS", term=ICANS_TERM),
-        lab_events(lab_grades_long(labs)),
+        lab_events(labs_long),
         _ae_dlt_events(ae, covered),
     ], ignore_index=True)
     dlt = adjudicate_dlt(events, inputs.subjects, protocol.dlt,

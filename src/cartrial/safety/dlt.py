@@ -19,7 +19,9 @@ grade is carried forward to the next assessment); the last row holds until END_D
 the event is ongoing until FOLLOWUP_DAY. Rule forms (``DurationCondition``):
 ``not_resolving_to_grade`` T within H hours -> the first time at grade >= min_grade to the first
 later time at grade <= T exceeds H; ``persisting_beyond_day`` D -> the run at grade >= min_grade
-lasts past day D; ``min_duration_days`` d -> the run lasts more than d days. A run counts when it
+lasts past day D (for point assessments, optional column POINT = Y as lab events have: an
+assessment after day D still shows the grade; while no assessment after day D exists and the
+run is ongoing, pending); ``min_duration_days`` d -> the run lasts more than d days. A run counts when it
 overlaps the rule's window (``window_start_day``..``window_end_day`` or the design DLT window,
 including the whole of its last protocol day: DAY 28.5 is inside a 28-day window).
 When the follow-up is too short to decide, the rule is pending.
@@ -66,6 +68,7 @@ def _prepare_events(events: pd.DataFrame) -> pd.DataFrame:
          rule="grade must be a whole number 0-5")
     ev["END_DAY"] = as_float(ev, "END_DAY", domain=DOMAIN)
     ev["RELATED"] = as_bool(ev, "RELATED", domain=DOMAIN)
+    ev["POINT"] = as_bool(ev, "POINT", domain=DOMAIN) if "POINT" in ev else False
     ev = ev.sort_values(["USUBJID", "EVENT_ID", "DAY"], kind="stable").reset_index(drop=True)
     ev["_KEY"] = ev["USUBJID"] + "\x1f" + ev["EVENT_ID"]
     key = ev["_KEY"].to_numpy()
@@ -127,13 +130,14 @@ def _runs(ev: pd.DataFrame, level: np.ndarray, qual: np.ndarray) -> pd.DataFrame
     sub = ev[level].assign(_RUN=rid[level],
                            _Q=np.where(qual[level], ev["DAY"].to_numpy()[level], np.nan))
     cols = ["_RUN", "USUBJID", "EVENT_ID", "TERM", "CATEGORY", "START", "END", "MAX_GRADE",
-            "ONSET_DAY"]
+            "ONSET_DAY", "LAST_OBS", "POINT"]
     if sub.empty:
         return pd.DataFrame(columns=cols)
     runs = sub.groupby("_RUN").agg(
         USUBJID=("USUBJID", "first"), EVENT_ID=("EVENT_ID", "first"), TERM=("TERM", "first"),
         CATEGORY=("CATEGORY", "first"), START=("DAY", "min"), END=("_SEG_END", "last"),
-        MAX_GRADE=("GRADE", "max"), ONSET_DAY=("_Q", "min")).reset_index()
+        MAX_GRADE=("GRADE", "max"), ONSET_DAY=("_Q", "min"), LAST_OBS=("DAY", "max"),
+        POINT=("POINT", "first")).reset_index()
     return runs[runs["ONSET_DAY"].notna()][cols]
 
 
@@ -169,8 +173,13 @@ def _evaluate_rule(ev: pd.DataFrame, fu_day: pd.Series, closed: pd.Series, rule:
         met = in_window & ((end_eff - start) > limit)
         pend = in_window & ongoing & ~met
     elif d.persisting_beyond_day is not None:
+        # Point assessments (labs) must show the grade after the day; carrying the last grade
+        # forward to a later recovery would count a gap in sampling as persistence. Interval
+        # records (AEs with start and end) persist while they last.
         day = float(d.persisting_beyond_day)
-        met = in_window & (end_eff > day)
+        point = runs["POINT"].to_numpy(dtype=bool)
+        seen_after = runs["LAST_OBS"].to_numpy(dtype=float) > day
+        met = in_window & np.where(point, seen_after, end_eff > day)
         pend = in_window & ongoing & ~met
     else:
         limit = float(d.min_duration_days)
@@ -275,4 +284,5 @@ def lab_events(graded_long: pd.DataFrame, *, terms: tuple[str, ...] = (
         "DAY": lg["DAY"].to_numpy(),
         "GRADE": lg["GRADE"].to_numpy(),
         "RELATED": False,
+        "POINT": True,
     })
