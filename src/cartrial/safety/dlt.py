@@ -133,11 +133,16 @@ def _runs(ev: pd.DataFrame, level: np.ndarray, qual: np.ndarray) -> pd.DataFrame
             "ONSET_DAY", "LAST_OBS", "POINT"]
     if sub.empty:
         return pd.DataFrame(columns=cols)
+    # the run ends where its last row's segment ends (NaN = still ongoing); groupby "last"
+    # would skip that NaN and take an earlier row's end
+    end = sub.groupby("_RUN").tail(1).set_index("_RUN")["_SEG_END"]
     runs = sub.groupby("_RUN").agg(
         USUBJID=("USUBJID", "first"), EVENT_ID=("EVENT_ID", "first"), TERM=("TERM", "first"),
-        CATEGORY=("CATEGORY", "first"), START=("DAY", "min"), END=("_SEG_END", "last"),
+        CATEGORY=("CATEGORY", "first"), START=("DAY", "min"),
         MAX_GRADE=("GRADE", "max"), ONSET_DAY=("_Q", "min"), LAST_OBS=("DAY", "max"),
-        POINT=("POINT", "first")).reset_index()
+        POINT=("POINT", "first"))
+    runs["END"] = end.reindex(runs.index)
+    runs = runs.reset_index()
     return runs[runs["ONSET_DAY"].notna()][cols]
 
 
