@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cartrial.cli._common import JsonOption, bad_input_exits, console, err_console, print_json
-from cartrial.cli.main import app
+from cartrial.cli.main import _app as app
 from cartrial.errors import InputError
 from cartrial.report.pipeline import STAGES, run_analysis
 

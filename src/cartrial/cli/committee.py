@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from cartrial.cli._common import EXIT_BAD_INPUT, JsonOption, bad_input_exits, console, print_json
-from cartrial.cli.main import app
+from cartrial.cli.main import _app as app
 
 users_app = typer.Typer(help="Manage committee workspace users.", no_args_is_help=True)
 audit_app = typer.Typer(help="Check the committee's audit trail.", no_args_is_help=True)

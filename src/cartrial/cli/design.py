@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from cartrial.cli._common import JsonOption, bad_input_exits, console, print_json
-from cartrial.cli.main import app
+from cartrial.cli.main import _app as app
 from cartrial.design import TrialState, boin_boundaries, design_from_spec, state_from_patients
 from cartrial.design.paths import dose_paths, dose_paths_figure
 from cartrial.design.tables import (

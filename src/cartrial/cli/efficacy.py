@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from cartrial.cli._common import JsonOption, bad_input_exits, console, print_json
-from cartrial.cli.main import app
+from cartrial.cli.main import _app as app
 from cartrial.data import load_study
 from cartrial.efficacy.sdtm import efficacy_from_study
 from cartrial.protocol import load_protocol

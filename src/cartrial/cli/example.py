@@ -14,7 +14,7 @@ from rich.progress import (
 from rich.table import Table
 
 from cartrial.cli._common import JsonOption, bad_input_exits, console, err_console, print_json
-from cartrial.cli.main import app
+from cartrial.cli.main import _app as app
 from cartrial.errors import InputError
 from cartrial.example import (
     SCENARIOS,

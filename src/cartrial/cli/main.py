@@ -1,22 +1,50 @@
 """The `cartrial` command: one pattern, `cartrial <verb> [options]`.
 
-Each verb lives in its own module under ``cartrial.cli`` and registers itself on ``app``; the CLI
-is a thin layer over the engines' public Python APIs.
+Each verb lives in its own module under ``cartrial.cli`` and registers itself on the Typer app;
+the CLI is a thin layer over the engines' public Python APIs. The console entry point imports
+only the module of the verb it runs (engines pull in scipy, pandas and matplotlib, which take
+seconds to import); ``cartrial --help`` lists the verbs from ``VERBS`` without importing them.
+``from cartrial.cli.main import app`` gives the app with every verb registered.
 """
 
 from __future__ import annotations
+
+import sys
+from importlib import import_module
+from typing import Any
 
 import typer
 
 from cartrial import __version__
 
-app = typer.Typer(
+_app = typer.Typer(
     name="cartrial",
     help="Run a first-in-human CAR-T dose-finding trial from protocol to study report.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+# verb -> (modules that register it, one-line help shown by `cartrial --help`)
+VERBS: dict[str, tuple[tuple[str, ...], str]] = {
+    "protocol": (("protocol",), "Show and check protocol files."),
+    "validate": (("validate",), "Check a study against the data model and the protocol."),
+    "example": (("example",), "Write the synthetic CT071-like example trial."),
+    "design": (("design", "design_simulate", "design_sweep"),
+               "Dose-escalation designs: boundaries, decision tables, pathways, OC, sweeps."),
+    "decide": (("decide",), "Per-dose table (treated, evaluable, DLTs, pending) and the "
+                            "design's recommendation."),
+    "safety": (("safety",), "Grade CRS/ICANS/labs, adjudicate DLTs and print the safety "
+                            "tables for a study."),
+    "grade": (("safety",), "Grade one patient's CRS or ICANS flow sheet (CSV)."),
+    "efficacy": (("efficacy",), "IMWG 2016 responses, MRD, rates and time-to-event endpoints."),
+    "kinetics": (("kinetics",), "NCA of CAR-T expansion, cytokines and ADA tables."),
+    "analyze": (("analyze",), "Validation -> engines -> ADaM datasets -> study report."),
+    "demo": (("analyze",), "Write the example trial and analyze it (what `make demo` runs)."),
+    "serve": (("committee",), "Start the committee's web workspace (login required)."),
+    "users": (("committee",), "Manage committee workspace users."),
+    "audit": (("committee",), "Check the committee's audit trail."),
+}
 
 
 def _version(value: bool) -> None:
@@ -25,7 +53,7 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@_app.callback()
 def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
@@ -34,24 +62,50 @@ def _root(
     """cartrial: protocol + SDTM -> validation -> engines -> ADaM -> report."""
 
 
-def _register() -> None:
-    # Each verb module adds its commands to `app`; only verbs that work are registered here.
-    from cartrial.cli import protocol  # noqa: F401
-    from cartrial.cli import design  # noqa: F401
-    from cartrial.cli import design_simulate  # noqa: F401
-    from cartrial.cli import design_sweep  # noqa: F401
-    from cartrial.cli import validate  # noqa: F401
-    from cartrial.cli import decide  # noqa: F401
-    from cartrial.cli import committee  # noqa: F401
-    from cartrial.cli import safety  # noqa: F401
-    from cartrial.cli import efficacy  # noqa: F401
-    from cartrial.cli import kinetics  # noqa: F401
-    from cartrial.cli import example  # noqa: F401
-    from cartrial.cli import analyze  # noqa: F401
+_loaded: set[str] = set()
 
 
-_register()
+def _load(modules: tuple[str, ...]) -> None:
+    for m in modules:
+        if m not in _loaded:
+            import_module(f"cartrial.cli.{m}")
+            _loaded.add(m)
 
 
-def main() -> None:
-    app()
+def _register_all() -> typer.Typer:
+    for modules, _ in VERBS.values():
+        _load(modules)
+    return _app
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        return _register_all()
+    raise AttributeError(name)
+
+
+def _listing_app() -> typer.Typer:
+    """An app with one placeholder per verb, for the root help only (nothing imported)."""
+    listing = typer.Typer(name="cartrial", help=_app.info.help, no_args_is_help=True,
+                          add_completion=False, pretty_exceptions_enable=False)
+    listing.callback()(_root)
+    for verb, (_, text) in VERBS.items():
+        listing.command(verb, help=text, add_help_option=False,
+                        context_settings={"ignore_unknown_options": True})(lambda: None)
+    return listing
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    verb = next((a for a in args if not a.startswith("-")), None)
+    if verb in VERBS:
+        _load(VERBS[verb][0])
+        _app(args=args, prog_name="cartrial")
+    elif verb is None:
+        _listing_app()(args=args, prog_name="cartrial")   # --help, --version, no arguments
+    else:
+        _register_all()(args=args, prog_name="cartrial")  # unknown verb: typer's own message
+
+
+if __name__ == "__main__":
+    main()

@@ -6,7 +6,7 @@ import typer
 import yaml
 
 from cartrial.cli._common import JsonOption, bad_input_exits, console, print_json
-from cartrial.cli.main import app
+from cartrial.cli.main import _app as app
 from cartrial.protocol import bundled_names, load_protocol, protocol_hash
 
 protocol_app = typer.Typer(help="Show and check protocol files.", no_args_is_help=True)

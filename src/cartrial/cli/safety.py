@@ -17,7 +17,7 @@ from cartrial.cli._common import (
     print_json,
     to_jsonable,
 )
-from cartrial.cli.main import app
+from cartrial.cli.main import _app as app
 from cartrial.errors import InputError
 
 grade_app = typer.Typer(

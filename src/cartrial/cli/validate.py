@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 
 from cartrial.cli._common import EXIT_BAD_INPUT, JsonOption, bad_input_exits, console, print_json
-from cartrial.cli.main import app
+from cartrial.cli.main import _app as app
 
 
 @app.command("validate")
