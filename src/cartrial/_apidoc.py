@@ -13,6 +13,7 @@ PACKAGES = {
     "cartrial.data": "SDTM ingestion, validation, writing",
     "cartrial.design": "Dose-escalation designs, operating characteristics, sweeps",
     "cartrial.conduct": "Trial conduct: per-dose table and recommendation",
+    "cartrial.committee": "The safety review committee's record and workspace",
     "cartrial.safety": "Safety engine: CRS, ICANS, CTCAE, DLT, tables",
     "cartrial.efficacy": "Efficacy engine: IMWG response, MRD, rates, time to event",
     "cartrial.kinetics": "Cellular kinetics, cytokines, immunogenicity",
