@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 RUN := $(UV) run --frozen --all-extras
 DEMO_DIR ?= build/demo
 
-.PHONY: demo test env lock bench lint clean
+.PHONY: demo test env browser lock bench lint clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -22,7 +22,16 @@ env: $(UV)
 demo: env
 	$(RUN) cartrial demo --out $(DEMO_DIR)
 
-test: env
+# Browser tests drive Debian's chromium (Playwright never downloads a browser here); install it
+# when missing and we may (root with apt), otherwise those tests are skipped and say so.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "chromium could not be installed: browser tests will be skipped"; \
+	  else echo "chromium not found: browser tests will be skipped"; fi; }
+
+test: env browser
 	$(RUN) pytest -q -n 2
 
 bench: env
