@@ -145,3 +145,16 @@ def group_starts(gid_sorted: np.ndarray) -> np.ndarray:
     if gid_sorted.size == 0:
         return np.zeros(0, dtype=np.int64)
     return np.flatnonzero(np.r_[True, gid_sorted[1:] != gid_sorted[:-1]])
+
+
+def group_ids_one_per_time(
+    df: pd.DataFrame, by: Sequence[str], t: np.ndarray, *, domain: str, seq_col: str | None,
+    what: str,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """:func:`group_ids`, refusing two rows of one group at the same time (``what`` names them)."""
+    g, keys = group_ids(df, by, domain=domain, seq_col=seq_col)
+    dup = pd.DataFrame({"g": g, "t": t}).duplicated(keep=False).to_numpy()
+    first_bad(df, dup, domain=domain, variable="time_days", seq_col=seq_col,
+              rule=f"two {what} at the same time")
+    return g, keys
+

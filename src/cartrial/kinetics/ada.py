@@ -28,7 +28,7 @@ from cartrial.kinetics._groups import (
     as_bool,
     as_float,
     first_bad,
-    group_ids,
+    group_ids_one_per_time,
     group_reduce,
     require_columns,
 )
@@ -89,16 +89,8 @@ def classify_ada(
         seq_col=seq_col,
         rule="a titer must be > 0",
     )
-    g0, keys = group_ids(df, by, domain=domain, seq_col=seq_col)
-    dup = pd.DataFrame({"g": g0, "t": t}).duplicated(keep=False).to_numpy()
-    first_bad(
-        df,
-        dup,
-        domain=domain,
-        variable="time_days",
-        seq_col=seq_col,
-        rule="two ADA samples at the same time for one patient",
-    )
+    g0, keys = group_ids_one_per_time(df, by, t, domain=domain, seq_col=seq_col,
+                                      what="ADA samples for one patient")
     n = len(keys)
 
     pre = t <= 0

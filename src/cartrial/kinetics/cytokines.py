@@ -25,7 +25,7 @@ from cartrial.kinetics._groups import (
     as_bool,
     as_float,
     first_bad,
-    group_ids,
+    group_ids_one_per_time,
     group_reduce,
     require_columns,
 )
@@ -107,16 +107,8 @@ def cytokine_parameters(
         )
         imputed = lloq / 2.0 if s.cytokine_blq == "lloq/2" else lloq
     val = np.where(blq, imputed, v)
-    g0, keys = group_ids(df, by, domain=domain, seq_col=seq_col)
-    dup = pd.DataFrame({"g": g0, "t": t}).duplicated(keep=False).to_numpy()
-    first_bad(
-        df,
-        dup,
-        domain=domain,
-        variable="time_days",
-        seq_col=seq_col,
-        rule="two results at the same time for one patient and cytokine",
-    )
+    g0, keys = group_ids_one_per_time(df, by, t, domain=domain, seq_col=seq_col,
+                                      what="results for one patient and cytokine")
     n = len(keys)
     o = np.lexsort((t, g0))
     g, t, val = g0[o], t[o], val[o]

@@ -39,7 +39,7 @@ from cartrial.kinetics._groups import (
     as_bool,
     as_float,
     first_bad,
-    group_ids,
+    group_ids_one_per_time,
     group_reduce,
     require_columns,
 )
@@ -281,16 +281,8 @@ def nca(
             seq_col=seq_col,
             rule="quantifiable concentration below its LLOQ (mark it blq=True)",
         )
-    g_all, keys = group_ids(df, by, domain=domain, seq_col=seq_col)
-    dup = pd.DataFrame({"g": g_all, "t": t_all}).duplicated(keep=False).to_numpy()
-    first_bad(
-        df,
-        dup,
-        domain=domain,
-        variable="time_days",
-        seq_col=seq_col,
-        rule="two samples at the same time in one profile",
-    )
+    g_all, keys = group_ids_one_per_time(df, by, t_all, domain=domain, seq_col=seq_col,
+                                         what="samples in one profile")
     n_groups = len(keys)
     nmiss = np.bincount(g_all[missing], minlength=n_groups).astype(float)
     present = ~missing
