@@ -119,3 +119,21 @@ def test_deaths_table() -> None:
     assert cell(t, "Within 30 days of infusion", "DL1")["N"] == 1
     assert cell(t, "Within 100 days of infusion", "DL2")["N"] == 0
     assert cell(t, "Cause: DISEASE PROGRESSION", "DL2")["N"] == 1
+
+
+def test_teae_by_worst_grade_counts_each_patient_once_at_the_worst_grade() -> None:
+    from cartrial.safety import teae_grade_table
+
+    ae = pd.DataFrame({
+        "USUBJID": ["a", "a", "b", "d"],
+        "AEBODSYS": ["Skin", "Skin", "Skin", "Nervous"],
+        "AEDECOD": ["Nail disorder", "Nail disorder", "Nail disorder", "Ataxia"],
+        "GRADE": [1, 3, 2, 1],
+    })
+    t = teae_grade_table(ae, SUBJECTS)
+    overall = t[t["COLUMN"] == "Overall"].set_index(["ROW", "STATISTIC"])["N"]
+    assert overall[("Skin / Nail disorder", "grade 3")] == 1    # a at its worst, not grade 1
+    assert overall[("Skin / Nail disorder", "grade 1")] == 0
+    assert overall[("Skin / Nail disorder", "grade 2")] == 1
+    assert overall[("Any TEAE", "grade 1")] == 1                 # d
+    assert sum(overall[("Any TEAE", f"grade {g}")] for g in range(1, 6)) == 3

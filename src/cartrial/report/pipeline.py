@@ -222,6 +222,11 @@ def safety_items(adsl, safety, protocol: Protocol, figures: dict) -> list:
                                    "ASTCT 2019 for CRS/ICANS, CTCAE v5.0 otherwise.",
                                    "A patient is counted once per row at the worst grade."),
                         source="ADAE"),
+        S.tidy_to_table(safety.tables["teae_grade"].query("COLUMN == @S.OVERALL"), "14.3.1.1",
+                        "Treatment-emergent adverse events by system organ class, preferred "
+                        "term and worst grade (all dose levels)", "Safety (infused)", col_n=n,
+                        footnotes=(te, "A patient is counted once per row, at the worst grade "
+                                   "reached.",), source="ADAE"),
         S.tidy_to_table(safety.tables["crs"], "14.3.2", "Cytokine release syndrome",
                         "Safety (infused)", col_n=n, footnotes=(
                             crit, "Onset in days after infusion (day 0 = infusion); duration of "

@@ -46,6 +46,7 @@ from cartrial.safety.tables import (
     icans_table,
     summary_rows,
     syndrome_table,
+    teae_grade_table,
     teae_table,
 )
 
@@ -96,6 +97,7 @@ __all__ = [
     "summarise_episodes",
     "summary_rows",
     "syndrome_table",
+    "teae_grade_table",
     "teae_table",
     "weight_records",
     "worst_lab_grades",

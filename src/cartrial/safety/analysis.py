@@ -34,6 +34,7 @@ from cartrial.safety.tables import (
     dlt_table,
     gprc5d_table,
     icans_table,
+    teae_grade_table,
     teae_table,
 )
 
@@ -114,6 +115,7 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol) -> SafetyAnalysis:
     label = f"IgG < {s.hypogammaglobulinemia_igg_g_per_l:g} g/L after infusion (protocol flag)"
     tables = {
         "teae": teae_table(ae, subjects),
+        "teae_grade": teae_grade_table(ae, subjects),
         "crs": crs_table(crs.episodes, subjects),
         "icans": icans_table(icans.episodes, subjects),
         "cytopenias": cytopenia_table(cyto, subjects, prolonged_day=s.prolonged_cytopenia_day),

@@ -110,12 +110,8 @@ def _worst_grade_rows(worst: pd.DataFrame, label: str) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def teae_table(ae: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFrame:
-    """TEAEs by SOC and PT, by worst grade per subject, per dose level and overall.
-
-    ``ae``: USUBJID, AEBODSYS, AEDECOD, GRADE (numeric 1-5) and optional TRTEMFL ("Y" rows
-    are counted when the column is present). STATISTIC: ``any grade`` and ``grade >= 3``.
-    """
+def _teae_worst(ae: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, int]]]:
+    """Worst grade per subject and row (Any TEAE, each SOC, each SOC / PT), and the rows."""
     require_columns(ae, ["USUBJID", "AEBODSYS", "AEDECOD", "GRADE"], where="teae_table")
     a = ae.copy()
     a["USUBJID"] = a["USUBJID"].astype(str)
@@ -134,11 +130,30 @@ def teae_table(ae: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFrame:
             rows.append((label, 1))
             keyed.append(sa[sa["AEDECOD"] == pt].assign(ROW=label))
     allk = pd.concat(keyed, ignore_index=True)
-    worst = allk.groupby(["USUBJID", "ROW"], as_index=False)["GRADE"].max()
+    return allk.groupby(["USUBJID", "ROW"], as_index=False)["GRADE"].max(), rows
+
+
+def teae_table(ae: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFrame:
+    """TEAEs by SOC and PT, by worst grade per subject, per dose level and overall.
+
+    ``ae``: USUBJID, AEBODSYS, AEDECOD, GRADE (numeric 1-5) and optional TRTEMFL ("Y" rows
+    are counted when the column is present). STATISTIC: ``any grade`` and ``grade >= 3``.
+    """
+    worst, rows = _teae_worst(ae)
     any_g = count_rows(worst, subjects, table="TEAE by SOC/PT", rows=rows, statistic="any grade")
     g3 = count_rows(worst[worst["GRADE"] >= 3], subjects, table="TEAE by SOC/PT", rows=rows,
                     statistic="grade >= 3")
     return pd.concat([any_g, g3], ignore_index=True).sort_values(
+        ["ROW_ORDER", "STATISTIC", "COLUMN"], kind="stable").reset_index(drop=True)
+
+
+def teae_grade_table(ae: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFrame:
+    """TEAEs by SOC and PT and worst grade: each subject counted once per row, at the worst
+    grade it reached (STATISTIC ``grade 1`` ... ``grade 5``), per dose level and overall."""
+    worst, rows = _teae_worst(ae)
+    parts = [count_rows(worst[worst["GRADE"] == g], subjects, table="TEAE by SOC/PT and grade",
+                        rows=rows, statistic=f"grade {g}") for g in range(1, 6)]
+    return pd.concat(parts, ignore_index=True).sort_values(
         ["ROW_ORDER", "STATISTIC", "COLUMN"], kind="stable").reset_index(drop=True)
 
 
