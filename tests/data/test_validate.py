@@ -42,46 +42,79 @@ def _set(d, dom, subj, seq, var, value):
 # Each fault: (mutator, expected (rule_id, domain, usubjid, seq, variable, value))
 FAULTS = {
     "missing domain": (lambda d: d.pop("IS"), ("DOMAIN_MISSING", "IS", None, None, None, None)),
-    "missing variable": (lambda d: d["AE"].drop(columns="AETOXGR", inplace=True),
-                         ("VAR_MISSING", "AE", None, None, "AETOXGR", None)),
-    "impossible date": (lambda d: _set(d, "LB", S1, 2, "LBDTC", "2024-02-30"),
-                        ("DATE_INVALID", "LB", S1, 2, "LBDTC", "2024-02-30")),
-    "unparseable date": (lambda d: _set(d, "CM", S1, 1, "CMSTDTC", "08/03/2024"),
-                         ("DATE_INVALID", "CM", S1, 1, "CMSTDTC", "08/03/2024")),
-    "unknown test code": (lambda d: _set(d, "LB", S1, 4, "LBTESTCD", "IL99"),
-                          ("TESTCD_UNKNOWN", "LB", S1, 4, "LBTESTCD", "IL99")),
-    "unconvertible unit": (lambda d: _set(d, "LB", S1, 1, "LBORRESU", "mg/mL"),
-                           ("UNIT_UNCONVERTIBLE", "LB", S1, 1, "LBORRESU", "mg/mL")),
-    "duplicate key": (lambda d: d.__setitem__("VS", pd.concat([d["VS"], d["VS"].iloc[[1]]])),
-                      ("KEY_DUPLICATE", "VS", S1, 2, "VSSEQ", 2)),
+    "missing variable": (
+        lambda d: d["AE"].drop(columns="AETOXGR", inplace=True),
+        ("VAR_MISSING", "AE", None, None, "AETOXGR", None),
+    ),
+    "impossible date": (
+        lambda d: _set(d, "LB", S1, 2, "LBDTC", "2024-02-30"),
+        ("DATE_INVALID", "LB", S1, 2, "LBDTC", "2024-02-30"),
+    ),
+    "unparseable date": (
+        lambda d: _set(d, "CM", S1, 1, "CMSTDTC", "08/03/2024"),
+        ("DATE_INVALID", "CM", S1, 1, "CMSTDTC", "08/03/2024"),
+    ),
+    "unknown test code": (
+        lambda d: _set(d, "LB", S1, 4, "LBTESTCD", "IL99"),
+        ("TESTCD_UNKNOWN", "LB", S1, 4, "LBTESTCD", "IL99"),
+    ),
+    "unconvertible unit": (
+        lambda d: _set(d, "LB", S1, 1, "LBORRESU", "mg/mL"),
+        ("UNIT_UNCONVERTIBLE", "LB", S1, 1, "LBORRESU", "mg/mL"),
+    ),
+    "duplicate key": (
+        lambda d: d.__setitem__("VS", pd.concat([d["VS"], d["VS"].iloc[[1]]])),
+        ("KEY_DUPLICATE", "VS", S1, 2, "VSSEQ", 2),
+    ),
     "subject absent from DM": (
-        lambda d: d.__setitem__("PC", pd.concat([d["PC"], d["PC"].iloc[[0]].assign(
-            USUBJID="CT071-009-001", PCSEQ=1)])),
-        ("SUBJECT_NOT_IN_DM", "PC", "CT071-009-001", 1, "USUBJID", "CT071-009-001")),
+        lambda d: d.__setitem__(
+            "PC", pd.concat([d["PC"], d["PC"].iloc[[0]].assign(USUBJID="CT071-009-001", PCSEQ=1)])
+        ),
+        ("SUBJECT_NOT_IN_DM", "PC", "CT071-009-001", 1, "USUBJID", "CT071-009-001"),
+    ),
     "infusion before apheresis": (
         lambda d: _set(d, "PR", S2, 1, "PRSTDTC", "2024-04-20"),
-        ("INFUSION_BEFORE_APHERESIS", "EX", S2, 7, "EXSTDTC", "2024-03-26")),
-    "impossible temperature": (lambda d: _set(d, "VS", S1, 1, "VSORRES", "51"),
-                               ("OUT_OF_RANGE", "VS", S1, 1, "VSSTRESN", 51.0)),
-    "dose not in protocol": (lambda d: _set(d, "EX", S1, 7, "EXDOSE", 0.2),
-                             ("DOSE_NOT_IN_PROTOCOL", "EX", S1, 7, "EXDOSE", 0.2)),
-    "text in a numeric variable": (lambda d: _set(d, "DM", S2, None, "AGE", "fifty"),
-                                   ("NOT_NUMBER", "DM", S2, None, "AGE", "fifty")),
-    "unknown coded value": (lambda d: _set(d, "FA", S1, 2, "FAORRES", "HELMET"),
-                            ("TERM_UNKNOWN", "FA", S1, 2, "FAORRES", "HELMET")),
-    "after death": (lambda d: (_set(d, "DM", S1, None, "DTHDTC", "2024-03-10"),
-                               _set(d, "DM", S1, None, "DTHFL", "Y"),
-                               _set(d, "DS", S1, 1, "DSSTDTC", "2024-03-10"),
-                               _set(d, "PC", S1, 2, "PCDTC", "2024-03-09"),
-                               _set(d, "LB", S1, 1, "LBDTC", "2024-03-09"),
-                               _set(d, "LB", S1, 2, "LBDTC", "2024-03-09")),
-                    ("AFTER_DEATH", "PC", S1, 1, "PCDTC", "2024-03-19")),
-    "ICE item out of range": (lambda d: _set(d, "QS", S1, 1, "QSORRES", "5"),
-                              ("OUT_OF_RANGE", "QS", S1, 1, "QSSTRESN", 5.0)),
-    "RFSTDTC mismatch": (lambda d: _set(d, "DM", S1, None, "RFSTDTC", "2024-03-06"),
-                         ("RFSTDTC_MISMATCH", "DM", S1, None, "RFSTDTC", "2024-03-06")),
-    "unknown population": (lambda d: _set(d, "MH", S2, 1, "MHDECOD", "Lymphoma"),
-                           ("POPULATION_UNKNOWN", "MH", S2, 1, "MHDECOD", "Lymphoma")),
+        ("INFUSION_BEFORE_APHERESIS", "EX", S2, 7, "EXSTDTC", "2024-03-26"),
+    ),
+    "impossible temperature": (
+        lambda d: _set(d, "VS", S1, 1, "VSORRES", "51"),
+        ("OUT_OF_RANGE", "VS", S1, 1, "VSSTRESN", 51.0),
+    ),
+    "dose not in protocol": (
+        lambda d: _set(d, "EX", S1, 7, "EXDOSE", 0.2),
+        ("DOSE_NOT_IN_PROTOCOL", "EX", S1, 7, "EXDOSE", 0.2),
+    ),
+    "text in a numeric variable": (
+        lambda d: _set(d, "DM", S2, None, "AGE", "fifty"),
+        ("NOT_NUMBER", "DM", S2, None, "AGE", "fifty"),
+    ),
+    "unknown coded value": (
+        lambda d: _set(d, "FA", S1, 2, "FAORRES", "HELMET"),
+        ("TERM_UNKNOWN", "FA", S1, 2, "FAORRES", "HELMET"),
+    ),
+    "after death": (
+        lambda d: (
+            _set(d, "DM", S1, None, "DTHDTC", "2024-03-10"),
+            _set(d, "DM", S1, None, "DTHFL", "Y"),
+            _set(d, "DS", S1, 1, "DSSTDTC", "2024-03-10"),
+            _set(d, "PC", S1, 2, "PCDTC", "2024-03-09"),
+            _set(d, "LB", S1, 1, "LBDTC", "2024-03-09"),
+            _set(d, "LB", S1, 2, "LBDTC", "2024-03-09"),
+        ),
+        ("AFTER_DEATH", "PC", S1, 1, "PCDTC", "2024-03-19"),
+    ),
+    "ICE item out of range": (
+        lambda d: _set(d, "QS", S1, 1, "QSORRES", "5"),
+        ("OUT_OF_RANGE", "QS", S1, 1, "QSSTRESN", 5.0),
+    ),
+    "RFSTDTC mismatch": (
+        lambda d: _set(d, "DM", S1, None, "RFSTDTC", "2024-03-06"),
+        ("RFSTDTC_MISMATCH", "DM", S1, None, "RFSTDTC", "2024-03-06"),
+    ),
+    "unknown population": (
+        lambda d: _set(d, "MH", S2, 1, "MHDECOD", "Lymphoma"),
+        ("POPULATION_UNKNOWN", "MH", S2, 1, "MHDECOD", "Lymphoma"),
+    ),
 }
 
 
@@ -95,8 +128,12 @@ def test_each_rule_fires_exactly_once_naming_the_record(tmp_path, fault) -> None
     assert len(rows) == 1, rows.to_string()
     got = rows.iloc[0]
     rule_id, domain, usubjid, seq, variable, value = expected
-    assert (got.rule_id, got.domain, got.usubjid, got.variable) == (rule_id, domain, usubjid,
-                                                                    variable)
+    assert (got.rule_id, got.domain, got.usubjid, got.variable) == (
+        rule_id,
+        domain,
+        usubjid,
+        variable,
+    )
     if seq is not None:
         assert got.seq == seq
     if value is not None:
@@ -110,7 +147,9 @@ def test_a_dozen_faults_each_reported_once_with_exit_code_2(tmp_path) -> None:
     for c in chosen:
         FAULTS[c][0](d)
     write_study(d, tmp_path / "s")
-    res = CliRunner().invoke(app, ["validate", str(tmp_path / "s"), "--protocol", "ct071", "--json"])
+    res = CliRunner().invoke(
+        app, ["validate", str(tmp_path / "s"), "--protocol", "ct071", "--json"]
+    )
     assert res.exit_code == 2, res.output
     out = json.loads(res.stdout)
     errors = [f for f in out["findings"] if f["severity"] == "error"]
@@ -132,7 +171,9 @@ def test_cli_missing_folder_exits_2_without_traceback(tmp_path) -> None:
     assert "Traceback" not in res.output
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     infusion=st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)),
     temp=st.floats(min_value=35.0, max_value=42.0, allow_nan=False).map(lambda v: round(v, 1)),
@@ -144,7 +185,8 @@ def test_cli_missing_folder_exits_2_without_traceback(tmp_path) -> None:
 def test_generated_valid_data_passes(tmp_path_factory, infusion, temp, unit, hgb, flow, dose):
     tmp = tmp_path_factory.mktemp("v")
     hgb_value = hgb if unit == "g/dL" else hgb * 10
-    d = minimal_domains(infusion=infusion, temp_c=temp, hgb_unit=unit, hgb_value=hgb_value,
-                        o2_flow=flow, dose=dose)
+    d = minimal_domains(
+        infusion=infusion, temp_c=temp, hgb_unit=unit, hgb_value=hgb_value, o2_flow=flow, dose=dose
+    )
     f = _validate(tmp, d)
     assert f.empty, f.to_string()

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from cartrial.errors import RecordError
 from cartrial.efficacy import exact_ci
+from cartrial.errors import RecordError
 from cartrial.kinetics import ada_summary, classify_ada
 
 # (usubjid, [(day, positive, titer), ...])

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import math
 import sys
-from datetime import date, datetime
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -55,7 +55,9 @@ def to_jsonable(obj: Any) -> Any:
         return obj.date().isoformat() if obj == obj.normalize() else obj.isoformat()
     if isinstance(obj, date | datetime):
         return obj.isoformat()
-    if obj is pd.NaT or (obj is not None and not isinstance(obj, str | bool | int) and pd.isna(obj)):
+    if obj is pd.NaT or (
+        obj is not None and not isinstance(obj, str | bool | int) and pd.isna(obj)
+    ):
         return None
     if isinstance(obj, Path):
         return str(obj)

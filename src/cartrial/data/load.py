@@ -37,7 +37,9 @@ class Study:
         try:
             return self.domains[name]
         except KeyError:
-            raise InputError(f"domain {name} is not in the study ({', '.join(self.domains)})") from None
+            raise InputError(
+                f"domain {name} is not in the study ({', '.join(self.domains)})"
+            ) from None
 
     def __contains__(self, name: str) -> bool:
         return name in self.domains
@@ -78,13 +80,24 @@ def _type_columns(name: str, df: pd.DataFrame, findings: list[Finding]) -> pd.Da
             bad = raw.notna() & num.isna()
             for i in np.flatnonzero(bad.to_numpy()):
                 findings.append(
-                    Finding(name, _s(usub.iloc[i]), _s(seqs.iloc[i]), col, raw.iloc[i],
-                            "value is not a number")
+                    Finding(
+                        name,
+                        _s(usub.iloc[i]),
+                        _s(seqs.iloc[i]),
+                        col,
+                        raw.iloc[i],
+                        "value is not a number",
+                    )
                 )
             out[col] = num.astype(float)
         else:
-            out[col] = raw.map(lambda v: v if v is pd.NA or v is None or isinstance(v, str)
-                               else (f"{v:g}" if isinstance(v, float) else str(v))).astype("string")
+            out[col] = raw.map(
+                lambda v: (
+                    v
+                    if v is pd.NA or v is None or isinstance(v, str)
+                    else (f"{v:g}" if isinstance(v, float) else str(v))
+                )
+            ).astype("string")
     return pd.DataFrame(out, index=df.index)
 
 
@@ -96,8 +109,9 @@ def _s(v: object) -> object:
     return v
 
 
-def standardize_results(name: str, df: pd.DataFrame, model: DataModel,
-                        findings: list[Finding]) -> pd.DataFrame:
+def standardize_results(
+    name: str, df: pd.DataFrame, model: DataModel, findings: list[Finding]
+) -> pd.DataFrame:
     """Fill --STRESC / --STRESN / --STRESU in the standard unit of each test (vectorised by unit).
 
     Kept as given: a --STRESN already in the standard unit. Converted: --STRESN given in another
@@ -109,7 +123,9 @@ def standardize_results(name: str, df: pd.DataFrame, model: DataModel,
     if not tests or testcd not in df or orres not in df:
         return df
     df = df.copy()
-    orresu, stresc, stresn, stresu = (f"{name}{s}" for s in ("ORRESU", "STRESC", "STRESN", "STRESU"))
+    orresu, stresc, stresn, stresu = (
+        f"{name}{s}" for s in ("ORRESU", "STRESC", "STRESN", "STRESU")
+    )
     spec_col = f"{name}SPEC"
     for col in (orresu, stresc, stresu):
         if col not in df:
@@ -119,12 +135,19 @@ def standardize_results(name: str, df: pd.DataFrame, model: DataModel,
     spec = df[spec_col] if spec_col in df else pd.Series(pd.NA, index=df.index, dtype="string")
     seqs = df.get(f"{name}SEQ", pd.Series(np.nan, index=df.index))
     text = df[orres].astype("string").str.strip()
-    df[stresc] = df[stresc].fillna(text.str.upper().where(
-        df[testcd].map(lambda c: c in tests and tests[c].is_coded), text))
+    df[stresc] = df[stresc].fillna(
+        text.str.upper().where(df[testcd].map(lambda c: c in tests and tests[c].is_coded), text)
+    )
     orres_num = pd.to_numeric(text, errors="coerce")
     blq = text.str.upper().str.startswith(BLQ_PREFIXES, na=False)
-    keys = pd.DataFrame({"t": df[testcd], "s": spec.fillna(""), "ou": df[orresu].fillna(""),
-                         "su": df[stresu].fillna("")})
+    keys = pd.DataFrame(
+        {
+            "t": df[testcd],
+            "s": spec.fillna(""),
+            "ou": df[orresu].fillna(""),
+            "su": df[stresu].fillna(""),
+        }
+    )
     for (t, s, ou, su), idx in keys.groupby(["t", "s", "ou", "su"], sort=True).groups.items():
         ts = tests.get(t)
         if ts is None or ts.is_coded:
@@ -176,13 +199,28 @@ def standardize_results(name: str, df: pd.DataFrame, model: DataModel,
     return df
 
 
-def _unit_findings(findings: list[Finding], name: str, df: pd.DataFrame, mask: pd.Series,
-                   var: str, unit: str | None, testcd: str, std: str, seqs: pd.Series) -> None:
+def _unit_findings(
+    findings: list[Finding],
+    name: str,
+    df: pd.DataFrame,
+    mask: pd.Series,
+    var: str,
+    unit: str | None,
+    testcd: str,
+    std: str,
+    seqs: pd.Series,
+) -> None:
     for i in np.flatnonzero(np.asarray(mask)):
-        findings.append(Finding(
-            name, _s(df["USUBJID"].iloc[i]) if "USUBJID" in df else None, _s(seqs.iloc[i]), var,
-            unit, f"unit cannot be converted to the standard unit {std!r} of {testcd}",
-        ))
+        findings.append(
+            Finding(
+                name,
+                _s(df["USUBJID"].iloc[i]) if "USUBJID" in df else None,
+                _s(seqs.iloc[i]),
+                var,
+                unit,
+                f"unit cannot be converted to the standard unit {std!r} of {testcd}",
+            )
+        )
 
 
 def load_study(path: str | Path) -> Study:
@@ -206,8 +244,16 @@ def load_study(path: str | Path) -> Study:
     for f in files:
         name = f.stem.upper()
         if name in domains:
-            findings.append(Finding(name, None, None, None, f.name,
-                                    "domain given twice (both .csv and .xpt); the first read is used"))
+            findings.append(
+                Finding(
+                    name,
+                    None,
+                    None,
+                    None,
+                    f.name,
+                    "domain given twice (both .csv and .xpt); the first read is used",
+                )
+            )
             continue
         formats.add(SUFFIXES[f.suffix.lower()])
         hashes[f.name] = hashlib.sha256(f.read_bytes()).hexdigest()
@@ -216,9 +262,17 @@ def load_study(path: str | Path) -> Study:
         except Exception as exc:  # a file that cannot be parsed is bad input, not a crash
             raise InputError(f"{f}: cannot be read ({type(exc).__name__}: {exc})") from None
         if name not in model.domains:
-            findings.append(Finding(name, None, None, None, f.name,
-                                    "domain is not in cartrial's data model; kept unread",
-                                    severity="warning"))
+            findings.append(
+                Finding(
+                    name,
+                    None,
+                    None,
+                    None,
+                    f.name,
+                    "domain is not in cartrial's data model; kept unread",
+                    severity="warning",
+                )
+            )
         typed = _type_columns(name, raw, findings)
         domains[name] = standardize_results(name, typed, model, findings)
     fmt = formats.pop() if len(formats) == 1 else "mixed"

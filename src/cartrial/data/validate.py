@@ -36,8 +36,18 @@ from cartrial.protocol import Protocol
 
 COLUMNS = ["severity", "rule_id", "domain", "usubjid", "seq", "variable", "value", "rule"]
 IP_CAT = "INVESTIGATIONAL PRODUCT"
-DEATH_CHECKED = {"AE": "AESTDTC", "LB": "LBDTC", "VS": "VSDTC", "FA": "FADTC", "QS": "QSDTC",
-                 "PC": "PCDTC", "IS": "ISDTC", "EX": "EXSTDTC", "PR": "PRSTDTC", "CM": "CMSTDTC"}
+DEATH_CHECKED = {
+    "AE": "AESTDTC",
+    "LB": "LBDTC",
+    "VS": "VSDTC",
+    "FA": "FADTC",
+    "QS": "QSDTC",
+    "PC": "PCDTC",
+    "IS": "ISDTC",
+    "EX": "EXSTDTC",
+    "PR": "PRSTDTC",
+    "CM": "CMSTDTC",
+}
 
 
 @dataclass(frozen=True)
@@ -65,13 +75,21 @@ class ValidationReport:
         ]
 
 
-def _frame(domain: str, df: pd.DataFrame | None, mask: np.ndarray | pd.Series | None,
-           variable: str | None, values: pd.Series | None, rule_id: str, rule: str,
-           severity: str = "error") -> pd.DataFrame:
+def _frame(
+    domain: str,
+    df: pd.DataFrame | None,
+    mask: np.ndarray | pd.Series | None,
+    variable: str | None,
+    values: pd.Series | None,
+    rule_id: str,
+    rule: str,
+    severity: str = "error",
+) -> pd.DataFrame:
     """Findings for the masked records of ``df`` (or one domain-level finding when df is None)."""
     if df is None:
-        return pd.DataFrame([[severity, rule_id, domain, None, None, variable, None, rule]],
-                            columns=COLUMNS)
+        return pd.DataFrame(
+            [[severity, rule_id, domain, None, None, variable, None, rule]], columns=COLUMNS
+        )
     m = np.asarray(mask, dtype=bool)
     if not m.any():
         return pd.DataFrame(columns=COLUMNS)
@@ -79,25 +97,36 @@ def _frame(domain: str, df: pd.DataFrame | None, mask: np.ndarray | pd.Series | 
     seq_col = "USUBJID" if domain == "DM" else f"{domain}SEQ"
     seq = sub[seq_col] if seq_col in sub and domain != "DM" else pd.Series(None, index=sub.index)
     vals = values.loc[m] if values is not None else pd.Series(None, index=sub.index)
-    return pd.DataFrame({
-        "severity": severity,
-        "rule_id": rule_id,
-        "domain": domain,
-        "usubjid": sub["USUBJID"].astype(object) if "USUBJID" in sub else None,
-        "seq": seq.astype(object),
-        "variable": variable,
-        "value": vals.astype(object),
-        "rule": rule,
-    })
+    return pd.DataFrame(
+        {
+            "severity": severity,
+            "rule_id": rule_id,
+            "domain": domain,
+            "usubjid": sub["USUBJID"].astype(object) if "USUBJID" in sub else None,
+            "seq": seq.astype(object),
+            "variable": variable,
+            "value": vals.astype(object),
+            "rule": rule,
+        }
+    )
 
 
 def _load_findings(study: Study) -> list[pd.DataFrame]:
     out = []
     for f in study.load_findings:
-        rid = ("NOT_NUMBER" if f.rule == "value is not a number" else
-               "UNIT_UNCONVERTIBLE" if f.rule.startswith("unit cannot") else "LOAD")
-        out.append(pd.DataFrame([[f.severity, rid, f.domain, f.usubjid, f.seq, f.variable,
-                                  f.value, f.rule]], columns=COLUMNS))
+        rid = (
+            "NOT_NUMBER"
+            if f.rule == "value is not a number"
+            else "UNIT_UNCONVERTIBLE"
+            if f.rule.startswith("unit cannot")
+            else "LOAD"
+        )
+        out.append(
+            pd.DataFrame(
+                [[f.severity, rid, f.domain, f.usubjid, f.seq, f.variable, f.value, f.rule]],
+                columns=COLUMNS,
+            )
+        )
     return out
 
 
@@ -105,40 +134,103 @@ def _structure(study: Study, model: DataModel) -> list[pd.DataFrame]:
     out = []
     for name in model.required_domains:
         if name not in study:
-            out.append(_frame(name, None, None, None, None, "DOMAIN_MISSING",
-                              f"required domain {name} ({model.domains[name].label}) is missing"))
+            out.append(
+                _frame(
+                    name,
+                    None,
+                    None,
+                    None,
+                    None,
+                    "DOMAIN_MISSING",
+                    f"required domain {name} ({model.domains[name].label}) is missing",
+                )
+            )
     for name, df in study.domains.items():
         spec = model.domains.get(name)
         if spec is None:
             continue
         for var in spec.required:
             if var not in df.columns:
-                out.append(_frame(name, None, None, var, None, "VAR_MISSING",
-                                  f"required variable {var} ({spec.required[var]}) is missing"))
+                out.append(
+                    _frame(
+                        name,
+                        None,
+                        None,
+                        var,
+                        None,
+                        "VAR_MISSING",
+                        f"required variable {var} ({spec.required[var]}) is missing",
+                    )
+                )
         ident = ["STUDYID", "USUBJID", f"{name}SEQ", f"{name}TESTCD", f"{name}TRT", f"{name}DECOD"]
         for var in ident:
             if var in df.columns and var in spec.required:
-                out.append(_frame(name, df, df[var].isna(), var, df[var], "VAR_EMPTY",
-                                  f"{var} must not be empty"))
+                out.append(
+                    _frame(
+                        name,
+                        df,
+                        df[var].isna(),
+                        var,
+                        df[var],
+                        "VAR_EMPTY",
+                        f"{var} must not be empty",
+                    )
+                )
         if "DOMAIN" in df.columns:
             bad = df["DOMAIN"].notna() & (df["DOMAIN"] != name)
-            out.append(_frame(name, df, bad, "DOMAIN", df["DOMAIN"], "TERM_UNKNOWN",
-                              f"DOMAIN must be {name!r}"))
+            out.append(
+                _frame(
+                    name,
+                    df,
+                    bad,
+                    "DOMAIN",
+                    df["DOMAIN"],
+                    "TERM_UNKNOWN",
+                    f"DOMAIN must be {name!r}",
+                )
+            )
         key = [k for k in spec.key if k in df.columns]
         if len(key) == len(spec.key):
             dup = df.duplicated(subset=key, keep="first") & df[key].notna().all(axis=1)
-            out.append(_frame(name, df, dup, key[-1], df[key[-1]], "KEY_DUPLICATE",
-                              f"duplicate key ({', '.join(key)})"))
+            out.append(
+                _frame(
+                    name,
+                    df,
+                    dup,
+                    key[-1],
+                    df[key[-1]],
+                    "KEY_DUPLICATE",
+                    f"duplicate key ({', '.join(key)})",
+                )
+            )
         for var, terms in spec.terms.items():
             if var in df.columns:
                 allowed = set(terms) | {""}
                 bad = df[var].notna() & ~df[var].isin(allowed)
-                out.append(_frame(name, df, bad, var, df[var], "TERM_UNKNOWN",
-                                  f"{var} not in controlled terms {sorted(t for t in terms if t)}"))
+                out.append(
+                    _frame(
+                        name,
+                        df,
+                        bad,
+                        var,
+                        df[var],
+                        "TERM_UNKNOWN",
+                        f"{var} not in controlled terms {sorted(t for t in terms if t)}",
+                    )
+                )
         for var in (c for c in df.columns if c.endswith("DTC")):
             p = parse_dtc(df[var])
-            out.append(_frame(name, df, ~p["valid"], var, df[var], "DATE_INVALID",
-                              "not an ISO 8601 date/time, or an impossible date"))
+            out.append(
+                _frame(
+                    name,
+                    df,
+                    ~p["valid"],
+                    var,
+                    df[var],
+                    "DATE_INVALID",
+                    "not an ISO 8601 date/time, or an impossible date",
+                )
+            )
     return out
 
 
@@ -150,8 +242,17 @@ def _tests(study: Study, model: DataModel) -> list[pd.DataFrame]:
         if df is None or tcd not in df.columns:
             continue
         known = df[tcd].isin(list(tests))
-        out.append(_frame(name, df, df[tcd].notna() & ~known, tcd, df[tcd], "TESTCD_UNKNOWN",
-                          f"test code not in the data model for {name}"))
+        out.append(
+            _frame(
+                name,
+                df,
+                df[tcd].notna() & ~known,
+                tcd,
+                df[tcd],
+                "TESTCD_UNKNOWN",
+                f"test code not in the data model for {name}",
+            )
+        )
         stresc, stresn = f"{name}STRESC", f"{name}STRESN"
         for code, ts in tests.items():
             rows = (df[tcd] == code).fillna(False).to_numpy()
@@ -159,8 +260,17 @@ def _tests(study: Study, model: DataModel) -> list[pd.DataFrame]:
                 continue
             if ts.is_coded and stresc in df:
                 bad = rows & df[stresc].notna().to_numpy() & ~df[stresc].isin(ts.values).to_numpy()
-                out.append(_frame(name, df, bad, f"{name}ORRES", df[f"{name}ORRES"],
-                                  "TERM_UNKNOWN", f"{code} result not in {list(ts.values)}"))
+                out.append(
+                    _frame(
+                        name,
+                        df,
+                        bad,
+                        f"{name}ORRES",
+                        df[f"{name}ORRES"],
+                        "TERM_UNKNOWN",
+                        f"{code} result not in {list(ts.values)}",
+                    )
+                )
             elif ts.range is not None and stresn in df:
                 v = df[stresn].to_numpy(dtype=float)
                 lo, hi = ts.range
@@ -169,9 +279,18 @@ def _tests(study: Study, model: DataModel) -> list[pd.DataFrame]:
                     if ts.integer:
                         bad |= rows & ~np.isnan(v) & (v != np.round(v))
                 unit = ts.standard_unit() or ""
-                out.append(_frame(name, df, bad, stresn, df[stresn], "OUT_OF_RANGE",
-                                  f"{code} outside its physical range [{lo:g}, {hi:g}] {unit}".rstrip()
-                                  + (" (integer)" if ts.integer else "")))
+                out.append(
+                    _frame(
+                        name,
+                        df,
+                        bad,
+                        stresn,
+                        df[stresn],
+                        "OUT_OF_RANGE",
+                        f"{code} outside its physical range [{lo:g}, {hi:g}] {unit}".rstrip()
+                        + (" (integer)" if ts.integer else ""),
+                    )
+                )
     return out
 
 
@@ -187,11 +306,13 @@ def _subjects(study: Study) -> list[pd.DataFrame]:
         absent = df["USUBJID"].notna() & ~df["USUBJID"].isin(known)
         first = absent & ~df["USUBJID"].where(absent).duplicated(keep="first")
         counts = df.loc[absent, "USUBJID"].value_counts()
-        fr = _frame(name, df, first, "USUBJID", df["USUBJID"], "SUBJECT_NOT_IN_DM",
-                    "subject absent from DM")
+        fr = _frame(
+            name, df, first, "USUBJID", df["USUBJID"], "SUBJECT_NOT_IN_DM", "subject absent from DM"
+        )
         if len(fr):
-            fr["rule"] = [f"subject absent from DM ({counts[u]} record(s) in {name})"
-                          for u in fr["usubjid"]]
+            fr["rule"] = [
+                f"subject absent from DM ({counts[u]} record(s) in {name})" for u in fr["usubjid"]
+            ]
         out.append(fr)
     return out
 
@@ -214,22 +335,49 @@ def _conduct(study: Study, protocol: Protocol) -> list[pd.DataFrame]:
         idx = ex["EXDOSE"].map(lambda d: protocol.dose_index(d) if pd.notna(d) else None)
         bad = ip & ex["EXDOSE"].notna() & idx.isna()
         doses = ", ".join(f"{d.dose:g}" for d in protocol.dose_levels)
-        out.append(_frame("EX", ex, bad, "EXDOSE", ex["EXDOSE"], "DOSE_NOT_IN_PROTOCOL",
-                          f"dose is not a dose level of protocol {protocol.study_id} ({doses})"))
+        out.append(
+            _frame(
+                "EX",
+                ex,
+                bad,
+                "EXDOSE",
+                ex["EXDOSE"],
+                "DOSE_NOT_IN_PROTOCOL",
+                f"dose is not a dose level of protocol {protocol.study_id} ({doses})",
+            )
+        )
     inf_date = parse_dtc(ex["EXSTDTC"].str.slice(0, 10))["dt"].where(ip)
     if pr is not None and {"PRTRT", "PRSTDTC"} <= set(pr.columns):
         aph = _first_date(pr, pr["PRTRT"] == "LEUKAPHERESIS", "PRSTDTC")
         aph_for = ex["USUBJID"].map(aph)
         bad = ip & inf_date.notna() & aph_for.notna() & (inf_date < aph_for)
-        out.append(_frame("EX", ex, bad, "EXSTDTC", ex["EXSTDTC"], "INFUSION_BEFORE_APHERESIS",
-                          "CAR-T infusion dated before leukapheresis (PR.PRSTDTC)"))
+        out.append(
+            _frame(
+                "EX",
+                ex,
+                bad,
+                "EXSTDTC",
+                ex["EXSTDTC"],
+                "INFUSION_BEFORE_APHERESIS",
+                "CAR-T infusion dated before leukapheresis (PR.PRSTDTC)",
+            )
+        )
     if dm is not None and "RFSTDTC" in dm:
         first_inf = inf_date.groupby(ex["USUBJID"]).min()
         rf = parse_dtc(dm["RFSTDTC"].str.slice(0, 10))["dt"]
         fi = dm["USUBJID"].map(first_inf)
         bad = (rf.notna() | fi.notna()) & ~(rf == fi)
-        out.append(_frame("DM", dm, bad, "RFSTDTC", dm["RFSTDTC"], "RFSTDTC_MISMATCH",
-                          "RFSTDTC must equal the date of the first CAR-T infusion in EX"))
+        out.append(
+            _frame(
+                "DM",
+                dm,
+                bad,
+                "RFSTDTC",
+                dm["RFSTDTC"],
+                "RFSTDTC_MISMATCH",
+                "RFSTDTC must equal the date of the first CAR-T infusion in EX",
+            )
+        )
     return out
 
 
@@ -248,8 +396,17 @@ def _death(study: Study) -> list[pd.DataFrame]:
         d = parse_dtc(df[var].str.slice(0, 10))["dt"]
         limit = df["USUBJID"].map(death)
         bad = d.notna() & limit.notna() & (d > limit)
-        out.append(_frame(name, df, bad, var, df[var], "AFTER_DEATH",
-                          "record dated after the subject's death (DM.DTHDTC)"))
+        out.append(
+            _frame(
+                name,
+                df,
+                bad,
+                var,
+                df[var],
+                "AFTER_DEATH",
+                "record dated after the subject's death (DM.DTHDTC)",
+            )
+        )
     return out
 
 
@@ -261,24 +418,47 @@ def _population(study: Study, protocol: Protocol, model: DataModel) -> list[pd.D
     codes = {p.code for p in protocol.populations}
     prim = mh[(mh["MHCAT"] == "PRIMARY DIAGNOSIS").fillna(False)]
     bad_term = ~prim["MHDECOD"].map(lambda t: mapping.get(t) in codes if pd.notna(t) else False)
-    out = [_frame("MH", prim, bad_term, "MHDECOD", prim["MHDECOD"], "POPULATION_UNKNOWN",
-                  f"primary diagnosis must map to a protocol population {sorted(codes)} "
-                  f"via {mapping}")]
+    out = [
+        _frame(
+            "MH",
+            prim,
+            bad_term,
+            "MHDECOD",
+            prim["MHDECOD"],
+            "POPULATION_UNKNOWN",
+            f"primary diagnosis must map to a protocol population {sorted(codes)} via {mapping}",
+        )
+    ]
     missing = ~dm["USUBJID"].isin(set(prim["USUBJID"]))
-    out.append(_frame("DM", dm, missing, "USUBJID", dm["USUBJID"], "POPULATION_UNKNOWN",
-                      "subject has no PRIMARY DIAGNOSIS record in MH"))
+    out.append(
+        _frame(
+            "DM",
+            dm,
+            missing,
+            "USUBJID",
+            dm["USUBJID"],
+            "POPULATION_UNKNOWN",
+            "subject has no PRIMARY DIAGNOSIS record in MH",
+        )
+    )
     return out
 
 
 def validate_study(study: Study, protocol: Protocol) -> ValidationReport:
     """Check a study against cartrial's data model and the protocol; report every problem."""
     model = data_model()
-    parts = (_load_findings(study) + _structure(study, model) + _tests(study, model)
-             + _subjects(study) + _conduct(study, protocol) + _death(study)
-             + _population(study, protocol, model))
+    parts = (
+        _load_findings(study)
+        + _structure(study, model)
+        + _tests(study, model)
+        + _subjects(study)
+        + _conduct(study, protocol)
+        + _death(study)
+        + _population(study, protocol, model)
+    )
     parts = [p for p in parts if len(p)]
-    findings = (pd.concat(parts, ignore_index=True) if parts
-                else pd.DataFrame(columns=COLUMNS))
-    findings = findings.sort_values(["severity", "domain", "usubjid", "rule_id"], kind="stable",
-                                    key=lambda s: s.astype(str)).reset_index(drop=True)
+    findings = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
+    findings = findings.sort_values(
+        ["severity", "domain", "usubjid", "rule_id"], kind="stable", key=lambda s: s.astype(str)
+    ).reset_index(drop=True)
     return ValidationReport(findings[COLUMNS])

@@ -22,7 +22,9 @@ class ProtocolError(InputError):
     def __init__(self, source: str, problems: list[str]) -> None:
         self.source = source
         self.problems = problems
-        super().__init__(f"protocol {source}: {len(problems)} problem(s)\n  " + "\n  ".join(problems))
+        super().__init__(
+            f"protocol {source}: {len(problems)} problem(s)\n  " + "\n  ".join(problems)
+        )
 
 
 def bundled_names() -> list[str]:
@@ -68,19 +70,23 @@ def _lookup(data: Any, loc: tuple[Any, ...]) -> tuple[bool, Any]:
 
 
 def parse_protocol(text: str, source: str = "<string>") -> Protocol:
-    """Validate YAML text into a :class:`Protocol`; every error names key path, value, expectation."""
+    """Validate YAML text into a :class:`Protocol`; errors name key path, value, expectation."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ProtocolError(source, [f"not valid YAML: {exc}"]) from None
     if not isinstance(data, dict):
-        raise ProtocolError(source, [f"(top level): expected a mapping, found {type(data).__name__}"])
+        raise ProtocolError(
+            source, [f"(top level): expected a mapping, found {type(data).__name__}"]
+        )
     try:
         return Protocol.model_validate(data)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            loc = tuple(
+                p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))
+            )
             found, value = _lookup(data, loc)
             shown = repr(value) if found else "(missing)"
             if err["type"] == "extra_forbidden":

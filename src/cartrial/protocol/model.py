@@ -45,7 +45,7 @@ class AccrualSpec(_Model):
     """Accrual rate, stagger between a cohort's first patients, TITE suspension rule."""
 
     patients_per_month: float = Field(default=2.0, gt=0)
-    stagger_days: int = Field(default=0, ge=0, description="days between first patients of a cohort")
+    stagger_days: int = Field(default=0, ge=0, description="days between a cohort's first patients")
     max_pending_fraction: float = Field(
         default=0.5, gt=0, le=1, description="TITE: suspend accrual when pending > fraction x n"
     )
@@ -54,7 +54,7 @@ class AccrualSpec(_Model):
 class CrmSpec(_Model):
     """CRM settings: skeleton (or Lee & Cheung calibration), prior SD, safety stop."""
 
-    skeleton: list[float] | None = Field(default=None, description="explicit skeleton, or calibrate")
+    skeleton: list[float] | None = Field(default=None, description="explicit, or calibrated")
     halfwidth: float = Field(default=0.05, gt=0, lt=0.5, description="Lee & Cheung indifference")
     prior_mtd_level: int = Field(default=1, ge=1, description="1-based dose level of prior MTD")
     prior_sd: float = Field(default=1.1575836902790226, gt=0, description="sqrt(1.34), dfcrm")

@@ -21,9 +21,9 @@ the event is ongoing until FOLLOWUP_DAY. Rule forms (``DurationCondition``):
 later time at grade <= T exceeds H; ``persisting_beyond_day`` D -> the run at grade >= min_grade
 lasts past day D (for point assessments, optional column POINT = Y as lab events have: an
 assessment after day D still shows the grade; while no assessment after day D exists and the
-run is ongoing, pending); ``min_duration_days`` d -> the run lasts more than d days. A run counts when it
-overlaps the rule's window (``window_start_day``..``window_end_day`` or the design DLT window,
-including the whole of its last protocol day: DAY 28.5 is inside a 28-day window).
+run is ongoing, pending); ``min_duration_days`` d -> the run lasts more than d days. A run
+counts when it overlaps the rule's window (``window_start_day``..``window_end_day`` or the design
+DLT window, including the whole of its last protocol day: DAY 28.5 is inside a 28-day window).
 When the follow-up is too short to decide, the rule is pending.
 """
 
