@@ -70,3 +70,15 @@ def test_imputed_partial_date_brackets_the_true_date(day) -> None:
     lo, _ = impute_date(month, "start")
     hi, _ = impute_date(month, "end")
     assert lo.iloc[0].date() <= day <= hi.iloc[0].date()
+
+
+@settings(deadline=None, max_examples=50)
+@given(st.lists(st.sampled_from(["2024-03-05", "2024-03", "2024", "", "2024-02-30", "05/03/2024",
+                                 "2024-03-05T14:45", "2024-13", None]), max_size=30))
+def test_distinct_value_parse_equals_parsing_every_value(texts) -> None:
+    from cartrial.data.dates import _parse
+
+    s = pd.Series(texts, dtype="object", index=range(100, 100 + len(texts)))
+    got = parse_dtc(s)
+    want = _parse(s.astype("string").fillna(""))
+    pd.testing.assert_frame_equal(got, want)

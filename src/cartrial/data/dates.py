@@ -29,13 +29,24 @@ Precision = Literal["year", "month", "day", "time"]
 
 
 def parse_dtc(values: pd.Series) -> pd.DataFrame:
-    """Parse --DTC strings, vectorised.
+    """Parse --DTC strings, vectorised; each distinct value is parsed once (see ``_parse``).
 
     Returns a frame with ``dt`` (Timestamp when at least the day is known, else NaT), ``year``,
     ``month``, ``day`` (floats, NaN when absent), ``precision`` and ``valid`` (False when the text
     is not ISO 8601 or names an impossible date such as 2024-02-30). Empty values are valid with
     precision None.
     """
+    s = values.astype("string").fillna("")  # missing and blank parse alike
+    uniq = pd.Series(pd.unique(s), dtype="string")
+    parsed = _parse(uniq)
+    pos = pd.Index(uniq).get_indexer(s)
+    out = parsed.iloc[pos].reset_index(drop=True)
+    out.index = values.index
+    return out
+
+
+def _parse(values: pd.Series) -> pd.DataFrame:
+    """The parse itself, on distinct values (see :func:`parse_dtc` for the columns)."""
     s = values.astype("string")
     parts = s.str.extract(_ISO)
     blank = s.isna() | (s.str.strip() == "")
