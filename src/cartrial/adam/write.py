@@ -19,6 +19,7 @@ import pandas as pd
 import pyreadstat
 
 from cartrial.adam.metadata import DATASETS, define_html, variable_label
+from cartrial.data.write import xpt_v5_name_problems
 from cartrial.errors import InputError
 
 _XPT_STAMP = re.compile(rb"\d{2}[A-Z]{3}\d{2}:\d{2}:\d{2}:\d{2}")
@@ -73,14 +74,7 @@ def write_adam_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
     """One dataset as XPORT v5; every limit problem is collected and raised together."""
     cols = list(df.columns)
     col_labels = [labels[c] for c in cols]
-    problems = []
-    if len(name) > 8:
-        problems.append(f"dataset name {name!r} longer than 8 characters")
-    for c, lab in zip(cols, col_labels, strict=True):
-        if len(c) > 8:
-            problems.append(f"variable name {c!r} longer than 8 characters")
-        if len(lab) > 40 or not lab.isascii():
-            problems.append(f"label of {c} must be <= 40 ASCII characters: {lab!r}")
+    problems = xpt_v5_name_problems(name, cols, col_labels)
     out = pd.DataFrame(index=df.index)
     for c in cols:
         s = df[c]

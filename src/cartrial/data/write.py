@@ -57,19 +57,26 @@ def labels_for(name: str, columns: list[str], labels: Mapping[str, str] | None =
     return [known.get(c, c) for c in columns]
 
 
+def xpt_v5_name_problems(name: str, columns: list[str], labels: list[str]) -> list[str]:
+    """XPT v5 limits on names and labels: dataset and variable names <= 8 characters, labels
+    <= 40 ASCII characters (one message per problem; nothing is truncated)."""
+    problems = []
+    if len(name) > 8:
+        problems.append(f"dataset name {name!r} longer than 8 characters")
+    for c, lab in zip(columns, labels, strict=True):
+        if len(c) > 8:
+            problems.append(f"variable name {c!r} longer than 8 characters")
+        if len(lab) > 40 or not lab.isascii():
+            problems.append(f"label of {c} must be <= 40 ASCII characters: {lab!r}")
+    return problems
+
+
 def write_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
               labels: Mapping[str, str] | None = None) -> None:
     """One dataset as XPORT v5 with dataset and variable labels; limits checked, not truncated."""
     cols = list(df.columns)
     col_labels = labels_for(name, cols, labels)
-    problems = []
-    if len(name) > 8:
-        problems.append(f"dataset name {name!r} longer than 8 characters")
-    for c, lab in zip(cols, col_labels, strict=True):
-        if len(c) > 8:
-            problems.append(f"variable name {c!r} longer than 8 characters")
-        if len(lab) > 40 or not lab.isascii():
-            problems.append(f"label of {c} must be <= 40 ASCII characters: {lab!r}")
+    problems = xpt_v5_name_problems(name, cols, col_labels)
     out = pd.DataFrame(index=df.index)
     for c in cols:
         s = df[c]
