@@ -11,12 +11,12 @@ Run: .venv/bin/python benchmarks/bench_efficacy.py
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pandas as pd
 
 from cartrial.efficacy import derive_imwg_response, kaplan_meier
+from _timing import best_of  # benchmarks/ is on sys.path when a script runs
 
 SEED = 20260601
 N_PATIENTS = 2000
@@ -43,15 +43,6 @@ def cohort(rng: np.random.Generator, n: int) -> pd.DataFrame:
             "UPEP": 10.0,
         }
     )
-
-
-def best_of(fn, repeats: int = 3) -> float:  # noqa: ANN001
-    out = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return min(out)
 
 
 def main() -> None:

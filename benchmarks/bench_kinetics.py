@@ -9,12 +9,12 @@ Run: .venv/bin/python benchmarks/bench_kinetics.py
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pandas as pd
 
 from cartrial.kinetics import nca, nca_parameter_codes
+from _timing import best_of  # benchmarks/ is on sys.path when a script runs
 
 SEED = 20260701
 N_PATIENTS = 10_000
@@ -41,15 +41,6 @@ def cohort(rng: np.random.Generator, n: int) -> pd.DataFrame:
         "blq": blq.ravel(),
         "lloq": LLOQ,
     })
-
-
-def best_of(fn, repeats: int = 3) -> float:  # noqa: ANN001
-    out = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return min(out)
 
 
 def main() -> None:

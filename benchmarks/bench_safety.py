@@ -12,13 +12,13 @@ Run: .venv/bin/python benchmarks/bench_safety.py
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pandas as pd
 
 from cartrial.protocol import load_protocol
 from cartrial.safety import adjudicate_dlt, crs_events, grade_crs, grade_labs
+from _timing import best_of  # benchmarks/ is on sys.path when a script runs
 
 SEED = 20261124
 N_PATIENTS = 2000
@@ -63,15 +63,6 @@ def labs(rng: np.random.Generator, n: int) -> pd.DataFrame:
             "LLN": float(lo), "ULN": float(hi),
             "ABLFL": np.tile(np.where(VISITS == -5, "Y", ""), n)}))
     return pd.concat(parts, ignore_index=True)
-
-
-def best_of(fn, repeats: int = 3) -> float:  # noqa: ANN001
-    out = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return min(out)
 
 
 def main() -> None:
