@@ -1,7 +1,9 @@
 """Date parsing in ingestion: each distinct --DTC value parsed once vs every value parsed
 (the baseline, in the same process). `.venv/bin/python benchmarks/bench_data.py`"""
 
-import time, numpy as np, pandas as pd
+import time
+import numpy as np
+import pandas as pd
 from cartrial.data import dates
 rng = np.random.default_rng(0)
 base = pd.Timestamp("2024-01-01")
