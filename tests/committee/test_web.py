@@ -79,6 +79,18 @@ def test_statistician_reads_overview_records_decision_sees_history(site) -> None
     assert "rationale is required" in r.text
     assert len(list_decisions(store)) == n0 + 1
     assert verify_audit(store).ok
+    # what the committee saw is reproduced by `decide --as-of` on the recorded cut-off
+    import json
+
+    from cartrial.conduct import decide_study
+    from cartrial.data import load_study
+    from cartrial.protocol import load_protocol
+
+    replay = decide_study(load_study(app.state.data_dir), load_protocol("ct071"), d.as_of)
+    seen = json.loads(d.recommendation)
+    assert replay.data_hash == d.data_hash
+    assert replay.recommendation.decision.action == seen["action"]
+    assert replay.recommendation.decision.reason == seen["reason"]
     assert "Audit chain" in client.get("/minutes.html").text
     assert client.get("/minutes.pdf").content.startswith(b"%PDF")
 

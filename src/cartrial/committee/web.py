@@ -218,6 +218,7 @@ def create_app(protocol: str, data_dir: str | Path, db_url: str | None = None) -
                             status_code=exc.status_code)
 
     app.state.store = store
+    app.state.data_dir = data_dir
     return app
 
 
