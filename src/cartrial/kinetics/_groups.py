@@ -158,3 +158,19 @@ def group_ids_one_per_time(
               rule=f"two {what} at the same time")
     return g, keys
 
+
+def sampling_times(df: pd.DataFrame, *, domain: str, seq_col: str | None) -> np.ndarray:
+    """``time_days`` as floats, refusing a missing or infinite time (first record named)."""
+    t = as_float(df, "time_days", domain=domain, seq_col=seq_col)
+    first_bad(df, ~np.isfinite(t), domain=domain, variable="time_days", seq_col=seq_col,
+              rule="sampling time must be a finite number of days from infusion")
+    return t
+
+
+def optional_float(df: pd.DataFrame, column: str, *, domain: str,
+                   seq_col: str | None) -> np.ndarray:
+    """An optional numeric column as floats; all NaN when the column is absent."""
+    if column not in df.columns:
+        return np.full(len(df), np.nan)
+    return as_float(df, column, domain=domain, seq_col=seq_col)
+

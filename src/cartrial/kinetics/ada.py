@@ -26,11 +26,12 @@ import pandas as pd
 from cartrial.efficacy.binomial import exact_ci
 from cartrial.kinetics._groups import (
     as_bool,
-    as_float,
     first_bad,
     group_ids_one_per_time,
     group_reduce,
+    optional_float,
     require_columns,
+    sampling_times,
 )
 from cartrial.protocol.model import KineticsSettings
 
@@ -66,21 +67,9 @@ def classify_ada(
     by = list(by)
     require_columns(data, [*by, "time_days", "positive"], where="classify_ada")
     df = data.reset_index(drop=True)
-    t = as_float(df, "time_days", domain=domain, seq_col=seq_col)
+    t = sampling_times(df, domain=domain, seq_col=seq_col)
     pos = as_bool(df, "positive", domain=domain, seq_col=seq_col)
-    titer = (
-        as_float(df, "titer", domain=domain, seq_col=seq_col)
-        if "titer" in df.columns
-        else np.full(len(df), np.nan)
-    )
-    first_bad(
-        df,
-        ~np.isfinite(t),
-        domain=domain,
-        variable="time_days",
-        seq_col=seq_col,
-        rule="sampling time must be a finite number of days from infusion",
-    )
+    titer = optional_float(df, "titer", domain=domain, seq_col=seq_col)
     first_bad(
         df,
         np.isfinite(titer) & ~(titer > 0),

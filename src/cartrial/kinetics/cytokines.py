@@ -28,6 +28,7 @@ from cartrial.kinetics._groups import (
     group_ids_one_per_time,
     group_reduce,
     require_columns,
+    sampling_times,
 )
 from cartrial.kinetics.nca import _flags_column
 from cartrial.protocol.model import KineticsSettings
@@ -63,17 +64,9 @@ def cytokine_parameters(
     by = list(by)
     require_columns(data, [*by, "time_days", "value", "blq"], where="cytokine_parameters")
     df = data.reset_index(drop=True)
-    t = as_float(df, "time_days", domain=domain, seq_col=seq_col)
+    t = sampling_times(df, domain=domain, seq_col=seq_col)
     v = as_float(df, "value", domain=domain, seq_col=seq_col)
     blq = as_bool(df, "blq", domain=domain, seq_col=seq_col)
-    first_bad(
-        df,
-        ~np.isfinite(t),
-        domain=domain,
-        variable="time_days",
-        seq_col=seq_col,
-        rule="sampling time must be a finite number of days from infusion",
-    )
     first_bad(
         df,
         ~blq & ~(np.isfinite(v) & (v >= 0)),

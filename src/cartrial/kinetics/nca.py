@@ -41,7 +41,9 @@ from cartrial.kinetics._groups import (
     first_bad,
     group_ids_one_per_time,
     group_reduce,
+    optional_float,
     require_columns,
+    sampling_times,
 )
 from cartrial.protocol.model import KineticsSettings
 
@@ -240,13 +242,9 @@ def nca(
     by = list(by)
     require_columns(profiles, [*by, "time_days", "conc"], where="nca")
     df = profiles.reset_index(drop=True)
-    t_all = as_float(df, "time_days", domain=domain, seq_col=seq_col)
+    t_all = sampling_times(df, domain=domain, seq_col=seq_col)
     c_all = as_float(df, "conc", domain=domain, seq_col=seq_col)
-    lloq = (
-        as_float(df, "lloq", domain=domain, seq_col=seq_col)
-        if "lloq" in df.columns
-        else np.full(len(df), np.nan)
-    )
+    lloq = optional_float(df, "lloq", domain=domain, seq_col=seq_col)
     if "blq" in df.columns:
         blq_all = as_bool(df, "blq", domain=domain, seq_col=seq_col)
     else:  # PKNCA coding: BLQ is 0 (or, given an LLOQ, below it)
@@ -256,14 +254,6 @@ def nca(
     # PKNCA drops missing concentrations (conc.na = "drop"); counted per profile (NMISS) and
     # flagged, never silently.
     missing = ~blq_all & np.isnan(c_all)
-    first_bad(
-        df,
-        ~np.isfinite(t_all),
-        domain=domain,
-        variable="time_days",
-        seq_col=seq_col,
-        rule="sampling time must be a finite number of days from infusion",
-    )
     first_bad(
         df,
         ~blq_all & ~missing & ~((c_all > 0) & np.isfinite(c_all)),
