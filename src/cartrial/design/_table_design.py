@@ -219,4 +219,9 @@ class TableDesign:
             cutoff=self.cutoff,
             extrasafe=self.extrasafe,
             offset=self.offset,
+            **self._selection_options(),
         )
+
+    def _selection_options(self) -> dict[str, object]:
+        """Design-specific options of :func:`select_mtd` (none for the table designs)."""
+        return {}

@@ -18,7 +18,6 @@ from cartrial.design.boundaries import (
     deescalate_min,
     escalate_max,
 )
-from cartrial.design.selection import MtdSelection, select_mtd
 from cartrial.design.state import Decision, TrialState
 from cartrial.errors import InputError
 
@@ -166,24 +165,9 @@ class Boin(TableDesign):
             why += f"; backfill open at dose(s) {', '.join(str(j + 1) for j in bf)}"
         return Decision(action, nd, elim, why, rule, bf)  # type: ignore[arg-type]
 
-    def select(self, state: TrialState) -> MtdSelection:
-        """MTD by isotonic regression (dose-finding.md 2.5) with the ``boundMTD`` option."""
-        self._check(state)
-        # eliminations as decided during conduct (TITE: on the full n, sec. 3), estimates on
-        # completed patients only
-        elim = self.eliminated(state if self.time_to_event else state.completed())
-        state = state.completed()
-        return select_mtd(
-            state.n,
-            state.y,
-            self.target,
-            eliminated=elim,
-            cutoff=self.cutoff,
-            extrasafe=self.extrasafe,
-            offset=self.offset,
-            bound_mtd=self.bound_mtd,
-            phi2=self.phi2,
-        )
+    def _selection_options(self) -> dict[str, object]:
+        """BOIN's ``boundMTD`` option for :meth:`select` (dose-finding.md 2.5 item 5)."""
+        return {"bound_mtd": self.bound_mtd, "phi2": self.phi2}
 
 
 @dataclass(frozen=True)
