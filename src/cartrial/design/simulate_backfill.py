@@ -18,9 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from cartrial.design.boundaries import deescalate_min, elimination_count, escalate_max
-from cartrial.design.simulate_lockstep import ACTIVE, DONE, NO_MTD_STOP
+from cartrial.design.simulate_lockstep import ACTIVE, DONE, NO_MTD_STOP, completed_selection
 from cartrial.design.simulate_plan import SimPlan
-from cartrial.design.simulate_select import select_rows
 
 MAX_BACKFILL_PER_PERIOD = 24
 
@@ -178,12 +177,5 @@ def run_backfill(
     # end: every patient completes follow-up
     n += nb
     y += yb
-    tab = plan.tables
-    el = tab.eliminate[n, y]
-    el[:, 0] |= tab.eliminate_first[n[:, 0], y[:, 0]]
-    first = np.where(el.any(axis=1), np.argmax(el, axis=1), k)
-    low = np.minimum(elim_low, first)
-    adm = (n > 0) & (np.arange(k)[None, :] < low[:, None])
-    sel = select_rows(n, y, adm, plan.target)
-    sel = np.where((low == 0) | (status == NO_MTD_STOP), -1, sel)
+    sel = completed_selection(plan.tables, n, y, elim_low, status, plan.target)
     return n, y, sel, dur

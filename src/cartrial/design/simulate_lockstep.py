@@ -190,3 +190,22 @@ def final_selection(s: LockState, target: float) -> np.ndarray:
     adm = (s.n > 0) & (np.arange(k)[None, :] < s.elim_low[:, None])
     iso = select_rows(s.n, s.y, adm, target)
     return np.where(s.status == RULE_MTD, s.sel, np.where(s.status == NO_MTD_STOP, NO_MTD, iso))
+
+
+def completed_selection(tables: DecisionTables, n: np.ndarray, y: np.ndarray, elim_low: np.ndarray,
+                    status: np.ndarray, target: float) -> np.ndarray:
+    """MTD per trial once everyone has completed follow-up (dose-finding.md 2.3, 2.5).
+
+    Doses from the lowest eliminated one up (eliminated during conduct, ``elim_low``, or by the
+    final counts) are not admissible; a trial with dose 1 eliminated or stopped early has none
+    (-1).
+    """
+    k = n.shape[1]
+    el = tables.eliminate[n, y]
+    el[:, 0] |= tables.eliminate_first[n[:, 0], y[:, 0]]
+    first = np.where(el.any(axis=1), np.argmax(el, axis=1), k)
+    low = np.minimum(elim_low, first)
+    adm = (n > 0) & (np.arange(k)[None, :] < low[:, None])
+    sel = select_rows(n, y, adm, target)
+    return np.where((low == 0) | (status == NO_MTD_STOP), -1, sel)
+

@@ -25,9 +25,8 @@ import math
 import numpy as np
 
 from cartrial.design.simulate_crm import crm_decide, crm_select, make_grid
-from cartrial.design.simulate_lockstep import ACTIVE, DONE, NO_MTD_STOP
+from cartrial.design.simulate_lockstep import ACTIVE, DONE, NO_MTD_STOP, completed_selection
 from cartrial.design.simulate_plan import SimPlan
-from cartrial.design.simulate_select import select_rows
 from cartrial.design.simulate_tables import DEESCALATE, ESCALATE
 
 _ONSET = {"uniform": 0, "weibull": 1}
@@ -275,14 +274,7 @@ def run_tite(
         sel = crm_select(plugin, el, plan.target)
         sel = np.where(stop | (status == NO_MTD_STOP), -1, sel)
     else:
-        tab = plan.tables
-        el = tab.eliminate[n, y]
-        el[:, 0] |= tab.eliminate_first[n[:, 0], y[:, 0]]
-        first = np.where(el.any(axis=1), np.argmax(el, axis=1), k)
-        low = np.minimum(elim_low, first)
-        adm = (n > 0) & (np.arange(k)[None, :] < low[:, None])
-        sel = select_rows(n, y, adm, plan.target)
-        sel = np.where((low == 0) | (status == NO_MTD_STOP), -1, sel)
+        sel = completed_selection(plan.tables, n, y, elim_low, status, plan.target)
     return n, y, sel, duration
 
 
