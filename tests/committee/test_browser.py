@@ -62,11 +62,13 @@ def _login(page, base, user, pw):
     page.goto(f"{base}/login")
     page.fill("#username", user)
     page.fill("#password", pw)
-    page.click("#login")
+    # wait for the redirect to land: asserting on a page still in flight was a flaky race
+    with page.expect_navigation(url=f"{base}/"):
+        page.click("#login")
 
 
 def test_committee_member_flow_in_chromium(server, tmp_path) -> None:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     base, store, db = server
     errors: list[str] = []
@@ -77,24 +79,25 @@ def test_committee_member_flow_in_chromium(server, tmp_path) -> None:
         page.goto(base + "/")
         assert page.url.endswith("/login")            # nothing without login
         _login(page, base, "stat", "password-s")
-        assert page.locator("#doses").is_visible()
+        expect(page.locator("#doses")).to_be_visible()
         assert "Recommendation" in page.locator("#recommendation").inner_text()
         page.click("text=CT071-001-001")
-        assert page.locator("#timeline").is_visible()
+        expect(page.locator("#timeline")).to_be_visible()
         page.goto(base + "/decide")
         page.check("#override")
         page.select_option("#action", "stay")
         page.select_option("#next_dose", "DL1")
         page.fill("#rationale", "wait for the day-28 labs of the last patient")
         page.fill("#attendees", "stat, Dr Chair")
-        page.click("#submit")
-        assert page.url.endswith("/history")
+        with page.expect_navigation(url=f"{base}/history"):
+            page.click("#submit")
         assert "wait for the day-28 labs" in page.locator("#history").inner_text()
         page.screenshot(path=str(tmp_path / "history.png"))
         assert not errors, errors                      # no console errors for a member
-        page.click("text=Log out")
+        with page.expect_navigation(url=f"{base}/login"):
+            page.click("text=Log out")
         _login(page, base, "view", "password-v")
-        assert page.locator("#doses").is_visible()
+        expect(page.locator("#doses")).to_be_visible()
         page.goto(base + "/decide")
         assert "403" in page.content()
         browser.close()
