@@ -116,6 +116,8 @@ def test_chunking_gives_the_same_bytes(tmp_path: Path) -> None:
         "A": np.where(rng.random(n) < 0.1, np.nan, rng.normal(size=n)),
         "T": np.array(["", "Y", "N", "ÉCHEC"], dtype=object)[rng.integers(0, 4, n)],
         "B": rng.integers(0, 100, n).astype(float),
+        # more distinct values than a chunk has rows: encoded chunk by chunk, not via one table
+        "ID": [f"CT071-{i:05d}" + ("é" * (i == n - 1)) for i in range(n)],
     })
     kw = kwargs_for(df)
     whole = our_bytes(df, tmp_path / "whole.xpt", **kw, chunk_rows=10 * n)

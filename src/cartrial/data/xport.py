@@ -99,36 +99,61 @@ def _encode(values: np.ndarray) -> np.ndarray:
         return np.char.encode(values.astype(np.str_), "utf-8")
 
 
-def _kind(name: str, s: pd.Series) -> str:
-    dtype = s.dtype
-    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
-        return "num"
-    if isinstance(dtype, pd.StringDtype):
-        return "text"
-    if pd.api.types.is_object_dtype(dtype):
-        if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
-            return "text"
-    raise InputError(f"column {name!r}: dtype {dtype} is neither numeric nor text; XPORT v5 "
-                     "takes float columns and str columns only")
-
-
-def _text_width(s: pd.Series) -> int:
-    """Largest UTF-8 byte length of the column's distinct values, at least 1."""
-    uniques = np.asarray(s.unique(), dtype=object)
-    uniques = uniques[~pd.isna(uniques)]
-    return max(1, _encode(uniques).dtype.itemsize) if len(uniques) else 1
-
-
-def _fill_text(buf: np.ndarray, offset: int, width: int, s: pd.Series) -> None:
-    """Text values of one chunk into ``buf[:, offset:offset + width]``: each distinct value is
-    encoded once (blank-padded, cut at a NUL as C's strlen does), then gathered by code."""
-    codes, uniques = s.factorize(use_na_sentinel=True)
-    values = np.append(np.asarray(uniques, dtype=object), "")  # code -1 (missing) -> ""
+def _byte_table(values: np.ndarray, width: int | None = None) -> np.ndarray:
+    """Distinct values -> ``uint8`` rows of their UTF-8 bytes, blank-padded to ``width`` (the
+    longest when None) and cut at a NUL as C's strlen does."""
     enc = _encode(values)
     raw = enc.view(np.uint8).reshape(len(values), enc.dtype.itemsize)
-    table = np.full((len(values), width), 32, dtype=np.uint8)
+    table = np.full((len(values), width or max(1, raw.shape[1])), 32, dtype=np.uint8)
     table[:, :raw.shape[1]] = np.where(np.logical_or.accumulate(raw == 0, axis=1), 32, raw)
-    buf[:, offset:offset + width] = table[codes]
+    return table
+
+
+def _codes_and_values(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Factorised text: codes into ``values``, whose last entry "" stands for missing (code -1
+    indexes it). Raises InputError for an object column holding anything but str."""
+    codes, uniques = s.factorize(use_na_sentinel=True)
+    uniques = np.asarray(uniques, dtype=object)
+    if pd.api.types.infer_dtype(uniques, skipna=True) not in ("string", "empty"):
+        raise InputError(f"column {s.name!r}: object values are not all str; XPORT v5 takes "
+                         "float columns and str columns only")
+    return codes, np.append(uniques, "")
+
+
+class _Text:
+    """One text column's width and, when its distinct values are few (at most ``chunk_rows``),
+    its codes (smallest integer type) and byte table, so each row costs one gather."""
+
+    def __init__(self, s: pd.Series, chunk_rows: int) -> None:
+        codes, values = _codes_and_values(s)
+        self.codes: np.ndarray | None = None
+        self.table: np.ndarray | None = None
+        if len(values) <= chunk_rows:
+            self.table = _byte_table(values)
+            codes[codes < 0] = len(values) - 1
+            self.codes = codes.astype(np.min_scalar_type(len(values)))
+            self.width = self.table.shape[1]
+        else:  # many distinct values: widths by slices, rows encoded chunk by chunk
+            self.width = max(_encode(values[i:i + chunk_rows]).dtype.itemsize
+                             for i in range(0, len(values), chunk_rows))
+
+    def fill(self, buf: np.ndarray, offset: int, part: pd.Series, start: int) -> None:
+        if self.table is not None and self.codes is not None:
+            rows = self.table[self.codes[start:start + len(part)]]
+        else:
+            codes, values = _codes_and_values(part)
+            rows = _byte_table(values, self.width)[codes]
+        buf[:, offset:offset + self.width] = rows
+
+
+def _is_numeric(name: str, s: pd.Series) -> bool:
+    dtype = s.dtype
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
+        return True
+    if isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype):
+        return False
+    raise InputError(f"column {name!r}: dtype {dtype} is neither numeric nor text; XPORT v5 "
+                     "takes float columns and str columns only")
 
 
 def write_xport_v5(df: pd.DataFrame, path: str | Path, *, table_name: str, file_label: str,
@@ -146,9 +171,9 @@ def write_xport_v5(df: pd.DataFrame, path: str | Path, *, table_name: str, file_
     labels = list(column_labels)
     if len(labels) != len(columns):
         raise InputError(f"{len(labels)} column labels for {len(columns)} columns")
-    kinds = [_kind(c, df.iloc[:, j]) for j, c in enumerate(columns)]
-    widths = [8 if k == "num" else _text_width(df.iloc[:, j])
-              for j, k in enumerate(kinds)]
+    numeric = [_is_numeric(c, df.iloc[:, j]) for j, c in enumerate(columns)]
+    text = {j: _Text(df.iloc[:, j], chunk_rows) for j, num in enumerate(numeric) if not num}
+    widths = [8 if num else text[j].width for j, num in enumerate(numeric)]
     offsets = np.concatenate([[0], np.cumsum(widths)]).astype(int).tolist()
     row_width = offsets[-1]
     stamp = _stamp(created)
@@ -166,10 +191,9 @@ def write_xport_v5(df: pd.DataFrame, path: str | Path, *, table_name: str, file_
         _header("NAMESTR", (0, len(columns), 0, 0, 0, 0)),
     ]
     namestrs = b"".join(
-        _NAMESTR.pack(1 if k == "num" else 2, 0, w, j + 1, _field(c, 8), _field(lab, 40),
-                      b" " * 8, 0, 0, 1 if k == "num" else 0, b"\0\0", b" " * 8, 0, 0,
-                      offsets[j], b"\0" * 52)
-        for j, (c, lab, k, w) in enumerate(zip(columns, labels, kinds, widths, strict=True)))
+        _NAMESTR.pack(1 if num else 2, 0, w, j + 1, _field(c, 8), _field(lab, 40), b" " * 8,
+                      0, 0, 1 if num else 0, b"\0\0", b" " * 8, 0, 0, offsets[j], b"\0" * 52)
+        for j, (c, lab, num, w) in enumerate(zip(columns, labels, numeric, widths, strict=True)))
     namestrs += b" " * (-len(namestrs) % RECORD_LEN)
 
     n = len(df)
@@ -178,12 +202,12 @@ def write_xport_v5(df: pd.DataFrame, path: str | Path, *, table_name: str, file_
         for start in range(0, n, chunk_rows):
             part = df.iloc[start:start + chunk_rows]
             buf = np.empty((len(part), row_width), dtype=np.uint8)
-            for j, kind in enumerate(kinds):
+            for j, num in enumerate(numeric):
                 s = part.iloc[:, j]
-                if kind == "num":
+                if num:
                     ibm = ibm_from_ieee(_numeric_values(s)).astype(">u8")
                     buf[:, offsets[j]:offsets[j] + 8] = ibm.view(np.uint8).reshape(-1, 8)
                 else:
-                    _fill_text(buf, offsets[j], widths[j], s)
+                    text[j].fill(buf, offsets[j], s, start)
             f.write(memoryview(buf))
         f.write(b" " * (-(n * row_width) % RECORD_LEN))
