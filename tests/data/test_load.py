@@ -76,3 +76,39 @@ def test_unknown_domain_kept_and_reported(tmp_path) -> None:
     st = load_study(tmp_path / "s")
     assert "ZZ" in st
     assert any(f.domain == "ZZ" and f.severity == "warning" for f in st.load_findings)
+
+
+def test_xpt_files_are_reproducible(tmp_path) -> None:
+    """The XPORT header stamp is fixed (not the clock), so the same data give the same bytes."""
+    write_study(minimal_domains(), tmp_path / "x", format="xpt")
+    write_study(minimal_domains(), tmp_path / "y", format="xpt")
+    for f in (tmp_path / "x").iterdir():
+        assert f.read_bytes() == (tmp_path / "y" / f.name).read_bytes()
+
+
+def test_csv_quoting_blanks_and_shared_values(tmp_path) -> None:
+    write_study(minimal_domains(), tmp_path, format="csv")
+    cm = tmp_path / "cm.csv"
+    head = cm.read_text(encoding="utf-8").splitlines()[0].split(",")
+    row = dict.fromkeys(head, "")
+    row.update(STUDYID="CT071", DOMAIN="CM", USUBJID="CT071-001-001", CMSEQ="99",
+               CMTRT='"Dexamethasone, oral\nday 1"', CMCLAS="   ")
+    with open(cm, "a", encoding="utf-8") as f:
+        f.write(",".join(row[c] for c in head) + "\n")
+    study = load_study(tmp_path)
+    got = study["CM"].set_index("CMSEQ").loc[99.0]
+    assert got["CMTRT"] == "Dexamethasone, oral\nday 1"   # quoted comma and newline kept
+    assert got["CMCLAS"] is pd.NA                          # blank text is missing, not "   "
+    assert str(study["CM"]["USUBJID"].dtype) == "string"
+    # one Python object per distinct value: a column costs a pointer per row
+    usub = study["LB"]["USUBJID"].to_numpy()
+    same = usub[usub == usub[0]]
+    assert len(same) > 1 and all(v is same[0] for v in same)
+
+
+def test_ragged_csv_is_a_clear_error(tmp_path) -> None:
+    write_study(minimal_domains(), tmp_path, format="csv")
+    with open(tmp_path / "dm.csv", "a", encoding="utf-8") as f:
+        f.write("a,b\n")
+    with pytest.raises(InputError, match=r"dm\.csv: cannot be read"):
+        load_study(tmp_path)

@@ -36,7 +36,7 @@ from cartrial.adam.adsl import (
 from cartrial.adam.adtte import derive_adtte, event_from_cnsr, km_inputs
 from cartrial.adam.build import AdamResult, build_adam, data_cutoff, derived_ae_grades
 from cartrial.adam.metadata import DATASETS, define_html, variable_label, variable_metadata
-from cartrial.adam.write import adam_csv_text, stamp_xpt, write_adam, write_adam_xpt
+from cartrial.adam.write import adam_csv_text, write_adam, write_adam_xpt
 
 __all__ = [
     "AVAL_CODE",
@@ -76,7 +76,6 @@ __all__ = [
     "derive_vars_trt",
     "event_from_cnsr",
     "km_inputs",
-    "stamp_xpt",
     "variable_label",
     "variable_metadata",
     "write_adam",

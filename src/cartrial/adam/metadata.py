@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from jinja2 import Environment, select_autoescape
 
 from cartrial.data import data_model
@@ -79,6 +82,20 @@ def variable_label(name: str) -> str:
     raise InputError(f"no label for variable {name!r}; add it to cartrial.adam.metadata.LABELS")
 
 
+def _text_profile(s: pd.Series) -> tuple[int, np.ndarray]:
+    """(max UTF-8 byte length, missing mask) of a text or date column, vectorised."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        missing = s.isna().to_numpy(dtype=bool)
+        return (1 if missing.all() else 10), missing
+    na = s.isna().to_numpy(dtype=bool)
+    vals = np.where(na, "", s.to_numpy(dtype=object))
+    missing = na | (vals == "")
+    present = vals[~missing].astype(str)
+    if not len(present):
+        return 1, missing
+    return int(pc.max(pc.binary_length(pa.array(present, type=pa.string()))).as_py()), missing
+
+
 def variable_metadata(datasets: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per dataset and variable: DATASET, VARIABLE, LABEL, TYPE, LENGTH (max bytes of
     text / 8 for numbers), N_MISSING, EXAMPLE."""
@@ -89,18 +106,16 @@ def variable_metadata(datasets: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
             num = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
             date = pd.api.types.is_datetime64_any_dtype(s)
             if num:
-                length = 8
+                length, missing = 8, s.isna().to_numpy(dtype=bool)
             else:
-                txt = s.dt.strftime("%Y-%m-%d") if date else s.astype(object)
-                length = int(txt.dropna().astype(str).str.encode("utf-8").str.len().max()
-                             if txt.notna().any() else 1)
-            missing = s.isna() | (s.astype(object) == "") if not num else s.isna()
-            ex = s[~missing]
+                length, missing = _text_profile(s)
+            first = np.flatnonzero(~missing)
+            ex = s.iloc[first[0]] if len(first) else None
             rows.append({"DATASET": name, "VARIABLE": c, "LABEL": variable_label(c),
                          "TYPE": "date" if date else ("num" if num else "text"),
                          "LENGTH": max(length, 1), "N_MISSING": int(missing.sum()),
-                         "EXAMPLE": "" if ex.empty else (
-                             ex.iloc[0].strftime("%Y-%m-%d") if date else str(ex.iloc[0]))})
+                         "EXAMPLE": "" if ex is None else (
+                             ex.strftime("%Y-%m-%d") if date else str(ex))})
     return pd.DataFrame(rows)
 
 

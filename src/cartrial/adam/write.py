@@ -9,20 +9,17 @@ trial) and a per-value Python call dominates the run time.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyreadstat
 
 from cartrial.adam.metadata import DATASETS, define_html, variable_label
 from cartrial.data.write import xpt_v5_name_problems
+from cartrial.data.xport import write_xport_v5
 from cartrial.errors import InputError
-
-_XPT_STAMP = re.compile(rb"\d{2}[A-Z]{3}\d{2}:\d{2}:\d{2}:\d{2}")
 
 
 def _numbers_as_text(s: pd.Series) -> np.ndarray:
@@ -70,8 +67,12 @@ def write_adam_csv(df: pd.DataFrame, path: Path, chunk_rows: int = 100_000) -> N
 
 
 def write_adam_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
-                   labels: Mapping[str, str]) -> None:
-    """One dataset as XPORT v5; every limit problem is collected and raised together."""
+                   labels: Mapping[str, str], created: datetime | None = None) -> None:
+    """One dataset as XPORT v5; every limit problem is collected and raised together.
+
+    ``created`` is the header timestamp (the Unix epoch when None, so files are reproducible).
+    Written by :func:`cartrial.data.xport.write_xport_v5` (same bytes as pyreadstat, vectorised).
+    """
     cols = list(df.columns)
     col_labels = [labels[c] for c in cols]
     problems = xpt_v5_name_problems(name, cols, col_labels)
@@ -92,17 +93,8 @@ def write_adam_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
         out[c] = txt
     if problems:
         raise InputError(f"{name}: cannot be written as XPT v5: " + "; ".join(problems))
-    pyreadstat.write_xport(out, str(path), file_label=label[:40], column_labels=col_labels,
-                           table_name=name, file_format_version=5)
-
-
-def stamp_xpt(path: Path, run_date: datetime) -> None:
-    """Replace the created/modified timestamps of an XPORT v5 file's header records with
-    ``run_date`` (ddMONyy:hh:mm:ss), so the same data give the same bytes on every run."""
-    stamp = run_date.strftime("%d%b%y:%H:%M:%S").upper().encode("ascii")
-    data = path.read_bytes()
-    head, body = data[:80 * 8], data[80 * 8:]  # library and member headers only
-    path.write_bytes(_XPT_STAMP.sub(stamp, head) + body)
+    write_xport_v5(out, path, table_name=name, file_label=label[:40], column_labels=col_labels,
+                   created=created)
 
 
 def write_adam(datasets: Mapping[str, pd.DataFrame], out_dir: str | Path, *, study: str,
@@ -117,8 +109,8 @@ def write_adam(datasets: Mapping[str, pd.DataFrame], out_dir: str | Path, *, stu
         write_adam_csv(df, csv)
         xpt = out / f"{name.lower()}.xpt"
         labels = {c: variable_label(c) for c in df.columns}
-        write_adam_xpt(df, xpt, name, DATASETS.get(name, (name, ""))[0], labels)
-        stamp_xpt(xpt, run_date)
+        write_adam_xpt(df, xpt, name, DATASETS.get(name, (name, ""))[0], labels,
+                       created=run_date)
         written += [csv, xpt]
     d = out / "define.html"
     d.write_text(define_html(datasets, study=study, version=version, protocol_hash=protocol_hash,

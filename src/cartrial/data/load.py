@@ -7,12 +7,17 @@ cannot be converted, stays missing in the typed column and is reported as a :cla
 
 from __future__ import annotations
 
+import csv
+import ctypes
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyreadstat
 
 from cartrial.data.spec import DataModel, data_model, is_numeric_var
@@ -56,16 +61,62 @@ class Study:
         return h.hexdigest()
 
 
+# pandas' "string" dtype with Python storage: what every engine's tests use. Files are parsed by
+# Arrow (multithreaded C++) and each distinct value becomes one shared Python object, so a
+# column costs a pointer per row; Arrow-backed storage would be re-boxed on every to_numpy().
+TEXT = pd.StringDtype("python")
+
+
+# Arrow's default allocator keeps freed pages; the system allocator hands them back to Python.
+_POOL = pa.system_memory_pool()
+
+
+def _blank_to_null(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """SAS and CSV blanks are missing values (admiral's convert_blanks_to_na idiom)."""
+    blank = pc.equal(pc.utf8_trim_whitespace(col, memory_pool=_POOL), "", memory_pool=_POOL)
+    return pc.if_else(blank, pa.scalar(None, pa.string()), col, memory_pool=_POOL)
+
+
+def _read_csv(path: Path) -> pa.Table:
+    with open(path, encoding="utf-8", newline="") as f:
+        header = next(csv.reader(f), None)
+    if not header:
+        raise ValueError("the file has no header line")
+    return pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(encoding="utf8", use_threads=True),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        memory_pool=_POOL,
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in header},
+            strings_can_be_null=False, null_values=[], quoted_strings_can_be_null=False),
+    )
+
+
+def _shared_text(col: pa.ChunkedArray) -> pd.arrays.StringArray:
+    """Text column with one Python object per distinct value (blanks as missing)."""
+    d = pc.dictionary_encode(_blank_to_null(col).combine_chunks(memory_pool=_POOL),
+                             memory_pool=_POOL)
+    uniq = np.asarray(d.dictionary.to_pylist() + [None], dtype=object)
+    codes = pc.coalesce(d.indices, pa.scalar(len(uniq) - 1, d.indices.type),
+                        memory_pool=_POOL).to_numpy()
+    return pd.array(uniq[codes], dtype=TEXT)
+
+
 def _read_file(path: Path) -> pd.DataFrame:
     if path.suffix.lower() == ".csv":
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], encoding="utf-8")
-    else:
-        df, _meta = pyreadstat.read_xport(str(path))
-        df = df.astype(object)
-    # SAS and CSV blanks are missing values (admiral's convert_blanks_to_na idiom).
-    df = df.map(lambda v: pd.NA if (isinstance(v, str) and v.strip() == "") else v)
-    df.columns = [str(c).upper() for c in df.columns]
-    return df
+        table = _read_csv(path)
+        return pd.DataFrame({str(n).upper(): _shared_text(c) for n, c in
+                             zip(table.column_names, table.columns, strict=True)})
+    df, _meta = pyreadstat.read_xport(str(path))
+    out = {}
+    for n, c in df.items():
+        if pd.api.types.is_numeric_dtype(c):
+            out[str(n).upper()] = c.astype(float)
+        else:
+            arr = pa.array(c.astype(object).where(c.notna(), None), type=pa.string())
+            out[str(n).upper()] = _shared_text(pa.chunked_array([arr]))
+    return pd.DataFrame(out, index=df.index)
 
 
 def _type_columns(name: str, df: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
@@ -76,9 +127,9 @@ def _type_columns(name: str, df: pd.DataFrame, findings: list[Finding]) -> pd.Da
     for col in df.columns:
         raw = df[col]
         if is_numeric_var(name, col):
-            num = pd.to_numeric(raw, errors="coerce")
-            bad = raw.notna() & num.isna()
-            for i in np.flatnonzero(bad.to_numpy()):
+            num = pd.to_numeric(raw, errors="coerce").astype(float)
+            bad = raw.notna().to_numpy(dtype=bool) & np.isnan(num.to_numpy())
+            for i in np.flatnonzero(bad):
                 findings.append(
                     Finding(
                         name,
@@ -89,16 +140,23 @@ def _type_columns(name: str, df: pd.DataFrame, findings: list[Finding]) -> pd.Da
                         "value is not a number",
                     )
                 )
-            out[col] = num.astype(float)
+            out[col] = num
+        elif pd.api.types.is_numeric_dtype(raw):  # a number in an XPT text variable
+            out[col] = pd.Series(
+                [None if v != v else f"{v:g}" for v in raw.to_numpy(dtype=float)],
+                index=df.index, dtype=TEXT)
         else:
-            out[col] = raw.map(
-                lambda v: (
-                    v
-                    if v is pd.NA or v is None or isinstance(v, str)
-                    else (f"{v:g}" if isinstance(v, float) else str(v))
-                )
-            ).astype("string")
+            out[col] = raw.astype(TEXT)
     return pd.DataFrame(out, index=df.index)
+
+
+def _release_freed_memory() -> None:
+    """Hand the parser's freed buffers back to the OS (glibc keeps them otherwise, and a large
+    trial's pipeline then peaks higher); a no-op where glibc is not the C library."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _s(v: object) -> object:
@@ -129,16 +187,15 @@ def standardize_results(
     spec_col = f"{name}SPEC"
     for col in (orresu, stresc, stresu):
         if col not in df:
-            df[col] = pd.Series(pd.NA, index=df.index, dtype="string")
+            df[col] = pd.Series(pd.NA, index=df.index, dtype=TEXT)
     if stresn not in df:
         df[stresn] = np.nan
-    spec = df[spec_col] if spec_col in df else pd.Series(pd.NA, index=df.index, dtype="string")
+    spec = df[spec_col] if spec_col in df else pd.Series(pd.NA, index=df.index, dtype=TEXT)
     seqs = df.get(f"{name}SEQ", pd.Series(np.nan, index=df.index))
-    text = df[orres].astype("string").str.strip()
-    df[stresc] = df[stresc].fillna(
-        text.str.upper().where(df[testcd].map(lambda c: c in tests and tests[c].is_coded), text)
-    )
-    orres_num = pd.to_numeric(text, errors="coerce")
+    text = df[orres].astype(TEXT).str.strip()
+    coded = df[testcd].isin([c for c, t in tests.items() if t.is_coded]).to_numpy(dtype=bool)
+    df[stresc] = df[stresc].astype(TEXT).fillna(text.str.upper().where(coded, text))
+    orres_num = pd.to_numeric(text, errors="coerce").astype(float)
     blq = text.str.upper().str.startswith(BLQ_PREFIXES, na=False)
     keys = pd.DataFrame(
         {
@@ -148,25 +205,42 @@ def standardize_results(
             "su": df[stresu].fillna(""),
         }
     )
-    for (t, s, ou, su), idx in keys.groupby(["t", "s", "ou", "su"], sort=True).groups.items():
+    # work on numpy arrays and write the columns back once: item assignment into Arrow-backed
+    # columns converts element by element
+    sn = pd.to_numeric(df[stresn], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    su_out = df[stresu].to_numpy(dtype=object, na_value=None)
+    onum = orres_num.to_numpy(dtype=float)
+    blq_np = blq.to_numpy(dtype=bool)
+    ranges = {}
+    if name == "LB":
+        for lo_o, lo_s in (("LBORNRLO", "LBSTNRLO"), ("LBORNRHI", "LBSTNRHI")):
+            if lo_o in df:
+                # in-memory frames may hold the range as text ('' when absent)
+                ranges[lo_s] = (
+                    pd.to_numeric(df[lo_o], errors="coerce").to_numpy(dtype=float),
+                    pd.to_numeric(df[lo_s], errors="coerce").to_numpy(dtype=float)
+                    if lo_s in df else np.full(len(df), np.nan))
+    codes = keys.groupby(["t", "s", "ou", "su"], sort=True).ngroup().to_numpy()
+    firsts = keys.assign(_g=codes).drop_duplicates("_g").sort_values("_g")
+    for t, s, ou, su, g in firsts[firsts["_g"] >= 0].itertuples(index=False):
         ts = tests.get(t)
         if ts is None or ts.is_coded:
             continue
         std = ts.standard_unit(s or None)
-        rows = df.index.isin(idx)
+        rows = codes == g
         if std is None:  # unitless score or count (ICE items, vasopressor count)
-            need = rows & df[stresn].isna() & orres_num.notna()
-            df.loc[need, stresn] = orres_num[need]
+            need = rows & np.isnan(sn) & ~np.isnan(onum)
+            sn[need] = onum[need]
             continue
-        have_std = rows & df[stresn].notna()
+        have_std = rows & ~np.isnan(sn)
         if su and su != std and have_std.any():
-            conv = convert(df.loc[have_std, stresn].to_numpy(), t, su, std)
+            conv = convert(sn[have_std], t, su, std)
             if conv is None:
                 _unit_findings(findings, name, df, have_std, stresu, su, t, std, seqs)
-                df.loc[have_std, stresn] = np.nan
+                sn[have_std] = np.nan
             else:
-                df.loc[have_std, stresn] = conv
-        need = rows & df[stresn].isna() & orres_num.notna()
+                sn[have_std] = conv
+        need = rows & np.isnan(sn) & ~np.isnan(onum)
         if need.any():
             if not ou:
                 _unit_findings(findings, name, df, need, orresu, None, t, std, seqs)
@@ -174,28 +248,27 @@ def standardize_results(
             if ou not in ts.accepted_units(s or None) and ou != std:
                 _unit_findings(findings, name, df, need, orresu, ou, t, std, seqs)
                 continue
-            conv = convert(orres_num[need].to_numpy(), t, ou, std)
+            conv = convert(onum[need], t, ou, std)
             if conv is None:
                 _unit_findings(findings, name, df, need, orresu, ou, t, std, seqs)
                 continue
-            df.loc[need, stresn] = conv
+            sn[need] = conv
             # Reference ranges travel with the unit (LB only).
-            for lo_o, lo_s in (("LBORNRLO", "LBSTNRLO"), ("LBORNRHI", "LBSTNRHI")):
-                if name == "LB" and lo_o in df:
-                    if lo_s not in df:
-                        df[lo_s] = np.nan
-                    # in-memory frames may hold the range as text ('' when absent)
-                    lo_num = pd.to_numeric(df[lo_o], errors="coerce")
-                    fill = need & df[lo_s].isna() & lo_num.notna()
-                    if fill.any():
-                        df.loc[fill, lo_s] = convert(lo_num[fill].to_numpy(), t, ou, std)
-        df.loc[rows & df[stresn].notna(), stresu] = std
-        df.loc[rows & blq & df[stresu].isna(), stresu] = std
-    numeric_std = df[stresn].notna()
-    fmt = df.loc[numeric_std, stresn].map(lambda v: f"{v:.10g}")
-    df.loc[numeric_std & df[stresc].isna(), stresc] = fmt
-    df[stresu] = df[stresu].astype("string")
-    df[stresc] = df[stresc].astype("string")
+            for lo_num, lo_std in ranges.values():
+                fill = need & np.isnan(lo_std) & ~np.isnan(lo_num)
+                if fill.any():
+                    lo_std[fill] = convert(lo_num[fill], t, ou, std)
+        su_out[rows & ~np.isnan(sn)] = std
+        su_out[rows & blq_np & pd.isna(su_out)] = std
+    df[stresn] = sn
+    for lo_s, (_lo_num, lo_std) in ranges.items():
+        df[lo_s] = lo_std
+    stresc_out = df[stresc].to_numpy(dtype=object, na_value=None)
+    fill = ~np.isnan(sn) & pd.isna(stresc_out)
+    if fill.any():
+        stresc_out[fill] = np.char.mod("%.10g", sn[fill])
+    df[stresu] = pd.Series(su_out, index=df.index, dtype=TEXT)
+    df[stresc] = pd.Series(stresc_out, index=df.index, dtype=TEXT)
     return df
 
 
@@ -275,5 +348,6 @@ def load_study(path: str | Path) -> Study:
             )
         typed = _type_columns(name, raw, findings)
         domains[name] = standardize_results(name, typed, model, findings)
+    _release_freed_memory()
     fmt = formats.pop() if len(formats) == 1 else "mixed"
     return Study(domains=domains, path=root, format=fmt, load_findings=findings, file_hashes=hashes)

@@ -1,6 +1,7 @@
 """Write SDTM (or ADaM) tables as CSV or SAS XPORT version 5 (the submission format).
 
-pyreadstat writes XPORT v8 unless told otherwise; regulatory submissions expect v5 (FDA Study
+XPORT files are written by :mod:`cartrial.data.xport` (the bytes pyreadstat's v5 writer gives,
+vectorised). Regulatory submissions expect v5, not v8 (FDA Study
 Data Technical Conformance Guide), which limits names to 8 characters, labels to 40 ASCII
 characters and character values to 200 bytes (shared/reference/ecosystem.md 2.1,
 sdtm-conventions.md section 6). Those limits are checked here, never truncated silently.
@@ -9,14 +10,15 @@ sdtm-conventions.md section 6). Those limits are checked here, never truncated s
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-import pyreadstat
 
 from cartrial.data.spec import data_model
+from cartrial.data.xport import write_xport_v5
 from cartrial.errors import InputError
 
 
@@ -72,8 +74,11 @@ def xpt_v5_name_problems(name: str, columns: list[str], labels: list[str]) -> li
 
 
 def write_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
-              labels: Mapping[str, str] | None = None) -> None:
-    """One dataset as XPORT v5 with dataset and variable labels; limits checked, not truncated."""
+              labels: Mapping[str, str] | None = None, created: datetime | None = None) -> None:
+    """One dataset as XPORT v5 with dataset and variable labels; limits checked, not truncated.
+
+    ``created`` is the header timestamp (the Unix epoch when None, so the same data give the
+    same bytes). Written by :func:`cartrial.data.xport.write_xport_v5` (pyreadstat's bytes)."""
     cols = list(df.columns)
     col_labels = labels_for(name, cols, labels)
     problems = xpt_v5_name_problems(name, cols, col_labels)
@@ -88,14 +93,14 @@ def write_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
             out[c] = s.astype(float)
         else:
             txt = s.astype(object).where(s.notna(), "").astype(str)
-            too_long = txt.map(lambda v: len(v.encode("utf-8")) > 200)
+            too_long = txt.str.encode("utf-8").str.len() > 200
             if too_long.any():
                 problems.append(f"{c}: {int(too_long.sum())} value(s) over 200 bytes (XPT v5)")
             out[c] = txt
     if problems:
         raise InputError(f"{name}: cannot be written as XPT v5: " + "; ".join(problems))
-    pyreadstat.write_xport(out, str(path), file_label=label[:40], column_labels=col_labels,
-                           table_name=name, file_format_version=5)
+    write_xport_v5(out, path, table_name=name, file_label=label[:40], column_labels=col_labels,
+                   created=created)
 
 
 def write_study(domains: Mapping[str, pd.DataFrame], out_dir: str | Path,
