@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -46,3 +48,19 @@ def test_chunked_csv_file_equals_one_piece(tmp_path):
         assert (tmp_path / f"{rows}.csv").read_text() == adam_csv_text(df)
     write_adam_csv(df.iloc[:0], tmp_path / "empty.csv")
     assert (tmp_path / "empty.csv").read_text() == adam_csv_text(df.iloc[:0])
+
+
+DATES = st.dates(date(1900, 1, 1), date(2100, 12, 31)).map(pd.Timestamp)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.text(alphabet=list('ab ,"\r\n\t;é'), max_size=6),
+                          st.one_of(st.none(), st.text(alphabet=list('x",\n'), max_size=3)),
+                          st.one_of(st.none(), DATES)),
+                min_size=0, max_size=12))
+def test_csv_quoting_and_dates_equal_pandas(rows):
+    """Quoted delimiters, quotes and line breaks, blanks and missing dates: pandas' text."""
+    df = pd.DataFrame(rows, columns=["T", "U", "D"]).astype({"T": object, "U": object})
+    df["D"] = pd.to_datetime(df["D"])
+    assert adam_csv_text(df) == to_csv_text(df)
+    assert adam_csv_text(df[["T"]]) == to_csv_text(df[["T"]])  # one column: csv module rules
