@@ -133,3 +133,29 @@ def test_dates_parsed_once_per_distinct_value_equal_the_foundation(values, kind)
     d2, f2 = impute_date(v, kind=kind)
     assert d.equals(pd.to_datetime(d2).dt.normalize())
     assert f.fillna("-").tolist() == f2.fillna("-").tolist()
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    from cartrial.data import load_study
+    from cartrial.example import simulate_trial, write_example
+
+    root = tmp_path_factory.mktemp("ex")
+    write_example(simulate_trial(P), root)
+    st_ = load_study(root)
+    return st_, derive_adsl(st_, P)
+
+
+@pytest.mark.parametrize("batch", [1, 3, 7])
+def test_adlb_in_subject_batches_equals_one_pass(example, batch):
+    """Batches of subjects (how a large trial is derived) give the one-pass dataset exactly."""
+    study, adsl = example
+    lb = study["LB"]
+    assert lb["USUBJID"].nunique() > 2 * batch
+    whole = derive_adlb(lb, adsl, P, batch_subjects=10**6)
+    pd.testing.assert_frame_equal(derive_adlb(lb, adsl, P, batch_subjects=batch), whole)
+    # rows without a subject id are kept (last, as the one-pass sort puts them), not lost
+    nosubj = lb.copy()
+    nosubj.loc[nosubj.index[0], "USUBJID"] = pd.NA
+    pd.testing.assert_frame_equal(derive_adlb(nosubj, adsl, P, batch_subjects=batch),
+                                  derive_adlb(nosubj, adsl, P, batch_subjects=10**6))

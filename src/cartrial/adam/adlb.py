@@ -20,6 +20,7 @@ from cartrial.errors import RecordError
 from cartrial.protocol.model import Protocol
 from cartrial.safety import grade_labs
 
+BATCH_SUBJECTS = 1000
 SPECIAL_PARAMCD = {("MPROTEIN", "URINE"): "UMPROT", ("IMFIX", "URINE"): "UIMFIX",
                    ("PLASMACE", "BLOOD"): "PBPLASMA"}
 
@@ -136,8 +137,26 @@ def derive_vars_atoxgr_lb(adlb: pd.DataFrame, protocol: Protocol) -> pd.DataFram
     return out
 
 
-def derive_adlb(lb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
-    """ADLB from SDTM LB and ADSL: parameters, baseline and change, CTCAE v5.0 grades."""
+def derive_adlb(lb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol, *,
+                batch_subjects: int = BATCH_SUBJECTS) -> pd.DataFrame:
+    """ADLB from SDTM LB and ADSL: parameters, baseline and change, CTCAE v5.0 grades.
+
+    Every derivation is within a subject, so subjects are taken ``batch_subjects`` at a time in
+    USUBJID order: the result is the same, and the intermediate frames of a large trial
+    (millions of lab records) never exist for the whole study at once."""
+    require(lb, ["USUBJID"], "ADLB (LB)")
+    codes, subjects = pd.factorize(lb["USUBJID"], sort=True)
+    if len(subjects) <= batch_subjects:
+        return _derive_adlb(lb, adsl, protocol)
+    codes = np.where(codes < 0, len(subjects), codes)  # missing USUBJID sorts last
+    starts = range(0, len(subjects), batch_subjects)
+    parts = [_derive_adlb(lb.iloc[np.flatnonzero(
+        (codes >= a) & (codes < (a + batch_subjects if a + batch_subjects < len(subjects)
+                                 else len(subjects) + 1)))], adsl, protocol) for a in starts]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _derive_adlb(lb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
     out = derive_vars_lb_param(lb)
     out = derive_var_ablfl(out, adsl)
     out = derive_vars_atoxgr_lb(out, protocol)

@@ -17,6 +17,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from cartrial.data.text import upper_stripped
 from cartrial.efficacy.imwg_rules import RESPONSE_ORDER
 from cartrial.efficacy.rates import proportion_table
 from cartrial.errors import InputError, RecordError
@@ -42,7 +43,7 @@ def classify_mrd(mrd: pd.DataFrame, sensitivity: float = 1e-5) -> pd.DataFrame:
     if need:
         raise InputError(f"MRD input lacks column(s) {sorted(need)}")
     df = mrd.copy()
-    res = df["MRDRES"].astype("string").str.strip().str.upper()
+    res = upper_stripped(df["MRDRES"])
     bad = res.isna() | ~res.isin(["POSITIVE", "NEGATIVE"])
     if bad.any():
         row = df[bad].iloc[0]

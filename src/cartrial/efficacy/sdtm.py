@@ -21,6 +21,7 @@ import pandas as pd
 
 from cartrial.data.dates import impute_date
 from cartrial.data.spec import data_model
+from cartrial.data.text import upper_stripped
 from cartrial.efficacy.concordance import Concordance, response_concordance
 from cartrial.efficacy.endpoints import EfficacyResult, efficacy_endpoints
 from cartrial.efficacy.imwg import ImwgResult, derive_imwg_response
@@ -53,7 +54,7 @@ def _date(values: pd.Series) -> pd.Series:
 
 
 def _text(s: pd.Series) -> pd.Series:
-    return s.astype("string").str.strip().str.upper()
+    return upper_stripped(s)
 
 
 def _col(df: pd.DataFrame, name: str) -> pd.Series:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.dates import parse_dtc
+from cartrial.data.text import upper_stripped
 from cartrial.errors import InputError, RecordError
 from cartrial.kinetics._groups import first_bad, require_columns
 from cartrial.protocol.model import KineticsSettings, Protocol
@@ -35,7 +36,7 @@ PC_TESTS = {
 
 
 def _text(s: pd.Series) -> pd.Series:
-    return s.astype("string").str.strip().str.upper()
+    return upper_stripped(s)
 
 
 def infusions(ex: pd.DataFrame, protocol: Protocol, dm: pd.DataFrame | None = None) -> pd.DataFrame:

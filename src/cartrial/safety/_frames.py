@@ -11,6 +11,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from cartrial.data.text import upper_stripped
 from cartrial.errors import InputError, RecordError
 
 _TRUE = {"Y", "YES", "TRUE", "T", "1", "1.0"}
@@ -69,7 +70,7 @@ def as_bool(df: pd.DataFrame, col: str, *, domain: str, default: bool | None = F
     isna = s.isna().to_numpy()
     if default is None:
         fail(df, isna, domain=domain, variable=col, rule="a yes/no value is required")
-    txt = s.astype("string").str.strip().str.upper().fillna("").to_numpy(dtype=object)
+    txt = upper_stripped(s).fillna("").to_numpy(dtype=object)
     is_t = np.isin(txt, list(_TRUE))
     is_f = np.isin(txt, list(_FALSE))
     fail(df, ~(is_t | is_f | isna), domain=domain, variable=col,
@@ -101,7 +102,7 @@ def as_text(df: pd.DataFrame, col: str, default: str = "") -> np.ndarray:
     """Upper-case stripped text (missing -> ``default``)."""
     if col not in df.columns:
         return np.full(len(df), default, dtype=object)
-    return df[col].astype("string").str.strip().str.upper().fillna(default).to_numpy(dtype=object)
+    return upper_stripped(df[col]).fillna(default).to_numpy(dtype=object)
 
 
 def map_categories(df: pd.DataFrame, col: str, lookup: dict[str, object], *, domain: str,

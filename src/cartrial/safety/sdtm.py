@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.dates import impute_date, parse_dtc
+from cartrial.data.text import upper_stripped
 from cartrial.errors import InputError
 from cartrial.protocol.model import Protocol
 from cartrial.safety._frames import fail
@@ -61,7 +62,7 @@ def _domain(study, name: str, required: bool = True) -> pd.DataFrame | None:
 
 
 def _text(s: pd.Series) -> pd.Series:
-    return s.astype("string").str.strip().str.upper().fillna("")
+    return upper_stripped(s).fillna("")
 
 
 def infusion_dates(study) -> pd.Series:

@@ -1,0 +1,26 @@
+"""Text normalisation on distinct values equals pandas' per-row string methods."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cartrial.data.text import upper_stripped
+
+
+@settings(max_examples=100)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=list("aBc é\t\nß"), max_size=5)),
+                max_size=30),
+       st.sampled_from(["string", "object"]))
+def test_equals_the_per_row_expression(values, dtype):
+    s = pd.Series(values, dtype=dtype, index=np.arange(len(values)) * 3, name="X")
+    expected = s.astype("string").str.strip().str.upper()
+    pd.testing.assert_series_equal(upper_stripped(s), expected)
+
+
+def test_numbers_and_missing():
+    s = pd.Series([1.5, np.nan, 2.0])
+    pd.testing.assert_series_equal(upper_stripped(s), s.astype("string").str.strip().str.upper())
+    assert upper_stripped(pd.Series([" ped ", None], dtype="string")).tolist() == ["PED", pd.NA]
