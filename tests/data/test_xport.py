@@ -4,7 +4,7 @@ same bytes (SAS TS-140 layout), once pyreadstat's current-time stamps are set to
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cartrial.data.xport import ibm_from_ieee, write_xport_v5
+from cartrial.data.xport import ibm_from_ieee, parse_format, write_xport_v5
 from cartrial.errors import InputError
 
 STAMP = re.compile(rb"\d\d[A-Z]{3}\d\d:\d\d:\d\d:\d\d")
@@ -127,14 +127,15 @@ def test_chunking_gives_the_same_bytes(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("column", [
-    pd.Series(pd.to_datetime(["2024-01-01"])),
+    pd.Series(pd.to_datetime(["2024-01-01"])).dt.tz_localize("UTC"),
+    pd.Series(pd.to_datetime(["2024-01-01 00:00:00.000001"])),  # a time of day: not a date
     pd.Series([1, "a"], dtype=object),
     pd.Series(pd.Categorical(["a"])),
     pd.Series([1 + 2j]),
 ])
 def test_bad_dtype_names_the_column(column: pd.Series, tmp_path: Path) -> None:
     df = pd.DataFrame({"OK": [1.0] * len(column), "BADCOL": column.to_numpy()})
-    if isinstance(column.dtype, pd.CategoricalDtype):
+    if isinstance(column.dtype, pd.CategoricalDtype | pd.DatetimeTZDtype):
         df["BADCOL"] = column
     with pytest.raises(InputError, match="BADCOL"):
         write_xport_v5(df, tmp_path / "x.xpt", **kwargs_for(df))
@@ -185,3 +186,165 @@ def test_random_frames_round_trip_and_match(df: pd.DataFrame, tmp_path: Path) ->
             np.testing.assert_allclose(back[c].to_numpy(), df[c].to_numpy()[:n], rtol=1e-15,
                                        atol=16.0**-65, equal_nan=True)
     assert len(ours) % 80 == 0
+
+
+# --- formats (variable_format) and dates -------------------------------------------------------
+
+FORMATS_READSTAT_TAKES = [
+    "DATE9.", "DATE9", "DATE.", "DATE", "BEST12.", "BEST12.2", "8.3", "12.", ".2", "5", ".", "F8.",
+    "E8601DA10.", "YYMMDD10.", "COMMA10.2", "z5.", "date9.", "A1B9.", "AB_9.", "_9.", "X", "A1",
+    "ABC", "AB1C", "ABCDEFGH9.",
+]
+TEXT_FORMATS_READSTAT_TAKES = ["$20.", "$CHAR20.", "$", "$.", "$5", "$CHAR", "$A", "$ABCDEFG9."]
+
+
+@pytest.mark.parametrize("fmt", FORMATS_READSTAT_TAKES)
+def test_numeric_formats_same_bytes_as_pyreadstat(fmt: str, tmp_path: Path) -> None:
+    df = pd.DataFrame({"A": [1.0, np.nan], "B": [2.0, 3.0], "T": ["x", "yy"]})
+    kw = kwargs_for(df) | {"variable_format": {"A": fmt, "T": "$20."}}
+    ours = assert_same_as_pyreadstat(df, tmp_path, **kw)
+    name, width, decimals = parse_format(fmt)
+    namestr = ours[8 * 80:8 * 80 + 140]
+    assert namestr[56:64] == name.encode().ljust(8)  # nform
+    assert int.from_bytes(namestr[64:66], "big") == width  # nfl
+    assert int.from_bytes(namestr[66:68], "big") == decimals  # nfd
+    assert namestr[72:86] == b" " * 8 + b"\0" * 6  # niform, nifl, nifd untouched
+
+
+@pytest.mark.parametrize("fmt", TEXT_FORMATS_READSTAT_TAKES)
+def test_text_formats_same_bytes_as_pyreadstat(fmt: str, tmp_path: Path) -> None:
+    df = pd.DataFrame({"T": ["x", "yy", None], "A": [1.0, 2.0, 3.0]})
+    assert_same_as_pyreadstat(df, tmp_path, **kwargs_for(df), variable_format={"T": fmt})
+
+
+def test_parse_format_splits_as_readstat() -> None:
+    assert parse_format("DATE9.") == ("DATE", 9, 0)
+    assert parse_format("8.3") == ("", 8, 3)
+    assert parse_format("$CHAR20.") == ("$CHAR", 20, 0)
+    assert parse_format("E8601DA10.") == ("E8601DA", 10, 0)  # digits inside the name stay in it
+    assert parse_format("") == ("", 0, 0)
+    assert parse_format("PD4.") == ("PD", 4, 0)  # ReadStat's grammar lacks 2-character names
+
+
+@pytest.mark.parametrize("fmt", ["BEST12.2.", "DATE9. ", " DATE9.", "$20.2", "..", "1A.", "é9.",
+                                 "$$5.", "DATE9.."])
+def test_formats_both_writers_refuse(fmt: str, tmp_path: Path) -> None:
+    df = pd.DataFrame({"A": [1.0]})
+    with pytest.raises(InputError, match=r"'A'.*not a SAS format"):
+        write_xport_v5(df, tmp_path / "x.xpt", **kwargs_for(df), variable_format={"A": fmt})
+    with pytest.raises(pyreadstat.ReadstatError):
+        pyreadstat.write_xport(df, str(tmp_path / "r.xpt"), file_format_version=5,
+                               variable_format={"A": fmt})
+
+
+@pytest.mark.parametrize(("fmt", "message"), [
+    ("E8601DATX10.", "longer than 8"),  # ReadStat cuts the name to 8 without a word
+    ("99999.", "over 32767"),  # ReadStat wraps it into the 16-bit field
+    ("BEST12.40000", "over 32767"),
+    ("$20.", "does not fit a num column"),
+])
+def test_formats_refused_where_readstat_writes_something_else(fmt: str, message: str,
+                                                               tmp_path: Path) -> None:
+    df = pd.DataFrame({"A": [1.0]})
+    with pytest.raises(InputError, match=message):
+        write_xport_v5(df, tmp_path / "x.xpt", **kwargs_for(df), variable_format={"A": fmt})
+    assert not (tmp_path / "x.xpt").exists()
+
+
+def test_format_checks_name_the_problem(tmp_path: Path) -> None:
+    df = pd.DataFrame({"A": [1.0], "T": ["x"], "D": pd.to_datetime(["2024-01-01"])})
+    kw = kwargs_for(df)
+    for fmt, message in [({"T": "BEST12."}, "does not fit a text column"),
+                         ({"NOPE": "DATE9."}, r"not in the frame: \['NOPE'\]"),
+                         ({"D": "DATETIME20."}, "'D'.*datetime/time format"),
+                         ({"D": "E8601DT19."}, "'D'.*datetime/time format"),
+                         ({"D": "$10."}, "does not fit a date column")]:
+        with pytest.raises(InputError, match=message):
+            write_xport_v5(df, tmp_path / "x.xpt", **kw, variable_format=fmt)
+
+
+def as_date_objects(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame pyreadstat converts itself: datetime64 columns as ``datetime.date`` objects."""
+    return df.assign(**{c: df[c].dt.date for c in df.columns
+                        if pd.api.types.is_datetime64_dtype(df[c])})
+
+
+def assert_dates_same_as_pyreadstat(df: pd.DataFrame, tmp: Path, **kw) -> bytes:
+    kw = kwargs_for(df) | kw
+    ours = our_bytes(df, tmp / "ours.xpt", **kw)
+    assert ours == reference_bytes(as_date_objects(df), tmp / "ref.xpt", **kw)
+    return ours
+
+
+DATE_TEXT = ["2024-03-05", None, "1959-12-31", "1960-01-01", "2000-02-29", "1900-02-28",
+             "1904-02-29", "1677-09-22", "2262-04-11", "1960-01-02", "1582-10-15"]
+
+
+@pytest.mark.parametrize("unit", ["ns", "us", "ms", "s"])
+@pytest.mark.parametrize("fmt", [None, {"ADT": "DATE9."}, {"ADT": "YYMMDD10.", "AVAL": "8.2"},
+                                 {"ADT": ""}])
+def test_dates_same_bytes_as_pyreadstat_on_date_objects(unit: str, fmt: dict | None,
+                                                        tmp_path: Path) -> None:
+    """NaT, dates before 1960, leap days (2000, 1904) and the ends of the nanosecond range."""
+    text = DATE_TEXT if unit != "ns" else DATE_TEXT[:-1]  # 1582 is outside datetime64[ns]
+    adt = pd.Series(np.array(text, dtype=f"datetime64[{unit}]"))
+    df = pd.DataFrame({"ADT": adt, "AVAL": np.arange(len(text), dtype=float),
+                       "USUBJID": [f"S{i}" for i in range(len(text))]})
+    kw = {} if fmt is None else {"variable_format": fmt}
+    ours = assert_dates_same_as_pyreadstat(df, tmp_path, **kw)
+    obs = ours.index(b"HEADER RECORD*******OBS") + 80
+    width = 8 + 8 + len(f"S{len(text) - 1}")  # ADT, AVAL, USUBJID
+    adt_bytes = [ours[obs + i * width:obs + i * width + 8].hex() for i in range(4)]
+    # 2024-03-05 = day 23440; NaT = '.'; 1959-12-31 = -1; 1960-01-01 = 0 (IBM 370 doubles)
+    assert adt_bytes == ["445b900000000000", "2e00000000000000", "c110000000000000", "0" * 16]
+
+
+def test_date_column_round_trip(tmp_path: Path) -> None:
+    dates = pd.to_datetime(["2024-02-29", None, "1955-06-15", "1960-01-01", "2023-12-31"])
+    df = pd.DataFrame({"ASTDT": dates, "AENDT": dates[::-1], "AVAL": [1.0, 2, 3, 4, 5]})
+    assert_dates_same_as_pyreadstat(df, tmp_path, variable_format={"ASTDT": "DATE9."})
+    back, meta = pyreadstat.read_xport(str(tmp_path / "ours.xpt"))
+    assert meta.original_variable_types == {"ASTDT": "DATE9", "AENDT": "DATE", "AVAL": None}
+    assert meta.readstat_variable_types == {"ASTDT": "double", "AENDT": "double", "AVAL": "double"}
+    for c in ("ASTDT", "AENDT"):  # datetime.date back, NaN for NaT
+        got = [None if pd.isna(v) else v for v in back[c]]
+        assert got == [None if pd.isna(v) else v.date() for v in df[c]]
+    back64, _ = pyreadstat.read_xport(str(tmp_path / "ours.xpt"), dates_as_pandas_datetime=True)
+    pd.testing.assert_series_equal(back64["ASTDT"], df["ASTDT"], check_dtype=False)
+
+
+def test_date_columns_pyreadstat_cannot_tell_stay_numeric_dates(tmp_path: Path) -> None:
+    """All NaT (pyreadstat: datetime) or no rows (pyreadstat: text) is still a numeric date
+    column: the same bytes as pyreadstat's for NaN day numbers with the date format."""
+    for df in (pd.DataFrame({"D": pd.Series([pd.NaT, pd.NaT], dtype="datetime64[ns]")}),
+               pd.DataFrame({"D": pd.Series([], dtype="datetime64[ns]")})):
+        kw = kwargs_for(df)
+        ours = our_bytes(df, tmp_path / "ours.xpt", **kw)
+        days = pd.DataFrame({"D": np.full(len(df), np.nan)})
+        assert ours == reference_bytes(days, tmp_path / "ref.xpt", **kw,
+                                       variable_format={"D": "DATE"})
+        ours9 = our_bytes(df, tmp_path / "ours.xpt", **kw, variable_format={"D": "DATE9."})
+        assert ours9 == reference_bytes(days, tmp_path / "ref.xpt", **kw,
+                                        variable_format={"D": "DATE9."})
+
+
+def test_dates_in_chunks(tmp_path: Path) -> None:
+    rng = np.random.default_rng(11)
+    n = 1_001
+    days = rng.integers(-40_000, 40_000, n).astype("datetime64[D]").astype("datetime64[ns]")
+    df = pd.DataFrame({"ADT": pd.Series(days).mask(rng.random(n) < 0.1), "X": rng.normal(size=n)})
+    kw = kwargs_for(df) | {"variable_format": {"ADT": "DATE9.", "X": "BEST12."}}
+    chunked = our_bytes(df, tmp_path / "chunked.xpt", **kw, chunk_rows=97)
+    assert chunked == assert_dates_same_as_pyreadstat(df, tmp_path, **kw)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(days=st.lists(st.one_of(st.none(), st.dates(date(1700, 1, 1), date(2200, 12, 31))),
+                     min_size=1, max_size=25))  # no rows: pyreadstat writes text
+def test_random_dates_match_and_round_trip(days: list, tmp_path: Path) -> None:
+    df = pd.DataFrame({"ADT": pd.Series(pd.to_datetime(days), dtype="datetime64[ns]"),
+                       "N": np.arange(len(days), dtype=float)})
+    assert_dates_same_as_pyreadstat(df, tmp_path, variable_format={"ADT": "DATE9."})
+    back, _ = pyreadstat.read_xport(str(tmp_path / "ours.xpt"))
+    assert [None if pd.isna(v) else v for v in back["ADT"]] == days

@@ -29,12 +29,35 @@ ReadStat's choices reproduced here (read off its output, pyreadstat 1.3.7):
   numbers at or above 2**249 become the largest IBM magnitude ``0x7FFFFFFFFFFFFFFF`` with sign;
 - after the last observation, blanks up to the end of the 80-byte record (none when it ends on
   a record boundary); with no observations the file ends with the OBS header record.
+
+Formats (``variable_format``, as ``pyreadstat.write_xport(..., variable_format=...)``): ReadStat
+parses ``NAME<w>.<d>`` (``$NAME<w>.`` for text) with its grammar (``xport_parse_format``) and
+writes name, width and decimals into ``nform``/``nfl``/``nfd``; the informat fields
+(``niform``/``nifl``/``nifd``) stay blank and 0 (pyreadstat 1.3.7 fills them only from
+``variable_informat``); ``nfj`` does not change. The name keeps its case; "" means no format.
+Where ReadStat does something else, this writer refuses (InputError) instead: a format name over
+8 characters (ReadStat cuts it silently to the v5 field), a width or decimals over 32767 (ReadStat
+wraps them into the 16-bit field), a ``$`` format on a numeric column or a numeric one on a text
+column, a format for a column the frame lacks (ReadStat ignores it). It accepts what ReadStat's
+grammar refuses only for 2-character names (``IB8.``, ``PD4.``, ``$AB5.``), which the grammar
+lacks by a slip (its name is 1 or at least 3 characters).
+
+Dates: a ``datetime64`` column is written as SAS dates, float days since 1960-01-01 (NaT = the
+'.' missing value), with format ``DATE`` (width 0) unless ``variable_format`` names one ("" =
+none): the same bytes pyreadstat writes for that column as ``datetime.date`` objects
+(``series.dt.date``). pyreadstat itself writes a ``datetime64`` column as SAS *datetime* seconds
+(format ``DATETIME``; with ``DATE9.`` it keeps the seconds), so that is not the reference. Refused
+on a date column: a time of day other than midnight, a time zone, a ``$`` format or a
+datetime/time format (``DATETIME``, ``DT...``, ``TIME``, ``TOD``, ``HHMM``): SAS datetimes are
+not needed here. Where pyreadstat cannot tell a date column (no rows: it writes text; all NaT:
+datetime), this writer still writes a numeric date column.
 """
 
 from __future__ import annotations
 
+import re
 import struct
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -52,6 +75,14 @@ _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT",
 _NAMESTR = struct.Struct(">hhhh8s40s8shhh2s8shhl52s")
 _MISSING = np.uint64(0x2E << 56)
 _IBM_MAX = np.uint64(0x7FFF_FFFF_FFFF_FFFF)
+SAS_EPOCH_DAYS = 3653  # 1960-01-01 -> 1970-01-01 in days
+# ReadStat's xport_parse_format grammar: "$" name? width? "."?  |  name? (width? ("." decimals?)?)?
+# with a name that starts and ends with a letter or "_" (2-character names allowed here, see above)
+_NAME = r"[A-Za-z_](?:[A-Za-z0-9_]*[A-Za-z_])?"
+_FORMAT = re.compile(rf"(?P<char>\$(?:{_NAME})?)(?P<cw>[0-9]+)?\.?"
+                     rf"|(?P<num>{_NAME})?(?P<nw>[0-9]+)?(?:\.(?P<nd>[0-9]+)?)?")
+_NOT_DATE_FORMAT = re.compile(r"DATETIME|DT|TIME|TOD|HHMM", re.IGNORECASE)
+_INT16_MAX = 32767
 
 
 def _stamp(created: datetime | None) -> str:
@@ -146,32 +177,109 @@ class _Text:
         buf[:, offset:offset + self.width] = rows
 
 
-def _is_numeric(name: str, s: pd.Series) -> bool:
+def parse_format(fmt: str, column: str = "") -> tuple[str, int, int]:
+    """SAS format text -> (name, width, decimals) as ReadStat's ``xport_parse_format`` splits it
+    ("DATE9." -> ("DATE", 9, 0), "8.3" -> ("", 8, 3), "$20." -> ("$", 20, 0)). Raises InputError
+    for text the grammar refuses and for what XPORT v5 cannot hold (name > 8, numbers > 32767)."""
+    m = _FORMAT.fullmatch(fmt)
+    if m is None:
+        raise InputError(f"column {column!r}: format {fmt!r} is not a SAS format "
+                         "(NAMEw.d or $NAMEw.)")
+    name = m["char"] if m["char"] is not None else (m["num"] or "")
+    width = int(m["cw"] or m["nw"] or 0)
+    decimals = int(m["nd"] or 0)
+    if len(name) > 8:
+        raise InputError(f"column {column!r}: format name {name!r} longer than 8 (XPT v5)")
+    if width > _INT16_MAX or decimals > _INT16_MAX:
+        raise InputError(f"column {column!r}: format {fmt!r}: width or decimals over 32767")
+    return name, width, decimals
+
+
+def _kind(name: str, s: pd.Series) -> str:
+    """"num", "date" (datetime64 without time zone) or "text"; InputError for anything else."""
     dtype = s.dtype
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
-        return True
+        return "num"
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":
+        return "date"
     if isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype):
-        return False
-    raise InputError(f"column {name!r}: dtype {dtype} is neither numeric nor text; XPORT v5 "
-                     "takes float columns and str columns only")
+        return "text"
+    raise InputError(f"column {name!r}: dtype {dtype} is neither numeric, date nor text; XPORT "
+                     "v5 takes float, datetime64 (dates) and str columns only")
+
+
+def _day_ticks(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.int64]:
+    """datetime64 values as int64 ticks, their NaT mask and the ticks in one day (integer
+    arithmetic: numpy's cast to datetime64[D] overflows at the start of the ns range)."""
+    v = s.to_numpy()
+    unit, count = np.datetime_data(v.dtype)
+    per_day = np.int64(np.timedelta64(1, "D") // np.timedelta64(count, unit))
+    return v.view(np.int64), np.isnat(v), per_day
+
+
+def _sas_days(s: pd.Series) -> np.ndarray:
+    """datetime64 (whole days) -> float days since 1960-01-01, NaT -> NaN."""
+    ticks, nat, per_day = _day_ticks(s)
+    out = (ticks // per_day).astype(np.float64) + SAS_EPOCH_DAYS
+    out[nat] = np.nan
+    return out
+
+
+def _check_dates(name: str, s: pd.Series) -> None:
+    ticks, nat, per_day = _day_ticks(s)
+    off = ~nat & (ticks % per_day != 0)
+    if off.any():
+        raise InputError(f"column {name!r}: {int(off.sum())} value(s) with a time of day (first "
+                         f"{s.to_numpy()[off][0]}); XPORT dates are whole days (SAS datetimes "
+                         "are not written)")
+
+
+def _namestr_formats(columns: list[str], kinds: list[str],
+                     variable_format: Mapping[str, str] | None) -> list[tuple[bytes, int, int]]:
+    """(nform, nfl, nfd) per column; a date column without a format gets pyreadstat's "DATE"."""
+    given = dict(variable_format or {})
+    unknown = sorted(set(given) - set(columns))
+    if unknown:
+        raise InputError(f"variable_format names column(s) not in the frame: {unknown}")
+    out = []
+    for c, kind in zip(columns, kinds, strict=True):
+        fmt = given[c] if c in given else ("DATE" if kind == "date" else "")
+        name, width, decimals = parse_format(fmt, c)
+        if (kind == "text") != name.startswith("$") and (name or kind == "text" and fmt):
+            raise InputError(f"column {c!r}: format {fmt!r} does not fit a {kind} column "
+                             "($ formats are for text only)")
+        if kind == "date" and _NOT_DATE_FORMAT.search(name):
+            raise InputError(f"column {c!r}: format {fmt!r} is a datetime/time format; the "
+                             "column is written as SAS dates (days)")
+        out.append((_field(name, 8), width, decimals))
+    return out
 
 
 def write_xport_v5(df: pd.DataFrame, path: str | Path, *, table_name: str, file_label: str,
                    column_labels: Sequence[str], created: datetime | None = None,
-                   chunk_rows: int = CHUNK_ROWS) -> None:
+                   chunk_rows: int = CHUNK_ROWS,
+                   variable_format: Mapping[str, str] | None = None) -> None:
     """Write ``df`` as a SAS XPORT v5 file, byte-identical to ``pyreadstat.write_xport(df, path,
     file_label=..., column_labels=..., table_name=..., file_format_version=5)`` apart from the
     timestamp, which is ``created`` (the Unix epoch when None, so output is deterministic).
 
-    Columns are numeric (NaN = missing) or text (str; "", None, NaN and pd.NA = blank). Names and
-    labels are not validated here (see ``cartrial.data.write.xpt_v5_name_problems``); they are cut
-    to their fields. Rows are converted ``chunk_rows`` at a time, so memory stays bounded.
+    Columns are numeric (NaN = missing), text (str; "", None, NaN and pd.NA = blank) or
+    ``datetime64`` dates at midnight (SAS dates; NaT = missing). ``variable_format`` maps column
+    names to SAS formats ("DATE9.", "BEST12.", "$20."), written as pyreadstat writes them with the
+    same argument (module docstring: what is refused). Names and labels are not validated here
+    (see ``cartrial.data.write.xpt_v5_name_problems``); they are cut to their fields. Rows are
+    converted ``chunk_rows`` at a time, so memory stays bounded.
     """
     columns = [str(c) for c in df.columns]
     labels = list(column_labels)
     if len(labels) != len(columns):
         raise InputError(f"{len(labels)} column labels for {len(columns)} columns")
-    numeric = [_is_numeric(c, df.iloc[:, j]) for j, c in enumerate(columns)]
+    kinds = [_kind(c, df.iloc[:, j]) for j, c in enumerate(columns)]
+    formats = _namestr_formats(columns, kinds, variable_format)
+    for j, kind in enumerate(kinds):
+        if kind == "date":
+            _check_dates(columns[j], df.iloc[:, j])
+    numeric = [kind != "text" for kind in kinds]
     text = {j: _Text(df.iloc[:, j], chunk_rows) for j, num in enumerate(numeric) if not num}
     widths = [8 if num else text[j].width for j, num in enumerate(numeric)]
     offsets = np.concatenate([[0], np.cumsum(widths)]).astype(int).tolist()
@@ -191,9 +299,10 @@ def write_xport_v5(df: pd.DataFrame, path: str | Path, *, table_name: str, file_
         _header("NAMESTR", (0, len(columns), 0, 0, 0, 0)),
     ]
     namestrs = b"".join(
-        _NAMESTR.pack(1 if num else 2, 0, w, j + 1, _field(c, 8), _field(lab, 40), b" " * 8,
-                      0, 0, 1 if num else 0, b"\0\0", b" " * 8, 0, 0, offsets[j], b"\0" * 52)
-        for j, (c, lab, num, w) in enumerate(zip(columns, labels, numeric, widths, strict=True)))
+        _NAMESTR.pack(1 if num else 2, 0, w, j + 1, _field(c, 8), _field(lab, 40), *fmt,
+                      1 if num else 0, b"\0\0", b" " * 8, 0, 0, offsets[j], b"\0" * 52)
+        for j, (c, lab, num, w, fmt) in enumerate(
+            zip(columns, labels, numeric, widths, formats, strict=True)))
     namestrs += b" " * (-len(namestrs) % RECORD_LEN)
 
     n = len(df)
@@ -205,7 +314,8 @@ def write_xport_v5(df: pd.DataFrame, path: str | Path, *, table_name: str, file_
             for j, num in enumerate(numeric):
                 s = part.iloc[:, j]
                 if num:
-                    ibm = ibm_from_ieee(_numeric_values(s)).astype(">u8")
+                    values = _sas_days(s) if kinds[j] == "date" else _numeric_values(s)
+                    ibm = ibm_from_ieee(values).astype(">u8")
                     buf[:, offsets[j]:offsets[j] + 8] = ibm.view(np.uint8).reshape(-1, 8)
                 else:
                     text[j].fill(buf, offsets[j], s, start)
