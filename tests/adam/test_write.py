@@ -6,6 +6,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyreadstat
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -64,3 +65,34 @@ def test_csv_quoting_and_dates_equal_pandas(rows):
     df["D"] = pd.to_datetime(df["D"])
     assert adam_csv_text(df) == to_csv_text(df)
     assert adam_csv_text(df[["T"]]) == to_csv_text(df[["T"]])  # one column: csv module rules
+
+
+def test_xpt_dates_are_sas_dates_with_date9(tmp_path):
+    """ADaMIG timing variables (*DT) are numeric dates in the XPT; the CSV keeps ISO 8601."""
+    dates = pd.to_datetime(["2024-03-05", None, "1959-12-31", "2000-02-29"])
+    df = pd.DataFrame({"USUBJID": ["S1", "S2", "S3", "S4"], "ADT": dates,
+                       "TRTSDT": pd.to_datetime(["2024-01-10"] * 4), "AVAL": [1.0, 2, 3, 4]})
+    labels = {"USUBJID": "Unique Subject Identifier", "ADT": "Analysis Date",
+              "TRTSDT": "Date of First Exposure to Treatment", "AVAL": "Analysis Value"}
+    write_adam_xpt(df, tmp_path / "adx.xpt", "ADX", "Test", labels)
+    back, meta = pyreadstat.read_xport(str(tmp_path / "adx.xpt"))
+    assert meta.original_variable_types == {"USUBJID": None, "ADT": "DATE9", "TRTSDT": "DATE9",
+                                            "AVAL": None}
+    assert meta.readstat_variable_types["ADT"] == "double"
+    assert back["ADT"].tolist()[0] == date(2024, 3, 5)
+    assert [None if pd.isna(v) else v for v in back["ADT"]] == [
+        date(2024, 3, 5), None, date(1959, 12, 31), date(2000, 2, 29)]
+    assert back["TRTSDT"].tolist() == [date(2024, 1, 10)] * 4
+    assert back["USUBJID"].tolist() == ["S1", "S2", "S3", "S4"]
+    assert adam_csv_text(df).splitlines()[1:3] == ["S1,2024-03-05,2024-01-10,1",
+                                                   "S2,,2024-01-10,2"]
+
+
+def test_xpt_dates_with_a_time_of_day_are_refused_with_the_other_problems(tmp_path):
+    df = pd.DataFrame({"ADT": pd.to_datetime(["2024-03-05 10:30", "2024-03-06 00:00"]),
+                       "T": ["é" * 101, "x"]})
+    with pytest.raises(InputError) as e:
+        write_adam_xpt(df, tmp_path / "x.xpt", "ADX", "x", {"ADT": "Analysis Date", "T": "T"})
+    assert "ADT: 1 date(s) with a time of day (first 2024-03-05 10:30:00)" in str(e.value)
+    assert "T: 1 value(s) over 200 bytes" in str(e.value)
+    assert not (tmp_path / "x.xpt").exists()

@@ -92,21 +92,49 @@ def write_adam_csv(df: pd.DataFrame, path: Path, chunk_rows: int = 100_000) -> N
             f.write(text if i == 0 else text.split("\n", 1)[1])
 
 
+def _xpt_date_problem(c: str, s: pd.Series) -> str | None:
+    """Why a datetime64 column cannot be an XPT date column (None when it can)."""
+    if not isinstance(s.dtype, np.dtype):
+        return f"{c}: dates with a time zone ({s.dtype}) cannot be SAS dates"
+    has_time = s.notna() & (s != s.dt.normalize())
+    if has_time.any():
+        return (f"{c}: {int(has_time.sum())} date(s) with a time of day (first "
+                f"{s[has_time].iloc[0]}); SAS DATE9. holds whole days")
+    return None
+
+
 def write_adam_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
                    labels: Mapping[str, str], created: datetime | None = None) -> None:
     """One dataset as XPORT v5; every limit problem is collected and raised together.
 
+    Dates (``datetime64`` columns: ADT, ASTDT, AENDT, TRTSDT, APHDT, DTHDT, LSTALVDT, ...) are
+    written as SAS numeric dates (days since 1960-01-01, missing = '.') with format ``DATE9.``:
+    in ADaMIG's timing variables (ADSL trial dates, BDS/OCCDS analysis dates) a ``*DT`` variable
+    is a numeric date with a date format, not text (shared/reference/ecosystem.md, pyreadstat:
+    ``variable_format={"TRTSDT": "DATE9."}``). A date with a time of day or a time zone is
+    refused. The CSV files keep ISO 8601 text (YYYY-MM-DD, :func:`adam_csv_text`). Text and
+    numbers are written as in the CSV conventions of the module docstring.
+
     ``created`` is the header timestamp (the Unix epoch when None, so files are reproducible).
-    Written by :func:`cartrial.data.xport.write_xport_v5` (same bytes as pyreadstat, vectorised).
+    Written by :func:`cartrial.data.xport.write_xport_v5` (same bytes as pyreadstat, vectorised;
+    a date column has the bytes pyreadstat writes for it as ``datetime.date`` objects).
     """
     cols = list(df.columns)
     col_labels = [labels[c] for c in cols]
     problems = xpt_v5_name_problems(name, cols, col_labels)
     out = pd.DataFrame(index=df.index)
+    formats = {}
     for c in cols:
         s = df[c]
         if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
             out[c] = s.astype(float)
+            continue
+        if pd.api.types.is_datetime64_any_dtype(s):
+            problem = _xpt_date_problem(c, s)
+            if problem:
+                problems.append(problem)
+            out[c] = s
+            formats[c] = "DATE9."
             continue
         txt = _text(s)
         # a UTF-8 character takes at most 4 bytes: only values over 50 characters can exceed 200
@@ -120,7 +148,7 @@ def write_adam_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
     if problems:
         raise InputError(f"{name}: cannot be written as XPT v5: " + "; ".join(problems))
     write_xport_v5(out, path, table_name=name, file_label=label[:40], column_labels=col_labels,
-                   created=created)
+                   created=created, variable_format=formats)
 
 
 def write_adam(datasets: Mapping[str, pd.DataFrame], out_dir: str | Path, *, study: str,
