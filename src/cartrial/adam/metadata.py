@@ -128,7 +128,9 @@ table{border-collapse:collapse;margin-bottom:24px}th,td{border:1px solid #bbb;pa
 text-align:left}th{background:#eef}</style></head><body>
 <h1>{{ study }}: ADaM dataset and variable metadata</h1>
 <p>cartrial {{ version }}; protocol SHA-256 {{ protocol_hash }}; input data SHA-256
-{{ data_hash }}. Files: CSV and SAS XPORT v5 (names &lt;= 8, labels &lt;= 40 ASCII characters).</p>
+{{ data_hash }}. Files: CSV and SAS XPORT v5 (names &lt;= 8, labels &lt;= 40 ASCII characters).
+Type date: ISO 8601 text (YYYY-MM-DD, length 10) in CSV, SAS numeric date (DATE9., length 8) in
+XPT.</p>
 <h2>Datasets</h2>
 <table><thead><tr><th>Dataset</th><th>Label</th><th>Structure</th><th>Records</th>
 <th>Variables</th><th>Files</th></tr></thead><tbody>
