@@ -106,8 +106,11 @@ def _shared_text(col: pa.ChunkedArray) -> pd.arrays.StringArray:
 def _read_file(path: Path) -> pd.DataFrame:
     if path.suffix.lower() == ".csv":
         table = _read_csv(path)
-        return pd.DataFrame({str(n).upper(): _shared_text(c) for n, c in
-                             zip(table.column_names, table.columns, strict=True)})
+        cols = {}
+        for n in table.column_names:  # release each Arrow column once it is converted
+            cols[str(n).upper()] = _shared_text(table.column(0))
+            table = table.remove_column(0)
+        return pd.DataFrame(cols, copy=False)
     df, _meta = pyreadstat.read_xport(str(path))
     out = {}
     for n, c in df.items():
@@ -119,6 +122,25 @@ def _read_file(path: Path) -> pd.DataFrame:
     return pd.DataFrame(out, index=df.index)
 
 
+def _distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """(codes, distinct values) with missing as code -1: work once per distinct value."""
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    return codes, pd.Series(uniq, dtype=s.dtype if s.dtype == TEXT else None)
+
+
+def _take(values: np.ndarray, codes: np.ndarray, missing: object) -> np.ndarray:
+    return np.append(values, np.asarray([missing], dtype=values.dtype))[codes]
+
+
+def _numbers(s: pd.Series) -> pd.Series:
+    """``pd.to_numeric(s, errors="coerce")`` as float, parsed once per distinct value."""
+    if pd.api.types.is_numeric_dtype(s):
+        return s.astype(float)
+    codes, uniq = _distinct(s)
+    num = pd.to_numeric(uniq, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return pd.Series(_take(num, codes, np.nan), index=s.index)
+
+
 def _type_columns(name: str, df: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
     seq_var = f"{name}SEQ"
     seqs = df[seq_var] if seq_var in df else pd.Series(pd.NA, index=df.index)
@@ -127,7 +149,7 @@ def _type_columns(name: str, df: pd.DataFrame, findings: list[Finding]) -> pd.Da
     for col in df.columns:
         raw = df[col]
         if is_numeric_var(name, col):
-            num = pd.to_numeric(raw, errors="coerce").astype(float)
+            num = _numbers(raw)
             bad = raw.notna().to_numpy(dtype=bool) & np.isnan(num.to_numpy())
             for i in np.flatnonzero(bad):
                 findings.append(
@@ -146,8 +168,8 @@ def _type_columns(name: str, df: pd.DataFrame, findings: list[Finding]) -> pd.Da
                 [None if v != v else f"{v:g}" for v in raw.to_numpy(dtype=float)],
                 index=df.index, dtype=TEXT)
         else:
-            out[col] = raw.astype(TEXT)
-    return pd.DataFrame(out, index=df.index)
+            out[col] = raw.astype(TEXT, copy=False)
+    return pd.DataFrame(out, index=df.index, copy=False)
 
 
 def _release_freed_memory() -> None:
@@ -168,7 +190,7 @@ def _s(v: object) -> object:
 
 
 def standardize_results(
-    name: str, df: pd.DataFrame, model: DataModel, findings: list[Finding]
+    name: str, df: pd.DataFrame, model: DataModel, findings: list[Finding], *, copy: bool = True
 ) -> pd.DataFrame:
     """Fill --STRESC / --STRESN / --STRESU in the standard unit of each test (vectorised by unit).
 
@@ -180,7 +202,8 @@ def standardize_results(
     testcd, orres = f"{name}TESTCD", f"{name}ORRES"
     if not tests or testcd not in df or orres not in df:
         return df
-    df = df.copy()
+    if copy:  # load_study passes its own frame (copy=False): a large LB is not held twice
+        df = df.copy()
     orresu, stresc, stresn, stresu = (
         f"{name}{s}" for s in ("ORRESU", "STRESC", "STRESN", "STRESU")
     )
@@ -192,11 +215,20 @@ def standardize_results(
         df[stresn] = np.nan
     spec = df[spec_col] if spec_col in df else pd.Series(pd.NA, index=df.index, dtype=TEXT)
     seqs = df.get(f"{name}SEQ", pd.Series(np.nan, index=df.index))
-    text = df[orres].astype(TEXT).str.strip()
+    # results repeat (a lab value, "NEGATIVE", "<0.5"): each distinct text is handled once
+    codes, uniq = _distinct(df[orres].astype(TEXT))
+    u_text = uniq.str.strip()
+    u_upper = u_text.str.upper()
+    text = pd.Series(_take(u_text.to_numpy(dtype=object, na_value=pd.NA), codes, pd.NA),
+                     index=df.index, dtype=TEXT)
+    upper = pd.Series(_take(u_upper.to_numpy(dtype=object, na_value=pd.NA), codes, pd.NA),
+                      index=df.index, dtype=TEXT)
     coded = df[testcd].isin([c for c, t in tests.items() if t.is_coded]).to_numpy(dtype=bool)
-    df[stresc] = df[stresc].astype(TEXT).fillna(text.str.upper().where(coded, text))
-    orres_num = pd.to_numeric(text, errors="coerce").astype(float)
-    blq = text.str.upper().str.startswith(BLQ_PREFIXES, na=False)
+    df[stresc] = df[stresc].astype(TEXT).fillna(upper.where(coded, text))
+    orres_num = pd.Series(_take(pd.to_numeric(u_text, errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan), codes, np.nan), index=df.index)
+    blq = _take(u_upper.str.startswith(BLQ_PREFIXES, na=False).to_numpy(dtype=bool), codes,
+                False)
     keys = pd.DataFrame(
         {
             "t": df[testcd],
@@ -210,7 +242,7 @@ def standardize_results(
     sn = pd.to_numeric(df[stresn], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     su_out = df[stresu].to_numpy(dtype=object, na_value=None)
     onum = orres_num.to_numpy(dtype=float)
-    blq_np = blq.to_numpy(dtype=bool)
+    blq_np = blq
     ranges = {}
     if name == "LB":
         for lo_o, lo_s in (("LBORNRLO", "LBSTNRLO"), ("LBORNRHI", "LBSTNRHI")):
@@ -347,7 +379,9 @@ def load_study(path: str | Path) -> Study:
                 )
             )
         typed = _type_columns(name, raw, findings)
-        domains[name] = standardize_results(name, typed, model, findings)
+        del raw
+        domains[name] = standardize_results(name, typed, model, findings, copy=False)
+        del typed
     _release_freed_memory()
     fmt = formats.pop() if len(formats) == 1 else "mixed"
     return Study(domains=domains, path=root, format=fmt, load_findings=findings, file_hashes=hashes)
