@@ -17,8 +17,9 @@ ReadStat's choices reproduced here (read off its output, pyreadstat 1.3.7):
   ``SAS     <TABLE>  SASDATA 6.06    bsd4.2`` (member), each with 24 blanks and the 16-byte
   ``ddMONyy:hh:mm:ss`` stamp; the member header's numbers are ``160`` and ``140``;
 - namestr: name (8 bytes) and label (40 bytes) blank-padded and cut to their field in UTF-8
-  bytes, format names blank (8 blanks each), widths 0, ``nfj`` = 1 for numeric and 0 for text,
-  ``nvar0`` counts from 1; the rest zero; the namestr block is padded with blanks;
+  bytes, format names blank (8 blanks each) and widths 0 unless a format is given (below),
+  ``nfj`` = 1 for numeric and 0 for text, ``nvar0`` counts from 1; the rest zero; the namestr
+  block is padded with blanks;
 - the file label is cut to 40 bytes;
 - missing numeric: ``0x2E`` followed by seven zero bytes (the SAS '.' missing value);
 - text: width = largest UTF-8 byte length in the column, at least 1; values blank-padded; a NUL
