@@ -24,3 +24,20 @@ def test_numbers_and_missing():
     s = pd.Series([1.5, np.nan, 2.0])
     pd.testing.assert_series_equal(upper_stripped(s), s.astype("string").str.strip().str.upper())
     assert upper_stripped(pd.Series([" ped ", None], dtype="string")).tolist() == ["PED", pd.NA]
+
+
+@settings(max_examples=60)
+@given(st.lists(st.one_of(st.none(), st.just(np.nan), st.sampled_from(["Y", "", "HIGH"]),
+                          st.text(max_size=3)), max_size=25))
+def test_share_repeats_keeps_values_and_shares_objects(values):
+    from cartrial.data.text import share_repeats
+
+    built = [b"HIGH".decode() if v == "HIGH" else v for v in values]  # a new object per row
+    df = pd.DataFrame({"T": pd.Series(built, dtype=object),
+                       "N": np.arange(len(values), dtype=float)})
+    before = df.copy()
+    out = share_repeats(df)
+    pd.testing.assert_frame_equal(out, before)
+    assert [type(v) for v in out["T"]] == [type(v) for v in before["T"]]  # None stays None
+    highs = [v for v in out["T"] if isinstance(v, str) and v == "HIGH"]
+    assert all(v is highs[0] for v in highs)

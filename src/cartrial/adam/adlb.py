@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 
 from cartrial.adam._dates import dtc_date, require, study_day_from, yn
+from cartrial.data.text import share_repeats
 from cartrial.errors import RecordError
 from cartrial.protocol.model import Protocol
 from cartrial.safety import grade_labs
 
-BATCH_SUBJECTS = 1000
+BATCH_SUBJECTS = 250
 SPECIAL_PARAMCD = {("MPROTEIN", "URINE"): "UMPROT", ("IMFIX", "URINE"): "UIMFIX",
                    ("PLASMACE", "BLOOD"): "PBPLASMA"}
 
@@ -169,4 +170,4 @@ def _derive_adlb(lb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol) -> pd
     front = ["STUDYID", "USUBJID", "ASEQ", "LBSEQ", "TRT01A", "TRT01AN", "PARAMCD", "PARAM",
              "AVAL", "AVALC", "AVALU", "ADT", "ADTF", "ADY", "ADAYINF", "ABLFL", "BASE", "CHG",
              "PCHG"]
-    return out[front + [c for c in out.columns if c not in front]]
+    return share_repeats(out[front + [c for c in out.columns if c not in front]])

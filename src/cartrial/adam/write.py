@@ -1,10 +1,11 @@
 """Write ADaM datasets as CSV and SAS XPORT v5 with labels, plus the define-like HTML.
 
-The text conventions are those of :mod:`cartrial.data.write` (integers without ".0", floats to
-10 significant digits, dates as YYYY-MM-DD, missing as empty; XPT v5 limits: names <= 8,
-labels <= 40 ASCII, text <= 200 bytes, checked and refused, never truncated), implemented
-column-wise here because the analysis datasets are large (ADLB: millions of rows for a large
-trial) and a per-value Python call dominates the run time.
+The CSV text conventions are those of :mod:`cartrial.data.write` (integers without ".0", floats
+to 10 significant digits, dates as YYYY-MM-DD, missing as empty), implemented column-wise here
+because the analysis datasets are large (ADLB: millions of rows for a large trial) and a
+per-value Python call dominates the run time. In XPT, dates are SAS numeric dates with format
+DATE9. (ADaMIG: *DT variables are numeric dates); the v5 limits (names <= 8, labels <= 40
+ASCII, text <= 200 bytes) are checked and refused, never truncated.
 """
 
 from __future__ import annotations

@@ -18,3 +18,25 @@ def upper_stripped(s: pd.Series) -> pd.Series:
     done = pd.Series(uniq, dtype="string").str.strip().str.upper()
     table = np.append(done.to_numpy(dtype=object, na_value=pd.NA), pd.NA)
     return pd.Series(pd.array(table[codes], dtype="string"), index=s.index, name=s.name)
+
+
+def share_repeats(df: pd.DataFrame) -> pd.DataFrame:
+    """The same frame with each text column's repeated values held as one object each.
+
+    Derivations that build text with numpy (``np.where``/``np.select``) or string arithmetic
+    create one Python object per row; a dataset of millions of rows then holds millions of
+    copies of "Y" or "Albumin (g/L)". Values, dtypes and index are unchanged."""
+    for c in df.columns:
+        s = df[c]
+        if s.dtype != object:
+            continue
+        codes, uniq = pd.factorize(s, use_na_sentinel=True)
+        if len(uniq) == len(s):
+            continue
+        table = np.empty(len(uniq) + 1, dtype=object)
+        table[:-1] = uniq
+        na = s.isna().to_numpy()
+        out = table[codes]
+        out[na] = s.to_numpy()[na]  # keep the kind of missing (None / NaN / pd.NA) as it was
+        df[c] = out
+    return df
