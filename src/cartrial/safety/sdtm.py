@@ -84,13 +84,16 @@ def infusion_dates(study) -> pd.Series:
 def _day(df: pd.DataFrame, dtc: str, inf: pd.Series, *, domain: str,
          seq: str | None = None) -> np.ndarray:
     """Days since midnight of the infusion date; a partial / invalid date raises."""
-    p = parse_dtc(df[dtc])
+    dt = parse_dtc(df[dtc])["dt"]
     ref = df["USUBJID"].astype(str).map(inf)
-    frame = df.assign(SEQ=df[seq]) if seq and seq in df.columns else df
-    fail(frame, (~p["dt"].notna()).to_numpy() & df[dtc].notna().to_numpy(), domain=domain,
-         variable=dtc, rule="date/time must be complete to the day and valid (ISO 8601)")
-    fail(frame, df[dtc].isna().to_numpy(), domain=domain, variable=dtc, rule="date is required")
-    return ((p["dt"] - ref).dt.total_seconds() / 86400.0).to_numpy(dtype=float)
+    given = df[dtc].notna().to_numpy()
+    partial = dt.isna().to_numpy() & given
+    if partial.any() or not given.all():  # only a failing call needs the frame with SEQ
+        frame = df.assign(SEQ=df[seq]) if seq and seq in df.columns else df
+        fail(frame, partial, domain=domain, variable=dtc,
+             rule="date/time must be complete to the day and valid (ISO 8601)")
+        fail(frame, ~given, domain=domain, variable=dtc, rule="date is required")
+    return ((dt - ref).dt.total_seconds() / 86400.0).to_numpy(dtype=float)
 
 
 def _pivot(df: pd.DataFrame, testcd: str, dtc: str, value: pd.Series, names: dict[str, str],
@@ -241,10 +244,15 @@ def lab_records(study) -> pd.DataFrame:
     """Graded-lab input frame (see :mod:`cartrial.safety.ctcae`) from LB."""
     inf = infusion_dates(study)
     lb = _domain(study, "LB")
-    lb = lb[lb["USUBJID"].astype(str).isin(inf.index)]
+    keep = lb["USUBJID"].astype(str).isin(inf.index).to_numpy(dtype=bool)
     if "LBSPEC" in lb.columns:
-        lb = lb[~_text(lb["LBSPEC"]).isin(["URINE", "BONE MARROW"])]
-    lb = lb[lb["LBSTRESN"].notna()] if "LBSTRESN" in lb.columns else lb
+        keep &= ~_text(lb["LBSPEC"]).isin(["URINE", "BONE MARROW"]).to_numpy(dtype=bool)
+    if "LBSTRESN" in lb.columns:
+        keep &= lb["LBSTRESN"].notna().to_numpy(dtype=bool)
+    # one selection of the columns used (a large LB is not copied whole, three times)
+    used = [c for c in ("USUBJID", "LBSEQ", "LBTESTCD", "LBSTRESN", "LBSTRESU", "LBSTNRLO",
+                        "LBSTNRHI", "LBDTC", "LBBLFL") if c in lb.columns]
+    lb = lb.loc[keep, used]
     out = pd.DataFrame({
         "USUBJID": lb["USUBJID"].astype(str).to_numpy(),
         "SEQ": lb["LBSEQ"].to_numpy(),
@@ -265,8 +273,8 @@ def lab_records(study) -> pd.DataFrame:
 
 def _baseline_flag(out: pd.DataFrame, flagged: np.ndarray) -> np.ndarray:
     """The --BLFL record when the subject x test has one, else the last one on or before day 0."""
-    key = out["USUBJID"] + "\x1f" + out["PARAMCD"]
-    has_flag = pd.Series(flagged).groupby(key.to_numpy()).transform("any").to_numpy()
+    key = [pd.factorize(out["USUBJID"])[0], pd.factorize(out["PARAMCD"])[0]]
+    has_flag = pd.Series(flagged).groupby(key).transform("any").to_numpy()
     pre = out["DAY"].to_numpy() <= 0
     order = out.assign(_i=np.arange(len(out)), _pre=pre).sort_values(["USUBJID", "PARAMCD", "DAY"])
     last_pre = order[order["_pre"]].groupby(["USUBJID", "PARAMCD"])["_i"].last()
