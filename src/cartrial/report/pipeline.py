@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -66,6 +67,13 @@ def _validate(study: Study, protocol: Protocol) -> int:
     return rep.n_warnings
 
 
+def _safety(study: Study, protocol: Protocol):
+    from cartrial.safety.analysis import analyse_safety
+    from cartrial.safety.sdtm import safety_inputs
+
+    return analyse_safety(safety_inputs(study, protocol), protocol)
+
+
 def _try(label: str, fn: Callable, omitted: list[str]):
     try:
         return fn()
@@ -90,19 +98,21 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     step(STAGES[0])
 
     # 2-4. engines
-    from cartrial.safety.analysis import analyse_safety
-    from cartrial.safety.sdtm import safety_inputs
     safety = _try("Safety engine (ASTCT 2019 CRS/ICANS grading, DLT adjudication, safety "
-                  "tables)", lambda: analyse_safety(safety_inputs(study, protocol), protocol),
+                  "tables)", partial(_safety, study, protocol),
                   omitted)
+    if safety is not None:
+        # the per-record lab grades (millions of rows for a large trial) are tabulated already,
+        # and ADLB derives its own; the report does not need them kept
+        safety = replace(safety, labs=safety.labs.iloc[:0])
     step(STAGES[1])
     from cartrial.efficacy.sdtm import efficacy_from_study, mrd_from_sdtm
     eff = _try("Efficacy engine (IMWG response, rates, time to event)",
-               lambda: efficacy_from_study(study, protocol), omitted)
+               partial(efficacy_from_study, study, protocol), omitted)
     step(STAGES[2])
     from cartrial.kinetics.analysis import analyse_kinetics
     kin = _try("Kinetics engine (NCA, cytokines, ADA)",
-               lambda: analyse_kinetics(study.domains, protocol), omitted)
+               partial(analyse_kinetics, study.domains, protocol), omitted)
     step(STAGES[3])
 
     # 5. ADaM
@@ -118,9 +128,11 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     secs = build_sections(study, protocol, ds, safety, efficacy, kin, figures)
     step(STAGES[5])
 
-    # 7. write
+    # 7. write: the study and the engines' frames are no longer needed; freeing them first lets
+    # the writers reuse their memory (a large trial's peak would otherwise be here)
     phash = protocol_hash(protocol_ref)
     dhash = study.data_hash
+    del study, safety, eff, kin, efficacy, imwg, mrd
     prov = Provenance(__version__, protocol_ref, phash, str(data_dir), dhash, run_date,
                       adam.cutoff.strftime("%Y-%m-%d") if pd.notna(adam.cutoff) else "",
                       extra=tuple(("Not produced", o) for o in omitted) + tuple(
