@@ -31,8 +31,9 @@ def _numbers_as_text(s: pd.Series) -> np.ndarray:
     whole = ok & (np.abs(v) < 1e15) & (v == np.round(v))
     out[whole] = v[whole].astype(np.int64).astype(str)
     frac = ok & ~whole
-    if frac.any():
-        out[frac] = np.char.mod("%.10g", v[frac])
+    if frac.any():  # formatted once per distinct value (results repeat across records)
+        codes, uniq = pd.factorize(v[frac])
+        out[frac] = np.char.mod("%.10g", uniq).astype(object)[codes]
     inf = np.isinf(v)
     if inf.any():
         out[inf] = np.where(v[inf] > 0, "inf", "-inf")
@@ -138,13 +139,11 @@ def write_adam_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
             formats[c] = "DATE9."
             continue
         txt = _text(s)
-        # a UTF-8 character takes at most 4 bytes: only values over 50 characters can exceed 200
-        long = txt.str.len().to_numpy() > 50
-        if long.any():
-            nbytes = txt[long].str.encode("utf-8").str.len()
-            if (nbytes > 200).any():
-                problems.append(f"{c}: {int((nbytes > 200).sum())} value(s) over 200 bytes "
-                                "(XPT v5)")
+        codes, uniq = pd.factorize(txt)  # lengths once per distinct value
+        nbytes = pd.Series(uniq, dtype=object).str.encode("utf-8").str.len().to_numpy()
+        over = int(np.count_nonzero(nbytes[codes] > 200)) if (nbytes > 200).any() else 0
+        if over:
+            problems.append(f"{c}: {over} value(s) over 200 bytes (XPT v5)")
         out[c] = txt
     if problems:
         raise InputError(f"{name}: cannot be written as XPT v5: " + "; ".join(problems))
