@@ -25,7 +25,11 @@ def site(tmp_path_factory):
 
 
 def _token(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    return _hidden(html, "csrf_token")
+
+
+def _hidden(html: str, name: str) -> str:
+    return re.search(rf'name="{name}" value="([^"]+)"', html).group(1)
 
 
 def _login(client: TestClient, user: str, pw: str) -> None:
@@ -62,6 +66,7 @@ def test_statistician_reads_overview_records_decision_sees_history(site) -> None
     n0 = len(list_decisions(store))
     form = client.get("/decide").text
     r = client.post("/decide", data={"csrf_token": _token(form), "choice": "accept",
+                                     "data_hash": _hidden(form, "data_hash"),
                                      "attendees": "stat, dr who", "meeting_date": "2024-05-01"},
                     follow_redirects=False)
     assert r.status_code == 303
@@ -74,6 +79,7 @@ def test_statistician_reads_overview_records_decision_sees_history(site) -> None
     # an override without rationale is refused, with the reason shown
     form = client.get("/decide").text
     r = client.post("/decide", data={"csrf_token": _token(form), "choice": "override",
+                                     "data_hash": _hidden(form, "data_hash"),
                                      "action": "stay", "next_dose": "DL1", "rationale": "",
                                      "attendees": "stat", "meeting_date": "2024-05-02"})
     assert "rationale is required" in r.text
@@ -118,3 +124,61 @@ def test_post_with_a_token_from_another_session_is_refused(site) -> None:
     r = b.post("/decide", data={"csrf_token": foreign, "choice": "accept", "attendees": "x",
                                 "meeting_date": "2024-05-01"})
     assert r.status_code == 403
+
+
+@pytest.fixture()
+def live(tmp_path):
+    write_study(minimal_domains(), tmp_path / "sdtm")
+    store = open_store(f"sqlite:///{tmp_path / 'sdtm' / 'committee.sqlite'}")
+    add_user(store, "stat", "password-s", "statistician")
+    client = TestClient(create_app("ct071", tmp_path / "sdtm"))
+    _login(client, "stat", "password-s")
+    return client, store, tmp_path / "sdtm"
+
+
+def _new_transfer(sdtm) -> None:
+    """A new data transfer: one more (minor) adverse event for the first patient."""
+    import pandas as pd
+
+    domains = minimal_domains()
+    ae = domains["AE"]
+    extra = ae.iloc[[0]].assign(AESEQ=ae["AESEQ"].max() + 1, AETERM="Headache",
+                                AEDECOD="Headache", AETOXGR="1")
+    domains["AE"] = pd.concat([ae, extra], ignore_index=True)
+    write_study({"AE": domains["AE"]}, sdtm)
+
+
+def test_a_new_data_transfer_is_picked_up_without_restart(live) -> None:
+    client, store, sdtm = live
+    before = _hidden(client.get("/decide").text, "data_hash")
+    _new_transfer(sdtm)
+    after = _hidden(client.get("/decide").text, "data_hash")
+    assert len(after) == 64 and after != before
+    assert after[:16] in client.get("/").text or after[:16] in client.get("/decide").text
+
+
+def test_a_form_opened_before_new_data_is_refused_not_recorded(live) -> None:
+    client, store, sdtm = live
+    form = client.get("/decide").text
+    _new_transfer(sdtm)
+    data = {"csrf_token": _token(form), "choice": "accept", "attendees": "stat",
+            "meeting_date": "2024-05-01", "data_hash": _hidden(form, "data_hash")}
+    r = client.post("/decide", data=data, follow_redirects=False)
+    assert r.status_code == 200 and "trial data changed since this form was opened" in r.text
+    assert list_decisions(store) == []
+    fresh = _hidden(r.text, "data_hash")  # the re-rendered form shows the new recommendation
+    r = client.post("/decide", data={**data, "data_hash": fresh}, follow_redirects=False)
+    assert r.status_code == 303
+    assert list_decisions(store)[-1].data_hash == fresh
+
+
+def test_unreadable_new_files_keep_the_last_snapshot_and_say_so(live) -> None:
+    client, store, sdtm = live
+    good = _hidden(client.get("/decide").text, "data_hash")
+    with open(sdtm / "dm.csv", "a", encoding="utf-8") as f:  # a transfer still being written
+        f.write("CT071,DM,half-a-row\n")
+    page = client.get("/").text
+    assert 'id="reload-error"' in page and "dm.csv" in page
+    assert _hidden(client.get("/decide").text, "data_hash") == good
+    write_study({"DM": minimal_domains()["DM"]}, sdtm)  # the transfer completes
+    assert 'id="reload-error"' not in client.get("/").text

@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 import httpx
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+_DATA_HASH = re.compile(r'name="data_hash" value="([^"]+)"')
 
 
 @dataclass
@@ -107,11 +108,13 @@ def run_load(base: str, *, reader: tuple[str, str], writer: tuple[str, str], rea
                 t = f"{tag}-{i}-{n}"
                 n += 1
                 try:
-                    tok = _TOKEN.search(c.get("/decide").text).group(1)
+                    form = c.get("/decide").text
+                    tok = _TOKEN.search(form).group(1)
+                    seen = _DATA_HASH.search(form).group(1)
                     with res.lock:
                         res.attempted_tags.append(t)
                     r = c.post("/decide", data={"csrf_token": tok, "choice": "accept",
-                                                "attendees": f"chair, {t}",
+                                                "data_hash": seen, "attendees": f"chair, {t}",
                                                 "meeting_date": "2024-05-01"})
                     ok = r.status_code == 303
                 except httpx.HTTPError as exc:

@@ -13,6 +13,7 @@ import base64
 import io
 import json
 import secrets
+import threading
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,14 @@ def _secret(store: Store) -> str:
     return f.read_text(encoding="utf-8").strip()
 
 
+def data_signature(data_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    """Name, size and modification time of each dataset file in the folder (cheap to take on
+    every request; any new data transfer changes it)."""
+    return tuple(sorted((p.name, st.st_size, st.st_mtime_ns) for p in data_dir.iterdir()
+                        if p.suffix.lower() in (".csv", ".xpt") and p.is_file()
+                        for st in (p.stat(),)))
+
+
 def create_app(protocol: str, data_dir: str | Path, db_url: str | None = None) -> FastAPI:
     """The workspace app over one trial's data folder and a committee database."""
     data_dir = Path(data_dir)
@@ -77,12 +86,26 @@ def create_app(protocol: str, data_dir: str | Path, db_url: str | None = None) -
                   openapi_url=None)
     app.add_middleware(SessionMiddleware, secret_key=_secret(store), same_site="strict",
                        session_cookie="cartrial_session", https_only=False, max_age=8 * 3600)
-    state: dict[str, Any] = {"ws": None}
+    state: dict[str, Any] = {"ws": None, "sig": None, "reload_error": ""}
+    lock = threading.Lock()
 
     def ws() -> Workspace:
-        if state["ws"] is None:
-            state["ws"] = build_workspace(protocol, data_dir)
-        return state["ws"]
+        """The workspace of the data now in the folder: a new data transfer (files added,
+        replaced or changed) is picked up on the next request, without a restart. While new
+        files cannot be read (a transfer in progress, bad data), the last good snapshot is
+        served and the reason shown on every page."""
+        sig = data_signature(data_dir)
+        with lock:
+            if state["ws"] is None or state["sig"] != sig:
+                try:
+                    state["ws"] = build_workspace(protocol, data_dir)
+                    state["reload_error"] = ""
+                except InputError as exc:
+                    if state["ws"] is None:
+                        raise
+                    state["reload_error"] = str(exc).splitlines()[0]
+                state["sig"] = sig
+            return state["ws"]
 
     def user_of(request: Request):  # noqa: ANN202
         name = request.session.get("user")
@@ -104,7 +127,7 @@ def create_app(protocol: str, data_dir: str | Path, db_url: str | None = None) -
 
     def page(request: Request, name: str, **ctx: Any) -> HTMLResponse:
         ctx.update(request=request, version=__version__, csrf_token=csrf(request),
-                   user=ctx.get("user"))
+                   user=ctx.get("user"), reload_error=state["reload_error"])
         return TEMPLATES.TemplateResponse(request, name, ctx)
 
     @app.get("/favicon.ico")
@@ -165,7 +188,7 @@ def create_app(protocol: str, data_dir: str | Path, db_url: str | None = None) -
     def decide(request: Request, csrf_token: str = Form(""), choice: str = Form(...),
                action: str = Form(""), next_dose: str = Form(""), rationale: str = Form(""),
                attendees: str = Form(""), meeting_date: str = Form(...),
-               corrects: str = Form("")) -> Response:
+               corrects: str = Form(""), data_hash: str = Form("")) -> Response:
         check_csrf(request, csrf_token)
         u = user_of(request)
         if u.role not in CAN_DECIDE:
@@ -174,6 +197,10 @@ def create_app(protocol: str, data_dir: str | Path, db_url: str | None = None) -
         rec = w.recommendation_summary()
         accepted = choice == "accept"
         try:
+            if data_hash != w.data_hash:  # the members decided on what the form showed them
+                raise InputError("the trial data changed since this form was opened (now sha256 "
+                                 f"{w.data_hash[:16]}); review the new recommendation below "
+                                 "and submit again")
             if not accepted and action not in ACTIONS:
                 raise InputError(f"choose an action among {list(ACTIONS)}")
             if not accepted and next_dose and next_dose not in w.protocol.dose_ids:
