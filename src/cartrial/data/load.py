@@ -237,12 +237,11 @@ def standardize_results(
             "su": df[stresu].fillna(""),
         }
     )
-    # work on numpy arrays and write the columns back once: item assignment into Arrow-backed
-    # columns converts element by element
+    # work on numpy arrays and write the columns back once (masked item assignment into
+    # pandas' string columns goes element by element)
     sn = pd.to_numeric(df[stresn], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     su_out = df[stresu].to_numpy(dtype=object, na_value=None)
     onum = orres_num.to_numpy(dtype=float)
-    blq_np = blq
     ranges = {}
     if name == "LB":
         for lo_o, lo_s in (("LBORNRLO", "LBSTNRLO"), ("LBORNRHI", "LBSTNRHI")):
@@ -252,14 +251,14 @@ def standardize_results(
                     pd.to_numeric(df[lo_o], errors="coerce").to_numpy(dtype=float),
                     pd.to_numeric(df[lo_s], errors="coerce").to_numpy(dtype=float)
                     if lo_s in df else np.full(len(df), np.nan))
-    codes = keys.groupby(["t", "s", "ou", "su"], sort=True).ngroup().to_numpy()
-    firsts = keys.assign(_g=codes).drop_duplicates("_g").sort_values("_g")
+    group = keys.groupby(["t", "s", "ou", "su"], sort=True).ngroup().to_numpy()
+    firsts = keys.assign(_g=group).drop_duplicates("_g").sort_values("_g")
     for t, s, ou, su, g in firsts[firsts["_g"] >= 0].itertuples(index=False):
         ts = tests.get(t)
         if ts is None or ts.is_coded:
             continue
         std = ts.standard_unit(s or None)
-        rows = codes == g
+        rows = group == g
         if std is None:  # unitless score or count (ICE items, vasopressor count)
             need = rows & np.isnan(sn) & ~np.isnan(onum)
             sn[need] = onum[need]
@@ -291,14 +290,15 @@ def standardize_results(
                 if fill.any():
                     lo_std[fill] = convert(lo_num[fill], t, ou, std)
         su_out[rows & ~np.isnan(sn)] = std
-        su_out[rows & blq_np & pd.isna(su_out)] = std
+        su_out[rows & blq & pd.isna(su_out)] = std
     df[stresn] = sn
     for lo_s, (_lo_num, lo_std) in ranges.items():
         df[lo_s] = lo_std
     stresc_out = df[stresc].to_numpy(dtype=object, na_value=None)
     fill = ~np.isnan(sn) & pd.isna(stresc_out)
-    if fill.any():
-        stresc_out[fill] = np.char.mod("%.10g", sn[fill])
+    if fill.any():  # one text object per distinct value
+        vcodes, values = pd.factorize(sn[fill])
+        stresc_out[fill] = np.char.mod("%.10g", values).astype(object)[vcodes]
     df[stresu] = pd.Series(su_out, index=df.index, dtype=TEXT)
     df[stresc] = pd.Series(stresc_out, index=df.index, dtype=TEXT)
     return df
