@@ -149,11 +149,11 @@ def derive_adlb(lb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol, *,
     codes, subjects = pd.factorize(lb["USUBJID"], sort=True)
     if len(subjects) <= batch_subjects:
         return _derive_adlb(lb, adsl, protocol)
-    codes = np.where(codes < 0, len(subjects), codes)  # missing USUBJID sorts last
-    starts = range(0, len(subjects), batch_subjects)
-    parts = [_derive_adlb(lb.iloc[np.flatnonzero(
-        (codes >= a) & (codes < (a + batch_subjects if a + batch_subjects < len(subjects)
-                                 else len(subjects) + 1)))], adsl, protocol) for a in starts]
+    n_batches = -(-len(subjects) // batch_subjects)
+    # rows without a USUBJID go with the last batch, where the one-pass sort puts them
+    batch = np.where(codes < 0, n_batches - 1, codes // batch_subjects)
+    parts = [_derive_adlb(lb.iloc[np.flatnonzero(batch == b)], adsl, protocol)
+             for b in range(n_batches)]
     return pd.concat(parts, ignore_index=True)
 
 
