@@ -104,6 +104,9 @@ def test_same_inputs_same_outputs(run, tmp_path):
         _, mismatch, errors = filecmp.cmpfiles(a, b, names, shallow=False)
         assert mismatch == [] and errors == []
     assert (run.out / "report.html").read_bytes() == (again.out / "report.html").read_bytes()
+    # every table also as DOCX and as RTF for regulatory documents
+    docx = sorted(p.stem for p in (run.out / "tables").glob("table_*.docx"))
+    assert docx and sorted(p.stem for p in (run.out / "tables").glob("table_*.rtf")) == docx
 
 
 def test_report_records_provenance(run, study):

@@ -111,3 +111,47 @@ def test_docx_bytes_depend_on_content_and_run_date_only(tmp_path):
     a = table_to_docx(_ae_table(), tmp_path / "a.docx", run_date=when).read_bytes()
     b = table_to_docx(_ae_table(), tmp_path / "b.docx", run_date=when).read_bytes()
     assert a == b
+
+
+def _rtf_cells(rtf: str) -> list[str]:
+    """The text of every table cell of an RTF document, in order."""
+    import re
+
+    return re.findall(r"\{\\f0 ((?:[^{}\\]|\\[{}\\]|\\u-?\d+\?)*)\}\\cell", rtf)
+
+
+def test_rtf_holds_the_same_cells_and_is_deterministic(tmp_path):
+    from cartrial.report.render import table_to_rtf
+
+    t = _ae_table()
+    a = table_to_rtf(t, tmp_path / "a.rtf").read_bytes()
+    assert a == table_to_rtf(t, tmp_path / "b.rtf").read_bytes()
+    rtf = a.decode("ascii")                         # plain ASCII: non-ASCII is \uN? escaped
+    assert rtf.startswith("{\\rtf1") and rtf.rstrip().endswith("}")
+    cells = _rtf_cells(rtf)
+    assert cells[:3] == ["", "DL1 (N=3)", "DL2 (N=6)"]
+    assert cells[3:12] == ["Any TEAE", "3 (100.0%)", "5 (83.3%)", "Blood disorders",
+                           "2 (66.7%)", "1 (16.7%)", "   Anaemia", "2 (66.7%)", "0"]
+    assert cells[12:] == ["MedDRA coding."]    # rtflite boxes the footnotes under the table
+    assert t.caption in rtf and "Population: Safety" in rtf and "Source: ADAE" in rtf
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=list("ab{}\\ ≥µé𝛼"), min_size=1, max_size=8))
+def test_rtf_escapes_control_characters_and_non_ascii(value):
+    import re
+
+    from cartrial.report.render import _rtf_escape
+
+    esc = _rtf_escape(value)
+    assert esc.isascii()
+    # braces only as escaped literals, so RTF groups stay balanced
+    assert not re.search(r"(?<!\\)[{}]", esc.replace("\\\\", ""))
+    # decoding the escapes gives the value back (UTF-16 code units for non-BMP characters)
+    units = []
+    for tok in re.findall(r"\\u(-?\d+)\?|\\([{}\\])|(.)", esc, flags=re.S):
+        if tok[0]:
+            units.append((int(tok[0]) % 65536).to_bytes(2, "little"))
+        else:
+            units.append((tok[1] or tok[2]).encode("utf-16-le"))
+    assert b"".join(units).decode("utf-16-le") == value

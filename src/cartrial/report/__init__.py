@@ -19,7 +19,7 @@ from cartrial.report.figures import (
     waterfall_figure,
 )
 from cartrial.report.pipeline import STAGES, AnalysisSummary, build_sections, run_analysis
-from cartrial.report.render import table_to_docx, table_to_html, table_to_text
+from cartrial.report.render import table_to_docx, table_to_html, table_to_rtf, table_to_text
 from cartrial.report.table import ReportTable, fmt_n_pct, fmt_num, table_from_wide
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "table_from_wide",
     "table_to_docx",
     "table_to_html",
+    "table_to_rtf",
     "table_to_text",
     "waterfall_figure",
 ]

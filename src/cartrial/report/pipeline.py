@@ -36,7 +36,7 @@ from cartrial.report.figures import (
     swimmer_figure,
     waterfall_figure,
 )
-from cartrial.report.render import table_to_docx, table_to_text
+from cartrial.report.render import table_to_docx, table_to_rtf, table_to_text
 from cartrial.report.table import ReportTable, table_from_wide
 
 STAGES = ("load and validate", "safety engine", "efficacy engine", "kinetics engine",
@@ -164,6 +164,7 @@ def _write_items(secs: list[Section], figures: dict, out: Path, run_date: dateti
                 base.with_suffix(".txt").write_text(table_to_text(it), encoding="utf-8")
                 if it.kind == "table":
                     table_to_docx(it, base.with_suffix(".docx"), run_date=run_date)
+                    table_to_rtf(it, base.with_suffix(".rtf"))
                 else:  # listings can be long: CSV next to the text rendering
                     it.wide().to_csv(base.with_suffix(".csv"), lineterminator="\n")
                 tables.append(it.caption)

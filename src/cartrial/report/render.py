@@ -1,10 +1,11 @@
-"""Render a :class:`ReportTable` as HTML, plain text or DOCX.
+"""Render a :class:`ReportTable` as HTML, plain text, DOCX or RTF.
 
 HTML is written with jinja2 rather than great-tables: the output must be byte-identical between
 runs (great-tables stamps each table with a random id unless told otherwise and ships its CSS per
 table), must carry CSR-style numbering, population line, footnotes and source line in a fixed
 layout, and must stay readable in a browser with no scripts. DOCX (python-docx) is the editable
-document format for regulatory writing (one table per file, as in submission packages).
+document format for regulatory writing (one table per file, as in submission packages); RTF
+(rtflite) is the format most clinical study report templates and SAS ODS outputs use.
 """
 
 from __future__ import annotations
@@ -125,6 +126,58 @@ def table_to_docx(table: ReportTable, path: str | Path, *, run_date: datetime) -
     buf = io.BytesIO()
     doc.save(buf)
     out.write_bytes(_stamp_zip(buf.getvalue(), run_date))
+    return out
+
+
+def _rtf_escape(text: str) -> str:
+    """RTF control characters escaped and every non-ASCII character as ``\\uN?`` (UTF-16
+    code units), so the file is plain ASCII (rtflite writes text as given)."""
+    text = text.replace("\\", "\\\\").replace("{", "\\{").replace("}", "\\}")
+    if text.isascii():
+        return text
+    out = []
+    for ch in text:
+        if ch.isascii():
+            out.append(ch)
+            continue
+        units = ch.encode("utf-16-le")
+        for i in range(0, len(units), 2):
+            u = int.from_bytes(units[i:i + 2], "little")
+            out.append(f"\\u{u - 65536 if u > 32767 else u}?")
+    return "".join(out)
+
+
+def table_to_rtf(table: ReportTable, path: str | Path) -> Path:
+    """One table per RTF file (rtflite): caption and population as titles, the table with its
+    column header, footnotes and source; the same table gives the same bytes."""
+    import polars as pl
+    import rtflite as rtf
+
+    w = table.wide()
+    cols = table.columns
+    ind = table.indents
+    stub = ["   " * ind.get(r, 0) + r.replace("\u200b", "") for r in table.rows]
+    data = {"c0": [_rtf_escape(v) for v in stub]}
+    for j, c in enumerate(cols, start=1):
+        data[f"c{j}"] = [_rtf_escape(str(v)) for v in w[c].tolist()]
+    off = [False]
+    head = [table.stub or ("#" if table.kind == "listing" else ""), *cols]
+    doc = rtf.RTFDocument(
+        df=pl.DataFrame(data, schema={k: pl.String for k in data}),
+        rtf_title=rtf.RTFTitle(text=[_rtf_escape(table.caption),
+                                     _rtf_escape(f"Population: {table.population}")],
+                               text_convert=off),
+        rtf_column_header=[rtf.RTFColumnHeader(text=[_rtf_escape(h) for h in head],
+                                               text_convert=off)],
+        rtf_body=rtf.RTFBody(col_rel_width=[3.0] + [1.0] * len(cols), text_convert=off,
+                             text_justification=[["l"] + ["c"] * len(cols)]),
+        rtf_footnote=rtf.RTFFootnote(text=[_rtf_escape(f) for f in table.footnotes],
+                                     text_convert=off) if table.footnotes else None,
+        rtf_source=rtf.RTFSource(text=[_rtf_escape(f"Source: {table.source}")],
+                                 text_convert=off) if table.source else None,
+    )
+    out = Path(path)
+    out.write_bytes(doc.rtf_encode().encode("ascii"))
     return out
 
 
