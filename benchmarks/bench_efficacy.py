@@ -11,12 +11,11 @@ Run: .venv/bin/python benchmarks/bench_efficacy.py
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
+from _timing import best_of  # benchmarks/ is on sys.path when a script runs
 
 from cartrial.efficacy import derive_imwg_response, kaplan_meier
-from _timing import best_of  # benchmarks/ is on sys.path when a script runs
 
 SEED = 20260601
 N_PATIENTS = 2000

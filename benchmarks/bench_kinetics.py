@@ -9,12 +9,11 @@ Run: .venv/bin/python benchmarks/bench_kinetics.py
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
+from _timing import best_of  # benchmarks/ is on sys.path when a script runs
 
 from cartrial.kinetics import nca, nca_parameter_codes
-from _timing import best_of  # benchmarks/ is on sys.path when a script runs
 
 SEED = 20260701
 N_PATIENTS = 10_000

@@ -12,13 +12,12 @@ Run: .venv/bin/python benchmarks/bench_safety.py
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
+from _timing import best_of  # benchmarks/ is on sys.path when a script runs
 
 from cartrial.protocol import load_protocol
 from cartrial.safety import adjudicate_dlt, crs_events, grade_crs, grade_labs
-from _timing import best_of  # benchmarks/ is on sys.path when a script runs
 
 SEED = 20261124
 N_PATIENTS = 2000
