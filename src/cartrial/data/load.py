@@ -21,6 +21,7 @@ import pyarrow.csv as pacsv
 import pyreadstat
 
 from cartrial.data.spec import DataModel, data_model, is_numeric_var
+from cartrial.data.text import spread
 from cartrial.data.units import convert
 from cartrial.errors import Finding, InputError
 
@@ -128,17 +129,13 @@ def _distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
     return codes, pd.Series(uniq, dtype=s.dtype if s.dtype == TEXT else None)
 
 
-def _take(values: np.ndarray, codes: np.ndarray, missing: object) -> np.ndarray:
-    return np.append(values, np.asarray([missing], dtype=values.dtype))[codes]
-
-
 def _numbers(s: pd.Series) -> pd.Series:
     """``pd.to_numeric(s, errors="coerce")`` as float, parsed once per distinct value."""
     if pd.api.types.is_numeric_dtype(s):
         return s.astype(float)
     codes, uniq = _distinct(s)
     num = pd.to_numeric(uniq, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    return pd.Series(_take(num, codes, np.nan), index=s.index)
+    return pd.Series(spread(num, codes, np.nan), index=s.index)
 
 
 def _type_columns(name: str, df: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
@@ -219,15 +216,15 @@ def standardize_results(
     codes, uniq = _distinct(df[orres].astype(TEXT))
     u_text = uniq.str.strip()
     u_upper = u_text.str.upper()
-    text = pd.Series(_take(u_text.to_numpy(dtype=object, na_value=pd.NA), codes, pd.NA),
+    text = pd.Series(spread(u_text.to_numpy(dtype=object, na_value=pd.NA), codes, pd.NA),
                      index=df.index, dtype=TEXT)
-    upper = pd.Series(_take(u_upper.to_numpy(dtype=object, na_value=pd.NA), codes, pd.NA),
+    upper = pd.Series(spread(u_upper.to_numpy(dtype=object, na_value=pd.NA), codes, pd.NA),
                       index=df.index, dtype=TEXT)
     coded = df[testcd].isin([c for c, t in tests.items() if t.is_coded]).to_numpy(dtype=bool)
     df[stresc] = df[stresc].astype(TEXT).fillna(upper.where(coded, text))
-    orres_num = pd.Series(_take(pd.to_numeric(u_text, errors="coerce").to_numpy(
+    orres_num = pd.Series(spread(pd.to_numeric(u_text, errors="coerce").to_numpy(
         dtype=float, na_value=np.nan), codes, np.nan), index=df.index)
-    blq = _take(u_upper.str.startswith(BLQ_PREFIXES, na=False).to_numpy(dtype=bool), codes,
+    blq = spread(u_upper.str.startswith(BLQ_PREFIXES, na=False).to_numpy(dtype=bool), codes,
                 False)
     keys = pd.DataFrame(
         {

@@ -11,13 +11,19 @@ import numpy as np
 import pandas as pd
 
 
+def spread(values: np.ndarray, codes: np.ndarray, missing: object) -> np.ndarray:
+    """Per-row values from per-distinct-value results: ``values[codes]``, with ``missing``
+    where the code is -1 (``pd.factorize``'s missing)."""
+    return np.append(values, np.asarray([missing], dtype=values.dtype))[codes]
+
+
 def upper_stripped(s: pd.Series) -> pd.Series:
     """``s.astype("string").str.strip().str.upper()`` (missing stays missing), same index."""
     s = s.astype("string")
     codes, uniq = pd.factorize(s, use_na_sentinel=True)
     done = pd.Series(uniq, dtype="string").str.strip().str.upper()
-    table = np.append(done.to_numpy(dtype=object, na_value=pd.NA), pd.NA)
-    return pd.Series(pd.array(table[codes], dtype="string"), index=s.index, name=s.name)
+    rows = spread(done.to_numpy(dtype=object, na_value=pd.NA), codes, pd.NA)
+    return pd.Series(pd.array(rows, dtype="string"), index=s.index, name=s.name)
 
 
 def share_repeats(df: pd.DataFrame) -> pd.DataFrame:
