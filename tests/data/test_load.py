@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pyreadstat
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cartrial.data import load_study, write_study
 from cartrial.data.spec import data_model
@@ -112,3 +114,56 @@ def test_ragged_csv_is_a_clear_error(tmp_path) -> None:
         f.write("a,b\n")
     with pytest.raises(InputError, match=r"dm\.csv: cannot be read"):
         load_study(tmp_path)
+
+
+def test_csv_read_in_blocks_equals_one_block(tmp_path, monkeypatch) -> None:
+    """Arrow parses a large file block by block; the text shared across blocks is still one
+    object per distinct value, and the study is the same as from one block."""
+    import cartrial.data.load as load
+    from cartrial.example import simulate_trial, write_example
+    from cartrial.protocol import load_protocol
+
+    write_example(simulate_trial(load_protocol("ct071"), seed=3, n_patients=12), tmp_path)
+    whole = load_study(tmp_path)
+    monkeypatch.setattr(load, "CSV_BLOCK_BYTES", 4096)
+    blocks = load_study(tmp_path)
+    assert whole.load_findings == blocks.load_findings
+    for name, df in whole.domains.items():
+        pd.testing.assert_frame_equal(df, blocks[name], check_exact=True, obj=name)
+    lb = blocks["LB"]
+    assert len(lb) * 120 > 4096 * 4  # several blocks were read
+    test = lb["LBTESTCD"].to_numpy()
+    first, last = test[0], test[test == test[0]][-1]
+    assert first is last
+
+
+@settings(max_examples=40)
+@given(rows=st.lists(st.tuples(
+    st.sampled_from(["HGB", "ANC", "PLAT", "MPROTEIN", "IMFIX", "XXX"]),
+    st.sampled_from(["", "12.5", "0.8", "<0.5", "NEGATIVE", "abc", "3"]),
+    st.sampled_from(["", "g/dL", "g/L", "10^9/L", "furlong"]),
+    st.sampled_from([None, 7.0]),
+    st.sampled_from(["", "g/L", "mg/dL", "10^9/L"])), min_size=1, max_size=40),
+    chunk=st.integers(1, 7))
+def test_standardisation_in_row_chunks_equals_one_pass(rows, chunk) -> None:
+    """Each record is standardised on its own: any chunking gives the same columns and the same
+    findings in the same order (by test, specimen, units, variable, then row)."""
+    from cartrial.data import standardize_results
+
+    lb = pd.DataFrame({
+        "USUBJID": [f"S{i % 3}" for i in range(len(rows))],
+        "LBSEQ": [float(i + 1) for i in range(len(rows))],
+        "LBTESTCD": [r[0] for r in rows],
+        "LBSPEC": "SERUM",
+        "LBORRES": pd.array([r[1] or None for r in rows], dtype="string"),
+        "LBORRESU": pd.array([r[2] or None for r in rows], dtype="string"),
+        "LBSTRESN": [r[3] for r in rows],
+        "LBSTRESU": pd.array([r[4] or None for r in rows], dtype="string"),
+        "LBORNRLO": "1", "LBORNRHI": "",
+    })
+    one: list = []
+    many: list = []
+    a = standardize_results("LB", lb, data_model(), one, chunk_rows=10_000)
+    b = standardize_results("LB", lb, data_model(), many, chunk_rows=chunk)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert one == many

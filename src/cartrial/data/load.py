@@ -27,6 +27,8 @@ from cartrial.errors import Finding, InputError
 
 SUFFIXES = {".csv": "csv", ".xpt": "xpt"}
 BLQ_PREFIXES = ("<", "BLQ", "BLOQ", "BQL")
+CSV_BLOCK_BYTES = 1 << 24
+STANDARDIZE_CHUNK_ROWS = 1 << 19
 
 
 @dataclass
@@ -78,40 +80,72 @@ def _blank_to_null(col: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(blank, pa.scalar(None, pa.string()), col, memory_pool=_POOL)
 
 
-def _read_csv(path: Path) -> pa.Table:
+class _SharedText:
+    """One text column read block by block: the distinct values seen so far (one Python object
+    each) and, per block, integer codes into them; blanks are missing (code -1)."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.codes: list[np.ndarray] = []
+
+    def add(self, col: pa.Array | pa.ChunkedArray) -> None:
+        d = pc.dictionary_encode(_blank_to_null(col), memory_pool=_POOL)
+        if isinstance(d, pa.ChunkedArray):
+            d = d.combine_chunks(memory_pool=_POOL)
+        index = self.index
+        to_global = np.fromiter((index.setdefault(v, len(index))
+                                 for v in d.dictionary.to_pylist()), dtype=np.int32)
+        local = pc.fill_null(d.indices, -1).to_numpy()
+        codes = np.where(local >= 0, to_global[np.maximum(local, 0)], -1) if len(to_global) \
+            else local
+        # the smallest signed type holding every code so far: a large LB's codes are held
+        # until the column is finished
+        self.codes.append(codes.astype(np.min_scalar_type(-len(index) - 1), copy=False))
+
+    def finish(self) -> pd.arrays.StringArray:
+        uniq = np.asarray([*self.index, None], dtype=object)
+        codes = np.concatenate(self.codes) if self.codes else np.empty(0, np.int32)
+        self.codes = []
+        return pd.array(uniq[codes], dtype=TEXT)  # code -1 picks the trailing None
+
+
+def _shared_text(col: pa.ChunkedArray) -> pd.arrays.StringArray:
+    """Text column with one Python object per distinct value (blanks as missing)."""
+    t = _SharedText()
+    t.add(col)
+    return t.finish()
+
+
+def _read_csv(path: Path) -> dict[str, pd.arrays.StringArray]:
+    """Every column of a CSV file as shared text, parsed by Arrow in blocks: only one block of
+    the file is held as Arrow data at a time (a whole large LB as an Arrow table and as pandas
+    columns at once would double the load's peak memory)."""
     with open(path, encoding="utf-8", newline="") as f:
         header = next(csv.reader(f), None)
     if not header:
         raise ValueError("the file has no header line")
-    return pacsv.read_csv(
+    reader = pacsv.open_csv(
         path,
-        read_options=pacsv.ReadOptions(encoding="utf8", use_threads=True),
+        read_options=pacsv.ReadOptions(encoding="utf8", use_threads=True,
+                                       block_size=CSV_BLOCK_BYTES),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         memory_pool=_POOL,
         convert_options=pacsv.ConvertOptions(
             column_types={c: pa.string() for c in header},
             strings_can_be_null=False, null_values=[], quoted_strings_can_be_null=False),
     )
-
-
-def _shared_text(col: pa.ChunkedArray) -> pd.arrays.StringArray:
-    """Text column with one Python object per distinct value (blanks as missing)."""
-    d = pc.dictionary_encode(_blank_to_null(col).combine_chunks(memory_pool=_POOL),
-                             memory_pool=_POOL)
-    uniq = np.asarray(d.dictionary.to_pylist() + [None], dtype=object)
-    codes = pc.coalesce(d.indices, pa.scalar(len(uniq) - 1, d.indices.type),
-                        memory_pool=_POOL).to_numpy()
-    return pd.array(uniq[codes], dtype=TEXT)
+    names = reader.schema.names
+    cols = [_SharedText() for _ in names]
+    for batch in reader:
+        for col, arr in zip(cols, batch.columns, strict=True):
+            col.add(arr)
+        del batch
+    return {str(n).upper(): c.finish() for n, c in zip(names, cols, strict=True)}
 
 
 def _read_file(path: Path) -> pd.DataFrame:
     if path.suffix.lower() == ".csv":
-        table = _read_csv(path)
-        cols = {}
-        for n in table.column_names:  # release each Arrow column once it is converted
-            cols[str(n).upper()] = _shared_text(table.column(0))
-            table = table.remove_column(0)
-        return pd.DataFrame(cols, copy=False)
+        return pd.DataFrame(_read_csv(path), copy=False)
     df, _meta = pyreadstat.read_xport(str(path))
     out = {}
     for n, c in df.items():
@@ -187,13 +221,18 @@ def _s(v: object) -> object:
 
 
 def standardize_results(
-    name: str, df: pd.DataFrame, model: DataModel, findings: list[Finding], *, copy: bool = True
+    name: str, df: pd.DataFrame, model: DataModel, findings: list[Finding], *, copy: bool = True,
+    chunk_rows: int = STANDARDIZE_CHUNK_ROWS,
 ) -> pd.DataFrame:
     """Fill --STRESC / --STRESN / --STRESU in the standard unit of each test (vectorised by unit).
 
     Kept as given: a --STRESN already in the standard unit. Converted: --STRESN given in another
     --STRESU, or --ORRES in --ORRESU when --STRESN is empty. Below-quantification text (``<0.5``,
     ``BLQ``) keeps --STRESN missing and --STRESC as collected. An unconvertible unit is a finding.
+
+    Each record is standardised on its own, so rows are taken ``chunk_rows`` at a time (the
+    working arrays of a large LB are never whole-study sized); findings come in the same order
+    as in one pass: by test, specimen and units, then by the variable reported, then by row.
     """
     tests = model.tests.get(name)
     testcd, orres = f"{name}TESTCD", f"{name}ORRES"
@@ -204,12 +243,35 @@ def standardize_results(
     orresu, stresc, stresn, stresu = (
         f"{name}{s}" for s in ("ORRESU", "STRESC", "STRESN", "STRESU")
     )
-    spec_col = f"{name}SPEC"
     for col in (orresu, stresc, stresu):
         if col not in df:
             df[col] = pd.Series(pd.NA, index=df.index, dtype=TEXT)
     if stresn not in df:
         df[stresn] = np.nan
+    ranges = [(lo_o, lo_s) for lo_o, lo_s in (("LBORNRLO", "LBSTNRLO"), ("LBORNRHI", "LBSTNRHI"))
+              if name == "LB" and lo_o in df]
+    keyed: list[tuple[tuple, Finding]] = []
+    parts: dict[str, list[np.ndarray]] = {c: [] for c in (stresn, stresu, stresc,
+                                                          *(lo_s for _o, lo_s in ranges))}
+    for start in range(0, max(len(df), 1), chunk_rows):
+        out = _standardize_part(name, df.iloc[start:start + chunk_rows], tests, ranges, keyed)
+        for c, v in out.items():
+            parts[c].append(v)
+    keyed.sort(key=lambda kf: kf[0])  # stable: rows keep their order within a key
+    findings.extend(f for _k, f in keyed)
+    for c, pieces in parts.items():
+        v = np.concatenate(pieces)
+        df[c] = pd.Series(v, index=df.index, dtype=TEXT) if v.dtype == object else v
+    return df
+
+
+def _standardize_part(name: str, df: pd.DataFrame, tests: dict, ranges: list[tuple[str, str]],
+                      keyed: list[tuple[tuple, Finding]]) -> dict[str, np.ndarray]:
+    """:func:`standardize_results` on some rows: the new --STRESN / --STRESU / --STRESC (and
+    LB standard ranges) as arrays; findings appended to ``keyed`` with their sort key."""
+    testcd, orres, orresu, stresc, stresn, stresu = (
+        f"{name}{s}" for s in ("TESTCD", "ORRES", "ORRESU", "STRESC", "STRESN", "STRESU"))
+    spec_col = f"{name}SPEC"
     spec = df[spec_col] if spec_col in df else pd.Series(pd.NA, index=df.index, dtype=TEXT)
     seqs = df.get(f"{name}SEQ", pd.Series(np.nan, index=df.index))
     # results repeat (a lab value, "NEGATIVE", "<0.5"): each distinct text is handled once
@@ -221,11 +283,12 @@ def standardize_results(
     upper = pd.Series(spread(u_upper.to_numpy(dtype=object, na_value=pd.NA), codes, pd.NA),
                       index=df.index, dtype=TEXT)
     coded = df[testcd].isin([c for c, t in tests.items() if t.is_coded]).to_numpy(dtype=bool)
-    df[stresc] = df[stresc].astype(TEXT).fillna(upper.where(coded, text))
-    orres_num = pd.Series(spread(pd.to_numeric(u_text, errors="coerce").to_numpy(
-        dtype=float, na_value=np.nan), codes, np.nan), index=df.index)
+    stresc_in = df[stresc].astype(TEXT).fillna(upper.where(coded, text))
+    del text, upper
+    onum = spread(pd.to_numeric(u_text, errors="coerce").to_numpy(dtype=float, na_value=np.nan),
+                  codes, np.nan)
     blq = spread(u_upper.str.startswith(BLQ_PREFIXES, na=False).to_numpy(dtype=bool), codes,
-                False)
+                 False)
     keys = pd.DataFrame(
         {
             "t": df[testcd],
@@ -238,18 +301,20 @@ def standardize_results(
     # pandas' string columns goes element by element)
     sn = pd.to_numeric(df[stresn], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     su_out = df[stresu].to_numpy(dtype=object, na_value=None)
-    onum = orres_num.to_numpy(dtype=float)
-    ranges = {}
-    if name == "LB":
-        for lo_o, lo_s in (("LBORNRLO", "LBSTNRLO"), ("LBORNRHI", "LBSTNRHI")):
-            if lo_o in df:
-                # in-memory frames may hold the range as text ('' when absent)
-                ranges[lo_s] = (
-                    pd.to_numeric(df[lo_o], errors="coerce").to_numpy(dtype=float),
-                    pd.to_numeric(df[lo_s], errors="coerce").to_numpy(dtype=float)
-                    if lo_s in df else np.full(len(df), np.nan))
+    rng = {lo_s: (pd.to_numeric(df[lo_o], errors="coerce").to_numpy(dtype=float),
+                  pd.to_numeric(df[lo_s], errors="coerce").to_numpy(dtype=float)
+                  if lo_s in df else np.full(len(df), np.nan))
+           for lo_o, lo_s in ranges}  # in-memory frames may hold a range as text
+
+    def report(mask: np.ndarray, var: str, unit: str | None, key: tuple, t: str,
+               std: str) -> None:
+        got: list[Finding] = []
+        _unit_findings(got, name, df, mask, var, unit, t, std, seqs)
+        keyed.extend((key, f) for f in got)
+
     group = keys.groupby(["t", "s", "ou", "su"], sort=True).ngroup().to_numpy()
     firsts = keys.assign(_g=group).drop_duplicates("_g").sort_values("_g")
+    del keys
     for t, s, ou, su, g in firsts[firsts["_g"] >= 0].itertuples(index=False):
         ts = tests.get(t)
         if ts is None or ts.is_coded:
@@ -264,41 +329,38 @@ def standardize_results(
         if su and su != std and have_std.any():
             conv = convert(sn[have_std], t, su, std)
             if conv is None:
-                _unit_findings(findings, name, df, have_std, stresu, su, t, std, seqs)
+                report(have_std, stresu, su, (t, s, ou, su, 0), t, std)
                 sn[have_std] = np.nan
             else:
                 sn[have_std] = conv
         need = rows & np.isnan(sn) & ~np.isnan(onum)
         if need.any():
             if not ou:
-                _unit_findings(findings, name, df, need, orresu, None, t, std, seqs)
+                report(need, orresu, None, (t, s, ou, su, 1), t, std)
                 continue
             if ou not in ts.accepted_units(s or None) and ou != std:
-                _unit_findings(findings, name, df, need, orresu, ou, t, std, seqs)
+                report(need, orresu, ou, (t, s, ou, su, 1), t, std)
                 continue
             conv = convert(onum[need], t, ou, std)
             if conv is None:
-                _unit_findings(findings, name, df, need, orresu, ou, t, std, seqs)
+                report(need, orresu, ou, (t, s, ou, su, 1), t, std)
                 continue
             sn[need] = conv
             # Reference ranges travel with the unit (LB only).
-            for lo_num, lo_std in ranges.values():
+            for lo_num, lo_std in rng.values():
                 fill = need & np.isnan(lo_std) & ~np.isnan(lo_num)
                 if fill.any():
                     lo_std[fill] = convert(lo_num[fill], t, ou, std)
         su_out[rows & ~np.isnan(sn)] = std
         su_out[rows & blq & pd.isna(su_out)] = std
-    df[stresn] = sn
-    for lo_s, (_lo_num, lo_std) in ranges.items():
-        df[lo_s] = lo_std
-    stresc_out = df[stresc].to_numpy(dtype=object, na_value=None)
+    stresc_out = stresc_in.to_numpy(dtype=object, na_value=None)
     fill = ~np.isnan(sn) & pd.isna(stresc_out)
     if fill.any():  # one text object per distinct value
         vcodes, values = pd.factorize(sn[fill])
         stresc_out[fill] = np.char.mod("%.10g", values).astype(object)[vcodes]
-    df[stresu] = pd.Series(su_out, index=df.index, dtype=TEXT)
-    df[stresc] = pd.Series(stresc_out, index=df.index, dtype=TEXT)
-    return df
+    out = {stresn: sn, stresu: su_out, stresc: stresc_out}
+    out.update({lo_s: lo_std for lo_s, (_n, lo_std) in rng.items()})
+    return out
 
 
 def _unit_findings(
@@ -358,7 +420,8 @@ def load_study(path: str | Path) -> Study:
             )
             continue
         formats.add(SUFFIXES[f.suffix.lower()])
-        hashes[f.name] = hashlib.sha256(f.read_bytes()).hexdigest()
+        with open(f, "rb") as fh:  # in chunks: a large LB file is not held as bytes
+            hashes[f.name] = hashlib.file_digest(fh, "sha256").hexdigest()
         try:
             raw = _read_file(f)
         except Exception as exc:  # a file that cannot be parsed is bad input, not a crash
