@@ -14,7 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cartrial.data.xport import ibm_from_ieee, parse_format, write_xport_v5
+from cartrial.data.xport import (
+    CHUNK_ROWS,
+    XportV5Writer,
+    ibm_from_ieee,
+    parse_format,
+    text_width,
+    write_xport_v5,
+)
 from cartrial.errors import InputError
 
 STAMP = re.compile(rb"\d\d[A-Z]{3}\d\d:\d\d:\d\d:\d\d")
@@ -348,3 +355,98 @@ def test_random_dates_match_and_round_trip(days: list, tmp_path: Path) -> None:
     assert_dates_same_as_pyreadstat(df, tmp_path, variable_format={"ADT": "DATE9."})
     back, _ = pyreadstat.read_xport(str(tmp_path / "ours.xpt"))
     assert [None if pd.isna(v) else v for v in back["ADT"]] == days
+
+
+# --- the streaming writer (XportV5Writer): parts of a frame give the whole frame's bytes -------
+
+def parts_of(df: pd.DataFrame, cuts: list[int]) -> list[pd.DataFrame]:
+    bounds = [0, *sorted(cuts), len(df)]
+    return [df.iloc[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+def stream(parts: list[pd.DataFrame], path: Path, **kw) -> bytes:
+    """The parts through XportV5Writer, kinds and text widths taken from the parts alone."""
+    df = parts[0]
+    kinds = ["date" if pd.api.types.is_datetime64_dtype(df[c]) else
+             "text" if df[c].dtype == object else "num" for c in df.columns]
+    widths = {c: max(text_width(p[c]) for p in parts)
+              for c, k in zip(df.columns, kinds, strict=True) if k == "text"}
+    with XportV5Writer(path, columns=list(df.columns), kinds=kinds, text_widths=widths,
+                       **kw) as w:
+        for p in parts:
+            w.write(p)
+    return path.read_bytes()
+
+
+@st.composite
+def frames_with_dates(draw) -> pd.DataFrame:
+    df = draw(frames())
+    if draw(st.booleans()):
+        days = draw(st.lists(st.one_of(st.none(), st.dates(date(1700, 1, 1), date(2200, 1, 1))),
+                             min_size=len(df), max_size=len(df)))
+        df["ADT"] = pd.Series(pd.to_datetime(days), dtype="datetime64[ns]", index=df.index)
+    return df
+
+
+@settings(max_examples=50, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(df=frames_with_dates(), data=st.data())
+def test_streamed_parts_give_the_whole_frame_bytes(df: pd.DataFrame, data, tmp_path: Path) -> None:
+    """Random cuts (empty parts too) and chunk sizes; a text column's width is the largest of
+    its parts' widths, the one the whole frame gives."""
+    parts = parts_of(df, data.draw(st.lists(st.integers(0, len(df)), max_size=4)))
+    chunk_rows = data.draw(st.sampled_from([2, 7, CHUNK_ROWS]))
+    fmt = {"ADT": "DATE9."} if "ADT" in df else {}
+    kw = kwargs_for(df) | {"created": datetime(2024, 5, 1), "variable_format": fmt}
+    for c in df.columns:
+        if df[c].dtype == object:
+            assert max(text_width(p[c]) for p in parts) == text_width(df[c])
+    whole = our_bytes(df, tmp_path / "whole.xpt", **kw, chunk_rows=chunk_rows)
+    assert stream(parts, tmp_path / "parts.xpt", **kw, chunk_rows=chunk_rows) == whole
+
+
+def test_streamed_parts_with_many_distinct_values(tmp_path: Path) -> None:
+    """More distinct values than a chunk has rows (the whole-frame writer's slice path)."""
+    n = 1_000
+    df = pd.DataFrame({"ID": [f"CT071-{i:05d}" + "é" * (i == 700) for i in range(n)],
+                       "A": np.arange(n) / 7})
+    kw = kwargs_for(df) | {"chunk_rows": 64}
+    assert (stream(parts_of(df, [0, 300, 300, 999]), tmp_path / "p.xpt", **kw)
+            == our_bytes(df, tmp_path / "w.xpt", **kw))
+
+
+def test_streaming_writer_refuses_parts_that_do_not_fit(tmp_path: Path) -> None:
+    kw = {"table_name": "ADX", "file_label": "x", "columns": ["A", "T"],
+          "column_labels": ["a", "t"], "kinds": ["num", "text"], "text_widths": {"T": 2}}
+    good = pd.DataFrame({"A": [1.0], "T": ["ab"]})
+    for bad, message in [
+        (pd.DataFrame({"T": ["ab"], "A": [1.0]}), r"part has columns \['T', 'A'\]"),
+        (pd.DataFrame({"A": ["1"], "T": ["ab"]}), "column 'A': a text column in a part of a num"),
+        (pd.DataFrame({"A": [1.0], "T": ["abc"]}), "'T': a value of 3 bytes does not fit"),
+        (pd.DataFrame({"A": [1.0], "T": ["é" * 2]}), "'T': a value of 4 bytes does not fit"),
+    ]:
+        path = tmp_path / "x.xpt"
+        with pytest.raises(InputError, match=message), XportV5Writer(path, **kw) as w:
+            w.write(good)
+            w.write(bad)
+        assert not path.exists()  # an incomplete file is removed
+    with pytest.raises(InputError, match="'T': a text column needs a width"):
+        XportV5Writer(tmp_path / "y.xpt", **kw | {"text_widths": {}})
+    with pytest.raises(InputError, match=r"kinds \['float'\]"):
+        XportV5Writer(tmp_path / "y.xpt", **kw | {"kinds": ["float", "text"]})
+    with pytest.raises(InputError, match="2 column labels and 1 kinds"):
+        XportV5Writer(tmp_path / "y.xpt", **kw | {"kinds": ["num"]})
+    with pytest.raises(InputError, match="time of day"), XportV5Writer(
+            tmp_path / "d.xpt", **kw | {"columns": ["D", "T"], "kinds": ["date", "text"]}) as w:
+        w.write(pd.DataFrame({"D": pd.to_datetime(["2024-01-01 12:00"]), "T": ["a"]}))
+    assert not (tmp_path / "y.xpt").exists() and not (tmp_path / "d.xpt").exists()
+
+
+def test_streaming_writer_without_parts_is_the_empty_frame(tmp_path: Path) -> None:
+    df = pd.DataFrame({"A": pd.Series([], dtype=float), "T": pd.Series([], dtype=object)})
+    kw = kwargs_for(df)
+    w = XportV5Writer(tmp_path / "s.xpt", columns=["A", "T"], kinds=["num", "text"],
+                      text_widths={"T": 1}, **kw)
+    w.close()
+    w.close()  # again: nothing
+    assert (tmp_path / "s.xpt").read_bytes() == assert_same_as_pyreadstat(df, tmp_path)

@@ -34,14 +34,23 @@ from cartrial.adam.adsl import (
     derive_vars_trt,
 )
 from cartrial.adam.adtte import derive_adtte, event_from_cnsr, km_inputs
+from cartrial.adam.batched import BatchedDataset
 from cartrial.adam.build import AdamResult, build_adam, data_cutoff, derived_ae_grades
-from cartrial.adam.metadata import DATASETS, define_html, variable_label, variable_metadata
+from cartrial.adam.metadata import (
+    DATASETS,
+    DatasetProfile,
+    define_html,
+    variable_label,
+    variable_metadata,
+)
 from cartrial.adam.write import adam_csv_text, write_adam, write_adam_xpt
 
 __all__ = [
     "AVAL_CODE",
     "DATASETS",
     "AdamResult",
+    "BatchedDataset",
+    "DatasetProfile",
     "adam_csv_text",
     "build_adam",
     "data_cutoff",

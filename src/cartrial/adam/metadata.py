@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from jinja2 import Environment, select_autoescape
 
+from cartrial.adam.batched import BatchedDataset, ColumnKinds, concat
 from cartrial.data import data_model
 from cartrial.errors import InputError
 
@@ -96,27 +97,118 @@ def _text_profile(s: pd.Series) -> tuple[int, np.ndarray]:
     return int(pc.max(pc.binary_length(pa.array(present, type=pa.string()))).as_py()), missing
 
 
-def variable_metadata(datasets: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def _profile(s: pd.Series) -> tuple[int, int, int | None]:
+    """(LENGTH, N_MISSING, position of the first non-missing value or None) of one column:
+    LENGTH is the largest UTF-8 byte length of text (1 when none), 10 for dates (1 when all are
+    missing), 8 for numbers."""
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        length, missing = 8, s.isna().to_numpy(dtype=bool)
+    else:
+        length, missing = _text_profile(s)
+    first = np.flatnonzero(~missing)
+    return max(length, 1), int(missing.sum()), int(first[0]) if len(first) else None
+
+
+_TYPE = {"num": "num", "bool": "text", "text": "text"}  # other kinds: "date", "date (<tz>)"
+
+
+class DatasetProfile:
+    """The metadata of one dataset (rows; per variable TYPE, LENGTH, N_MISSING, EXAMPLE),
+    gathered from a frame or batch by batch, holding no batch.
+
+    :meth:`add` takes the batches in order; the result is the concatenated frame's (LENGTH the
+    largest, N_MISSING the sum, EXAMPLE the first non-missing value in row order, in the
+    concatenated dtype). Kinds over batches as :mod:`cartrial.adam.batched` describes
+    (``kinds``: the :class:`ColumnKinds`)."""
+
+    def __init__(self, dataset: str = "") -> None:
+        self.kinds = ColumnKinds(dataset)
+        self.n_rows = 0
+        self._length: dict[str, dict[str, int]] = {}  # column -> batch kind -> LENGTH
+        self._missing: dict[str, int] = {}
+        # per column: a row (none for a batch without rows) per batch kind, dtype and state (no
+        # rows, all missing, values), which is what decides the dtype pandas concatenates to;
+        # and the key of the one holding the example
+        self._reps: dict[str, dict[tuple[str, str, str], pd.Series]] = {}
+        self._example: dict[str, tuple[str, str, str]] = {}
+
+    @classmethod
+    def of(cls, data: pd.DataFrame | BatchedDataset, dataset: str = "") -> DatasetProfile:
+        """The profile of a frame or of every batch of a :class:`BatchedDataset`."""
+        profile = cls(dataset)
+        for batch in data.batches() if isinstance(data, BatchedDataset) else [data]:
+            profile.add(batch)
+        if isinstance(data, BatchedDataset):
+            profile.check_rows(data)
+        return profile
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.kinds.columns or [])
+
+    def add(self, batch: pd.DataFrame) -> dict[str, str]:
+        """Take in the next batch; returns its columns' kinds (:meth:`ColumnKinds.add`)."""
+        kinds = self.kinds.add(batch)
+        for c, kind in kinds.items():
+            s = batch[c]
+            length, n_missing, first = _profile(s)
+            by_kind = self._length.setdefault(c, {})
+            by_kind[kind] = max(by_kind.get(kind, 1), length)
+            self._missing[c] = self._missing.get(c, 0) + n_missing
+            present = s.notna().to_numpy(dtype=bool)
+            state = "values" if present.any() else ("missing" if len(s) else "no rows")
+            key = (kind, str(s.dtype), state)
+            reps = self._reps.setdefault(c, {})
+            if first is not None and c not in self._example:
+                self._example[c] = key
+                reps[key] = s.iloc[first:first + 1].copy()  # not a view: no batch kept
+            elif key not in reps:
+                at = int(np.argmax(present)) if len(s) else 0
+                reps[key] = s.iloc[at:at + 1].copy()
+        self.n_rows += len(batch)
+        return kinds
+
+    def check_rows(self, data: BatchedDataset) -> None:
+        """InputError when the batches did not have the ``n_rows`` the dataset declares."""
+        if self.n_rows != data.n_rows:
+            raise InputError(f"{self.kinds.dataset}: the batches have {self.n_rows} rows, the "
+                             f"dataset declares {data.n_rows}")
+
+    def _example_text(self, c: str, type_: str) -> str:
+        if c not in self._example:
+            return ""
+        reps, kind = self._reps[c], self.kinds.resolved()[c]
+        keys = list(reps)  # aligned as BatchedDataset.to_frame aligns the batches
+        whole = concat([(r if k[0] == kind else self.kinds.missing(c, r.index)).to_frame()
+                        for k, r in reps.items()])[c]  # frames: pandas' dtype rules for frames
+        ex = whole.iloc[sum(len(reps[k]) for k in keys[:keys.index(self._example[c])])]
+        return ex.strftime("%Y-%m-%d") if type_ == "date" else str(ex)
+
+    def variables(self) -> list[dict[str, object]]:
+        """VARIABLE, LABEL, TYPE, LENGTH, N_MISSING, EXAMPLE per column, in column order."""
+        rows = []
+        for c, kind in self.kinds.resolved().items():
+            type_ = _TYPE.get(kind, "date")
+            rows.append({"VARIABLE": c, "LABEL": variable_label(c), "TYPE": type_,
+                         "LENGTH": self._length[c].get(kind, 8 if kind == "num" else 1),
+                         "N_MISSING": self._missing[c],
+                         "EXAMPLE": self._example_text(c, type_)})
+        return rows
+
+
+def _profiles(datasets: Mapping[str, pd.DataFrame | BatchedDataset | DatasetProfile]
+              ) -> dict[str, DatasetProfile]:
+    return {n: d if isinstance(d, DatasetProfile) else DatasetProfile.of(d, n)
+            for n, d in datasets.items()}
+
+
+def variable_metadata(datasets: Mapping[str, pd.DataFrame | BatchedDataset | DatasetProfile]
+                      ) -> pd.DataFrame:
     """One row per dataset and variable: DATASET, VARIABLE, LABEL, TYPE, LENGTH (max bytes of
-    text / 8 for numbers), N_MISSING, EXAMPLE."""
-    rows = []
-    for name, df in datasets.items():
-        for c in df.columns:
-            s = df[c]
-            num = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
-            date = pd.api.types.is_datetime64_any_dtype(s)
-            if num:
-                length, missing = 8, s.isna().to_numpy(dtype=bool)
-            else:
-                length, missing = _text_profile(s)
-            first = np.flatnonzero(~missing)
-            ex = s.iloc[first[0]] if len(first) else None
-            rows.append({"DATASET": name, "VARIABLE": c, "LABEL": variable_label(c),
-                         "TYPE": "date" if date else ("num" if num else "text"),
-                         "LENGTH": max(length, 1), "N_MISSING": int(missing.sum()),
-                         "EXAMPLE": "" if ex is None else (
-                             ex.strftime("%Y-%m-%d") if date else str(ex))})
-    return pd.DataFrame(rows)
+    text / 8 for numbers), N_MISSING, EXAMPLE. A dataset is a frame, a :class:`BatchedDataset`
+    or the :class:`DatasetProfile` gathered while writing it."""
+    return pd.DataFrame([{"DATASET": n} | v for n, p in _profiles(datasets).items()
+                         for v in p.variables()])
 
 
 _DEFINE = Environment(autoescape=select_autoescape(default=True), trim_blocks=True,
@@ -150,13 +242,13 @@ XPT.</p>
 """)
 
 
-def define_html(datasets: Mapping[str, pd.DataFrame], *, study: str, version: str,
-                protocol_hash: str, data_hash: str) -> str:
-    """The define-like metadata listing (datasets, then variables per dataset) as HTML."""
-    meta = variable_metadata(datasets)
+def define_html(datasets: Mapping[str, pd.DataFrame | BatchedDataset | DatasetProfile], *,
+                study: str, version: str, protocol_hash: str, data_hash: str) -> str:
+    """The define-like metadata listing (datasets, then variables per dataset) as HTML; a
+    dataset is given as :func:`variable_metadata` takes it."""
     ds = [{"name": n, "label": DATASETS.get(n, (n, ""))[0],
-           "structure": DATASETS.get(n, ("", ""))[1], "n": len(df), "k": df.shape[1],
-           "vars": meta[meta["DATASET"] == n].to_dict("records")}
-          for n, df in datasets.items()]
+           "structure": DATASETS.get(n, ("", ""))[1], "n": p.n_rows, "k": len(p.columns),
+           "vars": p.variables()}
+          for n, p in _profiles(datasets).items()]
     return _DEFINE.render(datasets=ds, study=study, version=version,
                           protocol_hash=protocol_hash, data_hash=data_hash)

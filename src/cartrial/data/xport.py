@@ -43,6 +43,11 @@ column, a format for a column the frame lacks (ReadStat ignores it). It accepts 
 grammar refuses only for 2-character names (``IB8.``, ``PD4.``, ``$AB5.``), which the grammar
 lacks by a slip (its name is 1 or at least 3 characters).
 
+Streaming (:class:`XportV5Writer`): the headers hold each text column's width, so a file written
+part by part needs the widths of the whole columns first (:func:`text_width` of a part; the
+largest over the parts is the whole column's); the records are then appended part by part with
+the bytes :func:`write_xport_v5` writes for the concatenated parts (the same code).
+
 Dates: a ``datetime64`` column is written as SAS dates, float days since 1960-01-01 (NaT = the
 '.' missing value), with format ``DATE`` (width 0) unless ``variable_format`` names one ("" =
 none): the same bytes pyreadstat writes for that column as ``datetime.date`` objects
@@ -131,11 +136,15 @@ def _encode(values: np.ndarray) -> np.ndarray:
         return np.char.encode(values.astype(np.str_), "utf-8")
 
 
-def _byte_table(values: np.ndarray, width: int | None = None) -> np.ndarray:
+def _byte_table(values: np.ndarray, width: int | None = None, column: str = "") -> np.ndarray:
     """Distinct values -> ``uint8`` rows of their UTF-8 bytes, blank-padded to ``width`` (the
-    longest when None) and cut at a NUL as C's strlen does."""
+    longest when None) and cut at a NUL as C's strlen does. InputError for a value wider than
+    ``width`` (``column`` names it)."""
     enc = _encode(values)
     raw = enc.view(np.uint8).reshape(len(values), enc.dtype.itemsize)
+    if width is not None and raw.shape[1] > width:
+        raise InputError(f"column {column!r}: a value of {raw.shape[1]} bytes does not fit the "
+                         f"column's width of {width} bytes")
     table = np.full((len(values), width or max(1, raw.shape[1])), 32, dtype=np.uint8)
     table[:, :raw.shape[1]] = np.where(np.logical_or.accumulate(raw == 0, axis=1), 32, raw)
     return table
@@ -152,6 +161,25 @@ def _codes_and_values(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.append(uniques, "")
 
 
+def _values_width(values: np.ndarray, chunk_rows: int) -> int:
+    """Largest UTF-8 byte length among distinct values (at least 1), encoded a slice at a time."""
+    return max(1, *(_encode(values[i:i + chunk_rows]).dtype.itemsize
+                    for i in range(0, len(values), chunk_rows)))
+
+
+def text_width(s: pd.Series, chunk_rows: int = CHUNK_ROWS) -> int:
+    """The XPORT width of a text column: the largest UTF-8 byte length of its values, at least 1
+    (missing values are blank). The width of a column is the largest width of its parts, so a
+    column written in batches gets the width it would get whole (:class:`XportV5Writer`)."""
+    return _values_width(_codes_and_values(s)[1], chunk_rows)
+
+
+def _fill_text(buf: np.ndarray, offset: int, width: int, part: pd.Series) -> None:
+    """A text column's rows of ``part`` into their ``width`` bytes of ``buf``."""
+    codes, values = _codes_and_values(part)
+    buf[:, offset:offset + width] = _byte_table(values, width, str(part.name))[codes]
+
+
 class _Text:
     """One text column's width and, when its distinct values are few (at most ``chunk_rows``),
     its codes (smallest integer type) and byte table, so each row costs one gather."""
@@ -166,16 +194,13 @@ class _Text:
             self.codes = codes.astype(np.min_scalar_type(len(values)))
             self.width = self.table.shape[1]
         else:  # many distinct values: widths by slices, rows encoded chunk by chunk
-            self.width = max(_encode(values[i:i + chunk_rows]).dtype.itemsize
-                             for i in range(0, len(values), chunk_rows))
+            self.width = _values_width(values, chunk_rows)
 
     def fill(self, buf: np.ndarray, offset: int, part: pd.Series, start: int) -> None:
         if self.table is not None and self.codes is not None:
-            rows = self.table[self.codes[start:start + len(part)]]
+            buf[:, offset:offset + self.width] = self.table[self.codes[start:start + len(part)]]
         else:
-            codes, values = _codes_and_values(part)
-            rows = _byte_table(values, self.width)[codes]
-        buf[:, offset:offset + self.width] = rows
+            _fill_text(buf, offset, self.width, part)
 
 
 def parse_format(fmt: str, column: str = "") -> tuple[str, int, int]:
@@ -256,6 +281,130 @@ def _namestr_formats(columns: list[str], kinds: list[str],
     return out
 
 
+_KINDS = ("num", "date", "text")
+
+
+class XportV5Writer:
+    """A SAS XPORT v5 file written part by part: the headers when opened, each part's records by
+    :meth:`write`, the blank padding of the last record by :meth:`close` (a context manager).
+
+    The bytes are those :func:`write_xport_v5` writes for the concatenated parts, which must
+    have the columns in the order given, each of its ``kinds`` ("num": numbers, "date":
+    ``datetime64`` at midnight, "text": str; see :func:`write_xport_v5`) and text no wider than
+    ``text_widths`` (column -> bytes, for the text columns; :func:`text_width` of the whole
+    column is the maximum of its parts'). A part that breaks this raises InputError, and a file
+    whose writing fails (also in the ``with`` block) is removed, never left incomplete.
+    """
+
+    def __init__(self, path: str | Path, *, table_name: str, file_label: str,
+                 columns: Sequence[str], column_labels: Sequence[str], kinds: Sequence[str],
+                 text_widths: Mapping[str, int] | None = None,
+                 variable_format: Mapping[str, str] | None = None,
+                 created: datetime | None = None, chunk_rows: int = CHUNK_ROWS) -> None:
+        self.columns = [str(c) for c in columns]
+        labels = list(column_labels)
+        self.kinds = list(kinds)
+        if not len(labels) == len(self.kinds) == len(self.columns):
+            raise InputError(f"{len(labels)} column labels and {len(self.kinds)} kinds for "
+                             f"{len(self.columns)} columns")
+        bad = sorted({k for k in self.kinds if k not in _KINDS})
+        if bad:
+            raise InputError(f"column kinds {bad} are not one of {list(_KINDS)}")
+        formats = _namestr_formats(self.columns, self.kinds, variable_format)
+        given = dict(text_widths or {})
+        widths = []
+        for c, kind in zip(self.columns, self.kinds, strict=True):
+            if kind == "text" and int(given.get(c, 0)) < 1:
+                raise InputError(f"column {c!r}: a text column needs a width >= 1 "
+                                 f"(text_widths gives {given.get(c)!r})")
+            widths.append(int(given[c]) if kind == "text" else 8)
+        self.widths = widths
+        self._offsets = np.concatenate([[0], np.cumsum(widths)]).astype(int).tolist()
+        self._chunk_rows = chunk_rows
+        self._path = Path(path)
+        self.n_rows = 0
+        head = _head(table_name, file_label, self.columns, labels, self.kinds, widths, formats,
+                     self._offsets, _stamp(created))
+        self._file = open(self._path, "wb")  # closed by close() or __exit__
+        self._file.write(head)
+
+    def write(self, part: pd.DataFrame) -> None:
+        """Append the records of ``part`` (columns, kinds and widths as declared)."""
+        cols = [str(c) for c in part.columns]
+        if cols != self.columns:
+            raise InputError(f"part has columns {cols}, the file {self.columns}")
+        for j, c in enumerate(cols):
+            kind = _kind(c, part.iloc[:, j])
+            if kind != self.kinds[j]:
+                raise InputError(f"column {c!r}: a {kind} column in a part of a {self.kinds[j]} "
+                                 "column")
+            if kind == "date":
+                _check_dates(c, part.iloc[:, j])
+        self._write_rows(part, {})
+
+    def _write_rows(self, df: pd.DataFrame, text: Mapping[int, _Text]) -> None:
+        """Records of ``df``, ``chunk_rows`` at a time; ``text`` holds prepared text columns
+        of ``df`` (:class:`_Text`, the whole-frame fast path), the others are encoded here."""
+        row_width = self._offsets[-1]
+        for start in range(0, len(df), self._chunk_rows):
+            part = df.iloc[start:start + self._chunk_rows]
+            buf = np.empty((len(part), row_width), dtype=np.uint8)
+            for j, kind in enumerate(self.kinds):
+                s, offset = part.iloc[:, j], self._offsets[j]
+                if kind != "text":
+                    values = _sas_days(s) if kind == "date" else _numeric_values(s)
+                    ibm = ibm_from_ieee(values).astype(">u8")
+                    buf[:, offset:offset + 8] = ibm.view(np.uint8).reshape(-1, 8)
+                elif j in text:
+                    text[j].fill(buf, offset, s, start)
+                else:
+                    _fill_text(buf, offset, self.widths[j], s)
+            self._file.write(memoryview(buf))
+        self.n_rows += len(df)
+
+    def close(self) -> None:
+        """Pad the last record with blanks and close the file (again: nothing)."""
+        if not self._file.closed:
+            self._file.write(b" " * (-(self.n_rows * self._offsets[-1]) % RECORD_LEN))
+            self._file.close()
+
+    def __enter__(self) -> XportV5Writer:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.close()
+            return
+        self._file.close()
+        self._path.unlink(missing_ok=True)
+
+
+def _head(table_name: str, file_label: str, columns: list[str], labels: list[str],
+          kinds: list[str], widths: list[int], formats: list[tuple[bytes, int, int]],
+          offsets: list[int], stamp: str) -> bytes:
+    """Library, member and namestr headers up to and including the OBS header record."""
+    head = [
+        _header("LIBRARY"),
+        _field(f"{'SAS':<8}{'SAS':<8}{'SASLIB':<8}{'6.06':<8}{'bsd4.2':<8}{'':<24}{stamp:>16}",
+               RECORD_LEN),
+        _field(stamp, RECORD_LEN),
+        _header("MEMBER", (0, 0, 0, 160, 0, 140)),
+        _header("DSCRPTR"),
+        b"SAS     " + _field(table_name, 8)
+        + _field(f"{'SASDATA':<8}{'6.06':<8}{'bsd4.2':<8}{'':<24}{stamp:>16}", 64),
+        _field(stamp, 32) + _field(file_label, 40) + b" " * 8,
+        _header("NAMESTR", (0, len(columns), 0, 0, 0, 0)),
+    ]
+    numeric = [kind != "text" for kind in kinds]
+    namestrs = b"".join(
+        _NAMESTR.pack(1 if num else 2, 0, w, j + 1, _field(c, 8), _field(lab, 40), *fmt,
+                      1 if num else 0, b"\0\0", b" " * 8, 0, 0, offsets[j], b"\0" * 52)
+        for j, (c, lab, num, w, fmt) in enumerate(
+            zip(columns, labels, numeric, widths, formats, strict=True)))
+    namestrs += b" " * (-len(namestrs) % RECORD_LEN)
+    return b"".join(head) + namestrs + _header("OBS")
+
+
 def write_xport_v5(df: pd.DataFrame, path: str | Path, *, table_name: str, file_label: str,
                    column_labels: Sequence[str], created: datetime | None = None,
                    chunk_rows: int = CHUNK_ROWS,
@@ -276,49 +425,14 @@ def write_xport_v5(df: pd.DataFrame, path: str | Path, *, table_name: str, file_
     if len(labels) != len(columns):
         raise InputError(f"{len(labels)} column labels for {len(columns)} columns")
     kinds = [_kind(c, df.iloc[:, j]) for j, c in enumerate(columns)]
-    formats = _namestr_formats(columns, kinds, variable_format)
+    _namestr_formats(columns, kinds, variable_format)  # refused before anything else is done
     for j, kind in enumerate(kinds):
         if kind == "date":
             _check_dates(columns[j], df.iloc[:, j])
-    numeric = [kind != "text" for kind in kinds]
-    text = {j: _Text(df.iloc[:, j], chunk_rows) for j, num in enumerate(numeric) if not num}
-    widths = [8 if num else text[j].width for j, num in enumerate(numeric)]
-    offsets = np.concatenate([[0], np.cumsum(widths)]).astype(int).tolist()
-    row_width = offsets[-1]
-    stamp = _stamp(created)
-
-    head = [
-        _header("LIBRARY"),
-        _field(f"{'SAS':<8}{'SAS':<8}{'SASLIB':<8}{'6.06':<8}{'bsd4.2':<8}{'':<24}{stamp:>16}",
-               RECORD_LEN),
-        _field(stamp, RECORD_LEN),
-        _header("MEMBER", (0, 0, 0, 160, 0, 140)),
-        _header("DSCRPTR"),
-        b"SAS     " + _field(table_name, 8)
-        + _field(f"{'SASDATA':<8}{'6.06':<8}{'bsd4.2':<8}{'':<24}{stamp:>16}", 64),
-        _field(stamp, 32) + _field(file_label, 40) + b" " * 8,
-        _header("NAMESTR", (0, len(columns), 0, 0, 0, 0)),
-    ]
-    namestrs = b"".join(
-        _NAMESTR.pack(1 if num else 2, 0, w, j + 1, _field(c, 8), _field(lab, 40), *fmt,
-                      1 if num else 0, b"\0\0", b" " * 8, 0, 0, offsets[j], b"\0" * 52)
-        for j, (c, lab, num, w, fmt) in enumerate(
-            zip(columns, labels, numeric, widths, formats, strict=True)))
-    namestrs += b" " * (-len(namestrs) % RECORD_LEN)
-
-    n = len(df)
-    with open(path, "wb") as f:
-        f.write(b"".join(head) + namestrs + _header("OBS"))
-        for start in range(0, n, chunk_rows):
-            part = df.iloc[start:start + chunk_rows]
-            buf = np.empty((len(part), row_width), dtype=np.uint8)
-            for j, num in enumerate(numeric):
-                s = part.iloc[:, j]
-                if num:
-                    values = _sas_days(s) if kinds[j] == "date" else _numeric_values(s)
-                    ibm = ibm_from_ieee(values).astype(">u8")
-                    buf[:, offsets[j]:offsets[j] + 8] = ibm.view(np.uint8).reshape(-1, 8)
-                else:
-                    text[j].fill(buf, offsets[j], s, start)
-            f.write(memoryview(buf))
-        f.write(b" " * (-(n * row_width) % RECORD_LEN))
+    text = {j: _Text(df.iloc[:, j], chunk_rows) for j, kind in enumerate(kinds) if kind == "text"}
+    with XportV5Writer(path, table_name=table_name, file_label=file_label, columns=columns,
+                       column_labels=labels, kinds=kinds,
+                       text_widths={columns[j]: t.width for j, t in text.items()},
+                       variable_format=variable_format, created=created,
+                       chunk_rows=chunk_rows) as w:
+        w._write_rows(df, text)
