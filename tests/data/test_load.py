@@ -167,3 +167,23 @@ def test_standardisation_in_row_chunks_equals_one_pass(rows, chunk) -> None:
     b = standardize_results("LB", lb, data_model(), many, chunk_rows=chunk)
     pd.testing.assert_frame_equal(a, b, check_exact=True)
     assert one == many
+
+
+def test_text_with_a_nul_character_is_reported_by_record(tmp_path) -> None:
+    """pandas 2 cannot tell "\\x00x" from "" when hashing (pandas #34551): such text is an error
+    naming the record, never merged silently."""
+    write_study(minimal_domains(), tmp_path, format="csv")
+    ae = tmp_path / "ae.csv"
+    text = ae.read_text(encoding="utf-8").splitlines()
+    head = text[0].split(",")
+    first = dict(zip(head, text[1].split(","), strict=True))
+    first["AETERM"] = "Pyrexia\x00x"
+    text[1] = ",".join(first[c] for c in head)
+    ae.write_text("\n".join(text) + "\n", encoding="utf-8")
+    study = load_study(tmp_path)
+    bad = [f for f in study.load_findings if "NUL" in f.rule]
+    assert len(bad) == 1
+    f = bad[0]
+    assert (f.domain, f.usubjid, f.variable, f.value) == ("AE", first["USUBJID"], "AETERM",
+                                                         "Pyrexia\x00x")
+    assert f.seq == float(first["AESEQ"]) and f.severity == "error"

@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cartrial.data.text import upper_stripped
+from cartrial.data.text import factorize_text, upper_stripped
 
 
 @settings(max_examples=100)
@@ -41,3 +41,14 @@ def test_share_repeats_keeps_values_and_shares_objects(values):
     assert [type(v) for v in out["T"]] == [type(v) for v in before["T"]]  # None stays None
     highs = [v for v in out["T"] if isinstance(v, str) and v == "HIGH"]
     assert all(v is highs[0] for v in highs)
+
+
+@settings(max_examples=80)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["", "\x00", "\x00a", "a", "a\x00", "b"]),
+                          st.text(max_size=4)), max_size=30))
+def test_factorize_text_keeps_values_with_a_nul_apart(values) -> None:
+    """pandas 2 merges "\\x00a" with "" (issue #34551); factorize_text must not."""
+    arr = np.array(values, dtype=object)
+    codes, uniq = factorize_text(arr)
+    assert len(set(uniq)) == len(uniq)
+    assert [None if c < 0 else uniq[c] for c in codes] == values

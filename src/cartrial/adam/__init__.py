@@ -10,6 +10,7 @@ from cartrial.adam.adae import (
 from cartrial.adam.adck import derive_adck, derive_param_cytokine, derive_param_nca
 from cartrial.adam.adlb import (
     derive_adlb,
+    derive_adlb_batches,
     derive_var_ablfl,
     derive_vars_atoxgr_lb,
     derive_vars_lb_param,
@@ -58,6 +59,7 @@ __all__ = [
     "derive_adae",
     "derive_adck",
     "derive_adlb",
+    "derive_adlb_batches",
     "derive_adrs",
     "derive_adsl",
     "derive_adsl_base",

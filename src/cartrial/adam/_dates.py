@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data import impute_date
+from cartrial.data.text import spread
 from cartrial.errors import InputError
 
 SUBJECT_KEYS = ("STUDYID", "USUBJID")
@@ -29,6 +30,17 @@ def dtc_date(values: pd.Series, kind: str = "start") -> tuple[pd.Series, pd.Seri
     f = f.to_numpy(dtype=object)
     return (pd.Series(d[codes], index=values.index),
             pd.Series(f[codes], index=values.index, dtype=object))
+
+
+def latest_complete_date(usubjid: pd.Series, dtc: pd.Series) -> pd.Series:
+    """Per USUBJID, the latest complete date (``YYYY-MM-DD`` in the first 10 characters of the
+    ISO 8601 text; partial and missing dates ignored), NaT when it has none. Each distinct text
+    is parsed once: a large LB holds millions of records but a few thousand dates."""
+    codes, uniq = pd.factorize(dtc.astype(object), use_na_sentinel=True)
+    day = pd.Series(uniq, dtype=object).astype(str).str.slice(0, 10)
+    parsed = pd.to_datetime(day.where(day.str.len() == 10), format="%Y-%m-%d", errors="coerce")
+    dates = spread(parsed.to_numpy(dtype="datetime64[ns]"), codes, np.datetime64("NaT", "ns"))
+    return pd.Series(dates).groupby(usubjid.to_numpy()).max()
 
 
 def first_per_subject(df: pd.DataFrame, date_col: str, value_cols: Sequence[str] = (),

@@ -12,10 +12,13 @@ baseline grades come from :func:`cartrial.safety.grade_labs` (clinical-standards
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
 from cartrial.adam._dates import dtc_date, require, study_day_from, yn
+from cartrial.data.batches import release_batch_memory, subject_batches
 from cartrial.data.text import share_repeats
 from cartrial.errors import RecordError
 from cartrial.protocol.model import Protocol
@@ -143,18 +146,21 @@ def derive_adlb(lb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol, *,
     """ADLB from SDTM LB and ADSL: parameters, baseline and change, CTCAE v5.0 grades.
 
     Every derivation is within a subject, so subjects are taken ``batch_subjects`` at a time in
-    USUBJID order: the result is the same, and the intermediate frames of a large trial
-    (millions of lab records) never exist for the whole study at once."""
+    USUBJID order (:func:`derive_adlb_batches`): the result is the same, and the intermediate
+    frames of a large trial (millions of lab records) never exist for the whole study at once."""
+    parts = list(derive_adlb_batches(lb, adsl, protocol, batch_subjects=batch_subjects))
+    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+
+
+def derive_adlb_batches(lb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol, *,
+                        batch_subjects: int = BATCH_SUBJECTS) -> Iterator[pd.DataFrame]:
+    """ADLB as consecutive row batches of ``batch_subjects`` subjects each, in USUBJID order
+    (their concatenation is :func:`derive_adlb`); for writing a large ADLB without holding it
+    (:class:`cartrial.adam.BatchedDataset`). Rows without a USUBJID come in the last batch."""
     require(lb, ["USUBJID"], "ADLB (LB)")
-    codes, subjects = pd.factorize(lb["USUBJID"], sort=True)
-    if len(subjects) <= batch_subjects:
-        return _derive_adlb(lb, adsl, protocol)
-    n_batches = -(-len(subjects) // batch_subjects)
-    # rows without a USUBJID go with the last batch, where the one-pass sort puts them
-    batch = np.where(codes < 0, n_batches - 1, codes // batch_subjects)
-    parts = [_derive_adlb(lb.iloc[np.flatnonzero(batch == b)], adsl, protocol)
-             for b in range(n_batches)]
-    return pd.concat(parts, ignore_index=True)
+    for rows in subject_batches(lb["USUBJID"], batch_subjects):
+        yield _derive_adlb(lb.iloc[rows], adsl, protocol)
+        release_batch_memory()
 
 
 def _derive_adlb(lb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:

@@ -19,7 +19,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cartrial.adam._dates import dtc_date, first_per_subject, require, yn
+from cartrial.adam._dates import (
+    dtc_date,
+    first_per_subject,
+    latest_complete_date,
+    require,
+    yn,
+)
 from cartrial.data import Study, data_model
 from cartrial.errors import RecordError
 from cartrial.protocol.model import Protocol
@@ -156,23 +162,16 @@ def derive_var_lstalvdt(adsl: pd.DataFrame, study: Study) -> pd.DataFrame:
         df = study.get(dom)
         if df is None or df.empty:
             continue
-        for c in cols:
-            if c in df.columns:
-                s = df[c].astype(str).str.slice(0, 10)
-                parts.append(pd.DataFrame({"USUBJID": df["USUBJID"].to_numpy(), "D": s.to_numpy()}))
+        parts += [latest_complete_date(df["USUBJID"], df[c]) for c in cols if c in df.columns]
     ds = study.get("DS")
     if ds is not None and len(ds):
         alive = ds[ds["DSDECOD"] != "DEATH"]
-        parts.append(pd.DataFrame({"USUBJID": alive["USUBJID"].to_numpy(),
-                                   "D": alive["DSSTDTC"].astype(str).str.slice(0, 10).to_numpy()}))
+        parts.append(latest_complete_date(alive["USUBJID"], alive["DSSTDTC"]))
     out = adsl.copy()
     if not parts:
         out["LSTALVDT"] = pd.NaT
         return out
-    allp = pd.concat(parts, ignore_index=True)
-    allp = allp[allp["D"].str.len() == 10]
-    allp["DT"] = pd.to_datetime(allp["D"], format="%Y-%m-%d", errors="coerce")
-    last = allp.groupby("USUBJID")["DT"].max()
+    last = pd.concat(parts).groupby(level=0).max()
     lst = out["USUBJID"].map(last)
     dth = out["DTHDT"] if "DTHDT" in out.columns else pd.Series(pd.NaT, index=out.index)
     out["LSTALVDT"] = lst.where(dth.isna() | (lst <= dth), dth)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from cartrial.adam.adae import derive_adae
 from cartrial.adam.adck import derive_adck
-from cartrial.adam.adlb import derive_adlb
+from cartrial.adam.adlb import derive_adlb, derive_adlb_batches
 from cartrial.adam.adrs import derive_adrs
 from cartrial.adam.adsl import derive_adsl
 from cartrial.adam.adtte import derive_adtte
+from cartrial.adam.batched import BatchedDataset
 from cartrial.data import Study
 from cartrial.efficacy import ImwgResult
 from cartrial.efficacy.endpoints import EfficacyResult
@@ -26,7 +28,7 @@ from cartrial.safety.analysis import SafetyAnalysis
 class AdamResult:
     """The datasets (name -> frame, ADSL first) and the DLT adjudication behind DLTEVLFL."""
 
-    datasets: dict[str, pd.DataFrame]
+    datasets: dict[str, pd.DataFrame | BatchedDataset]
     dlt: DltResult | None
     cutoff: pd.Timestamp
     notes: tuple[str, ...] = field(default=())
@@ -63,19 +65,29 @@ def derived_ae_grades(adae: pd.DataFrame, safety: SafetyAnalysis) -> pd.DataFram
 def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | None = None,
                imwg: ImwgResult | None = None, efficacy: EfficacyResult | None = None,
                mrd: pd.DataFrame | None = None,
-               kinetics: KineticsReport | None = None) -> AdamResult:
+               kinetics: KineticsReport | None = None,
+               batched_adlb: bool = False) -> AdamResult:
     """ADSL, ADAE, ADLB (SDTM + safety engine), ADRS (IMWG result), ADTTE (efficacy result),
     ADCK (kinetics report). The safety engine's DLT adjudication feeds DLTEVLFL / DLTFL and its
-    ASTCT grades the derived grade DTOXGRN of CRS / ICANS records."""
+    ASTCT grades the derived grade DTOXGRN of CRS / ICANS records.
+
+    With ``batched_adlb`` ADLB is a :class:`~cartrial.adam.BatchedDataset` derived subject batch
+    by subject batch when it is read (one row per LB record), so a large trial's ADLB is never
+    held whole (:func:`cartrial.adam.write_adam` writes it batch by batch)."""
     dlt = safety.dlt if safety is not None else None
     adsl = derive_adsl(study, protocol, dlt_patients=dlt.patients if dlt is not None else None)
     adae = derive_adae(study["AE"], adsl, protocol)
     if safety is not None:
         adae = derive_adae(study["AE"], adsl, protocol,
                            derived_grades=derived_ae_grades(adae, safety))
-    adlb = derive_adlb(study["LB"], adsl, protocol) if "LB" in study else None
+    adlb: pd.DataFrame | BatchedDataset | None = None
+    if "LB" in study and batched_adlb:
+        lb = study["LB"]
+        adlb = BatchedDataset(len(lb), partial(derive_adlb_batches, lb, adsl, protocol))
+    elif "LB" in study:
+        adlb = derive_adlb(study["LB"], adsl, protocol)
     cutoff = data_cutoff(adsl)
-    ds: dict[str, pd.DataFrame] = {"ADSL": adsl, "ADAE": adae}
+    ds: dict[str, pd.DataFrame | BatchedDataset] = {"ADSL": adsl, "ADAE": adae}
     if adlb is not None:
         ds["ADLB"] = adlb
     if imwg is not None:

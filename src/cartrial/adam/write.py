@@ -27,6 +27,7 @@ import pandas as pd
 
 from cartrial.adam.batched import BatchedDataset
 from cartrial.adam.metadata import DATASETS, DatasetProfile, define_html, variable_label
+from cartrial.data.text import factorize_text
 from cartrial.data.write import xpt_v5_name_problems
 from cartrial.data.xport import XportV5Writer, text_width, write_xport_v5
 from cartrial.errors import InputError
@@ -65,7 +66,7 @@ _NEEDS_QUOTES = r'[,"\n]'
 
 def _csv_quoted(values: np.ndarray) -> np.ndarray:
     """csv.QUOTE_MINIMAL quoting (as pandas' to_csv), decided once per distinct value."""
-    codes, uniq = pd.factorize(values)
+    codes, uniq = factorize_text(values)
     u = pd.Series(uniq, dtype=object)
     need = u.str.contains(_NEEDS_QUOTES, regex=True).to_numpy(dtype=bool)
     if not need.any():

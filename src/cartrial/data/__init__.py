@@ -1,5 +1,6 @@
 """SDTM ingestion: reading CSV / XPT, dates, units, validation and writing."""
 
+from cartrial.data.batches import subject_batches
 from cartrial.data.dates import impute_date, parse_dtc, study_day
 from cartrial.data.load import Study, load_study, standardize_results
 from cartrial.data.snapshot import snapshot
@@ -23,6 +24,7 @@ __all__ = [
     "snapshot",
     "standardize_results",
     "study_day",
+    "subject_batches",
     "to_csv_text",
     "validate_study",
     "write_study",

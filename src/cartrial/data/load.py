@@ -8,7 +8,6 @@ cannot be converted, stays missing in the typed column and is reported as a :cla
 from __future__ import annotations
 
 import csv
-import ctypes
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyreadstat
 
+from cartrial._memory import release_freed_memory
 from cartrial.data.spec import DataModel, data_model, is_numeric_var
 from cartrial.data.text import spread
 from cartrial.data.units import convert
@@ -87,6 +87,7 @@ class _SharedText:
     def __init__(self) -> None:
         self.index: dict[str, int] = {}
         self.codes: list[np.ndarray] = []
+        self.has_nul = False
 
     def add(self, col: pa.Array | pa.ChunkedArray) -> None:
         d = pc.dictionary_encode(_blank_to_null(col), memory_pool=_POOL)
@@ -103,20 +104,27 @@ class _SharedText:
         self.codes.append(codes.astype(np.min_scalar_type(-len(index) - 1), copy=False))
 
     def finish(self) -> pd.arrays.StringArray:
+        # Arrow's dictionary keeps "\x00x" and "" apart; pandas 2 hashes text only up to a NUL
+        # (pandas issue #34551), so such values are reported at load (load_study)
+        self.has_nul = any("\x00" in v for v in self.index)
         uniq = np.asarray([*self.index, None], dtype=object)
         codes = np.concatenate(self.codes) if self.codes else np.empty(0, np.int32)
         self.codes = []
         return pd.array(uniq[codes], dtype=TEXT)  # code -1 picks the trailing None
 
 
-def _shared_text(col: pa.ChunkedArray) -> pd.arrays.StringArray:
-    """Text column with one Python object per distinct value (blanks as missing)."""
+def _shared_text(col: pa.ChunkedArray, nul: list[bool] | None = None) -> pd.arrays.StringArray:
+    """Text column with one Python object per distinct value (blanks as missing); appends to
+    ``nul`` whether a value holds a NUL character."""
     t = _SharedText()
     t.add(col)
-    return t.finish()
+    out = t.finish()
+    if nul is not None:
+        nul.append(t.has_nul)
+    return out
 
 
-def _read_csv(path: Path) -> dict[str, pd.arrays.StringArray]:
+def _read_csv(path: Path, nul: set[str]) -> dict[str, pd.arrays.StringArray]:
     """Every column of a CSV file as shared text, parsed by Arrow in blocks: only one block of
     the file is held as Arrow data at a time (a whole large LB as an Arrow table and as pandas
     columns at once would double the load's peak memory)."""
@@ -140,12 +148,16 @@ def _read_csv(path: Path) -> dict[str, pd.arrays.StringArray]:
         for col, arr in zip(cols, batch.columns, strict=True):
             col.add(arr)
         del batch
-    return {str(n).upper(): c.finish() for n, c in zip(names, cols, strict=True)}
+    out = {str(n).upper(): c.finish() for n, c in zip(names, cols, strict=True)}
+    nul.update(str(n).upper() for n, c in zip(names, cols, strict=True) if c.has_nul)
+    return out
 
 
-def _read_file(path: Path) -> pd.DataFrame:
+def _read_file(path: Path, nul: set[str]) -> pd.DataFrame:
+    """The file as text columns (XPT numbers as float); the names of columns with a NUL
+    character in a value are added to ``nul``."""
     if path.suffix.lower() == ".csv":
-        return pd.DataFrame(_read_csv(path), copy=False)
+        return pd.DataFrame(_read_csv(path, nul), copy=False)
     df, _meta = pyreadstat.read_xport(str(path))
     out = {}
     for n, c in df.items():
@@ -153,7 +165,10 @@ def _read_file(path: Path) -> pd.DataFrame:
             out[str(n).upper()] = c.astype(float)
         else:
             arr = pa.array(c.astype(object).where(c.notna(), None), type=pa.string())
-            out[str(n).upper()] = _shared_text(pa.chunked_array([arr]))
+            has: list[bool] = []
+            out[str(n).upper()] = _shared_text(pa.chunked_array([arr]), has)
+            if has[0]:
+                nul.add(str(n).upper())
     return pd.DataFrame(out, index=df.index)
 
 
@@ -203,13 +218,18 @@ def _type_columns(name: str, df: pd.DataFrame, findings: list[Finding]) -> pd.Da
     return pd.DataFrame(out, index=df.index, copy=False)
 
 
-def _release_freed_memory() -> None:
-    """Hand the parser's freed buffers back to the OS (glibc keeps them otherwise, and a large
-    trial's pipeline then peaks higher); a no-op where glibc is not the C library."""
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+def _nul_findings(name: str, df: pd.DataFrame, columns: list[str],
+                  findings: list[Finding]) -> None:
+    """An error per value holding a NUL character: SDTM text has none, XPT ends a value at one,
+    and pandas 2 tells such values apart from others only up to the NUL (pandas #34551), so
+    they would be merged silently further on."""
+    usub = df["USUBJID"] if "USUBJID" in df else pd.Series(pd.NA, index=df.index)
+    seqs = df[f"{name}SEQ"] if f"{name}SEQ" in df else pd.Series(pd.NA, index=df.index)
+    for col in columns:
+        has = df[col].astype(object).map(lambda v: isinstance(v, str) and "\x00" in v)
+        for i in np.flatnonzero(has.to_numpy(dtype=bool)):
+            findings.append(Finding(name, _s(usub.iloc[i]), _s(seqs.iloc[i]), col,
+                                    df[col].iloc[i], "text holds a NUL character (\\x00)"))
 
 
 def _s(v: object) -> object:
@@ -334,17 +354,13 @@ def _standardize_part(name: str, df: pd.DataFrame, tests: dict, ranges: list[tup
             else:
                 sn[have_std] = conv
         need = rows & np.isnan(sn) & ~np.isnan(onum)
-        if need.any():
-            if not ou:
-                report(need, orresu, None, (t, s, ou, su, 1), t, std)
-                continue
-            if ou not in ts.accepted_units(s or None) and ou != std:
-                report(need, orresu, ou, (t, s, ou, su, 1), t, std)
-                continue
+        conv = None
+        if need.any() and ou and (ou in ts.accepted_units(s or None) or ou == std):
             conv = convert(onum[need], t, ou, std)
-            if conv is None:
-                report(need, orresu, ou, (t, s, ou, su, 1), t, std)
-                continue
+        if need.any() and conv is None:
+            # only these records fail: the group's other records are standardised as usual
+            report(need, orresu, ou or None, (t, s, ou, su, 1), t, std)
+        elif need.any():
             sn[need] = conv
             # Reference ranges travel with the unit (LB only).
             for lo_num, lo_std in rng.values():
@@ -422,8 +438,9 @@ def load_study(path: str | Path) -> Study:
         formats.add(SUFFIXES[f.suffix.lower()])
         with open(f, "rb") as fh:  # in chunks: a large LB file is not held as bytes
             hashes[f.name] = hashlib.file_digest(fh, "sha256").hexdigest()
+        nul: set[str] = set()
         try:
-            raw = _read_file(f)
+            raw = _read_file(f, nul)
         except Exception as exc:  # a file that cannot be parsed is bad input, not a crash
             raise InputError(f"{f}: cannot be read ({type(exc).__name__}: {exc})") from None
         if name not in model.domains:
@@ -440,8 +457,9 @@ def load_study(path: str | Path) -> Study:
             )
         typed = _type_columns(name, raw, findings)
         del raw
+        _nul_findings(name, typed, sorted(nul), findings)
         domains[name] = standardize_results(name, typed, model, findings, copy=False)
         del typed
-    _release_freed_memory()
+    release_freed_memory()
     fmt = formats.pop() if len(formats) == 1 else "mixed"
     return Study(domains=domains, path=root, format=fmt, load_findings=findings, file_hashes=hashes)

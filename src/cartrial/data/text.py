@@ -46,3 +46,21 @@ def share_repeats(df: pd.DataFrame) -> pd.DataFrame:
         out[na] = s.to_numpy()[na]  # keep the kind of missing (None / NaN / pd.NA) as it was
         df[c] = out
     return df
+
+
+def factorize_text(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of an object array of text (missing -> code -1), keeping values with a
+    NUL character apart: pandas 2 hashes text only up to its first NUL (pandas issue #34551,
+    fixed in pandas 3.1), so "\\x00a" and "" would come out as one value. The result is checked
+    against the input (one vectorised comparison) and, only when pandas merged values, made
+    again with a Python dict."""
+    arr = np.asarray(values, dtype=object)
+    codes, uniq = pd.factorize(arr, use_na_sentinel=True)
+    uniq = np.asarray(uniq, dtype=object)
+    ok = codes >= 0
+    if (uniq[codes[ok]] == arr[ok]).all():
+        return codes, uniq
+    seen: dict[object, int] = {}
+    codes = np.array([seen.setdefault(v, len(seen)) if k else -1
+                      for v, k in zip(arr, ok, strict=True)], dtype=np.intp)
+    return codes, np.array(list(seen), dtype=object)

@@ -19,9 +19,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cartrial.data.batches import take_rows
 from cartrial.data.dates import impute_date
 from cartrial.data.spec import data_model
-from cartrial.data.text import upper_stripped
+from cartrial.data.text import spread, upper_stripped
 from cartrial.efficacy.concordance import Concordance, response_concordance
 from cartrial.efficacy.endpoints import EfficacyResult, efficacy_endpoints
 from cartrial.efficacy.imwg import ImwgResult, derive_imwg_response
@@ -49,8 +50,11 @@ NEW_THERAPY = "SUBSEQUENT ANTI-MYELOMA THERAPY"
 
 def _date(values: pd.Series) -> pd.Series:
     """--DTC to a day (time dropped); partial dates imputed as start dates (data.impute_date)."""
-    d, _flag = impute_date(values.astype("string"), kind="start")
-    return pd.to_datetime(d).dt.normalize()
+    # once per distinct text: a large LB has millions of dates but a few thousand distinct
+    codes, uniq = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    d, _flag = impute_date(pd.Series(uniq, dtype="string"), kind="start")
+    days = pd.to_datetime(d).dt.normalize().to_numpy(dtype="datetime64[ns]")
+    return pd.Series(spread(days, codes, np.datetime64("NaT", "ns")), index=values.index)
 
 
 def _text(s: pd.Series) -> pd.Series:
@@ -118,9 +122,10 @@ def subjects_from_sdtm(
         if dom is None or not len(dom):
             continue
         for col in [c for c in dom.columns if c.endswith("DTC")]:
-            dates.append(
-                pd.DataFrame({"USUBJID": dom["USUBJID"].astype(str), "d": _date(dom[col])})
-            )
+            d = pd.DataFrame({"USUBJID": dom["USUBJID"].astype(str), "d": _date(dom[col])})
+            # each subject's latest date per column (a large LB is not stacked whole)
+            dates.append(d.groupby("USUBJID", as_index=False)["d"].max())
+            del d
     alldates = pd.concat(dates, ignore_index=True)
     last = alldates.groupby("USUBJID")["d"].max().reindex(out.index)
     out["LSTALVDT"] = last.where(out["DTHDT"].isna(), out["DTHDT"])
@@ -140,13 +145,22 @@ def _lb_error(row: pd.Series, variable: str, value: object, rule: str) -> Record
 
 def _lb_long(lb: pd.DataFrame) -> pd.DataFrame:
     """LB disease records as (USUBJID, ADT, BLFL, column, value, LBSEQ), checked."""
-    df = lb.copy()
-    df["_code"] = _text(df["LBTESTCD"])
-    df["_spec"] = _text(df["LBSPEC"]) if "LBSPEC" in df else pd.Series(pd.NA, index=df.index)
-    keys = list(zip(df["_code"], df["_spec"], strict=True))
-    is_num = pd.Series([k in LB_NUMERIC for k in keys], index=df.index)
-    is_cod = pd.Series([k in LB_CODED for k in keys], index=df.index)
-    sel = df[is_num | is_cod].copy()
+    code = _text(lb["LBTESTCD"])
+    spec = _text(lb["LBSPEC"]) if "LBSPEC" in lb else pd.Series(pd.NA, index=lb.index)
+    # (test, specimen) looked up per distinct pair; only the disease records are copied (a
+    # large LB is mostly haematology and chemistry)
+    pairs = pd.MultiIndex.from_arrays([code, spec])
+    is_num = pd.Series(pairs.isin(list(LB_NUMERIC)), index=lb.index)
+    is_cod = pd.Series(pairs.isin(list(LB_CODED)), index=lb.index)
+    del pairs
+    used = [c for c in ("USUBJID", "LBSEQ", "LBDTC", "LBSTRESN", "LBSTRESC", "LBORRES",
+                        "LBSTAT", "LBBLFL") if c in lb.columns]
+    rows = np.flatnonzero((is_num | is_cod).to_numpy())
+    sel = take_rows(lb, rows, used)
+    sel["_code"] = code.to_numpy()[rows]
+    sel["_spec"] = spec.to_numpy()[rows]
+    is_num, is_cod = (pd.Series(m.to_numpy()[rows], index=sel.index) for m in (is_num, is_cod))
+    del code, spec
     if sel.empty:
         return pd.DataFrame(columns=["USUBJID", "ADT", "BLFL", "col", "value", "LBSEQ"])
     sel["ADT"] = _date(sel["LBDTC"])

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cartrial.data.batches import take_rows
 from cartrial.data.dates import parse_dtc
 from cartrial.data.text import upper_stripped
 from cartrial.errors import InputError, RecordError
@@ -188,7 +189,10 @@ def cytokine_data(
     """
     s = settings or KineticsSettings()
     require_columns(lb, ["USUBJID", "LBSEQ", "LBTESTCD", "LBDTC"], where="LB")
-    sel = lb[lb["LBTESTCD"].astype(str).isin(s.cytokines).to_numpy()]
+    # only the cytokine records and the variables used (a large LB is not copied whole)
+    used = [c for c in ("USUBJID", "LBSEQ", "LBTESTCD", "LBDTC", "LBSTAT", "LBSTRESN",
+                        "LBSTRESC", "LBORRES", "LBLLOQ") if c in lb.columns]
+    sel = take_rows(lb, lb["LBTESTCD"].astype(str).isin(s.cytokines).to_numpy(), used)
     df, excluded = _timed(sel, "LB", "LBDTC", inf)
     value, blq = _result(df, "LB")
     lloq = (

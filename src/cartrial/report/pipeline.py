@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial import __version__
+from cartrial._memory import map_large_blocks, release_freed_memory
 from cartrial.adam import build_adam, write_adam
 from cartrial.data import Study, load_study, validate_study
 from cartrial.errors import Finding, FindingsError, InputError
@@ -71,7 +72,9 @@ def _safety(study: Study, protocol: Protocol):
     from cartrial.safety.analysis import analyse_safety
     from cartrial.safety.sdtm import safety_inputs
 
-    return analyse_safety(safety_inputs(study, protocol), protocol)
+    # the per-record lab grades (millions of rows for a large trial) are tabulated in batches
+    # and not kept: ADLB grades the records itself
+    return analyse_safety(safety_inputs(study, protocol), protocol, keep_labs=False)
 
 
 def _try(label: str, fn: Callable, omitted: list[str]):
@@ -87,7 +90,13 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
                  ) -> AnalysisSummary:
     """Run the whole pipeline and write ``out/adam``, ``out/report.html``, ``out/figures`` and
     ``out/tables``. ``run_date`` is recorded in the outputs (never read from the clock here)."""
-    step = progress or (lambda _s: None)
+    map_large_blocks()
+
+    def step(stage: str) -> None:
+        release_freed_memory()  # the next stage starts from what is alive, not the last peak
+        if progress is not None:
+            progress(stage)
+
     out = Path(out)
     omitted: list[str] = []
 
@@ -101,10 +110,6 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     safety = _try("Safety engine (ASTCT 2019 CRS/ICANS grading, DLT adjudication, safety "
                   "tables)", partial(_safety, study, protocol),
                   omitted)
-    if safety is not None:
-        # the per-record lab grades (millions of rows for a large trial) are tabulated already,
-        # and ADLB derives its own; the report does not need them kept
-        safety = replace(safety, labs=safety.labs.iloc[:0])
     step(STAGES[1])
     from cartrial.efficacy.sdtm import efficacy_from_study, mrd_from_sdtm
     eff = _try("Efficacy engine (IMWG response, rates, time to event)",
@@ -119,7 +124,7 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     efficacy, imwg = (eff[0], eff[1]) if eff else (None, None)
     mrd = mrd_from_sdtm(study["LB"]) if eff and "LB" in study else None
     adam = build_adam(study, protocol, safety=safety, imwg=imwg, efficacy=efficacy, mrd=mrd,
-                      kinetics=kin)
+                      kinetics=kin, batched_adlb=True)
     ds = adam.datasets
     step(STAGES[4])
 

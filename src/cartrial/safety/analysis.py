@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cartrial.data.batches import release_batch_memory, subject_batches
 from cartrial.protocol.model import Protocol
 from cartrial.safety.crs import CrsResult, grade_crs
 from cartrial.safety.ctcae import (
@@ -25,7 +26,13 @@ from cartrial.safety.ctcae import (
 )
 from cartrial.safety.dlt import DltResult, adjudicate_dlt, crs_events, lab_events
 from cartrial.safety.icans import IcansResult, grade_icans
-from cartrial.safety.sdtm import CRS_TERM, HEMATOLOGIC_TERMS, ICANS_TERM, SafetyInputs
+from cartrial.safety.sdtm import (
+    CRS_TERM,
+    HEMATOLOGIC_TERMS,
+    ICANS_TERM,
+    LAB_BATCH_SUBJECTS,
+    SafetyInputs,
+)
 from cartrial.safety.tables import (
     count_rows,
     crs_table,
@@ -64,14 +71,66 @@ def _ae_dlt_events(ae: pd.DataFrame, covered: dict[str, set[str]]) -> pd.DataFra
         "GRADE": a["GRADE"], "END_DAY": a["END_DAY"], "RELATED": a["RELATED"]})
 
 
-def analyse_safety(inputs: SafetyInputs, protocol: Protocol) -> SafetyAnalysis:
-    """Grade CRS / ICANS / labs, adjudicate DLTs and build the safety tables (issue #5)."""
+@dataclass(frozen=True)
+class _LabResults:
+    graded: pd.DataFrame
+    worst: pd.DataFrame
+    cytopenias: pd.DataFrame
+    events: pd.DataFrame
+    hematologic_subjects: set[str]
+    ctcae_version: str | None
+
+
+def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Per-batch results in batch order; empty batches add no rows and do not change dtypes."""
+    full = [p for p in parts if len(p)]
+    return pd.concat(full, ignore_index=True) if full else parts[0]
+
+
+def _lab_results(labs: pd.DataFrame, protocol: Protocol, *, batch_subjects: int,
+                 keep_labs: bool) -> _LabResults:
+    """CTCAE grades, worst grades, cytopenia recovery and DLT lab events, ``batch_subjects``
+    subjects at a time in USUBJID order. Every result is per subject and sorted by USUBJID
+    first, so the batches put together equal one pass over all records (tested); a large trial's
+    graded records (millions of rows) are never all held unless ``keep_labs``."""
+    s = protocol.safety
+    te_day = s.treatment_emergent_until_day
+    heme = {t.upper() for t in HEMATOLOGIC_TERMS}
+    graded, worst, cyto, events = [], [], [], []
+    covered: set[str] = set()
+    version = None
+    for rows in subject_batches(labs["USUBJID"].astype(str), batch_subjects):
+        g = grade_labs(labs.iloc[rows], treatment_emergent_until_day=te_day)
+        worst.append(worst_lab_grades(g, treatment_emergent_until_day=te_day))
+        cyto.append(cytopenia_recovery(g, prolonged_day=s.prolonged_cytopenia_day))
+        long = lab_grades_long(g)
+        covered |= set(long.loc[long["TERM"].str.upper().isin(heme), "USUBJID"])
+        events.append(lab_events(long))
+        if version is None and len(g):
+            version = g["CTCAE_VERSION"].iloc[0]
+        graded.append(g if keep_labs else g.iloc[:0].copy())  # a slice is a view of g
+        del g, long
+        release_batch_memory()
+    return _LabResults(_concat(graded), _concat(worst), _concat(cyto), _concat(events), covered,
+                       version)
+
+
+def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
+                   batch_subjects: int = LAB_BATCH_SUBJECTS,
+                   keep_labs: bool = True) -> SafetyAnalysis:
+    """Grade CRS / ICANS / labs, adjudicate DLTs and build the safety tables (issue #5).
+
+    Laboratory records are graded ``batch_subjects`` subjects at a time; with
+    ``keep_labs=False`` the graded records are not kept (``SafetyAnalysis.labs`` is empty with
+    its columns): every table and the DLT adjudication are the same, and a large trial's peak
+    memory is that of one batch (``cartrial analyze`` uses this; ADLB grades the records
+    itself)."""
     s = protocol.safety
     crs = grade_crs(inputs.crs, masked_fever_keeps_grade1=s.masked_fever_keeps_grade1)
     icans = grade_icans(inputs.icans)
-    labs = grade_labs(inputs.labs, treatment_emergent_until_day=s.treatment_emergent_until_day)
-    worst = worst_lab_grades(labs, treatment_emergent_until_day=s.treatment_emergent_until_day)
-    cyto = cytopenia_recovery(labs, prolonged_day=s.prolonged_cytopenia_day)
+    lab = _lab_results(inputs.labs, protocol, batch_subjects=batch_subjects,
+                       keep_labs=keep_labs)
+    labs, worst, cyto = lab.graded, lab.worst, lab.cytopenias
 
     # reported (AE) vs derived grades: labs, and worst CRS / ICANS per subject
     derived = [worst[["USUBJID", "TERM", "WORST_GRADE", "WORST_DAY"]]]
@@ -90,15 +149,12 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol) -> SafetyAnalysis:
 
     # Graded observations are the source wherever they exist: an AE record carries its worst
     # grade over its whole span, which would overstate how long grade 4 lasted.
-    labs_long = lab_grades_long(labs)
-    heme = {t.upper() for t in HEMATOLOGIC_TERMS}
     covered = {"CRS": set(crs.timepoints["USUBJID"]), "ICANS": set(icans.timepoints["USUBJID"]),
-               "HEMATOLOGIC": set(labs_long.loc[labs_long["TERM"].str.upper().isin(heme),
-                                                "USUBJID"])}
+               "HEMATOLOGIC": lab.hematologic_subjects}
     events = pd.concat([
         crs_events(crs.timepoints),
         crs_events(icans.timepoints, category="ICANS", term=ICANS_TERM),
-        lab_events(labs_long),
+        lab.events,
         _ae_dlt_events(ae, covered),
     ], ignore_index=True)
     dlt = adjudicate_dlt(events, inputs.subjects, protocol.dlt,
@@ -126,7 +182,7 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol) -> SafetyAnalysis:
                                             table="Hypogammaglobulinaemia", rows=[(label, 0)]),
     }
     method = {
-        "ctcae_version": labs["CTCAE_VERSION"].iloc[0] if len(labs) else s.ctcae_version,
+        "ctcae_version": lab.ctcae_version or s.ctcae_version,
         "crs_criteria": crs.method.criteria,
         "icans_criteria": icans.method.criteria,
         "masked_fever_keeps_grade1": s.masked_fever_keeps_grade1,

@@ -294,7 +294,10 @@ def hypogammaglobulinemia(labs: pd.DataFrame, *, threshold_g_per_l: float = 4.0,
     per post-infusion IgG record, HYPOGAM = AVAL < threshold (default 4 g/L = 400 mg/dL).
     Use polyclonal (uninvolved) IgG in IgG myeloma."""
     require_columns(labs, ["USUBJID", "PARAMCD", "DAY", "AVAL"], where="hypogammaglobulinemia")
-    df = labs[labs["PARAMCD"].astype(str).str.upper() == paramcd.upper()].copy()
+    # the test code compared once per distinct code (a large trial has millions of records)
+    codes, uniq = pd.factorize(labs["PARAMCD"].astype(str))
+    hit = pd.Series(uniq, dtype=object).str.upper().to_numpy() == paramcd.upper()
+    df = labs[hit[codes] if len(uniq) else np.zeros(len(labs), dtype=bool)].copy()
     aval = as_float(df, "AVAL", domain=DOMAIN)
     df["HYPOGAM"] = np.where(np.isnan(aval), pd.NA, aval < threshold_g_per_l)
     df["HYPOGAM_THRESHOLD"] = threshold_g_per_l

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from cartrial.data.batches import in_row_order, subject_batches, take_rows
 from cartrial.data.dates import impute_date, parse_dtc
 from cartrial.data.text import upper_stripped
 from cartrial.errors import InputError
@@ -49,6 +50,7 @@ FA_ICANS = {"LOC": "CONSCIOUSNESS", "SEIZURE": "SEIZURE", "MOTOR": "MOTOR", "ICP
 QS_ICE = {"ICE01": "ICE_ORIENT", "ICE02": "ICE_NAMING", "ICE03": "ICE_COMMANDS",
           "ICE04": "ICE_WRITING", "ICE05": "ICE_ATTENTION", "ICE06": "ICE_TOTAL"}
 END_OF_DAY = 1439.0 / 1440.0   # 23:59, where a date-only death is placed
+LAB_BATCH_SUBJECTS = 500
 WITHDRAWAL_TERMS = ("WITHDRAWAL BY SUBJECT", "LOST TO FOLLOW-UP", "PHYSICIAN DECISION",
                     "ADVERSE EVENT", "PROGRESSIVE DISEASE")
 
@@ -240,8 +242,11 @@ def icans_assessments(study) -> pd.DataFrame:
     return a.drop(columns=["DTC"]).reset_index(drop=True)
 
 
-def lab_records(study) -> pd.DataFrame:
-    """Graded-lab input frame (see :mod:`cartrial.safety.ctcae`) from LB."""
+def lab_records(study, *, batch_subjects: int = LAB_BATCH_SUBJECTS) -> pd.DataFrame:
+    """Graded-lab input frame (see :mod:`cartrial.safety.ctcae`) from LB, rows in LB order.
+
+    Built ``batch_subjects`` subjects at a time (dates, days and baseline flags are per
+    subject), so a large LB's working copies are never whole-study sized."""
     inf = infusion_dates(study)
     lb = _domain(study, "LB")
     keep = lb["USUBJID"].astype(str).isin(inf.index).to_numpy(dtype=bool)
@@ -249,10 +254,15 @@ def lab_records(study) -> pd.DataFrame:
         keep &= ~_text(lb["LBSPEC"]).isin(["URINE", "BONE MARROW"]).to_numpy(dtype=bool)
     if "LBSTRESN" in lb.columns:
         keep &= lb["LBSTRESN"].notna().to_numpy(dtype=bool)
-    # one selection of the columns used (a large LB is not copied whole, three times)
+    rows = np.flatnonzero(keep)
     used = [c for c in ("USUBJID", "LBSEQ", "LBTESTCD", "LBSTRESN", "LBSTRESU", "LBSTNRLO",
                         "LBSTNRHI", "LBDTC", "LBBLFL") if c in lb.columns]
-    lb = lb.loc[keep, used]
+    batches = subject_batches(lb["USUBJID"].iloc[rows], batch_subjects)
+    parts = [_lab_records_part(take_rows(lb, rows[b], used), inf) for b in batches]
+    return in_row_order(parts, batches)
+
+
+def _lab_records_part(lb: pd.DataFrame, inf: pd.Series) -> pd.DataFrame:
     out = pd.DataFrame({
         "USUBJID": lb["USUBJID"].astype(str).to_numpy(),
         "SEQ": lb["LBSEQ"].to_numpy(),
@@ -264,7 +274,7 @@ def lab_records(study) -> pd.DataFrame:
         "ULN": pd.to_numeric(lb.get("LBSTNRHI"), errors="coerce").to_numpy()
         if "LBSTNRHI" in lb else np.nan,
     })
-    out["DAY"] = _day(lb.reset_index(drop=True), "LBDTC", inf, domain="LB", seq="LBSEQ")
+    out["DAY"] = _day(lb, "LBDTC", inf, domain="LB", seq="LBSEQ")
     flagged = (_text(lb["LBBLFL"]) == "Y").to_numpy() if "LBBLFL" in lb else np.zeros(len(lb),
                                                                                        bool)
     out["ABLFL"] = _baseline_flag(out, flagged)

@@ -1,0 +1,61 @@
+"""Laboratory grading in subject batches equals one pass over all records (issue #8 memory)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from cartrial.data import load_study
+from cartrial.protocol import load_protocol
+from cartrial.safety.analysis import analyse_safety
+from cartrial.safety.sdtm import lab_records, safety_inputs
+
+example = pytest.importorskip("cartrial.example")
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory):
+    protocol = load_protocol("ct071")
+    root = tmp_path_factory.mktemp("batches")
+    example.write_example(example.simulate_trial(protocol, seed=5, n_patients=30), root)
+    return load_study(root), protocol
+
+
+def _equal(a: object, b: object, path: str) -> None:
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b, check_exact=True, obj=path)
+    elif dataclasses.is_dataclass(a):
+        for f in dataclasses.fields(a):
+            _equal(getattr(a, f.name), getattr(b, f.name), f"{path}.{f.name}")
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), path
+        for k in a:
+            _equal(a[k], b[k], f"{path}[{k}]")
+    else:
+        assert a == b, path
+
+
+@pytest.mark.parametrize("size", [1, 4])
+def test_batched_safety_analysis_equals_one_pass(study, size) -> None:
+    s, protocol = study
+    inputs = safety_inputs(s, protocol)
+    whole = analyse_safety(inputs, protocol, batch_subjects=10**6)
+    assert whole.labs["USUBJID"].nunique() > 4 * size and whole.cytopenias.shape[0] > 0
+    _equal(whole, analyse_safety(inputs, protocol, batch_subjects=size), "safety")
+    lean = analyse_safety(inputs, protocol, batch_subjects=size, keep_labs=False)
+    assert lean.labs.empty and list(lean.labs.columns) == list(whole.labs.columns)
+    _equal(dataclasses.replace(whole, labs=whole.labs.iloc[:0]), lean, "safety")
+
+
+def test_lab_records_keep_lb_order_in_any_batching(study) -> None:
+    s, _ = study
+    whole = lab_records(s, batch_subjects=10**6)
+    shuffled = dataclasses.replace(s, domains={**s.domains,
+                                               "LB": s["LB"].sample(frac=1, random_state=2)})
+    for size in (1, 3):
+        pd.testing.assert_frame_equal(lab_records(s, batch_subjects=size), whole)
+        # an LB not sorted by subject: rows still come back in LB order
+        pd.testing.assert_frame_equal(lab_records(shuffled, batch_subjects=size),
+                                      lab_records(shuffled, batch_subjects=10**6))
