@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cartrial.data.batches import in_row_order, subject_batches
+from cartrial.data.batches import in_row_order, subject_batches, take_rows
 
 ids = st.lists(st.sampled_from(["S-10", "S-2", "S-1", "A", "Z", None]), max_size=40)
 
@@ -46,3 +46,20 @@ def test_in_row_order_undoes_the_batching(usubjid, size) -> None:
     batches = subject_batches(df["USUBJID"], size)
     parts = [df.iloc[b].reset_index(drop=True) for b in batches]
     pd.testing.assert_frame_equal(in_row_order(parts, batches), df)
+
+
+@settings(max_examples=40)
+@given(mask=st.lists(st.booleans(), min_size=0, max_size=12), cols=st.sets(
+    st.sampled_from(["T", "X", "D", "O"]), min_size=1))
+def test_take_rows_equals_iloc(mask, cols) -> None:
+    n = len(mask)
+    df = pd.DataFrame({"T": pd.array([None if i % 3 == 0 else f"t{i}" for i in range(n)],
+                                     dtype="string"),
+                       "X": np.arange(n, dtype=float),
+                       "D": pd.to_datetime(["2024-01-02"] * n),
+                       "O": np.array([f"o{i % 2}" for i in range(n)], dtype=object)},
+                      index=np.arange(n) * 7)
+    cols = sorted(cols)
+    expected = df.iloc[np.flatnonzero(mask)][cols].reset_index(drop=True)
+    pd.testing.assert_frame_equal(take_rows(df, np.array(mask, dtype=bool), cols), expected)
+    pd.testing.assert_frame_equal(take_rows(df, np.flatnonzero(mask), cols), expected)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.adam._dates import dtc_date, require, study_day_from, yn
-from cartrial.data.batches import release_batch_memory, subject_batches
+from cartrial.data.batches import subject_batches
 from cartrial.data.text import share_repeats
 from cartrial.errors import RecordError
 from cartrial.protocol.model import Protocol
@@ -160,7 +160,6 @@ def derive_adlb_batches(lb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol
     require(lb, ["USUBJID"], "ADLB (LB)")
     for rows in subject_batches(lb["USUBJID"], batch_subjects):
         yield _derive_adlb(lb.iloc[rows], adsl, protocol)
-        release_batch_memory()
 
 
 def _derive_adlb(lb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:

@@ -27,6 +27,7 @@ from cartrial.adam._dates import (
     yn,
 )
 from cartrial.data import Study, data_model
+from cartrial.data.batches import take_rows
 from cartrial.errors import RecordError
 from cartrial.protocol.model import Protocol
 
@@ -205,7 +206,9 @@ def derive_vars_popfl(adsl: pd.DataFrame, study: Study,
     post = []
     lb = study.get("LB")
     if lb is not None and len(lb):
-        da = lb[lb["LBCAT"] == "DISEASE ASSESSMENT"]
+        # two columns of the disease records only (a large LB is not copied whole)
+        disease = (lb["LBCAT"] == "DISEASE ASSESSMENT").to_numpy(dtype=bool, na_value=False)
+        da = take_rows(lb, disease, ["USUBJID", "LBDTC"])
         post.append(pd.DataFrame({"USUBJID": da["USUBJID"].to_numpy(),
                                   "DT": dtc_date(da["LBDTC"])[0].to_numpy()}))
     rs = study.get("RS")

@@ -8,6 +8,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from cartrial._memory import release_freed_memory
 from cartrial.adam.adae import derive_adae
 from cartrial.adam.adck import derive_adck
 from cartrial.adam.adlb import derive_adlb, derive_adlb_batches
@@ -76,6 +77,7 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
     held whole (:func:`cartrial.adam.write_adam` writes it batch by batch)."""
     dlt = safety.dlt if safety is not None else None
     adsl = derive_adsl(study, protocol, dlt_patients=dlt.patients if dlt is not None else None)
+    release_freed_memory()  # ADSL read every dated record of a large study
     adae = derive_adae(study["AE"], adsl, protocol)
     if safety is not None:
         adae = derive_adae(study["AE"], adsl, protocol,

@@ -13,6 +13,7 @@ from jinja2 import Environment, select_autoescape
 
 from cartrial.adam.batched import BatchedDataset, ColumnKinds, concat
 from cartrial.data import data_model
+from cartrial.data.text import factorize_text
 from cartrial.errors import InputError
 
 DATASETS = {
@@ -91,9 +92,11 @@ def _text_profile(s: pd.Series) -> tuple[int, np.ndarray]:
     na = s.isna().to_numpy(dtype=bool)
     vals = np.where(na, "", s.to_numpy(dtype=object))
     missing = na | (vals == "")
-    present = vals[~missing].astype(str)
-    if not len(present):
+    if missing.all():
         return 1, missing
+    # lengths of the distinct values only (a batch of ADLB repeats a few hundred values)
+    _codes, uniq = factorize_text(vals[~missing])
+    present = pd.Series(uniq, dtype=object).astype(str).to_numpy(dtype=object)
     return int(pc.max(pc.binary_length(pa.array(present, type=pa.string()))).as_py()), missing
 
 

@@ -7,8 +7,6 @@ trial with millions of records at the size of one batch (issue #8: 10,000 patien
 
 from __future__ import annotations
 
-import gc
-
 import numpy as np
 import pandas as pd
 
@@ -37,19 +35,22 @@ def in_row_order(parts: list[pd.DataFrame], batches: list[np.ndarray]) -> pd.Dat
     order = None
     if len(rows) > 1 and not (np.diff(rows) > 0).all():
         order = np.argsort(rows, kind="stable")
-    cols = {}
-    for c in parts[0].columns:
-        col = pd.concat([p.pop(c) for p in parts], ignore_index=True)
-        cols[c] = col if order is None else col.take(order).reset_index(drop=True)
-        del col
-    return pd.DataFrame(cols, copy=False)
+    out = concat_consuming(parts)
+    if order is not None:
+        for c in out.columns:
+            out[c] = out[c].take(order).reset_index(drop=True)
+    return out
 
 
-def release_batch_memory() -> None:
-    """Free a finished batch's frames now: pandas objects hold reference cycles, which Python
-    frees only at its occasional full collection, so without this the batches' frames pile up
-    and a batched derivation peaks as high as a whole-study one."""
-    gc.collect()
+def concat_consuming(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """``pd.concat(parts, ignore_index=True)`` for parts with the same columns, joined column
+    by column and taking each column out of ``parts`` (emptied) as it goes, so a large frame
+    is never held twice."""
+    cols = list(parts[0].columns)
+    if any(list(p.columns) != cols for p in parts):
+        return pd.concat(parts, ignore_index=True)
+    out = {c: pd.concat([p.pop(c) for p in parts], ignore_index=True) for c in cols}
+    return pd.DataFrame(out, copy=False)
 
 
 def take_rows(df: pd.DataFrame, rows: np.ndarray, columns: list[str] | None = None

@@ -58,7 +58,8 @@ def factorize_text(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     codes, uniq = pd.factorize(arr, use_na_sentinel=True)
     uniq = np.asarray(uniq, dtype=object)
     ok = codes >= 0
-    if (uniq[codes[ok]] == arr[ok]).all():
+    same = uniq[codes] == arr if ok.all() else uniq[codes[ok]] == arr[ok]
+    if same.all():
         return codes, uniq
     seen: dict[object, int] = {}
     codes = np.array([seen.setdefault(v, len(seen)) if k else -1

@@ -15,7 +15,6 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -30,7 +29,6 @@ from cartrial.report import sections as S
 from cartrial.report.document import Provenance, Section, render_document
 from cartrial.report.figures import (
     cytokine_figure,
-    figure_bytes,
     grade_timeline_figure,
     kinetics_figure,
     spider_figure,
@@ -126,10 +124,13 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     adam = build_adam(study, protocol, safety=safety, imwg=imwg, efficacy=efficacy, mrd=mrd,
                       kinetics=kin, batched_adlb=True)
     ds = adam.datasets
+    # from here on only the kinetics figures (DM, EX, PC, LB) and ADLB (LB) read the study: the
+    # other domains (FA, QS, VS: millions of records for a large trial) are freed now
+    study.domains = {k: v for k, v in study.domains.items() if k in ("DM", "EX", "PC", "LB")}
     step(STAGES[4])
 
     # 6. tables and figures
-    figures: dict[str, tuple[plt.Figure, bytes]] = {}
+    figures: dict[str, tuple[bytes, bytes]] = {}  # name -> (PNG, SVG)
     secs = build_sections(study, protocol, ds, safety, efficacy, kin, figures)
     step(STAGES[5])
 
@@ -150,8 +151,6 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     report = out / "report.html"
     report.write_text(html, encoding="utf-8")
     tables, figs = _write_items(secs, figures, out, run_date)
-    for f, _svg in figures.values():
-        plt.close(f)
     return AnalysisSummary(out, report, {k: len(v) for k, v in ds.items()}, tables, figs,
                            omitted, n_warn)
 
@@ -175,9 +174,9 @@ def _write_items(secs: list[Section], figures: dict, out: Path, run_date: dateti
                 tables.append(it.caption)
             else:
                 figs.append(it.caption)
-    for name, (fig, svg) in figures.items():
+    for name, (png, svg) in figures.items():
         (fdir / f"{name}.svg").write_bytes(svg)
-        (fdir / f"{name}.png").write_bytes(figure_bytes(fig, "png"))
+        (fdir / f"{name}.png").write_bytes(png)
     return tables, figs
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -35,8 +36,10 @@ def dose_id(trt01a: pd.Series) -> pd.Series:
 def _fig(number: str, title: str, fig, notes: Sequence[str] = (), population: str = "",
          figures: dict | None = None, name: str = "") -> ReportFigure:
     svg = figure_bytes(fig, "svg")
-    if figures is not None:  # name -> (figure, its SVG bytes): drawn once for HTML and file
-        figures[name or f"figure_{number.replace('.', '_')}"] = (fig, svg)
+    if figures is not None:  # name -> (PNG bytes, SVG bytes): drawn once for HTML and files
+        figures[name or f"figure_{number.replace('.', '_')}"] = (figure_bytes(fig, "png"), svg)
+        # a figure of thousands of patients' curves is large: closed as soon as it is drawn
+        plt.close(fig)
     return ReportFigure(number, title, svg.decode("utf-8"), tuple(notes), population)
 
 

@@ -7,12 +7,13 @@ record (guideline versions and open-decision settings) for output metadata.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from cartrial.data.batches import release_batch_memory, subject_batches
+from cartrial.data.batches import subject_batches
 from cartrial.protocol.model import Protocol
 from cartrial.safety.crs import CrsResult, grade_crs
 from cartrial.safety.ctcae import (
@@ -110,7 +111,7 @@ def _lab_results(labs: pd.DataFrame, protocol: Protocol, *, batch_subjects: int,
             version = g["CTCAE_VERSION"].iloc[0]
         graded.append(g if keep_labs else g.iloc[:0].copy())  # a slice is a view of g
         del g, long
-        release_batch_memory()
+        gc.collect()  # pandas frames hold reference cycles: free this batch's before the next
     return _LabResults(_concat(graded), _concat(worst), _concat(cyto), _concat(events), covered,
                        version)
 

@@ -238,7 +238,7 @@ def worst_lab_grades(graded: pd.DataFrame, *, treatment_emergent_until_day: floa
                                      "WORST_GRADE", "WORST_DAY", "TRTEMFL", "CTCAE_VERSION"])
     idx = post.sort_values(["USUBJID", "TERM", "GRADE", "DAY"], ascending=[True, True, False, True],
                            kind="stable").groupby(["USUBJID", "TERM"]).head(1)
-    te = post.groupby(["USUBJID", "TERM"])["TRTEMFL"].apply(lambda s: (s == "Y").any())
+    te = post["TRTEMFL"].eq("Y").groupby([post["USUBJID"], post["TERM"]]).any()
     out = idx.rename(columns={"GRADE": "WORST_GRADE", "DAY": "WORST_DAY", "BGRADE": "BASE_GRADE"})
     out = out.set_index(["USUBJID", "TERM"])
     out["TRTEMFL"] = np.where(te.reindex(out.index).to_numpy(), "Y", "")

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from cartrial.data.batches import in_row_order, subject_batches, take_rows
+from cartrial.data.batches import concat_consuming, in_row_order, subject_batches, take_rows
 from cartrial.data.dates import impute_date, parse_dtc
 from cartrial.data.text import upper_stripped
 from cartrial.errors import InputError
@@ -50,7 +50,7 @@ FA_ICANS = {"LOC": "CONSCIOUSNESS", "SEIZURE": "SEIZURE", "MOTOR": "MOTOR", "ICP
 QS_ICE = {"ICE01": "ICE_ORIENT", "ICE02": "ICE_NAMING", "ICE03": "ICE_COMMANDS",
           "ICE04": "ICE_WRITING", "ICE05": "ICE_ATTENTION", "ICE06": "ICE_TOTAL"}
 END_OF_DAY = 1439.0 / 1440.0   # 23:59, where a date-only death is placed
-LAB_BATCH_SUBJECTS = 500
+LAB_BATCH_SUBJECTS = 250
 WITHDRAWAL_TERMS = ("WITHDRAWAL BY SUBJECT", "LOST TO FOLLOW-UP", "PHYSICIAN DECISION",
                     "ADVERSE EVENT", "PROGRESSIVE DISEASE")
 
@@ -426,10 +426,12 @@ class SafetyInputs:
 def safety_inputs(study, protocol: Protocol) -> SafetyInputs:
     """All safety input frames from an SDTM study (``cartrial.data.load_study``)."""
     fu = followup(study, protocol)
-    labs = pd.concat([lab_records(study), weight_records(study)], ignore_index=True)
+    crs, icans = crs_observations(study), icans_assessments(study)
+    ae = adverse_events(study, protocol)
+    # the lab records last and joined without a second copy (millions of rows for a large trial)
+    labs = concat_consuming([lab_records(study), weight_records(study)])
     notes = []
     if (labs["PARAMCD"] == "CA").any():
         notes.append("LB CA is graded as CTCAE corrected serum calcium as given; the data model "
                      "has no albumin-corrected calcium test code (not corrected here).")
-    return SafetyInputs(subjects=fu, crs=crs_observations(study), icans=icans_assessments(study),
-                        labs=labs, ae=adverse_events(study, protocol), notes=tuple(notes))
+    return SafetyInputs(subjects=fu, crs=crs, icans=icans, labs=labs, ae=ae, notes=tuple(notes))
