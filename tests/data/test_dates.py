@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -82,3 +83,17 @@ def test_distinct_value_parse_equals_parsing_every_value(texts) -> None:
     got = parse_dtc(s)
     want = _parse(s.astype("string").fillna(""))
     pd.testing.assert_frame_equal(got, want)
+
+
+@settings(max_examples=50)
+@given(st.lists(st.sampled_from(["2024-02-29", "2024-02", "2024", "", None, "2023-02-30",
+                                 "2024-03-05T10:30", "bad"]), max_size=20),
+       st.sampled_from(["start", "end"]))
+def test_impute_date_on_repeats_equals_one_value_at_a_time(values, kind) -> None:
+    """Imputation is done once per distinct text: the same as imputing each record alone."""
+    s = pd.Series(values, dtype="object", index=np.arange(len(values)) * 2)
+    date, flag = impute_date(s, kind)
+    for i, v in zip(s.index, values, strict=True):
+        d1, f1 = impute_date(pd.Series([v], dtype="object"), kind)
+        assert (pd.isna(date[i]) and pd.isna(d1[0])) or date[i] == d1[0]
+        assert flag[i] == f1[0]

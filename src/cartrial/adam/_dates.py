@@ -23,13 +23,8 @@ def require(df: pd.DataFrame, cols: Sequence[str], where: str) -> None:
 def dtc_date(values: pd.Series, kind: str = "start") -> tuple[pd.Series, pd.Series]:
     """(date normalised to the day, imputation flag) per sdtm-conventions.md section 6: partial
     dates are imputed only in ADaM (start -> first day, end -> last day)."""
-    # parse each distinct text once (a lab dataset repeats each visit date many times)
-    codes, uniq = pd.factorize(values.astype(object).where(values.notna(), ""), sort=False)
-    d, f = impute_date(pd.Series(uniq, dtype=object), kind=kind)  # type: ignore[arg-type]
-    d = pd.to_datetime(d).dt.normalize().to_numpy()
-    f = f.to_numpy(dtype=object)
-    return (pd.Series(d[codes], index=values.index),
-            pd.Series(f[codes], index=values.index, dtype=object))
+    d, f = impute_date(values, kind=kind)  # type: ignore[arg-type]  # once per distinct text
+    return d.dt.normalize(), f
 
 
 def latest_complete_date(usubjid: pd.Series, dtc: pd.Series) -> pd.Series:

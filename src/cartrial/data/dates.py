@@ -20,6 +20,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from cartrial.data.text import spread
+
 _ISO = re.compile(
     r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
     r"(?:T(?P<H>\d{2})(?::(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?)?)?)?)?$"
@@ -88,7 +90,20 @@ def _parse(values: pd.Series) -> pd.DataFrame:
 def impute_date(
     values: pd.Series, kind: Literal["start", "end"] = "start"
 ) -> tuple[pd.Series, pd.Series]:
-    """(date, flag) with partial dates imputed per the module rules; invalid/blank -> NaT."""
+    """(date, flag) with partial dates imputed per the module rules; invalid/blank -> NaT.
+
+    Each distinct text is imputed once and spread back to the rows (a lab domain of a large
+    trial holds millions of dates but a few thousand distinct ones)."""
+    codes, uniq = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    date, flag = _impute(pd.Series(uniq, dtype="string"), kind)
+    return (pd.Series(spread(date.to_numpy(dtype="datetime64[ns]"), codes,
+                             np.datetime64("NaT", "ns")), index=values.index),
+            pd.Series(spread(flag.to_numpy(dtype=object), codes, None), index=values.index,
+                      dtype="object"))
+
+
+def _impute(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
+    """:func:`impute_date` on distinct values."""
     p = parse_dtc(values)
     y, m, d = p["year"], p["month"], p["day"]
     if kind == "start":

@@ -22,7 +22,7 @@ import pandas as pd
 from cartrial.data.batches import take_rows
 from cartrial.data.dates import impute_date
 from cartrial.data.spec import data_model
-from cartrial.data.text import spread, upper_stripped
+from cartrial.data.text import upper_stripped
 from cartrial.efficacy.concordance import Concordance, response_concordance
 from cartrial.efficacy.endpoints import EfficacyResult, efficacy_endpoints
 from cartrial.efficacy.imwg import ImwgResult, derive_imwg_response
@@ -50,11 +50,8 @@ NEW_THERAPY = "SUBSEQUENT ANTI-MYELOMA THERAPY"
 
 def _date(values: pd.Series) -> pd.Series:
     """--DTC to a day (time dropped); partial dates imputed as start dates (data.impute_date)."""
-    # once per distinct text: a large LB has millions of dates but a few thousand distinct
-    codes, uniq = pd.factorize(values.astype("string"), use_na_sentinel=True)
-    d, _flag = impute_date(pd.Series(uniq, dtype="string"), kind="start")
-    days = pd.to_datetime(d).dt.normalize().to_numpy(dtype="datetime64[ns]")
-    return pd.Series(spread(days, codes, np.datetime64("NaT", "ns")), index=values.index)
+    d, _flag = impute_date(values, kind="start")  # once per distinct text
+    return d.dt.normalize()
 
 
 def _text(s: pd.Series) -> pd.Series:
