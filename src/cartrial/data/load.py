@@ -113,17 +113,6 @@ class _SharedText:
         return pd.array(uniq[codes], dtype=TEXT)  # code -1 picks the trailing None
 
 
-def _shared_text(col: pa.ChunkedArray, nul: list[bool] | None = None) -> pd.arrays.StringArray:
-    """Text column with one Python object per distinct value (blanks as missing); appends to
-    ``nul`` whether a value holds a NUL character."""
-    t = _SharedText()
-    t.add(col)
-    out = t.finish()
-    if nul is not None:
-        nul.append(t.has_nul)
-    return out
-
-
 def _read_csv(path: Path, nul: set[str]) -> dict[str, pd.arrays.StringArray]:
     """Every column of a CSV file as shared text, parsed by Arrow in blocks: only one block of
     the file is held as Arrow data at a time (a whole large LB as an Arrow table and as pandas
@@ -164,10 +153,10 @@ def _read_file(path: Path, nul: set[str]) -> pd.DataFrame:
         if pd.api.types.is_numeric_dtype(c):
             out[str(n).upper()] = c.astype(float)
         else:
-            arr = pa.array(c.astype(object).where(c.notna(), None), type=pa.string())
-            has: list[bool] = []
-            out[str(n).upper()] = _shared_text(pa.chunked_array([arr]), has)
-            if has[0]:
+            text = _SharedText()
+            text.add(pa.array(c.astype(object).where(c.notna(), None), type=pa.string()))
+            out[str(n).upper()] = text.finish()
+            if text.has_nul:
                 nul.add(str(n).upper())
     return pd.DataFrame(out, index=df.index)
 
