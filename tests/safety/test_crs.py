@@ -314,3 +314,28 @@ def test_therapy_only_ever_raises_grades_through_masking(seq: list[dict], tx: li
     # fever-driven grades never depend on therapy
     fever = base["TEMP"].to_numpy() >= 38.0
     assert (g1[fever] == g0[fever]).all()
+
+
+def test_episode_ongoing_at_last_record_is_unresolved_whatever_its_length() -> None:
+    # ASTCT 2019 (Lee et al. BBMT 2019;25:625-638): CRS resolves when the patient returns to
+    # grade 0; an episode still graded >= 1 at the last record has not resolved, whether it has
+    # one graded time point or several (a skipped-NaN ``groupby().last()`` once took the second
+    # time point of the episode as its resolution day).
+    for n_graded in (1, 2, 3):
+        rows = [{"TEMP": 37.0}] + [{"TEMP": 38.5}] * n_graded
+        ep = grade_crs(sheet(rows)).episodes.iloc[0]
+        assert not ep["RESOLVED"], n_graded
+        assert np.isnan(ep["RESOLUTION_DAY"]) and np.isnan(ep["DURATION_DAYS"])
+        assert ep["OBSERVED_DAYS"] == n_graded - 1
+    # the same episode followed by a grade-0 record resolves on that record's day
+    ep = grade_crs(sheet([{"TEMP": 38.5}, {"TEMP": 38.6}, {"TEMP": 37.0}])).episodes.iloc[0]
+    assert bool(ep["RESOLVED"]) and ep["RESOLUTION_DAY"] == 3.0 and ep["DURATION_DAYS"] == 2.0
+
+
+def test_ongoing_episode_of_one_subject_not_resolved_by_the_next_subject() -> None:
+    # two subjects: P1's two-point episode runs to P1's last record; P2 starts at grade 0
+    df = pd.concat([sheet([{"TEMP": 38.5}, {"TEMP": 38.9}], "P1"),
+                    sheet([{"TEMP": 37.0}, {"TEMP": 38.4}, {"TEMP": 37.0}], "P2")])
+    ep = grade_crs(df).episodes.set_index("USUBJID")
+    assert not ep.loc["P1", "RESOLVED"] and np.isnan(ep.loc["P1", "RESOLUTION_DAY"])
+    assert bool(ep.loc["P2", "RESOLVED"]) and ep.loc["P2", "RESOLUTION_DAY"] == 3.0

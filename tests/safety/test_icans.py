@@ -161,3 +161,15 @@ def test_grade_is_monotone_in_each_domain(ice: int, loc: int, seiz: int, motor: 
             for k, v in (("a", a), ("b", b))]
     g = grade_icans(pd.DataFrame(rows)).timepoints.set_index("USUBJID")["GRADE"]
     assert g["b"] >= g["a"]
+
+
+def test_episode_ongoing_at_last_assessment_is_unresolved() -> None:
+    # ASTCT 2019 ICANS (Lee et al. BBMT 2019;25:625-638): resolution = return to grade 0; a
+    # three-assessment episode still graded at the last assessment is ongoing, not resolved.
+    df = pd.DataFrame({"USUBJID": "P", "DAY": [1.0, 2.0, 3.0, 4.0],
+                       "ICE_TOTAL": [10, 8, 5, 7]})
+    res = grade_icans(df)
+    assert res.timepoints["GRADE"].tolist() == [0, 1, 2, 1]
+    ep = res.episodes.iloc[0]
+    assert not ep["RESOLVED"] and np.isnan(ep["RESOLUTION_DAY"])
+    assert np.isnan(ep["DURATION_DAYS"]) and ep["OBSERVED_DAYS"] == 2.0

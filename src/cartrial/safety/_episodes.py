@@ -56,8 +56,11 @@ def summarise_episodes(graded: pd.DataFrame, *, flags: Sequence[str] = (),
     next_day = np.where(same_next, np.r_[day[1:], np.nan], np.nan)
 
     on_mask = g["EPISODE"].to_numpy() > 0
+    # resolution day: the day after the episode's LAST row, only when that next row is the same
+    # subject's (graded 0); an episode ongoing at the last record has none, whatever its length
+    ends = on_mask & ~(same_next & np.r_[on_mask[1:], False])
     on = g[on_mask].copy()
-    on["_next_day"] = next_day[on_mask]
+    on["_resolution"] = np.where(ends, next_day, np.nan)[on_mask]
     on["_first_high"] = np.where(on["GRADE"].to_numpy() >= improve_from, on["DAY"], np.nan)
     first_high = on.groupby(["USUBJID", "EPISODE"])["_first_high"].transform("min").to_numpy()
     # first time point after the first high one that is graded <= improve_to
@@ -68,7 +71,7 @@ def summarise_episodes(graded: pd.DataFrame, *, flags: Sequence[str] = (),
         "LAST_DAY": ("DAY", "max"),
         "MAX_GRADE": ("GRADE", "max"),
         "N_TIMEPOINTS": ("DAY", "size"),
-        "RESOLUTION_DAY": ("_next_day", "last"),
+        "RESOLUTION_DAY": ("_resolution", "max"),
         f"FIRST_G{improve_from}_DAY": ("_first_high", "min"),
         "IMPROVED_DAY": ("_imp", "min"),
     }
