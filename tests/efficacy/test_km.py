@@ -79,7 +79,7 @@ def test_bmt_surv_and_se_match_sas_results():
     ev = tb[tb.n_event > 0]
     assert_allclose(ev["time"], ref["t"])
     assert_allclose(ev["surv"], ref["s"], atol=1e-4)
-    assert_allclose(ev["surv"] * ev["std_err"], ref["se"], atol=1e-4)  # SE of S (Greenwood)
+    assert_allclose(ev["std_err"], ref["se"], atol=1e-4)  # SE of S (Greenwood)
 
 
 def test_statsmodels_and_lifelines_agree_on_curve():
@@ -89,7 +89,7 @@ def test_statsmodels_and_lifelines_agree_on_curve():
     ev = km.table[km.table.n_event > 0]
     sf = SurvfuncRight(np.array(AML_TIME, float), np.array(AML_EVENT, float))
     assert_allclose(ev["surv"], sf.surv_prob)
-    assert_allclose(ev["surv"] * ev["std_err"], sf.surv_prob_se)
+    assert_allclose(ev["std_err"], sf.surv_prob_se)
     kmf = KaplanMeierFitter().fit(AML_TIME, AML_EVENT)
     ll = kmf.survival_function_.iloc[1:, 0]  # lifelines prepends t = 0
     assert_allclose(km.table["surv"], ll.to_numpy())
@@ -129,7 +129,10 @@ def test_properties(obs, transform):
     km = kaplan_meier(t, e, ci_transform=transform)
     s = km.table["surv"].to_numpy()
     assert np.all(np.diff(s) <= 1e-12) and np.all((s >= 0) & (s <= 1))
-    assert np.all(km.table["lower"] <= s + 1e-12) and np.all(km.table["upper"] >= s - 1e-12)
+    band = s > 0  # R: no band where S = 0
+    assert np.isnan(km.table["lower"][~band]).all() and np.isnan(km.table["upper"][~band]).all()
+    assert np.all(km.table["lower"][band] <= s[band] + 1e-12)
+    assert np.all(km.table["upper"][band] >= s[band] - 1e-12)
     assert km.table["n_event"].sum() == e.sum()
     if not np.isnan(km.median) and not np.isnan(km.median_ci[0]):
         assert km.median_ci[0] <= km.median
@@ -149,5 +152,62 @@ def test_curve_and_greenwood_equal_statsmodels(obs):
     sf = SurvfuncRight(t, e.astype(float))
     assert_allclose(ev["time"], sf.surv_times)
     assert_allclose(ev["surv"], sf.surv_prob, atol=1e-12)
-    finite = np.isfinite(ev["std_err"].to_numpy()) & (ev["surv"].to_numpy() > 0)
-    assert_allclose((ev["surv"] * ev["std_err"])[finite], sf.surv_prob_se[finite], atol=1e-10)
+    finite = np.isfinite(ev["std_err_log"].to_numpy()) & (ev["surv"].to_numpy() > 0)
+    assert_allclose(ev["std_err"][finite], sf.surv_prob_se[finite], atol=1e-10)
+
+
+# R survival 3.8-6 tests/quantile.R (and its committed tests/quantile.Rout.save, every line TRUE):
+# test1 without the NA-status row, default conf.type "log"; probs = 1 - qq.
+_T1_TIME = [9, 1, 1, 6, 6, 8, 10]
+_T1_EVENT = [1, 1, 0, 1, 1, 0, 0]
+_T1_X = [0, 1, 1, 1, 0, 0, 0]
+_QQ = [13 / 14, 6 / 7, 2 / 3, 0.5, 9 / 35, 0.1]
+
+
+def test_r_quantile_test1_overall_curve_with_flat_at_the_end():
+    # R: quantile = 1, 3.5, 6, 9, 9.5, NA; lower = 1, 1, 1, 6, 6, 9; upper all NA.
+    # 9/35 is the last flat of the curve (9 to 10): R's midpoint with the last time, 9.5.
+    km = kaplan_meier(_T1_TIME, _T1_EVENT, ci_transform="log")
+    got = np.array([km_quantile(km, 1 - q) for q in _QQ])
+    assert_allclose(got[:, 0], [1, 3.5, 6, 9, 9.5, np.nan])
+    assert_allclose(got[:, 1], [1, 1, 1, 6, 6, 9])
+    assert np.isnan(got[:, 2]).all()
+
+
+def test_r_quantile_test1_curve_reaching_zero_has_no_band_there():
+    # R, stratum x = 1: (t=1, S=2/3), (t=6, S=0). quantile = 1, 1, 3.5, 6, 6, 6;
+    # lower = 1, 1, 1, 1, NA, NA; upper all NA: where S reaches 0 the band is NA
+    # (survfit_confint), so the limits beyond the last finite band are "not reached".
+    t = [tt for tt, x in zip(_T1_TIME, _T1_X, strict=True) if x == 1]
+    e = [ee for ee, x in zip(_T1_EVENT, _T1_X, strict=True) if x == 1]
+    km = kaplan_meier(t, e, ci_transform="log")
+    got = np.array([km_quantile(km, 1 - q) for q in _QQ])
+    assert_allclose(got[:, 0], [1, 1, 3.5, 6, 6, 6])
+    assert_allclose(got[:, 1], [1, 1, 1, 1, np.nan, np.nan])
+    assert np.isnan(got[:, 2]).all()
+    assert np.isnan(km.median_ci[1])
+
+
+@pytest.mark.parametrize("transform", ["log-log", "log", "plain"])
+def test_band_is_missing_where_the_curve_is_zero(transform):
+    # R survival survfit_confint: "NA if se != 0 for 0 (log), 0 and 1 (log-log)"; Greenwood's
+    # std.err is Inf at S = 0, so the plain band is NA too (pmax(NaN, 0)).
+    km = kaplan_meier([1, 2, 3, 4, 5], [1, 1, 1, 1, 1], ci_transform=transform)
+    last = km.table.iloc[-1]
+    assert last["surv"] == 0.0
+    assert np.isnan(last["lower"]) and np.isnan(last["upper"])
+    assert np.isfinite(km.table["lower"].iloc[:-1]).all()
+
+
+def test_std_err_is_the_standard_error_of_s_as_r_summary_prints():
+    # R survival summary.survfit: std.err <- fit$std.err * fit$surv (Greenwood SE of S);
+    # survfit's own std.err (SE of log S) is kept as std_err_log. At S = 0, R prints NaN.
+    bmt = pd.read_csv(SM_RESULTS / "bmt.csv")
+    ref = pd.read_csv(SM_RESULTS / "bmt_results.csv")
+    all_ = bmt[bmt.Group == "ALL"]
+    tb = kaplan_meier(all_["T"], all_["Status"]).table
+    ev = tb[tb.n_event > 0]
+    assert_allclose(ev["std_err"], ref["se"], atol=1e-4)  # SAS LIFETEST "StdErr" column
+    assert_allclose(ev["std_err"], ev["surv"] * ev["std_err_log"])
+    zero = kaplan_meier([1, 2], [1, 1]).table
+    assert np.isnan(zero["std_err"].iloc[-1]) and np.isinf(zero["std_err_log"].iloc[-1])

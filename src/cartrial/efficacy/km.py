@@ -2,9 +2,10 @@
 
 shared/reference clinical-standards.md section 8: S(t) = prod(1 - d/n) over event times <= t,
 Greenwood variance, pointwise bands on the plain, log or log-log scale (R survival
-``survfit_confint``), quantiles by R's rule (``quantile.survfit``: midpoint of a flat segment at
-exactly p) and their CI as the times whose pointwise band contains the target
-(Brookmeyer & Crowley, Biometrics 1982; as printed by R ``print.survfit``: lower limit = first time
+``survfit_confint``; no band where S = 0, as R, so a limit the band never reaches before the
+curve hits 0 is "not reached"), quantiles by R's rule (``quantile.survfit``: midpoint of a flat
+segment at exactly p, with the curve's last time when the flat is its end) and their CI as the
+times whose pointwise band contains the target (Brookmeyer & Crowley, Biometrics 1982; as printed by R ``print.survfit``: lower limit = first time
 the lower band is <= 0.5, upper limit = first time the upper band is <= 0.5).
 """
 
@@ -30,7 +31,9 @@ class KmResult:
     """A fitted Kaplan-Meier curve.
 
     ``table`` has one row per distinct observed time: time, n_risk, n_event, n_censor, surv,
-    std_err (Greenwood standard error of log S, R's ``std.err``), lower, upper.
+    std_err (Greenwood standard error of S, as R's ``summary.survfit`` prints it; NaN where
+    S = 0), std_err_log (standard error of log S, R's ``survfit()$std.err``), lower, upper
+    (pointwise band; NaN where S = 0, as R ``survfit_confint``).
     ``median`` is NaN when not reached; a NaN limit of ``median_ci`` means "not reached".
     """
 
@@ -91,23 +94,36 @@ def _bands(
             one = surv >= 1.0
             lower = np.where(one, 1.0, lower)
             upper = np.where(one, 1.0, upper)
+    # R: no band where S = 0 (Greenwood's SE is infinite there; NA, not [0, 0])
     zero = surv <= 0.0
-    lower = np.where(zero, 0.0, lower)
-    upper = np.where(zero, 0.0, upper)
+    lower = np.where(zero, np.nan, lower)
+    upper = np.where(zero, np.nan, upper)
     return lower, upper
 
 
 def _first_crossing(times: np.ndarray, y: np.ndarray, p: float) -> float:
-    """R ``quantile.survfit`` rule: first time y <= p; midpoint if y == p on a flat segment."""
-    below = np.flatnonzero(y <= p + _TOL)
-    if below.size == 0:
+    """R ``quantile.survfit`` (``findq``): time where the curve ``y`` drops to ``p``.
+
+    First time with y <= p; the midpoint of a flat segment at exactly p (with the curve's last
+    time when the flat is the curve's end); NaN when not reached. Missing points (a band where
+    S = 0) are skipped as R's ``approx`` skips them, so a band that only ever reaches p at a
+    missing point gives NaN ("not reached").
+    """
+    x = np.concatenate(([0.0], np.asarray(times, dtype=float)))
+    q = np.concatenate(([0.0], 1.0 - np.asarray(y, dtype=float)))  # R works on 1 - S
+    target = 1.0 - p
+    if np.nanmax(q) < target:
         return float("nan")
-    i = below[0]
-    if abs(y[i] - p) < _TOL:
-        strictly = np.flatnonzero(y < p - _TOL)
-        if strictly.size:
-            return float((times[i] + times[strictly[0]]) / 2.0)
-    return float(times[i])
+    xmax = x[-1]
+    keep = ~pd.Series(q).duplicated().to_numpy()  # censor rows repeat the value
+    x, q = x[keep], q[keep]
+    i1 = np.flatnonzero(q + _TOL >= target)  # NaN compares False: skipped
+    i2 = np.flatnonzero(q - _TOL >= target)
+    if not np.isnan(q[-1]) and abs(target - q[-1]) < _TOL:
+        return float((x[i1[0]] + xmax) / 2.0)
+    if i1.size == 0 or i2.size == 0:
+        return float("nan")
+    return float((x[i1[0]] + x[i2[0]]) / 2.0)
 
 
 def kaplan_meier(
@@ -137,6 +153,8 @@ def kaplan_meier(
     se_log = np.sqrt(np.cumsum(inc))
     z = float(norm.ppf(0.5 + confidence_level / 2.0))
     lower, upper = _bands(surv, se_log, z, ci_transform)
+    with np.errstate(invalid="ignore"):
+        se_surv = surv * se_log  # 0 * inf = NaN where S = 0, as R's summary prints
     table = pd.DataFrame(
         {
             "time": times,
@@ -144,7 +162,8 @@ def kaplan_meier(
             "n_event": n_event.astype(int),
             "n_censor": n_censor.astype(int),
             "surv": surv,
-            "std_err": se_log,
+            "std_err": se_surv,
+            "std_err_log": se_log,
             "lower": lower,
             "upper": upper,
         }
