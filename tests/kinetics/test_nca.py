@@ -7,6 +7,7 @@ it: linear (t2 - t1)(c1 + c2)/2; log (t2 - t1)(c1 - c2)/ln(c1/c2) on falling seg
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ from numpy.testing import assert_allclose
 
 from cartrial.errors import RecordError
 from cartrial.kinetics import nca, nca_long, nca_parameter_codes
+from cartrial.kinetics.nca import partial_auc_code as partial_code
 from cartrial.protocol.model import KineticsSettings
 
 LN2 = math.log(2.0)
@@ -387,3 +389,30 @@ def test_blq_as_integers() -> None:
     df = profile("P1", P1_T, P1_C)
     df["blq"] = df["blq"].astype(int)
     assert_allclose(one(df).AUCLST, P1_AUC_LOGDOWN, rtol=1e-12)
+
+
+_PKNCA = pd.read_csv(Path(__file__).parent / "data" / "pknca_aucint.csv", comment="#")
+_PKNCA_CASES = {
+    "A": ([0, 7, 14, 21, 28], [None, 100, 1000, 500, None]),
+    "B": ([0, 7, 14, 21, 35], [None, 100, 1000, 500, None]),
+    "P1": (P1_T, P1_C),
+}
+
+
+@pytest.mark.parametrize("row", _PKNCA.to_dict("records"), ids=lambda r: f"{r['case']}-{r['end']}")
+def test_partial_auc_equals_pknca_aucint(row) -> None:
+    # PKNCA 0.12.1 pk.calc.aucint.last (the interval AUC's default auc.type "AUClast") and
+    # pk.calc.aucint.all, committed with their R script in data/pknca_aucint.R. B: day 28 lies
+    # between Tlast (21) and the first BLQ (35): "last" stops at Tlast, "all" adds the log
+    # trapezoid to the linearly interpolated concentration.
+    t, c = _PKNCA_CASES[row["case"]]
+    method = "linear" if row["method"] == "linear" else "lin-up/log-down"
+    for kind, col in (("last", "aucint_last"), ("all", "aucint_all")):
+        s = KineticsSettings(auc_partial_days=[row["end"]], auc_method=method,
+                             auc_partial_type=kind)
+        r = one(profile(row["case"], t, c), s)
+        assert_allclose(r.AUCLST, row["auclast"], rtol=1e-10)
+        assert_allclose(r[partial_code(row["end"])], row[col], rtol=1e-10), kind
+    default = one(profile(row["case"], t, c), KineticsSettings(auc_partial_days=[row["end"]],
+                                                               auc_method=method))
+    assert_allclose(default[partial_code(row["end"])], row["aucint_last"], rtol=1e-10)

@@ -297,6 +297,13 @@ class KineticsSettings(_Model):
 
     auc_method: Literal["lin-up/log-down", "linear"] = "lin-up/log-down"
     auc_partial_days: list[float] = [28.0]
+    auc_partial_type: Literal["last", "all"] = Field(
+        default="last",
+        description="after Tlast, partial AUCs follow PKNCA aucint.last (the interval AUC's "
+        "default: nothing past Tlast unless a trailing BLQ sample lies within the interval) or "
+        "aucint.all (log trapezoid to the concentration interpolated toward the first trailing "
+        "BLQ)",
+    )
     blq_before_tmax: Literal["zero", "missing"] = "zero"
     blq_after_tmax: Literal["zero", "missing"] = "missing"
     blq_after_tlast: Literal["zero", "missing"] = Field(
