@@ -69,7 +69,7 @@ def test_faster_accrual_shortens_the_trial():
 def test_dlt_onset_within_window():
     plan = make_plan(dict(BASE, name="tite-boin"), SCEN)
     for onset in ("uniform", "weibull"):
-        _, _, t = tite_draws(plan, np.random.default_rng(0), 2000, dlt_onset=onset)
+        _, _, t, _ = tite_draws(plan, np.random.default_rng(0), 2000, dlt_onset=onset)
         assert (t > 0).all() and (t <= 28 + 1e-9).all()
 
 
@@ -142,3 +142,23 @@ def test_dose1_hold_lifts_when_follow_up_brings_phat_to_lambda_d(case):
     assume(0.01 < dt < first_resolution - 0.01)
     assert design.decide(state(dt - 0.005)).rule == "suspend: hold at dose 1"
     assert design.decide(state(dt + 0.005)).action != "suspend"
+
+
+def test_arrival_after_a_suspension_is_a_fresh_exponential_gap():
+    # Poisson accrual (TITEgBOIN get_oc_TITE_QuasiBOIN draws rexp() for every arrival, including
+    # those turned away while accrual is suspended). No DLTs, cohorts of 1, one patient per dose:
+    # each decision finds the previous patient pending at the current dose (c = n = 1 > 0.5 n),
+    # so accrual is suspended until that patient completes the window w; by the memoryless
+    # property the next patient enters w + Exp(mean mu) after the previous one, and the
+    # expected duration is (N - 1)(w + mu) + w with standard deviation mu sqrt(N - 1).
+    k, w, ppm = 6, 28.0, 1.0
+    mu = 30.4375 / ppm
+    spec = dict(target=0.3, cohort_size=1, max_sample_size=k, dlt_window_days=w,
+                name="tite-boin", accrual={"patients_per_month": ppm})
+    oc = simulate_oc(spec, [0.0] * k, 4000, seed=11)
+    assert oc.per_dose.mean_patients.tolist() == pytest.approx([1.0] * k)
+    expected = (k - 1) * (w + mu) + w
+    got = oc.overall.mean_duration_days[0]
+    se = mu * np.sqrt(k - 1) / np.sqrt(4000)
+    assert oc.overall.se_mean_duration_days[0] == pytest.approx(se, rel=0.1)
+    assert abs(got - expected) <= 3 * se

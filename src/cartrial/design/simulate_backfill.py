@@ -179,3 +179,68 @@ def run_backfill(
     y += yb
     sel = completed_selection(plan.tables, n, y, elim_low, status, plan.target)
     return n, y, sel, dur
+
+
+def backfill_while_suspended(
+    plan,
+    draws,
+    bd,
+    isus,
+    tau,
+    until,
+    ssub,
+    entry,
+    pdose,
+    dlt,
+    resolve,
+    n,
+    d,
+    elim_low,
+    bptr,
+    gptr,
+    n_max,
+    backfill_open,
+):
+    """TITE-BOIN with backfill: enrol the patients arriving in [tau, until) of each suspended
+    trial to its open backfill doses (highest first, up to ``max_per_dose``), in place."""
+    bgaps, bu, bon = draws
+    k = plan.n_doses
+    cap_per = plan.spec.backfill.max_per_dose
+    t_s = tau[:, None]
+    obs = dlt[ssub] & (resolve[ssub] <= t_s)
+    from cartrial.design.simulate_tite import _dose_sums
+
+    y_obs = np.rint(_dose_sums(obs.astype(float), pdose[ssub], k)).astype(np.int64)
+    open_ = backfill_open(plan, bd, d[isus], n[isus], y_obs, elim_low)
+    room = np.where(open_, np.maximum(cap_per - n[isus], 0), 0)
+    free = bu.shape[1] - bptr[isus]
+    capacity = np.minimum(room.sum(axis=1), free)
+    jmax = int(capacity.max()) if capacity.size else 0
+    if jmax == 0:
+        return
+    # arrival times: the arrival at tau, then successive backfill gaps
+    idx = gptr[isus, None] + np.arange(jmax - 1)[None, :]
+    ok = idx < bgaps.shape[1]
+    g = np.where(ok, bgaps[isus[:, None], np.minimum(idx, bgaps.shape[1] - 1)], np.inf)
+    times = t_s + np.concatenate([np.zeros((isus.size, 1)), np.cumsum(g, axis=1)], axis=1)
+    arrived = (times < until[:, None]).sum(axis=1)
+    take = np.minimum(arrived, capacity)
+    gptr[isus] += np.maximum(arrived - 1, 0)
+    # dose of the j-th backfilled patient: highest open dose with room left
+    cum = np.cumsum(room[:, ::-1], axis=1)  # (S, K), highest dose first
+    j = np.arange(jmax)[None, :]
+    dose = k - 1 - (cum[:, None, :] <= j[:, :, None]).sum(axis=2)
+    use = j < take[:, None]
+    rr, jj = np.nonzero(use)
+    rows_g = isus[rr]
+    dd = dose[rr, jj]
+    bslot = bptr[rows_g] + jj
+    col = n_max + bslot
+    t_in = times[rr, jj]
+    tox = bu[rows_g, bslot] < plan.true_tox[dd]
+    entry[rows_g, col] = t_in
+    pdose[rows_g, col] = dd
+    dlt[rows_g, col] = tox
+    resolve[rows_g, col] = t_in + np.where(tox, bon[rows_g, bslot], plan.window)
+    np.add.at(n, (rows_g, dd), 1)
+    bptr[isus] += take

@@ -39,7 +39,8 @@ def tite_draws(
     dlt_onset: str = "uniform",
     weibull_shape: float = 2.0,
 ) -> tuple[np.ndarray, ...]:
-    """Per patient slot: exponential gap, DLT uniform, onset time (days after entry)."""
+    """Per patient slot: exponential gap, DLT uniform, onset time (days after entry); then the
+    fresh gaps after suspensions and, with backfill, the backfill draws."""
     n_max = sum(plan.cohort_sizes)
     gaps = rng.standard_exponential((size, n_max)) * plan.mean_gap_days
     u_tox = rng.random((size, n_max))
@@ -52,14 +53,24 @@ def tite_draws(
         return w * (-np.log1p(-u * (1 - math.exp(-1.0)))) ** (1.0 / weibull_shape)
 
     onset = times(u_on)
-    if not plan.spec.backfill.enabled:
-        return gaps, u_tox, onset
-    # backfill (TITE-BOIN): arrival gaps while accrual is suspended, DLT draws per backfill slot
-    nbf = plan.n_doses * plan.spec.backfill.max_per_dose
-    bgaps = rng.standard_exponential((size, 4 * nbf)) * plan.mean_gap_days
-    bu = rng.random((size, nbf))
-    bon = times(rng.random((size, nbf)))
-    return gaps, u_tox, onset, bgaps, bu, bon
+    nbf = plan.n_doses * plan.spec.backfill.max_per_dose if plan.spec.backfill.enabled else 0
+    extra: tuple[np.ndarray, ...] = ()
+    if nbf:
+        # backfill (TITE-BOIN): arrival gaps while suspended, DLT draws per backfill slot
+        bgaps = rng.standard_exponential((size, 4 * nbf)) * plan.mean_gap_days
+        bu = rng.random((size, nbf))
+        extra = (bgaps, bu, times(rng.random((size, nbf))))
+    # a fresh gap for the first arrival after each suspension (drawn last: the other streams
+    # are those of a run without suspensions)
+    sgaps = rng.standard_exponential((size, suspension_slots(plan, n_max + nbf)))
+    return (gaps, u_tox, onset, sgaps * plan.mean_gap_days, *extra)
+
+
+def suspension_slots(plan: SimPlan, width: int) -> int:
+    """Most suspensions one trial can have: each ends at a pending patient's DLT or window end
+    (at most one per patient) or at a dose-1 hold release, which recurs only after such an
+    event, plus one per cohort decision."""
+    return 2 * width + len(plan.cohort_sizes) + 2
 
 
 def _dose_sums(values: np.ndarray, pdose: np.ndarray, k: int) -> np.ndarray:
@@ -120,9 +131,14 @@ def run_tite(
     gaps: np.ndarray,
     u_tox: np.ndarray,
     onset: np.ndarray,
+    sgaps: np.ndarray,
     *backfill: np.ndarray,
 ) -> tuple[np.ndarray, ...]:
     """Simulate ``gaps.shape[0]`` TITE trials; returns (n, y, selected, duration).
+
+    After a suspension the next patient arrives a fresh exponential gap (``sgaps``, one column
+    per suspension) after the event that can change the decision, as in TITEgBOIN, where every
+    arrival is a new ``rexp()`` draw.
 
     With backfill draws (TITE-BOIN with ``backfill.enabled``), patients who arrive while
     accrual is suspended are backfilled to the doses open to backfill at the suspending decision
@@ -138,11 +154,16 @@ def run_tite(
     bf_on = len(backfill) == 3
     nbf = backfill[1].shape[1] if bf_on else 0
     width = n_max + nbf
+    sptr = np.zeros(rows, dtype=np.int64)  # fresh post-suspension gaps used
     bptr = np.zeros(rows, dtype=np.int64)  # backfill slots used
     gptr = np.zeros(rows, dtype=np.int64)  # backfill arrival gaps used
     bf_bounds = None
     if bf_on:
-        from cartrial.design.simulate_backfill import _bounds, backfill_open
+        from cartrial.design.simulate_backfill import (
+            _bounds,
+            backfill_open,
+            backfill_while_suspended,
+        )
 
         bf_bounds = _bounds(plan, width + 1)
     entry = np.full((rows, width), np.inf)
@@ -209,7 +230,7 @@ def run_tite(
                         ),
                     )
                 if bf_on:
-                    _backfill_while_suspended(
+                    backfill_while_suspended(
                         plan,
                         backfill,
                         bf_bounds[1],
@@ -231,8 +252,12 @@ def run_tite(
                     )
                 # patients arriving while accrual is suspended are not enrolled; the decision
                 # can only change at the next event, so the next patient to be enrolled is the
-                # first to arrive after it (exponential gaps are memoryless)
-                tau[isus] = nxt + gaps[isus, slot]
+                # first to arrive after it: a fresh exponential gap (memoryless), never the gap
+                # already drawn and turned away
+                if int(sptr[isus].max()) >= sgaps.shape[1]:  # pragma: no cover - bound proven
+                    raise RuntimeError("more suspensions than suspension_slots() allows")
+                tau[isus] = nxt + sgaps[isus, sptr[isus]]
+                sptr[isus] += 1
             act = status == ACTIVE
         # enrol the cohort at d
         first_entry = tau
@@ -276,69 +301,6 @@ def run_tite(
     else:
         sel = completed_selection(plan.tables, n, y, elim_low, status, plan.target)
     return n, y, sel, duration
-
-
-def _backfill_while_suspended(
-    plan,
-    draws,
-    bd,
-    isus,
-    tau,
-    until,
-    ssub,
-    entry,
-    pdose,
-    dlt,
-    resolve,
-    n,
-    d,
-    elim_low,
-    bptr,
-    gptr,
-    n_max,
-    backfill_open,
-):
-    """Enrol the patients arriving in [tau, until) of each suspended trial to its open backfill
-    doses (highest first, up to ``max_per_dose``), in place."""
-    bgaps, bu, bon = draws
-    k = plan.n_doses
-    cap_per = plan.spec.backfill.max_per_dose
-    t_s = tau[:, None]
-    obs = dlt[ssub] & (resolve[ssub] <= t_s)
-    y_obs = np.rint(_dose_sums(obs.astype(float), pdose[ssub], k)).astype(np.int64)
-    open_ = backfill_open(plan, bd, d[isus], n[isus], y_obs, elim_low)
-    room = np.where(open_, np.maximum(cap_per - n[isus], 0), 0)
-    free = bu.shape[1] - bptr[isus]
-    capacity = np.minimum(room.sum(axis=1), free)
-    jmax = int(capacity.max()) if capacity.size else 0
-    if jmax == 0:
-        return
-    # arrival times: the arrival at tau, then successive backfill gaps
-    idx = gptr[isus, None] + np.arange(jmax - 1)[None, :]
-    ok = idx < bgaps.shape[1]
-    g = np.where(ok, bgaps[isus[:, None], np.minimum(idx, bgaps.shape[1] - 1)], np.inf)
-    times = t_s + np.concatenate([np.zeros((isus.size, 1)), np.cumsum(g, axis=1)], axis=1)
-    arrived = (times < until[:, None]).sum(axis=1)
-    take = np.minimum(arrived, capacity)
-    gptr[isus] += np.maximum(arrived - 1, 0)
-    # dose of the j-th backfilled patient: highest open dose with room left
-    cum = np.cumsum(room[:, ::-1], axis=1)  # (S, K), highest dose first
-    j = np.arange(jmax)[None, :]
-    dose = k - 1 - (cum[:, None, :] <= j[:, :, None]).sum(axis=2)
-    use = j < take[:, None]
-    rr, jj = np.nonzero(use)
-    rows_g = isus[rr]
-    dd = dose[rr, jj]
-    bslot = bptr[rows_g] + jj
-    col = n_max + bslot
-    t_in = times[rr, jj]
-    tox = bu[rows_g, bslot] < plan.true_tox[dd]
-    entry[rows_g, col] = t_in
-    pdose[rows_g, col] = dd
-    dlt[rows_g, col] = tox
-    resolve[rows_g, col] = t_in + np.where(tox, bon[rows_g, bslot], plan.window)
-    np.add.at(n, (rows_g, dd), 1)
-    bptr[isus] += take
 
 
 def _hold_release(plan, t_s, ssub, entry, pdose, dlt, resolve, pending, n, d, isus):
