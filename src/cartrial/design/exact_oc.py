@@ -298,13 +298,14 @@ def exact_oc(
                     el = cinfo["elim"][cs]
                     low = np.where(el.any(axis=1), np.argmax(el, axis=1), plan.n_doses)
                     adm = (n > 0) & (np.arange(plan.n_doses)[None, :] < low[:, None])
-                    sel = select_estimates(raw_c[cs], ivar_c[cs], adm, plan.target)
+                    sel = select_estimates(raw_c[cs], ivar_c[cs], adm, plan.target,
+                                           plan.selection_bound)
                 acc.add(sel, n, y, np.full(p.size, dur), p)
             n_final += prob.size
     else:
         engine = "lock-step states"
         for s, p, dur in exact_final_states(plan):
-            sel = final_selection(s, plan.target)
+            sel = final_selection(s, plan.target, plan.selection_bound)
             acc.add(sel, s.n, s.y, np.full(s.rows, dur), p)
             n_final += s.rows
     per, overall = acc.frames(plan.true_tox, exact=True)

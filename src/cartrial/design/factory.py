@@ -34,6 +34,7 @@ def design_from_spec(spec: DesignSpec, n_doses: int) -> Design:
             **table,
             "phi1": spec.phi1,
             "phi2": spec.phi2,
+            "bound_mtd": spec.bound_mtd,
             "backfill": spec.backfill.enabled,
             "backfill_cap": spec.backfill.max_per_dose,
         }

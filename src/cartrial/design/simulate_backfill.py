@@ -177,7 +177,8 @@ def run_backfill(
     # end: every patient completes follow-up
     n += nb
     y += yb
-    sel = completed_selection(plan.tables, n, y, elim_low, status, plan.target)
+    sel = completed_selection(plan.tables, n, y, elim_low, status, plan.target,
+                              plan.selection_bound)
     return n, y, sel, dur
 
 

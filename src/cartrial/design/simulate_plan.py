@@ -42,6 +42,13 @@ class SimPlan:
     stagger_days: float
     boundaries: BoinBoundaries | None = None
 
+    @property
+    def selection_bound(self) -> float | None:
+        """lambda_d when the MTD is bounded (BOIN ``boundMTD``), else None."""
+        if self.spec.bound_mtd and self.boundaries is not None:
+            return self.boundaries.lambda_d
+        return None
+
 
 def spec_from_design(design: Any) -> DesignSpec:
     """The :class:`DesignSpec` of a single-trial design object (``design_from_spec``'s inverse):
@@ -70,6 +77,7 @@ def spec_from_design(design: Any) -> DesignSpec:
         ("extrasafe", "extrasafe"),
         ("phi1", "phi1"),
         ("phi2", "phi2"),
+        ("bound_mtd", "bound_mtd"),
     ):
         if getattr(design, attr, None) is not None:
             d[key] = getattr(design, attr)

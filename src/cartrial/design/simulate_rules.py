@@ -57,5 +57,5 @@ def run_rules(
             step_table(s, tox, m, plan.tables, plan.cap)
     if plan.design == "3+3":
         finish_3p3(s)
-    sel = final_selection(s, plan.target)
+    sel = final_selection(s, plan.target, plan.selection_bound)
     return s, sel, dur

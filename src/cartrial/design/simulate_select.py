@@ -43,10 +43,13 @@ def isotonic_rows(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return out
 
 
-def select_rows(n: np.ndarray, y: np.ndarray, admissible: np.ndarray, target: float) -> np.ndarray:
+def select_rows(
+    n: np.ndarray, y: np.ndarray, admissible: np.ndarray, target: float,
+    bound: float | None = None,
+) -> np.ndarray:
     """0-based selected dose per row (``NO_MTD`` when no dose is admissible)."""
     raw, inv_var = raw_estimates(n, y)
-    return select_estimates(raw, inv_var, admissible, target)
+    return select_estimates(raw, inv_var, admissible, target, bound)
 
 
 def raw_estimates(n: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -59,9 +62,14 @@ def raw_estimates(n: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 
 def select_estimates(
-    raw: np.ndarray, inv_var: np.ndarray, admissible: np.ndarray, target: float
+    raw: np.ndarray, inv_var: np.ndarray, admissible: np.ndarray, target: float,
+    bound: float | None = None,
 ) -> np.ndarray:
-    """Selection from precomputed raw estimates and weights (see :func:`select_rows`)."""
+    """Selection from precomputed raw estimates and weights (see :func:`select_rows`).
+
+    ``bound`` (BOIN ``boundMTD``: lambda_d): only doses whose isotonic estimate (with the tie
+    increment) is <= ``bound`` can be selected; none left = ``NO_MTD``, as ``select.mtd``.
+    """
     w = np.where(admissible, inv_var, _TINY)
     # rows whose admissible raw estimates are already non-decreasing need no pooling
     masked = np.where(admissible, raw, -np.inf)
@@ -71,7 +79,9 @@ def select_estimates(
     if viol.any():
         iso[viol] = isotonic_rows(raw[viol], w[viol])
     rank = np.cumsum(admissible, axis=1)
-    dist = np.abs(iso + rank * 1e-10 - target)
-    dist = np.where(admissible, dist, np.inf)
+    iso_t = iso + rank * 1e-10
+    if bound is not None:
+        admissible = admissible & (iso_t <= bound)
+    dist = np.where(admissible, np.abs(iso_t - target), np.inf)
     sel = np.argmin(dist, axis=1)
     return np.where(admissible.any(axis=1), sel, NO_MTD)

@@ -299,7 +299,8 @@ def run_tite(
         sel = crm_select(plugin, el, plan.target)
         sel = np.where(stop | (status == NO_MTD_STOP), -1, sel)
     else:
-        sel = completed_selection(plan.tables, n, y, elim_low, status, plan.target)
+        sel = completed_selection(plan.tables, n, y, elim_low, status, plan.target,
+                                  plan.selection_bound)
     return n, y, sel, duration
 
 

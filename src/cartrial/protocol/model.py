@@ -88,6 +88,9 @@ class DesignSpec(_Model):
     extrasafe: bool = False
     phi1: float | None = Field(default=None, gt=0, lt=1)
     phi2: float | None = Field(default=None, gt=0, lt=1)
+    bound_mtd: bool = Field(
+        default=False, description="BOIN boundMTD: the selected MTD's isotonic estimate <= lambda_d"
+    )
     dlt_window_days: int = Field(ge=1, le=120)
     backfill: BackfillSpec = BackfillSpec()
     accrual: AccrualSpec = AccrualSpec()
@@ -104,6 +107,8 @@ class DesignSpec(_Model):
             )
         if self.backfill.enabled and self.name not in ("boin", "tite-boin"):
             raise ValueError(f"backfill is an option of boin and tite-boin, not {self.name!r}")
+        if self.bound_mtd and self.name not in ("boin", "tite-boin"):
+            raise ValueError(f"bound_mtd is an option of boin and tite-boin, not {self.name!r}")
         return self
 
 
