@@ -30,6 +30,7 @@ from cartrial.efficacy.sdtm import (
     mrd_from_sdtm,
     subjects_from_sdtm,
 )
+from cartrial.efficacy.survival_by_dose import DoseComparisons, dose_comparisons
 from cartrial.efficacy.survival_tests import LogrankResult, logrank_test
 from cartrial.efficacy.time_to_event import derive_time_to_event, event_from_cnsr
 
@@ -40,6 +41,7 @@ __all__ = [
     "Concordance",
     "CoxResult",
     "CumIncResult",
+    "DoseComparisons",
     "EfficacyResult",
     "FollowUp",
     "ImwgResult",
@@ -54,6 +56,7 @@ __all__ = [
     "cumulative_incidence",
     "derive_imwg_response",
     "derive_time_to_event",
+    "dose_comparisons",
     "disease_assessments_from_sdtm",
     "efficacy_endpoints",
     "efficacy_from_study",

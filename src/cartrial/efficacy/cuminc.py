@@ -73,7 +73,8 @@ def cumulative_incidence(
     cause : array_like of int
         0 = censored, 1..k = the cause of the event.
     cause_labels : mapping, optional
-        Code -> label (default: the code as text). Every code present needs a label.
+        Code -> label (default: the code as text). Every code present needs a label; a
+        labelled cause that does not occur is reported with incidence 0.
     confidence_level : float
         Level of the pointwise CIs.
     days_per_month : float
@@ -113,11 +114,15 @@ def cumulative_incidence(
     n_risk = st.size - np.searchsorted(st, times, side="left")
     z = float(norm.ppf(0.5 + confidence_level / 2.0))
     frames, names = [], []
-    for k in range(1, int(codes.max()) + 1):
-        if not (codes == k).any():
-            continue
+    wanted = sorted(cause_labels) if cause_labels is not None else range(1, codes.max() + 1)
+    for k in wanted:
+        if cause_labels is None and not (codes == k).any():
+            continue  # an unlabelled code that does not occur is no cause
         name = cause_labels[k] if cause_labels is not None else str(k)
-        f, se = np.asarray(fit.cinc[k - 1]), np.asarray(fit.cinc_se[k - 1])
+        if k <= codes.max():
+            f, se = np.asarray(fit.cinc[k - 1]), np.asarray(fit.cinc_se[k - 1])
+        else:  # a labelled cause that never occurs: incidence 0
+            f, se = np.zeros(times.size), np.zeros(times.size)
         with np.errstate(divide="ignore", invalid="ignore"):
             half = np.where(f > 0, z * se / f, np.nan)
         d = np.searchsorted(times, t[codes == k])

@@ -124,7 +124,14 @@ def logrank_test(
         m = np.ones(t.size, bool) if st is None else s == st
         o, e = _observed_expected(t[m], ev[m], code[m], len(levels))
         obs, exp = obs + o, exp + e
-    chisq, p = survdiff(t, ev.astype(float), code, strata=None if s is None else s.astype(str))
+    try:
+        chisq, p = survdiff(t, ev.astype(float), code, strata=None if s is None else s.astype(str))
+    except np.linalg.LinAlgError:
+        empty = [lv for lv, e in zip(levels, exp, strict=True) if e == 0.0]
+        raise InputError(
+            f"the log-rank variance is singular: group(s) {empty or levels} have no one at risk "
+            "at any event time (within strata), so they cannot be compared"
+        ) from None
     n = np.bincount(code, minlength=len(levels))
     table = pd.DataFrame({"group": levels, "n": n, "observed": obs, "expected": exp})
     kind = "stratified log-rank" if s is not None else "log-rank"
