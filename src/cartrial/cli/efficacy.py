@@ -12,6 +12,7 @@ from cartrial.cli._common import JsonOption, bad_input_exits, console, print_jso
 from cartrial.cli.main import _app as app
 from cartrial.data import load_study
 from cartrial.efficacy.sdtm import efficacy_from_study
+from cartrial.efficacy.survival_by_dose import DoseComparisons, dose_comparisons
 from cartrial.protocol import load_protocol
 
 
@@ -47,6 +48,8 @@ def efficacy(
         proto = load_protocol(protocol)
         study = load_study(data_dir)
         res, imwg, conc = efficacy_from_study(study, proto)
+        doses = res.subjects.set_index("USUBJID")["DOSE"]
+        comp = dose_comparisons(res.tte, doses, list(proto.dose_ids), proto.endpoints)
     tables = {
         "rates": res.rates,
         "tte_summary": res.tte_summary,
@@ -55,6 +58,10 @@ def efficacy(
         "tte": res.tte,
         "responses": imwg.assessments,
         "subjects": res.subjects,
+        "dose_logrank": comp.tests,
+        "dose_hazard_ratios": comp.hazard_ratios,
+        "follow_up": comp.follow_up,
+        "cumulative_incidence": comp.cumulative_incidence,
     }
     if res.mrd is not None:
         tables["mrd"] = res.mrd
@@ -82,6 +89,14 @@ def efficacy(
                 ["USUBJID", "DOSE", "POPCD", "MDTYPE", "BOR", "FRSPDT", "PDDT", "RELCRDT"]
             ],
             "tte": res.tte,
+            "dose_comparisons": {
+                "days_per_month": comp.days_per_month,
+                "logrank": comp.tests,
+                "hazard_ratios": comp.hazard_ratios,
+                "follow_up": comp.follow_up,
+                "cumulative_incidence": comp.cumulative_incidence,
+                "notes": list(comp.notes),
+            },
         }
         if conc is not None:
             payload["concordance"] = {
@@ -93,6 +108,7 @@ def efficacy(
         print_json(payload)
         return
     _print_tables(res, conc, proto.study_id, data_dir)
+    _print_comparisons(comp)
 
 
 def _cell(n: int, big_n: int, rate: float, lo: float, hi: float) -> str:
@@ -167,3 +183,60 @@ def _print_tables(res, conc, study_id: str, data_dir: str) -> None:  # noqa: ANN
         )
     for f in res.footnotes:
         console.print(f"Note: {f}", markup=False)
+
+
+def _print_comparisons(comp: DoseComparisons) -> None:
+    """Log-rank tests, hazard ratios, median follow-up and PFS cumulative incidence."""
+    dpm = f"months of {comp.days_per_month:g} days"
+    if len(comp.tests):
+        t = Table(
+            "endpoint",
+            "groups",
+            "chi-square (df)",
+            "p",
+            title=f"Log-rank across dose levels ({dpm})",
+        )
+        for r in comp.tests.itertuples(index=False):
+            t.add_row(r.endpoint, str(r.groups), f"{r.statistic:.2f} ({r.df})", f"{r.p_value:.3f}")
+        console.print(t)
+    if len(comp.hazard_ratios):
+        t = Table(
+            "endpoint",
+            "dose level",
+            "HR [CI]",
+            "p",
+            title="Cox hazard ratios vs the first dose level (Efron ties)",
+        )
+        for r in comp.hazard_ratios.itertuples(index=False):
+            hr = f"{_num(r.hr, 2)} [{_num(r.lower, 2)}-{_num(r.upper, 2)}]"
+            t.add_row(r.endpoint, f"{r.group} vs {r.reference}", hr, f"{r.p_value:.3f}")
+        console.print(t)
+    if len(comp.follow_up):
+        t = Table(
+            "group",
+            "N",
+            "median [CI]",
+            title=f"Median follow-up, reverse Kaplan-Meier on OS ({dpm})",
+        )
+        for r in comp.follow_up.itertuples(index=False):
+            t.add_row(r.group, str(r.n), f"{_num(r.median)} [{_num(r.lower)}-{_num(r.upper)}]")
+        console.print(t)
+    if len(comp.cumulative_incidence):
+        ci = comp.cumulative_incidence
+        t = Table(
+            "group",
+            "cause",
+            "month",
+            "% [CI]",
+            title=f"PFS events, cumulative incidence (Aalen-Johansen; {dpm})",
+        )
+        for r in ci.itertuples(index=False):
+            cell = (
+                "NE"
+                if math.isnan(r.cuminc)
+                else f"{_pct(r.cuminc)} [{_pct(r.lower)}-{_pct(r.upper)}]"
+            )
+            t.add_row(str(r.group), r.cause, f"{r.month:g}", cell)
+        console.print(t)
+    for n in comp.notes:
+        console.print(f"Note: {n}", markup=False)
