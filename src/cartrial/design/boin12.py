@@ -157,17 +157,28 @@ class Boin12:
         d = state.current
         if state.pending_count(d):
             elim = self.eliminated(state.completed())
-            return Decision("suspend", d, elim, f"{state.pending_count(d)} patient(s) at dose "
-                            f"{d + 1} still being followed: BOIN12 decides on complete "
-                            "follow-up, so accrual waits", "suspend: follow-up")
+            return Decision(
+                "suspend",
+                d,
+                elim,
+                f"{state.pending_count(d)} patient(s) at dose "
+                f"{d + 1} still being followed: BOIN12 decides on complete "
+                "follow-up, so accrual waits",
+                "suspend: follow-up",
+            )
         state = state.completed()
         n, yt, ye = self._arrays(state)
         elim_all = self.eliminated(state)
         if state.n[d] == 0:
             if d in elim_all:
                 raise InputError(f"boin12: current dose {d + 1} is eliminated and untreated")
-            return Decision("stay", d, elim_all, f"no patient treated at dose {d + 1} yet: treat "
-                            "the next cohort there", "start")
+            return Decision(
+                "stay",
+                d,
+                elim_all,
+                f"no patient treated at dose {d + 1} yet: treat the next cohort there",
+                "start",
+            )
         prior = np.zeros((1, self.n_doses), dtype=bool)
         prior[0, [j for j in elim_all if j != d]] = True
         prior[0, list(state.eliminated)] = True
@@ -182,20 +193,40 @@ class Boin12:
         if code in R.STOPS:
             return Decision("stop", None, elim_t, why, R.RULE_IDS[code])
         if self.max_sample_size is not None and state.total_n >= self.max_sample_size:
-            return Decision("stop", None, elim_t, f"maximum sample size {self.max_sample_size} "
-                            f"reached ({why})", "stop: max sample size")
+            return Decision(
+                "stop",
+                None,
+                elim_t,
+                f"maximum sample size {self.max_sample_size} reached ({why})",
+                "stop: max sample size",
+            )
         action = "escalate" if nd > d else "de-escalate" if nd < d else "stay"
         return Decision(action, nd, elim_t, why, R.RULE_IDS[code])  # type: ignore[arg-type]
 
-    def _why(self, code: int, d: int, nd: int, n: np.ndarray, yt: np.ndarray, ye: np.ndarray,
-             x: np.ndarray, elim: np.ndarray, t: R.Boin12Tables) -> str:
+    def _why(
+        self,
+        code: int,
+        d: int,
+        nd: int,
+        n: np.ndarray,
+        yt: np.ndarray,
+        ye: np.ndarray,
+        x: np.ndarray,
+        elim: np.ndarray,
+        t: R.Boin12Tables,
+    ) -> str:
         b = self.boundaries
-        head = (f"BOIN12 ({REF}): dose {d + 1} has {yt[d]} DLT and {ye[d]} response(s) in "
-                f"{n[d]}; DLT rate {yt[d] / n[d]:.3f} (lambda_e {b.lambda_e:.4f}, lambda_d "
-                f"{b.lambda_d:.4f})")
+        head = (
+            f"BOIN12 ({REF}): dose {d + 1} has {yt[d]} DLT and {ye[d]} response(s) in "
+            f"{n[d]}; DLT rate {yt[d] / n[d]:.3f} (lambda_e {b.lambda_e:.4f}, lambda_d "
+            f"{b.lambda_d:.4f})"
+        )
         score = R.desirability(n, x, t.u_b)
-        cands = ", ".join(f"dose {j + 1} {score[j]:.3f}" for j in sorted({max(d - 1, 0), d, nd,
-                          min(d + 1, self.n_doses - 1)}) if not elim[j])
+        cands = ", ".join(
+            f"dose {j + 1} {score[j]:.3f}"
+            for j in sorted({max(d - 1, 0), d, nd, min(d + 1, self.n_doses - 1)})
+            if not elim[j]
+        )
         tails = {
             R.RDS_UP: f"; desirability P(utility > {t.u_b:g}) {cands}: escalate to dose {nd + 1}",
             R.RDS_STAY: f"; desirability P(utility > {t.u_b:g}) {cands}: stay at dose {d + 1}",
@@ -212,7 +243,11 @@ class Boin12:
             R.STOP_CAP: f"; {n[d]} patients at dose {d + 1} reached the cap of "
             f"{self.cap_per_dose} per dose: stop and select the OBD",
         }
-        if code in (R.RDS_UP, R.RDS_STAY) and n[d] >= self.n_star and yt[d] > t.escalate[n[d]]:
+        if (
+            code in (R.RDS_UP, R.RDS_STAY, R.RDS_DOWN)
+            and n[d] >= self.n_star
+            and yt[d] > t.escalate[n[d]]
+        ):
             head += f"; n >= N* = {self.n_star} and DLT rate > lambda_e, so no escalation"
         return head + tails[code]
 
@@ -225,18 +260,33 @@ class Boin12:
         elim[0, list(self.eliminated(state))] = True
         obd, mtd, pt, pe, u = select_obd_rows(n, yt, ye, elim, self.target, self.utility)
         ok = ~elim[0] & (n[0] > 0)
-        est = pd.DataFrame({
-            "dose": np.arange(1, self.n_doses + 1), "n": n[0], "dlt": yt[0], "responses": ye[0],
-            "p_tox": pt[0], "p_eff": pe[0], "utility": np.where(ok, u[0], np.nan),
-            "eliminated": elim[0], "admissible": ok & (np.arange(self.n_doses) <= mtd[0]),
-        })
+        est = pd.DataFrame(
+            {
+                "dose": np.arange(1, self.n_doses + 1),
+                "n": n[0],
+                "dlt": yt[0],
+                "responses": ye[0],
+                "p_tox": pt[0],
+                "p_eff": pe[0],
+                "utility": np.where(ok, u[0], np.nan),
+                "eliminated": elim[0],
+                "admissible": ok & (np.arange(self.n_doses) <= mtd[0]),
+            }
+        )
         m = int(mtd[0])
         if int(obd[0]) == NO_OBD:
-            return Obd(None, m, est, f"no dose at or below the MTD (dose {m + 1}) is tried and "
-                       f"not eliminated: no OBD ({REF})")
+            return Obd(
+                None,
+                m,
+                est,
+                f"no dose at or below the MTD (dose {m + 1}) is tried and "
+                f"not eliminated: no OBD ({REF})",
+            )
         o = int(obd[0])
-        why = (f"OBD dose {o + 1}: highest estimated utility {u[0, o]:.1f} among the tried, "
-               f"non-eliminated doses at or below the MTD, dose {m + 1} (isotonic DLT estimate "
-               f"{pt[0, m]:.3f} closest to {self.target}); response estimate {pe[0, o]:.3f}, "
-               f"DLT estimate {pt[0, o]:.3f} at dose {o + 1} ({REF})")
+        why = (
+            f"OBD dose {o + 1}: highest estimated utility {u[0, o]:.1f} among the tried, "
+            f"non-eliminated doses at or below the MTD, dose {m + 1} (isotonic DLT estimate "
+            f"{pt[0, m]:.3f} closest to {self.target}); response estimate {pe[0, o]:.3f}, "
+            f"DLT estimate {pt[0, o]:.3f} at dose {o + 1} ({REF})"
+        )
         return Obd(o, m, est, why)

@@ -40,10 +40,7 @@ def _unimodal_sets(k: int, mode: int) -> tuple[np.ndarray, tuple[np.ndarray, ...
         uppers = [(a, b) for a in range(min(x, mode) + 1) for b in range(max(x, mode), k)]
         lowers: list[tuple[int, int] | None] = [None]
         lowers += [
-            (c, e)
-            for c in range(-1, mode)
-            for e in range(mode + 1, k + 1)
-            if x <= c or x >= e
+            (c, e) for c in range(-1, mode) for e in range(mode + 1, k + 1) if x <= c or x >= e
         ]
         idx = np.empty((len(uppers), len(lowers)), dtype=np.int64)
         for i, (a, b) in enumerate(uppers):

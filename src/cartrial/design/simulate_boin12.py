@@ -100,8 +100,17 @@ def run_trials(
         ye[a, da] += (ue[a, c] < q[da][:, None]).sum(axis=1)
         x = design.utility.pseudo_responses(n[a], yt[a], ye[a])
         nxt, el, rule = R.decide_rows(
-            t, design.n_star, design.n_explore, design.cap_per_dose, da, n[a], yt[a], ye[a], x,
-            elim[a], None if ties is None else ties[a, c],
+            t,
+            design.n_star,
+            design.n_explore,
+            design.cap_per_dose,
+            da,
+            n[a],
+            yt[a],
+            ye[a],
+            x,
+            elim[a],
+            None if ties is None else ties[a, c],
         )
         elim[a] = el
         d[a] = nxt
@@ -168,33 +177,20 @@ def simulate_boin12(
     if not 0 <= int(start_dose) < design.n_doses:
         raise InputError(f"start_dose {start_dose} (0-based) is outside 0..{design.n_doses - 1}")
     tobd = true_obd_of(design, p, q) if true_obd == "auto" else true_obd
-    m = design.cohort_size
-    ncoh = math.ceil(int(design.max_sample_size or 0) / m)
     n_trials = int(n_trials)
     kids = np.random.SeedSequence(int(seed)).spawn(math.ceil(n_trials / BLOCK))
-    k = design.n_doses
-    sel = np.zeros(k + 1)
-    sums = {s: np.zeros(k) for s in ("n", "n2", "yt", "ye")}
-    tot, tot2, early_n = np.zeros(3), np.zeros(3), 0
+    acc = _Sums(design.n_doses)
+    ncoh = math.ceil(int(design.max_sample_size or 0) / design.cohort_size)
     for b, kid in enumerate(kids):
         size = min(BLOCK, n_trials - b * BLOCK)
         rng = np.random.default_rng(kid)
-        ut = rng.random((size, ncoh, m))
-        ue = rng.random((size, ncoh, m))
+        ut = rng.random((size, ncoh, design.cohort_size))
+        ue = rng.random((size, ncoh, design.cohort_size))
         ties = rng.random((size, ncoh, 3)) if random_ties else None
-        n, yt, ye, obd, early = run_trials(design, p, q, ut, ue, int(start_dose), ties)
-        sel += np.bincount(np.where(obd < 0, k, obd), minlength=k + 1)
-        sums["n"] += n.sum(0)
-        sums["n2"] += (n.astype(float) ** 2).sum(0)
-        sums["yt"] += yt.sum(0)
-        sums["ye"] += ye.sum(0)
-        per = np.stack([n.sum(1), yt.sum(1), ye.sum(1)], axis=1).astype(float)
-        tot += per.sum(0)
-        tot2 += (per**2).sum(0)
-        early_n += int(early.sum())
+        acc.add(*run_trials(design, p, q, ut, ue, int(start_dose), ties))
         if progress is not None:
             progress(min(n_trials, (b + 1) * BLOCK), n_trials)
-    return _result(design, p, q, tobd, sel, sums, tot, tot2, early_n, n_trials, int(seed))
+    return _result(design, p, q, tobd, acc, n_trials, int(seed))
 
 
 def _se_mean(s: np.ndarray, s2: np.ndarray, n: int) -> np.ndarray:
@@ -202,23 +198,56 @@ def _se_mean(s: np.ndarray, s2: np.ndarray, n: int) -> np.ndarray:
     return np.sqrt(var / n)
 
 
-def _result(design: Boin12, p: np.ndarray, q: np.ndarray, tobd: int | None, sel: np.ndarray,
-            sums: dict[str, np.ndarray], tot: np.ndarray, tot2: np.ndarray, early_n: int,
-            n_trials: int, seed: int) -> Boin12Oc:
+class _Sums:
+    """Running sums over blocks of trials (selections, per-dose and per-trial totals)."""
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self.sel = np.zeros(k + 1)
+        self.n, self.n2, self.yt, self.ye = (np.zeros(k) for _ in range(4))
+        self.tot, self.tot2 = np.zeros(3), np.zeros(3)
+        self.early = 0
+
+    def add(
+        self, n: np.ndarray, yt: np.ndarray, ye: np.ndarray, obd: np.ndarray, early: np.ndarray
+    ) -> None:
+        self.sel += np.bincount(np.where(obd < 0, self.k, obd), minlength=self.k + 1)
+        self.n += n.sum(0)
+        self.n2 += (n.astype(float) ** 2).sum(0)
+        self.yt += yt.sum(0)
+        self.ye += ye.sum(0)
+        per = np.stack([n.sum(1), yt.sum(1), ye.sum(1)], axis=1).astype(float)
+        self.tot += per.sum(0)
+        self.tot2 += (per**2).sum(0)
+        self.early += int(early.sum())
+
+
+def _result(
+    design: Boin12,
+    p: np.ndarray,
+    q: np.ndarray,
+    tobd: int | None,
+    acc: _Sums,
+    n_trials: int,
+    seed: int,
+) -> Boin12Oc:
     k = design.n_doses
+    sel, tot, tot2, early_n = acc.sel, acc.tot, acc.tot2, acc.early
     frac = sel[:k] / n_trials
-    per = pd.DataFrame({
-        "dose": np.arange(1, k + 1),
-        "true_tox": p,
-        "true_eff": q,
-        "true_utility": np.asarray(design.utility.mean(p, q), dtype=float),
-        "selected_pct": 100 * frac,
-        "selected_pct_se": 100 * np.sqrt(frac * (1 - frac) / n_trials),
-        "patients": sums["n"] / n_trials,
-        "patients_se": _se_mean(sums["n"], sums["n2"], n_trials),
-        "dlt": sums["yt"] / n_trials,
-        "responses": sums["ye"] / n_trials,
-    })
+    per = pd.DataFrame(
+        {
+            "dose": np.arange(1, k + 1),
+            "true_tox": p,
+            "true_eff": q,
+            "true_utility": np.asarray(design.utility.mean(p, q), dtype=float),
+            "selected_pct": 100 * frac,
+            "selected_pct_se": 100 * np.sqrt(frac * (1 - frac) / n_trials),
+            "patients": acc.n / n_trials,
+            "patients_se": _se_mean(acc.n, acc.n2, n_trials),
+            "dlt": acc.yt / n_trials,
+            "responses": acc.ye / n_trials,
+        }
+    )
     f_obd = 0.0 if tobd is None else float(frac[tobd])
     f_early = early_n / n_trials
     se = _se_mean(tot, tot2, n_trials)
@@ -235,12 +264,20 @@ def _result(design: Boin12, p: np.ndarray, q: np.ndarray, tobd: int | None, sel:
         "mean_responses_se": float(se[2]),
     }
     settings = {
-        "target": design.target, "phi_e": design.phi_e, "cohort_size": design.cohort_size,
-        "max_sample_size": design.max_sample_size, "n_star": design.n_star,
-        "n_explore": design.n_explore, "c_t": design.c_t, "c_e": design.c_e,
-        "cap_per_dose": design.cap_per_dose, "response_dlt": design.utility.response_dlt,
+        "target": design.target,
+        "phi_e": design.phi_e,
+        "cohort_size": design.cohort_size,
+        "max_sample_size": design.max_sample_size,
+        "n_star": design.n_star,
+        "n_explore": design.n_explore,
+        "c_t": design.c_t,
+        "c_e": design.c_e,
+        "cap_per_dose": design.cap_per_dose,
+        "response_dlt": design.utility.response_dlt,
         "no_response_no_dlt": design.utility.no_response_no_dlt,
     }
-    method = (f"Monte Carlo, {n_trials} trials, lock-step numpy, SeedSequence({seed}) blocks "
-              f"of {BLOCK}; DLT and response drawn independently")
+    method = (
+        f"Monte Carlo, {n_trials} trials, lock-step numpy, SeedSequence({seed}) blocks "
+        f"of {BLOCK}; DLT and response drawn independently"
+    )
     return Boin12Oc(tobd, per, overall, n_trials, seed, method, settings)
