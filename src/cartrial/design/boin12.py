@@ -21,6 +21,7 @@ from cartrial.design.boundaries import BoinBoundaries, boin_boundaries
 from cartrial.design.state import Decision, TrialState
 from cartrial.design.utility import UtilityTable
 from cartrial.errors import InputError
+from cartrial.protocol.model import DesignSpec
 
 REF = "Lin et al., JCO Precis Oncol 2020"
 
@@ -290,3 +291,40 @@ class Boin12:
             f"DLT estimate {pt[0, o]:.3f} at dose {o + 1} ({REF})"
         )
         return Obd(o, m, est, why)
+
+
+def boin12_from_spec(spec: DesignSpec, n_doses: int) -> Boin12:
+    """A :class:`Boin12` from a protocol's design (``name: boin12`` with its ``boin12`` block).
+
+    Parameters
+    ----------
+    spec : DesignSpec
+        The protocol design: ``target`` is phi_T, ``elimination_cutoff`` c_T.
+    n_doses : int
+        Number of dose levels.
+
+    Returns
+    -------
+    Boin12
+
+    Raises
+    ------
+    InputError
+        The design is not boin12.
+    """
+    b = spec.boin12
+    if spec.name != "boin12" or b is None:
+        raise InputError(f"the protocol's design is {spec.name!r}, not boin12")
+    return Boin12(
+        n_doses=n_doses,
+        target=spec.target,
+        phi_e=b.phi_e,
+        utility=UtilityTable(response_dlt=b.response_dlt, no_response_no_dlt=b.no_response_no_dlt),
+        cohort_size=spec.cohort_size,
+        max_sample_size=spec.max_sample_size,
+        n_star=b.n_star,
+        n_explore=b.n_explore,
+        c_t=spec.elimination_cutoff,
+        c_e=b.futility_cutoff,
+        cap_per_dose=spec.cap_per_dose,
+    )
