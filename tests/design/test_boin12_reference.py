@@ -4,7 +4,7 @@ Provenance: tests/design/data/boin12_reference.R, run with R 4.2.2, Iso 0.0-18.1
 sourcing unmodified phase12designs 0.2.0 (Angela-Cao/phase12designs commit 6cdcb37d, the BOIN12
 simulation code of Lin et al., JCO Precis Oncol 2020;4:1393-1402) and escalation 0.2.3
 (cran/escalation commit 1fcc1c35, ``boin12_rds``); seeds are set in the script
-(set.seed(20201), set.seed(20202), set.seed(100 + scenario)).
+(set.seed(20201), set.seed(20202), set.seed(200 + scenario), set.seed(100 + scenario)).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cartrial.design import boin12_rules as R
 from cartrial.design.boin12 import Boin12
 from cartrial.design.boin12_select import select_obd_rows, unimodal_rows
 from cartrial.design.boin12_tables import desirability_table
@@ -99,3 +100,31 @@ def test_operating_characteristics_within_3_se_of_phase12designs(scenario):
     early = r["early_stop_pct"].iloc[0]
     se_e = np.sqrt(2) * max(oc.overall["early_stop_pct_se"], 0.05)
     assert abs(oc.overall["early_stop_pct"] - early) < 3 * se_e
+
+
+def test_every_decision_of_the_authors_trial_loop():
+    """2,382 decisions logged from the authors' simulation loop (boin12_r_decisions.csv,
+    section 3b of the script): the state after a cohort in, the dose chosen out. Where the
+    desirability of two candidates ties exactly the authors' code picks at random: the R choice
+    must then be one of the tied doses; everywhere else it must equal ours."""
+    r = pd.read_csv(DATA / "boin12_r_decisions.csv")
+
+    def cols(p):
+        return r[[f"{p}{j}" for j in range(1, 6)]].to_numpy()
+
+    n, yt, ye, el = cols("n"), cols("dlt"), cols("resp"), cols("elim").astype(bool)
+    d = r["dose"].to_numpy() - 1
+    prior = el.copy()
+    prior[np.arange(len(d)), d] = False
+    x = D.utility.pseudo_responses(n, yt, ye)
+    t = D.tables(30)
+    rows = len(d)
+    up = R.decide_rows(t, 6, 9, None, d, n, yt, ye, x, prior, np.tile([1.0, 0.5, 0.0], (rows, 1)))
+    down = R.decide_rows(t, 6, 9, None, d, n, yt, ye, x, prior, np.tile([0.0, 0.5, 1.0], (rows, 1)))
+    ours = R.decide_rows(t, 6, 9, None, d, n, yt, ye, x, prior)
+    ref = r["next_dose"].to_numpy() - 1
+    tie = up[0] != down[0]
+    assert np.array_equal(ours[1], el)  # eliminations
+    assert np.array_equal(ours[0][~tie], ref[~tie])
+    assert np.all((ref[tie] == up[0][tie]) | (ref[tie] == down[0][tie]))
+    assert rows == 2382 and 0 < tie.sum() < 40

@@ -66,6 +66,36 @@ rds <- boin12_rds(sample_sizes = c(0, 3, 6, 9), phi_t = 0.35, phi_e = 0.25, u1 =
 write.csv(as.data.frame(rds)[, c("Patients", "Toxicity", "Efficacy", "Admissible", "RDS")],
           file.path(out, "boin12_r_rds.csv"), row.names = FALSE)
 
+# 3b. every dose decision of the authors' trial loop (60 trials per scenario of section 4):
+# the state after each cohort (current dose, n, DLTs, responses, eliminated doses) and the dose
+# chosen, logged by a line inserted before the loop's `d <- d_opt` (decisions that stop the
+# trial are not logged)
+LOG <- list()
+src_log <- deparse(oc_boin12)
+at <- which(trimws(src_log) == "d <- d_opt")
+src_log[at] <- "LOG[[length(LOG) + 1]] <<- c(trial, i, d, d_opt, n, yT, yE, elimi); d <- d_opt"
+oc_log <- eval(parse(text = src_log))
+scen_log <- list(
+  list(pT = c(0.1, 0.2, 0.3, 0.4, 0.4), pE = c(0.4, 0.5, 0.6, 0.6, 0.6), obd = 3, mtd = 3),
+  list(pT = c(0.05, 0.1, 0.15, 0.2, 0.3), pE = c(0.1, 0.3, 0.5, 0.5, 0.5), obd = 3, mtd = 5),
+  list(pT = c(0.15, 0.35, 0.5, 0.6, 0.7), pE = c(0.3, 0.5, 0.6, 0.65, 0.7), obd = 2, mtd = 2),
+  list(pT = c(0.05, 0.08, 0.1, 0.12, 0.15), pE = c(0.05, 0.1, 0.15, 0.2, 0.25), obd = 5,
+       mtd = 5)
+)
+dec <- list()
+for (s in seq_along(scen_log)) {
+  LOG <- list()
+  set.seed(200 + s)
+  invisible(oc_log(ndose = 5, target_t = 0.35, lower_e = 0.25, ncohort = 10, cohortsize = 3,
+                   psafe = 0.95, pfutility = 0.9, ntrial = 60, utilitytype = 1,
+                   prob = scen_log[[s]]))
+  m <- do.call(rbind, LOG)
+  colnames(m) <- c("trial", "cohort", "dose", "next_dose", paste0("n", 1:5), paste0("dlt", 1:5),
+                   paste0("resp", 1:5), paste0("elim", 1:5))
+  dec[[s]] <- data.frame(scenario = s, m)
+}
+write.csv(do.call(rbind, dec), file.path(out, "boin12_r_decisions.csv"), row.names = FALSE)
+
 # 4. operating characteristics (10,000 trials per scenario, independent outcomes)
 if (length(args) > 3 && args[4] == "no-oc") quit(save = "no")
 src <- deparse(oc_boin12)
