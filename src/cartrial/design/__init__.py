@@ -5,6 +5,8 @@ MtdSelection``); eliminated doses are never recommended on any path.
 """
 
 from cartrial.design.boin import Boin, TiteBoin
+from cartrial.design.boin12 import Boin12, Obd
+from cartrial.design.boin12_tables import boundary_table, desirability_table, utility_table
 from cartrial.design.boundaries import (
     BoinBoundaries,
     boin_boundaries,
@@ -20,6 +22,7 @@ from cartrial.design.oc_result import OVERALL_COLUMNS, PER_DOSE_COLUMNS, OcResul
 from cartrial.design.paths import dose_paths, dose_paths_figure
 from cartrial.design.patients import state_from_patients
 from cartrial.design.selection import MtdSelection, elimination_flags, pava, select_mtd
+from cartrial.design.simulate_boin12 import Boin12Oc, simulate_boin12
 from cartrial.design.simulate_oc import simulate_oc
 from cartrial.design.simulate_plan import spec_from_design
 from cartrial.design.state import ACTIONS, Action, Decision, Design, PendingPatient, TrialState
@@ -41,11 +44,14 @@ from cartrial.design.tables import (
     decision_table_markdown,
 )
 from cartrial.design.three_plus_three import ThreePlusThree
+from cartrial.design.utility import UtilityTable
 
 __all__ = [
     "ACTIONS",
     "Action",
     "Boin",
+    "Boin12",
+    "Boin12Oc",
     "BoinBoundaries",
     "CellProblem",
     "Crm",
@@ -56,6 +62,7 @@ __all__ = [
     "EXACT_DESIGNS",
     "I3plus3",
     "MtdSelection",
+    "Obd",
     "Mtpi2",
     "OVERALL_COLUMNS",
     "OcResult",
@@ -71,7 +78,9 @@ __all__ = [
     "TiteBoin",
     "TiteCrm",
     "TrialState",
+    "UtilityTable",
     "boin_boundaries",
+    "boundary_table",
     "compare_designs",
     "crm_skeleton",
     "decision_table",
@@ -79,6 +88,7 @@ __all__ = [
     "decision_table_json",
     "decision_table_markdown",
     "deescalate_min",
+    "desirability_table",
     "design_from_spec",
     "dose_paths",
     "dose_paths_figure",
@@ -96,8 +106,10 @@ __all__ = [
     "read_sweep",
     "run_sweep",
     "select_mtd",
+    "simulate_boin12",
     "simulate_oc",
     "spec_from_design",
     "state_from_patients",
     "sweep_client",
+    "utility_table",
 ]

@@ -7,9 +7,16 @@ schedule and the endpoint settings. Each engine reads its own section.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 
 class _Model(BaseModel):
@@ -75,10 +82,26 @@ class ExpansionSpec(_Model):
     dose: Literal["selected"] | str = "selected"
 
 
+class Boin12Spec(_Model):
+    """BOIN12 phase I/II settings (Lin et al., JCO Precis Oncol 2020;4:1393-1402).
+
+    ``target`` of the design is phi_T and ``elimination_cutoff`` is c_T; here: the lowest
+    acceptable response probability phi_E, the utility of a response with DLT (u11) and of
+    neither (u00) on the 0-100 scale (u11 + u00 = 100), N*, the exploration count and c_E.
+    """
+
+    phi_e: float = Field(gt=0, lt=1, description="lowest acceptable response probability")
+    response_dlt: float = Field(default=60, ge=0, le=100, description="utility u11")
+    no_response_no_dlt: float = Field(default=40, ge=0, le=100, description="utility u00")
+    n_star: int = Field(default=6, ge=1)
+    n_explore: int | None = Field(default=9, ge=1)
+    futility_cutoff: float = Field(default=0.9, gt=0.5, lt=1)
+
+
 class DesignSpec(_Model):
     """The escalation design and its parameters (shared/reference/dose-finding.md)."""
 
-    name: Literal["3+3", "boin", "tite-boin", "mtpi2", "i3+3", "crm", "tite-crm"]
+    name: Literal["3+3", "boin", "tite-boin", "mtpi2", "i3+3", "crm", "tite-crm", "boin12"]
     target: float = Field(ge=0.05, le=0.6, description="target DLT probability")
     cohort_size: int = Field(ge=1, le=12)
     max_sample_size: int = Field(ge=1)
@@ -97,9 +120,20 @@ class DesignSpec(_Model):
     crm: CrmSpec = CrmSpec()
     interval: IntervalSpec = IntervalSpec()
     expansion: ExpansionSpec | None = None
+    boin12: Boin12Spec | None = None
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # the phase I/II block appears only in designs that have it (other dumps unchanged)
+        out: dict[str, Any] = handler(self)
+        if self.boin12 is None:
+            out.pop("boin12", None)
+        return out
 
     @model_validator(mode="after")
     def _check(self) -> DesignSpec:
+        if (self.name == "boin12") != (self.boin12 is not None):
+            raise ValueError("the boin12 block (phi_e, utilities, ...) goes with design boin12")
         if self.max_sample_size < self.cohort_size:
             raise ValueError(
                 f"max_sample_size ({self.max_sample_size}) must be at least cohort_size "

@@ -1,0 +1,207 @@
+"""`cartrial design boin12 tables|simulate`: BOIN12 (Lin et al., JCO Precis Oncol 2020).
+
+Thin layer over :mod:`cartrial.design.boin12_tables` (utility, boundary and rank-based
+desirability tables as CSV / JSON / Markdown) and :func:`cartrial.design.simulate_boin12`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from cartrial.cli._common import JsonOption, bad_input_exits, console, print_json
+from cartrial.cli.design import design_app
+from cartrial.design.boin12 import Boin12, boin12_from_spec
+from cartrial.design.boin12_tables import (
+    boundary_table,
+    desirability_table,
+    table_csv,
+    table_json,
+    table_markdown,
+    utility_table,
+)
+from cartrial.design.simulate_boin12 import simulate_boin12
+from cartrial.design.utility import UtilityTable
+from cartrial.errors import InputError
+from cartrial.protocol import load_protocol
+
+boin12_app = typer.Typer(
+    help="BOIN12 phase I/II design: decision and utility tables, operating characteristics.",
+    no_args_is_help=True,
+)
+design_app.add_typer(boin12_app, name="boin12")
+
+ProtocolOption = typer.Option(
+    None, "--protocol", help="Take the design (name: boin12) and doses from a protocol."
+)
+NDosesOption = typer.Option(5, "--n-doses", help="Number of dose levels.")
+TargetOption = typer.Option(0.35, "--target", help="phi_T: highest acceptable DLT probability.")
+PhiEOption = typer.Option(0.25, "--phi-e", help="phi_E: lowest acceptable response probability.")
+U11Option = typer.Option(60.0, "--u11", help="Utility of a response with DLT (0-100).")
+U00Option = typer.Option(40.0, "--u00", help="Utility of neither response nor DLT (0-100).")
+CohortOption = typer.Option(3, "--cohort-size", help="Patients per cohort.")
+MaxNOption = typer.Option(30, "--max-n", help="Maximum sample size.")
+NStarOption = typer.Option(6, "--n-star", help="N*: no escalation from a dose with n >= N*.")
+TablesOutOption = typer.Option(None, "--out", help="Directory for CSV, JSON and Markdown files.")
+OcOutOption = typer.Option(None, "--out", help="Directory for boin12_oc.csv / .json.")
+
+
+def _design(
+    protocol: str | None,
+    k: int,
+    target: float,
+    phi_e: float,
+    u11: float,
+    u00: float,
+    cohort: int,
+    max_n: int,
+    n_star: int,
+) -> Boin12:
+    if protocol:
+        p = load_protocol(protocol)
+        return boin12_from_spec(p.design, len(p.dose_levels))
+    return Boin12(
+        n_doses=k,
+        target=target,
+        phi_e=phi_e,
+        utility=UtilityTable(response_dlt=u11, no_response_no_dlt=u00),
+        cohort_size=cohort,
+        max_sample_size=max_n,
+        n_star=n_star,
+    )
+
+
+def _floats(text: str, what: str) -> list[float]:
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        raise InputError(f"{what}: expected comma-separated numbers, got {text!r}") from None
+
+
+def _cell(v: object) -> str:
+    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+        return ""
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def _show(title: str, frame: pd.DataFrame) -> None:
+    t = Table(title=title)
+    for c in frame.columns:
+        t.add_column(str(c))
+    for rec in frame.astype(object).itertuples(index=False):
+        t.add_row(*(_cell(v) for v in rec))
+    console.print(t)
+
+
+@boin12_app.command("tables")
+def tables(
+    protocol: str = ProtocolOption,
+    n_doses: int = NDosesOption,
+    target: float = TargetOption,
+    phi_e: float = PhiEOption,
+    u11: float = U11Option,
+    u00: float = U00Option,
+    cohort_size: int = CohortOption,
+    max_n: int = MaxNOption,
+    n_star: int = NStarOption,
+    sizes: str = typer.Option(
+        None,
+        "--sizes",
+        help="Patients at a dose to tabulate, e.g. 0,3,6,9 (default: 0 to 4 cohorts).",
+    ),
+    out: Path = TablesOutOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Utility table, boundaries and rank-based desirability scores (Lin et al. 2020, Tables
+    1-3)."""
+    with bad_input_exits():
+        d = _design(protocol, n_doses, target, phi_e, u11, u00, cohort_size, max_n, n_star)
+        ns = (
+            [int(v) for v in _floats(sizes, "--sizes")]
+            if sizes
+            else list(range(0, 4 * d.cohort_size + 1, d.cohort_size))
+        )
+        frames = {
+            "utility": utility_table(d),
+            "boundaries": boundary_table(d, [n for n in ns if n > 0]),
+            "desirability": desirability_table(d, ns),
+        }
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, f in frames.items():
+            (out / f"boin12_{name}.csv").write_text(table_csv(f), encoding="utf-8")
+            (out / f"boin12_{name}.json").write_text(table_json(f, d), encoding="utf-8")
+            (out / f"boin12_{name}.md").write_text(table_markdown(f), encoding="utf-8")
+    if as_json:
+        print_json(frames)
+        return
+    _show("BOIN12 utility (0-100)", frames["utility"])
+    _show("BOIN12 boundaries by patients at the dose", frames["boundaries"])
+    _show(
+        "Rank-based desirability score (E = eliminated)",
+        frames["desirability"][["n", "dlt", "responses", "rds_label"]],
+    )
+
+
+@boin12_app.command("simulate")
+def simulate(
+    true_tox: str = typer.Option(..., "--true-tox", help="True DLT probabilities, e.g. 0.1,0.2"),
+    true_eff: str = typer.Option(..., "--true-eff", help="True response probabilities."),
+    protocol: str = ProtocolOption,
+    target: float = TargetOption,
+    phi_e: float = PhiEOption,
+    u11: float = U11Option,
+    u00: float = U00Option,
+    cohort_size: int = CohortOption,
+    max_n: int = MaxNOption,
+    n_star: int = NStarOption,
+    trials: int = typer.Option(10_000, "--trials", help="Number of simulated trials."),
+    seed: int = typer.Option(0, "--seed", help="SeedSequence seed."),
+    random_ties: bool = typer.Option(
+        False, "--random-ties", help="Break desirability ties at random (authors' code)."
+    ),
+    out: Path = OcOutOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Operating characteristics: % OBD selection, % per dose, patients, DLTs, responses."""
+    with bad_input_exits():
+        tox = _floats(true_tox, "--true-tox")
+        eff = _floats(true_eff, "--true-eff")
+        d = _design(protocol, len(tox), target, phi_e, u11, u00, cohort_size, max_n, n_star)
+        oc = simulate_boin12(d, tox, eff, n_trials=trials, seed=seed, random_ties=random_ties)
+    result = {
+        "method": oc.method,
+        "true_obd": None if oc.true_obd is None else oc.true_obd + 1,
+        "overall": oc.overall,
+        "per_dose": oc.per_dose,
+        "settings": oc.settings,
+    }
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "boin12_oc.csv").write_text(table_csv(oc.per_dose), encoding="utf-8")
+        (out / "boin12_oc.json").write_text(table_json(oc.per_dose, d), encoding="utf-8")
+    if as_json:
+        print_json(result)
+        return
+    cols = [
+        "dose",
+        "true_tox",
+        "true_eff",
+        "true_utility",
+        "selected_pct",
+        "patients",
+        "dlt",
+        "responses",
+    ]
+    _show(f"BOIN12 operating characteristics ({oc.method})", oc.per_dose[cols])
+    tobd = "none" if oc.true_obd is None else f"dose {oc.true_obd + 1}"
+    o = oc.overall
+    console.print(
+        f"true OBD {tobd}: selected {o['obd_selected_pct']:.1f}% "
+        f"(MC SE {o['obd_selected_pct_se']:.2f}); early stop {o['early_stop_pct']:.1f}%; "
+        f"mean patients {o['mean_patients']:.1f}, DLTs {o['mean_dlt']:.2f}, responses "
+        f"{o['mean_responses']:.2f}"
+    )
