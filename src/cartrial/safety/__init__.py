@@ -23,6 +23,9 @@ from cartrial.safety.guidelines import (
     ctcae_lab_criteria,
     icans_criteria,
 )
+from cartrial.safety.hematotox import HematotoxCriteria, car_hematotox, hematotox_criteria
+from cartrial.safety.icaht import IcahtCriteria, grade_icaht, icaht_criteria
+from cartrial.safety.icaht_tables import hematotox_table, icaht_table
 from cartrial.safety.icans import IcansMethod, IcansResult, grade_icans, ice_score
 from cartrial.safety.sdtm import (
     SafetyInputs,
@@ -57,6 +60,8 @@ __all__ = [
     "CrsResult",
     "CtcaeLabCriteria",
     "DltResult",
+    "HematotoxCriteria",
+    "IcahtCriteria",
     "IcansCriteria",
     "IcansMethod",
     "IcansResult",
@@ -65,6 +70,7 @@ __all__ = [
     "adjudicate_dlt",
     "adverse_events",
     "analyse_safety",
+    "car_hematotox",
     "compare_reported_grades",
     "count_rows",
     "crs_criteria",
@@ -81,9 +87,14 @@ __all__ = [
     "gprc5d_table",
     "grade_crs",
     "grade_crs_row",
+    "grade_icaht",
     "grade_icans",
     "grade_labs",
+    "hematotox_criteria",
+    "hematotox_table",
     "hypogammaglobulinemia",
+    "icaht_criteria",
+    "icaht_table",
     "icans_assessments",
     "icans_criteria",
     "icans_table",
