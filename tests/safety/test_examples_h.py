@@ -8,7 +8,8 @@ import importlib
 
 import pytest
 
-MODULES = ["cartrial.safety.icaht", "cartrial.safety.hematotox", "cartrial.safety.icaht_tables"]
+MODULES = ["cartrial.safety.icaht", "cartrial.safety.hematotox", "cartrial.safety.icaht_tables",
+           "cartrial.safety.iec_hs"]
 
 
 @pytest.mark.parametrize("name", MODULES)

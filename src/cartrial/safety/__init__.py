@@ -27,6 +27,7 @@ from cartrial.safety.hematotox import HematotoxCriteria, car_hematotox, hematoto
 from cartrial.safety.icaht import IcahtCriteria, grade_icaht, icaht_criteria
 from cartrial.safety.icaht_tables import hematotox_table, icaht_table
 from cartrial.safety.icans import IcansMethod, IcansResult, grade_icans, ice_score
+from cartrial.safety.iec_hs import IecHsCriteria, identify_iec_hs, iec_hs_criteria, iec_hs_table
 from cartrial.safety.sdtm import (
     SafetyInputs,
     adverse_events,
@@ -65,6 +66,7 @@ __all__ = [
     "IcansCriteria",
     "IcansMethod",
     "IcansResult",
+    "IecHsCriteria",
     "SafetyAnalysis",
     "SafetyInputs",
     "adjudicate_dlt",
@@ -99,6 +101,9 @@ __all__ = [
     "icans_criteria",
     "icans_table",
     "ice_score",
+    "identify_iec_hs",
+    "iec_hs_criteria",
+    "iec_hs_table",
     "infusion_dates",
     "lab_events",
     "lab_grades_long",

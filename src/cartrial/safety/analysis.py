@@ -29,6 +29,7 @@ from cartrial.safety.dlt import DltResult, adjudicate_dlt, crs_events, lab_event
 from cartrial.safety.hematotox import car_hematotox
 from cartrial.safety.icaht import grade_icaht
 from cartrial.safety.icaht_tables import hematotox_table, icaht_table
+from cartrial.safety.iec_hs import identify_iec_hs, iec_hs_table
 from cartrial.safety.icans import IcansResult, grade_icans
 from cartrial.safety.sdtm import (
     CRS_TERM,
@@ -63,6 +64,7 @@ class SafetyAnalysis:
     method: dict[str, object] = field(default_factory=dict)
     icaht: pd.DataFrame = field(default_factory=pd.DataFrame)      # grade_icaht per subject
     hematotox: pd.DataFrame = field(default_factory=pd.DataFrame)  # car_hematotox per subject
+    iec_hs: pd.DataFrame = field(default_factory=pd.DataFrame)     # identify_iec_hs listing
 
 
 def _ae_dlt_events(ae: pd.DataFrame, covered: dict[str, set[str]]) -> pd.DataFrame:
@@ -180,6 +182,7 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
         columns=["USUBJID", "CENSOR_DAY"])
     icaht = grade_icaht(inputs.labs, censor=censor)
     hematotox = car_hematotox(inputs.labs)
+    iec_hs = identify_iec_hs(inputs.labs, crs_episodes=crs.episodes, ae=ae)
     tables = {
         "teae": teae_table(ae, subjects),
         "teae_grade": teae_grade_table(ae, subjects),
@@ -189,6 +192,7 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
         "gprc5d": gprc5d_table(ae, subjects),
         "icaht": icaht_table(icaht, subjects),
         "hematotox": hematotox_table(hematotox, subjects),
+        "iec_hs": iec_hs_table(iec_hs, subjects),
         "dlt": dlt_table(dlt.patients),
         "deaths": deaths_table(deaths, subjects),
         "hypogammaglobulinemia": count_rows(hypo.assign(ROW=label), subjects,
@@ -209,4 +213,4 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
         "notes": list(inputs.notes),
     }
     return SafetyAnalysis(crs, icans, labs, worst, cyto, disagreements, dlt, tables, method,
-                          icaht=icaht, hematotox=hematotox)
+                          icaht=icaht, hematotox=hematotox, iec_hs=iec_hs)
