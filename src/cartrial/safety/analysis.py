@@ -29,8 +29,8 @@ from cartrial.safety.dlt import DltResult, adjudicate_dlt, crs_events, lab_event
 from cartrial.safety.hematotox import car_hematotox
 from cartrial.safety.icaht import grade_icaht
 from cartrial.safety.icaht_tables import hematotox_table, icaht_table
-from cartrial.safety.iec_hs import identify_iec_hs, iec_hs_table
 from cartrial.safety.icans import IcansResult, grade_icans
+from cartrial.safety.iec_hs import identify_iec_hs, iec_hs_table
 from cartrial.safety.sdtm import (
     CRS_TERM,
     HEMATOLOGIC_TERMS,

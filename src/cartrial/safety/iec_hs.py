@@ -178,11 +178,11 @@ def identify_iec_hs(labs: pd.DataFrame, *, crs_episodes: pd.DataFrame | None = N
     Returns
     -------
     pandas.DataFrame
-        One row per subject screen-positive or with a reported IEC-HS: USUBJID, SCREEN, ONSET_DAY
-        (first ferritin rise), FERRITIN_PEAK, <FEATURE>_DAY (first day within the window),
-        HEMOPHAGOCYTOSIS_DAY, N_OTHER_CORE (manifestation groups met), CRS_TIMING, REPORTED, REPORTED_TERM,
-        REPORTED_GRADE, REPORTED_DAY, STATUS ("reported and screen-positive", "reported only",
-        "screen-positive, not reported: review").
+        One row per subject screen-positive or with a reported IEC-HS: USUBJID, SCREEN,
+        ONSET_DAY (first ferritin rise), FERRITIN_PEAK, <FEATURE>_DAY (first day within the
+        window), HEMOPHAGOCYTOSIS_DAY, N_OTHER_CORE (manifestation groups met), CRS_TIMING,
+        REPORTED, REPORTED_TERM, REPORTED_GRADE, REPORTED_DAY, STATUS ("reported and
+        screen-positive", "reported only", "screen-positive, not reported: review").
 
     Raises
     ------
