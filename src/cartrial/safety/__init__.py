@@ -4,6 +4,7 @@ sections 1-3; trial-facts.md 5.1)."""
 
 from cartrial.safety._episodes import label_episodes, summarise_episodes
 from cartrial.safety.analysis import SafetyAnalysis, analyse_safety
+from cartrial.safety.baskets import basket_events, basket_summary, basket_table, basket_tables
 from cartrial.safety.crs import CrsMethod, CrsResult, grade_crs, grade_crs_row
 from cartrial.safety.ctcae import (
     CTCAE_VERSION,
@@ -45,8 +46,6 @@ from cartrial.safety.tables import (
     cytopenia_table,
     deaths_table,
     dlt_table,
-    gprc5d_groups,
-    gprc5d_table,
     icans_table,
     summary_rows,
     syndrome_table,
@@ -72,6 +71,10 @@ __all__ = [
     "adjudicate_dlt",
     "adverse_events",
     "analyse_safety",
+    "basket_events",
+    "basket_summary",
+    "basket_table",
+    "basket_tables",
     "car_hematotox",
     "compare_reported_grades",
     "count_rows",
@@ -85,8 +88,6 @@ __all__ = [
     "deaths_table",
     "dlt_table",
     "followup",
-    "gprc5d_groups",
-    "gprc5d_table",
     "grade_crs",
     "grade_crs_row",
     "grade_icaht",

@@ -15,6 +15,7 @@ import pandas as pd
 
 from cartrial.data.batches import subject_batches
 from cartrial.protocol.model import Protocol
+from cartrial.safety.baskets import basket_tables
 from cartrial.safety.crs import CrsResult, grade_crs
 from cartrial.safety.ctcae import (
     compare_reported_grades,
@@ -44,7 +45,6 @@ from cartrial.safety.tables import (
     cytopenia_table,
     deaths_table,
     dlt_table,
-    gprc5d_table,
     icans_table,
     teae_grade_table,
     teae_table,
@@ -189,7 +189,7 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
         "crs": crs_table(crs.episodes, subjects),
         "icans": icans_table(icans.episodes, subjects),
         "cytopenias": cytopenia_table(cyto, subjects, prolonged_day=s.prolonged_cytopenia_day),
-        "gprc5d": gprc5d_table(ae, subjects),
+        **basket_tables(ae, subjects, s.baskets),   # protocol baskets ("gprc5d": GPRC5D)
         "icaht": icaht_table(icaht, subjects),
         "hematotox": hematotox_table(hematotox, subjects),
         "iec_hs": iec_hs_table(iec_hs, subjects),
