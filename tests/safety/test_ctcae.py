@@ -71,9 +71,11 @@ CASES = [
     ("FIBRINO", 4.0, 6.0, "L", [(1.0, 3), (0.99, 4)]),   # 0.25 x LLN
     # Hypokalemia (lab-only): <LLN -> grade 2 (grade 1 never); <3.0 -> 3; <2.5 -> 4
     ("K", 3.5, 5.1, "L", [(3.5, 0), (3.49, 2), (3.0, 2), (2.99, 3), (2.5, 3), (2.49, 4)]),
-    # Hyponatremia (lab-only): <LLN-130 -> 1; <130 -> 3 (grade 2 never); <120 -> 4
-    ("SODIUM", 135, 145, "L", [(135, 0), (134.9, 1), (130, 1), (129.9, 3), (125, 3),
-                               (120, 3), (119.9, 4)]),
+    # Hyponatremia (lab-only): <LLN-130 -> 1; 125-129 / 120-124 -> 3 (grade 2 never); <120 -> 4.
+    # admiral ncictcaev5.json reads grade 3 as AVAL <= 129: 129.5 and 129.9 stay grade 1.
+    ("SODIUM", 135, 145, "L", [(135, 0), (134.9, 1), (130, 1), (129.9, 1), (129.5, 1),
+                               (129.0, 3), (125, 3), (124.5, 3), (120, 3), (119.9, 4),
+                               (119.5, 4)]),
     # Hypocalcemia (corrected): <LLN-2.0; <2.0-1.75; <1.75-1.5; <1.5 mmol/L
     ("CA", 2.15, 2.55, "L", [(2.15, 0), (2.14, 1), (2.0, 1), (1.99, 2), (1.75, 2), (1.74, 3),
                             (1.5, 3), (1.49, 4)]),
@@ -129,10 +131,28 @@ def test_baseline_abnormal_uses_multiples_of_baseline() -> None:
         assert grade_one(p, 60, uln=40, base=60, bnrind="HIGH", direction="H") == 0
     # bilirubin abnormal baseline: > 1.0 x BASE is grade 1
     assert grade_one("BILI", 30.1, uln=20, base=30, bnrind="HIGH", direction="H") == 1
-    # ALP / GGT abnormal baseline: 2.0 x BASE inclusive is grade 1 (cartrial default)
+    # ALP abnormal baseline: ">= 2 x BASE" is grade 1; GGT "> 2 x BASE" (admiral ncictcaev5.json
+    # GRADE_1_CODE of each row)
+    assert grade_one("ALP", 299.9, uln=100, base=150, bnrind="HIGH", direction="H") == 0
     assert grade_one("ALP", 300, uln=100, base=150, bnrind="HIGH", direction="H") == 1
-    assert grade_one("GGT", 99.9, uln=40, base=50, bnrind="HIGH", direction="H") == 0
-    assert grade_one("GGT", 100, uln=40, base=50, bnrind="HIGH", direction="H") == 1
+    assert grade_one("GGT", 100, uln=40, base=50, bnrind="HIGH", direction="H") == 0
+    assert grade_one("GGT", 100.1, uln=40, base=50, bnrind="HIGH", direction="H") == 1
+
+
+def test_abnormal_baseline_indicator_counts_as_abnormal() -> None:
+    """BNRIND "ABNORMAL" is abnormal for terms graded upward (admiral derive_var_atoxgr_dir:
+    ``BNRIND %in% high_indicator``), so multiples of BASE apply, as for "HIGH"."""
+    for ind in ("HIGH", "ABNORMAL"):
+        # ALT baseline 60 (ULN 40): 89.9 < 1.5 x 60 -> grade 0; 180.1 > 3 x 60 -> grade 2
+        assert grade_one("ALT", 89.9, uln=40, base=60, bnrind=ind, direction="H") == 0
+        assert grade_one("ALT", 180.1, uln=40, base=60, bnrind=ind, direction="H") == 2
+        assert grade_one("BILI", 30.1, uln=20, base=30, bnrind=ind, direction="H") == 1
+    # the same value with a baseline graded normal or low: multiples of ULN
+    for ind in ("NORMAL", "LOW", ""):
+        assert grade_one("ALT", 89.9, uln=40, base=60, bnrind=ind, direction="H") == 1
+    # abnormal baseline without a baseline value: not gradable (never silently on ULN)
+    assert np.isnan(grade_one("ALT", 89.9, uln=40, base=np.nan, bnrind="ABNORMAL",
+                              direction="H"))
 
 
 def test_creatinine_uses_baseline_and_uln_keeping_the_higher() -> None:

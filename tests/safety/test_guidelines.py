@@ -7,7 +7,6 @@ from pydantic import ValidationError
 
 from cartrial.safety import crs_criteria, ctcae_lab_criteria, icans_criteria
 from cartrial.safety.guidelines import CtcaeLabCriteria, LabTerm
-from cartrial.safety.tables import gprc5d_groups
 
 
 def test_versions_are_pinned() -> None:
@@ -56,9 +55,3 @@ def test_malformed_rows_are_refused() -> None:
                                  "text": {1: "t"},
                                  "grades": {1: [{"all": [{"op": "<", "value": 1,
                                                           "code": "eval('1')"}]}]}}])
-
-
-def test_gprc5d_groups() -> None:
-    g = gprc5d_groups()
-    assert list(g) == ["Nail", "Skin", "Oral / taste", "Weight loss", "Cerebellar"]
-    assert "Dysgeusia" in g["Oral / taste"] and "Ataxia" in g["Cerebellar"]

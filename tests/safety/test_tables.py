@@ -10,7 +10,6 @@ from cartrial.safety.tables import (
     cytopenia_table,
     deaths_table,
     dlt_table,
-    gprc5d_table,
     icans_table,
     teae_table,
 )
@@ -85,17 +84,6 @@ def test_cytopenia_table() -> None:
     assert cell(t, f"{term}: recovered to grade <= 2", "DL1")["N"] == 1
     assert cell(t, f"{term}: grade >= 3 beyond day 28", "Overall")["N"] == 2
     assert cell(t, f"{term}: days to recovery", "Overall")["VALUE"] == "23.0 (9.0-37.0)"
-
-
-def test_gprc5d_groups() -> None:
-    ae = pd.DataFrame({"USUBJID": ["a", "b", "d", "e"],
-                       "AEDECOD": ["Nail disorder", "Dysgeusia", "Ataxia", "Headache"],
-                       "GRADE": [1, 2, 3, 1]})
-    t = gprc5d_table(ae, SUBJECTS)
-    assert cell(t, "Nail", "DL1", "any grade")["N"] == 1
-    assert cell(t, "Oral / taste", "Overall", "any grade")["N"] == 1
-    assert cell(t, "Cerebellar", "DL2", "grade >= 3")["VALUE"] == "1 (50.0%)"
-    assert cell(t, "Weight loss", "Overall", "any grade")["N"] == 0
 
 
 def test_dlt_table() -> None:

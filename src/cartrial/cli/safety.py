@@ -141,7 +141,8 @@ def safety_cmd(
         "icans_timepoints": res.icans.timepoints, "icans_episodes": res.icans.episodes,
         "lab_grades": res.labs, "lab_worst": res.worst_labs, "cytopenias": res.cytopenias,
         "grade_disagreements": res.grade_disagreements, "dlt_patients": res.dlt.patients,
-        "dlt_evaluations": res.dlt.evaluations,
+        "dlt_evaluations": res.dlt.evaluations, "icaht": res.icaht, "hematotox": res.hematotox,
+        "iec_hs": res.iec_hs,
     }
     meta = {"study_id": p.study_id, "data_sha256": st.data_hash, **res.method}
     if out_dir is not None:

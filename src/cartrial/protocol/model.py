@@ -314,8 +314,28 @@ class EndpointSettings(_Model):
     landmarks_months: list[float] = [6.0, 12.0]
 
 
+class EventBasket(_Model):
+    """A named grouping of adverse-event terms (MedDRA preferred terms or CTCAE terms) that the
+    safety engine tabulates together, e.g. GPRC5D on-target nail events; sponsors define them
+    (no consensus scale exists for most)."""
+
+    name: str = Field(min_length=1)
+    category: str = Field(min_length=1, description="e.g. GPRC5D on-target, Infections")
+    terms: list[str] = Field(min_length=1, description="AEDECOD values, case-insensitive")
+    definition: str | None = None
+
+    @model_validator(mode="after")
+    def _unique_terms(self) -> EventBasket:
+        keys = [t.strip().upper() for t in self.terms]
+        dup = sorted({t for t in keys if keys.count(t) > 1})
+        if dup:
+            raise ValueError(f"basket {self.name!r}: terms listed twice: {dup}")
+        return self
+
+
 class SafetySettings(_Model):
-    """Safety settings: CTCAE version pin, CRS/ICANS criteria, cytopenia and IgG thresholds."""
+    """Safety settings: CTCAE version pin, CRS/ICANS criteria, cytopenia and IgG thresholds,
+    event baskets."""
 
     ctcae_version: Literal["5.0"] = "5.0"
     crs_criteria: Literal["ASTCT 2019"] = "ASTCT 2019"
@@ -324,6 +344,24 @@ class SafetySettings(_Model):
     treatment_emergent_until_day: int = Field(default=365, gt=0)
     prolonged_cytopenia_day: int = Field(default=28, gt=0)
     hypogammaglobulinemia_igg_g_per_l: float = Field(default=4.0, gt=0)
+    baskets: list[EventBasket] = Field(
+        default_factory=list, description="named groupings of AE terms, tabulated by grade")
+
+    @model_validator(mode="after")
+    def _baskets(self) -> SafetySettings:
+        names = [(b.category, b.name) for b in self.baskets]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"safety.baskets: category / name listed twice: {dup}")
+        seen: dict[tuple[str, str], str] = {}
+        for b in self.baskets:
+            for t in b.terms:
+                key = (b.category, t.strip().upper())
+                if key in seen:
+                    raise ValueError(f"safety.baskets: term {t!r} is in both {seen[key]!r} and "
+                                     f"{b.name!r} of category {b.category!r}")
+                seen[key] = b.name
+        return self
 
 
 class KineticsSettings(_Model):

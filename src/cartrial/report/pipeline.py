@@ -276,11 +276,12 @@ def safety_items(adsl, safety, protocol: Protocol, figures: dict) -> list:
         "CTCAE v5.0 grades from laboratory values; a grade holds until the next assessment.",
         f"Prolonged: grade >= 3 still present beyond day {m.get('prolonged_cytopenia_day')}."),
         source="ADLB"))
-    items.append(S.tidy_to_table(safety.tables["gprc5d"], "14.3.5",
-                                 "GPRC5D on-target adverse events", "Safety (infused)", col_n=n,
-                                 footnotes=("Groups of MedDRA preferred terms (nail, skin, "
-                                            "oral/taste, weight loss, cerebellar).",),
-                                 source="ADAE"))
+    if "gprc5d" in safety.tables:   # protocol baskets of category "GPRC5D on-target"
+        items.append(S.tidy_to_table(safety.tables["gprc5d"], "14.3.5",
+                                     "GPRC5D on-target adverse events", "Safety (infused)",
+                                     col_n=n, footnotes=(
+                                         "Groups of MedDRA preferred terms defined in the "
+                                         "protocol (safety.baskets).",), source="ADAE"))
     items.append(S.tidy_to_table(safety.tables["deaths"], "14.3.6", "Deaths",
                                  "Safety (infused)", col_n=n, footnotes=(
                                      "Days from infusion; cause from DS DSTERM.",),

@@ -4,6 +4,7 @@ sections 1-3; trial-facts.md 5.1)."""
 
 from cartrial.safety._episodes import label_episodes, summarise_episodes
 from cartrial.safety.analysis import SafetyAnalysis, analyse_safety
+from cartrial.safety.baskets import basket_events, basket_summary, basket_table, basket_tables
 from cartrial.safety.crs import CrsMethod, CrsResult, grade_crs, grade_crs_row
 from cartrial.safety.ctcae import (
     CTCAE_VERSION,
@@ -23,7 +24,11 @@ from cartrial.safety.guidelines import (
     ctcae_lab_criteria,
     icans_criteria,
 )
+from cartrial.safety.hematotox import HematotoxCriteria, car_hematotox, hematotox_criteria
+from cartrial.safety.icaht import IcahtCriteria, grade_icaht, icaht_criteria
+from cartrial.safety.icaht_tables import hematotox_table, icaht_table
 from cartrial.safety.icans import IcansMethod, IcansResult, grade_icans, ice_score
+from cartrial.safety.iec_hs import IecHsCriteria, identify_iec_hs, iec_hs_criteria, iec_hs_table
 from cartrial.safety.sdtm import (
     SafetyInputs,
     adverse_events,
@@ -41,8 +46,6 @@ from cartrial.safety.tables import (
     cytopenia_table,
     deaths_table,
     dlt_table,
-    gprc5d_groups,
-    gprc5d_table,
     icans_table,
     summary_rows,
     syndrome_table,
@@ -57,14 +60,22 @@ __all__ = [
     "CrsResult",
     "CtcaeLabCriteria",
     "DltResult",
+    "HematotoxCriteria",
+    "IcahtCriteria",
     "IcansCriteria",
     "IcansMethod",
     "IcansResult",
+    "IecHsCriteria",
     "SafetyAnalysis",
     "SafetyInputs",
     "adjudicate_dlt",
     "adverse_events",
     "analyse_safety",
+    "basket_events",
+    "basket_summary",
+    "basket_table",
+    "basket_tables",
+    "car_hematotox",
     "compare_reported_grades",
     "count_rows",
     "crs_criteria",
@@ -77,17 +88,23 @@ __all__ = [
     "deaths_table",
     "dlt_table",
     "followup",
-    "gprc5d_groups",
-    "gprc5d_table",
     "grade_crs",
     "grade_crs_row",
+    "grade_icaht",
     "grade_icans",
     "grade_labs",
+    "hematotox_criteria",
+    "hematotox_table",
     "hypogammaglobulinemia",
+    "icaht_criteria",
+    "icaht_table",
     "icans_assessments",
     "icans_criteria",
     "icans_table",
     "ice_score",
+    "identify_iec_hs",
+    "iec_hs_criteria",
+    "iec_hs_table",
     "infusion_dates",
     "lab_events",
     "lab_grades_long",

@@ -15,6 +15,7 @@ import pandas as pd
 
 from cartrial.data.batches import subject_batches
 from cartrial.protocol.model import Protocol
+from cartrial.safety.baskets import basket_tables
 from cartrial.safety.crs import CrsResult, grade_crs
 from cartrial.safety.ctcae import (
     compare_reported_grades,
@@ -26,7 +27,11 @@ from cartrial.safety.ctcae import (
     worst_lab_grades,
 )
 from cartrial.safety.dlt import DltResult, adjudicate_dlt, crs_events, lab_events
+from cartrial.safety.hematotox import car_hematotox
+from cartrial.safety.icaht import grade_icaht
+from cartrial.safety.icaht_tables import hematotox_table, icaht_table
 from cartrial.safety.icans import IcansResult, grade_icans
+from cartrial.safety.iec_hs import identify_iec_hs, iec_hs_table
 from cartrial.safety.sdtm import (
     CRS_TERM,
     HEMATOLOGIC_TERMS,
@@ -40,7 +45,6 @@ from cartrial.safety.tables import (
     cytopenia_table,
     deaths_table,
     dlt_table,
-    gprc5d_table,
     icans_table,
     teae_grade_table,
     teae_table,
@@ -58,6 +62,9 @@ class SafetyAnalysis:
     dlt: DltResult
     tables: dict[str, pd.DataFrame]
     method: dict[str, object] = field(default_factory=dict)
+    icaht: pd.DataFrame = field(default_factory=pd.DataFrame)      # grade_icaht per subject
+    hematotox: pd.DataFrame = field(default_factory=pd.DataFrame)  # car_hematotox per subject
+    iec_hs: pd.DataFrame = field(default_factory=pd.DataFrame)     # identify_iec_hs listing
 
 
 def _ae_dlt_events(ae: pd.DataFrame, covered: dict[str, set[str]]) -> pd.DataFrame:
@@ -170,13 +177,22 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
                                  threshold_g_per_l=s.hypogammaglobulinemia_igg_g_per_l)
     hypo = hypo[(hypo["DAY"] > 0) & hypo["HYPOGAM"].astype("boolean").fillna(False).astype(bool)]
     label = f"IgG < {s.hypogammaglobulinemia_igg_g_per_l:g} g/L after infusion (protocol flag)"
+    # ICAHT counts stop at death (progression / next therapy are not in the safety inputs)
+    censor = inputs.subjects.rename(columns={"DEATH_DAY": "CENSOR_DAY"}).reindex(
+        columns=["USUBJID", "CENSOR_DAY"])
+    icaht = grade_icaht(inputs.labs, censor=censor)
+    hematotox = car_hematotox(inputs.labs)
+    iec_hs = identify_iec_hs(inputs.labs, crs_episodes=crs.episodes, ae=ae)
     tables = {
         "teae": teae_table(ae, subjects),
         "teae_grade": teae_grade_table(ae, subjects),
         "crs": crs_table(crs.episodes, subjects),
         "icans": icans_table(icans.episodes, subjects),
         "cytopenias": cytopenia_table(cyto, subjects, prolonged_day=s.prolonged_cytopenia_day),
-        "gprc5d": gprc5d_table(ae, subjects),
+        **basket_tables(ae, subjects, s.baskets),   # protocol baskets ("gprc5d": GPRC5D)
+        "icaht": icaht_table(icaht, subjects),
+        "hematotox": hematotox_table(hematotox, subjects),
+        "iec_hs": iec_hs_table(iec_hs, subjects),
         "dlt": dlt_table(dlt.patients),
         "deaths": deaths_table(deaths, subjects),
         "hypogammaglobulinemia": count_rows(hypo.assign(ROW=label), subjects,
@@ -192,6 +208,9 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
         "hypogammaglobulinemia_igg_g_per_l": s.hypogammaglobulinemia_igg_g_per_l,
         "dlt_window_days": protocol.design.dlt_window_days,
         "day_convention": "days since midnight of the infusion date (infusion = day 0)",
+        "icaht_criteria": icaht["ICAHT_VERSION"].iloc[0] if len(icaht) else None,
+        "icaht_censoring": "death (DEATH_DAY); progression and next therapy not applied",
         "notes": list(inputs.notes),
     }
-    return SafetyAnalysis(crs, icans, labs, worst, cyto, disagreements, dlt, tables, method)
+    return SafetyAnalysis(crs, icans, labs, worst, cyto, disagreements, dlt, tables, method,
+                          icaht=icaht, hematotox=hematotox, iec_hs=iec_hs)

@@ -22,9 +22,18 @@ Semantics (admiral ``derive_var_atoxgr``): grades checked 4 -> 1, first match wi
 gradable and no criterion met; missing (NaN) when the value or the term's required reference
 (LLN / ULN) is missing; comparisons after rounding both sides to ``significant_digits``.
 Baseline-dependent terms (ALT, AST, ALP, GGT, bilirubin) use multiples of the baseline value
-when the baseline indicator is HIGH, else multiples of ULN (a missing indicator counts as
-normal). Alternatives that need BASE are not met when BASE is missing (creatinine then grades
-on ULN only). Purely clinical grades (anaemia 4, hypoalbuminaemia 4) are never assigned.
+when the baseline indicator is abnormal in the term's direction (HIGH or ABNORMAL for
+increases, LOW or ABNORMAL for decreases: admiral's ``high_indicator`` / ``low_indicator``,
+see :data:`ABNORMAL_INDICATORS`), else multiples of ULN (a missing indicator counts as normal).
+Alternatives that need BASE are not met when BASE is missing (creatinine then grades on ULN
+only). Purely clinical grades (anaemia 4, hypoalbuminaemia 4) are never assigned.
+
+Values between the bounds of a criterion are read as admiral's ``ncictcaev5`` metadata reads
+them, never rounded to the integers of the CTCAE text: hyponatraemia "125-129 mmol/L" (grade 3,
+lab-only worst case) and "120-124 mmol/L" are ``AVAL <= 129``, so 129.5 mmol/L is grade 1
+(below LLN), 129.0 is grade 3 and 119.9 is grade 4; "<LLN - 130" (grade 1) covers 129 < AVAL
+< LLN. Increases "by 1.5 - 3.0 x baseline" are read with each row's own operator (ALT / AST
+grade 1 ``>= 1.5 x BASE``, ALP ``>= 2 x BASE``, GGT ``> 2 x BASE``, bilirubin ``> BASE``).
 """
 
 from __future__ import annotations
@@ -38,6 +47,9 @@ from cartrial.safety.guidelines import Condition, CtcaeLabCriteria, LabTerm, ctc
 
 DOMAIN = "LB"
 CTCAE_VERSION = "5.0"
+#: BNRIND values that make the baseline abnormal, per graded direction (admiral's
+#: ``high_indicator`` / ``low_indicator``); a plain "ABNORMAL" counts in both directions.
+ABNORMAL_INDICATORS = {"H": ("HIGH", "ABNORMAL"), "L": ("LOW", "ABNORMAL")}
 
 
 def _signif(x: np.ndarray, digits: int) -> np.ndarray:
@@ -72,8 +84,7 @@ def _condition(cond: Condition, v: dict[str, np.ndarray], digits: int) -> np.nda
 def _grade_term(term: LabTerm, v: dict[str, np.ndarray], bnrind: np.ndarray,
                 digits: int) -> np.ndarray:
     n = len(v["AVAL"])
-    abnormal_flag = "HIGH" if term.direction == "H" else "LOW"
-    base_abn = bnrind == abnormal_flag
+    base_abn = np.isin(bnrind, ABNORMAL_INDICATORS[term.direction])
     grade = np.full(n, np.nan)
     gradable = ~np.isnan(v["AVAL"])
     for ref in term.requires:

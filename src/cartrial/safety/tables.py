@@ -9,12 +9,9 @@ of the column in ``subjects`` (the safety population: infused patients with thei
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from cartrial.errors import InputError
 from cartrial.safety._frames import as_float, fail, require_columns
@@ -235,34 +232,6 @@ def cytopenia_table(recovery: pd.DataFrame, subjects: pd.DataFrame, *,
         out.append(summary_rows(v, subjects, table="Grade >= 3 cytopenias",
                                 row=f"{term}: days to recovery", order=len(rows) + i))
     return pd.concat(out, ignore_index=True)
-
-
-@cache
-def gprc5d_groups() -> dict[str, tuple[str, ...]]:
-    """GPRC5D on-target AE groups -> MedDRA PTs (``criteria/gprc5d_on_target.yaml``)."""
-    text = resources.files("cartrial.safety.criteria").joinpath(
-        "gprc5d_on_target.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
-    return {g["group"]: tuple(g["terms"]) for g in data["groups"]}
-
-
-def gprc5d_table(ae: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFrame:
-    """GPRC5D on-target events (nail, skin, oral/taste, weight loss, cerebellar): subjects with
-    any grade and grade >= 3, per group."""
-    require_columns(ae, ["USUBJID", "AEDECOD", "GRADE"], where="gprc5d_table")
-    a = ae.assign(USUBJID=ae["USUBJID"].astype(str),
-                  _T=ae["AEDECOD"].astype(str).str.strip().str.upper())
-    a["GRADE"] = as_float(a, "GRADE", domain="AE", required=True)
-    groups = gprc5d_groups()
-    parts = [a[a["_T"].isin([t.upper() for t in terms])].assign(ROW=g)
-             for g, terms in groups.items()]
-    flags = pd.concat(parts, ignore_index=True)
-    rows = [(g, 0) for g in groups]
-    t1 = count_rows(flags, subjects, table="GPRC5D on-target AEs", rows=rows,
-                    statistic="any grade")
-    t2 = count_rows(flags[flags["GRADE"] >= 3], subjects, table="GPRC5D on-target AEs",
-                    rows=rows, statistic="grade >= 3")
-    return pd.concat([t1, t2], ignore_index=True)
 
 
 def dlt_table(patients: pd.DataFrame) -> pd.DataFrame:

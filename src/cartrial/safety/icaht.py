@@ -1,0 +1,307 @@
+"""Immune effector cell-associated haematotoxicity (ICAHT): neutropenic grade, early and late.
+
+EHA/EBMT consensus grading (Rejeski K et al., Blood 2023;142(10):865-877, Table 1); the table
+is data in ``criteria/icaht_ehaebmt_2023.yaml``. Input: laboratory records as for
+:func:`cartrial.safety.grade_labs` (USUBJID, PARAMCD, DAY, AVAL; ANC in 10^9/L, PARAMCD NEUT or
+ANC; optional UNIT, SEQ), DAY = days since infusion (infusion = day 0).
+
+Measurement rules, as the paper states them or, where it is silent, as cartrial reads them:
+
+* **Day-by-day ANC** (cartrial's reading): a day's value is the lowest ANC measured on it; a
+  value holds until the next measurement (last observation carried forward, a pre-infusion
+  value included) and never beyond the last measurement, so unobserved days are not counted.
+* **Early ICAHT (day 0 to +30)**: the cumulative number of days with ANC <= 0.5 (and <= 0.1)
+  x 10^9/L within the window, over all neutropenic phases (biphasic courses add up). An
+  interval above the threshold lasting fewer than 3 days between two neutropenic intervals is
+  a non-stable recovery and its days count towards the total. Grade 4 "never above 500/uL"
+  is all 31 days of the window at or below 0.5 x 10^9/L.
+* **Late ICAHT (after day +30)**: depth only: the lowest threshold (1.5, 1.0, 0.5, 0.1 x 10^9/L)
+  met on at least two measurement days (non-transient neutropenia).
+* **Censoring**: days on or after ``CENSOR_DAY`` (disease progression, a subsequent line of
+  therapy or death, whichever is first; the caller supplies it) are not counted, so a grade
+  censored before day 30 is a lower bound (EARLY_COMPLETE False).
+* **Recovery**: RECOVERY_DAY is the first day of a stable interval (>= 3 days) with ANC above
+  0.5 x 10^9/L after the first neutropenic day; NEUTROPENIC_PHASES counts the intervals at or
+  below 0.5 x 10^9/L (BIPHASIC when two or more).
+
+The thrombocytopenic variant is not part of the consensus table and is not graded here.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from cartrial.errors import InputError
+from cartrial.safety._frames import as_float, as_text, fail, require_columns
+
+DOMAIN = "LB"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DurationRow(_Model):
+    threshold: float = Field(gt=0)
+    min_days: int = Field(ge=1)
+
+
+class EarlyGrade(_Model):
+    text: str
+    any: list[DurationRow] = Field(min_length=1)
+
+
+class EarlyRules(_Model):
+    first_day: int
+    last_day: int
+    min_stable_recovery_days: int = Field(ge=1)
+    grades: dict[int, EarlyGrade]
+
+
+class LateGrade(_Model):
+    text: str
+    threshold: float = Field(gt=0)
+
+
+class LateRules(_Model):
+    after_day: int
+    min_measurements: int = Field(ge=1)
+    grades: dict[int, LateGrade]
+
+
+class RecoveryRule(_Model):
+    threshold: float = Field(gt=0)
+    text: str
+
+
+class IcahtCriteria(_Model):
+    """ICAHT grading table (Rejeski et al. 2023, Table 1) as data."""
+
+    version: str
+    name: str
+    source: str
+    early: EarlyRules
+    late: LateRules
+    recovery: RecoveryRule
+    paramcd: list[str]
+    units: list[str]
+
+
+@cache
+def icaht_criteria() -> IcahtCriteria:
+    """The bundled EHA/EBMT ICAHT table (``criteria/icaht_ehaebmt_2023.yaml``).
+
+    Returns
+    -------
+    IcahtCriteria
+        Frozen model of the consensus grading table.
+
+    References
+    ----------
+    Rejeski K et al. Blood 2023;142(10):865-877, Table 1.
+
+    Examples
+    --------
+    >>> icaht_criteria().early.grades[4].text.startswith("ANC never above")
+    True
+    """
+    text = resources.files("cartrial.safety.criteria").joinpath(
+        "icaht_ehaebmt_2023.yaml").read_text(encoding="utf-8")
+    return IcahtCriteria.model_validate(yaml.safe_load(text))
+
+
+def _label(threshold: float) -> str:
+    return f"LE{round(threshold * 1000)}"
+
+
+def _anc_records(labs: pd.DataFrame, censor: pd.Series, c: IcahtCriteria) -> pd.DataFrame:
+    """One row per subject x day: the day's lowest ANC, before the subject's censoring day."""
+    require_columns(labs, ["USUBJID", "PARAMCD", "DAY", "AVAL"], where="grade_icaht")
+    rows = np.isin(as_text(labs, "PARAMCD"), [p.upper() for p in c.paramcd])
+    df = labs[rows]
+    day = as_float(df, "DAY", domain=DOMAIN, required=True)
+    aval = as_float(df, "AVAL", domain=DOMAIN)
+    fail(df, aval < 0, domain=DOMAIN, variable="AVAL", rule="an ANC cannot be < 0")
+    if "UNIT" in df.columns:
+        units = as_text(df, "UNIT")
+        ok = {u.upper() for u in c.units}
+        fail(df, (units != "") & ~np.isin(units, list(ok)), domain=DOMAIN, variable="UNIT",
+             rule=f"ICAHT grades ANC in {c.units[0]}", values=units)
+    rec = pd.DataFrame({"USUBJID": df["USUBJID"].astype(str).to_numpy(),
+                        "D": np.floor(day).astype(np.int64), "V": aval})
+    rec = rec[~np.isnan(aval)]
+    cens = rec["USUBJID"].map(censor).to_numpy(dtype=float)
+    rec = rec[~(rec["D"].to_numpy() >= cens)]
+    return rec.groupby(["USUBJID", "D"], as_index=False, sort=True)["V"].min()
+
+
+def _daily(rec: pd.DataFrame, censor: pd.Series, first_day: int) -> pd.DataFrame:
+    """Day-by-day ANC from ``first_day`` to each subject's last measurement (LOCF)."""
+    last = rec.groupby("USUBJID")["D"].max()
+    last = last[last >= first_day]
+    n = (last - first_day + 1).to_numpy()
+    subj = np.repeat(last.index.to_numpy(), n)
+    start = np.repeat(np.cumsum(n) - n, n)
+    grid = pd.DataFrame({"USUBJID": subj,
+                         "D": (np.arange(n.sum()) - start + first_day).astype(np.int64)})
+    cens = grid["USUBJID"].map(censor).to_numpy(dtype=float)
+    grid = grid[~(grid["D"].to_numpy() >= cens)]
+    out = pd.merge_asof(grid.sort_values("D", kind="stable"), rec.sort_values("D", kind="stable"),
+                        on="D", by="USUBJID", direction="backward")
+    return out.sort_values(["USUBJID", "D"], kind="stable").reset_index(drop=True)
+
+
+def _runs(subj: np.ndarray, state: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
+    """Run id per day and per-run SUBJ, STATE, START (index), LEN."""
+    if len(state) == 0:
+        return np.zeros(0, dtype=int), pd.DataFrame(columns=["SUBJ", "STATE", "START", "LEN"])
+    new = np.r_[True, (subj[1:] != subj[:-1]) | (state[1:] != state[:-1])]
+    rid = np.cumsum(new) - 1
+    start = np.flatnonzero(new)
+    runs = pd.DataFrame({"SUBJ": subj[start], "STATE": state[start], "START": start,
+                         "LEN": np.bincount(rid)})
+    return rid, runs
+
+
+def _neutropenic_days(daily: pd.DataFrame, threshold: float, min_stable: int) -> np.ndarray:
+    """1 = at or below ``threshold`` (non-stable recoveries filled), 0 = above, 2 = unknown."""
+    v = daily["V"].to_numpy(dtype=float)
+    subj = daily["USUBJID"].to_numpy()
+    state = np.where(np.isnan(v), 2, np.where(v <= threshold, 1, 0))
+    rid, runs = _runs(subj, state)
+    if runs.empty:
+        return state
+    s, st = runs["SUBJ"].to_numpy(), runs["STATE"].to_numpy()
+    same_prev = np.r_[False, s[1:] == s[:-1]]
+    same_next = np.r_[s[1:] == s[:-1], False]
+    below_prev = same_prev & np.r_[False, st[:-1] == 1]
+    below_next = same_next & np.r_[st[1:] == 1, False]
+    fill = (st == 0) & (runs["LEN"].to_numpy() < min_stable) & below_prev & below_next
+    return np.where(fill[rid], 1, state)
+
+
+def _recovery(daily: pd.DataFrame, state: np.ndarray, min_stable: int) -> pd.DataFrame:
+    """RECOVERY_DAY and NEUTROPENIC_PHASES per subject from the filled day states."""
+    rid, runs = _runs(daily["USUBJID"].to_numpy(), state)
+    if runs.empty:
+        return pd.DataFrame(columns=["RECOVERY_DAY", "NEUTROPENIC_PHASES"])
+    runs["DAY"] = daily["D"].to_numpy()[runs["START"].to_numpy()]
+    below = runs["STATE"] == 1
+    runs["SEEN"] = below.astype(int).groupby(runs["SUBJ"]).cumsum()
+    rec = runs[(runs["STATE"] == 0) & (runs["LEN"] >= min_stable) & (runs["SEEN"] > 0)]
+    return pd.DataFrame({"RECOVERY_DAY": rec.groupby("SUBJ")["DAY"].min(),
+                         "NEUTROPENIC_PHASES": below.groupby(runs["SUBJ"]).sum()})
+
+
+def _early_grade(counts: dict[float, pd.Series], rules: EarlyRules) -> pd.Series:
+    idx = next(iter(counts.values())).index
+    grade = pd.Series(0.0, index=idx)
+    for g in sorted(rules.grades):   # ascending: a higher grade overwrites a lower one
+        met = np.zeros(len(idx), dtype=bool)
+        for row in rules.grades[g].any:
+            met |= (counts[row.threshold] >= row.min_days).to_numpy()
+        grade[met] = float(g)
+    return grade
+
+
+def grade_icaht(labs: pd.DataFrame, *, censor: pd.DataFrame | None = None,
+                criteria: IcahtCriteria | None = None) -> pd.DataFrame:
+    """Early and late neutropenic ICAHT grade, recovery and phases per subject.
+
+    Parameters
+    ----------
+    labs : pandas.DataFrame
+        Laboratory records (USUBJID, PARAMCD, DAY, AVAL; optional UNIT, SEQ); only ANC records
+        (PARAMCD in the table's ``paramcd``) are read.
+    censor : pandas.DataFrame, optional
+        USUBJID, CENSOR_DAY: the first of disease progression, a subsequent line of therapy
+        or death; days on or after it are not counted.
+    criteria : IcahtCriteria, optional
+        The grading table (default: the bundled EHA/EBMT 2023 table).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per subject with an ANC measurement on or after day 0: USUBJID,
+        EARLY_DAYS_ANC_LE500 / _LE100 (cumulative days, day 0-30), EARLY_OBSERVED_DAYS,
+        EARLY_COMPLETE (observed through day 30), EARLY_GRADE (0-4), LATE_ASSESSMENTS,
+        LATE_GRADE (0-4; NaN without a measurement after day 30), NADIR_ANC, NADIR_DAY,
+        RECOVERY_DAY, NEUTROPENIC_PHASES, BIPHASIC, CENSOR_DAY, ICAHT_VERSION.
+
+    Raises
+    ------
+    RecordError
+        A negative ANC or an ANC in another unit (naming the record).
+    InputError
+        Missing columns, or a censoring frame without USUBJID / CENSOR_DAY.
+
+    References
+    ----------
+    Rejeski K et al. Immune effector cell-associated hematotoxicity: EHA/EBMT consensus grading
+    and best practice recommendations. Blood 2023;142(10):865-877, Table 1.
+
+    Examples
+    --------
+    >>> labs = pd.DataFrame({"USUBJID": "P1", "PARAMCD": "NEUT", "DAY": [0, 5, 12],
+    ...                      "AVAL": [0.4, 0.3, 1.2]})
+    >>> int(grade_icaht(labs)["EARLY_GRADE"].iloc[0])   # 12 days <= 0.5 (day 0-11)
+    2
+    """
+    c = criteria or icaht_criteria()
+    cens = pd.Series(dtype=float)
+    if censor is not None:
+        require_columns(censor, ["USUBJID", "CENSOR_DAY"], where="grade_icaht censor")
+        cd = as_float(censor, "CENSOR_DAY", domain="ADSL")
+        cens = pd.Series(cd, index=censor["USUBJID"].astype(str)).dropna()
+        if cens.index.duplicated().any():
+            raise InputError("grade_icaht censor: one CENSOR_DAY per subject")
+    rec = _anc_records(labs, cens, c)
+    e = c.early
+    daily = _daily(rec, cens, e.first_day)
+    subjects = pd.Index(pd.unique(daily["USUBJID"]), name="USUBJID")
+    in_early = (daily["D"] <= e.last_day).to_numpy()
+    thresholds = sorted({r.threshold for g in e.grades.values() for r in g.any}, reverse=True)
+    counts, out = {}, pd.DataFrame(index=subjects)
+    for t in thresholds:
+        st = _neutropenic_days(daily, t, e.min_stable_recovery_days)
+        counts[t] = pd.Series(in_early & (st == 1)).groupby(daily["USUBJID"].to_numpy()).sum(
+        ).reindex(subjects, fill_value=0)
+        out[f"EARLY_DAYS_ANC_{_label(t)}"] = counts[t].to_numpy()
+    known = pd.Series(in_early & daily["V"].notna().to_numpy())
+    out["EARLY_OBSERVED_DAYS"] = known.groupby(daily["USUBJID"].to_numpy()).sum().reindex(
+        subjects, fill_value=0).to_numpy()
+    reach = daily[daily["D"] == e.last_day]["USUBJID"]
+    out["EARLY_COMPLETE"] = subjects.isin(reach)
+    out["EARLY_GRADE"] = _early_grade(counts, e).to_numpy() if len(subjects) else []
+    out.loc[out["EARLY_OBSERVED_DAYS"] == 0, "EARLY_GRADE"] = np.nan
+    out = out.join(_late(rec, c.late)).join(_nadir(rec, e.first_day))
+    st = _neutropenic_days(daily, c.recovery.threshold, e.min_stable_recovery_days)
+    out = out.join(_recovery(daily, st, e.min_stable_recovery_days))
+    out["NEUTROPENIC_PHASES"] = out["NEUTROPENIC_PHASES"].fillna(0).astype(int)
+    out["BIPHASIC"] = out["NEUTROPENIC_PHASES"] >= 2
+    out["CENSOR_DAY"] = cens.reindex(subjects).to_numpy(dtype=float)
+    out["ICAHT_VERSION"] = f"{c.name} ({c.version})"
+    return out.reset_index().sort_values("USUBJID", kind="stable").reset_index(drop=True)
+
+
+def _late(rec: pd.DataFrame, rules: LateRules) -> pd.DataFrame:
+    late = rec[rec["D"] > rules.after_day]
+    n = late.groupby("USUBJID").size()
+    grade = pd.Series(0.0, index=n.index)
+    for g in sorted(rules.grades):
+        k = (late["V"] <= rules.grades[g].threshold).groupby(late["USUBJID"]).sum()
+        grade[(k.reindex(n.index) >= rules.min_measurements).to_numpy()] = float(g)
+    return pd.DataFrame({"LATE_ASSESSMENTS": n, "LATE_GRADE": grade})
+
+
+def _nadir(rec: pd.DataFrame, first_day: int) -> pd.DataFrame:
+    post = rec[rec["D"] >= first_day]
+    i = post.groupby("USUBJID")["V"].idxmin()
+    return pd.DataFrame({"NADIR_ANC": post.loc[i, "V"].to_numpy(),
+                         "NADIR_DAY": post.loc[i, "D"].to_numpy(dtype=float)}, index=i.index)
