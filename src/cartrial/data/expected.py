@@ -11,9 +11,10 @@ or treated in CM):
   DM lists subjects;
 - ``RECORDS_EXPECTED``   an infused subject followed in at least two of the domains the
   protocol schedule fills from the day of infusion (vital signs, laboratory, the daily CRS /
-  ICANS page (FA), ICE (QS), cellular kinetics (PC)) but absent from another of them, a DM subject with no disposition record, a subject with CRS
-  (AE) but no CRS assessment page (FA), or ICANS (AE) but no ICE assessment (QS), or
-  CRS / ICANS management (CM) but no CRS or ICANS adverse event.
+  ICANS page (FA), ICE (QS), cellular kinetics (PC)) but absent from another of them; a DM
+  subject with no disposition record; a subject with CRS (AE) but no CRS assessment page (FA),
+  or ICANS (AE) but no ICE assessment (QS), or CRS / ICANS management (CM) but no CRS or ICANS
+  adverse event.
 
 References: ASTCT consensus grading requires the daily assessment of fever, hypotension and
 hypoxia (CRS) and the ICE score (ICANS) for graded events: Lee DW et al., Biol Blood Marrow
