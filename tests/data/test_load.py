@@ -108,12 +108,15 @@ def test_csv_quoting_blanks_and_shared_values(tmp_path) -> None:
     assert len(same) > 1 and all(v is same[0] for v in same)
 
 
-def test_ragged_csv_is_a_clear_error(tmp_path) -> None:
+def test_ragged_csv_is_a_clear_finding_and_the_rest_is_read(tmp_path) -> None:
     write_study(minimal_domains(), tmp_path, format="csv")
     with open(tmp_path / "dm.csv", "a", encoding="utf-8") as f:
         f.write("a,b\n")
-    with pytest.raises(InputError, match=r"dm\.csv: cannot be read"):
-        load_study(tmp_path)
+    study = load_study(tmp_path)
+    bad = [f for f in study.load_findings if f.domain == "DM"]
+    assert len(bad) == 1 and bad[0].value == "dm.csv"
+    assert bad[0].rule.startswith("[FILE_UNREADABLE] dm.csv: cannot be read")
+    assert study.unread == {"DM": "dm.csv"} and "DM" not in study and "LB" in study
 
 
 def test_csv_read_in_blocks_equals_one_block(tmp_path, monkeypatch) -> None:

@@ -20,6 +20,7 @@ import pyarrow.csv as pacsv
 import pyreadstat
 
 from cartrial._memory import release_freed_memory
+from cartrial.data.completeness import check_file, file_finding
 from cartrial.data.spec import DataModel, data_model, is_numeric_var
 from cartrial.data.text import spread
 from cartrial.data.units import convert
@@ -33,13 +34,19 @@ STANDARDIZE_CHUNK_ROWS = 1 << 19
 
 @dataclass
 class Study:
-    """A trial's SDTM domains, one typed DataFrame each (upper-case domain names)."""
+    """A trial's SDTM domains, one typed DataFrame each (upper-case domain names).
+
+    ``unread`` maps a domain whose file could not be used to that file's name (the reason is in
+    ``load_findings``); ``mtime`` is the newest modification time of the files read (seconds
+    since the epoch), the latest moment the transfer can describe."""
 
     domains: dict[str, pd.DataFrame]
     path: Path | None = None
     format: str = "csv"
     load_findings: list[Finding] = field(default_factory=list)
     file_hashes: dict[str, str] = field(default_factory=dict)
+    unread: dict[str, str] = field(default_factory=dict)
+    mtime: float | None = None
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         try:
@@ -137,8 +144,9 @@ def _read_csv(path: Path, nul: set[str]) -> dict[str, pd.arrays.StringArray]:
         for col, arr in zip(cols, batch.columns, strict=True):
             col.add(arr)
         del batch
-    out = {str(n).upper(): c.finish() for n, c in zip(names, cols, strict=True)}
-    nul.update(str(n).upper() for n, c in zip(names, cols, strict=True) if c.has_nul)
+    names = [str(n).lstrip("\ufeff").strip().upper() for n in names]  # a BOM, padded names
+    out = {n: c.finish() for n, c in zip(names, cols, strict=True)}
+    nul.update(n for n, c in zip(names, cols, strict=True) if c.has_nul)
     return out
 
 
@@ -398,6 +406,30 @@ def load_study(path: str | Path) -> Study:
     Character variables stay text (blanks become missing); numeric variables (--SEQ, --STRESN,
     --DOSE, AGE, ...) are parsed; findings results are standardised (``standardize_results``).
     Files for domains outside the data model are kept, typed as text, and noted as warnings.
+    Every file is first checked whole (:func:`cartrial.data.completeness.check_file`): an empty,
+    cut, non-UTF-8 or unparseable file is a finding naming the file (its domain is then left
+    out and listed in ``Study.unread``), and the folder's other files are still read.
+
+    Parameters
+    ----------
+    path : str or Path
+        Folder of SDTM datasets.
+
+    Returns
+    -------
+    Study
+        The typed domains, ``load_findings`` and the SHA-256 of every file.
+
+    Raises
+    ------
+    InputError
+        The folder does not exist or holds no ``.csv`` / ``.xpt`` file.
+
+    Examples
+    --------
+    >>> load_study("/no/such/folder")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    cartrial.errors.InputError: study folder not found: /no/such/folder
     """
     root = Path(path)
     if not root.is_dir():
@@ -406,49 +438,50 @@ def load_study(path: str | Path) -> Study:
     if not files:
         raise InputError(f"no .csv or .xpt datasets in {root}")
     model = data_model()
-    findings: list[Finding] = []
-    domains: dict[str, pd.DataFrame] = {}
-    hashes: dict[str, str] = {}
+    study = Study(domains={}, path=root)
     formats = set()
     for f in files:
         name = f.stem.upper()
-        if name in domains:
-            findings.append(
-                Finding(
-                    name,
-                    None,
-                    None,
-                    None,
-                    f.name,
-                    "domain given twice (both .csv and .xpt); the first read is used",
-                )
-            )
+        if name in study.domains or name in study.unread:
+            study.load_findings.append(file_finding(
+                name, f.name, "DOMAIN_TWICE",
+                "domain given twice (both .csv and .xpt); the first read is used"))
             continue
         formats.add(SUFFIXES[f.suffix.lower()])
-        with open(f, "rb") as fh:  # in chunks: a large LB file is not held as bytes
-            hashes[f.name] = hashlib.file_digest(fh, "sha256").hexdigest()
-        nul: set[str] = set()
-        try:
-            raw = _read_file(f, nul)
-        except Exception as exc:  # a file that cannot be parsed is bad input, not a crash
-            raise InputError(f"{f}: cannot be read ({type(exc).__name__}: {exc})") from None
-        if name not in model.domains:
-            findings.append(
-                Finding(
-                    name,
-                    None,
-                    None,
-                    None,
-                    f.name,
-                    "domain is not in cartrial's data model; kept unread",
-                    severity="warning",
-                )
-            )
-        typed = _type_columns(name, raw, findings)
-        del raw
-        _nul_findings(name, typed, sorted(nul), findings)
-        domains[name] = standardize_results(name, typed, model, findings, copy=False)
-        del typed
+        _load_file(f, name, model, study)
     release_freed_memory()
-    fmt = formats.pop() if len(formats) == 1 else "mixed"
-    return Study(domains=domains, path=root, format=fmt, load_findings=findings, file_hashes=hashes)
+    study.format = formats.pop() if len(formats) == 1 else "mixed"
+    study.mtime = max(f.stat().st_mtime for f in files)
+    return study
+
+
+def _load_file(f: Path, name: str, model: DataModel, study: Study) -> None:
+    """Check, read, type and standardise one file into ``study`` (or record why it cannot)."""
+    findings = study.load_findings
+    check = check_file(f, name)
+    study.file_hashes[f.name] = check.sha256
+    findings.extend(check.findings)
+    if not check.usable:
+        study.unread[name] = f.name
+        return
+    nul: set[str] = set()
+    try:
+        raw = _read_file(f, nul)
+    except Exception as exc:  # a file that cannot be parsed is bad input, not a crash
+        msg = " ".join(str(exc).split())[:300]
+        findings.append(file_finding(name, f.name, "FILE_UNREADABLE",
+                                     f"cannot be read ({type(exc).__name__}: {msg})"))
+        study.unread[name] = f.name
+        return
+    if check.xpt_rows is not None and check.xpt_rows != len(raw):
+        findings.append(file_finding(
+            name, f.name, "FILE_TRUNCATED",
+            f"the record structure holds {check.xpt_rows} observations but {len(raw)} were read"))
+    if name not in model.domains:
+        findings.append(
+            Finding(name, None, None, None, f.name,
+                    "domain is not in cartrial's data model; kept unread", severity="warning"))
+    typed = _type_columns(name, raw, findings)
+    del raw
+    _nul_findings(name, typed, sorted(nul), findings)
+    study.domains[name] = standardize_results(name, typed, model, findings, copy=False)

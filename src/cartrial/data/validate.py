@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.dates import parse_dtc
+from cartrial.data.expected import expected_records
 from cartrial.data.load import Study
 from cartrial.data.spec import DataModel, data_model
 from cartrial.errors import Finding
@@ -114,16 +115,15 @@ def _frame(
 def _load_findings(study: Study) -> list[pd.DataFrame]:
     out = []
     for f in study.load_findings:
-        rid = (
-            "NOT_NUMBER"
-            if f.rule == "value is not a number"
-            else "UNIT_UNCONVERTIBLE"
-            if f.rule.startswith("unit cannot")
-            else "LOAD"
-        )
+        rule = f.rule
+        if rule.startswith("[") and "] " in rule:  # "[RULE_ID] text" (completeness, values)
+            rid, rule = rule[1:].split("] ", 1)
+        else:
+            rid = ("NOT_NUMBER" if rule == "value is not a number"
+                   else "UNIT_UNCONVERTIBLE" if rule.startswith("unit cannot") else "LOAD")
         out.append(
             pd.DataFrame(
-                [[f.severity, rid, f.domain, f.usubjid, f.seq, f.variable, f.value, f.rule]],
+                [[f.severity, rid, f.domain, f.usubjid, f.seq, f.variable, f.value, rule]],
                 columns=COLUMNS,
             )
         )
@@ -133,7 +133,7 @@ def _load_findings(study: Study) -> list[pd.DataFrame]:
 def _structure(study: Study, model: DataModel) -> list[pd.DataFrame]:
     out = []
     for name in model.required_domains:
-        if name not in study:
+        if name not in study and name not in study.unread:  # an unread file is reported
             out.append(
                 _frame(
                     name,
@@ -455,6 +455,7 @@ def validate_study(study: Study, protocol: Protocol) -> ValidationReport:
         + _conduct(study, protocol)
         + _death(study)
         + _population(study, protocol, model)
+        + [expected_records(study, COLUMNS)]
     )
     parts = [p for p in parts if len(p)]
     findings = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
