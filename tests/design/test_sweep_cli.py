@@ -67,3 +67,50 @@ def test_help():
     for verb in ("sweep", "compare"):
         r = runner.invoke(app, ["design", verb, "--help"])
         assert r.exit_code == 0 and "--out" in r.stdout
+
+
+def _swept(tmp_path):
+    g = tmp_path / "grid.yaml"
+    g.write_text(yaml.safe_dump(GRID))
+    out = tmp_path / "res"
+    run_sweep(expand_grid(GRID), out)
+    return g, out
+
+
+def test_compare_skips_a_damaged_file_with_a_notice(tmp_path):
+    g, out = _swept(tmp_path)
+    f = sorted((out / "cells").glob("cell-*.parquet"))[0]
+    b = bytearray(f.read_bytes())
+    b[len(b) // 2] ^= 0x04
+    f.write_bytes(bytes(b))
+    r = runner.invoke(app, ["design", "compare", str(out)])
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert "skipped" in r.stderr and f.name in r.stderr and "incomplete" in r.stderr
+    r = runner.invoke(app, ["design", "compare", str(out), "--allow-incomplete", "--json"])
+    assert r.exit_code == 0, r.output
+    assert f.name in r.stderr and "left out" in json.loads(r.stdout)["method"]
+    r = runner.invoke(app, ["design", "sweep", str(g), "--out", str(out), "--serial"])
+    assert r.exit_code == 0 and "1 computed" in r.stdout and f.name in r.stderr
+
+
+def test_ctrl_c_stops_cleanly_with_how_to_resume(tmp_path, monkeypatch):
+    g = tmp_path / "grid.yaml"
+    g.write_text(yaml.safe_dump(GRID))
+    out = tmp_path / "res"
+    import cartrial.design.sweep_run as sr
+
+    real, calls = sr.run_cell, []
+
+    def interrupted_after_two(cell):
+        calls.append(cell)
+        if len(calls) > 2:
+            raise KeyboardInterrupt
+        return real(cell)
+
+    monkeypatch.setattr(sr, "run_cell", interrupted_after_two)
+    r = runner.invoke(app, ["design", "sweep", str(g), "--out", str(out), "--serial"])
+    assert r.exit_code == 130 and "Traceback" not in r.output
+    assert "interrupted: 2 of 6" in r.stderr and f"--out {out} --serial" in r.stderr
+    monkeypatch.setattr(sr, "run_cell", real)
+    r = runner.invoke(app, ["design", "sweep", str(g), "--out", str(out), "--serial"])
+    assert r.exit_code == 0 and "4 computed, 2 reused" in r.stdout

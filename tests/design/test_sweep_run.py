@@ -15,7 +15,13 @@ import yaml
 from cartrial.design.simulate_oc import simulate_oc
 from cartrial.design.sweep_grid import expand_grid
 from cartrial.design.sweep_run import run_sweep
-from cartrial.design.sweep_store import CELLS_DIR, QUARANTINE_DIR, TMP_PREFIX, read_sweep
+from cartrial.design.sweep_store import (
+    CELLS_DIR,
+    DIGEST_SUFFIX,
+    QUARANTINE_DIR,
+    TMP_PREFIX,
+    read_sweep,
+)
 from cartrial.errors import InputError
 
 BASE = {"name": "boin", "target": 0.3, "cohort_size": 3, "max_sample_size": 18,
@@ -118,6 +124,7 @@ def test_damaged_files_are_reported_quarantined_and_recomputed(tmp_path, referen
     files[0].write_bytes(data[: len(data) - 40])  # partial: footer cut
     files[1].write_bytes(b"garbage")
     os.replace(files[3], files[2])  # another cell's (valid) file under this cell's name
+    os.replace(f"{files[3]}{DIGEST_SUFFIX}", f"{files[2]}{DIGEST_SUFFIX}")
     (tmp_path / CELLS_DIR / f"{TMP_PREFIX}{files[4].name}.99.x").write_bytes(data[:10])
     partial = read_sweep(tmp_path)
     assert not partial.complete and len(partial.problems) == 3 and len(partial.missing) == 1
@@ -125,7 +132,27 @@ def test_damaged_files_are_reported_quarantined_and_recomputed(tmp_path, referen
     assert len(rep.problems) == 3
     assert {p.file for p in rep.problems} == {f.name for f in files[:3]}
     assert rep.computed == 4 and rep.temp_files_removed == 1
-    assert len(list((tmp_path / QUARANTINE_DIR).iterdir())) == 3
+    moved = [p.name for p in (tmp_path / QUARANTINE_DIR).iterdir()]
+    assert sum(not n.endswith(DIGEST_SUFFIX) for n in moved) == 3  # each with its digest
+    assert_same(frames(tmp_path), reference)
+
+
+def test_a_flipped_byte_or_a_lost_digest_is_quarantined_and_recomputed(tmp_path, reference):
+    """Issue #14.8: resume moves the damaged file (and its digest) aside and recomputes the
+    cell; the final result equals an undamaged run's."""
+    g = expand_grid(GRID)
+    run_sweep(g, tmp_path)
+    files = sorted((tmp_path / CELLS_DIR).glob("cell-*.parquet"))
+    b = bytearray(files[0].read_bytes())
+    b[len(b) // 3] ^= 0x10
+    files[0].write_bytes(bytes(b))
+    os.remove(f"{files[1]}{DIGEST_SUFFIX}")  # e.g. results written by an older cartrial
+    rep = run_sweep(g, tmp_path)
+    assert rep.computed == 2 and {p.file for p in rep.problems} == {files[0].name, files[1].name}
+    reasons = sorted(p.reason for p in rep.problems)
+    assert "no cell-" in reasons[1] and "differs from the recorded" in reasons[0]
+    moved = {p.name for p in (tmp_path / QUARANTINE_DIR).iterdir()}
+    assert len(moved) == 3 and sum(n.endswith(DIGEST_SUFFIX) for n in moved) == 1
     assert_same(frames(tmp_path), reference)
 
 

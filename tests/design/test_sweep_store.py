@@ -17,13 +17,16 @@ from cartrial.design.sweep_grid import expand_grid
 from cartrial.design.sweep_run import run_cell
 from cartrial.design.sweep_store import (
     CELLS_DIR,
+    DIGEST_SUFFIX,
     META_KEY,
     TMP_PREFIX,
     clean_temporary,
     read_cell,
+    read_sweep,
     table_digest,
     verify_cell,
     write_cell,
+    write_manifest,
 )
 from cartrial.errors import InputError
 
@@ -65,9 +68,20 @@ def test_missing_truncated_and_garbled_files(tmp_path, cells):
     path = write_cell(tmp_path, cs[0], df, g.grid_hash)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])  # partial file
+    assert "differs from the recorded" in verify_cell(tmp_path, cs[0])
+    _redigest(path)  # even with a matching digest, a cut file is refused by the reader
     assert "not a readable Parquet file" in verify_cell(tmp_path, cs[0])
     path.write_bytes(b"\0" * 100)
+    _redigest(path)
     assert "not a readable Parquet file" in verify_cell(tmp_path, cs[0])
+
+
+def _redigest(path):
+    """Record the sha256 of a file's current bytes, as a tamperer who knows the format would."""
+    import hashlib
+
+    path.with_name(path.name + DIGEST_SUFFIX).write_text(
+        hashlib.sha256(path.read_bytes()).hexdigest())
 
 
 def test_altered_values_fail_the_checksum(tmp_path, cells):
@@ -81,6 +95,9 @@ def test_altered_values_fail_the_checksum(tmp_path, cells):
         table.schema.metadata
     )
     pq.write_table(altered, path)
+    with pytest.raises(InputError, match="file sha256"):
+        read_cell(path)
+    _redigest(path)
     with pytest.raises(InputError, match="content checksum"):
         read_cell(path)
     assert "content checksum" in verify_cell(tmp_path, cs[0])
@@ -93,6 +110,8 @@ def test_file_of_another_cell_definition_is_refused(tmp_path, cells):
     path = tmp_path / CELLS_DIR / cs[0].file_name
     write_cell(tmp_path, cs[1], df, g.grid_hash)
     os.replace(tmp_path / CELLS_DIR / cs[1].file_name, path)
+    os.replace(tmp_path / CELLS_DIR / (cs[1].file_name + DIGEST_SUFFIX),
+               path.with_name(path.name + DIGEST_SUFFIX))
     why = verify_cell(tmp_path, cs[0])
     assert "different cell definition" in why and "design_id" in why
 
@@ -103,10 +122,13 @@ def test_missing_metadata_is_refused(tmp_path, cells):
     (tmp_path / CELLS_DIR).mkdir()
     pq.write_table(pa.Table.from_pandas(df, preserve_index=False),
                    tmp_path / CELLS_DIR / cs[0].file_name)  # fmt: skip
+    assert "no cell-" in verify_cell(tmp_path, cs[0])  # no digest file beside it
+    _redigest(tmp_path / CELLS_DIR / cs[0].file_name)
     assert "no cartrial.sweep metadata" in verify_cell(tmp_path, cs[0])
     meta = {META_KEY: b"{not json"}
     pq.write_table(pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(meta),
                    tmp_path / CELLS_DIR / cs[0].file_name)  # fmt: skip
+    _redigest(tmp_path / CELLS_DIR / cs[0].file_name)
     assert "not valid JSON" in verify_cell(tmp_path, cs[0])
 
 
@@ -143,3 +165,57 @@ def test_metadata_is_json_with_the_definition(tmp_path, cells):
     meta = json.loads(pq.read_schema(path).metadata[META_KEY])
     assert meta["cell_hash"] == cs[0].cell_hash
     assert meta["extra"]["method"].startswith("Monte Carlo, 300 trials")
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory, cells):
+    g, cs = cells
+    out = tmp_path_factory.mktemp("flip")
+    df, extra = run_cell(cs[0])
+    path = write_cell(out, cs[0], df, g.grid_hash, extra)
+    write_manifest(out, g, cs[:1])
+    return out, cs[0], path, path.read_bytes()
+
+
+def _flip_is_caught(stored, i, xor):
+    out, cell, path, data = stored
+    b = bytearray(data)
+    b[i % len(b)] ^= xor
+    path.write_bytes(bytes(b))
+    try:
+        why = verify_cell(out, cell)
+        res = read_sweep(out)
+    finally:
+        path.write_bytes(data)
+    assert why is not None and "differs from the recorded" in why
+    assert len(res.problems) == 1 and res.overall.empty
+
+
+@pytest.mark.parametrize("where", [0, 3, 4, 100, 0.25, 0.5, 0.75, -60, -9, -5, -1])
+def test_one_flipped_byte_anywhere_is_caught_not_raised(stored, where):
+    """Issue #14.8: a single flipped byte (header, data pages, footer metadata, magic) is a
+    reported problem, never an exception; checked against the sha256 of the bytes written."""
+    n = len(stored[3])
+    i = where if isinstance(where, int) else int(where * n)
+    _flip_is_caught(stored, i, 0x01)
+
+
+@settings(max_examples=60, deadline=None)
+@given(i=st.integers(0, 10**9), xor=st.integers(1, 255))
+def test_any_flipped_byte_is_caught(stored, i, xor):
+    _flip_is_caught(stored, i, xor)
+
+
+def test_damaged_manifest_is_a_clear_error(stored, tmp_path):
+    import shutil
+
+    out = tmp_path / "copy"
+    shutil.copytree(stored[0], out)
+    man = out / "manifest.json"
+    text = man.read_text()
+    man.write_text(text.replace('"cells"', '"cellz"'))
+    with pytest.raises(InputError, match="not a sweep manifest"):
+        read_sweep(out)
+    man.write_bytes(b"\xff" + text.encode()[1:])
+    with pytest.raises(InputError, match="not valid JSON"):
+        read_sweep(out)

@@ -16,6 +16,7 @@ from cartrial.errors import InputError
 GridArgument = typer.Argument(..., help="Grid YAML: designs x scenarios (docs/sweep.md).")
 SweepOutOption = typer.Option(..., "--out", help="Results folder (created; reused to resume).")
 ResultsArgument = typer.Argument(..., help="Results folder of `cartrial design sweep`.")
+EXIT_INTERRUPTED = 130
 CompareOutOption = typer.Option(
     None, "--out", help="Folder for by_design.csv, by_cell.csv and the figures."
 )
@@ -57,13 +58,17 @@ def sweep(
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=n - total + done)
 
-            if serial:
-                report = run_sweep(g, out, chunk_size=chunk_size, progress=progress)
-            else:
-                with sweep_client(scheduler, workers) as client:
-                    report = run_sweep(
-                        g, out, client=client, chunk_size=chunk_size, progress=progress
-                    )
+            try:
+                if serial:
+                    report = run_sweep(g, out, chunk_size=chunk_size, progress=progress)
+                else:
+                    with sweep_client(scheduler, workers) as client:
+                        report = run_sweep(
+                            g, out, client=client, chunk_size=chunk_size, progress=progress
+                        )
+            except KeyboardInterrupt:
+                bar.stop()
+                _interrupted(grid, out, n, serial=serial)
             bar.update(task, completed=n)
     if as_json:
         print_json(report.as_dict())
@@ -79,6 +84,21 @@ def sweep(
         f"(grid {report.grid_hash[:12]}, {report.elapsed_seconds:.1f} s)",
         markup=False,
     )
+
+
+def _interrupted(grid: Path, out: Path, n: int, *, serial: bool) -> None:
+    """Ctrl-C: say what is kept and how to resume, exit 130 (128 + SIGINT), no traceback."""
+    from cartrial.design.sweep_store import CELLS_DIR
+
+    stored = len(list((Path(out) / CELLS_DIR).glob("cell-*.parquet")))
+    again = f"cartrial design sweep {grid} --out {out}" + (" --serial" if serial else "")
+    err_console.print(
+        f"interrupted: {stored} of {n} cell file(s) are stored in {out} (each is complete or "
+        f"absent). Resume with `{again}` (add your other options): stored cells are verified "
+        "and reused, the rest computed.",
+        markup=False,
+    )
+    raise typer.Exit(EXIT_INTERRUPTED)
 
 
 @design_app.command("compare")
@@ -104,6 +124,9 @@ def compare(
         if fmt not in ("png", "svg"):
             raise InputError(f"--format must be png or svg, got {fmt!r}")
         res = read_sweep(results)
+        for p in res.problems:  # damaged files are never merged: say which, and why
+            err_console.print(f"skipped {p.design_id} x {p.scenario_id}: {p.reason}; rerun "
+                              "`cartrial design sweep` to recompute it", markup=False)
         cmp = compare_designs(res, allow_incomplete=allow_incomplete)
     files: list[str] = []
     if out is not None:

@@ -14,6 +14,7 @@ cells; a ``LocalCluster`` on one machine, an existing scheduler by address, or d
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -195,7 +196,8 @@ def run_sweep(
 def sweep_client(scheduler: str | None = None, n_workers: int | None = None) -> Iterator[Any]:
     """A ``distributed.Client``: connected to ``scheduler`` (address) when given, else on a new
     ``LocalCluster(n_workers, threads_per_worker=1, processes=True, dashboard_address=None)``
-    (one single-threaded process per core by default). Needs the ``dask`` extra."""
+    (one single-threaded process per core by default), whose worker processes ignore SIGINT so
+    that Ctrl-C stops this process alone, which then shuts them down. Needs the ``dask`` extra."""
     try:
         from distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - depends on the installed extras
@@ -209,10 +211,31 @@ def sweep_client(scheduler: str | None = None, n_workers: int | None = None) -> 
     n = int(n_workers) if n_workers else (os.cpu_count() or 1)
     if n < 1:
         raise InputError(f"n_workers must be >= 1, got {n_workers!r}")
-    with (
-        LocalCluster(
-            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with _workers_ignore_sigint():  # only while the worker processes start
+        cluster = LocalCluster(
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+            silence_logs=logging.CRITICAL,  # task errors reach us as exceptions; shutdown noise
+            # (cancelled tasks, heartbeats to a closed scheduler after Ctrl-C) is not shown
+        )
+    with cluster, Client(cluster) as client:
         yield client
+
+
+@contextmanager
+def _workers_ignore_sigint() -> Iterator[None]:
+    """Start worker processes with SIGINT ignored (restored here once they run).
+
+    Ctrl-C in a terminal reaches every process of the foreground group: the workers would each
+    print a KeyboardInterrupt traceback while this process shuts them down cleanly. The ignored
+    disposition is inherited by the spawned processes (POSIX exec keeps SIG_IGN)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -3,8 +3,9 @@
 Layout of a results folder::
 
     manifest.json              the expanded grid, its hash, the cartrial version, cell -> file
-    cells/cell-<hash>.parquet  one per finished cell
-    quarantine/                corrupt or mismatched cell files moved aside (never merged)
+    cells/cell-<hash>.parquet         one per finished cell
+    cells/cell-<hash>.parquet.sha256  sha256 of that file's bytes
+    quarantine/                       corrupt or mismatched cell files moved aside (never merged)
 
 A cell file holds one row per dose: ``design_id``, ``scenario_id``, the per-dose operating
 characteristics (:data:`~cartrial.design.oc_result.PER_DOSE_COLUMNS`) and the overall ones
@@ -13,9 +14,12 @@ Parquet metadata (key ``cartrial.sweep``) records the design, scenario, seed, nu
 cartrial version, grid hash, the cell-definition hash and a sha256 of the table's contents.
 
 Writes go to a temporary name in the same folder, are fsync'ed, then renamed over the final
-name, so a file at the final name is either absent or complete. On resume each file is read back
-and checked (readable, metadata present, definition hash equal to the cell's, content checksum
-equal); anything else is reported, moved to ``quarantine/`` and recomputed.
+name, so a file at the final name is either absent or complete; the ``.sha256`` file is renamed
+into place first. On resume each file is checked before pyarrow parses it (its bytes against the
+recorded sha256, so any flipped byte, even in metadata that holds no result, is caught), then read
+back (readable, metadata present, definition hash equal to the cell's, content checksum equal);
+anything else is reported, moved to ``quarantine/`` and recomputed. A cell file without its
+``.sha256`` (written by cartrial before 0.x or cut off mid-write) is treated the same way.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ CELLS_DIR = "cells"
 QUARANTINE_DIR = "quarantine"
 MANIFEST = "manifest.json"
 TMP_PREFIX = ".tmp-"
+DIGEST_SUFFIX = ".sha256"
 CELL_COLUMNS = (
     "design_id",
     "scenario_id",
@@ -132,37 +137,74 @@ def write_cell(
     table = table.replace_schema_metadata(
         (table.schema.metadata or {}) | {META_KEY: json.dumps(meta, sort_keys=True).encode()}
     )
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    data = sink.getvalue().to_pybytes()
     final = folder / cell.file_name
-    tmp = folder / f"{TMP_PREFIX}{cell.file_name}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+    # the digest goes into place first: a cell file never exists without the digest of its bytes
+    _atomic_write(folder, final.with_name(final.name + DIGEST_SUFFIX),
+                  hashlib.sha256(data).hexdigest().encode())
+    _atomic_write(folder, final, data)
+    _fsync_dir(folder)
+    return final
+
+
+def _atomic_write(folder: Path, final: Path, data: bytes) -> None:
+    tmp = folder / f"{TMP_PREFIX}{final.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
     try:
         with open(tmp, "wb") as fh:
-            pq.write_table(table, fh)
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, final)
     finally:
         if tmp.exists():
             tmp.unlink()
-    _fsync_dir(folder)
-    return final
+
+
+def check_file_digest(path: Path) -> bytes:
+    """The bytes of a cell file after checking them against its ``.sha256`` file.
+
+    Raises :class:`~cartrial.errors.InputError` when the digest file is missing or unreadable
+    or the bytes differ from it (any flipped, added or removed byte)."""
+    side = path.with_name(path.name + DIGEST_SUFFIX)
+    try:
+        data = path.read_bytes()
+        recorded = side.read_bytes().decode("ascii").strip()
+    except FileNotFoundError:
+        raise InputError(f"{path.name}: no {side.name} (written by an older cartrial or cut "
+                         "off mid-write); its content cannot be trusted") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path.name}: cannot read it or its digest ({exc})") from None
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != recorded:
+        raise InputError(f"{path.name}: file sha256 {actual[:12]} differs from the recorded "
+                         f"{recorded[:12]!r} (file damaged or altered)")
+    return data
 
 
 def read_cell(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Read a cell file and check its own integrity (metadata and content checksum).
+    """Read a cell file and check its integrity: file sha256, metadata, content checksum.
 
     Raises :class:`~cartrial.errors.InputError` naming the file and what is wrong."""
+    data = check_file_digest(path)
     try:
-        table = pq.read_table(path)
+        table = pq.read_table(pa.BufferReader(data))
+        raw = (table.schema.metadata or {}).get(META_KEY)
     except Exception as exc:  # pyarrow raises several types for truncated/garbled files
         raise InputError(f"{path.name}: not a readable Parquet file ({exc})") from None
-    raw = (table.schema.metadata or {}).get(META_KEY)
     if raw is None:
         raise InputError(f"{path.name}: no cartrial.sweep metadata")
     try:
         meta = json.loads(raw)
     except ValueError:
         raise InputError(f"{path.name}: cartrial.sweep metadata is not valid JSON") from None
-    df = table.to_pandas()
+    if not isinstance(meta, dict):
+        raise InputError(f"{path.name}: cartrial.sweep metadata is not a JSON object")
+    try:
+        df = table.to_pandas()
+    except Exception as exc:  # noqa: BLE001 - e.g. undecodable column names
+        raise InputError(f"{path.name}: table cannot be read ({exc})") from None
     if tuple(df.columns) != CELL_COLUMNS:
         raise InputError(f"{path.name}: columns {list(df.columns)} differ from the cell format")
     digest = table_digest(df)
@@ -198,6 +240,9 @@ def quarantine(out: Path, cell: SweepCell, reason: str) -> CellProblem:
     qdir.mkdir(parents=True, exist_ok=True)
     dst = qdir / f"{cell.file_name}.{uuid.uuid4().hex[:8]}"
     os.replace(src, dst)
+    side = src.with_name(src.name + DIGEST_SUFFIX)
+    if side.exists():
+        os.replace(side, dst.with_name(dst.name + DIGEST_SUFFIX))
     return CellProblem(cell.file_name, cell.design_id, cell.scenario_id, reason, str(dst))
 
 
@@ -247,10 +292,19 @@ def read_manifest(out: Path) -> dict[str, Any]:
     path = Path(out) / MANIFEST
     if not path.is_file():
         raise InputError(f"{out}: no {MANIFEST}; is this a sweep results folder?")
+    hint = "; rerun `cartrial design sweep` with the same grid to rewrite it"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except ValueError:
-        raise InputError(f"{path}: not valid JSON") from None
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:  # UnicodeDecodeError included
+        raise InputError(f"{path}: not valid JSON (damaged){hint}") from None
+    keys = ("design_id", "scenario_id", "file", "cell_hash")
+    cells = doc.get("cells") if isinstance(doc, dict) else None
+    if not isinstance(cells, list) or not all(
+        isinstance(c, dict) and all(isinstance(c.get(k), str) for k in keys) for c in cells
+    ):
+        raise InputError(f"{path}: not a sweep manifest (damaged: 'cells' entries need "
+                         f"{', '.join(keys)}){hint}")
+    return doc
 
 
 @dataclass(frozen=True)
@@ -289,6 +343,8 @@ def read_sweep(out: str | Path) -> SweepResults:
             df, meta = read_cell(path)
             if meta.get("cell_hash") != c["cell_hash"]:
                 raise InputError(f"{path.name}: stored for a different cell definition")
+            if not all(k in meta for k in ("seed", "n_trials", "cartrial_version", "true_tox")):
+                raise InputError(f"{path.name}: cartrial.sweep metadata is incomplete")
         except InputError as exc:
             problems.append(
                 CellProblem(path.name, c["design_id"], c["scenario_id"], str(exc), None)
