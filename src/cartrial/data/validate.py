@@ -31,6 +31,7 @@ import pandas as pd
 from cartrial.data.dates import parse_dtc
 from cartrial.data.load import Study
 from cartrial.data.spec import DataModel, data_model
+from cartrial.data.validate_design import design_findings
 from cartrial.errors import Finding
 from cartrial.protocol import Protocol
 
@@ -455,6 +456,7 @@ def validate_study(study: Study, protocol: Protocol) -> ValidationReport:
         + _conduct(study, protocol)
         + _death(study)
         + _population(study, protocol, model)
+        + design_findings(study, protocol)
     )
     parts = [p for p in parts if len(p)]
     findings = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
