@@ -22,7 +22,7 @@ def study(tmp_path):
 
 def test_as_of_reproduces_an_earlier_state(study) -> None:
     # 2024-03-20: only subject 001 infused (03-05), day 15 of the 28-day window, no DLT yet
-    res = runner.invoke(app, ["decide", study, "--as-of", "2024-03-20", "--json"])
+    res = runner.invoke(app, ["decide", "--protocol", "ct071", study, "--as-of", "2024-03-20", "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert out["as_of"] == "2024-03-20"
@@ -34,7 +34,7 @@ def test_as_of_reproduces_an_earlier_state(study) -> None:
 
 
 def test_full_data(study) -> None:
-    res = runner.invoke(app, ["decide", study, "--json"])
+    res = runner.invoke(app, ["decide", "--protocol", "ct071", study, "--json"])
     out = json.loads(res.stdout)
     assert res.exit_code == 0
     treated = {d["DOSE_ID"]: d["TREATED"] for d in out["doses"]}
@@ -43,11 +43,11 @@ def test_full_data(study) -> None:
 
 
 def test_table_output(study) -> None:
-    res = runner.invoke(app, ["decide", study, "--as-of", "2024-03-20"])
+    res = runner.invoke(app, ["decide", "--protocol", "ct071", study, "--as-of", "2024-03-20"])
     assert res.exit_code == 0
     assert "Recommendation: SUSPEND -> DL1" in res.stdout
 
 
 def test_bad_date_exits_2(study) -> None:
-    res = runner.invoke(app, ["decide", study, "--as-of", "20/03/2024"])
+    res = runner.invoke(app, ["decide", "--protocol", "ct071", study, "--as-of", "20/03/2024"])
     assert res.exit_code == 2 and "--as-of must be a date" in res.output

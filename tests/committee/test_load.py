@@ -29,7 +29,7 @@ def _port() -> int:
 
 def _start(data, port):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cartrial", "serve", "--data", str(data), "--port",
+        [sys.executable, "-m", "cartrial", "serve", "--protocol", "ct071", "--data", str(data), "--port",
          str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         env={**os.environ, "CARTRIAL_SECRET": "test-secret"})
     for _ in range(600):

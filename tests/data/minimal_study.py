@@ -226,8 +226,20 @@ def minimal_domains(
             "DSSTDTC": [_d(inf[0], 60), _d(inf[1], 30), _d(aph[2], 20)],
         }
     )
+    suppdm = pd.DataFrame(  # study part and cohort (docs/data-model.md)
+        {
+            "STUDYID": STUDY,
+            "RDOMAIN": "DM",
+            "USUBJID": [u for u in subj for _ in (0, 1)],
+            "QNAM": ["COHORT", "PART"] * 3,
+            "QLABEL": ["Cohort", "Study Part"] * 3,
+            "QVAL": ["C01", "ESCALATION", "C02", "ESCALATION", "C02", "ESCALATION"],
+            "QORIG": "ASSIGNED",
+        }
+    )
     return {
         "DM": dm,
+        "SUPPDM": suppdm,
         "MH": mh,
         "PR": pr,
         "EX": ex,

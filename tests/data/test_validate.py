@@ -160,13 +160,13 @@ def test_a_dozen_faults_each_reported_once_with_exit_code_2(tmp_path) -> None:
 
 
 def test_cli_clean_study_exits_0(study_dir) -> None:
-    res = CliRunner().invoke(app, ["validate", str(study_dir)])
+    res = CliRunner().invoke(app, ["validate", "--protocol", "ct071", str(study_dir)])
     assert res.exit_code == 0, res.output
     assert "valid" in res.stdout
 
 
 def test_cli_missing_folder_exits_2_without_traceback(tmp_path) -> None:
-    res = CliRunner().invoke(app, ["validate", str(tmp_path / "missing")])
+    res = CliRunner().invoke(app, ["validate", "--protocol", "ct071", str(tmp_path / "missing")])
     assert res.exit_code == 2
     assert "Traceback" not in res.output
 

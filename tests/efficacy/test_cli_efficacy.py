@@ -28,7 +28,7 @@ def test_json_output(tmp_path):
 
 def test_text_output_and_out_folder(tmp_path):
     d = write(tmp_path / "study")
-    res = runner.invoke(app, ["efficacy", str(d), "--out", str(tmp_path / "out")])
+    res = runner.invoke(app, ["efficacy", "--protocol", "ct071", str(d), "--out", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
     assert "IMWG 2016" in res.stdout and "log-log transform" in res.stdout
     assert (tmp_path / "out" / "rates.csv").exists()
@@ -38,6 +38,6 @@ def test_text_output_and_out_folder(tmp_path):
 def test_bad_record_exits_2_naming_it(tmp_path):
     rows = lb_rows() + [_lb("P1", 99, "IMFIX", "URINE", "2024-03-01", None, "")]
     d = write(tmp_path / "study", lb=rows)
-    res = runner.invoke(app, ["efficacy", str(d)])
+    res = runner.invoke(app, ["efficacy", "--protocol", "ct071", str(d)])
     assert res.exit_code == 2
     assert "LBSEQ=99" in res.output and "immunofixation" in res.output

@@ -34,7 +34,7 @@ def test_json_output(study_dir) -> None:
 
 
 def test_tables_and_csv_out(study_dir, tmp_path) -> None:
-    res = runner.invoke(app, ["kinetics", str(study_dir), "-o", str(tmp_path / "out")])
+    res = runner.invoke(app, ["kinetics", "--protocol", "ct071", str(study_dir), "-o", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
     assert "CAR-T kinetics by dose level" in res.stdout and "Anti-drug antibodies" in res.stdout
     assert (tmp_path / "out" / "nca.csv").is_file() and (tmp_path / "out" / "pp.csv").is_file()
@@ -43,9 +43,9 @@ def test_tables_and_csv_out(study_dir, tmp_path) -> None:
 def test_response_file_and_bad_input_exit_2(study_dir, tmp_path) -> None:
     bor = tmp_path / "bor.csv"
     bor.write_text(f"USUBJID,BOR\n{uid('S1')},CR\n{uid('S2')},XX\n")
-    res = runner.invoke(app, ["kinetics", str(study_dir), "--response", str(bor)])
+    res = runner.invoke(app, ["kinetics", "--protocol", "ct071", str(study_dir), "--response", str(bor)])
     assert res.exit_code == 2 and "XX" in res.output
-    res = runner.invoke(app, ["kinetics", str(tmp_path / "nowhere")])
+    res = runner.invoke(app, ["kinetics", "--protocol", "ct071", str(tmp_path / "nowhere")])
     assert res.exit_code == 2
 
 
@@ -53,7 +53,7 @@ def test_derive_takes_crs_and_response_from_the_other_engines(tmp_path) -> None:
     from tests.data.minimal_study import minimal_domains
 
     write_study(minimal_domains(), tmp_path)
-    res = runner.invoke(app, ["kinetics", str(tmp_path), "--derive", "--json"])
+    res = runner.invoke(app, ["kinetics", "--protocol", "ct071", str(tmp_path), "--derive", "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert out["method"]["crs_grade_source"].startswith("safety engine")

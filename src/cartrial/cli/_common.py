@@ -22,6 +22,9 @@ console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON instead of tables.")
+#: every verb that needs a protocol requires it: no silent default (issue #15 point 3)
+ProtocolOption = typer.Option(..., "--protocol", "-p", help="Protocol the trial is conducted "
+                              "with: a bundled name (e.g. ct071) or a YAML path. Required.")
 
 T = TypeVar("T")
 
@@ -80,6 +83,29 @@ def bad_input_exits() -> Iterator[None]:
     except (InputError, FileNotFoundError) as exc:
         err_console.print(f"error: {exc}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def load_validated(data_dir: str, protocol: Any) -> Any:
+    """Load the study in ``data_dir`` and validate it against ``protocol`` first.
+
+    Warnings are printed to stderr; errors raise ``FindingsError`` listing them (exit code 2 in
+    ``bad_input_exits``). Returns the loaded ``cartrial.data.Study``.
+    """
+    from cartrial.data import load_study, validate_study
+
+    study = load_study(data_dir)
+    report = validate_study(study, protocol)
+    found = report.as_findings()
+    for f in found:
+        if f.severity != "error":
+            err_console.print(str(f), markup=False)
+    errors = [f for f in found if f.severity == "error"]
+    if errors:
+        err_console.print(f"{data_dir}: validation found {len(errors)} error(s) against protocol "
+                          f"{protocol.study_id}; nothing computed (run `cartrial validate` for "
+                          "the table)", markup=False)
+        raise FindingsError(errors)
+    return study
 
 
 def guarded(fn: Callable[[], T]) -> T:

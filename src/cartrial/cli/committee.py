@@ -79,7 +79,7 @@ def audit_verify(db: str = DbOption, data: str = DataOption, as_json: bool = Jso
 
 @app.command("serve")
 def serve(
-    protocol: str = typer.Option("ct071", "--protocol", "-p", help="Bundled name or YAML path."),
+    protocol: str = typer.Option(..., "--protocol", "-p", help="Bundled name or YAML path (required)."),
     data: str = typer.Option(..., "--data", help="The trial's SDTM folder."),
     db: str = DbOption,
     host: str = typer.Option("127.0.0.1", "--host", help="Bind address (localhost by default)."),
@@ -90,7 +90,11 @@ def serve(
 
     from cartrial.committee.web import create_app
 
-    with bad_input_exits():
+    with bad_input_exits():  # validate first: errors stop here (exit 2, findings listed)
+        from cartrial.cli._common import load_validated
+        from cartrial.protocol import load_protocol
+
+        load_validated(data, load_protocol(protocol))
         application = create_app(protocol, data, db)
     console.print(f"cartrial workspace on http://{host}:{port} (Ctrl-C to stop)")
     uvicorn.run(application, host=host, port=port, log_level="warning")

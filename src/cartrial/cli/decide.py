@@ -1,4 +1,4 @@
-"""`cartrial decide DIR --protocol P [--as-of DATE]`: what the committee sees."""
+"""`cartrial decide DIR --protocol P [--as-of DATE] [--history]`: what the committee sees."""
 
 from __future__ import annotations
 
@@ -7,21 +7,36 @@ from datetime import date
 import typer
 from rich.table import Table
 
-from cartrial.cli._common import JsonOption, bad_input_exits, console, print_json
+from cartrial.cli._common import (
+    JsonOption,
+    ProtocolOption,
+    bad_input_exits,
+    console,
+    load_validated,
+    print_json,
+)
 from cartrial.cli.main import _app as app
+
+PATIENT_COLUMNS = ["USUBJID", "DOSE_LEVEL", "PART", "COHORT", "INFUSION_DATE", "DLT",
+                   "DLT_EVALUABLE", "FOLLOWUP_DAY", "DLT_RULE", "DLT_TERM", "DLT_ONSET_DAY"]
 
 
 @app.command("decide")
 def decide(
     data_dir: str = typer.Argument(..., help="Folder of SDTM datasets (<domain>.csv or .xpt)."),
-    protocol: str = typer.Option("ct071", "--protocol", "-p", help="Bundled name or YAML path."),
+    protocol: str = ProtocolOption,
     as_of: str = typer.Option(None, "--as-of", help="Data cut-off YYYY-MM-DD: only what was "
                               "recorded by then is used (reproduces a past committee meeting)."),
+    history: bool = typer.Option(False, "--history", help="Also print the escalation history "
+                                 "re-derived from the data (each decision as known then)."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Per-dose table (treated, evaluable, DLTs, pending) and the design's recommendation."""
-    from cartrial.conduct import decide_study
-    from cartrial.data import load_study
+    """Per-dose table (treated, evaluable, DLTs, pending) and the design's recommendation.
+
+    The study is validated first (errors: exit 2 with the findings; warnings shown). Only
+    escalation patients (SUPPDM PART) enter the decision; expansion patients never do.
+    """
+    from cartrial.conduct import decide_study, escalation_history
     from cartrial.errors import InputError
     from cartrial.protocol import load_protocol, protocol_hash
 
@@ -33,23 +48,36 @@ def decide(
             except ValueError:
                 raise InputError(f"--as-of must be a date YYYY-MM-DD, got {as_of!r}") from None
         proto = load_protocol(protocol)
-        result = decide_study(load_study(data_dir), proto, cut)
+        study = load_validated(data_dir, proto)
+        result = decide_study(study, proto, cut)
+        hist = escalation_history(study, proto, until=cut) if history else None
     rec = result.recommendation
     d = rec.decision
     next_dose = None if d.next_dose is None else proto.dose_levels[d.next_dose].id
+    if result.phase == "expansion":
+        action, next_dose = "stopped", None
+    else:
+        action = d.action
     if as_json:
-        cols = ["USUBJID", "DOSE_LEVEL", "INFUSION_DATE", "DLT", "DLT_EVALUABLE", "FOLLOWUP_DAY",
-                "DLT_RULE", "DLT_TERM", "DLT_ONSET_DAY"]
         print_json({
             "protocol": proto.study_id, "protocol_sha256": protocol_hash(protocol),
             "data_sha256": result.data_hash, "as_of": result.as_of, "design": rec.design,
-            "action": d.action, "next_dose": next_dose, "reason": d.reason, "rule": d.rule,
+            "phase": result.phase, "status": result.status or None,
+            "stopped_on": result.stopped_on, "selected_dose": result.selected,
+            "action": action, "next_dose": next_dose, "reason": d.reason, "rule": d.rule,
             "eliminated": [proto.dose_levels[j].id for j in d.eliminated],
-            "doses": rec.table, "patients": result.patients[[c for c in cols
+            "doses": rec.table, "patients": result.patients[[c for c in PATIENT_COLUMNS
                                                              if c in result.patients]],
+            **({"history": hist} if hist is not None else {}),
         })
         return
-    title = f"{proto.study_id}: {rec.design}" + (f", data as of {result.as_of}" if cut else "")
+    _print(proto, result, action, next_dose, hist)
+
+
+def _print(proto, result, action: str, next_dose: str | None, hist) -> None:
+    rec = result.recommendation
+    title = (f"{proto.study_id}: {rec.design}, escalation patients"
+             + (f", data as of {result.as_of}" if result.as_of else ""))
     t = Table("dose", "treated", "evaluable", "DLTs", "pending (follow-up)", "days left",
               "not evaluable", "eliminated", title=title)
     for r in rec.table.itertuples(index=False):
@@ -58,6 +86,20 @@ def decide(
                   "" if r.DAYS_LEFT_MIN != r.DAYS_LEFT_MIN else f"{r.DAYS_LEFT_MIN:g}",
                   str(r.NOT_EVALUABLE), "yes" if r.ELIMINATED else "")
     console.print(t)
-    console.print(f"Recommendation: {d.action.upper()}"
-                  + (f" -> {next_dose}" if next_dose else ""), markup=False)
-    console.print(f"Rule: {d.reason}", markup=False)
+    if result.status:
+        console.print(f"Status: {result.status}", markup=False)
+    if result.phase == "expansion":
+        console.print("Recommendation: none (the escalation has stopped)", markup=False)
+        console.print(f"Stopping rule: {rec.decision.reason}", markup=False)
+    else:
+        console.print(f"Recommendation: {action.upper()}"
+                      + (f" -> {next_dose}" if next_dose else ""), markup=False)
+        console.print(f"Rule: {rec.decision.reason}", markup=False)
+    if hist is not None:
+        h = Table("date", "cohort", "dose", "action", "next dose", "recorded next",
+                  title="Escalation history (re-derived from the data)")
+        for r in hist.itertuples(index=False):
+            h.add_row(str(r.date), "" if r.cohort != r.cohort else str(int(r.cohort)),
+                      str(r.current_dose), str(r.action), str(r.next_dose),
+                      "" if not isinstance(r.recorded_dose, str) else r.recorded_dose)
+        console.print(h)

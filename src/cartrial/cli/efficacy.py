@@ -8,9 +8,15 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from cartrial.cli._common import JsonOption, bad_input_exits, console, print_json
+from cartrial.cli._common import (
+    JsonOption,
+    ProtocolOption,
+    bad_input_exits,
+    console,
+    load_validated,
+    print_json,
+)
 from cartrial.cli.main import _app as app
-from cartrial.data import load_study
 from cartrial.efficacy.sdtm import efficacy_from_study
 from cartrial.efficacy.survival_by_dose import DoseComparisons, dose_comparisons
 from cartrial.protocol import load_protocol
@@ -34,7 +40,7 @@ _OUT = typer.Option(
 @app.command("efficacy")
 def efficacy(
     data_dir: str = typer.Argument(..., help="Folder of SDTM datasets (<domain>.csv or .xpt)."),
-    protocol: str = typer.Option("ct071", "--protocol", "-p", help="Bundled name or YAML path."),
+    protocol: str = ProtocolOption,
     out: Path | None = _OUT,
     as_json: bool = JsonOption,
 ) -> None:
@@ -46,7 +52,7 @@ def efficacy(
     """
     with bad_input_exits():
         proto = load_protocol(protocol)
-        study = load_study(data_dir)
+        study = load_validated(data_dir, proto)
         res, imwg, conc = efficacy_from_study(study, proto)
         doses = res.subjects.set_index("USUBJID")["DOSE"]
         comp = dose_comparisons(res.tte, doses, list(proto.dose_ids), proto.endpoints)

@@ -13,7 +13,14 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from cartrial.cli._common import JsonOption, bad_input_exits, console, err_console, print_json
+from cartrial.cli._common import (
+    JsonOption,
+    ProtocolOption,
+    bad_input_exits,
+    console,
+    err_console,
+    print_json,
+)
 from cartrial.cli.main import _app as app
 from cartrial.errors import InputError
 from cartrial.example import (
@@ -44,7 +51,7 @@ def ct071(
     scenario: str = typer.Option("default", "--scenario", help="Scenario name (see "
                                  "`cartrial example list`)."),
     format: str = typer.Option("csv", "--format", help="csv or xpt."),
-    protocol: str = typer.Option("ct071", "--protocol", "-p", help="Bundled name or YAML path."),
+    protocol: str = ProtocolOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Conduct a CT071-like trial by the protocol's design and write its SDTM and truth."""

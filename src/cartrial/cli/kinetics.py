@@ -8,15 +8,20 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from cartrial.cli._common import JsonOption, bad_input_exits, console, print_json
+from cartrial.cli._common import (
+    JsonOption,
+    ProtocolOption,
+    bad_input_exits,
+    console,
+    load_validated,
+    print_json,
+)
 from cartrial.cli.main import _app as app
-from cartrial.data import load_study
-from cartrial.errors import FindingsError, InputError
+from cartrial.errors import InputError
 from cartrial.kinetics.analysis import KineticsReport, analyse_kinetics
 from cartrial.kinetics.sdtm import to_pp
 from cartrial.protocol import load_protocol
 
-_DOMAINS = ("DM", "EX", "PC", "LB", "IS", "AE")
 _TABLES = (
     "subjects",
     "nca",
@@ -87,7 +92,7 @@ def _print(title: str, df: pd.DataFrame | None, columns: list[str]) -> None:
 @app.command("kinetics")
 def kinetics(
     data_dir: str = typer.Argument(..., help="Folder of SDTM datasets (<domain>.csv or .xpt)."),
-    protocol: str = typer.Option("ct071", "--protocol", "-p", help="Bundled name or YAML path."),
+    protocol: str = ProtocolOption,
     crs: str = typer.Option(
         None,
         "--crs",
@@ -118,10 +123,7 @@ def kinetics(
     """
     with bad_input_exits():
         proto = load_protocol(protocol)
-        study = load_study(data_dir)
-        errors = [f for f in study.load_findings if f.severity == "error" and f.domain in _DOMAINS]
-        if errors:
-            raise FindingsError(errors)
+        study = load_validated(data_dir, proto)
         crs_frame = _read_subject_file(crs, "CRSGR")
         bor_frame = _read_subject_file(response, "BOR")
         crs_src, bor_src = f"file {crs}", f"file {response}"

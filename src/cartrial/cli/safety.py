@@ -11,9 +11,11 @@ import typer
 
 from cartrial.cli._common import (
     JsonOption,
+    ProtocolOption,
     bad_input_exits,
     console,
     err_console,
+    load_validated,
     print_json,
     to_jsonable,
 )
@@ -113,14 +115,13 @@ def _pivot_table(t: pd.DataFrame) -> pd.DataFrame:
 @app.command("safety")
 def safety_cmd(
     study: str = typer.Argument(..., help="Study folder with SDTM <domain>.csv / .xpt files."),
-    protocol: str = typer.Option(..., "--protocol", "-p", help="Bundled name or YAML path."),
+    protocol: str = ProtocolOption,
     out: str | None = typer.Option(None, "--out", help="Write every table and frame as CSV."),
     as_json: bool = JsonOption,
 ) -> None:
     """Grade CRS / ICANS / labs, adjudicate DLTs and print the safety tables."""
     from rich.progress import Progress
 
-    from cartrial.data import load_study
     from cartrial.protocol import load_protocol
     from cartrial.safety.analysis import analyse_safety
     from cartrial.safety.sdtm import safety_inputs
@@ -129,7 +130,7 @@ def safety_cmd(
         p = load_protocol(protocol)
         with Progress(transient=True, console=err_console) as bar:
             task = bar.add_task("safety", total=3)
-            st = load_study(study)
+            st = load_validated(study, p)
             bar.advance(task)
             inputs = safety_inputs(st, p)
             bar.advance(task)

@@ -5,14 +5,21 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from cartrial.cli._common import EXIT_BAD_INPUT, JsonOption, bad_input_exits, console, print_json
+from cartrial.cli._common import (
+    EXIT_BAD_INPUT,
+    JsonOption,
+    ProtocolOption,
+    bad_input_exits,
+    console,
+    print_json,
+)
 from cartrial.cli.main import _app as app
 
 
 @app.command("validate")
 def validate(
     data_dir: str = typer.Argument(..., help="Folder of SDTM datasets (<domain>.csv or .xpt)."),
-    protocol: str = typer.Option("ct071", "--protocol", "-p", help="Bundled name or YAML path."),
+    protocol: str = ProtocolOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Check a study against the data model and the protocol.

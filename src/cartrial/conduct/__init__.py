@@ -1,19 +1,30 @@
 """Trial conduct: per-dose table and the design's recommendation on the data at a cut-off.
 
-Joins the data (who received which dose when), the safety engine's DLT adjudication and the
-design engine; used by ``cartrial decide`` and the committee workspace.
+Joins the data (who received which dose when, in which study part and cohort), the safety
+engine's DLT adjudication and the design engine; used by ``cartrial decide``, the committee
+workspace and the report's escalation history.
 """
 
-from cartrial.conduct.from_study import StudyDecision, decide_study, dlt_status
+from cartrial.conduct.from_study import (
+    StudyDecision,
+    decide_study,
+    dlt_status,
+    escalation_subjects,
+)
+from cartrial.conduct.history import cohorts, decisions_on, escalation_history
 from cartrial.conduct.recommend import Recommendation, recommend
 from cartrial.conduct.state import dose_table, trial_state
 
 __all__ = [
     "Recommendation",
     "StudyDecision",
+    "cohorts",
     "decide_study",
+    "decisions_on",
     "dlt_status",
     "dose_table",
+    "escalation_history",
+    "escalation_subjects",
     "recommend",
     "trial_state",
 ]

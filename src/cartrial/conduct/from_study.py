@@ -1,5 +1,6 @@
-"""`decide` on an SDTM study: snapshot at the cut-off -> safety engine's DLT adjudication ->
-the design's recommendation (issue #3 point 7, with issue #5 point 4)."""
+"""`decide` on an SDTM study: the escalation patients (parts and cohorts as recorded, see
+``cartrial.data.study_parts``) at the cut-off -> safety engine's DLT adjudication -> the design's
+recommendation (issue #3 point 7, issue #5 point 4, issue #15 points 1 and 3)."""
 
 from __future__ import annotations
 
@@ -11,35 +12,107 @@ import pandas as pd
 
 from cartrial.conduct.recommend import Recommendation, recommend
 from cartrial.data import Study, snapshot
+from cartrial.data.study_parts import study_parts
 from cartrial.errors import InputError
 from cartrial.protocol import Protocol
-from cartrial.safety.analysis import analyse_safety
-from cartrial.safety.sdtm import infusion_dates, safety_inputs
+
+PATIENT_COLUMNS = ["USUBJID", "DOSE_LEVEL", "DOSE_INDEX", "INFUSION_DATE", "DLT",
+                   "DLT_EVALUABLE", "FOLLOWUP_DAY", "DLT_RULE", "DLT_TERM", "DLT_ONSET_DAY",
+                   "BACKFILL", "PART", "COHORT"]
 
 
 @dataclass(frozen=True)
 class StudyDecision:
-    """A recommendation with what it was made on: cut-off, patients' DLT status, data hash."""
+    """A recommendation with what it was made on: cut-off, patients' DLT status, data hash.
+
+    ``phase`` is ``not started`` (no escalation patient infused by the cut-off), ``escalation``
+    or ``expansion`` (the escalation has stopped); ``status`` says it in one sentence for the
+    committee; ``stopped_on`` and ``selected`` are set once the escalation has stopped.
+    """
 
     recommendation: Recommendation
     patients: pd.DataFrame
     as_of: date | None
     data_hash: str
+    phase: str = "escalation"
+    status: str = ""
+    stopped_on: date | None = None
+    selected: str | None = None
+
+
+def escalation_subjects(study: Study) -> pd.DataFrame:
+    """Study parts (``study_parts``) of the subjects who enter the escalation decision."""
+    sp = study_parts(study)
+    return sp[sp["IN_ESCALATION"]].reset_index(drop=True)
+
+
+def _subset(study: Study, ids: set[str]) -> Study:
+    """The study restricted to the subjects ``ids`` (every domain with a USUBJID)."""
+    out = {}
+    for name, df in study.domains.items():
+        if "USUBJID" in df.columns:
+            df = df.loc[df["USUBJID"].astype(str).isin(ids).to_numpy()].reset_index(drop=True)
+        out[name] = df
+    return replace(study, domains=out)
+
+
+def _empty_patients() -> pd.DataFrame:
+    cols = {c: pd.Series(dtype=object) for c in PATIENT_COLUMNS}
+    cols.update(DOSE_INDEX=pd.Series(dtype=int), FOLLOWUP_DAY=pd.Series(dtype=float),
+                INFUSION_DATE=pd.Series(dtype="datetime64[ns]"),
+                DLT_EVALUABLE=pd.Series(dtype=bool))
+    return pd.DataFrame(cols)
 
 
 def dlt_status(study: Study, protocol: Protocol, as_of: date | str | None = None) -> pd.DataFrame:
-    """Per infused patient on the data known at ``as_of``: dose, infusion date, DLT status.
+    """Per escalation patient infused by ``as_of``: dose, infusion date, DLT status, part, cohort.
 
-    With a cut-off, a patient who neither died nor withdrew before it is followed up to the
-    cut-off (the data are taken as complete on that date); records after it are not seen.
+    Parameters
+    ----------
+    study : Study
+        The study (validated: ``cartrial.data.validate_study`` has no errors).
+    protocol : Protocol
+        Dose levels, DLT definition and window.
+    as_of : date or str, optional
+        Data cut-off: only what was recorded by then is used. A patient who neither died nor
+        withdrew before it is followed up to the cut-off (the data are taken as complete on that
+        date). None: all data.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per infused escalation / sentinel / backfill patient (expansion patients never
+        enter the escalation decision): the safety engine's DLT adjudication (``DLT`` yes / no /
+        pending, ``DLT_EVALUABLE``, ``FOLLOWUP_DAY``, ``DLT_RULE``...) with ``DOSE_INDEX``,
+        ``INFUSION_DATE``, ``BACKFILL``, ``PART`` and ``COHORT``. Empty (with these columns) when
+        no such patient was infused by ``as_of``.
+
+    Raises
+    ------
+    InputError
+        An infused subject whose ``DM.ACTARMCD`` is not a protocol dose level.
+
+    Examples
+    --------
+    >>> dlt_status(load_study("sdtm"), load_protocol("ct071"), "2024-03-01")  # doctest: +SKIP
     """
-    snap = snapshot(study, as_of) if as_of is not None else study
+    from cartrial.safety.analysis import analyse_safety
+    from cartrial.safety.sdtm import safety_inputs
+
+    esc = escalation_subjects(study)
+    cut = None if as_of is None else pd.Timestamp(as_of).normalize()
+    treated = esc["INFUSION_DATE"].notna()
+    if cut is not None:
+        treated &= esc["INFUSION_DATE"] <= cut
+    if not treated.any():
+        return _empty_patients()
+    esc = esc[treated].set_index("USUBJID")
+    snap = _subset(study, set(esc.index))
+    snap = snapshot(snap, as_of) if as_of is not None else snap
     inputs = safety_inputs(snap, protocol)
-    inf = infusion_dates(snap)
     subj = inputs.subjects.copy()
-    if as_of is not None:
-        cut = pd.Timestamp(as_of).normalize()
-        days = (cut - subj["USUBJID"].map(inf)).dt.days.to_numpy(dtype=float)
+    if cut is not None:
+        days = (cut - subj["USUBJID"].map(esc["INFUSION_DATE"])).dt.days.to_numpy(dtype=float)
         alive_in = subj["DEATH_DAY"].isna().to_numpy() & ~subj["WITHDRAWN"].to_numpy(dtype=bool)
         subj["FOLLOWUP_DAY"] = np.where(alive_in, np.fmax(subj["FOLLOWUP_DAY"], days),
                                         subj["FOLLOWUP_DAY"])
@@ -52,14 +125,71 @@ def dlt_status(study: Study, protocol: Protocol, as_of: date | str | None = None
         raise InputError(f"DM USUBJID={r['USUBJID']} ACTARMCD={r['DOSE_LEVEL']!r}: infused "
                          f"subject whose arm is not a protocol dose level {ids}")
     res["DOSE_INDEX"] = res["DOSE_LEVEL"].map({d: i for i, d in enumerate(ids)}).astype(int)
-    res["INFUSION_DATE"] = res["USUBJID"].map(inf)
+    for col in ("INFUSION_DATE", "BACKFILL", "PART", "COHORT"):
+        res[col] = res["USUBJID"].map(esc[col])
     return res
 
 
 def decide_study(study: Study, protocol: Protocol,
                  as_of: date | str | None = None) -> StudyDecision:
-    """The design's recommendation on the study as known at ``as_of`` (default: all data)."""
+    """The design's recommendation on the escalation as known at ``as_of`` (default: all data).
+
+    Parameters
+    ----------
+    study : Study
+        The study (validated first by the caller: errors there stop ``cartrial decide``).
+    protocol : Protocol
+        The protocol the trial is conducted with.
+    as_of : date or str, optional
+        Data cut-off (any date: before the first infusion, during or after the escalation).
+
+    Returns
+    -------
+    StudyDecision
+        Recommendation, patients, and the phase of the trial: before any infusion the design's
+        start ("no patient treated yet: treat the first cohort at DL1"); after the escalation
+        stopped, the stop date and the selected dose (``conduct.history``).
+
+    Raises
+    ------
+    InputError
+        Data the engines cannot use (see ``dlt_status``).
+
+    Examples
+    --------
+    >>> decide_study(load_study("sdtm"), load_protocol("ct071"), "2023-07-01").status
+    ... # doctest: +SKIP
+    'no patient treated yet: treat the first cohort at DL1'
+    """
+    from cartrial.conduct.history import escalation_history
+
+    cut = pd.Timestamp(as_of).date() if as_of is not None else None
     patients = dlt_status(study, protocol, as_of)
     rec = recommend(patients, protocol)
-    cut = pd.Timestamp(as_of).date() if as_of is not None else None
-    return StudyDecision(rec, patients, cut, study.data_hash)
+    start = protocol.starting_dose
+    if patients.empty:
+        return StudyDecision(rec, patients, cut, study.data_hash, "not started",
+                             f"no patient treated yet: treat the first cohort at {start}")
+    hist = escalation_history(study, protocol, until=cut)
+    stop = hist[hist["action"] == "stop"]
+    if rec.decision.action != "stop" and stop.empty:
+        return StudyDecision(rec, patients, cut, study.data_hash)
+    on = pd.Timestamp(stop["date"].iloc[0]).date() if len(stop) else cut
+    sel_rows = hist[hist["action"] == "select"]
+    sel = sel_rows["next_dose"].iloc[0] if len(sel_rows) else None
+    if sel is None:
+        s = rec.selection
+        sel = None if s is None or s.mtd is None else protocol.dose_ids[s.mtd]
+    where = "now in expansion" if _expansion_started(study, cut) else "no expansion patient yet"
+    when = f"on {on}" if on is not None else "on the data"
+    status = (f"escalation stopped {when}: {sel or 'no dose'} selected; {where}")
+    return StudyDecision(rec, patients, cut, study.data_hash, "expansion", status, on, sel)
+
+
+def _expansion_started(study: Study, cut: date | None) -> bool:
+    sp = study_parts(study)
+    exp = sp[sp["PART"] == "EXPANSION"]
+    if cut is None:
+        return len(exp) > 0
+    first = exp["CONSENT_DATE"].fillna(exp["INFUSION_DATE"])
+    return bool((first <= pd.Timestamp(cut)).any())

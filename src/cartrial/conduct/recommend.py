@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -21,6 +21,7 @@ class Recommendation:
     decision: Decision
     design: str
     pending_at_current: int
+    selection: object | None = None  # the design's dose selection once it stops (.mtd, .reason)
 
     def summary(self) -> dict[str, object]:
         d = self.decision
@@ -35,15 +36,28 @@ class Recommendation:
 
 
 def recommend(patients: pd.DataFrame, protocol: Protocol, *,
-              design: Design | None = None) -> Recommendation:
+              design: Design | None = None,
+              eliminated: tuple[int, ...] = ()) -> Recommendation:
     """Decision of the protocol's design on the patients' DLT status (see ``conduct.state``).
 
     Pending patients go to the design with their follow-up: TITE designs weight them, the
-    others suspend accrual while the current dose has patients in the DLT window.
+    others suspend accrual while the current dose has patients in the DLT window. With no
+    patient, the design's start (treat the first cohort at the starting dose). ``eliminated``
+    carries doses eliminated by earlier decisions (0-based). When the design stops, its dose
+    selection on the same data is in ``selection``.
     """
     k = len(protocol.dose_levels)
     des = design or design_from_spec(protocol.design, k)
-    state, pending_current = trial_state(patients, protocol)
+    if len(patients):
+        state, pending_current = trial_state(patients, protocol)
+    else:
+        state, pending_current = TrialState.empty(k, protocol.start_index), 0
+    if eliminated:
+        state = replace(state, eliminated=tuple(sorted(set(state.eliminated) | set(eliminated))))
     decision = des.decide(state)
     table = dose_table(patients, protocol, eliminated=tuple(decision.eliminated))
-    return Recommendation(table, state, decision, protocol.design.name, pending_current)
+    selection = None
+    if decision.action == "stop" and state.total_n > 0:
+        selection = des.select(replace(state, pending=(), eliminated=decision.eliminated))
+    return Recommendation(table, state, decision, protocol.design.name, pending_current,
+                          selection)

@@ -32,6 +32,7 @@ from cartrial.data.dates import parse_dtc
 from cartrial.data.expected import expected_records
 from cartrial.data.load import Study
 from cartrial.data.spec import DataModel, data_model
+from cartrial.data.validate_design import design_findings
 from cartrial.errors import Finding
 from cartrial.protocol import Protocol
 
@@ -456,6 +457,7 @@ def validate_study(study: Study, protocol: Protocol) -> ValidationReport:
         + _death(study)
         + _population(study, protocol, model)
         + [expected_records(study, COLUMNS)]
+        + design_findings(study, protocol)
     )
     parts = [p for p in parts if len(p)]
     findings = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)

@@ -236,7 +236,7 @@ def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolmen
                         enr.apheresis[I], rng["events"])
     dm, ds, mh, pr, ex = _subject_level(protocol, enr, pool, usubjid, subjid, site, I, end_day,
                                         why, died, nrm_death, death_d, rng["events"])
-    domains.update(DM=dm, DS=ds, MH=mh, PR=pr, EX=ex)
+    domains.update(DM=dm, DS=ds, MH=mh, PR=pr, EX=ex, SUPPDM=_suppdm(usubjid, enr))
 
     # ---------------------------------------------------------------- truth tables
     truth = _truth(ctx, enr, I, protocol, plan, ep_c, ep_i, a, pdd, death_d, died, new_tx,
@@ -751,6 +751,20 @@ def _cm(ctx, cobs, therapy, weight, ep_i, new_tx, bridging, aph, re) -> pd.DataF
             "CMDOSE": cm["CMDOSE"].to_numpy(float), "CMDOSU": cm["CMDOSU"].to_numpy(),
             "CMROUTE": cm["CMROUTE"].to_numpy(), "CMENDTC": en}
     return frame("CM", cols, ["USUBJID", "CMSTDTC", "CMTRT"])
+
+
+def _suppdm(usubjid: np.ndarray, enr: Enrolment) -> pd.DataFrame:
+    """Study part and cohort of every enrolled subject (docs/data-model.md, SUPPDM)."""
+    part = np.where(enr.expansion, "EXPANSION", "ESCALATION").astype(object)
+    cohort = np.array([f"C{c:02d}" for c in enr.cohort], dtype=object)
+    cohort[enr.expansion] = "EXP"
+    n = len(usubjid)
+    df = pd.DataFrame({
+        "STUDYID": STUDYID, "RDOMAIN": "DM", "USUBJID": np.concatenate([usubjid, usubjid]),
+        "IDVAR": "", "IDVARVAL": "", "QNAM": np.repeat(["COHORT", "PART"], n),
+        "QLABEL": np.repeat(["Cohort", "Study Part"], n), "QVAL": np.concatenate([cohort, part]),
+        "QORIG": "ASSIGNED"})
+    return df.sort_values(["USUBJID", "QNAM"], kind="stable").reset_index(drop=True)
 
 
 def _subject_level(protocol, enr, pool, usubjid, subjid, site, I, end_day,  # noqa: E741

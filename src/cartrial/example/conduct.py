@@ -7,7 +7,9 @@ rule has been met by that date and, for time-to-event designs, each pending pati
 the cohort has completed the DLT window (the committee meets ``COMMITTEE_LAG_DAYS`` later, so a
 cytopenia re-checked after day 28 is known). TITE designs decide a week after the cohort's last
 infusion and, when told to suspend, again at the next event (a window completing or a DLT).
-Then the expansion, if the protocol defines one, enrols at the selected dose.
+Then the expansion, if the protocol defines one, enrols at the selected dose. These are the dates
+``cartrial.conduct.history`` re-derives from the data; its first row is dated the first informed
+consent.
 """
 
 from __future__ import annotations
@@ -17,14 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cartrial.conduct.history import COMMITTEE_LAG_DAYS, TITE_FIRST_LOOK_DAYS
 from cartrial.design import Boin, Decision, Design, PendingPatient, TiteBoin, TrialState
 from cartrial.errors import InputError
 from cartrial.example.population import Pool
 from cartrial.example.scenarios import Scenario
 from cartrial.protocol import Protocol
 
-COMMITTEE_LAG_DAYS = 3
-TITE_FIRST_LOOK_DAYS = 7
 START_DATE = np.datetime64("2023-05-15", "D")
 EXPANSION_MAX_MONTHS = 12.0
 
@@ -215,8 +216,9 @@ def conduct_trial(rng: np.random.Generator, protocol: Protocol, scenario: Scenar
     # final, complete data for the selection
     infused = [(i_, d_, dd) for i_, d_, dd, c_ in zip(inf, dose, dltd, cohort, strict=True)
                if not np.isnat(i_)]
-    t_final = max([a for a, _, _ in infused] + [t]) + np.timedelta64(window + COMMITTEE_LAG_DAYS,
-                                                                    "D")
+    # complete data: the last patient's window closed and the committee met (never before t)
+    t_final = max([a for a, _, _ in infused], default=t) + np.timedelta64(
+        window + COMMITTEE_LAG_DAYS, "D")
     t_sel = max(t, t_final)
     n = np.zeros(k, dtype=int)
     y = np.zeros(k, dtype=int)
@@ -256,6 +258,8 @@ def conduct_trial(rng: np.random.Generator, protocol: Protocol, scenario: Scenar
         arrays = _expansion(arrays, pool, p, n_exp, exp_dose, t_sel,
                             spec.accrual.patients_per_month, p_dlt, detect)
     pi, ci, ai, ii, di, coh, dl, dd = arrays
+    if consent:  # the study opens with the first informed consent (conduct.history)
+        hist[0]["date"] = str(consent[0])
     hist_df = pd.DataFrame(hist)
     return Enrolment(pi.astype(int), ci.astype("datetime64[D]"), ai.astype("datetime64[D]"),
                      ii.astype("datetime64[D]"), di.astype(int), coh.astype(int), coh == 0,

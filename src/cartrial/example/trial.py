@@ -16,6 +16,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from cartrial.data import write_study
 from cartrial.data.write import ordered_columns
@@ -42,6 +43,7 @@ class ExampleTrial:
     scenario: str
     seed: int
     selected_dose: str | None
+    protocol: Protocol | None = None  # the protocol the trial was conducted with
 
 
 def _prepare(protocol: Protocol, seed: int, n_patients: int | None, scenario: str):
@@ -56,6 +58,44 @@ def _prepare(protocol: Protocol, seed: int, n_patients: int | None, scenario: st
     pool = draw_pool(rng["pool"], size, sc, protocol.design.accrual.patients_per_month)
     enr = conduct_trial(rng["conduct"], protocol, sc, pool, n_patients)
     return sc, rng, pool, enr
+
+
+def conducted_protocol(protocol: Protocol, scenario: str) -> Protocol:
+    """The protocol as the scenario conducts it (its design renamed when the scenario says so).
+
+    Parameters
+    ----------
+    protocol : Protocol
+        The protocol given to the generator.
+    scenario : str
+        A registered scenario name.
+
+    Returns
+    -------
+    Protocol
+        ``protocol`` itself, or a validated copy whose ``design.name`` is the scenario's design.
+
+    Examples
+    --------
+    >>> from cartrial.protocol import load_protocol
+    >>> conducted_protocol(load_protocol("ct071"), "late-dlt").design.name
+    'tite-boin'
+    """
+    sc = get_scenario(scenario)
+    if sc.design is None or sc.design == protocol.design.name:
+        return protocol
+    data = protocol.model_dump(mode="json")
+    data["design"]["name"] = sc.design
+    return Protocol.model_validate(data)
+
+
+def protocol_yaml(protocol: Protocol, scenario: str) -> str:
+    """YAML text of the conducted protocol, written beside the example's SDTM (protocol.yaml)."""
+    head = (f"# Protocol {protocol.study_id} as the example trial (scenario {scenario}) was "
+            f"conducted:\n# design {protocol.design.name}. Re-analyse with "
+            "`--protocol <folder>/protocol.yaml`.\n")
+    return head + yaml.safe_dump(protocol.model_dump(mode="json"), sort_keys=False,
+                                 allow_unicode=True)
 
 
 def _streams(ss: np.random.SeedSequence) -> dict[str, np.random.Generator]:
@@ -76,7 +116,8 @@ def simulate_trial(protocol: Protocol, *, seed: int = 20240228, n_patients: int 
     hist = enr.history.copy()
     sel = None if enr.selected is None else protocol.dose_ids[enr.selected]
     truth["escalation"] = hist
-    return ExampleTrial(domains, truth, hist, sc.name, seed, sel)
+    return ExampleTrial(domains, truth, hist, sc.name, seed, sel,
+                        conducted_protocol(protocol, sc.name))
 
 
 def write_large_example(protocol: Protocol, out: str | Path, *, seed: int = 20240228,
@@ -99,6 +140,8 @@ def write_large_example(protocol: Protocol, out: str | Path, *, seed: int = 2024
     width = max(3, len(str(total)))
     out = Path(out)
     (out / "truth").mkdir(parents=True, exist_ok=True)
+    (out / "protocol.yaml").write_text(protocol_yaml(conducted_protocol(protocol, sc.name),
+                                                     sc.name), encoding="utf-8")
     starts = list(range(0, total, chunk_patients))
     written: dict[Path, list[str]] = {}
     for k, a in enumerate(starts):
@@ -123,7 +166,7 @@ def write_large_example(protocol: Protocol, out: str | Path, *, seed: int = 2024
             written[path] = list(df.columns)
         if progress is not None:
             progress(k + 1, len(starts))
-    return sorted(written)
+    return sorted([*written, out / "protocol.yaml"])
 
 
 def _subset(enr: Enrolment, sl: slice) -> Enrolment:
@@ -135,7 +178,8 @@ def _subset(enr: Enrolment, sl: slice) -> Enrolment:
 
 def write_example(trial: ExampleTrial, out: str | Path,
                   format: Literal["csv", "xpt"] = "csv") -> list[Path]:
-    """Write ``out/<domain>.csv|xpt`` and ``out/truth/*.csv`` (deterministic bytes)."""
+    """Write ``out/<domain>.csv|xpt``, ``out/protocol.yaml`` (the protocol as conducted) and
+    ``out/truth/*.csv`` (deterministic bytes)."""
     if format not in ("csv", "xpt"):
         raise InputError(f"format must be 'csv' or 'xpt', but was {format!r}")
     out = Path(out)
@@ -149,6 +193,10 @@ def write_example(trial: ExampleTrial, out: str | Path,
             p = out / f"{name.lower()}.csv"
             p.write_text(csv_text(df[ordered_columns(name, df)]), encoding="utf-8")
             paths.append(p)
+    if trial.protocol is not None:
+        p = out / "protocol.yaml"
+        p.write_text(protocol_yaml(trial.protocol, trial.scenario), encoding="utf-8")
+        paths.append(p)
     tdir = out / "truth"
     tdir.mkdir(parents=True, exist_ok=True)
     for name in sorted(trial.truth):

@@ -150,8 +150,8 @@ def _hypoxia_tier(df: pd.DataFrame, c: CrsCriteria) -> np.ndarray:
          rule=f"oxygen flow outside the plausible range {lo}-{hi} L/min")
     rows = [lookup[d] for d in dev]
     base = np.array([r.grade for r in rows], dtype=int)
-    need = np.array([r.flow == "required" for r in rows])
-    forbid = np.array([r.flow == "forbidden" for r in rows])
+    need = np.array([r.flow == "required" for r in rows], dtype=bool)
+    forbid = np.array([r.flow == "forbidden" for r in rows], dtype=bool)
     fail(df, forbid & ~np.isnan(flow) & (flow > 0), domain=DOMAIN, variable="O2_FLOW",
          rule="oxygen flow recorded without an oxygen device (O2_DEVICE empty or room air)")
     fail(df, need & np.isnan(flow), domain=DOMAIN, variable="O2_FLOW",

@@ -72,15 +72,16 @@ def _prepare_events(events: pd.DataFrame) -> pd.DataFrame:
     ev = ev.sort_values(["USUBJID", "EVENT_ID", "DAY"], kind="stable").reset_index(drop=True)
     ev["_KEY"] = ev["USUBJID"] + "\x1f" + ev["EVENT_ID"]
     key = ev["_KEY"].to_numpy()
-    same_next = np.r_[key[1:] == key[:-1], False]
+    n = len(key)  # [:n]: no event at all (e.g. a cut-off early in the window) stays empty
+    same_next = np.r_[key[1:] == key[:-1], False][:n]
     day = ev["DAY"].to_numpy()
-    fail(ev, np.r_[False, (key[1:] == key[:-1]) & (day[1:] == day[:-1])],
+    fail(ev, np.r_[False, (key[1:] == key[:-1]) & (day[1:] == day[:-1])][:n],
          domain=DOMAIN, variable="DAY", rule="two rows of the same event at the same DAY")
     fail(ev, same_next & ~np.isnan(ev["END_DAY"].to_numpy()), domain=DOMAIN, variable="END_DAY",
          rule="END_DAY belongs on the last row of an event only")
     fail(ev, ev["END_DAY"].to_numpy() < ev["DAY"].to_numpy(), domain=DOMAIN, variable="END_DAY",
          rule="event ends before it starts")
-    nxt = np.r_[ev["DAY"].to_numpy()[1:], np.nan]
+    nxt = np.r_[ev["DAY"].to_numpy()[1:], np.nan][:n]
     ev["_SEG_END"] = np.where(same_next, nxt, ev["END_DAY"].to_numpy())
     ev["_LAST"] = ~same_next
     return ev
