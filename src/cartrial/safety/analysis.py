@@ -26,6 +26,7 @@ from cartrial.safety.ctcae import (
     worst_lab_grades,
 )
 from cartrial.safety.dlt import DltResult, adjudicate_dlt, crs_events, lab_events
+from cartrial.safety.grade_source import primary_ae, reconcile_syndrome_grades, syndrome_events
 from cartrial.safety.icans import IcansResult, grade_icans
 from cartrial.safety.sdtm import (
     CRS_TERM,
@@ -58,6 +59,9 @@ class SafetyAnalysis:
     dlt: DltResult
     tables: dict[str, pd.DataFrame]
     method: dict[str, object] = field(default_factory=dict)
+    # every CRS / ICANS event with reported, derived and primary grade (grade_source.py)
+    syndrome_events: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reconciliation: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _ae_dlt_events(ae: pd.DataFrame, covered: dict[str, set[str]]) -> pd.DataFrame:
@@ -170,13 +174,16 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
                                  threshold_g_per_l=s.hypogammaglobulinemia_igg_g_per_l)
     hypo = hypo[(hypo["DAY"] > 0) & hypo["HYPOGAM"].astype("boolean").fillna(False).astype(bool)]
     label = f"IgG < {s.hypogammaglobulinemia_igg_g_per_l:g} g/L after infusion (protocol flag)"
+    source = s.crs_icans_grade_source
+    syn = syndrome_events(ae, crs, icans, source)
+    ae_primary = primary_ae(ae, syn)  # one grade per CRS / ICANS event in every table
     tables = {
-        "teae": teae_table(ae, subjects),
-        "teae_grade": teae_grade_table(ae, subjects),
-        "crs": crs_table(crs.episodes, subjects),
-        "icans": icans_table(icans.episodes, subjects),
+        "teae": teae_table(ae_primary, subjects),
+        "teae_grade": teae_grade_table(ae_primary, subjects),
+        "crs": crs_table(crs.episodes, subjects, syn[syn["EVENT"] == "CRS"]),
+        "icans": icans_table(icans.episodes, subjects, syn[syn["EVENT"] == "ICANS"]),
         "cytopenias": cytopenia_table(cyto, subjects, prolonged_day=s.prolonged_cytopenia_day),
-        "gprc5d": gprc5d_table(ae, subjects),
+        "gprc5d": gprc5d_table(ae_primary, subjects),
         "dlt": dlt_table(dlt.patients),
         "deaths": deaths_table(deaths, subjects),
         "hypogammaglobulinemia": count_rows(hypo.assign(ROW=label), subjects,
@@ -185,6 +192,7 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
     method = {
         "ctcae_version": lab.ctcae_version or s.ctcae_version,
         "crs_criteria": crs.method.criteria,
+        "crs_icans_grade_source": source,
         "icans_criteria": icans.method.criteria,
         "masked_fever_keeps_grade1": s.masked_fever_keeps_grade1,
         "treatment_emergent_until_day": s.treatment_emergent_until_day,
@@ -194,4 +202,5 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
         "day_convention": "days since midnight of the infusion date (infusion = day 0)",
         "notes": list(inputs.notes),
     }
-    return SafetyAnalysis(crs, icans, labs, worst, cyto, disagreements, dlt, tables, method)
+    return SafetyAnalysis(crs, icans, labs, worst, cyto, disagreements, dlt, tables, method,
+                          syn, reconcile_syndrome_grades(syn))
