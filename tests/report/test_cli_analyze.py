@@ -36,21 +36,32 @@ def test_bad_run_date_is_bad_input(tmp_path):
     assert r.exit_code == 2 and "--run-date must be ISO 8601" in r.output
 
 
-def test_engine_that_cannot_run_is_left_out_and_named(tmp_path):
+def test_engine_that_cannot_run_stops_the_run_unless_partial_is_allowed(tmp_path):
     # a PC result that is neither a number nor BLQ passes validation but the kinetics engine
-    # refuses it (RecordError): the kinetics section is left out, the others are produced, and
-    # the report and the CLI say what is missing and why
+    # refuses it (RecordError): without --allow-partial the run exits 2 naming the section and
+    # the record, and writes no report (issue #14 point 4)
     d = minimal_domains()
     d["PC"].loc[1, "PCORRES"] = "HEMOLYZED"
     write_study(d, tmp_path / "sdtm")
+    r = runner.invoke(app, ["analyze", "--protocol", "ct071", str(tmp_path / "sdtm"), "--out", str(tmp_path / "no"),
+                            "--run-date", "2025-06-01T12:00:00"])
+    assert r.exit_code == 2, r.output
+    assert "Kinetics engine" in r.output and "PCSEQ=2" in r.output
+    assert "--allow-partial" in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "no" / "report.html").exists()
+    # with --allow-partial: the kinetics section is left out, the others are produced, and the
+    # report's first page and the CLI say what is missing and why
     r = runner.invoke(app, ["analyze", "--protocol", "ct071", str(tmp_path / "sdtm"), "--out", str(tmp_path / "out"),
-                            "--run-date", "2025-06-01T12:00:00", "--json"])
+                            "--run-date", "2025-06-01T12:00:00", "--allow-partial", "--json"])
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout[r.stdout.index("{"):])
     assert len(out["omitted"]) == 1
     assert out["omitted"][0].startswith("Kinetics engine")
     assert "PCSEQ=2" in out["omitted"][0]
     html = (tmp_path / "out" / "report.html").read_text()
+    notice = html.index('class="partial"')
+    assert notice < html.index('id="s-provenance"')  # before anything else in the report
+    assert "Incomplete report" in html[notice:notice + 200]
     assert "Not produced" in html and "neither a number nor below the limit" in html
     assert "14.5 Cellular kinetics" not in html and "ADCK" not in out["datasets"]
     assert "14.3 Safety" in html and out["datasets"]["ADSL"] == 3

@@ -1,10 +1,11 @@
 """ADAE: one row per adverse event (admiral ``inst/templates/ad_adae.R``; sdtm-conventions.md
 section 6).
 
-Reported grade: ``ATOXGR``/``ATOXGRN`` = AETOXGR (investigator; ASTCT 2019 for CRS and ICANS,
-NCI CTCAE v5.0 otherwise, named in ``ATOXSCL``). Derived grade: ``DTOXGRN`` from the safety
-engine (ASTCT 2019 grading of the daily CRS/ICANS observations) when supplied; the reported grade
-is never overwritten (data-model AE convention).
+Analysis grade: ``ATOXGR``/``ATOXGRN`` = AETOXGR (investigator; ASTCT 2019 for CRS and ICANS,
+NCI CTCAE v5.0 otherwise, named in ``ATOXSCL``), except CRS / ICANS records when the protocol's
+primary grade source is "derived": then the derived grade (``ATOXGRSC`` names the source).
+Derived grade: ``DTOXGRN`` from the safety engine (ASTCT 2019 grading of the daily CRS/ICANS
+observations) when supplied; the reported grade stays in ``AETOXGR`` (data-model AE convention).
 ``TRTEMFL``: onset on or after the CAR-T infusion and at most
 ``protocol.safety.treatment_emergent_until_day`` days after it (admiral
 ``derive_var_trtemfl(end_window=...)``).
@@ -83,6 +84,22 @@ def derive_var_dtoxgr(adae: pd.DataFrame, derived: pd.DataFrame | None) -> pd.Da
     return out
 
 
+def derive_var_atoxgr_primary(adae: pd.DataFrame, source: str) -> pd.DataFrame:
+    """ATOXGR/ATOXGRN of CRS / ICANS records = the protocol's primary grade
+    (``safety.crs_icans_grade_source``): with "derived", DTOXGRN where the safety engine
+    derived one (0 = criteria not met); ATOXGRSC names the source of every record's grade.
+    The investigator's grade stays in AETOXGR."""
+    out = adae.copy()
+    syn = (out["CRSFL"] == "Y") | (out["ICANSFL"] == "Y")
+    use = syn & out["DTOXGRN"].notna() if (
+        source == "derived" and "DTOXGRN" in out.columns) else pd.Series(False, index=out.index)
+    if use.any():
+        out["ATOXGRN"] = np.where(use, out["DTOXGRN"], out["ATOXGRN"]).astype(int)
+        out["ATOXGR"] = out["ATOXGRN"].astype(str)
+    out["ATOXGRSC"] = np.where(use, "DERIVED", "REPORTED")
+    return out
+
+
 def derive_adae(ae: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol,
                 derived_grades: pd.DataFrame | None = None) -> pd.DataFrame:
     """ADAE from SDTM AE and ADSL (TRT01A/TRT01AN, SAFFL, TRTSDT merged in)."""
@@ -90,6 +107,7 @@ def derive_adae(ae: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol,
     out = derive_var_trtemfl(out, adsl, protocol.safety.treatment_emergent_until_day)
     out = derive_vars_atoxgr(out)
     out = derive_var_dtoxgr(out, derived_grades)
+    out = derive_var_atoxgr_primary(out, protocol.safety.crs_icans_grade_source)
     sl = adsl.set_index("USUBJID")
     for c in ("TRT01A", "TRT01AN", "SAFFL", "TRTSDT"):
         out[c] = out["USUBJID"].map(sl[c])

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import partial
 
-import numpy as np
 import pandas as pd
 
 from cartrial._memory import release_freed_memory
@@ -42,25 +41,21 @@ def data_cutoff(adsl: pd.DataFrame) -> pd.Timestamp:
 
 
 def derived_ae_grades(adae: pd.DataFrame, safety: SafetyAnalysis) -> pd.DataFrame:
-    """USUBJID, AESEQ, DTOXGRN: for each CRS / ICANS AE record, the worst ASTCT 2019 grade the
-    safety engine derived for the episodes of that subject starting from one day before the
-    record's start to its end (an episode belongs to the record it overlaps)."""
-    parts = []
-    for flag, res in (("CRSFL", safety.crs), ("ICANSFL", safety.icans)):
-        a = adae[adae[flag] == "Y"]
-        ep = res.episodes
-        if a.empty or ep.empty:
-            continue
-        start = (a["ASTDT"] - a["TRTSDT"]).dt.days.astype(float) - 1.0
-        end = (a["AENDT"] - a["TRTSDT"]).dt.days.astype(float) + 1.0
-        m = pd.DataFrame({"USUBJID": a["USUBJID"].to_numpy(), "AESEQ": a["AESEQ"].to_numpy(),
-                          "S": start.to_numpy(), "E": end.fillna(np.inf).to_numpy()}).merge(
-            ep[["USUBJID", "ONSET_DAY", "MAX_GRADE"]], on="USUBJID")
-        m = m[(m["ONSET_DAY"] >= m["S"]) & (m["ONSET_DAY"] <= m["E"])]
-        parts.append(m.groupby(["USUBJID", "AESEQ"], as_index=False)["MAX_GRADE"].max())
-    if not parts:
+    """USUBJID, AESEQ, DTOXGRN: for each CRS / ICANS AE record, the ASTCT 2019 grade the safety
+    engine derived for it (``safety.syndrome_events``: the worst episode of that subject whose
+    onset lies from one day before the record's start to one day after its end; 0 when the
+    patient has graded observations but none meets the criteria there)."""
+    ev = safety.syndrome_events
+    if ev.empty:
         return pd.DataFrame(columns=["USUBJID", "AESEQ", "DTOXGRN"])
-    return pd.concat(parts, ignore_index=True).rename(columns={"MAX_GRADE": "DTOXGRN"})
+    ev = ev[ev["SEQ"].notna() & ev["DERIVED_GRADE"].notna()]
+    seq = pd.to_numeric(adae["AESEQ"], errors="coerce").astype(float)
+    as_adae = dict(zip(zip(adae["USUBJID"].astype(str), seq, strict=True), adae["AESEQ"],
+                       strict=True))
+    keys = list(zip(ev["USUBJID"].astype(str), ev["SEQ"].astype(float), strict=True))
+    return pd.DataFrame({"USUBJID": [k[0] for k in keys],
+                         "AESEQ": [as_adae.get(k, k[1]) for k in keys],
+                         "DTOXGRN": ev["DERIVED_GRADE"].astype(float).to_numpy()})
 
 
 def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | None = None,

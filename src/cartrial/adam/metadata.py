@@ -51,6 +51,7 @@ LABELS: dict[str, str] = {
     "ATOXGRN": "Analysis Toxicity Grade (N)", "ATOXSCL": "Toxicity Grading Scale",
     "CRSFL": "Cytokine Release Syndrome Flag", "ICANSFL": "ICANS Flag",
     "DTOXGRN": "Derived Toxicity Grade (N)", "GRDDIFFL": "Derived and Reported Grade Differ",
+    "ATOXGRSC": "Source of Analysis Toxicity Grade",
     "PARAMCD": "Parameter Code", "PARAM": "Parameter", "PARCAT1": "Parameter Category 1",
     "PARCAT2": "Parameter Category 2", "AVAL": "Analysis Value",
     "AVALC": "Analysis Value (C)", "AVALU": "Analysis Value Unit", "ADT": "Analysis Date",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -23,6 +23,15 @@ def _parse_run_date(text: str | None) -> datetime:
             f"--run-date must be ISO 8601 (2025-06-01T12:00:00), got {text!r}") from None
 
 
+def _parse_cutoff(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--cutoff must be a date YYYY-MM-DD, got {text!r}") from None
+
+
 @app.command("analyze")
 def analyze(
     data_dir: str = typer.Argument(..., help="Folder of SDTM datasets (<domain>.csv or .xpt)."),
@@ -31,15 +40,30 @@ def analyze(
     run_date: str = typer.Option(None, "--run-date",
                                  help="Run date recorded in the outputs (ISO 8601; default now, "
                                       "UTC). Fix it to reproduce a run byte for byte."),
+    cutoff: str = typer.Option(None, "--cutoff", help="Data cut-off YYYY-MM-DD: the report as "
+                               "of that date (records dated after it are not used, as "
+                               "`decide --as-of`); shown in every page header."),
+    pdf: bool = typer.Option(False, "--pdf", help="Also write report.pdf (headless Chromium "
+                             "print-to-PDF; needs the chromium package)."),
+    allow_partial: bool = typer.Option(False, "--allow-partial", help="Write the report even "
+                                       "when a section cannot be produced (listed on its first "
+                                       "page); without it such a run exits 2."),
     as_json: bool = JsonOption,
 ) -> None:
     """Validate the study, run every engine, write ADaM datasets (CSV + XPT v5 + define.html),
-    the self-contained HTML report, figures (PNG, SVG) and tables (DOCX, text).
+    the self-contained HTML report (and PDF with --pdf), figures (PNG, SVG) and tables (DOCX,
+    RTF, text).
 
-    Validation errors stop the run (exit 2) with every finding listed.
+    Validation errors stop the run (exit 2) with every finding listed; so does a section that
+    cannot be produced, unless --allow-partial.
     """
     with bad_input_exits():
         when = _parse_run_date(run_date)
+        cut = _parse_cutoff(cutoff)
+        if pdf:
+            from cartrial.report.pdf import find_chromium
+
+            find_chromium()  # a missing browser stops the run before the work, not after
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
                 "{task.completed}/{task.total}"), TimeElapsedColumn(), console=err_console,
                 transient=True, disable=as_json) as bar:
@@ -48,17 +72,21 @@ def analyze(
             def step(name: str) -> None:
                 bar.update(task, advance=1, description=name)
 
-            summary = run_analysis(data_dir, protocol, out, run_date=when, progress=step)
+            summary = run_analysis(data_dir, protocol, out, run_date=when, progress=step,
+                                   cutoff=cut, allow_partial=allow_partial, pdf=pdf)
     for o in summary.omitted:
         err_console.print(f"warning: section not produced: {o}", markup=False)
     if as_json:
         print_json({"out": summary.out, "report": summary.report, "datasets": summary.datasets,
                     "tables": summary.tables, "figures": summary.figures,
-                    "omitted": summary.omitted, "validation_warnings": summary.findings_warnings})
+                    "omitted": summary.omitted, "validation_warnings": summary.findings_warnings,
+                    "pdf": summary.pdf, "data_cutoff": summary.cutoff})
         return
     console.print(f"ADaM datasets: {', '.join(f'{k} ({v})' for k, v in summary.datasets.items())}")
     console.print(f"{len(summary.tables)} tables/listings, {len(summary.figures)} figures")
     console.print(f"report: {summary.report}")
+    if summary.pdf is not None:
+        console.print(f"pdf: {summary.pdf}")
 
 
 @app.command("demo")
@@ -80,4 +108,4 @@ def demo(
         when = _parse_run_date(run_date)
         sdtm = Path(out) / "sdtm"
         write_example(simulate_trial(load_protocol("ct071"), seed=seed), sdtm)
-    analyze(str(sdtm), "ct071", out, when.isoformat(), as_json)
+    analyze(str(sdtm), "ct071", out, when.isoformat(), None, False, False, as_json)

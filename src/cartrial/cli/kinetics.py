@@ -54,13 +54,32 @@ def _read_subject_file(path: str | None, column: str) -> pd.DataFrame | None:
     return df
 
 
-def _derived_crs(study: object) -> pd.DataFrame:
-    """Maximum ASTCT CRS grade per subject from the safety engine (flow sheet VS/FA/CM)."""
-    from cartrial.safety import grade_crs
-    from cartrial.safety.sdtm import crs_observations
+def _primary_crs(study: object, proto: object) -> tuple[pd.DataFrame | None, str]:
+    """Maximum CRS grade per infused subject from the protocol's primary grade source
+    (safety.crs_icans_grade_source: ASTCT 2019 derived from VS/FA/CM, or the AE grade). A
+    study without the daily observations (no VS or QS) keeps the investigator's AE grade, and
+    the method record says so."""
+    from cartrial.safety import grade_crs, grade_icans
+    from cartrial.safety.grade_source import source_label, syndrome_events, worst_crs_grade
+    from cartrial.safety.sdtm import (
+        adverse_events,
+        crs_observations,
+        icans_assessments,
+        infusion_dates,
+    )
 
-    tp = grade_crs(crs_observations(study)).timepoints
-    return tp.groupby("USUBJID", as_index=False)["GRADE"].max().rename(columns={"GRADE": "CRSGR"})
+    s = proto.safety  # type: ignore[attr-defined]
+    if s.crs_icans_grade_source == "reported" or any(
+            study.get(d) is None for d in ("VS", "QS")):  # type: ignore[attr-defined]
+        return None, "caller"
+    ae = adverse_events(study, proto)  # type: ignore[arg-type]
+    crs = grade_crs(crs_observations(study),
+                    masked_fever_keeps_grade1=s.masked_fever_keeps_grade1)
+    ev = syndrome_events(ae, crs, grade_icans(icans_assessments(study)),
+                         s.crs_icans_grade_source)
+    infused = pd.Series(infusion_dates(study).index, dtype=str)
+    return worst_crs_grade(ev, infused), "safety engine: " + source_label(
+        s.crs_icans_grade_source)
 
 
 def _derived_bor(study: object, proto: object) -> pd.DataFrame:
@@ -97,7 +116,8 @@ def kinetics(
         None,
         "--crs",
         help="CSV with USUBJID, CRSGR (max CRS grade, e.g. "
-        "from `cartrial safety`); default: AE.AETOXGR of CRS records.",
+        "from `cartrial safety`); default: the protocol's primary CRS grade source "
+        "(safety.crs_icans_grade_source).",
     ),
     response: str = typer.Option(
         None,
@@ -107,9 +127,9 @@ def kinetics(
     derive: bool = typer.Option(
         False,
         "--derive",
-        help="Take the maximum CRS grade from the safety engine (ASTCT 2019 from VS/FA/CM) and "
-        "the best response from the efficacy engine (IMWG 2016), unless --crs / --response "
-        "give them.",
+        help="Take the best response from the efficacy engine (IMWG 2016) unless --response "
+        "gives it (the CRS grade always follows the protocol's primary grade source unless "
+        "--crs gives it).",
     ),
     out: str = typer.Option(
         None, "--out", "-o", help="Folder to write every table as CSV, plus pp.csv (SDTM PP)."
@@ -127,8 +147,8 @@ def kinetics(
         crs_frame = _read_subject_file(crs, "CRSGR")
         bor_frame = _read_subject_file(response, "BOR")
         crs_src, bor_src = f"file {crs}", f"file {response}"
-        if derive and crs_frame is None:
-            crs_frame, crs_src = _derived_crs(study), "safety engine (ASTCT 2019, derived)"
+        if crs_frame is None:
+            crs_frame, crs_src = _primary_crs(study, proto)
         if derive and bor_frame is None:
             bor_frame, bor_src = _derived_bor(study, proto), "efficacy engine (IMWG 2016 BOR)"
         report = analyse_kinetics(

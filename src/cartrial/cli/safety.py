@@ -141,9 +141,10 @@ def safety_cmd(
         "crs_timepoints": res.crs.timepoints, "crs_episodes": res.crs.episodes,
         "icans_timepoints": res.icans.timepoints, "icans_episodes": res.icans.episodes,
         "lab_grades": res.labs, "lab_worst": res.worst_labs, "cytopenias": res.cytopenias,
-        "grade_disagreements": res.grade_disagreements, "dlt_patients": res.dlt.patients,
-        "dlt_evaluations": res.dlt.evaluations, "icaht": res.icaht, "hematotox": res.hematotox,
-        "iec_hs": res.iec_hs,
+        "grade_disagreements": res.grade_disagreements,
+        "syndrome_events": res.syndrome_events, "grade_reconciliation": res.reconciliation,
+        "dlt_patients": res.dlt.patients, "dlt_evaluations": res.dlt.evaluations,
+        "icaht": res.icaht, "hematotox": res.hematotox, "iec_hs": res.iec_hs,
     }
     meta = {"study_id": p.study_id, "data_sha256": st.data_hash, **res.method}
     if out_dir is not None:
@@ -164,6 +165,11 @@ def safety_cmd(
     _print_frame("DLT per patient", res.dlt.patients,
                  ["USUBJID", "DOSE_LEVEL", "DLT", "DLT_RULE", "DLT_TERM", "DLT_ONSET_DAY",
                   "DLT_EVALUABLE", "EVALUABILITY"])
+    console.print(f"Primary CRS/ICANS grade source: {meta['crs_icans_grade_source']}",
+                  markup=False)
+    _print_frame("CRS/ICANS events whose reported and derived grades differ",
+                 res.reconciliation, ["USUBJID", "EVENT", "SEQ", "ONSET_DAY", "REPORTED_GRADE",
+                                      "DERIVED_GRADE", "GRADE", "DRIVER"])
     if len(res.grade_disagreements):
         _print_frame("Reported (AE) vs derived grades: not in agreement", res.grade_disagreements,
                      list(res.grade_disagreements.columns))

@@ -127,7 +127,7 @@ class TableDesign:
                 None,
                 elim,
                 "dose 1 is eliminated (P(p > target | data) > cutoff at n >= 3): the trial "
-                "stops with no MTD (dose-finding.md 2.3)",
+                "stops with no MTD (Yuan Y et al., Clin Cancer Res 2016;22:4291-301)",
                 "stop: dose 1 eliminated",
             )
         if self.max_sample_size is not None and full.total_n >= self.max_sample_size:
@@ -135,7 +135,8 @@ class TableDesign:
                 "stop",
                 None,
                 elim,
-                f"maximum sample size {self.max_sample_size} reached (dose-finding.md 2.4)",
+                f"maximum sample size {self.max_sample_size} reached ("
+                "Yuan Y et al., Clin Cancer Res 2016;22:4291-301)",
                 "stop: max sample size",
             )
         if d in elim:
@@ -146,7 +147,8 @@ class TableDesign:
                 "de-escalate",
                 nd,
                 f"dose {d + 1} is eliminated (P(p > {self.target} | data) > {self.cutoff}, "
-                f"doses above too; dose-finding.md 2.3): de-escalate to dose {nd + 1}",
+                "doses above too; "
+                f"Yuan Y et al., Clin Cancer Res 2016;22:4291-301): de-escalate to dose {nd + 1}",
                 "eliminate",
             )
         if not self.time_to_event and full.pending_count(d):
@@ -179,7 +181,8 @@ class TableDesign:
                 None,
                 elim,
                 f"{why}; {state.n[d]} patients at dose {d + 1} reached the cap of "
-                f"{self.cap_per_dose} per dose (n.earlystop, dose-finding.md 2.4): stop",
+                f"{self.cap_per_dose} per dose ("
+                "Yuan Y et al., Clin Cancer Res 2016;22:4291-301): stop",
                 "stop: cap per dose",
             )
         action = "escalate" if nd > d else "de-escalate" if nd < d else "stay"

@@ -78,17 +78,17 @@ class Boin(TableDesign):
         lam_e, lam_d = self.boundaries.lambda_e, self.boundaries.lambda_d
         if letter == "E":
             return (
-                f"BOIN: {y}/{n} DLT, y <= {self.b_e(n)} (y/n <= lambda_e = {lam_e:.4f}): "
-                "escalate (dose-finding.md 2.2)"
+                f"BOIN: {y}/{n} DLT, y <= {self.b_e(n)} (y/n <= λe = {lam_e:.4f}): "
+                "escalate (Liu S, Yuan Y, J R Stat Soc C 2015;64:507-23)"
             )
         if letter == "D":
             return (
-                f"BOIN: {y}/{n} DLT, y >= {self.b_d(n)} (y/n > lambda_d = {lam_d:.4f}): "
-                "de-escalate (dose-finding.md 2.2)"
+                f"BOIN: {y}/{n} DLT, y >= {self.b_d(n)} (y/n > λd = {lam_d:.4f}): "
+                "de-escalate (Liu S, Yuan Y, J R Stat Soc C 2015;64:507-23)"
             )
         return (
-            f"BOIN: {y}/{n} DLT, lambda_e < y/n <= lambda_d "
-            f"({lam_e:.4f}, {lam_d:.4f}): stay (dose-finding.md 2.2)"
+            f"BOIN: {y}/{n} DLT, λe < y/n <= λd "
+            f"({lam_e:.4f}, {lam_d:.4f}): stay (Liu S, Yuan Y, J R Stat Soc C 2015;64:507-23)"
         )
 
     # -- BF-BOIN: conflicts between the current dose and lower (backfilled) doses ----------
@@ -222,7 +222,7 @@ class TiteBoin(Boin):
                 elim,
                 f"TITE-BOIN: {c} of {n} patients at dose {d + 1} pending > "
                 f"{self.max_pending_fraction} x n: suspend accrual until follow-up accrues "
-                "(dose-finding.md 3)",
+                "(Yuan Y et al., Clin Cancer Res 2018;24:4921-30)",
                 "suspend: pending",
             )
         neff = n - c + f / self.dlt_window
@@ -234,15 +234,16 @@ class TiteBoin(Boin):
             f"{y}/{neff:.3f} = {phat:.3f}"
         )
         if phat <= lam_e + 1e-12:
-            return self._move(state, elim, "E", f"{txt} <= lambda_e = {lam_e:.4f}: escalate")
+            return self._move(state, elim, "E", f"{txt} <= λe = {lam_e:.4f}: escalate")
         if phat > lam_d + 1e-12:
             if d == 0:
                 return self._suspend(
                     state,
                     elim,
-                    f"{txt} > lambda_d = {lam_d:.4f} at dose 1 with patients pending: hold "
-                    "accrual until their follow-up completes (dose-finding.md 3)",
+                    f"{txt} > λd = {lam_d:.4f} at dose 1 with patients pending: hold "
+                    "accrual until their follow-up completes ("
+                    "Yuan Y et al., Clin Cancer Res 2018;24:4921-30)",
                     "suspend: hold at dose 1",
                 )
-            return self._move(state, elim, "D", f"{txt} > lambda_d = {lam_d:.4f}: de-escalate")
-        return self._move(state, elim, "S", f"{txt} in (lambda_e, lambda_d]: stay")
+            return self._move(state, elim, "D", f"{txt} > λd = {lam_d:.4f}: de-escalate")
+        return self._move(state, elim, "S", f"{txt} in (λe, λd]: stay")

@@ -261,7 +261,8 @@ class Crm:
                     f"no escalation (stay at dose {d + 1})"
                 )
         action = "escalate" if nd > d else "de-escalate" if nd < d else "stay"
-        return Decision(action, nd, elim, why + " (dose-finding.md 4.3)", rule)  # type: ignore[arg-type]
+        why += " (O'Quigley J et al., Biometrics 1990;46:33-48)"
+        return Decision(action, nd, elim, why, rule)  # type: ignore[arg-type]
 
     def select(self, state: TrialState) -> MtdSelection:
         """MTD: non-eliminated dose with plug-in estimate closest to the target (dfcrm)."""
@@ -296,7 +297,7 @@ class Crm:
             table,
             method,
             f"dose {mtd + 1}: plug-in estimate {post.plugin[mtd]:.3f} closest to "
-            f"the target {self.target} (dose-finding.md 4.3)",
+            f"the target {self.target} (O'Quigley J et al., Biometrics 1990;46:33-48)",
         )
 
 

@@ -75,7 +75,7 @@ class I3plus3(_IntervalDesign):
         verb = {"E": "escalate", "S": "stay", "D": "de-escalate"}[letter]
         return (
             f"i3+3: {y}/{n} = {r:.3f} is {where} EI [{lo:g}, {hi:g}]{extra}: {verb} "
-            "(dose-finding.md 4.2)"
+            "(Liu M, Wang SJ, Ji Y, J Biopharm Stat 2020;30:294-304)"
         )
 
 
@@ -128,7 +128,7 @@ class Mtpi2(_IntervalDesign):
         return (
             f"mTPI-2: {y}/{n}, largest UPM in ({edges[best]:.2f}, {edges[best + 1]:.2f}] "
             f"({'below' if letter == 'E' else 'inside' if letter == 'S' else 'above'} the EI): "
-            f"{verb} (dose-finding.md 4.1)"
+            f"{verb} (Guo W et al., Contemp Clin Trials 2017;58:23-33)"
         )
 
 

@@ -68,8 +68,9 @@ def decision_table(
         d = Boin(n_doses=2, target=target, cutoff=cutoff, phi1=phi1, phi2=phi2)
         b = d.boundaries
         method = (
-            f"BOIN (Liu & Yuan 2015), target {target}, phi1 {b.phi1:.4g}, phi2 {b.phi2:.4g}, "
-            f"lambda_e {b.lambda_e:.4f}, lambda_d {b.lambda_d:.4f}, elimination "
+            f"BOIN (Liu S, Yuan Y, J R Stat Soc C 2015;64:507-23), target {target}, "
+            f"phi1 {b.phi1:.4g}, phi2 {b.phi2:.4g}, "
+            f"λe {b.lambda_e:.4f}, λd {b.lambda_d:.4f}, elimination "
             f"P(p > target) > {cutoff} at n >= 3"
         )
     elif design == "i3+3":
@@ -81,7 +82,8 @@ def decision_table(
             epsilon_high=epsilon_high,
         )
         method = (
-            f"i3+3 (Liu, Wang & Ji 2020), target {target}, EI [{d.ei[0]:.4g}, "
+            f"i3+3 (Liu M, Wang SJ, Ji Y, J Biopharm Stat 2020;30:294-304), target {target}, "
+            f"EI [{d.ei[0]:.4g}, "
             f"{d.ei[1]:.4g}], elimination P(p > target) > {cutoff} at n >= 3"
         )
     else:
@@ -93,7 +95,8 @@ def decision_table(
             epsilon_high=epsilon_high,
         )
         method = (
-            f"mTPI-2 (Guo et al. 2017), target {target}, EI [{d.ei[0]:.4g}, "
+            f"mTPI-2 (Guo W et al., Contemp Clin Trials 2017;58:23-33), target {target}, "
+            f"EI [{d.ei[0]:.4g}, "
             f"{d.ei[1]:.4g}], elimination P(p > target) > {cutoff} at n >= 3"
         )
     rows, grid = [], []
@@ -129,7 +132,7 @@ def _three_plus_three_table(cohort_size: int, target: float) -> DecisionTable:
     grid = [{"n": 3, "y": y, "decision": ["E", "S", "DU", "DU"][y]} for y in range(4)]
     grid += [{"n": 6, "y": y, "decision": "E" if y <= 1 else "DU"} for y in range(7)]
     method = (
-        "3+3 (dose-finding.md sec. 1): 0/3 escalate, 1/3 treat 3 more (stay), 1/6 "
+        "3+3 (Storer BE, Biometrics 1989;45:925-37): 0/3 escalate, 1/3 treat 3 more (stay), 1/6 "
         "escalate, >= 2 DLTs the dose exceeds the MTD (de-escalate, dose and above closed)"
     )
     return DecisionTable("3+3", target, 3, _summary_frame(rows), pd.DataFrame(grid), method)

@@ -192,4 +192,5 @@ class ThreePlusThree:
                 f"3+3: dose {mtd + 1} is the highest dose with {state.y[mtd]}/{state.n[mtd]} "
                 "DLT below the doses exceeding the MTD (sec. 1)"
             )
-        return MtdSelection(mtd, self.target, iso.table, "3+3 rule (dose-finding.md sec. 1)", why)
+        return MtdSelection(mtd, self.target, iso.table,
+                            "3+3 rule (Storer BE, Biometrics 1989;45:925-37)", why)

@@ -626,15 +626,18 @@ def derive_imwg_response(
     subj = subj.sort_values("USUBJID", kind="stable").reset_index(drop=True)
     pd_when = "first of the confirming pair" if s.pd_date == "first" else "confirming assessment"
     method = (
-        f"{s.version}; NE skipped when confirming: {s.skip_ne_when_confirming}; "
+        f"{s.version} (Kumar S et al., Lancet Oncol 2016;17:e328-46); NE skipped when "
+        f"confirming: {s.skip_ne_when_confirming}; "
         f"measurable disease by strict hierarchy (serum, urine, FLC, marrow, "
         f"plasmacytoma); PD from the running nadir; confirmation by the next evaluable assessment "
         f"before new therapy (window {s.confirmation_window_days or 'none'}; pPCL persistence "
         f"{s.ppcl_min_persistence_days} d, urine PR {'and' if s.ppcl_urine_pr_both else 'or'}"
         f"); VGPR dFLC {'>=' if s.vgpr_dflc_inclusive else '>'} "
         f"90%; serum PD absolute {'>=' if s.pd_absolute_inclusive else '>'} 0.5 g/dL; marrow "
-        f"carried forward: {s.carry_forward_marrow}; IFE interference: {s.ife_interference}; "
-        f"unconfirmed PD at the last assessment: {s.unconfirmed_pd_at_last_assessment}; "
+        f"carried forward: {s.carry_forward_marrow}; IFE interference: "
+        f"{s.ife_interference.replace('cap_vgpr', 'response capped at VGPR').replace('_', ' ')}; "
+        f"unconfirmed PD at the last assessment: "
+        f"{s.unconfirmed_pd_at_last_assessment.replace('_', ' ').replace(' pd ', ' PD ')}; "
         f"PD date: {pd_when}"
     )
     return ImwgResult(

@@ -112,7 +112,7 @@ def nca_method(settings: KineticsSettings | None = None) -> dict[str, Any]:
     """The method record stored on every result (``DataFrame.attrs['method']``)."""
     s = settings or KineticsSettings()
     return {
-        "convention": "PKNCA defaults (shared/reference/ecosystem.md section 6)",
+        "convention": "PKNCA defaults (Denney W et al., J Pharmacokinet Pharmacodyn 2015;42:S65)",
         "auc_method": s.auc_method,
         "blq": {
             "before_tmax": s.blq_before_tmax,

@@ -340,6 +340,12 @@ class SafetySettings(_Model):
     ctcae_version: Literal["5.0"] = "5.0"
     crs_criteria: Literal["ASTCT 2019"] = "ASTCT 2019"
     icans_criteria: Literal["ASTCT 2019"] = "ASTCT 2019"
+    crs_icans_grade_source: Literal["derived", "reported"] = Field(
+        default="derived",
+        description="primary grade of each CRS / ICANS event in every table, figure and ADaM "
+        "grade: 'derived' = ASTCT 2019 graded from the daily observations (investigator grade "
+        "where a patient has none), 'reported' = the investigator's AETOXGR",
+    )
     masked_fever_keeps_grade1: bool = False
     treatment_emergent_until_day: int = Field(default=365, gt=0)
     prolonged_cytopenia_day: int = Field(default=28, gt=0)

@@ -8,6 +8,7 @@ protocol hash, input data hash, run date). The run date is passed in, never read
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -66,13 +67,16 @@ class Provenance:
     run_date: datetime
     data_cutoff: str = ""
     extra: tuple[tuple[str, str], ...] = field(default=())
+    cutoff_given: bool = False  # the cut-off was asked for (analyze --cutoff)
 
     def rows(self) -> list[tuple[str, str]]:
         r = [("cartrial version", self.cartrial_version), ("Protocol", self.protocol),
              ("Protocol SHA-256", self.protocol_hash), ("Input data", self.data_dir),
              ("Input data SHA-256", self.data_hash),
              ("Run date (UTC)", self.run_date.strftime("%Y-%m-%d %H:%M:%S"))]
-        if self.data_cutoff:
+        if self.data_cutoff and self.cutoff_given:
+            r.append(("Data cut-off (records dated after it not used)", self.data_cutoff))
+        elif self.data_cutoff:
             r.append(("Data cut-off (last date in the data)", self.data_cutoff))
         return r + list(self.extra)
 
@@ -98,8 +102,30 @@ thead th.stub{font-weight:600}.ind1{padding-left:22px}.ind2{padding-left:38px}
 tbody tr:last-child td,tbody tr:last-child th{border-bottom:2px solid #333}
 .foot p{margin:2px 0;font-size:11px;color:#444;max-width:1000px}.src{font-style:italic}
 .svg svg{max-width:100%;height:auto}table.prov td{text-align:left}
-@media print{nav{display:none}main,header{margin-left:0}}
+.partial{border:2px solid #b00020;background:#fdecee;padding:8px 14px;margin:14px 0}
+@media print{nav{display:none}main,header{margin-left:0;max-width:none}main{padding:0}
+header{background:none;color:#000;padding:0 0 8px;border-bottom:2px solid #000}
+.scroll{overflow:visible;max-height:none}thead{display:table-header-group}
+thead th{position:static}tr{break-inside:avoid}figcaption{break-after:avoid}
+figure.tlf,figure.fig{break-before:page;margin:0}h2{break-before:page;margin-top:0}
+h2+figure.tlf,h2+figure.fig,h2+p+figure.tlf,#s-provenance{break-before:avoid}
+figure.wide,h2:has(+figure.wide){page:wide}figure.xwide table{font-size:8px}
+figure.xwide th,figure.xwide td{
+padding:1px 4px}thead th{white-space:normal}th.stub{white-space:normal;min-width:140px}
+td.wrap{min-width:0}.svg svg{max-height:230mm}}
+@page{size:A4 portrait;margin:16mm 10mm 16mm 10mm;
+@bottom-right{content:"Page " counter(page) " of " counter(pages);font-size:9px}}
+@page wide{size:A4 landscape}
 """
+_PRINT_HEADER = ("@page{{@top-left{{content:\"{study}\";font-size:9px}}"
+                 "@top-right{{content:\"Data cut-off {cutoff}\";font-size:9px}}"
+                 "@bottom-left{{content:\"Run {run}\";font-size:9px}}}}")
+
+
+def _css_text(text: str) -> str:
+    """Text safe inside a CSS string (quotes, backslashes and angle brackets escaped)."""
+    return "".join(c if c.isalnum() or c in " -:.,/()_" else f"\\{ord(c):x} " for c in text)
+
 
 _DOC = Environment(autoescape=select_autoescape(default=True), trim_blocks=True,
                    lstrip_blocks=True).from_string("""\
@@ -114,8 +140,12 @@ _DOC = Environment(autoescape=select_autoescape(default=True), trim_blocks=True,
 {% for it in s.entries %}<li><a href="#{{ it.slug }}">{{ it.caption }}</a></li>
 {% endfor %}</ol></li>
 {% endfor %}</ol></nav>
-<header><h1>{{ title }}</h1><p>{{ subtitle }}</p></header>
+<header><h1>{{ title }}</h1><p>{{ subtitle }}</p>
+{% if prov.data_cutoff %}<p>Data cut-off: {{ prov.data_cutoff }}</p>{% endif %}</header>
 <main>
+{% if omitted %}<div class="partial" role="alert"><strong>Incomplete report: these sections
+could not be produced</strong> (written with --allow-partial)<ul>
+{% for o in omitted %}<li>{{ o }}</li>{% endfor %}</ul></div>{% endif %}
 <h2 id="s-provenance">Provenance</h2>
 <table class="prov"><tbody>
 {% for k, v in prov.rows() %}<tr><th class="stub">{{ k }}</th><td>{{ v }}</td></tr>
@@ -149,9 +179,10 @@ def figure_to_html(fig: ReportFigure) -> str:
 
 
 def render_document(title: str, subtitle: str, sections: list[Section],
-                    provenance: Provenance) -> str:
+                    provenance: Provenance, *, omitted: Sequence[str] = ()) -> str:
     """The whole report as one HTML string; every table and figure is numbered and listed in
-    the contents. Raises when two items share a number."""
+    the contents. ``omitted``: sections that could not be produced, listed in a notice at the
+    top of the first page. Raises when two items share a number."""
     seen: set[str] = set()
     rendered_sections = []
     for s in sections:
@@ -164,5 +195,8 @@ def render_document(title: str, subtitle: str, sections: list[Section],
                                else figure_to_html(it)))
         rendered_sections.append({"title": s.title, "slug": s.slug, "intro": s.intro,
                                   "entries": s.items, "rendered": html})
+    header = _PRINT_HEADER.format(study=_css_text(title.split(":")[0]),
+                                  cutoff=_css_text(provenance.data_cutoff or "not stated"),
+                                  run=_css_text(provenance.run_date.strftime("%Y-%m-%d")))
     return _DOC.render(title=title, subtitle=subtitle, sections=rendered_sections,
-                       prov=provenance, css=Markup(CSS))
+                       prov=provenance, css=Markup(CSS + header), omitted=list(omitted))

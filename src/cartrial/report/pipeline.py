@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 
@@ -21,7 +21,7 @@ import pandas as pd
 from cartrial import __version__
 from cartrial._memory import map_large_blocks, release_freed_memory
 from cartrial.adam import build_adam, write_adam
-from cartrial.data import Study, load_study, validate_study
+from cartrial.data import Study, load_study, snapshot, validate_study
 from cartrial.errors import Finding, FindingsError, InputError
 from cartrial.protocol import load_protocol, protocol_hash
 from cartrial.protocol.model import Protocol
@@ -35,7 +35,8 @@ from cartrial.report.figures import (
     swimmer_figure,
     waterfall_figure,
 )
-from cartrial.report.render import table_to_docx, table_to_rtf, table_to_text
+from cartrial.report.pdf import html_to_pdf
+from cartrial.report.render import RunningHeader, table_to_docx, table_to_rtf, table_to_text
 from cartrial.report.table import ReportTable, table_from_wide
 
 STAGES = ("load and validate", "safety engine", "efficacy engine", "kinetics engine",
@@ -53,6 +54,8 @@ class AnalysisSummary:
     figures: list[str]
     omitted: list[str] = field(default_factory=list)
     findings_warnings: int = 0
+    pdf: Path | None = None
+    cutoff: str = ""
 
 
 def _validate(study: Study, protocol: Protocol) -> int:
@@ -66,13 +69,56 @@ def _validate(study: Study, protocol: Protocol) -> int:
     return rep.n_warnings
 
 
-def _safety(study: Study, protocol: Protocol):
-    from cartrial.safety.analysis import analyse_safety
-    from cartrial.safety.sdtm import safety_inputs
+def _safety(study: Study, protocol: Protocol, cutoff: date | None = None):
+    from dataclasses import replace
 
+    from cartrial.safety.analysis import analyse_safety
+    from cartrial.safety.sdtm import infusion_dates, safety_inputs
+
+    inputs = safety_inputs(study, protocol)
+    if cutoff is not None:
+        # as `decide --as-of` does (cartrial.conduct): a patient who neither died nor withdrew
+        # before the cut-off is followed up to it (the data are complete on that date)
+        subj = inputs.subjects.copy()
+        days = (pd.Timestamp(cutoff) - subj["USUBJID"].map(infusion_dates(study))).dt.days
+        alive = subj["DEATH_DAY"].isna().to_numpy() & ~subj["WITHDRAWN"].to_numpy(dtype=bool)
+        subj["FOLLOWUP_DAY"] = np.where(alive, np.fmax(subj["FOLLOWUP_DAY"],
+                                                       days.to_numpy(dtype=float)),
+                                        subj["FOLLOWUP_DAY"])
+        inputs = replace(inputs, subjects=subj)
     # the per-record lab grades (millions of rows for a large trial) are tabulated in batches
     # and not kept: ADLB grades the records itself
-    return analyse_safety(safety_inputs(study, protocol), protocol, keep_labs=False)
+    return analyse_safety(inputs, protocol, keep_labs=False)
+
+
+def _enrolled_by(study: Study, cutoff: date) -> Study:
+    """The study without the subjects who gave consent (DM.RFICDTC) after the cut-off: they
+    were not in the trial on that date (a missing RFICDTC keeps the subject)."""
+    from dataclasses import replace
+
+    from cartrial.data.dates import impute_date
+
+    dm = study.get("DM")
+    if dm is None or "RFICDTC" not in dm:
+        return study
+    start, _ = impute_date(dm["RFICDTC"], "start")
+    late = set(dm.loc[(start > pd.Timestamp(cutoff)).fillna(False).to_numpy(dtype=bool),
+                      "USUBJID"].astype(str))
+    if not late:
+        return study
+    return replace(study, domains={
+        k: (v[~v["USUBJID"].astype(str).isin(late)].reset_index(drop=True)
+            if "USUBJID" in v else v) for k, v in study.domains.items()})
+
+
+def _primary_crs(safety, protocol: Protocol) -> dict:
+    """The kinetics-by-CRS analysis groups by the protocol's primary CRS grade."""
+    if safety is None:
+        return {}
+    from cartrial.safety.grade_source import source_label, worst_crs_grade
+
+    return {"crs": worst_crs_grade(safety.syndrome_events, safety.dlt.patients["USUBJID"]),
+            "crs_source": source_label(protocol.safety.crs_icans_grade_source)}
 
 
 def _try(label: str, fn: Callable, omitted: list[str]):
@@ -84,10 +130,16 @@ def _try(label: str, fn: Callable, omitted: list[str]):
 
 
 def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
-                 run_date: datetime, progress: Callable[[str], None] | None = None
+                 run_date: datetime, progress: Callable[[str], None] | None = None,
+                 cutoff: date | None = None, allow_partial: bool = False, pdf: bool = False
                  ) -> AnalysisSummary:
     """Run the whole pipeline and write ``out/adam``, ``out/report.html``, ``out/figures`` and
-    ``out/tables``. ``run_date`` is recorded in the outputs (never read from the clock here)."""
+    ``out/tables``. ``run_date`` is recorded in the outputs (never read from the clock here).
+
+    ``cutoff``: the report as of that data cut-off (the study as known then,
+    :func:`cartrial.data.snapshot`, as ``decide --as-of``). A section that cannot be produced
+    stops the run (``InputError``, nothing written) unless ``allow_partial``; the report's first
+    page then lists what is missing. ``pdf``: also ``out/report.pdf`` (headless Chromium)."""
     map_large_blocks()
 
     def step(stage: str) -> None:
@@ -102,11 +154,13 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     protocol = load_protocol(protocol_ref)
     study = load_study(data_dir)
     n_warn = _validate(study, protocol)
+    if cutoff is not None:
+        study = _enrolled_by(snapshot(study, cutoff), cutoff)
     step(STAGES[0])
 
     # 2-4. engines
     safety = _try("Safety engine (ASTCT 2019 CRS/ICANS grading, DLT adjudication, safety "
-                  "tables)", partial(_safety, study, protocol),
+                  "tables)", partial(_safety, study, protocol, cutoff),
                   omitted)
     step(STAGES[1])
     from cartrial.efficacy.sdtm import efficacy_from_study, mrd_from_sdtm
@@ -115,9 +169,14 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     step(STAGES[2])
     from cartrial.kinetics.analysis import analyse_kinetics
     kin = _try("Kinetics engine (NCA, cytokines, ADA)",
-               partial(analyse_kinetics, study.domains, protocol), omitted)
+               partial(analyse_kinetics, study.domains, protocol,
+                       **_primary_crs(safety, protocol)), omitted)
     step(STAGES[3])
 
+    if omitted and not allow_partial:
+        raise InputError("the report cannot be produced whole (run again with --allow-partial "
+                         "to write it without these sections, marked on its first page):\n"
+                         + "\n".join(f"- {o}" for o in omitted))
     # 5. ADaM
     efficacy, imwg = (eff[0], eff[1]) if eff else (None, None)
     mrd = mrd_from_sdtm(study["LB"]) if eff and "LB" in study else None
@@ -139,24 +198,28 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     phash = protocol_hash(protocol_ref)
     dhash = study.data_hash
     del study, safety, eff, kin, efficacy, imwg, mrd
+    cut_text = cutoff.isoformat() if cutoff is not None else (
+        adam.cutoff.strftime("%Y-%m-%d") if pd.notna(adam.cutoff) else "")
     prov = Provenance(__version__, protocol_ref, phash, str(data_dir), dhash, run_date,
-                      adam.cutoff.strftime("%Y-%m-%d") if pd.notna(adam.cutoff) else "",
+                      cut_text, cutoff_given=cutoff is not None,
                       extra=tuple(("Not produced", o) for o in omitted) + tuple(
                           ("Validation warnings", str(n_warn)) for _ in [0] if n_warn))
     write_adam(ds, out / "adam", study=protocol.study_id, version=__version__,
                protocol_hash=phash, data_hash=dhash, run_date=run_date)
     title = f"{protocol.study_id}: clinical study report tables, figures and listings"
     subtitle = protocol.title.strip()
-    html = render_document(title, subtitle, secs, prov)
+    html = render_document(title, subtitle, secs, prov, omitted=omitted)
     report = out / "report.html"
     report.write_text(html, encoding="utf-8")
-    tables, figs = _write_items(secs, figures, out, run_date)
+    tables, figs = _write_items(secs, figures, out, run_date,
+                                RunningHeader(protocol.study_id, cut_text, run_date))
+    pdf_path = html_to_pdf(report, out / "report.pdf") if pdf else None
     return AnalysisSummary(out, report, {k: len(v) for k, v in ds.items()}, tables, figs,
-                           omitted, n_warn)
+                           omitted, n_warn, pdf_path, cut_text)
 
 
-def _write_items(secs: list[Section], figures: dict, out: Path, run_date: datetime
-                 ) -> tuple[list[str], list[str]]:
+def _write_items(secs: list[Section], figures: dict, out: Path, run_date: datetime,
+                 header: RunningHeader) -> tuple[list[str], list[str]]:
     tdir, fdir = out / "tables", out / "figures"
     tdir.mkdir(parents=True, exist_ok=True)
     fdir.mkdir(parents=True, exist_ok=True)
@@ -167,8 +230,9 @@ def _write_items(secs: list[Section], figures: dict, out: Path, run_date: dateti
                 base = tdir / f"{it.kind}_{it.number.replace('.', '_')}"
                 base.with_suffix(".txt").write_text(table_to_text(it), encoding="utf-8")
                 if it.kind == "table":
-                    table_to_docx(it, base.with_suffix(".docx"), run_date=run_date)
-                    table_to_rtf(it, base.with_suffix(".rtf"))
+                    table_to_docx(it, base.with_suffix(".docx"), run_date=run_date,
+                                  header=header)
+                    table_to_rtf(it, base.with_suffix(".rtf"), header=header)
                 else:  # listings can be long: CSV next to the text rendering
                     it.wide().to_csv(base.with_suffix(".csv"), lineterminator="\n")
                 tables.append(it.caption)
@@ -221,12 +285,27 @@ def build_sections(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame]
     return secs
 
 
+ORDER_NOTE = ("System organ classes, and the MedDRA preferred terms nested under each, by "
+              "descending number of patients (all dose levels), ties alphabetically.")
+
+
+def _preferred_term(row: str) -> str:
+    """"SOC / PT" -> "PT" (shown indented under its system organ class)."""
+    return row.split(" / ", 1)[-1]
+
+
 def safety_items(adsl, safety, protocol: Protocol, figures: dict) -> list:
+    from cartrial.report.grades import table_grade_reconciliation
+    from cartrial.safety.grade_source import source_label
+
+    source = protocol.safety.crs_icans_grade_source
+    primary = source_label(source)
     doses = protocol.dose_ids
     n = S._n_by_dose(adsl, "SAFFL", doses)
     m = safety.method
     crit = (f"CRS ({m.get('crs_criteria')}) and ICANS ({m.get('icans_criteria')}) graded by the "
-            "ASTCT consensus (Lee et al. 2019) from daily vital signs, oxygen support, "
+            "ASTCT consensus (Lee DW et al., Biol Blood Marrow Transplant 2019;25:625-38) from "
+            "daily vital signs, oxygen support, "
             "vasopressors, ICE score and neurological findings; laboratory toxicity by NCI CTCAE "
             "v" + str(m.get("ctcae_version")) + ".")
     te = (f"Treatment-emergent: onset on or after infusion and up to day "
@@ -235,22 +314,27 @@ def safety_items(adsl, safety, protocol: Protocol, figures: dict) -> list:
         S.tidy_to_table(safety.tables["teae"], "14.3.1",
                         "Treatment-emergent adverse events by system organ class and preferred "
                         "term (worst grade per patient)", "Safety (infused)", col_n=n,
-                        footnotes=(te, "AE grades as reported by the investigator (AETOXGR): "
-                                   "ASTCT 2019 for CRS/ICANS, CTCAE v5.0 otherwise.",
-                                   "A patient is counted once per row at the worst grade."),
+                        label=_preferred_term,
+                        footnotes=(te, primary, "Other AE grades as reported by the "
+                                   "investigator (AETOXGR, NCI CTCAE v5.0).",
+                                   "A patient is counted once per row at the worst grade.",
+                                   ORDER_NOTE),
                         source="ADAE"),
         S.tidy_to_table(safety.tables["teae_grade"].query("COLUMN == @S.OVERALL"), "14.3.1.1",
                         "Treatment-emergent adverse events by system organ class, preferred "
                         "term and worst grade (all dose levels)", "Safety (infused)", col_n=n,
-                        footnotes=(te, "A patient is counted once per row, at the worst grade "
-                                   "reached.",), source="ADAE"),
+                        label=_preferred_term,
+                        footnotes=(te, primary, "A patient is counted once per row, at the "
+                                   "worst grade reached.", ORDER_NOTE), source="ADAE"),
         S.tidy_to_table(safety.tables["crs"], "14.3.2", "Cytokine release syndrome",
                         "Safety (infused)", col_n=n, footnotes=(
-                            crit, "Onset in days after infusion (day 0 = infusion); duration of "
-                            "resolved episodes in days."), source="ADAE, safety engine"),
+                            crit, primary, "Onset in days after infusion (day 0 = infusion); "
+                            "duration of resolved episodes in days; onset, duration and therapy "
+                            "from the derived episodes."), source="ADAE, safety engine"),
+        table_grade_reconciliation(safety.reconciliation, source, "14.3.2.1"),
         S.tidy_to_table(safety.tables["icans"], "14.3.3",
                         "Immune effector cell-associated neurotoxicity syndrome",
-                        "Safety (infused)", col_n=n, footnotes=(crit,),
+                        "Safety (infused)", col_n=n, footnotes=(crit, primary),
                         source="ADAE, safety engine"),
     ]
     grades = pd.concat([
@@ -333,34 +417,39 @@ def kinetics_items(study: Study, protocol: Protocol, kin, figures: dict) -> list
         return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
 
     s = kin.nca_summary
-    s = s[s["PARAMCD"].isin(["CMAX", "TMAX", "AUC0_28", "CLST", "TLST"])]
-    lab = (s["PCTESTCD"] + " " + s["PCSPEC"].str.lower() + ": " + s["PARAMCD"]).to_numpy()
+    s = s[s["PARAMCD"].isin(list(NCA_LABELS))]
+    lab = (s["PCTESTCD"].map(lambda c: ANALYTE_LABELS.get(c, c)) + ", "
+           + s["PCSPEC"].str.lower() + ": " + s["PARAMCD"].map(NCA_LABELS)).to_numpy()
     timed = s["PARAMCD"].isin(["TMAX", "TLST"]).to_numpy()
-    col = s["DOSELVL"].astype(str).to_numpy()
+    col = _overall(s["DOSELVL"])
     geo = pd.DataFrame({"row": [f"{r}, geometric mean (CV%)" for r in lab], "column": col,
                         "value": [f"{fmt(g)} ({fmt(cv)}%)" for g, cv in zip(
                             s["geo_mean"], s["geo_cv_pct"], strict=True)]})[~timed]
     med = pd.DataFrame({"row": [f"{r}, median [min-max] (n)" for r in lab], "column": col,
                         "value": [f"{fmt(md)} [{fmt(lo)}-{fmt(hi)}] ({n})" for md, lo, hi, n in
                                   zip(s["median"], s["min"], s["max"], s["n"], strict=True)]})
-    cells = pd.concat([geo, med], ignore_index=True)
-    cells["_k"] = cells["row"].str.split(",").str[0]
-    cells = cells.sort_values("_k", kind="stable").drop(columns="_k")
+    order = {k: i for i, k in enumerate(NCA_LABELS)}  # Cmax, Tmax, AUC, Clast, Tlast
+    key = pd.DataFrame({"_a": s["PCTESTCD"] + s["PCSPEC"],
+                        "_p": s["PARAMCD"].map(order)}).reset_index(drop=True)
+    cells = pd.concat([pd.concat([geo.reset_index(drop=True), key[~timed].reset_index(
+        drop=True)], axis=1), pd.concat([med, key], axis=1)], ignore_index=True)
+    cells = cells.sort_values(["_a", "_p"], kind="stable").drop(columns=["_a", "_p"])
     cells = cells.drop_duplicates(["row", "column"])
     meth = kin.method.get("nca", {})
     items: list = [ReportTable(
         "14.5.1", "CAR-T expansion and persistence: non-compartmental parameters by dose level",
         "Infused with kinetics samples", cells.reset_index(drop=True), (
-            "Tmax and Tlast in days after infusion; concentrations in copies/ug gDNA (CARTRNSG, "
-            "qPCR) or cells/uL (CARTCELL, flow); AUC in the same unit x day.",
+            "Tmax and Tlast in days after infusion; Cmax and Clast in the analyte's unit; "
+            "AUC0\u201328d in the same unit \u00d7 day.",
             f"NCA by {meth.get('convention', 'PKNCA conventions')}; AUC "
             f"{meth.get('auc_method')}; BLQ before Tmax as 0, after Tmax missing; time in days "
             "from infusion."), "ADCK")]
     ps = kin.persistence_summary
     pc = pd.DataFrame({
-        "row": (ps["PCTESTCD"] + " " + ps["PCSPEC"].str.lower() + ": month " +
-                ps["month"].map("{:g}".format)).to_numpy(),
-        "column": ps["DOSELVL"].astype(str).to_numpy(),
+        "row": (ps["PCTESTCD"].map(lambda c: ANALYTE_LABELS.get(c, c)) + ", "
+                + ps["PCSPEC"].str.lower() + ": month " + ps["month"].map("{:g}".format)
+                + ", n/N (%) [95% CI]").to_numpy(),
+        "column": _overall(ps["DOSELVL"]),
         "value": [("NE" if ne == 0 else f"{nd}/{ne} ({p:.1f}%) [{lo:.1f}, {hi:.1f}]")
                   for nd, ne, p, lo, hi in zip(ps["n_detectable"], ps["n_evaluable"], ps["pct"],
                                                ps["ci_low"], ps["ci_high"], strict=True)]})
@@ -374,15 +463,16 @@ def kinetics_items(study: Study, protocol: Protocol, kin, figures: dict) -> list
         c = kin.cytokine_summary_dose
         c = c[c["PARAMCD"].isin(["PEAK", "FCPEAK", "TPEAK"])]
         cc = pd.DataFrame({
-            "row": (c["CYTOKINE"] + ": " + c["PARAMCD"]).to_numpy(),
-            "column": c["DOSELVL"].astype(str).to_numpy(),
-            "value": [f"{fmt(md)} [{fmt(lo)}-{fmt(hi)}] n={n}" for md, lo, hi, n in zip(
+            "row": (c["CYTOKINE"].map(lambda k: CYTOKINE_LABELS.get(k, k)) + ": "
+                    + c["PARAMCD"].map(CYTOKINE_PARAMS) + ", median [min-max] (n)").to_numpy(),
+            "column": _overall(c["DOSELVL"]),
+            "value": [f"{fmt(md)} [{fmt(lo)}-{fmt(hi)}] ({n})" for md, lo, hi, n in zip(
                 c["median"], c["min"], c["max"], c["n"], strict=True)]})
         items.append(ReportTable("14.5.3", "Serum cytokines: peak, fold change and time to peak",
                                  "Infused with cytokine samples",
                                  cc.drop_duplicates(["row", "column"]).reset_index(drop=True),
-                                 ("Median [min-max] n; peak in ng/L (= pg/mL), time of peak in "
-                                  "days from infusion; fold change = peak / baseline; BLQ = "
+                                 ("Peak in ng/L (= pg/mL), time of peak in days from "
+                                  "infusion; fold change = peak / baseline; BLQ = "
                                   f"{protocol.kinetics.cytokine_blq}.",), "ADCK"))
     if kin.ada_summary is not None and len(kin.ada_summary):
         a = kin.ada_summary
@@ -392,7 +482,7 @@ def kinetics_items(study: Study, protocol: Protocol, kin, figures: dict) -> list
                 ("Persistent", "n_persistent"), ("Transient", "n_transient")]
         cells = []
         for _, r in a.iterrows():
-            col = str(r["DOSELVL"])
+            col = str(_overall(pd.Series([r["DOSELVL"]]))[0])
             for lab, k in rows:
                 cells.append((lab, col, str(int(r[k])), 0 if k == "n_evaluable" else 1))
             cells.append(("Treatment-emergent ADA incidence, % (95% CI)", col,
@@ -401,7 +491,8 @@ def kinetics_items(study: Study, protocol: Protocol, kin, figures: dict) -> list
             ["row", "column"])
         items.append(ReportTable("14.5.4", "Anti-CAR antibodies (ADA)", "Infused with ADA "
                                  "samples", df.reset_index(drop=True), (
-                                     "Categories of Shankar et al. 2014; boosted = titer rise "
+                                     "Categories of Shankar G et al., AAPS J 2014;16:658-73; "
+                                     "boosted = titer rise "
                                      f">= {protocol.kinetics.ada_titer_fold_rise:g}-fold; "
                                      "persistent = positive over >= "
                                      f"{protocol.kinetics.ada_persistent_days:g} days; 95% CI "
@@ -434,6 +525,24 @@ def kinetics_items(study: Study, protocol: Protocol, kin, figures: dict) -> list
                                                      "(band) at each nominal day."],
                             "Infused with cytokine samples", figures, "cytokines"))
     return items
+
+
+ANALYTE_LABELS = {"CARTRNSG": "CAR transgene by qPCR (copies/\u00b5g gDNA)",
+                  "CARTCELL": "CAR+ T cells by flow cytometry (cells/\u00b5L)"}
+NCA_LABELS = {"CMAX": "Cmax", "TMAX": "Tmax (days)", "AUC0_28": "AUC0\u201328d",
+              "CLST": "Clast", "TLST": "Tlast (days)"}
+CYTOKINE_LABELS = {"IL6": "IL-6", "IL10": "IL-10", "IL2": "IL-2", "IL1B": "IL-1\u03b2",
+                   "IFNG": "IFN-\u03b3", "TNFA": "TNF-\u03b1", "GMCSF": "GM-CSF",
+                   "CRP": "C-reactive protein", "FERRITIN": "Ferritin"}
+CYTOKINE_PARAMS = {"PEAK": "peak (ng/L)", "FCPEAK": "fold change at peak",
+                   "TPEAK": "time to peak (days)"}
+
+
+def _overall(dose: pd.Series) -> np.ndarray:
+    """Dose-level column labels, the all-doses column named like every other table's total."""
+    from cartrial.kinetics.analysis import ALL_DOSES
+
+    return dose.astype(str).replace(ALL_DOSES, S.OVERALL).to_numpy()
 
 
 def _try_cytokines(study: Study, inf: pd.DataFrame, protocol: Protocol) -> pd.DataFrame | None:
@@ -489,7 +598,11 @@ def listing_items(ds: dict[str, pd.DataFrame], safety) -> list:
                        "Outcome": ae.get("AEOUT", "")})
     items.append(table_from_wide("16.2.3", "Grade >= 3 or serious treatment-emergent adverse "
                                  "events", "Safety (infused)", al, kind="listing",
-                                 source="ADAE", footnotes=("Study days (infusion = day 1).",)))
+                                 source="ADAE", footnotes=(
+                                     "Study days (infusion = day 1).",
+                                     "Grade: the analysis grade ATOXGR; for CRS and ICANS the "
+                                     "protocol's primary grade source (ATOXGRSC), reconciled "
+                                     "with the investigator's grade in Table 14.3.2.1.")))
     if "ADRS" in ds:
         r = ds["ADRS"]
         b = r[r["PARAMCD"] == "CBOR"]

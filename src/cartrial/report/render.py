@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import textwrap
 import zipfile
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -20,11 +21,30 @@ from jinja2 import Environment, select_autoescape
 
 from cartrial.report.table import ReportTable
 
+
+@dataclass(frozen=True)
+class RunningHeader:
+    """What every page of a DOCX / RTF table repeats: study and data cut-off in the header
+    (with the table number), page x of y, source dataset and run date in the footer."""
+
+    study: str
+    cutoff: str
+    run_date: datetime
+
+    def header(self, table: ReportTable) -> str:
+        word = "Listing" if table.kind == "listing" else "Table"
+        return (f"{self.study}    {word} {table.number}    Data cut-off: "
+                f"{self.cutoff or 'not stated'}")
+
+    def footer(self, table: ReportTable) -> str:
+        return (f"Source: {table.source or 'not stated'}    Run date: "
+                f"{self.run_date.strftime('%Y-%m-%d')}")
+
 _ENV = Environment(autoescape=select_autoescape(default=True), trim_blocks=True,
                    lstrip_blocks=True, keep_trailing_newline=True)
 
 _TABLE_HTML = _ENV.from_string("""\
-<figure class="tlf {{ t.kind }}" id="{{ t.slug }}">
+<figure class="tlf {{ t.kind }}{{ width_class }}" id="{{ t.slug }}">
 <figcaption><span class="num">{{ caption_word }} {{ t.number }}</span> {{ t.title }}
 <div class="pop">Population: {{ t.population }}</div></figcaption>
 <div class="scroll"><table>
@@ -47,14 +67,74 @@ _TABLE_HTML = _ENV.from_string("""\
 """)
 
 
+WIDE_CHARS = 120   # a table whose widest line is longer prints landscape
+XWIDE_CHARS = 190  # ... and in a smaller font beyond this
+
+
+def table_width_chars(table: ReportTable) -> int:
+    """Characters of the table's widest line: the longest row label plus, per column, the
+    longer of its header's longest word and its longest value (headers wrap, values do not).
+
+    Parameters
+    ----------
+    table : ReportTable
+        The table.
+
+    Returns
+    -------
+    int
+        Estimated width in characters (the print layout's landscape rule).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = ReportTable("1", "T", "All", pd.DataFrame({"row": ["a"], "column": ["c"],
+    ...                                                 "value": ["12 (50.0%)"]}))
+    >>> table_width_chars(t)
+    14
+    """
+    w = table.wide()
+    stub = max([len(r) for r in table.rows] + [len(table.stub), 1])
+    cols = [max([len(p) for p in str(c).split()] + [len(v) for v in w[c]] + [1])
+            for c in table.columns]
+    return stub + sum(c + 3 for c in cols)
+
+
+def is_wide(table: ReportTable) -> bool:
+    """Whether the table is laid out landscape (wider than :data:`WIDE_CHARS`).
+
+    Parameters
+    ----------
+    table : ReportTable
+        The table.
+
+    Returns
+    -------
+    bool
+        True when :func:`table_width_chars` exceeds :data:`WIDE_CHARS`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> is_wide(ReportTable("1", "T", "All", pd.DataFrame({"row": ["a"], "column": ["c"],
+    ...                                                      "value": ["1"]})))
+    False
+    """
+    return table_width_chars(table) > WIDE_CHARS
+
+
 def table_to_html(table: ReportTable, *, stub: str = "") -> str:
-    """The table as an HTML ``<figure>`` (no scripts, no external resources)."""
+    """The table as an HTML ``<figure>`` (no scripts, no external resources); a wide table
+    carries the class ``wide`` (printed landscape) or ``xwide`` (landscape, smaller font)."""
     w = table.wide()
     ind = table.indents
     body = [(lab.replace("\u200b", ""), ind.get(lab, 0), list(w.loc[lab]))
             for lab in table.rows]
     stub = stub or table.stub or ("#" if table.kind == "listing" else "")
+    chars = table_width_chars(table)
+    width = " wide xwide" if chars > XWIDE_CHARS else (" wide" if chars > WIDE_CHARS else "")
     return _TABLE_HTML.render(t=table, cols=table.columns, body=body, stub=stub,
+                              width_class=width,
                               caption_word="Listing" if table.kind == "listing" else "Table")
 
 
@@ -84,16 +164,58 @@ def table_to_text(table: ReportTable, *, width: int = 100) -> str:
     return "\n".join(lines) + "\n"
 
 
-def table_to_docx(table: ReportTable, path: str | Path, *, run_date: datetime) -> Path:
+def _docx_field(paragraph, instruction: str) -> None:
+    """A Word field (PAGE, NUMPAGES) at the end of ``paragraph``."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    run = paragraph.add_run()
+    for kind, text in (("begin", None), (None, instruction), ("separate", None), (None, "1"),
+                       ("end", None)):
+        if kind is not None:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        else:
+            el = OxmlElement("w:instrText" if text == instruction else "w:t")
+            el.set(qn("xml:space"), "preserve")
+            el.text = f" {text} " if text == instruction else text
+        run._r.append(el)
+
+
+def _docx_page(doc, table: ReportTable, header: RunningHeader | None) -> None:
+    """Landscape when the table is wide; running header and footer (page x of y)."""
+    from docx.enum.section import WD_ORIENT
+
+    sec = doc.sections[0]
+    if is_wide(table):
+        sec.orientation = WD_ORIENT.LANDSCAPE
+        sec.page_width, sec.page_height = sec.page_height, sec.page_width
+    if header is None:
+        return
+    sec.header.paragraphs[0].text = header.header(table)
+    foot = sec.footer.paragraphs[0]
+    foot.text = header.footer(table) + "    Page "
+    _docx_field(foot, "PAGE")
+    foot.add_run(" of ")
+    _docx_field(foot, "NUMPAGES")
+
+
+def table_to_docx(table: ReportTable, path: str | Path, *, run_date: datetime,
+                  header: RunningHeader | None = None) -> Path:
     """One table per DOCX file: caption, population, the table, footnotes, source.
 
     ``run_date`` is written as the document's created/modified property so the file records
-    the run rather than the wall clock.
+    the run rather than the wall clock. A wide table is laid out landscape; the column header
+    row repeats on every page; with ``header``, every page has the running header (study,
+    table number, data cut-off) and footer (source, run date, page x of y).
     """
     from docx import Document
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
     from docx.shared import Pt
 
     doc = Document()
+    _docx_page(doc, table, header)
     doc.core_properties.created = run_date
     doc.core_properties.modified = run_date
     doc.core_properties.last_printed = run_date
@@ -105,6 +227,9 @@ def table_to_docx(table: ReportTable, path: str | Path, *, run_date: datetime) -
     cols = table.columns
     grid = doc.add_table(rows=1, cols=1 + len(cols))
     grid.style = "Table Grid"
+    repeat = OxmlElement("w:tblHeader")  # the column header repeats on every page
+    repeat.set(qn("w:val"), "true")
+    grid.rows[0]._tr.get_or_add_trPr().append(repeat)
     head = grid.rows[0].cells  # fetch a row's cells once: grid.cell(i, j) walks the table
     head[0].text = table.stub or ("#" if table.kind == "listing" else "")
     for j, c in enumerate(cols, start=1):
@@ -147,9 +272,12 @@ def _rtf_escape(text: str) -> str:
     return "".join(out)
 
 
-def table_to_rtf(table: ReportTable, path: str | Path) -> Path:
+def table_to_rtf(table: ReportTable, path: str | Path, *,
+                 header: RunningHeader | None = None) -> Path:
     """One table per RTF file (rtflite): caption and population as titles, the table with its
-    column header, footnotes and source; the same table gives the same bytes."""
+    column header (repeated on every page), footnotes and source; landscape when the table is
+    wide; with ``header``, a running header (study, table number, data cut-off) and footer
+    (source, run date, page x of y). The same table gives the same bytes."""
     import polars as pl
     import rtflite as rtf
 
@@ -162,8 +290,17 @@ def table_to_rtf(table: ReportTable, path: str | Path) -> Path:
         data[f"c{j}"] = [_rtf_escape(str(v)) for v in w[c].tolist()]
     off = [False]
     head = [table.stub or ("#" if table.kind == "listing" else ""), *cols]
+    pages = {}
+    if header is not None:
+        pages = {"rtf_page_header": rtf.RTFPageHeader(
+                     text=[_rtf_escape(header.header(table))], text_convert=off),
+                 "rtf_page_footer": rtf.RTFPageFooter(
+                     text=[_rtf_escape(header.footer(table)) + "    Page \\chpgn of "
+                           "{\\field{\\*\\fldinst NUMPAGES }}"], text_convert=off)}
     doc = rtf.RTFDocument(
         df=pl.DataFrame(data, schema={k: pl.String for k in data}),
+        rtf_page=rtf.RTFPage(orientation="landscape" if is_wide(table) else "portrait"),
+        **pages,
         rtf_title=rtf.RTFTitle(text=[_rtf_escape(table.caption),
                                      _rtf_escape(f"Population: {table.population}")],
                                text_convert=off),

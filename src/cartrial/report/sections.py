@@ -7,7 +7,7 @@ its population and, in footnotes, the method (criteria versions, CI methods, cen
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -43,14 +43,37 @@ def _fig(number: str, title: str, fig, notes: Sequence[str] = (), population: st
     return ReportFigure(number, title, svg.decode("utf-8"), tuple(notes), population)
 
 
+COUNT_STATISTICS = ("n (%)", "n")
+
+
+def _shown_labels(rows: pd.Series, label: Callable[[str], str] | None) -> np.ndarray:
+    """Row labels as shown (``label`` applied), kept distinct by invisible zero-width spaces."""
+    shown = rows.map(label) if label is not None else rows
+    first = dict.fromkeys(rows)
+    seen: dict[str, int] = {}
+    out: dict[str, str] = {}
+    for r in first:
+        v = shown[rows == r].iloc[0]
+        k = seen.get(v, 0)
+        seen[v] = k + 1
+        out[r] = v + "\u200b" * k
+    return rows.map(out).to_numpy()
+
+
 def tidy_to_table(df: pd.DataFrame, number: str, title: str, population: str, *,
                   col_n: dict[str, int] | None = None, footnotes: Sequence[str] = (),
-                  source: str = "") -> ReportTable:
+                  source: str = "", label: Callable[[str], str] | None = None) -> ReportTable:
     """A safety-engine tidy table (ROW, ROW_LEVEL, ROW_ORDER, COLUMN, STATISTIC, VALUE) as a
-    :class:`ReportTable`; with several statistics, each column is "<dose> <statistic>"."""
+    :class:`ReportTable`; with several statistics, each column is "<dose>: <statistic>",
+    otherwise a row whose statistic is not a count says which it is ("..., median (min-max)").
+    ``label`` maps a ROW key to the label shown (e.g. the preferred term of "SOC / PT")."""
     d = df.sort_values(["ROW_ORDER"], kind="stable")
     # the statistic goes into the column header only when one row has several statistics
     multi = bool(d.groupby(["ROW", "COLUMN"])["STATISTIC"].nunique().gt(1).any())
+    if not multi:
+        stat = d["STATISTIC"].astype(str)
+        d = d.assign(ROW=np.where(stat.isin(COUNT_STATISTICS), d["ROW"].astype(str),
+                                  d["ROW"].astype(str) + ", " + stat))
 
     def head(c: str) -> str:
         return f"{c} (N={col_n[c]})" if col_n and c in col_n else c
@@ -58,14 +81,19 @@ def tidy_to_table(df: pd.DataFrame, number: str, title: str, population: str, *,
     col = d["COLUMN"].astype(str).map(head)
     if multi:
         col = col + ": " + d["STATISTIC"].astype(str)
-    cells = pd.DataFrame({"row": d["ROW"].astype(str).to_numpy(), "column": col.to_numpy(),
+    cells = pd.DataFrame({"row": _shown_labels(d["ROW"].astype(str), label),
+                          "column": col.to_numpy(),
                           "value": d["VALUE"].astype(str).to_numpy(),
                           "indent": d["ROW_LEVEL"].astype(int).to_numpy()})
     cells = cells.drop_duplicates(["row", "column"])
-    # column order: dose levels as they come, Overall last
-    cols = list(dict.fromkeys(cells["column"]))
-    cols = [c for c in cols if not c.startswith(OVERALL)] + [c for c in cols
-                                                             if c.startswith(OVERALL)]
+    # column order: dose levels as they come, Overall last; a dose's statistics side by side
+    doses = list(dict.fromkeys(d["COLUMN"].astype(str)))
+    doses = [c for c in doses if c != OVERALL] + [c for c in doses if c == OVERALL]
+    stats = list(dict.fromkeys(d["STATISTIC"].astype(str)))
+    key = dict(zip(col, zip(d["COLUMN"].astype(str).map(doses.index),
+                            d["STATISTIC"].astype(str).map(stats.index), strict=True),
+                   strict=True))
+    cols = sorted(dict.fromkeys(cells["column"]), key=lambda c: key[c])
     rows = list(dict.fromkeys(cells["row"]))
     cells["_r"] = cells["row"].map({r: i for i, r in enumerate(rows)})
     cells["_c"] = cells["column"].map({c: i for i, c in enumerate(cols)})
@@ -114,7 +142,7 @@ def table_populations(adsl: pd.DataFrame, protocol: Protocol, number: str) -> Re
     return ReportTable(number, "Analysis populations and disposition", "Leukapheresed", df, (
         "Infused = received the CAR-T product (EX, EXCAT = INVESTIGATIONAL PRODUCT). "
         "DLT-evaluable = DLT, or follow-up through the "
-        f"{protocol.design.dlt_window_days}-day DLT window (protocol dlt.evaluable). "
+        f"{protocol.design.dlt_window_days}-day DLT window (protocol DLT-evaluability rule). "
         "Efficacy-evaluable = infused with >= 1 disease assessment after infusion.",
         "Population from the MH primary diagnosis (Plasma cell myeloma -> RRMM, "
         "Plasma cell leukaemia -> pPCL)."), "ADSL")
@@ -215,10 +243,11 @@ def table_escalation(adsl, dlt_patients, protocol: Protocol, number: str) -> Rep
         f"days, maximum {protocol.design.max_sample_size} patients "
         f"(cap {protocol.design.cap_per_dose} per dose).",
         "Each cohort is reviewed when all its patients completed the DLT window or had a DLT; "
-        "the decision is the design's, re-derived from the data known on the review date "
-        "(cartrial.conduct.recommend); the rule column quotes the design's reason.",
-        "Escalation cohorts: the first max_sample_size infused patients in infusion order; "
-        "later patients are expansion."), source="ADSL, DLT adjudication (safety engine)")
+        "the decision is the design's, re-derived from the data known on the review date; "
+        "the rule column quotes the design's reason.",
+        "Escalation cohorts: the first infused patients, in infusion order, up to the "
+        "design's maximum sample size; later patients are expansion."),
+        source="ADSL, DLT adjudication (safety engine)")
 
 
 def table_decision(protocol: Protocol, number: str) -> ReportTable | None:
@@ -241,7 +270,7 @@ def table_decision(protocol: Protocol, number: str) -> ReportTable | None:
     })
     return table_from_wide(number, f"Decision table of the {name.upper()} design",
                            "Design (not data)", w, row_label="Patients treated at the dose (n)",
-                           footnotes=(str(dt.method),), source="cartrial.design.decision_table")
+                           footnotes=(str(dt.method),), source="the protocol's design")
 
 
 # --- figures over ADaM ----------------------------------------------------------------------
@@ -316,18 +345,19 @@ def table_response(rates: pd.DataFrame, number: str, population: str,
     """ORR, VGPR or better, CR or better (with exact CIs) and best response categories."""
     groups = list(dict.fromkeys(rates["group"]))
     groups = [g for g in groups if g != OVERALL] + ([OVERALL] if OVERALL in groups else [])
-    cells = []
+    cells: list[tuple] = []
     for _, r in rates.iterrows():
         head = f"{r['group']} (N={int(r['N'])})"
         main = r["endpoint"] in ("ORR", "VGPRPLUS", "CRPLUS")
-        label = r["label"] if main else f"Best response: {r['endpoint']}"
-        cells.append((label, head, fmt_n_pct(int(r["n"]), int(r["N"]))[0], 0 if main else 1))
-        if main:
-            cells.append((f"{label}: 95% CI (Clopper-Pearson), %", head,
-                          _ci(r["lower"], r["upper"]), 1))
-    df = pd.DataFrame(cells, columns=["row", "column", "value", "indent"])
+        n_pct = fmt_n_pct(int(r["n"]), int(r["N"]))[0]
+        if main:  # the rate and its confidence interval in one cell
+            cells.append((f"{r['label']}, n (%) [95% CI]", head,
+                          f"{n_pct} [{_ci(r['lower'], r['upper'])}]", 0, r["group"]))
+        else:
+            cells.append((f"Best response: {r['endpoint']}, n (%)", head, n_pct, 1, r["group"]))
+    df = pd.DataFrame(cells, columns=["row", "column", "value", "indent", "_grp"])
     order = {g: i for i, g in enumerate(groups)}
-    df["_g"] = df["column"].str.split(" ").str[0].map(order)
+    df["_g"] = df.pop("_grp").map(order)
     rows = list(dict.fromkeys(df["row"]))
     df["_r"] = df["row"].map({r: i for i, r in enumerate(rows)})
     df = df.sort_values(["_r", "_g"], kind="stable").drop(columns=["_g", "_r"])

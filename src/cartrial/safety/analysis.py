@@ -27,6 +27,7 @@ from cartrial.safety.ctcae import (
     worst_lab_grades,
 )
 from cartrial.safety.dlt import DltResult, adjudicate_dlt, crs_events, lab_events
+from cartrial.safety.grade_source import primary_ae, reconcile_syndrome_grades, syndrome_events
 from cartrial.safety.hematotox import car_hematotox
 from cartrial.safety.icaht import grade_icaht
 from cartrial.safety.icaht_tables import hematotox_table, icaht_table
@@ -62,6 +63,9 @@ class SafetyAnalysis:
     dlt: DltResult
     tables: dict[str, pd.DataFrame]
     method: dict[str, object] = field(default_factory=dict)
+    # every CRS / ICANS event with reported, derived and primary grade (grade_source.py)
+    syndrome_events: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reconciliation: pd.DataFrame = field(default_factory=pd.DataFrame)
     icaht: pd.DataFrame = field(default_factory=pd.DataFrame)      # grade_icaht per subject
     hematotox: pd.DataFrame = field(default_factory=pd.DataFrame)  # car_hematotox per subject
     iec_hs: pd.DataFrame = field(default_factory=pd.DataFrame)     # identify_iec_hs listing
@@ -183,13 +187,16 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
     icaht = grade_icaht(inputs.labs, censor=censor)
     hematotox = car_hematotox(inputs.labs)
     iec_hs = identify_iec_hs(inputs.labs, crs_episodes=crs.episodes, ae=ae)
+    source = s.crs_icans_grade_source
+    syn = syndrome_events(ae, crs, icans, source)
+    ae_primary = primary_ae(ae, syn)  # one grade per CRS / ICANS event in every table
     tables = {
-        "teae": teae_table(ae, subjects),
-        "teae_grade": teae_grade_table(ae, subjects),
-        "crs": crs_table(crs.episodes, subjects),
-        "icans": icans_table(icans.episodes, subjects),
+        "teae": teae_table(ae_primary, subjects),
+        "teae_grade": teae_grade_table(ae_primary, subjects),
+        "crs": crs_table(crs.episodes, subjects, syn[syn["EVENT"] == "CRS"]),
+        "icans": icans_table(icans.episodes, subjects, syn[syn["EVENT"] == "ICANS"]),
         "cytopenias": cytopenia_table(cyto, subjects, prolonged_day=s.prolonged_cytopenia_day),
-        **basket_tables(ae, subjects, s.baskets),   # protocol baskets ("gprc5d": GPRC5D)
+        **basket_tables(ae_primary, subjects, s.baskets),   # protocol baskets ("gprc5d": GPRC5D)
         "icaht": icaht_table(icaht, subjects),
         "hematotox": hematotox_table(hematotox, subjects),
         "iec_hs": iec_hs_table(iec_hs, subjects),
@@ -201,6 +208,7 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
     method = {
         "ctcae_version": lab.ctcae_version or s.ctcae_version,
         "crs_criteria": crs.method.criteria,
+        "crs_icans_grade_source": source,
         "icans_criteria": icans.method.criteria,
         "masked_fever_keeps_grade1": s.masked_fever_keeps_grade1,
         "treatment_emergent_until_day": s.treatment_emergent_until_day,
@@ -213,4 +221,5 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
         "notes": list(inputs.notes),
     }
     return SafetyAnalysis(crs, icans, labs, worst, cyto, disagreements, dlt, tables, method,
+                          syndrome_events=syn, reconciliation=reconcile_syndrome_grades(syn),
                           icaht=icaht, hematotox=hematotox, iec_hs=iec_hs)

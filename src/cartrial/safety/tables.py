@@ -107,22 +107,29 @@ def _worst_grade_rows(worst: pd.DataFrame, label: str) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def _by_frequency(ae: pd.DataFrame, term: str) -> list[str]:
+    """Values of ``term`` by descending number of subjects, ties alphabetically (CSR shell)."""
+    n = ae.assign(_T=ae[term].astype(str)).groupby("_T")["USUBJID"].nunique()
+    return sorted(n.index, key=lambda t: (-int(n[t]), t))
+
+
 def _teae_worst(ae: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, int]]]:
-    """Worst grade per subject and row (Any TEAE, each SOC, each SOC / PT), and the rows."""
+    """Worst grade per subject and row (Any TEAE, each SOC, each SOC / PT), and the rows: SOCs
+    by descending number of patients, PTs nested under their SOC likewise (ties
+    alphabetically), as clinical study report shells order them."""
     require_columns(ae, ["USUBJID", "AEBODSYS", "AEDECOD", "GRADE"], where="teae_table")
     a = ae.copy()
     a["USUBJID"] = a["USUBJID"].astype(str)
     if "TRTEMFL" in a.columns:
         a = a[a["TRTEMFL"].astype(str).str.upper() == "Y"]
     a["GRADE"] = as_float(a, "GRADE", domain="AE", required=True)
-    socs = sorted(a["AEBODSYS"].astype(str).unique())
     rows: list[tuple[str, int]] = [("Any TEAE", 0)]
     keyed = [a.assign(ROW="Any TEAE")]
-    for soc in socs:
+    for soc in _by_frequency(a, "AEBODSYS"):
         sa = a[a["AEBODSYS"] == soc]
         rows.append((soc, 0))
         keyed.append(sa.assign(ROW=soc))
-        for pt in sorted(sa["AEDECOD"].astype(str).unique()):
+        for pt in _by_frequency(sa, "AEDECOD"):
             label = f"{soc} / {pt}"
             rows.append((label, 1))
             keyed.append(sa[sa["AEDECOD"] == pt].assign(ROW=label))
@@ -155,19 +162,25 @@ def teae_grade_table(ae: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFrame:
 
 
 def syndrome_table(episodes: pd.DataFrame, subjects: pd.DataFrame, *, name: str,
-                   therapies: Sequence[tuple[str, str]]) -> pd.DataFrame:
+                   therapies: Sequence[tuple[str, str]],
+                   grades: pd.DataFrame | None = None) -> pd.DataFrame:
     """Incidence by worst grade, onset, duration and management of CRS or ICANS.
 
     ``episodes``: per-episode frame of :func:`grade_crs` / :func:`grade_icans` (USUBJID,
     MAX_GRADE, ONSET_DAY, DURATION_DAYS and the therapy flag columns); ``therapies`` maps a
-    flag column to its row label.
+    flag column to its row label. ``grades`` (USUBJID, GRADE: the primary grade of each event,
+    :func:`cartrial.safety.grade_source.syndrome_events`) gives the incidence rows when
+    supplied; otherwise the episodes' derived grades do.
     """
     require_columns(episodes, ["USUBJID", "MAX_GRADE", "ONSET_DAY", "DURATION_DAYS"],
                     where=f"{name} table")
     ep = episodes.copy()
     ep["USUBJID"] = ep["USUBJID"].astype(str)
-    worst = ep.groupby("USUBJID", as_index=False)["MAX_GRADE"].max().rename(
-        columns={"MAX_GRADE": "GRADE"})
+    if grades is None:
+        grades = ep.rename(columns={"MAX_GRADE": "GRADE"})
+    require_columns(grades, ["USUBJID", "GRADE"], where=f"{name} table grades")
+    g = grades[grades["GRADE"].astype(float) > 0].astype({"USUBJID": str})
+    worst = g.groupby("USUBJID", as_index=False)["GRADE"].max()
     flags = _worst_grade_rows(worst, name)
     rows = [(f"{name}: any grade", 0)] + [(f"{name}: grade {k}", 1) for k in range(1, 6)] + [
         (f"{name}: grade >= 3", 1)]
@@ -194,17 +207,20 @@ def syndrome_table(episodes: pd.DataFrame, subjects: pd.DataFrame, *, name: str,
     return pd.concat(t, ignore_index=True)
 
 
-def crs_table(episodes: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFrame:
-    """CRS (ASTCT 2019) incidence by grade, onset, duration, tocilizumab and steroid use."""
+def crs_table(episodes: pd.DataFrame, subjects: pd.DataFrame,
+              grades: pd.DataFrame | None = None) -> pd.DataFrame:
+    """CRS (ASTCT 2019) incidence by grade (``grades``: the primary grade of each event, see
+    :func:`syndrome_table`), onset, duration, tocilizumab and steroid use."""
     return syndrome_table(episodes, subjects, name="CRS",
                           therapies=[("TOCILIZUMAB", "Tocilizumab"),
-                                     ("STEROID", "Corticosteroids")])
+                                     ("STEROID", "Corticosteroids")], grades=grades)
 
 
-def icans_table(episodes: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFrame:
+def icans_table(episodes: pd.DataFrame, subjects: pd.DataFrame,
+                grades: pd.DataFrame | None = None) -> pd.DataFrame:
     """ICANS (ASTCT 2019) incidence by grade, onset, duration and steroid use."""
     return syndrome_table(episodes, subjects, name="ICANS",
-                          therapies=[("STEROID", "Corticosteroids")])
+                          therapies=[("STEROID", "Corticosteroids")], grades=grades)
 
 
 def cytopenia_table(recovery: pd.DataFrame, subjects: pd.DataFrame, *,

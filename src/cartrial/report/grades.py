@@ -1,0 +1,74 @@
+"""The report's CRS / ICANS grade reconciliation: events whose reported and derived grades
+differ, one row per event, with the observation behind the derived grade."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cartrial.report.table import ReportTable, table_from_wide
+from cartrial.safety.grade_source import source_label
+
+
+def _grade(v: float) -> str:
+    return "-" if v != v else f"{v:.0f}"
+
+
+def table_grade_reconciliation(differ: pd.DataFrame, source: str, number: str) -> ReportTable:
+    """Every CRS / ICANS event whose investigator-reported and derived grades differ.
+
+    Parameters
+    ----------
+    differ : pandas.DataFrame
+        :func:`cartrial.safety.grade_source.reconcile_syndrome_grades` output.
+    source : str
+        The protocol's primary grade source (``"derived"`` or ``"reported"``).
+    number : str
+        Table number, e.g. ``"14.3.2.1"``.
+
+    Returns
+    -------
+    ReportTable
+        Subject, event, onset day, reported grade, derived grade, grade used and the observation
+        that drove the derived grade; one row saying so when no event differs.
+
+    Raises
+    ------
+    InputError
+        When ``source`` is unknown.
+
+    References
+    ----------
+    Lee DW et al., Biol Blood Marrow Transplant 2019;25:625-38.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cartrial.safety.grade_source import EVENT_COLUMNS
+    >>> t = table_grade_reconciliation(pd.DataFrame(columns=EVENT_COLUMNS), "derived", "1.1")
+    >>> t.wide().iloc[0, 0]
+    'none: every reported grade equals the derived grade'
+    """
+    note = source_label(source)
+    d = differ.sort_values(["EVENT", "USUBJID", "ONSET_DAY"], kind="stable")
+    w = pd.DataFrame({
+        "Subject": d["USUBJID"].astype(str),
+        "Event": d["EVENT"].astype(str),
+        "Onset (day)": d["ONSET_DAY"].astype(float).map(lambda v: f"{v:.1f}"),
+        "Reported grade (AETOXGR)": d["REPORTED_GRADE"].astype(float).map(_grade),
+        "Derived grade (ASTCT 2019)": d["DERIVED_GRADE"].astype(float).map(_grade),
+        "Grade used in the tables": d["GRADE"].astype(float).map(_grade),
+        "Observation that drove the derived grade": d["DRIVER"].fillna("").astype(str),
+    })
+    if w.empty:
+        w = pd.DataFrame({"Subject": ["none: every reported grade equals the derived grade"]}
+                         ).reindex(columns=w.columns, fill_value="")
+    return table_from_wide(
+        number, "CRS and ICANS events whose reported and derived grades differ",
+        "Safety (infused)", w, kind="table", footnotes=(
+            note,
+            "Onset in days after infusion (day 0 = infusion), from the AE record (or the derived "
+            "episode when no AE record exists). Reported grade '-': no AE record; derived grade "
+            "0: the patient's observations do not meet the ASTCT 2019 criteria in the record's "
+            "span (from one day before its start to one day after its end).",
+            "The driving observation is the first time point at the episode's worst grade."),
+        source="ADAE (AETOXGR, DTOXGRN, GRDDIFFL), daily observations (VS, FA, CM, QS)")

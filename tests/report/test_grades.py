@@ -1,0 +1,65 @@
+"""One CRS distribution in the example's report (issue #16 point 1), checked against the example
+generator's own truth (``sdtm/truth/episodes.csv``: the ASTCT 2019 grade the simulator built
+each episode to, and the grade it had the investigator report), which the grading code never
+reads, and against the ADaM datasets.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from tests.report._pipeline import analysed
+
+
+def _row(path, label: str) -> list[str]:
+    """Cells of the text table's row ``label`` (columns are two or more spaces apart)."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip().startswith(label):
+            return re.split(r"\s{2,}", line.strip())[1:]
+    raise AssertionError(f"{label!r} not in {path.name}")
+
+
+def _n(cell: str) -> int:
+    return int(cell.split()[0])
+
+
+def test_teae_table_crs_table_adam_and_truth_agree(tmp_path_factory) -> None:
+    s = analysed(tmp_path_factory)
+    t = s.out / "tables"
+    truth = pd.read_csv(s.out.parent / "sdtm" / "truth" / "subjects.csv")
+    infused = truth[truth["infusion_dtc"].notna()]
+    want = [int((infused["crs_max_grade"] == g).sum()) for g in range(1, 6)]
+    # Table 14.3.1.1: Overall columns grade 1..5 of the CRS preferred term
+    teae = [_n(c) for c in _row(t / "table_14_3_1_1.txt", "Cytokine release syndrome")]
+    crs = [_n(_row(t / "table_14_3_2.txt", f"CRS: grade {g}")[-1]) for g in range(1, 6)]
+    assert teae == crs == want  # 10 / 3 / 2 / 0 / 0 in the example
+    adae = pd.read_csv(s.out / "adam" / "adae.csv")
+    c = adae[(adae["CRSFL"] == "Y") & (adae["TRTEMFL"] == "Y")]
+    worst = c.groupby("USUBJID")["ATOXGRN"].max()
+    assert [int((worst == g).sum()) for g in range(1, 6)] == want
+    assert set(c["ATOXGRSC"]) == {"DERIVED"}
+
+
+def test_reconciliation_lists_exactly_the_events_the_investigator_graded_otherwise(
+        tmp_path_factory) -> None:
+    s = analysed(tmp_path_factory)
+    ep = pd.read_csv(s.out.parent / "sdtm" / "truth" / "episodes.csv")
+    differ = ep[ep["max_grade"] != ep["investigator_grade"]]
+    text = (s.out / "tables" / "table_14_3_2_1.txt").read_text(encoding="utf-8")
+    rows = [ln.split() for ln in text.splitlines() if re.match(r"^\d+\s+CT071-", ln)]
+    got = sorted((r[1], r[2], int(r[4]), int(r[5])) for r in rows)
+    want = sorted(zip(differ["USUBJID"], differ["syndrome"],
+                      differ["investigator_grade"].astype(int), differ["max_grade"].astype(int),
+                      strict=True))
+    assert got == want and len(got) == 3
+    assert all(" by " in ln for ln in text.splitlines() if re.match(r"^\d+\s+CT071-", ln))
+    adae = pd.read_csv(s.out / "adam" / "adae.csv")
+    flagged = adae[adae["GRDDIFFL"] == "Y"]
+    assert sorted(flagged["USUBJID"]) == sorted(differ["USUBJID"])
+    # the footnote names the primary grade source on every safety table that grades CRS
+    for name in ("table_14_3_1.txt", "table_14_3_1_1.txt", "table_14_3_2.txt",
+                 "table_14_3_3.txt"):
+        assert "the protocol's primary grade source" in (s.out / "tables" / name).read_text(
+            encoding="utf-8").replace("\n", " ")
