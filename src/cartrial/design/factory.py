@@ -70,7 +70,9 @@ def design_from_spec(spec: DesignSpec, n_doses: int) -> Design:
             "cohort_size": spec.cohort_size,
             "prior_sd": c.prior_sd,
             "safety_stop": c.safety_stop_probability,
-            "overdose_cutoff": spec.elimination_cutoff,
+            "overdose_cutoff": spec.elimination_cutoff if c.overdose_control else None,
+            "coherence": c.coherence,
+            "no_skipping": c.no_skipping,
         }
         if name == "crm":
             return Crm(**kw)

@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from cartrial.design.simulate_crm import crm_decide, crm_select, make_grid
+from cartrial.design.simulate_crm import crm_decide, crm_rules, crm_select, make_grid
 from cartrial.design.simulate_lockstep import ACTIVE, DONE, NO_MTD_STOP, completed_selection
 from cartrial.design.simulate_plan import SimPlan
 from cartrial.design.simulate_tables import DEESCALATE, ESCALATE
@@ -293,8 +293,7 @@ def run_tite(
             n[:, 0],
             np.full(rows, np.nan),
             plan.target,
-            plan.spec.elimination_cutoff,
-            plan.spec.crm.safety_stop_probability,
+            **crm_rules(plan),
         )
         sel = crm_select(plugin, el, plan.target)
         sel = np.where(stop | (status == NO_MTD_STOP), -1, sel)
@@ -356,8 +355,7 @@ def _decide(plan, grid, tau, entry, pdose, dlt, resolve, n, d, elim_low, last_sl
         n[:, 0],
         last_rate,
         plan.target,
-        plan.spec.elimination_cutoff,
-        plan.spec.crm.safety_stop_probability,
+        **crm_rules(plan),
     )
     none = np.zeros(r.shape[0], dtype=bool)
     return nd, el, stop, none, none

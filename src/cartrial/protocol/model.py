@@ -51,14 +51,50 @@ class AccrualSpec(_Model):
     )
 
 
-class CrmSpec(_Model):
-    """CRM settings: skeleton (or Lee & Cheung calibration), prior SD, safety stop."""
+# dfcrm 0.2-2.1 crm() / crmsim() / titesim(): scale = sqrt(1.34), restrict = TRUE (no skipping
+# and coherence), no safety stop and no overdose control; it has no default skeleton.
+DFCRM_PRESET: dict[str, object] = {
+    "prior_sd": 1.1575836902790226,
+    "safety_stop_probability": None,
+    "overdose_control": False,
+    "no_skipping": True,
+    "coherence": True,
+}
 
+
+class CrmSpec(_Model):
+    """CRM settings: skeleton (or Lee & Cheung calibration), prior SD, safety stop, overdose
+    control (at ``design.elimination_cutoff``), no skipping and coherence.
+
+    ``preset: dfcrm`` takes the R package's defaults (``DFCRM_PRESET``) for every field not
+    given explicitly, and needs ``skeleton`` or ``prior_mtd_level`` (dfcrm has no default).
+    """
+
+    preset: Literal["dfcrm"] | None = Field(default=None, description="dfcrm: R's defaults")
     skeleton: list[float] | None = Field(default=None, description="explicit, or calibrated")
     halfwidth: float = Field(default=0.05, gt=0, lt=0.5, description="Lee & Cheung indifference")
     prior_mtd_level: int = Field(default=1, ge=1, description="1-based dose level of prior MTD")
     prior_sd: float = Field(default=1.1575836902790226, gt=0, description="sqrt(1.34), dfcrm")
     safety_stop_probability: float | None = Field(default=0.90, gt=0, lt=1)
+    overdose_control: bool = Field(
+        default=True, description="eliminate doses with P(p > target) > elimination_cutoff"
+    )
+    no_skipping: bool = Field(default=True, description="escalate at most one level at a time")
+    coherence: bool = Field(
+        default=True, description="no escalation right after a cohort with DLT rate >= target"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset(cls, data: object) -> object:
+        if not isinstance(data, dict) or data.get("preset") != "dfcrm":
+            return data
+        if data.get("skeleton") is None and "prior_mtd_level" not in data:
+            raise ValueError(
+                "crm.preset dfcrm: dfcrm has no default skeleton (crm() and crmsim() need "
+                "'prior'); give crm.skeleton or crm.prior_mtd_level"
+            )
+        return {**DFCRM_PRESET, **data}
 
 
 class IntervalSpec(_Model):
