@@ -35,6 +35,7 @@ def design_from_spec(spec: DesignSpec, n_doses: int) -> Design:
             "phi1": spec.phi1,
             "phi2": spec.phi2,
             "bound_mtd": spec.bound_mtd,
+            "selection_prior": spec.selection_prior,
             "backfill": spec.backfill.enabled,
             "backfill_cap": spec.backfill.max_per_dose,
         }

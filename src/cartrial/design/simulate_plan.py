@@ -78,6 +78,7 @@ def spec_from_design(design: Any) -> DesignSpec:
         ("phi1", "phi1"),
         ("phi2", "phi2"),
         ("bound_mtd", "bound_mtd"),
+        ("selection_prior", "selection_prior"),
     ):
         if getattr(design, attr, None) is not None:
             d[key] = getattr(design, attr)

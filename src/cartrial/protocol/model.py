@@ -111,6 +111,12 @@ class ExpansionSpec(_Model):
     dose: Literal["selected"] | str = "selected"
 
 
+# TITEgBOIN 0.4.0 get_oc_TITE_QuasiBOIN / select_mtd_TITE_QuasiBOIN defaults that differ from
+# cartrial's: the selection's Beta(0.005, 0.005) prior (maxpen 0.5, cutoff.eli 0.95, Neli 3,
+# extrasafe FALSE with offset 0.05 and linear pending weights are cartrial's defaults too).
+TITEGBOIN_PRESET: dict[str, object] = {"selection_prior": 0.005}
+
+
 class DesignSpec(_Model):
     """The escalation design and its parameters (shared/reference/dose-finding.md)."""
 
@@ -127,12 +133,26 @@ class DesignSpec(_Model):
     bound_mtd: bool = Field(
         default=False, description="BOIN boundMTD: the selected MTD's isotonic estimate <= lambda_d"
     )
+    selection_prior: float = Field(
+        default=0.05, gt=0, le=1,
+        description="a of the Beta(a, a) prior of the isotonic MTD selection (BOIN 0.05)",
+    )
+    preset: Literal["TITEgBOIN"] | None = Field(
+        default=None, description="tite-boin: TITEgBOIN's defaults (selection prior 0.005)"
+    )
     dlt_window_days: int = Field(ge=1, le=120)
     backfill: BackfillSpec = BackfillSpec()
     accrual: AccrualSpec = AccrualSpec()
     crm: CrmSpec = CrmSpec()
     interval: IntervalSpec = IntervalSpec()
     expansion: ExpansionSpec | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("preset") == "TITEgBOIN":
+            return {**TITEGBOIN_PRESET, **data}
+        return data
 
     @model_validator(mode="after")
     def _check(self) -> DesignSpec:
@@ -143,6 +163,8 @@ class DesignSpec(_Model):
             )
         if self.backfill.enabled and self.name not in ("boin", "tite-boin"):
             raise ValueError(f"backfill is an option of boin and tite-boin, not {self.name!r}")
+        if self.preset == "TITEgBOIN" and self.name != "tite-boin":
+            raise ValueError(f"preset TITEgBOIN is for tite-boin, not {self.name!r}")
         if self.bound_mtd and self.name not in ("boin", "tite-boin"):
             raise ValueError(f"bound_mtd is an option of boin and tite-boin, not {self.name!r}")
         return self
