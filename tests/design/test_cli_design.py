@@ -152,3 +152,19 @@ def test_paths_from_patient_file(tmp_path):
     f.write_text("subject,dose_level,dlt,follow_up_days\n101,1,maybe,60\n")
     r = runner.invoke(app, ["design", "paths", "--protocol", "ct071", "--patients", str(f)])
     assert r.exit_code == 2
+
+
+def test_table_extrasafe_row_phi_and_cap(tmp_path):
+    # R BOIN get.boundary(0.3, ncohort = 10, cohortsize = 3, n.earlystop = 12, extrasafe = TRUE)
+    # stop_boundary at n = 3, 6, 9, 12: 2, 4, 5, 6 (data/boin_stop_boundary.csv)
+    r = runner.invoke(app, ["design", "table", "--target", "0.3", "--cap", "12", "--extrasafe",
+                            "--phi2", "0.45", "--out", str(tmp_path), "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert [row["n"] for row in out["summary"]] == [3, 6, 9, 12]
+    assert [row["stop_if_ge"] for row in out["summary"]] == [2, 4, 5, 6]
+    assert "phi2 0.45" in out["method"]
+    r = runner.invoke(app, ["design", "table", "--extrasafe"])
+    assert r.exit_code == 0 and "Stop the trial" in r.output
+    r = runner.invoke(app, ["design", "table", "--cap", "0"])
+    assert r.exit_code == 2

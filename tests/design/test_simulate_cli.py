@@ -111,3 +111,48 @@ def test_tite_scenarios_with_accrual_and_onset_columns(tmp_path):
     bad.write_text("scenario,p1,patients_per_month\nX,0.2,-1\n")
     r = runner.invoke(app, ["design", "simulate", "--design", "tite-boin", "--scenarios", str(bad)])
     assert r.exit_code == 2 and "patients_per_month" in r.output
+
+
+def _json(args: list[str]) -> dict:
+    r = runner.invoke(app, ["design", "simulate", *args, "--json"])
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)["scenarios"][0]
+
+
+def test_method_auto_says_what_it_chose_and_refuses_trials_or_seed():
+    sc = _json(["--design", "boin", "--true-tox", "0.1,0.3"])
+    assert sc["method"].startswith("exact")
+    assert "--method auto chose exact enumeration" in sc["method_choice"]
+    for extra in (["--trials", "500"], ["--seed", "3"]):
+        r = runner.invoke(app, ["design", "simulate", "--design", "boin", "--true-tox", "0.1,0.3",
+                                *extra])
+        assert r.exit_code == 2 and "--method mc" in r.output
+    sc = _json(["--design", "boin", "--true-tox", "0.1,0.3", "--method", "mc", "--trials", "300"])
+    assert sc["method"].startswith("Monte Carlo, 300 trials")
+    sc = _json(["--design", "crm", "--true-tox", "0.1,0.3", "--trials", "200", "--seed", "4"])
+    assert "chose Monte Carlo: crm has no exact OC" in sc["method_choice"]
+    r = runner.invoke(app, ["design", "simulate", "--design", "boin", "--true-tox", "0.1,0.3"])
+    assert "--method auto chose exact enumeration" in r.output
+
+
+def test_design_fields_without_a_protocol():
+    sc = _json(["--design", "boin", "--true-tox", "0.1,0.25,0.42,0.55,0.7", "--bound-mtd",
+                "--extrasafe", "--cutoff", "0.9", "--phi1", "0.15", "--phi2", "0.4"])
+    st = sc["settings"]
+    assert (st["bound_mtd"], st["extrasafe"], st["elimination_cutoff"]) == (True, True, 0.9)
+    assert (st["phi1"], st["phi2"]) == (0.15, 0.4)
+    crm = _json(["--design", "crm", "--true-tox", "0.1,0.2,0.3", "--trials", "100",
+                 "--safety-stop", "none", "--no-overdose-control", "--allow-skipping",
+                 "--no-coherence", "--prior-mtd-level", "2", "--prior-sd", "1.0"])["settings"]["crm"]
+    assert crm["safety_stop_probability"] is None
+    assert (crm["overdose_control"], crm["no_skipping"], crm["coherence"]) == (False, False, False)
+    assert (crm["prior_mtd_level"], crm["prior_sd"]) == (2, 1.0)
+    df = _json(["--design", "crm", "--crm-preset", "dfcrm", "--skeleton", "0.1,0.2,0.3",
+                "--true-tox", "0.1,0.2,0.3", "--trials", "100"])["settings"]
+    assert df["crm"]["preset"] == "dfcrm" and df["crm"]["overdose_control"] is False
+    tb = _json(["--design", "tite-boin", "--preset", "TITEgBOIN", "--dlt-onset", "titegboin",
+                "--alpha1", "0.6", "--true-tox", "0.1,0.3", "--trials", "100"])["settings"]
+    assert tb["selection_prior"] == 0.005
+    r = runner.invoke(app, ["design", "simulate", "--design", "crm", "--safety-stop", "x",
+                            "--true-tox", "0.1"])
+    assert r.exit_code == 2 and "--safety-stop" in r.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -98,3 +99,27 @@ def test_markdown_letter_grid():
     md = decision_table_markdown(decision_table("mtpi2", 0.3, max_n=9))
     assert "| 3 | DU | D | S |" in md
     assert "| # of DLT" not in decision_table_markdown(decision_table("boin"), grid=False)
+
+
+_STOP = pd.read_csv(Path(__file__).parent / "data" / "boin_stop_boundary.csv", comment="#")
+
+
+@pytest.mark.parametrize(
+    ("target", "cutoff", "offset"),
+    sorted({(r.target, r.cutoff, r.offset) for r in _STOP.itertuples()}),
+)
+def test_extrasafe_stop_row_equals_r_get_boundary(target, cutoff, offset):
+    # R BOIN 2.7.2 get.boundary(extrasafe = TRUE)$stop_boundary (data/boin_stop_boundary.R),
+    # cohorts of 1 so that every n is compared
+    ref = _STOP[(_STOP.target == target) & (_STOP.cutoff == cutoff) & (_STOP.offset == offset)]
+    t = decision_table("boin", target, cohort_size=1, max_n=int(ref.n.max()), cutoff=cutoff,
+                       extrasafe=True, offset=offset)
+    got = [None if pd.isna(v) else int(v) for v in t.summary["stop_if_ge"]]
+    want = [None if pd.isna(v) else int(v) for v in ref.stop_if_ge]
+    assert got == want
+    assert "extrasafe" in t.method
+    assert "Stop the trial" in decision_table_markdown(t)
+    assert "stop_if_ge" in decision_table_csv(t).splitlines()[0]
+    assert "stop_if_ge" not in decision_table("boin", target).summary.columns
+    with pytest.raises(InputError, match="extrasafe"):
+        decision_table("3+3", extrasafe=True)

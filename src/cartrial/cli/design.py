@@ -9,10 +9,12 @@ import typer
 from rich.table import Table
 
 from cartrial.cli._common import JsonOption, bad_input_exits, console, print_json
+from cartrial.cli._design_options import ExtrasafeOption, Phi1Option, Phi2Option
 from cartrial.cli.main import _app as app
 from cartrial.design import TrialState, boin_boundaries, design_from_spec, state_from_patients
 from cartrial.design.paths import dose_paths, dose_paths_figure
 from cartrial.design.tables import (
+    SUMMARY_ROWS,
     TABLE_DESIGN_NAMES,
     decision_table,
     decision_table_csv,
@@ -71,6 +73,10 @@ def table(
     cohort_size: int = typer.Option(3, "--cohort-size", help="Patients per cohort."),
     max_n: int = typer.Option(30, "--max-n", help="Largest number of patients at a dose."),
     cutoff: float = typer.Option(0.95, "--cutoff", help="Elimination cutoff P(p > target)."),
+    phi1: float = Phi1Option,
+    phi2: float = Phi2Option,
+    cap: int = typer.Option(None, "--cap", help="BOIN n.earlystop: the table stops at this n."),
+    extrasafe: bool = ExtrasafeOption,
     epsilon_low: float = typer.Option(0.05, "--epsilon-low", help="i3+3/mTPI-2 EI lower."),
     epsilon_high: float = typer.Option(0.05, "--epsilon-high", help="i3+3/mTPI-2 EI upper."),
     protocol: str = ProtocolOption,
@@ -79,7 +85,6 @@ def table(
 ) -> None:
     """Decision table: for each n, escalate if DLTs <= e, de-escalate if >= d, eliminate if >= u."""
     with bad_input_exits():
-        phi1 = phi2 = None
         if protocol is not None:
             spec = load_protocol(protocol).design
             if spec.name not in TABLE_DESIGN_NAMES + ("tite-boin",):
@@ -89,18 +94,23 @@ def table(
             design = "boin" if spec.name == "tite-boin" else spec.name
             target, cohort_size, cutoff = spec.target, spec.cohort_size, spec.elimination_cutoff
             max_n = spec.cap_per_dose or spec.max_sample_size
-            phi1, phi2 = spec.phi1, spec.phi2
+            phi1 = spec.phi1 if phi1 is None else phi1
+            phi2 = spec.phi2 if phi2 is None else phi2
+            extrasafe = spec.extrasafe if extrasafe is None else extrasafe
             epsilon_low, epsilon_high = spec.interval.epsilon_low, spec.interval.epsilon_high
+        if cap is not None and cap < 1:
+            raise InputError(f"--cap must be >= 1, got {cap}")
         t = decision_table(
             design,  # type: ignore[arg-type]
             target,
             cohort_size=cohort_size,
-            max_n=max_n,
+            max_n=max_n if cap is None else min(max_n, cap),
             cutoff=cutoff,
             phi1=phi1,
             phi2=phi2,
             epsilon_low=epsilon_low,
             epsilon_high=epsilon_high,
+            extrasafe=bool(extrasafe),
         )
         written = []
         if out is not None:
@@ -130,11 +140,9 @@ def table(
     rt.add_column("Number of patients treated")
     for n in t.summary["n"]:
         rt.add_column(str(int(n)), justify="right")
-    for label, col in (
-        ("Escalate if # of DLT <=", "escalate_if_le"),
-        ("De-escalate if # of DLT >=", "deescalate_if_ge"),
-        ("Eliminate if # of DLT >=", "eliminate_if_ge"),
-    ):
+    for col, label in SUMMARY_ROWS.items():
+        if col not in t.summary.columns:
+            continue
         rt.add_row(
             label,
             *[

@@ -21,10 +21,30 @@ from cartrial.cli._common import (
     err_console,
     print_json,
 )
+from cartrial.cli._design_options import (
+    BoundMtdOption,
+    CoherenceOption,
+    CrmPresetOption,
+    CutoffOption,
+    ExtrasafeOption,
+    OverdoseOption,
+    Phi1Option,
+    Phi2Option,
+    PresetOption,
+    PriorMtdOption,
+    PriorSdOption,
+    SafetyStopOption,
+    SelectionPriorOption,
+    SkeletonOption,
+    SkippingOption,
+    crm_overrides,
+    floats,
+    merge_overrides,
+)
 from cartrial.cli.design import design_app
 from cartrial.design.exact_oc import EXACT_DESIGNS, exact_oc
 from cartrial.design.oc_result import OcResult
-from cartrial.design.simulate_oc import simulate_oc
+from cartrial.design.simulate_oc import DLT_ONSETS, simulate_oc
 from cartrial.errors import InputError, RecordError
 from cartrial.protocol import DesignSpec, load_protocol
 
@@ -41,17 +61,11 @@ ScenariosOption = typer.Option(
 SimOutOption = typer.Option(None, "--out", help="Folder for per_dose.csv, overall.csv, oc.json.")
 
 
-def _floats(text: str, what: str) -> list[float]:
-    try:
-        return [float(v) for v in text.split(",")]
-    except ValueError:
-        raise InputError(f"{what} must be comma-separated numbers, got {text!r}") from None
-
-
 def read_scenarios(path: Path) -> list[tuple[str, list[float], int | None | str, dict[str, Any]]]:
     """Scenario CSV: ``scenario`` (id), ``p1``..``pK`` (true DLT probability per dose), optional
     ``true_mtd`` (1-based dose, 0 = no acceptable dose; empty = closest to target), optional
-    ``patients_per_month`` and ``dlt_onset`` (``uniform``/``weibull``) for TITE scenarios."""
+    ``patients_per_month`` and ``dlt_onset`` (``uniform``/``weibull``/``titegboin``) for TITE
+    scenarios."""
     if not path.is_file():
         raise FileNotFoundError(f"scenario file not found: {path}")
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -123,14 +137,14 @@ def read_scenarios(path: Path) -> list[tuple[str, list[float], int | None | str,
                 )
         onset = row.get("dlt_onset", "")
         if onset != "":
-            if onset not in ("uniform", "weibull"):
+            if onset not in DLT_ONSETS:
                 raise RecordError(
                     domain=SCENARIO_DOMAIN,
                     usubjid=sid,
                     seq=int(i) + 2,
                     variable="dlt_onset",
                     value=onset,
-                    rule="must be uniform or weibull",
+                    rule=f"must be one of {', '.join(DLT_ONSETS)}",
                 )
             extra["dlt_onset"] = onset
         out.append((sid, probs, tm, extra))
@@ -143,17 +157,11 @@ def _spec(protocol: str | None, overrides: dict[str, Any]) -> tuple[DesignSpec, 
     start = 0
     if protocol is not None:
         p = load_protocol(protocol)
-        base = p.design.model_dump()
+        # the fields the protocol states, so that a preset given here fills the others
+        base = p.design.model_dump(exclude_unset=True)
         k = len(p.dose_levels)
         start = [d.id for d in p.dose_levels].index(p.starting_dose)
-    for key, val in overrides.items():
-        if val is None:
-            continue
-        if key in ("patients_per_month",):
-            base.setdefault("accrual", {})
-            base["accrual"] = dict(base["accrual"]) | {key: val}
-        else:
-            base[key] = val
+    base = merge_overrides(base, overrides)
     base.setdefault("target", 0.3)
     base.setdefault("cohort_size", 3)
     base.setdefault("max_sample_size", 30)
@@ -166,15 +174,30 @@ def _spec(protocol: str | None, overrides: dict[str, Any]) -> tuple[DesignSpec, 
         raise InputError(f"design specification is not valid: {exc}") from None
 
 
-def _method(method: str, spec: DesignSpec, n_doses: int) -> str:
+def _method(method: str, spec: DesignSpec, n_doses: int, mc_options: bool) -> tuple[str, str]:
+    """(exact | mc, why). ``auto`` picks exact enumeration when the design has it and the state
+    space is small, and says so; it refuses --trials/--seed (``mc_options``), which exact
+    enumeration would ignore, rather than drop them silently."""
     if method not in ("auto", "exact", "mc"):
         raise InputError(f"--method must be auto, exact or mc, got {method!r}")
     if method != "auto":
-        return method
+        return method, f"--method {method}"
     exact_ok = spec.name in EXACT_DESIGNS and not spec.backfill.enabled
     ncoh = -(-spec.max_sample_size // spec.cohort_size)
     small = ncoh <= EXACT_AUTO_MAX_COHORTS and n_doses <= EXACT_AUTO_MAX_DOSES
-    return "exact" if exact_ok and small else "mc"
+    if not (exact_ok and small):
+        why = (f"{spec.name} has no exact OC" if not exact_ok else
+               f"{ncoh} cohorts x {n_doses} doses exceed the exact limit "
+               f"({EXACT_AUTO_MAX_COHORTS} x {EXACT_AUTO_MAX_DOSES})")
+        return "mc", f"--method auto chose Monte Carlo: {why}"
+    if mc_options:
+        raise InputError(
+            f"--method auto chose exact enumeration ({spec.name}, {ncoh} cohorts, {n_doses} "
+            "doses), which has no --trials or --seed; give --method mc to simulate, or leave "
+            "--trials/--seed out"
+        )
+    return "exact", (f"--method auto chose exact enumeration ({spec.name}, {ncoh} cohorts <= "
+                     f"{EXACT_AUTO_MAX_COHORTS}, {n_doses} doses <= {EXACT_AUTO_MAX_DOSES})")
 
 
 def _print(sid: str, r: OcResult) -> None:
@@ -216,117 +239,149 @@ def simulate(
     cap_per_dose: int = typer.Option(None, "--cap-per-dose", help="BOIN n.earlystop."),
     window: int = typer.Option(None, "--window", help="DLT window (days)."),
     accrual: float = typer.Option(None, "--accrual", help="Patients per month."),
+    cutoff: float = CutoffOption,
+    extrasafe: bool = ExtrasafeOption,
+    phi1: float = Phi1Option,
+    phi2: float = Phi2Option,
+    bound_mtd: bool = BoundMtdOption,
+    preset: str = PresetOption,
+    selection_prior: float = SelectionPriorOption,
+    crm_preset: str = CrmPresetOption,
+    skeleton: str = SkeletonOption,
+    prior_mtd_level: int = PriorMtdOption,
+    prior_sd: float = PriorSdOption,
+    safety_stop: str = SafetyStopOption,
+    overdose_control: bool = OverdoseOption,
+    no_skipping: bool = SkippingOption,
+    coherence: bool = CoherenceOption,
     true_tox: list[str] = TrueToxOption,
     scenarios: Path = ScenariosOption,
     method: str = typer.Option("auto", "--method", help="auto (exact when available), exact, mc."),
-    trials: int = typer.Option(10_000, "--trials", help="Simulated trials (Monte Carlo)."),
-    seed: int = typer.Option(2024, "--seed", help="Seed (numpy SeedSequence)."),
+    trials: int = typer.Option(None, "--trials", help="Simulated trials (Monte Carlo; 10000)."),
+    seed: int = typer.Option(None, "--seed", help="Seed (numpy SeedSequence; 2024)."),
     start_dose: int = typer.Option(None, "--start-dose", help="1-based starting dose."),
-    dlt_onset: str = typer.Option("uniform", "--dlt-onset", help="TITE: uniform or weibull."),
+    dlt_onset: str = typer.Option(
+        "uniform", "--dlt-onset", help="TITE: uniform, weibull or titegboin."
+    ),
     weibull_shape: float = typer.Option(2.0, "--weibull-shape", help="TITE Weibull shape."),
+    alpha1: float = typer.Option(0.5, "--alpha1", help="titegboin onset: share of DLTs late."),
+    alpha2: float = typer.Option(0.5, "--alpha2", help="titegboin onset: late part of window."),
     out: Path = SimOutOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Operating characteristics: % selected, mean patients and DLTs per dose; % correct
     selection, % early stop, % patients above the MTD, mean sample size and duration."""
     with bad_input_exits():
-        spec, k_protocol, start = _spec(
-            protocol,
-            {
-                "name": design,
-                "target": target,
-                "cohort_size": cohort_size,
-                "max_sample_size": max_n,
-                "cap_per_dose": cap_per_dose,
-                "dlt_window_days": window,
-                "patients_per_month": accrual,
-            },
-        )
+        crm = crm_overrides(crm_preset, skeleton, prior_mtd_level, prior_sd, safety_stop,
+                            overdose_control, no_skipping, coherence)
+        spec, k_protocol, start = _spec(protocol, {
+            "name": design, "target": target, "cohort_size": cohort_size,
+            "max_sample_size": max_n, "cap_per_dose": cap_per_dose, "dlt_window_days": window,
+            "patients_per_month": accrual, "elimination_cutoff": cutoff,
+            "extrasafe": extrasafe, "phi1": phi1, "phi2": phi2, "bound_mtd": bound_mtd,
+            "preset": preset, "selection_prior": selection_prior, "crm": crm,
+        })
         if start_dose is not None:
             start = start_dose - 1
-        scen: list[tuple[str, list[float], Any, dict[str, Any]]] = []
-        for i, text in enumerate(true_tox or []):
-            scen.append((str(i + 1), _floats(text, "--true-tox"), "auto", {}))
-        if scenarios is not None:
-            scen += read_scenarios(scenarios)
-        if not scen:
-            raise InputError("give --true-tox 0.05,0.1,... or --scenarios FILE.csv")
-        for sid, p, _, _ in scen:
-            if k_protocol is not None and len(p) != k_protocol:
-                raise InputError(
-                    f"scenario {sid} has {len(p)} doses, the protocol has {k_protocol}"
-                )
-        results: list[tuple[str, OcResult]] = []
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=err_console,
-            transient=True,
-            disable=as_json or not err_console.is_terminal,
-        ) as bar:
-            for sid, p, tm, extra in scen:
-                spec_s = spec
-                if "patients_per_month" in extra:
-                    acc = spec.accrual.model_copy(
-                        update={"patients_per_month": extra["patients_per_month"]}
-                    )
-                    spec_s = spec.model_copy(update={"accrual": acc})
-                how = _method(method, spec_s, len(p))
-                if how == "exact":
-                    r = exact_oc(spec_s, p, true_mtd=tm, start_dose=start)
-                else:
-                    task = bar.add_task(f"scenario {sid}", total=trials)
-                    r = simulate_oc(
-                        spec_s,
-                        p,
-                        trials,
-                        seed,
-                        true_mtd=tm,
-                        start_dose=start,
-                        dlt_onset=extra.get("dlt_onset", dlt_onset),
-                        weibull_shape=weibull_shape,
-                        progress=lambda done, total, t=task: bar.update(t, completed=done),
-                    )
-                results.append((sid, r))
-        written = []
-        if out is not None:
-            out.mkdir(parents=True, exist_ok=True)
-            per = pd.concat([r.per_dose.assign(scenario=s) for s, r in results])
-            ovr = pd.concat(
-                [
-                    r.overall.assign(scenario=s, method=r.method, elapsed_seconds=r.elapsed_seconds)
-                    for s, r in results
-                ]
-            )
-            for name, frame in (("per_dose.csv", per), ("overall.csv", ovr)):
-                path = out / name
-                frame[["scenario", *[c for c in frame.columns if c != "scenario"]]].to_csv(
-                    path, index=False
-                )
-                written.append(path)
-            import json
-
-            from cartrial.cli._common import to_jsonable
-
-            path = out / "oc.json"
-            path.write_text(
-                json.dumps(
-                    to_jsonable([{"scenario": s} | r.as_dict() for s, r in results]), indent=2
-                ),
-                encoding="utf-8",
-            )
-            written.append(path)
+        scen = _scenarios(true_tox, scenarios, k_protocol)
+        mc = {"trials": 10_000 if trials is None else trials,
+              "seed": 2024 if seed is None else seed, "dlt_onset": dlt_onset,
+              "weibull_shape": weibull_shape, "alpha1": alpha1, "alpha2": alpha2}
+        results = _run(spec, scen, start, method, mc, trials is not None or seed is not None,
+                       quiet=as_json)
+        written = _write(out, results) if out is not None else []
     if as_json:
         print_json(
             {
-                "scenarios": [{"scenario": s} | r.as_dict() for s, r in results],
+                "scenarios": [{"scenario": s, "method_choice": why} | r.as_dict()
+                              for s, r, why in results],
                 "files": written,
             }
         )
         return
-    for sid, r in results:
+    for sid, r, why in results:
         _print(sid, r)
+        console.print(why, markup=False)
     for pth in written:
         console.print(f"wrote {pth}", markup=False)
+
+
+def _scenarios(
+    true_tox: list[str] | None, scenarios: Path | None, k_protocol: int | None
+) -> list[tuple[str, list[float], Any, dict[str, Any]]]:
+    scen: list[tuple[str, list[float], Any, dict[str, Any]]] = []
+    for i, text in enumerate(true_tox or []):
+        scen.append((str(i + 1), floats(text, "--true-tox"), "auto", {}))
+    if scenarios is not None:
+        scen += read_scenarios(scenarios)
+    if not scen:
+        raise InputError("give --true-tox 0.05,0.1,... or --scenarios FILE.csv")
+    for sid, p, _, _ in scen:
+        if k_protocol is not None and len(p) != k_protocol:
+            raise InputError(f"scenario {sid} has {len(p)} doses, the protocol has {k_protocol}")
+    return scen
+
+
+def _run(spec: DesignSpec, scen: list, start: int, method: str, mc: dict[str, Any],
+         mc_given: bool, quiet: bool) -> list[tuple[str, OcResult, str]]:
+    """Each scenario's OC with the method used and why (``--method auto`` says what it chose)."""
+    results: list[tuple[str, OcResult, str]] = []
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=quiet or not err_console.is_terminal,
+    ) as bar:
+        for sid, p, tm, extra in scen:
+            spec_s = spec
+            if "patients_per_month" in extra:
+                acc = spec.accrual.model_copy(
+                    update={"patients_per_month": extra["patients_per_month"]}
+                )
+                spec_s = spec.model_copy(update={"accrual": acc})
+            how, why = _method(method, spec_s, len(p), mc_given)
+            if how == "exact":
+                r = exact_oc(spec_s, p, true_mtd=tm, start_dose=start)
+            else:
+                task = bar.add_task(f"scenario {sid}", total=mc["trials"])
+                r = simulate_oc(
+                    spec_s, p, mc["trials"], mc["seed"], true_mtd=tm, start_dose=start,
+                    dlt_onset=extra.get("dlt_onset", mc["dlt_onset"]),
+                    weibull_shape=mc["weibull_shape"], alpha1=mc["alpha1"], alpha2=mc["alpha2"],
+                    progress=lambda done, total, t=task: bar.update(t, completed=done),
+                )
+            results.append((sid, r, f"scenario {sid}: {why}"))
+    return results
+
+
+def _write(out: Path, results: list[tuple[str, OcResult, str]]) -> list[Path]:
+    import json
+
+    from cartrial.cli._common import to_jsonable
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    per = pd.concat([r.per_dose.assign(scenario=s) for s, r, _ in results])
+    ovr = pd.concat(
+        [
+            r.overall.assign(scenario=s, method=r.method, elapsed_seconds=r.elapsed_seconds)
+            for s, r, _ in results
+        ]
+    )
+    for name, frame in (("per_dose.csv", per), ("overall.csv", ovr)):
+        path = out / name
+        frame[["scenario", *[c for c in frame.columns if c != "scenario"]]].to_csv(
+            path, index=False
+        )
+        written.append(path)
+    path = out / "oc.json"
+    path.write_text(
+        json.dumps(to_jsonable([{"scenario": s, "method_choice": why} | r.as_dict()
+                                for s, r, why in results]), indent=2),
+        encoding="utf-8",
+    )
+    written.append(path)
+    return written

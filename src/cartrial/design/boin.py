@@ -39,6 +39,7 @@ class Boin(TableDesign):
     backfill: bool = False
     backfill_cap: int = 12
     bound_mtd: bool = False
+    selection_prior: float = 0.05
     backfill_requires_response: bool = False
     name = "boin"
 
@@ -167,7 +168,7 @@ class Boin(TableDesign):
 
     def _selection_options(self) -> dict[str, object]:
         """BOIN's ``boundMTD`` option for :meth:`select` (dose-finding.md 2.5 item 5)."""
-        return {"bound_mtd": self.bound_mtd, "phi2": self.phi2}
+        return {"bound_mtd": self.bound_mtd, "phi2": self.phi2, "prior": self.selection_prior}
 
 
 @dataclass(frozen=True)

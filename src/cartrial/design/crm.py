@@ -4,8 +4,9 @@ p_j(a) = s_j ** exp(a), prior a ~ N(0, sigma^2) with sigma = sqrt(1.34) (dfcrm d
 posterior is computed by deterministic quadrature (composite Simpson rule on a fixed grid of
 a over +-10 prior SDs, where the likelihood is bounded by 1 so the prior tails bound the error).
 The next dose is the one whose plug-in estimate s_j ** exp(E[a | data]) is closest to the target
-(dfcrm ``crm``), restricted by no skipping (at most one level above the current dose), coherence
-(no escalation right after a cohort with DLT rate >= target), optional overdose control
+(dfcrm ``crm``), restricted by no skipping (at most one level above the current dose; optional),
+coherence (no escalation right after a cohort with DLT rate >= target; optional; the two are
+dfcrm's ``restrict = TRUE``), optional overdose control
 (doses with P(p_j > target | data) > ``overdose_cutoff`` and all above are eliminated) and an
 optional safety stop (P(p_1 > target | data) > ``safety_stop``; dfcrm has none).
 TITE-CRM (Cheung & Chappell, Biometrics 2000) weights a pending patient's likelihood
@@ -80,6 +81,7 @@ class Crm:
     safety_stop: float | None = 0.90
     overdose_cutoff: float | None = 0.95
     coherence: bool = True
+    no_skipping: bool = True
     max_sample_size: int | None = None
     grid_points: int = 2001
     confidence_level: float = 0.95
@@ -249,7 +251,7 @@ class Crm:
             f"{post.a_mean:.3f}); dose {best + 1} is closest to {self.target}"
         )
         nd, rule = best, "closest"
-        if nd > d + 1:
+        if self.no_skipping and nd > d + 1:
             nd, rule = d + 1, "no skipping"
             why += f"; no skipping: dose {nd + 1}"
         if self.coherence and nd > d and state.last_cohort is not None:

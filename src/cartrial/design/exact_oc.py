@@ -287,7 +287,7 @@ def exact_oc(
         engine = "int64-keyed states"
         code, n_codes = _pair_codes(plan)
         cinfo = _table_codes(plan, code, n_codes)
-        raw_c, ivar_c = raw_estimates(cinfo["n"], cinfo["y"])
+        raw_c, ivar_c = raw_estimates(cinfo["n"], cinfo["y"], plan.spec.selection_prior)
         for codes, prob, dur, early in exact_table_final_states(plan):
             for i0 in range(0, prob.size, FINAL_CHUNK):  # bounded memory for the selection
                 cs, p = codes[i0 : i0 + FINAL_CHUNK], prob[i0 : i0 + FINAL_CHUNK]
@@ -305,7 +305,8 @@ def exact_oc(
     else:
         engine = "lock-step states"
         for s, p, dur in exact_final_states(plan):
-            sel = final_selection(s, plan.target, plan.selection_bound)
+            sel = final_selection(s, plan.target, plan.selection_bound,
+                                  plan.spec.selection_prior)
             acc.add(sel, s.n, s.y, np.full(s.rows, dur), p)
             n_final += s.rows
     per, overall = acc.frames(plan.true_tox, exact=True)

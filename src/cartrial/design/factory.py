@@ -35,6 +35,7 @@ def design_from_spec(spec: DesignSpec, n_doses: int) -> Design:
             "phi1": spec.phi1,
             "phi2": spec.phi2,
             "bound_mtd": spec.bound_mtd,
+            "selection_prior": spec.selection_prior,
             "backfill": spec.backfill.enabled,
             "backfill_cap": spec.backfill.max_per_dose,
         }
@@ -70,7 +71,9 @@ def design_from_spec(spec: DesignSpec, n_doses: int) -> Design:
             "cohort_size": spec.cohort_size,
             "prior_sd": c.prior_sd,
             "safety_stop": c.safety_stop_probability,
-            "overdose_cutoff": spec.elimination_cutoff,
+            "overdose_cutoff": spec.elimination_cutoff if c.overdose_control else None,
+            "coherence": c.coherence,
+            "no_skipping": c.no_skipping,
         }
         if name == "crm":
             return Crm(**kw)

@@ -102,11 +102,15 @@ def select_mtd(
     bound_mtd: bool = False,
     phi2: float | None = None,
     confidence_level: float = 0.95,
+    prior: float = PRIOR_A,
 ) -> MtdSelection:
     """MTD by isotonic regression (BOIN ``select.mtd``; dose-finding.md sec. 2.5).
 
     ``eliminated`` (0-based doses eliminated during conduct) is merged with the doses eliminated
     by the data. ``bound_mtd``: only doses with isotonic estimate <= lambda_d are eligible.
+    ``prior``: a of the Beta(a, a) prior of the raw estimates and their weights (BOIN
+    ``select.mtd`` 0.05; TITEgBOIN ``select_mtd_TITE_QuasiBOIN`` 0.005); the credible intervals
+    and P(p > target) use Beta(0.05, 0.05) in both packages.
     """
     n_arr = np.asarray(n, dtype=np.int64)
     y_arr = np.asarray(y, dtype=np.int64)
@@ -125,8 +129,11 @@ def select_mtd(
     treated = n_arr > 0
     adm = treated & ~elim
 
-    raw = (y_arr + PRIOR_A) / (n_arr + PRIOR_A + PRIOR_B)
-    var = (y_arr + PRIOR_A) * (n_arr - y_arr + PRIOR_B) / ((n_arr + 0.1) ** 2 * (n_arr + 0.1 + 1))
+    if not 0 < prior <= 1:
+        raise InputError(f"select_mtd: prior must be in (0, 1], but was {prior!r}")
+    raw = (y_arr + prior) / (n_arr + 2 * prior)
+    var = (y_arr + prior) * (n_arr - y_arr + prior) / ((n_arr + 2 * prior) ** 2
+                                                      * (n_arr + 2 * prior + 1))
     alpha = (1 - confidence_level) / 2
     lo = beta.ppf(alpha, y_arr + PRIOR_A, n_arr - y_arr + PRIOR_B)
     hi = beta.ppf(1 - alpha, y_arr + PRIOR_A, n_arr - y_arr + PRIOR_B)

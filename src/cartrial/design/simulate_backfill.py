@@ -178,7 +178,7 @@ def run_backfill(
     n += nb
     y += yb
     sel = completed_selection(plan.tables, n, y, elim_low, status, plan.target,
-                              plan.selection_bound)
+                              plan.selection_bound, plan.spec.selection_prior)
     return n, y, sel, dur
 
 
@@ -242,6 +242,7 @@ def backfill_while_suspended(
     entry[rows_g, col] = t_in
     pdose[rows_g, col] = dd
     dlt[rows_g, col] = tox
-    resolve[rows_g, col] = t_in + np.where(tox, bon[rows_g, bslot], plan.window)
+    on = bon[rows_g, bslot, dd] if bon.ndim == 3 else bon[rows_g, bslot]
+    resolve[rows_g, col] = t_in + np.where(tox, on, plan.window)
     np.add.at(n, (rows_g, dd), 1)
     bptr[isus] += take

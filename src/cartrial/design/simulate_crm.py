@@ -156,12 +156,13 @@ def crm_decide(
     overdose_cutoff: float | None,
     safety_stop: float | None,
     coherence: bool = True,
+    no_skipping: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Vectorised :meth:`Crm.decide`: (next dose, lowest eliminated dose, stop with no MTD).
 
     ``last_rate`` is the DLT rate of the last cohort when it was at the current dose (NaN if
-    not). Overdose control closes the lowest dose with P(p_j > target) > cutoff and all above;
-    the safety stop needs patients at dose 1.
+    not). Overdose control (``overdose_cutoff`` not None) closes the lowest dose with
+    P(p_j > target) > cutoff and all above; the safety stop needs patients at dose 1.
     """
     k = plugin.shape[1]
     if overdose_cutoff is not None:
@@ -177,7 +178,7 @@ def crm_decide(
     dist = np.abs(plugin - target)
     dist = np.where(np.arange(k)[None, :] < elim_low[:, None], dist, np.inf)
     best = np.argmin(dist, axis=1)
-    nd = np.minimum(best, d + 1)
+    nd = np.minimum(best, d + 1) if no_skipping else best
     if coherence:
         nd = np.where((nd > d) & (last_rate >= target), d, nd)
     return nd, elim_low, stop
@@ -188,6 +189,17 @@ def crm_select(plugin: np.ndarray, elim_low: np.ndarray, target: float) -> np.nd
     k = plugin.shape[1]
     dist = np.where(np.arange(k)[None, :] < elim_low[:, None], np.abs(plugin - target), np.inf)
     return np.where(elim_low > 0, np.argmin(dist, axis=1), -1)
+
+
+def crm_rules(plan: SimPlan) -> dict[str, object]:
+    """:func:`crm_decide` keyword arguments from the plan's ``crm`` settings."""
+    c = plan.spec.crm
+    return {
+        "overdose_cutoff": plan.spec.elimination_cutoff if c.overdose_control else None,
+        "safety_stop": c.safety_stop_probability,
+        "coherence": c.coherence,
+        "no_skipping": c.no_skipping,
+    }
 
 
 def make_grid(plan: SimPlan, points: int = SIM_GRID_POINTS) -> CrmGrid:
@@ -218,7 +230,7 @@ def run_crm(
     dur = np.zeros(rows)
     r = np.arange(rows)
     p = plan.true_tox
-    c_params = plan.spec.crm
+    rules = crm_rules(plan)
     for c, m in enumerate(plan.cohort_sizes):
         act = status == ACTIVE
         if not act.any():
@@ -237,8 +249,7 @@ def run_crm(
             n[:, 0],
             tox / m,
             plan.target,
-            plan.spec.elimination_cutoff,
-            c_params.safety_stop_probability,
+            **rules,
         )
         elim_low = np.where(act, el, elim_low)
         status = np.where(act & stop, NO_MTD_STOP, status)

@@ -183,17 +183,20 @@ def finish_3p3(s: LockState) -> None:
     s.status = np.where(a, RULE_MTD, s.status)
 
 
-def final_selection(s: LockState, target: float, bound: float | None = None) -> np.ndarray:
+def final_selection(
+    s: LockState, target: float, bound: float | None = None, prior: float = 0.05
+) -> np.ndarray:
     """0-based MTD per trial (``NO_MTD`` = none): the rule's MTD, none after an early stop,
     otherwise isotonic selection over tried, non-eliminated doses (sec. 2.5)."""
     k = s.n.shape[1]
     adm = (s.n > 0) & (np.arange(k)[None, :] < s.elim_low[:, None])
-    iso = select_rows(s.n, s.y, adm, target, bound)
+    iso = select_rows(s.n, s.y, adm, target, bound, prior)
     return np.where(s.status == RULE_MTD, s.sel, np.where(s.status == NO_MTD_STOP, NO_MTD, iso))
 
 
 def completed_selection(tables: DecisionTables, n: np.ndarray, y: np.ndarray, elim_low: np.ndarray,
-                    status: np.ndarray, target: float, bound: float | None = None) -> np.ndarray:
+                    status: np.ndarray, target: float, bound: float | None = None,
+                    prior: float = 0.05) -> np.ndarray:
     """MTD per trial once everyone has completed follow-up (dose-finding.md 2.3, 2.5).
 
     Doses from the lowest eliminated one up (eliminated during conduct, ``elim_low``, or by the
@@ -206,6 +209,6 @@ def completed_selection(tables: DecisionTables, n: np.ndarray, y: np.ndarray, el
     first = np.where(el.any(axis=1), np.argmax(el, axis=1), k)
     low = np.minimum(elim_low, first)
     adm = (n > 0) & (np.arange(k)[None, :] < low[:, None])
-    sel = select_rows(n, y, adm, target, bound)
+    sel = select_rows(n, y, adm, target, bound, prior)
     return np.where((low == 0) | (status == NO_MTD_STOP), -1, sel)
 

@@ -21,6 +21,7 @@ from cartrial.errors import InputError
 
 DEFAULT_BATCH = 64 * BLOCK
 MC_DESIGNS = ("3+3", "boin", "i3+3", "mtpi2", "crm", "tite-boin", "tite-crm")
+DLT_ONSETS = ("uniform", "weibull", "titegboin")
 
 
 def resolve_true_mtd(true_mtd: int | None | Literal["auto"], plan: SimPlan) -> int | None:
@@ -77,6 +78,8 @@ def simulate_oc(
     batch_trials: int = DEFAULT_BATCH,
     dlt_onset: str = "uniform",
     weibull_shape: float = 2.0,
+    alpha1: float = 0.5,
+    alpha2: float = 0.5,
     progress: Callable[[int, int], None] | None = None,
 ) -> OcResult:
     """Operating characteristics of ``design`` (a :class:`~cartrial.protocol.model.DesignSpec` or
@@ -85,7 +88,9 @@ def simulate_oc(
     ``seed`` seeds ``numpy.random.SeedSequence``; trials are grouped in blocks of 1024 with one
     child seed each, so results never depend on ``batch_trials`` (memory: about
     ``batch_trials`` x cohorts x cohort size x 16 bytes). TITE designs use ``dlt_onset``
-    (``uniform`` or ``weibull`` with ``weibull_shape``) for DLT times within the window.
+    (``uniform``, ``weibull`` with ``weibull_shape``, or ``titegboin``: TITEgBOIN's Weibull with
+    a fraction ``alpha1`` of DLTs in the last ``alpha2`` of the window, its defaults 0.5 / 0.5)
+    for DLT times within the window.
     ``progress(done, total)`` is called after each batch.
     """
     if int(n_trials) < 1:
@@ -94,14 +99,18 @@ def simulate_oc(
         raise InputError(f"batch_trials must be >= 1, got {batch_trials!r}")
     if int(seed) < 0:
         raise InputError(f"seed must be a non-negative integer, got {seed!r}")
-    if dlt_onset not in ("uniform", "weibull"):
-        raise InputError(f"dlt_onset must be 'uniform' or 'weibull', got {dlt_onset!r}")
+    if dlt_onset not in DLT_ONSETS:
+        raise InputError(f"dlt_onset must be one of {DLT_ONSETS}, got {dlt_onset!r}")
     if not weibull_shape > 0:
         raise InputError(f"weibull_shape must be > 0, got {weibull_shape!r}")
+    for nm, v in (("alpha1", alpha1), ("alpha2", alpha2)):
+        if not 0 < v < 1:
+            raise InputError(f"{nm} must be in (0, 1) (TITEgBOIN onset), got {v!r}")
     t0 = time.perf_counter()
     plan = make_plan(design, true_tox, start_dose)
     tm = resolve_true_mtd(true_mtd, plan)
-    draw, run = _runner(plan, {"dlt_onset": dlt_onset, "weibull_shape": weibull_shape})
+    draw, run = _runner(plan, {"dlt_onset": dlt_onset, "weibull_shape": weibull_shape,
+                               "alpha1": alpha1, "alpha2": alpha2})
     n_trials = int(n_trials)
     n_blocks = math.ceil(n_trials / BLOCK)
     children = np.random.SeedSequence(int(seed)).spawn(n_blocks)

@@ -78,6 +78,7 @@ def spec_from_design(design: Any) -> DesignSpec:
         ("phi1", "phi1"),
         ("phi2", "phi2"),
         ("bound_mtd", "bound_mtd"),
+        ("selection_prior", "selection_prior"),
     ):
         if getattr(design, attr, None) is not None:
             d[key] = getattr(design, attr)
@@ -88,13 +89,15 @@ def spec_from_design(design: Any) -> DesignSpec:
     if hasattr(design, "max_pending_fraction"):
         d["accrual"] = {"max_pending_fraction": design.max_pending_fraction}
     if name in ("crm", "tite-crm"):
-        if design.overdose_cutoff is None:
-            raise InputError(f"{name}: simulation needs overdose control (overdose_cutoff)")
-        d["elimination_cutoff"] = design.overdose_cutoff
+        if design.overdose_cutoff is not None:
+            d["elimination_cutoff"] = design.overdose_cutoff
         d["crm"] = {
             "skeleton": list(design.skeleton),
             "prior_sd": design.prior_sd,
             "safety_stop_probability": design.safety_stop,
+            "overdose_control": design.overdose_cutoff is not None,
+            "coherence": design.coherence,
+            "no_skipping": design.no_skipping,
         }
     try:
         return DesignSpec.model_validate(d)

@@ -57,5 +57,5 @@ def run_rules(
             step_table(s, tox, m, plan.tables, plan.cap)
     if plan.design == "3+3":
         finish_3p3(s)
-    sel = final_selection(s, plan.target, plan.selection_bound)
+    sel = final_selection(s, plan.target, plan.selection_bound, plan.spec.selection_prior)
     return s, sel, dur

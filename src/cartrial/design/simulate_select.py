@@ -45,19 +45,23 @@ def isotonic_rows(x: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 def select_rows(
     n: np.ndarray, y: np.ndarray, admissible: np.ndarray, target: float,
-    bound: float | None = None,
+    bound: float | None = None, prior: float = 0.05,
 ) -> np.ndarray:
-    """0-based selected dose per row (``NO_MTD`` when no dose is admissible)."""
-    raw, inv_var = raw_estimates(n, y)
+    """0-based selected dose per row (``NO_MTD`` when no dose is admissible); ``prior`` is a of
+    the Beta(a, a) prior (BOIN 0.05, TITEgBOIN 0.005)."""
+    raw, inv_var = raw_estimates(n, y, prior)
     return select_estimates(raw, inv_var, admissible, target, bound)
 
 
-def raw_estimates(n: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Beta(0.05, 0.05) posterior means and inverse variances (select.mtd, sec. 2.5 step 2)."""
+def raw_estimates(
+    n: np.ndarray, y: np.ndarray, prior: float = 0.05
+) -> tuple[np.ndarray, np.ndarray]:
+    """Beta(a, a) posterior means and inverse variances (select.mtd, sec. 2.5 step 2; a = 0.05,
+    or TITEgBOIN's 0.005)."""
     n = np.asarray(n, dtype=float)
     y = np.asarray(y, dtype=float)
-    raw = (y + 0.05) / (n + 0.1)
-    var = (y + 0.05) * (n - y + 0.05) / ((n + 0.1) ** 2 * (n + 0.1 + 1))
+    raw = (y + prior) / (n + 2 * prior)
+    var = (y + prior) * (n - y + prior) / ((n + 2 * prior) ** 2 * (n + 2 * prior + 1))
     return raw, 1.0 / var
 
 

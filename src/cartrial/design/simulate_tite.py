@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from cartrial.design.simulate_crm import crm_decide, crm_select, make_grid
+from cartrial.design.simulate_crm import crm_decide, crm_rules, crm_select, make_grid
 from cartrial.design.simulate_lockstep import ACTIVE, DONE, NO_MTD_STOP, completed_selection
 from cartrial.design.simulate_plan import SimPlan
 from cartrial.design.simulate_tables import DEESCALATE, ESCALATE
@@ -38,6 +38,8 @@ def tite_draws(
     size: int,
     dlt_onset: str = "uniform",
     weibull_shape: float = 2.0,
+    alpha1: float = 0.5,
+    alpha2: float = 0.5,
 ) -> tuple[np.ndarray, ...]:
     """Per patient slot: exponential gap, DLT uniform, onset time (days after entry); then the
     fresh gaps after suspensions and, with backfill, the backfill draws."""
@@ -50,6 +52,8 @@ def tite_draws(
     def times(u: np.ndarray) -> np.ndarray:
         if dlt_onset == "uniform":
             return w * (1.0 - u)  # in (0, window]
+        if dlt_onset == "titegboin":  # per dose: (..., K)
+            return titegboin_onset(u, plan.true_tox, w, alpha1, alpha2)
         return w * (-np.log1p(-u * (1 - math.exp(-1.0)))) ** (1.0 / weibull_shape)
 
     onset = times(u_on)
@@ -64,6 +68,22 @@ def tite_draws(
     # are those of a run without suspensions)
     sgaps = rng.standard_exponential((size, suspension_slots(plan, n_max + nbf)))
     return (gaps, u_tox, onset, sgaps * plan.mean_gap_days, *extra)
+
+
+def titegboin_onset(
+    u: np.ndarray, p: np.ndarray, window: float, alpha1: float, alpha2: float
+) -> np.ndarray:
+    """DLT onset given a DLT, per dose (last axis), as TITEgBOIN's ``gen.tite``: a Weibull with
+    P(DLT by the window) = p and a fraction ``alpha1`` of DLTs in the last ``alpha2`` of the
+    window, i.e. shape a = log(log(1 - p) / log(1 - (1 - alpha1) p)) / log(1 / (1 - alpha2)),
+    rate lam = -log(1 - p) / window^a; here drawn given the DLT by inverting
+    F(t) = (1 - exp(-lam t^a)) / p (TITEgBOIN draws the time and calls it a DLT when <= window:
+    the same joint law)."""
+    pi = np.clip(np.asarray(p, dtype=float), 1e-9, 1 - 1e-9)
+    a = np.log(np.log1p(-pi) / np.log1p(-(1 - alpha1) * pi)) / math.log(1 / (1 - alpha2))
+    lam = -np.log1p(-pi) / window**a
+    t = (-np.log1p(-u[..., None] * pi) / lam) ** (1 / a)
+    return np.minimum(t, window)
 
 
 def suspension_slots(plan: SimPlan, width: int) -> int:
@@ -273,7 +293,8 @@ def run_tite(
             pdose[:, s] = np.where(act, d, -1)
             tox = act & (u_tox[:, s] < p[d])
             dlt[:, s] = tox
-            resolve[:, s] = np.where(act, t_i + np.where(tox, onset[:, s], w), np.inf)
+            on_s = onset[r, s, d] if onset.ndim == 3 else onset[:, s]
+            resolve[:, s] = np.where(act, t_i + np.where(tox, on_s, w), np.inf)
             prev = t_i
         n[r, d] += m * act
         t_last = np.where(act, prev, t_last)
@@ -293,14 +314,13 @@ def run_tite(
             n[:, 0],
             np.full(rows, np.nan),
             plan.target,
-            plan.spec.elimination_cutoff,
-            plan.spec.crm.safety_stop_probability,
+            **crm_rules(plan),
         )
         sel = crm_select(plugin, el, plan.target)
         sel = np.where(stop | (status == NO_MTD_STOP), -1, sel)
     else:
         sel = completed_selection(plan.tables, n, y, elim_low, status, plan.target,
-                                  plan.selection_bound)
+                                  plan.selection_bound, plan.spec.selection_prior)
     return n, y, sel, duration
 
 
@@ -356,8 +376,7 @@ def _decide(plan, grid, tau, entry, pdose, dlt, resolve, n, d, elim_low, last_sl
         n[:, 0],
         last_rate,
         plan.target,
-        plan.spec.elimination_cutoff,
-        plan.spec.crm.safety_stop_probability,
+        **crm_rules(plan),
     )
     none = np.zeros(r.shape[0], dtype=bool)
     return nd, el, stop, none, none

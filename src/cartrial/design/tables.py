@@ -22,11 +22,20 @@ TableDesignName = Literal["boin", "3+3", "i3+3", "mtpi2"]
 TABLE_DESIGN_NAMES: tuple[str, ...] = ("boin", "3+3", "i3+3", "mtpi2")
 
 
+# summary columns and the row labels of the published layout
+SUMMARY_ROWS: dict[str, str] = {
+    "escalate_if_le": "Escalate if # of DLT <=",
+    "deescalate_if_ge": "De-escalate if # of DLT >=",
+    "eliminate_if_ge": "Eliminate if # of DLT >=",
+    "stop_if_ge": "Stop the trial if # of DLT >= (lowest dose, extrasafe)",
+}
+
+
 @dataclass(frozen=True)
 class DecisionTable:
-    """``summary``: one row per n (columns n, escalate_if_le, deescalate_if_ge, eliminate_if_ge;
-    nullable integers, missing = never). ``grid``: one row per (n, y) with ``decision`` in
-    E / S / D / DU. ``method`` names the rule and its parameters."""
+    """``summary``: one row per n (columns n, escalate_if_le, deescalate_if_ge, eliminate_if_ge
+    and, with extrasafe, stop_if_ge; nullable integers, missing = never). ``grid``: one row per
+    (n, y) with ``decision`` in E / S / D / DU. ``method`` names the rule and its parameters."""
 
     design: str
     target: float
@@ -47,12 +56,16 @@ def decision_table(
     phi2: float | None = None,
     epsilon_low: float = 0.05,
     epsilon_high: float = 0.05,
+    extrasafe: bool = False,
+    offset: float = 0.05,
 ) -> DecisionTable:
     """Decision table of a table-driven design for n = cohort_size, 2 x cohort_size, ... <= max_n.
 
     BOIN: boundaries of sec. 2.2 with the de-escalation count capped at the elimination count;
     i3+3 / mTPI-2: the letters of sec. 4.1-4.2; elimination (sec. 2.3) for all three. 3+3:
     the rule of sec. 1 at n = 3 and 6 (``cohort_size`` must be 3; ``max_n`` is ignored).
+    ``extrasafe`` adds ``stop_if_ge``: with n patients at the lowest dose, stop the trial when
+    P(p > target) > cutoff - offset (BOIN ``get.boundary(extrasafe = TRUE)$stop_boundary``).
     """
     if design not in TABLE_DESIGN_NAMES:
         raise InputError(
@@ -63,7 +76,11 @@ def decision_table(
             f"decision_table: need 1 <= cohort_size ({cohort_size}) <= max_n ({max_n})"
         )
     if design == "3+3":
+        if extrasafe:
+            raise InputError("decision_table: extrasafe is an option of boin, i3+3 and mtpi2")
         return _three_plus_three_table(cohort_size, target)
+    if extrasafe and not 0 < offset < cutoff - 0.5:
+        raise InputError(f"decision_table: offset must be in (0, cutoff - 0.5), got {offset!r}")
     if design == "boin":
         d = Boin(n_doses=2, target=target, cutoff=cutoff, phi1=phi1, phi2=phi2)
         b = d.boundaries
@@ -117,6 +134,13 @@ def decision_table(
                 "eliminate_if_ge": u,
             }
         )
+        if extrasafe:
+            rows[-1]["stop_if_ge"] = elimination_count(n, target, cutoff - offset)
+    if extrasafe:
+        method += (
+            f"; extrasafe: stop the trial when P(p1 > target) > {cutoff - offset:g} at the "
+            "lowest dose (n >= 3)"
+        )
     return DecisionTable(
         design, target, cohort_size, _summary_frame(rows), pd.DataFrame(grid), method
     )
@@ -140,8 +164,9 @@ def _three_plus_three_table(cohort_size: int, target: float) -> DecisionTable:
 
 def _summary_frame(rows: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(rows)
-    for c in ("escalate_if_le", "deescalate_if_ge", "eliminate_if_ge"):
-        df[c] = pd.array(df[c].tolist(), dtype="Int64")
+    for c in SUMMARY_ROWS:
+        if c in df.columns:
+            df[c] = pd.array(df[c].tolist(), dtype="Int64")
     return df
 
 
@@ -188,11 +213,9 @@ def decision_table_markdown(table: DecisionTable, *, grid: bool = True) -> str:
     head = "| Number of patients treated | " + " | ".join(str(n) for n in ns) + " |"
     sep = "|---|" + "---|" * len(s)
     lines = [f"**{table.design} decision table** ({table.method})", "", head, sep]
-    for label, col in (
-        ("Escalate if # of DLT <=", "escalate_if_le"),
-        ("De-escalate if # of DLT >=", "deescalate_if_ge"),
-        ("Eliminate if # of DLT >=", "eliminate_if_ge"),
-    ):
+    for col, label in SUMMARY_ROWS.items():
+        if col not in s.columns:
+            continue
         lines.append(f"| {label} | " + " | ".join(cell(v) for v in s[col]) + " |")
     lines.append("")
     lines.append("NA: not applicable (no number of DLTs gives this decision at that n).")

@@ -5,8 +5,9 @@ Greenwood variance, pointwise bands on the plain, log or log-log scale (R surviv
 ``survfit_confint``; no band where S = 0, as R, so a limit the band never reaches before the
 curve hits 0 is "not reached"), quantiles by R's rule (``quantile.survfit``: midpoint of a flat
 segment at exactly p, with the curve's last time when the flat is its end) and their CI as the
-times whose pointwise band contains the target (Brookmeyer & Crowley, Biometrics 1982; as printed by R ``print.survfit``: lower limit = first time
-the lower band is <= 0.5, upper limit = first time the upper band is <= 0.5).
+times whose pointwise band contains the target (Brookmeyer & Crowley, Biometrics 1982; as
+printed by R ``print.survfit``: lower limit = first time the lower band is <= 0.5, upper limit =
+first time the upper band is <= 0.5).
 """
 
 from __future__ import annotations

@@ -58,14 +58,50 @@ class AccrualSpec(_Model):
     )
 
 
-class CrmSpec(_Model):
-    """CRM settings: skeleton (or Lee & Cheung calibration), prior SD, safety stop."""
+# dfcrm 0.2-2.1 crm() / crmsim() / titesim(): scale = sqrt(1.34), restrict = TRUE (no skipping
+# and coherence), no safety stop and no overdose control; it has no default skeleton.
+DFCRM_PRESET: dict[str, object] = {
+    "prior_sd": 1.1575836902790226,
+    "safety_stop_probability": None,
+    "overdose_control": False,
+    "no_skipping": True,
+    "coherence": True,
+}
 
+
+class CrmSpec(_Model):
+    """CRM settings: skeleton (or Lee & Cheung calibration), prior SD, safety stop, overdose
+    control (at ``design.elimination_cutoff``), no skipping and coherence.
+
+    ``preset: dfcrm`` takes the R package's defaults (``DFCRM_PRESET``) for every field not
+    given explicitly, and needs ``skeleton`` or ``prior_mtd_level`` (dfcrm has no default).
+    """
+
+    preset: Literal["dfcrm"] | None = Field(default=None, description="dfcrm: R's defaults")
     skeleton: list[float] | None = Field(default=None, description="explicit, or calibrated")
     halfwidth: float = Field(default=0.05, gt=0, lt=0.5, description="Lee & Cheung indifference")
     prior_mtd_level: int = Field(default=1, ge=1, description="1-based dose level of prior MTD")
     prior_sd: float = Field(default=1.1575836902790226, gt=0, description="sqrt(1.34), dfcrm")
     safety_stop_probability: float | None = Field(default=0.90, gt=0, lt=1)
+    overdose_control: bool = Field(
+        default=True, description="eliminate doses with P(p > target) > elimination_cutoff"
+    )
+    no_skipping: bool = Field(default=True, description="escalate at most one level at a time")
+    coherence: bool = Field(
+        default=True, description="no escalation right after a cohort with DLT rate >= target"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset(cls, data: object) -> object:
+        if not isinstance(data, dict) or data.get("preset") != "dfcrm":
+            return data
+        if data.get("skeleton") is None and "prior_mtd_level" not in data:
+            raise ValueError(
+                "crm.preset dfcrm: dfcrm has no default skeleton (crm() and crmsim() need "
+                "'prior'); give crm.skeleton or crm.prior_mtd_level"
+            )
+        return {**DFCRM_PRESET, **data}
 
 
 class IntervalSpec(_Model):
@@ -98,6 +134,12 @@ class Boin12Spec(_Model):
     futility_cutoff: float = Field(default=0.9, gt=0.5, lt=1)
 
 
+# TITEgBOIN 0.4.0 get_oc_TITE_QuasiBOIN / select_mtd_TITE_QuasiBOIN defaults that differ from
+# cartrial's: the selection's Beta(0.005, 0.005) prior (maxpen 0.5, cutoff.eli 0.95, Neli 3,
+# extrasafe FALSE with offset 0.05 and linear pending weights are cartrial's defaults too).
+TITEGBOIN_PRESET: dict[str, object] = {"selection_prior": 0.005}
+
+
 class DesignSpec(_Model):
     """The escalation design and its parameters (shared/reference/dose-finding.md)."""
 
@@ -113,6 +155,13 @@ class DesignSpec(_Model):
     phi2: float | None = Field(default=None, gt=0, lt=1)
     bound_mtd: bool = Field(
         default=False, description="BOIN boundMTD: the selected MTD's isotonic estimate <= lambda_d"
+    )
+    selection_prior: float = Field(
+        default=0.05, gt=0, le=1,
+        description="a of the Beta(a, a) prior of the isotonic MTD selection (BOIN 0.05)",
+    )
+    preset: Literal["TITEgBOIN"] | None = Field(
+        default=None, description="tite-boin: TITEgBOIN's defaults (selection prior 0.005)"
     )
     dlt_window_days: int = Field(ge=1, le=120)
     backfill: BackfillSpec = BackfillSpec()
@@ -130,6 +179,13 @@ class DesignSpec(_Model):
             out.pop("boin12", None)
         return out
 
+    @model_validator(mode="before")
+    @classmethod
+    def _preset(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("preset") == "TITEgBOIN":
+            return {**TITEGBOIN_PRESET, **data}
+        return data
+
     @model_validator(mode="after")
     def _check(self) -> DesignSpec:
         if (self.name == "boin12") != (self.boin12 is not None):
@@ -141,6 +197,8 @@ class DesignSpec(_Model):
             )
         if self.backfill.enabled and self.name not in ("boin", "tite-boin"):
             raise ValueError(f"backfill is an option of boin and tite-boin, not {self.name!r}")
+        if self.preset == "TITEgBOIN" and self.name != "tite-boin":
+            raise ValueError(f"preset TITEgBOIN is for tite-boin, not {self.name!r}")
         if self.bound_mtd and self.name not in ("boin", "tite-boin"):
             raise ValueError(f"bound_mtd is an option of boin and tite-boin, not {self.name!r}")
         return self
