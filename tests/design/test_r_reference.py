@@ -3,11 +3,12 @@
 The reference files are written by ``validation/r/design_reference.R`` (R 4.2.2; packages
 installed from the github.com/cran mirrors at the commits named in each file's '#' header).
 Deterministic quantities agree exactly (boundaries, selected MTD) or to quadrature accuracy (the
-CRM posterior: R ``integrate`` vs cartrial's Simpson grid, see ``_check_posterior``). Monte Carlo
-quantities (``get.oc``) are compared within 3 standard errors: R's own Monte Carlo error against cartrial's exact
-enumeration, and R's against cartrial's Monte Carlo (the two errors combined). The standard
-deviation of a per-trial count (patients, DLTs at a dose) is estimated from cartrial's simulation
-of the same scenario; a selection or stopping percentage has the binomial standard error.
+CRM posterior: R ``integrate`` vs cartrial's Simpson grid, see ``_check_posterior``). Monte
+Carlo quantities (``get.oc``) are compared within 3 standard errors: R's own Monte Carlo error
+against cartrial's exact enumeration, and R's against cartrial's Monte Carlo (the two errors
+combined). The standard deviation of a per-trial count (patients, DLTs at a dose) is estimated
+from cartrial's simulation of the same scenario; a selection or stopping percentage has the
+binomial standard error.
 """
 
 from __future__ import annotations
