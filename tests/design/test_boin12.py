@@ -24,7 +24,7 @@ from cartrial.design.boin12_tables import (
     table_markdown,
     utility_table,
 )
-from cartrial.design.simulate_boin12 import simulate_boin12, true_obd_of
+from cartrial.design.simulate_boin12 import gumbel_conditionals, simulate_boin12, true_obd_of
 from cartrial.design.utility import UtilityTable
 from cartrial.errors import InputError
 
@@ -222,3 +222,21 @@ def test_simulation_is_deterministic_and_accounts_for_every_trial():
         simulate_boin12(D, tox[:3], eff, n_trials=10)
     with pytest.raises(InputError, match="max_sample_size"):
         simulate_boin12(Boin12(5, 0.35, 0.25), tox, eff, n_trials=10)
+
+
+def test_gumbel_association_by_hand():
+    # Thall & Cook 2004 Gumbel model, p_T 0.3, p_E 0.5, psi 1:
+    # P(both) = 0.15 + 0.3 x 0.7 x 0.5 x 0.5 x (e - 1)/(e + 1) = 0.15 + 0.0525 x 0.462117
+    p, q = np.array([0.3]), np.array([0.5])
+    given_dlt, given_none = gumbel_conditionals(p, q, 1.0)
+    assert given_dlt[0] * 0.3 == pytest.approx(0.15 + 0.0525 * 0.4621171573)
+    assert given_dlt[0] * 0.3 + given_none[0] * 0.7 == pytest.approx(0.5)  # margin kept
+
+
+def test_association_changes_joint_counts_not_margins():
+    tox, eff = [0.1, 0.2, 0.3, 0.4, 0.4], [0.4, 0.5, 0.6, 0.6, 0.6]
+    a = simulate_boin12(D, tox, eff, n_trials=4000, seed=11)
+    b = simulate_boin12(D, tox, eff, n_trials=4000, seed=12, gumbel_psi=3.0)
+    assert (b.per_dose["dlt_and_response"] > a.per_dose["dlt_and_response"]).iloc[:3].all()
+    se = np.sqrt(2) * np.maximum(a.per_dose["selected_pct_se"], 0.1)
+    assert np.all(np.abs(a.per_dose["selected_pct"] - b.per_dose["selected_pct"]) < 4 * se)

@@ -163,6 +163,9 @@ def simulate(
     random_ties: bool = typer.Option(
         False, "--random-ties", help="Break desirability ties at random (authors' code)."
     ),
+    gumbel_psi: float = typer.Option(
+        0.0, "--gumbel-psi", help="DLT-response association (Gumbel psi; 0 = independent)."
+    ),
     out: Path = OcOutOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -171,7 +174,9 @@ def simulate(
         tox = _floats(true_tox, "--true-tox")
         eff = _floats(true_eff, "--true-eff")
         d = _design(protocol, len(tox), target, phi_e, u11, u00, cohort_size, max_n, n_star)
-        oc = simulate_boin12(d, tox, eff, n_trials=trials, seed=seed, random_ties=random_ties)
+        oc = simulate_boin12(
+            d, tox, eff, n_trials=trials, seed=seed, random_ties=random_ties, gumbel_psi=gumbel_psi
+        )
     result = {
         "method": oc.method,
         "true_obd": None if oc.true_obd is None else oc.true_obd + 1,
