@@ -49,7 +49,7 @@ TablesOutOption = typer.Option(None, "--out", help="Directory for CSV, JSON and 
 OcOutOption = typer.Option(None, "--out", help="Directory for boin12_oc.csv / .json.")
 
 
-def _design(
+def design_from_options(
     protocol: str | None,
     k: int,
     target: float,
@@ -74,7 +74,7 @@ def _design(
     )
 
 
-def _floats(text: str, what: str) -> list[float]:
+def parse_floats(text: str, what: str) -> list[float]:
     try:
         return [float(v) for v in text.split(",")]
     except ValueError:
@@ -118,9 +118,11 @@ def tables(
     """Utility table, boundaries and rank-based desirability scores (Lin et al. 2020, Tables
     1-3)."""
     with bad_input_exits():
-        d = _design(protocol, n_doses, target, phi_e, u11, u00, cohort_size, max_n, n_star)
+        d = design_from_options(
+            protocol, n_doses, target, phi_e, u11, u00, cohort_size, max_n, n_star
+        )
         ns = (
-            [int(v) for v in _floats(sizes, "--sizes")]
+            [int(v) for v in parse_floats(sizes, "--sizes")]
             if sizes
             else list(range(0, 4 * d.cohort_size + 1, d.cohort_size))
         )
@@ -171,9 +173,11 @@ def simulate(
 ) -> None:
     """Operating characteristics: % OBD selection, % per dose, patients, DLTs, responses."""
     with bad_input_exits():
-        tox = _floats(true_tox, "--true-tox")
-        eff = _floats(true_eff, "--true-eff")
-        d = _design(protocol, len(tox), target, phi_e, u11, u00, cohort_size, max_n, n_star)
+        tox = parse_floats(true_tox, "--true-tox")
+        eff = parse_floats(true_eff, "--true-eff")
+        d = design_from_options(
+            protocol, len(tox), target, phi_e, u11, u00, cohort_size, max_n, n_star
+        )
         oc = simulate_boin12(
             d, tox, eff, n_trials=trials, seed=seed, random_ties=random_ties, gumbel_psi=gumbel_psi
         )
