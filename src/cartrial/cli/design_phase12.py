@@ -49,6 +49,20 @@ TablesOutOption = typer.Option(None, "--out", help="Directory for CSV, JSON and 
 OcOutOption = typer.Option(None, "--out", help="Directory for boin12_oc.csv / .json.")
 
 
+StartOption = typer.Option(
+    None, "--start-dose", help="Starting dose level, 1-based (default: the protocol's, else 1)."
+)
+
+
+def start_index(protocol: str | None, start_dose: int | None, n_doses: int) -> int:
+    """0-based starting dose: ``--start-dose`` (1-based), else the protocol's, else dose 1."""
+    if start_dose is not None:
+        if not 1 <= start_dose <= n_doses:
+            raise InputError(f"--start-dose {start_dose} is outside 1..{n_doses}")
+        return start_dose - 1
+    return load_protocol(protocol).start_index if protocol else 0
+
+
 def design_from_options(
     protocol: str | None,
     k: int,
@@ -160,6 +174,7 @@ def simulate(
     cohort_size: int = CohortOption,
     max_n: int = MaxNOption,
     n_star: int = NStarOption,
+    start_dose: int = StartOption,
     trials: int = typer.Option(10_000, "--trials", help="Number of simulated trials."),
     seed: int = typer.Option(0, "--seed", help="SeedSequence seed."),
     random_ties: bool = typer.Option(
@@ -178,8 +193,16 @@ def simulate(
         d = design_from_options(
             protocol, len(tox), target, phi_e, u11, u00, cohort_size, max_n, n_star
         )
+        start = start_index(protocol, start_dose, d.n_doses)
         oc = simulate_boin12(
-            d, tox, eff, n_trials=trials, seed=seed, random_ties=random_ties, gumbel_psi=gumbel_psi
+            d,
+            tox,
+            eff,
+            n_trials=trials,
+            seed=seed,
+            start_dose=start,
+            random_ties=random_ties,
+            gumbel_psi=gumbel_psi,
         )
     result = {
         "method": oc.method,

@@ -21,11 +21,13 @@ from cartrial.cli.design_phase12 import (
     NStarOption,
     PhiEOption,
     ProtocolOption,
+    StartOption,
     TargetOption,
     U00Option,
     U11Option,
     design_from_options,
     parse_floats,
+    start_index,
 )
 from cartrial.design.boin12_text import protocol_text
 from cartrial.design.simulate_boin12 import simulate_boin12
@@ -53,6 +55,7 @@ def protocol_text_command(
     cohort_size: int = CohortOption,
     max_n: int = MaxNOption,
     n_star: int = NStarOption,
+    start_dose: int = StartOption,
     trials: int = typer.Option(10_000, "--trials", help="Simulated trials per scenario."),
     seed: int = typer.Option(0, "--seed", help="SeedSequence seed (scenario i uses seed + i)."),
     out: Path = TextOutOption,
@@ -67,11 +70,12 @@ def protocol_text_command(
         ]
         k = len(pairs[0][0]) if pairs else 5
         d = design_from_options(protocol, k, target, phi_e, u11, u00, cohort_size, max_n, n_star)
+        start = start_index(protocol, start_dose, d.n_doses)
         ocs = [
-            simulate_boin12(d, t, e, n_trials=trials, seed=seed + i)
+            simulate_boin12(d, t, e, n_trials=trials, seed=seed + i, start_dose=start)
             for i, (t, e) in enumerate(pairs)
         ]
-        text = protocol_text(d, ocs)
+        text = protocol_text(d, ocs, start_dose=start)
     if out is None:
         typer.echo(text, nl=False)
         return

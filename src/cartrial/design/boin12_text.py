@@ -32,7 +32,7 @@ REFERENCES = (
 )
 
 
-def _rules(d: Boin12) -> list[str]:
+def _rules(d: Boin12, start: int) -> list[str]:
     b = d.boundaries
     u = d.utility
     explore = (
@@ -43,7 +43,8 @@ def _rules(d: Boin12) -> list[str]:
         else "No dose-exploration rule is used."
     )
     return [
-        f"Patients are treated in cohorts of {d.cohort_size}, starting at dose level 1; at most "
+        f"Patients are treated in cohorts of {d.cohort_size}, starting at dose level {start + 1}; "
+        f"at most "
         f"{d.max_sample_size} patients are enrolled.",
         f"Each patient's outcome is scored: response without DLT 100, response with DLT "
         f"{u.response_dlt:g}, neither {u.no_response_no_dlt:g}, DLT without response 0.",
@@ -96,7 +97,10 @@ def _rds_wide(d: Boin12, sizes: list[int]) -> str:
 
 
 def protocol_text(
-    design: Boin12, scenarios: Sequence[Boin12Oc], title: str = "Statistical design"
+    design: Boin12,
+    scenarios: Sequence[Boin12Oc],
+    title: str = "Statistical design",
+    start_dose: int = 0,
 ) -> str:
     """The statistical section of a BOIN12 protocol as Markdown.
 
@@ -109,6 +113,8 @@ def protocol_text(
         :func:`~cartrial.design.simulate_boin12.simulate_boin12`).
     title : str
         Heading of the section.
+    start_dose : int
+        0-based starting dose.
 
     Returns
     -------
@@ -152,7 +158,7 @@ def protocol_text(
         "",
         "## Dose assignment",
         "",
-        *[f"{i}. {r}" for i, r in enumerate(_rules(d), start=1)],
+        *[f"{i}. {r}" for i, r in enumerate(_rules(d, start_dose), start=1)],
         "",
         "## Decision boundaries",
         "",

@@ -218,7 +218,7 @@ def simulate_boin12(
         acc.add(*run_trials(design, p, q1, q0, ut, ue, int(start_dose), ties))
         if progress is not None:
             progress(min(n_trials, (b + 1) * BLOCK), n_trials)
-    return _result(design, p, q, tobd, acc, n_trials, int(seed), float(gumbel_psi))
+    return _result(design, p, q, tobd, acc, n_trials, int(seed), float(gumbel_psi), int(start_dose))
 
 
 def _se_mean(s: np.ndarray, s2: np.ndarray, n: int) -> np.ndarray:
@@ -266,6 +266,7 @@ def _result(
     n_trials: int,
     seed: int,
     psi: float,
+    start: int,
 ) -> Boin12Oc:
     k = design.n_doses
     sel, tot, tot2, early_n = acc.sel, acc.tot, acc.tot2, acc.early
@@ -313,6 +314,7 @@ def _result(
         "response_dlt": design.utility.response_dlt,
         "no_response_no_dlt": design.utility.no_response_no_dlt,
         "gumbel_psi": psi,
+        "start_dose": start + 1,
     }
     method = (
         f"Monte Carlo, {n_trials} trials, lock-step numpy, SeedSequence({seed}) blocks "
