@@ -240,3 +240,35 @@ def test_association_changes_joint_counts_not_margins():
     assert (b.per_dose["dlt_and_response"] > a.per_dose["dlt_and_response"]).iloc[:3].all()
     se = np.sqrt(2) * np.maximum(a.per_dose["selected_pct_se"], 0.1)
     assert np.all(np.abs(a.per_dose["selected_pct"] - b.per_dose["selected_pct"]) < 4 * se)
+
+
+@settings(max_examples=200, deadline=None)
+@given(trial_states())
+def test_decisions_keep_the_papers_rules(s):
+    """Lin et al. 2020 rules as invariants: a DLT rate >= lambda_d never escalates; with
+    n >= N* and a DLT rate > lambda_e only the exploration rule escalates; moves go to the
+    nearest open dose (only eliminated doses are skipped); never to an eliminated dose."""
+    dec = D.decide(s)
+    d, n, y = s.current, s.n[s.current], s.y[s.current]
+    b = D.boundaries
+    if dec.next_dose is None:
+        assert dec.action == "stop"
+        return
+    nd = dec.next_dose
+    assert nd not in dec.eliminated
+    if y / n >= b.lambda_d:
+        assert nd <= d
+    if n >= D.n_star and y / n > b.lambda_e and dec.rule != "explore: escalate":
+        assert nd <= d
+    between = range(min(d, nd) + 1, max(d, nd))
+    assert all(j in dec.eliminated for j in between)
+
+
+@settings(max_examples=100, deadline=None)
+@given(trial_states())
+def test_obd_is_tried_open_and_at_most_the_mtd(s):
+    sel = D.select(s)
+    if sel.obd is not None:
+        row = sel.estimates.iloc[sel.obd]
+        assert row["n"] > 0 and not row["eliminated"] and sel.obd <= sel.mtd
+        assert row["utility"] == sel.estimates.loc[sel.estimates["admissible"], "utility"].max()
