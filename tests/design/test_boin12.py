@@ -24,7 +24,7 @@ from cartrial.design.boin12_tables import (
     table_markdown,
     utility_table,
 )
-from cartrial.design.simulate_boin12 import simulate_boin12, true_obd_of
+from cartrial.design.simulate_boin12 import gumbel_conditionals, simulate_boin12, true_obd_of
 from cartrial.design.utility import UtilityTable
 from cartrial.errors import InputError
 
@@ -222,3 +222,53 @@ def test_simulation_is_deterministic_and_accounts_for_every_trial():
         simulate_boin12(D, tox[:3], eff, n_trials=10)
     with pytest.raises(InputError, match="max_sample_size"):
         simulate_boin12(Boin12(5, 0.35, 0.25), tox, eff, n_trials=10)
+
+
+def test_gumbel_association_by_hand():
+    # Thall & Cook 2004 Gumbel model, p_T 0.3, p_E 0.5, psi 1:
+    # P(both) = 0.15 + 0.3 x 0.7 x 0.5 x 0.5 x (e - 1)/(e + 1) = 0.15 + 0.0525 x 0.462117
+    p, q = np.array([0.3]), np.array([0.5])
+    given_dlt, given_none = gumbel_conditionals(p, q, 1.0)
+    assert given_dlt[0] * 0.3 == pytest.approx(0.15 + 0.0525 * 0.4621171573)
+    assert given_dlt[0] * 0.3 + given_none[0] * 0.7 == pytest.approx(0.5)  # margin kept
+
+
+def test_association_changes_joint_counts_not_margins():
+    tox, eff = [0.1, 0.2, 0.3, 0.4, 0.4], [0.4, 0.5, 0.6, 0.6, 0.6]
+    a = simulate_boin12(D, tox, eff, n_trials=4000, seed=11)
+    b = simulate_boin12(D, tox, eff, n_trials=4000, seed=12, gumbel_psi=3.0)
+    assert (b.per_dose["dlt_and_response"] > a.per_dose["dlt_and_response"]).iloc[:3].all()
+    se = np.sqrt(2) * np.maximum(a.per_dose["selected_pct_se"], 0.1)
+    assert np.all(np.abs(a.per_dose["selected_pct"] - b.per_dose["selected_pct"]) < 4 * se)
+
+
+@settings(max_examples=200, deadline=None)
+@given(trial_states())
+def test_decisions_keep_the_papers_rules(s):
+    """Lin et al. 2020 rules as invariants: a DLT rate >= lambda_d never escalates; with
+    n >= N* and a DLT rate > lambda_e only the exploration rule escalates; moves go to the
+    nearest open dose (only eliminated doses are skipped); never to an eliminated dose."""
+    dec = D.decide(s)
+    d, n, y = s.current, s.n[s.current], s.y[s.current]
+    b = D.boundaries
+    if dec.next_dose is None:
+        assert dec.action == "stop"
+        return
+    nd = dec.next_dose
+    assert nd not in dec.eliminated
+    if y / n >= b.lambda_d:
+        assert nd <= d
+    if n >= D.n_star and y / n > b.lambda_e and dec.rule != "explore: escalate":
+        assert nd <= d
+    between = range(min(d, nd) + 1, max(d, nd))
+    assert all(j in dec.eliminated for j in between)
+
+
+@settings(max_examples=100, deadline=None)
+@given(trial_states())
+def test_obd_is_tried_open_and_at_most_the_mtd(s):
+    sel = D.select(s)
+    if sel.obd is not None:
+        row = sel.estimates.iloc[sel.obd]
+        assert row["n"] > 0 and not row["eliminated"] and sel.obd <= sel.mtd
+        assert row["utility"] == sel.estimates.loc[sel.estimates["admissible"], "utility"].max()

@@ -85,3 +85,44 @@ def test_protocol_boin12_design(tmp_path):
     r = runner.invoke(app, ["design", "boin12", "tables", "--protocol", str(path), "--json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["utility"][-1]["utility"] > 0
+
+
+def test_simulate_start_dose():
+    r = runner.invoke(
+        app,
+        [
+            "design",
+            "boin12",
+            "simulate",
+            "--true-tox",
+            "0.1,0.2,0.5",
+            "--true-eff",
+            "0.3,0.5,0.6",
+            "--max-n",
+            "18",
+            "--trials",
+            "200",
+            "--start-dose",
+            "2",
+            "--json",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["settings"]["start_dose"] == 2
+    assert out["per_dose"][1]["patients"] >= 3  # every trial treats its first cohort at dose 2
+    bad = runner.invoke(
+        app,
+        [
+            "design",
+            "boin12",
+            "simulate",
+            "--true-tox",
+            "0.1,0.2",
+            "--true-eff",
+            "0.3,0.5",
+            "--start-dose",
+            "3",
+        ],
+    )
+    assert bad.exit_code == 2 and "outside 1..2" in bad.output

@@ -49,7 +49,21 @@ TablesOutOption = typer.Option(None, "--out", help="Directory for CSV, JSON and 
 OcOutOption = typer.Option(None, "--out", help="Directory for boin12_oc.csv / .json.")
 
 
-def _design(
+StartOption = typer.Option(
+    None, "--start-dose", help="Starting dose level, 1-based (default: the protocol's, else 1)."
+)
+
+
+def start_index(protocol: str | None, start_dose: int | None, n_doses: int) -> int:
+    """0-based starting dose: ``--start-dose`` (1-based), else the protocol's, else dose 1."""
+    if start_dose is not None:
+        if not 1 <= start_dose <= n_doses:
+            raise InputError(f"--start-dose {start_dose} is outside 1..{n_doses}")
+        return start_dose - 1
+    return load_protocol(protocol).start_index if protocol else 0
+
+
+def design_from_options(
     protocol: str | None,
     k: int,
     target: float,
@@ -74,7 +88,7 @@ def _design(
     )
 
 
-def _floats(text: str, what: str) -> list[float]:
+def parse_floats(text: str, what: str) -> list[float]:
     try:
         return [float(v) for v in text.split(",")]
     except ValueError:
@@ -118,9 +132,11 @@ def tables(
     """Utility table, boundaries and rank-based desirability scores (Lin et al. 2020, Tables
     1-3)."""
     with bad_input_exits():
-        d = _design(protocol, n_doses, target, phi_e, u11, u00, cohort_size, max_n, n_star)
+        d = design_from_options(
+            protocol, n_doses, target, phi_e, u11, u00, cohort_size, max_n, n_star
+        )
         ns = (
-            [int(v) for v in _floats(sizes, "--sizes")]
+            [int(v) for v in parse_floats(sizes, "--sizes")]
             if sizes
             else list(range(0, 4 * d.cohort_size + 1, d.cohort_size))
         )
@@ -158,20 +174,36 @@ def simulate(
     cohort_size: int = CohortOption,
     max_n: int = MaxNOption,
     n_star: int = NStarOption,
+    start_dose: int = StartOption,
     trials: int = typer.Option(10_000, "--trials", help="Number of simulated trials."),
     seed: int = typer.Option(0, "--seed", help="SeedSequence seed."),
     random_ties: bool = typer.Option(
         False, "--random-ties", help="Break desirability ties at random (authors' code)."
+    ),
+    gumbel_psi: float = typer.Option(
+        0.0, "--gumbel-psi", help="DLT-response association (Gumbel psi; 0 = independent)."
     ),
     out: Path = OcOutOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Operating characteristics: % OBD selection, % per dose, patients, DLTs, responses."""
     with bad_input_exits():
-        tox = _floats(true_tox, "--true-tox")
-        eff = _floats(true_eff, "--true-eff")
-        d = _design(protocol, len(tox), target, phi_e, u11, u00, cohort_size, max_n, n_star)
-        oc = simulate_boin12(d, tox, eff, n_trials=trials, seed=seed, random_ties=random_ties)
+        tox = parse_floats(true_tox, "--true-tox")
+        eff = parse_floats(true_eff, "--true-eff")
+        d = design_from_options(
+            protocol, len(tox), target, phi_e, u11, u00, cohort_size, max_n, n_star
+        )
+        start = start_index(protocol, start_dose, d.n_doses)
+        oc = simulate_boin12(
+            d,
+            tox,
+            eff,
+            n_trials=trials,
+            seed=seed,
+            start_dose=start,
+            random_ties=random_ties,
+            gumbel_psi=gumbel_psi,
+        )
     result = {
         "method": oc.method,
         "true_obd": None if oc.true_obd is None else oc.true_obd + 1,

@@ -6,10 +6,10 @@ cohort applies :func:`cartrial.design.boin12_rules.decide_rows` -- the same rule
 :meth:`cartrial.design.boin12.Boin12.decide` -- and the OBD is selected by
 :func:`cartrial.design.boin12_select.select_obd_rows` (Lin et al., JCO Precis Oncol 2020).
 
-DLT and response are drawn independently for each patient. With BOIN12's additive utility every
-decision, the OBD and each reported count depend on the per-dose margins only, whose
-distribution does not change with the correlation between DLT and response, so a correlation
-would leave every number here unchanged.
+DLT and response are drawn independently for each patient unless a Gumbel association is given
+(``gumbel_psi``). With BOIN12's additive utility every decision, the OBD and each count reported
+except ``dlt_and_response`` depend on the per-dose margins only, whose distribution does not
+change with the association, so it leaves their expected values unchanged.
 """
 
 from __future__ import annotations
@@ -54,6 +54,22 @@ def true_obd_of(design: Boin12, tox: np.ndarray, eff: np.ndarray) -> int | None:
     return int(np.argmax(np.where(ok, u, -np.inf))) if ok.any() else None
 
 
+def gumbel_conditionals(p: np.ndarray, q: np.ndarray, psi: float) -> tuple[np.ndarray, np.ndarray]:
+    """P(response | DLT) and P(response | no DLT) per dose under the Gumbel model.
+
+    Examples
+    --------
+    >>> [v.tolist() for v in gumbel_conditionals(np.array([0.5]), np.array([0.5]), 0.0)]
+    [[0.5], [0.5]]
+    """
+    if psi == 0:
+        return q, q
+    p11 = p * q + p * (1 - p) * q * (1 - q) * (np.exp(psi) - 1) / (np.exp(psi) + 1)
+    given_dlt = np.divide(p11, p, out=q.copy(), where=p > 0)
+    given_none = np.divide(q - p11, 1 - p, out=q.copy(), where=p < 1)
+    return given_dlt, given_none
+
+
 def _check(design: Boin12, tox: Any, eff: Any, n_trials: int, seed: int) -> tuple[np.ndarray, ...]:
     if design.max_sample_size is None:
         raise InputError("boin12 simulation needs max_sample_size")
@@ -70,21 +86,24 @@ def _check(design: Boin12, tox: Any, eff: Any, n_trials: int, seed: int) -> tupl
 def run_trials(
     design: Boin12,
     p: np.ndarray,
-    q: np.ndarray,
+    q_dlt: np.ndarray,
+    q_no_dlt: np.ndarray,
     ut: np.ndarray,
     ue: np.ndarray,
     start: int,
     ties: np.ndarray | None = None,
 ) -> tuple[np.ndarray, ...]:
-    """Advance trials through all cohorts: (n, dlt, responses, obd, early stop) per trial.
+    """Advance trials through all cohorts: (n, dlt, responses, both, obd, early stop).
 
-    ``ut`` / ``ue`` are (trials, cohorts, cohort size) uniforms for DLT and response; ``ties``
-    (trials, cohorts, 3) uniforms break desirability ties at random (None: higher dose).
+    ``p`` is the DLT probability per dose, ``q_dlt`` / ``q_no_dlt`` the response probability
+    given a DLT / no DLT; ``ut`` / ``ue`` are (trials, cohorts, cohort size) uniforms for DLT and
+    response; ``ties`` (trials, cohorts, 3) uniforms break desirability ties at random (None:
+    higher dose). ``both`` counts patients with a DLT and a response.
     """
     rows, ncoh, m = ut.shape
     k = design.n_doses
     n = np.zeros((rows, k), dtype=np.int64)
-    yt, ye = n.copy(), n.copy()
+    yt, ye, yb = n.copy(), n.copy(), n.copy()
     elim = np.zeros((rows, k), dtype=bool)
     d = np.full(rows, start, dtype=np.int64)
     active = np.ones(rows, dtype=bool)
@@ -96,8 +115,11 @@ def run_trials(
             break
         da = d[a]
         n[a, da] += m
-        yt[a, da] += (ut[a, c] < p[da][:, None]).sum(axis=1)
-        ye[a, da] += (ue[a, c] < q[da][:, None]).sum(axis=1)
+        tox = ut[a, c] < p[da][:, None]
+        eff = ue[a, c] < np.where(tox, q_dlt[da][:, None], q_no_dlt[da][:, None])
+        yt[a, da] += tox.sum(axis=1)
+        ye[a, da] += eff.sum(axis=1)
+        yb[a, da] += (tox & eff).sum(axis=1)
         x = design.utility.pseudo_responses(n[a], yt[a], ye[a])
         nxt, el, rule = R.decide_rows(
             t,
@@ -118,7 +140,7 @@ def run_trials(
         early[a] = np.isin(rule, R.EARLY_STOPS)
         active[a[stop]] = False
     obd = select_obd_rows(n, yt, ye, elim, design.target, design.utility)[0]
-    return n, yt, ye, np.where(early, NO_OBD, obd), early
+    return n, yt, ye, yb, np.where(early, NO_OBD, obd), early
 
 
 def simulate_boin12(
@@ -131,6 +153,7 @@ def simulate_boin12(
     true_obd: int | None | Literal["auto"] = "auto",
     start_dose: int = 0,
     random_ties: bool = False,
+    gumbel_psi: float = 0.0,
     progress: Callable[[int, int], None] | None = None,
 ) -> Boin12Oc:
     """Operating characteristics of ``design`` by ``n_trials`` simulated trials.
@@ -150,6 +173,10 @@ def simulate_boin12(
     random_ties : bool
         Break exact desirability ties at random, as the authors' simulation code does (False:
         the higher dose, as :meth:`Boin12.decide` does).
+    gumbel_psi : float
+        Association of DLT and response in the Gumbel model (Thall & Cook, Biometrics
+        2004;60:684-693): P(DLT and response) = pT pE + pT(1 - pT) pE(1 - pE)(e^psi - 1) /
+        (e^psi + 1); 0 = independent. Margins, and so every BOIN12 decision, are unchanged.
     progress : callable, optional
         ``progress(done, total)`` after each block.
 
@@ -177,6 +204,7 @@ def simulate_boin12(
     if not 0 <= int(start_dose) < design.n_doses:
         raise InputError(f"start_dose {start_dose} (0-based) is outside 0..{design.n_doses - 1}")
     tobd = true_obd_of(design, p, q) if true_obd == "auto" else true_obd
+    q1, q0 = gumbel_conditionals(p, q, float(gumbel_psi))
     n_trials = int(n_trials)
     kids = np.random.SeedSequence(int(seed)).spawn(math.ceil(n_trials / BLOCK))
     acc = _Sums(design.n_doses)
@@ -187,10 +215,10 @@ def simulate_boin12(
         ut = rng.random((size, ncoh, design.cohort_size))
         ue = rng.random((size, ncoh, design.cohort_size))
         ties = rng.random((size, ncoh, 3)) if random_ties else None
-        acc.add(*run_trials(design, p, q, ut, ue, int(start_dose), ties))
+        acc.add(*run_trials(design, p, q1, q0, ut, ue, int(start_dose), ties))
         if progress is not None:
             progress(min(n_trials, (b + 1) * BLOCK), n_trials)
-    return _result(design, p, q, tobd, acc, n_trials, int(seed))
+    return _result(design, p, q, tobd, acc, n_trials, int(seed), float(gumbel_psi), int(start_dose))
 
 
 def _se_mean(s: np.ndarray, s2: np.ndarray, n: int) -> np.ndarray:
@@ -204,18 +232,25 @@ class _Sums:
     def __init__(self, k: int) -> None:
         self.k = k
         self.sel = np.zeros(k + 1)
-        self.n, self.n2, self.yt, self.ye = (np.zeros(k) for _ in range(4))
+        self.n, self.n2, self.yt, self.ye, self.yb = (np.zeros(k) for _ in range(5))
         self.tot, self.tot2 = np.zeros(3), np.zeros(3)
         self.early = 0
 
     def add(
-        self, n: np.ndarray, yt: np.ndarray, ye: np.ndarray, obd: np.ndarray, early: np.ndarray
+        self,
+        n: np.ndarray,
+        yt: np.ndarray,
+        ye: np.ndarray,
+        yb: np.ndarray,
+        obd: np.ndarray,
+        early: np.ndarray,
     ) -> None:
         self.sel += np.bincount(np.where(obd < 0, self.k, obd), minlength=self.k + 1)
         self.n += n.sum(0)
         self.n2 += (n.astype(float) ** 2).sum(0)
         self.yt += yt.sum(0)
         self.ye += ye.sum(0)
+        self.yb += yb.sum(0)
         per = np.stack([n.sum(1), yt.sum(1), ye.sum(1)], axis=1).astype(float)
         self.tot += per.sum(0)
         self.tot2 += (per**2).sum(0)
@@ -230,6 +265,8 @@ def _result(
     acc: _Sums,
     n_trials: int,
     seed: int,
+    psi: float,
+    start: int,
 ) -> Boin12Oc:
     k = design.n_doses
     sel, tot, tot2, early_n = acc.sel, acc.tot, acc.tot2, acc.early
@@ -246,6 +283,7 @@ def _result(
             "patients_se": _se_mean(acc.n, acc.n2, n_trials),
             "dlt": acc.yt / n_trials,
             "responses": acc.ye / n_trials,
+            "dlt_and_response": acc.yb / n_trials,
         }
     )
     f_obd = 0.0 if tobd is None else float(frac[tobd])
@@ -275,9 +313,11 @@ def _result(
         "cap_per_dose": design.cap_per_dose,
         "response_dlt": design.utility.response_dlt,
         "no_response_no_dlt": design.utility.no_response_no_dlt,
+        "gumbel_psi": psi,
+        "start_dose": start + 1,
     }
     method = (
         f"Monte Carlo, {n_trials} trials, lock-step numpy, SeedSequence({seed}) blocks "
-        f"of {BLOCK}; DLT and response drawn independently"
+        f"of {BLOCK}; DLT and response " + ("independent" if psi == 0 else f"Gumbel psi {psi:g}")
     )
     return Boin12Oc(tobd, per, overall, n_trials, seed, method, settings)

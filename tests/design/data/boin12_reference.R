@@ -66,6 +66,15 @@ rds <- boin12_rds(sample_sizes = c(0, 3, 6, 9), phi_t = 0.35, phi_e = 0.25, u1 =
 write.csv(as.data.frame(rds)[, c("Patients", "Toxicity", "Efficacy", "Admissible", "RDS")],
           file.path(out, "boin12_r_rds.csv"), row.names = FALSE)
 
+# scenarios of sections 3b and 4: true DLT and response probabilities, true OBD and MTD
+scen <- list(
+  list(pT = c(0.1, 0.2, 0.3, 0.4, 0.4), pE = c(0.4, 0.5, 0.6, 0.6, 0.6), obd = 3, mtd = 3),
+  list(pT = c(0.05, 0.1, 0.15, 0.2, 0.3), pE = c(0.1, 0.3, 0.5, 0.5, 0.5), obd = 3, mtd = 5),
+  list(pT = c(0.15, 0.35, 0.5, 0.6, 0.7), pE = c(0.3, 0.5, 0.6, 0.65, 0.7), obd = 2, mtd = 2),
+  list(pT = c(0.05, 0.08, 0.1, 0.12, 0.15), pE = c(0.05, 0.1, 0.15, 0.2, 0.25), obd = 5,
+       mtd = 5)
+)
+
 # 3b. every dose decision of the authors' trial loop (60 trials per scenario of section 4):
 # the state after each cohort (current dose, n, DLTs, responses, eliminated doses) and the dose
 # chosen, logged by a line inserted before the loop's `d <- d_opt` (decisions that stop the
@@ -75,20 +84,13 @@ src_log <- deparse(oc_boin12)
 at <- which(trimws(src_log) == "d <- d_opt")
 src_log[at] <- "LOG[[length(LOG) + 1]] <<- c(trial, i, d, d_opt, n, yT, yE, elimi); d <- d_opt"
 oc_log <- eval(parse(text = src_log))
-scen_log <- list(
-  list(pT = c(0.1, 0.2, 0.3, 0.4, 0.4), pE = c(0.4, 0.5, 0.6, 0.6, 0.6), obd = 3, mtd = 3),
-  list(pT = c(0.05, 0.1, 0.15, 0.2, 0.3), pE = c(0.1, 0.3, 0.5, 0.5, 0.5), obd = 3, mtd = 5),
-  list(pT = c(0.15, 0.35, 0.5, 0.6, 0.7), pE = c(0.3, 0.5, 0.6, 0.65, 0.7), obd = 2, mtd = 2),
-  list(pT = c(0.05, 0.08, 0.1, 0.12, 0.15), pE = c(0.05, 0.1, 0.15, 0.2, 0.25), obd = 5,
-       mtd = 5)
-)
 dec <- list()
-for (s in seq_along(scen_log)) {
+for (s in seq_along(scen)) {
   LOG <- list()
   set.seed(200 + s)
   invisible(oc_log(ndose = 5, target_t = 0.35, lower_e = 0.25, ncohort = 10, cohortsize = 3,
                    psafe = 0.95, pfutility = 0.9, ntrial = 60, utilitytype = 1,
-                   prob = scen_log[[s]]))
+                   prob = scen[[s]]))
   m <- do.call(rbind, LOG)
   colnames(m) <- c("trial", "cohort", "dose", "next_dose", paste0("n", 1:5), paste0("dlt", 1:5),
                    paste0("resp", 1:5), paste0("elim", 1:5))
@@ -104,13 +106,6 @@ src <- sub("sel <- round(sel, 1)", "sel_raw <- sel; pts_raw <- pts; dlt_raw <- d
 src <- sub("results <- list(", "results <- list(sel = sel_raw, pts = pts_raw, dlt = dlt_raw, eff = eff, ",
            src, fixed = TRUE)
 oc_full <- eval(parse(text = src))
-scen <- list(
-  list(pT = c(0.1, 0.2, 0.3, 0.4, 0.4), pE = c(0.4, 0.5, 0.6, 0.6, 0.6), obd = 3, mtd = 3),
-  list(pT = c(0.05, 0.1, 0.15, 0.2, 0.3), pE = c(0.1, 0.3, 0.5, 0.5, 0.5), obd = 3, mtd = 5),
-  list(pT = c(0.15, 0.35, 0.5, 0.6, 0.7), pE = c(0.3, 0.5, 0.6, 0.65, 0.7), obd = 2, mtd = 2),
-  list(pT = c(0.05, 0.08, 0.1, 0.12, 0.15), pE = c(0.05, 0.1, 0.15, 0.2, 0.25), obd = 5,
-       mtd = 5)
-)
 res <- list()
 for (s in seq_along(scen)) {
   set.seed(100 + s)

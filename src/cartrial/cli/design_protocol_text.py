@@ -1,0 +1,124 @@
+"""`cartrial design protocol-text`: the statistical section of a BOIN12 protocol (MD, DOCX).
+
+Thin layer over :func:`cartrial.design.boin12_text.protocol_text`: simulates the scenarios
+given, writes ``protocol_text.md`` and ``protocol_text.docx`` (byte-identical for the same
+inputs: fixed document dates) or prints the Markdown.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from pathlib import Path
+
+import typer
+
+from cartrial.cli._common import bad_input_exits
+from cartrial.cli.design import design_app
+from cartrial.cli.design_phase12 import (
+    CohortOption,
+    MaxNOption,
+    NStarOption,
+    PhiEOption,
+    ProtocolOption,
+    StartOption,
+    TargetOption,
+    U00Option,
+    U11Option,
+    design_from_options,
+    parse_floats,
+    start_index,
+)
+from cartrial.design.boin12_text import protocol_text
+from cartrial.design.simulate_boin12 import simulate_boin12
+from cartrial.errors import InputError
+
+FIXED_DATE = datetime(2000, 1, 1)  # document dates: same inputs, same bytes
+ScenarioToxOption = typer.Option(
+    [], "--true-tox", help="True DLT probabilities of a scenario (repeat per scenario)."
+)
+ScenarioEffOption = typer.Option(
+    [], "--true-eff", help="True response probabilities, one per --true-tox."
+)
+TextOutOption = typer.Option(None, "--out", help="Directory for protocol_text.md and .docx.")
+
+
+@design_app.command("protocol-text")
+def protocol_text_command(
+    true_tox: list[str] = ScenarioToxOption,
+    true_eff: list[str] = ScenarioEffOption,
+    protocol: str = ProtocolOption,
+    target: float = TargetOption,
+    phi_e: float = PhiEOption,
+    u11: float = U11Option,
+    u00: float = U00Option,
+    cohort_size: int = CohortOption,
+    max_n: int = MaxNOption,
+    n_star: int = NStarOption,
+    start_dose: int = StartOption,
+    trials: int = typer.Option(10_000, "--trials", help="Simulated trials per scenario."),
+    seed: int = typer.Option(0, "--seed", help="SeedSequence seed (scenario i uses seed + i)."),
+    out: Path = TextOutOption,
+) -> None:
+    """Statistical section of a BOIN12 protocol: design, tables, rules, OC, sample size."""
+    with bad_input_exits():
+        if len(true_tox) != len(true_eff):
+            raise InputError("give one --true-eff for each --true-tox (one pair per scenario)")
+        pairs = [
+            (parse_floats(t, "--true-tox"), parse_floats(e, "--true-eff"))
+            for t, e in zip(true_tox, true_eff, strict=True)
+        ]
+        k = len(pairs[0][0]) if pairs else 5
+        d = design_from_options(protocol, k, target, phi_e, u11, u00, cohort_size, max_n, n_star)
+        start = start_index(protocol, start_dose, d.n_doses)
+        ocs = [
+            simulate_boin12(d, t, e, n_trials=trials, seed=seed + i, start_dose=start)
+            for i, (t, e) in enumerate(pairs)
+        ]
+        text = protocol_text(d, ocs, start_dose=start)
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "protocol_text.md").write_text(text, encoding="utf-8")
+    (out / "protocol_text.docx").write_bytes(markdown_docx(text))
+    typer.echo(f"wrote {out / 'protocol_text.md'} and {out / 'protocol_text.docx'}")
+
+
+def markdown_docx(text: str) -> bytes:
+    """The Markdown this module writes (headings, paragraphs, numbered and bulleted lists,
+    pipe tables) as DOCX bytes with fixed dates."""
+    from docx import Document
+
+    from cartrial.report.render import _stamp_zip  # the report's fixed-date DOCX zip
+
+    doc = Document()
+    for prop in ("created", "modified", "last_printed"):
+        setattr(doc.core_properties, prop, FIXED_DATE)
+    doc.core_properties.author = "cartrial"
+    rows: list[list[str]] = []
+    for line in [*text.splitlines(), ""]:
+        if line.startswith("|"):
+            if not set(line) <= set("|-"):
+                rows.append([c.strip() for c in line.strip("|").split("|")])
+            continue
+        if rows:
+            grid = doc.add_table(rows=len(rows), cols=len(rows[0]))
+            grid.style = "Table Grid"
+            for i, r in enumerate(rows):
+                cells = grid.rows[i].cells
+                for j, v in enumerate(r):
+                    cells[j].text = v
+            rows = []
+        if line.startswith("#"):
+            level = len(line) - len(line.lstrip("#"))
+            doc.add_heading(line.lstrip("#").strip(), level=min(level, 3))
+        elif line.startswith("- "):
+            doc.add_paragraph(line[2:], style="List Bullet")
+        elif line[:1].isdigit() and ". " in line[:4]:
+            doc.add_paragraph(line.split(". ", 1)[1], style="List Number")
+        elif line.strip():
+            doc.add_paragraph(line)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return _stamp_zip(buf.getvalue(), FIXED_DATE)
