@@ -5,9 +5,10 @@
 cartrial grades. This test evaluates those clauses as admiral's ``derive_var_atoxgr_dir`` does
 (clauses in order, NA conditions false, ``TRUE ~ "0"`` last; ``high_indicator`` /
 ``low_indicator`` = HIGH or LOW plus ABNORMAL) on values on and around every number the clauses
-name, and compares with :func:`cartrial.safety.grade_labs` - so neither version's thresholds can
-leak into the other. Reference ranges are always present; INR is left out (cartrial does not
-assume anticoagulation: documented in ctcae_v5_lab.yaml).
+name, with each reference range or baseline missing in turn, and compares with
+:func:`cartrial.safety.grade_labs` - so neither version's thresholds can leak into the other.
+Left out, as documented: INR (cartrial does not assume anticoagulation) and an abnormal
+baseline indicator without a baseline value (cartrial: not gradable; admiral: grade 0).
 """
 
 from __future__ import annotations
@@ -81,17 +82,21 @@ def admiral_grade(term: dict, env: dict) -> np.ndarray:
 def _grid(term: dict) -> pd.DataFrame:
     code = " ".join(v for k, v in term.items() if k.endswith("_CODE"))
     nums = {float(x) for x in re.findall(r"(?<![\w.])(\d+(?:\.\d+)?)", code)} | {1.0}
-    lln, uln = 3.0, 40.0
-    refs = {"CONST": 1.0, "LLN": lln, "ULN": uln}
+    nan = float("nan")
     rows = []
-    for base, ind in [(30.0, "NORMAL"), (60.0, "HIGH"), (60.0, "ABNORMAL"), (2.0, "LOW"),
-                      (2.0, "ABNORMAL"), (20.0, "NORMAL")]:
-        refs["BASE"] = base
-        vals = {r * n * f for n in nums for r in refs.values() for f in (0.999, 1.0, 1.001)}
+    # (BASE, BNRIND, LLN, ULN): normal / abnormal baselines, and each reference missing (an
+    # abnormal baseline without a value is left out: cartrial does not grade it, admiral gives 0)
+    for base, ind, lln, uln in [(30.0, "NORMAL", 3.0, 40.0), (60.0, "HIGH", 3.0, 40.0),
+                                (60.0, "ABNORMAL", 3.0, 40.0), (2.0, "LOW", 3.0, 40.0),
+                                (2.0, "ABNORMAL", 3.0, 40.0), (20.0, "NORMAL", 3.0, 40.0),
+                                (30.0, "NORMAL", nan, 40.0), (30.0, "NORMAL", 3.0, nan),
+                                (nan, "NORMAL", 3.0, 40.0), (nan, "", nan, nan)]:
+        refs = [r for r in (1.0, lln, uln, base) if r == r]
+        vals = {r * n * f for n in nums for r in refs for f in (0.999, 1.0, 1.001)}
         vals |= {129.5, 124.5, 119.5, 0.0}
-        rows += [{"AVAL": v, "BASE": base, "BNRIND": ind} for v in sorted(vals)]
-    df = pd.DataFrame(rows).assign(USUBJID="P", DAY=7.0, LLN=lln, ULN=uln)
-    return df
+        rows += [{"AVAL": v, "BASE": base, "BNRIND": ind, "LLN": lln, "ULN": uln}
+                 for v in sorted(vals)]
+    return pd.DataFrame(rows).assign(USUBJID="P", DAY=7.0)
 
 
 @pytest.mark.parametrize("version", ["5.0", "6.0"])

@@ -19,8 +19,11 @@ SEQ         optional record id for error messages
 ==========  ==========================================================================
 
 Semantics (admiral ``derive_var_atoxgr``): grades checked 4 -> 1, first match wins; 0 when
-gradable and no criterion met; missing (NaN) when the value or the term's required reference
-(LLN / ULN) is missing; comparisons after rounding both sides to ``significant_digits``.
+gradable and no criterion met; missing (NaN) when the value is missing, or a reference the
+term needs (LLN / ULN) is missing where admiral's metadata says so: before any grade
+(``requires``, e.g. ALT without ULN) or once the grades that do not need it are not met
+(``na_if_missing``, e.g. ANC 0.3 x10^9/L without LLN is grade 4, ANC 1.2 without LLN not
+gradable); comparisons after rounding both sides to ``significant_digits``.
 Baseline-dependent terms (ALT, AST, ALP, GGT, bilirubin) use multiples of the baseline value
 when the baseline indicator is abnormal in the term's direction (HIGH or ABNORMAL for
 increases, LOW or ABNORMAL for decreases: admiral's ``high_indicator`` / ``low_indicator``,
@@ -119,6 +122,9 @@ def _grade_term(term: LabTerm, v: dict[str, np.ndarray], bnrind: np.ndarray,
         new = hit & ~assigned & gradable
         grade[new] = g
         assigned |= new
+        for ref, at in term.na_if_missing.items():
+            if at == g:
+                gradable &= assigned | ~np.isnan(v[ref])
     zero = gradable & ~assigned
     if term.unknown_is_missing:
         zero &= ~undecided

@@ -162,6 +162,10 @@ class LabTerm(_Model):
     # True: a record whose grade cannot be decided because a value a criterion needs is
     # missing is not gradable (NaN) rather than grade 0 (admiral's v6 ALP reading)
     unknown_is_missing: bool = False
+    # reference -> grade: once the grades above it are not met, a missing reference makes the
+    # record not gradable (admiral's in-sequence "is.na(ANRLO) ~ NA" clause); ``requires``
+    # instead makes it not gradable before any grade is checked
+    na_if_missing: dict[Literal["LLN", "ULN", "BASE"], int] = {}
     pooled_term: str | None = None   # the CTCAE v5.0 term this term maps to (NCI v5 -> v6 map)
     text: dict[int, str]
     grades: dict[int, list[Alternative]]
