@@ -147,6 +147,8 @@ def _print_tables(res, conc, study_id: str, data_dir: str) -> None:  # noqa: ANN
                 _cell(row.n, row.N, row.rate, row.lower, row.upper),
             )
         console.print(t)
+        for d in dict.fromkeys(m["definition"]) if "definition" in m else ():
+            console.print(f"  {d}", markup=False)   # each MRD rate's definition
     s = res.tte_summary
     groups = list(dict.fromkeys(s["group"]))
     t = Table("endpoint", *groups, title="Time to event, months: events/N, median [CI]")

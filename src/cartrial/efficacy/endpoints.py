@@ -14,7 +14,13 @@ import pandas as pd
 
 from cartrial.efficacy.imwg import ImwgResult
 from cartrial.efficacy.km import KmResult, kaplan_meier, km_landmark, numbers_at_risk
-from cartrial.efficacy.mrd import classify_mrd, mrd_rates
+from cartrial.efficacy.mrd import (
+    DEFINITIONS,
+    FDA_POP,
+    SUSTAINED_DEFINITION,
+    classify_mrd,
+    mrd_rates,
+)
 from cartrial.efficacy.rates import OVERALL, response_rates
 from cartrial.efficacy.time_to_event import derive_time_to_event, event_from_cnsr
 from cartrial.protocol.model import EndpointSettings
@@ -187,7 +193,8 @@ def efficacy_endpoints(
         f"{s.missed_assessments_censor} missed assessments -> last adequate assessment"
         f"{' (sensitivity: counted as event)' if s.missed_assessments_as_event else ''}; no "
         "adequate assessment -> origin.",
-        f"MRD negativity at {s.mrd_sensitivity:.0e}; registration denominator: VGPR or better.",
+        f"MRD negativity at {s.mrd_sensitivity:.0e}; registration denominator: VGPR or better. "
+        f"{DEFINITIONS[FDA_POP]} {SUSTAINED_DEFINITION}",
     )
     return EfficacyResult(
         criteria=imwg.criteria,

@@ -6,8 +6,20 @@ positive whatever the assay. Sustained MRD negativity: negative results at least
 with no positive in between. Rates (section 6): the CT071 registration's denominator is patients
 with VGPR or better; also among all treated and among CR/sCR (IMWG convention).
 
+Two definitions of the MRD rate are reported side by side, each with its definition:
+
+* the CT071 registration's: MRD-negative at 10^-5 among patients with VGPR or better;
+* FDA's draft guidance "Minimal Residual Disease and Complete Response in Multiple Myeloma: Use
+  as Endpoints to Support Accelerated Approval" (January 2026, docket FDA-2025-D-2616): the
+  MRD-negative CR rate, patients with CR or sCR and bone-marrow MRD negativity at 10^-5 or
+  deeper by next-generation flow (NGF) or next-generation sequencing (NGS), among all treated.
+  cartrial counts an MRD-negative result at any assessment (not only on or after the CR date).
+
 Input columns: USUBJID, ADT (datetime64), AVISIT (time point label), MRDRES ("POSITIVE" /
-"NEGATIVE"), MRDSENS (assay sensitivity, e.g. 1e-5), optional SRCDOM / SRCSEQ for errors.
+"NEGATIVE"), MRDSENS (assay sensitivity, e.g. 1e-5), optional MRDMETH (assay method, e.g.
+LBMETHOD "NEXT GENERATION FLOW CYTOMETRY" / "NEXT GENERATION SEQUENCING", or NGF / NGS) and
+MRDSPEC (specimen, e.g. LBSPEC "BONE MARROW"), optional SRCDOM / SRCSEQ for errors. Without
+MRDMETH and MRDSPEC the FDA rate is not computed (the assay cannot be shown to qualify).
 """
 
 from __future__ import annotations
@@ -24,6 +36,26 @@ from cartrial.errors import InputError, RecordError
 
 SUSTAINED_DAYS = 365
 ANY_TIME = "Any time"
+#: assay methods and specimen that qualify for the FDA 2026 draft's MRD-negative CR
+FDA_METHODS = ("NGF", "NGS", "NEXT GENERATION FLOW CYTOMETRY", "NEXT GENERATION FLOW",
+               "NEXT GENERATION SEQUENCING")
+FDA_SPECIMENS = ("BONE MARROW",)
+FDA_SENSITIVITY = 1e-5   # "10^-5 or deeper", whatever sensitivity the protocol pins
+REGISTRATION_POP = "VGPR or better (registration)"
+FDA_POP = "All treated (FDA 2026 draft)"
+DEFINITIONS = {
+    REGISTRATION_POP: "CT071 registration: MRD-negative at the protocol sensitivity among "
+                      "patients with VGPR or better (denominator: VGPR or better).",
+    "All treated": "MRD-negative at the protocol sensitivity among all treated patients.",
+    "CR or better (IMWG)": "IMWG 2016 convention: MRD-negative at the protocol sensitivity "
+                           "among patients with CR or sCR (denominator: CR or better).",
+    FDA_POP: "FDA draft guidance, January 2026 (FDA-2025-D-2616): MRD-negative CR rate = "
+             "patients with CR or sCR and bone-marrow MRD negativity at 10^-5 or deeper by NGF "
+             "or NGS (any assessment), among all treated patients.",
+}
+SUSTAINED_DEFINITION = (f"Sustained MRD-negative: two negative results at least {SUSTAINED_DAYS}"
+                        " days (12 months) apart with no positive result between them "
+                        "(IMWG 2016, Kumar S et al. Lancet Oncol 2016;17:e328-e346).")
 
 
 def _record_error(row: pd.Series, variable: str, value: object, rule: str) -> RecordError:
@@ -38,7 +70,9 @@ def _record_error(row: pd.Series, variable: str, value: object, rule: str) -> Re
 
 
 def classify_mrd(mrd: pd.DataFrame, sensitivity: float = 1e-5) -> pd.DataFrame:
-    """Add MRDNEGFL ("Y" = negative at ``sensitivity``) and MRDEVLFL ("Y" = evaluable)."""
+    """Add MRDNEGFL ("Y" = negative at ``sensitivity``) and MRDEVLFL ("Y" = evaluable); with
+    MRDMETH and MRDSPEC also MRDFDAFL ("Y" = a bone-marrow NGF / NGS negative at 10^-5 or
+    deeper: the assay the FDA 2026 draft's MRD-negative CR asks for)."""
     need = {"USUBJID", "ADT", "MRDRES", "MRDSENS"} - set(mrd.columns)
     if need:
         raise InputError(f"MRD input lacks column(s) {sorted(need)}")
@@ -59,6 +93,11 @@ def classify_mrd(mrd: pd.DataFrame, sensitivity: float = 1e-5) -> pd.DataFrame:
     neg = res.eq("NEGATIVE") & (sens <= sensitivity * (1 + 1e-9))
     df["MRDNEGFL"] = np.where(neg, "Y", None)
     df["MRDEVLFL"] = np.where(neg | res.eq("POSITIVE"), "Y", None)
+    if {"MRDMETH", "MRDSPEC"} <= set(df.columns):
+        meth = upper_stripped(df["MRDMETH"]).isin(FDA_METHODS)
+        spec = upper_stripped(df["MRDSPEC"]).isin(FDA_SPECIMENS)
+        deep = res.eq("NEGATIVE") & (sens <= FDA_SENSITIVITY * (1 + 1e-9))  # not the protocol's
+        df["MRDFDAFL"] = np.where(deep & meth & spec, "Y", None)
     return df
 
 
@@ -91,15 +130,19 @@ def mrd_rates(
     confidence_level: float = 0.95,
     sensitivity: float = 1e-5,
 ) -> pd.DataFrame:
-    """MRD-negative rates by time point (and at any time) for three denominators.
+    """MRD-negative rates by time point (and at any time) for three denominators, and the FDA
+    2026 draft's MRD-negative CR rate.
 
     ``bor``: one row per treated subject with BOR and the grouping column. Populations:
-    "VGPR or better" (registration), "All treated", "CR or better". Columns as
-    :func:`~cartrial.efficacy.rates.proportion_table` plus ``timepoint`` and ``population``.
+    "VGPR or better" (registration), "All treated", "CR or better" and, when the input has
+    MRDMETH / MRDSPEC, "All treated (FDA 2026 draft)" with endpoint MRDNEGCR (CR / sCR with a
+    bone-marrow NGF / NGS negative at 10^-5 or deeper, at any time). Columns as
+    :func:`~cartrial.efficacy.rates.proportion_table` plus ``timepoint``, ``population`` and
+    ``definition`` (the population's definition; for MRDSUST the sustained definition).
     """
     rank = bor["BOR"].map(RESPONSE_ORDER)
     pops = {
-        "VGPR or better (registration)": rank >= RESPONSE_ORDER["VGPR"],
+        REGISTRATION_POP: rank >= RESPONSE_ORDER["VGPR"],
         "All treated": pd.Series(True, index=bor.index),
         "CR or better (IMWG)": rank >= RESPONSE_ORDER["CR"],
     }
@@ -123,5 +166,24 @@ def mrd_rates(
             t = proportion_table(ind, endpoints, by, order, confidence_level)
             t.insert(1, "timepoint", tp)
             t.insert(2, "population", pop)
+            t["definition"] = np.where(t["endpoint"] == "MRDSUST", SUSTAINED_DEFINITION,
+                                       DEFINITIONS[pop])
             frames.append(t)
+    if "MRDFDAFL" in classified:
+        frames.append(_fda_rate(classified, bor, rank, by, order, confidence_level))
     return pd.concat(frames, ignore_index=True)
+
+
+def _fda_rate(classified: pd.DataFrame, bor: pd.DataFrame, rank: pd.Series, by: str | None,
+              order: list[str] | None, confidence_level: float) -> pd.DataFrame:
+    """MRD-negative CR rate (FDA 2026 draft) among all treated, at any time."""
+    fda_neg = set(classified.loc[classified["MRDFDAFL"].eq("Y"), "USUBJID"])
+    ind = bor[["USUBJID"] + ([by] if by else [])].copy()
+    ind["MRDNEGCR"] = (rank >= RESPONSE_ORDER["CR"]).to_numpy() & ind["USUBJID"].isin(
+        fda_neg).to_numpy()
+    t = proportion_table(ind, {"MRDNEGCR": "MRD-negative CR (>= CR, BM NGF/NGS <= 1e-05)"},
+                         by, order, confidence_level)
+    t.insert(1, "timepoint", ANY_TIME)
+    t.insert(2, "population", FDA_POP)
+    t["definition"] = DEFINITIONS[FDA_POP]
+    return t

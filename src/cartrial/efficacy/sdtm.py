@@ -353,7 +353,7 @@ def disease_assessments_from_sdtm(
 def mrd_from_sdtm(lb: pd.DataFrame) -> pd.DataFrame:
     """MRD input (:mod:`cartrial.efficacy.mrd`): LB MRD records, sensitivity from LBLLOQ."""
     m = lb[_text(lb["LBTESTCD"]).eq("MRD")]
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "USUBJID": m["USUBJID"].astype(str),
             "ADT": _date(m["LBDTC"]),
@@ -364,6 +364,10 @@ def mrd_from_sdtm(lb: pd.DataFrame) -> pd.DataFrame:
             "SRCSEQ": m.get("LBSEQ"),
         }
     ).reset_index(drop=True)
+    if {"LBMETHOD", "LBSPEC"} <= set(m.columns):   # assay and specimen (FDA MRD-negative CR)
+        out["MRDMETH"] = m["LBMETHOD"].to_numpy()
+        out["MRDSPEC"] = m["LBSPEC"].to_numpy()
+    return out
 
 
 def investigator_response_from_sdtm(rs: pd.DataFrame) -> pd.DataFrame:

@@ -395,7 +395,9 @@ class SafetySettings(_Model):
     """Safety settings: CTCAE version pin, CRS/ICANS criteria, cytopenia and IgG thresholds,
     event baskets."""
 
-    ctcae_version: Literal["5.0"] = "5.0"
+    ctcae_version: Literal["5.0", "6.0"] = Field(
+        default="5.0", description="CTCAE version for lab grading (v6.0 for new studies; "
+                                   "running studies stay on v5.0)")
     crs_criteria: Literal["ASTCT 2019"] = "ASTCT 2019"
     icans_criteria: Literal["ASTCT 2019"] = "ASTCT 2019"
     crs_icans_grade_source: Literal["derived", "reported"] = Field(

@@ -28,6 +28,7 @@ from cartrial.safety.ctcae import (
 )
 from cartrial.safety.dlt import DltResult, adjudicate_dlt, crs_events, lab_events
 from cartrial.safety.grade_source import primary_ae, reconcile_syndrome_grades, syndrome_events
+from cartrial.safety.guidelines import ctcae_lab_criteria
 from cartrial.safety.hematotox import car_hematotox
 from cartrial.safety.icaht import grade_icaht
 from cartrial.safety.icaht_tables import hematotox_table, icaht_table
@@ -112,7 +113,8 @@ def _lab_results(labs: pd.DataFrame, protocol: Protocol, *, batch_subjects: int,
     covered: set[str] = set()
     version = None
     for rows in subject_batches(labs["USUBJID"].astype(str), batch_subjects):
-        g = grade_labs(labs.iloc[rows], treatment_emergent_until_day=te_day)
+        g = grade_labs(labs.iloc[rows], treatment_emergent_until_day=te_day,
+                       criteria=ctcae_lab_criteria(s.ctcae_version))
         worst.append(worst_lab_grades(g, treatment_emergent_until_day=te_day))
         cyto.append(cytopenia_recovery(g, prolonged_day=s.prolonged_cytopenia_day))
         long = lab_grades_long(g)

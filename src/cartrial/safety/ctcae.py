@@ -1,4 +1,4 @@
-"""NCI CTCAE v5.0 laboratory grading (version pinned; clinical-standards.md section 3).
+"""NCI CTCAE laboratory grading, v5.0 (default) or v6.0 (version pinned by the protocol).
 
 Input: one row per laboratory result (ADLB-like), columns
 
@@ -19,8 +19,11 @@ SEQ         optional record id for error messages
 ==========  ==========================================================================
 
 Semantics (admiral ``derive_var_atoxgr``): grades checked 4 -> 1, first match wins; 0 when
-gradable and no criterion met; missing (NaN) when the value or the term's required reference
-(LLN / ULN) is missing; comparisons after rounding both sides to ``significant_digits``.
+gradable and no criterion met; missing (NaN) when the value is missing, or a reference the
+term needs (LLN / ULN) is missing where admiral's metadata says so: before any grade
+(``requires``, e.g. ALT without ULN) or once the grades that do not need it are not met
+(``na_if_missing``, e.g. ANC 0.3 x10^9/L without LLN is grade 4, ANC 1.2 without LLN not
+gradable); comparisons after rounding both sides to ``significant_digits``.
 Baseline-dependent terms (ALT, AST, ALP, GGT, bilirubin) use multiples of the baseline value
 when the baseline indicator is abnormal in the term's direction (HIGH or ABNORMAL for
 increases, LOW or ABNORMAL for decreases: admiral's ``high_indicator`` / ``low_indicator``,
@@ -46,7 +49,8 @@ from cartrial.safety._frames import as_float, as_text, fail, require_columns
 from cartrial.safety.guidelines import Condition, CtcaeLabCriteria, LabTerm, ctcae_lab_criteria
 
 DOMAIN = "LB"
-CTCAE_VERSION = "5.0"
+CTCAE_VERSION = "5.0"             # the default; the protocol pins safety.ctcae_version
+CTCAE_VERSIONS = ("5.0", "6.0")   # bundled: criteria/ctcae_v5_lab.yaml, ctcae_v6_lab.yaml
 #: BNRIND values that make the baseline abnormal, per graded direction (admiral's
 #: ``high_indicator`` / ``low_indicator``); a plain "ABNORMAL" counts in both directions.
 ABNORMAL_INDICATORS = {"H": ("HIGH", "ABNORMAL"), "L": ("LOW", "ABNORMAL")}
@@ -74,17 +78,26 @@ def _compare(lhs: np.ndarray, op: str, rhs: np.ndarray, digits: int) -> np.ndarr
         return a >= b
 
 
-def _condition(cond: Condition, v: dict[str, np.ndarray], digits: int) -> np.ndarray:
+def _condition(cond: Condition, v: dict[str, np.ndarray],
+               digits: int) -> tuple[np.ndarray, np.ndarray]:
+    """(met, unknown): a condition on a missing value is not met and unknown."""
     lhs = v[cond.var]
     rhs = np.full(len(lhs), cond.value) if cond.ref == "CONST" else cond.value * v[cond.ref]
-    ok = _compare(lhs, cond.op, rhs, digits)
-    return ok & ~np.isnan(lhs) & ~np.isnan(rhs)  # unknown -> not met
+    unknown = np.isnan(lhs) | np.isnan(rhs)
+    return _compare(lhs, cond.op, rhs, digits) & ~unknown, unknown
+
+
+def _baseline_gate(when: str, base_abn: np.ndarray, base_low: np.ndarray) -> np.ndarray:
+    return {"any": np.ones(len(base_abn), dtype=bool), "baseline_normal": ~base_abn,
+            "baseline_abnormal": base_abn, "baseline_low": base_low,
+            "baseline_not_low": ~base_low}[when]
 
 
 def _grade_term(term: LabTerm, v: dict[str, np.ndarray], bnrind: np.ndarray,
                 digits: int) -> np.ndarray:
     n = len(v["AVAL"])
     base_abn = np.isin(bnrind, ABNORMAL_INDICATORS[term.direction])
+    base_low = np.isin(bnrind, ABNORMAL_INDICATORS["L"])
     grade = np.full(n, np.nan)
     gradable = ~np.isnan(v["AVAL"])
     for ref in term.requires:
@@ -92,21 +105,30 @@ def _grade_term(term: LabTerm, v: dict[str, np.ndarray], bnrind: np.ndarray,
     if term.baseline_dependent:
         gradable &= ~(base_abn & np.isnan(v["BASE"]))
     assigned = np.zeros(n, dtype=bool)
+    undecided = np.zeros(n, dtype=bool)   # an alternative not decidable for a missing value
     for g in sorted(term.grades, reverse=True):
         hit = np.zeros(n, dtype=bool)
         for alt in term.grades[g]:
-            ok = np.ones(n, dtype=bool)
-            if alt.when == "baseline_normal":
-                ok &= ~base_abn
-            elif alt.when == "baseline_abnormal":
-                ok &= base_abn
+            ok = _baseline_gate(alt.when, base_abn, base_low).copy()
+            unknown = np.zeros(n, dtype=bool)
+            false = ~ok
             for cond in alt.all:
-                ok &= _condition(cond, v, digits)
+                met, unk = _condition(cond, v, digits)
+                ok &= met
+                unknown |= unk
+                false |= ~met & ~unk
             hit |= ok
+            undecided |= unknown & ~false
         new = hit & ~assigned & gradable
         grade[new] = g
         assigned |= new
-    grade[gradable & ~assigned] = 0
+        for ref, at in term.na_if_missing.items():
+            if at == g:
+                gradable &= assigned | ~np.isnan(v[ref])
+    zero = gradable & ~assigned
+    if term.unknown_is_missing:
+        zero &= ~undecided
+    grade[zero] = 0
     return grade
 
 
@@ -144,7 +166,10 @@ def _baseline(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
                treatment_emergent_until_day: float = 365.0) -> pd.DataFrame:
-    """CTCAE grade per laboratory record, low and high direction (CTCAE v5.0; admiral rules).
+    """CTCAE grade per laboratory record, low and high direction (admiral rules).
+
+    ``criteria`` picks the version: ``ctcae_lab_criteria("5.0")`` (the default) or
+    ``ctcae_lab_criteria("6.0")``; both can run on the same records (CTCAE_VERSION says which).
 
     Returns the input rows (sorted by USUBJID, PARAMCD, DAY) with CTCAE_VERSION, BASE, BNRIND,
     PCHG, ATOXDSCL / ATOXGRL (low-direction term and grade), ATOXDSCH / ATOXGRH (high),
@@ -153,8 +178,9 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
     Tests without a CTCAE term keep NaN grades.
     """
     c = criteria or ctcae_lab_criteria()
-    if c.version != CTCAE_VERSION:
-        raise InputError(f"cartrial grades with CTCAE {CTCAE_VERSION}, not {c.version!r}")
+    if c.version not in CTCAE_VERSIONS:
+        raise InputError(f"cartrial grades with CTCAE {' or '.join(CTCAE_VERSIONS)}, "
+                         f"not {c.version!r}")
     require_columns(labs, ["USUBJID", "PARAMCD", "DAY", "AVAL", "LLN", "ULN"], where="grade_labs")
     df = labs.copy()
     df["USUBJID"] = df["USUBJID"].astype(str)
@@ -258,7 +284,8 @@ def worst_lab_grades(graded: pd.DataFrame, *, treatment_emergent_until_day: floa
                 "TRTEMFL", "CTCAE_VERSION"]].reset_index(drop=True)
 
 
-CYTOPENIA_TERMS = ("Neutrophil count decreased", "Platelet count decreased", "Anemia")
+CYTOPENIA_TERMS = ("Neutrophil count decreased", "Platelet count decreased", "Anemia",
+                   "Thrombocytopenia")   # CTCAE v6.0 name of platelet count decreased
 
 
 def cytopenia_recovery(graded: pd.DataFrame, *, terms: tuple[str, ...] = CYTOPENIA_TERMS,

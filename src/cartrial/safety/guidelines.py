@@ -14,6 +14,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from cartrial.errors import InputError
+
 _PACKAGE = "cartrial.safety.criteria"
 
 
@@ -143,7 +145,10 @@ class Condition(_Model):
 
 
 class Alternative(_Model):
-    when: Literal["any", "baseline_normal", "baseline_abnormal"] = "any"
+    # baseline_low / baseline_not_low: the baseline indicator LOW (or ABNORMAL) whatever the
+    # term's direction (CTCAE v6 creatinine: multiples of a low baseline)
+    when: Literal["any", "baseline_normal", "baseline_abnormal", "baseline_low",
+                  "baseline_not_low"] = "any"
     all: list[Condition] = Field(min_length=1)
 
 
@@ -154,6 +159,14 @@ class LabTerm(_Model):
     units: list[str]
     requires: list[Literal["LLN", "ULN", "BASE"]] = []
     baseline_dependent: bool = False
+    # True: a record whose grade cannot be decided because a value a criterion needs is
+    # missing is not gradable (NaN) rather than grade 0 (admiral's v6 ALP reading)
+    unknown_is_missing: bool = False
+    # reference -> grade: once the grades above it are not met, a missing reference makes the
+    # record not gradable (admiral's in-sequence "is.na(ANRLO) ~ NA" clause); ``requires``
+    # instead makes it not gradable before any grade is checked
+    na_if_missing: dict[Literal["LLN", "ULN", "BASE"], int] = {}
+    pooled_term: str | None = None   # the CTCAE v5.0 term this term maps to (NCI v5 -> v6 map)
     text: dict[int, str]
     grades: dict[int, list[Alternative]]
 
@@ -200,7 +213,16 @@ def icans_criteria() -> IcansCriteria:
     return IcansCriteria.model_validate(_load("icans_astct_2019.yaml"))
 
 
+CTCAE_FILES = {"5.0": "ctcae_v5_lab.yaml", "6.0": "ctcae_v6_lab.yaml"}
+
+
 @cache
-def ctcae_lab_criteria() -> CtcaeLabCriteria:
-    """The bundled NCI CTCAE v5.0 laboratory table (``criteria/ctcae_v5_lab.yaml``)."""
-    return CtcaeLabCriteria.model_validate(_load("ctcae_v5_lab.yaml"))
+def ctcae_lab_criteria(version: str = "5.0") -> CtcaeLabCriteria:
+    """The bundled NCI CTCAE laboratory table of ``version`` ("5.0": ``criteria/ctcae_v5_lab.yaml``,
+    "6.0": ``criteria/ctcae_v6_lab.yaml``)."""
+    if version not in CTCAE_FILES:
+        raise InputError(f"CTCAE version {version!r} is not bundled: {sorted(CTCAE_FILES)}")
+    c = CtcaeLabCriteria.model_validate(_load(CTCAE_FILES[version]))
+    if c.version != version:
+        raise InputError(f"{CTCAE_FILES[version]} holds version {c.version!r}, not {version!r}")
+    return c
