@@ -20,7 +20,8 @@ import pyarrow.csv as pacsv
 import pyreadstat
 
 from cartrial._memory import release_freed_memory
-from cartrial.data.completeness import check_file, file_finding
+from cartrial.data.completeness import FileCheck, check_file, file_finding
+from cartrial.data.manifest import MANIFEST, check_manifest
 from cartrial.data.normalise import normalise_text
 from cartrial.data.results import result_findings
 from cartrial.data.spec import DataModel, data_model, is_numeric_var
@@ -425,7 +426,9 @@ def load_study(path: str | Path) -> Study:
     Files for domains outside the data model are kept, typed as text, and noted as warnings.
     Every file is first checked whole (:func:`cartrial.data.completeness.check_file`): an empty,
     cut, non-UTF-8 or unparseable file is a finding naming the file (its domain is then left
-    out and listed in ``Study.unread``), and the folder's other files are still read.
+    out and listed in ``Study.unread``), and the folder's other files are still read. A
+    ``manifest.csv`` in the folder (file, bytes, sha256, records) is checked against what was
+    read (:mod:`cartrial.data.manifest`).
 
     Parameters
     ----------
@@ -451,12 +454,15 @@ def load_study(path: str | Path) -> Study:
     root = Path(path)
     if not root.is_dir():
         raise InputError(f"study folder not found: {root}")
-    files = sorted(p for p in root.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
+    files = sorted(p for p in root.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file()
+                   and p.name != MANIFEST)
     if not files:
         raise InputError(f"no .csv or .xpt datasets in {root}")
     model = data_model()
     study = Study(domains={}, path=root)
     formats = set()
+    sent: dict[str, tuple[int, str]] = {}
+    records: dict[str, int] = {}
     for f in files:
         name = f.stem.upper()
         if name in study.domains or name in study.unread:
@@ -465,14 +471,18 @@ def load_study(path: str | Path) -> Study:
                 "domain given twice (both .csv and .xpt); the first read is used"))
             continue
         formats.add(SUFFIXES[f.suffix.lower()])
-        _load_file(f, name, model, study)
+        check = _load_file(f, name, model, study)
+        sent[f.name] = (check.size, check.sha256)
+        if name in study.domains:
+            records[f.name] = len(study.domains[name])
+    study.load_findings.extend(check_manifest(root, sent, records))
     release_freed_memory()
     study.format = formats.pop() if len(formats) == 1 else "mixed"
     study.mtime = max(f.stat().st_mtime for f in files)
     return study
 
 
-def _load_file(f: Path, name: str, model: DataModel, study: Study) -> None:
+def _load_file(f: Path, name: str, model: DataModel, study: Study) -> FileCheck:
     """Check, read, type and standardise one file into ``study`` (or record why it cannot)."""
     findings = study.load_findings
     check = check_file(f, name)
@@ -480,7 +490,7 @@ def _load_file(f: Path, name: str, model: DataModel, study: Study) -> None:
     findings.extend(check.findings)
     if not check.usable:
         study.unread[name] = f.name
-        return
+        return check
     nul: set[str] = set()
     padded: dict[str, tuple[np.ndarray, pd.arrays.StringArray]] = {}
     try:
@@ -490,7 +500,7 @@ def _load_file(f: Path, name: str, model: DataModel, study: Study) -> None:
         findings.append(file_finding(name, f.name, "FILE_UNREADABLE",
                                      f"cannot be read ({type(exc).__name__}: {msg})"))
         study.unread[name] = f.name
-        return
+        return check
     if check.xpt_rows is not None and check.xpt_rows != len(raw):
         findings.append(file_finding(
             name, f.name, "FILE_TRUNCATED",
@@ -505,3 +515,4 @@ def _load_file(f: Path, name: str, model: DataModel, study: Study) -> None:
     normalise_text(name, typed, padded, model, findings)
     findings.extend(result_findings(name, typed, model))
     study.domains[name] = standardize_results(name, typed, model, findings, copy=False)
+    return check
