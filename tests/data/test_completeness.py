@@ -141,3 +141,44 @@ def test_check_file_hash_is_the_file_sha256(example) -> None:
 
     p = example / "csv" / "lb.csv"
     assert check_file(p, "LB").sha256 == hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def _manifest(folder):
+    from cartrial.data import write_manifest
+
+    counts = {p.name: len(p.read_text(encoding="utf-8").splitlines()) - 1
+              for p in folder.glob("*.csv")}
+    return write_manifest(folder, counts)
+
+
+def test_manifest_of_the_example_agrees(example, tmp_path) -> None:
+    d = copy_of(example / "csv", tmp_path / "s")
+    _manifest(d)
+    assert findings(d).empty
+
+
+def test_manifest_catches_a_cut_on_a_line_end_and_missing_or_extra_files(example, tmp_path):
+    """ds.csv cut by one whole record: it parses and no rule of the data sees it, but size,
+    SHA-256 and record count differ from what was sent (the manifest, computed with hashlib)."""
+    d = copy_of(example / "csv", tmp_path / "s")
+    _manifest(d)
+    text = (d / "ds.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (d / "ds.csv").write_text("".join(text[:-1]), encoding="utf-8")
+    (d / "is.csv").unlink()
+    (d / "tr.csv").write_text("STUDYID\nCT071\n", encoding="utf-8")
+    f = findings(d)
+    got = {(r.rule_id, r.value) for r in f.itertuples() if r.rule_id.startswith("MANIFEST")}
+    assert got == {("MANIFEST_SIZE", "ds.csv"), ("MANIFEST_SHA256", "ds.csv"),
+                   ("MANIFEST_RECORDS", "ds.csv"), ("MANIFEST_FILE_MISSING", "is.csv"),
+                   ("MANIFEST_FILE_EXTRA", "tr.csv")}
+    rec = rows(f, "MANIFEST_RECORDS")["rule"].iloc[0]
+    assert f"{len(text) - 2} records read, {len(text) - 1} sent" in rec
+
+
+def test_manifest_that_cannot_be_used_is_reported(example, tmp_path) -> None:
+    d = copy_of(example / "csv", tmp_path / "s")
+    (d / "manifest.csv").write_text("file,bytes,sha256,records\ndm.csv,ten,x,3\n",
+                                    encoding="utf-8")
+    f = findings(d)
+    bad = rows(f, "MANIFEST_UNREADABLE")
+    assert len(bad) == 1 and "line 2" in bad["rule"].iloc[0]

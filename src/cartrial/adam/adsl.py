@@ -142,8 +142,9 @@ def derive_vars_eos(adsl: pd.DataFrame, ds: pd.DataFrame | None) -> pd.DataFrame
     d["ADT"], _ = dtc_date(d["DSSTDTC"])
     last = first_per_subject(d, "ADT", ["DSDECOD"], last=True)
     dec = out["USUBJID"].map(last["DSDECOD"])
-    ongoing = (dec.isna() | (dec == "ONGOING")).fillna(True).to_numpy(dtype=bool)
-    out["EOSSTT"] = np.select([ongoing, (dec == "COMPLETED").fillna(False).to_numpy(dtype=bool)],
+    # a subject without a disposition event has dec missing: comparisons stay boolean
+    out["EOSSTT"] = np.select([(dec.isna() | (dec == "ONGOING")).fillna(True).to_numpy(bool),
+                               (dec == "COMPLETED").fillna(False).to_numpy(bool)],
                               ["ONGOING", "COMPLETED"], "DISCONTINUED")
     out["EOSDT"] = out["USUBJID"].map(last["ADT"]).where(out["EOSSTT"] != "ONGOING")
     out["DCSREAS"] = np.where(out["EOSSTT"] == "DISCONTINUED", dec.fillna(""), "")

@@ -3,6 +3,7 @@
 from cartrial.data.batches import subject_batches
 from cartrial.data.dates import impute_date, parse_dtc, study_day
 from cartrial.data.load import Study, load_study, standardize_results
+from cartrial.data.manifest import check_manifest, write_manifest
 from cartrial.data.snapshot import snapshot
 from cartrial.data.spec import DataModel, DomainSpec, TestSpec, data_model
 from cartrial.data.units import conversion_factor, convert
@@ -15,6 +16,7 @@ __all__ = [
     "Study",
     "TestSpec",
     "ValidationReport",
+    "check_manifest",
     "conversion_factor",
     "convert",
     "data_model",
@@ -27,6 +29,7 @@ __all__ = [
     "subject_batches",
     "to_csv_text",
     "validate_study",
+    "write_manifest",
     "write_study",
     "write_xpt",
 ]

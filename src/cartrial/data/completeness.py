@@ -58,7 +58,7 @@ def file_finding(domain: str, file: str, rule_id: str, text: str,
     Examples
     --------
     >>> str(file_finding("VS", "vs.csv", "FILE_EMPTY", "no header line"))
-    "ERROR VS: [FILE_EMPTY] vs.csv: no header line"
+    'ERROR VS: [FILE_EMPTY] vs.csv: no header line'
     """
     return Finding(domain, None, None, None, file, f"[{rule_id}] {file}: {text}",
                    severity=severity)  # type: ignore[arg-type]

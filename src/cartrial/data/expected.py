@@ -26,6 +26,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cartrial.data.load import Study
+from cartrial.data.report_frame import COLUMNS
 
 IP_CAT = "INVESTIGATIONAL PRODUCT"
 CRS_TERM = "CYTOKINE RELEASE SYNDROME"
@@ -83,7 +84,7 @@ def infused_subjects(study: Study) -> set[str]:
     return set() if cat is None else _subjects(ex, cat == IP_CAT)
 
 
-def expected_records(study: Study, columns: list[str]) -> pd.DataFrame:
+def expected_records(study: Study) -> pd.DataFrame:
     """Findings for records the study's own data shows must exist but are absent.
 
     Parameters
@@ -91,14 +92,12 @@ def expected_records(study: Study, columns: list[str]) -> pd.DataFrame:
     study : Study
         The loaded study (domains whose file could not be read, ``study.unread``, are already
         reported and are not checked again).
-    columns : list of str
-        The validation report's columns (``severity, rule_id, domain, usubjid, seq, variable,
-        value, rule``).
 
     Returns
     -------
     pandas.DataFrame
-        One row per finding (``DOMAIN_EMPTY``, ``RECORDS_EXPECTED``).
+        One row per finding (``DOMAIN_EMPTY``, ``RECORDS_EXPECTED``; columns
+        ``cartrial.data.report_frame.COLUMNS``).
 
     References
     ----------
@@ -108,8 +107,7 @@ def expected_records(study: Study, columns: list[str]) -> pd.DataFrame:
 
     Examples
     --------
-    >>> expected_records(Study(domains={}), ["severity", "rule_id", "domain", "usubjid", "seq",
-    ...                  "variable", "value", "rule"]).empty
+    >>> expected_records(Study(domains={})).empty
     True
     """
     rows: list[list] = []
@@ -134,7 +132,7 @@ def expected_records(study: Study, columns: list[str]) -> pd.DataFrame:
                                      f"has no {name} records (cut file?)"))
     rows += _ds_rows(study, present)
     rows += _event_rows(present)
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def _ds_rows(study: Study, present: dict[str, pd.DataFrame]) -> list[list]:

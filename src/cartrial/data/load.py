@@ -20,7 +20,10 @@ import pyarrow.csv as pacsv
 import pyreadstat
 
 from cartrial._memory import release_freed_memory
-from cartrial.data.completeness import check_file, file_finding
+from cartrial.data.completeness import FileCheck, check_file, file_finding
+from cartrial.data.manifest import MANIFEST, check_manifest
+from cartrial.data.normalise import normalise_text
+from cartrial.data.results import result_findings
 from cartrial.data.spec import DataModel, data_model, is_numeric_var
 from cartrial.data.text import spread
 from cartrial.data.units import convert
@@ -95,6 +98,8 @@ class _SharedText:
         self.index: dict[str, int] = {}
         self.codes: list[np.ndarray] = []
         self.has_nul = False
+        self.padded: np.ndarray | None = None
+        self.raw: pd.arrays.StringArray | None = None
 
     def add(self, col: pa.Array | pa.ChunkedArray) -> None:
         d = pc.dictionary_encode(_blank_to_null(col), memory_pool=_POOL)
@@ -117,10 +122,18 @@ class _SharedText:
         uniq = np.asarray([*self.index, None], dtype=object)
         codes = np.concatenate(self.codes) if self.codes else np.empty(0, np.int32)
         self.codes = []
+        # leading / trailing blanks: the value is kept stripped and the rows are remembered
+        # (reported as warnings by load_study); a value is never silently non-matching
+        padded = [i for i, v in enumerate(self.index) if v != v.strip()]
+        self.padded = None
+        if padded:
+            self.padded = np.isin(codes, padded)
+            self.raw = pd.array(uniq[codes], dtype=TEXT)
+            uniq[padded] = [uniq[i].strip() for i in padded]
         return pd.array(uniq[codes], dtype=TEXT)  # code -1 picks the trailing None
 
 
-def _read_csv(path: Path, nul: set[str]) -> dict[str, pd.arrays.StringArray]:
+def _read_csv(path: Path, nul: set[str], padded: dict) -> dict[str, pd.arrays.StringArray]:
     """Every column of a CSV file as shared text, parsed by Arrow in blocks: only one block of
     the file is held as Arrow data at a time (a whole large LB as an Arrow table and as pandas
     columns at once would double the load's peak memory)."""
@@ -147,14 +160,17 @@ def _read_csv(path: Path, nul: set[str]) -> dict[str, pd.arrays.StringArray]:
     names = [str(n).lstrip("\ufeff").strip().upper() for n in names]  # a BOM, padded names
     out = {n: c.finish() for n, c in zip(names, cols, strict=True)}
     nul.update(n for n, c in zip(names, cols, strict=True) if c.has_nul)
+    padded.update((n, (c.padded, c.raw)) for n, c in zip(names, cols, strict=True)
+                  if c.padded is not None)
     return out
 
 
-def _read_file(path: Path, nul: set[str]) -> pd.DataFrame:
+def _read_file(path: Path, nul: set[str], padded: dict) -> pd.DataFrame:
     """The file as text columns (XPT numbers as float); the names of columns with a NUL
-    character in a value are added to ``nul``."""
+    character in a value are added to ``nul``; ``padded`` gets, per column holding values with
+    leading or trailing blanks (kept stripped), the rows concerned and the values as read."""
     if path.suffix.lower() == ".csv":
-        return pd.DataFrame(_read_csv(path, nul), copy=False)
+        return pd.DataFrame(_read_csv(path, nul, padded), copy=False)
     df, _meta = pyreadstat.read_xport(str(path))
     out = {}
     for n, c in df.items():
@@ -166,6 +182,8 @@ def _read_file(path: Path, nul: set[str]) -> pd.DataFrame:
             out[str(n).upper()] = text.finish()
             if text.has_nul:
                 nul.add(str(n).upper())
+            if text.padded is not None:
+                padded[str(n).upper()] = (text.padded, text.raw)
     return pd.DataFrame(out, index=df.index)
 
 
@@ -408,7 +426,9 @@ def load_study(path: str | Path) -> Study:
     Files for domains outside the data model are kept, typed as text, and noted as warnings.
     Every file is first checked whole (:func:`cartrial.data.completeness.check_file`): an empty,
     cut, non-UTF-8 or unparseable file is a finding naming the file (its domain is then left
-    out and listed in ``Study.unread``), and the folder's other files are still read.
+    out and listed in ``Study.unread``), and the folder's other files are still read. A
+    ``manifest.csv`` in the folder (file, bytes, sha256, records) is checked against what was
+    read (:mod:`cartrial.data.manifest`).
 
     Parameters
     ----------
@@ -434,12 +454,15 @@ def load_study(path: str | Path) -> Study:
     root = Path(path)
     if not root.is_dir():
         raise InputError(f"study folder not found: {root}")
-    files = sorted(p for p in root.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
+    files = sorted(p for p in root.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file()
+                   and p.name != MANIFEST)
     if not files:
         raise InputError(f"no .csv or .xpt datasets in {root}")
     model = data_model()
     study = Study(domains={}, path=root)
     formats = set()
+    sent: dict[str, tuple[int, str]] = {}
+    records: dict[str, int] = {}
     for f in files:
         name = f.stem.upper()
         if name in study.domains or name in study.unread:
@@ -448,14 +471,18 @@ def load_study(path: str | Path) -> Study:
                 "domain given twice (both .csv and .xpt); the first read is used"))
             continue
         formats.add(SUFFIXES[f.suffix.lower()])
-        _load_file(f, name, model, study)
+        check = _load_file(f, name, model, study)
+        sent[f.name] = (check.size, check.sha256)
+        if name in study.domains:
+            records[f.name] = len(study.domains[name])
+    study.load_findings.extend(check_manifest(root, sent, records))
     release_freed_memory()
     study.format = formats.pop() if len(formats) == 1 else "mixed"
     study.mtime = max(f.stat().st_mtime for f in files)
     return study
 
 
-def _load_file(f: Path, name: str, model: DataModel, study: Study) -> None:
+def _load_file(f: Path, name: str, model: DataModel, study: Study) -> FileCheck:
     """Check, read, type and standardise one file into ``study`` (or record why it cannot)."""
     findings = study.load_findings
     check = check_file(f, name)
@@ -463,16 +490,17 @@ def _load_file(f: Path, name: str, model: DataModel, study: Study) -> None:
     findings.extend(check.findings)
     if not check.usable:
         study.unread[name] = f.name
-        return
+        return check
     nul: set[str] = set()
+    padded: dict[str, tuple[np.ndarray, pd.arrays.StringArray]] = {}
     try:
-        raw = _read_file(f, nul)
+        raw = _read_file(f, nul, padded)
     except Exception as exc:  # a file that cannot be parsed is bad input, not a crash
         msg = " ".join(str(exc).split())[:300]
         findings.append(file_finding(name, f.name, "FILE_UNREADABLE",
                                      f"cannot be read ({type(exc).__name__}: {msg})"))
         study.unread[name] = f.name
-        return
+        return check
     if check.xpt_rows is not None and check.xpt_rows != len(raw):
         findings.append(file_finding(
             name, f.name, "FILE_TRUNCATED",
@@ -484,4 +512,7 @@ def _load_file(f: Path, name: str, model: DataModel, study: Study) -> None:
     typed = _type_columns(name, raw, findings)
     del raw
     _nul_findings(name, typed, sorted(nul), findings)
+    normalise_text(name, typed, padded, model, findings)
+    findings.extend(result_findings(name, typed, model))
     study.domains[name] = standardize_results(name, typed, model, findings, copy=False)
+    return check

@@ -19,24 +19,35 @@ documented in docs/data-model.md):
 - ``RFSTDTC_MISMATCH``    DM.RFSTDTC differs from the first CAR-T infusion date
 - ``AFTER_DEATH``         a record dated after the subject's death
 - ``POPULATION_UNKNOWN``  no or an unknown primary diagnosis (MH) for a subject
+
+Completeness (``cartrial.data.completeness`` at load, ``cartrial.data.expected``): ``FILE_EMPTY``,
+``FILE_ENCODING``, ``FILE_TRUNCATED``, ``FILE_UNREADABLE``, ``DOMAIN_TWICE``, ``DOMAIN_EMPTY``,
+``RECORDS_EXPECTED``. Values (``cartrial.data.results`` at load, ``cartrial.data.consistency``):
+``RESULT_NOT_NUMBER``, ``DECIMAL_COMMA``, ``RESULT_UNIT_SWAPPED``, ``STRESN_MISMATCH``,
+``STRESC_MISMATCH``, ``AGE_IMPLAUSIBLE``, ``DEATH_DATE_MISSING``, ``DEATH_FLAG_MISSING``,
+``DATE_FUTURE``, ``ICE_TOTAL_MISMATCH``; warnings ``TEXT_PADDED`` and ``TERM_CASE``
+(``cartrial.data.normalise``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
 
+from cartrial.data.consistency import consistency_findings
 from cartrial.data.dates import parse_dtc
 from cartrial.data.expected import expected_records
 from cartrial.data.load import Study
+from cartrial.data.report_frame import COLUMNS
+from cartrial.data.report_frame import finding_frame as _frame
 from cartrial.data.spec import DataModel, data_model
 from cartrial.data.validate_design import design_findings
 from cartrial.errors import Finding
 from cartrial.protocol import Protocol
 
-COLUMNS = ["severity", "rule_id", "domain", "usubjid", "seq", "variable", "value", "rule"]
 IP_CAT = "INVESTIGATIONAL PRODUCT"
 DEATH_CHECKED = {
     "AE": "AESTDTC",
@@ -75,42 +86,6 @@ class ValidationReport:
             Finding(r.domain, r.usubjid, r.seq, r.variable, r.value, r.rule, r.severity)
             for r in self.findings.itertuples(index=False)
         ]
-
-
-def _frame(
-    domain: str,
-    df: pd.DataFrame | None,
-    mask: np.ndarray | pd.Series | None,
-    variable: str | None,
-    values: pd.Series | None,
-    rule_id: str,
-    rule: str,
-    severity: str = "error",
-) -> pd.DataFrame:
-    """Findings for the masked records of ``df`` (or one domain-level finding when df is None)."""
-    if df is None:
-        return pd.DataFrame(
-            [[severity, rule_id, domain, None, None, variable, None, rule]], columns=COLUMNS
-        )
-    m = np.asarray(mask, dtype=bool)
-    if not m.any():
-        return pd.DataFrame(columns=COLUMNS)
-    sub = df.loc[m]
-    seq_col = "USUBJID" if domain == "DM" else f"{domain}SEQ"
-    seq = sub[seq_col] if seq_col in sub and domain != "DM" else pd.Series(None, index=sub.index)
-    vals = values.loc[m] if values is not None else pd.Series(None, index=sub.index)
-    return pd.DataFrame(
-        {
-            "severity": severity,
-            "rule_id": rule_id,
-            "domain": domain,
-            "usubjid": sub["USUBJID"].astype(object) if "USUBJID" in sub else None,
-            "seq": seq.astype(object),
-            "variable": variable,
-            "value": vals.astype(object),
-            "rule": rule,
-        }
-    )
 
 
 def _load_findings(study: Study) -> list[pd.DataFrame]:
@@ -445,21 +420,48 @@ def _population(study: Study, protocol: Protocol, model: DataModel) -> list[pd.D
     return out
 
 
-def validate_study(study: Study, protocol: Protocol) -> ValidationReport:
-    """Check a study against cartrial's data model and the protocol; report every problem."""
+def validate_study(study: Study, protocol: Protocol, *,
+                   as_of: date | datetime | None = None) -> ValidationReport:
+    """Check a study against cartrial's data model and the protocol; report every problem.
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study (its load findings are included).
+    protocol : Protocol
+        The protocol (dose levels, populations).
+    as_of : date or datetime, optional
+        Data cut-off or transfer date: records dated later are errors (``DATE_FUTURE``).
+        Default: the newest modification time of the study's files.
+
+    Returns
+    -------
+    ValidationReport
+        Every finding, errors and warnings, sorted by severity, domain, subject and rule.
+
+    Examples
+    --------
+    >>> from cartrial.protocol import load_protocol
+    >>> validate_study(Study(domains={}), load_protocol("ct071")).n_errors  # 13 domains missing
+    13
+    """
     model = data_model()
+    # rules across records and domains read only domains with USUBJID (its absence is VAR_MISSING)
+    keyed = replace(study, domains={n: d for n, d in study.domains.items()
+                                    if "USUBJID" in d.columns})
     parts = (
         _load_findings(study)
         + _structure(study, model)
         + _tests(study, model)
-        + _subjects(study)
-        + _conduct(study, protocol)
-        + _death(study)
-        + _population(study, protocol, model)
-        + [expected_records(study, COLUMNS)]
-        + design_findings(study, protocol)
+        + _subjects(keyed)
+        + _conduct(keyed, protocol)
+        + _death(keyed)
+        + _population(keyed, protocol, model)
+        + [expected_records(keyed)]
+        + consistency_findings(keyed, as_of)
+        + design_findings(keyed, protocol)
     )
-    parts = [p for p in parts if len(p)]
+    parts = [p.astype(object) for p in parts if len(p)]  # all-missing columns stay object
     findings = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
     findings = findings.sort_values(
         ["severity", "domain", "usubjid", "rule_id"], kind="stable", key=lambda s: s.astype(str)

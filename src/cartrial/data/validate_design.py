@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.load import Study
+from cartrial.data.report_frame import COLUMNS as _COLUMNS
 from cartrial.data.study_parts import (
     IP_CAT,
     NOT_TREATED,
@@ -33,8 +34,6 @@ from cartrial.data.study_parts import (
     study_parts,
 )
 from cartrial.protocol import Protocol
-
-_COLUMNS = ["severity", "rule_id", "domain", "usubjid", "seq", "variable", "value", "rule"]
 
 
 def _rows(rows: list[tuple], severity: str = "error") -> pd.DataFrame:

@@ -1,0 +1,143 @@
+"""Values that are readable but cannot be true: checks across a subject's records.
+
+- ``AGE_IMPLAUSIBLE``       DM.AGE (in years) outside the physical range ``AGE_RANGE``;
+- ``DEATH_DATE_MISSING``    DM.DTHFL = "Y" without DM.DTHDTC, or a DS DEATH record for a
+  subject whose DM has no death;
+- ``DEATH_FLAG_MISSING``    DM.DTHDTC given while DM.DTHFL is not "Y" (SDTMIG 3.4 DM: DTHFL is
+  "Y" when the subject died, DTHDTC its date);
+- ``DATE_FUTURE``           a --DTC after the transfer: the newest modification time of the
+  files read, or the date the caller gives (``as_of``: a data cut-off or transfer date);
+- ``ICE_TOTAL_MISMATCH``    a stored ICE total (QSTESTCD ICE06) that is not the sum of the five
+  collected items of the same assessment (ICE01-ICE05: orientation 4, naming 3, following
+  commands 1, writing 1, attention 1 point; Lee DW et al., Biol Blood Marrow Transplant
+  2019;25:625-638, Table 5).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+from cartrial.data.dates import parse_dtc
+from cartrial.data.load import Study
+from cartrial.data.report_frame import COLUMNS, finding_frame
+
+AGE_RANGE = (0, 120)  # years; the oldest verified human age is 122
+ICE_ITEMS = ("ICE01", "ICE02", "ICE03", "ICE04", "ICE05")
+ICE_TOTAL = "ICE06"
+
+
+def consistency_findings(study: Study, as_of: date | datetime | None = None
+                         ) -> list[pd.DataFrame]:
+    """Every consistency finding of the study (rules in the module docstring).
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study.
+    as_of : date or datetime, optional
+        No record may be dated after this (a data cut-off or the transfer date). Default: the
+        newest modification time of the files read (``Study.mtime``); no check when neither
+        is known (a study built in memory).
+
+    Returns
+    -------
+    list of pandas.DataFrame
+        Finding frames (``cartrial.data.report_frame.COLUMNS``).
+
+    References
+    ----------
+    Lee DW et al. ASTCT consensus grading for cytokine release syndrome and neurologic
+    toxicity associated with immune effector cells. Biol Blood Marrow Transplant
+    2019;25:625-638 (Table 5, ICE score).
+
+    Examples
+    --------
+    >>> dm = pd.DataFrame({"USUBJID": ["S1"], "AGE": [-61.0]})
+    >>> consistency_findings(Study(domains={"DM": dm}))[0]["rule_id"].tolist()
+    ['AGE_IMPLAUSIBLE']
+    """
+    out = _dm(study)
+    limit = pd.Timestamp(as_of) if as_of is not None else (
+        pd.Timestamp(datetime.fromtimestamp(study.mtime)) if study.mtime is not None else None)
+    if limit is not None:
+        out += _future(study, limit)
+    qs = study.get("QS")
+    if qs is not None:
+        out.append(_ice(qs))
+    return out
+
+
+def _dm(study: Study) -> list[pd.DataFrame]:
+    dm = study.get("DM")
+    if dm is None or "USUBJID" not in dm:
+        return []
+    out = []
+    if "AGE" in dm:
+        age = pd.to_numeric(dm["AGE"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        lo, hi = AGE_RANGE
+        with np.errstate(invalid="ignore"):
+            bad = (age < lo) | (age > hi)
+        out.append(finding_frame("DM", dm, bad, "AGE", dm["AGE"], "AGE_IMPLAUSIBLE",
+                          f"age outside the physical range [{lo}, {hi}] years"))
+    flag = (dm["DTHFL"].astype("string").fillna("") == "Y").to_numpy(bool) if "DTHFL" in dm \
+        else np.zeros(len(dm), bool)
+    dated = dm["DTHDTC"].notna().to_numpy(bool) if "DTHDTC" in dm else np.zeros(len(dm), bool)
+    out.append(finding_frame("DM", dm, flag & ~dated, "DTHDTC",
+                      pd.Series(None, index=dm.index, dtype=object), "DEATH_DATE_MISSING",
+                      "DTHFL is 'Y' but the date of death (DTHDTC) is missing"))
+    if "DTHDTC" in dm:
+        out.append(finding_frame("DM", dm, dated & ~flag, "DTHFL",
+                          dm["DTHFL"] if "DTHFL" in dm else pd.Series(None, index=dm.index),
+                          "DEATH_FLAG_MISSING",
+                          "a date of death (DTHDTC) is given but DTHFL is not 'Y'"))
+    ds = study.get("DS")
+    if ds is not None and {"USUBJID", "DSDECOD"} <= set(ds.columns):
+        dead = set(dm.loc[flag | dated, "USUBJID"].dropna())
+        death = (ds["DSDECOD"] == "DEATH").fillna(False).to_numpy(bool)
+        bad = death & ~ds["USUBJID"].isin(dead).to_numpy(bool)
+        out.append(finding_frame("DS", ds, bad, "DSDECOD", ds["DSDECOD"], "DEATH_DATE_MISSING",
+                          "DS records a death but DM has neither DTHFL nor DTHDTC"))
+    return out
+
+
+def _future(study: Study, limit: pd.Timestamp) -> list[pd.DataFrame]:
+    out = []
+    for name, df in study.domains.items():
+        for var in (c for c in df.columns if c.endswith("DTC")):
+            p = parse_dtc(df[var])
+            # a partial date (2032-06, 2223) is after the limit when its earliest day is
+            y, m = p["year"].to_numpy(float), p["month"].fillna(1).to_numpy(float)
+            with np.errstate(invalid="ignore"):
+                bad = ((p["dt"] > limit).fillna(False).to_numpy(bool)
+                       | (y > limit.year) | ((y == limit.year) & (m > limit.month)))
+            out.append(finding_frame(name, df, bad, var, df[var], "DATE_FUTURE",
+                              f"date after the transfer / data cut-off "
+                              f"({limit.strftime('%Y-%m-%d %H:%M')})"))
+    return out
+
+
+def _ice(qs: pd.DataFrame) -> pd.DataFrame:
+    need = {"USUBJID", "QSTESTCD", "QSDTC"}
+    if not need <= set(qs.columns) or "QSSTRESN" not in qs:
+        return pd.DataFrame(columns=COLUMNS)
+    ice = qs[qs["QSTESTCD"].isin([*ICE_ITEMS, ICE_TOTAL]).fillna(False).to_numpy(bool)]
+    key = ["USUBJID", "QSDTC"]
+    wide = ice.pivot_table(index=key, columns="QSTESTCD", values="QSSTRESN", aggfunc="first")
+    if ICE_TOTAL not in wide or not set(ICE_ITEMS) <= set(wide.columns):
+        return pd.DataFrame(columns=COLUMNS)
+    items = wide[list(ICE_ITEMS)]
+    whole = items.notna().all(axis=1) & wide[ICE_TOTAL].notna()
+    bad_keys = wide.index[whole & (items.sum(axis=1) != wide[ICE_TOTAL])]
+    if not len(bad_keys):
+        return pd.DataFrame(columns=COLUMNS)
+    sums = items.sum(axis=1)
+    tot = ice[ice["QSTESTCD"] == ICE_TOTAL]
+    idx = pd.MultiIndex.from_frame(tot[key].astype(object))
+    mask = idx.isin(bad_keys)
+    expected = [sums.get(k, np.nan) for k in idx]
+    return finding_frame("QS", tot, mask, "QSORRES", tot["QSORRES"], "ICE_TOTAL_MISMATCH",
+                  [f"ICE total is not the sum of the collected items ICE01-ICE05 ({e:g})"
+                   for e, m in zip(expected, mask, strict=True) if m])
