@@ -24,6 +24,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
 from cartrial import __version__
+from cartrial.committee.chain import load_audit_key
 from cartrial.committee.minutes import minutes_html, minutes_pdf
 from cartrial.committee.records import (
     CAN_DECIDE,
@@ -81,7 +82,7 @@ def create_app(protocol: str, data_dir: str | Path, db_url: str | None = None) -
     """The workspace app over one trial's data folder and a committee database."""
     data_dir = Path(data_dir)
     url = db_url or f"sqlite:///{(data_dir / 'committee.sqlite').resolve()}"
-    store = open_store(url)
+    store = open_store(url, key=load_audit_key())
     app = FastAPI(title="cartrial committee workspace", docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.add_middleware(SessionMiddleware, secret_key=_secret(store), same_site="strict",
