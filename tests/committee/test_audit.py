@@ -28,6 +28,7 @@ from cartrial.committee import (
 )
 from cartrial.committee.chain import GENESIS, entry_hash
 from cartrial.errors import InputError
+from tests.committee.tamper import tamper as _sql
 
 runner = CliRunner()
 KEY = b"k" * 40
@@ -50,17 +51,6 @@ def _chain(tmp_path, key=None):
     _decide(store, m, accepted=False, action="stay", rationale="wait")
     assert verify_audit(store).ok
     return path, store
-
-
-def _sql(path, *statements):
-    con = sqlite3.connect(path)
-    for t in ("decisions", "audit"):
-        con.execute(f"DROP TRIGGER IF EXISTS {t}_no_update")
-        con.execute(f"DROP TRIGGER IF EXISTS {t}_no_delete")
-    for q in statements:
-        con.execute(q)
-    con.commit()
-    con.close()
 
 
 def _reseal(path, key):

@@ -21,6 +21,7 @@ from cartrial.committee import (
     verify_audit,
 )
 from cartrial.errors import InputError
+from tests.committee.tamper import tamper as _tamper
 
 
 @pytest.fixture()
@@ -125,17 +126,6 @@ def test_anchor_may_lag_after_a_crash_but_never_lead(db, tmp_path) -> None:
     anchor_chain(reopened, actor="chair", reason="server crashed after decision 1")
     assert reopened.read_anchor()["seq"] == 3   # the re-anchoring is itself entry 3
     assert verify_audit(reopened).ok and not verify_audit(reopened).warnings
-
-
-def _tamper(path, *sql):
-    con = sqlite3.connect(path)
-    for t in ("decisions", "audit"):
-        con.execute(f"DROP TRIGGER {t}_no_update")
-        con.execute(f"DROP TRIGGER {t}_no_delete")
-    for q in sql:
-        con.execute(q)
-    con.commit()
-    con.close()
 
 
 @pytest.mark.parametrize(
