@@ -83,8 +83,8 @@ def error_page(status: int, message: Any) -> HTMLResponse:
 
     Examples
     --------
-    >>> error_page(404, "no patient <script>").body
-    b'<!doctype html><title>404</title><h1>404</h1><p>no patient &lt;script&gt;</p><p><a href="/">Back to the workspace</a></p>'
+    >>> b"no patient &lt;script&gt;" in error_page(404, "no patient <script>").body
+    True
     """
     text = html.escape(str(message), quote=True)
     body = (f"<!doctype html><title>{status}</title><h1>{status}</h1><p>{text}</p>"
