@@ -16,10 +16,10 @@ def test_users_add_and_audit_verify_detects_edit(tmp_path) -> None:
     db = tmp_path / "c.sqlite"
     url = f"sqlite:///{db}"
     r = runner.invoke(app, ["users", "add", "ann", "--role", "member", "--password-stdin",
-                            "--db", url], input="password123\n")
+                            "--db", url], input="sturdy-pass-123\n")
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["users", "add", "bob", "--role", "boss", "--password-stdin",
-                            "--db", url], input="password123\n")
+                            "--db", url], input="sturdy-pass-123\n")
     assert r.exit_code == 2 and "role must be one of" in r.output
     r = runner.invoke(app, ["audit", "verify", "--db", url])
     assert r.exit_code == 0 and "1 entries verified" in r.stdout

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from cartrial.committee import (
     DecisionRecord,
     add_user,
+    anchor_chain,
     authenticate,
     list_decisions,
     open_store,
@@ -20,6 +21,7 @@ from cartrial.committee import (
     verify_audit,
 )
 from cartrial.errors import InputError
+from tests.committee.tamper import tamper as _tamper
 
 
 @pytest.fixture()
@@ -50,17 +52,17 @@ def test_password_is_hashed_with_argon2_and_verified(db) -> None:
 def test_bad_users_refused(db) -> None:
     _, e = db
     with pytest.raises(InputError, match="role must be one of"):
-        add_user(e, "ann", "password1", "chair")
-    with pytest.raises(InputError, match="at least 8"):
+        add_user(e, "ann", "sturdy-pass-1", "chair")
+    with pytest.raises(InputError, match="at least 10"):
         add_user(e, "ann", "short", "member")
-    add_user(e, "ann", "password1", "member")
+    add_user(e, "ann", "sturdy-pass-1", "member")
     with pytest.raises(InputError, match="exists already"):
-        add_user(e, "ann", "password2", "member")
+        add_user(e, "ann", "sturdy-pass-2", "member")
 
 
 def test_viewer_cannot_record(db) -> None:
     _, e = db
-    v = add_user(e, "vic", "password1", "viewer")
+    v = add_user(e, "vic", "sturdy-pass-1", "viewer")
     with pytest.raises(PermissionError):
         _decide(e, v)
     assert list_decisions(e) == []
@@ -68,7 +70,7 @@ def test_viewer_cannot_record(db) -> None:
 
 def test_override_needs_rationale_and_correction_references(db) -> None:
     _, e = db
-    m = add_user(e, "mo", "password1", "member")
+    m = add_user(e, "mo", "sturdy-pass-1", "member")
     with pytest.raises(InputError, match="rationale is required"):
         _decide(e, m, accepted=False, action="stay", next_dose="DL1")
     first = _decide(e, m)
@@ -85,7 +87,7 @@ def test_override_needs_rationale_and_correction_references(db) -> None:
 
 def test_records_are_append_only_in_the_orm_and_the_database(db) -> None:
     path, e = db
-    m = add_user(e, "mo", "password1", "member")
+    m = add_user(e, "mo", "sturdy-pass-1", "member")
     rec = _decide(e, m)
     with Session(e.engine) as s:
         r = s.get(DecisionRecord, rec.id)
@@ -102,7 +104,7 @@ def test_records_are_append_only_in_the_orm_and_the_database(db) -> None:
 
 def test_removing_the_latest_entries_is_caught_by_the_anchor(db) -> None:
     path, e = db
-    m = add_user(e, "mo", "password1", "member")
+    m = add_user(e, "mo", "sturdy-pass-1", "member")
     _decide(e, m)
     assert e.read_anchor()["seq"] == 2
     _tamper(path, "DELETE FROM decisions WHERE id = 1", "DELETE FROM audit WHERE seq = 2")
@@ -112,24 +114,18 @@ def test_removing_the_latest_entries_is_caught_by_the_anchor(db) -> None:
 
 def test_anchor_may_lag_after_a_crash_but_never_lead(db, tmp_path) -> None:
     path, e = db
-    m = add_user(e, "mo", "password1", "member")
+    m = add_user(e, "mo", "sturdy-pass-1", "member")
     stale = e.anchor.read_text()
     _decide(e, m)
     e.anchor.write_text(stale)          # as if killed between the commit and the anchor write
-    assert verify_audit(e).ok
+    rep = verify_audit(e)
+    assert rep.ok and "entries after it are not pinned" in rep.warnings[0]
     reopened = open_store(f"sqlite:///{path}")
-    assert reopened.read_anchor()["seq"] == 2   # caught up on open
-
-
-def _tamper(path, *sql):
-    con = sqlite3.connect(path)
-    for t in ("decisions", "audit"):
-        con.execute(f"DROP TRIGGER {t}_no_update")
-        con.execute(f"DROP TRIGGER {t}_no_delete")
-    for q in sql:
-        con.execute(q)
-    con.commit()
-    con.close()
+    verify_audit(reopened)
+    assert reopened.read_anchor()["seq"] == 1   # opening and verifying never move the anchor
+    anchor_chain(reopened, actor="chair", reason="server crashed after decision 1")
+    assert reopened.read_anchor()["seq"] == 3   # the re-anchoring is itself entry 3
+    assert verify_audit(reopened).ok and not verify_audit(reopened).warnings
 
 
 @pytest.mark.parametrize(
@@ -152,7 +148,7 @@ def _tamper(path, *sql):
 )
 def test_verify_detects_tampering(db, sql, expected) -> None:
     path, e = db
-    m = add_user(e, "mo", "password1", "member")
+    m = add_user(e, "mo", "sturdy-pass-1", "member")
     _decide(e, m)
     _decide(e, m, action="stay", next_dose="DL2", accepted=False, rationale="wait for data")
     assert verify_audit(e).ok
@@ -167,7 +163,7 @@ def test_verify_detects_tampering(db, sql, expected) -> None:
                 min_size=1, max_size=6))
 def test_chain_verifies_after_any_sequence_of_writes(tmp_path_factory, ops) -> None:
     e = open_store(f"sqlite:///{tmp_path_factory.mktemp('c') / 'db.sqlite'}")
-    m = add_user(e, "mo", "password1", "member")
+    m = add_user(e, "mo", "sturdy-pass-1", "member")
     for accepted, action in ops:
         _decide(e, m, accepted=accepted, action=action, rationale="" if accepted else "because")
     rep = verify_audit(e)

@@ -20,7 +20,7 @@ def site(tmp_path_factory):
     store = open_store(f"sqlite:///{root / 'sdtm' / 'committee.sqlite'}")
     add_user(store, "stat", "password-s", "statistician")
     add_user(store, "view", "password-v", "viewer")
-    app = create_app("ct071", root / "sdtm")
+    app = create_app("ct071", root / "sdtm", settle_seconds=0)
     return app, store
 
 
@@ -30,6 +30,11 @@ def _token(html: str) -> str:
 
 def _hidden(html: str, name: str) -> str:
     return re.search(rf'name="{name}" value="([^"]+)"', html).group(1)
+
+
+def _signed(form: str) -> dict[str, str]:
+    """The hidden fields of a decision form: CSRF token, single-use form token, data hash."""
+    return {k: _hidden(form, k) for k in ("csrf_token", "form_token", "data_hash")}
 
 
 def _login(client: TestClient, user: str, pw: str) -> None:
@@ -65,8 +70,7 @@ def test_statistician_reads_overview_records_decision_sees_history(site) -> None
     assert client.get("/patients/CT071-001-001").status_code == 200
     n0 = len(list_decisions(store))
     form = client.get("/decide").text
-    r = client.post("/decide", data={"csrf_token": _token(form), "choice": "accept",
-                                     "data_hash": _hidden(form, "data_hash"),
+    r = client.post("/decide", data={**_signed(form), "choice": "accept",
                                      "attendees": "stat, dr who", "meeting_date": "2024-05-01"},
                     follow_redirects=False)
     assert r.status_code == 303
@@ -78,8 +82,7 @@ def test_statistician_reads_overview_records_decision_sees_history(site) -> None
     assert "dr who" in client.get("/history").text
     # an override without rationale is refused, with the reason shown
     form = client.get("/decide").text
-    r = client.post("/decide", data={"csrf_token": _token(form), "choice": "override",
-                                     "data_hash": _hidden(form, "data_hash"),
+    r = client.post("/decide", data={**_signed(form), "choice": "override",
                                      "action": "stay", "next_dose": "DL1", "rationale": "",
                                      "attendees": "stat", "meeting_date": "2024-05-02"})
     assert "rationale is required" in r.text
@@ -131,7 +134,7 @@ def live(tmp_path):
     write_study(minimal_domains(), tmp_path / "sdtm")
     store = open_store(f"sqlite:///{tmp_path / 'sdtm' / 'committee.sqlite'}")
     add_user(store, "stat", "password-s", "statistician")
-    client = TestClient(create_app("ct071", tmp_path / "sdtm"))
+    client = TestClient(create_app("ct071", tmp_path / "sdtm", settle_seconds=0))
     _login(client, "stat", "password-s")
     return client, store, tmp_path / "sdtm"
 
@@ -161,15 +164,16 @@ def test_a_form_opened_before_new_data_is_refused_not_recorded(live) -> None:
     client, store, sdtm = live
     form = client.get("/decide").text
     _new_transfer(sdtm)
-    data = {"csrf_token": _token(form), "choice": "accept", "attendees": "stat",
-            "meeting_date": "2024-05-01", "data_hash": _hidden(form, "data_hash")}
+    data = {**_signed(form), "choice": "accept", "attendees": "stat",
+            "meeting_date": "2024-05-01"}
     r = client.post("/decide", data=data, follow_redirects=False)
-    assert r.status_code == 200 and "trial data changed since this form was opened" in r.text
+    assert r.status_code == 409 and "trial data changed since this form was opened" in r.text
     assert list_decisions(store) == []
-    fresh = _hidden(r.text, "data_hash")  # the re-rendered form shows the new recommendation
-    r = client.post("/decide", data={**data, "data_hash": fresh}, follow_redirects=False)
+    # the re-rendered form shows the new recommendation (new data hash, new form token)
+    fresh = _signed(r.text)
+    r = client.post("/decide", data={**data, **fresh}, follow_redirects=False)
     assert r.status_code == 303
-    assert list_decisions(store)[-1].data_hash == fresh
+    assert list_decisions(store)[-1].data_hash == fresh["data_hash"]
 
 
 def test_unreadable_new_files_keep_the_last_snapshot_and_say_so(live) -> None:
@@ -178,7 +182,9 @@ def test_unreadable_new_files_keep_the_last_snapshot_and_say_so(live) -> None:
     with open(sdtm / "dm.csv", "a", encoding="utf-8") as f:  # a transfer still being written
         f.write("CT071,DM,half-a-row\n")
     page = client.get("/").text
-    assert 'id="reload-error"' in page and "dm.csv" in page
-    assert _hidden(client.get("/decide").text, "data_hash") == good
+    assert 'id="reload-error"' in page and good[:16] in page
+    form = client.get("/decide").text
+    assert 'id="no-form"' in form and 'name="form_token"' not in form  # no form on bad data
     write_study({"DM": minimal_domains()["DM"]}, sdtm)  # the transfer completes
     assert 'id="reload-error"' not in client.get("/").text
+    assert _hidden(client.get("/decide").text, "data_hash") == good

@@ -1,4 +1,5 @@
-"""`cartrial serve`, `cartrial users add`, `cartrial audit verify`: the committee workspace."""
+"""`cartrial serve`, `cartrial users add|unlock`, `cartrial audit verify|anchor|keygen`: the
+committee workspace."""
 
 from __future__ import annotations
 
@@ -20,6 +21,15 @@ DbOption = typer.Option(None, "--db", help="SQLAlchemy URL, e.g. sqlite:///trial
                         "--data).")
 DataOption = typer.Option(None, "--data", help="The trial's SDTM folder (the default database "
                           "lives there).")
+KeyFileOption = typer.Option(None, "--key-file", help="File (mode 0600) holding the audit HMAC "
+                             "key (default: $CARTRIAL_AUDIT_KEY_FILE, else $CARTRIAL_AUDIT_KEY, "
+                             "else none).")
+
+
+def _store(db: str | None, data: str | None, key_file: str | None = None):  # noqa: ANN202
+    from cartrial.committee import load_audit_key, open_store
+
+    return open_store(_url(db, data), key=load_audit_key(key_file))
 
 
 def _url(db: str | None, data: str | None) -> str:
@@ -44,15 +54,15 @@ def users_add(
     as_json: bool = JsonOption,
 ) -> None:
     """Create a user (password hashed with argon2id; asked for unless --password-stdin)."""
-    from cartrial.committee import add_user, open_store
+    from cartrial.committee import add_user
 
     with bad_input_exits():
-        url = _url(db, data)
+        store = _store(db, data)
         if password_stdin:
             password = sys.stdin.readline().rstrip("\n")
         else:
             password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-        u = add_user(open_store(url), username, password, role, full_name=full_name)
+        u = add_user(store, username, password, role, full_name=full_name)
     if as_json:
         print_json({"username": u.username, "role": u.role})
     else:
@@ -60,21 +70,61 @@ def users_add(
 
 
 @audit_app.command("verify")
-def audit_verify(db: str = DbOption, data: str = DataOption, as_json: bool = JsonOption) -> None:
-    """Recompute the hash chain; exit 2 when any record was edited, inserted or deleted."""
-    from cartrial.committee import open_store, verify_audit
+def audit_verify(db: str = DbOption, data: str = DataOption, key_file: str = KeyFileOption,
+                 as_json: bool = JsonOption) -> None:
+    """Recompute the hash chain (read-only: never moves the anchor); exit 2 when any record was
+    edited, inserted or deleted, or the anchor file is missing."""
+    from cartrial.committee import verify_audit
 
     with bad_input_exits():
-        rep = verify_audit(open_store(_url(db, data)))
+        rep = verify_audit(_store(db, data, key_file))
     if as_json:
-        print_json({"ok": rep.ok, "entries": rep.entries, "problems": list(rep.problems)})
-    elif rep.ok:
-        console.print(f"audit trail intact: {rep.entries} entries verified")
+        print_json({"ok": rep.ok, "entries": rep.entries, "problems": list(rep.problems),
+                    "warnings": list(rep.warnings)})
     else:
+        for w in rep.warnings:
+            console.print(f"warning: {w}", markup=False)
+        if rep.ok:
+            console.print(f"audit trail intact: {rep.entries} entries verified")
         for p in rep.problems:
             console.print(f"TAMPERED: {p}", markup=False)
     if not rep.ok:
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@audit_app.command("anchor")
+def audit_anchor(
+    reason: str = typer.Option(..., "--reason", help="Why the anchor is moved (recorded)."),
+    actor: str = typer.Option(..., "--actor", help="Who re-anchors (recorded)."),
+    db: str = DbOption,
+    data: str = DataOption,
+    key_file: str = KeyFileOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Re-anchor a chain that verifies (e.g. after a crash or a lost anchor file): the act is
+    appended to the audit trail with who, when, why and the previous anchor."""
+    from cartrial.committee import anchor_chain
+
+    with bad_input_exits():
+        head = anchor_chain(_store(db, data, key_file), actor=actor, reason=reason)
+    if as_json:
+        print_json(head)
+    else:
+        console.print(f"anchored at audit entry {head['seq']} ({head['hash'][:16]})")
+
+
+@audit_app.command("keygen")
+def audit_keygen(
+    out: str = typer.Argument(..., help="New key file (created with mode 0600; never "
+                              "overwritten). Keep it outside the database's folder."),
+) -> None:
+    """Create a random audit HMAC key; set CARTRIAL_AUDIT_KEY_FILE to it before the first
+    write of a new committee database."""
+    from cartrial.committee import new_audit_key
+
+    with bad_input_exits():
+        path = new_audit_key(out)
+    console.print(f"audit key written to {path} (mode 0600)", markup=False)
 
 
 @app.command("serve")

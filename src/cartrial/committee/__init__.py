@@ -1,9 +1,12 @@
 """The safety review committee's record: users, decisions, hash-chained audit trail."""
 
+from cartrial.committee.audit import AuditReport, anchor_chain, verify_audit
+from cartrial.committee.chain import load_audit_key, new_audit_key
 from cartrial.committee.records import (
     CAN_DECIDE,
     add_user,
     authenticate,
+    check_password,
     get_user,
     hash_password,
     list_decisions,
@@ -11,12 +14,10 @@ from cartrial.committee.records import (
 )
 from cartrial.committee.store import (
     ROLES,
-    AuditReport,
     DecisionRecord,
     Store,
     User,
     open_store,
-    verify_audit,
 )
 
 __all__ = [
@@ -27,10 +28,14 @@ __all__ = [
     "Store",
     "User",
     "add_user",
+    "anchor_chain",
     "authenticate",
+    "check_password",
     "get_user",
     "hash_password",
     "list_decisions",
+    "load_audit_key",
+    "new_audit_key",
     "open_store",
     "record_decision",
     "verify_audit",

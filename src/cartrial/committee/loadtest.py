@@ -17,6 +17,7 @@ import httpx
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 _DATA_HASH = re.compile(r'name="data_hash" value="([^"]+)"')
+_FORM = re.compile(r'name="form_token" value="([^"]+)"')
 
 
 @dataclass
@@ -111,9 +112,11 @@ def run_load(base: str, *, reader: tuple[str, str], writer: tuple[str, str], rea
                     form = c.get("/decide").text
                     tok = _TOKEN.search(form).group(1)
                     seen = _DATA_HASH.search(form).group(1)
+                    once = _FORM.search(form).group(1)
                     with res.lock:
                         res.attempted_tags.append(t)
-                    r = c.post("/decide", data={"csrf_token": tok, "choice": "accept",
+                    r = c.post("/decide", data={"csrf_token": tok, "form_token": once,
+                                                "choice": "accept",
                                                 "data_hash": seen, "attendees": f"chair, {t}",
                                                 "meeting_date": "2024-05-01"})
                     ok = r.status_code == 303

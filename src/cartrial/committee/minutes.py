@@ -8,8 +8,9 @@ import json
 import textwrap
 
 from cartrial import __version__
+from cartrial.committee.audit import verify_audit
 from cartrial.committee.records import list_decisions
-from cartrial.committee.store import Store, verify_audit
+from cartrial.committee.store import Store
 from cartrial.committee.workspace import Workspace
 
 

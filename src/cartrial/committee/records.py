@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
 from datetime import date
+from importlib import resources
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -23,14 +25,68 @@ _HASHER = PasswordHasher()  # argon2id with the library's current parameters
 CAN_DECIDE = ("statistician", "member")
 
 
-def hash_password(password: str) -> str:
-    if len(password) < 8:
-        raise InputError("password must have at least 8 characters")
+MIN_PASSWORD = 10
+MAX_PASSWORD = 256
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The refused passwords shipped with cartrial (``common_passwords.txt``)."""
+    text = (resources.files("cartrial.committee") / "common_passwords.txt").read_text("utf-8")
+    return frozenset(w.strip().lower() for w in text.splitlines()
+                     if w.strip() and not w.startswith("#"))
+
+
+def check_password(password: str, username: str = "") -> None:
+    """Refuse a password that is short, common, repetitive or contains the user name.
+
+    Parameters
+    ----------
+    password : str
+    username : str, optional
+
+    Raises
+    ------
+    InputError
+        Fewer than 10 or more than 256 characters; in the list of common passwords (lower
+        case, trailing digits and punctuation removed: ``Password1!`` is ``password``); one
+        repeated character; or containing the user name.
+
+    References
+    ----------
+    NIST SP 800-63B (2017), section 5.1.1.2: at least 8 characters (10 here), at most 64 or
+    more, and checked against commonly used, expected or compromised values, repetitive or
+    sequential characters and context-specific words such as the user name.
+
+    Examples
+    --------
+    >>> check_password("Password1!")
+    Traceback (most recent call last):
+    ...
+    cartrial.errors.InputError: password is too common (in cartrial's list of common passwords)
+    """
+    if len(password) < MIN_PASSWORD:
+        raise InputError(f"password must have at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise InputError(f"password must have at most {MAX_PASSWORD} characters")
+    core = password.lower().rstrip("0123456789!?.,;:-_#*@$%&+=~ ")
+    if core in common_passwords() or password.lower() in common_passwords():
+        raise InputError("password is too common (in cartrial's list of common passwords)")
+    if len(set(password)) < 3:
+        raise InputError("password repeats too few characters")
+    if username and len(username) >= 3 and username.lower() in password.lower():
+        raise InputError("password must not contain the user name")
+
+
+def hash_password(password: str, username: str = "") -> str:
+    """The argon2id hash of a password that passes :func:`check_password`."""
+    check_password(password, username)
     return _HASHER.hash(password)
 
 
-def _write(store: Store, fn: Any, attempts: int = 50) -> Any:
-    """Run one write transaction, serialised; retry when another writer holds the lock."""
+def write_transaction(store: Store, fn: Any, attempts: int = 50) -> Any:
+    """Run one write transaction ``fn(session)``, serialised, then move the anchor to the new
+    head; retry when another writer holds the lock."""
     engine = store.engine
     for i in range(attempts):
         try:
@@ -56,7 +112,7 @@ def add_user(store: Store, username: str, password: str, role: str, *, full_name
         raise InputError(f"role must be one of {list(ROLES)}, got {role!r}")
     if not username or not username.replace("_", "").replace(".", "").isalnum():
         raise InputError(f"username must be letters, digits, '.' or '_', got {username!r}")
-    pw = hash_password(password)
+    pw = hash_password(password, username)
 
     def op(s: Session) -> User:
         if s.execute(select(User).where(User.username == username)).scalar() is not None:
@@ -65,10 +121,10 @@ def add_user(store: Store, username: str, password: str, role: str, *, full_name
                  created_at=_now())
         s.add(u)
         s.flush()
-        append_audit(s, actor=actor, action="create user", obj=u)
+        append_audit(s, actor=actor, action="create user", obj=u, key=store.key)
         return u
 
-    return _write(store, op)
+    return write_transaction(store, op)
 
 
 def authenticate(store: Store, username: str, password: str) -> User | None:
@@ -137,10 +193,11 @@ def record_decision(
             cartrial_version=__version__, corrects_id=corrects_id)
         s.add(rec)
         s.flush()
-        append_audit(s, actor=user.username, action="record decision", obj=rec)
+        append_audit(s, actor=user.username, action="record decision", obj=rec,
+                     key=store.key)
         return rec
 
-    return _write(store, op)
+    return write_transaction(store, op)
 
 
 def list_decisions(store: Store) -> list[DecisionRecord]:

@@ -3,13 +3,12 @@
 Append-only by construction: the ORM refuses updates and deletes of decisions and audit
 entries, and the database refuses them too (triggers on SQLite and PostgreSQL). A correction is
 a new decision that references the one it corrects. Every write appends an audit entry whose
-hash covers the previous entry's hash and the canonical JSON of what was written, so an edited,
-inserted or deleted row breaks the chain (``verify_audit``).
+hash covers every column of the entry (see :mod:`cartrial.committee.chain`), so an edited,
+inserted or deleted row breaks the chain (:func:`cartrial.committee.audit.verify_audit`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -33,9 +32,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from cartrial.committee.chain import CHAIN_FORMAT, GENESIS, canonical, entry_hash
 from cartrial.errors import InputError
 
-GENESIS = "0" * 64
 ROLES = ("statistician", "member", "viewer")
 
 
@@ -87,6 +86,14 @@ class AuditEntry(Base):
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
 
 
+class ChainMeta(Base):
+    """Facts about the chain: its hash format and whether it is sealed with a key."""
+
+    __tablename__ = "chain_meta"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200), nullable=False)
+
+
 _APPEND_ONLY = (DecisionRecord, AuditEntry)
 
 
@@ -117,17 +124,21 @@ _TRIGGERS = {
 
 @dataclass(frozen=True)
 class Store:
-    """An open committee database and the anchor file that pins the head of its audit chain.
+    """An open committee database, the anchor file that pins the head of its audit chain, and
+    the audit key (None: plain SHA-256 chain).
 
     A hash chain alone cannot show that its latest entries were removed; the anchor (the last
-    sequence number and hash, rewritten after every commit; for SQLite ``<db>.anchor`` beside
-    the file) can. Minutes print the same head, so a printed copy anchors it too.
+    sequence number and hash, rewritten after every write; for SQLite ``<db>.anchor`` beside
+    the file) can. Minutes print the same head, so a printed copy anchors it too. Only writes
+    and the audited ``cartrial audit anchor`` move the anchor; verifying never does.
     """
 
     engine: Engine
     anchor: Path | None
+    key: bytes | None = None
 
     def write_anchor(self) -> None:
+        """Pin the chain's current head in the anchor file (atomic, mode 0600)."""
         if self.anchor is None:
             return
         with Session(self.engine) as s:
@@ -135,25 +146,56 @@ class Store:
         data = {"seq": 0, "hash": GENESIS} if last is None else {"seq": last.seq,
                                                                   "hash": last.hash}
         tmp = self.anchor.with_suffix(self.anchor.suffix + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(json.dumps(data))
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.anchor)
 
     def read_anchor(self) -> dict[str, Any] | None:
+        """The anchored head ``{"seq", "hash"}``, or None when there is no anchor file."""
         if self.anchor is None or not self.anchor.exists():
             return None
-        return json.loads(self.anchor.read_text(encoding="utf-8"))
+        try:
+            head = json.loads(self.anchor.read_text(encoding="utf-8"))
+            if isinstance(head, dict) and isinstance(head.get("seq"), int) and isinstance(
+                    head.get("hash"), str):
+                return head
+        except (OSError, ValueError):
+            pass
+        return {"seq": -1, "hash": "unreadable"}
 
 
-def open_store(url: str, anchor: str | Path | None = "auto") -> Store:
+def _private_sqlite_file(engine: Engine) -> None:
+    """Create a new SQLite file with mode 0600 before SQLite writes anything into it (its -wal
+    and -shm files take the same mode)."""
+    db = engine.url.database
+    if engine.dialect.name != "sqlite" or not db or db == ":memory:" or db.startswith("file:"):
+        return
+    path = Path(db)
+    if not path.exists() and path.parent.is_dir():
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
+
+
+def open_store(url: str, anchor: str | Path | None = "auto", *,
+               key: bytes | None = None) -> Store:
     """Open (and create if needed) the committee database at a SQLAlchemy URL.
 
-    SQLite (``sqlite:///path/committee.sqlite``) is the embedded default; PostgreSQL works
-    through the same scheme (``postgresql+psycopg://user@host/db``, driver installed separately).
-    ``anchor="auto"`` puts the chain anchor beside a SQLite file (none for other databases
-    unless a path is given).
+    SQLite (``sqlite:///path/committee.sqlite``) is the embedded default, created with mode
+    0600; PostgreSQL works through the same scheme (``postgresql+psycopg://user@host/db``,
+    driver installed separately). ``anchor="auto"`` puts the chain anchor beside a SQLite file
+    (none for other databases unless a path is given). ``key``: the audit HMAC key
+    (:func:`cartrial.committee.chain.load_audit_key`).
+
+    Raises
+    ------
+    InputError
+        The URL cannot be opened, or the database holds an audit chain this version cannot
+        extend (format 1, or keyed differently from ``key``).
     """
     try:
         engine = create_engine(url, future=True)
@@ -168,38 +210,49 @@ def open_store(url: str, anchor: str | Path | None = "auto") -> Store:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=10000")
             cur.close()
+        _private_sqlite_file(engine)
     Base.metadata.create_all(engine)
     with engine.begin() as conn:
         for stmt in _TRIGGERS.get(engine.dialect.name, []):
             for t in ("decisions", "audit"):
                 conn.execute(text(stmt.format(t=t)))
+    _check_chain_format(engine, url, key)
     if anchor == "auto":
         db = engine.url.database
         anchor = Path(db + ".anchor") if engine.dialect.name == "sqlite" and db and (
             db != ":memory:") else None
-    store = Store(engine, Path(anchor) if anchor is not None else None)
-    if store.anchor is not None and not store.anchor.exists():
-        store.write_anchor()
-    elif store.anchor is not None and verify_audit(store).ok:
-        store.write_anchor()  # catch up after a crash between a commit and its anchor write
+    store = Store(engine, Path(anchor) if anchor is not None else None, key)
+    if store.anchor is not None and not store.anchor.exists() and _chain_empty(engine):
+        store.write_anchor()  # a new chain is anchored at genesis; a lost anchor is not redone
     return store
 
 
-def canonical(payload: dict[str, Any]) -> str:
-    """Canonical JSON (sorted keys, no spaces, ISO dates) that the hashes are computed over."""
-    def conv(v: Any) -> Any:
-        if isinstance(v, datetime | date):
-            return v.isoformat()
-        return v
-    return json.dumps({k: conv(v) for k, v in payload.items()}, sort_keys=True,
-                      separators=(",", ":"), ensure_ascii=True)
+def _chain_empty(engine: Engine) -> bool:
+    with Session(engine) as s:
+        return s.execute(select(AuditEntry.seq).limit(1)).first() is None
 
 
-def entry_hash(prev_hash: str, seq: int, action: str, table: str, row_id: int,
-               payload: str) -> str:
-    h = hashlib.sha256()
-    h.update(f"{prev_hash}|{seq}|{action}|{table}|{row_id}|{payload}".encode())
-    return h.hexdigest()
+def _check_chain_format(engine: Engine, url: str, key: bytes | None) -> None:
+    """Record the format of a new chain; refuse one this version cannot extend."""
+    with Session(engine) as s, s.begin():
+        meta = {m.name: m.value for m in s.execute(select(ChainMeta)).scalars()}
+        empty = s.execute(select(AuditEntry.seq).limit(1)).first() is None
+        if not meta and empty:
+            s.add(ChainMeta(name="format", value=str(CHAIN_FORMAT)))
+            s.add(ChainMeta(name="keyed", value="yes" if key else "no"))
+            return
+    if meta.get("format") != str(CHAIN_FORMAT):
+        raise InputError(
+            f"{url}: the audit chain is in format {meta.get('format', '1')} (written by an "
+            f"earlier cartrial; its hashes do not cover actor and timestamp). This version "
+            f"writes format {CHAIN_FORMAT} and does not extend it: verify and archive that "
+            "database and its .anchor file with the cartrial that wrote them, then start a new "
+            "database for the next meetings")
+    if (meta.get("keyed") == "yes") != (key is not None):
+        how = ("was sealed with an audit key: set CARTRIAL_AUDIT_KEY_FILE (or pass --key-file)"
+               if key is None else "was started without an audit key: unset "
+               "CARTRIAL_AUDIT_KEY / CARTRIAL_AUDIT_KEY_FILE, or start a new database")
+        raise InputError(f"{url}: the audit chain {how}")
 
 
 def row_payload(obj: Base) -> dict[str, Any]:
@@ -207,81 +260,24 @@ def row_payload(obj: Base) -> dict[str, Any]:
     return {c.key: getattr(obj, c.key) for c in obj.__table__.columns}
 
 
-def append_audit(session: Session, *, actor: str, action: str, obj: Base) -> AuditEntry:
-    """Append the audit entry for ``obj`` (already flushed, so it has its id) to the chain."""
+def append_audit(session: Session, *, actor: str, action: str, obj: Base | None = None,
+                 table: str | None = None, row_id: int = 0,
+                 payload: dict[str, Any] | None = None, key: bytes | None = None) -> AuditEntry:
+    """Append an audit entry to the chain: for ``obj`` (already flushed, so it has its id), or
+    for an event without a row (``table``, ``row_id``, ``payload``, e.g. re-anchoring)."""
     last = session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).scalar()
     seq = 1 if last is None else last.seq + 1
     prev = GENESIS if last is None else last.hash
-    payload = canonical(row_payload(obj))
-    table = obj.__tablename__
-    row_id = int(obj.id)
-    entry = AuditEntry(seq=seq, created_at=_now(), actor=actor, action=action, table_name=table,
-                       row_id=row_id, payload=payload, prev_hash=prev,
-                       hash=entry_hash(prev, seq, action, table, row_id, payload))
+    if obj is not None:
+        text_payload, table, row_id = canonical(row_payload(obj)), obj.__tablename__, int(obj.id)
+    else:
+        text_payload = canonical(payload or {})
+    fields = dict(seq=seq, created_at=_now(), actor=actor, action=action, table_name=str(table),
+                  row_id=int(row_id), payload=text_payload, prev_hash=prev)
+    entry = AuditEntry(**fields, hash=entry_hash(key, **fields))
     session.add(entry)
     return entry
 
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-
-
-@dataclass(frozen=True)
-class AuditReport:
-    """Result of verifying the audit chain: ok, entries checked, and every problem found."""
-
-    ok: bool
-    entries: int
-    problems: tuple[str, ...]
-
-
-def verify_audit(store: Store) -> AuditReport:
-    """Recompute the chain and compare every audited row with the database.
-
-    Detects: an edited audit entry (hash mismatch), a deleted or inserted entry (sequence gap or
-    broken link), an edited or deleted user or decision row (its current content differs from
-    the audited payload, or it is gone), and rows that were never audited.
-    """
-    problems: list[str] = []
-    with Session(store.engine) as s:
-        entries = s.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars().all()
-        prev = GENESIS
-        audited: dict[tuple[str, int], str] = {}
-        for i, e in enumerate(entries, start=1):
-            if e.seq != i:
-                problems.append(f"audit entry {i} is missing (found seq {e.seq} next)")
-            if e.prev_hash != prev:
-                problems.append(f"audit entry {e.seq}: link to the previous entry is broken")
-            want = entry_hash(e.prev_hash, e.seq, e.action, e.table_name, e.row_id, e.payload)
-            if want != e.hash:
-                problems.append(f"audit entry {e.seq}: content does not match its hash (edited)")
-            prev = e.hash
-            audited[(e.table_name, e.row_id)] = e.payload
-        for model in (User, DecisionRecord):
-            rows = s.execute(select(model)).scalars().all()
-            seen = set()
-            for r in rows:
-                key = (model.__tablename__, int(r.id))
-                seen.add(key)
-                if key not in audited:
-                    problems.append(f"{key[0]} row {key[1]} was never audited (inserted directly)")
-                elif canonical(row_payload(r)) != audited[key]:
-                    problems.append(f"{key[0]} row {key[1]} differs from its audited content "
-                                    "(edited directly in the database)")
-            for key in audited:
-                if key[0] == model.__tablename__ and key not in seen:
-                    problems.append(f"{key[0]} row {key[1]} is audited but missing (deleted)")
-        head = store.read_anchor()
-        if head is not None:
-            # The anchor is rewritten just after each commit, so after a crash it may lag the
-            # chain; it must never be ahead of it, nor disagree with the entry it names.
-            last_seq = entries[-1].seq if entries else 0
-            by_seq = {e.seq: e.hash for e in entries}
-            anchored = GENESIS if head["seq"] == 0 else by_seq.get(head["seq"])
-            if head["seq"] > last_seq:
-                problems.append(f"the chain ends at entry {last_seq} but its anchor records entry "
-                                f"{head['seq']} (latest entries removed)")
-            elif anchored != head["hash"]:
-                problems.append(f"audit entry {head['seq']} differs from the anchored hash "
-                                "(entries replaced)")
-    return AuditReport(not problems, len(entries), tuple(problems))

@@ -3,8 +3,12 @@
 Why FastAPI + server-rendered pages (not Shiny): the workspace is a handful of forms and tables
 whose security properties (login on every page, roles, CSRF, append-only writes) must be plain
 and testable; FastAPI's TestClient and Playwright drive it directly, and no JavaScript bundle is
-needed. Sessions are signed cookies (itsdangerous via Starlette); every POST carries a CSRF
-token bound to the session; nothing is served without login.
+needed. The signed session cookie (itsdangerous via Starlette) carries only a session id that
+the server can end (:mod:`cartrial.committee.sessions`); every POST carries a CSRF token bound
+to the session; logins are throttled (:mod:`cartrial.committee.lockout`); every response has
+security headers and every error page escapes what it echoes
+(:mod:`cartrial.committee.security`); only a validated, settled data snapshot is shown
+(:mod:`cartrial.committee.snapshot`).
 """
 
 from __future__ import annotations
@@ -12,18 +16,24 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import secrets
-import threading
+import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Form, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from cartrial import __version__
+from cartrial.committee.chain import create_private_file, load_audit_key
+from cartrial.committee.lockout import LoginThrottle
 from cartrial.committee.minutes import minutes_html, minutes_pdf
 from cartrial.committee.records import (
     CAN_DECIDE,
@@ -32,11 +42,14 @@ from cartrial.committee.records import (
     list_decisions,
     record_decision,
 )
+from cartrial.committee.security import SecurityHeaders, error_page
+from cartrial.committee.sessions import IDLE_SECONDS, MAX_SECONDS, SessionRegistry
+from cartrial.committee.snapshot import SETTLE_SECONDS, SnapshotStatus, SnapshotWatcher
 from cartrial.committee.store import Store, open_store
-from cartrial.committee.workspace import Workspace, build_workspace
 from cartrial.errors import InputError
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+MAX_ID = 2**31 - 1
 
 
 def _fmt(v: Any) -> str:
@@ -55,62 +68,82 @@ ACTIONS = ("escalate", "stay", "de-escalate", "stop", "suspend")
 
 
 def _secret(store: Store) -> str:
-    """Session signing key: CARTRIAL_SECRET, else a random key kept beside the database."""
-    import os
-
+    """Session signing key: CARTRIAL_SECRET, else a random key kept beside the database in a
+    file created with mode 0600 before the key is written into it."""
     if os.environ.get("CARTRIAL_SECRET"):
         return os.environ["CARTRIAL_SECRET"]
     if store.anchor is None:
         return secrets.token_hex(32)
     f = store.anchor.with_name(store.anchor.name.replace(".anchor", ".secret"))
     if not f.exists():
-        f.write_text(secrets.token_hex(32), encoding="utf-8")
-        f.chmod(0o600)
+        try:
+            create_private_file(f, secrets.token_hex(32))
+        except InputError:  # another process created it first
+            pass
     return f.read_text(encoding="utf-8").strip()
 
 
-def data_signature(data_dir: Path) -> tuple[tuple[str, int, int], ...]:
-    """Name, size and modification time of each dataset file in the folder (cheap to take on
-    every request; any new data transfer changes it)."""
-    return tuple(sorted((p.name, st.st_size, st.st_mtime_ns) for p in data_dir.iterdir()
-                        if p.suffix.lower() in (".csv", ".xpt") and p.is_file()
-                        for st in (p.stat(),)))
+def _record_id(text: str) -> int | None:
+    """The decision id a correction refers to: blank, or 1 to 2**31 - 1 (else 400)."""
+    if not text:
+        return None
+    if not text.isascii() or not text.isdigit() or len(text) > 10 or not 0 < int(text) <= MAX_ID:
+        raise HTTPException(status_code=400, detail="corrects must be a decision number")
+    return int(text)
 
 
-def create_app(protocol: str, data_dir: str | Path, db_url: str | None = None) -> FastAPI:
-    """The workspace app over one trial's data folder and a committee database."""
+def create_app(protocol: str, data_dir: str | Path, db_url: str | None = None, *,
+               settle_seconds: float = SETTLE_SECONDS, idle_seconds: float = IDLE_SECONDS,
+               secure_cookies: bool = False,
+               clock: Callable[[], float] = time.monotonic) -> FastAPI:
+    """The workspace app over one trial's data folder and a committee database.
+
+    Parameters
+    ----------
+    protocol : str
+        Bundled protocol name or YAML path.
+    data_dir : str or Path
+        The trial's SDTM folder (watched for new transfers).
+    db_url : str, optional
+        SQLAlchemy URL (default: ``committee.sqlite`` in ``data_dir``).
+    settle_seconds : float
+        How long new files must stay unchanged before they are taken up.
+    idle_seconds : float
+        Idle timeout of a session.
+    secure_cookies : bool
+        Mark cookies ``Secure`` on every response (they are anyway over HTTPS).
+    clock : callable
+        Monotonic seconds (tests pass their own).
+
+    Returns
+    -------
+    FastAPI
+
+    Raises
+    ------
+    FindingsError
+        The folder's data does not validate at start-up.
+    InputError
+        The protocol, data or database cannot be opened.
+    """
     data_dir = Path(data_dir)
     url = db_url or f"sqlite:///{(data_dir / 'committee.sqlite').resolve()}"
-    store = open_store(url)
+    store = open_store(url, key=load_audit_key())
+    watcher = SnapshotWatcher(protocol, data_dir, settle_seconds, clock)
+    watcher.load_now()
+    sessions = SessionRegistry(idle_seconds, MAX_SECONDS, clock)
+    throttle = LoginThrottle(store, clock)
     app = FastAPI(title="cartrial committee workspace", docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.add_middleware(SessionMiddleware, secret_key=_secret(store), same_site="strict",
-                       session_cookie="cartrial_session", https_only=False, max_age=8 * 3600)
-    state: dict[str, Any] = {"ws": None, "sig": None, "reload_error": ""}
-    lock = threading.Lock()
-
-    def ws() -> Workspace:
-        """The workspace of the data now in the folder: a new data transfer (files added,
-        replaced or changed) is picked up on the next request, without a restart. While new
-        files cannot be read (a transfer in progress, bad data), the last good snapshot is
-        served and the reason shown on every page."""
-        sig = data_signature(data_dir)
-        with lock:
-            if state["ws"] is None or state["sig"] != sig:
-                try:
-                    state["ws"] = build_workspace(protocol, data_dir)
-                    state["reload_error"] = ""
-                except InputError as exc:
-                    if state["ws"] is None:
-                        raise
-                    state["reload_error"] = str(exc).splitlines()[0]
-                state["sig"] = sig
-            return state["ws"]
+                       session_cookie="cartrial_session", https_only=False, max_age=MAX_SECONDS)
+    app.add_middleware(SecurityHeaders, force_secure=secure_cookies)
 
     def user_of(request: Request):  # noqa: ANN202
-        name = request.session.get("user")
+        name = sessions.user(request.session.get("sid"))
         u = get_user(store, name) if name else None
         if u is None:
+            request.session.pop("sid", None)
             raise HTTPException(status_code=303, headers={"Location": "/login"})
         return u
 
@@ -125,127 +158,177 @@ def create_app(protocol: str, data_dir: str | Path, db_url: str | None = None) -
         if not token or not secrets.compare_digest(token, request.session.get("csrf", "")):
             raise HTTPException(status_code=403, detail="CSRF token missing or wrong")
 
-    def page(request: Request, name: str, **ctx: Any) -> HTMLResponse:
+    def snapshot() -> SnapshotStatus:
+        snap = watcher.status()
+        if snap.ws is None:  # pragma: no cover - load_now succeeded at start-up
+            raise HTTPException(status_code=503, detail="no validated data snapshot yet")
+        return snap
+
+    def page(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
         ctx.update(request=request, version=__version__, csrf_token=csrf(request),
-                   user=ctx.get("user"), reload_error=state["reload_error"])
-        return TEMPLATES.TemplateResponse(request, name, ctx)
+                   user=ctx.get("user"), snap=ctx.get("snap"))
+        return TEMPLATES.TemplateResponse(request, name, ctx, status_code=status_code)
+
+    def decide_page(request: Request, u: Any, snap: SnapshotStatus, status_code: int = 200,
+                    **ctx: Any) -> HTMLResponse:
+        w = snap.ws
+        ctx = {"today": date.today().isoformat(), "corrects": None, "error": ""} | ctx
+        return page(request, "decide.html", status_code, user=u, w=w, snap=snap,
+                    rec=w.recommendation_summary(), actions=ACTIONS, doses=w.protocol.dose_ids,
+                    form_token=sessions.issue_form(request.session.get("sid", "")), **ctx)
 
     @app.get("/favicon.ico")
     def favicon() -> Response:
         return Response(status_code=204)
 
     @app.get("/login", response_class=HTMLResponse)
-    def login_form(request: Request, error: str = "") -> HTMLResponse:
-        return page(request, "login.html", error=error)
+    def login_form(request: Request) -> HTMLResponse:
+        return page(request, "login.html", error="")
 
     @app.post("/login")
-    def login(request: Request, username: str = Form(...), password: str = Form(...),
+    def login(request: Request, username: str = Form(..., max_length=64),
+              password: str = Form(..., max_length=256),
               csrf_token: str = Form("")) -> Response:
         check_csrf(request, csrf_token)
+        client = request.client.host if request.client else "unknown"
+        if throttle.client_blocked(client):
+            return error_page(429, "Too many failed logins from this address; try again later.")
+        if throttle.user_blocked(username):
+            return page(request, "login.html", 403, error="This account is locked after "
+                        "repeated failed logins; an administrator can unlock it "
+                        "(cartrial users unlock).")
         u = authenticate(store, username, password)
         if u is None:
-            return page(request, "login.html", error="Unknown user or wrong password.")
+            if throttle.failed(username, client):
+                sessions.end_user(username)
+            return page(request, "login.html", 401, error="Unknown user or wrong password.")
+        throttle.succeeded(username)
+        sessions.end(request.session.get("sid"))
         request.session.clear()
-        request.session["user"] = u.username
+        request.session["sid"] = sessions.start(u.username)
         request.session["csrf"] = secrets.token_urlsafe(32)  # new token after login
         return RedirectResponse("/", status_code=303)
 
     @app.post("/logout")
     def logout(request: Request, csrf_token: str = Form("")) -> Response:
         check_csrf(request, csrf_token)
+        sessions.end(request.session.get("sid"))
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 
     @app.get("/", response_class=HTMLResponse)
     def overview(request: Request) -> HTMLResponse:
         u = user_of(request)
-        w = ws()
-        return page(request, "overview.html", user=u, w=w, rec=w.recommendation_summary(),
-                    table=w.decision.recommendation.table, patients=w.decision.patients,
-                    paths=w.paths, decisions=list_decisions(store))
+        snap = snapshot()
+        w = snap.ws
+        return page(request, "overview.html", user=u, w=w, snap=snap,
+                    rec=w.recommendation_summary(), table=w.decision.recommendation.table,
+                    patients=w.decision.patients, paths=w.paths,
+                    decisions=list_decisions(store))
 
     @app.get("/patients/{usubjid}", response_class=HTMLResponse)
     def patient(request: Request, usubjid: str) -> HTMLResponse:
         u = user_of(request)
-        w = ws()
+        snap = snapshot()
+        w = snap.ws
         if usubjid not in set(w.decision.patients["USUBJID"].astype(str)):
             raise HTTPException(status_code=404, detail=f"no infused patient {usubjid}")
         detail = w.patient(usubjid)
-        return page(request, "patient.html", user=u, w=w, usubjid=usubjid, d=detail,
-                    timeline=_timeline_svg(detail))
+        return page(request, "patient.html", user=u, w=w, snap=snap, usubjid=usubjid,
+                    d=detail, timeline=_timeline_svg(detail))
 
     @app.get("/decide", response_class=HTMLResponse)
-    def decide_form(request: Request, corrects: int | None = None) -> HTMLResponse:
+    def decide_form(request: Request, corrects: str = "") -> HTMLResponse:
         u = user_of(request)
         if u.role not in CAN_DECIDE:
             raise HTTPException(status_code=403, detail="viewers cannot record decisions")
-        w = ws()
-        return page(request, "decide.html", user=u, w=w, rec=w.recommendation_summary(),
-                    actions=ACTIONS, doses=w.protocol.dose_ids, today=date.today().isoformat(),
-                    corrects=corrects, error="")
+        return decide_page(request, u, snapshot(), corrects=_record_id(corrects))
 
     @app.post("/decide")
-    def decide(request: Request, csrf_token: str = Form(""), choice: str = Form(...),
-               action: str = Form(""), next_dose: str = Form(""), rationale: str = Form(""),
-               attendees: str = Form(""), meeting_date: str = Form(...),
+    def decide(request: Request, csrf_token: str = Form(""), form_token: str = Form(""),
+               choice: str = Form(...), action: str = Form(""), next_dose: str = Form(""),
+               rationale: str = Form("", max_length=5000),
+               attendees: str = Form("", max_length=2000), meeting_date: str = Form(...),
                corrects: str = Form(""), data_hash: str = Form("")) -> Response:
         check_csrf(request, csrf_token)
         u = user_of(request)
         if u.role not in CAN_DECIDE:
             raise HTTPException(status_code=403, detail="viewers cannot record decisions")
-        w = ws()
+        corrects_id = _record_id(corrects)
+        if choice not in ("accept", "override"):
+            raise HTTPException(status_code=400, detail="choice must be accept or override")
+        snap = snapshot()
+        if not snap.can_decide:
+            return decide_page(request, u, snap, 409, corrects=corrects_id,
+                               error="No decision can be recorded while the data folder's "
+                               "current content is not a validated snapshot.")
+        if not sessions.use_form(request.session.get("sid", ""), form_token):
+            raise HTTPException(status_code=409, detail="This form was already submitted (or "
+                                "has expired): nothing more was recorded. See the decision "
+                                "history.")
+        w = snap.ws
         rec = w.recommendation_summary()
         accepted = choice == "accept"
+        ctx = {"today": meeting_date, "corrects": corrects_id}
+        if data_hash != w.data_hash:  # the members decided on what the form showed them
+            return decide_page(request, u, snap, 409, error=(
+                "the trial data changed since this form was opened (now sha256 "
+                f"{w.data_hash[:16]}); review the new recommendation below and submit again"),
+                **ctx)
         try:
-            if data_hash != w.data_hash:  # the members decided on what the form showed them
-                raise InputError("the trial data changed since this form was opened (now sha256 "
-                                 f"{w.data_hash[:16]}); review the new recommendation below "
-                                 "and submit again")
             if not accepted and action not in ACTIONS:
                 raise InputError(f"choose an action among {list(ACTIONS)}")
             if not accepted and next_dose and next_dose not in w.protocol.dose_ids:
                 raise InputError(f"next dose must be one of {w.protocol.dose_ids}")
+            try:
+                when = date.fromisoformat(meeting_date)
+            except ValueError:
+                raise InputError("meeting date must be a date (YYYY-MM-DD)") from None
             record_decision(
-                store, user=u, meeting_date=date.fromisoformat(meeting_date),
+                store, user=u, meeting_date=when,
                 attendees=[a for a in attendees.replace("\n", ",").split(",")],
                 accepted=accepted, action=rec["action"] if accepted else action,
                 next_dose=rec["next_dose"] if accepted else (next_dose or None),
                 rationale=rationale, recommendation=rec, as_of=w.as_of,
                 data_hash=w.data_hash, protocol_id=w.protocol.study_id,
                 protocol_version=w.protocol.version, protocol_hash=w.protocol_hash,
-                corrects_id=int(corrects) if corrects else None)
-        except (InputError, ValueError) as exc:
-            return page(request, "decide.html", user=u, w=w, rec=rec, actions=ACTIONS,
-                        doses=w.protocol.dose_ids, today=meeting_date, corrects=corrects or None,
-                        error=str(exc))
+                corrects_id=corrects_id)
+        except InputError as exc:
+            return decide_page(request, u, snap, 400, error=str(exc), **ctx)
         return RedirectResponse("/history", status_code=303)
 
     @app.get("/history", response_class=HTMLResponse)
     def history(request: Request) -> HTMLResponse:
         u = user_of(request)
-        return page(request, "history.html", user=u, decisions=list_decisions(store),
-                    loads=json.loads)
+        return page(request, "history.html", user=u, snap=snapshot(),
+                    decisions=list_decisions(store), loads=json.loads)
 
     @app.get("/minutes.html", response_class=HTMLResponse)
     def minutes(request: Request) -> HTMLResponse:
         user_of(request)
-        return HTMLResponse(minutes_html(store, ws()))
+        return HTMLResponse(minutes_html(store, snapshot().ws))
 
     @app.get("/minutes.pdf")
     def minutes_as_pdf(request: Request) -> Response:
         user_of(request)
-        return Response(minutes_pdf(store, ws()), media_type="application/pdf",
+        return Response(minutes_pdf(store, snapshot().ws), media_type="application/pdf",
                         headers={"Content-Disposition": "attachment; filename=minutes.pdf"})
 
-    @app.exception_handler(HTTPException)
-    def _http(request: Request, exc: HTTPException) -> Response:
+    @app.exception_handler(StarletteHTTPException)
+    def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 303:
             return RedirectResponse(exc.headers["Location"], status_code=303)
-        return HTMLResponse(f"<h1>{exc.status_code}</h1><p>{exc.detail}</p>",
-                            status_code=exc.status_code)
+        return error_page(exc.status_code, exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    def _malformed(request: Request, exc: RequestValidationError) -> Response:
+        fields = sorted({str(e.get("loc", ("", "?"))[-1]) for e in exc.errors()})
+        return error_page(400, f"malformed or missing form value(s): {', '.join(fields)}")
 
     app.state.store = store
     app.state.data_dir = data_dir
+    app.state.sessions = sessions
+    app.state.watcher = watcher
     return app
 
 

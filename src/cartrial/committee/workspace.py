@@ -14,10 +14,11 @@ import pandas as pd
 
 from cartrial.conduct import decide_study
 from cartrial.conduct.from_study import StudyDecision
-from cartrial.data import load_study
+from cartrial.data import load_study, validate_study
 from cartrial.data.dates import parse_dtc
 from cartrial.design.factory import design_from_spec
 from cartrial.design.paths import dose_paths
+from cartrial.errors import FindingsError
 from cartrial.protocol import Protocol, load_protocol, protocol_hash
 from cartrial.safety.analysis import SafetyAnalysis, analyse_safety
 from cartrial.safety.sdtm import safety_inputs
@@ -72,9 +73,21 @@ class Workspace:
 
 def build_workspace(protocol_ref: str, data_dir: str | Path,
                     as_of: date | None = None) -> Workspace:
-    """Load the data, adjudicate DLTs, get the design's recommendation and next-cohort paths."""
+    """Load and validate the data, adjudicate DLTs, get the design's recommendation and the
+    next cohort's dose-transition paths.
+
+    Raises
+    ------
+    FindingsError
+        The data fails validation (:func:`cartrial.data.validate_study`; error findings).
+    InputError
+        The protocol or the data cannot be read.
+    """
     proto = load_protocol(protocol_ref)
     study = load_study(data_dir)
+    report = validate_study(study, proto)
+    if not report.ok:
+        raise FindingsError(findings=[f for f in report.as_findings() if f.severity == "error"])
     cut = as_of or _latest_date(study.domains)
     decision = decide_study(study, proto, cut)
     safety = analyse_safety(safety_inputs(study, proto), proto)

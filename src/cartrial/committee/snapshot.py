@@ -1,0 +1,145 @@
+"""Which data snapshot the workspace shows: only one that is complete, stable and validates.
+
+The data folder is watched on every request (names, sizes and modification times of its files;
+cheap). A new state of the folder is taken up only when
+
+1. it has stayed the same for ``settle_seconds`` (a transfer still being copied keeps changing
+   it; the default, 30 s, is configurable with ``cartrial serve --settle``), and
+2. it loads and passes ``cartrial validate`` (:func:`cartrial.data.validate_study`: with no
+   error finding; a transfer manifest, when the folder has one, is checked there), and
+3. it did not change while it was being loaded.
+
+Until then the last good snapshot stays on screen, and every page says why the newer files are
+not shown (settling, unreadable, or the validation errors themselves). The decision form is
+offered only when the snapshot shown *is* the folder's current content.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cartrial.committee.workspace import Workspace, build_workspace
+from cartrial.errors import FindingsError, InputError
+
+SETTLE_SECONDS = 30.0
+MAX_SHOWN = 50
+
+Signature = tuple[tuple[str, int, int], ...]
+
+
+def data_signature(data_dir: Path) -> Signature:
+    """Name, size and modification time of every file in the folder except the committee's own
+    database files (``committee.*``): partial and temporary files of a copy count too."""
+    out = []
+    for p in Path(data_dir).iterdir():
+        if p.name.startswith("committee.") or not p.is_file():
+            continue
+        try:
+            st = p.stat()
+        except FileNotFoundError:  # removed while listing: the folder is changing
+            continue
+        out.append((p.name, st.st_size, st.st_mtime_ns))
+    return tuple(sorted(out))
+
+
+@dataclass(frozen=True)
+class SnapshotStatus:
+    """What the workspace shows and why: ``ws`` (None before any good snapshot), ``state``
+    (``current``, ``settling``, ``invalid`` or ``unreadable``), ``message`` and ``findings``
+    (the newer data's error findings, as text, at most ``MAX_SHOWN``)."""
+
+    ws: Workspace | None
+    state: str
+    message: str
+    findings: tuple[str, ...]
+
+    @property
+    def can_decide(self) -> bool:
+        """The decision form is offered only on the folder's current, validated content."""
+        return self.ws is not None and self.state == "current"
+
+
+class SnapshotWatcher:
+    """Keeps the last good snapshot of a data folder (see module docstring).
+
+    Parameters
+    ----------
+    protocol : str
+        Bundled protocol name or YAML path.
+    data_dir : Path
+    settle_seconds : float
+        How long the folder must stay unchanged before a new state is loaded.
+    clock : callable
+        Seconds from a monotonic clock (tests pass their own).
+    """
+
+    def __init__(self, protocol: str, data_dir: Path, settle_seconds: float = SETTLE_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.protocol = protocol
+        self.data_dir = Path(data_dir)
+        self.settle_seconds = float(settle_seconds)
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._ws: Workspace | None = None
+        self._loaded: Signature | None = None
+        self._seen: tuple[Signature, float] | None = None
+        self._failed: tuple[Signature, str, str, tuple[str, ...]] | None = None
+
+    def load_now(self) -> Workspace:
+        """Load and validate the folder as it is (at start-up: no settling).
+
+        Raises
+        ------
+        FindingsError, InputError
+            The data does not load or does not validate.
+        """
+        with self._lock:
+            sig = data_signature(self.data_dir)
+            ws = build_workspace(self.protocol, self.data_dir)
+            self._ws, self._loaded, self._failed = ws, sig, None
+            return ws
+
+    def status(self) -> SnapshotStatus:
+        """The snapshot to show now, loading the folder's new state when it has settled."""
+        with self._lock:
+            sig = data_signature(self.data_dir)
+            now = self.clock()
+            if sig == self._loaded:
+                return SnapshotStatus(self._ws, "current", "", ())
+            if self._failed is not None and self._failed[0] == sig:
+                return SnapshotStatus(self._ws, *self._failed[1:])
+            if self._seen is None or self._seen[0] != sig:
+                self._seen = (sig, now)
+            waited = now - self._seen[1]
+            if waited < self.settle_seconds:
+                return SnapshotStatus(self._ws, "settling", (
+                    "New files are arriving in the data folder; they are taken up once "
+                    f"unchanged for {self.settle_seconds:g} s (unchanged for {waited:.0f} s "
+                    "now)."), ())
+            return self._try_load(sig)
+
+    def _try_load(self, sig: Signature) -> SnapshotStatus:
+        try:
+            ws = build_workspace(self.protocol, self.data_dir)
+        except FindingsError as exc:
+            errors = [f for f in exc.findings if f.severity == "error"] or exc.findings
+            shown = tuple(str(f) for f in errors[:MAX_SHOWN])
+            more = len(errors) - len(shown)
+            msg = (f"The data now in the folder fails validation ({len(errors)} error(s)"
+                   + (f", first {len(shown)} listed" if more > 0 else "") + ").")
+            self._failed = (sig, "invalid", msg, shown)
+            return SnapshotStatus(self._ws, "invalid", msg, shown)
+        except InputError as exc:
+            msg = f"The files now in the folder could not be read: {str(exc).splitlines()[0]}"
+            self._failed = (sig, "unreadable", msg, ())
+            return SnapshotStatus(self._ws, "unreadable", msg, ())
+        if data_signature(self.data_dir) != sig:  # changed while loading: not a snapshot
+            self._seen = None
+            return SnapshotStatus(self._ws, "settling", "The data folder changed while it was "
+                                  "being read; waiting for it to settle.", ())
+        self._ws, self._loaded, self._failed = ws, sig, None
+        return SnapshotStatus(ws, "current", "", ())
