@@ -69,6 +69,22 @@ def users_add(
         console.print(f"user {u.username} ({u.role}) created")
 
 
+@users_app.command("unlock")
+def users_unlock(
+    username: str = typer.Argument(..., help="The locked login name."),
+    actor: str = typer.Option(..., "--actor", help="Who unlocks (recorded)."),
+    reason: str = typer.Option(..., "--reason", help="Why (recorded), e.g. identity checked."),
+    db: str = DbOption,
+    data: str = DataOption,
+) -> None:
+    """Lift the lock set after repeated failed logins; the unlock is an audit entry."""
+    from cartrial.committee.lockout import unlock_user
+
+    with bad_input_exits():
+        unlock_user(_store(db, data), username, actor=actor, reason=reason)
+    console.print(f"user {username} unlocked (recorded in the audit trail)", markup=False)
+
+
 @audit_app.command("verify")
 def audit_verify(db: str = DbOption, data: str = DataOption, key_file: str = KeyFileOption,
                  as_json: bool = JsonOption) -> None:
@@ -134,13 +150,22 @@ def serve(
     db: str = DbOption,
     host: str = typer.Option("127.0.0.1", "--host", help="Bind address (localhost by default)."),
     port: int = typer.Option(8000, "--port"),
+    settle: float = typer.Option(30.0, "--settle", min=0, help="Seconds new files in --data "
+                                 "must stay unchanged before they are validated and shown."),
+    idle_timeout: float = typer.Option(1800.0, "--idle-timeout", min=60, help="Seconds "
+                                       "after which an unused session is logged out."),
+    secure_cookies: bool = typer.Option(False, "--secure-cookies", help="Mark cookies Secure "
+                                        "always (they are anyway when the request is HTTPS, "
+                                        "also via a trusted proxy's X-Forwarded-Proto)."),
 ) -> None:
-    """Start the committee's web workspace (login required for every page)."""
+    """Start the committee's web workspace (login required for every page). The data must
+    validate; newer transfers are shown once settled and valid (exit 2 on bad data)."""
     import uvicorn
 
     from cartrial.committee.web import create_app
 
     with bad_input_exits():
-        application = create_app(protocol, data, db)
+        application = create_app(protocol, data, db, settle_seconds=settle,
+                                 idle_seconds=idle_timeout, secure_cookies=secure_cookies)
     console.print(f"cartrial workspace on http://{host}:{port} (Ctrl-C to stop)")
     uvicorn.run(application, host=host, port=port, log_level="warning")
