@@ -28,7 +28,7 @@ from cartrial.committee import (
 )
 from cartrial.committee.chain import GENESIS, entry_hash
 from cartrial.errors import InputError
-from tests.committee.tamper import tamper as _sql
+from tests.committee.helpers import tamper as _sql
 
 runner = CliRunner()
 KEY = b"k" * 40

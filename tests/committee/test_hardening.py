@@ -5,7 +5,6 @@ Timeouts use a fake monotonic clock (no sleeps, no wall-clock deadlines).
 
 from __future__ import annotations
 
-import re
 import stat
 
 import pytest
@@ -19,25 +18,14 @@ from cartrial.committee.security import HEADERS
 from cartrial.committee.web import create_app
 from cartrial.data import write_study
 from cartrial.errors import InputError
+from tests.committee.helpers import Clock, hidden
 from tests.data.minimal_study import minimal_domains
 
 PW = "sturdy-pass-s"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
-
-
-def _hidden(html: str, name: str) -> str:
-    return re.search(rf'name="{name}" value="([^"]+)"', html).group(1)
-
-
 def _login(client: TestClient, user: str = "stat", pw: str = PW):
-    tok = _hidden(client.get("/login").text, "csrf_token")
+    tok = hidden(client.get("/login").text, "csrf_token")
     return client.post("/login", data={"username": user, "password": pw, "csrf_token": tok},
                        follow_redirects=False)
 
@@ -60,7 +48,7 @@ def test_logout_ends_the_session_on_the_server(site) -> None:
     a = TestClient(app)
     assert _login(a).status_code == 303
     stolen = dict(a.cookies)
-    a.post("/logout", data={"csrf_token": _hidden(a.get("/").text, "csrf_token")})
+    a.post("/logout", data={"csrf_token": hidden(a.get("/").text, "csrf_token")})
     b = TestClient(app, cookies=stolen)               # the cookie as it was before logout
     r = b.get("/", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/login"
@@ -156,7 +144,7 @@ def test_malformed_form_values_are_4xx_and_a_form_is_recorded_once(site) -> None
     _login(c)
     assert c.get("/decide?corrects=" + "9" * 30).status_code == 400
     form = c.get("/decide").text
-    base = {k: _hidden(form, k) for k in ("csrf_token", "form_token", "data_hash")} | {
+    base = {k: hidden(form, k) for k in ("csrf_token", "form_token", "data_hash")} | {
         "choice": "accept", "attendees": "stat", "meeting_date": "2024-05-01"}
     for bad in ({"corrects": "9" * 30}, {"corrects": "-1"}, {"choice": "maybe"},
                 {"meeting_date": None}):
@@ -166,7 +154,7 @@ def test_malformed_form_values_are_4xx_and_a_form_is_recorded_once(site) -> None
     r = c.post("/decide", data=base | {"meeting_date": "2024-99-99"}, follow_redirects=False)
     assert r.status_code == 400 and "meeting date" in r.text
     form = c.get("/decide").text                      # a fresh form, submitted twice
-    data = base | {k: _hidden(form, k) for k in ("form_token", "data_hash")}
+    data = base | {k: hidden(form, k) for k in ("form_token", "data_hash")}
     n0 = len(list_decisions(store))
     assert c.post("/decide", data=data, follow_redirects=False).status_code == 303
     again = c.post("/decide", data=data, follow_redirects=False)
