@@ -198,3 +198,22 @@ def test_hmac_primitive_matches_rfc_4231_test_case_2() -> None:
     e = dict(seq=1, created_at=datetime(2024, 1, 1), actor="a", action="b", table_name="c",
              row_id=1, payload="{}", prev_hash=GENESIS)
     assert entry_hash(KEY, **e) != entry_hash(None, **e) != entry_hash(b"j" * 40, **e)
+
+
+def test_keygen_and_a_keyed_chain_through_the_cli(tmp_path, monkeypatch) -> None:
+    key = tmp_path / "keys" / "audit.key"
+    key.parent.mkdir()
+    r = runner.invoke(app, ["audit", "keygen", str(key)])
+    assert r.exit_code == 0 and stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert runner.invoke(app, ["audit", "keygen", str(key)]).exit_code == 2  # never overwritten
+    url = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    monkeypatch.setenv("CARTRIAL_AUDIT_KEY_FILE", str(key))
+    r = runner.invoke(app, ["users", "add", "ann", "--role", "member", "--password-stdin",
+                            "--db", url], input="sturdy-pass-1\n")
+    assert r.exit_code == 0, r.output
+    assert runner.invoke(app, ["audit", "verify", "--db", url]).exit_code == 0
+    monkeypatch.delenv("CARTRIAL_AUDIT_KEY_FILE")
+    r = runner.invoke(app, ["audit", "verify", "--db", url])
+    assert r.exit_code == 2 and "sealed with an audit key" in r.stderr
+    assert runner.invoke(app, ["audit", "verify", "--db", url, "--key-file", str(key)]
+                         ).exit_code == 0
