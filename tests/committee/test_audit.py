@@ -217,3 +217,11 @@ def test_keygen_and_a_keyed_chain_through_the_cli(tmp_path, monkeypatch) -> None
     assert r.exit_code == 2 and "sealed with an audit key" in r.stderr
     assert runner.invoke(app, ["audit", "verify", "--db", url, "--key-file", str(key)]
                          ).exit_code == 0
+
+
+def test_an_unopenable_database_is_a_clear_error(tmp_path) -> None:
+    bad = tmp_path / "bad.sqlite"
+    bad.write_text("not a database, e.g. a file damaged in transfer" * 50)
+    for url in (f"sqlite:///{bad}", f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.sqlite'}"):
+        r = runner.invoke(app, ["audit", "verify", "--db", url])
+        assert r.exit_code == 2 and "cannot open database" in r.stderr, r.output

@@ -30,7 +30,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from cartrial.committee.chain import CHAIN_FORMAT, GENESIS, canonical, entry_hash
@@ -212,11 +212,15 @@ def open_store(url: str, anchor: str | Path | None = "auto", *,
             cur.execute("PRAGMA busy_timeout=10000")
             cur.close()
         _private_sqlite_file(engine)
-    Base.metadata.create_all(engine)
-    with engine.begin() as conn:
-        for stmt in _TRIGGERS.get(engine.dialect.name, []):
-            for t in ("decisions", "audit"):
-                conn.execute(text(stmt.format(t=t)))
+    try:
+        Base.metadata.create_all(engine)
+        with engine.begin() as conn:
+            for stmt in _TRIGGERS.get(engine.dialect.name, []):
+                for t in ("decisions", "audit"):
+                    conn.execute(text(stmt.format(t=t)))
+    except (OperationalError, DatabaseError) as exc:  # missing folder, no permission, not a db
+        raise InputError(f"cannot open database {url!r}: {str(exc.orig).splitlines()[0]}"
+                         ) from None
     _check_chain_format(engine, url, key)
     if anchor == "auto":
         db = engine.url.database
