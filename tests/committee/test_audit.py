@@ -222,6 +222,10 @@ def test_keygen_and_a_keyed_chain_through_the_cli(tmp_path, monkeypatch) -> None
 def test_an_unopenable_database_is_a_clear_error(tmp_path) -> None:
     bad = tmp_path / "bad.sqlite"
     bad.write_text("not a database, e.g. a file damaged in transfer" * 50)
-    for url in (f"sqlite:///{bad}", f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.sqlite'}"):
-        r = runner.invoke(app, ["audit", "verify", "--db", url])
-        assert r.exit_code == 2 and "cannot open database" in r.stderr, r.output
+    r = runner.invoke(app, ["audit", "verify", "--db", f"sqlite:///{bad}"])
+    assert r.exit_code == 2 and "cannot open database" in r.stderr, r.output
+    with pytest.raises(InputError, match="cannot open database"):
+        open_store(f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.sqlite'}")
+    typo = tmp_path / "comittee.sqlite"     # verifying a mistyped path creates nothing
+    r = runner.invoke(app, ["audit", "verify", "--db", f"sqlite:///{typo}"])
+    assert r.exit_code == 2 and "no committee database" in r.stderr and not typo.exists()

@@ -26,10 +26,26 @@ KeyFileOption = typer.Option(None, "--key-file", help="File (mode 0600) holding 
                              "else none).")
 
 
-def _store(db: str | None, data: str | None, key_file: str | None = None):  # noqa: ANN202
-    from cartrial.committee import load_audit_key, open_store
+def _store(db: str | None, data: str | None, key_file: str | None = None, *,
+           create: bool = False):  # noqa: ANN202
+    """The committee database; a SQLite file that does not exist is an error unless ``create``
+    (verifying a mistyped path must not create an empty, "intact" database)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
-    return open_store(_url(db, data), key=load_audit_key(key_file))
+    from cartrial.committee import load_audit_key, open_store
+    from cartrial.errors import InputError
+
+    url = _url(db, data)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise InputError(f"not a database URL: {url!r}") from None
+    path = parsed.database
+    if (not create and parsed.get_backend_name() == "sqlite" and path and path != ":memory:"
+            and not Path(path).exists()):
+        raise InputError(f"no committee database at {path}")
+    return open_store(url, key=load_audit_key(key_file))
 
 
 def _url(db: str | None, data: str | None) -> str:
@@ -57,7 +73,7 @@ def users_add(
     from cartrial.committee import add_user
 
     with bad_input_exits():
-        store = _store(db, data)
+        store = _store(db, data, create=True)
         if password_stdin:
             password = sys.stdin.readline().rstrip("\n")
         else:
