@@ -28,7 +28,7 @@ from cartrial.committee import (
 )
 from cartrial.committee.chain import GENESIS, entry_hash
 from cartrial.errors import InputError
-from tests.committee.tamper import tamper as _sql
+from tests.committee.helpers import tamper as _sql
 
 runner = CliRunner()
 KEY = b"k" * 40
@@ -198,3 +198,34 @@ def test_hmac_primitive_matches_rfc_4231_test_case_2() -> None:
     e = dict(seq=1, created_at=datetime(2024, 1, 1), actor="a", action="b", table_name="c",
              row_id=1, payload="{}", prev_hash=GENESIS)
     assert entry_hash(KEY, **e) != entry_hash(None, **e) != entry_hash(b"j" * 40, **e)
+
+
+def test_keygen_and_a_keyed_chain_through_the_cli(tmp_path, monkeypatch) -> None:
+    key = tmp_path / "keys" / "audit.key"
+    key.parent.mkdir()
+    r = runner.invoke(app, ["audit", "keygen", str(key)])
+    assert r.exit_code == 0 and stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert runner.invoke(app, ["audit", "keygen", str(key)]).exit_code == 2  # never overwritten
+    url = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    monkeypatch.setenv("CARTRIAL_AUDIT_KEY_FILE", str(key))
+    r = runner.invoke(app, ["users", "add", "ann", "--role", "member", "--password-stdin",
+                            "--db", url], input="sturdy-pass-1\n")
+    assert r.exit_code == 0, r.output
+    assert runner.invoke(app, ["audit", "verify", "--db", url]).exit_code == 0
+    monkeypatch.delenv("CARTRIAL_AUDIT_KEY_FILE")
+    r = runner.invoke(app, ["audit", "verify", "--db", url])
+    assert r.exit_code == 2 and "sealed with an audit key" in r.stderr
+    assert runner.invoke(app, ["audit", "verify", "--db", url, "--key-file", str(key)]
+                         ).exit_code == 0
+
+
+def test_an_unopenable_database_is_a_clear_error(tmp_path) -> None:
+    bad = tmp_path / "bad.sqlite"
+    bad.write_text("not a database, e.g. a file damaged in transfer" * 50)
+    r = runner.invoke(app, ["audit", "verify", "--db", f"sqlite:///{bad}"])
+    assert r.exit_code == 2 and "cannot open database" in r.stderr, r.output
+    with pytest.raises(InputError, match="cannot open database"):
+        open_store(f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.sqlite'}")
+    typo = tmp_path / "comittee.sqlite"     # verifying a mistyped path creates nothing
+    r = runner.invoke(app, ["audit", "verify", "--db", f"sqlite:///{typo}"])
+    assert r.exit_code == 2 and "no committee database" in r.stderr and not typo.exists()

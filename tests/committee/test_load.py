@@ -29,8 +29,8 @@ def _port() -> int:
 
 def _start(data, port):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cartrial", "serve", "--protocol", "ct071", "--data", str(data), "--port",
-         str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "cartrial", "serve", "--protocol", "ct071", "--data", str(data),
+         "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         env={**os.environ, "CARTRIAL_SECRET": "test-secret"})
     for _ in range(600):
         if proc.poll() is not None:

@@ -5,8 +5,6 @@ A fake monotonic clock stands in for the settling interval: no sleeps, no wall-c
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
@@ -17,19 +15,8 @@ from cartrial.committee import add_user, list_decisions, open_store
 from cartrial.committee.web import create_app
 from cartrial.data import write_study
 from cartrial.errors import FindingsError
+from tests.committee.helpers import Clock, hidden
 from tests.data.minimal_study import minimal_domains
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
-
-
-def _hidden(html: str, name: str) -> str:
-    return re.search(rf'name="{name}" value="([^"]+)"', html).group(1)
 
 
 @pytest.fixture()
@@ -40,7 +27,7 @@ def served(tmp_path):
     add_user(store, "stat", "sturdy-pass-s", "statistician")
     clock = Clock()
     client = TestClient(create_app("ct071", sdtm, settle_seconds=30, clock=clock))
-    tok = _hidden(client.get("/login").text, "csrf_token")
+    tok = hidden(client.get("/login").text, "csrf_token")
     r = client.post("/login", data={"username": "stat", "password": "sturdy-pass-s",
                                     "csrf_token": tok}, follow_redirects=False)
     assert r.status_code == 303
@@ -56,7 +43,7 @@ def _extra_ae(sdtm, **changes) -> None:
 
 def test_new_files_are_taken_up_only_after_settling(served) -> None:
     client, _, sdtm, clock = served
-    old = _hidden(client.get("/decide").text, "data_hash")
+    old = hidden(client.get("/decide").text, "data_hash")
     _extra_ae(sdtm)
     clock.t += 5
     page = client.get("/").text
@@ -71,7 +58,7 @@ def test_new_files_are_taken_up_only_after_settling(served) -> None:
     assert "New files are arriving" in client.get("/").text  # 2 s after the last change
     clock.t += 29
     form = client.get("/decide").text
-    assert 'id="reload-error"' not in form and _hidden(form, "data_hash") != old
+    assert 'id="reload-error"' not in form and hidden(form, "data_hash") != old
 
 
 def test_a_folder_that_changes_while_loading_is_not_a_snapshot(served, monkeypatch) -> None:
@@ -79,7 +66,7 @@ def test_a_folder_that_changes_while_loading_is_not_a_snapshot(served, monkeypat
     import cartrial.committee.snapshot as snapshot
 
     real = snapshot.build_workspace
-    old = _hidden(client.get("/decide").text, "data_hash")
+    old = hidden(client.get("/decide").text, "data_hash")
 
     def copy_goes_on(*a, **k):
         ws = real(*a, **k)
@@ -104,11 +91,11 @@ def test_data_with_errors_is_never_served_nor_decided_on(served) -> None:
     page = client.get("/").text
     assert "fails validation" in page and 'id="findings"' in page
     assert "AESTDTC=&#39;2024-02-30&#39;" in page   # the finding names variable and value
-    assert _hidden(good, "data_hash")[:16] in page  # the last good snapshot stays
+    assert hidden(good, "data_hash")[:16] in page  # the last good snapshot stays
     for path in ("/history", "/patients/CT071-001-001"):
         assert 'id="findings"' in client.get(path).text  # on every page
     assert 'id="no-form"' in client.get("/decide").text
-    r = client.post("/decide", data={k: _hidden(good, k) for k in
+    r = client.post("/decide", data={k: hidden(good, k) for k in
                                      ("csrf_token", "form_token", "data_hash")}
                     | {"choice": "accept", "attendees": "stat", "meeting_date": "2024-05-01"})
     assert r.status_code == 409 and list_decisions(store) == []

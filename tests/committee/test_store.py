@@ -21,7 +21,7 @@ from cartrial.committee import (
     verify_audit,
 )
 from cartrial.errors import InputError
-from tests.committee.tamper import tamper as _tamper
+from tests.committee.helpers import tamper as _tamper
 
 
 @pytest.fixture()

@@ -26,10 +26,26 @@ KeyFileOption = typer.Option(None, "--key-file", help="File (mode 0600) holding 
                              "else none).")
 
 
-def _store(db: str | None, data: str | None, key_file: str | None = None):  # noqa: ANN202
-    from cartrial.committee import load_audit_key, open_store
+def _store(db: str | None, data: str | None, key_file: str | None = None, *,
+           create: bool = False):  # noqa: ANN202
+    """The committee database; a SQLite file that does not exist is an error unless ``create``
+    (verifying a mistyped path must not create an empty, "intact" database)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
-    return open_store(_url(db, data), key=load_audit_key(key_file))
+    from cartrial.committee import load_audit_key, open_store
+    from cartrial.errors import InputError
+
+    url = _url(db, data)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise InputError(f"not a database URL: {url!r}") from None
+    path = parsed.database
+    if (not create and parsed.get_backend_name() == "sqlite" and path and path != ":memory:"
+            and not Path(path).exists()):
+        raise InputError(f"no committee database at {path}")
+    return open_store(url, key=load_audit_key(key_file))
 
 
 def _url(db: str | None, data: str | None) -> str:
@@ -57,7 +73,7 @@ def users_add(
     from cartrial.committee import add_user
 
     with bad_input_exits():
-        store = _store(db, data)
+        store = _store(db, data, create=True)
         if password_stdin:
             password = sys.stdin.readline().rstrip("\n")
         else:
@@ -67,6 +83,22 @@ def users_add(
         print_json({"username": u.username, "role": u.role})
     else:
         console.print(f"user {u.username} ({u.role}) created")
+
+
+@users_app.command("unlock")
+def users_unlock(
+    username: str = typer.Argument(..., help="The locked login name."),
+    actor: str = typer.Option(..., "--actor", help="Who unlocks (recorded)."),
+    reason: str = typer.Option(..., "--reason", help="Why (recorded), e.g. identity checked."),
+    db: str = DbOption,
+    data: str = DataOption,
+) -> None:
+    """Lift the lock set after repeated failed logins; the unlock is an audit entry."""
+    from cartrial.committee.lockout import unlock_user
+
+    with bad_input_exits():
+        unlock_user(_store(db, data), username, actor=actor, reason=reason)
+    console.print(f"user {username} unlocked (recorded in the audit trail)", markup=False)
 
 
 @audit_app.command("verify")
@@ -129,22 +161,27 @@ def audit_keygen(
 
 @app.command("serve")
 def serve(
-    protocol: str = typer.Option(..., "--protocol", "-p", help="Bundled name or YAML path (required)."),
+    protocol: str = typer.Option("ct071", "--protocol", "-p", help="Bundled name or YAML path."),
     data: str = typer.Option(..., "--data", help="The trial's SDTM folder."),
     db: str = DbOption,
     host: str = typer.Option("127.0.0.1", "--host", help="Bind address (localhost by default)."),
     port: int = typer.Option(8000, "--port"),
+    settle: float = typer.Option(30.0, "--settle", min=0, help="Seconds new files in --data "
+                                 "must stay unchanged before they are validated and shown."),
+    idle_timeout: float = typer.Option(1800.0, "--idle-timeout", min=60, help="Seconds "
+                                       "after which an unused session is logged out."),
+    secure_cookies: bool = typer.Option(False, "--secure-cookies", help="Mark cookies Secure "
+                                        "always (they are anyway when the request is HTTPS, "
+                                        "also via a trusted proxy's X-Forwarded-Proto)."),
 ) -> None:
-    """Start the committee's web workspace (login required for every page)."""
+    """Start the committee's web workspace (login required for every page). The data must
+    validate; newer transfers are shown once settled and valid (exit 2 on bad data)."""
     import uvicorn
 
     from cartrial.committee.web import create_app
 
-    with bad_input_exits():  # validate first: errors stop here (exit 2, findings listed)
-        from cartrial.cli._common import load_validated
-        from cartrial.protocol import load_protocol
-
-        load_validated(data, load_protocol(protocol))
-        application = create_app(protocol, data, db)
+    with bad_input_exits():
+        application = create_app(protocol, data, db, settle_seconds=settle,
+                                 idle_seconds=idle_timeout, secure_cookies=secure_cookies)
     console.print(f"cartrial workspace on http://{host}:{port} (Ctrl-C to stop)")
     uvicorn.run(application, host=host, port=port, log_level="warning")

@@ -40,7 +40,7 @@ def _check_loopback(base: str) -> None:
 
 
 def _session(base: str, user: str, password: str) -> httpx.Client:
-    c = httpx.Client(base_url=base, timeout=30.0, follow_redirects=False)
+    c = httpx.Client(base_url=base, timeout=300.0, follow_redirects=False)  # a loaded machine
     tok = _TOKEN.search(c.get("/login").text).group(1)
     r = c.post("/login", data={"username": user, "password": password, "csrf_token": tok})
     if r.status_code != 303:

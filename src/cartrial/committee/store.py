@@ -30,6 +30,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from cartrial.committee.chain import CHAIN_FORMAT, GENESIS, canonical, entry_hash
@@ -211,11 +212,15 @@ def open_store(url: str, anchor: str | Path | None = "auto", *,
             cur.execute("PRAGMA busy_timeout=10000")
             cur.close()
         _private_sqlite_file(engine)
-    Base.metadata.create_all(engine)
-    with engine.begin() as conn:
-        for stmt in _TRIGGERS.get(engine.dialect.name, []):
-            for t in ("decisions", "audit"):
-                conn.execute(text(stmt.format(t=t)))
+    try:
+        Base.metadata.create_all(engine)
+        with engine.begin() as conn:
+            for stmt in _TRIGGERS.get(engine.dialect.name, []):
+                for t in ("decisions", "audit"):
+                    conn.execute(text(stmt.format(t=t)))
+    except (OperationalError, DatabaseError) as exc:  # missing folder, no permission, not a db
+        raise InputError(f"cannot open database {url!r}: {str(exc.orig).splitlines()[0]}"
+                         ) from None
     _check_chain_format(engine, url, key)
     if anchor == "auto":
         db = engine.url.database
@@ -234,13 +239,17 @@ def _chain_empty(engine: Engine) -> bool:
 
 def _check_chain_format(engine: Engine, url: str, key: bytes | None) -> None:
     """Record the format of a new chain; refuse one this version cannot extend."""
-    with Session(engine) as s, s.begin():
-        meta = {m.name: m.value for m in s.execute(select(ChainMeta)).scalars()}
-        empty = s.execute(select(AuditEntry.seq).limit(1)).first() is None
-        if not meta and empty:
-            s.add(ChainMeta(name="format", value=str(CHAIN_FORMAT)))
-            s.add(ChainMeta(name="keyed", value="yes" if key else "no"))
-            return
+    try:
+        with Session(engine) as s, s.begin():
+            meta = {m.name: m.value for m in s.execute(select(ChainMeta)).scalars()}
+            empty = s.execute(select(AuditEntry.seq).limit(1)).first() is None
+            if not meta and empty:
+                s.add(ChainMeta(name="format", value=str(CHAIN_FORMAT)))
+                s.add(ChainMeta(name="keyed", value="yes" if key else "no"))
+                return
+    except IntegrityError:  # another process created the same new database just now
+        with Session(engine) as s:
+            meta = {m.name: m.value for m in s.execute(select(ChainMeta)).scalars()}
     if meta.get("format") != str(CHAIN_FORMAT):
         raise InputError(
             f"{url}: the audit chain is in format {meta.get('format', '1')} (written by an "

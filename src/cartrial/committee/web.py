@@ -20,6 +20,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,8 @@ from cartrial.committee.records import (
 from cartrial.committee.security import SecurityHeaders, error_page
 from cartrial.committee.sessions import IDLE_SECONDS, MAX_SECONDS, SessionRegistry
 from cartrial.committee.snapshot import SETTLE_SECONDS, SnapshotStatus, SnapshotWatcher
-from cartrial.committee.store import Store, open_store
+from cartrial.committee.store import Store, User, open_store
+from cartrial.committee.workspace import Workspace
 from cartrial.errors import InputError
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
@@ -131,118 +133,170 @@ def create_app(protocol: str, data_dir: str | Path, db_url: str | None = None, *
     store = open_store(url, key=load_audit_key())
     watcher = SnapshotWatcher(protocol, data_dir, settle_seconds, clock)
     watcher.load_now()
-    sessions = SessionRegistry(idle_seconds, MAX_SECONDS, clock)
-    throttle = LoginThrottle(store, clock)
+    ctx = _Context(store, watcher, SessionRegistry(idle_seconds, MAX_SECONDS, clock),
+                   LoginThrottle(store, clock))
     app = FastAPI(title="cartrial committee workspace", docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.add_middleware(SessionMiddleware, secret_key=_secret(store), same_site="strict",
                        session_cookie="cartrial_session", https_only=False, max_age=MAX_SECONDS)
     app.add_middleware(SecurityHeaders, force_secure=secure_cookies)
+    _login_routes(app, ctx)
+    _read_routes(app, ctx)
+    _decide_routes(app, ctx)
+    _error_handlers(app)
+    app.state.store = store
+    app.state.data_dir = data_dir
+    app.state.sessions = ctx.sessions
+    app.state.watcher = watcher
+    return app
 
-    def user_of(request: Request):  # noqa: ANN202
-        name = sessions.user(request.session.get("sid"))
-        u = get_user(store, name) if name else None
+
+@dataclass(frozen=True)
+class _Context:
+    """What the routes share: the store, the data snapshot, sessions and login throttling."""
+
+    store: Store
+    watcher: SnapshotWatcher
+    sessions: SessionRegistry
+    throttle: LoginThrottle
+
+    def user_of(self, request: Request) -> User:
+        """The logged-in user, else a redirect to the login page."""
+        name = self.sessions.user(request.session.get("sid"))
+        u = get_user(self.store, name) if name else None
         if u is None:
             request.session.pop("sid", None)
             raise HTTPException(status_code=303, headers={"Location": "/login"})
         return u
 
-    def csrf(request: Request) -> str:
-        tok = request.session.get("csrf")
-        if not tok:
-            tok = secrets.token_urlsafe(32)
-            request.session["csrf"] = tok
-        return tok
-
-    def check_csrf(request: Request, token: str) -> None:
-        if not token or not secrets.compare_digest(token, request.session.get("csrf", "")):
-            raise HTTPException(status_code=403, detail="CSRF token missing or wrong")
-
-    def snapshot() -> SnapshotStatus:
-        snap = watcher.status()
+    def snapshot(self) -> SnapshotStatus:
+        snap = self.watcher.status()
         if snap.ws is None:  # pragma: no cover - load_now succeeded at start-up
             raise HTTPException(status_code=503, detail="no validated data snapshot yet")
         return snap
 
-    def page(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
-        ctx.update(request=request, version=__version__, csrf_token=csrf(request),
+    def page(self, request: Request, name: str, status_code: int = 200,
+             **ctx: Any) -> HTMLResponse:
+        ctx.update(request=request, version=__version__, csrf_token=_csrf(request),
                    user=ctx.get("user"), snap=ctx.get("snap"))
         return TEMPLATES.TemplateResponse(request, name, ctx, status_code=status_code)
 
-    def decide_page(request: Request, u: Any, snap: SnapshotStatus, status_code: int = 200,
-                    **ctx: Any) -> HTMLResponse:
+    def decide_page(self, request: Request, u: User, snap: SnapshotStatus,
+                    status_code: int = 200, **ctx: Any) -> HTMLResponse:
         w = snap.ws
         ctx = {"today": date.today().isoformat(), "corrects": None, "error": ""} | ctx
-        return page(request, "decide.html", status_code, user=u, w=w, snap=snap,
-                    rec=w.recommendation_summary(), actions=ACTIONS, doses=w.protocol.dose_ids,
-                    form_token=sessions.issue_form(request.session.get("sid", "")), **ctx)
+        token = self.sessions.issue_form(request.session.get("sid", ""))
+        return self.page(request, "decide.html", status_code, user=u, w=w, snap=snap,
+                         rec=w.recommendation_summary(), actions=ACTIONS,
+                         doses=w.protocol.dose_ids, form_token=token, **ctx)
 
+
+def _csrf(request: Request) -> str:
+    tok = request.session.get("csrf")
+    if not tok:
+        tok = secrets.token_urlsafe(32)
+        request.session["csrf"] = tok
+    return tok
+
+
+def _check_csrf(request: Request, token: str) -> None:
+    if not token or not secrets.compare_digest(token, request.session.get("csrf", "")):
+        raise HTTPException(status_code=403, detail="CSRF token missing or wrong")
+
+
+def _login_routes(app: FastAPI, c: _Context) -> None:
     @app.get("/favicon.ico")
     def favicon() -> Response:
         return Response(status_code=204)
 
     @app.get("/login", response_class=HTMLResponse)
     def login_form(request: Request) -> HTMLResponse:
-        return page(request, "login.html", error="")
+        return c.page(request, "login.html", error="")
 
     @app.post("/login")
     def login(request: Request, username: str = Form(..., max_length=64),
               password: str = Form(..., max_length=256),
               csrf_token: str = Form("")) -> Response:
-        check_csrf(request, csrf_token)
+        _check_csrf(request, csrf_token)
         client = request.client.host if request.client else "unknown"
-        if throttle.client_blocked(client):
+        if c.throttle.client_blocked(client):
             return error_page(429, "Too many failed logins from this address; try again later.")
-        if throttle.user_blocked(username):
-            return page(request, "login.html", 403, error="This account is locked after "
-                        "repeated failed logins; an administrator can unlock it "
-                        "(cartrial users unlock).")
-        u = authenticate(store, username, password)
+        if c.throttle.user_blocked(username):
+            return c.page(request, "login.html", 403, error="This account is locked after "
+                          "repeated failed logins; an administrator can unlock it "
+                          "(cartrial users unlock).")
+        u = authenticate(c.store, username, password)
         if u is None:
-            if throttle.failed(username, client):
-                sessions.end_user(username)
-            return page(request, "login.html", 401, error="Unknown user or wrong password.")
-        throttle.succeeded(username)
-        sessions.end(request.session.get("sid"))
+            if c.throttle.failed(username, client):
+                c.sessions.end_user(username)
+            return c.page(request, "login.html", 401, error="Unknown user or wrong password.")
+        c.throttle.succeeded(username)
+        c.sessions.end(request.session.get("sid"))
         request.session.clear()
-        request.session["sid"] = sessions.start(u.username)
+        request.session["sid"] = c.sessions.start(u.username)
         request.session["csrf"] = secrets.token_urlsafe(32)  # new token after login
         return RedirectResponse("/", status_code=303)
 
     @app.post("/logout")
     def logout(request: Request, csrf_token: str = Form("")) -> Response:
-        check_csrf(request, csrf_token)
-        sessions.end(request.session.get("sid"))
+        _check_csrf(request, csrf_token)
+        c.sessions.end(request.session.get("sid"))
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 
+
+def _read_routes(app: FastAPI, c: _Context) -> None:
     @app.get("/", response_class=HTMLResponse)
     def overview(request: Request) -> HTMLResponse:
-        u = user_of(request)
-        snap = snapshot()
+        u = c.user_of(request)
+        snap = c.snapshot()
         w = snap.ws
-        return page(request, "overview.html", user=u, w=w, snap=snap,
-                    rec=w.recommendation_summary(), table=w.decision.recommendation.table,
-                    patients=w.decision.patients, paths=w.paths,
-                    decisions=list_decisions(store))
+        return c.page(request, "overview.html", user=u, w=w, snap=snap,
+                      rec=w.recommendation_summary(), table=w.decision.recommendation.table,
+                      patients=w.decision.patients, paths=w.paths,
+                      decisions=list_decisions(c.store))
 
     @app.get("/patients/{usubjid}", response_class=HTMLResponse)
     def patient(request: Request, usubjid: str) -> HTMLResponse:
-        u = user_of(request)
-        snap = snapshot()
+        u = c.user_of(request)
+        snap = c.snapshot()
         w = snap.ws
         if usubjid not in set(w.decision.patients["USUBJID"].astype(str)):
             raise HTTPException(status_code=404, detail=f"no infused patient {usubjid}")
         detail = w.patient(usubjid)
-        return page(request, "patient.html", user=u, w=w, snap=snap, usubjid=usubjid,
-                    d=detail, timeline=_timeline_svg(detail))
+        return c.page(request, "patient.html", user=u, w=w, snap=snap, usubjid=usubjid,
+                      d=detail, timeline=_timeline_svg(detail))
 
+    @app.get("/history", response_class=HTMLResponse)
+    def history(request: Request) -> HTMLResponse:
+        u = c.user_of(request)
+        return c.page(request, "history.html", user=u, snap=c.snapshot(),
+                      decisions=list_decisions(c.store), loads=json.loads)
+
+    @app.get("/minutes.html", response_class=HTMLResponse)
+    def minutes(request: Request) -> HTMLResponse:
+        c.user_of(request)
+        return HTMLResponse(minutes_html(c.store, c.snapshot().ws))
+
+    @app.get("/minutes.pdf")
+    def minutes_as_pdf(request: Request) -> Response:
+        c.user_of(request)
+        return Response(minutes_pdf(c.store, c.snapshot().ws), media_type="application/pdf",
+                        headers={"Content-Disposition": "attachment; filename=minutes.pdf"})
+
+
+def _may_decide(c: _Context, request: Request) -> User:
+    u = c.user_of(request)
+    if u.role not in CAN_DECIDE:
+        raise HTTPException(status_code=403, detail="viewers cannot record decisions")
+    return u
+
+
+def _decide_routes(app: FastAPI, c: _Context) -> None:
     @app.get("/decide", response_class=HTMLResponse)
     def decide_form(request: Request, corrects: str = "") -> HTMLResponse:
-        u = user_of(request)
-        if u.role not in CAN_DECIDE:
-            raise HTTPException(status_code=403, detail="viewers cannot record decisions")
-        return decide_page(request, u, snapshot(), corrects=_record_id(corrects))
+        u = _may_decide(c, request)
+        return c.decide_page(request, u, c.snapshot(), corrects=_record_id(corrects))
 
     @app.post("/decide")
     def decide(request: Request, csrf_token: str = Form(""), form_token: str = Form(""),
@@ -250,70 +304,61 @@ def create_app(protocol: str, data_dir: str | Path, db_url: str | None = None, *
                rationale: str = Form("", max_length=5000),
                attendees: str = Form("", max_length=2000), meeting_date: str = Form(...),
                corrects: str = Form(""), data_hash: str = Form("")) -> Response:
-        check_csrf(request, csrf_token)
-        u = user_of(request)
-        if u.role not in CAN_DECIDE:
-            raise HTTPException(status_code=403, detail="viewers cannot record decisions")
+        _check_csrf(request, csrf_token)
+        u = _may_decide(c, request)
         corrects_id = _record_id(corrects)
         if choice not in ("accept", "override"):
             raise HTTPException(status_code=400, detail="choice must be accept or override")
-        snap = snapshot()
+        snap = c.snapshot()
         if not snap.can_decide:
-            return decide_page(request, u, snap, 409, corrects=corrects_id,
-                               error="No decision can be recorded while the data folder's "
-                               "current content is not a validated snapshot.")
-        if not sessions.use_form(request.session.get("sid", ""), form_token):
+            return c.decide_page(request, u, snap, 409, corrects=corrects_id,
+                                 error="No decision can be recorded while the data folder's "
+                                 "current content is not a validated snapshot.")
+        if not c.sessions.use_form(request.session.get("sid", ""), form_token):
             raise HTTPException(status_code=409, detail="This form was already submitted (or "
                                 "has expired): nothing more was recorded. See the decision "
                                 "history.")
         w = snap.ws
-        rec = w.recommendation_summary()
-        accepted = choice == "accept"
         ctx = {"today": meeting_date, "corrects": corrects_id}
         if data_hash != w.data_hash:  # the members decided on what the form showed them
-            return decide_page(request, u, snap, 409, error=(
+            return c.decide_page(request, u, snap, 409, error=(
                 "the trial data changed since this form was opened (now sha256 "
                 f"{w.data_hash[:16]}); review the new recommendation below and submit again"),
                 **ctx)
         try:
-            if not accepted and action not in ACTIONS:
-                raise InputError(f"choose an action among {list(ACTIONS)}")
-            if not accepted and next_dose and next_dose not in w.protocol.dose_ids:
-                raise InputError(f"next dose must be one of {w.protocol.dose_ids}")
-            try:
-                when = date.fromisoformat(meeting_date)
-            except ValueError:
-                raise InputError("meeting date must be a date (YYYY-MM-DD)") from None
-            record_decision(
-                store, user=u, meeting_date=when,
-                attendees=[a for a in attendees.replace("\n", ",").split(",")],
-                accepted=accepted, action=rec["action"] if accepted else action,
-                next_dose=rec["next_dose"] if accepted else (next_dose or None),
-                rationale=rationale, recommendation=rec, as_of=w.as_of,
-                data_hash=w.data_hash, protocol_id=w.protocol.study_id,
-                protocol_version=w.protocol.version, protocol_hash=w.protocol_hash,
-                corrects_id=corrects_id)
+            _record(c.store, u, w, choice == "accept", action=action, next_dose=next_dose,
+                    rationale=rationale, attendees=attendees, meeting_date=meeting_date,
+                    corrects_id=corrects_id)
         except InputError as exc:
-            return decide_page(request, u, snap, 400, error=str(exc), **ctx)
+            return c.decide_page(request, u, snap, 400, error=str(exc), **ctx)
         return RedirectResponse("/history", status_code=303)
 
-    @app.get("/history", response_class=HTMLResponse)
-    def history(request: Request) -> HTMLResponse:
-        u = user_of(request)
-        return page(request, "history.html", user=u, snap=snapshot(),
-                    decisions=list_decisions(store), loads=json.loads)
 
-    @app.get("/minutes.html", response_class=HTMLResponse)
-    def minutes(request: Request) -> HTMLResponse:
-        user_of(request)
-        return HTMLResponse(minutes_html(store, snapshot().ws))
+def _record(store: Store, u: User, w: Workspace, accepted: bool, *, action: str,
+            next_dose: str, rationale: str, attendees: str, meeting_date: str,
+            corrects_id: int | None) -> None:
+    """Check the form's values and record the decision (InputError on a bad value)."""
+    rec = w.recommendation_summary()
+    if not accepted and action not in ACTIONS:
+        raise InputError(f"choose an action among {list(ACTIONS)}")
+    if not accepted and next_dose and next_dose not in w.protocol.dose_ids:
+        raise InputError(f"next dose must be one of {w.protocol.dose_ids}")
+    try:
+        when = date.fromisoformat(meeting_date)
+    except ValueError:
+        raise InputError("meeting date must be a date (YYYY-MM-DD)") from None
+    record_decision(
+        store, user=u, meeting_date=when,
+        attendees=[a for a in attendees.replace("\n", ",").split(",")],
+        accepted=accepted, action=rec["action"] if accepted else action,
+        next_dose=rec["next_dose"] if accepted else (next_dose or None),
+        rationale=rationale, recommendation=rec, as_of=w.as_of,
+        data_hash=w.data_hash, protocol_id=w.protocol.study_id,
+        protocol_version=w.protocol.version, protocol_hash=w.protocol_hash,
+        corrects_id=corrects_id)
 
-    @app.get("/minutes.pdf")
-    def minutes_as_pdf(request: Request) -> Response:
-        user_of(request)
-        return Response(minutes_pdf(store, snapshot().ws), media_type="application/pdf",
-                        headers={"Content-Disposition": "attachment; filename=minutes.pdf"})
 
+def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 303:
@@ -324,12 +369,6 @@ def create_app(protocol: str, data_dir: str | Path, db_url: str | None = None, *
     def _malformed(request: Request, exc: RequestValidationError) -> Response:
         fields = sorted({str(e.get("loc", ("", "?"))[-1]) for e in exc.errors()})
         return error_page(400, f"malformed or missing form value(s): {', '.join(fields)}")
-
-    app.state.store = store
-    app.state.data_dir = data_dir
-    app.state.sessions = sessions
-    app.state.watcher = watcher
-    return app
 
 
 def _timeline_svg(detail: dict) -> str:
