@@ -127,6 +127,9 @@ def test_method_auto_says_what_it_chose_and_refuses_trials_or_seed():
         r = runner.invoke(app, ["design", "simulate", "--design", "boin", "--true-tox", "0.1,0.3",
                                 *extra])
         assert r.exit_code == 2 and "--method mc" in r.output
+    r = runner.invoke(app, ["design", "simulate", "--design", "boin", "--true-tox", "0.1,0.3",
+                            "--method", "exact", "--seed", "1"])
+    assert r.exit_code == 2 and "Monte Carlo" in r.output
     sc = _json(["--design", "boin", "--true-tox", "0.1,0.3", "--method", "mc", "--trials", "300"])
     assert sc["method"].startswith("Monte Carlo, 300 trials")
     sc = _json(["--design", "crm", "--true-tox", "0.1,0.3", "--trials", "200", "--seed", "4"])
