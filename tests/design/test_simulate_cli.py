@@ -146,7 +146,8 @@ def test_design_fields_without_a_protocol():
     assert (st["phi1"], st["phi2"]) == (0.15, 0.4)
     crm = _json(["--design", "crm", "--true-tox", "0.1,0.2,0.3", "--trials", "100",
                  "--safety-stop", "none", "--no-overdose-control", "--allow-skipping",
-                 "--no-coherence", "--prior-mtd-level", "2", "--prior-sd", "1.0"])["settings"]["crm"]
+                 "--no-coherence", "--prior-mtd-level", "2", "--prior-sd", "1.0"])
+    crm = crm["settings"]["crm"]
     assert crm["safety_stop_probability"] is None
     assert (crm["overdose_control"], crm["no_skipping"], crm["coherence"]) == (False, False, False)
     assert (crm["prior_mtd_level"], crm["prior_sd"]) == (2, 1.0)
