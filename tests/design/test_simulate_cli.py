@@ -127,6 +127,9 @@ def test_method_auto_says_what_it_chose_and_refuses_trials_or_seed():
         r = runner.invoke(app, ["design", "simulate", "--design", "boin", "--true-tox", "0.1,0.3",
                                 *extra])
         assert r.exit_code == 2 and "--method mc" in r.output
+    r = runner.invoke(app, ["design", "simulate", "--design", "boin", "--true-tox", "0.1,0.3",
+                            "--method", "exact", "--seed", "1"])
+    assert r.exit_code == 2 and "Monte Carlo" in r.output
     sc = _json(["--design", "boin", "--true-tox", "0.1,0.3", "--method", "mc", "--trials", "300"])
     assert sc["method"].startswith("Monte Carlo, 300 trials")
     sc = _json(["--design", "crm", "--true-tox", "0.1,0.3", "--trials", "200", "--seed", "4"])
@@ -143,7 +146,8 @@ def test_design_fields_without_a_protocol():
     assert (st["phi1"], st["phi2"]) == (0.15, 0.4)
     crm = _json(["--design", "crm", "--true-tox", "0.1,0.2,0.3", "--trials", "100",
                  "--safety-stop", "none", "--no-overdose-control", "--allow-skipping",
-                 "--no-coherence", "--prior-mtd-level", "2", "--prior-sd", "1.0"])["settings"]["crm"]
+                 "--no-coherence", "--prior-mtd-level", "2", "--prior-sd", "1.0"])
+    crm = crm["settings"]["crm"]
     assert crm["safety_stop_probability"] is None
     assert (crm["overdose_control"], crm["no_skipping"], crm["coherence"]) == (False, False, False)
     assert (crm["prior_mtd_level"], crm["prior_sd"]) == (2, 1.0)

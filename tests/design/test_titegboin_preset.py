@@ -95,3 +95,21 @@ def test_simulation_with_titegboin_onset_runs_and_refuses_bad_alpha():
 
     with pytest.raises(InputError, match="alpha1"):
         simulate_oc(spec, [0.1, 0.2], 10, dlt_onset="titegboin", alpha1=1.0)
+
+
+def test_oc_with_preset_and_onset_match_titegboin_get_oc():
+    # TITEgBOIN 0.4.0 get_oc_TITE_QuasiBOIN, 3,000 trials (data/titegboin_oc.R); time unit = the
+    # window (maxt = 1), accrual 2 per window -> 2 x 30.4375 / 28 patients a month here. Monte
+    # Carlo on both sides: within 3 combined SE (R's SE from its proportions and its duration SD).
+    ref = pd.read_csv(Path(__file__).parent / "data" / "titegboin_oc.csv", comment="#")
+    w, n_r = 28.0, 3000
+    spec = dict(BASE, name="tite-boin", preset="TITEgBOIN",
+                accrual={"patients_per_month": 2 * 30.4375 / w})
+    oc = simulate_oc(spec, ref.p_true.tolist(), 8000, seed=3, dlt_onset="titegboin")
+    p = ref.pct_selected.to_numpy() / 100
+    se = np.sqrt(100**2 * p * (1 - p) / n_r + oc.per_dose.se_pct_selected.to_numpy() ** 2)
+    assert np.all(np.abs(oc.per_dose.pct_selected.to_numpy() - ref.pct_selected) <= 3 * se)
+    o = oc.overall.iloc[0]
+    se_d = math.sqrt((ref.sd_duration[0] / math.sqrt(n_r)) ** 2
+                     + (o.se_mean_duration_days / w) ** 2)
+    assert abs(o.mean_duration_days / w - ref.duration[0]) <= 3 * se_d

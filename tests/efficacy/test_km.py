@@ -6,6 +6,9 @@ Provenance of reference values:
   (shared/reference/clinical-standards.md section 8).
 - SAS/STAT PROC LIFETEST documentation example (bmt, group ALL), 25th percentile CIs as shipped
   in statsmodels/duration/tests/test_survfunc.py::test_bmt with bmt.csv / bmt_results.csv.
+- R survival's own tests/quantile.R expectations (survival 3.8-6 sources).
+- R survival 3.5-3 output on 300 random data sets, committed with its script
+  (data/km_quantiles.R -> km_quantiles.csv, km_median.csv).
 """
 
 from __future__ import annotations
@@ -207,3 +210,43 @@ def test_std_err_is_the_standard_error_of_s_as_r_summary_prints():
     assert_allclose(tb["std_err"], tb["surv"] * tb["std_err_log"])
     zero = kaplan_meier([1, 2], [1, 1]).table
     assert np.isnan(zero["std_err"].iloc[-1]) and np.isinf(zero["std_err_log"].iloc[-1])
+
+
+_R_Q = pd.read_csv(Path(__file__).parent / "data" / "km_quantiles.csv", comment="#")
+
+
+def test_quantiles_and_limits_equal_r_survival_on_random_data():
+    # R survival 3.5-3 quantile.survfit on 300 random data sets x 3 conf.types x 3 probs
+    # (data/km_quantiles.R): ties, censoring, curves reaching 0, bands that are not monotone.
+    bad = []
+    for case, g in _R_Q.groupby("case", sort=False):
+        t = [float(v) for v in g.time.iloc[0].split()]
+        e = [int(v) for v in g.event.iloc[0].split()]
+        for ct, h in g.groupby("conf_type", sort=False):
+            km = kaplan_meier(t, e, ci_transform=ct)
+            for r in h.itertuples():
+                got = np.array(km_quantile(km, r.prob))
+                want = np.array([r.quantile, r.lower, r.upper], dtype=float)
+                if not np.allclose(got, want, equal_nan=True, rtol=0, atol=1e-9):
+                    bad.append((case, ct, r.prob, got.tolist(), want.tolist()))
+    assert not bad, bad[:5]
+
+
+_R_MED = pd.read_csv(Path(__file__).parent / "data" / "km_median.csv", comment="#")
+
+
+def test_median_and_ci_equal_r_print_survfit_on_random_data():
+    # R survival 3.5-3 print.survfit (summary(fit)$table) on the same 300 data sets x 3 types
+    data = _R_Q.drop_duplicates("case").set_index("case")
+    bad = []
+    for r in _R_MED.itertuples():
+        t = [float(v) for v in data.loc[r.case, "time"].split()]
+        e = [int(v) for v in data.loc[r.case, "event"].split()]
+        km = kaplan_meier(t, e, ci_transform=r.conf_type)
+        got = np.array([km.median, *km.median_ci])
+        want = np.array([r.median, r.lcl, r.ucl], dtype=float)
+        if not np.allclose(got, want, equal_nan=True, rtol=0, atol=1e-9):
+            bad.append((r.case, r.conf_type, got.tolist(), want.tolist()))
+    assert not bad, bad[:5]
+    # the data include limits "not reached" because the band is missing where S = 0
+    assert _R_MED.ucl.isna().sum() > 10

@@ -180,6 +180,9 @@ def _method(method: str, spec: DesignSpec, n_doses: int, mc_options: bool) -> tu
     enumeration would ignore, rather than drop them silently."""
     if method not in ("auto", "exact", "mc"):
         raise InputError(f"--method must be auto, exact or mc, got {method!r}")
+    if method == "exact" and mc_options:
+        raise InputError("--method exact enumerates every trial: --trials and --seed apply to "
+                         "Monte Carlo (--method mc) only")
     if method != "auto":
         return method, f"--method {method}"
     exact_ok = spec.name in EXACT_DESIGNS and not spec.backfill.enabled

@@ -182,7 +182,7 @@ def run_backfill(
     return n, y, sel, dur
 
 
-def backfill_while_suspended(
+def _backfill_while_suspended(
     plan,
     draws,
     bd,

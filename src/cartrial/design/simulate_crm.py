@@ -192,7 +192,32 @@ def crm_select(plugin: np.ndarray, elim_low: np.ndarray, target: float) -> np.nd
 
 
 def crm_rules(plan: SimPlan) -> dict[str, object]:
-    """:func:`crm_decide` keyword arguments from the plan's ``crm`` settings."""
+    """:func:`crm_decide` keyword arguments from the plan's ``crm`` settings.
+
+    Parameters
+    ----------
+    plan
+        The simulation plan (its ``spec.crm`` and ``spec.elimination_cutoff``).
+
+    Returns
+    -------
+    dict
+        ``overdose_cutoff`` (None when ``crm.overdose_control`` is off), ``safety_stop``,
+        ``coherence`` and ``no_skipping``.
+
+    References
+    ----------
+    Cheung YK. Dose Finding by the Continual Reassessment Method. CRC Press 2011 (restrictions);
+    R package dfcrm 0.2-2.1, ``crmsim(restrict = TRUE)``.
+
+    Examples
+    --------
+    >>> from cartrial.design.simulate_plan import make_plan
+    >>> spec = {"name": "crm", "target": 0.25, "cohort_size": 3, "max_sample_size": 18,
+    ...         "dlt_window_days": 28, "crm": {"preset": "dfcrm", "prior_mtd_level": 2}}
+    >>> crm_rules(make_plan(spec, [0.1, 0.25, 0.4]))["overdose_cutoff"] is None
+    True
+    """
     c = plan.spec.crm
     return {
         "overdose_cutoff": plan.spec.elimination_cutoff if c.overdose_control else None,

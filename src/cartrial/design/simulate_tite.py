@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 
+from cartrial.design.dlt_onset import titegboin_onset
 from cartrial.design.simulate_crm import crm_decide, crm_rules, crm_select, make_grid
 from cartrial.design.simulate_lockstep import ACTIVE, DONE, NO_MTD_STOP, completed_selection
 from cartrial.design.simulate_plan import SimPlan
@@ -66,27 +67,11 @@ def tite_draws(
         extra = (bgaps, bu, times(rng.random((size, nbf))))
     # a fresh gap for the first arrival after each suspension (drawn last: the other streams
     # are those of a run without suspensions)
-    sgaps = rng.standard_exponential((size, suspension_slots(plan, n_max + nbf)))
+    sgaps = rng.standard_exponential((size, _suspension_slots(plan, n_max + nbf)))
     return (gaps, u_tox, onset, sgaps * plan.mean_gap_days, *extra)
 
 
-def titegboin_onset(
-    u: np.ndarray, p: np.ndarray, window: float, alpha1: float, alpha2: float
-) -> np.ndarray:
-    """DLT onset given a DLT, per dose (last axis), as TITEgBOIN's ``gen.tite``: a Weibull with
-    P(DLT by the window) = p and a fraction ``alpha1`` of DLTs in the last ``alpha2`` of the
-    window, i.e. shape a = log(log(1 - p) / log(1 - (1 - alpha1) p)) / log(1 / (1 - alpha2)),
-    rate lam = -log(1 - p) / window^a; here drawn given the DLT by inverting
-    F(t) = (1 - exp(-lam t^a)) / p (TITEgBOIN draws the time and calls it a DLT when <= window:
-    the same joint law)."""
-    pi = np.clip(np.asarray(p, dtype=float), 1e-9, 1 - 1e-9)
-    a = np.log(np.log1p(-pi) / np.log1p(-(1 - alpha1) * pi)) / math.log(1 / (1 - alpha2))
-    lam = -np.log1p(-pi) / window**a
-    t = (-np.log1p(-u[..., None] * pi) / lam) ** (1 / a)
-    return np.minimum(t, window)
-
-
-def suspension_slots(plan: SimPlan, width: int) -> int:
+def _suspension_slots(plan: SimPlan, width: int) -> int:
     """Most suspensions one trial can have: each ends at a pending patient's DLT or window end
     (at most one per patient) or at a dose-1 hold release, which recurs only after such an
     event, plus one per cohort decision."""
@@ -180,9 +165,9 @@ def run_tite(
     bf_bounds = None
     if bf_on:
         from cartrial.design.simulate_backfill import (
+            _backfill_while_suspended,
             _bounds,
             backfill_open,
-            backfill_while_suspended,
         )
 
         bf_bounds = _bounds(plan, width + 1)
@@ -250,7 +235,7 @@ def run_tite(
                         ),
                     )
                 if bf_on:
-                    backfill_while_suspended(
+                    _backfill_while_suspended(
                         plan,
                         backfill,
                         bf_bounds[1],
@@ -275,7 +260,7 @@ def run_tite(
                 # first to arrive after it: a fresh exponential gap (memoryless), never the gap
                 # already drawn and turned away
                 if int(sptr[isus].max()) >= sgaps.shape[1]:  # pragma: no cover - bound proven
-                    raise RuntimeError("more suspensions than suspension_slots() allows")
+                    raise RuntimeError("more suspensions than _suspension_slots() allows")
                 tau[isus] = nxt + sgaps[isus, sptr[isus]]
                 sptr[isus] += 1
             act = status == ACTIVE

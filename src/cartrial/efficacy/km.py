@@ -1,13 +1,14 @@
 """Kaplan-Meier estimator, median with Brookmeyer-Crowley CI, landmarks and numbers at risk.
 
-shared/reference clinical-standards.md section 8: S(t) = prod(1 - d/n) over event times <= t,
-Greenwood variance, pointwise bands on the plain, log or log-log scale (R survival
+Kaplan & Meier (J Am Stat Assoc 1958): S(t) = prod(1 - d/n) over event times <= t, Greenwood's
+variance, pointwise bands on the plain, log or log-log scale (R survival
 ``survfit_confint``; no band where S = 0, as R, so a limit the band never reaches before the
-curve hits 0 is "not reached"), quantiles by R's rule (``quantile.survfit``: midpoint of a flat
-segment at exactly p, with the curve's last time when the flat is its end) and their CI as the
-times whose pointwise band contains the target (Brookmeyer & Crowley, Biometrics 1982; as
-printed by R ``print.survfit``: lower limit = first time the lower band is <= 0.5, upper limit =
-first time the upper band is <= 0.5).
+curve hits 0 is "not reached"). The median and its CI (Brookmeyer & Crowley, Biometrics 1982)
+are those R ``print.survfit`` prints (``survmean``: first time the curve, or its lower / upper
+band, is <= 0.5; midpoint when the curve is exactly 0.5 on a flat segment that later drops);
+:func:`km_quantile` follows R ``quantile.survfit`` (``findq``: also the midpoint of a flat at the
+curve's end, and for a band that is not monotone the point whose value is nearest above the
+target). Both are tested against R's output.
 """
 
 from __future__ import annotations
@@ -102,7 +103,21 @@ def _bands(
     return lower, upper
 
 
-def _first_crossing(times: np.ndarray, y: np.ndarray, p: float) -> float:
+def _print_rule(times: np.ndarray, y: np.ndarray, p: float = 0.5) -> float:
+    """R ``print.survfit`` (``survmean``'s ``minmin``): first time y < p + tol, missing points
+    skipped; if y is p there (within tol) and later drops below it, the midpoint with the first
+    such time. NaN when never reached."""
+    keep = ~np.isnan(y) & (y < p + _TOL)
+    if not keep.any():
+        return float("nan")
+    x, yk = times[keep], y[keep]
+    lower = yk < yk[0]
+    if abs(yk[0] - p) < _TOL and lower.any():
+        return float((x[0] + x[np.argmax(lower)]) / 2.0)
+    return float(x[0])
+
+
+def _findq(times: np.ndarray, y: np.ndarray, p: float) -> float:
     """R ``quantile.survfit`` (``findq``): time where the curve ``y`` drops to ``p``.
 
     First time with y <= p; the midpoint of a flat segment at exactly p (with the curve's last
@@ -113,18 +128,24 @@ def _first_crossing(times: np.ndarray, y: np.ndarray, p: float) -> float:
     x = np.concatenate(([0.0], np.asarray(times, dtype=float)))
     q = np.concatenate(([0.0], 1.0 - np.asarray(y, dtype=float)))  # R works on 1 - S
     target = 1.0 - p
-    if np.nanmax(q) < target:
-        return float("nan")
+    # (R first returns NA when max(1 - S) < min(probs) without tolerance; with its default
+    # probs c(0.25, 0.5, 0.75) that never applies to the median, so it is not copied here)
     xmax = x[-1]
     keep = ~pd.Series(q).duplicated().to_numpy()  # censor rows repeat the value
     x, q = x[keep], q[keep]
-    i1 = np.flatnonzero(q + _TOL >= target)  # NaN compares False: skipped
-    i2 = np.flatnonzero(q - _TOL >= target)
-    if not np.isnan(q[-1]) and abs(target - q[-1]) < _TOL:
-        return float((x[i1[0]] + xmax) / 2.0)
-    if i1.size == 0 or i2.size == 0:
+
+    def knot(shift: float) -> int | None:
+        # R approx(q + shift, 1:n, target, "constant", f = 1) after sorting by q (a band need
+        # not be monotone): the point with the smallest q + shift >= target; NaN skipped
+        ok = np.flatnonzero(q + shift >= target)
+        return int(ok[np.argmin(q[ok])]) if ok.size else None
+
+    i1, i2 = knot(_TOL), knot(-_TOL)
+    if i1 is not None and not np.isnan(q[-1]) and abs(target - q[-1]) < _TOL:
+        return float((x[i1] + xmax) / 2.0)
+    if i1 is None or i2 is None:
         return float("nan")
-    return float((x[i1[0]] + x[i2[0]]) / 2.0)
+    return float((x[i1] + x[i2]) / 2.0)
 
 
 def kaplan_meier(
@@ -148,7 +169,7 @@ def kaplan_meier(
     n_total = np.bincount(inverse, minlength=times.size).astype(float)
     n_censor = n_total - n_event
     n_risk = t.size - np.concatenate(([0.0], np.cumsum(n_total)[:-1]))
-    surv = np.cumprod(1.0 - n_event / n_risk)
+    surv = np.cumprod((n_risk - n_event) / n_risk)  # R survfitkm.c: km *= (n - d) / n
     with np.errstate(divide="ignore", invalid="ignore"):
         inc = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
     se_log = np.sqrt(np.cumsum(inc))
@@ -169,8 +190,8 @@ def kaplan_meier(
             "upper": upper,
         }
     )
-    median = _first_crossing(times, surv, 0.5)
-    ci = (_first_crossing(times, lower, 0.5), _first_crossing(times, upper, 0.5))
+    median = _print_rule(times, surv)
+    ci = (_print_rule(times, lower), _print_rule(times, upper))
     method = (
         f"Kaplan-Meier; Greenwood variance; {confidence_level:.0%} CI for the median by "
         f"Brookmeyer-Crowley with the {ci_transform} transform; median by R's rule "
@@ -191,8 +212,10 @@ def kaplan_meier(
 def km_quantile(km: KmResult, p: float) -> tuple[float, float, float]:
     """Time by which a fraction ``p`` has had the event (S(t) <= 1 - p), with its CI.
 
-    Same rules as the median (R ``quantile.survfit``; Brookmeyer-Crowley). Returns
-    (estimate, lower, upper); NaN = not reached.
+    R ``quantile.survfit`` (Brookmeyer-Crowley limits from the pointwise band); it can differ
+    from the printed median (``KmResult.median``) where R's two functions differ: a flat at
+    exactly 1 - p at the curve's end, a band that is not monotone. Returns (estimate, lower,
+    upper); NaN = not reached.
     """
     if not 0.0 < p < 1.0:
         raise InputError(f"p must be in (0, 1), got {p!r}")
@@ -200,9 +223,9 @@ def km_quantile(km: KmResult, p: float) -> tuple[float, float, float]:
     x = tb["time"].to_numpy()
     target = 1.0 - p
     return (
-        _first_crossing(x, tb["surv"].to_numpy(), target),
-        _first_crossing(x, tb["lower"].to_numpy(), target),
-        _first_crossing(x, tb["upper"].to_numpy(), target),
+        _findq(x, tb["surv"].to_numpy(), target),
+        _findq(x, tb["lower"].to_numpy(), target),
+        _findq(x, tb["upper"].to_numpy(), target),
     )
 
 

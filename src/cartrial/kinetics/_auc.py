@@ -82,3 +82,27 @@ def last_in_group(gid_sorted: np.ndarray, n_groups: int) -> np.ndarray:
         ends = np.r_[starts[1:], gid_sorted.size] - 1
         out[gid_sorted[starts]] = ends
     return out
+
+
+def partial_auc_after_tlast(
+    auc: np.ndarray, day: float, auclst: np.ndarray, tlast: np.ndarray, clast: np.ndarray,
+    tblq: np.ndarray, blq_after_tlast: str, partial_type: str,
+) -> np.ndarray:
+    """Partial AUC whose end day lies between Tlast and the first kept trailing BLQ sample.
+
+    PKNCA 0.12.1 ``pk.calc.aucint``: the concentration at the end day is extrapolated, not
+    interpolated toward the BLQ; ``aucint.last`` (its default type, AUClast) extrapolates with 0,
+    so nothing is added past Tlast; ``aucint.all`` (AUCall) interpolates linearly from Clast to
+    0 at the BLQ and integrates with the log trapezoid ("AUCint extrapolates beyond Tlast using
+    logarithmic extrapolation, regardless of the method", PKNCA 0.12.0 NEWS). A trailing BLQ
+    sample inside the interval closes the area with the usual segment in both.
+    """
+    if blq_after_tlast != "zero":  # no trailing BLQ is kept: the caller's rules apply
+        return auc
+    inside = np.isfinite(tlast) & (tlast < day) & (tblq > day)
+    if partial_type == "last":
+        return np.where(inside, auclst, auc)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c_end = clast * (tblq - day) / (tblq - tlast)
+        tail = (day - tlast) * (clast - c_end) / np.log(clast / c_end)
+    return np.where(inside, auclst + tail, auc)

@@ -11,7 +11,7 @@ Conventions follow PKNCA's defaults (shared/reference/ecosystem.md section 6; PK
   for a BLQ between the first quantifiable sample and Tmax (PKNCA: middle, dropped; here: before
   Tmax, 0 unless ``blq_before_tmax = "missing"``).
 - Partial AUCs past Tlast: PKNCA ``aucint.last`` (default) or ``aucint.all``
-  (``auc_partial_type``; see ``_after_tlast``).
+  (``auc_partial_type``; see ``_auc.partial_auc_after_tlast``).
 - Tmax is the first time of Cmax on ties.
 - lambda_z: log-linear regression on the last n quantifiable points after Tmax (Tmax excluded),
   n >= 3; among fits with lambda_z > 0, those whose adjusted R^2 is within 1e-4 of the best, the
@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.errors import InputError
-from cartrial.kinetics._auc import grouped_auc, last_in_group
+from cartrial.kinetics._auc import grouped_auc, last_in_group, partial_auc_after_tlast
 from cartrial.kinetics._groups import (
     as_bool,
     as_float,
@@ -207,28 +207,6 @@ def _flags_column(flags: dict[str, np.ndarray], n_groups: int) -> np.ndarray:
     return np.array([p[:-1] for p in parts], dtype=object)
 
 
-def _after_tlast(auc: np.ndarray, day: float, auclst: np.ndarray, tlast: np.ndarray,
-                 clast: np.ndarray, tblq: np.ndarray, s: KineticsSettings) -> np.ndarray:
-    """Partial AUC whose end day lies between Tlast and the first kept trailing BLQ sample.
-
-    PKNCA 0.12.1 ``pk.calc.aucint``: the concentration at the end day is extrapolated, not
-    interpolated toward the BLQ; ``aucint.last`` (its default type, AUClast) extrapolates with 0,
-    so nothing is added past Tlast; ``aucint.all`` (AUCall) interpolates linearly from Clast to
-    0 at the BLQ and integrates with the log trapezoid ("AUCint extrapolates beyond Tlast using
-    logarithmic extrapolation, regardless of the method", PKNCA 0.12.0 NEWS). A trailing BLQ
-    sample inside the interval closes the area with the usual segment in both.
-    """
-    if s.blq_after_tlast != "zero":  # no trailing BLQ is kept: the caller's rules apply
-        return auc
-    inside = np.isfinite(tlast) & (tlast < day) & (tblq > day)
-    if s.auc_partial_type == "last":
-        return np.where(inside, auclst, auc)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        c_end = clast * (tblq - day) / (tblq - tlast)
-        tail = (day - tlast) * (clast - c_end) / np.log(clast / c_end)
-    return np.where(inside, auclst + tail, auc)
-
-
 def nca(
     profiles: pd.DataFrame,
     settings: KineticsSettings | None = None,
@@ -393,8 +371,9 @@ def nca(
     partial = np.zeros(n_groups, dtype=bool)
     for day in s.auc_partial_days:
         end = np.full(n_groups, float(day))
-        auc = _after_tlast(grouped_auc(gk, tk, ck, n_groups, end, s.auc_method), day,
-                           auclst, tlast, clast, tblq, s)
+        auc = partial_auc_after_tlast(grouped_auc(gk, tk, ck, n_groups, end, s.auc_method), day,
+                                      auclst, tlast, clast, tblq,
+                                      s.blq_after_tlast, s.auc_partial_type)
         covered = t_kept_last >= day
         # Trailing BLQ kept as 0: the concentration stays 0 to the end day.
         zero_tail = (c_kept_last == 0) & (t_kept_last > tlast)
