@@ -91,14 +91,21 @@ def design_matrix(covariates: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(cols, index=covariates.index)
 
 
-def _check_estimable(x: pd.DataFrame, ev: np.ndarray) -> None:
-    for name in x.columns:
-        col = x[name].to_numpy()
-        if set(np.unique(col)) <= {0.0, 1.0} and not ev[col == 1.0].any():
-            raise InputError(
-                f"term {name!r}: no event among its {int(col.sum())} subjects, so its hazard "
-                "ratio is 0 and the partial likelihood has no maximum (monotone likelihood)"
-            )
+def _check_estimable(covariates: pd.DataFrame, ev: np.ndarray) -> None:
+    """A level of a categorical covariate without events has a hazard ratio of 0 or infinity."""
+    for name in covariates.columns:
+        x = covariates[name]
+        if pd.api.types.is_numeric_dtype(x) and not isinstance(x.dtype, pd.CategoricalDtype):
+            continue
+        values = np.asarray(x, dtype=object)
+        for lev in pd.unique(values):
+            if not ev[values == lev].any():
+                raise InputError(
+                    f"covariate {name!r}: level {lev!r} has no event among its "
+                    f"{int((values == lev).sum())} subjects, so its hazard ratio against the "
+                    "others is 0 or infinite (monotone likelihood; R coxph warns that the "
+                    "coefficient may be infinite)"
+                )
 
 
 def _fit(model: PHReg) -> object:
@@ -211,7 +218,7 @@ def cox_ph(
     if not ev.any():
         raise InputError("a Cox model needs at least one event, got none")
     x = design_matrix(covariates.reset_index(drop=True))
-    _check_estimable(x, ev)
+    _check_estimable(covariates.reset_index(drop=True), ev)
     s = None if strata is None else labels(strata, t.size, "strata").astype(str)
     model = PHReg(t, x.to_numpy(), status=ev.astype(float), strata=s, ties="efron")
     fit = _fit(model)
