@@ -117,3 +117,18 @@ def test_km_by_group_keeps_the_given_order():
 def test_bad_input_is_named(call, match):
     with pytest.raises(InputError, match=match):
         call()
+
+
+def test_stratified_logrank_with_a_group_absent_from_a_stratum_equals_r():
+    # R 4.2.2, survival 3.5-3: survdiff(Surv(t, e) ~ g + strata(s)) on these nine rows gives
+    # chisq 0.0673628700061818, expected (rowSums(exp)) 1.81666666666667 2.98333333333333 2.2
+    r = logrank_test(
+        [1, 3, 2, 4, 5, 6, 7, 2.5, 8],
+        [1, 0, 1, 1, 1, 0, 1, 1, 1],
+        list("aabbaaccb"),
+        strata=list("AAAABBABB"),
+        days_per_month=1.0,
+    )
+    assert r.statistic == pytest.approx(0.0673628700061818, rel=1e-12)
+    assert r.table["expected"].tolist() == pytest.approx([1.81666666666667, 2.98333333333333, 2.2])
+    assert r.df == 2 and r.stratified

@@ -48,7 +48,10 @@ def efficacy(
 
     Rates by dose level and overall with exact (Clopper-Pearson) CIs; Kaplan-Meier medians
     with Brookmeyer-Crowley CIs (transform from the protocol); time origin from the protocol
-    (apheresis by default). Exit code 2 on bad input, naming the record.
+    (apheresis by default). Dose levels compared: log-rank tests, Cox hazard ratios (Efron
+    ties), median follow-up (reverse Kaplan-Meier) and cumulative incidence of progression vs
+    death without progression, in months of the protocol's days_per_month. Exit code 2 on bad
+    input, naming the record.
     """
     with bad_input_exits():
         proto = load_protocol(protocol)

@@ -91,14 +91,74 @@ def design_matrix(covariates: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(cols, index=covariates.index)
 
 
-def _check_estimable(x: pd.DataFrame, ev: np.ndarray) -> None:
-    for name in x.columns:
-        col = x[name].to_numpy()
-        if set(np.unique(col)) <= {0.0, 1.0} and not ev[col == 1.0].any():
-            raise InputError(
-                f"term {name!r}: no event among its {int(col.sum())} subjects, so its hazard "
-                "ratio is 0 and the partial likelihood has no maximum (monotone likelihood)"
-            )
+def _check_estimable(covariates: pd.DataFrame, ev: np.ndarray) -> None:
+    """A level of a categorical covariate without events has a hazard ratio of 0 or infinity."""
+    for name in covariates.columns:
+        x = covariates[name]
+        if pd.api.types.is_numeric_dtype(x) and not isinstance(x.dtype, pd.CategoricalDtype):
+            continue
+        values = np.asarray(x, dtype=object)
+        for lev in pd.unique(values):
+            if not ev[values == lev].any():
+                raise InputError(
+                    f"covariate {name!r}: level {lev!r} has no event among its "
+                    f"{int((values == lev).sum())} subjects, so its hazard ratio against the "
+                    "others is 0 or infinite (monotone likelihood; R coxph warns that the "
+                    "coefficient may be infinite)"
+                )
+
+
+def _fit(model: PHReg) -> object:
+    """Newton-Raphson fit; no convergence (an infinite coefficient) is an InputError."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        fit = model.fit(method="newton", maxiter=200)
+    b = np.asarray(fit.params)
+    grad = model.score(b)
+    converged = np.isfinite(b).all() and np.abs(grad).max() < 1e-6 * (1.0 + abs(fit.llf))
+    if not converged or any(issubclass(w.category, ConvergenceWarning) for w in caught):
+        raise InputError(
+            f"the Cox model did not converge (coefficients {np.round(b, 3).tolist()}): a "
+            "coefficient is likely infinite (monotone likelihood, e.g. every event of one group "
+            "before any of the other's)"
+        )
+    return fit
+
+
+def _coef_table(
+    terms: list[str], b: np.ndarray, cov: np.ndarray, confidence_level: float
+) -> pd.DataFrame:
+    se = np.sqrt(np.diag(cov))
+    z = float(norm.ppf(0.5 + confidence_level / 2.0))
+    return pd.DataFrame(
+        {
+            "term": terms,
+            "coef": b,
+            "se": se,
+            "hr": np.exp(b),
+            "lower": np.exp(b - z * se),
+            "upper": np.exp(b + z * se),
+            "z": b / se,
+            "p_value": 2.0 * norm.sf(np.abs(b / se)),
+        }
+    )
+
+
+def _global_tests(model: PHReg, fit: object, b: np.ndarray, cov: np.ndarray) -> dict:
+    """Likelihood-ratio, Wald and score tests of all coefficients (R ``summary.coxph``)."""
+    zero = np.zeros_like(b)
+    u0 = model.score(zero)
+    ll0 = float(model.loglike(zero))
+    lr = 2.0 * (float(fit.llf) - ll0)
+    return {
+        "loglik_null": ll0,
+        "loglik": float(fit.llf),
+        "lr_statistic": lr,
+        "wald_statistic": float(b @ np.linalg.solve(cov, b)),
+        "score_statistic": float(u0 @ np.linalg.solve(-model.hessian(zero), u0)),
+        "df": b.size,
+        "lr_p_value": float(chi2.sf(lr, b.size)),
+    }
 
 
 def cox_ph(
@@ -158,50 +218,16 @@ def cox_ph(
     if not ev.any():
         raise InputError("a Cox model needs at least one event, got none")
     x = design_matrix(covariates.reset_index(drop=True))
-    _check_estimable(x, ev)
+    _check_estimable(covariates.reset_index(drop=True), ev)
     s = None if strata is None else labels(strata, t.size, "strata").astype(str)
     model = PHReg(t, x.to_numpy(), status=ev.astype(float), strata=s, ties="efron")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
-        fit = model.fit(method="newton", maxiter=200)
-    b = np.asarray(fit.params)
-    grad = model.score(b)
-    converged = np.isfinite(b).all() and np.abs(grad).max() < 1e-6 * (1.0 + abs(fit.llf))
-    if not converged or any(issubclass(w.category, ConvergenceWarning) for w in caught):
-        raise InputError(
-            f"the Cox model did not converge (coefficients {np.round(b, 3).tolist()}): a "
-            "coefficient is likely infinite (monotone likelihood, e.g. every event of one group "
-            "before any of the other's)"
-        )
-    cov = np.asarray(fit.cov_params())
-    se = np.sqrt(np.diag(cov))
-    z = float(norm.ppf(0.5 + confidence_level / 2.0))
-    table = pd.DataFrame(
-        {
-            "term": list(x.columns),
-            "coef": b,
-            "se": se,
-            "hr": np.exp(b),
-            "lower": np.exp(b - z * se),
-            "upper": np.exp(b + z * se),
-            "z": b / se,
-            "p_value": 2.0 * norm.sf(np.abs(b / se)),
-        }
-    )
-    zero = np.zeros_like(b)
-    u0 = model.score(zero)
-    ll0 = float(model.loglike(zero))
-    lr = 2.0 * (float(fit.llf) - ll0)
+    fit = _fit(model)
+    b, cov = np.asarray(fit.params), np.asarray(fit.cov_params())
+    table = _coef_table(list(x.columns), b, cov, confidence_level)
     strat = "stratified " if s is not None else ""
     return CoxResult(
         table=table,
-        loglik_null=ll0,
-        loglik=float(fit.llf),
-        lr_statistic=lr,
-        wald_statistic=float(b @ np.linalg.solve(cov, b)),
-        score_statistic=float(u0 @ np.linalg.solve(-model.hessian(zero), u0)),
-        df=b.size,
-        lr_p_value=float(chi2.sf(lr, b.size)),
+        **_global_tests(model, fit, b, cov),
         n=int(t.size),
         n_events=int(ev.sum()),
         confidence_level=confidence_level,

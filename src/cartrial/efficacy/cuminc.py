@@ -57,6 +57,31 @@ def _cause_codes(cause: object, n: int, cause_labels: Mapping[int, str] | None) 
     return codes
 
 
+def _cause_frame(
+    fit: CumIncidenceRight, k: int, codes: np.ndarray, t: np.ndarray, n_risk: np.ndarray, z: float
+) -> pd.DataFrame:
+    """One cause's rows: events, incidence, SE and the log-scale CI (none where F = 0)."""
+    times = np.asarray(fit.times, dtype=float)
+    if k <= codes.max():
+        f, se = np.asarray(fit.cinc[k - 1]), np.asarray(fit.cinc_se[k - 1])
+    else:  # a labelled cause that never occurs: incidence 0
+        f, se = np.zeros(times.size), np.zeros(times.size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        half = np.where(f > 0, z * se / f, np.nan)
+    d = np.searchsorted(times, t[codes == k])
+    return pd.DataFrame(
+        {
+            "time": times,
+            "n_risk": n_risk,
+            "n_event": np.bincount(d, minlength=times.size),
+            "cuminc": f,
+            "std_err": se,
+            "lower": f * np.exp(-half),
+            "upper": np.minimum(f * np.exp(half), 1.0),
+        }
+    )
+
+
 def cumulative_incidence(
     time_days: Sequence[float] | np.ndarray | pd.Series,
     cause: Sequence[int] | np.ndarray | pd.Series,
@@ -119,27 +144,7 @@ def cumulative_incidence(
         if cause_labels is None and not (codes == k).any():
             continue  # an unlabelled code that does not occur is no cause
         name = cause_labels[k] if cause_labels is not None else str(k)
-        if k <= codes.max():
-            f, se = np.asarray(fit.cinc[k - 1]), np.asarray(fit.cinc_se[k - 1])
-        else:  # a labelled cause that never occurs: incidence 0
-            f, se = np.zeros(times.size), np.zeros(times.size)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            half = np.where(f > 0, z * se / f, np.nan)
-        d = np.searchsorted(times, t[codes == k])
-        frames.append(
-            pd.DataFrame(
-                {
-                    "cause": name,
-                    "time": times,
-                    "n_risk": n_risk,
-                    "n_event": np.bincount(d, minlength=times.size),
-                    "cuminc": f,
-                    "std_err": se,
-                    "lower": f * np.exp(-half),
-                    "upper": np.minimum(f * np.exp(half), 1.0),
-                }
-            )
-        )
+        frames.append(_cause_frame(fit, k, codes, t, n_risk, z).assign(cause=name))
         names.append(name)
     return CumIncResult(
         table=pd.concat(frames, ignore_index=True).reindex(columns=list(CUMINC_COLUMNS)),

@@ -101,15 +101,9 @@ def km_by_group(
         km = kaplan_meier(t[m], ev[m], confidence_level, ci_transform)
         fits[lev] = km
         tables.append(km.table.assign(group=lev))
+        lo, hi = km.median_ci
         rows.append(
-            {
-                "group": lev,
-                "n": km.n,
-                "events": km.n_events,
-                "median": km.median,
-                "lower": km.median_ci[0],
-                "upper": km.median_ci[1],
-            }
+            dict(group=lev, n=km.n, events=km.n_events, median=km.median, lower=lo, upper=hi)
         )
     table = pd.concat(tables, ignore_index=True)
     table = table[["group", *[c for c in table.columns if c != "group"]]]

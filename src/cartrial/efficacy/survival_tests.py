@@ -60,6 +60,20 @@ def _observed_expected(
     return d.sum(axis=1), expected
 
 
+def _chisq(
+    t: np.ndarray, ev: np.ndarray, code: np.ndarray, s: np.ndarray | None, levels: list, exp
+) -> tuple[float, float]:
+    """statsmodels survdiff; a singular variance (a group never at risk) is an InputError."""
+    try:
+        return survdiff(t, ev.astype(float), code, strata=None if s is None else s.astype(str))
+    except np.linalg.LinAlgError:
+        empty = [lv for lv, e in zip(levels, exp, strict=True) if e == 0.0]
+        raise InputError(
+            f"the log-rank variance is singular: group(s) {empty or levels} have no one at risk "
+            "at any event time (within strata), so they cannot be compared"
+        ) from None
+
+
 def logrank_test(
     time_days: Sequence[float] | np.ndarray | pd.Series,
     event: Sequence[bool] | np.ndarray | pd.Series,
@@ -124,27 +138,16 @@ def logrank_test(
         m = np.ones(t.size, bool) if st is None else s == st
         o, e = _observed_expected(t[m], ev[m], code[m], len(levels))
         obs, exp = obs + o, exp + e
-    try:
-        chisq, p = survdiff(t, ev.astype(float), code, strata=None if s is None else s.astype(str))
-    except np.linalg.LinAlgError:
-        empty = [lv for lv, e in zip(levels, exp, strict=True) if e == 0.0]
-        raise InputError(
-            f"the log-rank variance is singular: group(s) {empty or levels} have no one at risk "
-            "at any event time (within strata), so they cannot be compared"
-        ) from None
+    chisq, p = _chisq(t, ev, code, s, levels, exp)
     n = np.bincount(code, minlength=len(levels))
-    table = pd.DataFrame({"group": levels, "n": n, "observed": obs, "expected": exp})
     kind = "stratified log-rank" if s is not None else "log-rank"
-    method = (
-        f"{kind} test (statsmodels survdiff; R survival survdiff); chi-square with "
-        f"{len(levels) - 1} df; times in months of {days_per_month:g} days"
-    )
     return LogrankResult(
-        table=table,
+        table=pd.DataFrame({"group": levels, "n": n, "observed": obs, "expected": exp}),
         statistic=float(chisq),
         df=len(levels) - 1,
         p_value=float(p),
         stratified=s is not None,
         days_per_month=float(days_per_month),
-        method=method,
+        method=f"{kind} test (statsmodels survdiff; R survival survdiff); chi-square with "
+        f"{len(levels) - 1} df; times in months of {days_per_month:g} days",
     )

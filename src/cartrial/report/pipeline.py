@@ -27,6 +27,7 @@ from cartrial.protocol import load_protocol, protocol_hash
 from cartrial.protocol.model import Protocol
 from cartrial.report import sections as S
 from cartrial.report.document import Provenance, Section, render_document
+from cartrial.report.dose_comparisons import table_dose_comparisons
 from cartrial.report.figures import (
     cytokine_figure,
     grade_timeline_figure,
@@ -276,7 +277,7 @@ def build_sections(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame]
     # 14.4 efficacy
     if efficacy is not None and "ADRS" in ds:
         secs.append(Section("14.4 Efficacy", tuple(efficacy_items(adsl, ds["ADRS"], efficacy,
-                                                                  figures))))
+                                                                  figures, protocol))))
     # 14.5 kinetics
     if kin is not None:
         secs.append(Section("14.5 Cellular kinetics, cytokines and immunogenicity",
@@ -373,7 +374,8 @@ def safety_items(adsl, safety, protocol: Protocol, figures: dict) -> list:
     return items
 
 
-def efficacy_items(adsl, adrs, efficacy, figures: dict) -> list:
+def efficacy_items(adsl, adrs, efficacy, figures: dict,
+                   protocol: Protocol | None = None) -> list:
     notes = list(efficacy.footnotes)
     items: list = [S.table_response(efficacy.rates, "14.4.1",
                                     "Leukapheresed (intent-to-treat), by dose level infused",
@@ -383,6 +385,9 @@ def efficacy_items(adsl, adrs, efficacy, figures: dict) -> list:
             notes[-1], "n (%) [95% CI, Clopper-Pearson] of the patients in the denominator."]))
     items.append(S.table_tte(efficacy.tte_summary, efficacy.landmarks, "14.4.3",
                              [notes[2], notes[3], "NR = not reached; NE = not estimable."]))
+    if protocol is not None:  # survival by dose level (cartrial.report.dose_comparisons)
+        items += [t for t in [table_dose_comparisons(efficacy, protocol.endpoints,
+                                                     list(protocol.dose_ids), "14.4.4")] if t]
     lanes, events, n_all = S.swimmer_data(adsl, adrs)
     sw_note = ["Lane from leukapheresis to death or last contact; arrow = ongoing. Markers at "
                "the first assessment confirming each response (IMWG 2016), PD and death."]

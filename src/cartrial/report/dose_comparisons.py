@@ -1,0 +1,93 @@
+"""Table 14.4.4: survival compared across dose levels (log-rank, Cox, follow-up, competing risks).
+
+Formats :func:`cartrial.efficacy.dose_comparisons` for the study report: per dose level, the Cox
+hazard ratio against the first level (Efron ties), median follow-up by reverse Kaplan-Meier and
+the cumulative incidence of progression and of death without progression at the landmark
+months; per endpoint, the log-rank test across levels. The footnotes state the methods, the
+``days_per_month`` and everything that could not be estimated.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from cartrial.efficacy import EfficacyResult, dose_comparisons
+from cartrial.efficacy.rates import OVERALL
+from cartrial.protocol.model import EndpointSettings
+from cartrial.report.table import ReportTable
+
+NOT_INFUSED = "Not infused"
+
+
+def _num(v: float, nd: int = 1) -> str:
+    return "NE" if v is None or math.isnan(v) else f"{v:.{nd}f}"
+
+
+def _cells(comp) -> list[tuple[str, str, str, int]]:  # noqa: ANN001
+    cells: list[tuple[str, str, str, int]] = []
+    for r in comp.follow_up.itertuples(index=False):  # first row: every column, in order
+        cells.append(("Patients, n", str(r.group), str(r.n), 0))
+    for r in comp.tests.itertuples(index=False):
+        cells.append((f"{r.endpoint}: log-rank test across dose levels", OVERALL,
+                      f"chi-square {r.statistic:.2f}, {r.df} df, p = {r.p_value:.3f}", 0))
+    for r in comp.hazard_ratios.itertuples(index=False):
+        row = f"{r.endpoint}: hazard ratio vs {r.reference} (95% CI)"
+        cells.append((row, str(r.reference), "1 (reference)", 1))
+        cells.append((row, str(r.group), f"{r.hr:.2f} ({r.lower:.2f}, {r.upper:.2f})", 1))
+    for r in comp.follow_up.itertuples(index=False):
+        cells.append(("Median follow-up (reverse Kaplan-Meier, OS), months (95% CI)",
+                      str(r.group), f"{_num(r.median)} ({_num(r.lower)}, {_num(r.upper)})", 0))
+    for r in comp.cumulative_incidence.itertuples(index=False):
+        v = "NE" if math.isnan(r.cuminc) else (
+            f"{100 * r.cuminc:.1f}% ({_num(100 * r.lower)}, {_num(100 * r.upper)})")
+        cells.append((f"{r.cause}: cumulative incidence at {r.month:g} months, % (95% CI)",
+                      str(r.group), v, 1))
+    return cells
+
+
+def table_dose_comparisons(
+    efficacy: EfficacyResult, settings: EndpointSettings, dose_ids: list[str], number: str
+) -> ReportTable | None:
+    """The dose-level survival comparisons as a report table (None when nothing to compare).
+
+    Parameters
+    ----------
+    efficacy : EfficacyResult
+        The efficacy analysis (``tte`` and the subjects' ``DOSE``).
+    settings : EndpointSettings
+        The protocol's endpoint settings (confidence level, ``days_per_month``, landmarks).
+    dose_ids : list of str
+        The protocol's dose levels in order (the first present is the reference).
+    number : str
+        Table number, e.g. "14.4.4".
+
+    Returns
+    -------
+    ReportTable or None
+        Rows per analysis, columns per dose level (protocol order) and Overall (the order of
+        the follow-up rows, which come first).
+
+    Examples
+    --------
+    >>> table_dose_comparisons  # doctest: +ELLIPSIS
+    <function table_dose_comparisons at ...>
+    """
+    doses = efficacy.subjects.set_index("USUBJID")["DOSE"]
+    comp = dose_comparisons(efficacy.tte, doses, dose_ids, settings)
+    cells = _cells(comp)
+    if not cells:
+        return None
+    df = pd.DataFrame(cells, columns=["row", "column", "value", "indent"])
+    methods = [
+        "Log-rank test (Mantel 1966); Cox proportional hazards with Efron ties (Efron 1977), Wald "
+        "95% CI; median follow-up by reverse Kaplan-Meier (Schemper & Smith 1996) with "
+        "Brookmeyer-Crowley CI; cumulative incidence by Aalen-Johansen with progression and "
+        "death without progression as competing events, log-scale CI.",
+        f"Months = days / {comp.days_per_month:g}. NE = not estimable.",
+        *comp.notes,
+    ]
+    return ReportTable(number, "Survival by dose level: log-rank tests, hazard ratios, "
+                       "follow-up and cumulative incidence", "Leukapheresed and infused, by "
+                       "dose level (PFS, OS); responders (DOR)", df, tuple(methods), "ADTTE")
