@@ -70,9 +70,19 @@ def gumbel_conditionals(p: np.ndarray, q: np.ndarray, psi: float) -> tuple[np.nd
     return given_dlt, given_none
 
 
-def _check(design: Boin12, tox: Any, eff: Any, n_trials: int, seed: int) -> tuple[np.ndarray, ...]:
+def check_scenario(
+    design: Any, tox: Any, eff: Any, n_trials: int, seed: int
+) -> tuple[np.ndarray, ...]:
+    """True DLT and response probabilities as arrays, checked against a phase I/II design
+    (``n_doses``, ``max_sample_size``, ``name``) and the simulation size.
+
+    Raises
+    ------
+    InputError
+        Wrong length, a value outside [0, 1], no maximum sample size, n_trials < 1, seed < 0.
+    """
     if design.max_sample_size is None:
-        raise InputError("boin12 simulation needs max_sample_size")
+        raise InputError(f"{design.name} simulation needs max_sample_size")
     p = np.asarray(tox, dtype=float)
     q = np.asarray(eff, dtype=float)
     for name, v in (("true toxicity", p), ("true efficacy", q)):
@@ -200,7 +210,7 @@ def simulate_boin12(
     >>> oc.true_obd
     1
     """
-    p, q = _check(design, true_tox, true_eff, n_trials, seed)
+    p, q = check_scenario(design, true_tox, true_eff, n_trials, seed)
     if not 0 <= int(start_dose) < design.n_doses:
         raise InputError(f"start_dose {start_dose} (0-based) is outside 0..{design.n_doses - 1}")
     tobd = true_obd_of(design, p, q) if true_obd == "auto" else true_obd
