@@ -8,12 +8,15 @@ of tests/design/data/fakecopula (independent outcomes); seeds 300 + scenario (OC
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+from cartrial.cli.main import app
 from cartrial.design import TrialState
 from cartrial.design import boinet_rules as R
 from cartrial.design.boinet import BoinEt
@@ -122,3 +125,44 @@ def test_select_and_simulation_basics():
     assert oc["selected_pct"].sum() == pytest.approx(100)
     with pytest.raises(InputError, match="probabilities"):
         simulate_boinet(D, [0.1], [0.2], n_trials=10)
+
+
+def test_cli_simulate():
+    runner = CliRunner()
+    r = runner.invoke(
+        app,
+        [
+            "design",
+            "boinet",
+            "simulate",
+            "--true-tox",
+            "0.05,0.1,0.4",
+            "--true-eff",
+            "0.2,0.6,0.6",
+            "--max-n",
+            "18",
+            "--trials",
+            "300",
+            "--obd-method",
+            "utility-weighted",
+            "--json",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["lambda1"] == 0.14 and len(out["per_dose"]) == 4
+    bad = runner.invoke(
+        app,
+        [
+            "design",
+            "boinet",
+            "simulate",
+            "--true-tox",
+            "0.05,0.1",
+            "--true-eff",
+            "0.1,0.3",
+            "--estimate",
+            "fp",
+        ],
+    )
+    assert bad.exit_code == 2 and "estimate must be one of" in bad.output
