@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from cartrial.cli.main import app
@@ -166,3 +168,29 @@ def test_cli_simulate():
         ],
     )
     assert bad.exit_code == 2 and "estimate must be one of" in bad.output
+
+
+@st.composite
+def et_states(draw):
+    n = [draw(st.sampled_from([0, 3, 6, 9])) for _ in range(5)]
+    cur = draw(st.integers(0, 4))
+    n[cur] = max(n[cur], 3)
+    y = tuple(draw(st.integers(0, m)) for m in n)
+    r = tuple(draw(st.integers(0, m)) for m in n)
+    return TrialState(n=tuple(n), y=y, responses=r, current=cur)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(et_states(), min_size=2, max_size=5), st.data())
+def test_one_decision_is_row_i_of_the_batch(states, data):
+    """Regression: BoinEt.decide equals row i of decide_rows on a batch of several trials."""
+    i = data.draw(st.integers(0, len(states) - 1))
+    n = np.array([s.n for s in states])
+    yt = np.array([s.y for s in states])
+    ye = np.array([s.responses for s in states])
+    d = np.array([s.current for s in states])
+    nxt, rule, _ = R.decide_rows(D.boundaries, 0.3, 0.95, 0.99, None, d, n, yt, ye)
+    dec = BoinEt(n_doses=5, target=0.3, delta=0.6).decide(states[i])  # no sample-size stop
+    assert dec.rule == R.RULE_IDS[rule[i]]
+    if dec.next_dose is not None:
+        assert dec.next_dose == nxt[i]

@@ -154,7 +154,7 @@ class BoinEt:
             f"rule '{R.RULE_IDS[code]}'"
         )
         if code in R.STOPS:
-            return Decision("stop", None, out, why, f"stop: {R.RULE_IDS[code][6:]}")
+            return Decision("stop", None, out, why, R.RULE_IDS[code])
         if self.max_sample_size is not None and state.total_n >= self.max_sample_size:
             return Decision(
                 "stop", None, out, why + "; maximum sample size reached", "stop: max sample size"
