@@ -113,6 +113,12 @@ def simulate(
     gumbel_psi: float = typer.Option(
         0.0, "--gumbel-psi", help="DLT-response association (Gumbel psi; 0 = independent)."
     ),
+    per_month: float = typer.Option(
+        None, "--patients-per-month", help="Accrual rate: report trial duration (days)."
+    ),
+    assessment_days: float = typer.Option(
+        0.0, "--assessment-days", help="Days until DLT and response are known (duration)."
+    ),
     out: Path = OcOutOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -140,6 +146,8 @@ def simulate(
                 start_dose=start,
                 random_ties=random_ties,
                 gumbel_psi=gumbel_psi,
+                patients_per_month=per_month,
+                assessment_days=assessment_days,
             )
             for name, t, e in scen
         }
@@ -161,6 +169,8 @@ def simulate(
             f"patients {o['mean_patients']:.1f}, DLTs {o['mean_dlt']:.2f}, responses "
             f"{o['mean_responses']:.2f}"
         )
+        if "mean_duration_days" in o:
+            console.print(f"mean duration {o['mean_duration_days']:.0f} days")
 
 
 def _as_dict(oc: Boin12Oc) -> dict[str, object]:

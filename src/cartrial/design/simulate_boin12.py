@@ -164,6 +164,8 @@ def simulate_boin12(
     start_dose: int = 0,
     random_ties: bool = False,
     gumbel_psi: float = 0.0,
+    patients_per_month: float | None = None,
+    assessment_days: float = 0.0,
     progress: Callable[[int, int], None] | None = None,
 ) -> Boin12Oc:
     """Operating characteristics of ``design`` by ``n_trials`` simulated trials.
@@ -187,6 +189,10 @@ def simulate_boin12(
         Association of DLT and response in the Gumbel model (Thall & Cook, Biometrics
         2004;60:684-693): P(DLT and response) = pT pE + pT(1 - pT) pE(1 - pE)(e^psi - 1) /
         (e^psi + 1); 0 = independent. Margins, and so every BOIN12 decision, are unchanged.
+    patients_per_month, assessment_days : float
+        With an accrual rate, trial duration is reported: each cohort takes the time its
+        patients need to arrive (exponential gaps, mean 30.4375 / patients_per_month days) plus
+        the assessment window (days until DLT and response are both known).
     progress : callable, optional
         ``progress(done, total)`` after each block.
 
@@ -214,6 +220,11 @@ def simulate_boin12(
     if not 0 <= int(start_dose) < design.n_doses:
         raise InputError(f"start_dose {start_dose} (0-based) is outside 0..{design.n_doses - 1}")
     tobd = true_obd_of(design, p, q) if true_obd == "auto" else true_obd
+    if patients_per_month is not None and not (patients_per_month > 0 and assessment_days >= 0):
+        raise InputError(
+            f"patients_per_month must be > 0 and assessment_days >= 0, got "
+            f"{patients_per_month!r}, {assessment_days!r}"
+        )
     q1, q0 = gumbel_conditionals(p, q, float(gumbel_psi))
     n_trials = int(n_trials)
     kids = np.random.SeedSequence(int(seed)).spawn(math.ceil(n_trials / BLOCK))
@@ -225,7 +236,13 @@ def simulate_boin12(
         ut = rng.random((size, ncoh, design.cohort_size))
         ue = rng.random((size, ncoh, design.cohort_size))
         ties = rng.random((size, ncoh, 3)) if random_ties else None
-        acc.add(*run_trials(design, p, q1, q0, ut, ue, int(start_dose), ties))
+        res = run_trials(design, p, q1, q0, ut, ue, int(start_dose), ties)
+        acc.add(*res)
+        if patients_per_month is not None:
+            gaps = rng.standard_exponential((size, ncoh, design.cohort_size))
+            done = res[0].sum(axis=1) // design.cohort_size
+            span = gaps.sum(axis=2) * (30.4375 / patients_per_month) + assessment_days
+            acc.add_duration((span * (np.arange(ncoh)[None, :] < done[:, None])).sum(axis=1))
         if progress is not None:
             progress(min(n_trials, (b + 1) * BLOCK), n_trials)
     return _result(design, p, q, tobd, acc, n_trials, int(seed), float(gumbel_psi), int(start_dose))
@@ -245,6 +262,12 @@ class _Sums:
         self.n, self.n2, self.yt, self.ye, self.yb = (np.zeros(k) for _ in range(5))
         self.tot, self.tot2 = np.zeros(3), np.zeros(3)
         self.early = 0
+        self.dur, self.dur2, self.timed = 0.0, 0.0, False
+
+    def add_duration(self, days: np.ndarray) -> None:
+        self.timed = True
+        self.dur += float(days.sum())
+        self.dur2 += float((days**2).sum())
 
     def add(
         self,
@@ -311,6 +334,9 @@ def _result(
         "mean_responses": float(tot[2] / n_trials),
         "mean_responses_se": float(se[2]),
     }
+    if acc.timed:
+        d_se = _se_mean(np.array([acc.dur]), np.array([acc.dur2]), n_trials)[0]
+        overall |= {"mean_duration_days": acc.dur / n_trials, "mean_duration_days_se": d_se}
     settings = {
         "target": design.target,
         "phi_e": design.phi_e,
