@@ -120,7 +120,9 @@ def test_operating_characteristics_within_3_se_of_boinet(scenario):
 
 def test_select_and_simulation_basics():
     s = TrialState(n=(3, 6, 9, 3, 0), y=(0, 1, 2, 2, 0), responses=(1, 3, 6, 2, 0), current=2)
-    assert D.select(s) == 2  # highest response rate at or below the dose closest to 0.3
+    sel = D.select(s)  # highest response rate at or below the dose closest to 0.3
+    assert (sel.obd, sel.mtd) == (2, 2) and "OBD dose 3 by max-effprob" in sel.reason
+    assert sel.estimates["p_tox"].is_monotonic_increasing and len(sel.estimates) == 4
     oc = simulate_boinet(
         D, [0.05, 0.1, 0.2, 0.3, 0.45], [0.1, 0.3, 0.5, 0.6, 0.6], n_trials=500, seed=2
     )

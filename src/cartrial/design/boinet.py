@@ -10,9 +10,18 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+import pandas as pd
 
 from cartrial.design import boinet_rules as R
-from cartrial.design.boinet_select import EFFICACY_ESTIMATES, NO_OBD, OBD_METHODS, select_rows
+from cartrial.design.boin12 import Obd
+from cartrial.design.boinet_select import (
+    EFFICACY_ESTIMATES,
+    NO_OBD,
+    OBD_METHODS,
+    estimates,
+    select_rows,
+    utility,
+)
 from cartrial.design.state import Decision, TrialState
 from cartrial.errors import InputError
 
@@ -168,8 +177,8 @@ class BoinEt:
             R.RULE_IDS[code],
         )
 
-    def select(self, state: TrialState) -> int | None:
-        """0-based OBD at the end of the trial (None: none), tried doses from dose 1 up.
+    def select(self, state: TrialState) -> Obd:
+        """The OBD at the end of the trial, tried doses from dose 1 up.
 
         Parameters
         ----------
@@ -178,7 +187,10 @@ class BoinEt:
 
         Returns
         -------
-        int or None
+        Obd
+            OBD (None: none) and the dose whose DLT estimate is closest to phi (``mtd``), the
+            estimates per tried dose (p_tox, p_eff, utility of the OBD rule, admissible) and the
+            reason.
         """
         n, yt, ye = self._arrays(state)
         adm = R.admissible(n, yt, ye, self.target, self.boundaries.delta1, self.stop_t, self.stop_e)
@@ -187,4 +199,26 @@ class BoinEt:
                 0
             ]
         )
-        return None if o == NO_OBD else o
+        m = int((n[0] > 0).sum())
+        pt, pe = estimates(n[:, :m], yt[:, :m], ye[:, :m], self.estimate)
+        est = pd.DataFrame(
+            {
+                "dose": np.arange(1, m + 1),
+                "n": n[0, :m],
+                "dlt": yt[0, :m],
+                "responses": ye[0, :m],
+                "p_tox": pt[0],
+                "p_eff": pe[0],
+                "utility": utility(self.obd_method, pt, pe, self.options)[0],
+                "admissible": adm[0, :m],
+            }
+        )
+        mtd = int(np.argmin(np.abs(pt[0] - self.target))) if m else 0
+        if o == NO_OBD:
+            return Obd(None, mtd, est, f"no tried dose is admissible: no OBD ({REF})")
+        why = (
+            f"OBD dose {o + 1} by {self.obd_method} among the admissible tried doses "
+            f"{', '.join(str(j + 1) for j in np.nonzero(adm[0, :m])[0])} (DLT estimate "
+            f"{pt[0, o]:.3f}, response estimate {pe[0, o]:.3f}; {REF})"
+        )
+        return Obd(o, mtd, est, why)

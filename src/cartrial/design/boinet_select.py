@@ -36,6 +36,22 @@ def multi_iso(n: np.ndarray, ye: np.ndarray) -> np.ndarray:
     return np.einsum("rm,rmk->rk", w, fits)
 
 
+def estimates(
+    n: np.ndarray, yt: np.ndarray, ye: np.ndarray, estimate: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """(DLT, response) estimates for rows whose columns are all tried doses: unweighted PAVA of
+    the DLT rates; observed or :func:`multi_iso` response rates."""
+    pt = isotonic_rows(yt / n, np.ones(n.shape))
+    return pt, (ye / n if estimate == "obs" else multi_iso(n, ye))
+
+
+def utility(method: str, pt: np.ndarray, pe: np.ndarray, opts: dict[str, float]) -> np.ndarray:
+    """The OBD rule's utility (NaN for ``max-effprob``, which ranks by response)."""
+    if method == "max-effprob":
+        return np.full(pt.shape, np.nan)
+    return _utility(method, pt, pe, opts)
+
+
 def _utility(method: str, pt: np.ndarray, pe: np.ndarray, opts: dict[str, float]) -> np.ndarray:
     if method == "utility-weighted":
         return pe - opts["w1"] * pt - opts["w2"] * pt * (pt > opts["phi2"])
@@ -92,8 +108,7 @@ def select_rows(
         if m == 1:
             out[g] = np.where(aa[:, 0], 0, NO_OBD)
             continue
-        pt = isotonic_rows(tt / nn, np.ones((len(g), m)))
-        pe = ee / nn if estimate == "obs" else multi_iso(nn, ee)
+        pt, pe = estimates(nn, tt, ee, estimate)
         out[g] = _choose(pt, pe, aa, phi, method, opts)
     return out
 
