@@ -272,3 +272,19 @@ def test_obd_is_tried_open_and_at_most_the_mtd(s):
         row = sel.estimates.iloc[sel.obd]
         assert row["n"] > 0 and not row["eliminated"] and sel.obd <= sel.mtd
         assert row["utility"] == sel.estimates.loc[sel.estimates["admissible"], "utility"].max()
+
+
+def test_duration_by_hand():
+    # no early stop in this scenario: 10 cohorts x (window 60 d + 3 gaps of 30.4375 / 2 d)
+    # = 1056.6 days expected; the draws do not change the other results
+    tox, eff = [0.05, 0.1, 0.15, 0.2, 0.25], [0.4, 0.5, 0.6, 0.6, 0.6]
+    a = simulate_boin12(D, tox, eff, n_trials=3000, seed=5)
+    b = simulate_boin12(
+        D, tox, eff, n_trials=3000, seed=5, patients_per_month=2, assessment_days=60
+    )
+    assert a.per_dose.equals(b.per_dose) and "mean_duration_days" not in a.overall
+    assert b.overall["early_stop_pct"] == 0
+    expected = 10 * (60 + 3 * 30.4375 / 2)
+    assert abs(b.overall["mean_duration_days"] - expected) < 3 * b.overall["mean_duration_days_se"]
+    with pytest.raises(InputError, match="patients_per_month"):
+        simulate_boin12(D, tox, eff, n_trials=10, patients_per_month=0)

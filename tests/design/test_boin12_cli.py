@@ -126,3 +126,38 @@ def test_simulate_start_dose():
         ],
     )
     assert bad.exit_code == 2 and "outside 1..2" in bad.output
+
+
+def test_simulate_scenario_file(tmp_path):
+    f = tmp_path / "scen.csv"
+    f.write_text(
+        "scenario,tox1,tox2,tox3,eff1,eff2,eff3\nA,0.1,0.2,0.5,0.3,0.5,0.6\n"
+        "B,0.05,0.1,0.15,0.1,0.2,0.5\n",
+        encoding="utf-8",
+    )
+    r = runner.invoke(
+        app,
+        [
+            "design",
+            "boin12",
+            "simulate",
+            "--scenarios",
+            str(f),
+            "--max-n",
+            "18",
+            "--trials",
+            "200",
+            "--out",
+            str(tmp_path / "oc"),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    overall = pd.read_csv(tmp_path / "oc" / "overall.csv")
+    assert overall["scenario"].tolist() == ["A", "B"] and overall["true_obd"].tolist() == [2, 3]
+    per = pd.read_csv(tmp_path / "oc" / "boin12_oc.csv")
+    assert len(per) == 6 and per.columns[0] == "scenario"
+    f.write_text("scenario,tox1,tox2,eff1,eff2\nA,0.1,x,0.3,0.5\n", encoding="utf-8")
+    bad = runner.invoke(app, ["design", "boin12", "simulate", "--scenarios", str(f)])
+    assert bad.exit_code == 2 and "tox2" in bad.output and "SEQ=2" in bad.output
+    none = runner.invoke(app, ["design", "boin12", "simulate"])
+    assert none.exit_code == 2 and "--scenarios" in none.output

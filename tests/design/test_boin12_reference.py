@@ -3,7 +3,8 @@
 Provenance: tests/design/data/boin12_reference.R, run with R 4.2.2, Iso 0.0-18.1, dplyr 1.0.10,
 sourcing unmodified phase12designs 0.2.0 (Angela-Cao/phase12designs commit 6cdcb37d, the BOIN12
 simulation code of Lin et al., JCO Precis Oncol 2020;4:1393-1402) and escalation 0.2.3
-(cran/escalation commit 1fcc1c35, ``boin12_rds``); seeds are set in the script
+(cran/escalation commit 1fcc1c35, ``boin12_rds`` and ``boin12_next_dose``, with BOIN 2.7.2's
+``get.boundary``, cran/BOIN commit 6c3a0c24); seeds are set in the script
 (set.seed(20201), set.seed(20202), set.seed(200 + scenario), set.seed(100 + scenario)).
 """
 
@@ -128,3 +129,32 @@ def test_every_decision_of_the_authors_trial_loop():
     assert np.array_equal(ours[0][~tie], ref[~tie])
     assert np.all((ref[tie] == up[0][tie]) | (ref[tie] == down[0][tie]))
     assert rows == 2382 and 0 < tie.sum() < 40
+
+
+def test_escalation_package_differs_only_around_futility_eliminated_doses():
+    """escalation 0.2.3's boin12_next_dose on the same 2,382 states (boin12_r_escalation_
+    decisions.csv, section 3c): ties go to the higher dose there as here, so it equals ours
+    except in 4 states next to a futility-eliminated dose, where it either picks that dose
+    (``currentdose-1 %in% admissible`` parses in R as ``currentdose - (1 %in% admissible)``,
+    true for every dose above 1) or stops because it looks for admissible doses among
+    d - 1, d, d + 1 only, where the authors' code moves to the nearest open dose."""
+    r = pd.read_csv(DATA / "boin12_r_decisions.csv")
+    esc = pd.read_csv(DATA / "boin12_r_escalation_decisions.csv")["escalation_next_dose"]
+    esc = esc.to_numpy() - 1  # -1: escalation stops (its next_dose 0)
+
+    def cols(p):
+        return r[[f"{p}{j}" for j in range(1, 6)]].to_numpy()
+
+    n, yt, ye, el = cols("n"), cols("dlt"), cols("resp"), cols("elim").astype(bool)
+    d = r["dose"].to_numpy() - 1
+    prior = el.copy()
+    prior[np.arange(len(d)), d] = False
+    ours = R.decide_rows(
+        D.tables(30), 6, 9, None, d, n, yt, ye, D.utility.pseudo_responses(n, yt, ye), prior
+    )[0]
+    differ = esc != ours
+    assert differ.sum() == 4
+    rows = np.nonzero(differ)[0]
+    picked_eliminated = el[rows, np.maximum(esc[rows], 0)] & (esc[rows] >= 0)
+    assert np.all(picked_eliminated | (esc[rows] == -1))
+    assert np.all(ye[rows].min(axis=1) == 0)  # a dose with no response is in every such state

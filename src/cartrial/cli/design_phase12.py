@@ -1,7 +1,8 @@
-"""`cartrial design boin12 tables|simulate`: BOIN12 (Lin et al., JCO Precis Oncol 2020).
+"""`cartrial design boin12 tables`: BOIN12 (Lin et al., JCO Precis Oncol 2020) tables.
 
 Thin layer over :mod:`cartrial.design.boin12_tables` (utility, boundary and rank-based
-desirability tables as CSV / JSON / Markdown) and :func:`cartrial.design.simulate_boin12`.
+desirability tables as CSV / JSON / Markdown); the options shared with `boin12 simulate`
+(:mod:`cartrial.cli.design_phase12_simulate`) and `protocol-text` live here.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from cartrial.design.boin12_tables import (
     table_markdown,
     utility_table,
 )
-from cartrial.design.simulate_boin12 import simulate_boin12
 from cartrial.design.utility import UtilityTable
 from cartrial.errors import InputError
 from cartrial.protocol import load_protocol
@@ -46,7 +46,6 @@ CohortOption = typer.Option(3, "--cohort-size", help="Patients per cohort.")
 MaxNOption = typer.Option(30, "--max-n", help="Maximum sample size.")
 NStarOption = typer.Option(6, "--n-star", help="N*: no escalation from a dose with n >= N*.")
 TablesOutOption = typer.Option(None, "--out", help="Directory for CSV, JSON and Markdown files.")
-OcOutOption = typer.Option(None, "--out", help="Directory for boin12_oc.csv / .json.")
 
 
 StartOption = typer.Option(
@@ -159,81 +158,4 @@ def tables(
     _show(
         "Rank-based desirability score (E = eliminated)",
         frames["desirability"][["n", "dlt", "responses", "rds_label"]],
-    )
-
-
-@boin12_app.command("simulate")
-def simulate(
-    true_tox: str = typer.Option(..., "--true-tox", help="True DLT probabilities, e.g. 0.1,0.2"),
-    true_eff: str = typer.Option(..., "--true-eff", help="True response probabilities."),
-    protocol: str = ProtocolOption,
-    target: float = TargetOption,
-    phi_e: float = PhiEOption,
-    u11: float = U11Option,
-    u00: float = U00Option,
-    cohort_size: int = CohortOption,
-    max_n: int = MaxNOption,
-    n_star: int = NStarOption,
-    start_dose: int = StartOption,
-    trials: int = typer.Option(10_000, "--trials", help="Number of simulated trials."),
-    seed: int = typer.Option(0, "--seed", help="SeedSequence seed."),
-    random_ties: bool = typer.Option(
-        False, "--random-ties", help="Break desirability ties at random (authors' code)."
-    ),
-    gumbel_psi: float = typer.Option(
-        0.0, "--gumbel-psi", help="DLT-response association (Gumbel psi; 0 = independent)."
-    ),
-    out: Path = OcOutOption,
-    as_json: bool = JsonOption,
-) -> None:
-    """Operating characteristics: % OBD selection, % per dose, patients, DLTs, responses."""
-    with bad_input_exits():
-        tox = parse_floats(true_tox, "--true-tox")
-        eff = parse_floats(true_eff, "--true-eff")
-        d = design_from_options(
-            protocol, len(tox), target, phi_e, u11, u00, cohort_size, max_n, n_star
-        )
-        start = start_index(protocol, start_dose, d.n_doses)
-        oc = simulate_boin12(
-            d,
-            tox,
-            eff,
-            n_trials=trials,
-            seed=seed,
-            start_dose=start,
-            random_ties=random_ties,
-            gumbel_psi=gumbel_psi,
-        )
-    result = {
-        "method": oc.method,
-        "true_obd": None if oc.true_obd is None else oc.true_obd + 1,
-        "overall": oc.overall,
-        "per_dose": oc.per_dose,
-        "settings": oc.settings,
-    }
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "boin12_oc.csv").write_text(table_csv(oc.per_dose), encoding="utf-8")
-        (out / "boin12_oc.json").write_text(table_json(oc.per_dose, d), encoding="utf-8")
-    if as_json:
-        print_json(result)
-        return
-    cols = [
-        "dose",
-        "true_tox",
-        "true_eff",
-        "true_utility",
-        "selected_pct",
-        "patients",
-        "dlt",
-        "responses",
-    ]
-    _show(f"BOIN12 operating characteristics ({oc.method})", oc.per_dose[cols])
-    tobd = "none" if oc.true_obd is None else f"dose {oc.true_obd + 1}"
-    o = oc.overall
-    console.print(
-        f"true OBD {tobd}: selected {o['obd_selected_pct']:.1f}% "
-        f"(MC SE {o['obd_selected_pct_se']:.2f}); early stop {o['early_stop_pct']:.1f}%; "
-        f"mean patients {o['mean_patients']:.1f}, DLTs {o['mean_dlt']:.2f}, responses "
-        f"{o['mean_responses']:.2f}"
     )

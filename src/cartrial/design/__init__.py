@@ -7,6 +7,7 @@ MtdSelection``); eliminated doses are never recommended on any path.
 from cartrial.design.boin import Boin, TiteBoin
 from cartrial.design.boin12 import Boin12, Obd
 from cartrial.design.boin12_tables import boundary_table, desirability_table, utility_table
+from cartrial.design.boinet import BoinEt
 from cartrial.design.boundaries import (
     BoinBoundaries,
     boin_boundaries,
@@ -23,6 +24,7 @@ from cartrial.design.paths import dose_paths, dose_paths_figure
 from cartrial.design.patients import state_from_patients
 from cartrial.design.selection import MtdSelection, elimination_flags, pava, select_mtd
 from cartrial.design.simulate_boin12 import Boin12Oc, simulate_boin12
+from cartrial.design.simulate_boinet import simulate_boinet
 from cartrial.design.simulate_oc import simulate_oc
 from cartrial.design.simulate_plan import spec_from_design
 from cartrial.design.state import ACTIONS, Action, Decision, Design, PendingPatient, TrialState
@@ -53,6 +55,7 @@ __all__ = [
     "Boin12",
     "Boin12Oc",
     "BoinBoundaries",
+    "BoinEt",
     "CellProblem",
     "Crm",
     "CrmPosterior",
@@ -107,6 +110,7 @@ __all__ = [
     "run_sweep",
     "select_mtd",
     "simulate_boin12",
+    "simulate_boinet",
     "simulate_oc",
     "spec_from_design",
     "state_from_patients",

@@ -115,7 +115,18 @@ class Boin12:
         return self.utility.benchmark(self.target, self.phi_e)[1]
 
     def tables(self, n_max: int) -> R.Boin12Tables:
-        """Boundaries for 0..max(n_max, max_sample_size, 60) patients at a dose."""
+        """Boundaries for 0..max(n_max, max_sample_size, 60) patients at a dose (cached).
+
+        Parameters
+        ----------
+        n_max : int
+            Most patients that can be treated at one dose.
+
+        Returns
+        -------
+        Boin12Tables
+            Escalation, de-escalation and elimination counts by n, and u_b.
+        """
         return self._tables(max(int(n_max), self.max_sample_size or 0, 60))
 
     def _tables(self, n_max: int) -> R.Boin12Tables:
@@ -138,7 +149,23 @@ class Boin12:
         return n, yt, ye
 
     def eliminated(self, state: TrialState) -> tuple[int, ...]:
-        """Doses out: the state's, DLT elimination (dose and above), futility (dose alone)."""
+        """Doses out: the state's, DLT elimination (dose and above), futility (dose alone).
+
+        Parameters
+        ----------
+        state : TrialState
+            Counts per dose, with ``responses``.
+
+        Returns
+        -------
+        tuple of int
+            0-based eliminated doses, sorted.
+
+        Raises
+        ------
+        InputError
+            The state has another number of doses or no responses.
+        """
         n, yt, ye = self._arrays(state)
         t = self.tables(int(n.max()))
         out = np.zeros(self.n_doses, dtype=bool)
@@ -154,6 +181,23 @@ class Boin12:
         """Dose for the next cohort after the cohort just treated at ``state.current``.
 
         Complete follow-up: while a patient at the current dose is pending, accrual waits.
+
+        Parameters
+        ----------
+        state : TrialState
+            Patients, DLTs and ``responses`` per dose; ``current`` is the dose just given.
+
+        Returns
+        -------
+        Decision
+            Action, next dose (None when stopping), eliminated doses, the reason in words and
+            the rule id (one of ``boin12_rules.RULE_IDS``, "start", "suspend: follow-up" or
+            "stop: max sample size").
+
+        Raises
+        ------
+        InputError
+            The state has another number of doses or no responses.
         """
         d = state.current
         if state.pending_count(d):
@@ -254,7 +298,23 @@ class Boin12:
 
     # ------------------------------------------------------------------ end of trial
     def select(self, state: TrialState) -> Obd:
-        """The OBD on complete data (:mod:`cartrial.design.boin12_select`)."""
+        """The OBD on complete data (:mod:`cartrial.design.boin12_select`).
+
+        Parameters
+        ----------
+        state : TrialState
+            Counts per dose at the end of the trial, with ``responses``.
+
+        Returns
+        -------
+        Obd
+            OBD and MTD (0-based), estimates per dose with the admissible set, the reason.
+
+        Raises
+        ------
+        InputError
+            The state has another number of doses or no responses.
+        """
         state = state.completed()
         n, yt, ye = self._arrays(state)
         elim = np.zeros((1, self.n_doses), dtype=bool)

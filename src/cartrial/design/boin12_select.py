@@ -76,7 +76,18 @@ def unimodal_rows(y: np.ndarray, w: np.ndarray, mode: int) -> np.ndarray:
 
 
 def toxicity_estimate(n: np.ndarray, yt: np.ndarray) -> np.ndarray:
-    """Isotonic DLT-probability estimates of step 1 (module docstring), per row."""
+    """Isotonic DLT-probability estimates of step 1 (module docstring), per row.
+
+    Parameters
+    ----------
+    n, yt : (rows, doses) int
+        Patients and DLTs per dose.
+
+    Returns
+    -------
+    numpy.ndarray
+        Estimates, increasing along each row.
+    """
     n = np.asarray(n, dtype=float)
     raw = (np.asarray(yt, dtype=float) + 0.05) / (n + 0.1)
     k = raw.shape[1]
@@ -84,7 +95,18 @@ def toxicity_estimate(n: np.ndarray, yt: np.ndarray) -> np.ndarray:
 
 
 def efficacy_estimate(n: np.ndarray, ye: np.ndarray) -> np.ndarray:
-    """Model-averaged unimodal response-probability estimates of step 2, per row."""
+    """Model-averaged unimodal response-probability estimates of step 2, per row.
+
+    Parameters
+    ----------
+    n, ye : (rows, doses) int
+        Patients and responses per dose.
+
+    Returns
+    -------
+    numpy.ndarray
+        Estimates per row and dose.
+    """
     n = np.asarray(n, dtype=float)
     ye = np.asarray(ye, dtype=float)
     raw = (ye + 0.05) / (n + 0.1)

@@ -98,7 +98,7 @@ def desirability_table(design: Boin12, sample_sizes: Sequence[int]) -> pd.DataFr
     --------
     >>> t = desirability_table(Boin12(n_doses=3, target=0.35, phi_e=0.25), [0, 3])
     >>> t.loc[0, "rds_label"], t.loc[len(t) - 1, "rds_label"]
-    ('16', 'E')
+    ('8', 'E')
     """
     sizes = _sizes(sample_sizes, positive=False)
     t = design.tables(max(sizes))

@@ -168,20 +168,25 @@ def protocol_text(
         _rds_wide(d, sizes),
         "## Stopping and OBD selection",
         "",
-        "The trial stops early, with no dose selected, when dose 1 is eliminated for toxicity "
-        "or when every dose that could be given next is eliminated; otherwise it ends at "
-        f"{d.max_sample_size} patients"
-        + (f" or when {d.cap_per_dose} patients were treated at one dose" if d.cap_per_dose else "")
-        + ". DLT probabilities are then estimated by isotonic regression and the MTD is the "
-        f"dose whose estimate is closest to {d.target:g}; response probabilities are estimated "
-        "by unimodal isotonic regression averaged over the possible modes; the OBD is the dose "
-        "with the highest estimated utility among the tried, non-eliminated doses at or below "
-        "the MTD.",
+        _stopping(d),
         "",
     ]
     lines += _oc_section(d, scenarios)
     lines += ["## References", "", *[f"- {r}" for r in REFERENCES], ""]
     return "\n".join(lines)
+
+
+def _stopping(d: Boin12) -> str:
+    cap = f" or when {d.cap_per_dose} patients were treated at one dose" if d.cap_per_dose else ""
+    return (
+        "The trial stops early, with no dose selected, when dose 1 is eliminated for toxicity "
+        "or when every dose that could be given next is eliminated; otherwise it ends at "
+        f"{d.max_sample_size} patients{cap}. DLT probabilities are then estimated by isotonic "
+        f"regression and the MTD is the dose whose estimate is closest to {d.target:g}; "
+        "response probabilities are estimated by unimodal isotonic regression averaged over "
+        "the possible modes; the OBD is the dose with the highest estimated utility among the "
+        "tried, non-eliminated doses at or below the MTD."
+    )
 
 
 def _oc_section(d: Boin12, scenarios: Sequence[Boin12Oc]) -> list[str]:

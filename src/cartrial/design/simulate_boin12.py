@@ -70,9 +70,19 @@ def gumbel_conditionals(p: np.ndarray, q: np.ndarray, psi: float) -> tuple[np.nd
     return given_dlt, given_none
 
 
-def _check(design: Boin12, tox: Any, eff: Any, n_trials: int, seed: int) -> tuple[np.ndarray, ...]:
+def check_scenario(
+    design: Any, tox: Any, eff: Any, n_trials: int, seed: int
+) -> tuple[np.ndarray, ...]:
+    """True DLT and response probabilities as arrays, checked against a phase I/II design
+    (``n_doses``, ``max_sample_size``, ``name``) and the simulation size.
+
+    Raises
+    ------
+    InputError
+        Wrong length, a value outside [0, 1], no maximum sample size, n_trials < 1, seed < 0.
+    """
     if design.max_sample_size is None:
-        raise InputError("boin12 simulation needs max_sample_size")
+        raise InputError(f"{design.name} simulation needs max_sample_size")
     p = np.asarray(tox, dtype=float)
     q = np.asarray(eff, dtype=float)
     for name, v in (("true toxicity", p), ("true efficacy", q)):
@@ -154,6 +164,8 @@ def simulate_boin12(
     start_dose: int = 0,
     random_ties: bool = False,
     gumbel_psi: float = 0.0,
+    patients_per_month: float | None = None,
+    assessment_days: float = 0.0,
     progress: Callable[[int, int], None] | None = None,
 ) -> Boin12Oc:
     """Operating characteristics of ``design`` by ``n_trials`` simulated trials.
@@ -177,6 +189,10 @@ def simulate_boin12(
         Association of DLT and response in the Gumbel model (Thall & Cook, Biometrics
         2004;60:684-693): P(DLT and response) = pT pE + pT(1 - pT) pE(1 - pE)(e^psi - 1) /
         (e^psi + 1); 0 = independent. Margins, and so every BOIN12 decision, are unchanged.
+    patients_per_month, assessment_days : float
+        With an accrual rate, trial duration is reported: each cohort takes the time its
+        patients need to arrive (exponential gaps, mean 30.4375 / patients_per_month days) plus
+        the assessment window (days until DLT and response are both known).
     progress : callable, optional
         ``progress(done, total)`` after each block.
 
@@ -200,10 +216,15 @@ def simulate_boin12(
     >>> oc.true_obd
     1
     """
-    p, q = _check(design, true_tox, true_eff, n_trials, seed)
+    p, q = check_scenario(design, true_tox, true_eff, n_trials, seed)
     if not 0 <= int(start_dose) < design.n_doses:
         raise InputError(f"start_dose {start_dose} (0-based) is outside 0..{design.n_doses - 1}")
     tobd = true_obd_of(design, p, q) if true_obd == "auto" else true_obd
+    if patients_per_month is not None and not (patients_per_month > 0 and assessment_days >= 0):
+        raise InputError(
+            f"patients_per_month must be > 0 and assessment_days >= 0, got "
+            f"{patients_per_month!r}, {assessment_days!r}"
+        )
     q1, q0 = gumbel_conditionals(p, q, float(gumbel_psi))
     n_trials = int(n_trials)
     kids = np.random.SeedSequence(int(seed)).spawn(math.ceil(n_trials / BLOCK))
@@ -215,7 +236,13 @@ def simulate_boin12(
         ut = rng.random((size, ncoh, design.cohort_size))
         ue = rng.random((size, ncoh, design.cohort_size))
         ties = rng.random((size, ncoh, 3)) if random_ties else None
-        acc.add(*run_trials(design, p, q1, q0, ut, ue, int(start_dose), ties))
+        res = run_trials(design, p, q1, q0, ut, ue, int(start_dose), ties)
+        acc.add(*res)
+        if patients_per_month is not None:
+            gaps = rng.standard_exponential((size, ncoh, design.cohort_size))
+            done = res[0].sum(axis=1) // design.cohort_size
+            span = gaps.sum(axis=2) * (30.4375 / patients_per_month) + assessment_days
+            acc.add_duration((span * (np.arange(ncoh)[None, :] < done[:, None])).sum(axis=1))
         if progress is not None:
             progress(min(n_trials, (b + 1) * BLOCK), n_trials)
     return _result(design, p, q, tobd, acc, n_trials, int(seed), float(gumbel_psi), int(start_dose))
@@ -235,6 +262,12 @@ class _Sums:
         self.n, self.n2, self.yt, self.ye, self.yb = (np.zeros(k) for _ in range(5))
         self.tot, self.tot2 = np.zeros(3), np.zeros(3)
         self.early = 0
+        self.dur, self.dur2, self.timed = 0.0, 0.0, False
+
+    def add_duration(self, days: np.ndarray) -> None:
+        self.timed = True
+        self.dur += float(days.sum())
+        self.dur2 += float((days**2).sum())
 
     def add(
         self,
@@ -301,6 +334,9 @@ def _result(
         "mean_responses": float(tot[2] / n_trials),
         "mean_responses_se": float(se[2]),
     }
+    if acc.timed:
+        d_se = _se_mean(np.array([acc.dur]), np.array([acc.dur2]), n_trials)[0]
+        overall |= {"mean_duration_days": acc.dur / n_trials, "mean_duration_days_se": d_se}
     settings = {
         "target": design.target,
         "phi_e": design.phi_e,

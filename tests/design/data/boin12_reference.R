@@ -5,18 +5,27 @@
 #     6cdcb37d0e8f4987f88a67e8fbadffe960e5a91e): R/utils.R (get.boundary, pava, peestimate) and
 #     R/oc_boin12.R (the BOIN12 simulation of Lin et al. 2020);
 #   escalation 0.2.3 (CRAN mirror cran/escalation, commit
-#     1fcc1c352a5ab57c313f2499a5034775ce4051fe): R/boin12_rds.R (rank-based desirability table).
+#     1fcc1c352a5ab57c313f2499a5034775ce4051fe): R/boin12_rds.R (rank-based desirability table)
+#     and R/boin12_logic.R (boin12_next_dose, the dose decision of get_boin12), which calls
+#   BOIN 2.7.2 (CRAN mirror cran/BOIN, commit 6c3a0c2475fe51276dac994ff599a767496ad759): R/get.boundary.R.
 # oc_boin12 returns only summaries, so its body is patched at run time (below) to also return
 # the per-dose selection %, patients, DLTs and responses it already computes.
 #
 # Run (R 4.2.2, Iso 0.0-18.1, dplyr 1.0.10):
-#   Rscript boin12_reference.R <phase12designs tree> <escalation tree> <out dir>
+#   Rscript boin12_reference.R <phase12designs tree> <escalation tree> <BOIN tree> <out dir>
 args <- commandArgs(trailingOnly = TRUE)
-p12 <- args[1]; esc <- args[2]; out <- args[3]
+p12 <- args[1]; esc <- args[2]; boin <- args[3]; out <- args[4]
 suppressMessages({library(Iso); library(dplyr); library(tibble); library(magrittr)})
 source(file.path(p12, "R/utils.R"))
 source(file.path(p12, "R/oc_boin12.R"))
 source(file.path(esc, "R/boin12_rds.R"))
+source(file.path(esc, "R/boin12_logic.R"))
+# BOIN's get.boundary, for escalation's functions only (phase12designs has its own)
+boin_env <- new.env()
+sys.source(file.path(boin, "R/get.boundary.R"), envir = boin_env)
+esc_env <- new.env(parent = globalenv())
+esc_env$get.boundary <- boin_env$get.boundary
+environment(boin12_next_dose) <- esc_env
 
 # 1. boundaries: phi_T 0.35, phi_E 0.25, c_T 0.95, c_E 0.9, 10 cohorts of 3
 b <- get.boundary(0.35, 0.25, ncohort = 10, cohortsize = 3, cutoff.eli = 0.95,
@@ -98,8 +107,29 @@ for (s in seq_along(scen)) {
 }
 write.csv(do.call(rbind, dec), file.path(out, "boin12_r_decisions.csv"), row.names = FALSE)
 
+# 3c. escalation's boin12_next_dose on the same states: patients rebuilt from the counts (with
+# the additive utility 100/60/40/0 the pairing of DLTs and responses does not matter), the
+# current dose's patients last
+esc_next <- integer(nrow(dec_all <- do.call(rbind, dec)))
+for (r in seq_len(nrow(dec_all))) {
+  row <- dec_all[r, ]
+  cur <- row$dose
+  pts <- NULL
+  for (j in c(setdiff(1:5, cur), cur)) {
+    m <- row[[paste0("n", j)]]
+    if (m == 0) next
+    pts <- rbind(pts, data.frame(Dose = j,
+                                 Toxicity = as.integer(seq_len(m) <= row[[paste0("dlt", j)]]),
+                                 Efficacy = as.integer(seq_len(m) <= row[[paste0("resp", j)]])))
+  }
+  esc_next[r] <- boin12_next_dose(pts, ndoses = 5, maxN = 30, phi_t = 0.35, phi_e = 0.25,
+                                  Nstar = 6, u1 = 100, u2 = 40, u3 = 60, u4 = 0)$next_dose
+}
+write.csv(data.frame(row = seq_len(nrow(dec_all)), escalation_next_dose = esc_next),
+          file.path(out, "boin12_r_escalation_decisions.csv"), row.names = FALSE)
+
 # 4. operating characteristics (10,000 trials per scenario, independent outcomes)
-if (length(args) > 3 && args[4] == "no-oc") quit(save = "no")
+if (length(args) > 4 && args[5] == "no-oc") quit(save = "no")
 src <- deparse(oc_boin12)
 src <- sub("sel <- round(sel, 1)", "sel_raw <- sel; pts_raw <- pts; dlt_raw <- dlt; sel <- round(sel, 1)",
            src, fixed = TRUE)

@@ -1,0 +1,224 @@
+"""BOIN-ET (Takeda, Taguri & Morita, Pharm Stat 2018;17:383-395): one trial's decision.
+
+The rule is :func:`cartrial.design.boinet_rules.decide_rows`; :meth:`BoinEt.decide` runs it on a
+batch of one and :func:`cartrial.design.simulate_boinet.simulate_boinet` on many trials.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from cartrial.design import boinet_rules as R
+from cartrial.design.boin12 import Obd
+from cartrial.design.boinet_select import (
+    EFFICACY_ESTIMATES,
+    NO_OBD,
+    OBD_METHODS,
+    estimates,
+    select_rows,
+    utility,
+)
+from cartrial.design.state import Decision, TrialState
+from cartrial.errors import InputError
+
+REF = "Takeda et al., Pharm Stat 2018"
+
+
+@dataclass(frozen=True)
+class BoinEt:
+    """BOIN-ET with the boinet package's defaults.
+
+    Parameters
+    ----------
+    n_doses : int
+        Dose levels.
+    target : float
+        phi, the target DLT probability (phi1 = 0.1 phi, phi2 = 1.4 phi unless given).
+    delta : float
+        Target response probability (delta1 = 0.6 delta unless given).
+    cohort_size, max_sample_size : int
+        Patients per cohort and in all.
+    stop_t, stop_e : float
+        Admissibility cut-offs: P(p_T > phi) <= stop_t and P(p_E < delta1) <= stop_e.
+    cap_per_dose : int or None
+        The trial ends once a dose has this many patients (boinet ``stopping.npts``).
+    estimate, obd_method : str
+        Response estimate (:data:`~cartrial.design.boinet_select.EFFICACY_ESTIMATES`) and OBD
+        rule (:data:`~cartrial.design.boinet_select.OBD_METHODS`).
+
+    References
+    ----------
+    Takeda K, Taguri M, Morita S. Pharm Stat 2018;17:383-395.
+
+    Examples
+    --------
+    >>> d = BoinEt(n_doses=3, target=0.3, delta=0.6, max_sample_size=18)
+    >>> d.decide(TrialState(n=(3, 0, 0), y=(0, 0, 0), responses=(0, 0, 0))).next_dose
+    1
+    """
+
+    n_doses: int
+    target: float
+    delta: float
+    cohort_size: int = 3
+    max_sample_size: int | None = None
+    phi1: float | None = None
+    phi2: float | None = None
+    delta1: float | None = None
+    stop_t: float = 0.95
+    stop_e: float = 0.99
+    cap_per_dose: int | None = None
+    estimate: str = "obs"
+    obd_method: str = "max-effprob"
+    w1: float = 0.33
+    w2: float = 1.09
+    psi00: float = 40.0
+    psi11: float = 60.0
+    name = "boin-et"
+
+    def __post_init__(self) -> None:
+        if self.estimate not in EFFICACY_ESTIMATES or self.obd_method not in OBD_METHODS:
+            raise InputError(
+                f"boin-et: estimate must be one of {EFFICACY_ESTIMATES} and "
+                f"obd_method one of {OBD_METHODS}"
+            )
+        b = self.boundaries
+        if not (0 < b.phi1 < self.target < b.phi2 < 1 and 0 < b.delta1 < self.delta < 1):
+            raise InputError("boin-et: need 0 < phi1 < target < phi2 < 1, 0 < delta1 < delta < 1")
+
+    @cached_property
+    def boundaries(self) -> R.EtBoundaries:
+        p1 = 0.1 * self.target if self.phi1 is None else self.phi1
+        p2 = 1.4 * self.target if self.phi2 is None else self.phi2
+        d1 = 0.6 * self.delta if self.delta1 is None else self.delta1
+        return R.boundaries(self.target, p1, p2, self.delta, d1)
+
+    @property
+    def options(self) -> dict[str, float]:
+        b = self.boundaries
+        return {
+            "w1": self.w1,
+            "w2": self.w2,
+            "phi2": b.phi2,
+            "psi00": self.psi00,
+            "psi11": self.psi11,
+            "plow": b.phi1,
+            "pupp": b.phi2,
+            "qlow": b.delta1 / 2,
+            "qupp": self.delta,
+        }
+
+    def _arrays(self, state: TrialState) -> tuple[np.ndarray, ...]:
+        if state.n_doses != self.n_doses or state.responses is None:
+            raise InputError(f"boin-et: need a state with {self.n_doses} doses and responses")
+        return (
+            state.n_array[None],
+            state.y_array[None],
+            np.asarray(state.responses, dtype=np.int64)[None],
+        )
+
+    def decide(self, state: TrialState) -> Decision:
+        """Dose for the next cohort after the one just treated at ``state.current``.
+
+        Parameters
+        ----------
+        state : TrialState
+            Patients, DLTs and ``responses`` per dose (complete follow-up).
+
+        Returns
+        -------
+        Decision
+            ``eliminated`` lists the doses not admissible now (other than the next dose).
+
+        Raises
+        ------
+        InputError
+            Wrong number of doses or no responses.
+        """
+        n, yt, ye = self._arrays(state)
+        d = state.current
+        if n[0, d] == 0:
+            return Decision("stay", d, (), f"no patient at dose {d + 1} yet", "start")
+        nxt, rule, adm = R.decide_rows(
+            self.boundaries,
+            self.target,
+            self.stop_t,
+            self.stop_e,
+            self.cap_per_dose,
+            np.array([d]),
+            n,
+            yt,
+            ye,
+        )
+        nd, code = int(nxt[0]), int(rule[0])
+        out = tuple(int(j) for j in np.nonzero(~adm[0])[0] if j != nd or code in R.STOPS)
+        b = self.boundaries
+        why = (
+            f"BOIN-ET ({REF}): dose {d + 1} has {yt[0, d]} DLT and {ye[0, d]} response(s) in "
+            f"{n[0, d]} (lambda1 {b.lambda1:g}, lambda2 {b.lambda2:g}, eta1 {b.eta1:g}); "
+            f"rule '{R.RULE_IDS[code]}'"
+        )
+        if code in R.STOPS:
+            return Decision("stop", None, out, why, R.RULE_IDS[code])
+        if self.max_sample_size is not None and state.total_n >= self.max_sample_size:
+            return Decision(
+                "stop", None, out, why + "; maximum sample size reached", "stop: max sample size"
+            )
+        action = "escalate" if nd > d else "de-escalate" if nd < d else "stay"
+        return Decision(
+            action,
+            nd,
+            out,
+            why + f": dose {nd + 1} next",  # type: ignore[arg-type]
+            R.RULE_IDS[code],
+        )
+
+    def select(self, state: TrialState) -> Obd:
+        """The OBD at the end of the trial, tried doses from dose 1 up.
+
+        Parameters
+        ----------
+        state : TrialState
+            Final counts with ``responses``.
+
+        Returns
+        -------
+        Obd
+            OBD (None: none) and the dose whose DLT estimate is closest to phi (``mtd``), the
+            estimates per tried dose (p_tox, p_eff, utility of the OBD rule, admissible) and the
+            reason.
+        """
+        n, yt, ye = self._arrays(state)
+        adm = R.admissible(n, yt, ye, self.target, self.boundaries.delta1, self.stop_t, self.stop_e)
+        o = int(
+            select_rows(n, yt, ye, adm, self.target, self.estimate, self.obd_method, self.options)[
+                0
+            ]
+        )
+        m = int((n[0] > 0).sum())
+        pt, pe = estimates(n[:, :m], yt[:, :m], ye[:, :m], self.estimate)
+        est = pd.DataFrame(
+            {
+                "dose": np.arange(1, m + 1),
+                "n": n[0, :m],
+                "dlt": yt[0, :m],
+                "responses": ye[0, :m],
+                "p_tox": pt[0],
+                "p_eff": pe[0],
+                "utility": utility(self.obd_method, pt, pe, self.options)[0],
+                "admissible": adm[0, :m],
+            }
+        )
+        mtd = int(np.argmin(np.abs(pt[0] - self.target))) if m else 0
+        if o == NO_OBD:
+            return Obd(None, mtd, est, f"no tried dose is admissible: no OBD ({REF})")
+        why = (
+            f"OBD dose {o + 1} by {self.obd_method} among the admissible tried doses "
+            f"{', '.join(str(j + 1) for j in np.nonzero(adm[0, :m])[0])} (DLT estimate "
+            f"{pt[0, o]:.3f}, response estimate {pe[0, o]:.3f}; {REF})"
+        )
+        return Obd(o, mtd, est, why)
