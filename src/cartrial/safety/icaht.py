@@ -38,7 +38,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from cartrial.errors import InputError
-from cartrial.safety._frames import as_float, as_text, fail, require_columns
+from cartrial.safety._frames import TestCodes, as_float, as_text, fail, require_columns
 
 DOMAIN = "LB"
 
@@ -123,8 +123,7 @@ def _label(threshold: float) -> str:
 def _anc_records(labs: pd.DataFrame, censor: pd.Series, c: IcahtCriteria) -> pd.DataFrame:
     """One row per subject x day: the day's lowest ANC, before the subject's censoring day."""
     require_columns(labs, ["USUBJID", "PARAMCD", "DAY", "AVAL"], where="grade_icaht")
-    rows = np.isin(as_text(labs, "PARAMCD"), [p.upper() for p in c.paramcd])
-    df = labs[rows]
+    df = labs[TestCodes(labs).rows(c.paramcd)]
     day = as_float(df, "DAY", domain=DOMAIN, required=True)
     aval = as_float(df, "AVAL", domain=DOMAIN)
     fail(df, aval < 0, domain=DOMAIN, variable="AVAL", rule="an ANC cannot be < 0")
