@@ -254,16 +254,35 @@ def grade_icaht(labs: pd.DataFrame, *, censor: pd.DataFrame | None = None,
     2
     """
     c = criteria or icaht_criteria()
-    cens = pd.Series(dtype=float)
-    if censor is not None:
-        require_columns(censor, ["USUBJID", "CENSOR_DAY"], where="grade_icaht censor")
-        cd = as_float(censor, "CENSOR_DAY", domain="ADSL")
-        cens = pd.Series(cd, index=censor["USUBJID"].astype(str)).dropna()
-        if cens.index.duplicated().any():
-            raise InputError("grade_icaht censor: one CENSOR_DAY per subject")
+    cens = _censor_days(censor)
     rec = _anc_records(labs, cens, c)
     e = c.early
     iv = _intervals(rec, cens, e.first_day)
+    out = _early(iv, e)
+    out = out.join(_late(rec, c.late)).join(_nadir(rec, e.first_day))
+    st = _neutropenic(iv, c.recovery.threshold, e.min_stable_recovery_days)
+    out = out.join(_recovery(iv, st, e.min_stable_recovery_days))
+    out["NEUTROPENIC_PHASES"] = out["NEUTROPENIC_PHASES"].fillna(0).astype(int)
+    out["BIPHASIC"] = out["NEUTROPENIC_PHASES"] >= 2
+    out["CENSOR_DAY"] = cens.reindex(out.index).to_numpy(dtype=float)
+    out["ICAHT_VERSION"] = f"{c.name} ({c.version})"
+    return out.reset_index().sort_values("USUBJID", kind="stable").reset_index(drop=True)
+
+
+def _censor_days(censor: pd.DataFrame | None) -> pd.Series:
+    """CENSOR_DAY by USUBJID (subjects without one are not censored)."""
+    if censor is None:
+        return pd.Series(dtype=float)
+    require_columns(censor, ["USUBJID", "CENSOR_DAY"], where="grade_icaht censor")
+    cd = as_float(censor, "CENSOR_DAY", domain="ADSL")
+    cens = pd.Series(cd, index=censor["USUBJID"].astype(str)).dropna()
+    if cens.index.duplicated().any():
+        raise InputError("grade_icaht censor: one CENSOR_DAY per subject")
+    return cens
+
+
+def _early(iv: pd.DataFrame, e: EarlyRules) -> pd.DataFrame:
+    """Early-window day counts, observation and grade per subject (index USUBJID)."""
     codes = iv["_S"].to_numpy()
     uniq, first = np.unique(codes, return_index=True)
     subjects = pd.Index(iv["USUBJID"].to_numpy()[first], name="USUBJID")
@@ -285,14 +304,7 @@ def grade_icaht(labs: pd.DataFrame, *, censor: pd.DataFrame | None = None,
     out["EARLY_COMPLETE"] = subjects.isin(reach)
     out["EARLY_GRADE"] = _early_grade(counts, e).to_numpy() if len(subjects) else []
     out.loc[out["EARLY_OBSERVED_DAYS"] == 0, "EARLY_GRADE"] = np.nan
-    out = out.join(_late(rec, c.late)).join(_nadir(rec, e.first_day))
-    st = _neutropenic(iv, c.recovery.threshold, e.min_stable_recovery_days)
-    out = out.join(_recovery(iv, st, e.min_stable_recovery_days))
-    out["NEUTROPENIC_PHASES"] = out["NEUTROPENIC_PHASES"].fillna(0).astype(int)
-    out["BIPHASIC"] = out["NEUTROPENIC_PHASES"] >= 2
-    out["CENSOR_DAY"] = cens.reindex(subjects).to_numpy(dtype=float)
-    out["ICAHT_VERSION"] = f"{c.name} ({c.version})"
-    return out.reset_index().sort_values("USUBJID", kind="stable").reset_index(drop=True)
+    return out
 
 
 def _late(rec: pd.DataFrame, rules: LateRules) -> pd.DataFrame:

@@ -213,16 +213,7 @@ def identify_iec_hs(labs: pd.DataFrame, *, crs_episodes: pd.DataFrame | None = N
     req = _feature_days(labs, tests, feats[s.required], s.first_day)
     onset = req.groupby("USUBJID")["DAY"].min()
     out = pd.DataFrame({"ONSET_DAY": onset, "FERRITIN_PEAK": req.groupby("USUBJID")["AVAL"].max()})
-    groups: dict[str, pd.Series] = {}
-    for f in c.features:
-        if f.feature == s.required:
-            continue
-        day = _first_near(_feature_days(labs, tests, f, s.first_day), onset, s.window_days)
-        out[f"{f.feature}_DAY"] = day.reindex(onset.index)
-        if f.core:
-            met = day.reindex(onset.index).notna()
-            groups[f.group] = groups.get(f.group, met) | met
-    n_other = sum((g.astype(int) for g in groups.values()), pd.Series(0, index=onset.index))
+    n_other = _other_features(labs, tests, c, onset, out)
     hlh = pd.Series(np.nan, index=onset.index)
     if hemophagocytosis is not None and len(hemophagocytosis):
         require_columns(hemophagocytosis, ["USUBJID", "DAY"], where="identify_iec_hs")
@@ -244,6 +235,22 @@ def identify_iec_hs(labs: pd.DataFrame, *, crs_episodes: pd.DataFrame | None = N
                              "screen-positive, not reported: review")
     out.index.name = "USUBJID"
     return out.reset_index().sort_values("USUBJID", kind="stable").reset_index(drop=True)
+
+
+def _other_features(labs: pd.DataFrame, tests: TestCodes, c: IecHsCriteria, onset: pd.Series,
+                    out: pd.DataFrame) -> pd.Series:
+    """Adds <FEATURE>_DAY columns to ``out``; returns the core groups met per subject."""
+    s = c.screen
+    groups: dict[str, pd.Series] = {}
+    for f in c.features:
+        if f.feature == s.required:
+            continue
+        day = _first_near(_feature_days(labs, tests, f, s.first_day), onset, s.window_days)
+        out[f"{f.feature}_DAY"] = day.reindex(onset.index)
+        if f.core:
+            met = day.reindex(onset.index).notna()
+            groups[f.group] = groups.get(f.group, met) | met
+    return sum((g.astype(int) for g in groups.values()), pd.Series(0, index=onset.index))
 
 
 def iec_hs_table(iec: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFrame:
