@@ -71,3 +71,13 @@ def test_fda_sensitivity_does_not_follow_a_deeper_protocol_pin() -> None:
 def test_no_fda_rate_without_method_and_specimen() -> None:
     t = mrd_rates(*frames(with_assay=False))
     assert FDA_POP not in set(t["population"])
+
+
+def test_mrd_examples_run() -> None:
+    """Regression test: the Examples section of efficacy.mrd runs as written."""
+    import doctest
+
+    import cartrial.efficacy.mrd as mod
+
+    res = doctest.testmod(mod, extraglobs={"pd": pd})
+    assert res.attempted > 0 and res.failed == 0

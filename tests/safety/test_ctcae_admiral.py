@@ -156,3 +156,19 @@ def test_protocol_pins_the_version(tmp_path: Path) -> None:
     assert set(a6.labs["CTCAE_VERSION"]) == {"6.0"} and a6.method["ctcae_version"] == "6.0"
     a5 = analyse_safety(inputs, p5)
     assert set(a5.labs["CTCAE_VERSION"]) == {"5.0"}
+
+
+def test_pooled_terms_map_v6_to_v5() -> None:
+    """NCI v5 -> v6 term map (criteria pooled_term): v6 Thrombocytopenia pools with v5 Platelet
+    count decreased; unchanged terms keep their name; grades stay those of their version."""
+    from cartrial.safety import pooled_lab_terms
+
+    df = pd.DataFrame({"USUBJID": "P", "DAY": 7.0, "PARAMCD": ["PLAT", "NEUT"],
+                       "AVAL": [20.0, 0.3], "LLN": [150.0, 1.8], "ULN": [400.0, 7.0]})
+    both = pd.concat([grade_labs(df, criteria=ctcae_lab_criteria(v)) for v in ("5.0", "6.0")])
+    p = pooled_lab_terms(both)
+    plat = p[p["PARAMCD"] == "PLAT"]
+    assert plat["ATOXDSCL"].tolist() == ["Platelet count decreased", "Thrombocytopenia"]
+    assert set(plat["POOLED_TERML"]) == {"Platelet count decreased"}
+    assert plat["ATOXGRL"].tolist() == [4.0, 3.0]
+    assert set(p.loc[p["PARAMCD"] == "NEUT", "POOLED_TERML"]) == {"Neutrophil count decreased"}

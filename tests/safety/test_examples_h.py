@@ -9,7 +9,7 @@ import importlib
 import pytest
 
 MODULES = ["cartrial.safety.icaht", "cartrial.safety.hematotox", "cartrial.safety.icaht_tables",
-           "cartrial.safety.iec_hs", "cartrial.safety.baskets"]
+           "cartrial.safety.iec_hs", "cartrial.safety.baskets", "cartrial.safety.ctcae"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -133,12 +133,45 @@ def mrd_rates(
     """MRD-negative rates by time point (and at any time) for three denominators, and the FDA
     2026 draft's MRD-negative CR rate.
 
-    ``bor``: one row per treated subject with BOR and the grouping column. Populations:
-    "VGPR or better" (registration), "All treated", "CR or better" and, when the input has
-    MRDMETH / MRDSPEC, "All treated (FDA 2026 draft)" with endpoint MRDNEGCR (CR / sCR with a
-    bone-marrow NGF / NGS negative at 10^-5 or deeper, at any time). Columns as
-    :func:`~cartrial.efficacy.rates.proportion_table` plus ``timepoint``, ``population`` and
-    ``definition`` (the population's definition; for MRDSUST the sustained definition).
+    Parameters
+    ----------
+    classified : pandas.DataFrame
+        :func:`classify_mrd` output.
+    bor : pandas.DataFrame
+        One row per treated subject: USUBJID, BOR and the grouping column.
+    by : str, optional
+        Grouping column (e.g. the dose level).
+    order : list of str, optional
+        Group order.
+    confidence_level : float, default 0.95
+        Exact (Clopper-Pearson) interval level.
+    sensitivity : float, default 1e-5
+        The protocol's MRD sensitivity (for the labels).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns as :func:`~cartrial.efficacy.rates.proportion_table` plus ``timepoint``,
+        ``population`` and ``definition``. Populations: "VGPR or better (registration)", "All
+        treated", "CR or better (IMWG)" and, when the input has MRDMETH / MRDSPEC, "All treated
+        (FDA 2026 draft)" with endpoint MRDNEGCR (CR / sCR with a bone-marrow NGF / NGS negative
+        at 10^-5 or deeper, at any time). MRDSUST rows carry the sustained definition.
+
+    References
+    ----------
+    FDA draft guidance "Minimal Residual Disease and Complete Response in Multiple Myeloma: Use
+    as Endpoints to Support Accelerated Approval", January 2026 (FDA-2025-D-2616); Kumar S et al.
+    Lancet Oncol 2016;17:e328-e346 (IMWG MRD criteria, sustained negativity).
+
+    Examples
+    --------
+    >>> d = pd.Timestamp("2024-01-01")
+    >>> m = classify_mrd(pd.DataFrame({"USUBJID": ["A"], "ADT": [d], "AVISIT": ["DAY 90"],
+    ...     "MRDRES": ["NEGATIVE"], "MRDSENS": [1e-5], "MRDMETH": ["NGS"],
+    ...     "MRDSPEC": ["BONE MARROW"]}))
+    >>> t = mrd_rates(m, pd.DataFrame({"USUBJID": ["A", "B"], "BOR": ["CR", "PR"]}))
+    >>> t.loc[t["endpoint"] == "MRDNEGCR", ["n", "N"]].iloc[0].tolist()
+    [1, 2]
     """
     rank = bor["BOR"].map(RESPONSE_ORDER)
     pops = {

@@ -13,6 +13,7 @@ from cartrial.safety.ctcae import (
     grade_labs,
     hypogammaglobulinemia,
     lab_grades_long,
+    pooled_lab_terms,
     worst_lab_grades,
 )
 from cartrial.safety.dlt import DltResult, adjudicate_dlt, crs_events, lab_events
@@ -110,6 +111,7 @@ __all__ = [
     "lab_grades_long",
     "lab_records",
     "label_episodes",
+    "pooled_lab_terms",
     "safety_inputs",
     "summarise_episodes",
     "summary_rows",

@@ -125,3 +125,16 @@ def sort_by_subject_time(df: pd.DataFrame, time_col: str, *, domain: str) -> pd.
     fail(out, dup, domain=domain, variable=time_col,
          rule=f"two records of the same subject at the same {time_col}")
     return out
+
+
+class TestCodes:
+    """PARAMCD of a (large) laboratory frame, upper-cased once per distinct code: ``rows(codes)``
+    is the mask of the records whose test code is one of ``codes``."""
+
+    def __init__(self, labs: pd.DataFrame) -> None:
+        self._codes, uniq = pd.factorize(labs["PARAMCD"].astype(str))
+        self._upper = pd.Series(uniq, dtype=object).str.strip().str.upper().to_numpy()
+
+    def rows(self, codes: Iterable[str]) -> np.ndarray:
+        hit = np.isin(self._upper, [c.strip().upper() for c in codes])
+        return hit[self._codes] if len(self._upper) else np.zeros(len(self._codes), dtype=bool)

@@ -264,6 +264,51 @@ def lab_grades_long(graded: pd.DataFrame) -> pd.DataFrame:
                                                  kind="stable").reset_index(drop=True)
 
 
+def pooled_lab_terms(graded: pd.DataFrame) -> pd.DataFrame:
+    """Graded records of several CTCAE versions with POOLED_TERML / POOLED_TERMH: the v5.0 term
+    each version's term maps to (the ``pooled_term`` of the criteria rows, e.g. v6.0
+    "Thrombocytopenia" -> "Platelet count decreased"; the term itself when unchanged), so
+    studies graded with v5.0 and v6.0 can be tabulated together. Grades stay those of their own
+    version (CTCAE_VERSION says which).
+
+    Parameters
+    ----------
+    graded : pandas.DataFrame
+        :func:`grade_labs` output, one or several versions concatenated.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with POOLED_TERML and POOLED_TERMH.
+
+    Raises
+    ------
+    InputError
+        A CTCAE_VERSION that is not bundled.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"USUBJID": "P", "PARAMCD": "PLAT", "DAY": [7.0], "AVAL": [20.0],
+    ...                    "LLN": [150.0], "ULN": [400.0]})
+    >>> g = grade_labs(df, criteria=ctcae_lab_criteria("6.0"))
+    >>> pooled_lab_terms(g)["POOLED_TERML"].item()
+    'Platelet count decreased'
+    """
+    out = graded.copy()
+    versions = list(pd.unique(out["CTCAE_VERSION"].astype(str)))
+    bad = [v for v in versions if v not in CTCAE_VERSIONS]
+    if bad:
+        raise InputError(f"pooled_lab_terms: CTCAE version(s) {bad} not bundled")
+    for d in ("L", "H"):
+        pooled = out[f"ATOXDSC{d}"].astype(object).copy()
+        for v in versions:
+            table = {t.term: t.pooled_term for t in ctcae_lab_criteria(v).terms if t.pooled_term}
+            rows = (out["CTCAE_VERSION"].astype(str) == v).to_numpy()
+            pooled[rows] = out.loc[rows, f"ATOXDSC{d}"].replace(table)
+        out[f"POOLED_TERM{d}"] = pooled
+    return out
+
+
 def worst_lab_grades(graded: pd.DataFrame, *, treatment_emergent_until_day: float = 365.0,
                      ) -> pd.DataFrame:
     """Worst post-baseline grade per USUBJID x CTCAE term (with its day and baseline grade)."""

@@ -218,8 +218,34 @@ CTCAE_FILES = {"5.0": "ctcae_v5_lab.yaml", "6.0": "ctcae_v6_lab.yaml"}
 
 @cache
 def ctcae_lab_criteria(version: str = "5.0") -> CtcaeLabCriteria:
-    """The bundled NCI CTCAE laboratory table of ``version`` ("5.0": ``criteria/ctcae_v5_lab.yaml``,
-    "6.0": ``criteria/ctcae_v6_lab.yaml``)."""
+    """The bundled NCI CTCAE laboratory table of one version.
+
+    Parameters
+    ----------
+    version : {"5.0", "6.0"}
+        "5.0": ``criteria/ctcae_v5_lab.yaml``; "6.0": ``criteria/ctcae_v6_lab.yaml`` (the
+        protocol's ``safety.ctcae_version``).
+
+    Returns
+    -------
+    CtcaeLabCriteria
+        The frozen table (terms, grades, source text per row).
+
+    Raises
+    ------
+    InputError
+        A version that is not bundled.
+
+    References
+    ----------
+    NCI CTCAE v5.0 (27 Nov 2017) and v6.0 (22 July 2025); numeric rules as pharmaverse admiral's
+    ``ncictcaev5`` / ``ncictcaev6`` metadata.
+
+    Examples
+    --------
+    >>> ctcae_lab_criteria("6.0").version
+    '6.0'
+    """
     if version not in CTCAE_FILES:
         raise InputError(f"CTCAE version {version!r} is not bundled: {sorted(CTCAE_FILES)}")
     c = CtcaeLabCriteria.model_validate(_load(CTCAE_FILES[version]))

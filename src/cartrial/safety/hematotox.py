@@ -21,7 +21,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from cartrial.safety._frames import as_float, as_text, fail, require_columns
+from cartrial.safety._frames import TestCodes, as_float, as_text, fail, require_columns
 
 DOMAIN = "LB"
 
@@ -90,9 +90,9 @@ def _points(values: np.ndarray, factor: Factor) -> np.ndarray:
     return pts
 
 
-def _baseline_values(labs: pd.DataFrame, factor: Factor, on_or_before_day: float) -> pd.DataFrame:
-    rows = np.isin(as_text(labs, "PARAMCD"), [p.upper() for p in factor.paramcd])
-    df = labs[rows]
+def _baseline_values(labs: pd.DataFrame, tests: TestCodes, factor: Factor,
+                     on_or_before_day: float) -> pd.DataFrame:
+    df = labs[tests.rows(factor.paramcd)]
     day = as_float(df, "DAY", domain=DOMAIN, required=True)
     aval = as_float(df, "AVAL", domain=DOMAIN)
     fail(df, aval < 0, domain=DOMAIN, variable="AVAL",
@@ -153,13 +153,14 @@ def car_hematotox(labs: pd.DataFrame, *, on_or_before_day: float = -5.0,
     """
     require_columns(labs, ["USUBJID", "PARAMCD", "DAY", "AVAL"], where="car_hematotox")
     c = criteria or hematotox_criteria()
-    subjects = pd.Index(sorted(pd.unique(labs["USUBJID"].astype(str))), name="USUBJID")
+    subjects = pd.Index(sorted(pd.unique(labs["USUBJID"])), name="USUBJID").astype(str)
     out = pd.DataFrame(index=subjects)
     total = np.zeros(len(subjects))
     missing = np.full(len(subjects), "", dtype=object)
+    tests = TestCodes(labs)
     for f in c.factors:
         name = f.factor.upper()
-        b = _baseline_values(labs, f, on_or_before_day)
+        b = _baseline_values(labs, tests, f, on_or_before_day)
         v = b["V"].reindex(subjects).to_numpy(dtype=float)
         pts = _points(v, f)
         out[name] = v

@@ -38,7 +38,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from cartrial.errors import InputError
-from cartrial.safety._frames import as_float, as_text, fail, require_columns
+from cartrial.safety._frames import TestCodes, as_float, as_text, fail, require_columns
 
 DOMAIN = "LB"
 
@@ -123,8 +123,7 @@ def _label(threshold: float) -> str:
 def _anc_records(labs: pd.DataFrame, censor: pd.Series, c: IcahtCriteria) -> pd.DataFrame:
     """One row per subject x day: the day's lowest ANC, before the subject's censoring day."""
     require_columns(labs, ["USUBJID", "PARAMCD", "DAY", "AVAL"], where="grade_icaht")
-    rows = np.isin(as_text(labs, "PARAMCD"), [p.upper() for p in c.paramcd])
-    df = labs[rows]
+    df = labs[TestCodes(labs).rows(c.paramcd)]
     day = as_float(df, "DAY", domain=DOMAIN, required=True)
     aval = as_float(df, "AVAL", domain=DOMAIN)
     fail(df, aval < 0, domain=DOMAIN, variable="AVAL", rule="an ANC cannot be < 0")
@@ -141,62 +140,63 @@ def _anc_records(labs: pd.DataFrame, censor: pd.Series, c: IcahtCriteria) -> pd.
     return rec.groupby(["USUBJID", "D"], as_index=False, sort=True)["V"].min()
 
 
-def _daily(rec: pd.DataFrame, censor: pd.Series, first_day: int) -> pd.DataFrame:
-    """Day-by-day ANC from ``first_day`` to each subject's last measurement (LOCF)."""
-    last = rec.groupby("USUBJID")["D"].max()
-    last = last[last >= first_day]
-    n = (last - first_day + 1).to_numpy()
-    subj = np.repeat(last.index.to_numpy(), n)
-    start = np.repeat(np.cumsum(n) - n, n)
-    grid = pd.DataFrame({"USUBJID": subj,
-                         "D": (np.arange(n.sum()) - start + first_day).astype(np.int64)})
-    cens = grid["USUBJID"].map(censor).to_numpy(dtype=float)
-    grid = grid[~(grid["D"].to_numpy() >= cens)]
-    out = pd.merge_asof(grid.sort_values("D", kind="stable"), rec.sort_values("D", kind="stable"),
-                        on="D", by="USUBJID", direction="backward")
-    return out.sort_values(["USUBJID", "D"], kind="stable").reset_index(drop=True)
+def _intervals(rec: pd.DataFrame, censor: pd.Series, first_day: int) -> pd.DataFrame:
+    """Each measurement as the days it holds: [START, END) from its day (``first_day`` at the
+    earliest) to the next measurement, the last one its own day only, never past censoring."""
+    code, names = pd.factorize(rec["USUBJID"], sort=True)   # rec is sorted by USUBJID, D
+    day = rec["D"].to_numpy(dtype=np.int64)
+    same_next = np.r_[code[1:] == code[:-1], False]
+    end = np.where(same_next, np.r_[day[1:], 0], day + 1)
+    cens = np.ceil(pd.Series(np.asarray(names, dtype=object)).map(censor).to_numpy(dtype=float))
+    end = np.where(np.isnan(cens[code]), end, np.minimum(end, cens[code])) if len(code) else end
+    iv = pd.DataFrame({"_S": code, "USUBJID": np.asarray(names, dtype=object)[code],
+                       "START": np.maximum(day, first_day), "END": end.astype(np.int64),
+                       "V": rec["V"].to_numpy(dtype=float)})
+    return iv[iv["END"] > iv["START"]].reset_index(drop=True)
 
 
-def _runs(subj: np.ndarray, state: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
-    """Run id per day and per-run SUBJ, STATE, START (index), LEN."""
+def _runs(iv: pd.DataFrame, state: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
+    """Run id per interval and per-run SUBJ, STATE, START, LEN (days) of consecutive intervals
+    of one subject in one state."""
+    subj = iv["_S"].to_numpy()
     if len(state) == 0:
         return np.zeros(0, dtype=int), pd.DataFrame(columns=["SUBJ", "STATE", "START", "LEN"])
     new = np.r_[True, (subj[1:] != subj[:-1]) | (state[1:] != state[:-1])]
     rid = np.cumsum(new) - 1
-    start = np.flatnonzero(new)
-    runs = pd.DataFrame({"SUBJ": subj[start], "STATE": state[start], "START": start,
-                         "LEN": np.bincount(rid)})
+    first = np.flatnonzero(new)
+    last = np.r_[first[1:] - 1, len(state) - 1]
+    start = iv["START"].to_numpy()[first]
+    runs = pd.DataFrame({"SUBJ": subj[first], "STATE": state[first], "START": start,
+                         "LEN": iv["END"].to_numpy()[last] - start})
     return rid, runs
 
 
-def _neutropenic_days(daily: pd.DataFrame, threshold: float, min_stable: int) -> np.ndarray:
-    """1 = at or below ``threshold`` (non-stable recoveries filled), 0 = above, 2 = unknown."""
-    v = daily["V"].to_numpy(dtype=float)
-    subj = daily["USUBJID"].to_numpy()
-    state = np.where(np.isnan(v), 2, np.where(v <= threshold, 1, 0))
-    rid, runs = _runs(subj, state)
+def _neutropenic(iv: pd.DataFrame, threshold: float, min_stable: int) -> np.ndarray:
+    """Per interval: 1 at or below ``threshold`` (non-stable recoveries filled), else 0."""
+    state = (iv["V"].to_numpy(dtype=float) <= threshold).astype(int)
+    rid, runs = _runs(iv, state)
     if runs.empty:
         return state
     s, st = runs["SUBJ"].to_numpy(), runs["STATE"].to_numpy()
-    same_prev = np.r_[False, s[1:] == s[:-1]]
-    same_next = np.r_[s[1:] == s[:-1], False]
-    below_prev = same_prev & np.r_[False, st[:-1] == 1]
-    below_next = same_next & np.r_[st[1:] == 1, False]
+    below_prev = np.r_[False, (s[1:] == s[:-1]) & (st[:-1] == 1)]
+    below_next = np.r_[(s[1:] == s[:-1]) & (st[1:] == 1), False]
     fill = (st == 0) & (runs["LEN"].to_numpy() < min_stable) & below_prev & below_next
     return np.where(fill[rid], 1, state)
 
 
-def _recovery(daily: pd.DataFrame, state: np.ndarray, min_stable: int) -> pd.DataFrame:
-    """RECOVERY_DAY and NEUTROPENIC_PHASES per subject from the filled day states."""
-    rid, runs = _runs(daily["USUBJID"].to_numpy(), state)
+def _recovery(iv: pd.DataFrame, state: np.ndarray, min_stable: int) -> pd.DataFrame:
+    """RECOVERY_DAY and NEUTROPENIC_PHASES per subject from the filled interval states."""
+    _, runs = _runs(iv, state)
     if runs.empty:
         return pd.DataFrame(columns=["RECOVERY_DAY", "NEUTROPENIC_PHASES"])
-    runs["DAY"] = daily["D"].to_numpy()[runs["START"].to_numpy()]
     below = runs["STATE"] == 1
     runs["SEEN"] = below.astype(int).groupby(runs["SUBJ"]).cumsum()
     rec = runs[(runs["STATE"] == 0) & (runs["LEN"] >= min_stable) & (runs["SEEN"] > 0)]
-    return pd.DataFrame({"RECOVERY_DAY": rec.groupby("SUBJ")["DAY"].min(),
-                         "NEUTROPENIC_PHASES": below.groupby(runs["SUBJ"]).sum()})
+    names = iv.drop_duplicates("_S").set_index("_S")["USUBJID"]
+    out = pd.DataFrame({"RECOVERY_DAY": rec.groupby("SUBJ")["START"].min().astype(float),
+                        "NEUTROPENIC_PHASES": below.groupby(runs["SUBJ"]).sum()})
+    out.index = names.reindex(out.index).to_numpy()
+    return out
 
 
 def _early_grade(counts: dict[float, pd.Series], rules: EarlyRules) -> pd.Series:
@@ -254,40 +254,57 @@ def grade_icaht(labs: pd.DataFrame, *, censor: pd.DataFrame | None = None,
     2
     """
     c = criteria or icaht_criteria()
-    cens = pd.Series(dtype=float)
-    if censor is not None:
-        require_columns(censor, ["USUBJID", "CENSOR_DAY"], where="grade_icaht censor")
-        cd = as_float(censor, "CENSOR_DAY", domain="ADSL")
-        cens = pd.Series(cd, index=censor["USUBJID"].astype(str)).dropna()
-        if cens.index.duplicated().any():
-            raise InputError("grade_icaht censor: one CENSOR_DAY per subject")
+    cens = _censor_days(censor)
     rec = _anc_records(labs, cens, c)
     e = c.early
-    daily = _daily(rec, cens, e.first_day)
-    subjects = pd.Index(pd.unique(daily["USUBJID"]), name="USUBJID")
-    in_early = (daily["D"] <= e.last_day).to_numpy()
+    iv = _intervals(rec, cens, e.first_day)
+    out = _early(iv, e)
+    out = out.join(_late(rec, c.late)).join(_nadir(rec, e.first_day))
+    st = _neutropenic(iv, c.recovery.threshold, e.min_stable_recovery_days)
+    out = out.join(_recovery(iv, st, e.min_stable_recovery_days))
+    out["NEUTROPENIC_PHASES"] = out["NEUTROPENIC_PHASES"].fillna(0).astype(int)
+    out["BIPHASIC"] = out["NEUTROPENIC_PHASES"] >= 2
+    out["CENSOR_DAY"] = cens.reindex(out.index).to_numpy(dtype=float)
+    out["ICAHT_VERSION"] = f"{c.name} ({c.version})"
+    return out.reset_index().sort_values("USUBJID", kind="stable").reset_index(drop=True)
+
+
+def _censor_days(censor: pd.DataFrame | None) -> pd.Series:
+    """CENSOR_DAY by USUBJID (subjects without one are not censored)."""
+    if censor is None:
+        return pd.Series(dtype=float)
+    require_columns(censor, ["USUBJID", "CENSOR_DAY"], where="grade_icaht censor")
+    cd = as_float(censor, "CENSOR_DAY", domain="ADSL")
+    cens = pd.Series(cd, index=censor["USUBJID"].astype(str)).dropna()
+    if cens.index.duplicated().any():
+        raise InputError("grade_icaht censor: one CENSOR_DAY per subject")
+    return cens
+
+
+def _early(iv: pd.DataFrame, e: EarlyRules) -> pd.DataFrame:
+    """Early-window day counts, observation and grade per subject (index USUBJID)."""
+    codes = iv["_S"].to_numpy()
+    uniq, first = np.unique(codes, return_index=True)
+    subjects = pd.Index(iv["USUBJID"].to_numpy()[first], name="USUBJID")
+    # days of each interval inside the early window [first_day, last_day]
+    window = np.clip(np.minimum(iv["END"], e.last_day + 1) - iv["START"], 0, None).to_numpy()
+
+    def per_subject(days: np.ndarray) -> np.ndarray:
+        size = uniq.max() + 1 if len(uniq) else 0
+        return np.bincount(codes, weights=days, minlength=size)[uniq].astype(int)
+
     thresholds = sorted({r.threshold for g in e.grades.values() for r in g.any}, reverse=True)
     counts, out = {}, pd.DataFrame(index=subjects)
     for t in thresholds:
-        st = _neutropenic_days(daily, t, e.min_stable_recovery_days)
-        counts[t] = pd.Series(in_early & (st == 1)).groupby(daily["USUBJID"].to_numpy()).sum(
-        ).reindex(subjects, fill_value=0)
+        st = _neutropenic(iv, t, e.min_stable_recovery_days)
+        counts[t] = pd.Series(per_subject(window * (st == 1)), index=subjects)
         out[f"EARLY_DAYS_ANC_{_label(t)}"] = counts[t].to_numpy()
-    known = pd.Series(in_early & daily["V"].notna().to_numpy())
-    out["EARLY_OBSERVED_DAYS"] = known.groupby(daily["USUBJID"].to_numpy()).sum().reindex(
-        subjects, fill_value=0).to_numpy()
-    reach = daily[daily["D"] == e.last_day]["USUBJID"]
+    out["EARLY_OBSERVED_DAYS"] = per_subject(window)
+    reach = iv[(iv["START"] <= e.last_day) & (iv["END"] > e.last_day)]["USUBJID"]
     out["EARLY_COMPLETE"] = subjects.isin(reach)
     out["EARLY_GRADE"] = _early_grade(counts, e).to_numpy() if len(subjects) else []
     out.loc[out["EARLY_OBSERVED_DAYS"] == 0, "EARLY_GRADE"] = np.nan
-    out = out.join(_late(rec, c.late)).join(_nadir(rec, e.first_day))
-    st = _neutropenic_days(daily, c.recovery.threshold, e.min_stable_recovery_days)
-    out = out.join(_recovery(daily, st, e.min_stable_recovery_days))
-    out["NEUTROPENIC_PHASES"] = out["NEUTROPENIC_PHASES"].fillna(0).astype(int)
-    out["BIPHASIC"] = out["NEUTROPENIC_PHASES"] >= 2
-    out["CENSOR_DAY"] = cens.reindex(subjects).to_numpy(dtype=float)
-    out["ICAHT_VERSION"] = f"{c.name} ({c.version})"
-    return out.reset_index().sort_values("USUBJID", kind="stable").reset_index(drop=True)
+    return out
 
 
 def _late(rec: pd.DataFrame, rules: LateRules) -> pd.DataFrame:

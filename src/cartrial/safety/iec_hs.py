@@ -30,7 +30,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from cartrial.safety._frames import as_float, as_text, fail, require_columns
+from cartrial.safety._frames import TestCodes, as_float, as_text, fail, require_columns
 from cartrial.safety.tables import count_rows
 
 DOMAIN = "LB"
@@ -95,9 +95,10 @@ def iec_hs_criteria() -> IecHsCriteria:
     return IecHsCriteria.model_validate(yaml.safe_load(text))
 
 
-def _feature_days(labs: pd.DataFrame, f: Feature, first_day: float) -> pd.DataFrame:
+def _feature_days(labs: pd.DataFrame, tests: TestCodes, f: Feature,
+                  first_day: float) -> pd.DataFrame:
     """USUBJID, DAY, AVAL of the post-infusion records meeting the feature."""
-    df = labs[np.isin(as_text(labs, "PARAMCD"), [p.upper() for p in f.paramcd])]
+    df = labs[tests.rows(f.paramcd)]
     day = as_float(df, "DAY", domain=DOMAIN, required=True)
     aval = as_float(df, "AVAL", domain=DOMAIN)
     fail(df, aval < 0, domain=DOMAIN, variable="AVAL", rule=f"{f.feature}: value cannot be < 0")
@@ -208,19 +209,11 @@ def identify_iec_hs(labs: pd.DataFrame, *, crs_episodes: pd.DataFrame | None = N
     c = criteria or iec_hs_criteria()
     s = c.screen
     feats = {f.feature: f for f in c.features}
-    req = _feature_days(labs, feats[s.required], s.first_day)
+    tests = TestCodes(labs)
+    req = _feature_days(labs, tests, feats[s.required], s.first_day)
     onset = req.groupby("USUBJID")["DAY"].min()
     out = pd.DataFrame({"ONSET_DAY": onset, "FERRITIN_PEAK": req.groupby("USUBJID")["AVAL"].max()})
-    groups: dict[str, pd.Series] = {}
-    for f in c.features:
-        if f.feature == s.required:
-            continue
-        day = _first_near(_feature_days(labs, f, s.first_day), onset, s.window_days)
-        out[f"{f.feature}_DAY"] = day.reindex(onset.index)
-        if f.core:
-            met = day.reindex(onset.index).notna()
-            groups[f.group] = groups.get(f.group, met) | met
-    n_other = sum((g.astype(int) for g in groups.values()), pd.Series(0, index=onset.index))
+    n_other = _other_features(labs, tests, c, onset, out)
     hlh = pd.Series(np.nan, index=onset.index)
     if hemophagocytosis is not None and len(hemophagocytosis):
         require_columns(hemophagocytosis, ["USUBJID", "DAY"], where="identify_iec_hs")
@@ -242,6 +235,22 @@ def identify_iec_hs(labs: pd.DataFrame, *, crs_episodes: pd.DataFrame | None = N
                              "screen-positive, not reported: review")
     out.index.name = "USUBJID"
     return out.reset_index().sort_values("USUBJID", kind="stable").reset_index(drop=True)
+
+
+def _other_features(labs: pd.DataFrame, tests: TestCodes, c: IecHsCriteria, onset: pd.Series,
+                    out: pd.DataFrame) -> pd.Series:
+    """Adds <FEATURE>_DAY columns to ``out``; returns the core groups met per subject."""
+    s = c.screen
+    groups: dict[str, pd.Series] = {}
+    for f in c.features:
+        if f.feature == s.required:
+            continue
+        day = _first_near(_feature_days(labs, tests, f, s.first_day), onset, s.window_days)
+        out[f"{f.feature}_DAY"] = day.reindex(onset.index)
+        if f.core:
+            met = day.reindex(onset.index).notna()
+            groups[f.group] = groups.get(f.group, met) | met
+    return sum((g.astype(int) for g in groups.values()), pd.Series(0, index=onset.index))
 
 
 def iec_hs_table(iec: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFrame:
