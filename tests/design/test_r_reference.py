@@ -34,7 +34,6 @@ from cartrial.design import (
 )
 
 DATA = Path(__file__).resolve().parents[2] / "validation" / "data"
-BOUND_MTD_FIX = pytest.mark.xfail(strict=True, reason="defect fixed on branch wt-E (issue #17)")
 N_PY = 20_000
 
 
@@ -163,7 +162,7 @@ def _z_scores(scenario: int, bound: bool) -> dict[str, np.ndarray]:
 @pytest.mark.parametrize(
     ("scenario", "bound"),
     [pytest.param(s, False, id=f"scenario{s}") for s in _SCENARIOS]
-    + [pytest.param(s, True, marks=BOUND_MTD_FIX, id=f"scenario{s}-bound_mtd") for s in _SCENARIOS],
+    + [pytest.param(s, True, id=f"scenario{s}-bound_mtd") for s in _SCENARIOS],
 )
 def test_boin_operating_characteristics_within_3_se_of_get_oc(scenario, bound):
     z = _z_scores(scenario, bound)
@@ -227,11 +226,6 @@ def test_tite_crm_posterior_equals_dfcrm_titecrm_on_200_cases():
 
 # ---------------------------------------------------------------- TITEgBOIN
 _TITE = _ref("titegboin_oc.csv")
-TITE_FIX = pytest.mark.xfail(
-    strict=True,
-    reason="defect fixed on branch wt-E (issue #17): preset TITEgBOIN, dlt_onset 'titegboin', "
-    "fresh exponential gap after a suspension",
-)
 _TITE_SPEC = {
     "name": "tite-boin",
     "target": 0.3,
@@ -244,7 +238,6 @@ _TITE_SPEC = {
 }
 
 
-@TITE_FIX
 @pytest.mark.parametrize("scenario", sorted(int(s) for s in _TITE["scenario"].unique()))
 def test_tite_boin_operating_characteristics_within_3_se_of_titegboin(scenario):
     ref = _TITE[_TITE["scenario"] == scenario]

@@ -26,7 +26,6 @@ from cartrial.efficacy import (
 
 DATA = Path(__file__).resolve().parents[2] / "validation" / "data"
 RTOL = 1e-9
-KM_FIX = pytest.mark.xfail(strict=True, reason="defect fixed on branch wt-E (issue #17)")
 
 
 def _ref(name: str) -> pd.DataFrame:
@@ -75,16 +74,9 @@ _KM_CASES = [
 ]
 
 
-def _km_mark(ds: str, conf: str, col: str) -> list:
-    # std_err: R's summary() prints the SE of S; bands at S = 0: R gives NA (aml reaches 0)
-    if col == "std_err" or (ds == "aml" and col in ("lower", "upper")):
-        return [KM_FIX]
-    return []
-
-
 @pytest.mark.parametrize(
     ("ds", "conf", "col"),
-    [pytest.param(*c, marks=_km_mark(*c), id="-".join(c)) for c in _KM_CASES],
+    [pytest.param(*c, id="-".join(c)) for c in _KM_CASES],
 )
 def test_km_by_group_table_equals_survfit(ds, conf, col):
     t, e, g, dpm = _dataset(ds)
@@ -101,7 +93,7 @@ def test_km_by_group_table_equals_survfit(ds, conf, col):
         ("ct071sim", "log-log"),
         ("ct071sim", "log"),
         ("aml", "log-log"),
-        pytest.param("aml", "log", marks=KM_FIX, id="aml-log-S-reaches-0"),
+        pytest.param("aml", "log", id="aml-log-S-reaches-0"),
     ],
 )
 def test_km_by_group_medians_equal_print_survfit(ds, conf):

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import typer
 
-from cartrial.cli._common import EXIT_BAD_INPUT, JsonOption, bad_input_exits, console, print_json
+from cartrial.cli._common import (
+    EXIT_BAD_INPUT,
+    JsonOption,
+    ProtocolOption,
+    bad_input_exits,
+    console,
+    print_json,
+)
 from cartrial.cli.main import _app as app
 
 users_app = typer.Typer(help="Manage committee workspace users.", no_args_is_help=True)
@@ -161,7 +168,7 @@ def audit_keygen(
 
 @app.command("serve")
 def serve(
-    protocol: str = typer.Option("ct071", "--protocol", "-p", help="Bundled name or YAML path."),
+    protocol: str = ProtocolOption,
     data: str = typer.Option(..., "--data", help="The trial's SDTM folder."),
     db: str = DbOption,
     host: str = typer.Option("127.0.0.1", "--host", help="Bind address (localhost by default)."),
