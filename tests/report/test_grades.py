@@ -63,3 +63,29 @@ def test_reconciliation_lists_exactly_the_events_the_investigator_graded_otherwi
                  "table_14_3_3.txt"):
         assert "the protocol's primary grade source" in (s.out / "tables" / name).read_text(
             encoding="utf-8").replace("\n", " ")
+
+
+def test_reported_source_gives_the_investigator_distribution_everywhere(tmp_path_factory) -> None:
+    """With ``crs_icans_grade_source: reported`` the TEAE table and the CRS table both give the
+    investigator's distribution (the simulator's ``investigator_grade``)."""
+    from cartrial.data import load_study
+    from cartrial.protocol import load_protocol
+    from cartrial.safety import analyse_safety, safety_inputs
+
+    s = analysed(tmp_path_factory)
+    sdtm = s.out.parent / "sdtm"
+    p = load_protocol("ct071")
+    p = p.model_copy(update={"safety": p.safety.model_copy(
+        update={"crs_icans_grade_source": "reported"})})
+    res = analyse_safety(safety_inputs(load_study(sdtm), p), p)
+    ep = pd.read_csv(sdtm / "truth" / "episodes.csv")
+    inv = ep[ep["syndrome"] == "CRS"].groupby("USUBJID")["investigator_grade"].max()
+    want = [int((inv == g).sum()) for g in range(1, 6)]
+    teae = res.tables["teae_grade"]
+    row = teae[teae["ROW"].str.endswith("Cytokine release syndrome")
+               & (teae["COLUMN"] == "Overall")]
+    assert row.set_index("STATISTIC").loc[[f"grade {g}" for g in range(1, 6)], "N"].tolist() == want
+    crs = res.tables["crs"]
+    crs = crs[crs["COLUMN"] == "Overall"].set_index("ROW")["N"]
+    assert [int(crs[f"CRS: grade {g}"]) for g in range(1, 6)] == want  # 7 / 6 / 2 in the example
+    assert res.method["crs_icans_grade_source"] == "reported"

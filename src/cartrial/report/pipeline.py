@@ -35,6 +35,12 @@ from cartrial.report.figures import (
     swimmer_figure,
     waterfall_figure,
 )
+from cartrial.report.labels import (
+    ANALYTE_LABELS,
+    CYTOKINE_LABELS,
+    CYTOKINE_PARAMS,
+    NCA_LABELS,
+)
 from cartrial.report.pdf import html_to_pdf
 from cartrial.report.render import RunningHeader, table_to_docx, table_to_rtf, table_to_text
 from cartrial.report.table import ReportTable, table_from_wide
@@ -347,8 +353,9 @@ def safety_items(adsl, safety, protocol: Protocol, figures: dict) -> list:
     grades = grades[grades["USUBJID"].isin(order)]
     grades["_o"] = grades["USUBJID"].map({u: i for i, u in enumerate(order)})
     grades = grades.sort_values(["_o", "DAY"], kind="stable").drop(columns="_o")
-    note = [crit, "Daily worst grade, days 0-28 after infusion (day 0 = infusion); white = "
-            "grade 0 or not assessed."]
+    note = [crit, "Daily worst grade derived from each day's observations, days 0-28 after "
+            "infusion (day 0 = infusion); white = grade 0 or not assessed.", primary
+            + " Events whose two grades differ: Table 14.3.2.1."]
     if len(order) < (adsl["SAFFL"] == "Y").sum():
         note.append(f"First {len(order)} infused patients in infusion order.")
     items.append(S._fig("14.3.1", "Per-patient timeline of CRS and ICANS grades",
@@ -496,6 +503,11 @@ def kinetics_items(study: Study, protocol: Protocol, kin, figures: dict) -> list
                                      "persistent = positive over >= "
                                      f"{protocol.kinetics.ada_persistent_days:g} days; 95% CI "
                                      "Clopper-Pearson.",), "IS"))
+    if len(kin.exposure_safety):
+        from cartrial.report.grades import table_kinetics_by_crs
+
+        items.append(table_kinetics_by_crs(kin.exposure_safety, kin.exposure_safety_tests,
+                                           protocol.safety.crs_icans_grade_source, "14.5.5"))
     # figures
     inf = infusions(study["EX"], protocol, study.get("DM"))
     prof = pc_profiles(study["PC"], inf)
@@ -524,17 +536,6 @@ def kinetics_items(study: Study, protocol: Protocol, kin, figures: dict) -> list
                                                      "(band) at each nominal day."],
                             "Infused with cytokine samples", figures, "cytokines"))
     return items
-
-
-ANALYTE_LABELS = {"CARTRNSG": "CAR transgene by qPCR (copies/\u00b5g gDNA)",
-                  "CARTCELL": "CAR+ T cells by flow cytometry (cells/\u00b5L)"}
-NCA_LABELS = {"CMAX": "Cmax", "TMAX": "Tmax (days)", "AUC0_28": "AUC0\u201328d",
-              "CLST": "Clast", "TLST": "Tlast (days)"}
-CYTOKINE_LABELS = {"IL6": "IL-6", "IL10": "IL-10", "IL2": "IL-2", "IL1B": "IL-1\u03b2",
-                   "IFNG": "IFN-\u03b3", "TNFA": "TNF-\u03b1", "GMCSF": "GM-CSF",
-                   "CRP": "C-reactive protein", "FERRITIN": "Ferritin"}
-CYTOKINE_PARAMS = {"PEAK": "peak (ng/L)", "FCPEAK": "fold change at peak",
-                   "TPEAK": "time to peak (days)"}
 
 
 def _overall(dose: pd.Series) -> np.ndarray:
