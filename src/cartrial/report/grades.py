@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cartrial.report.table import ReportTable, table_from_wide
+from cartrial.report.table import ReportTable, fmt_sig, table_from_wide
 from cartrial.safety.grade_source import source_label
 
 
@@ -119,8 +119,7 @@ def table_kinetics_by_crs(exposure: pd.DataFrame, tests: pd.DataFrame, source: s
 
     note = source_label(source)
 
-    def fmt(x: float) -> str:
-        return "NE" if x != x else (f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}")
+    fmt = fmt_sig
 
     e = exposure[exposure["PARAMCD"].isin(["CMAX", "AUC0_28"])]
     row = (e["PCTESTCD"].map(lambda c: label(ANALYTE_LABELS, c)) + ", "

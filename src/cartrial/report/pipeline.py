@@ -43,7 +43,7 @@ from cartrial.report.labels import (
 )
 from cartrial.report.pdf import html_to_pdf
 from cartrial.report.render import RunningHeader, table_to_docx, table_to_rtf, table_to_text
-from cartrial.report.table import ReportTable, table_from_wide
+from cartrial.report.table import ReportTable, fmt_sig, table_from_wide
 
 STAGES = ("load and validate", "safety engine", "efficacy engine", "kinetics engine",
           "ADaM datasets", "tables and figures", "write outputs")
@@ -208,7 +208,10 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
         adam.cutoff.strftime("%Y-%m-%d") if pd.notna(adam.cutoff) else "")
     prov = Provenance(__version__, protocol_ref, phash, str(data_dir), dhash, run_date,
                       cut_text, cutoff_given=cutoff is not None,
-                      extra=tuple(("Not produced", o) for o in omitted) + tuple(
+                      extra=(("Day convention", "day 0 = the day of CAR-T infusion in every "
+                              "table, figure and listing (ADaM ASTDY/ADY: CDISC study day, "
+                              "infusion = day 1)"),)
+                      + tuple(("Not produced", o) for o in omitted) + tuple(
                           ("Validation warnings", str(n_warn)) for _ in [0] if n_warn))
     write_adam(ds, out / "adam", study=protocol.study_id, version=__version__,
                protocol_hash=phash, data_hash=dhash, run_date=run_date)
@@ -291,6 +294,7 @@ def build_sections(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame]
     return secs
 
 
+INFECTIONS = "Infections and infestations"
 ORDER_NOTE = ("System organ classes, and the MedDRA preferred terms nested under each, by "
               "descending number of patients (all dose levels), ties alphabetically.")
 
@@ -376,6 +380,15 @@ def safety_items(adsl, safety, protocol: Protocol, figures: dict) -> list:
                                  "Safety (infused)", col_n=n, footnotes=(
                                      "Days from infusion; cause from DS DSTERM.",),
                                  source="ADSL"))
+    inf = safety.tables["teae_grade"]
+    inf = inf[inf["ROW"].str.startswith(INFECTIONS) & (inf["COLUMN"] == S.OVERALL)]
+    if len(inf):
+        items.append(S.tidy_to_table(
+            inf, "14.3.7", "Infections by preferred term and worst grade (all dose levels)",
+            "Safety (infused)", col_n=n, label=_preferred_term, footnotes=(
+                te, "MedDRA system organ class 'Infections and infestations'; a patient is "
+                "counted once per row, at the worst grade (NCI CTCAE v5.0, as reported).",
+                ORDER_NOTE), source="ADAE"))
     return items
 
 
@@ -417,10 +430,7 @@ def efficacy_items(adsl, adrs, efficacy, figures: dict) -> list:
 def kinetics_items(study: Study, protocol: Protocol, kin, figures: dict) -> list:
     from cartrial.kinetics.sdtm import infusions, pc_profiles
 
-    def fmt(x: float) -> str:
-        if x != x:
-            return "NE"
-        return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+    fmt = fmt_sig
 
     s = kin.nca_summary
     s = s[s["PARAMCD"].isin(list(NCA_LABELS))]
@@ -562,6 +572,15 @@ def _try_cytokines(study: Study, inf: pd.DataFrame, protocol: Protocol) -> pd.Da
         ["CYTOKINE", "GROUP", "NOMDAY"], kind="stable")
 
 
+DAY_NOTE = "Days after CAR-T infusion (day 0 = day of infusion), as in every table."
+
+
+def _day0(when: pd.Series, infusion: pd.Series) -> pd.Series:
+    """Whole days from the infusion date (day 0 = infusion day); empty when unknown."""
+    return (pd.to_datetime(when) - pd.to_datetime(infusion)).dt.days.astype("Int64").astype(
+        str).replace("<NA>", "")
+
+
 def listing_items(ds: dict[str, pd.DataFrame], safety) -> list:
     adsl = ds["ADSL"]
 
@@ -593,13 +612,13 @@ def listing_items(ds: dict[str, pd.DataFrame], safety) -> list:
     al = pd.DataFrame({"Subject": ae["USUBJID"], "Dose level": S.dose_id(ae["TRT01A"]),
                        "Preferred term": ae["AEDECOD"], "Grade": ae["ATOXGR"],
                        "Serious": ae.get("AESER", ""), "Related": ae.get("AEREL", ""),
-                       "Start (day)": ae["ASTDY"].astype("Int64").astype(str),
-                       "End (day)": ae["AENDY"].astype("Int64").astype(str).replace("<NA>", ""),
+                       "Start (day)": _day0(ae["ASTDT"], ae["TRTSDT"]),
+                       "End (day)": _day0(ae["AENDT"], ae["TRTSDT"]),
                        "Outcome": ae.get("AEOUT", "")})
     items.append(table_from_wide("16.2.3", "Grade >= 3 or serious treatment-emergent adverse "
                                  "events", "Safety (infused)", al, kind="listing",
                                  source="ADAE", footnotes=(
-                                     "Study days (infusion = day 1).",
+                                     DAY_NOTE,
                                      "Grade: the analysis grade ATOXGR; for CRS and ICANS the "
                                      "protocol's primary grade source (ATOXGRSC), reconciled "
                                      "with the investigator's grade in Table 14.3.2.1.")))
@@ -611,6 +630,10 @@ def listing_items(ds: dict[str, pd.DataFrame], safety) -> list:
                            "First response date": d(b["ADT"])})
         items.append(table_from_wide("16.2.4", "Best confirmed response (IMWG 2016)",
                                      "Safety (infused)", bl, kind="listing", source="ADRS"))
+    from cartrial.report.narratives import patient_narratives
+
+    items.append(patient_narratives(adsl, ds["ADAE"], None if safety is None
+                                    else safety.dlt.patients, "16.2.5"))
     return items
 
 
