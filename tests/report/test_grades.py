@@ -89,3 +89,33 @@ def test_reported_source_gives_the_investigator_distribution_everywhere(tmp_path
     crs = crs[crs["COLUMN"] == "Overall"].set_index("ROW")["N"]
     assert [int(crs[f"CRS: grade {g}"]) for g in range(1, 6)] == want  # 7 / 6 / 2 in the example
     assert res.method["crs_icans_grade_source"] == "reported"
+
+
+def test_safety_and_kinetics_commands_use_the_same_grade(tmp_path_factory) -> None:
+    """`cartrial safety` prints the reconciliation and `cartrial kinetics` groups by the
+    primary grade: the simulator's maximum CRS grade per infused patient."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from cartrial.cli.main import app
+
+    s = analysed(tmp_path_factory)
+    sdtm = s.out.parent / "sdtm"
+    runner = CliRunner()
+    out = tmp_path_factory.mktemp("safety")
+    r = runner.invoke(app, ["safety", str(sdtm), "--protocol", "ct071", "--out", str(out)],
+                      terminal_width=240)
+    assert r.exit_code == 0, r.output
+    assert "reported and derived grades differ" in r.output
+    rec = pd.read_csv(out / "grade_reconciliation.csv")
+    ep = pd.read_csv(sdtm / "truth" / "episodes.csv")
+    assert sorted(rec["USUBJID"]) == sorted(ep.loc[ep["max_grade"] != ep["investigator_grade"],
+                                                   "USUBJID"])
+    r = runner.invoke(app, ["kinetics", str(sdtm), "--protocol", "ct071", "--json"])
+    assert r.exit_code == 0, r.output
+    k = json.loads(r.stdout)
+    assert "primary grade source" in k["method"]["crs_grade_source"]
+    truth = pd.read_csv(sdtm / "truth" / "subjects.csv").set_index("USUBJID")["crs_max_grade"]
+    got = {x["USUBJID"]: x["CRSGR"] for x in k["subjects"]}
+    assert got and all(int(truth[u]) == g for u, g in got.items())
