@@ -135,3 +135,13 @@ def test_waterfall_bars_are_monotone(values):
                         .get_segments()])
     assert np.all(np.diff(heights) <= 0)
     assert np.all((heights >= -100) & (heights <= 100))
+
+
+def test_dose_colours_are_the_okabe_ito_palette() -> None:
+    """Group colours are the published Okabe-Ito colour-blind-safe palette (Wong B, Nat Methods
+    2011;8:441, Figure 2: its RGB values written as hex)."""
+    from cartrial.report.figures import PALETTE
+
+    okabe_ito = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
+                 "#000000"}
+    assert set(PALETTE) == okabe_ito and len(PALETTE) == 8

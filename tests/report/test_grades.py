@@ -63,3 +63,59 @@ def test_reconciliation_lists_exactly_the_events_the_investigator_graded_otherwi
                  "table_14_3_3.txt"):
         assert "the protocol's primary grade source" in (s.out / "tables" / name).read_text(
             encoding="utf-8").replace("\n", " ")
+
+
+def test_reported_source_gives_the_investigator_distribution_everywhere(tmp_path_factory) -> None:
+    """With ``crs_icans_grade_source: reported`` the TEAE table and the CRS table both give the
+    investigator's distribution (the simulator's ``investigator_grade``)."""
+    from cartrial.data import load_study
+    from cartrial.protocol import load_protocol
+    from cartrial.safety import analyse_safety, safety_inputs
+
+    s = analysed(tmp_path_factory)
+    sdtm = s.out.parent / "sdtm"
+    p = load_protocol("ct071")
+    p = p.model_copy(update={"safety": p.safety.model_copy(
+        update={"crs_icans_grade_source": "reported"})})
+    res = analyse_safety(safety_inputs(load_study(sdtm), p), p)
+    ep = pd.read_csv(sdtm / "truth" / "episodes.csv")
+    inv = ep[ep["syndrome"] == "CRS"].groupby("USUBJID")["investigator_grade"].max()
+    want = [int((inv == g).sum()) for g in range(1, 6)]
+    teae = res.tables["teae_grade"]
+    row = teae[teae["ROW"].str.endswith("Cytokine release syndrome")
+               & (teae["COLUMN"] == "Overall")]
+    assert row.set_index("STATISTIC").loc[[f"grade {g}" for g in range(1, 6)], "N"].tolist() == want
+    crs = res.tables["crs"]
+    crs = crs[crs["COLUMN"] == "Overall"].set_index("ROW")["N"]
+    assert [int(crs[f"CRS: grade {g}"]) for g in range(1, 6)] == want  # 7 / 6 / 2 in the example
+    assert res.method["crs_icans_grade_source"] == "reported"
+
+
+def test_safety_and_kinetics_commands_use_the_same_grade(tmp_path_factory) -> None:
+    """`cartrial safety` prints the reconciliation and `cartrial kinetics` groups by the
+    primary grade: the simulator's maximum CRS grade per infused patient."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from cartrial.cli.main import app
+
+    s = analysed(tmp_path_factory)
+    sdtm = s.out.parent / "sdtm"
+    runner = CliRunner()
+    out = tmp_path_factory.mktemp("safety")
+    r = runner.invoke(app, ["safety", str(sdtm), "--protocol", "ct071", "--out", str(out)],
+                      terminal_width=240)
+    assert r.exit_code == 0, r.output
+    assert "reported and derived grades differ" in r.output
+    rec = pd.read_csv(out / "grade_reconciliation.csv")
+    ep = pd.read_csv(sdtm / "truth" / "episodes.csv")
+    assert sorted(rec["USUBJID"]) == sorted(ep.loc[ep["max_grade"] != ep["investigator_grade"],
+                                                   "USUBJID"])
+    r = runner.invoke(app, ["kinetics", str(sdtm), "--protocol", "ct071", "--json"])
+    assert r.exit_code == 0, r.output
+    k = json.loads(r.stdout)
+    assert "primary grade source" in k["method"]["crs_grade_source"]
+    truth = pd.read_csv(sdtm / "truth" / "subjects.csv").set_index("USUBJID")["crs_max_grade"]
+    got = {x["USUBJID"]: x["CRSGR"] for x in k["subjects"]}
+    assert got and all(int(truth[u]) == g for u, g in got.items())

@@ -56,6 +56,25 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("\u200b", "")).strip()
 
 
+def _found(cell: list[str], words: list[str], where: dict[str, list[int]], gap: int = 15
+           ) -> bool:
+    """The cell's words in order in the PDF's words, at most ``gap`` other words between two
+    of them: a label wrapped over two lines of a row is read with the row's other cells in
+    between (pdftotext reads line by line)."""
+    for start in where.get(cell[0], []):
+        pos, ok = start, True
+        for w in cell[1:]:
+            nxt = next((i for i in range(pos + 1, min(pos + 2 + gap, len(words)))
+                        if words[i] == w), None)
+            if nxt is None:
+                ok = False
+                break
+            pos = nxt
+        if ok:
+            return True
+    return False
+
+
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory):
     s = analysed(tmp_path_factory)
@@ -71,7 +90,13 @@ def test_every_cell_of_every_table_is_in_the_pdf(printed) -> None:
     assert len(cells) > 1000  # the example's tables and listings
     text = _norm(subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True,
                                 text=True, check=True).stdout)
-    missing = [c for c in cells if c not in text]
+    # Chromium breaks long cells after a hyphen ("2023-06-" / "27"): joined again
+    text = re.sub(r"(?<=\S)- ", "-", text)
+    words = text.split(" ")
+    where: dict[str, list[int]] = {}
+    for i, w in enumerate(words):
+        where.setdefault(w, []).append(i)
+    missing = [c for c in cells if c not in text and not _found(c.split(" "), words, where)]
     assert missing == []
     # the last row of the longest listing (cut at row 34 of 87 before issue #16)
     assert "16.2.3" in text

@@ -105,7 +105,7 @@ def test_deaths_table() -> None:
     t = deaths_table(d, SUBJECTS)
     assert cell(t, "All deaths", "Overall")["VALUE"] == "2 (40.0%)"
     assert cell(t, "Within 30 days of infusion", "DL1")["N"] == 1
-    assert cell(t, "Within 100 days of infusion", "DL2")["N"] == 0
+    assert cell(t, "Within 90 days of infusion", "DL2")["N"] == 0
     assert cell(t, "Cause: DISEASE PROGRESSION", "DL2")["N"] == 1
 
 

@@ -18,8 +18,18 @@ from cartrial.report.figures import (
     swimmer_figure,
     waterfall_figure,
 )
+from cartrial.report.grades import table_grade_reconciliation
+from cartrial.report.pdf import find_chromium, html_to_pdf
 from cartrial.report.pipeline import STAGES, AnalysisSummary, build_sections, run_analysis
-from cartrial.report.render import table_to_docx, table_to_html, table_to_rtf, table_to_text
+from cartrial.report.render import (
+    RunningHeader,
+    is_wide,
+    table_to_docx,
+    table_to_html,
+    table_to_rtf,
+    table_to_text,
+    table_width_chars,
+)
 from cartrial.report.table import ReportTable, fmt_n_pct, fmt_num, table_from_wide
 
 __all__ = [
@@ -28,15 +38,19 @@ __all__ = [
     "Provenance",
     "ReportFigure",
     "ReportTable",
+    "RunningHeader",
     "Section",
     "at_risk_counts",
     "build_sections",
     "cytokine_figure",
     "figure_bytes",
     "figure_to_html",
+    "find_chromium",
     "fmt_n_pct",
     "fmt_num",
     "grade_timeline_figure",
+    "html_to_pdf",
+    "is_wide",
     "kinetics_figure",
     "km_figure",
     "render_document",
@@ -44,9 +58,11 @@ __all__ = [
     "spider_figure",
     "swimmer_figure",
     "table_from_wide",
+    "table_grade_reconciliation",
     "table_to_docx",
     "table_to_html",
     "table_to_rtf",
     "table_to_text",
+    "table_width_chars",
     "waterfall_figure",
 ]

@@ -110,8 +110,8 @@ thead th{position:static}tr{break-inside:avoid}figcaption{break-after:avoid}
 figure.tlf,figure.fig{break-before:page;margin:0}h2{break-before:page;margin-top:0}
 h2+figure.tlf,h2+figure.fig,h2+p+figure.tlf,#s-provenance{break-before:avoid}
 figure.wide,h2:has(+figure.wide){page:wide}figure.xwide table{font-size:8px}
-figure.xwide th,figure.xwide td{
-padding:1px 4px}thead th{white-space:normal}th.stub{white-space:normal;min-width:140px}
+figure.xwide th,figure.xwide td{padding:1px 4px}thead th{white-space:normal}
+th.stub{white-space:normal}figure.table th.stub{min-width:140px}table.prov th{white-space:nowrap}
 td.wrap{min-width:0}.svg svg{max-height:230mm}}
 @page{size:A4 portrait;margin:16mm 10mm 16mm 10mm;
 @bottom-right{content:"Page " counter(page) " of " counter(pages);font-size:9px}}

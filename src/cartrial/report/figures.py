@@ -24,7 +24,10 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from cartrial.errors import InputError  # noqa: E402
 
-PALETTE = ("#1b6ca8", "#d1495b", "#2e933c", "#edae49", "#6a4c93", "#00798c", "#8d6a9f", "#555555")
+# Okabe-Ito colour-blind-safe palette (Okabe M, Ito K, Color Universal Design, 2008; the palette
+# of Wong B, Nat Methods 2011;8:441): distinguishable with protanopia, deuteranopia, tritanopia
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#000000",
+           "#F0E442")
 RESPONSE_COLORS = {"sCR": "#08519c", "CR": "#3182bd", "VGPR": "#6baed6", "PR": "#9ecae1",
                    "MR": "#c6dbef", "SD": "#bdbdbd", "PD": "#de2d26", "NE": "#ffffff"}
 GRADE_COLORS = ("#f7f7f7", "#fee08b", "#fdae61", "#f46d43", "#d73027", "#67001f")

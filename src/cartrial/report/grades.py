@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cartrial.report.table import ReportTable, table_from_wide
+from cartrial.report.table import ReportTable, fmt_sig, table_from_wide
 from cartrial.safety.grade_source import source_label
 
 
@@ -72,3 +72,78 @@ def table_grade_reconciliation(differ: pd.DataFrame, source: str, number: str) -
             "span (from one day before its start to one day after its end).",
             "The driving observation is the first time point at the episode's worst grade."),
         source="ADAE (AETOXGR, DTOXGRN, GRDDIFFL), daily observations (VS, FA, CM, QS)")
+
+
+def table_kinetics_by_crs(exposure: pd.DataFrame, tests: pd.DataFrame, source: str,
+                          number: str) -> ReportTable:
+    """CAR-T expansion (Cmax, AUC0-28d) by maximum CRS grade, with the rank correlation.
+
+    Parameters
+    ----------
+    exposure : pandas.DataFrame
+        ``KineticsReport.exposure_safety`` (PCTESTCD, PCSPEC, CRSGR, PARAMCD, n, median, min,
+        max).
+    tests : pandas.DataFrame
+        ``KineticsReport.exposure_safety_tests`` (PCTESTCD, PCSPEC, PARAMCD, spearman_rho,
+        spearman_p).
+    source : str
+        The protocol's primary CRS grade source (``"derived"`` or ``"reported"``).
+    number : str
+        Table number.
+
+    Returns
+    -------
+    ReportTable
+        One row per analyte and parameter; one column per CRS grade and one for Spearman's rho.
+
+    Raises
+    ------
+    InputError
+        When ``source`` is unknown.
+
+    References
+    ----------
+    Lee DW et al., Biol Blood Marrow Transplant 2019;25:625-38 (CRS grade).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> e = pd.DataFrame({"PCTESTCD": ["CARTRNSG"], "PCSPEC": ["WHOLE BLOOD"], "CRSGR": [1],
+    ...                   "PARAMCD": ["CMAX"], "n": [2], "median": [10.0], "min": [5.0],
+    ...                   "max": [20.0]})
+    >>> t = table_kinetics_by_crs(e, pd.DataFrame(), "derived", "1")
+    >>> t.wide().iloc[0].tolist()
+    ['10 [5-20] (2)']
+    """
+    from cartrial.report.labels import ANALYTE_LABELS, NCA_LABELS, label
+
+    note = source_label(source)
+
+    fmt = fmt_sig
+
+    e = exposure[exposure["PARAMCD"].isin(["CMAX", "AUC0_28"])]
+    row = (e["PCTESTCD"].map(lambda c: label(ANALYTE_LABELS, c)) + ", "
+           + e["PCSPEC"].str.lower() + ": " + e["PARAMCD"].map(NCA_LABELS)
+           + ", median [min-max] (n)")
+    cells = pd.DataFrame({"row": row.to_numpy(),
+                          "column": "CRS grade " + e["CRSGR"].astype(int).astype(str),
+                          "value": [f"{fmt(md)} [{fmt(lo)}-{fmt(hi)}] ({int(n)})" for md, lo, hi, n
+                                    in zip(e["median"], e["min"], e["max"], e["n"],
+                                           strict=True)]})
+    cells = cells.sort_values(["row", "column"], kind="stable")
+    if len(tests) and "spearman_rho" in tests:
+        t = tests[tests["PARAMCD"].isin(["CMAX", "AUC0_28"])]
+        trow = (t["PCTESTCD"].map(lambda c: label(ANALYTE_LABELS, c)) + ", "
+                + t["PCSPEC"].str.lower() + ": " + t["PARAMCD"].map(NCA_LABELS)
+                + ", median [min-max] (n)")
+        cells = pd.concat([cells, pd.DataFrame({
+            "row": trow.to_numpy(), "column": "Spearman \u03c1 with CRS grade (p)",
+            "value": [f"{r:.2f} ({p:.3g})" for r, p in zip(t["spearman_rho"], t["spearman_p"],
+                                                          strict=True)]})], ignore_index=True)
+        order = {r: i for i, r in enumerate(dict.fromkeys(cells["row"]))}
+        cells = cells.sort_values("row", key=lambda s: s.map(order), kind="stable")
+    return ReportTable(number, "CAR-T expansion by maximum CRS grade", "Infused with kinetics "
+                       "samples", cells.drop_duplicates(["row", "column"]).reset_index(drop=True),
+                       (note, "Maximum CRS grade per patient (0 = no CRS) from the primary "
+                        "grade source; Spearman rank correlation of exposure with that grade."),
+                       "ADCK, ADAE")

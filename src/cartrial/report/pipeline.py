@@ -36,9 +36,15 @@ from cartrial.report.figures import (
     swimmer_figure,
     waterfall_figure,
 )
+from cartrial.report.labels import (
+    ANALYTE_LABELS,
+    CYTOKINE_LABELS,
+    CYTOKINE_PARAMS,
+    NCA_LABELS,
+)
 from cartrial.report.pdf import html_to_pdf
 from cartrial.report.render import RunningHeader, table_to_docx, table_to_rtf, table_to_text
-from cartrial.report.table import ReportTable, table_from_wide
+from cartrial.report.table import ReportTable, fmt_sig, table_from_wide
 
 STAGES = ("load and validate", "safety engine", "efficacy engine", "kinetics engine",
           "ADaM datasets", "tables and figures", "write outputs")
@@ -203,7 +209,10 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
         adam.cutoff.strftime("%Y-%m-%d") if pd.notna(adam.cutoff) else "")
     prov = Provenance(__version__, protocol_ref, phash, str(data_dir), dhash, run_date,
                       cut_text, cutoff_given=cutoff is not None,
-                      extra=tuple(("Not produced", o) for o in omitted) + tuple(
+                      extra=(("Day convention", "day 0 = the day of CAR-T infusion in every "
+                              "table, figure and listing (ADaM ASTDY/ADY: CDISC study day, "
+                              "infusion = day 1)"),)
+                      + tuple(("Not produced", o) for o in omitted) + tuple(
                           ("Validation warnings", str(n_warn)) for _ in [0] if n_warn))
     write_adam(ds, out / "adam", study=protocol.study_id, version=__version__,
                protocol_hash=phash, data_hash=dhash, run_date=run_date)
@@ -286,6 +295,7 @@ def build_sections(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame]
     return secs
 
 
+INFECTIONS = "Infections and infestations"
 ORDER_NOTE = ("System organ classes, and the MedDRA preferred terms nested under each, by "
               "descending number of patients (all dose levels), ties alphabetically.")
 
@@ -348,8 +358,9 @@ def safety_items(adsl, safety, protocol: Protocol, figures: dict) -> list:
     grades = grades[grades["USUBJID"].isin(order)]
     grades["_o"] = grades["USUBJID"].map({u: i for i, u in enumerate(order)})
     grades = grades.sort_values(["_o", "DAY"], kind="stable").drop(columns="_o")
-    note = [crit, "Daily worst grade, days 0-28 after infusion (day 0 = infusion); white = "
-            "grade 0 or not assessed."]
+    note = [crit, "Daily worst grade derived from each day's observations, days 0-28 after "
+            "infusion (day 0 = infusion); white = grade 0 or not assessed.", primary
+            + " Events whose two grades differ: Table 14.3.2.1."]
     if len(order) < (adsl["SAFFL"] == "Y").sum():
         note.append(f"First {len(order)} infused patients in infusion order.")
     items.append(S._fig("14.3.1", "Per-patient timeline of CRS and ICANS grades",
@@ -371,6 +382,15 @@ def safety_items(adsl, safety, protocol: Protocol, figures: dict) -> list:
                                  "Safety (infused)", col_n=n, footnotes=(
                                      "Days from infusion; cause from DS DSTERM.",),
                                  source="ADSL"))
+    inf = safety.tables["teae_grade"]
+    inf = inf[inf["ROW"].str.startswith(INFECTIONS) & (inf["COLUMN"] == S.OVERALL)]
+    if len(inf):
+        items.append(S.tidy_to_table(
+            inf, "14.3.7", "Infections by preferred term and worst grade (all dose levels)",
+            "Safety (infused)", col_n=n, label=_preferred_term, footnotes=(
+                te, "MedDRA system organ class 'Infections and infestations'; a patient is "
+                "counted once per row, at the worst grade (NCI CTCAE v5.0, as reported).",
+                ORDER_NOTE), source="ADAE"))
     return items
 
 
@@ -416,10 +436,7 @@ def efficacy_items(adsl, adrs, efficacy, figures: dict,
 def kinetics_items(study: Study, protocol: Protocol, kin, figures: dict) -> list:
     from cartrial.kinetics.sdtm import infusions, pc_profiles
 
-    def fmt(x: float) -> str:
-        if x != x:
-            return "NE"
-        return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+    fmt = fmt_sig
 
     s = kin.nca_summary
     s = s[s["PARAMCD"].isin(list(NCA_LABELS))]
@@ -502,6 +519,11 @@ def kinetics_items(study: Study, protocol: Protocol, kin, figures: dict) -> list
                                      "persistent = positive over >= "
                                      f"{protocol.kinetics.ada_persistent_days:g} days; 95% CI "
                                      "Clopper-Pearson.",), "IS"))
+    if len(kin.exposure_safety):
+        from cartrial.report.grades import table_kinetics_by_crs
+
+        items.append(table_kinetics_by_crs(kin.exposure_safety, kin.exposure_safety_tests,
+                                           protocol.safety.crs_icans_grade_source, "14.5.5"))
     # figures
     inf = infusions(study["EX"], protocol, study.get("DM"))
     prof = pc_profiles(study["PC"], inf)
@@ -532,17 +554,6 @@ def kinetics_items(study: Study, protocol: Protocol, kin, figures: dict) -> list
     return items
 
 
-ANALYTE_LABELS = {"CARTRNSG": "CAR transgene by qPCR (copies/\u00b5g gDNA)",
-                  "CARTCELL": "CAR+ T cells by flow cytometry (cells/\u00b5L)"}
-NCA_LABELS = {"CMAX": "Cmax", "TMAX": "Tmax (days)", "AUC0_28": "AUC0\u201328d",
-              "CLST": "Clast", "TLST": "Tlast (days)"}
-CYTOKINE_LABELS = {"IL6": "IL-6", "IL10": "IL-10", "IL2": "IL-2", "IL1B": "IL-1\u03b2",
-                   "IFNG": "IFN-\u03b3", "TNFA": "TNF-\u03b1", "GMCSF": "GM-CSF",
-                   "CRP": "C-reactive protein", "FERRITIN": "Ferritin"}
-CYTOKINE_PARAMS = {"PEAK": "peak (ng/L)", "FCPEAK": "fold change at peak",
-                   "TPEAK": "time to peak (days)"}
-
-
 def _overall(dose: pd.Series) -> np.ndarray:
     """Dose-level column labels, the all-doses column named like every other table's total."""
     from cartrial.kinetics.analysis import ALL_DOSES
@@ -565,6 +576,15 @@ def _try_cytokines(study: Study, inf: pd.DataFrame, protocol: Protocol) -> pd.Da
                                 protocol.schedule.cytokines.days),
         "VALUE": d["value"].to_numpy(dtype=float), "UNIT": "ng/L"}).sort_values(
         ["CYTOKINE", "GROUP", "NOMDAY"], kind="stable")
+
+
+DAY_NOTE = "Days after CAR-T infusion (day 0 = day of infusion), as in every table."
+
+
+def _day0(when: pd.Series, infusion: pd.Series) -> pd.Series:
+    """Whole days from the infusion date (day 0 = infusion day); empty when unknown."""
+    return (pd.to_datetime(when) - pd.to_datetime(infusion)).dt.days.astype("Int64").astype(
+        str).replace("<NA>", "")
 
 
 def listing_items(ds: dict[str, pd.DataFrame], safety) -> list:
@@ -598,13 +618,13 @@ def listing_items(ds: dict[str, pd.DataFrame], safety) -> list:
     al = pd.DataFrame({"Subject": ae["USUBJID"], "Dose level": S.dose_id(ae["TRT01A"]),
                        "Preferred term": ae["AEDECOD"], "Grade": ae["ATOXGR"],
                        "Serious": ae.get("AESER", ""), "Related": ae.get("AEREL", ""),
-                       "Start (day)": ae["ASTDY"].astype("Int64").astype(str),
-                       "End (day)": ae["AENDY"].astype("Int64").astype(str).replace("<NA>", ""),
+                       "Start (day)": _day0(ae["ASTDT"], ae["TRTSDT"]),
+                       "End (day)": _day0(ae["AENDT"], ae["TRTSDT"]),
                        "Outcome": ae.get("AEOUT", "")})
     items.append(table_from_wide("16.2.3", "Grade >= 3 or serious treatment-emergent adverse "
                                  "events", "Safety (infused)", al, kind="listing",
                                  source="ADAE", footnotes=(
-                                     "Study days (infusion = day 1).",
+                                     DAY_NOTE,
                                      "Grade: the analysis grade ATOXGR; for CRS and ICANS the "
                                      "protocol's primary grade source (ATOXGRSC), reconciled "
                                      "with the investigator's grade in Table 14.3.2.1.")))
@@ -616,6 +636,10 @@ def listing_items(ds: dict[str, pd.DataFrame], safety) -> list:
                            "First response date": d(b["ADT"])})
         items.append(table_from_wide("16.2.4", "Best confirmed response (IMWG 2016)",
                                      "Safety (infused)", bl, kind="listing", source="ADRS"))
+    from cartrial.report.narratives import patient_narratives
+
+    items.append(patient_narratives(adsl, ds["ADAE"], None if safety is None
+                                    else safety.dlt.patients, "16.2.5"))
     return items
 
 

@@ -53,7 +53,7 @@ _TABLE_HTML = _ENV.from_string("""\
 <tbody>
 {% for label, ind, vals in body %}
 <tr><th class="stub ind{{ ind }}" scope="row">{{ label }}</th>
-{% for v in vals %}<td{% if v|length > 40 %} class="wrap"{% endif %}>{{ v }}</td>{% endfor %}</tr>
+{% for v in vals %}<td{% if v|length > wrap %} class="wrap"{% endif %}>{{ v }}</td>{% endfor %}</tr>
 {% endfor %}
 </tbody></table></div>
 {% if t.footnotes or t.source %}
@@ -67,13 +67,16 @@ _TABLE_HTML = _ENV.from_string("""\
 """)
 
 
+WRAP_CHARS = 40    # a cell longer than this wraps (class "wrap" in the HTML)
 WIDE_CHARS = 120   # a table whose widest line is longer prints landscape
 XWIDE_CHARS = 190  # ... and in a smaller font beyond this
 
 
 def table_width_chars(table: ReportTable) -> int:
-    """Characters of the table's widest line: the longest row label plus, per column, the
-    longer of its header's longest word and its longest value (headers wrap, values do not).
+    """Characters of the table's widest line: the longest row label (at most
+    :data:`WRAP_CHARS`: longer labels wrap) plus, per column, the longer of its header's
+    longest word and its longest value (headers wrap; values do not, unless longer than
+    :data:`WRAP_CHARS`, which wrap at that width).
 
     Parameters
     ----------
@@ -94,9 +97,9 @@ def table_width_chars(table: ReportTable) -> int:
     14
     """
     w = table.wide()
-    stub = max([len(r) for r in table.rows] + [len(table.stub), 1])
-    cols = [max([len(p) for p in str(c).split()] + [len(v) for v in w[c]] + [1])
-            for c in table.columns]
+    stub = min(max([len(r) for r in table.rows] + [len(table.stub), 1]), WRAP_CHARS)
+    cols = [max([len(p) for p in str(c).split()]
+                + [min(len(v), WRAP_CHARS) for v in w[c]] + [1]) for c in table.columns]
     return stub + sum(c + 3 for c in cols)
 
 
@@ -134,7 +137,7 @@ def table_to_html(table: ReportTable, *, stub: str = "") -> str:
     chars = table_width_chars(table)
     width = " wide xwide" if chars > XWIDE_CHARS else (" wide" if chars > WIDE_CHARS else "")
     return _TABLE_HTML.render(t=table, cols=table.columns, body=body, stub=stub,
-                              width_class=width,
+                              width_class=width, wrap=WRAP_CHARS,
                               caption_word="Listing" if table.kind == "listing" else "Table")
 
 

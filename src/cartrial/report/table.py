@@ -134,3 +134,27 @@ def fmt_num(x: float, digits: int = 1) -> str:
     if x is None or (isinstance(x, float) and not np.isfinite(x)):
         return "NE"
     return f"{x:.{digits}f}"
+
+
+def fmt_sig(x: float) -> str:
+    """A kinetics value: thousands separated above 1000, else 3 significant digits; "NE"
+    when missing.
+
+    Parameters
+    ----------
+    x : float
+        The value.
+
+    Returns
+    -------
+    str
+        The formatted value.
+
+    Examples
+    --------
+    >>> fmt_sig(12364.9), fmt_sig(0.50812), fmt_sig(float("nan"))
+    ('12,365', '0.508', 'NE')
+    """
+    if x != x:
+        return "NE"
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"

@@ -17,6 +17,13 @@ from cartrial.safety.ctcae import (
     worst_lab_grades,
 )
 from cartrial.safety.dlt import DltResult, adjudicate_dlt, crs_events, lab_events
+from cartrial.safety.grade_source import (
+    primary_ae,
+    reconcile_syndrome_grades,
+    source_label,
+    syndrome_events,
+    worst_crs_grade,
+)
 from cartrial.safety.guidelines import (
     CrsCriteria,
     CtcaeLabCriteria,
@@ -112,12 +119,17 @@ __all__ = [
     "lab_records",
     "label_episodes",
     "pooled_lab_terms",
+    "primary_ae",
+    "reconcile_syndrome_grades",
     "safety_inputs",
+    "source_label",
     "summarise_episodes",
     "summary_rows",
+    "syndrome_events",
     "syndrome_table",
     "teae_grade_table",
     "teae_table",
     "weight_records",
+    "worst_crs_grade",
     "worst_lab_grades",
 ]

@@ -288,7 +288,7 @@ def dlt_table(patients: pd.DataFrame) -> pd.DataFrame:
 
 
 def deaths_table(deaths: pd.DataFrame, subjects: pd.DataFrame, *,
-                 early_days: Sequence[int] = (30, 100)) -> pd.DataFrame:
+                 early_days: Sequence[int] = (30, 90)) -> pd.DataFrame:
     """Deaths: all, within ``early_days`` of infusion, and by cause.
 
     ``deaths``: USUBJID, DEATH_DAY (days since infusion), CAUSE (e.g. DSTERM)."""
