@@ -171,3 +171,62 @@ def test_simulation_input_errors():
         simulate_tite_boin12(TiteBoin12(B5, 30, 90), TOX, EFF, 0.0, n_trials=10)
     with pytest.raises(InputError, match="true toxicity"):
         simulate_tite_boin12(TiteBoin12(B5, 30, 90), TOX[:3], EFF, 1.0, n_trials=10)
+
+
+def test_suspension_lifts_at_the_right_outcome_by_hand():
+    # three patients at dose 1 whose outcomes become known on days 5, 10 and 20: at most one
+    # (floor(0.5 x 3)) may be pending, so accrual resumes on day 10; dose 2's patient is ignored
+    from cartrial.design.simulate_tite_boin12 import _unsuspended
+
+    dose = np.array([[0, 0, 0, 1]])
+    at = np.array([[20.0, 5.0, 10.0, 99.0]])
+    assert _unsuspended(dose, np.array([0]), at, 0.5)[0] == 10.0
+    assert _unsuspended(dose, np.array([1]), at, 0.5)[0] == 99.0
+
+
+def test_suspension_lengthens_the_trial():
+    """Regression: allowing almost every outcome to be pending (max_pending 0.99) never waits,
+    so the trial is shorter than under the paper's one-half rule; same outcomes drawn."""
+    strict = TiteBoin12(B5, 30.0, 90.0)
+    loose = TiteBoin12(B5, 30.0, 90.0, max_pending=0.99)
+    a = simulate_tite_boin12(strict, TOX, EFF, 3.0, n_trials=1000, seed=2)
+    b = simulate_tite_boin12(loose, TOX, EFF, 3.0, n_trials=1000, seed=2)
+    assert b.overall["mean_duration_days"] < a.overall["mean_duration_days"] - 60
+
+
+@st.composite
+def pending_trials(draw):
+    pts = []
+    for j in range(3):
+        for _ in range(draw(st.integers(0 if j else 1, 6))):
+            t = draw(st.sampled_from([True, False, None]))
+            e = draw(st.sampled_from([True, False, None]))
+            tf = draw(st.floats(0, 27.9)) if t is None else 28.0
+            ef = draw(st.floats(0, 83.9)) if e is None else 84.0
+            pts.append(P(j, t, tf, e, ef))
+    return pts
+
+
+@given(st.lists(pending_trials(), min_size=2, max_size=6))
+@settings(max_examples=60, deadline=None)
+def test_single_decision_is_a_row_of_the_batch_rule(trials):
+    """Regression/property: the one-trial decision (no suspension, no eliminations) equals the
+    row of :func:`decide_tite_rows` run on a batch of trials, as the simulator runs it."""
+    from cartrial.design.tite_boin12_rules import decide_tite_rows
+
+    width = max(len(t) for t in trials)
+    cols = [G.slots(t) for t in trials]
+    pad = [
+        np.concatenate([c[i], np.full((1, width - c[i].shape[1]), v)], axis=1)
+        for c in cols
+        for i, v in enumerate((-1, 0, 0.0, 0, 0.0))
+    ]
+    batch = [np.concatenate(pad[i::5], axis=0) for i in range(5)]
+    nxt, _, rule = decide_tite_rows(
+        B, np.zeros(len(trials), dtype=np.int64), *batch, np.zeros((len(trials), 4), bool)
+    )
+    for r, t in enumerate(trials):
+        one = G.decide(t, current=0)
+        if one.action == "suspend" or one.eliminated or one.action == "stop":
+            continue
+        assert (one.next_dose, one.rule) == (int(nxt[r]), R.RULE_IDS[int(rule[r])])

@@ -191,7 +191,7 @@ class TiteBoin12:
         nxt, elim, rule = T.decide_tite_rows(g, np.array([current]), dose, ts, tw, es, ew, prior)
         code, to = int(rule[0]), int(nxt[0])
         elim_t = tuple(int(j) for j in np.nonzero(elim[0])[0])
-        why = f"{head}; BOIN12 rule on these effective data: {R.RULE_IDS[code]}"
+        why = self._why(current, n, tox, eff, elim[0], head, code)
         if code in R.STOPS:
             return Decision("stop", None, elim_t, why, R.RULE_IDS[code])
         if g.max_sample_size is not None and len(patients) >= g.max_sample_size:
@@ -214,6 +214,25 @@ class TiteBoin12:
             out[j:] |= bool(v.tox_out[0])
             out[j] |= bool(v.futile[0])
         return out
+
+    def _why(
+        self,
+        d: int,
+        n: np.ndarray,
+        tox: T.Endpoint,
+        eff: T.Endpoint,
+        elim: np.ndarray,
+        head: str,
+        code: int,
+    ) -> str:
+        g = self.boin12
+        score = R.desirability(n[0], T.pseudo_responses(n, tox, eff, g.utility)[0], g.u_b)
+        near = [j for j in (d - 1, d, d + 1) if 0 <= j < g.n_doses and not elim[j]]
+        cands = ", ".join(f"dose {j + 1} {score[j]:.3f}" for j in near)
+        return (
+            f"{head}; desirability P(utility > {g.u_b:g}) with pending outcomes imputed: {cands}; "
+            f"BOIN12 rule on these effective data: {R.RULE_IDS[code]}"
+        )
 
     def _summary(self, d: int, n: np.ndarray, tox: T.Endpoint, eff: T.Endpoint) -> str:
         b = self.boin12.boundaries
