@@ -230,3 +230,17 @@ def test_single_decision_is_a_row_of_the_batch_rule(trials):
         if one.action == "suspend" or one.eliminated or one.action == "stop":
             continue
         assert (one.next_dose, one.rule) == (int(nxt[r]), R.RULE_IDS[int(rule[r])])
+
+
+def test_select_is_boin12_selection_on_complete_data():
+    """Regression: the end-of-trial OBD is BOIN12's on the same counts; pending refused."""
+    pts = (
+        [P(0, False, 28, i < 1, 84) for i in range(3)]
+        + [P(1, i < 1, 28, i < 3, 84) for i in range(6)]
+        + [P(2, i < 2, 28, i < 3, 84) for i in range(6)]
+    )
+    got = G.select(pts)
+    want = B.select(TrialState(n=(3, 6, 6, 0), y=(0, 1, 2, 0), responses=(1, 3, 3, 0)))
+    assert (got.obd, got.mtd, got.reason) == (want.obd, want.mtd, want.reason)
+    with pytest.raises(InputError, match="patient 01-009 has a pending outcome"):
+        G.select([*pts, P(0, None, 3, None, 3, "01-009")])

@@ -20,8 +20,8 @@ import numpy as np
 
 from cartrial.design import boin12_rules as R
 from cartrial.design import tite_boin12_rules as T
-from cartrial.design.boin12 import Boin12
-from cartrial.design.state import Decision
+from cartrial.design.boin12 import Boin12, Obd
+from cartrial.design.state import Decision, TrialState
 from cartrial.errors import InputError
 
 REF = "Zhou et al., Stat Med 2022"
@@ -204,6 +204,43 @@ class TiteBoin12:
             )
         act = "escalate" if to > current else "de-escalate" if to < current else "stay"
         return Decision(act, to, elim_t, f"{why}: dose {to + 1}", R.RULE_IDS[code])  # type: ignore[arg-type]
+
+    def select(self, patients: Sequence[TitePatient], eliminated: Sequence[int] = ()) -> Obd:
+        """The OBD at the end of the trial, once every outcome is known (BOIN12's selection).
+
+        Parameters
+        ----------
+        patients : sequence of TitePatient
+            Every treated patient, no outcome pending.
+        eliminated : sequence of int
+            Doses eliminated during the trial.
+
+        Returns
+        -------
+        Obd
+            As :meth:`cartrial.design.boin12.Boin12.select`.
+
+        Raises
+        ------
+        InputError
+            An outcome is still pending (naming the patient), or a bad record.
+        """
+        dose, ts, _, es, _ = self.slots(patients)
+        for i, p in enumerate(patients):
+            if ts[0, i] == T.PENDING or es[0, i] == T.PENDING:
+                raise InputError(
+                    f"tite-boin12: patient {p.subject or i + 1} has a pending outcome: the OBD "
+                    f"is selected once every outcome is known ({REF})"
+                )
+        k = self.boin12.n_doses
+        at = dose[0][:, None] == np.arange(k)[None, :]
+        state = TrialState(
+            n=tuple(at.sum(axis=0)),
+            y=tuple((at & (ts[0] == 1)[:, None]).sum(axis=0)),
+            responses=tuple((at & (es[0] == 1)[:, None]).sum(axis=0)),
+            eliminated=tuple(eliminated),
+        )
+        return self.boin12.select(state)
 
     def _data_eliminations(self, n: np.ndarray, tox: T.Endpoint, eff: T.Endpoint) -> np.ndarray:
         """Every dose's eliminations on effective data, as BOIN12's single decision reads them."""
