@@ -27,6 +27,7 @@ from cartrial.design.simulate_boin12 import Boin12Oc, simulate_boin12
 from cartrial.design.simulate_boinet import simulate_boinet
 from cartrial.design.simulate_oc import simulate_oc
 from cartrial.design.simulate_plan import spec_from_design
+from cartrial.design.simulate_tite_boin12 import simulate_tite_boin12
 from cartrial.design.state import ACTIONS, Action, Decision, Design, PendingPatient, TrialState
 from cartrial.design.sweep_compare import (
     SweepComparison,
@@ -46,6 +47,7 @@ from cartrial.design.tables import (
     decision_table_markdown,
 )
 from cartrial.design.three_plus_three import ThreePlusThree
+from cartrial.design.tite_boin12 import TiteBoin12, TitePatient
 from cartrial.design.utility import UtilityTable
 
 __all__ = [
@@ -79,7 +81,9 @@ __all__ = [
     "SweepResults",
     "ThreePlusThree",
     "TiteBoin",
+    "TiteBoin12",
     "TiteCrm",
+    "TitePatient",
     "TrialState",
     "UtilityTable",
     "boin_boundaries",
@@ -112,6 +116,7 @@ __all__ = [
     "simulate_boin12",
     "simulate_boinet",
     "simulate_oc",
+    "simulate_tite_boin12",
     "spec_from_design",
     "state_from_patients",
     "sweep_client",

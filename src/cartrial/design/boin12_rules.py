@@ -180,19 +180,95 @@ def decide_rows(
         Next dose (the current one when stopping), the updated eliminations and the rule code
         (index of :data:`RULE_IDS`); rules in :data:`STOPS` end the trial.
     """
-    rows, k = n.shape
+    rows = n.shape[0]
     r = np.arange(rows)
     nd, ytd, yed = n[r, d], yt[r, d], ye[r, d]
-    j = np.arange(k)[None, :]
     tox_el = ytd >= t.eliminate_tox[nd]
+    return decide_core(
+        n_star,
+        n_explore,
+        cap,
+        d,
+        n,
+        x,
+        elim,
+        Verdicts(
+            tox_el,
+            yed <= t.eliminate_eff[nd],
+            ytd >= t.deescalate[nd],
+            ytd <= t.escalate[nd],
+        ),
+        t.u_b,
+        tie_noise,
+    )
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """What the data at the current dose say, one bool per row (trial).
+
+    ``tox_out``: P(p_T > phi_T | data) > c_T (with enough patients); ``futile``: P(p_E < phi_E |
+    data) > c_E; ``too_toxic``: DLT rate >= lambda_d (or ``tox_out``); ``low_tox``: DLT rate <=
+    lambda_e. BOIN12 takes them from its count tables; TITE-BOIN12 from effective sample sizes.
+    """
+
+    tox_out: np.ndarray
+    futile: np.ndarray
+    too_toxic: np.ndarray
+    low_tox: np.ndarray
+
+
+def decide_core(
+    n_star: int,
+    n_explore: int | None,
+    cap: int | None,
+    d: np.ndarray,
+    n: np.ndarray,
+    x: np.ndarray,
+    elim: np.ndarray,
+    v: Verdicts,
+    u_b: float,
+    tie_noise: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Steps 1-7 of the BOIN12 rule given the verdicts at the current dose (see the module).
+
+    Parameters
+    ----------
+    n_star, n_explore, cap : int
+        As for :func:`decide_rows`.
+    d : (rows,) int
+        Current dose (0-based).
+    n : (rows, doses) int
+        Patients treated per dose (N* rule, exploration, cap).
+    x : (rows, doses) float
+        Utility pseudo-responses; desirability is Beta(1 + x, 1 + n - x) above ``u_b``.
+    elim : (rows, doses) bool
+        Doses eliminated earlier.
+    v : Verdicts
+        Elimination and escalation verdicts at ``d``.
+    u_b : float
+        Benchmark utility (0-100).
+    tie_noise : (rows, 3) float, optional
+        As for :func:`decide_rows`.
+
+    Returns
+    -------
+    next_dose, elim, rule : arrays
+        As for :func:`decide_rows`.
+    """
+    rows, k = n.shape
+    r = np.arange(rows)
+    nd = n[r, d]
+    j = np.arange(k)[None, :]
+    tox_el = v.tox_out
     elim = elim | (tox_el[:, None] & (j >= d[:, None]))
-    elim[r, d] |= yed <= t.eliminate_eff[nd]
+    elim[r, d] |= v.futile
     open_ = ~elim
-    score = np.where(open_, desirability(n, x, t.u_b), -1.0)
+    score = np.where(open_, desirability(n, x, u_b), -1.0)
     lower = _nearest(open_, d, below=True)
     upper = _nearest(open_, d, below=False)
-    down = ytd >= t.deescalate[nd]
-    up_ok = (upper >= 0) & ((nd < n_star) | (ytd <= t.escalate[nd]))
+    down = v.too_toxic
+    up_ok = (upper >= 0) & ((nd < n_star) | v.low_tox)
     # RDS choice among (upper, d, lower): ties go to the higher dose
     s_up = np.where(up_ok, score[r, np.maximum(upper, 0)], -np.inf)
     s_d = score[r, d]
