@@ -1,6 +1,6 @@
 """Kaplan-Meier estimator, median with Brookmeyer-Crowley CI, landmarks and numbers at risk.
 
-shared/reference clinical-standards.md section 8: S(t) = prod(1 - d/n) over event times <= t,
+Kaplan EL, Meier P, J Am Stat Assoc 1958;53:457-81: S(t) = prod(1 - d/n) over event times <= t,
 Greenwood variance, pointwise bands on the plain, log or log-log scale (R survival
 ``survfit_confint``; no band where S = 0, as R, so a limit the band never reaches before the
 curve hits 0 is "not reached"), quantiles by R's rule (``quantile.survfit``: midpoint of a flat
@@ -136,7 +136,7 @@ def kaplan_meier(
     """Kaplan-Meier estimate with Greenwood bands and the median with its Brookmeyer-Crowley CI.
 
     ``event`` is True (or 1) for an event, False (0) for censored. Ties: events precede
-    censorings at the same time (the usual convention). clinical-standards.md section 8.
+    censorings at the same time (the usual convention; Kaplan & Meier 1958).
     """
     if ci_transform not in _TRANSFORMS:
         raise InputError(f"ci_transform must be one of {_TRANSFORMS}, got {ci_transform!r}")
