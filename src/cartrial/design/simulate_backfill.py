@@ -1,5 +1,5 @@
 """Lock-step simulation of BOIN with backfill (BF-BOIN; Zhao, Yuan, Korn & Freidlin, Clin Cancer
-Res 2024;30:673-679), with the single-trial rules of
+Res 2024;30:673-679; BOIN: Liu S, Yuan Y, J R Stat Soc C 2015;64:507-23), with the rules of
 :class:`cartrial.design.boin.Boin` (``backfill=True``).
 
 Calendar model: while an escalation cohort is inside its DLT window, patients keep arriving

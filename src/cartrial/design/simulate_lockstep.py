@@ -3,7 +3,9 @@
 All trials advance cohort by cohort together: arrays of shape (trials,) and (trials, doses).
 The same step function serves the Monte Carlo simulator (DLT counts drawn) and the exact
 operating characteristics (every DLT count enumerated with its binomial probability), so the two
-cannot disagree on the rules (3+3: Storer 1989; BOIN: Liu & Yuan 2015; mTPI-2; i3+3).
+cannot disagree on the rules (3+3: Storer BE, Biometrics 1989;45:925-37; BOIN: Liu S, Yuan Y,
+J R Stat Soc C 2015;64:507-23; mTPI-2: Guo W et al., Contemp Clin Trials 2017;58:23-33; i3+3:
+Liu M et al., J Biopharm Stat 2020;30:294-304).
 
 Status codes: ``ACTIVE`` still enrolling; ``DONE`` stopped at the sample-size limit or the per-dose
 cap (``n.earlystop``), MTD chosen by isotonic selection; ``NO_MTD`` stopped early with no MTD

@@ -1,7 +1,8 @@
 """Decision tables on (n, y) for the table-driven designs: BOIN, i3+3, mTPI-2.
 
 Every table-driven design reduces to a lookup on (patients, DLTs) at the current dose
-(BOIN, Liu & Yuan 2015; mTPI-2, Guo et al. 2017; i3+3, Liu et al. 2020), so the lock-step simulator
+(BOIN: Liu S, Yuan Y, J R Stat Soc C 2015;64:507-23; mTPI-2: Guo W et al., Contemp Clin Trials
+2017;58:23-33; i3+3: Liu M et al., J Biopharm Stat 2020;30:294-304), so the lock-step simulator
 and the exact-OC dynamic programme both advance trials by indexing these tables.
 
 ``action[n, y]``: +1 escalate, 0 stay, -1 de-escalate (before the clamps the engines apply: no

@@ -1,4 +1,5 @@
-"""IMWG 2016 and IMWG 2013 PCL thresholds as data (Lancet Oncol 2016; Leukemia 2013).
+"""IMWG 2016 and IMWG 2013 PCL thresholds as data (Lancet Oncol 2016;17:e328-46;
+Leukemia 2013;27:780-91).
 
 Units: serum M-protein g/dL, urine M-protein mg/24 h, free light chains mg/dL, marrow and blood
 plasma cells in percent, plasmacytoma SPD in mm^2.
