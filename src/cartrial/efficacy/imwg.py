@@ -1,7 +1,7 @@
 """IMWG 2016 response per assessment, confirmation, best confirmed response and event dates.
 
 Rules: IMWG 2016 (Kumar et al., Lancet Oncol 2016;
-17:e328-e346) and, for the pPCL population, IMWG 2013 (IMWG 2013 PCL consensus, Fernandez de
+17:e328-e346) and, for the pPCL population, the IMWG 2013 PCL consensus (Fernandez de
 Larrea et al., Leukemia 2013;27:780-91). Confirmation logic follows pharmaverse admiralonco
 ``vignettes/adrs_imwg.Rmd``. Open decisions are fields of :class:`ImwgSettings`.
 
