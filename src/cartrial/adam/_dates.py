@@ -21,7 +21,7 @@ def require(df: pd.DataFrame, cols: Sequence[str], where: str) -> None:
 
 
 def dtc_date(values: pd.Series, kind: str = "start") -> tuple[pd.Series, pd.Series]:
-    """(date normalised to the day, imputation flag) per sdtm-conventions.md section 6: partial
+    """(date normalised to the day, imputation flag) per CDISC ADaMIG v1.3: partial
     dates are imputed only in ADaM (start -> first day, end -> last day)."""
     d, f = impute_date(values, kind=kind)  # type: ignore[arg-type]  # once per distinct text
     return d.dt.normalize(), f

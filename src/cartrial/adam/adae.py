@@ -1,5 +1,5 @@
-"""ADAE: one row per adverse event (admiral ``inst/templates/ad_adae.R``; sdtm-conventions.md
-section 6).
+"""ADAE: one row per adverse event (admiral ``inst/templates/ad_adae.R``; CDISC
+ADaMIG v1.3).
 
 Analysis grade: ``ATOXGR``/``ATOXGRN`` = AETOXGR (investigator; ASTCT 2019 for CRS and ICANS,
 NCI CTCAE v5.0 otherwise, named in ``ATOXSCL``), except CRS / ICANS records when the protocol's

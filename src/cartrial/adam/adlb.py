@@ -1,5 +1,5 @@
 """ADLB: one row per laboratory result (BDS; admiral ``inst/templates/ad_adlb.R``;
-sdtm-conventions.md section 6).
+CDISC ADaMIG v1.3).
 
 PARAMCD = LBTESTCD (cartrial keeps them equal) except where the specimen makes a different
 parameter: urine M-protein ``UMPROT``, urine immunofixation ``UIMFIX`` and peripheral-blood
@@ -7,7 +7,7 @@ plasma cells ``PBPLASMA``.
 Baseline (``ABLFL``): the LBBLFL = "Y" record when flagged, otherwise the last non-missing result
 on or before the infusion date (data-model LB convention). ``BASE``, ``CHG = AVAL - BASE``,
 ``PCHG``. CTCAE v5.0 grades ``ATOXGRL``/``ATOXGRH`` with terms ``ATOXDSCL``/``ATOXDSCH`` and
-baseline grades come from :func:`cartrial.safety.grade_labs` (clinical-standards.md section 3).
+baseline grades come from :func:`cartrial.safety.grade_labs` (NCI CTCAE v5.0, 2017).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """ADRS: response per assessment and best response (admiralonco ``vignettes/adrs_imwg.Rmd``;
-sdtm-conventions.md section 6).
+CDISC ADaMIG v1.3).
 
 Parameters (PARAMCD):
 

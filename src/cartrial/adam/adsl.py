@@ -1,5 +1,5 @@
-"""ADSL: one row per subject (ADaMIG; admiral ``inst/templates/ad_adsl.R``; sdtm-conventions.md
-section 6), with the CAR-T additions APHDT, LDSTDT, INFDT and the populations of a dose-finding
+"""ADSL: one row per subject (ADaMIG; admiral ``inst/templates/ad_adsl.R``; CDISC
+ADaMIG v1.3), with the CAR-T additions APHDT, LDSTDT, INFDT and the populations of a dose-finding
 trial.
 
 Populations (flags "Y" or missing):

@@ -1,8 +1,8 @@
-"""ADTTE: PFS, OS, DOR and TTR per subject (sdtm-conventions.md section 6; admiral
+"""ADTTE: PFS, OS, DOR and TTR per subject (CDISC ADaMIG v1.3; admiral
 ``derive_param_tte``; censoring rules of :mod:`cartrial.efficacy.time_to_event`).
 
 ``CNSR`` is 0 for an event and >= 1 for a censored time, as in ADaM; estimators take
-``event`` (True = event), converted in one place: :func:`event_from_cnsr` (style.md section 3).
+``event`` (True = event), converted in one place: :func:`event_from_cnsr` (ADaM BDS-TTE v1.0).
 """
 
 from __future__ import annotations

@@ -191,7 +191,7 @@ def write_adam_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
     Dates (``datetime64`` columns: ADT, ASTDT, AENDT, TRTSDT, APHDT, DTHDT, LSTALVDT, ...) are
     written as SAS numeric dates (days since 1960-01-01, missing = '.') with format ``DATE9.``:
     in ADaMIG's timing variables (ADSL trial dates, BDS/OCCDS analysis dates) a ``*DT`` variable
-    is a numeric date with a date format, not text (shared/reference/ecosystem.md, pyreadstat:
+    is a numeric date with a date format, not text (pyreadstat ``write_xport``:
     ``variable_format={"TRTSDT": "DATE9."}``). A date with a time of day or a time zone is
     refused. The CSV files keep ISO 8601 text (YYYY-MM-DD, :func:`adam_csv_text`). Text and
     numbers are written as in the CSV conventions of the module docstring.

@@ -5,7 +5,7 @@ USUBJID, DOSE_INDEX (0-based protocol dose level), INFUSION_DATE, DLT (``yes`` /
 ``pending``), FOLLOWUP_DAY (days followed since infusion at the data cut-off) and optionally
 DLT_EVALUABLE, DLT_RULE, DLT_TERM, DLT_ONSET_DAY, BACKFILL (Y when treated as backfill).
 
-Counting rules (dose-finding.md sections 2-3; protocol ``dlt.evaluable =
+Counting rules (BOIN and TITE-BOIN; protocol ``dlt.evaluable =
 completed_window_or_dlt``): a patient counts at their dose when they had a DLT or completed the
 window; a patient who left the window early without a DLT is not evaluable and is not counted;
 a pending patient is passed to the design with their follow-up (``TrialState.pending``, counted

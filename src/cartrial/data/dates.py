@@ -1,7 +1,7 @@
 """ISO 8601 --DTC values: parsing, precision, imputation and study days.
 
 SDTM keeps partial dates right-truncated (``2024-03``, ``2024``); imputation belongs to analysis
-(shared/reference/sdtm-conventions.md section 1, ADaM section 6). Imputation rules:
+(CDISC SDTMIG 3.4 section 4.4; ADaMIG v1.3). Imputation rules:
 - start dates (``kind="start"``): missing day -> first day of the month, missing month and day
   -> 1 January (admiral ``derive_vars_dt(date_imputation = "first")``);
 - end dates (``kind="end"``): missing day -> last day of the month, missing month -> 31 December

@@ -3,8 +3,8 @@
 XPORT files are written by :mod:`cartrial.data.xport` (the bytes pyreadstat's v5 writer gives,
 vectorised). Regulatory submissions expect v5, not v8 (FDA Study
 Data Technical Conformance Guide), which limits names to 8 characters, labels to 40 ASCII
-characters and character values to 200 bytes (shared/reference/ecosystem.md 2.1,
-sdtm-conventions.md section 6). Those limits are checked here, never truncated silently.
+characters and character values to 200 bytes (SAS XPORT v5,
+SAS TS-140). Those limits are checked here, never truncated silently.
 """
 
 from __future__ import annotations

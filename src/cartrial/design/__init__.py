@@ -1,4 +1,4 @@
-"""Dose-escalation designs: trial state in, decision out (shared/reference/dose-finding.md).
+"""Dose-escalation designs: trial state in, decision out (3+3, BOIN, TITE-BOIN, mTPI-2, i3+3, CRM).
 
 Every design implements :class:`Design` (``decide(state) -> Decision``, ``select(state) ->
 MtdSelection``); eliminated doses are never recommended on any path.

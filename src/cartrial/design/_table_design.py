@@ -1,9 +1,10 @@
 """Shared machinery of the table-driven designs (BOIN, TITE-BOIN, i3+3, mTPI-2).
 
 Each such design reduces to a letter per (n, y) at the current dose -- E (escalate), S (stay),
-D (de-escalate) -- plus the Beta(1, 1) overdose elimination of dose-finding.md section 2.3, the
-per-dose cap ``n.earlystop`` (sec. 2.4), no skipping, and the maximum sample size. The order in
-which the rules are applied is fixed here once for every design (sec. 6 item 3).
+D (de-escalate) -- plus the Beta(1, 1) overdose elimination of BOIN (Liu S, Yuan Y, J R Stat Soc C
+2015;64:507-23), the per-dose cap ``n.earlystop``, no skipping, and the maximum sample size.
+The order in which the rules are applied is fixed here once for every design (brockk/escalation
+issue #4).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ LETTER_TEXT = {"E": "escalate", "S": "stay", "D": "de-escalate"}
 @lru_cache(maxsize=8192)
 def cached_elimination_count(n: int, target: float, cutoff: float) -> int | None:
     """:func:`elimination_count` memoised (P(p > target | y of n) increases with y, so the
-    elimination rule of sec. 2.3 is y >= this count)."""
+    elimination rule of BOIN is y >= this count)."""
     return elimination_count(n, target, cutoff)
 
 
@@ -69,7 +70,7 @@ class TableDesign:
             )
 
     def eliminated(self, state: TrialState) -> tuple[int, ...]:
-        """Permanent eliminations: the state's, plus the data's (sec. 2.3), closed upwards."""
+        """Permanent eliminations: the state's, plus the data's (BOIN), closed upwards."""
         lowest = min(state.eliminated) if state.eliminated else self.n_doses
         for j in range(min(lowest, self.n_doses)):
             n, y = state.n[j], state.y[j]
@@ -110,7 +111,7 @@ class TableDesign:
         return d, why, "stay"
 
     def decide(self, state: TrialState) -> Decision:
-        """Next dose for the next cohort (dose-finding.md sec. 2.2-2.4 rule order).
+        """Next dose for the next cohort (BOIN 2.7.2 ``get.oc`` rule order).
 
         Complete-follow-up designs (all but TITE) leave pending patients out of the counts and
         suspend accrual while a patient at the current dose is still inside the DLT window.
@@ -207,10 +208,10 @@ class TableDesign:
         return Decision("suspend", d, elim, why, rule, bf)
 
     def select(self, state: TrialState) -> MtdSelection:
-        """MTD by isotonic regression (dose-finding.md 2.5), eliminated doses excluded; pending
+        """MTD by isotonic regression (BOIN ``select.mtd``), eliminated doses excluded; pending
         patients are left out."""
         self._check(state)
-        # eliminations as decided during conduct (TITE: on the full n, sec. 3), estimates on
+        # eliminations as decided during conduct (TITE: on the full n, as TITEgBOIN), estimates on
         # completed patients only
         elim = self.eliminated(state if self.time_to_event else state.completed())
         state = state.completed()

@@ -1,9 +1,9 @@
 """BOIN (Liu & Yuan, JRSS-C 2015;64:507-523) with the BF-BOIN backfill option, and TITE-BOIN.
 
-Decision rules: shared/reference/dose-finding.md sections 2.2-2.4 (BOIN 2.7.2 ``get.oc``);
-backfill: Zhao, Yuan, Korn & Freidlin, Clin Cancer Res 2024;30:673-679 (BF-BOIN), sec. 6 item 2;
+Decision rules: BOIN 2.7.2 ``get.oc`` and Yuan Y et al., Clin Cancer Res 2016;22:4291-301;
+backfill: Zhao, Yuan, Korn & Freidlin, Clin Cancer Res 2024;30:673-679 (BF-BOIN);
 TITE-BOIN: Yuan, Lin, Li, Nie & Warren, Clin Cancer Res 2018;24:4921-4930, in the package form
-of TITEgBOIN ``R/next_TITE_QuasiBOIN.R`` (sec. 3).
+of TITEgBOIN ``R/next_TITE_QuasiBOIN.R``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from cartrial.errors import InputError
 
 @dataclass(frozen=True)
 class Boin(TableDesign):
-    """BOIN: escalate if y/n <= lambda_e, de-escalate if y/n > lambda_d, else stay (sec. 2.2).
+    """BOIN: escalate if y/n <= lambda_e, de-escalate if y/n > lambda_d, else stay (Liu & Yuan).
 
     Options: ``phi1`` / ``phi2`` (default 0.6 / 1.4 x target), ``cutoff`` (``cutoff.eli``),
     ``extrasafe`` / ``offset``, ``cap_per_dose`` (``n.earlystop``), ``max_sample_size``,
@@ -53,7 +53,7 @@ class Boin(TableDesign):
     def boundaries(self) -> BoinBoundaries:
         return boin_boundaries(self.target, self.phi1, self.phi2)
 
-    # -- boundaries per n (sec. 2.2): integers, exactly as in the published tables --------
+    # -- boundaries per n (Liu & Yuan 2015): integers, exactly as in the published tables --------
     def b_e(self, n: int) -> int:
         """Largest y that escalates at n (y <= floor(lambda_e n))."""
         return escalate_max(n, self.boundaries.lambda_e)
@@ -63,7 +63,7 @@ class Boin(TableDesign):
         return cached_elimination_count(n, self.target, self.cutoff)
 
     def b_d(self, n: int) -> int:
-        """Smallest y that de-escalates at n, capped at the elimination count (sec. 2.2)."""
+        """Smallest y that de-escalates at n, capped at the elimination count (BOIN 2.7.2)."""
         bd = deescalate_min(n, self.boundaries.lambda_d)
         be = self.b_elim(n)
         return bd if be is None else min(bd, be)
@@ -167,13 +167,13 @@ class Boin(TableDesign):
         return Decision(action, nd, elim, why, rule, bf)  # type: ignore[arg-type]
 
     def _selection_options(self) -> dict[str, object]:
-        """BOIN's ``boundMTD`` option for :meth:`select` (dose-finding.md 2.5 item 5)."""
+        """BOIN's ``boundMTD`` option for :meth:`select` (BOIN ``select.mtd``)."""
         return {"bound_mtd": self.bound_mtd, "phi2": self.phi2, "prior": self.selection_prior}
 
 
 @dataclass(frozen=True)
 class TiteBoin(Boin):
-    """TITE-BOIN in the TITEgBOIN package form (dose-finding.md sec. 3).
+    """TITE-BOIN in the TITEgBOIN package form (Clin Cancer Res 2018;24:4921-30).
 
     phat = y / (n - c + F/T) with c pending patients at the current dose and F their total
     follow-up (days, capped at the window T); escalate if phat <= lambda_e, de-escalate if
@@ -200,7 +200,7 @@ class TiteBoin(Boin):
             )
 
     def effective_n(self, state: TrialState, dose: int) -> float:
-        """n - c + F/T at one dose (sec. 3)."""
+        """n - c + F/T at one dose (TITEgBOIN)."""
         c, f = self._pending(state, dose)
         return state.n[dose] - c + f / self.dlt_window
 

@@ -1,8 +1,7 @@
 """BOIN escalation / de-escalation boundaries and the overdose-elimination count.
 
 Liu S, Yuan Y. Bayesian optimal interval designs for phase I clinical trials. JRSS-C
-2015;64:507-523; as implemented in the R package BOIN 2.7.2 (``R/get.boundary.R``);
-shared/reference/dose-finding.md sections 2.1-2.3.
+2015;64:507-523; as implemented in the R package BOIN 2.7.2 (``R/get.boundary.R``).
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ class BoinBoundaries:
 def boin_boundaries(
     target: float, phi1: float | None = None, phi2: float | None = None
 ) -> BoinBoundaries:
-    """BOIN boundaries (dose-finding.md 2.1): phi1 = 0.6 phi, phi2 = 1.4 phi unless given.
+    """BOIN boundaries (Liu & Yuan 2015): phi1 = 0.6 phi, phi2 = 1.4 phi unless given.
 
     lambda_e = log((1-phi1)/(1-phi)) / log(phi(1-phi1) / (phi1(1-phi)))
     lambda_d = log((1-phi)/(1-phi2)) / log(phi2(1-phi) / (phi(1-phi2)))
@@ -51,7 +50,7 @@ def boin_boundaries(
 
 
 def elimination_count(n: int, target: float, cutoff: float = 0.95, min_n: int = 3) -> int | None:
-    """Smallest y with P(p > target | y of n, Beta(1,1)) > cutoff, or None (dose-finding.md 2.3).
+    """Smallest y with P(p > target | y of n, Beta(1,1)) > cutoff, or None (BOIN ``cutoff.eli``).
 
     Below ``min_n`` patients no dose is eliminated (BOIN: n >= 3).
     """

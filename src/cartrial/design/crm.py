@@ -1,4 +1,5 @@
-"""CRM and TITE-CRM with the one-parameter power ("empiric") model (dose-finding.md 4.3-4.4).
+"""CRM and TITE-CRM with the one-parameter power ("empiric") model (O'Quigley J et al.,
+Biometrics 1990;46:33-48; Cheung YK, Chappell R, Biometrics 2000;56:1177-82; dfcrm).
 
 p_j(a) = s_j ** exp(a), prior a ~ N(0, sigma^2) with sigma = sqrt(1.34) (dfcrm default); the
 posterior is computed by deterministic quadrature (composite Simpson rule on a fixed grid of
@@ -31,7 +32,7 @@ DFCRM_PRIOR_SD = math.sqrt(1.34)
 
 def crm_skeleton(halfwidth: float, target: float, nu: int, n_levels: int) -> tuple[float, ...]:
     """Skeleton by the indifference-interval method of Lee & Cheung (Clin Trials 2009;6:227-238),
-    as dfcrm ``getprior(halfwidth, target, nu, nlevel)`` for the empiric model (sec. 4.3).
+    as dfcrm ``getprior(halfwidth, target, nu, nlevel)`` for the empiric model.
 
     ``nu`` is the 1-based prior MTD level. s_nu = target; below, b_k = log(log(target + delta) /
     log(s_k)), s_{k-1} = exp(log(target - delta) / exp(b_k)); above, b_{k+1} = log(log(target -
@@ -71,7 +72,7 @@ class CrmPosterior:
 
 @dataclass(frozen=True)
 class Crm:
-    """One-parameter power-model CRM (dfcrm ``crm`` conventions, sec. 4.3)."""
+    """One-parameter power-model CRM (dfcrm ``crm`` conventions)."""
 
     n_doses: int
     target: float
@@ -138,7 +139,7 @@ class Crm:
         return ll
 
     def posterior(self, state: TrialState) -> CrmPosterior:
-        """Posterior of a and of every p_j by quadrature (sec. 4.3)."""
+        """Posterior of a and of every p_j by quadrature (as dfcrm)."""
         a, wq, log_prior = self._grid
         lp = log_prior + self.log_likelihood(state, a)
         dens = np.exp(lp - lp.max())
@@ -192,7 +193,7 @@ class Crm:
 
     def decide(self, state: TrialState) -> Decision:
         """Dose closest to the target by the plug-in estimate, with no skipping, coherence,
-        overdose control and safety stop (sec. 4.3). Plain CRM leaves pending patients out and
+        overdose control and safety stop (options). Plain CRM leaves pending patients out and
         suspends accrual while a patient at the current dose is inside the DLT window."""
         self._check(state)
         full = state
@@ -305,7 +306,7 @@ class Crm:
 
 @dataclass(frozen=True)
 class TiteCrm(Crm):
-    """TITE-CRM with linear weights w = min(follow-up / window, 1) (dose-finding.md 4.4)."""
+    """TITE-CRM with linear weights w = min(follow-up / window, 1) (Cheung & Chappell 2000)."""
 
     dlt_window: float = 28.0
     name = "tite-crm"

@@ -4,7 +4,7 @@ A dynamic programme over trial states (current dose, per-dose n and y, eliminate
 each cohort, every active state branches into its 0..m DLT outcomes with binomial probabilities,
 the lock-step step function (the one the simulator uses) gives the next states, and identical
 states are merged with their probabilities added. Finished states are set aside; at the end the
-MTD selection runs once per distinct final state (dose-finding.md sections 1 and 7: exact OC by
+MTD selection runs once per distinct final state (exact OC by
 path enumeration, cross-checked against simulation). Expected duration uses the mean cohort
 duration (mean accrual time + stagger + DLT window), as in the Monte Carlo model.
 """
@@ -146,7 +146,7 @@ def exact_final_states(plan: SimPlan) -> Iterator[tuple[LockState, np.ndarray, f
 
 
 def _table_codes(plan: SimPlan, code: np.ndarray, n_codes: int) -> dict[str, np.ndarray]:
-    """Per pair code: n, y, table action, elimination, dose-1 stop (dose-finding.md 2.2-2.3)."""
+    """Per pair code: n, y, table action, elimination, dose-1 stop (BOIN ``get.oc``)."""
     tab = plan.tables
     assert tab is not None
     n_of = np.zeros(n_codes, dtype=np.int64)

@@ -12,7 +12,7 @@ from cartrial.protocol import DesignSpec
 
 
 def design_from_spec(spec: DesignSpec, n_doses: int) -> Design:
-    """The :class:`Design` a protocol names, with its parameters (dose-finding.md sec. 1-4).
+    """The :class:`Design` a protocol names, with its parameters.
 
     ``cap_per_dose`` is BOIN's ``n.earlystop`` (table-driven designs); ``max_sample_size`` stops
     every design; CRM uses ``crm.skeleton`` or calibrates one with :func:`crm_skeleton`;

@@ -1,7 +1,7 @@
-"""Interval designs driven by a decision table: i3+3 and mTPI-2 (dose-finding.md sec. 4.1-4.2).
+"""Interval designs driven by a decision table: i3+3 and mTPI-2.
 
 Both use an equivalence interval EI = [target - epsilon_low, target + epsilon_high] and the
-Beta(1, 1) overdose elimination of sec. 2.3 (P(p > target | data) > 0.95 at n >= 3, the dose and
+Beta(1, 1) overdose elimination of BOIN (P(p > target | data) > 0.95 at n >= 3, the dose and
 all higher doses), with the rule order of the other table-driven designs.
 """
 
@@ -46,7 +46,7 @@ class _IntervalDesign(TableDesign):
 
 @dataclass(frozen=True)
 class I3plus3(_IntervalDesign):
-    """i3+3 (Liu, Wang & Ji, Stat Biopharm Res 2020; dose-finding.md 4.2).
+    """i3+3 (Liu M, Wang SJ, Ji Y, J Biopharm Stat 2020;30:294-304).
 
     y/n below the EI -> escalate; in the EI -> stay; above the EI -> stay if (y - 1)/n is below
     the EI, otherwise de-escalate. The EI is closed at both ends.
@@ -83,7 +83,7 @@ def mtpi2_intervals(
     target: float, epsilon_low: float, epsilon_high: float
 ) -> tuple[np.ndarray, int]:
     """mTPI-2 interval edges: the EI and intervals of the EI's width below and above it,
-    truncated at 0 and 1 (dose-finding.md 4.1). Returns (edges, index of the EI)."""
+    truncated at 0 and 1 (Guo et al. 2017). Returns (edges, index of the EI)."""
     w = epsilon_low + epsilon_high
     lo, hi = target - epsilon_low, target + epsilon_high
     below = [lo]
@@ -97,7 +97,7 @@ def mtpi2_intervals(
 
 @dataclass(frozen=True)
 class Mtpi2(_IntervalDesign):
-    """mTPI-2 (Guo, Wang, Ji et al., Contemp Clin Trials 2017; dose-finding.md 4.1).
+    """mTPI-2 (Guo W et al., Contemp Clin Trials 2017;58:23-33).
 
     With a Beta(1, 1) prior, the unit probability mass UPM = posterior mass / interval length
     of every interval; the interval with the largest UPM decides: below the EI escalate, the EI

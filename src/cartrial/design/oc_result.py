@@ -1,6 +1,6 @@
 """Operating characteristics of a dose-escalation design: the result record and its summaries.
 
-Per dose (shared/reference/dose-finding.md section 7 and BOIN ``get.oc``): % selected as MTD,
+Per dose (as BOIN 2.7.2 ``get.oc``): % selected as MTD,
 mean patients, mean DLTs, % of trials that treated the dose. Overall: % correct selection, % early
 stop (no MTD selected), % patients treated above the true MTD, mean sample size, mean DLTs, mean
 trial duration. Monte Carlo results carry standard errors; exact results have none (0).

@@ -1,6 +1,6 @@
 """Dose-transition pathways: the decision after every outcome of the next k cohorts.
 
-As brockk/escalation ``get_dose_paths`` (shared/reference/style.md 1.4; dose-finding.md sec. 5):
+As brockk/escalation ``get_dose_paths`` (Yap C et al., Clin Cancer Res 2017;23:7440-7):
 starting from a trial state, each cohort at the recommended dose can end with 0..m DLTs; the
 design decides again after each outcome. Cohorts are assumed fully followed up (no pending
 patients) and backfill is not simulated. Outcomes use the compact notation "2NNT" (dose 2, two

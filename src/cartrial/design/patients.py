@@ -1,7 +1,7 @@
 """Build a :class:`TrialState` from one row per treated patient (the design knows no SDTM).
 
 Conduct (``cartrial decide``) derives this table from SDTM; tests and users can write it by hand.
-Columns (dose-finding.md sec. 3 for the TITE follow-up):
+Columns (TITE follow-up as Yuan Y et al., Clin Cancer Res 2018;24:4921-30):
 
 - ``subject`` (str): subject identifier, used in error messages;
 - ``dose_level`` (int, 1-based): dose level the patient received;

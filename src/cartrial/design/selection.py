@@ -1,6 +1,6 @@
 """MTD / RD selection at the end of escalation: isotonic regression of the DLT rates.
 
-Follows BOIN 2.7.2 ``R/select.mtd.R`` (shared/reference/dose-finding.md section 2.5): Beta(0.05,
+Follows BOIN 2.7.2 ``R/select.mtd.R`` (Liu S, Yuan Y, J R Stat Soc C 2015;64:507-23): Beta(0.05,
 0.05) posterior means as raw estimates, weights 1/var, weighted pool-adjacent-violators, the dose
 whose isotonic estimate is closest to the target, ties broken by adding j x 1e-10 to the j-th
 estimate (tied below target -> highest dose, tied above -> lowest), eliminated and untried doses
@@ -57,7 +57,7 @@ def elimination_flags(
     extrasafe: bool = False,
     offset: float = 0.05,
 ) -> np.ndarray:
-    """Doses eliminated by the data (sec. 2.3): P(p > target | Beta(1,1)) > cutoff at n >= 3.
+    """Doses eliminated by the data (Liu & Yuan 2015): P(p > target | Beta(1,1)) > cutoff at n >= 3.
 
     The lowest such dose and every dose above it are flagged; with ``extrasafe`` dose 1 uses
     ``cutoff - offset``.
@@ -104,7 +104,7 @@ def select_mtd(
     confidence_level: float = 0.95,
     prior: float = PRIOR_A,
 ) -> MtdSelection:
-    """MTD by isotonic regression (BOIN ``select.mtd``; dose-finding.md sec. 2.5).
+    """MTD by isotonic regression (BOIN 2.7.2 ``select.mtd``).
 
     ``eliminated`` (0-based doses eliminated during conduct) is merged with the doses eliminated
     by the data. ``bound_mtd``: only doses with isotonic estimate <= lambda_d are eligible.
@@ -125,7 +125,7 @@ def select_mtd(
     for e in eliminated:
         if not 0 <= int(e) < k:
             raise InputError(f"select_mtd: eliminated dose {e} outside 0..{k - 1}")
-        elim[int(e) :] = True  # doses above an eliminated dose are eliminated too (sec. 2.3)
+        elim[int(e) :] = True  # doses above an eliminated dose are eliminated too (Liu & Yuan 2015)
     treated = n_arr > 0
     adm = treated & ~elim
 
@@ -164,9 +164,9 @@ def select_mtd(
     method = "isotonic regression (BOIN select.mtd)"
     mtd: int | None
     if elim[0]:
-        mtd, reason = None, "dose 1 eliminated (P(p > target) > cutoff): no MTD (sec. 2.5 step 1)"
+        mtd, reason = None, "dose 1 eliminated (P(p > target) > cutoff): no MTD (Liu & Yuan 2015)"
     elif not adm.any():
-        mtd, reason = None, "no admissible dose was tried: no MTD (sec. 2.5 step 1)"
+        mtd, reason = None, "no admissible dose was tried: no MTD (BOIN, Liu & Yuan 2015)"
     else:
         idx = np.nonzero(adm)[0]
         iso = pava(raw[adm], 1 / var[adm])
@@ -183,6 +183,6 @@ def select_mtd(
         mtd = int(idx[sel])
         reason = (
             f"isotonic estimate {iso_t[sel]:.3f} at dose {mtd + 1} is closest to the target "
-            f"{target} among admissible doses (sec. 2.5 steps 2-4)"
+            f"{target} among admissible doses (isotonic, Liu & Yuan 2015)"
         )
     return MtdSelection(mtd, target, table, method, reason)

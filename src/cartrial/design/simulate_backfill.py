@@ -1,5 +1,5 @@
 """Lock-step simulation of BOIN with backfill (BF-BOIN; Zhao, Yuan, Korn & Freidlin, Clin Cancer
-Res 2024;30:673-679; dose-finding.md section 6 item 2), with the single-trial rules of
+Res 2024;30:673-679; BOIN: Liu S, Yuan Y, J R Stat Soc C 2015;64:507-23), with the rules of
 :class:`cartrial.design.boin.Boin` (``backfill=True``).
 
 Calendar model: while an escalation cohort is inside its DLT window, patients keep arriving
@@ -25,7 +25,7 @@ MAX_BACKFILL_PER_PERIOD = 24
 
 
 def _bounds(plan: SimPlan, n_max: int) -> tuple[np.ndarray, np.ndarray]:
-    """b_e(n) and b_d(n) (capped at the elimination count) for n = 0..n_max (sec. 2.2)."""
+    """b_e(n) and b_d(n) (capped at the elimination count) for n = 0..n_max (Liu & Yuan 2015)."""
     b = plan.boundaries
     be = np.array([escalate_max(n, b.lambda_e) for n in range(n_max + 1)])
     bd = np.empty(n_max + 1, dtype=np.int64)

@@ -1,6 +1,7 @@
 """Vectorised CRM / TITE-CRM posterior across trials and the lock-step CRM simulator.
 
-Same model and rules as :class:`cartrial.design.crm.Crm` (dose-finding.md 4.3-4.4): power model
+Same model and rules as :class:`cartrial.design.crm.Crm` (O'Quigley J et al.,
+Biometrics 1990;46:33-48; dfcrm): power model
 p_j(a) = s_j ** exp(a), a ~ N(0, prior_sd^2), posterior by Simpson quadrature on a fixed grid over
 +-10 prior SDs (here shared by all trials, so every posterior summary is one matrix product),
 plug-in estimate s_j ** exp(E[a]) closest to the target, no skipping, coherence, overdose control

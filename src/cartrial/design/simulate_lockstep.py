@@ -3,7 +3,9 @@
 All trials advance cohort by cohort together: arrays of shape (trials,) and (trials, doses).
 The same step function serves the Monte Carlo simulator (DLT counts drawn) and the exact
 operating characteristics (every DLT count enumerated with its binomial probability), so the two
-cannot disagree on the rules (shared/reference/dose-finding.md sections 1, 2.2-2.4, 4.1-4.2, 7).
+cannot disagree on the rules (3+3: Storer BE, Biometrics 1989;45:925-37; BOIN: Liu S, Yuan Y,
+J R Stat Soc C 2015;64:507-23; mTPI-2: Guo W et al., Contemp Clin Trials 2017;58:23-33; i3+3:
+Liu M et al., J Biopharm Stat 2020;30:294-304).
 
 Status codes: ``ACTIVE`` still enrolling; ``DONE`` stopped at the sample-size limit or the per-dose
 cap (``n.earlystop``), MTD chosen by isotonic selection; ``NO_MTD`` stopped early with no MTD
@@ -99,7 +101,7 @@ def step_table(s: LockState, tox: np.ndarray, m: int, tables: DecisionTables, ca
     """One cohort of ``m`` patients with ``tox`` DLTs at each active trial's current dose, then the
     table decision (in place). BOIN ``get.oc`` order: elimination of the dose and all above
     (dose 1 -> stop, no MTD), then the cap check (stop when n >= cap and the decision keeps the
-    dose), then the move; never escalate into an eliminated dose (sec. 2.2-2.4)."""
+    dose), then the move; never escalate into an eliminated dose (BOIN ``get.oc``)."""
     act = (s.status == ACTIVE).astype(np.int64)
     _, nd, yd = _add_cohort(s, tox, m, act)
     a = act.astype(bool)
@@ -123,9 +125,9 @@ def table_decide(
     """Vectorised decision at the current dose ``d`` with ``nd`` patients and ``yd`` DLTs there.
 
     Returns (next dose, lowest eliminated dose, stop with no MTD, stop at the cap). Elimination of
-    the dose and all above (sec. 2.3); dose 1 eliminated (or extrasafe) stops; escalate only below
+    the dose and all above (BOIN); dose 1 eliminated (or extrasafe) stops; escalate only below
     the top and below the lowest eliminated dose; de-escalate (or leave an eliminated dose) only
-    above dose 1; stop when the next dose equals the current one and n >= cap (sec. 2.4).
+    above dose 1; stop when the next dose equals the current one and n >= cap (BOIN).
     """
     el = tables.eliminate[nd, yd]
     stop_first = (d == 0) & (tables.eliminate_first[nd, yd] | el)
@@ -139,7 +141,7 @@ def table_decide(
 
 
 def step_3p3(s: LockState, tox: np.ndarray, m: int) -> None:
-    """One cohort of 3 under the 3+3 rules with de-escalation (dose-finding.md section 1):
+    """One cohort of 3 under the 3+3 rules with de-escalation (Storer 1989):
     0/3 escalate, 1/3 expand, >= 2/3 or >= 2/6 exceeds the MTD, <= 1/6 escalate; at the top dose
     0/3 expands and <= 1/6 names it the MTD; after an exceeding dose, the dose below is expanded to
     6 (MTD if <= 1/6, else it exceeds too) or, if it already has 6, is the MTD; dose 1 exceeding
@@ -187,7 +189,7 @@ def final_selection(
     s: LockState, target: float, bound: float | None = None, prior: float = 0.05
 ) -> np.ndarray:
     """0-based MTD per trial (``NO_MTD`` = none): the rule's MTD, none after an early stop,
-    otherwise isotonic selection over tried, non-eliminated doses (sec. 2.5)."""
+    otherwise isotonic selection over tried, non-eliminated doses (BOIN ``select.mtd``)."""
     k = s.n.shape[1]
     adm = (s.n > 0) & (np.arange(k)[None, :] < s.elim_low[:, None])
     iso = select_rows(s.n, s.y, adm, target, bound, prior)
@@ -197,7 +199,7 @@ def final_selection(
 def completed_selection(tables: DecisionTables, n: np.ndarray, y: np.ndarray, elim_low: np.ndarray,
                     status: np.ndarray, target: float, bound: float | None = None,
                     prior: float = 0.05) -> np.ndarray:
-    """MTD per trial once everyone has completed follow-up (dose-finding.md 2.3, 2.5).
+    """MTD per trial once everyone has completed follow-up (BOIN ``select.mtd``).
 
     Doses from the lowest eliminated one up (eliminated during conduct, ``elim_low``, or by the
     final counts) are not admissible; a trial with dose 1 eliminated or stopped early has none

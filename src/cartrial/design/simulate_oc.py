@@ -1,4 +1,4 @@
-"""Monte Carlo operating characteristics: ``simulate_oc`` (dose-finding.md sections 2.4, 3, 7).
+"""Monte Carlo operating characteristics: ``simulate_oc`` (as BOIN ``get.oc``).
 
 Trials are simulated in lock-step (never a Python loop per trial) in batches of whole seed
 blocks, so memory stays bounded (``batch_trials`` trials at a time) and results are identical for

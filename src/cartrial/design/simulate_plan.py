@@ -1,6 +1,6 @@
 """From a design specification to the fixed quantities a simulation needs.
 
-Cohort sizes follow BOIN ``get.oc`` (dose-finding.md 2.4): ``ncohort`` cohorts of ``cohort_size``,
+Cohort sizes follow BOIN 2.7.2 ``get.oc``: ``ncohort`` cohorts of ``cohort_size``,
 the last one truncated to the remaining slots of ``max_sample_size``; ``max_cohorts`` (when
 given) limits the number of cohorts. ``cap_per_dose`` is BOIN's ``n.earlystop`` (default 100, the
 package default, i.e. no cap for usual sizes).

@@ -2,7 +2,7 @@
 
 Every random number of a block of :data:`BLOCK` trials comes from that block's own generator
 (``SeedSequence(seed).spawn(n_blocks)``) and is drawn up front in a fixed layout, so results do not
-depend on how many blocks are simulated together (dose-finding.md section 7).
+depend on how many blocks are simulated together.
 """
 
 from __future__ import annotations

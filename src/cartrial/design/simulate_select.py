@@ -1,4 +1,4 @@
-"""Vectorised MTD selection across simulated trials (BOIN ``select.mtd``, dose-finding.md 2.5).
+"""Vectorised MTD selection across simulated trials (BOIN 2.7.2 ``select.mtd``).
 
 The same rule as :func:`cartrial.design.selection.select_mtd`, for a (trials, doses) array at once:
 Beta(0.05, 0.05) raw estimates, weights 1/var, isotonic regression over the admissible doses
@@ -56,7 +56,7 @@ def select_rows(
 def raw_estimates(
     n: np.ndarray, y: np.ndarray, prior: float = 0.05
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Beta(a, a) posterior means and inverse variances (select.mtd, sec. 2.5 step 2; a = 0.05,
+    """Beta(a, a) posterior means and inverse variances (BOIN ``select.mtd``; a = 0.05,
     or TITEgBOIN's 0.005)."""
     n = np.asarray(n, dtype=float)
     y = np.asarray(y, dtype=float)

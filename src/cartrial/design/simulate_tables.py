@@ -1,13 +1,14 @@
 """Decision tables on (n, y) for the table-driven designs: BOIN, i3+3, mTPI-2.
 
 Every table-driven design reduces to a lookup on (patients, DLTs) at the current dose
-(shared/reference/dose-finding.md sections 2.2, 2.3, 4.1, 4.2 and 7), so the lock-step simulator
+(BOIN: Liu S, Yuan Y, J R Stat Soc C 2015;64:507-23; mTPI-2: Guo W et al., Contemp Clin Trials
+2017;58:23-33; i3+3: Liu M et al., J Biopharm Stat 2020;30:294-304), so the lock-step simulator
 and the exact-OC dynamic programme both advance trials by indexing these tables.
 
 ``action[n, y]``: +1 escalate, 0 stay, -1 de-escalate (before the clamps the engines apply: no
 escalation into an eliminated dose or above the top, no de-escalation below dose 1);
 ``eliminate[n, y]``: the dose and all higher doses are eliminated (P(p > target | Beta(1, 1)) >
-cutoff with n >= 3, section 2.3).
+cutoff with n >= 3, Liu & Yuan 2015).
 """
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ def _boin_action(n_max: int, target: float, phi1: float | None, phi2: float | No
 
 
 def _i3p3_action(n_max: int, target: float, e1: float, e2: float) -> np.ndarray:
-    """i3+3 (dose-finding.md 4.2): below EI escalate, in EI stay, above EI de-escalate unless
-    (y - 1)/n is below the EI (then stay)."""
+    """i3+3 (J Biopharm Stat 2020;30:294-304): below EI escalate, in EI stay, above EI
+    de-escalate unless (y - 1)/n is below the EI (then stay)."""
     act = np.zeros((n_max + 1, n_max + 1), dtype=np.int8)
     lo, hi = target - e1, target + e2
     for n in range(1, n_max + 1):
@@ -78,7 +79,7 @@ def _i3p3_action(n_max: int, target: float, e1: float, e2: float) -> np.ndarray:
 
 
 def mtpi2_intervals(target: float, e1: float, e2: float) -> tuple[np.ndarray, int]:
-    """Interval edges of mTPI-2 (dose-finding.md 4.1): the EI and equal-width intervals below and
+    """Interval edges of mTPI-2 (Guo et al. 2017): the EI and equal-width intervals below and
     above it, truncated at 0 and 1. Returns (edges, index of the EI)."""
     w = e1 + e2
     lo, hi = target - e1, target + e2
@@ -94,7 +95,7 @@ def mtpi2_intervals(target: float, e1: float, e2: float) -> tuple[np.ndarray, in
 
 def _mtpi2_action(n_max: int, target: float, e1: float, e2: float) -> np.ndarray:
     """mTPI-2: largest unit probability mass (posterior mass / interval length, Beta(1, 1) prior)
-    below the EI -> escalate, in the EI -> stay, above -> de-escalate (dose-finding.md 4.1)."""
+    below the EI -> escalate, in the EI -> stay, above -> de-escalate (Guo et al. 2017)."""
     edges, ei = mtpi2_intervals(target, e1, e2)
     act = np.zeros((n_max + 1, n_max + 1), dtype=np.int8)
     width = np.diff(edges)
@@ -123,8 +124,8 @@ def decision_tables(
     """Tables for one design (``boin``/``tite-boin``, ``i3+3``, ``mtpi2``) up to ``n_max`` patients.
 
     BOIN: escalate if y <= floor(lambda_e n), de-escalate if y/n > lambda_d, with the de-escalation
-    count capped at the elimination count (sec. 2.2). Eliminated cells always de-escalate. With
-    ``extrasafe`` dose 1 stops at cutoff - offset (sec. 2.3).
+    count capped at the elimination count (BOIN 2.7.2). Eliminated cells always de-escalate. With
+    ``extrasafe`` dose 1 stops at cutoff - offset (BOIN ``extrasafe``).
     """
     if n_max < 1:
         raise InputError(f"decision_tables: n_max must be >= 1, got {n_max}")

@@ -1,4 +1,4 @@
-"""Calendar-time lock-step simulation of TITE-BOIN and TITE-CRM (dose-finding.md 3, 4.4, 6.4).
+"""Calendar-time lock-step simulation of TITE-BOIN and TITE-CRM (TITEgBOIN; dfcrm ``titesim``).
 
 Patients arrive one by one with exponential gaps (mean 30.4375 / ``patients_per_month`` days); a
 cohort's dose is decided when its first patient arrives, from the data at that moment: DLTs seen
@@ -87,7 +87,7 @@ def _dose_sums(values: np.ndarray, pdose: np.ndarray, k: int) -> np.ndarray:
 
 
 def _tite_boin_decide(plan, d, elim_low, n, y_obs, c_d, f_d, bf=None):
-    """Vectorised :meth:`TiteBoin.decide` (package estimator, sec. 3): (next dose, lowest
+    """Vectorised :meth:`TiteBoin.decide` (TITEgBOIN estimator): (next dose, lowest
     eliminated dose, stop no MTD, stop at cap, suspend). With ``bf = (b_e, b_d)`` (backfill),
     a dose with nothing pending uses BF-BOIN's rule (conflicting lower doses pooled)."""
     tab = plan.tables
@@ -312,7 +312,7 @@ def run_tite(
 def _hold_release(plan, t_s, ssub, entry, pdose, dlt, resolve, pending, n, d, isus):
     """Earliest time at which TITE-BOIN's dose-1 hold (phat > lambda_d with patients pending)
     lifts without any new event: phat = y / (n - c + F/T) falls as pending follow-up F grows at
-    rate c per day (sec. 3). Infinite where the suspension is the pending-fraction rule (it only
+    rate c per day (TITEgBOIN). Infinite where the suspension is the pending-fraction rule (it only
     changes at an event)."""
     t = t_s[:, 0]
     at_d = pdose[ssub] == d[isus, None]

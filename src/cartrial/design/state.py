@@ -1,9 +1,9 @@
 """Trial state in, decision out: the one interface every escalation design implements.
 
 A design sees only counts: per-dose patients ``n`` and DLTs ``y`` (backfilled patients included;
-their DLTs count, dose-finding.md section 6 item 2), the current dose, and for time-to-event
+their DLTs count, as BF-BOIN, Clin Cancer Res 2024), the current dose, and for time-to-event
 designs each pending patient's follow-up inside the DLT window. It returns a :class:`Decision`
-whose ``reason`` cites the rule that fired (shared/reference/dose-finding.md sections 1-4).
+whose ``reason`` cites the rule that fired (3+3, BOIN, TITE-BOIN, mTPI-2, i3+3, CRM).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class TrialState:
     dlt_window : DLT assessment window in days (needed when ``pending`` is not empty).
     backfill_n, backfill_y : per-dose patients / DLTs that came from backfill (included in n, y).
     last_cohort : (dose, patients, DLTs) of the most recent escalation cohort, for CRM coherence.
-    eliminated : doses eliminated earlier in the trial (elimination is permanent, sec. 2.3).
+    eliminated : doses eliminated earlier in the trial (elimination is permanent, as BOIN).
     responses : per-dose patients with a response so far (optional; BF-BOIN opens a dose to
         backfill only after activity was seen there when the design asks for it).
     """
@@ -151,12 +151,12 @@ class TrialState:
         return max(tried) if tried else None
 
     def pending_at(self, dose: int) -> tuple[int, float]:
-        """(number pending, total follow-up days capped at the window) at one dose (sec. 3)."""
+        """(number pending, total follow-up days capped at the window) at one dose (TITE-BOIN)."""
         fu = [min(p.follow_up, float(self.dlt_window or 0)) for p in self.pending if p.dose == dose]
         return len(fu), float(sum(fu))
 
     def completed(self) -> TrialState:
-        """The state with pending patients left out (complete-follow-up designs, sec. 2.2):
+        """The state with pending patients left out (complete-follow-up designs):
         n minus the patients still inside the DLT window without a DLT."""
         if not self.pending:
             return self
@@ -249,7 +249,7 @@ class Decision:
         if self.action not in ACTIONS:
             raise InputError(f"action must be one of {ACTIONS}, got {self.action!r}")
         if self.next_dose is not None and self.next_dose in self.eliminated:
-            # The invariant every design must keep (dose-finding.md section 6 item 3).
+            # The invariant every design must keep (brockk/escalation issues #1, #2).
             raise AssertionError(
                 f"design bug: next dose {self.next_dose} is eliminated {self.eliminated}"
             )

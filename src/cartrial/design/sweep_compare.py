@@ -1,5 +1,5 @@
 """Compare designs across the scenarios of a sweep: tables and figures for a protocol's
-statistical section (operating characteristics as in shared/reference/dose-finding.md section 7).
+statistical section (operating characteristics as BOIN ``get.oc`` reports them).
 
 Per design x scenario: % correct selection (PCS), % selecting a dose above the true MTD, % of
 patients treated above the true MTD, % early stop, mean sample size, mean DLTs and mean duration.

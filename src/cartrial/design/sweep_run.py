@@ -7,7 +7,7 @@ process) writes each result as it arrives (:mod:`cartrial.design.sweep_store`); 
 the stored cells, recomputes missing, corrupt or mismatched ones and skips the rest. dask retries
 tasks of a worker that dies (``distributed.scheduler.allowed-failures``).
 
-Scale-out follows shared/reference/ecosystem.md section 8: ``Client.map`` over (chunks of)
+Scale-out uses dask.distributed ``Client.map`` over (chunks of)
 cells; a ``LocalCluster`` on one machine, an existing scheduler by address, or dask-jobqueue's
 ``SLURMCluster``/``PBSCluster`` on HPC (docs/sweep.md).
 """

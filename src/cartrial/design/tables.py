@@ -1,4 +1,4 @@
-"""Decision tables as data (dose-finding.md 2.2, 4.1-4.2, section 1; user request sec. 6 item 1).
+"""Decision tables as data (BOIN, mTPI-2, i3+3, 3+3; brockk/escalation #6).
 
 For each number of patients n at the current dose: escalate if DLTs <= e, de-escalate if >= d,
 eliminate if >= u -- the BOIN-style table -- plus the full (n, y) grid of letters (E, S, D and
@@ -61,9 +61,9 @@ def decision_table(
 ) -> DecisionTable:
     """Decision table of a table-driven design for n = cohort_size, 2 x cohort_size, ... <= max_n.
 
-    BOIN: boundaries of sec. 2.2 with the de-escalation count capped at the elimination count;
-    i3+3 / mTPI-2: the letters of sec. 4.1-4.2; elimination (sec. 2.3) for all three. 3+3:
-    the rule of sec. 1 at n = 3 and 6 (``cohort_size`` must be 3; ``max_n`` is ignored).
+    BOIN: Liu & Yuan boundaries with the de-escalation count capped at the elimination count;
+    i3+3 / mTPI-2: the letters of Guo 2017 / Liu 2020; elimination (BOIN) for all three. 3+3:
+    the rule of Storer 1989 at n = 3 and 6 (``cohort_size`` must be 3; ``max_n`` is ignored).
     ``extrasafe`` adds ``stop_if_ge``: with n patients at the lowest dose, stop the trial when
     P(p > target) > cutoff - offset (BOIN ``get.boundary(extrasafe = TRUE)$stop_boundary``).
     """

@@ -1,4 +1,4 @@
-"""The 3+3 design (dose-finding.md section 1), with its variants as explicit options.
+"""The 3+3 design (Storer BE, Biometrics 1989;45:925-37), with its variants as explicit options.
 
 0/3 -> escalate; 1/3 -> 3 more at the same dose; 1/6 -> escalate; >= 2 DLTs (of 3 or 6) -> the
 dose exceeds the MTD and it and every higher dose are eliminated. Then de-escalate: the MTD is
@@ -19,7 +19,7 @@ from cartrial.errors import InputError
 class ThreePlusThree:
     """Rule-based 3+3.
 
-    Options (sec. 1 "variants must be explicit"):
+    Options (the 3+3 variants, made explicit):
     ``allow_deescalation`` -- expand the dose below an exceeding dose to 6 (True, the classic
     rule) or stop at once and take the dose below as MTD only if it already has 6 (False);
     ``expand_top_dose`` -- with 0/3 at the highest dose treat 3 more so the MTD rests on 6
@@ -51,12 +51,12 @@ class ThreePlusThree:
                 )
 
     def eliminated(self, state: TrialState) -> tuple[int, ...]:
-        """Doses exceeding the MTD (>= 2 DLTs) and all doses above, plus the state's (sec. 1)."""
+        """Doses exceeding the MTD (>= 2 DLTs) and all doses above, plus the state's."""
         over = [j for j in range(self.n_doses) if state.y[j] >= 2] + list(state.eliminated)
         return tuple(range(min(over), self.n_doses)) if over else ()
 
     def decide(self, state: TrialState) -> Decision:
-        """Next cohort's dose by the 3+3 rules (dose-finding.md sec. 1); pending patients are
+        """Next cohort's dose by the 3+3 rules (Storer 1989); pending patients are
         left out and accrual waits while the current cohort is inside the DLT window."""
         self._check(state)
         full, state = state, state.completed()
@@ -68,7 +68,7 @@ class ThreePlusThree:
                 "stop",
                 None,
                 elim,
-                "3+3: dose 1 exceeds the MTD (>= 2 DLTs): stop, no MTD (sec. 1)",
+                "3+3: dose 1 exceeds the MTD (>= 2 DLTs): stop, no MTD (Storer 1989)",
                 "stop: dose 1 exceeds",
             )
         if self.max_sample_size is not None and full.total_n >= self.max_sample_size:
@@ -88,7 +88,7 @@ class ThreePlusThree:
                     None,
                     elim,
                     f"{why}; dose {low + 1} already has {state.n[low]} patients with "
-                    f"{state.y[low]} DLT: stop, MTD = dose {low + 1} (sec. 1)",
+                    f"{state.y[low]} DLT: stop, MTD = dose {low + 1} (Storer 1989)",
                     "stop: MTD found",
                 )
             if not self.allow_deescalation:
@@ -96,14 +96,14 @@ class ThreePlusThree:
                     "stop",
                     None,
                     elim,
-                    f"{why}; variant without de-escalation: stop (sec. 1)",
+                    f"{why}; variant without de-escalation: stop (Storer 1989)",
                     "stop: no de-escalation",
                 )
             return Decision(
                 "de-escalate",
                 low,
                 elim,
-                f"{why}: de-escalate to dose {low + 1} and expand it to 6 (sec. 1)",
+                f"{why}: de-escalate to dose {low + 1} and expand it to 6 (Storer 1989)",
                 "de-escalate: expand lower dose",
             )
         if full.pending_count(d):
@@ -131,7 +131,7 @@ class ThreePlusThree:
                 "stay",
                 d,
                 elim,
-                f"3+3: 1/3 DLT at dose {d + 1}: treat 3 more at the same dose (sec. 1)",
+                f"3+3: 1/3 DLT at dose {d + 1}: treat 3 more at the same dose (Storer 1989)",
                 "stay: 1/3",
             )
         # here y == 0 of 3, or y <= 1 of 6
@@ -140,7 +140,7 @@ class ThreePlusThree:
                 "escalate",
                 d + 1,
                 elim,
-                f"3+3: {y}/{n} DLT at dose {d + 1}: escalate (sec. 1)",
+                f"3+3: {y}/{n} DLT at dose {d + 1}: escalate (Storer 1989)",
                 "escalate",
             )
         reason_block = "highest dose" if d == top else f"dose {d + 2} exceeds the MTD"
@@ -150,19 +150,20 @@ class ThreePlusThree:
                 d,
                 elim,
                 f"3+3: 0/3 DLT at dose {d + 1} ({reason_block}): expand to 6 so the "
-                "MTD rests on 6 patients (sec. 1)",
+                "MTD rests on 6 patients (Storer 1989)",
                 "stay: expand to 6",
             )
         return Decision(
             "stop",
             None,
             elim,
-            f"3+3: {y}/{n} DLT at dose {d + 1} ({reason_block}): stop, MTD = dose {d + 1} (sec. 1)",
+            f"3+3: {y}/{n} DLT at dose {d + 1} ({reason_block}): stop, MTD = dose {d + 1} "
+            "(Storer 1989)",
             "stop: MTD found",
         )
 
     def select(self, state: TrialState) -> MtdSelection:
-        """MTD = highest non-eliminated dose with >= 6 patients and <= 1 DLT (sec. 1); with
+        """MTD = highest non-eliminated dose with >= 6 patients and <= 1 DLT (Storer 1989); with
         ``expand_top_dose=False`` the top dose also qualifies with 0/3. The table carries the
         isotonic estimates of :func:`select_mtd` for reporting."""
         self._check(state)
@@ -190,7 +191,7 @@ class ThreePlusThree:
             mtd = max(ok)
             why = (
                 f"3+3: dose {mtd + 1} is the highest dose with {state.y[mtd]}/{state.n[mtd]} "
-                "DLT below the doses exceeding the MTD (sec. 1)"
+                "DLT below the doses exceeding the MTD (Storer 1989)"
             )
         return MtdSelection(mtd, self.target, iso.table,
                             "3+3 rule (Storer BE, Biometrics 1989;45:925-37)", why)

@@ -1,6 +1,6 @@
 """Exact (Clopper-Pearson) binomial confidence intervals, vectorised.
 
-shared/reference clinical-standards.md section 7: lower = Beta quantile(a/2; x, n - x + 1)
+Clopper CJ, Pearson ES, Biometrika 1934;26:404-13: lower = Beta quantile(a/2; x, n - x + 1)
 (0 when x = 0), upper = Beta quantile(1 - a/2; x + 1, n - x) (1 when x = n); the same as R
 ``binom.test`` and scipy ``binomtest(...).proportion_ci(method="exact")``.
 """

@@ -1,4 +1,4 @@
-"""The efficacy endpoint tables: rates, MRD, time-to-event summaries (clinical-standards.md 6-8).
+"""The efficacy endpoint tables: rates, MRD, time-to-event summaries (IMWG 2016; FDA 2018).
 
 Everything comes back as tidy data frames (one statistic per row, ready for a report) inside a
 frozen :class:`EfficacyResult`, with the methods stated in ``footnotes``.

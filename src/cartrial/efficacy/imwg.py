@@ -1,8 +1,8 @@
 """IMWG 2016 response per assessment, confirmation, best confirmed response and event dates.
 
-Rules: shared/reference clinical-standards.md section 4 (Kumar et al., Lancet Oncol 2016;
-17:e328-e346) and, for the pPCL population, section 5 (IMWG 2013 PCL consensus, Fernandez de
-Larrea et al., Leukemia 2013). Confirmation logic follows pharmaverse admiralonco
+Rules: IMWG 2016 (Kumar et al., Lancet Oncol 2016;
+17:e328-e346) and, for the pPCL population, the IMWG 2013 PCL consensus (Fernandez de
+Larrea et al., Leukemia 2013;27:780-91). Confirmation logic follows pharmaverse admiralonco
 ``vignettes/adrs_imwg.Rmd``. Open decisions are fields of :class:`ImwgSettings`.
 
 Input: one row per subject and assessment (the baseline row flagged ``ABLFL == "Y"``), columns
@@ -181,7 +181,7 @@ def _flag(v: object) -> float:
 def measurable_disease(
     baseline: pd.DataFrame, thresholds: ImwgThresholds | None = None
 ) -> pd.DataFrame:
-    """Baseline measurable-disease type per subject (clinical-standards.md 4.1, strict order).
+    """Baseline measurable-disease type per subject (IMWG 2016, strict order).
 
     Returns USUBJID, MDTYPE (SERUM_URINE, SERUM, URINE, FLC, MARROW, PLASMACYTOMA, NONE),
     FLCINV ("KAPPA"/"LAMBDA"/missing) and the baseline values B_* used later.
@@ -357,7 +357,7 @@ def classify_assessments(
     )
     level = np.where(has_pct & ~pct_m, np.minimum(level, cap_pct), level)
 
-    # --- caps: pPCL blood and marrow plasma cells (section 5) ---
+    # --- caps: pPCL blood and marrow plasma cells (IMWG 2013 PCL) ---
     pb = p["PBPC"]
     pb_pr_ok = (
         (pb <= t.ppcl_pr_blood_pc_max_pct)
@@ -593,7 +593,7 @@ def derive_imwg_response(
     subjects: pd.DataFrame | None = None,
     settings: ImwgSettings | None = None,
 ) -> ImwgResult:
-    """Derive IMWG 2016 responses from disease measurements (clinical-standards.md 4-5).
+    """Derive IMWG 2016 responses from disease measurements (Kumar S et al., Lancet Oncol 2016).
 
     ``assessments`` holds the baseline and post-baseline measurements (columns in the module
     docstring); ``subjects`` optionally gives POPCD and NACTDT per subject. Bad records raise

@@ -1,4 +1,5 @@
-"""IMWG 2016 and IMWG 2013 PCL thresholds as data (clinical-standards.md sections 4-5).
+"""IMWG 2016 and IMWG 2013 PCL thresholds as data (Lancet Oncol 2016;17:e328-46;
+Leukemia 2013;27:780-91).
 
 Units: serum M-protein g/dL, urine M-protein mg/24 h, free light chains mg/dL, marrow and blood
 plasma cells in percent, plasmacytoma SPD in mm^2.
@@ -30,7 +31,7 @@ ADRS_AVAL: dict[str, int] = {
     "PD": 1,
     "NE": 8,
 }
-"""AVAL coding of the admiralonco IMWG ADRS example (sdtm-conventions.md section 6)."""
+"""AVAL coding of the admiralonco IMWG ADRS example (``adrs_imwg.Rmd``)."""
 
 MEASURABLE_TYPES: tuple[str, ...] = (
     "SERUM_URINE",

@@ -1,7 +1,7 @@
 """Kaplan-Meier estimator, median with Brookmeyer-Crowley CI, landmarks and numbers at risk.
 
-Kaplan & Meier (J Am Stat Assoc 1958): S(t) = prod(1 - d/n) over event times <= t, Greenwood's
-variance, pointwise bands on the plain, log or log-log scale (R survival
+Kaplan EL, Meier P, J Am Stat Assoc 1958;53:457-81: S(t) = prod(1 - d/n) over event times <= t,
+Greenwood variance, pointwise bands on the plain, log or log-log scale (R survival
 ``survfit_confint``; no band where S = 0, as R, so a limit the band never reaches before the
 curve hits 0 is "not reached"). The median and its CI (Brookmeyer & Crowley, Biometrics 1982)
 are those R ``print.survfit`` prints (``survmean``: first time the curve, or its lower / upper
@@ -157,7 +157,7 @@ def kaplan_meier(
     """Kaplan-Meier estimate with Greenwood bands and the median with its Brookmeyer-Crowley CI.
 
     ``event`` is True (or 1) for an event, False (0) for censored. Ties: events precede
-    censorings at the same time (the usual convention). clinical-standards.md section 8.
+    censorings at the same time (the usual convention; Kaplan & Meier 1958).
     """
     if ci_transform not in _TRANSFORMS:
         raise InputError(f"ci_transform must be one of {_TRANSFORMS}, got {ci_transform!r}")

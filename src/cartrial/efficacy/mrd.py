@@ -1,9 +1,10 @@
 """MRD negativity at a stated sensitivity, rates by time point, sustained negativity.
 
-clinical-standards.md 4.6: negative at >= 10^-5 sensitivity (a 10^-6 negative counts); a
+Kumar S et al., Lancet Oncol 2016;17:e328-46: negative at >= 10^-5
+sensitivity (a 10^-6 negative counts); a
 negative from a less sensitive assay is not evaluable for the 10^-5 endpoint; a positive is
 positive whatever the assay. Sustained MRD negativity: negative results at least 1 year apart
-with no positive in between. Rates (section 6): the CT071 registration's denominator is patients
+with no positive in between. Rates: the CT071 registration's denominator is patients
 with VGPR or better; also among all treated and among CR/sCR (IMWG convention).
 
 Two definitions of the MRD rate are reported side by side, each with its definition:

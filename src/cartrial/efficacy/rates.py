@@ -1,4 +1,6 @@
-"""Response rates by dose level and overall with exact CIs (clinical-standards.md 6-7).
+"""Response rates by dose level and overall with exact CIs (Clopper-Pearson).
+
+Clopper CJ, Pearson ES, Biometrika 1934;26:404-13.
 
 ORR = best confirmed response sCR + CR + VGPR + PR (MR excluded); VGPR or better; CR or better.
 The denominator is the whole analysis population; non-evaluable patients count as non-responders.

@@ -1,6 +1,6 @@
 """PFS, OS, DOR and TTR per subject with the censoring rule that applied (ADTTE-shaped).
 
-shared/reference clinical-standards.md section 6 (FDA endpoint guidance 2018; admiral
+FDA, Clinical Trial Endpoints for the Approval of Cancer Drugs and Biologics (2018); admiral
 ``derive_vars_duration``: days = end - start + 1). Censoring conventions:
 
 1. PFS / DOR event = confirmed PD (first of the confirming assessments) or death, whichever first.

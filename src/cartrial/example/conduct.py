@@ -3,7 +3,7 @@
 Cohorts enrol as patients arrive; a patient apheresed but never infused is replaced. At each
 committee date the design's ``decide`` sees only what is known then: patients infused, DLTs whose
 rule has been met by that date and, for time-to-event designs, each pending patient's follow-up
-(shared/reference/dose-finding.md sections 2-3). Non-TITE designs decide when the last patient of
+(BOIN; TITE-BOIN, Clin Cancer Res 2018). Non-TITE designs decide when the last patient of
 the cohort has completed the DLT window (the committee meets ``COMMITTEE_LAG_DAYS`` later, so a
 cytopenia re-checked after day 28 is known). TITE designs decide a week after the cohort's last
 infusion and, when told to suspend, again at the next event (a window completing or a DLT).

@@ -5,7 +5,7 @@ until an episode has resolved. An episode is generated as a path of intended gra
 observations (temperature, hypotension and vasopressors, oxygen device and flow, ICE items and
 level of consciousness) are drawn to realise it, and the truth is then *recomputed* from the
 observations by :func:`astct_crs_grade` / :func:`astct_icans_grade`, a small independent
-implementation of shared/reference/clinical-standards.md sections 1 and 2.
+implementation of Lee DW et al., Biol Blood Marrow Transplant 2019;25:625-38.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: ASTCT hypoxia tiers by device (clinical-standards.md section 1 table).
+#: ASTCT hypoxia tiers by device (Lee DW et al. 2019, CRS table).
 DEVICE_TIER = {
     "ROOM AIR": 0, "BLOW-BY": 2, "NASAL CANNULA": 2, "HIGH-FLOW NASAL CANNULA": 3,
     "FACE MASK": 3, "NON-REBREATHER MASK": 3, "VENTURI MASK": 3, "CPAP": 4, "BIPAP": 4,
@@ -24,7 +24,7 @@ LOW_FLOW_MAX = 6.0     # rule 5: exactly 6 L/min is low flow (grade 2); > 6 is h
 FEVER_C = 38.0
 ICE_MAX = np.array([4, 3, 1, 1, 1])            # orientation, naming, commands, writing, attention
 ICE_REMOVAL_ORDER = np.array([3, 4, 0, 1, 2])  # deficits fall on writing, attention, ...
-#: depressed consciousness (clinical-standards.md 2.2): "awakens spontaneously" is the grade-1
+#: depressed consciousness (Lee DW et al. 2019, ICANS table): "awakens spontaneously" is the grade-1
 #: column; an alert patient has no LOC finding (missing / empty = not depressed)
 LOC_TIER = {"AWAKENS SPONTANEOUSLY": 1, "AWAKENS TO VOICE": 2,
             "AWAKENS TO TACTILE STIMULUS": 3, "UNAROUSABLE": 4}
@@ -59,7 +59,7 @@ def astct_crs_grade(temp_c: np.ndarray, fever_other: np.ndarray, hypotension: np
                     n_pressors: np.ndarray, vasopressin: np.ndarray, hypo_other: np.ndarray,
                     device: np.ndarray, flow: np.ndarray, hypox_other: np.ndarray,
                     masked: np.ndarray) -> np.ndarray:
-    """ASTCT 2019 CRS grade per time point (clinical-standards.md section 1, rules 1-6).
+    """ASTCT 2019 CRS grade per time point (Lee DW et al. 2019, CRS table and footnotes).
 
     ``masked``: CRS-directed or antipyretic therapy given within the episode at or before this
     time point (rule 2: fever no longer required). Findings attributed to another cause do not
@@ -77,13 +77,13 @@ def astct_crs_grade(temp_c: np.ndarray, fever_other: np.ndarray, hypotension: np
 
 
 def ice_from_items(items: np.ndarray) -> np.ndarray:
-    """ICE total (0-10) from the five item scores (clinical-standards.md 2.1)."""
+    """ICE total (0-10) from the five item scores (Lee DW et al. 2019, ICE table)."""
     return np.asarray(items).sum(axis=1)
 
 
 def astct_icans_grade(ice: np.ndarray, loc: np.ndarray, seizure: np.ndarray, motor: np.ndarray,
                       icp: np.ndarray, other_cause: np.ndarray) -> np.ndarray:
-    """ASTCT 2019 adult ICANS grade (clinical-standards.md 2.2): the worst domain wins.
+    """ASTCT 2019 adult ICANS grade (Lee DW et al. 2019): the worst domain wins.
 
     ICE 7-9 -> 1, 3-6 -> 2, 0-2 -> 3, and ICE 0 with an unarousable patient is grade 4 through
     the consciousness domain; ``loc`` empty or missing = consciousness not depressed.
@@ -115,7 +115,7 @@ class CrsPlan:
 def plan_crs(rng: np.random.Generator, dose_idx: np.ndarray, crs_prob: np.ndarray,
              dlt_type: np.ndarray, dlt_onset: np.ndarray, g2: float, g3: float,
              onset_median: float, duration_median: float, icans_prob: float) -> CrsPlan:
-    """Draw each patient's intended CRS and ICANS course (trial-facts.md section 5)."""
+    """Draw each patient's intended CRS and ICANS course (assumption of the synthetic example)."""
     n = len(dose_idx)
     has = rng.random(n) < crs_prob[dose_idx]
     u = rng.random(n)

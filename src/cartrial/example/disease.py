@@ -4,8 +4,8 @@ and the IMWG 2016 responses those values yield.
 Each infused patient has a measurable-disease type (serum, urine-only, FLC-only), a response
 depth and a progression time; the trajectories realise them. The truth response per assessment
 is recomputed from the written values by :func:`imwg_category`, a small independent
-implementation of shared/reference/clinical-standards.md section 4 (and section 5 for the blood
-plasma cells of pPCL), with confirmation by two consecutive assessments (section 4.4).
+implementation of Kumar S et al., Lancet Oncol 2016;17:e328-46 (and Leukemia
+2013;27:780-91 for the blood plasma cells of pPCL), confirmed by two consecutive assessments.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def remaining_fraction(d: pd.DataFrame, pat: np.ndarray, t: np.ndarray) -> np.nd
 
 
 def imwg_category(a: pd.DataFrame) -> np.ndarray:
-    """IMWG 2016 category per assessment row (clinical-standards.md 4.1-4.3; pPCL section 5).
+    """IMWG 2016 category per assessment row (Kumar S et al. 2016; pPCL: Leukemia 2013).
 
     ``a`` is sorted by patient and date and holds the standard-unit values written: ``S`` serum
     M-protein g/L, ``U`` urine mg/24 h, ``K``/``L`` FLC mg/L, ``SIFE``/``UIFE`` (True =
@@ -105,7 +105,7 @@ def imwg_category(a: pd.DataFrame) -> np.ndarray:
     vg_u = ((U == 0) & uife) | (U < 100)
     vg_f = rf >= 0.9
     pcl = a["ppcl"].to_numpy(bool)
-    # urine PR: IMWG 2016 ">= 90 % or < 200 mg/24 h"; PCL table (section 5) ">= 90 % and < 200"
+    # urine PR: IMWG 2016 ">= 90 % or < 200 mg/24 h"; PCL table (Leukemia 2013) ">= 90 % and < 200"
     pr_u = np.where(pcl, (ru >= 0.9) & (U < 200), (ru >= 0.9) | (U < 200))
     pr_s, pr_f = rs >= 0.5, rf >= 0.5
     mr_s, mr_u = rs >= 0.25, ru >= 0.5
@@ -114,7 +114,7 @@ def imwg_category(a: pd.DataFrame) -> np.ndarray:
     mr = np.select([md == "SERUM", md == "URINE"], [mr_s, mr_u], False)
     vgpr &= pr   # categories are nested: VGPR also meets PR (matters for the PCL urine rule)
     cat = np.select([scr, cr, vgpr, pr, mr], [0, 1, 2, 3, 4], 5)
-    # progression from the running nadir (baseline included), section 4.3
+    # progression from the running nadir (baseline included), IMWG 2016 PD
     g = a["pat"].to_numpy()
     val = np.select([md == "SERUM", md == "URINE"], [S, U], dflc)
     base = np.select([md == "SERUM", md == "URINE"], [S0, U0], D0)
@@ -125,7 +125,7 @@ def imwg_category(a: pd.DataFrame) -> np.ndarray:
     rel_ok = inc >= np.round(0.25 * nadir, 9)
     abs_ok = np.where(md == "FLC", inc > abs_thr, inc >= abs_thr)
     prog = rel_ok & abs_ok
-    # pPCL: blood plasma cells (section 5): > 0 caps at PR, > 5 % caps at SD, +5 % is PD
+    # pPCL: blood plasma cells (IMWG 2013 PCL): > 0 caps at PR, > 5 % caps at SD, +5 % is PD
     pb = a["PB"].to_numpy(float)
     pb_nadir = _prior_min(g, pb, a["PB0"].to_numpy(float))
     cap = np.where(pb > 5, 5, np.where(pb > 0, 3, 0))
@@ -148,10 +148,10 @@ PCL_PERSISTENCE_DAYS = 42
 
 def confirm(pat: np.ndarray, cat: np.ndarray, day: np.ndarray | None = None,
             min_gap: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Confirmed category per assessment (clinical-standards.md 4.4, admiralonco ``adrs_imwg``).
+    """Confirmed category per assessment (IMWG 2016, admiralonco ``adrs_imwg``).
 
     A response is confirmed by the following assessments up to the first one at least
-    ``min_gap`` days later (the next one when 0; 42 days for pPCL, section 5 "maintained >= 6
+    ``min_gap`` days later (the next one when 0; 42 days for pPCL, IMWG 2013 "maintained >= 6
     weeks"): the confirmed category is the worst over that stretch, and any PD in it gives SD;
     without such an assessment the response counts as SD. PD needs the next assessment to be PD,
     otherwise it is NE (code :data:`NE`). Returns (confirmed code, has-next-assessment).

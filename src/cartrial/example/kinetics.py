@@ -4,7 +4,7 @@ qPCR: log-linear rise to Cmax at Tmax, then a biexponential decline; Cmax is log
 median ~3e4 copies/ug gDNA, dose-dependent and higher with CRS; some patients lose persistence
 (fast terminal decline). Flow CAR+ cells/uL follow the same curve times a per-patient ratio
 (median peak ~150 cells/uL, heavy right tail). Cytokines rise with expansion and CRS, peaking
-days 5-14 (shared/reference/trial-facts.md sections 4-5).
+days 5-14 (assumption of the synthetic example).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Haematology and chemistry around lymphodepletion and CAR-T: cytopenias with recovery
 (prolonged in some patients), CRP / ferritin with CRS, mixed units and local normal ranges.
 
-Calibration: shared/reference/trial-facts.md section 5 (grade >= 3 neutropenia 80-95 %,
+Calibration: assumption of the synthetic example (grade >= 3 neutropenia 80-95 %,
 thrombocytopenia 40-65 %, anaemia 50-70 %, unresolved at day 30 in about a third; nadir in
 weeks 1-2). Grades of cytopenia AEs are recomputed from the written values with CTCAE v5.0
-thresholds (clinical-standards.md 3.2) in :func:`ctcae_low_grade`.
+thresholds (NCI CTCAE v5.0, 2017) in :func:`ctcae_low_grade`.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ CTCAE_LOW = {
 
 
 def ctcae_low_grade(test: str, value: np.ndarray, lln: np.ndarray) -> np.ndarray:
-    """CTCAE v5.0 grade (0-4) of a decreased count (clinical-standards.md 3.2, '<' bounds)."""
+    """CTCAE v5.0 grade (0-4) of a decreased count (NCI CTCAE v5.0, '<' bounds)."""
     v = np.asarray(value, float)
     t2, t3, t4 = CTCAE_LOW[test]
     g = np.where(v < np.asarray(lln, float), 1, 0)

@@ -2,7 +2,7 @@
 
 Everything that does not depend on the dose is drawn here, in enrolment order, before the trial
 is conducted; the dose-dependent outcomes are drawn after the escalation has assigned doses.
-Calibration: shared/reference/trial-facts.md sections 1 and 5.
+Calibration: assumption of the synthetic example (CT071, Lancet Haematol 2025;12:e798-807).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class Pool:
         return len(self.age)
 
     def dlt_detect_day(self) -> np.ndarray:
-        """Day after infusion at which each potential DLT meets its rule (trial-facts 5.1)."""
+        """Day after infusion at which each potential DLT meets its rule (protocol DLT rules)."""
         d = self.dlt_onset.copy()
         # CRS: the episode starts at grade 1 on the onset day, the maximum follows a day later
         d = np.where(self.dlt_type == "CRS4", d + 1, d)

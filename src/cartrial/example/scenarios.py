@@ -1,8 +1,9 @@
 """Named scenarios of the synthetic CT071-like trial: parameter sets as data.
 
-``default`` follows published CT071-like behaviour (shared/reference/trial-facts.md sections 1.1
-and 5); the others are hard cases for the engines. Rates are per infused patient unless named
-otherwise; per-dose tuples are extended with their last value when the protocol has more doses.
+``default`` follows published CT071-like behaviour (EHA 2024; Jin L et al.,
+Lancet Haematol 2025); the others are hard cases for the engines. Rates are per infused patient
+unless named otherwise; per-dose tuples are extended with their last value when the protocol has
+more doses.
 """
 
 from __future__ import annotations
@@ -24,23 +25,23 @@ class Scenario:
     design: str | None = None       # override the protocol's design name (e.g. "tite-boin")
     # population and conduct
     ppcl_fraction: float = 0.12
-    not_infused_fraction: float = 0.08        # trial-facts 5: 5-12 %
+    not_infused_fraction: float = 0.08        # KarMMa, cilta-cel: 5-12 %
     vein_to_vein_days: tuple[int, int] = (8, 21)  # apheresis -> infusion, CT071-like 1-3 weeks
     bridging_fraction: float = 0.05           # "rare bridging"
-    # CRS / ICANS (trial-facts 5: CRS 60-95 %, grade >= 3 0-5 %, ICANS 0-10 %)
+    # CRS / ICANS (assumption: CRS 60-95 %, grade >= 3 0-5 %, ICANS 0-10 %)
     crs_prob: tuple[float, ...] = (0.72, 0.85)
     crs_grade2_fraction: float = 0.30
     crs_grade3_fraction: float = 0.01
     crs_onset_median_days: float = 3.0
     crs_duration_median_days: float = 4.5
     icans_prob: float = 0.05
-    # disease (trial-facts 5: ORR 85-100 %, VGPR+ 70-90 %, CR+ 50-70 %)
+    # disease (assumption: ORR 85-100 %, VGPR+ 70-90 %, CR+ 50-70 %)
     response_probs: tuple[float, float, float, float, float, float] = (
         0.64, 0.15, 0.12, 0.03, 0.04, 0.02)  # CR-depth, VGPR, PR, MR, SD, primary PD
     early_progression_fraction: float = 0.05
     pfs_median_months_responders: float = 15.0
     mrd_negative_fraction: float = 0.85
-    # kinetics (trial-facts 5: Tmax median 14 d, Cmax median ~3e4 copies/ug)
+    # kinetics (CT071 EHA 2024: Tmax median 14 d, Cmax median ~3e4 copies/ug)
     cmax_median_copies: float = 3.0e4
     cmax_dose_exponent: float = 0.35
     ada_fraction: float = 0.05
@@ -55,7 +56,7 @@ class Scenario:
 _DEFAULT = Scenario(
     name="default",
     description="CT071-like: 0.1 and 0.3 x10^6/kg, no DLT expected, CRS mostly grade 1-2, "
-    "ORR ~90 %, few pPCL patients (trial-facts.md 1.1 and 5).",
+    "ORR ~90 %, few pPCL patients (CT071, EHA 2024).",
 )
 
 SCENARIOS: dict[str, Scenario] = {

@@ -1,6 +1,6 @@
 """Cellular kinetics of CAR-T expansion (NCA), cytokines and immunogenicity (ADA).
 
-Engines over plain data frames; conventions of PKNCA (shared/reference/ecosystem.md section 6).
+Engines over plain data frames; conventions of PKNCA (R package PKNCA defaults).
 """
 
 from cartrial.kinetics.ada import ADA_CATEGORIES, ada_summary, classify_ada

@@ -1,4 +1,4 @@
-"""Trapezoid areas and interpolation (ecosystem.md section 6: PKNCA "lin up/log down", "linear").
+"""Trapezoid areas and interpolation (PKNCA "lin up/log down", "linear").
 
 Linear trapezoid: (t2 - t1) (c1 + c2) / 2. Log trapezoid, used under lin-up/log-down only on a
 falling segment with both concentrations > 0: (t2 - t1) (c1 - c2) / ln(c1 / c2). Interpolation

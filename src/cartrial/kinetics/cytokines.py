@@ -1,6 +1,6 @@
 """Serum cytokines (IL-2, IL-6, IL-8, IL-10, IFN-gamma, TNF-alpha) to week 4.
 
-Per patient and cytokine (issue #7 item 2; trial-facts.md section 4):
+Per patient and cytokine (issue #7 item 2):
 
 - BASE: the last sample at or before infusion (day <= 0);
 - PEAK, TPEAK: the maximum after infusion up to ``cytokine_end_day`` and its first time;

@@ -21,7 +21,7 @@ from cartrial.errors import InputError
 from cartrial.kinetics._groups import require_columns
 from cartrial.kinetics.summary import attach_groups, summarise_parameters
 
-#: IMWG 2016 response categories, best first (clinical-standards.md section 4; ADRS AVAL order).
+#: IMWG 2016 response categories, best first (IMWG 2016; ADRS AVAL order).
 IMWG_ORDER: tuple[str, ...] = ("sCR", "CR", "VGPR", "PR", "MR", "SD", "PD")
 
 

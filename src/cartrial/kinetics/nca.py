@@ -1,6 +1,6 @@
 """Non-compartmental analysis of CAR-T expansion, many profiles at once.
 
-Conventions follow PKNCA's defaults (shared/reference/ecosystem.md section 6; PKNCA
+Conventions follow PKNCA's defaults (PKNCA
 ``R/PKNCA.options.R`` and ``R/half.life.R`` read for their rules, no code copied):
 
 - AUC by linear-up / log-down trapezoids (linear on rising or flat segments, log on falling
@@ -215,7 +215,7 @@ def nca(
     domain: str = "PC",
     seq_col: str | None = None,
 ) -> pd.DataFrame:
-    """NCA parameters per profile (ecosystem.md section 6, PKNCA conventions).
+    """NCA parameters per profile (PKNCA conventions).
 
     Parameters
     ----------

@@ -9,7 +9,7 @@ Registration secondary endpoint "persistence via CAR+ cell counts and CAR transg
 - not evaluable (missing): follow-up ended before L - w.
 
 A later quantifiable sample counts as detectable at earlier landmarks (PKNCA drops BLQs between
-quantifiable samples, ecosystem.md section 6).
+quantifiable samples by default).
 """
 
 from __future__ import annotations

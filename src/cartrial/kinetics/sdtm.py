@@ -1,4 +1,4 @@
-"""SDTM-shaped frames to the kinetics engine's inputs (docs/data-model.md; sdtm-conventions.md 4).
+"""SDTM-shaped frames to the kinetics engine's inputs (docs/data-model.md; SDTMIG 3.4 PC/PP).
 
 - EX: the CAR-T infusion is the ``EXCAT = INVESTIGATIONAL PRODUCT`` record; its date is day 0 and
   its ``EXDOSE`` names the protocol dose level.
@@ -309,7 +309,7 @@ def subject_frame(frame: pd.DataFrame | None, column: str, *, name: str) -> pd.D
 
 
 def to_pp(nca_table: pd.DataFrame, inf: pd.DataFrame, *, studyid: str) -> pd.DataFrame:
-    """NCA results as an SDTM PP domain (sdtm-conventions.md section 4).
+    """NCA results as an SDTM PP domain (CDISC SDTMIG 3.4 section 6.3).
 
     One record per profile and parameter: PPCAT = analyte (PCTESTCD), PPSPEC = specimen,
     PPRFDTC = infusion date; a partial AUC ``AUC0_<d>`` becomes PPTESTCD ``AUCINT`` with

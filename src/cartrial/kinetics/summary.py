@@ -36,7 +36,7 @@ def summarise_parameters(
     by: Sequence[str] = (),
 ) -> pd.DataFrame:
     """One row per group x parameter: n, n_missing, n_geo, geo_mean, geo_cv_pct, mean, sd,
-    median, min, max (PK summary convention, ecosystem.md section 6).
+    median, min, max (PK summary convention).
 
     Groups with a missing ``by`` value are kept (shown as missing), never dropped.
     """

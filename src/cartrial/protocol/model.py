@@ -141,7 +141,7 @@ TITEGBOIN_PRESET: dict[str, object] = {"selection_prior": 0.005}
 
 
 class DesignSpec(_Model):
-    """The escalation design and its parameters (shared/reference/dose-finding.md)."""
+    """The escalation design and its parameters (3+3, BOIN, TITE-BOIN, mTPI-2, i3+3, CRM)."""
 
     name: Literal["3+3", "boin", "tite-boin", "mtpi2", "i3+3", "crm", "tite-crm", "boin12"]
     target: float = Field(ge=0.05, le=0.6, description="target DLT probability")
@@ -301,7 +301,7 @@ class Schedule(_Model):
 
 
 class ImwgSettings(_Model):
-    """Open decisions of IMWG 2016 (shared/reference clinical-standards.md sections 4-5).
+    """Open decisions of IMWG 2016 (Kumar S et al., Lancet Oncol 2016;17:e328-46).
 
     Every field is an ambiguity of the guideline text; the default is the reference file's.
     """
@@ -340,7 +340,7 @@ class ImwgSettings(_Model):
     ] = Field(
         default="not_progression",
         description="PD at the last assessment with no confirming assessment: never confirmed "
-        "(two consecutive assessments, clinical-standards.md 4.4), "
+        "(two consecutive assessments, IMWG 2016), "
         "confirmed by a later death due to progression (admiralonco), or always confirmed",
     )
     pd_date: Literal["first", "confirming"] = Field(
@@ -431,7 +431,7 @@ class SafetySettings(_Model):
 
 
 class KineticsSettings(_Model):
-    """NCA, cytokine and ADA settings (shared/reference ecosystem.md section 6: PKNCA defaults).
+    """NCA, cytokine and ADA settings (PKNCA R package defaults).
 
     BLQ samples are placed relative to Tmax and Tlast (PKNCA ``conc.blq`` first / middle / last):
     ``blq_before_tmax`` covers leading BLQs and those before Tmax, ``blq_after_tmax`` those between

@@ -83,7 +83,7 @@ def km_figure(curves: Mapping[str, pd.DataFrame], *, xlabel: str = "Months",
               ylabel: str = "Probability", risk_times: Sequence[float] | None = None,
               medians: Mapping[str, str] | None = None) -> Figure:
     """Kaplan-Meier step curves with '+' censor marks and a numbers-at-risk table underneath
-    (tern g_km layout, ecosystem.md section 4). ``curves``: label -> KM table with time,
+    (TLG Catalog KMG01, tern ``g_km`` layout). ``curves``: label -> KM table with time,
     n_risk, n_censor, surv (KmResult.table)."""
     if not curves:
         raise InputError("km_figure: no curves to draw")

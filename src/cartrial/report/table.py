@@ -1,4 +1,4 @@
-"""The tidy table model behind every report table (shared/reference/ecosystem.md section 4-5).
+"""The tidy table model behind every report table (TLG Catalog conventions).
 
 One :class:`ReportTable` holds a clinical-study-report table as data: its number
 ("14.3.1.1"), title, population, a tidy frame (one row per cell: row label, column, formatted
@@ -118,7 +118,7 @@ def table_from_wide(number: str, title: str, population: str, wide: pd.DataFrame
 
 
 def fmt_n_pct(n: int | np.ndarray, denom: int | np.ndarray) -> np.ndarray:
-    """"n (x.x%)" with one decimal (ecosystem.md section 4); "0" when n is 0."""
+    """"n (x.x%)" with one decimal (TLG Catalog AET02); "0" when n is 0."""
     n_a = np.atleast_1d(np.asarray(n, dtype=int))
     d_a = np.broadcast_to(np.atleast_1d(np.asarray(denom, dtype=float)), n_a.shape)
     with np.errstate(invalid="ignore", divide="ignore"):

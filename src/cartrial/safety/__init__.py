@@ -1,6 +1,6 @@
 """Safety engine: CRS / ICANS (ASTCT 2019) and CTCAE v5.0 lab grading, DLT adjudication,
-safety tables. Pure functions over plain data frames (shared/reference/clinical-standards.md
-sections 1-3; trial-facts.md 5.1)."""
+safety tables. Pure functions over plain data frames (Lee DW et al., Biol Blood
+Marrow Transplant 2019;25:625-38; NCI CTCAE v5.0; the DLT rules are protocol data)."""
 
 from cartrial.safety._episodes import label_episodes, summarise_episodes
 from cartrial.safety.analysis import SafetyAnalysis, analyse_safety

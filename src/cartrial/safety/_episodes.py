@@ -1,6 +1,7 @@
 """Episodes of a graded time series: consecutive time points with grade >= 1 in one subject.
 
-Shared by the CRS and ICANS graders (shared/reference/clinical-standards.md sections 1-2):
+Shared by the CRS and ICANS graders (Lee DW et al., Biol Blood Marrow Transplant
+2019;25:625-38):
 onset = first graded time point, resolution = first later time point graded 0, duration =
 resolution - onset (days). Vectorised over all subjects (group-by, no loop per patient).
 """

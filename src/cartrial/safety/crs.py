@@ -27,7 +27,8 @@ ANTIPYRETIC, TOCILIZUMAB, STEROID, ANTICYTOKINE
 DEATH, CRS_DEATH          death at this time point (any cause / due to CRS) (Y/N)
 ========================  ==================================================================
 
-Rules (clinical-standards.md section 1): fever >= 38.0 C not due to another cause; grade =
+Rules (Lee DW et al., Biol Blood Marrow Transplant 2019;25:625-38, CRS table):
+fever >= 38.0 C not due to another cause; grade =
 max(hypotension tier, hypoxia tier) given fever, 1 with fever alone; vasopressin counts as a
 vasopressor but never towards "multiple"; nasal cannula <= 6 L/min is low flow (grade 2),
 > 6 L/min high flow (grade 3); positive pressure grade 4; grade 5 death due to CRS.

@@ -337,7 +337,8 @@ def cytopenia_recovery(graded: pd.DataFrame, *, terms: tuple[str, ...] = CYTOPEN
                        min_grade: int = 3, prolonged_day: float = 28.0) -> pd.DataFrame:
     """Grade >= 3 cytopenias after infusion and their recovery, per USUBJID x term.
 
-    trial-facts.md 5.1 (prolonged cytopenia: grade >= 3 persisting beyond day 28). Grades are
+    Assumption of the synthetic example's protocol (prolonged cytopenia: grade >= 3
+    persisting beyond day 28). Grades are
     carried forward to the next assessment: RECOVERY_DAY is the first assessment graded
     < ``min_grade`` after the last one graded >= ``min_grade`` (NaN if not recovered);
     PROLONGED is True when the last assessment on or before ``prolonged_day`` is still graded
@@ -373,7 +374,7 @@ def cytopenia_recovery(graded: pd.DataFrame, *, terms: tuple[str, ...] = CYTOPEN
 
 def hypogammaglobulinemia(labs: pd.DataFrame, *, threshold_g_per_l: float = 4.0,
                           paramcd: str = "IGG") -> pd.DataFrame:
-    """Protocol-defined hypogammaglobulinaemia flag (no CTCAE lab term; section 3.3):
+    """Protocol-defined hypogammaglobulinaemia flag (no CTCAE v5.0 lab term):
     per post-infusion IgG record, HYPOGAM = AVAL < threshold (default 4 g/L = 400 mg/dL).
     Use polyclonal (uninvolved) IgG in IgG myeloma."""
     require_columns(labs, ["USUBJID", "PARAMCD", "DAY", "AVAL"], where="hypogammaglobulinemia")

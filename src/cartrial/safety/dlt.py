@@ -1,6 +1,7 @@
 """DLT adjudication: the protocol's DLT rules (data) over each patient's graded events.
 
-trial-facts.md 5.1; rules are :class:`cartrial.protocol.DltRule` rows of the protocol's
+DLT criteria: assumption of the synthetic example; rules are
+:class:`cartrial.protocol.DltRule` rows of the protocol's
 ``dlt`` section, never code. Inputs are tidy frames:
 
 ``events`` (one row per grade change of one event)

@@ -1,7 +1,8 @@
 """Guideline tables as typed objects, loaded from the versioned YAML files in ``criteria/``.
 
 The thresholds of ASTCT 2019 (CRS, ICANS) and NCI CTCAE v5.0 (laboratory terms) live in data
-files with the source text on each row (shared/reference/clinical-standards.md sections 1-3);
+files with the source text on each row (Lee DW et al., Biol Blood Marrow
+Transplant 2019;25:625-38; NCI CTCAE v5.0);
 this module only validates them into frozen pydantic models. No thresholds are written in code.
 """
 

@@ -21,7 +21,7 @@ STEROID, ANAKINRA, ANTISEIZURE therapy flags (Y/N), summarised per episode
 DEATH, ICANS_DEATH            death at this assessment (any cause / due to ICANS)
 ============================  ================================================================
 
-Grade = the most severe domain (clinical-standards.md section 2.2, rule 1); ICE 0 is grade 3
+Grade = the most severe domain (Lee DW et al. 2019, ICANS table); ICE 0 is grade 3
 when the patient is awake (global aphasia) and 4 when unarousable (rule 2); grade 5 = death due
 to ICANS. Tremor, myoclonus and intracranial haemorrhage do not count (rule 3).
 """
