@@ -182,3 +182,15 @@ def test_manifest_that_cannot_be_used_is_reported(example, tmp_path) -> None:
     f = findings(d)
     bad = rows(f, "MANIFEST_UNREADABLE")
     assert len(bad) == 1 and "line 2" in bad["rule"].iloc[0]
+
+
+def test_xpt_version_8_is_read_and_its_size_checked(tmp_path) -> None:
+    import pandas as pd
+    import pyreadstat
+
+    p = tmp_path / "zz.xpt"
+    pyreadstat.write_xport(pd.DataFrame({"A": [1.0, 2.0], "B": ["x", "yy"]}), str(p),
+                           file_format_version=8)
+    assert check_file(p, "ZZ").findings == () and check_file(p, "ZZ").usable
+    p.write_bytes(p.read_bytes()[:-3])
+    assert [f.rule.split("]")[0] for f in check_file(p, "ZZ").findings] == ["[FILE_TRUNCATED"]

@@ -29,3 +29,17 @@ def test_subject_without_a_disposition_event_is_ongoing_not_a_typeerror() -> Non
                        "DSDECOD": ["COMPLETED"], "DSSTDTC": ["2024-05-01"]}, dtype="string")
     out = derive_vars_eos(adsl, ds)
     assert out["EOSSTT"].tolist() == ["COMPLETED", "ONGOING"]
+
+
+def test_coded_result_without_orres_column_is_var_missing_not_a_keyerror(tmp_path) -> None:
+    """IS without ISORRES but with ISSTRESC: the coded result is checked on ISSTRESC."""
+    d = minimal_domains()
+    d["IS"] = d["IS"].drop(columns="ISORRES").assign(ISSTRESC=["MAYBE"])
+    write_study(d, tmp_path)
+    f = validate_study(load_study(tmp_path), load_protocol("ct071")).findings
+    assert f[f["rule_id"] == "VAR_MISSING"][["domain", "variable"]].values.tolist() == [
+        ["IS", "ISORRES"]]
+    term = f[f["rule_id"] == "TERM_UNKNOWN"]
+    # (ISSTRESC has controlled terms and ADA_BAB coded values: both rules name it)
+    assert {tuple(r) for r in term[["domain", "variable", "value"]].values.tolist()} == {
+        ("IS", "ISSTRESC", "MAYBE")}

@@ -190,3 +190,18 @@ def test_text_with_a_nul_character_is_reported_by_record(tmp_path) -> None:
     assert (f.domain, f.usubjid, f.variable, f.value) == ("AE", first["USUBJID"], "AETERM",
                                                          "Pyrexia\x00x")
     assert f.seq == float(first["AESEQ"]) and f.severity == "error"
+
+
+def test_header_with_a_bom_padding_or_a_column_twice(tmp_path) -> None:
+    """A UTF-8 byte-order mark and blanks around names are not part of the name; a column
+    given twice (after upper-casing) would silently replace the other: the file is refused."""
+    write_study(minimal_domains(), tmp_path, format="csv")
+    dm = (tmp_path / "dm.csv").read_text(encoding="utf-8")
+    (tmp_path / "dm.csv").write_text("\ufeff" + dm.replace("USUBJID", " USUBJID ", 1),
+                                     encoding="utf-8")
+    ae = (tmp_path / "ae.csv").read_text(encoding="utf-8")
+    (tmp_path / "ae.csv").write_text(ae.replace("AETERM", "aedecod", 1), encoding="utf-8")
+    study = load_study(tmp_path)
+    assert list(study["DM"].columns[:3]) == ["STUDYID", "DOMAIN", "USUBJID"]
+    bad = [f for f in study.load_findings if f.domain == "AE"]
+    assert len(bad) == 1 and "column(s) given twice: AEDECOD" in bad[0].rule

@@ -191,3 +191,19 @@ def test_generated_valid_data_passes(tmp_path_factory, infusion, temp, unit, hgb
     )
     f = _validate(tmp, d)
     assert f.empty, f.to_string()
+
+
+def test_cli_reports_every_damaged_file_in_one_pass_with_exit_2(study_dir) -> None:
+    """A latin-1 CM, a VS cut inside its last record and an empty IS: `cartrial validate`
+    names all three files at once (exit 2, no traceback)."""
+    cm = (study_dir / "cm.csv").read_text(encoding="utf-8").replace("TOCILIZUMAB", "TOCILIZUMÄB")
+    (study_dir / "cm.csv").write_bytes(cm.encode("latin-1"))
+    vs = (study_dir / "vs.csv").read_bytes()
+    (study_dir / "vs.csv").write_bytes(vs[:-5])
+    (study_dir / "is.csv").write_bytes(b"")
+    res = CliRunner().invoke(app, ["validate", str(study_dir), "--json"])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    out = json.loads(res.stdout)
+    got = {(f["rule_id"], f["value"]) for f in out["findings"] if f["rule_id"].startswith("FILE")}
+    assert got == {("FILE_ENCODING", "cm.csv"), ("FILE_TRUNCATED", "vs.csv"),
+                   ("FILE_EMPTY", "is.csv")}

@@ -27,6 +27,7 @@ from cartrial.errors import Finding
 
 XPT_RECORD = 80
 XPT_LIBRARY = b"HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!"
+XPT_LIBRARY_V8 = b"HEADER RECORD*******LIBV8   HEADER RECORD!!!!!!!"
 XPT_NAMESTR = b"HEADER RECORD*******NAMESTR HEADER RECORD!!!!!!!"
 XPT_OBS = b"HEADER RECORD*******OBS     HEADER RECORD!!!!!!!"
 NAMESTR_BYTES = 140
@@ -148,9 +149,9 @@ def _xpt_structure(path: Path, domain: str, size: int) -> tuple[list[Finding], i
     name = path.name
     with open(path, "rb") as fh:
         head = fh.read(8 * XPT_RECORD)
-        if not head.startswith(XPT_LIBRARY):
+        if not head.startswith((XPT_LIBRARY, XPT_LIBRARY_V8)):
             return [file_finding(domain, name, "FILE_UNREADABLE",
-                                 "not a SAS XPORT (version 5) file: no library header record")
+                                 "not a SAS XPORT file: no library header record")
                     ], None, False
         out = []
         if size % XPT_RECORD:
@@ -158,6 +159,8 @@ def _xpt_structure(path: Path, domain: str, size: int) -> tuple[list[Finding], i
                 domain, name, "FILE_TRUNCATED",
                 f"size {size} bytes is not a whole number of 80-byte records "
                 f"({size // XPT_RECORD} records and {size % XPT_RECORD} bytes): the file was cut"))
+        if head.startswith(XPT_LIBRARY_V8):  # version 8 (long names): the size is checked
+            return out, None, True
         namestr = head[7 * XPT_RECORD:8 * XPT_RECORD]
         if not namestr.startswith(XPT_NAMESTR) or not namestr[54:58].strip().isdigit():
             return [*out, file_finding(domain, name, "FILE_TRUNCATED",

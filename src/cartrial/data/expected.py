@@ -27,6 +27,7 @@ import pandas as pd
 
 from cartrial.data.load import Study
 from cartrial.data.report_frame import COLUMNS
+from cartrial.data.text import upper_stripped
 
 IP_CAT = "INVESTIGATIONAL PRODUCT"
 CRS_TERM = "CYTOKINE RELEASE SYNDROME"
@@ -53,7 +54,7 @@ def _subjects(df: pd.DataFrame | None, mask: pd.Series | None = None) -> set[str
 def _upper(df: pd.DataFrame | None, var: str) -> pd.Series | None:
     if df is None or var not in df:
         return None
-    return df[var].astype("string").str.strip().str.upper()
+    return upper_stripped(df[var])
 
 
 def _row(domain: str, usubjid: str | None, variable: str | None, value: object, rule_id: str,

@@ -151,13 +151,15 @@ def _read_csv(path: Path, nul: set[str], padded: dict) -> dict[str, pd.arrays.St
             column_types={c: pa.string() for c in header},
             strings_can_be_null=False, null_values=[], quoted_strings_can_be_null=False),
     )
-    names = reader.schema.names
+    names = [str(n).lstrip("\ufeff").strip().upper() for n in reader.schema.names]  # BOM, blanks
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:  # one would silently replace the other
+        raise ValueError(f"column(s) given twice: {', '.join(twice)}")
     cols = [_SharedText() for _ in names]
     for batch in reader:
         for col, arr in zip(cols, batch.columns, strict=True):
             col.add(arr)
         del batch
-    names = [str(n).lstrip("\ufeff").strip().upper() for n in names]  # a BOM, padded names
     out = {n: c.finish() for n, c in zip(names, cols, strict=True)}
     nul.update(n for n, c in zip(names, cols, strict=True) if c.has_nul)
     padded.update((n, (c.padded, c.raw)) for n, c in zip(names, cols, strict=True)

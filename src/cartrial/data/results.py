@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.spec import DataModel
-from cartrial.data.text import spread
+from cartrial.data.text import spread, upper_stripped
 from cartrial.data.units import convert
 from cartrial.errors import Finding
 
@@ -152,7 +152,7 @@ def _standard_findings(name: str, df: pd.DataFrame, tests: dict, onum: np.ndarra
         out.append(_finding(name, df, i, stresc, df[stresc].iloc[i], "STRESC_MISMATCH",
                             f"{stresc} {df[stresc].iloc[i]} differs from {stresn} {sn[i]:g}"))
     coded = df[tcd].isin([c for c, t in tests.items() if t.is_coded]).to_numpy(bool)
-    ores = df[orres].astype("string").str.strip().str.upper()
+    ores = upper_stripped(df[orres])
     sc = df[stresc].astype("string")
     diff = (coded & ores.notna().to_numpy(bool) & sc.notna().to_numpy(bool)
             & (ores != sc).fillna(False).to_numpy(bool))

@@ -236,13 +236,14 @@ def _tests(study: Study, model: DataModel) -> list[pd.DataFrame]:
                 continue
             if ts.is_coded and stresc in df:
                 bad = rows & df[stresc].notna().to_numpy() & ~df[stresc].isin(ts.values).to_numpy()
+                shown = f"{name}ORRES" if f"{name}ORRES" in df else stresc  # ORRES may be absent
                 out.append(
                     _frame(
                         name,
                         df,
                         bad,
-                        f"{name}ORRES",
-                        df[f"{name}ORRES"],
+                        shown,
+                        df[shown],
                         "TERM_UNKNOWN",
                         f"{code} result not in {list(ts.values)}",
                     )
