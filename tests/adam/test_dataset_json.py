@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -22,10 +21,11 @@ from cartrial.adam import BatchedDataset
 from cartrial.adam.write import adam_csv_text, write_adam
 from cartrial.data.dataset_json import read_dataset_json, write_dataset_json
 from cartrial.errors import InputError, RecordError
+from tests.adam._analysed import RUN_DATE
+from tests.adam._analysed import analysed as _analysed
 
 DATA = Path(__file__).parent / "data"
 SCHEMA = json.loads((DATA / "dataset-json-1.1.schema.json").read_text(encoding="utf-8"))
-RUN_DATE = datetime(2025, 6, 1, 12, 0, 0)
 # the JSON type of each dataType (specification, "Supported Column Data Type Combinations")
 JSON_TYPES = {"string": str, "integer": int, "double": (int, float), "float": (int, float),
               "boolean": bool, "date": str, "datetime": str, "decimal": str}
@@ -56,9 +56,16 @@ def _independent_read(path: Path) -> dict:
 
 
 def _na_as_none(df: pd.DataFrame) -> pd.DataFrame:
-    """Missing text (None, NaN, pd.NA) as None, so that frames compare on values."""
-    text = [c for c in df.columns if pd.api.types.is_object_dtype(df[c])]
-    return df.assign(**{c: df[c].where(df[c].notna(), None) for c in text})
+    """Missing text (None, NaN, pd.NA) as None and nullable numbers as float, so that frames
+    compare on values."""
+    out = {}
+    for c in df.columns:
+        s = df[c]
+        if not isinstance(s.dtype, np.dtype) and pd.api.types.is_numeric_dtype(s):
+            out[c] = s.astype(float)
+        elif not isinstance(s.dtype, np.dtype) or pd.api.types.is_object_dtype(s):
+            out[c] = s.astype(object).where(s.notna(), None)
+    return df.assign(**out)
 
 
 def _schema_errors(doc: dict) -> list:
@@ -69,26 +76,8 @@ def _schema_errors(doc: dict) -> list:
 
 @pytest.fixture(scope="module")
 def analysed(tmp_path_factory):
-    """The example trial analysed with ``adam_format="dataset-json"``; the ADaM frames handed to
-    the writer are kept to compare the files with."""
-    from cartrial.example import simulate_trial, write_example
-    from cartrial.protocol import load_protocol
-    from cartrial.report import pipeline
-
-    base = tmp_path_factory.mktemp("dsj")
-    write_example(simulate_trial(load_protocol("ct071"), seed=20240228), base / "sdtm")
-    kept: dict = {}
-
-    def keep(ds, *args, **kwargs):
-        kept.update(ds)
-        return write_adam(ds, *args, **kwargs)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(pipeline, "write_adam", keep)
-        pipeline.run_analysis(base / "sdtm", "ct071", base / "out", run_date=RUN_DATE,
-                              adam_format="dataset-json")
-    frames = {k: v.to_frame() if isinstance(v, BatchedDataset) else v for k, v in kept.items()}
-    return base / "out" / "adam", frames
+    """The example trial analysed with ``adam_format="dataset-json"`` and its ADaM frames."""
+    return _analysed(tmp_path_factory)
 
 
 def test_every_adam_dataset_round_trips(analysed):

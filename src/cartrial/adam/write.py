@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.adam.batched import BatchedDataset
+from cartrial.adam.define_xml import define_xml
 from cartrial.adam.metadata import DATASETS, DatasetProfile, define_html, variable_label
 from cartrial.data.dataset_json import write_dataset_json
 from cartrial.data.text import factorize_text
@@ -272,7 +273,8 @@ def _write_spilled(name: str, path: Path, parts: list[tuple[Path, dict[str, str]
 def write_adam(datasets: Mapping[str, pd.DataFrame | BatchedDataset], out_dir: str | Path, *,
                study: str, version: str, protocol_hash: str, data_hash: str,
                run_date: datetime, format: str = "xpt") -> list[Path]:
-    """``<name>.csv`` and ``<name>.xpt`` (lower-case) per dataset and ``define.html``.
+    """``<name>.csv`` and ``<name>.xpt`` (lower-case) per dataset, ``define.html`` and the
+    Define-XML 2.1 ``define.xml`` (:func:`cartrial.adam.define_xml.define_xml`).
 
     A dataset is a frame or a :class:`BatchedDataset` (written holding one batch at a time,
     with the bytes of its concatenated frame). ``format="dataset-json"`` writes CDISC
@@ -301,7 +303,12 @@ def write_adam(datasets: Mapping[str, pd.DataFrame | BatchedDataset], out_dir: s
     d = out / "define.html"
     d.write_text(define_html(meta, study=study, version=version, protocol_hash=protocol_hash,
                              data_hash=data_hash), encoding="utf-8")
-    written.append(d)
+    x = out / "define.xml"
+    x.write_text(define_xml(datasets, study=study, version=version, created=run_date,
+                            file_ext="json" if format == "dataset-json" else "xpt",
+                            profiles={n: m for n, m in meta.items()
+                                      if isinstance(m, DatasetProfile)}), encoding="utf-8")
+    written += [d, x]
     return written
 
 
