@@ -98,3 +98,29 @@ def test_same_data_same_bytes(define):
     kw = {"study": "CT071", "version": "t", "created": RUN_DATE}
     small = {"ADSL": frames["ADSL"], "ADTTE": frames["ADTTE"]}
     assert define_xml(small, **kw) == define_xml(small, **kw)
+
+
+def test_batched_dataset_same_define_xml_and_no_extra_pass(tmp_path):
+    """Regression test: define.xml of a BatchedDataset equals that of its frame, and write_adam
+    reads the batches once for XPT (the parameters are gathered while writing)."""
+    from cartrial.adam import BatchedDataset, write_adam
+
+    parts = [pd.DataFrame({"STUDYID": ["CT071"] * 2, "USUBJID": ["S-1", "S-2"],
+                           "PARAMCD": ["ALT", "AST"], "PARAM": ["ALT (U/L)", "AST (U/L)"],
+                           "AVAL": [30.0, 25.0]}),
+             pd.DataFrame({"STUDYID": ["CT071"], "USUBJID": ["S-3"], "PARAMCD": ["CRP"],
+                           "PARAM": ["CRP (mg/L)"], "AVAL": [4.0]})]
+    passes = []
+
+    def make():
+        passes.append(1)
+        return iter(parts)
+
+    kw = {"study": "CT071", "version": "t", "protocol_hash": "p", "data_hash": "d",
+          "run_date": RUN_DATE}
+    write_adam({"ADLB": BatchedDataset(3, make)}, tmp_path / "b", **kw)
+    assert len(passes) == 1
+    write_adam({"ADLB": pd.concat(parts, ignore_index=True)}, tmp_path / "w", **kw)
+    xml = (tmp_path / "b" / "define.xml").read_bytes()
+    assert xml == (tmp_path / "w" / "define.xml").read_bytes()
+    assert b"<CheckValue>CRP</CheckValue>" in xml

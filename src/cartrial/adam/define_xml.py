@@ -77,14 +77,20 @@ def _predecessor(var: str) -> str | None:
     return next((f"{d}.{var}" for d in order if var in domains[d].variables), None)
 
 
+def add_params(seen: dict[str, str], batch: pd.DataFrame) -> None:
+    """Add the (PARAMCD, PARAM) pairs of one frame or batch to ``seen`` (first kept)."""
+    if "PARAMCD" not in batch.columns:
+        return
+    cols = ["PARAMCD", "PARAM"] if "PARAM" in batch.columns else ["PARAMCD"]
+    for row in batch[cols].dropna(subset=["PARAMCD"]).drop_duplicates().itertuples(index=False):
+        seen.setdefault(str(row[0]), str(row[-1]))
+
+
 def _params(data: pd.DataFrame | BatchedDataset) -> list[tuple[str, str]]:
     """The (PARAMCD, PARAM) pairs of a BDS dataset in order of first appearance."""
-    parts = data.batches() if isinstance(data, BatchedDataset) else [data]
     seen: dict[str, str] = {}
-    for p in parts:
-        cols = ["PARAMCD", "PARAM"] if "PARAM" in p.columns else ["PARAMCD"]
-        for row in p[cols].dropna(subset=["PARAMCD"]).drop_duplicates().itertuples(index=False):
-            seen.setdefault(str(row[0]), str(row[-1]))
+    for p in data.batches() if isinstance(data, BatchedDataset) else [data]:
+        add_params(seen, p)
     return list(seen.items())
 
 
@@ -148,7 +154,8 @@ def _root(study: str, version: str, created: datetime) -> tuple[ET.Element, ET.E
 
 def define_xml(datasets: Mapping[str, pd.DataFrame | BatchedDataset], *, study: str,
                version: str, created: datetime, file_ext: str = "xpt",
-               profiles: Mapping[str, DatasetProfile] | None = None) -> str:
+               profiles: Mapping[str, DatasetProfile] | None = None,
+               params: Mapping[str, Mapping[str, str]] | None = None) -> str:
     """The Define-XML 2.1 document of the ADaM datasets (rules of the module docstring).
 
     Parameters
@@ -166,6 +173,8 @@ def define_xml(datasets: Mapping[str, pd.DataFrame | BatchedDataset], *, study: 
         ``json``).
     profiles : mapping of str to DatasetProfile, optional
         Profiles already gathered while writing (else gathered here: one pass per dataset).
+    params : mapping of str to mapping, optional
+        PARAMCD -> PARAM of datasets already gathered while writing (:func:`add_params`).
 
     Returns
     -------
@@ -195,7 +204,9 @@ def define_xml(datasets: Mapping[str, pd.DataFrame | BatchedDataset], *, study: 
     given = profiles or {}
     profiles = {n: given[n] if n in given else DatasetProfile.of(d, n)
                 for n, d in datasets.items()}
-    params = {n: _params(d) for n, d in datasets.items() if "PARAMCD" in profiles[n].columns}
+    known = params or {}
+    params = {n: list(known[n].items()) if n in known else _params(d)
+              for n, d in datasets.items() if "PARAMCD" in profiles[n].columns}
     levels = [_value_level(n, p) for n, p in params.items() if "AVAL" in profiles[n].columns
               and p]
     mdv.extend([vl for vl, _ in levels] + [wc for _, wcs in levels for wc in wcs])

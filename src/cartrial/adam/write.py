@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.adam.batched import BatchedDataset
-from cartrial.adam.define_xml import define_xml
+from cartrial.adam.define_xml import add_params, define_xml
 from cartrial.adam.metadata import DATASETS, DatasetProfile, define_html, variable_label
 from cartrial.data.dataset_json import write_dataset_json
 from cartrial.data.text import factorize_text
@@ -286,8 +286,11 @@ def write_adam(datasets: Mapping[str, pd.DataFrame | BatchedDataset], out_dir: s
     out.mkdir(parents=True, exist_ok=True)
     written = []
     meta: dict[str, pd.DataFrame | DatasetProfile] = {}
+    params: dict[str, dict[str, str]] = {}  # of batched datasets, gathered as they are written
     for name, df in datasets.items():
         csv, xpt = out / f"{name.lower()}.csv", out / f"{name.lower()}.xpt"
+        if isinstance(df, BatchedDataset):
+            df = _recording_params(df, params.setdefault(name, {}))
         if format == "dataset-json":
             meta[name] = _write_json(name, df, out, study, version, run_date)
             written += [csv, out / f"{name.lower()}.json"]
@@ -307,9 +310,20 @@ def write_adam(datasets: Mapping[str, pd.DataFrame | BatchedDataset], out_dir: s
     x.write_text(define_xml(datasets, study=study, version=version, created=run_date,
                             file_ext="json" if format == "dataset-json" else "xpt",
                             profiles={n: m for n, m in meta.items()
-                                      if isinstance(m, DatasetProfile)}), encoding="utf-8")
+                                      if isinstance(m, DatasetProfile)}, params=params),
+                 encoding="utf-8")
     written += [d, x]
     return written
+
+
+def _recording_params(data: BatchedDataset, seen: dict[str, str]) -> BatchedDataset:
+    """``data`` whose batches add their (PARAMCD, PARAM) pairs to ``seen`` as they pass (so
+    define.xml needs no pass of its own over a large dataset)."""
+    def make() -> Iterator[pd.DataFrame]:
+        for batch in data.batches():
+            add_params(seen, batch)
+            yield batch
+    return BatchedDataset(data.n_rows, make)
 
 
 def _write_json(name: str, data: pd.DataFrame | BatchedDataset, out: Path, study: str,
