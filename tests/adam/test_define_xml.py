@@ -65,6 +65,19 @@ def test_datasets_and_variables_match_the_files(define):
                 assert int(item.get("Length")) == longest, (name, c)
 
 
+def test_dataset_json_oids_resolve_in_define_xml(define):
+    """Dataset-JSON's itemGroupOID and itemOIDs are the define.xml OIDs (metaDataRef)."""
+    import json
+
+    adam, frames, doc = define
+    for name in frames:
+        dsj = json.loads((adam / f"{name.lower()}.json").read_text())
+        assert dsj["metaDataRef"] == "define.xml"
+        assert doc.find(f".//odm:ItemGroupDef[@OID='{dsj['itemGroupOID']}']", NS) is not None
+        for c in dsj["columns"]:
+            assert doc.find(f".//odm:ItemDef[@OID='{c['itemOID']}']", NS) is not None
+
+
 def test_value_level_metadata_per_parameter(define):
     adam, frames, doc = define
     for name in ("ADLB", "ADRS", "ADTTE"):

@@ -343,5 +343,6 @@ def _write_json(name: str, data: pd.DataFrame | BatchedDataset, out: Path, study
     write_dataset_json(data.batches if isinstance(data, BatchedDataset) else data,
                        out / f"{name.lower()}.json", name=name, label=_dataset_label(name),
                        labels={c: variable_label(c) for c in columns}, study=study,
-                       created=run_date, source=("cartrial", version))
+                       created=run_date, source=("cartrial", version),
+                       metadata_ref="define.xml")
     return meta
