@@ -230,3 +230,12 @@ def test_sdtm_example_as_dataset_json_from_the_cli(tmp_path):
             assert back[c].fillna("").tolist() == df[c].tolist(), (csv.stem, c)
     dm = json.loads((out / "dm.json").read_text())
     assert {c["name"]: c["dataType"] for c in dm["columns"]}["RFSTDTC"] == "datetime"
+
+
+def test_analyze_refuses_an_unknown_format_before_the_work(tmp_path):
+    from cartrial.cli.main import app
+
+    r = CliRunner().invoke(app, ["analyze", str(tmp_path), "-p", "ct071", "--out",
+                                 str(tmp_path / "out"), "--format", "sas7bdat"])
+    assert r.exit_code == 2 and "--format must be xpt or dataset-json" in r.output
+    assert not (tmp_path / "out").exists()

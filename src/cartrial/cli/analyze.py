@@ -52,7 +52,8 @@ def analyze(
     format: str = typer.Option("xpt", "--format", help="ADaM transport files beside the CSV: "
                                "xpt (SAS XPORT v5) or dataset-json (CDISC Dataset-JSON v1.1)."),
 ) -> None:
-    """Validate the study, run every engine, write ADaM datasets (CSV + XPT v5 + define.html),
+    """Validate the study, run every engine, write ADaM datasets (CSV + XPT v5, or Dataset-JSON
+    with --format dataset-json, + define.html + Define-XML 2.1 define.xml),
     the self-contained HTML report (and PDF with --pdf), figures (PNG, SVG) and tables (DOCX,
     RTF, text).
 
