@@ -189,6 +189,9 @@ def test_values_json_cannot_hold_are_refused_with_their_record(tmp_path):
     zoned = df.assign(AVAL=1.0, ADT=pd.to_datetime(["2024-01-01"] * 2).tz_localize("UTC"))
     with pytest.raises(InputError, match="time zone"):
         write_dataset_json(zoned, tmp_path / "x.json", name="ADLB", label="x", labels={})
+    fine = pd.DataFrame({"ADTM": pd.to_datetime(["2024-01-02 10:30:00.25", None])})
+    write_dataset_json(fine, tmp_path / "f.json", name="ADX", label="x", labels={})
+    pd.testing.assert_frame_equal(read_dataset_json(tmp_path / "f.json")[0], fine)
     with pytest.raises(InputError, match="format must be"):
         write_adam({}, tmp_path, study="s", version="v", protocol_hash="p", data_hash="d",
                    run_date=RUN_DATE, format="sas7bdat")

@@ -107,6 +107,12 @@ def _kind(name: str, df: pd.DataFrame, col: str) -> tuple[str, list]:
                              "written to Dataset-JSON; give them as UTC or local dates")
         timed = (s.notna() & (s != s.dt.normalize())).any()
         kind, fmt = ("datetime", "%Y-%m-%dT%H:%M:%S") if timed else ("date", "%Y-%m-%d")
+        if (s.dt.nanosecond.fillna(0) != 0).any():
+            i = _first((s.dt.nanosecond.fillna(0) != 0).to_numpy())
+            raise RecordError(**_where(name, df, i), variable=col, value=str(s.iloc[i]),
+                              rule="Dataset-JSON datetimes are written to the microsecond")
+        if (s.dt.microsecond.fillna(0) != 0).any():
+            fmt += ".%f"  # ISO 8601 fractional seconds, nothing dropped
         text = s.dt.strftime(fmt)
         return kind, [None if m else t for t, m in zip(text.tolist(), na, strict=True)]
     if pd.api.types.is_object_dtype(s) or isinstance(s.dtype, (pd.StringDtype,
