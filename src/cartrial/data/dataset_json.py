@@ -10,7 +10,8 @@ Type Combinations" table, values are written as
 - dates (``datetime64`` at midnight): ``"date"`` as ISO 8601 ``YYYY-MM-DD`` text with
   ``targetDataType`` ``"integer"`` and ``displayFormat`` ``DATE9.`` (the ADaM use case: SAS
   numeric dates, as in the XPT files); with a time of day ``"datetime"``
-  (``YYYY-MM-DDTHH:MM:SS``, format ``E8601DT19.``);
+  (``YYYY-MM-DDTHH:MM:SS``, ``.ffffff`` added when a value has fractional seconds; format
+  ``E8601DT19.``);
 - SDTM ``--DTC`` text (ISO 8601, possibly partial): ``"datetime"`` without
   ``targetDataType`` (the specification's SDTM case), read back as text;
 - missing values as ``null``, empty text as ``""`` (specification, "Row Data").
