@@ -78,7 +78,22 @@ def _predecessor(var: str) -> str | None:
 
 
 def add_params(seen: dict[str, str], batch: pd.DataFrame) -> None:
-    """Add the (PARAMCD, PARAM) pairs of one frame or batch to ``seen`` (first kept)."""
+    """Add the (PARAMCD, PARAM) pairs of one frame or batch to ``seen`` (first kept).
+
+    Parameters
+    ----------
+    seen : dict of str to str
+        PARAMCD -> PARAM gathered so far (updated in place).
+    batch : DataFrame
+        A frame or batch of a BDS dataset (nothing is added without ``PARAMCD``).
+
+    Examples
+    --------
+    >>> seen = {}
+    >>> add_params(seen, pd.DataFrame({"PARAMCD": ["ALT"], "PARAM": ["ALT (U/L)"]}))
+    >>> seen
+    {'ALT': 'ALT (U/L)'}
+    """
     if "PARAMCD" not in batch.columns:
         return
     cols = ["PARAMCD", "PARAM"] if "PARAM" in batch.columns else ["PARAMCD"]
