@@ -26,7 +26,9 @@ import numpy as np
 import pandas as pd
 
 from cartrial.adam.batched import BatchedDataset
+from cartrial.adam.define_xml import add_params, define_xml
 from cartrial.adam.metadata import DATASETS, DatasetProfile, define_html, variable_label
+from cartrial.data.dataset_json import write_dataset_json
 from cartrial.data.text import factorize_text
 from cartrial.data.write import xpt_v5_name_problems
 from cartrial.data.xport import XportV5Writer, text_width, write_xport_v5
@@ -270,17 +272,29 @@ def _write_spilled(name: str, path: Path, parts: list[tuple[Path, dict[str, str]
 
 def write_adam(datasets: Mapping[str, pd.DataFrame | BatchedDataset], out_dir: str | Path, *,
                study: str, version: str, protocol_hash: str, data_hash: str,
-               run_date: datetime) -> list[Path]:
-    """``<name>.csv`` and ``<name>.xpt`` (lower-case) per dataset and ``define.html``.
+               run_date: datetime, format: str = "xpt") -> list[Path]:
+    """``<name>.csv`` and ``<name>.xpt`` (lower-case) per dataset, ``define.html`` and the
+    Define-XML 2.1 ``define.xml`` (:func:`cartrial.adam.define_xml.define_xml`).
 
     A dataset is a frame or a :class:`BatchedDataset` (written holding one batch at a time,
-    with the bytes of its concatenated frame)."""
+    with the bytes of its concatenated frame). ``format="dataset-json"`` writes CDISC
+    Dataset-JSON v1.1 ``<name>.json`` instead of the XPT (:mod:`cartrial.data.dataset_json`,
+    created ``run_date``, source system cartrial ``version``)."""
+    if format not in ("xpt", "dataset-json"):
+        raise InputError(f"format must be 'xpt' or 'dataset-json', but was {format!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     meta: dict[str, pd.DataFrame | DatasetProfile] = {}
+    params: dict[str, dict[str, str]] = {}  # of batched datasets, gathered as they are written
     for name, df in datasets.items():
         csv, xpt = out / f"{name.lower()}.csv", out / f"{name.lower()}.xpt"
+        if isinstance(df, BatchedDataset):
+            df = _recording_params(df, params.setdefault(name, {}))
+        if format == "dataset-json":
+            meta[name] = _write_json(name, df, out, study, version, run_date)
+            written += [csv, out / f"{name.lower()}.json"]
+            continue
         if isinstance(df, BatchedDataset):
             meta[name] = _write_batched(name, df, out, run_date)
         else:
@@ -292,5 +306,43 @@ def write_adam(datasets: Mapping[str, pd.DataFrame | BatchedDataset], out_dir: s
     d = out / "define.html"
     d.write_text(define_html(meta, study=study, version=version, protocol_hash=protocol_hash,
                              data_hash=data_hash), encoding="utf-8")
-    written.append(d)
+    x = out / "define.xml"
+    x.write_text(define_xml(datasets, study=study, version=version, created=run_date,
+                            file_ext="json" if format == "dataset-json" else "xpt",
+                            profiles={n: m for n, m in meta.items()
+                                      if isinstance(m, DatasetProfile)}, params=params),
+                 encoding="utf-8")
+    written += [d, x]
     return written
+
+
+def _recording_params(data: BatchedDataset, seen: dict[str, str]) -> BatchedDataset:
+    """``data`` whose batches add their (PARAMCD, PARAM) pairs to ``seen`` as they pass (so
+    define.xml needs no pass of its own over a large dataset)."""
+    def make() -> Iterator[pd.DataFrame]:
+        for batch in data.batches():
+            add_params(seen, batch)
+            yield batch
+    return BatchedDataset(data.n_rows, make)
+
+
+def _write_json(name: str, data: pd.DataFrame | BatchedDataset, out: Path, study: str,
+                version: str, run_date: datetime) -> pd.DataFrame | DatasetProfile:
+    """The CSV and the Dataset-JSON of one dataset; returns its metadata for define.html."""
+    if isinstance(data, BatchedDataset):
+        profile = DatasetProfile(name)
+        with open(out / f"{name.lower()}.csv", "w", encoding="utf-8", newline="") as f:
+            for i, batch in enumerate(data.batches()):
+                profile.add(batch)
+                f.writelines(_csv_chunks(batch, header=i == 0))
+        profile.check_rows(data)
+        columns, meta = profile.columns, profile
+    else:
+        write_adam_csv(data, out / f"{name.lower()}.csv")
+        columns, meta = list(data.columns), data
+    write_dataset_json(data.batches if isinstance(data, BatchedDataset) else data,
+                       out / f"{name.lower()}.json", name=name, label=_dataset_label(name),
+                       labels={c: variable_label(c) for c in columns}, study=study,
+                       created=run_date, source=("cartrial", version),
+                       metadata_ref="define.xml")
+    return meta

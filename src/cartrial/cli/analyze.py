@@ -49,8 +49,11 @@ def analyze(
                                        "when a section cannot be produced (listed on its first "
                                        "page); without it such a run exits 2."),
     as_json: bool = JsonOption,
+    format: str = typer.Option("xpt", "--format", help="ADaM transport files beside the CSV: "
+                               "xpt (SAS XPORT v5) or dataset-json (CDISC Dataset-JSON v1.1)."),
 ) -> None:
-    """Validate the study, run every engine, write ADaM datasets (CSV + XPT v5 + define.html),
+    """Validate the study, run every engine, write ADaM datasets (CSV + XPT v5, or Dataset-JSON
+    with --format dataset-json, + define.html + Define-XML 2.1 define.xml),
     the self-contained HTML report (and PDF with --pdf), figures (PNG, SVG) and tables (DOCX,
     RTF, text).
 
@@ -60,6 +63,8 @@ def analyze(
     with bad_input_exits():
         when = _parse_run_date(run_date)
         cut = _parse_cutoff(cutoff)
+        if format not in ("xpt", "dataset-json"):
+            raise InputError(f"--format must be xpt or dataset-json, but was {format!r}")
         if pdf:
             from cartrial.report.pdf import find_chromium
 
@@ -73,7 +78,8 @@ def analyze(
                 bar.update(task, advance=1, description=name)
 
             summary = run_analysis(data_dir, protocol, out, run_date=when, progress=step,
-                                   cutoff=cut, allow_partial=allow_partial, pdf=pdf)
+                                   cutoff=cut, allow_partial=allow_partial, pdf=pdf,
+                                   adam_format=format)
     for o in summary.omitted:
         err_console.print(f"warning: section not produced: {o}", markup=False)
     if as_json:
@@ -108,4 +114,4 @@ def demo(
         when = _parse_run_date(run_date)
         sdtm = Path(out) / "sdtm"
         write_example(simulate_trial(load_protocol("ct071"), seed=seed), sdtm)
-    analyze(str(sdtm), "ct071", out, when.isoformat(), None, False, False, as_json)
+    analyze(str(sdtm), "ct071", out, when.isoformat(), None, False, False, as_json, "xpt")

@@ -50,14 +50,15 @@ def ct071(
         "above 20,000 the trial is written in chunks, CSV only."),
     scenario: str = typer.Option("default", "--scenario", help="Scenario name (see "
                                  "`cartrial example list`)."),
-    format: str = typer.Option("csv", "--format", help="csv or xpt."),
+    format: str = typer.Option("csv", "--format", help="csv, xpt or dataset-json (CDISC "
+                               "Dataset-JSON v1.1)."),
     protocol: str = ProtocolOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Conduct a CT071-like trial by the protocol's design and write its SDTM and truth."""
     with bad_input_exits():
-        if format not in ("csv", "xpt"):
-            raise InputError(f"--format must be csv or xpt, but was {format!r}")
+        if format not in ("csv", "xpt", "dataset-json"):
+            raise InputError(f"--format must be csv, xpt or dataset-json, but was {format!r}")
         if scenario not in SCENARIOS:
             raise InputError(f"unknown scenario {scenario!r}; choose one of "
                              f"{', '.join(SCENARIOS)}")
@@ -96,7 +97,7 @@ def _large(proto, out: str, seed: int, patients: int, scenario: str, format: str
            as_json: bool) -> None:
     """Chunked generation for scale tests (CSV only; see write_large_example)."""
     if format != "csv":
-        raise InputError(f"--format xpt is limited to {LARGE_TRIAL_PATIENTS} patients; "
+        raise InputError(f"--format {format} is limited to {LARGE_TRIAL_PATIENTS} patients; "
                          "larger trials are written as CSV in chunks")
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,

@@ -17,6 +17,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from cartrial import __version__
+from cartrial.data.dataset_json import write_dataset_json
 from cartrial.data.spec import data_model
 from cartrial.data.xport import write_xport_v5
 from cartrial.errors import InputError
@@ -104,8 +106,9 @@ def write_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
 
 
 def write_study(domains: Mapping[str, pd.DataFrame], out_dir: str | Path,
-                format: Literal["csv", "xpt"] = "csv") -> list[Path]:
-    """Write each domain as ``<domain>.csv`` or ``<domain>.xpt`` (lower-case file names)."""
+                format: Literal["csv", "xpt", "dataset-json"] = "csv") -> list[Path]:
+    """Write each domain as ``<domain>.csv``, ``<domain>.xpt`` or, for ``"dataset-json"``,
+    CDISC Dataset-JSON v1.1 ``<domain>.json`` (lower-case file names)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     model = data_model()
@@ -113,13 +116,24 @@ def write_study(domains: Mapping[str, pd.DataFrame], out_dir: str | Path,
     for name in sorted(domains):
         df = domains[name]
         df = df[ordered_columns(name, df)]
-        path = out / f"{name.lower()}.{format}"
+        path = out / f"{name.lower()}.{'json' if format == 'dataset-json' else format}"
         if format == "csv":
             path.write_text(to_csv_text(df), encoding="utf-8")
         elif format == "xpt":
             spec = model.domains.get(name)
             write_xpt(df, path, name, spec.label if spec else name)
+        elif format == "dataset-json":
+            spec = model.domains.get(name)
+            write_dataset_json(df, path, name=name, label=spec.label if spec else name,
+                               labels=dict(zip(df.columns, labels_for(name, list(df.columns)),
+                                               strict=True)),
+                               study=_study_id(df), source=("cartrial", __version__))
         else:
-            raise InputError(f"format must be 'csv' or 'xpt', but was {format!r}")
+            raise InputError(f"format must be 'csv', 'xpt' or 'dataset-json', but was {format!r}")
         written.append(path)
     return written
+
+
+def _study_id(df: pd.DataFrame) -> str | None:
+    ids = df["STUDYID"].dropna().unique() if "STUDYID" in df.columns else []
+    return str(ids[0]) if len(ids) == 1 else None

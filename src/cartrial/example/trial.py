@@ -177,14 +177,15 @@ def _subset(enr: Enrolment, sl: slice) -> Enrolment:
 
 
 def write_example(trial: ExampleTrial, out: str | Path,
-                  format: Literal["csv", "xpt"] = "csv") -> list[Path]:
-    """Write ``out/<domain>.csv|xpt``, ``out/protocol.yaml`` (the protocol as conducted) and
-    ``out/truth/*.csv`` (deterministic bytes)."""
-    if format not in ("csv", "xpt"):
-        raise InputError(f"format must be 'csv' or 'xpt', but was {format!r}")
+                  format: Literal["csv", "xpt", "dataset-json"] = "csv") -> list[Path]:
+    """Write ``out/<domain>.csv|xpt|json`` (json: CDISC Dataset-JSON v1.1),
+    ``out/protocol.yaml`` (the protocol as conducted) and ``out/truth/*.csv`` (deterministic
+    bytes)."""
+    if format not in ("csv", "xpt", "dataset-json"):
+        raise InputError(f"format must be 'csv', 'xpt' or 'dataset-json', but was {format!r}")
     out = Path(out)
-    if format == "xpt":
-        paths = write_study(trial.domains, out, format="xpt")
+    if format != "csv":
+        paths = write_study(trial.domains, out, format=format)
     else:  # same bytes as cartrial.data.write_study, formatted column-wise for speed
         out.mkdir(parents=True, exist_ok=True)
         paths = []

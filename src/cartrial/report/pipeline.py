@@ -138,15 +138,16 @@ def _try(label: str, fn: Callable, omitted: list[str]):
 
 def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
                  run_date: datetime, progress: Callable[[str], None] | None = None,
-                 cutoff: date | None = None, allow_partial: bool = False, pdf: bool = False
-                 ) -> AnalysisSummary:
+                 cutoff: date | None = None, allow_partial: bool = False, pdf: bool = False,
+                 adam_format: str = "xpt") -> AnalysisSummary:
     """Run the whole pipeline and write ``out/adam``, ``out/report.html``, ``out/figures`` and
     ``out/tables``. ``run_date`` is recorded in the outputs (never read from the clock here).
 
     ``cutoff``: the report as of that data cut-off (the study as known then,
     :func:`cartrial.data.snapshot`, as ``decide --as-of``). A section that cannot be produced
     stops the run (``InputError``, nothing written) unless ``allow_partial``; the report's first
-    page then lists what is missing. ``pdf``: also ``out/report.pdf`` (headless Chromium)."""
+    page then lists what is missing. ``pdf``: also ``out/report.pdf`` (headless Chromium).
+    ``adam_format``: ``"xpt"`` or ``"dataset-json"`` beside the CSV (:func:`write_adam`)."""
     map_large_blocks()
 
     def step(stage: str) -> None:
@@ -215,7 +216,7 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
                       + tuple(("Not produced", o) for o in omitted) + tuple(
                           ("Validation warnings", str(n_warn)) for _ in [0] if n_warn))
     write_adam(ds, out / "adam", study=protocol.study_id, version=__version__,
-               protocol_hash=phash, data_hash=dhash, run_date=run_date)
+               protocol_hash=phash, data_hash=dhash, run_date=run_date, format=adam_format)
     title = f"{protocol.study_id}: clinical study report tables, figures and listings"
     subtitle = protocol.title.strip()
     html = render_document(title, subtitle, secs, prov, omitted=omitted)
