@@ -36,23 +36,34 @@ def test_bad_run_date_is_bad_input(tmp_path):
     assert r.exit_code == 2 and "--run-date must be ISO 8601" in r.output
 
 
-def test_engine_that_cannot_run_stops_the_run_unless_partial_is_allowed(tmp_path):
-    # a PC result that is neither a number nor BLQ passes validation but the kinetics engine
-    # refuses it (RecordError): without --allow-partial the run exits 2 naming the section and
-    # the record, and writes no report (issue #14 point 4)
+def test_engine_that_cannot_run_stops_the_run_unless_partial_is_allowed(tmp_path, monkeypatch):
+    # Validation now catches every fault we know how to plant (a PC result "HEMOLYZED" is
+    # RESULT_NOT_NUMBER), so an engine refusing data that validated is simulated: the kinetics
+    # engine raises the RecordError it would raise on a record it cannot use. Without
+    # --allow-partial the run exits 2 naming the section and the record, and writes no report
+    # (issue #14 point 4).
+    import cartrial.kinetics.analysis as kinetics_analysis
+    from cartrial.errors import RecordError
+
+    def refuse(*args, **kwargs):
+        raise RecordError(domain="PC", usubjid="CT071-001-001", seq=2, variable="PCORRES",
+                          value="HEMOLYZED",
+                          rule="result is neither a number nor below the limit of quantification")
+
+    monkeypatch.setattr(kinetics_analysis, "analyse_kinetics", refuse)
     d = minimal_domains()
-    d["PC"].loc[1, "PCORRES"] = "HEMOLYZED"
     write_study(d, tmp_path / "sdtm")
-    r = runner.invoke(app, ["analyze", "--protocol", "ct071", str(tmp_path / "sdtm"), "--out", str(tmp_path / "no"),
-                            "--run-date", "2025-06-01T12:00:00"])
+    r = runner.invoke(app, ["analyze", "--protocol", "ct071", str(tmp_path / "sdtm"),
+                            "--out", str(tmp_path / "no"), "--run-date", "2025-06-01T12:00:00"])
     assert r.exit_code == 2, r.output
     assert "Kinetics engine" in r.output and "PCSEQ=2" in r.output
     assert "--allow-partial" in r.output and "Traceback" not in r.output
     assert not (tmp_path / "no" / "report.html").exists()
     # with --allow-partial: the kinetics section is left out, the others are produced, and the
     # report's first page and the CLI say what is missing and why
-    r = runner.invoke(app, ["analyze", "--protocol", "ct071", str(tmp_path / "sdtm"), "--out", str(tmp_path / "out"),
-                            "--run-date", "2025-06-01T12:00:00", "--allow-partial", "--json"])
+    r = runner.invoke(app, ["analyze", "--protocol", "ct071", str(tmp_path / "sdtm"),
+                            "--out", str(tmp_path / "out"), "--run-date", "2025-06-01T12:00:00",
+                            "--allow-partial", "--json"])
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout[r.stdout.index("{"):])
     assert len(out["omitted"]) == 1
