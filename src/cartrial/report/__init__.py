@@ -1,26 +1,31 @@
 """Tables, listings, figures and the self-contained HTML study report."""
 
-from cartrial.report.document import (
-    Provenance,
-    ReportFigure,
-    Section,
-    figure_to_html,
-    render_document,
-)
-from cartrial.report.figures import (
-    at_risk_counts,
-    cytokine_figure,
-    figure_bytes,
-    grade_timeline_figure,
-    kinetics_figure,
-    km_figure,
-    spider_figure,
-    swimmer_figure,
-    waterfall_figure,
-)
-from cartrial.report.pipeline import STAGES, AnalysisSummary, build_sections, run_analysis
-from cartrial.report.render import table_to_docx, table_to_html, table_to_rtf, table_to_text
-from cartrial.report.table import ReportTable, fmt_n_pct, fmt_num, table_from_wide
+from typing import TYPE_CHECKING
+
+from cartrial._lazy import attach
+
+if TYPE_CHECKING:
+    from cartrial.report.document import (
+        Provenance,
+        ReportFigure,
+        Section,
+        figure_to_html,
+        render_document,
+    )
+    from cartrial.report.figures import (
+        at_risk_counts,
+        cytokine_figure,
+        figure_bytes,
+        grade_timeline_figure,
+        kinetics_figure,
+        km_figure,
+        spider_figure,
+        swimmer_figure,
+        waterfall_figure,
+    )
+    from cartrial.report.pipeline import STAGES, AnalysisSummary, build_sections, run_analysis
+    from cartrial.report.render import table_to_docx, table_to_html, table_to_rtf, table_to_text
+    from cartrial.report.table import ReportTable, fmt_n_pct, fmt_num, table_from_wide
 
 __all__ = [
     "STAGES",
@@ -50,3 +55,5 @@ __all__ = [
     "table_to_text",
     "waterfall_figure",
 ]
+
+__getattr__, __dir__ = attach(__name__, __file__, __all__)
