@@ -34,7 +34,7 @@ SPEC: list[tuple[list[str], tuple[str, ...]]] = [
     (["protocol", "list"], LIGHT),
     (["protocol", "show", "ct071"], LIGHT),
     (["example", "list"], LIGHT),
-    (CT071_EXACT, ("matplotlib", "statsmodels", "dask", "fastapi")),
+    (CT071_EXACT, ("scipy.stats", "matplotlib", "statsmodels", "dask", "fastapi")),
     (["validate", "{study}", "--protocol", "ct071"], NO_REPORT),
     (["decide", "{study}", "--protocol", "ct071"], NO_REPORT),
 ]
