@@ -1,50 +1,55 @@
 """ADaM-style analysis datasets (ADaMIG conventions; admiral ``derive_*`` naming)."""
 
-from cartrial.adam.adae import (
-    derive_adae,
-    derive_var_dtoxgr,
-    derive_var_trtemfl,
-    derive_vars_aedt,
-    derive_vars_atoxgr,
-)
-from cartrial.adam.adck import derive_adck, derive_param_cytokine, derive_param_nca
-from cartrial.adam.adlb import (
-    derive_adlb,
-    derive_adlb_batches,
-    derive_var_ablfl,
-    derive_vars_atoxgr_lb,
-    derive_vars_lb_param,
-)
-from cartrial.adam.adrs import (
-    AVAL_CODE,
-    derive_adrs,
-    derive_param_cbor,
-    derive_param_invovr,
-    derive_param_mrd,
-    derive_param_ovr,
-)
-from cartrial.adam.adsl import (
-    derive_adsl,
-    derive_adsl_base,
-    derive_var_aphdt,
-    derive_var_lstalvdt,
-    derive_var_popcd,
-    derive_vars_dth,
-    derive_vars_eos,
-    derive_vars_popfl,
-    derive_vars_trt,
-)
-from cartrial.adam.adtte import derive_adtte, event_from_cnsr, km_inputs
-from cartrial.adam.batched import BatchedDataset
-from cartrial.adam.build import AdamResult, build_adam, data_cutoff, derived_ae_grades
-from cartrial.adam.metadata import (
-    DATASETS,
-    DatasetProfile,
-    define_html,
-    variable_label,
-    variable_metadata,
-)
-from cartrial.adam.write import adam_csv_text, write_adam, write_adam_xpt
+from typing import TYPE_CHECKING
+
+from cartrial._lazy import attach
+
+if TYPE_CHECKING:
+    from cartrial.adam.adae import (
+        derive_adae,
+        derive_var_dtoxgr,
+        derive_var_trtemfl,
+        derive_vars_aedt,
+        derive_vars_atoxgr,
+    )
+    from cartrial.adam.adck import derive_adck, derive_param_cytokine, derive_param_nca
+    from cartrial.adam.adlb import (
+        derive_adlb,
+        derive_adlb_batches,
+        derive_var_ablfl,
+        derive_vars_atoxgr_lb,
+        derive_vars_lb_param,
+    )
+    from cartrial.adam.adrs import (
+        AVAL_CODE,
+        derive_adrs,
+        derive_param_cbor,
+        derive_param_invovr,
+        derive_param_mrd,
+        derive_param_ovr,
+    )
+    from cartrial.adam.adsl import (
+        derive_adsl,
+        derive_adsl_base,
+        derive_var_aphdt,
+        derive_var_lstalvdt,
+        derive_var_popcd,
+        derive_vars_dth,
+        derive_vars_eos,
+        derive_vars_popfl,
+        derive_vars_trt,
+    )
+    from cartrial.adam.adtte import derive_adtte, event_from_cnsr, km_inputs
+    from cartrial.adam.batched import BatchedDataset
+    from cartrial.adam.build import AdamResult, build_adam, data_cutoff, derived_ae_grades
+    from cartrial.adam.metadata import (
+        DATASETS,
+        DatasetProfile,
+        define_html,
+        variable_label,
+        variable_metadata,
+    )
+    from cartrial.adam.write import adam_csv_text, write_adam, write_adam_xpt
 
 __all__ = [
     "AVAL_CODE",
@@ -92,3 +97,5 @@ __all__ = [
     "write_adam",
     "write_adam_xpt",
 ]
+
+__getattr__, __dir__ = attach(__name__, __file__, __all__)

@@ -4,23 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import typer
 from rich.table import Table
 
 from cartrial.cli._common import JsonOption, bad_input_exits, console, print_json
 from cartrial.cli._design_options import ExtrasafeOption, Phi1Option, Phi2Option
 from cartrial.cli.main import _app as app
-from cartrial.design import TrialState, boin_boundaries, design_from_spec, state_from_patients
-from cartrial.design.paths import dose_paths, dose_paths_figure
-from cartrial.design.tables import (
-    SUMMARY_ROWS,
-    TABLE_DESIGN_NAMES,
-    decision_table,
-    decision_table_csv,
-    decision_table_json,
-    decision_table_markdown,
-)
+from cartrial.design import TrialState, boin_boundaries
 from cartrial.errors import InputError
 from cartrial.protocol import DesignSpec, load_protocol
 
@@ -84,6 +74,15 @@ def table(
     as_json: bool = JsonOption,
 ) -> None:
     """Decision table: for each n, escalate if DLTs <= e, de-escalate if >= d, eliminate if >= u."""
+    from cartrial.design.tables import (  # pandas: imported by the verb that needs it
+        SUMMARY_ROWS,
+        TABLE_DESIGN_NAMES,
+        decision_table,
+        decision_table_csv,
+        decision_table_json,
+        decision_table_markdown,
+    )
+
     with bad_input_exits():
         if protocol is not None:
             spec = load_protocol(protocol).design
@@ -180,6 +179,11 @@ def paths(
     as_json: bool = JsonOption,
 ) -> None:
     """Dose-transition pathways: the decision after every outcome of the next k cohorts."""
+    import pandas as pd  # imported by the verb that needs it (seconds at start-up)
+
+    from cartrial.design import design_from_spec, state_from_patients
+    from cartrial.design.paths import dose_paths, dose_paths_figure
+
     with bad_input_exits():
         start = 0
         if protocol is not None:

@@ -23,13 +23,7 @@ from cartrial.cli._common import (
 )
 from cartrial.cli.main import _app as app
 from cartrial.errors import InputError
-from cartrial.example import (
-    SCENARIOS,
-    scenario_table,
-    simulate_trial,
-    write_example,
-    write_large_example,
-)
+from cartrial.example import SCENARIOS, scenario_table
 from cartrial.protocol import load_protocol
 
 example_app = typer.Typer(help="Generate the synthetic CT071-like example trial.",
@@ -56,6 +50,8 @@ def ct071(
     as_json: bool = JsonOption,
 ) -> None:
     """Conduct a CT071-like trial by the protocol's design and write its SDTM and truth."""
+    from cartrial.example import simulate_trial, write_example  # pandas: only this verb
+
     with bad_input_exits():
         if format not in ("csv", "xpt", "dataset-json"):
             raise InputError(f"--format must be csv, xpt or dataset-json, but was {format!r}")
@@ -96,6 +92,8 @@ def ct071(
 def _large(proto, out: str, seed: int, patients: int, scenario: str, format: str,
            as_json: bool) -> None:
     """Chunked generation for scale tests (CSV only; see write_large_example)."""
+    from cartrial.example import write_large_example
+
     if format != "csv":
         raise InputError(f"--format {format} is limited to {LARGE_TRIAL_PATIENTS} patients; "
                          "larger trials are written as CSV in chunks")

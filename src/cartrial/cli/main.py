@@ -47,6 +47,14 @@ VERBS: dict[str, tuple[tuple[str, ...], str]] = {
     "audit": (("committee",), "Check the committee's audit trail."),
 }
 
+# verb -> {sub-command: the module that registers it}; `cartrial design table` imports only
+# cli/design.py, not the simulation, sweep and BOIN12 modules (each pulls in scipy.stats or pandas)
+SUBVERBS: dict[str, dict[str, str]] = {
+    "design": {"boundaries": "design", "table": "design", "paths": "design",
+               "simulate": "design_simulate", "sweep": "design_sweep", "compare": "design_sweep",
+               "boin12": "design_phase12", "protocol-text": "design_protocol_text"},
+}
+
 
 def _version(value: bool) -> None:
     if value:
@@ -100,7 +108,10 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     verb = next((a for a in args if not a.startswith("-")), None)
     if verb in VERBS:
-        _load(VERBS[verb][0])
+        rest = args[args.index(verb) + 1:]
+        sub = next((a for a in rest if not a.startswith("-")), None)
+        module = SUBVERBS.get(verb, {}).get(sub or "")
+        _load((VERBS[verb][0][0], module) if module else VERBS[verb][0])
         _app(args=args, prog_name="cartrial")
     elif verb is None:
         _listing_app()(args=args, prog_name="cartrial")   # --help, --version, no arguments

@@ -5,15 +5,20 @@ engine's DLT adjudication and the design engine; used by ``cartrial decide``, th
 workspace and the report's escalation history.
 """
 
-from cartrial.conduct.from_study import (
-    StudyDecision,
-    decide_study,
-    dlt_status,
-    escalation_subjects,
-)
-from cartrial.conduct.history import cohorts, decisions_on, escalation_history
-from cartrial.conduct.recommend import Recommendation, recommend
-from cartrial.conduct.state import dose_table, trial_state
+from typing import TYPE_CHECKING
+
+from cartrial._lazy import attach
+
+if TYPE_CHECKING:
+    from cartrial.conduct.from_study import (
+        StudyDecision,
+        decide_study,
+        dlt_status,
+        escalation_subjects,
+    )
+    from cartrial.conduct.history import cohorts, decisions_on, escalation_history
+    from cartrial.conduct.recommend import Recommendation, recommend
+    from cartrial.conduct.state import dose_table, trial_state
 
 __all__ = [
     "Recommendation",
@@ -28,3 +33,5 @@ __all__ = [
     "recommend",
     "trial_state",
 ]
+
+__getattr__, __dir__ = attach(__name__, __file__, __all__)

@@ -4,51 +4,56 @@ Every design implements :class:`Design` (``decide(state) -> Decision``, ``select
 MtdSelection``); eliminated doses are never recommended on any path.
 """
 
-from cartrial.design.boin import Boin, TiteBoin
-from cartrial.design.boin12 import Boin12, Obd
-from cartrial.design.boin12_tables import boundary_table, desirability_table, utility_table
-from cartrial.design.boinet import BoinEt
-from cartrial.design.boundaries import (
-    BoinBoundaries,
-    boin_boundaries,
-    deescalate_min,
-    elimination_count,
-    escalate_max,
-)
-from cartrial.design.crm import Crm, CrmPosterior, TiteCrm, crm_skeleton
-from cartrial.design.exact_oc import EXACT_DESIGNS, exact_oc
-from cartrial.design.factory import design_from_spec
-from cartrial.design.interval import I3plus3, Mtpi2, mtpi2_intervals
-from cartrial.design.oc_result import OVERALL_COLUMNS, PER_DOSE_COLUMNS, OcResult
-from cartrial.design.paths import dose_paths, dose_paths_figure
-from cartrial.design.patients import state_from_patients
-from cartrial.design.selection import MtdSelection, elimination_flags, pava, select_mtd
-from cartrial.design.simulate_boin12 import Boin12Oc, simulate_boin12
-from cartrial.design.simulate_boinet import simulate_boinet
-from cartrial.design.simulate_oc import simulate_oc
-from cartrial.design.simulate_plan import spec_from_design
-from cartrial.design.simulate_tite_boin12 import simulate_tite_boin12
-from cartrial.design.state import ACTIONS, Action, Decision, Design, PendingPatient, TrialState
-from cartrial.design.sweep_compare import (
-    SweepComparison,
-    compare_designs,
-    plot_design_comparison,
-    plot_tradeoff,
-)
-from cartrial.design.sweep_grid import SweepCell, SweepGrid, expand_grid, load_grid
-from cartrial.design.sweep_run import SweepReport, run_sweep, sweep_client
-from cartrial.design.sweep_scenarios import RandomScenario, paoletti_scenarios
-from cartrial.design.sweep_store import CellProblem, SweepResults, read_sweep
-from cartrial.design.tables import (
-    DecisionTable,
-    decision_table,
-    decision_table_csv,
-    decision_table_json,
-    decision_table_markdown,
-)
-from cartrial.design.three_plus_three import ThreePlusThree
-from cartrial.design.tite_boin12 import TiteBoin12, TitePatient
-from cartrial.design.utility import UtilityTable
+from typing import TYPE_CHECKING
+
+from cartrial._lazy import attach
+
+if TYPE_CHECKING:
+    from cartrial.design.boin import Boin, TiteBoin
+    from cartrial.design.boin12 import Boin12, Obd
+    from cartrial.design.boin12_tables import boundary_table, desirability_table, utility_table
+    from cartrial.design.boinet import BoinEt
+    from cartrial.design.boundaries import (
+        BoinBoundaries,
+        boin_boundaries,
+        deescalate_min,
+        elimination_count,
+        escalate_max,
+    )
+    from cartrial.design.crm import Crm, CrmPosterior, TiteCrm, crm_skeleton
+    from cartrial.design.exact_oc import EXACT_DESIGNS, exact_oc
+    from cartrial.design.factory import design_from_spec
+    from cartrial.design.interval import I3plus3, Mtpi2, mtpi2_intervals
+    from cartrial.design.oc_result import OVERALL_COLUMNS, PER_DOSE_COLUMNS, OcResult
+    from cartrial.design.paths import dose_paths, dose_paths_figure
+    from cartrial.design.patients import state_from_patients
+    from cartrial.design.selection import MtdSelection, elimination_flags, pava, select_mtd
+    from cartrial.design.simulate_boin12 import Boin12Oc, simulate_boin12
+    from cartrial.design.simulate_boinet import simulate_boinet
+    from cartrial.design.simulate_oc import simulate_oc
+    from cartrial.design.simulate_plan import spec_from_design
+    from cartrial.design.simulate_tite_boin12 import simulate_tite_boin12
+    from cartrial.design.state import ACTIONS, Action, Decision, Design, PendingPatient, TrialState
+    from cartrial.design.sweep_compare import (
+        SweepComparison,
+        compare_designs,
+        plot_design_comparison,
+        plot_tradeoff,
+    )
+    from cartrial.design.sweep_grid import SweepCell, SweepGrid, expand_grid, load_grid
+    from cartrial.design.sweep_run import SweepReport, run_sweep, sweep_client
+    from cartrial.design.sweep_scenarios import RandomScenario, paoletti_scenarios
+    from cartrial.design.sweep_store import CellProblem, SweepResults, read_sweep
+    from cartrial.design.tables import (
+        DecisionTable,
+        decision_table,
+        decision_table_csv,
+        decision_table_json,
+        decision_table_markdown,
+    )
+    from cartrial.design.three_plus_three import ThreePlusThree
+    from cartrial.design.tite_boin12 import TiteBoin12, TitePatient
+    from cartrial.design.utility import UtilityTable
 
 __all__ = [
     "ACTIONS",
@@ -122,3 +127,5 @@ __all__ = [
     "sweep_client",
     "utility_table",
 ]
+
+__getattr__, __dir__ = attach(__name__, __file__, __all__)

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import beta
+from scipy.special import betaincc  # Beta survival function; scipy.stats costs seconds
 
 from cartrial.errors import InputError
 
@@ -57,7 +57,7 @@ def elimination_count(n: int, target: float, cutoff: float = 0.95, min_n: int = 
     if n < min_n:
         return None
     ys = np.arange(n + 1)
-    post = beta.sf(target, ys + 1, n - ys + 1)
+    post = betaincc(ys + 1, n - ys + 1, target)
     hit = np.nonzero(post > cutoff)[0]
     return int(hit[0]) if hit.size else None
 

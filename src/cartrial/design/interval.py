@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import numpy as np
-from scipy.stats import beta
+from scipy.special import betainc  # Beta CDF; scipy.stats costs seconds to import
 
 from cartrial.design._table_design import TableDesign
 from cartrial.errors import InputError
@@ -113,7 +113,7 @@ class Mtpi2(_IntervalDesign):
     def upm(self, n: int, y: int) -> np.ndarray:
         """Unit probability mass of each interval (edges from :func:`mtpi2_intervals`)."""
         edges, _ = self._edges
-        return np.diff(beta.cdf(edges, y + 1, n - y + 1)) / np.diff(edges)
+        return np.diff(betainc(y + 1, n - y + 1, edges)) / np.diff(edges)
 
     def letter(self, n: int, y: int) -> str:
         if n == 0:
@@ -138,5 +138,5 @@ def _mtpi2_best(
 ) -> tuple[int, int]:
     """(index of the interval with the largest UPM, index of the EI); first on exact ties."""
     edges, ei = mtpi2_intervals(target, epsilon_low, epsilon_high)
-    upm = np.diff(beta.cdf(edges, y + 1, n - y + 1)) / np.diff(edges)
+    upm = np.diff(betainc(y + 1, n - y + 1, edges)) / np.diff(edges)
     return int(np.argmax(upm)), ei

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import beta
+from scipy.special import betaincc  # Beta survival function; scipy.stats costs seconds
 
 from cartrial.design.boundaries import boin_boundaries
 from cartrial.errors import InputError
@@ -64,7 +64,7 @@ def elimination_flags(
     """
     n = np.asarray(n, dtype=np.int64)
     y = np.asarray(y, dtype=np.int64)
-    p_over = beta.sf(target, y + 1, n - y + 1)
+    p_over = betaincc(y + 1, n - y + 1, target)
     hit = (n >= min_n) & (p_over > cutoff)
     if extrasafe and n[0] >= min_n and p_over[0] > cutoff - offset:
         hit[0] = True
@@ -134,6 +134,8 @@ def select_mtd(
     raw = (y_arr + prior) / (n_arr + 2 * prior)
     var = (y_arr + prior) * (n_arr - y_arr + prior) / ((n_arr + 2 * prior) ** 2
                                                       * (n_arr + 2 * prior + 1))
+    from scipy.stats import beta  # here: its import takes seconds and only this needs it
+
     alpha = (1 - confidence_level) / 2
     lo = beta.ppf(alpha, y_arr + PRIOR_A, n_arr - y_arr + PRIOR_B)
     hi = beta.ppf(1 - alpha, y_arr + PRIOR_A, n_arr - y_arr + PRIOR_B)

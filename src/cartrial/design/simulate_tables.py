@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import beta
+from scipy.special import betainc  # Beta CDF; scipy.stats costs seconds to import
 
 from cartrial.design.boundaries import (
     boin_boundaries,
@@ -101,7 +101,7 @@ def _mtpi2_action(n_max: int, target: float, e1: float, e2: float) -> np.ndarray
     width = np.diff(edges)
     for n in range(1, n_max + 1):
         ys = np.arange(n + 1)[:, None]
-        cdf = beta.cdf(edges[None, :], ys + 1, n - ys + 1)
+        cdf = betainc(ys + 1, n - ys + 1, edges[None, :])
         upm = np.diff(cdf, axis=1) / width[None, :]
         best = np.argmax(upm, axis=1)
         act[n, : n + 1] = np.where(best < ei, ESCALATE, np.where(best == ei, STAY, DEESCALATE))

@@ -3,29 +3,39 @@
 Engines over plain data frames; conventions of PKNCA (R package PKNCA defaults).
 """
 
-from cartrial.kinetics.ada import ADA_CATEGORIES, ada_summary, classify_ada
-from cartrial.kinetics.analysis import KineticsReport, analyse_kinetics
-from cartrial.kinetics.cytokines import CYTOKINE_FLAGS, cytokine_auc_code, cytokine_parameters
-from cartrial.kinetics.exposure import IMWG_ORDER, ExposureResponse, exposure_response, rank_tests
-from cartrial.kinetics.nca import (
-    NCA_FLAGS,
-    NCA_PARAMETERS,
-    nca,
-    nca_long,
-    nca_method,
-    nca_parameter_codes,
-    partial_auc_code,
-)
-from cartrial.kinetics.persistence import month_column, persistence, persistence_summary
-from cartrial.kinetics.sdtm import (
-    ada_data,
-    crs_grades_from_ae,
-    cytokine_data,
-    infusions,
-    pc_profiles,
-    to_pp,
-)
-from cartrial.kinetics.summary import SUMMARY_COLUMNS, attach_groups, summarise_parameters
+from typing import TYPE_CHECKING
+
+from cartrial._lazy import attach
+
+if TYPE_CHECKING:
+    from cartrial.kinetics.ada import ADA_CATEGORIES, ada_summary, classify_ada
+    from cartrial.kinetics.analysis import KineticsReport, analyse_kinetics
+    from cartrial.kinetics.cytokines import CYTOKINE_FLAGS, cytokine_auc_code, cytokine_parameters
+    from cartrial.kinetics.exposure import (
+        IMWG_ORDER,
+        ExposureResponse,
+        exposure_response,
+        rank_tests,
+    )
+    from cartrial.kinetics.nca import (
+        NCA_FLAGS,
+        NCA_PARAMETERS,
+        nca,
+        nca_long,
+        nca_method,
+        nca_parameter_codes,
+        partial_auc_code,
+    )
+    from cartrial.kinetics.persistence import month_column, persistence, persistence_summary
+    from cartrial.kinetics.sdtm import (
+        ada_data,
+        crs_grades_from_ae,
+        cytokine_data,
+        infusions,
+        pc_profiles,
+        to_pp,
+    )
+    from cartrial.kinetics.summary import SUMMARY_COLUMNS, attach_groups, summarise_parameters
 
 __all__ = [
     "ADA_CATEGORIES",
@@ -60,3 +70,5 @@ __all__ = [
     "summarise_parameters",
     "to_pp",
 ]
+
+__getattr__, __dir__ = attach(__name__, __file__, __all__)

@@ -1,36 +1,41 @@
 """Tables, listings, figures and the self-contained HTML study report."""
 
-from cartrial.report.document import (
-    Provenance,
-    ReportFigure,
-    Section,
-    figure_to_html,
-    render_document,
-)
-from cartrial.report.figures import (
-    at_risk_counts,
-    cytokine_figure,
-    figure_bytes,
-    grade_timeline_figure,
-    kinetics_figure,
-    km_figure,
-    spider_figure,
-    swimmer_figure,
-    waterfall_figure,
-)
-from cartrial.report.grades import table_grade_reconciliation
-from cartrial.report.pdf import find_chromium, html_to_pdf
-from cartrial.report.pipeline import STAGES, AnalysisSummary, build_sections, run_analysis
-from cartrial.report.render import (
-    RunningHeader,
-    is_wide,
-    table_to_docx,
-    table_to_html,
-    table_to_rtf,
-    table_to_text,
-    table_width_chars,
-)
-from cartrial.report.table import ReportTable, fmt_n_pct, fmt_num, table_from_wide
+from typing import TYPE_CHECKING
+
+from cartrial._lazy import attach
+
+if TYPE_CHECKING:
+    from cartrial.report.document import (
+        Provenance,
+        ReportFigure,
+        Section,
+        figure_to_html,
+        render_document,
+    )
+    from cartrial.report.figures import (
+        at_risk_counts,
+        cytokine_figure,
+        figure_bytes,
+        grade_timeline_figure,
+        kinetics_figure,
+        km_figure,
+        spider_figure,
+        swimmer_figure,
+        waterfall_figure,
+    )
+    from cartrial.report.grades import table_grade_reconciliation
+    from cartrial.report.pdf import find_chromium, html_to_pdf
+    from cartrial.report.pipeline import STAGES, AnalysisSummary, build_sections, run_analysis
+    from cartrial.report.render import (
+        RunningHeader,
+        is_wide,
+        table_to_docx,
+        table_to_html,
+        table_to_rtf,
+        table_to_text,
+        table_width_chars,
+    )
+    from cartrial.report.table import ReportTable, fmt_n_pct, fmt_num, table_from_wide
 
 __all__ = [
     "STAGES",
@@ -66,3 +71,5 @@ __all__ = [
     "table_width_chars",
     "waterfall_figure",
 ]
+
+__getattr__, __dir__ = attach(__name__, __file__, __all__)

@@ -2,64 +2,69 @@
 safety tables. Pure functions over plain data frames (Lee DW et al., Biol Blood
 Marrow Transplant 2019;25:625-38; NCI CTCAE v5.0; the DLT rules are protocol data)."""
 
-from cartrial.safety._episodes import label_episodes, summarise_episodes
-from cartrial.safety.analysis import SafetyAnalysis, analyse_safety
-from cartrial.safety.baskets import basket_events, basket_summary, basket_table, basket_tables
-from cartrial.safety.crs import CrsMethod, CrsResult, grade_crs, grade_crs_row
-from cartrial.safety.ctcae import (
-    CTCAE_VERSION,
-    compare_reported_grades,
-    cytopenia_recovery,
-    grade_labs,
-    hypogammaglobulinemia,
-    lab_grades_long,
-    pooled_lab_terms,
-    worst_lab_grades,
-)
-from cartrial.safety.dlt import DltResult, adjudicate_dlt, crs_events, lab_events
-from cartrial.safety.grade_source import (
-    primary_ae,
-    reconcile_syndrome_grades,
-    source_label,
-    syndrome_events,
-    worst_crs_grade,
-)
-from cartrial.safety.guidelines import (
-    CrsCriteria,
-    CtcaeLabCriteria,
-    IcansCriteria,
-    crs_criteria,
-    ctcae_lab_criteria,
-    icans_criteria,
-)
-from cartrial.safety.hematotox import HematotoxCriteria, car_hematotox, hematotox_criteria
-from cartrial.safety.icaht import IcahtCriteria, grade_icaht, icaht_criteria
-from cartrial.safety.icaht_tables import hematotox_table, icaht_table
-from cartrial.safety.icans import IcansMethod, IcansResult, grade_icans, ice_score
-from cartrial.safety.iec_hs import IecHsCriteria, identify_iec_hs, iec_hs_criteria, iec_hs_table
-from cartrial.safety.sdtm import (
-    SafetyInputs,
-    adverse_events,
-    crs_observations,
-    followup,
-    icans_assessments,
-    infusion_dates,
-    lab_records,
-    safety_inputs,
-    weight_records,
-)
-from cartrial.safety.tables import (
-    count_rows,
-    crs_table,
-    cytopenia_table,
-    deaths_table,
-    dlt_table,
-    icans_table,
-    summary_rows,
-    syndrome_table,
-    teae_grade_table,
-    teae_table,
-)
+from typing import TYPE_CHECKING
+
+from cartrial._lazy import attach
+
+if TYPE_CHECKING:
+    from cartrial.safety._episodes import label_episodes, summarise_episodes
+    from cartrial.safety.analysis import SafetyAnalysis, analyse_safety
+    from cartrial.safety.baskets import basket_events, basket_summary, basket_table, basket_tables
+    from cartrial.safety.crs import CrsMethod, CrsResult, grade_crs, grade_crs_row
+    from cartrial.safety.ctcae import (
+        CTCAE_VERSION,
+        compare_reported_grades,
+        cytopenia_recovery,
+        grade_labs,
+        hypogammaglobulinemia,
+        lab_grades_long,
+        pooled_lab_terms,
+        worst_lab_grades,
+    )
+    from cartrial.safety.dlt import DltResult, adjudicate_dlt, crs_events, lab_events
+    from cartrial.safety.grade_source import (
+        primary_ae,
+        reconcile_syndrome_grades,
+        source_label,
+        syndrome_events,
+        worst_crs_grade,
+    )
+    from cartrial.safety.guidelines import (
+        CrsCriteria,
+        CtcaeLabCriteria,
+        IcansCriteria,
+        crs_criteria,
+        ctcae_lab_criteria,
+        icans_criteria,
+    )
+    from cartrial.safety.hematotox import HematotoxCriteria, car_hematotox, hematotox_criteria
+    from cartrial.safety.icaht import IcahtCriteria, grade_icaht, icaht_criteria
+    from cartrial.safety.icaht_tables import hematotox_table, icaht_table
+    from cartrial.safety.icans import IcansMethod, IcansResult, grade_icans, ice_score
+    from cartrial.safety.iec_hs import IecHsCriteria, identify_iec_hs, iec_hs_criteria, iec_hs_table
+    from cartrial.safety.sdtm import (
+        SafetyInputs,
+        adverse_events,
+        crs_observations,
+        followup,
+        icans_assessments,
+        infusion_dates,
+        lab_records,
+        safety_inputs,
+        weight_records,
+    )
+    from cartrial.safety.tables import (
+        count_rows,
+        crs_table,
+        cytopenia_table,
+        deaths_table,
+        dlt_table,
+        icans_table,
+        summary_rows,
+        syndrome_table,
+        teae_grade_table,
+        teae_table,
+    )
 
 __all__ = [
     "CTCAE_VERSION",
@@ -133,3 +138,5 @@ __all__ = [
     "worst_crs_grade",
     "worst_lab_grades",
 ]
+
+__getattr__, __dir__ = attach(__name__, __file__, __all__)

@@ -1,0 +1,83 @@
+"""Start-up: each verb as a whole process, this tree against an earlier commit, back to back.
+
+    python benchmarks/bench_startup.py --before <commit> [--repeats 5] [--verbs boundaries,...]
+
+The earlier commit's ``src`` is extracted with ``git archive`` into a temporary folder and put
+first on ``PYTHONPATH``; both run with this interpreter and its installed libraries, alternating
+run by run so that the load of a shared machine falls on both alike. Prints the median wall time
+of each and their ratio (before / after) per verb; on a loaded machine report the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CT071 = ["--protocol", "ct071"]
+
+#: name -> command line after `cartrial` ({study}: a written example study)
+VERBS: dict[str, list[str]] = {
+    "help": ["--help"],
+    "boundaries": ["design", "boundaries", "--target", "0.3"],
+    "table": ["design", "table", "--design", "boin"],
+    "protocol-list": ["protocol", "list"],
+    "example-list": ["example", "list"],
+    "simulate": ["design", "simulate", *CT071, "--true-tox", "0.15,0.3", "--method", "exact"],
+    "validate": ["validate", "{study}", *CT071],
+    "decide": ["decide", "{study}", *CT071],
+}
+
+
+def _extract(ref: str, into: Path) -> Path:
+    """``src`` of ``ref`` (any git revision) under ``into``; returns the folder to import from."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "src"], check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into / "src"
+
+
+def _wall(argv: list[str], src: Path) -> float:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    t = time.perf_counter()
+    res = subprocess.run([sys.executable, "-m", "cartrial", *argv], env=env,
+                         capture_output=True, check=False)
+    wall = time.perf_counter() - t
+    if res.returncode != 0:
+        raise SystemExit(f"cartrial {' '.join(argv)} failed ({src}):\n{res.stderr.decode()}")
+    return wall
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--before", required=True, help="git revision to compare against")
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--verbs", default=",".join(VERBS), help="comma-separated, of: "
+                    + ", ".join(VERBS))
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        before = _extract(args.before, Path(tmp))
+        study = Path(tmp) / "study"
+        subprocess.run([sys.executable, "-m", "cartrial", "example", "ct071", "--out", str(study),
+                        *CT071], check=True, capture_output=True,
+                       env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+        print(f"{'verb':14} {'before s':>9} {'after s':>9} {'ratio':>6}   (median of "
+              f"{args.repeats}, alternating; before = {args.before})")
+        for name in args.verbs.split(","):
+            argv = [a.format(study=study) for a in VERBS[name]]
+            b, a = [], []
+            for _ in range(args.repeats):
+                b.append(_wall(argv, before))
+                a.append(_wall(argv, ROOT / "src"))
+            mb, ma = statistics.median(b), statistics.median(a)
+            print(f"{name:14} {mb:9.2f} {ma:9.2f} {mb / ma:6.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
