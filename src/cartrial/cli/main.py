@@ -49,10 +49,12 @@ VERBS: dict[str, tuple[tuple[str, ...], str]] = {
 
 # verb -> {sub-command: the module that registers it}; `cartrial design table` imports only
 # cli/design.py, not the simulation, sweep and BOIN12 modules (each pulls in scipy.stats or pandas)
-SUBVERBS: dict[str, dict[str, str]] = {
+SUBVERBS: dict[str, dict[str, str | tuple[str, ...]]] = {
     "design": {"boundaries": "design", "table": "design", "paths": "design",
                "simulate": "design_simulate", "sweep": "design_sweep", "compare": "design_sweep",
-               "boin12": "design_phase12", "protocol-text": "design_protocol_text"},
+               "boin12": ("design_phase12", "design_phase12_simulate"),
+               "protocol-text": "design_protocol_text",
+               "boinet": "design_boinet"},
 }
 
 
@@ -111,7 +113,8 @@ def main(argv: list[str] | None = None) -> None:
         rest = args[args.index(verb) + 1:]
         sub = next((a for a in rest if not a.startswith("-")), None)
         module = SUBVERBS.get(verb, {}).get(sub or "")
-        _load((VERBS[verb][0][0], module) if module else VERBS[verb][0])
+        extra = (module,) if isinstance(module, str) else module
+        _load((VERBS[verb][0][0], *extra) if extra else VERBS[verb][0])
         _app(args=args, prog_name="cartrial")
     elif verb is None:
         _listing_app()(args=args, prog_name="cartrial")   # --help, --version, no arguments
