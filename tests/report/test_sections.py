@@ -11,42 +11,23 @@ from cartrial.report.sections import escalation_history, nominal_day, tidy_to_ta
 P = load_protocol("ct071")  # BOIN, target 0.30, cohorts of 3, 28-day DLT window
 
 
-def _patients(rows):
-    df = pd.DataFrame(rows, columns=["USUBJID", "DOSE_LEVEL", "INF", "DLT", "DLT_ONSET_DAY"])
-    adsl = pd.DataFrame({"USUBJID": df["USUBJID"], "TRTSDT": pd.to_datetime(df["INF"])})
-    p = df.drop(columns="INF").assign(FOLLOWUP_DAY=400.0, DEATH_DAY=np.nan, WITHDRAWN=False)
-    return adsl, p
-
-
-def test_escalation_history_replays_boin_on_the_data_known_at_each_review():
-    adsl, p = _patients([
-        ("A1", "DL1", "2024-01-01", "no", np.nan), ("A2", "DL1", "2024-01-08", "no", np.nan),
-        ("A3", "DL1", "2024-01-15", "no", np.nan),
-        ("B1", "DL2", "2024-03-01", "yes", 10.0), ("B2", "DL2", "2024-03-08", "yes", 5.0),
-        ("B3", "DL2", "2024-03-15", "no", np.nan),
-    ])
-    h = escalation_history(adsl, p, P)
-    assert h["Cohort"].tolist() == ["1", "2"]
-    # cohort 1 reviewed after the last patient's 28-day window: 2024-01-15 + 29 days
-    assert h.loc[0, "Review date"] == "2024-02-13"
-    # BOIN (dose-finding.md 2.2, target 0.30): 0/3 <= lambda_e 0.2365 -> escalate
-    assert h.loc[0, "Decision"] == "escalate -> DL2"
-    assert h.loc[0, "At dose: DLT/evaluable"] == "0/3"
-    # 2/3 > lambda_d 0.3585 -> de-escalate; reviewed when B3 completed its window
-    assert h.loc[1, "Decision"] == "de-escalate -> DL1"
-    assert h.loc[1, "DLTs in cohort"] == "2" and h.loc[1, "At dose: DLT/evaluable"] == "2/3"
-    assert h.loc[1, "Review date"] == "2024-04-13"
-
-
-def test_a_dlt_not_yet_known_at_review_is_not_counted():
-    # cohort 1 at DL1 reviewed on 2024-02-13; A3's DLT has onset day 40 (after the review)
-    adsl, p = _patients([
-        ("A1", "DL1", "2024-01-01", "no", np.nan), ("A2", "DL1", "2024-01-08", "no", np.nan),
-        ("A3", "DL1", "2024-01-15", "yes", 40.0),
-    ])
-    h = escalation_history(adsl, p, P)
-    assert h.loc[0, "At dose: DLT/evaluable"] == "0/3"
-    assert h.loc[0, "Decision"] == "escalate -> DL2"
+def test_escalation_history_lays_out_the_conduct_history_and_flags_departures():
+    """Regression test of the layout (the history itself is checked against the example's
+    truth in tests/conduct/test_history.py)."""
+    h = pd.DataFrame({
+        "date": ["2024-01-01", "2024-02-13", "2024-04-13"], "cohort": [1.0, 2.0, np.nan],
+        "current_dose": ["DL1", "DL1", "DL2"], "action": ["stay", "escalate", "stop"],
+        "next_dose": ["DL1", "DL2", ""], "rule": ["start", "escalate", "stop"],
+        "reason": ["start", "0/3", "cap"], "eliminated": ["", "", ""],
+        "n_DL1": [0, 3, 3], "dlt_DL1": [0, 0, 0], "pending_DL1": [0, 0, 0],
+        "n_DL2": [0, 0, 3], "dlt_DL2": [0, 0, 2], "pending_DL2": [0, 0, 1],
+        "cohort_id": ["C01", "C02", None], "recorded_dose": ["DL1", "DL1", None],
+        "basis": "re-derived from the data"})
+    t = escalation_history(h, P)
+    assert t["Date"].tolist() == ["2024-01-01", "2024-02-13", "2024-04-13"]
+    assert t["DLT/patients by dose"].tolist() == ["none treated", "DL1 0/3", "DL1 0/3, DL2 2/3"]
+    assert t["Cohort treated next"].tolist() == ["DL1", "DL1 (departs from the design)", ""]
+    assert t["Pending"].tolist() == ["0", "0", "1"] and t["Next dose"].iloc[2] == "-"
 
 
 def test_nominal_day_is_the_closest_scheduled_day():

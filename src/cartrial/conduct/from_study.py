@@ -114,8 +114,9 @@ def dlt_status(study: Study, protocol: Protocol, as_of: date | str | None = None
     if cut is not None:
         days = (cut - subj["USUBJID"].map(esc["INFUSION_DATE"])).dt.days.to_numpy(dtype=float)
         alive_in = subj["DEATH_DAY"].isna().to_numpy() & ~subj["WITHDRAWN"].to_numpy(dtype=bool)
-        subj["FOLLOWUP_DAY"] = np.where(alive_in, np.fmax(subj["FOLLOWUP_DAY"], days),
-                                        subj["FOLLOWUP_DAY"])
+        # followed in whole days to the cut-off date (records of that day carry clock times;
+        # TITE weights count days since infusion, Yuan et al., Clin Cancer Res 2018)
+        subj["FOLLOWUP_DAY"] = np.where(alive_in, days, subj["FOLLOWUP_DAY"])
         inputs = replace(inputs, subjects=subj)
     res = analyse_safety(inputs, protocol).dlt.patients.copy()
     ids = protocol.dose_ids
@@ -170,10 +171,15 @@ def decide_study(study: Study, protocol: Protocol,
     if patients.empty:
         return StudyDecision(rec, patients, cut, study.data_hash, "not started",
                              f"no patient treated yet: treat the first cohort at {start}")
+    if rec.decision.action != "stop" and not _expansion_started(study, cut):
+        return StudyDecision(rec, patients, cut, study.data_hash)
     hist = escalation_history(study, protocol, until=cut)
     stop = hist[hist["action"] == "stop"]
     if rec.decision.action != "stop" and stop.empty:
-        return StudyDecision(rec, patients, cut, study.data_hash)
+        first = _expansion_started(study, cut, first=True)
+        status = (f"expansion started on {first} while the design's escalation decision on "
+                  f"the data is {rec.decision.action.upper()}")
+        return StudyDecision(rec, patients, cut, study.data_hash, "escalation", status)
     on = pd.Timestamp(stop["date"].iloc[0]).date() if len(stop) else cut
     sel_rows = hist[hist["action"] == "select"]
     sel = sel_rows["next_dose"].iloc[0] if len(sel_rows) else None
@@ -186,10 +192,14 @@ def decide_study(study: Study, protocol: Protocol,
     return StudyDecision(rec, patients, cut, study.data_hash, "expansion", status, on, sel)
 
 
-def _expansion_started(study: Study, cut: date | None) -> bool:
+def _expansion_started(study: Study, cut: date | None, first: bool = False):
+    """Whether an expansion patient consented (or was infused) by ``cut``; with ``first``, the
+    date the first one did."""
     sp = study_parts(study)
     exp = sp[sp["PART"] == "EXPANSION"]
-    if cut is None:
-        return len(exp) > 0
-    first = exp["CONSENT_DATE"].fillna(exp["INFUSION_DATE"])
-    return bool((first <= pd.Timestamp(cut)).any())
+    when = exp["CONSENT_DATE"].fillna(exp["INFUSION_DATE"])
+    if cut is not None:
+        when = when[when <= pd.Timestamp(cut)]
+    if first:
+        return when.min().date() if len(when.dropna()) else None
+    return bool(len(when.dropna()))

@@ -31,7 +31,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from cartrial.conduct.from_study import dlt_status, escalation_subjects
+from cartrial.conduct.from_study import _subset, dlt_status, escalation_subjects
 from cartrial.conduct.recommend import Recommendation, recommend
 from cartrial.data import Study
 from cartrial.protocol import Protocol
@@ -40,6 +40,24 @@ COMMITTEE_LAG_DAYS = 3
 TITE_FIRST_LOOK_DAYS = 7
 BASIS = "re-derived from the data"
 DAY = pd.Timedelta(days=1)
+#: the last few full histories, keyed by the study's input files (and a fingerprint of what a
+#: snapshot would change) and the protocol; studies built in memory (no files) are not cached
+_CACHE: dict[tuple, pd.DataFrame] = {}
+_CACHE_SIZE = 4
+
+
+def _cache_key(study: Study, protocol: Protocol) -> tuple | None:
+    if not study.file_hashes:
+        return None
+    shape = tuple((n, len(df)) for n, df in sorted(study.domains.items()))
+    blanks = tuple(int(study.domains[n].notna().to_numpy().sum())
+                   for n in ("DM", "AE", "CM", "EX") if n in study.domains)
+    return study.data_hash, shape, blanks, protocol.model_dump_json()
+
+
+def _escalation_only(study: Study) -> Study:
+    """The study restricted once to its escalation subjects (every later cut-off is cheaper)."""
+    return _subset(study, set(escalation_subjects(study)["USUBJID"]))
 
 
 def cohorts(study: Study) -> pd.DataFrame:
@@ -86,6 +104,7 @@ def decisions_on(study: Study, protocol: Protocol, dates: Iterable[date | str]) 
     >>> decisions_on(study, protocol, ["2023-09-19"])  # doctest: +SKIP
     """
     rows, elim = [], ()
+    study = _escalation_only(study)
     for d in dates:
         t = pd.Timestamp(d).normalize()
         rec = recommend(dlt_status(study, protocol, t), protocol, eliminated=elim)
@@ -108,13 +127,15 @@ def _dlt_set(p: pd.DataFrame) -> frozenset[str]:
 
 
 def _next_look(study: Study, protocol: Protocol, t: pd.Timestamp,
-               patients: pd.DataFrame) -> pd.Timestamp:
-    """The day after the next event following a SUSPEND at ``t`` (module docstring)."""
+               patients: pd.DataFrame) -> pd.Timestamp | None:
+    """The day after the next event following a SUSPEND at ``t`` (module docstring); None when
+    no patient is inside the window any more (the suspension waits on data not yet recorded,
+    e.g. a laboratory value after day 28)."""
     window = pd.Timedelta(days=protocol.design.dlt_window_days)
     open_ = patients[(patients["DLT"] != "yes")
                      & (patients["INFUSION_DATE"] + window > t)] if len(patients) else patients
-    if not len(open_):
-        return t + DAY
+    if not len(open_):  # nothing left to wait for in the data: the history ends here
+        return None
     hi = (open_["INFUSION_DATE"] + window).min()
     known = _dlt_set(patients)
     if _dlt_set(dlt_status(study, protocol, hi)) == known:
@@ -163,9 +184,23 @@ def escalation_history(study: Study, protocol: Protocol, *,
     >>> escalation_history(load_study("sdtm"), load_protocol("sdtm/protocol.yaml"))
     ... # doctest: +SKIP
     """
+    end = pd.Timestamp(until).normalize() if until is not None else None
+    key = _cache_key(study, protocol)  # decisions up to ``until`` are the full history's
+    full = _CACHE.get(key) if key is not None else None
+    if full is None:
+        full = _history(_escalation_only(study), protocol)
+        if key is not None:
+            while len(_CACHE) >= _CACHE_SIZE:
+                _CACHE.pop(next(iter(_CACHE)))
+            _CACHE[key] = full
+    return full.copy() if end is None else full[pd.to_datetime(full["date"]) <= end].copy()
+
+
+def _history(study: Study, protocol: Protocol) -> pd.DataFrame:
+    """The whole history (every decision the data support), for ``escalation_history``."""
+    end = None
     esc = escalation_subjects(study)
     coh = cohorts(study)
-    end = pd.Timestamp(until).normalize() if until is not None else None
     opened = esc["CONSENT_DATE"].min()
     if pd.isna(opened):
         opened = coh["FIRST_INFUSION"].min() if len(coh) else pd.NaT
@@ -190,6 +225,8 @@ def escalation_history(study: Study, protocol: Protocol, *,
             action = rec.decision.action
             if action == "suspend" and not (pd.notna(nxt) and t >= nxt):
                 t = _next_look(study, protocol, t, patients)
+                if t is None:
+                    return _frame(rows, protocol)
                 continue
             if action == "stop":
                 rows += _selection(study, protocol, t, coh, elim, end)

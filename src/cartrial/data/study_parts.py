@@ -93,7 +93,7 @@ def study_parts(study: Study) -> pd.DataFrame:
         out["PART"] = DEFAULT_PART
     out["COHORT"] = ids.map(_supp(study, COHORT_QNAM)).to_numpy()
     out["COHORT"] = out["COHORT"].map(lambda v: v.strip() if isinstance(v, str) else None)
-    out["IN_ESCALATION"] = out["PART"].map(PARTS).fillna(False).astype(bool)
+    out["IN_ESCALATION"] = out["PART"].map(lambda v: PARTS.get(v, False)).astype(bool)
     out["BACKFILL"] = np.where(out["PART"] == "BACKFILL", "Y", "N")
     rfic = parse_dtc(dm["RFICDTC"])["dt"] if "RFICDTC" in dm else pd.Series(pd.NaT, index=dm.index)
     out["CONSENT_DATE"] = rfic.dt.normalize().to_numpy()

@@ -21,6 +21,7 @@ import pandas as pd
 from cartrial import __version__
 from cartrial._memory import map_large_blocks, release_freed_memory
 from cartrial.adam import build_adam, write_adam
+from cartrial.conduct import escalation_history
 from cartrial.data import Study, load_study, snapshot, validate_study
 from cartrial.errors import Finding, FindingsError, InputError
 from cartrial.protocol import load_protocol, protocol_hash
@@ -181,6 +182,8 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
                        **_primary_crs(safety, protocol)), omitted)
     step(STAGES[3])
 
+    history = _try("Escalation history (re-derived from the data)", partial(
+        escalation_history, study, protocol), omitted) if safety is not None else None
     if omitted and not allow_partial:
         raise InputError("the report cannot be produced whole (run again with --allow-partial "
                          "to write it without these sections, marked on its first page):\n"
@@ -198,7 +201,7 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
 
     # 6. tables and figures
     figures: dict[str, tuple[bytes, bytes]] = {}  # name -> (PNG, SVG)
-    secs = build_sections(study, protocol, ds, safety, efficacy, kin, figures)
+    secs = build_sections(study, protocol, ds, safety, efficacy, kin, figures, history)
     step(STAGES[5])
 
     # 7. write: the study and the engines' frames are no longer needed; freeing them first lets
@@ -256,7 +259,8 @@ def _write_items(secs: list[Section], figures: dict, out: Path, run_date: dateti
 
 
 def build_sections(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame], safety,
-                   efficacy, kin, figures: dict) -> list[Section]:
+                   efficacy, kin, figures: dict,
+                   history: pd.DataFrame | None = None) -> list[Section]:
     """Every report section that the available results support, in CSR order."""
     adsl = ds["ADSL"]
     doses = protocol.dose_ids
@@ -264,8 +268,8 @@ def build_sections(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame]
                                            S.table_demographics(adsl, protocol, "14.1.2")))]
     # 14.2 escalation
     items: list = []
-    if safety is not None:
-        items.append(S.table_escalation(adsl, safety.dlt.patients, protocol, "14.2.1"))
+    if history is not None:  # cartrial.conduct.escalation_history
+        items.append(S.table_escalation(history, protocol, "14.2.1"))
     dt = S.table_decision(protocol, "14.2.2")
     if dt is not None:
         items.append(dt)

@@ -13,7 +13,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from cartrial.conduct import recommend
 from cartrial.design import decision_table
 from cartrial.protocol.model import Protocol
 from cartrial.report.document import ReportFigure
@@ -178,76 +177,58 @@ def table_demographics(adsl: pd.DataFrame, protocol: Protocol, number: str) -> R
 
 # --- 14.2 dose escalation -----------------------------------------------------------------
 
-def escalation_history(adsl: pd.DataFrame, dlt_patients: pd.DataFrame,
-                       protocol: Protocol) -> pd.DataFrame:
-    """The dose-escalation history as the safety review committee minutes would record it.
+def escalation_history(history: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
+    """Lay out the escalation history (``cartrial.conduct.escalation_history``) for Table 14.2.1.
 
-    Escalation cohorts are the first ``design.max_sample_size`` infused patients in infusion
-    order, ``cohort_size`` at a time at one dose. Each cohort is reviewed once all its patients
-    completed the DLT window or had a DLT; the design (``cartrial.conduct.recommend``) is applied
-    to every patient's DLT status as known on that date (DLTs with onset after it are not yet
-    known; follow-up is truncated at it).
+    The history is not guessed here: conduct re-derives it from the recorded study parts and
+    cohorts (SUPPDM) and the data known on each decision date, or takes the committee's own
+    meeting cut-offs (``cartrial.conduct.decisions_on``). One row per decision: date, cohort
+    enrolled, dose, patients and DLTs per dose as known then, pending, the design's decision and
+    the cohort recorded next (a difference is flagged).
     """
-    window = protocol.design.dlt_window_days
-    p = dlt_patients.merge(adsl[["USUBJID", "TRTSDT"]], on="USUBJID", how="inner")
-    p = p.rename(columns={"TRTSDT": "INFUSION_DATE"})
-    p["DOSE_INDEX"] = p["DOSE_LEVEL"].map({d: i for i, d in enumerate(protocol.dose_ids)})
-    p = p.dropna(subset=["DOSE_INDEX", "INFUSION_DATE"]).sort_values(
-        ["INFUSION_DATE", "USUBJID"], kind="stable").reset_index(drop=True)
-    p["DOSE_INDEX"] = p["DOSE_INDEX"].astype(int)
-    esc = p.head(protocol.design.max_sample_size).copy()
-    run = (esc["DOSE_INDEX"] != esc["DOSE_INDEX"].shift()).cumsum()
-    pos = esc.groupby(run).cumcount()
-    esc["COHORT"] = (run.astype(str) + "-" + (pos // protocol.design.cohort_size).astype(str))
-    esc["COHORT"] = esc["COHORT"].map({k: i + 1 for i, k in enumerate(dict.fromkeys(
-        esc["COHORT"]))})
-    onset = p["DLT_ONSET_DAY"].astype(float)
-    known_day = np.where(p["DLT"] == "yes", onset, window)
-    p["_REVIEW"] = p["INFUSION_DATE"] + pd.to_timedelta(np.minimum(known_day, window) + 1, "D")
     rows = []
-    for k, c in esc.groupby("COHORT", sort=True):
-        review = p.loc[p["USUBJID"].isin(c["USUBJID"]), "_REVIEW"].max()
-        seen = p[p["INFUSION_DATE"] <= review].copy()
-        fu = np.minimum((review - seen["INFUSION_DATE"]).dt.days.astype(float),
-                        seen["FOLLOWUP_DAY"].astype(float))
-        dlt_known = (seen["DLT"] == "yes") & (seen["DLT_ONSET_DAY"].astype(float) <= fu)
-        left = seen["DEATH_DAY"].notna() | seen["WITHDRAWN"].astype(bool)
-        status = np.where(dlt_known, "yes", np.where((fu >= window) | left, "no", "pending"))
-        asof = pd.DataFrame({"USUBJID": seen["USUBJID"], "DOSE_INDEX": seen["DOSE_INDEX"],
-                             "INFUSION_DATE": seen["INFUSION_DATE"], "DLT": status,
-                             "FOLLOWUP_DAY": fu, "DLT_EVALUABLE": dlt_known | (fu >= window)})
-        rec = recommend(asof, protocol)
-        d = rec.decision
-        at = asof[asof["DOSE_INDEX"] == int(c["DOSE_INDEX"].iloc[0])]
-        nxt = protocol.dose_ids[d.next_dose] if d.next_dose is not None else "-"
+    ids = protocol.dose_ids
+    for i, r in enumerate(history.itertuples(index=False), start=1):
+        per_dose = ", ".join(f"{d} {getattr(r, f'dlt_{d}')}/{getattr(r, f'n_{d}')}" for d in ids
+                             if getattr(r, f"n_{d}"))
+        pend = sum(int(getattr(r, f"pending_{d}")) for d in ids)
+        nxt = r.next_dose if isinstance(r.next_dose, str) and r.next_dose else "-"
+        rec = getattr(r, "recorded_dose", None)
+        rec = rec if isinstance(rec, str) and rec else ""
+        flag = " (departs from the design)" if rec and nxt != "-" and rec != nxt else ""
         rows.append({
-            "Cohort": str(k), "Review date": review.strftime("%Y-%m-%d"),
-            "Dose level": protocol.dose_ids[int(c["DOSE_INDEX"].iloc[0])],
-            "Patients in cohort": str(len(c)),
-            "DLTs in cohort": str(int((c["DLT"] == "yes").sum())),
-            "At dose: DLT/evaluable": f"{int((at['DLT'] == 'yes').sum())}/"
-                                      f"{int(at['DLT_EVALUABLE'].sum())}",
-            "Pending": str(int((asof["DLT"] == "pending").sum())),
-            "Decision": f"{d.action} -> {nxt}" if d.action not in ("stop",) else "stop",
-            "Rule": d.reason,
+            "Decision": str(i), "Date": str(r.date),
+            "Cohort": "" if r.cohort != r.cohort else str(int(r.cohort)),
+            "Dose level": r.current_dose,
+            "DLT/patients by dose": per_dose or "none treated",
+            "Pending": str(pend),
+            "Action": r.action, "Next dose": nxt,
+            "Cohort treated next": (rec + flag) if rec else "",
+            "Rule": r.reason,
         })
     return pd.DataFrame(rows)
 
 
-def table_escalation(adsl, dlt_patients, protocol: Protocol, number: str) -> ReportTable:
-    h = escalation_history(adsl, dlt_patients, protocol)
-    return table_from_wide(number, "Dose-escalation history by cohort (committee record)",
-                           "DLT-evaluable escalation cohorts", h, row_label="Cohort", footnotes=(
-        f"Design: {protocol.design.name.upper()}, target DLT rate {protocol.design.target:.2f}, "
-        f"cohorts of {protocol.design.cohort_size}, DLT window {protocol.design.dlt_window_days} "
-        f"days, maximum {protocol.design.max_sample_size} patients "
-        f"(cap {protocol.design.cap_per_dose} per dose).",
-        "Each cohort is reviewed when all its patients completed the DLT window or had a DLT; "
-        "the decision is the design's, re-derived from the data known on the review date; "
-        "the rule column quotes the design's reason.",
-        "Escalation cohorts: the first infused patients, in infusion order, up to the "
-        "design's maximum sample size; later patients are expansion."),
-        source="ADSL, DLT adjudication (safety engine)")
+def table_escalation(history: pd.DataFrame, protocol: Protocol, number: str) -> ReportTable:
+    """Table 14.2.1: the escalation history, labelled with its basis (``history["basis"]``)."""
+    basis = str(history["basis"].iloc[0]) if len(history) and "basis" in history else \
+        "re-derived from the data"
+    h = escalation_history(history, protocol)
+    d = protocol.design
+    return table_from_wide(number, f"Dose-escalation history ({basis})",
+                           "Dose-escalation (and backfill) patients; expansion patients excluded",
+                           h, row_label="Decision", footnotes=(
+        f"Design: {d.name.upper()}, target DLT rate {d.target:.2f}, cohorts of {d.cohort_size}, "
+        f"DLT window {d.dlt_window_days} days, maximum {d.max_sample_size} patients "
+        f"(cap {d.cap_per_dose} per dose).",
+        f"{basis[0].upper() + basis[1:]}: study part and cohort as recorded (SUPPDM PART, "
+        "COHORT), dose level DM.ACTARMCD; each decision is the design's on the data known on "
+        "its date (DLT adjudication by the safety engine at that cut-off).",
+        "Dates without a committee record: the study opens at the first informed consent; "
+        "a cohort is reviewed 3 days after its last patient completes the DLT window (TITE "
+        "designs: 7 days after its last infusion, then the day after each event while "
+        "suspended); the dose is selected on complete escalation data."),
+        source="DM, SUPPDM, EX and the safety engine's DLT adjudication at each date")
 
 
 def table_decision(protocol: Protocol, number: str) -> ReportTable | None:
