@@ -20,8 +20,6 @@ from cartrial.efficacy.survival_by_dose import dose_comparisons
 from cartrial.errors import InputError
 from cartrial.protocol.model import EndpointSettings
 
-from ._sdtm_fixture import write
-
 runner = CliRunner()
 
 
@@ -99,13 +97,18 @@ def test_single_dose_level_is_noted_not_tested():
 
 
 def test_cli_prints_writes_and_returns_the_comparisons(tmp_path):
-    d = write(tmp_path / "study")
-    res = runner.invoke(app, ["efficacy", str(d), "--json"])
+    from cartrial.data import write_study
+    from tests.data.minimal_study import minimal_domains
+
+    d = tmp_path / "study"
+    write_study(minimal_domains(), d)  # a study that validates (the verb validates first)
+    res = runner.invoke(app, ["efficacy", str(d), "--protocol", "ct071", "--json"])
     assert res.exit_code == 0, res.output
     comp = json.loads(res.stdout)["dose_comparisons"]
     assert comp["days_per_month"] == 30.4375
     assert {"logrank", "hazard_ratios", "follow_up", "cumulative_incidence", "notes"} <= set(comp)
-    res = runner.invoke(app, ["efficacy", str(d), "--out", str(tmp_path / "out")])
+    res = runner.invoke(app, ["efficacy", str(d), "--protocol", "ct071",
+                              "--out", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
     assert "Median follow-up, reverse Kaplan-Meier on OS" in res.stdout
     assert (tmp_path / "out" / "follow_up.csv").exists()
