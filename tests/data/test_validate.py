@@ -201,7 +201,7 @@ def test_cli_reports_every_damaged_file_in_one_pass_with_exit_2(study_dir) -> No
     vs = (study_dir / "vs.csv").read_bytes()
     (study_dir / "vs.csv").write_bytes(vs[:-5])
     (study_dir / "is.csv").write_bytes(b"")
-    res = CliRunner().invoke(app, ["validate", str(study_dir), "--json"])
+    res = CliRunner().invoke(app, ["validate", str(study_dir), "--protocol", "ct071", "--json"])
     assert res.exit_code == 2 and "Traceback" not in res.output
     out = json.loads(res.stdout)
     got = {(f["rule_id"], f["value"]) for f in out["findings"] if f["rule_id"].startswith("FILE")}
