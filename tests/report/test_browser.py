@@ -27,8 +27,12 @@ def test_report_renders_without_errors(tmp_path_factory):
     errors: list[str] = []
     requests: list[str] = []
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        # generous limits that end as soon as the page is there: a loaded CI machine is slow
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True,
+                                    timeout=600_000)
         page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.set_default_timeout(600_000)
+        page.set_default_navigation_timeout(600_000)
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("request", lambda r: requests.append(r.url))
