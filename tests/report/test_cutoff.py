@@ -23,8 +23,8 @@ def test_report_as_of_a_cutoff(tmp_path_factory) -> None:
     s = analysed(tmp_path_factory)
     sdtm = s.out.parent / "sdtm"
     out = tmp_path_factory.mktemp("cut")
-    r = runner.invoke(app, ["analyze", str(sdtm), "--out", str(out), "--cutoff", CUT,
-                            "--run-date", "2025-06-01T12:00:00", "--json"])
+    r = runner.invoke(app, ["analyze", "--protocol", "ct071", str(sdtm), "--out", str(out),
+                            "--cutoff", CUT, "--run-date", "2025-06-01T12:00:00", "--json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout[r.stdout.index("{"):])["data_cutoff"] == CUT
     truth = pd.read_csv(sdtm / "truth" / "subjects.csv").merge(
@@ -35,7 +35,8 @@ def test_report_as_of_a_cutoff(tmp_path_factory) -> None:
     assert sorted(adsl.loc[adsl["SAFFL"] == "Y", "USUBJID"]) == sorted(want["USUBJID"])
     assert pd.to_datetime(adsl["TRTSDT"]).max() <= pd.Timestamp(CUT)
     # the DLT table counts what `decide --as-of` counts on the same date
-    d = runner.invoke(app, ["decide", str(sdtm), "--as-of", CUT, "--json"])
+    d = runner.invoke(app, ["decide", str(sdtm), "--protocol", "ct071", "--as-of", CUT,
+                            "--json"])
     doses = {r["DOSE_ID"]: r for r in json.loads(d.stdout)["doses"]}
     for dose, n in want["dose"].value_counts().items():
         assert doses[dose]["TREATED"] == n
@@ -56,10 +57,11 @@ def test_report_as_of_a_cutoff(tmp_path_factory) -> None:
 
 
 def test_bad_cutoff_and_missing_chromium_are_bad_input(tmp_path, monkeypatch) -> None:
-    r = runner.invoke(app, ["analyze", str(tmp_path), "--out", str(tmp_path / "o"),
-                            "--cutoff", "30/06/2024"])
+    r = runner.invoke(app, ["analyze", "--protocol", "ct071", str(tmp_path),
+                            "--out", str(tmp_path / "o"), "--cutoff", "30/06/2024"])
     assert r.exit_code == 2 and "--cutoff must be a date YYYY-MM-DD" in r.output
     monkeypatch.setattr("cartrial.report.pdf.shutil.which", lambda name: None)
-    r = runner.invoke(app, ["analyze", str(tmp_path), "--out", str(tmp_path / "o"), "--pdf"])
+    r = runner.invoke(app, ["analyze", "--protocol", "ct071", str(tmp_path),
+                            "--out", str(tmp_path / "o"), "--pdf"])
     assert r.exit_code == 2 and "--pdf needs Chromium" in r.output
     assert "Traceback" not in r.output and not (tmp_path / "o").exists()
