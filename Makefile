@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 RUN := $(UV) run --frozen --all-extras
 DEMO_DIR ?= build/demo
 
-.PHONY: demo test env browser lock bench lint clean
+.PHONY: demo test test-long env browser lock bench lint clean
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -33,6 +33,10 @@ browser:
 
 test: env browser
 	$(RUN) pytest -q -n 2
+
+# the full scenario x seed grids (tests marked `long`), outside the 20-minute `make test`
+test-long: env browser
+	CARTRIAL_LONG_TESTS=1 $(RUN) pytest -q -n 2
 
 bench: env
 	$(RUN) python benchmarks/run_all.py

@@ -27,6 +27,14 @@ from cartrial.protocol import load_protocol
 
 SCENARIOS = ("default", "toxic-dose", "late-dlt", "ppcl-heavy", "early-progression")
 SEEDS = (1, 2)
+LONG = pytest.mark.long
+# make test: every scenario with seed 1 for the history, two scenarios for decide at every truth
+# date; the whole grid (every scenario x both seeds) with CARTRIAL_LONG_TESTS=1 (make test-long)
+HISTORY_CASES = [pytest.param(sc, seed, marks=LONG if seed != 1 else ())
+                 for sc in SCENARIOS for seed in SEEDS]
+DECIDE_CASES = [pytest.param(sc, seed, marks=() if (sc, seed) in
+                             (("default", 1), ("late-dlt", 1)) else LONG)
+                for sc in SCENARIOS for seed in SEEDS]
 ENROLLING = ("stay", "escalate", "de-escalate")
 
 
@@ -40,8 +48,7 @@ def example(scenario: str, seed: int):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("scenario", SCENARIOS)
+@pytest.mark.parametrize(("scenario", "seed"), HISTORY_CASES)
 def test_rederived_history_equals_the_truth(scenario, seed):
     out, study, proto, truth_text = example(scenario, seed)
     truth = pd.read_csv(out / "truth" / "escalation.csv", keep_default_na=False)
@@ -54,8 +61,7 @@ def test_rederived_history_equals_the_truth(scenario, seed):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("scenario", SCENARIOS)
+@pytest.mark.parametrize(("scenario", "seed"), DECIDE_CASES)
 def test_decide_as_of_each_truth_date_gives_the_truth_action(scenario, seed):
     _, study, proto, _ = example(scenario, seed)
     truth = pd.read_csv(example(scenario, seed)[0] / "truth" / "escalation.csv",
