@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from cartrial._lazy import attach
 
 if TYPE_CHECKING:
+    from cartrial.conduct.adjudication import apply_adjudications
     from cartrial.conduct.from_study import (
         StudyDecision,
         decide_study,
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Recommendation",
+    "apply_adjudications",
     "StudyDecision",
     "cohorts",
     "decide_study",

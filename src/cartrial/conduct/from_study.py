@@ -132,7 +132,8 @@ def dlt_status(study: Study, protocol: Protocol, as_of: date | str | None = None
 
 
 def decide_study(study: Study, protocol: Protocol,
-                 as_of: date | str | None = None) -> StudyDecision:
+                 as_of: date | str | None = None, *,
+                 adjudications: pd.DataFrame | None = None) -> StudyDecision:
     """The design's recommendation on the escalation as known at ``as_of`` (default: all data).
 
     Parameters
@@ -143,6 +144,9 @@ def decide_study(study: Study, protocol: Protocol,
         The protocol the trial is conducted with.
     as_of : date or str, optional
         Data cut-off (any date: before the first infusion, during or after the escalation).
+    adjudications : pandas.DataFrame, optional
+        The committee's DLT calls (``USUBJID``, ``DLT``, ``RATIONALE``, ``ADJ_DATE``; see
+        ``cartrial.conduct.adjudication``): those dated by ``as_of`` replace the engine's call.
 
     Returns
     -------
@@ -165,7 +169,12 @@ def decide_study(study: Study, protocol: Protocol,
     from cartrial.conduct.history import escalation_history
 
     cut = pd.Timestamp(as_of).date() if as_of is not None else None
+    from cartrial.conduct.adjudication import apply_adjudications
+
     patients = dlt_status(study, protocol, as_of)
+    if adjudications is not None and len(adjudications):
+        patients = apply_adjudications(patients, adjudications,
+                                       protocol.design.dlt_window_days, as_of)
     rec = recommend(patients, protocol)
     start = protocol.starting_dose
     if patients.empty:
