@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cartrial.cli._common import JsonOption, bad_input_exits, console, err_console, print_json
+from cartrial.cli._progress import progress
 from cartrial.cli.main import _app as app
 from cartrial.errors import InputError
 from cartrial.report.pipeline import STAGES, run_analysis
@@ -69,15 +69,8 @@ def analyze(
             from cartrial.report.pdf import find_chromium
 
             find_chromium()  # a missing browser stops the run before the work, not after
-        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn(
-                "{task.completed}/{task.total}"), TimeElapsedColumn(), console=err_console,
-                transient=True, disable=as_json) as bar:
-            task = bar.add_task("analyze", total=len(STAGES))
-
-            def step(name: str) -> None:
-                bar.update(task, advance=1, description=name)
-
-            summary = run_analysis(data_dir, protocol, out, run_date=when, progress=step,
+        with progress(err_console, "analyze", len(STAGES), quiet=as_json) as bar:
+            summary = run_analysis(data_dir, protocol, out, run_date=when, progress=bar.stage,
                                    cutoff=cut, allow_partial=allow_partial, pdf=pdf,
                                    adam_format=format)
     for o in summary.omitted:

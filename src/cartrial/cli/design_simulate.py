@@ -11,7 +11,6 @@ from typing import Any
 
 import pandas as pd
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from cartrial.cli._common import (
@@ -41,6 +40,7 @@ from cartrial.cli._design_options import (
     floats,
     merge_overrides,
 )
+from cartrial.cli._progress import progress
 from cartrial.cli.design import design_app
 from cartrial.design.exact_oc import EXACT_DESIGNS, exact_oc
 from cartrial.design.oc_result import OcResult
@@ -329,34 +329,26 @@ def _run(spec: DesignSpec, scen: list, start: int, method: str, mc: dict[str, An
          mc_given: bool, quiet: bool) -> list[tuple[str, OcResult, str]]:
     """Each scenario's OC with the method used and why (``--method auto`` says what it chose)."""
     results: list[tuple[str, OcResult, str]] = []
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-        disable=quiet or not err_console.is_terminal,
-    ) as bar:
-        for sid, p, tm, extra in scen:
-            spec_s = spec
-            if "patients_per_month" in extra:
-                acc = spec.accrual.model_copy(
-                    update={"patients_per_month": extra["patients_per_month"]}
-                )
-                spec_s = spec.model_copy(update={"accrual": acc})
-            how, why = _method(method, spec_s, len(p), mc_given)
-            if how == "exact":
-                r = exact_oc(spec_s, p, true_mtd=tm, start_dose=start)
-            else:
-                task = bar.add_task(f"scenario {sid}", total=mc["trials"])
+    for sid, p, tm, extra in scen:
+        spec_s = spec
+        if "patients_per_month" in extra:
+            acc = spec.accrual.model_copy(
+                update={"patients_per_month": extra["patients_per_month"]}
+            )
+            spec_s = spec.model_copy(update={"accrual": acc})
+        how, why = _method(method, spec_s, len(p), mc_given)
+        if how == "exact":
+            r = exact_oc(spec_s, p, true_mtd=tm, start_dose=start)
+        else:
+            with progress(err_console, f"simulate scenario {sid}", mc["trials"],
+                          quiet=quiet) as bar:
                 r = simulate_oc(
                     spec_s, p, mc["trials"], mc["seed"], true_mtd=tm, start_dose=start,
                     dlt_onset=extra.get("dlt_onset", mc["dlt_onset"]),
                     weibull_shape=mc["weibull_shape"], alpha1=mc["alpha1"], alpha2=mc["alpha2"],
-                    progress=lambda done, total, t=task: bar.update(t, completed=done),
+                    progress=bar.count,
                 )
-            results.append((sid, r, f"scenario {sid}: {why}"))
+        results.append((sid, r, f"scenario {sid}: {why}"))
     return results
 
 

@@ -3,14 +3,6 @@
 from __future__ import annotations
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from cartrial.cli._common import (
@@ -21,6 +13,7 @@ from cartrial.cli._common import (
     err_console,
     print_json,
 )
+from cartrial.cli._progress import progress
 from cartrial.cli.main import _app as app
 from cartrial.errors import InputError
 from cartrial.example import SCENARIOS, scenario_table
@@ -62,13 +55,11 @@ def ct071(
         if patients is not None and patients > LARGE_TRIAL_PATIENTS:
             _large(proto, out, seed, patients, scenario, format, as_json)
             return
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=err_console, transient=True, disable=as_json) as bar:
-            task = bar.add_task("simulating the trial", total=2)
+        with progress(err_console, "example", 2, quiet=as_json) as bar:
+            bar.stage("simulating the trial")
             trial = simulate_trial(proto, seed=seed, n_patients=patients, scenario=scenario)
-            bar.update(task, advance=1, description=f"writing {format.upper()} files")
+            bar.stage(f"writing {format.upper()} files")
             paths = write_example(trial, out, format=format)  # type: ignore[arg-type]
-            bar.update(task, advance=1)
     summary = {
         "out": str(out), "scenario": trial.scenario, "seed": trial.seed, "format": format,
         "subjects": int(len(trial.domains["DM"])),
@@ -97,16 +88,9 @@ def _large(proto, out: str, seed: int, patients: int, scenario: str, format: str
     if format != "csv":
         raise InputError(f"--format {format} is limited to {LARGE_TRIAL_PATIENTS} patients; "
                          "larger trials are written as CSV in chunks")
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
-                  transient=True, disable=as_json) as bar:
-        task = bar.add_task("generating patients in chunks", total=None)
-
-        def tick(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
+    with progress(err_console, "example (chunks of patients)", None, quiet=as_json) as bar:
         paths = write_large_example(proto, out, seed=seed, n_patients=patients,
-                                    scenario=scenario, progress=tick)
+                                    scenario=scenario, progress=bar.count)
     summary = {"out": out, "scenario": scenario, "seed": seed, "format": "csv",
                "infused": patients, "files": len(paths), "chunked": True}
     if as_json:
