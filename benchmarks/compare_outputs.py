@@ -82,7 +82,9 @@ def main(argv: list[str] | None = None) -> int:
             src = _checkout(rev, tree)
             if rev is not None:
                 trees.append(tree)
-            _produce(src, base / label, a.patients)
+            # both sides write to the same folder (the report records its input's path)
+            _produce(src, base / "run", a.patients)
+            (base / "run").rename(base / label)
             sides[label] = _digests(base / label)
     finally:
         for t in trees:
