@@ -45,6 +45,9 @@ VERBS: dict[str, tuple[tuple[str, ...], str]] = {
     "serve": (("committee",), "Start the committee's web workspace (login required)."),
     "users": (("committee",), "Manage committee workspace users."),
     "audit": (("committee",), "Check the committee's audit trail."),
+    "check-conformance": (("check_conformance",), "ADaM structural checks on written "
+                                                  "datasets (names, labels, lengths, required "
+                                                  "variables)."),
 }
 
 # verb -> {sub-command: the module that registers it}; `cartrial design table` imports only
