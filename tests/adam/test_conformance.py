@@ -39,7 +39,8 @@ def _bds(**cols):
 
 
 def _rules(findings):
-    return sorted(set(zip(findings["rule_id"], findings["domain"], findings["variable"])))
+    cols = (findings["rule_id"], findings["domain"], findings["variable"])
+    return sorted(set(zip(*cols, strict=True)))
 
 
 def test_conforming_datasets_have_no_finding():
