@@ -1,6 +1,7 @@
 """Conduct: patients' DLT status -> per-dose table, trial state and the design's decision.
 
-Hand-worked with BOIN target 0.3 (dose-finding.md 2.2: at n = 3 escalate if y <= 0,
+Hand-worked with BOIN target 0.3 (Liu & Yuan, J R Stat Soc C 2015;64:507-23, decision table: at n =
+3 escalate if y <= 0,
 de-escalate if y >= 2, eliminate if y >= 3).
 """
 

@@ -1,4 +1,5 @@
-"""ISO 8601 parsing, partial-date imputation and SDTM study days (sdtm-conventions.md 1)."""
+"""ISO 8601 parsing, partial-date imputation and SDTM study days (CDISC SDTMIG v3.4, section 4.4:
+ISO 8601 dates and --DY)."""
 
 from __future__ import annotations
 

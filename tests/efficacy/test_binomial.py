@@ -1,4 +1,5 @@
-"""Clopper-Pearson: reference table of clinical-standards.md section 7 and published checks."""
+"""Clopper-Pearson: Clopper & Pearson, Biometrika 1934;26:404-13, values as R binom.test, and
+published checks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""End-to-end endpoint tables over a small hand-built cohort (clinical-standards.md 6-8)."""
+"""End-to-end endpoint tables over a small hand-built cohort (IMWG 2016, Kumar S et al., Lancet
+Oncol 2016;17:e328-46; Clopper & Pearson, Biometrika 1934)."""
 
 from __future__ import annotations
 

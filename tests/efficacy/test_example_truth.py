@@ -2,9 +2,10 @@
 
 The example generator (cartrial.example) writes SDTM plus truth tables computed by its own small,
 independent IMWG implementation. Known, documented differences from that truth:
-- pPCL marrow: the PCL table (clinical-standards.md 5) requires marrow plasma cells < 5 % for VGPR
+- pPCL marrow: the IMWG 2013 PCL table (Fernández de Larrea C et al., Leukemia 2013;27:780-91)
+requires marrow plasma cells < 5 % for VGPR
   and cartrial downgrades a pPCL VGPR to PR while no post-baseline marrow exists (missing data
-  downgrade, 4.2) or while the last marrow (carried forward) shows >= 5 %; the example ignores
+  downgrade) or while the last marrow (carried forward) shows >= 5 %; the example ignores
   marrow for pPCL. Subjects with such an assessment are compared only up to it. (The pPCL
   6-week persistence and the PCL urine "and" rule are now in the example too, so the comparison
   runs with the protocol's default settings);

@@ -1,7 +1,7 @@
 """IMWG 2016 derivation: hand-worked histories for every category, boundary and confirmation rule.
 
-References are to shared/reference/clinical-standards.md: 4.1 measurable disease, 4.2 category
-table, 4.3 progression, 4.4 confirmation (admiralonco adrs_imwg vignette examples), 4.5 relapse.
+References are to IMWG 2016 (Kumar S et al., Lancet Oncol 2016;17:e328-46): measurable disease,
+response categories, progression, confirmation (admiralonco adrs_imwg vignette examples), relapse.
 Units: serum M-protein g/dL, urine mg/24 h, FLC mg/dL, marrow %.
 """
 
@@ -28,7 +28,7 @@ def one_visit(baseline: dict, visit: dict, s: ImwgSettings | None = None) -> str
     return r.assessments["AVALC"].iloc[0]
 
 
-# --- 4.1 measurable disease, strict hierarchy ---------------------------------------------
+# --- measurable disease, strict hierarchy ---------------------------------------------
 @pytest.mark.parametrize(
     ("baseline", "expected"),
     [
@@ -65,7 +65,7 @@ def test_measurable_disease_function_reports_involved_chain():
     assert out["FLCINV"].iloc[0] == "LAMBDA" and out["MDTYPE"].iloc[0] == "FLC"
 
 
-# --- 4.2 categories, serum-measurable (baseline 2.0 g/dL, urine not measurable) -------------
+# --- categories, serum-measurable (baseline 2.0 g/dL, urine not measurable) -------------
 SERUM_BL = {"SPEP": 2.0, "UPEP": 50.0}
 
 
@@ -210,7 +210,7 @@ def test_ife_interference_flag_and_setting():
     assert r2.assessments["AVALC"].iloc[0] == "CR"
 
 
-# --- 4.3 progression from the nadir -------------------------------------------------------
+# --- progression from the nadir -------------------------------------------------------
 def _pd_after_nadir(nadir_visit: dict, visit: dict, baseline: dict, s=None) -> str:
     df = frame(history("S1", [dict(baseline), dict(nadir_visit), dict(visit)]))
     return derive_imwg_response(df, settings=s).assessments["AVALC"].iloc[1]
@@ -272,7 +272,7 @@ def test_marrow_only_pd_is_not_confirmed():
     assert a["CONFC"].tolist() == ["PR", "PD"]  # marrow results need no confirmation
 
 
-# --- 4.4 confirmation ----------------------------------------------------------------------
+# --- confirmation ----------------------------------------------------------------------
 def _conf(values: list, s=None, subjects=None):
     visits = [dict(SERUM_BL)] + [
         v if isinstance(v, dict) else {"SPEP": v, "UPEP": 10} for v in values

@@ -1,4 +1,5 @@
-"""pPCL response (clinical-standards.md section 5; IMWG 2013 PCL consensus table).
+"""pPCL response (IMWG 2013 PCL consensus, Fernández de Larrea C et al., Leukemia 2013;27:780-91,
+response table).
 
 Blood plasma cells: CR/VGPR need none by morphology, PR 1-5 %, PD > 5 % absolute increase;
 marrow VGPR < 5 %, PR 5-25 %; serological responses maintained >= 6 weeks (42 days).

@@ -3,7 +3,7 @@
 Provenance of reference values:
 - R survival 3.5-3, data `aml`: median 27; 95% CI log 18-45, log-log 13-34, plain 18-34
   (print.survfit), lower log band 0.47526 at t = 18, upper log band 0.45845 at t = 45
-  (shared/reference/clinical-standards.md section 8).
+  (R survival: print.survfit median and Brookmeyer & Crowley, Biometrics 1982;38:29-41).
 - SAS/STAT PROC LIFETEST documentation example (bmt, group ALL), 25th percentile CIs as shipped
   in statsmodels/duration/tests/test_survfunc.py::test_bmt with bmt.csv / bmt_results.csv.
 - R survival's own tests/quantile.R expectations (survival 3.8-6 sources).
@@ -52,9 +52,9 @@ def test_aml_log_band_values_at_the_crossings():
 
 
 def test_midpoint_rule_when_flat_at_one_half():
-    # clinical-standards.md 8: times 1, 2, 3, 4 all events -> R gives 2.5
+    # R survival print.survfit: times 1, 2, 3, 4 all events -> median 2.5
     assert kaplan_meier([1, 2, 3, 4], [1, 1, 1, 1]).median == 2.5
-    # ecosystem.md 1: eight events at 1..8, S = 0.5 on [4, 5) -> R 4.5 (statsmodels/lifelines 5)
+    # R survival: eight events at 1..8, S = 0.5 on [4, 5) -> R 4.5 (statsmodels/lifelines 5)
     assert kaplan_meier(np.arange(1, 9), np.ones(8, bool)).median == 4.5
 
 

@@ -1,4 +1,5 @@
-"""MRD at 10^-5: sensitivity, sustained negativity, denominators (clinical-standards 4.6, 6)."""
+"""MRD at 10^-5: sensitivity, sustained negativity, denominators (IMWG 2016, Kumar S et al., Lancet
+Oncol 2016)."""
 
 from __future__ import annotations
 

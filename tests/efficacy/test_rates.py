@@ -1,4 +1,5 @@
-"""Response rates by dose level and overall (clinical-standards.md 6-7)."""
+"""Response rates by dose level and overall (IMWG 2016 categories; Clopper & Pearson, Biometrika
+1934)."""
 
 from __future__ import annotations
 

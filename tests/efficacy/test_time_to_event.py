@@ -1,4 +1,5 @@
-"""PFS / OS / DOR / TTR derivation and censoring (clinical-standards.md section 6).
+"""PFS / OS / DOR / TTR derivation and censoring (IMWG 2016 endpoint definitions, Kumar S et al.,
+Lancet Oncol 2016;17:e328-46; FDA 2018 guidance on clinical trial endpoints for cancer).
 
 Hand-worked: apheresis 2023-12-01 (origin), infusion 2024-01-01 (day 0), response assessments on
 days 28, 56, 84, ... Days are counted as date - origin + 1 (admiral add_one = TRUE).

@@ -1,6 +1,7 @@
 """The example's own ASTCT grader (cartrial.example.crs) against the guideline's worked cases.
 
-Cases: shared/reference/clinical-standards.md section 1 "Decision table for tests" and rules
+Cases: the ASTCT CRS consensus grading (Lee DW et al., Biol Blood Marrow Transplant 2019;25:625-38)
+and rules
 1-6; section 2 "Test cases" for ICANS.
 """
 
@@ -80,7 +81,7 @@ def test_grade_is_worst_component(device, flow, press, fever):
 
 @pytest.mark.parametrize(
     ("ice", "loc", "seizure", "motor", "icp", "expected"),
-    [  # clinical-standards.md 2.2 "Test cases"
+    [  # ICANS cases worked from Lee DW et al. 2019 (adult ICANS grading)
         (8, "AWAKENS SPONTANEOUSLY", "NONE", "NONE", "NONE", 1),
         (9, "AWAKENS TO VOICE", "NONE", "NONE", "NONE", 2),
         (0, "AWAKENS SPONTANEOUSLY", "NONE", "NONE", "NONE", 3),

@@ -1,6 +1,7 @@
 """The example's own IMWG 2016 categories and confirmation (cartrial.example.disease).
 
-Cases from shared/reference/clinical-standards.md section 4.2 (category table), 4.3
+Cases from IMWG 2016 (Kumar S et al., Lancet Oncol 2016;17:e328-46): response categories,
+progression
 (progression from nadir), 4.4 (admiralonco confirmation examples) and section 5 (pPCL blood).
 """
 
@@ -83,7 +84,7 @@ LABELS = RANKS + ["NE"]
 
 @pytest.mark.parametrize(
     ("seq", "expected"),
-    [  # clinical-standards.md 4.4 examples (admiralonco vignette)
+    [  # confirmation examples of IMWG 2016 (as in the admiralonco vignette)
         (["CR", "VGPR"], "VGPR"), (["PR", "PD"], "SD"), (["PD", "PD"], "PD"),
         (["PD", "PR"], "NE"),                   # serum PD followed by non-PD: not confirmed
     ],

@@ -322,7 +322,8 @@ def test_journey_and_untidiness():
 
 # ----------------------------------------------------------------------------- calibration
 def test_calibration_against_published_ranges(big_trial):
-    """shared/reference/trial-facts.md section 5 ranges on a 300-patient default trial."""
+    """Calibration ranges of the synthetic example (CT071, Jin L et al., Lancet Haematol 2025;
+    NCT05838131) on a 300-patient default trial."""
     t = big_trial
     s = t.truth["subjects"]
     n = len(s)

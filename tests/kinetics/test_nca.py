@@ -1,4 +1,5 @@
-"""NCA of CAR-T expansion against hand-worked profiles (PKNCA conventions, ecosystem.md sec. 6).
+"""NCA of CAR-T expansion against hand-worked profiles (PKNCA conventions, Denney W et al., J
+Pharmacokinet Pharmacodyn 2015;42:S65).
 
 Every expected number below is worked by hand from the trapezoid formulas in the comment above
 it: linear (t2 - t1)(c1 + c2)/2; log (t2 - t1)(c1 - c2)/ln(c1/c2) on falling segments.
@@ -39,7 +40,7 @@ def profile(usubjid: str, times, concs) -> pd.DataFrame:
 
 
 # Reference profile P1: BLQ at day 0, rise to 1000 at day 7, halving every 7 days to day 28,
-# then BLQ at days 56 and 90 (CAR-T qPCR shape of trial-facts.md section 5).
+# then BLQ at days 56 and 90 (CAR-T qPCR shape of the synthetic example).
 P1_T = [0, 1, 4, 7, 14, 21, 28, 56, 90]
 P1_C = [None, 10, 100, 1000, 500, 250, 125, None, None]
 # Rising part, linear: 0->1: 1*(0+10)/2 = 5; 1->4: 3*110/2 = 165; 4->7: 3*1100/2 = 1650.
@@ -375,7 +376,7 @@ def test_partial_auc_nondecreasing_in_end_day(prof, d1, d2) -> None:
 
 
 def test_pknca_coding_without_blq_column_and_missing_dropped() -> None:
-    # PKNCA codes BLQ as 0 and drops missing concentrations (ecosystem.md section 6).
+    # PKNCA codes BLQ as 0 and drops missing concentrations (PKNCA defaults).
     df = profile("P1", P1_T, P1_C).drop(columns=["blq", "lloq"])
     df["conc"] = df["conc"].fillna(0.0)
     extra = pd.DataFrame({"USUBJID": ["P1"], "time_days": [10.0], "conc": [np.nan]})

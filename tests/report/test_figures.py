@@ -23,7 +23,8 @@ from cartrial.report.figures import (
     waterfall_figure,
 )
 
-# R `aml` "Maintained" arm (ecosystem.md section 1): 9, 13, 13+, 18, 23, 28+, 31, 34, 45+, 48, 161+
+# R `aml` "Maintained" arm (R survival package data set `aml`; Miller RG, Survival Analysis, Wiley
+# 1981): 9, 13, 13+, 18, 23, 28+, 31, 34, 45+, 48, 161+
 AML_T = [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161]
 AML_E = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0]
 

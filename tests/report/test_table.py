@@ -47,7 +47,8 @@ def test_two_values_for_one_cell_are_refused():
 
 
 def test_n_pct_hand_cases():
-    # ecosystem.md section 4: "n (x.x%)" with one decimal; 3/12 = 25.0 %, 1/3 = 33.3 %
+    # CSR shell convention (ICH E3 section 14 tables; PhUSE TLF conventions): "n (x.x%)" with one
+    # decimal; 3/12 = 25.0 %, 1/3 = 33.3 %
     assert fmt_n_pct([3, 1, 0, 2], [12, 3, 5, 0]).tolist() == ["3 (25.0%)", "1 (33.3%)", "0", "2"]
     assert fmt_num(float("nan")) == "NE"
     assert fmt_num(2.25, 1) == "2.2"  # Python rounds half to even

@@ -1,4 +1,4 @@
-"""CRS grading, ASTCT 2019 (Lee et al. BBMT 2019;25:625-638; clinical-standards.md section 1).
+"""CRS grading, ASTCT 2019 (Lee DW et al., Biol Blood Marrow Transplant 2019;25:625-38).
 
 Every row of the decision table and every footnote has a hand-worked case; property tests check
 that a worse observation never lowers the grade.
@@ -21,7 +21,7 @@ def sheet(rows: list[dict], usubjid: str = "P1") -> pd.DataFrame:
                          enumerate(rows)])
 
 
-# --- decision table (clinical-standards.md section 1), one case per row ----------------------
+# --- decision table (Lee DW et al. 2019, CRS consensus grading), one case per row -------
 @pytest.mark.parametrize(
     ("obs", "grade"),
     [
@@ -157,7 +157,8 @@ def test_therapy_given_at_the_afebrile_time_point_counts() -> None:
 
 
 def test_open_decision_masked_fever_keeps_grade1() -> None:
-    # clinical-standards.md section 1, open decision: afebrile, normotensive, room air while
+    # Lee DW et al. 2019 grade by the most severe of fever, hypotension and hypoxia; open decision:
+    # afebrile, normotensive, room air while
     # tocilizumab/steroids are still given -> default grade 0 (episode ends), option grade 1
     rows = [
         {"TEMP": 39.0, "TOCILIZUMAB": "Y"},

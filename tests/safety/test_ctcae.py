@@ -1,5 +1,6 @@
 """CTCAE v5.0 lab grading (NCI CTCAE v5.0; admiral ncictcaev5 lab-only rules;
-clinical-standards.md section 3). Values on both sides of every threshold, written from the
+NCI CTCAE v5.0, 2017, and admiral's ncictcaev5 metadata). Values on both sides of every threshold,
+written from the
 guideline text (not from the YAML)."""
 
 from __future__ import annotations

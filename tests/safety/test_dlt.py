@@ -1,5 +1,6 @@
 """DLT adjudication over crafted histories: every rule of the bundled CT071 DLT definition
-(trial-facts.md 5.1), both sides of each duration boundary, pending and evaluability."""
+(the protocol's DLT definition: an assumption of the synthetic example, CT071 registration
+NCT05838131), both sides of each duration boundary, pending and evaluability."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """ICANS grading, ASTCT 2019 adults (Lee et al. 2019, ICE and ICANS tables;
-clinical-standards.md section 2)."""
+Lee DW et al., Biol Blood Marrow Transplant 2019;25:625-38, ICE score and adult ICANS grading)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def grade(**values: object) -> int:
 @pytest.mark.parametrize(
     ("values", "expected"),
     [
-        # clinical-standards.md 2.2 test cases
+        # ICANS grading cases worked from Lee DW et al. 2019 (adult ICANS grading table)
         ({"ICE_TOTAL": 8, "CONSCIOUSNESS": "SPONTANEOUS"}, 1),
         ({"ICE_TOTAL": 9, "CONSCIOUSNESS": "VOICE"}, 2),
         ({"ICE_TOTAL": 0, "CONSCIOUSNESS": "NORMAL"}, 3),      # awake, global aphasia
