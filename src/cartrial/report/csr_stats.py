@@ -41,8 +41,9 @@ def continuous(values: Sequence[float] | pd.Series, digits: int = 1) -> list[str
     values : sequence of float
         The values (NaN = missing, not counted in n).
     digits : int
-        Decimals of the mean, median and quartiles; the SD gets one more, min and max as given
-        by ``digits`` too.
+        Decimals of the mean, median and quartiles (one more than the data's precision); the
+        SD gets one more, min and max one fewer (the data's own precision), the usual CSR
+        shell convention.
 
     Returns
     -------
@@ -52,7 +53,7 @@ def continuous(values: Sequence[float] | pd.Series, digits: int = 1) -> list[str
     Examples
     --------
     >>> continuous([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
-    ['10', '5.5 (3.03)', '5.5 (3.3, 7.8)', '1.0–10.0']
+    ['10', '5.5 (3.03)', '5.5 (3.3, 7.8)', '1–10']
     """
     v = pd.to_numeric(pd.Series(values, dtype=float), errors="coerce").dropna().to_numpy()
     if len(v) == 0:
@@ -62,7 +63,7 @@ def continuous(values: Sequence[float] | pd.Series, digits: int = 1) -> list[str
     q1, med, q3 = np.percentile(v, [25, 50, 75])  # linear: R quantile type 7
     return [str(len(v)), f"{rounded(v.mean(), d)} ({sd})",
             f"{rounded(med, d)} ({rounded(q1, d)}, {rounded(q3, d)})",
-            f"{rounded(v.min(), d)}{EN_DASH}{rounded(v.max(), d)}"]
+            f"{rounded(v.min(), max(d - 1, 0))}{EN_DASH}{rounded(v.max(), max(d - 1, 0))}"]
 
 
 class CellRows:
