@@ -90,7 +90,8 @@ def test_exposure_shows_an_infusion_below_the_planned_dose():
     t = table_exposure(a, None, P, "14.1.5")
     assert _cell(t, "Infused below the planned dose", "DL1") == "1 (50.0%)"
     assert _cell(t, "Infused at the planned dose", "DL1") == "1 (50.0%)"
-    assert _cell(t, f"Planned dose ({P.dose_levels[0].unit})", "DL1") == f"{P.dose_levels[0].dose:g}"
+    dl1 = P.dose_levels[0]
+    assert _cell(t, f"Planned dose ({dl1.unit})", "DL1") == f"{dl1.dose:g}"
     # vein-to-vein: S1 19 days, S2 16 days
     assert _cell(t, "Min\u2013max", "DL1", 1) == "16\u201319"
     assert _cell(t, "Min\u2013max", "DL1", 0) == "0.05\u20130.10"

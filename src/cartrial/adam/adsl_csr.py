@@ -33,7 +33,20 @@ DEATH_TIMING = ("BEFORE INFUSION", "DAY 0-30", "DAY 31-90", "AFTER DAY 90")
 
 
 def derive_vars_disposition(adsl: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """APHFL, BRIDGFL, LDFL, MFGFFL, NINFRS (see the module docstring)."""
+    """APHFL, BRIDGFL, LDFL, MFGFFL, NINFRS (see the module docstring).
+
+    Parameters
+    ----------
+    adsl : pandas.DataFrame
+        ADSL so far.
+    study : cartrial.data.Study
+        DM (ARMNRS), DS (disposition event) and CM (bridging therapy).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``adsl`` with the variables added.
+    """
     out = adsl.copy()
     u = out["USUBJID"]
     out["APHFL"] = yn(out["APHDT"].notna())
@@ -59,7 +72,20 @@ def derive_vars_disposition(adsl: pd.DataFrame, study: Study) -> pd.DataFrame:
 
 
 def derive_vars_exposure(adsl: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
-    """DOSEP (planned dose of DM.ARMCD), DOSELFL (DOSEA below DOSEP) and VVDUR."""
+    """DOSEP (planned dose of DM.ARMCD), DOSELFL (DOSEA below DOSEP) and VVDUR.
+
+    Parameters
+    ----------
+    adsl : pandas.DataFrame
+        ADSL so far.
+    protocol : Protocol
+        The dose of each level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``adsl`` with the variables added.
+    """
     out = adsl.copy()
     dose = {d.id: float(d.dose) for d in protocol.dose_levels}
     out["DOSEP"] = out["ARMCD"].map(dose).astype(float)
@@ -86,7 +112,20 @@ def _baseline_lab(lb: pd.DataFrame | None, adsl: pd.DataFrame, code: str,
 
 
 def derive_vars_baseline(adsl: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """ECOGBL, B2MBL, ALBBL, LDHBL, LDHULN, ISS, RISS, HRCYTOFL, EMDFL, DIAGDT, DIAGDURY."""
+    """ECOGBL, B2MBL, ALBBL, LDHBL, LDHULN, ISS, RISS, HRCYTOFL, EMDFL, DIAGDT, DIAGDURY.
+
+    Parameters
+    ----------
+    adsl : pandas.DataFrame
+        ADSL so far.
+    study : cartrial.data.Study
+        LB (B2MICG, ALB, LDH in standard units), RS (ECOG101), MH.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``adsl`` with the variables added.
+    """
     out = adsl.copy()
     lb = study.get("LB")
     out["B2MBL"] = _baseline_lab(lb, out, "B2MICG")
@@ -121,7 +160,20 @@ def derive_vars_baseline(adsl: pd.DataFrame, study: Study) -> pd.DataFrame:
 
 
 def derive_vars_prior(adsl: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """PRLINES, TCEXPFL, TCREFFL, PENEXPFL, PENREFFL, BCMAFL from CM and SUPPCM."""
+    """PRLINES, TCEXPFL, TCREFFL, PENEXPFL, PENREFFL, BCMAFL from CM and SUPPCM.
+
+    Parameters
+    ----------
+    adsl : pandas.DataFrame
+        ADSL so far.
+    study : cartrial.data.Study
+        CM (PRIOR ANTI-MYELOMA THERAPY with CMGRPID) and SUPPCM (REFRACT).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``adsl`` with the variables added.
+    """
     out = adsl.copy()
     cm = study.get("CM")
     cols = ("PRLINES", "TCEXPFL", "TCREFFL", "PENEXPFL", "PENREFFL", "BCMAFL")
@@ -145,7 +197,17 @@ def derive_vars_prior(adsl: pd.DataFrame, study: Study) -> pd.DataFrame:
 
 
 def derive_vars_death_timing(adsl: pd.DataFrame) -> pd.DataFrame:
-    """DTHADY (death day from infusion, infusion = day 0) and DTHTIM."""
+    """DTHADY (death day from infusion, infusion = day 0) and DTHTIM.
+
+    Parameters
+    ----------
+    adsl : pandas.DataFrame
+        ADSL so far.
+    Returns
+    -------
+    pandas.DataFrame
+        ``adsl`` with the variables added.
+    """
     out = adsl.copy()
     day = (out["DTHDT"] - out["TRTSDT"]).dt.days.astype(float)
     out["DTHADY"] = day

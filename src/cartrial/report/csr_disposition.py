@@ -35,7 +35,27 @@ def _counts(labels: pd.Series) -> dict[str, int]:
 
 def not_dlt_evaluable_reason(adsl: pd.DataFrame, window_days: int) -> pd.Series:
     """Why an infused patient is not DLT-evaluable: died or left the study within the DLT
-    window without a DLT, else followed for less than the window at the data cut-off."""
+    window without a DLT, else followed for less than the window at the data cut-off.
+
+    Parameters
+    ----------
+    adsl : pandas.DataFrame
+        The infused, not DLT-evaluable patients (DTHFL, DTHADY, EOSSTT).
+    window_days : int
+        The protocol's DLT window.
+
+    Returns
+    -------
+    pandas.Series
+        The reason per patient.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"DTHFL": ["Y", ""], "DTHADY": [12.0, float("nan")],
+    ...                   "EOSSTT": ["DISCONTINUED", "ONGOING"]})
+    >>> not_dlt_evaluable_reason(a, 28).tolist()
+    ['Died within the DLT window', 'DLT window not completed at the cut-off']
+    """
     died = (adsl["DTHFL"] == "Y") & (adsl["DTHADY"] <= window_days)
     left = adsl["EOSSTT"] == "DISCONTINUED"
     return pd.Series(np.where(died, "Died within the DLT window", np.where(
@@ -83,7 +103,22 @@ def flow_steps(adsl: pd.DataFrame, protocol: Protocol) -> tuple[list[FlowStep],
 
 
 def figure_flow(adsl: pd.DataFrame, protocol: Protocol, number: str) -> ReportFigure:
-    """Figure ``number``: the patient flow diagram (inline SVG)."""
+    """Figure ``number``: the patient flow diagram (inline SVG).
+
+    Parameters
+    ----------
+    adsl : pandas.DataFrame
+        ADSL (see :func:`flow_steps`).
+    protocol : Protocol
+        The DLT window.
+    number : str
+        Figure number.
+
+    Returns
+    -------
+    ReportFigure
+        The figure, its counts and reasons as SVG text.
+    """
     steps, analysis = flow_steps(adsl, protocol)
     svg = flow_svg(steps, "Patient flow from enrolment to the analysis sets", analysis)
     return ReportFigure(number, "Patient flow", svg, (
@@ -97,7 +132,23 @@ def figure_flow(adsl: pd.DataFrame, protocol: Protocol, number: str) -> ReportFi
 
 def table_disposition(adsl: pd.DataFrame, protocol: Protocol, number: str) -> ReportTable:
     """Table ``number``: disposition by planned dose level (DM.ARMCD), percentages of the
-    enrolled patients of the column."""
+    enrolled patients of the column.
+
+    Parameters
+    ----------
+    adsl : pandas.DataFrame
+        ADSL with ARMCD, APHFL, BRIDGFL, LDFL, SAFFL, NINFRS, DLTEVLFL (when adjudicated),
+        EFFFL, EOSSTT, DCSREAS, DTHFL.
+    protocol : Protocol
+        Dose levels (columns).
+    number : str
+        Table number.
+
+    Returns
+    -------
+    ReportTable
+        n (%) per step, reason and study status.
+    """
     arm = adsl["ARMCD"].fillna("").astype(str)
     groups = {f"{d} (N={int((arm == d).sum())})": (arm == d).to_numpy()
               for d in protocol.dose_ids if (arm == d).any()}

@@ -87,7 +87,20 @@ def table_exposure(adsl: pd.DataFrame, ex: pd.DataFrame | None, protocol: Protoc
 
 
 def listing_low_dose(adsl: pd.DataFrame, number: str) -> ReportTable | None:
-    """Listing ``number``: every patient infused below the planned dose (None when none)."""
+    """Listing ``number``: every patient infused below the planned dose.
+
+    Parameters
+    ----------
+    adsl : pandas.DataFrame
+        ADSL with DOSELFL, DOSEP, DOSEA, ARMCD, TRTSDT.
+    number : str
+        Listing number.
+
+    Returns
+    -------
+    ReportTable or None
+        The listing; None when every infusion was at the planned dose.
+    """
     s = adsl[adsl.get("DOSELFL", pd.Series("", index=adsl.index)) == "Y"]
     if s.empty:
         return None
