@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 
 from cartrial.protocol.model import Protocol
-from cartrial.report.csr_stats import CellRows
+from cartrial.report.csr_stats import CellRows, level_groups
+from cartrial.report.csr_stats import flag as _y
 from cartrial.report.table import ReportTable
 
-OVERALL = "Overall"
 STAGES = (("I", "I"), ("II", "II"), ("III", "III"))
 
 
@@ -20,14 +20,7 @@ def dose_groups(adsl: pd.DataFrame, protocol: Protocol, flag: str = "SAFFL"
     """The patients with ``flag`` = Y and their columns: each actual dose level, then Overall."""
     s = adsl[adsl[flag] == "Y"].reset_index(drop=True)
     dl = s["TRT01A"].fillna("").astype(str).str.split(" ").str[0]
-    groups = {f"{d} (N={int((dl == d).sum())})": (dl == d).to_numpy()
-              for d in protocol.dose_ids if (dl == d).any()}
-    groups[f"{OVERALL} (N={len(s)})"] = np.ones(len(s), bool)
-    return s, groups
-
-
-def _y(s: pd.DataFrame, col: str) -> np.ndarray:
-    return (s[col] == "Y").to_numpy() if col in s else np.zeros(len(s), bool)
+    return s, level_groups(s, protocol.dose_ids, dl)
 
 
 def table_baseline(adsl: pd.DataFrame, protocol: Protocol, number: str) -> ReportTable:

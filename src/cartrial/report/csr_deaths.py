@@ -8,9 +8,9 @@ from __future__ import annotations
 import pandas as pd
 
 from cartrial.adam.adsl_csr import DEATH_TIMING
+from cartrial.report.csr_stats import OVERALL
 from cartrial.report.table import ReportTable
 
-OVERALL = "Overall"
 TIMING_LABELS = {"BEFORE INFUSION": "Before infusion", "DAY 0-30": "Day 0\u201330",
                  "DAY 31-90": "Day 31\u201390", "AFTER DAY 90": "After day 90"}
 

@@ -9,16 +9,11 @@ import numpy as np
 import pandas as pd
 
 from cartrial.protocol.model import Protocol
-from cartrial.report.csr_stats import CellRows
+from cartrial.report.csr_stats import CellRows, level_groups
+from cartrial.report.csr_stats import flag as _y
 from cartrial.report.document import ReportFigure
 from cartrial.report.flow_diagram import FlowStep, flow_svg
 from cartrial.report.table import ReportTable
-
-OVERALL = "Overall"
-
-
-def _y(adsl: pd.DataFrame, col: str) -> np.ndarray:
-    return (adsl[col] == "Y").to_numpy() if col in adsl else np.zeros(len(adsl), bool)
 
 
 def _reason(s: str) -> str:
@@ -149,10 +144,7 @@ def table_disposition(adsl: pd.DataFrame, protocol: Protocol, number: str) -> Re
     ReportTable
         n (%) per step, reason and study status.
     """
-    arm = adsl["ARMCD"].fillna("").astype(str)
-    groups = {f"{d} (N={int((arm == d).sum())})": (arm == d).to_numpy()
-              for d in protocol.dose_ids if (arm == d).any()}
-    groups[f"{OVERALL} (N={len(adsl)})"] = np.ones(len(adsl), bool)
+    groups = level_groups(adsl, protocol.dose_ids, adsl["ARMCD"])
     t = CellRows(adsl, groups)
     aph, inf = _y(adsl, "APHFL"), _y(adsl, "SAFFL")
     t.count("Enrolled (informed consent)", np.ones(len(adsl), bool))

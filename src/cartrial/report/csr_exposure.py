@@ -10,15 +10,11 @@ import numpy as np
 import pandas as pd
 
 from cartrial.protocol.model import Protocol
-from cartrial.report.csr_stats import CellRows, rounded
+from cartrial.report.csr_stats import CellRows, level_groups, rounded
+from cartrial.report.csr_stats import flag as _y
 from cartrial.report.table import ReportTable, table_from_wide
 
-OVERALL = "Overall"
 LD = "LYMPHODEPLETING CHEMOTHERAPY"
-
-
-def _y(s: pd.DataFrame, col: str) -> np.ndarray:
-    return (s[col] == "Y").to_numpy() if col in s else np.zeros(len(s), bool)
 
 
 def _g(v: float) -> str:
@@ -51,9 +47,7 @@ def table_exposure(adsl: pd.DataFrame, ex: pd.DataFrame | None, protocol: Protoc
     arm = s["ARMCD"].fillna("").astype(str)
     planned = {d.id: d.dose for d in protocol.dose_levels}
     unit = protocol.dose_levels[0].unit if protocol.dose_levels else ""
-    groups = {f"{d} (N={int((arm == d).sum())})": (arm == d).to_numpy()
-              for d in protocol.dose_ids if (arm == d).any()}
-    groups[f"{OVERALL} (N={len(s)})"] = np.ones(len(s), bool)
+    groups = level_groups(s, protocol.dose_ids, arm)
     t = CellRows(s, groups)
     inf = _y(s, "SAFFL")
     t.count("Leukapheresed", np.ones(len(s), bool))

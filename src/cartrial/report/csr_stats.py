@@ -17,6 +17,7 @@ import pandas as pd
 from cartrial.report.table import fmt_n_pct
 
 EN_DASH = "\u2013"
+OVERALL = "Overall"  # the total column of every report table
 STAT_LABELS = ("n", "Mean (SD)", "Median (Q1, Q3)", f"Min{EN_DASH}max")
 
 
@@ -64,6 +65,21 @@ def continuous(values: Sequence[float] | pd.Series, digits: int = 1) -> list[str
     return [str(len(v)), f"{rounded(v.mean(), d)} ({sd})",
             f"{rounded(med, d)} ({rounded(q1, d)}, {rounded(q3, d)})",
             f"{rounded(v.min(), max(d - 1, 0))}{EN_DASH}{rounded(v.max(), max(d - 1, 0))}"]
+
+
+def flag(frame: pd.DataFrame, col: str) -> np.ndarray:
+    """``frame[col] == "Y"`` as a boolean array (all False when the column is absent)."""
+    return (frame[col] == "Y").to_numpy() if col in frame else np.zeros(len(frame), bool)
+
+
+def level_groups(frame: pd.DataFrame, levels: Sequence[str], dose: pd.Series
+                 ) -> dict[str, np.ndarray]:
+    """Column header -> patients of ``frame``: each dose level present in ``dose`` (in
+    protocol order) as "DL1 (N=4)", then "Overall (N=...)"."""
+    d = dose.fillna("").astype(str).to_numpy()
+    groups = {f"{lv} (N={int((d == lv).sum())})": d == lv for lv in levels if (d == lv).any()}
+    groups[f"{OVERALL} (N={len(frame)})"] = np.ones(len(frame), bool)
+    return groups
 
 
 class CellRows:
