@@ -54,7 +54,7 @@ def test_same_seed_same_bytes(tmp_path):
     write_example(a, tmp_path / "a")
     write_example(b, tmp_path / "b")
     ha, hb = _hashes(tmp_path / "a"), _hashes(tmp_path / "b")
-    assert len(ha) == 14 + 1 + len(a.truth) and ha == hb  # domains, protocol.yaml, truth
+    assert len(ha) == 16 + 1 + len(a.truth) and ha == hb  # domains, protocol.yaml, truth
     write_example(simulate_trial(protocol(), seed=6, scenario="late-dlt"), tmp_path / "c")
     assert _hashes(tmp_path / "c")["lb.csv"] != ha["lb.csv"]
 

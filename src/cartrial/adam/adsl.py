@@ -215,6 +215,7 @@ def derive_vars_popfl(adsl: pd.DataFrame, study: Study,
                                   "DT": dtc_date(da["LBDTC"])[0].to_numpy()}))
     rs = study.get("RS")
     if rs is not None and len(rs):
+        rs = rs[rs["RSTESTCD"] == "OVRLRESP"]  # RS also holds ECOG (clinical classification)
         post.append(pd.DataFrame({"USUBJID": rs["USUBJID"].to_numpy(),
                                   "DT": dtc_date(rs["RSDTC"])[0].to_numpy()}))
     if post:
@@ -248,4 +249,6 @@ def derive_adsl(study: Study, protocol: Protocol,
     adsl = derive_var_lstalvdt(adsl, study)
     adsl = derive_var_popcd(adsl, study["MH"], protocol)
     adsl = derive_vars_popfl(adsl, study, dlt_patients)
-    return adsl
+    from cartrial.adam.adsl_csr import derive_vars_csr  # CSR disposition/baseline/exposure
+
+    return derive_vars_csr(adsl, study, protocol)

@@ -72,6 +72,22 @@ LABELS: dict[str, str] = {
     "CNSDTDSC": "Censor Date Description", "AVALM": "Analysis Value (Months)",
     "NMISSASS": "Missed Assessments Before Event", "ANLFLAG": "Analysis Flags (NCA)",
     "LBSEQ": "Sequence Number (LB)", "AESEQ": "Sequence Number (AE)",
+    # ADSL CSR variables (cartrial.adam.adsl_csr)
+    "APHFL": "Leukapheresed Flag", "BRIDGFL": "Bridging Therapy Flag",
+    "LDFL": "Lymphodepletion Received Flag", "MFGFFL": "Manufacturing Failure Flag",
+    "NINFRS": "Reason Not Infused", "DOSEP": "Planned Dose (10^6 CAR+ T cells/kg)",
+    "DOSELFL": "Infused Below Planned Dose Flag", "VVDUR": "Leukapheresis to Infusion (days)",
+    "B2MBL": "Baseline Beta-2 Microglobulin (mg/L)", "ALBBL": "Baseline Albumin (g/L)",
+    "LDHBL": "Baseline LDH (U/L)", "LDHULN": "Baseline LDH Upper Limit of Normal",
+    "ECOGBL": "Baseline ECOG Performance Status", "HRCYTOFL": "High-Risk Cytogenetics Flag",
+    "ISS": "International Staging System Stage", "RISS": "Revised ISS Stage",
+    "EMDFL": "Extramedullary Disease Flag", "DIAGDT": "Date of Initial Diagnosis",
+    "DIAGDURY": "Years from Diagnosis to Leukapheresis",
+    "PRLINES": "Number of Prior Lines of Therapy",
+    "TCEXPFL": "Triple-Class Exposed Flag", "TCREFFL": "Triple-Class Refractory Flag",
+    "PENEXPFL": "Penta-Drug Exposed Flag", "PENREFFL": "Penta-Drug Refractory Flag",
+    "BCMAFL": "Prior BCMA-Directed Therapy Flag",
+    "DTHADY": "Death Day from Infusion (Day 0)", "DTHTIM": "Death Timing Category",
 }
 
 

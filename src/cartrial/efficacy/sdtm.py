@@ -428,6 +428,6 @@ def efficacy_from_study(
     )
     conc = None
     rs = get("RS")
-    if rs is not None and len(rs):
+    if rs is not None and _text(rs["RSTESTCD"]).eq("OVRLRESP").any():  # RS may hold ECOG only
         conc = response_concordance(investigator_response_from_sdtm(rs), imwg.assessments)
     return result, imwg, conc

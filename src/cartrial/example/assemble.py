@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cartrial.example import baseline as bsl
 from cartrial.example import crs as crs_mod
 from cartrial.example import crs_records as cr
 from cartrial.example import disease as dz
@@ -226,14 +227,23 @@ def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolmen
     lab_frames, cyto_runs = _lab_rows(ctx, lpat, lnom, lact, vals, rng["untidy"])
     dis_frames = _disease_rows(ctx, a, mrd_test, mrd_neg, rng["untidy"])
     cyt_frames = _cytokine_rows(ctx, plan, kp, protocol, rng["kinetics"])
-    domains["LB"] = _finish_lb(pd.concat(lab_frames + dis_frames + cyt_frames, ignore_index=True))
+    # baseline disease characteristics (example/baseline.py, own stream)
+    bvals = bsl.baseline_values(rng["baseline"], n, np.searchsorted(np.array(["001", "002", "003"]),
+                                                                    psite))
+    scr = fmt_date(ctx.date(np.arange(n), base_day - 3))
+    base_lb = bsl.lb_rows(ids, scr, ctx.dy(np.arange(n), base_day - 3), base_day - 3, bvals)
+    domains["LB"] = _finish_lb(pd.concat(lab_frames + dis_frames + cyt_frames + base_lb,
+                                         ignore_index=True))
     domains["PC"] = _pc(ctx, kpat, knom, kact, conc, flow)
     domains["IS"] = _is(ctx, protocol, rng["kinetics"], sc.ada_fraction)
     ae, ae_truth = _ae(ctx, ep_c, ep_i, cyto_runs, dlt_type, dlt_onset, nrm_death, death_d,
                        rng["events"], rng["untidy"])
     domains["AE"] = ae
-    domains["CM"] = _cm(ctx, cobs, therapy, weight, ep_i, new_tx, pool.bridging[pi][I],
-                        enr.apheresis[I], rng["events"])
+    domains["CM"], lines = _cm(ctx, cobs, therapy, weight, ep_i, new_tx, pool.bridging[pi][I],
+                               enr.apheresis[I], rng["events"], rng["baseline"])
+    domains["SUPPCM"] = bsl.suppcm(ids, lines, STUDYID)
+    domains["RS"] = frame("RS", {c: v.to_numpy() for c, v in bsl.rs_ecog(ids, scr, bvals[
+        "ecog"].to_numpy()).items()}, ["USUBJID", "RSDTC"])
     dm, ds, mh, pr, ex = _subject_level(protocol, enr, pool, usubjid, subjid, site, I, end_day,
                                         why, died, nrm_death, death_d, rng["events"])
     domains.update(DM=dm, DS=ds, MH=mh, PR=pr, EX=ex, SUPPDM=_suppdm(usubjid, enr))
@@ -242,6 +252,7 @@ def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolmen
     truth = _truth(ctx, enr, I, protocol, plan, ep_c, ep_i, a, pdd, death_d, died, new_tx,
                    kp, kpat, kact, conc, dplan, dlt_type, dlt_onset, ae_truth, enr.apheresis[I],
                    nrm_death, pool.dlt_detect_day()[pi][I])
+    truth["baseline"] = bsl.truth(ids, bvals, lines)
     return domains, truth
 
 
@@ -689,7 +700,8 @@ def _ae(ctx, ep_c, ep_i, cyto, dlt_type, dlt_onset, nrm_death, death_d, re, ru):
     return df.drop(columns="_order"), truth
 
 
-def _cm(ctx, cobs, therapy, weight, ep_i, new_tx, bridging, aph, re) -> pd.DataFrame:
+def _cm(ctx, cobs, therapy, weight, ep_i, new_tx, bridging, aph, re, rb
+        ) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = [cr.crs_cm_rows(cobs, therapy, weight).assign(CMCAT="CRS/ICANS MANAGEMENT",
                                                          CMINDC="CYTOKINE RELEASE SYNDROME")]
     if not ep_i.empty:
@@ -719,16 +731,11 @@ def _cm(ctx, cobs, therapy, weight, ep_i, new_tx, bridging, aph, re) -> pd.DataF
                               "CMTRT": "DEXAMETHASONE", "CMCLAS": "ANTI-MYELOMA", "CMDOSE": 40.0,
                               "CMDOSU": "mg", "CMROUTE": "ORAL", "end": aph_rel[b] + 5,
                               "CMCAT": "BRIDGING THERAPY", "CMINDC": "MULTIPLE MYELOMA"}))
-    # prior lines with partial dates (year-month), three to six per patient
+    # prior lines with partial dates (year-month), three to six per patient (this draw stays on
+    # the events stream, which later draws depend on); regimens and refractoriness:
+    # example/baseline.py
     nl = re.integers(3, 7, n)
-    pp = np.repeat(np.arange(n), nl)
-    j = np.arange(len(pp)) - np.repeat(np.cumsum(nl) - nl, nl)
-    drugs = np.array(["BORTEZOMIB", "LENALIDOMIDE", "DARATUMUMAB", "POMALIDOMIDE",
-                      "CARFILZOMIB", "ISATUXIMAB"], dtype=object)
-    prior = pd.DataFrame({"pat": pp, "day": -(nl[pp] - j) * 200 - 60, "minute": -2,
-                          "CMTRT": drugs[j], "CMCLAS": "ANTI-MYELOMA", "CMDOSE": np.nan,
-                          "CMDOSU": "", "CMROUTE": "", "end": np.nan,
-                          "CMCAT": "PRIOR ANTI-MYELOMA THERAPY", "CMINDC": "MULTIPLE MYELOMA"})
+    prior, lines = bsl.prior_lines(rb, nl)
     rows.append(prior)
     cm = pd.concat(rows, ignore_index=True)
     p = cm["pat"].to_numpy()
@@ -749,8 +756,9 @@ def _cm(ctx, cobs, therapy, weight, ep_i, new_tx, bridging, aph, re) -> pd.DataF
             "CMCAT": cm["CMCAT"].to_numpy(), "CMSTDTC": st, "CMDECOD": cm["CMTRT"].to_numpy(),
             "CMCLAS": cm["CMCLAS"].to_numpy(), "CMINDC": cm["CMINDC"].to_numpy(),
             "CMDOSE": cm["CMDOSE"].to_numpy(float), "CMDOSU": cm["CMDOSU"].to_numpy(),
-            "CMROUTE": cm["CMROUTE"].to_numpy(), "CMENDTC": en}
-    return frame("CM", cols, ["USUBJID", "CMSTDTC", "CMTRT"])
+            "CMROUTE": cm["CMROUTE"].to_numpy(), "CMENDTC": en,
+            "CMGRPID": cm["CMGRPID"].fillna("").to_numpy()}
+    return frame("CM", cols, ["USUBJID", "CMSTDTC", "CMTRT"]), lines
 
 
 def _suppdm(usubjid: np.ndarray, enr: Enrolment) -> pd.DataFrame:

@@ -264,8 +264,11 @@ def build_sections(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame]
     """Every report section that the available results support, in CSR order."""
     adsl = ds["ADSL"]
     doses = protocol.dose_ids
+    from cartrial.report.csr import csr_summary_items  # disposition, baseline, exposure
+
     secs = [Section("14.1 Trial summary", (S.table_populations(adsl, protocol, "14.1.1"),
-                                           S.table_demographics(adsl, protocol, "14.1.2")))]
+                                           S.table_demographics(adsl, protocol, "14.1.2"),
+                                           *csr_summary_items(adsl, protocol, study.get("EX"))))]
     # 14.2 escalation
     items: list = []
     if history is not None:  # cartrial.conduct.escalation_history
@@ -387,6 +390,9 @@ def safety_items(adsl, safety, protocol: Protocol, figures: dict) -> list:
                                  "Safety (infused)", col_n=n, footnotes=(
                                      "Days from infusion; cause from DS DSTERM.",),
                                  source="ADSL"))
+    from cartrial.report.csr_deaths import table_deaths_timing
+
+    items.append(table_deaths_timing(adsl, "14.3.6.1"))
     inf = safety.tables["teae_grade"]
     inf = inf[inf["ROW"].str.startswith(INFECTIONS) & (inf["COLUMN"] == S.OVERALL)]
     if len(inf):
@@ -641,10 +647,12 @@ def listing_items(ds: dict[str, pd.DataFrame], safety) -> list:
                            "First response date": d(b["ADT"])})
         items.append(table_from_wide("16.2.4", "Best confirmed response (IMWG 2016)",
                                      "Safety (infused)", bl, kind="listing", source="ADRS"))
+    from cartrial.report.csr_exposure import listing_low_dose
     from cartrial.report.narratives import patient_narratives
 
     items.append(patient_narratives(adsl, ds["ADAE"], None if safety is None
                                     else safety.dlt.patients, "16.2.5"))
+    items += [t for t in [listing_low_dose(adsl, "16.2.6")] if t is not None]
     return items
 
 
