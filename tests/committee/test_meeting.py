@@ -63,12 +63,13 @@ def four_doses(tmp_path_factory) -> Path:
 def _workspace(proto, cohorts: list[tuple[int, int, int]]) -> SimpleNamespace:
     """A workspace stand-in: cohorts of (dose index, patients, DLTs), all windows completed."""
     rows = []
+    day0 = pd.Timestamp("2024-03-01")
     for j, n, y in cohorts:
         for i in range(n):
             rows.append({"USUBJID": f"S{len(rows) + 1}", "DOSE_INDEX": j,
                          "DOSE_LEVEL": proto.dose_ids[j], "DLT": "yes" if i < y else "no",
                          "DLT_EVALUABLE": True, "FOLLOWUP_DAY": 28.0, "BACKFILL": "N",
-                         "INFUSION_DATE": pd.Timestamp("2024-03-01") + pd.Timedelta(days=len(rows))})
+                         "INFUSION_DATE": day0 + pd.Timedelta(days=len(rows))})
     p = pd.DataFrame(rows, columns=["USUBJID", "DOSE_INDEX", "DOSE_LEVEL", "DLT",
                                     "DLT_EVALUABLE", "FOLLOWUP_DAY", "BACKFILL", "INFUSION_DATE"])
     rec = recommend(p, proto)
@@ -126,16 +127,28 @@ def test_meeting_date_before_cutoff_or_in_future_is_refused(four_doses) -> None:
     assert _rules(w, "escalate", "DL2", TODAY + timedelta(days=1)) == ["meeting_in_future"]
 
 
+@pytest.fixture(scope="module")
+def trial(tmp_path_factory):
+    """The minimal study and its workspace, built once for the module (the data never change
+    here; each test gets its own committee database)."""
+    from cartrial.committee.workspace import build_workspace
+
+    sdtm = tmp_path_factory.mktemp("meeting") / "sdtm"
+    write_study(minimal_domains(), sdtm)
+    return sdtm, build_workspace("ct071", sdtm)
+
+
 @pytest.fixture()
-def site(tmp_path):
-    write_study(minimal_domains(), tmp_path / "sdtm")
-    db = tmp_path / "sdtm" / "committee.sqlite"
+def site(trial, tmp_path, monkeypatch):
+    sdtm, ws = trial
+    monkeypatch.setattr("cartrial.committee.snapshot.build_workspace", lambda *a, **k: ws)
+    db = tmp_path / "committee.sqlite"
     store = open_store(f"sqlite:///{db}")
     add_user(store, "stat", "password-s", "statistician", full_name="Ann Statistician")
     add_user(store, "chair", "password-c", "member", full_name="Dr Chair")
     add_user(store, "view", "password-v", "viewer")
-    app = create_app("ct071", tmp_path / "sdtm", settle_seconds=0)
-    return app, store, db, tmp_path / "sdtm"
+    app = create_app("ct071", sdtm, f"sqlite:///{db}", settle_seconds=0)
+    return app, store, db, sdtm
 
 
 def _login(client: TestClient, user: str, pw: str) -> str:
@@ -233,9 +246,9 @@ def test_decide_db_uses_the_workspace_adjudications(site) -> None:
     earlier = json.loads(run.invoke(cli, [*base, "--db", f"sqlite:///{db}",
                                           "--as-of", "2024-08-31"]).stdout)
     assert earlier["action"] != "de-escalate"         # not yet adjudicated on that cut-off
-    missing = run.invoke(cli, [*base, "--db", f"sqlite:///{sdtm / 'none.sqlite'}"])
+    missing = run.invoke(cli, [*base, "--db", f"sqlite:///{db.with_name('none.sqlite')}"])
     assert missing.exit_code == 2 and "no such database" in missing.output
-    assert not (sdtm / "none.sqlite").exists()
+    assert not db.with_name("none.sqlite").exists()
 
 
 @pytest.mark.parametrize(("values", "message"), [

@@ -22,7 +22,7 @@ from cartrial.committee.workspace import Workspace
 from cartrial.errors import InputError
 
 CALLS = ("yes", "no")
-_CACHE: dict[tuple[int, tuple[int, ...]], tuple[Workspace, Workspace]] = {}
+_CACHE: dict[tuple[int, tuple[tuple[str, ...], ...]], tuple[Workspace, Workspace]] = {}
 _CACHE_LOCK = threading.Lock()
 
 
@@ -120,15 +120,14 @@ def adjudicated(w: Workspace, store: Store) -> Workspace:
     from cartrial.design.factory import design_from_spec
     from cartrial.design.paths import dose_paths
 
-    ids = tuple(a.id for a in list_adjudications(store))
-    if not ids:
+    frame = adjudication_frame(store)
+    if frame.empty:
         return w
-    key = (id(w), ids)
+    key = (id(w), tuple(map(tuple, frame.itertuples(index=False))))
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
         if hit is not None and hit[0] is w:
             return hit[1]
-    frame = adjudication_frame(store)
     result = decide_study(Study(domains=w.study_domains), w.protocol, w.as_of,
                           adjudications=frame)
     result = replace(result, data_hash=w.data_hash)

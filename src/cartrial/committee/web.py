@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -46,9 +46,9 @@ from cartrial.committee.records import (
     list_users,
 )
 from cartrial.committee.routes_meeting import meeting_routes, meeting_view
-from cartrial.committee.signature import list_signatures
 from cartrial.committee.security import SecurityHeaders, error_page
 from cartrial.committee.sessions import IDLE_SECONDS, MAX_SECONDS, SessionRegistry
+from cartrial.committee.signature import list_signatures
 from cartrial.committee.snapshot import SETTLE_SECONDS, SnapshotStatus, SnapshotWatcher
 from cartrial.committee.store import Store, User, open_store
 from cartrial.errors import InputError
@@ -311,9 +311,10 @@ def _decide_routes(app: FastAPI, c: _Context) -> None:
     def decide(request: Request, csrf_token: str = Form(""), form_token: str = Form(""),
                choice: str = Form(...), action: str = Form(""), next_dose: str = Form(""),
                rationale: str = Form("", max_length=5000),
-               attendees: list[str] = Form([]), meeting_date: str = Form(...),
+               meeting_date: str = Form(...),
                corrects: str = Form(""), data_hash: str = Form(""),
-               design_override: str = Form("")) -> Response:
+               design_override: str = Form(""),
+               attendees: Annotated[list[str] | None, Form()] = None) -> Response:
         _check_csrf(request, csrf_token)
         u = _may_decide(c, request)
         corrects_id = _record_id(corrects)
@@ -337,7 +338,8 @@ def _decide_routes(app: FastAPI, c: _Context) -> None:
                 **ctx)
         try:
             record_from_form(c.store, u, w, choice == "accept", action=action,
-                             next_dose=next_dose, rationale=rationale, attendees=attendees,
+                             next_dose=next_dose, rationale=rationale,
+                             attendees=attendees or [],
                              meeting_date=meeting_date, corrects_id=corrects_id,
                              design_override=design_override == "yes")
         except InputError as exc:
