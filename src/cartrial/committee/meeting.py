@@ -141,6 +141,11 @@ def dlt_calendar(w: Workspace) -> pd.DataFrame:
         ``USUBJID``, ``DOSE_LEVEL``, ``COHORT``, ``INFUSION_DATE``, ``WINDOW_CLOSES`` (infusion
         date + the protocol's DLT window), ``DAYS_LEFT`` (from the data cut-off) and ``DLT``
         (the call so far), sorted by ``WINDOW_CLOSES``.
+
+    Examples
+    --------
+    >>> dlt_calendar(workspace)["WINDOW_CLOSES"].is_monotonic_increasing  # doctest: +SKIP
+    True
     """
     p = w.decision.patients
     days = float(w.protocol.design.dlt_window_days)
@@ -165,6 +170,11 @@ def open_slots(w: Workspace) -> dict[str, object]:
     dict
         ``cohort``, ``dose``, ``treated``, ``cohort_size`` and ``open``; ``cohort`` and ``dose``
         are None before any infusion (``open`` is then a whole cohort at the starting dose).
+
+    Examples
+    --------
+    >>> open_slots(workspace)  # doctest: +SKIP
+    {'cohort': 'C02', 'dose': 'DL2', 'treated': 1, 'cohort_size': 3, 'open': 2}
     """
     size = int(w.protocol.design.cohort_size)
     p = w.decision.patients
