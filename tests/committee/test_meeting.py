@@ -349,3 +349,35 @@ def test_viewer_is_refused_every_meeting_write(site) -> None:
     assert v.get("/decisions/1/sign").status_code == 403
     assert adjudication_frame(store).empty and list_signatures(store) == {}
     assert len(list_decisions(store)) == 1
+
+
+def test_new_since_picks_each_kind_of_event_by_its_date() -> None:
+    """Hand-worked: infusion 2024-03-05 (minimal study); a DLT with onset day 9 is dated
+    2024-03-14, a CRS grade 3 with onset day 2 is 2024-03-07; an SAE, a death and an RS PR are
+    dated by AESTDTC, DTHDTC and RSDTC; grade 1 CRS, a non-serious AE and SD are not listed."""
+    from cartrial.committee.meeting import new_since
+
+    dom = minimal_domains()
+    dom["AE"] = pd.concat([dom["AE"], dom["AE"].iloc[[0]].assign(
+        AESEQ=2, AEDECOD="Pneumonia", AETOXGR="3", AESTDTC="2024-04-02", AESER="Y")])
+    dom["DM"] = dom["DM"].assign(DTHDTC=["", "2024-08-20", ""])
+    dom["RS"] = pd.DataFrame({"USUBJID": ["CT071-001-001"] * 3, "RSTESTCD": "OVRLRESP",
+                              "RSSTRESC": ["SD", "PR", "PR"],
+                              "RSDTC": ["2024-04-01", "2024-05-01", "2024-06-01"]})
+    patients = pd.DataFrame({"USUBJID": ["CT071-001-001"], "DLT": ["yes"],
+                             "DLT_ONSET_DAY": [9.0], "DLT_TERM": ["Neutrophil count decreased"],
+                             "DOSE_LEVEL": ["DL1"], "DLT_SOURCE": ["engine"],
+                             "INFUSION_DATE": [pd.Timestamp("2024-03-05")]})
+    events = pd.DataFrame({"USUBJID": ["CT071-001-001", "CT071-001-002"], "EVENT": ["CRS", "CRS"],
+                           "ONSET_DAY": [2.0, 1.0], "GRADE": [3.0, 1.0],
+                           "GRADE_SOURCE": ["derived", "derived"]})
+    w = SimpleNamespace(study_domains=dom, as_of=CUTOFF, protocol=load_protocol("ct071"),
+                        decision=SimpleNamespace(patients=patients),
+                        safety=SimpleNamespace(syndrome_events=events))
+    got = new_since(w, None)
+    assert [(str(d.date()), c) for d, c in zip(got["DATE"], got["CATEGORY"], strict=True)] == [
+        ("2024-03-07", "CRS"), ("2024-03-14", "DLT"), ("2024-04-02", "SAE"),
+        ("2024-05-01", "response"), ("2024-08-20", "death")]
+    assert got.loc[got["CATEGORY"] == "SAE", "DETAIL"].item() == "AESEQ 2, grade 3"
+    later = new_since(w, date(2024, 4, 2))            # after the cut-off of the last decision
+    assert later["CATEGORY"].tolist() == ["response", "death"]

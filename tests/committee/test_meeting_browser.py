@@ -72,6 +72,7 @@ def test_a_whole_meeting_in_chromium(server, tmp_path) -> None:
         page.goto(base + "/decide")
         page.select_option("#attendees", ["chair", "stat"])
         page.fill("#meeting_date", "2024-09-02")
+        _shot(page, tmp_path / "decide.png")
         with page.expect_navigation(url=f"{base}/history"):
             page.click("#submit")
         d = list_decisions(store)[-1]
@@ -80,6 +81,7 @@ def test_a_whole_meeting_in_chromium(server, tmp_path) -> None:
         page.click(f"#sign-{d.id}")
         expect(page.locator("#meaning")).to_have_text(MEANING)
         page.fill("#sign-password", "password-c")
+        _shot(page, tmp_path / "sign.png")
         with page.expect_navigation(url=f"{base}/decisions/{d.id}/minutes.html"):
             page.click("#sign")
         expect(page.locator(".signature")).to_contain_text("Signed: Dr Chair")

@@ -48,8 +48,9 @@ def new_since(w: Workspace, since: date | None) -> pd.DataFrame:
         ``response``), ``EVENT`` and ``DETAIL``, sorted by date then subject: DLTs (onset day
         after infusion), CRS / ICANS events of grade 2 or more (the protocol's primary grade),
         serious adverse events (``AE.AESER = "Y"``), deaths (``DM.DTHDTC``), and the first
-        date each patient reached each IMWG response of partial response or better
-        (``RS`` ``OVRLRESP``).
+        date each patient reached each IMWG response of partial response or better (``RS``
+        ``OVRLRESP`` when the study has it, else derived by the efficacy engine and dated at
+        its confirmation).
 
     References
     ----------
@@ -105,10 +106,18 @@ def _saes(w: Workspace) -> pd.DataFrame:
     if ae is None or "AESER" not in ae or ae.empty:
         return pd.DataFrame(columns=NEW_COLUMNS)
     ae = ae[ae["AESER"].astype("string").str.strip().str.upper() == "Y"]
+    if ae.empty:
+        return pd.DataFrame(columns=NEW_COLUMNS)
     grade = ae["AETOXGR"].astype("string").fillna("?") if "AETOXGR" in ae else "?"
     return pd.DataFrame({"DATE": _dates(ae["AESTDTC"]), "USUBJID": ae["USUBJID"],
                          "CATEGORY": "SAE", "EVENT": ae["AEDECOD"].astype(str),
-                         "DETAIL": "AESEQ " + ae["AESEQ"].astype(str) + ", grade " + grade})
+                         "DETAIL": "AESEQ " + _int_text(ae["AESEQ"]) + ", grade " + grade})
+
+
+def _int_text(values: pd.Series) -> pd.Series:
+    num = pd.to_numeric(values, errors="coerce")
+    return num.map(lambda v: "" if pd.isna(v) else f"{v:g}").where(num.notna(),
+                                                                    values.astype(str))
 
 
 def _deaths(w: Workspace) -> pd.DataFrame:
@@ -123,13 +132,39 @@ def _deaths(w: Workspace) -> pd.DataFrame:
 def _responses(w: Workspace) -> pd.DataFrame:
     rs = w.study_domains.get("RS")
     if rs is None or rs.empty or "RSTESTCD" not in rs:
-        return pd.DataFrame(columns=NEW_COLUMNS)
+        return _derived_responses(w)
     rs = rs[rs["RSTESTCD"].astype("string") == "OVRLRESP"]
     rs = rs[rs["RSSTRESC"].astype("string").isin(RESPONDED)]
     df = pd.DataFrame({"DATE": _dates(rs["RSDTC"]), "USUBJID": rs["USUBJID"].astype(str),
                        "EVENT": rs["RSSTRESC"].astype(str)}).dropna(subset=["DATE"])
     first = df.sort_values("DATE", kind="stable").groupby(["USUBJID", "EVENT"]).head(1)
     return first.assign(CATEGORY="response", DETAIL="first IMWG " + first["EVENT"])
+
+
+def _derived_responses(w: Workspace) -> pd.DataFrame:
+    """Without RS: IMWG responses derived by the efficacy engine from the disease assessments,
+    dated when confirmed (the second consecutive assessment, IMWG 2016); a study the engine
+    cannot analyse gives one row saying why (nothing is dropped silently)."""
+    from cartrial.efficacy.sdtm import efficacy_from_study
+    from cartrial.errors import InputError
+
+    try:
+        _, imwg, _ = efficacy_from_study(Study(domains=w.study_domains), w.protocol)
+    except InputError as exc:
+        return pd.DataFrame([{"DATE": pd.Timestamp(w.as_of), "USUBJID": "", "CATEGORY":
+                              "response", "EVENT": "not derived", "DETAIL": str(exc)}])
+    a = imwg.assessments
+    a = a[(a["CONFFL"] == "Y") & a["CONFC"].isin(RESPONDED) & a["CONFADT"].notna()]
+    first = a.sort_values("CONFADT", kind="stable").groupby(["USUBJID", "CONFC"]).head(1)
+    if first.empty:
+        return pd.DataFrame(columns=NEW_COLUMNS)
+    return pd.DataFrame({
+        "DATE": pd.to_datetime(first["CONFADT"]).dt.normalize(),
+        "USUBJID": first["USUBJID"].astype(str), "CATEGORY": "response",
+        "EVENT": first["CONFC"].astype(str),
+        "DETAIL": "IMWG " + first["CONFC"].astype(str) + " derived from the assessments of "
+        + pd.to_datetime(first["ADT"]).dt.strftime("%Y-%m-%d") + ", confirmed on "
+        + pd.to_datetime(first["CONFADT"]).dt.strftime("%Y-%m-%d")})
 
 
 def dlt_calendar(w: Workspace) -> pd.DataFrame:

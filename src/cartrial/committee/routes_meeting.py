@@ -3,6 +3,7 @@ minutes (HTML and PDF); and what the overview shows for the meeting (:func:`meet
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Form, HTTPException, Request
@@ -19,6 +20,9 @@ from cartrial.errors import InputError
 if TYPE_CHECKING:
     from cartrial.committee.web import _Context
 
+_VIEWS: dict[tuple[int, Any], tuple[Workspace, dict[str, Any]]] = {}
+_LOCK = threading.Lock()
+
 
 def meeting_view(store: Store, w: Workspace) -> dict[str, Any]:
     """What the overview shows on meeting day: events new since the previous decision's data
@@ -26,8 +30,17 @@ def meeting_view(store: Store, w: Workspace) -> dict[str, Any]:
     current cohort, and the committee's adjudications."""
     decisions = list_decisions(store)
     since = decisions[-1].as_of if decisions else None
-    return {"since": since, "new": new_since(w, since), "calendar": dlt_calendar(w),
-            "slots": open_slots(w), "adjudications": list_adjudications(store)}
+    key = (id(w), since)
+    with _LOCK:
+        hit = _VIEWS.get(key)
+    if hit is None or hit[0] is not w:  # computed once per snapshot and previous cut-off
+        hit = (w, {"new": new_since(w, since), "calendar": dlt_calendar(w),
+                   "slots": open_slots(w)})
+        with _LOCK:
+            if len(_VIEWS) > 16:
+                _VIEWS.clear()
+            _VIEWS[key] = hit
+    return {"since": since, **hit[1], "adjudications": list_adjudications(store)}
 
 
 def meeting_routes(app: FastAPI, c: _Context) -> None:
