@@ -62,8 +62,8 @@ def sign_decision(store: Store, user: User, password: str, decision_id: int) -> 
     References
     ----------
     21 CFR 11.50 (signature manifestations: printed name, date and time, meaning), 11.70
-    (signature/record linking), 11.200(a) (both identification components at the first
-    signing of a session... here at every signing).
+    (signature/record linking), 11.200(a)(1) (identification code and password; the
+    password is asked again here at every signing, not only at the first of a session).
 
     Examples
     --------
