@@ -7,6 +7,7 @@ Skipped when ``chromium`` is not on PATH (the pip package never downloads a brow
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import sqlite3
@@ -36,10 +37,29 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@contextlib.contextmanager
+def serving(app):  # noqa: ANN001, ANN201
+    """Run the app with uvicorn on a free loopback port; yield its URL; stop it afterwards."""
     import uvicorn
 
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    th = threading.Thread(target=srv.run, daemon=True)
+    th.start()
+    # wait for the event (server started), with a generous limit for a loaded machine
+    limit = time.monotonic() + WAIT_S
+    while not srv.started and th.is_alive() and time.monotonic() < limit:
+        time.sleep(0.05)
+    assert srv.started, "the workspace server did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        th.join(timeout=WAIT_S)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
     from cartrial.committee.web import create_app
 
     root = tmp_path_factory.mktemp("browser")
@@ -48,19 +68,8 @@ def server(tmp_path_factory):
     store = open_store(f"sqlite:///{db}")
     add_user(store, "stat", "password-s", "statistician")
     add_user(store, "view", "password-v", "viewer")
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app("ct071", root / "sdtm", settle_seconds=0),
-                                        host="127.0.0.1", port=port, log_level="warning"))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    # wait for the event (server started), with a generous limit for a loaded machine
-    limit = time.monotonic() + WAIT_S
-    while not srv.started and th.is_alive() and time.monotonic() < limit:
-        time.sleep(0.05)
-    assert srv.started, "the workspace server did not start"
-    yield f"http://127.0.0.1:{port}", store, db
-    srv.should_exit = True
-    th.join(timeout=WAIT_S)
+    with serving(create_app("ct071", root / "sdtm", settle_seconds=0)) as url:
+        yield url, store, db
 
 
 def _login(page, base, user, pw):
@@ -96,7 +105,7 @@ def test_committee_member_flow_in_chromium(server, tmp_path) -> None:
         page.select_option("#action", "stay")
         page.select_option("#next_dose", "DL1")
         page.fill("#rationale", "wait for the day-28 labs of the last patient")
-        page.fill("#attendees", "stat, Dr Chair")
+        page.select_option("#attendees", ["stat", "view"])
         with page.expect_navigation(url=f"{base}/history"):
             page.click("#submit")
         expect(page.locator("#history")).to_contain_text("wait for the day-28 labs",

@@ -145,7 +145,7 @@ def test_malformed_form_values_are_4xx_and_a_form_is_recorded_once(site) -> None
     assert c.get("/decide?corrects=" + "9" * 30).status_code == 400
     form = c.get("/decide").text
     base = {k: hidden(form, k) for k in ("csrf_token", "form_token", "data_hash")} | {
-        "choice": "accept", "attendees": "stat", "meeting_date": "2024-05-01"}
+        "choice": "accept", "attendees": "stat", "meeting_date": "2024-09-02"}
     for bad in ({"corrects": "9" * 30}, {"corrects": "-1"}, {"choice": "maybe"},
                 {"meeting_date": None}):
         data = {k: v for k, v in (base | bad).items() if v is not None}

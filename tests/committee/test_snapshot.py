@@ -97,7 +97,7 @@ def test_data_with_errors_is_never_served_nor_decided_on(served) -> None:
     assert 'id="no-form"' in client.get("/decide").text
     r = client.post("/decide", data={k: hidden(good, k) for k in
                                      ("csrf_token", "form_token", "data_hash")}
-                    | {"choice": "accept", "attendees": "stat", "meeting_date": "2024-05-01"})
+                    | {"choice": "accept", "attendees": "stat", "meeting_date": "2024-09-02"})
     assert r.status_code == 409 and list_decisions(store) == []
     write_study({"AE": minimal_domains()["AE"]}, sdtm)  # the sponsor sends the fixed transfer
     assert 'id="findings"' not in client.get("/").text

@@ -71,7 +71,7 @@ def test_statistician_reads_overview_records_decision_sees_history(site) -> None
     n0 = len(list_decisions(store))
     form = client.get("/decide").text
     r = client.post("/decide", data={**_signed(form), "choice": "accept",
-                                     "attendees": "stat, dr who", "meeting_date": "2024-05-01"},
+                                     "attendees": ["stat", "view"], "meeting_date": "2024-09-02"},
                     follow_redirects=False)
     assert r.status_code == 303
     decisions = list_decisions(store)
@@ -79,12 +79,12 @@ def test_statistician_reads_overview_records_decision_sees_history(site) -> None
     d = decisions[-1]
     assert d.accepted and d.recorded_by == "stat" and len(d.data_hash) == 64
     assert d.protocol_id == "CT071" and d.as_of is not None
-    assert "dr who" in client.get("/history").text
+    assert "stat, view" in client.get("/history").text
     # an override without rationale is refused, with the reason shown
     form = client.get("/decide").text
     r = client.post("/decide", data={**_signed(form), "choice": "override",
                                      "action": "stay", "next_dose": "DL1", "rationale": "",
-                                     "attendees": "stat", "meeting_date": "2024-05-02"})
+                                     "attendees": "stat", "meeting_date": "2024-09-02"})
     assert "rationale is required" in r.text
     assert len(list_decisions(store)) == n0 + 1
     assert verify_audit(store).ok
@@ -113,7 +113,7 @@ def test_viewer_cannot_record(site) -> None:
     n0 = len(list_decisions(store))
     tok = _token(client.get("/").text)
     r = client.post("/decide", data={"csrf_token": tok, "choice": "accept", "attendees": "v",
-                                     "meeting_date": "2024-05-01"})
+                                     "meeting_date": "2024-09-02"})
     assert r.status_code == 403
     assert len(list_decisions(store)) == n0
 
@@ -125,7 +125,7 @@ def test_post_with_a_token_from_another_session_is_refused(site) -> None:
     _login(b, "stat", "password-s")
     foreign = _token(a.get("/decide").text)
     r = b.post("/decide", data={"csrf_token": foreign, "choice": "accept", "attendees": "x",
-                                "meeting_date": "2024-05-01"})
+                                "meeting_date": "2024-09-02"})
     assert r.status_code == 403
 
 
@@ -165,7 +165,7 @@ def test_a_form_opened_before_new_data_is_refused_not_recorded(live) -> None:
     form = client.get("/decide").text
     _new_transfer(sdtm)
     data = {**_signed(form), "choice": "accept", "attendees": "stat",
-            "meeting_date": "2024-05-01"}
+            "meeting_date": "2024-09-02"}
     r = client.post("/decide", data=data, follow_redirects=False)
     assert r.status_code == 409 and "trial data changed since this form was opened" in r.text
     assert list_decisions(store) == []

@@ -18,7 +18,8 @@ from cartrial.cli._common import (
 from cartrial.cli.main import _app as app
 
 PATIENT_COLUMNS = ["USUBJID", "DOSE_LEVEL", "PART", "COHORT", "INFUSION_DATE", "DLT",
-                   "DLT_EVALUABLE", "FOLLOWUP_DAY", "DLT_RULE", "DLT_TERM", "DLT_ONSET_DAY"]
+                   "DLT_EVALUABLE", "FOLLOWUP_DAY", "DLT_RULE", "DLT_TERM", "DLT_ONSET_DAY",
+                   "ENGINE_DLT", "DLT_SOURCE", "ADJ_RATIONALE"]
 
 
 @app.command("decide")
@@ -29,6 +30,9 @@ def decide(
                               "recorded by then is used (reproduces a past committee meeting)."),
     history: bool = typer.Option(False, "--history", help="Also print the escalation history "
                                  "re-derived from the data (each decision as known then)."),
+    db: str = typer.Option(None, "--db", help="Committee workspace database (SQLAlchemy URL, "
+                           "e.g. sqlite:///sdtm/committee.sqlite): its DLT adjudications "
+                           "dated by the cut-off replace the engine's call."),
     as_json: bool = JsonOption,
 ) -> None:
     """Per-dose table (treated, evaluable, DLTs, pending) and the design's recommendation.
@@ -49,7 +53,8 @@ def decide(
                 raise InputError(f"--as-of must be a date YYYY-MM-DD, got {as_of!r}") from None
         proto = load_protocol(protocol)
         study = load_validated(data_dir, proto)
-        result = decide_study(study, proto, cut)
+        adjudications = _adjudications(db) if db else None
+        result = decide_study(study, proto, cut, adjudications=adjudications)
         hist = escalation_history(study, proto, until=cut) if history else None
     rec = result.recommendation
     d = rec.decision
@@ -72,6 +77,32 @@ def decide(
         })
         return
     _print(proto, result, action, next_dose, hist)
+
+
+def _adjudications(url: str):
+    """The committee's DLT adjudications from the workspace database (its audit chain must
+    verify; the database must exist: reading never creates one)."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    from cartrial.committee import load_audit_key, open_store, verify_audit
+    from cartrial.committee.adjudication import adjudication_frame
+    from cartrial.errors import InputError
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - any malformed URL is bad input
+        raise InputError(f"--db {url!r} is not a database URL (e.g. sqlite:///committee.sqlite)"
+                         ) from None
+    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+        raise InputError(f"--db {url!r}: no such database file")
+    store = open_store(url, key=load_audit_key())
+    rep = verify_audit(store)
+    if not rep.ok:
+        raise InputError(f"--db {url!r}: the audit chain does not verify ("
+                         + "; ".join(rep.problems[:3]) + "); its adjudications are not used")
+    return adjudication_frame(store)
 
 
 def _print(proto, result, action: str, next_dose: str | None, hist) -> None:

@@ -5,8 +5,11 @@ from typing import TYPE_CHECKING
 from cartrial._lazy import attach
 
 if TYPE_CHECKING:
+    from cartrial.committee.adjudication import adjudication_frame, record_adjudication
     from cartrial.committee.audit import AuditReport, anchor_chain, verify_audit
     from cartrial.committee.chain import load_audit_key, new_audit_key
+    from cartrial.committee.meeting import dlt_calendar, new_since
+    from cartrial.committee.objections import design_objections
     from cartrial.committee.records import (
         CAN_DECIDE,
         add_user,
@@ -17,6 +20,7 @@ if TYPE_CHECKING:
         list_decisions,
         record_decision,
     )
+    from cartrial.committee.signature import sign_decision
     from cartrial.committee.store import (
         ROLES,
         DecisionRecord,
@@ -33,16 +37,22 @@ __all__ = [
     "Store",
     "User",
     "add_user",
+    "adjudication_frame",
     "anchor_chain",
     "authenticate",
     "check_password",
+    "design_objections",
+    "dlt_calendar",
     "get_user",
     "hash_password",
     "list_decisions",
     "load_audit_key",
     "new_audit_key",
+    "new_since",
     "open_store",
+    "record_adjudication",
     "record_decision",
+    "sign_decision",
     "verify_audit",
 ]
 

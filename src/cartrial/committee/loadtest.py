@@ -11,6 +11,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from urllib.parse import urlparse
 
 import httpx
@@ -98,6 +99,9 @@ def run_load(base: str, *, reader: tuple[str, str], writer: tuple[str, str], rea
         finally:
             c.close()
 
+    user = writer[0]
+    today = datetime.now(UTC).date().isoformat()  # a meeting date the form accepts
+
     def write_loop(i: int) -> None:
         c = login("writer", i, writer)
         if c is None:
@@ -117,8 +121,8 @@ def run_load(base: str, *, reader: tuple[str, str], writer: tuple[str, str], rea
                         res.attempted_tags.append(t)
                     r = c.post("/decide", data={"csrf_token": tok, "form_token": once,
                                                 "choice": "accept",
-                                                "data_hash": seen, "attendees": f"chair, {t}",
-                                                "meeting_date": "2024-05-01"})
+                                                "data_hash": seen, "attendees": user,
+                                                "rationale": t, "meeting_date": today})
                     ok = r.status_code == 303
                 except httpx.HTTPError as exc:
                     ok, r = False, exc
@@ -145,14 +149,7 @@ def run_load(base: str, *, reader: tuple[str, str], writer: tuple[str, str], rea
 
 
 def recorded_tags(store, tag: str) -> list[str]:  # noqa: ANN001
-    """Tags of the decisions in the database (from the attendee list), in record order."""
-    import json
-
+    """Tags of the decisions in the database (from their rationale), in record order."""
     from cartrial.committee.records import list_decisions
 
-    out = []
-    for d in list_decisions(store):
-        for a in json.loads(d.attendees):
-            if a.startswith(f"{tag}-"):
-                out.append(a)
-    return out
+    return [d.rationale for d in list_decisions(store) if d.rationale.startswith(f"{tag}-")]

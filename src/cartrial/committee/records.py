@@ -17,7 +17,15 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from cartrial import __version__
-from cartrial.committee.store import ROLES, DecisionRecord, Store, User, _now, append_audit
+from cartrial.committee.store import (
+    ROLES,
+    DecisionRecord,
+    DesignException,
+    Store,
+    User,
+    _now,
+    append_audit,
+)
 from cartrial.errors import InputError
 
 _WRITE_LOCK = threading.Lock()
@@ -164,18 +172,24 @@ def record_decision(
     protocol_version: str,
     protocol_hash: str,
     corrects_id: int | None = None,
+    exceptions: tuple[tuple[str, str], ...] = (),
 ) -> DecisionRecord:
     """Append a committee decision (accept the design's recommendation or override it).
 
     Rules: only statisticians and committee members record; at least one attendee; a rationale
     is required when overriding the recommendation or correcting an earlier record; a
-    correction references an existing record.
+    correction references an existing record. ``exceptions``: the design rules this decision
+    overrides, as ``(rule, detail)`` (see :func:`cartrial.committee.meeting.design_objections`);
+    they need an override with a rationale and are stored and audited with the decision.
     """
     if user.role not in CAN_DECIDE:
         raise PermissionError(f"user {user.username!r} ({user.role}) may not record decisions")
     attendees = [a.strip() for a in attendees if a.strip()]
     if not attendees:
         raise InputError("a decision needs at least one attendee")
+    if exceptions and accepted:
+        raise InputError("a decision against the design's rules must be recorded as an "
+                         "override with a rationale")
     if (not accepted or corrects_id is not None) and not rationale.strip():
         raise InputError("a rationale is required when overriding the recommendation "
                          "or correcting a record")
@@ -195,6 +209,12 @@ def record_decision(
         s.flush()
         append_audit(s, actor=user.username, action="record decision", obj=rec,
                      key=store.key)
+        for rule, detail in exceptions:
+            exc = DesignException(decision_id=rec.id, rule=rule, detail=detail)
+            s.add(exc)
+            s.flush()
+            append_audit(s, actor=user.username, action="override design rule", obj=exc,
+                         key=store.key)
         return rec
 
     return write_transaction(store, op)
@@ -204,6 +224,21 @@ def list_decisions(store: Store) -> list[DecisionRecord]:
     """Every decision, oldest first (corrections included; see ``corrects_id``)."""
     with Session(store.engine, expire_on_commit=False) as s:
         return list(s.execute(select(DecisionRecord).order_by(DecisionRecord.id)).scalars())
+
+
+def list_exceptions(store: Store) -> dict[int, list[DesignException]]:
+    """The design rules each decision overrode, by decision id."""
+    with Session(store.engine, expire_on_commit=False) as s:
+        out: dict[int, list[DesignException]] = {}
+        for e in s.execute(select(DesignException).order_by(DesignException.id)).scalars():
+            out.setdefault(e.decision_id, []).append(e)
+        return out
+
+
+def list_users(store: Store) -> list[User]:
+    """Every user of the workspace, by user name."""
+    with Session(store.engine, expire_on_commit=False) as s:
+        return list(s.execute(select(User).order_by(User.username)).scalars())
 
 
 def get_user(store: Store, username: str) -> User | None:

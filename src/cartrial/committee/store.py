@@ -87,6 +87,45 @@ class AuditEntry(Base):
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
 
 
+class DltAdjudication(Base):
+    """The committee's call on one patient's DLT (confirming or overriding the engine's)."""
+
+    __tablename__ = "dlt_adjudications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    recorded_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    usubjid: Mapped[str] = mapped_column(String(64), nullable=False)
+    engine_call: Mapped[str] = mapped_column(String(20), nullable=False)  # yes / no / pending
+    dlt: Mapped[str] = mapped_column(String(3), nullable=False)  # the committee's: yes / no
+    rationale: Mapped[str] = mapped_column(Text, nullable=False)
+    adj_date: Mapped[date] = mapped_column(Date, nullable=False)  # data cut-off it was made on
+    data_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class DesignException(Base):
+    """A rule of the design that a recorded decision overrode, with the rule's own words."""
+
+    __tablename__ = "design_exceptions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), nullable=False)
+    rule: Mapped[str] = mapped_column(String(40), nullable=False)
+    detail: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class Signature(Base):
+    """An electronic signature of a decision record (21 CFR 11.50: printed name, date and time,
+    meaning), linked to the signed record by the SHA-256 of its canonical content (11.70)."""
+
+    __tablename__ = "signatures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), nullable=False)
+    signer: Mapped[str] = mapped_column(String(64), nullable=False)
+    printed_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    signed_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)  # UTC
+    meaning: Mapped[str] = mapped_column(String(200), nullable=False)
+    record_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
 class ChainMeta(Base):
     """Facts about the chain: its hash format and whether it is sealed with a key."""
 
@@ -95,7 +134,9 @@ class ChainMeta(Base):
     value: Mapped[str] = mapped_column(String(200), nullable=False)
 
 
-_APPEND_ONLY = (DecisionRecord, AuditEntry)
+_APPEND_ONLY = (DecisionRecord, AuditEntry, DltAdjudication, DesignException,
+                Signature)
+_APPEND_ONLY_TABLES = tuple(t.__tablename__ for t in _APPEND_ONLY)
 
 
 @event.listens_for(Session, "before_flush")
@@ -216,7 +257,7 @@ def open_store(url: str, anchor: str | Path | None = "auto", *,
         Base.metadata.create_all(engine)
         with engine.begin() as conn:
             for stmt in _TRIGGERS.get(engine.dialect.name, []):
-                for t in ("decisions", "audit"):
+                for t in _APPEND_ONLY_TABLES:
                     conn.execute(text(stmt.format(t=t)))
     except (OperationalError, DatabaseError) as exc:  # missing folder, no permission, not a db
         raise InputError(f"cannot open database {url!r}: {str(exc.orig).splitlines()[0]}"

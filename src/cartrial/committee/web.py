@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -33,7 +33,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from cartrial import __version__
+from cartrial.committee.adjudication import adjudicated_snapshot
 from cartrial.committee.chain import create_private_file, load_audit_key
+from cartrial.committee.decision_form import ACTIONS, record_from_form
 from cartrial.committee.lockout import LoginThrottle
 from cartrial.committee.minutes import minutes_html, minutes_pdf
 from cartrial.committee.records import (
@@ -41,13 +43,14 @@ from cartrial.committee.records import (
     authenticate,
     get_user,
     list_decisions,
-    record_decision,
+    list_users,
 )
+from cartrial.committee.routes_meeting import meeting_routes, meeting_view
 from cartrial.committee.security import SecurityHeaders, error_page
 from cartrial.committee.sessions import IDLE_SECONDS, MAX_SECONDS, SessionRegistry
+from cartrial.committee.signature import list_signatures
 from cartrial.committee.snapshot import SETTLE_SECONDS, SnapshotStatus, SnapshotWatcher
 from cartrial.committee.store import Store, User, open_store
-from cartrial.committee.workspace import Workspace
 from cartrial.errors import InputError
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
@@ -66,7 +69,6 @@ def _fmt(v: Any) -> str:
 
 
 TEMPLATES.env.filters["fmt"] = _fmt
-ACTIONS = ("escalate", "stay", "de-escalate", "stop", "suspend")
 
 
 def _secret(store: Store) -> str:
@@ -143,6 +145,7 @@ def create_app(protocol: str, data_dir: str | Path, db_url: str | None = None, *
     _login_routes(app, ctx)
     _read_routes(app, ctx)
     _decide_routes(app, ctx)
+    meeting_routes(app, ctx)
     _error_handlers(app)
     app.state.store = store
     app.state.data_dir = data_dir
@@ -173,7 +176,7 @@ class _Context:
         snap = self.watcher.status()
         if snap.ws is None:  # pragma: no cover - load_now succeeded at start-up
             raise HTTPException(status_code=503, detail="no validated data snapshot yet")
-        return snap
+        return adjudicated_snapshot(snap, self.store)  # the committee's DLT calls count
 
     def page(self, request: Request, name: str, status_code: int = 200,
              **ctx: Any) -> HTMLResponse:
@@ -188,7 +191,8 @@ class _Context:
         token = self.sessions.issue_form(request.session.get("sid", ""))
         return self.page(request, "decide.html", status_code, user=u, w=w, snap=snap,
                          rec=w.recommendation_summary(), actions=ACTIONS,
-                         doses=w.protocol.dose_ids, form_token=token, **ctx)
+                         doses=w.protocol.dose_ids, form_token=token,
+                         users=list_users(self.store), **ctx)
 
 
 def _csrf(request: Request) -> str:
@@ -254,7 +258,7 @@ def _read_routes(app: FastAPI, c: _Context) -> None:
         return c.page(request, "overview.html", user=u, w=w, snap=snap,
                       rec=w.recommendation_summary(), table=w.decision.recommendation.table,
                       patients=w.decision.patients, paths=w.paths,
-                      decisions=list_decisions(c.store))
+                      decisions=list_decisions(c.store), **meeting_view(c.store, w))
 
     @app.get("/patients/{usubjid}", response_class=HTMLResponse)
     def patient(request: Request, usubjid: str) -> HTMLResponse:
@@ -271,7 +275,8 @@ def _read_routes(app: FastAPI, c: _Context) -> None:
     def history(request: Request) -> HTMLResponse:
         u = c.user_of(request)
         return c.page(request, "history.html", user=u, snap=c.snapshot(),
-                      decisions=list_decisions(c.store), loads=json.loads)
+                      decisions=list_decisions(c.store), loads=json.loads,
+                      signatures=list_signatures(c.store))
 
     @app.get("/minutes.html", response_class=HTMLResponse)
     def minutes(request: Request) -> HTMLResponse:
@@ -281,7 +286,11 @@ def _read_routes(app: FastAPI, c: _Context) -> None:
     @app.get("/minutes.pdf")
     def minutes_as_pdf(request: Request) -> Response:
         c.user_of(request)
-        return Response(minutes_pdf(c.store, c.snapshot().ws), media_type="application/pdf",
+        try:
+            pdf = minutes_pdf(c.store, c.snapshot().ws)
+        except InputError as exc:  # no Chromium to print with
+            raise HTTPException(status_code=503, detail=str(exc)) from None
+        return Response(pdf, media_type="application/pdf",
                         headers={"Content-Disposition": "attachment; filename=minutes.pdf"})
 
 
@@ -302,8 +311,10 @@ def _decide_routes(app: FastAPI, c: _Context) -> None:
     def decide(request: Request, csrf_token: str = Form(""), form_token: str = Form(""),
                choice: str = Form(...), action: str = Form(""), next_dose: str = Form(""),
                rationale: str = Form("", max_length=5000),
-               attendees: str = Form("", max_length=2000), meeting_date: str = Form(...),
-               corrects: str = Form(""), data_hash: str = Form("")) -> Response:
+               meeting_date: str = Form(...),
+               corrects: str = Form(""), data_hash: str = Form(""),
+               design_override: str = Form(""),
+               attendees: Annotated[list[str] | None, Form()] = None) -> Response:
         _check_csrf(request, csrf_token)
         u = _may_decide(c, request)
         corrects_id = _record_id(corrects)
@@ -326,36 +337,14 @@ def _decide_routes(app: FastAPI, c: _Context) -> None:
                 f"{w.data_hash[:16]}); review the new recommendation below and submit again"),
                 **ctx)
         try:
-            _record(c.store, u, w, choice == "accept", action=action, next_dose=next_dose,
-                    rationale=rationale, attendees=attendees, meeting_date=meeting_date,
-                    corrects_id=corrects_id)
+            record_from_form(c.store, u, w, choice == "accept", action=action,
+                             next_dose=next_dose, rationale=rationale,
+                             attendees=attendees or [],
+                             meeting_date=meeting_date, corrects_id=corrects_id,
+                             design_override=design_override == "yes")
         except InputError as exc:
             return c.decide_page(request, u, snap, 400, error=str(exc), **ctx)
         return RedirectResponse("/history", status_code=303)
-
-
-def _record(store: Store, u: User, w: Workspace, accepted: bool, *, action: str,
-            next_dose: str, rationale: str, attendees: str, meeting_date: str,
-            corrects_id: int | None) -> None:
-    """Check the form's values and record the decision (InputError on a bad value)."""
-    rec = w.recommendation_summary()
-    if not accepted and action not in ACTIONS:
-        raise InputError(f"choose an action among {list(ACTIONS)}")
-    if not accepted and next_dose and next_dose not in w.protocol.dose_ids:
-        raise InputError(f"next dose must be one of {w.protocol.dose_ids}")
-    try:
-        when = date.fromisoformat(meeting_date)
-    except ValueError:
-        raise InputError("meeting date must be a date (YYYY-MM-DD)") from None
-    record_decision(
-        store, user=u, meeting_date=when,
-        attendees=[a for a in attendees.replace("\n", ",").split(",")],
-        accepted=accepted, action=rec["action"] if accepted else action,
-        next_dose=rec["next_dose"] if accepted else (next_dose or None),
-        rationale=rationale, recommendation=rec, as_of=w.as_of,
-        data_hash=w.data_hash, protocol_id=w.protocol.study_id,
-        protocol_version=w.protocol.version, protocol_hash=w.protocol_hash,
-        corrects_id=corrects_id)
 
 
 def _error_handlers(app: FastAPI) -> None:
