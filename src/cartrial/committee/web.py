@@ -13,8 +13,6 @@ security headers and every error page escapes what it echoes
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import os
 import secrets
@@ -143,6 +141,7 @@ def create_app(protocol: str, data_dir: str | Path, db_url: str | None = None, *
     _login_routes(app, ctx)
     _read_routes(app, ctx)
     _decide_routes(app, ctx)
+    _more_routes(app, ctx)
     _error_handlers(app)
     app.state.store = store
     app.state.data_dir = data_dir
@@ -256,17 +255,6 @@ def _read_routes(app: FastAPI, c: _Context) -> None:
                       patients=w.decision.patients, paths=w.paths,
                       decisions=list_decisions(c.store))
 
-    @app.get("/patients/{usubjid}", response_class=HTMLResponse)
-    def patient(request: Request, usubjid: str) -> HTMLResponse:
-        u = c.user_of(request)
-        snap = c.snapshot()
-        w = snap.ws
-        if usubjid not in set(w.decision.patients["USUBJID"].astype(str)):
-            raise HTTPException(status_code=404, detail=f"no infused patient {usubjid}")
-        detail = w.patient(usubjid)
-        return c.page(request, "patient.html", user=u, w=w, snap=snap, usubjid=usubjid,
-                      d=detail, timeline=_timeline_svg(detail))
-
     @app.get("/history", response_class=HTMLResponse)
     def history(request: Request) -> HTMLResponse:
         u = c.user_of(request)
@@ -358,6 +346,15 @@ def _record(store: Store, u: User, w: Workspace, accepted: bool, *, action: str,
         corrects_id=corrects_id)
 
 
+def _more_routes(app: FastAPI, c: _Context) -> None:
+    """Patient pages, user administration and the audit trail (their own modules)."""
+    from cartrial.committee.routes_admin import admin_routes
+    from cartrial.committee.routes_patients import patient_routes
+
+    patient_routes(app, c)
+    admin_routes(app, c)
+
+
 def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -369,29 +366,3 @@ def _error_handlers(app: FastAPI) -> None:
     def _malformed(request: Request, exc: RequestValidationError) -> Response:
         fields = sorted({str(e.get("loc", ("", "?"))[-1]) for e in exc.errors()})
         return error_page(400, f"malformed or missing form value(s): {', '.join(fields)}")
-
-
-def _timeline_svg(detail: dict) -> str:
-    """CRS and ICANS grade by day since infusion, as an inline SVG (matplotlib)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.5, 2.2))
-    ax = fig.add_subplot()
-    drawn = False
-    for key, label in (("crs", "CRS"), ("icans", "ICANS")):
-        df = detail[key]
-        if len(df) and "GRADE" in df and "DAY" in df:
-            ax.step(df["DAY"], df["GRADE"], where="post", label=label, marker="o")
-            drawn = True
-    ax.set_xlabel("day since infusion")
-    ax.set_ylabel("grade")
-    ax.set_ylim(-0.2, 5.2)
-    if drawn:
-        ax.legend(loc="upper right")
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None})
-    svg = buf.getvalue()
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
