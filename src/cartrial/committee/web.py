@@ -45,6 +45,7 @@ from cartrial.committee.security import SecurityHeaders, error_page
 from cartrial.committee.sessions import IDLE_SECONDS, MAX_SECONDS, SessionRegistry
 from cartrial.committee.snapshot import SETTLE_SECONDS, SnapshotStatus, SnapshotWatcher
 from cartrial.committee.store import Store, User, open_store
+from cartrial.committee.users import is_disabled
 from cartrial.committee.workspace import Workspace
 from cartrial.errors import InputError
 
@@ -163,7 +164,7 @@ class _Context:
         """The logged-in user, else a redirect to the login page."""
         name = self.sessions.user(request.session.get("sid"))
         u = get_user(self.store, name) if name else None
-        if u is None:
+        if u is None or is_disabled(self.store, u.username):
             request.session.pop("sid", None)
             raise HTTPException(status_code=303, headers={"Location": "/login"})
         return u
@@ -230,6 +231,9 @@ def _login_routes(app: FastAPI, c: _Context) -> None:
                 c.sessions.end_user(username)
             return c.page(request, "login.html", 401, error="Unknown user or wrong password.")
         c.throttle.succeeded(username)
+        if is_disabled(c.store, username):
+            return c.page(request, "login.html", 403, error="This account is disabled; ask an "
+                          "administrator of the workspace.")
         c.sessions.end(request.session.get("sid"))
         request.session.clear()
         request.session["sid"] = c.sessions.start(u.username)
