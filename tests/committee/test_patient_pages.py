@@ -141,3 +141,32 @@ def test_car_hematotox_shown_with_each_factor_and_risk() -> None:
     assert rows["CAR-HEMATOTOX score"] == "6 (high risk)"
     assert rows["Baseline Ferritin (ng/mL)"] == "2500 → 2 point(s)"
     assert rows["Baseline Platelets (×10⁹/L)"] == "100 → 1 point(s)"
+
+
+def test_invalid_new_data_keeps_the_last_snapshot_with_a_notice_on_every_page(tmp_path) -> None:
+    sdtm = tmp_path / "sdtm"
+    write_study(minimal_domains(), sdtm)
+    store = open_store(f"sqlite:///{sdtm / 'committee.sqlite'}")
+    add_user(store, "boss", "sturdy-pass-a", "admin")
+    add_user(store, "stat", "sturdy-pass-s", "statistician")
+    app = create_app("ct071", sdtm, settle_seconds=0)
+    admin, stat = TestClient(app), TestClient(app)
+    login(admin, "boss", "sturdy-pass-a")
+    login(stat, "stat", "sturdy-pass-s")
+    dm = minimal_domains()["DM"]
+    dm.loc[0, "ACTARMCD"] = "DL9"                         # an arm the protocol does not have
+    write_study({"DM": dm}, sdtm)
+    pages = {stat: ("/", "/patients", "/patients/CT071-001-001", "/patients/CT071-001-003",
+                    "/history", "/audit"), admin: ("/admin/users",)}
+    for c, paths in pages.items():
+        for path in paths:
+            r = c.get(path)
+            assert r.status_code == 200, path                # never a 500
+            notice = re.search(r'<div class="error" id="reload-error">(.*?)</div>', r.text,
+                               re.S).group(1)
+            assert "fails validation" in notice
+            # the finding names rule id, domain, subject, variable and value
+            assert re.search(r"\[ARM_NOT_IN_PROTOCOL\]", notice), path
+            assert "DM USUBJID=CT071-001-001" in notice and "ACTARMCD=&#39;DL9&#39;" in notice
+    # the last good snapshot is still shown: the patient keeps the dose level it had
+    assert "DL1 (0.1 x10^6/kg)" in stat.get("/patients/CT071-001-001").text

@@ -48,6 +48,18 @@ def text(v: object, digits: int | None = None) -> str:
     return str(v).strip()
 
 
+def label(v: object) -> str:
+    """Recorded upper-case text in sentence case for reading (``LYMPHODEPLETING CHEMOTHERAPY``
+    -> ``Lymphodepleting chemotherapy``); words with digits (product codes) stay as recorded."""
+    t = text(v)
+    if not t.isupper():
+        return t
+    words = [w if any(ch.isdigit() for ch in w) else w.lower() for w in t.split(" ")]
+    first = words[0]
+    words[0] = first if any(ch.isdigit() for ch in first) else first[:1].upper() + first[1:]
+    return " ".join(words)
+
+
 def days_since(dtc: object, infusion: pd.Timestamp | None) -> str:
     """Whole days from the infusion date to a --DTC (infusion = day 0); blank when either is
     missing or the date is partial."""
@@ -216,11 +228,12 @@ def hematotox_rows(score: pd.DataFrame) -> tuple[tuple[str, str], ...]:
     total = text(r.get("SCORE"))
     out = [("CAR-HEMATOTOX score", f"{total} ({text(r.get('RISK'))} risk)" if total
             else "not computable")]
-    for col, label in (("ANC", "ANC (×10⁹/L)"), ("HEMOGLOBIN", "Haemoglobin (g/L)"),
+    for col, name in (("ANC", "ANC (×10⁹/L)"), ("HEMOGLOBIN", "Haemoglobin (g/L)"),
                        ("PLATELETS", "Platelets (×10⁹/L)"), ("CRP", "CRP (mg/L)"),
                        ("FERRITIN", "Ferritin (ng/mL)")):
-        out.append((f"Baseline {label}", f"{text(r.get(col))} → "
-                    f"{text(r.get(col + '_POINTS'))} point(s)"))
+        value = text(r.get(col))
+        out.append((f"Baseline {name}", f"{value} → {text(r.get(col + '_POINTS'))} point(s)"
+                    if value else "not measured"))
     if text(r.get("MISSING")):
         out.append(("Missing factors", text(r.get("MISSING"))))
     return tuple(out)

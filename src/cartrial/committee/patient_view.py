@@ -24,6 +24,7 @@ from cartrial.committee.patient_safety import (
     hematotox_rows,
     icaht_rows,
     icans_table,
+    label,
     text,
 )
 from cartrial.data.dates import parse_dtc
@@ -120,10 +121,10 @@ def _not_infused_reason(w: Workspace, usubjid: str, dm: pd.DataFrame) -> str:
         ev = ds[ds["DSCAT"].astype(str).str.upper() == "DISPOSITION EVENT"]
         if len(ev):
             last = ev.iloc[-1]
-            return f"Not infused: {text(last.get('DSTERM')).capitalize()} " \
+            return f"Not infused: {label(last.get('DSTERM'))} " \
                    f"({_date(last.get('DSSTDTC'))})"
     reason = text(dm.loc[usubjid].get("ARMNRS")) if usubjid in dm.index else ""
-    return f"Not infused: {reason.capitalize()}" if reason else "Not infused (no reason recorded)"
+    return f"Not infused: {label(reason)}" if reason else "Not infused (no reason recorded)"
 
 
 def patient_page(w: Workspace, usubjid: str) -> PatientPage | None:
@@ -175,28 +176,28 @@ def patient_page(w: Workspace, usubjid: str) -> PatientPage | None:
 
 def _facts(dm: pd.Series) -> tuple[tuple[str, str], ...]:
     age = text(dm.get("AGE"))
-    return (("Age", f"{age} years" if age else ""), ("Sex", SEX.get(text(dm.get("SEX")),
-                                                                     text(dm.get("SEX")))),
-            ("Race", text(dm.get("RACE")).capitalize()),
-            ("Ethnicity", text(dm.get("ETHNIC")).capitalize()),
+    sex = text(dm.get("SEX"))
+    rows = (("Age", f"{age} years" if age else ""), ("Sex", SEX.get(sex, sex)),
+            ("Race", label(dm.get("RACE"))), ("Ethnicity", label(dm.get("ETHNIC"))),
             ("Country", text(dm.get("COUNTRY"))), ("Site", text(dm.get("SITEID"))))
+    return tuple((k, v or "not recorded") for k, v in rows)
 
 
 def _disease(w: Workspace, usubjid: str) -> tuple[tuple[str, str], ...]:
     mh = _rows(w.study.get("MH"), usubjid)
     out = []
     for m in mh.to_dict("records"):
-        cat = text(m.get("MHCAT")).capitalize() or "Medical history"
+        cat = label(m.get("MHCAT")) or "Medical history"
         when = _date(m.get("MHSTDTC"))
         out.append((cat, text(m.get("MHTERM")) + (f" (since {when})" if when else "")))
     cm = _rows(w.study.get("CM"), usubjid)
     if len(cm) and "CMCAT" in cm:
         cat = cm["CMCAT"].astype(str).str.upper()
-        for what, label in (("PRIOR ANTI-MYELOMA THERAPY", "Prior anti-myeloma therapy"),
-                            ("BRIDGING THERAPY", "Bridging therapy")):
-            drugs = sorted({text(t).capitalize() for t in cm.loc[cat == what, "CMTRT"]})
+        for what, name in (("PRIOR ANTI-MYELOMA THERAPY", "Prior anti-myeloma therapy"),
+                           ("BRIDGING THERAPY", "Bridging therapy")):
+            drugs = sorted({label(t) for t in cm.loc[cat == what, "CMTRT"]})
             if drugs:
-                out.append((label, ", ".join(drugs)))
+                out.append((name, ", ".join(drugs)))
     return tuple(out)
 
 
@@ -204,11 +205,14 @@ def _dates(w: Workspace, usubjid: str, dm: pd.Series,
            infusion: pd.Timestamp | None) -> tuple[tuple[str, str], ...]:
     ds = _rows(w.study.get("DS"), usubjid)
     decod = ds["DSDECOD"].astype(str).str.upper() if len(ds) else pd.Series(dtype=str)
-    aph = ds.loc[decod == "LEUKAPHERESIS", "DSSTDTC"] if len(ds) else []
+    aph = list(ds.loc[decod == "LEUKAPHERESIS", "DSSTDTC"]) if len(ds) else []
+    pr = _rows(w.study.get("PR"), usubjid)
+    if not aph and len(pr) and {"PRTRT", "PRSTDTC"} <= set(pr.columns):
+        aph = list(pr.loc[pr["PRTRT"].astype(str).str.upper() == "LEUKAPHERESIS", "PRSTDTC"])
     ex = _rows(w.study.get("EX"), usubjid)
     ld = ex.loc[ex["EXCAT"].astype(str).str.upper() == "LYMPHODEPLETING CHEMOTHERAPY",
                 "EXSTDTC"] if len(ex) and "EXCAT" in ex else []
-    return (("Informed consent", _date(dm.get("RFICDTC"))),
+    return (("Informed consent", _date(dm.get("RFICDTC")) or "not recorded"),
             ("Apheresis", _date(min(aph)) if len(aph) else "not recorded"),
             ("Lymphodepletion started", _date(min(ld)) if len(ld) else "not recorded"),
             ("CAR-T infusion", _date(infusion) if infusion is not None else "not infused"))
@@ -216,15 +220,15 @@ def _dates(w: Workspace, usubjid: str, dm: pd.Series,
 
 def _disposition(w: Workspace, usubjid: str) -> Table:
     ds = _rows(w.study.get("DS"), usubjid)
-    rows = [(_date(d.get("DSSTDTC")), text(d.get("DSTERM")).capitalize(),
-             text(d.get("DSCAT")).capitalize(), text(d.get("EPOCH")).capitalize())
+    rows = [(_date(d.get("DSSTDTC")), label(d.get("DSTERM")),
+             label(d.get("DSCAT")), label(d.get("EPOCH")))
             for d in ds.to_dict("records")]
     return Table(("Date", "Event", "Kind", "Study period"), tuple(rows))
 
 
 def _dosing(w: Workspace, usubjid: str, infusion: pd.Timestamp | None) -> Table:
     ex = _rows(w.study.get("EX"), usubjid)
-    rows = [(text(e.get("EXTRT")).capitalize(), text(e.get("EXCAT")).capitalize(),
+    rows = [(label(e.get("EXTRT")), label(e.get("EXCAT")),
              f"{text(e.get('EXDOSE'))} {text(e.get('EXDOSU'))}".strip(),
              _date(e.get("EXSTDTC")), days_since(e.get("EXSTDTC"), infusion))
             for e in ex.to_dict("records")]
@@ -256,7 +260,7 @@ def _adverse_events(w: Workspace, usubjid: str, infusion: pd.Timestamp | None) -
         rows.append((text(a.get("AEDECOD")) or text(a.get("AETERM")), text(a.get("AETOXGR")),
                      _date(a.get("AESTDTC")), days_since(a.get("AESTDTC"), infusion), dur,
                      "yes" if text(a.get("AESER")).upper() == "Y" else "no",
-                     text(a.get("AEREL")).capitalize(), text(a.get("AEOUT")).capitalize()))
+                     label(a.get("AEREL")), label(a.get("AEOUT"))))
     return Table(("Event", "Grade", "Onset", "Onset (day)", "Duration (days)", "Serious",
                   "Related to CAR-T", "Outcome"), tuple(rows))
 
@@ -265,7 +269,7 @@ def _treatments(w: Workspace, usubjid: str, infusion: pd.Timestamp | None) -> Ta
     cm = _rows(w.study.get("CM"), usubjid)
     if len(cm) and "CMCAT" in cm:
         cm = cm[cm["CMCAT"].astype(str).str.upper() == "CRS/ICANS MANAGEMENT"]
-    rows = [(text(c.get("CMTRT")).capitalize(), text(c.get("CMCLAS")),
+    rows = [(label(c.get("CMTRT")), text(c.get("CMCLAS")),
              f"{text(c.get('CMDOSE'))} {text(c.get('CMDOSU'))}".strip(),
              days_since(c.get("CMSTDTC"), infusion), days_since(c.get("CMENDTC"), infusion),
              text(c.get("CMINDC"))) for c in cm.to_dict("records")]
@@ -303,7 +307,7 @@ def _death(w: Workspace, usubjid: str, dm: pd.Series,
     cause = ""
     if len(ds):
         dead = ds[ds["DSDECOD"].astype(str).str.upper() == "DEATH"]
-        cause = text(dead["DSTERM"].iloc[0]).capitalize() if len(dead) else ""
+        cause = label(dead["DSTERM"].iloc[0]) if len(dead) else ""
     ae = _rows(w.study.get("AE"), usubjid)
     if not cause and len(ae) and "AESDTH" in ae:
         fatal = ae[ae["AESDTH"].astype(str).str.upper() == "Y"]
