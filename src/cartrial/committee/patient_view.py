@@ -64,6 +64,9 @@ class PatientPage:
     death: tuple[tuple[str, str], ...]
     icaht: tuple[tuple[str, str], ...]
     hematotox: tuple[tuple[str, str], ...]
+    cytopenias: Table = Table((), ())
+    kinetics: Table = Table((), ())
+    cytokines: Table = Table((), ())
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -170,6 +173,9 @@ def patient_page(w: Workspace, usubjid: str) -> PatientPage | None:
         death=_death(w, usubjid, dm, infusion),
         icaht=icaht_rows(_rows(safety.icaht, usubjid)),
         hematotox=hematotox_rows(_rows(safety.hematotox, usubjid)),
+        cytopenias=_cytopenias(_rows(safety.cytopenias, usubjid)),
+        kinetics=_series(_rows(w.study.get("PC"), usubjid), "PC", infusion),
+        cytokines=_series(_cytokines(_rows(w.study.get("LB"), usubjid)), "LB", infusion),
         notes=() if w.response_error == "" else (
             f"Response could not be derived for this snapshot: {w.response_error}",))
 
@@ -314,3 +320,28 @@ def _death(w: Workspace, usubjid: str, dm: pd.Series,
         cause = text(fatal["AEDECOD"].iloc[0]) if len(fatal) else ""
     return (("Date of death", when), ("Day since infusion", days_since(when, infusion)),
             ("Cause", cause or "not recorded"))
+
+
+def _cytopenias(c: pd.DataFrame) -> Table:
+    """CTCAE cytopenias after infusion: worst grade, recovery, prolonged beyond the protocol's
+    day (:func:`cartrial.safety.cytopenia_recovery`)."""
+    rows = [(text(r.get("TERM")), text(r.get("WORST_GRADE")), text(r.get("FIRST_DAY"), 0),
+             "yes" if r.get("RECOVERED") is True else "no",
+             text(r.get("RECOVERY_DAY"), 0), "yes" if r.get("PROLONGED") is True else "no")
+            for r in c.to_dict("records")]
+    return Table(("Cytopenia", "Worst CTCAE grade", "First day", "Recovered",
+                  "Recovery (day)", "Prolonged"), tuple(rows))
+
+
+def _cytokines(lb: pd.DataFrame) -> pd.DataFrame:
+    if lb.empty or "LBCAT" not in lb:
+        return lb.iloc[:0]
+    return lb[lb["LBCAT"].astype(str).str.upper() == "CYTOKINES"]
+
+
+def _series(df: pd.DataFrame, dom: str, infusion: pd.Timestamp | None) -> Table:
+    """Measurements over time (CAR-T kinetics from PC, cytokines from LB) as recorded."""
+    rows = [(text(r.get(f"{dom}TEST")), _date(r.get(f"{dom}DTC")),
+             days_since(r.get(f"{dom}DTC"), infusion), text(r.get(f"{dom}ORRES")),
+             text(r.get(f"{dom}ORRESU"))) for r in df.to_dict("records")]
+    return Table(("Test", "Date", "Day", "Result", "Unit"), tuple(rows))
