@@ -76,7 +76,9 @@ def test_infused_patient_page_in_clinical_labels(client) -> None:
                   "Dose escalation, cohort C01", "Adverse events", "Cytokine release syndrome",
                   "Onset (day)", "Duration (days)", "Serious", "Outcome", "Recovered/resolved",
                   "Dose-limiting toxicity", "Early ICAHT (days 0-30)", "CAR-HEMATOTOX",
-                  "Best confirmed response", "Tocilizumab"):
+                  "Best confirmed response", "Tocilizumab", "Cytopenias (CTCAE)",
+                  "CAR-T cellular kinetics", "CAR Transgene Copies", "31250",
+                  "Interleukin 6", "85.2"):
         assert label in text, label
     for name in SDTM_NAMES:
         assert not re.search(rf"\b{name}\b", text), name
