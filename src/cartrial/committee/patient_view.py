@@ -111,6 +111,8 @@ def patient_subjects(w: Workspace) -> pd.DataFrame:
         infused = pd.notna(r.INFUSION_DATE)
         dose = r.DOSE_LEVEL if r.DOSE_LEVEL in labels else r.ARMCD
         status = "Infused" if infused else _not_infused_reason(w, r.USUBJID, dm)
+        died = _date(dm.loc[r.USUBJID].get("DTHDTC")) if r.USUBJID in dm.index else ""
+        status += f"; died {died}" if died else ""
         out.append({"USUBJID": r.USUBJID, "DOSE": f"{dose} ({labels.get(dose, 'not a dose')})",
                     "PART": PARTS.get(r.PART or "", text(r.PART)), "COHORT": text(r.COHORT),
                     "INFUSION": _date(r.INFUSION_DATE), "STATUS": status})
