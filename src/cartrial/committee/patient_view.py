@@ -212,8 +212,9 @@ def _disease(w: Workspace, usubjid: str) -> tuple[tuple[str, str], ...]:
 def _dates(w: Workspace, usubjid: str, dm: pd.Series,
            infusion: pd.Timestamp | None) -> tuple[tuple[str, str], ...]:
     ds = _rows(w.study.get("DS"), usubjid)
-    decod = ds["DSDECOD"].astype(str).str.upper() if len(ds) else pd.Series(dtype=str)
-    aph = list(ds.loc[decod == "LEUKAPHERESIS", "DSSTDTC"]) if len(ds) else []
+    aph = []
+    if len(ds) and {"DSDECOD", "DSSTDTC"} <= set(ds.columns):
+        aph = list(ds.loc[ds["DSDECOD"].astype(str).str.upper() == "LEUKAPHERESIS", "DSSTDTC"])
     pr = _rows(w.study.get("PR"), usubjid)
     if not aph and len(pr) and {"PRTRT", "PRSTDTC"} <= set(pr.columns):
         aph = list(pr.loc[pr["PRTRT"].astype(str).str.upper() == "LEUKAPHERESIS", "PRSTDTC"])
@@ -264,7 +265,8 @@ def _adverse_events(w: Workspace, usubjid: str, infusion: pd.Timestamp | None) -
     rows = []
     for a in ae.to_dict("records"):
         start, end = parse_dtc(pd.Series([a.get("AESTDTC"), a.get("AEENDTC")]))["dt"]
-        dur = f"{(end - start).days + 1}" if pd.notna(start) and pd.notna(end) else "ongoing"
+        dur = (f"{(end - start).days + 1}" if pd.notna(start) and pd.notna(end)
+               else "no end date" if pd.isna(end) else "")
         rows.append((text(a.get("AEDECOD")) or text(a.get("AETERM")), text(a.get("AETOXGR")),
                      _date(a.get("AESTDTC")), days_since(a.get("AESTDTC"), infusion), dur,
                      "yes" if text(a.get("AESER")).upper() == "Y" else "no",
@@ -313,7 +315,7 @@ def _death(w: Workspace, usubjid: str, dm: pd.Series,
         return ()
     ds = _rows(w.study.get("DS"), usubjid)
     cause = ""
-    if len(ds):
+    if len(ds) and {"DSDECOD", "DSTERM"} <= set(ds.columns):
         dead = ds[ds["DSDECOD"].astype(str).str.upper() == "DEATH"]
         cause = label(dead["DSTERM"].iloc[0]) if len(dead) else ""
     ae = _rows(w.study.get("AE"), usubjid)
