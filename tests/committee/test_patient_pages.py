@@ -172,3 +172,21 @@ def test_invalid_new_data_keeps_the_last_snapshot_with_a_notice_on_every_page(tm
             assert "DM USUBJID=CT071-001-001" in notice and "ACTARMCD=&#39;DL9&#39;" in notice
     # the last good snapshot is still shown: the patient keeps the dose level it had
     assert "DL1 (0.1 x10^6/kg)" in stat.get("/patients/CT071-001-001").text
+
+
+def test_death_with_date_day_and_cause(tmp_path) -> None:
+    from cartrial.committee.patient_view import patient_page, patient_subjects
+    from cartrial.committee.workspace import build_workspace
+
+    d = minimal_domains()
+    d["DM"].loc[1, ["DTHDTC", "DTHFL"]] = ["2024-05-20", "Y"]
+    d["DS"].loc[1, ["DSTERM", "DSDECOD", "DSSTDTC"]] = [
+        "DEATH DUE TO DISEASE PROGRESSION", "DEATH", "2024-05-20"]
+    write_study(d, tmp_path)
+    w = build_workspace("ct071", tmp_path)
+    # infused 2024-03-26 (day 0): 5 days to 31 March + 30 in April + 20 in May = day 55
+    assert dict(patient_page(w, "CT071-001-002").death) == {
+        "Date of death": "2024-05-20", "Day since infusion": "55",
+        "Cause": "Death due to disease progression"}
+    assert patient_subjects(w)["STATUS"].tolist()[1] == "Infused; died 2024-05-20"
+    assert patient_page(w, "CT071-001-001").death == ()

@@ -50,7 +50,22 @@ def text(v: object, digits: int | None = None) -> str:
 
 def label(v: object) -> str:
     """Recorded upper-case text in sentence case for reading (``LYMPHODEPLETING CHEMOTHERAPY``
-    -> ``Lymphodepleting chemotherapy``); words with digits (product codes) stay as recorded."""
+    -> ``Lymphodepleting chemotherapy``); words with digits (product codes) stay as recorded.
+
+    Parameters
+    ----------
+    v : object
+        A recorded value (missing gives ``""``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> label("LYMPHODEPLETING CHEMOTHERAPY"), label("CT071"), label("del(17p)")
+    ('Lymphodepleting chemotherapy', 'CT071', 'del(17p)')
+    """
     t = text(v)
     if not t.isupper():
         return t
