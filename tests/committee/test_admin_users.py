@@ -86,6 +86,12 @@ WRITES = [("/admin/users/temp/status", {"active": "0", "reason": "x"}),
 def test_every_admin_page_and_write_is_refused_to_other_roles(site) -> None:
     app, store = site
     n = verify_audit(store).entries
+    anonymous = TestClient(app)
+    for path in ("/admin/users", "/audit", "/audit.csv", "/patients"):
+        r = anonymous.get(path, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/login", path
+    for path, data in WRITES:
+        assert anonymous.post(path, data=data, follow_redirects=False).status_code == 403
     for user in ("stat", "memb", "view"):
         c = login(app, user)
         assert c.get("/admin/users").status_code == 403
