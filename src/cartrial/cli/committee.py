@@ -68,7 +68,8 @@ def _url(db: str | None, data: str | None) -> str:
 @users_app.command("add")
 def users_add(
     username: str = typer.Argument(..., help="Login name."),
-    role: str = typer.Option(..., "--role", help="statistician, member or viewer."),
+    role: str = typer.Option(..., "--role", help="statistician, member, viewer or admin "
+                             "(user administration in the workspace)."),
     full_name: str = typer.Option("", "--name", help="Full name shown in minutes."),
     password_stdin: bool = typer.Option(False, "--password-stdin",
                                         help="Read the password from standard input."),

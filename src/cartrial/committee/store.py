@@ -36,7 +36,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from cartrial.committee.chain import CHAIN_FORMAT, GENESIS, canonical, entry_hash
 from cartrial.errors import InputError
 
-ROLES = ("statistician", "member", "viewer")
+ROLES = ("statistician", "member", "viewer", "admin")
 
 
 class Base(DeclarativeBase):

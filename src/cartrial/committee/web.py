@@ -13,8 +13,6 @@ security headers and every error page escapes what it echoes
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import os
 import secrets
@@ -51,6 +49,7 @@ from cartrial.committee.sessions import IDLE_SECONDS, MAX_SECONDS, SessionRegist
 from cartrial.committee.signature import list_signatures
 from cartrial.committee.snapshot import SETTLE_SECONDS, SnapshotStatus, SnapshotWatcher
 from cartrial.committee.store import Store, User, open_store
+from cartrial.committee.users import is_disabled
 from cartrial.errors import InputError
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
@@ -146,6 +145,7 @@ def create_app(protocol: str, data_dir: str | Path, db_url: str | None = None, *
     _read_routes(app, ctx)
     _decide_routes(app, ctx)
     meeting_routes(app, ctx)
+    _more_routes(app, ctx)
     _error_handlers(app)
     app.state.store = store
     app.state.data_dir = data_dir
@@ -167,7 +167,7 @@ class _Context:
         """The logged-in user, else a redirect to the login page."""
         name = self.sessions.user(request.session.get("sid"))
         u = get_user(self.store, name) if name else None
-        if u is None:
+        if u is None or is_disabled(self.store, u.username):
             request.session.pop("sid", None)
             raise HTTPException(status_code=303, headers={"Location": "/login"})
         return u
@@ -192,7 +192,8 @@ class _Context:
         return self.page(request, "decide.html", status_code, user=u, w=w, snap=snap,
                          rec=w.recommendation_summary(), actions=ACTIONS,
                          doses=w.protocol.dose_ids, form_token=token,
-                         users=list_users(self.store), **ctx)
+                         users=[x for x in list_users(self.store)
+                                if not is_disabled(self.store, x.username)], **ctx)
 
 
 def _csrf(request: Request) -> str:
@@ -235,6 +236,9 @@ def _login_routes(app: FastAPI, c: _Context) -> None:
                 c.sessions.end_user(username)
             return c.page(request, "login.html", 401, error="Unknown user or wrong password.")
         c.throttle.succeeded(username)
+        if is_disabled(c.store, username):
+            return c.page(request, "login.html", 403, error="This account is disabled; ask an "
+                          "administrator of the workspace.")
         c.sessions.end(request.session.get("sid"))
         request.session.clear()
         request.session["sid"] = c.sessions.start(u.username)
@@ -259,17 +263,6 @@ def _read_routes(app: FastAPI, c: _Context) -> None:
                       rec=w.recommendation_summary(), table=w.decision.recommendation.table,
                       patients=w.decision.patients, paths=w.paths,
                       decisions=list_decisions(c.store), **meeting_view(c.store, w))
-
-    @app.get("/patients/{usubjid}", response_class=HTMLResponse)
-    def patient(request: Request, usubjid: str) -> HTMLResponse:
-        u = c.user_of(request)
-        snap = c.snapshot()
-        w = snap.ws
-        if usubjid not in set(w.decision.patients["USUBJID"].astype(str)):
-            raise HTTPException(status_code=404, detail=f"no infused patient {usubjid}")
-        detail = w.patient(usubjid)
-        return c.page(request, "patient.html", user=u, w=w, snap=snap, usubjid=usubjid,
-                      d=detail, timeline=_timeline_svg(detail))
 
     @app.get("/history", response_class=HTMLResponse)
     def history(request: Request) -> HTMLResponse:
@@ -347,6 +340,15 @@ def _decide_routes(app: FastAPI, c: _Context) -> None:
         return RedirectResponse("/history", status_code=303)
 
 
+def _more_routes(app: FastAPI, c: _Context) -> None:
+    """Patient pages, user administration and the audit trail (their own modules)."""
+    from cartrial.committee.routes_admin import admin_routes
+    from cartrial.committee.routes_patients import patient_routes
+
+    patient_routes(app, c)
+    admin_routes(app, c)
+
+
 def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -358,29 +360,3 @@ def _error_handlers(app: FastAPI) -> None:
     def _malformed(request: Request, exc: RequestValidationError) -> Response:
         fields = sorted({str(e.get("loc", ("", "?"))[-1]) for e in exc.errors()})
         return error_page(400, f"malformed or missing form value(s): {', '.join(fields)}")
-
-
-def _timeline_svg(detail: dict) -> str:
-    """CRS and ICANS grade by day since infusion, as an inline SVG (matplotlib)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.5, 2.2))
-    ax = fig.add_subplot()
-    drawn = False
-    for key, label in (("crs", "CRS"), ("icans", "ICANS")):
-        df = detail[key]
-        if len(df) and "GRADE" in df and "DAY" in df:
-            ax.step(df["DAY"], df["GRADE"], where="post", label=label, marker="o")
-            drawn = True
-    ax.set_xlabel("day since infusion")
-    ax.set_ylabel("grade")
-    ax.set_ylim(-0.2, 5.2)
-    if drawn:
-        ax.legend(loc="upper right")
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None})
-    svg = buf.getvalue()
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()

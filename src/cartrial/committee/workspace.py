@@ -16,12 +16,15 @@ from cartrial.conduct import decide_study
 from cartrial.conduct.from_study import StudyDecision
 from cartrial.data import load_study, validate_study
 from cartrial.data.dates import parse_dtc
+from cartrial.data.load import Study
+from cartrial.data.validate import ValidationReport
 from cartrial.design.factory import design_from_spec
 from cartrial.design.paths import dose_paths
-from cartrial.errors import FindingsError
+from cartrial.efficacy.imwg import ImwgResult
+from cartrial.errors import Finding, FindingsError, InputError
 from cartrial.protocol import Protocol, load_protocol, protocol_hash
 from cartrial.safety.analysis import SafetyAnalysis, analyse_safety
-from cartrial.safety.sdtm import safety_inputs
+from cartrial.safety.sdtm import SafetyInputs, safety_inputs
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,10 @@ class Workspace:
     safety: SafetyAnalysis
     paths: pd.DataFrame
     study_domains: dict[str, pd.DataFrame]
+    study: Study
+    inputs: SafetyInputs
+    response: ImwgResult | None = None  # IMWG responses (None: could not be derived)
+    response_error: str = ""            # why not, shown on the patient pages
 
     @property
     def data_hash(self) -> str:
@@ -87,14 +94,37 @@ def build_workspace(protocol_ref: str, data_dir: str | Path,
     study = load_study(data_dir)
     report = validate_study(study, proto)
     if not report.ok:
-        raise FindingsError(findings=[f for f in report.as_findings() if f.severity == "error"])
+        raise FindingsError(findings=_named_errors(report))
     cut = as_of or _latest_date(study.domains)
     decision = decide_study(study, proto, cut)
-    safety = analyse_safety(safety_inputs(study, proto), proto)
+    inputs = safety_inputs(study, proto)
+    safety = analyse_safety(inputs, proto)
     design = design_from_spec(proto.design, len(proto.dose_levels))
     paths = dose_paths(design, decision.recommendation.state, cohorts=1)
+    response, why = _responses(study, proto)
     return Workspace(proto, str(protocol_ref), protocol_hash(protocol_ref), Path(data_dir), cut,
-                     decision, safety, paths, study.domains)
+                     decision, safety, paths, study.domains, study, inputs, response, why)
+
+
+def _named_errors(report: ValidationReport) -> list[Finding]:
+    """The error findings, each rule text led by its rule id (``[ARM_NOT_IN_PROTOCOL] ...``),
+    so that the workspace's notice names the rule, domain, subject, record and variable."""
+    f = report.findings
+    f = f[f["severity"] == "error"]
+    return [Finding(r.domain, r.usubjid, r.seq, r.variable, r.value,
+                    f"[{r.rule_id}] {r.rule}" if r.rule_id else r.rule, r.severity)
+            for r in f.itertuples(index=False)]
+
+
+def _responses(study: Study, proto: Protocol) -> tuple[ImwgResult | None, str]:
+    """IMWG responses for the patient pages; a study whose response data cannot be used
+    still has its safety pages (the reason is shown instead of the response)."""
+    from cartrial.efficacy.sdtm import efficacy_from_study
+
+    try:
+        return efficacy_from_study(study, proto)[1], ""
+    except InputError as exc:
+        return None, str(exc).splitlines()[0]
 
 
 def _latest_date(domains: dict[str, pd.DataFrame]) -> date:

@@ -1,0 +1,95 @@
+"""Patient pages of the workspace: the list of every enrolled patient and one page each.
+
+Every DM subject has a page (an apheresed patient who was never infused too: no 404); only a
+name the study does not hold is 404. The page's content is :mod:`cartrial.committee.patient_view`.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from cartrial.committee.patient_view import patient_page, patient_subjects
+
+if TYPE_CHECKING:
+    from cartrial.committee.web import _Context
+
+
+def patient_routes(app: FastAPI, c: _Context) -> None:
+    """Register ``GET /patients`` and ``GET /patients/{usubjid}`` (login required).
+
+    Parameters
+    ----------
+    app : FastAPI
+    c : cartrial.committee.web._Context
+        The workspace's shared state (store, snapshot, sessions).
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> patient_routes(app, ctx)  # doctest: +SKIP
+    """
+    @app.get("/patients", response_class=HTMLResponse)
+    def patients(request: Request) -> HTMLResponse:
+        u = c.user_of(request)
+        snap = c.snapshot()
+        rows = patient_subjects(snap.ws).to_dict("records")
+        return c.page(request, "patients.html", user=u, w=snap.ws, snap=snap, rows=rows)
+
+    @app.get("/patients/{usubjid}", response_class=HTMLResponse)
+    def patient(request: Request, usubjid: str) -> HTMLResponse:
+        u = c.user_of(request)
+        snap = c.snapshot()
+        p = patient_page(snap.ws, usubjid)
+        if p is None:
+            raise HTTPException(status_code=404, detail=f"no patient {usubjid} in this study")
+        svg = timeline_svg(snap.ws.patient(usubjid)) if p.infused else ""
+        return c.page(request, "patient.html", user=u, w=snap.ws, snap=snap, p=p,
+                      timeline=svg)
+
+
+def timeline_svg(detail: dict) -> str:
+    """CRS and ICANS grade by day since infusion, as an inline SVG data URL (matplotlib).
+
+    Parameters
+    ----------
+    detail : dict
+        :meth:`cartrial.committee.workspace.Workspace.patient` of one patient.
+
+    Returns
+    -------
+    str
+        ``data:image/svg+xml;base64,...`` (no date in the SVG: byte-identical between runs).
+
+    Examples
+    --------
+    >>> timeline_svg({"crs": pd.DataFrame(), "icans": pd.DataFrame()})  # doctest: +SKIP
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.5, 2.2))
+    ax = fig.add_subplot()
+    drawn = False
+    for key, label in (("crs", "CRS"), ("icans", "ICANS")):
+        df = detail[key]
+        if len(df) and "GRADE" in df and "DAY" in df:
+            ax.step(df["DAY"], df["GRADE"], where="post", label=label, marker="o")
+            drawn = True
+    ax.set_xlabel("day since infusion")
+    ax.set_ylabel("grade")
+    ax.set_ylim(-0.2, 5.2)
+    if drawn:
+        ax.legend(loc="upper right")
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None})
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue().encode()).decode()
