@@ -5,8 +5,40 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cartrial.errors import InputError
 from cartrial.report.table import ReportTable, fmt_sig, table_from_wide
 from cartrial.safety.grade_source import source_label
+
+
+def ctcae_label(version: str | None) -> str:
+    """The CTCAE version a table's laboratory grades follow, as the table names it.
+
+    Parameters
+    ----------
+    version : str or None
+        The version pinned by the protocol (``safety.ctcae_version``: "5.0" or "6.0") and
+        recorded by the safety engine (``SafetyResult.method["ctcae_version"]``).
+
+    Returns
+    -------
+    str
+        "NCI CTCAE v5.0" or "NCI CTCAE v6.0" (Common Terminology Criteria for Adverse Events,
+        National Cancer Institute).
+
+    Raises
+    ------
+    InputError
+        No version recorded: a table must not guess which criteria graded its values.
+
+    Examples
+    --------
+    >>> ctcae_label("6.0")
+    'NCI CTCAE v6.0'
+    """
+    if not version:
+        raise InputError("the safety results do not record the CTCAE version that graded the "
+                         "laboratory values (protocol safety.ctcae_version)")
+    return f"NCI CTCAE v{version}"
 
 
 def _grade(v: float) -> str:
