@@ -42,7 +42,7 @@ def test_cytokine_panels():
                       "NOMDAY": [1, 1, 3, 1], "VALUE": [10.0, 30.0, 5.0, 2.0], "UNIT": "ng/L"})
     fig = cytokine_figure(v)
     assert_allclose(fig.axes[0].lines[0].get_ydata(), [20.0, 5.0])
-    assert fig.axes[0].get_title() == "IL6 (ng/L)"
+    assert fig.axes[0].get_title() == "IL-6 (ng/L)"  # the clinical label, not the code
 
 
 def test_dose_colours_are_the_okabe_ito_palette() -> None:

@@ -28,6 +28,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from cartrial.errors import InputError  # noqa: E402
+from cartrial.report.labels import CYTOKINE_LABELS  # noqa: E402
 
 # Okabe-Ito colour-blind-safe palette (Okabe M, Ito K, Color Universal Design, 2008; the palette
 # of Wong B, Nat Methods 2011;8:441): distinguishable with protanopia, deuteranopia, tritanopia
@@ -92,7 +93,8 @@ def _polylines(df: pd.DataFrame, x: str, y: str) -> tuple[list[np.ndarray], list
     return np.split(xy, cut), [ids[0], *ids[cut].tolist()]
 
 
-def cytokine_figure(values: pd.DataFrame, *, xlabel: str = "Days from CAR-T infusion") -> Figure:
+def cytokine_figure(values: pd.DataFrame, *,
+                    xlabel: str = "Days since CAR-T infusion (day 0 = infusion)") -> Figure:
     """Median cytokine profile per dose level, one panel per cytokine, log axis.
     ``values``: GROUP, CYTOKINE, NOMDAY, VALUE (> 0), UNIT."""
     _require(values, ["GROUP", "CYTOKINE", "NOMDAY", "VALUE", "UNIT"], "cytokine_figure")
@@ -112,15 +114,18 @@ def cytokine_figure(values: pd.DataFrame, *, xlabel: str = "Days from CAR-T infu
             ax.set_visible(False)
             continue
         cy = cyts[k]
-        for g in groups:
+        for i, g in enumerate(groups):  # marker and line style tell dose levels apart in grey
             m = med[(med["CYTOKINE"] == cy) & (med["GROUP"] == g)]
             x = m["NOMDAY"].to_numpy(dtype=float)
-            ax.plot(x, m["med"], "o-", color=cols[g], ms=2.5, lw=1.2, label=g)
+            ax.plot(x, m["med"], marker="os^D"[i % 4], ls=("-", "--", ":", "-.")[i % 4],
+                    color=cols[g], ms=2.5, lw=1.2, label=g)
             ax.fill_between(x, m["q1"], m["q3"], color=cols[g], alpha=0.15, lw=0)
         unit = values.loc[values["CYTOKINE"] == cy, "UNIT"]
-        ax.set_title(f"{cy} ({unit.iloc[0] if len(unit) else ''})", fontsize=8)
+        ax.set_title(f"{CYTOKINE_LABELS.get(cy, cy)} ({unit.iloc[0] if len(unit) else ''})",
+                     fontsize=8)
         ax.set_yscale("log")
         ax.set_xlabel(xlabel, fontsize=7)
+        ax.set_ylabel(f"{unit.iloc[0] if len(unit) else ''}, log scale", fontsize=7)
     axes[0][0].legend(frameon=False, fontsize=6)
     fig.tight_layout()
     return fig

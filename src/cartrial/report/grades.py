@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cartrial.errors import InputError
-from cartrial.report.table import ReportTable, fmt_sig, table_from_wide
+from cartrial.report.table import ReportTable, fmt_median_range, table_from_wide
 from cartrial.safety.grade_source import source_label
 
 
@@ -145,13 +145,11 @@ def table_kinetics_by_crs(exposure: pd.DataFrame, tests: pd.DataFrame, source: s
     ...                   "max": [20.0]})
     >>> t = table_kinetics_by_crs(e, pd.DataFrame(), "derived", "1")
     >>> t.wide().iloc[0].tolist()
-    ['10 [5-20] (2)']
+    ['10.0 [5-20] (2)']
     """
-    from cartrial.report.labels import ANALYTE_LABELS, NCA_LABELS, label
+    from cartrial.report.labels import ANALYTE_LABELS, NCA_LABELS, label, nca_precision_key
 
     note = source_label(source)
-
-    fmt = fmt_sig
 
     e = exposure[exposure["PARAMCD"].isin(["CMAX", "AUC0_28"])]
     row = (e["PCTESTCD"].map(lambda c: label(ANALYTE_LABELS, c)) + ", "
@@ -159,9 +157,10 @@ def table_kinetics_by_crs(exposure: pd.DataFrame, tests: pd.DataFrame, source: s
            + ", median [min-max] (n)")
     cells = pd.DataFrame({"row": row.to_numpy(),
                           "column": "CRS grade " + e["CRSGR"].astype(int).astype(str),
-                          "value": [f"{fmt(md)} [{fmt(lo)}-{fmt(hi)}] ({int(n)})" for md, lo, hi, n
-                                    in zip(e["median"], e["min"], e["max"], e["n"],
-                                           strict=True)]})
+                          "value": [fmt_median_range(md, lo, hi, n, nca_precision_key(t, p))
+                                    for md, lo, hi, n, t, p in zip(
+                                        e["median"], e["min"], e["max"], e["n"], e["PCTESTCD"],
+                                        e["PARAMCD"], strict=True)]})
     cells = cells.sort_values(["row", "column"], kind="stable")
     if len(tests) and "spearman_rho" in tests:
         t = tests[tests["PARAMCD"].isin(["CMAX", "AUC0_28"])]

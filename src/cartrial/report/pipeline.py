@@ -37,10 +37,12 @@ from cartrial.report.labels import (
     CYTOKINE_LABELS,
     CYTOKINE_PARAMS,
     NCA_LABELS,
+    decimals,
+    nca_precision_key,
 )
 from cartrial.report.pdf import html_to_pdf
 from cartrial.report.render import RunningHeader, table_to_docx, table_to_rtf, table_to_text
-from cartrial.report.table import ReportTable, fmt_sig, table_from_wide
+from cartrial.report.table import ReportTable, fmt_dec, fmt_median_range, table_from_wide
 
 STAGES = ("load and validate", "safety engine", "efficacy engine", "kinetics engine",
           "ADaM datasets", "tables and figures", "write outputs")
@@ -405,20 +407,22 @@ def efficacy_items(adsl, adrs, efficacy, figures: dict,
 def kinetics_items(study: Study, protocol: Protocol, kin, figures: dict) -> list:
     from cartrial.kinetics.sdtm import infusions, pc_profiles
 
-    fmt = fmt_sig
-
     s = kin.nca_summary
     s = s[s["PARAMCD"].isin(list(NCA_LABELS))]
+    # declared precision per parameter (report.labels.PRECISION)
+    prec = [nca_precision_key(t, p) for t, p in zip(s["PCTESTCD"], s["PARAMCD"], strict=True)]
     lab = (s["PCTESTCD"].map(lambda c: ANALYTE_LABELS.get(c, c)) + ", "
            + s["PCSPEC"].str.lower() + ": " + s["PARAMCD"].map(NCA_LABELS)).to_numpy()
     timed = s["PARAMCD"].isin(["TMAX", "TLST"]).to_numpy()
     col = _overall(s["DOSELVL"])
     geo = pd.DataFrame({"row": [f"{r}, geometric mean (CV%)" for r in lab], "column": col,
-                        "value": [f"{fmt(g)} ({fmt(cv)}%)" for g, cv in zip(
-                            s["geo_mean"], s["geo_cv_pct"], strict=True)]})[~timed]
+                        "value": [f"{fmt_dec(g, decimals(k, 'geo_mean'))} "
+                                  f"({fmt_dec(cv, decimals('PCT'))}%)" for g, cv, k in zip(
+                                      s["geo_mean"], s["geo_cv_pct"], prec, strict=True)]})[~timed]
     med = pd.DataFrame({"row": [f"{r}, median [min-max] (n)" for r in lab], "column": col,
-                        "value": [f"{fmt(md)} [{fmt(lo)}-{fmt(hi)}] ({n})" for md, lo, hi, n in
-                                  zip(s["median"], s["min"], s["max"], s["n"], strict=True)]})
+                        "value": [fmt_median_range(md, lo, hi, n, k) for md, lo, hi, n, k in
+                                  zip(s["median"], s["min"], s["max"], s["n"], prec,
+                                      strict=True)]})
     order = {k: i for i, k in enumerate(NCA_LABELS)}  # Cmax, Tmax, AUC, Clast, Tlast
     key = pd.DataFrame({"_a": s["PCTESTCD"] + s["PCSPEC"],
                         "_p": s["PARAMCD"].map(order)}).reset_index(drop=True)
@@ -457,8 +461,9 @@ def kinetics_items(study: Study, protocol: Protocol, kin, figures: dict) -> list
             "row": (c["CYTOKINE"].map(lambda k: CYTOKINE_LABELS.get(k, k)) + ": "
                     + c["PARAMCD"].map(CYTOKINE_PARAMS) + ", median [min-max] (n)").to_numpy(),
             "column": _overall(c["DOSELVL"]),
-            "value": [f"{fmt(md)} [{fmt(lo)}-{fmt(hi)}] ({n})" for md, lo, hi, n in zip(
-                c["median"], c["min"], c["max"], c["n"], strict=True)]})
+            "value": [fmt_median_range(md, lo, hi, n, {"TPEAK": "DAYS", "FCPEAK": "FCPEAK"}.get(
+                p, k)) for md, lo, hi, n, p, k in zip(c["median"], c["min"], c["max"], c["n"],
+                                                      c["PARAMCD"], c["CYTOKINE"], strict=True)]})
         items.append(ReportTable("14.5.3", "Serum cytokines: peak, fold change and time to peak",
                                  "Infused with cytokine samples",
                                  cc.drop_duplicates(["row", "column"]).reset_index(drop=True),
