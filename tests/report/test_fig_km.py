@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -90,3 +91,21 @@ def test_risk_ticks_are_round_month_steps():
 def test_km_needs_curves():
     with pytest.raises(InputError, match="no curves"):
         km_figure({})
+
+
+def test_km_figures_of_the_example_report_draw_the_population_of_table_14_4_3(tmp_path_factory):
+    """Each Kaplan-Meier figure states N = the Overall "patients" count of its endpoint in
+    Table 14.4.3 (all leukapheresed for PFS and OS, responders for DOR) and the data cut-off."""
+    from tests.report._pipeline import analysed
+
+    s = analysed(tmp_path_factory)
+    html = s.report.read_text(encoding="utf-8")
+    table = (s.out / "tables" / "table_14_4_3.txt").read_text(encoding="utf-8").splitlines()
+    cols = table[3].split()
+    for fig, ep in (("f14_4_4", "PFS"), ("f14_4_5", "OS"), ("f14_4_6", "DOR")):
+        row = next(ln for ln in table if ln.startswith(f"{ep}: patients")).split()
+        n_table = int(row[2:][cols.index("Overall") - len(cols)])
+        pop = re.search(rf'id="{fig}">.*?<div class="pop">Population: ([^<]*)</div>', html,
+                        re.S).group(1)
+        assert f"N = {n_table}. Data cut-off: " in pop, (ep, pop)
+        assert ("Responders" in pop) == (ep == "DOR")

@@ -115,14 +115,17 @@ def km_items(efficacy, figures: dict, start: int) -> list[ReportFigure]:
         fit = efficacy.km.get((ep, OVERALL))
         if fit is None:
             continue
-        med = "NR" if fit.median != fit.median else f"{fit.median:.1f}"
-        lo, hi = (("NE" if v != v else f"{v:.1f}") for v in fit.median_ci)
+        # as Table 14.4.3: a missing lower limit is not estimable, a missing upper not reached
+        med = "not reached" if fit.median != fit.median else f"{fit.median:.1f} months"
+        lo_v, hi_v = fit.median_ci
+        lo = "NE" if lo_v != lo_v else f"{lo_v:.1f}"
+        hi = "NR" if hi_v != hi_v else f"{hi_v:.1f}"
         pop = ("Responders" if ep == "DOR" else "Leukapheresed (intent-to-treat)") + \
             f", N = {fit.n}"
         out.append(_fig(f"14.4.{start + i}", f"Kaplan-Meier curve of {title.lower()}",
                         km_figure({"All patients": fit}, xlabel=xlab,
                                   ylabel=f"{title} probability",
-                                  medians={"All patients": f"{med} months (95% CI {lo}, {hi}); "
+                                  medians={"All patients": f"{med} (95% CI {lo}, {hi}); "
                                            f"{fit.n_events} events"}),
                         [*notes[2:4], "| = censored; band = pointwise "
                          f"{100 * fit.confidence_level:g}% CI; NR = not reached."], pop,

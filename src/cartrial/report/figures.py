@@ -94,7 +94,7 @@ def _polylines(df: pd.DataFrame, x: str, y: str) -> tuple[list[np.ndarray], list
 
 
 def cytokine_figure(values: pd.DataFrame, *,
-                    xlabel: str = "Days since CAR-T infusion (day 0 = infusion)") -> Figure:
+                    xlabel: str = "Day (day 0 = CAR-T infusion)") -> Figure:
     """Median cytokine profile per dose level, one panel per cytokine, log axis.
     ``values``: GROUP, CYTOKINE, NOMDAY, VALUE (> 0), UNIT."""
     _require(values, ["GROUP", "CYTOKINE", "NOMDAY", "VALUE", "UNIT"], "cytokine_figure")
