@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cartrial.efficacy.rates import OVERALL  # the one word for all patients, as in the tables
 from cartrial.report.document import ReportFigure
 from cartrial.report.fig_crs import crs_icans_figure, syndrome_bars
 from cartrial.report.fig_kinetics import common_lloq, kinetics_figure
@@ -16,7 +17,6 @@ from cartrial.report.fig_km import km_figure
 from cartrial.report.fig_response import CLIP, n_clipped, spider_figure, waterfall_figure
 from cartrial.report.fig_swimmer import swimmer_data, swimmer_figure
 
-OVERALL = "Overall"
 DAY0 = "Days since CAR-T infusion (day 0 = infusion)."
 IMWG = "IMWG 2016 (Kumar S et al., Lancet Oncol 2016;17:e328-46)"
 KM_TITLES = {"PFS": ("Progression-free survival", "Months since leukapheresis"),
@@ -123,9 +123,9 @@ def km_items(efficacy, figures: dict, start: int) -> list[ReportFigure]:
         pop = ("Responders" if ep == "DOR" else "Leukapheresed (intent-to-treat)") + \
             f", N = {fit.n}"
         out.append(_fig(f"14.4.{start + i}", f"Kaplan-Meier curve of {title.lower()}",
-                        km_figure({"All patients": fit}, xlabel=xlab,
+                        km_figure({OVERALL: fit}, xlabel=xlab,
                                   ylabel=f"{title} probability",
-                                  medians={"All patients": f"{med} (95% CI {lo}, {hi}); "
+                                  medians={OVERALL: f"{med} (95% CI {lo}, {hi}); "
                                            f"{fit.n_events} events"}),
                         [*notes[2:4], "| = censored; band = pointwise "
                          f"{100 * fit.confidence_level:g}% CI; NR = not reached."], pop,
