@@ -85,3 +85,19 @@ def test_marker_data_takes_best_change_best_response_and_day0_convention():
     best, series = marker_data(a)
     assert best.values.tolist() == [["A", -92.0, "VGPR", "SERUM"], ["B", -10.0, "NE", "FLC"]]
     assert series["DAY"].tolist() == [28.0, 56.0, 28.0]
+
+
+def test_a_large_waterfall_is_one_rasterised_collection():
+    """Above DENSE patients the bars are one rasterised collection (a large trial's figure
+    stays small), still sorted worst to best and clipped."""
+    from cartrial.report.figures import DENSE
+
+    n = DENSE + 1
+    best = pd.DataFrame({"USUBJID": [f"s{i:04d}" for i in range(n)],
+                         "PCHG": np.linspace(-100, 150, n), "BEST": "PR", "MARKER": "SERUM"})
+    ax = waterfall_figure(best).axes[0]
+    assert not ax.patches
+    coll = ax.collections[0]
+    heights = np.array([seg[1, 1] for seg in coll.get_segments()])
+    assert coll.get_rasterized() and len(heights) == n
+    assert heights[0] == 100.0 and np.all(np.diff(heights) <= 0)

@@ -19,6 +19,7 @@ from cartrial.report.fig_swimmer import swimmer_data, swimmer_figure
 
 DAY0 = "Days since CAR-T infusion (day 0 = infusion)."
 IMWG = "IMWG 2016 (Kumar S et al., Lancet Oncol 2016;17:e328-46)"
+MAX_PATIENTS = 100  # per-patient figures (swimmer, CRS / ICANS) draw the first infused
 KM_TITLES = {"PFS": ("Progression-free survival", "Months since leukapheresis"),
              "OS": ("Overall survival", "Months since leukapheresis"),
              "DOR": ("Duration of response", "Months since first response")}
@@ -71,7 +72,7 @@ def efficacy_figures(adsl: pd.DataFrame, adrs: pd.DataFrame, cm: pd.DataFrame | 
     DOR Kaplan-Meier over the population of Table 14.4.3)."""
     from cartrial.report.sections import _fig
 
-    lanes, events, k = swimmer_data(adsl, adrs, cm)
+    lanes, events, k = swimmer_data(adsl, adrs, cm, limit=MAX_PATIENTS)
     note = [f"{DAY0} Bar from infusion to death or last contact, coloured by best overall "
             f"response ({IMWG}); markers at the first assessment of each event (response = "
             "first confirmed PR or better; MRD negativity in bone marrow; new therapy = first "
@@ -139,7 +140,9 @@ def crs_icans_item(adsl: pd.DataFrame, safety, primary: str, crit: str,
     corticosteroid markers."""
     from cartrial.report.sections import _fig
 
-    s = adsl[adsl["SAFFL"] == "Y"]
+    s = adsl[adsl["SAFFL"] == "Y"].sort_values(["TRTSDT", "USUBJID"], kind="stable")
+    n_all = len(s)
+    s = s.head(MAX_PATIENTS)  # a lane per patient: a large trial shows its first infused
     dose = pd.Series(_dose(s["TRT01A"]).to_numpy(), index=s["USUBJID"].to_numpy())
     bars, tx = syndrome_bars({"CRS": safety.crs.episodes, "ICANS": safety.icans.episodes},
                              {"CRS": safety.crs.timepoints, "ICANS": safety.icans.timepoints},
@@ -150,9 +153,11 @@ def crs_icans_item(adsl: pd.DataFrame, safety, primary: str, crit: str,
             "grades differ: Table 14.3.2.1.",
             f"Patients without CRS or ICANS are not drawn ({len(dose) - bars['USUBJID'].nunique()}"
             f" of {len(dose)})."]
+    if len(dose) < n_all:
+        note.append(f"First {len(dose)} of {n_all} infused patients in infusion order.")
     return _fig("14.3.1", "CRS and ICANS onset and duration by dose level",
                 crs_icans_figure(bars, tx, totals=dose.value_counts().to_dict()), note,
-                f"Safety (infused), N = {len(dose)}", figures, "crs_icans_timeline")
+                f"Safety (infused), N = {n_all}", figures, "crs_icans_timeline")
 
 
 def kinetics_item(prof: pd.DataFrame, dose: pd.Series, schedule, figures: dict

@@ -73,9 +73,14 @@ def waterfall_figure(best: pd.DataFrame, *,
     x = np.arange(n)
     v = np.clip(b["PCHG"].to_numpy(dtype=float), -CLIP, CLIP)
     style = [RESPONSE_STYLE.get(r, RESPONSE_STYLE["NE"]) for r in b["BEST"]]
-    bars = ax.bar(x, v, width=0.8, color=[c for c, _ in style], edgecolor="#444444", lw=0.4)
-    for bar, (_, h) in zip(bars, style, strict=True):
-        bar.set_hatch(h)
+    if n > DENSE:  # thousands of bars: one rasterised collection (hatches would not show)
+        ax.add_collection(LineCollection(
+            np.stack([np.c_[x, np.zeros(n)], np.c_[x, v]], axis=1),
+            colors=[c for c, _ in style], linewidths=max(0.5, 400.0 / n), rasterized=True))
+    else:
+        bars = ax.bar(x, v, width=0.8, color=[c for c, _ in style], edgecolor="#444444", lw=0.4)
+        for bar, (_, h) in zip(bars, style, strict=True):
+            bar.set_hatch(h)
     if n <= 60:
         for xi, vi, mk in zip(x, v, b["MARKER"].map(MARKER_CODE).fillna("?"), strict=True):
             ax.text(xi, 3 if vi < 0 else -3, mk, ha="center", va="bottom" if vi < 0 else "top",
