@@ -103,3 +103,22 @@ def test_cutoff_is_not_stated_outside_a_report_run() -> None:
 def test_missing_columns_are_named():
     with pytest.raises(InputError, match="VALUE"):
         cytokine_figure(pd.DataFrame({"GROUP": [], "CYTOKINE": []}))
+
+
+def test_every_figure_file_of_the_example_report_carries_title_population_and_cutoff(
+        tmp_path_factory):
+    """figures/*.svg handed on alone still say what they are: the figure's number and title,
+    the population and the data cut-off of the run (the report's provenance)."""
+    import re
+    from html import unescape
+
+    from tests.report._pipeline import analysed
+
+    s = analysed(tmp_path_factory)
+    assert s.cutoff
+    files = sorted((s.out / "figures").glob("*.svg"))
+    assert len(files) == len(s.figures)
+    for f in files:
+        text = unescape(" ".join(re.findall(r">([^<]+)<", f.read_text(encoding="utf-8"))))
+        assert re.search(r"Figure 14\.\d+\.\d+ ", text), f.name
+        assert "Population: " in text and f"Data cut-off: {s.cutoff}." in text, f.name

@@ -95,8 +95,34 @@ def _polylines(df: pd.DataFrame, x: str, y: str) -> tuple[list[np.ndarray], list
 
 def cytokine_figure(values: pd.DataFrame, *,
                     xlabel: str = "Day (day 0 = CAR-T infusion)") -> Figure:
-    """Median cytokine profile per dose level, one panel per cytokine, log axis.
-    ``values``: GROUP, CYTOKINE, NOMDAY, VALUE (> 0), UNIT."""
+    """Median cytokine profile per dose level with its interquartile band, one panel per
+    cytokine (titled by its clinical label), log concentration, linear time; dose levels differ
+    by colour, marker and line style (legible in greyscale).
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        GROUP, CYTOKINE (LBTESTCD), NOMDAY (nominal day since infusion), VALUE (> 0), UNIT.
+    xlabel : str
+        Time axis label.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes per cytokine; ``lines[i]`` the medians of dose level i.
+
+    Raises
+    ------
+    InputError
+        ``values`` lacks a column (named in the message).
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"GROUP": ["DL1"] * 2, "CYTOKINE": ["IL6"] * 2, "NOMDAY": [1, 3],
+    ...                   "VALUE": [10.0, 5.0], "UNIT": "ng/L"})
+    >>> cytokine_figure(v).axes[0].get_title()
+    'IL-6 (ng/L)'
+    """
     _require(values, ["GROUP", "CYTOKINE", "NOMDAY", "VALUE", "UNIT"], "cytokine_figure")
     v = values[values["VALUE"] > 0]
     cyts = list(dict.fromkeys(values["CYTOKINE"])) or ["none"]
