@@ -10,7 +10,8 @@ import pytest
 
 from cartrial.errors import InputError
 from cartrial.report.document import Provenance, ReportFigure, Section, render_document
-from cartrial.report.figures import figure_bytes, waterfall_figure
+from cartrial.report.fig_response import waterfall_figure
+from cartrial.report.figures import figure_bytes
 from cartrial.report.table import ReportTable
 
 
@@ -23,7 +24,8 @@ def _items():
     t = ReportTable("14.1.1", "Summary", "All", pd.DataFrame(
         {"row": ["n"], "column": ["All"], "value": ["3"]}), ("Footnote.",), "ADSL")
     svg = figure_bytes(waterfall_figure(pd.DataFrame(
-        {"USUBJID": ["a"], "GROUP": ["DL1"], "PCHG": [-50.0]})), "svg").decode()
+        {"USUBJID": ["a"], "PCHG": [-50.0], "BEST": ["PR"], "MARKER": ["SERUM"]})),
+        "svg").decode()
     return t, ReportFigure("14.2.1", "Waterfall", svg, ("Best change.",))
 
 

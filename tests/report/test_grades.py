@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pytest
 
 from tests.report._pipeline import analysed
 
@@ -119,3 +120,26 @@ def test_safety_and_kinetics_commands_use_the_same_grade(tmp_path_factory) -> No
     truth = pd.read_csv(sdtm / "truth" / "subjects.csv").set_index("USUBJID")["crs_max_grade"]
     got = {x["USUBJID"]: x["CRSGR"] for x in k["subjects"]}
     assert got and all(int(truth[u]) == g for u, g in got.items())
+
+
+def test_ctcae_label_names_the_version_the_protocol_pins():
+    from cartrial.errors import InputError
+    from cartrial.report.grades import ctcae_label
+
+    assert ctcae_label("6.0") == "NCI CTCAE v6.0"
+    assert ctcae_label("5.0") == "NCI CTCAE v5.0"
+    with pytest.raises(InputError, match="CTCAE version"):
+        ctcae_label(None)
+
+
+def test_table_14_3_4_names_the_protocols_ctcae_version(tmp_path_factory):
+    """The example report's cytopenia table and DLT table footnotes carry the version pinned by
+    the protocol (safety.ctcae_version), not a fixed "v5.0"."""
+    from cartrial.protocol import load_protocol
+
+    pinned = load_protocol("ct071").safety.ctcae_version
+    out = analysed(tmp_path_factory).out / "tables"
+    assert f"NCI CTCAE v{pinned} grades from laboratory values" in (
+        out / "table_14_3_4.txt").read_text(encoding="utf-8")
+    assert f"cytopenias by NCI CTCAE v{pinned}" in (out / "table_14_2_3.txt").read_text(
+        encoding="utf-8")

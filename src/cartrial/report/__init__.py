@@ -12,17 +12,12 @@ if TYPE_CHECKING:
         figure_to_html,
         render_document,
     )
-    from cartrial.report.figures import (
-        at_risk_counts,
-        cytokine_figure,
-        figure_bytes,
-        grade_timeline_figure,
-        kinetics_figure,
-        km_figure,
-        spider_figure,
-        swimmer_figure,
-        waterfall_figure,
-    )
+    from cartrial.report.fig_crs import crs_icans_figure
+    from cartrial.report.fig_kinetics import kinetics_figure
+    from cartrial.report.fig_km import km_figure
+    from cartrial.report.fig_response import spider_figure, waterfall_figure
+    from cartrial.report.fig_swimmer import swimmer_figure
+    from cartrial.report.figures import cytokine_figure, figure_bytes
     from cartrial.report.grades import table_grade_reconciliation
     from cartrial.report.pdf import find_chromium, html_to_pdf
     from cartrial.report.pipeline import STAGES, AnalysisSummary, build_sections, run_analysis
@@ -45,15 +40,14 @@ __all__ = [
     "ReportTable",
     "RunningHeader",
     "Section",
-    "at_risk_counts",
     "build_sections",
+    "crs_icans_figure",
     "cytokine_figure",
     "figure_bytes",
     "figure_to_html",
     "find_chromium",
     "fmt_n_pct",
     "fmt_num",
-    "grade_timeline_figure",
     "html_to_pdf",
     "is_wide",
     "kinetics_figure",

@@ -5,8 +5,40 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cartrial.report.table import ReportTable, fmt_sig, table_from_wide
+from cartrial.errors import InputError
+from cartrial.report.table import ReportTable, fmt_median_range, table_from_wide
 from cartrial.safety.grade_source import source_label
+
+
+def ctcae_label(version: str | None) -> str:
+    """The CTCAE version a table's laboratory grades follow, as the table names it.
+
+    Parameters
+    ----------
+    version : str or None
+        The version pinned by the protocol (``safety.ctcae_version``: "5.0" or "6.0") and
+        recorded by the safety engine (``SafetyResult.method["ctcae_version"]``).
+
+    Returns
+    -------
+    str
+        "NCI CTCAE v5.0" or "NCI CTCAE v6.0" (Common Terminology Criteria for Adverse Events,
+        National Cancer Institute).
+
+    Raises
+    ------
+    InputError
+        No version recorded: a table must not guess which criteria graded its values.
+
+    Examples
+    --------
+    >>> ctcae_label("6.0")
+    'NCI CTCAE v6.0'
+    """
+    if not version:
+        raise InputError("the safety results do not record the CTCAE version that graded the "
+                         "laboratory values (protocol safety.ctcae_version)")
+    return f"NCI CTCAE v{version}"
 
 
 def _grade(v: float) -> str:
@@ -113,13 +145,11 @@ def table_kinetics_by_crs(exposure: pd.DataFrame, tests: pd.DataFrame, source: s
     ...                   "max": [20.0]})
     >>> t = table_kinetics_by_crs(e, pd.DataFrame(), "derived", "1")
     >>> t.wide().iloc[0].tolist()
-    ['10 [5-20] (2)']
+    ['10.0 [5-20] (2)']
     """
-    from cartrial.report.labels import ANALYTE_LABELS, NCA_LABELS, label
+    from cartrial.report.labels import ANALYTE_LABELS, NCA_LABELS, label, nca_precision_key
 
     note = source_label(source)
-
-    fmt = fmt_sig
 
     e = exposure[exposure["PARAMCD"].isin(["CMAX", "AUC0_28"])]
     row = (e["PCTESTCD"].map(lambda c: label(ANALYTE_LABELS, c)) + ", "
@@ -127,9 +157,10 @@ def table_kinetics_by_crs(exposure: pd.DataFrame, tests: pd.DataFrame, source: s
            + ", median [min-max] (n)")
     cells = pd.DataFrame({"row": row.to_numpy(),
                           "column": "CRS grade " + e["CRSGR"].astype(int).astype(str),
-                          "value": [f"{fmt(md)} [{fmt(lo)}-{fmt(hi)}] ({int(n)})" for md, lo, hi, n
-                                    in zip(e["median"], e["min"], e["max"], e["n"],
-                                           strict=True)]})
+                          "value": [fmt_median_range(md, lo, hi, n, nca_precision_key(t, p))
+                                    for md, lo, hi, n, t, p in zip(
+                                        e["median"], e["min"], e["max"], e["n"], e["PCTESTCD"],
+                                        e["PARAMCD"], strict=True)]})
     cells = cells.sort_values(["row", "column"], kind="stable")
     if len(tests) and "spearman_rho" in tests:
         t = tests[tests["PARAMCD"].isin(["CMAX", "AUC0_28"])]

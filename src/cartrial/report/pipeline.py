@@ -29,23 +29,20 @@ from cartrial.protocol.model import Protocol
 from cartrial.report import sections as S
 from cartrial.report.document import Provenance, Section, render_document
 from cartrial.report.dose_comparisons import table_dose_comparisons
-from cartrial.report.figures import (
-    cytokine_figure,
-    grade_timeline_figure,
-    kinetics_figure,
-    spider_figure,
-    swimmer_figure,
-    waterfall_figure,
-)
+from cartrial.report.fig_items import crs_icans_item, efficacy_figures, kinetics_item
+from cartrial.report.figures import cytokine_figure, figure_cutoff
+from cartrial.report.grades import ctcae_label
 from cartrial.report.labels import (
     ANALYTE_LABELS,
     CYTOKINE_LABELS,
     CYTOKINE_PARAMS,
     NCA_LABELS,
+    decimals,
+    nca_precision_key,
 )
 from cartrial.report.pdf import html_to_pdf
 from cartrial.report.render import RunningHeader, table_to_docx, table_to_rtf, table_to_text
-from cartrial.report.table import ReportTable, fmt_sig, table_from_wide
+from cartrial.report.table import ReportTable, fmt_dec, fmt_median_range, table_from_wide
 
 STAGES = ("load and validate", "safety engine", "efficacy engine", "kinetics engine",
           "ADaM datasets", "tables and figures", "write outputs")
@@ -194,14 +191,19 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     adam = build_adam(study, protocol, safety=safety, imwg=imwg, efficacy=efficacy, mrd=mrd,
                       kinetics=kin, batched_adlb=True)
     ds = adam.datasets
-    # from here on only the kinetics figures (DM, EX, PC, LB) and ADLB (LB) read the study: the
-    # other domains (FA, QS, VS: millions of records for a large trial) are freed now
-    study.domains = {k: v for k, v in study.domains.items() if k in ("DM", "EX", "PC", "LB")}
+    # from here on only the kinetics figures (DM, EX, PC, LB), the swimmer plot (CM) and ADLB
+    # (LB) read the study: the other domains (FA, QS, VS: millions of records for a large trial)
+    # are freed now
+    study.domains = {k: v for k, v in study.domains.items()
+                     if k in ("DM", "EX", "PC", "LB", "CM")}
     step(STAGES[4])
 
     # 6. tables and figures
     figures: dict[str, tuple[bytes, bytes]] = {}  # name -> (PNG, SVG)
-    secs = build_sections(study, protocol, ds, safety, efficacy, kin, figures, history)
+    fig_cut = cutoff.isoformat() if cutoff is not None else (
+        adam.cutoff.strftime("%Y-%m-%d") if pd.notna(adam.cutoff) else "")
+    with figure_cutoff(fig_cut):  # every figure's caption names the data cut-off
+        secs = build_sections(study, protocol, ds, safety, efficacy, kin, figures, history)
     step(STAGES[5])
 
     # 7. write: the study and the engines' frames are no longer needed; freeing them first lets
@@ -283,8 +285,8 @@ def build_sections(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame]
             "Safety (infused)", footnotes=(
                 "DLT rules: " + "; ".join(f"{r.id}: {r.description}" for r in protocol.dlt.rules),
                 f"DLT window {protocol.design.dlt_window_days} days from infusion; CRS/ICANS "
-                "graded by ASTCT 2019 from the daily assessments, cytopenias by CTCAE v5.0 "
-                "from laboratory values (safety engine)."),
+                "graded by ASTCT 2019 from the daily assessments, cytopenias by "
+                f"{ctcae_label(safety.method.get('ctcae_version'))} from laboratory values."),
             source="ADSL (DLTEVLFL, DLTFL)", col_n=None))
         del n
     secs.append(Section("14.2 Dose escalation and dose-limiting toxicities", tuple(items)))
@@ -294,7 +296,8 @@ def build_sections(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame]
     # 14.4 efficacy
     if efficacy is not None and "ADRS" in ds:
         secs.append(Section("14.4 Efficacy", tuple(efficacy_items(adsl, ds["ADRS"], efficacy,
-                                                                  figures, protocol))))
+                                                                  figures, protocol,
+                                                                  study.get("CM")))))
     # 14.5 kinetics
     if kin is not None:
         secs.append(Section("14.5 Cellular kinetics, cytokines and immunogenicity",
@@ -356,28 +359,12 @@ def safety_items(adsl, safety, protocol: Protocol, figures: dict) -> list:
                         "Safety (infused)", col_n=n, footnotes=(crit, primary),
                         source="ADAE, safety engine"),
     ]
-    grades = pd.concat([
-        safety.crs.timepoints.assign(SYNDROME="CRS"),
-        safety.icans.timepoints.assign(SYNDROME="ICANS")], ignore_index=True)
-    grades = grades[["USUBJID", "SYNDROME", "DAY", "GRADE"]].copy()
-    grades["DAY"] = np.floor(grades["DAY"].astype(float)).astype(int)
-    order = adsl[adsl["SAFFL"] == "Y"].sort_values(["TRTSDT", "USUBJID"])["USUBJID"]
-    order = order.head(S.SWIMMER_MAX)
-    grades = grades[grades["USUBJID"].isin(order)]
-    grades["_o"] = grades["USUBJID"].map({u: i for i, u in enumerate(order)})
-    grades = grades.sort_values(["_o", "DAY"], kind="stable").drop(columns="_o")
-    note = [crit, "Daily worst grade derived from each day's observations, days 0-28 after "
-            "infusion (day 0 = infusion); white = grade 0 or not assessed.", primary
-            + " Events whose two grades differ: Table 14.3.2.1."]
-    if len(order) < (adsl["SAFFL"] == "Y").sum():
-        note.append(f"First {len(order)} infused patients in infusion order.")
-    items.append(S._fig("14.3.1", "Per-patient timeline of CRS and ICANS grades",
-                        grade_timeline_figure(grades), note, "Safety (infused)", figures,
-                        "crs_icans_timeline"))
+    items.append(crs_icans_item(adsl, safety, primary, crit, figures))
     items.append(S.tidy_to_table(safety.tables["cytopenias"], "14.3.4",
                                  "Grade >= 3 cytopenias after infusion and recovery",
                                  "Safety (infused)", col_n=n, footnotes=(
-        "CTCAE v5.0 grades from laboratory values; a grade holds until the next assessment.",
+        f"{ctcae_label(m.get('ctcae_version'))} grades from laboratory values (the version the "
+        "protocol pins); a grade holds until the next assessment.",
         f"Prolonged: grade >= 3 still present beyond day {m.get('prolonged_cytopenia_day')}."),
         source="ADLB"))
     if "gprc5d" in safety.tables:   # protocol baskets of category "GPRC5D on-target"
@@ -406,7 +393,7 @@ def safety_items(adsl, safety, protocol: Protocol, figures: dict) -> list:
 
 
 def efficacy_items(adsl, adrs, efficacy, figures: dict,
-                   protocol: Protocol | None = None) -> list:
+                   protocol: Protocol | None = None, cm: pd.DataFrame | None = None) -> list:
     notes = list(efficacy.footnotes)
     items: list = [S.table_response(efficacy.rates, "14.4.1",
                                     "Leukapheresed (intent-to-treat), by dose level infused",
@@ -419,48 +406,29 @@ def efficacy_items(adsl, adrs, efficacy, figures: dict,
     if protocol is not None:  # survival by dose level (cartrial.report.dose_comparisons)
         items += [t for t in [table_dose_comparisons(efficacy, protocol.endpoints,
                                                      list(protocol.dose_ids), "14.4.4")] if t]
-    lanes, events, n_all = S.swimmer_data(adsl, adrs)
-    sw_note = ["Lane from leukapheresis to death or last contact; arrow = ongoing. Markers at "
-               "the first assessment confirming each response (IMWG 2016), PD and death."]
-    if len(lanes) < n_all:
-        sw_note.append(f"First {len(lanes)} of {n_all} infused patients in infusion order.")
-    items.append(S._fig("14.4.1", "Swimmer plot of treatment course and response",
-                        swimmer_figure(lanes, events), sw_note, "Safety (infused)", figures,
-                        "swimmer"))
-    wf = S.waterfall_data(adrs, adsl)
-    if len(wf):
-        items.append(S._fig("14.4.2", "Waterfall plot of best % change in the disease marker",
-                            waterfall_figure(wf), [
-                                "Measurable marker per IMWG hierarchy (serum M-protein, urine "
-                                "M-protein, dFLC); best = lowest post-baseline value, bars "
-                                "clipped at +100%."], "Efficacy-evaluable", figures,
-                            "waterfall"))
-        items.append(S._fig("14.4.3", "Spider plot of % change in the disease marker over time",
-                            spider_figure(S.spider_data(adrs, adsl)),
-                            ["Days from infusion; dashed line = -50% (PR threshold)."],
-                            "Efficacy-evaluable", figures, "spider"))
-    items += S.km_figures(efficacy.km, efficacy.tte_summary, 4, ("PFS", "OS", "DOR"), figures,
-                          [notes[2], notes[3], "+ = censored."])
+    items += efficacy_figures(adsl, adrs, cm, efficacy, figures)
     return items
 
 
 def kinetics_items(study: Study, protocol: Protocol, kin, figures: dict) -> list:
     from cartrial.kinetics.sdtm import infusions, pc_profiles
 
-    fmt = fmt_sig
-
     s = kin.nca_summary
     s = s[s["PARAMCD"].isin(list(NCA_LABELS))]
+    # declared precision per parameter (report.labels.PRECISION)
+    prec = [nca_precision_key(t, p) for t, p in zip(s["PCTESTCD"], s["PARAMCD"], strict=True)]
     lab = (s["PCTESTCD"].map(lambda c: ANALYTE_LABELS.get(c, c)) + ", "
            + s["PCSPEC"].str.lower() + ": " + s["PARAMCD"].map(NCA_LABELS)).to_numpy()
     timed = s["PARAMCD"].isin(["TMAX", "TLST"]).to_numpy()
     col = _overall(s["DOSELVL"])
     geo = pd.DataFrame({"row": [f"{r}, geometric mean (CV%)" for r in lab], "column": col,
-                        "value": [f"{fmt(g)} ({fmt(cv)}%)" for g, cv in zip(
-                            s["geo_mean"], s["geo_cv_pct"], strict=True)]})[~timed]
+                        "value": [f"{fmt_dec(g, decimals(k, 'geo_mean'))} "
+                                  f"({fmt_dec(cv, decimals('PCT'))}%)" for g, cv, k in zip(
+                                      s["geo_mean"], s["geo_cv_pct"], prec, strict=True)]})[~timed]
     med = pd.DataFrame({"row": [f"{r}, median [min-max] (n)" for r in lab], "column": col,
-                        "value": [f"{fmt(md)} [{fmt(lo)}-{fmt(hi)}] ({n})" for md, lo, hi, n in
-                                  zip(s["median"], s["min"], s["max"], s["n"], strict=True)]})
+                        "value": [fmt_median_range(md, lo, hi, n, k) for md, lo, hi, n, k in
+                                  zip(s["median"], s["min"], s["max"], s["n"], prec,
+                                      strict=True)]})
     order = {k: i for i, k in enumerate(NCA_LABELS)}  # Cmax, Tmax, AUC, Clast, Tlast
     key = pd.DataFrame({"_a": s["PCTESTCD"] + s["PCSPEC"],
                         "_p": s["PARAMCD"].map(order)}).reset_index(drop=True)
@@ -499,8 +467,9 @@ def kinetics_items(study: Study, protocol: Protocol, kin, figures: dict) -> list
             "row": (c["CYTOKINE"].map(lambda k: CYTOKINE_LABELS.get(k, k)) + ": "
                     + c["PARAMCD"].map(CYTOKINE_PARAMS) + ", median [min-max] (n)").to_numpy(),
             "column": _overall(c["DOSELVL"]),
-            "value": [f"{fmt(md)} [{fmt(lo)}-{fmt(hi)}] ({n})" for md, lo, hi, n in zip(
-                c["median"], c["min"], c["max"], c["n"], strict=True)]})
+            "value": [fmt_median_range(md, lo, hi, n, {"TPEAK": "DAYS", "FCPEAK": "FCPEAK"}.get(
+                p, k)) for md, lo, hi, n, p, k in zip(c["median"], c["min"], c["max"], c["n"],
+                                                      c["PARAMCD"], c["CYTOKINE"], strict=True)]})
         items.append(ReportTable("14.5.3", "Serum cytokines: peak, fold change and time to peak",
                                  "Infused with cytokine samples",
                                  cc.drop_duplicates(["row", "column"]).reset_index(drop=True),
@@ -538,24 +507,9 @@ def kinetics_items(study: Study, protocol: Protocol, kin, figures: dict) -> list
     # figures
     inf = infusions(study["EX"], protocol, study.get("DM"))
     prof = pc_profiles(study["PC"], inf)
-    prof = prof[(prof["PCTESTCD"] == "CARTRNSG") & ~prof["blq"].astype(bool)
-                & (prof["time_days"] > 0)]
-    if "PCSPEC" in prof:
-        prof = prof[prof["PCSPEC"] == "WHOLE BLOOD"]
-    if len(prof):
-        dose = inf.set_index("USUBJID")["DOSELVL"].astype(str)
-        conc = pd.DataFrame({"USUBJID": prof["USUBJID"].to_numpy(),
-                             "GROUP": prof["USUBJID"].map(dose).to_numpy(),
-                             "DAY": prof["time_days"].to_numpy(dtype=float),
-                             "NOMDAY": S.nominal_day(prof["time_days"].to_numpy(dtype=float),
-                                                     protocol.schedule.kinetics.days),
-                             "CONC": prof["conc"].to_numpy(dtype=float)})
-        conc = conc.sort_values(["GROUP", "USUBJID", "DAY"], kind="stable")
-        items.append(S._fig("14.5.1", "CAR transgene in whole blood: individual profiles and "
-                            "median by dose level (log scale)", kinetics_figure(conc),
-                            ["qPCR copies/ug genomic DNA; thin lines = patients, thick = median "
-                             "at each nominal day; BLQ samples not drawn."],
-                            "Infused with kinetics samples", figures, "kinetics"))
+    dose = inf.set_index("USUBJID")["DOSELVL"].astype(str)
+    items += [f for f in [kinetics_item(prof, dose, protocol.schedule.kinetics.days, figures)]
+              if f is not None]
     cyt = _try_cytokines(study, inf, protocol)
     if cyt is not None and len(cyt):
         items.append(S._fig("14.5.2", "Serum cytokine profiles by dose level (median and IQR)",

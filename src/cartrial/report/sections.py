@@ -16,14 +16,10 @@ import pandas as pd
 from cartrial.design import decision_table
 from cartrial.protocol.model import Protocol
 from cartrial.report.document import ReportFigure
-from cartrial.report.figures import (
-    figure_bytes,
-    km_figure,
-)
+from cartrial.report.figures import figure_bytes, stamp, with_cutoff
 from cartrial.report.table import ReportTable, fmt_n_pct, table_from_wide
 
 OVERALL = "Overall"
-SWIMMER_MAX = 100
 RESPONSE_ORDER = ["sCR", "CR", "VGPR", "PR", "MR", "SD", "PD", "NE"]
 
 
@@ -34,12 +30,15 @@ def dose_id(trt01a: pd.Series) -> pd.Series:
 
 def _fig(number: str, title: str, fig, notes: Sequence[str] = (), population: str = "",
          figures: dict | None = None, name: str = "") -> ReportFigure:
-    svg = figure_bytes(fig, "svg")
-    if figures is not None:  # name -> (PNG bytes, SVG bytes): drawn once for HTML and files
-        figures[name or f"figure_{number.replace('.', '_')}"] = (figure_bytes(fig, "png"), svg)
+    svg = figure_bytes(fig, "svg")  # the page prints title, population and notes around it
+    if figures is not None:  # name -> (PNG bytes, SVG bytes): the files carry their caption
+        stamp(fig, f"Figure {number} {title}", population, notes)
+        figures[name or f"figure_{number.replace('.', '_')}"] = (figure_bytes(fig, "png"),
+                                                                 figure_bytes(fig, "svg"))
         # a figure of thousands of patients' curves is large: closed as soon as it is drawn
         plt.close(fig)
-    return ReportFigure(number, title, svg.decode("utf-8"), tuple(notes), population)
+    return ReportFigure(number, title, svg.decode("utf-8"), tuple(notes),
+                        with_cutoff(population))
 
 
 COUNT_STATISTICS = ("n (%)", "n")
@@ -256,51 +255,6 @@ def table_decision(protocol: Protocol, number: str) -> ReportTable | None:
 
 # --- figures over ADaM ----------------------------------------------------------------------
 
-def swimmer_data(adsl: pd.DataFrame, adrs: pd.DataFrame | None,
-                 limit: int = SWIMMER_MAX) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """Lanes and events of the swimmer plot (days from infusion) for infused patients, the
-    first ``limit`` in infusion order; returns (lanes, events, number of infused patients)."""
-    s = adsl[adsl["SAFFL"] == "Y"].sort_values(["TRTSDT", "USUBJID"], kind="stable")
-    n_all = len(s)
-    s = s.head(limit)
-    inf = s["TRTSDT"]
-    end = s["DTHDT"].fillna(s["LSTALVDT"])
-    lanes = pd.DataFrame({
-        "USUBJID": s["USUBJID"].to_numpy(), "GROUP": dose_id(s["TRT01A"]).to_numpy(),
-        "START": (s["APHDT"] - inf).dt.days.fillna(0).to_numpy(dtype=float),
-        "END": (end - inf).dt.days.to_numpy(dtype=float),
-        "ONGOING": ((s["EOSSTT"] == "ONGOING") & (s["DTHFL"] != "Y")).to_numpy()})
-    ev = [pd.DataFrame({"USUBJID": lanes["USUBJID"], "DAY": lanes["START"], "EVENT": "Apheresis"}),
-          pd.DataFrame({"USUBJID": lanes["USUBJID"], "DAY": 0.0, "EVENT": "Infusion"})]
-    dead = s["DTHDT"].notna().to_numpy()
-    ev.append(pd.DataFrame({"USUBJID": lanes["USUBJID"][dead], "DAY": lanes["END"][dead],
-                            "EVENT": "Death"}))
-    if adrs is not None and len(adrs):
-        o = adrs[(adrs["PARAMCD"] == "COVR") & adrs["USUBJID"].isin(lanes["USUBJID"])
-                 & adrs["AVALC"].isin(["sCR", "CR", "VGPR", "PR", "PD"])]
-        first = o.sort_values("ADT", kind="stable").drop_duplicates(["USUBJID", "AVALC"])
-        day = (first["ADT"] - first["USUBJID"].map(s.set_index("USUBJID")["TRTSDT"])).dt.days
-        ev.append(pd.DataFrame({"USUBJID": first["USUBJID"], "DAY": day.astype(float),
-                                "EVENT": first["AVALC"]}))
-    return lanes, pd.concat(ev, ignore_index=True), n_all
-
-
-def waterfall_data(adrs: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
-    """Best (lowest) % change of the measurable marker per efficacy-evaluable patient."""
-    o = adrs[(adrs["PARAMCD"] == "OVR") & adrs["PCHG"].notna() & (adrs["EFFFL"] == "Y")]
-    best = o.groupby("USUBJID", as_index=False)["PCHG"].min()
-    best["GROUP"] = dose_id(best["USUBJID"].map(adsl.set_index("USUBJID")["TRT01A"]))
-    return best
-
-
-def spider_data(adrs: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
-    o = adrs[(adrs["PARAMCD"] == "OVR") & adrs["PCHG"].notna() & (adrs["EFFFL"] == "Y")]
-    return pd.DataFrame({"USUBJID": o["USUBJID"].to_numpy(),
-                         "GROUP": dose_id(o["TRT01A"]).to_numpy(),
-                         "DAY": (o["ADY"].astype(float) - 1).to_numpy(),
-                         "PCHG": o["PCHG"].to_numpy(dtype=float)})
-
-
 def nominal_day(days: np.ndarray, schedule: Sequence[int]) -> np.ndarray:
     """The protocol's nominal day closest to each actual day (ties to the earlier one)."""
     sch = np.asarray(sorted(schedule), dtype=float)
@@ -389,25 +343,3 @@ def table_tte(summary: pd.DataFrame, landmarks: pd.DataFrame, number: str,
     df = df.sort_values(["_e"], kind="stable").drop(columns="_e")
     return ReportTable(number, "Time-to-event endpoints", "Leukapheresed (PFS, OS, TTR); "
                        "responders (DOR)", df.reset_index(drop=True), tuple(footnotes), "ADTTE")
-
-
-def km_figures(km: dict, summary: pd.DataFrame, start: int, endpoints: Sequence[str],
-               figures: dict, notes: Sequence[str]) -> list[ReportFigure]:
-    out = []
-    titles = {"PFS": "Progression-free survival", "OS": "Overall survival",
-              "DOR": "Duration of response"}
-    for i, ep in enumerate(endpoints):
-        curves = {g: fit.table.assign(time=fit.table["time"]) for (e, g), fit in km.items()
-                  if e == ep and g != OVERALL}
-        if not curves:
-            continue
-        med = {}
-        for (e, g), fit in km.items():
-            if e == ep and g in curves:
-                m = fit.median
-                med[g] = "NR" if m != m else f"{m:.1f}"
-        out.append(_fig(f"14.4.{start + i}", f"Kaplan-Meier curve of {titles.get(ep, ep)} by "
-                        "dose level", km_figure(curves, xlabel="Months", medians=med),
-                        notes, "Leukapheresed" if ep != "DOR" else "Responders", figures,
-                        f"km_{ep.lower()}"))
-    return out

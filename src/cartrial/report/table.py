@@ -136,14 +136,15 @@ def fmt_num(x: float, digits: int = 1) -> str:
     return f"{x:.{digits}f}"
 
 
-def fmt_sig(x: float) -> str:
-    """A kinetics value: thousands separated above 1000, else 3 significant digits; "NE"
-    when missing.
+def fmt_dec(x: float, digits: int) -> str:
+    """A number to ``digits`` decimals, thousands separated; "NE" when missing.
 
     Parameters
     ----------
     x : float
         The value.
+    digits : int
+        Decimals (from :func:`cartrial.report.labels.decimals`, the declared precision).
 
     Returns
     -------
@@ -152,9 +153,43 @@ def fmt_sig(x: float) -> str:
 
     Examples
     --------
-    >>> fmt_sig(12364.9), fmt_sig(0.50812), fmt_sig(float("nan"))
-    ('12,365', '0.508', 'NE')
+    >>> fmt_dec(12364.94, 1), fmt_dec(0.5, 2), fmt_dec(float("nan"), 1)
+    ('12,364.9', '0.50', 'NE')
     """
-    if x != x:
+    if x is None or x != x or not np.isfinite(x):
         return "NE"
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+    return f"{x:,.{digits}f}"
+
+
+def fmt_median_range(median: float, lo: float, hi: float, n: int, code: str) -> str:
+    """"median [min-max] (n)" at the declared precision of parameter ``code`` (median one
+    decimal more than the individual values, min and max as the values).
+
+    Parameters
+    ----------
+    median, lo, hi : float
+        The statistics.
+    n : int
+        Number of patients.
+    code : str
+        A key of :data:`cartrial.report.labels.PRECISION` (or a cytokine code).
+
+    Returns
+    -------
+    str
+        The cell.
+
+    Raises
+    ------
+    InputError
+        ``code`` has no declared precision.
+
+    Examples
+    --------
+    >>> fmt_median_range(13.25, 6.9, 20.94, 4, "CARTCELL")
+    '13.25 [6.9-20.9] (4)'
+    """
+    from cartrial.report.labels import decimals
+
+    return (f"{fmt_dec(median, decimals(code, 'median'))} [{fmt_dec(lo, decimals(code, 'min'))}"
+            f"-{fmt_dec(hi, decimals(code, 'max'))}] ({int(n)})")
