@@ -53,6 +53,10 @@ def design_from_spec(spec: DesignSpec, n_doses: int) -> Design:
             epsilon_low=spec.interval.epsilon_low,
             epsilon_high=spec.interval.epsilon_high,
         )
+    if name == "boin12":  # phase I/II: decides on DLT and response (Lin et al. 2020)
+        from cartrial.design.boin12 import boin12_from_spec
+
+        return boin12_from_spec(spec, n_doses)
     if name == "3+3":
         return ThreePlusThree(**common, cohort_size=spec.cohort_size)
     if name in ("crm", "tite-crm"):
