@@ -208,3 +208,12 @@ def test_factory_builds_boin12_from_the_protocol():
 
     d = design_from_spec(_boin12().design, 2)
     assert isinstance(d, Boin12) and (d.target, d.phi_e, d.n_star) == (0.35, 0.25, 6)
+
+
+def test_boin12_starts_before_any_patient():
+    """Before the first infusion (decide / history at the study opening) the state has no
+    responses yet: BOIN12 treats the first cohort at the starting dose."""
+    from cartrial.conduct import recommend
+
+    r = recommend(pd.DataFrame(), _boin12())
+    assert (r.decision.action, r.decision.next_dose, r.decision.rule) == ("stay", 0, "start")

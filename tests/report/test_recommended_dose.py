@@ -111,3 +111,10 @@ def test_boin12_names_the_obd_with_its_utility():
     esc = dlt[dlt["phase"] == "ESCALATION"]
     want = [str(len(set(esc.loc[esc["dose"] == d, "USUBJID"]) & yes)) for d in ("DL1", "DL2")]
     assert w.loc["Responses (PR or better by day 28 (window +7 days)), n"].tolist() == want
+    # the utility row is the paper's u(p_T, p_E) = 100 p_E (1 - p_T) + 60 p_E p_T
+    # + 40 (1 - p_E)(1 - p_T) of the two estimate rows (Lin et al. 2020, utility table)
+    for c in w.columns:
+        pt = float(w.loc["DLT probability (isotonic estimate)", c])
+        pe = float(w.loc["Response probability (unimodal, model-averaged estimate)", c])
+        u = 100 * pe * (1 - pt) + 60 * pe * pt + 40 * (1 - pe) * (1 - pt)
+        assert float(w.loc["Utility estimate (0-100)", c]) == pytest.approx(u, abs=0.2)

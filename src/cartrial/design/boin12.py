@@ -141,11 +141,11 @@ class Boin12:
     def _arrays(self, state: TrialState) -> tuple[np.ndarray, ...]:
         if state.n_doses != self.n_doses:
             raise InputError(f"boin12: state has {state.n_doses} doses, design {self.n_doses}")
-        if state.responses is None:
+        if state.responses is None and state.total_n:
             raise InputError("boin12: the trial state needs responses per dose (efficacy)")
         n = state.n_array[None, :]
         yt = state.y_array[None, :]
-        ye = np.asarray(state.responses, dtype=np.int64)[None, :]
+        ye = np.asarray(state.responses or (0,) * self.n_doses, dtype=np.int64)[None, :]
         return n, yt, ye
 
     def eliminated(self, state: TrialState) -> tuple[int, ...]:
