@@ -215,5 +215,6 @@ def test_boin12_starts_before_any_patient():
     responses yet: BOIN12 treats the first cohort at the starting dose."""
     from cartrial.conduct import recommend
 
-    r = recommend(pd.DataFrame(), _boin12())
+    cols = ["USUBJID", "DOSE_INDEX", "INFUSION_DATE", "DLT", "FOLLOWUP_DAY"]
+    r = recommend(pd.DataFrame(columns=cols), _boin12())
     assert (r.decision.action, r.decision.next_dose, r.decision.rule) == ("stay", 0, "start")
