@@ -218,3 +218,46 @@ def test_boin12_starts_before_any_patient():
     cols = ["USUBJID", "DOSE_INDEX", "INFUSION_DATE", "DLT", "FOLLOWUP_DAY"]
     r = recommend(pd.DataFrame(columns=cols), _boin12())
     assert (r.decision.action, r.decision.next_dose, r.decision.rule) == ("stay", 0, "start")
+
+
+def _tite():
+    d = yaml.safe_load(protocol_text("ct071")[1])
+    d["design"].update(name="tite-boin12", target=0.35, boin12=BOIN12_BLOCK, cap_per_dose=None)
+    return parse_protocol(yaml.safe_dump(d))
+
+
+def test_tite_boin12_needs_the_efficacy_window():
+    d = yaml.safe_load(protocol_text("ct071")[1])
+    del d["design"]["efficacy"]
+    d["design"].update(name="tite-boin12", boin12=BOIN12_BLOCK, cap_per_dose=None)
+    with pytest.raises(InputError, match="tite-boin12 needs design.efficacy"):
+        parse_protocol(yaml.safe_dump(d))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("days", [5, 20, 33])
+def test_tite_boin12_decides_on_the_truths_pending_outcomes(days):
+    """TITE-BOIN12 from the SDTM equals the engine on patients built from the example's truth
+    alone (DLT and the day its rule is met, response assessments and their days, infusion
+    dates), at cut-offs inside the first cohort's windows."""
+    from cartrial.design.tite_boin12 import TitePatient, tite_boin12_from_spec
+
+    out, study, _ = example()
+    p = _tite()
+    subj = pd.read_csv(out / "truth" / "subjects.csv").set_index("USUBJID")
+    dlt = pd.read_csv(out / "truth" / "dlt.csv").set_index("USUBJID")
+    resp = pd.read_csv(out / "truth" / "responses.csv")
+    dl1 = _cohort1(out)
+    cut = max(pd.Timestamp(subj.loc[u, "infusion_dtc"]) for u in dl1) + pd.Timedelta(days=days)
+    pts = []
+    for u in sorted(dl1, key=lambda u: (subj.loc[u, "infusion_dtc"], u)):
+        t = (cut - pd.Timestamp(subj.loc[u, "infusion_dtc"])).days
+        has = dlt.loc[u, "dlt"] == "Y" and dlt.loc[u, "dlt_met_day"] <= t
+        tox = True if has else (False if t >= 28 else None)
+        r = resp[(resp["USUBJID"] == u) & resp["response"].isin(["PR", "VGPR", "CR", "sCR"])
+                 & (resp["day"] <= min(t, 35))]
+        eff = True if len(r) else (False if t > 35 else None)
+        pts.append(TitePatient(0, tox, min(t, 28), eff, min(t, 35), u))
+    want = tite_boin12_from_spec(p.design, 2).decide(pts, current=0)
+    got = decide_study(study, p, cut).recommendation.decision
+    assert (got.action, got.next_dose, got.reason) == (want.action, want.next_dose, want.reason)

@@ -25,7 +25,7 @@ OUTCOME_COLUMNS = ["USUBJID", "DOSE_INDEX", "RESPONSE", "RESPONSE_DAY", "EFF_DAY
                    "EFF_BASIS"]
 EXPANSION_ANALYTES = ("CARTCELL", "CARTRNSG")  # flow CAR+ T cells first, else transgene copies
 LEVEL = {"PR": 4, "VGPR": 5, "CR": 6}  # efficacy.imwg_rules.RESPONSE_ORDER ranks (sCR 7)
-PHASE12_DESIGNS = ("boin12",)
+PHASE12_DESIGNS = ("boin12", "tite-boin12")
 
 
 def efficacy_spec(protocol: Protocol, required: bool = False) -> DoseEfficacySpec | None:
@@ -155,7 +155,8 @@ def _classify(s: pd.Series, infdt: pd.Timestamp, cut: pd.Timestamp, mine: pd.Dat
     today = (cut - infdt).days
     if today > end:
         return "no", np.nan, np.nan, f"window closed on day {end} without {what}"
-    return "pending", np.nan, float(end - today), f"day {today} of {end}: window still open"
+    return "pending", np.nan, float(end - max(today, 0)), (f"day {today} of {end}: window "
+                                                           "still open")
 
 
 def expansion_by_patient(study: Study, protocol: Protocol,

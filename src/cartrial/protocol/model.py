@@ -165,7 +165,8 @@ TITEGBOIN_PRESET: dict[str, object] = {"selection_prior": 0.005}
 class DesignSpec(_Model):
     """The escalation design and its parameters (3+3, BOIN, TITE-BOIN, mTPI-2, i3+3, CRM)."""
 
-    name: Literal["3+3", "boin", "tite-boin", "mtpi2", "i3+3", "crm", "tite-crm", "boin12"]
+    name: Literal["3+3", "boin", "tite-boin", "mtpi2", "i3+3", "crm", "tite-crm", "boin12",
+                  "tite-boin12"]
     target: float = Field(ge=0.05, le=0.6, description="target DLT probability")
     cohort_size: int = Field(ge=1, le=12)
     max_sample_size: int = Field(ge=1)
@@ -213,8 +214,12 @@ class DesignSpec(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> DesignSpec:
-        if (self.name == "boin12") != (self.boin12 is not None):
-            raise ValueError("the boin12 block (phi_e, utilities, ...) goes with design boin12")
+        if (self.name in ("boin12", "tite-boin12")) != (self.boin12 is not None):
+            raise ValueError("the boin12 block (phi_e, utilities, ...) goes with design boin12 "
+                             "or tite-boin12")
+        if self.name == "tite-boin12" and self.efficacy is None:
+            raise ValueError("tite-boin12 needs design.efficacy: its by_day + window_days is the "
+                             "response assessment window of the time-to-event likelihood")
         if self.max_sample_size < self.cohort_size:
             raise ValueError(
                 f"max_sample_size ({self.max_sample_size}) must be at least cohort_size "

@@ -121,7 +121,7 @@ def profile_table(protocol: Protocol, safety, efficacy, kin, number: str = "14.6
         "Response: IMWG 2016 best confirmed response (Kumar S et al., Lancet Oncol 2016), "
         "efficacy population by dose level (table 14.4).",
         "Expansion: CAR+ T cells by flow cytometry in whole blood; non-compartmental analysis "
-        "(section 14.5), AUC0-28d by the protocol's AUC method.",
+        "as in tables 14.5, AUC0-28d by the protocol's AUC method.",
     )
     return table_from_wide(number, "Dose-toxicity, dose-response and dose-exposure by dose "
                            "level", "Infused patients (all study parts), by dose level", w,
@@ -149,7 +149,7 @@ def _selection(study, protocol: Protocol):
         eff = dose_efficacy_table(pts, protocol)
     state, _ = trial_state(pts, protocol)
     design = design_from_spec(protocol.design, len(protocol.dose_levels))
-    return pts, eff, design.select(state)
+    return pts, eff, getattr(design, "boin12", design).select(state)  # TITE: as BOIN12
 
 
 def _estimate_rows(est: pd.DataFrame, eff: pd.DataFrame | None, protocol: Protocol,
