@@ -159,8 +159,8 @@ def _classify(s: pd.Series, infdt: pd.Timestamp, cut: pd.Timestamp, mine: pd.Dat
                                                            "still open")
 
 
-def expansion_by_patient(study: Study, protocol: Protocol,
-                         as_of: date | str | None = None) -> pd.DataFrame:
+def expansion_by_patient(study: Study, protocol: Protocol, as_of: date | str | None = None,
+                         subjects: set[str] | None = None) -> pd.DataFrame:
     """CAR-T expansion per infused patient (kinetics engine NCA): Cmax and AUC0-28d.
 
     Parameters
@@ -172,6 +172,8 @@ def expansion_by_patient(study: Study, protocol: Protocol,
     as_of : date or str, optional
         Data cut-off; a patient contributes once followed past day 28 plus the kinetics visit
         window (Cmax and AUC0-28d are then final), otherwise the values are missing.
+    subjects : set of str, optional
+        Only these patients (e.g. the escalation patients of ``decide``); None: every one.
 
     Returns
     -------
@@ -188,10 +190,12 @@ def expansion_by_patient(study: Study, protocol: Protocol,
     --------
     >>> expansion_by_patient(load_study("sdtm"), load_protocol("ct071"))  # doctest: +SKIP
     """
+    from cartrial.conduct.from_study import _subset
     from cartrial.kinetics import infusions, nca, partial_auc_code, pc_profiles
 
     cols = ["USUBJID", "ANALYTE", "UNIT", "CMAX", "AUC0_28"]
-    snap = snapshot(study, as_of) if as_of is not None else study
+    snap = _subset(study, subjects) if subjects is not None else study
+    snap = snapshot(snap, as_of) if as_of is not None else snap
     pc, ex = snap.get("PC"), snap.get("EX")
     if pc is None or ex is None or not len(pc):
         return pd.DataFrame(columns=cols)
@@ -369,4 +373,6 @@ def dose_efficacy_at(study: Study, protocol: Protocol, patients: pd.DataFrame,
         return None
     if "RESPONSE" not in patients:
         patients = with_efficacy(patients, study, protocol, as_of)
-    return dose_efficacy_table(patients, protocol, expansion_by_patient(study, protocol, as_of))
+    ids = set(patients["USUBJID"].astype(str))
+    return dose_efficacy_table(patients, protocol,
+                               expansion_by_patient(study, protocol, as_of, subjects=ids))
