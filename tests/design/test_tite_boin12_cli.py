@@ -58,3 +58,14 @@ def test_protocol_design_tite_boin12(tmp_path):
     s = json.loads(res.stdout)["settings"]
     # windows and accrual from the protocol (ct071: 2 patients per month)
     assert (s["tox_window"], s["eff_window"], s["patients_per_month"]) == (28.0, 35.0, 2.0)
+
+
+def test_protocol_text_refuses_tite_boin12(tmp_path):
+    d = yaml.safe_load(protocol_text("ct071")[1])
+    d["design"].update(name="tite-boin12", target=0.35, boin12={"phi_e": 0.25},
+                       cap_per_dose=None)
+    f = tmp_path / "p.yaml"
+    f.write_text(yaml.safe_dump(d))
+    res = runner.invoke(app, ["design", "protocol-text", "--protocol", str(f)])
+    assert res.exit_code == 2
+    assert "TITE-BOIN12 text" in res.output and "Traceback" not in res.output
