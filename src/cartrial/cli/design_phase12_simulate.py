@@ -143,27 +143,17 @@ def simulate(
             protocol, len(scen[0][1]), target, phi_e, u11, u00, cohort_size, max_n, n_star
         )
         start = start_index(protocol, start_dose, d.n_doses)
-        if tite or (protocol and "tite" in load_protocol(protocol).design.name):
+        if tite or (protocol and load_protocol(protocol).design.name == "tite-boin12"):
             from cartrial.cli.design_phase12_tite import run_tite
 
             runs = run_tite(d, scen, protocol, tox_window, eff_window, per_month, trials, seed,
                             start, gumbel_psi)
         else:
-            runs = {
-            name: simulate_boin12(
-                d,
-                t,
-                e,
-                n_trials=trials,
-                seed=seed,
-                start_dose=start,
-                random_ties=random_ties,
-                gumbel_psi=gumbel_psi,
-                patients_per_month=per_month,
-                assessment_days=assessment_days,
-            )
-            for name, t, e in scen
-            }
+            runs = {name: simulate_boin12(d, t, e, n_trials=trials, seed=seed, start_dose=start,
+                                          random_ties=random_ties, gumbel_psi=gumbel_psi,
+                                          patients_per_month=per_month,
+                                          assessment_days=assessment_days)
+                    for name, t, e in scen}
     _write(runs, out)
     if as_json:
         print_json(
