@@ -56,6 +56,9 @@ def decide(
         adjudications = _adjudications(db) if db else None
         result = decide_study(study, proto, cut, adjudications=adjudications)
         hist = escalation_history(study, proto, until=cut) if history else None
+        from cartrial.conduct.dose_efficacy import dose_efficacy_at  # efficacy, expansion (#20)
+
+        eff = dose_efficacy_at(study, proto, result.patients, cut)
     rec = result.recommendation
     d = rec.decision
     next_dose = None if d.next_dose is None else proto.dose_levels[d.next_dose].id
@@ -74,9 +77,15 @@ def decide(
             "doses": rec.table, "patients": result.patients[[c for c in PATIENT_COLUMNS
                                                              if c in result.patients]],
             **({"history": hist} if hist is not None else {}),
+            **({"efficacy": eff, "efficacy_outcome": proto.design.efficacy.label}
+               if eff is not None else {}),
         })
         return
     _print(proto, result, action, next_dose, hist)
+    if eff is not None:
+        from cartrial.cli.decide_efficacy import print_efficacy
+
+        print_efficacy(proto, eff)
 
 
 def _adjudications(url: str):

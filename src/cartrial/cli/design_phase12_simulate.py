@@ -32,6 +32,7 @@ from cartrial.cli.design_phase12 import (
 from cartrial.design.boin12_tables import table_csv
 from cartrial.design.simulate_boin12 import Boin12Oc, simulate_boin12
 from cartrial.errors import InputError, RecordError
+from cartrial.protocol import load_protocol
 
 SHOWN = [
     "dose",
@@ -119,6 +120,12 @@ def simulate(
     assessment_days: float = typer.Option(
         0.0, "--assessment-days", help="Days until DLT and response are known (duration)."
     ),
+    tite: bool = typer.Option(
+        False, "--tite", help="TITE-BOIN12 (Zhou et al., Stat Med 2022): decide with pending "
+        "outcomes; needs --patients-per-month (or a tite-boin12 protocol's windows)."
+    ),
+    tox_window: float = typer.Option(28.0, "--tox-window", help="TITE: DLT window (days)."),
+    eff_window: float = typer.Option(84.0, "--eff-window", help="TITE: response window (days)."),
     out: Path = OcOutOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -136,21 +143,17 @@ def simulate(
             protocol, len(scen[0][1]), target, phi_e, u11, u00, cohort_size, max_n, n_star
         )
         start = start_index(protocol, start_dose, d.n_doses)
-        runs = {
-            name: simulate_boin12(
-                d,
-                t,
-                e,
-                n_trials=trials,
-                seed=seed,
-                start_dose=start,
-                random_ties=random_ties,
-                gumbel_psi=gumbel_psi,
-                patients_per_month=per_month,
-                assessment_days=assessment_days,
-            )
-            for name, t, e in scen
-        }
+        if tite or (protocol and load_protocol(protocol).design.name == "tite-boin12"):
+            from cartrial.cli.design_phase12_tite import run_tite
+
+            runs = run_tite(d, scen, protocol, tox_window, eff_window, per_month, trials, seed,
+                            start, gumbel_psi)
+        else:
+            runs = {name: simulate_boin12(d, t, e, n_trials=trials, seed=seed, start_dose=start,
+                                          random_ties=random_ties, gumbel_psi=gumbel_psi,
+                                          patients_per_month=per_month,
+                                          assessment_days=assessment_days)
+                    for name, t, e in scen}
     _write(runs, out)
     if as_json:
         print_json(
@@ -160,7 +163,8 @@ def simulate(
         )
         return
     for name, oc in runs.items():
-        _show(f"BOIN12 scenario {name} ({oc.method})", oc.per_dose[SHOWN])
+        _show(f"{oc.settings.get('design', 'boin12').upper()} scenario {name} ({oc.method})",
+              oc.per_dose[SHOWN])
         tobd = "none" if oc.true_obd is None else f"dose {oc.true_obd + 1}"
         o = oc.overall
         console.print(

@@ -32,6 +32,7 @@ from cartrial.cli.design_phase12 import (
 from cartrial.design.boin12_text import protocol_text
 from cartrial.design.simulate_boin12 import simulate_boin12
 from cartrial.errors import InputError
+from cartrial.protocol import load_protocol
 
 FIXED_DATE = datetime(2000, 1, 1)  # document dates: same inputs, same bytes
 ScenarioToxOption = typer.Option(
@@ -69,6 +70,9 @@ def protocol_text_command(
             for t, e in zip(true_tox, true_eff, strict=True)
         ]
         k = len(pairs[0][0]) if pairs else 5
+        if protocol and load_protocol(protocol).design.name == "tite-boin12":
+            raise InputError("protocol-text writes the BOIN12 section; the TITE-BOIN12 text "
+                             "(windows, pending rules, calendar-time OC) is not built yet")
         d = design_from_options(protocol, k, target, phi_e, u11, u00, cohort_size, max_n, n_star)
         start = start_index(protocol, start_dose, d.n_doses)
         ocs = [

@@ -128,6 +128,10 @@ def dlt_status(study: Study, protocol: Protocol, as_of: date | str | None = None
     res["DOSE_INDEX"] = res["DOSE_LEVEL"].map({d: i for i, d in enumerate(ids)}).astype(int)
     for col in ("INFUSION_DATE", "BACKFILL", "PART", "COHORT"):
         res[col] = res["USUBJID"].map(esc[col])
+    from cartrial.conduct.dose_efficacy import PHASE12_DESIGNS, with_efficacy
+
+    if protocol.design.name in PHASE12_DESIGNS:  # response enters the decision (issue #20)
+        res = with_efficacy(res, study, protocol, as_of)
     return res
 
 

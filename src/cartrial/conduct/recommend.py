@@ -54,10 +54,16 @@ def recommend(patients: pd.DataFrame, protocol: Protocol, *,
         state, pending_current = TrialState.empty(k, protocol.start_index), 0
     if eliminated:
         state = replace(state, eliminated=tuple(sorted(set(state.eliminated) | set(eliminated))))
-    decision = des.decide(state)
+    if des.name == "tite-boin12":  # decides on patients with pending outcomes (issue #20)
+        from cartrial.conduct.tite_phase12 import tite_boin12_decision
+
+        decision = tite_boin12_decision(des, patients, protocol, state)
+    else:
+        decision = des.decide(state)
     table = dose_table(patients, protocol, eliminated=tuple(decision.eliminated))
     selection = None
-    if decision.action == "stop" and state.total_n > 0:
-        selection = des.select(replace(state, pending=(), eliminated=decision.eliminated))
+    if decision.action == "stop" and state.total_n > 0:  # TITE-BOIN12 selects as BOIN12
+        selection = getattr(des, "boin12", des).select(
+            replace(state, pending=(), eliminated=decision.eliminated))
     return Recommendation(table, state, decision, protocol.design.name, pending_current,
                           selection)

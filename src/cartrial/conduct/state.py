@@ -79,6 +79,8 @@ def trial_state(patients: pd.DataFrame, protocol: Protocol) -> tuple[TrialState,
     """(TrialState for the protocol's design, number pending at the current dose)."""
     p = _check(patients, protocol)
     k = len(protocol.dose_levels)
+    if "RESPONSE" in p:  # phase I/II: a patient counts once both outcomes are known
+        p.loc[p["RESPONSE"].eq("pending"), "DLT"] = "pending"
     counted = (p["DLT"] == "yes") | p["DLT_EVALUABLE"] | (p["DLT"] == "pending")
     n = np.bincount(p.loc[counted, "DOSE_INDEX"], minlength=k)
     y = np.bincount(p.loc[p["DLT"] == "yes", "DOSE_INDEX"], minlength=k)
@@ -99,6 +101,9 @@ def trial_state(patients: pd.DataFrame, protocol: Protocol) -> tuple[TrialState,
         backfill_y=tuple(int(v) for v in backfill_y) if bf.any() else None,
         last_cohort=(current, len(last_resolved), int((last_resolved["DLT"] == "yes").sum()))
         if len(last_resolved) else None,
+        responses=tuple(int(v) for v in np.bincount(
+            p.loc[p["RESPONSE"].eq("yes") & p["DLT"].ne("pending"), "DOSE_INDEX"], minlength=k))
+        if "RESPONSE" in p else None,
     )
     pending_current = int(((p["DOSE_INDEX"] == current) & (p["DLT"] == "pending")).sum())
     return state, pending_current

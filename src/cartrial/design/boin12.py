@@ -141,11 +141,11 @@ class Boin12:
     def _arrays(self, state: TrialState) -> tuple[np.ndarray, ...]:
         if state.n_doses != self.n_doses:
             raise InputError(f"boin12: state has {state.n_doses} doses, design {self.n_doses}")
-        if state.responses is None:
+        if state.responses is None and state.total_n:
             raise InputError("boin12: the trial state needs responses per dose (efficacy)")
         n = state.n_array[None, :]
         yt = state.y_array[None, :]
-        ye = np.asarray(state.responses, dtype=np.int64)[None, :]
+        ye = np.asarray(state.responses or (0,) * self.n_doses, dtype=np.int64)[None, :]
         return n, yt, ye
 
     def eliminated(self, state: TrialState) -> tuple[int, ...]:
@@ -354,7 +354,8 @@ class Boin12:
 
 
 def boin12_from_spec(spec: DesignSpec, n_doses: int) -> Boin12:
-    """A :class:`Boin12` from a protocol's design (``name: boin12`` with its ``boin12`` block).
+    """A :class:`Boin12` from a protocol's design (``name: boin12`` or ``tite-boin12`` with its
+    ``boin12`` block).
 
     Parameters
     ----------
@@ -373,7 +374,7 @@ def boin12_from_spec(spec: DesignSpec, n_doses: int) -> Boin12:
         The design is not boin12.
     """
     b = spec.boin12
-    if spec.name != "boin12" or b is None:
+    if spec.name not in ("boin12", "tite-boin12") or b is None:
         raise InputError(f"the protocol's design is {spec.name!r}, not boin12")
     return Boin12(
         n_doses=n_doses,

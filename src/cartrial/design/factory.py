@@ -53,6 +53,14 @@ def design_from_spec(spec: DesignSpec, n_doses: int) -> Design:
             epsilon_low=spec.interval.epsilon_low,
             epsilon_high=spec.interval.epsilon_high,
         )
+    if name == "boin12":  # phase I/II: decides on DLT and response (Lin et al. 2020)
+        from cartrial.design.boin12 import boin12_from_spec
+
+        return boin12_from_spec(spec, n_doses)
+    if name == "tite-boin12":  # its decide takes patients (conduct.tite_phase12 adapts)
+        from cartrial.design.tite_boin12 import tite_boin12_from_spec
+
+        return tite_boin12_from_spec(spec, n_doses)  # type: ignore[return-value]
     if name == "3+3":
         return ThreePlusThree(**common, cohort_size=spec.cohort_size)
     if name in ("crm", "tite-crm"):

@@ -20,9 +20,10 @@ import numpy as np
 
 from cartrial.design import boin12_rules as R
 from cartrial.design import tite_boin12_rules as T
-from cartrial.design.boin12 import Boin12, Obd
+from cartrial.design.boin12 import Boin12, Obd, boin12_from_spec
 from cartrial.design.state import Decision, TrialState
 from cartrial.errors import InputError
+from cartrial.protocol.model import DesignSpec
 
 REF = "Zhou et al., Stat Med 2022"
 
@@ -280,3 +281,42 @@ class TiteBoin12:
             f"response {eff.y[0, d]} of effective {eff.ess[0, d]:.2f} ({eff.pending[0, d]} "
             "pending)"
         )
+
+
+def tite_boin12_from_spec(spec: DesignSpec, n_doses: int) -> TiteBoin12:
+    """A :class:`TiteBoin12` from a protocol's design (``name: tite-boin12``).
+
+    The DLT window is ``dlt_window_days``, the response window ``efficacy.by_day +
+    efficacy.window_days``, the suspension fraction ``accrual.max_pending_fraction``; the rest is
+    the ``boin12`` block (:func:`cartrial.design.boin12.boin12_from_spec`).
+
+    Parameters
+    ----------
+    spec : DesignSpec
+        The protocol design.
+    n_doses : int
+        Number of dose levels.
+
+    Returns
+    -------
+    TiteBoin12
+
+    Raises
+    ------
+    InputError
+        The design is not tite-boin12 or names no efficacy outcome.
+
+    Examples
+    --------
+    >>> from cartrial.protocol import load_protocol
+    >>> d = load_protocol("ct071").design.model_dump()
+    >>> d.update(name="tite-boin12", boin12={"phi_e": 0.25}, cap_per_dose=None)
+    >>> tite_boin12_from_spec(DesignSpec.model_validate(d), 2).eff_window
+    35.0
+    """
+    if spec.name != "tite-boin12" or spec.efficacy is None:
+        raise InputError(f"the protocol's design is {spec.name!r} (needs tite-boin12 with "
+                         "design.efficacy)")
+    e = spec.efficacy
+    return TiteBoin12(boin12_from_spec(spec, n_doses), float(spec.dlt_window_days),
+                      float(e.by_day + e.window_days), spec.accrual.max_pending_fraction)

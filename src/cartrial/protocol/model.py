@@ -134,6 +134,28 @@ class Boin12Spec(_Model):
     futility_cutoff: float = Field(default=0.9, gt=0.5, lt=1)
 
 
+class DoseEfficacySpec(_Model):
+    """The efficacy outcome used for dose decisions (phase I/II designs) and its window.
+
+    A patient responds when an IMWG assessment (the response at the assessment, Kumar S et al.,
+    Lancet Oncol 2016) on or before day ``by_day`` + ``window_days`` after infusion reaches
+    ``endpoint`` (PR / VGPR / CR or better), or, for ``MRD-negative``, when a bone-marrow MRD
+    result in that window is negative. Until then, and while the window is open, the outcome is
+    pending; once it closed (or the patient died or withdrew first) it is no response.
+    """
+
+    endpoint: Literal["PR", "VGPR", "CR", "MRD-negative"] = Field(
+        description="PR / VGPR / CR: that response or better; MRD-negative: MRD negativity"
+    )
+    by_day: int = Field(ge=1, le=730, description="nominal assessment day after infusion")
+    window_days: int = Field(default=7, ge=0, le=90, description="visit window after by_day")
+
+    @property
+    def label(self) -> str:
+        what = "MRD negativity" if self.endpoint == "MRD-negative" else f"{self.endpoint} or better"
+        return f"{what} by day {self.by_day} (window +{self.window_days} days)"
+
+
 # TITEgBOIN 0.4.0 get_oc_TITE_QuasiBOIN / select_mtd_TITE_QuasiBOIN defaults that differ from
 # cartrial's: the selection's Beta(0.005, 0.005) prior (maxpen 0.5, cutoff.eli 0.95, Neli 3,
 # extrasafe FALSE with offset 0.05 and linear pending weights are cartrial's defaults too).
@@ -143,7 +165,8 @@ TITEGBOIN_PRESET: dict[str, object] = {"selection_prior": 0.005}
 class DesignSpec(_Model):
     """The escalation design and its parameters (3+3, BOIN, TITE-BOIN, mTPI-2, i3+3, CRM)."""
 
-    name: Literal["3+3", "boin", "tite-boin", "mtpi2", "i3+3", "crm", "tite-crm", "boin12"]
+    name: Literal["3+3", "boin", "tite-boin", "mtpi2", "i3+3", "crm", "tite-crm", "boin12",
+                  "tite-boin12"]
     target: float = Field(ge=0.05, le=0.6, description="target DLT probability")
     cohort_size: int = Field(ge=1, le=12)
     max_sample_size: int = Field(ge=1)
@@ -170,6 +193,7 @@ class DesignSpec(_Model):
     interval: IntervalSpec = IntervalSpec()
     expansion: ExpansionSpec | None = None
     boin12: Boin12Spec | None = None
+    efficacy: DoseEfficacySpec | None = None
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -177,6 +201,8 @@ class DesignSpec(_Model):
         out: dict[str, Any] = handler(self)
         if self.boin12 is None:
             out.pop("boin12", None)
+        if self.efficacy is None:
+            out.pop("efficacy", None)
         return out
 
     @model_validator(mode="before")
@@ -188,8 +214,12 @@ class DesignSpec(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> DesignSpec:
-        if (self.name == "boin12") != (self.boin12 is not None):
-            raise ValueError("the boin12 block (phi_e, utilities, ...) goes with design boin12")
+        if (self.name in ("boin12", "tite-boin12")) != (self.boin12 is not None):
+            raise ValueError("the boin12 block (phi_e, utilities, ...) goes with design boin12 "
+                             "or tite-boin12")
+        if self.name == "tite-boin12" and self.efficacy is None:
+            raise ValueError("tite-boin12 needs design.efficacy: its by_day + window_days is the "
+                             "response assessment window of the time-to-event likelihood")
         if self.max_sample_size < self.cohort_size:
             raise ValueError(
                 f"max_sample_size ({self.max_sample_size}) must be at least cohort_size "

@@ -181,6 +181,10 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
 
     history = _try("Escalation history (re-derived from the data)", partial(
         escalation_history, study, protocol), omitted) if safety is not None else None
+    from cartrial.report.recommended_dose import recommended_dose_section  # 14.6 (issue #20)
+    rec_dose = _try("Recommended dose (14.6: dose-toxicity, -response, -exposure; selection)",
+                    partial(recommended_dose_section, study, protocol, safety,
+                            eff[0] if eff else None, kin), omitted)
     if omitted and not allow_partial:
         raise InputError("the report cannot be produced whole (run again with --allow-partial "
                          "to write it without these sections, marked on its first page):\n"
@@ -204,6 +208,8 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
         adam.cutoff.strftime("%Y-%m-%d") if pd.notna(adam.cutoff) else "")
     with figure_cutoff(fig_cut):  # every figure's caption names the data cut-off
         secs = build_sections(study, protocol, ds, safety, efficacy, kin, figures, history)
+    if rec_dose is not None:  # before the listings (16.2)
+        secs.insert(len(secs) - 1, rec_dose)
     step(STAGES[5])
 
     # 7. write: the study and the engines' frames are no longer needed; freeing them first lets

@@ -1,0 +1,285 @@
+"""Section 14.6 "Recommended dose": toxicity, response and exposure by dose level, and the dose
+the design selects with its reason (issue #20 point 6).
+
+Table 14.6.1 puts side by side, per dose level, the DLT rate (DLT-evaluable patients), CRS and
+ICANS of grade 2 or higher (infused patients; the protocol's primary ASTCT 2019 grade), the
+overall response (PR or better) and CR-or-better rates (IMWG 2016 best confirmed response), each
+with its exact Clopper-Pearson interval, and CAR+ T-cell expansion (Cmax, AUC0-28d; kinetics
+NCA). Table 14.6.2 is the design's dose selection on the escalation patients: with a phase I/II
+design (BOIN12, Lin et al., JCO Precis Oncol 2020) the isotonic DLT and smoothed response
+estimates, the utility, the admissible set and the optimal biological dose (OBD) with its reason;
+with a toxicity-only design the MTD (isotonic regression) with efficacy beside it, never called
+an OBD.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from cartrial.efficacy.binomial import exact_ci
+from cartrial.protocol import Protocol
+from cartrial.report.document import Section
+from cartrial.report.table import ReportTable, table_from_wide
+
+TITLE = "14.6 Recommended dose"
+ANALYTE = "CARTCELL"
+
+
+def _rate(x: int, n: int, level: float) -> str:
+    if n == 0:
+        return "0/0"
+    lo, hi = exact_ci(x, n, level)
+    return f"{x}/{n} ({100 * x / n:.0f}%) [{100 * float(lo):.1f}, {100 * float(hi):.1f}]"
+
+
+def _num(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+
+
+def _spread(v: pd.Series) -> str:
+    v = v.dropna()
+    if v.empty:
+        return "-"
+    return f"{_num(v.median())} ({_num(v.min())}, {_num(v.max())}); n={len(v)}"
+
+
+def _worst(events: pd.DataFrame, event: str) -> pd.Series:
+    e = events[events["EVENT"] == event] if len(events) else events
+    return e.groupby(e["USUBJID"].astype(str))["GRADE"].max() if len(e) else pd.Series(
+        dtype=float)
+
+
+def profile_table(protocol: Protocol, safety, efficacy, kin, number: str = "14.6.1"
+                  ) -> ReportTable:
+    """Dose-toxicity, dose-response and dose-exposure by dose level, with exact CIs.
+
+    Parameters
+    ----------
+    protocol : Protocol
+        Dose levels and confidence level.
+    safety : SafetyAnalysis
+        The safety engine's result (DLT adjudication, CRS / ICANS events).
+    efficacy : EfficacyResult or None
+        The efficacy engine's result (response rates by dose).
+    kin : KineticsReport or None
+        The kinetics engine's result (NCA per profile).
+    number : str
+        Table number.
+
+    Returns
+    -------
+    ReportTable
+
+    References
+    ----------
+    Clopper CJ, Pearson ES. Biometrika 1934;26:404-13. Lee DW et al., Biol Blood Marrow
+    Transplant 2019;25:625-38. Kumar S et al., Lancet Oncol 2016;17:e328-46.
+
+    Examples
+    --------
+    >>> profile_table(load_protocol("ct071"), safety, efficacy, kin)  # doctest: +SKIP
+    """
+    level = protocol.endpoints.confidence_level
+    pts = safety.dlt.patients.assign(USUBJID=lambda d: d["USUBJID"].astype(str))
+    crs, icans = (_worst(safety.syndrome_events, e) for e in ("CRS", "ICANS"))
+    nca = kin.nca[kin.nca["PCTESTCD"] == ANALYTE] if kin is not None else None
+    rates = efficacy.rates.set_index(["group", "endpoint"]) if efficacy is not None else None
+    cols: dict[str, list[str]] = {}
+    for d in protocol.dose_levels:
+        at = pts[pts["DOSE_LEVEL"] == d.id]
+        ev = at[at["DLT_EVALUABLE"].astype(bool)]
+        ids = at["USUBJID"]
+        c = [str(len(at)), _rate(int((ev["DLT"] == "yes").sum()), len(ev), level)]
+        for worst in (crs, icans):
+            c.append(_rate(int((ids.map(worst).fillna(0) >= 2).sum()), len(at), level))
+        for ep in ("ORR", "CRPLUS"):
+            key = (d.id, ep)
+            c.append(_rate(int(rates.loc[key, "n"]), int(rates.loc[key, "N"]), level)
+                     if rates is not None and key in rates.index else "-")
+        for p in ("CMAX", "AUC0_28"):
+            c.append(_spread(nca.loc[nca["DOSELVL"].astype(str) == d.id, p])
+                     if nca is not None and p in nca else "-")
+        cols[f"{d.id} {d.label}"] = c
+    unit = ""
+    if nca is not None and "unit" in nca and len(nca):
+        unit = f" ({nca['unit'].dropna().iloc[0]})" if nca["unit"].notna().any() else ""
+    rows = ["Patients infused, n", "DLT, n/N (%) [CI]", "CRS grade >= 2, n/N (%) [CI]",
+            "ICANS grade >= 2, n/N (%) [CI]", "Overall response (PR or better), n/N (%) [CI]",
+            "CR or better, n/N (%) [CI]", f"CAR+ T-cell Cmax{unit}, median (min, max)",
+            f"CAR+ T-cell AUC0-28d{unit}*day, median (min, max)"]
+    w = pd.DataFrame({"Measure": rows, **cols})
+    pct = f"{100 * level:g}%"
+    notes = (
+        f"[CI]: {pct} exact Clopper-Pearson interval (Clopper & Pearson, Biometrika 1934), "
+        "in percent.",
+        "DLT: among DLT-evaluable patients (a DLT, or follow-up through the DLT window; safety "
+        "engine). CRS / ICANS: the protocol's primary grade (ASTCT 2019, Lee DW et al., Biol "
+        "Blood Marrow Transplant 2019), worst per patient, among infused patients.",
+        "Response: IMWG 2016 best confirmed response (Kumar S et al., Lancet Oncol 2016), "
+        "efficacy population by dose level (table 14.4).",
+        "Expansion: CAR+ T cells by flow cytometry in whole blood; non-compartmental analysis "
+        "as in tables 14.5, AUC0-28d by the protocol's AUC method.",
+    )
+    return table_from_wide(number, "Dose-toxicity, dose-response and dose-exposure by dose "
+                           "level", "Infused patients (all study parts), by dose level", w,
+                           row_label="Measure", footnotes=notes,
+                           source="ADSL, ADAE (CRS / ICANS), ADRS, ADPC / NCA")
+
+
+def _fmt(v: float, nd: int = 3) -> str:
+    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{nd}f}"
+
+
+def _selection(study, protocol: Protocol):
+    """(escalation patients with outcomes, per-dose efficacy table or None, design selection)."""
+    from cartrial.conduct import dlt_status, trial_state
+    from cartrial.conduct.dose_efficacy import dose_efficacy_table, efficacy_spec, with_efficacy
+    from cartrial.design.factory import design_from_spec
+
+    pts = dlt_status(study, protocol)
+    if pts.empty:
+        return pts, None, None
+    eff = None
+    if efficacy_spec(protocol) is not None:
+        if "RESPONSE" not in pts:
+            pts = with_efficacy(pts, study, protocol)
+        eff = dose_efficacy_table(pts, protocol)
+    state, _ = trial_state(pts, protocol)
+    design = design_from_spec(protocol.design, len(protocol.dose_levels))
+    return pts, eff, getattr(design, "boin12", design).select(state)  # TITE: as BOIN12
+
+
+def _estimate_rows(est: pd.DataFrame, eff: pd.DataFrame | None, protocol: Protocol,
+                   phase12: bool) -> tuple[list[str], list[list[str]]]:
+    """Row labels and per-dose values of the selection table (before the status rows)."""
+    rows = ["Escalation patients with complete outcomes, n", "DLT, n"]
+    y_col = "dlt" if phase12 else "y"
+    vals = [est["n"].astype(int).astype(str).tolist(), est[y_col].astype(int).astype(str)
+            .tolist()]
+    if eff is not None:
+        rows += [f"Responses ({protocol.design.efficacy.label}), n", "Response pending, n"]
+        vals += [eff["RESPONDERS"].astype(str).tolist(), eff["EFF_PENDING"].astype(str).tolist()]
+    if phase12:
+        rows += ["DLT probability (isotonic estimate)", "Response probability (unimodal, "
+                 "model-averaged estimate)", "Utility estimate (0-100)"]
+        vals += [[_fmt(v) for v in est["p_tox"]], [_fmt(v) for v in est["p_eff"]],
+                 [_fmt(v, 1) for v in est["utility"]]]
+    else:
+        rows += ["DLT probability (isotonic estimate) [95% CrI]", "P(DLT rate > target)"]
+        vals += [[f"{_fmt(a)} [{_fmt(b)}, {_fmt(c)}]" for a, b, c in
+                  zip(est["isotonic_estimate"], est["ci_lower"], est["ci_upper"], strict=True)],
+                 [_fmt(v) for v in est["p_over_target"]]]
+    return rows, vals
+
+
+def selection_table(study, protocol: Protocol, number: str = "14.6.2"
+                    ) -> tuple[ReportTable | None, str]:
+    """The design's dose selection on the escalation patients, and the sentence that states it.
+
+    Parameters
+    ----------
+    study : Study
+        The study (SUPPDM parts: only escalation patients enter the design).
+    protocol : Protocol
+        The design and, when given, ``design.efficacy``.
+    number : str
+        Table number.
+
+    Returns
+    -------
+    (ReportTable or None, str)
+        The estimates per dose (None when no escalation patient was treated) and the selected
+        dose with its reason: the OBD for a phase I/II design, the MTD otherwise.
+
+    Raises
+    ------
+    InputError
+        Data the engines cannot use.
+
+    References
+    ----------
+    Lin R, Zhou Y, Yan F, Li D, Yuan Y. JCO Precis Oncol 2020;4:1393-1402.
+    Liu S, Yuan Y. J R Stat Soc C 2015;64:507-23.
+
+    Examples
+    --------
+    >>> selection_table(load_study("sdtm"), load_protocol("ct071"))[1]  # doctest: +SKIP
+    """
+    pts, eff, sel = _selection(study, protocol)
+    if sel is None:
+        return None, "No escalation patient was treated: no dose is selected."
+    ids = protocol.dose_ids
+    phase12 = hasattr(sel, "obd")
+    est = sel.estimates if phase12 else sel.table
+    chosen, what = (sel.obd, "OBD") if phase12 else (sel.mtd, "MTD")
+    rows, vals = _estimate_rows(est, eff, protocol, phase12)
+    rows += ["Eliminated", "Admissible", "Selected"]
+    vals += [["yes" if v else "" for v in est["eliminated"]],
+             ["yes" if v else "" for v in est["admissible"]],
+             [what if j == chosen else "" for j in range(len(ids))]]
+    cols = {f"{d.id} {d.label}": [] for d in protocol.dose_levels}
+    for j, key in enumerate(cols):
+        cols[key] = [v[j] for v in vals]
+    w = pd.DataFrame({"Estimate": rows, **cols})
+    admissible = [ids[j] for j in np.nonzero(est["admissible"].to_numpy(dtype=bool))[0]]
+    name = protocol.design.name.upper()
+    numbering = ", ".join(f"{j + 1} = {d}" for j, d in enumerate(ids))
+    if chosen is None:
+        head = f"No dose is selected ({name})."
+    elif phase12:
+        head = f"Optimal biological dose (OBD): {ids[chosen]} {protocol.dose_levels[chosen].label}."
+    else:
+        head = (f"Maximum tolerated dose (MTD): {ids[chosen]} "
+                f"{protocol.dose_levels[chosen].label}. {name} selects on toxicity alone: "
+                "efficacy and exposure are shown beside the MTD, and no optimal biological dose "
+                "is named.")
+    sentence = (f"{head} Reason: {sel.reason}. Admissible set: "
+                f"{', '.join(admissible) or 'none'}. Dose numbers in the reason are the "
+                f"protocol's dose levels in order ({numbering}).")
+    notes = (sentence,
+             "Escalation patients only (sentinel, escalation and backfill; expansion patients "
+             "never enter the design's selection); patients whose outcomes are still pending are "
+             "left out of the estimates.")
+    t = table_from_wide(number, f"Dose selection by the protocol's design ({name})",
+                        "Escalation patients", w, row_label="Estimate", footnotes=notes,
+                        source="the design engine on the escalation patients' outcomes")
+    intro = (f"{head.split(':')[0]} by the protocol's design ({name}): "
+             f"{'none' if chosen is None else ids[chosen]}; Table 14.6.2 gives the reason and "
+             "the admissible set.") if chosen is not None else head
+    return t, intro
+
+
+def recommended_dose_section(study, protocol: Protocol, safety, efficacy, kin) -> Section | None:
+    """Section 14.6: :func:`profile_table` and :func:`selection_table` (None without safety).
+
+    Parameters
+    ----------
+    study : Study
+        The study as analysed (before the pipeline frees its domains).
+    protocol : Protocol
+        The protocol.
+    safety, efficacy, kin
+        The engines' results (efficacy and kinetics may be None).
+
+    Returns
+    -------
+    Section or None
+
+    Raises
+    ------
+    InputError
+        Data the engines cannot use.
+
+    Examples
+    --------
+    >>> recommended_dose_section(study, protocol, safety, eff, kin).title  # doctest: +SKIP
+    '14.6 Recommended dose'
+    """
+    if safety is None:
+        return None
+    sel, sentence = selection_table(study, protocol)
+    items = [profile_table(protocol, safety, efficacy, kin)] + ([sel] if sel is not None else [])
+    return Section(TITLE, tuple(items), intro=sentence)
