@@ -162,6 +162,11 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     n_warn = _validate(study, protocol)
     if cutoff is not None:
         study = _enrolled_by(snapshot(study, cutoff), cutoff)
+    record = None
+    if db is not None:  # the committee's own record is Table 14.2.1 when it holds decisions
+        from cartrial.conduct.record import escalation_record
+
+        record = escalation_record(study, protocol, db, until=cutoff)
     step(STAGES[0])
 
     # 2-4. engines
@@ -179,13 +184,9 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
                        **_primary_crs(safety, protocol)), omitted)
     step(STAGES[3])
 
-    history = _try("Escalation history (re-derived from the data)", partial(
-        escalation_history, study, protocol), omitted) if safety is not None else None
-    if db is not None:  # the committee's own record replaces the re-derived history
-        from cartrial.conduct.record import escalation_record
-        record = _try("Committee record (--db)", partial(escalation_record, study, protocol, db,
-                                                           until=cutoff), omitted)
-        history = record if record is not None and len(record) else history
+    history = record if record is not None and len(record) else _try(
+        "Escalation history (re-derived from the data)", partial(
+            escalation_history, study, protocol), omitted) if safety is not None else None
     if omitted and not allow_partial:
         raise InputError("the report cannot be produced whole (run again with --allow-partial "
                          "to write it without these sections, marked on its first page):\n"
