@@ -106,12 +106,14 @@ def test_table_14_2_1_is_the_committee_record() -> None:
     t = table_escalation(rec, proto, "14.2.1")
     assert t.title == "Dose-escalation history (committee record)"
     cells = t.cells.pivot(index="row", columns="column", values="value")
-    assert cells.loc["2", "Decision taken"] == "STAY DL1 (override)"
-    assert cells.loc["2", "Recommendation at the time"] == "ESCALATE DL2"
-    assert cells.loc["2", "Re-derived recommendation"] == "ESCALATE DL2"
-    assert cells.loc["2", "Disagreements and corrections"].startswith("FLAG: override")
-    assert cells.loc["1", "Disagreements and corrections"] == "none"
-    assert "2 of 6 records flagged" in " ".join(t.footnotes)
+    assert cells.loc["2", "Decided"] == "STAY DL1 (override)"
+    assert cells.loc["2", "Recommended then"] == "ESCALATE DL2"
+    assert cells.loc["2", "Re-derived now"] == "ESCALATE DL2"
+    assert cells.loc["2", "Flags"] == ("FLAG: override; differs from re-derived; corrected by "
+                                       "record 3")
+    assert cells.loc["3", "Flags"] == "FLAG: corrects record 2"
+    assert cells.loc["1", "Flags"] == "none"
+    assert "2 of 6 records flagged." in " ".join(t.footnotes)
     assert table_escalation_record(rec, proto, "14.2.1").title == t.title
 
 

@@ -19,6 +19,17 @@ def _say(action: object, dose: object) -> str:
     return f"{a} {d}".strip() if a else "-"
 
 
+#: the table's short words for the flags of ``conduct.escalation_record`` (footnote explains)
+SHORT = {"override: the decision differs from the recommendation at the time": "override",
+         "the re-derived recommendation differs from the recommendation at the time":
+         "not reproduced",
+         "the decision differs from the re-derived recommendation": "differs from re-derived"}
+
+
+def _short(flags: str) -> str:
+    return "; ".join(SHORT.get(f, f) for f in flags.split("; ")) if flags else ""
+
+
 def record_rows(record: pd.DataFrame) -> pd.DataFrame:
     """Lay out the committee's record (``conduct.escalation_record``), one row per record."""
     rows = []
@@ -26,22 +37,19 @@ def record_rows(record: pd.DataFrame) -> pd.DataFrame:
         why = r.rationale or ""
         if r.exceptions:
             why = f"{why} (design rules overridden: {r.exceptions})".strip()
-        flags = r.flags or ""
+        flags = _short(r.flags or "")
         rows.append({
-            "Record": str(r.record), "Meeting date": r.meeting_date,
-            "Data cut-off": r.data_cutoff,
+            "Record": str(r.record), "Meeting": r.meeting_date, "Cut-off": r.data_cutoff,
             "Attendees": r.attendees + (f"; signed: {r.signatures}" if r.signatures else ""),
-            "Recommendation at the time": _say(r.recommended_action, r.recommended_next_dose),
-            "Decision taken": _say(r.action, r.next_dose)
-            + ("" if r.accepted else " (override)"),
+            "Recommended then": _say(r.recommended_action, r.recommended_next_dose),
+            "Decided": _say(r.action, r.next_dose) + ("" if r.accepted else " (override)"),
             "Rationale": why,
-            "Re-derived recommendation": _say(r.rederived_action, r.rederived_next_dose),
-            "Disagreements and corrections": ("FLAG: " + flags) if flags else "none",
+            "Re-derived now": _say(r.rederived_action, r.rederived_next_dose),
+            "Flags": ("FLAG: " + flags) if flags else "none",
         })
-    return pd.DataFrame(rows, columns=["Record", "Meeting date", "Data cut-off", "Attendees",
-                                       "Recommendation at the time", "Decision taken",
-                                       "Rationale", "Re-derived recommendation",
-                                       "Disagreements and corrections"])
+    return pd.DataFrame(rows, columns=["Record", "Meeting", "Cut-off", "Attendees",
+                                       "Recommended then", "Decided", "Rationale",
+                                       "Re-derived now", "Flags"])
 
 
 def table_escalation_record(record: pd.DataFrame, protocol: Protocol,
@@ -79,9 +87,13 @@ def table_escalation_record(record: pd.DataFrame, protocol: Protocol,
         "data cut-off, attendees and signatures, the design's recommendation shown at the "
         "time, the decision taken and its rationale); records are append-only and a correction "
         "is a new record referring to the one it corrects.",
-        "Re-derived recommendation: the design's decision on the data known at the record's "
-        "cut-off, recomputed from the data now (DLT adjudication by the safety engine). "
-        f"FLAG marks every disagreement between the three and every correction "
-        f"({n_flag} of {len(record)} records flagged)."),
+        "Re-derived now: the design's decision on the data known at the record's cut-off, "
+        "recomputed from the data now (DLT adjudication by the safety engine).",
+        "FLAG marks every disagreement and every correction: override (the decision differs "
+        "from the recommendation at the time); not reproduced (the re-derived recommendation "
+        "differs from the one at the time: the data or the software changed since the "
+        "meeting); differs from re-derived (the decision differs from the re-derived "
+        f"recommendation); corrects / corrected by record N. {n_flag} of {len(record)} records "
+        "flagged."),
         source="Committee workspace database (decisions, signatures); DM, SUPPDM, EX and the "
                "safety engine's DLT adjudication at each cut-off")
