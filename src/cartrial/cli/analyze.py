@@ -51,6 +51,10 @@ def analyze(
     as_json: bool = JsonOption,
     format: str = typer.Option("xpt", "--format", help="ADaM transport files beside the CSV: "
                                "xpt (SAS XPORT v5) or dataset-json (CDISC Dataset-JSON v1.1)."),
+    db: str = typer.Option(None, "--db", help="Committee workspace database (SQLAlchemy URL, "
+                           "e.g. sqlite:///committee.sqlite): when it holds decisions, Table "
+                           "14.2.1 is the committee's record, the re-derived recommendation "
+                           "beside each decision and every disagreement flagged."),
 ) -> None:
     """Validate the study, run every engine, write ADaM datasets (CSV + XPT v5, or Dataset-JSON
     with --format dataset-json, + define.html + Define-XML 2.1 define.xml),
@@ -72,7 +76,7 @@ def analyze(
         with progress(err_console, "analyze", len(STAGES), quiet=as_json) as bar:
             summary = run_analysis(data_dir, protocol, out, run_date=when, progress=bar.stage,
                                    cutoff=cut, allow_partial=allow_partial, pdf=pdf,
-                                   adam_format=format)
+                                   adam_format=format, db=db)
     for o in summary.omitted:
         err_console.print(f"warning: section not produced: {o}", markup=False)
     if as_json:
@@ -107,4 +111,4 @@ def demo(
         when = _parse_run_date(run_date)
         sdtm = Path(out) / "sdtm"
         write_example(simulate_trial(load_protocol("ct071"), seed=seed), sdtm)
-    analyze(str(sdtm), "ct071", out, when.isoformat(), None, False, False, as_json, "xpt")
+    analyze(str(sdtm), "ct071", out, when.isoformat(), None, False, False, as_json, "xpt", None)

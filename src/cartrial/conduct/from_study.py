@@ -7,18 +7,20 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
+from cartrial.conduct.followup import followed_to_cutoff
 from cartrial.conduct.recommend import Recommendation, recommend
 from cartrial.data import Study, snapshot
+from cartrial.data.dose_counted import counted_dose
 from cartrial.data.study_parts import study_parts
 from cartrial.errors import InputError
 from cartrial.protocol import Protocol
 
 PATIENT_COLUMNS = ["USUBJID", "DOSE_LEVEL", "DOSE_INDEX", "INFUSION_DATE", "DLT",
                    "DLT_EVALUABLE", "FOLLOWUP_DAY", "DLT_RULE", "DLT_TERM", "DLT_ONSET_DAY",
-                   "BACKFILL", "PART", "COHORT"]
+                   "BACKFILL", "PART", "COHORT", "ASSIGNED_INDEX", "RECEIVED_DOSE",
+                   "DOSE_ADJ", "COUNTED_AS"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ def _subset(study: Study, ids: set[str]) -> Study:
 def _empty_patients() -> pd.DataFrame:
     cols = {c: pd.Series(dtype=object) for c in PATIENT_COLUMNS}
     cols.update(DOSE_INDEX=pd.Series(dtype=int), FOLLOWUP_DAY=pd.Series(dtype=float),
+                ASSIGNED_INDEX=pd.Series(dtype=int), RECEIVED_DOSE=pd.Series(dtype=float),
                 INFUSION_DATE=pd.Series(dtype="datetime64[ns]"),
                 DLT_EVALUABLE=pd.Series(dtype=bool))
     return pd.DataFrame(cols)
@@ -83,7 +86,10 @@ def dlt_status(study: Study, protocol: Protocol, as_of: date | str | None = None
     pandas.DataFrame
         One row per infused escalation / sentinel / backfill patient (expansion patients never
         enter the escalation decision): the safety engine's DLT adjudication (``DLT`` yes / no /
-        pending, ``DLT_EVALUABLE``, ``FOLLOWUP_DAY``, ``DLT_RULE``...) with ``DOSE_INDEX``,
+        pending, ``DLT_EVALUABLE``, ``FOLLOWUP_DAY``, ``DLT_RULE``...) with ``DOSE_INDEX`` and
+        ``DOSE_LEVEL`` (the level the patient counts at, ``conduct.dose_counted``),
+        ``ASSIGNED_INDEX`` (the level assigned), ``RECEIVED_DOSE`` (``EX.EXDOSE``),
+        ``DOSE_ADJ`` (``EX.EXADJ``), ``COUNTED_AS``,
         ``INFUSION_DATE``, ``BACKFILL``, ``PART`` and ``COHORT``. Empty (with these columns) when
         no such patient was infused by ``as_of``.
 
@@ -96,7 +102,7 @@ def dlt_status(study: Study, protocol: Protocol, as_of: date | str | None = None
     --------
     >>> dlt_status(load_study("sdtm"), load_protocol("ct071"), "2024-03-01")  # doctest: +SKIP
     """
-    from cartrial.safety.analysis import analyse_safety
+    from cartrial.safety.dlt_study import adjudicate_study_dlt
     from cartrial.safety.sdtm import safety_inputs
 
     esc = escalation_subjects(study)
@@ -110,23 +116,22 @@ def dlt_status(study: Study, protocol: Protocol, as_of: date | str | None = None
     snap = _subset(study, set(esc.index))
     snap = snapshot(snap, as_of) if as_of is not None else snap
     inputs = safety_inputs(snap, protocol)
-    subj = inputs.subjects.copy()
-    if cut is not None:
-        days = (cut - subj["USUBJID"].map(esc["INFUSION_DATE"])).dt.days.to_numpy(dtype=float)
-        alive_in = subj["DEATH_DAY"].isna().to_numpy() & ~subj["WITHDRAWN"].to_numpy(dtype=bool)
-        # followed in whole days to the cut-off date (records of that day carry clock times;
-        # TITE weights count days since infusion, Yuan et al., Clin Cancer Res 2018)
-        subj["FOLLOWUP_DAY"] = np.where(alive_in, days, subj["FOLLOWUP_DAY"])
+    if cut is not None:  # followed to the cut-off (conduct.followup)
+        subj = followed_to_cutoff(inputs.subjects, esc["INFUSION_DATE"], cut)
         inputs = replace(inputs, subjects=subj)
-    res = analyse_safety(inputs, protocol).dlt.patients.copy()
+    res = adjudicate_study_dlt(inputs, protocol).patients.copy()
     ids = protocol.dose_ids
     unknown = ~res["DOSE_LEVEL"].isin(ids)
     if unknown.any():
         r = res.loc[unknown].iloc[0]
         raise InputError(f"DM USUBJID={r['USUBJID']} ACTARMCD={r['DOSE_LEVEL']!r}: infused "
                          f"subject whose arm is not a protocol dose level {ids}")
-    res["DOSE_INDEX"] = res["DOSE_LEVEL"].map({d: i for i, d in enumerate(ids)}).astype(int)
-    for col in ("INFUSION_DATE", "BACKFILL", "PART", "COHORT"):
+    counted = counted_dose(esc, protocol)  # protocol conduct.count_dose_as
+    res["ASSIGNED_INDEX"] = res["USUBJID"].map(counted["ASSIGNED_INDEX"]).astype(int)
+    res["DOSE_INDEX"] = res["USUBJID"].map(counted["COUNTED_INDEX"]).astype(int)
+    res["DOSE_LEVEL"] = [ids[i] for i in res["DOSE_INDEX"]]
+    res["COUNTED_AS"] = res["USUBJID"].map(counted["COUNTED_AS"])
+    for col in ("INFUSION_DATE", "BACKFILL", "PART", "COHORT", "RECEIVED_DOSE", "DOSE_ADJ"):
         res[col] = res["USUBJID"].map(esc[col])
     from cartrial.conduct.dose_efficacy import PHASE12_DESIGNS, with_efficacy
 
@@ -185,7 +190,8 @@ def decide_study(study: Study, protocol: Protocol,
         return StudyDecision(rec, patients, cut, study.data_hash, "not started",
                              f"no patient treated yet: treat the first cohort at {start}")
     if rec.decision.action != "stop" and not _expansion_started(study, cut):
-        return StudyDecision(rec, patients, cut, study.data_hash)
+        return StudyDecision(rec, patients, cut, study.data_hash,
+                             status=_sentinel(patients, protocol, cut))
     hist = escalation_history(study, protocol, until=cut)
     stop = hist[hist["action"] == "stop"]
     if rec.decision.action != "stop" and stop.empty:
@@ -203,6 +209,22 @@ def decide_study(study: Study, protocol: Protocol,
     when = f"on {on}" if on is not None else "on the data"
     status = (f"escalation stopped {when}: {sel or 'no dose'} selected; {where}")
     return StudyDecision(rec, patients, cut, study.data_hash, "expansion", status, on, sel)
+
+
+def _sentinel(patients: pd.DataFrame, protocol: Protocol, cut: date | None) -> str:
+    """"sentinel: next infusion not before DATE" while the latest escalation cohort has only
+    its first patient infused and ``design.accrual.stagger_days`` have not passed since (the
+    rule the example's conduct and the TITE simulators follow); else ""."""
+    n = protocol.design.accrual.stagger_days
+    esc = patients[patients["BACKFILL"] != "Y"]
+    if not n or cut is None or esc.empty or protocol.design.cohort_size < 2:
+        return ""
+    last = esc.sort_values("INFUSION_DATE", kind="stable").iloc[-1]
+    cohort = esc[esc["COHORT"] == last["COHORT"]] if pd.notna(last["COHORT"]) else esc.iloc[-1:]
+    release = (cohort["INFUSION_DATE"].min() + pd.Timedelta(days=n)).date()
+    if len(cohort) == 1 and cut < release:
+        return f"sentinel: next infusion not before {release}"
+    return ""
 
 
 def _expansion_started(study: Study, cut: date | None, first: bool = False):

@@ -70,7 +70,7 @@ def cohorts(study: Study) -> pd.DataFrame:
     esc = esc[esc["INFUSION_DATE"].notna() & (esc["BACKFILL"] != "Y")].copy()
     esc["COHORT"] = esc["COHORT"].fillna("(none)")
     first_consent = esc.groupby("COHORT")["CONSENT_DATE"].min()
-    g = esc.groupby("COHORT").agg(DOSE_LEVEL=("DOSE_LEVEL", "first"),
+    g = esc.groupby("COHORT").agg(DOSE_LEVEL=("ASSIGNED_LEVEL", "first"),
                                   PATIENTS=("USUBJID", "size"),
                                   FIRST_INFUSION=("INFUSION_DATE", "min"),
                                   LAST_INFUSION=("INFUSION_DATE", "max"))

@@ -3,7 +3,9 @@
 Input is one row per infused patient (the safety engine's DLT adjudication, or a DLT listing):
 USUBJID, DOSE_INDEX (0-based protocol dose level), INFUSION_DATE, DLT (``yes`` / ``no`` /
 ``pending``), FOLLOWUP_DAY (days followed since infusion at the data cut-off) and optionally
-DLT_EVALUABLE, DLT_RULE, DLT_TERM, DLT_ONSET_DAY, BACKFILL (Y when treated as backfill).
+DLT_EVALUABLE, DLT_RULE, DLT_TERM, DLT_ONSET_DAY, BACKFILL (Y when treated as backfill) and
+ASSIGNED_INDEX (the level assigned, when a patient counts at another: ``conduct.dose_counted``;
+the design's current dose is the assigned one).
 
 Counting rules (BOIN and TITE-BOIN; protocol ``dlt.evaluable =
 completed_window_or_dlt``): a patient counts at their dose when they had a DLT or completed the
@@ -85,14 +87,16 @@ def trial_state(patients: pd.DataFrame, protocol: Protocol) -> tuple[TrialState,
     n = np.bincount(p.loc[counted, "DOSE_INDEX"], minlength=k)
     y = np.bincount(p.loc[p["DLT"] == "yes", "DOSE_INDEX"], minlength=k)
     esc = p[p["BACKFILL"] != "Y"]
-    current = int(esc["DOSE_INDEX"].iloc[-1]) if len(esc) else protocol.start_index
+    # the design's current dose is the one assigned (a patient may count at the dose received)
+    at = "ASSIGNED_INDEX" if "ASSIGNED_INDEX" in p else "DOSE_INDEX"
+    current = int(esc[at].iloc[-1]) if len(esc) else protocol.start_index
     bf = p["BACKFILL"] == "Y"
     backfill_n = np.bincount(p.loc[bf & counted, "DOSE_INDEX"], minlength=k)
     backfill_y = np.bincount(p.loc[bf & (p["DLT"] == "yes"), "DOSE_INDEX"], minlength=k)
     pend = p[p["DLT"] == "pending"]
     pending = tuple(PendingPatient(int(d), float(f))
                     for d, f in zip(pend["DOSE_INDEX"], pend["FOLLOWUP_DAY"], strict=True))
-    last = esc[esc["DOSE_INDEX"] == current].tail(protocol.design.cohort_size)
+    last = esc[esc[at] == current].tail(protocol.design.cohort_size)
     last_resolved = last[last["DLT"] != "pending"]
     state = TrialState(
         n=tuple(int(v) for v in n), y=tuple(int(v) for v in y), current=current,

@@ -3,8 +3,11 @@
 The one documented place (docs/data-model.md, "Dose level, part and cohort"):
 
 - the **dose level** of a subject is ``DM.ACTARMCD`` (the protocol's dose-level id, ``NOTTRT``
-  when never infused); ``DM.ARMCD`` is the planned dose level. ``cartrial validate`` checks both
-  against the protocol and ``ACTARMCD`` against the dose actually given in ``EX``
+  when never infused); ``DM.ARMCD`` is the planned dose level. A CAR-T product out of
+  specification infused at a lower dose level is ``ARMCD`` the assigned level, ``ACTARMCD`` and
+  ``EX.EXDOSE`` the level received, ``EX.EXADJ = PRODUCT OUT OF SPECIFICATION``.
+  ``cartrial validate`` checks both against the protocol and ``ACTARMCD`` against the dose
+  actually given in ``EX``
   (:mod:`cartrial.data.validate_design`);
 - the **part** is ``SUPPDM`` ``QNAM = PART`` (``ESCALATION``, ``SENTINEL``, ``BACKFILL``,
   ``EXPANSION``) and the **cohort** ``SUPPDM`` ``QNAM = COHORT`` (a cohort identifier such as
@@ -32,6 +35,8 @@ PARTS = {"ESCALATION": True, "SENTINEL": True, "BACKFILL": True, "EXPANSION": Fa
 DEFAULT_PART = "ESCALATION"
 NOT_TREATED = ("NOTTRT", "SCRNFAIL", "NOTASSGN")
 IP_CAT = "INVESTIGATIONAL PRODUCT"
+#: EX.EXADJ of a CAR-T product out of specification infused below the assigned dose
+OUT_OF_SPEC = "PRODUCT OUT OF SPECIFICATION"
 
 
 def _supp(study: Study, qnam: str) -> pd.Series:
@@ -66,8 +71,12 @@ def study_parts(study: Study) -> pd.DataFrame:
         ``PART`` (``DEFAULT_PART`` for every subject when the study records no part at all),
         ``COHORT`` (None when not recorded), ``IN_ESCALATION`` (the patient enters the
         escalation decision), ``BACKFILL`` (``Y``/``N``), ``CONSENT_DATE`` (``DM.RFICDTC``)
-        and ``INFUSION_DATE`` (first ``EX`` CAR-T infusion, else ``DM.RFSTDTC``; NaT when not
-        infused). Subjects are in ``DM`` order.
+        ``INFUSION_DATE`` (first ``EX`` CAR-T infusion, else ``DM.RFSTDTC``; NaT when not
+        infused), ``RECEIVED_DOSE`` (``EX.EXDOSE`` of that infusion; NaN without one) and
+        ``DOSE_ADJ`` (its ``EX.EXADJ``, e.g. ``OUT_OF_SPEC``; None when empty) and
+        ``ASSIGNED_LEVEL`` (the level the design assigned: ``ARMCD`` for a product out of
+        specification infused at a lower level, else ``DOSE_LEVEL``). Subjects are in ``DM``
+        order.
 
     Raises
     ------
@@ -98,7 +107,35 @@ def study_parts(study: Study) -> pd.DataFrame:
     rfic = parse_dtc(dm["RFICDTC"])["dt"] if "RFICDTC" in dm else pd.Series(pd.NaT, index=dm.index)
     out["CONSENT_DATE"] = rfic.dt.normalize().to_numpy()
     out["INFUSION_DATE"] = ids.map(infusion_dates(study)).to_numpy()
+    given = infused_dose(study)
+    out["RECEIVED_DOSE"] = ids.map(given["EXDOSE"]).to_numpy(dtype=float)
+    out["DOSE_ADJ"] = ids.map(given["EXADJ"]).to_numpy()
+    out["DOSE_ADJ"] = out["DOSE_ADJ"].where(out["DOSE_ADJ"].notna(), None)
+    # the dose level the design assigned: ARMCD for a documented out-of-specification product
+    # infused at a lower level, else the actual arm
+    oos = (out["DOSE_ADJ"] == OUT_OF_SPEC).to_numpy(dtype=bool)
+    out["ASSIGNED_LEVEL"] = np.where(oos, out["ARMCD"], out["DOSE_LEVEL"])
     return out
+
+
+def infused_dose(study: Study) -> pd.DataFrame:
+    """``EXDOSE`` and ``EXADJ`` (upper case, None when empty) of each subject's first CAR-T
+    infusion (``EX`` with ``EXCAT = INVESTIGATIONAL PRODUCT``), indexed by USUBJID."""
+    ex = study.get("EX")
+    cols = ["EXDOSE", "EXADJ"]
+    if ex is None or not {"EXCAT", "EXSTDTC", "USUBJID", "EXDOSE"} <= set(ex.columns):
+        return pd.DataFrame(columns=cols, dtype=object)
+    ip = ex[(ex["EXCAT"] == IP_CAT).fillna(False).to_numpy(dtype=bool)]
+    out = pd.DataFrame({
+        "USUBJID": ip["USUBJID"].astype(str).to_numpy(),
+        "WHEN": parse_dtc(ip["EXSTDTC"])["dt"].to_numpy(),
+        "EXDOSE": pd.to_numeric(ip["EXDOSE"], errors="coerce").to_numpy(dtype=float),
+        "EXADJ": (ip["EXADJ"].map(lambda v: v.strip().upper() if isinstance(v, str) and
+                                  v.strip() else None).to_numpy()
+                  if "EXADJ" in ip else np.full(len(ip), None, dtype=object)),
+    })
+    out = out.sort_values(["USUBJID", "WHEN"], kind="stable", na_position="last")
+    return out.drop_duplicates("USUBJID").set_index("USUBJID")[cols]
 
 
 def infusion_dates(study: Study) -> pd.Series:

@@ -8,7 +8,10 @@ value and rule:
 - ``ARM_DOSE_MISMATCH``: ``ACTARMCD`` disagrees with the CAR-T dose given in ``EX`` (the dose
   level whose dose equals ``EXDOSE`` within the protocol's tolerance,
   ``Protocol.dose_index``), or names a dose level for a subject ``EX`` shows never infused, or
-  ``NOTTRT`` for a subject ``EX`` shows infused.
+  ``NOTTRT`` for a subject ``EX`` shows infused, or an infused ``ACTARMCD`` that differs from
+  the planned ``ARMCD`` unless ``EX.EXADJ = PRODUCT OUT OF SPECIFICATION`` documents a product
+  infused at a lower level (the protocol's ``conduct.count_dose_as`` then says where the
+  patient counts); ``EXADJ`` on a patient treated at the planned level is a mismatch too.
 - ``PART_MISSING`` / ``PART_UNKNOWN`` / ``PART_NOT_IN_DESIGN``: ``SUPPDM`` ``PART`` absent for an
   infused subject (a warning when the study records no part at all: every infused patient is
   then taken as dose escalation), outside the parts of the data model, or a part the protocol's
@@ -29,6 +32,7 @@ from cartrial.data.report_frame import COLUMNS as _COLUMNS
 from cartrial.data.study_parts import (
     IP_CAT,
     NOT_TREATED,
+    OUT_OF_SPEC,
     PARTS,
     has_parts,
     study_parts,
@@ -124,13 +128,34 @@ def _dose_given(study: Study, sp: pd.DataFrame, protocol: Protocol) -> pd.DataFr
                          "actual arm names a dose level but the subject has no CAR-T infusion "
                          "(EX with EXCAT = INVESTIGATIONAL PRODUCT); use NOTTRT with ARMNRS"))
         elif r.DOSE_LEVEL in ids and r.USUBJID in given.index:
-            dose = given[r.USUBJID]
-            j = protocol.dose_index(float(dose)) if np.isfinite(dose) else None
-            if j is not None and ids[j] != r.DOSE_LEVEL:
-                rows.append(("ARM_DOSE_MISMATCH", "DM", r.USUBJID, "ACTARMCD", r.DOSE_LEVEL,
-                             f"actual arm disagrees with the dose given in EX (EXDOSE {dose:g} "
-                             f"is dose level {ids[j]})"))
+            rows += _dose_rows(r, float(given[r.USUBJID]), protocol)
     return _rows(rows)
+
+
+def _dose_rows(r, dose: float, protocol: Protocol) -> list[tuple]:  # noqa: ANN001
+    """ACTARMCD against EXDOSE, and ARMCD against ACTARMCD: an infused patient is treated at the
+    planned level unless ``EXADJ`` documents a product out of specification infused at a lower
+    level (docs/data-model.md)."""
+    ids = protocol.dose_ids
+    j = protocol.dose_index(dose) if np.isfinite(dose) else None
+    if j is not None and ids[j] != r.DOSE_LEVEL:
+        return [("ARM_DOSE_MISMATCH", "DM", r.USUBJID, "ACTARMCD", r.DOSE_LEVEL,
+                 f"actual arm disagrees with the dose given in EX (EXDOSE {dose:g} is dose "
+                 f"level {ids[j]})")]
+    if r.ARMCD not in ids or r.ARMCD == r.DOSE_LEVEL:
+        if r.DOSE_ADJ == OUT_OF_SPEC:
+            return [("ARM_DOSE_MISMATCH", "EX", r.USUBJID, "EXADJ", r.DOSE_ADJ,
+                     f"EXADJ documents a product out of specification but the patient was "
+                     f"treated at the planned level (ARMCD = ACTARMCD = {r.DOSE_LEVEL})")]
+        return []
+    lower = ids.index(r.DOSE_LEVEL) < ids.index(r.ARMCD)
+    if r.DOSE_ADJ == OUT_OF_SPEC and lower:
+        return []  # a documented out-of-specification product infused at a lower level
+    why = ("EXADJ documents a product out of specification but the level received is not "
+           "below the planned one") if r.DOSE_ADJ == OUT_OF_SPEC else (
+        f"planned arm {r.ARMCD} differs from the actual arm and EXADJ does not document a "
+        f"product out of specification ({OUT_OF_SPEC!r})")
+    return [("ARM_DOSE_MISMATCH", "DM", r.USUBJID, "ACTARMCD", r.DOSE_LEVEL, why)]
 
 
 def _parts(study: Study, sp: pd.DataFrame, protocol: Protocol) -> list[pd.DataFrame]:
@@ -171,9 +196,9 @@ def _cohorts(sp: pd.DataFrame, protocol: Protocol, recorded: bool) -> pd.DataFra
     size = protocol.design.cohort_size
     for cid, g in treated.groupby("COHORT", sort=True):
         kinds = set(g["PART"].replace({"SENTINEL": "ESCALATION"}).dropna())
-        if g["DOSE_LEVEL"].nunique() > 1 or len(kinds) > 1:
+        if g["ASSIGNED_LEVEL"].nunique() > 1 or len(kinds) > 1:  # as assigned (study_parts)
             rows.append(("COHORT_MIXED", "SUPPDM", g["USUBJID"].iloc[0], "QVAL", cid,
-                         f"cohort {cid} mixes dose levels {sorted(g['DOSE_LEVEL'].unique())} "
+                         f"cohort {cid} mixes dose levels {sorted(g['ASSIGNED_LEVEL'].unique())} "
                          f"or parts {sorted(kinds)}"))
         if kinds == {"ESCALATION"} and len(g) > size:
             g = g.sort_values("INFUSION_DATE", kind="stable")

@@ -138,8 +138,14 @@ def run_tite(
     onset: np.ndarray,
     sgaps: np.ndarray,
     *backfill: np.ndarray,
+    entries: dict | None = None,
 ) -> tuple[np.ndarray, ...]:
     """Simulate ``gaps.shape[0]`` TITE trials; returns (n, y, selected, duration).
+
+    ``entries``: a dict that receives ``entry`` (infusion day of each patient slot, inf when
+    unused) and ``pdose`` (its dose, -1 when unused), one row per trial. Within a cohort, the
+    patients after the first are infused no earlier than ``accrual.stagger_days`` after it
+    (sentinel staggering).
 
     After a suspension the next patient arrives a fresh exponential gap (``sgaps``, one column
     per suspension) after the event that can change the decision, as in TITEgBOIN, where every
@@ -306,6 +312,8 @@ def run_tite(
     else:
         sel = completed_selection(plan.tables, n, y, elim_low, status, plan.target,
                                   plan.selection_bound, plan.spec.selection_prior)
+    if entries is not None:
+        entries.update(entry=entry, pdose=pdose)
     return n, y, sel, duration
 
 

@@ -17,6 +17,7 @@ from cartrial.example import disease as dz
 from cartrial.example import kinetics as kin
 from cartrial.example import labs as lb
 from cartrial.example.conduct import Enrolment
+from cartrial.example.manufacturing import OUT_OF_SPEC, exposure_truth
 from cartrial.example.population import CONVENTIONAL_SITE, Pool
 from cartrial.example.scenarios import Scenario
 from cartrial.example.sdtm import (
@@ -253,6 +254,7 @@ def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolmen
                    kp, kpat, kact, conc, dplan, dlt_type, dlt_onset, ae_truth, enr.apheresis[I],
                    nrm_death, pool.dlt_detect_day()[pi][I])
     truth["baseline"] = bsl.truth(ids, bvals, lines)
+    truth["exposure"] = exposure_truth(usubjid, enr, protocol)
     return domains, truth
 
 
@@ -803,12 +805,14 @@ def _subject_level(protocol, enr, pool, usubjid, subjid, site, I, end_day,  # no
     dm = {
         "USUBJID": usubjid, "SUBJID": subjid,
         "SITEID": site, "RFSTDTC": fmt_date(inf_all), "AGE": pool.age[pi], "AGEU": "YEARS",
-        "SEX": pool.sex[pi], "ARMCD": arm, "ACTARMCD": np.where(infused, arm, "NOTTRT"),
+        "SEX": pool.sex[pi], "ARMCD": arm, "ACTARMCD": np.where(infused, np.array(
+            protocol.dose_ids, dtype=object)[enr.received], "NOTTRT"),
         "RFICDTC": fmt_date(enr.consent), "RFENDTC": fmt_date(np.where(infused, last, NAT)),
         "RFPENDTC": fmt_date(last), "DTHDTC": fmt_date(dth),
         "DTHFL": np.where(np.isnat(dth), "", "Y"), "RACE": "ASIAN",
         "ETHNIC": "NOT HISPANIC OR LATINO", "ARM": labels,
-        "ACTARM": np.where(infused, labels, "Not Treated"),
+        "ACTARM": np.where(infused, np.array([d.label for d in protocol.dose_levels],
+                                             dtype=object)[enr.received], "Not Treated"),
         "ARMNRS": np.where(infused, "", np.where(reason == "MANUFACTURING FAILURE",
                                                  "MANUFACTURING FAILURE", "NOT INFUSED")),
         "COUNTRY": "CHN",
@@ -879,9 +883,11 @@ def _subject_level(protocol, enr, pool, usubjid, subjid, site, I, end_day,  # no
                                        "EXSTDTC": fmt_date(d), "EXENDTC": fmt_date(d),
                                        "EXSTDY": float(dday), "EXROUTE": "INTRAVENOUS",
                                        "EPOCH": "LYMPHODEPLETION"}))
-    dose_v = np.array([d.dose for d in protocol.dose_levels])[enr.dose[infused]]
+    # the level received; EXADJ documents a product out of specification (example.manufacturing)
+    dose_v = np.array([d.dose for d in protocol.dose_levels])[enr.received[infused]]
     parts.append(pd.DataFrame({"USUBJID": usubjid[infused], "EXTRT": protocol.product,
                                "EXCAT": "INVESTIGATIONAL PRODUCT", "EXDOSE": dose_v,
+                               "EXADJ": np.where(enr.out_of_spec[infused], OUT_OF_SPEC, ""),
                                "EXDOSU": "10^6 cells/kg", "EXSTDTC": fmt_date(inf_all[infused]),
                                "EXENDTC": fmt_date(inf_all[infused]), "EXSTDY": 1.0,
                                "EXROUTE": "INTRAVENOUS", "EPOCH": "TREATMENT"}))

@@ -22,6 +22,7 @@ import pandas as pd
 from cartrial.conduct.history import COMMITTEE_LAG_DAYS, TITE_FIRST_LOOK_DAYS
 from cartrial.design import Boin, Decision, Design, PendingPatient, TiteBoin, TrialState
 from cartrial.errors import InputError
+from cartrial.example.manufacturing import OutOfSpec
 from cartrial.example.population import Pool
 from cartrial.example.scenarios import Scenario
 from cartrial.protocol import Protocol
@@ -46,6 +47,9 @@ class Enrolment:
     history: pd.DataFrame
     selected: int | None
     design_name: str
+    received: np.ndarray | None = None     # 0-based level received (= dose unless out of spec)
+    out_of_spec: np.ndarray | None = None  # bool: product out of specification, lower level
+    counted: np.ndarray | None = None      # 0-based level counted at (conduct.count_dose_as)
 
 
 def make_design(protocol: Protocol, scenario: Scenario) -> Design:
@@ -96,9 +100,16 @@ def _state(design: Design, t: np.datetime64, inf: list, dose: list, dlt_date: li
 
 
 def conduct_trial(rng: np.random.Generator, protocol: Protocol, scenario: Scenario, pool: Pool,
-                  n_patients: int | None) -> Enrolment:
-    """Run the escalation (a loop over committee dates) and the expansion (vectorised)."""
+                  n_patients: int | None,
+                  manufacturing: np.random.Generator | None = None) -> Enrolment:
+    """Run the escalation (a loop over committee dates) and the expansion (vectorised).
+
+    ``manufacturing``: the stream of the out-of-specification product
+    (:mod:`cartrial.example.manufacturing`); None: every product is within specification. A
+    patient counts in the design's state at the level ``conduct.count_dose_as`` says.
+    """
     design = make_design(protocol, scenario)
+    oos = OutOfSpec(manufacturing, protocol) if manufacturing is not None else None
     tite = design.name.startswith("tite")
     k = len(protocol.dose_levels)
     spec = protocol.design
@@ -115,6 +126,9 @@ def conduct_trial(rng: np.random.Generator, protocol: Protocol, scenario: Scenar
     cohort: list[int] = []
     dlt: list[bool] = []
     dltd: list = []
+    recv: list[int] = []
+    bad: list[bool] = []
+    cnt: list[int] = []
     hist: list[dict] = []
     p = 0
     t = START_DATE
@@ -140,11 +154,15 @@ def conduct_trial(rng: np.random.Generator, protocol: Protocol, scenario: Scenar
         cohort.append(c)
         dlt.append(has)
         dltd.append(ii + np.timedelta64(int(detect[p]), "D") if has else np.datetime64("NaT", "D"))
+        rc = (d, d, False) if oos is None or np.isnat(ii) else oos.take(d)
+        recv.append(rc[0])
+        cnt.append(rc[1])
+        bad.append(rc[2])
         p += 1
         return ci, ii
 
     while True:
-        infused = [(i_, d_, dd) for i_, d_, dd, c_ in zip(inf, dose, dltd, cohort, strict=True)
+        infused = [(i_, d_, dd) for i_, d_, dd, c_ in zip(inf, cnt, dltd, cohort, strict=True)
                    if not np.isnat(i_) and c_ > 0]
         state = _state(design, t, [a for a, _, _ in infused], [b for _, b, _ in infused],
                        [c for _, _, c in infused], k, window, current, last, elim, tite)
@@ -214,7 +232,7 @@ def conduct_trial(rng: np.random.Generator, protocol: Protocol, scenario: Scenar
         last = (d, got, ys)
 
     # final, complete data for the selection
-    infused = [(i_, d_, dd) for i_, d_, dd, c_ in zip(inf, dose, dltd, cohort, strict=True)
+    infused = [(i_, d_, dd) for i_, d_, dd, c_ in zip(inf, cnt, dltd, cohort, strict=True)
                if not np.isnat(i_)]
     # complete data: the last patient's window closed and the committee met (never before t)
     t_final = max([a for a, _, _ in infused], default=t) + np.timedelta64(
@@ -261,9 +279,13 @@ def conduct_trial(rng: np.random.Generator, protocol: Protocol, scenario: Scenar
     if consent:  # the study opens with the first informed consent (conduct.history)
         hist[0]["date"] = str(consent[0])
     hist_df = pd.DataFrame(hist)
+    n_new = len(pi) - len(recv)  # expansion patients: full dose at their level
+    received = np.concatenate([np.asarray(recv, dtype=int), di[len(recv):].astype(int)])
     return Enrolment(pi.astype(int), ci.astype("datetime64[D]"), ai.astype("datetime64[D]"),
                      ii.astype("datetime64[D]"), di.astype(int), coh.astype(int), coh == 0,
-                     dl.astype(bool), dd.astype("datetime64[D]"), hist_df, selected, design.name)
+                     dl.astype(bool), dd.astype("datetime64[D]"), hist_df, selected, design.name,
+                     received, np.concatenate([np.asarray(bad, dtype=bool), np.zeros(n_new, bool)]),
+                     np.concatenate([np.asarray(cnt, dtype=int), di[len(recv):].astype(int)]))
 
 
 def _expansion(arrays: list[np.ndarray], pool: Pool, p: int, n_exp: int, d: int,

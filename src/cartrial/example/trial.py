@@ -29,7 +29,7 @@ from cartrial.example.sdtm import csv_text
 from cartrial.protocol import Protocol
 
 COMPONENTS = ("pool", "conduct", "crs", "icans", "disease", "kinetics", "labs", "events",
-              "untidy", "visits", "baseline")
+              "untidy", "visits", "baseline", "manufacturing")
 CHUNK_PATIENTS = 2500
 
 
@@ -56,7 +56,7 @@ def _prepare(protocol: Protocol, seed: int, n_patients: int | None, scenario: st
     target = (n_patients or 0) + protocol.design.max_sample_size + 40
     size = int(np.ceil(target / (1 - sc.not_infused_fraction) * 1.3)) + 60
     pool = draw_pool(rng["pool"], size, sc, protocol.design.accrual.patients_per_month)
-    enr = conduct_trial(rng["conduct"], protocol, sc, pool, n_patients)
+    enr = conduct_trial(rng["conduct"], protocol, sc, pool, n_patients, rng["manufacturing"])
     return sc, rng, pool, enr
 
 
@@ -173,7 +173,8 @@ def _subset(enr: Enrolment, sl: slice) -> Enrolment:
     return replace(enr, pool_index=enr.pool_index[sl], consent=enr.consent[sl],
                    apheresis=enr.apheresis[sl], infusion=enr.infusion[sl], dose=enr.dose[sl],
                    cohort=enr.cohort[sl], expansion=enr.expansion[sl], dlt=enr.dlt[sl],
-                   dlt_date=enr.dlt_date[sl])
+                   dlt_date=enr.dlt_date[sl], received=enr.received[sl],
+                   out_of_spec=enr.out_of_spec[sl], counted=enr.counted[sl])
 
 
 def write_example(trial: ExampleTrial, out: str | Path,

@@ -519,6 +519,18 @@ class KineticsSettings(_Model):
         return self
 
 
+class ConductSpec(_Model):
+    """How trial conduct counts patients whose infusion departs from their assignment."""
+
+    count_dose_as: Literal["assigned", "received"] = Field(
+        default="assigned",
+        description="a product out of specification infused below the assigned dose (EX.EXADJ) "
+        "counts for escalation and DLT evaluability at the assigned dose level or at the "
+        "received one (the highest level not above EX.EXDOSE); Devlin, Iasonos & O'Quigley, "
+        "J R Stat Soc C 2021;70:815-34",
+    )
+
+
 class Protocol(_Model):
     """A whole trial protocol (the YAML file), validated and frozen."""
 
@@ -537,6 +549,7 @@ class Protocol(_Model):
     endpoints: EndpointSettings = EndpointSettings()
     safety: SafetySettings = SafetySettings()
     kinetics: KineticsSettings = KineticsSettings()
+    conduct: ConductSpec = ConductSpec()
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Protocol:

@@ -81,16 +81,11 @@ def _safety(study: Study, protocol: Protocol, cutoff: date | None = None):
     from cartrial.safety.sdtm import infusion_dates, safety_inputs
 
     inputs = safety_inputs(study, protocol)
-    if cutoff is not None:
-        # as `decide --as-of` does (cartrial.conduct): a patient who neither died nor withdrew
-        # before the cut-off is followed up to it (the data are complete on that date)
-        subj = inputs.subjects.copy()
-        days = (pd.Timestamp(cutoff) - subj["USUBJID"].map(infusion_dates(study))).dt.days
-        alive = subj["DEATH_DAY"].isna().to_numpy() & ~subj["WITHDRAWN"].to_numpy(dtype=bool)
-        subj["FOLLOWUP_DAY"] = np.where(alive, np.fmax(subj["FOLLOWUP_DAY"],
-                                                       days.to_numpy(dtype=float)),
-                                        subj["FOLLOWUP_DAY"])
-        inputs = replace(inputs, subjects=subj)
+    if cutoff is not None:  # followed up to the cut-off, as `decide --as-of` (one rule)
+        from cartrial.conduct.followup import followed_to_cutoff
+
+        inputs = replace(inputs, subjects=followed_to_cutoff(
+            inputs.subjects, infusion_dates(study), cutoff))
     # the per-record lab grades (millions of rows for a large trial) are tabulated in batches
     # and not kept: ADLB grades the records itself
     return analyse_safety(inputs, protocol, keep_labs=False)
@@ -137,7 +132,7 @@ def _try(label: str, fn: Callable, omitted: list[str]):
 def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
                  run_date: datetime, progress: Callable[[str], None] | None = None,
                  cutoff: date | None = None, allow_partial: bool = False, pdf: bool = False,
-                 adam_format: str = "xpt") -> AnalysisSummary:
+                 adam_format: str = "xpt", db: str | None = None) -> AnalysisSummary:
     """Run the whole pipeline and write ``out/adam``, ``out/report.html``, ``out/figures`` and
     ``out/tables``. ``run_date`` is recorded in the outputs (never read from the clock here).
 
@@ -145,7 +140,9 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     :func:`cartrial.data.snapshot`, as ``decide --as-of``). A section that cannot be produced
     stops the run (``InputError``, nothing written) unless ``allow_partial``; the report's first
     page then lists what is missing. ``pdf``: also ``out/report.pdf`` (headless Chromium).
-    ``adam_format``: ``"xpt"`` or ``"dataset-json"`` beside the CSV (:func:`write_adam`)."""
+    ``adam_format``: ``"xpt"`` or ``"dataset-json"`` beside the CSV (:func:`write_adam`).
+    ``db``: the committee workspace database (SQLAlchemy URL); when it holds decisions, Table
+    14.2.1 is that record with the re-derived recommendation beside it."""
     map_large_blocks()
 
     def step(stage: str) -> None:
@@ -162,6 +159,11 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     n_warn = _validate(study, protocol)
     if cutoff is not None:
         study = _enrolled_by(snapshot(study, cutoff), cutoff)
+    record = None
+    if db is not None:  # the committee's own record is Table 14.2.1 when it holds decisions
+        from cartrial.conduct.record import escalation_record
+
+        record = escalation_record(study, protocol, db, until=cutoff)
     step(STAGES[0])
 
     # 2-4. engines
@@ -179,8 +181,9 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
                        **_primary_crs(safety, protocol)), omitted)
     step(STAGES[3])
 
-    history = _try("Escalation history (re-derived from the data)", partial(
-        escalation_history, study, protocol), omitted) if safety is not None else None
+    history = record if record is not None and len(record) else _try(
+        "Escalation history (re-derived from the data)", partial(
+            escalation_history, study, protocol), omitted) if safety is not None else None
     from cartrial.report.recommended_dose import recommended_dose_section  # 14.6 (issue #20)
     rec_dose = _try("Recommended dose (14.6: dose-toxicity, -response, -exposure; selection)",
                     partial(recommended_dose_section, study, protocol, safety,

@@ -209,7 +209,12 @@ def escalation_history(history: pd.DataFrame, protocol: Protocol) -> pd.DataFram
 
 
 def table_escalation(history: pd.DataFrame, protocol: Protocol, number: str) -> ReportTable:
-    """Table 14.2.1: the escalation history, labelled with its basis (``history["basis"]``)."""
+    """Table 14.2.1: the escalation history, labelled with its basis (``history["basis"]``):
+    the committee's own record (``conduct.escalation_record``) when there is one."""
+    if len(history) and str(history["basis"].iloc[0]) == "committee record":
+        from cartrial.report.escalation_record import table_escalation_record
+
+        return table_escalation_record(history, protocol, number)
     basis = str(history["basis"].iloc[0]) if len(history) and "basis" in history else \
         "re-derived from the data"
     h = escalation_history(history, protocol)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         worst_lab_grades,
     )
     from cartrial.safety.dlt import DltResult, adjudicate_dlt, crs_events, lab_events
+    from cartrial.safety.dlt_study import adjudicate_study_dlt
     from cartrial.safety.grade_source import (
         primary_ae,
         reconcile_syndrome_grades,
@@ -82,6 +83,7 @@ __all__ = [
     "SafetyAnalysis",
     "SafetyInputs",
     "adjudicate_dlt",
+    "adjudicate_study_dlt",
     "adverse_events",
     "analyse_safety",
     "basket_events",

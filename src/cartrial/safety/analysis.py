@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from cartrial.data.batches import subject_batches
@@ -22,11 +21,11 @@ from cartrial.safety.ctcae import (
     cytopenia_recovery,
     grade_labs,
     hypogammaglobulinemia,
-    lab_grades_long,
     term_key,
     worst_lab_grades,
 )
-from cartrial.safety.dlt import DltResult, adjudicate_dlt, crs_events, lab_events
+from cartrial.safety.dlt import DltResult, adjudicate_dlt
+from cartrial.safety.dlt_study import dlt_events, graded_lab_events
 from cartrial.safety.grade_source import primary_ae, reconcile_syndrome_grades, syndrome_events
 from cartrial.safety.guidelines import ctcae_lab_criteria
 from cartrial.safety.hematotox import car_hematotox
@@ -36,7 +35,6 @@ from cartrial.safety.icans import IcansResult, grade_icans
 from cartrial.safety.iec_hs import identify_iec_hs, iec_hs_table
 from cartrial.safety.sdtm import (
     CRS_TERM,
-    HEMATOLOGIC_TERMS,
     ICANS_TERM,
     LAB_BATCH_SUBJECTS,
     SafetyInputs,
@@ -72,18 +70,6 @@ class SafetyAnalysis:
     iec_hs: pd.DataFrame = field(default_factory=pd.DataFrame)     # identify_iec_hs listing
 
 
-def _ae_dlt_events(ae: pd.DataFrame, covered: dict[str, set[str]]) -> pd.DataFrame:
-    """AE records as DLT events; CRS / ICANS AEs only for subjects without graded time points."""
-    keep = np.ones(len(ae), dtype=bool)
-    for cat, subjects in covered.items():
-        keep &= ~((ae["CATEGORY"] == cat) & ae["USUBJID"].isin(subjects)).to_numpy()
-    a = ae[keep]
-    return pd.DataFrame({
-        "USUBJID": a["USUBJID"], "EVENT_ID": "AE-" + a["SEQ"].astype(str),
-        "CATEGORY": a["CATEGORY"], "TERM": a["AEDECOD"], "DAY": a["START_DAY"],
-        "GRADE": a["GRADE"], "END_DAY": a["END_DAY"], "RELATED": a["RELATED"]})
-
-
 @dataclass(frozen=True)
 class _LabResults:
     graded: pd.DataFrame
@@ -108,7 +94,6 @@ def _lab_results(labs: pd.DataFrame, protocol: Protocol, *, batch_subjects: int,
     graded records (millions of rows) are never all held unless ``keep_labs``."""
     s = protocol.safety
     te_day = s.treatment_emergent_until_day
-    heme = {t.upper() for t in HEMATOLOGIC_TERMS}
     graded, worst, cyto, events = [], [], [], []
     covered: set[str] = set()
     version = None
@@ -117,13 +102,13 @@ def _lab_results(labs: pd.DataFrame, protocol: Protocol, *, batch_subjects: int,
                        criteria=ctcae_lab_criteria(s.ctcae_version))
         worst.append(worst_lab_grades(g, treatment_emergent_until_day=te_day))
         cyto.append(cytopenia_recovery(g, prolonged_day=s.prolonged_cytopenia_day))
-        long = lab_grades_long(g)
-        covered |= set(long.loc[long["TERM"].str.upper().isin(heme), "USUBJID"])
-        events.append(lab_events(long))
+        ev, cov = graded_lab_events(g)
+        covered |= cov
+        events.append(ev)
         if version is None and len(g):
             version = g["CTCAE_VERSION"].iloc[0]
         graded.append(g if keep_labs else g.iloc[:0].copy())  # a slice is a view of g
-        del g, long
+        del g
         gc.collect()  # pandas frames hold reference cycles: free this batch's before the next
     return _LabResults(_concat(graded), _concat(worst), _concat(cyto), _concat(events), covered,
                        version)
@@ -161,16 +146,7 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
     cmp = compare_reported_grades(derived_all, reported[["USUBJID", "TERM", "GRADE"]])
     disagreements = cmp[cmp["STATUS"] != "AGREE"].reset_index(drop=True)
 
-    # Graded observations are the source wherever they exist: an AE record carries its worst
-    # grade over its whole span, which would overstate how long grade 4 lasted.
-    covered = {"CRS": set(crs.timepoints["USUBJID"]), "ICANS": set(icans.timepoints["USUBJID"]),
-               "HEMATOLOGIC": lab.hematologic_subjects}
-    events = pd.concat([
-        crs_events(crs.timepoints),
-        crs_events(icans.timepoints, category="ICANS", term=ICANS_TERM),
-        lab.events,
-        _ae_dlt_events(ae, covered),
-    ], ignore_index=True)
+    events = dlt_events(ae, crs, icans, lab.events, lab.hematologic_subjects)
     dlt = adjudicate_dlt(events, inputs.subjects, protocol.dlt,
                          window_days=protocol.design.dlt_window_days)
 

@@ -13,7 +13,10 @@ DLT criteria: assumption of the synthetic example; rules are
 
 ``followup`` (one row per infused patient)
     USUBJID; FOLLOWUP_DAY (last day of follow-up since infusion: data cut-off, death or
-    withdrawal, whichever first); optional DEATH_DAY, WITHDRAWN (Y/N), DOSE_LEVEL.
+    withdrawal, whichever first); optional DEATH_DAY, WITHDRAWN (Y/N), DOSE_LEVEL and
+    DLT_DOSE_LEVEL (the level the patient counts at for DLT evaluability when the protocol
+    counts a product out of specification elsewhere than as treated; it is then the
+    ``DOSE_LEVEL`` of the result).
 
 Timeline semantics: a row's grade holds from its DAY until the next row of the same event (the
 grade is carried forward to the next assessment); the last row holds until END_DAY, or while
@@ -233,6 +236,8 @@ def adjudicate_dlt(events: pd.DataFrame, followup: pd.DataFrame, dlt: DltDefinit
     met = evals[evals["STATUS"] == "met"].groupby("USUBJID").head(1).set_index("USUBJID")
     pending_any = evals[evals["STATUS"] == "pending"].groupby("USUBJID").size()
     p = fu[["USUBJID", "DOSE_LEVEL", "FOLLOWUP_DAY", "DEATH_DAY", "WITHDRAWN"]].copy()
+    if "DLT_DOSE_LEVEL" in fu:  # where the protocol counts a product out of specification
+        p["DOSE_LEVEL"] = fu["DLT_DOSE_LEVEL"].to_numpy()
     p = p.set_index("USUBJID")
     has_dlt = p.index.isin(met.index)
     completed = p["FOLLOWUP_DAY"].to_numpy() >= window_days

@@ -423,9 +423,30 @@ class SafetyInputs:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
+def _dlt_dose_level(study, protocol: Protocol, fu: pd.DataFrame) -> np.ndarray:  # noqa: ANN001
+    """The level each patient counts at for DLT evaluability: ``DOSE_LEVEL`` (as treated) unless
+    a product out of specification was infused at a lower level and the protocol counts it at
+    the assigned one (:func:`cartrial.data.dose_counted.counted_dose`)."""
+    from cartrial.data.study_parts import OUT_OF_SPEC, study_parts
+
+    ex = _domain(study, "EX", required=False)
+    out = fu["DOSE_LEVEL"].to_numpy(dtype=object)
+    if ex is None or "EXADJ" not in ex or not (upper_stripped(ex["EXADJ"]) == OUT_OF_SPEC).any():
+        return out
+    from cartrial.data.dose_counted import counted_dose
+
+    sp = study_parts(study).set_index("USUBJID")
+    counted = counted_dose(sp, protocol)["COUNTED_INDEX"]
+    ids = np.array(protocol.dose_ids, dtype=object)
+    idx = fu["USUBJID"].map(counted).to_numpy(dtype=float)
+    ok = np.isfinite(idx) & (idx >= 0)
+    return np.where(ok, ids[np.where(ok, idx, 0).astype(int)], out)
+
+
 def safety_inputs(study, protocol: Protocol) -> SafetyInputs:
     """All safety input frames from an SDTM study (``cartrial.data.load_study``)."""
     fu = followup(study, protocol)
+    fu["DLT_DOSE_LEVEL"] = _dlt_dose_level(study, protocol, fu)
     crs, icans = crs_observations(study), icans_assessments(study)
     ae = adverse_events(study, protocol)
     # the lab records last and joined without a second copy (millions of rows for a large trial)
