@@ -183,9 +183,10 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
                                  threshold_g_per_l=s.hypogammaglobulinemia_igg_g_per_l)
     hypo = hypo[(hypo["DAY"] > 0) & hypo["HYPOGAM"].astype("boolean").fillna(False).astype(bool)]
     label = f"IgG < {s.hypogammaglobulinemia_igg_g_per_l:g} g/L after infusion (protocol flag)"
-    # ICAHT counts stop at death (progression / next therapy are not in the safety inputs)
-    censor = inputs.subjects.rename(columns={"DEATH_DAY": "CENSOR_DAY"}).reindex(
-        columns=["USUBJID", "CENSOR_DAY"])
+    # ICAHT counts stop at progression, subsequent therapy or death (safety.icaht_censor)
+    censor = inputs.subjects if "CENSOR_DAY" in inputs.subjects else inputs.subjects.rename(
+        columns={"DEATH_DAY": "CENSOR_DAY"})
+    censor = censor.reindex(columns=["USUBJID", "CENSOR_DAY"])
     icaht = grade_icaht(inputs.labs, censor=censor)
     hematotox = car_hematotox(inputs.labs)
     iec_hs = identify_iec_hs(inputs.labs, crs_episodes=crs.episodes, ae=ae)
@@ -219,7 +220,8 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
         "dlt_window_days": protocol.design.dlt_window_days,
         "day_convention": "days since midnight of the infusion date (infusion = day 0)",
         "icaht_criteria": icaht["ICAHT_VERSION"].iloc[0] if len(icaht) else None,
-        "icaht_censoring": "death (DEATH_DAY); progression and next therapy not applied",
+        "icaht_censoring": ("first of progression (RS PD), subsequent anti-myeloma therapy (CM) "
+                            "and death" if "CENSOR_DAY" in inputs.subjects else "death only"),
         "notes": list(inputs.notes),
     }
     return SafetyAnalysis(crs, icans, labs, worst, cyto, disagreements, dlt, tables, method,

@@ -425,7 +425,10 @@ class SafetyInputs:
 
 def safety_inputs(study, protocol: Protocol) -> SafetyInputs:
     """All safety input frames from an SDTM study (``cartrial.data.load_study``)."""
+    from cartrial.safety.icaht_censor import icaht_censoring  # ICAHT count stops (RS, CM)
+
     fu = followup(study, protocol)
+    fu = fu.merge(icaht_censoring(study, fu), on="USUBJID", how="left")
     crs, icans = crs_observations(study), icans_assessments(study)
     ae = adverse_events(study, protocol)
     # the lab records last and joined without a second copy (millions of rows for a large trial)
