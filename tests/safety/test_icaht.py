@@ -40,9 +40,9 @@ def test_early_anc_500_row_duration_bounds(days: int, grade: int) -> None:
 
 
 def test_never_above_500_is_grade_4() -> None:
-    """Table 1, early ICAHT grade 4: "ANC never above 500/uL". Read as the automated grading
-    of Liang EC et al. (Bone Marrow Transplant 2024) reads it: ANC <= 500/uL from an onset on or
-    before day +3, without a stable recovery, through day +30."""
+    """Table 1, early ICAHT grade 4: "ANC never above 500/uL". Read as public automated
+    implementations of the grading read it: ANC <= 500/uL from an onset on or before day +3,
+    without a stable recovery, through day +30 (the ANC of day 0 precedes the nadir)."""
     # ANC 0.3 from before infusion through day 30: 31 days -> grade 4
     r = early(course([(-1, 0.3), (31, 1.0), (45, 2.0)]))
     assert r["EARLY_DAYS_ANC_LE500"] == 31 and r["EARLY_GRADE"] == 4

@@ -1,7 +1,7 @@
 """What stops the ICAHT day count: "censoring at the time of disease progression, subsequent
 line of therapy, or death" (Rejeski K et al., Blood 2023;142:865-77; the rule as restated in
-the footnote of Table 1 of the thrombocytopenic ICAHT grading, Rejeski K et al., Blood Adv
-2024). Hand-worked SDTM cases: the days are counted by hand from the dates in each case."""
+the footnote of Table 1 of the thrombocytopenic ICAHT grading, Rejeski K et al., Blood
+2025). Hand-worked SDTM cases: the days are counted by hand from the dates in each case."""
 
 from __future__ import annotations
 

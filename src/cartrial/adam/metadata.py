@@ -23,6 +23,7 @@ DATASETS = {
     "ADRS": ("Response Analysis Dataset", "one row per subject, parameter and assessment"),
     "ADTTE": ("Time-to-Event Analysis Dataset", "one row per subject and parameter"),
     "ADCK": ("Cellular Kinetics Analysis Dataset", "one row per subject, analyte and parameter"),
+    "ADHTOX": ("Haematotoxicity Analysis Dataset", "one row per subject and parameter"),
 }
 
 LABELS: dict[str, str] = {
@@ -72,6 +73,8 @@ LABELS: dict[str, str] = {
     "CNSDTDSC": "Censor Date Description", "AVALM": "Analysis Value (Months)",
     "NMISSASS": "Missed Assessments Before Event", "ANLFLAG": "Analysis Flags (NCA)",
     "LBSEQ": "Sequence Number (LB)", "AESEQ": "Sequence Number (AE)",
+    "ICAHTCFL": "ICAHT Day 0-30 Observed Flag", "ICENSDY": "ICAHT Count Censoring Day",
+    "ICENSRS": "ICAHT Count Censoring Reason",
 }
 
 

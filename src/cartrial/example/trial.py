@@ -29,7 +29,7 @@ from cartrial.example.sdtm import csv_text
 from cartrial.protocol import Protocol
 
 COMPONENTS = ("pool", "conduct", "crs", "icans", "disease", "kinetics", "labs", "events",
-              "untidy", "visits")
+              "untidy", "visits", "haematology", "baskets")   # new streams go last
 CHUNK_PATIENTS = 2500
 
 

@@ -56,7 +56,8 @@ def _icaht_tables(safety, n: dict[str, int]) -> list[ReportTable]:
                 ICAHT_REF,
                 "Early ICAHT (day 0-30): cumulative days with ANC <= 0.5 x10^9/L (grade 1 < 7, "
                 "grade 2 7-13, grade 3 >= 14 days) or <= 0.1 x10^9/L (grade 3 >= 7, grade 4 >= 14 "
-                "days); grade 4 also when ANC is never above 0.5 x10^9/L. An interval above the "
+                "days); grade 4 also when ANC is never above 0.5 x10^9/L (read as: from an onset "
+                "by day 3 without a stable recovery through day 30). An interval above the "
                 "threshold shorter than 3 days is not a recovery and counts towards the total.",
                 "Late ICAHT (after day 30): ANC <= 1.5 / 1.0 / 0.5 / 0.1 x10^9/L (grades 1-4) on "
                 "at least two measurements.",

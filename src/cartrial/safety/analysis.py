@@ -186,7 +186,8 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
     # ICAHT counts stop at progression, subsequent therapy or death (safety.icaht_censor)
     censor = inputs.subjects if "CENSOR_DAY" in inputs.subjects else inputs.subjects.rename(
         columns={"DEATH_DAY": "CENSOR_DAY"})
-    censor = censor.reindex(columns=["USUBJID", "CENSOR_DAY"])
+    censor = censor.reindex(columns=["USUBJID", "CENSOR_DAY"] + (
+        ["CENSOR_REASON"] if "CENSOR_REASON" in censor else []))
     icaht = grade_icaht(inputs.labs, censor=censor)
     hematotox = car_hematotox(inputs.labs)
     iec_hs = identify_iec_hs(inputs.labs, crs_episodes=crs.episodes, ae=ae)

@@ -15,9 +15,9 @@ Measurement rules, as the paper states them or, where it is silent, as cartrial 
   interval above the threshold lasting fewer than 3 days between two neutropenic intervals is
   a non-stable recovery and its days count towards the total. Grade 4 "never above 500/uL"
   is ANC at or below 0.5 x 10^9/L from a neutropenic onset on or before day +3 with no stable
-  recovery through day 30 (a count censored earlier is a lower bound): the reading of the
-  automated grading of Liang EC et al. (Bone Marrow Transplant 2024), since the ANC of day 0
-  itself, before the lymphodepletion nadir, is usually above 500/uL.
+  recovery through day 30 (a count censored earlier is a lower bound). cartrial's reading, as
+  public automated implementations of the grading read it: the table prints only "never above
+  500/uL", and the ANC of day 0 itself, before the lymphodepletion nadir, is usually higher.
 * **Late ICAHT (after day +30)**: depth only: the lowest threshold (1.5, 1.0, 0.5, 0.1 x 10^9/L)
   met on at least two measurement days (non-transient neutropenia).
 * **Censoring**: days on or after ``CENSOR_DAY`` (disease progression, a subsequent line of
@@ -251,7 +251,8 @@ def grade_icaht(labs: pd.DataFrame, *, censor: pd.DataFrame | None = None,
         (PARAMCD in the table's ``paramcd``) are read.
     censor : pandas.DataFrame, optional
         USUBJID, CENSOR_DAY: the first of disease progression, a subsequent line of therapy
-        or death; days on or after it are not counted.
+        or death; days on or after it are not counted (optional CENSOR_REASON, carried to the
+        output; :func:`cartrial.safety.icaht_censor.icaht_censoring` builds the frame).
     criteria : IcahtCriteria, optional
         The grading table (default: the bundled EHA/EBMT 2023 table).
 
@@ -296,6 +297,9 @@ def grade_icaht(labs: pd.DataFrame, *, censor: pd.DataFrame | None = None,
     out["NEUTROPENIC_PHASES"] = out["NEUTROPENIC_PHASES"].fillna(0).astype(int)
     out["BIPHASIC"] = out["NEUTROPENIC_PHASES"] >= 2
     out["CENSOR_DAY"] = cens.reindex(out.index).to_numpy(dtype=float)
+    if censor is not None and "CENSOR_REASON" in censor:   # carried as given
+        why = censor.assign(USUBJID=censor["USUBJID"].astype(str)).set_index("USUBJID")
+        out["CENSOR_REASON"] = why["CENSOR_REASON"].reindex(out.index).fillna("").to_numpy()
     out["ICAHT_VERSION"] = f"{c.name} ({c.version})"
     return out.reset_index().sort_values("USUBJID", kind="stable").reset_index(drop=True)
 

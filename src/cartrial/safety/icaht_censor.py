@@ -2,8 +2,8 @@
 
 The EHA/EBMT grading counts days with ANC below its thresholds cumulatively and censors the
 count "at the time of disease progression, subsequent line of therapy, or death" (the rule as
-restated with the thrombocytopenic extension of the grading: Rejeski K et al., Blood Adv
-2024, Table 1 footnote, following Rejeski K et al., Blood 2023;142(10):865-877). This module
+restated with the thrombocytopenic extension of the grading: Rejeski K et al., Blood
+2025, Table 1 footnote, following Rejeski K et al., Blood 2023;142(10):865-877). This module
 reads the three days from SDTM for :func:`cartrial.safety.grade_icaht`:
 
 * **progression**: the first investigator-reported overall response of PD (RS, RSTESTCD
