@@ -80,6 +80,8 @@ def test_iec_hs_case_is_screened_and_reported(run) -> None:
     assert bool(row["SCREEN"]) and bool(row["REPORTED"]) and row["REPORTED_GRADE"] == 3
     assert row["REPORTED_DAY"] == case["START_DAY"] + 1 > case["CRS_END_DAY"]
     assert row["N_OTHER_CORE"] >= 2
+    # the picture is complete after the CRS resolved, as the framework describes IEC-HS
+    assert row["SCREEN_DAY"] >= case["START_DAY"] and row["CRS_TIMING"] == "after CRS resolution"
     assert iec["REPORTED"].astype(bool).sum() == 1
 
 

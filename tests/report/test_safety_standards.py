@@ -54,5 +54,6 @@ def test_iec_hs_listing_one_row_per_patient() -> None:
     assert t.kind == "listing" and t.caption.startswith("Listing 16.2.6")
     w = t.wide()
     assert w["Subject"].tolist() == ["B"] and w["Ferritin peak (ug/L)"].item() == "25000"
+    assert w["Grade"].item() == "3"
     assert "Transplant Cell Ther 2023;29:438.e1-16" in " ".join(t.footnotes)
     assert iec_hs_listing(SimpleNamespace(iec_hs=pd.DataFrame())) is None

@@ -109,22 +109,26 @@ def iec_hs_listing(safety, number: str = "16.2.6") -> ReportTable | None:
     iec = getattr(safety, "iec_hs", None)
     if iec is None or not len(iec):
         return None
-    cols = {"USUBJID": "Subject", "STATUS": "Status", "ONSET_DAY": "Onset (ferritin rise), day",
-            "FERRITIN_PEAK": "Ferritin peak (ug/L)", "N_OTHER_CORE": "Other manifestations (n)",
-            "CRS_TIMING": "Timing vs CRS", "REPORTED_TERM": "Reported term",
-            "REPORTED_GRADE": "Reported grade", "REPORTED_DAY": "Reported onset, day"}
+    cols = {"USUBJID": "Subject", "STATUS": "Status", "ONSET_DAY": "Ferritin rise, day",
+            "SCREEN_DAY": "Screen met, day", "FERRITIN_PEAK": "Ferritin peak (ug/L)",
+            "N_OTHER_CORE": "Other groups (n)", "CRS_TIMING": "Timing vs CRS",
+            "REPORTED_TERM": "Reported term", "REPORTED_GRADE": "Grade",
+            "REPORTED_DAY": "Reported, day"}
     w = iec.reindex(columns=list(cols)).rename(columns=cols)
-    for c in ("Onset (ferritin rise), day", "Ferritin peak (ug/L)", "Other manifestations (n)",
-              "Reported grade", "Reported onset, day"):
+    for c in ("Ferritin rise, day", "Screen met, day", "Ferritin peak (ug/L)",
+              "Other groups (n)", "Grade", "Reported, day"):
         v = pd.to_numeric(w[c], errors="coerce")
         w[c] = np.where(v.isna(), "", v.round(0).astype("Int64").astype(str))
     return table_from_wide(number, "IEC-HS cases and laboratory screen-positive patients",
                            SAFETY_POP, w.sort_values("Subject", kind="stable"), kind="listing",
                            source="ADLB, ADAE", footnotes=(
                                IEC_HS_REF,
-                               "Screen (for medical review, not a diagnosis): ferritin rise "
-                               "plus two further manifestation groups (cytopenias, "
-                               "transaminases, fibrinogen, LDH) within 14 days; days from "
+                               "Screen (for medical review, not a diagnosis): ferritin "
+                               "> 2 x ULN (or baseline) plus two further core manifestation "
+                               "groups (cytopenias, transaminases, fibrinogen, "
+                               "haemophagocytosis) within 14 days; met on the later of the "
+                               "ferritin rise and the second group; timing vs CRS on that day. "
+                               "Grade: the investigator's ASTCT IEC-HS grade. Days from "
                                "infusion (day 0)."))
 
 
