@@ -31,7 +31,7 @@ from cartrial.safety.grade_source import primary_ae, reconcile_syndrome_grades, 
 from cartrial.safety.guidelines import ctcae_lab_criteria
 from cartrial.safety.hematotox import car_hematotox
 from cartrial.safety.icaht import grade_icaht
-from cartrial.safety.icaht_tables import hematotox_table, icaht_table
+from cartrial.safety.icaht_tables import hematotox_table, icaht_by_risk_table, icaht_table
 from cartrial.safety.icans import IcansResult, grade_icans
 from cartrial.safety.iec_hs import identify_iec_hs, iec_hs_table
 from cartrial.safety.sdtm import (
@@ -203,6 +203,7 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
         **basket_tables(ae_primary, subjects, s.baskets),   # protocol baskets ("gprc5d": GPRC5D)
         "icaht": icaht_table(icaht, subjects),
         "hematotox": hematotox_table(hematotox, subjects),
+        "icaht_by_risk": icaht_by_risk_table(icaht, hematotox),
         "iec_hs": iec_hs_table(iec_hs, subjects),
         "dlt": dlt_table(dlt.patients),
         "deaths": deaths_table(deaths, subjects),
