@@ -57,3 +57,18 @@ def test_iec_hs_listing_one_row_per_patient() -> None:
     assert w["Grade"].item() == "3"
     assert "Transplant Cell Ther 2023;29:438.e1-16" in " ".join(t.footnotes)
     assert iec_hs_listing(SimpleNamespace(iec_hs=pd.DataFrame())) is None
+
+
+def test_icaht_by_risk_columns_carry_their_n() -> None:
+    from cartrial.safety import icaht_by_risk_table
+
+    s = _safety()
+    labs = pd.DataFrame({"USUBJID": ["A", "A", "B", "B"], "PARAMCD": "NEUT",
+                         "DAY": [0, 20, 0, 5], "AVAL": [0.4, 1.0, 2.0, 2.0]})
+    scores = pd.DataFrame({"USUBJID": ["A", "B"], "SCORE": [3.0, 0.0], "RISK": ["high", "low"]})
+    s.tables["icaht_by_risk"] = icaht_by_risk_table(grade_icaht(labs), scores)
+    t = next(t for t in safety_standard_items(s, {"DL1": 1, "DL2": 1, "Overall": 2})
+             if t.number == "14.3.9.1")
+    assert t.columns == ["Low risk (0-1) (N=1)", "High risk (>= 2) (N=1)", "Overall (N=2)"]
+    assert t.wide().loc["Early ICAHT (day 0-30): grade 3", "High risk (>= 2) (N=1)"] == (
+        "1 (100.0%)")

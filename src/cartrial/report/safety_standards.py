@@ -73,11 +73,13 @@ def _icaht_tables(safety, n: dict[str, int]) -> list[ReportTable]:
                 "ug/L 1, > 2,000 ug/L 2. Low risk 0-1, high risk >= 2.",
                 "The score was developed in large B-cell lymphoma; its use in myeloma is "
                 "descriptive.")))
-    if "icaht_by_risk" in safety.tables and len(safety.tables["icaht_by_risk"]):
+    by_risk = safety.tables.get("icaht_by_risk")
+    if by_risk is not None and len(by_risk):
+        col_n = by_risk.groupby("COLUMN")["DENOM"].first().astype(int).to_dict()
         out.append(S.tidy_to_table(
-            safety.tables["icaht_by_risk"], "14.3.9.1",
+            by_risk, "14.3.9.1",
             "Early and late ICAHT by CAR-HEMATOTOX risk group (all dose levels)", SAFETY_POP,
-            source="ADHTOX", footnotes=(
+            col_n=col_n, source="ADHTOX", footnotes=(
                 HEMATOTOX_REF, ICAHT_REF,
                 "Columns: CAR-HEMATOTOX risk before lymphodepletion; Overall = every patient "
                 "with an ICAHT grade. Percentages of the patients in each column.")))
