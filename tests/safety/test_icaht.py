@@ -30,7 +30,7 @@ def early(df: pd.DataFrame, **kw) -> pd.Series:
 
 
 @pytest.mark.parametrize(("days", "grade"), [(0, 0), (1, 1), (6, 1), (7, 2), (13, 2), (14, 3),
-                                             (30, 3)])
+                                             (29, 3)])
 def test_early_anc_500_row_duration_bounds(days: int, grade: int) -> None:
     # Table 1, early ICAHT, row "ANC <= 500/uL": <7 days grade 1, 7-13 days grade 2, >= 14
     # days grade 3 (days 1 .. days counted; day 0 carries the pre-infusion 2.0)
@@ -40,12 +40,35 @@ def test_early_anc_500_row_duration_bounds(days: int, grade: int) -> None:
 
 
 def test_never_above_500_is_grade_4() -> None:
-    # Table 1 grade 4 "never above 500/uL": ANC 0.3 from before infusion through day 30
+    """Table 1, early ICAHT grade 4: "ANC never above 500/uL". Read as public automated
+    implementations of the grading read it: ANC <= 500/uL from an onset on or before day +3,
+    without a stable recovery, through day +30 (the ANC of day 0 precedes the nadir)."""
+    # ANC 0.3 from before infusion through day 30: 31 days -> grade 4
     r = early(course([(-1, 0.3), (31, 1.0), (45, 2.0)]))
     assert r["EARLY_DAYS_ANC_LE500"] == 31 and r["EARLY_GRADE"] == 4
-    # above 500 on day 0 only: 30 days (1-30) <= 500 -> grade 3, not 4
+    # above 500 on day 0 (before the nadir), <= 500 from day 1 to day 30: grade 4
     r = early(course([(-1, 0.6), (1, 0.3), (31, 1.0), (45, 2.0)]))
-    assert r["EARLY_DAYS_ANC_LE500"] == 30 and r["EARLY_GRADE"] == 3
+    assert r["EARLY_DAYS_ANC_LE500"] == 30 and r["EARLY_GRADE"] == 4
+    # onset on day 3 (the last day allowed): 28 days -> grade 4; on day 4: 27 days -> grade 3
+    r = early(course([(-1, 0.6), (3, 0.3), (31, 1.0), (45, 2.0)]))
+    assert r["EARLY_DAYS_ANC_LE500"] == 28 and r["EARLY_GRADE"] == 4
+    r = early(course([(-1, 0.6), (4, 0.3), (31, 1.0), (45, 2.0)]))
+    assert r["EARLY_DAYS_ANC_LE500"] == 27 and r["EARLY_GRADE"] == 3
+    # a stable recovery (3 days above 500: days 10-12) -> not "never above": 28 days, grade 3
+    r = early(course([(-1, 0.6), (1, 0.3), (10, 0.7), (13, 0.3), (31, 1.0), (45, 2.0)]))
+    assert r["EARLY_DAYS_ANC_LE500"] == 27 and r["EARLY_GRADE"] == 3
+    # a non-stable one (2 days: 10-11) is no recovery: still never above -> grade 4
+    r = early(course([(-1, 0.6), (1, 0.3), (10, 0.7), (12, 0.3), (31, 1.0), (45, 2.0)]))
+    assert r["EARLY_DAYS_ANC_LE500"] == 30 and r["EARLY_GRADE"] == 4
+    # recovered on day 30 itself: 29 days (1-29) -> grade 3
+    r = early(course([(-1, 0.6), (1, 0.3), (30, 1.0), (45, 2.0)]))
+    assert r["EARLY_DAYS_ANC_LE500"] == 29 and r["EARLY_GRADE"] == 3
+    # death on day 12 (12.5) without recovery from day 1: the count is censored (12 days, a
+    # lower bound) and "never above" cannot be established -> grade 2, EARLY_COMPLETE False
+    r = early(course([(-1, 0.6), (1, 0.3), (12, 0.2)]),
+              censor=pd.DataFrame({"USUBJID": ["P"], "CENSOR_DAY": [12.5]}))
+    assert r["EARLY_DAYS_ANC_LE500"] == 12 and r["EARLY_GRADE"] == 2
+    assert not r["EARLY_COMPLETE"]
 
 
 @pytest.mark.parametrize(("days", "grade"), [(6, 2), (7, 3), (13, 3), (14, 4)])

@@ -104,3 +104,28 @@ def test_bad_value_names_the_record() -> None:
     with pytest.raises(RecordError) as e:
         identify_iec_hs(df)
     assert e.value.finding.seq == 2
+
+
+def test_onset_is_the_ferritin_rise_that_starts_the_cluster() -> None:
+    """IEC-HS follows resolving CRS (ASTCT: onset with resolving CRS or after it): a ferritin
+    rise with CRS on day 3 (ANC < 1.0 only: one manifestation group) is not the onset of the
+    HLH-like picture 16 days later (ferritin, ALT > 5 x ULN, fibrinogen < 1.5 g/L)."""
+    crs = pd.DataFrame({"USUBJID": ["P"], "ONSET_DAY": [2.0], "RESOLUTION_DAY": [9.0]})
+    rows = [FERR_BASE, lab("FERRITIN", 3, 1200, 400), lab("NEUT", 3, 0.5),
+            lab("FERRITIN", 19, 30000, 400), lab("ALT", 21, 300, 40), lab("FIBRINO", 19, 1.0)]
+    r = screen(rows, crs_episodes=crs).iloc[0]
+    assert r["SCREEN"] and r["ONSET_DAY"] == 19 and r["CRS_TIMING"] == "after CRS resolution"
+    assert r["SCREEN_DAY"] == 21   # ALT, the second manifestation group, on day 21
+    assert r["N_OTHER_CORE"] == 2 and r["FERRITIN_PEAK"] == 30000
+    # without the later cluster the day-3 rise stays a single manifestation: no candidate
+    assert screen(rows[:3], crs_episodes=crs).empty
+
+
+def test_screen_day_is_when_the_picture_is_complete() -> None:
+    """A ferritin rise during CRS (day 3) whose cluster completes after CRS resolution (ALT > 5
+    x ULN on day 13): the screen is met on day 13, after CRS resolved on day 9."""
+    crs = pd.DataFrame({"USUBJID": ["P"], "ONSET_DAY": [2.0], "RESOLUTION_DAY": [9.0]})
+    rows = [FERR_BASE, lab("FERRITIN", 3, 1200, 400), lab("NEUT", 5, 0.5), ALT_HIGH]
+    r = screen(rows, crs_episodes=crs).iloc[0]
+    assert (r["ONSET_DAY"], r["SCREEN_DAY"]) == (3, 13)
+    assert r["CRS_TIMING"] == "after CRS resolution"

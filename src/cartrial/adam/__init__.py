@@ -13,6 +13,7 @@ if TYPE_CHECKING:
         derive_vars_atoxgr,
     )
     from cartrial.adam.adck import derive_adck, derive_param_cytokine, derive_param_nca
+    from cartrial.adam.adhtox import derive_adhtox
     from cartrial.adam.adlb import (
         derive_adlb,
         derive_adlb_batches,
@@ -63,6 +64,7 @@ __all__ = [
     "define_html",
     "derive_adae",
     "derive_adck",
+    "derive_adhtox",
     "derive_adlb",
     "derive_adlb_batches",
     "derive_adrs",

@@ -10,6 +10,7 @@ import pandas as pd
 from cartrial._memory import release_freed_memory
 from cartrial.adam.adae import derive_adae
 from cartrial.adam.adck import derive_adck
+from cartrial.adam.adhtox import derive_adhtox
 from cartrial.adam.adlb import derive_adlb, derive_adlb_batches
 from cartrial.adam.adrs import derive_adrs
 from cartrial.adam.adsl import derive_adsl
@@ -93,4 +94,6 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
         ds["ADTTE"] = derive_adtte(efficacy.tte, adsl)
     if kinetics is not None:
         ds["ADCK"] = derive_adck(kinetics.nca, adsl, kinetics.cytokines)
+    if safety is not None and len(safety.icaht):   # ICAHT and CAR-HEMATOTOX per subject
+        ds["ADHTOX"] = derive_adhtox(safety.icaht, safety.hematotox, adsl)
     return AdamResult(ds, dlt, cutoff)

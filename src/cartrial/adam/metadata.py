@@ -23,6 +23,7 @@ DATASETS = {
     "ADRS": ("Response Analysis Dataset", "one row per subject, parameter and assessment"),
     "ADTTE": ("Time-to-Event Analysis Dataset", "one row per subject and parameter"),
     "ADCK": ("Cellular Kinetics Analysis Dataset", "one row per subject, analyte and parameter"),
+    "ADHTOX": ("Haematotoxicity Analysis Dataset", "one row per subject and parameter"),
 }
 
 LABELS: dict[str, str] = {
@@ -88,6 +89,8 @@ LABELS: dict[str, str] = {
     "PENEXPFL": "Penta-Drug Exposed Flag", "PENREFFL": "Penta-Drug Refractory Flag",
     "BCMAFL": "Prior BCMA-Directed Therapy Flag",
     "DTHADY": "Death Day from Infusion (Day 0)", "DTHTIM": "Death Timing Category",
+    "ICAHTCFL": "ICAHT Day 0-30 Observed Flag", "ICENSDY": "ICAHT Count Censoring Day",
+    "ICENSRS": "ICAHT Count Censoring Reason",
 }
 
 

@@ -11,9 +11,11 @@ import numpy as np
 import pandas as pd
 
 from cartrial.example import baseline as bsl
+from cartrial.example import baskets as bk
 from cartrial.example import crs as crs_mod
 from cartrial.example import crs_records as cr
 from cartrial.example import disease as dz
+from cartrial.example import haematology as hx
 from cartrial.example import kinetics as kin
 from cartrial.example import labs as lb
 from cartrial.example.conduct import Enrolment
@@ -218,7 +220,10 @@ def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolmen
     lpat = np.concatenate([lpat, rep])
     lnom = np.concatenate([lnom, np.full(len(rep), -999)])
     lact = np.concatenate([lact, np.full(len(rep), 30)])
+    hp = hx.plan(rng[hx.STREAM], cplan, end_day, dlt_type, ep_c)   # ICAHT / IEC-HS phenotypes
+    lpat, lnom, lact = hx.add_visits(hp, cplan, lpat, lnom, lact, end_day)
     vals = lb.true_counts(cplan, lpat, lact, plan.crs_grade, plan.crs_onset)
+    hx.apply(hp, lpat, lact, vals, psite)
 
     # ---------------------------------------------------------------- assemble domains
     ctx = _Ctx(usubjid=ids, inf=inf, site=psite, conv=conv, end_day=end_day)
@@ -228,6 +233,7 @@ def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolmen
     lab_frames, cyto_runs = _lab_rows(ctx, lpat, lnom, lact, vals, rng["untidy"])
     dis_frames = _disease_rows(ctx, a, mrd_test, mrd_neg, rng["untidy"])
     cyt_frames = _cytokine_rows(ctx, plan, kp, protocol, rng["kinetics"])
+    lab_frames.append(hx.lab_rows(ctx, hp, lpat, lnom, lact))
     # baseline disease characteristics (example/baseline.py, own stream)
     bvals = bsl.baseline_values(rng["baseline"], n, np.searchsorted(np.array(["001", "002", "003"]),
                                                                     psite))
@@ -237,8 +243,9 @@ def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolmen
                                          ignore_index=True))
     domains["PC"] = _pc(ctx, kpat, knom, kact, conc, flow)
     domains["IS"] = _is(ctx, protocol, rng["kinetics"], sc.ada_fraction)
+    extra_ae = [hx.ae_rows(hp), bk.plan_events(rng[bk.STREAM], end_day, dlt_type)]
     ae, ae_truth = _ae(ctx, ep_c, ep_i, cyto_runs, dlt_type, dlt_onset, nrm_death, death_d,
-                       rng["events"], rng["untidy"])
+                       rng["events"], rng["untidy"], extra_ae)
     domains["AE"] = ae
     domains["CM"], lines = _cm(ctx, cobs, therapy, weight, ep_i, new_tx, pool.bridging[pi][I],
                                enr.apheresis[I], rng["events"], rng["baseline"])
@@ -255,6 +262,7 @@ def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolmen
                    nrm_death, pool.dlt_detect_day()[pi][I])
     truth["baseline"] = bsl.truth(ids, bvals, lines)
     truth["exposure"] = exposure_truth(usubjid, enr, protocol)
+    truth.update(hx.truth(ids, hp), **bk.truth(ae_truth))
     return domains, truth
 
 
@@ -604,7 +612,7 @@ CYTO_TERM = {"NEUT": "Neutrophil count decreased", "PLAT": "Platelet count decre
              "HGB": "Anaemia"}
 
 
-def _ae(ctx, ep_c, ep_i, cyto, dlt_type, dlt_onset, nrm_death, death_d, re, ru):
+def _ae(ctx, ep_c, ep_i, cyto, dlt_type, dlt_onset, nrm_death, death_d, re, ru, extra=()):
     n = len(ctx.inf)
     rows = []
     # CRS and ICANS episodes (investigator grade occasionally disagrees: 1 <-> 2)
@@ -668,7 +676,7 @@ def _ae(ctx, ep_c, ep_i, cyto, dlt_type, dlt_onset, nrm_death, death_d, re, ru):
                               "start": (death_d[sp] - 4).astype(int), "start_min": -1,
                               "end": death_d[sp], "grade": 5, "inv": 5, "rel": "NOT RELATED",
                               "src": "death", "episode": 0}))
-    ae = pd.concat(rows, ignore_index=True)
+    ae = pd.concat(rows + list(extra), ignore_index=True)   # + haematology, basket events
     ae = ae[ae["start"].to_numpy() <= ctx.end_day[ae["pat"].to_numpy()]].reset_index(drop=True)
     p = ae["pat"].to_numpy()
     endd = ae["end"].to_numpy(float)
@@ -687,7 +695,7 @@ def _ae(ctx, ep_c, ep_i, cyto, dlt_type, dlt_onset, nrm_death, death_d, re, ru):
     terms = ae["term"].to_numpy()
     cols = {
         "USUBJID": ctx.usubjid[p], "AETERM": terms, "AEDECOD": terms,
-        "AEBODSYS": np.array([AE_SOC[t] for t in terms], dtype=object),
+        "AEBODSYS": np.array([{**AE_SOC, **hx.SOC, **bk.SOC}[t] for t in terms], dtype=object),
         "AETOXGR": ae["inv"].astype(int).astype(str).to_numpy(),
         "AESTDTC": st_txt, "AEENDTC": en_txt,
         "AESER": np.where(ae["grade"].to_numpy() >= 3, "Y", "N"),

@@ -398,7 +398,9 @@ def safety_items(adsl, safety, protocol: Protocol, figures: dict) -> list:
                 te, "MedDRA system organ class 'Infections and infestations'; a patient is "
                 "counted once per row, at the worst grade (NCI CTCAE v5.0, as reported).",
                 ORDER_NOTE), source="ADAE"))
-    return items
+    from cartrial.report.safety_standards import safety_standard_items  # ICAHT, IEC-HS, baskets
+
+    return items + safety_standard_items(safety, n)
 
 
 def efficacy_items(adsl, adrs, efficacy, figures: dict,
@@ -616,7 +618,9 @@ def listing_items(ds: dict[str, pd.DataFrame], safety) -> list:
     items.append(patient_narratives(adsl, ds["ADAE"], None if safety is None
                                     else safety.dlt.patients, "16.2.5"))
     items += [t for t in [listing_low_dose(adsl, "16.2.6")] if t is not None]
-    return items
+    from cartrial.report.safety_standards import iec_hs_listing
+
+    return items + [t for t in [iec_hs_listing(safety, "16.2.7")] if safety and t]
 
 
 def file_digest(path: Path) -> str:

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     )
     from cartrial.safety.hematotox import HematotoxCriteria, car_hematotox, hematotox_criteria
     from cartrial.safety.icaht import IcahtCriteria, grade_icaht, icaht_criteria
-    from cartrial.safety.icaht_tables import hematotox_table, icaht_table
+    from cartrial.safety.icaht_tables import hematotox_table, icaht_by_risk_table, icaht_table
     from cartrial.safety.icans import IcansMethod, IcansResult, grade_icans, ice_score
     from cartrial.safety.iec_hs import IecHsCriteria, identify_iec_hs, iec_hs_criteria, iec_hs_table
     from cartrial.safety.sdtm import (
@@ -111,6 +111,7 @@ __all__ = [
     "hematotox_criteria",
     "hematotox_table",
     "hypogammaglobulinemia",
+    "icaht_by_risk_table",
     "icaht_criteria",
     "icaht_table",
     "icans_assessments",

@@ -30,7 +30,7 @@ from cartrial.safety.grade_source import primary_ae, reconcile_syndrome_grades, 
 from cartrial.safety.guidelines import ctcae_lab_criteria
 from cartrial.safety.hematotox import car_hematotox
 from cartrial.safety.icaht import grade_icaht
-from cartrial.safety.icaht_tables import hematotox_table, icaht_table
+from cartrial.safety.icaht_tables import hematotox_table, icaht_by_risk_table, icaht_table
 from cartrial.safety.icans import IcansResult, grade_icans
 from cartrial.safety.iec_hs import identify_iec_hs, iec_hs_table
 from cartrial.safety.sdtm import (
@@ -159,9 +159,11 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
                                  threshold_g_per_l=s.hypogammaglobulinemia_igg_g_per_l)
     hypo = hypo[(hypo["DAY"] > 0) & hypo["HYPOGAM"].astype("boolean").fillna(False).astype(bool)]
     label = f"IgG < {s.hypogammaglobulinemia_igg_g_per_l:g} g/L after infusion (protocol flag)"
-    # ICAHT counts stop at death (progression / next therapy are not in the safety inputs)
-    censor = inputs.subjects.rename(columns={"DEATH_DAY": "CENSOR_DAY"}).reindex(
-        columns=["USUBJID", "CENSOR_DAY"])
+    # ICAHT counts stop at progression, subsequent therapy or death (safety.icaht_censor)
+    censor = inputs.subjects if "CENSOR_DAY" in inputs.subjects else inputs.subjects.rename(
+        columns={"DEATH_DAY": "CENSOR_DAY"})
+    censor = censor.reindex(columns=["USUBJID", "CENSOR_DAY"] + (
+        ["CENSOR_REASON"] if "CENSOR_REASON" in censor else []))
     icaht = grade_icaht(inputs.labs, censor=censor)
     hematotox = car_hematotox(inputs.labs)
     iec_hs = identify_iec_hs(inputs.labs, crs_episodes=crs.episodes, ae=ae)
@@ -177,6 +179,7 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
         **basket_tables(ae_primary, subjects, s.baskets),   # protocol baskets ("gprc5d": GPRC5D)
         "icaht": icaht_table(icaht, subjects),
         "hematotox": hematotox_table(hematotox, subjects),
+        "icaht_by_risk": icaht_by_risk_table(icaht, hematotox),
         "iec_hs": iec_hs_table(iec_hs, subjects),
         "dlt": dlt_table(dlt.patients),
         "deaths": deaths_table(deaths, subjects),
@@ -195,7 +198,8 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
         "dlt_window_days": protocol.design.dlt_window_days,
         "day_convention": "days since midnight of the infusion date (infusion = day 0)",
         "icaht_criteria": icaht["ICAHT_VERSION"].iloc[0] if len(icaht) else None,
-        "icaht_censoring": "death (DEATH_DAY); progression and next therapy not applied",
+        "icaht_censoring": ("first of progression (RS PD), subsequent anti-myeloma therapy (CM) "
+                            "and death" if "CENSOR_DAY" in inputs.subjects else "death only"),
         "notes": list(inputs.notes),
     }
     return SafetyAnalysis(crs, icans, labs, worst, cyto, disagreements, dlt, tables, method,

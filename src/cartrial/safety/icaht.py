@@ -14,7 +14,10 @@ Measurement rules, as the paper states them or, where it is silent, as cartrial 
   x 10^9/L within the window, over all neutropenic phases (biphasic courses add up). An
   interval above the threshold lasting fewer than 3 days between two neutropenic intervals is
   a non-stable recovery and its days count towards the total. Grade 4 "never above 500/uL"
-  is all 31 days of the window at or below 0.5 x 10^9/L.
+  is ANC at or below 0.5 x 10^9/L from a neutropenic onset on or before day +3 with no stable
+  recovery through day 30 (a count censored earlier is a lower bound). cartrial's reading, as
+  public automated implementations of the grading read it: the table prints only "never above
+  500/uL", and the ANC of day 0 itself, before the lymphodepletion nadir, is usually higher.
 * **Late ICAHT (after day +30)**: depth only: the lowest threshold (1.5, 1.0, 0.5, 0.1 x 10^9/L)
   met on at least two measurement days (non-transient neutropenia).
 * **Censoring**: days on or after ``CENSOR_DAY`` (disease progression, a subsequent line of
@@ -52,9 +55,15 @@ class DurationRow(_Model):
     min_days: int = Field(ge=1)
 
 
+class NeverAbove(_Model):
+    threshold: float = Field(gt=0)
+    onset_by_day: int = Field(ge=0)
+
+
 class EarlyGrade(_Model):
     text: str
     any: list[DurationRow] = Field(min_length=1)
+    never_above: NeverAbove | None = None
 
 
 class EarlyRules(_Model):
@@ -121,7 +130,8 @@ def _label(threshold: float) -> str:
 
 
 def _anc_records(labs: pd.DataFrame, censor: pd.Series, c: IcahtCriteria) -> pd.DataFrame:
-    """One row per subject x day: the day's lowest ANC, before the subject's censoring day."""
+    """One row per subject x day: the day's lowest ANC (censoring is applied by the caller: a
+    value measured before censoring holds until the next measurement or censoring)."""
     require_columns(labs, ["USUBJID", "PARAMCD", "DAY", "AVAL"], where="grade_icaht")
     df = labs[TestCodes(labs).rows(c.paramcd)]
     day = as_float(df, "DAY", domain=DOMAIN, required=True)
@@ -135,8 +145,6 @@ def _anc_records(labs: pd.DataFrame, censor: pd.Series, c: IcahtCriteria) -> pd.
     rec = pd.DataFrame({"USUBJID": df["USUBJID"].astype(str).to_numpy(),
                         "D": np.floor(day).astype(np.int64), "V": aval})
     rec = rec[~np.isnan(aval)]
-    cens = rec["USUBJID"].map(censor).to_numpy(dtype=float)
-    rec = rec[~(rec["D"].to_numpy() >= cens)]
     return rec.groupby(["USUBJID", "D"], as_index=False, sort=True)["V"].min()
 
 
@@ -199,15 +207,37 @@ def _recovery(iv: pd.DataFrame, state: np.ndarray, min_stable: int) -> pd.DataFr
     return out
 
 
-def _early_grade(counts: dict[float, pd.Series], rules: EarlyRules) -> pd.Series:
+def _early_grade(counts: dict[float, pd.Series], never: dict[float, np.ndarray],
+                 rules: EarlyRules) -> pd.Series:
     idx = next(iter(counts.values())).index
     grade = pd.Series(0.0, index=idx)
     for g in sorted(rules.grades):   # ascending: a higher grade overwrites a lower one
         met = np.zeros(len(idx), dtype=bool)
         for row in rules.grades[g].any:
             met |= (counts[row.threshold] >= row.min_days).to_numpy()
+        if rules.grades[g].never_above is not None:
+            met |= never[rules.grades[g].never_above.threshold]
         grade[met] = float(g)
     return grade
+
+
+def _never_above(iv: pd.DataFrame, st: np.ndarray, rule: NeverAbove, e: EarlyRules,
+                 subjects: pd.Index) -> np.ndarray:
+    """Per subject: neutropenic (filled states) from an onset on or before ``onset_by_day``
+    through day ``last_day`` (days after censoring are not counted, so a count censored before
+    day 30 never meets it and its grade is a lower bound)."""
+    df = iv.assign(ST=st)
+    df = df[(df["START"] <= e.last_day) & (df["END"] > e.first_day)]
+    low = df[df["ST"] == 1]
+    onset = low.groupby("USUBJID")["START"].min().reindex(subjects)
+    end = float(e.last_day + 1)   # censored before day 30: not "never above" (a lower bound)
+    after = df.merge(onset.rename("ONSET").reset_index(), on="USUBJID")
+    after = after[after["START"] >= after["ONSET"]]
+    clipped = np.minimum(after["END"].to_numpy(), e.last_day + 1) - after["START"].to_numpy()
+    days = pd.Series(np.where(after["ST"] == 1, clipped, 0)).groupby(
+        after["USUBJID"].to_numpy()).sum().reindex(subjects).fillna(0).to_numpy()
+    on = onset.to_numpy(dtype=float)
+    return (~np.isnan(on)) & (on <= rule.onset_by_day) & (days >= end - on)
 
 
 def grade_icaht(labs: pd.DataFrame, *, censor: pd.DataFrame | None = None,
@@ -221,7 +251,8 @@ def grade_icaht(labs: pd.DataFrame, *, censor: pd.DataFrame | None = None,
         (PARAMCD in the table's ``paramcd``) are read.
     censor : pandas.DataFrame, optional
         USUBJID, CENSOR_DAY: the first of disease progression, a subsequent line of therapy
-        or death; days on or after it are not counted.
+        or death; days on or after it are not counted (optional CENSOR_REASON, carried to the
+        output; :func:`cartrial.safety.icaht_censor.icaht_censoring` builds the frame).
     criteria : IcahtCriteria, optional
         The grading table (default: the bundled EHA/EBMT 2023 table).
 
@@ -255,9 +286,10 @@ def grade_icaht(labs: pd.DataFrame, *, censor: pd.DataFrame | None = None,
     """
     c = criteria or icaht_criteria()
     cens = _censor_days(censor)
-    rec = _anc_records(labs, cens, c)
+    every = _anc_records(labs, cens, c)
+    rec = every[~(every["D"].to_numpy() >= every["USUBJID"].map(cens).to_numpy(dtype=float))]
     e = c.early
-    iv = _intervals(rec, cens, e.first_day)
+    iv = _intervals(every, cens, e.first_day)   # [START, END) capped at censoring
     out = _early(iv, e)
     out = out.join(_late(rec, c.late)).join(_nadir(rec, e.first_day))
     st = _neutropenic(iv, c.recovery.threshold, e.min_stable_recovery_days)
@@ -265,6 +297,9 @@ def grade_icaht(labs: pd.DataFrame, *, censor: pd.DataFrame | None = None,
     out["NEUTROPENIC_PHASES"] = out["NEUTROPENIC_PHASES"].fillna(0).astype(int)
     out["BIPHASIC"] = out["NEUTROPENIC_PHASES"] >= 2
     out["CENSOR_DAY"] = cens.reindex(out.index).to_numpy(dtype=float)
+    if censor is not None and "CENSOR_REASON" in censor:   # carried as given
+        why = censor.assign(USUBJID=censor["USUBJID"].astype(str)).set_index("USUBJID")
+        out["CENSOR_REASON"] = why["CENSOR_REASON"].reindex(out.index).fillna("").to_numpy()
     out["ICAHT_VERSION"] = f"{c.name} ({c.version})"
     return out.reset_index().sort_values("USUBJID", kind="stable").reset_index(drop=True)
 
@@ -294,15 +329,18 @@ def _early(iv: pd.DataFrame, e: EarlyRules) -> pd.DataFrame:
         return np.bincount(codes, weights=days, minlength=size)[uniq].astype(int)
 
     thresholds = sorted({r.threshold for g in e.grades.values() for r in g.any}, reverse=True)
-    counts, out = {}, pd.DataFrame(index=subjects)
-    for t in thresholds:
+    nevers = [g.never_above for g in e.grades.values() if g.never_above is not None]
+    counts, never, out = {}, {}, pd.DataFrame(index=subjects)
+    for t in sorted(set(thresholds) | {n.threshold for n in nevers}, reverse=True):
         st = _neutropenic(iv, t, e.min_stable_recovery_days)
         counts[t] = pd.Series(per_subject(window * (st == 1)), index=subjects)
         out[f"EARLY_DAYS_ANC_{_label(t)}"] = counts[t].to_numpy()
+        for n in (n for n in nevers if n.threshold == t):
+            never[t] = _never_above(iv, st, n, e, subjects) if len(subjects) else []
     out["EARLY_OBSERVED_DAYS"] = per_subject(window)
     reach = iv[(iv["START"] <= e.last_day) & (iv["END"] > e.last_day)]["USUBJID"]
     out["EARLY_COMPLETE"] = subjects.isin(reach)
-    out["EARLY_GRADE"] = _early_grade(counts, e).to_numpy() if len(subjects) else []
+    out["EARLY_GRADE"] = _early_grade(counts, never, e).to_numpy() if len(subjects) else []
     out.loc[out["EARLY_OBSERVED_DAYS"] == 0, "EARLY_GRADE"] = np.nan
     return out
 

@@ -122,3 +122,58 @@ def hematotox_table(scores: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFram
                             table=HEMATOTOX_TABLE, row="CAR-HEMATOTOX score", order=len(rows),
                             digits=0))
     return pd.concat(out, ignore_index=True)
+
+
+RISK_COLUMNS = {"low": "Low risk (0-1)", "high": "High risk (>= 2)",
+                "": "Score not evaluable"}
+
+
+def icaht_by_risk_table(icaht: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
+    """Early and late ICAHT grades by CAR-HEMATOTOX risk group (columns; Overall = every
+    subject with an ICAHT grade), the association the score was built to predict.
+
+    Parameters
+    ----------
+    icaht : pandas.DataFrame
+        :func:`cartrial.safety.grade_icaht` output.
+    scores : pandas.DataFrame
+        :func:`cartrial.safety.car_hematotox` output (USUBJID, RISK).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy table rows (see module docstring); COLUMN = risk group.
+
+    Raises
+    ------
+    InputError
+        Missing columns.
+
+    References
+    ----------
+    Rejeski K et al. Blood 2021;138:2499-513; Rejeski K et al. Blood 2023;142:865-77.
+
+    Examples
+    --------
+    >>> from cartrial.safety.icaht import grade_icaht
+    >>> labs = pd.DataFrame({"USUBJID": "P1", "PARAMCD": "NEUT", "DAY": [0, 20],
+    ...                      "AVAL": [0.4, 1.0]})
+    >>> s = pd.DataFrame({"USUBJID": ["P1"], "SCORE": [3.0], "RISK": ["high"]})
+    >>> t = icaht_by_risk_table(grade_icaht(labs), s)
+    >>> t[(t.ROW == "Early ICAHT (day 0-30): grade >= 3") & (t.COLUMN == "High risk (>= 2)")
+    ...   ].VALUE.item()
+    '1 (100.0%)'
+    """
+    require_columns(icaht, ["USUBJID", "EARLY_GRADE", "LATE_GRADE"], where="icaht_by_risk_table")
+    require_columns(scores, ["USUBJID", "RISK"], where="icaht_by_risk_table")
+    risk = scores.assign(USUBJID=scores["USUBJID"].astype(str)).set_index("USUBJID")["RISK"]
+    ids = icaht["USUBJID"].astype(str)
+    group = ids.map(risk).fillna("").map(RISK_COLUMNS)
+    subjects = pd.DataFrame({"USUBJID": ids, "DOSE_LEVEL": group})
+    early, rows_e = _grade_rows(icaht, "EARLY_GRADE", "Early ICAHT (day 0-30)")
+    late, rows_l = _grade_rows(icaht, "LATE_GRADE", "Late ICAHT (after day 30)")
+    flags = pd.concat(early + late, ignore_index=True)[["USUBJID", "ROW"]]
+    out = count_rows(flags, subjects, table="ICAHT by CAR-HEMATOTOX risk", rows=rows_e + rows_l)
+    rank = {v: i for i, v in enumerate([*RISK_COLUMNS.values(), "Overall"])}
+    key = out["ROW_ORDER"] * 10 + out["COLUMN"].map(rank)   # low, high, not evaluable, Overall
+    return out.iloc[key.argsort(kind="stable")].reset_index(drop=True)

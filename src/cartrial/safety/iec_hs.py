@@ -180,7 +180,10 @@ def identify_iec_hs(labs: pd.DataFrame, *, crs_episodes: pd.DataFrame | None = N
     -------
     pandas.DataFrame
         One row per subject screen-positive or with a reported IEC-HS: USUBJID, SCREEN,
-        ONSET_DAY (first ferritin rise), FERRITIN_PEAK, <FEATURE>_DAY (first day within the
+        ONSET_DAY (the ferritin rise that starts the screen's cluster: the first with enough
+        other manifestation groups within the window, else the first rise), SCREEN_DAY (the day
+        the screen is met: that rise or the last of the manifestation groups it needs, whichever
+        is later; CRS_TIMING is judged on it), FERRITIN_PEAK, <FEATURE>_DAY (first day within the
         window), HEMOPHAGOCYTOSIS_DAY, N_OTHER_CORE (manifestation groups met), CRS_TIMING,
         REPORTED, REPORTED_TERM, REPORTED_GRADE, REPORTED_DAY, STATUS ("reported and
         screen-positive", "reported only", "screen-positive, not reported: review").
@@ -211,9 +214,11 @@ def identify_iec_hs(labs: pd.DataFrame, *, crs_episodes: pd.DataFrame | None = N
     feats = {f.feature: f for f in c.features}
     tests = TestCodes(labs)
     req = _feature_days(labs, tests, feats[s.required], s.first_day)
-    onset = req.groupby("USUBJID")["DAY"].min()
+    hits = {f.feature: _feature_days(labs, tests, f, s.first_day) for f in c.features
+            if f.feature != s.required}
+    onset = _anchor(req, hits, c)
     out = pd.DataFrame({"ONSET_DAY": onset, "FERRITIN_PEAK": req.groupby("USUBJID")["AVAL"].max()})
-    n_other = _other_features(labs, tests, c, onset, out)
+    n_other = _other_features(hits, c, onset, out)
     hlh = pd.Series(np.nan, index=onset.index)
     if hemophagocytosis is not None and len(hemophagocytosis):
         require_columns(hemophagocytosis, ["USUBJID", "DAY"], where="identify_iec_hs")
@@ -223,8 +228,9 @@ def identify_iec_hs(labs: pd.DataFrame, *, crs_episodes: pd.DataFrame | None = N
     out["HEMOPHAGOCYTOSIS_DAY"] = hlh
     out["N_OTHER_CORE"] = n_other + hlh.notna().astype(int)
     out["SCREEN"] = out["N_OTHER_CORE"] >= s.min_other_core
+    out["SCREEN_DAY"] = _screen_day(out, c, hlh)
     out = out[out["SCREEN"]]
-    out["CRS_TIMING"] = _crs_timing(out["ONSET_DAY"], crs_episodes)
+    out["CRS_TIMING"] = _crs_timing(out["SCREEN_DAY"], crs_episodes)
     rep = _reported(ae, c)
     out = out.join(rep, how="outer")
     out["SCREEN"] = out["SCREEN"].astype("boolean").fillna(False).astype(bool)
@@ -237,7 +243,36 @@ def identify_iec_hs(labs: pd.DataFrame, *, crs_episodes: pd.DataFrame | None = N
     return out.reset_index().sort_values("USUBJID", kind="stable").reset_index(drop=True)
 
 
-def _other_features(labs: pd.DataFrame, tests: TestCodes, c: IecHsCriteria, onset: pd.Series,
+def _screen_day(out: pd.DataFrame, c: IecHsCriteria, hlh: pd.Series) -> np.ndarray:
+    """The day the screen is met: the ferritin rise and the ``min_other_core``-th other core
+    group, whichever comes later (NaN when not met)."""
+    groups = dict.fromkeys(f.group for f in c.features if f.core and f.feature != c.screen.required)
+    days = [out[[f"{f.feature}_DAY" for f in c.features if f.core and f.group == g
+                 and f.feature != c.screen.required]].min(axis=1) for g in groups]
+    stack = np.column_stack([*(d.to_numpy(dtype=float) for d in days),
+                             hlh.reindex(out.index).to_numpy(dtype=float)])
+    kth = np.sort(stack, axis=1)[:, c.screen.min_other_core - 1] if len(out) else np.zeros(0)
+    return np.fmax(out["ONSET_DAY"].to_numpy(dtype=float), kth)
+
+
+def _anchor(req: pd.DataFrame, hits: dict[str, pd.DataFrame], c: IecHsCriteria) -> pd.Series:
+    """Onset per subject: the first record of the required feature (ferritin) with enough other
+    core groups within the window, else the first such record. A ferritin rise with CRS days
+    before the HLH-like picture does not become the onset of a later cluster."""
+    r = req.sort_values(["USUBJID", "DAY"], kind="stable")
+    k = r.groupby("USUBJID").cumcount().to_numpy()
+    onset = r.groupby("USUBJID")["DAY"].min()
+    found = pd.Series(False, index=onset.index)
+    for i in range(int(k.max()) + 1 if len(k) else 0):
+        a = r[k == i].set_index("USUBJID")["DAY"]
+        a = a[~found.reindex(a.index).to_numpy()]
+        met = _other_features(hits, c, a, pd.DataFrame(index=a.index)) >= c.screen.min_other_core
+        onset[a.index[met.to_numpy()]] = a[met.to_numpy()]
+        found[a.index[met.to_numpy()]] = True
+    return onset
+
+
+def _other_features(hits: dict[str, pd.DataFrame], c: IecHsCriteria, onset: pd.Series,
                     out: pd.DataFrame) -> pd.Series:
     """Adds <FEATURE>_DAY columns to ``out``; returns the core groups met per subject."""
     s = c.screen
@@ -245,7 +280,7 @@ def _other_features(labs: pd.DataFrame, tests: TestCodes, c: IecHsCriteria, onse
     for f in c.features:
         if f.feature == s.required:
             continue
-        day = _first_near(_feature_days(labs, tests, f, s.first_day), onset, s.window_days)
+        day = _first_near(hits[f.feature], onset, s.window_days)
         out[f"{f.feature}_DAY"] = day.reindex(onset.index)
         if f.core:
             met = day.reindex(onset.index).notna()

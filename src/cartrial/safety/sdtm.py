@@ -445,8 +445,11 @@ def _dlt_dose_level(study, protocol: Protocol, fu: pd.DataFrame) -> np.ndarray: 
 
 def safety_inputs(study, protocol: Protocol) -> SafetyInputs:
     """All safety input frames from an SDTM study (``cartrial.data.load_study``)."""
+    from cartrial.safety.icaht_censor import icaht_censoring  # ICAHT count stops (RS, CM)
+
     fu = followup(study, protocol)
     fu["DLT_DOSE_LEVEL"] = _dlt_dose_level(study, protocol, fu)
+    fu = fu.merge(icaht_censoring(study, fu), on="USUBJID", how="left")
     crs, icans = crs_observations(study), icans_assessments(study)
     ae = adverse_events(study, protocol)
     # the lab records last and joined without a second copy (millions of rows for a large trial)

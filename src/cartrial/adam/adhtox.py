@@ -1,0 +1,138 @@
+"""ADHTOX: haematotoxicity after CAR-T, one row per subject and parameter (BDS).
+
+Why a dataset of its own: ICAHT grades and the CAR-HEMATOTOX score are derived over a
+subject's whole ANC course and baseline, one value per subject, whereas ADLB holds one record
+per laboratory sample; ADaMIG keeps parameters of a different structure (here: one record per
+subject and parameter, like ADTTE) in a separate BDS dataset. Name: AD + HTOX (haematotoxicity),
+within the 8 characters of an XPT v5 name.
+
+Parameters (PARAMCD <= 8 characters; AVAL numeric, AVALC the category where there is one):
+
+========  ===========================================================  =============
+PARAMCD   PARAM                                                        source column
+========  ===========================================================  =============
+EICAHTGR  Early ICAHT grade (day 0-30)                                 EARLY_GRADE
+LICAHTGR  Late ICAHT grade (after day 30)                              LATE_GRADE
+ANC500DY  Days with ANC <= 0.5 x10^9/L, day 0-30                       EARLY_DAYS_ANC_LE500
+ANC100DY  Days with ANC <= 0.1 x10^9/L, day 0-30                       EARLY_DAYS_ANC_LE100
+ANCNADIR  ANC nadir after infusion (10^9/L); ADAYINF its day            NADIR_ANC
+ANCRECDY  Day of neutrophil recovery (ANC > 0.5 x10^9/L, >= 3 days)    RECOVERY_DAY
+NEUTPHAS  Neutropenic phases (ANC <= 0.5 x10^9/L), n                   NEUTROPENIC_PHASES
+HTOXSCOR  CAR-HEMATOTOX score (before lymphodepletion); AVALC risk     SCORE, RISK
+========  ===========================================================  =============
+
+ICAHTCFL = "Y" when the early count was observed through day 30 (else the grade is a lower
+bound); ICENSDY / ICENSRS: the day and reason the count was censored (progression, subsequent
+therapy, death).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cartrial.adam._dates import require
+
+#: PARAMCD -> (PARAM, source column of grade_icaht / car_hematotox, AVALU)
+PARAMS = {
+    "EICAHTGR": ("Early ICAHT grade (day 0-30)", "EARLY_GRADE", ""),
+    "LICAHTGR": ("Late ICAHT grade (after day 30)", "LATE_GRADE", ""),
+    "ANC500DY": ("Days with ANC <= 0.5 x10^9/L, day 0-30", "EARLY_DAYS_ANC_LE500", "DAYS"),
+    "ANC100DY": ("Days with ANC <= 0.1 x10^9/L, day 0-30", "EARLY_DAYS_ANC_LE100", "DAYS"),
+    "ANCNADIR": ("ANC nadir after infusion", "NADIR_ANC", "10^9/L"),
+    "ANCRECDY": ("Day of neutrophil recovery (ANC > 0.5 x10^9/L)", "RECOVERY_DAY", "DAYS"),
+    "NEUTPHAS": ("Neutropenic phases (ANC <= 0.5 x10^9/L)", "NEUTROPENIC_PHASES", "n"),
+}
+SCORE = ("HTOXSCOR", "CAR-HEMATOTOX score (before lymphodepletion)")
+
+
+def _icaht_rows(icaht: pd.DataFrame) -> pd.DataFrame:
+    parts = []
+    for code, (param, col, unit) in PARAMS.items():
+        v = pd.to_numeric(icaht[col], errors="coerce").astype(float)
+        grade = code.endswith("GR")
+        parts.append(pd.DataFrame({
+            "USUBJID": icaht["USUBJID"].astype(str).to_numpy(), "PARAMCD": code, "PARAM": param,
+            "PARCAT1": "ICAHT", "AVAL": v.to_numpy(),
+            "AVALC": np.where(grade & v.notna().to_numpy(),
+                              "GRADE " + v.fillna(0).astype(int).astype(str), ""),
+            "AVALU": unit,
+            "ADAYINF": (icaht["NADIR_DAY"].astype(float).to_numpy() if code == "ANCNADIR"
+                        else np.nan),
+            "ICAHTCFL": np.where(icaht["EARLY_COMPLETE"].astype(bool), "Y", "N"),
+            "ICENSDY": icaht["CENSOR_DAY"].astype(float).to_numpy(),
+            "ICENSRS": icaht.get("CENSOR_REASON", pd.Series("", index=icaht.index)).fillna(
+                "").astype(str).str.upper().to_numpy(),
+            "ATOXSCL": icaht["ICAHT_VERSION"].astype(str).to_numpy()}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def derive_adhtox(icaht: pd.DataFrame, hematotox: pd.DataFrame,
+                  adsl: pd.DataFrame) -> pd.DataFrame:
+    """ADHTOX: ICAHT grades, days below the ANC thresholds, nadir, recovery and neutropenic
+    phases (EHA/EBMT 2023) and the CAR-HEMATOTOX baseline score, one row per subject and
+    parameter.
+
+    Parameters
+    ----------
+    icaht : pandas.DataFrame
+        :func:`cartrial.safety.grade_icaht` output (with CENSOR_REASON when the censoring frame
+        of :func:`cartrial.safety.icaht_censor.icaht_censoring` had it).
+    hematotox : pandas.DataFrame
+        :func:`cartrial.safety.car_hematotox` output (USUBJID, SCORE, RISK).
+    adsl : pandas.DataFrame
+        ADSL (STUDYID, USUBJID, TRT01A, TRT01AN).
+
+    Returns
+    -------
+    pandas.DataFrame
+        STUDYID, USUBJID, ASEQ, TRT01A, TRT01AN, PARCAT1, PARAMCD, PARAM, AVAL, AVALC, AVALU,
+        ADAYINF, ICAHTCFL, ICENSDY, ICENSRS, ATOXSCL; sorted by USUBJID, PARCAT1, PARAMCD.
+
+    Raises
+    ------
+    InputError
+        Missing columns.
+
+    References
+    ----------
+    Rejeski K et al. Blood 2023;142:865-77, Table 1 (ICAHT); Rejeski K et al. Blood
+    2021;138:2499-513 (CAR-HEMATOTOX); CDISC ADaMIG v1.3, section 3.3 (BDS).
+
+    Examples
+    --------
+    >>> icaht = pd.DataFrame({"USUBJID": ["P1"], "EARLY_GRADE": [3.0], "LATE_GRADE": [np.nan],
+    ...     "EARLY_DAYS_ANC_LE500": [15], "EARLY_DAYS_ANC_LE100": [2], "NADIR_ANC": [0.05],
+    ...     "NADIR_DAY": [7.0], "RECOVERY_DAY": [16.0], "NEUTROPENIC_PHASES": [1],
+    ...     "EARLY_COMPLETE": [True], "CENSOR_DAY": [np.nan], "ICAHT_VERSION": ["EHA/EBMT"]})
+    >>> ht = pd.DataFrame({"USUBJID": ["P1"], "SCORE": [2.0], "RISK": ["high"]})
+    >>> sl = pd.DataFrame({"STUDYID": ["S"], "USUBJID": ["P1"], "TRT01A": ["DL1"],
+    ...                    "TRT01AN": [1]})
+    >>> d = derive_adhtox(icaht, ht, sl).set_index("PARAMCD")
+    >>> d.loc["EICAHTGR", "AVALC"], d.loc["HTOXSCOR", "AVALC"]
+    ('GRADE 3', 'HIGH')
+    """
+    require(icaht, ["USUBJID", "EARLY_GRADE", "LATE_GRADE", "EARLY_COMPLETE", "CENSOR_DAY",
+                    "NADIR_DAY", "ICAHT_VERSION", *[c for _p, c, _u in PARAMS.values()]],
+            "ADHTOX (ICAHT)")
+    require(hematotox, ["USUBJID", "SCORE", "RISK"], "ADHTOX (CAR-HEMATOTOX)")
+    require(adsl, ["STUDYID", "USUBJID", "TRT01A", "TRT01AN"], "ADHTOX (ADSL)")
+    score = pd.DataFrame({
+        "USUBJID": hematotox["USUBJID"].astype(str).to_numpy(), "PARAMCD": SCORE[0],
+        "PARAM": SCORE[1], "PARCAT1": "CAR-HEMATOTOX",
+        "AVAL": pd.to_numeric(hematotox["SCORE"], errors="coerce").astype(float).to_numpy(),
+        "AVALC": hematotox["RISK"].fillna("").astype(str).str.upper().to_numpy(), "AVALU": "",
+        "ATOXSCL": "CAR-HEMATOTOX (Rejeski 2021)"})
+    out = pd.concat([_icaht_rows(icaht), score], ignore_index=True)
+    sl = adsl.assign(USUBJID=adsl["USUBJID"].astype(str)).set_index("USUBJID")
+    out = out[out["USUBJID"].isin(sl.index)]
+    out.insert(0, "STUDYID", out["USUBJID"].map(sl["STUDYID"]))
+    out["TRT01A"] = out["USUBJID"].map(sl["TRT01A"])
+    out["TRT01AN"] = out["USUBJID"].map(sl["TRT01AN"])
+    for c in ("ICAHTCFL", "ICENSRS"):
+        out[c] = out[c].fillna("")
+    out = out.sort_values(["USUBJID", "PARCAT1", "PARAMCD"], kind="stable").reset_index(drop=True)
+    out["ASEQ"] = out.groupby("USUBJID").cumcount() + 1
+    front = ["STUDYID", "USUBJID", "ASEQ", "TRT01A", "TRT01AN", "PARCAT1", "PARAMCD", "PARAM",
+             "AVAL", "AVALC", "AVALU", "ADAYINF", "ICAHTCFL", "ICENSDY", "ICENSRS", "ATOXSCL"]
+    return out[front]
