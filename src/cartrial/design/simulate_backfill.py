@@ -19,7 +19,8 @@ import numpy as np
 
 from cartrial.design.boundaries import deescalate_min, elimination_count, escalate_max
 from cartrial.design.simulate_lockstep import ACTIVE, DONE, NO_MTD_STOP, completed_selection
-from cartrial.design.simulate_plan import SimPlan
+from cartrial.design.simulate_plan import SimPlan, spec_tables
+from cartrial.design.table_rules import STOP_CAP, STOP_FIRST, table_step
 
 MAX_BACKFILL_PER_PERIOD = 24
 
@@ -59,42 +60,10 @@ def bf_boin_decide(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Vectorised :meth:`Boin.decide` with backfill: (next dose, lowest eliminated dose, stop with
     no MTD, stop at the cap). Elimination is checked at every dose (backfill adds data below)."""
-    tab = plan.tables
-    rows, k = n.shape
-    r = np.arange(rows)
-    el = tab.eliminate[n, y]
-    el[:, 0] |= tab.eliminate_first[n[:, 0], y[:, 0]]
-    first = np.where(el.any(axis=1), np.argmax(el, axis=1), k)
-    elim_low = np.minimum(elim_low, first)
-    stop = elim_low == 0
-    # letters at every dose: +1 E (also n = 0), -1 D, 0 S
-    let = np.where(y <= be[n], 1, np.where(y >= bd[n], -1, 0))
-    cur = let[r, d]
-    below = np.arange(k)[None, :] < d[:, None]
-    conflict = below & np.where((cur == 1)[:, None], let != 1, let == -1)
-    has_c = conflict.any(axis=1)
-    b = np.where(has_c, k - 1 - np.argmax(conflict[:, ::-1], axis=1), 0)
-    # pooled counts over doses b..d
-    in_pool = (np.arange(k)[None, :] >= b[:, None]) & (np.arange(k)[None, :] <= d[:, None])
-    np_ = (n * in_pool).sum(axis=1)
-    yp = (y * in_pool).sum(axis=1)
-    # cumulative from b: safe_i = cy < b_d(cn), highest safe index
-    cn = np.cumsum(n * in_pool, axis=1)
-    cy = np.cumsum(y * in_pool, axis=1)
-    safe = in_pool & (cy < bd[cn])
-    any_safe = safe.any(axis=1)
-    hi_safe = k - 1 - np.argmax(safe[:, ::-1], axis=1)
-    pooled_letter = np.where(yp <= be[np_], 1, np.where(yp >= bd[np_], -1, 0))
-    letter = np.where(has_c & (d > 0), pooled_letter, cur)
-    up = (letter == 1) & (d < k - 1) & (d + 1 < elim_low)
-    down = (letter == -1) & (d > 0)
-    nd = d + up - down
-    pooled_down = has_c & (d > 0) & (pooled_letter == -1)
-    nd = np.where(pooled_down, np.where(any_safe, hi_safe, np.maximum(b - 1, 0)), nd)
-    in_elim = d >= elim_low
-    nd = np.where(in_elim | (nd >= elim_low), elim_low - 1, nd)
-    cap = ~stop & ~in_elim & (nd == d) & (n[r, d] >= plan.cap)
-    return nd, elim_low, stop, cap
+    # pooled counts reach beyond one dose's patients: tables as long as the boundaries given
+    tables = spec_tables(plan.spec, max(be.shape[0] - 1, plan.tables.action.shape[0] - 1))
+    nd, elim_low, rule = table_step(tables, d, n, y, elim_low, plan.cap, pooling=True)
+    return nd, elim_low, rule == STOP_FIRST, rule == STOP_CAP
 
 
 def backfill_open(
