@@ -221,8 +221,9 @@ class Crm:
         Examples
         --------
         >>> crm = Crm(n_doses=3, target=0.25, skeleton=(0.1, 0.25, 0.4))
-        >>> crm.decide(TrialState((3, 0, 0), (0, 0, 0), last_cohort=(0, 3, 0))).rule
-        'closest'
+        >>> dec = crm.decide(TrialState((3, 0, 0), (0, 0, 0), last_cohort=(0, 3, 0)))
+        >>> dec.action, dec.next_dose, dec.rule
+        ('escalate', 1, 'no skipping')
         """
         self._check(state)
         full = state
