@@ -143,20 +143,16 @@ class Boin(TableDesign):
             raise InputError(
                 "boin: backfill_requires_response needs per-dose responses in the trial state"
             )
-        out: list[int] = []
-        for j in range(next_dose):
-            n, y = state.n[j], state.y[j]
-            if j in elim:
-                break
-            n2 = n + state.n[j + 1]
-            y2 = y + state.y[j + 1]
-            safe = (n == 0 or y < self.b_d(n)) or (n2 > 0 and y2 < self.b_d(n2))
-            if not safe:
-                break  # this dose and every dose above it stay closed
-            active = not self.backfill_requires_response or state.responses[j] > 0  # type: ignore[index]
-            if 0 < n < self.backfill_cap and active:
-                out.append(j)
-        return tuple(out)
+        active = None
+        if self.backfill_requires_response:
+            active = np.asarray(state.responses)[None, :] > 0
+        low = min(elim, default=self.n_doses)
+        t = self.tables(2 * max(state.n))
+        open_ = R.backfill_rows(
+            t, np.array([next_dose]), state.n_array[None, :], state.y_array[None, :],
+            np.array([low]), self.backfill_cap, active,
+        )
+        return tuple(int(j) for j in np.nonzero(open_[0])[0])
 
     def _finish(
         self, state: TrialState, elim: tuple[int, ...], action: str, nd: int, why: str, rule: str

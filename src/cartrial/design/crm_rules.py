@@ -112,16 +112,7 @@ def crm_core(
         if safety_stop is not None
         else np.zeros(d.shape, bool)
     )
-    dist = np.where(np.arange(k)[None, :] < elim_low[:, None], np.abs(plugin - target), np.inf)
-    nd = np.argmin(dist, axis=1)
-    rule = np.full(d.shape, CLOSEST)
-    if no_skipping:
-        rule = np.where(nd > d + 1, NO_SKIPPING, rule)
-        nd = np.minimum(nd, d + 1)
-    if coherence:
-        coh = (nd > d) & (last_rate >= target)
-        rule = np.where(coh, COHERENCE, rule)
-        nd = np.where(coh, d, nd)
+    nd, rule = _closest(plugin, d, elim_low, last_rate, target, coherence, no_skipping)
     free = d < elim_low
     if n_here is not None:
         start = free & (n_here == 0)
@@ -136,6 +127,30 @@ def crm_core(
     rule = np.where(safety, STOP_SAFETY, rule)
     stopped = np.isin(rule, STOPS)
     return np.where(stopped, d, nd), elim_low, rule
+
+
+def _closest(
+    plugin: np.ndarray,
+    d: np.ndarray,
+    elim_low: np.ndarray,
+    last_rate: np.ndarray,
+    target: float,
+    coherence: bool,
+    no_skipping: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rule 6 of the module: (next dose, rule code) among the doses below ``elim_low``."""
+    k = plugin.shape[1]
+    dist = np.where(np.arange(k)[None, :] < elim_low[:, None], np.abs(plugin - target), np.inf)
+    nd = np.argmin(dist, axis=1)
+    rule = np.full(d.shape, CLOSEST)
+    if no_skipping:
+        rule = np.where(nd > d + 1, NO_SKIPPING, rule)
+        nd = np.minimum(nd, d + 1)
+    if coherence:
+        coh = (nd > d) & (last_rate >= target)
+        rule = np.where(coh, COHERENCE, rule)
+        nd = np.where(coh, d, nd)
+    return nd, rule
 
 
 def crm_decide(

@@ -20,7 +20,7 @@ import numpy as np
 from cartrial.design.boundaries import deescalate_min, elimination_count, escalate_max
 from cartrial.design.simulate_lockstep import ACTIVE, DONE, NO_MTD_STOP, completed_selection
 from cartrial.design.simulate_plan import SimPlan, spec_tables
-from cartrial.design.table_rules import STOP_CAP, STOP_FIRST, table_step
+from cartrial.design.table_rules import STOP_CAP, STOP_FIRST, backfill_rows, table_step
 
 MAX_BACKFILL_PER_PERIOD = 24
 
@@ -77,16 +77,11 @@ def backfill_open(
     """(R, K) doses open to backfill below ``nd`` (:meth:`Boin.backfill_open`): cleared, not
     eliminated, under the cap, safe alone or pooled with the dose above; a dose above an unsafe
     dose is closed."""
-    rows, k = n.shape
-    j = np.arange(k)[None, :]
-    n_up = np.concatenate([n[:, 1:], np.zeros((rows, 1), dtype=n.dtype)], axis=1)
-    y_up = np.concatenate([y[:, 1:], np.zeros((rows, 1), dtype=y.dtype)], axis=1)
-    n2, y2 = n + n_up, y + y_up
-    safe = ((n == 0) | (y < bd[n])) | ((n2 > 0) & (y2 < bd[n2]))
-    ok = (j < nd[:, None]) & (j < elim_low[:, None]) & safe
-    # everything at and above the first failing dose below nd is closed
-    blocked = np.cumsum(~ok & (j < nd[:, None]), axis=1) > 0
-    return ok & ~blocked & (n > 0) & (n < plan.spec.backfill.max_per_dose)
+    size = bd.shape[0] - 1  # the run's bound on patients; two doses pooled never exceed it
+    if 2 * int(n.max(initial=0)) > size:
+        size = 1 << (2 * int(n.max())).bit_length()
+    tables = spec_tables(plan.spec, size)
+    return backfill_rows(tables, nd, n, y, elim_low, plan.spec.backfill.max_per_dose)
 
 
 def run_backfill(
