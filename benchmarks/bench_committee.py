@@ -21,10 +21,10 @@ from pathlib import Path
 import httpx
 
 from cartrial.committee import add_user, open_store, verify_audit
-from cartrial.committee.loadtest import recorded_tags, run_load
 from cartrial.data import write_study
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.committee.loadtest import recorded_tags, run_load  # noqa: E402
 from tests.data.minimal_study import minimal_domains  # noqa: E402
 
 

@@ -31,9 +31,9 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from cartrial.design.sweep_grid import expand_grid  # noqa: E402
-from cartrial.design.sweep_run import run_sweep, sweep_client  # noqa: E402
-from cartrial.design.sweep_store import read_sweep  # noqa: E402
+from cartrial.sweep.grid import expand_grid  # noqa: E402
+from cartrial.sweep.run import run_sweep, sweep_client  # noqa: E402
+from cartrial.sweep.store import read_sweep  # noqa: E402
 
 BASE = {"name": "boin", "target": 0.3, "cohort_size": 3, "max_sample_size": 30,
         "dlt_window_days": 28}  # fmt: skip
@@ -153,7 +153,7 @@ def full(args: argparse.Namespace, tmp: Path) -> None:
     res = read_sweep(out)
     assert res.complete
     # serial recomputation of a sample of cells: identical values
-    from cartrial.design.sweep_run import run_cell
+    from cartrial.sweep.run import run_cell
 
     cells = grid.cells()[:: max(1, n // args.check_cells)]
     t0 = time.perf_counter()

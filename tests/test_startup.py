@@ -89,7 +89,7 @@ def test_subverb_table_matches_the_design_commands() -> None:
 
 
 PACKAGES = ("adam", "committee", "conduct", "data", "design", "efficacy", "example", "kinetics",
-            "protocol", "report", "safety")
+            "protocol", "report", "safety", "sweep")
 
 
 def test_importing_a_package_imports_none_of_its_modules() -> None:

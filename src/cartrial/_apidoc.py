@@ -11,7 +11,8 @@ import inspect
 PACKAGES = {
     "cartrial.protocol": "Protocol files",
     "cartrial.data": "SDTM ingestion, validation, writing",
-    "cartrial.design": "Dose-escalation designs, operating characteristics, sweeps",
+    "cartrial.design": "Dose-escalation designs and operating characteristics",
+    "cartrial.sweep": "Design sweeps: grids, storage, dask, comparison figures",
     "cartrial.conduct": "Trial conduct: per-dose table and recommendation",
     "cartrial.committee": "The safety review committee's record and workspace",
     "cartrial.safety": "Safety engine: CRS, ICANS, CTCAE, DLT, tables",

@@ -25,6 +25,7 @@ class Finding:
     rule: str
     severity: Severity = "error"
     hint: str | None = None
+    rule_id: str | None = None  # the rule's identifier as data (e.g. "FILE_EMPTY")
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -2,7 +2,8 @@
 
 Logs in, reads the overview, records a decision and sees it in the history; a viewer is
 refused; after a record is altered directly in the database, audit verification fails.
-Skipped when ``chromium`` is not on PATH (the pip package never downloads a browser here).
+Skipped when ``chromium`` is not on PATH (the pip package never downloads a browser here),
+except in CI (``CI=true``), where that fails (tests/conftest.py).
 """
 
 from __future__ import annotations

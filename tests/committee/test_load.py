@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from cartrial.committee import add_user, open_store, verify_audit
-from cartrial.committee.loadtest import recorded_tags, run_load
 from cartrial.data import write_study
+from tests.committee.loadtest import recorded_tags, run_load
 from tests.data.minimal_study import minimal_domains
 
 

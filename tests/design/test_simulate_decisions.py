@@ -3,6 +3,11 @@ hypothesis property tests on random trial states, for every design.
 
 States are restricted to those a trial can reach: the current dose has patients and no dose below
 it is eliminated by the data (the simulator only ever sits at such a dose).
+
+Regression tests since issue #19: both sides now run the same rule (``design/table_rules.py``,
+``three_plus_three_rules.py``, ``crm_rules.py``); these tests guard the adapters around it (state
+in, decision out). The rules themselves are checked against the R packages in
+``test_r_reference.py``, ``test_crm_dfcrm.py`` and ``test_titegboin_preset.py``.
 """
 
 from __future__ import annotations

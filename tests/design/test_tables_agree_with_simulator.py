@@ -1,5 +1,8 @@
 """The single-trial designs and the lock-step simulator's (n, y) tables give the same decisions
-(issue #3: "Part B's simulator must make the same decisions as your single-trial designs")."""
+(issue #3: "Part B's simulator must make the same decisions as your single-trial designs").
+
+Regression test since issue #19: the designs' letters are read from these tables.
+"""
 
 from __future__ import annotations
 

@@ -19,11 +19,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from cartrial import example  # the engine-vs-truth tests fail if the example breaks, never skip
 from cartrial.data import load_study
 from cartrial.efficacy import efficacy_from_study
 from cartrial.protocol import load_protocol
 
-example = pytest.importorskip("cartrial.example")
 if not hasattr(example, "simulate_trial"):  # pragma: no cover - generator not there yet
     pytest.skip("cartrial.example.simulate_trial not available", allow_module_level=True)
 

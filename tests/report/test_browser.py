@@ -1,6 +1,7 @@
 """The report opened in a real browser (Debian chromium driven by Playwright).
 
-Skipped when ``chromium`` is not on PATH (the pip package never downloads a browser here).
+Skipped when ``chromium`` is not on PATH (the pip package never downloads a browser here),
+except in CI (``CI=true``), where that fails (tests/conftest.py).
 """
 
 from __future__ import annotations

@@ -38,8 +38,8 @@ def sweep(
 ) -> None:
     """Simulate every design in every scenario, one Parquet file per cell; a rerun verifies the
     stored cells, recomputes missing or damaged ones and skips the rest."""
-    from cartrial.design.sweep_grid import load_grid
-    from cartrial.design.sweep_run import run_sweep, sweep_client
+    from cartrial.sweep.grid import load_grid
+    from cartrial.sweep.run import run_sweep, sweep_client
 
     with bad_input_exits():
         if serial and (scheduler or workers):
@@ -88,7 +88,7 @@ def sweep(
 
 def _interrupted(grid: Path, out: Path, n: int, *, serial: bool) -> None:
     """Ctrl-C: say what is kept and how to resume, exit 130 (128 + SIGINT), no traceback."""
-    from cartrial.design.sweep_store import CELLS_DIR
+    from cartrial.sweep.store import CELLS_DIR
 
     stored = len(list((Path(out) / CELLS_DIR).glob("cell-*.parquet")))
     again = f"cartrial design sweep {grid} --out {out}" + (" --serial" if serial else "")
@@ -113,12 +113,12 @@ def compare(
     as_json: bool = JsonOption,
 ) -> None:
     """Summarise designs across scenarios: correct selection, overdosing, sample size, duration."""
-    from cartrial.design.sweep_compare import (
+    from cartrial.sweep.compare import (
         compare_designs,
         plot_design_comparison,
         plot_tradeoff,
     )
-    from cartrial.design.sweep_store import read_sweep
+    from cartrial.sweep.store import read_sweep
 
     with bad_input_exits():
         if fmt not in ("png", "svg"):

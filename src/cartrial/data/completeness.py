@@ -62,7 +62,7 @@ def file_finding(domain: str, file: str, rule_id: str, text: str,
     'ERROR VS: [FILE_EMPTY] vs.csv: no header line'
     """
     return Finding(domain, None, None, None, file, f"[{rule_id}] {file}: {text}",
-                   severity=severity)  # type: ignore[arg-type]
+                   severity=severity, rule_id=rule_id)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -223,6 +223,7 @@ def _type_columns(name: str, df: pd.DataFrame, findings: list[Finding]) -> pd.Da
                         col,
                         raw.iloc[i],
                         "value is not a number",
+                        rule_id="NOT_NUMBER",
                     )
                 )
             out[col] = num
@@ -416,6 +417,7 @@ def _unit_findings(
                 var,
                 unit,
                 f"unit cannot be converted to the standard unit {std!r} of {testcd}",
+                rule_id="UNIT_UNCONVERTIBLE",
             )
         )
 

@@ -67,11 +67,11 @@ def record_warnings(name: str, df: pd.DataFrame, mask: np.ndarray, var: str, val
     vals = np.asarray(values, dtype=object)
     for i in rows[:MAX_PER_VARIABLE]:
         findings.append(Finding(name, _plain(usub.iloc[i]), _plain(seq.iloc[i]), var, vals[i],
-                                f"[{rule_id}] {text}", severity="warning"))
+                                f"[{rule_id}] {text}", severity="warning", rule_id=rule_id))
     if len(rows) > MAX_PER_VARIABLE:
         findings.append(Finding(name, None, None, var, None,
                                 f"[{rule_id}] {text}: {len(rows) - MAX_PER_VARIABLE} more "
-                                "record(s) like these", severity="warning"))
+                                "record(s) like these", severity="warning", rule_id=rule_id))
 
 
 def _plain(v: object) -> object:

@@ -40,7 +40,8 @@ def _finding(name: str, df: pd.DataFrame, i: int, var: str, value: object, rule_
     seq = df[f"{name}SEQ"].iloc[i] if f"{name}SEQ" in df else None
     plain = [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v
              for v in (usub, seq, value)]
-    return Finding(name, plain[0], plain[1], var, plain[2], f"[{rule_id}] {text}")
+    return Finding(name, plain[0], plain[1], var, plain[2], f"[{rule_id}] {text}",
+                   rule_id=rule_id)
 
 
 def _numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series]:

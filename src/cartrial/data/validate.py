@@ -83,7 +83,8 @@ class ValidationReport:
 
     def as_findings(self) -> list[Finding]:
         return [
-            Finding(r.domain, r.usubjid, r.seq, r.variable, r.value, r.rule, r.severity)
+            Finding(r.domain, r.usubjid, r.seq, r.variable, r.value, r.rule, r.severity,
+                    rule_id=r.rule_id)
             for r in self.findings.itertuples(index=False)
         ]
 
@@ -91,12 +92,8 @@ class ValidationReport:
 def _load_findings(study: Study) -> list[pd.DataFrame]:
     out = []
     for f in study.load_findings:
-        rule = f.rule
-        if rule.startswith("[") and "] " in rule:  # "[RULE_ID] text" (completeness, values)
-            rid, rule = rule[1:].split("] ", 1)
-        else:
-            rid = ("NOT_NUMBER" if rule == "value is not a number"
-                   else "UNIT_UNCONVERTIBLE" if rule.startswith("unit cannot") else "LOAD")
+        rid = f.rule_id or "LOAD"  # the id is data on the finding, never parsed from its text
+        rule = f.rule.removeprefix(f"[{rid}] ")
         out.append(
             pd.DataFrame(
                 [[f.severity, rid, f.domain, f.usubjid, f.seq, f.variable, f.value, rule]],

@@ -34,16 +34,6 @@ if TYPE_CHECKING:
     from cartrial.design.simulate_plan import spec_from_design
     from cartrial.design.simulate_tite_boin12 import simulate_tite_boin12
     from cartrial.design.state import ACTIONS, Action, Decision, Design, PendingPatient, TrialState
-    from cartrial.design.sweep_compare import (
-        SweepComparison,
-        compare_designs,
-        plot_design_comparison,
-        plot_tradeoff,
-    )
-    from cartrial.design.sweep_grid import SweepCell, SweepGrid, expand_grid, load_grid
-    from cartrial.design.sweep_run import SweepReport, run_sweep, sweep_client
-    from cartrial.design.sweep_scenarios import RandomScenario, paoletti_scenarios
-    from cartrial.design.sweep_store import CellProblem, SweepResults, read_sweep
     from cartrial.design.tables import (
         DecisionTable,
         decision_table,
@@ -63,7 +53,6 @@ __all__ = [
     "Boin12Oc",
     "BoinBoundaries",
     "BoinEt",
-    "CellProblem",
     "Crm",
     "CrmPosterior",
     "Decision",
@@ -78,12 +67,6 @@ __all__ = [
     "OcResult",
     "PER_DOSE_COLUMNS",
     "PendingPatient",
-    "RandomScenario",
-    "SweepCell",
-    "SweepComparison",
-    "SweepGrid",
-    "SweepReport",
-    "SweepResults",
     "ThreePlusThree",
     "TiteBoin",
     "TiteBoin12",
@@ -93,7 +76,6 @@ __all__ = [
     "UtilityTable",
     "boin_boundaries",
     "boundary_table",
-    "compare_designs",
     "crm_skeleton",
     "decision_table",
     "decision_table_csv",
@@ -108,15 +90,8 @@ __all__ = [
     "elimination_flags",
     "escalate_max",
     "exact_oc",
-    "expand_grid",
-    "load_grid",
     "mtpi2_intervals",
-    "paoletti_scenarios",
     "pava",
-    "plot_design_comparison",
-    "plot_tradeoff",
-    "read_sweep",
-    "run_sweep",
     "select_mtd",
     "simulate_boin12",
     "simulate_boinet",
@@ -124,7 +99,6 @@ __all__ = [
     "simulate_tite_boin12",
     "spec_from_design",
     "state_from_patients",
-    "sweep_client",
     "utility_table",
 ]
 

@@ -12,12 +12,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
+from cartrial.design import table_rules as R
 from cartrial.design.boundaries import elimination_count
 from cartrial.design.selection import MtdSelection, select_mtd
+from cartrial.design.simulate_tables import DecisionTables, decision_tables
 from cartrial.design.state import Decision, TrialState
+from cartrial.design.stopping import max_sample_size_stop
 from cartrial.errors import InputError
 
 LETTER_TEXT = {"E": "escalate", "S": "stay", "D": "de-escalate"}
+CODE_LETTER = {1: "E", 0: "S", -1: "D"}
+
+
+@lru_cache(maxsize=256)
+def _cached_tables(options: tuple[tuple[str, object], ...], n_max: int) -> DecisionTables:
+    kw = dict(options)
+    return decision_tables(kw.pop("design"), kw.pop("target"), n_max, **kw)  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=8192)
@@ -54,11 +66,6 @@ class TableDesign:
                 f"{self.name}: elimination cutoff must be in (0.5, 1), got {self.cutoff}"
             )
 
-    # -- to implement ------------------------------------------------------------------
-    def letter(self, n: int, y: int) -> str:  # pragma: no cover - abstract
-        """E / S / D at a dose with n patients and y DLTs (complete follow-up)."""
-        raise NotImplementedError
-
     def rule_text(self, n: int, y: int, letter: str) -> str:
         return f"{y}/{n} DLT gives {LETTER_TEXT[letter]}"
 
@@ -69,122 +76,175 @@ class TableDesign:
                 f"{self.name}: state has {state.n_doses} doses, design has {self.n_doses}"
             )
 
+    def tables(self, n_max: int) -> DecisionTables:
+        """The design's (n, y) decision tables for at least ``n_max`` patients at a dose.
+
+        Parameters
+        ----------
+        n_max : int
+            Largest number of patients the tables must cover (rounded up to a power of two so
+            that a growing trial reuses them).
+
+        Returns
+        -------
+        DecisionTables
+            As :func:`~cartrial.design.simulate_tables.decision_tables` builds them for the
+            simulator: the single-trial rule reads the same tables.
+        """
+        return _cached_tables(self._table_options(), max(16, 1 << max(n_max, 1).bit_length()))
+
+    def _table_options(self) -> tuple[tuple[str, object], ...]:
+        """Keyword arguments of :func:`decision_tables` (hashable) for this design."""
+        return (
+            ("design", self.name),
+            ("target", self.target),
+            ("cutoff", self.cutoff),
+            ("extrasafe", self.extrasafe),
+            ("offset", self.offset),
+        )
+
+    def letter(self, n: int, y: int) -> str:
+        """E / S / D at a dose with n patients and y DLTs (complete follow-up), read from the
+        design's decision tables (an untried dose escalates)."""
+        if n == 0:
+            return "E"
+        t = self.tables(n)
+        code = t.action[n, y] if self.letter_after_elimination else t.letter[n, y]  # type: ignore[index]
+        return CODE_LETTER[int(code)]
+
+    letter_after_elimination = False  # BOIN caps its de-escalation count at the elimination count
+
     def eliminated(self, state: TrialState) -> tuple[int, ...]:
         """Permanent eliminations: the state's, plus the data's (BOIN), closed upwards."""
-        lowest = min(state.eliminated) if state.eliminated else self.n_doses
-        for j in range(min(lowest, self.n_doses)):
-            n, y = state.n[j], state.y[j]
-            u = cached_elimination_count(n, self.target, self.cutoff)
-            hit = u is not None and y >= u
-            if j == 0 and self.extrasafe:
-                u1 = cached_elimination_count(n, self.target, self.cutoff - self.offset)
-                hit = hit or (u1 is not None and y >= u1)
-            if hit:
-                lowest = j
-                break
-        return tuple(range(lowest, self.n_doses))
+        low = self._elim_low(state, self.tables(max(state.n)))
+        return tuple(range(int(low[0]), self.n_doses))
+
+    def _elim_low(self, state: TrialState, t: DecisionTables) -> np.ndarray:
+        before = np.array([min(state.eliminated, default=self.n_doses)])
+        return R.eliminate_rows(t, state.n_array[None, :], state.y_array[None, :], before)
 
     def _proposal(
-        self, state: TrialState, elim: tuple[int, ...]
-    ) -> tuple[int, str, str] | Decision:
-        """(proposed dose, reason, rule id) from the current dose's letter, or a Decision."""
+        self, state: TrialState, t: DecisionTables, elim_low: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, str]:
+        """(next dose, rule code, reason) of :func:`table_rules.propose` at the current dose."""
         d = state.current
+        nd, rule = R.propose(
+            t, np.array([d]), state.n_array[None, :], state.y_array[None, :], elim_low,
+            self._pooling(),
+        )
         n, y = state.n[d], state.y[d]
-        let = self.letter(n, y)
-        return self._move(state, elim, let, self.rule_text(n, y, let))
+        let = self.letter(n, y) if n else "E"
+        return nd, rule, self._clamp_text(d, int(rule[0]), self.rule_text(n, y, let))
 
-    def _move(
-        self, state: TrialState, elim: tuple[int, ...], let: str, why: str
-    ) -> tuple[int, str, str]:
-        d = state.current
-        top = self.n_doses - 1
-        if let == "E":
-            if d == top:
-                return d, f"{why}; dose {d + 1} is the highest dose, so stay", "E->S top dose"
-            if d + 1 in elim:
-                return d, f"{why}; dose {d + 2} is eliminated, so stay", "E->S next eliminated"
-            return d + 1, why, "escalate"
-        if let == "D":
-            if d == 0:
-                return d, f"{why}; dose 1 is the lowest dose, so stay", "D->S lowest dose"
-            return d - 1, why, "de-escalate"
-        return d, why, "stay"
+    def _pooling(self) -> bool:
+        return False
+
+    def _clamp_text(self, d: int, code: int, why: str) -> str:
+        if code == R.TOP_STAY:
+            return f"{why}; dose {d + 1} is the highest dose, so stay"
+        if code == R.NEXT_ELIM_STAY:
+            return f"{why}; dose {d + 2} is eliminated, so stay"
+        if code == R.LOW_STAY:
+            return f"{why}; dose 1 is the lowest dose, so stay"
+        return why
 
     def decide(self, state: TrialState) -> Decision:
-        """Next dose for the next cohort (BOIN 2.7.2 ``get.oc`` rule order).
+        """Next dose for the next cohort: :func:`table_rules.decide_core` on a batch of one.
 
         Complete-follow-up designs (all but TITE) leave pending patients out of the counts and
         suspend accrual while a patient at the current dose is still inside the DLT window.
+
+        Parameters
+        ----------
+        state : TrialState
+            Counts per dose, the current dose, pending patients.
+
+        Returns
+        -------
+        Decision
+            Action, next dose, eliminated doses, the reason in words and the rule id (one of
+            :data:`table_rules.RULE_IDS`).
+
+        Raises
+        ------
+        InputError
+            The state has another number of doses than the design.
+
+        References
+        ----------
+        Yuan Y, Hess KR, Hilsenbeck SG, Gilbert MR. Clin Cancer Res 2016;22:4291-301 (BOIN 2.7.2
+        ``get.oc`` rule order).
+
+        Examples
+        --------
+        >>> from cartrial.design.boin import Boin
+        >>> Boin(n_doses=3, target=0.3).decide(TrialState((3, 0, 0), (0, 0, 0))).rule
+        'escalate'
         """
         self._check(state)
         full = state
         if state.pending and not self.time_to_event:
             state = state.completed()
         d = state.current
-        elim = self.eliminated(state)
-        if 0 in elim:
+        t = self.tables(max(sum(state.n), 1))
+        low = self._elim_low(state, t)
+        nd, code, why = self._proposal(state, t, low)
+        waiting = None if self.time_to_event else np.array([full.pending_count(d) > 0])
+        at_max = np.array(
+            [self.max_sample_size is not None and full.total_n >= self.max_sample_size]
+        )
+        nxt, rule = R.decide_core(
+            np.array([d]), np.array([state.n[d]]), low, (nd, code), self.cap_per_dose,
+            waiting=waiting, at_max=at_max,
+        )
+        elim = tuple(range(int(low[0]), self.n_doses))
+        return self._decision(state, full, elim, int(nxt[0]), int(rule[0]), why)
+
+    def _decision(
+        self, state: TrialState, full: TrialState, elim: tuple[int, ...], nd: int, code: int,
+        why: str,
+    ) -> Decision:
+        """The :class:`Decision` of rule ``code`` with its reason in words."""
+        d = state.current
+        rule = R.RULE_IDS[code]
+        if code == R.STOP_FIRST:
             return Decision(
-                "stop",
-                None,
-                elim,
+                "stop", None, elim,
                 "dose 1 is eliminated (P(p > target | data) > cutoff at n >= 3): the trial "
                 "stops with no MTD (Yuan Y et al., Clin Cancer Res 2016;22:4291-301)",
-                "stop: dose 1 eliminated",
+                rule,
             )
-        if self.max_sample_size is not None and full.total_n >= self.max_sample_size:
-            return Decision(
-                "stop",
-                None,
-                elim,
-                f"maximum sample size {self.max_sample_size} reached ("
-                "Yuan Y et al., Clin Cancer Res 2016;22:4291-301)",
-                "stop: max sample size",
-            )
-        if d in elim:
-            nd = min(elim) - 1
+        if code == R.STOP_MAX_N:
+            return max_sample_size_stop(self.max_sample_size, elim)  # type: ignore[arg-type]
+        if code == R.ELIMINATE:
             return self._finish(
-                state,
-                elim,
-                "de-escalate",
-                nd,
+                state, elim, "de-escalate", nd,
                 f"dose {d + 1} is eliminated (P(p > {self.target} | data) > {self.cutoff}, "
                 "doses above too; "
                 f"Yuan Y et al., Clin Cancer Res 2016;22:4291-301): de-escalate to dose {nd + 1}",
-                "eliminate",
+                rule,
             )
-        if not self.time_to_event and full.pending_count(d):
+        if code == R.SUSPEND_FOLLOW_UP:
             return self._suspend(
-                state,
-                elim,
+                state, elim,
                 f"{full.pending_count(d)} patient(s) at dose {d + 1} still inside the DLT window: "
                 f"{self.name} decides on complete follow-up, so accrual waits",
-                "suspend: follow-up",
+                rule,
             )
-        if state.n[d] == 0:
+        if code == R.START:
             return self._finish(
-                state,
-                elim,
-                "stay",
-                d,
-                f"no patient treated at dose {d + 1} yet: treat the next cohort there",
-                "start",
+                state, elim, "stay", d,
+                f"no patient treated at dose {d + 1} yet: treat the next cohort there", rule,
             )
-        prop = self._proposal(state, elim)
-        if isinstance(prop, Decision):
-            return prop
-        nd, why, rule = prop
-        if nd in elim:  # defensive: never move into an eliminated dose
-            nd = min(elim) - 1
-            why += f"; dose above {nd + 1} eliminated"
-        if self.cap_per_dose is not None and nd == d and state.n[d] >= self.cap_per_dose:
+        if code in R.SUSPENDS:
+            return self._suspend(state, elim, why, rule)
+        if code == R.STOP_CAP:
             return Decision(
-                "stop",
-                None,
-                elim,
+                "stop", None, elim,
                 f"{why}; {state.n[d]} patients at dose {d + 1} reached the cap of "
                 f"{self.cap_per_dose} per dose ("
                 "Yuan Y et al., Clin Cancer Res 2016;22:4291-301): stop",
-                "stop: cap per dose",
+                rule,
             )
         action = "escalate" if nd > d else "de-escalate" if nd < d else "stay"
         return self._finish(state, elim, action, nd, why, rule)

@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
+
+from cartrial.design import table_rules as R
 from cartrial.design._table_design import TableDesign, cached_elimination_count
 from cartrial.design.boundaries import (
     BoinBoundaries,
@@ -18,6 +21,7 @@ from cartrial.design.boundaries import (
     deescalate_min,
     escalate_max,
 )
+from cartrial.design.simulate_tables import DecisionTables
 from cartrial.design.state import Decision, TrialState
 from cartrial.errors import InputError
 
@@ -68,12 +72,13 @@ class Boin(TableDesign):
         be = self.b_elim(n)
         return bd if be is None else min(bd, be)
 
-    def letter(self, n: int, y: int) -> str:
-        if n == 0 or y <= self.b_e(n):
-            return "E"
-        if y >= self.b_d(n):
-            return "D"
-        return "S"
+    letter_after_elimination = True  # b_d is capped at the elimination count (BOIN 2.7.2)
+
+    def _table_options(self) -> tuple[tuple[str, object], ...]:
+        return (*super()._table_options(), ("phi1", self.phi1), ("phi2", self.phi2))
+
+    def _pooling(self) -> bool:
+        return self.backfill
 
     def rule_text(self, n: int, y: int, letter: str) -> str:
         lam_e, lam_d = self.boundaries.lambda_e, self.boundaries.lambda_d
@@ -94,42 +99,37 @@ class Boin(TableDesign):
 
     # -- BF-BOIN: conflicts between the current dose and lower (backfilled) doses ----------
     def _proposal(
-        self, state: TrialState, elim: tuple[int, ...]
-    ) -> tuple[int, str, str] | Decision:
+        self, state: TrialState, t: DecisionTables, elim_low: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, str]:
+        nd, code, why = super()._proposal(state, t, elim_low)
         if not self.backfill or state.current == 0:
-            return super()._proposal(state, elim)
+            return nd, code, why
+        return nd, code, self._pooled_text(state, int(nd[0]), int(code[0]), why)
+
+    def _pooled_text(self, state: TrialState, nd: int, code: int, base: str) -> str:
+        """The reason in words when a lower dose conflicts (the move itself comes from
+        :func:`table_rules.propose`)."""
         d = state.current
         lets = [self.letter(state.n[j], state.y[j]) for j in range(d + 1)]
         cur = lets[d]
-        base = self.rule_text(state.n[d], state.y[d], cur)
-        if cur == "E":
-            conflict = [j for j in range(d) if lets[j] != "E"]
-        else:
-            conflict = [j for j in range(d) if lets[j] == "D"]
+        bad = {"S", "D"} if cur == "E" else {"D"}
+        conflict = [j for j in range(d) if lets[j] in bad]
         if not conflict:
-            return self._move(state, elim, cur, base)
+            return base
         b = max(conflict)
-        yp = sum(state.y[b : d + 1])
-        np_ = sum(state.n[b : d + 1])
+        yp, np_ = sum(state.y[b : d + 1]), sum(state.n[b : d + 1])
         pooled = (
-            f"{base}; conflicts with lower dose {b + 1} "
+            f"{self.rule_text(state.n[d], state.y[d], cur)}; "
+            f"conflicts with lower dose {b + 1} "
             f"({state.y[b]}/{state.n[b]}): pooled doses {b + 1}-{d + 1} give {yp}/{np_}"
         )
-        if yp <= self.b_e(np_):
-            return self._move(state, elim, "E", pooled + " -> escalate (BF-BOIN)")
-        if yp >= self.b_d(np_):
-            safe = []
-            cy = cn = 0
-            for j in range(b, d + 1):
-                cy += state.y[j]
-                cn += state.n[j]
-                safe.append(cy < self.b_d(cn))
-            if not any(safe):
-                nd = max(b - 1, 0)
-                return nd, pooled + f" -> de-escalate to dose {nd + 1} (BF-BOIN)", "de-escalate"
-            nd = b + max(i for i, s in enumerate(safe) if s)
-            return nd, pooled + f" -> highest safe dose {nd + 1} (BF-BOIN)", "bf-pooled"
-        return d, pooled + " -> stay (BF-BOIN)", "stay"
+        if code == R.POOLED:
+            return pooled + f" -> highest safe dose {nd + 1} (BF-BOIN)"
+        if nd < d:
+            return pooled + f" -> de-escalate to dose {nd + 1} (BF-BOIN)"
+        if code == R.STAY_RULE:
+            return pooled + " -> stay (BF-BOIN)"
+        return self._clamp_text(d, code, pooled + " -> escalate (BF-BOIN)")
 
     def backfill_open(
         self, state: TrialState, next_dose: int, elim: tuple[int, ...]
@@ -143,20 +143,16 @@ class Boin(TableDesign):
             raise InputError(
                 "boin: backfill_requires_response needs per-dose responses in the trial state"
             )
-        out: list[int] = []
-        for j in range(next_dose):
-            n, y = state.n[j], state.y[j]
-            if j in elim:
-                break
-            n2 = n + state.n[j + 1]
-            y2 = y + state.y[j + 1]
-            safe = (n == 0 or y < self.b_d(n)) or (n2 > 0 and y2 < self.b_d(n2))
-            if not safe:
-                break  # this dose and every dose above it stay closed
-            active = not self.backfill_requires_response or state.responses[j] > 0  # type: ignore[index]
-            if 0 < n < self.backfill_cap and active:
-                out.append(j)
-        return tuple(out)
+        active = None
+        if self.backfill_requires_response:
+            active = np.asarray(state.responses)[None, :] > 0
+        low = min(elim, default=self.n_doses)
+        t = self.tables(2 * max(state.n))
+        open_ = R.backfill_rows(
+            t, np.array([next_dose]), state.n_array[None, :], state.y_array[None, :],
+            np.array([low]), self.backfill_cap, active,
+        )
+        return tuple(int(j) for j in np.nonzero(open_[0])[0])
 
     def _finish(
         self, state: TrialState, elim: tuple[int, ...], action: str, nd: int, why: str, rule: str
@@ -210,41 +206,42 @@ class TiteBoin(Boin):
         return len(fu), float(sum(fu))
 
     def _proposal(
-        self, state: TrialState, elim: tuple[int, ...]
-    ) -> tuple[int, str, str] | Decision:
+        self, state: TrialState, t: DecisionTables, elim_low: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, str]:
         d = state.current
         n, y = state.n[d], state.y[d]
         c, f = self._pending(state, d)
         if c == 0:  # nothing pending here: BOIN (and BF-BOIN pooling) on completed data
-            return super()._proposal(state.completed(), elim)
-        if c > self.max_pending_fraction * n:
-            return self._suspend(
-                state,
-                elim,
+            return super()._proposal(state.completed(), t, elim_low)
+        dd = np.array([d])
+        lam_e, lam_d = self.boundaries.lambda_e, self.boundaries.lambda_d
+        letter, hold, phat, neff = R.tite_letter(
+            dd, np.array([n]), np.array([y]), np.array([c]), np.array([f]), self.dlt_window,
+            lam_e, lam_d, self.max_pending_fraction,
+        )
+        nd, code = R.move(dd, letter, elim_low, self.n_doses)
+        code = np.where(hold >= 0, hold, code)
+        h = int(hold[0])
+        if h == R.SUSPEND_PENDING:
+            return nd, code, (
                 f"TITE-BOIN: {c} of {n} patients at dose {d + 1} pending > "
                 f"{self.max_pending_fraction} x n: suspend accrual until follow-up accrues "
-                "(Yuan Y et al., Clin Cancer Res 2018;24:4921-30)",
-                "suspend: pending",
+                "(Yuan Y et al., Clin Cancer Res 2018;24:4921-30)"
             )
-        neff = n - c + f / self.dlt_window
-        phat = y / neff if neff > 0 else 0.0
-        lam_e, lam_d = self.boundaries.lambda_e, self.boundaries.lambda_d
         txt = (
             f"TITE-BOIN: {y} DLT in {n} at dose {d + 1}, {c} pending with {f:g} days of "
             f"follow-up in all (window T = {self.dlt_window:g} days); phat = y/(n - c + F/T) = "
-            f"{y}/{neff:.3f} = {phat:.3f}"
+            f"{y}/{float(neff[0]):.3f} = {float(phat[0]):.3f}"
         )
-        if phat <= lam_e + 1e-12:
-            return self._move(state, elim, "E", f"{txt} <= λe = {lam_e:.4f}: escalate")
-        if phat > lam_d + 1e-12:
-            if d == 0:
-                return self._suspend(
-                    state,
-                    elim,
-                    f"{txt} > λd = {lam_d:.4f} at dose 1 with patients pending: hold "
-                    "accrual until their follow-up completes ("
-                    "Yuan Y et al., Clin Cancer Res 2018;24:4921-30)",
-                    "suspend: hold at dose 1",
-                )
-            return self._move(state, elim, "D", f"{txt} > λd = {lam_d:.4f}: de-escalate")
-        return self._move(state, elim, "S", f"{txt} in (λe, λd]: stay")
+        if h == R.SUSPEND_HOLD:
+            return nd, code, (
+                f"{txt} > λd = {lam_d:.4f} at dose 1 with patients pending: hold "
+                "accrual until their follow-up completes ("
+                "Yuan Y et al., Clin Cancer Res 2018;24:4921-30)"
+            )
+        let = int(letter[0])
+        tail = (
+            f" <= λe = {lam_e:.4f}: escalate" if let == 1
+            else f" > λd = {lam_d:.4f}: de-escalate" if let == -1 else " in (λe, λd]: stay"
+        )
+        return nd, code, self._clamp_text(d, int(code[0]), txt + tail)

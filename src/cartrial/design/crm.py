@@ -23,8 +23,10 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from cartrial.design import crm_rules as C
 from cartrial.design.selection import MtdSelection
 from cartrial.design.state import Decision, TrialState
+from cartrial.design.stopping import max_sample_size_stop, reached_max_sample_size
 from cartrial.errors import InputError
 
 DFCRM_PRIOR_SD = math.sqrt(1.34)
@@ -192,80 +194,103 @@ class Crm:
         )
 
     def decide(self, state: TrialState) -> Decision:
-        """Dose closest to the target by the plug-in estimate, with no skipping, coherence,
-        overdose control and safety stop (options). Plain CRM leaves pending patients out and
-        suspends accrual while a patient at the current dose is inside the DLT window."""
+        """Next dose: :func:`crm_rules.crm_core` on a batch of one (closest plug-in estimate,
+        no skipping, coherence, overdose control, safety stop). Plain CRM leaves pending patients
+        out and suspends accrual while a patient at the current dose is in the DLT window.
+
+        Parameters
+        ----------
+        state : TrialState
+            Counts per dose, the current dose, the last cohort, pending patients (TITE-CRM).
+
+        Returns
+        -------
+        Decision
+            The rule id is one of :data:`crm_rules.RULE_IDS`.
+
+        Raises
+        ------
+        InputError
+            Another number of doses, or pending follow-up on another DLT window (TITE-CRM).
+
+        References
+        ----------
+        O'Quigley J, Pepe M, Fisher L. Biometrics 1990;46:33-48; Cheung YK, Chappell R,
+        Biometrics 2000;56:1177-82.
+
+        Examples
+        --------
+        >>> crm = Crm(n_doses=3, target=0.25, skeleton=(0.1, 0.25, 0.4))
+        >>> dec = crm.decide(TrialState((3, 0, 0), (0, 0, 0), last_cohort=(0, 3, 0)))
+        >>> dec.action, dec.next_dose, dec.rule
+        ('escalate', 1, 'no skipping')
+        """
         self._check(state)
         full = state
         if not self.time_to_event:
             state = state.completed()
         post = self.posterior(state)
-        elim = self.eliminated(state, post)
         d = state.current
-        if self._safety_stop(state, post):
-            return Decision(
-                "stop",
-                None,
-                elim,
+        last = state.last_cohort
+        rate = last[2] / last[1] if last is not None and last[0] == d and last[1] > 0 else np.nan
+        nxt, low, rule = C.crm_core(
+            post.plugin[None, :], post.p_over_target[None, :], np.array([d]),
+            np.array([min(state.eliminated, default=self.n_doses)]), np.array([state.n[0]]),
+            np.array([rate]), self.target, self.overdose_cutoff, self.safety_stop,
+            self.coherence, self.no_skipping, n_here=np.array([state.n[d]]),
+            waiting=np.array([not self.time_to_event and full.pending_count(d) > 0]),
+            at_max=np.array([reached_max_sample_size(self.max_sample_size, full.total_n)]),
+        )
+        code, nd = int(rule[0]), int(nxt[0])
+        elim = tuple(range(0 if code == C.STOP_SAFETY else int(low[0]), self.n_doses))
+        if code == C.STOP_MAX_N:
+            return max_sample_size_stop(self.max_sample_size, elim)  # type: ignore[arg-type]
+        why = self._why(state, full, post, code, nd, int(low[0]))
+        action = (
+            "stop" if code in C.STOPS else "suspend" if code == C.SUSPEND
+            else "escalate" if nd > d else "de-escalate" if nd < d else "stay"
+        )
+        return Decision(
+            action, None if action == "stop" else nd, elim, why, C.RULE_IDS[code]  # type: ignore[arg-type]
+        )
+
+    def _why(
+        self, state: TrialState, full: TrialState, post: CrmPosterior, code: int, nd: int,
+        low: int,
+    ) -> str:
+        """The reason of rule ``code`` in words."""
+        d = state.current
+        if code == C.STOP_SAFETY:
+            return (
                 f"{self.name}: P(p_1 > {self.target} | data) = "
-                f"{post.p_over_target[0]:.3f} > {self.safety_stop}: safety stop",
-                "stop: safety",
+                f"{post.p_over_target[0]:.3f} > {self.safety_stop}: safety stop"
             )
-        if 0 in elim:
-            return Decision(
-                "stop",
-                None,
-                elim,
-                f"{self.name}: dose 1 eliminated (overdose control): stop",
-                "stop",
-            )
-        if self.max_sample_size is not None and full.total_n >= self.max_sample_size:
-            return Decision(
-                "stop",
-                None,
-                elim,
-                f"maximum sample size {self.max_sample_size} reached",
-                "stop: max n",
-            )
-        if not self.time_to_event and d not in elim and full.pending_count(d):
-            return Decision(
-                "suspend",
-                d,
-                elim,
+        if code == C.STOP_FIRST:
+            return f"{self.name}: dose 1 eliminated (overdose control): stop"
+        if code == C.SUSPEND:
+            return (
                 f"{self.name}: {full.pending_count(d)} patient(s) at dose {d + 1} still inside "
-                "the DLT window: accrual waits for complete follow-up (use tite-crm to go on)",
-                "suspend: follow-up",
+                "the DLT window: accrual waits for complete follow-up (use tite-crm to go on)"
             )
-        if state.n[d] == 0 and d not in elim:
-            return Decision(
-                "stay",
-                d,
-                elim,
-                f"{self.name}: no patient at dose {d + 1} yet: treat the next cohort there",
-                "start",
-            )
+        if code == C.START:
+            return f"{self.name}: no patient at dose {d + 1} yet: treat the next cohort there"
         est = post.plugin
-        allowed = [j for j in range(self.n_doses) if j not in elim]
-        best = min(allowed, key=lambda j: (abs(est[j] - self.target), j))
+        best = min(range(low), key=lambda j: (abs(est[j] - self.target), j))
         why = (
             f"{self.name}: plug-in estimates {np.round(est, 3).tolist()} (E[a] = "
             f"{post.a_mean:.3f}); dose {best + 1} is closest to {self.target}"
         )
-        nd, rule = best, "closest"
-        if self.no_skipping and nd > d + 1:
-            nd, rule = d + 1, "no skipping"
+        if code == C.NO_SKIPPING:
             why += f"; no skipping: dose {nd + 1}"
-        if self.coherence and nd > d and state.last_cohort is not None:
-            ld, lm, lt = state.last_cohort
-            if ld == d and lm > 0 and lt / lm >= self.target:
-                nd, rule = d, "coherence"
-                why += (
-                    f"; coherence: last cohort had {lt}/{lm} DLT >= target, "
-                    f"no escalation (stay at dose {d + 1})"
-                )
-        action = "escalate" if nd > d else "de-escalate" if nd < d else "stay"
-        why += " (O'Quigley J et al., Biometrics 1990;46:33-48)"
-        return Decision(action, nd, elim, why, rule)  # type: ignore[arg-type]
+        if code == C.COHERENCE:
+            ld, lm, lt = state.last_cohort  # type: ignore[misc]
+            if best > d + 1 and self.no_skipping:
+                why += f"; no skipping: dose {d + 2}"
+            why += (
+                f"; coherence: last cohort had {lt}/{lm} DLT >= target, "
+                f"no escalation (stay at dose {d + 1})"
+            )
+        return why + " (O'Quigley J et al., Biometrics 1990;46:33-48)"
 
     def select(self, state: TrialState) -> MtdSelection:
         """MTD: non-eliminated dose with plug-in estimate closest to the target (dfcrm)."""

@@ -179,7 +179,8 @@ def exact_table_final_states(
     (n, y) pair codes in mixed radix); yields finished states as (per-dose pair codes,
     probability, duration, stopped early); ``_table_codes`` maps codes to n and y.
 
-    The rules are those of :func:`~cartrial.design.simulate_lockstep.table_decide`; the lowest
+    The rules are those of :func:`~cartrial.design.table_rules.table_step` (inlined here over
+    state codes for speed; the tests hold the two equal); the lowest
     eliminated dose is recovered from the data (a dose is eliminated iff its own (n, y) is in
     the elimination table, since it is checked at every visit and never treated again), and at
     the current dose no lower dose is eliminated, so "the next dose is eliminated" is a look-up

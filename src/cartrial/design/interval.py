@@ -8,12 +8,13 @@ all higher doses), with the rule order of the other table-driven designs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 import numpy as np
 from scipy.special import betainc  # Beta CDF; scipy.stats costs seconds to import
 
 from cartrial.design._table_design import TableDesign
+from cartrial.design.simulate_tables import mtpi2_intervals
 from cartrial.errors import InputError
 
 _TOL = 1e-12
@@ -39,6 +40,13 @@ class _IntervalDesign(TableDesign):
         if not 0 < lo < hi < 1:
             raise InputError(f"{self.name}: need 0 < EI = [{lo}, {hi}] < 1")
 
+    def _table_options(self) -> tuple[tuple[str, object], ...]:
+        return (
+            *super()._table_options(),
+            ("epsilon_low", self.epsilon_low),
+            ("epsilon_high", self.epsilon_high),
+        )
+
     @property
     def ei(self) -> tuple[float, float]:
         return self.target - self.epsilon_low, self.target + self.epsilon_high
@@ -54,17 +62,6 @@ class I3plus3(_IntervalDesign):
 
     name = "i3+3"
 
-    def letter(self, n: int, y: int) -> str:
-        if n == 0:
-            return "E"
-        lo, hi = self.ei
-        r = y / n
-        if r < lo - _TOL:
-            return "E"
-        if r <= hi + _TOL:
-            return "S"
-        return "S" if (y - 1) / n < lo - _TOL else "D"
-
     def rule_text(self, n: int, y: int, letter: str) -> str:
         lo, hi = self.ei
         r = y / n if n else 0.0
@@ -77,22 +74,6 @@ class I3plus3(_IntervalDesign):
             f"i3+3: {y}/{n} = {r:.3f} is {where} EI [{lo:g}, {hi:g}]{extra}: {verb} "
             "(Liu M, Wang SJ, Ji Y, J Biopharm Stat 2020;30:294-304)"
         )
-
-
-def mtpi2_intervals(
-    target: float, epsilon_low: float, epsilon_high: float
-) -> tuple[np.ndarray, int]:
-    """mTPI-2 interval edges: the EI and intervals of the EI's width below and above it,
-    truncated at 0 and 1 (Guo et al. 2017). Returns (edges, index of the EI)."""
-    w = epsilon_low + epsilon_high
-    lo, hi = target - epsilon_low, target + epsilon_high
-    below = [lo]
-    while below[-1] > _TOL:
-        below.append(max(below[-1] - w, 0.0))
-    above = [hi]
-    while above[-1] < 1 - _TOL:
-        above.append(min(above[-1] + w, 1.0))
-    return np.array(sorted(below) + above), len(below) - 1
 
 
 @dataclass(frozen=True)
@@ -115,28 +96,12 @@ class Mtpi2(_IntervalDesign):
         edges, _ = self._edges
         return np.diff(betainc(y + 1, n - y + 1, edges)) / np.diff(edges)
 
-    def letter(self, n: int, y: int) -> str:
-        if n == 0:
-            return "E"
-        best, ei = _mtpi2_best(self.target, self.epsilon_low, self.epsilon_high, n, y)
-        return "E" if best < ei else "S" if best == ei else "D"
-
     def rule_text(self, n: int, y: int, letter: str) -> str:
         edges, _ = self._edges
-        best = _mtpi2_best(self.target, self.epsilon_low, self.epsilon_high, n, y)[0] if n else 0
+        best = int(np.argmax(self.upm(n, y))) if n else 0
         verb = {"E": "escalate", "S": "stay", "D": "de-escalate"}[letter]
         return (
             f"mTPI-2: {y}/{n}, largest UPM in ({edges[best]:.2f}, {edges[best + 1]:.2f}] "
             f"({'below' if letter == 'E' else 'inside' if letter == 'S' else 'above'} the EI): "
             f"{verb} (Guo W et al., Contemp Clin Trials 2017;58:23-33)"
         )
-
-
-@lru_cache(maxsize=16384)
-def _mtpi2_best(
-    target: float, epsilon_low: float, epsilon_high: float, n: int, y: int
-) -> tuple[int, int]:
-    """(index of the interval with the largest UPM, index of the EI); first on exact ties."""
-    edges, ei = mtpi2_intervals(target, epsilon_low, epsilon_high)
-    upm = np.diff(betainc(y + 1, n - y + 1, edges)) / np.diff(edges)
-    return int(np.argmax(upm)), ei

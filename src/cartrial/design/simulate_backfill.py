@@ -19,7 +19,8 @@ import numpy as np
 
 from cartrial.design.boundaries import deescalate_min, elimination_count, escalate_max
 from cartrial.design.simulate_lockstep import ACTIVE, DONE, NO_MTD_STOP, completed_selection
-from cartrial.design.simulate_plan import SimPlan
+from cartrial.design.simulate_plan import SimPlan, spec_tables
+from cartrial.design.table_rules import STOP_CAP, STOP_FIRST, backfill_rows, table_step
 
 MAX_BACKFILL_PER_PERIOD = 24
 
@@ -59,42 +60,10 @@ def bf_boin_decide(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Vectorised :meth:`Boin.decide` with backfill: (next dose, lowest eliminated dose, stop with
     no MTD, stop at the cap). Elimination is checked at every dose (backfill adds data below)."""
-    tab = plan.tables
-    rows, k = n.shape
-    r = np.arange(rows)
-    el = tab.eliminate[n, y]
-    el[:, 0] |= tab.eliminate_first[n[:, 0], y[:, 0]]
-    first = np.where(el.any(axis=1), np.argmax(el, axis=1), k)
-    elim_low = np.minimum(elim_low, first)
-    stop = elim_low == 0
-    # letters at every dose: +1 E (also n = 0), -1 D, 0 S
-    let = np.where(y <= be[n], 1, np.where(y >= bd[n], -1, 0))
-    cur = let[r, d]
-    below = np.arange(k)[None, :] < d[:, None]
-    conflict = below & np.where((cur == 1)[:, None], let != 1, let == -1)
-    has_c = conflict.any(axis=1)
-    b = np.where(has_c, k - 1 - np.argmax(conflict[:, ::-1], axis=1), 0)
-    # pooled counts over doses b..d
-    in_pool = (np.arange(k)[None, :] >= b[:, None]) & (np.arange(k)[None, :] <= d[:, None])
-    np_ = (n * in_pool).sum(axis=1)
-    yp = (y * in_pool).sum(axis=1)
-    # cumulative from b: safe_i = cy < b_d(cn), highest safe index
-    cn = np.cumsum(n * in_pool, axis=1)
-    cy = np.cumsum(y * in_pool, axis=1)
-    safe = in_pool & (cy < bd[cn])
-    any_safe = safe.any(axis=1)
-    hi_safe = k - 1 - np.argmax(safe[:, ::-1], axis=1)
-    pooled_letter = np.where(yp <= be[np_], 1, np.where(yp >= bd[np_], -1, 0))
-    letter = np.where(has_c & (d > 0), pooled_letter, cur)
-    up = (letter == 1) & (d < k - 1) & (d + 1 < elim_low)
-    down = (letter == -1) & (d > 0)
-    nd = d + up - down
-    pooled_down = has_c & (d > 0) & (pooled_letter == -1)
-    nd = np.where(pooled_down, np.where(any_safe, hi_safe, np.maximum(b - 1, 0)), nd)
-    in_elim = d >= elim_low
-    nd = np.where(in_elim | (nd >= elim_low), elim_low - 1, nd)
-    cap = ~stop & ~in_elim & (nd == d) & (n[r, d] >= plan.cap)
-    return nd, elim_low, stop, cap
+    # pooled counts reach beyond one dose's patients: tables as long as the boundaries given
+    tables = spec_tables(plan.spec, max(be.shape[0] - 1, plan.tables.action.shape[0] - 1))
+    nd, elim_low, rule = table_step(tables, d, n, y, elim_low, plan.cap, pooling=True)
+    return nd, elim_low, rule == STOP_FIRST, rule == STOP_CAP
 
 
 def backfill_open(
@@ -108,16 +77,11 @@ def backfill_open(
     """(R, K) doses open to backfill below ``nd`` (:meth:`Boin.backfill_open`): cleared, not
     eliminated, under the cap, safe alone or pooled with the dose above; a dose above an unsafe
     dose is closed."""
-    rows, k = n.shape
-    j = np.arange(k)[None, :]
-    n_up = np.concatenate([n[:, 1:], np.zeros((rows, 1), dtype=n.dtype)], axis=1)
-    y_up = np.concatenate([y[:, 1:], np.zeros((rows, 1), dtype=y.dtype)], axis=1)
-    n2, y2 = n + n_up, y + y_up
-    safe = ((n == 0) | (y < bd[n])) | ((n2 > 0) & (y2 < bd[n2]))
-    ok = (j < nd[:, None]) & (j < elim_low[:, None]) & safe
-    # everything at and above the first failing dose below nd is closed
-    blocked = np.cumsum(~ok & (j < nd[:, None]), axis=1) > 0
-    return ok & ~blocked & (n > 0) & (n < plan.spec.backfill.max_per_dose)
+    size = bd.shape[0] - 1  # the run's bound on patients; two doses pooled never exceed it
+    if 2 * int(n.max(initial=0)) > size:
+        size = 1 << (2 * int(n.max())).bit_length()
+    tables = spec_tables(plan.spec, size)
+    return backfill_rows(tables, nd, n, y, elim_low, plan.spec.backfill.max_per_dose)
 
 
 def run_backfill(

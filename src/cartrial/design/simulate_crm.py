@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cartrial.design.crm_rules import crm_decide, crm_select
 from cartrial.design.simulate_lockstep import ACTIVE, DONE, NO_MTD_STOP
 from cartrial.design.simulate_plan import SimPlan
 from cartrial.errors import InputError
@@ -144,52 +145,6 @@ class CrmGrid:
         p_over = sm[:, 2 : 2 + k] / sm[:, [2 + k]]
         plugin = self.skeleton[None, :] ** np.exp(a_mean)[:, None]
         return plugin, p_over
-
-
-def crm_decide(
-    plugin: np.ndarray,
-    p_over: np.ndarray,
-    d: np.ndarray,
-    elim_low: np.ndarray,
-    n0: np.ndarray,
-    last_rate: np.ndarray,
-    target: float,
-    overdose_cutoff: float | None,
-    safety_stop: float | None,
-    coherence: bool = True,
-    no_skipping: bool = True,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Vectorised :meth:`Crm.decide`: (next dose, lowest eliminated dose, stop with no MTD).
-
-    ``last_rate`` is the DLT rate of the last cohort when it was at the current dose (NaN if
-    not). Overdose control (``overdose_cutoff`` not None) closes the lowest dose with
-    P(p_j > target) > cutoff and all above; the safety stop needs patients at dose 1.
-    """
-    k = plugin.shape[1]
-    if overdose_cutoff is not None:
-        hit = p_over > overdose_cutoff
-        first = np.where(hit.any(axis=1), np.argmax(hit, axis=1), k)
-        elim_low = np.minimum(elim_low, first)
-    safety = (
-        (n0 > 0) & (p_over[:, 0] > safety_stop)
-        if safety_stop is not None
-        else np.zeros(d.shape, bool)
-    )
-    stop = safety | (elim_low == 0)
-    dist = np.abs(plugin - target)
-    dist = np.where(np.arange(k)[None, :] < elim_low[:, None], dist, np.inf)
-    best = np.argmin(dist, axis=1)
-    nd = np.minimum(best, d + 1) if no_skipping else best
-    if coherence:
-        nd = np.where((nd > d) & (last_rate >= target), d, nd)
-    return nd, elim_low, stop
-
-
-def crm_select(plugin: np.ndarray, elim_low: np.ndarray, target: float) -> np.ndarray:
-    """Vectorised :meth:`Crm.select`: non-eliminated dose with plug-in closest to the target."""
-    k = plugin.shape[1]
-    dist = np.where(np.arange(k)[None, :] < elim_low[:, None], np.abs(plugin - target), np.inf)
-    return np.where(elim_low > 0, np.argmin(dist, axis=1), -1)
 
 
 def crm_rules(plan: SimPlan) -> dict[str, object]:

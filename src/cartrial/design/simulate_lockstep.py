@@ -20,8 +20,11 @@ from typing import Any
 
 import numpy as np
 
+from cartrial.design import three_plus_three_rules as R3
 from cartrial.design.simulate_select import NO_MTD, select_rows
-from cartrial.design.simulate_tables import DEESCALATE, ESCALATE, DecisionTables
+from cartrial.design.simulate_tables import DecisionTables
+from cartrial.design.table_rules import STOP_CAP, STOP_FIRST, table_step
+from cartrial.design.three_plus_three_rules import decide_3p3
 
 ACTIVE, DONE, NO_MTD_STOP, RULE_MTD = 0, 1, 2, 3
 
@@ -99,18 +102,17 @@ def _add_cohort(s: LockState, tox: np.ndarray, m: int, act: np.ndarray) -> tuple
 
 def step_table(s: LockState, tox: np.ndarray, m: int, tables: DecisionTables, cap: int) -> None:
     """One cohort of ``m`` patients with ``tox`` DLTs at each active trial's current dose, then the
-    table decision (in place). BOIN ``get.oc`` order: elimination of the dose and all above
-    (dose 1 -> stop, no MTD), then the cap check (stop when n >= cap and the decision keeps the
-    dose), then the move; never escalate into an eliminated dose (BOIN ``get.oc``)."""
+    rule of the table designs (:func:`cartrial.design.table_rules.table_step`, in place): dose 1
+    eliminated stops with no MTD, the cap stops with the MTD selected, otherwise the move."""
     act = (s.status == ACTIVE).astype(np.int64)
-    _, nd, yd = _add_cohort(s, tox, m, act)
+    _add_cohort(s, tox, m, act)
     a = act.astype(bool)
-    dnew, elim_low, stop_first, cap_stop = table_decide(
-        tables, s.d, nd, yd, s.elim_low, s.n.shape[1], cap
-    )
+    dnew, elim_low, rule = table_step(tables, s.d, s.n, s.y, s.elim_low, cap)
     s.elim_low = np.where(a, elim_low, s.elim_low)
-    s.status = np.where(a & stop_first, NO_MTD_STOP, np.where(a & cap_stop, DONE, s.status))
-    s.d = np.where(a & ~stop_first, dnew, s.d)
+    s.status = np.where(
+        a & (rule == STOP_FIRST), NO_MTD_STOP, np.where(a & (rule == STOP_CAP), DONE, s.status)
+    )
+    s.d = np.where(a, dnew, s.d)
 
 
 def table_decide(
@@ -122,54 +124,38 @@ def table_decide(
     n_doses: int,
     cap: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Vectorised decision at the current dose ``d`` with ``nd`` patients and ``yd`` DLTs there.
+    """:func:`~cartrial.design.table_rules.table_step` from the counts at the current dose only.
 
-    Returns (next dose, lowest eliminated dose, stop with no MTD, stop at the cap). Elimination of
-    the dose and all above (BOIN); dose 1 eliminated (or extrasafe) stops; escalate only below
-    the top and below the lowest eliminated dose; de-escalate (or leave an eliminated dose) only
-    above dose 1; stop when the next dose equals the current one and n >= cap (BOIN).
+    Returns (next dose, lowest eliminated dose, stop with no MTD, stop at the cap); the other
+    doses' data are summarised by ``elim_low`` (the lock-step simulator checks every dose when
+    it is visited).
     """
-    el = tables.eliminate[nd, yd]
-    stop_first = (d == 0) & (tables.eliminate_first[nd, yd] | el)
-    elim_low = np.where(el, np.minimum(elim_low, d), elim_low)
-    dec = tables.action[nd, yd]
-    up = (dec == ESCALATE) & (d < n_doses - 1) & (d + 1 < elim_low)
-    down = ((dec == DEESCALATE) | el) & (d > 0)
-    dnew = d + up - down
-    cap_stop = ~stop_first & (dnew == d) & (nd >= cap)
-    return dnew, elim_low, stop_first, cap_stop
+    rows = d.shape[0]
+    r = np.arange(rows)
+    n = np.zeros((rows, n_doses), dtype=np.int64)
+    y = np.zeros((rows, n_doses), dtype=np.int64)
+    n[r, d] = nd
+    y[r, d] = yd
+    dnew, low, rule = table_step(tables, d, n, y, elim_low, cap)
+    return dnew, low, rule == STOP_FIRST, rule == STOP_CAP
 
 
 def step_3p3(s: LockState, tox: np.ndarray, m: int) -> None:
-    """One cohort of 3 under the 3+3 rules with de-escalation (Storer 1989):
-    0/3 escalate, 1/3 expand, >= 2/3 or >= 2/6 exceeds the MTD, <= 1/6 escalate; at the top dose
-    0/3 expands and <= 1/6 names it the MTD; after an exceeding dose, the dose below is expanded to
-    6 (MTD if <= 1/6, else it exceeds too) or, if it already has 6, is the MTD; dose 1 exceeding
-    stops with no MTD."""
+    """One cohort of 3 under the classic 3+3 rules (in place): the rule of
+    :func:`~cartrial.design.three_plus_three_rules.decide_3p3` (Storer 1989); a stop that names
+    the MTD stores it in ``sel`` (status ``RULE_MTD``), dose 1 exceeding stops with no MTD, and
+    ``flag`` records that the trial is expanding a dose below an exceeding one."""
     act = (s.status == ACTIVE).astype(np.int64)
-    r, nd, yd = _add_cohort(s, tox, m, act)
+    _add_cohort(s, tox, m, act)
     a = act.astype(bool)
     k = s.n.shape[1]
-    top = s.d == k - 1
-    desc = s.flag == 1
-    exceeds = a & (yd >= 2)
-    ok6 = a & (nd >= 6) & (yd <= 1)
-    # ascending, not exceeding
-    esc = a & ~desc & ~exceeds & (((nd == 3) & (yd == 0)) | ok6) & ~top
-    top_done = a & ~desc & ok6 & top
-    desc_done = a & desc & ok6
-    # exceeding: look at the dose below
-    below = np.maximum(s.d - 1, 0)
-    n_below = s.n[r, below]
-    ex_first = exceeds & (s.d == 0)
-    ex_stop = exceeds & (s.d > 0) & (n_below >= 6)
-    ex_expand = exceeds & (s.d > 0) & (n_below < 6)
-    s.sel = np.where(top_done | desc_done, s.d, np.where(ex_stop, below, s.sel))
-    s.status = np.where(
-        top_done | desc_done | ex_stop, RULE_MTD, np.where(ex_first, NO_MTD_STOP, s.status)
-    )
-    s.flag = np.where(ex_expand, 1, s.flag)
-    s.d = np.where(esc, s.d + 1, np.where(ex_expand, below, s.d))
+    nxt, _, rule, mtd = decide_3p3(s.d, s.n, s.y, np.full(s.rows, k))
+    named = a & (rule == R3.STOP_MTD)
+    s.sel = np.where(named, mtd, s.sel)
+    first = a & (rule == R3.STOP_FIRST)
+    s.status = np.where(named, RULE_MTD, np.where(first, NO_MTD_STOP, s.status))
+    s.flag = np.where(a & (rule == R3.DOWN_EXPAND), 1, s.flag)
+    s.d = np.where(a, nxt, s.d)
 
 
 def finish_3p3(s: LockState) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -140,6 +141,43 @@ def check_true_tox(true_tox: Any) -> np.ndarray:
     return p
 
 
+@lru_cache(maxsize=64)
+def spec_tables(spec: DesignSpec, n_max: int) -> DecisionTables:
+    """The (n, y) decision tables of a table-driven design specification up to ``n_max``.
+
+    Parameters
+    ----------
+    spec : DesignSpec
+        A ``boin``, ``tite-boin``, ``i3+3`` or ``mtpi2`` design.
+    n_max : int
+        Largest number of patients the tables cover.
+
+    Returns
+    -------
+    DecisionTables
+        :func:`~cartrial.design.simulate_tables.decision_tables` with the specification's
+        target, elimination cutoff, extrasafe, phi1/phi2 and interval.
+
+    Examples
+    --------
+    >>> spec = DesignSpec.model_validate({"name": "boin", "target": 0.3, "cohort_size": 3,
+    ...                                   "max_sample_size": 30, "dlt_window_days": 28})
+    >>> spec_tables(spec, 30).action.shape
+    (31, 31)
+    """
+    return decision_tables(
+        spec.name,
+        spec.target,
+        n_max,
+        cutoff=spec.elimination_cutoff,
+        extrasafe=spec.extrasafe,
+        phi1=spec.phi1,
+        phi2=spec.phi2,
+        epsilon_low=spec.interval.epsilon_low,
+        epsilon_high=spec.interval.epsilon_high,
+    )
+
+
 def make_plan(design: Any, true_tox: Any, start_dose: int = 0) -> SimPlan:
     """Validate inputs and derive cohort sizes, cap, decision tables and accrual constants."""
     spec = as_design_spec(design)
@@ -162,17 +200,7 @@ def make_plan(design: Any, true_tox: Any, start_dose: int = 0) -> SimPlan:
     # backfill fills a dose up to max_per_dose; escalation cohorts may add on top
     bf_extra = spec.backfill.max_per_dose if spec.backfill.enabled else 0
     if spec.name in TABLE_DESIGNS:
-        tables = decision_tables(
-            spec.name,
-            spec.target,
-            max(spec.max_sample_size, 3) + cs + bf_extra,
-            cutoff=spec.elimination_cutoff,
-            extrasafe=spec.extrasafe,
-            phi1=spec.phi1,
-            phi2=spec.phi2,
-            epsilon_low=spec.interval.epsilon_low,
-            epsilon_high=spec.interval.epsilon_high,
-        )
+        tables = spec_tables(spec, max(spec.max_sample_size, 3) + cs + bf_extra)
     return SimPlan(
         spec=spec,
         design=spec.name,

@@ -17,7 +17,15 @@ _TINY = 1e-200
 
 
 def isotonic_rows(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Weighted non-decreasing isotonic regression of each row of ``x`` (max-min formula)."""
+    """Weighted non-decreasing isotonic regression of each row of ``x`` (max-min formula).
+
+    Kept beside :func:`~cartrial.design.selection.pava` (``scipy.optimize.isotonic_regression``,
+    one vector per call): the simulator fits tens of thousands of short rows (one per trial, a
+    few doses each) at once, and a Python loop of scipy calls per trial would cost more than the
+    whole simulation; the max-min formula equals pool-adjacent-violators (Barlow RE et al.,
+    Statistical Inference under Order Restrictions, Wiley 1972), and the tests hold the two
+    equal on random rows.
+    """
     k = x.shape[1]
     wx = w * x
     # block averages avg(i..j), accumulated left to right (not by differencing cumulative sums,

@@ -40,6 +40,7 @@ class DecisionTables:
     eliminate: np.ndarray  # bool, same shape
     eliminate_first: np.ndarray  # bool: stop at dose 1 (elimination, or extrasafe cutoff - offset)
     method: str
+    letter: np.ndarray | None = None  # int8: the design's own letter, before elimination
 
 
 def _elimination_table(n_max: int, target: float, cutoff: float) -> np.ndarray:
@@ -78,11 +79,13 @@ def _i3p3_action(n_max: int, target: float, e1: float, e2: float) -> np.ndarray:
     return act
 
 
-def mtpi2_intervals(target: float, e1: float, e2: float) -> tuple[np.ndarray, int]:
+def mtpi2_intervals(
+    target: float, epsilon_low: float, epsilon_high: float
+) -> tuple[np.ndarray, int]:
     """Interval edges of mTPI-2 (Guo et al. 2017): the EI and equal-width intervals below and
     above it, truncated at 0 and 1. Returns (edges, index of the EI)."""
-    w = e1 + e2
-    lo, hi = target - e1, target + e2
+    w = epsilon_low + epsilon_high
+    lo, hi = target - epsilon_low, target + epsilon_high
     below = [lo]
     while below[-1] > 1e-12:
         below.append(max(below[-1] - w, 0.0))
@@ -143,8 +146,9 @@ def decision_tables(
             f"decision_tables: {design!r} is not table-driven; use one of {TABLE_DESIGNS}"
         )
     el = _elimination_table(n_max, target, cutoff)
+    raw = act
     act = np.where(el, DEESCALATE, act).astype(np.int8)
     el1 = el.copy()
     if extrasafe:
         el1 |= _elimination_table(n_max, target, cutoff - offset)
-    return DecisionTables(design, target, act, el, el1, method)
+    return DecisionTables(design, target, act, el, el1, method, raw)

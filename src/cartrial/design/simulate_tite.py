@@ -28,7 +28,6 @@ from cartrial.design.dlt_onset import titegboin_onset
 from cartrial.design.simulate_crm import crm_decide, crm_rules, crm_select, make_grid
 from cartrial.design.simulate_lockstep import ACTIVE, DONE, NO_MTD_STOP, completed_selection
 from cartrial.design.simulate_plan import SimPlan
-from cartrial.design.simulate_tables import DEESCALATE, ESCALATE
 
 _ONSET = {"uniform": 0, "weibull": 1}
 
@@ -90,45 +89,33 @@ def _tite_boin_decide(plan, d, elim_low, n, y_obs, c_d, f_d, bf=None):
     """Vectorised :meth:`TiteBoin.decide` (TITEgBOIN estimator): (next dose, lowest
     eliminated dose, stop no MTD, stop at cap, suspend). With ``bf = (b_e, b_d)`` (backfill),
     a dose with nothing pending uses BF-BOIN's rule (conflicting lower doses pooled)."""
+    from cartrial.design import table_rules as R
+
     tab = plan.tables
-    k = plan.n_doses
     r = np.arange(d.shape[0])
     ni = n.astype(np.int64)
     yi = np.rint(y_obs).astype(np.int64)
-    el = tab.eliminate[ni, yi]
-    el[:, 0] |= tab.eliminate_first[ni[:, 0], yi[:, 0]]
-    first = np.where(el.any(axis=1), np.argmax(el, axis=1), k)
-    elim_low = np.minimum(elim_low, first)
-    stop = elim_low == 0
-    nd_cur, yd_cur = ni[r, d], yi[r, d]
-    # complete information at the current dose: the BOIN table
-    letter = tab.action[nd_cur, yd_cur].astype(np.int64)
+    elim_low = R.eliminate_rows(tab, ni, yi, elim_low)
+    nd_cur = ni[r, d]
     b = plan.boundaries
-    neff = nd_cur - c_d + f_d / plan.window
-    phat = np.divide(yd_cur, neff, out=np.zeros_like(f_d), where=neff > 0)
-    tite_letter = np.where(
-        phat <= b.lambda_e + 1e-12, ESCALATE, np.where(phat > b.lambda_d + 1e-12, DEESCALATE, 0)
+    letter, hold, _, _ = R.tite_letter(
+        d, nd_cur, yi[r, d], c_d, f_d, plan.window, b.lambda_e, b.lambda_d,
+        plan.spec.accrual.max_pending_fraction,
     )
-    pend = c_d > 0
-    letter = np.where(pend, tite_letter, letter)
-    suspend = pend & (
-        (c_d > plan.spec.accrual.max_pending_fraction * nd_cur)
-        | ((letter == DEESCALATE) & (d == 0))
-    )
-    up = (letter == ESCALATE) & (d < k - 1) & (d + 1 < elim_low)
-    down = (letter == DEESCALATE) & (d > 0)
-    nd = d + up - down
-    in_elim = d >= elim_low
-    nd = np.where(in_elim, elim_low - 1, nd)
-    suspend &= ~in_elim & ~stop
-    cap = ~stop & ~suspend & ~in_elim & (nd == d) & (nd_cur >= plan.cap)
-    if bf is not None:
-        from cartrial.design.simulate_backfill import bf_boin_decide
+    if bf is None:  # complete information at the current dose: the BOIN table
+        nd, code = R.propose(tab, d, ni, yi, elim_low)
+    else:  # ... or BF-BOIN's pooling of conflicting lower doses
+        from cartrial.design.simulate_plan import spec_tables
 
-        nd_bf, _, _, cap_bf = bf_boin_decide(plan, bf[0], bf[1], d, ni, yi, elim_low)
-        nd = np.where(pend, nd, nd_bf)
-        cap = np.where(pend, cap, cap_bf)
-    return nd, elim_low, stop, cap, suspend
+        big = spec_tables(plan.spec, max(bf[0].shape[0] - 1, tab.action.shape[0] - 1))
+        nd, code = R.propose(big, d, ni, yi, elim_low, pooling=True)
+    nd_t, code_t = R.move(d, letter, elim_low, plan.n_doses)
+    pend = c_d > 0
+    nd = np.where(pend, nd_t, nd)
+    code = np.where(pend, np.where(hold >= 0, hold, code_t), code)
+    nd, rule = R.decide_core(d, nd_cur, elim_low, (nd, code), plan.cap)
+    suspend = np.isin(rule, R.SUSPENDS)
+    return nd, elim_low, rule == R.STOP_FIRST, rule == R.STOP_CAP, suspend
 
 
 def run_tite(

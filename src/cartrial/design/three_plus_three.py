@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
+from cartrial.design import three_plus_three_rules as R
 from cartrial.design.selection import MtdSelection, select_mtd
 from cartrial.design.state import Decision, TrialState
+from cartrial.design.stopping import max_sample_size_stop, reached_max_sample_size
 from cartrial.errors import InputError
 
 
@@ -52,114 +56,99 @@ class ThreePlusThree:
 
     def eliminated(self, state: TrialState) -> tuple[int, ...]:
         """Doses exceeding the MTD (>= 2 DLTs) and all doses above, plus the state's."""
-        over = [j for j in range(self.n_doses) if state.y[j] >= 2] + list(state.eliminated)
-        return tuple(range(min(over), self.n_doses)) if over else ()
+        before = np.array([min(state.eliminated, default=self.n_doses)])
+        low = int(R.exceeding_low(state.y_array[None, :], before)[0])
+        return tuple(range(low, self.n_doses))
 
     def decide(self, state: TrialState) -> Decision:
-        """Next cohort's dose by the 3+3 rules (Storer 1989); pending patients are
-        left out and accrual waits while the current cohort is inside the DLT window."""
+        """Next cohort's dose by the 3+3 rules: :func:`three_plus_three_rules.decide_3p3` on a
+        batch of one; pending patients are left out and accrual waits while the current cohort
+        is inside the DLT window.
+
+        Parameters
+        ----------
+        state : TrialState
+            Counts per dose and the current dose.
+
+        Returns
+        -------
+        Decision
+            The rule id is one of :data:`three_plus_three_rules.RULE_IDS`.
+
+        Raises
+        ------
+        InputError
+            Another number of doses, or more than 6 patients at a dose.
+
+        References
+        ----------
+        Storer BE. Biometrics 1989;45:925-37.
+
+        Examples
+        --------
+        >>> ThreePlusThree(n_doses=3).decide(TrialState((3, 0, 0), (1, 0, 0))).rule
+        'stay: 1/3'
+        """
         self._check(state)
         full, state = state, state.completed()
+        d = state.current
+        nxt, low, rule, mtd = R.decide_3p3(
+            np.array([d]),
+            state.n_array[None, :],
+            state.y_array[None, :],
+            np.array([min(state.eliminated, default=self.n_doses)]),
+            allow_deescalation=self.allow_deescalation,
+            expand_top_dose=self.expand_top_dose,
+            waiting=np.array([full.pending_count(d) > 0]),
+            at_max=np.array([reached_max_sample_size(self.max_sample_size, full.total_n)]),
+        )
+        elim = tuple(range(int(low[0]), self.n_doses))
+        code, nd = int(rule[0]), int(nxt[0])
+        if code == R.STOP_MAX_N:
+            return max_sample_size_stop(self.max_sample_size, elim)  # type: ignore[arg-type]
+        why = self._why(state, full, code, nd, int(low[0]))
+        action = (
+            "stop" if code in R.STOPS else "suspend" if code == R.SUSPEND
+            else "escalate" if nd > d else "de-escalate" if nd < d else "stay"
+        )
+        return Decision(
+            action, None if action == "stop" else nd, elim, why, R.RULE_IDS[code]  # type: ignore[arg-type]
+        )
+
+    def _why(self, state: TrialState, full: TrialState, code: int, nd: int, low: int) -> str:
+        """The reason of rule ``code`` in words."""
         d, n, y = state.current, state.n[state.current], state.y[state.current]
         top = self.n_doses - 1
-        elim = self.eliminated(state)
-        if 0 in elim:
-            return Decision(
-                "stop",
-                None,
-                elim,
-                "3+3: dose 1 exceeds the MTD (>= 2 DLTs): stop, no MTD (Storer 1989)",
-                "stop: dose 1 exceeds",
-            )
-        if self.max_sample_size is not None and full.total_n >= self.max_sample_size:
-            return Decision(
-                "stop",
-                None,
-                elim,
-                f"maximum sample size {self.max_sample_size} reached",
-                "stop: max n",
-            )
-        if d in elim:
-            low = min(elim) - 1
-            why = f"3+3: dose {d + 1} exceeds the MTD ({y}/{n} DLT, >= 2)"
-            if state.n[low] >= 6:
-                return Decision(
-                    "stop",
-                    None,
-                    elim,
-                    f"{why}; dose {low + 1} already has {state.n[low]} patients with "
-                    f"{state.y[low]} DLT: stop, MTD = dose {low + 1} (Storer 1989)",
-                    "stop: MTD found",
-                )
-            if not self.allow_deescalation:
-                return Decision(
-                    "stop",
-                    None,
-                    elim,
-                    f"{why}; variant without de-escalation: stop (Storer 1989)",
-                    "stop: no de-escalation",
-                )
-            return Decision(
-                "de-escalate",
-                low,
-                elim,
-                f"{why}: de-escalate to dose {low + 1} and expand it to 6 (Storer 1989)",
-                "de-escalate: expand lower dose",
-            )
-        if full.pending_count(d):
-            return Decision(
-                "suspend",
-                d,
-                elim,
-                f"3+3: {full.pending_count(d)} patient(s) at dose {d + 1} still inside the DLT "
-                "window: accrual waits for complete follow-up",
-                "suspend: follow-up",
-            )
-        if n == 0:
-            return Decision("stay", d, elim, f"3+3: treat 3 patients at dose {d + 1}", "start")
-        if n % 3:
-            return Decision(
-                "stay",
-                d,
-                elim,
-                f"3+3: cohort at dose {d + 1} incomplete ({n} treated): complete it",
-                "stay: incomplete cohort",
-            )
-        blocked = d == top or d + 1 in elim
-        if n == 3 and y == 1:
-            return Decision(
-                "stay",
-                d,
-                elim,
-                f"3+3: 1/3 DLT at dose {d + 1}: treat 3 more at the same dose (Storer 1989)",
-                "stay: 1/3",
-            )
-        # here y == 0 of 3, or y <= 1 of 6
-        if not blocked:
-            return Decision(
-                "escalate",
-                d + 1,
-                elim,
-                f"3+3: {y}/{n} DLT at dose {d + 1}: escalate (Storer 1989)",
-                "escalate",
-            )
-        reason_block = "highest dose" if d == top else f"dose {d + 2} exceeds the MTD"
-        if n == 3 and (d != top or self.expand_top_dose):
-            return Decision(
-                "stay",
-                d,
-                elim,
-                f"3+3: 0/3 DLT at dose {d + 1} ({reason_block}): expand to 6 so the "
-                "MTD rests on 6 patients (Storer 1989)",
-                "stay: expand to 6",
-            )
-        return Decision(
-            "stop",
-            None,
-            elim,
-            f"3+3: {y}/{n} DLT at dose {d + 1} ({reason_block}): stop, MTD = dose {d + 1} "
+        exceeds = f"3+3: dose {d + 1} exceeds the MTD ({y}/{n} DLT, >= 2)"
+        block = "highest dose" if d == top else f"dose {d + 2} exceeds the MTD"
+        texts = {
+            R.STOP_FIRST: "3+3: dose 1 exceeds the MTD (>= 2 DLTs): stop, no MTD (Storer 1989)",
+            R.DOWN_EXPAND: f"{exceeds}: de-escalate to dose {nd + 1} and expand it to 6 "
             "(Storer 1989)",
-            "stop: MTD found",
+            R.STOP_NO_DEESCALATION: f"{exceeds}; variant without de-escalation: stop (Storer "
+            "1989)",
+            R.SUSPEND: f"3+3: {full.pending_count(d)} patient(s) at dose {d + 1} still inside the "
+            "DLT window: accrual waits for complete follow-up",
+            R.START: f"3+3: treat 3 patients at dose {d + 1}",
+            R.STAY_INCOMPLETE: f"3+3: cohort at dose {d + 1} incomplete ({n} treated): complete "
+            "it",
+            R.STAY_1_3: f"3+3: 1/3 DLT at dose {d + 1}: treat 3 more at the same dose (Storer "
+            "1989)",
+            R.UP: f"3+3: {y}/{n} DLT at dose {d + 1}: escalate (Storer 1989)",
+            R.STAY_EXPAND: f"3+3: 0/3 DLT at dose {d + 1} ({block}): expand to 6 so the "
+            "MTD rests on 6 patients (Storer 1989)",
+        }
+        if code in texts:
+            return texts[code]
+        if d >= low:  # stop: MTD found below an exceeding dose
+            m = low - 1
+            return (
+                f"{exceeds}; dose {m + 1} already has {state.n[m]} patients with "
+                f"{state.y[m]} DLT: stop, MTD = dose {m + 1} (Storer 1989)"
+            )
+        return (
+            f"3+3: {y}/{n} DLT at dose {d + 1} ({block}): stop, MTD = dose {d + 1} "
+            "(Storer 1989)"
         )
 
     def select(self, state: TrialState) -> MtdSelection:

@@ -1,6 +1,7 @@
 """A bounded load driver for the workspace: readers and decision writers on loopback.
 
-Used by the benchmark (``benchmarks/bench_committee.py``) and the tests. Every request is
+Test harness, not part of the package (issue #19): it lives with the tests and is imported by
+the benchmark (``benchmarks/bench_committee.py``) and the tests. Every request is
 counted; every write carries a unique tag so lost or duplicated records can be found in the
 database afterwards. Loopback addresses only; the run stops by itself after ``seconds``.
 """

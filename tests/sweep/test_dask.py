@@ -9,9 +9,9 @@ import signal
 import pandas as pd
 import pytest
 
-from cartrial.design.sweep_grid import expand_grid
-from cartrial.design.sweep_run import run_sweep, sweep_client
-from cartrial.design.sweep_store import read_sweep
+from cartrial.sweep.grid import expand_grid
+from cartrial.sweep.run import run_sweep, sweep_client
+from cartrial.sweep.store import read_sweep
 
 pytest.importorskip("distributed")
 
@@ -86,7 +86,7 @@ def _pids(out):
 
     import pyarrow.parquet as pq
 
-    from cartrial.design.sweep_store import CELLS_DIR, META_KEY
+    from cartrial.sweep.store import CELLS_DIR, META_KEY
 
     for p in (out / CELLS_DIR).glob("cell-*.parquet"):
         yield json.loads(pq.read_schema(p).metadata[META_KEY])["extra"]["pid"]
@@ -119,7 +119,7 @@ def test_ctrl_c_in_a_terminal_stops_cleanly_and_says_how_to_resume(tmp_path):
 
     import yaml
 
-    from cartrial.design.sweep_store import CELLS_DIR
+    from cartrial.sweep.store import CELLS_DIR
 
     gfile = tmp_path / "grid.yaml"
     gfile.write_text(yaml.safe_dump(GRID | {"n_trials": 3000}))

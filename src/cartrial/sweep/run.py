@@ -1,9 +1,9 @@
 """Run a design sweep, serially or on dask.distributed, cell by cell with exact resume.
 
 Each cell is :func:`~cartrial.design.simulate_oc.simulate_oc` of one design in one scenario with
-the cell's own seed (:mod:`cartrial.design.sweep_grid`), so a cell's result is the same whichever
+the cell's own seed (:mod:`cartrial.sweep.grid`), so a cell's result is the same whichever
 process computes it, in whatever order, and however often it is retried. The client (this
-process) writes each result as it arrives (:mod:`cartrial.design.sweep_store`); a rerun verifies
+process) writes each result as it arrives (:mod:`cartrial.sweep.store`); a rerun verifies
 the stored cells, recomputes missing, corrupt or mismatched ones and skips the rest. dask retries
 tasks of a worker that dies (``distributed.scheduler.allowed-failures``).
 
@@ -28,8 +28,10 @@ import pandas as pd
 
 from cartrial import __version__
 from cartrial.design.simulate_oc import simulate_oc
-from cartrial.design.sweep_grid import SweepCell, SweepGrid, check_cells
-from cartrial.design.sweep_store import (
+from cartrial.errors import Finding, FindingsError, InputError
+from cartrial.sweep.grid import SweepCell, SweepGrid
+from cartrial.sweep.grid_file import GRID_DOMAIN
+from cartrial.sweep.store import (
     CellProblem,
     cell_frame,
     clean_temporary,
@@ -38,7 +40,6 @@ from cartrial.design.sweep_store import (
     write_cell,
     write_manifest,
 )
-from cartrial.errors import InputError
 
 Progress = Callable[[int, int], None]
 IO_THREADS = 4
@@ -239,3 +240,35 @@ def _workers_ignore_sigint() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def check_cells(grid: SweepGrid) -> None:
+    """Build the simulation plan of each (design, number of doses) once, so a design that cannot
+    run in a scenario is reported before any work starts (names the design and scenario)."""
+    from cartrial.design.simulate_oc import _runner, resolve_true_mtd
+    from cartrial.design.simulate_plan import make_plan
+
+    seen: set[tuple[str, int]] = set()
+    problems = []
+    for s in grid.scenarios:
+        for d in grid.designs:
+            if (d.id, len(s.true_tox)) in seen:
+                continue
+            seen.add((d.id, len(s.true_tox)))
+            try:
+                plan = make_plan(d.spec, s.true_tox, grid.start_dose)
+                resolve_true_mtd(s.true_mtd, plan)
+                _runner(plan, {"dlt_onset": grid.dlt_onset, "weibull_shape": grid.weibull_shape})
+            except (InputError, ImportError) as exc:
+                problems.append(
+                    Finding(
+                        GRID_DOMAIN,
+                        None,
+                        None,
+                        f"design {d.id} x scenario {s.id}",
+                        d.spec.name,
+                        f"cannot be simulated: {exc}",
+                    )
+                )
+    if problems:
+        raise FindingsError(problems)

@@ -3,7 +3,7 @@
 The grid file (YAML; docs/sweep.md) lists designs explicitly (``designs``: DesignSpec mappings
 with an ``id``) and/or as products of parameter lists over a base design (``design_grid``), and
 scenarios explicitly (``scenarios``: ``id`` + ``true_tox``) and/or as seeded random curves
-(``random_scenarios``, :mod:`cartrial.design.sweep_scenarios`).
+(``random_scenarios``, :mod:`cartrial.sweep.scenarios`).
 
 Each cell (design id, scenario id) gets a seed derived from the base seed and the cell's identity
 (never from its position or Python's ``hash``): ``SeedSequence(seed, spawn_key=(int(sha256(id)),
@@ -25,66 +25,16 @@ from typing import Any, Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from cartrial import __version__
-from cartrial.design.sweep_scenarios import paoletti_scenarios
 from cartrial.errors import Finding, FindingsError, InputError
 from cartrial.protocol.model import DesignSpec
-
-GRID_DOMAIN = "sweep grid"
-_ID_PATTERN = r"^[A-Za-z0-9_.:+\-\[\]=,]{1,200}$"
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ScenarioEntry(_Model):
-    """An explicit scenario: true DLT probability per dose; ``true_mtd`` 1-based (0 = no
-    acceptable dose), omitted = the dose closest to the design's target."""
-
-    id: str = Field(pattern=_ID_PATTERN)
-    true_tox: list[float] = Field(min_length=1)
-    true_mtd: int | None = Field(default=None, ge=0)
-
-
-class RandomScenarioEntry(_Model):
-    """``count`` seeded random curves (ids ``<id_prefix>-<i>``, i from 1)."""
-
-    method: Literal["paoletti"] = "paoletti"
-    count: int = Field(ge=1, le=100_000)
-    seed: int = Field(ge=0)
-    n_doses: int = Field(ge=2, le=30)
-    target: float = Field(gt=0, lt=1)
-    id_prefix: str | None = Field(default=None, pattern=_ID_PATTERN)
-    sigma0: float = Field(default=0.05, gt=0)
-    mu: float = 0.4
-    sigma1: float = Field(default=0.3, gt=0)
-
-
-class DesignProduct(_Model):
-    """Every combination of the ``vary`` lists over ``base`` (dotted keys reach nested sections,
-    e.g. ``backfill.enabled``); ids ``<id_prefix>[key=value,...]``."""
-
-    id_prefix: str = Field(pattern=_ID_PATTERN)
-    base: dict[str, Any]
-    vary: dict[str, list[Any]] = Field(min_length=1)
-
-
-class GridFile(_Model):
-    """The grid file as written by the user (see docs/sweep.md)."""
-
-    n_trials: int = Field(default=10_000, ge=1)
-    seed: int = Field(default=0, ge=0)
-    seeding: Literal["scenario", "cell"] = "scenario"
-    start_dose: int = Field(default=1, ge=1, description="1-based starting dose level")
-    dlt_onset: Literal["uniform", "weibull"] = "uniform"
-    weibull_shape: float = Field(default=2.0, gt=0)
-    designs: list[dict[str, Any]] = []
-    design_grid: list[DesignProduct] = []
-    scenarios: list[ScenarioEntry] = []
-    random_scenarios: list[RandomScenarioEntry] = []
+from cartrial.sweep.grid_file import (
+    GRID_DOMAIN,
+    GridFile,
+)
+from cartrial.sweep.scenarios import paoletti_scenarios
 
 
 @dataclass(frozen=True)
@@ -432,35 +382,3 @@ def load_grid(path: str | Path) -> SweepGrid:
     except yaml.YAMLError as exc:
         raise InputError(f"{GRID_DOMAIN}: {p} is not valid YAML: {exc}") from None
     return expand_grid(raw if raw is not None else {})
-
-
-def check_cells(grid: SweepGrid) -> None:
-    """Build the simulation plan of each (design, number of doses) once, so a design that cannot
-    run in a scenario is reported before any work starts (names the design and scenario)."""
-    from cartrial.design.simulate_oc import _runner, resolve_true_mtd
-    from cartrial.design.simulate_plan import make_plan
-
-    seen: set[tuple[str, int]] = set()
-    problems = []
-    for s in grid.scenarios:
-        for d in grid.designs:
-            if (d.id, len(s.true_tox)) in seen:
-                continue
-            seen.add((d.id, len(s.true_tox)))
-            try:
-                plan = make_plan(d.spec, s.true_tox, grid.start_dose)
-                resolve_true_mtd(s.true_mtd, plan)
-                _runner(plan, {"dlt_onset": grid.dlt_onset, "weibull_shape": grid.weibull_shape})
-            except (InputError, ImportError) as exc:
-                problems.append(
-                    Finding(
-                        GRID_DOMAIN,
-                        None,
-                        None,
-                        f"design {d.id} x scenario {s.id}",
-                        d.spec.name,
-                        f"cannot be simulated: {exc}",
-                    )
-                )
-    if problems:
-        raise FindingsError(problems)

@@ -39,8 +39,8 @@ import pyarrow.parquet as pq
 
 from cartrial import __version__
 from cartrial.design.oc_result import OVERALL_COLUMNS, PER_DOSE_COLUMNS
-from cartrial.design.sweep_grid import SweepCell, SweepGrid
 from cartrial.errors import InputError
+from cartrial.sweep.grid import SweepCell, SweepGrid
 
 META_KEY = b"cartrial.sweep"
 FORMAT_VERSION = 1

@@ -7,7 +7,8 @@ import pytest
 from matplotlib.figure import Figure
 
 from cartrial.design.oc_result import OVERALL_COLUMNS
-from cartrial.design.sweep_compare import (
+from cartrial.errors import InputError
+from cartrial.sweep.compare import (
     BY_CELL_COLUMNS,
     BY_DESIGN_COLUMNS,
     compare_designs,
@@ -15,8 +16,7 @@ from cartrial.design.sweep_compare import (
     plot_tradeoff,
     select_above_mtd,
 )
-from cartrial.design.sweep_store import CellProblem, SweepResults
-from cartrial.errors import InputError
+from cartrial.sweep.store import CellProblem, SweepResults
 
 # Two designs x two scenarios, 3 doses. Scenario "s1": true MTD dose 2; "s2": no acceptable
 # dose (true MTD 0), so every selection is an overdose selection.

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from cartrial.design.sweep_store import SweepResults
 from cartrial.errors import InputError
+from cartrial.sweep.store import SweepResults
 
 BY_CELL_COLUMNS = (
     "design_id", "scenario_id", "true_mtd", "pct_correct_selection", "pct_select_above_mtd",

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import norm
 
-from cartrial.design.sweep_scenarios import paoletti_scenarios
 from cartrial.errors import InputError
+from cartrial.sweep.scenarios import paoletti_scenarios
 
 
 def test_degenerate_spread_gives_the_formula_curve():

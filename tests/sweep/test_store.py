@@ -13,9 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cartrial import __version__
-from cartrial.design.sweep_grid import expand_grid
-from cartrial.design.sweep_run import run_cell
-from cartrial.design.sweep_store import (
+from cartrial.errors import InputError
+from cartrial.sweep.grid import expand_grid
+from cartrial.sweep.run import run_cell
+from cartrial.sweep.store import (
     CELLS_DIR,
     DIGEST_SUFFIX,
     META_KEY,
@@ -28,7 +29,6 @@ from cartrial.design.sweep_store import (
     write_cell,
     write_manifest,
 )
-from cartrial.errors import InputError
 
 BASE = {"name": "boin", "target": 0.3, "cohort_size": 3, "max_sample_size": 12,
         "dlt_window_days": 28}  # fmt: skip

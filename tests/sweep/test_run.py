@@ -13,16 +13,16 @@ import pytest
 import yaml
 
 from cartrial.design.simulate_oc import simulate_oc
-from cartrial.design.sweep_grid import expand_grid
-from cartrial.design.sweep_run import run_sweep
-from cartrial.design.sweep_store import (
+from cartrial.errors import InputError
+from cartrial.sweep.grid import expand_grid
+from cartrial.sweep.run import run_sweep
+from cartrial.sweep.store import (
     CELLS_DIR,
     DIGEST_SUFFIX,
     QUARANTINE_DIR,
     TMP_PREFIX,
     read_sweep,
 )
-from cartrial.errors import InputError
 
 BASE = {"name": "boin", "target": 0.3, "cohort_size": 3, "max_sample_size": 18,
         "dlt_window_days": 28}  # fmt: skip
@@ -159,7 +159,7 @@ def test_a_flipped_byte_or_a_lost_digest_is_quarantined_and_recomputed(tmp_path,
 def test_version_change_recomputes(tmp_path, reference, monkeypatch):
     g = expand_grid(GRID)
     run_sweep(g, tmp_path)
-    monkeypatch.setattr("cartrial.design.sweep_grid.__version__", "99.0")
+    monkeypatch.setattr("cartrial.sweep.grid.__version__", "99.0")
     rep = run_sweep(g, tmp_path)
     assert rep.computed == N_CELLS and len(rep.problems) == N_CELLS
     assert "cartrial_version" in rep.problems[0].reason

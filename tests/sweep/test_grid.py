@@ -11,8 +11,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cartrial.design.sweep_grid import cell_seed, expand_grid, load_grid
 from cartrial.errors import FindingsError, InputError
+from cartrial.sweep.grid import cell_seed, expand_grid, load_grid
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "sweep_grid.yaml"
 BASE = {"name": "boin", "target": 0.3, "cohort_size": 3, "max_sample_size": 30,

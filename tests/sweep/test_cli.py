@@ -9,9 +9,9 @@ import yaml
 from typer.testing import CliRunner
 
 from cartrial.cli.main import app
-from cartrial.design.sweep_grid import expand_grid
-from cartrial.design.sweep_run import run_sweep
-from cartrial.design.sweep_store import read_sweep
+from cartrial.sweep.grid import expand_grid
+from cartrial.sweep.run import run_sweep
+from cartrial.sweep.store import read_sweep
 
 runner = CliRunner()
 BASE = {"name": "boin", "target": 0.3, "cohort_size": 3, "max_sample_size": 12,
@@ -97,7 +97,7 @@ def test_ctrl_c_stops_cleanly_with_how_to_resume(tmp_path, monkeypatch):
     g = tmp_path / "grid.yaml"
     g.write_text(yaml.safe_dump(GRID))
     out = tmp_path / "res"
-    import cartrial.design.sweep_run as sr
+    import cartrial.sweep.run as sr
 
     real, calls = sr.run_cell, []
 

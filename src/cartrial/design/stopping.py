@@ -1,0 +1,72 @@
+"""The stop rules every escalation design shares, with one label each.
+
+A trial stops when its maximum sample size is reached (every design; BOIN 2.7.2 ``get.oc``
+``ncohort`` x ``cohortsize``, dfcrm ``crmsim`` ``n``, Storer BE, Biometrics 1989;45:925-37 for the
+3+3's bounded size) and when dose 1 is eliminated (no MTD). The labels below are the
+``Decision.rule`` of those stops in every design, so a report or an audit trail can filter on one
+value.
+"""
+
+from __future__ import annotations
+
+from cartrial.design.state import Decision
+
+STOP_MAX_SAMPLE_SIZE = "stop: max sample size"
+STOP_DOSE1_ELIMINATED = "stop: dose 1 eliminated"
+
+
+def reached_max_sample_size(max_sample_size: int | None, total_n: int) -> bool:
+    """Whether ``total_n`` patients (pending included) reach the maximum sample size.
+
+    Parameters
+    ----------
+    max_sample_size : int or None
+        The design's maximum (None: no maximum).
+    total_n : int
+        Patients treated so far, escalation and backfill, pending included.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> reached_max_sample_size(30, 30), reached_max_sample_size(None, 99)
+    (True, False)
+    """
+    return max_sample_size is not None and total_n >= max_sample_size
+
+
+def max_sample_size_stop(max_sample_size: int, eliminated: tuple[int, ...]) -> Decision:
+    """The stop at the maximum sample size, as every design returns it.
+
+    Parameters
+    ----------
+    max_sample_size : int
+        The design's maximum sample size.
+    eliminated : tuple of int
+        Doses eliminated (0-based) at this decision.
+
+    Returns
+    -------
+    Decision
+        Action ``stop``, no next dose, rule :data:`STOP_MAX_SAMPLE_SIZE`.
+
+    References
+    ----------
+    Yuan Y, Hess KR, Hilsenbeck SG, Gilbert MR. Clin Cancer Res 2016;22:4291-301 (BOIN: the trial
+    runs to its prespecified sample size).
+
+    Examples
+    --------
+    >>> max_sample_size_stop(30, (4,)).rule
+    'stop: max sample size'
+    """
+    return Decision(
+        "stop",
+        None,
+        eliminated,
+        f"maximum sample size {max_sample_size} reached ("
+        "Yuan Y et al., Clin Cancer Res 2016;22:4291-301)",
+        STOP_MAX_SAMPLE_SIZE,
+    )
