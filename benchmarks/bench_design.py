@@ -6,8 +6,9 @@ itself (start-up, imports and first-call table building excluded by a warm-up ru
 
 Baseline, run in the same process: a per-trial Python loop that does what BOIN's R ``get.oc``
 does (table look-ups per cohort, isotonic selection per trial with the single-trial
-``select_mtd``), on a subset of trials, scaled per trial. The R figure itself (about 1.3 ms per
-trial, dose-finding.md section 7) is quoted, not measured here: R is not installed.
+``select_mtd``), on a subset of trials, scaled per trial. R itself is measured side by side by
+``benchmarks/bench_vs_r.py`` (R BOIN ``get.oc``, about 0.9 ms per trial on this machine kind,
+BENCHMARKS.md); the 1.3 ms/trial printed below is an older, quoted figure kept for comparison.
 
 Run: OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_design.py
      ... bench_design.py --big: only 10^7 BOIN trials in batches, with the peak memory

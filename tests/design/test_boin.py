@@ -1,4 +1,5 @@
-"""BOIN decisions (dose-finding.md 2.2-2.4), BF-BOIN backfill and TITE-BOIN (sec. 3)."""
+"""BOIN decisions (Liu & Yuan, J R Stat Soc C 2015;64:507-23), BF-BOIN backfill and TITE-BOIN (Yuan
+et al., Clin Cancer Res 2018)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from scipy.stats import beta
 from cartrial.design import Boin, PendingPatient, TiteBoin, TrialState
 from cartrial.errors import InputError
 
-# dose-finding.md 2.2, published BOIN table for target 0.3 (also brockk/escalation issue #6)
+# Liu & Yuan 2015, published BOIN table for target 0.3 (also brockk/escalation issue #6)
 COHORT3_N = list(range(3, 31, 3))
 COHORT3 = {
     "escalate": [0, 1, 2, 2, 3, 4, 4, 5, 6, 7],
@@ -54,7 +55,8 @@ def test_decisions_follow_published_rows(ns, table):
 
 
 def test_elimination_rule_and_doses_above():
-    # 3/3 at target 0.3: P(p > 0.3 | Beta(4, 1)) = 1 - 0.3^4 = 0.9919 > 0.95 (sec. 2.3)
+    # 3/3 at target 0.3: P(p > 0.3 | Beta(4, 1)) = 1 - 0.3^4 = 0.9919 > 0.95 (Liu & Yuan 2015, BOIN
+    # elimination rule)
     assert 1 - 0.3**4 > 0.95
     b = Boin(n_doses=4, target=0.3)
     dec = b.decide(TrialState(n=(3, 3, 0, 0), y=(0, 3, 0, 0), current=1))
@@ -82,7 +84,8 @@ def test_stop_when_lowest_dose_eliminated():
 
 
 def test_extrasafe_uses_lower_cutoff_at_dose_1():
-    # 2/3 at dose 1: P = 0.9163, > 0.95 - 0.05 = 0.90 -> stop with extrasafe only (sec. 2.3)
+    # 2/3 at dose 1: P = 0.9163, > 0.95 - 0.05 = 0.90 -> stop with extrasafe only (Liu & Yuan 2015,
+    # BOIN elimination rule)
     s = TrialState(n=(3, 0, 0), y=(2, 0, 0), current=0)
     assert Boin(n_doses=3, target=0.3).decide(s).action == "stay"
     assert Boin(n_doses=3, target=0.3, extrasafe=True).decide(s).action == "stop"
@@ -165,7 +168,8 @@ def test_backfill_conflict_pools_data():
 # ---------------------------------------------------------------- TITE-BOIN
 def test_tite_boin_pending_weighting():
     # 6 treated at dose 2, 1 DLT, 2 pending with 14 and 7 of 28 days:
-    # n_eff = 6 - 2 + 21/28 = 4.75; phat = 1/4.75 = 0.2105 <= 0.2365 -> escalate (sec. 3)
+    # n_eff = 6 - 2 + 21/28 = 4.75; phat = 1/4.75 = 0.2105 <= 0.2365 -> escalate (Yuan et al., Clin
+    # Cancer Res 2018)
     t = TiteBoin(n_doses=3, target=0.3, dlt_window=28)
     s = TrialState(
         n=(3, 6, 0),

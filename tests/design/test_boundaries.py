@@ -1,4 +1,5 @@
-"""BOIN boundaries (dose-finding.md 2.1): published values and the closed-form formula."""
+"""BOIN boundaries (Liu & Yuan, J R Stat Soc C 2015;64:507-23, Table 1): published values and the
+closed-form formula."""
 
 import math
 
@@ -7,7 +8,8 @@ import pytest
 from cartrial.design import boin_boundaries
 from cartrial.errors import InputError
 
-# dose-finding.md 2.1 table (default phi1 = 0.6 phi, phi2 = 1.4 phi), 4 decimals as published.
+# Liu & Yuan, J R Stat Soc C 2015;64:507-23, Table 1 (default phi1 = 0.6 phi, phi2 = 1.4 phi), 4
+# decimals as published.
 PUBLISHED = {
     0.15: (0.1178, 0.1787),
     0.20: (0.1572, 0.2385),
@@ -28,7 +30,7 @@ def test_published_boundary_table(target):
 
 
 def test_target_030_to_seven_digits():
-    # dose-finding.md 2.1: lambda_e = 0.2364907, lambda_d = 0.3585195 (BOIN get.boundary)
+    # Liu & Yuan 2015: lambda_e = 0.2364907, lambda_d = 0.3585195 (BOIN get.boundary)
     b = boin_boundaries(0.3)
     assert round(b.lambda_e, 3) == 0.236 and round(b.lambda_d, 3) == 0.359
     assert b.lambda_e == pytest.approx(0.2364907, abs=1e-7)

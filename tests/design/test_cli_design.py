@@ -126,7 +126,8 @@ def test_bad_input_exits_2():
 
 
 def test_paths_from_patient_file(tmp_path):
-    # ct071 (BOIN, 28-day window): dose 2 has 1 DLT in 3 complete patients -> stay (sec. 2.2)
+    # ct071 (BOIN, 28-day window): dose 2 has 1 DLT in 3 complete patients -> stay (Liu & Yuan 2015,
+    # BOIN decision rule)
     f = tmp_path / "patients.csv"
     f.write_text(
         "subject,dose_level,dlt,follow_up_days,cohort\n"

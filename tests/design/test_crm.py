@@ -1,4 +1,5 @@
-"""CRM / TITE-CRM (dose-finding.md 4.3-4.4): dfcrm getprior skeleton, posterior against an
+"""CRM / TITE-CRM (O'Quigley J et al., Biometrics 1990;46:33-48; Cheung & Chappell, Biometrics
+2000;56:1177-82): dfcrm getprior skeleton, posterior against an
 independent numerical integration, no skipping, coherence, safety stop, linear TITE weights."""
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Exact operating characteristics (dynamic programme over trial states).
 
-3+3 against closed forms derived by hand from the rules of dose-finding.md section 1 (building
-block P(escalate past dose j) = (1-p)^3 + 3p(1-p)^2 (1-p)^3); BOIN / i3+3 / mTPI-2 totals.
+3+3 against closed forms derived by hand from the 3+3 rules (Storer BE, Biometrics
+1989;45:925-37; building block P(escalate past dose j) = (1-p)^3 + 3p(1-p)^2 (1-p)^3); BOIN /
+i3+3 / mTPI-2 totals.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def test_3p3_two_doses_equals_closed_form(p1, p2):
 
 @pytest.mark.parametrize("p", [[0.05, 0.1, 0.2, 0.35, 0.5], [0.3, 0.3, 0.3, 0.3, 0.3]])
 def test_3p3_reaching_dose_j_is_product_of_escalation_probabilities(p):
-    # dose-finding.md section 1: P(escalate past dose j) = (1-p)^3 + 3p(1-p)^2 (1-p)^3
+    # 3+3 (Storer 1989): P(escalate past dose j) = (1-p)^3 + 3p(1-p)^2 (1-p)^3
     pj = np.array(p)
     e = (1 - pj) ** 3 + 3 * pj * (1 - pj) ** 2 * (1 - pj) ** 3
     reach = np.concatenate([[1.0], np.cumprod(e)[:-1]])
@@ -54,15 +55,17 @@ def test_3p3_reaching_dose_j_is_product_of_escalation_probabilities(p):
 
 
 def test_boin_certain_toxicity_stops_at_dose1():
-    # 3/3 DLTs at dose 1: P(p > 0.3 | 3/3) > 0.95 eliminates dose 1 (sec. 2.3): no MTD
+    # 3/3 DLTs at dose 1: P(p > 0.3 | 3/3) > 0.95 eliminates dose 1 (Liu & Yuan 2015, BOIN
+    # elimination rule): no MTD
     r = exact_oc(dict(BASE, name="boin"), [1.0, 1.0, 1.0])
     assert r.overall.pct_early_stop[0] == pytest.approx(100)
     assert r.overall.mean_sample_size[0] == pytest.approx(3)
 
 
 def test_boin_no_toxicity_climbs_to_top_and_selects_it():
-    # 0/3 escalates every time (sec. 2.2); at the top BOIN stays; the pooled estimates tie below
-    # the target, so the highest dose is selected (sec. 2.5 step 4)
+    # 0/3 escalates every time (Liu & Yuan 2015, BOIN decision rule); at the top BOIN stays; the
+    # pooled estimates tie below
+    # the target, so the highest dose is selected (BOIN select.mtd, Yan F et al., J Stat Softw 2020)
     r = exact_oc(dict(BASE, name="boin"), [0.0, 0.0, 0.0, 0.0, 0.0])
     np.testing.assert_allclose(r.per_dose.mean_patients, [3, 3, 3, 3, 18])
     np.testing.assert_allclose(r.per_dose.pct_selected, [0, 0, 0, 0, 100])

@@ -1,4 +1,5 @@
-"""i3+3 and mTPI-2 (dose-finding.md 4.1-4.2): hand-worked decisions and UPM cases."""
+"""i3+3 and mTPI-2 (Liu M, Wang SJ, Ji Y, J Biopharm Stat 2020;30:294-304; Guo W et al., Contemp
+Clin Trials 2017;58:23-33): hand-worked decisions and UPM cases."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Invariants of every design built from a protocol (issue #3; dose-finding.md sec. 6 item 3):
+"""Invariants of every design built from a protocol (issue #3; overdose control, Liu & Yuan 2015):
 an eliminated dose is never the next dose, a backfill dose or the MTD; no skipping; eliminations
 are permanent; suspension keeps the current dose."""
 

@@ -16,7 +16,8 @@ from cartrial.protocol import load_protocol
 
 def test_boin_one_cohort_from_the_start():
     # From dose 1 with no data: 0/3 escalate, 1/3 stay (lambda_e < 1/3 <= lambda_d),
-    # 2/3 de-escalate -> stay at the lowest dose, 3/3 eliminates dose 1 -> stop (sec. 2.2-2.3)
+    # 2/3 de-escalate -> stay at the lowest dose, 3/3 eliminates dose 1 -> stop (Liu & Yuan 2015,
+    # BOIN decision and elimination rules)
     p = dose_paths(Boin(n_doses=3, target=0.3), cohorts=1)
     kids = p[p["cohort"] == 1].set_index("path")
     assert kids["action"].to_dict() == {

@@ -34,7 +34,8 @@ def test_counts_pending_backfill_and_cohort():
 
 
 def test_feeds_tite_boin_worked_example():
-    # dose 2: n = 3, y = 1, c = 2 pending with F = 21 days: 2 > 0.5 x 3 -> suspend (sec. 3)
+    # dose 2: n = 3, y = 1, c = 2 pending with F = 21 days: 2 > 0.5 x 3 -> suspend (TITE-BOIN, Yuan
+    # et al., Clin Cancer Res 2018)
     s = state_from_patients(table(), 3, dlt_window=28)
     assert TiteBoin(n_doses=3, target=0.3).decide(s).action == "suspend"
 

@@ -1,4 +1,5 @@
-"""Complete-follow-up designs with patients still inside the DLT window (sec. 6 item 4):
+"""Complete-follow-up designs with patients still inside the DLT window (BOIN, Liu & Yuan 2015:
+accrual suspended while patients are pending):
 they wait while the current cohort is pending and leave pending patients out of the counts."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""MTD selection by isotonic regression (dose-finding.md 2.5, BOIN select.mtd)."""
+"""MTD selection by isotonic regression (BOIN select.mtd; Yan F et al., J Stat Softw
+2020;94(13))."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ def test_monotone_data_picks_closest():
 
 
 def test_pava_pools_violators_with_select_mtd_weights():
-    # 2/3 then 0/3: decreasing, pooled by weights 1/var (sec. 2.5 step 2-3)
+    # 2/3 then 0/3: decreasing, pooled by weights 1/var (BOIN select.mtd, Yan F et al., J Stat Softw
+    # 2020)
     r1, r2 = _raw(2, 3), _raw(0, 3)
     w1, w2 = _w(2, 3), _w(0, 3)
     pooled = (r1 * w1 + r2 * w2) / (w1 + w2)

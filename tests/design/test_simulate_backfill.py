@@ -1,4 +1,5 @@
-"""BOIN with backfill (BF-BOIN, dose-finding.md section 6 item 2): simulated in lock-step,
+"""BOIN with backfill (BF-BOIN; Zhao, Yuan, Korn & Freidlin, Clin Cancer Res 2024): simulated in
+lock-step,
 backfilled patients' DLTs count; without backfill arrivals it is BOIN exactly."""
 
 from __future__ import annotations

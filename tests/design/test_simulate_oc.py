@@ -58,7 +58,7 @@ def test_result_does_not_depend_on_batch_size(name):
 
 
 def test_eliminated_dose_never_selected_and_sample_size_bounded():
-    # dose-finding.md section 6 item 3: eliminated doses must never be recommended
+    # BOIN overdose control (Liu & Yuan 2015): eliminated doses must never be recommended
     plan = make_plan(dict(BASE, name="boin"), [0.25, 0.4, 0.55, 0.7, 0.8])
     u, gaps = block_draws(plan, np.random.default_rng(1), 4000)
     s, sel, _ = run_rules(plan, u, gaps)

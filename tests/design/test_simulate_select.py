@@ -1,5 +1,5 @@
 """Vectorised isotonic MTD selection equals the single-trial ``select_mtd`` (BOIN select.mtd,
-dose-finding.md 2.5) on random trial states."""
+BOIN select.mtd, Yan F et al., J Stat Softw 2020;94(13)) on random trial states."""
 
 from __future__ import annotations
 
@@ -39,7 +39,8 @@ def test_max_min_isotonic_equals_pava(x, data):
 
 
 def test_tie_below_target_takes_highest_dose():
-    # dose-finding.md 2.5 step 4: 0/3 at every dose pools to one estimate below target
+    # BOIN select.mtd (isotonic regression, pooled): 0/3 at every dose pools to one estimate below
+    # target
     n = np.array([[3, 3, 3]])
     y = np.array([[0, 0, 0]])
     assert select_rows(n, y, n > 0, 0.3)[0] == 2

@@ -1,6 +1,7 @@
 """Decision tables of the table-driven designs against the published tables.
 
-dose-finding.md section 2.2: BOIN target 0.3 (the table quoted in brockk/escalation issue #6).
+Liu & Yuan, J R Stat Soc C 2015;64:507-23, decision table: BOIN target 0.3 (the table quoted in
+brockk/escalation issue #6).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def _edges(tab, ns):
 
 
 def test_boin_target_03_cohorts_of_3_published_table():
-    # dose-finding.md 2.2, n = 3, 6, ..., 30
+    # Liu & Yuan 2015 decision table, n = 3, 6, ..., 30
     tab = decision_tables("boin", 0.3, 30)
     esc, de, el = _edges(tab, range(3, 31, 3))
     assert esc == [0, 1, 2, 2, 3, 4, 4, 5, 6, 7]
@@ -38,7 +39,7 @@ def test_boin_target_03_cohorts_of_3_published_table():
 
 
 def test_boin_target_03_cohorts_of_1_published_table():
-    # dose-finding.md 2.2, n = 3..12
+    # Liu & Yuan 2015 decision table, n = 3..12
     tab = decision_tables("boin", 0.3, 12)
     esc, de, el = _edges(tab, range(3, 13))
     assert esc == [0, 0, 1, 1, 1, 1, 2, 2, 2, 2]
@@ -60,7 +61,7 @@ def test_extrasafe_lowers_the_dose1_cutoff_only():
 
 
 def test_i3p3_rules_hand_worked():
-    # dose-finding.md 4.2, EI = [0.25, 0.35]
+    # mTPI-2 (Guo W et al. 2017), EI = [0.25, 0.35]
     tab = decision_tables("i3+3", 0.3, 6)
     assert tab.action[3, 0] == ESCALATE  # 0 < 0.25
     assert tab.action[6, 2] == 0  # 0.333 in EI: stay

@@ -1,7 +1,8 @@
 """Calendar-time TITE-BOIN / TITE-CRM simulation and the lock-step CRM simulator.
 
 With accrual so slow that every patient completes the DLT window before the next arrives,
-TITE-BOIN is BOIN (dose-finding.md 3: phat = y/n when nothing is pending), so its OC must agree
+TITE-BOIN is BOIN (Yuan Y et al., Clin Cancer Res 2018;24:4921-30: phat = y/n when nothing is
+pending), so its OC must agree
 with BOIN's exact OC within Monte Carlo error; TITE-CRM likewise with CRM.
 """
 
@@ -100,7 +101,8 @@ def held_dose1(draw):
 @given(held_dose1())
 def test_dose1_hold_lifts_when_follow_up_brings_phat_to_lambda_d(case):
     y, follow, done = case
-    # dose-finding.md 3: at dose 1 with phat = y/(n - c + F/T) > lambda_d and patients pending,
+    # TITE-BOIN (Yuan et al. 2018): at dose 1 with phat = y/(n - c + F/T) > lambda_d and patients
+    # pending,
     # accrual is held; phat falls as follow-up accrues, so the hold lifts at a computable time
     from cartrial.design.factory import design_from_spec
     from cartrial.design.simulate_tite import _hold_release

@@ -1,4 +1,5 @@
-"""Decision tables (dose-finding.md 2.2 published rows; sec. 1; sec. 4.1-4.2) and writers."""
+"""Decision tables (BOIN published rows, Liu & Yuan 2015; 3+3, Storer 1989; i3+3 and mTPI-2) and
+writers."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from cartrial.errors import InputError
 
 
 def test_boin_cohort3_published_rows():
-    # dose-finding.md 2.2, target 0.3, cohorts of 3, n = 3..30
+    # Liu & Yuan 2015 decision table, target 0.3, cohorts of 3, n = 3..30
     t = decision_table("boin", 0.3, cohort_size=3, max_n=30)
     assert t.summary["n"].tolist() == list(range(3, 31, 3))
     assert t.summary["escalate_if_le"].tolist() == [0, 1, 2, 2, 3, 4, 4, 5, 6, 7]
@@ -34,7 +35,7 @@ def test_boin_cohort1_published_rows():
     assert s["escalate_if_le"].tolist() == [0, 0, 1, 1, 1, 1, 2, 2, 2, 2]
     assert s["deescalate_if_ge"].tolist() == [2, 2, 2, 3, 3, 3, 4, 4, 4, 5]
     assert s["eliminate_if_ge"].tolist() == [3, 3, 4, 4, 5, 5, 5, 6, 6, 7]
-    # below 3 patients nothing is eliminated (sec. 2.3)
+    # below 3 patients nothing is eliminated (Liu & Yuan 2015, BOIN elimination rule)
     assert t.summary.loc[t.summary["n"] < 3, "eliminate_if_ge"].isna().all()
 
 

@@ -1,4 +1,4 @@
-"""3+3 hand paths (dose-finding.md section 1) and its explicit variants."""
+"""3+3 hand paths (Storer BE, Biometrics 1989;45:925-37) and its explicit variants."""
 
 from __future__ import annotations
 

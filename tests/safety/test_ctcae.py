@@ -306,7 +306,7 @@ def test_high_direction_grades_are_monotone(term: str, a: float, b: float,
 
 
 def test_weight_loss_from_vitals_percent_of_baseline() -> None:
-    # CTCAE v5.0 Weight loss: 5 - <10% grade 1; 10 - <20% grade 2; >= 20% grade 3 (section 3.3)
+    # CTCAE v5.0 Weight loss: 5 - <10% grade 1; 10 - <20% grade 2; >= 20% grade 3
     pairs = [(95.1, 0), (95.0, 1), (90.1, 1), (90.0, 2), (80.1, 2), (80.0, 3)]
     df = pd.DataFrame({"USUBJID": "P", "PARAMCD": "WEIGHT",
                        "DAY": np.arange(1.0, len(pairs) + 1), "AVAL": [v for v, _ in pairs],

@@ -1,4 +1,4 @@
-"""Sweeps on a dask LocalCluster of 2 worker processes (shared/reference/ecosystem.md section 8):
+"""Sweeps on a dask LocalCluster of 2 worker processes (dask.distributed LocalCluster):
 identical to the serial run with the same seeds, also when a worker is killed mid-sweep."""
 
 from __future__ import annotations
