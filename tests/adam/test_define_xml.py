@@ -100,9 +100,27 @@ def test_origins_and_methods(define):
     assert usubjid.find("odm:Description/odm:TranslatedText", NS).text == "DM.USUBJID"
     chg = doc.find(".//odm:ItemDef[@OID='IT.ADLB.CHG']/def:Origin", NS)
     assert chg.get("Type") == "Derived"
-    ref = doc.find(".//odm:ItemGroupDef[@OID='IG.ADLB']/odm:ItemRef[@ItemOID='IT.ADLB.CHG']", NS)
-    method = doc.find(f".//odm:MethodDef[@OID='{ref.get('MethodOID')}']", NS)
-    assert "derive_adlb" in method.find("odm:Description/odm:TranslatedText", NS).text
+    def method_text(ds, var):
+        ref = doc.find(f".//odm:ItemGroupDef[@OID='IG.{ds}']/odm:ItemRef"
+                       f"[@ItemOID='IT.{ds}.{var}']", NS)
+        method = doc.find(f".//odm:MethodDef[@OID='{ref.get('MethodOID')}']", NS)
+        return method.find("odm:Description/odm:TranslatedText", NS).text
+
+    assert "derive_adlb" in method_text("ADLB", "ANRIND")  # the dataset's method
+    # a variable with a stated derivation has its own method (Define-XML 2.1, section 5.3.8)
+    assert method_text("ADLB", "CHG").startswith("AVAL - BASE")
+    assert "ADSL.INFDT" in method_text("ADPC", "AFRLT")
+    assert "PCSEQ" in method_text("ADPC", "SRCSEQ")
+
+
+def test_dataset_comments(define):
+    _, _, doc = define
+    for name in ("ADSL", "ADPC", "ADPP", "ADCYT"):
+        ig = doc.find(f".//odm:ItemGroupDef[@OID='IG.{name}']", NS)
+        oid = ig.get(f"{{{NS['def']}}}CommentOID")
+        com = doc.find(f".//def:CommentDef[@OID='{oid}']/odm:Description/odm:TranslatedText",
+                       NS)
+        assert com.text.startswith(name)
 
 
 def test_same_data_same_bytes(define):
