@@ -155,3 +155,22 @@ def test_batched_dataset_same_define_xml_and_no_extra_pass(tmp_path):
     xml = (tmp_path / "b" / "define.xml").read_bytes()
     assert xml == (tmp_path / "w" / "define.xml").read_bytes()
     assert b"<CheckValue>CRP</CheckValue>" in xml
+
+
+def test_html_view_is_rendered_from_the_xml(define):
+    """define-xml.html, read with lxml's HTML parser, shows for every ItemGroupDef of the XML
+    its variables in ItemRef order, and each variable's MethodDef text as its derivation."""
+    from lxml import html
+
+    adam, _, doc = define
+    page = html.parse(str(adam / "define-xml.html")).getroot()
+    methods = {m.get("OID"): m.find("odm:Description/odm:TranslatedText", NS).text
+               for m in doc.findall(".//odm:MethodDef", NS)}
+    for ig in doc.findall(".//odm:ItemGroupDef", NS):
+        name = ig.get("Name")
+        table = page.xpath(f"//h2[@id='{name}']/following-sibling::table[1]")[0]
+        rows = [[td.text_content() for td in tr.findall("td")] for tr in table.findall("tr")[1:]]
+        refs = ig.findall("odm:ItemRef", NS)
+        assert [r[1] for r in rows] == [ref.get("ItemOID").split(".")[-1] for ref in refs]
+        assert [r[8] for r in rows] == [methods.get(ref.get("MethodOID"), "") for ref in refs]
+    assert not page.xpath("//script") and "http" not in (adam / "define-xml.html").read_text()

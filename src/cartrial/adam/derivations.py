@@ -104,4 +104,4 @@ def dataset_comment(dataset: str) -> str | None:
     func = getattr(adam, f"derive_{dataset.lower()}", None)
     module = inspect.getmodule(func) if func is not None else None
     doc = inspect.getdoc(module) if module is not None else None
-    return " ".join(doc.split("\n\n")[0].split()) if doc else None
+    return " ".join(doc.split("\n\n")[0].replace("``", "").split()) if doc else None
