@@ -2,9 +2,9 @@
 PC record, named as in the pharmaverse admiral ADPC template: PARAMCD = PCTESTCD, AVAL =
 PCSTRESN, AVALC = PCSTRESC (``<LLOQ`` kept as text, AVAL missing), AVALU = PCSTRESU, ALLOQ =
 PCLLOQ, ADT / ADY, AFRLT (actual days from the CAR-T infusion, ADSL.INFDT) and NFRLT (nominal
-days: the ``n`` of VISIT ``DAY n``, the infusion being day 0), FRLTU = ``DAY``, AVISIT /
-AVISITN, SRCDOM / SRCSEQ for traceability to PC. An analyte measured in a specimen other than
-blood gets its own parameter: PCTESTCD (first seven characters) plus a specimen tag.
+days: the ``n`` of VISIT ``DAY n``, the infusion being day 0), FRLTU = ``DAYS``, AVISIT /
+AVISITN, SRCDOM / SRCVAR / SRCSEQ for traceability to PC. An analyte measured in a specimen
+other than blood gets its own parameter: PCTESTCD (first seven characters) plus a specimen tag.
 """
 
 from __future__ import annotations
@@ -79,11 +79,12 @@ def derive_adpc(pc: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     visit = pc["VISIT"].astype("string") if "VISIT" in pc else pd.Series(pd.NA, index=pc.index)
     out["NFRLT"] = pd.to_numeric(visit.str.extract(r"^DAY (\d+)$")[0],
                                  errors="coerce").astype(float)
-    out["FRLTU"] = "DAY"
+    out["FRLTU"] = "DAYS"
     out["AVISIT"] = visit
     if "VISITNUM" in pc:
         out["AVISITN"] = pd.to_numeric(pc["VISITNUM"], errors="coerce")
     out["SRCDOM"] = "PC"
+    out["SRCVAR"] = "SEQ"
     out["SRCSEQ"] = pd.to_numeric(pc["PCSEQ"], errors="coerce")
     out = out.sort_values(["USUBJID", "PARCAT1", "PARAMCD", "ADT", "SRCSEQ"], kind="stable")
     out = with_subject(out, adsl, [])
