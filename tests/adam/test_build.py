@@ -67,14 +67,43 @@ def test_adtte_matches_the_efficacy_engine(run, study):
     assert (cbor == bor).all()
 
 
-def test_adck_matches_the_kinetics_engine(run, study):
+def test_adpp_matches_the_kinetics_engine(run, study):
     kin = analyse_kinetics(study.domains, P)
-    adck = _csv(run, "ADCK")
-    cmax = adck[(adck["PARAMCD"] == "CMAX") & (adck["PARCAT1"] == "CARTRNSG")]
+    adpp = _csv(run, "ADPP")
+    cmax = adpp[adpp["PARAMCD"] == "TCMAX"]  # transgene (CARTRNSG) Cmax in whole blood
+    assert set(cmax["PARCAT1"]) == {"CARTRNSG"}
     ref = kin.nca[kin.nca["PCTESTCD"] == "CARTRNSG"]
     m = cmax.merge(ref, left_on=["USUBJID", "PARCAT2"], right_on=["USUBJID", "PCSPEC"])
     assert len(m) == len(ref)
     assert_allclose(m["AVAL"], m["CMAX"], rtol=1e-9)
+
+
+def test_adpc_is_the_pc_domain_in_time_from_infusion(run, study):
+    """ADPC keeps every PC record (traceable by SRCSEQ) with AVAL = PCSTRESN, and its actual
+    time from infusion equals the kinetics engine's own time of the same record."""
+    adpc = _csv(run, "ADPC")
+    pc = study["PC"]
+    assert len(adpc) == len(pc)
+    m = adpc.merge(pc, left_on=["USUBJID", "SRCSEQ"], right_on=["USUBJID", "PCSEQ"])
+    assert len(m) == len(pc) and (m["PARAMCD"] == m["PCTESTCD"]).all()
+    assert_allclose(m["AVAL"], pd.to_numeric(m["PCSTRESN"]), rtol=1e-12, equal_nan=True)
+    from cartrial.kinetics.sdtm import infusions, pc_profiles
+    prof = pc_profiles(pc, infusions(study["EX"], P, study["DM"]))
+    t = m.merge(prof, on=["USUBJID", "PCSEQ"])
+    assert len(t) == len(prof)
+    assert_allclose(t["AFRLT"], t["time_days"])
+    # nominal DAY n is n days after the infusion (day 0): actual within the visit window
+    assert (t["AFRLT"] - t["NFRLT"]).abs().max() <= 7
+
+
+def test_adcyt_one_code_per_cytokine_parameter(run, study):
+    kin = analyse_kinetics(study.domains, P)
+    adcyt = _csv(run, "ADCYT")
+    pairs = adcyt[["PARAMCD", "PARAM"]].drop_duplicates()
+    assert pairs["PARAMCD"].is_unique and pairs["PARAM"].is_unique
+    il6 = adcyt[adcyt["PARAMCD"] == "IL6PK"].set_index("USUBJID")["AVAL"]
+    ref = kin.cytokines[kin.cytokines["CYTOKINE"] == "IL6"].set_index("USUBJID")["PEAK"]
+    assert_allclose(il6.sort_index(), ref.reindex(il6.index).sort_index(), equal_nan=True)
 
 
 def test_xpt_v5_with_labels(run):

@@ -130,3 +130,18 @@ def test_findings_exit_1_and_name_dataset_and_variable(tmp_path):
     r = CliRunner().invoke(app, ["check-conformance", str(tmp_path), "--json"])
     assert r.exit_code == 1
     assert '"rule_id": "AD-REQ"' in r.output and '"variable": "ARM"' in r.output
+
+
+def test_example_adam_output_has_no_conformance_finding(tmp_path_factory):
+    """The analysed example's ADaM folder (XPT v5 files) passes every structural check: ADSL
+    carries ARM and ACTARM, the kinetics datasets ADPC / ADPP / ADCYT have one PARAMCD per
+    PARAM, character lengths are the longest values."""
+    from tests.report._pipeline import analysed
+
+    run = analysed(tmp_path_factory)
+    folder = run.out / "adam"
+    assert {"adsl.xpt", "adpc.xpt", "adpp.xpt", "adcyt.xpt"} <= {p.name for p in
+                                                                  folder.glob("*.xpt")}
+    assert not (folder / "adck.xpt").exists()
+    findings = check_conformance(folder)
+    assert findings.empty, findings.to_string()

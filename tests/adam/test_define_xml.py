@@ -100,9 +100,27 @@ def test_origins_and_methods(define):
     assert usubjid.find("odm:Description/odm:TranslatedText", NS).text == "DM.USUBJID"
     chg = doc.find(".//odm:ItemDef[@OID='IT.ADLB.CHG']/def:Origin", NS)
     assert chg.get("Type") == "Derived"
-    ref = doc.find(".//odm:ItemGroupDef[@OID='IG.ADLB']/odm:ItemRef[@ItemOID='IT.ADLB.CHG']", NS)
-    method = doc.find(f".//odm:MethodDef[@OID='{ref.get('MethodOID')}']", NS)
-    assert "derive_adlb" in method.find("odm:Description/odm:TranslatedText", NS).text
+    def method_text(ds, var):
+        ref = doc.find(f".//odm:ItemGroupDef[@OID='IG.{ds}']/odm:ItemRef"
+                       f"[@ItemOID='IT.{ds}.{var}']", NS)
+        method = doc.find(f".//odm:MethodDef[@OID='{ref.get('MethodOID')}']", NS)
+        return method.find("odm:Description/odm:TranslatedText", NS).text
+
+    assert "derive_adlb" in method_text("ADLB", "ANRIND")  # the dataset's method
+    # a variable with a stated derivation has its own method (Define-XML 2.1, section 5.3.8)
+    assert method_text("ADLB", "CHG").startswith("AVAL - BASE")
+    assert "ADSL.INFDT" in method_text("ADPC", "AFRLT")
+    assert "PCSEQ" in method_text("ADPC", "SRCSEQ")
+
+
+def test_dataset_comments(define):
+    _, _, doc = define
+    for name in ("ADSL", "ADPC", "ADPP", "ADCYT"):
+        ig = doc.find(f".//odm:ItemGroupDef[@OID='IG.{name}']", NS)
+        oid = ig.get(f"{{{NS['def']}}}CommentOID")
+        com = doc.find(f".//def:CommentDef[@OID='{oid}']/odm:Description/odm:TranslatedText",
+                       NS)
+        assert com.text.startswith(name)
 
 
 def test_same_data_same_bytes(define):
@@ -137,3 +155,22 @@ def test_batched_dataset_same_define_xml_and_no_extra_pass(tmp_path):
     xml = (tmp_path / "b" / "define.xml").read_bytes()
     assert xml == (tmp_path / "w" / "define.xml").read_bytes()
     assert b"<CheckValue>CRP</CheckValue>" in xml
+
+
+def test_html_view_is_rendered_from_the_xml(define):
+    """define-xml.html, read with lxml's HTML parser, shows for every ItemGroupDef of the XML
+    its variables in ItemRef order, and each variable's MethodDef text as its derivation."""
+    from lxml import html
+
+    adam, _, doc = define
+    page = html.parse(str(adam / "define-xml.html")).getroot()
+    methods = {m.get("OID"): m.find("odm:Description/odm:TranslatedText", NS).text
+               for m in doc.findall(".//odm:MethodDef", NS)}
+    for ig in doc.findall(".//odm:ItemGroupDef", NS):
+        name = ig.get("Name")
+        table = page.xpath(f"//h2[@id='{name}']/following-sibling::table[1]")[0]
+        rows = [[td.text_content() for td in tr.findall("td")] for tr in table.findall("tr")[1:]]
+        refs = ig.findall("odm:ItemRef", NS)
+        assert [r[1] for r in rows] == [ref.get("ItemOID").split(".")[-1] for ref in refs]
+        assert [r[8] for r in rows] == [methods.get(ref.get("MethodOID"), "") for ref in refs]
+    assert not page.xpath("//script") and "http" not in (adam / "define-xml.html").read_text()

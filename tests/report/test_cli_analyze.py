@@ -74,7 +74,7 @@ def test_engine_that_cannot_run_stops_the_run_unless_partial_is_allowed(tmp_path
     assert notice < html.index('id="s-provenance"')  # before anything else in the report
     assert "Incomplete report" in html[notice:notice + 200]
     assert "Not produced" in html and "neither a number nor below the limit" in html
-    assert "14.5 Cellular kinetics" not in html and "ADCK" not in out["datasets"]
+    assert "14.5 Cellular kinetics" not in html and "ADPP" not in out["datasets"]
     assert "14.3 Safety" in html and out["datasets"]["ADSL"] == 3
     adsl = pd.read_csv(tmp_path / "out" / "adam" / "adsl.csv")
     assert adsl["USUBJID"].tolist() == ["CT071-001-001", "CT071-001-002", "CT071-001-003"]

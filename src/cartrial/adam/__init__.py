@@ -12,7 +12,7 @@ if TYPE_CHECKING:
         derive_vars_aedt,
         derive_vars_atoxgr,
     )
-    from cartrial.adam.adck import derive_adck, derive_param_cytokine, derive_param_nca
+    from cartrial.adam.adcyt import derive_adcyt
     from cartrial.adam.adhtox import derive_adhtox
     from cartrial.adam.adlb import (
         derive_adlb,
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
         derive_vars_atoxgr_lb,
         derive_vars_lb_param,
     )
+    from cartrial.adam.adpc import derive_adpc
+    from cartrial.adam.adpp import derive_adpp, derive_param_nca, nca_paramcd
     from cartrial.adam.adrs import (
         AVAL_CODE,
         derive_adrs,
@@ -63,8 +65,10 @@ __all__ = [
     "data_cutoff",
     "define_html",
     "derive_adae",
-    "derive_adck",
+    "derive_adcyt",
     "derive_adhtox",
+    "derive_adpc",
+    "derive_adpp",
     "derive_adlb",
     "derive_adlb_batches",
     "derive_adrs",
@@ -73,7 +77,6 @@ __all__ = [
     "derive_adtte",
     "derived_ae_grades",
     "derive_param_cbor",
-    "derive_param_cytokine",
     "derive_param_invovr",
     "derive_param_mrd",
     "derive_param_nca",
@@ -87,6 +90,7 @@ __all__ = [
     "derive_vars_aedt",
     "derive_vars_atoxgr",
     "derive_vars_atoxgr_lb",
+    "nca_paramcd",
     "derive_vars_dth",
     "derive_vars_eos",
     "derive_vars_lb_param",

@@ -40,7 +40,8 @@ def derive_adsl_base(dm: pd.DataFrame) -> pd.DataFrame:
     require(dm, ["STUDYID", "USUBJID", "SUBJID", "SITEID", "AGE", "SEX", "ARMCD", "ACTARMCD"],
             "ADSL (DM)")
     keep = [c for c in ("STUDYID", "USUBJID", "SUBJID", "SITEID", "AGE", "AGEU", "SEX", "RACE",
-                        "ETHNIC", "COUNTRY", "ARMCD", "ACTARMCD", "ARMNRS") if c in dm.columns]
+                        "ETHNIC", "COUNTRY", "ARMCD", "ARM", "ACTARMCD", "ACTARM",
+                        "ARMNRS") if c in dm.columns]
     adsl = dm[keep].copy().sort_values("USUBJID", kind="stable").reset_index(drop=True)
     adsl["AGE"] = pd.to_numeric(adsl["AGE"], errors="coerce")
     adsl["AGEGR1"] = np.where(adsl["AGE"] >= 65, ">=65", np.where(adsl["AGE"].notna(), "<65", ""))

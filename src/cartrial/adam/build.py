@@ -9,9 +9,11 @@ import pandas as pd
 
 from cartrial._memory import release_freed_memory
 from cartrial.adam.adae import derive_adae
-from cartrial.adam.adck import derive_adck
+from cartrial.adam.adcyt import derive_adcyt
 from cartrial.adam.adhtox import derive_adhtox
 from cartrial.adam.adlb import derive_adlb, derive_adlb_batches
+from cartrial.adam.adpc import derive_adpc
+from cartrial.adam.adpp import derive_adpp
 from cartrial.adam.adrs import derive_adrs
 from cartrial.adam.adsl import derive_adsl
 from cartrial.adam.adtte import derive_adtte
@@ -65,8 +67,8 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
                kinetics: KineticsReport | None = None,
                batched_adlb: bool = False) -> AdamResult:
     """ADSL, ADAE, ADLB (SDTM + safety engine), ADRS (IMWG result), ADTTE (efficacy result),
-    ADCK (kinetics report). The safety engine's DLT adjudication feeds DLTEVLFL / DLTFL and its
-    ASTCT grades the derived grade DTOXGRN of CRS / ICANS records.
+    ADPC (SDTM PC), ADPP and ADCYT (kinetics report). The safety engine's DLT adjudication
+    feeds DLTEVLFL / DLTFL and its ASTCT grades the derived grade DTOXGRN of CRS / ICANS records.
 
     With ``batched_adlb`` ADLB is a :class:`~cartrial.adam.BatchedDataset` derived subject batch
     by subject batch when it is read (one row per LB record), so a large trial's ADLB is never
@@ -93,7 +95,11 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
     if efficacy is not None:
         ds["ADTTE"] = derive_adtte(efficacy.tte, adsl)
     if kinetics is not None:
-        ds["ADCK"] = derive_adck(kinetics.nca, adsl, kinetics.cytokines)
+        if "PC" in study:
+            ds["ADPC"] = derive_adpc(study["PC"], adsl)
+        ds["ADPP"] = derive_adpp(kinetics.nca, adsl)
+        if kinetics.cytokines is not None and len(kinetics.cytokines):
+            ds["ADCYT"] = derive_adcyt(kinetics.cytokines, adsl)
     if safety is not None and len(safety.icaht):   # ICAHT and CAR-HEMATOTOX per subject
         ds["ADHTOX"] = derive_adhtox(safety.icaht, safety.hematotox, adsl)
     return AdamResult(ds, dlt, cutoff)

@@ -12,7 +12,9 @@ Content (CDISC Define-XML v2.1 specification, 2019, sections 3 and 5):
   origin: ``Predecessor`` (with the SDTM domain and variable) for a variable of the SDTM data
   model, carried into the dataset, else ``Derived`` by the dataset's method;
 - ``MethodDef`` per dataset: the first paragraph of the ``derive_<dataset>`` docstring, the
-  function that derives it;
+  function that derives it; and one per derived variable whose derivation is stated
+  (:func:`cartrial.adam.derivations.variable_derivation`), referenced by its ``ItemRef``;
+- ``def:CommentDef`` per dataset: the first paragraph of its deriving module's docstring;
 - value-level metadata of ``AVAL`` per ``PARAMCD`` in every BDS dataset (``def:ValueListDef``,
   a ``def:WhereClauseDef`` ``PARAMCD EQ <code>`` per parameter);
 - codelists: ``PARAMCD`` per BDS dataset (decoded by ``PARAM``) and No/Yes for ``*FL`` flags.
@@ -30,6 +32,7 @@ from datetime import datetime
 import pandas as pd
 
 from cartrial.adam.batched import BatchedDataset
+from cartrial.adam.derivations import dataset_comment, variable_derivation
 from cartrial.adam.metadata import DATASETS, DatasetProfile
 from cartrial.data import data_model
 
@@ -245,10 +248,18 @@ def define_xml(datasets: Mapping[str, pd.DataFrame | BatchedDataset], *, study: 
                 _item_def(mdv, f"IT.{name}.AVAL.{code}", "AVAL", "num", 8,
                           f"Analysis Value for {param}", ("Derived", None))
     _codelists(mdv, params, bool(flags))
-    for name in profiles:
+    for name, prof in profiles.items():
         _describe(ET.SubElement(mdv, _o("MethodDef"), {
             "OID": f"MT.{name}", "Name": f"Derivation of {name}", "Type": "Computation"}),
             _derivation(name))
+        for var in prof.columns:
+            if _predecessor(var) is None and (text := variable_derivation(name, var)):
+                _describe(ET.SubElement(mdv, _o("MethodDef"), {
+                    "OID": f"MT.{name}.{var}", "Name": f"Derivation of {name}.{var}",
+                    "Type": "Computation"}), text)
+    for name in profiles:
+        if text := dataset_comment(name):
+            _describe(ET.SubElement(mdv, _d("CommentDef"), {"OID": f"COM.{name}"}), text)
     for name in profiles:
         leaf = ET.SubElement(mdv, _d("leaf"), {"ID": f"LF.{name}",
                                                f"{{{XLINK}}}href": f"{name.lower()}.{file_ext}"})
@@ -268,6 +279,8 @@ def _item_group(mdv: ET.Element, name: str, prof: DatasetProfile, bds: bool,
         "IsReferenceData": "No", "SASDatasetName": name, "Purpose": "Analysis",
         _d("Structure"): structure[:1].upper() + structure[1:],
         _d("StandardOID"): "STD.ADAMIG", _d("ArchiveLocationID"): f"LF.{name}"})
+    if dataset_comment(name):
+        ig.set(_d("CommentOID"), f"COM.{name}")
     _describe(ig, label)
     keys = ["USUBJID"] + (["PARAMCD"] if bds else [])
     for i, var in enumerate(prof.columns, 1):
@@ -276,7 +289,8 @@ def _item_group(mdv: ET.Element, name: str, prof: DatasetProfile, bds: bool,
         if var in keys:
             attrs["KeySequence"] = str(keys.index(var) + 1)
         if _predecessor(var) is None:
-            attrs["MethodOID"] = f"MT.{name}"
+            attrs["MethodOID"] = (f"MT.{name}.{var}" if variable_derivation(name, var)
+                                  else f"MT.{name}")
         ET.SubElement(ig, _o("ItemRef"), attrs)
     ET.SubElement(ig, _d("Class"), {"Name": _CLASS.get(name, "BASIC DATA STRUCTURE")})
 

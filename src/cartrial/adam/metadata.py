@@ -22,7 +22,10 @@ DATASETS = {
     "ADLB": ("Laboratory Analysis Dataset", "one row per subject, parameter and sample"),
     "ADRS": ("Response Analysis Dataset", "one row per subject, parameter and assessment"),
     "ADTTE": ("Time-to-Event Analysis Dataset", "one row per subject and parameter"),
-    "ADCK": ("Cellular Kinetics Analysis Dataset", "one row per subject, analyte and parameter"),
+    "ADPC": ("Pharmacokinetic Concentrations Analysis", "one row per subject, analyte and sample"),
+    "ADPP": ("Pharmacokinetic Parameters Analysis", "one row per subject, analyte and parameter"),
+    "ADCYT": ("Cytokine Parameters Analysis Dataset",
+              "one row per subject, cytokine and parameter"),
     "ADHTOX": ("Haematotoxicity Analysis Dataset", "one row per subject and parameter"),
 }
 
@@ -31,7 +34,9 @@ LABELS: dict[str, str] = {
     "SUBJID": "Subject Identifier for the Study", "SITEID": "Study Site Identifier",
     "AGE": "Age", "AGEU": "Age Units", "AGEGR1": "Pooled Age Group 1", "SEX": "Sex",
     "RACE": "Race", "ETHNIC": "Ethnicity", "COUNTRY": "Country", "ARMCD": "Planned Arm Code",
-    "ACTARMCD": "Actual Arm Code", "ARMNRS": "Reason Arm and/or Actual Arm is Null",
+    "ACTARMCD": "Actual Arm Code",
+    "ARM": "Description of Planned Arm", "ACTARM": "Description of Actual Arm",
+    "ARMNRS": "Reason Arm and/or Actual Arm is Null",
     "TRT01P": "Planned Treatment for Period 01", "TRT01PN": "Planned Treatment for Period 01 (N)",
     "TRT01A": "Actual Treatment for Period 01", "TRT01AN": "Actual Treatment for Period 01 (N)",
     "TRTSDT": "Date of First Exposure to Treatment", "TRTEDT": "Date of Last Exposure to Treatment",
@@ -72,6 +77,9 @@ LABELS: dict[str, str] = {
     "EVNTDESC": "Event or Censoring Description",
     "CNSDTDSC": "Censor Date Description", "AVALM": "Analysis Value (Months)",
     "NMISSASS": "Missed Assessments Before Event", "ANLFLAG": "Analysis Flags (NCA)",
+    "AVISITN": "Analysis Visit (N)", "ALLOQ": "Analysis Lower Limit of Quantitation",
+    "AFRLT": "Actual Rel Time from First Dose", "NFRLT": "Nominal Rel Time from First Dose",
+    "FRLTU": "Rel Time from First Dose Unit", "PPTESTCD": "Parameter Short Name (NCA)",
     "LBSEQ": "Sequence Number (LB)", "AESEQ": "Sequence Number (AE)",
     # ADSL CSR variables (cartrial.adam.adsl_csr)
     "APHFL": "Leukapheresed Flag", "BRIDGFL": "Bridging Therapy Flag",

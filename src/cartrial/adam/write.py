@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.adam.batched import BatchedDataset
+from cartrial.adam.define_view import define_view_html
 from cartrial.adam.define_xml import add_params, define_xml
 from cartrial.adam.metadata import DATASETS, DatasetProfile, define_html, variable_label
 from cartrial.data.dataset_json import write_dataset_json
@@ -307,12 +308,14 @@ def write_adam(datasets: Mapping[str, pd.DataFrame | BatchedDataset], out_dir: s
     d.write_text(define_html(meta, study=study, version=version, protocol_hash=protocol_hash,
                              data_hash=data_hash), encoding="utf-8")
     x = out / "define.xml"
-    x.write_text(define_xml(datasets, study=study, version=version, created=run_date,
-                            file_ext="json" if format == "dataset-json" else "xpt",
-                            profiles={n: m for n, m in meta.items()
-                                      if isinstance(m, DatasetProfile)}, params=params),
-                 encoding="utf-8")
-    written += [d, x]
+    xml = define_xml(datasets, study=study, version=version, created=run_date,
+                     file_ext="json" if format == "dataset-json" else "xpt",
+                     profiles={n: m for n, m in meta.items() if isinstance(m, DatasetProfile)},
+                     params=params)
+    x.write_text(xml, encoding="utf-8")
+    v = out / "define-xml.html"
+    v.write_text(define_view_html(xml), encoding="utf-8")
+    written += [d, x, v]
     return written
 
 

@@ -177,4 +177,4 @@ def table_kinetics_by_crs(exposure: pd.DataFrame, tests: pd.DataFrame, source: s
                        "samples", cells.drop_duplicates(["row", "column"]).reset_index(drop=True),
                        (note, "Maximum CRS grade per patient (0 = no CRS) from the primary "
                         "grade source; Spearman rank correlation of exposure with that grade."),
-                       "ADCK, ADAE")
+                       "ADPP, ADAE")

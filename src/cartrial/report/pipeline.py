@@ -455,7 +455,7 @@ def kinetics_items(study: Study, protocol: Protocol, kin, figures: dict) -> list
             "AUC0\u201328d in the same unit \u00d7 day.",
             f"NCA by {meth.get('convention', 'PKNCA conventions')}; AUC "
             f"{meth.get('auc_method')}; BLQ before Tmax as 0, after Tmax missing; time in days "
-            "from infusion."), "ADCK")]
+            "from infusion."), "ADPP")]
     ps = kin.persistence_summary
     pc = pd.DataFrame({
         "row": (ps["PCTESTCD"].map(lambda c: ANALYTE_LABELS.get(c, c)) + ", "
@@ -470,7 +470,7 @@ def kinetics_items(study: Study, protocol: Protocol, kin, figures: dict) -> list
                              pc.drop_duplicates(["row", "column"]).reset_index(drop=True), (
                                  "Detectable = quantifiable at the sample closest before the "
                                  "landmark (within the protocol window); 95% CI Clopper-Pearson.",
-                             ), "ADCK"))
+                             ), "ADPC"))
     if kin.cytokine_summary_dose is not None and len(kin.cytokine_summary_dose):
         c = kin.cytokine_summary_dose
         c = c[c["PARAMCD"].isin(["PEAK", "FCPEAK", "TPEAK"])]
@@ -486,7 +486,7 @@ def kinetics_items(study: Study, protocol: Protocol, kin, figures: dict) -> list
                                  cc.drop_duplicates(["row", "column"]).reset_index(drop=True),
                                  ("Peak in ng/L (= pg/mL), time of peak in days from "
                                   "infusion; fold change = peak / baseline; BLQ = "
-                                  f"{protocol.kinetics.cytokine_blq}.",), "ADCK"))
+                                  f"{protocol.kinetics.cytokine_blq}.",), "ADCYT"))
     if kin.ada_summary is not None and len(kin.ada_summary):
         a = kin.ada_summary
         rows = [("Patients evaluable", "n_evaluable"), ("Baseline positive", "n_baseline_pos"),
