@@ -17,7 +17,8 @@ DEMO_DIR ?= build/demo
 	.tools/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
 
 env: $(UV)
-	$(UV) sync --frozen --all-extras
+	$(UV) sync --frozen --all-extras --compile-bytecode
+	.venv/bin/python -m compileall -q src
 
 demo: env
 	$(RUN) cartrial demo --out $(DEMO_DIR)

@@ -2,6 +2,9 @@
 
     python benchmarks/bench_startup.py --before <commit> [--repeats 5] [--verbs boundaries,...]
 
+Prints, with each verb, the 1-minute load average before and after its runs (``uptime``): on a
+shared machine the absolute seconds depend on it, the ratio much less.
+
 The earlier commit's ``src`` is extracted with ``git archive`` into a temporary folder and put
 first on ``PYTHONPATH``; both run with this interpreter and its installed libraries, alternating
 run by run so that the load of a shared machine falls on both alike. Prints the median wall time
@@ -32,6 +35,7 @@ VERBS: dict[str, list[str]] = {
     "simulate": ["design", "simulate", *CT071, "--true-tox", "0.15,0.3", "--method", "exact"],
     "validate": ["validate", "{study}", *CT071],
     "decide": ["decide", "{study}", *CT071],
+    "analyze": ["analyze", "{study}", *CT071, "--out", "{out}", "--run-date", "2026-01-01"],
 }
 
 
@@ -40,7 +44,17 @@ def _extract(ref: str, into: Path) -> Path:
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "src"], check=True,
                              capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    # byte-compiled like this tree after `make env`, so that neither side compiles at start-up
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(into / "src")], check=True)
     return into / "src"
+
+
+def _load() -> str:
+    """The 1-minute load average (first field of /proc/loadavg; '?' where there is none)."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
 
 
 def _wall(argv: list[str], src: Path) -> float:
@@ -67,16 +81,17 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "cartrial", "example", "ct071", "--out", str(study),
                         *CT071], check=True, capture_output=True,
                        env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
-        print(f"{'verb':14} {'before s':>9} {'after s':>9} {'ratio':>6}   (median of "
+        print(f"{'verb':14} {'before s':>9} {'after s':>9} {'ratio':>6}  load   (median of "
               f"{args.repeats}, alternating; before = {args.before})")
         for name in args.verbs.split(","):
-            argv = [a.format(study=study) for a in VERBS[name]]
+            argv = [a.format(study=study, out=Path(tmp) / "out") for a in VERBS[name]]
+            load0 = _load()
             b, a = [], []
             for _ in range(args.repeats):
                 b.append(_wall(argv, before))
                 a.append(_wall(argv, ROOT / "src"))
             mb, ma = statistics.median(b), statistics.median(a)
-            print(f"{name:14} {mb:9.2f} {ma:9.2f} {mb / ma:6.1f}", flush=True)
+            print(f"{name:14} {mb:9.2f} {ma:9.2f} {mb / ma:6.1f}  {load0}-{_load()}", flush=True)
 
 
 if __name__ == "__main__":

@@ -74,7 +74,7 @@ def table(
     as_json: bool = JsonOption,
 ) -> None:
     """Decision table: for each n, escalate if DLTs <= e, de-escalate if >= d, eliminate if >= u."""
-    from cartrial.design.tables import (  # pandas: imported by the verb that needs it
+    from cartrial.design.tables import (
         SUMMARY_ROWS,
         TABLE_DESIGN_NAMES,
         decision_table,
@@ -130,25 +130,18 @@ def table(
                 "target": t.target,
                 "cohort_size": t.cohort_size,
                 "method": t.method,
-                "summary": t.summary,
+                "summary": list(t.summary_rows),
                 "files": written,
             }
         )
         return
     rt = Table(title=t.method, title_justify="left")
     rt.add_column("Number of patients treated")
-    for n in t.summary["n"]:
-        rt.add_column(str(int(n)), justify="right")
-    for col, label in SUMMARY_ROWS.items():
-        if col not in t.summary.columns:
-            continue
-        rt.add_row(
-            label,
-            *[
-                "NA" if v is None or v != v else str(int(v))
-                for v in t.summary[col].astype(object).where(t.summary[col].notna(), None)
-            ],
-        )
+    for r in t.summary_rows:
+        rt.add_column(str(int(r["n"])), justify="right")
+    for col in t.summary_columns[1:]:
+        rt.add_row(SUMMARY_ROWS[col], *["NA" if r[col] is None else str(int(r[col]))
+                                        for r in t.summary_rows])
     console.print(rt)
     for p in written:
         console.print(f"wrote {p}", markup=False)

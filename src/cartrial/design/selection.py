@@ -10,13 +10,16 @@ excluded, no MTD when dose 1 is eliminated.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-from scipy.special import betaincc  # Beta survival function; scipy.stats costs seconds
+from scipy.special import betaincc, betaincinv  # Beta sf / ppf; scipy.stats costs seconds
 
 from cartrial.design.boundaries import boin_boundaries
 from cartrial.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PRIOR_A = 0.05  # Beta(0.05, 0.05) prior of select.mtd
 PRIOR_B = 0.05
@@ -149,12 +152,13 @@ def select_mtd(
     raw = (y_arr + prior) / (n_arr + 2 * prior)
     var = (y_arr + prior) * (n_arr - y_arr + prior) / ((n_arr + 2 * prior) ** 2
                                                       * (n_arr + 2 * prior + 1))
-    from scipy.stats import beta  # here: its import takes seconds and only this needs it
-
+    # Beta quantiles and survival function as scipy.special's inverse / complementary regularised
+    # incomplete beta (equal to scipy.stats.beta.ppf / .sf bit for bit; scipy.stats costs seconds)
     alpha = (1 - confidence_level) / 2
-    lo = beta.ppf(alpha, y_arr + PRIOR_A, n_arr - y_arr + PRIOR_B)
-    hi = beta.ppf(1 - alpha, y_arr + PRIOR_A, n_arr - y_arr + PRIOR_B)
-    p_over = beta.sf(target, y_arr + PRIOR_A, n_arr - y_arr + PRIOR_B)
+    a_post, b_post = y_arr + PRIOR_A, n_arr - y_arr + PRIOR_B
+    lo = betaincinv(a_post, b_post, alpha)
+    hi = betaincinv(a_post, b_post, 1 - alpha)
+    p_over = betaincc(a_post, b_post, target)
 
     iso_all = np.full(k, np.nan)
     pov_all = np.full(k, np.nan)
@@ -163,6 +167,8 @@ def select_mtd(
         pov_all[treated] = pava(p_over[treated])
     for arr in (raw, lo, hi):
         arr[~treated] = np.nan
+
+    import pandas as pd  # here: the table-driven designs import this module, their tables not
 
     table = pd.DataFrame(
         {

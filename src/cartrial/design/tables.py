@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Literal
-
-import pandas as pd
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
 
 from cartrial.design.boin import Boin
 from cartrial.design.boundaries import elimination_count
 from cartrial.design.interval import I3plus3, Mtpi2
 from cartrial.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TableDesignName = Literal["boin", "3+3", "i3+3", "mtpi2"]
 TABLE_DESIGN_NAMES: tuple[str, ...] = ("boin", "3+3", "i3+3", "mtpi2")
@@ -33,16 +35,43 @@ SUMMARY_ROWS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class DecisionTable:
-    """``summary``: one row per n (columns n, escalate_if_le, deescalate_if_ge, eliminate_if_ge
-    and, with extrasafe, stop_if_ge; nullable integers, missing = never). ``grid``: one row per
-    (n, y) with ``decision`` in E / S / D / DU. ``method`` names the rule and its parameters."""
+    """A decision table as plain rows; the data frames are built on first use.
+
+    ``summary_rows``: one dict per n (keys n, escalate_if_le, deescalate_if_ge, eliminate_if_ge
+    and, with extrasafe, stop_if_ge; ``None`` = never). ``grid_rows``: one dict per (n, y) with
+    ``decision`` in E / S / D / DU. ``method`` names the rule and its parameters. ``summary``
+    and ``grid`` are the same rows as pandas frames (nullable Int64 summary columns); the text
+    writers and the CLI use the rows, so printing a table does not import pandas.
+    """
 
     design: str
     target: float
     cohort_size: int
-    summary: pd.DataFrame
-    grid: pd.DataFrame
+    summary_rows: tuple[dict[str, Any], ...]
+    grid_rows: tuple[dict[str, Any], ...]
     method: str
+
+    @property
+    def summary_columns(self) -> list[str]:
+        """``n`` and the decision columns present, in the published order."""
+        return ["n", *[c for c in SUMMARY_ROWS if c in self.summary_rows[0]]]
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """The summary rows as a frame (nullable Int64 decision columns, missing = never)."""
+        import pandas as pd  # on first use: printing a table needs no pandas
+
+        df = pd.DataFrame(list(self.summary_rows), columns=self.summary_columns)
+        for c in self.summary_columns[1:]:
+            df[c] = pd.array(df[c].tolist(), dtype="Int64")
+        return df
+
+    @cached_property
+    def grid(self) -> pd.DataFrame:
+        """The (n, y) grid as a frame: columns n, y, decision."""
+        import pandas as pd
+
+        return pd.DataFrame(list(self.grid_rows), columns=["n", "y", "decision"])
 
 
 def decision_table(
@@ -141,9 +170,7 @@ def decision_table(
             f"; extrasafe: stop the trial when P(p1 > target) > {cutoff - offset:g} at the "
             "lowest dose (n >= 3)"
         )
-    return DecisionTable(
-        design, target, cohort_size, _summary_frame(rows), pd.DataFrame(grid), method
-    )
+    return DecisionTable(design, target, cohort_size, tuple(rows), tuple(grid), method)
 
 
 def _three_plus_three_table(cohort_size: int, target: float) -> DecisionTable:
@@ -159,30 +186,30 @@ def _three_plus_three_table(cohort_size: int, target: float) -> DecisionTable:
         "3+3 (Storer BE, Biometrics 1989;45:925-37): 0/3 escalate, 1/3 treat 3 more (stay), 1/6 "
         "escalate, >= 2 DLTs the dose exceeds the MTD (de-escalate, dose and above closed)"
     )
-    return DecisionTable("3+3", target, 3, _summary_frame(rows), pd.DataFrame(grid), method)
+    return DecisionTable("3+3", target, 3, tuple(rows), tuple(grid), method)
 
 
-def _summary_frame(rows: list[dict]) -> pd.DataFrame:
-    df = pd.DataFrame(rows)
-    for c in SUMMARY_ROWS:
-        if c in df.columns:
-            df[c] = pd.array(df[c].tolist(), dtype="Int64")
-    return df
+def _cell(v: int | None) -> str:
+    return "" if v is None else str(int(v))
 
 
 # ---------------------------------------------------------------- text writers (no I/O)
 def decision_table_csv(table: DecisionTable) -> str:
     """Tidy CSV of the summary (one row per n; empty cell = never)."""
-    return table.summary.to_csv(index=False, lineterminator="\n")
+    cols = table.summary_columns
+    lines = [",".join(cols)]
+    lines += [",".join(_cell(r.get(c)) for c in cols) for r in table.summary_rows]
+    return "\n".join(lines) + "\n"
 
 
 def decision_table_json(table: DecisionTable) -> str:
     """JSON with the design, target, method, summary rows and the (n, y) grid."""
 
-    def rows(df: pd.DataFrame) -> list[dict]:
+    def rows(records: tuple[dict[str, Any], ...], cols: list[str]) -> list[dict]:
         return [
-            {k: (None if pd.isna(v) else int(v) if k != "decision" else v) for k, v in r.items()}
-            for r in df.to_dict(orient="records")
+            {k: (None if r.get(k) is None else int(r[k]) if k != "decision" else r[k])
+             for k in cols}
+            for r in records
         ]
 
     return (
@@ -192,8 +219,8 @@ def decision_table_json(table: DecisionTable) -> str:
                 "target": table.target,
                 "cohort_size": table.cohort_size,
                 "method": table.method,
-                "summary": rows(table.summary),
-                "grid": rows(table.grid),
+                "summary": rows(table.summary_rows, table.summary_columns),
+                "grid": rows(table.grid_rows, ["n", "y", "decision"]),
             },
             indent=2,
         )
@@ -204,26 +231,21 @@ def decision_table_json(table: DecisionTable) -> str:
 def decision_table_markdown(table: DecisionTable, *, grid: bool = True) -> str:
     """The published layout: one column per n; rows escalate / de-escalate / eliminate; with
     ``grid`` also the letter grid (rows = number of DLTs, columns = n), as in mTPI-2 tables."""
-    s = table.summary
-
-    def cell(v: object) -> str:
-        return "NA" if pd.isna(v) else str(int(v))  # type: ignore[arg-type]
-
-    ns = [int(n) for n in s["n"]]
+    s = table.summary_rows
+    ns = [int(r["n"]) for r in s]
     head = "| Number of patients treated | " + " | ".join(str(n) for n in ns) + " |"
     sep = "|---|" + "---|" * len(s)
     lines = [f"**{table.design} decision table** ({table.method})", "", head, sep]
-    for col, label in SUMMARY_ROWS.items():
-        if col not in s.columns:
-            continue
-        lines.append(f"| {label} | " + " | ".join(cell(v) for v in s[col]) + " |")
+    for col in table.summary_columns[1:]:
+        cells = (_cell(r.get(col)) or "NA" for r in s)
+        lines.append(f"| {SUMMARY_ROWS[col]} | " + " | ".join(cells) + " |")
     lines.append("")
     lines.append("NA: not applicable (no number of DLTs gives this decision at that n).")
     if grid:
-        g = table.grid.set_index(["n", "y"])["decision"]
+        g = {(int(r["n"]), int(r["y"])): r["decision"] for r in table.grid_rows}
         lines += ["", "| # of DLT \\ patients | " + " | ".join(str(n) for n in ns) + " |", sep]
         for y in range(max(ns) + 1):
-            row = [str(g[(n, y)]) if (n, y) in g.index else "" for n in ns]
+            row = [str(g[(n, y)]) if (n, y) in g else "" for n in ns]
             lines.append(f"| {y} | " + " | ".join(row) + " |")
         lines += [
             "",
