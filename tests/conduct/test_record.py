@@ -123,9 +123,10 @@ def test_signatures_are_read_when_the_database_keeps_them(tmp_path) -> None:
     copy = tmp_path / "signed.sqlite"
     copy.write_bytes(db.read_bytes())
     con = sqlite3.connect(copy)
-    con.execute("CREATE TABLE signatures (id INTEGER PRIMARY KEY, decision_id INTEGER, "
-                "signer TEXT, printed_name TEXT, signed_at DATETIME, meaning TEXT, "
-                "record_hash TEXT)")
+    # the workspace's own table (committee.store.Signature) when the database already has it
+    con.execute("CREATE TABLE IF NOT EXISTS signatures (id INTEGER PRIMARY KEY, "
+                "decision_id INTEGER, signer TEXT, printed_name TEXT, signed_at DATETIME, "
+                "meaning TEXT, record_hash TEXT)")
     con.execute("INSERT INTO signatures VALUES (1, 1, 'ann', 'Ann Chair', "
                 "'2023-05-27 10:00:00.000000', 'approved as chair', 'x')")
     con.commit()

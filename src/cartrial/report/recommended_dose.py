@@ -52,8 +52,8 @@ def _worst(events: pd.DataFrame, event: str) -> pd.Series:
         dtype=float)
 
 
-def profile_table(protocol: Protocol, safety, efficacy, kin, number: str = "14.6.1"
-                  ) -> ReportTable:
+def profile_table(protocol: Protocol, safety, efficacy, kin, number: str = "14.6.1",
+                  received: dict[str, str] | None = None) -> ReportTable:
     """Dose-toxicity, dose-response and dose-exposure by dose level, with exact CIs.
 
     Parameters
@@ -68,6 +68,9 @@ def profile_table(protocol: Protocol, safety, efficacy, kin, number: str = "14.6
         The kinetics engine's result (NCA per profile).
     number : str
         Table number.
+    received : dict of str to str, optional
+        USUBJID -> the dose level received (``DM.ACTARMCD``); every row is by the dose received
+        (as treated). None: the safety engine's DLT dose level.
 
     Returns
     -------
@@ -84,6 +87,8 @@ def profile_table(protocol: Protocol, safety, efficacy, kin, number: str = "14.6
     """
     level = protocol.endpoints.confidence_level
     pts = safety.dlt.patients.assign(USUBJID=lambda d: d["USUBJID"].astype(str))
+    if received is not None:  # as treated, like the response and exposure rows
+        pts = pts.assign(DOSE_LEVEL=pts["USUBJID"].map(received).fillna(pts["DOSE_LEVEL"]))
     crs, icans = (_worst(safety.syndrome_events, e) for e in ("CRS", "ICANS"))
     nca = kin.nca[kin.nca["PCTESTCD"] == ANALYTE] if kin is not None else None
     rates = efficacy.rates.set_index(["group", "endpoint"]) if efficacy is not None else None
@@ -115,6 +120,9 @@ def profile_table(protocol: Protocol, safety, efficacy, kin, number: str = "14.6
     notes = (
         f"[CI]: {pct} exact Clopper-Pearson interval (Clopper & Pearson, Biometrika 1934), "
         "in percent.",
+        "Dose level: the dose received (as treated); a product out of specification infused "
+        "at a lower level counts at that level here, whatever the protocol's escalation "
+        "counting (Table 14.2.3).",
         "DLT: among DLT-evaluable patients (a DLT, or follow-up through the DLT window; safety "
         "engine). CRS / ICANS: the protocol's primary grade (ASTCT 2019, Lee DW et al., Biol "
         "Blood Marrow Transplant 2019), worst per patient, among infused patients.",
@@ -281,5 +289,9 @@ def recommended_dose_section(study, protocol: Protocol, safety, efficacy, kin) -
     if safety is None:
         return None
     sel, sentence = selection_table(study, protocol)
-    items = [profile_table(protocol, safety, efficacy, kin)] + ([sel] if sel is not None else [])
+    dm = study["DM"] if "DM" in study else None
+    received = (None if dm is None or "ACTARMCD" not in dm else
+                dict(zip(dm["USUBJID"].astype(str), dm["ACTARMCD"].astype(str), strict=True)))
+    items = [profile_table(protocol, safety, efficacy, kin, received=received)] + (
+        [sel] if sel is not None else [])
     return Section(TITLE, tuple(items), intro=sentence)
