@@ -347,7 +347,8 @@ def safety_items(adsl, safety, protocol: Protocol, figures: dict) -> list:
                         "term (worst grade per patient)", "Safety (infused)", col_n=n,
                         label=_preferred_term,
                         footnotes=(te, primary, "Other AE grades as reported by the "
-                                   "investigator (AETOXGR, NCI CTCAE v5.0).",
+                                   f"investigator (AETOXGR, {ctcae_label(m.get('ctcae_version'))}"
+                                   ", the version the protocol pins).",
                                    "A patient is counted once per row at the worst grade.",
                                    ORDER_NOTE),
                         source="ADAE"),
@@ -396,7 +397,8 @@ def safety_items(adsl, safety, protocol: Protocol, figures: dict) -> list:
             inf, "14.3.7", "Infections by preferred term and worst grade (all dose levels)",
             "Safety (infused)", col_n=n, label=_preferred_term, footnotes=(
                 te, "MedDRA system organ class 'Infections and infestations'; a patient is "
-                "counted once per row, at the worst grade (NCI CTCAE v5.0, as reported).",
+                "counted once per row, at the worst grade (as reported, "
+                f"{ctcae_label(safety.method.get('ctcae_version'))}).",
                 ORDER_NOTE), source="ADAE"))
     from cartrial.report.safety_standards import safety_standard_items  # ICAHT, IEC-HS, baskets
 
