@@ -400,3 +400,24 @@ def test_components_have_their_own_streams(monkeypatch):
     pd.testing.assert_frame_equal(a.truth["subjects"][cols], b.truth["subjects"][cols])
     assert (a.truth["subjects"]["crs_max_grade"] > 0).sum() < (
         b.truth["subjects"]["crs_max_grade"] > 0).sum()
+
+
+def test_a_large_trial_is_dated_before_the_horizon_and_validates_by_dates():
+    """A trial whose accrual would run past HORIZON is moved back as a whole (whole weeks), so
+    no record is dated in the future of a transfer (validation's DATE_FUTURE rule); the bundled
+    size is not moved. The intervals between a patient's dates are unchanged by construction:
+    one shift for every date."""
+    from cartrial.example import trial as T
+    from cartrial.example.assemble import data_cutoff
+    from cartrial.protocol import load_protocol
+
+    proto = load_protocol("ct071")
+    sc, _, pool, enr = T._prepare(proto, 1, 300, "default")
+    assert data_cutoff(enr, sc) <= T.HORIZON
+    small = T._prepare(proto, 20240228, None, "default")
+    assert small[3].consent.min() == np.datetime64("2023-05-15", "D") + np.timedelta64(
+        int(np.ceil(small[2].gap_days[0])), "D")
+    t = T.simulate_trial(proto, seed=1, n_patients=300)
+    last = max(pd.to_datetime(df[c].astype(str).str[:10], errors="coerce").max()
+               for df in t.domains.values() for c in df.columns if c.endswith("DTC"))
+    assert last <= pd.Timestamp(T.HORIZON)

@@ -57,7 +57,28 @@ def _prepare(protocol: Protocol, seed: int, n_patients: int | None, scenario: st
     size = int(np.ceil(target / (1 - sc.not_infused_fraction) * 1.3)) + 60
     pool = draw_pool(rng["pool"], size, sc, protocol.design.accrual.patients_per_month)
     enr = conduct_trial(rng["conduct"], protocol, sc, pool, n_patients, rng["manufacturing"])
-    return sc, rng, pool, enr
+    return sc, rng, pool, _within_horizon(enr, sc)
+
+
+#: no generated record is dated after this day: a large trial (whose accrual and follow-up would
+#: run past it) is moved earlier as a whole, so that its data are not dated in the future of any
+#: transfer (validation's DATE_FUTURE rule) and stay the same whatever day they are generated on
+HORIZON = np.datetime64("2025-12-31", "D")
+
+
+def _within_horizon(enr: Enrolment, sc) -> Enrolment:  # noqa: ANN001
+    """``enr`` with every date moved back by whole weeks when its data cut-off is after
+    :data:`HORIZON` (weekdays kept); unchanged otherwise (the bundled example ends in 2025)."""
+    late = int((assemble.data_cutoff(enr, sc) - HORIZON).astype(int))
+    if late <= 0:
+        return enr
+    shift = np.timedelta64(-(-late // 7) * 7, "D")
+    hist = enr.history.copy()
+    if "date" in hist:
+        hist["date"] = [str(np.datetime64(d, "D") - shift) if isinstance(d, str) and d else d
+                        for d in hist["date"]]
+    return replace(enr, consent=enr.consent - shift, apheresis=enr.apheresis - shift,
+                   infusion=enr.infusion - shift, dlt_date=enr.dlt_date - shift, history=hist)
 
 
 def conducted_protocol(protocol: Protocol, scenario: str) -> Protocol:
