@@ -61,7 +61,7 @@ def _cell(table, row: str, col_start: str, nth: int = 0) -> str:
 
 
 def test_disposition_counts_each_step_and_reason():
-    t = table_disposition(_adsl(), P, "14.1.3")
+    t = table_disposition(_adsl(), P, "14.1.2")
     assert _cell(t, "Leukapheresed", "Overall") == "5 (100.0%)"
     assert _cell(t, "Received lymphodepleting chemotherapy", "Overall") == "4 (80.0%)"
     assert _cell(t, "Infused with the CAR-T product", "DL1") == "2 (100.0%)"
@@ -87,7 +87,7 @@ def test_flow_steps_carry_numbers_and_reasons_and_render_as_svg_text():
 def test_exposure_shows_an_infusion_below_the_planned_dose():
     a = _adsl()
     assert a["DOSELFL"].tolist() == ["", "Y", "", "", ""]
-    t = table_exposure(a, None, P, "14.1.5")
+    t = table_exposure(a, None, P, "14.1.4")
     assert _cell(t, "Infused below the planned dose", "DL1") == "1 (50.0%)"
     assert _cell(t, "Infused at the planned dose", "DL1") == "1 (50.0%)"
     dl1 = P.dose_levels[0]
@@ -131,7 +131,7 @@ def _html_table(doc, slug: str) -> dict[str, list[str]]:
 
 
 def test_report_counts_equal_adsl(tmp_path_factory):
-    """The analysed example: Tables 14.1.3-14.1.5 and Figure 14.1.1 in report.html count what
+    """The analysed example: Tables 14.1.2-14.1.4 and Figure 14.1.1 in report.html count what
     the written ADSL dataset flags."""
     s = analysed(tmp_path_factory)
     adsl = pd.read_csv(s.out / "adam" / "adsl.csv", keep_default_na=False, dtype=str)
@@ -141,19 +141,19 @@ def test_report_counts_equal_adsl(tmp_path_factory):
     def y(col):
         return int((adsl[col] == "Y").sum())
 
-    disp = _html_table(doc, "t14_1_3")
+    disp = _html_table(doc, "t14_1_2")
     for row, col in (("Leukapheresed", "APHFL"), ("Received bridging therapy", "BRIDGFL"),
                      ("Received lymphodepleting chemotherapy", "LDFL"),
                      ("Infused with the CAR-T product", "SAFFL"), ("DLT-evaluable", "DLTEVLFL"),
                      ("Efficacy-evaluable", "EFFFL"), ("Died", "DTHFL")):
         assert disp[row][-1].split(" ")[0] == str(y(col)), row
-    base = _html_table(doc, "t14_1_4")
+    base = _html_table(doc, "t14_1_3")
     inf = adsl[adsl["SAFFL"] == "Y"]
     for row, col in (("Triple-class exposed", "TCEXPFL"), ("Penta-drug refractory", "PENREFFL"),
                      ("Prior BCMA-directed therapy", "BCMAFL"), ("Extramedullary disease",
                                                                  "EMDFL")):
         assert base[row][-1].split(" ")[0] == str(int((inf[col] == "Y").sum())), row
-    expo = _html_table(doc, "t14_1_5")
+    expo = _html_table(doc, "t14_1_4")
     assert expo["Manufacturing failure"][-1].split(" ")[0] == str(y("MFGFFL"))
     svg = doc.get_element_by_id("f14_1_1").text_content()
     assert f"Enrolled (informed consent) (n = {n})" in svg

@@ -1,6 +1,6 @@
 """The CSR trial-summary items a myeloma CAR-T study report adds after the populations and
-demographics: disposition (Table 14.1.3, Figure 14.1.1), baseline disease characteristics
-(Table 14.1.4) and manufacturing and exposure (Table 14.1.5)."""
+demographics: disposition (Table 14.1.2, Figure 14.1.1), baseline demographics and disease
+characteristics (Table 14.1.3) and manufacturing and exposure (Table 14.1.4)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from cartrial.report.csr_exposure import table_exposure
 
 
 def csr_summary_items(adsl: pd.DataFrame, protocol: Protocol, ex: pd.DataFrame | None) -> list:
-    """Tables 14.1.3-14.1.5 and Figure 14.1.1, in CSR order.
+    """Tables 14.1.2-14.1.4 and Figure 14.1.1, in CSR order.
 
     Parameters
     ----------
@@ -29,6 +29,6 @@ def csr_summary_items(adsl: pd.DataFrame, protocol: Protocol, ex: pd.DataFrame |
     list
         ReportTable and ReportFigure items.
     """
-    return [table_disposition(adsl, protocol, "14.1.3"), figure_flow(adsl, protocol, "14.1.1"),
-            table_baseline(adsl, protocol, "14.1.4"),
-            table_exposure(adsl, ex, protocol, "14.1.5")]
+    return [table_disposition(adsl, protocol, "14.1.2"), figure_flow(adsl, protocol, "14.1.1"),
+            table_baseline(adsl, protocol, "14.1.3"),
+            table_exposure(adsl, ex, protocol, "14.1.4")]

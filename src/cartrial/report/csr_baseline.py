@@ -1,4 +1,4 @@
-"""CSR Table 14.1.4: baseline demographics and disease characteristics of a myeloma CAR-T
+"""CSR Table 14.1.3: baseline demographics and disease characteristics of a myeloma CAR-T
 study, by dose level, from ADSL (cartrial.adam.adsl_csr; rules in cartrial.adam.myeloma).
 """
 

@@ -1,4 +1,4 @@
-"""CSR patient disposition: Table 14.1.3 (disposition by planned dose level) and Figure 14.1.1
+"""CSR patient disposition: Table 14.1.2 (disposition by planned dose level) and Figure 14.1.1
 (the patient flow from enrolment to the analysis sets, with the number and reasons at each
 step). Every count is an ADSL flag (cartrial.adam.adsl_csr), so the report equals ADSL.
 """

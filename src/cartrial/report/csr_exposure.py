@@ -1,4 +1,4 @@
-"""CSR Table 14.1.5: manufacturing and exposure (leukapheresis, manufacturing failures,
+"""CSR Table 14.1.4: manufacturing and exposure (leukapheresis, manufacturing failures,
 lymphodepletion received, planned versus infused dose, vein-to-vein time) by planned dose level,
 from ADSL and EX (cartrial.adam.adsl_csr), and Listing 16.2.6 of every infusion below the
 planned dose.

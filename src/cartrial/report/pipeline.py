@@ -278,7 +278,6 @@ def build_sections(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame]
     from cartrial.report.csr import csr_summary_items  # disposition, baseline, exposure
 
     secs = [Section("14.1 Trial summary", (S.table_populations(adsl, protocol, "14.1.1"),
-                                           S.table_demographics(adsl, protocol, "14.1.2"),
                                            *csr_summary_items(adsl, protocol, study.get("EX"))))]
     # 14.2 escalation
     items: list = []

@@ -146,34 +146,6 @@ def table_populations(adsl: pd.DataFrame, protocol: Protocol, number: str) -> Re
         "Plasma cell leukaemia -> pPCL)."), "ADSL")
 
 
-def table_demographics(adsl: pd.DataFrame, protocol: Protocol, number: str) -> ReportTable:
-    """Age, sex and disease population of the safety population by dose level."""
-    s = adsl[adsl["SAFFL"] == "Y"].copy()
-    s["COL"] = dose_id(s["TRT01A"])
-    cols = [d for d in protocol.dose_ids if (s["COL"] == d).any()] + [OVERALL]
-    cells = []
-    for c in cols:
-        g = s if c == OVERALL else s[s["COL"] == c]
-        head = f"{c} (N={len(g)})"
-        age = g["AGE"].astype(float)
-        cells.append(("Age, years: median (min-max)", head,
-                      f"{age.median():.0f} ({age.min():.0f}-{age.max():.0f})" if len(g) else "",
-                      0))
-        cells.append(("Age >= 65 years", head, fmt_n_pct((age >= 65).sum(), len(g))[0], 0))
-        for sex, lab in (("M", "Male"), ("F", "Female")):
-            cells.append((f"Sex: {lab}", head, fmt_n_pct((g["SEX"] == sex).sum(), len(g))[0], 0))
-        for code, lab in (("RRMM", "RRMM"), ("PPCL", "pPCL")):
-            cells.append((f"Population: {lab}", head,
-                          fmt_n_pct((g["POPCD"] == code).sum(), len(g))[0], 0))
-        gap = (g["TRTSDT"] - g["APHDT"]).dt.days.astype(float)
-        cells.append(("Days from leukapheresis to infusion: median (min-max)", head,
-                      f"{gap.median():.0f} ({gap.min():.0f}-{gap.max():.0f})"
-                      if gap.notna().any() else "", 0))
-    df = pd.DataFrame(cells, columns=["row", "column", "value", "indent"])
-    return ReportTable(number, "Demographics and baseline characteristics", "Safety (infused)",
-                       df, ("Percentages of the patients in the column (N).",), "ADSL")
-
-
 # --- 14.2 dose escalation -----------------------------------------------------------------
 
 def escalation_history(history: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
