@@ -54,3 +54,24 @@ def test_contains_estimate_and_matches_scipy(xn):
     assert lo <= x / n <= hi
     ref = binomtest(x, n).proportion_ci(confidence_level=0.9, method="exact")
     assert_allclose([lo, hi], [ref.low, ref.high], atol=1e-9)
+
+
+def test_closed_form_quantile_equals_scipy_stats_beta_ppf_bit_for_bit():
+    """exact_ci uses scipy.special.betaincinv (no scipy.stats import at start-up); it must equal
+    the scipy.stats.beta.ppf Clopper-Pearson limits exactly (regression test of that swap)."""
+    import numpy as np
+    from scipy.stats import beta
+
+    from cartrial.efficacy.binomial import exact_ci
+
+    n = np.arange(1, 301)
+    xx, nn = np.meshgrid(np.arange(0, 301), n)
+    keep = xx <= nn
+    x, n = xx[keep].astype(float), nn[keep].astype(float)
+    for level in (0.8, 0.9, 0.95, 0.99):
+        a = 1 - level
+        lo, hi = exact_ci(x, n, level)
+        with np.errstate(all="ignore"):
+            want_lo = np.where(x == 0, 0.0, beta.ppf(a / 2, x, n - x + 1))
+            want_hi = np.where(x == n, 1.0, beta.ppf(1 - a / 2, x + 1, n - x))
+        assert np.array_equal(lo, want_lo) and np.array_equal(hi, want_hi)

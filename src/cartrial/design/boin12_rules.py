@@ -28,7 +28,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import betainc
-from scipy.stats import beta
 
 from cartrial.design.boundaries import (
     BoinBoundaries,
@@ -96,7 +95,8 @@ def futility_count(n: int, phi_e: float, cutoff: float, min_n: int = 3) -> int:
     if n < min_n:
         return -1
     ys = np.arange(n + 1)
-    hit = np.nonzero(beta.cdf(phi_e, ys + 1, n - ys + 1) > cutoff)[0]
+    # Beta(ys + 1, n - ys + 1) CDF at phi_e: betainc equals scipy.stats.beta.cdf bit for bit
+    hit = np.nonzero(betainc(ys + 1, n - ys + 1, phi_e) > cutoff)[0]
     return int(hit[-1]) if hit.size else -1
 
 

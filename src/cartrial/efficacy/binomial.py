@@ -2,13 +2,15 @@
 
 Clopper CJ, Pearson ES, Biometrika 1934;26:404-13: lower = Beta quantile(a/2; x, n - x + 1)
 (0 when x = 0), upper = Beta quantile(1 - a/2; x + 1, n - x) (1 when x = n); the same as R
-``binom.test`` and scipy ``binomtest(...).proportion_ci(method="exact")``.
+``binom.test`` and scipy ``binomtest(...).proportion_ci(method="exact")``. The Beta quantile is
+``scipy.special.betaincinv``, equal bit for bit to ``scipy.stats.beta.ppf`` for every x <= n <= 300
+at 80-99 % (tested), without importing scipy.stats (start-up of ``cartrial decide``).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import beta
+from scipy.special import betaincinv
 
 from cartrial.errors import InputError
 
@@ -27,7 +29,7 @@ def exact_ci(
         raise InputError(f"need integers 0 <= x <= n, got x={x!r}, n={n!r}")
     a = 1.0 - confidence_level
     with np.errstate(invalid="ignore", divide="ignore"):
-        lower = np.where(xa == 0, 0.0, beta.ppf(a / 2, xa, na - xa + 1))
-        upper = np.where(xa == na, 1.0, beta.ppf(1 - a / 2, xa + 1, na - xa))
+        lower = np.where(xa == 0, 0.0, betaincinv(xa, na - xa + 1, a / 2))
+        upper = np.where(xa == na, 1.0, betaincinv(xa + 1, na - xa, 1 - a / 2))
     empty = na == 0
     return np.where(empty, np.nan, lower), np.where(empty, np.nan, upper)

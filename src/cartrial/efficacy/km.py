@@ -19,7 +19,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtri  # the normal quantile, as scipy.stats.norm.ppf, bit for bit
 
 from cartrial.errors import InputError
 
@@ -173,7 +173,7 @@ def kaplan_meier(
     with np.errstate(divide="ignore", invalid="ignore"):
         inc = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
     se_log = np.sqrt(np.cumsum(inc))
-    z = float(norm.ppf(0.5 + confidence_level / 2.0))
+    z = float(ndtri(0.5 + confidence_level / 2.0))
     lower, upper = _bands(surv, se_log, z, ci_transform)
     with np.errstate(invalid="ignore"):
         se_surv = surv * se_log  # 0 * inf = NaN where S = 0, as R's summary prints
