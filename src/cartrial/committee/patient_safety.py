@@ -38,13 +38,22 @@ class Table:
 
 
 def text(v: object, digits: int | None = None) -> str:
-    """Display text: blank for missing, ``digits`` decimals for numbers when given."""
+    """Display text: blank for missing, ``digits`` decimals for numbers when given, else at most
+    10 significant digits (a unit conversion's binary residue, 3.3000000000000003, reads 3.3).
+
+    Examples
+    --------
+    >>> text(0.33 * 10), text(250.0), text(None), text(2.345, 1)
+    ('3.3', '250', '', '2.3')
+    """
     if v is None or (not isinstance(v, str) and pd.api.types.is_scalar(v) and pd.isna(v)):
         return ""
     if digits is not None and isinstance(v, int | float) and not isinstance(v, bool):
         return f"{float(v):.{digits}f}"
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
+    if isinstance(v, float):
+        return f"{v:.10g}"
     return str(v).strip()
 
 
