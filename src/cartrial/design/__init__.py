@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     )
     from cartrial.design.three_plus_three import ThreePlusThree
     from cartrial.design.tite_boin12 import TiteBoin12, TitePatient
+    from cartrial.design.uboin import Uboin, UboinSelection
+    from cartrial.design.simulate_uboin import UboinOc, simulate_uboin
     from cartrial.design.utility import UtilityTable
 
 __all__ = [
@@ -73,6 +75,9 @@ __all__ = [
     "TiteCrm",
     "TitePatient",
     "TrialState",
+    "Uboin",
+    "UboinOc",
+    "UboinSelection",
     "UtilityTable",
     "boin_boundaries",
     "boundary_table",
@@ -97,6 +102,7 @@ __all__ = [
     "simulate_boinet",
     "simulate_oc",
     "simulate_tite_boin12",
+    "simulate_uboin",
     "spec_from_design",
     "state_from_patients",
     "utility_table",

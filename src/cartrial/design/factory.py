@@ -61,6 +61,10 @@ def design_from_spec(spec: DesignSpec, n_doses: int) -> Design:
         from cartrial.design.tite_boin12 import tite_boin12_from_spec
 
         return tite_boin12_from_spec(spec, n_doses)  # type: ignore[return-value]
+    if name == "u-boin":  # phase I/II, two stages (Zhou, Lee & Yuan 2019)
+        from cartrial.design.uboin import uboin_from_spec
+
+        return uboin_from_spec(spec, n_doses)  # type: ignore[return-value]
     if name == "3+3":
         return ThreePlusThree(**common, cohort_size=spec.cohort_size)
     if name in ("crm", "tite-crm"):

@@ -134,6 +134,23 @@ class Boin12Spec(_Model):
     futility_cutoff: float = Field(default=0.9, gt=0.5, lt=1)
 
 
+class UboinSpec(_Model):
+    """U-BOIN settings (Zhou, Lee & Yuan, Stat Med 2019;38:5299-5316); see cartrial.design.uboin.
+
+    ``target`` of the design is phi_T and ``elimination_cutoff`` c_T; ``cap_per_dose`` ends
+    stage II. Utilities of a response with DLT (u11) and of neither (u00) on 0-100 (any pair).
+    """
+
+    phi_e: float = Field(gt=0, lt=1, description="lowest acceptable response probability")
+    response_dlt: float = Field(default=60, ge=0, le=100, description="utility u11")
+    no_response_no_dlt: float = Field(default=40, ge=0, le=100, description="utility u00")
+    prior: float = Field(default=0.25, gt=0, description="Dirichlet parameter of each cell")
+    futility_cutoff: float = Field(default=0.9, gt=0.5, lt=1)
+    stage1_per_dose: int = Field(default=9, ge=1, description="stage II once a dose has this many")
+    stage1_target: float | None = Field(default=None, ge=0.05, le=0.6,
+                                        description="stage-I BOIN target (default: target)")
+
+
 class DoseEfficacySpec(_Model):
     """The efficacy outcome used for dose decisions (phase I/II designs) and its window.
 
@@ -166,7 +183,7 @@ class DesignSpec(_Model):
     """The escalation design and its parameters (3+3, BOIN, TITE-BOIN, mTPI-2, i3+3, CRM)."""
 
     name: Literal["3+3", "boin", "tite-boin", "mtpi2", "i3+3", "crm", "tite-crm", "boin12",
-                  "tite-boin12"]
+                  "tite-boin12", "u-boin"]
     target: float = Field(ge=0.05, le=0.6, description="target DLT probability")
     cohort_size: int = Field(ge=1, le=12)
     max_sample_size: int = Field(ge=1)
@@ -193,6 +210,7 @@ class DesignSpec(_Model):
     interval: IntervalSpec = IntervalSpec()
     expansion: ExpansionSpec | None = None
     boin12: Boin12Spec | None = None
+    uboin: UboinSpec | None = None
     efficacy: DoseEfficacySpec | None = None
 
     @model_serializer(mode="wrap")
@@ -201,6 +219,8 @@ class DesignSpec(_Model):
         out: dict[str, Any] = handler(self)
         if self.boin12 is None:
             out.pop("boin12", None)
+        if self.uboin is None:
+            out.pop("uboin", None)
         if self.efficacy is None:
             out.pop("efficacy", None)
         return out
@@ -217,6 +237,9 @@ class DesignSpec(_Model):
         if (self.name in ("boin12", "tite-boin12")) != (self.boin12 is not None):
             raise ValueError("the boin12 block (phi_e, utilities, ...) goes with design boin12 "
                              "or tite-boin12")
+        if (self.name == "u-boin") != (self.uboin is not None):
+            raise ValueError("the uboin block (phi_e, utilities, stage1_per_dose, ...) goes with "
+                             "design u-boin")
         if self.name == "tite-boin12" and self.efficacy is None:
             raise ValueError("tite-boin12 needs design.efficacy: its by_day + window_days is the "
                              "response assessment window of the time-to-event likelihood")
