@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from cartrial.design.simulate_oc import simulate_oc
     from cartrial.design.simulate_plan import spec_from_design
     from cartrial.design.simulate_tite_boin12 import simulate_tite_boin12
+    from cartrial.design.simulate_uboin import UboinOc, simulate_uboin
     from cartrial.design.state import ACTIONS, Action, Decision, Design, PendingPatient, TrialState
     from cartrial.design.tables import (
         DecisionTable,
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
     from cartrial.design.three_plus_three import ThreePlusThree
     from cartrial.design.tite_boin12 import TiteBoin12, TitePatient
     from cartrial.design.uboin import Uboin, UboinSelection
-    from cartrial.design.simulate_uboin import UboinOc, simulate_uboin
     from cartrial.design.utility import UtilityTable
 
 __all__ = [

@@ -75,6 +75,12 @@ class UboinParams:
     n_max: int
 
     @cached_property
+    def tails(self) -> tuple[np.ndarray, np.ndarray]:
+        """P(p_T > phi_T) and P(p_E < phi_E) indexed [n, count] for n <= n_max."""
+        n, y = np.meshgrid(np.arange(self.n_max + 1), np.arange(self.n_max + 1), indexing="ij")
+        return _tails(self, n, np.minimum(y, n), np.minimum(y, n))
+
+    @cached_property
     def tables(self) -> DecisionTables:
         """BOIN (n, y) tables of stage I at ``stage1_target`` (elimination at ``c_t``)."""
         return decision_tables("boin", self.stage1_target, self.n_max, cutoff=self.c_t)
@@ -107,13 +113,21 @@ def posterior(
     50.0
     """
     a = cells(n, yt, ye, yb) + p.prior
-    total = a.sum(axis=-1)
-    mean = (a * np.asarray(p.scores, dtype=float)).sum(axis=-1) / total
-    a_t = a[..., 1] + a[..., 3]
-    a_e = a[..., 0] + a[..., 1]
-    over = betaincc(a_t, total - a_t, p.target)
-    futile = betainc(a_e, total - a_e, p.phi_e)
-    return mean, over, futile
+    mean = (a * np.asarray(p.scores, dtype=float)).sum(axis=-1) / a.sum(axis=-1)
+    if int(np.max(n, initial=0)) <= p.n_max:
+        over_t, futile_t = p.tails
+        return mean, over_t[n, yt], futile_t[n, ye]
+    return (mean, *_tails(p, n, yt, ye))
+
+
+def _tails(
+    p: UboinParams, n: np.ndarray, yt: np.ndarray, ye: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Beta tails of the Dirichlet margins: P(p_T > phi_T), P(p_E < phi_E)."""
+    total = n + 4 * p.prior
+    a_t = yt + 2 * p.prior
+    a_e = ye + 2 * p.prior
+    return betaincc(a_t, total - a_t, p.target), betainc(a_e, total - a_e, p.phi_e)
 
 
 def admissible(
