@@ -60,7 +60,25 @@ def true_obd_of(design: Uboin, tox: np.ndarray, eff: np.ndarray, psi: float = 0.
 
 
 def joint_both(p: np.ndarray, q: np.ndarray, psi: float) -> np.ndarray:
-    """P(DLT and response) per dose under the Gumbel model."""
+    """P(DLT and response) per dose under the Gumbel model (Thall & Cook 2004).
+
+    Parameters
+    ----------
+    p, q : numpy.ndarray
+        P(DLT) and P(response) per dose.
+    psi : float
+        Association (0 = independent).
+
+    Returns
+    -------
+    numpy.ndarray
+        P(DLT and response) per dose.
+
+    Examples
+    --------
+    >>> joint_both(np.array([0.2]), np.array([0.5]), 0.0).tolist()
+    [0.1]
+    """
     return p * gumbel_conditionals(p, q, psi)[0]
 
 

@@ -138,7 +138,23 @@ def admissible(
     yb: np.ndarray,
     elim_low: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(admissible mask, posterior mean utility), both (rows, doses)."""
+    """Admissible doses and posterior mean utilities.
+
+    Parameters
+    ----------
+    p : UboinParams
+        Design parameters.
+    n, yt, ye, yb : (rows, doses) int
+        Patients, DLTs, responses and patients with both per dose.
+    elim_low : (rows,) int
+        Lowest eliminated dose (``doses`` = none).
+
+    Returns
+    -------
+    ok, mean : (rows, doses) arrays
+        Admissible (tried, not eliminated, P(p_T > phi_T) <= c_T, P(p_E < phi_E) <= c_E) and
+        the posterior mean utility.
+    """
     mean, over, futile = posterior(p, n, yt, ye, yb)
     j = np.arange(n.shape[1])[None, :]
     ok = (n > 0) & (j < elim_low[:, None]) & (over <= p.c_t) & (futile <= p.c_e)
@@ -146,7 +162,23 @@ def admissible(
 
 
 def best(ok: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """Admissible dose with the highest posterior mean utility (lowest on ties); -1 if none."""
+    """Admissible dose with the highest posterior mean utility (lowest on ties); -1 if none.
+
+    Parameters
+    ----------
+    ok, mean : (rows, doses) arrays
+        From :func:`admissible`.
+
+    Returns
+    -------
+    numpy.ndarray
+        (rows,) 0-based dose or :data:`NO_OBD`.
+
+    Examples
+    --------
+    >>> best(np.array([[True, True, False]]), np.array([[50.0, 50.0, 90.0]])).tolist()
+    [0]
+    """
     score = np.where(ok, mean, -np.inf)
     return np.where(ok.any(axis=1), np.argmax(score, axis=1), NO_OBD)
 
