@@ -169,3 +169,36 @@ def rose_design(
         float(p_high), float(margin), float(pcs_low), float(pcs_high), float(ratio), method,
         nl, nh, float(lam), il, ih, lam1, low, high,
     )
+
+
+def fixed_design(
+    n_low: int,
+    boundary: float,
+    p_high: float,
+    margin: float,
+    pcs_low: float = 0.65,
+    pcs_high: float = 0.65,
+    *,
+    ratio: float = 1.0,
+) -> RoseDesign:
+    """A one-stage ROSE design with a given n per arm and boundary, with its exact PCS.
+
+    Raises
+    ------
+    InputError
+        Parameters out of range.
+
+    Examples
+    --------
+    >>> round(fixed_design(23, 0.044, 0.3, 0.1, 0.6, 0.6).exact_low, 4)
+    0.6855
+    """
+    _check(p_high, margin, pcs_low, pcs_high, ratio, None, "exact", max(int(n_low), 1))
+    nh = math.ceil(ratio * n_low)
+    low = exact_oc(n_low, nh, boundary, p_high, p_high)
+    high = exact_oc(n_low, nh, boundary, p_high - margin, p_high)
+    return RoseDesign(
+        float(p_high), float(margin), float(pcs_low), float(pcs_high), float(ratio), "fixed",
+        int(n_low), nh, float(boundary), 0, 0, None, low, high,
+    )
+
