@@ -17,6 +17,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import binom
 
 from cartrial.design.rose import rose_design
@@ -53,12 +55,36 @@ def test_utility_framework_special_case() -> None:
 @pytest.mark.parametrize(("omega", "n"), [(None, 23), (0.5, 19)])
 def test_exact_design_example(omega: float | None, n: int) -> None:
     """The paper's exact-binomial example: p = 0.3, delta = 0.1, PCS 0.6/0.6 -> 23 (one stage)
-    and 19 per arm (two stages); both exact PCS reach the targets and one fewer patient does not
-    (checked by the search's own minimality: n - 1 fails for every boundary)."""
+    and 19 per arm (two stages); both exact PCS reach the targets."""
     d = rose_design(0.3, 0.1, 0.6, 0.6, method="exact", interim_fraction=omega)
     assert d.n_low == d.n_high == n
     assert d.exact_low >= 0.6 and d.exact_high >= 0.6
     assert 0 <= d.boundary <= 0.1
+
+
+def test_exact_one_stage_is_minimal() -> None:
+    """Brute force: with 22 per arm no boundary in [0, delta] meets both targets (every count
+    cut tried), with 23 the search's boundary does."""
+    for n, feasible in ((22, False), (23, True)):
+        ok = [
+            exact_oc(n, n, c / n, 0.3, 0.3).select_low >= 0.6
+            and exact_oc(n, n, c / n, 0.2, 0.3).select_high >= 0.6
+            for c in range(0, math.floor(0.1 * n) + 1)
+        ]
+        assert any(ok) is feasible
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 30), st.integers(1, 30), st.floats(0.0, 1.0), st.floats(0.0, 1.0),
+       st.floats(0.0, 0.5), st.floats(0.0, 0.5))
+def test_selection_probability_falls_as_the_boundary_rises(
+    nl: int, nh: int, pl: float, ph: float, lam: float, step: float
+) -> None:
+    """Property: P(select high) never increases with lambda; the two probabilities sum to 1."""
+    a = exact_oc(nl, nh, lam, pl, ph)
+    b = exact_oc(nl, nh, lam + step, pl, ph)
+    assert b.select_high <= a.select_high + 1e-12
+    assert a.select_high + a.select_low == pytest.approx(1.0)
 
 
 def test_normal_designs_do_not_always_reach_their_pcs_exactly() -> None:
