@@ -54,6 +54,7 @@ def test_rule_picks_the_selection_and_the_dose_below() -> None:
     r = simulate_rose(spec, [0.0, 0.0, 0.0], [0.3, 0.5, 0.52], ids, 3000, seed=2)
     per = r.per_dose
     assert per["stage_patients"].tolist() == [0.0, 15.0, 15.0]
+    assert per["dlt"].tolist() == [0.0, 0.0, 0.0]
     assert per["selected_pct"].iloc[0] == 0.0
     assert per["selected_pct"].sum() == pytest.approx(100.0)
     assert r.true_obd == 1 and r.overall["randomised_pct"] == 100.0
@@ -64,6 +65,9 @@ def test_no_stage_when_the_named_higher_dose_was_not_selected() -> None:
     spec = _spec(doses=("DL1", "DL2"), n_per_arm=10, boundary=0.05)
     r = simulate_rose(spec, [0.05, 0.95], [0.4, 0.6], CT071.dose_ids, 2000, seed=4)
     assert r.overall["randomised_pct"] < 5
+    # DLTs at DL2 (true 0.95) come from escalation and the few stage patients
+    assert r.per_dose["dlt"].iloc[1] == pytest.approx(
+        0.95 * r.per_dose["patients"].iloc[1], rel=0.05)
     stage = r.per_dose["stage_patients"]
     assert stage.iloc[0] == stage.iloc[1] == pytest.approx(10 * r.overall["randomised_pct"] / 100)
 

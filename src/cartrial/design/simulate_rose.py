@@ -41,7 +41,9 @@ class RoseSimulation:
     """Operating characteristics of escalation + randomised stage under one scenario.
 
     ``per_dose``: dose (1-based), true_tox, true_eff, escalation_pct (selected by escalation),
-    selected_pct (+ _se, the final selection), patients (+ _se, both parts), stage_patients.
+    selected_pct (+ _se, the final selection), patients (+ _se, both parts), stage_patients,
+    dlt (mean DLTs per trial, both parts; the stage draws DLTs with the true probabilities but
+    never stops on them -- ROSE assumes both doses are safe).
     ``overall``: correct_selection_pct (+ _se), no_selection_pct, randomised_pct,
     early_selection_pct (higher dose chosen at the interim), mean_patients (+ _se),
     mean_escalation_patients, mean_stage_patients.
@@ -75,8 +77,8 @@ def true_obd_of(tox: np.ndarray, eff: np.ndarray, target: float, margin: float) 
 
 def _escalate(
     spec: Any, p: np.ndarray, q: np.ndarray, start: int, rng: np.random.Generator, size: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """(patients per dose (size, k), selected dose per trial, -1 = none) of the escalation."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(patients and DLTs per dose (size, k), selected dose per trial, -1 = none)."""
     k = p.size
     if spec.name == "boin12":
         from cartrial.design.boin12 import boin12_from_spec
@@ -87,13 +89,13 @@ def _escalate(
         ut = rng.random((size, ncoh, spec.cohort_size))
         ue = rng.random((size, ncoh, spec.cohort_size))
         res = run_trials(d, p, q, q, ut, ue, start)
-        return res[0], res[4]
+        return res[0], res[1], res[4]
     from cartrial.design.simulate_plan import make_plan
     from cartrial.design.simulate_rules import block_draws, run_rules
 
     plan = make_plan(spec, p, start)
     s, sel, _ = run_rules(plan, *block_draws(plan, rng, size))
-    return s.n, sel
+    return s.n, s.y, sel
 
 
 def _pairs(spec: Any, sel: np.ndarray, dose_ids: list[str]) -> tuple[np.ndarray, ...]:
@@ -129,20 +131,24 @@ def _block(
     spec: Any, d: RoseDesign, p: np.ndarray, q: np.ndarray, start: int, ids: list[str],
     kid: np.random.SeedSequence, size: int,
 ) -> tuple[np.ndarray, ...]:
-    """One block: (escalation n, escalation sel, final sel, stage n, randomised?, early?)."""
+    """One block: (escalation n, escalation sel, final sel, stage n, randomised?, early?, DLTs
+    per dose in both parts). Stage DLTs are drawn after the responses, from the same stream."""
     esc_seed, stage_seed = kid.spawn(2)
-    n, sel = _escalate(spec, p, q, start, np.random.default_rng(esc_seed), size)
+    n, y, sel = _escalate(spec, p, q, start, np.random.default_rng(esc_seed), size)
     lo, hi, go = _pairs(spec, sel, ids)
     final = sel.copy()
     stage_n = np.zeros_like(n)
     early = np.zeros(size, dtype=bool)
     rows = np.nonzero(go)[0]
-    high, e, n_lo, n_hi = _stage(d, q[lo[rows]], q[hi[rows]], np.random.default_rng(stage_seed))
+    rng = np.random.default_rng(stage_seed)
+    high, e, n_lo, n_hi = _stage(d, q[lo[rows]], q[hi[rows]], rng)
     final[rows] = np.where(high, hi[rows], lo[rows])
-    np.add.at(stage_n, (rows, lo[rows]), n_lo)
-    np.add.at(stage_n, (rows, hi[rows]), n_hi)
+    dlt = y.astype(np.int64)
+    for arm, m in ((lo[rows], n_lo), (hi[rows], n_hi)):
+        np.add.at(stage_n, (rows, arm), m)
+        np.add.at(dlt, (rows, arm), rng.binomial(m, p[arm]))
     early[rows] = e
-    return n, sel, final, stage_n, go, early
+    return n, sel, final, stage_n, go, early, dlt
 
 
 def simulate_rose(
@@ -246,12 +252,12 @@ class _Acc:
     def __init__(self, k: int) -> None:
         self.k = k
         self.esc_sel, self.sel = np.zeros(k + 1), np.zeros(k + 1)
-        self.n, self.n2, self.stage = np.zeros(k), np.zeros(k), np.zeros(k)
+        self.n, self.n2, self.stage, self.dlt = (np.zeros(k) for _ in range(4))
         self.tot, self.tot2, self.esc_tot = 0.0, 0.0, 0.0
         self.randomised, self.early = 0, 0
 
     def add(self, n: np.ndarray, sel: np.ndarray, final: np.ndarray, stage_n: np.ndarray,
-            go: np.ndarray, early: np.ndarray) -> None:
+            go: np.ndarray, early: np.ndarray, dlt: np.ndarray) -> None:
         k = self.k
         self.esc_sel += np.bincount(np.where(sel < 0, k, sel), minlength=k + 1)
         self.sel += np.bincount(np.where(final < 0, k, final), minlength=k + 1)
@@ -259,6 +265,7 @@ class _Acc:
         self.n += both.sum(0)
         self.n2 += (both**2).sum(0)
         self.stage += stage_n.sum(0)
+        self.dlt += dlt.sum(0)
         per = both.sum(1)
         self.tot += float(per.sum())
         self.tot2 += float((per**2).sum())
@@ -276,7 +283,7 @@ class _Acc:
             "selected_pct": 100 * frac[:k],
             "selected_pct_se": 100 * np.sqrt(frac[:k] * (1 - frac[:k]) / t),
             "patients": self.n / t, "patients_se": _se(self.n, self.n2, t),
-            "stage_patients": self.stage / t,
+            "stage_patients": self.stage / t, "dlt": self.dlt / t,
         })
         f = float(frac[k] if tobd is None else frac[tobd])
         overall = {
