@@ -84,3 +84,21 @@ def test_randomisation_list(rose_protocol: str, tmp_path) -> None:
     assert set(frame["dose"]) == {"DL1", "DL2"} and js["seed"] == 7
     again = runner.invoke(app, ["design", "rose", "list", "--protocol", rose_protocol, "--json"])
     assert json.loads(again.stdout) == js
+
+
+def test_protocol_text_markdown_and_docx(rose_protocol: str, tmp_path) -> None:
+    """The section states the rule in responder counts, the exact PCS and the OC scenario; the
+    DOCX is byte-identical for the same inputs."""
+    args = ["design", "rose", "text", "--protocol", rose_protocol, "--true-tox", "0.05,0.15",
+            "--true-eff", "0.45,0.6", "--trials", "500"]
+    r = runner.invoke(app, [*args, "--out", str(tmp_path / "a")])
+    assert r.exit_code == 0, r.output
+    md = (tmp_path / "a" / "rose_protocol_text.md").read_text()
+    assert "more responder" in md and "than DL1 out of" in md and "| H: higher dose is the OBD |" in md
+    assert "Scenario 1 (correct dose: DL2)" in md and "Biometrics 2025;81(4):ujaf124" in md
+    runner.invoke(app, [*args, "--out", str(tmp_path / "b")])
+    assert (tmp_path / "a" / "rose_protocol_text.docx").read_bytes() == (
+        tmp_path / "b" / "rose_protocol_text.docx").read_bytes()
+    bad = runner.invoke(app, ["design", "rose", "text", "--protocol", rose_protocol,
+                              "--true-tox", "0.1,0.2"])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output

@@ -1,4 +1,4 @@
-"""`cartrial design rose size|simulate|list`: the randomised ROSE stage after escalation.
+"""`cartrial design rose size|simulate|list|text`: the randomised ROSE stage after escalation.
 
 Thin layer over :mod:`cartrial.design.rose` (sample size), :mod:`cartrial.design.simulate_rose`
 (escalation + randomised stage) and :func:`cartrial.design.rose_spec.randomisation_list`.
@@ -192,3 +192,47 @@ def randomisation(
         print_json({"seed": st.seed, "n_low": d.n_low, "n_high": d.n_high, "list": rows})
         return
     _show(f"ROSE randomisation list (seed {st.seed}, blocks of {block})", rows)
+
+
+ScenarioToxOption = typer.Option(
+    [], "--true-tox", help="True DLT probabilities of a scenario (repeat per scenario)."
+)
+ScenarioEffOption = typer.Option(
+    [], "--true-eff", help="True response probabilities, one per --true-tox."
+)
+TrialsOption = typer.Option(10_000, "--trials", help="Simulated trials per scenario.")
+ScenarioSeedOption = typer.Option(0, "--seed", help="SeedSequence seed (scenario i: seed + i).")
+TextOutOption = typer.Option(None, "--out", help="Directory for rose_protocol_text.md, .docx.")
+
+
+@rose_app.command("text")
+def text(
+    protocol: str = ProtocolOption,
+    true_tox: list[str] = ScenarioToxOption,
+    true_eff: list[str] = ScenarioEffOption,
+    trials: int = TrialsOption,
+    seed: int = ScenarioSeedOption,
+    out: Path = TextOutOption,
+) -> None:
+    """Statistical section of the randomised stage: design, rule, sample size, OC, references."""
+    from cartrial.design.rose_spec import stage_design
+    from cartrial.design.rose_text import rose_protocol_text
+    from cartrial.design.simulate_rose import simulate_rose
+
+    with bad_input_exits():
+        if len(true_tox) != len(true_eff):
+            raise InputError("give one --true-eff for each --true-tox (one pair per scenario)")
+        p, st = _stage_spec(protocol)
+        sims = [simulate_rose(p.design, _floats(t, "--true-tox"), _floats(e, "--true-eff"),
+                              p.dose_ids, trials, seed + i, start_dose=p.start_index)
+                for i, (t, e) in enumerate(zip(true_tox, true_eff, strict=True))]
+        md = rose_protocol_text(st, stage_design(st), p.design.name.upper(), p.dose_ids, sims)
+    if out is None:
+        typer.echo(md, nl=False)
+        return
+    from cartrial.cli.design_protocol_text import markdown_docx
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "rose_protocol_text.md").write_text(md, encoding="utf-8")
+    (out / "rose_protocol_text.docx").write_bytes(markdown_docx(md))
+    typer.echo(f"wrote {out / 'rose_protocol_text.md'} and {out / 'rose_protocol_text.docx'}")
