@@ -93,13 +93,27 @@ class RoseOc:
     mean_high: float
 
 
+def binomial_pmf(k: np.ndarray, n: int, p: float) -> np.ndarray:
+    """Bin(n, p) probabilities of ``k``; p below 1e-300 is taken as 0 (scipy's incomplete-beta
+    routine overflows on subnormal p; the probability moved is below 1e-290).
+
+    Examples
+    --------
+    >>> binomial_pmf(np.arange(3), 2, 0.5).tolist()
+    [0.25, 0.5, 0.25]
+    """
+    if p < 1e-300:
+        return (k == 0).astype(float)
+    return np.asarray(binom.pmf(k, n, p), dtype=float)
+
+
 def scaled_difference(
     m_low: int, m_high: int, n_low: int, n_high: int, p_low: float, p_high: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Support (sorted) and probability of X_h n_l - X_l n_h, X ~ Bin(m, p) independent."""
     xl, xh = np.arange(m_low + 1), np.arange(m_high + 1)
     value = (xh[:, None] * n_low - xl[None, :] * n_high).ravel()
-    mass = np.outer(binom.pmf(xh, m_high, p_high), binom.pmf(xl, m_low, p_low)).ravel()
+    mass = np.outer(binomial_pmf(xh, m_high, p_high), binomial_pmf(xl, m_low, p_low)).ravel()
     support, inverse = np.unique(value, return_inverse=True)
     return support, np.bincount(inverse, weights=mass, minlength=support.size)
 
@@ -162,7 +176,7 @@ def exact_oc(
         return RoseOc(p_low, p_high, 1.0 - hi, hi, 0.0, float(n_low), float(n_high))
     il, ih = interim_low, interim_high
     a, b = np.arange(il + 1), np.arange(ih + 1)
-    joint = np.outer(binom.pmf(b, ih, p_high), binom.pmf(a, il, p_low))
+    joint = np.outer(binomial_pmf(b, ih, p_high), binomial_pmf(a, il, p_low))
     early = select_high(a[None, :], b[:, None], il, ih, interim_boundary)
     p_early = float(joint[early].sum())
     # final statistic = stage-1 part + stage-2 part, both on the n_l x n_h scale
