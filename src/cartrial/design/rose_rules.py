@@ -99,8 +99,10 @@ def binomial_pmf(k: np.ndarray, n: int, p: float) -> np.ndarray:
 
     Examples
     --------
-    >>> binomial_pmf(np.arange(3), 2, 0.5).tolist()
+    >>> binomial_pmf(np.arange(3), 2, 0.5).round(12).tolist()
     [0.25, 0.5, 0.25]
+    >>> binomial_pmf(np.arange(3), 2, 5e-324).tolist()
+    [1.0, 0.0, 0.0]
     """
     if p < 1e-300:
         return (k == 0).astype(float)
