@@ -32,7 +32,7 @@ VERBS: dict[str, tuple[tuple[str, ...], str]] = {
     "example": (("example",), "Write the synthetic CT071-like example trial."),
     "design": (("design", "design_simulate", "design_sweep", "design_phase12",
                 "design_phase12_simulate", "design_protocol_text", "design_boinet",
-                "design_uboin"),
+                "design_uboin", "design_rose"),
                "Dose-escalation designs: boundaries, decision tables, pathways, OC, sweeps."),
     "decide": (("decide",), "Per-dose table (treated, evaluable, DLTs, pending) and the "
                             "design's recommendation."),
@@ -58,7 +58,7 @@ SUBVERBS: dict[str, dict[str, str | tuple[str, ...]]] = {
                "simulate": "design_simulate", "sweep": "design_sweep", "compare": "design_sweep",
                "boin12": ("design_phase12", "design_phase12_simulate"),
                "protocol-text": "design_protocol_text",
-               "boinet": "design_boinet", "uboin": "design_uboin"},
+               "boinet": "design_boinet", "uboin": "design_uboin", "rose": "design_rose"},
 }
 
 

@@ -27,11 +27,13 @@ if TYPE_CHECKING:
     from cartrial.design.oc_result import OVERALL_COLUMNS, PER_DOSE_COLUMNS, OcResult
     from cartrial.design.paths import dose_paths, dose_paths_figure
     from cartrial.design.patients import state_from_patients
+    from cartrial.design.rose import RoseDesign, rose_design
     from cartrial.design.selection import MtdSelection, elimination_flags, pava, select_mtd
     from cartrial.design.simulate_boin12 import Boin12Oc, simulate_boin12
     from cartrial.design.simulate_boinet import simulate_boinet
     from cartrial.design.simulate_oc import simulate_oc
     from cartrial.design.simulate_plan import spec_from_design
+    from cartrial.design.simulate_rose import RoseSimulation, simulate_rose
     from cartrial.design.simulate_tite_boin12 import simulate_tite_boin12
     from cartrial.design.simulate_uboin import UboinOc, simulate_uboin
     from cartrial.design.state import ACTIONS, Action, Decision, Design, PendingPatient, TrialState
@@ -69,6 +71,8 @@ __all__ = [
     "OcResult",
     "PER_DOSE_COLUMNS",
     "PendingPatient",
+    "RoseDesign",
+    "RoseSimulation",
     "ThreePlusThree",
     "TiteBoin",
     "TiteBoin12",
@@ -97,10 +101,12 @@ __all__ = [
     "exact_oc",
     "mtpi2_intervals",
     "pava",
+    "rose_design",
     "select_mtd",
     "simulate_boin12",
     "simulate_boinet",
     "simulate_oc",
+    "simulate_rose",
     "simulate_tite_boin12",
     "simulate_uboin",
     "spec_from_design",

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         SafetySettings,
         Schedule,
     )
+    from cartrial.protocol.randomised_stage import RandomisedStageSpec
 
 __all__ = [
     "DesignSpec",
@@ -36,6 +37,7 @@ __all__ = [
     "KineticsSettings",
     "Protocol",
     "ProtocolError",
+    "RandomisedStageSpec",
     "SafetySettings",
     "Schedule",
     "bundled_names",

@@ -18,6 +18,8 @@ from pydantic import (
     model_validator,
 )
 
+from cartrial.protocol.randomised_stage import RandomisedStageSpec, check_stage_doses
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -212,6 +214,7 @@ class DesignSpec(_Model):
     boin12: Boin12Spec | None = None
     uboin: UboinSpec | None = None
     efficacy: DoseEfficacySpec | None = None
+    randomised_stage: RandomisedStageSpec | None = None  # ROSE stage after escalation
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -223,6 +226,8 @@ class DesignSpec(_Model):
             out.pop("uboin", None)
         if self.efficacy is None:
             out.pop("efficacy", None)
+        if self.randomised_stage is None:
+            out.pop("randomised_stage", None)
         return out
 
     @model_validator(mode="before")
@@ -587,6 +592,7 @@ class Protocol(_Model):
             raise ValueError(f"all dose levels must share one unit, found {sorted(units)}")
         if self.starting_dose not in ids:
             raise ValueError(f"starting_dose {self.starting_dose!r} is not a dose level id {ids}")
+        check_stage_doses(self.design.randomised_stage, ids)
         codes = [p.code for p in self.populations]
         if len(set(codes)) != len(codes):
             raise ValueError(f"population codes must be unique, found {codes}")
