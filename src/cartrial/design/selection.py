@@ -97,7 +97,7 @@ class MtdSelection:
     """Selected MTD (0-based, None = no dose selected) and the per-dose estimate table.
 
     ``table`` columns: dose (0-based), n, y, eliminated, admissible, raw_estimate (Beta(0.05,0.05)
-    posterior mean), isotonic_estimate (PAVA over treated doses), ci_lower / ci_upper (95%
+    posterior mean), isotonic_estimate (PAVA over treated doses), ci_low / ci_high (95%
     equal-tailed Beta(y+0.05, n-y+0.05) interval), p_over_target (PAVA of P(p > target)).
     """
 
@@ -179,8 +179,8 @@ def select_mtd(
             "admissible": adm,
             "raw_estimate": raw,
             "isotonic_estimate": iso_all,
-            "ci_lower": lo,
-            "ci_upper": hi,
+            "ci_low": lo,
+            "ci_high": hi,
             "p_over_target": pov_all,
         }
     )
