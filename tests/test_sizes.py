@@ -31,7 +31,6 @@ KNOWN: set[tuple[str, str]] = {
     ("design/paths.py", "dose_paths_figure"),
     ("design/patients.py", "state_from_patients"),
     ("design/selection.py", "select_mtd"),
-    ("design/simulate_tite.py", "run_tite"),
     ("design/table_rules.py", "<module>"),
     ("design/tables.py", "decision_table"),
     ("efficacy/imwg.py", "<module>"),

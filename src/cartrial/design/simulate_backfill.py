@@ -173,7 +173,7 @@ def _backfill_while_suspended(
     cap_per = plan.spec.backfill.max_per_dose
     t_s = tau[:, None]
     obs = dlt[ssub] & (resolve[ssub] <= t_s)
-    from cartrial.design.simulate_tite import _dose_sums
+    from cartrial.design.simulate_tite_decide import _dose_sums
 
     y_obs = np.rint(_dose_sums(obs.astype(float), pdose[ssub], k)).astype(np.int64)
     open_ = backfill_open(plan, bd, d[isus], n[isus], y_obs, elim_low)
