@@ -57,7 +57,6 @@ KNOWN: set[tuple[str, str]] = {
     ("safety/crs.py", "grade_crs"),
     ("safety/ctcae.py", "<module>"),
     ("safety/sdtm.py", "<module>"),
-    ("sweep/grid.py", "expand_grid"),
 }
 
 
