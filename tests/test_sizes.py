@@ -29,7 +29,6 @@ KNOWN: set[tuple[str, str]] = {
     ("data/validate.py", "_structure"),
     ("data/xport.py", "<module>"),
     ("design/paths.py", "dose_paths_figure"),
-    ("design/selection.py", "select_mtd"),
     ("design/table_rules.py", "<module>"),
     ("design/tables.py", "decision_table"),
     ("efficacy/imwg.py", "<module>"),
