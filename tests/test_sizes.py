@@ -28,7 +28,6 @@ KNOWN: set[tuple[str, str]] = {
     ("data/validate.py", "<module>"),
     ("data/validate.py", "_structure"),
     ("data/xport.py", "<module>"),
-    ("design/table_rules.py", "<module>"),
     ("efficacy/imwg.py", "<module>"),
     ("efficacy/imwg.py", "classify_assessments"),
     ("efficacy/sdtm.py", "<module>"),
@@ -51,7 +50,6 @@ KNOWN: set[tuple[str, str]] = {
     ("report/pipeline.py", "run_analysis"),
     ("safety/analysis.py", "analyse_safety"),
     ("safety/crs.py", "grade_crs"),
-    ("safety/ctcae.py", "<module>"),
     ("safety/sdtm.py", "<module>"),
 }
 

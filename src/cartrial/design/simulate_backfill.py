@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from cartrial.design.backfill_rules import backfill_rows
 from cartrial.design.boundaries import deescalate_min, elimination_count, escalate_max
 from cartrial.design.simulate_lockstep import ACTIVE, DONE, NO_MTD_STOP, completed_selection
 from cartrial.design.simulate_plan import SimPlan, spec_tables
-from cartrial.design.table_rules import STOP_CAP, STOP_FIRST, backfill_rows, table_step
+from cartrial.design.table_rules import STOP_CAP, STOP_FIRST, table_step
 
 MAX_BACKFILL_PER_PERIOD = 24
 

@@ -27,6 +27,7 @@ def _tite_boin_decide(plan, d, elim_low, n, y_obs, c_d, f_d, bf=None):
     eliminated dose, stop no MTD, stop at cap, suspend). With ``bf = (b_e, b_d)`` (backfill),
     a dose with nothing pending uses BF-BOIN's rule (conflicting lower doses pooled)."""
     from cartrial.design import table_rules as R
+    from cartrial.design.tite_rules import tite_letter
 
     tab = plan.tables
     r = np.arange(d.shape[0])
@@ -35,7 +36,7 @@ def _tite_boin_decide(plan, d, elim_low, n, y_obs, c_d, f_d, bf=None):
     elim_low = R.eliminate_rows(tab, ni, yi, elim_low)
     nd_cur = ni[r, d]
     b = plan.boundaries
-    letter, hold, _, _ = R.tite_letter(
+    letter, hold, _, _ = tite_letter(
         d, nd_cur, yi[r, d], c_d, f_d, plan.window, b.lambda_e, b.lambda_d,
         plan.spec.accrual.max_pending_fraction,
     )

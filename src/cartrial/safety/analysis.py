@@ -17,11 +17,9 @@ from cartrial.protocol.model import Protocol
 from cartrial.safety.baskets import basket_tables
 from cartrial.safety.crs import CrsResult, grade_crs
 from cartrial.safety.ctcae import (
-    compare_reported_grades,
     cytopenia_recovery,
     grade_labs,
     hypogammaglobulinemia,
-    term_key,
     worst_lab_grades,
 )
 from cartrial.safety.dlt import DltResult, adjudicate_dlt
@@ -33,6 +31,7 @@ from cartrial.safety.icaht import grade_icaht
 from cartrial.safety.icaht_tables import hematotox_table, icaht_by_risk_table, icaht_table
 from cartrial.safety.icans import IcansResult, grade_icans
 from cartrial.safety.iec_hs import identify_iec_hs, iec_hs_table
+from cartrial.safety.reported_grades import compare_reported_grades, term_key
 from cartrial.safety.sdtm import (
     CRS_TERM,
     ICANS_TERM,
