@@ -48,9 +48,7 @@ KNOWN: set[tuple[str, str]] = {
     ("report/pipeline.py", "<module>"),
     ("report/pipeline.py", "kinetics_items"),
     ("report/pipeline.py", "run_analysis"),
-    ("safety/analysis.py", "analyse_safety"),
     ("safety/crs.py", "grade_crs"),
-    ("safety/sdtm.py", "<module>"),
 }
 
 

@@ -45,15 +45,14 @@ if TYPE_CHECKING:
     from cartrial.safety.reported_grades import compare_reported_grades
     from cartrial.safety.sdtm import (
         SafetyInputs,
-        adverse_events,
         crs_observations,
-        followup,
         icans_assessments,
-        infusion_dates,
         lab_records,
         safety_inputs,
         weight_records,
     )
+    from cartrial.safety.sdtm_base import infusion_dates
+    from cartrial.safety.sdtm_subjects import adverse_events, followup
     from cartrial.safety.tables import (
         count_rows,
         crs_table,
