@@ -48,7 +48,6 @@ KNOWN: set[tuple[str, str]] = {
     ("report/pipeline.py", "<module>"),
     ("report/pipeline.py", "kinetics_items"),
     ("report/pipeline.py", "run_analysis"),
-    ("safety/crs.py", "grade_crs"),
 }
 
 
