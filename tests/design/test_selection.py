@@ -80,8 +80,8 @@ def test_bound_mtd():
 def test_credible_interval_and_overdose_probability():
     sel = select_mtd([3, 6], [0, 2], 0.3)
     lo, hi = beta.interval(0.95, 2.05, 4.05)
-    assert sel.table.loc[1, "ci_lower"] == pytest.approx(lo)
-    assert sel.table.loc[1, "ci_upper"] == pytest.approx(hi)
+    assert sel.table.loc[1, "ci_low"] == pytest.approx(lo)
+    assert sel.table.loc[1, "ci_high"] == pytest.approx(hi)
     # P(p > target) under Beta(y + 0.05, n - y + 0.05), already increasing here (no pooling)
     assert sel.table.loc[1, "p_over_target"] == pytest.approx(1 - beta.cdf(0.3, 2.05, 4.05))
 

@@ -29,7 +29,7 @@ from cartrial.design.simulate_lockstep import (
     table_decide,
 )
 from cartrial.design.simulate_plan import make_plan
-from cartrial.design.simulate_tite import _tite_boin_decide
+from cartrial.design.simulate_tite_decide import _tite_boin_decide
 from cartrial.design.state import PendingPatient, TrialState
 from cartrial.protocol import DesignSpec
 

@@ -105,7 +105,7 @@ def test_dose1_hold_lifts_when_follow_up_brings_phat_to_lambda_d(case):
     # pending,
     # accrual is held; phat falls as follow-up accrues, so the hold lifts at a computable time
     from cartrial.design.factory import design_from_spec
-    from cartrial.design.simulate_tite import _hold_release
+    from cartrial.design.simulate_tite_decide import _hold_release
     from cartrial.design.state import PendingPatient, TrialState
 
     spec = DesignSpec.model_validate(dict(BASE, name="tite-boin", max_sample_size=60))

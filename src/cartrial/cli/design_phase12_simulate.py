@@ -162,6 +162,11 @@ def simulate(
             else _as_dict(next(iter(runs.values())))
         )
         return
+    _print(runs)
+
+
+def _print(runs: dict[str, Boin12Oc]) -> None:
+    """Per scenario: the per-dose table and the overall operating characteristics."""
     for name, oc in runs.items():
         _show(f"{oc.settings.get('design', 'boin12').upper()} scenario {name} ({oc.method})",
               oc.per_dose[SHOWN])

@@ -77,78 +77,63 @@ def read_scenarios(path: Path) -> list[tuple[str, list[float], int | None | str,
         raise InputError(f"{path}: dose columns must be p1..pK without gaps, found {cols}")
     out: list[tuple[str, list[float], int | None | str, dict[str, Any]]] = []
     for i, row in df.iterrows():
-        sid = row["scenario"]
-        probs = []
-        for c in cols:
-            try:
-                v = float(row[c])
-            except ValueError:
-                raise RecordError(
-                    domain=SCENARIO_DOMAIN,
-                    usubjid=sid,
-                    seq=int(i) + 2,
-                    variable=c,
-                    value=row[c],
-                    rule="true DLT probability must be a number in [0, 1]",
-                ) from None
-            if not 0 <= v <= 1:
-                raise RecordError(
-                    domain=SCENARIO_DOMAIN,
-                    usubjid=sid,
-                    seq=int(i) + 2,
-                    variable=c,
-                    value=v,
-                    rule="true DLT probability must be a number in [0, 1]",
-                )
-            probs.append(v)
-        tm: int | None | str = "auto"
-        raw = row.get("true_mtd", "")
-        if raw != "":
-            try:
-                t = int(raw)
-            except ValueError:
-                t = -1
-            if not 0 <= t <= len(cols):
-                raise RecordError(
-                    domain=SCENARIO_DOMAIN,
-                    usubjid=sid,
-                    seq=int(i) + 2,
-                    variable="true_mtd",
-                    value=raw,
-                    rule=f"true_mtd must be 0 (none) or a dose 1..{len(cols)}",
-                )
-            tm = None if t == 0 else t - 1
-        extra: dict[str, Any] = {}
-        rate = row.get("patients_per_month", "")
-        if rate != "":
-            try:
-                extra["patients_per_month"] = float(rate)
-                ok = extra["patients_per_month"] > 0
-            except ValueError:
-                ok = False
-            if not ok:
-                raise RecordError(
-                    domain=SCENARIO_DOMAIN,
-                    usubjid=sid,
-                    seq=int(i) + 2,
-                    variable="patients_per_month",
-                    value=rate,
-                    rule="must be a number > 0",
-                )
-        onset = row.get("dlt_onset", "")
-        if onset != "":
-            if onset not in DLT_ONSETS:
-                raise RecordError(
-                    domain=SCENARIO_DOMAIN,
-                    usubjid=sid,
-                    seq=int(i) + 2,
-                    variable="dlt_onset",
-                    value=onset,
-                    rule=f"must be one of {', '.join(DLT_ONSETS)}",
-                )
-            extra["dlt_onset"] = onset
-        out.append((sid, probs, tm, extra))
+        sid, line = row["scenario"], int(i) + 2
+        probs = [_probability(row, c, sid, line) for c in cols]
+        out.append((sid, probs, _true_mtd(row, len(cols), sid, line), _accrual(row, sid, line)))
     return out
+
+
+def _row_error(sid: str, line: int, variable: str, value: Any, rule: str) -> RecordError:
+    """The error naming the scenario, its CSV line, the column, the value and the rule."""
+    return RecordError(domain=SCENARIO_DOMAIN, usubjid=sid, seq=line, variable=variable,
+                       value=value, rule=rule)
+
+
+def _probability(row: pd.Series, c: str, sid: str, line: int) -> float:
+    """The true DLT probability of column ``c``: a number in [0, 1]."""
+    rule = "true DLT probability must be a number in [0, 1]"
+    try:
+        v = float(row[c])
+    except ValueError:
+        raise _row_error(sid, line, c, row[c], rule) from None
+    if not 0 <= v <= 1:
+        raise _row_error(sid, line, c, v, rule)
+    return v
+
+
+def _true_mtd(row: pd.Series, k: int, sid: str, line: int) -> int | None | str:
+    """0-based true MTD, None (no acceptable dose) or "auto" (closest to target) when empty."""
+    raw = row.get("true_mtd", "")
+    if raw == "":
+        return "auto"
+    try:
+        t = int(raw)
+    except ValueError:
+        t = -1
+    if not 0 <= t <= k:
+        raise _row_error(sid, line, "true_mtd", raw, f"true_mtd must be 0 (none) or a dose 1..{k}")
+    return None if t == 0 else t - 1
+
+
+def _accrual(row: pd.Series, sid: str, line: int) -> dict[str, Any]:
+    """The scenario's own ``patients_per_month`` (> 0) and ``dlt_onset``, when given."""
+    extra: dict[str, Any] = {}
+    rate = row.get("patients_per_month", "")
+    if rate != "":
+        try:
+            extra["patients_per_month"] = float(rate)
+            ok = extra["patients_per_month"] > 0
+        except ValueError:
+            ok = False
+        if not ok:
+            raise _row_error(sid, line, "patients_per_month", rate, "must be a number > 0")
+    onset = row.get("dlt_onset", "")
+    if onset != "":
+        if onset not in DLT_ONSETS:
+            raise _row_error(sid, line, "dlt_onset", onset,
+                             f"must be one of {', '.join(DLT_ONSETS)}")
+        extra["dlt_onset"] = onset
+    return extra
 
 
 def _spec(protocol: str | None, overrides: dict[str, Any]) -> tuple[DesignSpec, int | None, int]:

@@ -15,6 +15,7 @@ import numpy as np
 
 from cartrial.design import table_rules as R
 from cartrial.design._table_design import TableDesign, cached_elimination_count
+from cartrial.design.backfill_rules import backfill_rows
 from cartrial.design.boundaries import (
     BoinBoundaries,
     boin_boundaries,
@@ -23,6 +24,7 @@ from cartrial.design.boundaries import (
 )
 from cartrial.design.simulate_tables import DecisionTables
 from cartrial.design.state import Decision, TrialState
+from cartrial.design.tite_rules import tite_letter
 from cartrial.errors import InputError
 
 
@@ -148,7 +150,7 @@ class Boin(TableDesign):
             active = np.asarray(state.responses)[None, :] > 0
         low = min(elim, default=self.n_doses)
         t = self.tables(2 * max(state.n))
-        open_ = R.backfill_rows(
+        open_ = backfill_rows(
             t, np.array([next_dose]), state.n_array[None, :], state.y_array[None, :],
             np.array([low]), self.backfill_cap, active,
         )
@@ -215,7 +217,7 @@ class TiteBoin(Boin):
             return super()._proposal(state.completed(), t, elim_low)
         dd = np.array([d])
         lam_e, lam_d = self.boundaries.lambda_e, self.boundaries.lambda_d
-        letter, hold, phat, neff = R.tite_letter(
+        letter, hold, phat, neff = tite_letter(
             dd, np.array([n]), np.array([y]), np.array([c]), np.array([f]), self.dlt_window,
             lam_e, lam_d, self.max_pending_fraction,
         )

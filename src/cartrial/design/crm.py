@@ -68,8 +68,8 @@ class CrmPosterior:
     plugin: np.ndarray  # s_j ** exp(E[a])   (dfcrm "ptox")
     mean: np.ndarray  # E[p_j | data]
     p_over_target: np.ndarray  # P(p_j > target | data)
-    ci_lower: np.ndarray
-    ci_upper: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -160,9 +160,9 @@ class Crm:
         alpha = (1 - self.confidence_level) / 2
         # p_j is decreasing in a: quantiles of p_j come from the opposite quantiles of a
         a_lo, a_hi = np.interp([alpha, 1 - alpha], cdf, a)
-        ci_lower = s ** np.exp(a_hi)
-        ci_upper = s ** np.exp(a_lo)
-        return CrmPosterior(a_mean, a_sd, s ** np.exp(a_mean), mean, p_over, ci_lower, ci_upper)
+        ci_low = s ** np.exp(a_hi)
+        ci_high = s ** np.exp(a_lo)
+        return CrmPosterior(a_mean, a_sd, s ** np.exp(a_mean), mean, p_over, ci_low, ci_high)
 
     # ---------------------------------------------------------------- decisions
     def _check(self, state: TrialState) -> None:
@@ -310,8 +310,8 @@ class Crm:
                 "skeleton": self.skeleton,
                 "model_estimate": post.plugin,
                 "posterior_mean": post.mean,
-                "ci_lower": post.ci_lower,
-                "ci_upper": post.ci_upper,
+                "ci_low": post.ci_low,
+                "ci_high": post.ci_high,
                 "p_over_target": post.p_over_target,
             }
         )

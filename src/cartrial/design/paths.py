@@ -9,7 +9,7 @@ patients without and one with a DLT).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -118,6 +118,38 @@ def dose_paths_figure(paths: pd.DataFrame, *, title: str | None = None) -> Figur
 
     if paths.empty:
         raise InputError("dose_paths_figure: no paths to draw")
+    children, ypos, n_leaves = _layout(paths)
+    depth = int(paths["cohort"].max())
+    fig = Figure(figsize=(2.2 + 2.0 * depth, max(2.5, 0.22 * n_leaves + 1)))
+    ax = fig.add_subplot(1, 1, 1)
+    by_id = paths.set_index("node_id")
+    small = n_leaves > 40
+    _edges(ax, by_id, children, ypos, small)
+    _nodes(ax, by_id, ypos, small)
+    ax.set_xticks(range(depth + 1))
+    ax.set_xticklabels(["now"] + [f"cohort {i}" for i in range(1, depth + 1)])
+    ax.set_yticks([])
+    ax.invert_yaxis()
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    handles = [ax.scatter([], [], color=c, label=a) for a, c in ACTION_COLOURS.items()]
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        fontsize=7,
+        frameon=False,
+        title="decision",
+        title_fontsize=7,
+    )
+    ax.set_title(title or "Dose-transition pathways (node: next dose)", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def _layout(paths: pd.DataFrame) -> tuple[dict[int, list[int]], dict[int, float], float]:
+    """(children of each node, vertical position of each node, number of leaves): leaves one
+    row apart in path order, a parent at the mean of its children."""
     children: dict[int, list[int]] = {}
     for nid, pid in zip(paths["node_id"], paths["parent_id"], strict=True):
         if not pd.isna(pid):
@@ -135,12 +167,12 @@ def dose_paths_figure(paths: pd.DataFrame, *, title: str | None = None) -> Figur
         return ypos[nid]
 
     place(0)
-    n_leaves = max(counter[0], 1)
-    depth = int(paths["cohort"].max())
-    fig = Figure(figsize=(2.2 + 2.0 * depth, max(2.5, 0.22 * n_leaves + 1)))
-    ax = fig.add_subplot(1, 1, 1)
-    by_id = paths.set_index("node_id")
-    small = n_leaves > 40
+    return children, ypos, max(counter[0], 1)
+
+
+def _edges(ax: Any, by_id: pd.DataFrame, children: dict[int, list[int]],
+           ypos: dict[int, float], small: bool) -> None:
+    """Grey edges, labelled with the cohort outcome unless the tree is large."""
     for nid, kids in children.items():
         for k in kids:
             x0, x1 = by_id.at[nid, "cohort"], by_id.at[k, "cohort"]
@@ -155,6 +187,10 @@ def dose_paths_figure(paths: pd.DataFrame, *, title: str | None = None) -> Figur
                     va="bottom",
                     color="#444444",
                 )
+
+
+def _nodes(ax: Any, by_id: pd.DataFrame, ypos: dict[int, float], small: bool) -> None:
+    """One disc per node, coloured by the decision, showing the next dose ("X" stop, "wait")."""
     for nid, r in by_id.iterrows():
         label = "X" if pd.isna(r["next_dose"]) else str(int(r["next_dose"]))
         if r["action"] == "suspend":
@@ -176,22 +212,3 @@ def dose_paths_figure(paths: pd.DataFrame, *, title: str | None = None) -> Figur
             color="white",
             zorder=3,
         )
-    ax.set_xticks(range(depth + 1))
-    ax.set_xticklabels(["now"] + [f"cohort {i}" for i in range(1, depth + 1)])
-    ax.set_yticks([])
-    ax.invert_yaxis()
-    for side in ("left", "right", "top"):
-        ax.spines[side].set_visible(False)
-    handles = [ax.scatter([], [], color=c, label=a) for a, c in ACTION_COLOURS.items()]
-    ax.legend(
-        handles=handles,
-        loc="upper left",
-        bbox_to_anchor=(1.0, 1.0),
-        fontsize=7,
-        frameon=False,
-        title="decision",
-        title_fontsize=7,
-    )
-    ax.set_title(title or "Dose-transition pathways (node: next dose)", fontsize=9)
-    fig.tight_layout()
-    return fig

@@ -102,6 +102,38 @@ def state_from_patients(
     if df.empty:
         start = 0 if current_level is None else current_level - 1
         return TrialState(n=(0,) * n_doses, y=(0,) * n_doses, current=start, eliminated=eliminated)
+    dose, is_dlt, f, is_bf, responses = _rows(df, n_doses)
+    n = np.bincount(dose, minlength=n_doses)
+    y = np.bincount(dose[is_dlt], minlength=n_doses)
+    pend_mask = ~is_dlt & (f < dlt_window)
+    pending = tuple(
+        PendingPatient(int(d), float(v)) for d, v in zip(dose[pend_mask], f[pend_mask], strict=True)
+    )
+    bn = np.bincount(dose[is_bf], minlength=n_doses)
+    by = np.bincount(dose[is_bf & is_dlt], minlength=n_doses)
+    cur, last_cohort = _current(df, dose, is_dlt, is_bf)
+    if current_level is not None:
+        if not 1 <= current_level <= n_doses:
+            raise InputError(f"current_level must be in 1..{n_doses}, was {current_level!r}")
+        cur = current_level - 1
+    return TrialState(
+        n=tuple(int(v) for v in n),
+        y=tuple(int(v) for v in y),
+        current=cur,
+        pending=pending,
+        dlt_window=float(dlt_window),
+        backfill_n=tuple(int(v) for v in bn) if is_bf.any() else None,
+        backfill_y=tuple(int(v) for v in by) if is_bf.any() else None,
+        last_cohort=last_cohort,
+        eliminated=eliminated,
+        responses=responses,
+    )
+
+
+def _rows(df: pd.DataFrame, n_doses: int
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[int, ...] | None]:
+    """Each row checked and read: (0-based dose, DLT, follow-up days, backfill, responders per
+    dose or None); the first bad value raises :class:`RecordError`."""
     _bad(df, df["subject"].isna().to_numpy(), "subject", "subject must be given")
     _bad(df, df["subject"].duplicated().to_numpy(), "subject", "one row per subject")
     lvl = pd.to_numeric(df["dose_level"], errors="coerce")
@@ -119,64 +151,40 @@ def state_from_patients(
     bf = df["backfill"] if "backfill" in df.columns else pd.Series(False, index=df.index)
     is_bf, bad_bf = _flags(bf)
     _bad(df.assign(backfill=bf), bad_bf, "backfill", "backfill must be True/False (or Y/N, 1/0)")
-
     responses = None
     dose = lvl.to_numpy(dtype=np.int64) - 1
     if "response" in df.columns:
         is_resp, bad_resp = _flags(df["response"])
         _bad(df, bad_resp, "response", "response must be True/False (or Y/N, 1/0)")
         responses = tuple(int(v) for v in np.bincount(dose[is_resp], minlength=n_doses))
-    f = fu.to_numpy(dtype=float)
-    n = np.bincount(dose, minlength=n_doses)
-    y = np.bincount(dose[is_dlt], minlength=n_doses)
-    pend_mask = ~is_dlt & (f < dlt_window)
-    pending = tuple(
-        PendingPatient(int(d), float(v)) for d, v in zip(dose[pend_mask], f[pend_mask], strict=True)
-    )
-    bn = np.bincount(dose[is_bf], minlength=n_doses)
-    by = np.bincount(dose[is_bf & is_dlt], minlength=n_doses)
+    return dose, is_dlt, fu.to_numpy(dtype=float), is_bf, responses
 
-    last_cohort = None
+
+def _current(df: pd.DataFrame, dose: np.ndarray, is_dlt: np.ndarray, is_bf: np.ndarray
+             ) -> tuple[int, tuple[int, int, int] | None]:
+    """(current dose, last escalation cohort as (dose, n, DLTs) or None): the dose of the highest
+    ``cohort`` among escalation rows, else of the last escalation row; 0 with none."""
     esc = ~is_bf
-    if "cohort" in df.columns:
-        coh = pd.to_numeric(df["cohort"], errors="coerce")
+    if "cohort" not in df.columns:
+        return (int(dose[esc][-1]) if esc.any() else 0), None
+    coh = pd.to_numeric(df["cohort"], errors="coerce")
+    _bad(
+        df,
+        (esc & ~(coh.notna() & (coh == coh.round()))).to_numpy(),
+        "cohort",
+        "escalation patients need an integer cohort number",
+    )
+    if not esc.any():
+        return 0, None
+    last = np.nanmax(coh.to_numpy()[esc])
+    sel = esc & (coh.to_numpy() == last)
+    doses_last = np.unique(dose[sel])
+    if doses_last.size != 1:
         _bad(
             df,
-            (esc & ~(coh.notna() & (coh == coh.round()))).to_numpy(),
-            "cohort",
-            "escalation patients need an integer cohort number",
+            sel & (dose != doses_last[0]),
+            "dose_level",
+            f"all patients of cohort {int(last)} must receive the same dose",
         )
-        if esc.any():
-            c_esc = coh.to_numpy()[esc]
-            last = np.nanmax(c_esc)
-            sel = esc & (coh.to_numpy() == last)
-            doses_last = np.unique(dose[sel])
-            if doses_last.size != 1:
-                _bad(
-                    df,
-                    sel & (dose != doses_last[0]),
-                    "dose_level",
-                    f"all patients of cohort {int(last)} must receive the same dose",
-                )
-            cur = int(doses_last[0])
-            last_cohort = (cur, int(sel.sum()), int((sel & is_dlt).sum()))
-        else:
-            cur = 0
-    else:
-        cur = int(dose[esc][-1]) if esc.any() else 0
-    if current_level is not None:
-        if not 1 <= current_level <= n_doses:
-            raise InputError(f"current_level must be in 1..{n_doses}, was {current_level!r}")
-        cur = current_level - 1
-    return TrialState(
-        n=tuple(int(v) for v in n),
-        y=tuple(int(v) for v in y),
-        current=cur,
-        pending=pending,
-        dlt_window=float(dlt_window),
-        backfill_n=tuple(int(v) for v in bn) if is_bf.any() else None,
-        backfill_y=tuple(int(v) for v in by) if is_bf.any() else None,
-        last_cohort=last_cohort,
-        eliminated=eliminated,
-        responses=responses,
-    )
+    cur = int(doses_last[0])
+    return cur, (cur, int(sel.sum()), int((sel & is_dlt).sum()))

@@ -10,7 +10,7 @@ excluded, no MTD when dose 1 is eliminated.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.special import betaincc, betaincinv  # Beta sf / ppf; scipy.stats costs seconds
@@ -97,7 +97,7 @@ class MtdSelection:
     """Selected MTD (0-based, None = no dose selected) and the per-dose estimate table.
 
     ``table`` columns: dose (0-based), n, y, eliminated, admissible, raw_estimate (Beta(0.05,0.05)
-    posterior mean), isotonic_estimate (PAVA over treated doses), ci_lower / ci_upper (95%
+    posterior mean), isotonic_estimate (PAVA over treated doses), ci_low / ci_high (95%
     equal-tailed Beta(y+0.05, n-y+0.05) interval), p_over_target (PAVA of P(p > target)).
     """
 
@@ -130,6 +130,29 @@ def select_mtd(
     ``select.mtd`` 0.05; TITEgBOIN ``select_mtd_TITE_QuasiBOIN`` 0.005); the credible intervals
     and P(p > target) use Beta(0.05, 0.05) in both packages.
     """
+    n_arr, y_arr = _counts(n, y, target)
+    k = n_arr.size
+    elim = elimination_flags(n_arr, y_arr, target, cutoff, 3, extrasafe, offset)
+    for e in eliminated:
+        if not 0 <= int(e) < k:
+            raise InputError(f"select_mtd: eliminated dose {e} outside 0..{k - 1}")
+        elim[int(e) :] = True  # doses above an eliminated dose are eliminated too (Liu & Yuan 2015)
+    adm = (n_arr > 0) & ~elim
+    if not 0 < prior <= 1:
+        raise InputError(f"select_mtd: prior must be in (0, 1], but was {prior!r}")
+    table, raw, var = _estimates(n_arr, y_arr, elim, adm, target, confidence_level, prior)
+    method = "isotonic regression (BOIN select.mtd)"
+    if elim[0]:
+        mtd, reason = None, "dose 1 eliminated (P(p > target) > cutoff): no MTD (Liu & Yuan 2015)"
+    elif not adm.any():
+        mtd, reason = None, "no admissible dose was tried: no MTD (BOIN, Liu & Yuan 2015)"
+    else:
+        mtd, reason = _closest(raw, var, adm, target, bound_mtd, phi2)
+    return MtdSelection(mtd, target, table, method, reason)
+
+
+def _counts(n: Any, y: Any, target: float) -> tuple[np.ndarray, np.ndarray]:
+    """n and y as equal-length int arrays with 0 <= y <= n, and a target in (0, 1)."""
     n_arr = np.asarray(n, dtype=np.int64)
     y_arr = np.asarray(y, dtype=np.int64)
     if n_arr.ndim != 1 or n_arr.shape != y_arr.shape or n_arr.size == 0:
@@ -138,17 +161,15 @@ def select_mtd(
         raise InputError(f"select_mtd: need 0 <= y <= n per dose, got n={n_arr}, y={y_arr}")
     if not 0 < target < 1:
         raise InputError(f"select_mtd: target must be in (0, 1), but was {target!r}")
-    k = n_arr.size
-    elim = elimination_flags(n_arr, y_arr, target, cutoff, 3, extrasafe, offset)
-    for e in eliminated:
-        if not 0 <= int(e) < k:
-            raise InputError(f"select_mtd: eliminated dose {e} outside 0..{k - 1}")
-        elim[int(e) :] = True  # doses above an eliminated dose are eliminated too (Liu & Yuan 2015)
-    treated = n_arr > 0
-    adm = treated & ~elim
+    return n_arr, y_arr
 
-    if not 0 < prior <= 1:
-        raise InputError(f"select_mtd: prior must be in (0, 1], but was {prior!r}")
+
+def _estimates(n_arr: np.ndarray, y_arr: np.ndarray, elim: np.ndarray, adm: np.ndarray,
+               target: float, confidence_level: float, prior: float
+               ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """(the per-dose table of :class:`MtdSelection`, raw estimates, their variances)."""
+    k = n_arr.size
+    treated = n_arr > 0
     raw = (y_arr + prior) / (n_arr + 2 * prior)
     var = (y_arr + prior) * (n_arr - y_arr + prior) / ((n_arr + 2 * prior) ** 2
                                                       * (n_arr + 2 * prior + 1))
@@ -179,33 +200,29 @@ def select_mtd(
             "admissible": adm,
             "raw_estimate": raw,
             "isotonic_estimate": iso_all,
-            "ci_lower": lo,
-            "ci_upper": hi,
+            "ci_low": lo,
+            "ci_high": hi,
             "p_over_target": pov_all,
         }
     )
-    method = "isotonic regression (BOIN select.mtd)"
-    mtd: int | None
-    if elim[0]:
-        mtd, reason = None, "dose 1 eliminated (P(p > target) > cutoff): no MTD (Liu & Yuan 2015)"
-    elif not adm.any():
-        mtd, reason = None, "no admissible dose was tried: no MTD (BOIN, Liu & Yuan 2015)"
-    else:
-        idx = np.nonzero(adm)[0]
-        iso = pava(raw[adm], 1 / var[adm])
-        iso_t = iso + np.arange(1, idx.size + 1) * 1e-10  # tie rule of select.mtd
-        if bound_mtd:
-            lam_d = boin_boundaries(target, phi2=phi2).lambda_d
-            keep = iso_t <= lam_d
-            if not keep.any():
-                mtd = None
-                reason = f"all admissible isotonic estimates exceed lambda_d={lam_d:.4f} (boundMTD)"
-                return MtdSelection(mtd, target, table, method, reason)
-            idx, iso_t = idx[keep], iso_t[keep]
-        sel = int(np.argmin(np.abs(iso_t - target)))
-        mtd = int(idx[sel])
-        reason = (
-            f"isotonic estimate {iso_t[sel]:.3f} at dose {mtd + 1} is closest to the target "
-            f"{target} among admissible doses (isotonic, Liu & Yuan 2015)"
-        )
-    return MtdSelection(mtd, target, table, method, reason)
+    return table, raw, var
+
+
+def _closest(raw: np.ndarray, var: np.ndarray, adm: np.ndarray, target: float, bound_mtd: bool,
+             phi2: float | None) -> tuple[int | None, str]:
+    """(MTD, reason): the admissible dose whose isotonic estimate is closest to the target."""
+    idx = np.nonzero(adm)[0]
+    iso = pava(raw[adm], 1 / var[adm])
+    iso_t = iso + np.arange(1, idx.size + 1) * 1e-10  # tie rule of select.mtd
+    if bound_mtd:
+        lam_d = boin_boundaries(target, phi2=phi2).lambda_d
+        keep = iso_t <= lam_d
+        if not keep.any():
+            return None, f"all admissible isotonic estimates exceed lambda_d={lam_d:.4f} (boundMTD)"
+        idx, iso_t = idx[keep], iso_t[keep]
+    sel = int(np.argmin(np.abs(iso_t - target)))
+    mtd = int(idx[sel])
+    return mtd, (
+        f"isotonic estimate {iso_t[sel]:.3f} at dose {mtd + 1} is closest to the target "
+        f"{target} among admissible doses (isotonic, Liu & Yuan 2015)"
+    )

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from cartrial.design.backfill_rules import backfill_rows
 from cartrial.design.boundaries import deescalate_min, elimination_count, escalate_max
 from cartrial.design.simulate_lockstep import ACTIVE, DONE, NO_MTD_STOP, completed_selection
 from cartrial.design.simulate_plan import SimPlan, spec_tables
-from cartrial.design.table_rules import STOP_CAP, STOP_FIRST, backfill_rows, table_step
+from cartrial.design.table_rules import STOP_CAP, STOP_FIRST, table_step
 
 MAX_BACKFILL_PER_PERIOD = 24
 
@@ -173,7 +174,7 @@ def _backfill_while_suspended(
     cap_per = plan.spec.backfill.max_per_dose
     t_s = tau[:, None]
     obs = dlt[ssub] & (resolve[ssub] <= t_s)
-    from cartrial.design.simulate_tite import _dose_sums
+    from cartrial.design.simulate_tite_decide import _dose_sums
 
     y_obs = np.rint(_dose_sums(obs.astype(float), pdose[ssub], k)).astype(np.int64)
     open_ = backfill_open(plan, bd, d[isus], n[isus], y_obs, elim_low)

@@ -16,6 +16,9 @@ Res 2016;22:4291-301; brockk/escalation issue #4):
    lower doses, Zhao Y et al., Clin Cancer Res 2024;30:673-9); a proposal that keeps the dose
    with ``cap`` patients there stops the trial (``n.earlystop``).
 
+TITE-BOIN's letter with patients pending is :func:`cartrial.design.tite_rules.tite_letter`;
+BF-BOIN's doses open to backfill are :func:`cartrial.design.backfill_rules.backfill_rows`.
+
 The single-trial :meth:`TableDesign.decide <cartrial.design._table_design.TableDesign.decide>`
 is this rule on a batch of one; the lock-step simulator, BF-BOIN's simulator and the exact
 operating characteristics call it on many trials, so they cannot disagree.
@@ -197,67 +200,6 @@ def propose(
     return np.where(has_c, nd_p, nd), np.where(has_c, rule_p, rule)
 
 
-def tite_letter(
-    d: np.ndarray,
-    n: np.ndarray,
-    y: np.ndarray,
-    c: np.ndarray,
-    f: np.ndarray,
-    window: float,
-    lambda_e: float,
-    lambda_d: float,
-    max_pending_fraction: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """TITE-BOIN's letter at the current dose with patients pending (TITEgBOIN estimator).
-
-    phat = y / (n - c + F/T) with c patients pending and F their follow-up (days, each capped at
-    the window T): escalate if phat <= lambda_e, de-escalate if phat > lambda_d, else stay.
-    Accrual is suspended when c > ``max_pending_fraction`` x n, and at dose 1 a de-escalation
-    with patients pending holds accrual.
-
-    Parameters
-    ----------
-    d, n, y, c : (rows,) int
-        Current dose, its patients (pending included), DLTs and pending patients.
-    f : (rows,) float
-        Total follow-up of the pending patients at the current dose (days, capped at ``window``).
-    window : float
-        DLT window T in days.
-    lambda_e, lambda_d : float
-        BOIN boundaries.
-    max_pending_fraction : float
-        Suspension threshold.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        (letter, hold rule code or -1, phat, effective n); rows with nothing pending hold never.
-
-    References
-    ----------
-    Yuan Y, Lin R, Li D, Nie L, Warren KE. Clin Cancer Res 2018;24:4921-30; TITEgBOIN
-    ``next_TITE_QuasiBOIN``.
-
-    Examples
-    --------
-    >>> let, hold, phat, neff = tite_letter(np.array([1]), np.array([3]), np.array([0]),
-    ...     np.array([1]), np.array([14.0]), 28.0, 0.236, 0.359, 0.5)
-    >>> int(let[0]), int(hold[0]), float(neff[0])
-    (1, -1, 2.5)
-    """
-    neff = n - c + f / window
-    phat = np.divide(y, neff, out=np.zeros(neff.shape), where=neff > 0)
-    letter = np.where(
-        phat <= lambda_e + 1e-12, ESCALATE, np.where(phat > lambda_d + 1e-12, DEESCALATE, STAY)
-    )
-    hold = np.where(
-        c > max_pending_fraction * n,
-        SUSPEND_PENDING,
-        np.where((letter == DEESCALATE) & (d == 0), SUSPEND_HOLD, -1),
-    )
-    return letter, np.where(c > 0, hold, -1), phat, neff
-
-
 def decide_core(
     d: np.ndarray,
     n_here: np.ndarray,
@@ -323,65 +265,6 @@ def decide_core(
     return np.where(stopped, d, nd), rule
 
 
-def backfill_rows(
-    tables: DecisionTables,
-    nd: np.ndarray,
-    n: np.ndarray,
-    y: np.ndarray,
-    elim_low: np.ndarray,
-    cap: int,
-    active: np.ndarray | None = None,
-) -> np.ndarray:
-    """Doses open to backfill below the next escalation dose (BF-BOIN), per trial.
-
-    A dose below ``nd`` is open when it was cleared (n > 0), is not eliminated, has fewer than
-    ``cap`` patients, is safe (its own counts, or its counts pooled with the dose above, do not
-    de-escalate) and (when ``active`` is given) has shown activity; an unsafe or eliminated dose
-    closes itself and every dose above it (Zhao Y, Yuan Y, Korn EL, Freidlin B, Clin Cancer Res
-    2024;30:673-9).
-
-    Parameters
-    ----------
-    tables : DecisionTables
-        BOIN's tables (the de-escalation cell includes elimination), long enough for two doses'
-        pooled patients.
-    nd : (rows,) int
-        Next escalation dose.
-    n, y : (rows, doses) int
-        Patients and DLTs per dose (backfilled included).
-    elim_low : (rows,) int
-        Lowest eliminated dose.
-    cap : int
-        Backfill cap per dose (BF-BOIN ``n.cap``).
-    active : (rows, doses) bool, optional
-        Doses where a response was seen (the option that opens only active doses).
-
-    Returns
-    -------
-    numpy.ndarray
-        (rows, doses) bool.
-
-    Examples
-    --------
-    >>> from cartrial.design.simulate_tables import decision_tables
-    >>> t = decision_tables("boin", 0.3, 24)
-    >>> backfill_rows(t, np.array([2]), np.array([[3, 3, 0]]), np.array([[0, 0, 0]]),
-    ...               np.array([3]), 12).tolist()
-    [[True, True, False]]
-    """
-    rows, k = n.shape
-    j = np.arange(k)[None, :]
-    z = np.zeros((rows, 1), dtype=n.dtype)
-    n2 = n + np.concatenate([n[:, 1:], z], axis=1)
-    y2 = y + np.concatenate([y[:, 1:], z], axis=1)
-    safe = (tables.action[n, y] != DEESCALATE) | ((n2 > 0) & (tables.action[n2, y2] != DEESCALATE))
-    below = j < nd[:, None]
-    ok = below & (j < elim_low[:, None]) & safe
-    blocked = np.cumsum(~ok & below, axis=1) > 0
-    out = ok & ~blocked & (n > 0) & (n < cap)
-    return out if active is None else out & active
-
-
 def table_step(
     tables: DecisionTables,
     d: np.ndarray,
@@ -415,4 +298,4 @@ def table_step(
 
 
 __all__ = ["RULE_IDS", "STAY", "decide_core", "eliminate_rows", "letters", "move", "propose",
-           "table_step", "tite_letter", "backfill_rows"]
+           "table_step"]

@@ -110,6 +110,19 @@ def decision_table(
         return _three_plus_three_table(cohort_size, target)
     if extrasafe and not 0 < offset < cutoff - 0.5:
         raise InputError(f"decision_table: offset must be in (0, cutoff - 0.5), got {offset!r}")
+    d, method = _rule(design, target, cutoff, phi1, phi2, epsilon_low, epsilon_high)
+    rows, grid = _rows(d, target, cohort_size, max_n, cutoff, offset if extrasafe else None)
+    if extrasafe:
+        method += (
+            f"; extrasafe: stop the trial when P(p1 > target) > {cutoff - offset:g} at the "
+            "lowest dose (n >= 3)"
+        )
+    return DecisionTable(design, target, cohort_size, tuple(rows), tuple(grid), method)
+
+
+def _rule(design: str, target: float, cutoff: float, phi1: float | None, phi2: float | None,
+          epsilon_low: float, epsilon_high: float) -> tuple[Any, str]:
+    """(the design object whose ``letter(n, y)`` gives the decisions, the method sentence)."""
     if design == "boin":
         d = Boin(n_doses=2, target=target, cutoff=cutoff, phi1=phi1, phi2=phi2)
         b = d.boundaries
@@ -145,6 +158,13 @@ def decision_table(
             f"EI [{d.ei[0]:.4g}, "
             f"{d.ei[1]:.4g}], elimination P(p > target) > {cutoff} at n >= 3"
         )
+    return d, method
+
+
+def _rows(d: Any, target: float, cohort_size: int, max_n: int, cutoff: float,
+          offset: float | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(summary rows, (n, y) grid rows) for n = cohort_size, 2 x cohort_size, ... <= max_n;
+    ``offset`` (extrasafe) adds ``stop_if_ge``."""
     rows, grid = [], []
     for n in range(cohort_size, max_n + 1, cohort_size):
         u = elimination_count(n, target, cutoff)
@@ -163,14 +183,9 @@ def decision_table(
                 "eliminate_if_ge": u,
             }
         )
-        if extrasafe:
+        if offset is not None:
             rows[-1]["stop_if_ge"] = elimination_count(n, target, cutoff - offset)
-    if extrasafe:
-        method += (
-            f"; extrasafe: stop the trial when P(p1 > target) > {cutoff - offset:g} at the "
-            "lowest dose (n >= 3)"
-        )
-    return DecisionTable(design, target, cohort_size, tuple(rows), tuple(grid), method)
+    return rows, grid
 
 
 def _three_plus_three_table(cohort_size: int, target: float) -> DecisionTable:

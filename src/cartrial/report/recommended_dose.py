@@ -178,7 +178,7 @@ def _estimate_rows(est: pd.DataFrame, eff: pd.DataFrame | None, protocol: Protoc
     else:
         rows += ["DLT probability (isotonic estimate) [95% CrI]", "P(DLT rate > target)"]
         vals += [[f"{_fmt(a)} [{_fmt(b)}, {_fmt(c)}]" for a, b, c in
-                  zip(est["isotonic_estimate"], est["ci_lower"], est["ci_upper"], strict=True)],
+                  zip(est["isotonic_estimate"], est["ci_low"], est["ci_high"], strict=True)],
                  [_fmt(v) for v in est["p_over_target"]]]
     return rows, vals
 

@@ -13,7 +13,6 @@ if TYPE_CHECKING:
     from cartrial.safety.crs import CrsMethod, CrsResult, grade_crs, grade_crs_row
     from cartrial.safety.ctcae import (
         CTCAE_VERSION,
-        compare_reported_grades,
         cytopenia_recovery,
         grade_labs,
         hypogammaglobulinemia,
@@ -43,17 +42,17 @@ if TYPE_CHECKING:
     from cartrial.safety.icaht_tables import hematotox_table, icaht_by_risk_table, icaht_table
     from cartrial.safety.icans import IcansMethod, IcansResult, grade_icans, ice_score
     from cartrial.safety.iec_hs import IecHsCriteria, identify_iec_hs, iec_hs_criteria, iec_hs_table
+    from cartrial.safety.reported_grades import compare_reported_grades
     from cartrial.safety.sdtm import (
         SafetyInputs,
-        adverse_events,
         crs_observations,
-        followup,
         icans_assessments,
-        infusion_dates,
         lab_records,
         safety_inputs,
         weight_records,
     )
+    from cartrial.safety.sdtm_base import infusion_dates
+    from cartrial.safety.sdtm_subjects import adverse_events, followup
     from cartrial.safety.tables import (
         count_rows,
         crs_table,

@@ -13,15 +13,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from cartrial.data.batches import subject_batches
-from cartrial.protocol.model import Protocol
+from cartrial.protocol.model import Protocol, SafetySettings
 from cartrial.safety.baskets import basket_tables
 from cartrial.safety.crs import CrsResult, grade_crs
 from cartrial.safety.ctcae import (
-    compare_reported_grades,
     cytopenia_recovery,
     grade_labs,
     hypogammaglobulinemia,
-    term_key,
     worst_lab_grades,
 )
 from cartrial.safety.dlt import DltResult, adjudicate_dlt
@@ -33,6 +31,7 @@ from cartrial.safety.icaht import grade_icaht
 from cartrial.safety.icaht_tables import hematotox_table, icaht_by_risk_table, icaht_table
 from cartrial.safety.icans import IcansResult, grade_icans
 from cartrial.safety.iec_hs import identify_iec_hs, iec_hs_table
+from cartrial.safety.reported_grades import compare_reported_grades, term_key
 from cartrial.safety.sdtm import (
     CRS_TERM,
     ICANS_TERM,
@@ -131,20 +130,8 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
                        keep_labs=keep_labs)
     labs, worst, cyto = lab.graded, lab.worst, lab.cytopenias
 
-    # reported (AE) vs derived grades: labs, and worst CRS / ICANS per subject
-    derived = [worst[["USUBJID", "TERM", "WORST_GRADE", "WORST_DAY"]]]
-    for res, term in ((crs, CRS_TERM), (icans, ICANS_TERM)):
-        ep = res.episodes
-        if len(ep):
-            w = ep.groupby("USUBJID", as_index=False).agg(WORST_GRADE=("MAX_GRADE", "max"),
-                                                          WORST_DAY=("ONSET_DAY", "min"))
-            derived.append(w.assign(TERM=term))
-    derived_all = pd.concat(derived, ignore_index=True)
-    graded_terms = set(term_key(pd.Series([*derived_all["TERM"], CRS_TERM, ICANS_TERM])))
     ae = inputs.ae
-    reported = ae[term_key(ae["AEDECOD"]).isin(graded_terms)].rename(columns={"AEDECOD": "TERM"})
-    cmp = compare_reported_grades(derived_all, reported[["USUBJID", "TERM", "GRADE"]])
-    disagreements = cmp[cmp["STATUS"] != "AGREE"].reset_index(drop=True)
+    disagreements = _grade_disagreements(worst, crs, icans, ae)
 
     events = dlt_events(ae, crs, icans, lab.events, lab.hematologic_subjects)
     dlt = adjudicate_dlt(events, inputs.subjects, protocol.dlt,
@@ -155,10 +142,7 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
         columns={"DEATH_CAUSE": "CAUSE"})[["USUBJID", "DEATH_DAY", "CAUSE"]] if (
         "DEATH_DAY" in inputs.subjects) else pd.DataFrame(columns=["USUBJID", "DEATH_DAY",
                                                                    "CAUSE"])
-    hypo = hypogammaglobulinemia(inputs.labs,
-                                 threshold_g_per_l=s.hypogammaglobulinemia_igg_g_per_l)
-    hypo = hypo[(hypo["DAY"] > 0) & hypo["HYPOGAM"].astype("boolean").fillna(False).astype(bool)]
-    label = f"IgG < {s.hypogammaglobulinemia_igg_g_per_l:g} g/L after infusion (protocol flag)"
+    hypo, label = _hypogammaglobulinaemia(inputs.labs, s)
     # ICAHT counts stop at progression, subsequent therapy or death (safety.icaht_censor)
     censor = inputs.subjects if "CENSOR_DAY" in inputs.subjects else inputs.subjects.rename(
         columns={"DEATH_DAY": "CENSOR_DAY"})
@@ -186,7 +170,45 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
         "hypogammaglobulinemia": count_rows(hypo.assign(ROW=label), subjects,
                                             table="Hypogammaglobulinaemia", rows=[(label, 0)]),
     }
-    method = {
+    method = _method(protocol, crs, icans, lab, icaht, inputs)
+    return SafetyAnalysis(crs, icans, labs, worst, cyto, disagreements, dlt, tables, method,
+                          syndrome_events=syn, reconciliation=reconcile_syndrome_grades(syn),
+                          icaht=icaht, hematotox=hematotox, iec_hs=iec_hs)
+
+
+def _grade_disagreements(worst: pd.DataFrame, crs: CrsResult, icans: IcansResult,
+                         ae: pd.DataFrame) -> pd.DataFrame:
+    """Reported (AE) against derived grades where they differ: the worst lab grades and the
+    worst CRS / ICANS grade per subject (:func:`compare_reported_grades`)."""
+    derived = [worst[["USUBJID", "TERM", "WORST_GRADE", "WORST_DAY"]]]
+    for res, term in ((crs, CRS_TERM), (icans, ICANS_TERM)):
+        ep = res.episodes
+        if len(ep):
+            w = ep.groupby("USUBJID", as_index=False).agg(WORST_GRADE=("MAX_GRADE", "max"),
+                                                          WORST_DAY=("ONSET_DAY", "min"))
+            derived.append(w.assign(TERM=term))
+    derived_all = pd.concat(derived, ignore_index=True)
+    graded_terms = set(term_key(pd.Series([*derived_all["TERM"], CRS_TERM, ICANS_TERM])))
+    reported = ae[term_key(ae["AEDECOD"]).isin(graded_terms)].rename(columns={"AEDECOD": "TERM"})
+    cmp = compare_reported_grades(derived_all, reported[["USUBJID", "TERM", "GRADE"]])
+    return cmp[cmp["STATUS"] != "AGREE"].reset_index(drop=True)
+
+
+def _hypogammaglobulinaemia(labs: pd.DataFrame, s: SafetySettings) -> tuple[pd.DataFrame, str]:
+    """(post-infusion IgG records below the protocol's threshold, the table row label)."""
+    hypo = hypogammaglobulinemia(labs,
+                                 threshold_g_per_l=s.hypogammaglobulinemia_igg_g_per_l)
+    hypo = hypo[(hypo["DAY"] > 0) & hypo["HYPOGAM"].astype("boolean").fillna(False).astype(bool)]
+    label = f"IgG < {s.hypogammaglobulinemia_igg_g_per_l:g} g/L after infusion (protocol flag)"
+    return hypo, label
+
+
+def _method(protocol: Protocol, crs: CrsResult, icans: IcansResult, lab: _LabResults,
+            icaht: pd.DataFrame, inputs: SafetyInputs) -> dict[str, object]:
+    """The method record: guideline versions and the protocol's open-decision settings."""
+    s = protocol.safety
+    source = s.crs_icans_grade_source
+    return {
         "ctcae_version": lab.ctcae_version or s.ctcae_version,
         "crs_criteria": crs.method.criteria,
         "crs_icans_grade_source": source,
@@ -202,6 +224,3 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
                             "and death" if "CENSOR_DAY" in inputs.subjects else "death only"),
         "notes": list(inputs.notes),
     }
-    return SafetyAnalysis(crs, icans, labs, worst, cyto, disagreements, dlt, tables, method,
-                          syndrome_events=syn, reconciliation=reconcile_syndrome_grades(syn),
-                          icaht=icaht, hematotox=hematotox, iec_hs=iec_hs)

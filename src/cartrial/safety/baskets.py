@@ -8,8 +8,8 @@ CTCAE grade (AE.AETOXGR) and the basket reports, per subject, the worst grade, t
 and whether (and when) every event of the basket ended.
 
 Terms match AEDECOD case-insensitively, British -aemia spelled -emia and the MedDRA / CTCAE
-aliases of :func:`cartrial.safety.ctcae.term_key`. Treatment-emergent records only when the AE
-frame has TRTEMFL.
+aliases of :func:`cartrial.safety.reported_grades.term_key`. Treatment-emergent records only when
+the AE frame has TRTEMFL.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.safety._frames import as_float, require_columns
-from cartrial.safety.ctcae import term_key
+from cartrial.safety.reported_grades import term_key
 from cartrial.safety.tables import COLUMNS, count_rows, summary_rows
 
 GPRC5D_CATEGORY = "GPRC5D on-target"   # its table keeps the report's key "gprc5d"

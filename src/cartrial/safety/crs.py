@@ -197,37 +197,9 @@ def grade_crs(obs: pd.DataFrame, *, masked_fever_keeps_grade1: bool = False,
     flags = {f: as_bool(df, f, domain=DOMAIN) for f in THERAPY_FLAGS}
     tx = np.logical_or.reduce([flags[f] for f in THERAPY_FLAGS]) if n else np.zeros(0, bool)
 
-    death = as_bool(df, "DEATH", domain=DOMAIN)
-    crs_death = as_bool(df, "CRS_DEATH", domain=DOMAIN)
-    if "DEATH" in df.columns:
-        fail(df, crs_death & ~death, domain=DOMAIN, variable="DEATH",
-             rule="CRS_DEATH is Y but DEATH is N (contradiction)")
-    died = death | crs_death
     first = subject_starts(usub)
-    died_before = pd.Series(died).groupby(usub).cummax().to_numpy() & ~died
-    died_before |= pd.Series(np.r_[False, died[:-1]] & ~first).groupby(usub).cummax().to_numpy()
-    fail(df, died_before, domain=DOMAIN, variable="DAY",
-         rule="record after the subject's death (DEATH or CRS_DEATH on an earlier time point)")
-
-    # Candidates for masked CRS: afebrile with hypotension/hypoxia (or, under the open-decision
-    # option, afebrile while CRS-directed therapy is being given).
-    cand = ~fever & ((comp > 0) | (masked_fever_keeps_grade1 & tx))
-    crs_like = fever | cand
-    prev_like = np.r_[False, crs_like[:-1]] & ~first
-    prev_fever = np.r_[False, fever[:-1]] & ~first
-    # blocks: maximal runs of fever rows or of candidate rows inside a crs_like segment
-    seg_start = crs_like & ~prev_like
-    block_start = crs_like & (~prev_like | (fever != prev_fever))
-    seg_id = np.cumsum(seg_start)
-    block_id = np.cumsum(block_start)
-    # a candidate block is masked when therapy was given in the fever block just before it or
-    # at its first row; masking then persists for the rest of the segment (cumulative OR).
-    tx_in_block = pd.Series(tx & crs_like).groupby(block_id).transform("any").to_numpy()
-    prev_block_tx = np.r_[False, tx_in_block[:-1]]
-    local = cand & block_start & prev_like & (prev_block_tx | tx)
-    cand_block_local = pd.Series(local).groupby(block_id).transform("max").to_numpy()
-    masked_block = pd.Series(np.where(cand, cand_block_local, False)).groupby(seg_id).cummax()
-    masked = cand & masked_block.to_numpy().astype(bool)
+    died, crs_death = _deaths(df, usub, first)
+    masked = _masked(fever, comp, tx, first, masked_fever_keeps_grade1)
 
     grade = np.zeros(n, dtype=int)
     grade = np.where(fever, np.maximum(1, comp), grade)
@@ -261,6 +233,46 @@ def grade_crs(obs: pd.DataFrame, *, masked_fever_keeps_grade1: bool = False,
                        fever_min_temp_c=c.fever.min_temp_c,
                        low_flow_max_l_min=c.low_flow_max_l_min)
     return CrsResult(out, episodes, method)
+
+
+def _deaths(df: pd.DataFrame, usub: np.ndarray, first: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """(died at the time point, died of CRS); a record after the subject's death raises."""
+    death = as_bool(df, "DEATH", domain=DOMAIN)
+    crs_death = as_bool(df, "CRS_DEATH", domain=DOMAIN)
+    if "DEATH" in df.columns:
+        fail(df, crs_death & ~death, domain=DOMAIN, variable="DEATH",
+             rule="CRS_DEATH is Y but DEATH is N (contradiction)")
+    died = death | crs_death
+    died_before = pd.Series(died).groupby(usub).cummax().to_numpy() & ~died
+    died_before |= pd.Series(np.r_[False, died[:-1]] & ~first).groupby(usub).cummax().to_numpy()
+    fail(df, died_before, domain=DOMAIN, variable="DAY",
+         rule="record after the subject's death (DEATH or CRS_DEATH on an earlier time point)")
+    return died, crs_death
+
+
+def _masked(fever: np.ndarray, comp: np.ndarray, tx: np.ndarray, first: np.ndarray,
+            masked_fever_keeps_grade1: bool) -> np.ndarray:
+    """Afebrile time points whose CRS is masked by therapy (ASTCT 2019 CRS table footnote)."""
+    # Candidates for masked CRS: afebrile with hypotension/hypoxia (or, under the open-decision
+    # option, afebrile while CRS-directed therapy is being given).
+    cand = ~fever & ((comp > 0) | (masked_fever_keeps_grade1 & tx))
+    crs_like = fever | cand
+    prev_like = np.r_[False, crs_like[:-1]] & ~first
+    prev_fever = np.r_[False, fever[:-1]] & ~first
+    # blocks: maximal runs of fever rows or of candidate rows inside a crs_like segment
+    seg_start = crs_like & ~prev_like
+    block_start = crs_like & (~prev_like | (fever != prev_fever))
+    seg_id = np.cumsum(seg_start)
+    block_id = np.cumsum(block_start)
+    # a candidate block is masked when therapy was given in the fever block just before it or
+    # at its first row; masking then persists for the rest of the segment (cumulative OR).
+    tx_in_block = pd.Series(tx & crs_like).groupby(block_id).transform("any").to_numpy()
+    prev_block_tx = np.r_[False, tx_in_block[:-1]]
+    local = cand & block_start & prev_like & (prev_block_tx | tx)
+    cand_block_local = pd.Series(local).groupby(block_id).transform("max").to_numpy()
+    masked_block = pd.Series(np.where(cand, cand_block_local, False)).groupby(seg_id).cummax()
+    return cand & masked_block.to_numpy().astype(bool)
 
 
 def grade_crs_row(**values: object) -> int:

@@ -20,7 +20,8 @@ from cartrial.safety.ctcae import grade_labs, lab_grades_long
 from cartrial.safety.dlt import DltResult, adjudicate_dlt, crs_events, lab_events
 from cartrial.safety.guidelines import ctcae_lab_criteria
 from cartrial.safety.icans import IcansResult, grade_icans
-from cartrial.safety.sdtm import HEMATOLOGIC_TERMS, ICANS_TERM, LAB_BATCH_SUBJECTS, SafetyInputs
+from cartrial.safety.sdtm import LAB_BATCH_SUBJECTS, SafetyInputs
+from cartrial.safety.sdtm_base import HEMATOLOGIC_TERMS, ICANS_TERM
 
 _HEME = frozenset(t.upper() for t in HEMATOLOGIC_TERMS)
 

@@ -10,7 +10,7 @@ reads the three days from SDTM for :func:`cartrial.safety.grade_icaht`:
   OVRLRESP, RSSTRESC "PD");
 * **subsequent therapy**: the first start of a subsequent anti-myeloma therapy (CM, CMCAT
   "SUBSEQUENT ANTI-MYELOMA THERAPY");
-* **death**: DEATH_DAY of :func:`cartrial.safety.sdtm.followup`.
+* **death**: DEATH_DAY of :func:`cartrial.safety.sdtm_subjects.followup`.
 
 Days are days since midnight of the infusion date (infusion = day 0), as everywhere in the
 safety engine; an incomplete date raises a RecordError naming the record.
@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cartrial.safety.sdtm import _day, _domain, _text, infusion_dates
+from cartrial.safety.sdtm_base import _day, _domain, _text, infusion_dates
 
 PROGRESSION = "PD"
 SUBSEQUENT_THERAPY = "SUBSEQUENT ANTI-MYELOMA THERAPY"
@@ -48,7 +48,7 @@ def icaht_censoring(study, subjects: pd.DataFrame) -> pd.DataFrame:
     study : cartrial.data.Study
         Loaded SDTM study (RS and CM optional).
     subjects : pandas.DataFrame
-        :func:`cartrial.safety.sdtm.followup` output (USUBJID, DEATH_DAY).
+        :func:`cartrial.safety.sdtm_subjects.followup` output (USUBJID, DEATH_DAY).
 
     Returns
     -------

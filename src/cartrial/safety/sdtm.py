@@ -27,18 +27,21 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.batches import concat_consuming, in_row_order, subject_batches, take_rows
-from cartrial.data.dates import impute_date, parse_dtc
+from cartrial.data.dates import parse_dtc
 from cartrial.data.text import upper_stripped
-from cartrial.errors import InputError
 from cartrial.protocol.model import Protocol
 from cartrial.safety._frames import fail
+from cartrial.safety.sdtm_base import (
+    CRS_TERM,
+    END_OF_DAY,
+    ICANS_TERM,
+    _day,
+    _domain,
+    _text,
+    infusion_dates,
+)
+from cartrial.safety.sdtm_subjects import adverse_events, followup
 
-CRS_TERM = "Cytokine release syndrome"
-ICANS_TERM = "Immune effector cell-associated neurotoxicity syndrome"
-HEMATOLOGIC_TERMS = ("Neutrophil count decreased", "Platelet count decreased", "Anaemia",
-                     "Anemia", "White blood cell count decreased", "Lymphocyte count decreased",
-                     "Febrile neutropenia", "Neutropenia", "Thrombocytopenia", "Leukopenia",
-                     "Lymphopenia", "Pancytopenia")
 CM_CLASSES = {"ANTI-IL-6": "TOCILIZUMAB", "CORTICOSTEROID": "STEROID",
               "ANTIPYRETIC": "ANTIPYRETIC", "ANTI-CYTOKINE": "ANTICYTOKINE"}
 FA_CRS = {"HYPOTN": "HYPOTENSION", "VASOPN": "PRESSORS", "VASOPRSN": "VASOPRESSIN",
@@ -49,53 +52,7 @@ FA_ICANS = {"LOC": "CONSCIOUSNESS", "SEIZURE": "SEIZURE", "MOTOR": "MOTOR", "ICP
             "NEUOTH": "NEUOTH"}
 QS_ICE = {"ICE01": "ICE_ORIENT", "ICE02": "ICE_NAMING", "ICE03": "ICE_COMMANDS",
           "ICE04": "ICE_WRITING", "ICE05": "ICE_ATTENTION", "ICE06": "ICE_TOTAL"}
-END_OF_DAY = 1439.0 / 1440.0   # 23:59, where a date-only death is placed
 LAB_BATCH_SUBJECTS = 250
-WITHDRAWAL_TERMS = ("WITHDRAWAL BY SUBJECT", "LOST TO FOLLOW-UP", "PHYSICIAN DECISION",
-                    "ADVERSE EVENT", "PROGRESSIVE DISEASE")
-
-
-def _domain(study, name: str, required: bool = True) -> pd.DataFrame | None:
-    """A domain of a :class:`cartrial.data.Study` (or a dict of frames); None when absent."""
-    df = study.get(name)
-    if df is None and required:
-        raise InputError(f"safety: domain {name} is required (docs/data-model.md)")
-    return df
-
-
-def _text(s: pd.Series) -> pd.Series:
-    return upper_stripped(s).fillna("")
-
-
-def infusion_dates(study) -> pd.Series:
-    """Infusion date (normalised Timestamp) per USUBJID; subjects never infused are absent."""
-    dm = _domain(study, "DM")
-    ex = _domain(study, "EX", required=False)
-    out = pd.Series(dtype="datetime64[ns]")
-    if ex is not None and len(ex):
-        ip = ex[_text(ex["EXCAT"]) == "INVESTIGATIONAL PRODUCT"]
-        d = parse_dtc(ip["EXSTDTC"])["dt"]
-        out = pd.Series(d.to_numpy(), index=ip["USUBJID"].astype(str).to_numpy()).dropna()
-        out = out.groupby(level=0).min()
-    rf = parse_dtc(dm["RFSTDTC"])["dt"]
-    rf = pd.Series(rf.to_numpy(), index=dm["USUBJID"].astype(str).to_numpy()).dropna()
-    out = out.combine_first(rf)
-    return out.dt.normalize()
-
-
-def _day(df: pd.DataFrame, dtc: str, inf: pd.Series, *, domain: str,
-         seq: str | None = None) -> np.ndarray:
-    """Days since midnight of the infusion date; a partial / invalid date raises."""
-    dt = parse_dtc(df[dtc])["dt"]
-    ref = df["USUBJID"].astype(str).map(inf)
-    given = df[dtc].notna().to_numpy()
-    partial = dt.isna().to_numpy() & given
-    if partial.any() or not given.all():  # only a failing call needs the frame with SEQ
-        frame = df.assign(SEQ=df[seq]) if seq and seq in df.columns else df
-        fail(frame, partial, domain=domain, variable=dtc,
-             rule="date/time must be complete to the day and valid (ISO 8601)")
-        fail(frame, ~given, domain=domain, variable=dtc, rule="date is required")
-    return ((dt - ref).dt.total_seconds() / 86400.0).to_numpy(dtype=float)
 
 
 def _pivot(df: pd.DataFrame, testcd: str, dtc: str, value: pd.Series, names: dict[str, str],
@@ -307,108 +264,6 @@ def weight_records(study) -> pd.DataFrame:
     flagged = (_text(w["VSBLFL"]) == "Y").to_numpy() if "VSBLFL" in w else np.zeros(len(w), bool)
     out["ABLFL"] = _baseline_flag(out, flagged)
     return out
-
-
-def _ae_days(ae: pd.DataFrame, inf: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    ref = ae["USUBJID"].astype(str).map(inf)
-    st_dt, _ = impute_date(ae["AESTDTC"], "start")
-    p = parse_dtc(ae["AESTDTC"])
-    with_time = p["dt"].where(p["precision"] == "time")
-    start = ((with_time.fillna(st_dt) - ref).dt.total_seconds() / 86400.0).to_numpy()
-    fail(ae.assign(SEQ=ae.get("AESEQ")), np.isnan(start), domain="AE", variable="AESTDTC",
-         rule="start date missing or invalid")
-    if "AEENDTC" in ae.columns:
-        en_dt, _ = impute_date(ae["AEENDTC"], "end")
-        pe = parse_dtc(ae["AEENDTC"])
-        en_time = pe["dt"].where(pe["precision"] == "time")
-        end = np.where(en_time.notna(),
-                       ((en_time - ref).dt.total_seconds() / 86400.0).to_numpy(),
-                       ((en_dt - ref).dt.days + 1.0).to_numpy())   # date-only: whole day covered
-    else:
-        end = np.full(len(ae), np.nan)
-    return start, end.astype(float)
-
-
-def adverse_events(study, protocol: Protocol | None = None) -> pd.DataFrame:
-    """AE frame for tables and DLT: USUBJID, SEQ, AEDECOD, AEBODSYS, GRADE, START_DAY, END_DAY,
-    RELATED, CATEGORY, TRTEMFL (start on/after infusion and within the protocol's
-    ``treatment_emergent_until_day``)."""
-    inf = infusion_dates(study)
-    ae = _domain(study, "AE")
-    ae = ae[ae["USUBJID"].astype(str).isin(inf.index)].reset_index(drop=True)
-    grade = pd.to_numeric(ae["AETOXGR"], errors="coerce").to_numpy()
-    fail(ae.assign(SEQ=ae["AESEQ"]), np.isnan(grade) | ~np.isin(grade, [1, 2, 3, 4, 5]),
-         domain="AE", variable="AETOXGR", rule="AETOXGR must be 1-5")
-    start, end = _ae_days(ae, inf)
-    term = ae["AEDECOD"].astype(str).str.strip()
-    up = term.str.upper()
-    cat = np.where(up == CRS_TERM.upper(), "CRS", np.where(
-        up == ICANS_TERM.upper(), "ICANS", np.where(
-            up.isin([t.upper() for t in HEMATOLOGIC_TERMS]), "HEMATOLOGIC", "NON_HEMATOLOGIC")))
-    te_until = protocol.safety.treatment_emergent_until_day if protocol else 365
-    rel = _text(ae["AEREL"]).isin(["RELATED", "POSSIBLY RELATED"]) if "AEREL" in ae else False
-    return pd.DataFrame({
-        "USUBJID": ae["USUBJID"].astype(str), "SEQ": ae["AESEQ"], "AEDECOD": term,
-        "AEBODSYS": ae["AEBODSYS"].astype(str), "GRADE": grade, "START_DAY": start,
-        "END_DAY": end, "RELATED": rel, "CATEGORY": cat,
-        "TRTEMFL": np.where((start >= 0) & (start <= te_until), "Y", ""),
-    })
-
-
-def followup(study, protocol: Protocol | None = None) -> pd.DataFrame:
-    """Per infused patient: DOSE_LEVEL (DM.ACTARMCD), FOLLOWUP_DAY (death, end of study or last
-    contact in DS, else the last dated record), DEATH_DAY, WITHDRAWN, DEATH_CAUSE."""
-    inf = infusion_dates(study)
-    dm = _domain(study, "DM")
-    dm = dm.assign(USUBJID=dm["USUBJID"].astype(str))
-    dm = dm[dm["USUBJID"].isin(inf.index)].set_index("USUBJID")
-    out = pd.DataFrame(index=dm.index)
-    out["DOSE_LEVEL"] = dm["ACTARMCD"].astype(str)
-    if protocol is not None:
-        bad = ~out["DOSE_LEVEL"].isin(protocol.dose_ids).to_numpy()
-        fail(out.reset_index().assign(DOMAIN="DM"), bad, domain="DM", variable="ACTARMCD",
-             rule=f"infused subject with an arm that is not a protocol dose level "
-                  f"{protocol.dose_ids}")
-    ref = out.index.to_series().map(inf)
-    if "DTHDTC" in dm:
-        p = parse_dtc(dm["DTHDTC"])
-        day = ((p["dt"] - ref).dt.total_seconds() / 86400.0).to_numpy()
-        # a date-only death counts at the end of that day (records of the same day come before)
-        out["DEATH_DAY"] = np.where((p["precision"] == "day").to_numpy(), day + END_OF_DAY, day)
-    else:
-        out["DEATH_DAY"] = np.nan
-    ds = _domain(study, "DS", required=False)
-    last = pd.Series(np.nan, index=out.index)
-    out["WITHDRAWN"] = False
-    out["DEATH_CAUSE"] = ""
-    if ds is not None and len(ds):
-        d = ds[_text(ds["DSCAT"]) == "DISPOSITION EVENT"].copy()
-        d["USUBJID"] = d["USUBJID"].astype(str)
-        d = d[d["USUBJID"].isin(out.index)]
-        d["DAY"] = _day(d, "DSSTDTC", inf, domain="DS", seq="DSSEQ")
-        last = d.groupby("USUBJID")["DAY"].max().reindex(out.index)
-        w = d[_text(d["DSDECOD"]).isin(WITHDRAWAL_TERMS)].groupby("USUBJID").size()
-        out["WITHDRAWN"] = out.index.isin(w.index)
-        cause = d[_text(d["DSDECOD"]) == "DEATH"].groupby("USUBJID")["DSTERM"].first()
-        out["DEATH_CAUSE"] = cause.reindex(out.index).fillna("").astype(str)
-    # without a disposition record: the last dated record of the subject
-    dated = []
-    for name, dtc in (("AE", "AESTDTC"), ("LB", "LBDTC"), ("VS", "VSDTC"), ("FA", "FADTC"),
-                      ("QS", "QSDTC")):
-        df = _domain(study, name, required=False)
-        if df is not None and len(df) and dtc in df:
-            p = parse_dtc(df[dtc])["dt"]
-            dated.append(pd.DataFrame({"USUBJID": df["USUBJID"].astype(str), "dt": p}))
-    if dated:
-        alld = pd.concat(dated).dropna()
-        lastrec = alld.groupby("USUBJID")["dt"].max().reindex(out.index)
-        lastrec_day = ((lastrec - ref).dt.total_seconds() / 86400.0)
-        last = last.fillna(lastrec_day)
-    fu = last.to_numpy(dtype=float)
-    fu = np.where(np.isnan(out["DEATH_DAY"].to_numpy()), fu,
-                  np.fmin(fu, out["DEATH_DAY"].to_numpy()))
-    out["FOLLOWUP_DAY"] = np.where(np.isnan(fu), 0.0, fu)
-    return out.reset_index()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,55 @@
+"""Investigator-reported CTCAE grades against the grades derived from the laboratory values.
+
+An AE term reported on the CRF (MedDRA preferred term, e.g. "Anaemia") and a CTCAE laboratory
+term derived by :func:`cartrial.safety.ctcae.grade_labs` (e.g. "Anemia") name the same event in
+different spellings; :func:`term_key` is the one matching key, and
+:func:`compare_reported_grades` lists every subject and term with both grades side by side,
+overwriting neither (NCI CTCAE v5.0, 2017: grades of laboratory terms are defined by the values).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cartrial.safety._frames import require_columns
+
+# MedDRA preferred terms that name a CTCAE lab term differently (besides -aemia / -emia)
+_TERM_ALIASES = {"WHITE BLOOD CELL COUNT DECREASED": "WHITE BLOOD CELL DECREASED",
+                 "CD4 LYMPHOCYTE COUNT DECREASED": "CD4 LYMPHOCYTES DECREASED",
+                 "GAMMA-GLUTAMYLTRANSFERASE INCREASED": "GGT INCREASED",
+                 "BLOOD CREATININE INCREASED": "CREATININE INCREASED",
+                 "INTERNATIONAL NORMALISED RATIO INCREASED": "INR INCREASED",
+                 "BLOOD FIBRINOGEN DECREASED": "FIBRINOGEN DECREASED"}
+
+
+def term_key(terms: pd.Series) -> pd.Series:
+    """Matching key for AE / CTCAE terms: upper case, British -aemia spelled -emia, MedDRA
+    aliases of CTCAE lab terms (e.g. 'Anaemia' = 'Anemia')."""
+    k = terms.astype(str).str.strip().str.upper().str.replace("AEMIA", "EMIA", regex=False)
+    return k.replace(_TERM_ALIASES)
+
+
+def compare_reported_grades(derived_worst: pd.DataFrame, reported: pd.DataFrame) -> pd.DataFrame:
+    """Investigator-reported CTCAE grades (AE: USUBJID, TERM, GRADE) against derived worst lab
+    grades (:func:`worst_lab_grades`), matched on subject and term (case-insensitive).
+
+    Nothing is overwritten: returns every pair with STATUS AGREE, DISAGREE, REPORTED_ONLY
+    (AE with no derived grade >= 1) or DERIVED_ONLY (derived grade >= 1 with no AE).
+    """
+    require_columns(reported, ["USUBJID", "TERM", "GRADE"], where="compare_reported_grades")
+    rep = reported.assign(_k=term_key(reported["TERM"]), USUBJID=reported["USUBJID"].astype(str))
+    rep = rep.groupby(["USUBJID", "_k"], as_index=False).agg(
+        REPORTED_TERM=("TERM", "first"), REPORTED_GRADE=("GRADE", "max"))
+    der = derived_worst.assign(_k=term_key(derived_worst["TERM"]))
+    der = der[der["WORST_GRADE"] >= 1][["USUBJID", "_k", "TERM", "WORST_GRADE", "WORST_DAY"]]
+    m = der.merge(rep, on=["USUBJID", "_k"], how="outer")
+    rg = pd.to_numeric(m["REPORTED_GRADE"], errors="coerce")
+    status = np.where(m["WORST_GRADE"].isna(), "REPORTED_ONLY",
+                      np.where(rg.isna(), "DERIVED_ONLY",
+                               np.where(rg == m["WORST_GRADE"], "AGREE", "DISAGREE")))
+    m["STATUS"] = status
+    m["TERM"] = m["TERM"].fillna(m["REPORTED_TERM"])
+    return m.drop(columns=["_k", "REPORTED_TERM"]).rename(
+        columns={"WORST_GRADE": "DERIVED_GRADE", "WORST_DAY": "DERIVED_DAY"}
+    )[["USUBJID", "TERM", "DERIVED_GRADE", "DERIVED_DAY", "REPORTED_GRADE", "STATUS"]]
