@@ -184,3 +184,11 @@ def test_coded_variables_have_codelists_of_their_terms(define):
             assert terms <= coded, (name, var, terms - coded)
             if not var.endswith("FL"):
                 assert coded == terms, (name, var)
+
+
+def test_carried_sdtm_variables_keep_the_data_model_terms(define):
+    """ADSL.SEX (Predecessor DM.SEX) has the codelist of the data model's terms."""
+    _, _, doc = define
+    ref = doc.find(".//odm:ItemDef[@OID='IT.ADSL.SEX']/odm:CodeListRef", NS)
+    cl = doc.find(f".//odm:CodeList[@OID='{ref.get('CodeListOID')}']", NS)
+    assert [i.get("CodedValue") for i in cl] == list(data_model().domains["DM"].terms["SEX"])

@@ -9,9 +9,9 @@ Content (CDISC Define-XML v2.1 specification, 2019, sections 3 and 5):
   ``.json``);
 - one ``ItemDef`` per variable: SAS type and length as in the files (text: longest value in
   bytes, FDA Study Data Technical Conformance Guide section 4.1.5; numbers 8; ADaM dates
-  ``integer`` with display format ``DATE9.``), its label, and its origin
-  (:func:`cartrial.adam.derivations.variable_origin`: Derived, Assigned, or Predecessor with the
-  SDTM or ADSL variable);
+  ``integer`` of length 8 with display format ``DATE9.``, SAS numeric dates), its label, and
+  its origin (:func:`cartrial.adam.derivations.variable_origin`: Derived, Assigned, or
+  Predecessor with the SDTM or ADSL variable);
 - a ``MethodDef`` per derived variable with its derivation in words, stated beside the code
   that derives it (the deriving module's ``DEFINE``), referenced by its ``ItemRef``;
 - ``def:CommentDef`` per dataset: the first paragraph of its deriving module's docstring;
@@ -41,6 +41,7 @@ from cartrial.adam.derivations import (
     variable_origin,
 )
 from cartrial.adam.metadata import DATASETS, DatasetProfile
+from cartrial.data import data_model
 from cartrial.data import define_odm as odm
 from cartrial.data.define_odm import d as _d
 from cartrial.data.define_odm import o as _o
@@ -196,12 +197,14 @@ def _items(profiles: Mapping[str, DatasetProfile], seen: Mapping[str, Mapping],
                 lists[cl] = odm.codelist(cl, f"{name} Parameter Code", bds[name])
             elif var in coded and type_ == "text" and var.endswith("FL"):
                 cl, flags = "CL.NY", True
-            elif var in coded and type_ == "text" and (terms := _terms(seen[name], var)):
+            elif type_ == "text" and (terms := _model_terms(kind, text)
+                                      or (var in coded and _terms(seen[name], var))):
                 cl = f"CL.{name}.{var}"
                 lists[cl] = odm.codelist(cl, f"{name} {var}", [(t, None) for t in terms])
             vl = f"VL.{name}.AVAL" if var == "AVAL" and name in bds else None
             items.append(odm.item_def(
-                oid=f"IT.{name}.{var}", name=var, type_=type_, length=int(v["LENGTH"]),
+                oid=f"IT.{name}.{var}", name=var, type_=type_,
+                length=8 if type_ == "date" else int(v["LENGTH"]),
                 label=str(v["LABEL"]), origin=(kind, None if kind == "Derived" else text),
                 codelist=cl, value_list=vl))
             if kind == "Derived":
@@ -222,6 +225,14 @@ def _items(profiles: Mapping[str, DatasetProfile], seen: Mapping[str, Mapping],
     if flags:
         lists["CL.NY"] = odm.codelist("CL.NY", "No Yes Response", [("N", "No"), ("Y", "Yes")])
     return items, methods, [lists[k] for k in sorted(lists)]
+
+
+def _model_terms(kind: str, source: str | None) -> list[str]:
+    """The data model's controlled terms of the SDTM variable a Predecessor carries."""
+    if kind != "Predecessor" or not source or source.startswith("ADSL."):
+        return []
+    dom, var = source.split(".")
+    return [t for t in data_model().domains[dom].terms.get(var, ()) if t]
 
 
 def _fallback(name: str) -> str:

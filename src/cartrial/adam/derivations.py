@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from functools import cache
 
 from cartrial.data import data_model
@@ -52,7 +53,7 @@ def _split(entry: str) -> tuple[str, str]:
     if kind not in ORIGIN_TYPES or not text:
         raise ValueError(f"define.xml origin {entry!r}: '<Type>: <text>' with Type one of "
                          f"{ORIGIN_TYPES}")
-    return kind, text
+    return kind, text[:1].upper() + text[1:]
 
 
 def sdtm_predecessor(variable: str) -> str | None:
@@ -195,4 +196,7 @@ def dataset_comment(dataset: str) -> str | None:
     func = getattr(adam, f"derive_{dataset.lower()}", None)
     module = inspect.getmodule(func) if func is not None else None
     doc = inspect.getdoc(module) if module is not None else None
-    return " ".join(doc.split("\n\n")[0].replace("``", "").split()) if doc else None
+    if not doc:
+        return None
+    text = re.sub(r":[a-z]+:`~?([^`]+)`", r"\1", doc.split("\n\n")[0].replace("``", ""))
+    return " ".join(text.split())
