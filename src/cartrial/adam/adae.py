@@ -30,9 +30,9 @@ SCALE_CTCAE = "NCI CTCAE V5.0"
 DEFINE = {
     "ASTDT": "Derived: AE.AESTDTC as a date, a partial date imputed to its first day (ADaMIG "
              "v1.3 section 3.1.4).",
-    "ASTDTF": "Derived: imputation flag of ASTDT ('D' day, 'M' month imputed).",
+    "ASTDTF": "Derived: imputation flag of ASTDT ('D' day, 'M' month and day imputed).",
     "AENDT": "Derived: AE.AEENDTC as a date, a partial date imputed to its last day.",
-    "AENDTF": "Derived: imputation flag of AENDT ('D' day, 'M' month imputed).",
+    "AENDTF": "Derived: imputation flag of AENDT ('D' day, 'M' month and day imputed).",
     "ASTDY": "Derived: ASTDT - TRTSDT + 1 when ASTDT >= TRTSDT, else ASTDT - TRTSDT (no day 0).",
     "AENDY": "Derived: AENDT - TRTSDT + 1 when AENDT >= TRTSDT, else AENDT - TRTSDT (no day 0).",
     "ADURN": "Derived: AENDT - ASTDT + 1 in days.",

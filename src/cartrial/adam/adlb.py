@@ -42,7 +42,7 @@ DEFINE = {
     "ANRLO": "Predecessor: LB.LBSTNRLO",
     "ANRHI": "Predecessor: LB.LBSTNRHI",
     "ADT": "Derived: LB.LBDTC as a date, a partial date imputed to its first day.",
-    "ADTF": "Derived: imputation flag of ADT ('D' day, 'M' month imputed).",
+    "ADTF": "Derived: imputation flag of ADT ('D' day, 'M' month and day imputed).",
     "ADAYINF": "Derived: ADT - ADSL.TRTSDT in days (infusion = day 0).",
     "ABLFL": "Derived: 'Y' on the LB.LBBLFL = 'Y' record of the subject and PARAMCD when one is "
              "flagged, else on the last record with a result and ADAYINF <= 0.",

@@ -57,7 +57,7 @@ DEFINE = {
     "ITTFL": "Derived: 'Y' when APHDT is not missing (a leukapheresis on record).",
     "DTHDT": "Derived: DM.DTHDTC as a date, a partial date imputed to its first day (ADaMIG "
              "v1.3 section 3.1.4).",
-    "DTHDTF": "Derived: imputation flag of DTHDT ('D' day, 'M' month imputed).",
+    "DTHDTF": "Derived: imputation flag of DTHDT ('D' day, 'M' month and day imputed).",
     "DTHFL": "Derived: 'Y' when DTHDT is not missing or DM.DTHFL = 'Y'.",
     "DTHCAUS": "Derived: DS.DSTERM of the subject's first record with DSDECOD = DEATH.",
     "EOSSTT": "Derived: from DS.DSDECOD of the last record with DSCAT = DISPOSITION EVENT: "
