@@ -2,8 +2,8 @@
 (cartrial.adam.derivations, the ``DEFINE`` dicts beside each deriving module).
 
 Outside references: the Define-XML 2.1 origin types (CDISC Define-XML v2.1 specification,
-2019, section 5.3.11.2); the ISS thresholds of Greipp et al., J Clin Oncol 2005;23:3412-20
-(Table 4: stage I B2M < 3.5 mg/L and albumin >= 3.5 g/dL, stage III B2M >= 5.5 mg/L); the
+2019, def:Origin Type); the ISS thresholds of Greipp et al., J Clin Oncol 2005;23:3412-20
+(stage I B2M < 3.5 mg/L and albumin >= 3.5 g/dL, stage III B2M >= 5.5 mg/L); the
 CAR-HEMATOTOX risk groups of Rejeski et al., Blood 2021;138:2499-513 (low 0-1, high >= 2); the
 PFS event and censoring conventions of FDA's Clinical Trial Endpoints guidance (2018). The
 other checks compare a method's words with what the written datasets hold: regression tests of

@@ -10,7 +10,7 @@ collects them. A variable no module states is, in this order: one of :data:`COMM
 the same way in every dataset), a variable of the SDTM data model carried into the dataset
 (``Predecessor``, the SDTM domain and variable), or, outside ADSL, an ADSL variable merged in
 by USUBJID (``Predecessor``, ADSL.<variable>). Origin types are those of Define-XML 2.1
-(section 5.3.11.2). A dataset's comment is the first paragraph of its deriving module's
+(def:Origin). A dataset's comment is the first paragraph of its deriving module's
 docstring.
 """
 
@@ -103,7 +103,7 @@ def variable_origin(dataset: str, variable: str) -> tuple[str, str] | None:
 
     References
     ----------
-    CDISC Define-XML v2.1 specification (2019), section 5.3.11.2 (def:Origin Type).
+    CDISC Define-XML v2.1 specification (2019), def:Origin (its Type values).
 
     Examples
     --------

@@ -141,7 +141,7 @@ def item_def(*, oid: str, name: str, type_: str, length: int, label: str,
     type_ : str
         A key of :data:`DATA_TYPE` (``date``: ADaM date, ``integer`` with DATE9.).
     length : int
-        Length (given for text and numbers only, Define-XML 2.1 section 5.3.11).
+        Length (given for text and numbers only, Define-XML 2.1, ItemDef Length).
     label : str
         Description.
     origin : tuple of (str, str or None)
@@ -177,7 +177,7 @@ def item_def(*, oid: str, name: str, type_: str, length: int, label: str,
 def codelist(oid: str, name: str, entries: Iterable[tuple[str, str | None]],
              data_type: str = "text") -> ET.Element:
     """A detached ``CodeList``: CodeListItem with Decode where a decode is given, else
-    EnumeratedItem (Define-XML 2.1 section 5.3.12: one kind per codelist).
+    EnumeratedItem (Define-XML 2.1, CodeList: one kind per codelist).
 
     Parameters
     ----------

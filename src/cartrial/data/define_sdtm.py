@@ -9,8 +9,8 @@ level metadata of each findings result per test code, codelists and derivation m
 - ``ItemDef`` per variable: text length = the longest value in bytes, at least 1, as the XPT
   writer sets it (FDA Study Data Technical Conformance Guide v5.x, section 4.1.5); numbers
   ``integer`` (all values whole) or ``float`` with length 8; ISO 8601 ``--DTC`` variables
-  ``datetime`` (no length, Define-XML 2.1 section 5.3.11); label from the data model.
-- Origins (Define-XML 2.1 section 5.3.11.2) by :func:`sdtm_origin`: ``Collected`` (source
+  ``datetime`` (no length, Define-XML 2.1 ItemDef); label from the data model.
+- Origins (Define-XML 2.1 def:Origin Type) by :func:`sdtm_origin`: ``Collected`` (source
   Investigator, or Vendor for laboratory, kinetics and immunogenicity results), ``Derived``
   (with a method: sequence numbers, study days, USUBJID, DM reference dates and actual arm,
   baseline flags, standardised results), ``Assigned`` (sponsor-defined codes and dictionary
@@ -87,7 +87,7 @@ def sdtm_origin(domain: str, variable: str, data: pd.DataFrame | None = None
 
     References
     ----------
-    CDISC Define-XML v2.1 specification (2019), section 5.3.11.2; CDISC SDTMIG v3.4 (2021).
+    CDISC Define-XML v2.1 specification (2019), def:Origin; CDISC SDTMIG v3.4 (2021).
 
     Examples
     --------
