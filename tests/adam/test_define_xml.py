@@ -106,11 +106,13 @@ def test_origins_and_methods(define):
         method = doc.find(f".//odm:MethodDef[@OID='{ref.get('MethodOID')}']", NS)
         return method.find("odm:Description/odm:TranslatedText", NS).text
 
-    assert "derive_adlb" in method_text("ADLB", "ANRIND")  # the dataset's method
+    assert method_text("ADLB", "ANRIND").startswith("LOW when AVAL < ANRLO")
     # a variable with a stated derivation has its own method (Define-XML 2.1, section 5.3.8)
     assert method_text("ADLB", "CHG").startswith("AVAL - BASE")
     assert "ADSL.INFDT" in method_text("ADPC", "AFRLT")
-    assert "PCSEQ" in method_text("ADPC", "SRCSEQ")
+    srcseq = doc.find(".//odm:ItemDef[@OID='IT.ADPC.SRCSEQ']/def:Origin", NS)
+    assert srcseq.get("Type") == "Predecessor"  # a copy of PC.PCSEQ: no method
+    assert srcseq.find("odm:Description/odm:TranslatedText", NS).text == "PC.PCSEQ"
 
 
 def test_dataset_comments(define):
@@ -172,5 +174,29 @@ def test_html_view_is_rendered_from_the_xml(define):
         rows = [[td.text_content() for td in tr.findall("td")] for tr in table.findall("tr")[1:]]
         refs = ig.findall("odm:ItemRef", NS)
         assert [r[1] for r in rows] == [ref.get("ItemOID").split(".")[-1] for ref in refs]
-        assert [r[8] for r in rows] == [methods.get(ref.get("MethodOID"), "") for ref in refs]
+        assert [r[9] for r in rows] == [methods.get(ref.get("MethodOID"), "") for ref in refs]
     assert not page.xpath("//script") and "http" not in (adam / "define-xml.html").read_text()
+
+
+def test_xpt_widths_equal_define_lengths_and_longest_values(define, tmp_path):
+    """FDA Study Data Technical Conformance Guide v5.x section 4.1.5: character lengths are
+    the longest value; the XPT files written from the example's ADaM, read back by pyreadstat
+    (an independent reader), store each text column at exactly that width, and define.xml
+    states the same length."""
+    import pyreadstat
+
+    from cartrial.adam import write_adam
+
+    _, frames, _ = define
+    write_adam(frames, tmp_path, study="CT071", version="t", protocol_hash="p",
+               data_hash="d", run_date=RUN_DATE)
+    doc = etree.parse(str(tmp_path / "define.xml"))
+    for name in frames:
+        df, meta = pyreadstat.read_xport(str(tmp_path / f"{name.lower()}.xpt"))
+        for c in meta.column_names:
+            if meta.readstat_variable_types[c] != "string":
+                continue
+            longest = max([len(str(v).encode()) for v in df[c]] + [1])
+            item = doc.find(f".//odm:ItemDef[@OID='IT.{name}.{c}']", NS)
+            assert meta.variable_storage_width[c] == longest == int(item.get("Length")), \
+                (name, c)

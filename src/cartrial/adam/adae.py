@@ -25,6 +25,32 @@ ICANS_TERM = "Immune effector cell-associated neurotoxicity syndrome"
 SCALE_ASTCT = "ASTCT 2019"
 SCALE_CTCAE = "NCI CTCAE V5.0"
 
+#: Origin and derivation of each variable this module derives, as define.xml states them
+#: (cartrial.adam.derivations).
+DEFINE = {
+    "ASTDT": "Derived: AE.AESTDTC as a date, a partial date imputed to its first day (ADaMIG "
+             "v1.3 section 3.1.4).",
+    "ASTDTF": "Derived: imputation flag of ASTDT ('D' day, 'M' month and day imputed).",
+    "AENDT": "Derived: AE.AEENDTC as a date, a partial date imputed to its last day.",
+    "AENDTF": "Derived: imputation flag of AENDT ('D' day, 'M' month and day imputed).",
+    "ASTDY": "Derived: ASTDT - TRTSDT + 1 when ASTDT >= TRTSDT, else ASTDT - TRTSDT (no day 0).",
+    "AENDY": "Derived: AENDT - TRTSDT + 1 when AENDT >= TRTSDT, else AENDT - TRTSDT (no day 0).",
+    "ADURN": "Derived: AENDT - ASTDT + 1 in days.",
+    "TRTEMFL": "Derived: 'Y' when TRTSDT <= ASTDT <= TRTSDT + the protocol's "
+               "safety.treatment_emergent_until_day days (admiral derive_var_trtemfl).",
+    "ATOXGRN": "Derived: AE.AETOXGR as a number (1-5); for CRS / ICANS records DTOXGRN instead "
+               "when the protocol's safety.crs_icans_grade_source is 'derived' and one exists.",
+    "ATOXGR": "Derived: ATOXGRN as text.",
+    "CRSFL": f"Derived: 'Y' when AE.AEDECOD is '{CRS_TERM}' (case-insensitive).",
+    "ICANSFL": f"Derived: 'Y' when AE.AEDECOD is '{ICANS_TERM}' (case-insensitive).",
+    "ATOXSCL": f"Assigned: '{SCALE_ASTCT}' (Lee et al., Biol Blood Marrow Transplant "
+               f"2019;25:625-38) when CRSFL or ICANSFL = 'Y', else '{SCALE_CTCAE}'.",
+    "DTOXGRN": "Derived: the ASTCT 2019 grade the safety engine derives for the CRS / ICANS "
+               "record from the daily FA / QS / VS observations (0 = criteria not met).",
+    "GRDDIFFL": "Derived: 'Y' when DTOXGRN is not missing and differs from AE.AETOXGR.",
+    "ATOXGRSC": "Derived: DERIVED when ATOXGRN was taken from DTOXGRN, else REPORTED.",
+}
+
 
 def derive_vars_aedt(ae: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     """ASTDT/ASTDTF (start imputed to the first day), AENDT/AENDTF (end imputed to the last

@@ -25,6 +25,23 @@ CYTOKINE_PARAMS = {"BASE": ("BL", "Baseline"), "PEAK": ("PK", "Peak"),
                    "TPEAK": ("TPK", "Time of peak (days)"),
                    "FCPEAK": ("FCPK", "Fold change at peak")}
 
+#: Origin and derivation of each variable this module derives, as define.xml states them
+#: (cartrial.adam.derivations); DEFINE_PARAM: the value-level derivation of AVAL per PARAMCD.
+DEFINE = {
+    "PARCAT1": "Derived: the cytokine (LB.LBTESTCD with LBCAT = CYTOKINES).",
+    "PARCAT2": "Assigned: SERUM.",
+    "PARAMCD": "Derived: first four characters of the cytokine code + BL, PK, TPK, FCPK or AUC.",
+    "PARAM": "Derived: the cytokine + ' ' + the parameter's label (Baseline, Peak, Time of peak "
+             "(days), Fold change at peak, AUC).",
+    "AVAL": "Derived: cytokine parameter from the subject's LB cytokine results "
+            "(cartrial.kinetics.cytokine_parameters): baseline, peak, day of peak, peak / "
+            "baseline, AUC by the protocol's kinetics.cytokine_auc_method.",
+    "AVALU": "Derived: DAYS for TPK, RATIO for FCPK, ng/L*day for AUC, else ng/L.",
+    "ANLFLAG": "Derived: the kinetics engine's flags of the cytokine profile.",
+}
+DEFINE_PARAM = ("Cytokine parameter of PARAMCD {code} ({param}) from the subject's LB cytokine "
+                "results (cartrial.kinetics.cytokine_parameters).")
+
 
 def _code_label(col: str) -> tuple[str, str]:
     if col in CYTOKINE_PARAMS:

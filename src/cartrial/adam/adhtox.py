@@ -45,6 +45,41 @@ PARAMS = {
 }
 SCORE = ("HTOXSCOR", "CAR-HEMATOTOX score (before lymphodepletion)")
 
+_ICAHT = ("EHA/EBMT ICAHT grading of the ANC course after infusion (Rejeski et al., Blood "
+          "2023;142:865-77, Table 1; cartrial.safety.icaht)")
+#: Origin and derivation of each variable this module derives, as define.xml states them
+#: (cartrial.adam.derivations); DEFINE_PARAMS: the value-level derivation of AVAL per PARAMCD.
+DEFINE = {
+    "PARCAT1": "Assigned: ICAHT or CAR-HEMATOTOX.",
+    "PARAMCD": "Assigned: the parameter code (see PARAM).",
+    "PARAM": "Assigned: the description of PARAMCD.",
+    "AVAL": "Derived: the parameter's value (see its method).",
+    "AVALC": "Derived: 'GRADE n' for the ICAHT grades; the risk (LOW / HIGH) for HTOXSCOR.",
+    "AVALU": "Assigned: the parameter's unit (DAYS, 10^9/L, n, or none).",
+    "ADAYINF": "Derived: day of the ANC nadir (infusion = day 0), ANCNADIR records.",
+    "ICAHTCFL": "Derived: 'Y' when the ANC count was observed through day 30, else 'N' (the "
+                "early grade is then a lower bound).",
+    "ICENSDY": "Derived: the day (infusion = day 0) the ANC count was censored (progression, "
+               "subsequent therapy or death).",
+    "ICENSRS": "Derived: the reason of ICENSDY in upper case.",
+    "ATOXSCL": "Assigned: the ICAHT grading version, or 'CAR-HEMATOTOX (Rejeski 2021)'.",
+}
+DEFINE_PARAMS = {
+    "EICAHTGR": f"Early ICAHT grade 0-4 from the days with ANC <= 0.5 and <= 0.1 x10^9/L in "
+                f"day 0-30 ({_ICAHT}).",
+    "LICAHTGR": f"Late ICAHT grade 0-4 after day 30: the lowest ANC threshold (1.5, 1.0, 0.5, "
+                f"0.1 x10^9/L) met on at least two measurement days ({_ICAHT}).",
+    "ANC500DY": f"Number of days 0-30 with ANC <= 0.5 x10^9/L ({_ICAHT}).",
+    "ANC100DY": f"Number of days 0-30 with ANC <= 0.1 x10^9/L ({_ICAHT}).",
+    "ANCNADIR": "Lowest LB ANC (NEUT, 10^9/L) after infusion; ADAYINF its day.",
+    "ANCRECDY": "First day of a stable interval (>= 3 days) with ANC > 0.5 x10^9/L after the "
+                f"first neutropenic day ({_ICAHT}).",
+    "NEUTPHAS": f"Number of intervals with ANC <= 0.5 x10^9/L after infusion ({_ICAHT}).",
+    "HTOXSCOR": "CAR-HEMATOTOX score 0-7 from ANC, haemoglobin, platelets, CRP and ferritin "
+                "before lymphodepletion; AVALC LOW for 0-1, HIGH for >= 2 (Rejeski et al., Blood "
+                "2021;138:2499-513).",
+}
+
 
 def _icaht_rows(icaht: pd.DataFrame) -> pd.DataFrame:
     parts = []

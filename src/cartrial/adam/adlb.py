@@ -28,6 +28,43 @@ BATCH_SUBJECTS = 250
 SPECIAL_PARAMCD = {("MPROTEIN", "URINE"): "UMPROT", ("IMFIX", "URINE"): "UIMFIX",
                    ("PLASMACE", "BLOOD"): "PBPLASMA"}
 
+_CTCAE = "grade_labs (NCI CTCAE v5.0, 2017; admiral grading metadata)"
+#: Origin and derivation of each variable this module derives, as define.xml states them
+#: (cartrial.adam.derivations); DEFINE_PARAM: the value-level derivation of AVAL per PARAMCD.
+DEFINE = {
+    "PARAMCD": "Derived: LB.LBTESTCD; UMPROT, UIMFIX, PBPLASMA for MPROTEIN and IMFIX in URINE "
+               "and PLASMACE in BLOOD.",
+    "PARAM": "Derived: LB.LBTEST + ' (' + LB.LBSTRESU + ')' (no unit: LBTEST alone), + ', ' + "
+             "the specimen for UMPROT, UIMFIX, PBPLASMA.",
+    "AVAL": "Predecessor: LB.LBSTRESN",
+    "AVALC": "Derived: LB.LBSTRESC (else LB.LBORRES) when LB.LBSTRESN is missing, else missing.",
+    "AVALU": "Predecessor: LB.LBSTRESU",
+    "ANRLO": "Predecessor: LB.LBSTNRLO",
+    "ANRHI": "Predecessor: LB.LBSTNRHI",
+    "ADT": "Derived: LB.LBDTC as a date, a partial date imputed to its first day.",
+    "ADTF": "Derived: imputation flag of ADT ('D' day, 'M' month and day imputed).",
+    "ADAYINF": "Derived: ADT - ADSL.TRTSDT in days (infusion = day 0).",
+    "ABLFL": "Derived: 'Y' on the LB.LBBLFL = 'Y' record of the subject and PARAMCD when one is "
+             "flagged, else on the last record with a result and ADAYINF <= 0.",
+    "BASE": "Derived: AVAL of the subject's ABLFL = 'Y' record of the PARAMCD.",
+    "BASEC": "Derived: AVALC of the subject's ABLFL = 'Y' record of the PARAMCD.",
+    "CHG": "Derived: AVAL - BASE for records with ADAYINF > 0.",
+    "PCHG": "Derived: 100 x (AVAL - BASE) / BASE for records with ADAYINF > 0 and BASE not 0.",
+    "ANRIND": "Derived: LOW when AVAL < ANRLO, HIGH when AVAL > ANRHI, else NORMAL; missing "
+              "when AVAL or both limits are missing.",
+    "ATOXDSCL": f"Derived: CTCAE term of the low direction for the PARAMCD ({_CTCAE}).",
+    "ATOXDSCH": f"Derived: CTCAE term of the high direction for the PARAMCD ({_CTCAE}).",
+    "ATOXGRL": f"Derived: CTCAE grade of AVAL in the low direction from AVAL, ANRLO, ANRHI "
+               f"({_CTCAE}).",
+    "ATOXGRH": f"Derived: CTCAE grade of AVAL in the high direction ({_CTCAE}).",
+    "BTOXGRL": "Derived: ATOXGRL of the subject's ABLFL = 'Y' record of the PARAMCD.",
+    "BTOXGRH": "Derived: ATOXGRH of the subject's ABLFL = 'Y' record of the PARAMCD.",
+    "TRTEMFL": "Derived: 'Y' when 0 < ADAYINF <= the protocol's "
+               "safety.treatment_emergent_until_day and ATOXGRL or ATOXGRH is >= 1 and above "
+               "its baseline grade.",
+}
+DEFINE_PARAM = "LB.LBSTRESN of the records with PARAMCD {code} ({param})."
+
 
 def derive_vars_lb_param(lb: pd.DataFrame) -> pd.DataFrame:
     """PARAMCD, PARAM ("test (unit)"), AVAL, AVALC, AVALU, ANRLO/ANRHI, ADT, LBSEQ kept."""

@@ -15,6 +15,30 @@ import pandas as pd
 from cartrial.adam._dates import dtc_date, require, study_day_from
 from cartrial.adam.adpp import SPECIMEN_TAGS, with_subject
 
+#: Origin and derivation of each variable this module derives, as define.xml states them
+#: (cartrial.adam.derivations); DEFINE_PARAM: the value-level derivation of AVAL per PARAMCD.
+DEFINE = {
+    "PARCAT1": "Derived: PC.PCSPEC (the specimen).",
+    "PARAMCD": "Derived: PC.PCTESTCD; for a specimen other than blood its first seven "
+               "characters plus a specimen letter (M = bone marrow).",
+    "PARAM": "Derived: PC.PCTEST + ' in ' + the specimen in lower case.",
+    "AVAL": "Derived: PC.PCSTRESN (missing below the LLOQ: AVALC holds PC.PCSTRESC).",
+    "AVALC": "Predecessor: PC.PCSTRESC",
+    "AVALU": "Predecessor: PC.PCSTRESU",
+    "ALLOQ": "Predecessor: PC.PCLLOQ",
+    "ADT": "Derived: PC.PCDTC as a date.",
+    "AFRLT": "Derived: ADT - ADSL.INFDT in days (infusion = day 0).",
+    "NFRLT": "Derived: n of the nominal visit PC.VISIT 'DAY n' (infusion = day 0); missing for "
+             "another visit name.",
+    "FRLTU": "Assigned: DAYS.",
+    "AVISIT": "Predecessor: PC.VISIT",
+    "AVISITN": "Predecessor: PC.VISITNUM",
+    "SRCDOM": "Assigned: PC.",
+    "SRCVAR": "Assigned: SEQ.",
+    "SRCSEQ": "Predecessor: PC.PCSEQ",
+}
+DEFINE_PARAM = "PC.PCSTRESN of the records of PARAMCD {code} ({param})."
+
 
 def _paramcd(code: pd.Series, spec: pd.Series) -> pd.Series:
     tag = spec.str.upper().map(SPECIMEN_TAGS).fillna(spec.str.slice(0, 1).str.upper())

@@ -28,6 +28,26 @@ SPECIMEN_TAGS = {"WHOLE BLOOD": "", "BLOOD": "", "PERIPHERAL BLOOD": "", "BONE M
 NCA_CODES = {"AUC0_28": "AUC28"}
 OTHER_PARAMETERS = {"NMISS": ("Samples Left Out (Missing Conc)", "")}
 
+#: Origin and derivation of each variable this module derives, as define.xml states them
+#: (cartrial.adam.derivations); DEFINE_PARAM: the value-level derivation of AVAL per PARAMCD.
+DEFINE = {
+    "PARCAT1": "Derived: PC.PCTESTCD (the analyte).",
+    "PARCAT2": "Derived: PC.PCSPEC (the specimen).",
+    "PARAMCD": "Derived: analyte letter (T = CARTRNSG, C = CARTCELL, else the first letter) + "
+               "specimen letter (none for blood, M = bone marrow) + NCA code (AUC0_28 as "
+               "AUC28).",
+    "PARAM": "Derived: PC.PCTESTCD + ' ' + the NCA parameter's label + ' (' + the specimen + "
+             "')'.",
+    "AVAL": "Derived: non-compartmental analysis of the subject's ADPC profile "
+            "(cartrial.kinetics.nca, PKNCA conventions): the parameter PPTESTCD.",
+    "AVALU": "Derived: unit of the NCA parameter from PC.PCSTRESU (concentration, days, "
+             "concentration x days).",
+    "PPTESTCD": "Derived: the NCA parameter code (CMAX, TMAX, CLST, TLST, AUCLST, ...).",
+    "ANLFLAG": "Derived: the kinetics engine's flags of the profile (e.g. partial profile).",
+}
+DEFINE_PARAM = ("NCA parameter of PARAMCD {code} ({param}) computed by cartrial.kinetics.nca from "
+                "the subject's ADPC profile.")
+
 
 def nca_label_unit(code: str, conc_unit: str) -> tuple[str, str]:
     """Label and unit of an NCA parameter: the kinetics engine's (CDISC PP test names), a

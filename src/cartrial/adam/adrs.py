@@ -32,6 +32,39 @@ PARAMS = {
 }
 MARKER_PCHG = {"SERUM": "PCHG_SPEP", "URINE": "PCHG_UPEP", "FLC": "PCHG_DFLC"}
 
+_IMWG = "IMWG 2016 criteria (Kumar et al., Lancet Oncol 2016;17:e328-46)"
+#: Origin and derivation of each variable this module derives, as define.xml states them
+#: (cartrial.adam.derivations); DEFINE_PARAMS: the value-level derivation of AVAL per PARAMCD.
+DEFINE = {
+    "PARAMCD": "Assigned: OVR, COVR, CBOR, INVOVR or MRD (see PARAM).",
+    "PARAM": "Assigned: the description of PARAMCD.",
+    "AVAL": "Derived: AVALC coded sCR 7, CR 6, VGPR 5, PR 4, MR 3, SD 2, PD 1, NE 8 "
+            "(admiralonco); missing for MRD.",
+    "AVALC": "Derived: the response (see the parameter's method); POSITIVE or NEGATIVE for MRD.",
+    "ADT": "Derived: date of the assessment; for CBOR the date of the first confirmed response.",
+    "MDTYPE": "Derived: the subject's measurable disease type (SERUM, URINE or FLC) by the "
+              f"efficacy engine ({_IMWG}).",
+    "PCHG": "Derived: percent change from baseline of the marker named by MDTYPE (serum "
+            "M-protein, urine M-protein or involved-uninvolved FLC difference), OVR records.",
+    "ANL01FL": "Derived: 'Y' on the assessments the efficacy engine uses (post-baseline, "
+               "before new anti-myeloma therapy) and on every CBOR record.",
+    "SRCSEQ": "Derived: RS.RSSEQ for INVOVR, LB.LBSEQ of the MRD record for MRD, the smallest "
+              "LB.LBSEQ of the assessment's records for OVR.",
+    "AVISIT": "Predecessor: LB.VISIT",
+    "MRDSENS": "Predecessor: LB.LBLLOQ",
+}
+DEFINE_PARAMS = {
+    "OVR": f"Response at each post-baseline assessment by the {_IMWG}, from the serum and urine "
+           "M-protein, free light chains, immunofixation, bone-marrow plasma cells and imaging "
+           "(cartrial.efficacy.imwg).",
+    "COVR": "Confirmed response at the assessment: the response confirmed by the next "
+            f"consecutive assessment ({_IMWG}).",
+    "CBOR": "Best confirmed overall response over the subject's assessments, NE without one; "
+            "one record per infused (SAFFL) subject.",
+    "INVOVR": "RS.RSSTRESC of the RS records with RSTESTCD = OVRLRESP (investigator).",
+    "MRD": "LB MRD result per bone-marrow sample (AVALC POSITIVE / NEGATIVE; AVAL missing).",
+}
+
 
 def _rows(usubjid: pd.Series, adt: pd.Series, paramcd: str, avalc: pd.Series) -> pd.DataFrame:
     a = avalc.fillna("NE").astype(str)

@@ -34,6 +34,51 @@ from cartrial.protocol.model import Protocol
 IP = "INVESTIGATIONAL PRODUCT"
 LD = "LYMPHODEPLETING CHEMOTHERAPY"
 
+#: Origin and derivation of each variable this module derives, as define.xml states them
+#: (cartrial.adam.derivations): "Derived: <rule>" or "Assigned: <value and its source>".
+DEFINE = {
+    "AGEGR1": "Derived: '>=65' when AGE >= 65, '<65' when AGE < 65, missing when AGE is.",
+    "TRT01P": "Derived: the protocol dose level DM.ARMCD as '<level id> <dose label>'.",
+    "TRT01PN": "Derived: 1-based position of DM.ARMCD among the protocol's dose levels.",
+    "TRT01A": "Derived: the protocol dose level whose dose equals EX.EXDOSE of the first record "
+              "with EXCAT = INVESTIGATIONAL PRODUCT, as '<level id> <dose label>' (an infused "
+              "dose that is no protocol level is refused).",
+    "TRT01AN": "Derived: 1-based position of TRT01A among the protocol's dose levels.",
+    "TRTSDT": "Derived: date of EX.EXSTDTC of the first record with EXCAT = INVESTIGATIONAL "
+              "PRODUCT.",
+    "TRTEDT": "Derived: date of EX.EXSTDTC of the last record with EXCAT = INVESTIGATIONAL "
+              "PRODUCT.",
+    "INFDT": "Derived: equal to TRTSDT (the single CAR-T infusion).",
+    "DOSEA": "Derived: EX.EXDOSE of the first INVESTIGATIONAL PRODUCT record.",
+    "DOSEU": "Assigned: the unit of the protocol's dose levels when DOSEA is not missing.",
+    "LDSTDT": "Derived: date of EX.EXSTDTC of the first record with EXCAT = LYMPHODEPLETING "
+              "CHEMOTHERAPY.",
+    "APHDT": "Derived: date of PR.PRSTDTC of the first record with PRTRT = LEUKAPHERESIS.",
+    "ITTFL": "Derived: 'Y' when APHDT is not missing (a leukapheresis on record).",
+    "DTHDT": "Derived: DM.DTHDTC as a date, a partial date imputed to its first day (ADaMIG "
+             "v1.3 section 3.1.4).",
+    "DTHDTF": "Derived: imputation flag of DTHDT ('D' day, 'M' month and day imputed).",
+    "DTHFL": "Derived: 'Y' when DTHDT is not missing or DM.DTHFL = 'Y'.",
+    "DTHCAUS": "Derived: DS.DSTERM of the subject's first record with DSDECOD = DEATH.",
+    "EOSSTT": "Derived: from DS.DSDECOD of the last record with DSCAT = DISPOSITION EVENT: "
+              "ONGOING (none, or ONGOING), COMPLETED, else DISCONTINUED.",
+    "EOSDT": "Derived: date of DS.DSSTDTC of that last disposition event, when EOSSTT is not "
+             "ONGOING.",
+    "DCSREAS": "Derived: DS.DSDECOD of that last disposition event when EOSSTT = DISCONTINUED.",
+    "LSTALVDT": "Derived: latest complete date of any AE, LB, VS, PC, RS, IS, QS, FA, CM, EX, PR, "
+                "TR or DS (other than death) record of the subject, not after DTHDT.",
+    "POPCD": "Derived: MH.MHDECOD of the PRIMARY DIAGNOSIS record mapped to the protocol "
+             "population by the data model's population_terms.",
+    "PPCLFL": "Derived: 'Y' when POPCD = PPCL (primary plasma cell leukaemia).",
+    "SAFFL": "Derived: 'Y' when TRTSDT is not missing (infused with the CAR-T product).",
+    "EFFFL": "Derived: 'Y' when SAFFL = 'Y' and an LB record with LBCAT = DISEASE ASSESSMENT or "
+             "an RS OVRLRESP record is dated after TRTSDT.",
+    "DLTEVLFL": "Derived: 'Y' when SAFFL = 'Y' and the safety engine's DLT adjudication finds "
+                "a DLT or follow-up through the protocol's DLT window.",
+    "DLTFL": "Derived: 'Y' when the safety engine's DLT adjudication finds a dose-limiting "
+             "toxicity (protocol DLT rules).",
+}
+
 
 def derive_adsl_base(dm: pd.DataFrame) -> pd.DataFrame:
     """Subject-level identifiers and demographics carried from DM."""

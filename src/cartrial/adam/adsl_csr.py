@@ -31,6 +31,54 @@ from cartrial.protocol.model import Protocol
 PRIOR = "PRIOR ANTI-MYELOMA THERAPY"
 DEATH_TIMING = ("BEFORE INFUSION", "DAY 0-30", "DAY 31-90", "AFTER DAY 90")
 
+_BL = "before LDSTDT (else TRTSDT)"
+#: Origin and derivation of each variable this module derives, as define.xml states them
+#: (cartrial.adam.derivations).
+DEFINE = {
+    "APHFL": "Derived: 'Y' when APHDT is not missing.",
+    "BRIDGFL": "Derived: 'Y' when a CM record with CMCAT = BRIDGING THERAPY is on record.",
+    "LDFL": "Derived: 'Y' when LDSTDT is not missing.",
+    "MFGFFL": "Derived: 'Y' when a DS disposition event has DSDECOD = MANUFACTURING FAILURE or "
+              "DM.ARMNRS = MANUFACTURING FAILURE.",
+    "NINFRS": "Derived: for APHFL = 'Y' and SAFFL not 'Y': MANUFACTURING FAILURE when MFGFFL = "
+              "'Y', else DS.DSDECOD of the first disposition event (NOT RECORDED without one).",
+    "DOSEP": "Derived: the protocol dose of the planned level DM.ARMCD.",
+    "DOSELFL": "Derived: 'Y' when DOSEA < DOSEP, missing when DOSEA is missing.",
+    "VVDUR": "Derived: TRTSDT - APHDT in days (vein-to-vein time).",
+    "B2MBL": f"Derived: last LB.LBSTRESN with LBTESTCD = B2MICG dated {_BL}.",
+    "ALBBL": f"Derived: last LB.LBSTRESN with LBTESTCD = ALB dated {_BL}.",
+    "LDHBL": f"Derived: last LB.LBSTRESN with LBTESTCD = LDH dated {_BL}.",
+    "LDHULN": f"Derived: LB.LBSTNRHI of the last LDH record dated {_BL}.",
+    "ECOGBL": f"Derived: last RS.RSSTRESC with RSTESTCD = ECOG101 dated {_BL}, as a number.",
+    "HRCYTOFL": "Derived: 'Y' when an MH record's MHTERM is del(17p), t(4;14) or t(14;16) "
+                "(R-ISS high risk, Palumbo et al., J Clin Oncol 2015;33:2863-9), else 'N'.",
+    "ISS": "Derived: International Staging System from B2MBL and ALBBL: I when B2M < 3.5 mg/L "
+           "and albumin >= 35 g/L, III when B2M >= 5.5 mg/L, else II; missing when a missing "
+           "input could change it (Greipp et al., J Clin Oncol 2005;23:3412-20).",
+    "RISS": "Derived: Revised ISS from ISS, HRCYTOFL, LDHBL and LDHULN: I = ISS I with standard-"
+            "risk cytogenetics and LDH <= ULN; III = ISS III with high-risk cytogenetics or LDH "
+            "> ULN; else II; missing when a missing input could change it (Palumbo et al., J "
+            "Clin Oncol 2015;33:2863-9).",
+    "EMDFL": "Derived: 'Y' when an MH record with MHCAT = EXTRAMEDULLARY DISEASE is on record.",
+    "DIAGDT": "Derived: date of MH.MHSTDTC of the PRIMARY DIAGNOSIS record.",
+    "DIAGDURY": "Derived: (APHDT - DIAGDT) in days / 365.25, rounded to 2 decimals.",
+    "PRLINES": "Derived: number of distinct CM.CMGRPID lines with CMCAT = PRIOR ANTI-MYELOMA "
+               "THERAPY.",
+    "TCEXPFL": "Derived: 'Y' when the prior lines (CM PRIOR ANTI-MYELOMA THERAPY, CMDECOD) "
+               "include at least one immunomodulatory drug, one proteasome inhibitor and one "
+               "anti-CD38 antibody, else 'N' (Gandhi et al., Leukemia 2019;33:2266-75).",
+    "TCREFFL": "Derived: as TCEXPFL, counting only lines refractory by SUPPCM REFRACT = 'Y'.",
+    "PENEXPFL": "Derived: 'Y' when the prior lines include at least two immunomodulatory "
+                "drugs, two proteasome inhibitors and one anti-CD38 antibody, else 'N' (Gandhi "
+                "et al., Leukemia 2019).",
+    "PENREFFL": "Derived: as PENEXPFL, counting only lines refractory by SUPPCM REFRACT = 'Y'.",
+    "BCMAFL": "Derived: 'Y' when a prior line includes a BCMA-directed therapy (antibody-drug "
+              "conjugate, bispecific antibody or CAR-T), else 'N'.",
+    "DTHADY": "Derived: DTHDT - TRTSDT in days (infusion = day 0).",
+    "DTHTIM": "Derived: for DTHFL = 'Y': BEFORE INFUSION when TRTSDT is missing, DAY 0-30 when "
+              "DTHADY <= 30, DAY 31-90 when <= 90, else AFTER DAY 90.",
+}
+
 
 def derive_vars_disposition(adsl: pd.DataFrame, study: Study) -> pd.DataFrame:
     """APHFL, BRIDGFL, LDFL, MFGFFL, NINFRS (see the module docstring).

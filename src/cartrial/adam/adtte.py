@@ -18,6 +18,46 @@ __all__ = ["derive_adtte", "event_from_cnsr"]
 SOURCE = {"Disease progression": ("ADRS", "ADT"), "Death": ("ADSL", "DTHDT"),
           "Last known alive": ("ADSL", "LSTALVDT")}
 
+_FDA = ("FDA, Clinical Trial Endpoints for the Approval of Cancer Drugs and Biologics, "
+        "guidance for industry, 2018: PFS censoring conventions")
+#: Origin and derivation of each variable (cartrial.efficacy.time_to_event and this module),
+#: as define.xml states them (cartrial.adam.derivations); DEFINE_PARAMS: per PARAMCD.
+DEFINE = {
+    "PARAMCD": "Assigned: PFS, OS, DOR or TTR (see PARAM).",
+    "PARAM": "Assigned: the description of PARAMCD, naming its origin.",
+    "STARTDT": "Derived: ADSL.APHDT when the protocol's endpoints.time_origin is 'apheresis' "
+               "(CT071), else ADSL.INFDT; for DOR the date of the first PR or better.",
+    "ADT": "Derived: the event or censoring date (see the parameter's method).",
+    "AVAL": "Derived: ADT - STARTDT + 1 in days (admiral derive_vars_duration).",
+    "AVALU": "Assigned: DAYS.",
+    "AVALM": "Derived: AVAL / 30.4375 (months).",
+    "CNSR": "Derived: 0 for an event, 1 when censored.",
+    "EVNTDESC": "Derived: 'Disease progression' or 'Death' (PFS, DOR), 'Death' (OS), 'First "
+                "assessment confirming PR or better' (TTR); missing when censored.",
+    "CNSDTDSC": "Derived: the censoring rule that applied (see the parameter's method).",
+    "NMISSASS": "Derived: number of the protocol's scheduled response assessments (nominal "
+                "day +/- window) strictly between the last adequate assessment and the event "
+                "(PFS, DOR).",
+    "SRCDOM": "Derived: ADSL for a death (DTHDT) or last-known-alive date (LSTALVDT), else ADRS.",
+    "SRCVAR": "Derived: DTHDT, LSTALVDT or ADT, the variable ADT was taken from.",
+}
+DEFINE_PARAMS = {
+    "PFS": "Event: confirmed progressive disease (date of the first of the confirming "
+           "assessments) or death, whichever first. Censored (CNSR = 1): at the last adequate "
+           "assessment (evaluable IMWG response, not NE) before new anti-myeloma therapy "
+           "started before the event; at the last adequate assessment before an event that "
+           "follows the protocol's endpoints.missed_assessments_censor or more missed "
+           "assessments (unless endpoints.missed_assessments_as_event); at the last adequate "
+           "assessment without an event; at STARTDT without an adequate post-baseline "
+           f"assessment ({_FDA}). AVAL = ADT - STARTDT + 1 days.",
+    "OS": "Event: death from any cause (ADSL.DTHDT); censored at ADSL.LSTALVDT. "
+          "AVAL = ADT - STARTDT + 1 days.",
+    "DOR": "Responders (PR or better): ADT and CNSR as for PFS; STARTDT = first assessment "
+           "confirming PR or better; AVAL = ADT - STARTDT + 1 days.",
+    "TTR": "Responders: ADT = first assessment confirming PR or better, CNSR = 0; "
+           "AVAL = ADT - STARTDT + 1 days.",
+}
+
 
 def derive_adtte(tte: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     """ADTTE from the efficacy engine's ADTTE-shaped rows (USUBJID, PARAMCD, PARAM, STARTDT,

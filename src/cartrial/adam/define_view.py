@@ -2,9 +2,10 @@
 what a reviewer reads is what the Define-XML document states.
 
 For each ``ItemGroupDef``: name, label, class, structure, comment (``def:CommentDef``) and file;
-for each of its ``ItemRef``: variable, label, type, length, display format, origin (with its
-predecessor), key, and the derivation (the ``MethodDef`` text); the codelists with their decodes;
-the value-level metadata (where-clauses of each ``def:ValueListDef``). Rendered with jinja2,
+for each of its ``ItemRef``: variable, label, type, length, display format, key, codelist
+(linked), origin (with its source or predecessor), and the derivation (the ``MethodDef``
+text); the codelists with their decodes; the value-level metadata (where-clauses of each
+``def:ValueListDef`` with length and method). Rendered with jinja2,
 autoescaped, no scripts, no external URLs, deterministic.
 """
 
@@ -35,15 +36,21 @@ text-align:left;vertical-align:top}th{background:#eef}caption{text-align:left;fo
 {% for g in groups %}<h2 id="{{ g.name }}">{{ g.name }}: {{ g.label }}</h2>
 {% if g.comment %}<p class="c">{{ g.comment }}</p>{% endif %}
 <table><tr><th>#</th><th>Variable</th><th>Label</th><th>Type</th><th>Length</th><th>Format</th>
-<th>Key</th><th>Origin</th><th>Derivation</th></tr>{% for v in g.variables %}<tr>
+<th>Key</th><th>Codelist</th><th>Origin</th><th>Derivation</th></tr>
+{% for v in g.variables %}<tr>
 <td>{{ v.order }}</td>
 <td><code>{{ v.name }}</code></td><td>{{ v.label }}</td><td>{{ v.type }}</td><td>{{ v.length }}</td>
-<td>{{ v.format }}</td><td>{{ v.key }}</td><td>{{ v.origin }}</td><td class="c">{{ v.method }}</td>
+<td>{{ v.format }}</td><td>{{ v.key }}</td>
+<td>{% if v.codelist %}<a href="#{{ v.codelist }}">{{ v.codelist }}</a>{% endif %}</td>
+<td>{{ v.origin }}</td><td class="c">{{ v.method }}</td>
 </tr>{% endfor %}</table>{% if g.vlm %}<table><caption>{{ g.name }} value-level metadata
-</caption><tr><th>Variable</th><th>Where</th><th>Label</th></tr>{% for w in g.vlm %}<tr>
-<td>{{ w.variable }}</td><td><code>{{ w.where }}</code></td><td>{{ w.label }}</td></tr>
+</caption><tr><th>Variable</th><th>Where</th><th>Label</th><th>Length</th>
+<th>Derivation</th></tr>{% for w in g.vlm %}<tr>
+<td>{{ w.variable }}</td><td><code>{{ w.where }}</code></td><td>{{ w.label }}</td>
+<td>{{ w.length }}</td><td class="c">{{ w.method }}</td></tr>
 {% endfor %}</table>{% endif %}{% endfor %}
-<h2>Codelists</h2>{% for c in codelists %}<table><caption>{{ c.name }} ({{ c.oid }})</caption>
+<h2>Codelists</h2>{% for c in codelists %}<table id="{{ c.oid }}">
+<caption>{{ c.name }} ({{ c.oid }})</caption>
 <tr><th>Coded value</th><th>Decode</th></tr>{% for code, decode in c.entries %}<tr>
 <td><code>{{ code }}</code></td><td>{{ decode }}</td></tr>{% endfor %}</table>{% endfor %}
 </body></html>
@@ -62,16 +69,20 @@ def _items(ig: ET.Element, items: dict, methods: dict) -> list[dict]:
         origin = it.find("def:Origin", NS)
         kind = origin.get("Type", "") if origin is not None else ""
         source = _text(origin)
+        if origin is not None and origin.get("Source"):
+            kind = f"{kind} ({origin.get('Source')})"
+        cl = it.find("odm:CodeListRef", NS)
         rows.append({"order": ref.get("OrderNumber", ""), "name": it.get("Name"),
                      "label": _text(it), "type": it.get("DataType"),
                      "length": it.get("Length", ""), "format": it.get(f"{_D}DisplayFormat", ""),
                      "key": ref.get("KeySequence", ""),
                      "origin": f"{kind}: {source}" if source else kind,
-                     "method": methods.get(ref.get("MethodOID"), "")})
+                     "method": methods.get(ref.get("MethodOID"), ""),
+                     "codelist": cl.get("CodeListOID") if cl is not None else ""})
     return rows
 
 
-def _values(name: str, mdv: ET.Element, items: dict) -> list[dict]:
+def _values(name: str, mdv: ET.Element, items: dict, methods: dict) -> list[dict]:
     out = []
     for vl in mdv.findall("def:ValueListDef", NS):
         if not vl.get("OID", "").startswith(f"VL.{name}."):
@@ -84,7 +95,9 @@ def _values(name: str, mdv: ET.Element, items: dict) -> list[dict]:
             vals = ", ".join(c.text or "" for c in rc.findall("odm:CheckValue", NS))
             it = items[ref.get("ItemOID")]
             out.append({"variable": it.get("Name"), "label": _text(it),
-                        "where": f"{var} {rc.get('Comparator')} {vals}"})
+                        "where": f"{var} {rc.get('Comparator')} {vals}",
+                        "length": it.get("Length", ""),
+                        "method": methods.get(ref.get("MethodOID"), "")})
     return out
 
 
@@ -140,14 +153,14 @@ def define_view_html(xml: str) -> str:
                        "comment": comments.get(ig.get(f"{_D}CommentOID"), ""),
                        "file": leaves.get(ig.get(f"{_D}ArchiveLocationID"), ""),
                        "variables": _items(ig, items, methods),
-                       "vlm": _values(ig.get("Name"), mdv, items)})
+                       "vlm": _values(ig.get("Name"), mdv, items, methods)})
     codelists = [{"oid": cl.get("OID"), "name": cl.get("Name"),
                   "entries": [(i.get("CodedValue"), _text(i, "odm:Decode/odm:TranslatedText"))
                             for i in cl.findall("odm:CodeListItem", NS)]}
                  for cl in mdv.findall("odm:CodeList", NS)]
-    study = root.find("odm:Study/odm:GlobalVariables/odm:StudyName", NS)
+    study = root.find("odm:Study/odm:GlobalVariables/odm:StudyDescription", NS)
     env = Environment(autoescape=select_autoescape(default=True))
     return env.from_string(_TEMPLATE).render(
-        title=f"{study.text if study is not None else ''} analysis datasets: define.xml",
+        title=f"{study.text if study is not None else ''}: define.xml",
         version=mdv.get(f"{_D}DefineVersion", ""), created=root.get("CreationDateTime", ""),
         groups=groups, codelists=codelists)

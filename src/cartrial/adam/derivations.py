@@ -1,62 +1,89 @@
-"""Per-variable derivation texts and per-dataset comments of the ADaM datasets, for the
-``MethodDef`` and ``def:CommentDef`` elements of define.xml.
+"""Origins and derivation texts of the ADaM variables, per-parameter derivations of AVAL, and
+per-dataset comments, for the ``def:Origin``, ``MethodDef`` and ``def:CommentDef`` elements of
+define.xml.
 
-A derivation is stated for a variable cartrial computes (not one carried from SDTM); each text
-says what the code does (the derive_* function named is the one that does it). ``"*"`` as the
-dataset applies to every dataset holding the variable. A dataset's comment is the first
-paragraph of the docstring of the module that derives it.
+One source of truth: each deriving module states what it derives beside the code that does it,
+in a module-level ``DEFINE`` dict (variable -> ``"Derived: <rule>"``, ``"Assigned: <value>"``
+or ``"Predecessor: <DATASET.VARIABLE>"``) and, for a BDS dataset, ``DEFINE_PARAMS`` (PARAMCD ->
+derivation of AVAL) or a ``DEFINE_PARAM`` template (``{code}``, ``{param}``). This module only
+collects them. A variable no module states is, in this order: one of :data:`COMMON` (derived
+the same way in every dataset), a variable of the SDTM data model carried into the dataset
+(``Predecessor``, the SDTM domain and variable), or, outside ADSL, an ADSL variable merged in
+by USUBJID (``Predecessor``, ADSL.<variable>). Origin types are those of Define-XML 2.1
+(def:Origin). A dataset's comment is the first paragraph of its deriving module's
+docstring.
 """
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import re
+from functools import cache
 
-_INF = "the CAR-T infusion date ADSL.INFDT"
-VARIABLE_DERIVATIONS: dict[tuple[str, str], str] = {
-    ("*", "ASEQ"): "Sequence number 1, 2, ... within USUBJID in the dataset's sort order.",
-    ("*", "ADY"): "ADT - TRTSDT + 1 when ADT is on or after TRTSDT, else ADT - TRTSDT "
-                  "(SDTMIG study day, no day 0).",
-    ("*", "TRT01A"): "ADSL.TRT01A of the subject (dose level of the first CAR-T infusion).",
-    ("*", "TRT01AN"): "ADSL.TRT01AN of the subject.",
-    ("ADSL", "AGEGR1"): "'>=65' when AGE >= 65, '<65' when AGE < 65, missing when AGE is.",
-    ("ADSL", "TRTSDT"): "Date of the first EX record with EXCAT = INVESTIGATIONAL PRODUCT.",
-    ("ADSL", "TRTEDT"): "Date of the last EX record with EXCAT = INVESTIGATIONAL PRODUCT.",
-    ("ADSL", "INFDT"): "Equal to TRTSDT (the single CAR-T infusion).",
-    ("ADSL", "ITTFL"): "'Y' when a leukapheresis (PR, PRTRT = LEUKAPHERESIS) is on record.",
-    ("ADSL", "SAFFL"): "'Y' when TRTSDT is not missing (infused with the CAR-T product).",
-    ("ADSL", "LSTALVDT"): "Latest complete date of any record of the subject, not after the "
-                          "death date.",
-    ("ADLB", "ADAYINF"): f"ADT - {_INF} in days (infusion = day 0).",
-    ("ADLB", "BASE"): "AVAL of the record with ABLFL = 'Y' for the subject and PARAMCD.",
-    ("ADLB", "ABLFL"): "'Y' on the LBBLFL = 'Y' record, else on the last non-missing result "
-                       "on or before the infusion date.",
-    ("ADLB", "CHG"): "AVAL - BASE for records after the infusion (ADAYINF > 0).",
-    ("ADLB", "PCHG"): "100 x (AVAL - BASE) / BASE for records after the infusion, BASE not 0.",
-    ("ADPC", "AVAL"): "PC.PCSTRESN (missing when below the LLOQ: AVALC holds PC.PCSTRESC).",
-    ("ADPC", "AVALC"): "PC.PCSTRESC.",
-    ("ADPC", "AVALU"): "PC.PCSTRESU.",
-    ("ADPC", "ALLOQ"): "PC.PCLLOQ.",
-    ("ADPC", "PARAMCD"): "PC.PCTESTCD; for a specimen other than blood the first seven "
-                         "characters plus a specimen letter.",
-    ("ADPC", "ADT"): "Date part of PC.PCDTC.",
-    ("ADPC", "AFRLT"): f"ADT - {_INF} in days.",
-    ("ADPC", "NFRLT"): "n of the nominal visit PC.VISIT 'DAY n' (infusion = day 0); missing "
-                       "for another visit name.",
-    ("ADPC", "SRCSEQ"): "PC.PCSEQ of the record.",
-    ("ADPP", "AVAL"): "Non-compartmental analysis of the subject's ADPC profile "
-                      "(cartrial.kinetics.nca, PKNCA conventions): the parameter PPTESTCD.",
-    ("ADPP", "PARAMCD"): "Analyte letter (T = CARTRNSG, C = CARTCELL) + specimen letter (none "
-                         "for blood) + NCA code (AUC0_28 as AUC28).",
-    ("ADCYT", "AVAL"): "Cytokine parameter from the subject's LB cytokine results "
-                       "(cartrial.kinetics.cytokine_parameters): baseline, peak, day of peak, "
-                       "peak / baseline, AUC by the protocol's kinetics.cytokine_auc_method.",
-    ("ADCYT", "PARAMCD"): "First four characters of the cytokine code + BL, PK, TPK, FCPK or "
-                          "AUC.",
+from cartrial.data import data_model
+
+#: The deriving modules of each dataset (cartrial.adam.<module>).
+MODULES = {"ADSL": ("adsl", "adsl_csr"), "ADAE": ("adae",), "ADLB": ("adlb",),
+           "ADRS": ("adrs",), "ADTTE": ("adtte",), "ADPC": ("adpc",), "ADPP": ("adpp",),
+           "ADCYT": ("adcyt",), "ADHTOX": ("adhtox",)}
+#: Variables derived the same way in every dataset holding them.
+COMMON = {
+    "ASEQ": "Derived: sequence number 1, 2, ... within USUBJID in the dataset's sort order.",
+    "ADY": "Derived: ADT - ADSL.TRTSDT + 1 when ADT is on or after TRTSDT, else ADT - TRTSDT "
+           "(SDTMIG study day, no day 0).",
 }
+ORIGIN_TYPES = ("Collected", "Derived", "Assigned", "Protocol", "Predecessor", "Not Available")
 
 
-def variable_derivation(dataset: str, variable: str) -> str | None:
-    """The derivation text of one derived ADaM variable, or None when none is stated.
+def _modules(dataset: str) -> list:
+    return [importlib.import_module(f"cartrial.adam.{m}") for m in MODULES.get(dataset, ())]
+
+
+@cache
+def _stated(dataset: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for mod in _modules(dataset):
+        out.update(getattr(mod, "DEFINE", {}))
+    return out
+
+
+def _split(entry: str) -> tuple[str, str]:
+    kind, _, text = entry.partition(": ")
+    if kind not in ORIGIN_TYPES or not text:
+        raise ValueError(f"define.xml origin {entry!r}: '<Type>: <text>' with Type one of "
+                         f"{ORIGIN_TYPES}")
+    return kind, text[:1].upper() + text[1:]
+
+
+def sdtm_predecessor(variable: str) -> str | None:
+    """``DOMAIN.VAR`` of the SDTM variable an ADaM variable carries (DM first), else None.
+
+    Parameters
+    ----------
+    variable : str
+        ADaM variable name.
+
+    Returns
+    -------
+    str or None
+        The first SDTM domain of the data model holding the variable, DM first.
+
+    Examples
+    --------
+    >>> sdtm_predecessor("AESEQ")
+    'AE.AESEQ'
+    """
+    domains = data_model().domains
+    order = ["DM"] + sorted(d for d in domains if d != "DM")
+    return next((f"{d}.{variable}" for d in order if variable in domains[d].variables), None)
+
+
+def variable_origin(dataset: str, variable: str) -> tuple[str, str] | None:
+    """(Define-XML origin type, text) of one ADaM variable, or None when nothing states it.
+
+    The text is the derivation for ``Derived``, the value and its source for ``Assigned``, and
+    ``DATASET.VARIABLE`` for ``Predecessor`` (order of the module docstring).
 
     Parameters
     ----------
@@ -67,18 +94,83 @@ def variable_derivation(dataset: str, variable: str) -> str | None:
 
     Returns
     -------
-    str or None
-        The dataset's own text, else the text for every dataset, else None.
+    tuple of (str, str) or None
+
+    Raises
+    ------
+    ValueError
+        A module's entry that is not ``"<Type>: <text>"``.
+
+    References
+    ----------
+    CDISC Define-XML v2.1 specification (2019), def:Origin (its Type values).
 
     Examples
     --------
-    >>> variable_derivation("ADPC", "AFRLT")
-    'ADT - the CAR-T infusion date ADSL.INFDT in days.'
-    >>> variable_derivation("ADPP", "ASEQ")[:15]
-    'Sequence number'
+    >>> variable_origin("ADPC", "AFRLT")
+    ('Derived', 'ADT - ADSL.INFDT in days (infusion = day 0).')
+    >>> variable_origin("ADAE", "TRT01A")
+    ('Predecessor', 'ADSL.TRT01A')
     """
-    return VARIABLE_DERIVATIONS.get((dataset, variable),
-                                    VARIABLE_DERIVATIONS.get(("*", variable)))
+    if entry := _stated(dataset).get(variable) or COMMON.get(variable):
+        return _split(entry)
+    if pred := sdtm_predecessor(variable):
+        return "Predecessor", pred
+    if dataset != "ADSL" and variable in _stated("ADSL"):
+        return "Predecessor", f"ADSL.{variable}"
+    return None
+
+
+def variable_derivation(dataset: str, variable: str) -> str | None:
+    """The derivation text of a derived ADaM variable, else None.
+
+    Parameters
+    ----------
+    dataset, variable : str
+        As :func:`variable_origin` takes them.
+
+    Returns
+    -------
+    str or None
+        The text of a ``Derived`` origin.
+
+    Examples
+    --------
+    >>> variable_derivation("ADLB", "CHG")
+    'AVAL - BASE for records with ADAYINF > 0.'
+    >>> variable_derivation("ADLB", "LBSEQ") is None
+    True
+    """
+    origin = variable_origin(dataset, variable)
+    return origin[1] if origin is not None and origin[0] == "Derived" else None
+
+
+def param_derivation(dataset: str, code: str, param: str) -> str | None:
+    """The derivation of AVAL for one parameter of a BDS dataset, else None.
+
+    Parameters
+    ----------
+    dataset : str
+        Dataset name.
+    code, param : str
+        PARAMCD and PARAM.
+
+    Returns
+    -------
+    str or None
+        The module's ``DEFINE_PARAMS[code]``, else its ``DEFINE_PARAM`` template filled in.
+
+    Examples
+    --------
+    >>> param_derivation("ADTTE", "OS", "Overall survival")[:30]
+    'Event: death from any cause (A'
+    """
+    for mod in _modules(dataset):
+        if text := getattr(mod, "DEFINE_PARAMS", {}).get(code):
+            return text
+        if template := getattr(mod, "DEFINE_PARAM", None):
+            return template.format(code=code, param=param)
+    return None
 
 
 def dataset_comment(dataset: str) -> str | None:
@@ -104,4 +196,7 @@ def dataset_comment(dataset: str) -> str | None:
     func = getattr(adam, f"derive_{dataset.lower()}", None)
     module = inspect.getmodule(func) if func is not None else None
     doc = inspect.getdoc(module) if module is not None else None
-    return " ".join(doc.split("\n\n")[0].replace("``", "").split()) if doc else None
+    if not doc:
+        return None
+    text = re.sub(r":[a-z]+:`~?([^`]+)`", r"\1", doc.split("\n\n")[0].replace("``", ""))
+    return " ".join(text.split())

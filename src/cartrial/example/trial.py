@@ -198,11 +198,23 @@ def _subset(enr: Enrolment, sl: slice) -> Enrolment:
                    out_of_spec=enr.out_of_spec[sl], counted=enr.counted[sl])
 
 
+def _write_define(domains: dict[str, pd.DataFrame], out: Path, format: str) -> list[Path]:
+    """define.xml and its HTML view beside the SDTM (cartrial.data.define_sdtm)."""
+    from cartrial import __version__
+    from cartrial.data.define_sdtm import data_date, write_sdtm_define
+
+    study = str(domains["DM"]["STUDYID"].iloc[0]) if "DM" in domains and len(domains["DM"]) \
+        else "STUDY"
+    return write_sdtm_define(domains, out, study=study, version=__version__,
+                             created=data_date(domains),
+                             file_ext={"dataset-json": "json"}.get(format, format))
+
+
 def write_example(trial: ExampleTrial, out: str | Path,
                   format: Literal["csv", "xpt", "dataset-json"] = "csv") -> list[Path]:
-    """Write ``out/<domain>.csv|xpt|json`` (json: CDISC Dataset-JSON v1.1),
-    ``out/protocol.yaml`` (the protocol as conducted) and ``out/truth/*.csv`` (deterministic
-    bytes)."""
+    """Write ``out/<domain>.csv|xpt|json`` (json: CDISC Dataset-JSON v1.1), their Define-XML
+    2.1 ``out/define.xml`` with its HTML view ``out/define-xml.html``, ``out/protocol.yaml``
+    (the protocol as conducted) and ``out/truth/*.csv`` (deterministic bytes)."""
     if format not in ("csv", "xpt", "dataset-json"):
         raise InputError(f"format must be 'csv', 'xpt' or 'dataset-json', but was {format!r}")
     out = Path(out)
@@ -216,6 +228,7 @@ def write_example(trial: ExampleTrial, out: str | Path,
             p = out / f"{name.lower()}.csv"
             p.write_text(csv_text(df[ordered_columns(name, df)]), encoding="utf-8")
             paths.append(p)
+    paths += _write_define(trial.domains, out, format)
     if trial.protocol is not None:
         p = out / "protocol.yaml"
         p.write_text(protocol_yaml(trial.protocol, trial.scenario), encoding="utf-8")
