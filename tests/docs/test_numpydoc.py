@@ -214,15 +214,9 @@ protocol.DurationCondition
 protocol.EndpointSettings
 protocol.KineticsSettings
 protocol.Protocol
-protocol.ProtocolError
 protocol.RandomisedStageSpec
 protocol.SafetySettings
 protocol.Schedule
-protocol.bundled_names
-protocol.load_protocol
-protocol.parse_protocol
-protocol.protocol_hash
-protocol.protocol_text
 report.AnalysisSummary
 report.Provenance
 report.ReportFigure
