@@ -34,8 +34,6 @@ KNOWN: set[tuple[str, str]] = {
     ("design/simulate_tite.py", "run_tite"),
     ("design/table_rules.py", "<module>"),
     ("design/tables.py", "decision_table"),
-    ("efficacy/imwg.py", "<module>"),
-    ("efficacy/imwg.py", "classify_assessments"),
     ("efficacy/sdtm.py", "<module>"),
     ("efficacy/sdtm.py", "_lb_long"),
     ("efficacy/time_to_event.py", "derive_time_to_event"),
