@@ -38,8 +38,6 @@ KNOWN: set[tuple[str, str]] = {
     ("kinetics/ada.py", "classify_ada"),
     ("kinetics/analysis.py", "analyse_kinetics"),
     ("kinetics/cytokines.py", "cytokine_parameters"),
-    ("kinetics/nca.py", "<module>"),
-    ("kinetics/nca.py", "nca"),
     ("protocol/model.py", "<module>"),
     ("report/pipeline.py", "<module>"),
     ("report/pipeline.py", "kinetics_items"),
