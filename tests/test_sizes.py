@@ -22,7 +22,6 @@ KNOWN: set[tuple[str, str]] = {
     ("cli/design.py", "table"),
     ("cli/design_phase12_simulate.py", "simulate"),
     ("cli/design_simulate.py", "read_scenarios"),
-    ("cli/kinetics.py", "kinetics"),
     ("data/load.py", "<module>"),
     ("data/load.py", "_standardize_part"),
     ("data/validate.py", "<module>"),
