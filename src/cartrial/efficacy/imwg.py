@@ -5,6 +5,11 @@ Rules: IMWG 2016 (Kumar et al., Lancet Oncol 2016;
 Larrea et al., Leukemia 2013;27:780-91). Confirmation logic follows pharmaverse admiralonco
 ``vignettes/adrs_imwg.Rmd``. Open decisions are fields of :class:`ImwgSettings`.
 
+One step per module: input checks (:mod:`~cartrial.efficacy.imwg_input`), response categories
+and caps (:mod:`~cartrial.efficacy.imwg_levels`), progression from the nadir
+(:mod:`~cartrial.efficacy.imwg_progression`), confirmation (:mod:`~cartrial.efficacy.imwg_confirm`);
+this module chains them and summarises each subject.
+
 Input: one row per subject and assessment (the baseline row flagged ``ABLFL == "Y"``), columns
 
 ============  ==========================================================================
