@@ -42,6 +42,33 @@ _TABLES = (
 )
 
 
+_STATS = ["n", "geo_mean", "geo_cv_pct", "median", "min", "max"]
+_TESTS = ["PCTESTCD", "PARAMCD", "n", "kruskal_h", "kruskal_p", "spearman_rho", "spearman_p"]
+#: what the console shows: (title, report table, columns)
+_SHOWN: tuple[tuple[str, str, list[str]], ...] = (
+    ("CAR-T kinetics by dose level (NCA)", "nca_summary",
+     ["PCTESTCD", "PCSPEC", "DOSELVL", "PARAMCD", *_STATS]),
+    ("Persistence: detectable CAR at landmarks (%, exact CI)", "persistence_summary",
+     ["PCTESTCD", "PCSPEC", "DOSELVL", "month", "n_evaluable", "n_detectable", "pct", "ci_low",
+      "ci_high"]),
+    ("Cytokines by dose level", "cytokine_summary_dose",
+     ["CYTOKINE", "DOSELVL", "PARAMCD", *_STATS]),
+    ("Cytokines by maximum CRS grade", "cytokine_summary_crs",
+     ["CYTOKINE", "CRSGR", "PARAMCD", *_STATS]),
+    ("Association with CRS grade (rank tests)", "crs_association", _TESTS),
+    ("Exposure-safety: exposure by CRS grade", "exposure_safety",
+     ["PCTESTCD", "CRSGR", "PARAMCD", *_STATS]),
+    ("Exposure-response: exposure by best response", "exposure_response",
+     ["PCTESTCD", "BOR", "PARAMCD", *_STATS]),
+    ("Exposure-response rank tests", "exposure_response_tests", _TESTS),
+    ("Anti-drug antibodies (treatment-emergent rate, exact CI)", "ada_summary",
+     ["ISTESTCD", "DOSELVL", "n_evaluable", "n_baseline_pos", "n_ti", "n_tb", "n_te", "pct_te",
+      "ci_low", "ci_high", "n_persistent", "n_transient", "median_ttada"]),
+    ("Kinetics by treatment-emergent ADA", "ada_kinetics",
+     ["PCTESTCD", "ADATE", "PARAMCD", *_STATS]),
+)
+
+
 def _read_subject_file(path: str | None, column: str) -> pd.DataFrame | None:
     if path is None:
         return None
@@ -175,74 +202,8 @@ def kinetics(
             }
         )
         return
-    stats = ["n", "geo_mean", "geo_cv_pct", "median", "min", "max"]
-    _print(
-        "CAR-T kinetics by dose level (NCA)",
-        report.nca_summary,
-        ["PCTESTCD", "PCSPEC", "DOSELVL", "PARAMCD", *stats],
-    )
-    _print(
-        "Persistence: detectable CAR at landmarks (%, exact CI)",
-        report.persistence_summary,
-        [
-            "PCTESTCD",
-            "PCSPEC",
-            "DOSELVL",
-            "month",
-            "n_evaluable",
-            "n_detectable",
-            "pct",
-            "ci_low",
-            "ci_high",
-        ],
-    )
-    _print(
-        "Cytokines by dose level",
-        report.cytokine_summary_dose,
-        ["CYTOKINE", "DOSELVL", "PARAMCD", *stats],
-    )
-    _print(
-        "Cytokines by maximum CRS grade",
-        report.cytokine_summary_crs,
-        ["CYTOKINE", "CRSGR", "PARAMCD", *stats],
-    )
-    tests = ["PCTESTCD", "PARAMCD", "n", "kruskal_h", "kruskal_p", "spearman_rho", "spearman_p"]
-    _print("Association with CRS grade (rank tests)", report.crs_association, tests)
-    _print(
-        "Exposure-safety: exposure by CRS grade",
-        report.exposure_safety,
-        ["PCTESTCD", "CRSGR", "PARAMCD", *stats],
-    )
-    _print(
-        "Exposure-response: exposure by best response",
-        report.exposure_response,
-        ["PCTESTCD", "BOR", "PARAMCD", *stats],
-    )
-    _print("Exposure-response rank tests", report.exposure_response_tests, tests)
-    _print(
-        "Anti-drug antibodies (treatment-emergent rate, exact CI)",
-        report.ada_summary,
-        [
-            "ISTESTCD",
-            "DOSELVL",
-            "n_evaluable",
-            "n_baseline_pos",
-            "n_ti",
-            "n_tb",
-            "n_te",
-            "pct_te",
-            "ci_low",
-            "ci_high",
-            "n_persistent",
-            "n_transient",
-            "median_ttada",
-        ],
-    )
-    _print(
-        "Kinetics by treatment-emergent ADA",
-        report.ada_kinetics,
-        ["PCTESTCD", "ADATE", "PARAMCD", *stats],
-    )
+    for title, name, columns in _SHOWN:
+        _print(title, getattr(report, name), columns)
     console.print(
         f"CRS grade source: {report.method['crs_grade_source']}; excluded records: "
         f"{report.method['excluded_records']}",

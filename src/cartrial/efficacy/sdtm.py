@@ -3,7 +3,8 @@
 - :func:`subjects_from_sdtm`: one row per subject from DM, MH, PR, EX, CM, DS (USUBJID, DOSE,
   POPCD, APHDT, INFDT, DTHDT, LSTALVDT, NACTDT).
 - :func:`disease_assessments_from_sdtm`: the IMWG input (:mod:`cartrial.efficacy.imwg`) from LB
-  disease tests and TU/TR plasmacytomas; units are converted here (serum M-protein g/L -> g/dL,
+  disease tests and TU/TR plasmacytomas (read and checked by :mod:`cartrial.efficacy.sdtm_disease`;
+  units converted there: serum M-protein g/L -> g/dL,
   FLC mg/L -> mg/dL).
 - :func:`mrd_from_sdtm`: LB ``MRD`` records with the assay sensitivity from ``LBLLOQ``.
 - :func:`investigator_response_from_sdtm`: RS ``OVRLRESP`` records.
@@ -19,48 +20,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cartrial.data.batches import take_rows
-from cartrial.data.dates import impute_date
 from cartrial.data.spec import data_model
 from cartrial.data.text import upper_stripped
 from cartrial.efficacy.concordance import Concordance, response_concordance
 from cartrial.efficacy.endpoints import EfficacyResult, efficacy_endpoints
 from cartrial.efficacy.imwg import ImwgResult, derive_imwg_response
+from cartrial.efficacy.sdtm_disease import lb_long, sdtm_day, tumours_long
 from cartrial.errors import InputError, RecordError
 from cartrial.protocol.model import Protocol
 
-# (LBTESTCD, LBSPEC) -> (IMWG column, divisor applied to LBSTRESN in the standard unit)
-LB_NUMERIC: dict[tuple[str, str], tuple[str, float]] = {
-    ("MPROTEIN", "SERUM"): ("SPEP", 10.0),  # g/L -> g/dL
-    ("MPROTEIN", "URINE"): ("UPEP", 1.0),  # mg/24h
-    ("KAPPAFLC", "SERUM"): ("KAPPA", 10.0),  # mg/L -> mg/dL
-    ("LAMBDFLC", "SERUM"): ("LAMBDA", 10.0),
-    ("KAPLAMB", "SERUM"): ("FLCRATIO", 1.0),
-    ("PLASMACE", "BONE MARROW"): ("BMPC", 1.0),  # %
-    ("PLASMALE", "BLOOD"): ("PBPC", 1.0),  # % of leukocytes
-}
-LB_CODED: dict[tuple[str, str], tuple[str, dict[str, str]]] = {
-    ("IMFIX", "SERUM"): ("SIFE", {"POSITIVE": "POSITIVE", "NEGATIVE": "NEGATIVE"}),
-    ("IMFIX", "URINE"): ("UIFE", {"POSITIVE": "POSITIVE", "NEGATIVE": "NEGATIVE"}),
-    ("PCCLON", "BONE MARROW"): ("BMCLONAL", {"CLONAL": "Y", "NOT CLONAL": "N"}),
-}
+_date, _text = sdtm_day, upper_stripped
 INVESTIGATIONAL = "INVESTIGATIONAL PRODUCT"
 NEW_THERAPY = "SUBSEQUENT ANTI-MYELOMA THERAPY"
-
-
-def _date(values: pd.Series) -> pd.Series:
-    """--DTC to a day (time dropped); partial dates imputed as start dates (data.impute_date)."""
-    d, _flag = impute_date(values, kind="start")  # once per distinct text
-    return d.dt.normalize()
-
-
-def _text(s: pd.Series) -> pd.Series:
-    return upper_stripped(s)
-
-
-def _col(df: pd.DataFrame, name: str) -> pd.Series:
-    """A column, or an all-missing one when the (optional) variable is absent."""
-    return df[name] if name in df else pd.Series(pd.NA, index=df.index, dtype="object")
 
 
 def infusion_dates(ex: pd.DataFrame) -> pd.Series:
@@ -129,163 +100,6 @@ def subjects_from_sdtm(
     return out.reset_index()
 
 
-def _lb_error(row: pd.Series, variable: str, value: object, rule: str) -> RecordError:
-    return RecordError(
-        domain="LB",
-        usubjid=str(row["USUBJID"]),
-        seq=row.get("LBSEQ"),
-        variable=variable,
-        value=value,
-        rule=rule,
-    )
-
-
-def _lb_long(lb: pd.DataFrame) -> pd.DataFrame:
-    """LB disease records as (USUBJID, ADT, BLFL, column, value, LBSEQ), checked."""
-    code = _text(lb["LBTESTCD"])
-    spec = _text(lb["LBSPEC"]) if "LBSPEC" in lb else pd.Series(pd.NA, index=lb.index)
-    # (test, specimen) looked up per distinct pair; only the disease records are copied (a
-    # large LB is mostly haematology and chemistry)
-    pairs = pd.MultiIndex.from_arrays([code, spec])
-    is_num = pd.Series(pairs.isin(list(LB_NUMERIC)), index=lb.index)
-    is_cod = pd.Series(pairs.isin(list(LB_CODED)), index=lb.index)
-    del pairs
-    used = [c for c in ("USUBJID", "LBSEQ", "LBDTC", "LBSTRESN", "LBSTRESC", "LBORRES",
-                        "LBSTAT", "LBBLFL") if c in lb.columns]
-    rows = np.flatnonzero((is_num | is_cod).to_numpy())
-    sel = take_rows(lb, rows, used)
-    sel["_code"] = code.to_numpy()[rows]
-    sel["_spec"] = spec.to_numpy()[rows]
-    is_num, is_cod = (pd.Series(m.to_numpy()[rows], index=sel.index) for m in (is_num, is_cod))
-    del code, spec
-    if sel.empty:
-        return pd.DataFrame(columns=["USUBJID", "ADT", "BLFL", "col", "value", "LBSEQ"])
-    sel["ADT"] = _date(sel["LBDTC"])
-    nodate = sel["ADT"].isna()
-    if nodate.any():
-        row = sel[nodate].iloc[0]
-        raise _lb_error(row, "LBDTC", row["LBDTC"], "disease assessment without a valid date")
-    num = sel[is_num[sel.index]]
-    cod = sel[is_cod[sel.index]]
-    rows = []
-    if len(num):
-        colmap = [LB_NUMERIC[(c, s)] for c, s in zip(num["_code"], num["_spec"], strict=True)]
-        val = pd.to_numeric(num["LBSTRESN"], errors="coerce") / [f for _, f in colmap]
-        neg = val < 0
-        if neg.any():
-            row = num[neg].iloc[0]
-            raise _lb_error(row, "LBSTRESN", row["LBSTRESN"], "a disease measurement must be >= 0")
-        not_done = _text(_col(num, "LBSTAT")).eq("NOT DONE").fillna(False)
-        missing = val.isna() & ~not_done
-        # below-quantification text (e.g. "<0.1" M-protein) counts as 0 (not detected by SPEP)
-        txt = _text(_col(num, "LBSTRESC").fillna(_col(num, "LBORRES")))
-        blq = (missing & txt.str.match(r"^(<|BLQ|BLOQ)")).fillna(False).astype(bool)
-        val = val.where(~blq, 0.0)
-        rest = missing & ~blq
-        if rest.any():
-            row = num[rest].iloc[0]
-            raise _lb_error(row, "LBSTRESN", row.get("LBORRES"), "numeric result missing")
-        keep = ~(not_done & val.isna())  # a test marked NOT DONE is simply not available
-        rows.append(
-            pd.DataFrame(
-                {
-                    "USUBJID": num["USUBJID"].astype(str),
-                    "ADT": num["ADT"],
-                    "BLFL": _text(_col(num, "LBBLFL")).eq("Y").fillna(False).astype(bool),
-                    "col": [c for c, _ in colmap],
-                    "value": val.astype(object),
-                    "LBSEQ": _col(num, "LBSEQ"),
-                }
-            )[keep.to_numpy()]
-        )
-    if len(cod):
-        res = _text(_col(cod, "LBSTRESC").fillna(_col(cod, "LBORRES")))
-        spec = [LB_CODED[(c, s)] for c, s in zip(cod["_code"], cod["_spec"], strict=True)]
-        mapped = [
-            m.get(r) if isinstance(r, str) else None for (_, m), r in zip(spec, res, strict=True)
-        ]
-        for i, (r, mv) in enumerate(zip(res, mapped, strict=True)):
-            if mv is None:
-                row = cod.iloc[i]
-                rule = (
-                    "immunofixation record without a result"
-                    if row["_code"] == "IMFIX" and (r is pd.NA or r == "")
-                    else f"result must be one of {sorted(spec[i][1])}"
-                )
-                raise _lb_error(row, "LBORRES", None if r is pd.NA else r, rule)
-        rows.append(
-            pd.DataFrame(
-                {
-                    "USUBJID": cod["USUBJID"].astype(str),
-                    "ADT": cod["ADT"],
-                    "BLFL": _text(_col(cod, "LBBLFL")).eq("Y").fillna(False).astype(bool),
-                    "col": [c for c, _ in spec],
-                    "value": mapped,
-                    "LBSEQ": _col(cod, "LBSEQ"),
-                }
-            )
-        )
-    long = pd.concat(rows, ignore_index=True)
-    dup = long.duplicated(["USUBJID", "ADT", "col"], keep=False) & ~long["BLFL"]
-    if dup.any():
-        r = long[dup].iloc[0]
-        raise RecordError(
-            domain="LB",
-            usubjid=r["USUBJID"],
-            seq=r["LBSEQ"],
-            variable="LBTESTCD",
-            value=r["col"],
-            rule="two results of one disease test on one date",
-        )
-    return long
-
-
-def _tumours_long(tu: pd.DataFrame | None, tr: pd.DataFrame | None) -> pd.DataFrame:
-    """SPD per subject and date from TR (LDIAM x LPERP summed over lesions) and NEWLES from TU."""
-    parts = []
-    if tr is not None and len(tr):
-        t = tr.copy()
-        t["ADT"] = _date(t["TRDTC"])
-        t["v"] = pd.to_numeric(t["TRSTRESN"], errors="coerce")
-        neg = t["v"] < 0
-        if neg.any():
-            row = t[neg].iloc[0]
-            raise RecordError(
-                domain="TR",
-                usubjid=str(row["USUBJID"]),
-                seq=row.get("TRSEQ"),
-                variable="TRSTRESN",
-                value=row["TRSTRESN"],
-                rule="a lesion diameter must be >= 0",
-            )
-        w = t.pivot_table(
-            index=["USUBJID", "ADT", "TRLNKID"],
-            columns=_text(t["TRTESTCD"]),
-            values="v",
-            aggfunc="first",
-        )
-        if {"LDIAM", "LPERP"} <= set(w.columns):
-            spd = (w["LDIAM"] * w["LPERP"]).groupby(level=["USUBJID", "ADT"]).sum(min_count=1)
-            s = spd.rename("value").reset_index()
-            s["col"] = "SPD"
-            parts.append(s)
-    if tu is not None and len(tu):
-        u = tu[_text(tu["TUORRES"]).eq("NEW")].copy()
-        if len(u):
-            u["ADT"] = _date(u["TUDTC"])
-            n = u.groupby(["USUBJID", "ADT"]).size().rename("value").reset_index()
-            n["value"] = "Y"
-            n["col"] = "NEWLES"
-            parts.append(n)
-    if not parts:
-        return pd.DataFrame(columns=["USUBJID", "ADT", "BLFL", "col", "value", "LBSEQ"])
-    out = pd.concat(parts, ignore_index=True)
-    out["USUBJID"] = out["USUBJID"].astype(str)
-    out["BLFL"] = False
-    out["LBSEQ"] = np.nan
-    return out
-
-
 def disease_assessments_from_sdtm(
     lb: pd.DataFrame,
     infusion: pd.Series,
@@ -297,7 +111,7 @@ def disease_assessments_from_sdtm(
     ``infusion``: infusion date per USUBJID (:func:`infusion_dates`); subjects never infused
     have no assessments. Bad records raise :class:`RecordError` naming LB/TR and the --SEQ.
     """
-    parts = [x for x in (_lb_long(lb), _tumours_long(tu, tr)) if len(x)]
+    parts = [x for x in (lb_long(lb), tumours_long(tu, tr)) if len(x)]
     if not parts:
         raise InputError("no disease assessments (LB M-protein, FLC, IFE, marrow) in the study")
     long = pd.concat(parts, ignore_index=True)

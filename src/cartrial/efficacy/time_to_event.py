@@ -76,12 +76,56 @@ def derive_time_to_event(
     (e.g. never infused when the origin is infusion) are not in the analysis.
     """
     s = settings or EndpointSettings()
+    sub = _with_origin(subjects, s)
+    summ = imwg.subjects.set_index("USUBJID").reindex(sub.index)
+    a = imwg.assessments
+    adeq = a[a["ANL01FL"].eq("Y") & (a["AVALN"] != RESPONSE_ORDER["NE"])][["USUBJID", "ADT"]]
+    adeq = adeq[adeq["USUBJID"].isin(sub.index)]
+    origin_label = "apheresis" if s.time_origin == "apheresis" else "infusion"
+    pfs, missed = _pfs(sub, summ, adeq, s, schedule_days, window_days, origin_label)
+    os_ = _os(sub, origin_label)
+    frsp = summ["FRSPDT"]
+    resp = frsp.notna().to_numpy()
+    dor = pfs[resp].copy()
+    dor["PARAMCD"] = "DOR"
+    dor["PARAM"] = "Duration of response (days from first PR or better)"
+    dor["STARTDT"] = frsp[resp].to_numpy()
+    dor["AVAL"] = _days(dor["ADT"], dor["STARTDT"])
+    ttr = pd.DataFrame(
+        {
+            "USUBJID": sub.index[resp],
+            "PARAMCD": "TTR",
+            "PARAM": f"Time to response (days from {origin_label}; responders)",
+            "STARTDT": sub["_ORIGIN"][resp].to_numpy(),
+            "ADT": frsp[resp].to_numpy(),
+            "CNSR": 0,
+            "EVNTDESC": "First assessment confirming PR or better",
+            "CNSDTDSC": None,
+        }
+    )
+    ttr["AVAL"] = _days(ttr["ADT"], ttr["STARTDT"])
+    out = pd.concat([pfs, os_, dor, ttr], ignore_index=True)[TTE_COLUMNS]
+    bad = out["AVAL"] < 1
+    if bad.any():
+        r = out[bad].iloc[0]
+        raise RecordError(
+            domain="DM" if r["EVNTDESC"] == "Death" else "DS",
+            usubjid=str(r["USUBJID"]),
+            variable="ADT",
+            value=str(pd.Timestamp(r["ADT"]).date()),
+            rule=f"{r['PARAMCD']} date before its origin ({pd.Timestamp(r['STARTDT']).date()})",
+        )
+    out["NMISSED"] = out["USUBJID"].map(missed).where(out["PARAMCD"].isin(["PFS", "DOR"]))
+    return out
+
+
+def _with_origin(subjects: pd.DataFrame, s: EndpointSettings) -> pd.DataFrame:
+    """Subjects with an origin date (``_ORIGIN``), dates parsed; each must be censorable for OS."""
     sub = subjects.set_index("USUBJID").copy()
     for c in ("APHDT", "INFDT", "DTHDT", "LSTALVDT", "NACTDT"):
         sub[c] = pd.to_datetime(sub[c]) if c in sub else pd.NaT
     origin_col = "APHDT" if s.time_origin == "apheresis" else "INFDT"
     sub = sub[sub[origin_col].notna()]
-    o = sub[origin_col]
     for uid, d, lst in zip(sub.index, sub["DTHDT"], sub["LSTALVDT"], strict=True):
         if pd.isna(d) and pd.isna(lst):
             raise RecordError(
@@ -91,21 +135,12 @@ def derive_time_to_event(
                 value=None,
                 rule="subject alive without a last-known-alive date (OS cannot be censored)",
             )
-    summ = imwg.subjects.set_index("USUBJID").reindex(sub.index)
-    a = imwg.assessments
-    adeq = a[a["ANL01FL"].eq("Y") & (a["AVALN"] != RESPONSE_ORDER["NE"])][["USUBJID", "ADT"]]
-    adeq = adeq[adeq["USUBJID"].isin(sub.index)]
+    return sub.assign(_ORIGIN=sub[origin_col])
 
-    pddt = summ["PDDT"]
-    dth = sub["DTHDT"]
-    ev_date = pd.concat([pddt, dth], axis=1).min(axis=1)
-    ev_is_pd = pddt.notna() & (pddt <= dth.fillna(pd.Timestamp.max))
-    nact = sub["NACTDT"] if s.censor_on_new_therapy else pd.Series(pd.NaT, index=sub.index)
-    la_all = adeq.groupby("USUBJID")["ADT"].max().reindex(sub.index)
-    la_ev = _last_before(adeq, ev_date.fillna(pd.Timestamp.max))
-    la_ev = la_ev.where(ev_date.notna())
 
-    # missed scheduled assessments between the last adequate assessment and the event
+def _missed(sub: pd.DataFrame, la_ev: pd.Series, ev_date: pd.Series,
+            schedule_days: Sequence[int] | None, window_days: int) -> pd.Series:
+    """Scheduled assessments missed between the last adequate assessment and the event."""
     missed = pd.Series(0, index=sub.index)
     if schedule_days is not None and len(schedule_days):
         sched = np.asarray(schedule_days, dtype=float)[None, :]
@@ -114,13 +149,28 @@ def derive_time_to_event(
         ev_day = ((ev_date - inf).dt.days).to_numpy(dtype=float)[:, None]
         between = (sched > last_day + window_days) & (sched < ev_day - window_days)
         missed = pd.Series(np.where(np.isnan(ev_day[:, 0]), 0, between.sum(axis=1)), sub.index)
+    return missed
 
+
+def _pfs(sub: pd.DataFrame, summ: pd.DataFrame, adeq: pd.DataFrame, s: EndpointSettings,
+         schedule_days: Sequence[int] | None, window_days: int, origin_label: str
+         ) -> tuple[pd.DataFrame, pd.Series]:
+    """PFS rows by the censoring rules 1-4 of the module docstring, and the missed counts."""
+    o = sub["_ORIGIN"]
+    pddt = summ["PDDT"]
+    dth = sub["DTHDT"]
+    ev_date = pd.concat([pddt, dth], axis=1).min(axis=1)
+    ev_is_pd = pddt.notna() & (pddt <= dth.fillna(pd.Timestamp.max))
+    nact = sub["NACTDT"] if s.censor_on_new_therapy else pd.Series(pd.NaT, index=sub.index)
+    la_all = adeq.groupby("USUBJID")["ADT"].max().reindex(sub.index)
+    la_ev = _last_before(adeq, ev_date.fillna(pd.Timestamp.max))
+    la_ev = la_ev.where(ev_date.notna())
+    missed = _missed(sub, la_ev, ev_date, schedule_days, window_days)
     before_nact = nact.isna() | (ev_date < nact)
     has_event = ev_date.notna() & before_nact
     too_many_missed = (missed >= s.missed_assessments_censor) & ~s.missed_assessments_as_event
     event = has_event & ~too_many_missed
     cens_nact = ~has_event & nact.notna() & (ev_date.isna() | (ev_date >= nact))
-
     adt = np.where(
         event,
         ev_date,
@@ -146,7 +196,6 @@ def derive_time_to_event(
         ],
         "No adequate post-baseline assessment: origin",
     )
-    origin_label = "apheresis" if s.time_origin == "apheresis" else "infusion"
     pfs = pd.DataFrame(
         {
             "USUBJID": sub.index,
@@ -160,14 +209,19 @@ def derive_time_to_event(
         }
     )
     pfs["AVAL"] = _days(pfs["ADT"], pfs["STARTDT"])
+    return pfs, missed
 
+
+def _os(sub: pd.DataFrame, origin_label: str) -> pd.DataFrame:
+    """OS rows: death from any cause, else censored at the last date known alive."""
+    dth = sub["DTHDT"]
     died = dth.notna()
     os_ = pd.DataFrame(
         {
             "USUBJID": sub.index,
             "PARAMCD": "OS",
             "PARAM": f"Overall survival (days from {origin_label})",
-            "STARTDT": o.to_numpy(),
+            "STARTDT": sub["_ORIGIN"].to_numpy(),
             "ADT": np.where(died, dth, sub["LSTALVDT"]),
             "CNSR": np.where(died, 0, 1),
             "EVNTDESC": np.where(died, "Death", None),
@@ -176,37 +230,4 @@ def derive_time_to_event(
     )
     os_["ADT"] = pd.to_datetime(os_["ADT"])
     os_["AVAL"] = _days(os_["ADT"], os_["STARTDT"])
-
-    frsp = summ["FRSPDT"]
-    resp = frsp.notna().to_numpy()
-    dor = pfs[resp].copy()
-    dor["PARAMCD"] = "DOR"
-    dor["PARAM"] = "Duration of response (days from first PR or better)"
-    dor["STARTDT"] = frsp[resp].to_numpy()
-    dor["AVAL"] = _days(dor["ADT"], dor["STARTDT"])
-    ttr = pd.DataFrame(
-        {
-            "USUBJID": sub.index[resp],
-            "PARAMCD": "TTR",
-            "PARAM": f"Time to response (days from {origin_label}; responders)",
-            "STARTDT": o[resp].to_numpy(),
-            "ADT": frsp[resp].to_numpy(),
-            "CNSR": 0,
-            "EVNTDESC": "First assessment confirming PR or better",
-            "CNSDTDSC": None,
-        }
-    )
-    ttr["AVAL"] = _days(ttr["ADT"], ttr["STARTDT"])
-    out = pd.concat([pfs, os_, dor, ttr], ignore_index=True)[TTE_COLUMNS]
-    bad = out["AVAL"] < 1
-    if bad.any():
-        r = out[bad].iloc[0]
-        raise RecordError(
-            domain="DM" if r["EVNTDESC"] == "Death" else "DS",
-            usubjid=str(r["USUBJID"]),
-            variable="ADT",
-            value=str(pd.Timestamp(r["ADT"]).date()),
-            rule=f"{r['PARAMCD']} date before its origin ({pd.Timestamp(r['STARTDT']).date()})",
-        )
-    out["NMISSED"] = out["USUBJID"].map(missed).where(out["PARAMCD"].isin(["PFS", "DOR"]))
-    return out
+    return os_

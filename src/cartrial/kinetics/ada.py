@@ -19,6 +19,7 @@ A missing baseline is treated as not positive and flagged (BASE_MISSING).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -65,6 +66,23 @@ def classify_ada(
     """
     s = settings or KineticsSettings()
     by = list(by)
+    x = _samples(data, by, domain, seq_col)
+    st = _status(x, s, domain, seq_col)
+    out = {k: x["keys"][k].to_numpy() for k in by}
+    out.update(st)
+    res = pd.DataFrame(out)
+    res.attrs["method"] = {
+        "terminology": "Shankar et al., AAPS J 2014;16:658-673",
+        "titer_fold_rise": s.ada_titer_fold_rise,
+        "persistent_days": s.ada_persistent_days,
+        "baseline": "last sample at or before day 0; missing baseline counted as not positive",
+    }
+    return res
+
+
+def _samples(data: pd.DataFrame, by: list[str], domain: str, seq_col: str | None
+             ) -> dict[str, Any]:
+    """The ADA samples checked, grouped per patient, and each patient's baseline sample."""
     require_columns(data, [*by, "time_days", "positive"], where="classify_ada")
     df = data.reset_index(drop=True)
     t = sampling_times(df, domain=domain, seq_col=seq_col)
@@ -81,16 +99,13 @@ def classify_ada(
     g0, keys = group_ids_one_per_time(df, by, t, domain=domain, seq_col=seq_col,
                                       what="ADA samples for one patient")
     n = len(keys)
-
     pre = t <= 0
     t_base = group_reduce(np.maximum, t[pre], g0[pre], n, -np.inf)
-    has_base = np.isfinite(t_base)
     at_base = pre & (t == t_base[g0])
     base_pos = np.zeros(n, dtype=bool)
     base_pos[g0[at_base]] = pos[at_base]
     base_titer = np.full(n, np.nan)
     base_titer[g0[at_base]] = titer[at_base]
-    bp_row = base_pos[g0]
     first_bad(
         df,
         at_base & pos & ~np.isfinite(titer),
@@ -99,9 +114,19 @@ def classify_ada(
         seq_col=seq_col,
         rule="positive baseline ADA sample needs a titer (treatment-boosted status depends on it)",
     )
+    return {"df": df, "t": t, "pos": pos, "titer": titer, "g": g0, "keys": keys, "n": n,
+            "has_base": np.isfinite(t_base), "base_pos": base_pos, "base_titer": base_titer}
+
+
+def _status(x: dict[str, Any], s: KineticsSettings, domain: str, seq_col: str | None
+            ) -> dict[str, Any]:
+    """Treatment-induced, -boosted, -emergent, first TE day, peak titer, persistence."""
+    t, pos, titer, g0, n = x["t"], x["pos"], x["titer"], x["g"], x["n"]
+    base_pos, base_titer, has_base = x["base_pos"], x["base_titer"], x["has_base"]
+    bp_row = base_pos[g0]
     post = t > 0
     first_bad(
-        df,
+        x["df"],
         post & pos & bp_row & ~np.isfinite(titer),
         domain=domain,
         variable="titer",
@@ -109,9 +134,7 @@ def classify_ada(
         rule="positive post-infusion ADA sample of a baseline-positive "
         "patient needs a titer (treatment-boosted status depends on it)",
     )
-
     npost = np.bincount(g0[post], minlength=n)
-    nsamp = np.bincount(g0, minlength=n)
     boosted_row = post & pos & bp_row & (titer >= s.ada_titer_fold_rise * base_titer[g0])
     te_row = np.where(bp_row, boosted_row, post & pos)
     ti = ~base_pos & (np.bincount(g0[post & pos], minlength=n) > 0)
@@ -125,50 +148,28 @@ def classify_ada(
     titer_pk[~np.isfinite(titer_pk)] = np.nan
     last_post_te = te & (t_lastpos == t_lastpost)
     persistent = te & ((t_lastpos - t_first >= s.ada_persistent_days) | last_post_te)
-
-    cat = np.where(
-        npost == 0,
-        "NOT EVALUABLE",
-        np.where(
-            ti,
-            "TREATMENT-INDUCED",
-            np.where(
-                tb,
-                "TREATMENT-BOOSTED",
-                np.where(base_pos, "BASELINE POSITIVE, NOT BOOSTED", "NEGATIVE"),
-            ),
-        ),
-    )
-    out = {k: keys[k].to_numpy() for k in by}
+    cat = np.select([npost == 0, ti, tb, base_pos],
+                    ["NOT EVALUABLE", "TREATMENT-INDUCED", "TREATMENT-BOOSTED",
+                     "BASELINE POSITIVE, NOT BOOSTED"], "NEGATIVE")
     basepos = pd.array(base_pos, dtype="boolean")
     basepos[~has_base] = pd.NA
     with np.errstate(divide="ignore", invalid="ignore"):
         fr = np.where(base_pos, titer_pk / base_titer, np.nan)
-    out.update(
-        {
-            "NSAMP": nsamp,
-            "NPOST": npost,
-            "BASEPOS": basepos,
-            "BASETITR": base_titer,
-            "TI": ti,
-            "TB": tb,
-            "TE": te,
-            "ADACAT": cat,
-            "TTADA": np.where(te, t_first, np.nan),
-            "TITERPK": titer_pk,
-            "TITERFR": fr,
-            "PERSIST": np.where(te, np.where(persistent, "PERSISTENT", "TRANSIENT"), None),
-            "FLAGS": np.where(~has_base, "BASE_MISSING", ""),
-        }
-    )
-    res = pd.DataFrame(out)
-    res.attrs["method"] = {
-        "terminology": "Shankar et al., AAPS J 2014;16:658-673",
-        "titer_fold_rise": s.ada_titer_fold_rise,
-        "persistent_days": s.ada_persistent_days,
-        "baseline": "last sample at or before day 0; missing baseline counted as not positive",
+    return {
+        "NSAMP": np.bincount(g0, minlength=n),
+        "NPOST": npost,
+        "BASEPOS": basepos,
+        "BASETITR": base_titer,
+        "TI": ti,
+        "TB": tb,
+        "TE": te,
+        "ADACAT": cat,
+        "TTADA": np.where(te, t_first, np.nan),
+        "TITERPK": titer_pk,
+        "TITERFR": fr,
+        "PERSIST": np.where(te, np.where(persistent, "PERSISTENT", "TRANSIENT"), None),
+        "FLAGS": np.where(~has_base, "BASE_MISSING", ""),
     }
-    return res
 
 
 def ada_summary(

@@ -29,7 +29,7 @@ from cartrial.kinetics.sdtm import (
     subject_frame,
 )
 from cartrial.kinetics.summary import attach_groups, summarise_parameters
-from cartrial.protocol.model import Protocol
+from cartrial.protocol.model import KineticsSettings, Protocol
 
 PROFILE_KEYS = ("USUBJID", "PCTESTCD", "PCSPEC")
 ALL_DOSES = "ALL"
@@ -96,106 +96,22 @@ def analyse_kinetics(
         if name not in domains:
             raise InputError(f"kinetics needs the {name} domain; the study has {sorted(domains)}")
     inf = infusions(domains["EX"], protocol, domains.get("DM"))
-    subjects = inf.copy()
     crs_given = subject_frame(crs, "CRSGR", name="CRS")
     crs_label = crs_source if crs_given is not None else "AE.AETOXGR (investigator-reported)"
     grades = crs_given if crs_given is not None else crs_grades_from_ae(domains.get("AE"), inf)
-    subjects = subjects.merge(grades, on="USUBJID", how="left")
+    subjects = inf.copy().merge(grades, on="USUBJID", how="left")
     resp = subject_frame(response, "BOR", name="RESPONSE")
     if resp is not None:
         subjects = subjects.merge(resp, on="USUBJID", how="left")
-    dose = subjects[["USUBJID", "DOSELVL"]]
-
-    # 1. NCA per profile and by dose level.
+    # 1. NCA per profile and by dose level; persistence (qPCR and flow, per specimen)
     prof = pc_profiles(domains["PC"], inf)
-    table = nca(prof, s, by=PROFILE_KEYS, domain="PC", seq_col="PCSEQ")
-    units = prof.groupby("PCTESTCD")["unit"].first()
-    table.insert(3, "unit", table["PCTESTCD"].map(units))
-    table = attach_groups(table, dose, columns=["DOSELVL"])
-    auc_codes = [partial_auc_code(d) for d in s.auc_partial_days]
-    params = [*SUMMARY_PARAMETERS[:3], *auc_codes, *SUMMARY_PARAMETERS[3:]]
-    keys = ["PCTESTCD", "PCSPEC"]
-    nca_sum = _by_dose_and_all(table, params, keys)
-
-    # Persistence (qPCR and flow, per specimen).
-    pers = persistence(
-        table, s, by=[*PROFILE_KEYS, "DOSELVL"], days_per_month=protocol.endpoints.days_per_month
-    )
-    pers_dose = persistence_summary(
-        pers.assign(DOSELVL=pers["DOSELVL"].astype(str)),
-        s,
-        by=[*keys, "DOSELVL"],
-        confidence_level=cl,
-    )
-    pers_all = persistence_summary(
-        pers.assign(DOSELVL=ALL_DOSES), s, by=[*keys, "DOSELVL"], confidence_level=cl
-    )
-    pers_sum = pd.concat([pers_dose, pers_all], ignore_index=True)
-
-    # 2. Cytokines.
-    cyto = cyto_dose = cyto_crs = None
-    peak_il6 = None
+    table, nca_sum = _nca_tables(prof, subjects, s)
+    pers, pers_sum = _persistence_tables(table, protocol, cl)
     excluded = {"PC": prof.attrs.get("excluded", {})}
-    if "LB" in domains:
-        cdata = cytokine_data(domains["LB"], inf, s)
-        excluded["LB"] = cdata.attrs.get("excluded", {})
-        if len(cdata):
-            cyto = cytokine_parameters(
-                cdata, s, by=("USUBJID", "CYTOKINE"), domain="LB", seq_col="LBSEQ"
-            )
-            cyto = attach_groups(
-                cyto, subjects[["USUBJID", "DOSELVL", "CRSGR"]], columns=["DOSELVL", "CRSGR"]
-            )
-            cparams = [*CYTOKINE_SUMMARY, cytokine_auc_code(s)]
-            cyto_dose = _by_dose_and_all(cyto, cparams, ["CYTOKINE"])
-            cyto_crs = summarise_parameters(cyto, cparams, by=["CYTOKINE", "CRSGR"])
-            peak_il6 = cyto[cyto["CYTOKINE"] == "IL6"][["USUBJID", "PEAK"]]
-
-    # 3. Exposure-safety and exposure-response (blood profiles; every analyte).
-    expo = table.merge(
-        subjects[["USUBJID", "CRSGR"] + (["BOR"] if resp is not None else [])],
-        on="USUBJID",
-        how="left",
-    )
-    e_params = ["CMAX", *auc_codes]
-    safety = summarise_parameters(expo, e_params, by=[*keys, "CRSGR"])
-    safety_tests = rank_tests(expo, e_params, group_col="CRSGR", by=keys)
-    assoc = [rank_tests(expo, ["CMAX"], group_col="CRSGR", by=keys)]
-    if peak_il6 is not None and len(peak_il6):
-        il6 = peak_il6.merge(subjects[["USUBJID", "CRSGR"]], on="USUBJID", how="left")
-        assoc.append(
-            rank_tests(il6.rename(columns={"PEAK": "PEAK_IL6"}), ["PEAK_IL6"], group_col="CRSGR")
-        )
-    crs_assoc = pd.concat(assoc, ignore_index=True)
-    er = er_tests = None
-    if resp is not None:
-        er = summarise_parameters(expo, e_params, by=[*keys, "BOR"])
-        er_tests = rank_tests(
-            expo, e_params, group_col="BOR", order=IMWG_ORDER, unranked=("NE",), by=keys
-        )
-
-    # 4. Immunogenicity.
-    ada = ada_sum = ada_kin = None
-    if "IS" in domains:
-        adata = ada_data(domains["IS"], inf)
-        excluded["IS"] = adata.attrs.get("excluded", {})
-        if len(adata):
-            ada = classify_ada(adata, s, by=("USUBJID", "ISTESTCD"), domain="IS", seq_col="ISSEQ")
-            ada = attach_groups(ada, dose, columns=["DOSELVL"])
-            by_dose = ada_summary(
-                ada.assign(DOSELVL=ada["DOSELVL"].astype(str)),
-                by=["ISTESTCD", "DOSELVL"],
-                confidence_level=cl,
-            )
-            overall = ada_summary(
-                ada.assign(DOSELVL=ALL_DOSES), by=["ISTESTCD", "DOSELVL"], confidence_level=cl
-            )
-            ada_sum = pd.concat([by_dose, overall], ignore_index=True)
-            te = ada[ada["ISTESTCD"] == "ADA_BAB"] if (ada["ISTESTCD"] == "ADA_BAB").any() else ada
-            status = te.groupby("USUBJID")["TE"].any().rename("ADATE").reset_index()
-            kin = attach_groups(table, status, columns=["ADATE"])
-            ada_kin = summarise_parameters(kin, e_params, by=[*keys, "ADATE"])
-
+    # 2. Cytokines; 3. exposure-safety and exposure-response; 4. immunogenicity
+    cyto = _cytokine_tables(domains, inf, subjects, s, excluded)
+    expo = _exposure_tables(table, subjects, cyto["peak_il6"], resp is not None, s)
+    ada = _ada_tables(domains, inf, subjects, table, s, cl, excluded)
     method = {
         "nca": nca_method(s),
         "crs_grade_source": crs_label,
@@ -211,16 +127,129 @@ def analyse_kinetics(
         nca_summary=nca_sum,
         persistence=pers,
         persistence_summary=pers_sum,
-        cytokines=cyto,
-        cytokine_summary_dose=cyto_dose,
-        cytokine_summary_crs=cyto_crs,
-        crs_association=crs_assoc,
-        exposure_response=er,
-        exposure_response_tests=er_tests,
-        exposure_safety=safety,
-        exposure_safety_tests=safety_tests,
-        ada=ada,
-        ada_summary=ada_sum,
-        ada_kinetics=ada_kin,
+        cytokines=cyto["cytokines"],
+        cytokine_summary_dose=cyto["by_dose"],
+        cytokine_summary_crs=cyto["by_crs"],
         method=method,
+        **expo,
+        **ada,
     )
+
+
+_KEYS = ["PCTESTCD", "PCSPEC"]
+
+
+def _exposure_codes(s: KineticsSettings) -> list[str]:
+    return ["CMAX", *[partial_auc_code(d) for d in s.auc_partial_days]]
+
+
+def _nca_tables(prof: pd.DataFrame, subjects: pd.DataFrame, s: KineticsSettings
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """NCA per profile (with its unit and dose level) and its summary by dose level."""
+    table = nca(prof, s, by=PROFILE_KEYS, domain="PC", seq_col="PCSEQ")
+    units = prof.groupby("PCTESTCD")["unit"].first()
+    table.insert(3, "unit", table["PCTESTCD"].map(units))
+    table = attach_groups(table, subjects[["USUBJID", "DOSELVL"]], columns=["DOSELVL"])
+    auc_codes = [partial_auc_code(d) for d in s.auc_partial_days]
+    params = [*SUMMARY_PARAMETERS[:3], *auc_codes, *SUMMARY_PARAMETERS[3:]]
+    return table, _by_dose_and_all(table, params, _KEYS)
+
+
+def _persistence_tables(table: pd.DataFrame, protocol: Protocol, cl: float
+                        ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Persistence per profile and its summary by dose level, then all levels."""
+    s = protocol.kinetics
+    pers = persistence(
+        table, s, by=[*PROFILE_KEYS, "DOSELVL"], days_per_month=protocol.endpoints.days_per_month
+    )
+    pers_dose = persistence_summary(
+        pers.assign(DOSELVL=pers["DOSELVL"].astype(str)),
+        s,
+        by=[*_KEYS, "DOSELVL"],
+        confidence_level=cl,
+    )
+    pers_all = persistence_summary(
+        pers.assign(DOSELVL=ALL_DOSES), s, by=[*_KEYS, "DOSELVL"], confidence_level=cl
+    )
+    return pers, pd.concat([pers_dose, pers_all], ignore_index=True)
+
+
+def _cytokine_tables(domains: Mapping[str, pd.DataFrame], inf: pd.DataFrame,
+                     subjects: pd.DataFrame, s: KineticsSettings, excluded: dict) -> dict:
+    """Cytokine parameters per patient, by dose level and by CRS grade; peak IL-6."""
+    out: dict[str, Any] = dict.fromkeys(("cytokines", "by_dose", "by_crs", "peak_il6"))
+    if "LB" in domains:
+        cdata = cytokine_data(domains["LB"], inf, s)
+        excluded["LB"] = cdata.attrs.get("excluded", {})
+        if len(cdata):
+            cyto = cytokine_parameters(
+                cdata, s, by=("USUBJID", "CYTOKINE"), domain="LB", seq_col="LBSEQ"
+            )
+            cyto = attach_groups(
+                cyto, subjects[["USUBJID", "DOSELVL", "CRSGR"]], columns=["DOSELVL", "CRSGR"]
+            )
+            cparams = [*CYTOKINE_SUMMARY, cytokine_auc_code(s)]
+            out["cytokines"] = cyto
+            out["by_dose"] = _by_dose_and_all(cyto, cparams, ["CYTOKINE"])
+            out["by_crs"] = summarise_parameters(cyto, cparams, by=["CYTOKINE", "CRSGR"])
+            out["peak_il6"] = cyto[cyto["CYTOKINE"] == "IL6"][["USUBJID", "PEAK"]]
+    return out
+
+
+def _exposure_tables(table: pd.DataFrame, subjects: pd.DataFrame, peak_il6: pd.DataFrame | None,
+                     with_response: bool, s: KineticsSettings) -> dict[str, Any]:
+    """Exposure by CRS grade (and peak IL-6 vs CRS) and by best response (blood profiles)."""
+    expo = table.merge(
+        subjects[["USUBJID", "CRSGR"] + (["BOR"] if with_response else [])],
+        on="USUBJID",
+        how="left",
+    )
+    e_params = _exposure_codes(s)
+    assoc = [rank_tests(expo, ["CMAX"], group_col="CRSGR", by=_KEYS)]
+    if peak_il6 is not None and len(peak_il6):
+        il6 = peak_il6.merge(subjects[["USUBJID", "CRSGR"]], on="USUBJID", how="left")
+        assoc.append(
+            rank_tests(il6.rename(columns={"PEAK": "PEAK_IL6"}), ["PEAK_IL6"], group_col="CRSGR")
+        )
+    out: dict[str, Any] = {
+        "exposure_safety": summarise_parameters(expo, e_params, by=[*_KEYS, "CRSGR"]),
+        "exposure_safety_tests": rank_tests(expo, e_params, group_col="CRSGR", by=_KEYS),
+        "crs_association": pd.concat(assoc, ignore_index=True),
+        "exposure_response": None,
+        "exposure_response_tests": None,
+    }
+    if with_response:
+        out["exposure_response"] = summarise_parameters(expo, e_params, by=[*_KEYS, "BOR"])
+        out["exposure_response_tests"] = rank_tests(
+            expo, e_params, group_col="BOR", order=IMWG_ORDER, unranked=("NE",), by=_KEYS
+        )
+    return out
+
+
+def _ada_tables(domains: Mapping[str, pd.DataFrame], inf: pd.DataFrame, subjects: pd.DataFrame,
+                table: pd.DataFrame, s: KineticsSettings, cl: float, excluded: dict
+                ) -> dict[str, Any]:
+    """ADA status per patient, its summary by dose level and the kinetics by ADA status."""
+    out: dict[str, Any] = {"ada": None, "ada_summary": None, "ada_kinetics": None}
+    if "IS" not in domains:
+        return out
+    adata = ada_data(domains["IS"], inf)
+    excluded["IS"] = adata.attrs.get("excluded", {})
+    if not len(adata):
+        return out
+    ada = classify_ada(adata, s, by=("USUBJID", "ISTESTCD"), domain="IS", seq_col="ISSEQ")
+    ada = attach_groups(ada, subjects[["USUBJID", "DOSELVL"]], columns=["DOSELVL"])
+    by_dose = ada_summary(
+        ada.assign(DOSELVL=ada["DOSELVL"].astype(str)),
+        by=["ISTESTCD", "DOSELVL"],
+        confidence_level=cl,
+    )
+    overall = ada_summary(
+        ada.assign(DOSELVL=ALL_DOSES), by=["ISTESTCD", "DOSELVL"], confidence_level=cl
+    )
+    te = ada[ada["ISTESTCD"] == "ADA_BAB"] if (ada["ISTESTCD"] == "ADA_BAB").any() else ada
+    status = te.groupby("USUBJID")["TE"].any().rename("ADATE").reset_index()
+    kin = attach_groups(table, status, columns=["ADATE"])
+    out.update(ada=ada, ada_summary=pd.concat([by_dose, overall], ignore_index=True),
+               ada_kinetics=summarise_parameters(kin, _exposure_codes(s), by=[*_KEYS, "ADATE"]))
+    return out

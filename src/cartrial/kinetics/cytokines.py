@@ -65,6 +65,59 @@ def cytokine_parameters(
     require_columns(data, [*by, "time_days", "value", "blq"], where="cytokine_parameters")
     df = data.reset_index(drop=True)
     t = sampling_times(df, domain=domain, seq_col=seq_col)
+    val = _values(df, s, domain, seq_col)
+    g0, keys = group_ids_one_per_time(df, by, t, domain=domain, seq_col=seq_col,
+                                      what="results for one patient and cytokine")
+    n = len(keys)
+    o = np.lexsort((t, g0))
+    g, t, val = g0[o], t[o], val[o]
+
+    pre = t <= 0
+    t_base = group_reduce(np.maximum, t[pre], g[pre], n, -np.inf)
+    at_base = pre & (t == t_base[g])
+    base = np.where(
+        np.isfinite(t_base), group_reduce(np.maximum, val[at_base], g[at_base], n, -np.inf), np.nan
+    )
+    end = s.cytokine_end_day
+    win = (t > 0) & (t <= end)
+    peak = group_reduce(np.maximum, val[win], g[win], n, -np.inf)
+    at_peak = win & (val == peak[g])
+    tpeak = group_reduce(np.minimum, t[at_peak], g[at_peak], n, np.inf)
+    has_post = np.isfinite(peak)
+    peak[~has_post] = np.nan
+    tpeak[~np.isfinite(tpeak)] = np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fc = np.where(base > 0, peak / base, np.nan)
+    auc, in_tol = _auc_from_day0(g, t, val, base, n, s)
+
+    out = {k: keys[k].to_numpy() for k in by}
+    out.update(
+        {"BASE": base, "PEAK": peak, "TPEAK": tpeak, "FCPEAK": fc, cytokine_auc_code(s): auc}
+    )
+    out["FLAGS"] = _flags_column(
+        {
+            "NO_BASE": ~np.isfinite(base),
+            "NO_POST": ~has_post,
+            "BASE_ZERO": base == 0,
+            "AUC_TRUNC": in_tol,
+            "AUC_PARTIAL": ~np.isfinite(auc),
+        },
+        n,
+    )
+    res = pd.DataFrame(out)
+    res.attrs["method"] = {
+        "baseline": "last sample at or before day 0",
+        "peak_window_days": [0, end],
+        "blq": s.cytokine_blq,
+        "auc_method": s.cytokine_auc_method,
+        "auc_end_tolerance_days": s.auc_end_tolerance_days,
+    }
+    return res
+
+
+def _values(df: pd.DataFrame, s: KineticsSettings, domain: str, seq_col: str | None
+            ) -> np.ndarray:
+    """Each result as a number: BLQ results imputed by ``cytokine_blq`` (0, LLOQ/2 or LLOQ)."""
     v = as_float(df, "value", domain=domain, seq_col=seq_col)
     blq = as_bool(df, "blq", domain=domain, seq_col=seq_col)
     first_bad(
@@ -99,31 +152,15 @@ def cytokine_parameters(
             rule=f"BLQ result needs a finite LLOQ > 0 (cytokine_blq={s.cytokine_blq})",
         )
         imputed = lloq / 2.0 if s.cytokine_blq == "lloq/2" else lloq
-    val = np.where(blq, imputed, v)
-    g0, keys = group_ids_one_per_time(df, by, t, domain=domain, seq_col=seq_col,
-                                      what="results for one patient and cytokine")
-    n = len(keys)
-    o = np.lexsort((t, g0))
-    g, t, val = g0[o], t[o], val[o]
+    return np.where(blq, imputed, v)
 
-    pre = t <= 0
-    t_base = group_reduce(np.maximum, t[pre], g[pre], n, -np.inf)
-    at_base = pre & (t == t_base[g])
-    base = np.where(
-        np.isfinite(t_base), group_reduce(np.maximum, val[at_base], g[at_base], n, -np.inf), np.nan
-    )
+
+def _auc_from_day0(g: np.ndarray, t: np.ndarray, val: np.ndarray, base: np.ndarray, n: int,
+                   s: KineticsSettings) -> tuple[np.ndarray, np.ndarray]:
+    """AUC from day 0 to the end day (BASE at day 0 when no day-0 sample exists); missing
+    when the profile ends short of the end day beyond the tolerance. Also: truncated within
+    the tolerance."""
     end = s.cytokine_end_day
-    win = (t > 0) & (t <= end)
-    peak = group_reduce(np.maximum, val[win], g[win], n, -np.inf)
-    at_peak = win & (val == peak[g])
-    tpeak = group_reduce(np.minimum, t[at_peak], g[at_peak], n, np.inf)
-    has_post = np.isfinite(peak)
-    peak[~has_post] = np.nan
-    tpeak[~np.isfinite(tpeak)] = np.nan
-    with np.errstate(divide="ignore", invalid="ignore"):
-        fc = np.where(base > 0, peak / base, np.nan)
-
-    # AUC from day 0: samples at t >= 0, with BASE at day 0 when no day-0 sample exists.
     post = t >= 0
     gp, tp, vp = g[post], t[post], val[post]
     has0 = np.bincount(gp[tp == 0], minlength=n) > 0
@@ -139,27 +176,4 @@ def cytokine_parameters(
     covered = t_last >= end
     in_tol = ~covered & (t_last >= end - s.auc_end_tolerance_days)
     auc = np.where((covered | in_tol) & (first_t == 0), auc, np.nan)
-
-    out = {k: keys[k].to_numpy() for k in by}
-    out.update(
-        {"BASE": base, "PEAK": peak, "TPEAK": tpeak, "FCPEAK": fc, cytokine_auc_code(s): auc}
-    )
-    out["FLAGS"] = _flags_column(
-        {
-            "NO_BASE": ~np.isfinite(base),
-            "NO_POST": ~has_post,
-            "BASE_ZERO": base == 0,
-            "AUC_TRUNC": in_tol & (first_t == 0),
-            "AUC_PARTIAL": ~np.isfinite(auc),
-        },
-        n,
-    )
-    res = pd.DataFrame(out)
-    res.attrs["method"] = {
-        "baseline": "last sample at or before day 0",
-        "peak_window_days": [0, end],
-        "blq": s.cytokine_blq,
-        "auc_method": s.cytokine_auc_method,
-        "auc_end_tolerance_days": s.auc_end_tolerance_days,
-    }
-    return res
+    return auc, in_tol & (first_t == 0)

@@ -37,16 +37,9 @@ import pandas as pd
 
 from cartrial.errors import InputError
 from cartrial.kinetics._auc import grouped_auc, last_in_group, partial_auc_after_tlast
-from cartrial.kinetics._groups import (
-    as_bool,
-    as_float,
-    first_bad,
-    group_ids_one_per_time,
-    group_reduce,
-    optional_float,
-    require_columns,
-    sampling_times,
-)
+from cartrial.kinetics._groups import group_reduce
+from cartrial.kinetics.lambda_z import lambda_z_fit
+from cartrial.kinetics.nca_input import Samples, read_samples
 from cartrial.protocol.model import KineticsSettings
 
 #: Parameter code -> (label, unit template). ``{c}`` = concentration unit, ``{t}`` = time unit.
@@ -135,71 +128,6 @@ def nca_method(settings: KineticsSettings | None = None) -> dict[str, Any]:
     }
 
 
-def _suffix_sums(columns: list[np.ndarray], pos_from_end: np.ndarray) -> list[np.ndarray]:
-    """Sum of each column over rows i..last of row i's group (rows sorted by group and time).
-
-    Built one position from the end at a time (a loop over candidate sizes, vectorised over
-    groups), so that no sum crosses a group and rounding stays within each profile.
-    """
-    out = [np.zeros_like(c) for c in columns]
-    if pos_from_end.size == 0:
-        return out
-    for k in range(int(pos_from_end.max()) + 1):
-        rows = np.flatnonzero(pos_from_end == k)
-        for c, o in zip(columns, out, strict=True):
-            o[rows] = c[rows] + (o[rows + 1] if k else 0.0)
-    return out
-
-
-def _lambda_z(
-    g: np.ndarray, t: np.ndarray, c: np.ndarray, n_groups: int, s: KineticsSettings
-) -> dict[str, np.ndarray]:
-    """Best lambda_z fit per group over candidate "last n points" fits, all groups at once.
-
-    Rows are the quantifiable points after Tmax, sorted by (group, time). Row i stands for the
-    fit on points i..last of its group (n = last - i + 1); suffix sums give every candidate's
-    regression in closed form.
-    """
-    out = {
-        k: np.full(n_groups, np.nan)
-        for k in ("LAMZ", "INTERCEPT", "LAMZNPT", "LAMZLL", "LAMZUL", "R2", "R2ADJ")
-    }
-    if g.size == 0:
-        return out
-    last = last_in_group(g, n_groups)[g]
-    pos = last - np.arange(g.size)
-    n = (pos + 1).astype(float)
-    # Centre on each profile's last point: smaller sums, less cancellation in SSxx / SSyy.
-    t0, y0 = t[last], np.log(c[last])
-    x = t - t0
-    y = np.log(c) - y0
-    sx, sy, sxx, syy, sxy = _suffix_sums([x, y, x * x, y * y, x * y], pos)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ssxx = sxx - sx * sx / n
-        ssyy = np.maximum(syy - sy * sy / n, 0.0)
-        ssxy = sxy - sx * sy / n
-        slope = ssxy / ssxx
-        r2 = np.where(ssyy > 0, np.minimum(ssxy * ssxy / (ssxx * ssyy), 1.0), np.nan)
-        adj = 1.0 - (1.0 - r2) * (n - 1.0) / (n - 2.0)
-    valid = (n >= s.lambda_z_min_points) & (slope < 0) & np.isfinite(adj)
-    best = group_reduce(np.maximum, adj[valid], g[valid], n_groups, -np.inf)
-    within = valid & (adj >= best[g] - s.lambda_z_adj_r2_tolerance)
-    n_sel = group_reduce(np.maximum, n[within], g[within], n_groups, -np.inf)
-    rows = np.flatnonzero(within & (n == n_sel[g]))
-    gs = g[rows]
-    out["LAMZ"][gs] = -slope[rows]
-    # Back from centred coordinates: log c = y0 + a' + b (t - t0).
-    out["INTERCEPT"][gs] = (
-        y0[rows] + (sy[rows] - slope[rows] * sx[rows]) / n[rows] - (slope[rows] * t0[rows])
-    )
-    out["LAMZNPT"][gs] = n[rows]
-    out["LAMZLL"][gs] = t[rows]
-    out["LAMZUL"][gs] = t[last[rows]]
-    out["R2"][gs] = r2[rows]
-    out["R2ADJ"][gs] = adj[rows]
-    return out
-
-
 def _flags_column(flags: dict[str, np.ndarray], n_groups: int) -> np.ndarray:
     parts = np.full(n_groups, "", dtype=object)
     for code, mask in flags.items():
@@ -243,57 +171,60 @@ def nca(
     """
     s = settings or KineticsSettings()
     by = list(by)
-    require_columns(profiles, [*by, "time_days", "conc"], where="nca")
-    df = profiles.reset_index(drop=True)
-    t_all = sampling_times(df, domain=domain, seq_col=seq_col)
-    c_all = as_float(df, "conc", domain=domain, seq_col=seq_col)
-    lloq = optional_float(df, "lloq", domain=domain, seq_col=seq_col)
-    if "blq" in df.columns:
-        blq_all = as_bool(df, "blq", domain=domain, seq_col=seq_col)
-    else:  # PKNCA coding: BLQ is 0 (or, given an LLOQ, below it)
-        blq_all = (c_all == 0) | (np.isfinite(lloq) & (c_all < lloq))
-    # PKNCA codes BLQ as 0: a zero concentration is BLQ whatever the flag says.
-    blq_all = blq_all | (c_all == 0)
-    # PKNCA drops missing concentrations (conc.na = "drop"); counted per profile (NMISS) and
-    # flagged, never silently.
-    missing = ~blq_all & np.isnan(c_all)
-    first_bad(
-        df,
-        ~blq_all & ~missing & ~((c_all > 0) & np.isfinite(c_all)),
-        domain=domain,
-        variable="conc",
-        seq_col=seq_col,
-        rule="a quantifiable concentration must be a finite number > 0 (mark BLQ samples blq=True)",
-    )
-    if "lloq" in df.columns:
-        first_bad(
-            df,
-            ~blq_all & np.isfinite(lloq) & (c_all < lloq),
-            domain=domain,
-            variable="conc",
-            seq_col=seq_col,
-            rule="quantifiable concentration below its LLOQ (mark it blq=True)",
-        )
-    g_all, keys = group_ids_one_per_time(df, by, t_all, domain=domain, seq_col=seq_col,
-                                         what="samples in one profile")
-    n_groups = len(keys)
-    nmiss = np.bincount(g_all[missing], minlength=n_groups).astype(float)
-    present = ~missing
-    g_all, t_all, c_all, blq_all = g_all[present], t_all[present], c_all[present], blq_all[present]
+    smp = read_samples(profiles, by, domain=domain, seq_col=seq_col)
+    n_groups = smp.n_groups
+    pk = _peak(smp)
+    has_q = pk["has_q"]
+    kept = _kept_points(smp, pk, s)
+    auclst = grouped_auc(kept["g"], kept["t"], kept["c"], n_groups,
+                         np.where(has_q, pk["TLST"], -np.inf), s.auc_method)
+    auclst[~has_q] = np.nan
+    term = _terminal(smp, pk, auclst, s)
+    out: dict[str, Any] = {k: smp.keys[k].to_numpy() for k in by}
+    out["NOBS"] = pk["NOBS"]
+    out["NQUANT"] = pk["NQUANT"]
+    out["NMISS"] = smp.nmiss
+    out["TLOBS"] = pk["TLOBS"]
+    params: dict[str, np.ndarray] = {k: pk[k] for k in ("CMAX", "TMAX", "CLST", "TLST")}
+    params["TBLQ"] = kept["TBLQ"]
+    params["AUCLST"] = auclst
+    part = _partial_aucs(kept, pk, term, auclst, s)
+    params.update(part["values"])
+    params.update({k: term[k] for k in ("LAMZ", "LAMZHL", "LAMZNPT", "LAMZLL", "LAMZUL", "R2",
+                                        "R2ADJ", "LAMZSPN", "CLSTP", "AUCIFO", "AUCIFP",
+                                        "AUCPEO", "AUCPEP")})
+    for code in nca_parameter_codes(s):
+        out[code] = params[code]
+    tmax_at_last = has_q & (pk["TMAX"] == pk["TLOBS"])
+    out["PARTIAL"] = part["partial"] | tmax_at_last
+    has_lz = np.isfinite(term["LAMZ"])
+    lacks0 = kept["lacks0"]
+    flags = {
+        "NO_QUANT": ~has_q,
+        "PREDOSE_QUANT": smp.predose_quant,
+        "MISSING_CONC": smp.nmiss > 0,
+        "TIME0_IMPUTED": lacks0 & s.impute_time0,
+        "NO_TIME0": lacks0 & (not s.impute_time0),
+        "TMAX_AT_LAST": tmax_at_last,
+        "LAMZ_NE": has_q & ~has_lz,
+        "LAMZ_R2ADJ": has_lz & (term["R2ADJ"] < s.lambda_z_min_adj_r2 - _EPS),
+        "LAMZ_SPAN": has_lz & (term["LAMZSPN"] < s.lambda_z_min_span_ratio * (1 - _EPS)),
+        "AUCINF_EXTRAP": term["too_extrap"],
+        "AUC_TRUNC": part["trunc"],
+        "AUC_EXTRAP": part["extrap"],
+        "AUC_PARTIAL": part["partial"] & ~part["trunc"] & ~part["extrap"],
+    }
+    out["FLAGS"] = _flags_column(flags, n_groups)
+    result = pd.DataFrame(out)
+    result.attrs["method"] = nca_method(s)
+    return result
 
-    predose_quant = np.bincount(g_all[(t_all < 0) & ~blq_all], minlength=n_groups) > 0
-    post = t_all >= 0
-    order = np.lexsort((t_all[post], g_all[post]))
-    g = g_all[post][order]
-    t = t_all[post][order]
-    blq = blq_all[post][order]
-    c = np.where(blq, 0.0, c_all[post][order])
-    q = ~blq
-    nobs = np.bincount(g, minlength=n_groups).astype(float)
+
+def _peak(smp: Samples) -> dict[str, np.ndarray]:
+    """Cmax, Tmax (first on ties), Tlast, Clast over quantifiable samples; counts per profile."""
+    g, t, c, n_groups = smp.g, smp.t, smp.c, smp.n_groups
+    q = ~smp.blq
     nquant = np.bincount(g[q], minlength=n_groups).astype(float)
-    has_q = nquant > 0
-
-    # Cmax, Tmax (first on ties), Tlast, Clast over quantifiable samples.
     cmax = group_reduce(np.maximum, c[q], g[q], n_groups, -np.inf)
     at_max = q & (c == cmax[g])
     tmax = group_reduce(np.minimum, t[at_max], g[at_max], n_groups, np.inf)
@@ -303,11 +234,20 @@ def nca(
     t_obs_last = group_reduce(np.maximum, t, g, n_groups, -np.inf)
     for a in (cmax, tmax, tlast, clast, t_obs_last):
         a[~np.isfinite(a)] = np.nan
+    return {"NOBS": np.bincount(g, minlength=n_groups).astype(float), "NQUANT": nquant,
+            "has_q": nquant > 0, "CMAX": cmax, "TMAX": tmax, "TLST": tlast, "CLST": clast,
+            "TLOBS": t_obs_last}
 
-    # BLQ placement (PKNCA conc.blq first / middle / last).
+
+def _kept_points(smp: Samples, pk: dict[str, np.ndarray], s: KineticsSettings) -> dict:
+    """The points the AUC runs through: BLQs placed (PKNCA conc.blq first / middle / last) and
+    a 0 at day 0 imputed when asked; TBLQ, the first trailing BLQ time."""
+    g, t, c, blq, n_groups = smp.g, smp.t, smp.c, smp.blq, smp.n_groups
+    q = ~blq
+    has_q = pk["has_q"]
     hq = has_q[g]
-    trailing = blq & hq & (t > tlast[g])
-    before = blq & (~hq | (t < tmax[g]))
+    trailing = blq & hq & (t > pk["TLST"][g])
+    before = blq & (~hq | (t < pk["TMAX"][g]))
     middle = blq & ~trailing & ~before
     keep = q.copy()
     keep |= before & (s.blq_before_tmax == "zero")
@@ -315,7 +255,6 @@ def nca(
     keep |= trailing & (s.blq_after_tlast == "zero")
     tblq = group_reduce(np.minimum, t[trailing], g[trailing], n_groups, np.inf)
     tblq[~np.isfinite(tblq)] = np.nan
-
     gk, tk, ck = g[keep], t[keep], c[keep]
     kept_at_0 = np.bincount(gk[tk == 0], minlength=n_groups) > 0
     lacks0 = has_q & ~kept_at_0
@@ -326,17 +265,19 @@ def nca(
         ck = np.concatenate([ck, np.zeros(add.size)])
         o = np.lexsort((tk, gk))
         gk, tk, ck = gk[o], tk[o], ck[o]
-    t_kept_last = group_reduce(np.maximum, tk, gk, n_groups, -np.inf)
     last_row = last_in_group(gk, n_groups)
-    c_kept_last = np.where(last_row >= 0, ck[np.maximum(last_row, 0)], np.nan)
+    return {"g": gk, "t": tk, "c": ck, "TBLQ": tblq, "lacks0": lacks0, "n_groups": n_groups,
+            "t_last": group_reduce(np.maximum, tk, gk, n_groups, -np.inf),
+            "c_last": np.where(last_row >= 0, ck[np.maximum(last_row, 0)], np.nan)}
 
-    auclst = grouped_auc(gk, tk, ck, n_groups, np.where(has_q, tlast, -np.inf), s.auc_method)
-    auclst[~has_q] = np.nan
 
-    # lambda_z on quantifiable points strictly after Tmax.
-    lz = q & (t > tmax[g])
-    fit = _lambda_z(g[lz], t[lz], c[lz], n_groups, s)
-    lamz = fit["LAMZ"]
+def _terminal(smp: Samples, pk: dict[str, np.ndarray], auclst: np.ndarray,
+              s: KineticsSettings) -> dict[str, np.ndarray]:
+    """lambda_z on quantifiable points strictly after Tmax, and what follows from it."""
+    g, t, c = smp.g, smp.t, smp.c
+    lz = ~smp.blq & (t > pk["TMAX"][g])
+    fit = lambda_z_fit(g[lz], t[lz], c[lz], smp.n_groups, s)
+    lamz, tlast, clast = fit["LAMZ"], pk["TLST"], pk["CLST"]
     has_lz = np.isfinite(lamz)
     with np.errstate(divide="ignore", invalid="ignore"):
         hl = np.log(2.0) / lamz
@@ -346,33 +287,30 @@ def nca(
         aucifp = auclst + clstp / lamz
         aucpeo = 100.0 * (clast / lamz) / aucifo
         aucpep = 100.0 * (clstp / lamz) / aucifp
-    too_extrap = has_lz & (
-        (aucpeo > s.auc_inf_max_extrapolated_percent)
-        | (aucpep > s.auc_inf_max_extrapolated_percent)
-    )
-    aucifo = np.where(has_lz & (aucpeo <= s.auc_inf_max_extrapolated_percent), aucifo, np.nan)
-    aucifp = np.where(has_lz & (aucpep <= s.auc_inf_max_extrapolated_percent), aucifp, np.nan)
+    limit = s.auc_inf_max_extrapolated_percent
+    return {**fit, "LAMZHL": hl, "LAMZSPN": span, "CLSTP": clstp,
+            "too_extrap": has_lz & ((aucpeo > limit) | (aucpep > limit)),
+            "AUCIFO": np.where(has_lz & (aucpeo <= limit), aucifo, np.nan),
+            "AUCIFP": np.where(has_lz & (aucpep <= limit), aucifp, np.nan),
+            "AUCPEO": aucpeo, "AUCPEP": aucpep}
 
-    out: dict[str, Any] = {k: keys[k].to_numpy() for k in by}
-    out["NOBS"] = nobs
-    out["NQUANT"] = nquant
-    out["NMISS"] = nmiss
-    out["TLOBS"] = t_obs_last
-    params: dict[str, np.ndarray] = {
-        "CMAX": cmax,
-        "TMAX": tmax,
-        "CLST": clast,
-        "TLST": tlast,
-        "TBLQ": tblq,
-        "AUCLST": auclst,
-    }
+
+def _partial_aucs(kept: dict, pk: dict[str, np.ndarray], term: dict[str, np.ndarray],
+                  auclst: np.ndarray, s: KineticsSettings) -> dict:
+    """AUC from day 0 to each of ``auc_partial_days``, and whether each is fully observed."""
+    n_groups = kept["n_groups"]
+    gk, tk, ck = kept["g"], kept["t"], kept["c"]
+    t_kept_last, c_kept_last = kept["t_last"], kept["c_last"]
+    has_q, tlast, clast, lamz = pk["has_q"], pk["TLST"], pk["CLST"], term["LAMZ"]
+    has_lz = np.isfinite(lamz)
+    values: dict[str, np.ndarray] = {}
     trunc = np.zeros(n_groups, dtype=bool)
     extrap = np.zeros(n_groups, dtype=bool)
     partial = np.zeros(n_groups, dtype=bool)
     for day in s.auc_partial_days:
         end = np.full(n_groups, float(day))
         auc = partial_auc_after_tlast(grouped_auc(gk, tk, ck, n_groups, end, s.auc_method), day,
-                                      auclst, tlast, clast, tblq,
+                                      auclst, tlast, clast, kept["TBLQ"],
                                       s.blq_after_tlast, s.auc_partial_type)
         covered = t_kept_last >= day
         # Trailing BLQ kept as 0: the concentration stays 0 to the end day.
@@ -384,50 +322,11 @@ def nca(
         value = np.where(covered | zero_tail | in_tol, auc, np.nan)
         value = np.where(can_extrap, auc + tail, value)
         value[~has_q] = np.nan
-        params[partial_auc_code(day)] = value
+        values[partial_auc_code(day)] = value
         trunc |= has_q & in_tol & ~zero_tail
         extrap |= has_q & can_extrap
         partial |= has_q & ~covered & ~zero_tail
-    params.update(
-        {
-            "LAMZ": lamz,
-            "LAMZHL": hl,
-            "LAMZNPT": fit["LAMZNPT"],
-            "LAMZLL": fit["LAMZLL"],
-            "LAMZUL": fit["LAMZUL"],
-            "R2": fit["R2"],
-            "R2ADJ": fit["R2ADJ"],
-            "LAMZSPN": span,
-            "CLSTP": clstp,
-            "AUCIFO": aucifo,
-            "AUCIFP": aucifp,
-            "AUCPEO": aucpeo,
-            "AUCPEP": aucpep,
-        }
-    )
-    for code in nca_parameter_codes(s):
-        out[code] = params[code]
-    tmax_at_last = has_q & (tmax == t_obs_last)
-    out["PARTIAL"] = partial | tmax_at_last
-    flags = {
-        "NO_QUANT": ~has_q,
-        "PREDOSE_QUANT": predose_quant,
-        "MISSING_CONC": nmiss > 0,
-        "TIME0_IMPUTED": lacks0 & s.impute_time0,
-        "NO_TIME0": lacks0 & (not s.impute_time0),
-        "TMAX_AT_LAST": tmax_at_last,
-        "LAMZ_NE": has_q & ~has_lz,
-        "LAMZ_R2ADJ": has_lz & (fit["R2ADJ"] < s.lambda_z_min_adj_r2 - _EPS),
-        "LAMZ_SPAN": has_lz & (span < s.lambda_z_min_span_ratio * (1 - _EPS)),
-        "AUCINF_EXTRAP": too_extrap,
-        "AUC_TRUNC": trunc,
-        "AUC_EXTRAP": extrap,
-        "AUC_PARTIAL": partial & ~trunc & ~extrap,
-    }
-    out["FLAGS"] = _flags_column(flags, n_groups)
-    result = pd.DataFrame(out)
-    result.attrs["method"] = nca_method(s)
-    return result
+    return {"values": values, "trunc": trunc, "extrap": extrap, "partial": partial}
 
 
 def nca_long(table: pd.DataFrame, *, by: Sequence[str] = ("USUBJID",)) -> pd.DataFrame:

@@ -1,0 +1,102 @@
+"""IMWG 2016 confirmation: a response holds only when the next evaluable assessment agrees.
+
+Kumar S et al., Lancet Oncol 2016;17:e328-46, section 4.4 ("two consecutive assessments");
+the confirmation logic follows pharmaverse admiralonco ``vignettes/adrs_imwg.Rmd``; for pPCL
+the response must persist for ``ppcl_min_persistence_days`` (Fernandez de Larrea C et al.,
+Leukemia 2013;27:780-91).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cartrial.efficacy.imwg_rules import RESPONSE_ORDER, RESPONSES
+from cartrial.protocol.model import ImwgSettings
+
+_R = RESPONSE_ORDER
+
+
+def confirm_responses(
+    classified: pd.DataFrame, settings: ImwgSettings | None = None
+) -> pd.DataFrame:
+    """Confirmed response at each assessment (4.4; admiralonco ``adrs_imwg``).
+
+    A response needs the next evaluable assessment (NE skipped, before new therapy, within
+    ``confirmation_window_days`` when set; for pPCL the confirming assessment is the first at
+    least ``ppcl_min_persistence_days`` later and every assessment in between counts) to be at
+    least as good: the confirmed category is the minimum over them, and any PD among them gives
+    SD. PD needs the next evaluable assessment to be PD too; imaging and marrow results need
+    no confirmation. Adds CONFN, CONFC and CONFFL.
+    """
+    s = settings or ImwgSettings()
+    p = classified.copy()
+    keep = p["ANL01FL"].eq("Y")
+    if s.skip_ne_when_confirming:
+        keep &= p["AVALN"] != _R["NE"]
+    # with NE kept, an NE next assessment (level 0) confirms nothing: min <= PD gives SD
+    ev = p[keep][["USUBJID", "ADT", "AVALN", "PPCLFL"]].copy()
+    ev["_k"] = ev.groupby("USUBJID").cumcount()
+    ev["_i"] = ev.index
+    pairs = ev.merge(ev, on="USUBJID", suffixes=("", "_j"))
+    pairs = pairs[pairs["_k_j"] > pairs["_k"]]
+    gap = (pairs["ADT_j"] - pairs["ADT"]).dt.days
+    min_gap = np.where(pairs["PPCLFL"].eq("Y"), s.ppcl_min_persistence_days, 0)
+    pairs = pairs.assign(_gap=gap, _reach=gap >= min_gap)
+    # end of the confirming stretch: the first later assessment at or beyond the minimum gap
+    first_reach = pairs[pairs["_reach"]].groupby("_i")["_k_j"].min()
+    pairs["_end"] = pairs["_i"].map(first_reach)
+    stretch = pairs[pairs["_k_j"] <= pairs["_end"]]
+    end_rows = stretch[stretch["_k_j"] == stretch["_end"]].set_index("_i")
+    in_window = (
+        end_rows["_gap"] <= s.confirmation_window_days
+        if s.confirmation_window_days is not None
+        else pd.Series(True, index=end_rows.index)
+    )
+    min_later = stretch.groupby("_i")["AVALN_j"].min()
+    next_row = pairs[pairs["_k_j"] == pairs["_k"] + 1].set_index("_i")
+
+    lvl = p["AVALN"].to_numpy()
+    idx = p.index
+    has_conf = idx.isin(end_rows.index[in_window.to_numpy()])
+    mn = min_later.reindex(idx).to_numpy()
+    nxt = next_row["AVALN_j"].reindex(idx).to_numpy()
+    nxt_gap = next_row["_gap"].reindex(idx).to_numpy()
+    nxt_ok = ~np.isnan(nxt)
+    if s.confirmation_window_days is not None:
+        nxt_ok &= nxt_gap <= s.confirmation_window_days
+    needs = p["NEEDCONF"].to_numpy(dtype=bool)
+    used = p["ANL01FL"].eq("Y").to_numpy() & (lvl != _R["NE"])
+
+    conf_resp = np.where(
+        has_conf, np.where(mn <= _R["PD"], _R["SD"], np.minimum(lvl, np.nan_to_num(mn))), _R["SD"]
+    )
+    conf_resp = np.where(needs, conf_resp, lvl)
+    pd_confirmed = (~needs) | (nxt_ok & (nxt == _R["PD"]))
+    last = np.isnan(nxt)  # no later evaluable assessment before new therapy
+    if s.unconfirmed_pd_at_last_assessment == "progression":
+        pd_confirmed = pd_confirmed | last
+    elif s.unconfirmed_pd_at_last_assessment == "progression_if_pd_death":
+        # admiralonco adrs_imwg: PD followed by death due to progression (before new therapy)
+        died_pd = p["DTHPDFL"].eq("Y").to_numpy() & p["DTHDT"].notna().to_numpy()
+        before_nact = (p["NACTDT"].isna() | (p["DTHDT"] < p["NACTDT"])).to_numpy()
+        pd_confirmed = pd_confirmed | (last & died_pd & before_nact)
+    conf_pd = np.where(pd_confirmed, _R["PD"], _R["NE"])
+    conf = np.where(lvl == _R["PD"], conf_pd, conf_resp)
+    conf = np.where(used, conf, _R["NE"]).astype(int)
+    p["CONFN"] = conf
+    p["CONFC"] = np.asarray(RESPONSES, dtype=object)[conf]
+    # date of the assessment (or death) that confirmed it; own date when none is needed
+    next_adt = next_row["ADT_j"].reindex(idx)
+    end_adt = end_rows["ADT_j"].reindex(idx)
+    own = p["ADT"]
+    pd_conf_dt = np.where(
+        ~needs, own, np.where(nxt_ok & (nxt == _R["PD"]), next_adt, np.where(last, p["DTHDT"], own))
+    )
+    if s.unconfirmed_pd_at_last_assessment == "progression":
+        pd_conf_dt = np.where(needs & last, own, pd_conf_dt)
+    resp_conf_dt = np.where(needs, end_adt, own)
+    confadt = np.where(lvl == _R["PD"], pd_conf_dt, resp_conf_dt)
+    p["CONFADT"] = pd.to_datetime(pd.Series(confadt, index=idx)).where(conf != _R["NE"])
+    p["CONFFL"] = np.where(used & ((conf == lvl) | ~needs) & (conf != _R["NE"]), "Y", None)
+    return p

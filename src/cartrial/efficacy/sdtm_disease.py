@@ -1,0 +1,289 @@
+"""LB, TU and TR disease records in long form: one checked value per subject, date and variable.
+
+The IMWG variables of :mod:`cartrial.efficacy.imwg` are read from LB disease tests (numeric:
+M-protein, free light chains, ratio, marrow and blood plasma cells, converted to the IMWG
+units; coded: immunofixation and clonality) and from TR/TU plasmacytomas (SPD = sum over lesions
+of the longest diameter times its perpendicular; a NEW tumour is a new lesion). A value that
+cannot be used raises :class:`~cartrial.errors.RecordError` naming the domain, subject, --SEQ,
+variable, value and rule; below-quantification text ("<0.1") is 0, a test marked NOT DONE is
+not available.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cartrial.data.batches import take_rows
+from cartrial.data.dates import impute_date
+from cartrial.data.text import upper_stripped
+from cartrial.errors import RecordError
+
+# (LBTESTCD, LBSPEC) -> (IMWG column, divisor applied to LBSTRESN in the standard unit)
+LB_NUMERIC: dict[tuple[str, str], tuple[str, float]] = {
+    ("MPROTEIN", "SERUM"): ("SPEP", 10.0),  # g/L -> g/dL
+    ("MPROTEIN", "URINE"): ("UPEP", 1.0),  # mg/24h
+    ("KAPPAFLC", "SERUM"): ("KAPPA", 10.0),  # mg/L -> mg/dL
+    ("LAMBDFLC", "SERUM"): ("LAMBDA", 10.0),
+    ("KAPLAMB", "SERUM"): ("FLCRATIO", 1.0),
+    ("PLASMACE", "BONE MARROW"): ("BMPC", 1.0),  # %
+    ("PLASMALE", "BLOOD"): ("PBPC", 1.0),  # % of leukocytes
+}
+LB_CODED: dict[tuple[str, str], tuple[str, dict[str, str]]] = {
+    ("IMFIX", "SERUM"): ("SIFE", {"POSITIVE": "POSITIVE", "NEGATIVE": "NEGATIVE"}),
+    ("IMFIX", "URINE"): ("UIFE", {"POSITIVE": "POSITIVE", "NEGATIVE": "NEGATIVE"}),
+    ("PCCLON", "BONE MARROW"): ("BMCLONAL", {"CLONAL": "Y", "NOT CLONAL": "N"}),
+}
+LONG_COLUMNS = ["USUBJID", "ADT", "BLFL", "col", "value", "LBSEQ"]
+
+
+def sdtm_day(values: pd.Series) -> pd.Series:
+    """--DTC to a day (time dropped); partial dates imputed as start dates (data.impute_date).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        ISO 8601 date texts.
+
+    Returns
+    -------
+    pandas.Series
+        datetime64 days (NaT where no date).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sdtm_day(pd.Series(["2024-03-05T10:30", "2024-03"])).dt.strftime("%Y-%m-%d").tolist()
+    ['2024-03-05', '2024-03-01']
+    """
+    d, _flag = impute_date(values, kind="start")  # once per distinct text
+    return d.dt.normalize()
+
+
+def column_or_na(df: pd.DataFrame, name: str) -> pd.Series:
+    """A column, or an all-missing one when the (optional) variable is absent.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A domain.
+    name : str
+        The variable.
+
+    Returns
+    -------
+    pandas.Series
+        The column, or ``pd.NA`` on every row.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> column_or_na(pd.DataFrame({"A": [1]}), "LBSTAT").isna().tolist()
+    [True]
+    """
+    return df[name] if name in df else pd.Series(pd.NA, index=df.index, dtype="object")
+
+
+_date, _col, _text = sdtm_day, column_or_na, upper_stripped
+
+
+def _lb_error(row: pd.Series, variable: str, value: object, rule: str) -> RecordError:
+    return RecordError(
+        domain="LB",
+        usubjid=str(row["USUBJID"]),
+        seq=row.get("LBSEQ"),
+        variable=variable,
+        value=value,
+        rule=rule,
+    )
+
+
+def lb_long(lb: pd.DataFrame) -> pd.DataFrame:
+    """LB disease records as (USUBJID, ADT, BLFL, col, value, LBSEQ), checked.
+
+    Parameters
+    ----------
+    lb : pandas.DataFrame
+        The LB domain (only the disease tests of :data:`LB_NUMERIC` and :data:`LB_CODED` are
+        read).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per usable value, in the IMWG unit.
+
+    Raises
+    ------
+    RecordError
+        A record without a valid date, a negative or missing number, a coded result outside
+        its list, or two results of one test on one date (LB, USUBJID, LBSEQ named).
+    """
+    sel, is_num, is_cod = _disease_records(lb)
+    if sel.empty:
+        return pd.DataFrame(columns=LONG_COLUMNS)
+    sel["ADT"] = _date(sel["LBDTC"])
+    nodate = sel["ADT"].isna()
+    if nodate.any():
+        row = sel[nodate].iloc[0]
+        raise _lb_error(row, "LBDTC", row["LBDTC"], "disease assessment without a valid date")
+    num = sel[is_num[sel.index]]
+    cod = sel[is_cod[sel.index]]
+    rows = []
+    if len(num):
+        rows.append(_numeric_long(num))
+    if len(cod):
+        rows.append(_coded_long(cod))
+    long = pd.concat(rows, ignore_index=True)
+    dup = long.duplicated(["USUBJID", "ADT", "col"], keep=False) & ~long["BLFL"]
+    if dup.any():
+        r = long[dup].iloc[0]
+        raise RecordError(
+            domain="LB",
+            usubjid=r["USUBJID"],
+            seq=r["LBSEQ"],
+            variable="LBTESTCD",
+            value=r["col"],
+            rule="two results of one disease test on one date",
+        )
+    return long
+
+
+def _disease_records(lb: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """The disease records (a copy of the columns used) and which are numeric / coded."""
+    code = _text(lb["LBTESTCD"])
+    spec = _text(lb["LBSPEC"]) if "LBSPEC" in lb else pd.Series(pd.NA, index=lb.index)
+    # (test, specimen) looked up per distinct pair; only the disease records are copied (a
+    # large LB is mostly haematology and chemistry)
+    pairs = pd.MultiIndex.from_arrays([code, spec])
+    is_num = pd.Series(pairs.isin(list(LB_NUMERIC)), index=lb.index)
+    is_cod = pd.Series(pairs.isin(list(LB_CODED)), index=lb.index)
+    del pairs
+    used = [c for c in ("USUBJID", "LBSEQ", "LBDTC", "LBSTRESN", "LBSTRESC", "LBORRES",
+                        "LBSTAT", "LBBLFL") if c in lb.columns]
+    rows = np.flatnonzero((is_num | is_cod).to_numpy())
+    sel = take_rows(lb, rows, used)
+    sel["_code"] = code.to_numpy()[rows]
+    sel["_spec"] = spec.to_numpy()[rows]
+    is_num, is_cod = (pd.Series(m.to_numpy()[rows], index=sel.index) for m in (is_num, is_cod))
+    return sel, is_num, is_cod
+
+
+def _numeric_long(num: pd.DataFrame) -> pd.DataFrame:
+    """Numeric disease results in the IMWG unit; BLQ text is 0, NOT DONE is left out."""
+    colmap = [LB_NUMERIC[(c, s)] for c, s in zip(num["_code"], num["_spec"], strict=True)]
+    val = pd.to_numeric(num["LBSTRESN"], errors="coerce") / [f for _, f in colmap]
+    neg = val < 0
+    if neg.any():
+        row = num[neg].iloc[0]
+        raise _lb_error(row, "LBSTRESN", row["LBSTRESN"], "a disease measurement must be >= 0")
+    not_done = _text(_col(num, "LBSTAT")).eq("NOT DONE").fillna(False)
+    missing = val.isna() & ~not_done
+    # below-quantification text (e.g. "<0.1" M-protein) counts as 0 (not detected by SPEP)
+    txt = _text(_col(num, "LBSTRESC").fillna(_col(num, "LBORRES")))
+    blq = (missing & txt.str.match(r"^(<|BLQ|BLOQ)")).fillna(False).astype(bool)
+    val = val.where(~blq, 0.0)
+    rest = missing & ~blq
+    if rest.any():
+        row = num[rest].iloc[0]
+        raise _lb_error(row, "LBSTRESN", row.get("LBORRES"), "numeric result missing")
+    keep = ~(not_done & val.isna())  # a test marked NOT DONE is simply not available
+    return pd.DataFrame(
+        {
+            "USUBJID": num["USUBJID"].astype(str),
+            "ADT": num["ADT"],
+            "BLFL": _text(_col(num, "LBBLFL")).eq("Y").fillna(False).astype(bool),
+            "col": [c for c, _ in colmap],
+            "value": val.astype(object),
+            "LBSEQ": _col(num, "LBSEQ"),
+        }
+    )[keep.to_numpy()]
+
+
+def _coded_long(cod: pd.DataFrame) -> pd.DataFrame:
+    """Coded disease results (immunofixation, clonality) mapped to the IMWG values."""
+    res = _text(_col(cod, "LBSTRESC").fillna(_col(cod, "LBORRES")))
+    spec = [LB_CODED[(c, s)] for c, s in zip(cod["_code"], cod["_spec"], strict=True)]
+    mapped = [
+        m.get(r) if isinstance(r, str) else None for (_, m), r in zip(spec, res, strict=True)
+    ]
+    for i, (r, mv) in enumerate(zip(res, mapped, strict=True)):
+        if mv is None:
+            row = cod.iloc[i]
+            rule = (
+                "immunofixation record without a result"
+                if row["_code"] == "IMFIX" and (r is pd.NA or r == "")
+                else f"result must be one of {sorted(spec[i][1])}"
+            )
+            raise _lb_error(row, "LBORRES", None if r is pd.NA else r, rule)
+    return pd.DataFrame(
+        {
+            "USUBJID": cod["USUBJID"].astype(str),
+            "ADT": cod["ADT"],
+            "BLFL": _text(_col(cod, "LBBLFL")).eq("Y").fillna(False).astype(bool),
+            "col": [c for c, _ in spec],
+            "value": mapped,
+            "LBSEQ": _col(cod, "LBSEQ"),
+        }
+    )
+
+
+def tumours_long(tu: pd.DataFrame | None, tr: pd.DataFrame | None) -> pd.DataFrame:
+    """SPD per subject and date from TR (LDIAM x LPERP summed over lesions) and NEWLES from TU.
+
+    Parameters
+    ----------
+    tu, tr : pandas.DataFrame or None
+        The TU and TR domains (either may be absent).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long rows (USUBJID, ADT, BLFL, col, value, LBSEQ) with col SPD or NEWLES.
+
+    Raises
+    ------
+    RecordError
+        A negative lesion diameter (TR, TRSEQ named).
+    """
+    parts = []
+    if tr is not None and len(tr):
+        t = tr.copy()
+        t["ADT"] = _date(t["TRDTC"])
+        t["v"] = pd.to_numeric(t["TRSTRESN"], errors="coerce")
+        neg = t["v"] < 0
+        if neg.any():
+            row = t[neg].iloc[0]
+            raise RecordError(
+                domain="TR",
+                usubjid=str(row["USUBJID"]),
+                seq=row.get("TRSEQ"),
+                variable="TRSTRESN",
+                value=row["TRSTRESN"],
+                rule="a lesion diameter must be >= 0",
+            )
+        w = t.pivot_table(
+            index=["USUBJID", "ADT", "TRLNKID"],
+            columns=_text(t["TRTESTCD"]),
+            values="v",
+            aggfunc="first",
+        )
+        if {"LDIAM", "LPERP"} <= set(w.columns):
+            spd = (w["LDIAM"] * w["LPERP"]).groupby(level=["USUBJID", "ADT"]).sum(min_count=1)
+            s = spd.rename("value").reset_index()
+            s["col"] = "SPD"
+            parts.append(s)
+    if tu is not None and len(tu):
+        u = tu[_text(tu["TUORRES"]).eq("NEW")].copy()
+        if len(u):
+            u["ADT"] = _date(u["TUDTC"])
+            n = u.groupby(["USUBJID", "ADT"]).size().rename("value").reset_index()
+            n["value"] = "Y"
+            n["col"] = "NEWLES"
+            parts.append(n)
+    if not parts:
+        return pd.DataFrame(columns=LONG_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)
+    out["USUBJID"] = out["USUBJID"].astype(str)
+    out["BLFL"] = False
+    out["LBSEQ"] = np.nan
+    return out
