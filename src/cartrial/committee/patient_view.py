@@ -256,7 +256,7 @@ def _dlt(d: pd.DataFrame) -> tuple[tuple[str, str], ...]:
     if dlt:
         rows += [("DLT event", text(r.get("DLT_TERM"))), ("DLT grade", text(r.get("DLT_GRADE"))),
                  ("DLT onset (day)", text(r.get("DLT_ONSET_DAY"), 0)),
-                 ("DLT rule", text(r.get("DLT_RULE")))]
+                 ("DLT criterion", text(r.get("DLT_CRITERION") or r.get("DLT_RULE")))]
     return tuple(rows)
 
 

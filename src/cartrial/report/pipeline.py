@@ -263,6 +263,8 @@ def _write_items(secs: list[Section], figures: dict, out: Path, run_date: dateti
                 tables.append(it.caption)
             else:
                 figs.append(it.caption)
+                if it.file is not None:  # drawn as SVG text (the patient flow)
+                    (fdir / f"{it.file[0]}.svg").write_text(it.file[1], encoding="utf-8")
     for name, (png, svg) in figures.items():
         (fdir / f"{name}.svg").write_bytes(svg)
         (fdir / f"{name}.png").write_bytes(png)
