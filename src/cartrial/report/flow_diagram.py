@@ -156,9 +156,12 @@ def standalone_svg(svg: str, title: str, caption: Sequence[str]) -> str:
     True
     """
     import re
+    import textwrap
 
     w = float(re.search(r'width="([0-9.]+)"', svg).group(1))
     h = float(re.search(r'height="([0-9.]+)"', svg).group(1))
+    # 11-pixel Arial averages under 6.3 pixels a character: wrap inside the drawing's width
+    caption = [ln for c in caption for ln in textwrap.wrap(c, int((w - 40) / 6.3))]
     top, line = 34.0, 16.0
     height = top + h + line * len(caption) + 12
     parts = [f'<text x="20" y="22" font-size="15" font-weight="bold">{escape(title)}</text>',
