@@ -64,3 +64,32 @@ def test_figure_panels_bars_markers_grouped_by_dose():
     legend = [t.get_text() for t in icans.get_legend().get_texts()]
     assert legend[:3] == ["Grade 1", "Grade 2", "Grade 3"]
     assert "Tocilizumab (first dose)" in legend and "Corticosteroid (first dose)" in legend
+
+
+def test_bars_coloured_by_the_protocols_primary_grade_source():
+    """Issue #16 point 1: with the investigator-reported grade primary, each episode takes the
+    reported grade of the AE record matched to it. P1: AE "Cytokine release syndrome" grade 2
+    from day 1 to 3 while the daily observations show only fever >= 38.0 C (ASTCT grade 1,
+    Lee DW et al., Biol Blood Marrow Transplant 2019;25:625-38, CRS table); P2 has a fever
+    episode and no AE record (not reported)."""
+    from cartrial.report.fig_crs import primary_grades
+    from cartrial.safety import grade_crs, grade_icans
+    from cartrial.safety.grade_source import syndrome_events
+
+    ae = pd.DataFrame({"USUBJID": ["P1"], "SEQ": [1], "AEDECOD": ["Cytokine release syndrome"],
+                       "GRADE": [2], "START_DAY": [1.0], "END_DAY": [3.0]})
+    obs = pd.DataFrame({"USUBJID": ["P1", "P1", "P2", "P2"], "DAY": [1.2, 2.2, 4.0, 5.0],
+                        "TEMP": [38.6, 37.0, 38.4, 37.0]})
+    crs = grade_crs(obs)
+    icans = grade_icans(pd.DataFrame({"USUBJID": ["P1", "P2"], "DAY": [1.0, 1.0],
+                                      "ICE": [10, 10]}))
+    bars, tx = syndrome_bars({"CRS": crs.episodes}, {"CRS": crs.timepoints},
+                             pd.Series({"P1": "DL1", "P2": "DL1"}))
+    assert bars.set_index("USUBJID")["GRADE"].to_dict() == {"P1": 1.0, "P2": 1.0}
+    ev = syndrome_events(ae, crs, icans, "reported")
+    rep = primary_grades(bars, ev, "reported").set_index("USUBJID")["GRADE"]
+    assert rep["P1"] == 2.0 and pd.isna(rep["P2"])
+    assert primary_grades(bars, ev, "derived")["GRADE"].tolist() == [1.0, 1.0]
+    fig = crs_icans_figure(primary_grades(bars, ev, "reported"), tx)
+    legend = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
+    assert "Grade 2" in legend and "Not reported as an AE" in legend and "Grade 1" not in legend

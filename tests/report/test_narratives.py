@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cartrial.protocol import load_protocol
 from tests.report._pipeline import analysed
 
 
@@ -23,8 +24,10 @@ def test_every_death_dlt_and_sae_has_a_narrative(tmp_path_factory) -> None:
     dlt = pd.read_csv(sdtm / "truth" / "dlt.csv")
     dlt = dlt[dlt["dlt"] == "Y"]
     assert len(dlt) == 2
+    words = load_protocol("ct071").dlt.criteria()   # the criterion in the protocol's words
     for r in dlt.itertuples(index=False):
-        assert f"(DLT rule {r.rule})" in text[r.USUBJID]
+        assert f"(DLT criterion: {words[r.rule]})" in text[r.USUBJID]
+        assert r.rule not in text[r.USUBJID]
         assert "DLT" in nar.set_index("Subject").loc[r.USUBJID, "Narrated for"]
     ae = pd.read_csv(sdtm / "ae.csv", dtype=str)
     assert set(ae.loc[ae["AESER"] == "Y", "USUBJID"]) <= set(text)

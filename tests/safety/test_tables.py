@@ -97,6 +97,10 @@ def test_dlt_table() -> None:
     assert cell(t, "DLT pending", "DL1")["N"] == 1
     assert cell(t, "DLT rule CRS4", "DL2")["N"] == 0
     assert cell(t, "Treated", "Overall")["N"] == 5
+    # the protocol's words for a rule replace its id (issue #16 point 6)
+    worded = dlt_table(p, {"CRS4": "Grade 4 CRS"})
+    assert cell(worded, "Grade 4 CRS", "DL1")["N"] == 1
+    assert "DLT rule CRS4" not in set(worded["ROW"])
 
 
 def test_deaths_table() -> None:

@@ -87,12 +87,36 @@ def label(v: object) -> str:
 def days_since(dtc: object, infusion: pd.Timestamp | None) -> str:
     """Whole days from the infusion date to a --DTC (infusion = day 0); blank when either is
     missing or the date is partial."""
-    if infusion is None or not text(dtc):
-        return ""
-    dt = parse_dtc(pd.Series([str(dtc)]))["dt"].iloc[0]
-    if pd.isna(dt):
-        return ""
-    return str((dt.normalize() - infusion.normalize()).days)
+    return days_since_all([dtc], infusion)[0]
+
+
+def days_since_all(dtcs: object, infusion: pd.Timestamp | None) -> list[str]:
+    """:func:`days_since` of many --DTC values, parsed in one vectorised pass (a patient page
+    shows hundreds of dated records; parsing them one by one took seconds).
+
+    Parameters
+    ----------
+    dtcs : sequence or pandas.Series
+        --DTC values (text, None or NaN).
+    infusion : pandas.Timestamp or None
+        The infusion date (day 0); None gives blanks.
+
+    Returns
+    -------
+    list of str
+        Whole days since infusion per value; blank for a missing or partial date.
+
+    Examples
+    --------
+    >>> days_since_all(["2024-01-03", "2024-01", None], pd.Timestamp("2024-01-01"))
+    ['2', '', '']
+    """
+    vals = [text(v) for v in dtcs]
+    if infusion is None or not vals:
+        return [""] * len(vals)
+    dt = parse_dtc(pd.Series(vals, dtype="string"))["dt"]
+    day0 = infusion.normalize()
+    return ["" if pd.isna(d) else str((d.normalize() - day0).days) for d in dt]
 
 
 def _clock(day: float) -> str:

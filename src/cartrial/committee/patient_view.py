@@ -21,6 +21,7 @@ from cartrial.committee.patient_safety import (
     Table,
     crs_table,
     days_since,
+    days_since_all,
     hematotox_rows,
     icaht_rows,
     icans_table,
@@ -237,10 +238,11 @@ def _disposition(w: Workspace, usubjid: str) -> Table:
 
 def _dosing(w: Workspace, usubjid: str, infusion: pd.Timestamp | None) -> Table:
     ex = _rows(w.study.get("EX"), usubjid)
+    recs = ex.to_dict("records")
+    days = days_since_all([e.get("EXSTDTC") for e in recs], infusion)
     rows = [(label(e.get("EXTRT")), label(e.get("EXCAT")),
              f"{text(e.get('EXDOSE'))} {text(e.get('EXDOSU'))}".strip(),
-             _date(e.get("EXSTDTC")), days_since(e.get("EXSTDTC"), infusion))
-            for e in ex.to_dict("records")]
+             _date(e.get("EXSTDTC")), day) for e, day in zip(recs, days, strict=True)]
     return Table(("Treatment", "Kind", "Dose", "Date", "Day"), tuple(rows))
 
 
@@ -256,19 +258,22 @@ def _dlt(d: pd.DataFrame) -> tuple[tuple[str, str], ...]:
     if dlt:
         rows += [("DLT event", text(r.get("DLT_TERM"))), ("DLT grade", text(r.get("DLT_GRADE"))),
                  ("DLT onset (day)", text(r.get("DLT_ONSET_DAY"), 0)),
-                 ("DLT rule", text(r.get("DLT_RULE")))]
+                 ("DLT criterion", text(r.get("DLT_CRITERION") or r.get("DLT_RULE")))]
     return tuple(rows)
 
 
 def _adverse_events(w: Workspace, usubjid: str, infusion: pd.Timestamp | None) -> Table:
     ae = _rows(w.study.get("AE"), usubjid)
+    recs = ae.to_dict("records")
+    starts = parse_dtc(pd.Series([text(a.get("AESTDTC")) for a in recs], dtype="string"))["dt"]
+    ends = parse_dtc(pd.Series([text(a.get("AEENDTC")) for a in recs], dtype="string"))["dt"]
+    days = days_since_all([a.get("AESTDTC") for a in recs], infusion)
     rows = []
-    for a in ae.to_dict("records"):
-        start, end = parse_dtc(pd.Series([a.get("AESTDTC"), a.get("AEENDTC")]))["dt"]
+    for a, start, end, day in zip(recs, starts, ends, days, strict=True):
         dur = (f"{(end - start).days + 1}" if pd.notna(start) and pd.notna(end)
                else "no end date" if pd.isna(end) else "")
         rows.append((text(a.get("AEDECOD")) or text(a.get("AETERM")), text(a.get("AETOXGR")),
-                     _date(a.get("AESTDTC")), days_since(a.get("AESTDTC"), infusion), dur,
+                     _date(a.get("AESTDTC")), day, dur,
                      "yes" if text(a.get("AESER")).upper() == "Y" else "no",
                      label(a.get("AEREL")), label(a.get("AEOUT"))))
     return Table(("Event", "Grade", "Onset", "Onset (day)", "Duration (days)", "Serious",
@@ -279,10 +284,12 @@ def _treatments(w: Workspace, usubjid: str, infusion: pd.Timestamp | None) -> Ta
     cm = _rows(w.study.get("CM"), usubjid)
     if len(cm) and "CMCAT" in cm:
         cm = cm[cm["CMCAT"].astype(str).str.upper() == "CRS/ICANS MANAGEMENT"]
+    recs = cm.to_dict("records")
+    first = days_since_all([c.get("CMSTDTC") for c in recs], infusion)
+    last = days_since_all([c.get("CMENDTC") for c in recs], infusion)
     rows = [(label(c.get("CMTRT")), text(c.get("CMCLAS")),
-             f"{text(c.get('CMDOSE'))} {text(c.get('CMDOSU'))}".strip(),
-             days_since(c.get("CMSTDTC"), infusion), days_since(c.get("CMENDTC"), infusion),
-             text(c.get("CMINDC"))) for c in cm.to_dict("records")]
+             f"{text(c.get('CMDOSE'))} {text(c.get('CMDOSU'))}".strip(), d0, d1,
+             text(c.get("CMINDC"))) for c, d0, d1 in zip(recs, first, last, strict=True)]
     return Table(("Drug", "Class", "Dose", "Start (day)", "End (day)", "Given for"), tuple(rows))
 
 
@@ -300,10 +307,12 @@ def _response(w: Workspace, usubjid: str) -> tuple[tuple[str, str], ...]:
 
 def _response_timeline(w: Workspace, usubjid: str, infusion: pd.Timestamp | None) -> Table:
     a = _rows(None if w.response is None else w.response.assessments, usubjid)
-    rows = [(_date(x.get("ADT")), days_since(_date(x.get("ADT")), infusion),
+    recs = a.to_dict("records")
+    days = days_since_all([_date(x.get("ADT")) for x in recs], infusion)
+    rows = [(_date(x.get("ADT")), day,
              RESPONSES.get(text(x.get("AVALC")), text(x.get("AVALC"))),
              RESPONSES.get(text(x.get("CONFC")), text(x.get("CONFC"))))
-            for x in a.to_dict("records")]
+            for x, day in zip(recs, days, strict=True)]
     return Table(("Assessment date", "Day", "Response at the assessment",
                   "Confirmed response"), tuple(rows))
 
@@ -345,7 +354,9 @@ def _cytokines(lb: pd.DataFrame) -> pd.DataFrame:
 
 def _series(df: pd.DataFrame, dom: str, infusion: pd.Timestamp | None) -> Table:
     """Measurements over time (CAR-T kinetics from PC, cytokines from LB) as recorded."""
-    rows = [(text(r.get(f"{dom}TEST")), _date(r.get(f"{dom}DTC")),
-             days_since(r.get(f"{dom}DTC"), infusion), text(r.get(f"{dom}ORRES")),
-             text(r.get(f"{dom}ORRESU"))) for r in df.to_dict("records")]
+    recs = df.to_dict("records")
+    days = days_since_all([r.get(f"{dom}DTC") for r in recs], infusion)
+    rows = [(text(r.get(f"{dom}TEST")), _date(r.get(f"{dom}DTC")), day,
+             text(r.get(f"{dom}ORRES")), text(r.get(f"{dom}ORRESU")))
+            for r, day in zip(recs, days, strict=True)]
     return Table(("Test", "Date", "Day", "Result", "Unit"), tuple(rows))

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import base64
 import io
+import threading
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
+from cartrial.committee.page_cache import PageCache
 from cartrial.committee.patient_view import patient_page, patient_subjects
 
 if TYPE_CHECKING:
@@ -36,23 +38,42 @@ def patient_routes(app: FastAPI, c: _Context) -> None:
     --------
     >>> patient_routes(app, ctx)  # doctest: +SKIP
     """
+    cache = PageCache()  # the same snapshot's pages are computed once for every reader
+    # matplotlib (the CRS/ICANS timeline) takes a second or more to import: done in the
+    # background once the workspace serves, not by the first reader of a patient page
+    threading.Thread(target=_import_matplotlib, name="warm-matplotlib", daemon=True).start()
+
     @app.get("/patients", response_class=HTMLResponse)
     def patients(request: Request) -> HTMLResponse:
         u = c.user_of(request)
         snap = c.snapshot()
-        rows = patient_subjects(snap.ws).to_dict("records")
+        rows = cache.get(snap.ws, ("<list>",),
+                         lambda: patient_subjects(snap.ws).to_dict("records"))
         return c.page(request, "patients.html", user=u, w=snap.ws, snap=snap, rows=rows)
 
     @app.get("/patients/{usubjid}", response_class=HTMLResponse)
     def patient(request: Request, usubjid: str) -> HTMLResponse:
         u = c.user_of(request)
         snap = c.snapshot()
-        p = patient_page(snap.ws, usubjid)
+
+        def compute() -> tuple:
+            p = patient_page(snap.ws, usubjid)
+            svg = timeline_svg(snap.ws.patient(usubjid)) if p is not None and p.infused else ""
+            return p, svg
+
+        p, svg = cache.get(snap.ws, usubjid, compute)
         if p is None:
             raise HTTPException(status_code=404, detail=f"no patient {usubjid} in this study")
-        svg = timeline_svg(snap.ws.patient(usubjid)) if p.infused else ""
         return c.page(request, "patient.html", user=u, w=snap.ws, snap=snap, p=p,
                       timeline=svg)
+
+
+def _import_matplotlib() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.backends.backend_svg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
 
 
 def timeline_svg(detail: dict) -> str:

@@ -314,6 +314,25 @@ class DltDefinition(_Model):
     rules: list[DltRule] = Field(min_length=1)
     evaluable: Literal["completed_window_or_dlt"] = "completed_window_or_dlt"
 
+    def criteria(self) -> dict[str, str]:
+        """Each rule's id and the words a reader sees for it (its ``description``).
+
+        Tables, listings and narratives show a DLT criterion in these words, never the id.
+
+        Returns
+        -------
+        dict of str to str
+            Rule id to description, in protocol order.
+
+        Examples
+        --------
+        >>> d = DltDefinition(rules=[DltRule(id="CRS4", description="Grade 4 CRS",
+        ...                                  category="CRS", min_grade=4)])
+        >>> d.criteria()
+        {'CRS4': 'Grade 4 CRS'}
+        """
+        return {r.id: r.description for r in self.rules}
+
 
 class LdAgent(_Model):
     """One lymphodepleting agent: dose, unit and days relative to infusion."""

@@ -12,7 +12,8 @@ from cartrial.protocol.model import Protocol
 from cartrial.report.csr_stats import CellRows, level_groups
 from cartrial.report.csr_stats import flag as _y
 from cartrial.report.document import ReportFigure
-from cartrial.report.flow_diagram import FlowStep, flow_svg
+from cartrial.report.figures import with_cutoff
+from cartrial.report.flow_diagram import FlowStep, flow_svg, standalone_svg
 from cartrial.report.table import ReportTable
 
 
@@ -116,13 +117,18 @@ def figure_flow(adsl: pd.DataFrame, protocol: Protocol, number: str) -> ReportFi
     """
     steps, analysis = flow_steps(adsl, protocol)
     svg = flow_svg(steps, "Patient flow from enrolment to the analysis sets", analysis)
-    return ReportFigure(number, "Patient flow", svg, (
+    notes = (
         "Counts from ADSL: APHFL (PR leukapheresis), BRIDGFL (CM bridging therapy), LDFL (EX "
         "lymphodepleting chemotherapy), SAFFL (EX CAR-T infusion), DLTEVLFL, EFFFL; reasons "
         "from the DS disposition event (NINFRS).",
         f"DLT-evaluable: a DLT, or follow-up through the {protocol.design.dlt_window_days}-day "
-        "DLT window. Efficacy-evaluable: at least one disease assessment after infusion."),
-        "Enrolled")
+        "DLT window. Efficacy-evaluable: at least one disease assessment after infusion.")
+    population = f"Enrolled (N = {steps[0].n if steps else 0})"
+    cut = with_cutoff("")
+    caption = [f"Population: {population}. Data cut-off: "
+               f"{cut.split('Data cut-off: ', 1)[1] if cut else 'not stated'}.", *notes]
+    return ReportFigure(number, "Patient flow", svg, notes, "Enrolled", file=(
+        "patient_flow", standalone_svg(svg, f"Figure {number} Patient flow", caption)))
 
 
 def table_disposition(adsl: pd.DataFrame, protocol: Protocol, number: str) -> ReportTable:

@@ -22,7 +22,10 @@ from cartrial.report.table import ReportTable
 
 @dataclass(frozen=True)
 class ReportFigure:
-    """A numbered figure: SVG markup (from :func:`figure_bytes`), caption and footnotes."""
+    """A numbered figure: SVG markup (from :func:`figure_bytes`), caption and footnotes.
+
+    ``file`` is set for a figure drawn as SVG text rather than by matplotlib (the patient
+    flow): the report writes it to ``figures/<stem>.svg`` with its title and caption."""
 
     number: str
     title: str
@@ -30,6 +33,7 @@ class ReportFigure:
     footnotes: tuple[str, ...] = ()
     population: str = ""
     slug: str = ""
+    file: tuple[str, str] | None = None  # (stem, SVG text) of a drawing written to figures/
 
     def __post_init__(self) -> None:
         if "<svg" not in self.svg:

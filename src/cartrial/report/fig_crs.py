@@ -16,6 +16,7 @@ from matplotlib.patches import Patch
 from cartrial.report.figures import GRADE_STYLE, _fig, _require, add_legend, dose_rules
 
 SYNDROMES = ("CRS", "ICANS")
+NOT_REPORTED = ("#ffffff", "..")  # an episode no AE record reports (primary = reported grade)
 # therapy -> (marker, face colour, label, offset from the bar's centre line: both stay visible
 # when given on the same day)
 THERAPY = {"TOCILIZUMAB": ("v", "#ffffff", "Tocilizumab (first dose)", 0.17),
@@ -40,7 +41,8 @@ def syndrome_bars(episodes: dict[str, pd.DataFrame], timepoints: dict[str, pd.Da
     Returns
     -------
     tuple of pandas.DataFrame
-        (bars: USUBJID, GROUP, SYNDROME, START, END, GRADE, RESOLVED;
+        (bars: USUBJID, GROUP, SYNDROME, EPISODE, START, END, GRADE (the worst derived
+        grade), RESOLVED;
         therapy: USUBJID, SYNDROME, DAY, THERAPY), days since infusion.
 
     Examples
@@ -62,7 +64,8 @@ def syndrome_bars(episodes: dict[str, pd.DataFrame], timepoints: dict[str, pd.Da
         end = np.where(ep["RESOLVED"].astype(bool), ep["RESOLUTION_DAY"], ep["LAST_DAY"])
         bars.append(pd.DataFrame({
             "USUBJID": ep["USUBJID"].to_numpy(), "GROUP": ep["USUBJID"].map(dose).to_numpy(),
-            "SYNDROME": syn, "START": ep["ONSET_DAY"].to_numpy(dtype=float),
+            "SYNDROME": syn, "EPISODE": ep["EPISODE"].to_numpy(dtype=float),
+            "START": ep["ONSET_DAY"].to_numpy(dtype=float),
             "END": end.astype(float), "GRADE": ep["MAX_GRADE"].to_numpy(dtype=float),
             "RESOLVED": ep["RESOLVED"].to_numpy(dtype=bool)}))
         tp = timepoints.get(syn, pd.DataFrame())
@@ -73,10 +76,55 @@ def syndrome_bars(episodes: dict[str, pd.DataFrame], timepoints: dict[str, pd.Da
             first = on.groupby(["USUBJID", "EPISODE"], sort=True)["DAY"].min().reset_index()
             tx.append(pd.DataFrame({"USUBJID": first["USUBJID"], "SYNDROME": syn,
                                     "DAY": first["DAY"].astype(float), "THERAPY": flag}))
-    cols_b = ["USUBJID", "GROUP", "SYNDROME", "START", "END", "GRADE", "RESOLVED"]
+    cols_b = ["USUBJID", "GROUP", "SYNDROME", "EPISODE", "START", "END", "GRADE", "RESOLVED"]
     cols_t = ["USUBJID", "SYNDROME", "DAY", "THERAPY"]
     return (pd.concat(bars, ignore_index=True) if bars else pd.DataFrame(columns=cols_b),
             pd.concat(tx, ignore_index=True) if tx else pd.DataFrame(columns=cols_t))
+
+
+def primary_grades(bars: pd.DataFrame, events: pd.DataFrame, source: str) -> pd.DataFrame:
+    """``bars`` with GRADE the episode's worst grade by the protocol's primary grade source.
+
+    With ``source == "derived"`` the bars keep the derived grade. With ``"reported"`` each
+    episode takes the worst investigator-reported grade of the AE records matched to it
+    (``events``: :func:`cartrial.safety.grade_source.syndrome_events`, whose EPISODE links a
+    record to its derived episode); an episode no AE record reports gets NaN (drawn as "not
+    reported as an AE").
+
+    Parameters
+    ----------
+    bars : pandas.DataFrame
+        :func:`syndrome_bars` bars (USUBJID, SYNDROME, EPISODE, GRADE ...).
+    events : pandas.DataFrame
+        USUBJID, EVENT, EPISODE, REPORTED_GRADE.
+    source : str
+        ``"derived"`` or ``"reported"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``bars`` with GRADE by the primary source.
+
+    References
+    ----------
+    Lee DW et al., Biol Blood Marrow Transplant 2019;25:625-38 (the derived grade).
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"USUBJID": ["A", "A"], "SYNDROME": ["CRS", "CRS"],
+    ...                   "EPISODE": [1.0, 2.0], "GRADE": [1.0, 2.0]})
+    >>> ev = pd.DataFrame({"USUBJID": ["A"], "EVENT": ["CRS"], "EPISODE": [1.0],
+    ...                    "REPORTED_GRADE": [2.0]})
+    >>> primary_grades(b, ev, "reported")["GRADE"].tolist()
+    [2.0, nan]
+    """
+    if source == "derived":
+        return bars.copy()
+    worst = (events.dropna(subset=["EPISODE"])
+             .groupby(["USUBJID", "EVENT", "EPISODE"], sort=False)["REPORTED_GRADE"].max())
+    key = pd.MultiIndex.from_arrays([bars["USUBJID"].astype(str), bars["SYNDROME"],
+                                     bars["EPISODE"].astype(float)])
+    return bars.assign(GRADE=worst.reindex(key).to_numpy(dtype=float))
 
 
 def crs_icans_figure(bars: pd.DataFrame, therapy: pd.DataFrame, *, max_day: float = 28.0,
@@ -129,7 +177,8 @@ def crs_icans_figure(bars: pd.DataFrame, therapy: pd.DataFrame, *, max_day: floa
     for ax, syn in zip(axes[0], SYNDROMES, strict=True):
         b = bars[bars["SYNDROME"] == syn]
         for _, r in b.iterrows():
-            col, hatch = GRADE_STYLE[int(min(max(r["GRADE"], 0), 5))]
+            col, hatch = (NOT_REPORTED if pd.isna(r["GRADE"])
+                          else GRADE_STYLE[int(min(max(r["GRADE"], 0), 5))])
             ax.barh(ypos[r["USUBJID"]], r["END"] - r["START"], left=r["START"], height=0.6,
                     color=col, hatch=hatch, edgecolor="#333333", lw=0.5)
             if not r["RESOLVED"]:
@@ -152,6 +201,9 @@ def crs_icans_figure(bars: pd.DataFrame, therapy: pd.DataFrame, *, max_day: floa
     present = sorted({int(g) for g in bars["GRADE"].dropna()})
     handles: list = [Patch(facecolor=GRADE_STYLE[g][0], hatch=GRADE_STYLE[g][1],
                            edgecolor="#333333", lw=0.5, label=f"Grade {g}") for g in present]
+    if bars["GRADE"].isna().any():
+        handles.append(Patch(facecolor=NOT_REPORTED[0], hatch=NOT_REPORTED[1],
+                             edgecolor="#333333", lw=0.5, label="Not reported as an AE"))
     handles += [Line2D([], [], marker=m, mfc=fc, mec="#000000", mew=0.8, ls="none", label=lab)
                 for m, fc, lab, _ in THERAPY.values()]
     handles.append(Line2D([], [], marker=r"$\rightarrow$", color="#222222", ls="none", ms=9,

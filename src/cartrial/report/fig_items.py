@@ -11,7 +11,7 @@ import pandas as pd
 
 from cartrial.efficacy.rates import OVERALL  # the one word for all patients, as in the tables
 from cartrial.report.document import ReportFigure
-from cartrial.report.fig_crs import crs_icans_figure, syndrome_bars
+from cartrial.report.fig_crs import crs_icans_figure, primary_grades, syndrome_bars
 from cartrial.report.fig_kinetics import common_lloq, kinetics_figure
 from cartrial.report.fig_km import km_figure
 from cartrial.report.fig_response import CLIP, n_clipped, spider_figure, waterfall_figure
@@ -147,9 +147,14 @@ def crs_icans_item(adsl: pd.DataFrame, safety, primary: str, crit: str,
     bars, tx = syndrome_bars({"CRS": safety.crs.episodes, "ICANS": safety.icans.episodes},
                              {"CRS": safety.crs.timepoints, "ICANS": safety.icans.timepoints},
                              dose)
+    source = safety.method.get("crs_icans_grade_source", "derived")
+    bars = primary_grades(bars, safety.syndrome_events, source)
+    colour = ("worst derived grade of the episode" if source == "derived" else
+              "worst investigator-reported grade of the AE records matched to the episode "
+              "(dotted: an episode no AE record reports)")
     note = [crit, f"{DAY0} Bar from onset to resolution of each episode derived from the daily "
-            "assessments (to the last graded assessment when unresolved, arrow); colour = worst "
-            "derived grade of the episode.", primary + " Events whose reported and derived "
+            "assessments (to the last graded assessment when unresolved, arrow); colour = "
+            f"{colour}.", primary + " Events whose reported and derived "
             "grades differ: Table 14.3.2.1.",
             f"Patients without CRS or ICANS are not drawn ({len(dose) - bars['USUBJID'].nunique()}"
             f" of {len(dose)})."]

@@ -128,3 +128,46 @@ def flow_svg(steps: Sequence[FlowStep], title: str = "Patient flow",
             'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#000000"/>'
             "</marker></defs>")
     return head + "".join(parts) + "</svg>"
+
+
+def standalone_svg(svg: str, title: str, caption: Sequence[str]) -> str:
+    """``svg`` as a file handed on alone: the figure's title above it and its caption lines
+    (population, data cut-off, footnotes) below, as the report's other figure files carry them.
+
+    Parameters
+    ----------
+    svg : str
+        An ``<svg ...>`` document with ``width`` and ``height`` attributes (:func:`flow_svg`).
+    title : str
+        E.g. "Figure 14.1.1 Patient flow".
+    caption : sequence of str
+        Lines printed under the drawing.
+
+    Returns
+    -------
+    str
+        A larger SVG document holding the title, the drawing and the caption.
+
+    Examples
+    --------
+    >>> inner = flow_svg([FlowStep("Enrolled", 2)])
+    >>> out = standalone_svg(inner, "Figure 1 Patient flow", ["Population: Enrolled (N = 2)."])
+    >>> "Figure 1 Patient flow" in out and "Population: Enrolled (N = 2)." in out
+    True
+    """
+    import re
+    import textwrap
+
+    w = float(re.search(r'width="([0-9.]+)"', svg).group(1))
+    h = float(re.search(r'height="([0-9.]+)"', svg).group(1))
+    # 11-pixel Arial averages under 6.3 pixels a character: wrap inside the drawing's width
+    caption = [ln for c in caption for ln in textwrap.wrap(c, int((w - 40) / 6.3))]
+    top, line = 34.0, 16.0
+    height = top + h + line * len(caption) + 12
+    parts = [f'<text x="20" y="22" font-size="15" font-weight="bold">{escape(title)}</text>',
+             svg.replace("<svg ", f'<svg x="0" y="{top:.0f}" ', 1)]
+    parts += [f'<text x="20" y="{top + h + line * (i + 1):.0f}" font-size="11" '
+              f'fill="#333333">{escape(c)}</text>' for i, c in enumerate(caption)]
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:.0f} {height:.0f}" '
+            f'width="{w:.0f}" height="{height:.0f}" font-family="Arial, Helvetica, sans-serif" '
+            f'role="img"><title>{escape(title)}</title>' + "".join(parts) + "</svg>")

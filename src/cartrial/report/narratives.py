@@ -35,6 +35,13 @@ def _sae_text(ae: pd.DataFrame, infusion) -> list[str]:
     return out
 
 
+def _criterion(r) -> str:
+    """The DLT criterion met, in the protocol's words when the adjudication carries them."""
+    words = getattr(r, "DLT_CRITERION", None)
+    return f"DLT criterion: {words}" if isinstance(words, str) and words else (
+        f"DLT rule {r.DLT_RULE}")
+
+
 def patient_narratives(adsl: pd.DataFrame, adae: pd.DataFrame,
                        dlt_patients: pd.DataFrame | None, number: str) -> ReportTable:
     """One narrative per patient who died, had a DLT or had a serious TEAE.
@@ -94,7 +101,7 @@ def patient_narratives(adsl: pd.DataFrame, adae: pd.DataFrame,
             reasons.append("DLT")
             parts.append(f"dose-limiting toxicity on day {float(r.DLT_ONSET_DAY):.0f}: "
                          f"{str(r.DLT_TERM).lower()} grade {float(r.DLT_GRADE):.0f} "
-                         f"(DLT rule {r.DLT_RULE})")
+                         f"({_criterion(r)})")
         own = sae[sae["USUBJID"] == s.USUBJID]
         if len(own):
             reasons.append("serious adverse event")

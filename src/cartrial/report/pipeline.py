@@ -29,6 +29,7 @@ from cartrial.protocol.model import Protocol
 from cartrial.report import sections as S
 from cartrial.report.document import Provenance, Section, render_document
 from cartrial.report.dose_comparisons import table_dose_comparisons
+from cartrial.report.dlt_counting import counted_dose_note
 from cartrial.report.fig_items import crs_icans_item, efficacy_figures, kinetics_item
 from cartrial.report.figures import cytokine_figure, figure_cutoff
 from cartrial.report.grades import ctcae_label
@@ -263,6 +264,8 @@ def _write_items(secs: list[Section], figures: dict, out: Path, run_date: dateti
                 tables.append(it.caption)
             else:
                 figs.append(it.caption)
+                if it.file is not None:  # drawn as SVG text (the patient flow)
+                    (fdir / f"{it.file[0]}.svg").write_text(it.file[1], encoding="utf-8")
     for name, (png, svg) in figures.items():
         (fdir / f"{name}.svg").write_bytes(svg)
         (fdir / f"{name}.png").write_bytes(png)
@@ -291,10 +294,11 @@ def build_sections(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame]
         items.append(S.tidy_to_table(
             safety.tables["dlt"], "14.2.3", "Dose-limiting toxicities by dose level",
             "Safety (infused)", footnotes=(
-                "DLT rules: " + "; ".join(f"{r.id}: {r.description}" for r in protocol.dlt.rules),
+                "DLT criteria (protocol): " + "; ".join(protocol.dlt.criteria().values()) + ".",
                 f"DLT window {protocol.design.dlt_window_days} days from infusion; CRS/ICANS "
                 "graded by ASTCT 2019 from the daily assessments, cytopenias by "
-                f"{ctcae_label(safety.method.get('ctcae_version'))} from laboratory values."),
+                f"{ctcae_label(safety.method.get('ctcae_version'))} from laboratory values.",
+                *filter(None, [counted_dose_note(adsl, safety.dlt.patients, protocol)])),
             source="ADSL (DLTEVLFL, DLTFL)", col_n=None))
         del n
     secs.append(Section("14.2 Dose escalation and dose-limiting toxicities", tuple(items)))
@@ -584,7 +588,7 @@ def listing_items(ds: dict[str, pd.DataFrame], safety) -> list:
         p = safety.dlt.patients
         p = p[p["DLT"] == "yes"]
         dl = pd.DataFrame({"Subject": p["USUBJID"], "Dose level": p["DOSE_LEVEL"],
-                           "Rule": p["DLT_RULE"], "Event": p["DLT_TERM"],
+                           "DLT criterion": p["DLT_CRITERION"], "Event": p["DLT_TERM"],
                            "Onset (day)": p["DLT_ONSET_DAY"].map(lambda v: f"{v:.1f}"),
                            "Grade": p["DLT_GRADE"].map(lambda v: f"{v:.0f}")})
         items.append(table_from_wide("16.2.2", "Dose-limiting toxicities", "Safety (infused)",

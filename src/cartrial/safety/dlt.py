@@ -208,7 +208,8 @@ def adjudicate_dlt(events: pd.DataFrame, followup: pd.DataFrame, dlt: DltDefinit
     pending when none is met but a rule is pending or the patient is still inside the DLT window;
     no otherwise. DLT-evaluable (``completed_window_or_dlt``): a DLT, or follow-up through the
     design window (``window_days``); patients who died or withdrew earlier without a DLT are not
-    evaluable.
+    evaluable. ``DLT_CRITERION`` is the met rule in the protocol's words
+    (``DltDefinition.criteria``), which tables, listings and narratives show instead of its id.
     """
     if window_days < 1:
         raise InputError(f"window_days must be >= 1, got {window_days!r}")
@@ -245,6 +246,7 @@ def adjudicate_dlt(events: pd.DataFrame, followup: pd.DataFrame, dlt: DltDefinit
     pend = p.index.isin(pending_any.index) | (~completed & ~left)
     p["DLT"] = np.where(has_dlt, "yes", np.where(pend, "pending", "no"))
     p["DLT_RULE"] = met["RULE"].reindex(p.index)
+    p["DLT_CRITERION"] = p["DLT_RULE"].map(dlt.criteria())  # the protocol's words for the rule
     p["DLT_EVENT_ID"] = met["EVENT_ID"].reindex(p.index)
     p["DLT_TERM"] = met["TERM"].reindex(p.index)
     p["DLT_ONSET_DAY"] = met["ONSET_DAY"].reindex(p.index)

@@ -27,7 +27,7 @@ SYNDROMES = {"CRS": ("Cytokine release syndrome", "Immune system disorders"),
              "ICANS": ("Immune effector cell-associated neurotoxicity syndrome",
                        "Nervous system disorders")}
 EVENT_COLUMNS = ["USUBJID", "EVENT", "SEQ", "ONSET_DAY", "REPORTED_GRADE", "DERIVED_GRADE",
-                 "GRADE", "GRADE_SOURCE", "DRIVER"]
+                 "GRADE", "GRADE_SOURCE", "DRIVER", "EPISODE"]
 _DRIVERS = {"FEVER": "fever", "MASKED_THERAPY": "after antipyretic/anti-cytokine therapy",
             "HYPOTENSION": "hypotension", "HYPOXIA": "hypoxia",
             "HYPOTENSION+HYPOXIA": "hypotension and hypoxia", "DEATH": "death",
@@ -110,6 +110,7 @@ def _one_syndrome(event: str, ae: pd.DataFrame, timepoints: pd.DataFrame,
     idx = pd.MultiIndex.from_frame(rec[["USUBJID", "SEQ"]])
     rec["DERIVED_GRADE"] = key["MAX_GRADE"].reindex(idx).to_numpy(dtype=float)
     rec["DRIVER"] = key["DRIVER"].reindex(idx).to_numpy()
+    rec["EPISODE"] = key["EPISODE"].reindex(idx).to_numpy(dtype=float)  # the derived episode
     none = rec["DERIVED_GRADE"].isna() & rec["USUBJID"].isin(observed)
     rec.loc[none, "DERIVED_GRADE"] = 0.0
     rec.loc[none, "DRIVER"] = "criteria not met on any observation in the record's span"
@@ -120,7 +121,8 @@ def _one_syndrome(event: str, ae: pd.DataFrame, timepoints: pd.DataFrame,
                           "ONSET_DAY": alone["ONSET_DAY"].astype(float),
                           "REPORTED_GRADE": np.nan,
                           "DERIVED_GRADE": alone["MAX_GRADE"].astype(float),
-                          "DRIVER": alone["DRIVER"]})
+                          "DRIVER": alone["DRIVER"],
+                          "EPISODE": alone["EPISODE"].astype(float)})
     out = pd.concat([rec.drop(columns=["_S", "_E"]), extra], ignore_index=True)
     return out.assign(EVENT=event)
 
@@ -142,8 +144,9 @@ def syndrome_events(ae: pd.DataFrame, crs, icans, source: str) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per event (:data:`EVENT_COLUMNS`): GRADE is the primary grade (0 = not counted
-        as an event of the syndrome), GRADE_SOURCE says where it came from and DRIVER names the
-        observation behind the derived grade.
+        as an event of the syndrome), GRADE_SOURCE says where it came from, DRIVER names the
+        observation behind the derived grade and EPISODE the derived episode the AE record
+        was matched to (NaN when none).
 
     Raises
     ------

@@ -8,7 +8,7 @@ of the column in ``subjects`` (the safety population: infused patients with thei
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -250,9 +250,13 @@ def cytopenia_table(recovery: pd.DataFrame, subjects: pd.DataFrame, *,
     return pd.concat(out, ignore_index=True)
 
 
-def dlt_table(patients: pd.DataFrame) -> pd.DataFrame:
+def dlt_table(patients: pd.DataFrame, criteria: Mapping[str, str] | None = None
+              ) -> pd.DataFrame:
     """DLTs by dose level from :func:`cartrial.safety.adjudicate_dlt` ``patients``: treated,
-    DLT-evaluable, with DLT (n / evaluable), pending, and one row per triggering rule."""
+    DLT-evaluable, with DLT (n / evaluable), pending, and one row per triggering rule.
+
+    ``criteria`` maps a rule id to the words shown for it (``DltDefinition.criteria()``); a rule
+    without words is shown as "DLT rule <id>"."""
     require_columns(patients, ["USUBJID", "DOSE_LEVEL", "DLT", "DLT_EVALUABLE", "DLT_RULE"],
                     where="dlt_table")
     p = patients.assign(DOSE_LEVEL=patients["DOSE_LEVEL"].astype(str))
@@ -278,7 +282,8 @@ def dlt_table(patients: pd.DataFrame) -> pd.DataFrame:
         sub = long[(long["COLUMN"] == c) & (long["DLT"] == "yes")]
         for rule in rules:
             k = int((sub["DLT_RULE"] == rule).sum())
-            recs.append((f"DLT rule {rule}", 1, c, "n", k, np.nan, np.nan, str(k)))
+            label = (criteria or {}).get(rule) or f"DLT rule {rule}"
+            recs.append((label, 1, c, "n", k, np.nan, np.nan, str(k)))
     out = pd.DataFrame(recs, columns=["ROW", "ROW_LEVEL", "COLUMN", "STATISTIC", "N", "DENOM",
                                       "PCT", "VALUE"])
     order = {r: i for i, r in enumerate(pd.unique(out["ROW"]))}

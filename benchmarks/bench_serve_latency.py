@@ -1,0 +1,148 @@
+"""`cartrial serve` as a committee meets: time to the first page, and page times under readers.
+
+Issue #18 goal: first page <= 3 s after start; p95 page time <= 150 ms with 50 concurrent
+readers on the example, <= 500 ms on a 1,000-patient trial. This starts the real server
+(``python -m cartrial serve``) on a trial's SDTM folder, measures
+
+1. *first page*: from starting the process to the first logged-in overview page (``/``) returned
+   (server start-up, data load and validation, the overview's analysis);
+2. *page times*: ``--readers`` logged-in clients, each on its own thread, request the overview,
+   the patient list, one patient's page and the decision history in turn for ``--seconds``;
+   every response's wall time is recorded and p50 / p95 / max are printed per page and overall.
+
+Only loopback addresses; every response must be 200 (errors are counted and printed). Timing is a
+benchmark, never a test assertion (CONTRIBUTING.md). Usage::
+
+    .venv/bin/cartrial example ct071 --out /tmp/ex            # or --patients 1000
+    .venv/bin/python benchmarks/bench_serve_latency.py --data /tmp/ex/sdtm --protocol ct071
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+from cartrial.committee import add_user, open_store
+
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+_PATIENT = re.compile(r'href="/patients/([^"]+)"')
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _login(base: str, user: str, password: str) -> httpx.Client:
+    c = httpx.Client(base_url=base, timeout=600.0, follow_redirects=False)
+    tok = _TOKEN.search(c.get("/login").text).group(1)
+    r = c.post("/login", data={"username": user, "password": password, "csrf_token": tok})
+    if r.status_code != 303:
+        raise RuntimeError(f"login failed: {r.status_code}")
+    return c
+
+
+def _first_page(base: str, proc: subprocess.Popen, t0: float) -> tuple[float, float]:
+    """Seconds to the login page answering, and to the first overview page."""
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{base}/login", timeout=5).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.02)
+    up = time.perf_counter() - t0
+    c = _login(base, "reader", "password-r")
+    r = c.get("/")
+    first = time.perf_counter() - t0
+    c.close()
+    if r.status_code != 200:
+        raise RuntimeError(f"overview answered {r.status_code}")
+    return up, first
+
+
+def _read(base: str, pages: list[str], seconds: float, start: threading.Barrier,
+          times: dict[str, list[float]], errors: list[str], lock: threading.Lock) -> None:
+    c = _login(base, "reader", "password-r")
+    start.wait()
+    end = time.perf_counter() + seconds
+    i = 0
+    try:
+        while time.perf_counter() < end:
+            page = pages[i % len(pages)]
+            i += 1
+            t = time.perf_counter()
+            r = c.get(page)
+            dt = time.perf_counter() - t
+            with lock:
+                if r.status_code == 200:
+                    times.setdefault(page.split("/")[1] or "overview", []).append(dt)
+                else:
+                    errors.append(f"{page}: {r.status_code}")
+    finally:
+        c.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", required=True, help="the trial's SDTM folder")
+    ap.add_argument("--protocol", required=True, help="bundled protocol name or YAML path")
+    ap.add_argument("--readers", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=30.0)
+    a = ap.parse_args()
+    db = Path(tempfile.mkdtemp()) / "committee.sqlite"
+    store = open_store(f"sqlite:///{db}")
+    add_user(store, "reader", "password-r", "viewer")
+    port = _port()
+    base = f"http://127.0.0.1:{port}"
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "cartrial", "serve", "--data", a.data,
+                             "--protocol", a.protocol, "--db", f"sqlite:///{db}", "--port",
+                             str(port), "--settle", "0"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL,
+                            env={**os.environ, "CARTRIAL_SECRET": "bench"})
+    try:
+        up, first = _first_page(base, proc, t0)
+        c = _login(base, "reader", "password-r")
+        ids = _PATIENT.findall(c.get("/patients").text)
+        c.close()
+        pages = ["/", "/patients", f"/patients/{ids[len(ids) // 2]}" if ids else "/", "/history"]
+        times: dict[str, list[float]] = {}
+        errors: list[str] = []
+        lock = threading.Lock()
+        start = threading.Barrier(a.readers)
+        threads = [threading.Thread(target=_read, args=(base, pages, a.seconds, start, times,
+                                                        errors, lock)) for _ in range(a.readers)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+    finally:
+        proc.terminate()
+        proc.wait()
+    print(f"data {a.data}: server answering after {up:.2f} s; first overview page after "
+          f"{first:.2f} s")
+    every = np.concatenate([np.asarray(v) for v in times.values()]) if times else np.array([])
+    for name, v in [*sorted(times.items()), ("all pages", every)]:
+        v = np.asarray(v) * 1000
+        print(f"  {name:<10} n={len(v):>6}  p50 {np.percentile(v, 50):7.1f} ms  "
+              f"p95 {np.percentile(v, 95):7.1f} ms  max {v.max():7.1f} ms")
+    print(f"  {a.readers} readers for {a.seconds:g} s; {len(errors)} error responses"
+          + (f" (first: {errors[0]})" if errors else ""))
+
+
+if __name__ == "__main__":
+    main()
