@@ -44,7 +44,6 @@ KNOWN: set[tuple[str, str]] = {
     ("example/assemble.py", "_subject_level"),
     ("example/assemble.py", "_truth"),
     ("example/assemble.py", "build"),
-    ("example/conduct.py", "conduct_trial"),
     ("kinetics/ada.py", "classify_ada"),
     ("kinetics/analysis.py", "analyse_kinetics"),
     ("kinetics/cytokines.py", "cytokine_parameters"),

@@ -14,6 +14,7 @@ from cartrial.example import baseline as bsl
 from cartrial.example import baskets as bk
 from cartrial.example import crs as crs_mod
 from cartrial.example import crs_records as cr
+from cartrial.example import boin12_efficacy as eff_mod
 from cartrial.example import disease as dz
 from cartrial.example import haematology as hx
 from cartrial.example import kinetics as kin
@@ -93,6 +94,7 @@ def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolmen
     dplan = dz.plan_disease(rd, pool.mdtype[pi][I], pool.ppcl[pi][I], sc.response_probs,
                             sc.early_progression_fraction, sc.pfs_median_months_responders,
                             sc.mrd_negative_fraction)
+    dplan = eff_mod.impose_outcomes(dplan, enr.efficacy, pi[I], enr.received[I])
     light = pool.light[pi][I]
     # ---------------------------------------------------------------- survival / disposition
     re = rng["events"]
@@ -122,6 +124,8 @@ def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolmen
     rs = protocol.schedule.response
     days = sorted(set(rs.days) | set(range(max(rs.days) + 90, FOLLOW_UP_END_DAY + 1, 90)))
     ap, anom, aact = _grid(days, rs.window_days, n, end_day, rng["visits"], 0.03)
+    ap, anom, aact = eff_mod.hold_visits(ap, anom, aact, enr.efficacy, pi[I],
+                                         getattr(protocol.design.efficacy, "by_day", 0), end_day)
     base_day = -np.minimum(pool.aph_to_inf[pi][I] + 2, 27)
     apat = np.concatenate([np.arange(n), ap])
     anom = np.concatenate([np.full(n, -1), anom])
