@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from cartrial.conduct import escalation_history
-from cartrial.data import load_study
+from cartrial.data import load_study, validate_study
 from cartrial.design import PendingPatient, TrialState
 from cartrial.design.boin12 import boin12_from_spec
 from cartrial.example import simulate_trial, write_example
@@ -67,6 +67,26 @@ def test_the_scenario_is_conducted_with_boin12_and_its_protocol_written():
     assert proto == conducted_protocol(load_protocol("ct071"), "boin12")
     assert "BOIN12" in " ".join(t.history["reason"])
     assert "suspend" in set(t.history["action"])  # outcomes pending at the DLT-window look
+
+
+def test_the_boin12_example_validates_against_its_protocol():
+    out, _, proto = example(20240228)
+    report = validate_study(load_study(out), proto)
+    assert report.findings.empty, report.findings.head(10).to_string()
+
+
+def test_the_response_truth_follows_the_scenario_draws():
+    """Each escalation patient's truth outcome (from the written labs, truth/responses.csv)
+    is the one the conduct drew: responders are those with u < eff_prob at the dose received."""
+    from cartrial.example.trial import _prepare
+
+    _, t, proto = example(20240228)
+    _, _, _, enr = _prepare(load_protocol("ct071"), 20240228, None, "boin12")
+    esc = _outcomes(t, proto).set_index("USUBJID")
+    infused = ~np.isnat(enr.infusion) & (enr.cohort > 0)
+    drawn = enr.efficacy.u[enr.pool_index[infused]] < enr.efficacy.p_eff[enr.received[infused]]
+    assert esc["RESP"].tolist() == drawn.tolist()
+    assert 0 < drawn.sum() < len(drawn)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
