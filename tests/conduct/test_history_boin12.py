@@ -12,8 +12,12 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from cartrial.conduct.phase12_history import (complete_after_days, is_phase12,
-                                              next_input_change, selected_index)
+from cartrial.conduct.phase12_history import (
+    complete_after_days,
+    is_phase12,
+    next_input_change,
+    selected_index,
+)
 from cartrial.example.trial import conducted_protocol
 from cartrial.protocol import load_protocol
 

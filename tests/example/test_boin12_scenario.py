@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cartrial.conduct import escalation_history
+from cartrial.conduct import decide_study, escalation_history
 from cartrial.data import load_study, validate_study
 from cartrial.design import PendingPatient, TrialState
 from cartrial.design.boin12 import boin12_from_spec
@@ -156,3 +156,22 @@ def test_history_rederived_from_the_sdtm_equals_the_truth(seed):
     assert csv_text(h[list(truth.columns)]) == truth_text
     enrol = h[h["action"].isin(["stay", "escalate", "de-escalate"]) & h["recorded_dose"].notna()]
     assert (enrol["recorded_dose"] == enrol["next_dose"]).all()
+
+
+@pytest.mark.long
+def test_decide_as_of_each_truth_date_gives_the_truth_action():
+    """`cartrial decide --as-of DATE` (one cut-off, no history) at every truth date."""
+    out, _, proto = example(20240228)
+    study = load_study(out)
+    truth = pd.read_csv(out / "truth" / "escalation.csv", keep_default_na=False)
+    stop_date = truth.loc[truth["action"] == "stop", "date"].iloc[0]
+    for r in truth.itertuples(index=False):
+        res = decide_study(study, proto, r.date)
+        d = res.recommendation.decision
+        if r.action in ("stop", "select"):
+            assert str(res.stopped_on) == stop_date, r
+            if r.action == "select":
+                assert res.selected == r.next_dose  # the OBD
+        else:
+            nxt = proto.dose_ids[d.next_dose] if d.next_dose is not None else ""
+            assert (d.action, nxt, d.rule) == (r.action, r.next_dose, r.rule), r

@@ -34,8 +34,12 @@ import numpy as np
 import pandas as pd
 
 from cartrial.conduct.from_study import _subset, dlt_status, escalation_subjects
-from cartrial.conduct.phase12_history import (complete_after_days, is_phase12,
-                                              next_input_change, selected_index)
+from cartrial.conduct.phase12_history import (
+    complete_after_days,
+    is_phase12,
+    next_input_change,
+    selected_index,
+)
 from cartrial.conduct.recommend import Recommendation, recommend
 from cartrial.data import Study
 from cartrial.protocol import Protocol

@@ -12,9 +12,9 @@ import pandas as pd
 
 from cartrial.example import baseline as bsl
 from cartrial.example import baskets as bk
+from cartrial.example import boin12_efficacy as eff_mod
 from cartrial.example import crs as crs_mod
 from cartrial.example import crs_records as cr
-from cartrial.example import boin12_efficacy as eff_mod
 from cartrial.example import disease as dz
 from cartrial.example import haematology as hx
 from cartrial.example import kinetics as kin

@@ -87,6 +87,9 @@ def make_design(protocol: Protocol, scenario: Scenario) -> Design:
     )
 
 
+NAT = np.datetime64("NaT", "D")
+
+
 @dataclass
 class _Book:
     """The enrolment so far (lists in enrolment order) and the draws it takes patients from."""
@@ -96,16 +99,20 @@ class _Book:
     detect: np.ndarray
     oos: OutOfSpec | None
     eff: PoolEfficacy | None
-    p: int = 0
-    cols: dict[str, list] = field(default_factory=lambda: {k: [] for k in (
-        "idx", "consent", "aph", "inf", "dose", "cohort", "dlt", "dltd", "recv", "cnt", "bad",
-        "resp", "eday")})
-
-    def __getattr__(self, name: str) -> list:
-        try:
-            return self.__dict__["cols"][name]
-        except KeyError:
-            raise AttributeError(name) from None
+    p: int = 0  # next candidate
+    idx: list = field(default_factory=list)       # pool index
+    consent: list = field(default_factory=list)
+    aph: list = field(default_factory=list)
+    inf: list = field(default_factory=list)       # NaT when never infused
+    dose: list = field(default_factory=list)      # level assigned
+    cohort: list = field(default_factory=list)
+    dlt: list = field(default_factory=list)
+    dltd: list = field(default_factory=list)      # date the DLT is known (NaT without)
+    recv: list = field(default_factory=list)      # level received
+    cnt: list = field(default_factory=list)       # level counted at
+    bad: list = field(default_factory=list)       # product out of specification
+    resp: list = field(default_factory=list)      # responds (phase I/II designs)
+    eday: list = field(default_factory=list)      # day after infusion the response is known
 
     def take(self, t0: np.datetime64, d: int, c: int) -> tuple[np.datetime64, np.datetime64]:
         """Enrol the next candidate at dose ``d`` in cohort ``c``: (consent, infusion)."""
@@ -119,11 +126,11 @@ class _Book:
         has = bool(not pool.not_infused[p] and pool.u_dlt[p] < self.p_dlt[d])
         rc = (d, d, False) if self.oos is None or np.isnat(ii) else self.oos.take(d)
         yes, day = (False, 0) if self.eff is None else responds(self.eff, p, rc[0])
-        for k, v in zip(("idx", "consent", "aph", "inf", "dose", "cohort", "dlt", "recv", "cnt",
-                         "bad", "resp", "eday"),
-                        (p, ci, ai, ii, d, c, has, rc[0], rc[1], rc[2], yes, day), strict=True):
-            self.cols[k].append(v)
-        self.cols["dltd"].append(NAT)
+        for k, v in zip(("idx", "consent", "aph", "inf", "dose", "cohort", "dlt", "dltd", "recv",
+                         "cnt", "bad", "resp", "eday"),
+                        (p, ci, ai, ii, d, c, has, NAT, rc[0], rc[1], rc[2], yes, day),
+                        strict=True):
+            getattr(self, k).append(v)
         self.infuse(ii)
         self.p += 1
         return ci, ii
@@ -140,9 +147,6 @@ class _Book:
         return [(i_, d_, dd, i_ + np.timedelta64(e_, "D"), r_) for i_, d_, dd, c_, e_, r_ in
                 zip(self.inf, self.cnt, self.dltd, self.cohort, self.eday, self.resp,
                     strict=True) if not np.isnat(i_) and c_ > 0]
-
-
-NAT = np.datetime64("NaT", "D")
 
 
 @dataclass(frozen=True)
