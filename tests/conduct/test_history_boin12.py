@@ -43,3 +43,26 @@ def test_nothing_open_means_no_next_look():
                          "DLT": ["no"], "RESPONSE": ["yes"]})
     assert next_input_change(None, b12, t, done) is None  # type: ignore[arg-type]
     assert next_input_change(None, b12, t, done.iloc[:0]) is None  # type: ignore[arg-type]
+
+
+def test_boin12_does_not_wait_at_a_dose_the_completed_data_eliminate():
+    """Found by conducting the example (seed 1): a patient still pending at a dose that the
+    completed data already eliminate (Lin et al. 2020: futility when P(p_E < phi_E | data) >
+    c_E; toxicity when P(p_T > phi_T | data) > c_T) used to suspend *at* the eliminated dose,
+    breaking the design invariant; the design now decides on the completed data at once."""
+    from cartrial.design import PendingPatient, TrialState
+    from cartrial.design.boin12 import Boin12
+
+    d = Boin12(n_doses=2, target=0.3, phi_e=0.4, cap_per_dose=12)
+    assert d.tables(12).eliminate_eff[6] == 0  # 0 responses in 6 is futile at phi_E 0.4
+    pend = (PendingPatient(0, 20.0),)
+    futile = TrialState(n=(7, 0), y=(0, 0), responses=(0, 0), current=0, pending=pend,
+                        dlt_window=28.0)
+    dec = d.decide(futile)
+    assert dec.action == "escalate" and dec.next_dose == 1 and dec.eliminated == (0,)
+    toxic = TrialState(n=(4, 0), y=(3, 0), responses=(2, 0), current=0, pending=pend,
+                       dlt_window=28.0)
+    assert d.decide(toxic).action == "stop"  # 3/3 DLTs: dose 1 and above eliminated
+    open_ = TrialState(n=(4, 0), y=(0, 0), responses=(2, 0), current=0, pending=pend,
+                       dlt_window=28.0)
+    assert d.decide(open_).action == "suspend"  # nothing eliminated: wait as before
