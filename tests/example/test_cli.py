@@ -36,7 +36,8 @@ def test_list_names_every_scenario():
     r = runner.invoke(app, ["example", "list", "--json"])
     assert r.exit_code == 0
     names = [row["name"] for row in json.loads(r.stdout)]
-    assert names == ["default", "toxic-dose", "late-dlt", "ppcl-heavy", "early-progression"]
+    assert names == ["default", "toxic-dose", "late-dlt", "ppcl-heavy", "early-progression",
+                     "boin12"]
 
 
 def test_bad_input_exits_2(tmp_path):

@@ -204,7 +204,10 @@ def decide_study(study: Study, protocol: Protocol,
     sel = sel_rows["next_dose"].iloc[0] if len(sel_rows) else None
     if sel is None:
         s = rec.selection
-        sel = None if s is None or s.mtd is None else protocol.dose_ids[s.mtd]
+        from cartrial.conduct.phase12_history import selected_index  # the OBD for BOIN12
+
+        sel = None if s is None or selected_index(s) is None else protocol.dose_ids[
+            selected_index(s)]
     where = "now in expansion" if _expansion_started(study, cut) else "no expansion patient yet"
     when = f"on {on}" if on is not None else "on the data"
     status = (f"escalation stopped {when}: {sel or 'no dose'} selected; {where}")

@@ -14,9 +14,11 @@ the conduct rule the example trial is run by:
   design ``TITE_FIRST_LOOK_DAYS`` after the cohort's last infusion;
 - after a SUSPEND, the design decides again the day after the next event: a pending patient's
   window closing or a DLT becoming known (the first cut-off at which the safety engine
-  adjudicates it);
+  adjudicates it); for a phase I/II design also a response becoming known, an efficacy window
+  closing or a patient entering (``conduct.phase12_history``);
 - after a STOP, the dose is selected on complete data: ``COMMITTEE_LAG_DAYS`` after the last
-  escalation patient completes the window.
+  escalation patient completes the window (and a phase I/II design's efficacy window); the dose
+  selected is the OBD for a phase I/II design.
 
 A decision date is never later than the first informed consent of the next recorded cohort (the
 decision was taken before it enrolled).
@@ -32,6 +34,12 @@ import numpy as np
 import pandas as pd
 
 from cartrial.conduct.from_study import _subset, dlt_status, escalation_subjects
+from cartrial.conduct.phase12_history import (
+    complete_after_days,
+    is_phase12,
+    next_input_change,
+    selected_index,
+)
 from cartrial.conduct.recommend import Recommendation, recommend
 from cartrial.data import Study
 from cartrial.protocol import Protocol
@@ -224,7 +232,8 @@ def _history(study: Study, protocol: Protocol) -> pd.DataFrame:
             rows.append(_row(t, rec, protocol))
             action = rec.decision.action
             if action == "suspend" and not (pd.notna(nxt) and t >= nxt):
-                t = _next_look(study, protocol, t, patients)
+                t = (next_input_change if is_phase12(protocol) else _next_look)(
+                    study, protocol, t, patients)
                 if t is None:
                     return _frame(rows, protocol)
                 continue
@@ -250,7 +259,7 @@ def _enrols(row: dict, coh: pd.DataFrame, c: int) -> None:
 def _selection(study: Study, protocol: Protocol, t: pd.Timestamp, coh: pd.DataFrame,
                elim: tuple[int, ...], end: pd.Timestamp | None) -> list[dict]:
     """The select row: the design's selection on complete escalation data."""
-    window = protocol.design.dlt_window_days
+    window = complete_after_days(protocol)  # the DLT window (and a phase I/II design's efficacy)
     t_sel = max(t, coh["LAST_INFUSION"].max() + pd.Timedelta(days=window + COMMITTEE_LAG_DAYS))
     if end is not None and t_sel > end:
         return []
@@ -262,7 +271,7 @@ def _selection(study: Study, protocol: Protocol, t: pd.Timestamp, coh: pd.DataFr
     row = _row(t_sel, rec, protocol)
     ids = protocol.dose_ids
     row.update(action="select", rule="select", cohort=np.nan, reason=sel.reason,
-               next_dose="" if sel.mtd is None else ids[sel.mtd],
+               next_dose="" if selected_index(sel) is None else ids[selected_index(sel)],
                eliminated=" ".join(ids[e] for e in elim),
                **{f"pending_{d}": 0 for d in ids})
     return [row]

@@ -180,7 +180,8 @@ class Boin12:
     def decide(self, state: TrialState) -> Decision:
         """Dose for the next cohort after the cohort just treated at ``state.current``.
 
-        Complete follow-up: while a patient at the current dose is pending, accrual waits.
+        Complete follow-up: while a patient at the current dose is pending, accrual waits,
+        unless the completed data already eliminate the current dose (then it decides on them).
 
         Parameters
         ----------
@@ -200,8 +201,8 @@ class Boin12:
             The state has another number of doses or no responses.
         """
         d = state.current
-        if state.pending_count(d):
-            elim = self.eliminated(state.completed())
+        elim = self.eliminated(state.completed())
+        if state.pending_count(d) and d not in elim:  # an eliminated dose is left at once
             return Decision(
                 "suspend",
                 d,

@@ -24,6 +24,7 @@ import pandas as pd
 
 from cartrial.example import baseline as bsl
 from cartrial.example import baskets as bk
+from cartrial.example import boin12_efficacy as eff_mod
 from cartrial.example import crs as crs_mod
 from cartrial.example import crs_records as cr
 from cartrial.example import disease as dz
@@ -152,6 +153,7 @@ def _course(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolm
     dplan = dz.plan_disease(rng["disease"], pool.mdtype[pi], pool.ppcl[pi], sc.response_probs,
                             sc.early_progression_fraction, sc.pfs_median_months_responders,
                             sc.mrd_negative_fraction)
+    dplan = eff_mod.impose_outcomes(dplan, enr.efficacy, pi, enr.received[I])
     fate = draw_fate(rng["events"], dplan["t_pd"].to_numpy(), (cutoff - inf).astype(int))
     psite = s.site[I]
     conv = psite == CONVENTIONAL_SITE
@@ -160,8 +162,11 @@ def _course(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolm
     obs = cr.crs_observations(r, plan, inf, fate.end_day)
     iobs = cr.icans_observations(rng["icans"], plan, fate.end_day)
     base_day = -np.minimum(pool.aph_to_inf[pi] + 2, 27)
+    by_day = getattr(protocol.design.efficacy, "by_day", 0)
     asm = simulate_assessments(rng["visits"], rng["events"], protocol, dplan, pool.light[pi],
-                               conv, fate.end_day, base_day)
+                               conv, fate.end_day, base_day,
+                               hold=lambda ap, anom, aact: eff_mod.hold_visits(
+                                   ap, anom, aact, enr.efficacy, pi, by_day, fate.end_day))
     return _Course(I, pi, journey, dose_idx, dlt_type, dlt_onset, plan, dplan, fate, obs, iobs,
                    cr.episodes(obs["obs"], "CRS"), cr.episodes(iobs, "ICANS"), base_day, asm)
 

@@ -11,6 +11,7 @@ assessment, after which no further assessment is held and a new therapy starts 7
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,8 +50,8 @@ class Assessments:
 
 def simulate_assessments(visits: np.random.Generator, events: np.random.Generator,
                          protocol: Protocol, dplan: pd.DataFrame, light: np.ndarray,
-                         conv: np.ndarray, end_day: np.ndarray, base_day: np.ndarray
-                         ) -> Assessments:
+                         conv: np.ndarray, end_day: np.ndarray, base_day: np.ndarray,
+                         hold: Callable | None = None) -> Assessments:
     """Hold every patient's disease assessments and derive the confirmed course.
 
     Parameters
@@ -71,6 +72,10 @@ def simulate_assessments(visits: np.random.Generator, events: np.random.Generato
         Last day followed per patient.
     base_day : numpy.ndarray
         Day of the baseline assessment (negative: before the infusion).
+    hold : callable, optional
+        ``(patient, nominal, actual) -> (patient, nominal, actual)`` applied to the scheduled
+        visits (the BOIN12 scenario holds each patient's decision visit on its drawn day:
+        :func:`cartrial.example.boin12_efficacy.hold_visits`).
 
     Returns
     -------
@@ -78,7 +83,7 @@ def simulate_assessments(visits: np.random.Generator, events: np.random.Generato
         The assessments and the course they show.
     """
     n = len(end_day)
-    apat, anom, aact = _schedule(visits, protocol, n, end_day, base_day)
+    apat, anom, aact = _schedule(visits, protocol, n, end_day, base_day, hold)
     a = _measurements(dplan, light, conv, apat, anom, aact, set(protocol.schedule.mrd.days))
     post, pd_day, last_keep = _confirmed_course(a, n)
     a = pd.concat([a[a["nom"] == -1], post], ignore_index=True).sort_values(
@@ -92,11 +97,13 @@ def simulate_assessments(visits: np.random.Generator, events: np.random.Generato
     return Assessments(a, pd_day, new_tx, mrd_test, mrd_neg)
 
 
-def _schedule(visits, protocol, n, end_day, base_day):  # noqa: ANN001, ANN202
+def _schedule(visits, protocol, n, end_day, base_day, hold=None):  # noqa: ANN001, ANN202
     """(patient, nominal, actual day) of every assessment, baseline first, sorted by day."""
     rs = protocol.schedule.response
     days = sorted(set(rs.days) | set(range(max(rs.days) + 90, FOLLOW_UP_END_DAY + 1, 90)))
     ap, anom, aact = visit_grid(days, rs.window_days, n, end_day, visits, 0.03)
+    if hold is not None:
+        ap, anom, aact = hold(ap, anom, aact)
     apat = np.concatenate([np.arange(n), ap])
     anom = np.concatenate([np.full(n, -1), anom])
     aact = np.concatenate([base_day, aact])

@@ -23,6 +23,8 @@ class Scenario:
     dlt_prob: tuple[float, ...] = (0.02, 0.05)
     late_dlt: bool = False          # DLTs arise late in the window (days 10-20), TITE territory
     design: str | None = None       # override the protocol's design name (e.g. "tite-boin")
+    design_settings: tuple[tuple[str, object], ...] = ()  # design keys the scenario sets
+    eff_prob: tuple[float, ...] | None = None  # true P(design.efficacy outcome) per dose
     # population and conduct
     ppcl_fraction: float = 0.12
     not_infused_fraction: float = 0.08        # KarMMa, cilta-cel: 5-12 %
@@ -93,6 +95,17 @@ SCENARIOS: dict[str, Scenario] = {
         response_probs=(0.40, 0.15, 0.17, 0.06, 0.10, 0.12),
         early_progression_fraction=0.35,
         pfs_median_months_responders=8.0,
+    ),
+    "boin12": replace(
+        _DEFAULT,
+        name="boin12",
+        description="Conducted with BOIN12 (Lin et al., JCO Precis Oncol 2020): escalation "
+        "decided on DLTs and on IMWG PR or better by day 28 (pending until assessable); DL2 "
+        "responds more (0.80 vs 0.45) but is more toxic (DLT 0.25 vs 0.05).",
+        dlt_prob=(0.05, 0.25),
+        design="boin12",
+        design_settings=(("cap_per_dose", 12), ("boin12", {"phi_e": 0.40, "n_star": 6})),
+        eff_prob=(0.45, 0.80),
     ),
 }
 

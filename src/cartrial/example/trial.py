@@ -22,6 +22,7 @@ from cartrial.data import write_study
 from cartrial.data.write import ordered_columns
 from cartrial.errors import InputError
 from cartrial.example import assemble
+from cartrial.example.boin12_efficacy import draw_efficacy
 from cartrial.example.conduct import Enrolment, conduct_trial
 from cartrial.example.population import draw_pool
 from cartrial.example.scenarios import get_scenario
@@ -29,7 +30,8 @@ from cartrial.example.sdtm import csv_text
 from cartrial.protocol import Protocol
 
 COMPONENTS = ("pool", "conduct", "crs", "icans", "disease", "kinetics", "labs", "events",
-              "untidy", "visits", "baseline", "manufacturing", "haematology", "baskets")
+              "untidy", "visits", "baseline", "manufacturing", "haematology", "baskets",
+              "efficacy")
 CHUNK_PATIENTS = 2500
 
 
@@ -56,7 +58,10 @@ def _prepare(protocol: Protocol, seed: int, n_patients: int | None, scenario: st
     target = (n_patients or 0) + protocol.design.max_sample_size + 40
     size = int(np.ceil(target / (1 - sc.not_infused_fraction) * 1.3)) + 60
     pool = draw_pool(rng["pool"], size, sc, protocol.design.accrual.patients_per_month)
-    enr = conduct_trial(rng["conduct"], protocol, sc, pool, n_patients, rng["manufacturing"])
+    eff = None if sc.eff_prob is None else draw_efficacy(rng["efficacy"], pool.size, protocol,
+                                                          sc.eff_prob)
+    enr = conduct_trial(rng["conduct"], conducted_protocol(protocol, sc.name), sc, pool,
+                        n_patients, rng["manufacturing"], eff)
     return sc, rng, pool, _within_horizon(enr, sc)
 
 
@@ -94,7 +99,8 @@ def conducted_protocol(protocol: Protocol, scenario: str) -> Protocol:
     Returns
     -------
     Protocol
-        ``protocol`` itself, or a validated copy whose ``design.name`` is the scenario's design.
+        ``protocol`` itself, or a validated copy whose ``design.name`` is the scenario's design
+        and whose design carries the scenario's ``design_settings`` (e.g. BOIN12's block).
 
     Examples
     --------
@@ -103,10 +109,10 @@ def conducted_protocol(protocol: Protocol, scenario: str) -> Protocol:
     'tite-boin'
     """
     sc = get_scenario(scenario)
-    if sc.design is None or sc.design == protocol.design.name:
+    if (sc.design is None or sc.design == protocol.design.name) and not sc.design_settings:
         return protocol
     data = protocol.model_dump(mode="json")
-    data["design"]["name"] = sc.design
+    data["design"].update({"name": sc.design or protocol.design.name, **dict(sc.design_settings)})
     return Protocol.model_validate(data)
 
 

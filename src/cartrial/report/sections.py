@@ -202,8 +202,9 @@ def table_escalation(history: pd.DataFrame, protocol: Protocol, number: str) -> 
         "its date (DLT adjudication by the safety engine at that cut-off).",
         "Dates without a committee record: the study opens at the first informed consent; "
         "a cohort is reviewed 3 days after its last patient completes the DLT window (TITE "
-        "designs: 7 days after its last infusion, then the day after each event while "
-        "suspended); the dose is selected on complete escalation data."),
+        "designs: 7 days after its last infusion); while suspended, again the day after each "
+        "event (a DLT known, a window closing; phase I/II designs: also a response known by the "
+        "efficacy engine); the dose is selected on complete escalation data."),
         source="DM, SUPPDM, EX and the safety engine's DLT adjudication at each date")
 
 
