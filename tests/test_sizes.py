@@ -25,7 +25,6 @@ KNOWN: set[tuple[str, str]] = {
     ("data/validate.py", "<module>"),
     ("data/validate.py", "_structure"),
     ("data/xport.py", "<module>"),
-    ("protocol/model.py", "<module>"),
     ("report/pipeline.py", "<module>"),
     ("report/pipeline.py", "kinetics_items"),
     ("report/pipeline.py", "run_analysis"),

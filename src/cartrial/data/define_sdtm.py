@@ -33,7 +33,8 @@ from cartrial.data import define_odm as odm
 from cartrial.data.spec import DomainSpec, data_model
 from cartrial.data.write import labels_for, ordered_columns
 
-#: SDTMIG 3.4 observation class of each domain (section 2.1); SUPP-- are RELATIONSHIP.
+#: SDTMIG 3.4 observation class of each domain (CDISC SDTM Implementation Guide v3.4, 2021,
+#: section 2.1); SUPP-- are RELATIONSHIP.
 CLASSES = {"DM": "SPECIAL PURPOSE", "AE": "EVENTS", "MH": "EVENTS", "DS": "EVENTS",
            "CM": "INTERVENTIONS", "EX": "INTERVENTIONS", "PR": "INTERVENTIONS",
            "FA": "FINDINGS ABOUT"}

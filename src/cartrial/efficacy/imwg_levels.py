@@ -1,4 +1,4 @@
-"""IMWG 2016 response categories at one assessment, before confirmation (section 4.2).
+"""IMWG 2016 response categories at one assessment, before confirmation.
 
 Kumar S et al., Lancet Oncol 2016;17:e328-46 (response table) and, for pPCL, Fernandez de
 Larrea C et al., Leukemia 2013;27:780-91. The measurable-disease type at baseline decides which

@@ -1,4 +1,4 @@
-"""IMWG 2016 progression from the nadir (section 4.3) and, for pPCL, the 2013 PCL rules.
+"""IMWG 2016 progression from the nadir and, for pPCL, the 2013 PCL rules.
 
 Kumar S et al., Lancet Oncol 2016;17:e328-46: progression is an increase of >= 25 % from the
 lowest value confirmed so far in serum M-protein (with >= 0.5 g/dL; >= 1 g/dL alone when the
