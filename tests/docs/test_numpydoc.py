@@ -70,14 +70,10 @@ committee.list_decisions
 committee.new_audit_key
 committee.open_store
 committee.record_decision
-conduct.Recommendation
 conduct.StudyDecision
 conduct.cohorts
 conduct.decisions_on
-conduct.dose_table
 conduct.escalation_subjects
-conduct.recommend
-conduct.trial_state
 data.DataModel
 data.DomainSpec
 data.Study

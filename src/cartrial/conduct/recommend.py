@@ -14,7 +14,31 @@ from cartrial.protocol import Protocol
 
 @dataclass(frozen=True)
 class Recommendation:
-    """What the safety review committee sees: per-dose table, state, decision and its rule."""
+    """What the safety review committee sees: per-dose table, state, decision and its rule.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        :func:`cartrial.conduct.dose_table` of the patients.
+    state : TrialState
+        The design's input.
+    decision : Decision
+        The design's decision (action, next dose, rule id, reason in words).
+    design : str
+        The protocol's design name.
+    pending_at_current : int
+        Patients still in the DLT window at the current dose.
+    selection : object or None
+        The design's dose selection once it stops (``.mtd``, ``.reason``).
+
+    Examples
+    --------
+    >>> from cartrial.protocol import load_protocol
+    >>> cols = ["USUBJID", "DOSE_INDEX", "INFUSION_DATE", "DLT", "FOLLOWUP_DAY"]
+    >>> rec = recommend(pd.DataFrame(columns=cols), load_protocol("ct071"))
+    >>> rec.design, rec.pending_at_current, len(rec.table)
+    ('boin', 0, 2)
+    """
 
     table: pd.DataFrame
     state: TrialState
@@ -45,6 +69,37 @@ def recommend(patients: pd.DataFrame, protocol: Protocol, *,
     patient, the design's start (treat the first cohort at the starting dose). ``eliminated``
     carries doses eliminated by earlier decisions (0-based). When the design stops, its dose
     selection on the same data is in ``selection``.
+
+    Parameters
+    ----------
+    patients : pandas.DataFrame
+        One row per infused patient (:mod:`cartrial.conduct.state`); may be empty.
+    protocol : Protocol
+        The design and its parameters, dose levels and DLT window.
+    design : Design, optional
+        A design object to use instead of the protocol's (tests, sweeps).
+    eliminated : tuple of int
+        Doses eliminated by earlier decisions (0-based).
+
+    Returns
+    -------
+    Recommendation
+        Per-dose table, trial state, decision and (when stopped) selection.
+
+    References
+    ----------
+    Liu S, Yuan Y, J R Stat Soc C 2015;64:507-23 (BOIN: escalate when the observed DLT rate at
+    the current dose is at most 0.236 for a target of 0.3).
+
+    Examples
+    --------
+    >>> from cartrial.protocol import load_protocol
+    >>> pts = pd.DataFrame({"USUBJID": ["A", "B", "C"], "DOSE_INDEX": [0, 0, 0],
+    ...     "INFUSION_DATE": ["2024-01-01", "2024-01-08", "2024-01-15"],
+    ...     "DLT": ["no", "no", "no"], "FOLLOWUP_DAY": [60, 53, 46]})
+    >>> d = recommend(pts, load_protocol("ct071")).decision
+    >>> d.action, d.next_dose
+    ('escalate', 1)
     """
     k = len(protocol.dose_levels)
     des = design or design_from_spec(protocol.design, k)

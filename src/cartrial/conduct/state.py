@@ -54,7 +54,40 @@ def _check(patients: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
 
 def dose_table(patients: pd.DataFrame, protocol: Protocol,
                eliminated: tuple[int, ...] = ()) -> pd.DataFrame:
-    """Per dose level: treated, DLT-evaluable, DLTs, pending with follow-up, not evaluable."""
+    """Per dose level: treated, DLT-evaluable, DLTs, pending with follow-up, not evaluable.
+
+    Parameters
+    ----------
+    patients : pandas.DataFrame
+        One row per infused patient (module docstring: USUBJID, DOSE_INDEX, INFUSION_DATE, DLT,
+        FOLLOWUP_DAY and the optional columns).
+    protocol : Protocol
+        Dose levels and the DLT window.
+    eliminated : tuple of int
+        Dose levels (0-based) eliminated by the design so far.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per protocol dose level: DOSE_INDEX, DOSE_ID, DOSE, TREATED, EVALUABLE, DLT,
+        PENDING, PENDING_FOLLOWUP, DAYS_LEFT_MIN, NOT_EVALUABLE, BACKFILL, ELIMINATED.
+
+    Raises
+    ------
+    InputError
+        A required column is missing, a DLT status is not yes / no / pending, or a dose index is
+        not one of the protocol's levels (the patient is named).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cartrial.protocol import load_protocol
+    >>> pts = pd.DataFrame({"USUBJID": ["A", "B", "C"], "DOSE_INDEX": [0, 0, 0],
+    ...     "INFUSION_DATE": ["2024-01-01", "2024-01-08", "2024-01-15"],
+    ...     "DLT": ["no", "no", "no"], "FOLLOWUP_DAY": [60, 53, 46]})
+    >>> dose_table(pts, load_protocol("ct071"))[["DOSE_ID", "TREATED", "DLT"]].values.tolist()
+    [['DL1', 3, 0], ['DL2', 0, 0]]
+    """
     p = _check(patients, protocol)
     window = float(protocol.design.dlt_window_days)
     rows = []
@@ -78,7 +111,36 @@ def dose_table(patients: pd.DataFrame, protocol: Protocol,
 
 
 def trial_state(patients: pd.DataFrame, protocol: Protocol) -> tuple[TrialState, int]:
-    """(TrialState for the protocol's design, number pending at the current dose)."""
+    """(TrialState for the protocol's design, number pending at the current dose).
+
+    Parameters
+    ----------
+    patients : pandas.DataFrame
+        One row per infused patient (see the module docstring).
+    protocol : Protocol
+        Dose levels, start dose and DLT window.
+
+    Returns
+    -------
+    tuple
+        (:class:`cartrial.design.TrialState`, patients pending at the current dose).
+
+    Raises
+    ------
+    InputError
+        As :func:`dose_table`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cartrial.protocol import load_protocol
+    >>> pts = pd.DataFrame({"USUBJID": ["A", "B", "C"], "DOSE_INDEX": [0, 0, 0],
+    ...     "INFUSION_DATE": ["2024-01-01", "2024-01-08", "2024-01-15"],
+    ...     "DLT": ["no", "no", "no"], "FOLLOWUP_DAY": [60, 53, 46]})
+    >>> state, pending = trial_state(pts, load_protocol("ct071"))
+    >>> state.n, state.y, state.current, pending
+    ((3, 0), (0, 0), 0, 0)
+    """
     p = _check(patients, protocol)
     k = len(protocol.dose_levels)
     if "RESPONSE" in p:  # phase I/II: a patient counts once both outcomes are known
