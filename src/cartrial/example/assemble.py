@@ -12,6 +12,7 @@ import pandas as pd
 
 from cartrial.example import baseline as bsl
 from cartrial.example import baskets as bk
+from cartrial.example import bridging as br
 from cartrial.example import crs as crs_mod
 from cartrial.example import crs_records as cr
 from cartrial.example import disease as dz
@@ -232,6 +233,11 @@ def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolmen
     domains["FA"], domains["QS"] = _fa_qs(ctx, cobs, iobs)
     lab_frames, cyto_runs = _lab_rows(ctx, lpat, lnom, lact, vals, rng["untidy"])
     dis_frames = _disease_rows(ctx, a, mrd_test, mrd_neg, rng["untidy"])
+    # response to bridging: pre-lymphodepletion assessment (example/bridging.py, own stream)
+    pre = br.pre_lymphodepletion(rng[br.STREAM], pool.bridging[pi][I], min(
+        d for ag in protocol.lymphodepletion.agents for d in ag.days), (enr.apheresis[I] - inf
+        ).astype(int) + 5, a, dplan, conv)
+    a_truth, pdd_truth = br.rebase(a, pre, _confirm)
     cyt_frames = _cytokine_rows(ctx, plan, kp, protocol, rng["kinetics"])
     lab_frames.append(hx.lab_rows(ctx, hp, lpat, lnom, lact))
     # baseline disease characteristics (example/baseline.py, own stream)
@@ -241,6 +247,9 @@ def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolmen
     base_lb = bsl.lb_rows(ids, scr, ctx.dy(np.arange(n), base_day - 3), base_day - 3, bvals)
     domains["LB"] = _finish_lb(pd.concat(lab_frames + dis_frames + cyt_frames + base_lb,
                                          ignore_index=True))
+    pre_lb = br.lb_rows(_disease_rows(ctx, pre, *[np.zeros(len(pre), bool)] * 2, None))
+    if pre_lb:
+        domains["LB"] = br.append_lb(domains["LB"], _finish_lb(pd.concat(pre_lb)))
     domains["PC"] = _pc(ctx, kpat, knom, kact, conc, flow)
     domains["IS"] = _is(ctx, protocol, rng["kinetics"], sc.ada_fraction)
     extra_ae = [hx.ae_rows(hp), bk.plan_events(rng[bk.STREAM], end_day, dlt_type)]
@@ -257,10 +266,11 @@ def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolmen
     domains.update(DM=dm, DS=ds, MH=mh, PR=pr, EX=ex, SUPPDM=_suppdm(usubjid, enr))
 
     # ---------------------------------------------------------------- truth tables
-    truth = _truth(ctx, enr, I, protocol, plan, ep_c, ep_i, a, pdd, death_d, died, new_tx,
+    truth = _truth(ctx, enr, I, protocol, plan, ep_c, ep_i, a_truth, pdd_truth, death_d, died, new_tx,
                    kp, kpat, kact, conc, dplan, dlt_type, dlt_onset, ae_truth, enr.apheresis[I],
                    nrm_death, pool.dlt_detect_day()[pi][I])
     truth["baseline"] = bsl.truth(ids, bvals, lines)
+    truth["bridging"] = br.truth(ids, a, pre)
     truth["exposure"] = exposure_truth(usubjid, enr, protocol)
     truth.update(hx.truth(ids, hp), **bk.truth(ae_truth))
     return domains, truth

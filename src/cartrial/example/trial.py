@@ -29,7 +29,8 @@ from cartrial.example.sdtm import csv_text
 from cartrial.protocol import Protocol
 
 COMPONENTS = ("pool", "conduct", "crs", "icans", "disease", "kinetics", "labs", "events",
-              "untidy", "visits", "baseline", "manufacturing", "haematology", "baskets")
+              "untidy", "visits", "baseline", "manufacturing", "haematology", "baskets",
+              "bridging")
 CHUNK_PATIENTS = 2500
 
 
