@@ -266,9 +266,9 @@ def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolmen
     domains.update(DM=dm, DS=ds, MH=mh, PR=pr, EX=ex, SUPPDM=_suppdm(usubjid, enr))
 
     # ---------------------------------------------------------------- truth tables
-    truth = _truth(ctx, enr, I, protocol, plan, ep_c, ep_i, a_truth, pdd_truth, death_d, died, new_tx,
-                   kp, kpat, kact, conc, dplan, dlt_type, dlt_onset, ae_truth, enr.apheresis[I],
-                   nrm_death, pool.dlt_detect_day()[pi][I])
+    truth = _truth(ctx, enr, I, protocol, plan, ep_c, ep_i, a_truth, pdd_truth, death_d, died,
+                   new_tx, kp, kpat, kact, conc, dplan, dlt_type, dlt_onset, ae_truth,
+                   enr.apheresis[I], nrm_death, pool.dlt_detect_day()[pi][I])
     truth["baseline"] = bsl.truth(ids, bvals, lines)
     truth["bridging"] = br.truth(ids, a, pre)
     truth["exposure"] = exposure_truth(usubjid, enr, protocol)
