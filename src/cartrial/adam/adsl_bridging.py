@@ -2,13 +2,15 @@
 
 For a patient with bridging therapy (``BRIDGFL = "Y"``) the disease assessments (LB CAT
 "DISEASE ASSESSMENT") dated before lymphodepletion (ADSL ``LDSTDT``, else the infusion
-``TRTSDT``) are compared: the earliest (screening, before or at the start of bridging) is the
-reference, the latest (the pre-lymphodepletion assessment) is classified against it by the IMWG
-2016 rules of the efficacy engine (:func:`cartrial.efficacy.imwg.classify_assessments`;
-Kumar S et al., Lancet Oncol 2016;17:e328-46), unconfirmed, by serum/urine M-protein and serum
-free light chains (immunofixation and marrow are not repeated before lymphodepletion, so CR and
-sCR cannot be reached). ``NE`` (not evaluable) when the patient has fewer than two such
-assessments or a measurement the classification needs is missing; empty without bridging.
+``TRTSDT``) are compared: the earliest (screening) is the reference, the latest (the
+pre-lymphodepletion assessment) is classified against it by the IMWG 2016 rules of the efficacy
+engine (:func:`cartrial.efficacy.imwg.classify_assessments`; Kumar S et al., Lancet Oncol
+2016;17:e328-46), unconfirmed, by serum/urine M-protein and serum free light chains
+(immunofixation and marrow are not repeated before lymphodepletion, so CR and sCR cannot be
+reached; the relapsed/refractory myeloma rules apply to every patient, as blood plasma cells,
+which the plasma cell leukaemia criteria need, are not repeated either). ``NE`` (not
+evaluable) when the patient has fewer than two such assessments or a measurement the
+classification needs is missing; empty without bridging.
 """
 
 from __future__ import annotations

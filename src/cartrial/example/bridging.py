@@ -14,6 +14,11 @@ log-normally around 0.85 (a modest reduction with dexamethasone; sometimes no ef
 clipped to [0.45, 1.5]; the post-infusion trajectory is unchanged. Draws come from the own
 stream :data:`STREAM`, so every other value of the example stays as it was.
 
+The screening assessment is dated two days before leukapheresis but never earlier than day
+-27, so for a long vein-to-vein time it falls in the first days of bridging; its values are the
+pre-bridging burden all the same (the bridging effect is applied at the pre-lymphodepletion
+assessment only).
+
 The truth's response to bridging (truth/bridging.csv) is the IMWG 2016 category (Kumar S et al.,
 Lancet Oncol 2016;17:e328-46), unconfirmed, of the pre-lymphodepletion assessment against the
 screening assessment, by the example's own rule implementation
