@@ -169,7 +169,9 @@ def _assessments(path, d) -> pd.DataFrame:
     a["CLON"] = a["CLON"] > 0.5
     a["is_bl"] = a.set_index(["USUBJID", "LBDTC"]).index.isin(
         bl.set_index(["USUBJID", "LBDTC"]).index)
-    b = a[a["is_bl"]].set_index("USUBJID")
+    # baseline per variable: the last flagged value (bridged patients: the pre-lymphodepletion
+    # M-protein and FLC, the screening marrow and immunofixation)
+    b = a[a["is_bl"]].groupby("USUBJID").last()
     light = np.where(b["K"] > b["L"], "KAPPA", "LAMBDA")
     inv = np.where(light == "KAPPA", b["K"], b["L"])
     unv = np.where(light == "KAPPA", b["L"], b["K"])

@@ -2,7 +2,8 @@
 
 Each variable is derived from the SDTM records the data model documents (docs/data-model.md):
 
-* disposition: ``APHFL`` (PR LEUKAPHERESIS), ``BRIDGFL`` (CM BRIDGING THERAPY), ``LDFL`` (EX
+* disposition: ``APHFL`` (PR LEUKAPHERESIS), ``BRIDGFL`` (CM BRIDGING THERAPY), ``BRDGRSP``
+  (response to bridging, :mod:`cartrial.adam.adsl_bridging`), ``LDFL`` (EX
   LYMPHODEPLETING CHEMOTHERAPY), ``MFGFFL`` (DS or DM.ARMNRS MANUFACTURING FAILURE), ``NINFRS``
   (why a leukapheresed patient was not infused: the DS disposition event);
 * exposure: ``DOSEP`` (the protocol dose of the planned level DM.ARMCD), ``DOSEA`` (EXDOSE of the
@@ -291,7 +292,9 @@ def derive_vars_csr(adsl: pd.DataFrame, study: Study, protocol: Protocol) -> pd.
     >>> derive_vars_death_timing(a)["DTHTIM"].tolist()
     ['DAY 31-90', '']
     """
-    out = derive_vars_disposition(adsl, study)
+    from cartrial.adam.adsl_bridging import derive_var_brdgrsp
+
+    out = derive_var_brdgrsp(derive_vars_disposition(adsl, study), study)
     out = derive_vars_exposure(out, protocol)
     out = derive_vars_baseline(out, study)
     out = derive_vars_prior(out, study)

@@ -83,6 +83,7 @@ LABELS: dict[str, str] = {
     "LBSEQ": "Sequence Number (LB)", "AESEQ": "Sequence Number (AE)",
     # ADSL CSR variables (cartrial.adam.adsl_csr)
     "APHFL": "Leukapheresed Flag", "BRIDGFL": "Bridging Therapy Flag",
+    "BRDGRSP": "Response to Bridging Therapy",
     "LDFL": "Lymphodepletion Received Flag", "MFGFFL": "Manufacturing Failure Flag",
     "NINFRS": "Reason Not Infused", "DOSEP": "Planned Dose (10^6 CAR+ T cells/kg)",
     "DOSELFL": "Infused Below Planned Dose Flag", "VVDUR": "Leukapheresis to Infusion (days)",

@@ -17,7 +17,7 @@ trial is reproducible from its seed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,7 @@ import pandas as pd
 from cartrial.example import baseline as bsl
 from cartrial.example import baskets as bk
 from cartrial.example import boin12_efficacy as eff_mod
+from cartrial.example import bridging as br
 from cartrial.example import crs as crs_mod
 from cartrial.example import crs_records as cr
 from cartrial.example import disease as dz
@@ -34,6 +35,7 @@ from cartrial.example import labs as lb
 from cartrial.example import sdtm_findings, sdtm_kinetics, sdtm_lb
 from cartrial.example.ae import adverse_events
 from cartrial.example.assessments import Assessments, simulate_assessments
+from cartrial.example.assessments import _confirm as confirm_course
 from cartrial.example.cm import medications
 from cartrial.example.conduct import Enrolment
 from cartrial.example.journey import Fate, Journey, data_cutoff, draw_fate, visit_grid
@@ -104,7 +106,13 @@ def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolmen
     c = _course(rng, protocol, sc, pool, enr, s, cutoff)
     ks = _kinetics(rng, protocol, sc, c)
     labs = _safety_labs(rng, protocol, c)
-    domains, cyto_runs, base = _findings(rng, protocol, sc, pool, c, ks, labs)
+    # response to bridging: pre-lymphodepletion assessment (example/bridging.py, own stream)
+    pre = br.pre_lymphodepletion(
+        rng[br.STREAM], pool.bridging[c.pool_index],
+        min(d for ag in protocol.lymphodepletion.agents for d in ag.days),
+        (enr.apheresis[c.I] - c.journey.inf).astype(int) + 5, c.assessments.table, c.dplan,
+        c.journey.conv)
+    domains, cyto_runs, base = _findings(rng, protocol, sc, pool, c, ks, labs, pre)
     extra_ae = [hx.ae_rows(labs.hp), bk.plan_events(rng[bk.STREAM], c.fate.end_day, c.dlt_type)]
     ae, ae_truth = adverse_events(c.journey, c.ep_c, c.ep_i, cyto_runs, c.dlt_type, c.dlt_onset,
                                   c.fate.nrm_death, c.fate.death_day, rng["events"],
@@ -119,8 +127,11 @@ def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolmen
     domains["RS"] = frame("RS", {k: v.to_numpy() for k, v in bsl.rs_ecog(
         ids, base["screening"], base["bvals"]["ecog"].to_numpy()).items()}, ["USUBJID", "RSDTC"])
     domains.update(subject_domains(protocol, enr, pool, s, c.fate, rng["events"]))
-    truth = truth_tables(_truth_inputs(protocol, enr, pool, c, ks, ae_truth))
+    a_truth, pdd_truth = br.rebase(c.assessments.table, pre, confirm_course)
+    rebased = replace(c, assessments=replace(c.assessments, table=a_truth, pd_day=pdd_truth))
+    truth = truth_tables(_truth_inputs(protocol, enr, pool, rebased, ks, ae_truth))
     truth["baseline"] = bsl.truth(ids, base["bvals"], prior)
+    truth["bridging"] = br.truth(ids, c.assessments.table, pre)
     truth["exposure"] = exposure_truth(s.usubjid, enr, protocol)
     truth.update(hx.truth(ids, labs.hp), **bk.truth(ae_truth))
     return domains, truth
@@ -211,7 +222,7 @@ def _safety_labs(rng: dict, protocol: Protocol, c: _Course) -> _LabDraws:
 
 
 def _findings(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, c: _Course,
-              ks: _Samples, labs: _LabDraws
+              ks: _Samples, labs: _LabDraws, pre: pd.DataFrame
               ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict]:
     """VS, FA, QS, LB, PC and IS; the cytopenia grades (for AE); baseline values (for RS)."""
     ctx = c.journey
@@ -234,6 +245,9 @@ def _findings(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, c: _Cours
     base_lb = bsl.lb_rows(ctx.usubjid, scr, ctx.dy(np.arange(n), scr_day), scr_day, bvals)
     domains["LB"] = sdtm_lb.finish_lb(pd.concat(lab_frames + dis_frames + cyt_frames + base_lb,
                                                 ignore_index=True))
+    pre_lb = br.lb_rows(sdtm_lb.disease_rows(ctx, pre, *[np.zeros(len(pre), bool)] * 2))
+    if pre_lb:  # the bridged patients' pre-lymphodepletion assessment
+        domains["LB"] = br.append_lb(domains["LB"], sdtm_lb.finish_lb(pd.concat(pre_lb)))
     domains["PC"] = sdtm_kinetics.pc_rows(ctx, ks.pat, ks.nom, ks.act, ks.conc, ks.flow)
     domains["IS"] = sdtm_kinetics.is_rows(ctx, protocol, rng["kinetics"], sc.ada_fraction)
     return domains, cyto_runs, {"screening": scr, "bvals": bvals}

@@ -31,7 +31,8 @@ from cartrial.protocol import Protocol
 
 COMPONENTS = ("pool", "conduct", "crs", "icans", "disease", "kinetics", "labs", "events",
               "untidy", "visits", "baseline", "manufacturing", "haematology", "baskets",
-              "efficacy")
+              "efficacy",
+              "bridging")
 CHUNK_PATIENTS = 2500
 
 

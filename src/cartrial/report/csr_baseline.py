@@ -13,6 +13,10 @@ from cartrial.report.csr_stats import flag as _y
 from cartrial.report.table import ReportTable
 
 STAGES = (("I", "I"), ("II", "II"), ("III", "III"))
+BRIDGING_RESPONSES = (("sCR", "Stringent complete response"), ("CR", "Complete response"),
+                      ("VGPR", "Very good partial response"), ("PR", "Partial response"),
+                      ("MR", "Minimal response"), ("SD", "Stable disease"),
+                      ("PD", "Progressive disease"), ("NE", "Not evaluable"))
 
 
 def dose_groups(adsl: pd.DataFrame, protocol: Protocol, flag: str = "SAFFL"
@@ -64,6 +68,9 @@ def table_baseline(adsl: pd.DataFrame, protocol: Protocol, number: str) -> Repor
     t.count("High-risk cytogenetics (del(17p), t(4;14) or t(14;16))", _y(s, "HRCYTOFL"))
     t.count("Extramedullary disease", _y(s, "EMDFL"))
     t.count("Bridging therapy", _y(s, "BRIDGFL"))
+    if "BRDGRSP" in s:
+        t.categories("Response to bridging therapy", s["BRDGRSP"], BRIDGING_RESPONSES,
+                     "Not evaluable", mask=_y(s, "BRIDGFL"))
     return ReportTable(number, "Baseline demographics and disease characteristics",
                        "Safety (infused)", t.frame_cells(), (
         "Continuous variables: n, mean (SD), median (Q1, Q3) with quartiles as R quantile type "
@@ -84,4 +91,9 @@ def table_baseline(adsl: pd.DataFrame, protocol: Protocol, number: str) -> Repor
         "or LDH above the upper limit of normal; II: other).",
         "High-risk cytogenetics by iFISH at screening (MH CYTOGENETICS records list the "
         "abnormalities found; none recorded = standard risk). Other abnormalities (e.g. 1q21 "
-        "gain) are recorded but are not high risk in the R-ISS."), "ADSL")
+        "gain) are recorded but are not high risk in the R-ISS.",
+        "Response to bridging therapy (ADSL BRDGRSP): IMWG 2016 category, unconfirmed, of the "
+        "last disease assessment before lymphodepletion against the first (screening), by "
+        "serum/urine M-protein and serum free light chains (Kumar S et al., Lancet Oncol "
+        "2016;17:e328-46); n (%) of the column's patients with bridging therapy; not evaluable: "
+        "fewer than two assessments or a measurement missing."), "ADSL")
