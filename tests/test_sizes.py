@@ -27,7 +27,6 @@ KNOWN: set[tuple[str, str]] = {
     ("data/load.py", "_standardize_part"),
     ("data/validate.py", "<module>"),
     ("data/validate.py", "_structure"),
-    ("data/xport.py", "<module>"),
     ("design/paths.py", "dose_paths_figure"),
     ("design/patients.py", "state_from_patients"),
     ("design/selection.py", "select_mtd"),
