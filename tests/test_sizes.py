@@ -25,8 +25,6 @@ KNOWN: set[tuple[str, str]] = {
     ("cli/kinetics.py", "kinetics"),
     ("data/load.py", "<module>"),
     ("data/load.py", "_standardize_part"),
-    ("data/validate.py", "<module>"),
-    ("data/validate.py", "_structure"),
     ("design/paths.py", "dose_paths_figure"),
     ("design/patients.py", "state_from_patients"),
     ("design/selection.py", "select_mtd"),
