@@ -23,8 +23,6 @@ KNOWN: set[tuple[str, str]] = {
     ("cli/design_phase12_simulate.py", "simulate"),
     ("cli/design_simulate.py", "read_scenarios"),
     ("cli/kinetics.py", "kinetics"),
-    ("data/load.py", "<module>"),
-    ("data/load.py", "_standardize_part"),
     ("design/paths.py", "dose_paths_figure"),
     ("design/patients.py", "state_from_patients"),
     ("design/selection.py", "select_mtd"),
