@@ -31,11 +31,16 @@ def safe_load(text: str) -> Any:
     Raises
     ------
     yaml.YAMLError
-        The text is not valid YAML (same exception family as ``yaml.safe_load``).
+        The text is not valid YAML: the error of the pure-Python parser, which quotes the line
+        with a caret under the fault (libyaml's message does not), so a user's file is read
+        again by it only when it is wrong.
 
     Examples
     --------
     >>> safe_load("a: [1, 2]")
     {'a': [1, 2]}
     """
-    return yaml.load(text, Loader=SafeLoader)  # noqa: S506 - a safe loader
+    try:
+        return yaml.load(text, Loader=SafeLoader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError:
+        return yaml.safe_load(text)  # raises with the quoted line

@@ -42,3 +42,16 @@ def test_libyaml_loader_reads_every_bundled_yaml_as_the_python_loader() -> None:
     for f in files:
         text = f.read_text(encoding="utf-8")
         assert safe_load(text) == yaml.safe_load(text), f
+
+
+def test_invalid_yaml_is_reported_with_the_python_parsers_quoted_line() -> None:
+    """The error users see quotes the faulty line with a caret (PyYAML's pure-Python message),
+    also when libyaml parsed first."""
+    import pytest
+    import yaml
+
+    from cartrial._yaml import safe_load
+
+    with pytest.raises(yaml.YAMLError) as err:
+        safe_load("a: [1, 2\nb: 3")
+    assert "    a: [1, 2\n       ^" in str(err.value)
