@@ -31,6 +31,9 @@ SPEC: list[tuple[list[str], tuple[str, ...]]] = [
     # DecisionTable holds rows; its .summary / .grid frames are built on first use
     (["design", "table", "--design", "boin"], LIGHT),
     (["design", "table", "--design", "mtpi2", "--extrasafe"], LIGHT),
+    # cli to_jsonable looks pandas up in sys.modules and never imports it
+    (["design", "table", "--design", "boin", "--json"], LIGHT),
+    (["design", "boundaries", "--target", "0.3", "--json"], LIGHT),
     (["protocol", "list"], LIGHT),
     (["protocol", "show", "ct071"], LIGHT),
     (["example", "list"], LIGHT),

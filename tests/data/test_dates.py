@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cartrial.data.dates import _ISO as ISO
 from cartrial.data.dates import impute_date, parse_dtc, study_day
 
 
@@ -74,16 +75,50 @@ def test_imputed_partial_date_brackets_the_true_date(day) -> None:
     assert lo.iloc[0].date() <= day <= hi.iloc[0].date()
 
 
-@settings(deadline=None, max_examples=50)
-@given(st.lists(st.sampled_from(["2024-03-05", "2024-03", "2024", "", "2024-02-30", "05/03/2024",
-                                 "2024-03-05T14:45", "2024-13", None]), max_size=30))
-def test_distinct_value_parse_equals_parsing_every_value(texts) -> None:
-    from cartrial.data.dates import _parse
+def _pandas_parse(values: pd.Series) -> pd.DataFrame:
+    """The previous release's vectorised pandas parse (str.extract + to_datetime), kept here as
+    the reference of the memoised per-text parse."""
+    s = values.astype("string")
+    parts = s.str.extract(ISO)
+    blank = s.isna() | (s.str.strip() == "")
+    matched = parts["y"].notna()
+    y, m, d, hh, mm, ss = (pd.to_numeric(parts[k], errors="coerce") for k in "ymdHMS")
+    dt = pd.to_datetime(s.where(matched & d.notna()).str.slice(0, 10), format="%Y-%m-%d",
+                        errors="coerce")
+    time_ok = (hh.isna() | (hh <= 23)) & (mm.isna() | (mm <= 59)) & (ss.isna() | (ss <= 59))
+    dt = dt + pd.to_timedelta(hh.fillna(0), unit="h") + pd.to_timedelta(mm.fillna(0), unit="m")
+    dt = dt + pd.to_timedelta(ss.fillna(0), unit="s")
+    valid = blank | (matched & (m.isna() | ((m >= 1) & (m <= 12))) & (d.isna() | dt.notna())
+                     & time_ok)
+    precision = np.select([~matched, hh.notna(), d.notna(), m.notna()],
+                          [None, "time", "day", "month"], "year")
+    return pd.DataFrame({"dt": dt.where(valid & ~blank), "year": y.where(valid),
+                         "month": m.where(valid), "day": d.where(valid),
+                         "precision": pd.Series(np.where(blank, None, precision),
+                                                index=values.index, dtype="object"),
+                         "valid": valid.astype(bool)}, index=values.index)
 
+
+_TEXTS = ["2024-03-05", "2024-03", "2024", "", "  ", "2024-02-30", "05/03/2024",
+          "2024-03-05T14:45", "2024-03-05T14:45:07.25", "2024-13", "2024-13-01", "2024-00",
+          "2024-03-05T25:00", "2024-03-05T23:60", "0000", "0000-01-01", "1500-06-01",
+          "1677-09-21", "1677-09-22", "2262-04-11", "2262-04-12", "9999-12-31", "x", None]
+
+
+@settings(deadline=None, max_examples=80)
+@given(st.lists(st.sampled_from(_TEXTS), max_size=30))
+def test_memoised_parse_equals_the_vectorised_pandas_parse(texts) -> None:
+    """Regression test: the per-text memoised parse gives the previous release's frame exactly
+    (values, dtypes, index), calendar validity judged by pandas' own strptime."""
     s = pd.Series(texts, dtype="object", index=range(100, 100 + len(texts)))
-    got = parse_dtc(s)
-    want = _parse(s.astype("string").fillna(""))
-    pd.testing.assert_frame_equal(got, want)
+    pd.testing.assert_frame_equal(parse_dtc(s), _pandas_parse(s.astype("string").fillna("")))
+
+
+def test_end_imputation_outside_the_nanosecond_range_is_missing_not_an_error() -> None:
+    """A year pandas cannot hold (1500) imputes to NaT with its flag; the pandas version raised."""
+    date, flag = impute_date(pd.Series(["1500-06", "1500", "2262-04", "2024-02"]), "end")
+    assert date.isna().tolist() == [True, True, True, False]
+    assert flag.tolist() == ["D", "M", "D", "D"]
 
 
 @settings(max_examples=50)

@@ -207,3 +207,18 @@ def test_cli_reports_every_damaged_file_in_one_pass_with_exit_2(study_dir) -> No
     got = {(f["rule_id"], f["value"]) for f in out["findings"] if f["rule_id"].startswith("FILE")}
     assert got == {("FILE_ENCODING", "cm.csv"), ("FILE_TRUNCATED", "vs.csv"),
                    ("FILE_EMPTY", "is.csv")}
+
+
+def test_a_rule_that_finds_nothing_gives_a_fresh_empty_frame() -> None:
+    """Regression test: the empty findings frame is the one pandas builds for COLUMNS, and a
+    caller changing it does not change the next one (it is a copy)."""
+    import pandas as pd
+
+    from cartrial.data.report_frame import COLUMNS, finding_frame
+
+    ae = pd.DataFrame({"USUBJID": ["S1"], "AESEQ": [1.0]})
+    got = finding_frame("AE", ae, [False], "AESEQ", ae["AESEQ"], "VAR_EMPTY", "x")
+    pd.testing.assert_frame_equal(got, pd.DataFrame(columns=COLUMNS))
+    got.loc[0] = ["error"] * len(COLUMNS)
+    again = finding_frame("AE", ae, [False], "AESEQ", ae["AESEQ"], "VAR_EMPTY", "x")
+    assert again.empty

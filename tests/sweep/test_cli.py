@@ -114,3 +114,16 @@ def test_ctrl_c_stops_cleanly_with_how_to_resume(tmp_path, monkeypatch):
     monkeypatch.setattr(sr, "run_cell", real)
     r = runner.invoke(app, ["design", "sweep", str(g), "--out", str(out), "--serial"])
     assert r.exit_code == 0 and "4 computed, 2 reused" in r.stdout
+
+
+def test_sweep_reports_progress_lines_when_redirected(tmp_path):
+    """stderr is not a terminal under CliRunner: a line per tenth of the cells (cli._progress),
+    none with --json (stdout stays the answer, stderr quiet)."""
+    g = tmp_path / "grid.yaml"
+    g.write_text(yaml.safe_dump(GRID))
+    r = runner.invoke(app, ["design", "sweep", str(g), "--out", str(tmp_path / "a"), "--serial"])
+    assert r.exit_code == 0, r.output
+    assert "sweep cells: 6/6" in r.stderr
+    r = runner.invoke(app, ["design", "sweep", str(g), "--out", str(tmp_path / "b"), "--serial",
+                            "--json"])
+    assert r.exit_code == 0 and "sweep cells" not in r.stderr

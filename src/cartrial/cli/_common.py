@@ -30,14 +30,18 @@ T = TypeVar("T")
 
 
 def to_jsonable(obj: Any) -> Any:
-    """Data frames, dataclasses, numpy and paths to plain JSON types (NaN -> null)."""
-    import numpy as np  # imported here so that `cartrial --help` stays fast
-    import pandas as pd
+    """Data frames, dataclasses, numpy and paths to plain JSON types (NaN -> null).
 
-    if isinstance(obj, pd.DataFrame):
-        return [to_jsonable(r) for r in obj.to_dict(orient="records")]
-    if isinstance(obj, pd.Series):
-        return to_jsonable(obj.to_dict())
+    numpy and pandas are looked up in ``sys.modules`` and never imported here: an object of a
+    library that is not loaded cannot be of its types (so ``design table --json`` stays
+    pandas-free)."""
+    np = sys.modules.get("numpy")
+    pd = sys.modules.get("pandas")
+    if pd is not None:
+        if isinstance(obj, pd.DataFrame):
+            return [to_jsonable(r) for r in obj.to_dict(orient="records")]
+        if isinstance(obj, pd.Series):
+            return to_jsonable(obj.to_dict())
     if is_dataclass(obj) and not isinstance(obj, type):
         return to_jsonable(asdict(obj))
     if hasattr(obj, "model_dump"):
@@ -46,21 +50,21 @@ def to_jsonable(obj: Any) -> Any:
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple | set):
         return [to_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
+    if np is not None and isinstance(obj, np.ndarray):
         return [to_jsonable(v) for v in obj.tolist()]
-    if isinstance(obj, np.generic):
+    if np is not None and isinstance(obj, np.generic):
         return to_jsonable(obj.item())
     if isinstance(obj, float):
         return None if math.isnan(obj) or math.isinf(obj) else obj
-    if isinstance(obj, pd.Timestamp):
+    if pd is not None and isinstance(obj, pd.Timestamp):
         if pd.isna(obj):
             return None
         return obj.date().isoformat() if obj == obj.normalize() else obj.isoformat()
     if isinstance(obj, date | datetime):
         return obj.isoformat()
-    if obj is pd.NaT or (
+    if pd is not None and (obj is pd.NaT or (
         obj is not None and not isinstance(obj, str | bool | int) and pd.isna(obj)
-    ):
+    )):
         return None
     if isinstance(obj, Path):
         return str(obj)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -13,6 +14,9 @@ from cartrial.cli.main import _app as app
 from cartrial.design import TrialState, boin_boundaries
 from cartrial.errors import InputError
 from cartrial.protocol import DesignSpec, load_protocol
+
+if TYPE_CHECKING:
+    from cartrial.design.tables import DecisionTable
 
 design_app = typer.Typer(
     help="Dose-escalation rules: BOIN boundaries, decision tables, dose-transition pathways.",
@@ -74,14 +78,7 @@ def table(
     as_json: bool = JsonOption,
 ) -> None:
     """Decision table: for each n, escalate if DLTs <= e, de-escalate if >= d, eliminate if >= u."""
-    from cartrial.design.tables import (
-        SUMMARY_ROWS,
-        TABLE_DESIGN_NAMES,
-        decision_table,
-        decision_table_csv,
-        decision_table_json,
-        decision_table_markdown,
-    )
+    from cartrial.design.tables import TABLE_DESIGN_NAMES, decision_table
 
     with bad_input_exits():
         if protocol is not None:
@@ -111,18 +108,7 @@ def table(
             epsilon_high=epsilon_high,
             extrasafe=bool(extrasafe),
         )
-        written = []
-        if out is not None:
-            out.mkdir(parents=True, exist_ok=True)
-            stem = f"decision_table_{t.design.replace('+', 'p')}"
-            for ext, text in (
-                ("csv", decision_table_csv(t)),
-                ("json", decision_table_json(t)),
-                ("md", decision_table_markdown(t)),
-            ):
-                path = out / f"{stem}.{ext}"
-                path.write_text(text, encoding="utf-8")
-                written.append(path)
+        written = [] if out is None else _write_table(t, out)
     if as_json:
         print_json(
             {
@@ -135,6 +121,8 @@ def table(
             }
         )
         return
+    from cartrial.design.tables import SUMMARY_ROWS
+
     rt = Table(title=t.method, title_justify="left")
     rt.add_column("Number of patients treated")
     for r in t.summary_rows:
@@ -145,6 +133,25 @@ def table(
     console.print(rt)
     for p in written:
         console.print(f"wrote {p}", markup=False)
+
+
+def _write_table(t: DecisionTable, out: Path) -> list[Path]:
+    """The decision table as CSV, JSON and Markdown in ``out`` (created); the paths written."""
+    from cartrial.design.tables import (
+        decision_table_csv,
+        decision_table_json,
+        decision_table_markdown,
+    )
+
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"decision_table_{t.design.replace('+', 'p')}"
+    written = []
+    for ext, write in (("csv", decision_table_csv), ("json", decision_table_json),
+                       ("md", decision_table_markdown)):
+        path = out / f"{stem}.{ext}"
+        path.write_text(write(t), encoding="utf-8")
+        written.append(path)
+    return written
 
 
 def _ints(text: str | None, what: str) -> tuple[int, ...] | None:

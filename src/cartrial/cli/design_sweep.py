@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
 from cartrial.cli._common import JsonOption, bad_input_exits, console, err_console, print_json
+from cartrial.cli._progress import progress
 from cartrial.cli.design import design_app
 from cartrial.errors import InputError
 
@@ -46,30 +46,24 @@ def sweep(
             raise InputError("--serial runs without dask; drop --scheduler/--workers")
         g = load_grid(grid)
         n = len(g.designs) * len(g.scenarios)
-        columns = (
-            TextColumn("cells"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-        )
-        with Progress(*columns, console=err_console, disable=as_json, transient=False) as bar:
-            task = bar.add_task("cells", total=n)
+        report = None
+        with progress(err_console, "sweep cells", n, quiet=as_json) as rep:
 
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=n - total + done)
+            def on_cells(done: int, total: int) -> None:
+                rep.count(n - total + done, n)
 
             try:
                 if serial:
-                    report = run_sweep(g, out, chunk_size=chunk_size, progress=progress)
+                    report = run_sweep(g, out, chunk_size=chunk_size, progress=on_cells)
                 else:
                     with sweep_client(scheduler, workers) as client:
                         report = run_sweep(
-                            g, out, client=client, chunk_size=chunk_size, progress=progress
+                            g, out, client=client, chunk_size=chunk_size, progress=on_cells
                         )
             except KeyboardInterrupt:
-                bar.stop()
-                _interrupted(grid, out, n, serial=serial)
-            bar.update(task, completed=n)
+                pass
+        if report is None:
+            _interrupted(grid, out, n, serial=serial)
     if as_json:
         print_json(report.as_dict())
         return

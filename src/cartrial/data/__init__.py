@@ -7,10 +7,11 @@ from cartrial._lazy import attach
 if TYPE_CHECKING:
     from cartrial.data.batches import subject_batches
     from cartrial.data.dates import impute_date, parse_dtc, study_day
-    from cartrial.data.load import Study, load_study, standardize_results
+    from cartrial.data.load import Study, load_study
     from cartrial.data.manifest import check_manifest, write_manifest
     from cartrial.data.snapshot import snapshot
     from cartrial.data.spec import DataModel, DomainSpec, TestSpec, data_model
+    from cartrial.data.standardize import standardize_results
     from cartrial.data.units import conversion_factor, convert
     from cartrial.data.validate import ValidationReport, validate_study
     from cartrial.data.write import to_csv_text, write_study, write_xpt

@@ -14,13 +14,15 @@ before it; there is no day 0. Protocol day N (infusion = day 0) is therefore --D
 
 from __future__ import annotations
 
+import calendar
 import re
+from datetime import date
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from cartrial.data.text import spread
+from cartrial.data.text import factorize_text, spread
 
 _ISO = re.compile(
     r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
@@ -31,60 +33,85 @@ Precision = Literal["year", "month", "day", "time"]
 
 
 def parse_dtc(values: pd.Series) -> pd.DataFrame:
-    """Parse --DTC strings, vectorised; each distinct value is parsed once (see ``_parse``).
+    """Parse --DTC strings; each distinct text is parsed once per process (see ``_one``).
 
     Returns a frame with ``dt`` (Timestamp when at least the day is known, else NaT), ``year``,
-    ``month``, ``day`` (floats, NaN when absent), ``precision`` and ``valid`` (False when the text
-    is not ISO 8601 or names an impossible date such as 2024-02-30). Empty values are valid with
-    precision None.
+    ``month``, ``day`` (nullable integers, missing when absent or invalid; ``Float64`` when no
+    value carries that part), ``precision`` and ``valid`` (False when the text is not ISO 8601
+    or names an impossible date such as 2024-02-30, or one outside pandas' nanosecond range).
+    Empty values are valid with precision None. The same texts are parsed by many engines
+    (safety, conduct, kinetics) at each decision date; a per-process table of parsed texts
+    makes every call after the first a look-up.
     """
     s = values.astype("string").fillna("")  # missing and blank parse alike
-    uniq = pd.Series(pd.unique(s), dtype="string")
-    parsed = _parse(uniq)
-    pos = pd.Index(uniq).get_indexer(s)
-    out = parsed.iloc[pos].reset_index(drop=True)
-    out.index = values.index
+    codes, uniq = factorize_text(s.to_numpy(dtype=object))
+    rows = [_one(u) for u in uniq]
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 7
+    dt = np.asarray(cols[0], dtype=np.int64)[codes].view("datetime64[ns]")
+    out = pd.DataFrame({"dt": dt}, index=values.index)
+    valid = np.asarray(cols[5], dtype=bool)
+    for k, name in ((1, "year"), (2, "month"), (3, "day")):
+        raw = np.asarray(cols[k], dtype=object)
+        present = np.array([v is not None for v in raw], dtype=bool)
+        num = np.where(present, raw, 0).astype(np.int64)
+        if present.any() or not len(raw):
+            arr = pd.arrays.IntegerArray(num[codes], ~(present & valid)[codes])
+        else:
+            arr = pd.array(np.full(len(codes), np.nan), dtype="Float64")
+        out[name] = arr
+    out["precision"] = pd.Series(np.asarray(cols[4], dtype=object)[codes], index=values.index,
+                                 dtype="object")
+    out["valid"] = valid[codes]
     return out
 
 
-def _parse(values: pd.Series) -> pd.DataFrame:
-    """The parse itself, on distinct values (see :func:`parse_dtc` for the columns)."""
-    s = values.astype("string")
-    parts = s.str.extract(_ISO)
-    blank = s.isna() | (s.str.strip() == "")
-    matched = parts["y"].notna()
-    y = pd.to_numeric(parts["y"], errors="coerce")
-    m = pd.to_numeric(parts["m"], errors="coerce")
-    d = pd.to_numeric(parts["d"], errors="coerce")
-    hh = pd.to_numeric(parts["H"], errors="coerce")
-    mm = pd.to_numeric(parts["M"], errors="coerce")
-    ss = pd.to_numeric(parts["S"], errors="coerce")
-    text = s.where(matched & d.notna())
-    # Let pandas judge calendar validity (Feb 30, month 13, hour 25) on complete dates.
-    date_part = text.str.slice(0, 10)
-    dt = pd.to_datetime(date_part, format="%Y-%m-%d", errors="coerce")
-    time_ok = (hh.isna() | (hh <= 23)) & (mm.isna() | (mm <= 59)) & (ss.isna() | (ss <= 59))
-    dt = dt + pd.to_timedelta(hh.fillna(0), unit="h") + pd.to_timedelta(mm.fillna(0), unit="m")
-    dt = dt + pd.to_timedelta(ss.fillna(0), unit="s")
-    month_ok = m.isna() | ((m >= 1) & (m <= 12))
-    day_ok = d.isna() | dt.notna()
-    valid = blank | (matched & month_ok & day_ok & time_ok)
-    precision = np.select(
-        [~matched, hh.notna(), d.notna(), m.notna()], [None, "time", "day", "month"], "year"
-    )
-    precision = np.where(blank, None, precision)
-    out = pd.DataFrame(
-        {
-            "dt": dt.where(valid & ~blank),
-            "year": y.where(valid),
-            "month": m.where(valid),
-            "day": d.where(valid),
-            "precision": pd.Series(precision, index=values.index, dtype="object"),
-            "valid": valid.astype(bool),
-        },
-        index=values.index,
-    )
-    return out
+_NAT = np.iinfo(np.int64).min
+_NS = {"H": 3_600_000_000_000, "M": 60_000_000_000, "S": 1_000_000_000}
+_DAY_NS = 86_400_000_000_000
+_FIRST = date(1677, 9, 22)  # first and last whole days of pandas' datetime64[ns] range
+_LAST = date(2262, 4, 11)
+_PARSED: dict[str, tuple] = {}
+
+
+def _one(text: str) -> tuple:
+    """(dt ns or NaT, year, month, day as extracted or None, precision, valid, epoch day) of
+    one text, memoised per process (bounded: the table is emptied past 10**6 texts)."""
+    hit = _PARSED.get(text)
+    if hit is None:
+        if len(_PARSED) > 1_000_000:
+            _PARSED.clear()
+        hit = _PARSED[text] = _parse_one(text)
+    return hit
+
+
+def _parse_one(text: str) -> tuple:
+    """:func:`_one` without the memo."""
+    if text.strip() == "":
+        return (_NAT, None, None, None, None, True, None)
+    m = _ISO.search(text)
+    if m is None:
+        return (_NAT, None, None, None, None, False, None)
+    g = {k: (int(v) if v is not None else None) for k, v in m.groupdict().items()}
+    y, mo, d = g["y"], g["m"], g["d"]
+    precision = ("time" if g["H"] is not None else "day" if d is not None
+                 else "month" if mo is not None else "year")
+    valid = (mo is None or 1 <= mo <= 12) and (g["H"] is None or g["H"] <= 23) and (
+        g["M"] is None or g["M"] <= 59) and (g["S"] is None or g["S"] <= 59)
+    ns, day = _NAT, None
+    if d is not None:
+        try:
+            when = date(y, mo, d)
+        except ValueError:
+            when = None
+        if when is None or not _FIRST <= when <= _LAST:
+            valid = False
+        elif valid:
+            day = (when - _EPOCH).days
+            ns = day * _DAY_NS + sum((g[k] or 0) * _NS[k] for k in _NS)
+    return (ns, y, mo, d, precision, valid, day)
+
+
+_EPOCH = date(1970, 1, 1)
 
 
 def impute_date(
@@ -94,36 +121,27 @@ def impute_date(
 
     Each distinct text is imputed once and spread back to the rows (a lab domain of a large
     trial holds millions of dates but a few thousand distinct ones)."""
-    codes, uniq = pd.factorize(values.astype("string"), use_na_sentinel=True)
-    date, flag = _impute(pd.Series(uniq, dtype="string"), kind)
-    return (pd.Series(spread(date.to_numpy(dtype="datetime64[ns]"), codes,
-                             np.datetime64("NaT", "ns")), index=values.index),
-            pd.Series(spread(flag.to_numpy(dtype=object), codes, None), index=values.index,
-                      dtype="object"))
+    codes, uniq = factorize_text(values.astype("string").to_numpy(dtype=object, na_value=None))
+    done = [_impute_one(_one(u), kind) for u in uniq]
+    date_ns = np.asarray([v[0] for v in done], dtype=np.int64).view("datetime64[ns]")
+    flag = np.asarray([v[1] for v in done], dtype=object)
+    return (pd.Series(spread(date_ns, codes, np.datetime64("NaT", "ns")), index=values.index),
+            pd.Series(spread(flag, codes, None), index=values.index, dtype="object"))
 
 
-def _impute(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
-    """:func:`impute_date` on distinct values."""
-    p = parse_dtc(values)
-    y, m, d = p["year"], p["month"], p["day"]
-    if kind == "start":
-        mi, di = m.fillna(1), d.fillna(1)
-    else:
-        mi = m.fillna(12)
-        first = pd.to_datetime(
-            pd.DataFrame({"year": y.fillna(1970), "month": mi.fillna(1), "day": 1}), errors="coerce"
-        )
-        di = d.fillna(pd.Series(first.dt.days_in_month, index=values.index))
-    ok = y.notna()
-    date = pd.to_datetime(
-        pd.DataFrame({"year": y.fillna(1970), "month": mi, "day": di}), errors="coerce"
-    ).where(ok)
-    flag = pd.Series(
-        np.where(~ok, None, np.where(m.isna(), "M", np.where(d.isna(), "D", None))),
-        index=values.index,
-        dtype="object",
-    )
-    return date, flag
+def _impute_one(parsed: tuple, kind: str) -> tuple[int, str | None]:
+    """(date ns or NaT, flag) of one parsed text (``_one``), per the module's rules."""
+    _, y, mo, d, _, valid, _ = parsed
+    if y is None or not valid:
+        return _NAT, None
+    flag = "M" if mo is None else "D" if d is None else None
+    if not 1677 <= y <= 2262:  # outside datetime64[ns] (and year 0, which no calendar has)
+        return _NAT, flag
+    mi = mo or (1 if kind == "start" else 12)
+    when = date(y, mi, d or (1 if kind == "start" else calendar.monthrange(y, mi)[1]))
+    if not _FIRST <= when <= _LAST:
+        return _NAT, flag
+    return (when - _EPOCH).days * _DAY_NS, flag
 
 
 def study_day(dates: pd.Series, reference: pd.Series) -> pd.Series:

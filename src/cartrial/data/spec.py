@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-import yaml
+from cartrial._yaml import safe_load
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class DataModel:
 @cache
 def data_model() -> DataModel:
     """The bundled data model (cached; immutable)."""
-    raw = yaml.safe_load(resources.files("cartrial.data").joinpath("model.yaml").read_text("utf-8"))
+    raw = safe_load(resources.files("cartrial.data").joinpath("model.yaml").read_text("utf-8"))
     domains = {
         name: DomainSpec(
             name=name,

@@ -45,6 +45,7 @@ from cartrial.data.report_frame import COLUMNS
 from cartrial.data.report_frame import finding_frame as _frame
 from cartrial.data.spec import DataModel, data_model
 from cartrial.data.validate_design import design_findings
+from cartrial.data.validate_structure import structure_findings
 from cartrial.errors import Finding
 from cartrial.protocol import Protocol
 
@@ -100,110 +101,6 @@ def _load_findings(study: Study) -> list[pd.DataFrame]:
                 columns=COLUMNS,
             )
         )
-    return out
-
-
-def _structure(study: Study, model: DataModel) -> list[pd.DataFrame]:
-    out = []
-    for name in model.required_domains:
-        if name not in study and name not in study.unread:  # an unread file is reported
-            out.append(
-                _frame(
-                    name,
-                    None,
-                    None,
-                    None,
-                    None,
-                    "DOMAIN_MISSING",
-                    f"required domain {name} ({model.domains[name].label}) is missing",
-                )
-            )
-    for name, df in study.domains.items():
-        spec = model.domains.get(name)
-        if spec is None:
-            continue
-        for var in spec.required:
-            if var not in df.columns:
-                out.append(
-                    _frame(
-                        name,
-                        None,
-                        None,
-                        var,
-                        None,
-                        "VAR_MISSING",
-                        f"required variable {var} ({spec.required[var]}) is missing",
-                    )
-                )
-        ident = ["STUDYID", "USUBJID", f"{name}SEQ", f"{name}TESTCD", f"{name}TRT", f"{name}DECOD"]
-        for var in ident:
-            if var in df.columns and var in spec.required:
-                out.append(
-                    _frame(
-                        name,
-                        df,
-                        df[var].isna(),
-                        var,
-                        df[var],
-                        "VAR_EMPTY",
-                        f"{var} must not be empty",
-                    )
-                )
-        if "DOMAIN" in df.columns:
-            bad = df["DOMAIN"].notna() & (df["DOMAIN"] != name)
-            out.append(
-                _frame(
-                    name,
-                    df,
-                    bad,
-                    "DOMAIN",
-                    df["DOMAIN"],
-                    "TERM_UNKNOWN",
-                    f"DOMAIN must be {name!r}",
-                )
-            )
-        key = [k for k in spec.key if k in df.columns]
-        if len(key) == len(spec.key):
-            dup = df.duplicated(subset=key, keep="first") & df[key].notna().all(axis=1)
-            out.append(
-                _frame(
-                    name,
-                    df,
-                    dup,
-                    key[-1],
-                    df[key[-1]],
-                    "KEY_DUPLICATE",
-                    f"duplicate key ({', '.join(key)})",
-                )
-            )
-        for var, terms in spec.terms.items():
-            if var in df.columns:
-                allowed = set(terms) | {""}
-                bad = df[var].notna() & ~df[var].isin(allowed)
-                out.append(
-                    _frame(
-                        name,
-                        df,
-                        bad,
-                        var,
-                        df[var],
-                        "TERM_UNKNOWN",
-                        f"{var} not in controlled terms {sorted(t for t in terms if t)}",
-                    )
-                )
-        for var in (c for c in df.columns if c.endswith("DTC")):
-            p = parse_dtc(df[var])
-            out.append(
-                _frame(
-                    name,
-                    df,
-                    ~p["valid"],
-                    var,
-                    df[var],
-                    "DATE_INVALID",
-                    "not an ISO 8601 date/time, or an impossible date",
-                )
-            )
     return out
 
 
@@ -449,7 +346,7 @@ def validate_study(study: Study, protocol: Protocol, *,
                                     if "USUBJID" in d.columns})
     parts = (
         _load_findings(study)
-        + _structure(study, model)
+        + structure_findings(study, model)
         + _tests(study, model)
         + _subjects(keyed)
         + _conduct(keyed, protocol)

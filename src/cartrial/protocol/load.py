@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from cartrial._yaml import safe_load
 from cartrial.errors import InputError
 from cartrial.protocol.model import Protocol
 
@@ -143,7 +144,7 @@ def parse_protocol(text: str, source: str = "<string>") -> Protocol:
     title
     """
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)  # libyaml when present (cartrial._yaml)
     except yaml.YAMLError as exc:
         raise ProtocolError(source, [f"not valid YAML: {exc}"]) from None
     if not isinstance(data, dict):
