@@ -133,9 +133,10 @@ def dlt_status(study: Study, protocol: Protocol, as_of: date | str | None = None
     res["COUNTED_AS"] = res["USUBJID"].map(counted["COUNTED_AS"])
     for col in ("INFUSION_DATE", "BACKFILL", "PART", "COHORT", "RECEIVED_DOSE", "DOSE_ADJ"):
         res[col] = res["USUBJID"].map(esc[col])
-    from cartrial.conduct.dose_efficacy import PHASE12_DESIGNS, with_efficacy
+    from cartrial.conduct.dose_efficacy import with_efficacy
+    from cartrial.conduct.uboin_inputs import EFFICACY_DESIGNS
 
-    if protocol.design.name in PHASE12_DESIGNS:  # response enters the decision (issue #20)
+    if protocol.design.name in EFFICACY_DESIGNS:  # response enters the decision (issue #20)
         res = with_efficacy(res, study, protocol, as_of)
     return res
 
@@ -204,7 +205,8 @@ def decide_study(study: Study, protocol: Protocol,
     sel = sel_rows["next_dose"].iloc[0] if len(sel_rows) else None
     if sel is None:
         s = rec.selection
-        sel = None if s is None or s.mtd is None else protocol.dose_ids[s.mtd]
+        j = None if s is None else getattr(s, "mtd", getattr(s, "obd", None))  # U-BOIN: obd
+        sel = None if j is None else protocol.dose_ids[j]
     where = "now in expansion" if _expansion_started(study, cut) else "no expansion patient yet"
     when = f"on {on}" if on is not None else "on the data"
     status = (f"escalation stopped {when}: {sel or 'no dose'} selected; {where}")

@@ -1,0 +1,155 @@
+"""U-BOIN decided from the data (issue #20 point 3): per-patient DLT and response -> counts ->
+the U-BOIN decision.
+
+Outside references (nothing here compares the code with itself unless it says so):
+
+- stage I is BOIN (Zhou, Lee & Yuan, Stat Med 2019;38:5299-5316, "stage I ... BOIN"); BOIN's
+  published boundaries for target 0.3 (Liu & Yuan, J R Stat Soc C 2015;64:507-23, Table 1:
+  lambda_e = 0.236, lambda_d = 0.358; at n = 3 escalate with 0 DLT, stay with 1, de-escalate
+  with 2 or more);
+- stage II: the multinomial-Dirichlet model of the four outcomes (response only, both, neither,
+  DLT only); the posterior mean utility sum_k u_k (a + x_k) / (4a + n) is worked by hand below,
+  the admissibility probabilities with scipy's Beta distribution (the Dirichlet margins);
+- counts worked by hand from the patient rows.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import yaml
+from scipy.stats import beta
+
+from cartrial.conduct import recommend
+from cartrial.conduct.uboin_inputs import uboin_counts, uboin_estimates
+from cartrial.errors import InputError
+from cartrial.protocol import parse_protocol, protocol_text
+
+
+def uboin_protocol(stage1: int = 3, u11: float = 60, u00: float = 40, **over):
+    """CT071 (two dose levels, PR by day 28 + 7) run with U-BOIN: phi_T 0.3, phi_E 0.2."""
+    d = yaml.safe_load(protocol_text("ct071")[1])
+    d["design"].update(name="u-boin", target=0.3, cap_per_dose=None,
+                       uboin={"phi_e": 0.2, "stage1_per_dose": stage1, "response_dlt": u11,
+                              "no_response_no_dlt": u00}, **over)
+    return parse_protocol(yaml.safe_dump(d))
+
+
+COLS = ["USUBJID", "DOSE_INDEX", "INFUSION_DATE", "DLT", "FOLLOWUP_DAY", "RESPONSE"]
+
+
+def _pt(rows) -> pd.DataFrame:
+    out = []
+    for u, dose, dlt, resp in rows:
+        start = "2024-01-01" if dose == 0 else "2024-03-01"
+        out.append([u, dose, start, dlt, 10 if dlt == "pending" else 30, resp])
+    return pd.DataFrame(out, columns=COLS)
+
+
+DL1 = [["a", 0, "no", "yes"], ["b", 0, "no", "no"], ["c", 0, "no", "no"]]
+DL2 = [["d", 1, "yes", "yes"], ["e", 1, "no", "yes"], ["f", 1, "no", "yes"]]
+
+
+def test_counts_worked_by_hand():
+    pt = _pt(DL1 + DL2 + [["g", 1, "no", "pending"], ["h", 1, "pending", "yes"]])
+    c = uboin_counts(pt, uboin_protocol())
+    assert c["TREATED"].tolist() == [3, 5]
+    assert c["PENDING"].tolist() == [0, 2]  # g (response pending), h (DLT pending)
+    assert c["N"].tolist() == [3, 3]
+    assert c["DLT"].tolist() == [0, 1]
+    assert c["RESPONSES"].tolist() == [1, 3]
+    assert c["DLT_AND_RESPONSE"].tolist() == [0, 1]
+
+
+def test_stage_one_is_boin_at_target_0_3():
+    """With stage I unfinished (9 per dose), 3 patients without DLT escalate (BOIN, n = 3,
+    y = 0 <= 3 * 0.236); one DLT in 3 stays; responses play no part in stage I."""
+    p = uboin_protocol(stage1=9)
+    d = recommend(_pt(DL1), p).decision
+    assert (d.action, d.next_dose) == ("escalate", 1)
+    one = [["a", 0, "yes", "yes"], ["b", 0, "no", "yes"], ["c", 0, "no", "yes"]]
+    d = recommend(_pt(one), p).decision
+    assert (d.action, d.next_dose) == ("stay", 0)
+    assert d.rule.startswith("stage I")
+
+
+def test_stage_two_assigns_the_highest_posterior_utility_hand_worked():
+    """Stage II (3 per dose reached). Dirichlet(0.25) on (response only, both, neither, DLT
+    only), utilities 100 / 60 / 40 / 0:
+    DL1 cells (1, 0, 2, 0): (100*1.25 + 60*0.25 + 40*2.25 + 0*0.25) / 4 = 57.5;
+    DL2 cells (2, 1, 0, 0): (100*2.25 + 60*1.25 + 40*0.25 + 0*0.25) / 4 = 77.5.
+    DL2's DLT rate 1/3 > lambda_e 0.236 (no exploration) and both doses admissible: DL2."""
+    p = uboin_protocol()
+    pt = _pt(DL1 + DL2)
+    d = recommend(pt, p).decision
+    assert (d.action, d.next_dose, d.rule) == ("stay", 1, "stage II: highest posterior utility")
+    assert "dose 1 57.5, dose 2 77.5" in d.reason
+    e = uboin_estimates(pt, p)
+    assert e["UTILITY"].tolist() == pytest.approx([57.5, 77.5])
+    # margins of the Dirichlet(0.25 + cells): p_T ~ Beta(0.5 + y_T, 0.5 + n - y_T), same for p_E
+    assert e["P_OVERDOSE"].tolist() == pytest.approx([beta.sf(0.3, 0.5, 3.5),
+                                                      beta.sf(0.3, 1.5, 2.5)], rel=1e-10)
+    assert e["P_FUTILE"].tolist() == pytest.approx([beta.cdf(0.2, 1.5, 2.5),
+                                                    beta.cdf(0.2, 3.5, 0.5)], rel=1e-10)
+    assert e["ADMISSIBLE"].tolist() == [True, True]
+
+
+def test_stage_two_explores_above_a_low_toxicity_dose():
+    """Stage II with only DL1 tried, DLT rate 0 <= lambda_e and DL2 untried: explore DL2."""
+    d = recommend(_pt(DL1), uboin_protocol()).decision
+    assert (d.action, d.next_dose, d.rule) == ("escalate", 1, "stage II: explore next dose")
+
+
+def test_joint_counts_decide_a_non_additive_utility():
+    """u11 = 20, u00 = 40 (non-additive). DL2: 3 patients, 1 DLT, 2 responses. If the DLT
+    patient responded, cells (1, 1, 1, 0): (125 + 25 + 50 + 0) / 4 = 50.0; if not, cells
+    (2, 0, 0, 1): (225 + 5 + 10 + 0) / 4 = 60.0. DL1 as above: (125 + 5 + 90) / 4 = 55.0.
+    So the same margins select DL1 or DL2 depending on who had the DLT."""
+    p = uboin_protocol(u11=20, u00=40)
+    with_resp = [["d", 1, "yes", "yes"], ["e", 1, "no", "yes"], ["f", 1, "no", "no"]]
+    without = [["d", 1, "yes", "no"], ["e", 1, "no", "yes"], ["f", 1, "no", "yes"]]
+    a = uboin_estimates(_pt(DL1 + with_resp), p)
+    b = uboin_estimates(_pt(DL1 + without), p)
+    assert a["UTILITY"].tolist() == pytest.approx([55.0, 50.0])
+    assert b["UTILITY"].tolist() == pytest.approx([55.0, 60.0])
+    assert recommend(_pt(DL1 + with_resp), p).decision.next_dose == 0
+    assert recommend(_pt(DL1 + without), p).decision.next_dose == 1
+
+
+def test_pending_response_at_the_current_dose_suspends():
+    pt = _pt(DL1 + DL2[:2] + [["f", 1, "no", "pending"]])
+    r = recommend(pt, uboin_protocol())
+    d = r.decision
+    assert (d.action, d.next_dose, d.rule) == ("suspend", 1, "suspend: follow-up")
+    assert "response (PR or better by day 28" in d.reason
+    assert r.state.completed().n == (3, 2)
+
+
+def test_pending_at_a_lower_dose_is_left_out():
+    """A pending patient at DL1 is not counted; the decision at DL2 goes on: DL1 cells (0, 0,
+    2, 0) in 2 patients -> (100*0.25 + 60*0.25 + 40*2.25 + 0) / (1 + 2) = 43.3; DL2 77.5 as
+    above."""
+    pt = _pt([["a", 0, "no", "pending"], *DL1[1:], *DL2])
+    d = recommend(pt, uboin_protocol()).decision
+    assert d.next_dose == 1 and "dose 1 43.3, dose 2 77.5" in d.reason
+
+
+def test_stop_selects_the_obd_with_its_reason():
+    """max_sample_size 6 reached: stop; OBD = admissible dose with the highest posterior mean
+    utility (DL2, 77.5)."""
+    r = recommend(_pt(DL1 + DL2), uboin_protocol(max_sample_size=6))
+    assert r.decision.action == "stop"
+    assert r.selection.obd == 1
+    assert "OBD dose 2: highest posterior mean utility 77.5" in r.selection.reason
+
+
+def test_no_patient_is_the_design_start():
+    d = recommend(_pt([]), uboin_protocol()).decision
+    assert (d.action, d.next_dose) == ("stay", 0)
+
+
+def test_bad_response_value_is_named():
+    pt = _pt(DL1)
+    pt.loc[1, "RESPONSE"] = "maybe"
+    with pytest.raises(InputError, match="USUBJID=b RESPONSE='maybe'"):
+        uboin_counts(pt, uboin_protocol())
