@@ -153,3 +153,52 @@ def test_bad_response_value_is_named():
     pt.loc[1, "RESPONSE"] = "maybe"
     with pytest.raises(InputError, match="USUBJID=b RESPONSE='maybe'"):
         uboin_counts(pt, uboin_protocol())
+
+
+@pytest.mark.slow
+def test_decide_on_the_example_trial_with_uboin(tmp_path):
+    """End to end on the example trial (conducted with BOIN; seed 1): the counts U-BOIN sees
+    equal the simulator's truth (``truth/dlt.csv``, ``truth/responses.csv``, written before the
+    SDTM), and the decision follows the rule: after cohort 1 (3 patients, no DLT; stage I with 9
+    per dose) BOIN escalates; with every window closed, `decide --json` carries the U-BOIN
+    table whose posterior mean utilities are worked from the truth's counts."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from cartrial.cli.main import app
+    from cartrial.conduct import decide_study
+    from tests.conduct.test_dose_efficacy import _cohort1, _truth_responders, example
+
+    out, study, _ = example()
+    p = uboin_protocol(stage1=9)
+    infdt = pd.read_csv(out / "truth" / "subjects.csv").set_index("USUBJID")["infusion_dtc"]
+    dl1 = _cohort1(out)
+    last = max(pd.Timestamp(infdt[u]) for u in dl1)
+    truth = _truth_responders(out, 35)
+    r = decide_study(study, p, last + pd.Timedelta(days=10)).recommendation
+    assert r.decision.action == "suspend"
+    r = decide_study(study, p, last + pd.Timedelta(days=36)).recommendation
+    assert r.state.completed().n[0] == 3 and r.state.responses[0] == len(set(dl1) & truth)
+    assert (r.decision.action, r.decision.next_dose) == ("escalate", 1)
+
+    y = yaml.safe_load(protocol_text("ct071")[1])
+    y["design"].update(name="u-boin", target=0.3, cap_per_dose=None,
+                       uboin={"phi_e": 0.2, "stage1_per_dose": 3})
+    (tmp_path / "u.yaml").write_text(yaml.safe_dump(y))
+    res = CliRunner().invoke(app, ["decide", str(out), "--protocol", str(tmp_path / "u.yaml"),
+                                   "--json"])
+    assert res.exit_code == 0, res.output
+    got = json.loads(res.stdout)
+    dlt = pd.read_csv(out / "truth" / "dlt.csv")
+    esc = dlt[dlt["phase"] == "ESCALATION"]
+    for row in got["uboin"]:
+        at = esc[esc["dose"] == row["DOSE_ID"]]
+        n, yt = len(at), int((at["dlt"] == "Y").sum())
+        ye = len(set(at["USUBJID"]) & truth)
+        yb = len(set(at.loc[at["dlt"] == "Y", "USUBJID"]) & truth)
+        cells = [ye - yb, yb, n - yt - ye + yb, yt - yb]
+        want = sum(u * (c + 0.25) for u, c in zip((100, 60, 40, 0), cells)) / (n + 1)
+        assert (row["N"], row["DLT"], row["RESPONSES"], row["DLT_AND_RESPONSE"]) == (
+            n, yt, ye, yb)
+        assert row["UTILITY"] == pytest.approx(want)
