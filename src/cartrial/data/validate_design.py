@@ -166,7 +166,9 @@ def _parts(study: Study, sp: pd.DataFrame, protocol: Protocol) -> list[pd.DataFr
                             "no study part recorded (SUPPDM QNAM = PART): every infused "
                             "patient is taken as dose escalation")], severity="warning")]
         return []
-    allowed = {"ESCALATION", "SENTINEL", "EXPANSION", "BACKFILL"}
+    allowed = {"ESCALATION", "SENTINEL", "EXPANSION", "BACKFILL", "RANDOMISED"}
+    if protocol.design.randomised_stage is None:
+        allowed.discard("RANDOMISED")
     if not protocol.design.backfill.enabled:
         allowed.discard("BACKFILL")
     if protocol.design.expansion is None:
