@@ -109,13 +109,11 @@ def test_rule_pair_follows_the_escalation_selection():
     assert stage_doses(p, None) == (None, None)
 
 
-@pytest.mark.slow
-def test_stage_on_the_example_trial_against_the_truth():
-    """The example's six expansion patients recorded as randomised (SUPPDM PART = RANDOMISED),
-    alternately to DL1 and DL2 in infusion order (DM.ARMCD / ACTARMCD): responders per arm equal
-    the truth's, and the selection follows the rule on the truth's counts."""
+def _randomised_example():
+    """The example trial with its six infused expansion patients recorded as randomised
+    (SUPPDM PART = RANDOMISED), alternately to DL1 and DL2 in infusion order."""
     from cartrial.data.study_parts import study_parts
-    from tests.conduct.test_dose_efficacy import _truth_responders, example
+    from tests.conduct.test_dose_efficacy import example
 
     out, study, _ = example()
     sp = study_parts(study)
@@ -130,7 +128,30 @@ def test_stage_on_the_example_trial_against_the_truth():
     for col in ("ARMCD", "ACTARMCD"):
         dm[col] = [arm.get(u, v) for u, v in zip(dm["USUBJID"], dm[col], strict=True)]
     doms.update(SUPPDM=supp, DM=dm)
-    s = replace(study, domains=doms)
+    return out, replace(study, domains=doms), arm, exp
+
+
+@pytest.mark.slow
+def test_randomised_part_is_validated_against_the_protocol():
+    """SUPPDM PART = RANDOMISED is accepted with design.randomised_stage, an error without."""
+    from cartrial.data import validate_study
+
+    _, s, arm, _ = _randomised_example()
+    ok = validate_study(s, rose_protocol()).findings
+    assert not ok["rule_id"].str.startswith("PART_").any()
+    f = validate_study(s, parse_protocol(protocol_text("ct071")[1])).findings
+    bad = f[f["rule_id"] == "PART_NOT_IN_DESIGN"]
+    assert set(bad["usubjid"]) == set(arm) and set(bad["severity"]) == {"error"}
+
+
+@pytest.mark.slow
+def test_stage_on_the_example_trial_against_the_truth():
+    """The example's six expansion patients recorded as randomised (SUPPDM PART = RANDOMISED),
+    alternately to DL1 and DL2 in infusion order (DM.ARMCD / ACTARMCD): responders per arm equal
+    the truth's, and the selection follows the rule on the truth's counts."""
+    from tests.conduct.test_dose_efficacy import _truth_responders
+
+    out, s, arm, exp = _randomised_example()
     truth = _truth_responders(out, 35)
     st = rose_stage_at(s, rose_protocol(), "DL2")
     assert st.status == "complete"
@@ -144,3 +165,38 @@ def test_stage_on_the_example_trial_against_the_truth():
     first = pd.Timestamp(exp["INFUSION_DATE"].iloc[0])
     early = rose_stage_at(s, rose_protocol(), "DL2", first + pd.Timedelta(days=5))
     assert early.status == "open" and early.arms["PENDING"].tolist() == [1, 0]
+
+
+def test_shown_during_escalation_only_once_someone_is_randomised(tmp_path):
+    """Regression (gate): no randomised patient and the escalation going on -> no stage."""
+    from cartrial.data import load_study, write_study
+    from tests.data.minimal_study import minimal_domains
+
+    write_study(minimal_domains(), tmp_path / "sdtm")
+    st = rose_stage_at(load_study(tmp_path / "sdtm"), rose_protocol(), None,
+                       escalation_stopped=False)
+    assert st is None
+
+
+@pytest.mark.slow
+def test_decide_json_shows_the_stage_after_escalation(tmp_path):
+    """On the example (escalation stopped, DL2 selected, nobody randomised): the stage is shown
+    as not started with the planned 3 per arm of the protocol."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from cartrial.cli.main import app
+    from tests.conduct.test_dose_efficacy import example
+
+    out, _, _ = example()
+    d = yaml.safe_load((out / "protocol.yaml").read_text())
+    d["design"]["randomised_stage"] = {"doses": ["DL1", "DL2"], "p_high": 0.6, "margin": 0.15,
+                                       "n_per_arm": 3, "boundary": 0.1}
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(d))
+    res = CliRunner().invoke(app, ["decide", str(out), "--protocol", str(tmp_path / "p.yaml"),
+                                   "--json"])
+    assert res.exit_code == 0, res.output
+    got = json.loads(res.stdout)["randomised_stage"]
+    assert got["status"] == "not started" and got["selected_dose"] is None
+    assert [a["PLANNED"] for a in got["arms"]] == [3, 3]

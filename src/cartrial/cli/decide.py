@@ -59,9 +59,13 @@ def decide(
         from cartrial.conduct.dose_efficacy import dose_efficacy_at  # efficacy, expansion (#20)
 
         eff = dose_efficacy_at(study, proto, result.patients, cut)
-        from cartrial.cli.decide_efficacy import uboin_part  # U-BOIN's estimates (#20)
+        from cartrial.cli.decide_efficacy import print_rose, rose_json, uboin_part  # (#20)
 
         eff, ub = uboin_part(proto, result, eff)
+        from cartrial.conduct.rose_state import rose_stage_at  # randomised stage (#20)
+
+        rose = rose_stage_at(study, proto, result.selected, cut,
+                             escalation_stopped=result.phase == "expansion")
     rec = result.recommendation
     d = rec.decision
     next_dose = None if d.next_dose is None else proto.dose_levels[d.next_dose].id
@@ -83,6 +87,7 @@ def decide(
             **({"efficacy": eff, "efficacy_outcome": proto.design.efficacy.label}
                if eff is not None else {}),
             **({"uboin": ub} if ub is not None else {}),
+            **({"randomised_stage": rose_json(rose)} if rose is not None else {}),
         })
         return
     _print(proto, result, action, next_dose, hist)
@@ -90,6 +95,8 @@ def decide(
         from cartrial.cli.decide_efficacy import print_efficacy
 
         print_efficacy(proto, eff, ub)
+    if rose is not None:
+        print_rose(rose)
 
 
 def _adjudications(url: str):

@@ -102,3 +102,51 @@ def print_efficacy(proto, eff: pd.DataFrame, uboin: pd.DataFrame | None = None) 
                   "et al., JCO Precis Oncol 2020); empty when the design has no utility table. "
                   "Expansion: CAR+ T cells (kinetics NCA), patients followed past day 28.",
                   markup=False)
+
+
+def rose_json(rose) -> dict[str, object]:
+    """The randomised stage's state as JSON-ready values (``conduct.rose_state``).
+
+    Parameters
+    ----------
+    rose : cartrial.conduct.rose_state.RoseStageState
+        The stage at the cut-off.
+
+    Returns
+    -------
+    dict
+
+    Examples
+    --------
+    >>> rose_json(rose_stage_at(study, proto, "DL2"))["status"]  # doctest: +SKIP
+    'open'
+    """
+    return {"doses": list(rose.doses), "status": rose.status, "boundary": rose.boundary,
+            "arms": rose.arms, "selected_dose": rose.selected, "reason": rose.reason}
+
+
+def print_rose(rose) -> None:
+    """Print the randomised ROSE stage: per arm randomised, assessed, responders, pending.
+
+    Parameters
+    ----------
+    rose : cartrial.conduct.rose_state.RoseStageState
+        The stage at the cut-off.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> print_rose(rose_stage_at(study, proto, "DL2"))  # doctest: +SKIP
+    """
+    t = Table("arm", "dose", "planned", "randomised", "assessed", "responders",
+              "response pending", "response rate",
+              title=f"Randomised stage (ROSE, lambda {rose.boundary:g}): {rose.status}")
+    for r in rose.arms.itertuples(index=False):
+        t.add_row(r.ARM, r.DOSE_ID, str(r.PLANNED), str(r.RANDOMISED), str(r.COMPLETE),
+                  str(r.RESPONDERS), str(r.PENDING), _num(r.RATE, "{:.3f}"))
+    console.print(t)
+    what = f"Selected: {rose.selected}. " if rose.selected else ""
+    console.print(f"{what}ROSE rule: {rose.reason}", markup=False)

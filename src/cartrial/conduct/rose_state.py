@@ -190,8 +190,10 @@ def _words(lo: str, hi: str, xl: int, nl: int, xh: int, nh: int, lam: float) -> 
 
 
 def rose_stage_at(study: Study, protocol: Protocol, selected: str | None,
-                  as_of: date | str | None = None) -> RoseStageState | None:
-    """The randomised stage's state on the data at ``as_of`` (None without a stage).
+                  as_of: date | str | None = None, *,
+                  escalation_stopped: bool = True) -> RoseStageState | None:
+    """The randomised stage's state on the data at ``as_of`` (None without a stage, or while
+    the escalation goes on and nobody has been randomised).
 
     Parameters
     ----------
@@ -203,6 +205,9 @@ def rose_stage_at(study: Study, protocol: Protocol, selected: str | None,
         The escalation's selected dose (for ``rule: selected-and-next-lower``).
     as_of : date or str, optional
         Data cut-off.
+    escalation_stopped : bool
+        Whether the escalation has stopped (``StudyDecision.phase == "expansion"``); before
+        that the stage is shown only once a patient has been randomised.
 
     Returns
     -------
@@ -233,6 +238,8 @@ def rose_stage_at(study: Study, protocol: Protocol, selected: str | None,
     sp = sp[(sp["PART"] == PART) & sp["INFUSION_DATE"].notna()]
     if as_of is not None:
         sp = sp[sp["INFUSION_DATE"] <= pd.Timestamp(as_of).normalize()]
+    if sp.empty and not escalation_stopped:
+        return None
     doses = stage_doses(protocol, selected)
     if doses[0] is None and len(sp):  # the rule's pair, read from the arms randomised
         ids = protocol.dose_ids

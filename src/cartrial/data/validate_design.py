@@ -16,7 +16,7 @@ value and rule:
   infused subject (a warning when the study records no part at all: every infused patient is
   then taken as dose escalation), outside the parts of the data model, or a part the protocol's
   design does not have (backfill without ``design.backfill.enabled``, expansion without
-  ``design.expansion``).
+  ``design.expansion``, randomised without ``design.randomised_stage``).
 - ``COHORT_MISSING`` / ``COHORT_MIXED`` / ``COHORT_TOO_LARGE``: an escalation patient without a
   cohort, a cohort mixing dose levels or parts, an escalation cohort with more infused patients
   than the protocol's ``design.cohort_size``.
