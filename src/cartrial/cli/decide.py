@@ -59,7 +59,7 @@ def decide(
         from cartrial.conduct.dose_efficacy import dose_efficacy_at  # efficacy, expansion (#20)
 
         eff = dose_efficacy_at(study, proto, result.patients, cut)
-        from cartrial.cli.decide_efficacy import print_rose, rose_json, uboin_part  # (#20)
+        from cartrial.cli.decide_efficacy import print_rose, uboin_part  # (#20)
 
         eff, ub = uboin_part(proto, result, eff)
         from cartrial.conduct.rose_state import rose_stage_at  # randomised stage (#20)
@@ -87,7 +87,7 @@ def decide(
             **({"efficacy": eff, "efficacy_outcome": proto.design.efficacy.label}
                if eff is not None else {}),
             **({"uboin": ub} if ub is not None else {}),
-            **({"randomised_stage": rose_json(rose)} if rose is not None else {}),
+            **({"randomised_stage": rose.summary()} if rose is not None else {}),
         })
         return
     _print(proto, result, action, next_dose, hist)

@@ -104,27 +104,6 @@ def print_efficacy(proto, eff: pd.DataFrame, uboin: pd.DataFrame | None = None) 
                   markup=False)
 
 
-def rose_json(rose) -> dict[str, object]:
-    """The randomised stage's state as JSON-ready values (``conduct.rose_state``).
-
-    Parameters
-    ----------
-    rose : cartrial.conduct.rose_state.RoseStageState
-        The stage at the cut-off.
-
-    Returns
-    -------
-    dict
-
-    Examples
-    --------
-    >>> rose_json(rose_stage_at(study, proto, "DL2"))["status"]  # doctest: +SKIP
-    'open'
-    """
-    return {"doses": list(rose.doses), "status": rose.status, "boundary": rose.boundary,
-            "arms": rose.arms, "selected_dose": rose.selected, "reason": rose.reason}
-
-
 def print_rose(rose) -> None:
     """Print the randomised ROSE stage: per arm randomised, assessed, responders, pending.
 

@@ -43,6 +43,11 @@ class RoseStageState:
     reason: str
     boundary: float
 
+    def summary(self) -> dict[str, object]:
+        """The state as JSON-ready values (``cartrial decide --json``)."""
+        return {"doses": list(self.doses), "status": self.status, "boundary": self.boundary,
+                "arms": self.arms, "selected_dose": self.selected, "reason": self.reason}
+
 
 def stage_doses(protocol: Protocol, selected: str | None) -> tuple[str | None, str | None]:
     """The stage's (lower, higher) dose ids: named in the protocol, or by its rule from the
