@@ -202,3 +202,24 @@ def test_decide_on_the_example_trial_with_uboin(tmp_path):
         assert (row["N"], row["DLT"], row["RESPONSES"], row["DLT_AND_RESPONSE"]) == (
             n, yt, ye, yb)
         assert row["UTILITY"] == pytest.approx(want)
+
+
+def test_decide_without_an_efficacy_outcome_exits_2(tmp_path):
+    """A u-boin protocol that names no design.efficacy cannot be decided: exit 2, no
+    traceback, the rule named."""
+    from typer.testing import CliRunner
+
+    from cartrial.cli.main import app
+    from cartrial.data import write_study
+    from tests.data.minimal_study import minimal_domains
+
+    write_study(minimal_domains(), tmp_path / "sdtm")
+    d = yaml.safe_load(protocol_text("ct071")[1])
+    del d["design"]["efficacy"]
+    d["design"].update(name="u-boin", target=0.3, cap_per_dose=None, uboin={"phi_e": 0.2})
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(d))
+    res = CliRunner().invoke(app, ["decide", str(tmp_path / "sdtm"), "--protocol",
+                                   str(tmp_path / "p.yaml")])
+    assert res.exit_code == 2, res.output
+    assert "design.efficacy must name the outcome" in res.output
+    assert "Traceback" not in res.output
