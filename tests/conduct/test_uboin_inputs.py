@@ -198,7 +198,7 @@ def test_decide_on_the_example_trial_with_uboin(tmp_path):
         ye = len(set(at["USUBJID"]) & truth)
         yb = len(set(at.loc[at["dlt"] == "Y", "USUBJID"]) & truth)
         cells = [ye - yb, yb, n - yt - ye + yb, yt - yb]
-        want = sum(u * (c + 0.25) for u, c in zip((100, 60, 40, 0), cells)) / (n + 1)
+        want = sum(u * (c + 0.25) for u, c in zip((100, 60, 40, 0), cells, strict=True)) / (n + 1)
         assert (row["N"], row["DLT"], row["RESPONSES"], row["DLT_AND_RESPONSE"]) == (
             n, yt, ye, yb)
         assert row["UTILITY"] == pytest.approx(want)
