@@ -223,3 +223,35 @@ def test_decide_without_an_efficacy_outcome_exits_2(tmp_path):
     assert res.exit_code == 2, res.output
     assert "design.efficacy must name the outcome" in res.output
     assert "Traceback" not in res.output
+
+
+@pytest.mark.slow
+def test_report_names_the_uboin_obd(tmp_path):
+    """Report Table 14.6.2 for a u-boin protocol on the example: the OBD is U-BOIN's, with the
+    joint counts and posterior mean utilities worked from the simulator's truth (as in
+    ``test_decide_on_the_example_trial_with_uboin``)."""
+    from cartrial.report.recommended_dose import selection_table
+    from tests.conduct.test_dose_efficacy import _truth_responders, example
+
+    out, study, _ = example()
+    t, intro = selection_table(study, uboin_protocol())
+    w = t.wide()
+    assert intro.startswith("Optimal biological dose (OBD) by the protocol's design (U-BOIN)")
+    truth = _truth_responders(out, 35)
+    esc = pd.read_csv(out / "truth" / "dlt.csv")
+    esc = esc[esc["phase"] == "ESCALATION"]
+    utils = []
+    for col, dose in zip(w.columns, ("DL1", "DL2"), strict=True):
+        at = esc[esc["dose"] == dose]
+        n, yt = len(at), int((at["dlt"] == "Y").sum())
+        ye = len(set(at["USUBJID"]) & truth)
+        yb = len(set(at.loc[at["dlt"] == "Y", "USUBJID"]) & truth)
+        cells = [ye - yb, yb, n - yt - ye + yb, yt - yb]
+        utils.append(sum(u * (c + 0.25) for u, c in zip((100, 60, 40, 0), cells, strict=True))
+                     / (n + 1))
+        assert w.loc["DLT and response, n", col] == str(yb)
+        assert float(w.loc["Utility estimate (posterior mean, 0-100)", col]) == pytest.approx(
+            utils[-1], abs=0.05)
+    best = max(range(2), key=lambda j: utils[j])
+    assert list(w.loc["Selected"]) == ["OBD" if j == best else "" for j in range(2)]
+    assert "Reason: OBD dose" in t.footnotes[0]
