@@ -59,6 +59,13 @@ def decide(
         from cartrial.conduct.dose_efficacy import dose_efficacy_at  # efficacy, expansion (#20)
 
         eff = dose_efficacy_at(study, proto, result.patients, cut)
+        from cartrial.cli.decide_efficacy import print_rose, uboin_part  # (#20)
+
+        eff, ub = uboin_part(proto, result, eff)
+        from cartrial.conduct.rose_state import rose_stage_at  # randomised stage (#20)
+
+        rose = rose_stage_at(study, proto, result.selected, cut,
+                             escalation_stopped=result.phase == "expansion")
     rec = result.recommendation
     d = rec.decision
     next_dose = None if d.next_dose is None else proto.dose_levels[d.next_dose].id
@@ -79,13 +86,17 @@ def decide(
             **({"history": hist} if hist is not None else {}),
             **({"efficacy": eff, "efficacy_outcome": proto.design.efficacy.label}
                if eff is not None else {}),
+            **({"uboin": ub} if ub is not None else {}),
+            **({"randomised_stage": rose.summary()} if rose is not None else {}),
         })
         return
     _print(proto, result, action, next_dose, hist)
     if eff is not None:
         from cartrial.cli.decide_efficacy import print_efficacy
 
-        print_efficacy(proto, eff)
+        print_efficacy(proto, eff, ub)
+    if rose is not None:
+        print_rose(rose)
 
 
 def _adjudications(url: str):

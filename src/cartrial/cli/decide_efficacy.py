@@ -12,7 +12,60 @@ def _num(v: float, fmt: str = "{:.3g}") -> str:
     return "" if pd.isna(v) else fmt.format(v)
 
 
-def print_efficacy(proto, eff: pd.DataFrame) -> None:
+def uboin_part(proto, result, eff: pd.DataFrame | None):
+    """(efficacy table with U-BOIN's posterior mean utility, U-BOIN estimates) for `decide`.
+
+    Parameters
+    ----------
+    proto : Protocol
+        The protocol.
+    result : cartrial.conduct.StudyDecision
+        The decision on the data (its patients and eliminated doses).
+    eff : pandas.DataFrame or None
+        ``dose_efficacy_at`` output.
+
+    Returns
+    -------
+    tuple
+        ``eff`` (UTILITY replaced by U-BOIN's posterior mean utility for a u-boin protocol) and
+        the ``conduct.uboin_inputs.uboin_estimates`` table, or None for other designs.
+
+    Examples
+    --------
+    >>> eff, ub = uboin_part(proto, decide_study(study, proto), eff)  # doctest: +SKIP
+    """
+    if proto.design.name != "u-boin" or result.patients.empty:
+        return eff, None
+    from cartrial.conduct.uboin_inputs import uboin_estimates
+
+    ub = uboin_estimates(result.patients, proto,
+                         tuple(result.recommendation.decision.eliminated))
+    if eff is not None:
+        eff = eff.assign(UTILITY=ub["UTILITY"].to_numpy())
+    return eff, ub
+
+
+def _print_uboin(ub: pd.DataFrame, proto) -> None:
+    u = proto.design.uboin
+    t = Table("dose", "complete", "DLTs", "responders", "DLT and response", "pending",
+              "utility (posterior mean)", f"P(p_T > {proto.design.target:g})",
+              f"P(p_E < {u.phi_e:g})", "admissible",
+              title="U-BOIN: patients with both outcomes known")
+    for r in ub.itertuples(index=False):
+        t.add_row(r.DOSE_ID, str(r.N), str(r.DLT), str(r.RESPONSES), str(r.DLT_AND_RESPONSE),
+                  str(r.PENDING), _num(r.UTILITY, "{:.1f}"), _num(r.P_OVERDOSE, "{:.3f}"),
+                  _num(r.P_FUTILE, "{:.3f}"),
+                  "eliminated" if r.ELIMINATED else "yes" if r.ADMISSIBLE else "no")
+    console.print(t)
+    console.print(f"Utility: posterior mean of a Dirichlet({u.prior:g}) model of the four "
+                  f"outcomes scored 100 / {u.response_dlt:g} / {u.no_response_no_dlt:g} / 0 "
+                  "(response only / both / neither / DLT only; Zhou, Lee & Yuan, Stat Med "
+                  f"2019). Admissible: tried, P(p_T > {proto.design.target:g}) <= "
+                  f"{proto.design.elimination_cutoff}, P(p_E < {u.phi_e:g}) <= "
+                  f"{u.futility_cutoff}.", markup=False)
+
+
+def print_efficacy(proto, eff: pd.DataFrame, uboin: pd.DataFrame | None = None) -> None:
     """Print per dose: treated, DLT, responders, pending, utility, CAR-T expansion medians.
 
     Parameters
@@ -21,6 +74,8 @@ def print_efficacy(proto, eff: pd.DataFrame) -> None:
         The protocol (its ``design.efficacy`` names the outcome).
     eff : pandas.DataFrame
         ``cartrial.conduct.dose_efficacy.dose_efficacy_table`` output.
+    uboin : pandas.DataFrame, optional
+        :func:`uboin_part`'s U-BOIN estimates, printed after the table.
 
     Returns
     -------
@@ -38,7 +93,39 @@ def print_efficacy(proto, eff: pd.DataFrame) -> None:
                   str(r.EFF_PENDING), _num(r.UTILITY, "{:.1f}"), _num(r.DESIRABILITY, "{:.3f}"),
                   str(r.N_PK), _num(r.CMAX_MEDIAN, "{:.4g}"), _num(r.AUC0_28_MEDIAN, "{:.4g}"))
     console.print(t)
+    if uboin is not None:
+        _print_uboin(uboin, proto)
+        console.print("Expansion: CAR+ T cells (kinetics NCA), patients followed past day 28.",
+                      markup=False)
+        return
     console.print("Utility: mean score of patients with both outcomes known (BOIN12 table, Lin "
                   "et al., JCO Precis Oncol 2020); empty when the design has no utility table. "
                   "Expansion: CAR+ T cells (kinetics NCA), patients followed past day 28.",
                   markup=False)
+
+
+def print_rose(rose) -> None:
+    """Print the randomised ROSE stage: per arm randomised, assessed, responders, pending.
+
+    Parameters
+    ----------
+    rose : cartrial.conduct.rose_state.RoseStageState
+        The stage at the cut-off.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> print_rose(rose_stage_at(study, proto, "DL2"))  # doctest: +SKIP
+    """
+    t = Table("arm", "dose", "planned", "randomised", "assessed", "responders",
+              "response pending", "response rate",
+              title=f"Randomised stage (ROSE, lambda {rose.boundary:g}): {rose.status}")
+    for r in rose.arms.itertuples(index=False):
+        t.add_row(r.ARM, r.DOSE_ID, str(r.PLANNED), str(r.RANDOMISED), str(r.COMPLETE),
+                  str(r.RESPONDERS), str(r.PENDING), _num(r.RATE, "{:.3f}"))
+    console.print(t)
+    what = f"Selected: {rose.selected}. " if rose.selected else ""
+    console.print(f"{what}ROSE rule: {rose.reason}", markup=False)

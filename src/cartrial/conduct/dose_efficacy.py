@@ -77,8 +77,8 @@ def _hits(study: Study, protocol: Protocol, spec: DoseEfficacySpec,
     return hits
 
 
-def efficacy_outcomes(study: Study, protocol: Protocol,
-                      as_of: date | str | None = None) -> pd.DataFrame:
+def efficacy_outcomes(study: Study, protocol: Protocol, as_of: date | str | None = None,
+                      subjects: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each escalation patient's dose-decision efficacy outcome at ``as_of``.
 
     Parameters
@@ -89,6 +89,8 @@ def efficacy_outcomes(study: Study, protocol: Protocol,
         With ``design.efficacy`` (the outcome and its window).
     as_of : date or str, optional
         Data cut-off; None: every record, the cut-off being the latest date in the data.
+    subjects : pandas.DataFrame, optional
+        ``study_parts`` rows of the patients to assess (default: the escalation patients).
 
     Returns
     -------
@@ -111,7 +113,7 @@ def efficacy_outcomes(study: Study, protocol: Protocol,
     from cartrial.efficacy import subjects_from_sdtm
 
     spec = efficacy_spec(protocol, required=True)
-    esc = escalation_subjects(study)
+    esc = escalation_subjects(study) if subjects is None else subjects
     cut = None if as_of is None else pd.Timestamp(as_of).normalize()
     esc = esc[esc["INFUSION_DATE"].notna()
               & (True if cut is None else esc["INFUSION_DATE"] <= cut)]

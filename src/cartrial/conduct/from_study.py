@@ -133,9 +133,10 @@ def dlt_status(study: Study, protocol: Protocol, as_of: date | str | None = None
     res["COUNTED_AS"] = res["USUBJID"].map(counted["COUNTED_AS"])
     for col in ("INFUSION_DATE", "BACKFILL", "PART", "COHORT", "RECEIVED_DOSE", "DOSE_ADJ"):
         res[col] = res["USUBJID"].map(esc[col])
-    from cartrial.conduct.dose_efficacy import PHASE12_DESIGNS, with_efficacy
+    from cartrial.conduct.dose_efficacy import with_efficacy
+    from cartrial.conduct.uboin_inputs import EFFICACY_DESIGNS
 
-    if protocol.design.name in PHASE12_DESIGNS:  # response enters the decision (issue #20)
+    if protocol.design.name in EFFICACY_DESIGNS:  # response enters the decision (issue #20)
         res = with_efficacy(res, study, protocol, as_of)
     return res
 

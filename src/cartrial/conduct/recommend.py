@@ -113,11 +113,20 @@ def recommend(patients: pd.DataFrame, protocol: Protocol, *,
         from cartrial.conduct.tite_phase12 import tite_boin12_decision
 
         decision = tite_boin12_decision(des, patients, protocol, state)
+    elif des.name == "u-boin":  # joint DLT-and-response counts from the data (issue #20)
+        from cartrial.conduct.uboin_inputs import uboin_decision
+
+        decision = uboin_decision(des, patients, protocol, state)
     else:
         decision = des.decide(state)
     table = dose_table(patients, protocol, eliminated=tuple(decision.eliminated))
     selection = None
-    if decision.action == "stop" and state.total_n > 0:  # TITE-BOIN12 selects as BOIN12
+    if decision.action == "stop" and state.total_n > 0 and des.name == "u-boin":
+        from cartrial.conduct.uboin_inputs import uboin_selection
+
+        selection = uboin_selection(des, patients, protocol,
+                                    replace(state, eliminated=decision.eliminated))
+    elif decision.action == "stop" and state.total_n > 0:  # TITE-BOIN12 selects as BOIN12
         selection = getattr(des, "boin12", des).select(
             replace(state, pending=(), eliminated=decision.eliminated))
     return Recommendation(table, state, decision, protocol.design.name, pending_current,

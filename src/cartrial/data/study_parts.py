@@ -30,7 +30,8 @@ from cartrial.data.load import Study
 PART_QNAM = "PART"
 COHORT_QNAM = "COHORT"
 #: the study parts and whether their patients enter the escalation decision
-PARTS = {"ESCALATION": True, "SENTINEL": True, "BACKFILL": True, "EXPANSION": False}
+PARTS = {"ESCALATION": True, "SENTINEL": True, "BACKFILL": True, "EXPANSION": False,
+         "RANDOMISED": False}  # RANDOMISED: the ROSE stage (protocol design.randomised_stage)
 #: the part taken when a study records no PART at all (reported by validation as a warning)
 DEFAULT_PART = "ESCALATION"
 NOT_TREATED = ("NOTTRT", "SCRNFAIL", "NOTASSGN")

@@ -16,7 +16,7 @@ value and rule:
   infused subject (a warning when the study records no part at all: every infused patient is
   then taken as dose escalation), outside the parts of the data model, or a part the protocol's
   design does not have (backfill without ``design.backfill.enabled``, expansion without
-  ``design.expansion``).
+  ``design.expansion``, randomised without ``design.randomised_stage``).
 - ``COHORT_MISSING`` / ``COHORT_MIXED`` / ``COHORT_TOO_LARGE``: an escalation patient without a
   cohort, a cohort mixing dose levels or parts, an escalation cohort with more infused patients
   than the protocol's ``design.cohort_size``.
@@ -166,7 +166,9 @@ def _parts(study: Study, sp: pd.DataFrame, protocol: Protocol) -> list[pd.DataFr
                             "no study part recorded (SUPPDM QNAM = PART): every infused "
                             "patient is taken as dose escalation")], severity="warning")]
         return []
-    allowed = {"ESCALATION", "SENTINEL", "EXPANSION", "BACKFILL"}
+    allowed = {"ESCALATION", "SENTINEL", "EXPANSION", "BACKFILL", "RANDOMISED"}
+    if protocol.design.randomised_stage is None:
+        allowed.discard("RANDOMISED")
     if not protocol.design.backfill.enabled:
         allowed.discard("BACKFILL")
     if protocol.design.expansion is None:

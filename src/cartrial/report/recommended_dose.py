@@ -157,6 +157,10 @@ def _selection(study, protocol: Protocol):
         eff = dose_efficacy_table(pts, protocol)
     state, _ = trial_state(pts, protocol)
     design = design_from_spec(protocol.design, len(protocol.dose_levels))
+    if design.name == "u-boin":  # with the joint DLT-and-response counts of the data
+        from cartrial.conduct.uboin_inputs import uboin_selection
+
+        return pts, eff, uboin_selection(design, pts, protocol, state)
     return pts, eff, getattr(design, "boin12", design).select(state)  # TITE: as BOIN12
 
 
@@ -170,7 +174,14 @@ def _estimate_rows(est: pd.DataFrame, eff: pd.DataFrame | None, protocol: Protoc
     if eff is not None:
         rows += [f"Responses ({protocol.design.efficacy.label}), n", "Response pending, n"]
         vals += [eff["RESPONDERS"].astype(str).tolist(), eff["EFF_PENDING"].astype(str).tolist()]
-    if phase12:
+    if phase12 and "p_overdose" in est:  # U-BOIN: Dirichlet posterior (Zhou et al. 2019)
+        rows += ["DLT and response, n", f"P(DLT rate > {protocol.design.target:g})",
+                 f"P(response rate < {protocol.design.uboin.phi_e:g})",
+                 "Utility estimate (posterior mean, 0-100)"]
+        vals += [est["dlt_and_response"].astype(int).astype(str).tolist(),
+                 [_fmt(v) for v in est["p_overdose"]], [_fmt(v) for v in est["p_futile"]],
+                 [_fmt(v, 1) for v in est["utility"]]]
+    elif phase12:
         rows += ["DLT probability (isotonic estimate)", "Response probability (unimodal, "
                  "model-averaged estimate)", "Utility estimate (0-100)"]
         vals += [[_fmt(v) for v in est["p_tox"]], [_fmt(v) for v in est["p_eff"]],
