@@ -12,9 +12,9 @@ from functools import cache
 from importlib import resources
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from cartrial import _yaml
 from cartrial.errors import InputError
 
 _PACKAGE = "cartrial.safety.criteria"
@@ -199,7 +199,7 @@ class CtcaeLabCriteria(_Model):
 # ---------------------------------------------------------------------------------- loaders
 def _load(name: str) -> dict:
     text = resources.files(_PACKAGE).joinpath(name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return _yaml.safe_load(text)
 
 
 @cache

@@ -18,9 +18,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from cartrial import _yaml
 from cartrial.safety._frames import TestCodes, as_float, as_text, fail, require_columns
 
 DOMAIN = "LB"
@@ -75,7 +75,7 @@ def hematotox_criteria() -> HematotoxCriteria:
     """
     text = resources.files("cartrial.safety.criteria").joinpath(
         "car_hematotox_2021.yaml").read_text(encoding="utf-8")
-    return HematotoxCriteria.model_validate(yaml.safe_load(text))
+    return HematotoxCriteria.model_validate(_yaml.safe_load(text))
 
 
 def _points(values: np.ndarray, factor: Factor) -> np.ndarray:

@@ -37,9 +37,9 @@ from importlib import resources
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from cartrial import _yaml
 from cartrial.errors import InputError
 from cartrial.safety._frames import TestCodes, as_float, as_text, fail, require_columns
 
@@ -122,7 +122,7 @@ def icaht_criteria() -> IcahtCriteria:
     """
     text = resources.files("cartrial.safety.criteria").joinpath(
         "icaht_ehaebmt_2023.yaml").read_text(encoding="utf-8")
-    return IcahtCriteria.model_validate(yaml.safe_load(text))
+    return IcahtCriteria.model_validate(_yaml.safe_load(text))
 
 
 def _label(threshold: float) -> str:

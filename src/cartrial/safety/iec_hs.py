@@ -27,9 +27,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from cartrial import _yaml
 from cartrial.safety._frames import TestCodes, as_float, as_text, fail, require_columns
 from cartrial.safety.tables import count_rows
 
@@ -92,7 +92,7 @@ def iec_hs_criteria() -> IecHsCriteria:
     """
     text = resources.files("cartrial.safety.criteria").joinpath(
         "iec_hs_astct_2023.yaml").read_text(encoding="utf-8")
-    return IecHsCriteria.model_validate(yaml.safe_load(text))
+    return IecHsCriteria.model_validate(_yaml.safe_load(text))
 
 
 def _feature_days(labs: pd.DataFrame, tests: TestCodes, f: Feature,
