@@ -60,13 +60,8 @@ committee.AuditReport
 committee.DecisionRecord
 committee.Store
 committee.User
-committee.add_user
 committee.adjudication_frame
-committee.authenticate
 committee.dlt_calendar
-committee.get_user
-committee.hash_password
-committee.list_decisions
 committee.new_audit_key
 committee.open_store
 committee.record_decision

@@ -87,7 +87,34 @@ def check_password(password: str, username: str = "") -> None:
 
 
 def hash_password(password: str, username: str = "") -> str:
-    """The argon2id hash of a password that passes :func:`check_password`."""
+    """The argon2id hash of a password that passes :func:`check_password`.
+
+    Parameters
+    ----------
+    password : str
+        The new password (length and common-password rules of :func:`check_password`).
+    username : str
+        The user's name (a password containing it is refused).
+
+    Returns
+    -------
+    str
+        The argon2id hash in PHC string format (salted: two calls differ).
+
+    Raises
+    ------
+    InputError
+        The password breaks a rule (named in the message).
+
+    References
+    ----------
+    NIST SP 800-63B (2017), section 5.1.1.2 (memorised secret verifiers).
+
+    Examples
+    --------
+    >>> hash_password("Violet-Harbour-2026").startswith("$argon2id$")
+    True
+    """
     check_password(password, username)
     return _HASHER.hash(password)
 
@@ -115,7 +142,41 @@ def write_transaction(store: Store, fn: Any, attempts: int = 50) -> Any:
 
 def add_user(store: Store, username: str, password: str, role: str, *, full_name: str = "",
              actor: str = "cli") -> User:
-    """Create a user with a role (statistician, member, viewer); password hashed with argon2id."""
+    """Create a user with a role (statistician, member, viewer); password hashed with argon2id.
+
+    Parameters
+    ----------
+    store : Store
+        The committee database (:func:`cartrial.committee.open_store`).
+    username : str
+        Letters, digits, "." or "_"; unique.
+    password : str
+        Checked by :func:`check_password`, stored only as its argon2id hash.
+    role : str
+        One of ``ROLES``.
+    full_name : str
+        The printed name used in signatures and minutes.
+    actor : str
+        Who creates the user (written to the audit trail).
+
+    Returns
+    -------
+    User
+        The new user.
+
+    Raises
+    ------
+    InputError
+        Unknown role, a malformed or existing user name, or a password breaking a rule.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from cartrial.committee import open_store
+    >>> store = open_store(f"sqlite:///{tempfile.mkdtemp()}/committee.sqlite")
+    >>> add_user(store, "alice", "Violet-Harbour-2026", "member", full_name="Alice Smith").role
+    'member'
+    """
     if role not in ROLES:
         raise InputError(f"role must be one of {list(ROLES)}, got {role!r}")
     if not username or not username.replace("_", "").replace(".", "").isalnum():
@@ -136,7 +197,31 @@ def add_user(store: Store, username: str, password: str, role: str, *, full_name
 
 
 def authenticate(store: Store, username: str, password: str) -> User | None:
-    """The user when the password matches its argon2 hash, else None (constant-time verify)."""
+    """The user when the password matches its argon2 hash, else None (constant-time verify).
+
+    Parameters
+    ----------
+    store : Store
+        The committee database.
+    username, password : str
+        What was typed at login.
+
+    Returns
+    -------
+    User or None
+        None for an unknown user or a wrong password (the same work is done either way).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from cartrial.committee import open_store
+    >>> store = open_store(f"sqlite:///{tempfile.mkdtemp()}/committee.sqlite")
+    >>> _ = add_user(store, "alice", "Violet-Harbour-2026", "member")
+    >>> authenticate(store, "alice", "Violet-Harbour-2026").username
+    'alice'
+    >>> authenticate(store, "alice", "wrong password") is None
+    True
+    """
     with Session(store.engine, expire_on_commit=False) as s:
         u = s.execute(select(User).where(User.username == username)).scalar()
         if u is None:
@@ -221,7 +306,26 @@ def record_decision(
 
 
 def list_decisions(store: Store) -> list[DecisionRecord]:
-    """Every decision, oldest first (corrections included; see ``corrects_id``)."""
+    """Every decision, oldest first (corrections included; see ``corrects_id``).
+
+    Parameters
+    ----------
+    store : Store
+        The committee database.
+
+    Returns
+    -------
+    list of DecisionRecord
+        In recording order.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from cartrial.committee import open_store
+    >>> store = open_store(f"sqlite:///{tempfile.mkdtemp()}/committee.sqlite")
+    >>> list_decisions(store)
+    []
+    """
     with Session(store.engine, expire_on_commit=False) as s:
         return list(s.execute(select(DecisionRecord).order_by(DecisionRecord.id)).scalars())
 
@@ -242,6 +346,26 @@ def list_users(store: Store) -> list[User]:
 
 
 def get_user(store: Store, username: str) -> User | None:
-    """The user of that name, or None."""
+    """The user of that name, or None.
+
+    Parameters
+    ----------
+    store : Store
+        The committee database.
+    username : str
+        The login name.
+
+    Returns
+    -------
+    User or None
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from cartrial.committee import open_store
+    >>> store = open_store(f"sqlite:///{tempfile.mkdtemp()}/committee.sqlite")
+    >>> get_user(store, "nobody") is None
+    True
+    """
     with Session(store.engine, expire_on_commit=False) as s:
         return s.execute(select(User).where(User.username == username)).scalar()
