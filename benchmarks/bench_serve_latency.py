@@ -9,6 +9,10 @@ readers on the example, <= 500 ms on a 1,000-patient trial. This starts the real
 2. *page times*: ``--readers`` logged-in clients, each on its own thread, request the overview,
    the patient list, one patient's page and the decision history in turn for ``--seconds``;
    every response's wall time is recorded and p50 / p95 / max are printed per page and overall.
+   ``--think S``: each reader reads a page for an exponentially distributed time of mean S
+   seconds (seeded per reader) before the next, as committee members do; ``--think 0`` is a
+   stress test in which every reader requests back to back (then the page time is mostly the
+   queue of 50 requests in front of one server process).
 
 Only loopback addresses; every response must be 200 (errors are counted and printed). Timing is a
 benchmark, never a test assertion (CONTRIBUTING.md). Usage::
@@ -75,8 +79,10 @@ def _first_page(base: str, proc: subprocess.Popen, t0: float) -> tuple[float, fl
 
 
 def _read(base: str, pages: list[str], seconds: float, start: threading.Barrier,
-          times: dict[str, list[float]], errors: list[str], lock: threading.Lock) -> None:
+          times: dict[str, list[float]], errors: list[str], lock: threading.Lock,
+          think: float, seed: int) -> None:
     c = _login(base, "reader", "password-r")
+    rng = np.random.default_rng(seed)
     start.wait()
     end = time.perf_counter() + seconds
     i = 0
@@ -92,6 +98,8 @@ def _read(base: str, pages: list[str], seconds: float, start: threading.Barrier,
                     times.setdefault(page.split("/")[1] or "overview", []).append(dt)
                 else:
                     errors.append(f"{page}: {r.status_code}")
+            if think > 0:
+                time.sleep(min(rng.exponential(think), max(end - time.perf_counter(), 0.0)))
     finally:
         c.close()
 
@@ -102,6 +110,8 @@ def main() -> None:
     ap.add_argument("--protocol", required=True, help="bundled protocol name or YAML path")
     ap.add_argument("--readers", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--think", type=float, default=0.0,
+                    help="mean seconds a reader reads a page before the next (0: back to back)")
     a = ap.parse_args()
     db = Path(tempfile.mkdtemp()) / "committee.sqlite"
     store = open_store(f"sqlite:///{db}")
@@ -125,7 +135,8 @@ def main() -> None:
         lock = threading.Lock()
         start = threading.Barrier(a.readers)
         threads = [threading.Thread(target=_read, args=(base, pages, a.seconds, start, times,
-                                                        errors, lock)) for _ in range(a.readers)]
+                                                        errors, lock, a.think, i))
+                   for i in range(a.readers)]
         for th in threads:
             th.start()
         for th in threads:
@@ -140,7 +151,8 @@ def main() -> None:
         v = np.asarray(v) * 1000
         print(f"  {name:<10} n={len(v):>6}  p50 {np.percentile(v, 50):7.1f} ms  "
               f"p95 {np.percentile(v, 95):7.1f} ms  max {v.max():7.1f} ms")
-    print(f"  {a.readers} readers for {a.seconds:g} s; {len(errors)} error responses"
+    print(f"  {a.readers} readers (mean think {a.think:g} s) for {a.seconds:g} s; "
+          f"{len(errors)} error responses"
           + (f" (first: {errors[0]})" if errors else ""))
 
 
