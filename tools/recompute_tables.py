@@ -5,15 +5,18 @@ analyze`` (``OUT/adam/*.csv`` and ``OUT/tables/*.ard.json``). Imports only the s
 numpy, pandas and scipy.
 
 For every table whose analysis metadata say it is recomputable, each displayed statistic of its
-analysis results dataset (ARD) is recomputed from the ADaM CSV files: the population is the ADSL
-records whose flag (``analysis.population``) is "Y", left-joined with the records of the
-analysis dataset meeting ``analysis.where``; a result's ``group`` and ``where`` are pandas query
-expressions; n counts distinct USUBJID (with ``worst_grade``: subjects whose highest ATOXGRN
-among the matching records equals that grade), N the subjects of the group meeting
+analysis results dataset (ARD) is recomputed from the ADaM CSV files. The population is the ADSL
+records whose flag (``analysis.population``) is "Y" (no flag: every ADSL record), left-joined
+with the records of the analysis dataset meeting ``analysis.where``; a result's ``group`` and
+``where`` are pandas query expressions. With ``variable``, the statistic summarises that
+variable's values over the matching records (n, median, min, max, geometric mean and CV%);
+otherwise n counts distinct USUBJID (with ``worst_grade``: subjects whose highest ATOXGRN among
+the matching records equals that grade), N the subjects of the group meeting
 ``denominator_where``; percentages 100 n / N; 95% CIs Clopper-Pearson by scipy.stats.beta
 (Clopper CJ, Pearson ES, Biometrika 1934;26:404-13). Each value is compared with the ARD value
-(unrounded) and, formatted with the decimals shown, with the number shown in the table.
-Prints one line per table and exits 1 when a number differs.
+(unrounded; to 8 significant digits, the CSV files carrying 10) and, formatted with the decimals
+shown, with the number shown in the table. Prints one line per table and exits 1 when a number
+differs.
 """
 
 from __future__ import annotations
@@ -37,8 +40,10 @@ def read_adam(adam_dir: Path) -> dict[str, pd.DataFrame]:
 
 def population_data(adam: dict[str, pd.DataFrame], analysis: dict) -> pd.DataFrame:
     adsl = adam["ADSL"]
-    var = analysis["population"].split(".", 1)[1].split(" ")[0]
-    pop = adsl[adsl[var] == "Y"]
+    pop = adsl  # no population flag: every ADSL record (the enrolled patients)
+    if analysis["population"]:
+        var = analysis["population"].split(".", 1)[1].split(" ")[0]
+        pop = adsl[adsl[var] == "Y"]
     name = analysis["datasets"][0]
     if name == "ADSL":
         return pop
@@ -56,9 +61,29 @@ def clopper_pearson(n: int, big: int, level: float = 0.95) -> tuple[float, float
     return 100 * float(lo), 100 * float(hi)
 
 
+def summary(values: pd.Series, statistic: str) -> float:
+    """A statistic of a variable's values: n, median, min, max, geometric mean and geometric
+    CV% = 100 sqrt(exp(s^2) - 1), s the SD of the logs of the positive values (Kirkwood TBL,
+    Biometrics 1979;35:908-9)."""
+    v = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
+    logs = np.log(v[v > 0])
+    if statistic == "n":
+        return float(len(v))
+    if statistic in ("median", "min", "max"):
+        return float(getattr(np, statistic)(v)) if len(v) else math.nan
+    if statistic == "geo_mean":  # scipy's geometric mean of the positive values
+        return float(stats.gmean(v[v > 0])) if len(logs) else math.nan
+    if statistic == "geo_cv_pct":
+        s = float(np.std(logs, ddof=1)) if len(logs) > 1 else math.nan
+        return 100 * math.sqrt(math.expm1(s * s)) if s == s else math.nan
+    raise ValueError(f"statistic {statistic!r} is not a summary statistic")
+
+
 def recompute(data: pd.DataFrame, r: dict) -> float:
     """One ARD result (statistic ``r["statistic"]``) from the analysis data."""
     g = data.query(r["group"], engine="python") if r["group"] else data
+    if r.get("variable"):
+        return summary(g.query(r["where"], engine="python")[r["variable"]], r["statistic"])
     den = g.query(r["denominator_where"], engine="python") if r["denominator_where"] else g
     hit = g.query(r["where"], engine="python")
     if r["worst_grade"]:
@@ -79,9 +104,10 @@ def recompute(data: pd.DataFrame, r: dict) -> float:
 
 
 def shown_as(value: float, shown: str) -> str:
-    """``value`` with as many decimals as the displayed number has."""
+    """``value`` with as many decimals as the displayed number has (thousands separated when
+    it is)."""
     decimals = len(shown.split(".")[1]) if "." in shown else 0
-    return f"{value:.{decimals}f}"
+    return f"{value:,.{decimals}f}" if "," in shown else f"{value:.{decimals}f}"
 
 
 def check_table(doc: dict, adam: dict[str, pd.DataFrame]) -> tuple[int, list[str], list[str]]:
@@ -96,7 +122,8 @@ def check_table(doc: dict, adam: dict[str, pd.DataFrame]) -> tuple[int, list[str
             skipped.append(where)
             continue
         v = recompute(data, r)
-        ok_value = r["value"] is not None and bool(np.isclose(v, r["value"], rtol=1e-12,
+        # the ADaM CSV files carry 10 significant digits: equal to 8
+        ok_value = r["value"] is not None and bool(np.isclose(v, r["value"], rtol=1e-8,
                                                              atol=1e-12))
         if not ok_value or shown_as(v, r["shown"]) != r["shown"]:
             diffs.append(f"{where}: recomputed {v!r}, ARD {r['value']!r}, shown {r['shown']}")

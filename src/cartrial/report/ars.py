@@ -4,7 +4,7 @@ Each table (and listing) the report writes gets, beside its renderings in ``OUT/
 ``<name>.ard.json`` (the analysis metadata and its results) and ``<name>.ard.csv`` (the results
 only), ``<name>`` being the table's file name (``table_14_1_1``). The metadata name the analysis
 (id), the ADaM dataset(s), the population flag, the variables, the dataset where-clause, the
-grouping and the method (:mod:`cartrial.report.ars_specs`). The analysis results dataset (ARD)
+grouping and the method (:mod:`cartrial.report.ars_metadata`). The analysis results dataset (ARD)
 has one row per displayed statistic: table, row label, column label, statistic, value, the
 number as shown and the whole cell text. Where the table is described cell by cell (row and
 column where-clauses on the ADaM datasets), the values are computed from the ADaM frames the
@@ -31,7 +31,7 @@ import pandas as pd
 from cartrial.report.table import ReportTable
 
 ARD_COLUMNS = ("table", "analysis_id", "row", "column", "group", "where", "denominator_where",
-               "worst_grade", "statistic", "value", "shown", "text", "value_source")
+               "worst_grade", "variable", "statistic", "value", "shown", "text", "value_source")
 
 _NUM = r"-?[\d,]+(?:\.\d+)?|NE|NR"
 # (pattern, statistic names): the first pattern a displayed cell matches names its statistics
@@ -48,7 +48,7 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
      ("n", "denominator", "pct", "ci_lower", "ci_upper")),
     (rf"({_NUM}) \[({_NUM})-({_NUM})\] \((\d+)\)", ("median", "min", "max", "n")),
     (rf"({_NUM}) \(({_NUM})-({_NUM})\)", ("median", "min", "max")),
-    (rf"({_NUM}) \(({_NUM})%\)", ("estimate", "cv_pct")),
+    (rf"({_NUM}) \(({_NUM})%\)", ("geo_mean", "geo_cv_pct")),
     (rf"({_NUM}) \(({_NUM}), ({_NUM})\)", ("estimate", "ci_lower", "ci_upper")),
     (rf"({_NUM})", ("estimate",)),
 )
@@ -123,7 +123,7 @@ def displayed_ard(table: ReportTable, analysis_id: str) -> pd.DataFrame:
         if table.kind == "listing":
             continue
         for stat, shown in parse_cell(text):
-            rows.append((table.number, analysis_id, _clean(r), str(c), "", "", "", "", stat,
+            rows.append((table.number, analysis_id, _clean(r), str(c), "", "", "", "", "", stat,
                          shown_value(shown) if stat != "text" else math.nan, shown, text,
                          "displayed"))
     return pd.DataFrame(rows, columns=list(ARD_COLUMNS))
@@ -140,7 +140,8 @@ def file_stem(table: ReportTable) -> str:
 
 
 def write_ars(tables: list[ReportTable], ds: dict[str, pd.DataFrame], tdir: Path, *,
-              count_dose_as: str = "assigned") -> list[Path]:
+              count_dose_as: str = "assigned",
+              baskets: dict[str, list[str]] | None = None) -> list[Path]:
     """Write ``<name>.ard.json`` and ``<name>.ard.csv`` beside every table in ``tdir``.
 
     Parameters
@@ -153,6 +154,8 @@ def write_ars(tables: list[ReportTable], ds: dict[str, pd.DataFrame], tdir: Path
         The report's tables folder.
     count_dose_as : str
         The protocol's ``conduct.count_dose_as`` (the grouping of the DLT table).
+    baskets : dict of str to list of str, optional
+        The protocol's event baskets (name -> AEDECOD terms; ``safety.baskets``).
 
     Returns
     -------
@@ -162,7 +165,7 @@ def write_ars(tables: list[ReportTable], ds: dict[str, pd.DataFrame], tdir: Path
     Raises
     ------
     cartrial.errors.InputError
-        A table has no analysis metadata (:data:`cartrial.report.ars_specs.ANALYSES`).
+        A table has no analysis metadata (:mod:`cartrial.report.ars_metadata`).
 
     References
     ----------
@@ -171,19 +174,22 @@ def write_ars(tables: list[ReportTable], ds: dict[str, pd.DataFrame], tdir: Path
     Examples
     --------
     >>> import tempfile
-    >>> t = ReportTable("14.3.6", "Deaths", "Safety (infused)", pd.DataFrame(
-    ...     {"row": ["Deaths"], "column": ["Overall"], "value": ["0"]}))
+    >>> t = ReportTable("14.2.2", "Decision table", "Design", pd.DataFrame(
+    ...     {"row": ["Escalate if"], "column": ["DLTs"], "value": ["0"]}))
     >>> [p.name for p in write_ars([t], {}, Path(tempfile.mkdtemp()))]
-    ['table_14_3_6.ard.json', 'table_14_3_6.ard.csv']
+    ['table_14_2_2.ard.json', 'table_14_2_2.ard.csv']
     """
-    from cartrial.report.ars_specs import analysis_for, computed_ard
+    from cartrial.report.ars_metadata import analysis_for
+    from cartrial.report.ars_specs import computed_ard
 
     written = []
     for t in tables:
         meta = analysis_for(t, count_dose_as)
-        ard = computed_ard(t, ds, meta) if meta.get("cells") else None
-        if ard is None:
-            ard = displayed_ard(t, meta["id"])
+        ard = computed_ard(t, ds, meta, baskets or {}) if meta.get("cells") else \
+            displayed_ard(t, meta["id"])
+        if meta.get("recomputable"):  # cells no ADaM where-clause describes, named
+            bare = ard[(ard["where"] == "") & (ard["statistic"] != "text")]
+            meta = {**meta, "rows_not_recomputed": list(dict.fromkeys(bare["row"]))}
         doc = {"table": t.number, "kind": t.kind, "caption": t.caption,
                "population_label": t.population, "source": t.source,
                "analysis": {k: v for k, v in meta.items() if k != "cells"},

@@ -1,5 +1,5 @@
-"""The analysis metadata of every report table and, for the tables described cell by cell, the
-where-clause of each row and column on the ADaM datasets (CDISC ARS v1.0 in spirit).
+"""The tables described cell by cell: the where-clause of each row and column on the ADaM
+datasets (CDISC ARS v1.0 in spirit), and their values computed from the ADaM frames.
 
 Where-clauses and groups are pandas query expressions on the ADaM columns (``AEDECOD ==
 'Anaemia' and ATOXGRN >= 3``; a missing value is ``TRT01A.fillna('') == ''``). The data of an
@@ -7,7 +7,9 @@ analysis are the population (ADSL records whose flag is ``"Y"``), left-joined wi
 dataset's records that meet the dataset where-clause. A cell counts the distinct subjects of its
 group (``group``) whose records meet the row's where-clause; its denominator is the subjects of
 the group (meeting ``denominator_where`` when given); with ``worst_grade`` a subject counts when
-the highest ATOXGRN of its records meeting the where-clause equals that grade. Percentages are
+the highest ATOXGRN of its records meeting the where-clause equals that grade; with
+``variable`` the cell summarises that variable over the records (n, median, min, max, geometric
+mean and CV%). Percentages are
 100 n / N, confidence intervals Clopper-Pearson 95% (Clopper CJ, Pearson ES, Biometrika
 1934;26:404-13).
 """
@@ -22,149 +24,6 @@ import pandas as pd
 from cartrial.errors import InputError
 from cartrial.report.ars import ARD_COLUMNS, _clean, displayed_ard, parse_cell, shown_value
 from cartrial.report.table import ReportTable
-
-_N_PCT = "n (%) of the population in the column (percentage 100 n / N)"
-_CP = _N_PCT + "; 95% CI Clopper-Pearson"
-_MED = "median (min-max) of the patients' values"
-_TEAE = ("TRTEMFL == 'Y'", ("AEBODSYS", "AEDECOD", "ATOXGRN", "TRTEMFL"))
-
-# number -> (datasets, population flag, dataset where, variables, grouping, method, cells, or
-# the reason the table cannot be recomputed from ADaM alone)
-_A: dict[str, tuple] = {
-    "14.1.1": ("ADSL", "ITTFL", "", ("SAFFL", "DLTEVLFL", "EFFFL", "PPCLFL", "POPCD", "EOSSTT",
-                                     "DCSREAS", "DTHFL"), "TRT01A", "n", "populations"),
-    "14.1.2": ("ADSL", "", "", ("APHFL", "BRIDGFL", "LDFL", "SAFFL", "MFGFFL", "EOSSTT"),
-               "TRT01P", _N_PCT, "rows not yet described cell by cell"),
-    "14.1.3": ("ADSL", "SAFFL", "", ("AGE", "SEX", "RACE", "ECOGBL", "ISS", "RISS", "PRLINES"),
-               "TRT01A", _N_PCT + "; " + _MED, "rows not yet described cell by cell"),
-    "14.1.4": ("ADSL", "ITTFL", "", ("DOSEP", "DOSEA", "VVDUR", "LDFL", "MFGFFL"), "TRT01P",
-               _N_PCT + "; " + _MED, "lymphodepletion by agent is read from SDTM EX"),
-    "14.2.1": ("ADSL", "SAFFL", "", ("TRT01P", "DLTFL"), "decision date",
-               "the design's decision on the data as known at each date",
-               "re-derived by trial conduct at each decision date (DLT adjudication as known "
-               "then), not an ADaM analysis"),
-    "14.2.2": ("", "", "", (), "", "the design's decision rules",
-               "computed from the protocol's design, no data"),
-    "14.2.3": ("ADSL", "SAFFL", "", ("DLTEVLFL", "DLTFL"), "TRT01P", "n; n/N (%)", "dlt"),
-    "14.3.1": ("ADAE", "SAFFL", *_TEAE, "TRT01A", _N_PCT + ", a patient once per row",
-               "teae"),
-    "14.3.1.1": ("ADAE", "SAFFL", *_TEAE, "", _N_PCT + ", a patient once per row at the "
-                 "worst grade", "teae"),
-    "14.3.2": ("ADAE", "SAFFL", "CRSFL == 'Y'", ("ATOXGRN", "ASTDY", "ADURN"), "TRT01A",
-               _N_PCT + "; " + _MED, "episode onset, duration and therapy come from the "
-               "safety engine's derived episodes (not in ADAE)"),
-    "14.3.2.1": ("ADAE", "SAFFL", "GRDDIFFL == 'Y'", ("AETOXGR", "DTOXGRN", "GRDDIFFL"), "",
-                 "list of events", "a listing of events with the observations behind each"),
-    "14.3.3": ("ADAE", "SAFFL", "ICANSFL == 'Y'", ("ATOXGRN", "ASTDY", "ADURN"), "TRT01A",
-               _N_PCT + "; " + _MED, "episode onset, duration and therapy come from the "
-               "safety engine's derived episodes (not in ADAE)"),
-    "14.3.4": ("ADLB", "SAFFL", "", ("PARAMCD", "ATOXGRL", "ADAYINF"), "TRT01A",
-               _N_PCT + "; " + _MED, "recovery times from the safety engine's graded "
-               "laboratory episodes"),
-    "14.3.5": ("ADAE", "SAFFL", *_TEAE, "TRT01A", _N_PCT, "basket membership of preferred "
-               "terms is protocol metadata, not an ADAE variable"),
-    "14.3.6": ("ADSL", "SAFFL", "DTHFL == 'Y'", ("DTHCAUS", "DTHADY"), "TRT01A",
-               "n; " + _MED, "rows not yet described cell by cell"),
-    "14.3.6.1": ("ADSL", "ITTFL", "DTHFL == 'Y'", ("DTHCAUS", "DTHTIM"), "DTHTIM", "n",
-                 "rows not yet described cell by cell"),
-    "14.3.7": ("ADAE", "SAFFL", "TRTEMFL == 'Y' and AEBODSYS == "
-               "'Infections and infestations'", ("AEDECOD", "ATOXGRN"), "", _N_PCT +
-               ", a patient once per row at the worst grade", "teae"),
-    "14.3.7.1": ("ADAE", "SAFFL", "TRTEMFL == 'Y'", ("AEDECOD",), "TRT01A", _N_PCT,
-                 "pathogen type is a mapping of preferred terms, not an ADAE variable"),
-    "14.3.8": ("ADLB", "SAFFL", "PARAMCD == 'NEUT'", ("AVAL", "ADAYINF"), "TRT01A", _N_PCT,
-               "ICAHT grade derived by the safety engine from the neutrophil course"),
-    "14.3.9": ("ADHTOX", "SAFFL", "", ("PARAMCD", "AVAL", "AVALC"), "TRT01A", _N_PCT,
-               "rows not yet described cell by cell"),
-    "14.3.9.1": ("ADHTOX", "SAFFL", "", ("PARAMCD", "AVALC"), "risk group", _N_PCT,
-                 "ICAHT grade derived by the safety engine from the neutrophil course"),
-    "14.3.10": ("ADAE", "SAFFL", "", ("AEDECOD", "ATOXGRN"), "TRT01A", _N_PCT,
-                "laboratory screen from the safety engine's IEC-HS criteria"),
-    "14.3.11": ("ADAE", "SAFFL", *_TEAE, "TRT01A", _N_PCT, "basket membership of preferred "
-                "terms is protocol metadata, not an ADAE variable"),
-    "14.3.12": ("ADAE", "SAFFL", *_TEAE, "TRT01A", _N_PCT, "basket membership of preferred "
-                "terms is protocol metadata, not an ADAE variable"),
-    "14.4.1": ("ADRS", "ITTFL", "PARAMCD == 'CBOR'", ("AVALC",), "TRT01A", _CP, "response"),
-    "14.4.2": ("ADRS", "SAFFL", "PARAMCD == 'MRD'", ("AVALC", "AVISIT", "MRDSENS"), "TRT01A",
-               _CP, "denominators by response category come from the efficacy engine"),
-    "14.4.3": ("ADTTE", "ITTFL", "", ("PARAMCD", "AVAL", "CNSR"), "", "Kaplan-Meier median "
-               "and landmark estimates (Brookmeyer-Crowley CI)", "Kaplan-Meier estimates: "
-               "not recomputed in this release"),
-    "14.4.4": ("ADTTE", "ITTFL", "", ("PARAMCD", "AVAL", "CNSR"), "TRT01A", "log-rank test, "
-               "Cox hazard ratio, reverse Kaplan-Meier follow-up, cumulative incidence",
-               "model fits (Cox regression), not a count"),
-    "14.5.1": ("ADPP", "SAFFL", "", ("PARAMCD", "AVAL"), "TRT01A", "geometric mean (CV%); "
-               + _MED, "rows not yet described cell by cell"),
-    "14.5.2": ("ADPC", "SAFFL", "", ("AVAL", "ADY"), "TRT01A", _CP, "the landmark sample "
-               "window is the kinetics engine's rule"),
-    "14.5.3": ("ADCYT", "SAFFL", "", ("PARAMCD", "AVAL"), "TRT01A", _MED,
-               "rows not yet described cell by cell"),
-    "14.5.4": ("", "SAFFL", "", (), "TRT01A", _CP, "ADA results are in SDTM IS; no ADaM "
-               "dataset of them yet"),
-    "14.5.5": ("ADPP, ADAE", "SAFFL", "", ("AVAL", "ATOXGRN"), "worst CRS grade",
-               _MED + "; Jonckheere-Terpstra trend test", "a rank test (model), not a count"),
-    "14.6.1": ("ADSL, ADAE, ADRS, ADPP", "SAFFL", "", ("TRT01A",), "TRT01A", _CP,
-               "dose-response model fits"),
-    "14.6.2": ("", "", "", (), "", "the design's dose selection", "the design engine on the "
-               "escalation patients' outcomes"),
-}
-_LISTING_WHERE = {"16.2.1": ("ADSL", "ITTFL == 'Y'"), "16.2.2": ("ADSL", "DLTFL == 'Y'"),
-                  "16.2.3": ("ADAE", "TRTEMFL == 'Y' and (ATOXGRN >= 3 or AESER == 'Y')"),
-                  "16.2.4": ("ADRS", "PARAMCD == 'CBOR'"),
-                  "16.2.5": ("ADSL, ADAE", "DTHFL == 'Y' or DLTFL == 'Y' or AESER == 'Y'"),
-                  "16.2.6": ("ADSL", "DOSELFL == 'Y'"),
-                  "16.2.7": ("ADAE, ADLB", "AEDECOD == 'Immune effector cell-associated "
-                             "HLH-like syndrome'")}
-
-
-def analysis_for(table: ReportTable, count_dose_as: str = "assigned") -> dict:
-    """The analysis metadata of one report table.
-
-    Parameters
-    ----------
-    table : ReportTable
-        A table or listing of the report.
-    count_dose_as : str
-        The protocol's ``conduct.count_dose_as``: the DLT table groups by TRT01P when
-        ``"assigned"``, by TRT01A when ``"received"``.
-
-    Returns
-    -------
-    dict
-        id, datasets, population, where, variables, grouping, method, recomputable, reason
-        (and ``cells``: the name of the cell description, empty when there is none).
-
-    Raises
-    ------
-    InputError
-        The table has no metadata.
-
-    Examples
-    --------
-    >>> t = ReportTable("14.4.1", "Best overall response", "ITT", pd.DataFrame(
-    ...     {"row": ["a"], "column": ["c"], "value": ["1"]}))
-    >>> a = analysis_for(t)
-    >>> a["id"], a["datasets"], a["population"], a["where"]
-    ('AN14.4.1', ['ADRS'], "ADSL.ITTFL == 'Y'", "PARAMCD == 'CBOR'")
-    """
-    aid = f"AN{table.number}"
-    if table.kind == "listing":
-        if table.number not in _LISTING_WHERE:
-            raise InputError(f"listing {table.number}: no analysis metadata (report.ars_specs)")
-        d, w = _LISTING_WHERE[table.number]
-        return {"id": aid, "datasets": d.split(", "), "where": w, "method": "listing",
-                "recomputable": False, "reason": "a listing", "cells": ""}
-    if table.number not in _A:
-        raise InputError(f"table {table.number}: no analysis metadata (report.ars_specs)")
-    d, flag, where, variables, group, method, cells = _A[table.number]
-    if table.number == "14.2.3" and count_dose_as == "received":
-        group = "TRT01A"
-    described = cells in _CELLS
-    return {"id": aid, "datasets": [x for x in d.split(", ") if x],
-            "population": f"ADSL.{flag} == 'Y'" if flag else "", "where": where,
-            "variables": list(variables), "grouping": group, "method": method,
-            "recomputable": described, "reason": "" if described else cells,
-            "cells": cells if described else ""}
 
 
 def _populations(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
@@ -209,8 +68,79 @@ def _response(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
     return None
 
 
-_CELLS: dict[str, Callable] = {"populations": _populations, "dlt": _dlt, "teae": _teae,
-                               "response": _response}
+def _nca(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
+    """"<analyte>, <specimen>: <parameter>, <statistics>" -> the ADPP records of the cell."""
+    from cartrial.report.labels import ANALYTE_LABELS, NCA_LABELS
+
+    head, _, rest = row.partition(": ")
+    analyte, _, spec = head.rpartition(", ")
+    code = {v: k for k, v in ANALYTE_LABELS.items()}.get(analyte, analyte)
+    param = {v: k for k, v in NCA_LABELS.items()}.get(rest.rsplit(", ", 1)[0])
+    if param is None:
+        return None
+    return {"where": f"PARCAT1 == {code!r} and PARCAT2 == {spec.upper()!r} and PPTESTCD == "
+                     f"{param!r}", "variable": "AVAL"}
+
+
+def _deaths(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
+    """All deaths, within k days of infusion (DTHADY: infusion = day 0), by cause."""
+    if row == "All deaths":
+        return {"where": "DTHFL == 'Y'"}
+    if row.startswith("Within ") and row.endswith(" days of infusion"):
+        return {"where": f"DTHFL == 'Y' and DTHADY <= {int(row.split()[1])}"}
+    if row.startswith("Cause: "):
+        return {"where": f"DTHFL == 'Y' and DTHCAUS == {row.removeprefix('Cause: ')!r}"}
+    return None
+
+
+def _reason_value(label: str, values: pd.Series) -> str:
+    """The ADSL value shown as ``label`` (report.csr_disposition: codes capitalised)."""
+    for v in values.fillna("").astype(str).unique():
+        if (v.capitalize() if v.isupper() else v or "Not recorded") == label:
+            return f"{values.name} == {v!r}" if v else f"{values.name}.fillna('') == ''"
+    raise InputError(f"ARS: no ADSL.{values.name} value shown as {label!r}")
+
+
+def _disposition(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
+    fixed = {"Enrolled (informed consent)": "USUBJID.fillna('') != ''",
+             "Leukapheresed": "APHFL == 'Y'", "Received bridging therapy": "BRIDGFL == 'Y'",
+             "Received lymphodepleting chemotherapy": "LDFL == 'Y'",
+             "Infused with the CAR-T product": "SAFFL == 'Y'",
+             "Leukapheresed, not infused": "APHFL == 'Y' and SAFFL.fillna('') != 'Y'",
+             "DLT-evaluable": "DLTEVLFL == 'Y'", "Efficacy-evaluable": "EFFFL == 'Y'",
+             "Ongoing": "EOSSTT == 'ONGOING'", "Completed": "EOSSTT == 'COMPLETED'",
+             "Discontinued": "EOSSTT == 'DISCONTINUED'", "Died": "DTHFL == 'Y'"}
+    if row in fixed:
+        ctx["block"] = fixed[row]
+        return {"where": fixed[row]}
+    if row == "Study status":
+        return None
+    var = "NINFRS" if ctx.get("block", "").startswith("APHFL") else "DCSREAS"
+    return {"where": f"{ctx['block']} and {_reason_value(row, adsl[var])}"}
+
+
+def _syndrome(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
+    """CRS / ICANS rows "CRS: any grade", "CRS: grade 2", "CRS: grade >= 3" (basket rows
+    "Nail: grade 1" alike, their terms in ``ctx["baskets"]``)."""
+    name, _, what = row.partition(": ")
+    base = ctx["record"]  # the dataset's where-clause: the patient has such a record
+    if name in ctx.get("baskets", {}):
+        base = f"AEDECOD.str.upper().isin({ctx['baskets'][name]!r})"
+    elif "baskets" in ctx:
+        return None
+    if what == "any grade":
+        return {"where": base}
+    if what == "grade >= 3":
+        return {"where": f"{base} and ATOXGRN >= 3"}
+    if what.startswith("grade ") and what[6:].isdigit():
+        return {"where": base, "worst_grade": what[6:]}
+    return None
+
+
+CELLS: dict[str, Callable] = {"populations": _populations, "dlt": _dlt, "teae": _teae,
+                               "response": _response, "disposition": _disposition,
+                               "syndrome": _syndrome, "basket": _syndrome, "nca": _nca,
+                               "deaths": _deaths}
 
 
 def _group(column: str, var: str, adsl: pd.DataFrame) -> tuple[str, str]:
@@ -235,7 +165,7 @@ def analysis_data(ds: dict[str, pd.DataFrame], meta: dict) -> pd.DataFrame:
     ds : dict of str to pandas.DataFrame
         The ADaM datasets.
     meta : dict
-        :func:`analysis_for` of a table described cell by cell.
+        :func:`cartrial.report.ars_metadata.analysis_for` of a table described cell by cell.
 
     Returns
     -------
@@ -250,7 +180,8 @@ def analysis_data(ds: dict[str, pd.DataFrame], meta: dict) -> pd.DataFrame:
     ['1']
     """
     adsl = ds["ADSL"]
-    pop = adsl.query(meta["population"].removeprefix("ADSL."), engine="python")
+    pop = adsl.query(meta["population"].removeprefix("ADSL."), engine="python") \
+        if meta["population"] else adsl
     name = meta["datasets"][0]
     if name == "ADSL":
         return pop
@@ -260,7 +191,8 @@ def analysis_data(ds: dict[str, pd.DataFrame], meta: dict) -> pd.DataFrame:
     return pop.merge(d[keep], on="USUBJID", how="left")
 
 
-def computed_ard(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict) -> pd.DataFrame:
+def computed_ard(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
+                 baskets: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """The ARD of a table described cell by cell, its values computed from ADaM (unrounded).
 
     Parameters
@@ -270,7 +202,9 @@ def computed_ard(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict) ->
     ds : dict of str to pandas.DataFrame
         The ADaM datasets the report writes.
     meta : dict
-        :func:`analysis_for` of the table.
+        :func:`cartrial.report.ars_metadata.analysis_for` of the table.
+    baskets : dict of str to list of str, optional
+        The protocol's event baskets (name -> AEDECOD terms) for the basket tables.
 
     Returns
     -------
@@ -288,11 +222,14 @@ def computed_ard(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict) ->
     ...     None], "SAFFL": ["Y", None]})
     >>> t = ReportTable("14.1.1", "P", "L", pd.DataFrame({"row": ["Infused (safety "
     ...     "population)"], "column": ["Overall (N=2)"], "value": ["1"]}))
+    >>> from cartrial.report.ars_metadata import analysis_for
     >>> computed_ard(t, {"ADSL": adsl}, analysis_for(t))[["where", "value"]].values.tolist()
     [["SAFFL == 'Y'", 1.0]]
     """
     data = analysis_data(ds, meta)
-    spec, ctx, rows = _CELLS[meta["cells"]], {}, []
+    spec, ctx, rows = CELLS[meta["cells"]], {"record": meta["where"]}, []
+    if meta["cells"] == "basket":
+        ctx["baskets"] = {k: [t.upper() for t in v] for k, v in baskets.items()}
     indents = table.indents
     for r, c, v in zip(table.cells["row"], table.cells["column"], table.cells["value"],
                        strict=True):
@@ -305,14 +242,16 @@ def computed_ard(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict) ->
             rows += displayed_ard(one, meta["id"]).to_dict("records")
             continue
         where = cell["where"] + (" and ATOXGRN >= 3" if stat == "grade >= 3" else "")
-        worst = stat.removeprefix("grade ") if stat.startswith("grade ") and ">" not in stat \
-            else ""
-        vals = _count(data, group, where, cell.get("denominator_where", ""), worst)
+        worst = cell.get("worst_grade") or (stat.removeprefix("grade ") if stat.startswith(
+            "grade ") and ">" not in stat else "")
+        vals = _summary(data, group, where, cell["variable"]) if "variable" in cell else \
+            _count(data, group, where, cell.get("denominator_where", ""), worst)
         for name, shown in parse_cell(str(v)):
             rows.append({"table": table.number, "analysis_id": meta["id"], "row": row,
                          "column": str(c), "group": group, "where": where,
                          "denominator_where": cell.get("denominator_where", ""),
-                         "worst_grade": worst, "statistic": name,
+                         "worst_grade": worst, "variable": cell.get("variable", ""),
+                         "statistic": name,
                          "value": vals.get(name, shown_value(shown)), "shown": shown,
                          "text": str(v), "value_source": "ADaM" if name in vals else
                          "displayed"})
@@ -336,3 +275,21 @@ def _count(data: pd.DataFrame, group: str, where: str, denominator_where: str,
     return {"n": float(n), "denominator": float(big),
             "pct": 100.0 * n / big if big else math.nan,
             "ci_lower": 100.0 * float(lo), "ci_upper": 100.0 * float(hi)}
+
+
+def _summary(data: pd.DataFrame, group: str, where: str, var: str) -> dict[str, float]:
+    """n, median, min, max, geometric mean and CV% of ``var`` over the records of the cell
+    (the geometric statistics over the positive values; Kirkwood TBL, Biometrics
+    1979;35:908-9)."""
+    import numpy as np
+
+    g = data.query(group, engine="python") if group else data
+    v = pd.to_numeric(g.query(where, engine="python")[var], errors="coerce").dropna()
+    v = v.to_numpy(dtype=float)
+    logs = np.log(v[v > 0])
+    s = float(np.std(logs, ddof=1)) if len(logs) > 1 else math.nan
+    return {"n": float(len(v)), "median": float(np.median(v)) if len(v) else math.nan,
+            "min": float(v.min()) if len(v) else math.nan,
+            "max": float(v.max()) if len(v) else math.nan,
+            "geo_mean": float(np.exp(logs.mean())) if len(logs) else math.nan,
+            "geo_cv_pct": 100.0 * math.sqrt(math.expm1(s * s)) if s == s else math.nan}

@@ -26,6 +26,7 @@ from cartrial.errors import Finding, FindingsError, InputError
 from cartrial.protocol import load_protocol, protocol_hash
 from cartrial.protocol.model import Protocol
 from cartrial.report import sections as S
+from cartrial.report.ars import write_ars  # analysis-results metadata beside every table
 from cartrial.report.document import Provenance, Section, render_document
 from cartrial.report.figures import figure_cutoff
 from cartrial.report.grades import ctcae_label
@@ -210,9 +211,9 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
 
     # 6. tables and figures
     figures: dict[str, tuple[bytes, bytes]] = {}  # name -> (PNG, SVG)
-    fig_cut = cutoff.isoformat() if cutoff is not None else (
+    cut_text = cutoff.isoformat() if cutoff is not None else (
         adam.cutoff.strftime("%Y-%m-%d") if pd.notna(adam.cutoff) else "")
-    with figure_cutoff(fig_cut):  # every figure's caption names the data cut-off
+    with figure_cutoff(cut_text):  # every figure's caption names the data cut-off
         secs = build_sections(study, protocol, ds, safety, efficacy, kin, figures, history)
     if rec_dose is not None:  # before the listings (16.2)
         secs.insert(len(secs) - 1, rec_dose)
@@ -223,23 +224,19 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     phash = protocol_hash(protocol_ref)
     dhash = study.data_hash
     del study, safety, eff, kin, efficacy, imwg, mrd
-    cut_text = cutoff.isoformat() if cutoff is not None else (
-        adam.cutoff.strftime("%Y-%m-%d") if pd.notna(adam.cutoff) else "")
     prov = _provenance(protocol_ref, phash, data_dir, dhash, run_date, cut_text, cutoff,
                        omitted, n_warn)
     write_adam(ds, out / "adam", study=protocol.study_id, version=__version__,
                protocol_hash=phash, data_hash=dhash, run_date=run_date, format=adam_format)
-    title = f"{protocol.study_id}: clinical study report tables, figures and listings"
-    subtitle = protocol.title.strip()
-    html = render_document(title, subtitle, secs, prov, omitted=omitted)
     report = out / "report.html"
-    report.write_text(html, encoding="utf-8")
+    report.write_text(render_document(
+        f"{protocol.study_id}: clinical study report tables, figures and listings",
+        protocol.title.strip(), secs, prov, omitted=omitted), encoding="utf-8")
     tables, figs = _write_items(secs, figures, out, run_date,
                                 RunningHeader(protocol.study_id, cut_text, run_date))
-    from cartrial.report.ars import write_ars  # analysis-results metadata beside every table
-
     write_ars([it for s in secs for it in s.items if isinstance(it, ReportTable)], ds,
-              out / "tables", count_dose_as=protocol.conduct.count_dose_as)
+              out / "tables", count_dose_as=protocol.conduct.count_dose_as,
+              baskets={b.name: b.terms for b in protocol.safety.baskets})
     pdf_path = html_to_pdf(report, out / "report.pdf") if pdf else None
     return AnalysisSummary(out, report, {k: len(v) for k, v in ds.items()}, tables, figs,
                            omitted, n_warn, pdf_path, cut_text)
