@@ -48,8 +48,8 @@ _A: dict[str, tuple] = {
                "basket"),
     "14.3.6": ("ADSL", "SAFFL", "", ("DTHFL", "DTHADY", "DTHCAUS"), "TRT01A", _N_PCT,
                "deaths"),
-    "14.3.6.1": ("ADSL", "ITTFL", "DTHFL == 'Y'", ("DTHCAUS", "DTHTIM"), "DTHTIM", "n",
-                 "rows not yet described cell by cell"),
+    "14.3.6.1": ("ADSL", "", "", ("DTHFL", "DTHCAUS", "DTHTIM"), "DTHTIM", "n",
+                 "deaths_timing"),
     "14.3.7": ("ADAE", "SAFFL", "TRTEMFL == 'Y' and AEBODSYS == "
                "'Infections and infestations'", ("AEDECOD", "ATOXGRN"), "", _N_PCT +
                ", a patient once per row at the worst grade", "teae"),

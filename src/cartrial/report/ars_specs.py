@@ -93,6 +93,18 @@ def _deaths(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
     return None
 
 
+def _deaths_timing(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
+    """All deaths, and by cause as shown (report.csr_deaths: "DEATH DUE TO " dropped)."""
+    if row == "All deaths":
+        return {"where": "DTHFL == 'Y'"}
+    for v in adsl.loc[adsl["DTHFL"] == "Y", "DTHCAUS"].fillna("").astype(str).unique():
+        shown = v.replace("DEATH DUE TO ", "") or "NOT RECORDED"
+        if shown.capitalize() == row:
+            return {"where": f"DTHFL == 'Y' and DTHCAUS == {v!r}" if v else
+                    "DTHFL == 'Y' and DTHCAUS.fillna('') == ''"}
+    return None
+
+
 def _reason_value(label: str, values: pd.Series) -> str:
     """The ADSL value shown as ``label`` (report.csr_disposition: codes capitalised)."""
     for v in values.fillna("").astype(str).unique():
@@ -140,13 +152,17 @@ def _syndrome(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
 CELLS: dict[str, Callable] = {"populations": _populations, "dlt": _dlt, "teae": _teae,
                                "response": _response, "disposition": _disposition,
                                "syndrome": _syndrome, "basket": _syndrome, "nca": _nca,
-                               "deaths": _deaths}
+                               "deaths": _deaths, "deaths_timing": _deaths_timing}
 
 
 def _group(column: str, var: str, adsl: pd.DataFrame) -> tuple[str, str]:
     """(group expression, column statistic) of a column label "DL1 (N=4): grade >= 3"."""
     head, _, stat = column.partition(": ")
     dose = head.split(" (N=")[0]
+    if var == "DTHTIM" and dose != "Overall":  # columns by death timing (report.csr_deaths)
+        from cartrial.report.csr_deaths import TIMING_LABELS
+
+        return f"DTHTIM == {({v: k for k, v in TIMING_LABELS.items()}[dose])!r}", ""
     if dose == "Overall" or not var:
         return "", stat
     if dose == "Not infused":

@@ -96,11 +96,11 @@ def _persistence_table(kin) -> ReportTable:
                   for nd, ne, p, lo, hi in zip(ps["n_detectable"], ps["n_evaluable"], ps["pct"],
                                                ps["ci_low"], ps["ci_high"], strict=True)]})
     return ReportTable("14.5.2", "CAR-T persistence (detectable transgene) by month",
-                             "Infused with a sample near the landmark",
-                             pc.drop_duplicates(["row", "column"]).reset_index(drop=True), (
-                                 "Detectable = quantifiable at the sample closest before the "
-                                 "landmark (within the protocol window); 95% CI Clopper-Pearson.",
-                             ), "ADPC")
+                       "Infused with a sample near the landmark",
+                       pc.drop_duplicates(["row", "column"]).reset_index(drop=True), (
+                           "Detectable = quantifiable at the sample closest before the "
+                           "landmark (within the protocol window); 95% CI Clopper-Pearson.",
+                       ), "ADPC")
 
 
 def _cytokine_table(kin, protocol: Protocol) -> ReportTable:
@@ -114,11 +114,11 @@ def _cytokine_table(kin, protocol: Protocol) -> ReportTable:
             p, k)) for md, lo, hi, n, p, k in zip(c["median"], c["min"], c["max"], c["n"],
                                                   c["PARAMCD"], c["CYTOKINE"], strict=True)]})
     return ReportTable("14.5.3", "Serum cytokines: peak, fold change and time to peak",
-                             "Infused with cytokine samples",
-                             cc.drop_duplicates(["row", "column"]).reset_index(drop=True),
-                             ("Peak in ng/L (= pg/mL), time of peak in days from "
-                              "infusion; fold change = peak / baseline; BLQ = "
-                              f"{protocol.kinetics.cytokine_blq}.",), "ADCYT")
+                       "Infused with cytokine samples",
+                       cc.drop_duplicates(["row", "column"]).reset_index(drop=True),
+                       ("Peak in ng/L (= pg/mL), time of peak in days from "
+                        "infusion; fold change = peak / baseline; BLQ = "
+                        f"{protocol.kinetics.cytokine_blq}.",), "ADCYT")
 
 
 def _ada_table(kin, protocol: Protocol) -> ReportTable:
@@ -136,14 +136,14 @@ def _ada_table(kin, protocol: Protocol) -> ReportTable:
                       f"{r['pct_te']:.1f} ({r['ci_low']:.1f}, {r['ci_high']:.1f})", 1))
     df = pd.DataFrame(cells, columns=["row", "column", "value", "indent"]).drop_duplicates(
         ["row", "column"])
-    return ReportTable("14.5.4", "Anti-CAR antibodies (ADA)", "Infused with ADA "
-                             "samples", df.reset_index(drop=True), (
-                                 "Categories of Shankar G et al., AAPS J 2014;16:658-73; "
-                                 "boosted = titer rise "
-                                 f">= {protocol.kinetics.ada_titer_fold_rise:g}-fold; "
-                                 "persistent = positive over >= "
-                                 f"{protocol.kinetics.ada_persistent_days:g} days; 95% CI "
-                                 "Clopper-Pearson.",), "IS")
+    return ReportTable("14.5.4", "Anti-CAR antibodies (ADA)", "Infused with ADA samples",
+                       df.reset_index(drop=True), (
+                           "Categories of Shankar G et al., AAPS J 2014;16:658-73; "
+                           "boosted = titer rise "
+                           f">= {protocol.kinetics.ada_titer_fold_rise:g}-fold; "
+                           "persistent = positive over >= "
+                           f"{protocol.kinetics.ada_persistent_days:g} days; 95% CI "
+                           "Clopper-Pearson.",), "IS")
 
 
 def _overall(dose: pd.Series) -> np.ndarray:
