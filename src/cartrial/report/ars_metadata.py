@@ -81,8 +81,8 @@ _A: dict[str, tuple] = {
                "[min-max] (n) of AVAL", "nca"),
     "14.5.2": ("ADPC", "SAFFL", "", ("AVAL", "ADY"), "TRT01A", _CP, "the landmark sample "
                "window is the kinetics engine's rule"),
-    "14.5.3": ("ADCYT", "SAFFL", "", ("PARAMCD", "AVAL"), "TRT01A", _MED,
-               "rows not yet described cell by cell"),
+    "14.5.3": ("ADCYT", "SAFFL", "", ("PARCAT1", "PARAM", "AVAL"), "TRT01A",
+               "median [min-max] (n) of AVAL", "cytokines"),
     "14.5.4": ("", "SAFFL", "", (), "TRT01A", _CP, "ADA results are in SDTM IS; no ADaM "
                "dataset of them yet"),
     "14.5.5": ("ADPP, ADAE", "SAFFL", "", ("AVAL", "ATOXGRN"), "worst CRS grade",

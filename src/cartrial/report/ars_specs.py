@@ -105,6 +105,20 @@ def _deaths_timing(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | 
     return None
 
 
+def _cytokines(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
+    """"<cytokine>: <parameter>, median [min-max] (n)" -> the ADCYT records of the cell."""
+    from cartrial.report.labels import CYTOKINE_LABELS, CYTOKINE_PARAMS
+
+    label, _, rest = row.partition(": ")
+    codes = sorted(k for k, v in CYTOKINE_LABELS.items() if v == label) or [label]
+    param = {v: k for k, v in CYTOKINE_PARAMS.items()}.get(rest.rsplit(", ", 1)[0])
+    names = {"PEAK": "Peak", "FCPEAK": "Fold change at peak", "TPEAK": "Time of peak (days)"}
+    if param is None:
+        return None
+    return {"where": f"PARCAT1 in {codes!r} and PARAM.str.endswith({' ' + names[param]!r})",
+            "variable": "AVAL"}
+
+
 def _reason_value(label: str, values: pd.Series) -> str:
     """The ADSL value shown as ``label`` (report.csr_disposition: codes capitalised)."""
     for v in values.fillna("").astype(str).unique():
@@ -152,7 +166,8 @@ def _syndrome(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
 CELLS: dict[str, Callable] = {"populations": _populations, "dlt": _dlt, "teae": _teae,
                                "response": _response, "disposition": _disposition,
                                "syndrome": _syndrome, "basket": _syndrome, "nca": _nca,
-                               "deaths": _deaths, "deaths_timing": _deaths_timing}
+                               "deaths": _deaths, "deaths_timing": _deaths_timing,
+                               "cytokines": _cytokines}
 
 
 def _group(column: str, var: str, adsl: pd.DataFrame) -> tuple[str, str]:
