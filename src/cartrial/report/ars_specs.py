@@ -119,6 +119,37 @@ def _cytokines(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None
             "variable": "AVAL"}
 
 
+def _htox(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
+    """ICAHT (EHA/EBMT grades) and CAR-HEMATOTOX rows on the ADHTOX parameters."""
+    fixed = {"Biphasic course (two or more phases with ANC <= 0.5 x10^9/L)":
+             "PARAMCD == 'NEUTPHAS' and AVAL >= 2",
+             "Early grade censored or unobserved before day 30 (lower bound)":
+             "PARAMCD == 'EICAHTGR' and ICAHTCFL == 'N'",
+             "Low risk (score 0-1)": "PARAMCD == 'HTOXSCOR' and AVAL <= 1",
+             "High risk (score >= 2)": "PARAMCD == 'HTOXSCOR' and AVAL >= 2",
+             "Not evaluable (a baseline factor missing)": "PARAMCD == 'HTOXSCOR' and AVAL.isna()"}
+    summaries = {"Days with ANC <= 0.5 x10^9/L, day 0-30": "ANC500DY",
+                 "Day of neutrophil recovery (ANC > 0.5 x10^9/L, >= 3 days)": "ANCRECDY",
+                 "CAR-HEMATOTOX score": "HTOXSCOR"}
+    if row in fixed:
+        return {"where": fixed[row]}
+    head = row.removesuffix(", median (min-max)")
+    if head in summaries:
+        return {"where": f"PARAMCD == {summaries[head]!r}", "variable": "AVAL"}
+    phase, _, what = row.partition(": ")
+    code = {"Early ICAHT (day 0-30)": "EICAHTGR", "Late ICAHT (after day 30)": "LICAHTGR"}.get(
+        phase)
+    if code is None:
+        return None
+    if what == "any grade":
+        return {"where": f"PARAMCD == {code!r} and AVAL >= 1"}
+    if what == "grade >= 3":
+        return {"where": f"PARAMCD == {code!r} and AVAL >= 3"}
+    if what.startswith("grade ") and what[6:].isdigit():
+        return {"where": f"PARAMCD == {code!r} and AVAL == {int(what[6:])}"}
+    return None
+
+
 def _reason_value(label: str, values: pd.Series) -> str:
     """The ADSL value shown as ``label`` (report.csr_disposition: codes capitalised)."""
     for v in values.fillna("").astype(str).unique():
@@ -167,7 +198,7 @@ CELLS: dict[str, Callable] = {"populations": _populations, "dlt": _dlt, "teae": 
                                "response": _response, "disposition": _disposition,
                                "syndrome": _syndrome, "basket": _syndrome, "nca": _nca,
                                "deaths": _deaths, "deaths_timing": _deaths_timing,
-                               "cytokines": _cytokines}
+                               "cytokines": _cytokines, "htox": _htox}
 
 
 def _group(column: str, var: str, adsl: pd.DataFrame) -> tuple[str, str]:
