@@ -44,11 +44,20 @@ def _populations() -> ReportTable:
                                    ("max", "1,330.0"), ("n", "4")]),
     ("3.0 (1.0-6.0)", [("median", "3.0"), ("min", "1.0"), ("max", "6.0")]),
     ("21,296.4 (40.6%)", [("geo_mean", "21,296.4"), ("geo_cv_pct", "40.6")]),
+    ("0.22 (0.388)", [("estimate", "0.22"), ("in_parentheses", "0.388")]),
+    ("54\u201367", [("min", "54"), ("max", "67")]),
     ("DEATH", [("text", "DEATH")]),
 ])
 def test_parse_cell(text, stats):
     """Regression: the report's cell formats name their statistics."""
     assert parse_cell(text) == stats
+
+
+def test_quartiles_are_not_a_confidence_interval():
+    assert parse_cell("60.0 (54.8, 65.5)", "Median (Q1, Q3)") == [
+        ("median", "60.0"), ("q1", "54.8"), ("q3", "65.5")]
+    assert parse_cell("12.1 (8.3, 17.0)", "PFS, median (95% CI)")[1][0] == "ci_lower"
+    assert parse_cell("60.3 (6.70)", "Mean (SD)") == [("mean", "60.3"), ("sd", "6.70")]
 
 
 def test_population_counts_from_adsl(tmp_path):

@@ -50,18 +50,24 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (rf"({_NUM}) \(({_NUM})-({_NUM})\)", ("median", "min", "max")),
     (rf"({_NUM}) \(({_NUM})%\)", ("geo_mean", "geo_cv_pct")),
     (rf"({_NUM}) \(({_NUM}), ({_NUM})\)", ("estimate", "ci_lower", "ci_upper")),
+    (rf"({_NUM}) \(({_NUM})\)", ("estimate", "in_parentheses")),
+    (rf"({_NUM})\u2013({_NUM})", ("min", "max")),
     (rf"({_NUM})", ("estimate",)),
 )
 _COMPILED = tuple((re.compile(f"^{p}$"), names) for p, names in _PATTERNS)
 
 
-def parse_cell(text: str) -> list[tuple[str, str]]:
+def parse_cell(text: str, row: str = "") -> list[tuple[str, str]]:
     """The statistics of one displayed cell as (statistic, shown number) pairs.
 
     Parameters
     ----------
     text : str
         The cell as displayed.
+    row : str
+        The row label: "Median (Q1, Q3)" names the quartiles of "x (a, b)" (else a CI),
+        "Mean (SD)" the mean and SD of "x (s)" (else an estimate and the number in
+        parentheses, e.g. a p-value).
 
     Returns
     -------
@@ -77,10 +83,16 @@ def parse_cell(text: str) -> list[tuple[str, str]]:
     [('n', '2'), ('denominator', '15'), ('pct', '13.3')]
     >>> parse_cell("Grade 3")
     [('text', 'Grade 3')]
+    >>> parse_cell("60.0 (54.8, 65.5)", "Median (Q1, Q3)")
+    [('median', '60.0'), ('q1', '54.8'), ('q3', '65.5')]
     """
     for rx, names in _COMPILED:
         m = rx.match(text.strip())
         if m:
+            if "Q1, Q3" in row and names == ("estimate", "ci_lower", "ci_upper"):
+                names = ("median", "q1", "q3")
+            if "Mean (SD)" in row and names == ("estimate", "in_parentheses"):
+                names = ("mean", "sd")
             return list(zip(names, m.groups(), strict=True))
     return [("text", text)]
 
@@ -122,7 +134,7 @@ def displayed_ard(table: ReportTable, analysis_id: str) -> pd.DataFrame:
         text = str(v)
         if table.kind == "listing":
             continue
-        for stat, shown in parse_cell(text):
+        for stat, shown in parse_cell(text, _clean(r)):
             rows.append((table.number, analysis_id, _clean(r), str(c), "", "", "", "", "", stat,
                          shown_value(shown) if stat != "text" else math.nan, shown, text,
                          "displayed"))

@@ -308,7 +308,7 @@ def computed_ard(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
             "grade ") and ">" not in stat else "")
         vals = _summary(data, group, where, cell["variable"]) if "variable" in cell else \
             _count(data, group, where, cell.get("denominator_where", ""), worst)
-        for name, shown in parse_cell(str(v)):
+        for name, shown in parse_cell(str(v), row):
             rows.append({"table": table.number, "analysis_id": meta["id"], "row": row,
                          "column": str(c), "group": group, "where": where,
                          "denominator_where": cell.get("denominator_where", ""),
