@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from cartrial._lazy import attach
 
 if TYPE_CHECKING:
+    from cartrial.report.ars import write_ars
     from cartrial.report.document import (
         Provenance,
         ReportFigure,
@@ -64,6 +65,7 @@ __all__ = [
     "table_to_text",
     "table_width_chars",
     "waterfall_figure",
+    "write_ars",
 ]
 
 __getattr__, __dir__ = attach(__name__, __file__, __all__)

@@ -1,0 +1,221 @@
+"""Analysis-results metadata behind every report table, in the spirit of CDISC ARS v1.0.
+
+Each table (and listing) the report writes gets, beside its renderings in ``OUT/tables``,
+``<name>.ard.json`` (the analysis metadata and its results) and ``<name>.ard.csv`` (the results
+only), ``<name>`` being the table's file name (``table_14_1_1``). The metadata name the analysis
+(id), the ADaM dataset(s), the population flag, the variables, the dataset where-clause, the
+grouping and the method (:mod:`cartrial.report.ars_metadata`). The analysis results dataset (ARD)
+has one row per displayed statistic: table, row label, column label, statistic, value, the
+number as shown and the whole cell text. Where the table is described cell by cell (row and
+column where-clauses on the ADaM datasets), the values are computed from the ADaM frames the
+report also writes, unrounded (``value_source = "ADaM"``), and a reviewer can recompute them
+from the ADaM files alone (``tools/recompute_tables.py``); elsewhere the values are the
+displayed numbers (``value_source = "displayed"``) and the metadata say why the table cannot
+be recomputed from ADaM alone.
+
+References
+----------
+CDISC Analysis Results Standard (ARS) v1.0, CDISC 2024: analyses (dataset, where-clause,
+grouping, method) and analysis results data (one row per result).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from cartrial.report.table import ReportTable
+
+ARD_COLUMNS = ("table", "analysis_id", "row", "column", "group", "where", "denominator_where",
+               "worst_grade", "variable", "statistic", "value", "shown", "text", "value_source")
+
+_NUM = r"-?[\d,]+(?:\.\d+)?|NE|NR"
+# (pattern, statistic names): the first pattern a displayed cell matches names its statistics
+_PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (r"(\d+)", ("n",)),
+    (r"(\d+) \(([\d.]+)%\)", ("n", "pct")),
+    (r"(\d+)/(\d+) \(([\d.]+)%\)", ("n", "denominator", "pct")),
+    (r"(\d+) \(([\d.]+)%\) \[([\d.]+), ([\d.]+)\]", ("n", "pct", "ci_lower", "ci_upper")),
+    (r"(\d+) \[([\d.]+), ([\d.]+)\]", ("n", "ci_lower", "ci_upper")),
+    (r"(\d+) \(([\d.]+)%\) \[([\d.]+), ([\d.]+)\] of (\d+)",
+     ("n", "pct", "ci_lower", "ci_upper", "denominator")),
+    (r"(\d+) \[([\d.]+), ([\d.]+)\] of (\d+)", ("n", "ci_lower", "ci_upper", "denominator")),
+    (r"(\d+)/(\d+) \(([\d.]+)%\) \[([\d.]+), ([\d.]+)\]",
+     ("n", "denominator", "pct", "ci_lower", "ci_upper")),
+    (rf"({_NUM}) \[({_NUM})-({_NUM})\] \((\d+)\)", ("median", "min", "max", "n")),
+    (rf"({_NUM}) \(({_NUM})-({_NUM})\)", ("median", "min", "max")),
+    (rf"({_NUM}) \(({_NUM})%\)", ("geo_mean", "geo_cv_pct")),
+    (rf"({_NUM}) \(({_NUM}), ({_NUM})\)", ("estimate", "ci_lower", "ci_upper")),
+    (rf"({_NUM}) \(({_NUM})\)", ("estimate", "in_parentheses")),
+    (rf"({_NUM})\u2013({_NUM})", ("min", "max")),
+    (rf"({_NUM})", ("estimate",)),
+)
+_COMPILED = tuple((re.compile(f"^{p}$"), names) for p, names in _PATTERNS)
+
+
+def parse_cell(text: str, row: str = "") -> list[tuple[str, str]]:
+    """The statistics of one displayed cell as (statistic, shown number) pairs.
+
+    Parameters
+    ----------
+    text : str
+        The cell as displayed.
+    row : str
+        The row label: "Median (Q1, Q3)" names the quartiles of "x (a, b)" (else a CI),
+        "Mean (SD)" the mean and SD of "x (s)" (else an estimate and the number in
+        parentheses, e.g. a p-value).
+
+    Returns
+    -------
+    list of (str, str)
+        One pair per number in the cell; ``[("text", text)]`` for a cell that is not a number
+        pattern of the report (a label, a date, a category).
+
+    Examples
+    --------
+    >>> parse_cell("3 (75.0%)")
+    [('n', '3'), ('pct', '75.0')]
+    >>> parse_cell("2/15 (13.3%)")
+    [('n', '2'), ('denominator', '15'), ('pct', '13.3')]
+    >>> parse_cell("Grade 3")
+    [('text', 'Grade 3')]
+    >>> parse_cell("60.0 (54.8, 65.5)", "Median (Q1, Q3)")
+    [('median', '60.0'), ('q1', '54.8'), ('q3', '65.5')]
+    """
+    for rx, names in _COMPILED:
+        m = rx.match(text.strip())
+        if m:
+            if "Q1, Q3" in row and names == ("estimate", "ci_lower", "ci_upper"):
+                names = ("median", "q1", "q3")
+            if "Mean (SD)" in row and names == ("estimate", "in_parentheses"):
+                names = ("mean", "sd")
+            return list(zip(names, m.groups(), strict=True))
+    return [("text", text)]
+
+
+def shown_value(shown: str) -> float:
+    """The number a displayed token stands for (NaN for NE, NR and text)."""
+    try:
+        return float(shown.replace(",", ""))
+    except ValueError:
+        return math.nan
+
+
+def displayed_ard(table: ReportTable, analysis_id: str) -> pd.DataFrame:
+    """The ARD of a table from its displayed cells: one row per number shown.
+
+    Parameters
+    ----------
+    table : ReportTable
+        The table.
+    analysis_id : str
+        Its analysis id.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`ARD_COLUMNS`; ``value`` is the displayed number (``value_source =
+        "displayed"``).
+
+    Examples
+    --------
+    >>> t = ReportTable("1", "T", "All", pd.DataFrame({"row": ["a"], "column": ["c"],
+    ...                                                "value": ["1 (50.0%)"]}))
+    >>> displayed_ard(t, "AN1")[["statistic", "value", "shown"]].values.tolist()
+    [['n', 1.0, '1'], ['pct', 50.0, '50.0']]
+    """
+    rows = []
+    for r, c, v in zip(table.cells["row"], table.cells["column"], table.cells["value"],
+                       strict=True):
+        text = str(v)
+        if table.kind == "listing":
+            continue
+        for stat, shown in parse_cell(text, _clean(r)):
+            rows.append((table.number, analysis_id, _clean(r), str(c), "", "", "", "", "", stat,
+                         shown_value(shown) if stat != "text" else math.nan, shown, text,
+                         "displayed"))
+    return pd.DataFrame(rows, columns=list(ARD_COLUMNS))
+
+
+def _clean(label: str) -> str:
+    """A row label without the invisible zero-width spaces that keep repeated labels apart."""
+    return str(label).replace("\u200b", "")
+
+
+def file_stem(table: ReportTable) -> str:
+    """The file name of a table's renderings without suffix (``table_14_1_1``)."""
+    return f"{table.kind}_{table.number.replace('.', '_')}"
+
+
+def write_ars(tables: list[ReportTable], ds: dict[str, pd.DataFrame], tdir: Path, *,
+              count_dose_as: str = "assigned",
+              baskets: dict[str, list[str]] | None = None) -> list[Path]:
+    """Write ``<name>.ard.json`` and ``<name>.ard.csv`` beside every table in ``tdir``.
+
+    Parameters
+    ----------
+    tables : list of ReportTable
+        Every table and listing of the report.
+    ds : dict of str to pandas.DataFrame
+        The ADaM datasets the report writes (``ADSL``, ``ADAE``, ...).
+    tdir : pathlib.Path
+        The report's tables folder.
+    count_dose_as : str
+        The protocol's ``conduct.count_dose_as`` (the grouping of the DLT table).
+    baskets : dict of str to list of str, optional
+        The protocol's event baskets (name -> AEDECOD terms; ``safety.baskets``).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written (JSON then CSV per table), in report order.
+
+    Raises
+    ------
+    cartrial.errors.InputError
+        A table has no analysis metadata (:mod:`cartrial.report.ars_metadata`).
+
+    References
+    ----------
+    CDISC Analysis Results Standard v1.0, CDISC 2024.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> t = ReportTable("14.2.2", "Decision table", "Design", pd.DataFrame(
+    ...     {"row": ["Escalate if"], "column": ["DLTs"], "value": ["0"]}))
+    >>> [p.name for p in write_ars([t], {}, Path(tempfile.mkdtemp()))]
+    ['table_14_2_2.ard.json', 'table_14_2_2.ard.csv']
+    """
+    from cartrial.report.ars_metadata import analysis_for
+    from cartrial.report.ars_specs import computed_ard
+
+    written = []
+    for t in tables:
+        meta = analysis_for(t, count_dose_as)
+        ard = computed_ard(t, ds, meta, baskets or {}) if meta.get("cells") else \
+            displayed_ard(t, meta["id"])
+        if meta.get("recomputable"):  # cells no ADaM where-clause describes, named
+            bare = ard[(ard["where"] == "") & (ard["statistic"] != "text")]
+            meta = {**meta, "rows_not_recomputed": list(dict.fromkeys(bare["row"]))}
+        doc = {"table": t.number, "kind": t.kind, "caption": t.caption,
+               "population_label": t.population, "source": t.source,
+               "analysis": {k: v for k, v in meta.items() if k != "cells"},
+               "results": [_json_row(r) for r in ard.to_dict("records")]}
+        base = tdir / file_stem(t)
+        js, cs = base.with_suffix(".ard.json"), base.with_suffix(".ard.csv")
+        js.write_text(json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n",
+                      encoding="utf-8")
+        ard.to_csv(cs, index=False, lineterminator="\n", float_format="%.17g")
+        written += [js, cs]
+    return written
+
+
+def _json_row(r: dict) -> dict:
+    v = r["value"]
+    return {**r, "value": None if v is None or (isinstance(v, float) and math.isnan(v))
+            else float(v)}

@@ -1,0 +1,154 @@
+"""The analysis metadata of every report table (CDISC ARS v1.0 in spirit): datasets, population
+flag, dataset where-clause, variables, grouping, method, and whether the table is described cell
+by cell (:mod:`cartrial.report.ars_specs`) or why it cannot be recomputed from ADaM alone."""
+
+from __future__ import annotations
+
+from cartrial.errors import InputError
+from cartrial.report.table import ReportTable
+
+_N_PCT = "n (%) of the population in the column (percentage 100 n / N)"
+_CP = _N_PCT + "; 95% CI Clopper-Pearson"
+_MED = "median (min-max) of the patients' values"
+_TEAE = ("TRTEMFL == 'Y'", ("AEBODSYS", "AEDECOD", "ATOXGRN", "TRTEMFL"))
+
+# number -> (datasets, population flag, dataset where, variables, grouping, method, cells, or
+# the reason the table cannot be recomputed from ADaM alone)
+_A: dict[str, tuple] = {
+    "14.1.1": ("ADSL", "ITTFL", "", ("SAFFL", "DLTEVLFL", "EFFFL", "PPCLFL", "POPCD", "EOSSTT",
+                                     "DCSREAS", "DTHFL"), "TRT01A", "n", "populations"),
+    "14.1.2": ("ADSL", "", "", ("APHFL", "BRIDGFL", "LDFL", "SAFFL", "NINFRS", "DLTEVLFL",
+                                "EFFFL", "EOSSTT", "DCSREAS", "DTHFL"), "ARMCD", _N_PCT,
+               "disposition"),
+    "14.1.3": ("ADSL", "SAFFL", "", ("AGE", "SEX", "RACE", "ECOGBL", "ISS", "RISS", "PRLINES"),
+               "TRT01A", _N_PCT + "; " + _MED, "rows not yet described cell by cell"),
+    "14.1.4": ("ADSL", "ITTFL", "", ("DOSEP", "DOSEA", "VVDUR", "LDFL", "MFGFFL"), "TRT01P",
+               _N_PCT + "; " + _MED, "lymphodepletion by agent is read from SDTM EX"),
+    "14.2.1": ("ADSL", "SAFFL", "", ("TRT01P", "DLTFL"), "decision date",
+               "the design's decision on the data as known at each date",
+               "re-derived by trial conduct at each decision date (DLT adjudication as known "
+               "then), not an ADaM analysis"),
+    "14.2.2": ("", "", "", (), "", "the design's decision rules",
+               "computed from the protocol's design, no data"),
+    "14.2.3": ("ADSL", "SAFFL", "", ("DLTEVLFL", "DLTFL"), "TRT01P", "n; n/N (%)", "dlt"),
+    "14.3.1": ("ADAE", "SAFFL", *_TEAE, "TRT01A", _N_PCT + ", a patient once per row",
+               "teae"),
+    "14.3.1.1": ("ADAE", "SAFFL", *_TEAE, "", _N_PCT + ", a patient once per row at the "
+                 "worst grade", "teae"),
+    "14.3.2": ("ADAE", "SAFFL", "CRSFL == 'Y'", ("ATOXGRN",), "TRT01A", _N_PCT + "; " + _MED,
+               "syndrome"),
+    "14.3.2.1": ("ADAE", "SAFFL", "GRDDIFFL == 'Y'", ("AETOXGR", "DTOXGRN", "GRDDIFFL"), "",
+                 "list of events", "a listing of events with the observations behind each"),
+    "14.3.3": ("ADAE", "SAFFL", "ICANSFL == 'Y'", ("ATOXGRN",), "TRT01A",
+               _N_PCT + "; " + _MED, "syndrome"),
+    "14.3.4": ("ADLB", "SAFFL", "", ("PARAMCD", "ATOXGRL", "ADAYINF"), "TRT01A",
+               _N_PCT + "; " + _MED, "recovery times from the safety engine's graded "
+               "laboratory episodes"),
+    "14.3.5": ("ADAE", "SAFFL", *_TEAE, "TRT01A", _N_PCT + "; " + _MED,
+               "basket"),
+    "14.3.6": ("ADSL", "SAFFL", "", ("DTHFL", "DTHADY", "DTHCAUS"), "TRT01A", _N_PCT,
+               "deaths"),
+    "14.3.6.1": ("ADSL", "", "", ("DTHFL", "DTHCAUS", "DTHTIM"), "DTHTIM", "n",
+                 "deaths_timing"),
+    "14.3.7": ("ADAE", "SAFFL", "TRTEMFL == 'Y' and AEBODSYS == "
+               "'Infections and infestations'", ("AEDECOD", "ATOXGRN"), "", _N_PCT +
+               ", a patient once per row at the worst grade", "teae"),
+    "14.3.7.1": ("ADAE", "SAFFL", "TRTEMFL == 'Y'", ("AEDECOD",), "TRT01A", _N_PCT,
+                 "pathogen type is a mapping of preferred terms, not an ADAE variable"),
+    "14.3.8": ("ADHTOX", "SAFFL", "PARCAT1 == 'ICAHT'", ("PARAMCD", "AVAL", "ICAHTCFL"),
+               "TRT01A", _N_PCT + "; " + _MED, "htox"),
+    "14.3.9": ("ADHTOX", "SAFFL", "PARAMCD == 'HTOXSCOR'", ("PARAMCD", "AVAL"), "TRT01A",
+               _N_PCT + "; " + _MED, "htox"),
+    "14.3.9.1": ("ADHTOX", "SAFFL", "", ("PARAMCD", "AVALC"), "risk group", _N_PCT,
+                 "ICAHT grade derived by the safety engine from the neutrophil course"),
+    "14.3.10": ("ADAE", "SAFFL", "", ("AEDECOD", "ATOXGRN"), "TRT01A", _N_PCT,
+                "laboratory screen from the safety engine's IEC-HS criteria"),
+    "14.3.11": ("ADAE", "SAFFL", *_TEAE, "TRT01A", _N_PCT + "; " + _MED,
+                "basket"),
+    "14.3.12": ("ADAE", "SAFFL", *_TEAE, "TRT01A", _N_PCT + "; " + _MED,
+                "basket"),
+    "14.4.1": ("ADRS", "ITTFL", "PARAMCD == 'CBOR'", ("AVALC",), "TRT01A", _CP, "response"),
+    "14.4.2": ("ADRS", "SAFFL", "PARAMCD == 'MRD'", ("AVALC", "AVISIT", "MRDSENS"), "TRT01A",
+               _CP, "denominators by response category come from the efficacy engine"),
+    "14.4.3": ("ADTTE", "ITTFL", "", ("PARAMCD", "AVAL", "CNSR"), "", "Kaplan-Meier median "
+               "and landmark estimates (Brookmeyer-Crowley CI)", "Kaplan-Meier estimates: "
+               "not recomputed in this release"),
+    "14.4.4": ("ADTTE", "ITTFL", "", ("PARAMCD", "AVAL", "CNSR"), "TRT01A", "log-rank test, "
+               "Cox hazard ratio, reverse Kaplan-Meier follow-up, cumulative incidence",
+               "model fits (Cox regression), not a count"),
+    "14.5.1": ("ADPP", "SAFFL", "", ("PARCAT1", "PARCAT2", "PPTESTCD", "AVAL"), "TRT01A",
+               "geometric mean (CV% = 100 sqrt(exp(s^2) - 1), s the SD of the logs); median "
+               "[min-max] (n) of AVAL", "nca"),
+    "14.5.2": ("ADPC", "SAFFL", "", ("AVAL", "ADY"), "TRT01A", _CP, "the landmark sample "
+               "window is the kinetics engine's rule"),
+    "14.5.3": ("ADCYT", "SAFFL", "", ("PARCAT1", "PARAM", "AVAL"), "TRT01A",
+               "median [min-max] (n) of AVAL", "cytokines"),
+    "14.5.4": ("", "SAFFL", "", (), "TRT01A", _CP, "ADA results are in SDTM IS; no ADaM "
+               "dataset of them yet"),
+    "14.5.5": ("ADPP, ADAE", "SAFFL", "", ("AVAL", "ATOXGRN"), "worst CRS grade",
+               _MED + "; Jonckheere-Terpstra trend test", "a rank test (model), not a count"),
+    "14.6.1": ("ADSL, ADAE, ADRS, ADPP", "SAFFL", "", ("TRT01A",), "TRT01A", _CP,
+               "dose-response model fits"),
+    "14.6.2": ("", "", "", (), "", "the design's dose selection", "the design engine on the "
+               "escalation patients' outcomes"),
+}
+_LISTING_WHERE = {"16.2.1": ("ADSL", "ITTFL == 'Y'"), "16.2.2": ("ADSL", "DLTFL == 'Y'"),
+                  "16.2.3": ("ADAE", "TRTEMFL == 'Y' and (ATOXGRN >= 3 or AESER == 'Y')"),
+                  "16.2.4": ("ADRS", "PARAMCD == 'CBOR'"),
+                  "16.2.5": ("ADSL, ADAE", "DTHFL == 'Y' or DLTFL == 'Y' or AESER == 'Y'"),
+                  "16.2.6": ("ADSL", "DOSELFL == 'Y'"),
+                  "16.2.7": ("ADAE, ADLB", "AEDECOD == 'Immune effector cell-associated "
+                             "HLH-like syndrome'")}
+
+
+def analysis_for(table: ReportTable, count_dose_as: str = "assigned") -> dict:
+    """The analysis metadata of one report table.
+
+    Parameters
+    ----------
+    table : ReportTable
+        A table or listing of the report.
+    count_dose_as : str
+        The protocol's ``conduct.count_dose_as``: the DLT table groups by TRT01P when
+        ``"assigned"``, by TRT01A when ``"received"``.
+
+    Returns
+    -------
+    dict
+        id, datasets, population, where, variables, grouping, method, recomputable, reason
+        (and ``cells``: the name of the cell description, empty when there is none).
+
+    Raises
+    ------
+    InputError
+        The table has no metadata.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = ReportTable("14.4.1", "Best overall response", "ITT", pd.DataFrame(
+    ...     {"row": ["a"], "column": ["c"], "value": ["1"]}))
+    >>> a = analysis_for(t)
+    >>> a["id"], a["datasets"], a["population"], a["where"]
+    ('AN14.4.1', ['ADRS'], "ADSL.ITTFL == 'Y'", "PARAMCD == 'CBOR'")
+    """
+    aid = f"AN{table.number}"
+    if table.kind == "listing":
+        if table.number not in _LISTING_WHERE:
+            raise InputError(f"listing {table.number}: no analysis metadata (report.ars_metadata)")
+        d, w = _LISTING_WHERE[table.number]
+        return {"id": aid, "datasets": d.split(", "), "where": w, "method": "listing",
+                "recomputable": False, "reason": "a listing", "cells": ""}
+    if table.number not in _A:
+        raise InputError(f"table {table.number}: no analysis metadata (report.ars_metadata)")
+    d, flag, where, variables, group, method, cells = _A[table.number]
+    if table.number == "14.2.3" and count_dose_as == "received":
+        group = "TRT01A"
+    from cartrial.report.ars_specs import CELLS
+
+    described = cells in CELLS
+    return {"id": aid, "datasets": [x for x in d.split(", ") if x],
+            "population": f"ADSL.{flag} == 'Y'" if flag else "", "where": where,
+            "variables": list(variables), "grouping": group, "method": method,
+            "recomputable": described, "reason": "" if described else cells,
+            "cells": cells if described else ""}

@@ -1,0 +1,357 @@
+"""The tables described cell by cell: the where-clause of each row and column on the ADaM
+datasets (CDISC ARS v1.0 in spirit), and their values computed from the ADaM frames.
+
+Where-clauses and groups are pandas query expressions on the ADaM columns (``AEDECOD ==
+'Anaemia' and ATOXGRN >= 3``; a missing value is ``TRT01A.fillna('') == ''``). The data of an
+analysis are the population (ADSL records whose flag is ``"Y"``), left-joined with the analysis
+dataset's records that meet the dataset where-clause. A cell counts the distinct subjects of its
+group (``group``) whose records meet the row's where-clause; its denominator is the subjects of
+the group (meeting ``denominator_where`` when given); with ``worst_grade`` a subject counts when
+the highest ATOXGRN of its records meeting the where-clause equals that grade; with
+``variable`` the cell summarises that variable over the records (n, median, min, max, geometric
+mean and CV%). Percentages are
+100 n / N, confidence intervals Clopper-Pearson 95% (Clopper CJ, Pearson ES, Biometrika
+1934;26:404-13).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pandas as pd
+
+from cartrial.errors import InputError
+from cartrial.report.ars import ARD_COLUMNS, _clean, displayed_ard, parse_cell, shown_value
+from cartrial.report.table import ReportTable
+
+
+def _populations(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
+    fixed = {"Leukapheresed (enrolled)": "ITTFL == 'Y'", "Infused (safety population)":
+             "SAFFL == 'Y'", "DLT-evaluable": "DLTEVLFL == 'Y'", "Efficacy-evaluable":
+             "EFFFL == 'Y'", "Primary plasma cell leukaemia": "PPCLFL == 'Y'",
+             "Relapsed/refractory multiple myeloma": "POPCD == 'RRMM'", "Ongoing in study":
+             "EOSSTT == 'ONGOING'", "Discontinued from study": "EOSSTT == 'DISCONTINUED'",
+             "Died": "DTHFL == 'Y'"}
+    if row in fixed:
+        return {"where": fixed[row]}
+    reasons = {str(r).capitalize(): r for r in adsl["DCSREAS"].dropna().unique()}
+    return {"where": f"DCSREAS == {reasons[row]!r}"} if row in reasons else None
+
+
+def _dlt(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
+    return {"Treated": {"where": "SAFFL == 'Y'"},
+            "DLT-evaluable": {"where": "DLTEVLFL == 'Y'"},
+            "Patients with DLT, n/N (%)": {"where": "DLTEVLFL == 'Y' and DLTFL == 'Y'",
+                                           "denominator_where": "DLTEVLFL == 'Y'"}}.get(row)
+
+
+def _teae(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
+    if row == "Any TEAE":
+        return {"where": "TRTEMFL == 'Y'"}
+    if ind == 0:
+        ctx["soc"] = row
+        return {"where": f"AEBODSYS == {row!r}"}
+    return {"where": f"AEBODSYS == {ctx['soc']!r} and AEDECOD == {row!r}"}
+
+
+def _response(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
+    groups = {"Overall response (PR or better)": ["sCR", "CR", "VGPR", "PR"],
+              "VGPR or better": ["sCR", "CR", "VGPR"], "CR or better (CR/sCR)": ["sCR", "CR"]}
+    head = row.split(", n (%)")[0]
+    if head in groups:
+        return {"where": f"AVALC in {groups[head]!r}"}
+    if head.startswith("Best response: "):
+        cat = head.removeprefix("Best response: ")
+        return {"where": f"AVALC == {cat!r}" + (" or AVALC.fillna('') == ''" if cat == "NE"
+                                                else "")}
+    return None
+
+
+def _nca(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
+    """"<analyte>, <specimen>: <parameter>, <statistics>" -> the ADPP records of the cell."""
+    from cartrial.report.labels import ANALYTE_LABELS, NCA_LABELS
+
+    head, _, rest = row.partition(": ")
+    analyte, _, spec = head.rpartition(", ")
+    code = {v: k for k, v in ANALYTE_LABELS.items()}.get(analyte, analyte)
+    param = {v: k for k, v in NCA_LABELS.items()}.get(rest.rsplit(", ", 1)[0])
+    if param is None:
+        return None
+    return {"where": f"PARCAT1 == {code!r} and PARCAT2 == {spec.upper()!r} and PPTESTCD == "
+                     f"{param!r}", "variable": "AVAL"}
+
+
+def _deaths(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
+    """All deaths, within k days of infusion (DTHADY: infusion = day 0), by cause."""
+    if row == "All deaths":
+        return {"where": "DTHFL == 'Y'"}
+    if row.startswith("Within ") and row.endswith(" days of infusion"):
+        return {"where": f"DTHFL == 'Y' and DTHADY <= {int(row.split()[1])}"}
+    if row.startswith("Cause: "):
+        return {"where": f"DTHFL == 'Y' and DTHCAUS == {row.removeprefix('Cause: ')!r}"}
+    return None
+
+
+def _deaths_timing(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
+    """All deaths, and by cause as shown (report.csr_deaths: "DEATH DUE TO " dropped)."""
+    if row == "All deaths":
+        return {"where": "DTHFL == 'Y'"}
+    for v in adsl.loc[adsl["DTHFL"] == "Y", "DTHCAUS"].fillna("").astype(str).unique():
+        shown = v.replace("DEATH DUE TO ", "") or "NOT RECORDED"
+        if shown.capitalize() == row:
+            return {"where": f"DTHFL == 'Y' and DTHCAUS == {v!r}" if v else
+                    "DTHFL == 'Y' and DTHCAUS.fillna('') == ''"}
+    return None
+
+
+def _cytokines(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
+    """"<cytokine>: <parameter>, median [min-max] (n)" -> the ADCYT records of the cell."""
+    from cartrial.report.labels import CYTOKINE_LABELS, CYTOKINE_PARAMS
+
+    label, _, rest = row.partition(": ")
+    codes = sorted(k for k, v in CYTOKINE_LABELS.items() if v == label) or [label]
+    param = {v: k for k, v in CYTOKINE_PARAMS.items()}.get(rest.rsplit(", ", 1)[0])
+    names = {"PEAK": "Peak", "FCPEAK": "Fold change at peak", "TPEAK": "Time of peak (days)"}
+    if param is None:
+        return None
+    return {"where": f"PARCAT1 in {codes!r} and PARAM.str.endswith({' ' + names[param]!r})",
+            "variable": "AVAL"}
+
+
+def _htox(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
+    """ICAHT (EHA/EBMT grades) and CAR-HEMATOTOX rows on the ADHTOX parameters."""
+    fixed = {"Biphasic course (two or more phases with ANC <= 0.5 x10^9/L)":
+             "PARAMCD == 'NEUTPHAS' and AVAL >= 2",
+             "Early grade censored or unobserved before day 30 (lower bound)":
+             "PARAMCD == 'EICAHTGR' and ICAHTCFL == 'N'",
+             "Low risk (score 0-1)": "PARAMCD == 'HTOXSCOR' and AVAL <= 1",
+             "High risk (score >= 2)": "PARAMCD == 'HTOXSCOR' and AVAL >= 2",
+             "Not evaluable (a baseline factor missing)": "PARAMCD == 'HTOXSCOR' and AVAL.isna()"}
+    summaries = {"Days with ANC <= 0.5 x10^9/L, day 0-30": "ANC500DY",
+                 "Day of neutrophil recovery (ANC > 0.5 x10^9/L, >= 3 days)": "ANCRECDY",
+                 "CAR-HEMATOTOX score": "HTOXSCOR"}
+    if row in fixed:
+        return {"where": fixed[row]}
+    head = row.removesuffix(", median (min-max)")
+    if head in summaries:
+        return {"where": f"PARAMCD == {summaries[head]!r}", "variable": "AVAL"}
+    phase, _, what = row.partition(": ")
+    code = {"Early ICAHT (day 0-30)": "EICAHTGR", "Late ICAHT (after day 30)": "LICAHTGR"}.get(
+        phase)
+    if code is None:
+        return None
+    if what == "any grade":
+        return {"where": f"PARAMCD == {code!r} and AVAL >= 1"}
+    if what == "grade >= 3":
+        return {"where": f"PARAMCD == {code!r} and AVAL >= 3"}
+    if what.startswith("grade ") and what[6:].isdigit():
+        return {"where": f"PARAMCD == {code!r} and AVAL == {int(what[6:])}"}
+    return None
+
+
+def _reason_value(label: str, values: pd.Series) -> str:
+    """The ADSL value shown as ``label`` (report.csr_disposition: codes capitalised)."""
+    for v in values.fillna("").astype(str).unique():
+        if (v.capitalize() if v.isupper() else v or "Not recorded") == label:
+            return f"{values.name} == {v!r}" if v else f"{values.name}.fillna('') == ''"
+    raise InputError(f"ARS: no ADSL.{values.name} value shown as {label!r}")
+
+
+def _disposition(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
+    fixed = {"Enrolled (informed consent)": "USUBJID.fillna('') != ''",
+             "Leukapheresed": "APHFL == 'Y'", "Received bridging therapy": "BRIDGFL == 'Y'",
+             "Received lymphodepleting chemotherapy": "LDFL == 'Y'",
+             "Infused with the CAR-T product": "SAFFL == 'Y'",
+             "Leukapheresed, not infused": "APHFL == 'Y' and SAFFL.fillna('') != 'Y'",
+             "DLT-evaluable": "DLTEVLFL == 'Y'", "Efficacy-evaluable": "EFFFL == 'Y'",
+             "Ongoing": "EOSSTT == 'ONGOING'", "Completed": "EOSSTT == 'COMPLETED'",
+             "Discontinued": "EOSSTT == 'DISCONTINUED'", "Died": "DTHFL == 'Y'"}
+    if row in fixed:
+        ctx["block"] = fixed[row]
+        return {"where": fixed[row]}
+    if row == "Study status":
+        return None
+    var = "NINFRS" if ctx.get("block", "").startswith("APHFL") else "DCSREAS"
+    return {"where": f"{ctx['block']} and {_reason_value(row, adsl[var])}"}
+
+
+def _syndrome(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
+    """CRS / ICANS rows "CRS: any grade", "CRS: grade 2", "CRS: grade >= 3" (basket rows
+    "Nail: grade 1" alike, their terms in ``ctx["baskets"]``)."""
+    name, _, what = row.partition(": ")
+    base = ctx["record"]  # the dataset's where-clause: the patient has such a record
+    if name in ctx.get("baskets", {}):
+        base = f"AEDECOD.str.upper().isin({ctx['baskets'][name]!r})"
+    elif "baskets" in ctx:
+        return None
+    if what == "any grade":
+        return {"where": base}
+    if what == "grade >= 3":
+        return {"where": f"{base} and ATOXGRN >= 3"}
+    if what.startswith("grade ") and what[6:].isdigit():
+        return {"where": base, "worst_grade": what[6:]}
+    return None
+
+
+CELLS: dict[str, Callable] = {"populations": _populations, "dlt": _dlt, "teae": _teae,
+                               "response": _response, "disposition": _disposition,
+                               "syndrome": _syndrome, "basket": _syndrome, "nca": _nca,
+                               "deaths": _deaths, "deaths_timing": _deaths_timing,
+                               "cytokines": _cytokines, "htox": _htox}
+
+
+def _group(column: str, var: str, adsl: pd.DataFrame) -> tuple[str, str]:
+    """(group expression, column statistic) of a column label "DL1 (N=4): grade >= 3"."""
+    head, _, stat = column.partition(": ")
+    dose = head.split(" (N=")[0]
+    if var == "DTHTIM" and dose != "Overall":  # columns by death timing (report.csr_deaths)
+        from cartrial.report.csr_deaths import TIMING_LABELS
+
+        return f"DTHTIM == {({v: k for k, v in TIMING_LABELS.items()}[dose])!r}", ""
+    if dose == "Overall" or not var:
+        return "", stat
+    if dose == "Not infused":
+        return f"{var}.fillna('') == ''", stat
+    values = sorted({v for v in adsl[var].dropna().astype(str) if v.split(" ")[0] == dose})
+    if len(values) != 1:
+        raise InputError(f"ARS: column {column!r} matches {len(values)} values of ADSL.{var}")
+    return f"{var} == {values[0]!r}", stat
+
+
+def analysis_data(ds: dict[str, pd.DataFrame], meta: dict) -> pd.DataFrame:
+    """The population (ADSL flag) left-joined with the dataset's records meeting its where.
+
+    Parameters
+    ----------
+    ds : dict of str to pandas.DataFrame
+        The ADaM datasets.
+    meta : dict
+        :func:`cartrial.report.ars_metadata.analysis_for` of a table described cell by cell.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per record (a subject without records once, with missing values).
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "SAFFL": ["Y", None]})
+    >>> analysis_data({"ADSL": adsl}, {"datasets": ["ADSL"], "population":
+    ...     "ADSL.SAFFL == 'Y'", "where": ""})["USUBJID"].tolist()
+    ['1']
+    """
+    adsl = ds["ADSL"]
+    pop = adsl.query(meta["population"].removeprefix("ADSL."), engine="python") \
+        if meta["population"] else adsl
+    name = meta["datasets"][0]
+    if name == "ADSL":
+        return pop
+    d = ds[name]
+    d = d.query(meta["where"], engine="python") if meta["where"] else d
+    keep = ["USUBJID"] + [c for c in d.columns if c not in pop.columns]
+    return pop.merge(d[keep], on="USUBJID", how="left")
+
+
+def computed_ard(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
+                 baskets: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """The ARD of a table described cell by cell, its values computed from ADaM (unrounded).
+
+    Parameters
+    ----------
+    table : ReportTable
+        The table.
+    ds : dict of str to pandas.DataFrame
+        The ADaM datasets the report writes.
+    meta : dict
+        :func:`cartrial.report.ars_metadata.analysis_for` of the table.
+    baskets : dict of str to list of str, optional
+        The protocol's event baskets (name -> AEDECOD terms) for the basket tables.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`cartrial.report.ars.ARD_COLUMNS`; a row whose cell has no description
+        keeps its displayed value (``value_source = "displayed"``).
+
+    References
+    ----------
+    Clopper CJ, Pearson ES. Biometrika 1934;26:404-13 (the exact binomial interval).
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "ITTFL": ["Y", "Y"], "TRT01A": ["DL1 x",
+    ...     None], "SAFFL": ["Y", None]})
+    >>> t = ReportTable("14.1.1", "P", "L", pd.DataFrame({"row": ["Infused (safety "
+    ...     "population)"], "column": ["Overall (N=2)"], "value": ["1"]}))
+    >>> from cartrial.report.ars_metadata import analysis_for
+    >>> computed_ard(t, {"ADSL": adsl}, analysis_for(t))[["where", "value"]].values.tolist()
+    [["SAFFL == 'Y'", 1.0]]
+    """
+    data = analysis_data(ds, meta)
+    spec, ctx, rows = CELLS[meta["cells"]], {"record": meta["where"]}, []
+    if meta["cells"] == "basket":
+        ctx["baskets"] = {k: [t.upper() for t in v] for k, v in baskets.items()}
+    indents = table.indents
+    for r, c, v in zip(table.cells["row"], table.cells["column"], table.cells["value"],
+                       strict=True):
+        row = _clean(r)
+        cell = spec(row, indents.get(r, 0), ds["ADSL"], ctx)
+        group, stat = _group(str(c), meta["grouping"], ds["ADSL"])
+        if cell is None:
+            one = ReportTable(table.number, "", "", pd.DataFrame(
+                {"row": [r], "column": [c], "value": [v]}))
+            rows += displayed_ard(one, meta["id"]).to_dict("records")
+            continue
+        where = cell["where"] + (" and ATOXGRN >= 3" if stat == "grade >= 3" else "")
+        worst = cell.get("worst_grade") or (stat.removeprefix("grade ") if stat.startswith(
+            "grade ") and ">" not in stat else "")
+        vals = _summary(data, group, where, cell["variable"]) if "variable" in cell else \
+            _count(data, group, where, cell.get("denominator_where", ""), worst)
+        for name, shown in parse_cell(str(v), row):
+            rows.append({"table": table.number, "analysis_id": meta["id"], "row": row,
+                         "column": str(c), "group": group, "where": where,
+                         "denominator_where": cell.get("denominator_where", ""),
+                         "worst_grade": worst, "variable": cell.get("variable", ""),
+                         "statistic": name,
+                         "value": vals.get(name, shown_value(shown)), "shown": shown,
+                         "text": str(v), "value_source": "ADaM" if name in vals else
+                         "displayed"})
+    return pd.DataFrame(rows, columns=list(ARD_COLUMNS))
+
+
+def _count(data: pd.DataFrame, group: str, where: str, denominator_where: str,
+           worst: str) -> dict[str, float]:
+    from cartrial.efficacy.binomial import exact_ci
+
+    g = data.query(group, engine="python") if group else data
+    den = g.query(denominator_where, engine="python") if denominator_where else g
+    hit = g.query(where, engine="python")
+    if worst:
+        top = hit.groupby("USUBJID")["ATOXGRN"].max()
+        n = int((top == float(worst)).sum())
+    else:
+        n = int(hit["USUBJID"].nunique())
+    big = int(den["USUBJID"].nunique())
+    lo, hi = exact_ci(n, big) if big else (math.nan, math.nan)
+    return {"n": float(n), "denominator": float(big),
+            "pct": 100.0 * n / big if big else math.nan,
+            "ci_lower": 100.0 * float(lo), "ci_upper": 100.0 * float(hi)}
+
+
+def _summary(data: pd.DataFrame, group: str, where: str, var: str) -> dict[str, float]:
+    """n, median, min, max, geometric mean and CV% of ``var`` over the records of the cell
+    (the geometric statistics over the positive values; Kirkwood TBL, Biometrics
+    1979;35:908-9)."""
+    import numpy as np
+
+    g = data.query(group, engine="python") if group else data
+    v = pd.to_numeric(g.query(where, engine="python")[var], errors="coerce").dropna()
+    v = v.to_numpy(dtype=float)
+    logs = np.log(v[v > 0])
+    s = float(np.std(logs, ddof=1)) if len(logs) > 1 else math.nan
+    return {"n": float(len(v)), "median": float(np.median(v)) if len(v) else math.nan,
+            "min": float(v.min()) if len(v) else math.nan,
+            "max": float(v.max()) if len(v) else math.nan,
+            "geo_mean": float(np.exp(logs.mean())) if len(logs) else math.nan,
+            "geo_cv_pct": 100.0 * math.sqrt(math.expm1(s * s)) if s == s else math.nan}

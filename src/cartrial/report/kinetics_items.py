@@ -1,0 +1,170 @@
+"""The cellular kinetics section (14.5): NCA parameters, persistence, cytokines, ADA, figures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cartrial.data import Study
+from cartrial.protocol.model import Protocol
+from cartrial.report import sections as S
+from cartrial.report.fig_items import kinetics_item
+from cartrial.report.figures import cytokine_figure
+from cartrial.report.labels import (
+    ANALYTE_LABELS,
+    CYTOKINE_LABELS,
+    CYTOKINE_PARAMS,
+    NCA_LABELS,
+    decimals,
+    nca_precision_key,
+)
+from cartrial.report.table import ReportTable, fmt_dec, fmt_median_range
+
+
+def kinetics_items(study: Study, protocol: Protocol, kin, figures: dict) -> list:
+    """The 14.5 tables (NCA, persistence, cytokines, ADA, kinetics by CRS) and figures."""
+    from cartrial.kinetics.sdtm import infusions, pc_profiles
+
+    items: list = [_nca_table(kin), _persistence_table(kin)]
+    if kin.cytokine_summary_dose is not None and len(kin.cytokine_summary_dose):
+        items.append(_cytokine_table(kin, protocol))
+    if kin.ada_summary is not None and len(kin.ada_summary):
+        items.append(_ada_table(kin, protocol))
+    if len(kin.exposure_safety):
+        from cartrial.report.grades import table_kinetics_by_crs
+
+        items.append(table_kinetics_by_crs(kin.exposure_safety, kin.exposure_safety_tests,
+                                           protocol.safety.crs_icans_grade_source, "14.5.5"))
+    # figures
+    inf = infusions(study["EX"], protocol, study.get("DM"))
+    prof = pc_profiles(study["PC"], inf)
+    dose = inf.set_index("USUBJID")["DOSELVL"].astype(str)
+    items += [f for f in [kinetics_item(prof, dose, protocol.schedule.kinetics.days, figures)]
+              if f is not None]
+    cyt = _try_cytokines(study, inf, protocol)
+    if cyt is not None and len(cyt):
+        items.append(S._fig("14.5.2", "Serum cytokine profiles by dose level (median and IQR)",
+                            cytokine_figure(cyt), ["Median (line) and interquartile range "
+                                                     "(band) at each nominal day."],
+                            "Infused with cytokine samples", figures, "cytokines"))
+    return items
+
+
+def _nca_table(kin) -> ReportTable:
+    s = kin.nca_summary
+    s = s[s["PARAMCD"].isin(list(NCA_LABELS))]
+    # declared precision per parameter (report.labels.PRECISION)
+    prec = [nca_precision_key(t, p) for t, p in zip(s["PCTESTCD"], s["PARAMCD"], strict=True)]
+    lab = (s["PCTESTCD"].map(lambda c: ANALYTE_LABELS.get(c, c)) + ", "
+           + s["PCSPEC"].str.lower() + ": " + s["PARAMCD"].map(NCA_LABELS)).to_numpy()
+    timed = s["PARAMCD"].isin(["TMAX", "TLST"]).to_numpy()
+    col = _overall(s["DOSELVL"])
+    geo = pd.DataFrame({"row": [f"{r}, geometric mean (CV%)" for r in lab], "column": col,
+                        "value": [f"{fmt_dec(g, decimals(k, 'geo_mean'))} "
+                                  f"({fmt_dec(cv, decimals('PCT'))}%)" for g, cv, k in zip(
+                                      s["geo_mean"], s["geo_cv_pct"], prec, strict=True)]})[~timed]
+    med = pd.DataFrame({"row": [f"{r}, median [min-max] (n)" for r in lab], "column": col,
+                        "value": [fmt_median_range(md, lo, hi, n, k) for md, lo, hi, n, k in
+                                  zip(s["median"], s["min"], s["max"], s["n"], prec,
+                                      strict=True)]})
+    order = {k: i for i, k in enumerate(NCA_LABELS)}  # Cmax, Tmax, AUC, Clast, Tlast
+    key = pd.DataFrame({"_a": s["PCTESTCD"] + s["PCSPEC"],
+                        "_p": s["PARAMCD"].map(order)}).reset_index(drop=True)
+    cells = pd.concat([pd.concat([geo.reset_index(drop=True), key[~timed].reset_index(
+        drop=True)], axis=1), pd.concat([med, key], axis=1)], ignore_index=True)
+    cells = cells.sort_values(["_a", "_p"], kind="stable").drop(columns=["_a", "_p"])
+    cells = cells.drop_duplicates(["row", "column"])
+    meth = kin.method.get("nca", {})
+    return ReportTable(
+        "14.5.1", "CAR-T expansion and persistence: non-compartmental parameters by dose level",
+        "Infused with kinetics samples", cells.reset_index(drop=True), (
+            "Tmax and Tlast in days after infusion; Cmax and Clast in the analyte's unit; "
+            "AUC0\u201328d in the same unit \u00d7 day.",
+            f"NCA by {meth.get('convention', 'PKNCA conventions')}; AUC "
+            f"{meth.get('auc_method')}; BLQ before Tmax as 0, after Tmax missing; time in days "
+            "from infusion."), "ADPP")
+
+
+def _persistence_table(kin) -> ReportTable:
+    ps = kin.persistence_summary
+    pc = pd.DataFrame({
+        "row": (ps["PCTESTCD"].map(lambda c: ANALYTE_LABELS.get(c, c)) + ", "
+                + ps["PCSPEC"].str.lower() + ": month " + ps["month"].map("{:g}".format)
+                + ", n/N (%) [95% CI]").to_numpy(),
+        "column": _overall(ps["DOSELVL"]),
+        "value": [("NE" if ne == 0 else f"{nd}/{ne} ({p:.1f}%) [{lo:.1f}, {hi:.1f}]")
+                  for nd, ne, p, lo, hi in zip(ps["n_detectable"], ps["n_evaluable"], ps["pct"],
+                                               ps["ci_low"], ps["ci_high"], strict=True)]})
+    return ReportTable("14.5.2", "CAR-T persistence (detectable transgene) by month",
+                       "Infused with a sample near the landmark",
+                       pc.drop_duplicates(["row", "column"]).reset_index(drop=True), (
+                           "Detectable = quantifiable at the sample closest before the "
+                           "landmark (within the protocol window); 95% CI Clopper-Pearson.",
+                       ), "ADPC")
+
+
+def _cytokine_table(kin, protocol: Protocol) -> ReportTable:
+    c = kin.cytokine_summary_dose
+    c = c[c["PARAMCD"].isin(["PEAK", "FCPEAK", "TPEAK"])]
+    cc = pd.DataFrame({
+        "row": (c["CYTOKINE"].map(lambda k: CYTOKINE_LABELS.get(k, k)) + ": "
+                + c["PARAMCD"].map(CYTOKINE_PARAMS) + ", median [min-max] (n)").to_numpy(),
+        "column": _overall(c["DOSELVL"]),
+        "value": [fmt_median_range(md, lo, hi, n, {"TPEAK": "DAYS", "FCPEAK": "FCPEAK"}.get(
+            p, k)) for md, lo, hi, n, p, k in zip(c["median"], c["min"], c["max"], c["n"],
+                                                  c["PARAMCD"], c["CYTOKINE"], strict=True)]})
+    return ReportTable("14.5.3", "Serum cytokines: peak, fold change and time to peak",
+                       "Infused with cytokine samples",
+                       cc.drop_duplicates(["row", "column"]).reset_index(drop=True),
+                       ("Peak in ng/L (= pg/mL), time of peak in days from "
+                        "infusion; fold change = peak / baseline; BLQ = "
+                        f"{protocol.kinetics.cytokine_blq}.",), "ADCYT")
+
+
+def _ada_table(kin, protocol: Protocol) -> ReportTable:
+    a = kin.ada_summary
+    rows = [("Patients evaluable", "n_evaluable"), ("Baseline positive", "n_baseline_pos"),
+            ("Treatment-induced", "n_ti"), ("Treatment-boosted", "n_tb"),
+            ("Treatment-emergent (induced or boosted)", "n_te"),
+            ("Persistent", "n_persistent"), ("Transient", "n_transient")]
+    cells = []
+    for _, r in a.iterrows():
+        col = str(_overall(pd.Series([r["DOSELVL"]]))[0])
+        for lab, k in rows:
+            cells.append((lab, col, str(int(r[k])), 0 if k == "n_evaluable" else 1))
+        cells.append(("Treatment-emergent ADA incidence, % (95% CI)", col,
+                      f"{r['pct_te']:.1f} ({r['ci_low']:.1f}, {r['ci_high']:.1f})", 1))
+    df = pd.DataFrame(cells, columns=["row", "column", "value", "indent"]).drop_duplicates(
+        ["row", "column"])
+    return ReportTable("14.5.4", "Anti-CAR antibodies (ADA)", "Infused with ADA samples",
+                       df.reset_index(drop=True), (
+                           "Categories of Shankar G et al., AAPS J 2014;16:658-73; "
+                           "boosted = titer rise "
+                           f">= {protocol.kinetics.ada_titer_fold_rise:g}-fold; "
+                           "persistent = positive over >= "
+                           f"{protocol.kinetics.ada_persistent_days:g} days; 95% CI "
+                           "Clopper-Pearson.",), "IS")
+
+
+def _overall(dose: pd.Series) -> np.ndarray:
+    """Dose-level column labels, the all-doses column named like every other table's total."""
+    from cartrial.kinetics.analysis import ALL_DOSES
+
+    return dose.astype(str).replace(ALL_DOSES, S.OVERALL).to_numpy()
+
+
+def _try_cytokines(study: Study, inf: pd.DataFrame, protocol: Protocol) -> pd.DataFrame | None:
+    from cartrial.kinetics.sdtm import cytokine_data
+
+    if "LB" not in study:
+        return None
+    d = cytokine_data(study["LB"], inf, protocol.kinetics)
+    d = d[~d["blq"].astype(bool) & (d["time_days"] >= 0)]
+    dose = inf.set_index("USUBJID")["DOSELVL"].astype(str)
+    name = "CYTOKINE" if "CYTOKINE" in d.columns else "LBTESTCD"
+    return pd.DataFrame({
+        "GROUP": d["USUBJID"].map(dose).to_numpy(), "CYTOKINE": d[name].to_numpy(),
+        "NOMDAY": S.nominal_day(d["time_days"].to_numpy(dtype=float),
+                                protocol.schedule.cytokines.days),
+        "VALUE": d["value"].to_numpy(dtype=float), "UNIT": "ng/L"}).sort_values(
+        ["CYTOKINE", "GROUP", "NOMDAY"], kind="stable")

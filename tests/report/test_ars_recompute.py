@@ -1,0 +1,146 @@
+"""Every table of the example report carries analysis-results metadata (CDISC ARS v1.0 in
+spirit), and a script that knows nothing of cartrial (tools/recompute_tables.py: pandas, numpy,
+scipy only) recomputes every count, percentage and Clopper-Pearson interval of the tables
+described cell by cell from the ADaM CSV files ``cartrial analyze`` wrote, and finds the ARD values
+(unrounded) and the numbers displayed in the rendered tables."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.report._pipeline import analysed
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "tools" / "recompute_tables.py"
+
+# tables recomputed cell by cell from ADaM on the example
+RECOMPUTED = {"14.1.1", "14.1.2", "14.2.3", "14.3.1", "14.3.1.1", "14.3.2", "14.3.3", "14.3.5",
+              "14.3.6", "14.3.6.1", "14.3.7", "14.3.8", "14.3.9", "14.3.11", "14.3.12", "14.4.1",
+              "14.5.1", "14.5.3"}
+# rows of those tables that no ADaM where-clause describes (a fragment of the row label), and why
+NO_WHERE = {
+    "DLT pending": "a DLT window still open at the cut-off is not an ADSL flag",
+    "DLT rule ": "the DLT rule a patient met is not an ADSL variable",
+    "Onset, days from infusion": "onset of the safety engine's derived CRS/ICANS episodes",
+    "Duration, days": "duration of the safety engine's derived CRS/ICANS episodes",
+    "Tocilizumab": "therapy linked to the derived episodes (CM), not an ADAE variable",
+    "Corticosteroids": "therapy linked to the derived episodes (CM), not an ADAE variable",
+    "resolved (every event ended)": "not yet described by a where-clause",
+    "days from infusion to first onset": "a median: not yet recomputed",
+    "days from onset to resolution": "a median: not yet recomputed",
+}
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("recompute_tables", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory) -> Path:
+    return analysed(tmp_path_factory).out
+
+
+@pytest.fixture(scope="module")
+def docs(out) -> dict[str, dict]:
+    return {json.loads(p.read_text(encoding="utf-8"))["caption"]: json.loads(
+        p.read_text(encoding="utf-8")) for p in sorted((out / "tables").glob("*.ard.json"))}
+
+
+def test_script_imports_nothing_of_cartrial():
+    tree = ast.parse(SCRIPT.read_text(encoding="utf-8"))
+    names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)
+             for a in n.names} | {n.module.split(".")[0] for n in ast.walk(tree)
+                                  if isinstance(n, ast.ImportFrom) and n.module}
+    assert names <= {"__future__", "json", "math", "sys", "pathlib", "numpy", "pandas",
+                     "scipy"}, names
+
+
+def test_every_table_has_metadata_and_ard(tmp_path_factory, docs, out):
+    summary = analysed(tmp_path_factory)
+    assert set(docs) == set(summary.tables)
+    for caption, doc in docs.items():
+        a = doc["analysis"]
+        assert a["id"] == f"AN{doc['table']}" and a["datasets"] is not None and a["where"] \
+            is not None, caption
+        if doc["kind"] == "table":
+            assert a["method"] and ("population" in a) and ("grouping" in a), caption
+            assert a["recomputable"] or a["reason"], caption
+            stem = "table_" + doc["table"].replace(".", "_")
+            csv = pd.read_csv(out / "tables" / f"{stem}.ard.csv", keep_default_na=False,
+                              dtype=str)
+            assert len(csv) == len(doc["results"]), caption
+            assert csv["shown"].tolist() == [r["shown"] for r in doc["results"]], caption
+
+
+def test_recomputable_tables_are_the_described_ones(docs):
+    got = {d["table"] for d in docs.values() if d["analysis"].get("recomputable")}
+    assert got == RECOMPUTED
+
+
+def test_every_number_recomputed_from_adam_alone(docs, out):
+    """The outside reference: counts by pandas on the ADaM CSV files, Clopper-Pearson limits by
+    scipy.stats.beta, in a script that does not import cartrial."""
+    mod = _script()
+    adam = mod.read_adam(out / "adam")
+    total = 0
+    for doc in docs.values():
+        if not doc["analysis"].get("recomputable"):
+            continue
+        done, diffs, skipped = mod.check_table(doc, adam)
+        assert diffs == [], diffs
+        rows = list(dict.fromkeys(s.split(" [", 1)[1].split(" | ")[0] for s in skipped))
+        assert rows == doc["analysis"]["rows_not_recomputed"]
+        assert all(any(k in r for k in NO_WHERE) for r in rows), rows
+        total += done
+    assert total > 800
+    assert mod.main(str(out)) == 0
+
+
+def test_ard_text_is_the_displayed_cell(docs, out):
+    """Each ARD row's cell text is on the row's line of the rendered table (tables/*.txt)."""
+    for doc in docs.values():
+        if doc["kind"] != "table" or not doc["analysis"].get("recomputable"):
+            continue
+        lines = (out / "tables" / ("table_" + doc["table"].replace(".", "_") + ".txt")
+                 ).read_text(encoding="utf-8").splitlines()
+        for r in doc["results"]:
+            row_lines = [ln for ln in lines if ln.strip().startswith(r["row"])]
+            assert any(r["text"] in ln for ln in row_lines), (doc["table"], r["row"], r["text"])
+
+
+def test_clopper_pearson_closed_form(docs):
+    """x = n: the lower 95% limit is (alpha/2)^(1/n) (Clopper & Pearson, Biometrika 1934);
+    x = 0: the upper limit is 1 - (alpha/2)^(1/n)."""
+    doc = next(d for d in docs.values() if d["table"] == "14.4.1")
+    checked = 0
+    for r in doc["results"]:
+        if r["statistic"] not in ("ci_lower", "ci_upper") or r["value_source"] != "ADaM":
+            continue
+        cell = [x for x in doc["results"] if x["row"] == r["row"] and x["column"] ==
+                r["column"] and x["statistic"] == "n"][0]
+        big = int(r["column"].split("(N=")[1].rstrip(")"))
+        n = int(cell["value"])
+        if n == big and r["statistic"] == "ci_lower":
+            assert r["value"] == pytest.approx(100 * 0.025 ** (1 / big), rel=1e-12)
+            checked += 1
+        if n == 0 and r["statistic"] == "ci_upper":
+            assert r["value"] == pytest.approx(100 * (1 - 0.025 ** (1 / big)), rel=1e-12)
+            checked += 1
+    assert checked >= 2
+
+
+def test_ard_values_are_unrounded(docs):
+    """A percentage in the ARD is 100 n / N, not the one-decimal number shown (e.g. 2/3)."""
+    doc = next(d for d in docs.values() if d["table"] == "14.3.1")
+    pct = [r for r in doc["results"] if r["statistic"] == "pct" and r["value"] not in (None,)]
+    assert any(not math.isclose(r["value"], round(r["value"], 1)) for r in pct)
