@@ -18,8 +18,7 @@ MAX_MODULE = 400
 MAX_FUNCTION = 80
 
 # Still over the limit (path relative to src/cartrial, function name or "<module>").
-KNOWN: set[tuple[str, str]] = {
-}
+KNOWN: set[tuple[str, str]] = set()  # every module and function is within the limits
 
 
 def _docstring_lines(node: ast.AST) -> int:
