@@ -89,9 +89,6 @@ design.Boin12Oc
 design.Crm
 design.CrmPosterior
 design.DecisionTable
-design.I3plus3
-design.MtdSelection
-design.Mtpi2
 design.Obd
 design.OcResult
 design.RoseDesign
@@ -111,10 +108,7 @@ design.design_from_spec
 design.desirability_table
 design.dose_paths
 design.dose_paths_figure
-design.elimination_flags
 design.exact_oc
-design.mtpi2_intervals
-design.select_mtd
 design.simulate_oc
 design.spec_from_design
 design.state_from_patients
