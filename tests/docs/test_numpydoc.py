@@ -89,16 +89,13 @@ design.Boin12Oc
 design.OcResult
 design.RoseDesign
 design.RoseSimulation
-design.TitePatient
 design.UboinOc
 design.UboinSelection
-design.design_from_spec
 design.dose_paths
 design.dose_paths_figure
 design.exact_oc
 design.simulate_oc
 design.spec_from_design
-design.state_from_patients
 efficacy.Concordance
 efficacy.CoxResult
 efficacy.CumIncResult
