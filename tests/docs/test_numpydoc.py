@@ -91,8 +91,6 @@ design.RoseDesign
 design.RoseSimulation
 design.UboinOc
 design.UboinSelection
-design.dose_paths
-design.dose_paths_figure
 design.exact_oc
 design.simulate_oc
 design.spec_from_design
