@@ -86,14 +86,10 @@ data.to_csv_text
 data.write_study
 data.write_xpt
 design.Boin12Oc
-design.OcResult
 design.RoseDesign
 design.RoseSimulation
 design.UboinOc
 design.UboinSelection
-design.exact_oc
-design.simulate_oc
-design.spec_from_design
 efficacy.Concordance
 efficacy.CoxResult
 efficacy.CumIncResult
