@@ -86,8 +86,6 @@ data.to_csv_text
 data.write_study
 data.write_xpt
 design.Boin12Oc
-design.RoseDesign
-design.RoseSimulation
 design.UboinOc
 design.UboinSelection
 efficacy.Concordance
