@@ -85,9 +85,6 @@ data.subject_batches
 data.to_csv_text
 data.write_study
 data.write_xpt
-design.Boin12Oc
-design.UboinOc
-design.UboinSelection
 efficacy.Concordance
 efficacy.CoxResult
 efficacy.CumIncResult
