@@ -38,6 +38,48 @@ class Boin(TableDesign):
     ``bound_mtd`` (``boundMTD``: the selected MTD's isotonic estimate must be <= lambda_d),
     ``backfill_requires_response`` (BF-BOIN: a dose opens to backfill only once a response was
     seen there; needs ``TrialState.responses``).
+
+    Parameters
+    ----------
+    n_doses : int
+        Number of dose levels; doses are indexed 0..n_doses-1 (lowest first).
+    target : float
+        Target DLT probability phi (0.05-0.6).
+    cohort_size : int, default 3
+        Patients per escalation cohort.
+    cutoff : float, default 0.95
+        Overdose elimination: a dose is eliminated when P(p > target | data) > cutoff.
+    extrasafe, offset : bool, float
+        Stop when the lowest dose is overly toxic with cutoff - offset (BOIN ``extrasafe``).
+    cap_per_dose, max_sample_size : int, optional
+        Stop once a dose has ``cap_per_dose`` patients / the trial ``max_sample_size``.
+    phi1, phi2 : float, optional
+        Sub-therapeutic / overly toxic DLT probabilities (default 0.6 / 1.4 x target).
+    backfill, backfill_cap : bool, int
+        BF-BOIN backfill of cleared lower doses, at most ``backfill_cap`` patients per dose.
+    bound_mtd : bool, default False
+        The selected MTD's isotonic estimate must not exceed lambda_d.
+    selection_prior : float, default 0.05
+        Prior pseudo-count used by the isotonic MTD selection (BOIN ``select.mtd``).
+    backfill_requires_response : bool, default False
+        Open a dose to backfill only after a response there.
+
+    References
+    ----------
+    Liu S, Yuan Y. Bayesian optimal interval designs for phase I clinical trials. J R Stat Soc
+    Ser C 2015;64:507-523.
+    Zhao Y, Yuan Y, Korn EL, Freidlin B. Backfilling patients in phase I dose-escalation trials
+    using Bayesian optimal interval design (BOIN). Clin Cancer Res 2024;30:673-679.
+
+    Examples
+    --------
+    For target 0.3, 2 DLTs of 3 exceed lambda_d = 0.358 (Liu & Yuan 2015, Table 1):
+
+    >>> d = Boin(n_doses=3, target=0.3)
+    >>> d.decide(TrialState(n=(3, 3, 0), y=(0, 2, 0), current=1)).action
+    'de-escalate'
+    >>> d.decide(TrialState.empty(3).add_cohort(0, 3, 0)).next_dose
+    1
     """
 
     phi1: float | None = None
@@ -179,6 +221,30 @@ class TiteBoin(Boin):
     when c > ``max_pending_fraction`` x n; elimination uses the full n; at dose 1 with
     phat > lambda_d and patients pending, hold (suspend) instead of deciding.
     The paper's Beta-prior imputation of pending outcomes is not implemented (named "package").
+
+    Parameters
+    ----------
+    dlt_window : float, default 28.0
+        DLT assessment window T in days; pending follow-up is capped at T.
+    max_pending_fraction : float, default 0.5
+        Suspend accrual when more than this fraction of the current dose's patients is pending.
+    **boin_options
+        Every parameter of :class:`Boin` (``n_doses``, ``target``, ...).
+
+    References
+    ----------
+    Yuan Y, Lin R, Li D, Nie L, Warren KE. Time-to-event Bayesian optimal interval design to
+    accelerate phase I trials. Clin Cancer Res 2018;24:4921-4930.
+
+    Examples
+    --------
+    Two of three patients at dose index 1 still pending: accrual is suspended.
+
+    >>> d = TiteBoin(n_doses=3, target=0.3, dlt_window=28)
+    >>> s = TrialState(n=(3, 3, 0), y=(0, 0, 0), current=1,
+    ...                pending=((1, 14.0), (1, 7.0)), dlt_window=28)
+    >>> d.decide(s).action
+    'suspend'
     """
 
     dlt_window: float = 28.0

@@ -30,9 +30,17 @@ REF = "Lin et al., JCO Precis Oncol 2020"
 class Obd:
     """BOIN12's optimal biological dose and the estimates behind it.
 
-    ``obd`` / ``mtd`` are 0-based (``obd`` None when no dose qualifies); ``estimates`` has one
-    row per dose: dose (1-based), n, dlt, responses, p_tox (isotonic), p_eff (unimodal,
-    model-averaged), utility (estimate, NaN when out), eliminated, admissible.
+    Attributes
+    ----------
+    obd, mtd, estimates, reason : int or None, int, pandas.DataFrame, str
+        0-based OBD (None if no dose qualifies), MTD; per dose: dose (1-based), n, dlt, responses,
+        p_tox (isotonic), p_eff (unimodal), utility (NaN when out), eliminated, admissible; reason.
+
+    Examples
+    --------
+    >>> Boin12(n_doses=2, target=0.35, phi_e=0.25).select(TrialState((6, 6), (0, 1), 1,
+    ...     responses=(1, 4))).obd
+    1
     """
 
     obd: int | None

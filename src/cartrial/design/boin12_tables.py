@@ -23,6 +23,11 @@ from cartrial.errors import InputError
 def utility_table(design: Boin12) -> pd.DataFrame:
     """The four outcome scores and the benchmark (Lin et al. 2020 Table 1).
 
+    Parameters
+    ----------
+    design : Boin12
+        The design (target, phi_e, utility scores, cutoffs c_t / c_e).
+
     Returns
     -------
     pandas.DataFrame
@@ -61,11 +66,33 @@ def utility_table(design: Boin12) -> pd.DataFrame:
 def boundary_table(design: Boin12, sample_sizes: Sequence[int]) -> pd.DataFrame:
     """Per number of patients at a dose: escalate / de-escalate / eliminate counts (Table 2).
 
+    Parameters
+    ----------
+    design : Boin12
+        The design (target, phi_e, utility scores, cutoffs c_t / c_e).
+    sample_sizes : sequence of int
+        Numbers of patients at a dose (one row per value).
+
     Returns
     -------
     pandas.DataFrame
         ``n``, ``escalate_if_dlt_le`` (y/n <= lambda_e), ``deescalate_if_dlt_ge``,
         ``eliminate_if_dlt_ge`` and ``eliminate_if_responses_le`` (None = never).
+
+    References
+    ----------
+    Lin R, Zhou Y, Yan F, Li D, Yuan Y. BOIN12: Bayesian optimal interval phase I/II trial
+    design for utility-based dose finding in immunotherapy and targeted therapies. JCO Precis
+    Oncol 2020;4:1393-1402.
+
+    Examples
+    --------
+    Target 0.35 gives the BOIN boundaries lambda_e = 0.276, lambda_d = 0.419 (Liu & Yuan 2015):
+    escalate at 0/3 and 1/6, de-escalate at 2/3 and 3/6:
+
+    >>> t = boundary_table(Boin12(n_doses=3, target=0.35, phi_e=0.25), [3, 6])
+    >>> t[["escalate_if_dlt_le", "deescalate_if_dlt_ge"]].values.tolist()
+    [[0, 2], [1, 3]]
     """
     sizes = _sizes(sample_sizes, positive=True)
     t = design.tables(max(sizes))
@@ -86,6 +113,13 @@ def boundary_table(design: Boin12, sample_sizes: Sequence[int]) -> pd.DataFrame:
 
 def desirability_table(design: Boin12, sample_sizes: Sequence[int]) -> pd.DataFrame:
     """Rank-based desirability scores for every (n, DLTs, responses) (Lin et al. 2020 Table 3).
+
+    Parameters
+    ----------
+    design : Boin12
+        The design (target, phi_e, utility scores, cutoffs c_t / c_e).
+    sample_sizes : sequence of int
+        Numbers of patients at a dose (one row per value).
 
     Returns
     -------

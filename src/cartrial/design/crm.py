@@ -5,13 +5,7 @@ p_j(a) = s_j ** exp(a), prior a ~ N(0, sigma^2) with sigma = sqrt(1.34) (dfcrm d
 posterior is computed by deterministic quadrature (composite Simpson rule on a fixed grid of
 a over +-10 prior SDs, where the likelihood is bounded by 1 so the prior tails bound the error).
 The next dose is the one whose plug-in estimate s_j ** exp(E[a | data]) is closest to the target
-(dfcrm ``crm``), restricted by no skipping (at most one level above the current dose; optional),
-coherence (no escalation right after a cohort with DLT rate >= target; optional; the two are
-dfcrm's ``restrict = TRUE``), optional overdose control
-(doses with P(p_j > target | data) > ``overdose_cutoff`` and all above are eliminated) and an
-optional safety stop (P(p_1 > target | data) > ``safety_stop``; dfcrm has none).
-TITE-CRM (Cheung & Chappell, Biometrics 2000) weights a pending patient's likelihood
-contribution by w = min(follow-up / window, 1) (linear weights).
+(dfcrm ``crm``), within the restrictions of :class:`Crm`; :class:`TiteCrm` weights pending patients.
 """
 
 from __future__ import annotations
@@ -39,6 +33,22 @@ def crm_skeleton(halfwidth: float, target: float, nu: int, n_levels: int) -> tup
     ``nu`` is the 1-based prior MTD level. s_nu = target; below, b_k = log(log(target + delta) /
     log(s_k)), s_{k-1} = exp(log(target - delta) / exp(b_k)); above, b_{k+1} = log(log(target -
     delta) / log(s_k)), s_{k+1} = exp(log(target + delta) / exp(b_{k+1})).
+
+    Parameters
+    ----------
+    halfwidth, target, nu, n_levels : float, float, int, int
+        Half-width delta in (0, min(target, 1 - target)); target DLT probability; 1-based prior
+        MTD level (1..n_levels); number of dose levels.
+
+    Returns
+    -------
+    tuple of float
+        The increasing skeleton (prior DLT probability per dose), s_nu = target.
+
+    Examples
+    --------
+    >>> [round(v, 5) for v in crm_skeleton(0.05, 0.25, 3, 5)][1:3]  # by hand s_2 = 0.15674
+    [0.15674, 0.25]
     """
     if not 0 < target < 1:
         raise InputError(f"crm_skeleton: target must be in (0, 1), but was {target!r}")
@@ -61,7 +71,21 @@ def crm_skeleton(halfwidth: float, target: float, nu: int, n_levels: int) -> tup
 
 @dataclass(frozen=True)
 class CrmPosterior:
-    """Posterior summaries of the power model (per dose, 0-based)."""
+    """Posterior summaries of the power model (per dose, 0-based).
+
+    Attributes
+    ----------
+    a_mean, a_sd : float
+        Posterior mean / SD of the model parameter a (p_j = s_j ** exp(a)).
+    plugin, mean, p_over_target, ci_low, ci_high : numpy.ndarray
+        Per dose: s_j ** exp(E[a]) (dfcrm ``ptox``), E[p_j], P(p_j > target), credible limits.
+
+    Examples
+    --------
+    >>> c = Crm(n_doses=3, target=0.25, skeleton=(0.15, 0.25, 0.35))  # no data: the skeleton
+    >>> c.posterior(TrialState.empty(3)).plugin.round(2).tolist()
+    [0.15, 0.25, 0.35]
+    """
 
     a_mean: float
     a_sd: float
@@ -74,7 +98,29 @@ class CrmPosterior:
 
 @dataclass(frozen=True)
 class Crm:
-    """One-parameter power-model CRM (dfcrm ``crm`` conventions)."""
+    """Power-model CRM, p_j = s_j ** exp(a) (O'Quigley J et al., Biometrics 1990;46:33-48).
+
+    Parameters
+    ----------
+    n_doses, target, skeleton : int, float, tuple of float
+        Number of doses (0-based indices); target DLT probability; prior DLT probability s_j.
+    cohort_size, prior_sd : int, float
+        Patients per cohort; SD of the N(0, prior_sd^2) prior of a (dfcrm: sqrt(1.34)).
+    safety_stop, overdose_cutoff : float or None, default 0.90, 0.95
+        Stop when P(p_1 > target | data) > safety_stop (dfcrm has none); eliminate doses with
+        P(p_j > target | data) > overdose_cutoff and all doses above.
+    coherence, no_skipping : bool, default True
+        No escalation right after a cohort with DLT rate >= target; at most one level above
+        the current dose (together dfcrm's ``restrict = TRUE``).
+    max_sample_size, grid_points, confidence_level : int or None, int, float
+        Trial size cap; odd Simpson grid size on a (+-10 prior SDs); credible-interval level.
+
+    Examples
+    --------
+    >>> c = Crm(n_doses=5, target=0.25, skeleton=crm_skeleton(0.05, 0.25, 3, 5))
+    >>> c.decide(TrialState.empty(5).add_cohort(0, 3, 0)).next_dose
+    1
+    """
 
     n_doses: int
     target: float
@@ -194,9 +240,8 @@ class Crm:
         )
 
     def decide(self, state: TrialState) -> Decision:
-        """Next dose: :func:`crm_rules.crm_core` on a batch of one (closest plug-in estimate,
-        no skipping, coherence, overdose control, safety stop). Plain CRM leaves pending patients
-        out and suspends accrual while a patient at the current dose is in the DLT window.
+        """Next dose by :func:`crm_rules.crm_core` (closest plug-in estimate and the restrictions);
+        plain CRM suspends accrual while a patient at the current dose is in the DLT window.
 
         Parameters
         ----------
@@ -212,11 +257,6 @@ class Crm:
         ------
         InputError
             Another number of doses, or pending follow-up on another DLT window (TITE-CRM).
-
-        References
-        ----------
-        O'Quigley J, Pepe M, Fisher L. Biometrics 1990;46:33-48; Cheung YK, Chappell R,
-        Biometrics 2000;56:1177-82.
 
         Examples
         --------
@@ -331,7 +371,19 @@ class Crm:
 
 @dataclass(frozen=True)
 class TiteCrm(Crm):
-    """TITE-CRM with linear weights w = min(follow-up / window, 1) (Cheung & Chappell 2000)."""
+    """TITE-CRM, weights w = min(follow-up / window, 1) (Cheung YK, Chappell R, Biometrics
+    2000;56:1177-82).
+
+    Parameters
+    ----------
+    dlt_window : float, default 28.0
+        DLT window in days; **crm_options: every parameter of :class:`Crm`.
+
+    Examples
+    --------
+    >>> TiteCrm(n_doses=3, target=0.25, skeleton=(0.15, 0.25, 0.35), dlt_window=28).weights
+    'linear'
+    """
 
     dlt_window: float = 28.0
     name = "tite-crm"

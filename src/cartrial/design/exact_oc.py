@@ -272,7 +272,47 @@ def exact_oc(
     """Exact operating characteristics of a 3+3, BOIN, i3+3 or mTPI-2 design (no TITE, no
     backfill) under ``true_tox``, by enumerating the reachable state space. ``fast`` uses the
     int64-keyed programme for the table designs; ``fast=False`` runs the lock-step step functions
-    themselves (the same rules, slower; used to cross-check)."""
+    themselves (the same rules, slower; used to cross-check).
+
+    Parameters
+    ----------
+    design : DesignSpec, mapping or design object
+        The protocol's design block, a mapping of its fields, or a design such as
+        :class:`Boin` (via :func:`spec_from_design`; needs ``max_sample_size``).
+    true_tox : sequence of float
+        True DLT probability per dose, increasing, each in (0, 1).
+    true_mtd : int, None or "auto", default "auto"
+        0-based true MTD; "auto": the dose whose true DLT probability is closest to the target;
+        None: no acceptable dose.
+    start_dose : int, default 0
+        0-based starting dose.
+    fast : bool, default True
+        Use the int64-keyed programme for the table designs.
+
+    Returns
+    -------
+    OcResult
+        Exact per-dose and overall operating characteristics (standard errors 0).
+
+    Raises
+    ------
+    InputError
+        When the design is not one of ``EXACT_DESIGNS``, uses backfill, or inputs are invalid.
+
+    References
+    ----------
+    Storer BE. Design and analysis of phase I clinical trials. Biometrics 1989;45:925-937.
+
+    Examples
+    --------
+    3+3 passes a dose with true DLT probability p with probability (1-p)^3 + 3p(1-p)^2 (1-p)^3,
+    0.7086 for p = 0.2 (Storer 1989), so dose 2 is treated in 70.86% of trials:
+
+    >>> from cartrial.design import ThreePlusThree
+    >>> r = exact_oc(ThreePlusThree(n_doses=2, max_sample_size=12), (0.2, 0.5))
+    >>> r.per_dose["pct_treated"].round(2).tolist()
+    [100.0, 70.86]
+    """
     t0 = time.perf_counter()
     plan = make_plan(design, true_tox, start_dose)
     tm = resolve_true_mtd(true_mtd, plan)

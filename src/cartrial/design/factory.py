@@ -17,6 +17,32 @@ def design_from_spec(spec: DesignSpec, n_doses: int) -> Design:
     ``cap_per_dose`` is BOIN's ``n.earlystop`` (table-driven designs); ``max_sample_size`` stops
     every design; CRM uses ``crm.skeleton`` or calibrates one with :func:`crm_skeleton`;
     TITE designs take the DLT window from ``dlt_window_days``.
+
+    Parameters
+    ----------
+    spec : cartrial.protocol.DesignSpec
+        The protocol's ``design`` block (name, target, cohort size, caps, DLT window, ...).
+    n_doses : int
+        Number of dose levels in the protocol.
+
+    Returns
+    -------
+    Design
+        The configured design (:class:`Boin`, :class:`Crm`, :class:`ThreePlusThree`, ...).
+
+    Raises
+    ------
+    InputError
+        When ``n_doses`` < 1 or the spec's parameters do not fit the design.
+
+    Examples
+    --------
+    >>> from cartrial.protocol import DesignSpec
+    >>> spec = DesignSpec(name="boin", target=0.3, cohort_size=3, max_sample_size=30,
+    ...                   dlt_window_days=28)
+    >>> d = design_from_spec(spec, n_doses=5)
+    >>> type(d).__name__, d.n_doses, d.max_sample_size
+    ('Boin', 5, 30)
     """
     if n_doses < 1:
         raise InputError(f"design_from_spec: n_doses must be >= 1, but was {n_doses!r}")

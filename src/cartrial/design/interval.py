@@ -58,6 +58,31 @@ class I3plus3(_IntervalDesign):
 
     y/n below the EI -> escalate; in the EI -> stay; above the EI -> stay if (y - 1)/n is below
     the EI, otherwise de-escalate. The EI is closed at both ends.
+
+    Parameters
+    ----------
+    n_doses : int
+        Number of dose levels (0-based indices, lowest first).
+    target : float
+        Target DLT probability.
+    epsilon_low, epsilon_high : float, default 0.05
+        EI = [target - epsilon_low, target + epsilon_high].
+    cohort_size, cutoff, extrasafe, offset, cap_per_dose, max_sample_size
+        As :class:`~cartrial.design.Boin` (cohort size, overdose elimination, stopping caps).
+
+    References
+    ----------
+    Liu M, Wang SJ, Ji Y. The i3+3 design for phase I clinical trials. J Biopharm Stat
+    2020;30:294-304.
+
+    Examples
+    --------
+    Target 0.3, EI [0.25, 0.35]: 2/5 = 0.40 is above the EI but (2 - 1)/5 = 0.20 is below it,
+    so i3+3 stays; 2/3 de-escalates:
+
+    >>> d = I3plus3(n_doses=3, target=0.3)
+    >>> d.letter(5, 2), d.letter(3, 2)
+    ('S', 'D')
     """
 
     name = "i3+3"
@@ -83,6 +108,30 @@ class Mtpi2(_IntervalDesign):
     With a Beta(1, 1) prior, the unit probability mass UPM = posterior mass / interval length
     of every interval; the interval with the largest UPM decides: below the EI escalate, the EI
     stay, above de-escalate (first interval on an exact tie).
+
+    Parameters
+    ----------
+    n_doses : int
+        Number of dose levels (0-based indices, lowest first).
+    target : float
+        Target DLT probability.
+    epsilon_low, epsilon_high : float, default 0.05
+        EI = [target - epsilon_low, target + epsilon_high].
+    cohort_size, cutoff, extrasafe, offset, cap_per_dose, max_sample_size
+        As :class:`~cartrial.design.Boin` (cohort size, overdose elimination, stopping caps).
+
+    References
+    ----------
+    Guo W, Wang SJ, Yang S, Lynn H, Ji Y. A Bayesian interval dose-finding design addressing
+    Ockham's razor: mTPI-2. Contemp Clin Trials 2017;58:23-33.
+
+    Examples
+    --------
+    Target 0.3, EI [0.25, 0.35]: with 6 patients, 0-1 DLTs escalate, 2 stay, 3+ de-escalate:
+
+    >>> d = Mtpi2(n_doses=3, target=0.3)
+    >>> "".join(d.letter(6, y) for y in range(7))
+    'EESDDDD'
     """
 
     name = "mtpi2"

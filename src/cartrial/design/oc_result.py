@@ -51,6 +51,32 @@ class OcResult:
     ``overall``: one row with :data:`OVERALL_COLUMNS` (``true_mtd`` 1-based, 0 = no acceptable
     dose). ``method`` says exact enumeration or Monte Carlo; ``n_trials``/``seed`` are None for
     exact results; ``elapsed_seconds`` is the computation's own time (start-up excluded).
+
+    Attributes
+    ----------
+    design, method : str
+        Design name; "exact: ..." or "Monte Carlo, ..." with the engine.
+    target : float
+        Target DLT probability.
+    true_tox : tuple of float
+        True DLT probability per dose.
+    true_mtd : int or None
+        0-based true MTD (None: no acceptable dose).
+    per_dose, overall : pandas.DataFrame
+        The tables described above.
+    n_trials, seed : int or None
+        Monte Carlo size and seed (None when exact).
+    elapsed_seconds : float
+        Computation time.
+    settings : dict
+        Simulation options used.
+
+    Examples
+    --------
+    >>> from cartrial.design import ThreePlusThree, exact_oc
+    >>> r = exact_oc(ThreePlusThree(n_doses=2, max_sample_size=12), (0.2, 0.5))
+    >>> r.design, r.true_mtd, r.n_trials
+    ('3+3', 0, None)
     """
 
     design: str

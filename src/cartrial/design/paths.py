@@ -49,6 +49,36 @@ def dose_paths(
     ``path`` (e.g. "1NNN 2NTN"), then the design's ``action``, ``next_dose`` (1-based, empty on
     stop), ``eliminated`` (1-based doses, comma-separated) and ``reason``. Paths end at "stop"
     and "suspend".
+
+    Parameters
+    ----------
+    design : Design
+        Any escalation design (its ``decide`` is called at every node).
+    state : TrialState, optional
+        Where the paths start (default: no patient yet, lowest dose).
+    cohorts : int, default 2
+        Number of future cohorts to enumerate.
+    cohort_size : int, optional
+        Patients per future cohort (default: the design's).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per node, columns as above.
+
+    Raises
+    ------
+    InputError
+        When ``cohorts`` or ``cohort_size`` < 1, or the tree would exceed ``MAX_NODES`` leaves.
+
+    Examples
+    --------
+    BOIN, target 0.3, one cohort of 3 at dose 1: 0/3 escalates, 3/3 eliminates dose 1 and stops:
+
+    >>> from cartrial.design import Boin
+    >>> p = dose_paths(Boin(n_doses=3, target=0.3), cohorts=1)
+    >>> p[["path", "action"]].values.tolist()[1:]
+    [['1NNN', 'escalate'], ['1NNT', 'stay'], ['1NTT', 'stay'], ['1TTT', 'stop']]
     """
     if cohorts < 1:
         raise InputError(f"dose_paths: cohorts must be >= 1, but was {cohorts!r}")
@@ -113,7 +143,32 @@ ACTION_COLOURS = {
 
 def dose_paths_figure(paths: pd.DataFrame, *, title: str | None = None) -> Figure:
     """Tree figure of :func:`dose_paths` (matplotlib, no I/O): depth = cohort, each node shows
-    the next dose (or "stop"), edges are labelled with the cohort outcome. Returns the Figure."""
+    the next dose (or "stop"), edges are labelled with the cohort outcome. Returns the Figure.
+
+    Parameters
+    ----------
+    paths : pandas.DataFrame
+        The table from :func:`dose_paths`.
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The tree (not saved; the caller writes it).
+
+    Raises
+    ------
+    InputError
+        When ``paths`` is empty.
+
+    Examples
+    --------
+    >>> from cartrial.design import Boin
+    >>> fig = dose_paths_figure(dose_paths(Boin(n_doses=3, target=0.3), cohorts=1))
+    >>> type(fig).__name__
+    'Figure'
+    """
     from matplotlib.figure import Figure
 
     if paths.empty:

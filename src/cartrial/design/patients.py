@@ -88,6 +88,42 @@ def state_from_patients(
     ``current_level`` (1-based) overrides the current dose; ``eliminated`` (0-based) carries
     eliminations decided earlier. Bad rows raise :class:`RecordError` naming subject, row,
     variable, value and rule; nothing is dropped.
+
+    Parameters
+    ----------
+    patients : pandas.DataFrame
+        One row per treated patient: ``subject``, ``dose_level`` (1-based), ``dlt``,
+        ``follow_up_days``, optional ``backfill``, ``response``, ``cohort``.
+    n_doses : int
+        Number of dose levels.
+    dlt_window : float
+        DLT window in days; a patient without DLT followed for less is pending.
+    current_level : int, optional
+        1-based current dose (default: from ``cohort`` or the last non-backfill row).
+    eliminated : tuple of int, default ()
+        0-based doses eliminated earlier.
+
+    Returns
+    -------
+    TrialState
+        Counts per dose (0-based), pending patients, backfill counts, current dose, last cohort.
+
+    Raises
+    ------
+    InputError
+        When ``n_doses`` < 1, ``dlt_window`` <= 0 or a required column is missing.
+    RecordError
+        When a row's value is unusable (names subject, row, variable, value and rule).
+
+    Examples
+    --------
+    Three patients at level 1 (one DLT), one at level 2 followed 7 of 28 days (pending):
+
+    >>> p = pd.DataFrame({"subject": ["01", "02", "03", "04"], "dose_level": [1, 1, 1, 2],
+    ...                   "dlt": ["N", "N", "Y", "N"], "follow_up_days": [28, 28, 10, 7]})
+    >>> s = state_from_patients(p, 3, dlt_window=28)
+    >>> s.n, s.y, s.current, s.pending
+    ((3, 1, 0), (1, 0, 0), 1, (PendingPatient(dose=1, follow_up=7.0),))
     """
     if n_doses < 1:
         raise InputError(f"state_from_patients: n_doses must be >= 1, but was {n_doses!r}")

@@ -47,6 +47,35 @@ class RoseDesign:
     ``interim_low`` / ``interim_high`` > 0 and ``interim_boundary`` (lambda_1). ``pcs_low`` /
     ``pcs_high`` are the targets, ``exact_low`` / ``exact_high`` the exact binomial PCS the
     design attains in scenarios L and H.
+
+    Attributes
+    ----------
+    p_high, margin : float
+        Response probability of the higher dose; delta (scenario H lower-dose rate p_high - delta).
+    pcs_low, pcs_high : float
+        Target probabilities of correct selection in scenarios L and H.
+    ratio : float
+        Allocation high:low.
+    method : str
+        "normal" or "exact".
+    n_low, n_high, boundary : int, int, float
+        Final patients per arm (low / high dose); boundary lambda on the difference in response
+        rates (high minus low) above which the higher dose is selected.
+    interim_low, interim_high, interim_boundary : int, int, float or None
+        Interim patients per arm and lambda_1 (0, 0, None for a one-stage design).
+    scenario_low, scenario_high : RoseOc
+        Exact operating characteristics in scenarios L and H.
+
+    References
+    ----------
+    Wang S, Yuan Y, Liu S. Randomized optimal selection design for dose optimization.
+    Biometrics 2025;81(4):ujaf124.
+
+    Examples
+    --------
+    >>> d = rose_design(0.3, 0.1, 0.6, 0.6)
+    >>> d.n_low, round(d.boundary, 4), round(d.exact_low, 3), round(d.exact_high, 3)
+    (11, 0.0516, 0.592, 0.619)
     """
 
     p_high: float

@@ -79,6 +79,36 @@ def elimination_flags(
 
     The lowest such dose and every dose above it are flagged; with ``extrasafe`` dose 1 uses
     ``cutoff - offset``.
+
+    Parameters
+    ----------
+    n, y : array of int
+        Patients treated and DLTs observed per dose, in dose order.
+    target : float
+        Target DLT probability.
+    cutoff : float, default 0.95
+        Posterior probability P(p > target) above which a dose is eliminated.
+    min_n : int, default 3
+        Fewest patients at a dose before it can be eliminated.
+    extrasafe, offset : bool, float
+        Use ``cutoff - offset`` for the lowest dose (BOIN ``extrasafe``).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True for every eliminated dose (the lowest eliminated dose and all above it).
+
+    References
+    ----------
+    Liu S, Yuan Y. Bayesian optimal interval designs for phase I clinical trials. J R Stat Soc
+    Ser C 2015;64:507-523.
+
+    Examples
+    --------
+    3 DLTs of 3 at target 0.3 eliminate the dose (BOIN: eliminate at 3/3):
+
+    >>> elimination_flags(np.array([3, 6, 3]), np.array([0, 1, 3]), 0.3).tolist()
+    [False, False, True]
     """
     n = np.asarray(n, dtype=np.int64)
     y = np.asarray(y, dtype=np.int64)
@@ -99,6 +129,25 @@ class MtdSelection:
     ``table`` columns: dose (0-based), n, y, eliminated, admissible, raw_estimate (Beta(0.05,0.05)
     posterior mean), isotonic_estimate (PAVA over treated doses), ci_low / ci_high (95%
     equal-tailed Beta(y+0.05, n-y+0.05) interval), p_over_target (PAVA of P(p > target)).
+
+    Attributes
+    ----------
+    mtd : int or None
+        0-based index of the selected dose; None when no dose is selected.
+    target : float
+        Target DLT probability.
+    table : pandas.DataFrame
+        One row per dose with the columns above.
+    method : str
+        The selection method in words.
+    reason : str
+        Why this dose (or none) was selected, with its citation.
+
+    Examples
+    --------
+    >>> sel = select_mtd([3, 6, 3], [0, 1, 2], 0.3)
+    >>> sel.mtd, sel.method
+    (1, 'isotonic regression (BOIN select.mtd)')
     """
 
     mtd: int | None
@@ -129,6 +178,49 @@ def select_mtd(
     ``prior``: a of the Beta(a, a) prior of the raw estimates and their weights (BOIN
     ``select.mtd`` 0.05; TITEgBOIN ``select_mtd_TITE_QuasiBOIN`` 0.005); the credible intervals
     and P(p > target) use Beta(0.05, 0.05) in both packages.
+
+    Parameters
+    ----------
+    n, y : sequence of int
+        Patients treated and DLTs observed per dose, in dose order (0 <= y <= n).
+    target : float
+        Target DLT probability.
+    eliminated : sequence of int, default ()
+        0-based doses eliminated during conduct.
+    cutoff, extrasafe, offset : float, bool, float
+        Overdose elimination rule, as :func:`elimination_flags`.
+    bound_mtd : bool, default False
+        Only doses with isotonic estimate <= lambda_d are eligible (BOIN ``boundMTD``).
+    phi2 : float, optional
+        Lowest overly toxic DLT probability for lambda_d (default 1.4 x target).
+    confidence_level : float, default 0.95
+        Level of the equal-tailed credible intervals in ``table``.
+    prior : float, default 0.05
+        a of the Beta(a, a) prior of the raw estimates.
+
+    Returns
+    -------
+    MtdSelection
+        The selected 0-based dose (or None) and the per-dose estimate table.
+
+    Raises
+    ------
+    InputError
+        When counts are invalid or an eliminated index is outside the doses.
+
+    References
+    ----------
+    Liu S, Yuan Y. Bayesian optimal interval designs for phase I clinical trials. J R Stat Soc
+    Ser C 2015;64:507-523.
+
+    Examples
+    --------
+    The BOIN package's ``select.mtd`` help example (n = 3, 3, 15, 9, 0; y = 0, 0, 4, 4, 0)
+    selects dose level 3, i.e. 0-based index 2:
+
+    >>> sel = select_mtd([3, 3, 15, 9, 0], [0, 0, 4, 4, 0], target=0.3)
+    >>> sel.mtd
+    2
     """
     n_arr, y_arr = _counts(n, y, target)
     k = n_arr.size

@@ -92,6 +92,54 @@ def simulate_oc(
     a fraction ``alpha1`` of DLTs in the last ``alpha2`` of the window, its defaults 0.5 / 0.5)
     for DLT times within the window.
     ``progress(done, total)`` is called after each batch.
+
+    Parameters
+    ----------
+    design : DesignSpec, mapping or design object
+        The protocol's design block, a mapping of its fields, or a design such as
+        :class:`Boin` (via :func:`spec_from_design`; needs ``max_sample_size``).
+    true_tox : sequence of float
+        True DLT probability per dose, increasing, each in (0, 1).
+    n_trials : int, default 10000
+        Number of simulated trials.
+    seed : int, default 0
+        Non-negative seed of ``numpy.random.SeedSequence`` (results are reproducible).
+    true_mtd : int, None or "auto", default "auto"
+        0-based true MTD; "auto": the dose whose true DLT probability is closest to the target;
+        None: no acceptable dose.
+    start_dose : int, default 0
+        0-based starting dose.
+    batch_trials : int
+        Trials simulated at once (memory only; results do not depend on it).
+    dlt_onset : {"uniform", "weibull", "titegboin"}, default "uniform"
+        DLT time distribution within the window (TITE designs).
+    weibull_shape, alpha1, alpha2 : float
+        Parameters of the "weibull" / "titegboin" onsets.
+    progress : callable, optional
+        ``progress(done, total)`` after each batch.
+
+    Returns
+    -------
+    OcResult
+        Per-dose and overall operating characteristics with Monte Carlo standard errors.
+
+    Raises
+    ------
+    InputError
+        When a count, seed or onset parameter is invalid, or the design cannot be simulated.
+
+    References
+    ----------
+    Liu S, Yuan Y. Bayesian optimal interval designs for phase I clinical trials. J R Stat Soc
+    Ser C 2015;64:507-523 (operating characteristics as the BOIN package's ``get.oc``).
+
+    Examples
+    --------
+    >>> from cartrial.design import Boin
+    >>> r = simulate_oc(Boin(n_doses=3, target=0.3, max_sample_size=12), (0.1, 0.3, 0.5),
+    ...                 n_trials=200, seed=1)
+    >>> r.per_dose["pct_selected"].round(1).tolist()
+    [19.5, 58.0, 22.5]
     """
     if int(n_trials) < 1:
         raise InputError(f"n_trials must be >= 1, got {n_trials!r}")

@@ -53,7 +53,31 @@ class SimPlan:
 
 def spec_from_design(design: Any) -> DesignSpec:
     """The :class:`DesignSpec` of a single-trial design object (``design_from_spec``'s inverse):
-    name, target, cohort size, maximum sample size and each design's own options."""
+    name, target, cohort size, maximum sample size and each design's own options.
+
+    Parameters
+    ----------
+    design : Design
+        A 3+3, BOIN, TITE-BOIN, i3+3, mTPI-2, CRM or TITE-CRM object with ``max_sample_size``.
+
+    Returns
+    -------
+    DesignSpec
+        The protocol design block that :func:`design_from_spec` turns back into ``design``.
+
+    Raises
+    ------
+    InputError
+        When the design cannot be simulated (other design, no ``max_sample_size``, a
+        non-default extrasafe offset or a 3+3 variant).
+
+    Examples
+    --------
+    >>> from cartrial.design import Boin
+    >>> sp = spec_from_design(Boin(n_doses=3, target=0.3, max_sample_size=30))
+    >>> sp.name, sp.target, sp.cohort_size, sp.max_sample_size
+    ('boin', 0.3, 3, 30)
+    """
     name = getattr(design, "name", None)
     if name not in ("3+3", "boin", "tite-boin", "i3+3", "mtpi2", "crm", "tite-crm"):
         raise InputError(f"cannot simulate design object {type(design).__name__}")

@@ -47,6 +47,32 @@ class RoseSimulation:
     ``overall``: correct_selection_pct (+ _se), no_selection_pct, randomised_pct,
     early_selection_pct (higher dose chosen at the interim), mean_patients (+ _se),
     mean_escalation_patients, mean_stage_patients.
+
+    Attributes
+    ----------
+    true_obd : int or None
+        0-based dose ROSE aims at (:func:`true_obd_of`); None when no dose is acceptable.
+    per_dose : pandas.DataFrame
+        One row per dose, columns above.
+    overall : dict of str to float
+        Trial-level summaries above (percentages 0-100, means per trial).
+    stage : RoseDesign
+        The randomised stage simulated (n per arm, boundary).
+    n_trials, seed : int
+        Monte Carlo size and ``numpy.random.SeedSequence`` seed.
+    method : str
+        Escalation design, stage and simulation in words.
+
+    Examples
+    --------
+    >>> from cartrial.protocol import RandomisedStageSpec, load_protocol
+    >>> st = RandomisedStageSpec(rule="selected-and-next-lower", p_high=0.4, margin=0.15,
+    ...                          n_per_arm=10, boundary=0.05)
+    >>> spec = load_protocol("ct071").design.model_copy(update={"randomised_stage": st})
+    >>> r = simulate_rose(spec, [0.05, 0.1, 0.15], [0.3, 0.5, 0.55], ["DL1", "DL2", "DL3"],
+    ...                   200, seed=1)
+    >>> r.true_obd, r.n_trials, r.stage.n_low, r.overall["correct_selection_pct"]
+    (1, 200, 10, 49.5)
     """
 
     true_obd: int | None

@@ -83,7 +83,33 @@ def mtpi2_intervals(
     target: float, epsilon_low: float, epsilon_high: float
 ) -> tuple[np.ndarray, int]:
     """Interval edges of mTPI-2 (Guo et al. 2017): the EI and equal-width intervals below and
-    above it, truncated at 0 and 1. Returns (edges, index of the EI)."""
+    above it, truncated at 0 and 1. Returns (edges, index of the EI).
+
+    Parameters
+    ----------
+    target : float
+        Target DLT probability.
+    epsilon_low, epsilon_high : float
+        EI = [target - epsilon_low, target + epsilon_high]; every interval has this width.
+
+    Returns
+    -------
+    edges : numpy.ndarray
+        Increasing interval edges from 0 to 1.
+    ei : int
+        Index of the EI among the intervals (``edges[ei]``, ``edges[ei + 1]``).
+
+    References
+    ----------
+    Guo W, Wang SJ, Yang S, Lynn H, Ji Y. A Bayesian interval dose-finding design addressing
+    Ockham's razor: mTPI-2. Contemp Clin Trials 2017;58:23-33.
+
+    Examples
+    --------
+    >>> edges, ei = mtpi2_intervals(0.3, 0.05, 0.05)
+    >>> edges[:5].round(2).tolist(), ei, edges[ei:ei + 2].round(2).tolist()
+    ([0.0, 0.05, 0.15, 0.25, 0.35], 3, [0.25, 0.35])
+    """
     w = epsilon_low + epsilon_high
     lo, hi = target - epsilon_low, target + epsilon_high
     below = [lo]

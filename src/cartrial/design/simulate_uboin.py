@@ -34,6 +34,26 @@ class UboinOc:
     dlt, responses (means per trial). ``overall``: obd_selected_pct, early_stop_pct,
     no_obd_pct, mean_patients, mean_dlt, mean_responses (with Monte Carlo standard errors,
     ``*_se``).
+
+    Attributes
+    ----------
+    true_obd : int or None
+        0-based true OBD (highest true utility among acceptable doses); None if none.
+    per_dose : pandas.DataFrame
+        One row per dose, columns above.
+    overall : dict of str to float
+        Trial-level summaries above (percentages 0-100, means per trial).
+    n_trials, seed : int
+        Monte Carlo size and ``numpy.random.SeedSequence`` seed.
+    method, settings : str, dict
+        The simulation in words; the options used.
+
+    Examples
+    --------
+    >>> d = Uboin(n_doses=3, target=0.3, phi_e=0.2, max_sample_size=24, stage1_per_dose=6)
+    >>> oc = simulate_uboin(d, [0.05, 0.15, 0.5], [0.1, 0.4, 0.6], n_trials=200, seed=1)
+    >>> oc.true_obd, oc.overall["obd_selected_pct"], oc.per_dose["selected_pct"].tolist()
+    (1, 61.5, [9.5, 61.5, 22.5])
     """
 
     true_obd: int | None

@@ -24,7 +24,20 @@ ACTIONS: tuple[str, ...] = ("escalate", "stay", "de-escalate", "stop", "suspend"
 
 @dataclass(frozen=True)
 class PendingPatient:
-    """A patient still inside the DLT window without a DLT: dose index (0-based), days followed."""
+    """A patient still inside the DLT window without a DLT: dose index (0-based), days followed.
+
+    Parameters
+    ----------
+    dose : int
+        0-based index of the dose the patient received.
+    follow_up : float
+        Days of DLT follow-up so far (>= 0; capped at the DLT window by the designs).
+
+    Examples
+    --------
+    >>> PendingPatient(dose=1, follow_up=14.0)
+    PendingPatient(dose=1, follow_up=14.0)
+    """
 
     dose: int
     follow_up: float
@@ -34,8 +47,8 @@ class PendingPatient:
 class TrialState:
     """Everything a design may look at (frozen; build new states with :meth:`add_cohort`).
 
-    Fields
-    ------
+    Parameters
+    ----------
     n, y : per-dose patients treated and DLTs observed (tuples of int, length = number of doses);
         ``n`` includes pending and backfilled patients, ``y`` every DLT observed so far.
     current : 0-based index of the dose the escalation cohort is at (the last dose assigned).
@@ -47,6 +60,18 @@ class TrialState:
     eliminated : doses eliminated earlier in the trial (elimination is permanent, as BOIN).
     responses : per-dose patients with a response so far (optional; BF-BOIN opens a dose to
         backfill only after activity was seen there when the design asks for it).
+
+    Raises
+    ------
+    InputError
+        When counts are negative, y > n, lengths differ, an index is outside the doses, or
+        pending patients come without a positive ``dlt_window``.
+
+    Examples
+    --------
+    >>> s = TrialState.empty(3).add_cohort(0, 3, 0).add_cohort(1, 3, 1)
+    >>> s.n, s.y, s.current, s.last_cohort
+    ((3, 3, 0), (0, 1, 0), 1, (1, 3, 1))
     """
 
     n: tuple[int, ...]
@@ -236,6 +261,33 @@ class Decision:
     dose to give); ``eliminated`` is the full permanent set after this decision; ``reason``
     cites the rule; ``rule`` is a short machine-readable rule id; ``backfill_doses`` lists the
     doses open to backfill (BOIN / TITE-BOIN option).
+
+    Parameters
+    ----------
+    action : {"escalate", "stay", "de-escalate", "stop", "suspend"}
+        The move for the next escalation cohort ("suspend": hold accrual for follow-up).
+    next_dose : int or None
+        0-based dose index for the next cohort; None when stopping without a dose.
+    eliminated : tuple of int
+        0-based indices of all eliminated doses (permanent).
+    reason : str
+        The rule that fired, in words, with its citation.
+    rule : str
+        Short machine-readable rule id.
+    backfill_doses : tuple of int, default ()
+        0-based doses open to backfill.
+
+    Raises
+    ------
+    InputError
+        When ``action`` is not one of ``ACTIONS``.
+
+    Examples
+    --------
+    >>> from cartrial.design import Boin
+    >>> d = Boin(n_doses=3, target=0.3).decide(TrialState.empty(3).add_cohort(0, 3, 0))
+    >>> d.action, d.next_dose, d.eliminated
+    ('escalate', 1, ())
     """
 
     action: Action
@@ -259,7 +311,25 @@ class Decision:
 
 @runtime_checkable
 class Design(Protocol):
-    """Every escalation design: ``decide(state) -> Decision``, ``select(state) -> MtdSelection``."""
+    """Every escalation design: ``decide(state) -> Decision``, ``select(state) -> MtdSelection``.
+
+    Attributes
+    ----------
+    name : str
+        Design id ("boin", "crm", ...).
+    n_doses : int
+        Number of dose levels (0-based indices).
+    target : float
+        Target DLT probability.
+    cohort_size : int
+        Patients per escalation cohort.
+
+    Examples
+    --------
+    >>> from cartrial.design import Boin
+    >>> isinstance(Boin(n_doses=3, target=0.3), Design)
+    True
+    """
 
     name: str
     n_doses: int

@@ -42,6 +42,25 @@ class DecisionTable:
     ``decision`` in E / S / D / DU. ``method`` names the rule and its parameters. ``summary``
     and ``grid`` are the same rows as pandas frames (nullable Int64 summary columns); the text
     writers and the CLI use the rows, so printing a table does not import pandas.
+
+    Attributes
+    ----------
+    design : str
+        "boin", "3+3", "i3+3" or "mtpi2".
+    target : float
+        Target DLT probability.
+    cohort_size : int
+        Patients per cohort; the table has one row per multiple of it.
+    summary_rows, grid_rows : tuple of dict
+        The rows described above.
+    method : str
+        The rule and its parameters, with its citation.
+
+    Examples
+    --------
+    >>> t = decision_table("boin", 0.3, max_n=6)
+    >>> t.summary_rows[0]
+    {'n': 3, 'escalate_if_le': 0, 'deescalate_if_ge': 2, 'eliminate_if_ge': 3}
     """
 
     design: str
@@ -95,6 +114,50 @@ def decision_table(
     the rule of Storer 1989 at n = 3 and 6 (``cohort_size`` must be 3; ``max_n`` is ignored).
     ``extrasafe`` adds ``stop_if_ge``: with n patients at the lowest dose, stop the trial when
     P(p > target) > cutoff - offset (BOIN ``get.boundary(extrasafe = TRUE)$stop_boundary``).
+
+    Parameters
+    ----------
+    design : {"boin", "3+3", "i3+3", "mtpi2"}, default "boin"
+        The table-driven design.
+    target : float, default 0.3
+        Target DLT probability.
+    cohort_size : int, default 3
+        Patients per cohort.
+    max_n : int, default 30
+        Largest number of patients at a dose in the table.
+    cutoff : float, default 0.95
+        Elimination when P(p > target | data) > cutoff (Beta(1, 1) prior).
+    phi1, phi2 : float, optional
+        BOIN sub-therapeutic / overly toxic DLT probabilities (default 0.6 / 1.4 x target).
+    epsilon_low, epsilon_high : float, default 0.05
+        i3+3 / mTPI-2 equivalence interval [target - epsilon_low, target + epsilon_high].
+    extrasafe, offset : bool, float
+        Add the lowest-dose stopping row with ``cutoff - offset``.
+
+    Returns
+    -------
+    DecisionTable
+        The summary (one row per n) and the (n, y) letter grid.
+
+    Raises
+    ------
+    InputError
+        When the design is unknown or a parameter is out of range.
+
+    References
+    ----------
+    Liu S, Yuan Y. Bayesian optimal interval designs for phase I clinical trials. J R Stat Soc
+    Ser C 2015;64:507-523.
+
+    Examples
+    --------
+    The BOIN table for target 0.3 (Liu & Yuan 2015): escalate at 0/3 and 1/6, de-escalate at
+    2/3 and 3/6, eliminate at 3/3 and 4/6:
+
+    >>> t = decision_table("boin", 0.3, max_n=6)
+    >>> [(r["n"], r["escalate_if_le"], r["deescalate_if_ge"], r["eliminate_if_ge"])
+    ...  for r in t.summary_rows]
+    [(3, 0, 2, 3), (6, 1, 3, 4)]
     """
     if design not in TABLE_DESIGN_NAMES:
         raise InputError(
@@ -210,7 +273,26 @@ def _cell(v: int | None) -> str:
 
 # ---------------------------------------------------------------- text writers (no I/O)
 def decision_table_csv(table: DecisionTable) -> str:
-    """Tidy CSV of the summary (one row per n; empty cell = never)."""
+    """Tidy CSV of the summary (one row per n; empty cell = never).
+
+    Parameters
+    ----------
+    table : DecisionTable
+        From :func:`decision_table`.
+
+    Returns
+    -------
+    str
+        CSV text with a header row and one line per n.
+
+    Examples
+    --------
+    >>> print(decision_table_csv(decision_table("boin", 0.3, max_n=6)))
+    n,escalate_if_le,deescalate_if_ge,eliminate_if_ge
+    3,0,2,3
+    6,1,3,4
+    <BLANKLINE>
+    """
     cols = table.summary_columns
     lines = [",".join(cols)]
     lines += [",".join(_cell(r.get(c)) for c in cols) for r in table.summary_rows]
@@ -218,7 +300,25 @@ def decision_table_csv(table: DecisionTable) -> str:
 
 
 def decision_table_json(table: DecisionTable) -> str:
-    """JSON with the design, target, method, summary rows and the (n, y) grid."""
+    """JSON with the design, target, method, summary rows and the (n, y) grid.
+
+    Parameters
+    ----------
+    table : DecisionTable
+        From :func:`decision_table`.
+
+    Returns
+    -------
+    str
+        Indented JSON text (keys design, target, cohort_size, method, summary, grid, ...).
+
+    Examples
+    --------
+    >>> import json
+    >>> doc = json.loads(decision_table_json(decision_table("boin", 0.3, max_n=6)))
+    >>> doc["design"], doc["summary"][1]["escalate_if_le"]
+    ('boin', 1)
+    """
 
     def rows(records: tuple[dict[str, Any], ...], cols: list[str]) -> list[dict]:
         return [
@@ -245,7 +345,26 @@ def decision_table_json(table: DecisionTable) -> str:
 
 def decision_table_markdown(table: DecisionTable, *, grid: bool = True) -> str:
     """The published layout: one column per n; rows escalate / de-escalate / eliminate; with
-    ``grid`` also the letter grid (rows = number of DLTs, columns = n), as in mTPI-2 tables."""
+    ``grid`` also the letter grid (rows = number of DLTs, columns = n), as in mTPI-2 tables.
+
+    Parameters
+    ----------
+    table : DecisionTable
+        From :func:`decision_table`.
+    grid : bool, default True
+        Also write the E / S / D / DU letter grid.
+
+    Returns
+    -------
+    str
+        Markdown text (a bold title line, then pipe tables).
+
+    Examples
+    --------
+    >>> md = decision_table_markdown(decision_table("boin", 0.3, max_n=6), grid=False)
+    >>> print(md.splitlines()[4])
+    | Escalate if # of DLT <= | 0 | 1 |
+    """
     s = table.summary_rows
     ns = [int(r["n"]) for r in s]
     head = "| Number of patients treated | " + " | ".join(str(n) for n in ns) + " |"

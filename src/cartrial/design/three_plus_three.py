@@ -29,6 +29,42 @@ class ThreePlusThree:
     ``expand_top_dose`` -- with 0/3 at the highest dose treat 3 more so the MTD rests on 6
     patients (True) or stop and declare it the MTD (False).
     ``target`` is only used for the per-dose estimate table.
+
+    Parameters
+    ----------
+    n_doses : int
+        Number of dose levels (0-based indices, lowest first).
+    target : float, default 1/3
+        Only for the per-dose estimate table of :meth:`select`.
+    cohort_size : int, default 3
+        Must be 3.
+    allow_deescalation, expand_top_dose : bool, default True
+        The variants above.
+    max_sample_size : int, optional
+        Stop once this many patients were treated.
+
+    Raises
+    ------
+    InputError
+        When ``n_doses`` < 1 or ``cohort_size`` is not 3.
+
+    References
+    ----------
+    Storer BE. Design and analysis of phase I clinical trials. Biometrics 1989;45:925-937.
+
+    Examples
+    --------
+    1/3 -> 3 more at the dose; 1/6 -> escalate; 2/3 at the next dose -> stop (it exceeds the MTD):
+
+    >>> d = ThreePlusThree(n_doses=3)
+    >>> s = TrialState.empty(3).add_cohort(0, 3, 1)
+    >>> d.decide(s).action
+    'stay'
+    >>> d.decide(s.add_cohort(0, 3, 0)).action
+    'escalate'
+    >>> r = d.decide(s.add_cohort(0, 3, 0).add_cohort(1, 3, 2))
+    >>> r.action, r.eliminated
+    ('stop', (1, 2))
     """
 
     n_doses: int

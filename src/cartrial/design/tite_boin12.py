@@ -32,7 +32,24 @@ REF = "Zhou et al., Stat Med 2022"
 class TitePatient:
     """One treated patient as known at the decision: dose (0-based), each endpoint's outcome
     (True / False, None = pending) and days followed for it; ``subject`` names the record in
-    errors."""
+    errors.
+
+    Parameters
+    ----------
+    dose : int
+        0-based dose index.
+    dlt, response : bool or None
+        Outcome of the DLT / efficacy endpoint; None while still pending.
+    dlt_follow_up, eff_follow_up : float
+        Days followed for the DLT / efficacy endpoint.
+    subject : str, default ""
+        Subject identifier used in error messages.
+
+    Examples
+    --------
+    >>> TitePatient(dose=0, dlt=None, dlt_follow_up=14.0, response=None, eff_follow_up=14.0)
+    TitePatient(dose=0, dlt=None, dlt_follow_up=14.0, response=None, eff_follow_up=14.0, subject='')
+    """
 
     dose: int
     dlt: bool | None

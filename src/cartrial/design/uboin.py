@@ -26,9 +26,19 @@ REF = "Zhou, Lee & Yuan, Stat Med 2019"
 class UboinSelection:
     """U-BOIN's optimal biological dose, the admissible set and the reason in words.
 
-    ``obd`` is 0-based (None when no dose is admissible); ``estimates`` has one row per dose:
-    dose (1-based), n, dlt, responses, dlt_and_response, utility (posterior mean), p_overdose
-    (P(p_T > phi_T | data)), p_futile (P(p_E < phi_E | data)), eliminated, admissible.
+    Attributes
+    ----------
+    obd, estimates, reason : int or None, pandas.DataFrame, str
+        0-based OBD (None when no dose is admissible); one row per dose: dose (1-based), n, dlt,
+        responses, dlt_and_response, utility (posterior mean), p_overdose (P(p_T > phi_T |
+        data)), p_futile (P(p_E < phi_E | data)), eliminated, admissible; the reason in words.
+
+    Examples
+    --------
+    >>> d = Uboin(n_doses=3, target=0.3, phi_e=0.2, max_sample_size=30)
+    >>> sel = d.select(TrialState((6, 6, 6), (0, 1, 3), 2, responses=(1, 3, 4)))
+    >>> sel.obd, sel.admissible
+    (1, (0, 1, 2))
     """
 
     obd: int | None
