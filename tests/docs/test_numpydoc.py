@@ -226,9 +226,6 @@ report.table_to_docx
 report.table_to_html
 report.table_to_rtf
 report.table_to_text
-safety.SafetyAnalysis
-safety.analyse_safety
-safety.compare_reported_grades
 safety.count_rows
 safety.crs_table
 safety.cytopenia_recovery
