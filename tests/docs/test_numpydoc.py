@@ -229,7 +229,6 @@ report.table_to_text
 safety.count_rows
 safety.cytopenia_recovery
 safety.cytopenia_table
-safety.grade_labs
 safety.hypogammaglobulinemia
 safety.icans_assessments
 safety.lab_grades_long
