@@ -23,7 +23,25 @@ def subject_starts(usubjid: np.ndarray) -> np.ndarray:
 
 
 def label_episodes(usubjid: np.ndarray, grade: np.ndarray) -> np.ndarray:
-    """Episode number within subject (1, 2, ...) on rows with grade >= 1; 0 elsewhere."""
+    """Episode number within subject (1, 2, ...) on rows with grade >= 1; 0 elsewhere.
+
+    Parameters
+    ----------
+    usubjid : numpy.ndarray
+        Subject of each row; rows sorted by subject, then time.
+    grade : numpy.ndarray
+        Grade of each row (0-5; NaN counts as 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer episode number per row: 1-based within each subject, 0 off episode.
+
+    Examples
+    --------
+    >>> label_episodes(np.array(["A"] * 5 + ["B"]), np.array([0, 1, 2, 0, 1, 3]))
+    array([0, 1, 1, 0, 2, 1])
+    """
     on = np.nan_to_num(np.asarray(grade, dtype=float), nan=0.0) >= 1
     first = subject_starts(usubjid)
     prev_on = np.r_[False, on[:-1]] & ~first
@@ -39,11 +57,36 @@ def summarise_episodes(graded: pd.DataFrame, *, flags: Sequence[str] = (),
                        improve_from: int = 3, improve_to: int = 2) -> pd.DataFrame:
     """One row per (USUBJID, EPISODE) of a graded series sorted by USUBJID, DAY.
 
-    Columns: ONSET_DAY, LAST_DAY (last graded time point), MAX_GRADE, N_TIMEPOINTS, RESOLVED,
-    RESOLUTION_DAY (first later time point graded 0), DURATION_DAYS (RESOLUTION_DAY - ONSET_DAY,
-    NaN while unresolved), OBSERVED_DAYS (LAST_DAY - ONSET_DAY), FIRST_G{improve_from}_DAY,
-    IMPROVED_DAY (first later time point graded <= improve_to), DIED (grade 5) and, for each
-    flag column, whether it was given on any time point of the episode.
+    Parameters
+    ----------
+    graded : pandas.DataFrame
+        USUBJID, DAY (days since infusion), GRADE (0-5) and EPISODE (from
+        :func:`label_episodes`), sorted by USUBJID, DAY; plus the ``flags`` columns (bool).
+    flags : sequence of str, default ()
+        Therapy flag columns summarised as "given on any time point of the episode".
+    improve_from, improve_to : int, default 3, 2
+        Improvement = first time point graded <= ``improve_to`` after the first one graded
+        >= ``improve_from``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: ONSET_DAY, LAST_DAY (last graded time point), MAX_GRADE, N_TIMEPOINTS,
+        RESOLVED, RESOLUTION_DAY (first later time point graded 0), DURATION_DAYS
+        (RESOLUTION_DAY - ONSET_DAY, NaN while unresolved), OBSERVED_DAYS (LAST_DAY -
+        ONSET_DAY), FIRST_G{improve_from}_DAY, IMPROVED_DAY, DIED (grade 5) and the flags.
+
+    References
+    ----------
+    Lee DW et al., Biol Blood Marrow Transplant 2019;25:625-38 (onset and resolution).
+
+    Examples
+    --------
+    >>> g = pd.DataFrame({"USUBJID": ["A"] * 4, "DAY": [1.0, 2.0, 3.0, 5.0],
+    ...                   "GRADE": [1, 3, 2, 0], "EPISODE": [1, 1, 1, 0]})
+    >>> s = summarise_episodes(g)
+    >>> s[["ONSET_DAY", "MAX_GRADE", "IMPROVED_DAY", "DURATION_DAYS"]].to_numpy().tolist()
+    [[1.0, 3.0, 3.0, 4.0]]
     """
     cols = ["USUBJID", "EPISODE", "ONSET_DAY", "LAST_DAY", "MAX_GRADE", "N_TIMEPOINTS",
             "RESOLVED", "RESOLUTION_DAY", "DURATION_DAYS", "OBSERVED_DAYS",

@@ -52,6 +52,34 @@ from cartrial.safety.tables import (
 
 @dataclass(frozen=True)
 class SafetyAnalysis:
+    """Every result of one study's safety analysis (:func:`analyse_safety`).
+
+    Attributes
+    ----------
+    crs, icans : CrsResult, IcansResult
+        ASTCT 2019 grades per time point and per episode.
+    labs, worst_labs, cytopenias : pandas.DataFrame
+        CTCAE-graded lab records, worst grade per subject and term, cytopenia recovery.
+    grade_disagreements : pandas.DataFrame
+        Reported (AE) against derived grades where they differ (STATUS != AGREE).
+    dlt : DltResult
+        DLT adjudication per patient.
+    tables : dict of str to pandas.DataFrame
+        The safety tables by name (summary, teae, crs, icans, dlt, deaths, ...).
+    method : dict
+        Guideline versions and open-decision settings, for output metadata.
+    syndrome_events, reconciliation : pandas.DataFrame
+        Every CRS / ICANS event with reported, derived and primary grade; their reconciliation.
+    icaht, hematotox, iec_hs : pandas.DataFrame
+        ICAHT grade and CAR-HEMATOTOX score per subject; the IEC-HS listing.
+
+    Examples
+    --------
+    Skipped: needs a whole study (see :func:`analyse_safety`).
+
+    >>> analyse_safety(safety_inputs(study, protocol), protocol).dlt  # doctest: +SKIP
+    """
+
     crs: CrsResult
     icans: IcansResult
     labs: pd.DataFrame                 # graded lab records (ATOXGRL / ATOXGRH ...)
@@ -122,7 +150,44 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
     ``keep_labs=False`` the graded records are not kept (``SafetyAnalysis.labs`` is empty with
     its columns): every table and the DLT adjudication are the same, and a large trial's peak
     memory is that of one batch (``cartrial analyze`` uses this; ADLB grades the records
-    itself)."""
+    itself).
+
+    Parameters
+    ----------
+    inputs : SafetyInputs
+        The engine's input frames (:func:`cartrial.safety.safety_inputs`, or built by hand).
+    protocol : Protocol
+        The trial protocol: safety settings (CTCAE version, treatment-emergent window, open
+        decisions), DLT rules and the design's DLT window.
+    batch_subjects : int, default 250
+        Subjects per laboratory grading batch (bounds memory; the results do not depend on it).
+    keep_labs : bool, default True
+        Keep the graded laboratory records in ``SafetyAnalysis.labs``.
+
+    Returns
+    -------
+    SafetyAnalysis
+        Every result frame, the tables and the method record.
+
+    Raises
+    ------
+    InputError, RecordError
+        Input that cannot be graded, named by domain, subject, record and variable.
+
+    References
+    ----------
+    Lee DW et al., Biol Blood Marrow Transplant 2019;25:625-38 (CRS, ICANS); NCI CTCAE v5.0
+    (2017) for laboratory grades.
+
+    Examples
+    --------
+    Skipped: needs a whole study and its protocol.
+
+    >>> from cartrial.data import load_study                               # doctest: +SKIP
+    >>> protocol = load_protocol("ct071")                                  # doctest: +SKIP
+    >>> a = analyse_safety(safety_inputs(load_study("sdtm"), protocol), protocol)  # doctest: +SKIP
+    >>> a.dlt.patients[["USUBJID", "DLT"]]                                 # doctest: +SKIP
+    """
     s = protocol.safety
     crs = grade_crs(inputs.crs, masked_fever_keeps_grade1=s.masked_fever_keeps_grade1)
     icans = grade_icans(inputs.icans)

@@ -71,7 +71,28 @@ CRS_COLUMNS = (
 
 @dataclass(frozen=True)
 class CrsMethod:
-    """Record of the method used, for output metadata and report footnotes."""
+    """Record of the method used, for output metadata and report footnotes.
+
+    Attributes
+    ----------
+    criteria : str
+        Guideline version of the table used ("ASTCT 2019").
+    masked_fever_keeps_grade1 : bool
+        Whether an afebrile time point under CRS-directed therapy kept grade 1.
+    fever_min_temp_c : float
+        Fever threshold, deg C.
+    low_flow_max_l_min : float
+        Highest low-flow nasal-cannula flow, L/min.
+    notes : tuple of str
+        Readings of the guideline applied, for footnotes.
+
+    Examples
+    --------
+    >>> obs = pd.DataFrame({"USUBJID": ["S1"], "DAY": [1], "TEMP": [38.6]})
+    >>> m = grade_crs(obs).method
+    >>> m.criteria, m.fever_min_temp_c, m.low_flow_max_l_min
+    ('ASTCT 2019', 38.0, 6.0)
+    """
 
     criteria: str
     masked_fever_keeps_grade1: bool
@@ -87,7 +108,26 @@ class CrsMethod:
 
 @dataclass(frozen=True)
 class CrsResult:
-    """Per time point grades (with driving component) and per episode summary."""
+    """Per time point grades (with driving component) and per episode summary.
+
+    Attributes
+    ----------
+    timepoints : pandas.DataFrame
+        One row per input time point, sorted by subject and DAY, with GRADE and DRIVER
+        (see :func:`grade_crs`).
+    episodes : pandas.DataFrame
+        One row per CRS episode (:func:`cartrial.safety.summarise_episodes`).
+    method : CrsMethod
+        The method used.
+
+    Examples
+    --------
+    >>> obs = pd.DataFrame({"USUBJID": ["S1"] * 3, "DAY": [1, 2, 3],
+    ...                     "TEMP": [38.6, 38.9, 37.0], "PRESSORS": [0, 1, 0]})
+    >>> r = grade_crs(obs)
+    >>> r.episodes[["ONSET_DAY", "MAX_GRADE", "RESOLUTION_DAY"]].to_numpy().tolist()
+    [[1.0, 3.0, 3.0]]
+    """
 
     timepoints: pd.DataFrame
     episodes: pd.DataFrame
@@ -174,11 +214,45 @@ def grade_crs(obs: pd.DataFrame, *, masked_fever_keeps_grade1: bool = False,
               criteria: CrsCriteria | None = None) -> CrsResult:
     """Grade CRS per time point and per episode (ASTCT 2019 CRS table and footnotes).
 
-    ``obs`` columns are described in the module docstring. Returns a :class:`CrsResult` whose
-    ``timepoints`` frame holds, per input row, GRADE (0-5), DRIVER (NONE, FEVER, HYPOTENSION,
-    HYPOXIA, HYPOTENSION+HYPOXIA, MASKED_THERAPY, DEATH), FEVER, MASKED, HYPOTENSION_TIER,
-    HYPOXIA_TIER, the therapy flags and EPISODE (0 = no CRS), and ``episodes`` the summary
-    from :func:`cartrial.safety.summarise_episodes`.
+    Parameters
+    ----------
+    obs : pandas.DataFrame
+        Flow sheet, one row per subject and time point; columns as in the module docstring
+        (USUBJID and DAY, days since infusion with infusion = day 0, are required).
+    masked_fever_keeps_grade1 : bool, default False
+        Open decision (protocol ``safety.masked_fever_keeps_grade1``): keep grade 1 on an
+        afebrile time point while CRS-directed therapy is still given.
+    criteria : CrsCriteria, optional
+        Grading table; the bundled ASTCT 2019 table when None.
+
+    Returns
+    -------
+    CrsResult
+        ``timepoints`` holds, per input row, GRADE (0-5), DRIVER (NONE, FEVER, HYPOTENSION,
+        HYPOXIA, HYPOTENSION+HYPOXIA, MASKED_THERAPY, DEATH), FEVER, MASKED,
+        HYPOTENSION_TIER, HYPOXIA_TIER, the therapy flags and EPISODE (0 = no CRS);
+        ``episodes`` the summary from :func:`cartrial.safety.summarise_episodes`.
+
+    Raises
+    ------
+    InputError
+        USUBJID or DAY (or ADTM and INFDTM) missing.
+    RecordError
+        An implausible or contradictory value (temperature, flow, pressors, a record after
+        death), naming subject, record and variable.
+
+    References
+    ----------
+    Lee DW et al., Biol Blood Marrow Transplant 2019;25:625-38 (CRS table and footnotes).
+
+    Examples
+    --------
+    Fever alone is grade 1; fever with one vasopressor grade 3:
+
+    >>> obs = pd.DataFrame({"USUBJID": ["S1"] * 3, "DAY": [1, 2, 3],
+    ...                     "TEMP": [38.6, 38.9, 37.0], "PRESSORS": [0, 1, 0]})
+    >>> grade_crs(obs).timepoints[["GRADE", "DRIVER"]].to_numpy().tolist()
+    [[1, 'FEVER'], [3, 'HYPOTENSION'], [0, 'NONE']]
     """
     c = criteria or crs_criteria()
     df = _prepare(obs)
@@ -276,8 +350,41 @@ def _masked(fever: np.ndarray, comp: np.ndarray, tx: np.ndarray, first: np.ndarr
 
 
 def grade_crs_row(**values: object) -> int:
-    """Grade one afebrile-or-febrile time point on its own (no masking history); for tests
-    and quick checks. Keyword names are the input columns (TEMP=38.5, PRESSORS=1, ...)."""
+    """Grade one afebrile-or-febrile time point on its own (no masking history).
+
+    For tests and quick checks against the ASTCT 2019 CRS table.
+
+    Parameters
+    ----------
+    **values : object
+        The observation columns of :func:`grade_crs` (TEMP=38.5, PRESSORS=1, O2_DEVICE=...,
+        O2_FLOW=...), without USUBJID or DAY.
+
+    Returns
+    -------
+    int
+        The ASTCT 2019 CRS grade, 0-5.
+
+    Raises
+    ------
+    InputError
+        USUBJID or DAY given.
+    RecordError
+        An implausible value (as :func:`grade_crs`).
+
+    References
+    ----------
+    Lee DW et al., Biol Blood Marrow Transplant 2019;25:625-38 (CRS table).
+
+    Examples
+    --------
+    Nasal cannula <= 6 L/min is low flow (grade 2), > 6 L/min high flow (grade 3):
+
+    >>> grade_crs_row(TEMP=38.5, O2_DEVICE="NASAL_CANNULA", O2_FLOW=4)
+    2
+    >>> grade_crs_row(TEMP=38.5, O2_DEVICE="NASAL_CANNULA", O2_FLOW=8)
+    3
+    """
     if "USUBJID" in values or "DAY" in values:
         raise InputError("grade_crs_row takes the observation columns only")
     frame = pd.DataFrame([{"USUBJID": "ONE", "DAY": 1.0, **values}])

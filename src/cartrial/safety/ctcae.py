@@ -18,26 +18,24 @@ BNRIND      optional baseline range indicator NORMAL / LOW / HIGH (else derived 
 SEQ         optional record id for error messages
 ==========  ==========================================================================
 
-Semantics (admiral ``derive_var_atoxgr``): grades checked 4 -> 1, first match wins; 0 when
-gradable and no criterion met; missing (NaN) when the value is missing, or a reference the
-term needs (LLN / ULN) is missing where admiral's metadata says so: before any grade
-(``requires``, e.g. ALT without ULN) or once the grades that do not need it are not met
-(``na_if_missing``, e.g. ANC 0.3 x10^9/L without LLN is grade 4, ANC 1.2 without LLN not
-gradable); comparisons after rounding both sides to ``significant_digits``.
-Baseline-dependent terms (ALT, AST, ALP, GGT, bilirubin) use multiples of the baseline value
-when the baseline indicator is abnormal in the term's direction (HIGH or ABNORMAL for
-increases, LOW or ABNORMAL for decreases: admiral's ``high_indicator`` / ``low_indicator``,
-see :data:`ABNORMAL_INDICATORS`), else multiples of ULN (a missing indicator counts as normal).
-Alternatives that need BASE are not met when BASE is missing (creatinine then grades on ULN
-only). Purely clinical grades (anaemia 4, hypoalbuminaemia 4) are never assigned.
+Semantics (admiral ``derive_var_atoxgr``): grades checked 4 -> 1, first match wins; 0 when gradable
+and no criterion met; missing (NaN) when the value is missing, or a reference the term needs (LLN /
+ULN) is missing where admiral's metadata says so: before any grade (``requires``, e.g. ALT without
+ULN) or once the grades that do not need it are not met (``na_if_missing``, e.g. ANC 0.3 x10^9/L
+without LLN is grade 4, ANC 1.2 without LLN not gradable); comparisons after rounding both sides to
+``significant_digits``. Baseline-dependent terms (ALT, AST, ALP, GGT, bilirubin) use multiples of
+the baseline value when the baseline indicator is abnormal in the term's direction (HIGH or
+ABNORMAL for increases, LOW or ABNORMAL for decreases: admiral's ``high_indicator`` /
+``low_indicator``, see :data:`ABNORMAL_INDICATORS`), else multiples of ULN (a missing indicator
+counts as normal). Alternatives that need BASE are not met when BASE is missing (creatinine then
+grades on ULN only). Purely clinical grades (anaemia 4, hypoalbuminaemia 4) are never assigned.
 
 Values between the bounds of a criterion are read as admiral's ``ncictcaev5`` metadata reads
 them, never rounded to the integers of the CTCAE text: hyponatraemia "125-129 mmol/L" (grade 3,
 lab-only worst case) and "120-124 mmol/L" are ``AVAL <= 129``, so 129.5 mmol/L is grade 1
 (below LLN), 129.0 is grade 3 and 119.9 is grade 4; "<LLN - 130" (grade 1) covers 129 < AVAL
 < LLN. Increases "by 1.5 - 3.0 x baseline" are read with each row's own operator (ALT / AST
-grade 1 ``>= 1.5 x BASE``, ALP ``>= 2 x BASE``, GGT ``> 2 x BASE``, bilirubin ``> BASE``).
-"""
+grade 1 ``>= 1.5 x BASE``, ALP ``>= 2 x BASE``, GGT ``> 2 x BASE``, bilirubin ``> BASE``)."""
 
 from __future__ import annotations
 
@@ -168,14 +166,29 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
                treatment_emergent_until_day: float = 365.0) -> pd.DataFrame:
     """CTCAE grade per laboratory record, low and high direction (admiral rules).
 
-    ``criteria`` picks the version: ``ctcae_lab_criteria("5.0")`` (the default) or
-    ``ctcae_lab_criteria("6.0")``; both can run on the same records (CTCAE_VERSION says which).
+    Parameters
+    ----------
+    labs : pandas.DataFrame
+        One row per result, columns in the module docstring (AVAL in SI units).
+    criteria : CtcaeLabCriteria, optional
+        ``ctcae_lab_criteria("5.0")`` (the default) or ``ctcae_lab_criteria("6.0")``.
+    treatment_emergent_until_day : float, default 365
+        Last day since infusion on which a record worse than baseline is treatment-emergent.
 
-    Returns the input rows (sorted by USUBJID, PARAMCD, DAY) with CTCAE_VERSION, BASE, BNRIND,
-    PCHG, ATOXDSCL / ATOXGRL (low-direction term and grade), ATOXDSCH / ATOXGRH (high),
-    BTOXGRL / BTOXGRH (baseline grade) and TRTEMFL ("Y" when a post-infusion record up to
-    ``treatment_emergent_until_day`` is worse than baseline in either direction).
-    Tests without a CTCAE term keep NaN grades.
+    Returns
+    -------
+    pandas.DataFrame
+        The input rows (sorted by USUBJID, PARAMCD, DAY) with CTCAE_VERSION, BASE, BNRIND,
+        PCHG, ATOXDSCL / ATOXGRL (low-direction term and grade), ATOXDSCH / ATOXGRH (high),
+        BTOXGRL / BTOXGRH (baseline) and TRTEMFL; NaN grades for tests without a CTCAE term.
+
+    Examples
+    --------
+    CTCAE v5.0 platelet count decreased: grade 3 < 50, grade 4 < 25 x 10^9/L:
+    >>> df = pd.DataFrame({"USUBJID": "P", "PARAMCD": "PLAT", "DAY": [7.0, 8.0],
+    ...                    "AVAL": [20.0, 49.9], "LLN": 150.0, "ULN": 400.0})
+    >>> grade_labs(df)["ATOXGRL"].tolist()
+    [4.0, 3.0]
     """
     c = criteria or ctcae_lab_criteria()
     if c.version not in CTCAE_VERSIONS:
@@ -337,12 +350,11 @@ def cytopenia_recovery(graded: pd.DataFrame, *, terms: tuple[str, ...] = CYTOPEN
                        min_grade: int = 3, prolonged_day: float = 28.0) -> pd.DataFrame:
     """Grade >= 3 cytopenias after infusion and their recovery, per USUBJID x term.
 
-    Assumption of the synthetic example's protocol (prolonged cytopenia: grade >= 3
-    persisting beyond day 28). Grades are
-    carried forward to the next assessment: RECOVERY_DAY is the first assessment graded
-    < ``min_grade`` after the last one graded >= ``min_grade`` (NaN if not recovered);
-    PROLONGED is True when the last assessment on or before ``prolonged_day`` is still graded
-    >= ``min_grade`` (NaN when there is no post-infusion assessment up to that day).
+    Assumption of the synthetic example's protocol (prolonged cytopenia: grade >= 3 persisting
+    beyond day 28). Grades are carried forward to the next assessment: RECOVERY_DAY is the first
+    assessment graded < ``min_grade`` after the last one graded >= ``min_grade`` (NaN if not
+    recovered); PROLONGED is True when the last assessment on or before ``prolonged_day`` is still
+    graded >= ``min_grade`` (NaN when there is no post-infusion assessment up to that day).
     """
     long = lab_grades_long(graded)
     long = long[long["TERM"].isin(terms) & (long["DAY"] > 0) & long["GRADE"].notna()]

@@ -1,8 +1,7 @@
 """DLT adjudication: the protocol's DLT rules (data) over each patient's graded events.
 
-DLT criteria: assumption of the synthetic example; rules are
-:class:`cartrial.protocol.DltRule` rows of the protocol's
-``dlt`` section, never code. Inputs are tidy frames:
+DLT criteria: assumption of the synthetic example; rules are :class:`cartrial.protocol.DltRule`
+rows of the protocol's ``dlt`` section, never code. Inputs are tidy frames:
 
 ``events`` (one row per grade change of one event)
     USUBJID; EVENT_ID (rows of one event share it); CATEGORY (CRS, ICANS, HEMATOLOGIC,
@@ -48,7 +47,29 @@ EVENT_CATEGORIES = ("CRS", "ICANS", "HEMATOLOGIC", "NON_HEMATOLOGIC")
 
 @dataclass(frozen=True)
 class DltResult:
-    """Per-patient DLT status, the rule evaluations behind it and the method."""
+    """Per-patient DLT status, the rule evaluations behind it and the method.
+
+    Attributes
+    ----------
+    patients : pandas.DataFrame
+        One row per patient: USUBJID, DOSE_LEVEL, DLT (yes/no/pending), DLT_RULE, DLT_CRITERION,
+        DLT_EVENT_ID, DLT_TERM, DLT_ONSET_DAY, DLT_GRADE, DLT_EVALUABLE, EVALUABILITY, ...
+    evaluations : pandas.DataFrame
+        One row per (USUBJID, rule, run of an event) with STATUS "met" or "pending".
+    window_days, rules : int, tuple of str
+        The design's DLT window (days after infusion); the rule ids in protocol order.
+
+    Examples
+    --------
+    >>> dlt = DltDefinition(rules=[DltRule(id="CRS4", description="CRS", category="CRS",
+    ...                                    min_grade=4)])
+    >>> ev = pd.DataFrame({"USUBJID": "A", "EVENT_ID": "1", "CATEGORY": "CRS", "TERM": "CRS",
+    ...                    "DAY": [2.0], "GRADE": [4]})
+    >>> r = adjudicate_dlt(ev, pd.DataFrame({"USUBJID": ["A"], "FOLLOWUP_DAY": [9]}), dlt,
+    ...                    window_days=28)
+    >>> r.rules, r.evaluations[["RULE", "STATUS"]].to_numpy().tolist()
+    (('CRS4',), [['CRS4', 'met']])
+    """
 
     patients: pd.DataFrame      # USUBJID, DOSE_LEVEL, DLT (yes/no/pending), DLT_EVALUABLE, ...
     evaluations: pd.DataFrame   # one row per (USUBJID, rule, run) that met or may meet a rule
@@ -210,6 +231,43 @@ def adjudicate_dlt(events: pd.DataFrame, followup: pd.DataFrame, dlt: DltDefinit
     design window (``window_days``); patients who died or withdrew earlier without a DLT are not
     evaluable. ``DLT_CRITERION`` is the met rule in the protocol's words
     (``DltDefinition.criteria``), which tables, listings and narratives show instead of its id.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        One row per grade change of one event (columns in the module docstring; DAY = days
+        since infusion, infusion = day 0; GRADE 0-5, 0 = resolved).
+    followup : pandas.DataFrame
+        One row per infused patient (USUBJID, FOLLOWUP_DAY, ...: see the module docstring).
+    dlt : DltDefinition
+        The protocol's DLT rules.
+    window_days : int
+        The design's DLT window (days after infusion, >= 1).
+
+    Returns
+    -------
+    DltResult
+        Per-patient status and the rule evaluations behind it.
+
+    Raises
+    ------
+    InputError
+        ``window_days`` < 1 or a required column missing.
+    RecordError
+        A bad record (unknown category, grade outside 0-5, event after death), named.
+
+    Examples
+    --------
+    Grade 4 CRS on day 2 is a DLT; B completed the 28-day window; C is still inside it:
+
+    >>> dlt = DltDefinition(rules=[DltRule(id="CRS4", description="Grade >= 4 CRS",
+    ...                                    category="CRS", min_grade=4)])
+    >>> ev = pd.DataFrame({"USUBJID": "A", "EVENT_ID": "CRS-1", "CATEGORY": "CRS",
+    ...                    "TERM": "Cytokine release syndrome", "DAY": [2.0, 4.0], "GRADE": [4, 0]})
+    >>> fu = pd.DataFrame({"USUBJID": ["A", "B", "C"], "FOLLOWUP_DAY": [40.0, 40.0, 10.0]})
+    >>> p = adjudicate_dlt(ev, fu, dlt, window_days=28).patients
+    >>> p[["USUBJID", "DLT", "EVALUABILITY"]].to_numpy().tolist()
+    [['A', 'yes', 'DLT'], ['B', 'no', 'completed window'], ['C', 'pending', 'in window']]
     """
     if window_days < 1:
         raise InputError(f"window_days must be >= 1, got {window_days!r}")
@@ -263,7 +321,27 @@ def adjudicate_dlt(events: pd.DataFrame, followup: pd.DataFrame, dlt: DltDefinit
 def crs_events(timepoints: pd.DataFrame, *, category: str = "CRS",
                term: str = "Cytokine release syndrome") -> pd.DataFrame:
     """DLT events from graded CRS / ICANS time points: one event per episode, each graded time
-    point a row, plus the resolution time point (grade 0). CRS and ICANS count as related."""
+    point a row, plus the resolution time point (grade 0). CRS and ICANS count as related.
+
+    Parameters
+    ----------
+    timepoints : pandas.DataFrame
+        ``CrsResult.timepoints`` or ``IcansResult.timepoints`` (USUBJID, DAY, GRADE, EPISODE).
+    category, term : str, default "CRS", "Cytokine release syndrome"
+        Event category ("CRS" or "ICANS") and term of the rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``events`` rows for :func:`adjudicate_dlt` (EVENT_ID = category-episode number).
+
+    Examples
+    --------
+    >>> tp = pd.DataFrame({"USUBJID": "S1", "DAY": [1.0, 2.0, 3.0, 4.0],
+    ...                    "GRADE": [1, 3, 0, 0], "EPISODE": [1, 1, 0, 0]})
+    >>> crs_events(tp)[["EVENT_ID", "DAY", "GRADE"]].to_numpy().tolist()
+    [['CRS-1', 1.0, 1], ['CRS-1', 2.0, 3], ['CRS-1', 3.0, 0]]
+    """
     tp = timepoints.reset_index(drop=True)
     usub = tp["USUBJID"].to_numpy()
     ep = tp["EPISODE"].to_numpy()
@@ -286,8 +364,28 @@ def crs_events(timepoints: pd.DataFrame, *, category: str = "CRS",
 
 def lab_events(graded_long: pd.DataFrame, *, terms: tuple[str, ...] = (
         "Neutrophil count decreased", "Platelet count decreased")) -> pd.DataFrame:
-    """DLT events from graded labs (:func:`cartrial.safety.lab_grades_long`): one event per
-    subject and term, post-infusion assessments as rows (grade carried to the next one)."""
+    """DLT events from graded labs: one event per subject and term, post-infusion assessments
+    as rows (grade carried to the next one, POINT = True).
+
+    Parameters
+    ----------
+    graded_long : pandas.DataFrame
+        Output of :func:`cartrial.safety.lab_grades_long` (USUBJID, TERM, DAY, GRADE).
+    terms : tuple of str
+        CTCAE terms that become haematological DLT events.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``events`` rows for :func:`adjudicate_dlt` (HEMATOLOGIC, unrelated); day <= 0 left out.
+
+    Examples
+    --------
+    >>> g = pd.DataFrame({"USUBJID": "A", "TERM": "Platelet count decreased",
+    ...                   "DAY": [-1.0, 7.0, 14.0], "GRADE": [1.0, 4.0, 2.0]})
+    >>> lab_events(g)[["EVENT_ID", "DAY", "GRADE"]].to_numpy().tolist()
+    [['LB-Platelet count decreased', 7.0, 4.0], ['LB-Platelet count decreased', 14.0, 2.0]]
+    """
     lg = graded_long[graded_long["TERM"].isin(terms) & (graded_long["DAY"] > 0)
                      & graded_long["GRADE"].notna()]
     return pd.DataFrame({

@@ -54,7 +54,39 @@ class DeathRow(_Model):
 
 
 class CrsCriteria(_Model):
-    """ASTCT 2019 CRS grading table (Lee et al. 2019) as data."""
+    """ASTCT 2019 CRS grading table as data (one frozen object per bundled YAML file).
+
+    Attributes
+    ----------
+    name, version, source : str
+        Table name, guideline version ("ASTCT 2019") and the citation of the source.
+    fever : FeverRule
+        Fever threshold (``min_temp_c``, deg C) and the masking footnote.
+    hypotension : list of HypotensionTier
+        Grade 2-4 rows: minimum number of vasopressors (all, and excluding vasopressin).
+    low_flow_max_l_min : float
+        Highest nasal-cannula flow (L/min) that is still low flow (grade 2).
+    oxygen_devices : list of OxygenDevice
+        Device -> hypoxia grade, with aliases and whether a flow is required.
+    death : DeathRow
+        Grade 5 row (death due to CRS).
+    plausible_temp_c, plausible_flow_l_min : tuple of float
+        Plausible ranges; values outside raise a record error.
+    max_pressors : int
+        Largest plausible number of non-vasopressin vasopressors.
+
+    References
+    ----------
+    Lee DW et al., Biol Blood Marrow Transplant 2019;25:625-38 (CRS grading table).
+
+    Examples
+    --------
+    >>> c = crs_criteria()
+    >>> c.fever.min_temp_c, c.low_flow_max_l_min
+    (38.0, 6.0)
+    >>> [(t.grade, t.min_pressors) for t in c.hypotension]
+    [(2, 0), (3, 1), (4, 2)]
+    """
 
     name: str
     version: str
@@ -105,7 +137,35 @@ class CategoryRow(_Model):
 
 
 class IcansCriteria(_Model):
-    """ASTCT 2019 adult ICANS grading table and ICE score (Lee et al. 2019) as data."""
+    """ASTCT 2019 adult ICANS grading table and ICE score as data.
+
+    Attributes
+    ----------
+    name, version, source : str
+        Table name, guideline version ("ASTCT 2019") and the citation of the source.
+    min_age_years : int
+        Youngest age (years) the ICE-based adult grading applies to (12).
+    ice_items : list of IceItem
+        The five ICE items with their maximum points (total 10, ``ice_max``).
+    ice_bands : list of IceBand
+        ICE score range (inclusive) -> ICANS grade 0-3.
+    ice_unarousable_grade : int
+        Grade when ICE is 0 (or impossible) because the patient is unarousable (4).
+    consciousness, seizure, motor, icp : list of CategoryRow
+        Category -> grade rows of the other four domains.
+    death : DeathRow
+        Grade 5 row (death due to ICANS).
+
+    References
+    ----------
+    Lee DW et al., Biol Blood Marrow Transplant 2019;25:625-38 (ICE and ICANS tables).
+
+    Examples
+    --------
+    >>> c = icans_criteria()
+    >>> c.ice_max, [(b.grade, b.min, b.max) for b in c.ice_bands]
+    (10, [(0, 10, 10), (1, 7, 9), (2, 3, 6), (3, 0, 2)])
+    """
 
     name: str
     version: str
@@ -183,7 +243,29 @@ class LabTerm(_Model):
 
 
 class CtcaeLabCriteria(_Model):
-    """NCI CTCAE laboratory terms (numeric criteria) as data; the version is pinned."""
+    """NCI CTCAE laboratory terms (numeric criteria) as data; the version is pinned.
+
+    Attributes
+    ----------
+    version : str
+        CTCAE version of the table ("5.0" or "6.0").
+    name, source : str
+        Table name and the citation of the source.
+    significant_digits : int
+        Significant digits values are rounded to before comparison with a threshold.
+    terms : list of LabTerm
+        One row per laboratory term: PARAMCDs, direction (L/H), units and grade criteria.
+
+    References
+    ----------
+    NCI Common Terminology Criteria for Adverse Events v5.0, 27 Nov 2017 (v6.0, 2025).
+
+    Examples
+    --------
+    >>> c = ctcae_lab_criteria("5.0")
+    >>> [t.term for t in c.terms_for("PLAT")]
+    ['Platelet count decreased']
+    """
 
     version: str
     name: str

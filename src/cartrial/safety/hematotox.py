@@ -45,7 +45,29 @@ class Factor(_Model):
 
 
 class HematotoxCriteria(_Model):
-    """The CAR-HEMATOTOX score (Rejeski et al. 2021) as data."""
+    """The CAR-HEMATOTOX score as data.
+
+    Attributes
+    ----------
+    version, name, source : str
+        Score version (publication year), name and the citation of the source.
+    baseline_text : str
+        Source text of the baseline window (before lymphodepletion).
+    low_risk_max : int
+        Highest score that is still low risk (0-1 low, >= 2 high).
+    factors : list of Factor
+        The five factors (ANC, haemoglobin, platelets, CRP, ferritin) with their point rules.
+
+    References
+    ----------
+    Rejeski K et al., Blood 2021;138(24):2499-2513.
+
+    Examples
+    --------
+    >>> c = hematotox_criteria()
+    >>> c.low_risk_max, [f.factor for f in c.factors]
+    (1, ['ANC', 'Hemoglobin', 'Platelets', 'CRP', 'Ferritin'])
+    """
 
     version: str
     name: str

@@ -90,7 +90,31 @@ class RecoveryRule(_Model):
 
 
 class IcahtCriteria(_Model):
-    """ICAHT grading table (Rejeski et al. 2023, Table 1) as data."""
+    """ICAHT grading table as data.
+
+    Attributes
+    ----------
+    version, name, source : str
+        Table version (publication year), name and the citation of the source.
+    early : EarlyRules
+        Early ICAHT (day 0-30): duration rows per grade and the "never above" grade 4 rule.
+    late : LateRules
+        Late ICAHT (after day 30): ANC nadir thresholds per grade.
+    recovery : RecoveryRule
+        ANC threshold (10^9/L) of neutrophil recovery.
+    paramcd, units : list of str
+        Accepted PARAMCDs of the ANC and their units.
+
+    References
+    ----------
+    Rejeski K et al., Blood 2023;142(10):865-877, Table 1.
+
+    Examples
+    --------
+    >>> c = icaht_criteria()
+    >>> c.recovery.threshold, c.early.grades[2].text
+    (0.5, 'ANC <=500/uL for 7-13 days')
+    """
 
     version: str
     name: str

@@ -46,6 +46,24 @@ DOMAINS = ("ICE", "CONSCIOUSNESS", "SEIZURE", "MOTOR", "ICP")
 
 @dataclass(frozen=True)
 class IcansMethod:
+    """Record of the method used, for output metadata and report footnotes.
+
+    Attributes
+    ----------
+    criteria : str
+        Guideline version of the table used ("ASTCT 2019").
+    ice_max : int
+        Highest ICE score (10).
+    min_age_years : int
+        Youngest age (years) graded with the adult ICE-based table.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"USUBJID": ["S1"], "DAY": [4], "ICE_TOTAL": [5]})
+    >>> grade_icans(a).method
+    IcansMethod(criteria='ASTCT 2019', ice_max=10, min_age_years=12)
+    """
+
     criteria: str
     ice_max: int
     min_age_years: int
@@ -53,7 +71,24 @@ class IcansMethod:
 
 @dataclass(frozen=True)
 class IcansResult:
-    """Per assessment grades (with driving domains) and per episode summary."""
+    """Per assessment grades (with driving domains) and per episode summary.
+
+    Attributes
+    ----------
+    timepoints : pandas.DataFrame
+        One row per assessment, sorted by subject and DAY (see :func:`grade_icans`).
+    episodes : pandas.DataFrame
+        One row per ICANS episode (:func:`cartrial.safety.summarise_episodes`).
+    method : IcansMethod
+        The method used.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"USUBJID": ["S1", "S1"], "DAY": [4, 5], "ICE_TOTAL": [5, 10]})
+    >>> r = grade_icans(a)
+    >>> r.episodes[["ONSET_DAY", "MAX_GRADE", "RESOLUTION_DAY"]].to_numpy().tolist()
+    [[4.0, 2.0, 5.0]]
+    """
 
     timepoints: pd.DataFrame
     episodes: pd.DataFrame
@@ -63,8 +98,36 @@ class IcansResult:
 def ice_score(df: pd.DataFrame, *, criteria: IcansCriteria | None = None) -> np.ndarray:
     """ICE score 0-10 per row from its items (ASTCT 2019 ICE table), or ``ICE_TOTAL``.
 
-    NaN where ICE was not assessed. Items out of range, partial item sets and totals that
-    disagree with the items raise :class:`~cartrial.errors.RecordError`.
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Assessments with the five ICE item columns (ICE_ORIENT 0-4, ICE_NAMING 0-3,
+        ICE_COMMANDS, ICE_WRITING, ICE_ATTENTION 0-1) and/or ICE_TOTAL (0-10).
+    criteria : IcansCriteria, optional
+        ICE table; the bundled ASTCT 2019 table when None.
+
+    Returns
+    -------
+    numpy.ndarray
+        ICE score per row (float), NaN where ICE was not assessed.
+
+    Raises
+    ------
+    InputError
+        Some but not all of the five item columns present.
+    RecordError
+        Items out of range, partial item sets and totals that disagree with the items.
+
+    References
+    ----------
+    Lee DW et al., Biol Blood Marrow Transplant 2019;25:625-38 (ICE table).
+
+    Examples
+    --------
+    >>> items = pd.DataFrame({"ICE_ORIENT": [4, 3], "ICE_NAMING": [3, 1],
+    ...     "ICE_COMMANDS": [1, 0], "ICE_WRITING": [1, 0], "ICE_ATTENTION": [1, 1]})
+    >>> ice_score(items).tolist()
+    [10.0, 5.0]
     """
     c = criteria or icans_criteria()
     items = [i for i in c.ice_items if i.item in df.columns]
@@ -105,9 +168,41 @@ def grade_icans(assessments: pd.DataFrame, *,
                 criteria: IcansCriteria | None = None) -> IcansResult:
     """Grade ICANS per assessment and per episode (ASTCT 2019 adult ICANS table).
 
-    ``timepoints`` columns: USUBJID, DAY, (SEQ), ICE, ICE_ASSESSED, <DOMAIN>_GRADE for ICE,
-    CONSCIOUSNESS, SEIZURE, MOTOR, ICP, GRADE, DRIVER (domains at the maximum, joined by '+'),
-    therapy flags, DEATH and EPISODE. ``episodes`` as :func:`summarise_episodes`.
+    Parameters
+    ----------
+    assessments : pandas.DataFrame
+        One row per assessment; columns as in the module docstring (USUBJID and DAY, days
+        since infusion with infusion = day 0, are required).
+    criteria : IcansCriteria, optional
+        Grading table; the bundled ASTCT 2019 table when None.
+
+    Returns
+    -------
+    IcansResult
+        ``timepoints`` columns: USUBJID, DAY, (SEQ), ICE, ICE_ASSESSED, <DOMAIN>_GRADE for
+        ICE, CONSCIOUSNESS, SEIZURE, MOTOR, ICP, GRADE, DRIVER (domains at the maximum,
+        joined by '+'), therapy flags, DEATH and EPISODE; ``episodes`` as
+        :func:`summarise_episodes`.
+
+    Raises
+    ------
+    InputError
+        USUBJID or DAY missing.
+    RecordError
+        An unknown category, an ICE item out of range, age below 12, a record after death.
+
+    References
+    ----------
+    Lee DW et al., Biol Blood Marrow Transplant 2019;25:625-38 (ICE and ICANS tables).
+
+    Examples
+    --------
+    ICE 3-6 is grade 2; ICE 0 in an unarousable patient is grade 4:
+
+    >>> a = pd.DataFrame({"USUBJID": ["S1", "S1"], "DAY": [4, 5], "ICE_TOTAL": [5, 0],
+    ...                   "CONSCIOUSNESS": ["NORMAL", "UNAROUSABLE"]})
+    >>> grade_icans(a).timepoints[["GRADE", "DRIVER"]].to_numpy().tolist()
+    [[2, 'ICE'], [4, 'ICE+CONSCIOUSNESS']]
     """
     c = criteria or icans_criteria()
     require_columns(assessments, ["USUBJID", "DAY"], where="grade_icans")

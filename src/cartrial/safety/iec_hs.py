@@ -60,7 +60,31 @@ class Screen(_Model):
 
 
 class IecHsCriteria(_Model):
-    """ASTCT IEC-HS manifestations and cartrial's screen as data."""
+    """ASTCT IEC-HS manifestations and cartrial's screen as data.
+
+    Attributes
+    ----------
+    version, name, source : str
+        Framework version (publication year), name and the citation of the source.
+    ae_terms : list of str
+        Adverse event terms that report IEC-HS itself.
+    features : list of Feature
+        Laboratory manifestations (PARAMCDs, comparison, threshold, core or not).
+    hemophagocytosis_text, timing_text : str
+        Source text of the non-laboratory criteria.
+    screen : Screen
+        The screen's rule: required feature, minimum other core features, window (days).
+
+    References
+    ----------
+    Hines MR et al., Transplant Cell Ther 2023;29(7):438.e1-438.e16.
+
+    Examples
+    --------
+    >>> c = iec_hs_criteria()
+    >>> c.screen.required, c.screen.min_other_core, c.screen.window_days
+    ('FERRITIN', 2, 14.0)
+    """
 
     version: str
     name: str

@@ -31,11 +31,43 @@ def term_key(terms: pd.Series) -> pd.Series:
 
 
 def compare_reported_grades(derived_worst: pd.DataFrame, reported: pd.DataFrame) -> pd.DataFrame:
-    """Investigator-reported CTCAE grades (AE: USUBJID, TERM, GRADE) against derived worst lab
-    grades (:func:`worst_lab_grades`), matched on subject and term (case-insensitive).
+    """Investigator-reported CTCAE grades against derived worst lab grades, side by side.
 
-    Nothing is overwritten: returns every pair with STATUS AGREE, DISAGREE, REPORTED_ONLY
-    (AE with no derived grade >= 1) or DERIVED_ONLY (derived grade >= 1 with no AE).
+    Matched on subject and term (case-insensitive, :func:`term_key`: "Anaemia" = "Anemia").
+
+    Parameters
+    ----------
+    derived_worst : pandas.DataFrame
+        :func:`cartrial.safety.worst_lab_grades` output (USUBJID, TERM, WORST_GRADE, WORST_DAY).
+    reported : pandas.DataFrame
+        Reported AEs: USUBJID, TERM (AEDECOD), GRADE (AETOXGR 1-5); the highest grade per
+        subject and term counts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Nothing is overwritten: every pair as USUBJID, TERM, DERIVED_GRADE, DERIVED_DAY,
+        REPORTED_GRADE and STATUS AGREE, DISAGREE, REPORTED_ONLY (AE with no derived grade
+        >= 1) or DERIVED_ONLY (derived grade >= 1 with no AE).
+
+    Raises
+    ------
+    InputError
+        ``reported`` without USUBJID, TERM or GRADE.
+
+    References
+    ----------
+    NCI Common Terminology Criteria for Adverse Events v5.0, 27 Nov 2017.
+
+    Examples
+    --------
+    >>> derived = pd.DataFrame({"USUBJID": ["A", "B"], "TERM": "Anemia",
+    ...                         "WORST_GRADE": [3, 2], "WORST_DAY": [7.0, 9.0]})
+    >>> reported = pd.DataFrame({"USUBJID": ["A"], "TERM": ["Anaemia"], "GRADE": [2]})
+    >>> compare_reported_grades(derived, reported)[["USUBJID", "REPORTED_GRADE", "STATUS"]]
+      USUBJID  REPORTED_GRADE        STATUS
+    0       A             2.0      DISAGREE
+    1       B             NaN  DERIVED_ONLY
     """
     require_columns(reported, ["USUBJID", "TERM", "GRADE"], where="compare_reported_grades")
     rep = reported.assign(_k=term_key(reported["TERM"]), USUBJID=reported["USUBJID"].astype(str))

@@ -16,8 +16,7 @@ time (partial or invalid where a full date is needed) raises a RecordError namin
   value on or before infusion; ``VS`` WEIGHT for CTCAE weight loss (baseline VSBLFL, same rule).
 - AEs: ``AE`` with AETOXGR, AEREL (RELATED / POSSIBLY RELATED = related), dates imputed
   (start: first of month / year; end: last), date-only end = whole day covered.
-- Follow-up: ``DM`` (ACTARMCD dose level, DTHDTC), ``DS`` (last contact / withdrawal).
-"""
+- Follow-up: ``DM`` (ACTARMCD dose level, DTHDTC), ``DS`` (last contact / withdrawal)."""
 
 from __future__ import annotations
 
@@ -69,7 +68,27 @@ def _pivot(df: pd.DataFrame, testcd: str, dtc: str, value: pd.Series, names: dic
 
 
 def crs_observations(study) -> pd.DataFrame:
-    """CRS flow-sheet frame (see :mod:`cartrial.safety.crs`) from VS, FA, CM, AE and DM."""
+    """CRS flow-sheet frame (see :mod:`cartrial.safety.crs`) from VS, FA, CM, AE and DM.
+
+    Parameters
+    ----------
+    study : cartrial.data.Study or dict of str to pandas.DataFrame
+        SDTM domains: DM, VS, FA (CM, AE optional). A --DTC not placeable in time raises.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per subject and time point from infusion on: the columns of ``grade_crs``.
+
+    Examples
+    --------
+    >>> dm = pd.DataFrame({"USUBJID": ["S1"], "RFSTDTC": ["2026-03-02"]})
+    >>> vs = pd.DataFrame({"USUBJID": ["S1"], "VSSEQ": [1], "VSTESTCD": ["TEMP"],
+    ...                    "VSSTRESN": [38.7], "VSDTC": ["2026-03-03T08:00"]})
+    >>> fa = pd.DataFrame(columns=["USUBJID", "FAOBJ", "FATESTCD", "FAORRES", "FADTC"])
+    >>> crs_observations({"DM": dm, "VS": vs, "FA": fa})[["TEMP", "DAY"]].round(2).to_numpy()
+    array([[38.7 ,  1.33]])
+    """
     inf = infusion_dates(study)
     vs = _domain(study, "VS")
     fa = _domain(study, "FA")
@@ -202,8 +221,26 @@ def icans_assessments(study) -> pd.DataFrame:
 def lab_records(study, *, batch_subjects: int = LAB_BATCH_SUBJECTS) -> pd.DataFrame:
     """Graded-lab input frame (see :mod:`cartrial.safety.ctcae`) from LB, rows in LB order.
 
-    Built ``batch_subjects`` subjects at a time (dates, days and baseline flags are per
-    subject), so a large LB's working copies are never whole-study sized."""
+    Parameters
+    ----------
+    study : cartrial.data.Study or dict of str to pandas.DataFrame
+        SDTM domains: DM, LB (EX optional).
+    batch_subjects : int, default 250
+        Subjects per working batch: bounds memory, never changes the result.
+
+    Returns
+    -------
+    pandas.DataFrame
+        USUBJID, SEQ, PARAMCD, AVAL, UNIT, LLN, ULN, DAY (since infusion), ABLFL (baseline Y).
+
+    Examples
+    --------
+    >>> dm = pd.DataFrame({"USUBJID": ["S1"], "RFSTDTC": ["2026-03-02"]})
+    >>> lb = pd.DataFrame({"USUBJID": "S1", "LBSEQ": [1, 2], "LBTESTCD": "PLAT",
+    ...     "LBSTRESN": [150.0, 20.0], "LBDTC": ["2026-03-01", "2026-03-09"]})
+    >>> lab_records({"DM": dm, "LB": lb})[["AVAL", "DAY", "ABLFL"]].to_numpy().tolist()
+    [[150.0, -1.0, 'Y'], [20.0, 7.0, '']]
+    """
     inf = infusion_dates(study)
     lb = _domain(study, "LB")
     keep = lb["USUBJID"].astype(str).isin(inf.index).to_numpy(dtype=bool)
@@ -251,7 +288,26 @@ def _baseline_flag(out: pd.DataFrame, flagged: np.ndarray) -> np.ndarray:
 
 
 def weight_records(study) -> pd.DataFrame:
-    """VS WEIGHT as graded-lab input (CTCAE v5.0 Weight loss, % change from baseline)."""
+    """VS WEIGHT as graded-lab input (CTCAE v5.0 Weight loss, % change from baseline).
+
+    Parameters
+    ----------
+    study : cartrial.data.Study or dict of str to pandas.DataFrame
+        SDTM domains: DM, VS (EX optional).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`lab_records`, PARAMCD WEIGHT (kg).
+
+    Examples
+    --------
+    >>> dm = pd.DataFrame({"USUBJID": ["S1"], "RFSTDTC": ["2026-03-02"]})
+    >>> vs = pd.DataFrame({"USUBJID": "S1", "VSSEQ": [1, 2], "VSTESTCD": "WEIGHT",
+    ...     "VSSTRESN": [80.0, 70.0], "VSDTC": ["2026-02-28", "2026-03-30"]})
+    >>> weight_records({"DM": dm, "VS": vs})[["AVAL", "DAY", "ABLFL"]].to_numpy().tolist()
+    [[80.0, -2.0, 'Y'], [70.0, 28.0, '']]
+    """
     inf = infusion_dates(study)
     vs = _domain(study, "VS")
     w = vs[(_text(vs["VSTESTCD"]) == "WEIGHT") & vs["USUBJID"].astype(str).isin(inf.index)]
@@ -268,7 +324,20 @@ def weight_records(study) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class SafetyInputs:
-    """The engine's input frames built from one study."""
+    """The engine's input frames built from one study (:func:`safety_inputs`).
+
+    Attributes
+    ----------
+    subjects, crs, icans, labs, ae : pandas.DataFrame
+        Follow-up, CRS flow sheet, ICANS assessments, labs (with weight), adverse events.
+    notes : tuple of str
+        Notes on how the data were read, for footnotes.
+
+    Examples
+    --------
+    >>> SafetyInputs(*[pd.DataFrame()] * 5).notes
+    ()
+    """
 
     subjects: pd.DataFrame
     crs: pd.DataFrame
@@ -299,7 +368,22 @@ def _dlt_dose_level(study, protocol: Protocol, fu: pd.DataFrame) -> np.ndarray: 
 
 
 def safety_inputs(study, protocol: Protocol) -> SafetyInputs:
-    """All safety input frames from an SDTM study (``cartrial.data.load_study``)."""
+    """All safety input frames from an SDTM study (``cartrial.data.load_study``).
+
+    Parameters
+    ----------
+    study, protocol : cartrial.data.Study, Protocol
+        The trial's SDTM domains (a missing required domain raises) and its protocol.
+
+    Returns
+    -------
+    SafetyInputs
+        The engine's input frames (the example is skipped: it needs a whole study).
+
+    Examples
+    --------
+    >>> safety_inputs(load_study("sdtm"), load_protocol("ct071"))  # doctest: +SKIP
+    """
     from cartrial.safety.icaht_censor import icaht_censoring  # ICAHT count stops (RS, CM)
 
     fu = followup(study, protocol)

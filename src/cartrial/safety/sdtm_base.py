@@ -35,7 +35,33 @@ def _text(s: pd.Series) -> pd.Series:
 
 
 def infusion_dates(study) -> pd.Series:
-    """Infusion date (normalised Timestamp) per USUBJID; subjects never infused are absent."""
+    """Infusion date (normalised Timestamp) per USUBJID; subjects never infused are absent.
+
+    Parameters
+    ----------
+    study : cartrial.data.Study or dict of str to pandas.DataFrame
+        SDTM domains: DM (RFSTDTC) required, EX optional (first EXSTDTC with EXCAT
+        INVESTIGATIONAL PRODUCT, which wins over DM.RFSTDTC).
+
+    Returns
+    -------
+    pandas.Series
+        Midnight of the infusion date, indexed by USUBJID.
+
+    Raises
+    ------
+    InputError
+        DM missing.
+
+    Examples
+    --------
+    >>> dm = pd.DataFrame({"USUBJID": ["S1", "S2"], "RFSTDTC": ["2026-03-01", ""]})
+    >>> ex = pd.DataFrame({"USUBJID": ["S1"], "EXCAT": ["INVESTIGATIONAL PRODUCT"],
+    ...                    "EXSTDTC": ["2026-03-02T10:00"]})
+    >>> infusion_dates({"DM": dm, "EX": ex})
+    S1   2026-03-02
+    dtype: datetime64[ns]
+    """
     dm = _domain(study, "DM")
     ex = _domain(study, "EX", required=False)
     out = pd.Series(dtype="datetime64[ns]")

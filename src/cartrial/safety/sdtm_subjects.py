@@ -46,9 +46,38 @@ def _ae_days(ae: pd.DataFrame, inf: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def adverse_events(study, protocol: Protocol | None = None) -> pd.DataFrame:
-    """AE frame for tables and DLT: USUBJID, SEQ, AEDECOD, AEBODSYS, GRADE, START_DAY, END_DAY,
-    RELATED, CATEGORY, TRTEMFL (start on/after infusion and within the protocol's
-    ``treatment_emergent_until_day``)."""
+    """AE frame for tables and DLT, one row per AE record of an infused patient.
+
+    Parameters
+    ----------
+    study : cartrial.data.Study or dict of str to pandas.DataFrame
+        SDTM domains: DM and AE required, EX optional (infusion date).
+    protocol : Protocol, optional
+        Gives ``safety.treatment_emergent_until_day``; 365 days when None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        USUBJID, SEQ, AEDECOD, AEBODSYS, GRADE (1-5), START_DAY, END_DAY (days since
+        infusion; a date-only end covers its whole day), RELATED, CATEGORY (CRS, ICANS,
+        HEMATOLOGIC, NON_HEMATOLOGIC), TRTEMFL ("Y": start on/after infusion and within
+        the treatment-emergent window).
+
+    Raises
+    ------
+    RecordError
+        AETOXGR not 1-5, or a start date missing or invalid.
+
+    Examples
+    --------
+    >>> dm = pd.DataFrame({"USUBJID": ["S1"], "RFSTDTC": ["2026-03-02"]})
+    >>> ae = pd.DataFrame({"USUBJID": ["S1"], "AESEQ": [1], "AEBODSYS": ["Immune system disorders"],
+    ...     "AEDECOD": ["Cytokine release syndrome"], "AETOXGR": ["2"],
+    ...     "AESTDTC": ["2026-03-03"], "AEENDTC": ["2026-03-05"], "AEREL": ["RELATED"]})
+    >>> adverse_events({"DM": dm, "AE": ae}).iloc[:, 4:]
+       GRADE  START_DAY  END_DAY  RELATED CATEGORY TRTEMFL
+    0      2        1.0      4.0     True      CRS       Y
+    """
     inf = infusion_dates(study)
     ae = _domain(study, "AE")
     ae = ae[ae["USUBJID"].astype(str).isin(inf.index)].reset_index(drop=True)
@@ -72,8 +101,35 @@ def adverse_events(study, protocol: Protocol | None = None) -> pd.DataFrame:
 
 
 def followup(study, protocol: Protocol | None = None) -> pd.DataFrame:
-    """Per infused patient: DOSE_LEVEL (DM.ACTARMCD), FOLLOWUP_DAY (death, end of study or last
-    contact in DS, else the last dated record), DEATH_DAY, WITHDRAWN, DEATH_CAUSE."""
+    """Per infused patient: dose level, end of follow-up, death and withdrawal.
+
+    Parameters
+    ----------
+    study : cartrial.data.Study or dict of str to pandas.DataFrame
+        SDTM domains: DM required; EX, DS, AE, LB, VS, FA, QS optional.
+    protocol : Protocol, optional
+        When given, every infused subject's ACTARMCD must be one of its dose levels.
+
+    Returns
+    -------
+    pandas.DataFrame
+        USUBJID, DOSE_LEVEL (DM.ACTARMCD), DEATH_DAY (a date-only death at 23:59),
+        WITHDRAWN, DEATH_CAUSE, FOLLOWUP_DAY (death, end of study or last contact in DS,
+        else the last dated record; days since infusion).
+
+    Raises
+    ------
+    RecordError
+        An ACTARMCD that is not a protocol dose level, or an unusable DS date.
+
+    Examples
+    --------
+    >>> dm = pd.DataFrame({"USUBJID": ["S1"], "RFSTDTC": ["2026-03-02"], "ACTARMCD": ["DL1"],
+    ...                    "DTHDTC": ["2026-03-20"]})
+    >>> followup({"DM": dm})[["DOSE_LEVEL", "DEATH_DAY", "FOLLOWUP_DAY"]].round(3)
+      DOSE_LEVEL  DEATH_DAY  FOLLOWUP_DAY
+    0        DL1     18.999        18.999
+    """
     inf = infusion_dates(study)
     dm = _domain(study, "DM")
     dm = dm.assign(USUBJID=dm["USUBJID"].astype(str))

@@ -3,8 +3,7 @@
 Every table has the columns TABLE, ROW, ROW_LEVEL (0 = group, 1 = indented), ROW_ORDER,
 COLUMN (a dose level id or ``Overall``), STATISTIC, N (numerator or value), DENOM, PCT and
 VALUE (the formatted cell, ``n (x.x%)`` or ``median (min-max)``). Denominators are the subjects
-of the column in ``subjects`` (the safety population: infused patients with their DOSE_LEVEL).
-"""
+of the column in ``subjects`` (the safety population: infused patients with their DOSE_LEVEL)."""
 
 from __future__ import annotations
 
@@ -140,8 +139,24 @@ def _teae_worst(ae: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, int]]]:
 def teae_table(ae: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFrame:
     """TEAEs by SOC and PT, by worst grade per subject, per dose level and overall.
 
-    ``ae``: USUBJID, AEBODSYS, AEDECOD, GRADE (numeric 1-5) and optional TRTEMFL ("Y" rows
-    are counted when the column is present). STATISTIC: ``any grade`` and ``grade >= 3``.
+    Parameters
+    ----------
+    ae, subjects : pandas.DataFrame
+        AEs: USUBJID, AEBODSYS, AEDECOD, GRADE (numeric 1-5) and optional TRTEMFL ("Y" rows
+        are counted when present); the safety population: USUBJID, DOSE_LEVEL.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy table, STATISTIC ``any grade`` and ``grade >= 3``; SOCs, PTs by frequency.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"USUBJID": ["A", "B", "C"], "DOSE_LEVEL": ["DL1", "DL1", "DL2"]})
+    >>> ae = pd.DataFrame({"USUBJID": ["A", "C"], "AEBODSYS": "Infections",
+    ...                    "AEDECOD": "Pneumonia", "GRADE": [2, 4]})
+    >>> teae_table(ae, s).query("COLUMN == 'Overall'").VALUE.tolist()[:2]
+    ['2 (66.7%)', '1 (33.3%)']
     """
     worst, rows = _teae_worst(ae)
     any_g = count_rows(worst, subjects, table="TEAE by SOC/PT", rows=rows, statistic="any grade")
@@ -209,8 +224,27 @@ def syndrome_table(episodes: pd.DataFrame, subjects: pd.DataFrame, *, name: str,
 
 def crs_table(episodes: pd.DataFrame, subjects: pd.DataFrame,
               grades: pd.DataFrame | None = None) -> pd.DataFrame:
-    """CRS (ASTCT 2019) incidence by grade (``grades``: the primary grade of each event, see
-    :func:`syndrome_table`), onset, duration, tocilizumab and steroid use."""
+    """CRS (ASTCT 2019) incidence by worst grade, onset, duration, tocilizumab and steroid use.
+
+    Parameters
+    ----------
+    episodes, subjects, grades : pandas.DataFrame
+        ``CrsResult.episodes`` (USUBJID, MAX_GRADE, ONSET_DAY, DURATION_DAYS, TOCILIZUMAB,
+        STEROID); the safety population (USUBJID, DOSE_LEVEL); optional USUBJID, GRADE: the
+        primary grade of each event (see :func:`syndrome_table`).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"USUBJID": ["A", "B", "C"], "DOSE_LEVEL": ["DL1", "DL1", "DL2"]})
+    >>> ep = pd.DataFrame({"USUBJID": ["A", "C"], "MAX_GRADE": [1, 3], "ONSET_DAY": [1.5, 3.2],
+    ...     "DURATION_DAYS": [2.0, 6.0], "TOCILIZUMAB": [False, True], "STEROID": False})
+    >>> crs_table(ep, s).query("COLUMN == 'Overall'").VALUE.tolist()[:4]
+    ['2 (66.7%)', '1 (33.3%)', '0 (0.0%)', '1 (33.3%)']
+    """
     return syndrome_table(episodes, subjects, name="CRS",
                           therapies=[("TOCILIZUMAB", "Tocilizumab"),
                                      ("STEROID", "Corticosteroids")], grades=grades)
@@ -218,7 +252,25 @@ def crs_table(episodes: pd.DataFrame, subjects: pd.DataFrame,
 
 def icans_table(episodes: pd.DataFrame, subjects: pd.DataFrame,
                 grades: pd.DataFrame | None = None) -> pd.DataFrame:
-    """ICANS (ASTCT 2019) incidence by grade, onset, duration and steroid use."""
+    """ICANS (ASTCT 2019) incidence by grade, onset, duration and steroid use.
+
+    Parameters
+    ----------
+    episodes, subjects, grades : pandas.DataFrame
+        As :func:`crs_table`, with ``IcansResult.episodes`` (therapy flag STEROID).
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"USUBJID": ["A", "B", "C"], "DOSE_LEVEL": ["DL1", "DL1", "DL2"]})
+    >>> ep = pd.DataFrame({"USUBJID": ["A"], "MAX_GRADE": [2], "ONSET_DAY": [5.0],
+    ...                    "DURATION_DAYS": [3.0], "STEROID": [True]})
+    >>> icans_table(ep, s).query("COLUMN == 'DL1'").VALUE.tolist()[-3:]
+    ['5.0 (5.0-5.0)', '3.0 (3.0-3.0)', '1 (50.0%)']
+    """
     return syndrome_table(episodes, subjects, name="ICANS",
                           therapies=[("STEROID", "Corticosteroids")], grades=grades)
 
@@ -255,8 +307,25 @@ def dlt_table(patients: pd.DataFrame, criteria: Mapping[str, str] | None = None
     """DLTs by dose level from :func:`cartrial.safety.adjudicate_dlt` ``patients``: treated,
     DLT-evaluable, with DLT (n / evaluable), pending, and one row per triggering rule.
 
-    ``criteria`` maps a rule id to the words shown for it (``DltDefinition.criteria()``); a rule
-    without words is shown as "DLT rule <id>"."""
+    Parameters
+    ----------
+    patients : pandas.DataFrame
+        ``DltResult.patients`` (USUBJID, DOSE_LEVEL, DLT, DLT_EVALUABLE, DLT_RULE).
+    criteria : mapping of str to str, optional
+        Rule id -> the words shown (``DltDefinition.criteria()``); else "DLT rule <id>".
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy table; "Patients with DLT" is n/N (%) of the DLT-evaluable patients.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"USUBJID": ["A", "B"], "DOSE_LEVEL": "DL1", "DLT": ["yes", "no"],
+    ...                   "DLT_EVALUABLE": True, "DLT_RULE": ["CRS4", None]})
+    >>> dlt_table(p, {"CRS4": "Grade 4 CRS"}).query("COLUMN == 'DL1'").VALUE.tolist()
+    ['2', '2', '1/2 (50.0%)', '0', '1']
+    """
     require_columns(patients, ["USUBJID", "DOSE_LEVEL", "DLT", "DLT_EVALUABLE", "DLT_RULE"],
                     where="dlt_table")
     p = patients.assign(DOSE_LEVEL=patients["DOSE_LEVEL"].astype(str))
@@ -296,7 +365,24 @@ def deaths_table(deaths: pd.DataFrame, subjects: pd.DataFrame, *,
                  early_days: Sequence[int] = (30, 90)) -> pd.DataFrame:
     """Deaths: all, within ``early_days`` of infusion, and by cause.
 
-    ``deaths``: USUBJID, DEATH_DAY (days since infusion), CAUSE (e.g. DSTERM)."""
+    Parameters
+    ----------
+    deaths, subjects : pandas.DataFrame
+        USUBJID, DEATH_DAY (days since infusion), CAUSE (e.g. DSTERM); safety population.
+    early_days : sequence of int, default (30, 90)
+        Day limits (inclusive) of the "Within k days of infusion" rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"USUBJID": ["A", "B", "C"], "DOSE_LEVEL": ["DL1", "DL1", "DL2"]})
+    >>> d = pd.DataFrame({"USUBJID": ["C"], "DEATH_DAY": [45.0], "CAUSE": ["Sepsis"]})
+    >>> deaths_table(d, s).query("COLUMN == 'Overall'").VALUE.tolist()
+    ['1 (33.3%)', '0 (0.0%)', '1 (33.3%)', '1 (33.3%)']
+    """
     require_columns(deaths, ["USUBJID", "DEATH_DAY", "CAUSE"], where="deaths_table")
     d = deaths.assign(USUBJID=deaths["USUBJID"].astype(str),
                       CAUSE=deaths["CAUSE"].fillna("UNKNOWN").astype(str))
