@@ -69,14 +69,6 @@ conduct.StudyDecision
 conduct.cohorts
 conduct.decisions_on
 conduct.escalation_subjects
-data.Study
-data.ValidationReport
-data.snapshot
-data.standardize_results
-data.subject_batches
-data.to_csv_text
-data.write_study
-data.write_xpt
 design.Boin
 design.Boin12Oc
 design.BoinBoundaries
