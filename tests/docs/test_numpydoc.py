@@ -23,13 +23,11 @@ adam.adam_csv_text
 adam.build_adam
 adam.data_cutoff
 adam.define_html
-adam.derive_adae
 adam.derive_adlb
 adam.derive_adlb_batches
 adam.derive_adrs
 adam.derive_adsl
 adam.derive_adsl_base
-adam.derive_adtte
 adam.derive_param_cbor
 adam.derive_param_invovr
 adam.derive_param_mrd
@@ -37,12 +35,8 @@ adam.derive_param_nca
 adam.derive_param_ovr
 adam.derive_var_ablfl
 adam.derive_var_aphdt
-adam.derive_var_dtoxgr
 adam.derive_var_lstalvdt
 adam.derive_var_popcd
-adam.derive_var_trtemfl
-adam.derive_vars_aedt
-adam.derive_vars_atoxgr
 adam.derive_vars_atoxgr_lb
 adam.derive_vars_dth
 adam.derive_vars_eos
@@ -51,7 +45,6 @@ adam.derive_vars_popfl
 adam.derive_vars_trt
 adam.derived_ae_grades
 adam.event_from_cnsr
-adam.km_inputs
 adam.variable_label
 adam.variable_metadata
 adam.write_adam
