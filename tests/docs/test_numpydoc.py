@@ -16,13 +16,7 @@ PACKAGES = ("adam", "committee", "conduct", "data", "design", "efficacy", "examp
 
 KNOWN: set[str] = set(
     """
-adam.AdamResult
-adam.BatchedDataset
-adam.DatasetProfile
 adam.adam_csv_text
-adam.build_adam
-adam.data_cutoff
-adam.define_html
 adam.derive_adlb
 adam.derive_adlb_batches
 adam.derive_adrs
@@ -43,10 +37,7 @@ adam.derive_vars_eos
 adam.derive_vars_lb_param
 adam.derive_vars_popfl
 adam.derive_vars_trt
-adam.derived_ae_grades
 adam.event_from_cnsr
-adam.variable_label
-adam.variable_metadata
 adam.write_adam
 adam.write_adam_xpt
 committee.AuditReport
