@@ -19,12 +19,7 @@ KNOWN: set[str] = set(
 adam.adam_csv_text
 adam.derive_adlb
 adam.derive_adlb_batches
-adam.derive_adrs
-adam.derive_param_cbor
-adam.derive_param_invovr
-adam.derive_param_mrd
 adam.derive_param_nca
-adam.derive_param_ovr
 adam.derive_var_ablfl
 adam.derive_var_lstalvdt
 adam.derive_var_popcd
