@@ -17,14 +17,8 @@ PACKAGES = ("adam", "committee", "conduct", "data", "design", "efficacy", "examp
 KNOWN: set[str] = set(
     """
 adam.adam_csv_text
-adam.derive_adlb
-adam.derive_adlb_batches
-adam.derive_param_nca
-adam.derive_var_ablfl
 adam.derive_var_lstalvdt
 adam.derive_var_popcd
-adam.derive_vars_atoxgr_lb
-adam.derive_vars_lb_param
 adam.derive_vars_popfl
 adam.derive_vars_trt
 adam.event_from_cnsr
