@@ -16,13 +16,11 @@ PACKAGES = ("adam", "committee", "conduct", "data", "design", "efficacy", "examp
 
 KNOWN: set[str] = set(
     """
-adam.adam_csv_text
 adam.derive_var_lstalvdt
 adam.derive_var_popcd
 adam.derive_vars_popfl
 adam.derive_vars_trt
 adam.event_from_cnsr
-adam.write_adam
 adam.write_adam_xpt
 committee.AuditReport
 committee.DecisionRecord
