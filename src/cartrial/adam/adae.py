@@ -54,7 +54,40 @@ DEFINE = {
 
 def derive_vars_aedt(ae: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     """ASTDT/ASTDTF (start imputed to the first day), AENDT/AENDTF (end imputed to the last
-    day), ASTDY/AENDY (study day from TRTSDT, no day 0) and ADURN (days, end - start + 1)."""
+    day), ASTDY/AENDY (study day from TRTSDT, no day 0) and ADURN (days, end - start + 1).
+
+    Parameters
+    ----------
+    ae : pandas.DataFrame
+        SDTM AE (USUBJID, AESEQ, AEDECOD, AEBODSYS, AETOXGR, AESTDTC; AEENDTC optional).
+    adsl : pandas.DataFrame
+        USUBJID and TRTSDT (infusion date).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The AE records with the analysis dates, flags (``"D"``/``"M"``/blank), days, ADURN.
+
+    Raises
+    ------
+    InputError
+        When a required AE variable is missing.
+
+    References
+    ----------
+    CDISC ADaM Implementation Guide v1.3, 2021 (ASTDT, ASTDTF, ASTDY).
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["S1"], "TRTSDT": pd.to_datetime(["2024-03-10"])})
+    >>> ae = pd.DataFrame({"USUBJID": ["S1", "S1"], "AESEQ": [1, 2], "AEDECOD": ["CRS", "Anaemia"],
+    ...                    "AEBODSYS": ["Immune", "Blood"], "AETOXGR": ["2", "3"],
+    ...                    "AESTDTC": ["2024-03-11", "2024-03"], "AEENDTC": ["2024-03-14", ""]})
+    >>> derive_vars_aedt(ae, adsl)[["ASTDT", "ASTDTF", "ASTDY", "ADURN"]]
+           ASTDT ASTDTF  ASTDY  ADURN
+    0 2024-03-11             2    4.0
+    1 2024-03-01      D     -9    NaN
+    """
     require(ae, ["USUBJID", "AESEQ", "AEDECOD", "AEBODSYS", "AETOXGR", "AESTDTC"], "ADAE (AE)")
     out = ae.copy()
     out["ASTDT"], out["ASTDTF"] = dtc_date(out["AESTDTC"], "start")
@@ -70,7 +103,30 @@ def derive_vars_aedt(ae: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
 
 
 def derive_var_trtemfl(adae: pd.DataFrame, adsl: pd.DataFrame, end_window: int) -> pd.DataFrame:
-    """TRTEMFL = "Y" when TRTSDT <= ASTDT <= TRTSDT + end_window (days)."""
+    """TRTEMFL = "Y" when TRTSDT <= ASTDT <= TRTSDT + end_window (days).
+
+    Parameters
+    ----------
+    adae : pandas.DataFrame
+        AE records with USUBJID and ASTDT (analysis start date, see :func:`derive_vars_aedt`).
+    adsl : pandas.DataFrame
+        One row per subject with USUBJID and TRTSDT (date of the CAR-T infusion).
+    end_window : int
+        Days after the infusion during which an AE is treatment-emergent.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``adae`` with TRTEMFL (``"Y"`` or blank).
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["S1"], "TRTSDT": pd.to_datetime(["2024-03-10"])})
+    >>> adae = pd.DataFrame({"USUBJID": ["S1"] * 3,
+    ...                      "ASTDT": pd.to_datetime(["2024-03-01", "2024-03-11", "2024-07-01"])})
+    >>> derive_var_trtemfl(adae, adsl, end_window=90)["TRTEMFL"].tolist()
+    ['', 'Y', '']
+    """
     out = adae.copy()
     trt = out["USUBJID"].map(adsl.set_index("USUBJID")["TRTSDT"])
     days = (out["ASTDT"] - trt).dt.days
@@ -79,7 +135,40 @@ def derive_var_trtemfl(adae: pd.DataFrame, adsl: pd.DataFrame, end_window: int) 
 
 
 def derive_vars_atoxgr(adae: pd.DataFrame) -> pd.DataFrame:
-    """ATOXGR/ATOXGRN (reported), ATOXSCL (scale), CRSFL and ICANSFL (by AEDECOD)."""
+    """ATOXGR/ATOXGRN (reported), ATOXSCL (scale), CRSFL and ICANSFL (by AEDECOD).
+
+    Parameters
+    ----------
+    adae : pandas.DataFrame
+        AE records with USUBJID, AESEQ, AEDECOD and AETOXGR (reported grade, 1-5).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``adae`` with the grade columns; CRS and ICANS are graded on the ASTCT 2019 scale,
+        everything else on NCI CTCAE v5.0.
+
+    Raises
+    ------
+    RecordError
+        When a grade is missing or not 1-5 (names the subject and AESEQ).
+
+    References
+    ----------
+    Lee DW et al., Biol Blood Marrow Transplant 2019;25:625-38 (ASTCT consensus grading).
+
+    Examples
+    --------
+    >>> ae = pd.DataFrame({"USUBJID": ["S1", "S1"], "AESEQ": [1, 2], "AETOXGR": ["2", "3"],
+    ...                    "AEDECOD": ["Cytokine release syndrome", "Anaemia"]})
+    >>> out = derive_vars_atoxgr(ae)
+    >>> out["ATOXSCL"].tolist(), out["CRSFL"].tolist()
+    (['ASTCT 2019', 'NCI CTCAE V5.0'], ['Y', ''])
+    >>> derive_vars_atoxgr(ae.assign(AETOXGR=["2", "6"]))
+    Traceback (most recent call last):
+    ...
+    cartrial.errors.RecordError: ERROR AE USUBJID=S1 AESEQ=2 AETOXGR='6': toxicity grade ...
+    """
     out = adae.copy()
     g = pd.to_numeric(out["AETOXGR"], errors="coerce")
     bad = g.isna() | ~g.isin([1, 2, 3, 4, 5])
@@ -99,7 +188,28 @@ def derive_vars_atoxgr(adae: pd.DataFrame) -> pd.DataFrame:
 
 def derive_var_dtoxgr(adae: pd.DataFrame, derived: pd.DataFrame | None) -> pd.DataFrame:
     """DTOXGRN: grade derived by the safety engine for the same record (USUBJID, AESEQ,
-    DTOXGRN), and GRDDIFFL = "Y" where it differs from the reported grade."""
+    DTOXGRN), and GRDDIFFL = "Y" where it differs from the reported grade.
+
+    Parameters
+    ----------
+    adae : pandas.DataFrame
+        AE records with USUBJID, AESEQ and ATOXGRN (see :func:`derive_vars_atoxgr`).
+    derived : pandas.DataFrame or None
+        USUBJID, AESEQ, DTOXGRN (:func:`derived_ae_grades`); None leaves ``adae`` unchanged.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``adae`` with DTOXGRN (NaN where nothing was derived) and GRDDIFFL.
+
+    Examples
+    --------
+    >>> adae = pd.DataFrame({"USUBJID": ["S1", "S1"], "AESEQ": [1, 2], "ATOXGRN": [2, 3]})
+    >>> derived = pd.DataFrame({"USUBJID": ["S1"], "AESEQ": [1], "DTOXGRN": [3.0]})
+    >>> out = derive_var_dtoxgr(adae, derived)
+    >>> out["DTOXGRN"].tolist(), out["GRDDIFFL"].tolist()
+    ([3.0, nan], ['Y', ''])
+    """
     out = adae.copy()
     if derived is None:
         return out
@@ -128,7 +238,48 @@ def derive_var_atoxgr_primary(adae: pd.DataFrame, source: str) -> pd.DataFrame:
 
 def derive_adae(ae: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol,
                 derived_grades: pd.DataFrame | None = None) -> pd.DataFrame:
-    """ADAE from SDTM AE and ADSL (TRT01A/TRT01AN, SAFFL, TRTSDT merged in)."""
+    """ADAE from SDTM AE and ADSL (TRT01A/TRT01AN, SAFFL, TRTSDT merged in).
+
+    Parameters
+    ----------
+    ae : pandas.DataFrame
+        SDTM AE.
+    adsl : pandas.DataFrame
+        USUBJID, TRTSDT, TRT01A, TRT01AN and SAFFL per subject.
+    protocol : Protocol
+        Gives the treatment-emergent window (days) and the source of the CRS / ICANS grade.
+    derived_grades : pandas.DataFrame, optional
+        USUBJID, AESEQ, DTOXGRN from the safety engine (:func:`derived_ae_grades`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per AE record, sorted by subject and start date, ASEQ numbered from 1.
+
+    Raises
+    ------
+    InputError
+        When a required AE variable is missing.
+    RecordError
+        When a reported grade is not 1-5.
+
+    References
+    ----------
+    CDISC ADaM Occurrence Data Structure (OCCDS) v1.1, 2021.
+
+    Examples
+    --------
+    >>> from cartrial.protocol import load_protocol
+    >>> adsl = pd.DataFrame({"USUBJID": ["S1"], "TRTSDT": pd.to_datetime(["2024-03-10"]),
+    ...                      "TRT01A": ["DL1"], "TRT01AN": [1], "SAFFL": ["Y"]})
+    >>> ae = pd.DataFrame({"USUBJID": "S1", "AESEQ": [1, 2], "AETOXGR": ["2", "3"],
+    ...                    "AEDECOD": ["Cytokine release syndrome", "Anaemia"],
+    ...                    "AEBODSYS": "X", "AESTDTC": ["2024-03-11", "2024-03-20"]})
+    >>> derive_adae(ae, adsl, load_protocol("ct071"))[["ASEQ", "TRTEMFL", "ATOXGRN", "ATOXSCL"]]
+       ASEQ TRTEMFL  ATOXGRN         ATOXSCL
+    0     1       Y        2      ASTCT 2019
+    1     2       Y        3  NCI CTCAE V5.0
+    """
     out = derive_vars_aedt(ae, adsl)
     out = derive_var_trtemfl(out, adsl, protocol.safety.treatment_emergent_until_day)
     out = derive_vars_atoxgr(out)

@@ -67,7 +67,35 @@ DEFINE_PARAM = "LB.LBSTRESN of the records with PARAMCD {code} ({param})."
 
 
 def derive_vars_lb_param(lb: pd.DataFrame) -> pd.DataFrame:
-    """PARAMCD, PARAM ("test (unit)"), AVAL, AVALC, AVALU, ANRLO/ANRHI, ADT, LBSEQ kept."""
+    """PARAMCD, PARAM ("test (unit)"), AVAL, AVALC, AVALU, ANRLO/ANRHI, ADT, LBSEQ kept.
+
+    Parameters
+    ----------
+    lb : pandas.DataFrame
+        SDTM LB with standardised results (LBSTRESN, LBSTRESC, LBSTRESU).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per LB record in input order.
+
+    Raises
+    ------
+    InputError
+        When a required LB variable is missing.
+
+    Examples
+    --------
+    >>> lb = pd.DataFrame({"STUDYID": "CT071", "USUBJID": "S1", "LBSEQ": [1, 2],
+    ...                    "LBTESTCD": "NEUT", "LBTEST": "Neutrophils", "LBSPEC": "BLOOD",
+    ...                    "LBDTC": ["2024-03-08", "2024-03-17"], "LBSTRESN": [3.1, 0.4],
+    ...                    "LBSTRESC": ["3.1", "0.4"], "LBSTRESU": "10^9/L", "LBSTNRLO": 1.8,
+    ...                    "LBSTNRHI": 7.5})
+    >>> derive_vars_lb_param(lb)[["PARAMCD", "PARAM", "AVAL", "ADT"]]
+      PARAMCD                 PARAM  AVAL        ADT
+    0    NEUT  Neutrophils (10^9/L)   3.1 2024-03-08
+    1    NEUT  Neutrophils (10^9/L)   0.4 2024-03-17
+    """
     require(lb, ["USUBJID", "LBSEQ", "LBTESTCD", "LBTEST", "LBSPEC", "LBDTC"], "ADLB (LB)")
     out = pd.DataFrame({"STUDYID": lb["STUDYID"].to_numpy(), "USUBJID": lb["USUBJID"].to_numpy(),
                         "LBSEQ": lb["LBSEQ"].to_numpy()})
@@ -107,7 +135,41 @@ def derive_vars_lb_param(lb: pd.DataFrame) -> pd.DataFrame:
 
 
 def derive_var_ablfl(adlb: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
-    """ABLFL, ADY and DAY (days from infusion, infusion = day 0), BASE, CHG, PCHG, ANRIND."""
+    """ABLFL, ADY and ADAYINF (days from infusion, infusion = day 0), BASE, CHG, PCHG, ANRIND.
+
+    Parameters
+    ----------
+    adlb : pandas.DataFrame
+        Rows of :func:`derive_vars_lb_param` (USUBJID, PARAMCD, ADT, AVAL, AVALC, LBBLFL,
+        ANRLO, ANRHI).
+    adsl : pandas.DataFrame
+        USUBJID and TRTSDT (infusion date).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``adlb`` with the baseline (LBBLFL when given, else the last result on or before the
+        infusion day) and the change from it.
+
+    References
+    ----------
+    CDISC ADaM Implementation Guide v1.3, 2021 (BDS baseline and change variables).
+
+    Examples
+    --------
+    >>> lb = pd.DataFrame({"STUDYID": "CT071", "USUBJID": "S1", "LBSEQ": [1, 2],
+    ...                    "LBTESTCD": "NEUT", "LBTEST": "Neutrophils", "LBSPEC": "BLOOD",
+    ...                    "LBDTC": ["2024-03-08", "2024-03-17"], "LBSTRESN": [3.1, 0.4],
+    ...                    "LBSTRESC": ["3.1", "0.4"], "LBSTRESU": "10^9/L", "LBSTNRLO": 1.8,
+    ...                    "LBSTNRHI": 7.5})
+    >>> adsl = pd.DataFrame({"USUBJID": ["S1"], "TRTSDT": pd.Timestamp("2024-03-10"),
+    ...                      "TRT01A": "DL1", "TRT01AN": 1})
+    >>> out = derive_var_ablfl(derive_vars_lb_param(lb), adsl)
+    >>> out[["ADY", "ADAYINF", "ABLFL", "BASE", "CHG", "ANRIND"]]
+       ADY  ADAYINF ABLFL  BASE  CHG  ANRIND
+    0   -2     -2.0     Y   3.1  NaN  NORMAL
+    1    8      7.0         3.1 -2.7     LOW
+    """
     out = adlb.copy()
     trt = out["USUBJID"].map(adsl.set_index("USUBJID")["TRTSDT"])
     out["ADY"] = study_day_from(out["ADT"], trt)
@@ -150,7 +212,41 @@ def derive_var_ablfl(adlb: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
 def derive_vars_atoxgr_lb(adlb: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
     """CTCAE v5.0 grades via :func:`cartrial.safety.grade_labs` on the numeric results of
     infused subjects; records of gradable tests get ATOXDSCL/ATOXGRL, ATOXDSCH/ATOXGRH,
-    BTOXGRL/BTOXGRH and TRTEMFL."""
+    BTOXGRL/BTOXGRH and TRTEMFL.
+
+    Parameters
+    ----------
+    adlb : pandas.DataFrame
+        Rows of :func:`derive_var_ablfl` (AVAL, ADAYINF, ANRLO, ANRHI, BASE, ...).
+    protocol : Protocol
+        Gives the treatment-emergent window.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``adlb`` with low (L) and high (H) grades, baseline grades (BTOXGR*) and TRTEMFL.
+
+    References
+    ----------
+    National Cancer Institute, Common Terminology Criteria for Adverse Events v5.0, 2017
+    (neutrophil count decreased: grade 4 < 0.5 x 10^9/L).
+
+    Examples
+    --------
+    >>> from cartrial.protocol import load_protocol
+    >>> lb = pd.DataFrame({"STUDYID": "CT071", "USUBJID": "S1", "LBSEQ": [1, 2],
+    ...                    "LBTESTCD": "NEUT", "LBTEST": "Neutrophils", "LBSPEC": "BLOOD",
+    ...                    "LBDTC": ["2024-03-08", "2024-03-17"], "LBSTRESN": [3.1, 0.4],
+    ...                    "LBSTRESC": ["3.1", "0.4"], "LBSTRESU": "10^9/L", "LBSTNRLO": 1.8,
+    ...                    "LBSTNRHI": 7.5})
+    >>> adsl = pd.DataFrame({"USUBJID": ["S1"], "TRTSDT": pd.Timestamp("2024-03-10"),
+    ...                      "TRT01A": "DL1", "TRT01AN": 1})
+    >>> out = derive_var_ablfl(derive_vars_lb_param(lb), adsl)
+    >>> derive_vars_atoxgr_lb(out, load_protocol("ct071"))[["AVAL", "ATOXGRL", "TRTEMFL"]]
+       AVAL  ATOXGRL TRTEMFL
+    0   3.1      0.0
+    1   0.4      4.0       Y
+    """
     out = adlb.copy()
     for c in ("ATOXDSCL", "ATOXDSCH", "TRTEMFL"):
         out[c] = ""
@@ -184,7 +280,44 @@ def derive_adlb(lb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol, *,
 
     Every derivation is within a subject, so subjects are taken ``batch_subjects`` at a time in
     USUBJID order (:func:`derive_adlb_batches`): the result is the same, and the intermediate
-    frames of a large trial (millions of lab records) never exist for the whole study at once."""
+    frames of a large trial (millions of lab records) never exist for the whole study at once.
+
+    Parameters
+    ----------
+    lb : pandas.DataFrame
+        SDTM LB with standardised results.
+    adsl : pandas.DataFrame
+        USUBJID, TRTSDT, TRT01A, TRT01AN.
+    protocol : Protocol
+        Gives the treatment-emergent window.
+    batch_subjects : int
+        Subjects per batch (memory only; the result does not depend on it).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ADLB (BDS), by subject, parameter and date, ASEQ numbered from 1.
+
+    References
+    ----------
+    National Cancer Institute, Common Terminology Criteria for Adverse Events v5.0, 2017
+    (neutrophil count decreased: grade 4 < 0.5 x 10^9/L).
+
+    Examples
+    --------
+    >>> from cartrial.protocol import load_protocol
+    >>> lb = pd.DataFrame({"STUDYID": "CT071", "USUBJID": "S1", "LBSEQ": [1, 2],
+    ...                    "LBTESTCD": "NEUT", "LBTEST": "Neutrophils", "LBSPEC": "BLOOD",
+    ...                    "LBDTC": ["2024-03-08", "2024-03-17"], "LBSTRESN": [3.1, 0.4],
+    ...                    "LBSTRESC": ["3.1", "0.4"], "LBSTRESU": "10^9/L", "LBSTNRLO": 1.8,
+    ...                    "LBSTNRHI": 7.5})
+    >>> adsl = pd.DataFrame({"USUBJID": ["S1"], "TRTSDT": pd.Timestamp("2024-03-10"),
+    ...                      "TRT01A": "DL1", "TRT01AN": 1})
+    >>> derive_adlb(lb, adsl, load_protocol("ct071"))[["ASEQ", "AVAL", "ABLFL", "ATOXGRL"]]
+       ASEQ  AVAL ABLFL  ATOXGRL
+    0     1   3.1     Y      0.0
+    1     2   0.4            4.0
+    """
     parts = list(derive_adlb_batches(lb, adsl, protocol, batch_subjects=batch_subjects))
     return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
@@ -193,7 +326,32 @@ def derive_adlb_batches(lb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol
                         batch_subjects: int = BATCH_SUBJECTS) -> Iterator[pd.DataFrame]:
     """ADLB as consecutive row batches of ``batch_subjects`` subjects each, in USUBJID order
     (their concatenation is :func:`derive_adlb`); for writing a large ADLB without holding it
-    (:class:`cartrial.adam.BatchedDataset`). Rows without a USUBJID come in the last batch."""
+    (:class:`cartrial.adam.BatchedDataset`). Rows without a USUBJID come in the last batch.
+
+    Parameters
+    ----------
+    lb, adsl, protocol, batch_subjects
+        As for :func:`derive_adlb`.
+
+    Returns
+    -------
+    iterator of pandas.DataFrame
+        The ADLB batches.
+
+    Examples
+    --------
+    >>> from cartrial.protocol import load_protocol
+    >>> lb = pd.DataFrame({"STUDYID": "CT071", "USUBJID": "S1", "LBSEQ": [1, 2],
+    ...                    "LBTESTCD": "NEUT", "LBTEST": "Neutrophils", "LBSPEC": "BLOOD",
+    ...                    "LBDTC": ["2024-03-08", "2024-03-17"], "LBSTRESN": [3.1, 0.4],
+    ...                    "LBSTRESC": ["3.1", "0.4"], "LBSTRESU": "10^9/L", "LBSTNRLO": 1.8,
+    ...                    "LBSTNRHI": 7.5})
+    >>> adsl = pd.DataFrame({"USUBJID": ["S1"], "TRTSDT": pd.Timestamp("2024-03-10"),
+    ...                      "TRT01A": "DL1", "TRT01AN": 1})
+    >>> batches = derive_adlb_batches(lb, adsl, load_protocol("ct071"), batch_subjects=1)
+    >>> [len(b) for b in batches]
+    [2]
+    """
     require(lb, ["USUBJID"], "ADLB (LB)")
     for rows in subject_batches(lb["USUBJID"], batch_subjects):
         yield _derive_adlb(lb.iloc[rows], adsl, protocol)

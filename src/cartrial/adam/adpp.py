@@ -104,7 +104,38 @@ def nca_paramcd(analyte: str, specimen: str, code: str) -> str:
 
 
 def derive_param_nca(nca: pd.DataFrame) -> pd.DataFrame:
-    """Long NCA parameters from the kinetics engine's wide table (one row per profile)."""
+    """Long NCA parameters from the kinetics engine's wide table (one row per profile).
+
+    Parameters
+    ----------
+    nca : pandas.DataFrame
+        One row per subject, analyte (PCTESTCD) and specimen (PCSPEC), one numeric column per
+        NCA parameter (CMAX, TMAX in days, AUC..., ...); ``unit`` the concentration unit.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per profile and parameter: PPTESTCD, AVAL, PARAMCD, PARAM, PARCAT1/2, AVALU.
+
+    Raises
+    ------
+    InputError
+        When a required column is missing or two analytes/specimens share a PARAMCD.
+
+    References
+    ----------
+    CDISC ADaM Implementation Guide v1.3, 2021 (BDS); Gabrielsson J, Weiner D,
+    Pharmacokinetic and Pharmacodynamic Data Analysis, 5th ed., 2016 (NCA parameters).
+
+    Examples
+    --------
+    >>> nca = pd.DataFrame({"USUBJID": ["S1"], "PCTESTCD": "CARTGPRC", "PCSPEC": "BLOOD",
+    ...                     "CMAX": [52000.0], "TMAX": [10.0], "unit": "copies/ug"})
+    >>> derive_param_nca(nca)[["PARAMCD", "AVAL", "AVALU"]]
+      PARAMCD     AVAL      AVALU
+    0   CCMAX  52000.0  copies/ug
+    1   CTMAX     10.0       DAYS
+    """
     require(nca, ["USUBJID", "PCTESTCD", "PCSPEC"], "ADPP (NCA)")
     ids = [c for c in NCA_ID if c in nca.columns]
     params = [c for c in nca.columns if c not in ids and c not in ("NOBS", "NQUANT", "TLOBS")

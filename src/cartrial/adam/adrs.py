@@ -76,7 +76,38 @@ def _rows(usubjid: pd.Series, adt: pd.Series, paramcd: str, avalc: pd.Series) ->
 
 
 def derive_param_ovr(imwg: ImwgResult) -> pd.DataFrame:
-    """OVR and COVR rows from the engine's per-assessment results (post-baseline only)."""
+    """OVR and COVR rows from the engine's per-assessment results (post-baseline only).
+
+    Parameters
+    ----------
+    imwg : ImwgResult
+        The efficacy engine's IMWG result; ``assessments`` (USUBJID, ADT, ABLFL, AVALC, CONFC,
+        MDTYPE, PCHG_<marker>, ANL01FL) is read.
+
+    Returns
+    -------
+    pandas.DataFrame
+        OVR then COVR rows; AVAL coded sCR 7 ... PD 1, NE 8 (missing response -> NE).
+
+    References
+    ----------
+    Kumar S et al., Lancet Oncol 2016;17:e328-46 (IMWG response criteria).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> a = pd.DataFrame({"USUBJID": "S1", "ADT": pd.to_datetime(["2024-02-05", "2024-03-05"]),
+    ...                   "ABLFL": "", "AVALC": ["PR", "VGPR"], "CONFC": ["PR", None],
+    ...                   "MDTYPE": "SERUM", "PCHG_SPEP": [-60.0, -92.0], "ANL01FL": "Y"})
+    >>> subj = pd.DataFrame({"USUBJID": ["S1"], "BOR": "PR", "FRSPDT": pd.Timestamp("2024-02-05")})
+    >>> imwg = SimpleNamespace(assessments=a, subjects=subj)  # stands in for an ImwgResult
+    >>> derive_param_ovr(imwg)[["PARAMCD", "AVALC", "AVAL", "PCHG"]]
+      PARAMCD AVALC  AVAL  PCHG
+    0     OVR    PR   4.0 -60.0
+    1     OVR  VGPR   5.0 -92.0
+    2    COVR    PR   4.0   NaN
+    3    COVR    NE   8.0   NaN
+    """
     a = imwg.assessments
     a = a[a["ABLFL"].ne("Y")].reset_index(drop=True)
     ovr = _rows(a["USUBJID"], a["ADT"], "OVR", a["AVALC"])
@@ -95,7 +126,40 @@ def derive_param_ovr(imwg: ImwgResult) -> pd.DataFrame:
 
 
 def derive_param_cbor(imwg: ImwgResult, adsl: pd.DataFrame) -> pd.DataFrame:
-    """CBOR: one row per infused (SAFFL) subject; subjects without a response are NE."""
+    """CBOR: one row per infused (SAFFL) subject; subjects without a response are NE.
+
+    Parameters
+    ----------
+    imwg : ImwgResult
+        The efficacy engine's IMWG result; ``subjects`` (USUBJID, BOR, FRSPDT) is read.
+    adsl : pandas.DataFrame
+        USUBJID and SAFFL.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One CBOR row per infused subject, ADT the date of the first confirmed response.
+
+    References
+    ----------
+    Kumar S et al., Lancet Oncol 2016;17:e328-46 (IMWG response criteria).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> a = pd.DataFrame({"USUBJID": "S1", "ADT": pd.to_datetime(["2024-02-05", "2024-03-05"]),
+    ...                   "ABLFL": "", "AVALC": ["PR", "VGPR"], "CONFC": ["PR", None],
+    ...                   "MDTYPE": "SERUM", "PCHG_SPEP": [-60.0, -92.0], "ANL01FL": "Y"})
+    >>> subj = pd.DataFrame({"USUBJID": ["S1"], "BOR": "PR", "FRSPDT": pd.Timestamp("2024-02-05")})
+    >>> imwg = SimpleNamespace(assessments=a, subjects=subj)  # stands in for an ImwgResult
+    >>> adsl = pd.DataFrame({"STUDYID": "CT071", "USUBJID": ["S1", "S2"], "SAFFL": "Y",
+    ...                      "TRT01A": "DL1", "TRT01AN": 1, "PPCLFL": "", "EFFFL": "Y",
+    ...                      "TRTSDT": pd.Timestamp("2024-01-10")})
+    >>> derive_param_cbor(imwg, adsl)[["USUBJID", "AVALC", "AVAL"]]
+      USUBJID AVALC  AVAL
+    0      S1    PR   4.0
+    1      S2    NE   8.0
+    """
     saf = adsl.loc[adsl["SAFFL"] == "Y", ["USUBJID"]]
     s = saf.merge(imwg.subjects[["USUBJID", "BOR", "FRSPDT"]], on="USUBJID", how="left")
     out = _rows(s["USUBJID"], s["FRSPDT"], "CBOR", s["BOR"])
@@ -104,7 +168,26 @@ def derive_param_cbor(imwg: ImwgResult, adsl: pd.DataFrame) -> pd.DataFrame:
 
 
 def derive_param_invovr(rs: pd.DataFrame) -> pd.DataFrame:
-    """INVOVR: RS OVRLRESP records (investigator)."""
+    """INVOVR: RS OVRLRESP records (investigator).
+
+    Parameters
+    ----------
+    rs : pandas.DataFrame
+        SDTM RS (USUBJID, RSSEQ, RSTESTCD, RSSTRESC, RSDTC); other tests are ignored.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One INVOVR row per OVRLRESP record, SRCSEQ = RSSEQ.
+
+    Examples
+    --------
+    >>> rs = pd.DataFrame({"USUBJID": ["S1"], "RSSEQ": [1], "RSTESTCD": "OVRLRESP",
+    ...                    "RSSTRESC": "VGPR", "RSDTC": "2024-03-05T10:00"})
+    >>> derive_param_invovr(rs)[["PARAMCD", "AVALC", "AVAL", "ADT", "SRCSEQ"]]
+      PARAMCD AVALC  AVAL        ADT  SRCSEQ
+    0  INVOVR  VGPR   5.0 2024-03-05       1
+    """
     r = rs[rs["RSTESTCD"] == "OVRLRESP"]
     adt = pd.to_datetime(r["RSDTC"].astype(str).str.slice(0, 10), errors="coerce")
     out = _rows(r["USUBJID"], adt, "INVOVR", r["RSSTRESC"])
@@ -113,7 +196,31 @@ def derive_param_invovr(rs: pd.DataFrame) -> pd.DataFrame:
 
 
 def derive_param_mrd(mrd: pd.DataFrame) -> pd.DataFrame:
-    """MRD rows from the efficacy adapter's MRD frame (USUBJID, ADT, AVISIT, MRDRES, MRDSENS)."""
+    """MRD rows from the efficacy adapter's MRD frame (USUBJID, ADT, AVISIT, MRDRES, MRDSENS).
+
+    Parameters
+    ----------
+    mrd : pandas.DataFrame
+        One row per bone-marrow sample; MRDRES ``POSITIVE``/``NEGATIVE``, MRDSENS the assay
+        sensitivity (fraction of cells, e.g. 1e-5); SRCSEQ (LBSEQ) optional.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One MRD row per sample (AVAL missing).
+
+    References
+    ----------
+    Kumar S et al., Lancet Oncol 2016;17:e328-46 (MRD negativity at 10^-5).
+
+    Examples
+    --------
+    >>> mrd = pd.DataFrame({"USUBJID": ["S1"], "ADT": "2024-03-05", "AVISIT": "MONTH 2",
+    ...                     "MRDRES": "NEGATIVE", "MRDSENS": 1e-5})
+    >>> derive_param_mrd(mrd)[["PARAMCD", "AVALC", "MRDSENS"]]
+      PARAMCD     AVALC  MRDSENS
+    0     MRD  NEGATIVE  0.00001
+    """
     out = pd.DataFrame({
         "USUBJID": mrd["USUBJID"].to_numpy(), "PARAMCD": "MRD", "PARAM": PARAMS["MRD"],
         "AVALC": mrd["MRDRES"].astype(str).to_numpy(), "AVAL": np.nan,
@@ -127,7 +234,46 @@ def derive_param_mrd(mrd: pd.DataFrame) -> pd.DataFrame:
 
 def derive_adrs(imwg: ImwgResult, adsl: pd.DataFrame, *, rs: pd.DataFrame | None = None,
                 mrd: pd.DataFrame | None = None) -> pd.DataFrame:
-    """ADRS from the efficacy engine's IMWG result (+ RS and MRD when given) and ADSL."""
+    """ADRS from the efficacy engine's IMWG result (+ RS and MRD when given) and ADSL.
+
+    Parameters
+    ----------
+    imwg : ImwgResult
+        The efficacy engine's IMWG result.
+    adsl : pandas.DataFrame
+        STUDYID, USUBJID, SAFFL, TRT01A, TRT01AN, PPCLFL, EFFFL, TRTSDT.
+    rs, mrd : pandas.DataFrame, optional
+        SDTM RS (:func:`derive_param_invovr`) and MRD results (:func:`derive_param_mrd`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ADRS (BDS), by subject and parameter (OVR, COVR, CBOR, INVOVR, MRD) then date.
+
+    References
+    ----------
+    Kumar S et al., Lancet Oncol 2016;17:e328-46 (IMWG response criteria).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> a = pd.DataFrame({"USUBJID": "S1", "ADT": pd.to_datetime(["2024-02-05", "2024-03-05"]),
+    ...                   "ABLFL": "", "AVALC": ["PR", "VGPR"], "CONFC": ["PR", None],
+    ...                   "MDTYPE": "SERUM", "PCHG_SPEP": [-60.0, -92.0], "ANL01FL": "Y"})
+    >>> subj = pd.DataFrame({"USUBJID": ["S1"], "BOR": "PR", "FRSPDT": pd.Timestamp("2024-02-05")})
+    >>> imwg = SimpleNamespace(assessments=a, subjects=subj)  # stands in for an ImwgResult
+    >>> adsl = pd.DataFrame({"STUDYID": "CT071", "USUBJID": ["S1", "S2"], "SAFFL": "Y",
+    ...                      "TRT01A": "DL1", "TRT01AN": 1, "PPCLFL": "", "EFFFL": "Y",
+    ...                      "TRTSDT": pd.Timestamp("2024-01-10")})
+    >>> derive_adrs(imwg, adsl)[["USUBJID", "ASEQ", "PARAMCD", "AVALC", "ADY"]]
+      USUBJID  ASEQ PARAMCD AVALC   ADY
+    0      S1     1     OVR    PR  27.0
+    1      S1     2     OVR  VGPR  56.0
+    2      S1     3    COVR    PR  27.0
+    3      S1     4    COVR    NE  56.0
+    4      S1     5    CBOR    PR  27.0
+    5      S2     1    CBOR    NE   NaN
+    """
     parts = [derive_param_ovr(imwg), derive_param_cbor(imwg, adsl)]
     if rs is not None and len(rs):
         parts.append(derive_param_invovr(rs))

@@ -81,7 +81,26 @@ DEFINE = {
 
 
 def derive_adsl_base(dm: pd.DataFrame) -> pd.DataFrame:
-    """Subject-level identifiers and demographics carried from DM."""
+    """Subject-level identifiers and demographics carried from DM.
+
+    Parameters
+    ----------
+    dm : pandas.DataFrame
+        SDTM DM (STUDYID, USUBJID, SUBJID, SITEID, AGE in years, SEX, ARMCD, ACTARMCD).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per subject, sorted by USUBJID, with AGEGR1 (``"<65"`` / ``">=65"``).
+
+    Examples
+    --------
+    >>> dm = pd.DataFrame({"STUDYID": "CT071", "USUBJID": ["S2", "S1"], "SUBJID": ["2", "1"],
+    ...                    "SITEID": "01", "AGE": [70, 58], "SEX": ["F", "M"], "ARMCD": "DL1",
+    ...                    "ACTARMCD": "DL1"})
+    >>> derive_adsl_base(dm)["AGEGR1"].tolist()
+    ['<65', '>=65']
+    """
     require(dm, ["STUDYID", "USUBJID", "SUBJID", "SITEID", "AGE", "SEX", "ARMCD", "ACTARMCD"],
             "ADSL (DM)")
     keep = [c for c in ("STUDYID", "USUBJID", "SUBJID", "SITEID", "AGE", "AGEU", "SEX", "RACE",
@@ -145,7 +164,26 @@ def derive_vars_trt(adsl: pd.DataFrame, ex: pd.DataFrame, protocol: Protocol) ->
 
 
 def derive_var_aphdt(adsl: pd.DataFrame, pr: pd.DataFrame) -> pd.DataFrame:
-    """APHDT: date of the first leukapheresis (PR, PRTRT = LEUKAPHERESIS) and ITTFL."""
+    """APHDT: date of the first leukapheresis (PR, PRTRT = LEUKAPHERESIS) and ITTFL.
+
+    Parameters
+    ----------
+    adsl : pandas.DataFrame
+        One row per subject (USUBJID).
+    pr : pandas.DataFrame
+        SDTM PR (USUBJID, PRTRT, PRSTDTC).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``adsl`` with APHDT and ITTFL (``"Y"`` when leukapheresed, else blank).
+
+    Examples
+    --------
+    >>> pr = pd.DataFrame({"USUBJID": ["S1"], "PRTRT": "LEUKAPHERESIS", "PRSTDTC": "2024-02-01"})
+    >>> derive_var_aphdt(pd.DataFrame({"USUBJID": ["S1", "S2"]}), pr)["ITTFL"].tolist()
+    ['Y', '']
+    """
     require(pr, ["USUBJID", "PRTRT", "PRSTDTC"], "ADSL (PR)")
     p = pr[pr["PRTRT"] == "LEUKAPHERESIS"].copy()
     p["ADT"], _ = dtc_date(p["PRSTDTC"])
@@ -157,7 +195,31 @@ def derive_var_aphdt(adsl: pd.DataFrame, pr: pd.DataFrame) -> pd.DataFrame:
 
 
 def derive_vars_dth(adsl: pd.DataFrame, dm: pd.DataFrame, ds: pd.DataFrame | None) -> pd.DataFrame:
-    """DTHDT (DM.DTHDTC, start-imputed, DTHDTF), DTHFL and DTHCAUS (DS DEATH DSTERM)."""
+    """DTHDT (DM.DTHDTC, start-imputed, DTHDTF), DTHFL and DTHCAUS (DS DEATH DSTERM).
+
+    Parameters
+    ----------
+    adsl : pandas.DataFrame
+        One row per subject (USUBJID).
+    dm : pandas.DataFrame
+        SDTM DM (USUBJID; DTHDTC and DTHFL when present).
+    ds : pandas.DataFrame or None
+        SDTM DS (DSDECOD, DSTERM) for the cause of death.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``adsl`` with DTHDT, DTHDTF, DTHFL and DTHCAUS.
+
+    Examples
+    --------
+    >>> dm = pd.DataFrame({"USUBJID": ["S1", "S2"], "DTHDTC": ["2024-06", ""]})
+    >>> ds = pd.DataFrame({"USUBJID": ["S1"], "DSDECOD": "DEATH", "DSTERM": "DISEASE PROGRESSION"})
+    >>> derive_vars_dth(dm[["USUBJID"]], dm, ds)[["DTHDT", "DTHDTF", "DTHFL", "DTHCAUS"]]
+           DTHDT DTHDTF DTHFL              DTHCAUS
+    0 2024-06-01      D     Y  DISEASE PROGRESSION
+    1        NaT
+    """
     out = adsl.copy()
     d = dm.set_index("USUBJID")
     dth = d["DTHDTC"] if "DTHDTC" in d.columns else pd.Series("", index=d.index)
@@ -177,7 +239,27 @@ def derive_vars_dth(adsl: pd.DataFrame, dm: pd.DataFrame, ds: pd.DataFrame | Non
 
 def derive_vars_eos(adsl: pd.DataFrame, ds: pd.DataFrame | None) -> pd.DataFrame:
     """EOSSTT (ONGOING / COMPLETED / DISCONTINUED; missing -> ONGOING, admiral), EOSDT and
-    DCSREAS from the DS disposition event."""
+    DCSREAS from the DS disposition event.
+
+    Parameters
+    ----------
+    adsl : pandas.DataFrame
+        One row per subject (USUBJID).
+    ds : pandas.DataFrame or None
+        SDTM DS (USUBJID, DSCAT, DSDECOD, DSSTDTC); the last DISPOSITION EVENT counts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``adsl`` with EOSSTT, EOSDT and DCSREAS.
+
+    Examples
+    --------
+    >>> ds = pd.DataFrame({"USUBJID": ["S1"], "DSCAT": "DISPOSITION EVENT", "DSDECOD": "DEATH",
+    ...                    "DSSTDTC": "2024-06-02"})
+    >>> derive_vars_eos(pd.DataFrame({"USUBJID": ["S1", "S2"]}), ds)["EOSSTT"].tolist()
+    ['DISCONTINUED', 'ONGOING']
+    """
     out = adsl.copy()
     out["EOSSTT"] = "ONGOING"
     out["EOSDT"] = pd.NaT
@@ -285,6 +367,24 @@ def derive_adsl(study: Study, protocol: Protocol,
 
     ``dlt_patients`` is :attr:`cartrial.safety.DltResult.patients` (USUBJID, DLT,
     DLT_EVALUABLE); without it DLTEVLFL is not derived.
+
+    Parameters
+    ----------
+    study, protocol : Study, Protocol
+        The SDTM transfer and the trial's protocol.
+    dlt_patients : pandas.DataFrame, optional
+        The DLT adjudication per patient.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ADSL, one row per subject.
+
+    Examples
+    --------
+    Needs a whole trial (``cartrial demo`` writes one):
+
+    >>> derive_adsl(load_study("sdtm"), load_protocol("ct071"))["SAFFL"]  # doctest: +SKIP
     """
     dm = study["DM"]
     adsl = derive_adsl_base(dm)

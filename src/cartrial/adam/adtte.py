@@ -62,7 +62,45 @@ DEFINE_PARAMS = {
 def derive_adtte(tte: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     """ADTTE from the efficacy engine's ADTTE-shaped rows (USUBJID, PARAMCD, PARAM, STARTDT,
     ADT, AVAL (days), CNSR, EVNTDESC, CNSDTDSC) with ADSL treatment variables, AVALU, SRCDOM,
-    SRCVAR and the analysis value in months (AVALM, days / 30.4375)."""
+    SRCVAR and the analysis value in months (AVALM, days / 30.4375).
+
+    Parameters
+    ----------
+    tte : pandas.DataFrame
+        One row per subject and parameter; AVAL in days from STARTDT, CNSR 0 = event, 1-3 =
+        censoring codes; EVNTDESC / CNSDTDSC describe the event or censoring date.
+    adsl : pandas.DataFrame
+        STUDYID, USUBJID, TRT01A, TRT01AN, PPCLFL and SAFFL per subject.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ADTTE (BDS time-to-event), sorted by subject and parameter, ASEQ numbered from 1.
+
+    Raises
+    ------
+    InputError
+        When a required variable of ``tte`` is missing.
+    RecordError
+        When CNSR is not 0-3.
+
+    References
+    ----------
+    CDISC ADaM Basic Data Structure for Time-to-Event Analyses v1.0, 2012.
+
+    Examples
+    --------
+    >>> tte = pd.DataFrame({"USUBJID": ["S1", "S2"], "PARAMCD": "PFS", "PARAM": "PFS",
+    ...                     "STARTDT": pd.Timestamp("2024-01-01"), "ADT": pd.NaT,
+    ...                     "AVAL": [182.0, 91.0], "CNSR": [0, 1], "EVNTDESC": ["PD", None],
+    ...                     "CNSDTDSC": [None, "LAST ASSESSMENT"]})
+    >>> adsl = pd.DataFrame({"STUDYID": "CT071", "USUBJID": ["S1", "S2"], "TRT01A": "DL1",
+    ...                      "TRT01AN": 1, "PPCLFL": "", "SAFFL": "Y"})
+    >>> derive_adtte(tte, adsl)[["USUBJID", "AVAL", "AVALM", "CNSR"]].round(2)
+      USUBJID   AVAL  AVALM  CNSR
+    0      S1  182.0   5.98     0
+    1      S2   91.0   2.99     1
+    """
     require(tte, ["USUBJID", "PARAMCD", "PARAM", "STARTDT", "ADT", "AVAL", "CNSR"], "ADTTE")
     out = tte.copy()
     bad = ~out["CNSR"].isin([0, 1, 2, 3])
@@ -93,6 +131,31 @@ def derive_adtte(tte: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
 
 
 def km_inputs(adtte: pd.DataFrame, paramcd: str) -> tuple[np.ndarray, np.ndarray]:
-    """(time in months, event) of one parameter for a Kaplan-Meier estimator."""
+    """(time in months, event) of one parameter for a Kaplan-Meier estimator.
+
+    Parameters
+    ----------
+    adtte : pandas.DataFrame
+        ADTTE as :func:`derive_adtte` returns it (PARAMCD, AVALM, CNSR).
+    paramcd : str
+        The parameter, e.g. ``"PFS"``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Times in months and the event indicator (True = event, i.e. CNSR 0).
+
+    Examples
+    --------
+    >>> tte = pd.DataFrame({"USUBJID": ["S1", "S2"], "PARAMCD": "PFS", "PARAM": "PFS",
+    ...                     "STARTDT": pd.Timestamp("2024-01-01"), "ADT": pd.NaT,
+    ...                     "AVAL": [182.0, 91.0], "CNSR": [0, 1], "EVNTDESC": ["PD", None],
+    ...                     "CNSDTDSC": [None, "LAST ASSESSMENT"]})
+    >>> adsl = pd.DataFrame({"STUDYID": "CT071", "USUBJID": ["S1", "S2"], "TRT01A": "DL1",
+    ...                      "TRT01AN": 1, "PPCLFL": "", "SAFFL": "Y"})
+    >>> months, event = km_inputs(derive_adtte(tte, adsl), "PFS")
+    >>> months.round(2), event
+    (array([5.98, 2.99]), array([ True, False]))
+    """
     p = adtte[adtte["PARAMCD"] == paramcd]
     return p["AVALM"].to_numpy(dtype=float), event_from_cnsr(p["CNSR"])

@@ -37,7 +37,21 @@ class BatchedDataset:
 
     For a dataset too large to hold whole (ADLB at 10,000 patients: 3.4 million rows, ~1 GB):
     :func:`cartrial.adam.write_adam` writes it one batch at a time, with the bytes the
-    concatenated frame would give."""
+    concatenated frame would give.
+
+    Parameters
+    ----------
+    n_rows : int
+        Rows of the whole dataset.
+    make : callable
+        Returns a new iterator of the batches (DataFrames with the same columns).
+
+    Examples
+    --------
+    >>> b = BatchedDataset(3, lambda: iter([pd.DataFrame({"X": [1, 2]}), pd.DataFrame({"X": [3]})]))
+    >>> len(b), [len(p) for p in b.batches()], b.to_frame()["X"].tolist()
+    (3, [2, 1], [1, 2, 3])
+    """
 
     n_rows: int
     make: Callable[[], Iterator[pd.DataFrame]]

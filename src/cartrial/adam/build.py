@@ -29,7 +29,26 @@ from cartrial.safety.analysis import SafetyAnalysis
 
 @dataclass(frozen=True)
 class AdamResult:
-    """The datasets (name -> frame, ADSL first) and the DLT adjudication behind DLTEVLFL."""
+    """The datasets (name -> frame, ADSL first) and the DLT adjudication behind DLTEVLFL.
+
+    Attributes
+    ----------
+    datasets : dict of str to DataFrame or BatchedDataset
+        ADaM name (``"ADSL"``, ``"ADAE"``, ...) -> dataset.
+    dlt : DltResult or None
+        The safety engine's DLT adjudication (None when no safety analysis was given).
+    cutoff : pandas.Timestamp
+        Data cut-off (:func:`data_cutoff`).
+    notes : tuple of str
+        Remarks for the reader of the datasets.
+
+    Examples
+    --------
+    >>> res = AdamResult({"ADSL": pd.DataFrame({"USUBJID": ["S1"]})}, None,
+    ...                  pd.Timestamp("2024-06-30"))
+    >>> list(res.datasets), res.cutoff.date()
+    (['ADSL'], datetime.date(2024, 6, 30))
+    """
 
     datasets: dict[str, pd.DataFrame | BatchedDataset]
     dlt: DltResult | None
@@ -38,7 +57,25 @@ class AdamResult:
 
 
 def data_cutoff(adsl: pd.DataFrame) -> pd.Timestamp:
-    """The data cut-off: the latest date anyone was known alive or died."""
+    """The data cut-off: the latest date anyone was known alive or died.
+
+    Parameters
+    ----------
+    adsl : pandas.DataFrame
+        ADSL with LSTALVDT and DTHDT (dates).
+
+    Returns
+    -------
+    pandas.Timestamp
+        The latest of both columns; NaT when all are missing.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"LSTALVDT": pd.to_datetime(["2024-05-01", "2024-06-30"]),
+    ...                      "DTHDT": pd.to_datetime([None, "2024-06-02"])})
+    >>> data_cutoff(adsl)
+    Timestamp('2024-06-30 00:00:00')
+    """
     d = pd.concat([adsl["LSTALVDT"], adsl["DTHDT"]]).dropna()
     return pd.Timestamp(d.max()) if len(d) else pd.NaT
 
@@ -47,7 +84,34 @@ def derived_ae_grades(adae: pd.DataFrame, safety: SafetyAnalysis) -> pd.DataFram
     """USUBJID, AESEQ, DTOXGRN: for each CRS / ICANS AE record, the ASTCT 2019 grade the safety
     engine derived for it (``safety.syndrome_events``: the worst episode of that subject whose
     onset lies from one day before the record's start to one day after its end; 0 when the
-    patient has graded observations but none meets the criteria there)."""
+    patient has graded observations but none meets the criteria there).
+
+    Parameters
+    ----------
+    adae : pandas.DataFrame
+        ADAE records (USUBJID, AESEQ).
+    safety : SafetyAnalysis
+        The safety engine's result; only ``syndrome_events`` (USUBJID, SEQ, DERIVED_GRADE)
+        is read.
+
+    Returns
+    -------
+    pandas.DataFrame
+        USUBJID, AESEQ (as in ``adae``), DTOXGRN; events without a record or grade are left out.
+
+    References
+    ----------
+    Lee DW et al., Biol Blood Marrow Transplant 2019;25:625-38 (ASTCT consensus grading).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> adae = pd.DataFrame({"USUBJID": ["S1", "S1"], "AESEQ": [1, 2]})
+    >>> ev = pd.DataFrame({"USUBJID": "S1", "SEQ": [1.0, None], "DERIVED_GRADE": [3.0, 2.0]})
+    >>> derived_ae_grades(adae, SimpleNamespace(syndrome_events=ev))
+      USUBJID  AESEQ  DTOXGRN
+    0      S1      1      3.0
+    """
     ev = safety.syndrome_events
     if ev.empty:
         return pd.DataFrame(columns=["USUBJID", "AESEQ", "DTOXGRN"])
@@ -72,7 +136,43 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
 
     With ``batched_adlb`` ADLB is a :class:`~cartrial.adam.BatchedDataset` derived subject batch
     by subject batch when it is read (one row per LB record), so a large trial's ADLB is never
-    held whole (:func:`cartrial.adam.write_adam` writes it batch by batch)."""
+    held whole (:func:`cartrial.adam.write_adam` writes it batch by batch).
+
+    Parameters
+    ----------
+    study : Study
+        The SDTM transfer (DM, EX, AE, PR, MH, DS; LB, RS, PC when present).
+    protocol : Protocol
+        The trial's protocol (dose levels, populations, safety windows).
+    safety, imwg, efficacy, kinetics : optional
+        The engines' results; a dataset whose source is None is not built.
+    mrd : pandas.DataFrame, optional
+        MRD results for ADRS.
+    batched_adlb : bool
+        Build ADLB as a :class:`~cartrial.adam.BatchedDataset`.
+
+    Returns
+    -------
+    AdamResult
+        The datasets, the DLT adjudication and the data cut-off.
+
+    Raises
+    ------
+    InputError, RecordError
+        On a missing variable or a record that cannot be derived.
+
+    References
+    ----------
+    CDISC ADaM Implementation Guide v1.3, 2021.
+
+    Examples
+    --------
+    Needs a whole trial (``cartrial demo`` writes one):
+
+    >>> res = build_adam(load_study("sdtm"), load_protocol("ct071"))  # doctest: +SKIP
+    >>> list(res.datasets)  # doctest: +SKIP
+    ['ADSL', 'ADAE', 'ADLB']
+    """
     dlt = safety.dlt if safety is not None else None
     adsl = derive_adsl(study, protocol, dlt_patients=dlt.patients if dlt is not None else None)
     release_freed_memory()  # ADSL read every dated record of a large study

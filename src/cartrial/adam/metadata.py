@@ -104,7 +104,32 @@ LABELS: dict[str, str] = {
 
 
 def variable_label(name: str) -> str:
-    """ADaM label, else the SDTM label of a carried variable, else an InputError."""
+    """ADaM label, else the SDTM label of a carried variable, else an InputError.
+
+    Parameters
+    ----------
+    name : str
+        Variable name (upper case, e.g. ``"TRTSDT"``).
+
+    Returns
+    -------
+    str
+        Its label (at most 40 characters).
+
+    Raises
+    ------
+    InputError
+        When neither ADaM metadata nor the SDTM data model knows the variable.
+
+    Examples
+    --------
+    >>> variable_label("TRTSDT"), variable_label("AESEQ")
+    ('Date of First Exposure to Treatment', 'Sequence Number (AE)')
+    >>> variable_label("FOO")
+    Traceback (most recent call last):
+    ...
+    cartrial.errors.InputError: no label for variable 'FOO'; add it to ...
+    """
     if name in LABELS:
         return LABELS[name]
     for spec in data_model().domains.values():
@@ -151,7 +176,26 @@ class DatasetProfile:
     :meth:`add` takes the batches in order; the result is the concatenated frame's (LENGTH the
     largest, N_MISSING the sum, EXAMPLE the first non-missing value in row order, in the
     concatenated dtype). Kinds over batches as :mod:`cartrial.adam.batched` describes
-    (``kinds``: the :class:`ColumnKinds`)."""
+    (``kinds``: the :class:`ColumnKinds`).
+
+    Parameters
+    ----------
+    dataset : str
+        ADaM dataset name (``"ADLB"``), used in error texts.
+
+    Attributes
+    ----------
+    n_rows : int
+        Rows added so far; :meth:`variables` gives the per-variable metadata.
+
+    Examples
+    --------
+    >>> prof = DatasetProfile("ADSL")
+    >>> _ = prof.add(pd.DataFrame({"USUBJID": ["S1"], "AGE": [61.0]}))
+    >>> _ = prof.add(pd.DataFrame({"USUBJID": ["S22"], "AGE": [None]}))
+    >>> prof.n_rows, [(v["VARIABLE"], v["LENGTH"], v["N_MISSING"]) for v in prof.variables()]
+    (2, [('USUBJID', 3, 0), ('AGE', 8, 1)])
+    """
 
     def __init__(self, dataset: str = "") -> None:
         self.kinds = ColumnKinds(dataset)
@@ -238,7 +282,26 @@ def variable_metadata(datasets: Mapping[str, pd.DataFrame | BatchedDataset | Dat
                       ) -> pd.DataFrame:
     """One row per dataset and variable: DATASET, VARIABLE, LABEL, TYPE, LENGTH (max bytes of
     text / 8 for numbers), N_MISSING, EXAMPLE. A dataset is a frame, a :class:`BatchedDataset`
-    or the :class:`DatasetProfile` gathered while writing it."""
+    or the :class:`DatasetProfile` gathered while writing it.
+
+    Parameters
+    ----------
+    datasets : mapping of str to DataFrame, BatchedDataset or DatasetProfile
+        ADaM name -> dataset.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per variable; TYPE is ``"text"`` or ``"num"``, LENGTH in bytes.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["S1", "S2"], "AGE": [61.0, None]})
+    >>> variable_metadata({"ADSL": adsl})
+      DATASET VARIABLE                      LABEL  TYPE  LENGTH  N_MISSING EXAMPLE
+    0    ADSL  USUBJID  Unique Subject Identifier  text       2          0      S1
+    1    ADSL      AGE                        Age   num       8          1    61.0
+    """
     return pd.DataFrame([{"DATASET": n} | v for n, p in _profiles(datasets).items()
                          for v in p.variables()])
 
@@ -277,7 +340,33 @@ XPT.</p>
 def define_html(datasets: Mapping[str, pd.DataFrame | BatchedDataset | DatasetProfile], *,
                 study: str, version: str, protocol_hash: str, data_hash: str) -> str:
     """The define-like metadata listing (datasets, then variables per dataset) as HTML; a
-    dataset is given as :func:`variable_metadata` takes it."""
+    dataset is given as :func:`variable_metadata` takes it.
+
+    Parameters
+    ----------
+    datasets : mapping of str to DataFrame, BatchedDataset or DatasetProfile
+        ADaM name -> dataset.
+    study, version : str
+        Study id and cartrial version shown in the header.
+    protocol_hash, data_hash : str
+        SHA-256 of the protocol and of the SDTM input (provenance).
+
+    Returns
+    -------
+    str
+        A standalone HTML page.
+
+    References
+    ----------
+    CDISC Define-XML v2.1, 2019 (the metadata this page lists).
+
+    Examples
+    --------
+    >>> html = define_html({"ADSL": pd.DataFrame({"USUBJID": ["S1"]})}, study="CT071",
+    ...                    version="1", protocol_hash="abc", data_hash="def")
+    >>> html.startswith("<!DOCTYPE html>"), "Unique Subject Identifier" in html
+    (True, True)
+    """
     ds = [{"name": n, "label": DATASETS.get(n, (n, ""))[0],
            "structure": DATASETS.get(n, ("", ""))[1], "n": p.n_rows, "k": len(p.columns),
            "vars": p.variables()}

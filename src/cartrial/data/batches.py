@@ -14,7 +14,30 @@ import pandas as pd
 def subject_batches(usubjid: pd.Series | np.ndarray, batch_subjects: int) -> list[np.ndarray]:
     """Row positions of each batch of ``batch_subjects`` subjects, batches in USUBJID order and
     rows in their original order within a batch; rows without a USUBJID go with the last batch
-    (where a sort by USUBJID puts them). Always at least one (possibly empty) batch."""
+    (where a sort by USUBJID puts them). Always at least one (possibly empty) batch.
+
+    Parameters
+    ----------
+    usubjid : pandas.Series or numpy.ndarray
+        USUBJID of each row (missing allowed).
+    batch_subjects : int
+        Subjects per batch (at least 1).
+
+    Returns
+    -------
+    list of numpy.ndarray
+        0-based row positions of each batch.
+
+    Raises
+    ------
+    ValueError
+        When ``batch_subjects`` is below 1.
+
+    Examples
+    --------
+    >>> subject_batches(pd.Series(["B", "A", "C", "A", None]), 2)
+    [array([0, 1, 3]), array([2, 4])]
+    """
     if batch_subjects < 1:
         raise ValueError(f"batch_subjects must be at least 1, got {batch_subjects}")
     codes, subjects = pd.factorize(pd.Series(usubjid, copy=False), sort=True)

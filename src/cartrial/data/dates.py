@@ -42,6 +42,28 @@ def parse_dtc(values: pd.Series) -> pd.DataFrame:
     Empty values are valid with precision None. The same texts are parsed by many engines
     (safety, conduct, kinetics) at each decision date; a per-process table of parsed texts
     makes every call after the first a look-up.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        --DTC texts (ISO 8601, possibly right-truncated); blanks and missing values allowed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per value, same index, with the columns above.
+
+    References
+    ----------
+    CDISC SDTM Implementation Guide v3.4, 2021 (section 4.4, dates and times).
+
+    Examples
+    --------
+    >>> parse_dtc(pd.Series(["2024-03-15T10:30", "2024-03", "2024-02-30"]))
+                       dt  year  month   day precision  valid
+    0 2024-03-15 10:30:00  2024      3    15      time   True
+    1                 NaT  2024      3  <NA>     month   True
+    2                 NaT  <NA>   <NA>  <NA>       day  False
     """
     s = values.astype("string").fillna("")  # missing and blank parse alike
     codes, uniq = factorize_text(s.to_numpy(dtype=object))
@@ -120,7 +142,31 @@ def impute_date(
     """(date, flag) with partial dates imputed per the module rules; invalid/blank -> NaT.
 
     Each distinct text is imputed once and spread back to the rows (a lab domain of a large
-    trial holds millions of dates but a few thousand distinct ones)."""
+    trial holds millions of dates but a few thousand distinct ones).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        --DTC texts, possibly partial (``2024-03``, ``2024``).
+    kind : {"start", "end"}
+        ``"start"`` imputes the first day (1 January), ``"end"`` the last day (31 December).
+
+    Returns
+    -------
+    tuple of pandas.Series
+        The imputed dates (datetime64, NaT when blank or invalid) and the flag (``DTF``:
+        ``"D"``, ``"M"`` or None), both on the index of ``values``.
+
+    References
+    ----------
+    CDISC ADaM Implementation Guide v1.3, 2021 (date imputation flags --DTF).
+
+    Examples
+    --------
+    >>> dates, flags = impute_date(pd.Series(["2024-02", "2024", "2024-03-15"]), kind="end")
+    >>> dates.dt.strftime("%Y-%m-%d").tolist(), flags.tolist()
+    (['2024-02-29', '2024-12-31', '2024-03-15'], ['D', 'M', None])
+    """
     codes, uniq = factorize_text(values.astype("string").to_numpy(dtype=object, na_value=None))
     done = [_impute_one(_one(u), kind) for u in uniq]
     date_ns = np.asarray([v[0] for v in done], dtype=np.int64).view("datetime64[ns]")
@@ -145,7 +191,31 @@ def _impute_one(parsed: tuple, kind: str) -> tuple[int, str | None]:
 
 
 def study_day(dates: pd.Series, reference: pd.Series) -> pd.Series:
-    """SDTMIG --DY: no day 0; NaN where either date is missing (dates are normalised to days)."""
+    """SDTMIG --DY: no day 0; NaN where either date is missing (dates are normalised to days).
+
+    Parameters
+    ----------
+    dates : pandas.Series
+        Dates of the observations (anything ``pandas.to_datetime`` reads).
+    reference : pandas.Series
+        Reference start date per row (RFSTDTC), aligned with ``dates``.
+
+    Returns
+    -------
+    pandas.Series
+        Study day: ``date - reference + 1`` on or after the reference, ``date - reference``
+        before it.
+
+    References
+    ----------
+    CDISC SDTM Implementation Guide v3.4, 2021 (study day variables --DY).
+
+    Examples
+    --------
+    >>> ref = pd.Series(["2024-03-10", "2024-03-10"])
+    >>> study_day(pd.Series(["2024-03-10", "2024-03-09"]), ref).tolist()
+    [1, -1]
+    """
     a = pd.to_datetime(dates).dt.normalize()
     b = pd.to_datetime(reference).dt.normalize()
     diff = (a - b).dt.days

@@ -39,7 +39,31 @@ class Study:
 
     ``unread`` maps a domain whose file could not be used to that file's name (the reason is in
     ``load_findings``); ``mtime`` is the newest modification time of the files read (seconds
-    since the epoch), the latest moment the transfer can describe."""
+    since the epoch), the latest moment the transfer can describe.
+
+    Attributes
+    ----------
+    domains : dict of str to pandas.DataFrame
+        Domain code -> dataset.
+    path : pathlib.Path or None
+        Directory read (None when built in memory).
+    format : str
+        ``"csv"``, ``"xpt"`` or ``"dataset-json"``.
+    load_findings : list of Finding
+        What loading found (unreadable files, unconvertible units, ...).
+    file_hashes : dict of str to str
+        SHA-256 of each file read (``data_hash`` combines them).
+
+    Examples
+    --------
+    >>> st = Study({"DM": pd.DataFrame({"USUBJID": ["S1"]})})
+    >>> "DM" in st, len(st["DM"])
+    (True, 1)
+    >>> st["LB"]
+    Traceback (most recent call last):
+    ...
+    cartrial.errors.InputError: domain LB is not in the study (DM)
+    """
 
     domains: dict[str, pd.DataFrame]
     path: Path | None = None

@@ -29,7 +29,29 @@ def _after(values: pd.Series, cutoff: pd.Timestamp) -> pd.Series:
 
 
 def snapshot(study: Study, as_of: date | str) -> Study:
-    """The study restricted to what was recorded on or before ``as_of`` (a date)."""
+    """The study restricted to what was recorded on or before ``as_of`` (a date).
+
+    Parameters
+    ----------
+    study : Study
+        The full transfer.
+    as_of : datetime.date or str
+        Data cut-off (``"2024-03-15"``); records dated after it are removed.
+
+    Returns
+    -------
+    Study
+        A new study; end dates after the cut-off are blanked (and AEOUT set to not recovered).
+
+    Examples
+    --------
+    >>> ae = pd.DataFrame({"USUBJID": ["S1", "S1"], "AESEQ": [1, 2],
+    ...                    "AESTDTC": ["2024-03-12", "2024-04-02"],
+    ...                    "AEENDTC": ["2024-03-20", None]})
+    >>> snapshot(Study({"AE": ae}), "2024-03-15")["AE"]
+      USUBJID  AESEQ     AESTDTC AEENDTC
+    0      S1      1  2024-03-12    <NA>
+    """
     cutoff = pd.Timestamp(as_of).normalize()
     out: dict[str, pd.DataFrame] = {}
     for name, df in study.domains.items():

@@ -16,7 +16,27 @@ from cartrial._yaml import safe_load
 
 @dataclass(frozen=True)
 class TestSpec:
-    """One --TESTCD: its name, standard unit (possibly by specimen) and what is accepted."""
+    """One --TESTCD: its name, standard unit (possibly by specimen) and what is accepted.
+
+    Attributes
+    ----------
+    domain, testcd, test : str
+        SDTM domain (``"LB"``), test code and test name.
+    unit : str or None
+        Standard unit (--STRESU); ``unit_by_spec`` gives it per --SPEC when it depends on one.
+    accept : tuple of str
+        Reported units (--ORRESU) that can be converted; ``accept_by_spec`` per specimen.
+    values : tuple of str
+        Allowed coded results (empty for a numeric test).
+    range : tuple of float or None
+        Plausible (low, high) of the standard result; ``integer`` when it must be whole.
+
+    Examples
+    --------
+    >>> t = data_model().test("LB", "CREAT")
+    >>> t.test, t.standard_unit(), t.accepted_units()
+    ('Creatinine', 'umol/L', ('umol/L', 'mg/dL'))
+    """
 
     domain: str
     testcd: str
@@ -46,7 +66,27 @@ class TestSpec:
 
 @dataclass(frozen=True)
 class DomainSpec:
-    """One SDTM domain: label, key, required / optional variables, controlled terms."""
+    """One SDTM domain: label, key, required / optional variables, controlled terms.
+
+    Attributes
+    ----------
+    name, label : str
+        Domain code (``"LB"``) and its label.
+    key : tuple of str
+        Variables identifying a record (e.g. USUBJID, LBSEQ).
+    required, optional : dict of str to str
+        Variable name -> label.
+    terms : dict of str to tuple of str
+        Controlled terms allowed per variable.
+    population_terms : dict of str to str
+        Coded term -> protocol population code (MH: primary diagnosis; empty elsewhere).
+
+    Examples
+    --------
+    >>> lb = data_model().domains["LB"]
+    >>> lb.label, lb.key, lb.seq_var
+    ('Laboratory Test Results', ('USUBJID', 'LBSEQ'), 'LBSEQ')
+    """
 
     name: str
     label: str
@@ -68,7 +108,23 @@ class DomainSpec:
 
 @dataclass(frozen=True)
 class DataModel:
-    """The whole data model: domains, required / optional domains, test codes."""
+    """The whole data model: domains, required / optional domains, test codes.
+
+    Attributes
+    ----------
+    domains : dict of str to DomainSpec
+        Every domain cartrial reads, by code.
+    required_domains, optional_domains : tuple of str
+        Domains a study must have, and those it may have.
+    tests : dict of str to dict of str to TestSpec
+        Test codes per findings domain (``tests["LB"]["CREAT"]``).
+
+    Examples
+    --------
+    >>> m = data_model()
+    >>> m.required_domains[:3], m.test("LB", "CREAT").range
+    (('DM', 'MH', 'PR'), (5, 3000))
+    """
 
     domains: dict[str, DomainSpec]
     required_domains: tuple[str, ...]

@@ -51,6 +51,45 @@ def standardize_results(
     Each record is standardised on its own, so rows are taken ``chunk_rows`` at a time (the
     working arrays of a large LB are never whole-study sized); findings come in the same order
     as in one pass: by test, specimen and units, then by the variable reported, then by row.
+
+    Parameters
+    ----------
+    name : str
+        Findings domain code (``"LB"``, ``"VS"``, ...); a domain without test codes is returned.
+    df : pandas.DataFrame
+        The domain with --TESTCD, --ORRES, --ORRESU (and --SPEC where units depend on it).
+    model : DataModel
+        The data model giving each test's standard and accepted units.
+    findings : list of Finding
+        Appended to: one ERROR per record whose unit cannot be converted.
+    copy : bool
+        Work on a copy (False: fill ``df`` in place).
+    chunk_rows : int
+        Rows standardised at a time (memory bound only; results do not depend on it).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The domain with --STRESC, --STRESN and --STRESU filled.
+
+    References
+    ----------
+    CDISC SDTM Implementation Guide v3.4, 2021 (findings: --STRESC, --STRESN, --STRESU);
+    Young DS, Ann Intern Med 1987;106:114-29 (SI conversion factors).
+
+    Examples
+    --------
+    >>> from cartrial.data.spec import data_model
+    >>> lb = pd.DataFrame({"USUBJID": ["S1", "S1"], "LBSEQ": [1, 2], "LBTESTCD": "CREAT",
+    ...                    "LBORRES": ["1.0", "<0.5"], "LBORRESU": "mg/dL", "LBSPEC": "SERUM"})
+    >>> found = []
+    >>> standardize_results("LB", lb, data_model(), found)[["LBSTRESC", "LBSTRESN", "LBSTRESU"]]
+      LBSTRESC  LBSTRESN LBSTRESU
+    0      1.0     88.42   umol/L
+    1     <0.5       NaN   umol/L
+    >>> _ = standardize_results("LB", lb.assign(LBORRESU="furlong"), data_model(), found)
+    >>> print(found[0])
+    ERROR LB USUBJID=S1 LBSEQ=1 LBORRESU='furlong': unit cannot be converted to the standard ...
     """
     tests = model.tests.get(name)
     testcd, orres = f"{name}TESTCD", f"{name}ORRES"

@@ -45,14 +45,65 @@ _SPECIFIC: dict[tuple[str, str, str], float] = {
 
 
 def conversion_factor(testcd: str, from_unit: str, to_unit: str) -> float | None:
-    """Multiplicative factor from ``from_unit`` to ``to_unit`` for ``testcd`` (None: unknown)."""
+    """Multiplicative factor from ``from_unit`` to ``to_unit`` for ``testcd`` (None: unknown).
+
+    Parameters
+    ----------
+    testcd : str
+        SDTM LBTESTCD of the analyte (e.g. ``"CREAT"``); molar conversions depend on it.
+    from_unit, to_unit : str
+        Units as reported (--ORRESU) and the standard unit (--STRESU), e.g. ``"mg/dL"``.
+
+    Returns
+    -------
+    float or None
+        Factor to multiply results by; 1.0 for identical units, None when the pair is unknown.
+
+    References
+    ----------
+    Young DS, Ann Intern Med 1987;106:114-29 (SI conversion factors).
+
+    Examples
+    --------
+    >>> conversion_factor("CREAT", "mg/dL", "umol/L")
+    88.42
+    >>> conversion_factor("CREAT", "mg/dL", "furlong") is None
+    True
+    """
     if from_unit == to_unit:
         return 1.0
     return _SPECIFIC.get((testcd, from_unit, to_unit), _GENERIC.get((from_unit, to_unit)))
 
 
 def convert(values: np.ndarray, testcd: str, from_unit: str, to_unit: str) -> np.ndarray | None:
-    """Convert an array of results; None when the pair is not convertible."""
+    """Convert an array of results; None when the pair is not convertible.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Numeric results in ``from_unit``.
+    testcd : str
+        SDTM LBTESTCD (or VSTESTCD) of the analyte; ``"TEMP"`` converts F to C (not a factor).
+    from_unit, to_unit : str
+        Reported and standard units.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        Float results in ``to_unit``; None when no conversion is known.
+
+    References
+    ----------
+    Young DS, Ann Intern Med 1987;106:114-29 (SI conversion factors).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> convert(np.array([1.0, 2.0]), "BILI", "mg/dL", "umol/L")
+    array([17.104, 34.208])
+    >>> convert(np.array([98.6]), "TEMP", "F", "C").round(1)
+    array([37.])
+    """
     if testcd == "TEMP" and (from_unit, to_unit) == ("F", "C"):
         return (np.asarray(values, dtype=float) - 32.0) * 5.0 / 9.0
     f = conversion_factor(testcd, from_unit, to_unit)

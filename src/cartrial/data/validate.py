@@ -66,7 +66,21 @@ DEATH_CHECKED = {
 
 @dataclass(frozen=True)
 class ValidationReport:
-    """All findings of one validation pass, as a data frame (columns ``COLUMNS``)."""
+    """All findings of one validation pass, as a data frame (columns ``COLUMNS``).
+
+    Attributes
+    ----------
+    findings : pandas.DataFrame
+        One row per finding: severity (``"error"``/``"warning"``), rule_id, domain, usubjid,
+        seq (--SEQ), variable, value, rule; ``n_errors``, ``n_warnings`` and ``ok`` count them.
+
+    Examples
+    --------
+    >>> row = ["error", "FILE_EMPTY", "LB", None, None, None, None, "file is empty"]
+    >>> report = ValidationReport(pd.DataFrame([row], columns=COLUMNS))
+    >>> report.n_errors, report.ok, str(report.as_findings()[0])
+    (1, False, 'ERROR LB: file is empty')
+    """
 
     findings: pd.DataFrame
 

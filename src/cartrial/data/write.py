@@ -41,7 +41,26 @@ def _fmt_number(v: float) -> str:
 
 
 def to_csv_text(df: pd.DataFrame) -> str:
-    """Deterministic CSV text: integers without '.0', floats to 10 significant digits."""
+    """Deterministic CSV text: integers without '.0', floats to 10 significant digits.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A dataset; missing values are written empty, dates as ``YYYY-MM-DD``.
+
+    Returns
+    -------
+    str
+        CSV text with a header row and ``\\n`` line ends (byte-identical for the same data).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"USUBJID": ["S1", "S2"], "AGE": [61.0, None], "X": [1 / 3, 2.0]})
+    >>> print(to_csv_text(df), end="")
+    USUBJID,AGE,X
+    S1,61,0.3333333333
+    S2,,2
+    """
     out = pd.DataFrame(index=df.index)
     for c in df.columns:
         s = df[c]
@@ -80,7 +99,41 @@ def write_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
     """One dataset as XPORT v5 with dataset and variable labels; limits checked, not truncated.
 
     ``created`` is the header timestamp (the Unix epoch when None, so the same data give the
-    same bytes). Written by :func:`cartrial.data.xport.write_xport_v5` (pyreadstat's bytes)."""
+    same bytes). Written by :func:`cartrial.data.xport.write_xport_v5` (pyreadstat's bytes).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The dataset; booleans are written ``"Y"``/blank, dates as ``YYYY-MM-DD`` text.
+    path : pathlib.Path
+        File to write.
+    name, label : str
+        Dataset name (<= 8 characters) and label (cut to 40 characters).
+    labels : mapping of str to str, optional
+        Variable labels overriding the data model's.
+    created : datetime.datetime, optional
+        Header timestamp.
+
+    Raises
+    ------
+    InputError
+        When a name is over 8 characters, a label over 40 or a text value over 200 bytes.
+
+    References
+    ----------
+    SAS Institute, TS-140: The Record Layout of a Data Set in SAS Transport (XPORT) Format.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> dm = pd.DataFrame({"USUBJID": ["S1"], "AGE": [61]})
+    >>> write_xpt(dm, tmp / "dm.xpt", "DM", "Demographics")
+    >>> write_xpt(dm.rename(columns={"AGE": "AGE_YEARS"}), tmp / "x.xpt", "DM", "Demographics")
+    Traceback (most recent call last):
+    ...
+    cartrial.errors.InputError: DM: cannot be written as XPT v5: variable name 'AGE_YEARS' ...
+    """
     cols = list(df.columns)
     col_labels = labels_for(name, cols, labels)
     problems = xpt_v5_name_problems(name, cols, col_labels)
@@ -108,7 +161,34 @@ def write_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
 def write_study(domains: Mapping[str, pd.DataFrame], out_dir: str | Path,
                 format: Literal["csv", "xpt", "dataset-json"] = "csv") -> list[Path]:
     """Write each domain as ``<domain>.csv``, ``<domain>.xpt`` or, for ``"dataset-json"``,
-    CDISC Dataset-JSON v1.1 ``<domain>.json`` (lower-case file names)."""
+    CDISC Dataset-JSON v1.1 ``<domain>.json`` (lower-case file names).
+
+    Parameters
+    ----------
+    domains : mapping of str to pandas.DataFrame
+        SDTM domain code -> dataset; columns are put in the data model's order.
+    out_dir : str or pathlib.Path
+        Directory (created when missing).
+    format : {"csv", "xpt", "dataset-json"}
+        File format.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in domain order.
+
+    Raises
+    ------
+    InputError
+        On an unknown format, or a dataset XPT v5 cannot hold (see :func:`write_xpt`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> dm = pd.DataFrame({"STUDYID": ["CT071"], "USUBJID": ["CT071-001"], "AGE": [61]})
+    >>> [p.name for p in write_study({"DM": dm}, tempfile.mkdtemp())]
+    ['dm.csv']
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     model = data_model()
