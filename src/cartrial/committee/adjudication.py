@@ -100,8 +100,12 @@ def list_adjudications(store: Store) -> list[DltAdjudication]:
 def adjudication_frame(store: Store) -> pd.DataFrame:
     """The adjudications as ``cartrial.conduct.decide_study`` takes them: ``USUBJID``, ``DLT``,
     ``RATIONALE``, ``ADJ_DATE`` (in recording order)."""
+    return _frame(list_adjudications(store))
+
+
+def _frame(adjudications: list[DltAdjudication]) -> pd.DataFrame:
     rows = [{"USUBJID": a.usubjid, "DLT": a.dlt, "RATIONALE": a.rationale,
-             "ADJ_DATE": a.adj_date.isoformat()} for a in list_adjudications(store)]
+             "ADJ_DATE": a.adj_date.isoformat()} for a in adjudications]
     return pd.DataFrame(rows, columns=["USUBJID", "DLT", "RATIONALE", "ADJ_DATE"])
 
 
@@ -120,9 +124,10 @@ def adjudicated(w: Workspace, store: Store) -> Workspace:
     from cartrial.design.factory import design_from_spec
     from cartrial.design.paths import dose_paths
 
-    frame = adjudication_frame(store)
-    if frame.empty:
+    adjudications = list_adjudications(store)
+    if not adjudications:  # the common case: no frame to build on every request
         return w
+    frame = _frame(adjudications)
     key = (id(w), tuple(map(tuple, frame.itertuples(index=False))))
     with _CACHE_LOCK:
         hit = _CACHE.get(key)

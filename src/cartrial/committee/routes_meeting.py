@@ -1,46 +1,20 @@
 """Meeting-day routes of the workspace: DLT adjudication, signing a decision, one decision's
-minutes (HTML and PDF); and what the overview shows for the meeting (:func:`meeting_view`)."""
+minutes (HTML and PDF). What the overview shows for the meeting: :mod:`.overview`."""
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from cartrial.committee.adjudication import list_adjudications, record_adjudication
-from cartrial.committee.meeting import dlt_calendar, new_since, open_slots
+from cartrial.committee.adjudication import record_adjudication
 from cartrial.committee.records import list_decisions
 from cartrial.committee.signature import MEANING, list_signatures, sign_decision
-from cartrial.committee.store import Store
-from cartrial.committee.workspace import Workspace
 from cartrial.errors import InputError
 
 if TYPE_CHECKING:
     from cartrial.committee.web import _Context
-
-_VIEWS: dict[tuple[int, Any], tuple[Workspace, dict[str, Any]]] = {}
-_LOCK = threading.Lock()
-
-
-def meeting_view(store: Store, w: Workspace) -> dict[str, Any]:
-    """What the overview shows on meeting day: events new since the previous decision's data
-    cut-off (everything at the first meeting), the DLT-window calendar, the open slots of the
-    current cohort, and the committee's adjudications."""
-    decisions = list_decisions(store)
-    since = decisions[-1].as_of if decisions else None
-    key = (id(w), since)
-    with _LOCK:
-        hit = _VIEWS.get(key)
-    if hit is None or hit[0] is not w:  # computed once per snapshot and previous cut-off
-        hit = (w, {"new": new_since(w, since), "calendar": dlt_calendar(w),
-                   "slots": open_slots(w)})
-        with _LOCK:
-            if len(_VIEWS) > 16:
-                _VIEWS.clear()
-            _VIEWS[key] = hit
-    return {"since": since, **hit[1], "adjudications": list_adjudications(store)}
 
 
 def meeting_routes(app: FastAPI, c: _Context) -> None:

@@ -36,6 +36,7 @@ from cartrial.committee.chain import create_private_file, load_audit_key
 from cartrial.committee.decision_form import ACTIONS, record_from_form
 from cartrial.committee.lockout import LoginThrottle
 from cartrial.committee.minutes import minutes_html, minutes_pdf
+from cartrial.committee.overview import overview_context
 from cartrial.committee.records import (
     CAN_DECIDE,
     authenticate,
@@ -43,7 +44,7 @@ from cartrial.committee.records import (
     list_decisions,
     list_users,
 )
-from cartrial.committee.routes_meeting import meeting_routes, meeting_view
+from cartrial.committee.routes_meeting import meeting_routes
 from cartrial.committee.security import SecurityHeaders, error_page
 from cartrial.committee.sessions import IDLE_SECONDS, MAX_SECONDS, SessionRegistry
 from cartrial.committee.signature import list_signatures
@@ -258,11 +259,8 @@ def _read_routes(app: FastAPI, c: _Context) -> None:
     def overview(request: Request) -> HTMLResponse:
         u = c.user_of(request)
         snap = c.snapshot()
-        w = snap.ws
-        return c.page(request, "overview.html", user=u, w=w, snap=snap,
-                      rec=w.recommendation_summary(), table=w.decision.recommendation.table,
-                      patients=w.decision.patients, paths=w.paths,
-                      decisions=list_decisions(c.store), **meeting_view(c.store, w))
+        return c.page(request, "overview.html", user=u, w=snap.ws, snap=snap,
+                      **overview_context(TEMPLATES.env, c.store, snap.ws))
 
     @app.get("/history", response_class=HTMLResponse)
     def history(request: Request) -> HTMLResponse:

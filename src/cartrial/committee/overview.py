@@ -1,0 +1,70 @@
+"""The overview page's snapshot-only parts, rendered once per data snapshot for every reader.
+
+The per-dose table, the recommendation, what is new since the previous decision's cut-off, the
+DLT-window calendar, the dose-transition pathways and the patient table depend only on the
+snapshot (with the committee's adjudications applied: a new
+:class:`~cartrial.committee.workspace.Workspace` object) and on that cut-off; rendering them
+(pandas rows through Jinja2) is most of the page's time, so fifty readers share one rendering
+(:class:`~cartrial.committee.page_cache.PageCache`). What the committee records (decisions,
+adjudications) and what belongs to the reader (role, CSRF token) stay live on every request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import Environment
+from markupsafe import Markup
+
+from cartrial.committee.adjudication import list_adjudications
+from cartrial.committee.meeting import dlt_calendar, new_since, open_slots
+from cartrial.committee.page_cache import PageCache
+from cartrial.committee.records import list_decisions
+from cartrial.committee.store import Store
+from cartrial.committee.workspace import Workspace
+
+_PARTS = PageCache(maxsize=32)
+
+
+def overview_context(env: Environment, store: Store, w: Workspace) -> dict[str, Any]:
+    """What ``overview.html`` needs: the snapshot-only parts as rendered HTML (memoised per
+    snapshot and previous cut-off) and the committee's live records.
+
+    Parameters
+    ----------
+    env : jinja2.Environment
+        The workspace's template environment (autoescaping HTML).
+    store : Store
+        The committee database (decisions and adjudications are read on every call).
+    w : Workspace
+        The snapshot shown, with the committee's adjudications applied.
+
+    Returns
+    -------
+    dict
+        ``body`` (Markup: overview_body.html), ``adjudication_options`` (Markup: the
+        adjudication form's patient choices), ``since`` (the previous decision's data cut-off,
+        None before any decision), ``decisions``, ``adjudications`` and ``patients``.
+
+    Examples
+    --------
+    >>> overview_context(TEMPLATES.env, store, snap.ws)["body"]  # doctest: +SKIP
+    Markup('<h1>CT071: trial overview</h1>...')
+    """
+    decisions = list_decisions(store)
+    since = decisions[-1].as_of if decisions else None
+    patients = w.decision.patients
+
+    def body() -> Markup:
+        return Markup(env.get_template("overview_body.html").render(
+            w=w, rec=w.recommendation_summary(), table=w.decision.recommendation.table,
+            patients=patients, paths=w.paths, since=since, new=new_since(w, since),
+            calendar=dlt_calendar(w), slots=open_slots(w)))
+
+    def options() -> Markup:
+        return Markup(env.get_template("adjudication_options.html").render(patients=patients))
+
+    return {"body": _PARTS.get(w, ("body", since), body),
+            "adjudication_options": _PARTS.get(w, ("adjudication options",), options),
+            "since": since, "decisions": decisions, "patients": patients,
+            "adjudications": list_adjudications(store)}
