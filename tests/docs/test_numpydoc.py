@@ -197,17 +197,9 @@ kinetics.persistence_summary
 kinetics.rank_tests
 kinetics.summarise_parameters
 kinetics.to_pp
-protocol.DesignSpec
-protocol.DltDefinition
-protocol.DltRule
-protocol.DoseLevel
-protocol.DurationCondition
 protocol.EndpointSettings
 protocol.KineticsSettings
-protocol.Protocol
-protocol.RandomisedStageSpec
 protocol.SafetySettings
-protocol.Schedule
 report.AnalysisSummary
 report.Provenance
 report.ReportFigure
