@@ -259,21 +259,8 @@ safety.teae_table
 safety.weight_records
 safety.worst_lab_grades
 sweep.CellProblem
-sweep.RandomScenario
-sweep.SweepCell
-sweep.SweepComparison
-sweep.SweepGrid
-sweep.SweepReport
 sweep.SweepResults
-sweep.compare_designs
-sweep.expand_grid
-sweep.load_grid
-sweep.paoletti_scenarios
-sweep.plot_design_comparison
-sweep.plot_tradeoff
 sweep.read_sweep
-sweep.run_sweep
-sweep.sweep_client
     """.split()
 )
 
