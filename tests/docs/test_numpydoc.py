@@ -65,10 +65,6 @@ committee.dlt_calendar
 committee.new_audit_key
 committee.open_store
 committee.record_decision
-conduct.StudyDecision
-conduct.cohorts
-conduct.decisions_on
-conduct.escalation_subjects
 data.DataModel
 data.DomainSpec
 data.Study
