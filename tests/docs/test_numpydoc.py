@@ -161,13 +161,6 @@ efficacy.risk_table
 efficacy.subjects_from_sdtm
 efficacy.sustained_mrd_negative
 efficacy.tte_summary
-example.ExampleTrial
-example.Scenario
-example.get_scenario
-example.scenario_table
-example.simulate_trial
-example.write_example
-example.write_large_example
 kinetics.ExposureResponse
 kinetics.KineticsReport
 kinetics.ada_data
