@@ -190,13 +190,7 @@ protocol.EndpointSettings
 protocol.KineticsSettings
 protocol.SafetySettings
 report.AnalysisSummary
-report.Provenance
-report.ReportFigure
-report.Section
 report.build_sections
-report.figure_bytes
-report.figure_to_html
-report.render_document
 report.run_analysis
 report.table_to_docx
 report.table_to_rtf
