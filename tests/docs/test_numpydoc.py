@@ -189,9 +189,7 @@ kinetics.to_pp
 protocol.EndpointSettings
 protocol.KineticsSettings
 protocol.SafetySettings
-report.AnalysisSummary
 report.build_sections
-report.run_analysis
 report.table_to_docx
 report.table_to_rtf
 safety.CrsCriteria
