@@ -189,7 +189,6 @@ kinetics.to_pp
 protocol.EndpointSettings
 protocol.KineticsSettings
 protocol.SafetySettings
-report.build_sections
 report.table_to_docx
 report.table_to_rtf
 safety.CrsCriteria

@@ -62,9 +62,8 @@ class AnalysisSummary:
     Examples
     --------
     >>> from pathlib import Path
-    >>> s = AnalysisSummary(Path("out"), Path("out/report.html"), {"ADSL": 6}, ["14.1.1"], [])
-    >>> s.omitted, s.pdf
-    ([], None)
+    >>> AnalysisSummary(Path("o"), Path("o/report.html"), {"ADSL": 6}, ["14.1.1"], []).omitted
+    []
     """
 
     out: Path
@@ -195,10 +194,8 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
         Output folder.
     run_date : datetime.datetime
         The run's date and time, printed in the report and stamped in the files.
-    progress : callable, optional
-        ``progress(stage)`` as each stage starts.
-    cutoff, allow_partial, pdf, adam_format, db
-        As described above.
+    progress, cutoff, allow_partial, pdf, adam_format, db
+        As described above; ``progress(stage)`` is called as each stage starts.
 
     Returns
     -------
@@ -339,7 +336,23 @@ def _write_items(secs: list[Section], figures: dict, out: Path, run_date: dateti
 def build_sections(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame], safety,
                    efficacy, kin, figures: dict,
                    history: pd.DataFrame | None = None) -> list[Section]:
-    """Every report section that the available results support, in CSR order."""
+    """Every report section that the available results support, in CSR order.
+
+    Parameters
+    ----------
+    study, protocol, ds, safety, efficacy, kin, figures, history
+        Study, protocol, ADaM by name, engine results (None = none), figures, escalation.
+
+    Returns
+    -------
+    list of Section
+
+    Examples
+    --------
+    Needs a whole trial's engine results, so not run here:
+
+    >>> build_sections(study, protocol, ds, None, None, None, {})  # doctest: +SKIP
+    """
     adsl = ds["ADSL"]
     doses = protocol.dose_ids
     from cartrial.report.csr import csr_summary_items  # disposition, baseline, exposure
