@@ -30,6 +30,31 @@ class StudyDecision:
     ``phase`` is ``not started`` (no escalation patient infused by the cut-off), ``escalation``
     or ``expansion`` (the escalation has stopped); ``status`` says it in one sentence for the
     committee; ``stopped_on`` and ``selected`` are set once the escalation has stopped.
+
+    Attributes
+    ----------
+    recommendation : Recommendation
+        The design's decision with the per-dose table and trial state it was made on.
+    patients : pandas.DataFrame
+        Each escalation patient's dose level and DLT status at the cut-off
+        (:func:`dlt_status`).
+    as_of : datetime.date or None
+        The data cut-off (None = all data).
+    data_hash : str
+        sha256 of the input data, so a decision can be traced to the files it was made on.
+    phase, status : str
+        "not started", "escalation" or "expansion", and the one-sentence status.
+    stopped_on : datetime.date, optional
+        Date the escalation stopped.
+    selected : str, optional
+        Id of the selected dose level (e.g. "DL2") once stopped.
+
+    Examples
+    --------
+    Needs a whole trial on disk (SDTM as loaded by ``load_study``), so not run here:
+
+    >>> d = decide_study(load_study("example"), load_protocol("ct071"))  # doctest: +SKIP
+    >>> d.phase, d.status, d.recommendation.decision.action  # doctest: +SKIP
     """
 
     recommendation: Recommendation
@@ -43,7 +68,28 @@ class StudyDecision:
 
 
 def escalation_subjects(study: Study) -> pd.DataFrame:
-    """Study parts (``study_parts``) of the subjects who enter the escalation decision."""
+    """Study parts (``study_parts``) of the subjects who enter the escalation decision.
+
+    Parameters
+    ----------
+    study : Study
+        The SDTM study.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per escalation subject (``USUBJID``, ``ASSIGNED_LEVEL``, ``COHORT``,
+        ``BACKFILL``, ``INFUSION_DATE``, ...), expansion patients left out.
+
+    Examples
+    --------
+    >>> from cartrial.data import Study
+    >>> from cartrial.example import simulate_trial
+    >>> from cartrial.protocol import load_protocol
+    >>> study = Study(simulate_trial(load_protocol("ct071"), n_patients=6).domains)
+    >>> escalation_subjects(study)["ASSIGNED_LEVEL"].tolist()
+    ['DL1', 'DL1', 'DL1', 'DL2', 'DL2', 'DL2']
+    """
     sp = study_parts(study)
     return sp[sp["IN_ESCALATION"]].reset_index(drop=True)
 

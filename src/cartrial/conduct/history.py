@@ -73,6 +73,24 @@ def cohorts(study: Study) -> pd.DataFrame:
 
     Backfill patients are not cohorts of the escalation; a cohort with no infused patient
     (every patient replaced) is left out.
+
+    Parameters
+    ----------
+    study : Study
+        The SDTM study; cohorts come from the subjects' assignment and EX infusion dates.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cohort: ``COHORT``, ``DOSE_LEVEL`` (dose level id), ``PATIENTS`` (infused),
+        ``FIRST_INFUSION``, ``LAST_INFUSION``, ``FIRST_CONSENT``.
+
+    Examples
+    --------
+    >>> from cartrial import data, example, protocol
+    >>> trial = example.simulate_trial(protocol.load_protocol("ct071"), n_patients=6)
+    >>> cohorts(data.Study(trial.domains))[["COHORT", "DOSE_LEVEL", "PATIENTS"]].values.tolist()
+    [['C01', 'DL1', 3], ['C02', 'DL2', 3]]
     """
     esc = escalation_subjects(study)
     esc = esc[esc["INFUSION_DATE"].notna() & (esc["BACKFILL"] != "Y")].copy()
@@ -107,9 +125,26 @@ def decisions_on(study: Study, protocol: Protocol, dates: Iterable[date | str]) 
     columns (``date``, ``current_dose``, ``action``, ``next_dose``, ``rule``, ``reason``,
     ``eliminated``, ``n_<dose>``, ``dlt_<dose>``, ``pending_<dose>``, ``basis``).
 
+    Parameters
+    ----------
+    study : Study
+        The SDTM study.
+    protocol : Protocol
+        The protocol the trial is conducted with.
+    dates : iterable of datetime.date or str
+        Cut-off dates (ISO 8601), in time order: a dose eliminated at one carries to the next.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per date; ``n_<dose>`` / ``dlt_<dose>`` / ``pending_<dose>`` count patients
+        treated, with a DLT and still in the DLT window at each dose level.
+
     Examples
     --------
-    >>> decisions_on(study, protocol, ["2023-09-19"])  # doctest: +SKIP
+    Needs a whole trial on disk (SDTM as loaded by ``load_study``), so not run here:
+
+    >>> decisions_on(study, protocol, ["2023-06-01", "2023-09-01"])  # doctest: +SKIP
     """
     rows, elim = [], ()
     study = _escalation_only(study)

@@ -15,7 +15,35 @@ from cartrial.errors import InputError
 
 @dataclass(frozen=True)
 class Scenario:
-    """One parameter set of the generator (every field documented in docs/example.md)."""
+    """One parameter set of the generator (every field documented in docs/example.md).
+
+    Per-dose tuples hold one value per dose level, lowest first (extended with the last value
+    when the protocol has more levels); fractions and probabilities are per patient, in [0, 1].
+
+    Attributes
+    ----------
+    name, description : str
+        Registry name and what the scenario exercises.
+    dlt_prob : tuple of float
+        True DLT probability per dose level.
+    late_dlt : bool
+        DLTs arise late in the DLT window (days 10-20).
+    design : str, optional
+        Design name overriding the protocol's (e.g. "tite-boin").
+    not_infused_fraction : float
+        Patients enrolled but never infused.
+    crs_prob : tuple of float
+        Probability of any-grade CRS per dose level.
+    response_probs : tuple of float
+        Best response CR-or-better, VGPR, PR, MR, SD, primary PD (sums to 1).
+
+    Examples
+    --------
+    >>> from dataclasses import replace
+    >>> s = replace(get_scenario("default"), name="mine", dlt_prob=(0.05, 0.40))
+    >>> s.dose_value(s.dlt_prob, 3)
+    [0.05, 0.4, 0.4]
+    """
 
     name: str
     description: str
@@ -111,7 +139,33 @@ SCENARIOS: dict[str, Scenario] = {
 
 
 def get_scenario(name: str) -> Scenario:
-    """The registered scenario ``name`` (InputError listing the names otherwise)."""
+    """The registered scenario ``name`` (InputError listing the names otherwise).
+
+    Parameters
+    ----------
+    name : str
+        One of "default", "toxic-dose", "late-dlt", "ppcl-heavy", "early-progression",
+        "boin12".
+
+    Returns
+    -------
+    Scenario
+        The scenario's parameters.
+
+    Raises
+    ------
+    InputError
+        ``name`` is not registered.
+
+    Examples
+    --------
+    >>> get_scenario("toxic-dose").dlt_prob
+    (0.05, 0.8)
+    >>> get_scenario("nope")
+    Traceback (most recent call last):
+    cartrial.errors.InputError: unknown example scenario 'nope'; choose one of default, \
+toxic-dose, late-dlt, ppcl-heavy, early-progression, boin12
+    """
     try:
         return SCENARIOS[name]
     except KeyError:
@@ -121,5 +175,16 @@ def get_scenario(name: str) -> Scenario:
 
 
 def scenario_table() -> list[dict[str, object]]:
-    """Scenarios as plain rows (name, description, every parameter) for listings."""
+    """Scenarios as plain rows (name, description, every parameter) for listings.
+
+    Returns
+    -------
+    list of dict
+        One mapping per registered scenario, field name to value, in registry order.
+
+    Examples
+    --------
+    >>> [row["name"] for row in scenario_table()][:3]
+    ['default', 'toxic-dose', 'late-dlt']
+    """
     return [{f.name: getattr(s, f.name) for f in fields(s)} for s in SCENARIOS.values()]

@@ -38,7 +38,33 @@ CHUNK_PATIENTS = 2500
 
 @dataclass(frozen=True)
 class ExampleTrial:
-    """A generated trial: SDTM ``domains``, ``truth`` tables and the escalation ``history``."""
+    """A generated trial: SDTM ``domains``, ``truth`` tables and the escalation ``history``.
+
+    Attributes
+    ----------
+    domains : dict of str to pandas.DataFrame
+        SDTM domains by name ("DM", "AE", "EX", ...).
+    truth : dict of str to pandas.DataFrame
+        What the generator drew (true DLTs, responses, kinetics, ...), to check the engines
+        against.
+    history : pandas.DataFrame
+        The escalation as conducted: one row per decision (date, current dose, action, ...).
+    scenario : str
+        The scenario's name (:func:`get_scenario`).
+    seed : int
+        The base seed.
+    selected_dose : str or None
+        Id of the dose level the escalation selected (None = none selected).
+    protocol : Protocol, optional
+        The protocol as conducted (the scenario may override the design).
+
+    Examples
+    --------
+    >>> from cartrial.protocol import load_protocol
+    >>> trial = simulate_trial(load_protocol("ct071"), n_patients=6)
+    >>> trial.selected_dose, len(trial.domains["DM"]), trial.history["action"].tolist()
+    ('DL2', 6, ['stay', 'escalate', 'stop', 'select'])
+    """
 
     domains: dict[str, pd.DataFrame]
     truth: dict[str, pd.DataFrame]
@@ -137,6 +163,34 @@ def simulate_trial(protocol: Protocol, *, seed: int = 20240228, n_patients: int 
     """Generate the example trial (``n_patients`` = patients infused; None = design + expansion).
 
     Patients beyond what the escalation needs are the expansion at the selected dose.
+
+    Parameters
+    ----------
+    protocol : Protocol
+        The protocol to conduct (dose levels, design, schedule).
+    seed : int, optional
+        Non-negative base seed; the same seed gives the same trial.
+    n_patients : int, optional
+        Patients infused (>= 1); None = the design's maximum plus the expansion.
+    scenario : str, optional
+        A registered scenario (:func:`get_scenario`).
+
+    Returns
+    -------
+    ExampleTrial
+        SDTM domains, truth tables and escalation history.
+
+    Raises
+    ------
+    InputError
+        ``n_patients < 1``, a negative seed or an unknown scenario.
+
+    Examples
+    --------
+    >>> from cartrial.protocol import load_protocol
+    >>> trial = simulate_trial(load_protocol("ct071"), n_patients=6, scenario="toxic-dose")
+    >>> trial.scenario, trial.seed, sorted(trial.domains)[:4]
+    ('toxic-dose', 20240228, ['AE', 'CM', 'DM', 'DS'])
     """
     sc, rng, pool, enr = _prepare(protocol, seed, n_patients, scenario)
     width = max(3, len(str(len(enr.pool_index))))
@@ -159,6 +213,41 @@ def write_large_example(protocol: Protocol, out: str | Path, *, seed: int = 2024
     stay per subject). The first chunk uses the same streams as :func:`simulate_trial`, later
     chunks ``SeedSequence([seed, k])``: a trial that fits in one chunk is byte-identical to
     ``write_example(simulate_trial(...))``. Rows are sorted by USUBJID within each chunk.
+
+    Parameters
+    ----------
+    protocol : Protocol
+        The protocol to conduct.
+    out : str or pathlib.Path
+        Output folder (created).
+    seed, scenario
+        As in :func:`simulate_trial`.
+    n_patients : int
+        Patients infused (>= 1).
+    chunk_patients : int, optional
+        Enrolled patients generated per chunk.
+    progress : callable, optional
+        ``progress(done, total)`` after each chunk.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written (CSV domains, truth tables, protocol).
+
+    Raises
+    ------
+    InputError
+        As :func:`simulate_trial` (patients, seed, scenario).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from cartrial.protocol import load_protocol
+    >>> p, big, small = load_protocol("ct071"), tempfile.mkdtemp(), tempfile.mkdtemp()
+    >>> _ = write_large_example(p, big, n_patients=6)
+    >>> _ = write_example(simulate_trial(p, n_patients=6), small)
+    >>> (pathlib.Path(big) / "dm.csv").read_bytes() == (pathlib.Path(small) / "dm.csv").read_bytes()
+    True
     """
     if chunk_patients < 1:
         raise InputError(f"chunk_patients must be >= 1, but was {chunk_patients!r}")
@@ -221,7 +310,36 @@ def write_example(trial: ExampleTrial, out: str | Path,
                   format: Literal["csv", "xpt", "dataset-json"] = "csv") -> list[Path]:
     """Write ``out/<domain>.csv|xpt|json`` (json: CDISC Dataset-JSON v1.1), their Define-XML
     2.1 ``out/define.xml`` with its HTML view ``out/define-xml.html``, ``out/protocol.yaml``
-    (the protocol as conducted) and ``out/truth/*.csv`` (deterministic bytes)."""
+    (the protocol as conducted) and ``out/truth/*.csv`` (deterministic bytes).
+
+    Parameters
+    ----------
+    trial : ExampleTrial
+        From :func:`simulate_trial`.
+    out : str or pathlib.Path
+        Output folder (created).
+    format : str, optional
+        "csv" (default), "xpt" (SAS transport v5) or "dataset-json".
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+
+    Raises
+    ------
+    InputError
+        An unknown ``format``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from cartrial.protocol import load_protocol
+    >>> trial = simulate_trial(load_protocol("ct071"), n_patients=6)
+    >>> files = write_example(trial, tempfile.mkdtemp())
+    >>> sorted(f.name for f in files)[:4]
+    ['ae.csv', 'baseline.csv', 'basket_events.csv', 'bridging.csv']
+    """
     if format not in ("csv", "xpt", "dataset-json"):
         raise InputError(f"format must be 'csv', 'xpt' or 'dataset-json', but was {format!r}")
     out = Path(out)

@@ -16,6 +16,29 @@ class DurationCondition(_Model):
     - ``not_resolving_to_grade`` + ``within_hours``: e.g. grade 3 CRS not improving to <= 2 in 72 h
     - ``persisting_beyond_day``: e.g. grade 4 neutropenia still present after day 28
     - ``min_duration_days``: e.g. a non-haematological toxicity lasting > 7 days
+
+    Attributes
+    ----------
+    not_resolving_to_grade : int, optional
+        CTCAE grade (0-4) the event must fail to improve to, within ``within_hours`` (hours).
+    persisting_beyond_day : int, optional
+        Study day (infusion = day 0) after which the event is still present.
+    min_duration_days : float, optional
+        Minimum duration of the event in days.
+
+    Raises
+    ------
+    pydantic.ValidationError
+        Not exactly one form, or only one of ``not_resolving_to_grade`` / ``within_hours``.
+
+    Examples
+    --------
+    >>> DurationCondition(not_resolving_to_grade=2, within_hours=72).within_hours
+    72.0
+    >>> DurationCondition(within_hours=72)
+    Traceback (most recent call last):
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for DurationCondition
+    ...
     """
 
     not_resolving_to_grade: int | None = Field(default=None, ge=0, le=4)
@@ -41,7 +64,31 @@ class DurationCondition(_Model):
 
 
 class DltRule(_Model):
-    """One DLT criterion over graded events, evaluated by the safety engine (data, not code)."""
+    """One DLT criterion over graded events, evaluated by the safety engine (data, not code).
+
+    Attributes
+    ----------
+    id, description : str
+        Rule id (letters, digits, ``_``, ``-``) and the words tables show for it.
+    category : str
+        CRS, ICANS, HEMATOLOGIC, NON_HEMATOLOGIC, DEATH or ANY.
+    terms, exclude_terms : list of str
+        AEDECOD terms counted (None = the whole category) and terms left out.
+    min_grade : int
+        CTCAE / ASTCT grade 1-5 (``>=``, or ``==`` with ``exact_grade``).
+    related_only : bool
+        Only events related to the CAR-T product count.
+    duration : DurationCondition, optional
+        How long the event must last.
+    window_start_day, window_end_day : int
+        Study days (infusion = day 0); end None = the design's DLT window.
+
+    Examples
+    --------
+    >>> r = DltRule(id="CRS4", description="Grade 4 CRS", category="CRS", min_grade=4)
+    >>> r.window_start_day, r.window_end_day, r.exact_grade
+    (0, None, False)
+    """
 
     id: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
     description: str
@@ -57,7 +104,21 @@ class DltRule(_Model):
 
 
 class DltDefinition(_Model):
-    """The DLT definition: rules over graded events, and who is DLT-evaluable."""
+    """The DLT definition: rules over graded events, and who is DLT-evaluable.
+
+    Attributes
+    ----------
+    rules : list of DltRule
+        At least one; a patient has a DLT when any rule matches.
+    evaluable : str
+        "completed_window_or_dlt": evaluable after the whole DLT window or a DLT.
+
+    Examples
+    --------
+    >>> DltDefinition(rules=[DltRule(id="D5", description="Death", category="DEATH",
+    ...                              min_grade=5)]).evaluable
+    'completed_window_or_dlt'
+    """
 
     rules: list[DltRule] = Field(min_length=1)
     evaluable: Literal["completed_window_or_dlt"] = "completed_window_or_dlt"
@@ -113,7 +174,24 @@ class SurvivalFollowUp(_Model):
 
 
 class Schedule(_Model):
-    """The visit schedule: safety labs, kinetics, cytokines, response, MRD, ADA, survival."""
+    """The visit schedule: safety labs, kinetics, cytokines, response, MRD, ADA, survival.
+
+    Attributes
+    ----------
+    screening_day : int
+        Study day of screening (<= 0; infusion = day 0).
+    safety_labs, kinetics, cytokines, response, mrd, ada : Assessment
+        Nominal days and visit window (days) of each kind of assessment.
+    survival_follow_up : SurvivalFollowUp
+        Contacts every N days until a study day.
+
+    Examples
+    --------
+    >>> from cartrial.protocol.load import load_protocol
+    >>> s = load_protocol("ct071").schedule
+    >>> s.response.days[:3], s.survival_follow_up.every_days
+    ([28, 56, 90], 90)
+    """
 
     screening_day: int = Field(default=-28, le=0)
     safety_labs: Assessment

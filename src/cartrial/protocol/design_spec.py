@@ -156,7 +156,45 @@ TITEGBOIN_PRESET: dict[str, object] = {"selection_prior": 0.005}
 
 
 class DesignSpec(_Model):
-    """The escalation design and its parameters (3+3, BOIN, TITE-BOIN, mTPI-2, i3+3, CRM)."""
+    """The escalation design and its parameters (3+3, BOIN, TITE-BOIN, mTPI-2, i3+3, CRM).
+
+    Attributes
+    ----------
+    name : str
+        "3+3", "boin", "tite-boin", "mtpi2", "i3+3", "crm", "tite-crm", "boin12",
+        "tite-boin12" or "u-boin"; its block (``boin12``, ``uboin``, ...) goes with it.
+    target : float
+        Target DLT probability (0.05-0.6).
+    cohort_size, max_sample_size : int
+        Patients per cohort and in the whole escalation (at least one cohort).
+    cap_per_dose : int, optional
+        Stop when this many patients are treated at the dose to be given (BOIN n.earlystop).
+    elimination_cutoff : float
+        Posterior probability that the DLT rate exceeds the target above which a dose is
+        eliminated (default 0.95).
+    phi1, phi2 : float, optional
+        BOIN's highest sub-therapeutic and lowest overly toxic rates (default 0.6 and 1.4 x
+        target).
+    dlt_window_days : int
+        Length of the DLT assessment window in days after infusion (1-120).
+
+    Raises
+    ------
+    pydantic.ValidationError
+        A design block without its design, ``max_sample_size < cohort_size``, or an option
+        (backfill, bound_mtd, preset) the design does not have.
+
+    References
+    ----------
+    Liu S, Yuan Y. J R Stat Soc C 2015;64:507-23 (BOIN).
+
+    Examples
+    --------
+    >>> d = DesignSpec(name="boin", target=0.3, cohort_size=3, max_sample_size=18,
+    ...                dlt_window_days=28)
+    >>> d.elimination_cutoff, d.cap_per_dose
+    (0.95, None)
+    """
 
     name: Literal["3+3", "boin", "tite-boin", "mtpi2", "i3+3", "crm", "tite-crm", "boin12",
                   "tite-boin12", "u-boin"]

@@ -83,7 +83,24 @@ class Population(_Model):
 
 
 class DoseLevel(_Model):
-    """One dose level: id, label, dose and unit (e.g. 0.1 x10^6 CAR+ T cells/kg)."""
+    """One dose level: id, label, dose and unit (e.g. 0.1 x10^6 CAR+ T cells/kg).
+
+    Attributes
+    ----------
+    id : str
+        Short id shown to people (1-8 letters, digits, ``_``, ``-``; e.g. "DL1").
+    label : str
+        The dose as printed in tables.
+    dose : float
+        The dose (> 0) in ``unit``; levels are listed in increasing dose.
+    unit : str
+        Dose unit shared by every level, e.g. "10^6 CAR+ T cells/kg".
+
+    Examples
+    --------
+    >>> DoseLevel(id="DL1", label="0.1 x10^6/kg", dose=0.1, unit="10^6 CAR+ T cells/kg").dose
+    0.1
+    """
 
     id: str = Field(pattern=r"^[A-Za-z0-9_\-]{1,8}$", description="e.g. DL1")
     label: str
@@ -104,7 +121,39 @@ class ConductSpec(_Model):
 
 
 class Protocol(_Model):
-    """A whole trial protocol (the YAML file), validated and frozen."""
+    """A whole trial protocol (the YAML file), validated and frozen.
+
+    Built by :func:`cartrial.protocol.load_protocol` / ``parse_protocol`` from YAML; each
+    engine reads its own section.
+
+    Attributes
+    ----------
+    study_id, title, version, registration, product : str
+        Identification of the study and the product.
+    populations : list of Population
+        Trial populations (unique codes, e.g. RRMM).
+    dose_levels : list of DoseLevel
+        In increasing dose, one unit; inside the code a dose level is the 0-based index here.
+    starting_dose : str
+        Id of the first dose level given.
+    design, dlt, lymphodepletion, schedule
+        The escalation design, DLT definition, lymphodepletion regimen and visit schedule.
+    endpoints, safety, kinetics, conduct
+        Settings of the efficacy, safety and kinetics engines and of trial conduct.
+
+    Raises
+    ------
+    pydantic.ValidationError
+        Repeated or unordered dose levels, mixed units, an unknown starting dose or
+        randomised-stage dose, repeated population codes, or any key the model does not know.
+
+    Examples
+    --------
+    >>> from cartrial.protocol import load_protocol
+    >>> p = load_protocol("ct071")
+    >>> p.dose_ids, p.start_index, p.dose_index(0.3), p.design.name
+    (['DL1', 'DL2'], 0, 1, 'boin')
+    """
 
     study_id: str = Field(pattern=r"^[A-Za-z0-9_\-]+$")
     title: str

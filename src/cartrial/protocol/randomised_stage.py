@@ -21,7 +21,41 @@ RULES = ("selected-and-next-lower",)
 
 
 class RandomisedStageSpec(BaseModel):
-    """The randomised dose-optimisation stage (ROSE) that follows escalation."""
+    """The randomised dose-optimisation stage (ROSE) that follows escalation.
+
+    Attributes
+    ----------
+    doses : tuple of str, optional
+        Two dose level ids, lower first; or give ``rule`` ("selected-and-next-lower").
+    p_high, margin : float
+        Assumed response probability at the higher dose, and the clinically meaningful
+        difference delta (the lower dose responds with ``p_high - margin``).
+    pcs_low, pcs_high : float
+        Targeted probabilities of correct selection (0.5-1) when the lower / higher dose is
+        optimal; they size the stage unless ``n_per_arm`` and ``boundary`` are given.
+    interim_fraction : float, optional
+        Two-stage ROSE: the interim after this fraction of patients.
+    method : str
+        "exact" (binomial, default) or "normal" approximation.
+    allocation : tuple of int
+        Randomisation ratio lower:higher; ``block_multiple`` and ``seed`` fix the list.
+
+    Raises
+    ------
+    pydantic.ValidationError
+        Neither or both of ``doses`` / ``rule``; ``n_per_arm`` without ``boundary``;
+        ``margin > p_high``; a non-positive allocation.
+
+    References
+    ----------
+    Wang, Yuan & Liu, Biometrics 2025;81(4):ujaf124.
+
+    Examples
+    --------
+    >>> s = RandomisedStageSpec(doses=("DL1", "DL2"), p_high=0.6, margin=0.2)
+    >>> s.ratio, s.method, s.pcs_low
+    (1.0, 'exact', 0.65)
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

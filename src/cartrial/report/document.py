@@ -25,7 +25,39 @@ class ReportFigure:
     """A numbered figure: SVG markup (from :func:`figure_bytes`), caption and footnotes.
 
     ``file`` is set for a figure drawn as SVG text rather than by matplotlib (the patient
-    flow): the report writes it to ``figures/<stem>.svg`` with its title and caption."""
+    flow): the report writes it to ``figures/<stem>.svg`` with its title and caption.
+
+    Parameters
+    ----------
+    number : str
+        The CSR figure number ("14.2.1").
+    title : str
+        The figure title (without the number).
+    svg : str
+        SVG markup.
+    footnotes : tuple of str, optional
+        Footnotes printed under the figure.
+    population : str, optional
+        The analysis population.
+    slug : str, optional
+        HTML anchor id; default "f" + the number with dots as underscores.
+    file : tuple of (str, str), optional
+        (file stem, SVG text) of a drawing written to ``figures/``.
+
+    Raises
+    ------
+    InputError
+        ``svg`` holds no ``<svg`` element.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from cartrial.report import figure_bytes
+    >>> fig = Figure(figsize=(2, 2)); _ = fig.subplots().plot([0, 1], [0, 1])
+    >>> f = ReportFigure("14.2.1", "Kaplan-Meier plot", figure_bytes(fig, "svg").decode())
+    >>> f.caption, f.slug
+    ('Figure 14.2.1 Kaplan-Meier plot', 'f14_2_1')
+    """
 
     number: str
     title: str
@@ -48,6 +80,25 @@ class ReportFigure:
 
 @dataclass(frozen=True)
 class Section:
+    """One section of the report: a title, an optional introduction, and its tables and figures.
+
+    Parameters
+    ----------
+    title : str
+        Section heading.
+    items : tuple of ReportTable or ReportFigure
+        The section's tables and figures, in order.
+    intro : str, optional
+        Text printed before the first item.
+    slug : str, optional
+        HTML anchor id; default "s-" + the title in lower case with dashes.
+
+    Examples
+    --------
+    >>> Section("Safety analyses", ()).slug
+    's-safety-analyses'
+    """
+
     title: str
     items: tuple[ReportTable | ReportFigure, ...]
     intro: str = ""
@@ -61,7 +112,32 @@ class Section:
 
 @dataclass(frozen=True)
 class Provenance:
-    """What a reader needs to reproduce the report."""
+    """What a reader needs to reproduce the report.
+
+    Parameters
+    ----------
+    cartrial_version, protocol, protocol_hash : str
+        The toolkit version, the protocol name or file, and the protocol's SHA-256.
+    data_dir, data_hash : str
+        The input data folder and the SHA-256 of its files.
+    run_date : datetime.datetime
+        When the report was run (UTC).
+    data_cutoff : str, optional
+        Data cut-off date, ISO 8601.
+    extra : tuple of (str, str), optional
+        Further (label, value) rows.
+    cutoff_given : bool, optional
+        The cut-off was asked for (records dated after it are not used) rather than the
+        last date in the data.
+
+    Examples
+    --------
+    >>> from datetime import datetime
+    >>> p = Provenance("0.1.0", "ct071", "ab12", "example", "cd34", datetime(2026, 7, 1, 12),
+    ...                data_cutoff="2026-06-30")
+    >>> p.rows()[-1]
+    ('Data cut-off (last date in the data)', '2026-06-30')
+    """
 
     cartrial_version: str
     protocol: str
@@ -178,6 +254,27 @@ _XML_HEAD = re.compile(r"^\s*<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>\s*)?", re.S)
 
 
 def figure_to_html(fig: ReportFigure) -> str:
+    """The figure as an HTML ``<figure>``: number, title, population, inline SVG, footnotes.
+
+    Parameters
+    ----------
+    fig : ReportFigure
+        The figure.
+
+    Returns
+    -------
+    str
+        The HTML fragment, anchored at ``fig.slug`` (the SVG's XML header removed).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from cartrial.report import figure_bytes
+    >>> fig = Figure(figsize=(2, 2)); _ = fig.subplots().plot([0, 1], [0, 1])
+    >>> f = ReportFigure("14.2.1", "KM plot", figure_bytes(fig, "svg").decode())
+    >>> figure_to_html(f).splitlines()[0]
+    '<figure class="fig" id="f14_2_1">'
+    """
     svg = _XML_HEAD.sub("", fig.svg)
     return _FIG.render(f=fig, svg=Markup(svg))
 
@@ -186,7 +283,43 @@ def render_document(title: str, subtitle: str, sections: list[Section],
                     provenance: Provenance, *, omitted: Sequence[str] = ()) -> str:
     """The whole report as one HTML string; every table and figure is numbered and listed in
     the contents. ``omitted``: sections that could not be produced, listed in a notice at the
-    top of the first page. Raises when two items share a number."""
+    top of the first page. Raises when two items share a number.
+
+    Parameters
+    ----------
+    title, subtitle : str
+        Report title (its part before ":" is the study in the print header) and subtitle.
+    sections : list of Section
+        The report's sections, in order.
+    provenance : Provenance
+        Versions, hashes, run date and data cut-off, printed at the end and in the header.
+    omitted : sequence of str, optional
+        Sections that could not be produced.
+
+    Returns
+    -------
+    str
+        A self-contained HTML document (no scripts, no external resources).
+
+    Raises
+    ------
+    InputError
+        Two tables or figures share a number.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from datetime import datetime
+    >>> from cartrial.report import table_from_wide
+    >>> t = table_from_wide("14.1.1", "Age", "All", pd.DataFrame({"Age": ["62"]}))
+    >>> s = Section("Baseline", (t,))
+    >>> p = Provenance("0.1.0", "ct071", "ab12", "example", "cd34", datetime(2026, 7, 1))
+    >>> render_document("CT071: report", "", [s], p).startswith("<!DOCTYPE html>")
+    True
+    >>> render_document("CT071: report", "", [s, s], p)
+    Traceback (most recent call last):
+    cartrial.errors.InputError: two report items are numbered 'Table 14.1.1 Age'
+    """
     seen: set[str] = set()
     rendered_sections = []
     for s in sections:

@@ -44,7 +44,27 @@ STAGES = ("load and validate", "safety engine", "efficacy engine", "kinetics eng
 
 @dataclass(frozen=True)
 class AnalysisSummary:
-    """What ``analyze`` wrote and what it left out."""
+    """What ``analyze`` wrote and what it left out.
+
+    Attributes
+    ----------
+    out, report, pdf : pathlib.Path
+        Output folder, the HTML report and the PDF (None unless asked for).
+    datasets : dict of str to int
+        ADaM datasets written and their record counts.
+    tables, figures, omitted : list of str
+        Numbers of the tables and figures written; sections that could not be produced.
+    findings_warnings : int
+        Validation warnings (errors stop the run).
+    cutoff : str
+        Data cut-off date, ISO 8601.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> AnalysisSummary(Path("o"), Path("o/report.html"), {"ADSL": 6}, ["14.1.1"], []).omitted
+    []
+    """
 
     out: Path
     report: Path
@@ -164,7 +184,37 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     page then lists what is missing. ``pdf``: also ``out/report.pdf`` (headless Chromium).
     ``adam_format``: ``"xpt"`` or ``"dataset-json"`` beside the CSV (:func:`write_adam`).
     ``db``: the committee workspace database (SQLAlchemy URL); when it holds decisions, Table
-    14.2.1 is that record with the re-derived recommendation beside it."""
+    14.2.1 is that record with the re-derived recommendation beside it.
+
+    Parameters
+    ----------
+    data_dir, protocol_ref : str or pathlib.Path
+        SDTM folder, and the protocol (a bundled name such as "ct071" or a YAML path).
+    out : str or pathlib.Path
+        Output folder.
+    run_date : datetime.datetime
+        The run's date and time, printed in the report and stamped in the files.
+    progress, cutoff, allow_partial, pdf, adam_format, db
+        As described above; ``progress(stage)`` is called as each stage starts.
+
+    Returns
+    -------
+    AnalysisSummary
+        What was written and what was left out.
+
+    Raises
+    ------
+    FindingsError
+        The data fail validation (every error record listed).
+    InputError
+        A section cannot be produced (without ``allow_partial``), or bad arguments.
+
+    Examples
+    --------
+    Needs a whole trial on disk and takes tens of seconds, so not run here:
+
+    >>> run_analysis("example", "ct071", "out", run_date=datetime(2026, 7, 1))  # doctest: +SKIP
+    """
     map_large_blocks()
 
     def step(stage: str) -> None:
@@ -286,7 +336,23 @@ def _write_items(secs: list[Section], figures: dict, out: Path, run_date: dateti
 def build_sections(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame], safety,
                    efficacy, kin, figures: dict,
                    history: pd.DataFrame | None = None) -> list[Section]:
-    """Every report section that the available results support, in CSR order."""
+    """Every report section that the available results support, in CSR order.
+
+    Parameters
+    ----------
+    study, protocol, ds, safety, efficacy, kin, figures, history
+        Study, protocol, ADaM by name, engine results (None = none), figures, escalation.
+
+    Returns
+    -------
+    list of Section
+
+    Examples
+    --------
+    Needs a whole trial's engine results, so not run here:
+
+    >>> build_sections(study, protocol, ds, None, None, None, {})  # doctest: +SKIP
+    """
     adsl = ds["ADSL"]
     doses = protocol.dose_ids
     from cartrial.report.csr import csr_summary_items  # disposition, baseline, exposure

@@ -25,7 +25,27 @@ from cartrial.report.table import ReportTable
 @dataclass(frozen=True)
 class RunningHeader:
     """What every page of a DOCX / RTF table repeats: study and data cut-off in the header
-    (with the table number), page x of y, source dataset and run date in the footer."""
+    (with the table number), page x of y, source dataset and run date in the footer.
+
+    Parameters
+    ----------
+    study : str
+        Study identifier (e.g. "CT071").
+    cutoff : str
+        Data cut-off date, ISO 8601 ("" prints "not stated").
+    run_date : datetime.datetime
+        When the outputs were produced (only the date is printed).
+
+    Examples
+    --------
+    >>> import pandas as pd; from cartrial.report import table_from_wide
+    >>> t = table_from_wide("14.3.1", "DLTs", "DLT-evaluable", pd.DataFrame(
+    ...     {"Dose": ["DL1", "DL2"], "N": ["3", "6"]}), row_label="Dose", source="ADSL")
+    >>> from datetime import datetime
+    >>> h = RunningHeader("CT071", "2026-06-30", datetime(2026, 7, 1))
+    >>> h.header(t), h.footer(t)
+    ('CT071    Table 14.3.1    Data cut-off: 2026-06-30', 'Source: ADSL    Run date: 2026-07-01')
+    """
 
     study: str
     cutoff: str
@@ -128,7 +148,27 @@ def is_wide(table: ReportTable) -> bool:
 
 def table_to_html(table: ReportTable, *, stub: str = "") -> str:
     """The table as an HTML ``<figure>`` (no scripts, no external resources); a wide table
-    carries the class ``wide`` (printed landscape) or ``xwide`` (landscape, smaller font)."""
+    carries the class ``wide`` (printed landscape) or ``xwide`` (landscape, smaller font).
+
+    Parameters
+    ----------
+    table : ReportTable
+    stub : str, optional
+        Header of the row-label column; default the table's stub ("#" for a listing).
+
+    Returns
+    -------
+    str
+        The HTML fragment (values escaped), anchored at ``table.slug``.
+
+    Examples
+    --------
+    >>> import pandas as pd; from cartrial.report import table_from_wide
+    >>> t = table_from_wide("14.3.1", "DLTs", "DLT-evaluable", pd.DataFrame(
+    ...     {"Dose": ["DL1", "DL2"], "N": ["3", "6"]}), row_label="Dose", source="ADSL")
+    >>> table_to_html(t).splitlines()[0]
+    '<figure class="tlf table" id="t14_3_1">'
+    """
     w = table.wide()
     ind = table.indents
     body = [(lab.replace("\u200b", ""), ind.get(lab, 0), list(w.loc[lab]))
@@ -142,7 +182,27 @@ def table_to_html(table: ReportTable, *, stub: str = "") -> str:
 
 
 def table_to_text(table: ReportTable, *, width: int = 100) -> str:
-    """Fixed-width plain text (what snapshot tests compare)."""
+    """Fixed-width plain text (what snapshot tests compare).
+
+    Parameters
+    ----------
+    table : ReportTable
+    width : int, optional
+        Characters per line at which footnotes wrap (the table itself is not wrapped).
+
+    Returns
+    -------
+    str
+        Caption, population, the aligned table between rules, footnotes and source.
+
+    Examples
+    --------
+    >>> import pandas as pd; from cartrial.report import table_from_wide
+    >>> t = table_from_wide("14.3.1", "DLTs", "DLT-evaluable", pd.DataFrame(
+    ...     {"Dose": ["DL1", "DL2"], "N": ["3", "6"]}), row_label="Dose", source="ADSL")
+    >>> table_to_text(t).splitlines()[3:6]
+    ['Dose  N', '-------', 'DL1   3']
+    """
     w = table.wide()
     ind = table.indents
     labels = ["  " * ind.get(r, 0) + r.replace("\u200b", "") for r in table.rows]

@@ -27,6 +27,42 @@ class ReportTable:
     optionally ``indent`` (0, 1, 2: nesting of the row label, e.g. preferred term under SOC).
 
     Row and column order is the order of first appearance in ``cells``.
+
+    Parameters
+    ----------
+    number : str
+        The CSR table number, dot-separated digits ("14.3.1.1"; listings "16.2.x").
+    title : str
+        The table title (without the number).
+    population : str
+        The analysis population, e.g. "Safety population".
+    cells : pandas.DataFrame
+        One row per cell: columns ``row``, ``column``, ``value`` (formatted text) and
+        optionally ``indent`` (0, 1 or 2); each (row, column) pair at most once.
+    footnotes : tuple of str, optional
+        Footnotes stating methods and abbreviations, printed under the table.
+    source : str, optional
+        Source line (datasets the table is derived from, e.g. "ADSL, ADAE").
+    kind : str, optional
+        "table" (default) or "listing".
+    slug : str, optional
+        HTML anchor id; default "t" + the number with dots as underscores.
+    stub : str, optional
+        Header of the row-label column.
+
+    Raises
+    ------
+    InputError
+        The number is not dot-separated digits, a cell column is missing, or a (row, column)
+        pair holds two values.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cells = pd.DataFrame({"row": ["DL1", "DL2"], "column": ["N", "N"], "value": ["3", "6"]})
+    >>> t = ReportTable("14.3.1", "DLTs by dose level", "DLT-evaluable", cells)
+    >>> t.caption, t.rows, t.columns, t.slug
+    ('Table 14.3.1 DLTs by dose level', ['DL1', 'DL2'], ['N'], 't14_3_1')
     """
 
     number: str
@@ -87,6 +123,44 @@ def table_from_wide(number: str, title: str, population: str, wide: pd.DataFrame
 
     ``row_label`` names the column holding the row labels; without it, rows are numbered
     (a listing: every column is shown, row labels are record numbers).
+
+    Parameters
+    ----------
+    number, title, population : str
+        As in :class:`ReportTable`.
+    wide : pandas.DataFrame
+        One row per table row, one column per table column, values already formatted (missing
+        values become empty cells). Repeated row labels are kept, disambiguated invisibly.
+    row_label : str, optional
+        The column of ``wide`` holding the row labels (also the stub header).
+    footnotes : sequence of str, optional
+        Footnotes.
+    source : str, optional
+        Source line.
+    kind : str, optional
+        "table" or "listing".
+    indent : sequence of int, optional
+        Nesting level (0, 1, 2) of each row label, one per row of ``wide``.
+
+    Returns
+    -------
+    ReportTable
+        The tidy table.
+
+    Raises
+    ------
+    InputError
+        The table number is malformed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> wide = pd.DataFrame({"Dose": ["DL1", "DL2"], "N": ["3", "6"],
+    ...                      "DLT": fmt_n_pct([0, 1], [3, 6])})
+    >>> t = table_from_wide("14.3.1", "DLTs by dose level", "DLT-evaluable", wide,
+    ...                     row_label="Dose")
+    >>> t.wide().loc["DL2"].tolist()
+    ['6', '1 (16.7%)']
     """
     w = wide.reset_index(drop=True)
     if row_label is None:
@@ -118,7 +192,26 @@ def table_from_wide(number: str, title: str, population: str, wide: pd.DataFrame
 
 
 def fmt_n_pct(n: int | np.ndarray, denom: int | np.ndarray) -> np.ndarray:
-    """"n (x.x%)" with one decimal (TLG Catalog AET02); "0" when n is 0."""
+    """"n (x.x%)" with one decimal (TLG Catalog AET02); "0" when n is 0.
+
+    Parameters
+    ----------
+    n : int or numpy.ndarray
+        Counts of patients (with the event).
+    denom : int or numpy.ndarray
+        Denominators (patients in the column), broadcast against ``n``; a denominator of 0
+        gives the count alone.
+
+    Returns
+    -------
+    numpy.ndarray
+        Object array of formatted cells, one per count.
+
+    Examples
+    --------
+    >>> fmt_n_pct([3, 0, 1], 6).tolist()
+    ['3 (50.0%)', '0', '1 (16.7%)']
+    """
     n_a = np.atleast_1d(np.asarray(n, dtype=int))
     d_a = np.broadcast_to(np.atleast_1d(np.asarray(denom, dtype=float)), n_a.shape)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -130,7 +223,25 @@ def fmt_n_pct(n: int | np.ndarray, denom: int | np.ndarray) -> np.ndarray:
 
 
 def fmt_num(x: float, digits: int = 1) -> str:
-    """A number to ``digits`` decimals; missing as "NE" (not estimable)."""
+    """A number to ``digits`` decimals; missing as "NE" (not estimable).
+
+    Parameters
+    ----------
+    x : float
+        The value; None, NaN or infinite is shown as "NE".
+    digits : int, optional
+        Decimals (default 1).
+
+    Returns
+    -------
+    str
+        The formatted value.
+
+    Examples
+    --------
+    >>> fmt_num(0.3578, 3), fmt_num(12.0), fmt_num(float("nan"))
+    ('0.358', '12.0', 'NE')
+    """
     if x is None or (isinstance(x, float) and not np.isfinite(x)):
         return "NE"
     return f"{x:.{digits}f}"

@@ -36,7 +36,31 @@ BY_DESIGN_COLUMNS = (
 class SweepComparison:
     """``by_design``: one row per design (:data:`BY_DESIGN_COLUMNS`), ordered by mean PCS
     (best first); ``by_cell``: one row per design x scenario (:data:`BY_CELL_COLUMNS`);
-    ``method`` says what was averaged over which scenarios."""
+    ``method`` says what was averaged over which scenarios.
+
+    Parameters
+    ----------
+    by_design : pandas.DataFrame
+        Per design: scenarios, mean and worst % correct selection (PCS), mean PCS rank, %
+        selecting / % of patients treated above the true MTD, % early stop, mean sample size,
+        DLTs and duration (days).
+    by_cell : pandas.DataFrame
+        The same operating characteristics per design x scenario.
+    method : str
+        Which scenarios and designs the means are over.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> by_design = pd.DataFrame({"design_id": ["boin", "3+3"], "n_scenarios": [1, 1],
+    ...     "mean_pct_correct_selection": [70.0, 28.0], "mean_pct_patients_above_mtd": [9.0, 4.0]})
+    >>> by_cell = pd.DataFrame({"design_id": ["boin", "3+3"], "pct_correct_selection": [70, 28],
+    ...     "pct_select_above_mtd": [8, 2], "mean_sample_size": [12, 11.4],
+    ...     "mean_duration_days": [300, 280]})
+    >>> c = SweepComparison(by_design, by_cell, "hand-made")
+    >>> c.by_design.iloc[0]["design_id"]
+    'boin'
+    """
 
     by_design: pd.DataFrame
     by_cell: pd.DataFrame
@@ -62,7 +86,44 @@ def compare_designs(results: SweepResults, *, allow_incomplete: bool = False) ->
 
     An incomplete sweep (missing cells or files that failed verification) raises
     :class:`~cartrial.errors.InputError` unless ``allow_incomplete``; then only scenarios with
-    results for every design enter the means (said in ``method``)."""
+    results for every design enter the means (said in ``method``).
+
+    Parameters
+    ----------
+    results : SweepResults
+        The stored results (:func:`read_sweep`).
+    allow_incomplete : bool, optional
+        Compare an incomplete sweep over the scenarios every design has results for.
+
+    Returns
+    -------
+    SweepComparison
+        Per-design summary (best mean PCS first) and per-cell table.
+
+    Raises
+    ------
+    InputError
+        No stored results, or an incomplete sweep without ``allow_incomplete``.
+
+    References
+    ----------
+    Liu S, Yuan Y. J R Stat Soc C 2015;64:507-23 (operating characteristics over scenarios).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from cartrial.sweep import expand_grid, read_sweep, run_sweep
+    >>> grid = expand_grid({"n_trials": 50, "seed": 1, "scenarios": [
+    ...     {"id": "s1", "true_tox": [0.1, 0.3, 0.5]}, {"id": "s2", "true_tox": [0.05, 0.1, 0.3]}],
+    ...     "designs": [{"id": d, "name": d, "target": 0.3, "cohort_size": 3,
+    ...                  "max_sample_size": 12, "dlt_window_days": 28} for d in ("boin", "3+3")]})
+    >>> out = tempfile.mkdtemp(); _ = run_sweep(grid, out)
+    >>> c = compare_designs(read_sweep(out))
+    >>> c.by_design[["design_id", "mean_pct_correct_selection"]].values.tolist()
+    [['boin', 70.0], ['3+3', 28.0]]
+    >>> c.method.split(";")[0]
+    'means over 2 scenario(s) with results for all 2 design(s)'
+    """
     if results.overall.empty:
         raise InputError("the sweep has no stored results to compare")
     if not results.complete and not allow_incomplete:
@@ -133,7 +194,31 @@ _PANELS = (
 
 def plot_design_comparison(comparison: SweepComparison, *, max_designs: int = 40) -> Figure:
     """Box plots over scenarios, one row per design (the ``max_designs`` best by mean PCS):
-    correct selection, overdose selection, sample size and duration."""
+    correct selection, overdose selection, sample size and duration.
+
+    Parameters
+    ----------
+    comparison : SweepComparison
+        From :func:`compare_designs`.
+    max_designs : int, optional
+        Designs shown (the best by mean % correct selection).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per characteristic, one box per design.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cells = pd.DataFrame({"design_id": ["boin", "boin"], "pct_correct_selection": [70, 60],
+    ...                       "pct_select_above_mtd": [8, 12], "mean_sample_size": [12, 11],
+    ...                       "mean_duration_days": [300, 290]})
+    >>> bd = pd.DataFrame({"design_id": ["boin"], "n_scenarios": [2]})
+    >>> fig = plot_design_comparison(SweepComparison(bd, cells, ""))
+    >>> len(fig.axes), fig.get_suptitle()
+    (4, 'Designs across 2 scenario(s) (box: scenarios; triangle: mean)')
+    """
     order = list(comparison.by_design["design_id"])[: int(max_designs)]
     cells = comparison.by_cell
     height = 1.5 + 0.28 * len(order)
@@ -153,7 +238,29 @@ def plot_design_comparison(comparison: SweepComparison, *, max_designs: int = 40
 
 def plot_tradeoff(comparison: SweepComparison, *, label_top: int = 10) -> Figure:
     """Mean % correct selection against mean % of patients treated above the MTD, one point per
-    design (the ``label_top`` best by mean PCS are labelled)."""
+    design (the ``label_top`` best by mean PCS are labelled).
+
+    Parameters
+    ----------
+    comparison : SweepComparison
+        From :func:`compare_designs`.
+    label_top : int, optional
+        Designs labelled with their id.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The scatter plot.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> bd = pd.DataFrame({"design_id": ["boin", "3+3"], "mean_pct_correct_selection": [70, 28],
+    ...                    "mean_pct_patients_above_mtd": [9.0, 4.0]})
+    >>> fig = plot_tradeoff(SweepComparison(bd, pd.DataFrame(), ""), label_top=1)
+    >>> [t.get_text() for t in fig.axes[0].texts]
+    ['boin']
+    """
     bd = comparison.by_design
     fig = Figure(figsize=(7, 5.5), layout="constrained")
     ax = fig.subplots()

@@ -42,7 +42,39 @@ from cartrial.sweep.grid_file import GRID_DOMAIN, GridFile
 @dataclass(frozen=True)
 class SweepCell:
     """One design in one scenario: everything :func:`~cartrial.design.simulate_oc.simulate_oc`
-    needs, plus the identity and seed that make it reproducible."""
+    needs, plus the identity and seed that make it reproducible.
+
+    Parameters
+    ----------
+    design_id, scenario_id : str
+        The cell's identity (ids from the grid file).
+    design : dict
+        The design's ``DesignSpec`` fields (JSON form).
+    true_tox : tuple of float
+        True DLT probability at each dose level, lowest dose first.
+    true_mtd : int, None or "auto"
+        0-based index of the true MTD, None = no acceptable dose, "auto" = the dose closest
+        to the design's target.
+    seed : int
+        The cell's 63-bit seed (:func:`cell_seed`).
+    n_trials : int
+        Simulated trials.
+    start_dose : int
+        0-based starting dose level.
+    dlt_onset : str
+        "uniform" or "weibull" DLT times within the window (``weibull_shape``: its shape).
+
+    Examples
+    --------
+    >>> raw = {"n_trials": 100, "seed": 1, "scenarios": [{"id": "s1", "true_tox": [0.1, 0.3, 0.5]}],
+    ...        "designs": [{"id": "boin", "name": "boin", "target": 0.3, "cohort_size": 3,
+    ...                     "max_sample_size": 18, "dlt_window_days": 28}]}
+    >>> cell = expand_grid(raw).cells()[0]
+    >>> cell.design_id, cell.scenario_id, cell.start_dose, cell.seed
+    ('boin', 's1', 0, 5284055504513623065)
+    >>> cell.file_name
+    'cell-1aff60fb7c30c9a77003deb4.parquet'
+    """
 
     design_id: str
     scenario_id: str
@@ -86,7 +118,30 @@ class SweepCell:
 @dataclass(frozen=True)
 class SweepGrid:
     """An expanded grid: designs, scenarios and simulation settings; ``grid_hash`` identifies
-    it (sha256 of its canonical JSON, so formatting and comments in the file do not matter)."""
+    it (sha256 of its canonical JSON, so formatting and comments in the file do not matter).
+
+    Parameters
+    ----------
+    designs, scenarios : tuple
+        The expanded designs (id + ``DesignSpec``) and scenarios (id + true DLT curve).
+    n_trials, seed : int
+        Simulated trials per cell and the base seed.
+    seeding : str
+        "scenario" (common random numbers across designs) or "cell".
+    start_dose : int
+        0-based starting dose level (the file's ``start_dose`` is 1-based).
+    dlt_onset : str
+        "uniform" or "weibull" (with ``weibull_shape``).
+
+    Examples
+    --------
+    >>> g = expand_grid({"random_scenarios": [{"count": 2, "seed": 7, "n_doses": 3,
+    ...                                          "target": 0.3}],
+    ...                  "designs": [{"id": "b", "name": "boin", "target": 0.3, "cohort_size": 3,
+    ...                               "max_sample_size": 12, "dlt_window_days": 28}]})
+    >>> [s.id for s in g.scenarios], g.start_dose, g.seeding, len(g.cells())
+    (['paoletti-s7-1', 'paoletti-s7-2'], 0, 'scenario', 2)
+    """
 
     designs: tuple[GridDesign, ...]
     scenarios: tuple[GridScenario, ...]
@@ -172,7 +227,37 @@ def expand_grid(raw: Mapping[str, Any]) -> SweepGrid:
     """Validate a grid mapping (the parsed YAML) and expand products and random scenarios.
 
     Every problem is reported at once (:class:`~cartrial.errors.FindingsError`, one finding per
-    key path); ids must be unique among designs and among scenarios."""
+    key path); ids must be unique among designs and among scenarios.
+
+    Parameters
+    ----------
+    raw : mapping
+        The grid file's content (keys as in docs/sweep.md).
+
+    Returns
+    -------
+    SweepGrid
+        The validated, expanded grid.
+
+    Raises
+    ------
+    InputError
+        ``raw`` is not a mapping.
+    FindingsError
+        Invalid keys or values, repeated ids (one finding each).
+
+    Examples
+    --------
+    >>> raw = {"n_trials": 100, "seed": 1, "scenarios": [{"id": "s1", "true_tox": [0.1, 0.3, 0.5]}],
+    ...        "designs": [{"id": "boin", "name": "boin", "target": 0.3, "cohort_size": 3,
+    ...                     "max_sample_size": 18, "dlt_window_days": 28}]}
+    >>> expand_grid(raw).designs[0].id
+    'boin'
+    >>> expand_grid({"n_trials": 0})
+    Traceback (most recent call last):
+    cartrial.errors.FindingsError: 1 problem(s):
+    ERROR sweep grid n_trials=0: Input should be greater than or equal to 1
+    """
     if not isinstance(raw, Mapping):
         raise InputError(
             f"{GRID_DOMAIN}: expected a mapping at the top level, got {type(raw).__name__}"
@@ -200,7 +285,36 @@ def expand_grid(raw: Mapping[str, Any]) -> SweepGrid:
 
 
 def load_grid(path: str | Path) -> SweepGrid:
-    """Read and expand a grid YAML file (:func:`expand_grid`)."""
+    """Read and expand a grid YAML file (:func:`expand_grid`).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The grid YAML file (e.g. examples/sweep_grid.yaml).
+
+    Returns
+    -------
+    SweepGrid
+        The grid, as :func:`expand_grid` returns it for the file's content.
+
+    Raises
+    ------
+    InputError
+        The file is missing or not valid YAML.
+    FindingsError
+        The grid is invalid (:func:`expand_grid`).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "grid.yaml"
+    >>> _ = p.write_text("scenarios: [{id: s1, true_tox: [0.1, 0.3]}]\\n"
+    ...                  "designs: [{id: b, name: boin, target: 0.3, cohort_size: 3,"
+    ...                  " max_sample_size: 12, dlt_window_days: 28}]\\n")
+    >>> g = load_grid(p)
+    >>> g.n_trials, [s.id for s in g.scenarios]
+    (10000, ['s1'])
+    """
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{GRID_DOMAIN}: file not found: {p}")

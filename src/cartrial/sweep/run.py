@@ -48,7 +48,38 @@ IO_THREADS = 4
 @dataclass(frozen=True)
 class SweepReport:
     """What a run did: cells in the grid, reused from disk, computed now, and files that failed
-    verification (moved to ``quarantine/`` and recomputed)."""
+    verification (moved to ``quarantine/`` and recomputed).
+
+    Parameters
+    ----------
+    out : str
+        The results folder.
+    grid_hash, cartrial_version : str
+        The grid's sha256 and the cartrial version that ran it.
+    n_cells, reused, computed : int
+        Cells in the grid, taken valid from disk, and simulated in this run.
+    problems : tuple of CellProblem
+        Stored files that failed verification.
+    temp_files_removed : int
+        Temporary files left by an interrupted run and removed.
+    workers : int or None
+        Dask workers (None = serial).
+    elapsed_seconds : float
+        Wall-clock time of the run (the only field that differs between identical runs).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from cartrial.sweep import expand_grid
+    >>> boin = {"id": "boin", "name": "boin", "target": 0.3, "cohort_size": 3,
+    ...         "max_sample_size": 12, "dlt_window_days": 28}
+    >>> grid = expand_grid({"n_trials": 20, "designs": [boin],
+    ...                     "scenarios": [{"id": "s1", "true_tox": [0.1, 0.3, 0.5]}]})
+    >>> out = tempfile.mkdtemp()
+    >>> first, again = run_sweep(grid, out), run_sweep(grid, out)
+    >>> (first.computed, first.reused), (again.computed, again.reused)
+    ((1, 0), (0, 1))
+    """
 
     out: str
     grid_hash: str
@@ -118,7 +149,46 @@ def run_sweep(
     ``client``: a ``distributed.Client`` (cells run as ``Client.map`` tasks of ``chunk_size``
     cells, written here as they complete) or None (serial, in this process). ``progress(done,
     total)`` is called after each written cell, over the cells left to compute. Interrupting at
-    any moment loses at most the cells in flight; rerunning completes the same final result."""
+    any moment loses at most the cells in flight; rerunning completes the same final result.
+
+    Parameters
+    ----------
+    grid : SweepGrid
+        The expanded grid (:func:`expand_grid`, :func:`load_grid`).
+    out : str or pathlib.Path
+        Results folder (created; one parquet file per cell plus a manifest).
+    client : distributed.Client, optional
+        Dask client (:func:`sweep_client`); None runs serially.
+    chunk_size : int, optional
+        Cells per Dask task.
+    progress : callable, optional
+        ``progress(done, total)`` after each written cell.
+
+    Returns
+    -------
+    SweepReport
+        Cells reused, computed and quarantined.
+
+    Raises
+    ------
+    InputError
+        ``chunk_size < 1``.
+    FindingsError
+        A cell the simulator cannot run (checked for every cell before any runs).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from cartrial.sweep import expand_grid
+    >>> grid = expand_grid({"n_trials": 20, "random_scenarios": [
+    ...     {"count": 3, "seed": 7, "n_doses": 4, "target": 0.3}], "designs": [
+    ...     {"id": "3+3", "name": "3+3", "target": 0.3, "cohort_size": 3,
+    ...      "max_sample_size": 18, "dlt_window_days": 28}]})
+    >>> seen = []
+    >>> report = run_sweep(grid, tempfile.mkdtemp(), progress=lambda d, t: seen.append((d, t)))
+    >>> report.n_cells, report.computed, seen
+    (3, 3, [(1, 3), (2, 3), (3, 3)])
+    """
     if int(chunk_size) < 1:
         raise InputError(f"chunk_size must be >= 1, got {chunk_size!r}")
     t0 = time.perf_counter()
@@ -198,7 +268,32 @@ def sweep_client(scheduler: str | None = None, n_workers: int | None = None) -> 
     """A ``distributed.Client``: connected to ``scheduler`` (address) when given, else on a new
     ``LocalCluster(n_workers, threads_per_worker=1, processes=True, dashboard_address=None)``
     (one single-threaded process per core by default), whose worker processes ignore SIGINT so
-    that Ctrl-C stops this process alone, which then shuts them down. Needs the ``dask`` extra."""
+    that Ctrl-C stops this process alone, which then shuts them down. Needs the ``dask`` extra.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        Address of a running Dask scheduler (e.g. "tcp://10.0.0.5:8786").
+    n_workers : int, optional
+        Worker processes of the local cluster (default: the number of CPU cores).
+
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        Yields the ``distributed.Client``; the local cluster is shut down on exit.
+
+    Raises
+    ------
+    InputError
+        dask.distributed is not installed, or ``n_workers < 1``.
+
+    Examples
+    --------
+    Starts worker processes, so not run here:
+
+    >>> with sweep_client(n_workers=2) as client:  # doctest: +SKIP
+    ...     run_sweep(load_grid("examples/sweep_grid.yaml"), "sweep-out", client=client)
+    """
     try:
         from distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - depends on the installed extras

@@ -36,7 +36,25 @@ _MAX_BATCHES = 1600
 @dataclass(frozen=True)
 class RandomScenario:
     """One generated curve: ``true_tox`` per dose, ``mtd`` (0-based position drawn in step 1) and
-    ``gap`` = mean |p_M - p_neighbour| over the existing neighbours of the MTD."""
+    ``gap`` = mean |p_M - p_neighbour| over the existing neighbours of the MTD.
+
+    Parameters
+    ----------
+    index : int
+        0-based scenario number (its draws come from ``SeedSequence(seed, spawn_key=(index,))``).
+    true_tox : tuple of float
+        True DLT probability per dose, increasing, lowest dose first.
+    mtd : int
+        0-based index of the true MTD (the dose closest to the target).
+    gap : float
+        Mean absolute probability difference between the MTD and its neighbouring doses.
+
+    Examples
+    --------
+    >>> s = paoletti_scenarios(5, 0.3, count=1, seed=7)[0]
+    >>> s.mtd, [round(p, 3) for p in s.true_tox], round(s.gap, 3)
+    (1, [0.273, 0.292, 0.433, 0.438, 0.453], 0.08)
+    """
 
     index: int
     true_tox: tuple[float, ...]
@@ -86,7 +104,45 @@ def paoletti_scenarios(
 ) -> list[RandomScenario]:
     """``count`` random increasing dose-toxicity curves over ``n_doses`` doses whose true MTD
     (dose closest to ``target``) is uniform over the doses (Paoletti et al. 2004; Liu & Yuan 2015
-    section 3.2). Deterministic in ``seed``; scenario ``i`` is the same for any ``count > i``."""
+    section 3.2). Deterministic in ``seed``; scenario ``i`` is the same for any ``count > i``.
+
+    Parameters
+    ----------
+    n_doses : int
+        Number of dose levels K (>= 2).
+    target : float
+        Target DLT probability phi, in (0, 1).
+    count : int
+        Number of curves (>= 1).
+    seed : int
+        Non-negative base seed.
+    sigma0, mu, sigma1 : float, optional
+        Spread of the MTD's probit around ``Phi^-1(target)`` (sigma0 > 0), and mean and
+        standard deviation of the probit steps' roots (mu, sigma1 > 0); see the module text.
+
+    Returns
+    -------
+    list of RandomScenario
+        ``count`` curves, scenario ``i`` at position ``i``.
+
+    Raises
+    ------
+    InputError
+        An argument out of range, or no curve meets the closest-to-target constraint.
+
+    References
+    ----------
+    Paoletti X, O'Quigley J, Maccario J. Comput Stat Data Anal 2004;45:197-214.
+    Liu S, Yuan Y. J R Stat Soc C 2015;64:507-23.
+
+    Examples
+    --------
+    >>> [s.mtd for s in paoletti_scenarios(5, 0.3, count=2, seed=7)]
+    [1, 3]
+    >>> paoletti_scenarios(1, 0.3, count=2, seed=7)
+    Traceback (most recent call last):
+    cartrial.errors.InputError: random scenarios: n_doses must be >= 2, got 1
+    """
     if int(n_doses) < 2:
         raise InputError(f"random scenarios: n_doses must be >= 2, got {n_doses!r}")
     if not 0 < float(target) < 1:
