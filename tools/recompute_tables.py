@@ -13,10 +13,14 @@ variable's values over the matching records (n, median, min, max, geometric mean
 otherwise n counts distinct USUBJID (with ``worst_grade``: subjects whose highest ATOXGRN among
 the matching records equals that grade), N the subjects of the group meeting
 ``denominator_where``; percentages 100 n / N; 95% CIs Clopper-Pearson by scipy.stats.beta
-(Clopper CJ, Pearson ES, Biometrika 1934;26:404-13). Each value is compared with the ARD value
-(unrounded; to 8 significant digits, the CSV files carrying 10) and, formatted with the decimals
-shown, with the number shown in the table. Prints one line per table and exits 1 when a number
-differs.
+(Clopper CJ, Pearson ES, Biometrika 1934;26:404-13). Mean, SD (n - 1) and quartiles (R
+quantile type 7) summarise a variable as n and median do. A table whose analysis carries ``km``
+(time variable, event expression, confidence level, CI transform) gets its events, censored,
+Kaplan-Meier medians with Brookmeyer-Crowley limits and landmark percentages (at the result's
+``timepoint``) from a Kaplan-Meier estimate written here with numpy. Each value is compared
+with the ARD value (unrounded; to 8 significant digits, the CSV files carrying 10) and,
+formatted with the decimals shown (either rounding of halves), with the number shown in the
+table. Prints one line per table and exits 1 when a number differs.
 """
 
 from __future__ import annotations
@@ -24,11 +28,14 @@ from __future__ import annotations
 import json
 import math
 import sys
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+KM_STATS = ("events", "censored", "estimate", "pct", "ci_lower", "ci_upper")
 
 
 def read_adam(adam_dir: Path) -> dict[str, pd.DataFrame]:
@@ -71,12 +78,96 @@ def summary(values: pd.Series, statistic: str) -> float:
         return float(len(v))
     if statistic in ("median", "min", "max"):
         return float(getattr(np, statistic)(v)) if len(v) else math.nan
+    if statistic == "mean":
+        return float(v.mean()) if len(v) else math.nan
+    if statistic == "sd":  # n - 1 in the denominator
+        return float(np.sqrt(((v - v.mean()) ** 2).sum() / (len(v) - 1))) if len(v) > 1 \
+            else math.nan
+    if statistic in ("q1", "q3"):
+        return quantile7(v, 0.25 if statistic == "q1" else 0.75)
     if statistic == "geo_mean":  # scipy's geometric mean of the positive values
         return float(stats.gmean(v[v > 0])) if len(logs) else math.nan
     if statistic == "geo_cv_pct":
         s = float(np.std(logs, ddof=1)) if len(logs) > 1 else math.nan
         return 100 * math.sqrt(math.expm1(s * s)) if s == s else math.nan
     raise ValueError(f"statistic {statistic!r} is not a summary statistic")
+
+
+def quantile7(v: np.ndarray, p: float) -> float:
+    """R's quantile(type = 7): x[j] + g (x[j+1] - x[j]) with h = (n - 1) p, j = floor(h),
+    g = h - j on the sorted values (Hyndman RJ, Fan Y, Am Stat 1996;50:361-5)."""
+    if not len(v):
+        return math.nan
+    x = np.sort(v)
+    h = (len(x) - 1) * p
+    j = int(math.floor(h))
+    return float(x[j] + (h - j) * (x[min(j + 1, len(x) - 1)] - x[j]))
+
+
+def kaplan_meier(t: np.ndarray, event: np.ndarray, level: float, transform: str
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(distinct times, S, lower, upper): S(t) = prod over event times <= t of (1 - d/n)
+    (Kaplan EL, Meier P, J Am Stat Assoc 1958;53:457-81), Greenwood's variance of log S,
+    pointwise limits on the plain, log or log-log scale (Kalbfleisch JD, Prentice RL, The
+    Statistical Analysis of Failure Time Data, Wiley 1980); no limits where S = 0."""
+    times = np.unique(t)
+    d = np.array([event[t == x].sum() for x in times], dtype=float)
+    n = np.array([(t >= x).sum() for x in times], dtype=float)
+    s = np.cumprod(1 - d / n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = np.cumsum(np.where(d > 0, d / (n * (n - d)), 0.0))
+        se = np.sqrt(v)
+        z = stats.norm.ppf(0.5 + level / 2)
+        if transform == "log-log":
+            lo = np.where(s >= 1, 1.0, s ** np.exp(-z * se / np.log(s)))
+            hi = np.where(s >= 1, 1.0, s ** np.exp(z * se / np.log(s)))
+        elif transform == "log":
+            lo, hi = s * np.exp(-z * se), np.minimum(s * np.exp(z * se), 1.0)
+        else:
+            lo, hi = np.clip(s - z * se * s, 0, 1), np.clip(s + z * se * s, 0, 1)
+    lo, hi = np.where(s > 0, lo, np.nan), np.where(s > 0, hi, np.nan)
+    return times, s, lo, hi
+
+
+def first_at_half(times: np.ndarray, y: np.ndarray) -> float:
+    """The first time the curve y is at or below 0.5 (NaN: never); when it is exactly 0.5
+    there and drops below later, the midpoint of that flat (Brookmeyer R, Crowley J,
+    Biometrics 1982;38:29-41: the median and its limits where S, its lower and its upper
+    limit cross 0.5)."""
+    ok = ~np.isnan(y)
+    x, y = times[ok], y[ok]
+    at = np.flatnonzero(y <= 0.5 + 1e-9)
+    if not at.size:
+        return math.nan
+    i = at[0]
+    below = np.flatnonzero(y < 0.5 - 1e-9)
+    if abs(y[i] - 0.5) <= 1e-9 and below.size:
+        return float((x[i] + x[below[0]]) / 2)
+    return float(x[i])
+
+
+def km_stat(data: pd.DataFrame, r: dict, km: dict) -> float:
+    """A Kaplan-Meier result of the records of the cell: events and censored (event: the
+    analysis' km.event), the median and its limits, or at ``timepoint`` the percentage
+    event-free (S at the last time <= timepoint; NaN after the last time observed)."""
+    g = data.query(r["group"], engine="python") if r["group"] else data
+    f = g.query(r["where"], engine="python")
+    t = f[km["time"]].to_numpy(dtype=float)
+    ev = f.eval(km["event"], engine="python").to_numpy(dtype=bool)
+    s = r["statistic"]
+    if s in ("events", "censored"):
+        return float(ev.sum() if s == "events" else (~ev).sum())
+    if not len(t):
+        return math.nan
+    times, surv, lo, hi = kaplan_meier(t, ev, km["confidence_level"], km["ci_transform"])
+    if r["timepoint"] != "":
+        at = float(r["timepoint"])
+        if at > times[-1]:
+            return math.nan
+        k = np.flatnonzero(times <= at)
+        col = {"pct": surv, "ci_lower": lo, "ci_upper": hi}[s]
+        return 100 * float(col[k[-1]]) if k.size else 100.0
+    return first_at_half(times, {"estimate": surv, "ci_lower": lo, "ci_upper": hi}[s])
 
 
 def recompute(data: pd.DataFrame, r: dict) -> float:
@@ -110,6 +201,25 @@ def shown_as(value: float, shown: str) -> str:
     return f"{value:,.{decimals}f}" if "," in shown else f"{value:.{decimals}f}"
 
 
+def shown_half_up(value: float, shown: str) -> str:
+    """``value`` with the decimals shown, halves rounded away from zero (SAS ROUND; the
+    baseline table's convention) where Python's formatting rounds the binary value."""
+    decimals = len(shown.split(".")[1]) if "." in shown else 0
+    q = Decimal(1).scaleb(-decimals)
+    return str(Decimal(repr(float(value))).quantize(q, rounding=ROUND_HALF_UP))
+
+
+def same(v: float, r: dict) -> bool:
+    """The recomputed value equals the ARD value (to 8 significant digits, the CSV files
+    carrying 10) and, at the decimals shown, the number shown; not estimable (NaN) matches a
+    missing ARD value shown as NE or NR."""
+    if v != v:
+        return r["value"] is None and r["shown"] in ("NE", "NR")
+    if r["value"] is None or not np.isclose(v, r["value"], rtol=1e-8, atol=1e-12):
+        return False
+    return r["shown"] in (shown_as(v, r["shown"]), shown_half_up(v, r["shown"]))
+
+
 def check_table(doc: dict, adam: dict[str, pd.DataFrame]) -> tuple[int, list[str], list[str]]:
     """(results recomputed, differences, results without a where-clause) of one table."""
     data = population_data(adam, doc["analysis"])
@@ -121,11 +231,9 @@ def check_table(doc: dict, adam: dict[str, pd.DataFrame]) -> tuple[int, list[str
         if not r["where"]:
             skipped.append(where)
             continue
-        v = recompute(data, r)
-        # the ADaM CSV files carry 10 significant digits: equal to 8
-        ok_value = r["value"] is not None and bool(np.isclose(v, r["value"], rtol=1e-8,
-                                                             atol=1e-12))
-        if not ok_value or shown_as(v, r["shown"]) != r["shown"]:
+        km = doc["analysis"].get("km")
+        v = km_stat(data, r, km) if km and r["statistic"] in KM_STATS else recompute(data, r)
+        if not same(v, r):
             diffs.append(f"{where}: recomputed {v!r}, ARD {r['value']!r}, shown {r['shown']}")
         done += 1
     return done, diffs, skipped

@@ -31,7 +31,8 @@ import pandas as pd
 from cartrial.report.table import ReportTable
 
 ARD_COLUMNS = ("table", "analysis_id", "row", "column", "group", "where", "denominator_where",
-               "worst_grade", "variable", "statistic", "value", "shown", "text", "value_source")
+               "worst_grade", "variable", "timepoint", "statistic", "value", "shown", "text",
+               "value_source")
 
 _NUM = r"-?[\d,]+(?:\.\d+)?|NE|NR"
 # (pattern, statistic names): the first pattern a displayed cell matches names its statistics
@@ -50,6 +51,8 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (rf"({_NUM}) \(({_NUM})-({_NUM})\)", ("median", "min", "max")),
     (rf"({_NUM}) \(({_NUM})%\)", ("geo_mean", "geo_cv_pct")),
     (rf"({_NUM}) \(({_NUM}), ({_NUM})\)", ("estimate", "ci_lower", "ci_upper")),
+    (rf"({_NUM})% \(({_NUM}), ({_NUM})\)", ("pct", "ci_lower", "ci_upper")),
+    (r"(\d+) / (\d+)", ("events", "censored")),
     (rf"({_NUM}) \(({_NUM})\)", ("estimate", "in_parentheses")),
     (rf"({_NUM})\u2013({_NUM})", ("min", "max")),
     (rf"({_NUM})", ("estimate",)),
@@ -135,8 +138,8 @@ def displayed_ard(table: ReportTable, analysis_id: str) -> pd.DataFrame:
         if table.kind == "listing":
             continue
         for stat, shown in parse_cell(text, _clean(r)):
-            rows.append((table.number, analysis_id, _clean(r), str(c), "", "", "", "", "", stat,
-                         shown_value(shown) if stat != "text" else math.nan, shown, text,
+            rows.append((table.number, analysis_id, _clean(r), str(c), "", "", "", "", "", "",
+                         stat, shown_value(shown) if stat != "text" else math.nan, shown, text,
                          "displayed"))
     return pd.DataFrame(rows, columns=list(ARD_COLUMNS))
 

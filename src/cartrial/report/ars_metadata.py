@@ -20,8 +20,11 @@ _A: dict[str, tuple] = {
     "14.1.2": ("ADSL", "", "", ("APHFL", "BRIDGFL", "LDFL", "SAFFL", "NINFRS", "DLTEVLFL",
                                 "EFFFL", "EOSSTT", "DCSREAS", "DTHFL"), "ARMCD", _N_PCT,
                "disposition"),
-    "14.1.3": ("ADSL", "SAFFL", "", ("AGE", "SEX", "RACE", "ECOGBL", "ISS", "RISS", "PRLINES"),
-               "TRT01A", _N_PCT + "; " + _MED, "rows not yet described cell by cell"),
+    "14.1.3": ("ADSL", "SAFFL", "", ("AGE", "SEX", "ECOGBL", "POPCD", "DIAGDURY", "PRLINES",
+                                     "TCEXPFL", "TCREFFL", "PENEXPFL", "PENREFFL", "BCMAFL",
+                                     "ISS", "RISS", "HRCYTOFL", "EMDFL", "BRIDGFL", "BRDGRSP"),
+               "TRT01A", _N_PCT + "; n, mean (SD), median (Q1, Q3; R quantile type 7), min-max",
+               "baseline"),
     "14.1.4": ("ADSL", "ITTFL", "", ("DOSEP", "DOSEA", "VVDUR", "LDFL", "MFGFFL"), "TRT01P",
                _N_PCT + "; " + _MED, "lymphodepletion by agent is read from SDTM EX"),
     "14.2.1": ("ADSL", "SAFFL", "", ("TRT01P", "DLTFL"), "decision date",
@@ -70,9 +73,10 @@ _A: dict[str, tuple] = {
     "14.4.1": ("ADRS", "ITTFL", "PARAMCD == 'CBOR'", ("AVALC",), "TRT01A", _CP, "response"),
     "14.4.2": ("ADRS", "SAFFL", "PARAMCD == 'MRD'", ("AVALC", "AVISIT", "MRDSENS"), "TRT01A",
                _CP, "denominators by response category come from the efficacy engine"),
-    "14.4.3": ("ADTTE", "ITTFL", "", ("PARAMCD", "AVAL", "CNSR"), "", "Kaplan-Meier median "
-               "and landmark estimates (Brookmeyer-Crowley CI)", "Kaplan-Meier estimates: "
-               "not recomputed in this release"),
+    "14.4.3": ("ADTTE", "ITTFL", "", ("PARAMCD", "AVALM", "CNSR"), "TRT01A", "Kaplan-Meier "
+               "(event: CNSR == 0) median with Brookmeyer-Crowley CI and landmark estimates "
+               "with pointwise CI, both on the transform of the analysis' km settings; TTR: "
+               "median (min-max)", "tte"),
     "14.4.4": ("ADTTE", "ITTFL", "", ("PARAMCD", "AVAL", "CNSR"), "TRT01A", "log-rank test, "
                "Cox hazard ratio, reverse Kaplan-Meier follow-up, cumulative incidence",
                "model fits (Cox regression), not a count"),
@@ -147,7 +151,12 @@ def analysis_for(table: ReportTable, count_dose_as: str = "assigned") -> dict:
     from cartrial.report.ars_specs import CELLS
 
     described = cells in CELLS
-    return {"id": aid, "datasets": [x for x in d.split(", ") if x],
+    extra = {}
+    if cells == "tte":  # the Kaplan-Meier settings as the table states them
+        from cartrial.report.ars_tte import km_settings
+
+        extra = {"km": km_settings(table.footnotes)}
+    return {"id": aid, "datasets": [x for x in d.split(", ") if x], **extra,
             "population": f"ADSL.{flag} == 'Y'" if flag else "", "where": where,
             "variables": list(variables), "grouping": group, "method": method,
             "recomputable": described, "reason": "" if described else cells,

@@ -9,7 +9,7 @@ group (``group``) whose records meet the row's where-clause; its denominator is 
 the group (meeting ``denominator_where`` when given); with ``worst_grade`` a subject counts when
 the highest ATOXGRN of its records meeting the where-clause equals that grade; with
 ``variable`` the cell summarises that variable over the records (n, median, min, max, geometric
-mean and CV%). Percentages are
+mean and CV%; mean, SD and quartiles, R type 7). Percentages are
 100 n / N, confidence intervals Clopper-Pearson 95% (Clopper CJ, Pearson ES, Biometrika
 1934;26:404-13).
 """
@@ -23,6 +23,8 @@ import pandas as pd
 
 from cartrial.errors import InputError
 from cartrial.report.ars import ARD_COLUMNS, _clean, displayed_ard, parse_cell, shown_value
+from cartrial.report.ars_baseline import baseline
+from cartrial.report.ars_tte import tte
 from cartrial.report.table import ReportTable
 
 
@@ -198,7 +200,8 @@ CELLS: dict[str, Callable] = {"populations": _populations, "dlt": _dlt, "teae": 
                                "response": _response, "disposition": _disposition,
                                "syndrome": _syndrome, "basket": _syndrome, "nca": _nca,
                                "deaths": _deaths, "deaths_timing": _deaths_timing,
-                               "cytokines": _cytokines, "htox": _htox}
+                               "cytokines": _cytokines, "htox": _htox, "baseline": baseline,
+                               "tte": tte}
 
 
 def _group(column: str, var: str, adsl: pd.DataFrame) -> tuple[str, str]:
@@ -289,7 +292,7 @@ def computed_ard(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
     [["SAFFL == 'Y'", 1.0]]
     """
     data = analysis_data(ds, meta)
-    spec, ctx, rows = CELLS[meta["cells"]], {"record": meta["where"]}, []
+    spec, ctx, rows = CELLS[meta["cells"]], {"record": meta["where"], "km": meta.get("km")}, []
     if meta["cells"] == "basket":
         ctx["baskets"] = {k: [t.upper() for t in v] for k, v in baskets.items()}
     indents = table.indents
@@ -306,13 +309,15 @@ def computed_ard(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
         where = cell["where"] + (" and ATOXGRN >= 3" if stat == "grade >= 3" else "")
         worst = cell.get("worst_grade") or (stat.removeprefix("grade ") if stat.startswith(
             "grade ") and ">" not in stat else "")
-        vals = _summary(data, group, where, cell["variable"]) if "variable" in cell else \
+        vals = cell["compute"](data, group, where) if "compute" in cell else \
+            _summary(data, group, where, cell["variable"]) if "variable" in cell else \
             _count(data, group, where, cell.get("denominator_where", ""), worst)
         for name, shown in parse_cell(str(v), row):
             rows.append({"table": table.number, "analysis_id": meta["id"], "row": row,
                          "column": str(c), "group": group, "where": where,
                          "denominator_where": cell.get("denominator_where", ""),
                          "worst_grade": worst, "variable": cell.get("variable", ""),
+                         "timepoint": cell.get("timepoint", ""),
                          "statistic": name,
                          "value": vals.get(name, shown_value(shown)), "shown": shown,
                          "text": str(v), "value_source": "ADaM" if name in vals else
@@ -354,4 +359,8 @@ def _summary(data: pd.DataFrame, group: str, where: str, var: str) -> dict[str, 
             "min": float(v.min()) if len(v) else math.nan,
             "max": float(v.max()) if len(v) else math.nan,
             "geo_mean": float(np.exp(logs.mean())) if len(logs) else math.nan,
-            "geo_cv_pct": 100.0 * math.sqrt(math.expm1(s * s)) if s == s else math.nan}
+            "geo_cv_pct": 100.0 * math.sqrt(math.expm1(s * s)) if s == s else math.nan,
+            "mean": float(v.mean()) if len(v) else math.nan,
+            "sd": float(np.std(v, ddof=1)) if len(v) > 1 else math.nan,
+            "q1": float(np.percentile(v, 25)) if len(v) else math.nan,
+            "q3": float(np.percentile(v, 75)) if len(v) else math.nan}

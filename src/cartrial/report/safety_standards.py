@@ -52,7 +52,7 @@ def _icaht_tables(safety, n: dict[str, int]) -> list[ReportTable]:
         out.append(S.tidy_to_table(
             safety.tables["icaht"], "14.3.8",
             "Immune effector cell-associated haematotoxicity (ICAHT, neutropenic) by dose level",
-            SAFETY_POP, col_n=n, source="ADLB", footnotes=(
+            SAFETY_POP, col_n=n, source="ADHTOX", footnotes=(
                 ICAHT_REF,
                 "Early ICAHT (day 0-30): cumulative days with ANC <= 0.5 x10^9/L (grade 1 < 7, "
                 "grade 2 7-13, grade 3 >= 14 days) or <= 0.1 x10^9/L (grade 3 >= 7, grade 4 >= 14 "
