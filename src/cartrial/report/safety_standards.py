@@ -66,7 +66,7 @@ def _icaht_tables(safety, n: dict[str, int]) -> list[ReportTable]:
     if "hematotox" in safety.tables:
         out.append(S.tidy_to_table(
             safety.tables["hematotox"], "14.3.9", "CAR-HEMATOTOX baseline risk by dose level",
-            SAFETY_POP, col_n=n, source="ADLB", footnotes=(
+            SAFETY_POP, col_n=n, source="ADHTOX", footnotes=(
                 HEMATOTOX_REF,
                 "Before lymphodepletion: platelets 75-175 x10^9/L 1 point, < 75 x10^9/L 2; ANC "
                 "< 1.2 x10^9/L 1; haemoglobin < 90 g/L 1; CRP >= 30 mg/L 1; ferritin 650-2,000 "
