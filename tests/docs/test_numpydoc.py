@@ -130,7 +130,6 @@ design.simulate_oc
 design.spec_from_design
 design.state_from_patients
 design.utility_table
-efficacy.Concordance
 efficacy.CoxResult
 efficacy.CumIncResult
 efficacy.DoseComparisons
@@ -139,7 +138,6 @@ efficacy.FollowUp
 efficacy.ImwgResult
 efficacy.ImwgThresholds
 efficacy.KmByGroup
-efficacy.KmResult
 efficacy.LogrankResult
 efficacy.classify_assessments
 efficacy.classify_mrd
@@ -150,17 +148,9 @@ efficacy.disease_assessments_from_sdtm
 efficacy.efficacy_endpoints
 efficacy.efficacy_from_study
 efficacy.event_from_cnsr
-efficacy.exact_ci
 efficacy.investigator_response_from_sdtm
-efficacy.kaplan_meier
-efficacy.km_landmark
-efficacy.km_quantile
 efficacy.measurable_disease
 efficacy.mrd_from_sdtm
-efficacy.numbers_at_risk
-efficacy.proportion_table
-efficacy.response_concordance
-efficacy.response_rates
 efficacy.risk_table
 efficacy.subjects_from_sdtm
 efficacy.sustained_mrd_negative
