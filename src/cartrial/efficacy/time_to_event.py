@@ -44,7 +44,29 @@ TTE_COLUMNS = [
 
 
 def event_from_cnsr(cnsr: pd.Series) -> np.ndarray:
-    """ADaM CNSR (0 = event, >= 1 = censored) to an estimator's ``event`` (True = event)."""
+    """ADaM CNSR (0 = event, >= 1 = censored) to an estimator's ``event`` (True = event).
+
+    The one place CNSR is turned round (CONTRIBUTING.md glossary).
+
+    Parameters
+    ----------
+    cnsr : pandas.Series
+        ADaM ADTTE ``CNSR``: 0 for an event, a positive integer for a censoring reason.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True where CNSR is 0.
+
+    References
+    ----------
+    CDISC ADaM Basic Data Structure for Time-to-Event Analyses, version 1.0 (2012).
+
+    Examples
+    --------
+    >>> event_from_cnsr(pd.Series([0, 1, 2]))
+    array([ True, False, False])
+    """
     return cnsr.eq(0).to_numpy()
 
 
