@@ -129,14 +129,9 @@ design.simulate_oc
 design.spec_from_design
 design.state_from_patients
 design.utility_table
-efficacy.CoxResult
-efficacy.CumIncResult
 efficacy.DoseComparisons
 efficacy.EfficacyResult
-efficacy.FollowUp
 efficacy.ImwgResult
-efficacy.KmByGroup
-efficacy.LogrankResult
 efficacy.classify_assessments
 efficacy.confirm_responses
 efficacy.derive_imwg_response
