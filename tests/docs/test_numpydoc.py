@@ -153,9 +153,7 @@ example.write_example
 example.write_large_example
 kinetics.KineticsReport
 kinetics.ada_data
-kinetics.ada_summary
 kinetics.analyse_kinetics
-kinetics.classify_ada
 kinetics.crs_grades_from_ae
 kinetics.cytokine_data
 kinetics.infusions
