@@ -141,9 +141,7 @@ efficacy.efficacy_endpoints
 efficacy.efficacy_from_study
 efficacy.investigator_response_from_sdtm
 efficacy.mrd_from_sdtm
-efficacy.risk_table
 efficacy.subjects_from_sdtm
-efficacy.tte_summary
 example.ExampleTrial
 example.Scenario
 example.get_scenario

@@ -66,8 +66,38 @@ def tte_summary(
     """KM median (months) with Brookmeyer-Crowley CI, landmark rates and the fits.
 
     PFS, OS and DOR get Kaplan-Meier estimates; TTR (responders, no censoring) gets its median
-    and range. ``groups`` maps USUBJID to a group label (e.g. the dose level); "Overall" is
-    always added. Returns (summary, landmarks, fits keyed by (PARAMCD, group)).
+    and range.
+
+    Parameters
+    ----------
+    tte : pandas.DataFrame
+        ADTTE-shaped rows (:func:`derive_time_to_event`): USUBJID, PARAMCD (PFS, OS, DOR,
+        TTR), AVAL (days) and CNSR (0 = event).
+    groups : pandas.Series, optional
+        USUBJID -> group label (e.g. the dose level); "Overall" is always added.
+    order : list of str, optional
+        Order of the groups; default sorted.
+    settings : EndpointSettings, optional
+        ``protocol.endpoints`` (days per month, landmarks, CI level and transform).
+
+    Returns
+    -------
+    tuple
+        (summary with :data:`TTE_SUMMARY_COLUMNS`, landmark rates, fits keyed by (PARAMCD,
+        group)); an endpoint without patients has a row with method "no patients".
+
+    Examples
+    --------
+    S = 0.5 from day 200 to 400: R's median is the midpoint, 300 days = 9.86 months.
+
+    >>> tte = pd.DataFrame({"USUBJID": ["01", "02", "03", "04"], "PARAMCD": "OS",
+    ...                     "AVAL": [100, 200, 300, 400], "CNSR": [0, 0, 1, 0]})
+    >>> summary, landmarks, fits = tte_summary(tte)
+    >>> summary.query("endpoint == 'OS'")[["N", "events", "median", "lower"]].round(2)
+       N  events  median  lower
+    1  4       3    9.86   3.29
+    >>> list(fits)
+    [('OS', 'Overall')]
     """
     s = settings or EndpointSettings()
     dpm = s.days_per_month
@@ -127,7 +157,25 @@ def tte_summary(
 def risk_table(fits: dict[tuple[str, str], KmResult], step_months: float = 3.0) -> pd.DataFrame:
     """Numbers at risk every ``step_months`` (0 to the last observed time) for each fit.
 
-    Columns: endpoint, group, month, n_risk (as printed under a KM plot).
+    Parameters
+    ----------
+    fits : dict
+        (PARAMCD, group) -> :class:`KmResult` with times in months (from :func:`tte_summary`).
+    step_months : float, default 3.0
+        Spacing of the time points.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns endpoint, group, month, n_risk (as printed under a KM plot).
+
+    Examples
+    --------
+    >>> tte = pd.DataFrame({"USUBJID": ["01", "02", "03", "04"], "PARAMCD": "OS",
+    ...                     "AVAL": [100, 200, 300, 400], "CNSR": [0, 0, 1, 0]})
+    >>> summary, landmarks, fits = tte_summary(tte)
+    >>> risk_table(fits)["n_risk"].tolist()
+    [4, 4, 3, 2, 1]
     """
     frames = []
     for (param, group), km in fits.items():
