@@ -133,7 +133,6 @@ efficacy.DoseComparisons
 efficacy.EfficacyResult
 efficacy.ImwgResult
 efficacy.classify_assessments
-efficacy.confirm_responses
 efficacy.derive_imwg_response
 efficacy.derive_time_to_event
 efficacy.disease_assessments_from_sdtm
