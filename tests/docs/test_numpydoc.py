@@ -151,12 +151,10 @@ example.write_large_example
 kinetics.KineticsReport
 kinetics.ada_data
 kinetics.analyse_kinetics
-kinetics.crs_grades_from_ae
 kinetics.cytokine_data
 kinetics.infusions
 kinetics.nca_long
 kinetics.pc_profiles
-kinetics.to_pp
 protocol.DesignSpec
 protocol.DltDefinition
 protocol.DltRule
