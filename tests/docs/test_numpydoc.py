@@ -129,7 +129,6 @@ design.simulate_oc
 design.spec_from_design
 design.state_from_patients
 design.utility_table
-efficacy.DoseComparisons
 efficacy.EfficacyResult
 efficacy.ImwgResult
 efficacy.classify_assessments
