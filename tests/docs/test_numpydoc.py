@@ -137,8 +137,6 @@ efficacy.derive_time_to_event
 efficacy.disease_assessments_from_sdtm
 efficacy.efficacy_endpoints
 efficacy.efficacy_from_study
-efficacy.investigator_response_from_sdtm
-efficacy.mrd_from_sdtm
 efficacy.subjects_from_sdtm
 example.ExampleTrial
 example.Scenario

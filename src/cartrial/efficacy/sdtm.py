@@ -165,7 +165,29 @@ def disease_assessments_from_sdtm(
 
 
 def mrd_from_sdtm(lb: pd.DataFrame) -> pd.DataFrame:
-    """MRD input (:mod:`cartrial.efficacy.mrd`): LB MRD records, sensitivity from LBLLOQ."""
+    """MRD input (:mod:`cartrial.efficacy.mrd`): LB MRD records, sensitivity from LBLLOQ.
+
+    Parameters
+    ----------
+    lb : pandas.DataFrame
+        SDTM LB; the LBTESTCD "MRD" records are used (USUBJID, LBDTC, LBORRES or LBSTRESC,
+        LBLLOQ = the assay sensitivity as a fraction, optional VISIT, LBSEQ, LBMETHOD, LBSPEC).
+
+    Returns
+    -------
+    pandas.DataFrame
+        USUBJID, ADT (date, time dropped), AVISIT, MRDRES, MRDSENS, SRCDOM, SRCSEQ and, with
+        LBMETHOD and LBSPEC, MRDMETH and MRDSPEC: the input of :func:`classify_mrd`.
+
+    Examples
+    --------
+    >>> lb = pd.DataFrame({"USUBJID": "01", "LBSEQ": [7, 8], "LBTESTCD": ["MRD", "HGB"],
+    ...                    "LBDTC": "2026-04-02", "VISIT": "MONTH 3",
+    ...                    "LBORRES": ["NEGATIVE", "11.2"], "LBLLOQ": [1e-5, None]})
+    >>> mrd_from_sdtm(lb)[["USUBJID", "AVISIT", "MRDRES", "MRDSENS", "SRCSEQ"]]
+      USUBJID   AVISIT    MRDRES  MRDSENS  SRCSEQ
+    0      01  MONTH 3  NEGATIVE  0.00001       7
+    """
     m = lb[_text(lb["LBTESTCD"]).eq("MRD")]
     out = pd.DataFrame(
         {
@@ -185,7 +207,28 @@ def mrd_from_sdtm(lb: pd.DataFrame) -> pd.DataFrame:
 
 
 def investigator_response_from_sdtm(rs: pd.DataFrame) -> pd.DataFrame:
-    """RS OVRLRESP (RSCAT IMWG) as USUBJID, ADT, RSSTRESC, SRCSEQ."""
+    """RS OVRLRESP (RSCAT IMWG) as USUBJID, ADT, RSSTRESC, SRCSEQ.
+
+    Parameters
+    ----------
+    rs : pandas.DataFrame
+        SDTM RS (USUBJID, RSTESTCD, RSDTC, RSSTRESC, optional RSSEQ); only the RSTESTCD
+        "OVRLRESP" records are used.
+
+    Returns
+    -------
+    pandas.DataFrame
+        USUBJID, ADT (date), RSSTRESC, SRCSEQ (the RSSEQ): the investigator side of
+        :func:`response_concordance`.
+
+    Examples
+    --------
+    >>> rs = pd.DataFrame({"USUBJID": "01", "RSSEQ": [1, 2], "RSTESTCD": ["OVRLRESP", "NEWLIND"],
+    ...                    "RSDTC": "2026-02-02T10:00", "RSSTRESC": ["VGPR", "N"]})
+    >>> investigator_response_from_sdtm(rs)
+      USUBJID        ADT RSSTRESC  SRCSEQ
+    0      01 2026-02-02     VGPR       1
+    """
     r = rs[_text(rs["RSTESTCD"]).eq("OVRLRESP")]
     return pd.DataFrame(
         {
