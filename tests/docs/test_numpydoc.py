@@ -137,7 +137,6 @@ efficacy.derive_time_to_event
 efficacy.disease_assessments_from_sdtm
 efficacy.efficacy_endpoints
 efficacy.efficacy_from_study
-efficacy.subjects_from_sdtm
 example.ExampleTrial
 example.Scenario
 example.get_scenario

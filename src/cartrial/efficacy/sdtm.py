@@ -54,6 +54,37 @@ def subjects_from_sdtm(
 
     LSTALVDT (last known alive) is the latest date among DS, the ``extra_dates`` domains (e.g.
     LB, RS, AE: any ``--DTC`` column) and the infusion, for subjects without a death date.
+
+    Parameters
+    ----------
+    dm : pandas.DataFrame
+        SDTM DM (USUBJID, ACTARMCD = dose level; NOTTRT / SCRNFAIL give no dose; DTHDTC).
+    ex : pandas.DataFrame
+        SDTM EX; the first EXSTDTC of EXCAT "INVESTIGATIONAL PRODUCT" is the infusion date.
+    pr, mh, cm, ds : pandas.DataFrame, optional
+        PR (PRTRT "LEUKAPHERESIS" -> APHDT), MH (primary diagnosis -> POPCD), CM (new
+        anti-myeloma therapy -> NACTDT), DS (death record -> DTHPDFL; dates -> LSTALVDT).
+    extra_dates : list of pandas.DataFrame, optional
+        Further domains whose ``--DTC`` columns count as contact dates.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per DM subject, the dates as datetime64 (time of day dropped; NaT when none).
+
+    Examples
+    --------
+    >>> dm = pd.DataFrame({"USUBJID": ["01", "02"], "ACTARMCD": ["DL1", "SCRNFAIL"],
+    ...                    "DTHDTC": ["2026-09-01", None]})
+    >>> ex = pd.DataFrame({"USUBJID": ["01"], "EXCAT": "INVESTIGATIONAL PRODUCT",
+    ...                    "EXSTDTC": ["2026-01-05T09:30"]})
+    >>> ds = pd.DataFrame({"USUBJID": ["01"], "DSDECOD": "DEATH", "DSSTDTC": "2026-09-01",
+    ...                    "DSTERM": "DISEASE PROGRESSION"})
+    >>> s = subjects_from_sdtm(dm, ex, ds=ds)
+    >>> s[["USUBJID", "DOSE", "INFDT", "DTHPDFL", "LSTALVDT"]]
+      USUBJID  DOSE      INFDT DTHPDFL   LSTALVDT
+    0      01   DL1 2026-01-05       Y 2026-09-01
+    1      02  <NA>        NaT     NaN        NaT
     """
     ids = dm["USUBJID"].astype(str)
     out = pd.DataFrame({"USUBJID": ids.to_numpy()})
