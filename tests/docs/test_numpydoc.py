@@ -136,7 +136,6 @@ efficacy.derive_imwg_response
 efficacy.derive_time_to_event
 efficacy.disease_assessments_from_sdtm
 efficacy.efficacy_endpoints
-efficacy.efficacy_from_study
 example.ExampleTrial
 example.Scenario
 example.get_scenario
@@ -144,9 +143,7 @@ example.scenario_table
 example.simulate_trial
 example.write_example
 example.write_large_example
-kinetics.KineticsReport
 kinetics.ada_data
-kinetics.analyse_kinetics
 kinetics.cytokine_data
 kinetics.infusions
 kinetics.nca_long

@@ -279,6 +279,40 @@ def efficacy_from_study(
 
     Analysis population: leukapheresed subjects (with a PR LEUKAPHERESIS date) when the origin is
     apheresis, infused subjects when it is infusion (protocol ``endpoints.time_origin``).
+
+    Parameters
+    ----------
+    study : cartrial.data.Study
+        The loaded SDTM datasets; DM, EX and LB are required, PR, MH, CM, DS, RS, AE, TU and
+        TR are used when present.
+    protocol : Protocol
+        The trial's protocol (endpoint settings, IMWG settings, dose levels, schedule).
+
+    Returns
+    -------
+    tuple
+        (EfficacyResult, ImwgResult, Concordance or None when RS has no investigator
+        response).
+
+    Raises
+    ------
+    InputError
+        When DM, EX or LB is absent, or no subject has a time-origin date.
+
+    References
+    ----------
+    Kumar S, et al. International Myeloma Working Group consensus criteria for response and
+    minimal residual disease assessment in multiple myeloma. Lancet Oncol 2016;17:e328-46.
+
+    Examples
+    --------
+    Needs a whole study on disk (e.g. written by ``cartrial demo --out build/demo``):
+
+    >>> from cartrial.data import load_study
+    >>> from cartrial.protocol import load_protocol
+    >>> study = load_study("build/demo/sdtm")  # doctest: +SKIP
+    >>> result, imwg, conc = efficacy_from_study(study, load_protocol("ct071"))  # doctest: +SKIP
+    >>> result.rates.query("endpoint == 'ORR'")  # doctest: +SKIP
     """
     s = protocol.endpoints
     get = study.get  # type: ignore[attr-defined]
