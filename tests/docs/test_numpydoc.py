@@ -130,9 +130,6 @@ design.spec_from_design
 design.state_from_patients
 design.utility_table
 efficacy.EfficacyResult
-efficacy.ImwgResult
-efficacy.classify_assessments
-efficacy.derive_imwg_response
 efficacy.derive_time_to_event
 efficacy.disease_assessments_from_sdtm
 efficacy.efficacy_endpoints
