@@ -129,10 +129,7 @@ design.simulate_oc
 design.spec_from_design
 design.state_from_patients
 design.utility_table
-efficacy.EfficacyResult
-efficacy.derive_time_to_event
 efficacy.disease_assessments_from_sdtm
-efficacy.efficacy_endpoints
 example.ExampleTrial
 example.Scenario
 example.get_scenario

@@ -43,7 +43,40 @@ TTE_SUMMARY_COLUMNS = [
 
 @dataclass(frozen=True)
 class EfficacyResult:
-    """All efficacy outputs of one analysis (tidy frames + the KM fits behind them)."""
+    """All efficacy outputs of one analysis (tidy frames + the KM fits behind them).
+
+    Attributes
+    ----------
+    criteria : str
+        Response criteria ("IMWG 2016").
+    rates : pandas.DataFrame
+        :func:`response_rates` rows by dose level and overall.
+    mrd : pandas.DataFrame or None
+        MRD-negative rates (None without MRD data).
+    tte, tte_summary, landmarks, at_risk : pandas.DataFrame
+        ADTTE-shaped rows, :func:`tte_summary` medians, landmark rates, :func:`risk_table`.
+    km : dict
+        (PARAMCD, group) -> :class:`KmResult` (times in months).
+    subjects : pandas.DataFrame
+        The analysis population with the IMWG per-subject columns.
+    footnotes : tuple of str
+        The methods, stated for the report.
+
+    Examples
+    --------
+    >>> from cartrial.efficacy import derive_imwg_response
+    >>> a = pd.DataFrame({"USUBJID": "01", "ABLFL": ["Y", None, None, None],
+    ...                   "ADT": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01",
+    ...                                          "2026-04-01"]), "SPEP": [2.0, 0.8, 0.15, 0.1]})
+    >>> subjects = pd.DataFrame({"USUBJID": ["01"], "DOSE": "DL1", "DTHDT": pd.NaT,
+    ...                          "APHDT": pd.to_datetime(["2025-12-10"]),
+    ...                          "INFDT": pd.to_datetime(["2026-01-05"]),
+    ...                          "LSTALVDT": pd.to_datetime(["2026-05-01"])})
+    >>> imwg = derive_imwg_response(a)
+    >>> result = efficacy_endpoints(imwg, subjects)
+    >>> result.criteria, sorted(result.km)[:2]
+    ('IMWG 2016', [('DOR', 'DL1'), ('DOR', 'Overall')])
+    """
 
     criteria: str
     rates: pd.DataFrame
@@ -205,6 +238,45 @@ def efficacy_endpoints(
     ``subjects``: one row per subject of the analysis population (USUBJID, APHDT, INFDT, DTHDT,
     LSTALVDT, NACTDT and the grouping column ``by``). Subjects absent from the IMWG result
     count as NE (non-responders).
+
+    Parameters
+    ----------
+    imwg : ImwgResult
+        The derived responses (:func:`derive_imwg_response`).
+    subjects : pandas.DataFrame
+        The analysis population, as above.
+    settings : EndpointSettings, optional
+        ``protocol.endpoints``; defaults when omitted.
+    mrd : pandas.DataFrame, optional
+        MRD results (:func:`classify_mrd` input); no MRD table without them.
+    by : str or None, default "DOSE"
+        Grouping column of ``subjects``; None for overall only.
+    order : list of str, optional
+        Order of the groups.
+    schedule_days, window_days
+        As in :func:`derive_time_to_event`.
+
+    Returns
+    -------
+    EfficacyResult
+
+    Examples
+    --------
+    One patient, VGPR confirmed: ORR 1/1 with the exact CI (0.025, 1), Clopper-Pearson.
+
+    >>> from cartrial.efficacy import derive_imwg_response
+    >>> a = pd.DataFrame({"USUBJID": "01", "ABLFL": ["Y", None, None, None],
+    ...                   "ADT": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01",
+    ...                                          "2026-04-01"]), "SPEP": [2.0, 0.8, 0.15, 0.1]})
+    >>> subjects = pd.DataFrame({"USUBJID": ["01"], "DOSE": "DL1", "DTHDT": pd.NaT,
+    ...                          "APHDT": pd.to_datetime(["2025-12-10"]),
+    ...                          "INFDT": pd.to_datetime(["2026-01-05"]),
+    ...                          "LSTALVDT": pd.to_datetime(["2026-05-01"])})
+    >>> imwg = derive_imwg_response(a)
+    >>> r = efficacy_endpoints(imwg, subjects).rates
+    >>> r.query("group == 'Overall' and endpoint == 'ORR'")[["n", "N", "lower", "upper"]]
+        n  N  lower  upper
+    11  1  1  0.025    1.0
     """
     s = settings or EndpointSettings()
     bor = subjects[["USUBJID"] + ([by] if by else [])].merge(
