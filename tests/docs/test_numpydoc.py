@@ -129,7 +129,6 @@ design.simulate_oc
 design.spec_from_design
 design.state_from_patients
 design.utility_table
-efficacy.disease_assessments_from_sdtm
 example.ExampleTrial
 example.Scenario
 example.get_scenario

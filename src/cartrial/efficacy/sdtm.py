@@ -139,8 +139,41 @@ def disease_assessments_from_sdtm(
 ) -> pd.DataFrame:
     """IMWG input frame (one baseline row + one row per post-infusion date) from LB/TU/TR.
 
-    ``infusion``: infusion date per USUBJID (:func:`infusion_dates`); subjects never infused
-    have no assessments. Bad records raise :class:`RecordError` naming LB/TR and the --SEQ.
+    Bad records raise :class:`RecordError` naming LB/TR and the --SEQ.
+
+    Parameters
+    ----------
+    lb : pandas.DataFrame
+        SDTM LB; the disease tests (e.g. LBTESTCD MPROTEIN in SERUM, g/L) are read and
+        converted to the IMWG units (serum M-protein g/dL, FLC mg/dL).
+    infusion : pandas.Series
+        Infusion date per USUBJID (:func:`infusion_dates`); subjects never infused have no
+        assessments.
+    tu, tr : pandas.DataFrame, optional
+        SDTM TU / TR plasmacytoma records (SPD, new lesions).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :func:`derive_imwg_response` input: USUBJID, ADT, ABLFL ("Y" = baseline: per
+        variable the LBBLFL record, else the last on or before infusion), one column per IMWG
+        variable, SRCDOM, SRCSEQ and SEQ_<variable> (the record behind each value).
+
+    Raises
+    ------
+    RecordError
+        When a disease record cannot be used.
+
+    Examples
+    --------
+    >>> lb = pd.DataFrame({"USUBJID": "01", "LBSEQ": [1, 2], "LBTESTCD": "MPROTEIN",
+    ...                    "LBSPEC": "SERUM", "LBSTRESN": [20.0, 8.0], "LBSTRESU": "g/L",
+    ...                    "LBORRES": ["20", "8"], "LBDTC": ["2026-01-02", "2026-02-01"]})
+    >>> infusion = pd.Series(pd.to_datetime(["2026-01-05"]), index=["01"])
+    >>> disease_assessments_from_sdtm(lb, infusion)[["ADT", "ABLFL", "SPEP", "SEQ_SPEP"]]
+             ADT ABLFL  SPEP  SEQ_SPEP
+    0 2026-01-02     Y   2.0         1
+    1 2026-02-01  None   0.8         2
     """
     parts = [x for x in (lb_long(lb), tumours_long(tu, tr)) if len(x)]
     if not parts:
