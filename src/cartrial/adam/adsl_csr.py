@@ -38,6 +38,11 @@ _BL = "before LDSTDT (else TRTSDT)"
 DEFINE = {
     "APHFL": "Derived: 'Y' when APHDT is not missing.",
     "BRIDGFL": "Derived: 'Y' when a CM record with CMCAT = BRIDGING THERAPY is on record.",
+    "BRDGRSP": "Derived: for BRIDGFL = 'Y', the IMWG 2016 response category (unconfirmed) of the "
+               "last disease assessment before lymphodepletion against the first (screening) "
+               "one, by serum and urine M-protein and serum free light chains (Kumar S et al., "
+               "Lancet Oncol 2016;17:e328-46); NE with fewer than two assessments or a missing "
+               "measurement; empty without bridging therapy.",
     "LDFL": "Derived: 'Y' when LDSTDT is not missing.",
     "MFGFFL": "Derived: 'Y' when a DS disposition event has DSDECOD = MANUFACTURING FAILURE or "
               "DM.ARMNRS = MANUFACTURING FAILURE.",

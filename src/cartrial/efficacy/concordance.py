@@ -14,7 +14,28 @@ NOT_ASSESSED = "(none)"
 
 @dataclass(frozen=True)
 class Concordance:
-    """``table``: counts, investigator rows x derived columns; ``discrepancies``: the listing."""
+    """Investigator against derived response (made by :func:`response_concordance`).
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Counts of assessments, investigator response rows x derived IMWG response columns
+        (categories best first, then "(none)" for an assessment on one side only).
+    discrepancies : pandas.DataFrame
+        Listing of the disagreeing assessments: USUBJID, ADT, INVESTIGATOR, DERIVED (SRCSEQ).
+    n_matched : int
+        Assessments present on both sides (same subject and date).
+    n_agree : int
+        Of those, assessments where both give the same response.
+
+    Examples
+    --------
+    >>> inv = pd.DataFrame({"USUBJID": ["01"], "ADT": ["2026-01-05"], "RSSTRESC": ["PR"]})
+    >>> der = pd.DataFrame({"USUBJID": ["01"], "ADT": ["2026-01-05"], "AVALC": ["PR"]})
+    >>> c = response_concordance(inv, der)
+    >>> c.n_matched, c.n_agree, int(c.table.loc["PR", "PR"])
+    (1, 1, 1)
+    """
 
     table: pd.DataFrame
     discrepancies: pd.DataFrame
@@ -25,9 +46,42 @@ class Concordance:
 def response_concordance(investigator: pd.DataFrame, derived: pd.DataFrame) -> Concordance:
     """Cross-table and discrepancy listing, matching assessments on USUBJID and date.
 
-    ``investigator``: USUBJID, ADT, RSSTRESC (optional SRCSEQ); ``derived``: the IMWG
-    ``assessments`` frame (USUBJID, ADT, AVALC). An assessment present on one side only is
-    listed with "(none)" on the other.
+    An assessment present on one side only is listed with "(none)" on the other.
+
+    Parameters
+    ----------
+    investigator : pandas.DataFrame
+        Investigator responses from RS: USUBJID, ADT (assessment date), RSSTRESC (IMWG
+        category) and optionally SRCSEQ (the RSSEQ, carried into the listing).
+    derived : pandas.DataFrame
+        The derived IMWG ``assessments`` frame: USUBJID, ADT, AVALC.
+
+    Returns
+    -------
+    Concordance
+        The cross-table, the discrepancy listing and the counts matched / agreeing.
+
+    Raises
+    ------
+    RecordError
+        When an investigator RSSTRESC is not an IMWG category (names the subject and RSSEQ).
+
+    References
+    ----------
+    Kumar S, et al. Lancet Oncol 2016;17:e328-46 (IMWG response categories).
+
+    Examples
+    --------
+    >>> inv = pd.DataFrame({"USUBJID": ["01", "01"], "ADT": ["2026-01-05", "2026-02-02"],
+    ...                     "RSSTRESC": ["PR", "VGPR"]})
+    >>> der = pd.DataFrame({"USUBJID": ["01", "01"], "ADT": ["2026-01-05", "2026-02-02"],
+    ...                     "AVALC": ["PR", "CR"]})
+    >>> c = response_concordance(inv, der)
+    >>> c.n_matched, c.n_agree
+    (2, 1)
+    >>> c.discrepancies
+      USUBJID        ADT INVESTIGATOR DERIVED
+    0      01 2026-02-02         VGPR      CR
     """
     inv = investigator.copy()
     bad = ~inv["RSSTRESC"].isin(RESPONSES)

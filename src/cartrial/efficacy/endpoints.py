@@ -43,7 +43,40 @@ TTE_SUMMARY_COLUMNS = [
 
 @dataclass(frozen=True)
 class EfficacyResult:
-    """All efficacy outputs of one analysis (tidy frames + the KM fits behind them)."""
+    """All efficacy outputs of one analysis (tidy frames + the KM fits behind them).
+
+    Attributes
+    ----------
+    criteria : str
+        Response criteria ("IMWG 2016").
+    rates : pandas.DataFrame
+        :func:`response_rates` rows by dose level and overall.
+    mrd : pandas.DataFrame or None
+        MRD-negative rates (None without MRD data).
+    tte, tte_summary, landmarks, at_risk : pandas.DataFrame
+        ADTTE-shaped rows, :func:`tte_summary` medians, landmark rates, :func:`risk_table`.
+    km : dict
+        (PARAMCD, group) -> :class:`KmResult` (times in months).
+    subjects : pandas.DataFrame
+        The analysis population with the IMWG per-subject columns.
+    footnotes : tuple of str
+        The methods, stated for the report.
+
+    Examples
+    --------
+    >>> from cartrial.efficacy import derive_imwg_response
+    >>> a = pd.DataFrame({"USUBJID": "01", "ABLFL": ["Y", None, None, None],
+    ...                   "ADT": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01",
+    ...                                          "2026-04-01"]), "SPEP": [2.0, 0.8, 0.15, 0.1]})
+    >>> subjects = pd.DataFrame({"USUBJID": ["01"], "DOSE": "DL1", "DTHDT": pd.NaT,
+    ...                          "APHDT": pd.to_datetime(["2025-12-10"]),
+    ...                          "INFDT": pd.to_datetime(["2026-01-05"]),
+    ...                          "LSTALVDT": pd.to_datetime(["2026-05-01"])})
+    >>> imwg = derive_imwg_response(a)
+    >>> result = efficacy_endpoints(imwg, subjects)
+    >>> result.criteria, sorted(result.km)[:2]
+    ('IMWG 2016', [('DOR', 'DL1'), ('DOR', 'Overall')])
+    """
 
     criteria: str
     rates: pd.DataFrame
@@ -66,8 +99,38 @@ def tte_summary(
     """KM median (months) with Brookmeyer-Crowley CI, landmark rates and the fits.
 
     PFS, OS and DOR get Kaplan-Meier estimates; TTR (responders, no censoring) gets its median
-    and range. ``groups`` maps USUBJID to a group label (e.g. the dose level); "Overall" is
-    always added. Returns (summary, landmarks, fits keyed by (PARAMCD, group)).
+    and range.
+
+    Parameters
+    ----------
+    tte : pandas.DataFrame
+        ADTTE-shaped rows (:func:`derive_time_to_event`): USUBJID, PARAMCD (PFS, OS, DOR,
+        TTR), AVAL (days) and CNSR (0 = event).
+    groups : pandas.Series, optional
+        USUBJID -> group label (e.g. the dose level); "Overall" is always added.
+    order : list of str, optional
+        Order of the groups; default sorted.
+    settings : EndpointSettings, optional
+        ``protocol.endpoints`` (days per month, landmarks, CI level and transform).
+
+    Returns
+    -------
+    tuple
+        (summary with :data:`TTE_SUMMARY_COLUMNS`, landmark rates, fits keyed by (PARAMCD,
+        group)); an endpoint without patients has a row with method "no patients".
+
+    Examples
+    --------
+    S = 0.5 from day 200 to 400: R's median is the midpoint, 300 days = 9.86 months.
+
+    >>> tte = pd.DataFrame({"USUBJID": ["01", "02", "03", "04"], "PARAMCD": "OS",
+    ...                     "AVAL": [100, 200, 300, 400], "CNSR": [0, 0, 1, 0]})
+    >>> summary, landmarks, fits = tte_summary(tte)
+    >>> summary.query("endpoint == 'OS'")[["N", "events", "median", "lower"]].round(2)
+       N  events  median  lower
+    1  4       3    9.86   3.29
+    >>> list(fits)
+    [('OS', 'Overall')]
     """
     s = settings or EndpointSettings()
     dpm = s.days_per_month
@@ -127,7 +190,25 @@ def tte_summary(
 def risk_table(fits: dict[tuple[str, str], KmResult], step_months: float = 3.0) -> pd.DataFrame:
     """Numbers at risk every ``step_months`` (0 to the last observed time) for each fit.
 
-    Columns: endpoint, group, month, n_risk (as printed under a KM plot).
+    Parameters
+    ----------
+    fits : dict
+        (PARAMCD, group) -> :class:`KmResult` with times in months (from :func:`tte_summary`).
+    step_months : float, default 3.0
+        Spacing of the time points.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns endpoint, group, month, n_risk (as printed under a KM plot).
+
+    Examples
+    --------
+    >>> tte = pd.DataFrame({"USUBJID": ["01", "02", "03", "04"], "PARAMCD": "OS",
+    ...                     "AVAL": [100, 200, 300, 400], "CNSR": [0, 0, 1, 0]})
+    >>> summary, landmarks, fits = tte_summary(tte)
+    >>> risk_table(fits)["n_risk"].tolist()
+    [4, 4, 3, 2, 1]
     """
     frames = []
     for (param, group), km in fits.items():
@@ -157,6 +238,45 @@ def efficacy_endpoints(
     ``subjects``: one row per subject of the analysis population (USUBJID, APHDT, INFDT, DTHDT,
     LSTALVDT, NACTDT and the grouping column ``by``). Subjects absent from the IMWG result
     count as NE (non-responders).
+
+    Parameters
+    ----------
+    imwg : ImwgResult
+        The derived responses (:func:`derive_imwg_response`).
+    subjects : pandas.DataFrame
+        The analysis population, as above.
+    settings : EndpointSettings, optional
+        ``protocol.endpoints``; defaults when omitted.
+    mrd : pandas.DataFrame, optional
+        MRD results (:func:`classify_mrd` input); no MRD table without them.
+    by : str or None, default "DOSE"
+        Grouping column of ``subjects``; None for overall only.
+    order : list of str, optional
+        Order of the groups.
+    schedule_days, window_days
+        As in :func:`derive_time_to_event`.
+
+    Returns
+    -------
+    EfficacyResult
+
+    Examples
+    --------
+    One patient, VGPR confirmed: ORR 1/1 with the exact CI (0.025, 1), Clopper-Pearson.
+
+    >>> from cartrial.efficacy import derive_imwg_response
+    >>> a = pd.DataFrame({"USUBJID": "01", "ABLFL": ["Y", None, None, None],
+    ...                   "ADT": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01",
+    ...                                          "2026-04-01"]), "SPEP": [2.0, 0.8, 0.15, 0.1]})
+    >>> subjects = pd.DataFrame({"USUBJID": ["01"], "DOSE": "DL1", "DTHDT": pd.NaT,
+    ...                          "APHDT": pd.to_datetime(["2025-12-10"]),
+    ...                          "INFDT": pd.to_datetime(["2026-01-05"]),
+    ...                          "LSTALVDT": pd.to_datetime(["2026-05-01"])})
+    >>> imwg = derive_imwg_response(a)
+    >>> r = efficacy_endpoints(imwg, subjects).rates
+    >>> r.query("group == 'Overall' and endpoint == 'ORR'")[["n", "N", "lower", "upper"]]
+        n  N  lower  upper
+    11  1  1  0.025    1.0
     """
     s = settings or EndpointSettings()
     bor = subjects[["USUBJID"] + ([by] if by else [])].merge(

@@ -20,7 +20,27 @@ from cartrial.efficacy.survival_data import DAYS_PER_MONTH, months_and_events
 
 @dataclass(frozen=True)
 class FollowUp:
-    """Median follow-up in months with its CI (NaN = not reached) and the reverse KM fit."""
+    """Median follow-up in months with its CI (NaN = not reached) and the reverse KM fit.
+
+    Attributes
+    ----------
+    median, lower, upper : float
+        Median follow-up and its Brookmeyer-Crowley limits, months; NaN = not reached.
+    n, n_censored : int
+        Subjects, and censored subjects (the events of the reverse curve).
+    fit : KmResult
+        The reverse Kaplan-Meier curve (times in months).
+    days_per_month : float
+        Days in a month used to convert the input days.
+    method : str
+        One-sentence description for report footnotes.
+
+    Examples
+    --------
+    >>> f = median_follow_up([3, 6, 9, 12], [1, 0, 0, 0], days_per_month=1.0)
+    >>> f.median, f.lower, f.n, f.n_censored
+    (9.0, 6.0, 4, 3)
+    """
 
     median: float
     lower: float

@@ -65,14 +65,32 @@ _R = RESPONSE_ORDER
 
 @dataclass(frozen=True)
 class ImwgResult:
-    """Derived IMWG responses.
+    """Derived IMWG responses (made by :func:`derive_imwg_response`).
 
-    ``assessments``: one row per post-baseline assessment with AVALC (response at the
-    assessment), CONFC (confirmed response at it), PDTYPE, CONFFL, ANL01FL and the inputs used.
-    ``subjects``: one row per subject with MDTYPE, POPCD, BOR (best confirmed response),
-    FRSPDT (first of the assessments confirming PR or better), FCRDT (first confirmed CR or
-    better), PDDT (first of the assessments confirming PD), RELCRDT (relapse from CR),
-    LSTADT (last adequate assessment before new therapy) and NACTDT.
+    Attributes
+    ----------
+    assessments : pandas.DataFrame
+        One row per post-baseline assessment with AVALC (response at the assessment), CONFC
+        (confirmed response at it), PDTYPE, CONFFL, ANL01FL and the inputs used.
+    subjects : pandas.DataFrame
+        One row per subject with MDTYPE, POPCD, BOR (best confirmed response), FRSPDT (first
+        of the assessments confirming PR or better), FCRDT (first confirmed CR or better),
+        PDDT (first of the assessments confirming PD), RELCRDT (relapse from CR), LSTADT
+        (last adequate assessment before new therapy) and NACTDT.
+    settings : ImwgSettings
+        The settings used.
+    criteria, method : str
+        Name of the criteria ("IMWG 2016") and a description of the choices, for footnotes.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"USUBJID": "01", "ABLFL": ["Y", None, None, None],
+    ...                   "ADT": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01",
+    ...                                          "2026-04-01"]),
+    ...                   "SPEP": [2.0, 0.8, 0.15, 0.1]})
+    >>> r = derive_imwg_response(a)
+    >>> r.criteria, r.subjects.loc[0, "BOR"]
+    ('IMWG 2016', 'VGPR')
     """
 
     assessments: pd.DataFrame
@@ -93,6 +111,46 @@ def classify_assessments(
     Adds MDTYPE, POPCD, ANL01FL ("Y" = before new therapy, used), AVALC, PDTYPE ("LAB",
     "MARROW", "IMAGING" or missing), NEEDCONF (confirmation needed), IFEINTFL and reduction /
     nadir columns. Missing data needed for a level downgrade the response (4.2).
+
+    Parameters
+    ----------
+    assessments : pandas.DataFrame
+        One baseline row (ABLFL "Y") and one row per later assessment date per subject, with
+        the measurement columns of the module docstring (SPEP g/dL, UPEP mg/24 h, KAPPA,
+        LAMBDA mg/dL, BMPC %, SPD mm^2, PBPC %, SIFE / UIFE, ...); absent ones are not done.
+    subjects : pandas.DataFrame, optional
+        Per subject POPCD, NACTDT, DTHDT, DTHPDFL.
+    settings : ImwgSettings, optional
+        ``protocol.imwg``; the IMWG 2016 defaults when omitted.
+    thresholds : ImwgThresholds, optional
+        The IMWG 2016 numbers when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The post-baseline rows with the columns above.
+
+    Raises
+    ------
+    RecordError
+        When a value is not usable (names the source domain, subject, record and rule).
+
+    References
+    ----------
+    Kumar S, et al. International Myeloma Working Group consensus criteria for response and
+    minimal residual disease assessment in multiple myeloma. Lancet Oncol 2016;17:e328-46.
+
+    Examples
+    --------
+    Serum M-protein 2.0 -> 0.8 g/dL is a 60 % reduction (PR, >= 50 %); -> 0.15 g/dL is
+    92.5 % (VGPR, >= 90 %).
+
+    >>> a = pd.DataFrame({"USUBJID": "01", "ABLFL": ["Y", None, None, None],
+    ...                   "ADT": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01",
+    ...                                          "2026-04-01"]),
+    ...                   "SPEP": [2.0, 0.8, 0.15, 0.1]})
+    >>> classify_assessments(a)["AVALC"].tolist()
+    ['PR', 'VGPR', 'VGPR']
     """
     s = settings or ImwgSettings()
     t = thresholds or IMWG_2016
@@ -224,6 +282,43 @@ def derive_imwg_response(
     ``assessments`` holds the baseline and post-baseline measurements (columns in the module
     docstring); ``subjects`` optionally gives POPCD and NACTDT per subject. Bad records raise
     :class:`~cartrial.errors.RecordError` naming the record.
+
+    Parameters
+    ----------
+    assessments : pandas.DataFrame
+        Baseline and post-baseline measurements, as for :func:`classify_assessments`.
+    subjects : pandas.DataFrame, optional
+        One row per subject (USUBJID, POPCD, NACTDT, DTHDT, DTHPDFL); its subjects without
+        assessments are not evaluable (BOR "NE").
+    settings : ImwgSettings, optional
+        ``protocol.imwg``; the IMWG 2016 defaults when omitted.
+
+    Returns
+    -------
+    ImwgResult
+        Responses per assessment (unconfirmed and confirmed) and per subject.
+
+    Raises
+    ------
+    RecordError
+        When a value is not usable.
+
+    References
+    ----------
+    Kumar S, et al. International Myeloma Working Group consensus criteria for response and
+    minimal residual disease assessment in multiple myeloma. Lancet Oncol 2016;17:e328-46.
+
+    Examples
+    --------
+    PR, then VGPR confirmed by the next VGPR: best confirmed response VGPR.
+
+    >>> a = pd.DataFrame({"USUBJID": "01", "ABLFL": ["Y", None, None, None],
+    ...                   "ADT": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01",
+    ...                                          "2026-04-01"]),
+    ...                   "SPEP": [2.0, 0.8, 0.15, 0.1]})
+    >>> r = derive_imwg_response(a)
+    >>> r.assessments["CONFC"].tolist(), r.subjects.loc[0, "BOR"]
+    (['PR', 'VGPR', 'SD'], 'VGPR')
     """
     s = settings or ImwgSettings()
     classified = classify_assessments(assessments, subjects, s)

@@ -27,7 +27,42 @@ def confirm_responses(
     least ``ppcl_min_persistence_days`` later and every assessment in between counts) to be at
     least as good: the confirmed category is the minimum over them, and any PD among them gives
     SD. PD needs the next evaluable assessment to be PD too; imaging and marrow results need
-    no confirmation. Adds CONFN, CONFC and CONFFL.
+    no confirmation.
+
+    Parameters
+    ----------
+    classified : pandas.DataFrame
+        One row per assessment, in date order within subject (the output of
+        :func:`classify_assessments`): USUBJID, ADT, AVALN (rank of the unconfirmed category,
+        ``RESPONSE_ORDER``), ANL01FL ("Y" = used: before new therapy), PPCLFL ("Y" = pPCL
+        patient), NEEDCONF (bool: a laboratory response that needs confirming), and DTHDT,
+        DTHPDFL, NACTDT (death date, death due to progression, new therapy date).
+    settings : ImwgSettings, optional
+        ``protocol.imwg`` (NE skipping, confirmation window, PD at the last assessment).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with CONFN (rank), CONFC (confirmed category), CONFADT (date of the confirming
+        assessment) and CONFFL ("Y" when the response is confirmed as it stands).
+
+    References
+    ----------
+    Kumar S, et al. International Myeloma Working Group consensus criteria for response and
+    minimal residual disease assessment in multiple myeloma. Lancet Oncol 2016;17:e328-46.
+
+    Examples
+    --------
+    PR then VGPR then PR: the first PR is confirmed; VGPR is confirmed only as PR; the last PR
+    has nothing after it (SD).
+
+    >>> from cartrial.efficacy.imwg_rules import RESPONSE_ORDER as R
+    >>> c = pd.DataFrame({"USUBJID": "01", "AVALN": [R["PR"], R["VGPR"], R["PR"]],
+    ...                   "ADT": pd.to_datetime(["2026-01-28", "2026-02-25", "2026-03-25"]),
+    ...                   "ANL01FL": "Y", "PPCLFL": "N", "NEEDCONF": True, "DTHPDFL": None,
+    ...                   "DTHDT": pd.NaT, "NACTDT": pd.NaT})
+    >>> confirm_responses(c)[["CONFC", "CONFFL"]].to_numpy().tolist()
+    [['PR', 'Y'], ['PR', None], ['SD', None]]
     """
     s = settings or ImwgSettings()
     p = classified.copy()

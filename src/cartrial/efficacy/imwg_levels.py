@@ -30,8 +30,40 @@ def measurable_disease(
 ) -> pd.DataFrame:
     """Baseline measurable-disease type per subject (IMWG 2016, strict order).
 
-    Returns USUBJID, MDTYPE (SERUM_URINE, SERUM, URINE, FLC, MARROW, PLASMACYTOMA, NONE),
-    FLCINV ("KAPPA"/"LAMBDA"/missing) and the baseline values B_* used later.
+    Serum M-protein >= 1 g/dL and/or urine M-protein >= 200 mg/24 h; otherwise involved FLC
+    >= 10 mg/dL with an abnormal kappa/lambda ratio; otherwise marrow plasma cells >= 30 %;
+    otherwise a plasmacytoma (SPD > 0).
+
+    Parameters
+    ----------
+    baseline : pandas.DataFrame
+        One row per subject: USUBJID, SPEP (serum M-protein, g/dL), UPEP (urine M-protein,
+        mg/24 h), KAPPA and LAMBDA (serum free light chains, mg/dL), BMPC (marrow plasma
+        cells, %), SPD (plasmacytoma sum of products of diameters, mm^2), PBPC (blood plasma
+        cells, %).
+    thresholds : ImwgThresholds, optional
+        The IMWG 2016 numbers when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        USUBJID, MDTYPE (SERUM_URINE, SERUM, URINE, FLC, MARROW, PLASMACYTOMA, NONE), FLCINV
+        ("KAPPA" when kappa/lambda >= 1, else "LAMBDA"; missing without FLC) and the baseline
+        values B_* used later.
+
+    References
+    ----------
+    Kumar S, et al. International Myeloma Working Group consensus criteria for response and
+    minimal residual disease assessment in multiple myeloma. Lancet Oncol 2016;17:e328-46.
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"USUBJID": ["01", "02", "03"], "SPEP": [1.2, 0.4, 0.2],
+    ...                   "UPEP": [250.0, 50.0, 0.0], "KAPPA": [2.0, 30.0, 1.5],
+    ...                   "LAMBDA": [1.0, 1.2, 1.0], "BMPC": [40.0, 10.0, 35.0],
+    ...                   "SPD": 0.0, "PBPC": 0.0})
+    >>> measurable_disease(b)["MDTYPE"].tolist()
+    ['SERUM_URINE', 'FLC', 'MARROW']
     """
     thr = thresholds or IMWG_2016
     b = baseline

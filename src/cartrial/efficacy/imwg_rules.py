@@ -46,7 +46,39 @@ MEASURABLE_TYPES: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class ImwgThresholds:
-    """Numbers of the IMWG 2016 tables (Kumar et al., Lancet Oncol 2016) and PCL 2013 table."""
+    """Numbers of the IMWG 2016 tables (Kumar et al., Lancet Oncol 2016) and PCL 2013 table.
+
+    Units as in the module docstring; reductions and increases are fractions (0.5 = 50 %).
+
+    Attributes
+    ----------
+    serum_measurable_g_dl, urine_measurable_mg_24h, flc_measurable_mg_dl : float
+        Measurable disease at baseline (1 g/dL, 200 mg/24 h, 10 mg/dL), with the normal FLC
+        ratio range ``flc_ratio_low`` - ``flc_ratio_high`` (0.26-1.65) and marrow >= 30 %.
+    cr_marrow_pc_below_pct, vgpr_*, pr_*, mr_* : float
+        Response categories (e.g. PR: serum reduction >= 50 %, urine >= 90 % or < 200 mg/24 h).
+    pd_* : float
+        Progression from nadir: 25 % increase and an absolute increase (serum 0.5 g/dL, or
+        1 g/dL when the nadir is >= 5 g/dL; urine 200 mg/24 h; dFLC > 10 mg/dL; marrow 10 %).
+    relapse_cr_marrow_pct, ppcl_* : float
+        Relapse from CR, and primary plasma cell leukemia (IMWG 2013).
+
+    References
+    ----------
+    Kumar S, et al. International Myeloma Working Group consensus criteria for response and
+    minimal residual disease assessment in multiple myeloma. Lancet Oncol 2016;17:e328-46.
+    Fernandez de Larrea C, et al. Plasma cell leukemia: consensus statement on diagnostic
+    requirements, response criteria and treatment recommendations by the International
+    Myeloma Working Group. Leukemia 2013;27:780-91.
+
+    Examples
+    --------
+    >>> t = ImwgThresholds()
+    >>> t.serum_measurable_g_dl, t.urine_measurable_mg_24h, t.pr_serum_reduction
+    (1.0, 200.0, 0.5)
+    >>> ImwgThresholds(serum_measurable_g_dl=0.5).serum_measurable_g_dl
+    0.5
+    """
 
     # 4.1 measurable disease at baseline
     serum_measurable_g_dl: float = 1.0

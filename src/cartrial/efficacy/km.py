@@ -30,13 +30,31 @@ _TOL = float(np.sqrt(np.finfo(float).eps))  # R: sqrt(.Machine$double.eps)
 
 @dataclass(frozen=True)
 class KmResult:
-    """A fitted Kaplan-Meier curve.
+    """A fitted Kaplan-Meier curve (made by :func:`kaplan_meier`).
 
-    ``table`` has one row per distinct observed time: time, n_risk, n_event, n_censor, surv,
-    std_err (Greenwood standard error of S, as R's ``summary.survfit`` prints it; NaN where
-    S = 0), std_err_log (standard error of log S, R's ``survfit()$std.err``), lower, upper
-    (pointwise band; NaN where S = 0, as R ``survfit_confint``).
-    ``median`` is NaN when not reached; a NaN limit of ``median_ci`` means "not reached".
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per distinct observed time: time, n_risk, n_event, n_censor, surv, std_err
+        (Greenwood standard error of S, as R's ``summary.survfit`` prints it; NaN where S = 0),
+        std_err_log (standard error of log S, R's ``survfit()$std.err``), lower, upper
+        (pointwise band; NaN where S = 0, as R ``survfit_confint``).
+    n, n_events : int
+        Number of patients, of events.
+    median : float
+        Median time to event, in the unit of the input times; NaN when not reached.
+    median_ci : tuple of float
+        Brookmeyer-Crowley (lower, upper) limits of the median; NaN means "not reached".
+    confidence_level, ci_transform : float, {"log-log", "log", "plain"}
+        Coverage and scale of the pointwise band and of ``median_ci``.
+    method : str
+        One-sentence description of the estimator, for report footnotes.
+
+    Examples
+    --------
+    >>> km = kaplan_meier([2, 3, 3, 5], [True, True, False, True])
+    >>> km.n, km.n_events, km.median  # S = 0.5 on [3, 5): R's midpoint rule
+    (4, 3, 4.0)
     """
 
     table: pd.DataFrame
@@ -156,8 +174,52 @@ def kaplan_meier(
 ) -> KmResult:
     """Kaplan-Meier estimate with Greenwood bands and the median with its Brookmeyer-Crowley CI.
 
-    ``event`` is True (or 1) for an event, False (0) for censored. Ties: events precede
-    censorings at the same time (the usual convention; Kaplan & Meier 1958).
+    Ties: events precede censorings at the same time (the usual convention; Kaplan & Meier
+    1958).
+
+    Parameters
+    ----------
+    time : sequence of float
+        Time to event or censoring for each patient, >= 0, in any unit (days, months); no NaN.
+    event : sequence of bool or {0, 1}
+        True (1) for an event, False (0) for censored; never ADaM ``CNSR`` (use
+        :func:`event_from_cnsr`).
+    confidence_level : float, default 0.95
+        Coverage of the pointwise band and of the median's CI, in (0, 1).
+    ci_transform : {"log-log", "log", "plain"}, default "log-log"
+        Scale of the pointwise band (R ``conf.type``).
+
+    Returns
+    -------
+    KmResult
+        The curve table, median and its CI.
+
+    Raises
+    ------
+    InputError
+        When time and event differ in length or are empty, a time is missing or negative, an
+        event is not True/False/1/0, or confidence_level / ci_transform is out of range.
+
+    References
+    ----------
+    Kaplan EL, Meier P. Nonparametric estimation from incomplete observations. J Am Stat Assoc
+    1958;53:457-81.
+    Brookmeyer R, Crowley J. A confidence interval for the median survival time. Biometrics
+    1982;38:29-41.
+    Freireich EJ, et al. Blood 1963;21:699-716 (the 6-MP remission data of the example).
+
+    Examples
+    --------
+    The 6-MP arm of Freireich et al. (1963), weeks of remission: S = 0.857, 0.807, 0.753 at
+    6, 7, 10 weeks, median 23 weeks, as published.
+
+    >>> t = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+    >>> e = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+    >>> km = kaplan_meier(t, e)
+    >>> km.table["surv"].round(3).tolist()[:4]
+    [0.857, 0.807, 0.807, 0.753]
+    >>> km.median, km.median_ci
+    (23.0, (13.0, nan))
     """
     if ci_transform not in _TRANSFORMS:
         raise InputError(f"ci_transform must be one of {_TRANSFORMS}, got {ci_transform!r}")
@@ -214,8 +276,38 @@ def km_quantile(km: KmResult, p: float) -> tuple[float, float, float]:
 
     R ``quantile.survfit`` (Brookmeyer-Crowley limits from the pointwise band); it can differ
     from the printed median (``KmResult.median``) where R's two functions differ: a flat at
-    exactly 1 - p at the curve's end, a band that is not monotone. Returns (estimate, lower,
-    upper); NaN = not reached.
+    exactly 1 - p at the curve's end, a band that is not monotone.
+
+    Parameters
+    ----------
+    km : KmResult
+        A curve from :func:`kaplan_meier`.
+    p : float
+        Fraction with the event, in (0, 1): 0.5 for the median, 0.25 for the first quartile.
+
+    Returns
+    -------
+    tuple of float
+        (estimate, lower, upper) in the unit of the curve's times; NaN = not reached.
+
+    Raises
+    ------
+    InputError
+        When ``p`` is outside (0, 1).
+
+    References
+    ----------
+    Brookmeyer R, Crowley J. A confidence interval for the median survival time. Biometrics
+    1982;38:29-41.
+
+    Examples
+    --------
+    >>> # the 6-MP arm of Freireich et al. (Blood 1963;21:699-716)
+    >>> t = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+    >>> e = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+    >>> km = kaplan_meier(t, e)
+    >>> km_quantile(km, 0.25)
+    (13.0, 6.0, 22.0)
     """
     if not 0.0 < p < 1.0:
         raise InputError(f"p must be in (0, 1), got {p!r}")
@@ -232,8 +324,29 @@ def km_quantile(km: KmResult, p: float) -> tuple[float, float, float]:
 def km_landmark(km: KmResult, times: Sequence[float] | np.ndarray) -> pd.DataFrame:
     """Survival and pointwise CI at landmark times (step function, right-continuous).
 
-    A landmark after the last observed time is NaN (the curve is not estimable there).
-    Columns: time, n_risk, surv, lower, upper.
+    Parameters
+    ----------
+    km : KmResult
+        A curve from :func:`kaplan_meier`.
+    times : sequence of float
+        Landmark times, in the unit of the curve's times (e.g. 6 and 12 months).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per landmark: time, n_risk, surv, lower, upper. A landmark after the last
+        observed time is NaN (the curve is not estimable there).
+
+    Examples
+    --------
+    >>> # the 6-MP arm of Freireich et al. (Blood 1963;21:699-716): S(12 weeks) = 0.753
+    >>> t = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+    >>> e = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+    >>> km = kaplan_meier(t, e)
+    >>> km_landmark(km, [12, 40]).round(3)
+       time  n_risk   surv  lower  upper
+    0  12.0      12  0.753  0.503  0.889
+    1  40.0       0    NaN    NaN    NaN
     """
     tl = np.asarray(times, dtype=float)
     tb = km.table
@@ -258,7 +371,26 @@ def km_landmark(km: KmResult, times: Sequence[float] | np.ndarray) -> pd.DataFra
 
 
 def numbers_at_risk(km: KmResult, times: Sequence[float] | np.ndarray) -> pd.DataFrame:
-    """Patients still at risk (time >= t) at each time, as printed under a KM plot."""
+    """Patients still at risk (time >= t) at each time, as printed under a KM plot.
+
+    Parameters
+    ----------
+    km : KmResult
+        A curve from :func:`kaplan_meier`.
+    times : sequence of float
+        Times at which to count, in the unit of the curve's times.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns time and n_risk (patients whose time is >= t).
+
+    Examples
+    --------
+    >>> km = kaplan_meier([2, 3, 3, 5], [True, True, False, True])
+    >>> numbers_at_risk(km, [0, 3, 6])["n_risk"].tolist()
+    [4, 3, 0]
+    """
     tl = np.asarray(times, dtype=float)
     tb = km.table
     x = tb["time"].to_numpy()

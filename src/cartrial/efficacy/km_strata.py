@@ -24,11 +24,36 @@ from cartrial.efficacy.survival_data import (
 
 @dataclass(frozen=True)
 class KmByGroup:
-    """Kaplan-Meier fits by group.
+    """Kaplan-Meier fits by group (made by :func:`km_by_group`).
 
-    ``table``: the fits' tables stacked with a leading ``group`` column (times in months).
-    ``summary``: one row per group with group, n, events, median, lower, upper (NaN = not
-    reached). ``fits``: the :class:`KmResult` of each group.
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        The fits' tables stacked with a leading ``group`` column (times in months).
+    summary : pandas.DataFrame
+        One row per group: group, n, events, median, lower, upper (NaN = not reached).
+    fits : dict
+        Group label -> its :class:`KmResult`.
+    confidence_level, ci_transform : float, {"log-log", "log", "plain"}
+        Coverage and scale of the bands and median CIs.
+    days_per_month : float
+        Days in a month used to convert the input days.
+    method : str
+        One-sentence description for report footnotes.
+
+    Examples
+    --------
+    The data of Freireich EJ, et al. Blood 1963;21:699-716: medians 23 and 8 weeks.
+
+    >>> t = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35,
+    ...      1, 1, 2, 2, 3, 4, 4, 5, 5, 8, 8, 8, 8, 11, 11, 12, 12, 15, 17, 22, 23]
+    >>> e = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0] + [1] * 21
+    >>> g = ["6-MP"] * 21 + ["placebo"] * 21
+    >>> k = km_by_group(t, e, g, days_per_month=1.0)
+    >>> k.summary
+         group   n  events  median  lower  upper
+    0     6-MP  21       9    23.0   13.0    NaN
+    1  placebo  21      21     8.0    4.0   11.0
     """
 
     table: pd.DataFrame

@@ -73,7 +73,50 @@ def _record_error(row: pd.Series, variable: str, value: object, rule: str) -> Re
 def classify_mrd(mrd: pd.DataFrame, sensitivity: float = 1e-5) -> pd.DataFrame:
     """Add MRDNEGFL ("Y" = negative at ``sensitivity``) and MRDEVLFL ("Y" = evaluable); with
     MRDMETH and MRDSPEC also MRDFDAFL ("Y" = a bone-marrow NGF / NGS negative at 10^-5 or
-    deeper: the assay the FDA 2026 draft's MRD-negative CR asks for)."""
+    deeper: the assay the FDA 2026 draft's MRD-negative CR asks for).
+
+    Parameters
+    ----------
+    mrd : pandas.DataFrame
+        One row per MRD result, with the columns of the module docstring (USUBJID, ADT,
+        MRDRES "POSITIVE"/"NEGATIVE" in any case, MRDSENS as a fraction, e.g. 1e-5; optional
+        MRDMETH, MRDSPEC, SRCDOM, SRCSEQ).
+    sensitivity : float, default 1e-5
+        Required assay sensitivity: a negative counts when MRDSENS <= sensitivity; a negative
+        of a less sensitive assay is not evaluable, a positive always is.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``mrd`` with MRDRES upper-cased and the flags added ("Y" or None).
+
+    Raises
+    ------
+    InputError
+        When USUBJID, ADT, MRDRES or MRDSENS is missing.
+    RecordError
+        When MRDRES is not POSITIVE/NEGATIVE, or a negative has no sensitivity in (0, 1).
+
+    References
+    ----------
+    Kumar S, et al. International Myeloma Working Group consensus criteria for response and
+    minimal residual disease assessment in multiple myeloma. Lancet Oncol 2016;17:e328-46.
+
+    Examples
+    --------
+    A 10^-4 negative is not evaluable at 10^-5 (IMWG 2016); a 10^-6 negative counts.
+
+    >>> m = pd.DataFrame({"USUBJID": ["01", "01", "02"], "AVISIT": ["M3", "M15", "M3"],
+    ...                   "ADT": pd.to_datetime(["2026-01-10", "2027-01-20", "2026-01-10"]),
+    ...                   "MRDRES": ["NEGATIVE", "negative", "NEGATIVE"],
+    ...                   "MRDSENS": [1e-5, 1e-6, 1e-4]})
+    >>> c = classify_mrd(m)
+    >>> c[["USUBJID", "MRDSENS", "MRDNEGFL", "MRDEVLFL"]]
+      USUBJID   MRDSENS MRDNEGFL MRDEVLFL
+    0      01  0.000010        Y        Y
+    1      01  0.000001        Y        Y
+    2      02  0.000100     None     None
+    """
     need = {"USUBJID", "ADT", "MRDRES", "MRDSENS"} - set(mrd.columns)
     if need:
         raise InputError(f"MRD input lacks column(s) {sorted(need)}")
@@ -110,7 +153,34 @@ def _visit_key(label: str) -> tuple[float, str]:
 
 
 def sustained_mrd_negative(classified: pd.DataFrame, min_days: int = SUSTAINED_DAYS) -> pd.Series:
-    """Per subject: True when two negatives >= ``min_days`` apart have no positive between them."""
+    """Per subject: True when two negatives >= ``min_days`` apart have no positive between them.
+
+    Parameters
+    ----------
+    classified : pandas.DataFrame
+        :func:`classify_mrd` output (USUBJID, ADT, MRDNEGFL, MRDEVLFL).
+    min_days : int, default 365
+        Minimum days between the two negatives (IMWG: at least 1 year apart).
+
+    Returns
+    -------
+    pandas.Series of bool
+        Indexed by USUBJID, one entry per subject of ``classified``.
+
+    References
+    ----------
+    Kumar S, et al. Lancet Oncol 2016;17:e328-46 (sustained MRD negativity).
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"USUBJID": ["01", "01", "02"], "AVISIT": ["M3", "M15", "M3"],
+    ...                   "ADT": pd.to_datetime(["2026-01-10", "2027-01-20", "2026-01-10"]),
+    ...                   "MRDRES": ["NEGATIVE", "negative", "NEGATIVE"],
+    ...                   "MRDSENS": [1e-5, 1e-6, 1e-4]})
+    >>> c = classify_mrd(m)
+    >>> sustained_mrd_negative(c).to_dict()
+    {'01': True, '02': False}
+    """
     ev = classified[classified["MRDEVLFL"].eq("Y")][["USUBJID", "ADT", "MRDNEGFL"]].copy()
     ev = ev.sort_values(["USUBJID", "ADT"])
     ev["_pos_cum"] = ev["MRDNEGFL"].isna().groupby(ev["USUBJID"]).cumsum()

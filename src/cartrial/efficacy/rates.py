@@ -43,8 +43,37 @@ def proportion_table(
 ) -> pd.DataFrame:
     """Tidy n / N / rate / exact CI rows for boolean columns of ``indicator`` (one per subject).
 
-    ``endpoints`` maps a boolean column to its label; groups are the values of ``by`` (in
-    ``order`` when given) followed by "Overall".
+    Parameters
+    ----------
+    indicator : pandas.DataFrame
+        One row per subject of the analysis population, with a boolean column per endpoint
+        (True = the subject has it) and, when ``by`` is given, the grouping column.
+    endpoints : dict of str to str
+        Boolean column name -> label printed in the table, in output order.
+    by : str, optional
+        Grouping column (e.g. the dose level); without it only "Overall" is given.
+    order : list of str, optional
+        Order of the groups; default the sorted values of ``by``. "Overall" always comes last.
+    confidence_level : float, default 0.95
+        Coverage of the Clopper-Pearson interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns group, endpoint, label, n, N, rate, lower, upper, method; rate is NaN for an
+        empty group.
+
+    References
+    ----------
+    Clopper CJ, Pearson ES. Biometrika 1934;26:404-13.
+
+    Examples
+    --------
+    >>> ind = pd.DataFrame({"USUBJID": ["01", "02", "03"], "MRDNEG": [True, False, True]})
+    >>> t = proportion_table(ind, {"MRDNEG": "MRD negative"})
+    >>> t[["group", "n", "N", "rate", "lower", "upper"]].round(3)
+         group  n  N   rate  lower  upper
+    0  Overall  2  3  0.667  0.094  0.992
     """
     rows = []
     for g, f in _groups(indicator, by, order):
@@ -68,8 +97,43 @@ def response_rates(
 ) -> pd.DataFrame:
     """ORR, VGPR-or-better, CR-or-better and each best-response category with exact CIs.
 
-    ``bor``: one row per subject of the analysis population with BOR (sCR ... NE) and the
-    grouping column ``by`` (e.g. the dose level).
+    Parameters
+    ----------
+    bor : pandas.DataFrame
+        One row per subject of the analysis population: USUBJID, BOR (IMWG best overall
+        response: sCR, CR, VGPR, PR, MR, SD, PD or NE) and the grouping column ``by``.
+    by : str, optional
+        Grouping column (e.g. the dose level); "Overall" is always added.
+    order : list of str, optional
+        Order of the groups; default the sorted values of ``by``.
+    confidence_level : float, default 0.95
+        Coverage of the Clopper-Pearson interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :func:`proportion_table` rows for ORR, VGPRPLUS, CRPLUS and each BOR category.
+
+    Raises
+    ------
+    InputError
+        When a subject appears twice or a BOR value is not an IMWG category.
+
+    References
+    ----------
+    Kumar S, et al. International Myeloma Working Group consensus criteria for response and
+    minimal residual disease assessment in multiple myeloma. Lancet Oncol 2016;17:e328-46.
+
+    Examples
+    --------
+    >>> bor = pd.DataFrame({"USUBJID": ["01", "02", "03", "04"],
+    ...                     "DL": ["DL1", "DL1", "DL2", "DL2"], "BOR": ["sCR", "PR", "SD", "NE"]})
+    >>> r = response_rates(bor, by="DL")
+    >>> r[r["endpoint"] == "ORR"][["group", "n", "N", "rate"]]
+          group  n  N  rate
+    0       DL1  2  2   1.0
+    11      DL2  0  2   0.0
+    22  Overall  2  4   0.5
     """
     if bor["USUBJID"].duplicated().any():
         dup = bor.loc[bor["USUBJID"].duplicated(), "USUBJID"].iloc[0]

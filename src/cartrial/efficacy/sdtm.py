@@ -54,6 +54,37 @@ def subjects_from_sdtm(
 
     LSTALVDT (last known alive) is the latest date among DS, the ``extra_dates`` domains (e.g.
     LB, RS, AE: any ``--DTC`` column) and the infusion, for subjects without a death date.
+
+    Parameters
+    ----------
+    dm : pandas.DataFrame
+        SDTM DM (USUBJID, ACTARMCD = dose level; NOTTRT / SCRNFAIL give no dose; DTHDTC).
+    ex : pandas.DataFrame
+        SDTM EX; the first EXSTDTC of EXCAT "INVESTIGATIONAL PRODUCT" is the infusion date.
+    pr, mh, cm, ds : pandas.DataFrame, optional
+        PR (PRTRT "LEUKAPHERESIS" -> APHDT), MH (primary diagnosis -> POPCD), CM (new
+        anti-myeloma therapy -> NACTDT), DS (death record -> DTHPDFL; dates -> LSTALVDT).
+    extra_dates : list of pandas.DataFrame, optional
+        Further domains whose ``--DTC`` columns count as contact dates.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per DM subject, the dates as datetime64 (time of day dropped; NaT when none).
+
+    Examples
+    --------
+    >>> dm = pd.DataFrame({"USUBJID": ["01", "02"], "ACTARMCD": ["DL1", "SCRNFAIL"],
+    ...                    "DTHDTC": ["2026-09-01", None]})
+    >>> ex = pd.DataFrame({"USUBJID": ["01"], "EXCAT": "INVESTIGATIONAL PRODUCT",
+    ...                    "EXSTDTC": ["2026-01-05T09:30"]})
+    >>> ds = pd.DataFrame({"USUBJID": ["01"], "DSDECOD": "DEATH", "DSSTDTC": "2026-09-01",
+    ...                    "DSTERM": "DISEASE PROGRESSION"})
+    >>> s = subjects_from_sdtm(dm, ex, ds=ds)
+    >>> s[["USUBJID", "DOSE", "INFDT", "DTHPDFL", "LSTALVDT"]]
+      USUBJID  DOSE      INFDT DTHPDFL   LSTALVDT
+    0      01   DL1 2026-01-05       Y 2026-09-01
+    1      02  <NA>        NaT     NaN        NaT
     """
     ids = dm["USUBJID"].astype(str)
     out = pd.DataFrame({"USUBJID": ids.to_numpy()})
@@ -108,8 +139,41 @@ def disease_assessments_from_sdtm(
 ) -> pd.DataFrame:
     """IMWG input frame (one baseline row + one row per post-infusion date) from LB/TU/TR.
 
-    ``infusion``: infusion date per USUBJID (:func:`infusion_dates`); subjects never infused
-    have no assessments. Bad records raise :class:`RecordError` naming LB/TR and the --SEQ.
+    Bad records raise :class:`RecordError` naming LB/TR and the --SEQ.
+
+    Parameters
+    ----------
+    lb : pandas.DataFrame
+        SDTM LB; the disease tests (e.g. LBTESTCD MPROTEIN in SERUM, g/L) are read and
+        converted to the IMWG units (serum M-protein g/dL, FLC mg/dL).
+    infusion : pandas.Series
+        Infusion date per USUBJID (:func:`infusion_dates`); subjects never infused have no
+        assessments.
+    tu, tr : pandas.DataFrame, optional
+        SDTM TU / TR plasmacytoma records (SPD, new lesions).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :func:`derive_imwg_response` input: USUBJID, ADT, ABLFL ("Y" = baseline: per
+        variable the LBBLFL record, else the last on or before infusion), one column per IMWG
+        variable, SRCDOM, SRCSEQ and SEQ_<variable> (the record behind each value).
+
+    Raises
+    ------
+    RecordError
+        When a disease record cannot be used.
+
+    Examples
+    --------
+    >>> lb = pd.DataFrame({"USUBJID": "01", "LBSEQ": [1, 2], "LBTESTCD": "MPROTEIN",
+    ...                    "LBSPEC": "SERUM", "LBSTRESN": [20.0, 8.0], "LBSTRESU": "g/L",
+    ...                    "LBORRES": ["20", "8"], "LBDTC": ["2026-01-02", "2026-02-01"]})
+    >>> infusion = pd.Series(pd.to_datetime(["2026-01-05"]), index=["01"])
+    >>> disease_assessments_from_sdtm(lb, infusion)[["ADT", "ABLFL", "SPEP", "SEQ_SPEP"]]
+             ADT ABLFL  SPEP  SEQ_SPEP
+    0 2026-01-02     Y   2.0         1
+    1 2026-02-01  None   0.8         2
     """
     parts = [x for x in (lb_long(lb), tumours_long(tu, tr)) if len(x)]
     if not parts:
@@ -165,7 +229,29 @@ def disease_assessments_from_sdtm(
 
 
 def mrd_from_sdtm(lb: pd.DataFrame) -> pd.DataFrame:
-    """MRD input (:mod:`cartrial.efficacy.mrd`): LB MRD records, sensitivity from LBLLOQ."""
+    """MRD input (:mod:`cartrial.efficacy.mrd`): LB MRD records, sensitivity from LBLLOQ.
+
+    Parameters
+    ----------
+    lb : pandas.DataFrame
+        SDTM LB; the LBTESTCD "MRD" records are used (USUBJID, LBDTC, LBORRES or LBSTRESC,
+        LBLLOQ = the assay sensitivity as a fraction, optional VISIT, LBSEQ, LBMETHOD, LBSPEC).
+
+    Returns
+    -------
+    pandas.DataFrame
+        USUBJID, ADT (date, time dropped), AVISIT, MRDRES, MRDSENS, SRCDOM, SRCSEQ and, with
+        LBMETHOD and LBSPEC, MRDMETH and MRDSPEC: the input of :func:`classify_mrd`.
+
+    Examples
+    --------
+    >>> lb = pd.DataFrame({"USUBJID": "01", "LBSEQ": [7, 8], "LBTESTCD": ["MRD", "HGB"],
+    ...                    "LBDTC": "2026-04-02", "VISIT": "MONTH 3",
+    ...                    "LBORRES": ["NEGATIVE", "11.2"], "LBLLOQ": [1e-5, None]})
+    >>> mrd_from_sdtm(lb)[["USUBJID", "AVISIT", "MRDRES", "MRDSENS", "SRCSEQ"]]
+      USUBJID   AVISIT    MRDRES  MRDSENS  SRCSEQ
+    0      01  MONTH 3  NEGATIVE  0.00001       7
+    """
     m = lb[_text(lb["LBTESTCD"]).eq("MRD")]
     out = pd.DataFrame(
         {
@@ -185,7 +271,28 @@ def mrd_from_sdtm(lb: pd.DataFrame) -> pd.DataFrame:
 
 
 def investigator_response_from_sdtm(rs: pd.DataFrame) -> pd.DataFrame:
-    """RS OVRLRESP (RSCAT IMWG) as USUBJID, ADT, RSSTRESC, SRCSEQ."""
+    """RS OVRLRESP (RSCAT IMWG) as USUBJID, ADT, RSSTRESC, SRCSEQ.
+
+    Parameters
+    ----------
+    rs : pandas.DataFrame
+        SDTM RS (USUBJID, RSTESTCD, RSDTC, RSSTRESC, optional RSSEQ); only the RSTESTCD
+        "OVRLRESP" records are used.
+
+    Returns
+    -------
+    pandas.DataFrame
+        USUBJID, ADT (date), RSSTRESC, SRCSEQ (the RSSEQ): the investigator side of
+        :func:`response_concordance`.
+
+    Examples
+    --------
+    >>> rs = pd.DataFrame({"USUBJID": "01", "RSSEQ": [1, 2], "RSTESTCD": ["OVRLRESP", "NEWLIND"],
+    ...                    "RSDTC": "2026-02-02T10:00", "RSSTRESC": ["VGPR", "N"]})
+    >>> investigator_response_from_sdtm(rs)
+      USUBJID        ADT RSSTRESC  SRCSEQ
+    0      01 2026-02-02     VGPR       1
+    """
     r = rs[_text(rs["RSTESTCD"]).eq("OVRLRESP")]
     return pd.DataFrame(
         {
@@ -205,6 +312,40 @@ def efficacy_from_study(
 
     Analysis population: leukapheresed subjects (with a PR LEUKAPHERESIS date) when the origin is
     apheresis, infused subjects when it is infusion (protocol ``endpoints.time_origin``).
+
+    Parameters
+    ----------
+    study : cartrial.data.Study
+        The loaded SDTM datasets; DM, EX and LB are required, PR, MH, CM, DS, RS, AE, TU and
+        TR are used when present.
+    protocol : Protocol
+        The trial's protocol (endpoint settings, IMWG settings, dose levels, schedule).
+
+    Returns
+    -------
+    tuple
+        (EfficacyResult, ImwgResult, Concordance or None when RS has no investigator
+        response).
+
+    Raises
+    ------
+    InputError
+        When DM, EX or LB is absent, or no subject has a time-origin date.
+
+    References
+    ----------
+    Kumar S, et al. International Myeloma Working Group consensus criteria for response and
+    minimal residual disease assessment in multiple myeloma. Lancet Oncol 2016;17:e328-46.
+
+    Examples
+    --------
+    Needs a whole study on disk (e.g. written by ``cartrial demo --out build/demo``):
+
+    >>> from cartrial.data import load_study
+    >>> from cartrial.protocol import load_protocol
+    >>> study = load_study("build/demo/sdtm")  # doctest: +SKIP
+    >>> result, imwg, conc = efficacy_from_study(study, load_protocol("ct071"))  # doctest: +SKIP
+    >>> result.rates.query("endpoint == 'ORR'")  # doctest: +SKIP
     """
     s = protocol.endpoints
     get = study.get  # type: ignore[attr-defined]

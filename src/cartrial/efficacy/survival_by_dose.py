@@ -32,7 +32,34 @@ PFS_CAUSES = {1: "Disease progression", 2: "Death without progression"}  # label
 
 @dataclass(frozen=True)
 class DoseComparisons:
-    """Tidy frames of the dose-level comparisons (each with a ``days_per_month`` column)."""
+    """Tidy frames of the dose-level comparisons (each with a ``days_per_month`` column).
+
+    Attributes
+    ----------
+    tests : pandas.DataFrame
+        One log-rank test per endpoint: endpoint, test, groups, statistic, df, p_value, method.
+    hazard_ratios : pandas.DataFrame
+        Cox hazard ratios of each dose level against the reference (empty when not estimable).
+    follow_up : pandas.DataFrame
+        Reverse-KM median follow-up (months) by dose level and overall.
+    cumulative_incidence : pandas.DataFrame
+        Progression and death without progression by dose level, at the landmark months.
+    notes : tuple of str
+        What could not be estimated, and why (for report footnotes).
+    days_per_month : float
+        Days in a month used for the times.
+
+    Examples
+    --------
+    Hand check: one death at day 30 with 2 + 2 at risk gives O - E = 0.5, V = 0.25, so the
+    log-rank chi-square is 1.0; the Cox model is not estimable (monotone likelihood).
+
+    >>> tte = pd.DataFrame({"USUBJID": list("abcd"), "PARAMCD": "OS", "AVAL": [30, 60, 90, 120],
+    ...                     "CNSR": [0, 1, 0, 1], "EVNTDESC": ["Death", None, "Death", None]})
+    >>> r = dose_comparisons(tte, pd.Series([1, 1, 2, 2], index=list("abcd")))
+    >>> r.tests[["endpoint", "statistic", "df"]].to_numpy().tolist(), r.hazard_ratios.empty
+    ([['OS', 1.0, 1]], True)
+    """
 
     tests: pd.DataFrame
     hazard_ratios: pd.DataFrame

@@ -44,7 +44,29 @@ TTE_COLUMNS = [
 
 
 def event_from_cnsr(cnsr: pd.Series) -> np.ndarray:
-    """ADaM CNSR (0 = event, >= 1 = censored) to an estimator's ``event`` (True = event)."""
+    """ADaM CNSR (0 = event, >= 1 = censored) to an estimator's ``event`` (True = event).
+
+    The one place CNSR is turned round (CONTRIBUTING.md glossary).
+
+    Parameters
+    ----------
+    cnsr : pandas.Series
+        ADaM ADTTE ``CNSR``: 0 for an event, a positive integer for a censoring reason.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True where CNSR is 0.
+
+    References
+    ----------
+    CDISC ADaM Basic Data Structure for Time-to-Event Analyses, version 1.0 (2012).
+
+    Examples
+    --------
+    >>> event_from_cnsr(pd.Series([0, 1, 2]))
+    array([ True, False, False])
+    """
     return cnsr.eq(0).to_numpy()
 
 
@@ -74,6 +96,48 @@ def derive_time_to_event(
     the response assessments relative to infusion (protocol ``schedule.response.days``), used for
     the missed-assessment rule; None switches that rule off. Subjects without an origin date
     (e.g. never infused when the origin is infusion) are not in the analysis.
+
+    Parameters
+    ----------
+    subjects : pandas.DataFrame
+        One row per subject with the dates above (datetime64).
+    imwg : ImwgResult
+        The derived responses (:func:`derive_imwg_response`).
+    settings : EndpointSettings, optional
+        ``protocol.endpoints`` (time origin, censoring rules); defaults when omitted.
+    schedule_days : sequence of int, optional
+        Nominal assessment days after infusion; None switches the missed-assessment rule off.
+    window_days : int, default 0
+        Allowed window around each nominal day.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ADTTE-shaped rows: USUBJID, PARAMCD, PARAM, STARTDT, ADT, AVAL (days = ADT - STARTDT
+        + 1), CNSR (0 = event), EVNTDESC, CNSDTDSC, NMISSED.
+
+    References
+    ----------
+    U.S. FDA. Clinical Trial Endpoints for the Approval of Cancer Drugs and Biologics:
+    Guidance for Industry, December 2018 (PFS and DOR censoring).
+
+    Examples
+    --------
+    From apheresis (2025-12-10): PFS censored at the last adequate assessment, 2026-04-01 =
+    day 113; TTR to the first response, 2026-02-01 = day 54.
+
+    >>> from cartrial.efficacy import derive_imwg_response
+    >>> a = pd.DataFrame({"USUBJID": "01", "ABLFL": ["Y", None, None, None],
+    ...                   "ADT": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01",
+    ...                                          "2026-04-01"]), "SPEP": [2.0, 0.8, 0.15, 0.1]})
+    >>> subjects = pd.DataFrame({"USUBJID": ["01"], "DOSE": "DL1", "DTHDT": pd.NaT,
+    ...                          "APHDT": pd.to_datetime(["2025-12-10"]),
+    ...                          "INFDT": pd.to_datetime(["2026-01-05"]),
+    ...                          "LSTALVDT": pd.to_datetime(["2026-05-01"])})
+    >>> imwg = derive_imwg_response(a)
+    >>> tte = derive_time_to_event(subjects, imwg)
+    >>> tte[["PARAMCD", "AVAL", "CNSR"]].to_numpy().tolist()
+    [['PFS', 113, 1], ['OS', 143, 1], ['DOR', 60, 1], ['TTR', 54, 0]]
     """
     s = settings or EndpointSettings()
     sub = _with_origin(subjects, s)

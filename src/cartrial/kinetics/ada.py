@@ -55,14 +55,55 @@ def classify_ada(
 ) -> pd.DataFrame:
     """ADA status per patient (Shankar 2014 categories).
 
-    ``data``: the ``by`` columns, ``time_days`` (from infusion), ``positive`` (bool) and
-    ``titer`` (float; required on positive samples of baseline-positive patients and on their
-    baseline sample, to judge boosting).
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per sample: the ``by`` columns, ``time_days`` (days from infusion, <= 0 =
+        baseline), ``positive`` (bool) and ``titer`` (float; required on positive samples of
+        baseline-positive patients and on their baseline sample, to judge boosting).
+    settings : KineticsSettings, optional
+        ``protocol.kinetics`` (``ada_titer_fold_rise`` 4, ``ada_persistent_days`` 112 by
+        default).
+    by : sequence of str, default ("USUBJID",)
+        Columns identifying one patient.
+    domain, seq_col : str
+        Named in errors (e.g. ``"IS"``, ``"ISSEQ"``).
 
-    Returns one row per patient: NSAMP, NPOST, BASEPOS (nullable bool), BASETITR, TI, TB, TE
-    (bool), ADACAT (one of ``ADA_CATEGORIES``), TTADA (day of the first TE-positive sample),
-    TITERPK (peak post-infusion titer), TITERFR (peak / baseline titer), PERSIST
-    ("PERSISTENT" / "TRANSIENT" / missing), FLAGS.
+    Returns
+    -------
+    pandas.DataFrame
+        One row per patient: NSAMP, NPOST, BASEPOS (nullable bool), BASETITR, TI, TB, TE
+        (bool), ADACAT (one of ``ADA_CATEGORIES``), TTADA (day of the first TE-positive
+        sample), TITERPK (peak post-infusion titer), TITERFR (peak / baseline titer), PERSIST
+        ("PERSISTENT" / "TRANSIENT" / missing), FLAGS.
+
+    Raises
+    ------
+    InputError
+        When a column is absent.
+    RecordError
+        When a time, result or needed titer cannot be read, or two samples share a time.
+
+    References
+    ----------
+    Shankar G, et al. Assessment and reporting of the clinical immunogenicity of therapeutic
+    proteins and peptides: harmonized terminology and tactical recommendations. AAPS J
+    2014;16:658-73.
+
+    Examples
+    --------
+    02 is boosted (titer 10 -> 80, 8-fold >= 4); 01's positives span 152 days (persistent).
+
+    >>> d = pd.DataFrame({"USUBJID": ["01"] * 3 + ["02"] * 3 + ["03"] * 2,
+    ...                   "time_days": [0, 28, 180, 0, 28, 90, 0, 28],
+    ...                   "positive": [False, True, True, True, True, False, False, False],
+    ...                   "titer": [None, 40.0, 80.0, 10.0, 80.0, None, None, None]})
+    >>> status = classify_ada(d)
+    >>> status[["USUBJID", "ADACAT", "TTADA", "PERSIST"]]
+      USUBJID             ADACAT  TTADA     PERSIST
+    0      01  TREATMENT-INDUCED   28.0  PERSISTENT
+    1      02  TREATMENT-BOOSTED   28.0   TRANSIENT
+    2      03           NEGATIVE    NaN        None
     """
     s = settings or KineticsSettings()
     by = list(by)
@@ -177,9 +218,45 @@ def ada_summary(
 ) -> pd.DataFrame:
     """Counts by ADA category and the treatment-emergent ADA rate with an exact CI.
 
-    Columns: by..., n_patients, n_evaluable, n_baseline_pos, n_ti, n_tb, n_te, pct_te,
-    ci_low, ci_high (percent, Clopper-Pearson over evaluable patients), n_persistent,
-    n_transient, median_ttada, median_titer_pk.
+    Parameters
+    ----------
+    status : pandas.DataFrame
+        The table returned by :func:`classify_ada` (plus the ``by`` columns).
+    by : sequence of str, default ()
+        Grouping columns (e.g. the dose level).
+    confidence_level : float, default 0.95
+        Coverage of the Clopper-Pearson interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns by..., n_patients, n_evaluable, n_baseline_pos, n_ti, n_tb, n_te, pct_te,
+        ci_low, ci_high (percent, Clopper-Pearson over evaluable patients), n_persistent,
+        n_transient, median_ttada, median_titer_pk.
+
+    Raises
+    ------
+    InputError
+        When a column of :func:`classify_ada`'s table is absent.
+
+    References
+    ----------
+    Shankar G, et al. Assessment and reporting of the clinical immunogenicity of therapeutic
+    proteins and peptides: harmonized terminology and tactical recommendations. AAPS J
+    2014;16:658-73.
+
+    Examples
+    --------
+    2 of 3 treatment-emergent: 66.7 % (9.4 %, 99.2 %), as R ``binom.test(2, 3)``.
+
+    >>> d = pd.DataFrame({"USUBJID": ["01"] * 3 + ["02"] * 3 + ["03"] * 2,
+    ...                   "time_days": [0, 28, 180, 0, 28, 90, 0, 28],
+    ...                   "positive": [False, True, True, True, True, False, False, False],
+    ...                   "titer": [None, 40.0, 80.0, 10.0, 80.0, None, None, None]})
+    >>> status = classify_ada(d)
+    >>> ada_summary(status)[["n_evaluable", "n_te", "pct_te", "ci_low", "ci_high"]].round(1)
+       n_evaluable  n_te  pct_te  ci_low  ci_high
+    0            3     2    66.7     9.4     99.2
     """
     by = list(by)
     require_columns(

@@ -40,7 +40,39 @@ CYTOKINE_SUMMARY = ("BASE", "PEAK", "TPEAK", "FCPEAK")
 
 @dataclass(frozen=True)
 class KineticsReport:
-    """Every kinetics table of a study; per-patient tables and summaries, tidy frames."""
+    """Every kinetics table of a study; per-patient tables and summaries, tidy frames.
+
+    Attributes
+    ----------
+    subjects : pandas.DataFrame
+        Infused subjects with dose level, CRS grade and (when given) best response.
+    nca, nca_summary : pandas.DataFrame
+        :func:`nca` per profile; summaries by dose level and overall.
+    persistence, persistence_summary : pandas.DataFrame
+        :func:`persistence` and :func:`persistence_summary`.
+    cytokines, cytokine_summary_dose, cytokine_summary_crs : pandas.DataFrame or None
+        :func:`cytokine_parameters` and its summaries (None without cytokine records).
+    crs_association : pandas.DataFrame
+        Rank tests of peak cytokines against CRS grade.
+    exposure_response, exposure_response_tests : pandas.DataFrame or None
+        Exposure by best response (None without a response).
+    exposure_safety, exposure_safety_tests : pandas.DataFrame
+        Exposure by maximum CRS grade.
+    ada, ada_summary, ada_kinetics : pandas.DataFrame or None
+        :func:`classify_ada`, :func:`ada_summary`, exposure by ADA status (None without IS).
+    method : dict
+        The method record (NCA conventions, sources, CI, excluded records).
+
+    Examples
+    --------
+    Made by :func:`analyse_kinetics` from a whole study on disk:
+
+    >>> from cartrial.data import load_study
+    >>> from cartrial.protocol import load_protocol
+    >>> study = load_study("build/demo/sdtm")  # doctest: +SKIP
+    >>> report = analyse_kinetics(study.domains, load_protocol("ct071"))  # doctest: +SKIP
+    >>> report.nca_summary.query("PARAMCD == 'CMAX'")  # doctest: +SKIP
+    """
 
     subjects: pd.DataFrame
     nca: pd.DataFrame
@@ -89,6 +121,44 @@ def analyse_kinetics(
     ``crs``: USUBJID, CRSGR (maximum CRS grade, e.g. from the safety engine); ``response``:
     USUBJID, BOR (best overall response, IMWG categories, from the efficacy engine);
     ``crs_source`` / ``response_source`` name where they came from in the method record.
+
+    Parameters
+    ----------
+    domains : mapping of str to pandas.DataFrame
+        SDTM datasets by name; EX and PC are required, DM, AE, LB (cytokines) and IS (ADA)
+        are used when present.
+    protocol : Protocol
+        The trial's protocol (``kinetics`` settings, dose levels).
+    crs : pandas.DataFrame, optional
+        USUBJID, CRSGR; by default the maximum investigator-reported AE grade.
+    response : pandas.DataFrame, optional
+        USUBJID, BOR; without it no exposure-response tables.
+    confidence_level : float, optional
+        Coverage of the exact CIs; ``protocol.endpoints.confidence_level`` by default.
+    crs_source, response_source : str
+        Where ``crs`` and ``response`` came from, stated in the method record.
+
+    Returns
+    -------
+    KineticsReport
+
+    Raises
+    ------
+    InputError
+        When EX or PC is absent, or a subject frame is malformed.
+    RecordError
+        When a record cannot be used (names domain, subject, --SEQ, variable, value).
+
+    Examples
+    --------
+    Needs a whole study on disk (e.g. written by ``cartrial demo --out build/demo``):
+
+    >>> from cartrial.data import load_study
+    >>> from cartrial.protocol import load_protocol
+    >>> study = load_study("build/demo/sdtm")  # doctest: +SKIP
+    >>> report = analyse_kinetics(study.domains, load_protocol("ct071"))  # doctest: +SKIP
+    >>> report.method["crs_grade_source"]  # doctest: +SKIP
+    'AE.AETOXGR (investigator-reported)'
     """
     s = protocol.kinetics
     cl = confidence_level or protocol.endpoints.confidence_level

@@ -43,6 +43,23 @@ CYTOKINE_FLAGS = {
 
 
 def cytokine_auc_code(settings: KineticsSettings | None = None) -> str:
+    """Column code of the cytokine AUC from day 0 to ``cytokine_end_day``.
+
+    Parameters
+    ----------
+    settings : KineticsSettings, optional
+        ``protocol.kinetics``; the default end day 28 when omitted.
+
+    Returns
+    -------
+    str
+        ``AUC0_<end day>`` (a decimal point written P).
+
+    Examples
+    --------
+    >>> cytokine_auc_code()
+    'AUC0_28'
+    """
     s = settings or KineticsSettings()
     return f"AUC0_{s.cytokine_end_day:g}".replace(".", "P")
 
@@ -57,8 +74,40 @@ def cytokine_parameters(
 ) -> pd.DataFrame:
     """BASE, PEAK, TPEAK, FCPEAK, AUC0_28 and FLAGS per patient and cytokine.
 
-    ``data``: the ``by`` columns, ``time_days`` (from infusion), ``value``, ``blq`` (bool) and
-    ``lloq`` (required for BLQ rows unless ``cytokine_blq`` is "zero").
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per result: the ``by`` columns, ``time_days`` (days from infusion, day 0 =
+        infusion, <= 0 pre-infusion), ``value`` (concentration, e.g. pg/mL), ``blq`` (bool)
+        and ``lloq`` (required for BLQ rows unless ``cytokine_blq`` is "zero").
+    settings : KineticsSettings, optional
+        ``protocol.kinetics`` (end day, BLQ imputation, AUC method); defaults when omitted.
+    by : sequence of str, default ("USUBJID", "CYTOKINE")
+        Columns identifying one patient's profile of one cytokine.
+    domain, seq_col : str
+        Named in errors (e.g. ``"LB"``, ``"LBSEQ"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per profile: the ``by`` columns, BASE, PEAK, TPEAK (day), FCPEAK (PEAK /
+        BASE), the AUC of :func:`cytokine_auc_code` and FLAGS (codes of ``CYTOKINE_FLAGS``).
+
+    Raises
+    ------
+    InputError
+        When a needed column is absent.
+    RecordError
+        When a time or value cannot be read, or a profile has two results at one time.
+
+    Examples
+    --------
+    Linear trapezoids by hand: 27.5 + 250 + 440 + 262.5 = 980.
+
+    >>> d = pd.DataFrame({"USUBJID": "01", "CYTOKINE": "IL6", "time_days": [0, 1, 3, 7, 28],
+    ...                   "value": [5.0, 50.0, 200.0, 20.0, 5.0], "blq": False})
+    >>> [float(v) for v in cytokine_parameters(d).iloc[0, 2:7]]
+    [5.0, 200.0, 3.0, 40.0, 980.0]
     """
     s = settings or KineticsSettings()
     by = list(by)

@@ -27,7 +27,25 @@ IMWG_ORDER: tuple[str, ...] = ("sCR", "CR", "VGPR", "PR", "MR", "SD", "PD")
 
 @dataclass(frozen=True)
 class ExposureResponse:
-    """Summary of parameters by category and the rank tests, with the method used."""
+    """Summary of parameters by category and the rank tests, with the method used.
+
+    Attributes
+    ----------
+    summary : pandas.DataFrame
+        :func:`summarise_parameters` rows by ``by`` x category x parameter.
+    tests : pandas.DataFrame
+        :func:`rank_tests` rows by ``by`` x parameter.
+    method : dict
+        Statistics used, the category column and its order (for report footnotes).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"USUBJID": list("abcdef"), "CMAX": [1.0, 2, 3, 4, 5, 6]})
+    >>> g = pd.DataFrame({"USUBJID": list("abcdef"), "CRSGR": [0, 0, 1, 1, 2, 2]})
+    >>> er = exposure_response(t, g, group_col="CRSGR", parameters=["CMAX"])
+    >>> er.summary["median"].tolist(), er.method["group"]
+    ([1.5, 3.5, 5.5], 'CRSGR')
+    """
 
     summary: pd.DataFrame
     tests: pd.DataFrame
@@ -49,8 +67,48 @@ def rank_tests(
     ``n_excluded``. Spearman needs an order: numeric groups are their own order; other groups
     need ``order`` (best first or worst first: only the sign of rho depends on it). Categories
     in ``unranked`` (e.g. "NE", not evaluable) join the Kruskal-Wallis test but not Spearman.
-    Columns: by..., PARAMCD, n, n_groups, n_excluded, kruskal_h, kruskal_p, spearman_rho,
-    spearman_p.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per subject (and ``by`` value) with the parameter columns and ``group_col``.
+    parameters : sequence of str
+        Numeric parameter columns to test (e.g. CMAX, AUC0_28).
+    group_col : str
+        Category column (e.g. maximum CRS grade 0-4, or best overall response).
+    order : sequence, optional
+        Order of the categories for Spearman; numeric categories are their own order.
+    unranked : sequence, default ()
+        Categories tested by Kruskal-Wallis only (e.g. "NE").
+    by : sequence of str, default ()
+        Columns splitting the tests (e.g. the analyte).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns by..., PARAMCD, n, n_groups, n_excluded, kruskal_h, kruskal_p, spearman_rho,
+        spearman_p (NaN when a test cannot be computed: one group, or constant values).
+
+    Raises
+    ------
+    InputError
+        When a column is absent or a category is not in ``order``.
+
+    References
+    ----------
+    Kruskal WH, Wallis WA. Use of ranks in one-criterion variance analysis. J Am Stat Assoc
+    1952;47:583-621.
+    Spearman C. The proof and measurement of association between two things. Am J Psychol
+    1904;15:72-101.
+
+    Examples
+    --------
+    Hand check: H = 12 / (6 x 7) x (3^2 + 7^2 + 11^2) / 2 - 3 x 7 = 4.571, p = exp(-H / 2).
+
+    >>> t = pd.DataFrame({"USUBJID": list("abcdef"), "CMAX": [1.0, 2, 3, 4, 5, 6]})
+    >>> r = rank_tests(t.assign(CRSGR=[0, 0, 1, 1, 2, 2]), ["CMAX"], group_col="CRSGR")
+    >>> r[["kruskal_h", "kruskal_p", "spearman_rho"]].round(3).iloc[0].tolist()
+    [4.571, 0.102, 0.956]
     """
     by = list(by)
     parameters = list(parameters)
@@ -126,8 +184,42 @@ def exposure_response(
     by: Sequence[str] = (),
 ) -> ExposureResponse:
     """Parameters (e.g. CMAX, AUC0_28 from :func:`nca`) summarised by a subject-level category
-    (``groups``: USUBJID + ``group_col``, e.g. best response or maximum CRS grade) with rank
-    tests. ``by`` splits further (e.g. the analyte)."""
+    with rank tests.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Per-profile parameters with USUBJID (e.g. the :func:`nca` table).
+    groups : pandas.DataFrame
+        One row per subject: USUBJID and ``group_col`` (e.g. best response or maximum CRS
+        grade).
+    group_col : str
+        The category column of ``groups``.
+    parameters : sequence of str, default ("CMAX", "AUC0_28")
+        Parameter columns of ``table``.
+    order, unranked : sequence
+        As in :func:`rank_tests`.
+    by : sequence of str, default ()
+        Columns splitting further (e.g. the analyte).
+
+    Returns
+    -------
+    ExposureResponse
+        The summary, the tests and the method record.
+
+    Raises
+    ------
+    InputError, RecordError
+        As :func:`attach_groups` and :func:`rank_tests`.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"USUBJID": list("abcdef"), "CMAX": [1.0, 2, 3, 4, 5, 6]})
+    >>> g = pd.DataFrame({"USUBJID": list("abcdef"), "CRSGR": [0, 0, 1, 1, 2, 2]})
+    >>> er = exposure_response(t, g, group_col="CRSGR", parameters=["CMAX"])
+    >>> round(float(er.tests.loc[0, "spearman_rho"]), 3)
+    0.956
+    """
     merged = attach_groups(table, groups, columns=[group_col])
     summary = summarise_parameters(merged, parameters, by=[*by, group_col])
     tests = rank_tests(

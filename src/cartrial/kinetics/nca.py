@@ -89,12 +89,42 @@ _EPS = 1e-9
 
 
 def partial_auc_code(day: float) -> str:
-    """``AUC0_28`` for day 28 (PP: PPTESTCD AUCINT, PPSTINT P0D, PPENINT P28D)."""
+    """``AUC0_28`` for day 28 (PP: PPTESTCD AUCINT, PPSTINT P0D, PPENINT P28D).
+
+    Parameters
+    ----------
+    day : float
+        End of the partial AUC interval, days from infusion (a fraction is dropped).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> partial_auc_code(28)
+    'AUC0_28'
+    """
     return f"AUC0_{int(day)}"
 
 
 def nca_parameter_codes(settings: KineticsSettings | None = None) -> list[str]:
-    """Parameter columns of :func:`nca`, in order."""
+    """Parameter columns of :func:`nca`, in order.
+
+    Parameters
+    ----------
+    settings : KineticsSettings, optional
+        ``protocol.kinetics`` (``auc_partial_days`` add AUC0_<day>); PKNCA defaults if omitted.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> nca_parameter_codes()[:7]
+    ['CMAX', 'TMAX', 'CLST', 'TLST', 'TBLQ', 'AUCLST', 'AUC0_28']
+    """
     s = settings or KineticsSettings()
     codes = list(NCA_PARAMETERS)
     i = codes.index("AUCLST") + 1
@@ -102,7 +132,24 @@ def nca_parameter_codes(settings: KineticsSettings | None = None) -> list[str]:
 
 
 def nca_method(settings: KineticsSettings | None = None) -> dict[str, Any]:
-    """The method record stored on every result (``DataFrame.attrs['method']``)."""
+    """The method record stored on every result (``DataFrame.attrs['method']``).
+
+    Parameters
+    ----------
+    settings : KineticsSettings, optional
+        ``protocol.kinetics``; PKNCA defaults when omitted.
+
+    Returns
+    -------
+    dict
+        AUC method, BLQ handling, lambda_z rules and limits (JSON-serialisable).
+
+    Examples
+    --------
+    >>> m = nca_method()
+    >>> m["auc_method"], m["blq"]["before_tmax"], m["lambda_z"]["min_points"]
+    ('lin-up/log-down', 'zero', 3)
+    """
     s = settings or KineticsSettings()
     return {
         "convention": "PKNCA defaults (Denney W et al., J Pharmacokinet Pharmacodyn 2015;42:S65)",
@@ -168,6 +215,15 @@ def nca(
     (bool: a partial AUC not fully observed, or Tmax at the last sample) and FLAGS (codes of
     :data:`NCA_FLAGS`).
     ``attrs["method"]`` holds :func:`nca_method`.
+
+    Examples
+    --------
+    >>> # by hand: 100/2 + 1100/2*6 + 600/ln(2.5)*7 + 300/ln(4)*14 = 10963.36 (lin-up/log-down)
+    >>> p = pd.DataFrame({"USUBJID": "01", "time_days": [0, 1, 7, 14, 28],
+    ...                   "conc": [0.0, 100.0, 1000.0, 400.0, 100.0]})
+    >>> t = nca(p)
+    >>> [float(t.loc[0, c]) for c in ("CMAX", "TMAX", "TLST")], round(float(t.AUCLST[0]), 2)
+    ([1000.0, 7.0, 28.0], 10963.36)
     """
     s = settings or KineticsSettings()
     by = list(by)

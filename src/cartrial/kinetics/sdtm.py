@@ -267,7 +267,32 @@ def ada_data(is_: pd.DataFrame, inf: pd.DataFrame) -> pd.DataFrame:
 def crs_grades_from_ae(ae: pd.DataFrame | None, inf: pd.DataFrame) -> pd.DataFrame:
     """Maximum investigator-reported CRS grade per infused subject (0 without a CRS record).
 
-    A fallback for the safety engine's ASTCT-derived grade; columns USUBJID, CRSGR.
+    A fallback for the safety engine's ASTCT-derived grade.
+
+    Parameters
+    ----------
+    ae : pandas.DataFrame or None
+        SDTM AE (USUBJID, AEDECOD, AETOXGR 1-5, AESEQ); None or empty gives grade 0 for all.
+    inf : pandas.DataFrame
+        :func:`infusions` (USUBJID per infused subject).
+
+    Returns
+    -------
+    pandas.DataFrame
+        USUBJID and CRSGR (int 0-5), one row per infused subject.
+
+    Raises
+    ------
+    RecordError
+        When a CRS record's AETOXGR is not 1-5 (names the AESEQ).
+
+    Examples
+    --------
+    >>> inf = pd.DataFrame({"USUBJID": ["01", "02"]})
+    >>> ae = pd.DataFrame({"USUBJID": "01", "AESEQ": [1, 2], "AETOXGR": ["1", "2"],
+    ...                    "AEDECOD": "Cytokine release syndrome"})
+    >>> crs_grades_from_ae(ae, inf)["CRSGR"].tolist()
+    [2, 0]
     """
     grade = pd.Series(0.0, index=inf["USUBJID"].to_numpy())
     if ae is not None and len(ae):
@@ -315,6 +340,19 @@ def to_pp(nca_table: pd.DataFrame, inf: pd.DataFrame, *, studyid: str) -> pd.Dat
     PPRFDTC = infusion date; a partial AUC ``AUC0_<d>`` becomes PPTESTCD ``AUCINT`` with
     PPSTINT ``P0D`` / PPENINT ``P<d>D``. Parameters that could not be computed keep a record
     with ``PPSTAT = NOT DONE`` and the profile's flags in ``PPREASND``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The PP records (STUDYID, DOMAIN, USUBJID, PPSEQ, PPGRPID, PPTESTCD, ..., PPRFDTC).
+
+    Examples
+    --------
+    >>> inf = pd.DataFrame({"USUBJID": ["01"], "INFDT": pd.to_datetime(["2026-01-05"])})
+    >>> t = pd.DataFrame({"USUBJID": ["01"], "PCTESTCD": "CARTTG", "PCSPEC": "BLOOD",
+    ...                   "FLAGS": "LAMZ_NE", "CMAX": 1000.0, "LAMZ": float("nan")})
+    >>> to_pp(t, inf, studyid="CT071")[["PPTESTCD", "PPSTRESC", "PPSTAT"]].to_numpy().tolist()
+    [['CMAX', '1000', ''], ['LAMZ', '', 'NOT DONE']]
     """
     from cartrial.kinetics.nca import NCA_PARAMETERS
 
