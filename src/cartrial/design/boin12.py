@@ -19,6 +19,7 @@ from cartrial.design import boin12_rules as R
 from cartrial.design.boin12_select import NO_OBD, select_obd_rows
 from cartrial.design.boundaries import BoinBoundaries, boin_boundaries
 from cartrial.design.state import Decision, TrialState
+from cartrial.design.stopping import max_sample_size_stop, reached_max_sample_size
 from cartrial.design.utility import UtilityTable
 from cartrial.errors import InputError
 from cartrial.protocol.model import DesignSpec
@@ -246,14 +247,8 @@ class Boin12:
         why = self._why(code, d, nd, n[0], yt[0], ye[0], x[0], elim[0], t)
         if code in R.STOPS:
             return Decision("stop", None, elim_t, why, R.RULE_IDS[code])
-        if self.max_sample_size is not None and state.total_n >= self.max_sample_size:
-            return Decision(
-                "stop",
-                None,
-                elim_t,
-                f"maximum sample size {self.max_sample_size} reached ({why})",
-                "stop: max sample size",
-            )
+        if reached_max_sample_size(self.max_sample_size, state.total_n):
+            return max_sample_size_stop(self.max_sample_size, elim_t, why)  # type: ignore[arg-type]
         action = "escalate" if nd > d else "de-escalate" if nd < d else "stay"
         return Decision(action, nd, elim_t, why, R.RULE_IDS[code])  # type: ignore[arg-type]
 

@@ -23,6 +23,7 @@ from cartrial.design.boinet_select import (
     utility,
 )
 from cartrial.design.state import Decision, TrialState
+from cartrial.design.stopping import max_sample_size_stop, reached_max_sample_size
 from cartrial.errors import InputError
 
 REF = "Takeda et al., Pharm Stat 2018"
@@ -164,10 +165,8 @@ class BoinEt:
         )
         if code in R.STOPS:
             return Decision("stop", None, out, why, R.RULE_IDS[code])
-        if self.max_sample_size is not None and state.total_n >= self.max_sample_size:
-            return Decision(
-                "stop", None, out, why + "; maximum sample size reached", "stop: max sample size"
-            )
+        if reached_max_sample_size(self.max_sample_size, state.total_n):
+            return max_sample_size_stop(self.max_sample_size, out, why)  # type: ignore[arg-type]
         action = "escalate" if nd > d else "de-escalate" if nd < d else "stay"
         return Decision(
             action,

@@ -37,7 +37,8 @@ def reached_max_sample_size(max_sample_size: int | None, total_n: int) -> bool:
     return max_sample_size is not None and total_n >= max_sample_size
 
 
-def max_sample_size_stop(max_sample_size: int, eliminated: tuple[int, ...]) -> Decision:
+def max_sample_size_stop(max_sample_size: int, eliminated: tuple[int, ...],
+                         why: str | None = None) -> Decision:
     """The stop at the maximum sample size, as every design returns it.
 
     Parameters
@@ -46,6 +47,9 @@ def max_sample_size_stop(max_sample_size: int, eliminated: tuple[int, ...]) -> D
         The design's maximum sample size.
     eliminated : tuple of int
         Doses eliminated (0-based) at this decision.
+    why : str, optional
+        What the design would otherwise have done, in words (the phase I/II designs say it);
+        by default the reference of the rule.
 
     Returns
     -------
@@ -67,6 +71,6 @@ def max_sample_size_stop(max_sample_size: int, eliminated: tuple[int, ...]) -> D
         None,
         eliminated,
         f"maximum sample size {max_sample_size} reached ("
-        "Yuan Y et al., Clin Cancer Res 2016;22:4291-301)",
+        + (why or "Yuan Y et al., Clin Cancer Res 2016;22:4291-301") + ")",
         STOP_MAX_SAMPLE_SIZE,
     )

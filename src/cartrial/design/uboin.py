@@ -16,6 +16,7 @@ import pandas as pd
 
 from cartrial.design import uboin_rules as R
 from cartrial.design.state import Decision, TrialState
+from cartrial.design.stopping import max_sample_size_stop, reached_max_sample_size
 from cartrial.errors import InputError
 from cartrial.protocol.model import DesignSpec
 
@@ -240,14 +241,8 @@ class Uboin:
         why = self._why(code, d, nd, n, yt, ye, yb, el)
         if code in R.STOPS:
             return Decision("stop", None, elim, why, R.RULE_IDS[code])
-        if self.max_sample_size is not None and state.total_n >= self.max_sample_size:
-            return Decision(
-                "stop",
-                None,
-                elim,
-                f"maximum sample size {self.max_sample_size} reached ({why})",
-                "stop: max sample size",
-            )
+        if reached_max_sample_size(self.max_sample_size, state.total_n):
+            return max_sample_size_stop(self.max_sample_size, elim, why)  # type: ignore[arg-type]
         action = "escalate" if nd > d else "de-escalate" if nd < d else "stay"
         return Decision(action, nd, elim, why, R.RULE_IDS[code])  # type: ignore[arg-type]
 
