@@ -102,24 +102,28 @@ def derive_adtte(tte: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     1      S2   91.0   2.99     1
     """
     require(tte, ["USUBJID", "PARAMCD", "PARAM", "STARTDT", "ADT", "AVAL", "CNSR"], "ADTTE")
+    require(adsl, ["USUBJID", "STUDYID", "TRT01A", "TRT01AN", "PPCLFL", "SAFFL"], "ADSL")
     out = tte.copy()
+    for c in ("EVNTDESC", "CNSDTDSC"):  # optional descriptions: blank when not given
+        if c not in out:
+            out[c] = pd.Series(None, index=out.index, dtype=object)
     bad = ~out["CNSR"].isin([0, 1, 2, 3])
     if bad.any():
         r = out[bad].iloc[0]
         from cartrial.errors import RecordError
         raise RecordError(domain="ADTTE", usubjid=r["USUBJID"], variable="CNSR", value=r["CNSR"],
-                          rule="CNSR must be 0 (event) or a censoring code >= 1")
+                          rule="CNSR must be 0 (event) or a censoring code 1, 2 or 3")
     sl = adsl.set_index("USUBJID")
     out.insert(0, "STUDYID", out["USUBJID"].map(sl["STUDYID"]))
     for c in ("TRT01A", "TRT01AN", "PPCLFL", "SAFFL"):
         out[c] = out["USUBJID"].map(sl[c])
     out["AVALU"] = "DAYS"
     out["AVALM"] = out["AVAL"].astype(float) / 30.4375
-    desc = out["EVNTDESC"].fillna(out.get("CNSDTDSC")).fillna("")
+    desc = out["EVNTDESC"].fillna(out["CNSDTDSC"]).fillna("")
     out["SRCDOM"] = desc.map(lambda d: SOURCE.get(d, ("ADRS", "ADT"))[0])
     out["SRCVAR"] = desc.map(lambda d: SOURCE.get(d, ("ADRS", "ADT"))[1])
     out["EVNTDESC"] = out["EVNTDESC"].fillna("")
-    out["CNSDTDSC"] = out["CNSDTDSC"].fillna("") if "CNSDTDSC" in out else ""
+    out["CNSDTDSC"] = out["CNSDTDSC"].fillna("")
     out = out.sort_values(["USUBJID", "PARAMCD"], kind="stable").reset_index(drop=True)
     out["ASEQ"] = out.groupby("USUBJID").cumcount() + 1
     out["CNSR"] = out["CNSR"].astype(int)
