@@ -18,7 +18,7 @@ from cartrial.design import table_rules as R
 from cartrial.design.boundaries import elimination_count
 from cartrial.design.selection import MtdSelection, select_mtd
 from cartrial.design.simulate_tables import DecisionTables, decision_tables
-from cartrial.design.state import Decision, TrialState
+from cartrial.design.state import Decision, TrialState, move
 from cartrial.design.stopping import max_sample_size_stop
 from cartrial.errors import InputError
 
@@ -246,7 +246,7 @@ class TableDesign:
                 "Yuan Y et al., Clin Cancer Res 2016;22:4291-301): stop",
                 rule,
             )
-        action = "escalate" if nd > d else "de-escalate" if nd < d else "stay"
+        action = move(d, nd)
         return self._finish(state, elim, action, nd, why, rule)
 
     def _finish(

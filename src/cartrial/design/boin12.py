@@ -18,7 +18,7 @@ import pandas as pd
 from cartrial.design import boin12_rules as R
 from cartrial.design.boin12_select import NO_OBD, select_obd_rows
 from cartrial.design.boundaries import BoinBoundaries, boin_boundaries
-from cartrial.design.state import Decision, TrialState
+from cartrial.design.state import Decision, TrialState, move
 from cartrial.design.stopping import max_sample_size_stop, reached_max_sample_size
 from cartrial.design.utility import UtilityTable
 from cartrial.errors import InputError
@@ -249,7 +249,7 @@ class Boin12:
             return Decision("stop", None, elim_t, why, R.RULE_IDS[code])
         if reached_max_sample_size(self.max_sample_size, state.total_n):
             return max_sample_size_stop(self.max_sample_size, elim_t, why)  # type: ignore[arg-type]
-        action = "escalate" if nd > d else "de-escalate" if nd < d else "stay"
+        action = move(d, nd)
         return Decision(action, nd, elim_t, why, R.RULE_IDS[code])  # type: ignore[arg-type]
 
     def _why(

@@ -22,7 +22,7 @@ from cartrial.design.boinet_select import (
     select_rows,
     utility,
 )
-from cartrial.design.state import Decision, TrialState
+from cartrial.design.state import Decision, TrialState, move
 from cartrial.design.stopping import max_sample_size_stop, reached_max_sample_size
 from cartrial.errors import InputError
 
@@ -167,7 +167,7 @@ class BoinEt:
             return Decision("stop", None, out, why, R.RULE_IDS[code])
         if reached_max_sample_size(self.max_sample_size, state.total_n):
             return max_sample_size_stop(self.max_sample_size, out, why)  # type: ignore[arg-type]
-        action = "escalate" if nd > d else "de-escalate" if nd < d else "stay"
+        action = move(d, nd)
         return Decision(
             action,
             nd,

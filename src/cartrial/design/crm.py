@@ -19,7 +19,7 @@ import pandas as pd
 
 from cartrial.design import crm_rules as C
 from cartrial.design.selection import MtdSelection
-from cartrial.design.state import Decision, TrialState
+from cartrial.design.state import Decision, TrialState, move
 from cartrial.design.stopping import max_sample_size_stop, reached_max_sample_size
 from cartrial.errors import InputError
 
@@ -288,7 +288,7 @@ class Crm:
         why = self._why(state, full, post, code, nd, int(low[0]))
         action = (
             "stop" if code in C.STOPS else "suspend" if code == C.SUSPEND
-            else "escalate" if nd > d else "de-escalate" if nd < d else "stay"
+            else move(d, nd)
         )
         return Decision(
             action, None if action == "stop" else nd, elim, why, C.RULE_IDS[code]  # type: ignore[arg-type]

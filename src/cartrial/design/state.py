@@ -339,3 +339,24 @@ class Design(Protocol):
     def decide(self, state: TrialState) -> Decision: ...
 
     def select(self, state: TrialState) -> MtdSelection: ...
+
+
+def move(current: int, nxt: int) -> str:
+    """The action word of a decision moving from dose ``current`` to ``nxt`` (0-based).
+
+    Parameters
+    ----------
+    current, nxt : int
+        The current dose and the next cohort's dose.
+
+    Returns
+    -------
+    str
+        ``"escalate"``, ``"de-escalate"`` or ``"stay"``.
+
+    Examples
+    --------
+    >>> move(0, 1), move(2, 1), move(1, 1)
+    ('escalate', 'de-escalate', 'stay')
+    """
+    return "escalate" if nxt > current else "de-escalate" if nxt < current else "stay"

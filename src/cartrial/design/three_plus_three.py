@@ -14,7 +14,7 @@ import numpy as np
 
 from cartrial.design import three_plus_three_rules as R
 from cartrial.design.selection import MtdSelection, select_mtd
-from cartrial.design.state import Decision, TrialState
+from cartrial.design.state import Decision, TrialState, move
 from cartrial.design.stopping import max_sample_size_stop, reached_max_sample_size
 from cartrial.errors import InputError
 
@@ -145,7 +145,7 @@ class ThreePlusThree:
         why = self._why(state, full, code, nd, int(low[0]))
         action = (
             "stop" if code in R.STOPS else "suspend" if code == R.SUSPEND
-            else "escalate" if nd > d else "de-escalate" if nd < d else "stay"
+            else move(d, nd)
         )
         return Decision(
             action, None if action == "stop" else nd, elim, why, R.RULE_IDS[code]  # type: ignore[arg-type]

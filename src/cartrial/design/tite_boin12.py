@@ -21,7 +21,8 @@ import numpy as np
 from cartrial.design import boin12_rules as R
 from cartrial.design import tite_boin12_rules as T
 from cartrial.design.boin12 import Boin12, Obd, boin12_from_spec
-from cartrial.design.state import Decision, TrialState
+from cartrial.design.state import Decision, TrialState, move
+from cartrial.design.stopping import max_sample_size_stop, reached_max_sample_size
 from cartrial.errors import InputError
 from cartrial.protocol.model import DesignSpec
 
@@ -212,16 +213,9 @@ class TiteBoin12:
         why = self._why(current, n, tox, eff, elim[0], head, code)
         if code in R.STOPS:
             return Decision("stop", None, elim_t, why, R.RULE_IDS[code])
-        if g.max_sample_size is not None and len(patients) >= g.max_sample_size:
-            return Decision(
-                "stop",
-                None,
-                elim_t,
-                f"maximum sample size {g.max_sample_size} reached ({why})",
-                "stop: max sample size",
-            )
-        act = "escalate" if to > current else "de-escalate" if to < current else "stay"
-        return Decision(act, to, elim_t, f"{why}: dose {to + 1}", R.RULE_IDS[code])  # type: ignore[arg-type]
+        if reached_max_sample_size(g.max_sample_size, len(patients)):
+            return max_sample_size_stop(g.max_sample_size, elim_t, why)  # type: ignore[arg-type]
+        return Decision(move(current, to), to, elim_t, f"{why}: dose {to + 1}", R.RULE_IDS[code])  # type: ignore[arg-type]
 
     def select(self, patients: Sequence[TitePatient], eliminated: Sequence[int] = ()) -> Obd:
         """The OBD at the end of the trial, once every outcome is known (BOIN12's selection).

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.design import uboin_rules as R
-from cartrial.design.state import Decision, TrialState
+from cartrial.design.state import Decision, TrialState, move
 from cartrial.design.stopping import max_sample_size_stop, reached_max_sample_size
 from cartrial.errors import InputError
 from cartrial.protocol.model import DesignSpec
@@ -243,7 +243,7 @@ class Uboin:
             return Decision("stop", None, elim, why, R.RULE_IDS[code])
         if reached_max_sample_size(self.max_sample_size, state.total_n):
             return max_sample_size_stop(self.max_sample_size, elim, why)  # type: ignore[arg-type]
-        action = "escalate" if nd > d else "de-escalate" if nd < d else "stay"
+        action = move(d, nd)
         return Decision(action, nd, elim, why, R.RULE_IDS[code])  # type: ignore[arg-type]
 
     def _why(
