@@ -7,6 +7,7 @@ fault) or :class:`InputError` (input that is wrong as a whole); validation colle
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -83,6 +84,44 @@ class RecordError(InputError):
     ) -> None:
         self.finding = Finding(domain, usubjid, seq, variable, value, rule, "error", hint)
         super().__init__(str(self.finding))
+
+
+def require_columns(df: Any, columns: Iterable[str], *, where: str,
+                    noun: str = "column") -> None:
+    """Raise :class:`InputError` naming every required column the frame lacks.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The frame to check (anything else is an error too).
+    columns : iterable of str
+        The columns the caller needs.
+    where : str
+        What the frame is, as the user knows it (``"ADSL"``, ``"IMWG input"``).
+    noun : str, default "column"
+        ``"variable"`` for CDISC datasets.
+
+    Raises
+    ------
+    InputError
+        ``"<where>: missing column(s) [...]; present: [...]"``, every missing name at once.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> require_columns(pd.DataFrame({"USUBJID": []}), ["USUBJID", "ADT"], where="ADRS",
+    ...                 noun="variable")
+    Traceback (most recent call last):
+    ...
+    cartrial.errors.InputError: ADRS: missing variable(s) ['ADT']; present: ['USUBJID']
+    """
+    if not hasattr(df, "columns"):
+        raise InputError(f"{where}: expected a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"{where}: missing {noun}(s) {missing}; present: {sorted(map(str, df.columns))}"
+        )
 
 
 @dataclass

@@ -22,7 +22,8 @@ def study(tmp_path):
 
 def test_as_of_reproduces_an_earlier_state(study) -> None:
     # 2024-03-20: only subject 001 infused (03-05), day 15 of the 28-day window, no DLT yet
-    res = runner.invoke(app, ["decide", "--protocol", "ct071", study, "--as-of", "2024-03-20", "--json"])
+    res = runner.invoke(app, ["decide", "--protocol", "ct071", study, "--as-of", "2024-03-20",
+                              "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert out["as_of"] == "2024-03-20"

@@ -64,3 +64,17 @@ def test_the_nadir_ignores_assessments_not_used():
     v = pd.DataFrame({"SPEP": [1.0, np.nan, 3.0]})   # the second one after new therapy
     nad = running_nadir(v, pd.DataFrame({"SPEP": [2.0] * 3}), pd.Series(["A"] * 3))
     assert nad["SPEP"].tolist() == [2.0, 1.0, 1.0]
+
+
+def test_a_baseline_without_a_measurement_column_is_named_not_a_key_error():
+    """A baseline frame lacking a parameter IMWG reads is an InputError naming it (was a raw
+    KeyError)."""
+    import pytest
+
+    from cartrial.efficacy.imwg_levels import measurable_disease
+    from cartrial.errors import InputError
+
+    b = pd.DataFrame({"USUBJID": ["01"], "SPEP": [1.2], "UPEP": [0.0], "KAPPA": [2.0],
+                      "LAMBDA": [1.0], "BMPC": [40.0], "SPD": [0.0]})
+    with pytest.raises(InputError, match=r"IMWG baseline: missing column\(s\) \['PBPC'\]"):
+        measurable_disease(b)

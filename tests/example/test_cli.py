@@ -13,7 +13,8 @@ runner = CliRunner()
 
 def test_ct071_writes_a_valid_study_with_truth(tmp_path):
     out = tmp_path / "ex"
-    r = runner.invoke(app, ["example", "ct071", "--protocol", "ct071", "--out", str(out), "--seed", "4",
+    r = runner.invoke(app, ["example", "ct071", "--protocol", "ct071", "--out", str(out),
+                            "--seed", "4",
                             "--scenario", "toxic-dose", "--json"])
     assert r.exit_code == 0, r.output
     info = json.loads(r.stdout)
@@ -26,7 +27,8 @@ def test_ct071_writes_a_valid_study_with_truth(tmp_path):
 
 
 def test_patients_option_sets_the_infused_count(tmp_path):
-    r = runner.invoke(app, ["example", "ct071", "--protocol", "ct071", "--out", str(tmp_path), "--patients", "30",
+    r = runner.invoke(app, ["example", "ct071", "--protocol", "ct071", "--out", str(tmp_path),
+                            "--patients", "30",
                             "--json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["infused"] == 30
@@ -43,5 +45,6 @@ def test_list_names_every_scenario():
 def test_bad_input_exits_2(tmp_path):
     for extra in (["--scenario", "nope"], ["--format", "json"], ["--patients", "0"],
                   ["--protocol", str(tmp_path / "missing.yaml")]):
-        r = runner.invoke(app, ["example", "ct071", "--protocol", "ct071", "--out", str(tmp_path / "x"), *extra])
+        r = runner.invoke(app, ["example", "ct071", "--protocol", "ct071",
+                                "--out", str(tmp_path / "x"), *extra])
         assert r.exit_code == 2, (extra, r.output)

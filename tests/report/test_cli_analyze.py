@@ -23,7 +23,8 @@ def test_validation_errors_stop_with_exit_2_and_every_finding(tmp_path):
     d = minimal_domains(dose=0.2)  # 0.2 is not a CT071 dose level
     d["AE"].loc[0, "AESTDTC"] = "2024-02-30"  # impossible date
     write_study(d, tmp_path / "sdtm")
-    r = runner.invoke(app, ["analyze", "--protocol", "ct071", str(tmp_path / "sdtm"), "--out", str(tmp_path / "out")])
+    r = runner.invoke(app, ["analyze", "--protocol", "ct071", str(tmp_path / "sdtm"),
+                            "--out", str(tmp_path / "out")])
     assert r.exit_code == 2
     assert "DOSE_NOT_IN_PROTOCOL" in r.output and "EXDOSE=0.2" in r.output
     assert "DATE_INVALID" in r.output and "AESTDTC='2024-02-30'" in r.output
@@ -31,7 +32,8 @@ def test_validation_errors_stop_with_exit_2_and_every_finding(tmp_path):
 
 
 def test_bad_run_date_is_bad_input(tmp_path):
-    r = runner.invoke(app, ["analyze", "--protocol", "ct071", str(tmp_path), "--out", str(tmp_path / "o"),
+    r = runner.invoke(app, ["analyze", "--protocol", "ct071", str(tmp_path),
+                            "--out", str(tmp_path / "o"),
                             "--run-date", "yesterday"])
     assert r.exit_code == 2 and "--run-date must be ISO 8601" in r.output
 

@@ -9,15 +9,14 @@ import pandas as pd
 
 from cartrial.data import impute_date
 from cartrial.data.text import spread
-from cartrial.errors import InputError
+from cartrial.errors import require_columns
 
 SUBJECT_KEYS = ("STUDYID", "USUBJID")
 
 
 def require(df: pd.DataFrame, cols: Sequence[str], where: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise InputError(f"{where}: missing variable(s) {missing}")
+    """Raise InputError naming every ADaM/SDTM variable ``df`` lacks (``where``: the dataset)."""
+    require_columns(df, cols, where=where, noun="variable")
 
 
 def dtc_date(values: pd.Series, kind: str = "start") -> tuple[pd.Series, pd.Series]:

@@ -35,7 +35,8 @@ def _parse_cutoff(text: str | None) -> date | None:
 @app.command("analyze")
 def analyze(
     data_dir: str = typer.Argument(..., help="Folder of SDTM datasets (<domain>.csv or .xpt)."),
-    protocol: str = typer.Option(..., "--protocol", "-p", help="Bundled name or YAML path (required)."),
+    protocol: str = typer.Option(..., "--protocol", "-p",
+                                 help="Bundled name or YAML path (required)."),
     out: str = typer.Option(..., "--out", "-o", help="Output folder (created)."),
     run_date: str = typer.Option(None, "--run-date",
                                  help="Run date recorded in the outputs (ISO 8601; default now, "

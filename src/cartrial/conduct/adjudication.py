@@ -20,7 +20,7 @@ from datetime import date
 
 import pandas as pd
 
-from cartrial.errors import InputError
+from cartrial.errors import InputError, require_columns
 
 ADJUDICATION_COLUMNS = ("USUBJID", "DLT", "RATIONALE", "ADJ_DATE")
 
@@ -75,10 +75,7 @@ def apply_adjudications(patients: pd.DataFrame, adjudications: pd.DataFrame | No
     out["ADJ_RATIONALE"] = ""
     if adjudications is None or adjudications.empty:
         return out
-    missing = [c for c in ADJUDICATION_COLUMNS if c not in adjudications.columns]
-    if missing:
-        raise InputError(f"DLT adjudications need columns {list(ADJUDICATION_COLUMNS)}; "
-                         f"missing {missing}")
+    require_columns(adjudications, ADJUDICATION_COLUMNS, where="DLT adjudications")
     a = adjudications.copy()
     a["ADJ_DATE"] = pd.to_datetime(a["ADJ_DATE"])
     if as_of is not None:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.design import PendingPatient, TrialState
-from cartrial.errors import InputError
+from cartrial.errors import InputError, require_columns
 from cartrial.protocol import Protocol
 
 TITE_DESIGNS = ("tite-boin", "tite-crm")
@@ -29,9 +29,7 @@ REQUIRED = ("USUBJID", "DOSE_INDEX", "INFUSION_DATE", "DLT", "FOLLOWUP_DAY")
 
 
 def _check(patients: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
-    missing = [c for c in REQUIRED if c not in patients.columns]
-    if missing:
-        raise InputError(f"DLT status needs columns {list(REQUIRED)}; missing {missing}")
+    require_columns(patients, REQUIRED, where="DLT status")
     p = patients.copy()
     bad = ~p["DLT"].isin(["yes", "no", "pending"])
     if bad.any():

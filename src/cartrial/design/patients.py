@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.design.state import PendingPatient, TrialState
-from cartrial.errors import InputError, RecordError
+from cartrial.errors import InputError, RecordError, require_columns
 
 REQUIRED_COLUMNS = ("subject", "dose_level", "dlt", "follow_up_days")
 _FLAG = {
@@ -129,11 +129,7 @@ def state_from_patients(
         raise InputError(f"state_from_patients: n_doses must be >= 1, but was {n_doses!r}")
     if not dlt_window > 0:
         raise InputError(f"state_from_patients: dlt_window must be > 0 days, was {dlt_window!r}")
-    missing = [c for c in REQUIRED_COLUMNS if c not in patients.columns]
-    if missing:
-        raise InputError(
-            f"patient table lacks column(s) {missing}; required: {list(REQUIRED_COLUMNS)}"
-        )
+    require_columns(patients, REQUIRED_COLUMNS, where="patient table")
     df = patients.reset_index(drop=True)
     if df.empty:
         start = 0 if current_level is None else current_level - 1

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cartrial.errors import InputError, RecordError
+from cartrial.errors import InputError, RecordError, require_columns
 
 NUMERIC_COLUMNS = ("SPEP", "UPEP", "KAPPA", "LAMBDA", "FLCRATIO", "BMPC", "SPD", "PBPC")
 FLAG_COLUMNS = ("BMCLONAL", "NEWLES", "IFEINTF")
@@ -70,9 +70,7 @@ def prepare_assessments(assessments: pd.DataFrame) -> pd.DataFrame:
     >>> prepare_assessments(df)[["SPEP", "UPEP", "_BL"]].values.tolist()
     [[2.0, nan, True], [1.0, nan, False]]
     """
-    missing = [c for c in ("USUBJID", "ADT", "ABLFL") if c not in assessments.columns]
-    if missing:
-        raise InputError(f"IMWG input lacks required column(s) {missing}")
+    require_columns(assessments, ("USUBJID", "ADT", "ABLFL"), where="IMWG input")
     df = assessments.copy()
     if not pd.api.types.is_datetime64_any_dtype(df["ADT"]):
         raise InputError(f"ADT must be datetime64 (got {df['ADT'].dtype}); convert dates first")

@@ -18,9 +18,12 @@ import numpy as np
 import pandas as pd
 
 from cartrial.efficacy.imwg_rules import IMWG_2016, RESPONSE_ORDER, ImwgThresholds
+from cartrial.errors import require_columns
 from cartrial.protocol.model import ImwgSettings
 
 RANK = RESPONSE_ORDER
+#: the baseline values :func:`measurable_disease` reads
+BASELINE_COLUMNS = ("SPEP", "UPEP", "KAPPA", "LAMBDA", "BMPC", "SPD", "PBPC")
 #: comparisons after rounding to this many digits, as admiral's ``signif_digits``
 DIGITS = 9
 
@@ -65,6 +68,7 @@ def measurable_disease(
     >>> measurable_disease(b)["MDTYPE"].tolist()
     ['SERUM_URINE', 'FLC', 'MARROW']
     """
+    require_columns(baseline, ("USUBJID", *BASELINE_COLUMNS), where="IMWG baseline")
     thr = thresholds or IMWG_2016
     b = baseline
     ratio = b["KAPPA"] / b["LAMBDA"]
@@ -88,7 +92,7 @@ def measurable_disease(
             "FLCINV": np.where(ratio.isna(), None, np.where(kappa_inv, "KAPPA", "LAMBDA")),
         }
     )
-    for c in ("SPEP", "UPEP", "KAPPA", "LAMBDA", "BMPC", "SPD", "PBPC"):
+    for c in BASELINE_COLUMNS:
         out[f"B_{c}"] = b[c].to_numpy()
     return out
 

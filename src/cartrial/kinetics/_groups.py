@@ -8,16 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cartrial.errors import InputError, RecordError
-
-
-def require_columns(df: pd.DataFrame, columns: Sequence[str], *, where: str) -> None:
-    """Raise InputError naming every missing column."""
-    if not isinstance(df, pd.DataFrame):
-        raise InputError(f"{where}: expected a pandas DataFrame, got {type(df).__name__}")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise InputError(f"{where}: missing column(s) {missing}; got {list(df.columns)}")
+from cartrial.errors import InputError, RecordError, require_columns  # noqa: F401 (re-export)
 
 
 def first_bad(

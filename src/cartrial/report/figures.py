@@ -27,7 +27,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from cartrial.errors import InputError  # noqa: E402
+from cartrial.errors import InputError, require_columns  # noqa: E402
 from cartrial.report.labels import CYTOKINE_LABELS  # noqa: E402
 
 # Okabe-Ito colour-blind-safe palette (Okabe M, Ito K, Color Universal Design, 2008; the palette
@@ -54,9 +54,7 @@ _CUTOFF: ContextVar[str] = ContextVar("cartrial_figure_cutoff", default="")
 
 
 def _require(df: pd.DataFrame, cols: Sequence[str], where: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise InputError(f"{where}: the data lack column(s) {missing}; has {list(df.columns)}")
+    require_columns(df, cols, where=where)
 
 
 def _fig(w: float = 7.5, h: float = 4.5, **kw: object) -> tuple[Figure, object]:

@@ -12,21 +12,10 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.text import upper_stripped
-from cartrial.errors import InputError, RecordError
+from cartrial.errors import InputError, RecordError, require_columns  # noqa: F401 (re-export)
 
 _TRUE = {"Y", "YES", "TRUE", "T", "1", "1.0"}
 _FALSE = {"N", "NO", "FALSE", "F", "0", "0.0", ""}
-
-
-def require_columns(df: pd.DataFrame, columns: Iterable[str], *, where: str) -> None:
-    """Raise :class:`InputError` listing every required column that is missing."""
-    if not isinstance(df, pd.DataFrame):
-        raise InputError(f"{where}: expected a pandas DataFrame, got {type(df).__name__}")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise InputError(
-            f"{where}: missing column(s) {missing}; present: {sorted(map(str, df.columns))}"
-        )
 
 
 def record_ids(df: pd.DataFrame) -> np.ndarray:
