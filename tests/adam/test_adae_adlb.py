@@ -34,10 +34,11 @@ def test_adae_dates_flags_and_grades(study, adsl):
     assert (crs["TRTEMFL"], crs["CRSFL"], crs["ATOXSCL"], crs["ATOXGRN"]) == (
         "Y", "Y", "ASTCT 2019", 2)
     nail = ae.loc["CT071-001-002"]
-    # AESTDTC 2024-03 -> imputed to 2024-03-01 (flag D), before the 03-26 infusion: not TE
+    # AESTDTC 2024-03 holds the 03-26 infusion: imputed to the infusion date (flag D), not to
+    # 03-01, so the event may be treatment-emergent (admiral's ADAE template, min_dates = TRTSDT)
     assert (nail["ASTDT"], nail["ASTDTF"], nail["TRTEMFL"]) == (
-        pd.Timestamp("2024-03-01"), "D", "")
-    assert nail["ASTDY"] == -25  # no day 0: 25 days before infusion
+        pd.Timestamp("2024-03-26"), "D", "Y")
+    assert nail["ASTDY"] == 1  # the infusion day is study day 1
     assert nail["ATOXSCL"] == "NCI CTCAE V5.0"
 
 

@@ -133,3 +133,19 @@ def test_impute_date_on_repeats_equals_one_value_at_a_time(values, kind) -> None
         d1, f1 = impute_date(pd.Series([v], dtype="object"), kind)
         assert (pd.isna(date[i]) and pd.isna(d1[0])) or date[i] == d1[0]
         assert flag[i] == f1[0]
+
+
+def test_a_partial_start_in_the_infusion_month_is_not_imputed_before_the_infusion():
+    """admiral's ADAE template imputes AE starts with ``min_dates = exprs(TRTSDT)``: only a
+    date inside the partial date's range raises the imputation (worked by hand)."""
+    import pandas as pd
+
+    from cartrial.data.dates import impute_date
+
+    text = pd.Series(["2024-03", "2024", "2024-02", "2024-03-05", "2023", ""])
+    floor = pd.Series(pd.to_datetime(["2024-03-10 14:30"] * 6))
+    d, f = impute_date(text, "start", min_dates=floor)
+    assert d.astype(str).tolist() == ["2024-03-10 14:30:00", "2024-03-10 14:30:00",
+                                      "2024-02-01 00:00:00", "2024-03-05 00:00:00",
+                                      "2023-01-01 00:00:00", "NaT"]
+    assert f.tolist() == ["D", "M", "D", None, "M", None]

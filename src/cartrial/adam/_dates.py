@@ -19,10 +19,12 @@ def require(df: pd.DataFrame, cols: Sequence[str], where: str) -> None:
     require_columns(df, cols, where=where, noun="variable")
 
 
-def dtc_date(values: pd.Series, kind: str = "start") -> tuple[pd.Series, pd.Series]:
+def dtc_date(values: pd.Series, kind: str = "start",
+             min_dates: pd.Series | None = None) -> tuple[pd.Series, pd.Series]:
     """(date normalised to the day, imputation flag) per CDISC ADaMIG v1.3: partial
-    dates are imputed only in ADaM (start -> first day, end -> last day)."""
-    d, f = impute_date(values, kind=kind)  # type: ignore[arg-type]  # once per distinct text
+    dates are imputed only in ADaM (start -> first day, end -> last day; a start not before
+    ``min_dates`` when its range holds it, see :func:`cartrial.data.dates.impute_date`)."""
+    d, f = impute_date(values, kind=kind, min_dates=min_dates)  # type: ignore[arg-type]
     return d.dt.normalize(), f
 
 

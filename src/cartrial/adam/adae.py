@@ -29,7 +29,8 @@ SCALE_CTCAE = "NCI CTCAE V5.0"
 #: (cartrial.adam.derivations).
 DEFINE = {
     "ASTDT": "Derived: AE.AESTDTC as a date, a partial date imputed to its first day (ADaMIG "
-             "v1.3 section 3.1.4).",
+             "v1.3 section 3.1.4), but not before TRTSDT when the partial date's month (or "
+             "year) holds TRTSDT.",
     "ASTDTF": "Derived: imputation flag of ASTDT ('D' day, 'M' month and day imputed).",
     "AENDT": "Derived: AE.AEENDTC as a date, a partial date imputed to its last day.",
     "AENDTF": "Derived: imputation flag of AENDT ('D' day, 'M' month and day imputed).",
@@ -53,8 +54,9 @@ DEFINE = {
 
 
 def derive_vars_aedt(ae: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
-    """ASTDT/ASTDTF (start imputed to the first day), AENDT/AENDTF (end imputed to the last
-    day), ASTDY/AENDY (study day from TRTSDT, no day 0) and ADURN (days, end - start + 1).
+    """ASTDT/ASTDTF (start imputed to the first day, or to TRTSDT when the partial date's
+    range holds it), AENDT/AENDTF (end imputed to the last day), ASTDY/AENDY (study day from
+    TRTSDT, no day 0) and ADURN (days, end - start + 1).
 
     Parameters
     ----------
@@ -82,18 +84,22 @@ def derive_vars_aedt(ae: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     >>> adsl = pd.DataFrame({"USUBJID": ["S1"], "TRTSDT": pd.to_datetime(["2024-03-10"])})
     >>> ae = pd.DataFrame({"USUBJID": ["S1", "S1"], "AESEQ": [1, 2], "AEDECOD": ["CRS", "Anaemia"],
     ...                    "AEBODSYS": ["Immune", "Blood"], "AETOXGR": ["2", "3"],
-    ...                    "AESTDTC": ["2024-03-11", "2024-03"], "AEENDTC": ["2024-03-14", ""]})
+    ...                    "AESTDTC": ["2024-03-11", "2024-02"], "AEENDTC": ["2024-03-14", ""]})
     >>> derive_vars_aedt(ae, adsl)[["ASTDT", "ASTDTF", "ASTDY", "ADURN"]]
            ASTDT ASTDTF  ASTDY  ADURN
     0 2024-03-11             2    4.0
-    1 2024-03-01      D     -9    NaN
+    1 2024-02-01      D    -38    NaN
+    >>> ae.loc[1, "AESTDTC"] = "2024-03"  # the infusion's month: not before the infusion
+    >>> derive_vars_aedt(ae, adsl).loc[1, ["ASTDT", "ASTDTF", "ASTDY"]].tolist()
+    [Timestamp('2024-03-10 00:00:00'), 'D', np.int64(1)]
     """
     require(ae, ["USUBJID", "AESEQ", "AEDECOD", "AEBODSYS", "AETOXGR", "AESTDTC"], "ADAE (AE)")
     out = ae.copy()
-    out["ASTDT"], out["ASTDTF"] = dtc_date(out["AESTDTC"], "start")
+    trt = out["USUBJID"].map(adsl.set_index("USUBJID")["TRTSDT"])
+    # a partial start whose range holds the infusion date starts on it (admiral's min_dates)
+    out["ASTDT"], out["ASTDTF"] = dtc_date(out["AESTDTC"], "start", min_dates=trt)
     end = out["AEENDTC"] if "AEENDTC" in out.columns else pd.Series("", index=out.index)
     out["AENDT"], out["AENDTF"] = dtc_date(end, "end")
-    trt = out["USUBJID"].map(adsl.set_index("USUBJID")["TRTSDT"])
     out["ASTDY"] = study_day_from(out["ASTDT"], trt)
     out["AENDY"] = study_day_from(out["AENDT"], trt)
     out["ADURN"] = (out["AENDT"] - out["ASTDT"]).dt.days + 1.0

@@ -7,6 +7,7 @@ from cartrial._lazy import attach
 if TYPE_CHECKING:
     from cartrial.data.batches import subject_batches
     from cartrial.data.dates import impute_date, parse_dtc, study_day
+    from cartrial.data.frames import study_from_frames
     from cartrial.data.load import Study, load_study
     from cartrial.data.manifest import check_manifest, write_manifest
     from cartrial.data.snapshot import snapshot
@@ -32,6 +33,7 @@ __all__ = [
     "snapshot",
     "standardize_results",
     "study_day",
+    "study_from_frames",
     "subject_batches",
     "to_csv_text",
     "validate_study",

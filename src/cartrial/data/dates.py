@@ -137,7 +137,8 @@ _EPOCH = date(1970, 1, 1)
 
 
 def impute_date(
-    values: pd.Series, kind: Literal["start", "end"] = "start"
+    values: pd.Series, kind: Literal["start", "end"] = "start",
+    min_dates: pd.Series | None = None,
 ) -> tuple[pd.Series, pd.Series]:
     """(date, flag) with partial dates imputed per the module rules; invalid/blank -> NaT.
 
@@ -150,6 +151,13 @@ def impute_date(
         --DTC texts, possibly partial (``2024-03``, ``2024``).
     kind : {"start", "end"}
         ``"start"`` imputes the first day (1 January), ``"end"`` the last day (31 December).
+    min_dates : pandas.Series, optional
+        On the index of ``values``: a date the imputed start may not precede when the partial
+        date's range holds it (an AE starting "2024-03" in the month of a 2024-03-10 infusion
+        starts on 2024-03-10, not 2024-03-01, so it is not wrongly called pre-treatment), as
+        admiral's ``derive_vars_dt(min_dates = exprs(TRTSDT))`` in its ADAE template. The
+        value is used as given (with its time, if any); the flag is kept. Only with
+        ``kind="start"``.
 
     Returns
     -------
@@ -166,13 +174,24 @@ def impute_date(
     >>> dates, flags = impute_date(pd.Series(["2024-02", "2024", "2024-03-15"]), kind="end")
     >>> dates.dt.strftime("%Y-%m-%d").tolist(), flags.tolist()
     (['2024-02-29', '2024-12-31', '2024-03-15'], ['D', 'M', None])
+    >>> infusion = pd.Series(pd.to_datetime(["2024-03-10", "2024-03-10", "2024-03-10"]))
+    >>> d, _ = impute_date(pd.Series(["2024-03", "2024-02", "2024-03-05"]), "start", infusion)
+    >>> d.dt.strftime("%Y-%m-%d").tolist()
+    ['2024-03-10', '2024-02-01', '2024-03-05']
     """
     codes, uniq = factorize_text(values.astype("string").to_numpy(dtype=object, na_value=None))
     done = [_impute_one(_one(u), kind) for u in uniq]
     date_ns = np.asarray([v[0] for v in done], dtype=np.int64).view("datetime64[ns]")
     flag = np.asarray([v[1] for v in done], dtype=object)
-    return (pd.Series(spread(date_ns, codes, np.datetime64("NaT", "ns")), index=values.index),
-            pd.Series(spread(flag, codes, None), index=values.index, dtype="object"))
+    dates = pd.Series(spread(date_ns, codes, np.datetime64("NaT", "ns")), index=values.index)
+    flags = pd.Series(spread(flag, codes, None), index=values.index, dtype="object")
+    if min_dates is not None and kind == "start":
+        floor = pd.to_datetime(min_dates.reindex(values.index))
+        latest, _ = impute_date(values, "end")  # the partial date's range ends there
+        raise_to = (flags.notna() & (dates < floor)
+                    & (floor.dt.normalize() <= latest)).to_numpy(dtype=bool)
+        dates = dates.mask(raise_to, floor)
+    return dates, flags
 
 
 def _impute_one(parsed: tuple, kind: str) -> tuple[int, str | None]:

@@ -48,7 +48,8 @@ class Study:
     path : pathlib.Path or None
         Directory read (None when built in memory).
     format : str
-        ``"csv"``, ``"xpt"`` or ``"dataset-json"``.
+        ``"csv"``, ``"xpt"``, ``"dataset-json"`` or ``"memory"`` (built by
+        :func:`cartrial.data.study_from_frames`).
     load_findings : list of Finding
         What loading found (unreadable files, unconvertible units, ...).
     file_hashes : dict of str to str
@@ -192,13 +193,24 @@ def _read_file(path: Path, nul: set[str], padded: dict) -> pd.DataFrame:
     if path.suffix.lower() == ".csv":
         return pd.DataFrame(_read_csv(path, nul, padded), copy=False)
     df, _meta = pyreadstat.read_xport(str(path))
+    return frame_columns(df, nul, padded)
+
+
+def frame_columns(df: pd.DataFrame, nul: set[str], padded: dict) -> pd.DataFrame:
+    """A frame's columns as the readers give them: upper-case names, numbers as float, every
+    other column as shared text stripped of blanks (``nul`` and ``padded`` as in the reader)."""
     out = {}
     for n, c in df.items():
-        if pd.api.types.is_numeric_dtype(c):
+        if pd.api.types.is_numeric_dtype(c) and not pd.api.types.is_bool_dtype(c):
             out[str(n).upper()] = c.astype(float)
         else:
+            obj = c.astype(object).where(c.notna(), None)
+            try:
+                arr = pa.array(obj, type=pa.string())
+            except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. numbers in a text column
+                arr = pa.array([None if v is None else str(v) for v in obj], type=pa.string())
             text = _SharedText()
-            text.add(pa.array(c.astype(object).where(c.notna(), None), type=pa.string()))
+            text.add(arr)
             out[str(n).upper()] = text.finish()
             if text.has_nul:
                 nul.add(str(n).upper())
@@ -353,10 +365,16 @@ def _load_file(f: Path, name: str, model: DataModel, study: Study) -> FileCheck:
         findings.append(
             Finding(name, None, None, None, f.name,
                     "domain is not in cartrial's data model; kept unread", severity="warning"))
+    study.domains[name] = prepare_domain(name, raw, model, findings, nul, padded)
+    return check
+
+
+def prepare_domain(name: str, raw: pd.DataFrame, model: DataModel, findings: list[Finding],
+                   nul: set[str], padded: dict) -> pd.DataFrame:
+    """Type, check and standardise one domain as read (the loader's steps after reading)."""
     typed = _type_columns(name, raw, findings)
     del raw
     _nul_findings(name, typed, sorted(nul), findings)
     normalise_text(name, typed, padded, model, findings)
     findings.extend(result_findings(name, typed, model))
-    study.domains[name] = standardize_results(name, typed, model, findings, copy=False)
-    return check
+    return standardize_results(name, typed, model, findings, copy=False)

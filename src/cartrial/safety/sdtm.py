@@ -1,22 +1,20 @@
 """Adapters: SDTM domains (docs/data-model.md) -> the safety engine's input frames.
 
-Time: DAY = days since midnight of the CAR-T infusion date (protocol day 0 = infusion), with the
-time of day as a fraction when the --DTC has one. The infusion date is the first ``EX`` record
-with ``EXCAT = INVESTIGATIONAL PRODUCT`` (else ``DM.RFSTDTC``). A --DTC that cannot be placed in
-time (partial or invalid where a full date is needed) raises a RecordError naming the record.
+Time: DAY = days since midnight of the CAR-T infusion date (day 0), plus the time of day when
+the --DTC has one. The infusion date is the first ``EX`` with ``EXCAT = INVESTIGATIONAL
+PRODUCT`` (else ``DM.RFSTDTC``); a --DTC that cannot be placed in time is a RecordError.
 
 - CRS: ``VS`` TEMP + ``FA`` (FAOBJ CYTOKINE RELEASE SYNDROME: HYPOTN, VASOPN, VASOPRSN, O2DEV,
   O2FLOW, O2COMF, FEVOTH, HYPOOTH, HYPXOTH) at the same --DTC, post-infusion; therapy from ``CM``
   (CMCAT CRS/ICANS MANAGEMENT; CMCLAS ANTI-IL-6 -> TOCILIZUMAB, CORTICOSTEROID -> STEROID,
   ANTIPYRETIC -> ANTIPYRETIC) flagged on the first time point at or after its start and on every
   time point while it runs; death due to CRS from the fatal ``AE`` CRS record.
-- ICANS: ``QS`` (QSCAT ICE, ICE01-ICE06) + ``FA`` (LOC, SEIZURE, MOTOR, ICPOED, NEUOTH; NEUOTH
-  applies to every domain); age from ``DM``.
-- Labs: ``LB`` in standard units with LBSTNRLO / LBSTNRHI; baseline = LBBLFL, else the last
-  value on or before infusion; ``VS`` WEIGHT for CTCAE weight loss (baseline VSBLFL, same rule).
+- ICANS: ``QS`` (QSCAT ICE, ICE01-ICE06) + ``FA`` (LOC, SEIZURE, MOTOR, ICPOED, NEUOTH: every
+  domain); age from ``DM``. Labs: ``LB`` in standard units with LBSTNRLO / LBSTNRHI; baseline =
+  LBBLFL, else the last value on or before infusion; ``VS`` WEIGHT likewise (CTCAE weight loss).
 - AEs: ``AE`` with AETOXGR, AEREL (RELATED / POSSIBLY RELATED = related), dates imputed
-  (start: first of month / year; end: last), date-only end = whole day covered.
-- Follow-up: ``DM`` (ACTARMCD dose level, DTHDTC), ``DS`` (last contact / withdrawal)."""
+  (start: first of month / year, not before the infusion when the range holds it; end: last),
+  date-only end = whole day covered. Follow-up: ``DM`` (ACTARMCD, DTHDTC), ``DS``."""
 
 from __future__ import annotations
 
@@ -29,7 +27,7 @@ from cartrial.data.batches import concat_consuming, in_row_order, subject_batche
 from cartrial.data.dates import parse_dtc
 from cartrial.data.text import upper_stripped
 from cartrial.protocol.model import Protocol
-from cartrial.safety._frames import fail
+from cartrial.safety._frames import fail, require_columns
 from cartrial.safety.sdtm_base import (
     CRS_TERM,
     END_OF_DAY,
@@ -92,6 +90,8 @@ def crs_observations(study) -> pd.DataFrame:
     inf = infusion_dates(study)
     vs = _domain(study, "VS")
     fa = _domain(study, "FA")
+    require_columns(vs, ["USUBJID", "VSSEQ", "VSTESTCD", "VSDTC", "VSSTRESN"], noun="variable",
+                    where="VS (standardised results: read with load_study or study_from_frames)")
     temp = vs[_text(vs["VSTESTCD"]) == "TEMP"][["USUBJID", "VSDTC", "VSSTRESN", "VSSEQ"]]
     temp = temp.rename(columns={"VSDTC": "DTC", "VSSTRESN": "TEMP", "VSSEQ": "SEQ"})
     f = fa[_text(fa["FAOBJ"]) == "CYTOKINE RELEASE SYNDROME"]

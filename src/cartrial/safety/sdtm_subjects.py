@@ -27,7 +27,8 @@ WITHDRAWAL_TERMS = ("WITHDRAWAL BY SUBJECT", "LOST TO FOLLOW-UP", "PHYSICIAN DEC
 
 def _ae_days(ae: pd.DataFrame, inf: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     ref = ae["USUBJID"].astype(str).map(inf)
-    st_dt, _ = impute_date(ae["AESTDTC"], "start")
+    # a partial start in the infusion's month (or year) starts no earlier than the infusion
+    st_dt, _ = impute_date(ae["AESTDTC"], "start", min_dates=ref)
     p = parse_dtc(ae["AESTDTC"])
     with_time = p["dt"].where(p["precision"] == "time")
     start = ((with_time.fillna(st_dt) - ref).dt.total_seconds() / 86400.0).to_numpy()
@@ -115,7 +116,8 @@ def followup(study, protocol: Protocol | None = None) -> pd.DataFrame:
     pandas.DataFrame
         USUBJID, DOSE_LEVEL (DM.ACTARMCD), DEATH_DAY (a date-only death at 23:59),
         WITHDRAWN, DEATH_CAUSE, FOLLOWUP_DAY (death, end of study or last contact in DS,
-        else the last dated record; days since infusion).
+        else the last dated record, else 0: the infusion is the last contact known; days
+        since infusion).
 
     Raises
     ------
