@@ -9,8 +9,11 @@
 # The model is the issue's own code; `obd` appends select_boin12_obd() (escalation's final OBD
 # selector, which the issue's code does not use).
 #
-# Run (R 4.2.2, dplyr 1.0.10, tidyr, purrr, tibble, stringr, Iso 0.0-18.1, gtools, R6):
+# Run (R 4.2.2, dplyr 1.0.10, tidyr 1.3.0, purrr 1.0.1, tibble 3.1.8, stringr 1.5.0, magrittr
+# 2.0.3, R6 2.5.1, Iso 0.0-18.1, gtools 3.9.4), 2,000 trials each, ~11 min each on one core:
 #   Rscript published_boin12_escalation.R <escalation tree> <BOIN tree> <nsim> <seed> <no|obd> <out.csv>
+# as: ... 2000 8 no esc_no.csv and ... 2000 9 obd esc_obd.csv; published_boin12_escalation.csv
+# is the two outputs stacked under a provenance header.
 args <- commandArgs(trailingOnly = TRUE)
 esc <- args[1]; boin <- args[2]; nsim <- as.integer(args[3]); seed <- as.integer(args[4])
 obd <- args[5] == "obd"; out <- args[6]
