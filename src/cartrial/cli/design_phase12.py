@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from cartrial.cli._common import JsonOption, bad_input_exits, console, print_json
+from cartrial.cli._phase12_options import apply, apply_exploration
 from cartrial.cli.design import design_app
 from cartrial.design.boin12 import Boin12, boin12_from_spec
 from cartrial.design.boin12_tables import (
@@ -85,6 +86,58 @@ def design_from_options(
         max_sample_size=max_n,
         n_star=n_star,
     )
+
+
+BOIN12_FIELDS = {
+    "--target": "target",
+    "--phi-e": "phi_e",
+    "--u11": "utility.response_dlt",
+    "--u00": "utility.no_response_no_dlt",
+    "--cohort-size": "cohort_size",
+    "--max-n": "max_sample_size",
+    "--n-star": "n_star",
+    "--c-t": "c_t",
+    "--c-e": "c_e",
+    "--cap-per-dose": "cap_per_dose",
+}
+
+
+def boin12_design(protocol: str | None, n_doses: int, given: dict[str, object],
+                  explore: bool | None, n_explore: int | None) -> tuple[Boin12, list[str]]:
+    """BOIN12 of the `simulate` verb: the protocol's (or the defaults) with the options given.
+
+    Parameters
+    ----------
+    protocol : str or None
+        A protocol whose design is boin12 or tite-boin12.
+    n_doses : int
+        Doses of the scenario (must equal the protocol's).
+    given : dict of str to object
+        Option (a key of :data:`BOIN12_FIELDS`) -> value, None when not given.
+    explore, n_explore : bool or None, int or None
+        ``--explore/--no-explore`` and ``--n-explore``.
+
+    Returns
+    -------
+    Boin12, list of str
+        The design and one note per option overriding the protocol.
+
+    Raises
+    ------
+    InputError
+        A bad option value (named with its rule), or a scenario with another number of doses.
+    """
+    if protocol:
+        p = load_protocol(protocol)
+        base = boin12_from_spec(p.design, len(p.dose_levels))
+        if base.n_doses != n_doses:
+            raise InputError(f"the scenario has {n_doses} doses, protocol {protocol} "
+                             f"{base.n_doses}")
+    else:
+        base = Boin12(n_doses=n_doses, target=0.35, phi_e=0.25, max_sample_size=30)
+    d, notes = apply(base, given, BOIN12_FIELDS, protocol)
+    d, more = apply_exploration(d, explore, n_explore, protocol)
+    return d, notes + more
 
 
 def parse_floats(text: str, what: str) -> list[float]:
