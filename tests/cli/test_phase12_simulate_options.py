@@ -226,3 +226,25 @@ def test_help_lists_every_setting(verb, options):
     assert r.exit_code == 0
     for o in options:
         assert o in r.output, o
+
+
+def test_tables_take_the_same_options_and_override_a_protocol(tmp_path):
+    """Regression: `boin12 tables` and `uboin table` build the design their options name (the
+    elimination counts of the engine's own table, code against itself) and note overrides."""
+    from cartrial.design.boin12_tables import boundary_table
+    from cartrial.design.uboin import Uboin
+    from cartrial.design.uboin_tables import posterior_table
+
+    out = _run(["design", "boin12", "tables", "--sizes", "3,6,9", "--c-t", "0.9", "--c-e", "0.8"])
+    want = boundary_table(Boin12(n_doses=5, target=0.35, phi_e=0.25, max_sample_size=30,
+                                 c_t=0.9, c_e=0.8), [3, 6, 9])
+    assert [r for r in out["boundaries"]] == json.loads(want.to_json(orient="records"))
+    assert out["notes"] == []
+    p = _protocol(tmp_path, {"name": "boin12", "target": 0.35, "cap_per_dose": None,
+                             "boin12": {"phi_e": 0.25}})
+    out = _run(["design", "boin12", "tables", "--protocol", p, "--phi-e", "0.3", "--sizes", "3"])
+    assert out["notes"] == [f"--phi-e 0.3 overrides the protocol {p} (phi_e 0.25)"]
+    u = _run(["design", "uboin", "table", "--sizes", "3", "--prior", "0.5", "--c-e", "0.8"])
+    frame = posterior_table(Uboin(n_doses=1, target=0.3, phi_e=0.2, prior=0.5, c_e=0.8), [3])
+    assert u["settings"]["prior"] == 0.5
+    assert [r["utility"] for r in u["rows"]] == frame["utility"].tolist()

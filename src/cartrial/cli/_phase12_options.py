@@ -137,6 +137,8 @@ def phi_e_opt(default: float) -> Any:
     return opt("--phi-e", "phi_E: lowest acceptable response probability.", default)
 
 
+N_STAR = opt("--n-star", "N*: no escalation from a dose with n >= N* (and DLT rate above "
+             "lambda_e).", 6)
 U11 = opt("--u11", "Utility (0-100) of a response with DLT.", 60.0)
 U00 = opt("--u00", "Utility (0-100) of neither response nor DLT.", 40.0)
 C_T = opt("--c-t", "c_T: eliminate a dose when P(p_T > phi_T | data) > c_T.", 0.95)

@@ -96,8 +96,7 @@ def simulate(
     u00: float = O.U00,
     cohort_size: int = O.COHORT,
     max_n: int = O.MAX_N,
-    n_star: int = O.opt("--n-star", "N*: no escalation from a dose with n >= N* (and DLT rate "
-                        "above lambda_e).", 6),
+    n_star: int = O.N_STAR,
     explore: bool = O.EXPLORE,
     n_explore: int = O.N_EXPLORE,
     c_t: float = O.C_T,

@@ -30,19 +30,9 @@ uboin_app = typer.Typer(
 design_app.add_typer(uboin_app, name="uboin")
 
 ProtocolOption = typer.Option(None, "--protocol", help="Take the design (name: u-boin) from it.")
-TargetOption = typer.Option(0.3, "--target", help="phi_T: highest acceptable DLT probability.")
-PhiEOption = typer.Option(0.2, "--phi-e", help="phi_E: lowest acceptable response probability.")
-U11Option = typer.Option(60.0, "--u11", help="Utility of a response with DLT (0-100).")
-U00Option = typer.Option(40.0, "--u00", help="Utility of neither response nor DLT (0-100).")
+PriorOption = O.opt("--prior", "Dirichlet parameter of each outcome cell.", 0.25)
 OcOutOption = typer.Option(None, "--out", help="Directory for uboin_oc.csv.")
 TableOutOption = typer.Option(None, "--out", help="Directory for CSV, JSON and Markdown files.")
-
-
-def _design(protocol: str | None, n_doses: int, **kw: object) -> Uboin:
-    p = _protocol(protocol)
-    if p is None:
-        return Uboin(n_doses=n_doses, **kw)  # type: ignore[arg-type]
-    return uboin_from_spec(p.design, len(p.dose_levels))
 
 
 UBOIN_FIELDS = {
@@ -70,7 +60,7 @@ def simulate(
     phi_e: float = O.phi_e_opt(0.2),
     u11: float = O.U11,
     u00: float = O.U00,
-    prior: float = O.opt("--prior", "Dirichlet parameter of each outcome cell.", 0.25),
+    prior: float = PriorOption,
     c_t: float = O.C_T,
     c_e: float = O.C_E,
     stage1_per_dose: int = O.opt("--stage1-per-dose", "Stage II once a dose has this many.", 9),
@@ -96,13 +86,8 @@ def simulate(
                  "--prior": prior, "--c-t": c_t, "--c-e": c_e,
                  "--stage1-per-dose": stage1_per_dose, "--stage1-target": stage1_target,
                  "--cohort-size": cohort_size, "--max-n": max_n, "--cap-per-dose": cap}
+        d, notes = _uboin(protocol, len(tox), given)
         p = _protocol(protocol)
-        base = (Uboin(n_doses=len(tox), target=0.3, phi_e=0.2, max_sample_size=30) if p is None
-                else uboin_from_spec(p.design, len(p.dose_levels)))
-        if base.n_doses != len(tox):
-            raise InputError(f"the scenario has {len(tox)} doses, protocol {protocol} "
-                             f"{base.n_doses}")
-        d, notes = O.apply(base, given, UBOIN_FIELDS, protocol)
         start, more = O.start_of(start_dose, d.n_doses, protocol, p and p.start_index)
         for flag, v in [("--trials", trials), ("--seed", seed), ("--gumbel-psi", psi)]:
             O.check(flag, v)
@@ -112,6 +97,20 @@ def simulate(
         out.mkdir(parents=True, exist_ok=True)
         (out / "uboin_oc.csv").write_text(table_csv(oc.per_dose), encoding="utf-8")
     _report(oc, notes + more, as_json)
+
+
+def _uboin(protocol: str | None, n_doses: int | None, given: dict[str, object]
+           ) -> tuple[Uboin, list[str]]:
+    """The protocol's U-BOIN (or the defaults, 30 patients) with the options given applied."""
+    p = _protocol(protocol)
+    if p is None:
+        base = Uboin(n_doses=n_doses or 1, target=0.3, phi_e=0.2, max_sample_size=30)
+    else:
+        base = uboin_from_spec(p.design, len(p.dose_levels))
+        if n_doses is not None and base.n_doses != n_doses:
+            raise InputError(f"the scenario has {n_doses} doses, protocol {protocol} "
+                             f"{base.n_doses}")
+    return O.apply(base, given, UBOIN_FIELDS, protocol)
 
 
 def _protocol(protocol: str | None) -> Protocol | None:
@@ -152,19 +151,25 @@ def _report(oc: UboinOc, notes: list[str], as_json: bool) -> None:
 @uboin_app.command("table")
 def table(
     protocol: str = ProtocolOption,
-    target: float = TargetOption,
-    phi_e: float = PhiEOption,
-    u11: float = U11Option,
-    u00: float = U00Option,
+    target: float = O.target_opt(0.3),
+    phi_e: float = O.phi_e_opt(0.2),
+    u11: float = O.U11,
+    u00: float = O.U00,
+    prior: float = PriorOption,
+    c_t: float = O.C_T,
+    c_e: float = O.C_E,
     sizes: str = typer.Option("3,6,9", "--sizes", help="Patients at a dose, e.g. 3,6,9."),
     out: Path = TableOutOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Stage-II posterior mean utility and admissibility by counts at a dose."""
+    """Stage-II posterior mean utility and admissibility by counts at a dose.
+
+    With --protocol, each option given overrides the protocol's setting (noted in the output).
+    """
     with bad_input_exits():
-        d = _design(
-            protocol, 1, target=target, phi_e=phi_e, response_dlt=u11, no_response_no_dlt=u00
-        )
+        given = {"--target": target, "--phi-e": phi_e, "--u11": u11, "--u00": u00,
+                 "--prior": prior, "--c-t": c_t, "--c-e": c_e}
+        d, notes = _uboin(protocol, None, given)
         frame = posterior_table(d, [int(v) for v in parse_floats(sizes, "--sizes")])
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -182,7 +187,10 @@ def table(
                     "prior": d.prior,
                 },
                 "rows": frame,
+                "notes": notes,
             }
         )
         return
+    for note in notes:
+        console.print(f"note: {note}", markup=False)
     _show(f"U-BOIN stage II: posterior mean utility (Dirichlet({d.prior:g}) prior)", frame)
