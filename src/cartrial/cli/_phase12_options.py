@@ -103,12 +103,12 @@ def fmt(value: object) -> str:
         value)
 
 
-def _help(text: str, default: object) -> str:
+def _help(text: str, default: object, protocol: bool) -> str:
     shown = "off" if default is None else f"{default:g}" if isinstance(default, float) else default
-    return f"{text} (default {shown}; with --protocol: the protocol's)"
+    return f"{text} (default {shown}" + ("; with --protocol: the protocol's)" if protocol else ")")
 
 
-def opt(flag: str, text: str, default: object, *aliases: str) -> Any:
+def opt(flag: str, text: str, default: object, *aliases: str, protocol: bool = True) -> Any:
     """A typer option that defaults to None ("not given"); its help shows the design default.
 
     Parameters
@@ -121,16 +121,46 @@ def opt(flag: str, text: str, default: object, *aliases: str) -> Any:
         The design's value when neither the option nor a protocol gives one.
     *aliases : str
         Older names still accepted (e.g. ``--cap`` for ``--cap-per-dose``).
+    protocol : bool
+        Whether the verb takes the value from ``--protocol`` (said in the help).
 
     Returns
     -------
     typer.models.OptionInfo
     """
-    return typer.Option(None, flag, *aliases, help=_help(text, default), show_default=False)
+    return typer.Option(None, flag, *aliases, help=_help(text, default, protocol),
+                        show_default=False)
+
+
+TEXT = {
+    "--target": "phi_T: highest acceptable DLT probability.",
+    "--cohort-size": "Patients per cohort.",
+    "--max-n": "Maximum sample size.",
+    "--cap-per-dose": "Stop once this many patients are at the dose to be given.",
+}
+
+
+def shared(flag: str, default: object, protocol: bool = True) -> Any:
+    """The option ``flag`` (a key of :data:`TEXT`) with a design's own default.
+
+    Parameters
+    ----------
+    flag : str
+        ``--target``, ``--cohort-size``, ``--max-n`` or ``--cap-per-dose``.
+    default : object
+        The design's default.
+    protocol : bool
+        Whether the verb has ``--protocol``.
+
+    Returns
+    -------
+    typer.models.OptionInfo
+    """
+    return opt(flag, TEXT[flag], default, protocol=protocol)
 
 
 def target_opt(default: float) -> Any:
-    return opt("--target", "phi_T: highest acceptable DLT probability.", default)
+    return shared("--target", default)
 
 
 def phi_e_opt(default: float) -> Any:
@@ -143,9 +173,9 @@ U11 = opt("--u11", "Utility (0-100) of a response with DLT.", 60.0)
 U00 = opt("--u00", "Utility (0-100) of neither response nor DLT.", 40.0)
 C_T = opt("--c-t", "c_T: eliminate a dose when P(p_T > phi_T | data) > c_T.", 0.95)
 C_E = opt("--c-e", "c_E: eliminate a dose when P(p_E < phi_E | data) > c_E.", 0.9)
-COHORT = opt("--cohort-size", "Patients per cohort.", 3)
-MAX_N = opt("--max-n", "Maximum sample size.", 30)
-CAP = opt("--cap-per-dose", "Stop once this many patients are at the dose to be given.", None)
+COHORT = shared("--cohort-size", 3)
+MAX_N = shared("--max-n", 30)
+CAP = shared("--cap-per-dose", None)
 START = opt("--start-dose", "Starting dose level, 1-based.", 1)
 PSI = typer.Option(0.0, "--gumbel-psi", help="DLT-response association (Gumbel psi; 0 = none).")
 TRIALS = typer.Option(10_000, "--trials", help="Number of simulated trials.")

@@ -37,6 +37,10 @@ ObdOption = typer.Option(
 OutOption = typer.Option(None, "--out", help="Directory for boinet_oc.csv.")
 
 
+def _opt(flag: str, text: str, default: object) -> object:
+    return O.opt(flag, text, default, protocol=False)
+
+
 BOINET_FIELDS = {
     "--target": "target",
     "--delta": "delta",
@@ -59,26 +63,23 @@ BOINET_FIELDS = {
 def simulate(
     true_tox: str = typer.Option(..., "--true-tox", help="True DLT probabilities, e.g. 0.1,0.2"),
     true_eff: str = typer.Option(..., "--true-eff", help="True response probabilities."),
-    target: float = O.target_opt(0.3),
-    delta: float = O.opt("--delta", "delta: target response probability.", 0.6),
-    phi1: float = O.opt("--phi1", "phi1: highest sub-therapeutic DLT probability (off: 0.1 x "
-                        "target).", None),
-    phi2: float = O.opt("--phi2", "phi2: lowest overly toxic DLT probability (off: 1.4 x "
-                        "target).", None),
-    delta1: float = O.opt("--delta1", "delta1: lowest acceptable response probability (off: "
-                          "0.6 x delta).", None),
-    c_t: float = O.opt("--c-t", "c_T: a dose is out when P(p_T > target | data) > c_T.", 0.95),
-    c_e: float = O.opt("--c-e", "c_E: a dose is out when P(p_E < delta1 | data) > c_E.", 0.99),
-    cohort_size: int = O.COHORT,
-    max_n: int = O.MAX_N,
-    cap_per_dose: int = O.CAP,
+    target: float = O.shared("--target", 0.3, protocol=False),
+    delta: float = _opt("--delta", "delta: target response probability.", 0.6),
+    phi1: float = _opt("--phi1", "phi1: highest sub-therapeutic DLT probability.", "0.1 x target"),
+    phi2: float = _opt("--phi2", "phi2: lowest overly toxic DLT probability.", "1.4 x target"),
+    delta1: float = _opt("--delta1", "delta1: lowest acceptable response probability.",
+                         "0.6 x delta"),
+    c_t: float = _opt("--c-t", "c_T: a dose is out when P(p_T > target | data) > c_T.", 0.95),
+    c_e: float = _opt("--c-e", "c_E: a dose is out when P(p_E < delta1 | data) > c_E.", 0.99),
+    cohort_size: int = O.shared("--cohort-size", 3, protocol=False),
+    max_n: int = O.shared("--max-n", 30, protocol=False),
+    cap_per_dose: int = O.shared("--cap-per-dose", None, protocol=False),
     estimate: str = EstimateOption,
     obd_method: str = ObdOption,
-    w1: float = O.opt("--w1", "utility-weighted OBD: weight of toxicity.", 0.33),
-    w2: float = O.opt("--w2", "utility-weighted OBD: extra weight of toxicity above target.",
-                      1.09),
-    u11: float = O.opt("--u11", "utility-scoring OBD: score (0-100) of a response with DLT.", 60.0),
-    u00: float = O.opt("--u00", "utility-scoring OBD: score (0-100) of neither.", 40.0),
+    w1: float = _opt("--w1", "utility-weighted OBD: weight of toxicity.", 0.33),
+    w2: float = _opt("--w2", "utility-weighted OBD: extra weight of toxicity above target.", 1.09),
+    u11: float = _opt("--u11", "utility-scoring OBD: score (0-100) of a response with DLT.", 60.0),
+    u00: float = _opt("--u00", "utility-scoring OBD: score (0-100) of neither.", 40.0),
     trials: int = O.TRIALS,
     seed: int = O.SEED,
     random_ties: bool = typer.Option(False, "--random-ties", help="Break ties at random."),

@@ -64,8 +64,8 @@ def simulate(
     c_t: float = O.C_T,
     c_e: float = O.C_E,
     stage1_per_dose: int = O.opt("--stage1-per-dose", "Stage II once a dose has this many.", 9),
-    stage1_target: float = O.opt("--stage1-target", "Target of the stage-I BOIN boundaries "
-                                 "(off: --target).", None),
+    stage1_target: float = O.opt("--stage1-target", "Target of the stage-I BOIN boundaries.",
+                                 "--target"),
     cap: int = O.opt("--cap-per-dose", "Patients at one dose that stop stage II.", None, "--cap"),
     cohort_size: int = O.COHORT,
     max_n: int = O.MAX_N,
