@@ -140,11 +140,13 @@ def simulate(
                         ("--patients-per-month", per_month),
                         ("--assessment-days", assessment_days)]:
             O.check(flag, v)
-        if tite or (p is not None and p.design.name == "tite-boin12"):
+        is_tite = tite or (p is not None and p.design.name == "tite-boin12")
+        windows = {"--tox-window": tox_window, "--eff-window": eff_window,
+                   "--max-pending": max_pending}
+        _refuse_unused(is_tite, windows, assessment_days, random_ties)
+        if is_tite:
             from cartrial.cli.design_phase12_tite import run_tite
 
-            windows = {"--tox-window": tox_window, "--eff-window": eff_window,
-                       "--max-pending": max_pending}
             runs, tnotes = run_tite(d, scen, p, protocol, windows, per_month,
                                     (trials, seed, start), gumbel_psi)
             notes += tnotes
@@ -156,6 +158,20 @@ def simulate(
                     for name, t, e in scen}
     _write(runs, out)
     _report(runs, notes + more, as_json)
+
+
+def _refuse_unused(tite: bool, windows: dict[str, float | None], assessment_days: float | None,
+                   random_ties: bool) -> None:
+    """An option the chosen simulation does not use is an error, not silently dropped."""
+    if tite:
+        unused = [f for f, v in [("--assessment-days", assessment_days),
+                                 ("--random-ties", random_ties or None)] if v is not None]
+        why = "TITE-BOIN12 uses --tox-window / --eff-window and breaks ties to the higher dose"
+    else:
+        unused = [f for f, v in windows.items() if v is not None]
+        why = "they are TITE-BOIN12 settings: add --tite (or use a tite-boin12 protocol)"
+    if unused:
+        raise InputError(f"{', '.join(unused)} not used here: {why}")
 
 
 def _scenarios(path: Path | None, tox: str | None, eff: str | None) -> list:
