@@ -13,7 +13,9 @@ import pandas as pd
 import typer
 from rich.table import Table
 
+from cartrial.cli import _phase12_options as O
 from cartrial.cli._common import JsonOption, bad_input_exits, console, print_json
+from cartrial.cli._phase12_options import apply, apply_exploration
 from cartrial.cli.design import design_app
 from cartrial.design.boin12 import Boin12, boin12_from_spec
 from cartrial.design.boin12_tables import (
@@ -37,7 +39,9 @@ design_app.add_typer(boin12_app, name="boin12")
 ProtocolOption = typer.Option(
     None, "--protocol", help="Take the design (name: boin12) and doses from a protocol."
 )
-NDosesOption = typer.Option(5, "--n-doses", help="Number of dose levels.")
+NDosesOption = typer.Option(
+    5, "--n-doses", help="Number of dose levels (with --protocol: the protocol's)."
+)
 TargetOption = typer.Option(0.35, "--target", help="phi_T: highest acceptable DLT probability.")
 PhiEOption = typer.Option(0.25, "--phi-e", help="phi_E: lowest acceptable response probability.")
 U11Option = typer.Option(60.0, "--u11", help="Utility of a response with DLT (0-100).")
@@ -87,6 +91,58 @@ def design_from_options(
     )
 
 
+BOIN12_FIELDS = {
+    "--target": "target",
+    "--phi-e": "phi_e",
+    "--u11": "utility.response_dlt",
+    "--u00": "utility.no_response_no_dlt",
+    "--cohort-size": "cohort_size",
+    "--max-n": "max_sample_size",
+    "--n-star": "n_star",
+    "--c-t": "c_t",
+    "--c-e": "c_e",
+    "--cap-per-dose": "cap_per_dose",
+}
+
+
+def boin12_design(protocol: str | None, n_doses: int | None, given: dict[str, object],
+                  explore: bool | None, n_explore: int | None) -> tuple[Boin12, list[str]]:
+    """BOIN12 of the `simulate` verb: the protocol's (or the defaults) with the options given.
+
+    Parameters
+    ----------
+    protocol : str or None
+        A protocol whose design is boin12 or tite-boin12.
+    n_doses : int or None
+        Doses of the scenario (must equal the protocol's; None: the protocol's).
+    given : dict of str to object
+        Option (a key of :data:`BOIN12_FIELDS`) -> value, None when not given.
+    explore, n_explore : bool or None, int or None
+        ``--explore/--no-explore`` and ``--n-explore``.
+
+    Returns
+    -------
+    Boin12, list of str
+        The design and one note per option overriding the protocol.
+
+    Raises
+    ------
+    InputError
+        A bad option value (named with its rule), or a scenario with another number of doses.
+    """
+    if protocol:
+        p = load_protocol(protocol)
+        base = boin12_from_spec(p.design, len(p.dose_levels))
+        if n_doses is not None and base.n_doses != n_doses:
+            raise InputError(f"the scenario has {n_doses} doses, protocol {protocol} "
+                             f"{base.n_doses}")
+    else:
+        base = Boin12(n_doses=n_doses or 5, target=0.35, phi_e=0.25, max_sample_size=30)
+    d, notes = apply(base, given, BOIN12_FIELDS, protocol)
+    d, more = apply_exploration(d, explore, n_explore, protocol)
+    return d, notes + more
+
+
 def parse_floats(text: str, what: str) -> list[float]:
     try:
         return [float(v) for v in text.split(",")]
@@ -113,13 +169,15 @@ def _show(title: str, frame: pd.DataFrame) -> None:
 def tables(
     protocol: str = ProtocolOption,
     n_doses: int = NDosesOption,
-    target: float = TargetOption,
-    phi_e: float = PhiEOption,
-    u11: float = U11Option,
-    u00: float = U00Option,
-    cohort_size: int = CohortOption,
-    max_n: int = MaxNOption,
-    n_star: int = NStarOption,
+    target: float = O.target_opt(0.35),
+    phi_e: float = O.phi_e_opt(0.25),
+    u11: float = O.U11,
+    u00: float = O.U00,
+    cohort_size: int = O.COHORT,
+    max_n: int = O.MAX_N,
+    n_star: int = O.N_STAR,
+    c_t: float = O.C_T,
+    c_e: float = O.C_E,
     sizes: str = typer.Option(
         None,
         "--sizes",
@@ -129,11 +187,12 @@ def tables(
     as_json: bool = JsonOption,
 ) -> None:
     """Utility table, boundaries and rank-based desirability scores (Lin et al. 2020, Tables
-    1-3)."""
+    1-3). With --protocol, each option given overrides the protocol's setting (noted)."""
     with bad_input_exits():
-        d = design_from_options(
-            protocol, n_doses, target, phi_e, u11, u00, cohort_size, max_n, n_star
-        )
+        given = {"--target": target, "--phi-e": phi_e, "--u11": u11, "--u00": u00,
+                 "--cohort-size": cohort_size, "--max-n": max_n, "--n-star": n_star,
+                 "--c-t": c_t, "--c-e": c_e}
+        d, notes = boin12_design(protocol, None if protocol else n_doses, given, None, None)
         ns = (
             [int(v) for v in parse_floats(sizes, "--sizes")]
             if sizes
@@ -151,8 +210,10 @@ def tables(
             (out / f"boin12_{name}.json").write_text(table_json(f, d), encoding="utf-8")
             (out / f"boin12_{name}.md").write_text(table_markdown(f), encoding="utf-8")
     if as_json:
-        print_json(frames)
+        print_json({**frames, "notes": notes})
         return
+    for note in notes:
+        console.print(f"note: {note}", markup=False)
     _show("BOIN12 utility (0-100)", frames["utility"])
     _show("BOIN12 boundaries by patients at the dose", frames["boundaries"])
     _show(

@@ -12,22 +12,14 @@ from pathlib import Path
 import pandas as pd
 import typer
 
+from cartrial.cli import _phase12_options as O
 from cartrial.cli._common import JsonOption, bad_input_exits, console, print_json
 from cartrial.cli.design_phase12 import (
-    CohortOption,
-    MaxNOption,
-    NStarOption,
-    PhiEOption,
     ProtocolOption,
-    StartOption,
-    TargetOption,
-    U00Option,
-    U11Option,
     _show,
     boin12_app,
-    design_from_options,
+    boin12_design,
     parse_floats,
-    start_index,
 )
 from cartrial.design.boin12_tables import table_csv
 from cartrial.design.simulate_boin12 import Boin12Oc, simulate_boin12
@@ -98,70 +90,108 @@ def simulate(
     true_eff: str = typer.Option(None, "--true-eff", help="True response probabilities."),
     scenarios: Path = ScenarioFileOption,
     protocol: str = ProtocolOption,
-    target: float = TargetOption,
-    phi_e: float = PhiEOption,
-    u11: float = U11Option,
-    u00: float = U00Option,
-    cohort_size: int = CohortOption,
-    max_n: int = MaxNOption,
-    n_star: int = NStarOption,
-    start_dose: int = StartOption,
-    trials: int = typer.Option(10_000, "--trials", help="Number of simulated trials."),
-    seed: int = typer.Option(0, "--seed", help="SeedSequence seed (same for every scenario)."),
+    target: float = O.target_opt(0.35),
+    phi_e: float = O.phi_e_opt(0.25),
+    u11: float = O.U11,
+    u00: float = O.U00,
+    cohort_size: int = O.COHORT,
+    max_n: int = O.MAX_N,
+    n_star: int = O.N_STAR,
+    explore: bool = O.EXPLORE,
+    n_explore: int = O.N_EXPLORE,
+    c_t: float = O.C_T,
+    c_e: float = O.C_E,
+    cap_per_dose: int = O.CAP,
+    start_dose: int = O.START,
+    trials: int = O.TRIALS,
+    seed: int = O.SEED,
     random_ties: bool = typer.Option(
         False, "--random-ties", help="Break desirability ties at random (authors' code)."
     ),
-    gumbel_psi: float = typer.Option(
-        0.0, "--gumbel-psi", help="DLT-response association (Gumbel psi; 0 = independent)."
-    ),
-    per_month: float = typer.Option(
-        None, "--patients-per-month", help="Accrual rate: report trial duration (days)."
-    ),
-    assessment_days: float = typer.Option(
-        0.0, "--assessment-days", help="Days until DLT and response are known (duration)."
-    ),
+    gumbel_psi: float = O.PSI,
+    per_month: float = O.opt("--patients-per-month", "Accrual rate: report trial duration "
+                             "(days); TITE: needed (a protocol gives its accrual).", None),
+    assessment_days: float = O.opt("--assessment-days", "Days until DLT and response are known "
+                                   "(duration; not TITE).", 0.0),
     tite: bool = typer.Option(
         False, "--tite", help="TITE-BOIN12 (Zhou et al., Stat Med 2022): decide with pending "
         "outcomes; needs --patients-per-month (or a tite-boin12 protocol's windows)."
     ),
-    tox_window: float = typer.Option(28.0, "--tox-window", help="TITE: DLT window (days)."),
-    eff_window: float = typer.Option(84.0, "--eff-window", help="TITE: response window (days)."),
+    tox_window: float = O.opt("--tox-window", "TITE: DLT window (days).", 28.0),
+    eff_window: float = O.opt("--eff-window", "TITE: response window (days).", 84.0),
+    max_pending: float = O.opt("--max-pending", "TITE: suspend accrual while more than this "
+                               "fraction of a dose's patients are pending.", 0.5),
     out: Path = OcOutOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Operating characteristics: % OBD selection, % per dose, patients, DLTs, responses."""
+    """Operating characteristics: % OBD selection, % per dose, patients, DLTs, responses.
+
+    With --protocol, each option given overrides the protocol's setting (noted in the output).
+    """
     with bad_input_exits():
-        if scenarios is not None:
-            scen = read_scenarios(scenarios)
-        elif true_tox and true_eff:
-            scen = [
-                ("1", parse_floats(true_tox, "--true-tox"), parse_floats(true_eff, "--true-eff"))
-            ]
-        else:
-            raise InputError("give --true-tox and --true-eff, or --scenarios")
-        d = design_from_options(
-            protocol, len(scen[0][1]), target, phi_e, u11, u00, cohort_size, max_n, n_star
-        )
-        start = start_index(protocol, start_dose, d.n_doses)
-        if tite or (protocol and load_protocol(protocol).design.name == "tite-boin12"):
+        scen = _scenarios(scenarios, true_tox, true_eff)
+        given = {"--target": target, "--phi-e": phi_e, "--u11": u11, "--u00": u00,
+                 "--cohort-size": cohort_size, "--max-n": max_n, "--n-star": n_star,
+                 "--c-t": c_t, "--c-e": c_e, "--cap-per-dose": cap_per_dose}
+        d, notes = boin12_design(protocol, len(scen[0][1]), given, explore, n_explore)
+        p = load_protocol(protocol) if protocol else None
+        start, more = O.start_of(start_dose, d.n_doses, protocol, p and p.start_index)
+        for flag, v in [("--trials", trials), ("--seed", seed), ("--gumbel-psi", gumbel_psi),
+                        ("--patients-per-month", per_month),
+                        ("--assessment-days", assessment_days)]:
+            O.check(flag, v)
+        is_tite = tite or (p is not None and p.design.name == "tite-boin12")
+        windows = {"--tox-window": tox_window, "--eff-window": eff_window,
+                   "--max-pending": max_pending}
+        _refuse_unused(is_tite, windows, assessment_days, random_ties)
+        if is_tite:
             from cartrial.cli.design_phase12_tite import run_tite
 
-            runs = run_tite(d, scen, protocol, tox_window, eff_window, per_month, trials, seed,
-                            start, gumbel_psi)
+            runs, tnotes = run_tite(d, scen, p, protocol, windows, per_month,
+                                    (trials, seed, start), gumbel_psi)
+            notes += tnotes
         else:
             runs = {name: simulate_boin12(d, t, e, n_trials=trials, seed=seed, start_dose=start,
                                           random_ties=random_ties, gumbel_psi=gumbel_psi,
                                           patients_per_month=per_month,
-                                          assessment_days=assessment_days)
+                                          assessment_days=assessment_days or 0.0)
                     for name, t, e in scen}
     _write(runs, out)
+    _report(runs, notes + more, as_json)
+
+
+def _refuse_unused(tite: bool, windows: dict[str, float | None], assessment_days: float | None,
+                   random_ties: bool) -> None:
+    """An option the chosen simulation does not use is an error, not silently dropped."""
+    if tite:
+        unused = [f for f, v in [("--assessment-days", assessment_days),
+                                 ("--random-ties", random_ties or None)] if v is not None]
+        why = "TITE-BOIN12 uses --tox-window / --eff-window and breaks ties to the higher dose"
+    else:
+        unused = [f for f, v in windows.items() if v is not None]
+        why = "they are TITE-BOIN12 settings: add --tite (or use a tite-boin12 protocol)"
+    if unused:
+        raise InputError(f"{', '.join(unused)} not used here: {why}")
+
+
+def _scenarios(path: Path | None, tox: str | None, eff: str | None) -> list:
+    if path is not None:
+        return read_scenarios(path)
+    if tox and eff:
+        return [("1", parse_floats(tox, "--true-tox"), parse_floats(eff, "--true-eff"))]
+    raise InputError("give --true-tox and --true-eff, or --scenarios")
+
+
+def _report(runs: dict[str, Boin12Oc], notes: list[str], as_json: bool) -> None:
     if as_json:
         print_json(
-            {name: _as_dict(oc) for name, oc in runs.items()}
+            {name: _as_dict(oc, notes) for name, oc in runs.items()}
             if len(runs) > 1
-            else _as_dict(next(iter(runs.values())))
+            else _as_dict(next(iter(runs.values())), notes)
         )
         return
+    for note in notes:
+        console.print(f"note: {note}", markup=False)
     _print(runs)
 
 
@@ -182,8 +212,9 @@ def _print(runs: dict[str, Boin12Oc]) -> None:
             console.print(f"mean duration {o['mean_duration_days']:.0f} days")
 
 
-def _as_dict(oc: Boin12Oc) -> dict[str, object]:
+def _as_dict(oc: Boin12Oc, notes: list[str]) -> dict[str, object]:
     return {
+        "notes": notes,
         "method": oc.method,
         "true_obd": None if oc.true_obd is None else oc.true_obd + 1,
         "overall": oc.overall,
