@@ -196,3 +196,13 @@ def test_one_decision_is_row_i_of_the_batch(states, data):
     assert dec.rule == R.RULE_IDS[rule[i]]
     if dec.next_dose is not None:
         assert dec.next_dose == nxt[i]
+
+
+@pytest.mark.parametrize("kw", [{"delta1": 0.7}, {"phi1": 0.35}, {"phi2": 0.25}])
+def test_unordered_settings_are_an_input_error_naming_them(kw):
+    """delta1 >= delta or phi1/phi2 on the wrong side of the target was a raw numpy ValueError
+    ("zero-size array") from the boundary search; the paper's ordering is checked first."""
+    from cartrial.errors import InputError
+
+    with pytest.raises(InputError, match="need 0 < phi1 < target < phi2 < 1"):
+        BoinEt(n_doses=3, target=0.3, delta=0.6, **kw)

@@ -87,16 +87,24 @@ class BoinEt:
                 f"boin-et: estimate must be one of {EFFICACY_ESTIMATES} and "
                 f"obd_method one of {OBD_METHODS}"
             )
-        b = self.boundaries
-        if not (0 < b.phi1 < self.target < b.phi2 < 1 and 0 < b.delta1 < self.delta < 1):
-            raise InputError("boin-et: need 0 < phi1 < target < phi2 < 1, 0 < delta1 < delta < 1")
+        # checked on the settings themselves: the boundaries cannot be computed when unordered
+        p1, p2, d1 = self._settings()
+        if not (0 < p1 < self.target < p2 < 1 and 0 < d1 < self.delta < 1):
+            raise InputError(
+                f"boin-et: need 0 < phi1 < target < phi2 < 1 and 0 < delta1 < delta < 1 "
+                f"(Takeda K, Taguri M, Morita S, Pharm Stat 2018;17:383-95); got phi1={p1:g}, "
+                f"target={self.target:g}, phi2={p2:g}, delta1={d1:g}, delta={self.delta:g}")
 
     @cached_property
     def boundaries(self) -> R.EtBoundaries:
-        p1 = 0.1 * self.target if self.phi1 is None else self.phi1
-        p2 = 1.4 * self.target if self.phi2 is None else self.phi2
-        d1 = 0.6 * self.delta if self.delta1 is None else self.delta1
+        p1, p2, d1 = self._settings()
         return R.boundaries(self.target, p1, p2, self.delta, d1)
+
+    def _settings(self) -> tuple[float, float, float]:
+        """phi1, phi2 and delta1 with the paper's defaults (0.1 phi, 1.4 phi, 0.6 delta)."""
+        return (0.1 * self.target if self.phi1 is None else self.phi1,
+                1.4 * self.target if self.phi2 is None else self.phi2,
+                0.6 * self.delta if self.delta1 is None else self.delta1)
 
     @property
     def options(self) -> dict[str, float]:
