@@ -95,6 +95,8 @@ _A: dict[str, tuple] = {
                "dose-response model fits"),
     "14.6.2": ("", "", "", (), "", "the design's dose selection", "the design engine on the "
                "escalation patients' outcomes"),
+    "14.6.3": ("ADSL, ADAE, ADRS", "SAFFL", "", ("ARMCD",), "ARMCD", _CP + "; the ROSE "
+               "selection rule", "the ROSE stage's selection (conduct.rose_state)"),
 }
 _LISTING_WHERE = {"16.2.1": ("ADSL", "ITTFL == 'Y'"), "16.2.2": ("ADSL", "DLTFL == 'Y'"),
                   "16.2.3": ("ADAE", "TRTEMFL == 'Y' and (ATOXGRN >= 3 or AESER == 'Y')"),
