@@ -128,12 +128,20 @@ def print_rose(rose) -> None:
     --------
     >>> print_rose(rose_stage_at(study, proto, "DL2"))  # doctest: +SKIP
     """
+    from cartrial.conduct.rose_state import PART_LABEL
+
     t = Table("arm", "dose", "planned", "randomised", "assessed", "responders",
               "response pending", "response rate",
-              title=f"Randomised stage (ROSE, lambda {rose.boundary:g}): {rose.status}")
+              title=f"{PART_LABEL} (ROSE, lambda {rose.boundary:g}): {rose.status}")
     for r in rose.arms.itertuples(index=False):
         t.add_row(r.ARM, r.DOSE_ID, str(r.PLANNED), str(r.RANDOMISED), str(r.COMPLETE),
                   str(r.RESPONDERS), str(r.PENDING), _num(r.RATE, "{:.3f}"))
     console.print(t)
+    if rose.patients is not None and len(rose.patients):
+        p = Table("patient", "arm (randomised)", "response", title=f"{PART_LABEL}: patients "
+                  "infused, in order of infusion")
+        for r in rose.patients.itertuples(index=False):
+            p.add_row(r.USUBJID, r.ARMCD, r.RESPONSE)
+        console.print(p)
     what = f"Selected: {rose.selected}. " if rose.selected else ""
     console.print(f"{what}ROSE rule: {rose.reason}", markup=False)
