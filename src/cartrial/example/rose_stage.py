@@ -85,7 +85,9 @@ class Stage:
 
 
 def stage_dose_indices(protocol: Protocol, selected: int | None) -> tuple[int, int] | None:
-    """0-based (lower, higher) doses of the stage, None when the rule cannot pick them.
+    """0-based (lower, higher) doses of the stage; None when the rule cannot pick them or when
+    the escalation selected below the higher dose (as :mod:`cartrial.design.simulate_rose`: a
+    dose found too toxic is not randomised).
 
     Parameters
     ----------
@@ -102,14 +104,17 @@ def stage_dose_indices(protocol: Protocol, selected: int | None) -> tuple[int, i
     --------
     >>> from cartrial.example.trial import conducted_protocol
     >>> from cartrial.protocol import load_protocol
-    >>> stage_dose_indices(conducted_protocol(load_protocol("ct071"), "rose"), 1)
-    (0, 1)
+    >>> p = conducted_protocol(load_protocol("ct071"), "rose")
+    >>> stage_dose_indices(p, 1), stage_dose_indices(p, 0)
+    ((0, 1), None)
     """
     from cartrial.conduct.rose_state import stage_doses
 
     ids = protocol.dose_ids
     low, high = stage_doses(protocol, None if selected is None else ids[selected])
-    return None if low is None else (ids.index(low), ids.index(high))
+    if low is None or selected is None or selected < ids.index(high):
+        return None  # as design.simulate_rose: a dose the escalation found too toxic is not
+    return ids.index(low), ids.index(high)  # randomised
 
 
 def _positions(spec, planned: tuple[int, int]) -> list[str]:  # noqa: ANN001
