@@ -41,7 +41,9 @@ def test_decide_shows_the_stage_in_words_with_each_patients_arm():
     proto = str(out / "protocol.yaml")
     res = CliRunner().invoke(app, ["decide", str(out), "--protocol", proto, "--json"])
     assert res.exit_code == 0, res.output
-    got = json.loads(res.stdout)["randomised_stage"]
+    whole = json.loads(res.stdout)
+    assert whole["status"].endswith("now in the randomised dose-optimisation stage")
+    got = whole["randomised_stage"]
     rose = t.truth["rose"]
     inf = rose[rose["infused"] == "Y"]
     by_id = {p["USUBJID"]: p for p in got["patients"]}
