@@ -158,6 +158,13 @@ def enrol_stage(protocol: Protocol, pool: Pool, eff: PoolEfficacy | None, first:
     ------
     InputError
         No efficacy draws, or a two-stage design (not conducted by the example).
+
+    Examples
+    --------
+    >>> stage = enrol_stage(protocol, pool, eff, 14, t_sel, 1, None, p_dlt, detect)
+    ... # doctest: +SKIP
+    >>> stage.planned, stage.selected  # doctest: +SKIP
+    ((12, 12), 1)
     """
     from cartrial.design.rose_rules import select_high
     from cartrial.design.rose_spec import stage_design
@@ -235,6 +242,14 @@ def truth(usubjid: np.ndarray, randomised: np.ndarray, infusion: np.ndarray, sta
     Returns
     -------
     dict of str to pandas.DataFrame
+
+    Examples
+    --------
+    >>> from cartrial.example import simulate_trial
+    >>> from cartrial.protocol import load_protocol
+    >>> t = simulate_trial(load_protocol("ct071"), scenario="rose", n_patients=14)
+    >>> t.truth["rose_arms"][["arm", "ARMCD", "planned", "infused", "selected"]].values.tolist()
+    [['low', 'DL1', 12, 1, ''], ['high', 'DL2', 12, 1, '']]
     """
     ids = np.array(protocol.dose_ids, dtype=object)
     inf = infusion[randomised]
