@@ -202,6 +202,15 @@ def test_decide_on_the_example_trial_with_uboin(tmp_path):
         assert (row["N"], row["DLT"], row["RESPONSES"], row["DLT_AND_RESPONSE"]) == (
             n, yt, ye, yb)
         assert row["UTILITY"] == pytest.approx(want)
+    # the efficacy table carries U-BOIN's utility, and no empty BOIN12 desirability column
+    # (U-BOIN defines no benchmark u_b); the printed table says why
+    utils = {r["DOSE_ID"]: r["UTILITY"] for r in got["uboin"]}
+    assert all("DESIRABILITY" not in r for r in got["efficacy"])
+    assert all(r["UTILITY"] == pytest.approx(utils[r["DOSE_ID"]]) for r in got["efficacy"]
+               if r["UTILITY"] is not None)
+    res = CliRunner().invoke(app, ["decide", str(out), "--protocol", str(tmp_path / "u.yaml")])
+    assert res.exit_code == 0 and "P(utility > u_b)" in res.output  # in the sentence only
+    assert "defines no" in res.output and "benchmark utility u_b" in res.output
 
 
 def test_decide_without_an_efficacy_outcome_exits_2(tmp_path):

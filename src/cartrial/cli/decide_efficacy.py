@@ -27,8 +27,10 @@ def uboin_part(proto, result, eff: pd.DataFrame | None):
     Returns
     -------
     tuple
-        ``eff`` (UTILITY replaced by U-BOIN's posterior mean utility for a u-boin protocol) and
-        the ``conduct.uboin_inputs.uboin_estimates`` table, or None for other designs.
+        ``eff`` (UTILITY replaced by U-BOIN's posterior mean utility for a u-boin protocol, and
+        its DESIRABILITY column dropped: BOIN12's P(utility > u_b) has no counterpart in U-BOIN,
+        which defines no benchmark utility u_b and ranks doses by the posterior mean utility)
+        and the ``conduct.uboin_inputs.uboin_estimates`` table, or None for other designs.
 
     Examples
     --------
@@ -41,7 +43,8 @@ def uboin_part(proto, result, eff: pd.DataFrame | None):
     ub = uboin_estimates(result.patients, proto,
                          tuple(result.recommendation.decision.eliminated))
     if eff is not None:
-        eff = eff.assign(UTILITY=ub["UTILITY"].to_numpy())
+        eff = eff.assign(UTILITY=ub["UTILITY"].to_numpy()).drop(columns=["DESIRABILITY"],
+                                                                 errors="ignore")
     return eff, ub
 
 
@@ -85,17 +88,22 @@ def print_efficacy(proto, eff: pd.DataFrame, uboin: pd.DataFrame | None = None) 
     --------
     >>> print_efficacy(proto, table)  # doctest: +SKIP
     """
+    desir = "DESIRABILITY" in eff  # not for U-BOIN (no benchmark utility u_b: uboin_part)
     t = Table("dose", "treated", "DLTs", "responders", "response pending", "utility",
-              "P(utility > u_b)", "PK n", "Cmax median", "AUC0-28d median",
+              *(["P(utility > u_b)"] if desir else []), "PK n", "Cmax median",
+              "AUC0-28d median",
               title=f"Efficacy ({proto.design.efficacy.label}) and CAR-T expansion")
     for r in eff.itertuples(index=False):
         t.add_row(f"{r.DOSE_ID} {r.DOSE}", str(r.TREATED), str(r.DLT), str(r.RESPONDERS),
-                  str(r.EFF_PENDING), _num(r.UTILITY, "{:.1f}"), _num(r.DESIRABILITY, "{:.3f}"),
+                  str(r.EFF_PENDING), _num(r.UTILITY, "{:.1f}"),
+                  *([_num(r.DESIRABILITY, "{:.3f}")] if desir else []),
                   str(r.N_PK), _num(r.CMAX_MEDIAN, "{:.4g}"), _num(r.AUC0_28_MEDIAN, "{:.4g}"))
     console.print(t)
     if uboin is not None:
         _print_uboin(uboin, proto)
-        console.print("Expansion: CAR+ T cells (kinetics NCA), patients followed past day 28.",
+        console.print("U-BOIN ranks doses by the posterior mean utility and defines no "
+                      "benchmark utility u_b, so BOIN12's P(utility > u_b) is not shown. "
+                      "Expansion: CAR+ T cells (kinetics NCA), patients followed past day 28.",
                       markup=False)
         return
     console.print("Utility: mean score of patients with both outcomes known (BOIN12 table, Lin "
@@ -120,12 +128,20 @@ def print_rose(rose) -> None:
     --------
     >>> print_rose(rose_stage_at(study, proto, "DL2"))  # doctest: +SKIP
     """
+    from cartrial.conduct.rose_state import PART_LABEL
+
     t = Table("arm", "dose", "planned", "randomised", "assessed", "responders",
               "response pending", "response rate",
-              title=f"Randomised stage (ROSE, lambda {rose.boundary:g}): {rose.status}")
+              title=f"{PART_LABEL} (ROSE, lambda {rose.boundary:g}): {rose.status}")
     for r in rose.arms.itertuples(index=False):
         t.add_row(r.ARM, r.DOSE_ID, str(r.PLANNED), str(r.RANDOMISED), str(r.COMPLETE),
                   str(r.RESPONDERS), str(r.PENDING), _num(r.RATE, "{:.3f}"))
     console.print(t)
+    if rose.patients is not None and len(rose.patients):
+        p = Table("patient", "arm (randomised)", "response", title=f"{PART_LABEL}: patients "
+                  "infused, in order of infusion")
+        for r in rose.patients.itertuples(index=False):
+            p.add_row(r.USUBJID, r.ARMCD, r.RESPONSE)
+        console.print(p)
     what = f"Selected: {rose.selected}. " if rose.selected else ""
     console.print(f"{what}ROSE rule: {rose.reason}", markup=False)

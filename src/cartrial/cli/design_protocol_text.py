@@ -1,7 +1,9 @@
-"""`cartrial design protocol-text`: the statistical section of a BOIN12 protocol (MD, DOCX).
+"""`cartrial design protocol-text`: the statistical section of a protocol (MD, DOCX).
 
-Thin layer over :func:`cartrial.design.boin12_text.protocol_text`: simulates the scenarios
-given, writes ``protocol_text.md`` and ``protocol_text.docx`` (byte-identical for the same
+Thin layer over :func:`cartrial.design.boin12_text.protocol_text` (BOIN12) and
+:func:`cartrial.design.protocol_sections.protocol_sections` (a U-BOIN protocol, and the
+randomised ROSE stage of any protocol that has one): simulates the scenarios given, writes
+``protocol_text.md`` and ``protocol_text.docx`` (byte-identical for the same
 inputs: fixed document dates) or prints the Markdown.
 """
 
@@ -30,6 +32,7 @@ from cartrial.cli.design_phase12 import (
     start_index,
 )
 from cartrial.design.boin12_text import protocol_text
+from cartrial.design.protocol_sections import protocol_sections
 from cartrial.design.simulate_boin12 import simulate_boin12
 from cartrial.errors import InputError
 from cartrial.protocol import load_protocol
@@ -61,7 +64,8 @@ def protocol_text_command(
     seed: int = typer.Option(0, "--seed", help="SeedSequence seed (scenario i uses seed + i)."),
     out: Path = TextOutOption,
 ) -> None:
-    """Statistical section of a BOIN12 protocol: design, tables, rules, OC, sample size."""
+    """Statistical section of a BOIN12 or U-BOIN protocol (and of its randomised ROSE stage):
+    design, tables, rules, OC, sample size, references."""
     with bad_input_exits():
         if len(true_tox) != len(true_eff):
             raise InputError("give one --true-eff for each --true-tox (one pair per scenario)")
@@ -70,16 +74,21 @@ def protocol_text_command(
             for t, e in zip(true_tox, true_eff, strict=True)
         ]
         k = len(pairs[0][0]) if pairs else 5
-        if protocol and load_protocol(protocol).design.name == "tite-boin12":
+        p = load_protocol(protocol) if protocol else None
+        if p is not None and p.design.name == "tite-boin12":
             raise InputError("protocol-text writes the BOIN12 section; the TITE-BOIN12 text "
                              "(windows, pending rules, calendar-time OC) is not built yet")
-        d = design_from_options(protocol, k, target, phi_e, u11, u00, cohort_size, max_n, n_star)
-        start = start_index(protocol, start_dose, d.n_doses)
-        ocs = [
-            simulate_boin12(d, t, e, n_trials=trials, seed=seed + i, start_dose=start)
-            for i, (t, e) in enumerate(pairs)
-        ]
-        text = protocol_text(d, ocs, start_dose=start)
+        if p is not None and (p.design.name == "u-boin" or p.design.randomised_stage):
+            text = protocol_sections(p, pairs, trials, seed)  # U-BOIN and / or the ROSE stage
+        else:
+            d = design_from_options(protocol, k, target, phi_e, u11, u00, cohort_size, max_n,
+                                    n_star)
+            start = start_index(protocol, start_dose, d.n_doses)
+            ocs = [
+                simulate_boin12(d, t, e, n_trials=trials, seed=seed + i, start_dose=start)
+                for i, (t, e) in enumerate(pairs)
+            ]
+            text = protocol_text(d, ocs, start_dose=start)
     if out is None:
         typer.echo(text, nl=False)
         return

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 SEX = {"M": "Male", "F": "Female", "U": "Unknown", "UNDIFFERENTIATED": "Undifferentiated"}
 PARTS = {"ESCALATION": "Dose escalation", "SENTINEL": "Sentinel", "BACKFILL": "Backfill",
-         "EXPANSION": "Dose expansion"}
+         "EXPANSION": "Dose expansion", "RANDOMISED": "Randomised dose-optimisation stage"}
 RESPONSES = {"SCR": "Stringent complete response", "CR": "Complete response",
              "VGPR": "Very good partial response", "PR": "Partial response",
              "MR": "Minimal response", "SD": "Stable disease", "PD": "Progressive disease",
@@ -115,7 +115,9 @@ def patient_subjects(w: Workspace) -> pd.DataFrame:
         died = _date(dm.loc[r.USUBJID].get("DTHDTC")) if r.USUBJID in dm.index else ""
         status += f"; died {died}" if died else ""
         out.append({"USUBJID": r.USUBJID, "DOSE": f"{dose} ({labels.get(dose, 'not a dose')})",
-                    "PART": PARTS.get(r.PART or "", text(r.PART)), "COHORT": text(r.COHORT),
+                    "PART": PARTS.get(r.PART or "", text(r.PART)) + (  # the ROSE stage's arm
+                        f" (arm {r.ARMCD})" if r.PART == "RANDOMISED" else ""),
+                    "COHORT": text(r.COHORT),
                     "INFUSION": _date(r.INFUSION_DATE), "STATUS": status})
     return pd.DataFrame(out, columns=["USUBJID", "DOSE", "PART", "COHORT", "INFUSION", "STATUS"])
 

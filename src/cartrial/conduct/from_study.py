@@ -256,6 +256,9 @@ def decide_study(study: Study, protocol: Protocol,
         sel = None if s is None or selected_index(s) is None else protocol.dose_ids[
             selected_index(s)]
     where = "now in expansion" if _expansion_started(study, cut) else "no expansion patient yet"
+    if protocol.design.randomised_stage is not None and where != "now in expansion":  # ROSE
+        where = ("now in the randomised dose-optimisation stage" if _expansion_started(
+            study, cut, part="RANDOMISED") else "randomised dose-optimisation stage not started")
     when = f"on {on}" if on is not None else "on the data"
     status = (f"escalation stopped {when}: {sel or 'no dose'} selected; {where}")
     return StudyDecision(rec, patients, cut, study.data_hash, "expansion", status, on, sel)
@@ -277,11 +280,12 @@ def _sentinel(patients: pd.DataFrame, protocol: Protocol, cut: date | None) -> s
     return ""
 
 
-def _expansion_started(study: Study, cut: date | None, first: bool = False):
-    """Whether an expansion patient consented (or was infused) by ``cut``; with ``first``, the
-    date the first one did."""
+def _expansion_started(study: Study, cut: date | None, first: bool = False,
+                       part: str = "EXPANSION"):
+    """Whether an expansion patient (or one of ``part``) consented (or was infused) by ``cut``;
+    with ``first``, the date the first one did."""
     sp = study_parts(study)
-    exp = sp[sp["PART"] == "EXPANSION"]
+    exp = sp[sp["PART"] == part]
     when = exp["CONSENT_DATE"].fillna(exp["INFUSION_DATE"])
     if cut is not None:
         when = when[when <= pd.Timestamp(cut)]

@@ -23,6 +23,8 @@ from cartrial.errors import InputError
 from cartrial.protocol import Protocol
 
 PART = "RANDOMISED"
+#: the part in words, wherever people read it (decide, the committee workspace, the report)
+PART_LABEL = "Randomised dose-optimisation stage"
 REF = "ROSE, Wang, Yuan & Liu, Biometrics 2025"
 
 
@@ -33,7 +35,9 @@ class RoseStageState:
     ``arms`` has one row per arm (ARM low / high, DOSE_ID, PLANNED, RANDOMISED, COMPLETE,
     RESPONDERS, PENDING, RATE); ``status`` is ``not started``, ``open``, ``interim``
     (two-stage: the interim look is due or done without early selection) or ``complete``;
-    ``selected`` the selected dose id (None until decided) and ``reason`` the rule in words.
+    ``selected`` the selected dose id (None until decided) and ``reason`` the rule in words;
+    ``patients`` the randomised patients in randomisation order (USUBJID, ARMCD the arm,
+    RESPONSE yes / no / pending).
     """
 
     doses: tuple[str | None, str | None]
@@ -42,11 +46,13 @@ class RoseStageState:
     selected: str | None
     reason: str
     boundary: float
+    patients: pd.DataFrame | None = None
 
     def summary(self) -> dict[str, object]:
         """The state as JSON-ready values (``cartrial decide --json``)."""
         return {"doses": list(self.doses), "status": self.status, "boundary": self.boundary,
-                "arms": self.arms, "selected_dose": self.selected, "reason": self.reason}
+                "arms": self.arms, "selected_dose": self.selected, "reason": self.reason,
+                "patients": self.patients if self.patients is not None else []}
 
 
 def stage_doses(protocol: Protocol, selected: str | None) -> tuple[str | None, str | None]:
@@ -265,4 +271,5 @@ def rose_stage_at(study: Study, protocol: Protocol, selected: str | None,
         pt = pt.assign(RESPONSE=pd.Series(dtype=object))
     arms = rose_arms(pt, doses, (design.n_low, design.n_high))  # type: ignore[arg-type]
     status, pick, reason = rose_decision(arms, pt, design)
-    return RoseStageState(doses, arms, status, pick, reason, design.boundary)
+    return RoseStageState(doses, arms, status, pick, reason, design.boundary,
+                          pt.reset_index(drop=True))

@@ -32,7 +32,7 @@ from cartrial.example import disease as dz
 from cartrial.example import haematology as hx
 from cartrial.example import kinetics as kin
 from cartrial.example import labs as lb
-from cartrial.example import sdtm_findings, sdtm_kinetics, sdtm_lb
+from cartrial.example import rose_stage, sdtm_findings, sdtm_kinetics, sdtm_lb
 from cartrial.example.ae import adverse_events
 from cartrial.example.assessments import Assessments, simulate_assessments
 from cartrial.example.assessments import _confirm as confirm_course
@@ -133,6 +133,9 @@ def build(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, enr: Enrolmen
     truth["baseline"] = bsl.truth(ids, base["bvals"], prior)
     truth["bridging"] = br.truth(ids, c.assessments.table, pre)
     truth["exposure"] = exposure_truth(s.usubjid, enr, protocol)
+    if enr.stage is not None:  # the randomised ROSE stage (example.rose_stage)
+        truth.update(rose_stage.truth(s.usubjid, enr.randomised, enr.infusion, enr.stage,
+                                     protocol))
     truth.update(hx.truth(ids, labs.hp), **bk.truth(ae_truth))
     return domains, truth
 
@@ -253,12 +256,20 @@ def _findings(rng: dict, protocol: Protocol, sc: Scenario, pool: Pool, c: _Cours
     return domains, cyto_runs, {"screening": scr, "bvals": bvals}
 
 
+def _phase(enr: Enrolment) -> np.ndarray:
+    """Study part of every enrolled patient: ESCALATION, EXPANSION or RANDOMISED."""
+    phase = np.where(enr.expansion, "EXPANSION", "ESCALATION").astype(object)
+    if enr.randomised is not None:
+        phase[enr.randomised] = "RANDOMISED"
+    return phase
+
+
 def _truth_inputs(protocol: Protocol, enr: Enrolment, pool: Pool, c: _Course, ks: _Samples,
                   ae_truth: pd.DataFrame) -> TruthInputs:
     I = c.I  # noqa: E741
     return TruthInputs(
         journey=c.journey, dose=np.array(protocol.dose_ids, dtype=object)[enr.dose[I]],
-        phase=np.where(enr.expansion[I], "EXPANSION", "ESCALATION"), cohort=enr.cohort[I],
+        phase=_phase(enr)[I], cohort=enr.cohort[I],
         apheresis=enr.apheresis[I], crs_episodes=c.ep_c, icans_episodes=c.ep_i,
         assessments=c.assessments, fate=c.fate, disease_plan=c.dplan, kinetics_plan=ks.plan,
         dlt_type=c.dlt_type, dlt_onset=c.dlt_onset,

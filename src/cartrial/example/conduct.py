@@ -28,13 +28,14 @@ from cartrial.conduct.phase12_history import complete_after_days, is_phase12, se
 from cartrial.design import Boin, Decision, Design, PendingPatient, TiteBoin, TrialState
 from cartrial.errors import InputError
 from cartrial.example.boin12_efficacy import PoolEfficacy, responds
+from cartrial.example.expansion import enrol_expansion, expansion_size
 from cartrial.example.manufacturing import OutOfSpec
 from cartrial.example.population import Pool
+from cartrial.example.rose_stage import Stage, enrol_stage
 from cartrial.example.scenarios import Scenario
 from cartrial.protocol import Protocol
 
 START_DATE = np.datetime64("2023-05-15", "D")
-EXPANSION_MAX_MONTHS = 12.0
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class Enrolment:
     out_of_spec: np.ndarray | None = None  # bool: product out of specification, lower level
     counted: np.ndarray | None = None      # 0-based level counted at (conduct.count_dose_as)
     efficacy: PoolEfficacy | None = None   # candidates' efficacy outcomes (phase I/II designs)
+    randomised: np.ndarray | None = None   # bool: in the randomised ROSE stage (example.rose_stage)
+    stage: Stage | None = None             # the randomised stage as conducted
 
 
 def make_design(protocol: Protocol, scenario: Scenario) -> Design:
@@ -341,51 +344,34 @@ def conduct_trial(rng: np.random.Generator, protocol: Protocol, scenario: Scenar
     hist, t, current, elim, n_inf = _escalate(design, protocol, rule, book, n_patients)
     sel_row, selected, t_sel = _select(design, protocol, rule, book, t, current, elim)
     hist.append(sel_row)
-    exp = protocol.design.expansion
-    n_exp = max(n_patients - n_inf, 0) if n_patients is not None else (
-        exp.patients if exp is not None else 0)
-    exp_dose = selected
-    if exp is not None and exp.dose != "selected":
-        if exp.dose not in protocol.dose_ids:
-            raise InputError(f"design.expansion.dose {exp.dose!r} is not a dose level id")
-        exp_dose = protocol.dose_ids.index(exp.dose)
     arrays = [np.asarray(v) for v in (book.idx, book.consent, book.aph, book.inf, book.dose,
                                       book.cohort, book.dlt, book.dltd)]
+    stage = enrol_stage(protocol, book.pool, efficacy, book.p, t_sel, selected,
+                        None if n_patients is None else max(n_patients - n_inf, 0),
+                        book.p_dlt, book.detect)
+    n_rnd = 0 if stage is None else int((~np.isnat(stage.infusion)).sum())
+    if stage is not None:  # the randomised stage, then the expansion at its selected dose
+        arrays = [np.concatenate([a.astype(b.dtype) if len(a) else a, b]) if len(a) else b
+                  for a, b in zip(arrays, stage.arrays(), strict=True)]
+        book.p, t_sel = book.p + len(stage.dose), stage.end
+    n_exp, exp_dose = expansion_size(protocol, n_patients, n_inf + n_rnd,
+                                      selected if stage is None else stage.selected)
     if n_exp > 0 and exp_dose is not None:
-        arrays = _expansion(arrays, pool, book.p, n_exp, exp_dose, t_sel,
+        arrays = enrol_expansion(arrays, pool, book.p, n_exp, exp_dose, t_sel,
                             protocol.design.accrual.patients_per_month, book.p_dlt, book.detect)
     pi, ci, ai, ii, di, coh, dl, dd = arrays
     if book.consent:  # the study opens with the first informed consent (conduct.history)
         hist[0]["date"] = str(book.consent[0])
     new = di[len(book.recv):].astype(int)  # expansion patients: full dose at their level
+    rnd = np.zeros(len(pi), dtype=bool)
+    rnd[len(book.recv):len(book.recv) + (0 if stage is None else len(stage.dose))] = True
     return Enrolment(pi.astype(int), ci.astype("datetime64[D]"), ai.astype("datetime64[D]"),
-                     ii.astype("datetime64[D]"), di.astype(int), coh.astype(int), coh == 0,
+                     ii.astype("datetime64[D]"), di.astype(int), coh.astype(int),
+                     (coh == 0) & ~rnd,
                      dl.astype(bool), dd.astype("datetime64[D]"), pd.DataFrame(hist), selected,
                      design.name, np.concatenate([np.asarray(book.recv, dtype=int), new]),
                      np.concatenate([np.asarray(book.bad, dtype=bool),
                                      np.zeros(len(new), bool)]),
-                     np.concatenate([np.asarray(book.cnt, dtype=int), new]), efficacy)
+                     np.concatenate([np.asarray(book.cnt, dtype=int), new]), efficacy,
+                     rnd if stage is not None else None, stage)
 
-
-def _expansion(arrays: list[np.ndarray], pool: Pool, p: int, n_exp: int, d: int,
-               t0: np.datetime64, rate: float, p_dlt: np.ndarray,
-               detect: np.ndarray) -> list[np.ndarray]:
-    """Enrol patients at dose ``d`` until ``n_exp`` are infused (replacing those not infused)."""
-    avail = np.arange(p, pool.size)
-    inf_ok = ~pool.not_infused[avail]
-    csum = np.cumsum(inf_ok)
-    stop = int(np.searchsorted(csum, n_exp)) + 1
-    if csum[-1] < n_exp:
-        raise InputError("example: patient pool exhausted (internal sizing error)")
-    sel = avail[:stop]
-    speed = max(1.0, n_exp / EXPANSION_MAX_MONTHS / rate)
-    gaps = np.ceil(pool.gap_days[sel] / speed).astype(int)
-    ci = t0 + np.cumsum(gaps).astype("timedelta64[D]")
-    ai = ci + pool.consent_to_aph[sel].astype("timedelta64[D]")
-    ii = ai + pool.aph_to_inf[sel].astype("timedelta64[D]")
-    ii = np.where(pool.not_infused[sel], np.datetime64("NaT", "D"), ii)
-    has = ~pool.not_infused[sel] & (pool.u_dlt[sel] < p_dlt[d])
-    dd = np.where(has, ii + detect[sel].astype("timedelta64[D]"), np.datetime64("NaT", "D"))
-    new = [sel, ci, ai, ii, np.full(len(sel), d), np.zeros(len(sel), dtype=int), has, dd]
-    return [np.concatenate([a.astype(b.dtype) if len(a) else a, b]) if len(a) else b
-            for a, b in zip(arrays, new, strict=True)]

@@ -135,6 +135,20 @@ SCENARIOS: dict[str, Scenario] = {
         design_settings=(("cap_per_dose", 12), ("boin12", {"phi_e": 0.40, "n_star": 6})),
         eff_prob=(0.45, 0.80),
     ),
+    "rose": replace(
+        _DEFAULT,
+        name="rose",
+        description="Escalation with the house BOIN design, then the randomised ROSE stage "
+        "(Wang, Yuan & Liu, Biometrics 2025): patients randomised 1:1 between DL1 and DL2 by "
+        "the protocol's seeded permuted-block list (12 per arm, lambda 0.09 for PCS >= 0.65 "
+        "with p_high 0.80, delta 0.20), selected on IMWG PR or better by day 28; DL2 responds "
+        "more (0.80 vs 0.55) and is a little more toxic (DLT 0.15 vs 0.05). The stage replaces "
+        "the expansion.",
+        dlt_prob=(0.05, 0.15),
+        design_settings=(("randomised_stage", {"doses": ["DL1", "DL2"], "p_high": 0.80,
+                                               "margin": 0.20}), ("expansion", None)),
+        eff_prob=(0.55, 0.80),
+    ),
 }
 
 
@@ -145,7 +159,7 @@ def get_scenario(name: str) -> Scenario:
     ----------
     name : str
         One of "default", "toxic-dose", "late-dlt", "ppcl-heavy", "early-progression",
-        "boin12".
+        "boin12", "rose".
 
     Returns
     -------
@@ -164,7 +178,7 @@ def get_scenario(name: str) -> Scenario:
     >>> get_scenario("nope")
     Traceback (most recent call last):
     cartrial.errors.InputError: unknown example scenario 'nope'; choose one of default, \
-toxic-dose, late-dlt, ppcl-heavy, early-progression, boin12
+toxic-dose, late-dlt, ppcl-heavy, early-progression, boin12, rose
     """
     try:
         return SCENARIOS[name]

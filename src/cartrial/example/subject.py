@@ -229,15 +229,19 @@ def suppdm(usubjid: np.ndarray, enr: Enrolment) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Two records per subject: QNAM ``COHORT`` (``C01``... or ``EXP``) and ``PART``
-        (``ESCALATION`` or ``EXPANSION``).
+        (``ESCALATION`` or ``EXPANSION``); a patient of the randomised stage has only ``PART``
+        = ``RANDOMISED`` (the arm is ``DM.ARMCD``).
     """
     part = np.where(enr.expansion, "EXPANSION", "ESCALATION").astype(object)
     cohort = np.array([f"C{c:02d}" for c in enr.cohort], dtype=object)
     cohort[enr.expansion] = "EXP"
+    rnd = np.zeros(len(usubjid), bool) if enr.randomised is None else enr.randomised
+    part[rnd] = "RANDOMISED"  # the ROSE stage (example.rose_stage): no cohort, the arm is ARMCD
     n = len(usubjid)
     df = pd.DataFrame({
         "STUDYID": STUDYID, "RDOMAIN": "DM", "USUBJID": np.concatenate([usubjid, usubjid]),
         "IDVAR": "", "IDVARVAL": "", "QNAM": np.repeat(["COHORT", "PART"], n),
         "QLABEL": np.repeat(["Cohort", "Study Part"], n), "QVAL": np.concatenate([cohort, part]),
         "QORIG": "ASSIGNED"})
+    df = df[~np.concatenate([rnd, np.zeros(n, bool)])]
     return df.sort_values(["USUBJID", "QNAM"], kind="stable").reset_index(drop=True)

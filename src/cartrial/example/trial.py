@@ -291,7 +291,8 @@ def _subset(enr: Enrolment, sl: slice) -> Enrolment:
                    apheresis=enr.apheresis[sl], infusion=enr.infusion[sl], dose=enr.dose[sl],
                    cohort=enr.cohort[sl], expansion=enr.expansion[sl], dlt=enr.dlt[sl],
                    dlt_date=enr.dlt_date[sl], received=enr.received[sl],
-                   out_of_spec=enr.out_of_spec[sl], counted=enr.counted[sl])
+                   out_of_spec=enr.out_of_spec[sl], counted=enr.counted[sl],
+                   randomised=None if enr.randomised is None else enr.randomised[sl])
 
 
 def _write_define(domains: dict[str, pd.DataFrame], out: Path, format: str) -> list[Path]:

@@ -95,6 +95,9 @@ _A: dict[str, tuple] = {
                "dose-response model fits"),
     "14.6.2": ("", "", "", (), "", "the design's dose selection", "the design engine on the "
                "escalation patients' outcomes"),
+    "14.6.3": ("ADSL, ADAE, ADRS", "SAFFL", "", ("ARMCD",), "ARMCD", _CP + "; the ROSE "
+               "selection rule", "the study part (SUPPDM PART = RANDOMISED) is not an ADSL "
+               "variable, and the selection is the ROSE rule's decision on the arms"),
 }
 _LISTING_WHERE = {"16.2.1": ("ADSL", "ITTFL == 'Y'"), "16.2.2": ("ADSL", "DLTFL == 'Y'"),
                   "16.2.3": ("ADAE", "TRTEMFL == 'Y' and (ATOXGRN >= 3 or AESER == 'Y')"),

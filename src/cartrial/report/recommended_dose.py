@@ -227,9 +227,15 @@ def selection_table(study, protocol: Protocol, number: str = "14.6.2"
     --------
     >>> selection_table(load_study("sdtm"), load_protocol("ct071"))[1]  # doctest: +SKIP
     """
+    return _selection_parts(study, protocol, number)[:2]
+
+
+def _selection_parts(study, protocol: Protocol, number: str
+                     ) -> tuple[ReportTable | None, str, str | None]:
+    """:func:`selection_table` and the selected dose id (None when none)."""
     pts, eff, sel = _selection(study, protocol)
     if sel is None:
-        return None, "No escalation patient was treated: no dose is selected."
+        return None, "No escalation patient was treated: no dose is selected.", None
     ids = protocol.dose_ids
     phase12 = hasattr(sel, "obd")
     est = sel.estimates if phase12 else sel.table
@@ -268,11 +274,13 @@ def selection_table(study, protocol: Protocol, number: str = "14.6.2"
     intro = (f"{head.split(':')[0]} by the protocol's design ({name}): "
              f"{'none' if chosen is None else ids[chosen]}; Table 14.6.2 gives the reason and "
              "the admissible set.") if chosen is not None else head
-    return t, intro
+    return t, intro, None if chosen is None else ids[chosen]
 
 
 def recommended_dose_section(study, protocol: Protocol, safety, efficacy, kin) -> Section | None:
-    """Section 14.6: :func:`profile_table` and :func:`selection_table` (None without safety).
+    """Section 14.6: :func:`profile_table`, :func:`selection_table` and, with a randomised
+    stage, Table 14.6.3 (:func:`cartrial.report.rose_stage_table.stage_table`); None without
+    safety.
 
     Parameters
     ----------
@@ -299,10 +307,13 @@ def recommended_dose_section(study, protocol: Protocol, safety, efficacy, kin) -
     """
     if safety is None:
         return None
-    sel, sentence = selection_table(study, protocol)
+    from cartrial.report.rose_stage_table import stage_table
+
+    sel, sentence, chosen = _selection_parts(study, protocol, "14.6.2")
     dm = study["DM"] if "DM" in study else None
     received = (None if dm is None or "ACTARMCD" not in dm else
                 dict(zip(dm["USUBJID"].astype(str), dm["ACTARMCD"].astype(str), strict=True)))
+    stage, said = stage_table(study, protocol, safety, chosen)  # the ROSE stage, if any
     items = [profile_table(protocol, safety, efficacy, kin, received=received)] + (
-        [sel] if sel is not None else [])
-    return Section(TITLE, tuple(items), intro=sentence)
+        [sel] if sel is not None else []) + ([stage] if stage is not None else [])
+    return Section(TITLE, tuple(items), intro=f"{sentence} {said}".strip())
