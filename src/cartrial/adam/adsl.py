@@ -35,8 +35,8 @@ __all__ = ["DEFINE", "derive_adsl", "derive_adsl_base", "derive_var_aphdt", "der
 IP = "INVESTIGATIONAL PRODUCT"
 LD = "LYMPHODEPLETING CHEMOTHERAPY"
 
-#: Origin and derivation of each variable this module derives, as define.xml states them
-#: (cartrial.adam.derivations): "Derived: <rule>" or "Assigned: <value and its source>".
+#: Origin and derivation of each variable this module and adsl_status / adsl_pop derive, as
+#: define.xml states them (cartrial.adam.derivations): "Derived: <rule>" or "Assigned: ...".
 DEFINE = {
     "AGEGR1": "Derived: '>=65' when AGE >= 65, '<65' when AGE < 65, missing when AGE is.",
     "TRT01P": "Derived: the protocol dose level DM.ARMCD as '<level id> <dose label>'.",
