@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-KM_STATS = ("events", "censored", "estimate", "pct", "ci_lower", "ci_upper")
+KM_STATS = ("events", "censored", "estimate", "pct", "ci_low", "ci_high")
 
 
 def read_adam(adam_dir: Path) -> dict[str, pd.DataFrame]:
@@ -165,9 +165,9 @@ def km_stat(data: pd.DataFrame, r: dict, km: dict) -> float:
         if at > times[-1]:
             return math.nan
         k = np.flatnonzero(times <= at)
-        col = {"pct": surv, "ci_lower": lo, "ci_upper": hi}[s]
+        col = {"pct": surv, "ci_low": lo, "ci_high": hi}[s]
         return 100 * float(col[k[-1]]) if k.size else 100.0
-    return first_at_half(times, {"estimate": surv, "ci_lower": lo, "ci_upper": hi}[s])
+    return first_at_half(times, {"estimate": surv, "ci_low": lo, "ci_high": hi}[s])
 
 
 def recompute(data: pd.DataFrame, r: dict) -> float:
@@ -189,8 +189,8 @@ def recompute(data: pd.DataFrame, r: dict) -> float:
         return float(big)
     if s == "pct":
         return 100 * n / big if big else math.nan
-    if s in ("ci_lower", "ci_upper"):
-        return clopper_pearson(n, big)[s == "ci_upper"] if big else math.nan
+    if s in ("ci_low", "ci_high"):
+        return clopper_pearson(n, big)[s == "ci_high"] if big else math.nan
     raise ValueError(f"statistic {s!r} cannot be recomputed from counts")
 
 

@@ -63,7 +63,7 @@ def main(folder: Path) -> int:
     for r in t.itertuples(index=False):
         print(
             f"  {r.label:<16} {r.n:>2}/{r.N}  {100 * r.rate:5.1f}%  "
-            f"[{100 * r.lower:.1f}-{100 * r.upper:.1f}]"
+            f"[{100 * r.ci_low:.1f}-{100 * r.ci_high:.1f}]"
         )
 
     # Day-30 response distribution: raw categories, IMWG 2016 reading, the authors' groups
@@ -87,7 +87,7 @@ def main(folder: Path) -> int:
     for r in t.itertuples(index=False):
         print(
             f"  {r.label:<26} {r.n:>2}/{r.N}  {100 * r.rate:5.1f}%  "
-            f"[{100 * r.lower:.1f}-{100 * r.upper:.1f}]"
+            f"[{100 * r.ci_low:.1f}-{100 * r.ci_high:.1f}]"
         )
 
     # Kaplan-Meier PFS and OS from infusion (event = pfs_event / death, as the authors use them)
@@ -112,7 +112,7 @@ def main(folder: Path) -> int:
         for r in lm.itertuples(index=False):
             print(
                 f"    {r.time:g}-month rate {_fmt(100 * r.surv)}% "
-                f"[{_fmt(100 * r.lower)}-{_fmt(100 * r.upper)}] (log-log), at risk {r.n_risk}"
+                f"[{_fmt(100 * r.ci_low)}-{_fmt(100 * r.ci_high)}] (log-log), at risk {r.n_risk}"
             )
     return 0
 

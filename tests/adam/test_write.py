@@ -96,3 +96,17 @@ def test_xpt_dates_with_a_time_of_day_are_refused_with_the_other_problems(tmp_pa
     assert "ADT: 1 date(s) with a time of day (first 2024-03-05 10:30:00)" in str(e.value)
     assert "T: 1 value(s) over 200 bytes" in str(e.value)
     assert not (tmp_path / "x.xpt").exists()
+
+
+def test_a_missing_label_names_the_dataset_and_the_variables(tmp_path):
+    """A column without a label is an InputError naming dataset and variables, not a KeyError,
+    both when the labels are passed and when the ADaM metadata has none."""
+    from cartrial.adam.write import write_adam
+
+    df = pd.DataFrame({"USUBJID": ["S1"], "FOO": [1.0], "BAR": ["x"]})
+    with pytest.raises(InputError, match=r"^ADX: no label for variable\(s\) FOO, BAR;"):
+        write_adam_xpt(df, tmp_path / "x.xpt", "ADX", "x", {"USUBJID": "Subject"})
+    with pytest.raises(InputError, match=r"^ADSL: no label for variable\(s\) FOO, BAR;"):
+        write_adam({"ADSL": df}, tmp_path, study="S", version="1", protocol_hash="a",
+                   data_hash="b", run_date=pd.Timestamp("2025-01-01").to_pydatetime())
+    assert not (tmp_path / "x.xpt").exists()

@@ -16,34 +16,8 @@ PACKAGES = ("adam", "committee", "conduct", "data", "design", "efficacy", "examp
 
 KNOWN: set[str] = set(
     """
-adam.derive_var_lstalvdt
-adam.derive_var_popcd
-adam.derive_vars_popfl
-adam.derive_vars_trt
-adam.write_adam_xpt
-committee.AuditReport
-committee.DecisionRecord
-committee.Store
-committee.User
-committee.adjudication_frame
-committee.dlt_calendar
-committee.new_audit_key
-committee.open_store
-committee.record_decision
-kinetics.ada_data
-kinetics.cytokine_data
-kinetics.infusions
-kinetics.nca_long
-kinetics.pc_profiles
-protocol.EndpointSettings
-protocol.KineticsSettings
-protocol.SafetySettings
 report.table_to_docx
 report.table_to_rtf
-safety.count_rows
-safety.cytopenia_recovery
-safety.cytopenia_table
-safety.hypogammaglobulinemia
 safety.icans_assessments
 safety.lab_grades_long
 safety.summary_rows

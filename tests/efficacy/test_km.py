@@ -47,8 +47,8 @@ def test_aml_median_and_ci_match_r_print_survfit(transform, ci):
 
 def test_aml_log_band_values_at_the_crossings():
     tb = kaplan_meier(AML_TIME, AML_EVENT, ci_transform="log").table.set_index("time")
-    assert_allclose(tb.loc[18.0, "lower"], 0.47526, atol=5e-6)
-    assert_allclose(tb.loc[45.0, "upper"], 0.45845, atol=5e-6)
+    assert_allclose(tb.loc[18.0, "ci_low"], 0.47526, atol=5e-6)
+    assert_allclose(tb.loc[45.0, "ci_high"], 0.45845, atol=5e-6)
 
 
 def test_midpoint_rule_when_flat_at_one_half():
@@ -98,8 +98,8 @@ def test_statsmodels_and_lifelines_agree_on_curve():
     assert_allclose(km.table["surv"], ll.to_numpy())
     # lifelines' band is the exponential-Greenwood (log-log) transform
     ci = kmf.confidence_interval_.iloc[1:]
-    assert_allclose(km.table["lower"], ci.iloc[:, 0].to_numpy(), atol=1e-9)
-    assert_allclose(km.table["upper"], ci.iloc[:, 1].to_numpy(), atol=1e-9)
+    assert_allclose(km.table["ci_low"], ci.iloc[:, 0].to_numpy(), atol=1e-9)
+    assert_allclose(km.table["ci_high"], ci.iloc[:, 1].to_numpy(), atol=1e-9)
 
 
 def test_landmark_and_numbers_at_risk_by_hand():
@@ -133,9 +133,9 @@ def test_properties(obs, transform):
     s = km.table["surv"].to_numpy()
     assert np.all(np.diff(s) <= 1e-12) and np.all((s >= 0) & (s <= 1))
     band = s > 0  # R: no band where S = 0
-    assert np.isnan(km.table["lower"][~band]).all() and np.isnan(km.table["upper"][~band]).all()
-    assert np.all(km.table["lower"][band] <= s[band] + 1e-12)
-    assert np.all(km.table["upper"][band] >= s[band] - 1e-12)
+    assert np.isnan(km.table["ci_low"][~band]).all() and np.isnan(km.table["ci_high"][~band]).all()
+    assert np.all(km.table["ci_low"][band] <= s[band] + 1e-12)
+    assert np.all(km.table["ci_high"][band] >= s[band] - 1e-12)
     assert km.table["n_event"].sum() == e.sum()
     if not np.isnan(km.median) and not np.isnan(km.median_ci[0]):
         assert km.median_ci[0] <= km.median
@@ -198,8 +198,8 @@ def test_band_is_missing_where_the_curve_is_zero(transform):
     km = kaplan_meier([1, 2, 3, 4, 5], [1, 1, 1, 1, 1], ci_transform=transform)
     last = km.table.iloc[-1]
     assert last["surv"] == 0.0
-    assert np.isnan(last["lower"]) and np.isnan(last["upper"])
-    assert np.isfinite(km.table["lower"].iloc[:-1]).all()
+    assert np.isnan(last["ci_low"]) and np.isnan(last["ci_high"])
+    assert np.isfinite(km.table["ci_low"].iloc[:-1]).all()
 
 
 def test_std_err_is_the_standard_error_of_s_as_r_summary_prints():

@@ -28,8 +28,12 @@ DATA = Path(__file__).resolve().parents[2] / "validation" / "data"
 RTOL = 1e-9
 
 
+# The R script writes the limits as lower/upper; the house name is ci_low/ci_high.
+R_NAMES = {"lower": "ci_low", "upper": "ci_high"}
+
+
 def _ref(name: str) -> pd.DataFrame:
-    return pd.read_csv(DATA / name, comment="#")
+    return pd.read_csv(DATA / name, comment="#").rename(columns=R_NAMES)
 
 
 def _cohort() -> pd.DataFrame:
@@ -70,7 +74,7 @@ _KM_CASES = [
     (ds, conf, col)
     for ds in ("ct071sim", "aml")
     for conf in ("log-log", "log")
-    for col in ("time", "n_risk", "n_event", "n_censor", "surv", "std_err", "lower", "upper")
+    for col in ("time", "n_risk", "n_event", "n_censor", "surv", "std_err", "ci_low", "ci_high")
 ]
 
 
@@ -103,7 +107,7 @@ def test_km_by_group_medians_equal_print_survfit(ds, conf):
     ref = ref[(ref["dataset"] == ds) & (ref["conf_type"] == conf)]
     assert got["n"].tolist() == ref["n"].tolist()
     assert got["events"].tolist() == ref["events"].tolist()
-    for col in ("median", "lower", "upper"):  # NaN = not reached, as R's NA
+    for col in ("median", "ci_low", "ci_high"):  # NaN = not reached, as R's NA
         _close(got[col], ref[col])
 
 
@@ -148,7 +152,7 @@ def test_cox_efron_equals_coxph(model):
     got = cox_ph(t, e, x, strata=strata, days_per_month=dpm)
     assert got.table["term"].tolist() == ref["term"].tolist()
     # Newton-Raphson stops at R's / statsmodels' own tolerances: agreement to 1e-6
-    for col in ("coef", "se", "hr", "lower", "upper", "z", "p_value"):
+    for col in ("coef", "se", "hr", "ci_low", "ci_high", "z", "p_value"):
         np.testing.assert_allclose(got.table[col], ref[col], rtol=1e-6)
     r0 = ref.iloc[0]
     for ours, theirs in (
@@ -174,7 +178,7 @@ def test_cumulative_incidence_equals_aalen_johansen_survfit(group):
         a, b = got[got["cause"] == cause], ref[ref["cause"] == cause]
         _close(a["time"], b["time"])
         assert a["n_risk"].tolist() == b["n_risk"].tolist()
-        for col in ("cuminc", "std_err", "lower", "upper"):
+        for col in ("cuminc", "std_err", "ci_low", "ci_high"):
             _close(a[col], b[col])
 
 
@@ -185,4 +189,4 @@ def test_median_follow_up_equals_reverse_survfit(conf):
     ref = _ref("survival_followup.csv")
     r = ref[ref["conf_type"] == conf].iloc[0]
     assert got.n == r["n"] and got.days_per_month == 30.4375
-    _close([got.median, got.lower, got.upper], [r["median"], r["lower"], r["upper"]])
+    _close([got.median, got.ci_low, got.ci_high], [r["median"], r["ci_low"], r["ci_high"]])

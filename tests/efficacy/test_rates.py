@@ -26,7 +26,7 @@ def test_response_rates_by_dose_and_overall():
     assert t.loc[("DL2", "ORR"), ["n", "N"]].tolist() == [2, 3]
     # exact CI for 5/10 (reference table, section 7)
     assert_allclose(
-        t.loc[("Overall", "CRPLUS"), ["lower", "upper"]].astype(float),
+        t.loc[("Overall", "CRPLUS"), ["ci_low", "ci_high"]].astype(float),
         [0.187086, 0.812914],
         atol=5e-7,
     )

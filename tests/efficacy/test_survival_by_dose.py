@@ -79,7 +79,7 @@ def test_cumulative_incidence_at_landmarks_by_hand():
     assert dl1[("Disease progression", 3.0)] == pytest.approx(0.25)
     assert dl1[("Death without progression", 5.0)] == pytest.approx(0.25)
     assert np.isnan(dl1[("Disease progression", 20.0)])  # past the last time: not estimable
-    low = ci[(ci["group"] == "DL1") & (ci["month"] == 1.0)]["lower"]
+    low = ci[(ci["group"] == "DL1") & (ci["month"] == 1.0)]["ci_low"]
     assert low.isna().all()  # no band where the incidence is 0 (R: NA)
 
 

@@ -37,9 +37,9 @@ def _populations() -> ReportTable:
 @pytest.mark.parametrize(("text", "stats"), [
     ("0", [("n", "0")]),
     ("12 (85.7%)", [("n", "12"), ("pct", "85.7")]),
-    ("0 [0.0, 84.2]", [("n", "0"), ("ci_lower", "0.0"), ("ci_upper", "84.2")]),
-    ("1 (25.0%) [0.6, 80.6] of 4", [("n", "1"), ("pct", "25.0"), ("ci_lower", "0.6"),
-                                    ("ci_upper", "80.6"), ("denominator", "4")]),
+    ("0 [0.0, 84.2]", [("n", "0"), ("ci_low", "0.0"), ("ci_high", "84.2")]),
+    ("1 (25.0%) [0.6, 80.6] of 4", [("n", "1"), ("pct", "25.0"), ("ci_low", "0.6"),
+                                    ("ci_high", "80.6"), ("denominator", "4")]),
     ("151.10 [30.1-1,330.0] (4)", [("median", "151.10"), ("min", "30.1"),
                                    ("max", "1,330.0"), ("n", "4")]),
     ("3.0 (1.0-6.0)", [("median", "3.0"), ("min", "1.0"), ("max", "6.0")]),
@@ -56,7 +56,7 @@ def test_parse_cell(text, stats):
 def test_quartiles_are_not_a_confidence_interval():
     assert parse_cell("60.0 (54.8, 65.5)", "Median (Q1, Q3)") == [
         ("median", "60.0"), ("q1", "54.8"), ("q3", "65.5")]
-    assert parse_cell("12.1 (8.3, 17.0)", "PFS, median (95% CI)")[1][0] == "ci_lower"
+    assert parse_cell("12.1 (8.3, 17.0)", "PFS, median (95% CI)")[1][0] == "ci_low"
     assert parse_cell("60.3 (6.70)", "Mean (SD)") == [("mean", "60.3"), ("sd", "6.70")]
 
 

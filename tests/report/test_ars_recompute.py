@@ -131,16 +131,16 @@ def test_clopper_pearson_closed_form(docs):
     doc = next(d for d in docs.values() if d["table"] == "14.4.1")
     checked = 0
     for r in doc["results"]:
-        if r["statistic"] not in ("ci_lower", "ci_upper") or r["value_source"] != "ADaM":
+        if r["statistic"] not in ("ci_low", "ci_high") or r["value_source"] != "ADaM":
             continue
         cell = [x for x in doc["results"] if x["row"] == r["row"] and x["column"] ==
                 r["column"] and x["statistic"] == "n"][0]
         big = int(r["column"].split("(N=")[1].rstrip(")"))
         n = int(cell["value"])
-        if n == big and r["statistic"] == "ci_lower":
+        if n == big and r["statistic"] == "ci_low":
             assert r["value"] == pytest.approx(100 * 0.025 ** (1 / big), rel=1e-12)
             checked += 1
-        if n == 0 and r["statistic"] == "ci_upper":
+        if n == 0 and r["statistic"] == "ci_high":
             assert r["value"] == pytest.approx(100 * (1 - 0.025 ** (1 / big)), rel=1e-12)
             checked += 1
     assert checked >= 2

@@ -35,13 +35,10 @@ if TYPE_CHECKING:
         derive_adsl,
         derive_adsl_base,
         derive_var_aphdt,
-        derive_var_lstalvdt,
-        derive_var_popcd,
-        derive_vars_dth,
-        derive_vars_eos,
-        derive_vars_popfl,
         derive_vars_trt,
     )
+    from cartrial.adam.adsl_pop import derive_var_popcd, derive_vars_popfl
+    from cartrial.adam.adsl_status import derive_var_lstalvdt, derive_vars_dth, derive_vars_eos
     from cartrial.adam.adtte import derive_adtte, event_from_cnsr, km_inputs
     from cartrial.adam.batched import BatchedDataset
     from cartrial.adam.build import AdamResult, build_adam, data_cutoff, derived_ae_grades

@@ -19,23 +19,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cartrial.adam._dates import (
-    dtc_date,
-    first_per_subject,
-    latest_complete_date,
-    require,
-    yn,
-)
-from cartrial.data import Study, data_model
-from cartrial.data.batches import take_rows
+from cartrial.adam._dates import dtc_date, first_per_subject, require, yn
+from cartrial.adam.adsl_pop import derive_var_popcd, derive_vars_popfl
+from cartrial.adam.adsl_status import derive_var_lstalvdt, derive_vars_dth, derive_vars_eos
+from cartrial.data import Study
 from cartrial.errors import RecordError
 from cartrial.protocol.model import Protocol
+
+# the derivations of subject status and populations live in adsl_status / adsl_pop; these names
+# stay importable from here
+__all__ = ["DEFINE", "derive_adsl", "derive_adsl_base", "derive_var_aphdt", "derive_var_lstalvdt",
+           "derive_var_popcd", "derive_vars_dth", "derive_vars_eos", "derive_vars_popfl",
+           "derive_vars_trt", "dose_label"]
 
 IP = "INVESTIGATIONAL PRODUCT"
 LD = "LYMPHODEPLETING CHEMOTHERAPY"
 
-#: Origin and derivation of each variable this module derives, as define.xml states them
-#: (cartrial.adam.derivations): "Derived: <rule>" or "Assigned: <value and its source>".
+#: Origin and derivation of each variable this module and adsl_status / adsl_pop derive, as
+#: define.xml states them (cartrial.adam.derivations): "Derived: <rule>" or "Assigned: ...".
 DEFINE = {
     "AGEGR1": "Derived: '>=65' when AGE >= 65, '<65' when AGE < 65, missing when AGE is.",
     "TRT01P": "Derived: the protocol dose level DM.ARMCD as '<level id> <dose label>'.",
@@ -127,7 +128,51 @@ def derive_vars_trt(adsl: pd.DataFrame, ex: pd.DataFrame, protocol: Protocol) ->
     """TRT01P/TRT01PN (planned dose level, DM.ARMCD), TRT01A/TRT01AN (dose level of the first
     CAR-T infusion, EXDOSE matched to the protocol), TRTSDT/TRTEDT/INFDT (first/last infusion),
     DOSEA (EXDOSE) and LDSTDT (first lymphodepletion day). An infused dose that is not a protocol
-    dose level is a :class:`RecordError` (validation rule DOSE_NOT_IN_PROTOCOL)."""
+    dose level is a :class:`RecordError` (validation rule DOSE_NOT_IN_PROTOCOL).
+
+    Parameters
+    ----------
+    adsl : pandas.DataFrame
+        One row per subject (USUBJID, ARMCD), as :func:`derive_adsl_base` returns it.
+    ex : pandas.DataFrame
+        SDTM EX (USUBJID, EXSEQ, EXCAT, EXDOSE, EXSTDTC): EXCAT INVESTIGATIONAL PRODUCT for the
+        CAR-T infusion, LYMPHODEPLETING CHEMOTHERAPY for lymphodepletion.
+    protocol : cartrial.protocol.Protocol
+        Its ``dose_levels`` (id, dose, label, unit); an EXDOSE matches a level to a relative
+        tolerance of 1e-6.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``adsl`` with TRT01P, TRT01PN, TRT01A, TRT01AN (1-based), TRTSDT, TRTEDT, INFDT, DOSEA,
+        DOSEU and LDSTDT; the actual-treatment variables are missing for a subject not infused.
+
+    Raises
+    ------
+    cartrial.errors.RecordError
+        EX lacks a required variable, or an infused EXDOSE is no protocol dose level (domain EX,
+        the subject, EXSEQ, EXDOSE and its value named).
+
+    References
+    ----------
+    CDISC ADaMIG v1.3 (2021) section 3.2, ADSL treatment variables (TRTxxP/TRTxxA and their
+    numeric codes, TRTSDT/TRTEDT: first and last exposure to study treatment).
+
+    Examples
+    --------
+    >>> from cartrial.protocol import load_protocol
+    >>> adsl = pd.DataFrame({"USUBJID": ["S1", "S2"], "ARMCD": ["DL2", "DL2"]})
+    >>> ex = pd.DataFrame({"USUBJID": ["S1", "S1"], "EXSEQ": [1, 2],
+    ...                    "EXCAT": ["LYMPHODEPLETING CHEMOTHERAPY", "INVESTIGATIONAL PRODUCT"],
+    ...                    "EXDOSE": [30, 0.3], "EXSTDTC": ["2024-01-05", "2024-01-10T09:30"]})
+    >>> out = derive_vars_trt(adsl, ex, load_protocol("ct071"))
+    >>> out[["TRT01P", "TRT01A", "TRT01AN", "DOSEA"]]
+                 TRT01P            TRT01A  TRT01AN  DOSEA
+    0  DL2 0.3 x10^6/kg  DL2 0.3 x10^6/kg      2.0    0.3
+    1  DL2 0.3 x10^6/kg                        NaN    NaN
+    >>> str(out.loc[0, "LDSTDT"].date()), str(out.loc[0, "INFDT"].date())
+    ('2024-01-05', '2024-01-10')
+    """
     require(ex, ["USUBJID", "EXSEQ", "EXCAT", "EXDOSE", "EXSTDTC"], "ADSL (EX)")
     out = adsl.copy()
     ids = [d.id for d in protocol.dose_levels]
@@ -191,173 +236,6 @@ def derive_var_aphdt(adsl: pd.DataFrame, pr: pd.DataFrame) -> pd.DataFrame:
     out = adsl.copy()
     out["APHDT"] = out["USUBJID"].map(first["ADT"])
     out["ITTFL"] = yn(out["APHDT"].notna())
-    return out
-
-
-def derive_vars_dth(adsl: pd.DataFrame, dm: pd.DataFrame, ds: pd.DataFrame | None) -> pd.DataFrame:
-    """DTHDT (DM.DTHDTC, start-imputed, DTHDTF), DTHFL and DTHCAUS (DS DEATH DSTERM).
-
-    Parameters
-    ----------
-    adsl : pandas.DataFrame
-        One row per subject (USUBJID).
-    dm : pandas.DataFrame
-        SDTM DM (USUBJID; DTHDTC and DTHFL when present).
-    ds : pandas.DataFrame or None
-        SDTM DS (DSDECOD, DSTERM) for the cause of death.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``adsl`` with DTHDT, DTHDTF, DTHFL and DTHCAUS.
-
-    Examples
-    --------
-    >>> dm = pd.DataFrame({"USUBJID": ["S1", "S2"], "DTHDTC": ["2024-06", ""]})
-    >>> ds = pd.DataFrame({"USUBJID": ["S1"], "DSDECOD": "DEATH", "DSTERM": "DISEASE PROGRESSION"})
-    >>> derive_vars_dth(dm[["USUBJID"]], dm, ds)[["DTHDT", "DTHDTF", "DTHFL", "DTHCAUS"]]
-           DTHDT DTHDTF DTHFL              DTHCAUS
-    0 2024-06-01      D     Y  DISEASE PROGRESSION
-    1        NaT
-    """
-    out = adsl.copy()
-    d = dm.set_index("USUBJID")
-    dth = d["DTHDTC"] if "DTHDTC" in d.columns else pd.Series("", index=d.index)
-    dt, flag = dtc_date(dth)
-    out["DTHDT"] = out["USUBJID"].map(dt)
-    out["DTHDTF"] = out["USUBJID"].map(flag).fillna("")
-    dthfl = d["DTHFL"].reindex(out["USUBJID"]).fillna("").to_numpy() if "DTHFL" in d.columns \
-        else np.full(len(out), "")
-    out["DTHFL"] = yn(out["DTHDT"].notna().to_numpy() | (dthfl == "Y"))
-    cause = pd.Series("", index=out.index)
-    if ds is not None and len(ds):
-        dd = ds[ds["DSDECOD"] == "DEATH"].drop_duplicates("USUBJID").set_index("USUBJID")
-        cause = out["USUBJID"].map(dd["DSTERM"]).fillna("")
-    out["DTHCAUS"] = cause
-    return out
-
-
-def derive_vars_eos(adsl: pd.DataFrame, ds: pd.DataFrame | None) -> pd.DataFrame:
-    """EOSSTT (ONGOING / COMPLETED / DISCONTINUED; missing -> ONGOING, admiral), EOSDT and
-    DCSREAS from the DS disposition event.
-
-    Parameters
-    ----------
-    adsl : pandas.DataFrame
-        One row per subject (USUBJID).
-    ds : pandas.DataFrame or None
-        SDTM DS (USUBJID, DSCAT, DSDECOD, DSSTDTC); the last DISPOSITION EVENT counts.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``adsl`` with EOSSTT, EOSDT and DCSREAS.
-
-    Examples
-    --------
-    >>> ds = pd.DataFrame({"USUBJID": ["S1"], "DSCAT": "DISPOSITION EVENT", "DSDECOD": "DEATH",
-    ...                    "DSSTDTC": "2024-06-02"})
-    >>> derive_vars_eos(pd.DataFrame({"USUBJID": ["S1", "S2"]}), ds)["EOSSTT"].tolist()
-    ['DISCONTINUED', 'ONGOING']
-    """
-    out = adsl.copy()
-    out["EOSSTT"] = "ONGOING"
-    out["EOSDT"] = pd.NaT
-    out["DCSREAS"] = ""
-    if ds is None or ds.empty:
-        return out
-    d = ds[ds["DSCAT"] == "DISPOSITION EVENT"].copy()
-    d["ADT"], _ = dtc_date(d["DSSTDTC"])
-    last = first_per_subject(d, "ADT", ["DSDECOD"], last=True)
-    dec = out["USUBJID"].map(last["DSDECOD"])
-    # a subject without a disposition event has dec missing: comparisons stay boolean
-    out["EOSSTT"] = np.select([(dec.isna() | (dec == "ONGOING")).fillna(True).to_numpy(bool),
-                               (dec == "COMPLETED").fillna(False).to_numpy(bool)],
-                              ["ONGOING", "COMPLETED"], "DISCONTINUED")
-    out["EOSDT"] = out["USUBJID"].map(last["ADT"]).where(out["EOSSTT"] != "ONGOING")
-    out["DCSREAS"] = np.where(out["EOSSTT"] == "DISCONTINUED", dec.fillna(""), "")
-    return out
-
-
-_DATED = {"AE": ["AESTDTC", "AEENDTC"], "LB": ["LBDTC"], "VS": ["VSDTC"], "PC": ["PCDTC"],
-          "RS": ["RSDTC"], "IS": ["ISDTC"], "QS": ["QSDTC"], "FA": ["FADTC"], "CM": ["CMSTDTC"],
-          "EX": ["EXSTDTC"], "PR": ["PRSTDTC"], "TR": ["TRDTC"]}
-
-
-def derive_var_lstalvdt(adsl: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """LSTALVDT: last date the subject was known alive: the latest complete date on any record
-    (AE, LB, VS, PC, RS, IS, QS, FA, CM, EX, PR, TR and DS other than death), never after the
-    death date (admiral ``derive_vars_extreme_event`` pattern, complete dates only)."""
-    parts = []
-    for dom, cols in _DATED.items():
-        df = study.get(dom)
-        if df is None or df.empty:
-            continue
-        parts += [latest_complete_date(df["USUBJID"], df[c]) for c in cols if c in df.columns]
-    ds = study.get("DS")
-    if ds is not None and len(ds):
-        alive = ds[ds["DSDECOD"] != "DEATH"]
-        parts.append(latest_complete_date(alive["USUBJID"], alive["DSSTDTC"]))
-    out = adsl.copy()
-    if not parts:
-        out["LSTALVDT"] = pd.NaT
-        return out
-    last = pd.concat(parts).groupby(level=0).max()
-    lst = out["USUBJID"].map(last)
-    dth = out["DTHDT"] if "DTHDT" in out.columns else pd.Series(pd.NaT, index=out.index)
-    out["LSTALVDT"] = lst.where(dth.isna() | (lst <= dth), dth)
-    return out
-
-
-def derive_var_popcd(adsl: pd.DataFrame, mh: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
-    """POPCD (protocol population from the MH PRIMARY DIAGNOSIS record) and PPCLFL."""
-    require(mh, ["USUBJID", "MHCAT", "MHDECOD"], "ADSL (MH)")
-    terms = data_model().domains["MH"].population_terms
-    codes = {p.code for p in protocol.populations}
-    pdx = mh[mh["MHCAT"] == "PRIMARY DIAGNOSIS"].drop_duplicates("USUBJID").set_index("USUBJID")
-    out = adsl.copy()
-    pop = out["USUBJID"].map(pdx["MHDECOD"].map(terms)).fillna("")
-    unknown = (pop != "") & ~pop.isin(codes)
-    if unknown.any():
-        u = out.loc[unknown, "USUBJID"].iloc[0]
-        raise RecordError(domain="MH", usubjid=u, variable="MHDECOD", value=pdx.loc[u, "MHDECOD"],
-                          rule="primary diagnosis maps to a population the protocol does not list",
-                          hint=f"protocol populations {sorted(codes)}")
-    out["POPCD"] = pop
-    out["PPCLFL"] = yn(pop == "PPCL")
-    return out
-
-
-def derive_vars_popfl(adsl: pd.DataFrame, study: Study,
-                      dlt_patients: pd.DataFrame | None = None) -> pd.DataFrame:
-    """SAFFL, EFFFL and (when an adjudication is given) DLTEVLFL; see the module docstring."""
-    out = adsl.copy()
-    out["SAFFL"] = yn(out["TRTSDT"].notna())
-    post = []
-    lb = study.get("LB")
-    if lb is not None and len(lb):
-        # two columns of the disease records only (a large LB is not copied whole)
-        disease = (lb["LBCAT"] == "DISEASE ASSESSMENT").to_numpy(dtype=bool, na_value=False)
-        da = take_rows(lb, disease, ["USUBJID", "LBDTC"])
-        post.append(pd.DataFrame({"USUBJID": da["USUBJID"].to_numpy(),
-                                  "DT": dtc_date(da["LBDTC"])[0].to_numpy()}))
-    rs = study.get("RS")
-    if rs is not None and len(rs):
-        rs = rs[rs["RSTESTCD"] == "OVRLRESP"]  # RS also holds ECOG (clinical classification)
-        post.append(pd.DataFrame({"USUBJID": rs["USUBJID"].to_numpy(),
-                                  "DT": dtc_date(rs["RSDTC"])[0].to_numpy()}))
-    if post:
-        allp = pd.concat(post, ignore_index=True)
-        allp["TRTSDT"] = allp["USUBJID"].map(out.set_index("USUBJID")["TRTSDT"])
-        has = set(allp.loc[allp["DT"] > allp["TRTSDT"], "USUBJID"])
-    else:
-        has = set()
-    out["EFFFL"] = yn((out["SAFFL"] == "Y") & out["USUBJID"].isin(has))
-    if dlt_patients is not None:
-        ev = dlt_patients.set_index("USUBJID")["DLT_EVALUABLE"].astype(bool)
-        dl = dlt_patients.set_index("USUBJID")["DLT"]
-        out["DLTEVLFL"] = yn(out["USUBJID"].map(ev).eq(True) & (out["SAFFL"] == "Y"))
-        out["DLTFL"] = yn(out["USUBJID"].map(dl).eq("yes"))
     return out
 
 

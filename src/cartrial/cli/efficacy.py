@@ -136,7 +136,7 @@ def _print_tables(res, conc, study_id: str, data_dir: str) -> None:  # noqa: ANN
         rows = r[r["endpoint"] == code].set_index("group")
         label = rows["label"].iloc[0]
         t.add_row(
-            label, *(_cell(*rows.loc[g, ["n", "N", "rate", "lower", "upper"]]) for g in groups)
+            label, *(_cell(*rows.loc[g, ["n", "N", "rate", "ci_low", "ci_high"]]) for g in groups)
         )
     console.print(t)
     if res.mrd is not None:
@@ -147,7 +147,7 @@ def _print_tables(res, conc, study_id: str, data_dir: str) -> None:  # noqa: ANN
                 row.timepoint,
                 row.population,
                 row.label,
-                _cell(row.n, row.N, row.rate, row.lower, row.upper),
+                _cell(row.n, row.N, row.rate, row.ci_low, row.ci_high),
             )
         console.print(t)
         for d in dict.fromkeys(m["definition"]) if "definition" in m else ():
@@ -170,7 +170,7 @@ def _print_tables(res, conc, study_id: str, data_dir: str) -> None:  # noqa: ANN
             else:
                 cells.append(
                     f"{x['events']}/{x['N']}, {_num(x['median'])} "
-                    f"[{_num(x['lower'])}-{_num(x['upper'])}]"
+                    f"[{_num(x['ci_low'])}-{_num(x['ci_high'])}]"
                 )
         t.add_row(code, *cells)
     console.print(t)
@@ -181,7 +181,7 @@ def _print_tables(res, conc, study_id: str, data_dir: str) -> None:  # noqa: ANN
             rate = (
                 "NE"
                 if math.isnan(row.surv)
-                else (f"{_pct(row.surv)} [{_pct(row.lower)}-{_pct(row.upper)}]")
+                else (f"{_pct(row.surv)} [{_pct(row.ci_low)}-{_pct(row.ci_high)}]")
             )
             t.add_row(row.endpoint, f"{row.month:g}", str(row.n_risk), rate)
         console.print(t)
@@ -219,7 +219,7 @@ def _print_comparisons(comp: DoseComparisons) -> None:
             title="Cox hazard ratios vs the first dose level (Efron ties)",
         )
         for r in comp.hazard_ratios.itertuples(index=False):
-            hr = f"{_num(r.hr, 2)} [{_num(r.lower, 2)}-{_num(r.upper, 2)}]"
+            hr = f"{_num(r.hr, 2)} [{_num(r.ci_low, 2)}-{_num(r.ci_high, 2)}]"
             t.add_row(r.endpoint, f"{r.group} vs {r.reference}", hr, f"{r.p_value:.3f}")
         console.print(t)
     if len(comp.follow_up):
@@ -230,7 +230,7 @@ def _print_comparisons(comp: DoseComparisons) -> None:
             title=f"Median follow-up, reverse Kaplan-Meier on OS ({dpm})",
         )
         for r in comp.follow_up.itertuples(index=False):
-            t.add_row(r.group, str(r.n), f"{_num(r.median)} [{_num(r.lower)}-{_num(r.upper)}]")
+            t.add_row(r.group, str(r.n), f"{_num(r.median)} [{_num(r.ci_low)}-{_num(r.ci_high)}]")
         console.print(t)
     if len(comp.cumulative_incidence):
         ci = comp.cumulative_incidence
@@ -245,7 +245,7 @@ def _print_comparisons(comp: DoseComparisons) -> None:
             cell = (
                 "NE"
                 if math.isnan(r.cuminc)
-                else f"{_pct(r.cuminc)} [{_pct(r.lower)}-{_pct(r.upper)}]"
+                else f"{_pct(r.cuminc)} [{_pct(r.ci_low)}-{_pct(r.ci_high)}]"
             )
             t.add_row(str(r.group), r.cause, f"{r.month:g}", cell)
         console.print(t)

@@ -99,7 +99,25 @@ def list_adjudications(store: Store) -> list[DltAdjudication]:
 
 def adjudication_frame(store: Store) -> pd.DataFrame:
     """The adjudications as ``cartrial.conduct.decide_study`` takes them: ``USUBJID``, ``DLT``,
-    ``RATIONALE``, ``ADJ_DATE`` (in recording order)."""
+    ``RATIONALE``, ``ADJ_DATE`` (in recording order).
+
+    Parameters
+    ----------
+    store : Store
+        The open record.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per adjudication, oldest first (a later one for a patient supersedes);
+        ``ADJ_DATE`` as ISO 8601 text; empty with these columns when there is none.
+
+    Examples
+    --------
+    >>> from cartrial.committee import open_store
+    >>> adjudication_frame(open_store("sqlite://", anchor=None)).columns.tolist()
+    ['USUBJID', 'DLT', 'RATIONALE', 'ADJ_DATE']
+    """
     return _frame(list_adjudications(store))
 
 

@@ -31,7 +31,23 @@ class AuditReport:
     """Result of verifying the audit chain: ok, entries checked, problems and warnings.
 
     ``problems`` make ``ok`` false (tampering, or a lost anchor); ``warnings`` do not (an
-    anchor lagging the chain after a crash between a write and its anchor update)."""
+    anchor lagging the chain after a crash between a write and its anchor update).
+
+    Attributes
+    ----------
+    ok : bool
+        No problem found.
+    entries : int
+        Audit entries checked.
+    problems, warnings : tuple of str
+        What breaks the chain; what does not but deserves a look.
+
+    Examples
+    --------
+    >>> from cartrial.committee import open_store, verify_audit
+    >>> verify_audit(open_store("sqlite://", anchor=None))
+    AuditReport(ok=True, entries=0, problems=(), warnings=())
+    """
 
     ok: bool
     entries: int

@@ -147,5 +147,33 @@ def create_private_file(path: str | Path, text: str) -> Path:
 
 
 def new_audit_key(path: str | Path) -> Path:
-    """Write a new random audit key (256 bits, hexadecimal) to a new file of mode 0600."""
+    """Write a new random audit key (256 bits, hexadecimal) to a new file of mode 0600.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The key file; it must not exist yet (a key is never overwritten).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    cartrial.errors.InputError
+        The file exists or cannot be created.
+
+    References
+    ----------
+    NIST SP 800-107 Rev. 1 (2012), section 5.3.4: an HMAC key at least as long as the hash
+    output (256 bits for SHA-256) gives the full security strength.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = new_audit_key(Path(tempfile.mkdtemp()) / "audit.key")
+    >>> len(load_audit_key(p)), oct(p.stat().st_mode & 0o777)
+    (64, '0o600')
+    """
     return create_private_file(path, secrets.token_hex(32) + "\n")

@@ -170,6 +170,11 @@ def _derived_responses(w: Workspace) -> pd.DataFrame:
 def dlt_calendar(w: Workspace) -> pd.DataFrame:
     """Escalation patients still inside their DLT window on the cut-off, by closing date.
 
+    Parameters
+    ----------
+    w : Workspace
+        The workspace of a data snapshot (its decision's patients, the protocol, the cut-off).
+
     Returns
     -------
     pandas.DataFrame

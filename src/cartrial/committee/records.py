@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import threading
 import time
 from datetime import date
-from importlib import resources
 from typing import Any
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from cartrial import __version__
+from cartrial.committee.passwords import (  # noqa: F401  (importable from here, as before)
+    _HASHER,
+    MAX_PASSWORD,
+    MIN_PASSWORD,
+    check_password,
+    common_passwords,
+    hash_password,
+)
 from cartrial.committee.store import (
     ROLES,
     DecisionRecord,
@@ -29,94 +34,7 @@ from cartrial.committee.store import (
 from cartrial.errors import InputError
 
 _WRITE_LOCK = threading.Lock()
-_HASHER = PasswordHasher()  # argon2id with the library's current parameters
 CAN_DECIDE = ("statistician", "member")
-
-
-MIN_PASSWORD = 10
-MAX_PASSWORD = 256
-
-
-@functools.cache
-def common_passwords() -> frozenset[str]:
-    """The refused passwords shipped with cartrial (``common_passwords.txt``)."""
-    text = (resources.files("cartrial.committee") / "common_passwords.txt").read_text("utf-8")
-    return frozenset(w.strip().lower() for w in text.splitlines()
-                     if w.strip() and not w.startswith("#"))
-
-
-def check_password(password: str, username: str = "") -> None:
-    """Refuse a password that is short, common, repetitive or contains the user name.
-
-    Parameters
-    ----------
-    password : str
-    username : str, optional
-
-    Raises
-    ------
-    InputError
-        Fewer than 10 or more than 256 characters; in the list of common passwords (lower
-        case, trailing digits and punctuation removed: ``Password1!`` is ``password``); one
-        repeated character; or containing the user name.
-
-    References
-    ----------
-    NIST SP 800-63B (2017), section 5.1.1.2: at least 8 characters (10 here), at most 64 or
-    more, and checked against commonly used, expected or compromised values, repetitive or
-    sequential characters and context-specific words such as the user name.
-
-    Examples
-    --------
-    >>> check_password("Password1!")
-    Traceback (most recent call last):
-    ...
-    cartrial.errors.InputError: password is too common (in cartrial's list of common passwords)
-    """
-    if len(password) < MIN_PASSWORD:
-        raise InputError(f"password must have at least {MIN_PASSWORD} characters")
-    if len(password) > MAX_PASSWORD:
-        raise InputError(f"password must have at most {MAX_PASSWORD} characters")
-    core = password.lower().rstrip("0123456789!?.,;:-_#*@$%&+=~ ")
-    if core in common_passwords() or password.lower() in common_passwords():
-        raise InputError("password is too common (in cartrial's list of common passwords)")
-    if len(set(password)) < 3:
-        raise InputError("password repeats too few characters")
-    if username and len(username) >= 3 and username.lower() in password.lower():
-        raise InputError("password must not contain the user name")
-
-
-def hash_password(password: str, username: str = "") -> str:
-    """The argon2id hash of a password that passes :func:`check_password`.
-
-    Parameters
-    ----------
-    password : str
-        The new password (length and common-password rules of :func:`check_password`).
-    username : str
-        The user's name (a password containing it is refused).
-
-    Returns
-    -------
-    str
-        The argon2id hash in PHC string format (salted: two calls differ).
-
-    Raises
-    ------
-    InputError
-        The password breaks a rule (named in the message).
-
-    References
-    ----------
-    NIST SP 800-63B (2017), section 5.1.1.2 (memorised secret verifiers).
-
-    Examples
-    --------
-    >>> hash_password("Violet-Harbour-2026").startswith("$argon2id$")
-    True
-    """
-    check_password(password, username)
-    return _HASHER.hash(password)
 
 
 def write_transaction(store: Store, fn: Any, attempts: int = 50) -> Any:
@@ -266,6 +184,59 @@ def record_decision(
     correction references an existing record. ``exceptions``: the design rules this decision
     overrides, as ``(rule, detail)`` (see :func:`cartrial.committee.meeting.design_objections`);
     they need an override with a rationale and are stored and audited with the decision.
+
+    Parameters
+    ----------
+    store : Store
+        The open record.
+    user : User
+        Who records it (role statistician or member).
+    meeting_date, as_of : datetime.date
+        The meeting; the data cut-off of the data shown (None: not stated).
+    attendees : list of str
+        Names of those present (blank entries dropped; at least one).
+    accepted, action, next_dose, rationale : bool, str, str or None, str
+        The design's recommendation accepted (else overridden), the action and dose decided, why.
+    recommendation : dict
+        The design's recommendation as shown (stored as JSON).
+    data_hash, protocol_id, protocol_version, protocol_hash : str
+        Provenance of the data and the protocol the committee saw.
+    corrects_id : int, optional
+        The record this one corrects.
+    exceptions : tuple of (str, str)
+        Design rules overridden, as (rule, detail).
+
+    Returns
+    -------
+    DecisionRecord
+        The stored record; its audit entries are appended in the same transaction.
+
+    Raises
+    ------
+    PermissionError
+        The user's role may not record decisions.
+    cartrial.errors.InputError
+        No attendee; no rationale where one is needed; a rule exception recorded as accepted;
+        ``corrects_id`` unknown.
+
+    Examples
+    --------
+    >>> from cartrial.committee import add_user, open_store
+    >>> st = open_store("sqlite://", anchor=None)
+    >>> ada = add_user(st, "ada", "Violet-Harbour-2026", "statistician")
+    >>> rec = record_decision(st, user=ada, meeting_date=date(2025, 3, 4), attendees=["Ada"],
+    ...     accepted=True, action="escalate", next_dose="DL2", rationale="", recommendation={},
+    ...     as_of=None, data_hash="d", protocol_id="CT071", protocol_version="1",
+    ...     protocol_hash="p")
+    >>> rec.id, rec.recorded_by, rec.next_dose
+    (1, 'ada', 'DL2')
+    >>> record_decision(st, user=ada, meeting_date=date(2025, 3, 4), attendees=["Ada"],
+    ...     accepted=False, action="stay", next_dose="DL1", rationale=" ", recommendation={},
+    ...     as_of=None, data_hash="d", protocol_id="CT071", protocol_version="1",
+    ...     protocol_hash="p")
+    Traceback (most recent call last):
+    ...
+    cartrial.errors.InputError: a rationale is required when overriding the recommendation ...
     """
     if user.role not in CAN_DECIDE:
         raise PermissionError(f"user {user.username!r} ({user.role}) may not record decisions")

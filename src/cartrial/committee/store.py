@@ -44,6 +44,23 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
+    """A committee user (table ``users``); made by :func:`cartrial.committee.add_user`.
+
+    Attributes
+    ----------
+    username, full_name : str
+        Login name (unique) and the name printed in minutes and signatures.
+    role : str
+        One of :data:`ROLES`; statisticians and members record decisions.
+    password_hash : str
+        argon2id hash (:func:`cartrial.committee.hash_password`), never the password.
+
+    Examples
+    --------
+    >>> User(username="ada", role="member").role in ROLES
+    True
+    """
+
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
@@ -54,6 +71,26 @@ class User(Base):
 
 
 class DecisionRecord(Base):
+    """A committee decision (table ``decisions``, append-only); made by
+    :func:`cartrial.committee.record_decision`, which documents each field.
+
+    Attributes
+    ----------
+    meeting_date, as_of : datetime.date
+        The meeting and the data cut-off the committee saw.
+    accepted, action, next_dose, rationale : bool, str, str or None, str
+        The design's recommendation accepted or overridden, what was decided and why.
+    recommendation, attendees : str
+        JSON of the design's recommendation and of the attendees' names.
+    data_hash, protocol_hash : str
+        SHA-256 of the data and the protocol shown; ``corrects_id`` the record corrected.
+
+    Examples
+    --------
+    >>> DecisionRecord(action="escalate", next_dose="DL2", accepted=True).next_dose
+    'DL2'
+    """
+
     __tablename__ = "decisions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
@@ -173,6 +210,16 @@ class Store:
     sequence number and hash, rewritten after every write; for SQLite ``<db>.anchor`` beside
     the file) can. Minutes print the same head, so a printed copy anchors it too. Only writes
     and the audited ``cartrial audit anchor`` move the anchor; verifying never does.
+
+    Attributes
+    ----------
+    engine, anchor, key : sqlalchemy.engine.Engine, pathlib.Path or None, bytes or None
+        The database, the anchor file (None: no anchor) and the audit HMAC key.
+
+    Examples
+    --------
+    >>> open_store("sqlite://", anchor=None).read_anchor() is None
+    True
     """
 
     engine: Engine
@@ -233,11 +280,29 @@ def open_store(url: str, anchor: str | Path | None = "auto", *,
     (none for other databases unless a path is given). ``key``: the audit HMAC key
     (:func:`cartrial.committee.chain.load_audit_key`).
 
+    Parameters
+    ----------
+    url : str
+        SQLAlchemy URL; ``"sqlite://"`` is an in-memory database.
+    anchor, key : str, pathlib.Path or None; bytes, optional
+        The anchor file, ``"auto"`` or None (no anchor); the audit HMAC key (None: plain chain).
+
+    Returns
+    -------
+    Store
+        The open store (tables and append-only triggers created).
+
     Raises
     ------
     InputError
         The URL cannot be opened, or the database holds an audit chain this version cannot
         extend (format 1, or keyed differently from ``key``).
+
+    Examples
+    --------
+    >>> store = open_store("sqlite://", anchor=None)
+    >>> store.engine.dialect.name, store.anchor, store.key
+    ('sqlite', None, None)
     """
     try:
         engine = create_engine(url, future=True)

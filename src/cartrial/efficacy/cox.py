@@ -23,7 +23,7 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from cartrial.efficacy.survival_data import DAYS_PER_MONTH, labels, months_and_events
 from cartrial.errors import InputError
 
-COX_COLUMNS = ("term", "coef", "se", "hr", "lower", "upper", "z", "p_value")
+COX_COLUMNS = ("term", "coef", "se", "hr", "ci_low", "ci_high", "z", "p_value")
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class CoxResult:
     Attributes
     ----------
     table : pandas.DataFrame
-        One row per term with :data:`COX_COLUMNS` (term, coef, se, hr, lower, upper, z,
+        One row per term with :data:`COX_COLUMNS` (term, coef, se, hr, ci_low, ci_high, z,
         p_value; Wald CI of the hazard ratio).
     loglik_null, loglik : float
         Partial log-likelihood at beta = 0 and at the estimate.
@@ -174,8 +174,8 @@ def _coef_table(
             "coef": b,
             "se": se,
             "hr": np.exp(b),
-            "lower": np.exp(b - z * se),
-            "upper": np.exp(b + z * se),
+            "ci_low": np.exp(b - z * se),
+            "ci_high": np.exp(b + z * se),
             "z": b / se,
             "p_value": 2.0 * norm.sf(np.abs(b / se)),
         }

@@ -23,7 +23,7 @@ from statsmodels.duration.survfunc import CumIncidenceRight
 from cartrial.efficacy.survival_data import DAYS_PER_MONTH, months_and_events
 from cartrial.errors import InputError
 
-CUMINC_COLUMNS = ("cause", "time", "n_risk", "n_event", "cuminc", "std_err", "lower", "upper")
+CUMINC_COLUMNS = ("cause", "time", "n_risk", "n_event", "cuminc", "std_err", "ci_low", "ci_high")
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,8 @@ class CumIncResult:
     Attributes
     ----------
     table : pandas.DataFrame
-        :data:`CUMINC_COLUMNS` (cause, time, n_risk, n_event, cuminc, std_err, lower,
-        upper), one row per cause and time with an event of any cause (time in months).
+        :data:`CUMINC_COLUMNS` (cause, time, n_risk, n_event, cuminc, std_err, ci_low,
+        ci_high), one row per cause and time with an event of any cause (time in months).
     causes : tuple of str
         Cause labels, in code order.
     n : int
@@ -99,8 +99,8 @@ def _cause_frame(
             "n_event": np.bincount(d, minlength=times.size),
             "cuminc": f,
             "std_err": se,
-            "lower": f * np.exp(-half),
-            "upper": np.minimum(f * np.exp(half), 1.0),
+            "ci_low": f * np.exp(-half),
+            "ci_high": np.minimum(f * np.exp(half), 1.0),
         }
     )
 

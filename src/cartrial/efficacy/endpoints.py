@@ -32,8 +32,8 @@ TTE_SUMMARY_COLUMNS = [
     "events",
     "censored",
     "median",
-    "lower",
-    "upper",
+    "ci_low",
+    "ci_high",
     "min",
     "max",
     "unit",
@@ -126,8 +126,8 @@ def tte_summary(
     >>> tte = pd.DataFrame({"USUBJID": ["01", "02", "03", "04"], "PARAMCD": "OS",
     ...                     "AVAL": [100, 200, 300, 400], "CNSR": [0, 0, 1, 0]})
     >>> summary, landmarks, fits = tte_summary(tte)
-    >>> summary.query("endpoint == 'OS'")[["N", "events", "median", "lower"]].round(2)
-       N  events  median  lower
+    >>> summary.query("endpoint == 'OS'")[["N", "events", "median", "ci_low"]].round(2)
+       N  events  median  ci_low
     1  4       3    9.86   3.29
     >>> list(fits)
     [('OS', 'Overall')]
@@ -173,8 +173,8 @@ def tte_summary(
                     **base,
                     **rng,
                     "median": km.median,
-                    "lower": km.median_ci[0],
-                    "upper": km.median_ci[1],
+                    "ci_low": km.median_ci[0],
+                    "ci_high": km.median_ci[1],
                     "method": km.method,
                 }
             )
@@ -274,8 +274,8 @@ def efficacy_endpoints(
     ...                          "LSTALVDT": pd.to_datetime(["2026-05-01"])})
     >>> imwg = derive_imwg_response(a)
     >>> r = efficacy_endpoints(imwg, subjects).rates
-    >>> r.query("group == 'Overall' and endpoint == 'ORR'")[["n", "N", "lower", "upper"]]
-        n  N  lower  upper
+    >>> r.query("group == 'Overall' and endpoint == 'ORR'")[["n", "N", "ci_low", "ci_high"]]
+        n  N  ci_low  ci_high
     11  1  1  0.025    1.0
     """
     s = settings or EndpointSettings()

@@ -24,7 +24,7 @@ class FollowUp:
 
     Attributes
     ----------
-    median, lower, upper : float
+    median, ci_low, ci_high : float
         Median follow-up and its Brookmeyer-Crowley limits, months; NaN = not reached.
     n, n_censored : int
         Subjects, and censored subjects (the events of the reverse curve).
@@ -38,13 +38,13 @@ class FollowUp:
     Examples
     --------
     >>> f = median_follow_up([3, 6, 9, 12], [1, 0, 0, 0], days_per_month=1.0)
-    >>> f.median, f.lower, f.n, f.n_censored
+    >>> f.median, f.ci_low, f.n, f.n_censored
     (9.0, 6.0, 4, 3)
     """
 
     median: float
-    lower: float
-    upper: float
+    ci_low: float
+    ci_high: float
     n: int
     n_censored: int
     fit: KmResult
@@ -97,8 +97,8 @@ def median_follow_up(
     km = kaplan_meier(t, ~ev, confidence_level, ci_transform)
     return FollowUp(
         median=km.median,
-        lower=km.median_ci[0],
-        upper=km.median_ci[1],
+        ci_low=km.median_ci[0],
+        ci_high=km.median_ci[1],
         n=km.n,
         n_censored=km.n_events,
         fit=km,

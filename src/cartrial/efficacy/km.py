@@ -37,7 +37,7 @@ class KmResult:
     table : pandas.DataFrame
         One row per distinct observed time: time, n_risk, n_event, n_censor, surv, std_err
         (Greenwood standard error of S, as R's ``summary.survfit`` prints it; NaN where S = 0),
-        std_err_log (standard error of log S, R's ``survfit()$std.err``), lower, upper
+        std_err_log (standard error of log S, R's ``survfit()$std.err``), ci_low, ci_high
         (pointwise band; NaN where S = 0, as R ``survfit_confint``).
     n, n_events : int
         Number of patients, of events.
@@ -248,8 +248,8 @@ def kaplan_meier(
             "surv": surv,
             "std_err": se_surv,
             "std_err_log": se_log,
-            "lower": lower,
-            "upper": upper,
+            "ci_low": lower,
+            "ci_high": upper,
         }
     )
     median = _print_rule(times, surv)
@@ -316,8 +316,8 @@ def km_quantile(km: KmResult, p: float) -> tuple[float, float, float]:
     target = 1.0 - p
     return (
         _findq(x, tb["surv"].to_numpy(), target),
-        _findq(x, tb["lower"].to_numpy(), target),
-        _findq(x, tb["upper"].to_numpy(), target),
+        _findq(x, tb["ci_low"].to_numpy(), target),
+        _findq(x, tb["ci_high"].to_numpy(), target),
     )
 
 
@@ -334,7 +334,7 @@ def km_landmark(km: KmResult, times: Sequence[float] | np.ndarray) -> pd.DataFra
     Returns
     -------
     pandas.DataFrame
-        One row per landmark: time, n_risk, surv, lower, upper. A landmark after the last
+        One row per landmark: time, n_risk, surv, ci_low, ci_high. A landmark after the last
         observed time is NaN (the curve is not estimable there).
 
     Examples
@@ -344,7 +344,7 @@ def km_landmark(km: KmResult, times: Sequence[float] | np.ndarray) -> pd.DataFra
     >>> e = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
     >>> km = kaplan_meier(t, e)
     >>> km_landmark(km, [12, 40]).round(3)
-       time  n_risk   surv  lower  upper
+       time  n_risk   surv  ci_low  ci_high
     0  12.0      12  0.753  0.503  0.889
     1  40.0       0    NaN    NaN    NaN
     """
@@ -364,8 +364,8 @@ def km_landmark(km: KmResult, times: Sequence[float] | np.ndarray) -> pd.DataFra
             "time": tl,
             "n_risk": numbers_at_risk(km, tl)["n_risk"].to_numpy(),
             "surv": pick("surv", 1.0),
-            "lower": pick("lower", 1.0),
-            "upper": pick("upper", 1.0),
+            "ci_low": pick("ci_low", 1.0),
+            "ci_high": pick("ci_high", 1.0),
         }
     )
 

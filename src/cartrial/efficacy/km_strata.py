@@ -31,7 +31,7 @@ class KmByGroup:
     table : pandas.DataFrame
         The fits' tables stacked with a leading ``group`` column (times in months).
     summary : pandas.DataFrame
-        One row per group: group, n, events, median, lower, upper (NaN = not reached).
+        One row per group: group, n, events, median, ci_low, ci_high (NaN = not reached).
     fits : dict
         Group label -> its :class:`KmResult`.
     confidence_level, ci_transform : float, {"log-log", "log", "plain"}
@@ -51,7 +51,7 @@ class KmByGroup:
     >>> g = ["6-MP"] * 21 + ["placebo"] * 21
     >>> k = km_by_group(t, e, g, days_per_month=1.0)
     >>> k.summary
-         group   n  events  median  lower  upper
+         group   n  events  median  ci_low  ci_high
     0     6-MP  21       9    23.0   13.0    NaN
     1  placebo  21      21     8.0    4.0   11.0
     """
@@ -128,7 +128,7 @@ def km_by_group(
         tables.append(km.table.assign(group=lev))
         lo, hi = km.median_ci
         rows.append(
-            dict(group=lev, n=km.n, events=km.n_events, median=km.median, lower=lo, upper=hi)
+            dict(group=lev, n=km.n, events=km.n_events, median=km.median, ci_low=lo, ci_high=hi)
         )
     table = pd.concat(tables, ignore_index=True)
     table = table[["group", *[c for c in table.columns if c != "group"]]]

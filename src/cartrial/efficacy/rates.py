@@ -21,7 +21,7 @@ RATE_ENDPOINTS: dict[str, tuple[str, int]] = {
     "VGPRPLUS": ("VGPR or better", RESPONSE_ORDER["VGPR"]),
     "CRPLUS": ("CR or better (CR/sCR)", RESPONSE_ORDER["CR"]),
 }
-RATE_COLUMNS = ["group", "endpoint", "label", "n", "N", "rate", "lower", "upper", "method"]
+RATE_COLUMNS = ["group", "endpoint", "label", "n", "N", "rate", "ci_low", "ci_high", "method"]
 
 
 def _groups(
@@ -60,7 +60,7 @@ def proportion_table(
     Returns
     -------
     pandas.DataFrame
-        Columns group, endpoint, label, n, N, rate, lower, upper, method; rate is NaN for an
+        Columns group, endpoint, label, n, N, rate, ci_low, ci_high, method; rate is NaN for an
         empty group.
 
     References
@@ -71,8 +71,8 @@ def proportion_table(
     --------
     >>> ind = pd.DataFrame({"USUBJID": ["01", "02", "03"], "MRDNEG": [True, False, True]})
     >>> t = proportion_table(ind, {"MRDNEG": "MRD negative"})
-    >>> t[["group", "n", "N", "rate", "lower", "upper"]].round(3)
-         group  n  N   rate  lower  upper
+    >>> t[["group", "n", "N", "rate", "ci_low", "ci_high"]].round(3)
+         group  n  N   rate  ci_low  ci_high
     0  Overall  2  3  0.667  0.094  0.992
     """
     rows = []
@@ -84,7 +84,7 @@ def proportion_table(
     t = pd.DataFrame(rows, columns=["group", "endpoint", "label", "n", "N"])
     lo, hi = exact_ci(t["n"].to_numpy(), t["N"].to_numpy(), confidence_level)
     t["rate"] = np.where(t["N"] > 0, t["n"] / t["N"].where(t["N"] > 0), np.nan)
-    t["lower"], t["upper"] = lo, hi
+    t["ci_low"], t["ci_high"] = lo, hi
     t["method"] = f"{confidence_level:.0%} CI {EXACT_CI_METHOD}"
     return t[RATE_COLUMNS]
 

@@ -104,8 +104,8 @@ def _compare(
                 "group": row.term.removeprefix("dose_level"),
                 "reference": present[0],
                 "hr": row.hr,
-                "lower": row.lower,
-                "upper": row.upper,
+                "ci_low": row.ci_low,
+                "ci_high": row.ci_high,
                 "p_value": row.p_value,
                 "method": cx.method,
             }
@@ -121,7 +121,7 @@ def _cuminc_at(table: pd.DataFrame, months: Sequence[float]) -> pd.DataFrame:
         x = c["time"].to_numpy()
         i = np.searchsorted(x, m, side="right") - 1
         out = {"cause": cause, "month": m}
-        for col in ("cuminc", "lower", "upper"):
+        for col in ("cuminc", "ci_low", "ci_high"):
             before = 0.0 if col == "cuminc" else np.nan  # no band where F = 0 (R: NA)
             v = np.where(i >= 0, c[col].to_numpy()[np.clip(i, 0, None)], before)
             out[col] = np.where(m > x[-1], np.nan, v)
@@ -160,8 +160,8 @@ def _follow_up(os_: pd.DataFrame, order: list, s: EndpointSettings) -> list[dict
                 "group": name,
                 "n": r.n,
                 "median": r.median,
-                "lower": r.lower,
-                "upper": r.upper,
+                "ci_low": r.ci_low,
+                "ci_high": r.ci_high,
                 "method": r.method,
             }
         )

@@ -21,20 +21,14 @@ if TYPE_CHECKING:
         NCA_FLAGS,
         NCA_PARAMETERS,
         nca,
-        nca_long,
         nca_method,
         nca_parameter_codes,
         partial_auc_code,
     )
     from cartrial.kinetics.persistence import month_column, persistence, persistence_summary
-    from cartrial.kinetics.sdtm import (
-        ada_data,
-        crs_grades_from_ae,
-        cytokine_data,
-        infusions,
-        pc_profiles,
-        to_pp,
-    )
+    from cartrial.kinetics.sdtm import ada_data, cytokine_data, infusions, pc_profiles
+    from cartrial.kinetics.sdtm_pp import nca_long, to_pp
+    from cartrial.kinetics.sdtm_subjects import crs_grades_from_ae
     from cartrial.kinetics.summary import SUMMARY_COLUMNS, attach_groups, summarise_parameters
 
 __all__ = [

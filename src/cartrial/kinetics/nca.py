@@ -35,11 +35,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cartrial.errors import InputError
 from cartrial.kinetics._auc import grouped_auc, last_in_group, partial_auc_after_tlast
 from cartrial.kinetics._groups import group_reduce
 from cartrial.kinetics.lambda_z import lambda_z_fit
 from cartrial.kinetics.nca_input import Samples, read_samples
+from cartrial.kinetics.sdtm_pp import nca_long  # noqa: F401  (importable from here, as before)
 from cartrial.protocol.model import KineticsSettings
 
 #: Parameter code -> (label, unit template). ``{c}`` = concentration unit, ``{t}`` = time unit.
@@ -383,16 +383,3 @@ def _partial_aucs(kept: dict, pk: dict[str, np.ndarray], term: dict[str, np.ndar
         extrap |= has_q & can_extrap
         partial |= has_q & ~covered & ~zero_tail
     return {"values": values, "trunc": trunc, "extrap": extrap, "partial": partial}
-
-
-def nca_long(table: pd.DataFrame, *, by: Sequence[str] = ("USUBJID",)) -> pd.DataFrame:
-    """A :func:`nca` table as tidy rows (by..., PPTESTCD, PPTEST, PPSTRESN), PP-shaped."""
-    codes = [c for c in table.columns if c in NCA_PARAMETERS or c.startswith("AUC0_")]
-    if not codes:
-        raise InputError(f"nca_long: no NCA parameter columns in {list(table.columns)}")
-    long = table.melt(
-        id_vars=list(by), value_vars=codes, var_name="PPTESTCD", value_name="PPSTRESN"
-    )
-    labels = {k: v[0] for k, v in NCA_PARAMETERS.items()}
-    long["PPTEST"] = long["PPTESTCD"].map(lambda k: labels.get(k, f"AUC from Day 0 to Day {k[5:]}"))
-    return long[[*by, "PPTESTCD", "PPTEST", "PPSTRESN"]]

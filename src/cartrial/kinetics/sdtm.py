@@ -23,21 +23,23 @@ import pandas as pd
 from cartrial.data.batches import take_rows
 from cartrial.data.dates import parse_dtc
 from cartrial.data.text import upper_stripped
-from cartrial.errors import InputError, RecordError
+from cartrial.errors import InputError
 from cartrial.kinetics._groups import first_bad, require_columns
+from cartrial.kinetics._records import BLQ_PREFIXES, result_values, timed
+from cartrial.kinetics.sdtm_pp import to_pp
+from cartrial.kinetics.sdtm_subjects import CRS_TERM, crs_grades_from_ae, subject_frame
 from cartrial.protocol.model import KineticsSettings, Protocol
 
 INFUSION_CATEGORY = "INVESTIGATIONAL PRODUCT"
-CRS_TERM = "CYTOKINE RELEASE SYNDROME"
-BLQ_PREFIXES = ("<", "BLQ", "BLOQ", "BQL")
 PC_TESTS = {
     "CARTRNSG": "qPCR transgene (copies/ug gDNA)",
     "CARTCELL": "flow CAR+ T cells (cells/uL)",
 }
-
-
-def _text(s: pd.Series) -> pd.Series:
-    return upper_stripped(s)
+# the subject-level AE / caller frames and the PP output live in sdtm_subjects / sdtm_pp; these
+# names stay importable from here
+__all__ = ["BLQ_PREFIXES", "CRS_TERM", "INFUSION_CATEGORY", "PC_TESTS", "ada_data",
+           "crs_grades_from_ae", "cytokine_data", "infusions", "pc_profiles", "subject_frame",
+           "to_pp"]
 
 
 def infusions(ex: pd.DataFrame, protocol: Protocol, dm: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -45,9 +47,48 @@ def infusions(ex: pd.DataFrame, protocol: Protocol, dm: pd.DataFrame | None = No
 
     The first ``INVESTIGATIONAL PRODUCT`` record of each subject is the infusion; its dose must
     be a protocol dose level (data-model rule DOSE_NOT_IN_PROTOCOL).
+
+    Parameters
+    ----------
+    ex : pandas.DataFrame
+        SDTM EX (USUBJID, EXCAT, EXDOSE, EXSTDTC; EXSEQ to name a record).
+    protocol : cartrial.protocol.Protocol
+        Its dose levels (an EXDOSE matches a level to a relative tolerance of 1e-6).
+    dm : pandas.DataFrame, optional
+        SDTM DM; when given, only its subjects are kept.
+
+    Returns
+    -------
+    pandas.DataFrame
+        USUBJID, INFDT (the infusion day, time of day dropped), EXDOSE and DOSELVL (ordered
+        categorical of the protocol's dose ids), sorted by USUBJID.
+
+    Raises
+    ------
+    cartrial.errors.InputError
+        A required variable is missing or EX holds no CAR-T infusion; a
+        :class:`~cartrial.errors.RecordError` names the EX record whose EXSTDTC is not a complete
+        date or whose EXDOSE is no protocol dose level.
+
+    References
+    ----------
+    CDISC SDTMIG v3.4 (2021) section 6.1.4, EX: one record per administration, EXSTDTC its date.
+
+    Examples
+    --------
+    >>> from cartrial.protocol import load_protocol
+    >>> ex = pd.DataFrame({"USUBJID": ["02", "01", "01"], "EXSEQ": [1, 1, 2],
+    ...                    "EXCAT": ["INVESTIGATIONAL PRODUCT", "LYMPHODEPLETING CHEMOTHERAPY",
+    ...                              "INVESTIGATIONAL PRODUCT"], "EXDOSE": [0.3, 30, 0.1],
+    ...                    "EXSTDTC": ["2026-02-01T10:00", "2026-01-01", "2026-01-05"]})
+    >>> infusions(ex, load_protocol("ct071"))
+      USUBJID      INFDT  EXDOSE DOSELVL
+    0      01 2026-01-05     0.1     DL1
+    1      02 2026-02-01     0.3     DL2
     """
     require_columns(ex, ["USUBJID", "EXCAT", "EXDOSE", "EXSTDTC"], where="EX")
-    ip = ex[_text(ex["EXCAT"]).eq(INFUSION_CATEGORY).fillna(False).to_numpy(dtype=bool)]
+    is_ip = upper_stripped(ex["EXCAT"]).eq(INFUSION_CATEGORY).fillna(False)
+    ip = ex[is_ip.to_numpy(dtype=bool)]
     ip = ip.reset_index(drop=True)
     if ip.empty:
         raise InputError("EX: no CAR-T infusion record (EXCAT = INVESTIGATIONAL PRODUCT)")
@@ -89,70 +130,56 @@ def infusions(ex: pd.DataFrame, protocol: Protocol, dm: pd.DataFrame | None = No
     return out.reset_index(drop=True)
 
 
-def _timed(
-    df: pd.DataFrame, domain: str, dtc: str, inf: pd.DataFrame
-) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Drop NOT DONE records and those of subjects never infused; add ``time_days``."""
-    seq = f"{domain}SEQ"
-    excluded: dict[str, int] = {}
-    stat = f"{domain}STAT"
-    df = df.reset_index(drop=True)
-    if stat in df.columns:
-        nd = _text(df[stat]).eq("NOT DONE").fillna(False).to_numpy(dtype=bool)
-        excluded["not_done"] = int(nd.sum())
-        df = df[~nd].reset_index(drop=True)
-    infused = df["USUBJID"].astype(str).isin(inf["USUBJID"]).to_numpy()
-    excluded["not_infused"] = int((~infused).sum())
-    df = df[infused].reset_index(drop=True)
-    p = parse_dtc(df[dtc])
-    first_bad(
-        df,
-        ~p["dt"].notna().to_numpy(),
-        domain=domain,
-        variable=dtc,
-        seq_col=seq,
-        rule="collection date must be a complete ISO 8601 date to be placed in time",
-    )
-    infdt = df["USUBJID"].astype(str).map(inf.set_index("USUBJID")["INFDT"])
-    days = (p["dt"].dt.normalize() - pd.to_datetime(infdt)).dt.days
-    df = df.assign(USUBJID=df["USUBJID"].astype(str), time_days=days.to_numpy(dtype=float))
-    return df, excluded
-
-
-def _result(df: pd.DataFrame, domain: str) -> tuple[np.ndarray, np.ndarray]:
-    """(value, blq): numeric --STRESN, or BLQ text in --STRESC / --ORRES with --STRESN missing."""
-    stresn = f"{domain}STRESN"
-    if stresn not in df.columns:
-        raise InputError(
-            f"{domain}: no {stresn} column; read the study with "
-            "cartrial.data.load_study, which fills it in standard units"
-        )
-    val = pd.to_numeric(df[stresn], errors="coerce").to_numpy(dtype=float)
-    text = pd.Series(pd.NA, index=df.index, dtype="string")
-    for col in (f"{domain}STRESC", f"{domain}ORRES"):
-        if col in df.columns:
-            text = text.fillna(_text(df[col]))
-    blq = (~np.isfinite(val)) & text.str.startswith(BLQ_PREFIXES).fillna(False).to_numpy(bool)
-    first_bad(
-        df,
-        ~np.isfinite(val) & ~blq,
-        domain=domain,
-        variable=stresn,
-        seq_col=f"{domain}SEQ",
-        rule="result is neither a number nor below the limit of quantification "
-        f"(set {domain}STAT = NOT DONE for a missing sample)",
-    )
-    return val, blq
-
-
 def pc_profiles(pc: pd.DataFrame, inf: pd.DataFrame) -> pd.DataFrame:
     """PC to :func:`cartrial.kinetics.nca` input, one profile per USUBJID x PCTESTCD x PCSPEC.
 
     Columns: USUBJID, PCTESTCD, PCSPEC, PCSEQ, time_days, conc, blq, lloq, unit.
+
+    Parameters
+    ----------
+    pc : pandas.DataFrame
+        SDTM PC (USUBJID, PCSEQ, PCTESTCD, PCDTC, PCLLOQ, PCSTRESN; PCSTRESC or PCORRES for a
+        result below the limit of quantification, PCSPEC, PCSTRESU, PCORRESU, PCSTAT).
+    inf : pandas.DataFrame
+        :func:`infusions` (day 0 of each subject).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per usable sample: time_days (whole days from the infusion day), conc (NaN when
+        BLQ), blq, lloq (NaN when PCLLOQ is in another unit than PCSTRESN), unit (PCSTRESU);
+        ``attrs["excluded"]`` counts the NOT DONE samples and those of subjects never infused.
+
+    Raises
+    ------
+    cartrial.errors.InputError
+        A required variable is missing; a :class:`~cartrial.errors.RecordError` names the PC
+        record whose date is incomplete or whose result is neither a number nor BLQ text
+        (``<...``, BLQ, BLOQ, BQL).
+
+    References
+    ----------
+    CDISC SDTMIG v3.4 (2021) section 6.3.5.9, PC: a result below the lower limit of
+    quantification is text in PCSTRESC with PCSTRESN null, the limit in PCLLOQ.
+
+    Examples
+    --------
+    >>> inf = pd.DataFrame({"USUBJID": ["01"], "INFDT": pd.to_datetime(["2026-01-05"])})
+    >>> pc = pd.DataFrame({"USUBJID": "01", "PCSEQ": [1, 2, 3], "PCTESTCD": "CARTRNSG",
+    ...                    "PCDTC": ["2026-01-05", "2026-01-12T08:00", "2026-01-19"],
+    ...                    "PCSTRESN": [None, 5200.0, None], "PCSTRESC": ["<10", "5200", ""],
+    ...                    "PCLLOQ": 10.0, "PCSTAT": ["", "", "NOT DONE"]})
+    >>> out = pc_profiles(pc, inf)
+    >>> out[["PCSEQ", "time_days", "conc", "blq", "lloq"]]
+       PCSEQ  time_days    conc    blq  lloq
+    0      1        0.0     NaN   True  10.0
+    1      2        7.0  5200.0  False  10.0
+    >>> out.attrs["excluded"]
+    {'not_done': 1, 'not_infused': 0}
     """
     require_columns(pc, ["USUBJID", "PCSEQ", "PCTESTCD", "PCDTC", "PCLLOQ"], where="PC")
-    df, excluded = _timed(pc, "PC", "PCDTC", inf)
-    conc, blq = _result(df, "PC")
+    df, excluded = timed(pc, "PC", "PCDTC", inf)
+    conc, blq = result_values(df, "PC")
     lloq = pd.to_numeric(df["PCLLOQ"], errors="coerce").to_numpy(dtype=float)
     unit = (
         df["PCSTRESU"].astype("string")
@@ -186,6 +213,45 @@ def cytokine_data(
     """LB cytokine records to :func:`cartrial.kinetics.cytokine_parameters` input.
 
     Columns: USUBJID, CYTOKINE, LBSEQ, time_days, value, blq, lloq (ng/L).
+
+    Parameters
+    ----------
+    lb : pandas.DataFrame
+        SDTM LB (USUBJID, LBSEQ, LBTESTCD, LBDTC, LBSTRESN; LBSTRESC / LBORRES for BLQ text,
+        LBLLOQ, LBSTAT); only the records of the protocol's cytokines are read.
+    inf : pandas.DataFrame
+        :func:`infusions` (day 0 of each subject).
+    settings : KineticsSettings, optional
+        The protocol's ``kinetics`` block (its ``cytokines`` test codes); the defaults when None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per usable cytokine record, in standard units (LBSTRESN); ``attrs["excluded"]``
+        counts the NOT DONE records and those of subjects never infused.
+
+    Raises
+    ------
+    cartrial.errors.InputError
+        A required variable is missing; a :class:`~cartrial.errors.RecordError` names the LB
+        record whose date is incomplete or whose result is neither a number nor BLQ text.
+
+    References
+    ----------
+    CDISC SDTMIG v3.4 (2021) section 6.3.5.3, LB (LBSTRESN, LBLLOQ); Lee DW et al., Biol Blood
+    Marrow Transplant 2019;25:625-38 (the cytokines followed after CAR-T infusion).
+
+    Examples
+    --------
+    >>> inf = pd.DataFrame({"USUBJID": ["01"], "INFDT": pd.to_datetime(["2026-01-05"])})
+    >>> lb = pd.DataFrame({"USUBJID": "01", "LBSEQ": [1, 2, 3],
+    ...                    "LBTESTCD": ["IL6", "IL6", "HGB"],
+    ...                    "LBDTC": ["2026-01-04", "2026-01-07", "2026-01-07"],
+    ...                    "LBSTRESN": [4.0, 180.0, 95.0]})
+    >>> cytokine_data(lb, inf)[["CYTOKINE", "time_days", "value", "blq"]]
+      CYTOKINE  time_days  value    blq
+    0      IL6       -1.0    4.0  False
+    1      IL6        2.0  180.0  False
     """
     s = settings or KineticsSettings()
     require_columns(lb, ["USUBJID", "LBSEQ", "LBTESTCD", "LBDTC"], where="LB")
@@ -193,8 +259,8 @@ def cytokine_data(
     used = [c for c in ("USUBJID", "LBSEQ", "LBTESTCD", "LBDTC", "LBSTAT", "LBSTRESN",
                         "LBSTRESC", "LBORRES", "LBLLOQ") if c in lb.columns]
     sel = take_rows(lb, lb["LBTESTCD"].astype(str).isin(s.cytokines).to_numpy(), used)
-    df, excluded = _timed(sel, "LB", "LBDTC", inf)
-    value, blq = _result(df, "LB")
+    df, excluded = timed(sel, "LB", "LBDTC", inf)
+    value, blq = result_values(df, "LB")
     lloq = (
         pd.to_numeric(df["LBLLOQ"], errors="coerce").to_numpy(dtype=float)
         if "LBLLOQ" in df.columns
@@ -220,10 +286,49 @@ def ada_data(is_: pd.DataFrame, inf: pd.DataFrame) -> pd.DataFrame:
 
     Columns: USUBJID, ISTESTCD, ISSEQ, time_days, positive, titer. A baseline-flagged sample
     (``ISBLFL = Y``) dated after infusion is an error.
+
+    Parameters
+    ----------
+    is_ : pandas.DataFrame
+        SDTM IS (USUBJID, ISSEQ, ISTESTCD, ISDTC, ISSTRESC or ISORRES POSITIVE / NEGATIVE; the
+        titer in ISSTRESN; ISBLFL, ISSTAT).
+    inf : pandas.DataFrame
+        :func:`infusions` (day 0 of each subject).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per usable sample; ``titer`` only for a positive sample (NaN otherwise);
+        ``attrs["excluded"]`` counts the NOT DONE samples and those of subjects never infused.
+
+    Raises
+    ------
+    cartrial.errors.InputError
+        A required variable is missing; a :class:`~cartrial.errors.RecordError` names the IS
+        record whose result is not POSITIVE / NEGATIVE, whose date is incomplete, or whose
+        baseline flag sits on a sample after infusion.
+
+    References
+    ----------
+    CDISC SDTMIG v3.4 (2021) section 6.3.5.5, IS (immunogenicity specimen assessments);
+    US FDA, Immunogenicity Testing of Therapeutic Protein Products (guidance, 2019): a tiered
+    screening / confirmatory result with the titer of a confirmed-positive sample.
+
+    Examples
+    --------
+    >>> inf = pd.DataFrame({"USUBJID": ["01"], "INFDT": pd.to_datetime(["2026-01-05"])})
+    >>> is_ = pd.DataFrame({"USUBJID": "01", "ISSEQ": [1, 2], "ISTESTCD": "ADA_BAB",
+    ...                     "ISDTC": ["2026-01-01", "2026-02-02"],
+    ...                     "ISSTRESC": ["NEGATIVE", "POSITIVE"], "ISSTRESN": [None, 80.0],
+    ...                     "ISBLFL": ["Y", ""]})
+    >>> ada_data(is_, inf)[["ISSEQ", "time_days", "positive", "titer"]]
+       ISSEQ  time_days  positive  titer
+    0      1       -4.0     False    NaN
+    1      2       28.0      True   80.0
     """
     require_columns(is_, ["USUBJID", "ISSEQ", "ISTESTCD", "ISDTC"], where="IS")
-    df, excluded = _timed(is_, "IS", "ISDTC", inf)
-    res = _text(df["ISSTRESC"] if "ISSTRESC" in df.columns else df["ISORRES"])
+    df, excluded = timed(is_, "IS", "ISDTC", inf)
+    res = upper_stripped(df["ISSTRESC"] if "ISSTRESC" in df.columns else df["ISORRES"])
     ok = res.isin(["POSITIVE", "NEGATIVE"]).fillna(False).to_numpy(bool)
     var = "ISSTRESC" if "ISSTRESC" in df.columns else "ISORRES"
     first_bad(
@@ -235,7 +340,7 @@ def ada_data(is_: pd.DataFrame, inf: pd.DataFrame) -> pd.DataFrame:
         rule="ADA result must be POSITIVE or NEGATIVE",
     )
     if "ISBLFL" in df.columns:
-        bl = _text(df["ISBLFL"]).eq("Y").fillna(False).to_numpy(bool)
+        bl = upper_stripped(df["ISBLFL"]).eq("Y").fillna(False).to_numpy(bool)
         first_bad(
             df,
             bl & (df["time_days"].to_numpy() > 0),
@@ -261,138 +366,4 @@ def ada_data(is_: pd.DataFrame, inf: pd.DataFrame) -> pd.DataFrame:
         }
     )
     out.attrs["excluded"] = excluded
-    return out
-
-
-def crs_grades_from_ae(ae: pd.DataFrame | None, inf: pd.DataFrame) -> pd.DataFrame:
-    """Maximum investigator-reported CRS grade per infused subject (0 without a CRS record).
-
-    A fallback for the safety engine's ASTCT-derived grade.
-
-    Parameters
-    ----------
-    ae : pandas.DataFrame or None
-        SDTM AE (USUBJID, AEDECOD, AETOXGR 1-5, AESEQ); None or empty gives grade 0 for all.
-    inf : pandas.DataFrame
-        :func:`infusions` (USUBJID per infused subject).
-
-    Returns
-    -------
-    pandas.DataFrame
-        USUBJID and CRSGR (int 0-5), one row per infused subject.
-
-    Raises
-    ------
-    RecordError
-        When a CRS record's AETOXGR is not 1-5 (names the AESEQ).
-
-    Examples
-    --------
-    >>> inf = pd.DataFrame({"USUBJID": ["01", "02"]})
-    >>> ae = pd.DataFrame({"USUBJID": "01", "AESEQ": [1, 2], "AETOXGR": ["1", "2"],
-    ...                    "AEDECOD": "Cytokine release syndrome"})
-    >>> crs_grades_from_ae(ae, inf)["CRSGR"].tolist()
-    [2, 0]
-    """
-    grade = pd.Series(0.0, index=inf["USUBJID"].to_numpy())
-    if ae is not None and len(ae):
-        require_columns(ae, ["USUBJID", "AEDECOD", "AETOXGR"], where="AE")
-        crs = ae[_text(ae["AEDECOD"]).eq(CRS_TERM).fillna(False).to_numpy(bool)].reset_index(
-            drop=True
-        )
-        g = pd.to_numeric(crs["AETOXGR"], errors="coerce")
-        first_bad(
-            crs,
-            ~g.isin([1, 2, 3, 4, 5]).to_numpy(),
-            domain="AE",
-            variable="AETOXGR",
-            seq_col="AESEQ",
-            rule="CRS grade must be 1-5",
-        )
-        mx = g.groupby(crs["USUBJID"].astype(str)).max()
-        mx = mx[mx.index.isin(grade.index)]
-        grade.loc[mx.index] = mx.to_numpy(dtype=float)
-    return pd.DataFrame({"USUBJID": grade.index, "CRSGR": grade.to_numpy().astype(int)})
-
-
-def subject_frame(frame: pd.DataFrame | None, column: str, *, name: str) -> pd.DataFrame | None:
-    """Validate a caller-supplied subject-level frame (USUBJID + ``column``), one row each."""
-    if frame is None:
-        return None
-    require_columns(frame, ["USUBJID", column], where=name)
-    dup = frame["USUBJID"].duplicated(keep=False).to_numpy()
-    if dup.any():
-        i = int(np.flatnonzero(dup)[0])
-        raise RecordError(
-            domain=name,
-            usubjid=str(frame["USUBJID"].iloc[i]),
-            variable="USUBJID",
-            value=frame["USUBJID"].iloc[i],
-            rule="one row per subject expected",
-        )
-    return frame[["USUBJID", column]].assign(USUBJID=frame["USUBJID"].astype(str))
-
-
-def to_pp(nca_table: pd.DataFrame, inf: pd.DataFrame, *, studyid: str) -> pd.DataFrame:
-    """NCA results as an SDTM PP domain (CDISC SDTMIG 3.4 section 6.3).
-
-    One record per profile and parameter: PPCAT = analyte (PCTESTCD), PPSPEC = specimen,
-    PPRFDTC = infusion date; a partial AUC ``AUC0_<d>`` becomes PPTESTCD ``AUCINT`` with
-    PPSTINT ``P0D`` / PPENINT ``P<d>D``. Parameters that could not be computed keep a record
-    with ``PPSTAT = NOT DONE`` and the profile's flags in ``PPREASND``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The PP records (STUDYID, DOMAIN, USUBJID, PPSEQ, PPGRPID, PPTESTCD, ..., PPRFDTC).
-
-    Examples
-    --------
-    >>> inf = pd.DataFrame({"USUBJID": ["01"], "INFDT": pd.to_datetime(["2026-01-05"])})
-    >>> t = pd.DataFrame({"USUBJID": ["01"], "PCTESTCD": "CARTTG", "PCSPEC": "BLOOD",
-    ...                   "FLAGS": "LAMZ_NE", "CMAX": 1000.0, "LAMZ": float("nan")})
-    >>> to_pp(t, inf, studyid="CT071")[["PPTESTCD", "PPSTRESC", "PPSTAT"]].to_numpy().tolist()
-    [['CMAX', '1000', ''], ['LAMZ', '', 'NOT DONE']]
-    """
-    from cartrial.kinetics.nca import NCA_PARAMETERS
-
-    require_columns(nca_table, ["USUBJID", "PCTESTCD", "PCSPEC", "FLAGS"], where="to_pp")
-    codes = [c for c in nca_table.columns if c in NCA_PARAMETERS or c.startswith("AUC0_")]
-    unit = nca_table["unit"] if "unit" in nca_table.columns else pd.Series("", nca_table.index)
-    base = nca_table.assign(_unit=unit.fillna("").astype(str))
-    long = base.melt(
-        id_vars=["USUBJID", "PCTESTCD", "PCSPEC", "FLAGS", "_unit"],
-        value_vars=codes,
-        var_name="_code",
-        value_name="PPSTRESN",
-    )
-    partial = long["_code"].str.startswith("AUC0_")
-    templ = long["_code"].map(lambda k: NCA_PARAMETERS.get(k, ("", "day*{c}"))[1])
-    stresu = [t.replace("{c}", u) for t, u in zip(templ, long["_unit"], strict=True)]
-    label = long["_code"].map(lambda k: NCA_PARAMETERS.get(k, ("AUC from T1 to T2", ""))[0])
-    value = long["PPSTRESN"].to_numpy(dtype=float)
-    done = np.isfinite(value)
-    rfdtc = long["USUBJID"].map(inf.set_index("USUBJID")["INFDT"])
-    out = pd.DataFrame(
-        {
-            "STUDYID": studyid,
-            "DOMAIN": "PP",
-            "USUBJID": long["USUBJID"],
-            "PPGRPID": long["PCTESTCD"] + "-" + long["PCSPEC"].str.replace(" ", "-"),
-            "PPTESTCD": np.where(partial, "AUCINT", long["_code"]),
-            "PPTEST": label,
-            "PPCAT": long["PCTESTCD"],
-            "PPSPEC": long["PCSPEC"],
-            "PPSTRESC": [f"{v:.10g}" if ok else "" for v, ok in zip(value, done, strict=True)],
-            "PPSTRESN": value,
-            "PPSTRESU": stresu,
-            "PPSTAT": np.where(done, "", "NOT DONE"),
-            "PPREASND": np.where(done, "", long["FLAGS"].fillna("")),
-            "PPSTINT": np.where(partial, "P0D", ""),
-            "PPENINT": np.where(partial, "P" + long["_code"].str[5:] + "D", ""),
-            "PPRFDTC": pd.to_datetime(rfdtc).dt.strftime("%Y-%m-%d").to_numpy(),
-        }
-    )
-    out = out.sort_values(["USUBJID", "PPGRPID"], kind="stable").reset_index(drop=True)
-    out.insert(3, "PPSEQ", out.groupby("USUBJID").cumcount() + 1)
     return out

@@ -40,18 +40,18 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"(\d+)", ("n",)),
     (r"(\d+) \(([\d.]+)%\)", ("n", "pct")),
     (r"(\d+)/(\d+) \(([\d.]+)%\)", ("n", "denominator", "pct")),
-    (r"(\d+) \(([\d.]+)%\) \[([\d.]+), ([\d.]+)\]", ("n", "pct", "ci_lower", "ci_upper")),
-    (r"(\d+) \[([\d.]+), ([\d.]+)\]", ("n", "ci_lower", "ci_upper")),
+    (r"(\d+) \(([\d.]+)%\) \[([\d.]+), ([\d.]+)\]", ("n", "pct", "ci_low", "ci_high")),
+    (r"(\d+) \[([\d.]+), ([\d.]+)\]", ("n", "ci_low", "ci_high")),
     (r"(\d+) \(([\d.]+)%\) \[([\d.]+), ([\d.]+)\] of (\d+)",
-     ("n", "pct", "ci_lower", "ci_upper", "denominator")),
-    (r"(\d+) \[([\d.]+), ([\d.]+)\] of (\d+)", ("n", "ci_lower", "ci_upper", "denominator")),
+     ("n", "pct", "ci_low", "ci_high", "denominator")),
+    (r"(\d+) \[([\d.]+), ([\d.]+)\] of (\d+)", ("n", "ci_low", "ci_high", "denominator")),
     (r"(\d+)/(\d+) \(([\d.]+)%\) \[([\d.]+), ([\d.]+)\]",
-     ("n", "denominator", "pct", "ci_lower", "ci_upper")),
+     ("n", "denominator", "pct", "ci_low", "ci_high")),
     (rf"({_NUM}) \[({_NUM})-({_NUM})\] \((\d+)\)", ("median", "min", "max", "n")),
     (rf"({_NUM}) \(({_NUM})-({_NUM})\)", ("median", "min", "max")),
     (rf"({_NUM}) \(({_NUM})%\)", ("geo_mean", "geo_cv_pct")),
-    (rf"({_NUM}) \(({_NUM}), ({_NUM})\)", ("estimate", "ci_lower", "ci_upper")),
-    (rf"({_NUM})% \(({_NUM}), ({_NUM})\)", ("pct", "ci_lower", "ci_upper")),
+    (rf"({_NUM}) \(({_NUM}), ({_NUM})\)", ("estimate", "ci_low", "ci_high")),
+    (rf"({_NUM})% \(({_NUM}), ({_NUM})\)", ("pct", "ci_low", "ci_high")),
     (r"(\d+) / (\d+)", ("events", "censored")),
     (rf"({_NUM}) \(({_NUM})\)", ("estimate", "in_parentheses")),
     (rf"({_NUM})\u2013({_NUM})", ("min", "max")),
@@ -92,7 +92,7 @@ def parse_cell(text: str, row: str = "") -> list[tuple[str, str]]:
     for rx, names in _COMPILED:
         m = rx.match(text.strip())
         if m:
-            if "Q1, Q3" in row and names == ("estimate", "ci_lower", "ci_upper"):
+            if "Q1, Q3" in row and names == ("estimate", "ci_low", "ci_high"):
                 names = ("median", "q1", "q3")
             if "Mean (SD)" in row and names == ("estimate", "in_parentheses"):
                 names = ("mean", "sd")

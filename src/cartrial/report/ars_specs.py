@@ -341,7 +341,7 @@ def _count(data: pd.DataFrame, group: str, where: str, denominator_where: str,
     lo, hi = exact_ci(n, big) if big else (math.nan, math.nan)
     return {"n": float(n), "denominator": float(big),
             "pct": 100.0 * n / big if big else math.nan,
-            "ci_lower": 100.0 * float(lo), "ci_upper": 100.0 * float(hi)}
+            "ci_low": 100.0 * float(lo), "ci_high": 100.0 * float(hi)}
 
 
 def _summary(data: pd.DataFrame, group: str, where: str, var: str) -> dict[str, float]:

@@ -117,8 +117,8 @@ def km_values(data: pd.DataFrame, group: str, where: str, at: float, km: dict
     Returns
     -------
     dict of str to float
-        events, censored, n, median, min, max (the times), and estimate, ci_lower, ci_upper
-        (the median, months) or pct, ci_lower, ci_upper (percent event-free); NaN when not
+        events, censored, n, median, min, max (the times), and estimate, ci_low, ci_high
+        (the median, months) or pct, ci_low, ci_high (percent event-free); NaN when not
         reached or not estimable.
 
     Examples
@@ -138,12 +138,12 @@ def km_values(data: pd.DataFrame, group: str, where: str, at: float, km: dict
     out = {"events": float(ev.sum()), "censored": float((~ev).sum()), "n": float(len(t))}
     nan = math.nan
     if not len(t):
-        return {**out, "estimate": nan, "ci_lower": nan, "ci_upper": nan, "pct": nan}
+        return {**out, "estimate": nan, "ci_low": nan, "ci_high": nan, "pct": nan}
     out |= {"median": float(np.median(t)), "min": float(t.min()), "max": float(t.max())}
     fit = kaplan_meier(t, ev, km["confidence_level"], km["ci_transform"])
     if at == at:
         lm = km_landmark(fit, [at]).iloc[0]
-        return {**out, "pct": 100 * float(lm["surv"]), "ci_lower": 100 * float(lm["lower"]),
-                "ci_upper": 100 * float(lm["upper"])}
-    return {**out, "estimate": fit.median, "ci_lower": fit.median_ci[0],
-            "ci_upper": fit.median_ci[1]}
+        return {**out, "pct": 100 * float(lm["surv"]), "ci_low": 100 * float(lm["ci_low"]),
+                "ci_high": 100 * float(lm["ci_high"])}
+    return {**out, "estimate": fit.median, "ci_low": fit.median_ci[0],
+            "ci_high": fit.median_ci[1]}

@@ -35,13 +35,13 @@ def _cells(comp) -> list[tuple[str, str, str, int]]:  # noqa: ANN001
     for r in comp.hazard_ratios.itertuples(index=False):
         row = f"{r.endpoint}: hazard ratio vs {r.reference} (95% CI)"
         cells.append((row, str(r.reference), "1 (reference)", 1))
-        cells.append((row, str(r.group), f"{r.hr:.2f} ({r.lower:.2f}, {r.upper:.2f})", 1))
+        cells.append((row, str(r.group), f"{r.hr:.2f} ({r.ci_low:.2f}, {r.ci_high:.2f})", 1))
     for r in comp.follow_up.itertuples(index=False):
         cells.append(("Median follow-up (reverse Kaplan-Meier, OS), months (95% CI)",
-                      str(r.group), f"{_num(r.median)} ({_num(r.lower)}, {_num(r.upper)})", 0))
+                      str(r.group), f"{_num(r.median)} ({_num(r.ci_low)}, {_num(r.ci_high)})", 0))
     for r in comp.cumulative_incidence.itertuples(index=False):
         v = "NE" if math.isnan(r.cuminc) else (
-            f"{100 * r.cuminc:.1f}% ({_num(100 * r.lower)}, {_num(100 * r.upper)})")
+            f"{100 * r.cuminc:.1f}% ({_num(100 * r.ci_low)}, {_num(100 * r.ci_high)})")
         cells.append((f"{r.cause}: cumulative incidence at {r.month:g} months, % (95% CI)",
                       str(r.group), v, 1))
     return cells

@@ -48,7 +48,7 @@ def km_figure(curves: Mapping[str, KmResult], *, xlabel: str = "Months since leu
     medians : mapping of str to str, optional
         Label -> formatted median (with CI) shown in a box.
     band : bool
-        Draw the pointwise confidence band (needs lower and upper).
+        Draw the pointwise confidence band (needs ci_low and ci_high).
 
     Returns
     -------
@@ -70,7 +70,7 @@ def km_figure(curves: Mapping[str, KmResult], *, xlabel: str = "Months since leu
     if not curves:
         raise InputError("km_figure: no curves to draw")
     for k, km in curves.items():
-        need = ["time", "n_risk", "n_censor", "surv", *(["lower", "upper"] if band else [])]
+        need = ["time", "n_risk", "n_censor", "surv", *(["ci_low", "ci_high"] if band else [])]
         _require(km.table, need, f"km_figure[{k}]")
     fig, (ax, axr) = _fig(7.5, 4.2 + 0.18 * len(curves), nrows=2,
                           gridspec_kw={"height_ratios": [4, 0.5 + 0.3 * len(curves)]})
@@ -86,8 +86,8 @@ def km_figure(curves: Mapping[str, KmResult], *, xlabel: str = "Months since leu
                 lw=1.5, ls=ls, label=lab)
         handles.append(Line2D([], [], color=col, lw=1.5, ls=ls, label=lab))
         if band:
-            ax.fill_between(t, np.r_[1.0, tb["lower"].to_numpy(dtype=float)],
-                            np.r_[1.0, tb["upper"].to_numpy(dtype=float)], step="post",
+            ax.fill_between(t, np.r_[1.0, tb["ci_low"].to_numpy(dtype=float)],
+                            np.r_[1.0, tb["ci_high"].to_numpy(dtype=float)], step="post",
                             color=col, alpha=0.18, lw=0)
         cens = tb["n_censor"].to_numpy() > 0
         ax.plot(tb["time"].to_numpy()[cens], tb["surv"].to_numpy()[cens], "|", color=col,

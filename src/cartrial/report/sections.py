@@ -265,7 +265,7 @@ def table_response(rates: pd.DataFrame, number: str, population: str,
         n_pct = fmt_n_pct(int(r["n"]), int(r["N"]))[0]
         if main:  # the rate and its confidence interval in one cell
             cells.append((f"{r['label']}, n (%) [95% CI]", head,
-                          f"{n_pct} [{_ci(r['lower'], r['upper'])}]", 0, r["group"]))
+                          f"{n_pct} [{_ci(r['ci_low'], r['ci_high'])}]", 0, r["group"]))
         else:
             cells.append((f"Best response: {r['endpoint']}, n (%)", head, n_pct, 1, r["group"]))
     df = pd.DataFrame(cells, columns=["row", "column", "value", "indent", "_grp"])
@@ -284,7 +284,7 @@ def table_mrd(mrd: pd.DataFrame, number: str, footnotes: Sequence[str]) -> Repor
         m["label"].astype(str)
     m["column"] = m["group"].astype(str)
     m["value"] = [f"{fmt_n_pct(int(n), int(d))[0]} [{_ci(lo, hi)}]" if d else "0/0"
-                  for n, d, lo, hi in zip(m["n"], m["N"], m["lower"], m["upper"], strict=True)]
+                  for n, d, lo, hi in zip(m["n"], m["N"], m["ci_low"], m["ci_high"], strict=True)]
     m["value"] = m["value"] + " of " + m["N"].astype(int).astype(str)
     cells = m[["row", "column", "value"]].drop_duplicates(["row", "column"])
     return ReportTable(number, "MRD negativity in bone marrow", "Infused, by denominator",
@@ -306,12 +306,12 @@ def table_tte(summary: pd.DataFrame, landmarks: pd.DataFrame, number: str,
             cells.append((f"{ep}: median (min-max), months", head,
                           f"{med} ({r['min']:.1f}-{r['max']:.1f})" if r["N"] else "NE", 1))
         else:
-            lo = "NE" if r["lower"] != r["lower"] else f"{r['lower']:.1f}"
-            hi = "NR" if r["upper"] != r["upper"] else f"{r['upper']:.1f}"
+            lo = "NE" if r["ci_low"] != r["ci_low"] else f"{r['ci_low']:.1f}"
+            hi = "NR" if r["ci_high"] != r["ci_high"] else f"{r['ci_high']:.1f}"
             cells.append((f"{ep}: median (95% CI), months", head, f"{med} ({lo}, {hi})", 1))
     for _, r in landmarks.iterrows():
         v = "NE" if r["surv"] != r["surv"] else (
-            f"{100 * r['surv']:.1f}% ({_ci(r['lower'], r['upper'])})")
+            f"{100 * r['surv']:.1f}% ({_ci(r['ci_low'], r['ci_high'])})")
         cells.append((f"{r['endpoint']}: event-free at {r['month']:g} months (95% CI)",
                       f"{r['group']}", v, 1))
     df = pd.DataFrame(cells, columns=["row", "column", "value", "indent"]).drop_duplicates(

@@ -13,12 +13,15 @@ if TYPE_CHECKING:
     from cartrial.safety.crs import CrsMethod, CrsResult, grade_crs, grade_crs_row
     from cartrial.safety.ctcae import (
         CTCAE_VERSION,
-        cytopenia_recovery,
         grade_labs,
-        hypogammaglobulinemia,
         lab_grades_long,
         pooled_lab_terms,
         worst_lab_grades,
+    )
+    from cartrial.safety.cytopenia import (
+        cytopenia_recovery,
+        cytopenia_table,
+        hypogammaglobulinemia,
     )
     from cartrial.safety.dlt import DltResult, adjudicate_dlt, crs_events, lab_events
     from cartrial.safety.dlt_study import adjudicate_study_dlt
@@ -56,7 +59,6 @@ if TYPE_CHECKING:
     from cartrial.safety.tables import (
         count_rows,
         crs_table,
-        cytopenia_table,
         deaths_table,
         dlt_table,
         icans_table,

@@ -16,12 +16,8 @@ from cartrial.data.batches import subject_batches
 from cartrial.protocol.model import Protocol, SafetySettings
 from cartrial.safety.baskets import basket_tables
 from cartrial.safety.crs import CrsResult, grade_crs
-from cartrial.safety.ctcae import (
-    cytopenia_recovery,
-    grade_labs,
-    hypogammaglobulinemia,
-    worst_lab_grades,
-)
+from cartrial.safety.ctcae import grade_labs, worst_lab_grades
+from cartrial.safety.cytopenia import cytopenia_recovery, cytopenia_table, hypogammaglobulinemia
 from cartrial.safety.dlt import DltResult, adjudicate_dlt
 from cartrial.safety.dlt_study import dlt_events, graded_lab_events
 from cartrial.safety.grade_source import primary_ae, reconcile_syndrome_grades, syndrome_events
@@ -41,7 +37,6 @@ from cartrial.safety.sdtm import (
 from cartrial.safety.tables import (
     count_rows,
     crs_table,
-    cytopenia_table,
     deaths_table,
     dlt_table,
     icans_table,

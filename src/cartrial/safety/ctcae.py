@@ -342,59 +342,11 @@ def worst_lab_grades(graded: pd.DataFrame, *, treatment_emergent_until_day: floa
                 "TRTEMFL", "CTCAE_VERSION"]].reset_index(drop=True)
 
 
-CYTOPENIA_TERMS = ("Neutrophil count decreased", "Platelet count decreased", "Anemia",
-                   "Thrombocytopenia")   # CTCAE v6.0 name of platelet count decreased
+def __getattr__(name: str) -> object:
+    """The cytopenia and IgG flags moved to :mod:`cartrial.safety.cytopenia`; their old import
+    path from here still works (PEP 562, no import cycle)."""
+    if name in ("CYTOPENIA_TERMS", "cytopenia_recovery", "hypogammaglobulinemia"):
+        from cartrial.safety import cytopenia
 
-
-def cytopenia_recovery(graded: pd.DataFrame, *, terms: tuple[str, ...] = CYTOPENIA_TERMS,
-                       min_grade: int = 3, prolonged_day: float = 28.0) -> pd.DataFrame:
-    """Grade >= 3 cytopenias after infusion and their recovery, per USUBJID x term.
-
-    Assumption of the synthetic example's protocol (prolonged cytopenia: grade >= 3 persisting
-    beyond day 28). Grades are carried forward to the next assessment: RECOVERY_DAY is the first
-    assessment graded < ``min_grade`` after the last one graded >= ``min_grade`` (NaN if not
-    recovered); PROLONGED is True when the last assessment on or before ``prolonged_day`` is still
-    graded >= ``min_grade`` (NaN when there is no post-infusion assessment up to that day).
-    """
-    long = lab_grades_long(graded)
-    long = long[long["TERM"].isin(terms) & (long["DAY"] > 0) & long["GRADE"].notna()]
-    cols = ["USUBJID", "TERM", "FIRST_DAY", "WORST_GRADE", "LAST_SEVERE_DAY", "RECOVERED",
-            "RECOVERY_DAY", "PROLONGED", "LAST_ASSESSMENT_DAY"]
-    if long.empty:
-        return pd.DataFrame(columns=cols)
-    sev = long["GRADE"] >= min_grade
-    long = long.assign(_sev_day=np.where(sev, long["DAY"], np.nan))
-    grp = long.groupby(["USUBJID", "TERM"])
-    first = grp["_sev_day"].min()
-    last_sev = grp["_sev_day"].max()
-    worst = grp["GRADE"].max()
-    last_day = grp["DAY"].max()
-    key = pd.MultiIndex.from_frame(long[["USUBJID", "TERM"]])
-    ls = last_sev.reindex(key).to_numpy()
-    rec_day = pd.Series(np.where(long["DAY"].to_numpy() > ls, long["DAY"], np.nan),
-                        index=key).groupby(level=[0, 1]).min()
-    on_before = long["DAY"].to_numpy() <= prolonged_day
-    lastpre = long[on_before].groupby(["USUBJID", "TERM"])["GRADE"].last()
-    out = pd.DataFrame({"FIRST_DAY": first, "WORST_GRADE": worst, "LAST_SEVERE_DAY": last_sev,
-                        "RECOVERY_DAY": rec_day, "LAST_ASSESSMENT_DAY": last_day})
-    out = out[out["FIRST_DAY"].notna()]
-    out["RECOVERED"] = out["RECOVERY_DAY"].notna()
-    lp = lastpre.reindex(out.index)
-    out["PROLONGED"] = pd.array(np.where(lp.isna(), pd.NA, lp >= min_grade), dtype="boolean")
-    return out.reset_index()[cols]
-
-
-def hypogammaglobulinemia(labs: pd.DataFrame, *, threshold_g_per_l: float = 4.0,
-                          paramcd: str = "IGG") -> pd.DataFrame:
-    """Protocol-defined hypogammaglobulinaemia flag (no CTCAE v5.0 lab term):
-    per post-infusion IgG record, HYPOGAM = AVAL < threshold (default 4 g/L = 400 mg/dL).
-    Use polyclonal (uninvolved) IgG in IgG myeloma."""
-    require_columns(labs, ["USUBJID", "PARAMCD", "DAY", "AVAL"], where="hypogammaglobulinemia")
-    # the test code compared once per distinct code (a large trial has millions of records)
-    codes, uniq = pd.factorize(labs["PARAMCD"].astype(str))
-    hit = pd.Series(uniq, dtype=object).str.upper().to_numpy() == paramcd.upper()
-    df = labs[hit[codes] if len(uniq) else np.zeros(len(labs), dtype=bool)].copy()
-    aval = as_float(df, "AVAL", domain=DOMAIN)
-    df["HYPOGAM"] = np.where(np.isnan(aval), pd.NA, aval < threshold_g_per_l)
-    df["HYPOGAM_THRESHOLD"] = threshold_g_per_l
-    return df.reset_index(drop=True)
+        return getattr(cytopenia, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,89 +13,15 @@ import numpy as np
 import pandas as pd
 
 from cartrial.errors import InputError
-from cartrial.safety._frames import as_float, fail, require_columns
-
-OVERALL = "Overall"
-COLUMNS = ["TABLE", "ROW", "ROW_LEVEL", "ROW_ORDER", "COLUMN", "STATISTIC", "N", "DENOM", "PCT",
-           "VALUE"]
-
-
-def _subjects(subjects: pd.DataFrame) -> pd.DataFrame:
-    require_columns(subjects, ["USUBJID", "DOSE_LEVEL"], where="safety tables subjects")
-    s = subjects[["USUBJID", "DOSE_LEVEL"]].astype(str).drop_duplicates()
-    fail(s, s["USUBJID"].duplicated().to_numpy(), domain="DM", variable="DOSE_LEVEL",
-         rule="a subject belongs to one dose level")
-    return s
-
-
-def _columns(subjects: pd.DataFrame) -> tuple[list[str], pd.Series]:
-    order = sorted(subjects["DOSE_LEVEL"].unique().tolist())
-    denom = subjects.groupby("DOSE_LEVEL").size().reindex(order)
-    denom[OVERALL] = len(subjects)
-    return [*order, OVERALL], denom
-
-
-def _long(flags: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFrame:
-    """Subject-level rows (USUBJID, ROW keys...) -> one copy per dose level and one Overall."""
-    m = flags.merge(subjects, on="USUBJID", how="inner")
-    return pd.concat([m.assign(COLUMN=m["DOSE_LEVEL"]), m.assign(COLUMN=OVERALL)],
-                     ignore_index=True)
-
-
-def _fmt_n_pct(n: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pct = np.where(d > 0, 100.0 * n / d, np.nan)
-    val = np.array([f"{int(a)} ({p:.1f}%)" if p == p else f"{int(a)}" for a, p in zip(n, pct,
-                                                                                   strict=True)],
-                   dtype=object)
-    return pct, val
-
-
-def count_rows(flags: pd.DataFrame, subjects: pd.DataFrame, *, table: str,
-               rows: Sequence[tuple[str, int]] | None = None,
-               statistic: str = "n (%)") -> pd.DataFrame:
-    """Count subjects per ROW and column: ``flags`` has USUBJID and ROW (one row per subject
-    counted in that ROW; duplicates are counted once). ``rows`` fixes order and levels and
-    keeps rows with zero counts."""
-    subj = _subjects(subjects)
-    cols, denom = _columns(subj)
-    f = flags[["USUBJID", "ROW"]].astype({"USUBJID": str}).drop_duplicates()
-    long = _long(f, subj)
-    counts = long.groupby(["ROW", "COLUMN"]).size()
-    if rows is None:
-        rows = [(r, 0) for r in pd.unique(f["ROW"])]
-    grid = pd.MultiIndex.from_product([[r for r, _ in rows], cols], names=["ROW", "COLUMN"])
-    n = counts.reindex(grid, fill_value=0).to_numpy()
-    d = denom.reindex(grid.get_level_values("COLUMN")).to_numpy()
-    pct, val = _fmt_n_pct(n, d)
-    level = dict(rows)
-    order = {r: i for i, (r, _) in enumerate(rows)}
-    out = pd.DataFrame({"TABLE": table, "ROW": grid.get_level_values("ROW"),
-                        "COLUMN": grid.get_level_values("COLUMN"), "STATISTIC": statistic,
-                        "N": n, "DENOM": d, "PCT": pct, "VALUE": val})
-    out["ROW_LEVEL"] = out["ROW"].map(level).astype(int)
-    out["ROW_ORDER"] = out["ROW"].map(order).astype(int)
-    return out[COLUMNS]
-
-
-def summary_rows(values: pd.DataFrame, subjects: pd.DataFrame, *, table: str, row: str,
-                 order: int, digits: int = 1) -> pd.DataFrame:
-    """median (min-max) of VALUE per column (``values``: USUBJID, VALUE; NaN ignored)."""
-    subj = _subjects(subjects)
-    cols, _ = _columns(subj)
-    v = values[["USUBJID", "VALUE"]].astype({"USUBJID": str})
-    v = v[v["VALUE"].notna()]
-    long = _long(v, subj)
-    g = long.groupby("COLUMN")["VALUE"]
-    stats = pd.DataFrame({"n": g.size(), "med": g.median(), "lo": g.min(), "hi": g.max()})
-    stats = stats.reindex(cols)
-    fmt = f"{{:.{digits}f}}"
-    val = [f"{fmt.format(r.med)} ({fmt.format(r.lo)}-{fmt.format(r.hi)})" if r.n == r.n and r.n > 0
-           else "-" for r in stats.itertuples()]
-    return pd.DataFrame({"TABLE": table, "ROW": row, "ROW_LEVEL": 1, "ROW_ORDER": order,
-                         "COLUMN": cols, "STATISTIC": "median (min-max)",
-                         "N": stats["med"].to_numpy(), "DENOM": stats["n"].fillna(0).to_numpy(),
-                         "PCT": np.nan, "VALUE": val})[COLUMNS]
+from cartrial.safety._frames import as_float, require_columns
+from cartrial.safety.table_layout import (  # noqa: F401  (importable from here, as before)
+    COLUMNS,
+    OVERALL,
+    by_column,
+    count_rows,
+    summary_rows,
+    table_columns,
+)
 
 
 def _worst_grade_rows(worst: pd.DataFrame, label: str) -> pd.DataFrame:
@@ -275,33 +201,6 @@ def icans_table(episodes: pd.DataFrame, subjects: pd.DataFrame,
                           therapies=[("STEROID", "Corticosteroids")], grades=grades)
 
 
-def cytopenia_table(recovery: pd.DataFrame, subjects: pd.DataFrame, *,
-                    prolonged_day: int = 28) -> pd.DataFrame:
-    """Grade >= 3 cytopenias (CTCAE v5.0) and their recovery, from
-    :func:`cartrial.safety.cytopenia_recovery`."""
-    require_columns(recovery, ["USUBJID", "TERM", "FIRST_DAY", "RECOVERED", "RECOVERY_DAY",
-                               "PROLONGED"], where="cytopenia_table")
-    r = recovery.copy()
-    parts, rows = [], []
-    for term in sorted(r["TERM"].unique()):
-        t = r[r["TERM"] == term]
-        rows += [(f"{term}: grade >= 3", 0), (f"{term}: recovered to grade <= 2", 1),
-                 (f"{term}: grade >= 3 beyond day {prolonged_day}", 1)]
-        parts += [t.assign(ROW=f"{term}: grade >= 3"),
-                  t[t["RECOVERED"].astype(bool)].assign(ROW=f"{term}: recovered to grade <= 2"),
-                  t[t["PROLONGED"].fillna(False).astype(bool)].assign(
-                      ROW=f"{term}: grade >= 3 beyond day {prolonged_day}")]
-    flags = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["USUBJID", "ROW"])
-    out = [count_rows(flags, subjects, table="Grade >= 3 cytopenias", rows=rows)]
-    for i, term in enumerate(sorted(r["TERM"].unique())):
-        t = r[r["TERM"] == term]
-        v = pd.DataFrame({"USUBJID": t["USUBJID"], "VALUE": t["RECOVERY_DAY"] - t["FIRST_DAY"]})
-        out.append(summary_rows(v, subjects, table="Grade >= 3 cytopenias",
-                                row=f"{term}: days to recovery", order=len(rows) + i))
-    return pd.concat(out, ignore_index=True)
-
-
 def dlt_table(patients: pd.DataFrame, criteria: Mapping[str, str] | None = None
               ) -> pd.DataFrame:
     """DLTs by dose level from :func:`cartrial.safety.adjudicate_dlt` ``patients``: treated,
@@ -330,8 +229,8 @@ def dlt_table(patients: pd.DataFrame, criteria: Mapping[str, str] | None = None
                     where="dlt_table")
     p = patients.assign(DOSE_LEVEL=patients["DOSE_LEVEL"].astype(str))
     subj = p[["USUBJID", "DOSE_LEVEL"]]
-    cols, _ = _columns(subj.astype(str))
-    long = _long(p.drop(columns="DOSE_LEVEL"), subj.astype(str))
+    cols, _ = table_columns(subj.astype(str))
+    long = by_column(p.drop(columns="DOSE_LEVEL"), subj.astype(str))
     g = long.groupby("COLUMN")
     treated = g.size().reindex(cols, fill_value=0)
     evaluable = g["DLT_EVALUABLE"].sum().reindex(cols, fill_value=0)
@@ -398,3 +297,13 @@ def deaths_table(deaths: pd.DataFrame, subjects: pd.DataFrame, *,
         parts.append(d[d["CAUSE"] == cause].assign(ROW=label))
         rows.append((label, 1))
     return count_rows(pd.concat(parts, ignore_index=True), subjects, table="Deaths", rows=rows)
+
+
+def __getattr__(name: str) -> object:
+    """:func:`cytopenia_table` moved to :mod:`cartrial.safety.cytopenia`; its old import path
+    from here still works (PEP 562, no import cycle)."""
+    if name == "cytopenia_table":
+        from cartrial.safety import cytopenia
+
+        return cytopenia.cytopenia_table
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
