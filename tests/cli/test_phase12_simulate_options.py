@@ -251,3 +251,24 @@ def test_tables_take_the_same_options_and_override_a_protocol(tmp_path):
     frame = posterior_table(Uboin(n_doses=1, target=0.3, phi_e=0.2, prior=0.5, c_e=0.8), [3])
     assert u["settings"]["prior"] == 0.5
     assert [r["utility"] for r in u["rows"]] == frame["utility"].tolist()
+
+
+def test_protocol_text_takes_the_same_overrides_and_refuses_them_for_u_boin(tmp_path):
+    """`design protocol-text` ignored --target and the other options when --protocol was
+    given; now they override a BOIN12 protocol with a note on stderr, and a U-BOIN protocol
+    (whose text is written from the protocol) refuses them (exit 2)."""
+    p = _protocol(tmp_path, {"name": "boin12", "target": 0.35, "cap_per_dose": None,
+                             "boin12": {"phi_e": 0.25}})
+    k = _k()
+    args = ["design", "protocol-text", "--protocol", p, "--true-tox", ",".join(["0.1"] * k),
+            "--true-eff", ",".join(["0.4"] * k), "--trials", "50"]
+    plain = runner.invoke(app, args)
+    over = runner.invoke(app, [*args, "--target", "0.3"])
+    assert plain.exit_code == 0 and over.exit_code == 0, over.output
+    assert "note: --target 0.3 overrides the protocol" in over.stderr
+    assert "0.35" in plain.stdout and over.stdout != plain.stdout
+    u = _protocol(tmp_path, {"name": "u-boin", "target": 0.3, "cap_per_dose": None,
+                             "max_sample_size": 18, "boin12": None,
+                             "uboin": {"phi_e": 0.2, "stage1_per_dose": 6}})
+    bad = runner.invoke(app, ["design", "protocol-text", "--protocol", u, "--u11", "70"])
+    assert bad.exit_code == 2 and "--u11: the U-BOIN / randomised-stage text" in bad.output

@@ -26,7 +26,6 @@ from cartrial.design.boin12_tables import (
     table_markdown,
     utility_table,
 )
-from cartrial.design.utility import UtilityTable
 from cartrial.errors import InputError
 from cartrial.protocol import load_protocol
 
@@ -42,19 +41,7 @@ ProtocolOption = typer.Option(
 NDosesOption = typer.Option(
     5, "--n-doses", help="Number of dose levels (with --protocol: the protocol's)."
 )
-TargetOption = typer.Option(0.35, "--target", help="phi_T: highest acceptable DLT probability.")
-PhiEOption = typer.Option(0.25, "--phi-e", help="phi_E: lowest acceptable response probability.")
-U11Option = typer.Option(60.0, "--u11", help="Utility of a response with DLT (0-100).")
-U00Option = typer.Option(40.0, "--u00", help="Utility of neither response nor DLT (0-100).")
-CohortOption = typer.Option(3, "--cohort-size", help="Patients per cohort.")
-MaxNOption = typer.Option(30, "--max-n", help="Maximum sample size.")
-NStarOption = typer.Option(6, "--n-star", help="N*: no escalation from a dose with n >= N*.")
 TablesOutOption = typer.Option(None, "--out", help="Directory for CSV, JSON and Markdown files.")
-
-
-StartOption = typer.Option(
-    None, "--start-dose", help="Starting dose level, 1-based (default: the protocol's, else 1)."
-)
 
 
 def start_index(protocol: str | None, start_dose: int | None, n_doses: int) -> int:
@@ -64,31 +51,6 @@ def start_index(protocol: str | None, start_dose: int | None, n_doses: int) -> i
             raise InputError(f"--start-dose {start_dose} is outside 1..{n_doses}")
         return start_dose - 1
     return load_protocol(protocol).start_index if protocol else 0
-
-
-def design_from_options(
-    protocol: str | None,
-    k: int,
-    target: float,
-    phi_e: float,
-    u11: float,
-    u00: float,
-    cohort: int,
-    max_n: int,
-    n_star: int,
-) -> Boin12:
-    if protocol:
-        p = load_protocol(protocol)
-        return boin12_from_spec(p.design, len(p.dose_levels))
-    return Boin12(
-        n_doses=k,
-        target=target,
-        phi_e=phi_e,
-        utility=UtilityTable(response_dlt=u11, no_response_no_dlt=u00),
-        cohort_size=cohort,
-        max_sample_size=max_n,
-        n_star=n_star,
-    )
 
 
 BOIN12_FIELDS = {

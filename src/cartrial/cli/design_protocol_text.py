@@ -15,22 +15,10 @@ from pathlib import Path
 
 import typer
 
+from cartrial.cli import _phase12_options as O
 from cartrial.cli._common import bad_input_exits
 from cartrial.cli.design import design_app
-from cartrial.cli.design_phase12 import (
-    CohortOption,
-    MaxNOption,
-    NStarOption,
-    PhiEOption,
-    ProtocolOption,
-    StartOption,
-    TargetOption,
-    U00Option,
-    U11Option,
-    design_from_options,
-    parse_floats,
-    start_index,
-)
+from cartrial.cli.design_phase12 import ProtocolOption, boin12_design, parse_floats, start_index
 from cartrial.design.boin12_text import protocol_text
 from cartrial.design.protocol_sections import protocol_sections
 from cartrial.design.simulate_boin12 import simulate_boin12
@@ -52,20 +40,27 @@ def protocol_text_command(
     true_tox: list[str] = ScenarioToxOption,
     true_eff: list[str] = ScenarioEffOption,
     protocol: str = ProtocolOption,
-    target: float = TargetOption,
-    phi_e: float = PhiEOption,
-    u11: float = U11Option,
-    u00: float = U00Option,
-    cohort_size: int = CohortOption,
-    max_n: int = MaxNOption,
-    n_star: int = NStarOption,
-    start_dose: int = StartOption,
+    target: float = O.target_opt(0.35),
+    phi_e: float = O.phi_e_opt(0.25),
+    u11: float = O.U11,
+    u00: float = O.U00,
+    cohort_size: int = O.COHORT,
+    max_n: int = O.MAX_N,
+    n_star: int = O.N_STAR,
+    c_t: float = O.C_T,
+    c_e: float = O.C_E,
+    start_dose: int = O.START,
     trials: int = typer.Option(10_000, "--trials", help="Simulated trials per scenario."),
     seed: int = typer.Option(0, "--seed", help="SeedSequence seed (scenario i uses seed + i)."),
     out: Path = TextOutOption,
 ) -> None:
     """Statistical section of a BOIN12 or U-BOIN protocol (and of its randomised ROSE stage):
-    design, tables, rules, OC, sample size, references."""
+    design, tables, rules, OC, sample size, references. With a BOIN12 --protocol, each design
+    option given overrides the protocol's setting (noted on stderr)."""
+    given = {"--target": target, "--phi-e": phi_e, "--u11": u11, "--u00": u00,
+             "--cohort-size": cohort_size, "--max-n": max_n, "--n-star": n_star,
+             "--c-t": c_t, "--c-e": c_e}
+    notes: list[str] = []
     with bad_input_exits():
         if len(true_tox) != len(true_eff):
             raise InputError("give one --true-eff for each --true-tox (one pair per scenario)")
@@ -79,16 +74,21 @@ def protocol_text_command(
             raise InputError("protocol-text writes the BOIN12 section; the TITE-BOIN12 text "
                              "(windows, pending rules, calendar-time OC) is not built yet")
         if p is not None and (p.design.name == "u-boin" or p.design.randomised_stage):
+            used = [f for f, v in given.items() if v is not None]
+            if used:  # not silently ignored: this text is written from the protocol alone
+                raise InputError(f"{', '.join(used)}: the U-BOIN / randomised-stage text is "
+                                 f"written from the protocol's settings; edit the protocol")
             text = protocol_sections(p, pairs, trials, seed)  # U-BOIN and / or the ROSE stage
         else:
-            d = design_from_options(protocol, k, target, phi_e, u11, u00, cohort_size, max_n,
-                                    n_star)
+            d, notes = boin12_design(protocol, None if protocol else k, given, None, None)
             start = start_index(protocol, start_dose, d.n_doses)
             ocs = [
                 simulate_boin12(d, t, e, n_trials=trials, seed=seed + i, start_dose=start)
                 for i, (t, e) in enumerate(pairs)
             ]
             text = protocol_text(d, ocs, start_dose=start)
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)
     if out is None:
         typer.echo(text, nl=False)
         return
