@@ -10,12 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cartrial.data.results import BLQ_PREFIXES
 from cartrial.data.spec import DataModel
 from cartrial.data.text import spread
 from cartrial.data.units import convert
 from cartrial.errors import Finding
 
-BLQ_PREFIXES = ("<", "BLQ", "BLOQ", "BQL")
 STANDARDIZE_CHUNK_ROWS = 1 << 19
 
 # pandas' "string" dtype with Python storage: what every engine's tests use. Files are parsed by
