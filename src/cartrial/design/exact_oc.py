@@ -2,10 +2,11 @@
 
 A dynamic programme over trial states (current dose, per-dose n and y, eliminated doses, status):
 each cohort, every active state branches into its 0..m DLT outcomes with binomial probabilities,
-the lock-step step function (the one the simulator uses) gives the next states, and identical
-states are merged with their probabilities added. Finished states are set aside; at the end the
-MTD selection runs once per distinct final state (exact OC by
-path enumeration, cross-checked against simulation). Expected duration uses the mean cohort
+the rule gives the next states (the table designs: the compiled rule of
+:mod:`cartrial.design.rule_table`; 3+3 and ``fast=False``: the lock-step step functions), and
+identical states are merged with their probabilities added. Finished states are set aside; at
+the end the MTD selection runs once per distinct final state (exact OC by path enumeration,
+cross-checked against simulation). Expected duration uses the mean cohort
 duration (mean accrual time + stagger + DLT window), as in the Monte Carlo model.
 """
 

@@ -1,11 +1,13 @@
 """Lock-step state of many dose-escalation trials and one cohort step for each rule-based design.
 
 All trials advance cohort by cohort together: arrays of shape (trials,) and (trials, doses).
-The same step function serves the Monte Carlo simulator (DLT counts drawn) and the exact
-operating characteristics (every DLT count enumerated with its binomial probability), so the two
-cannot disagree on the rules (3+3: Storer BE, Biometrics 1989;45:925-37; BOIN: Liu S, Yuan Y,
-J R Stat Soc C 2015;64:507-23; mTPI-2: Guo W et al., Contemp Clin Trials 2017;58:23-33; i3+3:
-Liu M et al., J Biopharm Stat 2020;30:294-304).
+The same step function serves the 3+3 Monte Carlo simulator (DLT counts drawn) and the exact
+operating characteristics' lock-step programme (every DLT count enumerated with its binomial
+probability), so the two cannot disagree on the rules; the table designs' Monte Carlo loop
+(:mod:`cartrial.design.simulate_compiled`) looks up the decisions of the same rule (3+3:
+Storer BE, Biometrics 1989;45:925-37; BOIN: Liu S, Yuan Y, J R Stat Soc C 2015;64:507-23;
+mTPI-2: Guo W et al., Contemp Clin Trials 2017;58:23-33; i3+3: Liu M et al., J Biopharm Stat
+2020;30:294-304).
 
 Status codes: ``ACTIVE`` still enrolling; ``DONE`` stopped at the sample-size limit or the per-dose
 cap (``n.earlystop``), MTD chosen by isotonic selection; ``NO_MTD`` stopped early with no MTD
