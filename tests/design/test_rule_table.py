@@ -157,7 +157,7 @@ def test_stopped_trials_keep_their_data():
     plan = make_plan({"name": "boin", "target": 0.3, "cohort_size": 3, "max_sample_size": 30,
                       "dlt_window_days": 28}, [1.0, 1.0])
     u, gaps = block_draws(plan, np.random.default_rng(1), 5)
-    s, dur = run_compiled(plan, compile_rule(plan.tables, 2, plan.cap), u, gaps)
+    s, dur = run_compiled(plan, u, gaps)
     assert s.n.tolist() == [[3, 0]] * 5 and s.y.tolist() == [[3, 0]] * 5
     assert s.status.tolist() == [2] * 5 and s.ncoh.tolist() == [1] * 5
     np.testing.assert_allclose(dur, gaps[:, 0, :].sum(axis=1) * plan.mean_gap_days + 28.0)

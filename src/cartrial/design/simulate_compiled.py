@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cartrial.design.rule_table import CompiledRule
+from cartrial.design.rule_table import CompiledRule, compile_rule
 from cartrial.design.simulate_lockstep import ACTIVE, DONE, NO_MTD_STOP, LockState
 from cartrial.design.simulate_plan import SimPlan
 from cartrial.design.table_rules import STOPS
@@ -73,7 +73,7 @@ def cohort_durations(plan: SimPlan, gaps: np.ndarray) -> np.ndarray:
 
 
 def run_compiled(
-    plan: SimPlan, rule: CompiledRule, u: np.ndarray, gaps: np.ndarray
+    plan: SimPlan, u: np.ndarray, gaps: np.ndarray
 ) -> tuple[LockState, np.ndarray]:
     """Advance ``u.shape[0]`` trials of a table design through all cohorts.
 
@@ -85,9 +85,8 @@ def run_compiled(
     Parameters
     ----------
     plan : SimPlan
-        A BOIN, i3+3 or mTPI-2 plan without backfill.
-    rule : CompiledRule
-        ``compile_rule(plan.tables, plan.n_doses, plan.cap)``.
+        A BOIN, i3+3 or mTPI-2 plan without backfill; its rule is compiled once
+        (:func:`~cartrial.design.rule_table.compile_rule`) and kept for later calls.
     u, gaps : (trials, cohorts, cohort_size) float
         The block draws (:func:`~cartrial.design.simulate_rules.block_draws`).
 
@@ -100,18 +99,17 @@ def run_compiled(
 
     Examples
     --------
-    >>> from cartrial.design.rule_table import compile_rule
     >>> from cartrial.design.simulate_plan import make_plan
     >>> from cartrial.design.simulate_rules import block_draws
     >>> plan = make_plan({"name": "boin", "target": 0.3, "cohort_size": 3,
     ...                   "max_sample_size": 9, "dlt_window_days": 28}, [0.0, 0.0])
     >>> u, gaps = block_draws(plan, np.random.default_rng(1), 2)
-    >>> s, dur = run_compiled(plan, compile_rule(plan.tables, 2, plan.cap), u, gaps)
+    >>> s, dur = run_compiled(plan, u, gaps)
     >>> s.n.tolist()
     [[3, 6], [3, 6]]
     """
+    rule, nxt, cand = _compiled(plan)
     rows, k, w = u.shape[0], plan.n_doses, rule.width
-    nxt, cand = _sink_tables(rule)
     w2 = w * w
     p = np.concatenate([plan.true_tox, np.zeros(k)])
     d = np.full(rows, plan.start_dose, dtype=np.intp)
@@ -144,6 +142,25 @@ def run_compiled(
         elim_low=low.astype(np.int64), ncoh=ncoh.astype(np.int64), n=n, y=y,
     )
     return state, dur
+
+
+_CACHE: dict[tuple[int, int, int], tuple[object, CompiledRule, np.ndarray, np.ndarray]] = {}
+
+
+def _compiled(plan: SimPlan) -> tuple[CompiledRule, np.ndarray, np.ndarray]:
+    """The plan's compiled rule and sink tables, compiled once per decision tables, doses and
+    cap (the cache holds the tables themselves, so their ``id`` stays theirs)."""
+    tables = plan.tables
+    assert tables is not None
+    key = (id(tables), plan.n_doses, plan.cap)
+    hit = _CACHE.get(key)
+    if hit is None or hit[0] is not tables:
+        if len(_CACHE) >= 64:
+            _CACHE.clear()
+        rule = compile_rule(tables, plan.n_doses, plan.cap)
+        hit = (tables, rule, *_sink_tables(rule))
+        _CACHE[key] = hit
+    return hit[1], hit[2], hit[3]
 
 
 def _sink_tables(rule: CompiledRule) -> tuple[np.ndarray, np.ndarray]:

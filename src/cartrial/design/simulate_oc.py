@@ -15,7 +15,6 @@ from typing import Any, Literal
 import numpy as np
 
 from cartrial.design.oc_result import OcAccumulator, OcResult, true_mtd_of
-from cartrial.design.rule_table import compile_rule
 from cartrial.design.simulate_plan import SimPlan, make_plan
 from cartrial.design.simulate_rules import BLOCK, block_draws, run_rules
 from cartrial.errors import InputError
@@ -50,10 +49,8 @@ def _runner(
                 lambda *d: run_backfill(plan, *d),
             )
 
-        rule = None if plan.tables is None else compile_rule(plan.tables, plan.n_doses, plan.cap)
-
         def run(u: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, ...]:
-            s, sel, dur = run_rules(plan, u, gaps, rule)
+            s, sel, dur = run_rules(plan, u, gaps)
             return s.n, s.y, sel, dur
 
         return (lambda rng, size: block_draws(plan, rng, size)), run

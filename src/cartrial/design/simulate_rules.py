@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from cartrial.design.rule_table import CompiledRule, compile_rule
 from cartrial.design.simulate_compiled import run_compiled
 from cartrial.design.simulate_lockstep import (
     LockState,
@@ -32,20 +31,18 @@ def block_draws(plan: SimPlan, rng: np.random.Generator, size: int) -> tuple[np.
 
 
 def run_rules(
-    plan: SimPlan, u: np.ndarray, gaps: np.ndarray, rule: CompiledRule | None = None
+    plan: SimPlan, u: np.ndarray, gaps: np.ndarray
 ) -> tuple[LockState, np.ndarray, np.ndarray]:
     """Advance ``u.shape[0]`` trials through all cohorts; returns final state, selection, duration.
 
     A cohort's duration: time for its patients to arrive (exponential gaps, mean
     ``30.4375 / patients_per_month`` days), plus ``stagger_days`` when it has more than one patient,
-    plus the full DLT window. The table designs run on their compiled rule (``rule``, compiled
-    here when not given; :func:`~cartrial.design.simulate_compiled.run_compiled`).
+    plus the full DLT window. The table designs run on their compiled rule
+    (:func:`~cartrial.design.simulate_compiled.run_compiled`).
     """
     if plan.design != "3+3":
         assert plan.tables is not None
-        if rule is None:
-            rule = compile_rule(plan.tables, plan.n_doses, plan.cap)
-        s, dur = run_compiled(plan, rule, u, gaps)
+        s, dur = run_compiled(plan, u, gaps)
         sel = final_selection(s, plan.target, plan.selection_bound, plan.spec.selection_prior)
         return s, sel, dur
     rows = u.shape[0]
