@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from cartrial.design import three_plus_three_rules as R3
+from cartrial.design.rule_table import compile_rule
 from cartrial.design.simulate_select import NO_MTD, select_rows
 from cartrial.design.simulate_tables import DecisionTables
 from cartrial.design.table_rules import STOP_CAP, STOP_FIRST, table_step
@@ -126,20 +127,18 @@ def table_decide(
     n_doses: int,
     cap: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`~cartrial.design.table_rules.table_step` from the counts at the current dose only.
+    """:func:`~cartrial.design.table_rules.table_step` from the counts at the current dose only,
+    looked up in the compiled rule (:func:`~cartrial.design.rule_table.compile_rule`) as the
+    Monte Carlo and exact OC do.
 
     Returns (next dose, lowest eliminated dose, stop with no MTD, stop at the cap); the other
-    doses' data are summarised by ``elim_low`` (the lock-step simulator checks every dose when
-    it is visited).
+    doses' data are summarised by ``elim_low`` (no dose below ``d`` eliminated; the lock-step
+    simulator checks every dose when it is visited).
     """
-    rows = d.shape[0]
-    r = np.arange(rows)
-    n = np.zeros((rows, n_doses), dtype=np.int64)
-    y = np.zeros((rows, n_doses), dtype=np.int64)
-    n[r, d] = nd
-    y[r, d] = yd
-    dnew, low, rule = table_step(tables, d, n, y, elim_low, cap)
-    return dnew, low, rule == STOP_FIRST, rule == STOP_CAP
+    rule = compile_rule(tables, n_doses, cap)
+    dnew, code, el = rule.decide(d, d + 1 >= elim_low, nd * rule.width + yd)
+    low = np.where(el, np.minimum(elim_low, d), elim_low)
+    return dnew, low, code == STOP_FIRST, code == STOP_CAP
 
 
 def step_3p3(s: LockState, tox: np.ndarray, m: int) -> None:
