@@ -50,26 +50,24 @@ def row_sums(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def cohort_durations(plan: SimPlan, gaps: np.ndarray) -> np.ndarray:
-    """(trials, cohorts) cumulative calendar days once each cohort's DLT window has closed.
+def trial_durations(plan: SimPlan, gaps: np.ndarray, ncoh: np.ndarray) -> np.ndarray:
+    """(trials,) calendar days of each trial once the DLT window of its last cohort has closed.
 
     A cohort lasts the arrival of its patients (exponential gaps x ``mean_gap_days``), plus
-    ``stagger_days`` when it has more than one patient, plus the DLT window; the running sum
-    adds in cohort order, so a trial that treated c cohorts lasts column c - 1 exactly (the
-    sum the lock-step loop accumulates cohort by cohort).
+    ``stagger_days`` when it has more than one patient, plus the DLT window; the days are added
+    in cohort order up to the ``ncoh`` cohorts each trial treated (the sum the lock-step loop
+    accumulates cohort by cohort, bit for bit).
     """
-    sizes = plan.cohort_sizes
-    x = np.empty((gaps.shape[0], len(sizes)))
-    c0 = 0
-    while c0 < len(sizes):  # runs of cohorts of equal size, each in one pass
-        m = sizes[c0]
-        c1 = c0
-        while c1 < len(sizes) and sizes[c1] == m:
-            c1 += 1
-        span = row_sums(gaps[:, c0:c1, :m]) * plan.mean_gap_days
-        x[:, c0:c1] = span + (plan.stagger_days if m > 1 else 0.0) + plan.window
-        c0 = c1
-    return np.cumsum(x, axis=1)
+    total = np.zeros(gaps.shape[0])
+    dur = np.zeros(gaps.shape[0])
+    for c, m in enumerate(plan.cohort_sizes):
+        x = row_sums(gaps[:, c, :m])
+        x *= plan.mean_gap_days
+        x += plan.stagger_days if m > 1 else 0.0
+        x += plan.window
+        total = x if c == 0 else total + x
+        np.copyto(dur, total, where=ncoh == c + 1)
+    return dur
 
 
 def run_compiled(
@@ -135,7 +133,7 @@ def run_compiled(
     low = low1 + 1
     status = np.where(stopped, np.where(low == 0, NO_MTD_STOP, DONE), ACTIVE)
     ncoh = np.searchsorted(np.cumsum(plan.cohort_sizes), n.sum(axis=1), side="right")
-    dur = cohort_durations(plan, gaps)[np.arange(rows), np.maximum(ncoh - 1, 0)]
+    dur = trial_durations(plan, gaps, ncoh)
     state = LockState(
         d=np.where(stopped, d - k, d).astype(np.int64), status=status.astype(np.int64),
         sel=np.full(rows, -1, dtype=np.int64), flag=np.zeros(rows, dtype=np.int64),

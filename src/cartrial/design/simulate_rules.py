@@ -30,6 +30,21 @@ def block_draws(plan: SimPlan, rng: np.random.Generator, size: int) -> tuple[np.
     return u, gaps
 
 
+def batch_draws(
+    plan: SimPlan, rngs: list[np.random.Generator], sizes: list[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`block_draws` of consecutive blocks written straight into one array per quantity
+    (the same numbers as drawing each block and concatenating, without the copy)."""
+    u = np.empty((sum(sizes), len(plan.cohort_sizes), plan.spec.cohort_size))
+    gaps = np.empty_like(u)
+    i = 0
+    for rng, size in zip(rngs, sizes, strict=True):
+        rng.random(out=u[i : i + size])
+        rng.standard_exponential(out=gaps[i : i + size])
+        i += size
+    return u, gaps
+
+
 def run_rules(
     plan: SimPlan, u: np.ndarray, gaps: np.ndarray
 ) -> tuple[LockState, np.ndarray, np.ndarray]:
