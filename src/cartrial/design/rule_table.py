@@ -155,24 +155,25 @@ def compile_rule(tables: DecisionTables, n_doses: int, cap: int | None) -> Compi
     k = int(n_doses)
     nn, yy = np.nonzero(np.tril(np.ones((w, w), dtype=bool)) & (np.arange(w) >= 1)[:, None])
     cells = nn.size
-    d = np.repeat(np.arange(k), 2 * cells)
-    ne = np.tile(np.repeat([0, 1], cells), k)
-    n_c, y_c = np.tile(nn, 2 * k), np.tile(yy, 2 * k)
-    rows = np.arange(d.size)
-    n = np.zeros((d.size, k), dtype=np.int64)
-    y = np.zeros((d.size, k), dtype=np.int64)
-    n[rows, d] = n_c
-    y[rows, d] = y_c
-    prev_low = np.where(ne == 1, np.minimum(d + 1, k), k)
-    nd, low, rule = table_step(tables, d, n, y, prev_low, cap)
     size = k * 2 * w * w
     next_dose = np.zeros(size, dtype=np.intp)
     codes = np.zeros(size, dtype=np.int8)
     elim = np.zeros(size, dtype=bool)
-    pos = (d * 2 + ne) * (w * w) + n_c * w + y_c
-    next_dose[pos] = nd
-    codes[pos] = rule
-    elim[pos] = low == d
+    ne = np.repeat([0, 1], cells)
+    n_c, y_c = np.tile(nn, 2), np.tile(yy, 2)
+    rows = np.arange(2 * cells)
+    for dose in range(k):  # one dose at a time: memory grows with doses, not doses squared
+        d = np.full(2 * cells, dose)
+        n = np.zeros((d.size, k), dtype=np.int64)
+        y = np.zeros((d.size, k), dtype=np.int64)
+        n[rows, d] = n_c
+        y[rows, d] = y_c
+        prev_low = np.where(ne == 1, min(dose + 1, k), k)
+        nd, low, rule = table_step(tables, d, n, y, prev_low, cap)
+        pos = (dose * 2 + ne) * (w * w) + n_c * w + y_c
+        next_dose[pos] = nd
+        codes[pos] = rule
+        elim[pos] = low == dose
     return CompiledRule(k, w, next_dose, codes, elim)
 
 
