@@ -27,17 +27,18 @@ CT071_EXACT = ["design", "simulate", "--protocol", "ct071", "--true-tox", "0.15,
 SPEC: list[tuple[list[str], tuple[str, ...]]] = [
     (["--help"], LIGHT),
     (["--version"], LIGHT),
-    (["design", "boundaries", "--target", "0.3"], LIGHT),
+    # BOIN's elimination count is a closed-form binomial tail: no scipy at all
+    (["design", "boundaries", "--target", "0.3"], LIGHT + ("scipy",)),
     # DecisionTable holds rows; its .summary / .grid frames are built on first use
     (["design", "table", "--design", "boin"], LIGHT),
     (["design", "table", "--design", "mtpi2", "--extrasafe"], LIGHT),
     # cli to_jsonable looks pandas up in sys.modules and never imports it
     (["design", "table", "--design", "boin", "--json"], LIGHT),
-    (["design", "boundaries", "--target", "0.3", "--json"], LIGHT),
+    (["design", "boundaries", "--target", "0.3", "--json"], LIGHT + ("scipy",)),
     (["protocol", "list"], LIGHT),
     (["protocol", "show", "ct071"], LIGHT),
     (["example", "list"], LIGHT),
-    (CT071_EXACT, ("scipy.stats", "matplotlib", "statsmodels", "dask", "fastapi")),
+    (CT071_EXACT, ("scipy", "matplotlib", "statsmodels", "dask", "fastapi")),
     (["validate", "{study}", "--protocol", "ct071"], NO_REPORT + ("scipy.stats",)),
     # select_mtd's credible interval is scipy.special.betaincinv, not scipy.stats.beta.ppf
     (["decide", "{study}", "--protocol", "ct071"], NO_REPORT + ("scipy.stats",)),

@@ -53,3 +53,59 @@ def test_formula_for_any_target(target):
 def test_bad_input(kw):
     with pytest.raises(InputError):
         boin_boundaries(**kw)
+
+
+@pytest.mark.parametrize("n", [3, 10, 30, 99, 400, 1000, 1500])
+@pytest.mark.parametrize("target", [0.05, 0.2, 0.3, 0.45])
+def test_elimination_posterior_equals_scipy_beta_tail(n, target):
+    # P(p > target | y of n, Beta(1, 1)) in closed form (Beta-binomial identity, Abramowitz &
+    # Stegun 26.5.24) against scipy's regularised incomplete Beta function
+    import numpy as np
+    from scipy.special import betaincc
+
+    from cartrial.design.boundaries import _binomial_pmf
+
+    ys = np.arange(n + 1)
+    closed = np.cumsum(_binomial_pmf(n + 1, target)[: n + 1])
+    np.testing.assert_allclose(closed, betaincc(ys + 1, n - ys + 1, target), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("target", [0.1, 0.2, 0.25, 0.3, 0.33, 0.4])
+@pytest.mark.parametrize("cutoff", [0.85, 0.9, 0.95, 0.99])
+def test_elimination_count_equals_scipy_version(target, cutoff):
+    # the count the tables use is the one scipy's Beta survival function gives, for n = 3..120
+    import numpy as np
+    from scipy.special import betaincc
+
+    from cartrial.design.boundaries import elimination_count
+
+    for n in range(3, 121):
+        post = betaincc(np.arange(n + 1) + 1, n - np.arange(n + 1) + 1, target)
+        hit = np.nonzero(post > cutoff)[0]
+        assert elimination_count(n, target, cutoff) == (int(hit[0]) if hit.size else None)
+
+
+@pytest.mark.parametrize("extrasafe", [False, True])
+def test_elimination_flags_use_the_one_count(extrasafe):
+    # selection.elimination_flags is the elimination count of boundaries.py per dose; against
+    # the rule computed directly with scipy's Beta survival function (Liu & Yuan 2015:
+    # P(p > target | Beta(1, 1)) > cutoff at n >= 3; BOIN extrasafe: dose 1 at cutoff - 0.05)
+    import numpy as np
+    from scipy.special import betaincc
+
+    from cartrial.design import elimination_flags
+
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        k = int(rng.integers(1, 6))
+        n = rng.integers(0, 25, k)
+        y = (rng.random(k) * (n + 1)).astype(np.int64)
+        p_over = betaincc(y + 1, n - y + 1, 0.3)
+        hit = (n >= 3) & (p_over > 0.95)
+        if extrasafe and n[0] >= 3 and p_over[0] > 0.90:
+            hit[0] = True
+        want = np.zeros(k, dtype=bool)
+        if hit.any():
+            want[int(np.argmax(hit)):] = True
+        got = elimination_flags(n, y, 0.3, extrasafe=extrasafe)
+        assert got.tolist() == want.tolist(), (n, y)

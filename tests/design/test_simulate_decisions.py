@@ -82,7 +82,9 @@ def test_table_design_decisions_equal_decide(name, target, state, cap, extrasafe
     plan = _plan(spec, k)
     tab = plan.tables
     el_low = min(elim) if elim else k
-    # the simulator's lowest eliminated dose comes from the doses it visited (all with data)
+    # table_decide looks the decision up in the compiled rule (design/rule_table.py), as the
+    # Monte Carlo and the exact OC do; the simulator's lowest eliminated dose comes from the
+    # doses it visited (all with data)
     dnew, _, stop_first, cap_stop = table_decide(
         tab, np.array([d]), np.array([n[d]]), np.array([y[d]]), np.array([el_low]), k, plan.cap
     )

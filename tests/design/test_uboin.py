@@ -274,3 +274,13 @@ def test_simulator_agrees_with_exact_enumeration():
     se = np.sqrt(exact * (1 - exact) / 20_000)
     assert np.all(np.abs(got - exact) <= 4 * se + 1e-12), (got, exact)
     assert exact.min() > 0.005  # every outcome (dose 1, dose 2, no OBD) is exercised
+
+
+def test_uboin_and_boin12_results_are_one_class():
+    # issue #19: one result record for the phase I/II designs; UboinOc is its U-BOIN name
+    from cartrial.design import Boin12Oc, UboinOc, simulate_uboin
+
+    assert UboinOc is Boin12Oc
+    d = Uboin(n_doses=2, target=0.3, phi_e=0.2, max_sample_size=12, stage1_per_dose=6)
+    oc = simulate_uboin(d, [0.05, 0.4], [0.2, 0.5], n_trials=50, seed=1)
+    assert isinstance(oc, Boin12Oc) and "no_obd_pct" in oc.overall

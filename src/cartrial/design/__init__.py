@@ -24,12 +24,12 @@ if TYPE_CHECKING:
     from cartrial.design.exact_oc import EXACT_DESIGNS, exact_oc
     from cartrial.design.factory import design_from_spec
     from cartrial.design.interval import I3plus3, Mtpi2, mtpi2_intervals
-    from cartrial.design.oc_result import OVERALL_COLUMNS, PER_DOSE_COLUMNS, OcResult
+    from cartrial.design.oc_result import OVERALL_COLUMNS, PER_DOSE_COLUMNS, Boin12Oc, OcResult
     from cartrial.design.paths import dose_paths, dose_paths_figure
     from cartrial.design.patients import state_from_patients
     from cartrial.design.rose import RoseDesign, rose_design
     from cartrial.design.selection import MtdSelection, elimination_flags, pava, select_mtd
-    from cartrial.design.simulate_boin12 import Boin12Oc, simulate_boin12
+    from cartrial.design.simulate_boin12 import simulate_boin12
     from cartrial.design.simulate_boinet import simulate_boinet
     from cartrial.design.simulate_oc import simulate_oc
     from cartrial.design.simulate_plan import spec_from_design

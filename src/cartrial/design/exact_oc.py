@@ -2,10 +2,11 @@
 
 A dynamic programme over trial states (current dose, per-dose n and y, eliminated doses, status):
 each cohort, every active state branches into its 0..m DLT outcomes with binomial probabilities,
-the lock-step step function (the one the simulator uses) gives the next states, and identical
-states are merged with their probabilities added. Finished states are set aside; at the end the
-MTD selection runs once per distinct final state (exact OC by
-path enumeration, cross-checked against simulation). Expected duration uses the mean cohort
+the rule gives the next states (the table designs: the compiled rule of
+:mod:`cartrial.design.rule_table`; 3+3 and ``fast=False``: the lock-step step functions), and
+identical states are merged with their probabilities added. Finished states are set aside; at
+the end the MTD selection runs once per distinct final state (exact OC by path enumeration,
+cross-checked against simulation). Expected duration uses the mean cohort
 duration (mean accrual time + stagger + DLT window), as in the Monte Carlo model.
 """
 
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.design.oc_result import OcAccumulator, OcResult
+from cartrial.design.rule_table import compile_rule
 from cartrial.design.simulate_lockstep import (
     ACTIVE,
     LockState,
@@ -31,6 +33,7 @@ from cartrial.design.simulate_lockstep import (
 from cartrial.design.simulate_oc import resolve_true_mtd
 from cartrial.design.simulate_plan import SimPlan, make_plan
 from cartrial.design.simulate_select import NO_MTD, raw_estimates, select_estimates
+from cartrial.design.table_rules import STOP_CAP, STOP_FIRST
 from cartrial.errors import InputError
 
 EXACT_DESIGNS = ("3+3", "boin", "i3+3", "mtpi2")
@@ -146,7 +149,7 @@ def exact_final_states(plan: SimPlan) -> Iterator[tuple[LockState, np.ndarray, f
 
 
 def _table_codes(plan: SimPlan, code: np.ndarray, n_codes: int) -> dict[str, np.ndarray]:
-    """Per pair code: n, y, table action, elimination, dose-1 stop (BOIN ``get.oc``)."""
+    """Per pair code: n, y, elimination (BOIN ``get.oc``)."""
     tab = plan.tables
     assert tab is not None
     n_of = np.zeros(n_codes, dtype=np.int64)
@@ -154,13 +157,7 @@ def _table_codes(plan: SimPlan, code: np.ndarray, n_codes: int) -> dict[str, np.
     nn, yy = np.nonzero(code >= 0)
     n_of[code[nn, yy]] = nn
     y_of[code[nn, yy]] = yy
-    return {
-        "n": n_of,
-        "y": y_of,
-        "act": tab.action[n_of, y_of].astype(np.int64),
-        "elim": tab.eliminate[n_of, y_of],
-        "elim_first": tab.eliminate_first[n_of, y_of] | tab.eliminate[n_of, y_of],
-    }
+    return {"n": n_of, "y": y_of, "elim": tab.eliminate[n_of, y_of]}
 
 
 def _decode(key: np.ndarray, k: int, n_codes: int) -> np.ndarray:
@@ -175,18 +172,19 @@ def _decode(key: np.ndarray, k: int, n_codes: int) -> np.ndarray:
 def exact_table_final_states(
     plan: SimPlan,
 ) -> Iterator[tuple[np.ndarray, np.ndarray, float, bool]]:
-    """Fast path for the table designs: each state is one int64 (current dose + per-dose
-    (n, y) pair codes in mixed radix); yields finished states as (per-dose pair codes,
+    """Fast path for the table designs: each state is one int64 (per-dose (n, y) pair codes in
+    mixed radix), grouped by current dose; yields finished states as (per-dose pair codes,
     probability, duration, stopped early); ``_table_codes`` maps codes to n and y.
 
-    The rules are those of :func:`~cartrial.design.table_rules.table_step` (inlined here over
-    state codes for speed; the tests hold the two equal); the lowest
-    eliminated dose is recovered from the data (a dose is eliminated iff its own (n, y) is in
-    the elimination table, since it is checked at every visit and never treated again), and at
-    the current dose no lower dose is eliminated, so "the next dose is eliminated" is a look-up
-    of the next dose's own (n, y).
+    Every decision is looked up in the compiled rule
+    (:func:`~cartrial.design.rule_table.compile_rule`: ``table_step`` evaluated once per
+    (dose, next dose eliminated, n, y)). Whether the next dose is eliminated is recovered from
+    its own (n, y): a dose is eliminated iff its (n, y) is in the elimination table, since it is
+    checked at every visit and never treated again.
     """
     k = plan.n_doses
+    assert plan.tables is not None
+    rule = compile_rule(plan.tables, k, plan.cap)
     code, n_codes = _pair_codes(plan)
     cinfo = _table_codes(plan, code, n_codes)
     pow_c = n_codes ** np.arange(k + 1, dtype=np.int64)
@@ -209,33 +207,28 @@ def exact_table_final_states(
         for d, (rest, prob) in groups.items():
             w = pow_c[d]
             cd = (rest // w) % n_codes
-            up_ok = (
-                ~cinfo["elim"][(rest // pow_c[d + 1]) % n_codes]
+            ne = (
+                cinfo["elim"][(rest // pow_c[d + 1]) % n_codes]
                 if d < k - 1
-                else np.zeros(rest.size, dtype=bool)
+                else np.ones(rest.size, dtype=bool)
             )
+            dd = np.full(rest.size, d)
             n_cd, y_cd = cinfo["n"][cd] + m, cinfo["y"][cd]
             for t in range(m + 1):
                 if pmf[d, t] == 0:
                     continue
                 p_t = prob * pmf[d, t]
-                nc = code[n_cd, y_cd + t]
-                el = cinfo["elim"][nc]
-                a = cinfo["act"][nc]
-                stop0 = cinfo["elim_first"][nc] if d == 0 else np.zeros(nc.size, dtype=bool)
-                step = ((a == 1) & up_ok).astype(np.int64)
-                if d > 0:
-                    step -= (a == -1) | el
-                cap = ~stop0 & (step == 0) & (cinfo["n"][nc] >= plan.cap)
-                new_rest = rest + (nc - cd) * w
-                done = (cap | (c == last)) & ~stop0
+                nd, r, _ = rule.decide(dd, ne, n_cd * rule.width + y_cd + t)
+                new_rest = rest + (code[n_cd, y_cd + t] - cd) * w
+                stop0 = r == STOP_FIRST
+                done = ((r == STOP_CAP) | (c == last)) & ~stop0
                 for flag, mask in ((True, stop0), (False, done)):
                     if mask.any():
                         fin[flag][0].append(new_rest[mask])
                         fin[flag][1].append(p_t[mask])
                 cont = ~(stop0 | done)
                 for s in (-1, 0, 1):
-                    mask = cont & (step == s)
+                    mask = cont & (nd == d + s)
                     if mask.any():
                         kl, pl = nxt.setdefault(d + s, ([], []))
                         kl.append(new_rest[mask])

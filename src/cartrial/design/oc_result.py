@@ -108,6 +108,53 @@ class OcResult:
         }
 
 
+@dataclass(frozen=True)
+class Boin12Oc:
+    """Operating characteristics of a phase I/II design (BOIN12, TITE-BOIN12, U-BOIN) under one
+    scenario: the one result record of the designs that select an optimal biological dose.
+
+    ``UboinOc`` is this class under U-BOIN's name (an alias kept for the public API).
+    ``per_dose``: dose, true_tox, true_eff, true_utility, selected_pct (+ _se), patients
+    (+ _se), dlt, responses (means per trial); the simulators may add columns of their own
+    (BOIN12: dlt_and_response). ``overall``: obd_selected_pct, early_stop_pct, mean_patients,
+    mean_dlt, mean_responses (U-BOIN also no_obd_pct), each with its Monte Carlo standard error
+    (``*_se``).
+
+    Attributes
+    ----------
+    true_obd : int or None
+        0-based true OBD (highest true utility among acceptable doses); None if none.
+    per_dose : pandas.DataFrame
+        One row per dose, columns above.
+    overall : dict of str to float
+        Trial-level summaries above (percentages 0-100, means per trial).
+    n_trials, seed : int
+        Monte Carlo size and ``numpy.random.SeedSequence`` seed.
+    method, settings : str, dict
+        The simulation in words; the options used.
+
+    Examples
+    --------
+    >>> from cartrial.design import Boin12, Uboin, simulate_boin12, simulate_uboin
+    >>> d = Boin12(n_doses=3, target=0.35, phi_e=0.25, max_sample_size=18)
+    >>> oc = simulate_boin12(d, [0.1, 0.2, 0.5], [0.3, 0.5, 0.6], n_trials=200, seed=1)
+    >>> oc.true_obd, oc.overall["obd_selected_pct"], oc.per_dose["selected_pct"].tolist()
+    (1, 61.0, [31.0, 61.0, 8.0])
+    >>> d = Uboin(n_doses=3, target=0.3, phi_e=0.2, max_sample_size=24, stage1_per_dose=6)
+    >>> oc = simulate_uboin(d, [0.05, 0.15, 0.5], [0.1, 0.4, 0.6], n_trials=200, seed=1)
+    >>> type(oc).__name__, oc.overall["obd_selected_pct"], oc.per_dose["selected_pct"].tolist()
+    ('Boin12Oc', 61.5, [9.5, 61.5, 22.5])
+    """
+
+    true_obd: int | None
+    per_dose: pd.DataFrame
+    overall: dict[str, float]
+    n_trials: int
+    seed: int
+    method: str
+    settings: dict[str, Any]
+
+
 def true_mtd_of(true_tox: np.ndarray, target: float) -> int:
     """Default true MTD (0-based): the dose whose true DLT probability is closest to the target;
     ties go to the lower dose."""

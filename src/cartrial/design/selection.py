@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy.special import betaincc, betaincinv  # Beta sf / ppf; scipy.stats costs seconds
 
-from cartrial.design.boundaries import boin_boundaries
+from cartrial.design.boundaries import boin_boundaries, elimination_count
 from cartrial.errors import InputError
 
 if TYPE_CHECKING:
@@ -112,9 +112,13 @@ def elimination_flags(
     """
     n = np.asarray(n, dtype=np.int64)
     y = np.asarray(y, dtype=np.int64)
-    p_over = betaincc(y + 1, n - y + 1, target)
-    hit = (n >= min_n) & (p_over > cutoff)
-    if extrasafe and n[0] >= min_n and p_over[0] > cutoff - offset:
+    # P(p > target | y of n) grows with y: a dose is eliminated iff y reaches the count
+    def reaches(nj: int, yj: int, cut: float) -> bool:
+        c = elimination_count(int(nj), target, cut, min_n)
+        return c is not None and yj >= c
+
+    hit = np.array([reaches(nj, yj, cutoff) for nj, yj in zip(n, y, strict=True)], dtype=bool)
+    if extrasafe and n.size and reaches(n[0], y[0], cutoff - offset):
         hit[0] = True
     flags = np.zeros(n.shape, dtype=bool)
     if hit.any():

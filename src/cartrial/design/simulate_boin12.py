@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -25,46 +24,9 @@ import pandas as pd
 from cartrial.design import boin12_rules as R
 from cartrial.design.boin12 import Boin12
 from cartrial.design.boin12_select import NO_OBD, select_obd_rows
+from cartrial.design.oc_result import Boin12Oc
 from cartrial.design.simulate_rules import BLOCK
 from cartrial.errors import InputError
-
-
-@dataclass(frozen=True)
-class Boin12Oc:
-    """Operating characteristics of BOIN12 under one scenario.
-
-    ``per_dose``: dose, true_tox, true_eff, true_utility, selected_pct (+ _se), patients
-    (+ _se), dlt, responses (means per trial). ``overall``: obd_selected_pct, early_stop_pct,
-    mean_patients, mean_dlt, mean_responses (with Monte Carlo standard errors, ``*_se``).
-
-    Attributes
-    ----------
-    true_obd : int or None
-        0-based true OBD (highest true utility among acceptable doses); None if none.
-    per_dose : pandas.DataFrame
-        One row per dose, columns above.
-    overall : dict of str to float
-        Trial-level summaries above (percentages 0-100, means per trial).
-    n_trials, seed : int
-        Monte Carlo size and ``numpy.random.SeedSequence`` seed.
-    method, settings : str, dict
-        The simulation in words; the options used.
-
-    Examples
-    --------
-    >>> d = Boin12(n_doses=3, target=0.35, phi_e=0.25, max_sample_size=18)
-    >>> oc = simulate_boin12(d, [0.1, 0.2, 0.5], [0.3, 0.5, 0.6], n_trials=200, seed=1)
-    >>> oc.true_obd, oc.overall["obd_selected_pct"], oc.per_dose["selected_pct"].tolist()
-    (1, 61.0, [31.0, 61.0, 8.0])
-    """
-
-    true_obd: int | None
-    per_dose: pd.DataFrame
-    overall: dict[str, float]
-    n_trials: int
-    seed: int
-    method: str
-    settings: dict[str, Any]
 
 
 def true_obd_of(design: Boin12, tox: np.ndarray, eff: np.ndarray) -> int | None:

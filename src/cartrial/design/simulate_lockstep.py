@@ -1,11 +1,13 @@
 """Lock-step state of many dose-escalation trials and one cohort step for each rule-based design.
 
 All trials advance cohort by cohort together: arrays of shape (trials,) and (trials, doses).
-The same step function serves the Monte Carlo simulator (DLT counts drawn) and the exact
-operating characteristics (every DLT count enumerated with its binomial probability), so the two
-cannot disagree on the rules (3+3: Storer BE, Biometrics 1989;45:925-37; BOIN: Liu S, Yuan Y,
-J R Stat Soc C 2015;64:507-23; mTPI-2: Guo W et al., Contemp Clin Trials 2017;58:23-33; i3+3:
-Liu M et al., J Biopharm Stat 2020;30:294-304).
+The same step function serves the 3+3 Monte Carlo simulator (DLT counts drawn) and the exact
+operating characteristics' lock-step programme (every DLT count enumerated with its binomial
+probability), so the two cannot disagree on the rules; the table designs' Monte Carlo loop
+(:mod:`cartrial.design.simulate_compiled`) looks up the decisions of the same rule (3+3:
+Storer BE, Biometrics 1989;45:925-37; BOIN: Liu S, Yuan Y, J R Stat Soc C 2015;64:507-23;
+mTPI-2: Guo W et al., Contemp Clin Trials 2017;58:23-33; i3+3: Liu M et al., J Biopharm Stat
+2020;30:294-304).
 
 Status codes: ``ACTIVE`` still enrolling; ``DONE`` stopped at the sample-size limit or the per-dose
 cap (``n.earlystop``), MTD chosen by isotonic selection; ``NO_MTD`` stopped early with no MTD
@@ -21,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from cartrial.design import three_plus_three_rules as R3
+from cartrial.design.rule_table import compile_rule
 from cartrial.design.simulate_select import NO_MTD, select_rows
 from cartrial.design.simulate_tables import DecisionTables
 from cartrial.design.table_rules import STOP_CAP, STOP_FIRST, table_step
@@ -124,20 +127,18 @@ def table_decide(
     n_doses: int,
     cap: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`~cartrial.design.table_rules.table_step` from the counts at the current dose only.
+    """:func:`~cartrial.design.table_rules.table_step` from the counts at the current dose only,
+    looked up in the compiled rule (:func:`~cartrial.design.rule_table.compile_rule`) as the
+    Monte Carlo and exact OC do.
 
     Returns (next dose, lowest eliminated dose, stop with no MTD, stop at the cap); the other
-    doses' data are summarised by ``elim_low`` (the lock-step simulator checks every dose when
-    it is visited).
+    doses' data are summarised by ``elim_low`` (no dose below ``d`` eliminated; the lock-step
+    simulator checks every dose when it is visited).
     """
-    rows = d.shape[0]
-    r = np.arange(rows)
-    n = np.zeros((rows, n_doses), dtype=np.int64)
-    y = np.zeros((rows, n_doses), dtype=np.int64)
-    n[r, d] = nd
-    y[r, d] = yd
-    dnew, low, rule = table_step(tables, d, n, y, elim_low, cap)
-    return dnew, low, rule == STOP_FIRST, rule == STOP_CAP
+    rule = compile_rule(tables, n_doses, cap)
+    dnew, code, el = rule.decide(d, d + 1 >= elim_low, nd * rule.width + yd)
+    low = np.where(el, np.minimum(elim_low, d), elim_low)
+    return dnew, low, code == STOP_FIRST, code == STOP_CAP
 
 
 def step_3p3(s: LockState, tox: np.ndarray, m: int) -> None:

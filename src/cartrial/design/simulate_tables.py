@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import betainc  # Beta CDF; scipy.stats costs seconds to import
 
 from cartrial.design.boundaries import (
     boin_boundaries,
@@ -125,6 +124,8 @@ def mtpi2_intervals(
 def _mtpi2_action(n_max: int, target: float, e1: float, e2: float) -> np.ndarray:
     """mTPI-2: largest unit probability mass (posterior mass / interval length, Beta(1, 1) prior)
     below the EI -> escalate, in the EI -> stay, above -> de-escalate (Guo et al. 2017)."""
+    from scipy.special import betainc  # Beta CDF, imported only for mTPI-2 (start-up)
+
     edges, ei = mtpi2_intervals(target, e1, e2)
     act = np.zeros((n_max + 1, n_max + 1), dtype=np.int8)
     width = np.diff(edges)

@@ -13,56 +13,21 @@ outcome may be non-additive, so the association can change its decisions.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cartrial.design import uboin_rules as R
+from cartrial.design.oc_result import Boin12Oc
 from cartrial.design.simulate_boin12 import _se_mean, _Sums, check_scenario, gumbel_conditionals
 from cartrial.design.simulate_rules import BLOCK
 from cartrial.design.uboin import Uboin
 from cartrial.errors import InputError
 
-
-@dataclass(frozen=True)
-class UboinOc:
-    """Operating characteristics of U-BOIN under one scenario.
-
-    ``per_dose``: dose, true_tox, true_eff, true_utility, selected_pct (+ _se), patients (+ _se),
-    dlt, responses (means per trial). ``overall``: obd_selected_pct, early_stop_pct,
-    no_obd_pct, mean_patients, mean_dlt, mean_responses (with Monte Carlo standard errors,
-    ``*_se``).
-
-    Attributes
-    ----------
-    true_obd : int or None
-        0-based true OBD (highest true utility among acceptable doses); None if none.
-    per_dose : pandas.DataFrame
-        One row per dose, columns above.
-    overall : dict of str to float
-        Trial-level summaries above (percentages 0-100, means per trial).
-    n_trials, seed : int
-        Monte Carlo size and ``numpy.random.SeedSequence`` seed.
-    method, settings : str, dict
-        The simulation in words; the options used.
-
-    Examples
-    --------
-    >>> d = Uboin(n_doses=3, target=0.3, phi_e=0.2, max_sample_size=24, stage1_per_dose=6)
-    >>> oc = simulate_uboin(d, [0.05, 0.15, 0.5], [0.1, 0.4, 0.6], n_trials=200, seed=1)
-    >>> oc.true_obd, oc.overall["obd_selected_pct"], oc.per_dose["selected_pct"].tolist()
-    (1, 61.5, [9.5, 61.5, 22.5])
-    """
-
-    true_obd: int | None
-    per_dose: pd.DataFrame
-    overall: dict[str, float]
-    n_trials: int
-    seed: int
-    method: str
-    settings: dict[str, Any]
+UboinOc = Boin12Oc
+"""U-BOIN's name for :class:`~cartrial.design.oc_result.Boin12Oc`, the one result record of the
+phase I/II designs (kept for the public API; ``overall`` adds ``no_obd_pct``)."""
 
 
 def true_obd_of(design: Uboin, tox: np.ndarray, eff: np.ndarray, psi: float = 0.0) -> int | None:
@@ -255,4 +220,4 @@ def _result(
         f"Monte Carlo, {n_trials} trials, lock-step numpy, SeedSequence({seed}) blocks of "
         f"{BLOCK}; DLT and response " + ("independent" if psi == 0 else f"Gumbel psi {psi:g}")
     )
-    return UboinOc(tobd, per, overall, n_trials, seed, method, settings)
+    return Boin12Oc(tobd, per, overall, n_trials, seed, method, settings)

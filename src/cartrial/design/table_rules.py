@@ -20,8 +20,10 @@ TITE-BOIN's letter with patients pending is :func:`cartrial.design.tite_rules.ti
 BF-BOIN's doses open to backfill are :func:`cartrial.design.backfill_rules.backfill_rows`.
 
 The single-trial :meth:`TableDesign.decide <cartrial.design._table_design.TableDesign.decide>`
-is this rule on a batch of one; the lock-step simulator, BF-BOIN's simulator and the exact
-operating characteristics call it on many trials, so they cannot disagree.
+is this rule on a batch of one; BF-BOIN's simulator calls it on many trials, and the Monte Carlo
+simulator and the exact operating characteristics of BOIN, i3+3 and mTPI-2 look its answers up
+in :func:`cartrial.design.rule_table.compile_rule` (this rule evaluated once on every state at
+the current dose), so they cannot disagree.
 """
 
 from __future__ import annotations
