@@ -18,8 +18,8 @@ import pandas as pd
 from cartrial.design import boin12_rules as R
 from cartrial.design.boin12_select import NO_OBD, select_obd_rows
 from cartrial.design.boundaries import BoinBoundaries, boin_boundaries
-from cartrial.design.state import Decision, TrialState, move
-from cartrial.design.stopping import max_sample_size_stop, reached_max_sample_size
+from cartrial.design.state import Decision, TrialState
+from cartrial.design.stopping import rule_decision
 from cartrial.design.utility import UtilityTable
 from cartrial.errors import InputError
 from cartrial.protocol.model import DesignSpec
@@ -245,12 +245,8 @@ class Boin12:
         elim_t = tuple(int(j) for j in np.nonzero(elim[0])[0])
         code, nd = int(rule[0]), int(nxt[0])
         why = self._why(code, d, nd, n[0], yt[0], ye[0], x[0], elim[0], t)
-        if code in R.STOPS:
-            return Decision("stop", None, elim_t, why, R.RULE_IDS[code])
-        if reached_max_sample_size(self.max_sample_size, state.total_n):
-            return max_sample_size_stop(self.max_sample_size, elim_t, why)  # type: ignore[arg-type]
-        action = move(d, nd)
-        return Decision(action, nd, elim_t, why, R.RULE_IDS[code])  # type: ignore[arg-type]
+        return rule_decision(code, R.STOPS, R.RULE_IDS, d, nd, elim_t, why,
+                             self.max_sample_size, state.total_n)
 
     def _why(
         self,

@@ -22,8 +22,8 @@ from cartrial.design.boinet_select import (
     select_rows,
     utility,
 )
-from cartrial.design.state import Decision, TrialState, move
-from cartrial.design.stopping import max_sample_size_stop, reached_max_sample_size
+from cartrial.design.state import Decision, TrialState
+from cartrial.design.stopping import rule_decision
 from cartrial.errors import InputError
 
 REF = "Takeda et al., Pharm Stat 2018"
@@ -171,18 +171,8 @@ class BoinEt:
             f"{n[0, d]} (lambda1 {b.lambda1:g}, lambda2 {b.lambda2:g}, eta1 {b.eta1:g}); "
             f"rule '{R.RULE_IDS[code]}'"
         )
-        if code in R.STOPS:
-            return Decision("stop", None, out, why, R.RULE_IDS[code])
-        if reached_max_sample_size(self.max_sample_size, state.total_n):
-            return max_sample_size_stop(self.max_sample_size, out, why)  # type: ignore[arg-type]
-        action = move(d, nd)
-        return Decision(
-            action,
-            nd,
-            out,
-            why + f": dose {nd + 1} next",  # type: ignore[arg-type]
-            R.RULE_IDS[code],
-        )
+        return rule_decision(code, R.STOPS, R.RULE_IDS, d, nd, out, why, self.max_sample_size,
+                             state.total_n, move_why=why + f": dose {nd + 1} next")
 
     def select(self, state: TrialState) -> Obd:
         """The OBD at the end of the trial, tried doses from dose 1 up.

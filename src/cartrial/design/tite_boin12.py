@@ -21,8 +21,8 @@ import numpy as np
 from cartrial.design import boin12_rules as R
 from cartrial.design import tite_boin12_rules as T
 from cartrial.design.boin12 import Boin12, Obd, boin12_from_spec
-from cartrial.design.state import Decision, TrialState, move
-from cartrial.design.stopping import max_sample_size_stop, reached_max_sample_size
+from cartrial.design.state import Decision, TrialState
+from cartrial.design.stopping import rule_decision
 from cartrial.errors import InputError
 from cartrial.protocol.model import DesignSpec
 
@@ -211,11 +211,8 @@ class TiteBoin12:
         code, to = int(rule[0]), int(nxt[0])
         elim_t = tuple(int(j) for j in np.nonzero(elim[0])[0])
         why = self._why(current, n, tox, eff, elim[0], head, code)
-        if code in R.STOPS:
-            return Decision("stop", None, elim_t, why, R.RULE_IDS[code])
-        if reached_max_sample_size(g.max_sample_size, len(patients)):
-            return max_sample_size_stop(g.max_sample_size, elim_t, why)  # type: ignore[arg-type]
-        return Decision(move(current, to), to, elim_t, f"{why}: dose {to + 1}", R.RULE_IDS[code])  # type: ignore[arg-type]
+        return rule_decision(code, R.STOPS, R.RULE_IDS, current, to, elim_t, why,
+                             g.max_sample_size, len(patients), move_why=f"{why}: dose {to + 1}")
 
     def select(self, patients: Sequence[TitePatient], eliminated: Sequence[int] = ()) -> Obd:
         """The OBD at the end of the trial, once every outcome is known (BOIN12's selection).

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from cartrial.design import uboin_rules as R
-from cartrial.design.state import Decision, TrialState, move
-from cartrial.design.stopping import max_sample_size_stop, reached_max_sample_size
+from cartrial.design.state import Decision, TrialState
+from cartrial.design.stopping import rule_decision
 from cartrial.errors import InputError
 from cartrial.protocol.model import DesignSpec
 
@@ -239,12 +239,8 @@ class Uboin:
         code, nd, el = int(rule[0]), int(nxt[0]), int(elim_low[0])
         elim = tuple(range(el, self.n_doses))
         why = self._why(code, d, nd, n, yt, ye, yb, el)
-        if code in R.STOPS:
-            return Decision("stop", None, elim, why, R.RULE_IDS[code])
-        if reached_max_sample_size(self.max_sample_size, state.total_n):
-            return max_sample_size_stop(self.max_sample_size, elim, why)  # type: ignore[arg-type]
-        action = move(d, nd)
-        return Decision(action, nd, elim, why, R.RULE_IDS[code])  # type: ignore[arg-type]
+        return rule_decision(code, R.STOPS, R.RULE_IDS, d, nd, elim, why,
+                             self.max_sample_size, state.total_n)
 
     def _why(
         self,
