@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         derive_vars_popfl,
         derive_vars_trt,
     )
+    from cartrial.adam.adsynd import derive_adsynd
     from cartrial.adam.adtte import derive_adtte, event_from_cnsr, km_inputs
     from cartrial.adam.batched import BatchedDataset
     from cartrial.adam.build import AdamResult, build_adam, data_cutoff, derived_ae_grades
@@ -67,6 +68,7 @@ __all__ = [
     "derive_adae",
     "derive_adcyt",
     "derive_adhtox",
+    "derive_adsynd",
     "derive_adpc",
     "derive_adpp",
     "derive_adlb",
