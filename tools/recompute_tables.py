@@ -7,7 +7,8 @@ numpy, pandas and scipy.
 For every table whose analysis metadata say it is recomputable, each displayed statistic of its
 analysis results dataset (ARD) is recomputed from the ADaM CSV files. The population is the ADSL
 records whose flag (``analysis.population``) is "Y" (no flag: every ADSL record), left-joined
-with the records of the analysis dataset meeting ``analysis.where``; a result's ``group`` and
+with the records of the analysis dataset meeting ``analysis.where`` (with ``analysis.also``,
+the records of further datasets stacked below: tools/recompute_safety.py); a result's ``group`` and
 ``where`` are pandas query expressions. With ``variable``, the statistic summarises that
 variable's values over the matching records (n, median, min, max, geometric mean and CV%);
 otherwise n counts distinct USUBJID (with ``worst_grade``: subjects whose highest ATOXGRN among
@@ -35,6 +36,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from recompute_safety import add_datasets  # noqa: E402  (several datasets of a safety table)
+
 KM_STATS = ("events", "censored", "estimate", "pct", "ci_low", "ci_high")
 
 
@@ -58,7 +62,7 @@ def population_data(adam: dict[str, pd.DataFrame], analysis: dict) -> pd.DataFra
     if analysis["where"]:
         d = d.query(analysis["where"], engine="python")
     keep = ["USUBJID"] + [c for c in d.columns if c not in pop.columns]
-    return pop.merge(d[keep], on="USUBJID", how="left")
+    return add_datasets(pop.merge(d[keep], on="USUBJID", how="left"), pop, adam, analysis)
 
 
 def clopper_pearson(n: int, big: int, level: float = 0.95) -> tuple[float, float]:

@@ -145,7 +145,8 @@ def test_iss_and_hematotox_texts_state_the_published_thresholds(define):
         lambda s: "HIGH" if s >= 2 else "LOW")).all()
 
 
-@pytest.mark.parametrize("name", ["ADLB", "ADPC", "ADPP", "ADCYT", "ADHTOX", "ADRS", "ADTTE"])
+@pytest.mark.parametrize("name", ["ADLB", "ADPC", "ADPP", "ADCYT", "ADHTOX", "ADRS", "ADTTE",
+                                  "ADSYND"])
 def test_value_level_metadata_with_units_and_methods(define, name):
     adam, _, doc = define
     data = _csv(adam, name)
@@ -161,7 +162,7 @@ def test_value_level_metadata_with_units_and_methods(define, name):
             assert _text(item).endswith(f"({', '.join(units)})"), (name, code)
         text = _method(doc, ref.get("MethodOID"))
         assert "no derivation stated" not in text
-    if name in ("ADTTE", "ADRS", "ADHTOX"):  # parameter-specific texts, not a template
+    if name in ("ADTTE", "ADRS", "ADHTOX", "ADSYND"):  # parameter-specific, not a template
         texts = {_method(doc, r.get("MethodOID")) for r in refs}
         assert len(texts) == len(refs)
 

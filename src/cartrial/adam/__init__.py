@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     )
     from cartrial.adam.adsl_pop import derive_var_popcd, derive_vars_popfl
     from cartrial.adam.adsl_status import derive_var_lstalvdt, derive_vars_dth, derive_vars_eos
+    from cartrial.adam.adsynd import derive_adsynd
     from cartrial.adam.adtte import derive_adtte, event_from_cnsr, km_inputs
     from cartrial.adam.batched import BatchedDataset
     from cartrial.adam.build import AdamResult, build_adam, data_cutoff, derived_ae_grades
@@ -64,6 +65,7 @@ __all__ = [
     "derive_adae",
     "derive_adcyt",
     "derive_adhtox",
+    "derive_adsynd",
     "derive_adpc",
     "derive_adpp",
     "derive_adlb",

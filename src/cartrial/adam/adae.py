@@ -8,7 +8,8 @@ Derived grade: ``DTOXGRN`` from the safety engine (ASTCT 2019 grading of the dai
 observations) when supplied; the reported grade stays in ``AETOXGR`` (data-model AE convention).
 ``TRTEMFL``: onset on or after the CAR-T infusion and at most
 ``protocol.safety.treatment_emergent_until_day`` days after it (admiral
-``derive_var_trtemfl(end_window=...)``).
+``derive_var_trtemfl(end_window=...)``). The protocol's event baskets as OCCDS customized
+queries (CQzzNAM, first onset and resolution per subject): :mod:`cartrial.adam.adae_baskets`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from cartrial.adam._dates import dtc_date, require, study_day_from, yn
+from cartrial.adam.adae_baskets import derive_vars_cq
+from cartrial.adam.iec_hs import derive_var_iechsfl
 from cartrial.errors import RecordError
 from cartrial.protocol.model import Protocol
 
@@ -253,7 +256,8 @@ def derive_adae(ae: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol,
     adsl : pandas.DataFrame
         USUBJID, TRTSDT, TRT01A, TRT01AN and SAFFL per subject.
     protocol : Protocol
-        Gives the treatment-emergent window (days) and the source of the CRS / ICANS grade.
+        Gives the treatment-emergent window (days), the source of the CRS / ICANS grade and
+        the event baskets (customized queries).
     derived_grades : pandas.DataFrame, optional
         USUBJID, AESEQ, DTOXGRN from the safety engine (:func:`derived_ae_grades`).
 
@@ -296,6 +300,8 @@ def derive_adae(ae: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol,
         out[c] = out["USUBJID"].map(sl[c])
     out = out.sort_values(["USUBJID", "ASTDT", "AESEQ"], kind="stable").reset_index(drop=True)
     out["ASEQ"] = out.groupby("USUBJID").cumcount() + 1
+    out = derive_vars_cq(out, protocol.safety.baskets)  # event baskets (adae_baskets)
+    out = derive_var_iechsfl(out)  # IEC-HS reported (cartrial.adam.iec_hs)
     front = ["STUDYID", "USUBJID", "ASEQ", "AESEQ", "TRT01A", "TRT01AN", "SAFFL", "TRTSDT"]
     return out[[c for c in front if c in out.columns]
                + [c for c in out.columns if c not in front and c != "DOMAIN"]]

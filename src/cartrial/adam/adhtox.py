@@ -21,9 +21,13 @@ NEUTPHAS  Neutropenic phases (ANC <= 0.5 x10^9/L), n                   NEUTROPEN
 HTOXSCOR  CAR-HEMATOTOX score (before lymphodepletion); AVALC risk     SCORE, RISK
 ========  ===========================================================  =============
 
+and the grade >= 3 cytopenias and their recovery (PARCAT1 CYTOPENIA, PARCAT2 the CTCAE term;
+:mod:`cartrial.adam.adhtox_cytopenia`).
+
 ICAHTCFL = "Y" when the early count was observed through day 30 (else the grade is a lower
 bound); ICENSDY / ICENSRS: the day and reason the count was censored (progression, subsequent
-therapy, death).
+therapy, death); HTOXRISK: the subject's CAR-HEMATOTOX risk group (HTOXSCOR's AVALC) on every
+record, the grouping of ICAHT by baseline risk.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.adam._dates import require
+from cartrial.adam.adhtox_cytopenia import cytopenia_rows
 
 #: PARAMCD -> (PARAM, source column of grade_icaht / car_hematotox, AVALU)
 PARAMS = {
@@ -50,7 +55,7 @@ _ICAHT = ("EHA/EBMT ICAHT grading of the ANC course after infusion (Rejeski et a
 #: Origin and derivation of each variable this module derives, as define.xml states them
 #: (cartrial.adam.derivations); DEFINE_PARAMS: the value-level derivation of AVAL per PARAMCD.
 DEFINE = {
-    "PARCAT1": "Assigned: ICAHT or CAR-HEMATOTOX.",
+    "PARCAT1": "Assigned: ICAHT, CAR-HEMATOTOX or CYTOPENIA.",
     "PARAMCD": "Assigned: the parameter code (see PARAM).",
     "PARAM": "Assigned: the description of PARAMCD.",
     "AVAL": "Derived: the parameter's value (see its method).",
@@ -63,6 +68,8 @@ DEFINE = {
                "subsequent therapy or death).",
     "ICENSRS": "Derived: the reason of ICENSDY in upper case.",
     "ATOXSCL": "Assigned: the ICAHT grading version, or 'CAR-HEMATOTOX (Rejeski 2021)'.",
+    "HTOXRISK": "Derived: on every record of the subject, AVALC of its HTOXSCOR record (LOW / "
+                "HIGH); missing when the score is not evaluable.",
 }
 DEFINE_PARAMS = {
     "EICAHTGR": f"Early ICAHT grade 0-4 from the days with ANC <= 0.5 and <= 0.1 x10^9/L in "
@@ -102,8 +109,9 @@ def _icaht_rows(icaht: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def derive_adhtox(icaht: pd.DataFrame, hematotox: pd.DataFrame,
-                  adsl: pd.DataFrame) -> pd.DataFrame:
+def derive_adhtox(icaht: pd.DataFrame, hematotox: pd.DataFrame, adsl: pd.DataFrame,
+                  cytopenias: pd.DataFrame | None = None,
+                  prolonged_day: float = 28.0) -> pd.DataFrame:
     """ADHTOX: ICAHT grades, days below the ANC thresholds, nadir, recovery and neutropenic
     phases (EHA/EBMT 2023) and the CAR-HEMATOTOX baseline score, one row per subject and
     parameter.
@@ -117,12 +125,18 @@ def derive_adhtox(icaht: pd.DataFrame, hematotox: pd.DataFrame,
         :func:`cartrial.safety.car_hematotox` output (USUBJID, SCORE, RISK).
     adsl : pandas.DataFrame
         ADSL (STUDYID, USUBJID, TRT01A, TRT01AN).
+    cytopenias : pandas.DataFrame, optional
+        :func:`cartrial.safety.cytopenia_recovery` output: the grade >= 3 cytopenias and their
+        recovery (:mod:`cartrial.adam.adhtox_cytopenia`).
+    prolonged_day : float
+        The protocol's ``safety.prolonged_cytopenia_day``.
 
     Returns
     -------
     pandas.DataFrame
-        STUDYID, USUBJID, ASEQ, TRT01A, TRT01AN, PARCAT1, PARAMCD, PARAM, AVAL, AVALC, AVALU,
-        ADAYINF, ICAHTCFL, ICENSDY, ICENSRS, ATOXSCL; sorted by USUBJID, PARCAT1, PARAMCD.
+        STUDYID, USUBJID, ASEQ, TRT01A, TRT01AN, PARCAT1, PARCAT2, PARAMCD, PARAM, AVAL, AVALC,
+        AVALU, ADAYINF, ICAHTCFL, ICENSDY, ICENSRS, ATOXSCL, HTOXRISK; sorted by USUBJID,
+        PARCAT1, PARAMCD.
 
     Raises
     ------
@@ -158,16 +172,22 @@ def derive_adhtox(icaht: pd.DataFrame, hematotox: pd.DataFrame,
         "AVAL": pd.to_numeric(hematotox["SCORE"], errors="coerce").astype(float).to_numpy(),
         "AVALC": hematotox["RISK"].fillna("").astype(str).str.upper().to_numpy(), "AVALU": "",
         "ATOXSCL": "CAR-HEMATOTOX (Rejeski 2021)"})
-    out = pd.concat([_icaht_rows(icaht), score], ignore_index=True)
+    cyto = cytopenia_rows(cytopenias, prolonged_day)
+    out = pd.concat([_icaht_rows(icaht), score] + ([cyto] if len(cyto) else []),
+                    ignore_index=True)
+    out["PARCAT2"] = out["PARCAT2"] if "PARCAT2" in out else ""
     sl = adsl.assign(USUBJID=adsl["USUBJID"].astype(str)).set_index("USUBJID")
     out = out[out["USUBJID"].isin(sl.index)]
     out.insert(0, "STUDYID", out["USUBJID"].map(sl["STUDYID"]))
     out["TRT01A"] = out["USUBJID"].map(sl["TRT01A"])
     out["TRT01AN"] = out["USUBJID"].map(sl["TRT01AN"])
-    for c in ("ICAHTCFL", "ICENSRS"):
+    out["HTOXRISK"] = out["USUBJID"].map(score.set_index("USUBJID")["AVALC"]).fillna("")
+    for c in ("ICAHTCFL", "ICENSRS", "PARCAT2"):
         out[c] = out[c].fillna("")
     out = out.sort_values(["USUBJID", "PARCAT1", "PARAMCD"], kind="stable").reset_index(drop=True)
     out["ASEQ"] = out.groupby("USUBJID").cumcount() + 1
-    front = ["STUDYID", "USUBJID", "ASEQ", "TRT01A", "TRT01AN", "PARCAT1", "PARAMCD", "PARAM",
-             "AVAL", "AVALC", "AVALU", "ADAYINF", "ICAHTCFL", "ICENSDY", "ICENSRS", "ATOXSCL"]
+    front = ["STUDYID", "USUBJID", "ASEQ", "TRT01A", "TRT01AN", "PARCAT1", "PARCAT2", "PARAMCD",
+             "PARAM",
+             "AVAL", "AVALC", "AVALU", "ADAYINF", "ICAHTCFL", "ICENSDY", "ICENSRS", "ATOXSCL",
+             "HTOXRISK"]
     return out[front]

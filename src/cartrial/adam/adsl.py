@@ -7,7 +7,8 @@ Populations (flags "Y" or missing):
 * ``ITTFL`` leukapheresed (the CAR-T "enrolled" set: PR LEUKAPHERESIS on record);
 * ``SAFFL`` infused with the CAR-T product (EX, EXCAT = INVESTIGATIONAL PRODUCT);
 * ``DLTEVLFL`` DLT-evaluable: a DLT, or follow-up through the DLT window (the safety engine's
-  adjudication, ``completed_window_or_dlt``); missing when no adjudication is supplied;
+  adjudication, ``completed_window_or_dlt``); missing when no adjudication is supplied (with
+  DLTFL, DLTPNDFL and DLTCRIT: :mod:`cartrial.adam.adsl_dlt`);
 * ``EFFFL`` efficacy-evaluable: infused and at least one disease assessment after infusion
   (LB with LBCAT = DISEASE ASSESSMENT, or RS);
 * ``PPCLFL`` primary plasma cell leukaemia (MH PRIMARY DIAGNOSIS mapped to the protocol
@@ -74,10 +75,6 @@ DEFINE = {
     "SAFFL": "Derived: 'Y' when TRTSDT is not missing (infused with the CAR-T product).",
     "EFFFL": "Derived: 'Y' when SAFFL = 'Y' and an LB record with LBCAT = DISEASE ASSESSMENT or "
              "an RS OVRLRESP record is dated after TRTSDT.",
-    "DLTEVLFL": "Derived: 'Y' when SAFFL = 'Y' and the safety engine's DLT adjudication finds "
-                "a DLT or follow-up through the protocol's DLT window.",
-    "DLTFL": "Derived: 'Y' when the safety engine's DLT adjudication finds a dose-limiting "
-             "toxicity (protocol DLT rules).",
 }
 
 

@@ -148,9 +148,6 @@ def derive_vars_popfl(adsl: pd.DataFrame, study: Study,
     else:
         has = set()
     out["EFFFL"] = yn((out["SAFFL"] == "Y") & out["USUBJID"].isin(has))
-    if dlt_patients is not None:
-        ev = dlt_patients.set_index("USUBJID")["DLT_EVALUABLE"].astype(bool)
-        dl = dlt_patients.set_index("USUBJID")["DLT"]
-        out["DLTEVLFL"] = yn(out["USUBJID"].map(ev).eq(True) & (out["SAFFL"] == "Y"))
-        out["DLTFL"] = yn(out["USUBJID"].map(dl).eq("yes"))
-    return out
+    from cartrial.adam.adsl_dlt import derive_vars_dlt  # DLTEVLFL, DLTFL, DLTPNDFL, DLTCRIT
+
+    return derive_vars_dlt(out, dlt_patients)

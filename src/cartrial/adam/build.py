@@ -16,8 +16,10 @@ from cartrial.adam.adpc import derive_adpc
 from cartrial.adam.adpp import derive_adpp
 from cartrial.adam.adrs import derive_adrs
 from cartrial.adam.adsl import derive_adsl
+from cartrial.adam.adsynd import derive_adsynd
 from cartrial.adam.adtte import derive_adtte
 from cartrial.adam.batched import BatchedDataset
+from cartrial.adam.iec_hs import derive_var_iecscrfl
 from cartrial.data import Study
 from cartrial.efficacy import ImwgResult
 from cartrial.efficacy.endpoints import EfficacyResult
@@ -131,8 +133,9 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
                kinetics: KineticsReport | None = None,
                batched_adlb: bool = False) -> AdamResult:
     """ADSL, ADAE, ADLB (SDTM + safety engine), ADRS (IMWG result), ADTTE (efficacy result),
-    ADPC (SDTM PC), ADPP and ADCYT (kinetics report). The safety engine's DLT adjudication
-    feeds DLTEVLFL / DLTFL and its ASTCT grades the derived grade DTOXGRN of CRS / ICANS records.
+    ADPC (SDTM PC), ADPP and ADCYT (kinetics report), ADHTOX and ADSYND (safety engine). The
+    safety engine's DLT adjudication feeds DLTEVLFL / DLTFL / DLTPNDFL / DLTCRIT and its ASTCT
+    grades the derived grade DTOXGRN of CRS / ICANS records.
 
     With ``batched_adlb`` ADLB is a :class:`~cartrial.adam.BatchedDataset` derived subject batch
     by subject batch when it is read (one row per LB record), so a large trial's ADLB is never
@@ -200,6 +203,10 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
         ds["ADPP"] = derive_adpp(kinetics.nca, adsl)
         if kinetics.cytokines is not None and len(kinetics.cytokines):
             ds["ADCYT"] = derive_adcyt(kinetics.cytokines, adsl)
+    if safety is not None:  # the IEC-HS screen; the CRS / ICANS episodes (ADSYND)
+        ds["ADSL"] = adsl = derive_var_iecscrfl(adsl, safety.iec_hs)
+        ds["ADSYND"] = derive_adsynd(safety.crs.episodes, safety.icans.episodes, adsl)
     if safety is not None and len(safety.icaht):   # ICAHT and CAR-HEMATOTOX per subject
-        ds["ADHTOX"] = derive_adhtox(safety.icaht, safety.hematotox, adsl)
+        ds["ADHTOX"] = derive_adhtox(safety.icaht, safety.hematotox, adsl, safety.cytopenias,
+                                     protocol.safety.prolonged_cytopenia_day)
     return AdamResult(ds, dlt, cutoff)

@@ -24,9 +24,11 @@ from functools import cache
 from cartrial.data import data_model
 
 #: The deriving modules of each dataset (cartrial.adam.<module>).
-MODULES = {"ADSL": ("adsl", "adsl_csr"), "ADAE": ("adae",), "ADLB": ("adlb",),
-           "ADRS": ("adrs",), "ADTTE": ("adtte",), "ADPC": ("adpc",), "ADPP": ("adpp",),
-           "ADCYT": ("adcyt",), "ADHTOX": ("adhtox",)}
+MODULES = {"ADSL": ("adsl", "adsl_csr", "adsl_dlt", "iec_hs"),
+           "ADAE": ("adae", "adae_baskets", "iec_hs"),
+           "ADLB": ("adlb",), "ADRS": ("adrs",), "ADTTE": ("adtte",), "ADPC": ("adpc",),
+           "ADPP": ("adpp",), "ADCYT": ("adcyt",), "ADHTOX": ("adhtox", "adhtox_cytopenia"),
+           "ADSYND": ("adsynd",)}
 #: Variables derived the same way in every dataset holding them.
 COMMON = {
     "ASEQ": "Derived: sequence number 1, 2, ... within USUBJID in the dataset's sort order.",

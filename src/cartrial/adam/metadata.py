@@ -27,6 +27,8 @@ DATASETS = {
     "ADCYT": ("Cytokine Parameters Analysis Dataset",
               "one row per subject, cytokine and parameter"),
     "ADHTOX": ("Haematotoxicity Analysis Dataset", "one row per subject and parameter"),
+    "ADSYND": ("CRS and ICANS Episodes Analysis Dataset",
+               "one row per subject, syndrome, episode and parameter"),
 }
 
 LABELS: dict[str, str] = {
@@ -100,7 +102,18 @@ LABELS: dict[str, str] = {
     "DTHADY": "Death Day from Infusion (Day 0)", "DTHTIM": "Death Timing Category",
     "ICAHTCFL": "ICAHT Day 0-30 Observed Flag", "ICENSDY": "ICAHT Count Censoring Day",
     "ICENSRS": "ICAHT Count Censoring Reason",
+    "DLTPNDFL": "DLT Adjudication Pending Flag", "DLTCRIT": "DLT Criterion Met",
+    "HTOXRISK": "CAR-HEMATOTOX Risk Group", "IECHSFL": "IEC-HS Reported Flag",
+    "IECSCRFL": "IEC-HS Laboratory Screen Positive Flag",
+    "EPISODE": "Episode Number within Syndrome",
 }
+# ADAE customized queries (cartrial.adam.adae_baskets): one per basket category zz
+for _i in range(1, 10):
+    LABELS |= {f"CQ0{_i}NAM": f"Customized Query 0{_i} Name",
+               f"AOCC0{_i}FL": f"1st Occurrence of CQ0{_i} Flag",
+               f"CQ0{_i}ONDY": f"CQ0{_i} First Onset Day from Infusion",
+               f"CQ0{_i}RSFL": f"CQ0{_i} All Events Resolved Flag",
+               f"CQ0{_i}RSDY": f"CQ0{_i} Days from Onset to Resolution"}
 
 
 def variable_label(name: str) -> str:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -156,7 +157,7 @@ def file_stem(table: ReportTable) -> str:
 
 def write_ars(tables: list[ReportTable], ds: dict[str, pd.DataFrame], tdir: Path, *,
               count_dose_as: str = "assigned",
-              baskets: dict[str, list[str]] | None = None) -> list[Path]:
+              baskets: Sequence = ()) -> list[Path]:
     """Write ``<name>.ard.json`` and ``<name>.ard.csv`` beside every table in ``tdir``.
 
     Parameters
@@ -169,8 +170,9 @@ def write_ars(tables: list[ReportTable], ds: dict[str, pd.DataFrame], tdir: Path
         The report's tables folder.
     count_dose_as : str
         The protocol's ``conduct.count_dose_as`` (the grouping of the DLT table).
-    baskets : dict of str to list of str, optional
-        The protocol's event baskets (name -> AEDECOD terms; ``safety.baskets``).
+    baskets : sequence of EventBasket
+        The protocol's event baskets (``safety.baskets``), each the ADAE customized query of
+        its category (:func:`cartrial.adam.adae_baskets.basket_queries`).
 
     Returns
     -------
@@ -194,13 +196,14 @@ def write_ars(tables: list[ReportTable], ds: dict[str, pd.DataFrame], tdir: Path
     >>> [p.name for p in write_ars([t], {}, Path(tempfile.mkdtemp()))]
     ['table_14_2_2.ard.json', 'table_14_2_2.ard.csv']
     """
+    from cartrial.adam.adae_baskets import basket_queries
     from cartrial.report.ars_metadata import analysis_for
     from cartrial.report.ars_specs import computed_ard
 
     written = []
     for t in tables:
         meta = analysis_for(t, count_dose_as)
-        ard = computed_ard(t, ds, meta, baskets or {}) if meta.get("cells") else \
+        ard = computed_ard(t, ds, meta, basket_queries(baskets)) if meta.get("cells") else \
             displayed_ard(t, meta["id"])
         if meta.get("recomputable"):  # cells no ADaM where-clause describes, named
             bare = ard[(ard["where"] == "") & (ard["statistic"] != "text")]

@@ -11,6 +11,9 @@ _N_PCT = "n (%) of the population in the column (percentage 100 n / N)"
 _CP = _N_PCT + "; 95% CI Clopper-Pearson"
 _MED = "median (min-max) of the patients' values"
 _TEAE = ("TRTEMFL == 'Y'", ("AEBODSYS", "AEDECOD", "ATOXGRN", "TRTEMFL"))
+# event baskets: the ADAE customized query of the basket's category (zz), per patient
+_BASKET = ("TRTEMFL == 'Y'", ("CQzzNAM", "ATOXGRN", "AOCCzzFL", "CQzzONDY", "CQzzRSFL",
+                              "CQzzRSDY", "TRTEMFL"))
 
 # number -> (datasets, population flag, dataset where, variables, grouping, method, cells, or
 # the reason the table cannot be recomputed from ADaM alone)
@@ -33,21 +36,23 @@ _A: dict[str, tuple] = {
                "then), not an ADaM analysis"),
     "14.2.2": ("", "", "", (), "", "the design's decision rules",
                "computed from the protocol's design, no data"),
-    "14.2.3": ("ADSL", "SAFFL", "", ("DLTEVLFL", "DLTFL"), "TRT01P", "n; n/N (%)", "dlt"),
+    "14.2.3": ("ADSL", "SAFFL", "", ("DLTEVLFL", "DLTFL", "DLTPNDFL", "DLTCRIT"), "TRT01P",
+               "n; n/N (%)", "dlt"),
     "14.3.1": ("ADAE", "SAFFL", *_TEAE, "TRT01A", _N_PCT + ", a patient once per row",
                "teae"),
     "14.3.1.1": ("ADAE", "SAFFL", *_TEAE, "", _N_PCT + ", a patient once per row at the "
                  "worst grade", "teae"),
-    "14.3.2": ("ADAE", "SAFFL", "CRSFL == 'Y'", ("ATOXGRN",), "TRT01A", _N_PCT + "; " + _MED,
+    "14.3.2": ("ADAE, ADSYND", "SAFFL", "CRSFL == 'Y'", ("ATOXGRN", "PARAMCD", "EPISODE",
+                                                       "AVAL"), "TRT01A", _N_PCT + "; " + _MED,
                "syndrome"),
     "14.3.2.1": ("ADAE", "SAFFL", "GRDDIFFL == 'Y'", ("AETOXGR", "DTOXGRN", "GRDDIFFL"), "",
                  "list of events", "a listing of events with the observations behind each"),
-    "14.3.3": ("ADAE", "SAFFL", "ICANSFL == 'Y'", ("ATOXGRN",), "TRT01A",
+    "14.3.3": ("ADAE, ADSYND", "SAFFL", "ICANSFL == 'Y'", ("ATOXGRN", "PARAMCD", "EPISODE",
+                                                         "AVAL"), "TRT01A",
                _N_PCT + "; " + _MED, "syndrome"),
-    "14.3.4": ("ADLB", "SAFFL", "", ("PARAMCD", "ATOXGRL", "ADAYINF"), "TRT01A",
-               _N_PCT + "; " + _MED, "recovery times from the safety engine's graded "
-               "laboratory episodes"),
-    "14.3.5": ("ADAE", "SAFFL", *_TEAE, "TRT01A", _N_PCT + "; " + _MED,
+    "14.3.4": ("ADHTOX", "SAFFL", "PARCAT1 == 'CYTOPENIA'", ("PARCAT2", "PARAMCD", "AVAL"),
+               "TRT01A", _N_PCT + "; " + _MED, "cytopenia"),
+    "14.3.5": ("ADAE", "SAFFL", *_BASKET, "TRT01A", _N_PCT + "; " + _MED,
                "basket"),
     "14.3.6": ("ADSL", "SAFFL", "", ("DTHFL", "DTHADY", "DTHCAUS"), "TRT01A", _N_PCT,
                "deaths"),
@@ -56,19 +61,18 @@ _A: dict[str, tuple] = {
     "14.3.7": ("ADAE", "SAFFL", "TRTEMFL == 'Y' and AEBODSYS == "
                "'Infections and infestations'", ("AEDECOD", "ATOXGRN"), "", _N_PCT +
                ", a patient once per row at the worst grade", "teae"),
-    "14.3.7.1": ("ADAE", "SAFFL", "TRTEMFL == 'Y'", ("AEDECOD",), "TRT01A", _N_PCT,
-                 "pathogen type is a mapping of preferred terms, not an ADAE variable"),
+    "14.3.7.1": ("ADAE", "SAFFL", *_BASKET, "TRT01A", _N_PCT + "; " + _MED, "basket"),
     "14.3.8": ("ADHTOX", "SAFFL", "PARCAT1 == 'ICAHT'", ("PARAMCD", "AVAL", "ICAHTCFL"),
                "TRT01A", _N_PCT + "; " + _MED, "htox"),
     "14.3.9": ("ADHTOX", "SAFFL", "PARAMCD == 'HTOXSCOR'", ("PARAMCD", "AVAL"), "TRT01A",
                _N_PCT + "; " + _MED, "htox"),
-    "14.3.9.1": ("ADHTOX", "SAFFL", "", ("PARAMCD", "AVALC"), "risk group", _N_PCT,
-                 "ICAHT grade derived by the safety engine from the neutrophil course"),
-    "14.3.10": ("ADAE", "SAFFL", "", ("AEDECOD", "ATOXGRN"), "TRT01A", _N_PCT,
-                "laboratory screen from the safety engine's IEC-HS criteria"),
-    "14.3.11": ("ADAE", "SAFFL", *_TEAE, "TRT01A", _N_PCT + "; " + _MED,
+    "14.3.9.1": ("ADHTOX", "SAFFL", "PARCAT1 == 'ICAHT'", ("PARAMCD", "AVAL", "HTOXRISK"),
+                 "HTOXRISK", _N_PCT + " with an ICAHT grade", "htox_risk"),
+    "14.3.10": ("ADAE", "SAFFL", "IECHSFL == 'Y'", ("IECHSFL", "ATOXGRN", "IECSCRFL"),
+                "TRT01A", _N_PCT + ", a patient once per row at the worst grade", "iec_hs"),
+    "14.3.11": ("ADAE", "SAFFL", *_BASKET, "TRT01A", _N_PCT + "; " + _MED,
                 "basket"),
-    "14.3.12": ("ADAE", "SAFFL", *_TEAE, "TRT01A", _N_PCT + "; " + _MED,
+    "14.3.12": ("ADAE", "SAFFL", *_BASKET, "TRT01A", _N_PCT + "; " + _MED,
                 "basket"),
     "14.4.1": ("ADRS", "ITTFL", "PARAMCD == 'CBOR'", ("AVALC",), "TRT01A", _CP, "response"),
     "14.4.2": ("ADRS", "SAFFL", "PARAMCD == 'MRD'", ("AVALC", "AVISIT", "MRDSENS"), "TRT01A",
@@ -99,6 +103,8 @@ _A: dict[str, tuple] = {
                "selection rule", "the study part (SUPPDM PART = RANDOMISED) is not an ADSL "
                "variable, and the selection is the ROSE rule's decision on the arms"),
 }
+# further datasets of a table: dataset -> where-clause (report.ars_safety.add_datasets)
+_ALSO = {"14.3.2": {"ADSYND": "PARCAT1 == 'CRS'"}, "14.3.3": {"ADSYND": "PARCAT1 == 'ICANS'"}}
 _LISTING_WHERE = {"16.2.1": ("ADSL", "ITTFL == 'Y'"), "16.2.2": ("ADSL", "DLTFL == 'Y'"),
                   "16.2.3": ("ADAE", "TRTEMFL == 'Y' and (ATOXGRN >= 3 or AESER == 'Y')"),
                   "16.2.4": ("ADRS", "PARAMCD == 'CBOR'"),
@@ -154,7 +160,7 @@ def analysis_for(table: ReportTable, count_dose_as: str = "assigned") -> dict:
     from cartrial.report.ars_specs import CELLS
 
     described = cells in CELLS
-    extra = {}
+    extra = {"also": _ALSO[table.number]} if table.number in _ALSO else {}
     if cells == "tte":  # the Kaplan-Meier settings as the table states them
         from cartrial.report.ars_tte import km_settings
 

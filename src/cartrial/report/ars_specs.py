@@ -24,6 +24,15 @@ import pandas as pd
 from cartrial.errors import InputError
 from cartrial.report.ars import ARD_COLUMNS, _clean, displayed_ard, parse_cell, shown_value
 from cartrial.report.ars_baseline import baseline
+from cartrial.report.ars_safety import (
+    add_datasets,
+    basket,
+    cytopenia,
+    dlt,
+    htox_risk,
+    iec_hs,
+    syndrome,
+)
 from cartrial.report.ars_tte import tte
 from cartrial.report.table import ReportTable
 
@@ -39,13 +48,6 @@ def _populations(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | No
         return {"where": fixed[row]}
     reasons = {str(r).capitalize(): r for r in adsl["DCSREAS"].dropna().unique()}
     return {"where": f"DCSREAS == {reasons[row]!r}"} if row in reasons else None
-
-
-def _dlt(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
-    return {"Treated": {"where": "SAFFL == 'Y'"},
-            "DLT-evaluable": {"where": "DLTEVLFL == 'Y'"},
-            "Patients with DLT, n/N (%)": {"where": "DLTEVLFL == 'Y' and DLTFL == 'Y'",
-                                           "denominator_where": "DLTEVLFL == 'Y'"}}.get(row)
 
 
 def _teae(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
@@ -178,27 +180,10 @@ def _disposition(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | No
     return {"where": f"{ctx['block']} and {_reason_value(row, adsl[var])}"}
 
 
-def _syndrome(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
-    """CRS / ICANS rows "CRS: any grade", "CRS: grade 2", "CRS: grade >= 3" (basket rows
-    "Nail: grade 1" alike, their terms in ``ctx["baskets"]``)."""
-    name, _, what = row.partition(": ")
-    base = ctx["record"]  # the dataset's where-clause: the patient has such a record
-    if name in ctx.get("baskets", {}):
-        base = f"AEDECOD.str.upper().isin({ctx['baskets'][name]!r})"
-    elif "baskets" in ctx:
-        return None
-    if what == "any grade":
-        return {"where": base}
-    if what == "grade >= 3":
-        return {"where": f"{base} and ATOXGRN >= 3"}
-    if what.startswith("grade ") and what[6:].isdigit():
-        return {"where": base, "worst_grade": what[6:]}
-    return None
-
-
-CELLS: dict[str, Callable] = {"populations": _populations, "dlt": _dlt, "teae": _teae,
+CELLS: dict[str, Callable] = {"populations": _populations, "dlt": dlt, "teae": _teae,
                                "response": _response, "disposition": _disposition,
-                               "syndrome": _syndrome, "basket": _syndrome, "nca": _nca,
+                               "syndrome": syndrome, "basket": basket, "htox_risk": htox_risk,
+                               "iec_hs": iec_hs, "cytopenia": cytopenia, "nca": _nca,
                                "deaths": _deaths, "deaths_timing": _deaths_timing,
                                "cytokines": _cytokines, "htox": _htox, "baseline": baseline,
                                "tte": tte}
@@ -212,6 +197,11 @@ def _group(column: str, var: str, adsl: pd.DataFrame) -> tuple[str, str]:
         from cartrial.report.csr_deaths import TIMING_LABELS
 
         return f"DTHTIM == {({v: k for k, v in TIMING_LABELS.items()}[dose])!r}", ""
+    if var == "HTOXRISK" and dose != "Overall":  # columns by CAR-HEMATOTOX risk (14.3.9.1)
+        from cartrial.safety.icaht_tables import RISK_COLUMNS
+
+        code = {v: k for k, v in RISK_COLUMNS.items()}[dose].upper()
+        return (f"HTOXRISK == {code!r}" if code else "HTOXRISK.fillna('') == ''"), stat
     if dose == "Overall" or not var:
         return "", stat
     if dose == "Not infused":
@@ -253,11 +243,11 @@ def analysis_data(ds: dict[str, pd.DataFrame], meta: dict) -> pd.DataFrame:
     d = ds[name]
     d = d.query(meta["where"], engine="python") if meta["where"] else d
     keep = ["USUBJID"] + [c for c in d.columns if c not in pop.columns]
-    return pop.merge(d[keep], on="USUBJID", how="left")
+    return add_datasets(pop.merge(d[keep], on="USUBJID", how="left"), pop, ds, meta)
 
 
 def computed_ard(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
-                 baskets: dict[str, list[str]] | None = None) -> pd.DataFrame:
+                 baskets: dict[str, str] | None = None) -> pd.DataFrame:
     """The ARD of a table described cell by cell, its values computed from ADaM (unrounded).
 
     Parameters
@@ -268,8 +258,9 @@ def computed_ard(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
         The ADaM datasets the report writes.
     meta : dict
         :func:`cartrial.report.ars_metadata.analysis_for` of the table.
-    baskets : dict of str to list of str, optional
-        The protocol's event baskets (name -> AEDECOD terms) for the basket tables.
+    baskets : dict of str to str, optional
+        The protocol's event baskets (name -> ADAE customized query number zz) for the
+        basket tables (:mod:`cartrial.report.ars_safety`).
 
     Returns
     -------
@@ -294,7 +285,7 @@ def computed_ard(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
     data = analysis_data(ds, meta)
     spec, ctx, rows = CELLS[meta["cells"]], {"record": meta["where"], "km": meta.get("km")}, []
     if meta["cells"] == "basket":
-        ctx["baskets"] = {k: [t.upper() for t in v] for k, v in baskets.items()}
+        ctx["baskets"] = dict(baskets or {})
     indents = table.indents
     for r, c, v in zip(table.cells["row"], table.cells["column"], table.cells["value"],
                        strict=True):

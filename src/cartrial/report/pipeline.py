@@ -287,7 +287,7 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
                                 RunningHeader(protocol.study_id, cut_text, run_date))
     write_ars([it for s in secs for it in s.items if isinstance(it, ReportTable)], ds,
               out / "tables", count_dose_as=protocol.conduct.count_dose_as,
-              baskets={b.name: b.terms for b in protocol.safety.baskets})
+              baskets=protocol.safety.baskets)
     pdf_path = html_to_pdf(report, out / "report.pdf") if pdf else None
     return AnalysisSummary(out, report, {k: len(v) for k, v in ds.items()}, tables, figs,
                            omitted, n_warn, pdf_path, cut_text)
