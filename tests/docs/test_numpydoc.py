@@ -38,8 +38,6 @@ kinetics.pc_profiles
 protocol.EndpointSettings
 protocol.KineticsSettings
 protocol.SafetySettings
-report.table_to_docx
-report.table_to_rtf
 safety.count_rows
 safety.cytopenia_recovery
 safety.cytopenia_table
