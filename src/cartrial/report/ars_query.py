@@ -6,15 +6,22 @@ table are the population joined with a dataset (a hundred columns and more), and
 report's ~1,000 cells evaluates two or three where-clauses on them, so building the resolvers
 took most of the time of ``cartrial analyze`` (issue #18). :func:`select` gives the same rows as
 ``data.query(expr, engine="python")``: the same expression through the same evaluator, on a
-frame holding only the columns the expression names.
+frame holding only the columns the expression names. A table's cells select the same group (a
+dose level's column) and the same denominator again and again: the last :data:`MEMO` selections
+are remembered, keyed by the frame (as long as it lives) and the expression.
 """
 
 from __future__ import annotations
 
 import ast
+import weakref
+from collections import OrderedDict
 from functools import lru_cache
 
 import pandas as pd
+
+MEMO = 16  # selections remembered (a table's groups and their denominators)
+_MEMO: OrderedDict[tuple[int, str], tuple[weakref.ref, pd.DataFrame]] = OrderedDict()
 
 
 @lru_cache(maxsize=1024)
@@ -49,7 +56,9 @@ def select(data: pd.DataFrame, expr: str) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``data.query(expr, engine="python")``: the same rows, columns and index.
+        ``data.query(expr, engine="python")``: the same rows, columns and index. The frame
+        may be shared with the next caller asking the same of the same ``data``: read it, do
+        not modify it.
 
     Raises
     ------
@@ -65,10 +74,20 @@ def select(data: pd.DataFrame, expr: str) -> pd.DataFrame:
     >>> select(d, "SAFFL.fillna('') == ''")["USUBJID"].tolist()
     ['2']
     """
+    key = (id(data), expr)
+    seen = _MEMO.get(key)
+    if seen is not None and seen[0]() is data:  # the same frame (not a new one at its address)
+        _MEMO.move_to_end(key)
+        return seen[1]
     few = _narrow(data, expr)
     if few is None:  # index names, local variables, ...: pandas resolves them
-        return data.query(expr, engine="python")
-    return data.loc[few.eval(expr, engine="python")]
+        out = data.query(expr, engine="python")
+    else:
+        out = data.loc[few.eval(expr, engine="python")]
+    _MEMO[key] = (weakref.ref(data), out)
+    while len(_MEMO) > MEMO:
+        _MEMO.popitem(last=False)
+    return out
 
 
 def evaluate(data: pd.DataFrame, expr: str):
