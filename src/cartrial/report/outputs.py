@@ -4,7 +4,8 @@ figure files, and the analysis-results files beside every table.
 Two groups of writers that share nothing but the data, run side by side where there are cores
 for them (:class:`cartrial.report.background.Background`, issue #18): the ADaM datasets and
 the analysis-results files in a forked process, the HTML report and the table and figure files
-in this one. Every file has the bytes it has when written one after another. A trial of more
+in this one, the figure files (rendered now: :mod:`cartrial.report.figure_files`) in a second
+forked process. Every file has the bytes it has when written one after another. A trial of more
 than :data:`PARALLEL_MAX_SUBJECTS` subjects is written sequentially: its memory, not its time,
 is the limit there, and a child's copy-on-write pages could double it.
 """
@@ -24,6 +25,7 @@ from cartrial.protocol.model import Protocol
 from cartrial.report.ars import write_ars
 from cartrial.report.background import Background
 from cartrial.report.document import Provenance, Section, render_document
+from cartrial.report.figure_files import file_bytes
 from cartrial.report.render import RunningHeader, table_to_docx, table_to_rtf, table_to_text
 from cartrial.report.table import ReportTable
 
@@ -92,16 +94,46 @@ def write_outputs(secs: list[Section], figures: dict, ds: dict[str, pd.DataFrame
     """
     for d in ("tables", "figures"):
         (out / d).mkdir(parents=True, exist_ok=True)
-    adsl = ds.get("ADSL")
+    parallel = small_trial(ds)
     files = Background(partial(_datasets_and_results, secs, ds, out, protocol, w),
-                       parallel=adsl is not None and len(adsl) <= PARALLEL_MAX_SUBJECTS)
+                       parallel=parallel)
+    drawn = Background(partial(_figure_files, figures, out / "figures"), parallel=parallel)
     w.report.write_text(render_document(
         f"{protocol.study_id}: clinical study report tables, figures and listings",
         protocol.title.strip(), secs, w.provenance, omitted=w.omitted), encoding="utf-8")
-    names = _write_items(secs, figures, out, w.run_date,
-                        RunningHeader(protocol.study_id, w.cutoff, w.run_date))
+    names = _write_items(secs, out, w.run_date,
+                         RunningHeader(protocol.study_id, w.cutoff, w.run_date))
     files.wait()
+    drawn.wait()
     return names
+
+
+def small_trial(ds: dict) -> bool:
+    """Whether the writers run side by side and the figure files are rendered when written
+    (at most :data:`PARALLEL_MAX_SUBJECTS` ADSL records).
+
+    Parameters
+    ----------
+    ds : dict of str to pandas.DataFrame
+        The ADaM datasets.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> small_trial({"ADSL": pd.DataFrame({"USUBJID": ["1", "2"]})}), small_trial({})
+    (True, False)
+    """
+    return "ADSL" in ds and len(ds["ADSL"]) <= PARALLEL_MAX_SUBJECTS
+
+
+def _figure_files(figures: dict, fdir: Path) -> None:
+    for name, item in figures.items():
+        png, svg = file_bytes(item)
+        (fdir / f"{name}.svg").write_bytes(svg)
+        (fdir / f"{name}.png").write_bytes(png)
 
 
 def _datasets_and_results(secs: list[Section], ds: dict, out: Path, protocol: Protocol,
@@ -114,9 +146,9 @@ def _datasets_and_results(secs: list[Section], ds: dict, out: Path, protocol: Pr
               baskets={b.name: b.terms for b in protocol.safety.baskets})
 
 
-def _write_items(secs: list[Section], figures: dict, out: Path, run_date: datetime,
+def _write_items(secs: list[Section], out: Path, run_date: datetime,
                  header: RunningHeader) -> tuple[list[str], list[str]]:
-    """Text, DOCX and RTF per table (text and CSV per listing); SVG and PNG per figure."""
+    """Text, DOCX and RTF per table (text and CSV per listing); the patient-flow SVG."""
     tdir, fdir = out / "tables", out / "figures"
     tables, figs = [], []
     for s in secs:
@@ -135,7 +167,4 @@ def _write_items(secs: list[Section], figures: dict, out: Path, run_date: dateti
                 figs.append(it.caption)
                 if it.file is not None:  # drawn as SVG text (the patient flow)
                     (fdir / f"{it.file[0]}.svg").write_text(it.file[1], encoding="utf-8")
-    for name, (png, svg) in figures.items():
-        (fdir / f"{name}.svg").write_bytes(svg)
-        (fdir / f"{name}.png").write_bytes(png)
     return tables, figs

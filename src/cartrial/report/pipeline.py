@@ -28,11 +28,12 @@ from cartrial.protocol.model import Protocol
 from cartrial.report import sections as S
 from cartrial.report.dlt_counting import counted_dose_note
 from cartrial.report.document import Provenance, Section
+from cartrial.report.figure_files import EagerFigures
 from cartrial.report.figures import figure_cutoff
 from cartrial.report.grades import ctcae_label
 from cartrial.report.kinetics_items import kinetics_items
 from cartrial.report.listings import listing_items
-from cartrial.report.outputs import Written, write_outputs
+from cartrial.report.outputs import Written, small_trial, write_outputs
 from cartrial.report.pdf import html_to_pdf
 from cartrial.report.section_items import efficacy_items, safety_items
 
@@ -259,7 +260,8 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     step(STAGES[4])
 
     # 6. tables and figures
-    figures: dict[str, tuple[bytes, bytes]] = {}  # name -> (PNG, SVG)
+    # name -> (PNG, SVG), rendered when written unless the trial is large (memory)
+    figures: dict = {} if small_trial(ds) else EagerFigures()
     cut_text = cutoff.isoformat() if cutoff is not None else (
         adam.cutoff.strftime("%Y-%m-%d") if pd.notna(adam.cutoff) else "")
     with figure_cutoff(cut_text):  # every figure's caption names the data cut-off
