@@ -57,6 +57,10 @@ def _child(send, fn: Callable[[], Any]) -> None:
     except Exception as exc:  # the result itself does not pickle
         send.send(("error", RuntimeError(f"background result not returned: {exc}")))
     send.close()
+    # leave now, without the interpreter's exit work: the child writes nothing to stdout or
+    # stderr, whose locks a thread of the parent (a terminal progress bar) may have held at
+    # the fork
+    os._exit(0)
 
 
 class Background:
