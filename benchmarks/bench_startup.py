@@ -8,13 +8,15 @@ shared machine the absolute seconds depend on it, the ratio much less.
 The earlier commit's ``src`` is extracted with ``git archive`` into a temporary folder and put
 first on ``PYTHONPATH``; both run with this interpreter and its installed libraries, alternating
 run by run so that the load of a shared machine falls on both alike. Prints the median wall time
-of each and their ratio (before / after) per verb; on a loaded machine report the ratio.
+and CPU time (user + system) of each and their ratios (before / after) per verb; on a loaded
+machine report the ratio (the CPU ratio is the steadier one).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -57,15 +59,18 @@ def _load() -> str:
         return "?"
 
 
-def _wall(argv: list[str], src: Path) -> float:
+def _wall(argv: list[str], src: Path) -> tuple[float, float]:
+    """Wall and CPU (user + system of the child) seconds of one run."""
     env = {**os.environ, "PYTHONPATH": str(src)}
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     res = subprocess.run([sys.executable, "-m", "cartrial", *argv], env=env,
                          capture_output=True, check=False)
     wall = time.perf_counter() - t
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if res.returncode != 0:
         raise SystemExit(f"cartrial {' '.join(argv)} failed ({src}):\n{res.stderr.decode()}")
-    return wall
+    return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
 
 
 def main() -> None:
@@ -81,8 +86,9 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "cartrial", "example", "ct071", "--out", str(study),
                         *CT071], check=True, capture_output=True,
                        env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
-        print(f"{'verb':14} {'before s':>9} {'after s':>9} {'ratio':>6}  load   (median of "
-              f"{args.repeats}, alternating; before = {args.before})")
+        print(f"{'verb':14} {'before s':>9} {'after s':>9} {'ratio':>6} {'CPU before':>10} "
+              f"{'CPU after':>9} {'ratio':>6}  load   (median of {args.repeats}, alternating; "
+              f"before = {args.before})")
         for name in args.verbs.split(","):
             argv = [a.format(study=study, out=Path(tmp) / "out") for a in VERBS[name]]
             load0 = _load()
@@ -90,8 +96,10 @@ def main() -> None:
             for _ in range(args.repeats):
                 b.append(_wall(argv, before))
                 a.append(_wall(argv, ROOT / "src"))
-            mb, ma = statistics.median(b), statistics.median(a)
-            print(f"{name:14} {mb:9.2f} {ma:9.2f} {mb / ma:6.1f}  {load0}-{_load()}", flush=True)
+            mb, ma = (statistics.median(w for w, _ in x) for x in (b, a))
+            cb, ca = (statistics.median(c for _, c in x) for x in (b, a))
+            print(f"{name:14} {mb:9.2f} {ma:9.2f} {mb / ma:6.1f} {cb:10.2f} {ca:9.2f} "
+                  f"{cb / ca:6.1f}  {load0}-{_load()}", flush=True)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,6 @@ customized queries) and the IEC-HS screen; plus hand-worked cases of each deriva
 
 from __future__ import annotations
 
-from types import SimpleNamespace as B
-
 import numpy as np
 import pandas as pd
 import pytest

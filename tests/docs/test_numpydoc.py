@@ -16,8 +16,6 @@ PACKAGES = ("adam", "committee", "conduct", "data", "design", "efficacy", "examp
 
 KNOWN: set[str] = set(
     """
-report.table_to_docx
-report.table_to_rtf
 safety.icans_assessments
 safety.lab_grades_long
 safety.summary_rows

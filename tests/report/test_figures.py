@@ -37,6 +37,29 @@ def test_svg_is_byte_identical_and_dateless():
     assert figure_bytes(km_figure({"A": km}), "png")[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.parametrize("fmt", ["svg", "png"])
+def test_one_draw_per_file_gives_matplotlibs_own_bytes(fmt: str) -> None:
+    """Regression test (issue #18): a figure laid out by ``tight_layout()`` is saved with one
+    draw instead of matplotlib's two (layout pass + drawing); the bytes are those of
+    matplotlib's own two-pass ``savefig`` and the figure keeps its layout engine."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from cartrial.report.figures import _RC
+
+    km = kaplan_meier(AML_T, np.array(AML_E, bool))
+    fig = stamp(km_figure({"A": km}), "Figure 1 Test", "Safety (infused)", ["A note."])
+    engine = fig.get_layout_engine()
+    assert engine is not None  # km_figure calls tight_layout(): the two-pass path
+    buf = io.BytesIO()
+    meta = {"svg": {"Date": None, "Creator": "cartrial"}, "png": {"Software": "cartrial"}}[fmt]
+    with plt.rc_context(_RC):
+        fig.savefig(buf, format=fmt, metadata=meta, **({"dpi": 150} if fmt == "png" else {}))
+    assert figure_bytes(fig, fmt) == buf.getvalue()
+    assert fig.get_layout_engine() is engine
+
+
 def test_cytokine_panels():
     v = pd.DataFrame({"GROUP": ["DL1"] * 4, "CYTOKINE": ["IL6", "IL6", "IL6", "TNFA"],
                       "NOMDAY": [1, 1, 3, 1], "VALUE": [10.0, 30.0, 5.0, 2.0], "UNIT": "ng/L"})

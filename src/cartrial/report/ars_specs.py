@@ -24,6 +24,7 @@ import pandas as pd
 from cartrial.errors import InputError
 from cartrial.report.ars import ARD_COLUMNS, _clean, displayed_ard, parse_cell, shown_value
 from cartrial.report.ars_baseline import baseline
+from cartrial.report.ars_query import select
 from cartrial.report.ars_safety import (
     add_datasets,
     basket,
@@ -235,13 +236,13 @@ def analysis_data(ds: dict[str, pd.DataFrame], meta: dict) -> pd.DataFrame:
     ['1']
     """
     adsl = ds["ADSL"]
-    pop = adsl.query(meta["population"].removeprefix("ADSL."), engine="python") \
+    pop = select(adsl, meta["population"].removeprefix("ADSL.")) \
         if meta["population"] else adsl
     name = meta["datasets"][0]
     if name == "ADSL":
         return pop
     d = ds[name]
-    d = d.query(meta["where"], engine="python") if meta["where"] else d
+    d = select(d, meta["where"]) if meta["where"] else d
     keep = ["USUBJID"] + [c for c in d.columns if c not in pop.columns]
     return add_datasets(pop.merge(d[keep], on="USUBJID", how="left"), pop, ds, meta)
 
@@ -320,9 +321,9 @@ def _count(data: pd.DataFrame, group: str, where: str, denominator_where: str,
            worst: str) -> dict[str, float]:
     from cartrial.efficacy.binomial import exact_ci
 
-    g = data.query(group, engine="python") if group else data
-    den = g.query(denominator_where, engine="python") if denominator_where else g
-    hit = g.query(where, engine="python")
+    g = select(data, group) if group else data
+    den = select(g, denominator_where) if denominator_where else g
+    hit = select(g, where)
     if worst:
         top = hit.groupby("USUBJID")["ATOXGRN"].max()
         n = int((top == float(worst)).sum())
@@ -341,8 +342,8 @@ def _summary(data: pd.DataFrame, group: str, where: str, var: str) -> dict[str, 
     1979;35:908-9)."""
     import numpy as np
 
-    g = data.query(group, engine="python") if group else data
-    v = pd.to_numeric(g.query(where, engine="python")[var], errors="coerce").dropna()
+    g = select(data, group) if group else data
+    v = pd.to_numeric(select(g, where)[var], errors="coerce").dropna()
     v = v.to_numpy(dtype=float)
     logs = np.log(v[v > 0])
     s = float(np.std(logs, ddof=1)) if len(logs) > 1 else math.nan

@@ -18,6 +18,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from cartrial.report.ars_query import evaluate, select
+
 _ROW = re.compile(r"^(PFS|OS|DOR|TTR): (patients|events / censored|median \(95% CI\), months|"
                   r"median \(min-max\), months|event-free at ([\d.]+) months \(95% CI\))$")
 _TRANSFORM = re.compile(r"Brookmeyer-Crowley, ([\w-]+) transform")
@@ -131,10 +133,10 @@ def km_values(data: pd.DataFrame, group: str, where: str, at: float, km: dict
     """
     from cartrial.efficacy.km import kaplan_meier, km_landmark
 
-    g = data.query(group, engine="python") if group else data
-    f = g.query(where, engine="python")
+    g = select(data, group) if group else data
+    f = select(g, where)
     t = f[km["time"]].to_numpy(dtype=float)
-    ev = f.eval(km["event"], engine="python").to_numpy(dtype=bool)
+    ev = evaluate(f, km["event"]).to_numpy(dtype=bool)
     out = {"events": float(ev.sum()), "censored": float((~ev).sum()), "n": float(len(t))}
     nan = math.nan
     if not len(t):

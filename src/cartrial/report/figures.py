@@ -26,6 +26,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.layout_engine import PlaceHolderLayoutEngine  # noqa: E402
 
 from cartrial.errors import InputError, require_columns  # noqa: E402
 from cartrial.report.labels import CYTOKINE_LABELS  # noqa: E402
@@ -96,13 +97,21 @@ def figure_bytes(fig: Figure, fmt: str) -> bytes:
     (True, b'\\x89PNG')
     """
     buf = io.BytesIO()
+    engine = fig.get_layout_engine()
     with plt.rc_context(_RC):
-        if fmt == "svg":
-            fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "cartrial"})
-        elif fmt == "png":
-            fig.savefig(buf, format="png", dpi=150, metadata={"Software": "cartrial"})
-        else:
-            raise InputError(f"figure format must be 'svg' or 'png', but was {fmt!r}")
+        # after fig.tight_layout() the figure keeps a placeholder engine that lays out nothing,
+        # yet makes savefig draw the whole figure twice (a layout pass, then the real one)
+        if isinstance(engine, PlaceHolderLayoutEngine):
+            fig.set_layout_engine(None)
+        try:
+            if fmt == "svg":
+                fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "cartrial"})
+            elif fmt == "png":
+                fig.savefig(buf, format="png", dpi=150, metadata={"Software": "cartrial"})
+            else:
+                raise InputError(f"figure format must be 'svg' or 'png', but was {fmt!r}")
+        finally:
+            fig.set_layout_engine(engine)
     return buf.getvalue()
 
 

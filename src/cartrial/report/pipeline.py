@@ -19,24 +19,23 @@ import pandas as pd
 
 from cartrial import __version__
 from cartrial._memory import map_large_blocks, release_freed_memory
-from cartrial.adam import build_adam, write_adam
+from cartrial.adam import build_adam
 from cartrial.conduct import escalation_history
 from cartrial.data import Study, load_study, snapshot, validate_study
 from cartrial.errors import Finding, FindingsError, InputError
 from cartrial.protocol import load_protocol, protocol_hash
 from cartrial.protocol.model import Protocol
 from cartrial.report import sections as S
-from cartrial.report.ars import write_ars  # analysis-results metadata beside every table
 from cartrial.report.dlt_counting import counted_dose_note
-from cartrial.report.document import Provenance, Section, render_document
+from cartrial.report.document import Provenance, Section
+from cartrial.report.figure_files import EagerFigures
 from cartrial.report.figures import figure_cutoff
 from cartrial.report.grades import ctcae_label
 from cartrial.report.kinetics_items import kinetics_items
 from cartrial.report.listings import listing_items
+from cartrial.report.outputs import Written, small_trial, write_outputs
 from cartrial.report.pdf import html_to_pdf
-from cartrial.report.render import RunningHeader, table_to_docx, table_to_rtf, table_to_text
 from cartrial.report.section_items import efficacy_items, safety_items
-from cartrial.report.table import ReportTable
 
 STAGES = ("load and validate", "safety engine", "efficacy engine", "kinetics engine",
           "ADaM datasets", "tables and figures", "write outputs")
@@ -261,7 +260,8 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     step(STAGES[4])
 
     # 6. tables and figures
-    figures: dict[str, tuple[bytes, bytes]] = {}  # name -> (PNG, SVG)
+    # name -> (PNG, SVG), rendered when written unless the trial is large (memory)
+    figures: dict = {} if small_trial(ds) else EagerFigures()
     cut_text = cutoff.isoformat() if cutoff is not None else (
         adam.cutoff.strftime("%Y-%m-%d") if pd.notna(adam.cutoff) else "")
     with figure_cutoff(cut_text):  # every figure's caption names the data cut-off
@@ -277,17 +277,9 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     del study, safety, eff, kin, efficacy, imwg, mrd
     prov = _provenance(protocol_ref, phash, data_dir, dhash, run_date, cut_text, cutoff,
                        omitted, n_warn)
-    write_adam(ds, out / "adam", study=protocol.study_id, version=__version__,
-               protocol_hash=phash, data_hash=dhash, run_date=run_date, format=adam_format)
     report = out / "report.html"
-    report.write_text(render_document(
-        f"{protocol.study_id}: clinical study report tables, figures and listings",
-        protocol.title.strip(), secs, prov, omitted=omitted), encoding="utf-8")
-    tables, figs = _write_items(secs, figures, out, run_date,
-                                RunningHeader(protocol.study_id, cut_text, run_date))
-    write_ars([it for s in secs for it in s.items if isinstance(it, ReportTable)], ds,
-              out / "tables", count_dose_as=protocol.conduct.count_dose_as,
-              baskets=protocol.safety.baskets)
+    tables, figs = write_outputs(secs, figures, ds, out, protocol, Written(
+        report, prov, phash, dhash, run_date, cut_text, omitted, adam_format))
     pdf_path = html_to_pdf(report, out / "report.pdf") if pdf else None
     return AnalysisSummary(out, report, {k: len(v) for k, v in ds.items()}, tables, figs,
                            omitted, n_warn, pdf_path, cut_text)
@@ -303,34 +295,6 @@ def _provenance(protocol_ref: str, phash: str, data_dir, dhash: str, run_date: d
                               "infusion = day 1)"),)
                       + tuple(("Not produced", o) for o in omitted) + tuple(
                           ("Validation warnings", str(n_warn)) for _ in [0] if n_warn))
-
-
-def _write_items(secs: list[Section], figures: dict, out: Path, run_date: datetime,
-                 header: RunningHeader) -> tuple[list[str], list[str]]:
-    tdir, fdir = out / "tables", out / "figures"
-    tdir.mkdir(parents=True, exist_ok=True)
-    fdir.mkdir(parents=True, exist_ok=True)
-    tables, figs = [], []
-    for s in secs:
-        for it in s.items:
-            if isinstance(it, ReportTable):
-                base = tdir / f"{it.kind}_{it.number.replace('.', '_')}"
-                base.with_suffix(".txt").write_text(table_to_text(it), encoding="utf-8")
-                if it.kind == "table":
-                    table_to_docx(it, base.with_suffix(".docx"), run_date=run_date,
-                                  header=header)
-                    table_to_rtf(it, base.with_suffix(".rtf"), header=header)
-                else:  # listings can be long: CSV next to the text rendering
-                    it.wide().to_csv(base.with_suffix(".csv"), lineterminator="\n")
-                tables.append(it.caption)
-            else:
-                figs.append(it.caption)
-                if it.file is not None:  # drawn as SVG text (the patient flow)
-                    (fdir / f"{it.file[0]}.svg").write_text(it.file[1], encoding="utf-8")
-    for name, (png, svg) in figures.items():
-        (fdir / f"{name}.svg").write_bytes(svg)
-        (fdir / f"{name}.png").write_bytes(png)
-    return tables, figs
 
 
 def build_sections(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame], safety,

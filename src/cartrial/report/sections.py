@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from cartrial.design import decision_table
 from cartrial.protocol.model import Protocol
 from cartrial.report.document import ReportFigure
+from cartrial.report.figure_files import FigureFiles
 from cartrial.report.figures import figure_bytes, stamp, with_cutoff
 from cartrial.report.table import ReportTable, fmt_n_pct, table_from_wide
 
@@ -33,10 +33,8 @@ def _fig(number: str, title: str, fig, notes: Sequence[str] = (), population: st
     svg = figure_bytes(fig, "svg")  # the page prints title, population and notes around it
     if figures is not None:  # name -> (PNG bytes, SVG bytes): the files carry their caption
         stamp(fig, f"Figure {number} {title}", population, notes)
-        figures[name or f"figure_{number.replace('.', '_')}"] = (figure_bytes(fig, "png"),
-                                                                 figure_bytes(fig, "svg"))
-        # a figure of thousands of patients' curves is large: closed as soon as it is drawn
-        plt.close(fig)
+        # PNG and SVG rendered when written (report.figure_files; at once for a large trial)
+        figures[name or f"figure_{number.replace('.', '_')}"] = FigureFiles(fig)
     return ReportFigure(number, title, svg.decode("utf-8"), tuple(notes),
                         with_cutoff(population))
 

@@ -1,0 +1,171 @@
+"""The files of ``cartrial analyze``: ADaM datasets, the HTML report, the table, listing and
+figure files, and the analysis-results files beside every table.
+
+Two groups of writers that share nothing but the data, run side by side where there are cores
+for them (:class:`cartrial.report.background.Background`, issue #18): the ADaM datasets and
+the analysis-results files in a forked process, the HTML report and the table and figure files
+in this one, the figure files (rendered now: :mod:`cartrial.report.figure_files`) in a second
+forked process. Every file has the bytes it has when written one after another. A trial of more
+than :data:`PARALLEL_MAX_SUBJECTS` subjects is written sequentially: its memory, not its time,
+is the limit there, and a child's copy-on-write pages could double it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+import pandas as pd
+
+from cartrial import __version__
+from cartrial.adam import write_adam
+from cartrial.protocol.model import Protocol
+from cartrial.report.ars import write_ars
+from cartrial.report.background import Background
+from cartrial.report.document import Provenance, Section, render_document
+from cartrial.report.figure_files import file_bytes
+from cartrial.report.render import RunningHeader, table_to_docx, table_to_rtf, table_to_text
+from cartrial.report.table import ReportTable
+
+PARALLEL_MAX_SUBJECTS = 500  # ADSL records up to which the writers run side by side (a
+# 1,000-patient trial keeps the sequential writing whose peak memory was measured)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What the files record besides the results: the report's path, its provenance, the
+    protocol and data hashes, the run date, the data cut-off, the sections left out and the
+    ADaM format beside the CSV ("xpt" or "dataset-json").
+
+    Examples
+    --------
+    >>> from datetime import datetime
+    >>> Written(Path("o/report.html"), None, "p", "d", datetime(2026, 1, 1), "", [],
+    ...         "xpt").adam_format
+    'xpt'
+    """
+
+    report: Path
+    provenance: Provenance
+    protocol_hash: str
+    data_hash: str
+    run_date: datetime
+    cutoff: str
+    omitted: list[str]
+    adam_format: str
+
+
+def write_outputs(secs: list[Section], figures: dict, ds: dict[str, pd.DataFrame], out: Path,
+                  protocol: Protocol, w: Written) -> tuple[list[str], list[str]]:
+    """Write every file of the analysis under ``out``.
+
+    Parameters
+    ----------
+    secs : list of Section
+        The report's sections (:func:`cartrial.report.pipeline.build_sections`).
+    figures : dict
+        Figure file name -> (PNG bytes, SVG bytes).
+    ds : dict of str to pandas.DataFrame
+        The ADaM datasets (a large one may be a ``BatchedDataset``).
+    out : pathlib.Path
+        Output folder: ``adam/``, ``tables/``, ``figures/`` and the report are written there.
+    protocol : Protocol
+        The protocol (study id, title, dose counting, event baskets).
+    w : Written
+        Provenance, hashes, run date, cut-off, omitted sections, ADaM format.
+
+    Returns
+    -------
+    tuple of (list of str, list of str)
+        Captions of the tables and listings written, and of the figures.
+
+    Raises
+    ------
+    InputError
+        A writer refuses the data (an ADaM variable without a label, a value too long for
+        SAS XPORT, ...): the error of the writer, raised here whichever process ran it.
+
+    Examples
+    --------
+    Needs a whole analysis, so not run here:
+
+    >>> write_outputs(secs, figures, ds, Path("out"), protocol, written)  # doctest: +SKIP
+    """
+    for d in ("tables", "figures"):
+        (out / d).mkdir(parents=True, exist_ok=True)
+    parallel = small_trial(ds)
+    files = Background(partial(_datasets_and_results, secs, ds, out, protocol, w),
+                       parallel=parallel)
+    drawn = Background(partial(_figure_files, figures, out / "figures"), parallel=parallel)
+    w.report.write_text(render_document(
+        f"{protocol.study_id}: clinical study report tables, figures and listings",
+        protocol.title.strip(), secs, w.provenance, omitted=w.omitted), encoding="utf-8")
+    names = _write_items(secs, out, w.run_date,
+                         RunningHeader(protocol.study_id, w.cutoff, w.run_date))
+    files.wait()
+    drawn.wait()
+    return names
+
+
+def small_trial(ds: dict) -> bool:
+    """Whether the writers run side by side and the figure files are rendered when written
+    (at most :data:`PARALLEL_MAX_SUBJECTS` ADSL records).
+
+    Parameters
+    ----------
+    ds : dict of str to pandas.DataFrame
+        The ADaM datasets.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> small_trial({"ADSL": pd.DataFrame({"USUBJID": ["1", "2"]})}), small_trial({})
+    (True, False)
+    """
+    return "ADSL" in ds and len(ds["ADSL"]) <= PARALLEL_MAX_SUBJECTS
+
+
+def _figure_files(figures: dict, fdir: Path) -> None:
+    for name, item in figures.items():
+        png, svg = file_bytes(item)
+        (fdir / f"{name}.svg").write_bytes(svg)
+        (fdir / f"{name}.png").write_bytes(png)
+
+
+def _datasets_and_results(secs: list[Section], ds: dict, out: Path, protocol: Protocol,
+                          w: Written) -> None:
+    write_adam(ds, out / "adam", study=protocol.study_id, version=__version__,
+               protocol_hash=w.protocol_hash, data_hash=w.data_hash, run_date=w.run_date,
+               format=w.adam_format)
+    write_ars([it for s in secs for it in s.items if isinstance(it, ReportTable)], ds,
+              out / "tables", count_dose_as=protocol.conduct.count_dose_as,
+              baskets=protocol.safety.baskets)
+
+
+def _write_items(secs: list[Section], out: Path, run_date: datetime,
+                 header: RunningHeader) -> tuple[list[str], list[str]]:
+    """Text, DOCX and RTF per table (text and CSV per listing); the patient-flow SVG."""
+    tdir, fdir = out / "tables", out / "figures"
+    tables, figs = [], []
+    for s in secs:
+        for it in s.items:
+            if isinstance(it, ReportTable):
+                base = tdir / f"{it.kind}_{it.number.replace('.', '_')}"
+                base.with_suffix(".txt").write_text(table_to_text(it), encoding="utf-8")
+                if it.kind == "table":
+                    table_to_docx(it, base.with_suffix(".docx"), run_date=run_date,
+                                  header=header)
+                    table_to_rtf(it, base.with_suffix(".rtf"), header=header)
+                else:  # listings can be long: CSV next to the text rendering
+                    it.wide().to_csv(base.with_suffix(".csv"), lineterminator="\n")
+                tables.append(it.caption)
+            else:
+                figs.append(it.caption)
+                if it.file is not None:  # drawn as SVG text (the patient flow)
+                    (fdir / f"{it.file[0]}.svg").write_text(it.file[1], encoding="utf-8")
+    return tables, figs
