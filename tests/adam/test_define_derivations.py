@@ -145,7 +145,8 @@ def test_iss_and_hematotox_texts_state_the_published_thresholds(define):
         lambda s: "HIGH" if s >= 2 else "LOW")).all()
 
 
-@pytest.mark.parametrize("name", ["ADLB", "ADPC", "ADPP", "ADCYT", "ADHTOX", "ADRS", "ADTTE"])
+@pytest.mark.parametrize("name", ["ADLB", "ADPC", "ADPP", "ADCYT", "ADHTOX", "ADRS", "ADTTE",
+                                  "ADAB", "ADEX"])
 def test_value_level_metadata_with_units_and_methods(define, name):
     adam, _, doc = define
     data = _csv(adam, name)

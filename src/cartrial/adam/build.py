@@ -8,8 +8,10 @@ from functools import partial
 import pandas as pd
 
 from cartrial._memory import release_freed_memory
+from cartrial.adam.adab import derive_adab
 from cartrial.adam.adae import derive_adae
 from cartrial.adam.adcyt import derive_adcyt
+from cartrial.adam.adex import derive_adex
 from cartrial.adam.adhtox import derive_adhtox
 from cartrial.adam.adlb import derive_adlb, derive_adlb_batches
 from cartrial.adam.adpc import derive_adpc
@@ -131,7 +133,7 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
                kinetics: KineticsReport | None = None,
                batched_adlb: bool = False) -> AdamResult:
     """ADSL, ADAE, ADLB (SDTM + safety engine), ADRS (IMWG result), ADTTE (efficacy result),
-    ADPC (SDTM PC), ADPP and ADCYT (kinetics report). The safety engine's DLT adjudication
+    ADPC (SDTM PC), ADPP, ADCYT and ADAB (kinetics report, SDTM IS). The safety engine's DLT adjudication
     feeds DLTEVLFL / DLTFL and its ASTCT grades the derived grade DTOXGRN of CRS / ICANS records.
 
     With ``batched_adlb`` ADLB is a :class:`~cartrial.adam.BatchedDataset` derived subject batch
@@ -190,8 +192,10 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
     ds: dict[str, pd.DataFrame | BatchedDataset] = {"ADSL": adsl, "ADAE": adae}
     if adlb is not None:
         ds["ADLB"] = adlb
+    ds["ADEX"] = derive_adex(study["EX"], adsl)  # CAR-T dose, lymphodepletion per agent
     if imwg is not None:
-        ds["ADRS"] = derive_adrs(imwg, adsl, rs=study.get("RS"), mrd=mrd)
+        ds["ADRS"] = derive_adrs(imwg, adsl, rs=study.get("RS"), mrd=mrd,
+                                 mrd_sensitivity=protocol.endpoints.mrd_sensitivity)
     if efficacy is not None:
         ds["ADTTE"] = derive_adtte(efficacy.tte, adsl)
     if kinetics is not None:
@@ -200,6 +204,8 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
         ds["ADPP"] = derive_adpp(kinetics.nca, adsl)
         if kinetics.cytokines is not None and len(kinetics.cytokines):
             ds["ADCYT"] = derive_adcyt(kinetics.cytokines, adsl)
+        if kinetics.ada is not None and len(kinetics.ada) and "IS" in study:
+            ds["ADAB"] = derive_adab(study["IS"], kinetics.ada, adsl)  # anti-drug antibodies
     if safety is not None and len(safety.icaht):   # ICAHT and CAR-HEMATOTOX per subject
         ds["ADHTOX"] = derive_adhtox(safety.icaht, safety.hematotox, adsl)
     return AdamResult(ds, dlt, cutoff)

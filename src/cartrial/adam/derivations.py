@@ -25,8 +25,9 @@ from cartrial.data import data_model
 
 #: The deriving modules of each dataset (cartrial.adam.<module>).
 MODULES = {"ADSL": ("adsl", "adsl_csr"), "ADAE": ("adae",), "ADLB": ("adlb",),
-           "ADRS": ("adrs",), "ADTTE": ("adtte",), "ADPC": ("adpc",), "ADPP": ("adpp",),
-           "ADCYT": ("adcyt",), "ADHTOX": ("adhtox",)}
+           "ADRS": ("adrs", "adrs_mrd"), "ADTTE": ("adtte",), "ADPC": ("adpc",), "ADPP": ("adpp",),
+           "ADCYT": ("adcyt",), "ADHTOX": ("adhtox",),
+           "ADAB": ("adab",), "ADEX": ("adex",)}
 #: Variables derived the same way in every dataset holding them.
 COMMON = {
     "ASEQ": "Derived: sequence number 1, 2, ... within USUBJID in the dataset's sort order.",

@@ -27,6 +27,9 @@ DATASETS = {
     "ADCYT": ("Cytokine Parameters Analysis Dataset",
               "one row per subject, cytokine and parameter"),
     "ADHTOX": ("Haematotoxicity Analysis Dataset", "one row per subject and parameter"),
+    "ADEX": ("Exposure Analysis Dataset", "one row per subject and parameter"),
+    "ADAB": ("Anti-Drug Antibody Analysis Dataset",
+             "one row per subject, test, parameter and sample"),
 }
 
 LABELS: dict[str, str] = {
@@ -100,6 +103,10 @@ LABELS: dict[str, str] = {
     "DTHADY": "Death Day from Infusion (Day 0)", "DTHTIM": "Death Timing Category",
     "ICAHTCFL": "ICAHT Day 0-30 Observed Flag", "ICENSDY": "ICAHT Count Censoring Day",
     "ICENSRS": "ICAHT Count Censoring Reason",
+    "CRIT1": "Analysis Criterion 1", "CRIT1FL": "Criterion 1 Evaluation Result Flag",
+    "CRIT2": "Analysis Criterion 2", "CRIT2FL": "Criterion 2 Evaluation Result Flag",
+    "NRECS": "Number of Records Summarised",
+    "ADPBLPFL": "Has Post-Baseline ADA Sample Flag", "ADABLPFL": "Has Baseline ADA Sample Flag",
 }
 
 

@@ -34,7 +34,7 @@ ARD_COLUMNS = ("table", "analysis_id", "row", "column", "group", "where", "denom
                "worst_grade", "variable", "timepoint", "statistic", "value", "shown", "text",
                "value_source")
 
-_NUM = r"-?[\d,]+(?:\.\d+)?|NE|NR"
+_NUM = r"-?[\d,]+(?:\.\d+)?(?:e[-+]\d+)?|NE|NR"
 # (pattern, statistic names): the first pattern a displayed cell matches names its statistics
 _PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"(\d+)", ("n",)),

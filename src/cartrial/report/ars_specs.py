@@ -24,6 +24,9 @@ import pandas as pd
 from cartrial.errors import InputError
 from cartrial.report.ars import ARD_COLUMNS, _clean, displayed_ard, parse_cell, shown_value
 from cartrial.report.ars_baseline import baseline
+from cartrial.report.ars_efficacy import mrd
+from cartrial.report.ars_exposure import exposure
+from cartrial.report.ars_kinetics import ada, crs_exposure, persistence, with_derived
 from cartrial.report.ars_tte import tte
 from cartrial.report.table import ReportTable
 
@@ -201,7 +204,8 @@ CELLS: dict[str, Callable] = {"populations": _populations, "dlt": _dlt, "teae": 
                                "syndrome": _syndrome, "basket": _syndrome, "nca": _nca,
                                "deaths": _deaths, "deaths_timing": _deaths_timing,
                                "cytokines": _cytokines, "htox": _htox, "baseline": baseline,
-                               "tte": tte}
+                               "tte": tte, "ada": ada, "persistence": persistence,
+                               "mrd": mrd, "exposure": exposure, "crs_exposure": crs_exposure}
 
 
 def _group(column: str, var: str, adsl: pd.DataFrame) -> tuple[str, str]:
@@ -212,6 +216,9 @@ def _group(column: str, var: str, adsl: pd.DataFrame) -> tuple[str, str]:
         from cartrial.report.csr_deaths import TIMING_LABELS
 
         return f"DTHTIM == {({v: k for k, v in TIMING_LABELS.items()}[dose])!r}", ""
+    if var == "CRSMAX":  # Table 14.5.5: "CRS grade 2", and the correlation over all
+        return (f"CRSMAX == {int(dose.rsplit(' ', 1)[1])}" if dose.startswith("CRS grade ")
+                else ""), ""
     if dose == "Overall" or not var:
         return "", stat
     if dose == "Not infused":
@@ -253,7 +260,8 @@ def analysis_data(ds: dict[str, pd.DataFrame], meta: dict) -> pd.DataFrame:
     d = ds[name]
     d = d.query(meta["where"], engine="python") if meta["where"] else d
     keep = ["USUBJID"] + [c for c in d.columns if c not in pop.columns]
-    return pop.merge(d[keep], on="USUBJID", how="left")
+    out = pop.merge(d[keep], on="USUBJID", how="left")
+    return with_derived(out, ds, meta["derived"]) if meta.get("derived") else out
 
 
 def computed_ard(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
@@ -292,7 +300,8 @@ def computed_ard(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
     [["SAFFL == 'Y'", 1.0]]
     """
     data = analysis_data(ds, meta)
-    spec, ctx, rows = CELLS[meta["cells"]], {"record": meta["where"], "km": meta.get("km")}, []
+    spec, ctx, rows = CELLS[meta["cells"]], {"record": meta["where"], "km": meta.get("km"),
+                                               "footnotes": table.footnotes}, []
     if meta["cells"] == "basket":
         ctx["baskets"] = {k: [t.upper() for t in v] for k, v in baskets.items()}
     indents = table.indents
