@@ -23,7 +23,8 @@ SCRIPT = ROOT / "tools" / "recompute_tables.py"
 # tables recomputed cell by cell from ADaM on the example
 RECOMPUTED = {"14.1.1", "14.1.2", "14.1.3", "14.1.4", "14.2.3", "14.3.1", "14.3.1.1", "14.3.2",
               "14.3.3", "14.3.5", "14.3.6", "14.3.6.1", "14.3.7", "14.3.8", "14.3.9", "14.3.11",
-              "14.3.12", "14.4.1", "14.4.2", "14.4.3", "14.5.1", "14.5.2", "14.5.3", "14.5.4", "14.5.5"}
+              "14.3.12", "14.4.1", "14.4.2", "14.4.3", "14.4.4", "14.5.1", "14.5.2", "14.5.3",
+              "14.5.4", "14.5.5"}
 # rows of those tables that no ADaM where-clause describes (a fragment of the row label), and why
 NO_WHERE = {
     "DLT pending": "a DLT window still open at the cut-off is not an ADSL flag",
@@ -35,6 +36,8 @@ NO_WHERE = {
     "days from infusion to first onset": "a median: not yet recomputed",
     "days from onset to resolution": "a median: not yet recomputed",
     "Planned dose": "the protocol's dose of the planned level: a label, not a statistic",
+    "Median follow-up": "reverse Kaplan-Meier follow-up: not yet recomputed",
+    "cumulative incidence": "Aalen-Johansen cumulative incidence: not yet recomputed",
 }
 
 

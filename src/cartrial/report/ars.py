@@ -53,6 +53,7 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (rf"({_NUM}) \(({_NUM}), ({_NUM})\)", ("estimate", "ci_lower", "ci_upper")),
     (rf"({_NUM})% \(({_NUM}), ({_NUM})\)", ("pct", "ci_lower", "ci_upper")),
     (r"(\d+) / (\d+)", ("events", "censored")),
+    (rf"chi-square ({_NUM}), (\d+) df, p = ({_NUM})", ("chisq", "df", "p_value")),
     (rf"({_NUM}) \(({_NUM})\)", ("estimate", "in_parentheses")),
     (rf"({_NUM})\u2013({_NUM})", ("min", "max")),
     (rf"({_NUM})", ("estimate",)),

@@ -117,7 +117,9 @@ def persistence(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | Non
 EXTRA = {"14.5.5": {
     "derived": {"CRSMAX": {"dataset": "ADAE", "where": "CRSFL == 'Y'", "variable": "ATOXGRN",
                            "function": "max", "missing": 0}},
-    "test": {"method": "spearman", "x": "AVAL", "y": "CRSMAX"}}}
+    "test": {"method": "spearman", "x": "AVAL", "y": "CRSMAX"}},
+    "14.4.4": {"test": {"method": "survival", "time": "AVAL", "event": "CNSR == 0",
+                        "group": "TRT01A", "order": "TRT01AN", "ties": "efron"}}}
 
 
 def with_derived(data: pd.DataFrame, ds: dict[str, pd.DataFrame], derived: dict

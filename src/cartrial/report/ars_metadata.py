@@ -79,9 +79,10 @@ _A: dict[str, tuple] = {
                "(event: CNSR == 0) median with Brookmeyer-Crowley CI and landmark estimates "
                "with pointwise CI, both on the transform of the analysis' km settings; TTR: "
                "median (min-max)", "tte"),
-    "14.4.4": ("ADTTE", "ITTFL", "", ("PARAMCD", "AVAL", "CNSR"), "TRT01A", "log-rank test, "
-               "Cox hazard ratio, reverse Kaplan-Meier follow-up, cumulative incidence",
-               "model fits (Cox regression), not a count"),
+    "14.4.4": ("ADTTE", "SAFFL", "", ("PARAMCD", "AVAL", "CNSR", "TRT01A"), "TRT01A",
+               "log-rank test across TRT01A (statsmodels survdiff); Cox hazard ratio against "
+               "the reference level, Efron ties, Wald CI (statsmodels PHReg); follow-up and "
+               "cumulative incidence not yet recomputed", "survival"),
     "14.5.1": ("ADPP", "SAFFL", "", ("PARCAT1", "PARCAT2", "PPTESTCD", "AVAL"), "TRT01A",
                "geometric mean (CV% = 100 sqrt(exp(s^2) - 1), s the SD of the logs); median "
                "[min-max] (n) of AVAL", "nca"),

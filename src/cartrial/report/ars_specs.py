@@ -24,7 +24,7 @@ import pandas as pd
 from cartrial.errors import InputError
 from cartrial.report.ars import ARD_COLUMNS, _clean, displayed_ard, parse_cell, shown_value
 from cartrial.report.ars_baseline import baseline
-from cartrial.report.ars_efficacy import mrd
+from cartrial.report.ars_efficacy import mrd, survival
 from cartrial.report.ars_exposure import exposure
 from cartrial.report.ars_kinetics import ada, crs_exposure, persistence, with_derived
 from cartrial.report.ars_tte import tte
@@ -205,7 +205,8 @@ CELLS: dict[str, Callable] = {"populations": _populations, "dlt": _dlt, "teae": 
                                "deaths": _deaths, "deaths_timing": _deaths_timing,
                                "cytokines": _cytokines, "htox": _htox, "baseline": baseline,
                                "tte": tte, "ada": ada, "persistence": persistence,
-                               "mrd": mrd, "exposure": exposure, "crs_exposure": crs_exposure}
+                               "mrd": mrd, "exposure": exposure, "crs_exposure": crs_exposure,
+                               "survival": survival}
 
 
 def _group(column: str, var: str, adsl: pd.DataFrame) -> tuple[str, str]:
@@ -301,7 +302,8 @@ def computed_ard(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
     """
     data = analysis_data(ds, meta)
     spec, ctx, rows = CELLS[meta["cells"]], {"record": meta["where"], "km": meta.get("km"),
-                                               "footnotes": table.footnotes}, []
+                                               "footnotes": table.footnotes,
+                                               "test": meta.get("test")}, []
     if meta["cells"] == "basket":
         ctx["baskets"] = {k: [t.upper() for t in v] for k, v in baskets.items()}
     indents = table.indents
