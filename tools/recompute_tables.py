@@ -37,6 +37,7 @@ import pandas as pd
 from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from recompute_efficacy import is_test, rank_stat, shown_sci, with_derived  # noqa: E402
 from recompute_safety import add_datasets  # noqa: E402  (several datasets of a safety table)
 
 KM_STATS = ("events", "censored", "estimate", "pct", "ci_low", "ci_high")
@@ -221,12 +222,13 @@ def same(v: float, r: dict) -> bool:
         return r["value"] is None and r["shown"] in ("NE", "NR")
     if r["value"] is None or not np.isclose(v, r["value"], rtol=1e-8, atol=1e-12):
         return False
-    return r["shown"] in (shown_as(v, r["shown"]), shown_half_up(v, r["shown"]))
+    return r["shown"] in (shown_as(v, r["shown"]), shown_half_up(v, r["shown"]),
+                          shown_sci(v, r["shown"]))
 
 
 def check_table(doc: dict, adam: dict[str, pd.DataFrame]) -> tuple[int, list[str], list[str]]:
     """(results recomputed, differences, results without a where-clause) of one table."""
-    data = population_data(adam, doc["analysis"])
+    data = with_derived(population_data(adam, doc["analysis"]), adam, doc["analysis"])
     done, diffs, skipped = 0, [], []
     for r in doc["results"]:
         if r["statistic"] == "text":
@@ -236,7 +238,8 @@ def check_table(doc: dict, adam: dict[str, pd.DataFrame]) -> tuple[int, list[str
             skipped.append(where)
             continue
         km = doc["analysis"].get("km")
-        v = km_stat(data, r, km) if km and r["statistic"] in KM_STATS else recompute(data, r)
+        v = rank_stat(data, r, doc["analysis"]["test"]) if is_test(doc["analysis"], r) else \
+            km_stat(data, r, km) if km and r["statistic"] in KM_STATS else recompute(data, r)
         if not same(v, r):
             diffs.append(f"{where}: recomputed {v!r}, ARD {r['value']!r}, shown {r['shown']}")
         done += 1

@@ -146,7 +146,7 @@ def test_iss_and_hematotox_texts_state_the_published_thresholds(define):
 
 
 @pytest.mark.parametrize("name", ["ADLB", "ADPC", "ADPP", "ADCYT", "ADHTOX", "ADRS", "ADTTE",
-                                  "ADSYND"])
+                                  "ADSYND", "ADAB", "ADEX"])
 def test_value_level_metadata_with_units_and_methods(define, name):
     adam, _, doc = define
     data = _csv(adam, name)

@@ -12,7 +12,9 @@ if TYPE_CHECKING:
         derive_vars_aedt,
         derive_vars_atoxgr,
     )
+    from cartrial.adam.adab import derive_adab
     from cartrial.adam.adcyt import derive_adcyt
+    from cartrial.adam.adex import derive_adex
     from cartrial.adam.adhtox import derive_adhtox
     from cartrial.adam.adlb import (
         derive_adlb,
@@ -62,8 +64,10 @@ __all__ = [
     "build_adam",
     "data_cutoff",
     "define_html",
+    "derive_adab",
     "derive_adae",
     "derive_adcyt",
+    "derive_adex",
     "derive_adhtox",
     "derive_adsynd",
     "derive_adpc",

@@ -8,7 +8,9 @@ Parameters (PARAMCD):
 * ``COVR``  confirmed response at the assessment (the engine's confirmation rule);
 * ``CBOR``  best confirmed overall response, one row per infused subject (no assessment -> NE);
 * ``INVOVR`` investigator-reported response (RS OVRLRESP) when RS is supplied;
-* ``MRD``   MRD result per bone-marrow sample (AVALC POSITIVE/NEGATIVE, ``MRDSENS`` sensitivity).
+* ``MRD``   MRD result per bone-marrow sample (AVALC POSITIVE/NEGATIVE, ``MRDSENS`` sensitivity);
+* ``MRDSUST``, ``MRDNEGCR`` and the response criteria CRIT1/CRIT2 of the MRD records
+  (:mod:`cartrial.adam.adrs_mrd`).
 
 ``AVAL`` codes the response as in the admiralonco example: sCR 7, CR 6, VGPR 5, PR 4, MR 3, SD 2,
 PD 1, NE 8; ``AVALC`` is the response text (mixed case ``sCR``).
@@ -36,11 +38,12 @@ _IMWG = "IMWG 2016 criteria (Kumar et al., Lancet Oncol 2016;17:e328-46)"
 #: Origin and derivation of each variable this module derives, as define.xml states them
 #: (cartrial.adam.derivations); DEFINE_PARAMS: the value-level derivation of AVAL per PARAMCD.
 DEFINE = {
-    "PARAMCD": "Assigned: OVR, COVR, CBOR, INVOVR or MRD (see PARAM).",
+    "PARAMCD": "Assigned: OVR, COVR, CBOR, INVOVR, MRD, MRDSUST or MRDNEGCR (see PARAM).",
     "PARAM": "Assigned: the description of PARAMCD.",
     "AVAL": "Derived: AVALC coded sCR 7, CR 6, VGPR 5, PR 4, MR 3, SD 2, PD 1, NE 8 "
-            "(admiralonco); missing for MRD.",
-    "AVALC": "Derived: the response (see the parameter's method); POSITIVE or NEGATIVE for MRD.",
+            "(admiralonco); missing for MRD; 1 (Y) or 0 (N) for MRDSUST and MRDNEGCR.",
+    "AVALC": "Derived: the response (see the parameter's method); POSITIVE or NEGATIVE for "
+             "MRD; Y or N for MRDSUST and MRDNEGCR.",
     "ADT": "Derived: date of the assessment; for CBOR the date of the first confirmed response.",
     "MDTYPE": "Derived: the subject's measurable disease type (SERUM, URINE or FLC) by the "
               f"efficacy engine ({_IMWG}).",
@@ -233,7 +236,7 @@ def derive_param_mrd(mrd: pd.DataFrame) -> pd.DataFrame:
 
 
 def derive_adrs(imwg: ImwgResult, adsl: pd.DataFrame, *, rs: pd.DataFrame | None = None,
-                mrd: pd.DataFrame | None = None) -> pd.DataFrame:
+                mrd: pd.DataFrame | None = None, mrd_sensitivity: float = 1e-5) -> pd.DataFrame:
     """ADRS from the efficacy engine's IMWG result (+ RS and MRD when given) and ADSL.
 
     Parameters
@@ -243,7 +246,10 @@ def derive_adrs(imwg: ImwgResult, adsl: pd.DataFrame, *, rs: pd.DataFrame | None
     adsl : pandas.DataFrame
         STUDYID, USUBJID, SAFFL, TRT01A, TRT01AN, PPCLFL, EFFFL, TRTSDT.
     rs, mrd : pandas.DataFrame, optional
-        SDTM RS (:func:`derive_param_invovr`) and MRD results (:func:`derive_param_mrd`).
+        SDTM RS (:func:`derive_param_invovr`) and MRD results (:func:`derive_param_mrd`;
+        also MRDSUST, MRDNEGCR and the response criteria, :mod:`cartrial.adam.adrs_mrd`).
+    mrd_sensitivity : float
+        The protocol's MRD sensitivity (``endpoints.mrd_sensitivity``) for MRDSUST.
 
     Returns
     -------
@@ -278,7 +284,9 @@ def derive_adrs(imwg: ImwgResult, adsl: pd.DataFrame, *, rs: pd.DataFrame | None
     if rs is not None and len(rs):
         parts.append(derive_param_invovr(rs))
     if mrd is not None and len(mrd):
-        parts.append(derive_param_mrd(mrd))
+        from cartrial.adam.adrs_mrd import derive_param_mrd_subject
+
+        parts += [derive_param_mrd(mrd), derive_param_mrd_subject(mrd, parts[1], mrd_sensitivity)]
     out = pd.concat(parts, ignore_index=True)
     sl = adsl.set_index("USUBJID")
     out.insert(0, "STUDYID", out["USUBJID"].map(sl["STUDYID"]))
@@ -291,6 +299,10 @@ def derive_adrs(imwg: ImwgResult, adsl: pd.DataFrame, *, rs: pd.DataFrame | None
     out = out.reset_index(drop=True)
     out["ASEQ"] = out.groupby("USUBJID").cumcount() + 1
     out["ANL01FL"] = yn(out["ANL01FL"].fillna("").eq("Y")) if "ANL01FL" in out else ""
+    if (out["PARAMCD"] == "MRD").any():
+        from cartrial.adam.adrs_mrd import with_response_criteria
+
+        out = with_response_criteria(out)
     front = ["STUDYID", "USUBJID", "ASEQ", "TRT01A", "TRT01AN", "PARAMCD", "PARAM", "AVAL",
              "AVALC", "ADT", "ADY"]
     return out[front + [c for c in out.columns if c not in front]]

@@ -8,8 +8,10 @@ from functools import partial
 import pandas as pd
 
 from cartrial._memory import release_freed_memory
+from cartrial.adam.adab import derive_adab
 from cartrial.adam.adae import derive_adae
 from cartrial.adam.adcyt import derive_adcyt
+from cartrial.adam.adex import derive_adex
 from cartrial.adam.adhtox import derive_adhtox
 from cartrial.adam.adlb import derive_adlb, derive_adlb_batches
 from cartrial.adam.adpc import derive_adpc
@@ -133,9 +135,9 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
                kinetics: KineticsReport | None = None,
                batched_adlb: bool = False) -> AdamResult:
     """ADSL, ADAE, ADLB (SDTM + safety engine), ADRS (IMWG result), ADTTE (efficacy result),
-    ADPC (SDTM PC), ADPP and ADCYT (kinetics report), ADHTOX and ADSYND (safety engine). The
-    safety engine's DLT adjudication feeds DLTEVLFL / DLTFL / DLTPNDFL / DLTCRIT and its ASTCT
-    grades the derived grade DTOXGRN of CRS / ICANS records.
+    ADPC (SDTM PC), ADPP, ADCYT and ADAB (kinetics report, SDTM IS), ADHTOX and ADSYND (safety
+    engine). The safety engine's DLT adjudication feeds DLTEVLFL / DLTFL / DLTPNDFL / DLTCRIT and
+    its ASTCT grades the derived grade DTOXGRN of CRS / ICANS records.
 
     With ``batched_adlb`` ADLB is a :class:`~cartrial.adam.BatchedDataset` derived subject batch
     by subject batch when it is read (one row per LB record), so a large trial's ADLB is never
@@ -193,8 +195,10 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
     ds: dict[str, pd.DataFrame | BatchedDataset] = {"ADSL": adsl, "ADAE": adae}
     if adlb is not None:
         ds["ADLB"] = adlb
+    ds["ADEX"] = derive_adex(study["EX"], adsl)  # CAR-T dose, lymphodepletion per agent
     if imwg is not None:
-        ds["ADRS"] = derive_adrs(imwg, adsl, rs=study.get("RS"), mrd=mrd)
+        ds["ADRS"] = derive_adrs(imwg, adsl, rs=study.get("RS"), mrd=mrd,
+                                 mrd_sensitivity=protocol.endpoints.mrd_sensitivity)
     if efficacy is not None:
         ds["ADTTE"] = derive_adtte(efficacy.tte, adsl)
     if kinetics is not None:
@@ -203,6 +207,8 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
         ds["ADPP"] = derive_adpp(kinetics.nca, adsl)
         if kinetics.cytokines is not None and len(kinetics.cytokines):
             ds["ADCYT"] = derive_adcyt(kinetics.cytokines, adsl)
+        if kinetics.ada is not None and len(kinetics.ada) and "IS" in study:
+            ds["ADAB"] = derive_adab(study["IS"], kinetics.ada, adsl)  # anti-drug antibodies
     if safety is not None:  # the IEC-HS screen; the CRS / ICANS episodes (ADSYND)
         ds["ADSL"] = adsl = derive_var_iecscrfl(adsl, safety.iec_hs)
         ds["ADSYND"] = derive_adsynd(safety.crs.episodes, safety.icans.episodes, adsl)

@@ -26,9 +26,9 @@ from cartrial.data import data_model
 #: The deriving modules of each dataset (cartrial.adam.<module>).
 MODULES = {"ADSL": ("adsl", "adsl_csr", "adsl_dlt", "iec_hs"),
            "ADAE": ("adae", "adae_baskets", "iec_hs"),
-           "ADLB": ("adlb",), "ADRS": ("adrs",), "ADTTE": ("adtte",), "ADPC": ("adpc",),
+           "ADLB": ("adlb",), "ADRS": ("adrs", "adrs_mrd"), "ADTTE": ("adtte",), "ADPC": ("adpc",),
            "ADPP": ("adpp",), "ADCYT": ("adcyt",), "ADHTOX": ("adhtox", "adhtox_cytopenia"),
-           "ADSYND": ("adsynd",)}
+           "ADSYND": ("adsynd",), "ADAB": ("adab",), "ADEX": ("adex",)}
 #: Variables derived the same way in every dataset holding them.
 COMMON = {
     "ASEQ": "Derived: sequence number 1, 2, ... within USUBJID in the dataset's sort order.",

@@ -29,6 +29,9 @@ DATASETS = {
     "ADHTOX": ("Haematotoxicity Analysis Dataset", "one row per subject and parameter"),
     "ADSYND": ("CRS and ICANS Episodes Analysis Dataset",
                "one row per subject, syndrome, episode and parameter"),
+    "ADEX": ("Exposure Analysis Dataset", "one row per subject and parameter"),
+    "ADAB": ("Anti-Drug Antibody Analysis Dataset",
+             "one row per subject, test, parameter and sample"),
 }
 
 LABELS: dict[str, str] = {
@@ -106,6 +109,10 @@ LABELS: dict[str, str] = {
     "HTOXRISK": "CAR-HEMATOTOX Risk Group", "IECHSFL": "IEC-HS Reported Flag",
     "IECSCRFL": "IEC-HS Laboratory Screen Positive Flag",
     "EPISODE": "Episode Number within Syndrome",
+    "CRIT1": "Analysis Criterion 1", "CRIT1FL": "Criterion 1 Evaluation Result Flag",
+    "CRIT2": "Analysis Criterion 2", "CRIT2FL": "Criterion 2 Evaluation Result Flag",
+    "NRECS": "Number of Records Summarised",
+    "ADPBLPFL": "Has Post-Baseline ADA Sample Flag", "ADABLPFL": "Has Baseline ADA Sample Flag",
 }
 # ADAE customized queries (cartrial.adam.adae_baskets): one per basket category zz
 for _i in range(1, 10):

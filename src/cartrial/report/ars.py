@@ -35,7 +35,7 @@ ARD_COLUMNS = ("table", "analysis_id", "row", "column", "group", "where", "denom
                "worst_grade", "variable", "timepoint", "statistic", "value", "shown", "text",
                "value_source")
 
-_NUM = r"-?[\d,]+(?:\.\d+)?|NE|NR"
+_NUM = r"-?[\d,]+(?:\.\d+)?(?:e[-+]\d+)?|NE|NR"
 # (pattern, statistic names): the first pattern a displayed cell matches names its statistics
 _PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"(\d+)", ("n",)),
@@ -54,6 +54,7 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (rf"({_NUM}) \(({_NUM}), ({_NUM})\)", ("estimate", "ci_low", "ci_high")),
     (rf"({_NUM})% \(({_NUM}), ({_NUM})\)", ("pct", "ci_low", "ci_high")),
     (r"(\d+) / (\d+)", ("events", "censored")),
+    (rf"chi-square ({_NUM}), (\d+) df, p = ({_NUM})", ("chisq", "df", "p_value")),
     (rf"({_NUM}) \(({_NUM})\)", ("estimate", "in_parentheses")),
     (rf"({_NUM})\u2013({_NUM})", ("min", "max")),
     (rf"({_NUM})", ("estimate",)),

@@ -28,8 +28,10 @@ _A: dict[str, tuple] = {
                                      "ISS", "RISS", "HRCYTOFL", "EMDFL", "BRIDGFL", "BRDGRSP"),
                "TRT01A", _N_PCT + "; n, mean (SD), median (Q1, Q3; R quantile type 7), min-max",
                "baseline"),
-    "14.1.4": ("ADSL", "ITTFL", "", ("DOSEP", "DOSEA", "VVDUR", "LDFL", "MFGFFL"), "TRT01P",
-               _N_PCT + "; " + _MED, "lymphodepletion by agent is read from SDTM EX"),
+    "14.1.4": ("ADEX", "APHFL", "", ("MFGFFL", "LDFL", "SAFFL", "DOSELFL", "VVDUR", "PARCAT1",
+                                     "PARCAT2", "PARAMCD", "AVAL"), "ARMCD",
+               _N_PCT + "; n, mean (SD), median (Q1, Q3; R quantile type 7), min-max",
+               "exposure"),
     "14.2.1": ("ADSL", "SAFFL", "", ("TRT01P", "DLTFL"), "decision date",
                "the design's decision on the data as known at each date",
                "re-derived by trial conduct at each decision date (DLT adjudication as known "
@@ -75,26 +77,31 @@ _A: dict[str, tuple] = {
     "14.3.12": ("ADAE", "SAFFL", *_BASKET, "TRT01A", _N_PCT + "; " + _MED,
                 "basket"),
     "14.4.1": ("ADRS", "ITTFL", "PARAMCD == 'CBOR'", ("AVALC",), "TRT01A", _CP, "response"),
-    "14.4.2": ("ADRS", "SAFFL", "PARAMCD == 'MRD'", ("AVALC", "AVISIT", "MRDSENS"), "TRT01A",
-               _CP, "denominators by response category come from the efficacy engine"),
+    "14.4.2": ("ADRS", "SAFFL", "PARAMCD in ['CBOR', 'MRD', 'MRDSUST', 'MRDNEGCR']",
+               ("AVALC", "AVISIT", "MRDSENS", "CRIT1FL", "CRIT2FL"), "TRT01A", _CP, "mrd"),
     "14.4.3": ("ADTTE", "ITTFL", "", ("PARAMCD", "AVALM", "CNSR"), "TRT01A", "Kaplan-Meier "
                "(event: CNSR == 0) median with Brookmeyer-Crowley CI and landmark estimates "
                "with pointwise CI, both on the transform of the analysis' km settings; TTR: "
                "median (min-max)", "tte"),
-    "14.4.4": ("ADTTE", "ITTFL", "", ("PARAMCD", "AVAL", "CNSR"), "TRT01A", "log-rank test, "
-               "Cox hazard ratio, reverse Kaplan-Meier follow-up, cumulative incidence",
-               "model fits (Cox regression), not a count"),
+    "14.4.4": ("ADTTE", "SAFFL", "", ("PARAMCD", "AVAL", "CNSR", "TRT01A"), "TRT01A",
+               "log-rank test across TRT01A (statsmodels survdiff); Cox hazard ratio against "
+               "the reference level, Efron ties, Wald CI (statsmodels PHReg); follow-up and "
+               "cumulative incidence not yet recomputed", "survival"),
     "14.5.1": ("ADPP", "SAFFL", "", ("PARCAT1", "PARCAT2", "PPTESTCD", "AVAL"), "TRT01A",
                "geometric mean (CV% = 100 sqrt(exp(s^2) - 1), s the SD of the logs); median "
                "[min-max] (n) of AVAL", "nca"),
-    "14.5.2": ("ADPC", "SAFFL", "", ("AVAL", "ADY"), "TRT01A", _CP, "the landmark sample "
-               "window is the kinetics engine's rule"),
+    "14.5.2": ("ADPC", "SAFFL", "", ("PARCAT1", "PARAMCD", "AVAL", "AFRLT"), "TRT01A", _CP +
+               "; evaluable: a record at or after the landmark window's start, detectable: "
+               "one with AVAL > 0", "persistence"),
     "14.5.3": ("ADCYT", "SAFFL", "", ("PARCAT1", "PARAM", "AVAL"), "TRT01A",
                "median [min-max] (n) of AVAL", "cytokines"),
-    "14.5.4": ("", "SAFFL", "", (), "TRT01A", _CP, "ADA results are in SDTM IS; no ADaM "
-               "dataset of them yet"),
-    "14.5.5": ("ADPP, ADAE", "SAFFL", "", ("AVAL", "ATOXGRN"), "worst CRS grade",
-               _MED + "; Jonckheere-Terpstra trend test", "a rank test (model), not a count"),
+    "14.5.4": ("ADAB", "SAFFL", "PARCAT1 == 'ADA_BAB'", ("PARAMCD", "AVALC", "ADPBLPFL"),
+               "TRT01A", _N_PCT + " of the evaluable patients (ADPBLPFL); 95% CI "
+               "Clopper-Pearson", "ada"),
+    "14.5.5": ("ADPP", "SAFFL", "", ("PARCAT1", "PARCAT2", "PPTESTCD", "AVAL", "CRSMAX"),
+               "CRSMAX", "median [min-max] (n) of AVAL by CRSMAX, the patient's maximum ADAE "
+               "ATOXGRN of the CRS records (0: none); Spearman rank correlation of AVAL with "
+               "CRSMAX (scipy.stats.spearmanr)", "crs_exposure"),
     "14.6.1": ("ADSL, ADAE, ADRS, ADPP", "SAFFL", "", ("TRT01A",), "TRT01A", _CP,
                "dose-response model fits"),
     "14.6.2": ("", "", "", (), "", "the design's dose selection", "the design engine on the "
@@ -165,6 +172,10 @@ def analysis_for(table: ReportTable, count_dose_as: str = "assigned") -> dict:
         from cartrial.report.ars_tte import km_settings
 
         extra = {"km": km_settings(table.footnotes)}
+    from cartrial.report.ars_kinetics import EXTRA
+
+    if described:  # subject-level groupings from another dataset, rank tests
+        extra |= EXTRA.get(table.number, {})
     return {"id": aid, "datasets": [x for x in d.split(", ") if x], **extra,
             "population": f"ADSL.{flag} == 'Y'" if flag else "", "where": where,
             "variables": list(variables), "grouping": group, "method": method,

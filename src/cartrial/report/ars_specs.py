@@ -24,6 +24,9 @@ import pandas as pd
 from cartrial.errors import InputError
 from cartrial.report.ars import ARD_COLUMNS, _clean, displayed_ard, parse_cell, shown_value
 from cartrial.report.ars_baseline import baseline
+from cartrial.report.ars_efficacy import mrd, survival
+from cartrial.report.ars_exposure import exposure
+from cartrial.report.ars_kinetics import ada, crs_exposure, persistence, with_derived
 from cartrial.report.ars_query import select
 from cartrial.report.ars_safety import (
     add_datasets,
@@ -187,7 +190,9 @@ CELLS: dict[str, Callable] = {"populations": _populations, "dlt": dlt, "teae": _
                                "iec_hs": iec_hs, "cytopenia": cytopenia, "nca": _nca,
                                "deaths": _deaths, "deaths_timing": _deaths_timing,
                                "cytokines": _cytokines, "htox": _htox, "baseline": baseline,
-                               "tte": tte}
+                               "tte": tte, "ada": ada, "persistence": persistence,
+                               "mrd": mrd, "exposure": exposure, "crs_exposure": crs_exposure,
+                               "survival": survival}
 
 
 def _group(column: str, var: str, adsl: pd.DataFrame) -> tuple[str, str]:
@@ -203,6 +208,9 @@ def _group(column: str, var: str, adsl: pd.DataFrame) -> tuple[str, str]:
 
         code = {v: k for k, v in RISK_COLUMNS.items()}[dose].upper()
         return (f"HTOXRISK == {code!r}" if code else "HTOXRISK.fillna('') == ''"), stat
+    if var == "CRSMAX":  # Table 14.5.5: "CRS grade 2", and the correlation over all
+        return (f"CRSMAX == {int(dose.rsplit(' ', 1)[1])}" if dose.startswith("CRS grade ")
+                else ""), ""
     if dose == "Overall" or not var:
         return "", stat
     if dose == "Not infused":
@@ -244,7 +252,8 @@ def analysis_data(ds: dict[str, pd.DataFrame], meta: dict) -> pd.DataFrame:
     d = ds[name]
     d = select(d, meta["where"]) if meta["where"] else d
     keep = ["USUBJID"] + [c for c in d.columns if c not in pop.columns]
-    return add_datasets(pop.merge(d[keep], on="USUBJID", how="left"), pop, ds, meta)
+    out = add_datasets(pop.merge(d[keep], on="USUBJID", how="left"), pop, ds, meta)
+    return with_derived(out, ds, meta["derived"]) if meta.get("derived") else out
 
 
 def computed_ard(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
@@ -284,7 +293,9 @@ def computed_ard(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
     [["SAFFL == 'Y'", 1.0]]
     """
     data = analysis_data(ds, meta)
-    spec, ctx, rows = CELLS[meta["cells"]], {"record": meta["where"], "km": meta.get("km")}, []
+    spec, ctx, rows = CELLS[meta["cells"]], {"record": meta["where"], "km": meta.get("km"),
+                                               "footnotes": table.footnotes,
+                                               "test": meta.get("test")}, []
     if meta["cells"] == "basket":
         ctx["baskets"] = dict(baskets or {})
     indents = table.indents

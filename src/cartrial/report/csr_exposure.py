@@ -77,7 +77,7 @@ def table_exposure(adsl: pd.DataFrame, ex: pd.DataFrame | None, protocol: Protoc
                            "Manufacturing failure: DS disposition event or DM.ARMNRS "
                            "MANUFACTURING FAILURE. Lymphodepletion: EX LYMPHODEPLETING "
                            "CHEMOTHERAPY, patients per agent. Vein-to-vein: days from PR "
-                           "LEUKAPHERESIS to the infusion."), "ADSL, EX")
+                           "LEUKAPHERESIS to the infusion."), "ADSL, ADEX")
 
 
 def listing_low_dose(adsl: pd.DataFrame, number: str) -> ReportTable | None:

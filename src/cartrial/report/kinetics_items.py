@@ -25,7 +25,7 @@ def kinetics_items(study: Study, protocol: Protocol, kin, figures: dict) -> list
     """The 14.5 tables (NCA, persistence, cytokines, ADA, kinetics by CRS) and figures."""
     from cartrial.kinetics.sdtm import infusions, pc_profiles
 
-    items: list = [_nca_table(kin), _persistence_table(kin)]
+    items: list = [_nca_table(kin), _persistence_table(kin, protocol)]
     if kin.cytokine_summary_dose is not None and len(kin.cytokine_summary_dose):
         items.append(_cytokine_table(kin, protocol))
     if kin.ada_summary is not None and len(kin.ada_summary):
@@ -85,7 +85,7 @@ def _nca_table(kin) -> ReportTable:
             "from infusion."), "ADPP")
 
 
-def _persistence_table(kin) -> ReportTable:
+def _persistence_table(kin, protocol: Protocol) -> ReportTable:
     ps = kin.persistence_summary
     pc = pd.DataFrame({
         "row": (ps["PCTESTCD"].map(lambda c: ANALYTE_LABELS.get(c, c)) + ", "
@@ -98,8 +98,10 @@ def _persistence_table(kin) -> ReportTable:
     return ReportTable("14.5.2", "CAR-T persistence (detectable transgene) by month",
                        "Infused with a sample near the landmark",
                        pc.drop_duplicates(["row", "column"]).reset_index(drop=True), (
-                           "Detectable = quantifiable at the sample closest before the "
-                           "landmark (within the protocol window); 95% CI Clopper-Pearson.",
+                           "Detectable = a quantifiable sample at or after the landmark day "
+                           f"(month x {protocol.endpoints.days_per_month:g} days) minus the "
+                           f"{protocol.kinetics.persistence_window_days:g}-day window; "
+                           "evaluable = a sample at or after it; 95% CI Clopper-Pearson.",
                        ), "ADPC")
 
 
@@ -132,8 +134,10 @@ def _ada_table(kin, protocol: Protocol) -> ReportTable:
         col = str(_overall(pd.Series([r["DOSELVL"]]))[0])
         for lab, k in rows:
             cells.append((lab, col, str(int(r[k])), 0 if k == "n_evaluable" else 1))
-        cells.append(("Treatment-emergent ADA incidence, % (95% CI)", col,
-                      f"{r['pct_te']:.1f} ({r['ci_low']:.1f}, {r['ci_high']:.1f})", 1))
+        cells.append(("Treatment-emergent ADA incidence, n/N (%) [95% CI]", col,
+                      f"{int(r['n_te'])}/{int(r['n_evaluable'])} ({r['pct_te']:.1f}%) "
+                      f"[{r['ci_low']:.1f}, {r['ci_high']:.1f}]" if r["n_evaluable"] else "NE",
+                      1))
     df = pd.DataFrame(cells, columns=["row", "column", "value", "indent"]).drop_duplicates(
         ["row", "column"])
     return ReportTable("14.5.4", "Anti-CAR antibodies (ADA)", "Infused with ADA samples",
@@ -143,7 +147,7 @@ def _ada_table(kin, protocol: Protocol) -> ReportTable:
                            f">= {protocol.kinetics.ada_titer_fold_rise:g}-fold; "
                            "persistent = positive over >= "
                            f"{protocol.kinetics.ada_persistent_days:g} days; 95% CI "
-                           "Clopper-Pearson.",), "IS")
+                           "Clopper-Pearson.",), "ADAB")
 
 
 def _overall(dose: pd.Series) -> np.ndarray:

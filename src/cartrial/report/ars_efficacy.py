@@ -1,0 +1,185 @@
+"""Table 14.4.2 (MRD negativity) described cell by cell on ADRS (CDISC ARS v1.0 in spirit):
+the where-clause of each row on the MRD, MRDSUST, MRDNEGCR and CBOR records
+(:mod:`cartrial.adam.adrs_mrd`), so that every count, percentage and Clopper-Pearson interval
+is recomputed from the ADaM files alone.
+
+References
+----------
+Kumar S et al., Lancet Oncol 2016;17:e328-46 (MRD negativity, sustained negativity); FDA draft
+guidance, January 2026 (FDA-2025-D-2616; MRD-negative CR).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cartrial.adam.adrs_mrd import CRITERIA
+
+#: Table 14.4.2 population -> (numerator criterion flag, denominator where-clause)
+_POPULATIONS = {
+    "VGPR or better (registration)": (
+        "CRIT1FL", f"PARAMCD == 'CBOR' and AVALC in {list(CRITERIA['CRIT1'][1])!r}"),
+    "All treated": ("", ""), "All treated (FDA 2026 draft)": ("", ""),
+    "CR or better (IMWG)": (
+        "CRIT2FL", f"PARAMCD == 'CBOR' and AVALC in {list(CRITERIA['CRIT2'][1])!r}")}
+
+
+def mrd(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
+    """The where-clauses of one row of Table 14.4.2 on ADRS.
+
+    Parameters
+    ----------
+    row : str
+        The row label ("DAY 28, VGPR or better (registration): MRD-negative at 1e-05").
+    ind : int
+        The row's indent (unused).
+    adsl : pandas.DataFrame
+        ADSL (unused).
+    ctx : dict
+        The table's context (unused).
+
+    Returns
+    -------
+    dict or None
+        ``where`` and ``denominator_where`` ("" = every treated patient of the column); None
+        for a row this function does not know.
+
+    Examples
+    --------
+    >>> mrd("DAY 28, All treated: MRD-negative at 1e-05", 0, None, {})["where"]
+    "PARAMCD == 'MRD' and AVALC == 'NEGATIVE' and MRDSENS <= 1e-05 and AVISIT == 'DAY 28'"
+    >>> mrd("Any time, CR or better (IMWG): Sustained MRD-negative (>= 365 days apart)", 0,
+    ...     None, {})["where"]
+    "PARAMCD == 'MRDSUST' and AVALC == 'Y' and CRIT2FL == 'Y'"
+    """
+    time, _, rest = row.partition(", ")
+    pop, _, label = rest.partition(": ")
+    if pop not in _POPULATIONS:
+        return None
+    flag, denominator = _POPULATIONS[pop]
+    if label.startswith("MRD-negative at "):
+        where = (f"PARAMCD == 'MRD' and AVALC == 'NEGATIVE' and MRDSENS <= "
+                 f"{float(label.removeprefix('MRD-negative at '))!r}")
+        where += "" if time == "Any time" else f" and AVISIT == {time!r}"
+    elif label.startswith("Sustained MRD-negative") and time == "Any time":
+        where = "PARAMCD == 'MRDSUST' and AVALC == 'Y'"
+    elif label.startswith("MRD-negative CR") and time == "Any time":
+        where = "PARAMCD == 'MRDNEGCR' and AVALC == 'Y'"
+    else:
+        return None
+    return {"where": where + (f" and {flag} == 'Y'" if flag else ""),
+            "denominator_where": denominator}
+
+
+def _levels(data: pd.DataFrame, test: dict) -> list:
+    """The grouping values in order (by ``test["order"]``)."""
+    d = data[[test["group"], test["order"]]].dropna().drop_duplicates()
+    return d.sort_values(test["order"], kind="stable")[test["group"]].tolist()
+
+
+def survival_values(data: pd.DataFrame, group: str, where: str, test: dict,
+                    reference: str) -> dict[str, float]:
+    """Log-rank chi-square, df and p across the groups, and the Cox hazard ratio (Efron ties,
+    Wald CI) of the column's group against the reference level, of the records of the row.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The analysis data (population left-joined with ADTTE).
+    group, where : str
+        The column's and the row's pandas query expressions.
+    test : dict
+        ``time``, ``event`` (expression), ``group`` and ``order`` variables.
+    reference : str
+        The reference level's label (its value of ``group`` starts with it).
+
+    Returns
+    -------
+    dict of str to float
+        chisq, df, p_value; and, for a column of a non-reference level, estimate, ci_low,
+        ci_high.
+
+    References
+    ----------
+    Mantel N, Cancer Chemother Rep 1966;50:163-70 (log-rank); Cox DR, J R Stat Soc B
+    1972;34:187-220; Efron B, J Am Stat Assoc 1977;72:557-65 (ties).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"AVAL": [1.0, 4, 5, 2, 3, 6], "CNSR": [0, 0, 1, 0, 1, 0],
+    ...                   "G": ["A"] * 3 + ["B"] * 3, "GN": [1] * 3 + [2] * 3})
+    >>> t = {"time": "AVAL", "event": "CNSR == 0", "group": "G", "order": "GN"}
+    >>> sorted(survival_values(d, "G == 'B'", "AVAL > 0", t, "A"))
+    ['chisq', 'ci_low', 'ci_high', 'df', 'estimate', 'p_value']
+    """
+    import numpy as np
+    from statsmodels.duration.hazard_regression import PHReg
+    from statsmodels.duration.survfunc import survdiff
+
+    f = data.query(where, engine="python")
+    f = f[f[test["group"]].notna() & f[test["time"]].notna()]
+    t = f[test["time"]].to_numpy(float)
+    ev = f.eval(test["event"], engine="python").to_numpy(int)
+    levels = _levels(f, test)
+    out: dict[str, float] = {}
+    if len(levels) > 1:
+        chisq, p = survdiff(t, ev, f[test["group"]].to_numpy())
+        out = {"chisq": float(chisq), "df": float(len(levels) - 1), "p_value": float(p)}
+    ref = [v for v in levels if str(v).split(" ")[0] == reference]
+    if not group or len(ref) != 1:
+        return out
+    others = [v for v in levels if v != ref[0]]
+    x = np.column_stack([(f[test["group"]] == v).to_numpy(float) for v in others])
+    fit = PHReg(t, x, status=ev, ties="efron").fit()
+    col = list(f.query(group, engine="python")[test["group"]].unique())
+    if len(col) != 1 or col[0] not in others:
+        return out
+    k = others.index(col[0])
+    lo, hi = np.exp(fit.conf_int()[k])
+    return {**out, "estimate": float(np.exp(fit.params[k])), "ci_low": float(lo),
+            "ci_high": float(hi)}
+
+
+def survival(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
+    """The where-clause (and computation) of one row of Table 14.4.4 on ADTTE: patients, the
+    log-rank test across dose levels and the Cox hazard ratios against the reference level;
+    follow-up and cumulative incidence rows are left to their displayed values.
+
+    Parameters
+    ----------
+    row : str
+        The row label ("PFS: hazard ratio vs DL1 (95% CI)").
+    ind : int
+        The row's indent (unused).
+    adsl : pandas.DataFrame
+        ADSL (unused).
+    ctx : dict
+        ``ctx["test"]``: the analysis' test settings.
+
+    Returns
+    -------
+    dict or None
+        ``where`` (and ``compute``); None for a row this function does not know.
+
+    Examples
+    --------
+    >>> survival("Patients, n", 0, None, {})
+    {'where': "PARAMCD == 'OS'"}
+    >>> survival("DOR: log-rank test across dose levels", 0, None, {"test": {}})["where"]
+    "PARAMCD == 'DOR'"
+    """
+    if row == "Patients, n":
+        return {"where": "PARAMCD == 'OS'"}
+    ep, _, what = row.partition(": ")
+    if what == "log-rank test across dose levels":
+        ref = ""
+    elif what.startswith("hazard ratio vs ") and what.endswith(" (95% CI)"):
+        ref = what.removeprefix("hazard ratio vs ").removesuffix(" (95% CI)")
+    else:
+        return None
+    test = ctx.get("test", {})
+
+    def compute(data: pd.DataFrame, group: str, where: str) -> dict[str, float]:
+        return survival_values(data, group, where, test, ref)
+
+    return {"where": f"PARAMCD == {ep!r}", "compute": compute}
