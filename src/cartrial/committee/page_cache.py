@@ -14,6 +14,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
+#: how long a reader waits for another reader's computation of the same page before its own
+WAIT_SECONDS = 600.0
+
 
 class PageCache:
     """A thread-safe least-recently-used memo keyed by (workspace, key).
@@ -36,9 +39,14 @@ class PageCache:
         self.maxsize = maxsize
         self._lock = threading.Lock()
         self._items: OrderedDict[tuple[int, Hashable], tuple[object, Any]] = OrderedDict()
+        self._computing: dict[tuple[int, Hashable], tuple[object, threading.Event]] = {}
 
     def get(self, ws: object, key: Hashable, compute: Callable[[], Any]) -> Any:
         """The memoised value of ``compute()`` for ``(ws, key)``, computed on first use.
+
+        Readers who ask while the value is being computed wait for that computation (an
+        event) instead of computing it again: fifty readers opening a large trial's patient
+        list at the same moment cost one computation, not fifty.
 
         Parameters
         ----------
@@ -47,8 +55,8 @@ class PageCache:
         key : hashable
             What the value is of within the snapshot (e.g. a USUBJID).
         compute : callable
-            Computes the value; called at most once per entry while it is kept (two readers
-            arriving together may both compute; the first stored value is kept).
+            Computes the value; called once per entry while it is kept (a reader whose
+            computation failed leaves the next reader to try again).
 
         Returns
         -------
@@ -56,17 +64,28 @@ class PageCache:
             The value.
         """
         k = (id(ws), key)
-        with self._lock:
-            hit = self._items.get(k)
-            if hit is not None and hit[0] is ws:
-                self._items.move_to_end(k)
-                return hit[1]
-        value = compute()
-        with self._lock:
-            hit = self._items.get(k)
-            if hit is not None and hit[0] is ws:
-                return hit[1]
-            self._items[k] = (ws, value)
-            while len(self._items) > self.maxsize:
-                self._items.popitem(last=False)
-        return value
+        while True:
+            with self._lock:
+                hit = self._items.get(k)
+                if hit is not None and hit[0] is ws:
+                    self._items.move_to_end(k)
+                    return hit[1]
+                busy = self._computing.get(k)
+                if busy is None or busy[0] is not ws:
+                    done = threading.Event()
+                    self._computing[k] = (ws, done)
+                    break
+            if not busy[1].wait(WAIT_SECONDS):  # then read the stored value (or compute it
+                return compute()                  # when that computation failed)
+        try:
+            value = compute()
+            with self._lock:
+                self._items[k] = (ws, value)
+                while len(self._items) > self.maxsize:
+                    self._items.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                if self._computing.get(k, (None, None))[1] is done:
+                    del self._computing[k]
+            done.set()

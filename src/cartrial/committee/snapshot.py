@@ -22,7 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from cartrial.committee.workspace import Workspace, build_workspace
+from cartrial.committee.start_up import StartUp
+from cartrial.committee.workspace import Workspace, build_workspace, load_checked
 from cartrial.errors import FindingsError, InputError
 
 SETTLE_SECONDS = 30.0
@@ -88,9 +89,12 @@ class SnapshotWatcher:
         self._loaded: Signature | None = None
         self._seen: tuple[Signature, float] | None = None
         self._failed: tuple[Signature, str, str, tuple[str, ...]] | None = None
+        self._start: StartUp | None = None
 
-    def load_now(self) -> Workspace:
-        """Load and validate the folder as it is (at start-up: no settling).
+    def load_now(self) -> None:
+        """Load and validate the folder as it is (at start-up: no settling); the rest of the
+        workspace (decisions, safety analysis) is built in the background, so the server
+        answers at once and the first page that needs the snapshot waits for it.
 
         Raises
         ------
@@ -99,12 +103,31 @@ class SnapshotWatcher:
         """
         with self._lock:
             sig = data_signature(self.data_dir)
-            ws = build_workspace(self.protocol, self.data_dir)
-            self._ws, self._loaded, self._failed = ws, sig, None
-            return ws
+            checked = load_checked(self.protocol, self.data_dir)
+            self._loaded, self._failed = sig, None
+            self._start = StartUp(lambda: build_workspace(self.protocol, self.data_dir,
+                                                          checked=checked))
+
+    def _started(self) -> None:
+        """Wait for the start-up build (when one is running) and take up its workspace."""
+        job = self._start
+        if job is None:
+            return
+        ws, why = job.result()
+        with self._lock:
+            if self._start is not job:
+                return
+            self._start = None
+            if ws is not None:
+                self._ws = ws
+            else:  # the engines refused the data: shown on every page, nothing to decide on
+                self._failed = (self._loaded, "unreadable", "The data could not be analysed: "
+                                f"{why}", ())
+                self._loaded = None
 
     def status(self) -> SnapshotStatus:
         """The snapshot to show now, loading the folder's new state when it has settled."""
+        self._started()
         with self._lock:
             sig = data_signature(self.data_dir)
             now = self.clock()

@@ -175,8 +175,9 @@ class _Context:
 
     def snapshot(self) -> SnapshotStatus:
         snap = self.watcher.status()
-        if snap.ws is None:  # pragma: no cover - load_now succeeded at start-up
-            raise HTTPException(status_code=503, detail="no validated data snapshot yet")
+        if snap.ws is None:  # the start-up build failed (load_now validated the data)
+            raise HTTPException(status_code=503, detail=snap.message
+                                or "no validated data snapshot yet")
         return adjudicated_snapshot(snap, self.store)  # the committee's DLT calls count
 
     def page(self, request: Request, name: str, status_code: int = 200,

@@ -9,22 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from cartrial.conduct import decide_study
-from cartrial.conduct.from_study import StudyDecision
 from cartrial.data import load_study, validate_study
 from cartrial.data.dates import parse_dtc
 from cartrial.data.load import Study
 from cartrial.data.validate import ValidationReport
-from cartrial.design.factory import design_from_spec
-from cartrial.design.paths import dose_paths
-from cartrial.efficacy.imwg import ImwgResult
 from cartrial.errors import Finding, FindingsError, InputError
 from cartrial.protocol import Protocol, load_protocol, protocol_hash
-from cartrial.safety.analysis import SafetyAnalysis, analyse_safety
-from cartrial.safety.sdtm import SafetyInputs, safety_inputs
+
+if TYPE_CHECKING:  # the engines are imported by the build (serve answers before it ends)
+    from cartrial.conduct.from_study import StudyDecision
+    from cartrial.efficacy.imwg import ImwgResult
+    from cartrial.safety.analysis import SafetyAnalysis
+    from cartrial.safety.sdtm import SafetyInputs
 
 
 @dataclass(frozen=True)
@@ -78,10 +78,9 @@ class Workspace:
         }
 
 
-def build_workspace(protocol_ref: str, data_dir: str | Path,
-                    as_of: date | None = None) -> Workspace:
-    """Load and validate the data, adjudicate DLTs, get the design's recommendation and the
-    next cohort's dose-transition paths.
+def load_checked(protocol_ref: str, data_dir: str | Path) -> tuple[Protocol, Study]:
+    """The protocol and the folder's study, loaded and validated (the first step of
+    :func:`build_workspace`, which ``cartrial serve`` takes before it answers).
 
     Raises
     ------
@@ -95,6 +94,25 @@ def build_workspace(protocol_ref: str, data_dir: str | Path,
     report = validate_study(study, proto)
     if not report.ok:
         raise FindingsError(findings=_named_errors(report))
+    return proto, study
+
+
+def build_workspace(protocol_ref: str, data_dir: str | Path,
+                    as_of: date | None = None, *,
+                    checked: tuple[Protocol, Study] | None = None) -> Workspace:
+    """Load and validate the data, adjudicate DLTs, get the design's recommendation and the
+    next cohort's dose-transition paths.
+
+    ``checked``: what :func:`load_checked` returned for this folder (not loaded again);
+    without it the folder is loaded and validated here, raising as :func:`load_checked` does.
+    """
+    from cartrial.conduct import decide_study
+    from cartrial.design.factory import design_from_spec
+    from cartrial.design.paths import dose_paths
+    from cartrial.safety.analysis import analyse_safety
+    from cartrial.safety.sdtm import safety_inputs
+
+    proto, study = checked or load_checked(protocol_ref, data_dir)
     cut = as_of or _latest_date(study.domains)
     decision = decide_study(study, proto, cut)
     inputs = safety_inputs(study, proto)

@@ -148,10 +148,12 @@ def dlt_status(study: Study, protocol: Protocol, as_of: date | str | None = None
     --------
     >>> dlt_status(load_study("sdtm"), load_protocol("ct071"), "2024-03-01")  # doctest: +SKIP
     """
+    from cartrial.conduct.known_on import active
     from cartrial.safety.dlt_study import adjudicate_study_dlt
     from cartrial.safety.sdtm import safety_inputs
 
-    esc = escalation_subjects(study)
+    known = active(study, protocol)  # inputs built once (the history: cut per date)
+    esc = known.escalation(study) if known is not None else escalation_subjects(study)
     cut = None if as_of is None else pd.Timestamp(as_of).normalize()
     treated = esc["INFUSION_DATE"].notna()
     if cut is not None:
@@ -159,9 +161,12 @@ def dlt_status(study: Study, protocol: Protocol, as_of: date | str | None = None
     if not treated.any():
         return _empty_patients()
     esc = esc[treated].set_index("USUBJID")
-    snap = _subset(study, set(esc.index))
-    snap = snapshot(snap, as_of) if as_of is not None else snap
-    inputs = safety_inputs(snap, protocol)
+    inputs = (known.inputs(set(esc.index), cut)
+              if known is not None and (cut is None or known.cutting) else None)
+    if inputs is None:
+        snap = _subset(study, set(esc.index))
+        snap = snapshot(snap, as_of) if as_of is not None else snap
+        inputs = safety_inputs(snap, protocol)
     if cut is not None:  # followed to the cut-off (conduct.followup)
         subj = followed_to_cutoff(inputs.subjects, esc["INFUSION_DATE"], cut)
         inputs = replace(inputs, subjects=subj)
@@ -222,10 +227,20 @@ def decide_study(study: Study, protocol: Protocol,
     ... # doctest: +SKIP
     'no patient treated yet: treat the first cohort at DL1'
     """
+    from cartrial.conduct.known_on import KnownOn, active, known_on
+
+    if active(study, protocol) is not None:
+        return _decide(study, protocol, as_of, adjudications)
+    with known_on(KnownOn(study, protocol)):  # the history shares the whole study's inputs
+        return _decide(study, protocol, as_of, adjudications)
+
+
+def _decide(study: Study, protocol: Protocol, as_of: date | str | None,
+            adjudications: pd.DataFrame | None) -> StudyDecision:
+    from cartrial.conduct.adjudication import apply_adjudications
     from cartrial.conduct.history import escalation_history
 
     cut = pd.Timestamp(as_of).date() if as_of is not None else None
-    from cartrial.conduct.adjudication import apply_adjudications
 
     patients = dlt_status(study, protocol, as_of)
     if adjudications is not None and len(adjudications):

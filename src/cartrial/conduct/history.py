@@ -33,7 +33,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from cartrial.conduct.from_study import _subset, dlt_status, escalation_subjects
+from cartrial.conduct.from_study import dlt_status, escalation_subjects
+from cartrial.conduct.known_on import KnownOn, active, known_on
 from cartrial.conduct.phase12_history import (
     complete_after_days,
     is_phase12,
@@ -61,11 +62,6 @@ def _cache_key(study: Study, protocol: Protocol) -> tuple | None:
     blanks = tuple(int(study.domains[n].notna().to_numpy().sum())
                    for n in ("DM", "AE", "CM", "EX") if n in study.domains)
     return study.data_hash, shape, blanks, protocol.model_dump_json()
-
-
-def _escalation_only(study: Study) -> Study:
-    """The study restricted once to its escalation subjects (every later cut-off is cheaper)."""
-    return _subset(study, set(escalation_subjects(study)["USUBJID"]))
 
 
 def cohorts(study: Study) -> pd.DataFrame:
@@ -147,12 +143,14 @@ def decisions_on(study: Study, protocol: Protocol, dates: Iterable[date | str]) 
     >>> decisions_on(study, protocol, ["2023-06-01", "2023-09-01"])  # doctest: +SKIP
     """
     rows, elim = [], ()
-    study = _escalation_only(study)
-    for d in dates:
-        t = pd.Timestamp(d).normalize()
-        rec = recommend(dlt_status(study, protocol, t), protocol, eliminated=elim)
-        elim = tuple(rec.decision.eliminated)
-        rows.append(_row(t, rec, protocol))
+    k = active(study, protocol) or KnownOn(study, protocol)
+    study = k.study
+    with known_on(k, cutting=True):
+        for d in dates:
+            t = pd.Timestamp(d).normalize()
+            rec = recommend(dlt_status(study, protocol, t), protocol, eliminated=elim)
+            elim = tuple(rec.decision.eliminated)
+            rows.append(_row(t, rec, protocol))
     return _frame(rows, protocol)
 
 
@@ -231,7 +229,9 @@ def escalation_history(study: Study, protocol: Protocol, *,
     key = _cache_key(study, protocol)  # decisions up to ``until`` are the full history's
     full = _CACHE.get(key) if key is not None else None
     if full is None:
-        full = _history(_escalation_only(study), protocol)
+        k = active(study, protocol) or KnownOn(study, protocol)
+        with known_on(k, cutting=True):  # the safety inputs built once, cut per date
+            full = _history(k.study, protocol)
         if key is not None:
             while len(_CACHE) >= _CACHE_SIZE:
                 _CACHE.pop(next(iter(_CACHE)))
@@ -242,7 +242,8 @@ def escalation_history(study: Study, protocol: Protocol, *,
 def _history(study: Study, protocol: Protocol) -> pd.DataFrame:
     """The whole history (every decision the data support), for ``escalation_history``."""
     end = None
-    esc = escalation_subjects(study)
+    k = active(study, protocol)
+    esc = k.escalation(study) if k is not None else escalation_subjects(study)
     coh = cohorts(study)
     opened = esc["CONSENT_DATE"].min()
     if pd.isna(opened):

@@ -92,12 +92,17 @@ def icaht_censoring(study, subjects: pd.DataFrame) -> pd.DataFrame:
     days = np.column_stack([out["PROGRESSION_DAY"].to_numpy(dtype=float),
                             out["NEXT_THERAPY_DAY"].to_numpy(dtype=float),
                             death.reindex(out.index).to_numpy(dtype=float)])
+    out["CENSOR_DAY"], out["CENSOR_REASON"] = first_stop(days)
+    return out.reset_index()
+
+
+def first_stop(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first of the progression, subsequent-therapy and death days of each subject (one
+    row each, in ``REASONS`` order; NaN when none occurred) and its reason ("" when none)."""
     any_ = ~np.isnan(days).all(axis=1)
-    first = np.full(len(out), np.nan)
-    which = np.full(len(out), "", dtype=object)
+    first = np.full(len(days), np.nan)
+    which = np.full(len(days), "", dtype=object)
     if any_.any():
         first[any_] = np.nanmin(days[any_], axis=1)
         which[any_] = np.asarray(REASONS, dtype=object)[np.nanargmin(days[any_], axis=1)]
-    out["CENSOR_DAY"] = first
-    out["CENSOR_REASON"] = which
-    return out.reset_index()
+    return first, which
