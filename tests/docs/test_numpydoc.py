@@ -17,11 +17,6 @@ PACKAGES = ("adam", "committee", "conduct", "data", "design", "efficacy", "examp
 KNOWN: set[str] = set(
     """
 safety.icans_assessments
-safety.lab_grades_long
-safety.summary_rows
-safety.syndrome_table
-safety.teae_grade_table
-safety.worst_lab_grades
 sweep.CellProblem
 sweep.SweepResults
 sweep.read_sweep

@@ -259,7 +259,29 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
 
 
 def lab_grades_long(graded: pd.DataFrame) -> pd.DataFrame:
-    """Graded labs in long form: one row per record and graded direction (TERM, GRADE, BGRADE)."""
+    """Graded labs in long form: one row per record and graded direction (TERM, GRADE, BGRADE).
+
+    Parameters
+    ----------
+    graded : pandas.DataFrame
+        :func:`grade_labs` output (ATOXDSCL / ATOXGRL / BTOXGRL and the H columns).
+
+    Returns
+    -------
+    pandas.DataFrame
+        USUBJID, (SEQ,) PARAMCD, TERM, DIRECTION ("L" or "H"), DAY, AVAL, GRADE, BGRADE,
+        TRTEMFL, CTCAE_VERSION; a record graded in both directions gives two rows.
+
+    Examples
+    --------
+    CTCAE v5.0 (NCI 2017) platelet count decreased: grade 3 < 50, grade 4 < 25 x 10^9/L:
+    >>> df = pd.DataFrame({"USUBJID": "P", "PARAMCD": "PLAT", "DAY": [0.0, 7.0],
+    ...                    "AVAL": [180.0, 20.0], "LLN": 150.0, "ULN": 400.0})
+    >>> lab_grades_long(grade_labs(df))[["TERM", "DAY", "GRADE", "BGRADE"]]
+                           TERM  DAY  GRADE  BGRADE
+    0  Platelet count decreased  0.0    0.0     0.0
+    1  Platelet count decreased  7.0    4.0     0.0
+    """
     parts = []
     for d in ("L", "H"):
         part = graded[graded[f"ATOXDSC{d}"] != ""].copy()
@@ -324,7 +346,30 @@ def pooled_lab_terms(graded: pd.DataFrame) -> pd.DataFrame:
 
 def worst_lab_grades(graded: pd.DataFrame, *, treatment_emergent_until_day: float = 365.0,
                      ) -> pd.DataFrame:
-    """Worst post-baseline grade per USUBJID x CTCAE term (with its day and baseline grade)."""
+    """Worst post-baseline grade per USUBJID x CTCAE term (with its day and baseline grade).
+
+    Parameters
+    ----------
+    graded : pandas.DataFrame
+        :func:`grade_labs` output.
+    treatment_emergent_until_day : float, default 365
+        Records after this day since infusion are not considered.
+
+    Returns
+    -------
+    pandas.DataFrame
+        USUBJID, TERM, DIRECTION, BASE_GRADE, WORST_GRADE, WORST_DAY (the first day the worst
+        grade was reached), TRTEMFL, CTCAE_VERSION; one row per subject and term.
+
+    Examples
+    --------
+    CTCAE v5.0 (NCI 2017) platelet count decreased: grade 3 < 50, grade 4 < 25 x 10^9/L:
+    >>> df = pd.DataFrame({"USUBJID": "P", "PARAMCD": "PLAT", "DAY": [0.0, 7.0, 9.0, 14.0],
+    ...                    "AVAL": [180.0, 45.0, 20.0, 24.0], "LLN": 150.0, "ULN": 400.0})
+    >>> worst_lab_grades(grade_labs(df))[["TERM", "BASE_GRADE", "WORST_GRADE", "WORST_DAY"]]
+                           TERM  BASE_GRADE  WORST_GRADE  WORST_DAY
+    0  Platelet count decreased         0.0          4.0        9.0
+    """
     long = lab_grades_long(graded)
     post = long[(long["DAY"] > 0) & (long["DAY"] <= treatment_emergent_until_day)
                 & long["GRADE"].notna()]

@@ -125,7 +125,39 @@ def count_rows(flags: pd.DataFrame, subjects: pd.DataFrame, *, table: str,
 
 def summary_rows(values: pd.DataFrame, subjects: pd.DataFrame, *, table: str, row: str,
                  order: int, digits: int = 1) -> pd.DataFrame:
-    """median (min-max) of VALUE per column (``values``: USUBJID, VALUE; NaN ignored)."""
+    """median (min-max) of VALUE per column (``values``: USUBJID, VALUE; NaN ignored).
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        USUBJID, VALUE (one value per subject and row, e.g. the onset day of the first CRS).
+    subjects : pandas.DataFrame
+        USUBJID, DOSE_LEVEL: the table's columns and their subjects.
+    table, row : str
+        The table's and the row's names (TABLE, ROW).
+    order : int
+        ROW_ORDER of the row.
+    digits : int, default 1
+        Decimals shown.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per column (dose levels, then Overall) in the tidy layout of
+        :mod:`cartrial.safety.tables`: STATISTIC "median (min-max)", N the median, DENOM the
+        number of values, VALUE the text ("-" where the column has none).
+
+    Examples
+    --------
+    >>> subjects = pd.DataFrame({"USUBJID": ["P1", "P2", "P3"],
+    ...                          "DOSE_LEVEL": ["DL1", "DL1", "DL2"]})
+    >>> onset = pd.DataFrame({"USUBJID": ["P1", "P2"], "VALUE": [1.0, 4.0]})
+    >>> summary_rows(onset, subjects, table="CRS", row="Onset", order=1)[["COLUMN", "VALUE"]]
+        COLUMN          VALUE
+    0      DL1  2.5 (1.0-4.0)
+    1      DL2              -
+    2  Overall  2.5 (1.0-4.0)
+    """
     subj = _subjects(subjects)
     cols, _ = table_columns(subj)
     v = values[["USUBJID", "VALUE"]].astype({"USUBJID": str})

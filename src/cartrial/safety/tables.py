@@ -94,7 +94,29 @@ def teae_table(ae: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFrame:
 
 def teae_grade_table(ae: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFrame:
     """TEAEs by SOC and PT and worst grade: each subject counted once per row, at the worst
-    grade it reached (STATISTIC ``grade 1`` ... ``grade 5``), per dose level and overall."""
+    grade it reached (STATISTIC ``grade 1`` ... ``grade 5``), per dose level and overall.
+
+    Parameters
+    ----------
+    ae, subjects : pandas.DataFrame
+        As :func:`teae_table` (AEs with USUBJID, AEBODSYS, AEDECOD, GRADE; the safety
+        population with USUBJID, DOSE_LEVEL).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy table, one STATISTIC per grade; a subject with a grade 2 and a grade 4 pneumonia
+        counts once, under grade 4 (ICH E3 section 12.2.2: patients, not events).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"USUBJID": ["A", "B", "C"], "DOSE_LEVEL": ["DL1", "DL1", "DL2"]})
+    >>> ae = pd.DataFrame({"USUBJID": ["A", "A", "C"], "AEBODSYS": "Infections",
+    ...                    "AEDECOD": "Pneumonia", "GRADE": [2, 4, 4]})
+    >>> t = teae_grade_table(ae, s).query("COLUMN == 'Overall' and ROW.str.endswith('Pneumonia')")
+    >>> t["STATISTIC"].tolist(), t["VALUE"].tolist()[3]
+    (['grade 1', 'grade 2', 'grade 3', 'grade 4', 'grade 5'], '2 (66.7%)')
+    """
     worst, rows = _teae_worst(ae)
     parts = [count_rows(worst[worst["GRADE"] == g], subjects, table="TEAE by SOC/PT and grade",
                         rows=rows, statistic=f"grade {g}") for g in range(1, 6)]
@@ -112,6 +134,39 @@ def syndrome_table(episodes: pd.DataFrame, subjects: pd.DataFrame, *, name: str,
     flag column to its row label. ``grades`` (USUBJID, GRADE: the primary grade of each event,
     :func:`cartrial.safety.grade_source.syndrome_events`) gives the incidence rows when
     supplied; otherwise the episodes' derived grades do.
+
+    Parameters
+    ----------
+    episodes, subjects : pandas.DataFrame
+        The episodes as above; the safety population (USUBJID, DOSE_LEVEL).
+    name : str
+        "CRS" or "ICANS" (row and table names).
+    therapies : sequence of (str, str)
+        Flag column of ``episodes`` -> row label ("Tocilizumab").
+    grades : pandas.DataFrame, optional
+        USUBJID, GRADE of each event by the protocol's primary grade source.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy table: any grade, each grade and grade >= 3 (patients by their worst grade),
+        onset and duration of the first episode (median (min-max) days), each therapy.
+
+    References
+    ----------
+    Lee DW et al. ASTCT consensus grading for cytokine release syndrome and neurologic
+    toxicity associated with immune effector cells. Biol Blood Marrow Transplant
+    2019;25:625-38.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"USUBJID": ["A", "B"], "DOSE_LEVEL": ["DL1", "DL1"]})
+    >>> ep = pd.DataFrame({"USUBJID": ["A"], "MAX_GRADE": [2], "ONSET_DAY": [3.0],
+    ...                    "DURATION_DAYS": [4.0], "TOCILIZUMAB": [True]})
+    >>> t = syndrome_table(ep, s, name="CRS", therapies=[("TOCILIZUMAB", "Tocilizumab")])
+    >>> v = t.query("COLUMN == 'Overall'").VALUE.tolist()
+    >>> v[0], v[2], v[-3:]  # any grade, grade 2; onset, duration, tocilizumab
+    ('1 (50.0%)', '1 (50.0%)', ['3.0 (3.0-3.0)', '4.0 (4.0-4.0)', '1 (50.0%)'])
     """
     require_columns(episodes, ["USUBJID", "MAX_GRADE", "ONSET_DAY", "DURATION_DAYS"],
                     where=f"{name} table")
