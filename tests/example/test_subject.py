@@ -85,7 +85,8 @@ def test_diagnosis_precedes_consent_by_the_stated_years():
 
 
 def test_suppdm_hand_worked():
-    enr = SimpleNamespace(expansion=np.array([False, True]), cohort=np.array([3, 5]))
+    enr = SimpleNamespace(expansion=np.array([False, True]), cohort=np.array([3, 5]),
+                          randomised=None)
     s = suppdm(np.array(["S-2", "S-1"], dtype=object), enr)
     assert s[["USUBJID", "QNAM", "QVAL"]].values.tolist() == [
         ["S-1", "COHORT", "EXP"], ["S-1", "PART", "EXPANSION"],

@@ -110,7 +110,7 @@ def survival_values(data: pd.DataFrame, group: str, where: str, test: dict,
     ...                   "G": ["A"] * 3 + ["B"] * 3, "GN": [1] * 3 + [2] * 3})
     >>> t = {"time": "AVAL", "event": "CNSR == 0", "group": "G", "order": "GN"}
     >>> sorted(survival_values(d, "G == 'B'", "AVAL > 0", t, "A"))
-    ['chisq', 'ci_low', 'ci_high', 'df', 'estimate', 'p_value']
+    ['chisq', 'ci_high', 'ci_low', 'df', 'estimate', 'p_value']
     """
     import numpy as np
     from statsmodels.duration.hazard_regression import PHReg
