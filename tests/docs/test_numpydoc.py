@@ -17,9 +17,6 @@ PACKAGES = ("adam", "committee", "conduct", "data", "design", "efficacy", "examp
 KNOWN: set[str] = set(
     """
 safety.icans_assessments
-sweep.CellProblem
-sweep.SweepResults
-sweep.read_sweep
     """.split()
 )
 

@@ -18,9 +18,10 @@ if TYPE_CHECKING:
         plot_tradeoff,
     )
     from cartrial.sweep.grid import SweepCell, SweepGrid, expand_grid, load_grid
+    from cartrial.sweep.results import SweepResults, read_sweep
     from cartrial.sweep.run import SweepReport, run_sweep, sweep_client
     from cartrial.sweep.scenarios import RandomScenario, paoletti_scenarios
-    from cartrial.sweep.store import CellProblem, SweepResults, read_sweep
+    from cartrial.sweep.store import CellProblem
 
 __all__ = [
     "CellProblem",

@@ -17,7 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from cartrial.errors import InputError
-from cartrial.sweep.store import SweepResults
+from cartrial.sweep.results import SweepResults
 
 BY_CELL_COLUMNS = (
     "design_id", "scenario_id", "true_mtd", "pct_correct_selection", "pct_select_above_mtd",

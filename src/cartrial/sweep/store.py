@@ -59,7 +59,25 @@ CELL_COLUMNS = (
 
 @dataclass(frozen=True)
 class CellProblem:
-    """A stored cell file that could not be used: file, cell, and why."""
+    """A stored cell file that could not be used: file, cell, and why.
+
+    Attributes
+    ----------
+    file : str
+        The cell file's name in the results folder.
+    design_id, scenario_id : str
+        The cell of the grid it should hold.
+    reason : str
+        Why it was not used (checksum, definition hash, unreadable Parquet, ...).
+    moved_to : str or None
+        Where :func:`quarantine` moved it (None: left in place, not merged).
+
+    Examples
+    --------
+    >>> p = CellProblem("boin__s1.parquet", "boin", "s1", "checksum differs", None)
+    >>> p.reason, p.moved_to is None
+    ('checksum differs', True)
+    """
 
     file: str
     design_id: str
@@ -307,84 +325,11 @@ def read_manifest(out: Path) -> dict[str, Any]:
     return doc
 
 
-@dataclass(frozen=True)
-class SweepResults:
-    """All stored cells of a results folder.
+def __getattr__(name: str) -> object:
+    """SweepResults and read_sweep moved to :mod:`cartrial.sweep.results`; their old import
+    path from here still works (PEP 562, no import cycle)."""
+    if name in ("SweepResults", "read_sweep"):
+        from cartrial.sweep import results
 
-    ``per_dose``: one row per design x scenario x dose; ``overall``: one row per cell with
-    ``seed``, ``n_trials``, ``cartrial_version`` and the overall operating characteristics;
-    ``missing``: (design_id, scenario_id) cells of the manifest without a valid file;
-    ``problems``: files that failed verification (not merged)."""
-
-    per_dose: pd.DataFrame
-    overall: pd.DataFrame
-    grid: dict[str, Any]
-    grid_hash: str
-    missing: tuple[tuple[str, str], ...]
-    problems: tuple[CellProblem, ...]
-
-    @property
-    def complete(self) -> bool:
-        return not self.missing and not self.problems
-
-
-def read_sweep(out: str | Path) -> SweepResults:
-    """Read every cell listed in the manifest, verifying each (checksum and definition hash);
-    unusable files are listed in ``problems`` and left out, never merged."""
-    out = Path(out)
-    man = read_manifest(out)
-    per, rows, missing, problems = [], [], [], []
-    for c in man.get("cells", []):
-        path = out / c["file"]
-        if not path.exists():
-            missing.append((c["design_id"], c["scenario_id"]))
-            continue
-        try:
-            df, meta = read_cell(path)
-            if meta.get("cell_hash") != c["cell_hash"]:
-                raise InputError(f"{path.name}: stored for a different cell definition")
-            if not all(k in meta for k in ("seed", "n_trials", "cartrial_version", "true_tox")):
-                raise InputError(f"{path.name}: cartrial.sweep metadata is incomplete")
-        except InputError as exc:
-            problems.append(
-                CellProblem(path.name, c["design_id"], c["scenario_id"], str(exc), None)
-            )
-            continue
-        per.append(df.loc[:, ["design_id", "scenario_id", *PER_DOSE_COLUMNS]])
-        first = df.iloc[0]
-        rows.append(
-            {
-                "design_id": c["design_id"],
-                "scenario_id": c["scenario_id"],
-                "seed": meta["seed"],
-                "n_trials": meta["n_trials"],
-                "cartrial_version": meta["cartrial_version"],
-                "true_tox": tuple(meta["true_tox"]),
-            }
-            | {col: first[f"oc_{col}"] for col in OVERALL_COLUMNS}
-        )
-    per_dose = (
-        pd.concat(per, ignore_index=True)
-        if per
-        else pd.DataFrame(columns=["design_id", "scenario_id", *PER_DOSE_COLUMNS])
-    )
-    overall = pd.DataFrame(
-        rows,
-        columns=[
-            "design_id",
-            "scenario_id",
-            "seed",
-            "n_trials",
-            "cartrial_version",
-            "true_tox",
-            *OVERALL_COLUMNS,
-        ],
-    )
-    return SweepResults(
-        per_dose,
-        overall,
-        man.get("grid", {}),
-        man.get("grid_hash", ""),
-        tuple(missing),
-        tuple(problems),
-    )
+        return getattr(results, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
