@@ -16,7 +16,7 @@ PACKAGES = ("adam", "committee", "conduct", "data", "design", "efficacy", "examp
 
 KNOWN: set[str] = set(
     """
-safety.icans_assessments
+
     """.split()
 )
 

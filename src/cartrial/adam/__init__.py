@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from cartrial._lazy import attach
 
 if TYPE_CHECKING:
+    from cartrial.adam.adab import derive_adab
     from cartrial.adam.adae import (
         derive_adae,
         derive_var_dtoxgr,
@@ -12,7 +13,6 @@ if TYPE_CHECKING:
         derive_vars_aedt,
         derive_vars_atoxgr,
     )
-    from cartrial.adam.adab import derive_adab
     from cartrial.adam.adcyt import derive_adcyt
     from cartrial.adam.adex import derive_adex
     from cartrial.adam.adhtox import derive_adhtox

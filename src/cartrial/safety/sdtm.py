@@ -6,9 +6,8 @@ PRODUCT`` (else ``DM.RFSTDTC``); a --DTC that cannot be placed in time is a Reco
 
 - CRS: ``VS`` TEMP + ``FA`` (FAOBJ CYTOKINE RELEASE SYNDROME: HYPOTN, VASOPN, VASOPRSN, O2DEV,
   O2FLOW, O2COMF, FEVOTH, HYPOOTH, HYPXOTH) at the same --DTC, post-infusion; therapy from ``CM``
-  (CMCAT CRS/ICANS MANAGEMENT; CMCLAS ANTI-IL-6 -> TOCILIZUMAB, CORTICOSTEROID -> STEROID,
-  ANTIPYRETIC -> ANTIPYRETIC) flagged on the first time point at or after its start and on every
-  time point while it runs; death due to CRS from the fatal ``AE`` CRS record.
+  (CMCAT CRS/ICANS MANAGEMENT; CMCLAS: ``sdtm_base.CM_CLASSES``) flagged on the first time point
+  at or after its start and while it runs; death due to CRS from the fatal ``AE`` CRS record.
 - ICANS: ``QS`` (QSCAT ICE, ICE01-ICE06) + ``FA`` (LOC, SEIZURE, MOTOR, ICPOED, NEUOTH: every
   domain); age from ``DM``. Labs: ``LB`` in standard units with LBSTNRLO / LBSTNRHI; baseline =
   LBBLFL, else the last value on or before infusion; ``VS`` WEIGHT likewise (CTCAE weight loss).
@@ -28,41 +27,22 @@ from cartrial.data.dates import parse_dtc
 from cartrial.data.text import upper_stripped
 from cartrial.protocol.model import Protocol
 from cartrial.safety._frames import fail, require_columns
-from cartrial.safety.sdtm_base import (
+from cartrial.safety.sdtm_base import (  # noqa: F401 (CM_CLASSES ... QS_ICE: their old path)
+    CM_CLASSES,
     CRS_TERM,
     END_OF_DAY,
+    FA_CRS,
+    FA_ICANS,
     ICANS_TERM,
+    LAB_BATCH_SUBJECTS,
+    QS_ICE,
     _day,
     _domain,
+    _pivot,
     _text,
     infusion_dates,
 )
 from cartrial.safety.sdtm_subjects import adverse_events, followup
-
-CM_CLASSES = {"ANTI-IL-6": "TOCILIZUMAB", "CORTICOSTEROID": "STEROID",
-              "ANTIPYRETIC": "ANTIPYRETIC", "ANTI-CYTOKINE": "ANTICYTOKINE"}
-FA_CRS = {"HYPOTN": "HYPOTENSION", "VASOPN": "PRESSORS", "VASOPRSN": "VASOPRESSIN",
-          "O2DEV": "O2_DEVICE", "O2FLOW": "O2_FLOW", "FEVOTH": "FEVER_OTHER_CAUSE",
-          "HYPOOTH": "HYPOTENSION_OTHER_CAUSE", "HYPXOTH": "HYPOXIA_OTHER_CAUSE",
-          "O2COMF": "O2_COMFORT_ONLY"}
-FA_ICANS = {"LOC": "CONSCIOUSNESS", "SEIZURE": "SEIZURE", "MOTOR": "MOTOR", "ICPOED": "ICP",
-            "NEUOTH": "NEUOTH"}
-QS_ICE = {"ICE01": "ICE_ORIENT", "ICE02": "ICE_NAMING", "ICE03": "ICE_COMMANDS",
-          "ICE04": "ICE_WRITING", "ICE05": "ICE_ATTENTION", "ICE06": "ICE_TOTAL"}
-LAB_BATCH_SUBJECTS = 250
-
-
-def _pivot(df: pd.DataFrame, testcd: str, dtc: str, value: pd.Series, names: dict[str, str],
-           ) -> pd.DataFrame:
-    sub = df.assign(_V=value, _T=_text(df[testcd]))
-    sub = sub[sub["_T"].isin(list(names))]
-    dup = sub.duplicated(["USUBJID", dtc, "_T"], keep=False).to_numpy()
-    dom = str(df["DOMAIN"].iloc[0]) if "DOMAIN" in df.columns and len(df) else "FA"
-    fail(sub.assign(SEQ=sub.get(f"{dom}SEQ")), dup, domain=dom, variable=testcd,
-         rule=f"the same test twice for one subject at one {dtc}")
-    wide = sub.pivot(index=["USUBJID", dtc], columns="_T", values="_V").reset_index()
-    wide.columns.name = None
-    return wide.rename(columns=names)
 
 
 def crs_observations(study) -> pd.DataFrame:
@@ -76,7 +56,7 @@ def crs_observations(study) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per subject and time point from infusion on: the columns of ``grade_crs``.
+        One row per subject and time point from infusion on (the columns of ``grade_crs``).
 
     Examples
     --------
@@ -188,7 +168,27 @@ def _flag_deaths(study, obs: pd.DataFrame, inf: pd.Series, *, term: str,
 
 
 def icans_assessments(study) -> pd.DataFrame:
-    """ICANS assessment frame (see :mod:`cartrial.safety.icans`) from QS, FA, CM, AE and DM."""
+    """ICANS assessment frame (see :mod:`cartrial.safety.icans`) from QS, FA, CM, AE and DM.
+
+    Parameters
+    ----------
+    study : cartrial.data.Study or dict of str to pandas.DataFrame
+        SDTM DM, QS (QSCAT ICE), FA (FAOBJ ICANS); CM and AE optional.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per subject and time point from infusion on (the columns of ``grade_icans``).
+
+    Examples
+    --------
+    >>> dm = pd.DataFrame({"USUBJID": ["S1"], "RFSTDTC": ["2026-03-02"], "AGE": [61]})
+    >>> qs = pd.DataFrame({"USUBJID": "S1", "QSSEQ": [1], "QSCAT": "ICE", "QSTESTCD": ["ICE06"],
+    ...                    "QSORRES": ["7"], "QSDTC": ["2026-03-06T09:00"]})
+    >>> fa = pd.DataFrame(columns=["USUBJID", "FAOBJ", "FATESTCD", "FAORRES", "FADTC"])
+    >>> icans_assessments({"DM": dm, "QS": qs, "FA": fa})[["ICE_TOTAL", "DAY", "AGE"]].values
+    array([[ 7.   ,  4.375, 61.   ]])
+    """
     inf = infusion_dates(study)
     qs = _domain(study, "QS")
     fa = _domain(study, "FA")

@@ -19,6 +19,8 @@ HEMATOLOGIC_TERMS = ("Neutrophil count decreased", "Platelet count decreased", "
                      "Anemia", "White blood cell count decreased", "Lymphocyte count decreased",
                      "Febrile neutropenia", "Neutropenia", "Thrombocytopenia", "Leukopenia",
                      "Lymphopenia", "Pancytopenia")
+#: subjects per batch when labs are graded (memory of a large LB)
+LAB_BATCH_SUBJECTS = 250
 END_OF_DAY = 1439.0 / 1440.0   # 23:59, where a date-only death is placed
 
 
@@ -89,3 +91,29 @@ def _day(df: pd.DataFrame, dtc: str, inf: pd.Series, *, domain: str,
              rule="date/time must be complete to the day and valid (ISO 8601)")
         fail(frame, ~given, domain=domain, variable=dtc, rule="date is required")
     return ((dt - ref).dt.total_seconds() / 86400.0).to_numpy(dtype=float)
+
+
+# SDTM test codes -> the safety engine's column names (CM classes, FA CRS/ICANS, QS ICE)
+CM_CLASSES = {"ANTI-IL-6": "TOCILIZUMAB", "CORTICOSTEROID": "STEROID",
+              "ANTIPYRETIC": "ANTIPYRETIC", "ANTI-CYTOKINE": "ANTICYTOKINE"}
+FA_CRS = {"HYPOTN": "HYPOTENSION", "VASOPN": "PRESSORS", "VASOPRSN": "VASOPRESSIN",
+          "O2DEV": "O2_DEVICE", "O2FLOW": "O2_FLOW", "FEVOTH": "FEVER_OTHER_CAUSE",
+          "HYPOOTH": "HYPOTENSION_OTHER_CAUSE", "HYPXOTH": "HYPOXIA_OTHER_CAUSE",
+          "O2COMF": "O2_COMFORT_ONLY"}
+FA_ICANS = {"LOC": "CONSCIOUSNESS", "SEIZURE": "SEIZURE", "MOTOR": "MOTOR", "ICPOED": "ICP",
+            "NEUOTH": "NEUOTH"}
+QS_ICE = {"ICE01": "ICE_ORIENT", "ICE02": "ICE_NAMING", "ICE03": "ICE_COMMANDS",
+          "ICE04": "ICE_WRITING", "ICE05": "ICE_ATTENTION", "ICE06": "ICE_TOTAL"}
+
+
+def _pivot(df: pd.DataFrame, testcd: str, dtc: str, value: pd.Series, names: dict[str, str],
+           ) -> pd.DataFrame:
+    sub = df.assign(_V=value, _T=_text(df[testcd]))
+    sub = sub[sub["_T"].isin(list(names))]
+    dup = sub.duplicated(["USUBJID", dtc, "_T"], keep=False).to_numpy()
+    dom = str(df["DOMAIN"].iloc[0]) if "DOMAIN" in df.columns and len(df) else "FA"
+    fail(sub.assign(SEQ=sub.get(f"{dom}SEQ")), dup, domain=dom, variable=testcd,
+         rule=f"the same test twice for one subject at one {dtc}")
+    wide = sub.pivot(index=["USUBJID", dtc], columns="_T", values="_V").reset_index()
+    wide.columns.name = None
+    return wide.rename(columns=names)
