@@ -180,14 +180,19 @@ def impute_date(
     ['2024-03-10', '2024-02-01', '2024-03-05']
     """
     codes, uniq = factorize_text(values.astype("string").to_numpy(dtype=object, na_value=None))
-    done = [_impute_one(_one(u), kind) for u in uniq]
+    parsed = [_one(u) for u in uniq]
+    done = [_impute_one(p, kind) for p in parsed]
+    nat = np.datetime64("NaT", "ns")
     date_ns = np.asarray([v[0] for v in done], dtype=np.int64).view("datetime64[ns]")
     flag = np.asarray([v[1] for v in done], dtype=object)
-    dates = pd.Series(spread(date_ns, codes, np.datetime64("NaT", "ns")), index=values.index)
+    dates = pd.Series(spread(date_ns, codes, nat), index=values.index)
     flags = pd.Series(spread(flag, codes, None), index=values.index, dtype="object")
     if min_dates is not None and kind == "start":
         floor = pd.to_datetime(min_dates.reindex(values.index))
-        latest, _ = impute_date(values, "end")  # the partial date's range ends there
+        # the last day of each partial date's range, from the same parsed texts
+        end_ns = np.asarray([_impute_one(p, "end")[0] for p in parsed],
+                            dtype=np.int64).view("datetime64[ns]")
+        latest = pd.Series(spread(end_ns, codes, nat), index=values.index)
         raise_to = (flags.notna() & (dates < floor)
                     & (floor.dt.normalize() <= latest)).to_numpy(dtype=bool)
         dates = dates.mask(raise_to, floor)
