@@ -40,8 +40,9 @@ SPEC: list[tuple[list[str], tuple[str, ...]]] = [
     (["example", "list"], LIGHT),
     (CT071_EXACT, ("scipy", "matplotlib", "statsmodels", "dask", "fastapi")),
     (["validate", "{study}", "--protocol", "ct071"], NO_REPORT + ("scipy.stats",)),
-    # select_mtd's credible interval is scipy.special.betaincinv, not scipy.stats.beta.ppf
-    (["decide", "{study}", "--protocol", "ct071"], NO_REPORT + ("scipy.stats",)),
+    # select_mtd's credible interval is scipy.special.betaincinv, not scipy.stats.beta.ppf;
+    # its isotonic fit is pava's own loop, not scipy.optimize (whose import costs more)
+    (["decide", "{study}", "--protocol", "ct071"], NO_REPORT + ("scipy.stats", "scipy.optimize")),
 ]
 
 _PROBE = """

@@ -113,3 +113,22 @@ def test_property_mtd_never_eliminated_or_untried(k, data):
         assert not sel.table.loc[sel.mtd, "eliminated"]
         assert n[sel.mtd] > 0
         assert all(sel.mtd < e for e in elim)
+
+
+def test_pava_equals_scipy_isotonic_regression_bit_for_bit():
+    """The outside reference: ``scipy.optimize.isotonic_regression`` (scipy 1.17, Busing 2022
+    Algorithm 1), equal to the last bit on 20,000 seeded random vectors of 1-10 doses, with
+    ties, repeated values and the 1/var weights select_mtd gives."""
+    from scipy.optimize import isotonic_regression
+
+    rng = np.random.default_rng(20261206)
+    for _ in range(20_000):
+        k = int(rng.integers(1, 11))
+        n = rng.integers(1, 13, k)
+        y = rng.binomial(n, rng.uniform(0, 1, k))
+        x = _raw(y, n) if rng.uniform() < 0.5 else rng.choice([0.1, 0.2, 0.3], k)
+        w = _w(y, n) if rng.uniform() < 0.5 else rng.uniform(0.1, 10, k)
+        want = isotonic_regression(x, weights=w, increasing=True).x
+        got = pava(x, w)
+        assert got.tobytes() == np.asarray(want).tobytes(), (x, w)
+        assert pava(x).tobytes() == np.asarray(isotonic_regression(x).x).tobytes()

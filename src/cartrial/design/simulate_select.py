@@ -19,7 +19,7 @@ _TINY = 1e-200
 def isotonic_rows(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Weighted non-decreasing isotonic regression of each row of ``x`` (max-min formula).
 
-    Kept beside :func:`~cartrial.design.selection.pava` (``scipy.optimize.isotonic_regression``,
+    Kept beside :func:`~cartrial.design.selection.pava` (Busing's pool-adjacent-violators,
     one vector per call): the simulator fits tens of thousands of short rows (one per trial, a
     few doses each) at once, and a Python loop of scipy calls per trial would cost more than the
     whole simulation; the max-min formula equals pool-adjacent-violators (Barlow RE et al.,
