@@ -1,8 +1,9 @@
 """External check of cartrial's efficacy functions on 52 published BCMA CAR-T patients.
 
 Data: Fandrei D, et al. Blood Cancer Discovery 2024 (repository fraunhofer-izi/Fandrei_et_al_2024,
-commit f52248e), as extracted in ``../shared/datasets/fandrei2024`` (see its README). The source
-states no licence: it is read at run time for validation only and never copied into cartrial.
+commit f52248e): its per-patient table as ``clinical.csv`` in a folder the user names. The
+source states no licence: it is read at run time for validation only and never copied into
+cartrial.
 
 Maps the per-patient table (not SDTM) to cartrial's inputs and prints, with cartrial's own
 functions: the CRS grade distribution, the day-30 response distribution (exact CIs) and
@@ -11,9 +12,10 @@ Brookmeyer-Crowley CIs under the log-log, log and plain transforms.
 
 Usage (from the repository root)::
 
-    .venv/bin/python validation/fandrei2024.py [DATASET_DIR]
+    .venv/bin/python validation/fandrei2024.py DATASET_DIR
 
-Exits 0 with a message when the data set is absent.
+Exits 2 with the usage when no folder is named; 0 with a message when the folder has no
+``clinical.csv``.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ import pandas as pd
 from cartrial.efficacy import kaplan_meier, km_landmark, proportion_table
 from cartrial.protocol.model import EndpointSettings
 
-DEFAULT = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets" / "fandrei2024"
 # nCR (immunofixation-positive, electrophoresis-negative) is VGPR in IMWG 2016 terms; the authors
 # grouped it with CR. Both readings are printed.
 IMWG_MAP = {"CR": "CR", "nCR": "VGPR", "VGPR": "VGPR", "PR": "PR", "SD": "SD", "PD": "PD"}
@@ -118,4 +119,8 @@ def main(folder: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT.resolve()))
+    if len(sys.argv) != 2:
+        print("usage: validation/fandrei2024.py DATASET_DIR (a folder holding clinical.csv, the "
+              "per-patient table of fraunhofer-izi/Fandrei_et_al_2024)", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(main(Path(sys.argv[1])))
