@@ -251,13 +251,14 @@ def _decide(study: Study, protocol: Protocol, as_of: date | str | None,
     if patients.empty:
         return StudyDecision(rec, patients, cut, study.data_hash, "not started",
                              f"no patient treated yet: treat the first cohort at {start}")
-    if rec.decision.action != "stop" and not _expansion_started(study, cut):
+    sp = study_parts(study)  # read once: who is in which part, and when
+    if rec.decision.action != "stop" and not _expansion_started(sp, cut):
         return StudyDecision(rec, patients, cut, study.data_hash,
                              status=_sentinel(patients, protocol, cut))
     hist = escalation_history(study, protocol, until=cut)
     stop = hist[hist["action"] == "stop"]
     if rec.decision.action != "stop" and stop.empty:
-        first = _expansion_started(study, cut, first=True)
+        first = _expansion_started(sp, cut, first=True)
         status = (f"expansion started on {first} while the design's escalation decision on "
                   f"the data is {rec.decision.action.upper()}")
         return StudyDecision(rec, patients, cut, study.data_hash, "escalation", status)
@@ -270,10 +271,10 @@ def _decide(study: Study, protocol: Protocol, as_of: date | str | None,
 
         sel = None if s is None or selected_index(s) is None else protocol.dose_ids[
             selected_index(s)]
-    where = "now in expansion" if _expansion_started(study, cut) else "no expansion patient yet"
+    where = "now in expansion" if _expansion_started(sp, cut) else "no expansion patient yet"
     if protocol.design.randomised_stage is not None and where != "now in expansion":  # ROSE
         where = ("now in the randomised dose-optimisation stage" if _expansion_started(
-            study, cut, part="RANDOMISED") else "randomised dose-optimisation stage not started")
+            sp, cut, part="RANDOMISED") else "randomised dose-optimisation stage not started")
     when = f"on {on}" if on is not None else "on the data"
     status = (f"escalation stopped {when}: {sel or 'no dose'} selected; {where}")
     return StudyDecision(rec, patients, cut, study.data_hash, "expansion", status, on, sel)
@@ -295,11 +296,10 @@ def _sentinel(patients: pd.DataFrame, protocol: Protocol, cut: date | None) -> s
     return ""
 
 
-def _expansion_started(study: Study, cut: date | None, first: bool = False,
+def _expansion_started(sp: pd.DataFrame, cut: date | None, first: bool = False,
                        part: str = "EXPANSION"):
     """Whether an expansion patient (or one of ``part``) consented (or was infused) by ``cut``;
-    with ``first``, the date the first one did."""
-    sp = study_parts(study)
+    with ``first``, the date the first one did; ``sp`` is ``study_parts(study)``."""
     exp = sp[sp["PART"] == part]
     when = exp["CONSENT_DATE"].fillna(exp["INFUSION_DATE"])
     if cut is not None:
