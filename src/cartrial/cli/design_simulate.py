@@ -266,11 +266,10 @@ def simulate(
     """Operating characteristics: % selected, mean patients and DLTs per dose; % correct
     selection, % early stop, % patients above the MTD, mean sample size and duration. With a
     protocol that has a randomised ROSE stage: its escalation, then the stage, end to end."""
-    from cartrial.cli.design_simulate_rose import has_stage, simulate_with_stage
+    from cartrial.cli.design_simulate_rose import run_stage
 
-    if true_eff or has_stage(protocol):
-        simulate_with_stage(ctx, protocol, true_tox, true_eff, scenarios,
-                            (trials, seed, start_dose), out, as_json)
+    if run_stage(ctx, protocol, true_tox, true_eff, scenarios, (trials, seed, start_dose), out,
+                 as_json):
         return
     with bad_input_exits():
         crm = crm_overrides(crm_preset, skeleton, prior_mtd_level, prior_sd, safety_stop,
@@ -292,13 +291,8 @@ def simulate(
                        quiet=as_json)
         written = _write(out, results) if out is not None else []
     if as_json:
-        print_json(
-            {
-                "scenarios": [{"scenario": s, "method_choice": why} | r.as_dict()
-                              for s, r, why in results],
-                "files": written,
-            }
-        )
+        print_json({"scenarios": [{"scenario": s, "method_choice": why} | r.as_dict()
+                                  for s, r, why in results], "files": written})
         return
     for sid, r, why in results:
         _print(sid, r)

@@ -24,14 +24,22 @@ USED = ("protocol", "true_tox", "true_eff", "scenarios", "trials", "seed", "star
         "as_json")
 
 
-def has_stage(protocol: str | None) -> bool:
-    """Whether ``--protocol`` names a protocol with ``design.randomised_stage``."""
-    if protocol is None:
-        return False
-    from cartrial.protocol import load_protocol
+def run_stage(ctx: typer.Context, protocol: str | None, true_tox: list[str] | None,
+              true_eff: list[str] | None, scenarios: Path | None,
+              mc: tuple[int | None, int | None, int | None], out: Path | None,
+              as_json: bool) -> bool:
+    """Run :func:`simulate_with_stage` when ``--true-eff`` is given or ``--protocol`` has
+    ``design.randomised_stage``; False (nothing done) otherwise."""
+    if not true_eff:
+        if protocol is None:
+            return False
+        from cartrial.protocol import load_protocol
 
-    with bad_input_exits():
-        return load_protocol(protocol).design.randomised_stage is not None
+        with bad_input_exits():
+            if load_protocol(protocol).design.randomised_stage is None:
+                return False
+    simulate_with_stage(ctx, protocol, true_tox, true_eff, scenarios, mc, out, as_json)
+    return True
 
 
 def _refuse_unused(ctx: typer.Context) -> None:
