@@ -246,7 +246,8 @@ def text(
         sims = [simulate_rose(p.design, _floats(t, "--true-tox"), _floats(e, "--true-eff"),
                               p.dose_ids, trials, seed + i, start_dose=p.start_index)
                 for i, (t, e) in enumerate(zip(true_tox, true_eff, strict=True))]
-        md = rose_protocol_text(st, stage_design(st), p.design.name.upper(), p.dose_ids, sims)
+        md = rose_protocol_text(st, stage_design(st), p.design.name, p.dose_ids, sims,
+                                None if p.design.efficacy is None else p.design.efficacy.label)
     if out is None:
         typer.echo(md, nl=False)
         return
