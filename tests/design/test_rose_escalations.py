@@ -141,3 +141,20 @@ def test_named_pair_must_be_dose_ids_lower_first() -> None:
     st = STAGE.model_copy(update={"rule": None, "doses": ("DL3", "DL2")})
     with pytest.raises(InputError, match="lower dose first"):
         simulate_rose(d, TOX, EFF, IDS, 10, stage=st)
+
+
+def test_design_objects_and_protocol_blocks_run_the_same_trials() -> None:
+    """A TITE-BOIN12 / U-BOIN design object (with the accrual rate given) and the protocol block
+    it comes from simulate the same trials (regression)."""
+    spec = _spec("tite-boin12", target=0.35, boin12={"phi_e": 0.25})
+    a = simulate_rose(spec, TOX, EFF, IDS, 300, 2)
+    b = simulate_rose(tite_boin12_from_spec(spec, 3), TOX, EFF, IDS, 300, 2, stage=STAGE,
+                      patients_per_month=spec.accrual.patients_per_month)
+    assert a.overall == b.overall
+    spec = _spec("u-boin", uboin={"phi_e": 0.25, "stage1_per_dose": 6})
+    a = simulate_rose(spec, TOX, EFF, IDS, 300, 2)
+    b = simulate_rose(uboin_from_spec(spec, 3), TOX, EFF, IDS, 300, 2, stage=STAGE)
+    assert a.overall == b.overall
+    tite = tite_boin12_from_spec(_spec("tite-boin12", target=0.35, boin12={"phi_e": 0.25}), 3)
+    with pytest.raises(InputError, match="patients_per_month"):
+        simulate_rose(tite, TOX, EFF, IDS, 10, stage=STAGE)  # an object has no accrual rate
