@@ -103,7 +103,7 @@ def test_tite_boin12_then_two_stage_rose(tmp_path) -> None:
     assert "the dose selected by escalation (the higher dose) and the dose level " \
            "immediately below it" in text
     assert "1. Interim analysis after 6 (the lower dose) and 6 (the higher dose)" in text
-    assert "early selection at the interim" in text
+    assert "the higher dose selected at the interim in" in text
     refs = text.split("## References")[1]
     assert "Stat Med 2022;41:1918-1931" in refs and "Lan KKG" in refs
     assert "Thall PF" not in refs  # the joint simulation draws DLT and response independently

@@ -75,9 +75,9 @@ def protocol_text_command(
                               or p.design.randomised_stage):
             used = [f for f, v in given.items() if v is not None]
             if used:  # not silently ignored: this text is written from the protocol alone
-                raise InputError(f"{', '.join(used)}: the U-BOIN / TITE-BOIN12 / randomised-"
-                                 "stage text is written from the protocol's settings; edit the "
-                                 "protocol")
+                raise InputError(f"{', '.join(used)}: the U-BOIN / randomised-stage text (and "
+                                 "the TITE-BOIN12 text) is written from the protocol's settings; "
+                                 "edit the protocol")
             text = protocol_sections(p, pairs, trials, seed)  # U-BOIN, TITE, the ROSE stage
         else:
             d, notes = boin12_design(protocol, None if protocol else k, given, None, None)

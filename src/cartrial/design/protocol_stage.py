@@ -35,8 +35,8 @@ def _sample_size(p: Protocol, d: RoseDesign, sims: Sequence[RoseSimulation]) -> 
     if sims:
         tot = [r.overall["mean_patients"] for r in sims]
         ok = [r.overall["correct_selection_pct"] for r in sims]
-        many = f"the {len(sims)} scenarios" if len(sims) > 1 else "the scenario"
-        text += (f" Across {many} simulated the mean number of patients "
+        many = f"Across the {len(sims)} scenarios" if len(sims) > 1 else "In the scenario"
+        text += (f" {many} simulated the mean number of patients "
                  f"is {_span(tot, '')} and the correct dose is selected in {_span(ok, '%')} of "
                  "trials.")
     return ["## Sample size", "", text, ""]

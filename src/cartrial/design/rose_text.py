@@ -104,8 +104,9 @@ def _pair(spec: RandomisedStageSpec) -> tuple[str, str, str]:
         return low, high, (
             f"The protocol names the two doses: {low} and {high}. The stage opens when dose "
             f"escalation selects {high} or a higher dose, so that both doses have been cleared "
-            f"for safety. If escalation selects {low}, {low} is the recommended dose without "
-            "randomisation; if it selects no dose, the trial stops with no dose selected.")
+            f"for safety. If escalation selects a dose below {high}, that dose is the "
+            "recommended dose without randomisation; if it selects no dose, the trial stops "
+            "with no dose selected.")
     return "the lower dose", "the higher dose", (
         "The two doses are picked by a rule: the dose selected by escalation (the higher dose) "
         "and the dose level immediately below it (the lower dose). If escalation selects the "
@@ -230,7 +231,8 @@ def oc_lines(sims: Sequence[RoseSimulation], ids: Sequence[str], level: int = 3)
                 f"Correct selection {o['correct_selection_pct']:.1f}% (Monte Carlo SE "
                 f"{o['correct_selection_pct_se']:.1f}); the randomised stage ran in "
                 f"{o['randomised_pct']:.1f}% of trials"
-                + (f" (early selection at the interim {o['early_selection_pct']:.1f}%)"
+                + (f" (the higher dose selected at the interim in "
+                   f"{o['early_selection_pct']:.1f}% of trials)"
                    if st.interim_boundary is not None else "")
                 + f"; no dose selected {o['no_selection_pct']:.1f}%; mean patients "
                 f"{o['mean_patients']:.1f} (escalation {o['mean_escalation_patients']:.1f}, "
