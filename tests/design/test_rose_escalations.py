@@ -158,3 +158,20 @@ def test_design_objects_and_protocol_blocks_run_the_same_trials() -> None:
     tite = tite_boin12_from_spec(_spec("tite-boin12", target=0.35, boin12={"phi_e": 0.25}), 3)
     with pytest.raises(InputError, match="patients_per_month"):
         simulate_rose(tite, TOX, EFF, IDS, 10, stage=STAGE)  # an object has no accrual rate
+
+
+def test_escalation_duration_is_its_simulators() -> None:
+    """TITE-BOIN12 and BOIN run in calendar time: the escalation's mean duration is what their
+    simulators alone report on the same seed (regression); BOIN12 has none."""
+    spec = _spec("tite-boin12", target=0.35, boin12={"phi_e": 0.25})
+    alone = simulate_tite_boin12(tite_boin12_from_spec(spec, 3), TOX, EFF, 2.0, 500, 4)
+    r = simulate_rose(spec, TOX, EFF, IDS, 500, 4)
+    assert r.overall["mean_escalation_days"] == pytest.approx(
+        alone.overall["mean_duration_days"], rel=1e-12)
+    spec = _spec("boin")
+    alone_oc = simulate_oc(spec, TOX, 500, 4)
+    r = simulate_rose(spec, TOX, EFF, IDS, 500, 4)
+    assert r.overall["mean_escalation_days"] == pytest.approx(
+        float(alone_oc.overall["mean_duration_days"].iloc[0]), rel=1e-12)
+    d = Boin12(n_doses=3, target=0.35, phi_e=0.25, max_sample_size=24)
+    assert "mean_escalation_days" not in simulate_rose(d, TOX, EFF, IDS, 50, stage=STAGE).overall

@@ -180,7 +180,9 @@ def print_rose(r: Any, rows: list[dict[str, Any]], title: str = "") -> None:
         f"selection {o['early_selection_pct']:.1f}%; mean patients {o['mean_patients']:.1f} "
         f"(escalation {o['mean_escalation_patients']:.1f}, stage "
         f"{o['mean_stage_patients']:.1f}); stage n per arm {r.stage.n_low}/{r.stage.n_high}, "
-        f"boundary {r.stage.boundary:g}", markup=False)
+        f"boundary {r.stage.boundary:g}" + (f"; escalation lasts {o['mean_escalation_days']:.0f} "
+                                           "days on average" if "mean_escalation_days" in o
+                                           else ""), markup=False)
 
 
 def _size_row_of(d: Any) -> dict[str, Any]:

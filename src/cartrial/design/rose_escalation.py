@@ -26,7 +26,7 @@ import numpy as np
 
 from cartrial.errors import InputError
 
-Block = tuple[np.ndarray, np.ndarray, np.ndarray]
+Block = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]
 Runner = Callable[[np.random.Generator, int], Block]
 PHASE1 = ("3+3", "boin", "i3+3", "mtpi2", "crm", "tite-boin", "tite-crm")
 PHASE12 = ("boin12", "tite-boin12", "u-boin", "boin-et")
@@ -55,8 +55,8 @@ def escalation_runner(
     patients_per_month: float | None = None,
 ) -> Runner:
     """``run(rng, size)``: one block of escalations, (patients (size, k), DLTs (size, k),
-    selected dose (size,), 0-based, -1 = none), drawn from ``rng`` as the design's simulator
-    draws them.
+    selected dose (size,), 0-based, -1 = none, duration in days (size,) or None for a design
+    simulated without calendar time), drawn from ``rng`` as the design's simulator draws them.
 
     Parameters
     ----------
@@ -85,7 +85,7 @@ def escalation_runner(
     >>> from cartrial.design.boin12 import Boin12
     >>> run = escalation_runner(Boin12(n_doses=2, target=0.35, phi_e=0.25, max_sample_size=12),
     ...                         np.array([0.0, 0.0]), np.array([0.3, 0.6]), 0)
-    >>> n, dlt, sel = run(np.random.default_rng(1), 4)
+    >>> n, dlt, sel, days = run(np.random.default_rng(1), 4)
     >>> n.sum(axis=1).tolist(), int(dlt.sum())
     ([12, 12, 12, 12], 0)
     """
@@ -120,7 +120,7 @@ def _boin12(d: Any, p: np.ndarray, q: np.ndarray, start: int) -> Runner:
 
     def run(rng: np.random.Generator, size: int) -> Block:
         n, yt, _, _, obd, _ = boin12_block(d, p, q, q, rng, size, start)
-        return n, yt, obd
+        return n, yt, obd, None
 
     return run
 
@@ -133,8 +133,8 @@ def _tite(d: Any, p: np.ndarray, q: np.ndarray, start: int, per_month: float | N
                          f"{per_month!r}")
 
     def run(rng: np.random.Generator, size: int) -> Block:
-        n, yt, _, _, obd, _, _ = tite_block(d, p, q, q, rng, size, start, float(per_month))
-        return n, yt, obd
+        n, yt, _, _, obd, _, days = tite_block(d, p, q, q, rng, size, start, float(per_month))
+        return n, yt, obd, days
 
     return run
 
@@ -144,7 +144,7 @@ def _uboin(d: Any, p: np.ndarray, q: np.ndarray, start: int) -> Runner:
 
     def run(rng: np.random.Generator, size: int) -> Block:
         n, yt, _, _, obd, _ = uboin_block(d, p, q, q, rng, size, start)
-        return n, yt, obd
+        return n, yt, obd, None
 
     return run
 
@@ -156,7 +156,7 @@ def _boinet(d: Any, p: np.ndarray, q: np.ndarray, start: int) -> Runner:
         raise InputError(f"BOIN-ET's simulator starts at dose 1, got start dose {start + 1}")
 
     def run(rng: np.random.Generator, size: int) -> Block:
-        return boinet_block(d, p, q, rng, size)
+        return (*boinet_block(d, p, q, rng, size), None)
 
     return run
 
@@ -169,7 +169,7 @@ def _phase1(spec: Any, p: np.ndarray, start: int) -> Runner:
     draw, go = _runner(plan, {"dlt_onset": "uniform", "weibull_shape": 2.0})
 
     def run(rng: np.random.Generator, size: int) -> Block:
-        n, y, sel, _ = go(*draw([rng], [size]))
-        return n, y, sel
+        n, y, sel, days = go(*draw([rng], [size]))
+        return n, y, sel, days
 
     return run

@@ -236,7 +236,10 @@ def oc_lines(sims: Sequence[RoseSimulation], ids: Sequence[str], level: int = 3)
                    if st.interim_boundary is not None else "")
                 + f"; no dose selected {o['no_selection_pct']:.1f}%; mean patients "
                 f"{o['mean_patients']:.1f} (escalation {o['mean_escalation_patients']:.1f}, "
-                f"stage {o['mean_stage_patients']:.1f}).", ""]
+                f"stage {o['mean_stage_patients']:.1f})"
+                + (f"; escalation lasts {o['mean_escalation_days'] / 30.4375:.1f} months on "
+                   "average (until the last escalation patient's outcomes are known)"
+                   if "mean_escalation_days" in o else "") + ".", ""]
     out += [f"Random numbers: numpy SeedSequence({s0.seed}) for scenario 1, one more for each "
             f"further scenario, in blocks of {BLOCK:,} trials (every figure can be reproduced).",
             ""]

@@ -50,7 +50,8 @@ class RoseSimulation:
     never stops on them -- ROSE assumes both doses are safe).
     ``overall``: correct_selection_pct (+ _se), no_selection_pct, randomised_pct,
     early_selection_pct (higher dose chosen at the interim), mean_patients (+ _se),
-    mean_escalation_patients, mean_stage_patients.
+    mean_escalation_patients, mean_stage_patients; with an escalation simulated in calendar
+    time (BOIN family, CRM, TITE designs) also mean_escalation_days (+ _se).
 
     Attributes
     ----------
@@ -137,12 +138,13 @@ def _stage(
 def _block(
     run: Any, st: RandomisedStageSpec, d: RoseDesign, p: np.ndarray, q: np.ndarray,
     ids: list[str], kid: np.random.SeedSequence, size: int,
-) -> tuple[np.ndarray, ...]:
+) -> tuple[Any, ...]:
     """One block: (escalation n, escalation sel, final sel, stage n, randomised?, early?, DLTs
-    per dose in both parts). The escalation draws first from the block's generator, exactly as
-    its simulator alone; the stage's responses, then its DLTs, follow on the same generator."""
+    per dose in both parts, escalation duration or None). The escalation draws first from the
+    block's generator, exactly as its simulator alone; the stage's responses, then its DLTs,
+    follow on the same generator."""
     rng = np.random.default_rng(kid)
-    n, y, sel = run(rng, size)
+    n, y, sel, days = run(rng, size)
     lo, hi, go = _pairs(st, sel, ids)
     final = sel.copy()
     stage_n = np.zeros_like(n)
@@ -155,7 +157,7 @@ def _block(
         np.add.at(stage_n, (rows, arm), m)
         np.add.at(dlt, (rows, arm), rng.binomial(m, p[arm]))
     early[rows] = e
-    return n, sel, final, stage_n, go, early, dlt
+    return n, sel, final, stage_n, go, early, dlt, days
 
 
 def simulate_rose(
@@ -280,9 +282,10 @@ class _Acc:
         self.n, self.n2, self.stage, self.dlt, self.esc_n = (np.zeros(k) for _ in range(5))
         self.tot, self.tot2, self.esc_tot = 0.0, 0.0, 0.0
         self.randomised, self.early = 0, 0
+        self.days, self.days2, self.timed = 0.0, 0.0, False
 
     def add(self, n: np.ndarray, sel: np.ndarray, final: np.ndarray, stage_n: np.ndarray,
-            go: np.ndarray, early: np.ndarray, dlt: np.ndarray) -> None:
+            go: np.ndarray, early: np.ndarray, dlt: np.ndarray, days: np.ndarray | None) -> None:
         k = self.k
         self.esc_sel += np.bincount(np.where(sel < 0, k, sel), minlength=k + 1)
         self.sel += np.bincount(np.where(final < 0, k, final), minlength=k + 1)
@@ -298,6 +301,10 @@ class _Acc:
         self.esc_tot += float(n.sum())
         self.randomised += int(go.sum())
         self.early += int(early.sum())
+        if days is not None:
+            self.timed = True
+            self.days += float(days.sum())
+            self.days2 += float((days**2).sum())
 
     def result(self, p: np.ndarray, q: np.ndarray, tobd: int | None, d: RoseDesign,
                n_trials: int, seed: int, name: str) -> RoseSimulation:
@@ -324,6 +331,10 @@ class _Acc:
             "mean_escalation_patients": self.esc_tot / t,
             "mean_stage_patients": float(self.stage.sum() / t),
         }
+        if self.timed:  # the escalation's simulator runs in calendar time
+            se = _se(np.array([self.days]), np.array([self.days2]), t)[0]
+            overall |= {"mean_escalation_days": self.days / t,
+                        "mean_escalation_days_se": float(se)}
         method = (f"{name} escalation + ROSE stage ({d.method}); Monte Carlo, {t} trials, "
                   f"SeedSequence({seed}) blocks of {BLOCK}")
         return RoseSimulation(tobd, per, overall, d, t, seed, method)
