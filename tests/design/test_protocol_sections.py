@@ -93,4 +93,4 @@ def test_cli_appends_the_rose_stage_with_its_exact_pcs(tmp_path):
                    for xl in range(13) for xh in range(13) if xh - xl >= 2)
     assert "| 0.781 |" in text and round(1 - pcs_high(0.8, 0.8), 3) == pytest.approx(0.781)
     assert "| 0.662 |" in text and round(pcs_high(0.6, 0.8), 3) == pytest.approx(0.662)
-    assert "### Operating characteristics (escalation + randomised stage)" in text
+    assert "## Operating characteristics (escalation + randomised stage)" in text

@@ -60,12 +60,23 @@ def test_protocol_design_tite_boin12(tmp_path):
     assert (s["tox_window"], s["eff_window"], s["patients_per_month"]) == (28.0, 35.0, 2.0)
 
 
-def test_protocol_text_refuses_tite_boin12(tmp_path):
+def test_protocol_text_writes_tite_boin12(tmp_path):
+    """protocol-text writes BOIN12's section with the late-onset rules of Zhou et al. (Stat Med
+    2022;41:1918-31, section 2.2): the protocol's windows (28 and 28 + 7 days), the 50%
+    suspension rule, and calendar-time operating characteristics."""
     d = yaml.safe_load(protocol_text("ct071")[1])
     d["design"].update(name="tite-boin12", target=0.35, boin12={"phi_e": 0.25},
                        cap_per_dose=None)
     f = tmp_path / "p.yaml"
     f.write_text(yaml.safe_dump(d))
-    res = runner.invoke(app, ["design", "protocol-text", "--protocol", str(f)])
-    assert res.exit_code == 2
-    assert "TITE-BOIN12 text" in res.output and "Traceback" not in res.output
+    res = runner.invoke(app, ["design", "protocol-text", "--protocol", str(f), "--true-tox",
+                              "0.1,0.3", "--true-eff", "0.4,0.6", "--trials", "200"])
+    assert res.exit_code == 0, res.output
+    text = res.stdout
+    assert "## Late-onset toxicity and efficacy (TITE-BOIN12)" in text
+    assert "DLTs are assessed over 28 days and response over 35 days" in text
+    assert "more than 50% of the patients" in text and "Stat Med 2022;41:1918-1931" in text
+    assert "## Operating characteristics" in text and text.count("## References") == 1
+    bad = runner.invoke(app, ["design", "protocol-text", "--protocol", str(f), "--target",
+                              "0.3"])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output

@@ -54,9 +54,10 @@ def protocol_text_command(
     seed: int = typer.Option(0, "--seed", help="SeedSequence seed (scenario i uses seed + i)."),
     out: Path = TextOutOption,
 ) -> None:
-    """Statistical section of a BOIN12 or U-BOIN protocol (and of its randomised ROSE stage):
-    design, tables, rules, OC, sample size, references. With a BOIN12 --protocol, each design
-    option given overrides the protocol's setting (noted on stderr)."""
+    """Statistical section of a BOIN12, TITE-BOIN12 or U-BOIN protocol, or of any protocol with
+    a randomised ROSE stage after its escalation (BOIN, BOIN12, TITE-BOIN12, U-BOIN): design,
+    tables, rules, OC, sample size, references. With a BOIN12 --protocol, each design option
+    given overrides the protocol's setting (noted on stderr)."""
     given = {"--target": target, "--phi-e": phi_e, "--u11": u11, "--u00": u00,
              "--cohort-size": cohort_size, "--max-n": max_n, "--n-star": n_star,
              "--c-t": c_t, "--c-e": c_e}
@@ -70,15 +71,14 @@ def protocol_text_command(
         ]
         k = len(pairs[0][0]) if pairs else 5
         p = load_protocol(protocol) if protocol else None
-        if p is not None and p.design.name == "tite-boin12":
-            raise InputError("protocol-text writes the BOIN12 section; the TITE-BOIN12 text "
-                             "(windows, pending rules, calendar-time OC) is not built yet")
-        if p is not None and (p.design.name == "u-boin" or p.design.randomised_stage):
+        if p is not None and (p.design.name in ("u-boin", "tite-boin12")
+                              or p.design.randomised_stage):
             used = [f for f, v in given.items() if v is not None]
             if used:  # not silently ignored: this text is written from the protocol alone
-                raise InputError(f"{', '.join(used)}: the U-BOIN / randomised-stage text is "
-                                 f"written from the protocol's settings; edit the protocol")
-            text = protocol_sections(p, pairs, trials, seed)  # U-BOIN and / or the ROSE stage
+                raise InputError(f"{', '.join(used)}: the U-BOIN / randomised-stage text (and "
+                                 "the TITE-BOIN12 text) is written from the protocol's settings; "
+                                 "edit the protocol")
+            text = protocol_sections(p, pairs, trials, seed)  # U-BOIN, TITE, the ROSE stage
         else:
             d, notes = boin12_design(protocol, None if protocol else k, given, None, None)
             start = start_index(protocol, start_dose, d.n_doses)
@@ -102,6 +102,7 @@ def markdown_docx(text: str) -> bytes:
     """The Markdown this module writes (headings, paragraphs, numbered and bulleted lists,
     pipe tables) as DOCX bytes with fixed dates."""
     from docx import Document
+    from docx.shared import Cm
 
     from cartrial.report.render import _stamp_zip  # the report's fixed-date DOCX zip
 
@@ -122,6 +123,9 @@ def markdown_docx(text: str) -> bytes:
                 cells = grid.rows[i].cells
                 for j, v in enumerate(r):
                     cells[j].text = v
+                    if i == 0:  # the header row in bold
+                        for run in cells[j].paragraphs[0].runs:
+                            run.bold = True
             rows = []
         if line.startswith("#"):
             level = len(line) - len(line.lstrip("#"))
@@ -129,7 +133,11 @@ def markdown_docx(text: str) -> bytes:
         elif line.startswith("- "):
             doc.add_paragraph(line[2:], style="List Bullet")
         elif line[:1].isdigit() and ". " in line[:4]:
-            doc.add_paragraph(line.split(". ", 1)[1], style="List Number")
+            # the number written out: Word's "List Number" style would continue one numbering
+            # across every list of the document
+            para = doc.add_paragraph(line)
+            para.paragraph_format.left_indent = Cm(0.75)
+            para.paragraph_format.first_line_indent = Cm(-0.75)
         elif line.strip():
             doc.add_paragraph(line)
     buf = io.BytesIO()

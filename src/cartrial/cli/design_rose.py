@@ -142,17 +142,37 @@ def simulate(
         r = simulate_rose(p.design, _floats(true_tox, "--true-tox"),
                           _floats(true_eff, "--true-eff"), p.dose_ids, trials, seed,
                           true_obd=obd, start_dose=p.start_index)
-    rows = [dict(zip(r.per_dose.columns, rec, strict=True))
-            for rec in r.per_dose.astype(object).itertuples(index=False)]
-    for row, dose_id in zip(rows, p.dose_ids, strict=True):
-        row["dose_id"] = dose_id
+    rows = rose_rows(r, p.dose_ids)
     _write(out, "rose_oc.csv", rows)
     if as_json:
-        print_json({"method": r.method, "true_obd": None if r.true_obd is None else
-                    r.true_obd + 1, "stage": _size_row_of(r.stage), "overall": r.overall,
-                    "per_dose": rows})
+        print_json(rose_json(r, rows))
         return
-    _show(r.method, rows)
+    print_rose(r, rows)
+
+
+def rose_rows(r: Any, dose_ids: list[str]) -> list[dict[str, Any]]:
+    """One row per dose of a :class:`~cartrial.design.simulate_rose.RoseSimulation`, with its
+    dose id."""
+    rows = [dict(zip(r.per_dose.columns, rec, strict=True))
+            for rec in r.per_dose.astype(object).itertuples(index=False)]
+    for row, dose_id in zip(rows, dose_ids, strict=True):
+        row["dose_id"] = dose_id
+    return rows
+
+
+def rose_json(r: Any, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The simulation as JSON-ready data (true OBD 1-based)."""
+    return {"method": r.method, "true_obd": None if r.true_obd is None else r.true_obd + 1,
+            "stage": _size_row_of(r.stage), "overall": r.overall, "per_dose": rows}
+
+
+def print_rose(r: Any, rows: list[dict[str, Any]], title: str = "") -> None:
+    """The per-dose table (the columns a reader compares) and the overall line."""
+    shown = {"dose_id": "dose", "true_tox": "P(DLT)", "true_eff": "P(resp)",
+             "escalation_pct": "% esc.", "selected_pct": "% final",
+             "escalation_patients": "n esc.", "stage_patients": "n stage",
+             "dlt": "DLTs"}
+    _show(title + r.method, [{v: row[k] for k, v in shown.items()} for row in rows])
     o = r.overall
     console.print(
         f"correct selection {o['correct_selection_pct']:.1f}% (SE "
@@ -160,7 +180,9 @@ def simulate(
         f"selection {o['early_selection_pct']:.1f}%; mean patients {o['mean_patients']:.1f} "
         f"(escalation {o['mean_escalation_patients']:.1f}, stage "
         f"{o['mean_stage_patients']:.1f}); stage n per arm {r.stage.n_low}/{r.stage.n_high}, "
-        f"boundary {r.stage.boundary:g}", markup=False)
+        f"boundary {r.stage.boundary:g}" + (f"; escalation lasts {o['mean_escalation_days']:.0f} "
+                                           "days on average" if "mean_escalation_days" in o
+                                           else ""), markup=False)
 
 
 def _size_row_of(d: Any) -> dict[str, Any]:
@@ -226,7 +248,8 @@ def text(
         sims = [simulate_rose(p.design, _floats(t, "--true-tox"), _floats(e, "--true-eff"),
                               p.dose_ids, trials, seed + i, start_dose=p.start_index)
                 for i, (t, e) in enumerate(zip(true_tox, true_eff, strict=True))]
-        md = rose_protocol_text(st, stage_design(st), p.design.name.upper(), p.dose_ids, sims)
+        md = rose_protocol_text(st, stage_design(st), p.design.name, p.dose_ids, sims,
+                                None if p.design.efficacy is None else p.design.efficacy.label)
     if out is None:
         typer.echo(md, nl=False)
         return

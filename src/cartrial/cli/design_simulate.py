@@ -55,6 +55,10 @@ EXACT_AUTO_MAX_DOSES = 6
 TrueToxOption = typer.Option(
     None, "--true-tox", help="True DLT probabilities, comma-separated; repeat for scenarios."
 )
+TrueEffOption = typer.Option(
+    None, "--true-eff", help="True response probabilities, one per --true-tox (a protocol with "
+    "a randomised ROSE stage)."
+)
 ScenariosOption = typer.Option(
     None, "--scenarios", help="CSV with columns scenario, p1..pK[, true_mtd]."
 )
@@ -215,6 +219,7 @@ def _print(sid: str, r: OcResult) -> None:
 
 @design_app.command("simulate")
 def simulate(
+    ctx: typer.Context,
     protocol: str = typer.Option(
         None, "--protocol", help="Take the design (and number of doses) from a protocol."
     ),
@@ -243,6 +248,7 @@ def simulate(
     no_skipping: bool = SkippingOption,
     coherence: bool = CoherenceOption,
     true_tox: list[str] = TrueToxOption,
+    true_eff: list[str] = TrueEffOption,
     scenarios: Path = ScenariosOption,
     method: str = typer.Option("auto", "--method", help="auto (exact when available), exact, mc."),
     trials: int = typer.Option(None, "--trials", help="Simulated trials (Monte Carlo; 10000)."),
@@ -258,7 +264,13 @@ def simulate(
     as_json: bool = JsonOption,
 ) -> None:
     """Operating characteristics: % selected, mean patients and DLTs per dose; % correct
-    selection, % early stop, % patients above the MTD, mean sample size and duration."""
+    selection, % early stop, % patients above the MTD, mean sample size and duration. With a
+    protocol that has a randomised ROSE stage: its escalation, then the stage, end to end."""
+    from cartrial.cli.design_simulate_rose import run_stage
+
+    if run_stage(ctx, protocol, true_tox, true_eff, scenarios, (trials, seed, start_dose), out,
+                 as_json):
+        return
     with bad_input_exits():
         crm = crm_overrides(crm_preset, skeleton, prior_mtd_level, prior_sd, safety_stop,
                             overdose_control, no_skipping, coherence)
@@ -279,13 +291,8 @@ def simulate(
                        quiet=as_json)
         written = _write(out, results) if out is not None else []
     if as_json:
-        print_json(
-            {
-                "scenarios": [{"scenario": s, "method_choice": why} | r.as_dict()
-                              for s, r, why in results],
-                "files": written,
-            }
-        )
+        print_json({"scenarios": [{"scenario": s, "method_choice": why} | r.as_dict()
+                                  for s, r, why in results], "files": written})
         return
     for sid, r, why in results:
         _print(sid, r)

@@ -1,12 +1,15 @@
-"""The statistical section of a protocol whose design is U-BOIN or that has a randomised stage.
+"""The statistical section of a protocol: its escalation design, then its randomised stage.
 
 ``cartrial design protocol-text --protocol P`` writes, from the protocol alone plus the
-scenarios given: the U-BOIN section (:mod:`cartrial.design.uboin_text`) when the design is
-``u-boin``, the BOIN12 section (:mod:`cartrial.design.boin12_text`) when it is ``boin12``, a
-one-paragraph pointer for the other escalation designs; then, when the protocol has
-``design.randomised_stage``, the ROSE section (:mod:`cartrial.design.rose_text`: design, rule,
-sample-size justification with the exact PCS, operating characteristics of escalation + stage
-where the escalation has a simulator, references).
+scenarios given, the escalation's section -- BOIN (:mod:`cartrial.design.boin_text`), BOIN12
+(:mod:`cartrial.design.boin12_text`), TITE-BOIN12 (BOIN12's section with
+:mod:`cartrial.design.tite_boin12_text`), U-BOIN (:mod:`cartrial.design.uboin_text`), a
+one-paragraph pointer for the other designs -- and, when the protocol has
+``design.randomised_stage``, one document: the escalation's design sections, the ROSE stage
+(:mod:`cartrial.design.rose_text`), the operating characteristics of escalation and stage
+simulated together (:func:`cartrial.design.simulate_rose.simulate_rose`), the total sample
+size and one reference list. The escalation writers are used unchanged; their own
+operating-characteristics, sample-size and reference sections are replaced by the joint ones.
 """
 
 from __future__ import annotations
@@ -17,35 +20,89 @@ from cartrial.errors import InputError
 from cartrial.protocol import Protocol
 
 Scenario = tuple[list[float], list[float]]
+JOINT = ("Operating characteristics", "Sample size", "References")
 
 
 def _escalation(p: Protocol, pairs: Sequence[Scenario], trials: int, seed: int) -> str:
-    """The escalation design's section (U-BOIN, BOIN12, or a pointer for the others)."""
-    k = len(p.dose_levels)
-    if p.design.name == "u-boin":
+    """The escalation design's section, with its own OC for the scenarios given."""
+    k, start = len(p.dose_levels), p.start_index
+    name = p.design.name
+    if name == "u-boin":
         from cartrial.design.simulate_uboin import simulate_uboin
         from cartrial.design.uboin import uboin_from_spec
         from cartrial.design.uboin_text import uboin_protocol_text
 
         d = uboin_from_spec(p.design, k)
-        ocs = [simulate_uboin(d, t, e, n_trials=trials, seed=seed + i, start_dose=p.start_index)
+        ocs = [simulate_uboin(d, t, e, n_trials=trials, seed=seed + i, start_dose=start)
                for i, (t, e) in enumerate(pairs)]
-        return uboin_protocol_text(d, ocs, start_dose=p.start_index)
+        return uboin_protocol_text(d, ocs, start_dose=start)
+    if name in ("boin12", "tite-boin12"):
+        return _boin12(p, pairs, trials, seed)
+    if name == "boin":
+        from cartrial.design.boin_text import boin_protocol_text
+
+        return boin_protocol_text(p.design, start)
+    return (f"# Statistical design\n\n## Design\n\nDose escalation follows the protocol's "
+            f"{name.upper()} design (target DLT probability {p.design.target:g}, cohorts of "
+            f"{p.design.cohort_size}, at most {p.design.max_sample_size} patients); its decision "
+            "table and operating characteristics are written by `cartrial design table` and "
+            "`cartrial design simulate`.\n")
+
+
+def _boin12(p: Protocol, pairs: Sequence[Scenario], trials: int, seed: int) -> str:
+    """BOIN12's section; for TITE-BOIN12 with its late-onset section and calendar-time OC."""
+    from cartrial.design.boin12 import boin12_from_spec
+    from cartrial.design.boin12_text import protocol_text
+
+    k, start = len(p.dose_levels), p.start_index
     if p.design.name == "boin12":
-        from cartrial.design.boin12 import boin12_from_spec
-        from cartrial.design.boin12_text import protocol_text
         from cartrial.design.simulate_boin12 import simulate_boin12
 
         d = boin12_from_spec(p.design, k)
-        ocs = [simulate_boin12(d, t, e, n_trials=trials, seed=seed + i,
-                               start_dose=p.start_index) for i, (t, e) in enumerate(pairs)]
-        return protocol_text(d, ocs, start_dose=p.start_index)
-    return (f"# Statistical design\n\nDose escalation follows the protocol's "
-            f"{p.design.name.upper()} design (target DLT probability {p.design.target:g}, "
-            f"cohorts of {p.design.cohort_size}, at most {p.design.max_sample_size} patients); "
-            "its decision table and operating characteristics are written by `cartrial design "
-            "table` and `cartrial design simulate`. This section covers the randomised stage "
-            "that follows.\n")
+        ocs = [simulate_boin12(d, t, e, n_trials=trials, seed=seed + i, start_dose=start)
+               for i, (t, e) in enumerate(pairs)]
+        return protocol_text(d, ocs, start_dose=start)
+    from cartrial.design.simulate_tite_boin12 import simulate_tite_boin12
+    from cartrial.design.tite_boin12 import tite_boin12_from_spec
+    from cartrial.design.tite_boin12_text import REFERENCES, tite_lines
+
+    g = tite_boin12_from_spec(p.design, k)
+    rate = p.design.accrual.patients_per_month
+    ocs = [simulate_tite_boin12(g, t, e, rate, n_trials=trials, seed=seed + i, start_dose=start)
+           for i, (t, e) in enumerate(pairs)]
+    head, secs = split_sections(protocol_text(g.boin12, ocs, start_dose=start))
+    at = next((i for i, (t, _) in enumerate(secs) if t.startswith("Stopping")), len(secs))
+    secs.insert(at, ("Late-onset", tite_lines(g, rate)))
+    for title, body in secs:
+        if title == "References":
+            body[-1:-1] = [f"- {r}" for r in REFERENCES]
+    return join_sections(head, secs)
+
+
+def split_sections(md: str) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """(lines before the first ``## `` heading, [(heading text, its lines incl. heading)]).
+
+    Examples
+    --------
+    >>> head, secs = split_sections("# T\\n\\n## A\\ntext\\n## B\\n")
+    >>> head, [t for t, _ in secs]
+    (['# T', ''], ['A', 'B'])
+    """
+    head: list[str] = []
+    secs: list[tuple[str, list[str]]] = []
+    for line in md.splitlines():
+        if line.startswith("## "):
+            secs.append((line[3:].strip(), [line]))
+        elif secs:
+            secs[-1][1].append(line)
+        else:
+            head.append(line)
+    return head, secs
+
+
+def join_sections(head: list[str], secs: Sequence[tuple[str, list[str]]]) -> str:
+    """The Markdown of :func:`split_sections`' parts (a final newline)."""
+    return "\n".join([*head, *[x for _, body in secs for x in body]]).rstrip("\n") + "\n"
 
 
 def protocol_sections(p: Protocol, pairs: Sequence[Scenario], trials: int, seed: int) -> str:
@@ -54,7 +111,8 @@ def protocol_sections(p: Protocol, pairs: Sequence[Scenario], trials: int, seed:
     Parameters
     ----------
     p : Protocol
-        The protocol (``design.name`` u-boin, or any design with ``randomised_stage``).
+        The protocol (``design.name`` boin, boin12, tite-boin12 or u-boin, or any design with
+        ``randomised_stage``).
     pairs : sequence of (list of float, list of float)
         Scenarios: true DLT and response probability per dose.
     trials, seed : int
@@ -87,20 +145,8 @@ def protocol_sections(p: Protocol, pairs: Sequence[Scenario], trials: int, seed:
         if len(t) != k or len(e) != k:
             raise InputError(f"each --true-tox / --true-eff needs {k} values (one per dose level "
                              f"of protocol {p.study_id}), got {len(t)} and {len(e)}")
-    text = _escalation(p, pairs, trials, seed)
-    st = p.design.randomised_stage
-    if st is None:
-        return text
-    from cartrial.design.rose_spec import stage_design
-    from cartrial.design.rose_text import rose_protocol_text
-    from cartrial.design.simulate_rose import ESCALATIONS, simulate_rose
+    if p.design.randomised_stage is None:
+        return _escalation(p, pairs, trials, seed)
+    from cartrial.design.protocol_stage import with_stage
 
-    sims = []
-    if p.design.name in ESCALATIONS:
-        sims = [simulate_rose(p.design, t, e, p.dose_ids, trials, seed + i,
-                              start_dose=p.start_index) for i, (t, e) in enumerate(pairs)]
-    note = "" if sims or not pairs else (
-        f"\nOperating characteristics of escalation + stage are not simulated: the "
-        f"{p.design.name.upper()} escalation has no simulator joined to the stage yet.\n")
-    return text.rstrip("\n") + "\n\n" + rose_protocol_text(
-        st, stage_design(st), p.design.name.upper(), p.dose_ids, sims) + note
+    return with_stage(p, split_sections(_escalation(p, (), trials, seed)), pairs, trials, seed)

@@ -135,6 +135,26 @@ def run_trials(
     return n, yt, ye, yb, np.where(early, NO_OBD, obd), early
 
 
+def boin12_block(
+    design: Boin12, p: np.ndarray, q_dlt: np.ndarray, q_no_dlt: np.ndarray,
+    rng: np.random.Generator, size: int, start: int, random_ties: bool = False,
+) -> tuple[np.ndarray, ...]:
+    """One block of ``size`` trials drawn from ``rng`` (DLT, response, then tie uniforms):
+    :func:`run_trials`'s result. The one draw order of :func:`simulate_boin12` and of the
+    escalation before a ROSE stage."""
+    ut, ue = outcome_uniforms(design, rng, size)
+    ties = rng.random((size, ut.shape[1], 3)) if random_ties else None
+    return run_trials(design, p, q_dlt, q_no_dlt, ut, ue, start, ties)
+
+
+def outcome_uniforms(design: Any, rng: np.random.Generator, size: int) -> tuple[np.ndarray, ...]:
+    """DLT then response uniforms, (size, cohorts, cohort size) each, for a phase I/II design
+    with ``max_sample_size`` and ``cohort_size`` (BOIN12 and U-BOIN draw them alike)."""
+    shape = (size, math.ceil(int(design.max_sample_size or 0) / design.cohort_size),
+             design.cohort_size)
+    return rng.random(shape), rng.random(shape)
+
+
 def simulate_boin12(
     design: Boin12,
     true_tox: Any,
@@ -215,10 +235,7 @@ def simulate_boin12(
     for b, kid in enumerate(kids):
         size = min(BLOCK, n_trials - b * BLOCK)
         rng = np.random.default_rng(kid)
-        ut = rng.random((size, ncoh, design.cohort_size))
-        ue = rng.random((size, ncoh, design.cohort_size))
-        ties = rng.random((size, ncoh, 3)) if random_ties else None
-        res = run_trials(design, p, q1, q0, ut, ue, int(start_dose), ties)
+        res = boin12_block(design, p, q1, q0, rng, size, int(start_dose), random_ties)
         acc.add(*res)
         if patients_per_month is not None:
             gaps = rng.standard_exponential((size, ncoh, design.cohort_size))

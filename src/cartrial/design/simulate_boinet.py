@@ -27,8 +27,8 @@ def run_trials(
     ut: np.ndarray,
     ue: np.ndarray,
     ties: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Patients per dose and OBD (``NO_OBD``: early stop or none) per trial, from dose 1.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Patients and DLTs per dose and OBD (``NO_OBD``: early stop or none) per trial, from dose 1.
 
     ``ut`` / ``ue``: (trials, cohorts, cohort size) uniforms; ``ties``: (trials, cohorts, 3)
     uniforms for random tie-breaking (None: lowest dose).
@@ -69,7 +69,21 @@ def run_trials(
     obd = select_rows(
         n, yt, ye, adm, design.target, design.estimate, design.obd_method, design.options
     )
-    return n, np.where(early, NO_OBD, obd)
+    return n, yt, np.where(early, NO_OBD, obd)
+
+
+def boinet_block(
+    design: BoinEt, p: np.ndarray, q: np.ndarray, rng: np.random.Generator, size: int,
+    random_ties: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One block of ``size`` trials drawn from ``rng`` (DLT, then response uniforms, then tie
+    uniforms): :func:`run_trials`'s (patients, DLTs, OBD). The one draw order of
+    :func:`simulate_boinet` and of the escalation before a ROSE stage."""
+    m = design.cohort_size
+    ncoh = int(design.max_sample_size or 0) // m
+    ut, ue = rng.random((size, ncoh, m)), rng.random((size, ncoh, m))
+    ties = rng.random((size, ncoh, 3)) if random_ties else None
+    return run_trials(design, p, q, ut, ue, ties)
 
 
 def simulate_boinet(
@@ -113,17 +127,12 @@ def simulate_boinet(
     100.0
     """
     p, q = check_scenario(design, true_tox, true_eff, n_trials, seed)
-    m = design.cohort_size
-    ncoh = design.max_sample_size // m
     k = design.n_doses
     sel, s_n, s_n2 = np.zeros(k + 1), np.zeros(k), np.zeros(k)
     kids = np.random.SeedSequence(int(seed)).spawn(math.ceil(int(n_trials) / BLOCK))
     for b, kid in enumerate(kids):
         size = min(BLOCK, int(n_trials) - b * BLOCK)
-        rng = np.random.default_rng(kid)
-        ut, ue = rng.random((size, ncoh, m)), rng.random((size, ncoh, m))
-        ties = rng.random((size, ncoh, 3)) if random_ties else None
-        n, obd = run_trials(design, p, q, ut, ue, ties)
+        n, _, obd = boinet_block(design, p, q, np.random.default_rng(kid), size, random_ties)
         sel += np.bincount(np.where(obd < 0, k, obd), minlength=k + 1)
         s_n += n.sum(0)
         s_n2 += (n.astype(float) ** 2).sum(0)

@@ -1,19 +1,21 @@
 """Escalation followed by a randomised ROSE stage, simulated end to end (lock-step numpy).
 
-Each simulated trial first escalates with the protocol's own design -- BOIN, 3+3, i3+3 and
-mTPI-2 through :func:`cartrial.design.simulate_rules.run_rules`, BOIN12 through
-:func:`cartrial.design.simulate_boin12.run_trials` (the simulators of those designs, unchanged)
--- and then randomises between two doses and selects one by the ROSE rule
-(:func:`cartrial.design.rose_rules.select_high`; Wang, Yuan & Liu, Biometrics
-2025;81(4):ujaf124). The doses are the protocol's named pair (randomised only when the
-escalation selected a dose at or above the higher one: a dose the escalation found too toxic
-is not randomised) or, with ``rule: selected-and-next-lower``, the escalation's selection and
-the dose below it (none below: the selection stands without a randomised stage). A trial whose
-escalation selects no dose selects none. Only the randomised patients' responses enter the ROSE
-comparison, as in the paper.
+Each simulated trial first escalates with the protocol's own design -- BOIN, 3+3, i3+3, mTPI-2,
+CRM and their TITE forms, BOIN12, TITE-BOIN12, U-BOIN, or BOIN-ET given as a design object --
+through the block function that design's own simulator uses
+(:func:`cartrial.design.rose_escalation.escalation_runner`), and then randomises between two
+doses and selects one by the ROSE rule (:func:`cartrial.design.rose_rules.select_high`; Wang,
+Yuan & Liu, Biometrics 2025;81(4):ujaf124). The doses are the protocol's named pair (randomised
+only when the escalation selected a dose at or above the higher one: a dose the escalation found
+too toxic is not randomised) or, with ``rule: selected-and-next-lower``, the escalation's
+selection and the dose below it (none below: the selection stands without a randomised stage). A
+trial whose escalation selects no dose selects none. Only the randomised patients' responses
+enter the ROSE comparison, as in the paper.
 
-Block ``b`` of 1024 trials draws from ``SeedSequence(seed).spawn(n_blocks)[b]``, whose first
-child drives the escalation and second the randomised stage: results never depend on batching.
+Block ``b`` of 1024 trials draws from ``default_rng(SeedSequence(seed).spawn(n_blocks)[b])``:
+first the escalation's draws, exactly as its simulator alone draws them on the same seed (so the
+escalation part is that simulator's trials, one for one), then the randomised stage's responses
+and DLTs. Results never depend on batching.
 """
 
 from __future__ import annotations
@@ -27,13 +29,14 @@ import numpy as np
 import pandas as pd
 
 from cartrial.design.rose import RoseDesign
+from cartrial.design.rose_escalation import ESCALATIONS, escalation_name, escalation_runner
 from cartrial.design.rose_rules import select_high
-from cartrial.design.rose_spec import stage_design
+from cartrial.design.rose_spec import RandomisedStageSpec, stage_design
 from cartrial.design.simulate_boin12 import _se_mean as _se
 from cartrial.design.simulate_rules import BLOCK
 from cartrial.errors import InputError
 
-ESCALATIONS = ("3+3", "boin", "i3+3", "mtpi2", "boin12")
+__all__ = ["ESCALATIONS", "RoseSimulation", "simulate_rose", "true_obd_of"]
 
 
 @dataclass(frozen=True)
@@ -41,12 +44,14 @@ class RoseSimulation:
     """Operating characteristics of escalation + randomised stage under one scenario.
 
     ``per_dose``: dose (1-based), true_tox, true_eff, escalation_pct (selected by escalation),
-    selected_pct (+ _se, the final selection), patients (+ _se, both parts), stage_patients,
+    selected_pct (+ _se, the final selection), patients (+ _se, both parts),
+    escalation_patients, stage_patients,
     dlt (mean DLTs per trial, both parts; the stage draws DLTs with the true probabilities but
     never stops on them -- ROSE assumes both doses are safe).
     ``overall``: correct_selection_pct (+ _se), no_selection_pct, randomised_pct,
     early_selection_pct (higher dose chosen at the interim), mean_patients (+ _se),
-    mean_escalation_patients, mean_stage_patients.
+    mean_escalation_patients, mean_stage_patients; with an escalation simulated in calendar
+    time (BOIN family, CRM, TITE designs) also mean_escalation_days (+ _se).
 
     Attributes
     ----------
@@ -71,8 +76,8 @@ class RoseSimulation:
     >>> spec = load_protocol("ct071").design.model_copy(update={"randomised_stage": st})
     >>> r = simulate_rose(spec, [0.05, 0.1, 0.15], [0.3, 0.5, 0.55], ["DL1", "DL2", "DL3"],
     ...                   200, seed=1)
-    >>> r.true_obd, r.n_trials, r.stage.n_low, r.overall["correct_selection_pct"]
-    (1, 200, 10, 49.5)
+    >>> r.true_obd, r.n_trials, r.stage.n_low, round(r.overall["correct_selection_pct"], 1)
+    (1, 200, 10, 56.0)
     """
 
     true_obd: int | None
@@ -101,32 +106,9 @@ def true_obd_of(tox: np.ndarray, eff: np.ndarray, target: float, margin: float) 
     return int(np.nonzero(ok & (eff > best - margin + 1e-12))[0][0])
 
 
-def _escalate(
-    spec: Any, p: np.ndarray, q: np.ndarray, start: int, rng: np.random.Generator, size: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(patients and DLTs per dose (size, k), selected dose per trial, -1 = none)."""
-    k = p.size
-    if spec.name == "boin12":
-        from cartrial.design.boin12 import boin12_from_spec
-        from cartrial.design.simulate_boin12 import run_trials
-
-        d = boin12_from_spec(spec, k)
-        ncoh = math.ceil(spec.max_sample_size / spec.cohort_size)
-        ut = rng.random((size, ncoh, spec.cohort_size))
-        ue = rng.random((size, ncoh, spec.cohort_size))
-        res = run_trials(d, p, q, q, ut, ue, start)
-        return res[0], res[1], res[4]
-    from cartrial.design.simulate_plan import make_plan
-    from cartrial.design.simulate_rules import block_draws, run_rules
-
-    plan = make_plan(spec, p, start)
-    s, sel, _ = run_rules(plan, *block_draws(plan, rng, size))
-    return s.n, s.y, sel
-
-
-def _pairs(spec: Any, sel: np.ndarray, dose_ids: list[str]) -> tuple[np.ndarray, ...]:
+def _pairs(st: RandomisedStageSpec, sel: np.ndarray, dose_ids: list[str]
+           ) -> tuple[np.ndarray, ...]:
     """(lower, higher, randomised?) per trial from the escalation's selection."""
-    st = spec.randomised_stage
     if st.doses is not None:
         lo, hi = (dose_ids.index(x) for x in st.doses)
         return np.full_like(sel, lo), np.full_like(sel, hi), sel >= hi
@@ -154,19 +136,20 @@ def _stage(
 
 
 def _block(
-    spec: Any, d: RoseDesign, p: np.ndarray, q: np.ndarray, start: int, ids: list[str],
-    kid: np.random.SeedSequence, size: int,
-) -> tuple[np.ndarray, ...]:
+    run: Any, st: RandomisedStageSpec, d: RoseDesign, p: np.ndarray, q: np.ndarray,
+    ids: list[str], kid: np.random.SeedSequence, size: int,
+) -> tuple[Any, ...]:
     """One block: (escalation n, escalation sel, final sel, stage n, randomised?, early?, DLTs
-    per dose in both parts). Stage DLTs are drawn after the responses, from the same stream."""
-    esc_seed, stage_seed = kid.spawn(2)
-    n, y, sel = _escalate(spec, p, q, start, np.random.default_rng(esc_seed), size)
-    lo, hi, go = _pairs(spec, sel, ids)
+    per dose in both parts, escalation duration or None). The escalation draws first from the
+    block's generator, exactly as its simulator alone; the stage's responses, then its DLTs,
+    follow on the same generator."""
+    rng = np.random.default_rng(kid)
+    n, y, sel, days = run(rng, size)
+    lo, hi, go = _pairs(st, sel, ids)
     final = sel.copy()
     stage_n = np.zeros_like(n)
     early = np.zeros(size, dtype=bool)
     rows = np.nonzero(go)[0]
-    rng = np.random.default_rng(stage_seed)
     high, e, n_lo, n_hi = _stage(d, q[lo[rows]], q[hi[rows]], rng)
     final[rows] = np.where(high, hi[rows], lo[rows])
     dlt = y.astype(np.int64)
@@ -174,7 +157,7 @@ def _block(
         np.add.at(stage_n, (rows, arm), m)
         np.add.at(dlt, (rows, arm), rng.binomial(m, p[arm]))
     early[rows] = e
-    return n, sel, final, stage_n, go, early, dlt
+    return n, sel, final, stage_n, go, early, dlt, days
 
 
 def simulate_rose(
@@ -185,27 +168,35 @@ def simulate_rose(
     n_trials: int = 10_000,
     seed: int = 0,
     *,
+    stage: RandomisedStageSpec | None = None,
     true_obd: int | None | Literal["auto"] = "auto",
     start_dose: int = 0,
+    patients_per_month: float | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> RoseSimulation:
     """Operating characteristics of escalation + ROSE stage by ``n_trials`` simulated trials.
 
     Parameters
     ----------
-    spec : cartrial.protocol.DesignSpec
-        The protocol's design, with its ``randomised_stage``.
+    spec : DesignSpec, Boin12, TiteBoin12, Uboin or BoinEt
+        The escalation: the protocol's design (its ``randomised_stage`` is the stage unless
+        ``stage`` is given), or a phase I/II design object
+        (:func:`cartrial.design.rose_escalation.escalation_runner`).
     true_tox, true_eff : sequence of float
         True DLT and response probability per dose.
     dose_ids : list of str
         The protocol's dose level ids (to place a named pair).
     n_trials, seed : int
         Number of trials; seed of ``numpy.random.SeedSequence`` (blocks of 1024 trials).
+    stage : RandomisedStageSpec, optional
+        The randomised stage (required with a design object).
     true_obd : int, None or "auto"
         0-based correct dose ("auto": :func:`true_obd_of` with the design's target and the
         stage's margin; None: no dose is acceptable, correct = no selection).
     start_dose : int
         0-based starting dose of the escalation.
+    patients_per_month : float, optional
+        TITE-BOIN12's accrual rate (default: the protocol's ``design.accrual``).
     progress : callable, optional
         ``progress(done, total)`` after each block.
 
@@ -236,27 +227,36 @@ def simulate_rose(
     >>> r.true_obd
     1
     """
-    p, q, tobd = _check(spec, true_tox, true_eff, dose_ids, n_trials, seed, true_obd, start_dose)
-    d = stage_design(spec.randomised_stage)
+    st = stage if stage is not None else getattr(spec, "randomised_stage", None)
+    if st is None:
+        raise InputError("the design has no randomised_stage (design.randomised_stage: ...)")
+    p, q, tobd = _check(spec, st, true_tox, true_eff, dose_ids, n_trials, seed, true_obd,
+                        start_dose)
+    run = escalation_runner(spec, p, q, int(start_dose), patients_per_month)
+    d = stage_design(st)
     acc = _Acc(p.size)
     kids = np.random.SeedSequence(int(seed)).spawn(math.ceil(int(n_trials) / BLOCK))
     for b, kid in enumerate(kids):
         size = min(BLOCK, int(n_trials) - b * BLOCK)
-        acc.add(*_block(spec, d, p, q, int(start_dose), dose_ids, kid, size))
+        acc.add(*_block(run, st, d, p, q, dose_ids, kid, size))
         if progress is not None:
             progress(min(int(n_trials), (b + 1) * BLOCK), int(n_trials))
-    return acc.result(p, q, tobd, d, int(n_trials), int(seed), spec.name)
+    return acc.result(p, q, tobd, d, int(n_trials), int(seed), escalation_name(spec))
 
 
 def _check(
-    spec: Any, tox: Any, eff: Any, ids: list[str], n_trials: int, seed: int,
-    true_obd: int | None | Literal["auto"], start: int,
+    spec: Any, st: RandomisedStageSpec, tox: Any, eff: Any, ids: list[str], n_trials: int,
+    seed: int, true_obd: int | None | Literal["auto"], start: int,
 ) -> tuple[np.ndarray, np.ndarray, int | None]:
-    if getattr(spec, "randomised_stage", None) is None:
-        raise InputError("the design has no randomised_stage (design.randomised_stage: ...)")
-    if spec.name not in ESCALATIONS or spec.backfill.enabled:
-        raise InputError(f"escalation + randomised stage is simulated for {ESCALATIONS} "
-                         f"without backfill, not {spec.name!r}")
+    if escalation_name(spec) not in ESCALATIONS:
+        raise InputError(f"escalation + randomised stage is simulated after {ESCALATIONS}, "
+                         f"not {escalation_name(spec)!r}")
+    from cartrial.protocol.randomised_stage import check_stage_doses
+
+    try:
+        check_stage_doses(st, list(ids))
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
     p, q = np.asarray(tox, dtype=float), np.asarray(eff, dtype=float)
     for name, v in (("true toxicity", p), ("true efficacy", q)):
         if v.shape != (len(ids),) or not np.all((v >= 0) & (v <= 1)):
@@ -266,7 +266,8 @@ def _check(
     if not 0 <= int(start) < len(ids):
         raise InputError(f"start_dose {start} (0-based) is outside 0..{len(ids) - 1}")
     if true_obd == "auto":
-        return p, q, true_obd_of(p, q, spec.target, spec.randomised_stage.margin)
+        target = spec.target if hasattr(spec, "target") else spec.boin12.target  # TiteBoin12
+        return p, q, true_obd_of(p, q, target, st.margin)
     if true_obd is not None and not 0 <= int(true_obd) < len(ids):
         raise InputError(f"true_obd {true_obd} (0-based) is outside 0..{len(ids) - 1}")
     return p, q, None if true_obd is None else int(true_obd)
@@ -278,12 +279,13 @@ class _Acc:
     def __init__(self, k: int) -> None:
         self.k = k
         self.esc_sel, self.sel = np.zeros(k + 1), np.zeros(k + 1)
-        self.n, self.n2, self.stage, self.dlt = (np.zeros(k) for _ in range(4))
+        self.n, self.n2, self.stage, self.dlt, self.esc_n = (np.zeros(k) for _ in range(5))
         self.tot, self.tot2, self.esc_tot = 0.0, 0.0, 0.0
         self.randomised, self.early = 0, 0
+        self.days, self.days2, self.timed = 0.0, 0.0, False
 
     def add(self, n: np.ndarray, sel: np.ndarray, final: np.ndarray, stage_n: np.ndarray,
-            go: np.ndarray, early: np.ndarray, dlt: np.ndarray) -> None:
+            go: np.ndarray, early: np.ndarray, dlt: np.ndarray, days: np.ndarray | None) -> None:
         k = self.k
         self.esc_sel += np.bincount(np.where(sel < 0, k, sel), minlength=k + 1)
         self.sel += np.bincount(np.where(final < 0, k, final), minlength=k + 1)
@@ -291,6 +293,7 @@ class _Acc:
         self.n += both.sum(0)
         self.n2 += (both**2).sum(0)
         self.stage += stage_n.sum(0)
+        self.esc_n += n.sum(0)
         self.dlt += dlt.sum(0)
         per = both.sum(1)
         self.tot += float(per.sum())
@@ -298,6 +301,10 @@ class _Acc:
         self.esc_tot += float(n.sum())
         self.randomised += int(go.sum())
         self.early += int(early.sum())
+        if days is not None:
+            self.timed = True
+            self.days += float(days.sum())
+            self.days2 += float((days**2).sum())
 
     def result(self, p: np.ndarray, q: np.ndarray, tobd: int | None, d: RoseDesign,
                n_trials: int, seed: int, name: str) -> RoseSimulation:
@@ -309,7 +316,8 @@ class _Acc:
             "selected_pct": 100 * frac[:k],
             "selected_pct_se": 100 * np.sqrt(frac[:k] * (1 - frac[:k]) / t),
             "patients": self.n / t, "patients_se": _se(self.n, self.n2, t),
-            "stage_patients": self.stage / t, "dlt": self.dlt / t,
+            "escalation_patients": self.esc_n / t, "stage_patients": self.stage / t,
+            "dlt": self.dlt / t,
         })
         f = float(frac[k] if tobd is None else frac[tobd])
         overall = {
@@ -323,6 +331,10 @@ class _Acc:
             "mean_escalation_patients": self.esc_tot / t,
             "mean_stage_patients": float(self.stage.sum() / t),
         }
+        if self.timed:  # the escalation's simulator runs in calendar time
+            se = _se(np.array([self.days]), np.array([self.days2]), t)[0]
+            overall |= {"mean_escalation_days": self.days / t,
+                        "mean_escalation_days_se": float(se)}
         method = (f"{name} escalation + ROSE stage ({d.method}); Monte Carlo, {t} trials, "
                   f"SeedSequence({seed}) blocks of {BLOCK}")
         return RoseSimulation(tobd, per, overall, d, t, seed, method)

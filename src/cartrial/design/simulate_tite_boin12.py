@@ -122,6 +122,21 @@ def run_tite_trials(
     return n, yt, ye, yb, np.where(early, NO_OBD, obd), early, done
 
 
+def tite_block(
+    design: TiteBoin12, p: np.ndarray, q1: np.ndarray, q0: np.ndarray,
+    rng: np.random.Generator, size: int, start: int, per_month: float,
+) -> tuple[np.ndarray, ...]:
+    """One block of ``size`` trials drawn from ``rng``: :func:`run_tite_trials`'s result. The
+    one draw order of :func:`simulate_tite_boin12` and of the escalation before a ROSE stage."""
+    b = design.boin12
+    shape = (size, math.ceil(int(b.max_sample_size or 0) / b.cohort_size), b.cohort_size)
+    # DLT and response uniforms first, in BOIN12's order (same outcomes as its trials)
+    draws = {"ut": rng.random(shape), "ue": rng.random(shape)}
+    draws |= {"gap": rng.standard_exponential(shape), "ot": rng.random(shape)}
+    draws["oe"] = rng.random(shape)
+    return run_tite_trials(design, p, q1, q0, draws, start, DAYS_PER_MONTH / per_month)
+
+
 def _run_blocks(
     design: TiteBoin12,
     p: np.ndarray,
@@ -133,17 +148,11 @@ def _run_blocks(
     per_month: float,
 ) -> _Sums:
     """Blocks of :data:`BLOCK` trials, each from its child of ``SeedSequence(seed)``."""
-    b = design.boin12
-    acc = _Sums(b.n_doses)
-    ncoh = math.ceil(int(b.max_sample_size or 0) / b.cohort_size)
+    acc = _Sums(design.boin12.n_doses)
     for i, kid in enumerate(np.random.SeedSequence(seed).spawn(math.ceil(n_trials / BLOCK))):
         rng = np.random.default_rng(kid)
-        size = (min(BLOCK, n_trials - i * BLOCK), ncoh, b.cohort_size)
-        # DLT and response uniforms first, in BOIN12's order (same outcomes as its trials)
-        draws = {"ut": rng.random(size), "ue": rng.random(size)}
-        draws |= {"gap": rng.standard_exponential(size), "ot": rng.random(size)}
-        draws["oe"] = rng.random(size)
-        res = run_tite_trials(design, p, q1, q0, draws, start, DAYS_PER_MONTH / per_month)
+        res = tite_block(design, p, q1, q0, rng, min(BLOCK, n_trials - i * BLOCK), start,
+                         per_month)
         acc.add(*res[:6])
         acc.add_duration(res[6])
     return acc

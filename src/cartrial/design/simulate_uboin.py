@@ -20,7 +20,13 @@ import pandas as pd
 
 from cartrial.design import uboin_rules as R
 from cartrial.design.oc_result import Boin12Oc
-from cartrial.design.simulate_boin12 import _se_mean, _Sums, check_scenario, gumbel_conditionals
+from cartrial.design.simulate_boin12 import (
+    _se_mean,
+    _Sums,
+    check_scenario,
+    gumbel_conditionals,
+    outcome_uniforms,
+)
 from cartrial.design.simulate_rules import BLOCK
 from cartrial.design.uboin import Uboin
 from cartrial.errors import InputError
@@ -111,6 +117,17 @@ def run_trials(
     return n, yt, ye, yb, np.where(early, R.NO_OBD, obd), early
 
 
+def uboin_block(
+    design: Uboin, p: np.ndarray, q_dlt: np.ndarray, q_no_dlt: np.ndarray,
+    rng: np.random.Generator, size: int, start: int,
+) -> tuple[np.ndarray, ...]:
+    """One block of ``size`` trials drawn from ``rng`` (DLT, then response uniforms):
+    :func:`run_trials`'s result. The one draw order of :func:`simulate_uboin` and of the
+    escalation before a ROSE stage."""
+    ut, ue = outcome_uniforms(design, rng, size)
+    return run_trials(design, p, q_dlt, q_no_dlt, ut, ue, start)
+
+
 def simulate_uboin(
     design: Uboin,
     true_tox: Any,
@@ -165,13 +182,10 @@ def simulate_uboin(
     q1, q0 = gumbel_conditionals(p, q, psi)
     n_trials = int(n_trials)
     acc = _Sums(design.n_doses)
-    ncoh = math.ceil(int(design.max_sample_size or 0) / design.cohort_size)
     for b, kid in enumerate(np.random.SeedSequence(int(seed)).spawn(math.ceil(n_trials / BLOCK))):
         size = min(BLOCK, n_trials - b * BLOCK)
-        rng = np.random.default_rng(kid)
-        ut = rng.random((size, ncoh, design.cohort_size))
-        ue = rng.random((size, ncoh, design.cohort_size))
-        acc.add(*run_trials(design, p, q1, q0, ut, ue, int(start_dose)))
+        acc.add(*uboin_block(design, p, q1, q0, np.random.default_rng(kid), size,
+                             int(start_dose)))
     return _result(design, p, q, psi, acc, n_trials, int(seed), int(start_dose))
 
 
