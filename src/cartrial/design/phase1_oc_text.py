@@ -1,0 +1,147 @@
+"""A phase I protocol's operating characteristics and sample-size justification, as Markdown.
+
+The per-scenario tables are the :class:`~cartrial.design.oc_result.OcResult` of the exact
+enumeration (:func:`~cartrial.design.exact_oc.exact_oc`) or the Monte Carlo simulator
+(:func:`~cartrial.design.simulate_oc.simulate_oc`), the numbers ``cartrial design simulate``
+prints, rounded for the reader; nothing is recomputed here. Operating characteristics as the
+BOIN package's ``get.oc`` (Liu S, Yuan Y, J R Stat Soc C 2015;64:507-523).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from cartrial.design.boin12_tables import table_markdown
+from cartrial.design.oc_result import OcResult
+
+
+def _span(v: Sequence[float], fmt: str) -> str:
+    lo, hi = fmt.format(min(v)), fmt.format(max(v))
+    return lo if lo == hi else f"{lo} to {hi}"
+
+
+def oc_table(r: OcResult) -> str:
+    """One scenario's per-dose table and its summary line (Markdown).
+
+    Parameters
+    ----------
+    r : OcResult
+        From :func:`~cartrial.design.exact_oc.exact_oc` or
+        :func:`~cartrial.design.simulate_oc.simulate_oc`.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from cartrial.design import ThreePlusThree, exact_oc
+    >>> print(oc_table(exact_oc(ThreePlusThree(n_doses=2, max_sample_size=12), (0.2, 0.5)))
+    ...       .splitlines()[2])
+    | 1 | 0.20 | 70.9 | 4.9 | 1.0 | 100.0 |
+    """
+    per = r.per_dose
+    frame = pd.DataFrame({
+        "Dose": per["dose"].astype(int),
+        "True P(DLT)": per["true_tox"].map("{:.2f}".format),
+        "% selected as MTD": per["pct_selected"].map("{:.1f}".format),
+        "Mean patients": per["mean_patients"].map("{:.1f}".format),
+        "Mean DLTs": per["mean_dlts"].map("{:.1f}".format),
+        "% of trials treating the dose": per["pct_treated"].map("{:.1f}".format),
+    })
+    o = r.overall.iloc[0]
+    mtd = "none (no dose is acceptable)" if r.true_mtd is None else f"dose {r.true_mtd + 1}"
+    se = "" if r.n_trials is None else f" (Monte Carlo SE {o.se_pct_correct_selection:.1f})"
+    return table_markdown(frame) + (
+        f"\nTrue MTD: {mtd}. Correct selection {o.pct_correct_selection:.1f}%{se}; no dose "
+        f"selected (early stop) {o.pct_early_stop:.1f}%; {o.pct_patients_above_mtd:.1f}% of "
+        f"patients treated above the true MTD; mean sample size {o.mean_sample_size:.1f}.\n"
+    )
+
+
+def oc_lines(results: Sequence[OcResult]) -> list[str]:
+    """The "Operating characteristics" section: one table per scenario and how they were got.
+
+    Parameters
+    ----------
+    results : sequence of OcResult
+        One per scenario, in order.
+
+    Returns
+    -------
+    list of str
+        Markdown lines (empty when no scenario is given).
+
+    Examples
+    --------
+    >>> oc_lines([])
+    []
+    """
+    if not results:
+        return []
+    out = ["## Operating characteristics", "",
+           "The true MTD of a scenario is the dose whose true DLT probability is closest to the "
+           f"target ({results[0].target:g}).", ""]
+    for i, r in enumerate(results, start=1):
+        out += [f"### Scenario {i}", "", oc_table(r)]
+    how = [_how(r) for r in results]
+    if len(set(how)) == 1:
+        many = "Each scenario" if len(how) > 1 else "The scenario"
+        return [*out, f"{many}: {how[0]}.", ""]
+    return [*out, *[f"Scenario {i}: {h}." for i, h in enumerate(how, start=1)], ""]
+
+
+def _how(r: OcResult) -> str:
+    if r.n_trials is None:
+        return "exact operating characteristics (every possible trial enumerated with its " \
+               "probability; no simulation error)"
+    return f"{r.n_trials} simulated trials, numpy SeedSequence seed {r.seed}"
+
+
+def sample_size_lines(spec: Any, results: Sequence[OcResult]) -> list[str]:
+    """The "Sample size" section: the maximum, the cap, expansion, and what the OC show.
+
+    Parameters
+    ----------
+    spec : cartrial.protocol.DesignSpec
+        The protocol's design.
+    results : sequence of OcResult
+        The scenarios' operating characteristics.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> from cartrial.protocol import load_protocol
+    >>> sample_size_lines(load_protocol("ct071").design, [])[2][:40]
+    'At most 18 patients are treated in dose '
+    """
+    cap = (f"; escalation also ends when {spec.cap_per_dose} patients have been treated at the "
+           "dose to be given next" if spec.cap_per_dose else "")
+    text = (f"At most {spec.max_sample_size} patients are treated in dose escalation (cohorts of "
+            f"{spec.cohort_size}{cap}).")
+    if spec.backfill.enabled:
+        text += (f" Backfill patients count towards this maximum (at most "
+                 f"{spec.backfill.max_per_dose} at a backfilled dose).")
+    ex = spec.expansion
+    if ex is not None and ex.patients:
+        where = "the selected dose" if ex.dose == "selected" else f"dose {ex.dose}"
+        text += (f" A further {ex.patients} patients are treated at {where} in expansion; they "
+                 f"do not enter the escalation decisions: at most "
+                 f"{spec.max_sample_size + ex.patients} patients in all.")
+    acceptable = [r for r in results if r.true_mtd is not None]
+    if acceptable:
+        pcs = [float(r.overall.iloc[0].pct_correct_selection) for r in acceptable]
+        n = [float(r.overall.iloc[0].mean_sample_size) for r in results]
+        many = f"Across the {len(results)} scenarios" if len(results) > 1 else "In the scenario"
+        text += (f" {many} above the mean sample size is "
+                 f"{_span(n, '{:.1f}')}, and in those with an acceptable dose the MTD is "
+                 f"selected correctly in {_span(pcs, '{:.1f}%')} of trials; the sample size is "
+                 "justified by these operating characteristics rather than by a power "
+                 "calculation, as usual for phase I dose finding.")
+    return ["## Sample size", "", text, ""]
