@@ -145,6 +145,8 @@ def phase1_text(p: Any, used: list[str], true_tox: list[str], true_eff: list[str
             raise InputError(f"--true-tox of scenario {sid} has {len(t)} values; protocol "
                              f"{p.study_id} has {k} dose levels")
     method, trials, seed, mc_given = mc
+    if method not in ("auto", "exact", "mc"):
+        raise InputError(f"--method must be auto, exact or mc, got {method!r}")
     opts = {"trials": trials, "seed": seed, "dlt_onset": "uniform", "weibull_shape": 2.0,
             "alpha1": 0.5, "alpha2": 0.5}
     start = p.start_index if start_dose is None else start_index(None, start_dose, k)
