@@ -83,6 +83,19 @@ def test_ct071_boundaries_and_table_are_the_published_ones() -> None:
                      "## DLT assessment window and pending patients",
                      "## Stopping and MTD selection", "## Sample size", "## References"]
     assert "not boin12" not in text and "isotonic regression" in text
+    assert "Dose levels: 1 = DL1 (0.1 x10^6/kg), 2 = DL2 (0.3 x10^6/kg)." in text
+
+
+def test_a_scenario_with_every_dose_overly_toxic_reads_as_one() -> None:
+    """Liu & Yuan 2015: phi2 = 1.4 x target = 0.42 is overly toxic; stopping is then right, and
+    the scenario is left out of the correct-selection range of the sample-size section."""
+    text = _text("--protocol", "ct071", "--true-tox", "0.1,0.3", "--true-tox", "0.5,0.6")
+    r = exact_oc(load_protocol("ct071").design, [0.5, 0.6])
+    stop = r.overall.pct_early_stop.iloc[0]
+    assert (f"Every dose is overly toxic (true P(DLT) > phi2 = 0.42): the right outcome is to "
+            f"stop with no dose selected, as in {stop:.1f}% of trials") in text
+    ok = exact_oc(load_protocol("ct071").design, [0.1, 0.3]).overall.pct_correct_selection
+    assert f"the MTD is selected correctly in {ok.iloc[0]:.1f}% of trials" in text
 
 
 def test_whole_published_table_and_r_stopping_row(tmp_path) -> None:

@@ -155,7 +155,9 @@ def phase1_text(p: Any, used: list[str], true_tox: list[str], true_eff: list[str
     if not scen:
         notes.append("no --true-tox scenario given: the section has no operating "
                      "characteristics")
-    text = phase1_protocol_text(p.design, [r for _, r, _ in results], start_dose=start)
+    doses = [f"{d.id} ({d.label})" for d in p.dose_levels]
+    text = phase1_protocol_text(p.design, [r for _, r, _ in results], start_dose=start,
+                                doses=doses)
     return text, notes
 
 

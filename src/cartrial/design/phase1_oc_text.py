@@ -23,7 +23,20 @@ def _span(v: Sequence[float], fmt: str) -> str:
     return lo if lo == hi else f"{lo} to {hi}"
 
 
-def oc_table(r: OcResult) -> str:
+def too_toxic(r: OcResult, phi2: float | None) -> bool:
+    """Whether every dose of the scenario is overly toxic (true P(DLT) above ``phi2``).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> too_toxic(SimpleNamespace(true_tox=(0.5, 0.6)), 0.42), too_toxic(
+    ...     SimpleNamespace(true_tox=(0.3, 0.6)), 0.42)
+    (True, False)
+    """
+    return phi2 is not None and min(r.true_tox) > phi2
+
+
+def oc_table(r: OcResult, phi2: float | None = None) -> str:
     """One scenario's per-dose table and its summary line (Markdown).
 
     Parameters
@@ -31,6 +44,9 @@ def oc_table(r: OcResult) -> str:
     r : OcResult
         From :func:`~cartrial.design.exact_oc.exact_oc` or
         :func:`~cartrial.design.simulate_oc.simulate_oc`.
+    phi2 : float, optional
+        BOIN's lowest overly toxic DLT probability: when every dose's true DLT probability is
+        above it, the summary says that stopping with no dose selected is the right outcome.
 
     Returns
     -------
@@ -57,6 +73,13 @@ def oc_table(r: OcResult) -> str:
     o = r.overall.iloc[0]
     mtd = "none (no dose is acceptable)" if r.true_mtd is None else f"dose {r.true_mtd + 1}"
     se = "" if r.n_trials is None else f" (Monte Carlo SE {o.se_pct_correct_selection:.1f})"
+    if too_toxic(r, phi2):
+        return table_markdown(frame) + (
+            f"\nEvery dose is overly toxic (true P(DLT) > phi2 = {phi2:g}): the right outcome "
+            f"is to stop with no dose selected, as in {o.pct_early_stop:.1f}% of trials; the "
+            f"dose closest to the target, {mtd}, is selected in {o.pct_correct_selection:.1f}%"
+            f"{se}; {o.pct_patients_above_mtd:.1f}% of patients are treated above it; mean "
+            f"sample size {o.mean_sample_size:.1f}.\n")
     return table_markdown(frame) + (
         f"\nTrue MTD: {mtd}. Correct selection {o.pct_correct_selection:.1f}%{se}; no dose "
         f"selected (early stop) {o.pct_early_stop:.1f}%; {o.pct_patients_above_mtd:.1f}% of "
@@ -64,13 +87,15 @@ def oc_table(r: OcResult) -> str:
     )
 
 
-def oc_lines(results: Sequence[OcResult]) -> list[str]:
+def oc_lines(results: Sequence[OcResult], phi2: float | None = None) -> list[str]:
     """The "Operating characteristics" section: one table per scenario and how they were got.
 
     Parameters
     ----------
     results : sequence of OcResult
         One per scenario, in order.
+    phi2 : float, optional
+        BOIN's lowest overly toxic DLT probability (see :func:`oc_table`).
 
     Returns
     -------
@@ -86,9 +111,10 @@ def oc_lines(results: Sequence[OcResult]) -> list[str]:
         return []
     out = ["## Operating characteristics", "",
            "The true MTD of a scenario is the dose whose true DLT probability is closest to the "
-           f"target ({results[0].target:g}).", ""]
+           f"target ({results[0].target:g}), as in the BOIN package's get.oc; correct "
+           "selection is the percentage of trials selecting it.", ""]
     for i, r in enumerate(results, start=1):
-        out += [f"### Scenario {i}", "", oc_table(r)]
+        out += [f"### Scenario {i}", "", oc_table(r, phi2)]
     how = [_how(r) for r in results]
     if len(set(how)) == 1:
         many = "Each scenario" if len(how) > 1 else "The scenario"
@@ -103,7 +129,8 @@ def _how(r: OcResult) -> str:
     return f"{r.n_trials} simulated trials, numpy SeedSequence seed {r.seed}"
 
 
-def sample_size_lines(spec: Any, results: Sequence[OcResult]) -> list[str]:
+def sample_size_lines(spec: Any, results: Sequence[OcResult],
+                      phi2: float | None = None) -> list[str]:
     """The "Sample size" section: the maximum, the cap, expansion, and what the OC show.
 
     Parameters
@@ -112,6 +139,9 @@ def sample_size_lines(spec: Any, results: Sequence[OcResult]) -> list[str]:
         The protocol's design.
     results : sequence of OcResult
         The scenarios' operating characteristics.
+    phi2 : float, optional
+        BOIN's lowest overly toxic DLT probability: scenarios where every dose is above it
+        have no acceptable dose.
 
     Returns
     -------
@@ -136,7 +166,7 @@ def sample_size_lines(spec: Any, results: Sequence[OcResult]) -> list[str]:
         text += (f" A further {ex.patients} patients are treated at {where} in expansion; they "
                  f"do not enter the escalation decisions: at most "
                  f"{spec.max_sample_size + ex.patients} patients in all.")
-    acceptable = [r for r in results if r.true_mtd is not None]
+    acceptable = [r for r in results if r.true_mtd is not None and not too_toxic(r, phi2)]
     if acceptable:
         pcs = [float(r.overall.iloc[0].pct_correct_selection) for r in acceptable]
         n = [float(r.overall.iloc[0].mean_sample_size) for r in results]

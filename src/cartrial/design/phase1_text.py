@@ -176,7 +176,8 @@ def _table_sections(spec: Any, start: int) -> list[str]:
 
 
 def phase1_protocol_text(spec: Any, results: Sequence[OcResult], start_dose: int = 0,
-                         title: str = "Statistical design") -> str:
+                         title: str = "Statistical design",
+                         doses: Sequence[str] = ()) -> str:
     """The statistical section of a phase I protocol (no randomised stage) as Markdown.
 
     Parameters
@@ -189,6 +190,8 @@ def phase1_protocol_text(spec: Any, results: Sequence[OcResult], start_dose: int
         0-based starting dose.
     title : str
         Heading of the section.
+    doses : sequence of str, optional
+        The dose levels as the protocol names them (listed under the design when given).
 
     Returns
     -------
@@ -220,9 +223,12 @@ def phase1_protocol_text(spec: Any, results: Sequence[OcResult], start_dose: int
                          f"of {', '.join(TEXT_DESIGNS)}, BOIN12, TITE-BOIN12 and U-BOIN; "
                          f"{spec.name} has none yet (use `cartrial design simulate` for its OC)")
     refs: list[str] = []
+    phi2 = None
     if spec.name in ("boin", "tite-boin"):
         from cartrial.design.boin_text import boin_protocol_text
+        from cartrial.design.boundaries import boin_boundaries
 
+        phi2 = boin_boundaries(spec.target, spec.phi1, spec.phi2).phi2
         head, secs = split_sections(boin_protocol_text(spec, start_dose, title))
     else:
         head, secs = split_sections("\n".join([f"# {title}", "",
@@ -231,11 +237,14 @@ def phase1_protocol_text(spec: Any, results: Sequence[OcResult], start_dose: int
         if t == "References":
             refs = [x[2:] for x in body if x.startswith("- ")]
     secs = [(t, b) for t, b in secs if t != "References"]
+    if doses:
+        listed = ", ".join(f"{i} = {d}" for i, d in enumerate(doses, start=1))
+        secs[0][1][-1:-1] = ["", f"Dose levels: {listed}."]
     at = next(i for i, (t, _) in enumerate(secs) if t.startswith("Stopping"))
     extra = [*window_lines(spec), *backfill_lines(spec)]
     secs[at:at] = [("", extra)]
     refs += [*REFERENCES.get(spec.name, ()),
              *(REFERENCES["backfill"] if spec.backfill.enabled else ())]
-    tail = [*oc_lines(results), *sample_size_lines(spec, results),
+    tail = [*oc_lines(results, phi2), *sample_size_lines(spec, results, phi2),
             "## References", "", *[f"- {r}" for r in dict.fromkeys(refs)], ""]
     return join_sections(head, [*secs, ("", tail)])
