@@ -7,9 +7,10 @@ Outside references: BOIN's boundaries for target 0.3 (Liu S, Yuan Y, J R Stat So
 de-escalate / eliminate at n = 3..30 in cohorts of 3, also Yuan Y et al., Clin Cancer Res
 2016;22:4291-301); the lowest-dose stopping row of the BOIN R package's ``get.boundary(extrasafe
 = TRUE)`` committed in tests/design/data/boin_stop_boundary.csv (BOIN 2.7.2, provenance in
-boin_stop_boundary.R); the 3+3 probability of passing a dose, (1-p)^3 + 3p(1-p)^2 (1-p)^3 =
-0.7086 at p = 0.2 (Storer BE, Biometrics 1989;45:925-37). The operating-characteristics rows are
-compared with ``exact_oc`` / ``simulate_oc`` run alone: a REGRESSION check (cartrial against
+boin_stop_boundary.R); the CRM skeleton of the dfcrm R package's ``getprior(0.05, 0.25, 3, 5)``
+committed in tests/design/data/dfcrm_trials.csv (dfcrm 0.2.2.1); the 3+3 probability of passing
+a dose, (1-p)^3 + 3p(1-p)^2 (1-p)^3 = 0.7086 at p = 0.2 (Storer BE, Biometrics 1989;45:925-37).
+The operating-characteristics rows are compared with ``exact_oc`` / ``simulate_oc`` run alone: a REGRESSION check (cartrial against
 cartrial).
 """
 
@@ -184,7 +185,36 @@ def test_bad_input_exits_2(args: list[str], words: list[str]) -> None:
         assert w in err
 
 
-@pytest.mark.parametrize("name", ["crm", "tite-crm"])
-def test_a_design_without_a_section_is_named(tmp_path, name: str) -> None:
-    code, out, err = _run("--protocol", _protocol(tmp_path, name=name, cap_per_dose=None))
-    assert code == 2 and f"design {name!r}" in err and "boin12" not in err.split(":")[0]
+def _five_doses(tmp_path, name: str) -> str:
+    data = load_protocol("ct071").model_dump(mode="json")
+    unit = data["dose_levels"][0]["unit"]
+    data["dose_levels"] = [{"id": f"DL{i}", "label": f"{v} x10^6/kg", "dose": v, "unit": unit}
+                           for i, v in enumerate((0.1, 0.3, 0.6, 1.0, 1.5), start=1)]
+    data["design"].update(name=name, target=0.25, cap_per_dose=None, max_sample_size=18,
+                          crm={"prior_mtd_level": 3, "halfwidth": 0.05})
+    path = tmp_path / f"{name}5.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return str(path)
+
+
+def test_crm_skeleton_is_dfcrm_getprior(tmp_path) -> None:
+    text = _text("--protocol", _five_doses(tmp_path, "crm"))
+    head = (DATA / "dfcrm_trials.csv").read_text().splitlines()[0]
+    prior = [float(v) for v in head.split(" = ")[2].split(";")[0].split()]
+    got = [float(r[1]) for r in _table(text, "Dose level")]
+    assert got == [round(v, 4) for v in prior]
+    assert "p_j = s_j ^ exp(a)" in text and "Biometrics 1990;46:33-48" in text
+    assert "escalation also ends" not in text  # CRM has no cap per dose
+
+
+def test_tite_crm_oc_rows_equal_the_simulator_alone(tmp_path) -> None:
+    """REGRESSION: the TITE-CRM rows equal simulate_oc with the same seed and trials."""
+    path = _five_doses(tmp_path, "tite-crm")
+    tox = [0.05, 0.1, 0.25, 0.4, 0.55]
+    text = _text("--protocol", path, "--true-tox", ",".join(map(str, tox)), "--trials", "200",
+                 "--seed", "3")
+    assert "weight w = min(u / 28, 1)" in text and "Biometrics 2000;56:1177-1182" in text
+    r = simulate_oc(load_protocol(path).design, tox, 200, 3, start_dose=0)
+    got = _table(text.split("### Scenario 1\n")[1], "Dose")
+    assert [row[2] for row in got] == [f"{v:.1f}" for v in r.per_dose.pct_selected]
+    assert [row[3] for row in got] == [f"{v:.1f}" for v in r.per_dose.mean_patients]

@@ -1,6 +1,8 @@
 """`cartrial design protocol-text`: the statistical section of a protocol (MD, DOCX).
 
-Thin layer over :func:`cartrial.design.boin12_text.protocol_text` (BOIN12) and
+Thin layer over :func:`cartrial.design.phase1_text.phase1_protocol_text` (a phase I protocol:
+BOIN, TITE-BOIN, 3+3, i3+3, mTPI-2, CRM, TITE-CRM, with the OC ``cartrial design simulate``
+computes), :func:`cartrial.design.boin12_text.protocol_text` (BOIN12) and
 :func:`cartrial.design.protocol_sections.protocol_sections` (a U-BOIN protocol, and the
 randomised ROSE stage of any protocol that has one): simulates the scenarios given, writes
 ``protocol_text.md`` and ``protocol_text.docx`` (byte-identical for the same
@@ -122,14 +124,9 @@ def phase1_text(p: Any, used: list[str], true_tox: list[str], true_eff: list[str
                 start_dose: int | None, mc: tuple[str, int, int, bool]) -> tuple[str, list[str]]:
     """A phase I protocol's section with its OC per --true-tox scenario, and the notes."""
     from cartrial.cli.design_simulate import _run
-    from cartrial.design.phase1_text import TEXT_DESIGNS, phase1_protocol_text
+    from cartrial.design.phase1_text import phase1_protocol_text
 
     name = p.design.name
-    if name not in TEXT_DESIGNS:
-        raise InputError(f"design {name!r} of protocol {p.study_id}: protocol-text writes the "
-                         f"statistical section of {', '.join(TEXT_DESIGNS)}, boin12, "
-                         f"tite-boin12 and u-boin; {name} has none yet (its OC: `cartrial "
-                         "design simulate --protocol ...`)")
     if used:  # not silently ignored: they are BOIN12's options
         raise InputError(f"{', '.join(used)}: options of a BOIN12 design; protocol "
                          f"{p.study_id}'s design is {name!r}, its text is written from the "
@@ -157,7 +154,7 @@ def phase1_text(p: Any, used: list[str], true_tox: list[str], true_eff: list[str
                      "characteristics")
     doses = [f"{d.id} ({d.label})" for d in p.dose_levels]
     text = phase1_protocol_text(p.design, [r for _, r, _ in results], start_dose=start,
-                                doses=doses)
+                                doses=doses, n_doses=k)
     return text, notes
 
 

@@ -17,6 +17,8 @@ import pandas as pd
 from cartrial.design.boin12_tables import table_markdown
 from cartrial.design.oc_result import OcResult
 
+CAPPED = ("boin", "tite-boin", "i3+3", "mtpi2")  # the designs with BOIN's n.earlystop
+
 
 def _span(v: Sequence[float], fmt: str) -> str:
     lo, hi = fmt.format(min(v)), fmt.format(max(v))
@@ -153,8 +155,9 @@ def sample_size_lines(spec: Any, results: Sequence[OcResult],
     >>> sample_size_lines(load_protocol("ct071").design, [])[2][:40]
     'At most 18 patients are treated in dose '
     """
+    capped = spec.cap_per_dose and spec.name in CAPPED  # 3+3 and CRM have no such cap
     cap = (f"; escalation also ends when {spec.cap_per_dose} patients have been treated at the "
-           "dose to be given next" if spec.cap_per_dose else "")
+           "dose to be given next" if capped else "")
     text = (f"At most {spec.max_sample_size} patients are treated in dose escalation (cohorts of "
             f"{spec.cohort_size}{cap}).")
     if spec.backfill.enabled:
@@ -170,10 +173,12 @@ def sample_size_lines(spec: Any, results: Sequence[OcResult],
     if acceptable:
         pcs = [float(r.overall.iloc[0].pct_correct_selection) for r in acceptable]
         n = [float(r.overall.iloc[0].mean_sample_size) for r in results]
-        many = f"Across the {len(results)} scenarios" if len(results) > 1 else "In the scenario"
-        text += (f" {many} above the mean sample size is "
-                 f"{_span(n, '{:.1f}')}, and in those with an acceptable dose the MTD is "
-                 f"selected correctly in {_span(pcs, '{:.1f}%')} of trials; the sample size is "
+        many = (f"Across the {len(results)} scenarios above the mean sample size is "
+                f"{_span(n, '{:.1f}')}, and in those with an acceptable dose"
+                if len(results) > 1 else
+                f"In the scenario above the mean sample size is {n[0]:.1f}, and")
+        text += (f" {many} the MTD is selected correctly in {_span(pcs, '{:.1f}%')} of trials; "
+                 "the sample size is "
                  "justified by these operating characteristics rather than by a power "
                  "calculation, as usual for phase I dose finding.")
     return ["## Sample size", "", text, ""]

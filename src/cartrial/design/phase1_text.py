@@ -7,8 +7,8 @@ each followed by the DLT window and what a pending patient means (TITE-BOIN: Yua
 D, Nie L, Warren KE, Clin Cancer Res 2018;24:4921-30), backfill when the protocol has it (BF-BOIN:
 Zhao Y, Yuan Y, Korn EL, Freidlin B, Clin Cancer Res 2024;30:673-9), the operating
 characteristics across scenarios and the sample size (:mod:`cartrial.design.phase1_oc_text`) and
-one reference list. CRM and TITE-CRM have no section yet: :data:`TEXT_DESIGNS` lists the designs
-written.
+one reference list; CRM and TITE-CRM (model, skeleton, prior and rule of
+:mod:`cartrial.design.crm_text`) the same way. :data:`TEXT_DESIGNS` lists the designs written.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from cartrial.design.phase1_oc_text import oc_lines, sample_size_lines
 from cartrial.design.tables import decision_table, decision_table_markdown
 from cartrial.errors import InputError
 
-TEXT_DESIGNS = ("boin", "tite-boin", "3+3", "i3+3", "mtpi2")
+TEXT_DESIGNS = ("boin", "tite-boin", "3+3", "i3+3", "mtpi2", "crm", "tite-crm")
 REFERENCES = {
     "3+3": ("Storer BE. Design and analysis of phase I clinical trials. Biometrics "
             "1989;45:925-937.",),
@@ -69,6 +69,11 @@ def window_lines(spec: Any) -> list[str]:
     if acc.stagger_days:
         text += (f" Within a cohort, the first patient is observed for {acc.stagger_days} days "
                  "before the others are infused.")
+    if spec.name == "tite-crm":
+        from cartrial.design.crm_text import tite_crm_lines
+
+        return ["## DLT assessment window and pending patients", "", text, "",
+                *tite_crm_lines(spec)]
     if spec.name != "tite-boin":
         rule = ("Dose decisions use evaluated patients only: the next cohort is enrolled when no "
                 "patient at the current dose is pending (accrual waits for the whole window).")
@@ -177,7 +182,7 @@ def _table_sections(spec: Any, start: int) -> list[str]:
 
 def phase1_protocol_text(spec: Any, results: Sequence[OcResult], start_dose: int = 0,
                          title: str = "Statistical design",
-                         doses: Sequence[str] = ()) -> str:
+                         doses: Sequence[str] = (), n_doses: int | None = None) -> str:
     """The statistical section of a phase I protocol (no randomised stage) as Markdown.
 
     Parameters
@@ -192,6 +197,8 @@ def phase1_protocol_text(spec: Any, results: Sequence[OcResult], start_dose: int
         Heading of the section.
     doses : sequence of str, optional
         The dose levels as the protocol names them (listed under the design when given).
+    n_doses : int, optional
+        Number of dose levels (default: ``len(doses)``); CRM needs it for its skeleton.
 
     Returns
     -------
@@ -203,7 +210,8 @@ def phase1_protocol_text(spec: Any, results: Sequence[OcResult], start_dose: int
     Raises
     ------
     InputError
-        A design with no section written (CRM, TITE-CRM, the phase I/II designs).
+        A design with no section written here (the phase I/II designs), or a CRM without the
+        number of doses.
 
     References
     ----------
@@ -230,13 +238,23 @@ def phase1_protocol_text(spec: Any, results: Sequence[OcResult], start_dose: int
 
         phi2 = boin_boundaries(spec.target, spec.phi1, spec.phi2).phi2
         head, secs = split_sections(boin_protocol_text(spec, start_dose, title))
+    elif spec.name in ("crm", "tite-crm"):
+        from cartrial.design.crm_text import REFERENCES as CRM_REFS
+        from cartrial.design.crm_text import crm_sections
+
+        k = len(doses) if n_doses is None else n_doses
+        if k < 1:
+            raise InputError(f"{spec.name}: give the number of dose levels (its skeleton)")
+        head, secs = split_sections("\n".join([f"# {title}", "",
+                                               *crm_sections(spec, k, start_dose)]))
+        refs = [*CRM_REFS["crm"], *CRM_REFS.get(spec.name, ())]
     else:
         head, secs = split_sections("\n".join([f"# {title}", "",
                                                *_table_sections(spec, start_dose)]))
     for t, body in secs:
         if t == "References":
-            refs = [x[2:] for x in body if x.startswith("- ")]
-    secs = [(t, b) for t, b in secs if t != "References"]
+            refs += [x[2:] for x in body if x.startswith("- ")]
+    secs = [(t, b if b[-1] == "" else [*b, ""]) for t, b in secs if t != "References"]
     if doses:
         listed = ", ".join(f"{i} = {d}" for i, d in enumerate(doses, start=1))
         secs[0][1][-1:-1] = ["", f"Dose levels: {listed}."]
