@@ -1,6 +1,6 @@
 """`cartrial design protocol-text --protocol P` for a phase I protocol without a randomised stage
 (issue #20 point 6): the bundled CT071 protocol (plain BOIN) and TITE-BOIN, BF-BOIN, 3+3, i3+3,
-mTPI-2 variants of it get their whole statistical section as Markdown and DOCX.
+mTPI-2, CRM and TITE-CRM variants of it get their whole statistical section as Markdown and DOCX.
 
 Outside references: BOIN's boundaries for target 0.3 (Liu S, Yuan Y, J R Stat Soc C
 2015;64:507-23: lambda_e 0.236, lambda_d 0.358) and its published decision table (escalate /
@@ -10,8 +10,8 @@ de-escalate / eliminate at n = 3..30 in cohorts of 3, also Yuan Y et al., Clin C
 boin_stop_boundary.R); the CRM skeleton of the dfcrm R package's ``getprior(0.05, 0.25, 3, 5)``
 committed in tests/design/data/dfcrm_trials.csv (dfcrm 0.2.2.1); the 3+3 probability of passing
 a dose, (1-p)^3 + 3p(1-p)^2 (1-p)^3 = 0.7086 at p = 0.2 (Storer BE, Biometrics 1989;45:925-37).
-The operating-characteristics rows are compared with ``exact_oc`` / ``simulate_oc`` run alone: a REGRESSION check (cartrial against
-cartrial).
+The operating-characteristics rows are compared with ``exact_oc`` / ``simulate_oc`` run alone:
+a REGRESSION check (cartrial against cartrial).
 """
 
 from __future__ import annotations
