@@ -151,7 +151,8 @@ def test_tite_boin_and_backfill_use_monte_carlo_as_the_simulator_alone(tmp_path)
     code, text, err = _run("--protocol", path, "--true-tox", "0.1,0.3", "--trials", "300",
                            "--seed", "5")
     assert code == 0, text + err
-    assert "TITE-BOIN (Yuan et al. 2018)" in text and "## Backfill" in text
+    assert "time-to-event extension TITE-BOIN (Yuan et al. 2018)" in text and "## Backfill" in text
+    assert "pending ones included" in text and "are pooled and decide" in text
     assert "Clin Cancer Res 2024;30:673-679" in text and "2018;24:4921-4930" in text
     assert "300 simulated trials, numpy SeedSequence seed 5" in text
     spec = load_protocol(path).design

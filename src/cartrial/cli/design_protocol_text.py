@@ -60,7 +60,8 @@ def protocol_text_command(
                                "(as design simulate)."),
     out: Path = TextOutOption,
 ) -> None:
-    """Statistical section of a phase I protocol (BOIN, TITE-BOIN, 3+3, i3+3, mTPI-2), of a
+    """Statistical section of a phase I protocol (BOIN, TITE-BOIN, 3+3, i3+3, mTPI-2, CRM,
+    TITE-CRM), of a
     BOIN12, TITE-BOIN12 or U-BOIN protocol, or of any protocol with a randomised ROSE stage after
     its escalation (BOIN, BOIN12, TITE-BOIN12, U-BOIN): design, tables, rules, OC, sample size,
     references. With a BOIN12 --protocol, each design option given overrides the protocol's

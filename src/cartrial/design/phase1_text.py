@@ -89,7 +89,8 @@ def window_lines(spec: Any) -> list[str]:
         f"2. Accrual is suspended while more than {acc.max_pending_fraction:.0%} of the "
         "patients at the current dose are pending, and while a de-escalation is called for at "
         "the lowest dose with patients pending.",
-        "3. Elimination uses evaluated patients only, and the MTD is selected once every "
+        "3. Elimination uses the DLTs observed so far among every patient treated at the dose, "
+        "pending ones included (as the TITEgBOIN R package), and the MTD is selected once every "
         "patient's window is complete.", "",
     ]
 
@@ -127,8 +128,11 @@ def backfill_lines(spec: Any) -> list[str]:
         "own DLT counts, or its counts pooled with those of the dose above, do not call for "
         "de-escalation in the decision table. An unsafe or eliminated dose closes itself and "
         "every dose above it. Backfilled patients count in every later decision, elimination "
-        "and in MTD selection; if their data call for de-escalation below the current dose, "
-        "escalation de-escalates.", "",
+        "and in MTD selection. When a lower dose disagrees with the current one (the current "
+        "dose would escalate and a lower one would not, or a lower one calls for "
+        "de-escalation), the counts of every dose from the conflicting one up to the current "
+        "one are pooled and decide; a pooled de-escalation goes to the highest dose whose "
+        "counts pooled from the conflicting dose do not call for de-escalation.", "",
     ]
 
 
@@ -140,6 +144,10 @@ def _table_sections(spec: Any, start: int) -> list[str]:
                        cutoff=spec.elimination_cutoff, epsilon_low=spec.interval.epsilon_low,
                        epsilon_high=spec.interval.epsilon_high)
     table = decision_table_markdown(t, grid=name != "3+3").splitlines()[2:]
+    if not any("| NA" in x for x in table):  # the note explains a cell the table does not have
+        table = [x for x in table if not x.startswith("NA: ")]
+    while table and not table[-1]:
+        table.pop()
     if name == "3+3":
         design = (f"Dose escalation follows the 3+3 rule (Storer 1989), in cohorts of 3 starting "
                   f"at dose level {start + 1}, with at most {spec.max_sample_size} patients.")
@@ -255,6 +263,9 @@ def phase1_protocol_text(spec: Any, results: Sequence[OcResult], start_dose: int
         if t == "References":
             refs += [x[2:] for x in body if x.startswith("- ")]
     secs = [(t, b if b[-1] == "" else [*b, ""]) for t, b in secs if t != "References"]
+    if spec.name == "tite-boin":
+        secs[0][1][-1:-1] = ["", "Patients whose DLT window is still open are handled by the "
+                             "time-to-event extension TITE-BOIN (Yuan et al. 2018; below)."]
     if doses:
         listed = ", ".join(f"{i} = {d}" for i, d in enumerate(doses, start=1))
         secs[0][1][-1:-1] = ["", f"Dose levels: {listed}."]
