@@ -219,3 +219,18 @@ def test_tite_crm_oc_rows_equal_the_simulator_alone(tmp_path) -> None:
     got = _table(text.split("### Scenario 1\n")[1], "Dose")
     assert [row[2] for row in got] == [f"{v:.1f}" for v in r.per_dose.pct_selected]
     assert [row[3] for row in got] == [f"{v:.1f}" for v in r.per_dose.mean_patients]
+
+
+def test_crm_then_rose_stage_keeps_the_crm_sections(tmp_path) -> None:
+    stage = {"doses": ["DL1", "DL2"], "p_high": 0.8, "margin": 0.2}
+    path = _protocol(tmp_path, name="crm", cap_per_dose=None, crm={"prior_mtd_level": 1},
+                     randomised_stage=stage)
+    text = _text("--protocol", path, "--true-tox", "0.05,0.15", "--true-eff", "0.5,0.8",
+                 "--trials", "100")
+    heads = [x for x in text.splitlines() if x.startswith("## ")]
+    assert heads[:5] == ["## Design", "## Dose assignment",
+                         "## DLT assessment window and pending patients",
+                         "## Stopping and MTD selection",
+                         "## Randomised dose-optimisation stage (ROSE)"]
+    assert "| Dose level | Skeleton s_j |" in text and text.count("## References") == 1
+    assert "Biometrics 1990;46:33-48" in text.split("## References")[1]

@@ -161,8 +161,9 @@ def sample_size_lines(spec: Any, results: Sequence[OcResult],
     text = (f"At most {spec.max_sample_size} patients are treated in dose escalation (cohorts of "
             f"{spec.cohort_size}{cap}).")
     if spec.backfill.enabled:
-        text += (f" Backfill patients count towards this maximum (at most "
-                 f"{spec.backfill.max_per_dose} at a backfilled dose).")
+        text += (f" Backfilled patients come in addition (a backfilled dose takes patients "
+                 f"while it has fewer than {spec.backfill.max_per_dose}); the mean sample sizes "
+                 "of the operating characteristics include them.")
     ex = spec.expansion
     if ex is not None and ex.patients:
         where = "the selected dose" if ex.dose == "selected" else f"dose {ex.dose}"
