@@ -84,6 +84,7 @@ def test_ct071_boundaries_and_table_are_the_published_ones() -> None:
                      "## DLT assessment window and pending patients",
                      "## Stopping and MTD selection", "## Sample size", "## References"]
     assert "not boin12" not in text and "isotonic regression" in text
+    assert "The selected MTD is the recommended dose (RD) for the expansion of 6 patients." in text
     assert "Dose levels: 1 = DL1 (0.1 x10^6/kg), 2 = DL2 (0.3 x10^6/kg)." in text
 
 
@@ -143,6 +144,22 @@ def test_interval_designs_have_their_rule_and_table(tmp_path, name: str, ref: st
     assert ref in text and "equivalence interval [0.25, 0.35]" in text
     assert "| # of DLT \\ patients | 3 | 6 | 9 |" in text  # the letter grid
     assert "## Operating characteristics" in text
+
+
+def test_i3p3_grid_is_the_papers_rule_worked_by_hand(tmp_path) -> None:
+    """Liu, Wang & Ji, J Biopharm Stat 2020;30:294-304: below the EI escalate, in it stay, above
+    de-escalate unless (y - 1) / n is below the EI; with BOIN's elimination (scipy's beta)."""
+    from scipy.stats import beta
+
+    text = _text("--protocol", _protocol(tmp_path, name="i3+3"))
+    grid = {int(r[0]): r[1:] for r in _table(text, "# of DLT \\ patients")}
+    for j, n in enumerate((3, 6, 9)):
+        for y in range(n + 1):
+            r = y / n
+            want = ("E" if r < 0.25 else "S" if r <= 0.35 or (y - 1) / n < 0.25 else "D")
+            if beta.sf(0.3, 1 + y, 1 + n - y) > 0.95:
+                want = "DU"
+            assert grid[y][j] == want, (n, y)
 
 
 def test_tite_boin_and_backfill_use_monte_carlo_as_the_simulator_alone(tmp_path) -> None:

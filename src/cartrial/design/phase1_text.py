@@ -36,6 +36,15 @@ REFERENCES = {
                  "dose-escalation trials using Bayesian optimal interval design (BOIN). Clin "
                  "Cancer Res 2024;30:673-679.",),
 }
+LETTER_RULES = {
+    "i3+3": ("escalate when y / n < {lo:g}, stay when {lo:g} <= y / n <= {hi:g}, de-escalate "
+             "when y / n > {hi:g} unless (y - 1) / n < {lo:g} (then stay; Liu et al. 2020)."),
+    "mtpi2": ("the interval (0, 1) is cut into the equivalence interval [{lo:g}, {hi:g}] and "
+              "intervals of the same width below and above it; under a beta(1, 1) prior the "
+              "interval with the highest unit probability mass (posterior probability divided "
+              "by its length) decides: below escalate, the equivalence interval stay, above "
+              "de-escalate (Guo et al. 2017)."),
+}
 NAMES = {"i3+3": ("i3+3", "Liu et al. 2020"), "mtpi2": ("mTPI-2", "Guo et al. 2017")}
 
 
@@ -146,6 +155,7 @@ def _table_sections(spec: Any, start: int) -> list[str]:
     table = decision_table_markdown(t, grid=name != "3+3").splitlines()[2:]
     if not any("| NA" in x for x in table):  # the note explains a cell the table does not have
         table = [x for x in table if not x.startswith("NA: ")]
+    table = [x for i, x in enumerate(table) if x or (i and table[i - 1])]  # one blank line
     while table and not table[-1]:
         table.pop()
     if name == "3+3":
@@ -169,8 +179,9 @@ def _table_sections(spec: Any, start: int) -> list[str]:
                   f"{spec.target:g} and equivalence interval [{lo:g}, {hi:g}]; patients are "
                   f"enrolled in cohorts of {spec.cohort_size} starting at dose level {start + 1}, "
                   f"at most {spec.max_sample_size} in escalation.")
-        rules = ["After each cohort the next dose follows from the number of patients and of "
-                 "DLTs at the current dose by the decision table below (E escalate, S stay, D "
+        letter = LETTER_RULES[name].format(lo=lo, hi=hi)
+        rules = [f"With n patients at the current dose and y of them with a DLT: {letter}",
+                 "The decision table below lists these decisions (E escalate, S stay, D "
                  "de-escalate); never above the highest dose, below the lowest or onto an "
                  "eliminated dose.",
                  f"A dose with at least 3 patients and P(p > {spec.target:g} | data) > "
@@ -270,6 +281,12 @@ def phase1_protocol_text(spec: Any, results: Sequence[OcResult], start_dose: int
         listed = ", ".join(f"{i} = {d}" for i, d in enumerate(doses, start=1))
         secs[0][1][-1:-1] = ["", f"Dose levels: {listed}."]
     at = next(i for i, (t, _) in enumerate(secs) if t.startswith("Stopping"))
+    ex = spec.expansion
+    if ex is not None and ex.patients and spec.randomised_stage is None:  # ROSE picks the RD
+        secs[at][1][-1:-1] = ["", (f"The selected MTD is the recommended dose (RD) for the "
+                                   f"expansion of {ex.patients} patients." if ex.dose ==
+                                   "selected" else f"Expansion treats {ex.patients} patients "
+                                   f"at dose {ex.dose}, whichever dose is selected.")]
     extra = [*window_lines(spec), *backfill_lines(spec)]
     secs[at:at] = [("", extra)]
     refs += [*REFERENCES.get(spec.name, ()),
