@@ -83,10 +83,11 @@ def crm_sections(spec: Any, n_doses: int, start_dose: int = 0) -> list[str]:
     how = ("as given in the protocol" if c.skeleton is not None else
            f"calibrated by the indifference-interval method of Lee and Cheung (2009) with "
            f"half-width {c.halfwidth:g} and prior MTD at dose level {c.prior_mtd_level}")
-    name = "TITE-CRM" if spec.name == "tite-crm" else "CRM"
-    design = (f"Dose escalation follows the continual reassessment method ({name}; O'Quigley "
-              f"et al. 1990) with target DLT probability {spec.target:g}: the DLT probability "
-              f"of dose j is modelled as p_j = s_j ^ exp(a), with skeleton s_j {how}, and a "
+    name = (" in its time-to-event form TITE-CRM (Cheung and Chappell 2000)"
+            if spec.name == "tite-crm" else "")
+    design = (f"Dose escalation follows the continual reassessment method (CRM; O'Quigley "
+              f"et al. 1990){name} with target DLT probability {spec.target:g}: the DLT "
+              f"probability of dose j is modelled as p_j = s_j ^ exp(a), with skeleton s_j {how}, and a "
               f"normal prior a ~ N(0, {c.prior_sd:.4g}^2). The posterior of a is computed by "
               f"numerical integration after each cohort. Patients are enrolled in cohorts of "
               f"{spec.cohort_size}, at most {spec.max_sample_size} in escalation.")

@@ -113,8 +113,8 @@ def oc_lines(results: Sequence[OcResult], phi2: float | None = None) -> list[str
         return []
     out = ["## Operating characteristics", "",
            "The true MTD of a scenario is the dose whose true DLT probability is closest to the "
-           f"target ({results[0].target:g}), as in the BOIN package's get.oc; correct "
-           "selection is the percentage of trials selecting it.", ""]
+           f"target ({results[0].target:g}); correct selection is the percentage of trials "
+           "selecting it.", ""]
     for i, r in enumerate(results, start=1):
         out += [f"### Scenario {i}", "", oc_table(r, phi2)]
     how = [_how(r) for r in results]
