@@ -87,10 +87,10 @@ def crm_sections(spec: Any, n_doses: int, start_dose: int = 0) -> list[str]:
             if spec.name == "tite-crm" else "")
     design = (f"Dose escalation follows the continual reassessment method (CRM; O'Quigley "
               f"et al. 1990){name} with target DLT probability {spec.target:g}: the DLT "
-              f"probability of dose j is modelled as p_j = s_j ^ exp(a), with skeleton s_j {how}, and a "
-              f"normal prior a ~ N(0, {c.prior_sd:.4g}^2). The posterior of a is computed by "
-              f"numerical integration after each cohort. Patients are enrolled in cohorts of "
-              f"{spec.cohort_size}, at most {spec.max_sample_size} in escalation.")
+              f"probability of dose j is modelled as p_j = s_j ^ exp(a), with skeleton s_j "
+              f"{how}, and a normal prior a ~ N(0, {c.prior_sd:.4g}^2). The posterior of a is "
+              "computed by numerical integration after each cohort. Patients are enrolled in "
+              f"cohorts of {spec.cohort_size}, at most {spec.max_sample_size} in escalation.")
     skel = ["| Dose level | Skeleton s_j |", "|---|---|",
             *[f"| {j} | {s:.4f} |" for j, s in enumerate(d.skeleton, start=1)]]
     select = (f"Escalation ends when {spec.max_sample_size} patients have been treated. The MTD "
