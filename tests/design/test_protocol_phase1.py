@@ -193,6 +193,7 @@ def test_same_inputs_same_bytes(tmp_path) -> None:
     (["--true-tox", "0.1,0.3", "--true-eff", "0.2,0.4"], ["--true-eff", "'boin'", "DLTs"]),
     (["--target", "0.25"], ["--target", "'boin'", "edit the protocol"]),
     (["--true-tox", "0.1,x"], ["--true-tox"]),
+    (["--true-tox", "0.3,0.1"], ["scenario 1", "dose 2 has 0.1", "not decrease"]),
     (["--true-tox", "0.1,0.3", "--method", "exact", "--trials", "100"], ["--method exact"]),
     (["--method", "fast"], ["--method"]),
 ])

@@ -142,6 +142,11 @@ def phase1_text(p: Any, used: list[str], true_tox: list[str], true_eff: list[str
         if len(t) != k:
             raise InputError(f"--true-tox of scenario {sid} has {len(t)} values; protocol "
                              f"{p.study_id} has {k} dose levels")
+        down = next((j for j in range(1, k) if t[j] < t[j - 1]), None)
+        if down is not None:  # a typo more likely than a scenario: toxicity rises with dose
+            raise InputError(f"--true-tox of scenario {sid}: dose {down + 1} has {t[down]:g}, "
+                             f"below dose {down}'s {t[down - 1]:g}; true DLT probabilities must "
+                             "not decrease with dose")
     method, trials, seed, mc_given = mc
     if method not in ("auto", "exact", "mc"):
         raise InputError(f"--method must be auto, exact or mc, got {method!r}")
