@@ -62,6 +62,7 @@ def test_boin_then_rose_is_one_statistical_section(tmp_path) -> None:
     text = _text(path, tmp_path / "o")
     heads = [x for x in text.splitlines() if x.startswith("## ")]
     assert heads == ["## Design", "## Dose assignment", "## Decision table",
+                     "## DLT assessment window and pending patients",
                      "## Stopping and MTD selection",
                      "## Randomised dose-optimisation stage (ROSE)",
                      "## Operating characteristics (escalation + randomised stage)",

@@ -1,6 +1,8 @@
 """`cartrial design protocol-text`: the statistical section of a protocol (MD, DOCX).
 
-Thin layer over :func:`cartrial.design.boin12_text.protocol_text` (BOIN12) and
+Thin layer over :func:`cartrial.design.phase1_text.phase1_protocol_text` (a phase I protocol:
+BOIN, TITE-BOIN, 3+3, i3+3, mTPI-2, CRM, TITE-CRM, with the OC ``cartrial design simulate``
+computes), :func:`cartrial.design.boin12_text.protocol_text` (BOIN12) and
 :func:`cartrial.design.protocol_sections.protocol_sections` (a U-BOIN protocol, and the
 randomised ROSE stage of any protocol that has one): simulates the scenarios given, writes
 ``protocol_text.md`` and ``protocol_text.docx`` (byte-identical for the same
@@ -12,6 +14,7 @@ from __future__ import annotations
 import io
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -50,19 +53,35 @@ def protocol_text_command(
     c_t: float = O.C_T,
     c_e: float = O.C_E,
     start_dose: int = O.START,
-    trials: int = typer.Option(10_000, "--trials", help="Simulated trials per scenario."),
-    seed: int = typer.Option(0, "--seed", help="SeedSequence seed (scenario i uses seed + i)."),
+    trials: int = typer.Option(None, "--trials", help="Simulated trials per scenario (10000)."),
+    seed: int = typer.Option(None, "--seed", help="SeedSequence seed (phase I/II: scenario i "
+                             "uses seed + i; phase I: every scenario, as design simulate)."),
+    method: str = typer.Option("auto", "--method", help="Phase I OC: auto, exact or mc "
+                               "(as design simulate)."),
     out: Path = TextOutOption,
 ) -> None:
-    """Statistical section of a BOIN12, TITE-BOIN12 or U-BOIN protocol, or of any protocol with
-    a randomised ROSE stage after its escalation (BOIN, BOIN12, TITE-BOIN12, U-BOIN): design,
-    tables, rules, OC, sample size, references. With a BOIN12 --protocol, each design option
-    given overrides the protocol's setting (noted on stderr)."""
+    """Statistical section of a phase I protocol (BOIN, TITE-BOIN, 3+3, i3+3, mTPI-2, CRM,
+    TITE-CRM), of a
+    BOIN12, TITE-BOIN12 or U-BOIN protocol, or of any protocol with a randomised ROSE stage after
+    its escalation (BOIN, BOIN12, TITE-BOIN12, U-BOIN): design, tables, rules, OC, sample size,
+    references. With a BOIN12 --protocol, each design option given overrides the protocol's
+    setting (noted on stderr)."""
+    mc_given = trials is not None or seed is not None
+    trials = 10_000 if trials is None else trials
+    seed = 0 if seed is None else seed
     given = {"--target": target, "--phi-e": phi_e, "--u11": u11, "--u00": u00,
              "--cohort-size": cohort_size, "--max-n": max_n, "--n-star": n_star,
              "--c-t": c_t, "--c-e": c_e}
     notes: list[str] = []
     with bad_input_exits():
+        p = load_protocol(protocol) if protocol else None
+        if p is not None and p.design.boin12 is None and p.design.uboin is None \
+                and p.design.randomised_stage is None:  # a phase I design: DLTs only
+            used = [f for f, v in given.items() if v is not None]
+            text, notes = phase1_text(p, used, true_tox, true_eff, start_dose,
+                                      (method, trials, seed, mc_given))
+            _emit(text, notes, out)
+            return
         if len(true_tox) != len(true_eff):
             raise InputError("give one --true-eff for each --true-tox (one pair per scenario)")
         pairs = [
@@ -70,7 +89,6 @@ def protocol_text_command(
             for t, e in zip(true_tox, true_eff, strict=True)
         ]
         k = len(pairs[0][0]) if pairs else 5
-        p = load_protocol(protocol) if protocol else None
         if p is not None and (p.design.name in ("u-boin", "tite-boin12")
                               or p.design.randomised_stage):
             used = [f for f, v in given.items() if v is not None]
@@ -87,6 +105,11 @@ def protocol_text_command(
                 for i, (t, e) in enumerate(pairs)
             ]
             text = protocol_text(d, ocs, start_dose=start)
+    _emit(text, notes, out)
+
+
+def _emit(text: str, notes: list[str], out: Path | None) -> None:
+    """The notes on stderr; the Markdown on stdout, or protocol_text.md and .docx in ``out``."""
     for note in notes:
         typer.echo(f"note: {note}", err=True)
     if out is None:
@@ -96,6 +119,49 @@ def protocol_text_command(
     (out / "protocol_text.md").write_text(text, encoding="utf-8")
     (out / "protocol_text.docx").write_bytes(markdown_docx(text))
     typer.echo(f"wrote {out / 'protocol_text.md'} and {out / 'protocol_text.docx'}")
+
+
+def phase1_text(p: Any, used: list[str], true_tox: list[str], true_eff: list[str],
+                start_dose: int | None, mc: tuple[str, int, int, bool]) -> tuple[str, list[str]]:
+    """A phase I protocol's section with its OC per --true-tox scenario, and the notes."""
+    from cartrial.cli.design_simulate import _run
+    from cartrial.design.phase1_text import phase1_protocol_text
+
+    name = p.design.name
+    if used:  # not silently ignored: they are BOIN12's options
+        raise InputError(f"{', '.join(used)}: options of a BOIN12 design; protocol "
+                         f"{p.study_id}'s design is {name!r}, its text is written from the "
+                         "protocol's settings (edit the protocol)")
+    if true_eff:
+        raise InputError(f"--true-eff: protocol {p.study_id}'s design {name!r} decides on DLTs "
+                         "only; give the scenarios with --true-tox alone")
+    k = len(p.dose_levels)
+    scen = [(str(i), parse_floats(t, "--true-tox"), "auto", {})
+            for i, t in enumerate(true_tox, start=1)]
+    for sid, t, _, _ in scen:
+        if len(t) != k:
+            raise InputError(f"--true-tox of scenario {sid} has {len(t)} values; protocol "
+                             f"{p.study_id} has {k} dose levels")
+        down = next((j for j in range(1, k) if t[j] < t[j - 1]), None)
+        if down is not None:  # a typo more likely than a scenario: toxicity rises with dose
+            raise InputError(f"--true-tox of scenario {sid}: dose {down + 1} has {t[down]:g}, "
+                             f"below dose {down}'s {t[down - 1]:g}; true DLT probabilities must "
+                             "not decrease with dose")
+    method, trials, seed, mc_given = mc
+    if method not in ("auto", "exact", "mc"):
+        raise InputError(f"--method must be auto, exact or mc, got {method!r}")
+    opts = {"trials": trials, "seed": seed, "dlt_onset": "uniform", "weibull_shape": 2.0,
+            "alpha1": 0.5, "alpha2": 0.5}
+    start = p.start_index if start_dose is None else start_index(None, start_dose, k)
+    results = _run(p.design, scen, start, method, opts, mc_given, True)
+    notes = [why for _, _, why in results]
+    if not scen:
+        notes.append("no --true-tox scenario given: the section has no operating "
+                     "characteristics")
+    doses = [f"{d.id} ({d.label})" for d in p.dose_levels]
+    text = phase1_protocol_text(p.design, [r for _, r, _ in results], start_dose=start,
+                                doses=doses, n_doses=k)
+    return text, notes
 
 
 def markdown_docx(text: str) -> bytes:

@@ -4,7 +4,8 @@ Design and boundaries (Liu & Yuan, J R Stat Soc C 2015;64:507-23), the dose-assi
 the decision table in DLT counts (:func:`cartrial.design.tables.decision_table`, written by
 :func:`cartrial.design.tables.decision_table_markdown`, the table ``cartrial design table``
 writes), stopping and MTD selection by isotonic regression (as BOIN's ``select.mtd``),
-references. Operating characteristics are not written here: a protocol with a randomised stage
+references. Operating characteristics are not written here: :mod:`cartrial.design.phase1_text`
+adds them with the DLT window, backfill and sample size, and a protocol with a randomised stage
 reports them for escalation and stage together (:mod:`cartrial.design.protocol_sections`).
 """
 

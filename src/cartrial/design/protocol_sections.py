@@ -1,10 +1,10 @@
 """The statistical section of a protocol: its escalation design, then its randomised stage.
 
 ``cartrial design protocol-text --protocol P`` writes, from the protocol alone plus the
-scenarios given, the escalation's section -- BOIN (:mod:`cartrial.design.boin_text`), BOIN12
-(:mod:`cartrial.design.boin12_text`), TITE-BOIN12 (BOIN12's section with
-:mod:`cartrial.design.tite_boin12_text`), U-BOIN (:mod:`cartrial.design.uboin_text`), a
-one-paragraph pointer for the other designs -- and, when the protocol has
+scenarios given, the escalation's section -- BOIN12 (:mod:`cartrial.design.boin12_text`),
+TITE-BOIN12 (BOIN12's section with :mod:`cartrial.design.tite_boin12_text`), U-BOIN
+(:mod:`cartrial.design.uboin_text`), the phase I designs (:mod:`cartrial.design.phase1_text`)
+-- and, when the protocol has
 ``design.randomised_stage``, one document: the escalation's design sections, the ROSE stage
 (:mod:`cartrial.design.rose_text`), the operating characteristics of escalation and stage
 simulated together (:func:`cartrial.design.simulate_rose.simulate_rose`), the total sample
@@ -38,15 +38,10 @@ def _escalation(p: Protocol, pairs: Sequence[Scenario], trials: int, seed: int) 
         return uboin_protocol_text(d, ocs, start_dose=start)
     if name in ("boin12", "tite-boin12"):
         return _boin12(p, pairs, trials, seed)
-    if name == "boin":
-        from cartrial.design.boin_text import boin_protocol_text
+    from cartrial.design.phase1_text import phase1_protocol_text  # BOIN, 3+3, CRM, TITE ...
 
-        return boin_protocol_text(p.design, start)
-    return (f"# Statistical design\n\n## Design\n\nDose escalation follows the protocol's "
-            f"{name.upper()} design (target DLT probability {p.design.target:g}, cohorts of "
-            f"{p.design.cohort_size}, at most {p.design.max_sample_size} patients); its decision "
-            "table and operating characteristics are written by `cartrial design table` and "
-            "`cartrial design simulate`.\n")
+    doses = [f"{d.id} ({d.label})" for d in p.dose_levels]
+    return phase1_protocol_text(p.design, [], start, doses=doses)
 
 
 def _boin12(p: Protocol, pairs: Sequence[Scenario], trials: int, seed: int) -> str:
