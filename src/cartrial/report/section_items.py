@@ -134,7 +134,33 @@ def _criteria(m: Mapping) -> str:
 def safety_items(adsl, safety, protocol: Protocol, figures: dict, tables: dict) -> list:
     """Section 14.3: the tables computed from ADaM (``tables``, :func:`safety_table_items`),
     with the grade reconciliation (14.3.2.1, events and the observations behind their derived
-    grade, which ADaM does not carry) and Figure 14.3.1 from the safety engine's result."""
+    grade, which ADaM does not carry) and Figure 14.3.1 from the safety engine's result.
+
+    Parameters
+    ----------
+    adsl : pandas.DataFrame
+        ADSL.
+    safety : cartrial.safety.SafetyAnalysis
+        The safety engine's result: ``reconciliation``, the episodes of the figure and
+        ``method`` (footnotes) only.
+    protocol : Protocol
+        The primary grade source, dose levels and baskets.
+    figures : dict
+        Figure files by name (the figure is added).
+    tables : dict of str to pandas.DataFrame
+        :func:`cartrial.report.safety_adam.adam_safety_tables`.
+
+    Returns
+    -------
+    list
+        ReportTable and ReportFigure items in report order.
+
+    Examples
+    --------
+    Needs a trial's engine result and ADaM datasets, so not run here:
+
+    >>> safety_items(ds["ADSL"], safety, p, {}, adam_safety_tables(ds, p))  # doctest: +SKIP
+    """
     from cartrial.report.grades import table_grade_reconciliation
     from cartrial.safety.grade_source import source_label
 
@@ -148,9 +174,29 @@ def safety_items(adsl, safety, protocol: Protocol, figures: dict, tables: dict) 
 
 
 def dlt_item(adsl: pd.DataFrame, tables: dict, method: Mapping, protocol: Protocol):
-    """Table 14.2.3, DLTs by dose level, from the ADSL DLT variables (``tables["dlt"]`` of
-    :func:`cartrial.report.safety_adam.adam_safety_tables`); the counted-dose footnote from
-    ADSL TRT01P / TRT01A."""
+    """Table 14.2.3, DLTs by dose level, from the ADSL DLT variables.
+
+    Parameters
+    ----------
+    adsl : pandas.DataFrame
+        ADSL (the counted-dose footnote: TRT01P / TRT01A).
+    tables : dict of str to pandas.DataFrame
+        :func:`cartrial.report.safety_adam.adam_safety_tables` (``tables["dlt"]``).
+    method : mapping
+        The analysis method record (``ctcae_version``, named in a footnote).
+    protocol : Protocol
+        DLT criteria and window, ``conduct.count_dose_as``.
+
+    Returns
+    -------
+    ReportTable
+
+    Examples
+    --------
+    Needs a trial's ADaM datasets, so not run here:
+
+    >>> dlt_item(ds["ADSL"], adam_safety_tables(ds, p), method, p)  # doctest: +SKIP
+    """
     from cartrial.report.dlt_counting import counted_dose_note
     from cartrial.report.safety_adam import dlt_patients
 
