@@ -125,3 +125,26 @@ def test_unknown_dlt_criterion_is_refused():
                          "DLTPNDFL": "", "DLTCRIT": "Grade 9 anything"})
     with pytest.raises(InputError, match="DLTCRIT 'Grade 9 anything'"):
         dlt_patients(adsl, load_protocol("ct071"))
+
+
+def test_derived_episode_without_ae_record_is_named():
+    """A CRS episode derived from the observations that no AE record reports: ADAE cannot count
+    it in the grade rows (the safety engine adds such an event to its own AE frame), so Table
+    14.3.2 names the patient instead of leaving it out silently."""
+    adae = pd.DataFrame({"USUBJID": ["A"], "TRTEMFL": "Y", "ATOXGRN": [2],
+                         "AEBODSYS": "Immune system disorders",
+                         "AEDECOD": "Cytokine release syndrome", "CRSFL": "Y", "ICANSFL": ""})
+    adsynd = pd.DataFrame({"USUBJID": ["A", "B"], "PARCAT1": "CRS", "EPISODE": 1,
+                           "PARAMCD": "CRSMAXGR", "AVAL": [2.0, 1.0]})
+    from cartrial.report.safety_adam import uncounted_episodes
+    from cartrial.report.section_items import _syndrome_items
+
+    un = uncounted_episodes(adae, adsynd)
+    assert un.values.tolist() == [["B", "CRS"]]
+    empty = pd.DataFrame({"ROW": ["CRS: any grade"], "ROW_LEVEL": 0, "ROW_ORDER": 0,
+                          "COLUMN": "Overall", "STATISTIC": "n (%)", "VALUE": "1 (50.0%)"})
+    crs, icans = _syndrome_items({"crs": empty, "icans": empty, "uncounted_episodes": un},
+                                 {"Overall": 2}, "crit", "primary")
+    assert any("Not in the grade rows: 1 patient(s) with a CRS episode" in f and "(B)" in f
+               for f in crs.footnotes)
+    assert not any("Not in the grade rows" in f for f in icans.footnotes)

@@ -42,7 +42,7 @@ from cartrial.protocol.model import Protocol
 from cartrial.report.safety_adam_htox import cytopenia_input, htox_tables, iec_hs_input
 from cartrial.report.sections import dose_id
 
-__all__ = ["adam_safety_tables", "dlt_patients", "safety_population"]
+__all__ = ["adam_safety_tables", "dlt_patients", "safety_population", "uncounted_episodes"]
 
 EPISODE_PARAMS = {"ONDY": "ONSET_DAY", "DURDY": "DURATION_DAYS", "TOCI": "TOCILIZUMAB",
                   "STER": "STEROID"}
@@ -112,6 +112,41 @@ def _syndrome_grades(adae: pd.DataFrame, flag: str) -> pd.DataFrame:
     a = adae[(adae[flag] == "Y") & (adae["ATOXGRN"].astype(float) >= 1)]
     return pd.DataFrame({"USUBJID": a["USUBJID"].astype(str),
                          "GRADE": a["ATOXGRN"].astype(float)})
+
+
+def uncounted_episodes(adae: pd.DataFrame, adsynd: pd.DataFrame) -> pd.DataFrame:
+    """The patients with a CRS / ICANS episode derived from the daily observations (ADSYND
+    xxxMAXGR >= 1) whom no ADAE record of the syndrome with ATOXGRN >= 1 counts: ADAE holds the
+    AE records only, so the grade rows of Tables 14.3.2 / 14.3.3 cannot count them, and the
+    table says so.
+
+    Parameters
+    ----------
+    adae : pandas.DataFrame
+        ADAE (USUBJID, CRSFL, ICANSFL, ATOXGRN).
+    adsynd : pandas.DataFrame
+        ADSYND (USUBJID, PARCAT1, PARAMCD, AVAL).
+
+    Returns
+    -------
+    pandas.DataFrame
+        USUBJID, EVENT ("CRS" or "ICANS"), sorted; empty when every such patient is counted.
+
+    Examples
+    --------
+    >>> adae = pd.DataFrame({"USUBJID": ["A"], "CRSFL": "Y", "ICANSFL": "", "ATOXGRN": [2]})
+    >>> adsynd = pd.DataFrame({"USUBJID": ["A", "B"], "PARCAT1": "CRS",
+    ...                        "PARAMCD": "CRSMAXGR", "AVAL": [2.0, 1.0]})
+    >>> uncounted_episodes(adae, adsynd).values.tolist()
+    [['B', 'CRS']]
+    """
+    parts = []
+    for event, (p, flag) in SYNDROMES.items():
+        ep = adsynd[(adsynd["PARAMCD"] == p + "MAXGR") & (adsynd["AVAL"].astype(float) >= 1)]
+        counted = set(_syndrome_grades(adae, flag)["USUBJID"])
+        ids = sorted(set(ep["USUBJID"].astype(str)) - counted)
+        parts.append(pd.DataFrame({"USUBJID": ids, "EVENT": event}, dtype=object))
+    return pd.concat(parts, ignore_index=True)
 
 
 def dlt_patients(adsl: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
@@ -229,7 +264,8 @@ def adam_safety_tables(ds: Mapping[str, pd.DataFrame], protocol: Protocol
     dict of str to pandas.DataFrame
         The tidy tables under the safety engine's keys (``SafetyAnalysis.tables``): teae,
         teae_grade, crs, icans, cytopenias, the basket tables (gprc5d, baskets_<category>),
-        icaht, hematotox, icaht_by_risk, iec_hs, dlt and deaths.
+        icaht, hematotox, icaht_by_risk, iec_hs, dlt and deaths; and uncounted_episodes
+        (:func:`uncounted_episodes`, named in the CRS / ICANS tables' footnotes).
 
     Raises
     ------
@@ -277,6 +313,7 @@ def adam_safety_tables(ds: Mapping[str, pd.DataFrame], protocol: Protocol
         "iec_hs": _iec_hs(adae, adsl, subjects),
         "dlt": dlt_table(dlt_patients(adsl, protocol), protocol.dlt.criteria()),
         "deaths": deaths_table(_deaths(adsl), subjects),
+        "uncounted_episodes": uncounted_episodes(adae, adsynd),
     }
 
 

@@ -27,16 +27,26 @@ def _preferred_term(row: str) -> str:
 
 def _syndrome_items(tables: dict, n: dict, crit: str, primary: str) -> list:
     """Tables 14.3.2 (CRS) and 14.3.3 (ICANS): patients by worst grade on ADAE, the episodes'
-    onset, duration and therapy on ADSYND."""
+    onset, duration and therapy on ADSYND; the patients whose derived episode no AE record
+    reports are named (the grade rows, on ADAE, cannot count them)."""
+    un = tables.get("uncounted_episodes")
+    notes = {e: () for e in ("CRS", "ICANS")}
+    for e, ids in ([] if un is None else un.groupby("EVENT")["USUBJID"]):
+        notes[e] = (f"Not in the grade rows: {len(ids)} patient(s) with a {e} episode derived "
+                    f"from the daily observations that no AE record reports ({', '.join(ids)});"
+                    " their episodes are in ADSYND and in the onset, duration and therapy "
+                    "rows.",)
     return [
         S.tidy_to_table(tables["crs"], "14.3.2", "Cytokine release syndrome",
                         "Safety (infused)", col_n=n, footnotes=(
                             crit, primary, "Onset in days after infusion (day 0 = infusion); "
                             "duration of resolved episodes in days; onset, duration and therapy "
-                            "from the derived episodes."), source=SYNDROME_SOURCE),
+                            "from the derived episodes.", *notes["CRS"]),
+                        source=SYNDROME_SOURCE),
         S.tidy_to_table(tables["icans"], "14.3.3",
                         "Immune effector cell-associated neurotoxicity syndrome",
-                        "Safety (infused)", col_n=n, footnotes=(crit, primary),
+                        "Safety (infused)", col_n=n, footnotes=(crit, primary,
+                                                                *notes["ICANS"]),
                         source=SYNDROME_SOURCE)]
 
 
