@@ -38,7 +38,8 @@ def _safety() -> SimpleNamespace:
 
 
 def test_tables_numbered_titled_and_cited() -> None:
-    items = safety_standard_items(_safety(), {"DL1": 1, "DL2": 1, "Overall": 2})
+    items = safety_standard_items(_safety().tables, _safety().method,
+                                  {"DL1": 1, "DL2": 1, "Overall": 2})
     assert [t.number for t in items] == ["14.3.8", "14.3.9", "14.3.11", "14.3.12"]
     assert "ICAHT" in items[0].title and "T-cell" in items[3].title
     notes = " ".join(n for t in items for n in t.footnotes)
@@ -67,7 +68,8 @@ def test_icaht_by_risk_columns_carry_their_n() -> None:
                          "DAY": [0, 20, 0, 5], "AVAL": [0.4, 1.0, 2.0, 2.0]})
     scores = pd.DataFrame({"USUBJID": ["A", "B"], "SCORE": [3.0, 0.0], "RISK": ["high", "low"]})
     s.tables["icaht_by_risk"] = icaht_by_risk_table(grade_icaht(labs), scores)
-    t = next(t for t in safety_standard_items(s, {"DL1": 1, "DL2": 1, "Overall": 2})
+    t = next(t for t in safety_standard_items(s.tables, s.method,
+                                              {"DL1": 1, "DL2": 1, "Overall": 2})
              if t.number == "14.3.9.1")
     assert t.columns == ["Low risk (0-1) (N=1)", "High risk (>= 2) (N=1)", "Overall (N=2)"]
     assert t.wide().loc["Early ICAHT (day 0-30): grade 3", "High risk (>= 2) (N=1)"] == (

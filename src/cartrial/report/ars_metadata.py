@@ -10,7 +10,8 @@ from cartrial.report.table import ReportTable
 _N_PCT = "n (%) of the population in the column (percentage 100 n / N)"
 _CP = _N_PCT + "; 95% CI Clopper-Pearson"
 _MED = "median (min-max) of the patients' values"
-_TEAE = ("TRTEMFL == 'Y'", ("AEBODSYS", "AEDECOD", "ATOXGRN", "TRTEMFL"))
+# a CRS / ICANS record the primary (derived) grade puts at 0 is not an event (ATOXGRN >= 1)
+_TEAE = ("TRTEMFL == 'Y' and ATOXGRN >= 1", ("AEBODSYS", "AEDECOD", "ATOXGRN", "TRTEMFL"))
 # event baskets: the ADAE customized query of the basket's category (zz), per patient
 _BASKET = ("TRTEMFL == 'Y'", ("CQzzNAM", "ATOXGRN", "AOCCzzFL", "CQzzONDY", "CQzzRSFL",
                               "CQzzRSDY", "TRTEMFL"))
@@ -44,13 +45,17 @@ _A: dict[str, tuple] = {
                "teae"),
     "14.3.1.1": ("ADAE", "SAFFL", *_TEAE, "", _N_PCT + ", a patient once per row at the "
                  "worst grade", "teae"),
-    "14.3.2": ("ADAE, ADSYND", "SAFFL", "CRSFL == 'Y'", ("ATOXGRN", "PARAMCD", "EPISODE",
-                                                       "AVAL"), "TRT01A", _N_PCT + "; " + _MED,
-               "syndrome"),
+    "14.3.2": ("ADAE, ADSYND", "SAFFL", "CRSFL == 'Y' and ATOXGRN >= 1",
+               ("CRSFL", "ATOXGRN", "PARCAT1", "PARAMCD", "EPISODE", "AVAL"), "TRT01A",
+               _N_PCT + "; " + _MED, "syndrome"),
     "14.3.2.1": ("ADAE", "SAFFL", "GRDDIFFL == 'Y'", ("AETOXGR", "DTOXGRN", "GRDDIFFL"), "",
-                 "list of events", "a listing of events with the observations behind each"),
-    "14.3.3": ("ADAE, ADSYND", "SAFFL", "ICANSFL == 'Y'", ("ATOXGRN", "PARAMCD", "EPISODE",
-                                                         "AVAL"), "TRT01A",
+                 "list of events", "a listing of the CRS / ICANS events whose reported and "
+                 "derived grades differ, each with the observation that drove its derived grade "
+                 "(the first time point at the episode's worst grade in VS, FA, CM, QS), which "
+                 "ADaM does not carry, and with the derived events no AE record reports, which "
+                 "ADAE cannot hold: built from the safety engine's grade reconciliation"),
+    "14.3.3": ("ADAE, ADSYND", "SAFFL", "ICANSFL == 'Y' and ATOXGRN >= 1",
+               ("ICANSFL", "ATOXGRN", "PARCAT1", "PARAMCD", "EPISODE", "AVAL"), "TRT01A",
                _N_PCT + "; " + _MED, "syndrome"),
     "14.3.4": ("ADHTOX", "SAFFL", "PARCAT1 == 'CYTOPENIA'", ("PARCAT2", "PARAMCD", "AVAL"),
                "TRT01A", _N_PCT + "; " + _MED, "cytopenia"),
@@ -66,7 +71,8 @@ _A: dict[str, tuple] = {
     "14.3.7.1": ("ADAE", "SAFFL", *_BASKET, "TRT01A", _N_PCT + "; " + _MED, "basket"),
     "14.3.8": ("ADHTOX", "SAFFL", "PARCAT1 == 'ICAHT'", ("PARAMCD", "AVAL", "ICAHTCFL"),
                "TRT01A", _N_PCT + "; " + _MED, "htox"),
-    "14.3.9": ("ADHTOX", "SAFFL", "PARAMCD == 'HTOXSCOR'", ("PARAMCD", "AVAL"), "TRT01A",
+    "14.3.9": ("ADHTOX", "SAFFL", "PARAMCD == 'HTOXSCOR'", ("PARAMCD", "AVAL", "HTOXRISK"),
+               "TRT01A",
                _N_PCT + "; " + _MED, "htox"),
     "14.3.9.1": ("ADHTOX", "SAFFL", "PARCAT1 == 'ICAHT'", ("PARAMCD", "AVAL", "HTOXRISK"),
                  "HTOXRISK", _N_PCT + " with an ICAHT grade", "htox_risk"),

@@ -12,7 +12,8 @@ from cartrial.report.csr_disposition import figure_flow, table_disposition
 from cartrial.report.csr_exposure import table_exposure
 
 
-def csr_summary_items(adsl: pd.DataFrame, protocol: Protocol, ex: pd.DataFrame | None) -> list:
+def csr_summary_items(adsl: pd.DataFrame, protocol: Protocol,
+                      adex: pd.DataFrame | None) -> list:
     """Tables 14.1.2-14.1.4 and Figure 14.1.1, in CSR order.
 
     Parameters
@@ -21,8 +22,8 @@ def csr_summary_items(adsl: pd.DataFrame, protocol: Protocol, ex: pd.DataFrame |
         ADSL with the variables of cartrial.adam.adsl_csr.
     protocol : Protocol
         Dose levels and DLT window.
-    ex : pandas.DataFrame or None
-        SDTM EX (lymphodepleting agents).
+    adex : pandas.DataFrame or None
+        ADEX (lymphodepleting agents, infused dose).
 
     Returns
     -------
@@ -31,4 +32,4 @@ def csr_summary_items(adsl: pd.DataFrame, protocol: Protocol, ex: pd.DataFrame |
     """
     return [table_disposition(adsl, protocol, "14.1.2"), figure_flow(adsl, protocol, "14.1.1"),
             table_baseline(adsl, protocol, "14.1.3"),
-            table_exposure(adsl, ex, protocol, "14.1.4")]
+            table_exposure(adsl, adex, protocol, "14.1.4")]

@@ -1,7 +1,7 @@
 """CSR Table 14.1.4: manufacturing and exposure (leukapheresis, manufacturing failures,
 lymphodepletion received, planned versus infused dose, vein-to-vein time) by planned dose level,
-from ADSL and EX (cartrial.adam.adsl_csr), and Listing 16.2.6 of every infusion below the
-planned dose.
+from ADSL (cartrial.adam.adsl_csr) and ADEX (cartrial.adam.adex), and Listing 16.2.6 of every
+infusion below the planned dose.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def _g(v: float) -> str:
     return f"{v:g}"
 
 
-def table_exposure(adsl: pd.DataFrame, ex: pd.DataFrame | None, protocol: Protocol,
+def table_exposure(adsl: pd.DataFrame, adex: pd.DataFrame | None, protocol: Protocol,
                    number: str) -> ReportTable:
     """Table ``number``: manufacturing and exposure of the leukapheresed patients by planned
     dose level (DM.ARMCD).
@@ -29,9 +29,11 @@ def table_exposure(adsl: pd.DataFrame, ex: pd.DataFrame | None, protocol: Protoc
     Parameters
     ----------
     adsl : pandas.DataFrame
-        ADSL (APHFL, MFGFFL, LDFL, SAFFL, DOSEP, DOSEA, DOSELFL, VVDUR, ARMCD).
-    ex : pandas.DataFrame or None
-        SDTM EX: the lymphodepleting agents each patient received (EXCAT, EXTRT).
+        ADSL (APHFL, MFGFFL, LDFL, SAFFL, DOSELFL, VVDUR, ARMCD).
+    adex : pandas.DataFrame or None
+        ADEX: the lymphodepleting agents each patient received (PARCAT1 LYMPHODEPLETING
+        CHEMOTHERAPY, PARCAT2 the agent) and the infused CAR-T dose (PARAMCD CARTDOSE, AVAL).
+        None: no agent rows, the infused dose from ADSL DOSEA.
     protocol : Protocol
         Dose levels and their unit.
     number : str
@@ -53,16 +55,19 @@ def table_exposure(adsl: pd.DataFrame, ex: pd.DataFrame | None, protocol: Protoc
     t.count("Leukapheresed", np.ones(len(s), bool))
     t.count("Manufacturing failure", _y(s, "MFGFFL"))
     t.count("Received lymphodepleting chemotherapy", _y(s, "LDFL"))
-    if ex is not None and len(ex):
-        agents = ex[ex["EXCAT"] == LD]
-        for a in sorted(agents["EXTRT"].dropna().unique()):
-            who = s["USUBJID"].isin(set(agents.loc[agents["EXTRT"] == a, "USUBJID"])).to_numpy()
+    dose = s["DOSEA"].astype(float)
+    if adex is not None and len(adex):
+        agents = adex[adex["PARCAT1"] == LD]
+        for a in sorted(agents["PARCAT2"].dropna().unique()):
+            who = s["USUBJID"].isin(set(agents.loc[agents["PARCAT2"] == a, "USUBJID"])).to_numpy()
             t.count(str(a).capitalize(), who, 1)
+        cart = adex[adex["PARAMCD"] == "CARTDOSE"].drop_duplicates("USUBJID")
+        dose = s["USUBJID"].map(cart.set_index("USUBJID")["AVAL"]).astype(float)
     t.count("Infused with the CAR-T product", inf)
     for c, sel in groups.items():
         d = sorted({planned[a] for a in arm[sel] if a in planned})
         t.cells.append((f"Planned dose ({unit})", c, ", ".join(_g(x) for x in d), 0))
-    t.summary(f"Infused dose ({unit})", s["DOSEA"].astype(float), 3, mask=inf)
+    t.summary(f"Infused dose ({unit})", dose, 3, mask=inf)
     t.count("Infused at the planned dose", inf & ~_y(s, "DOSELFL"), 1, denom=inf)
     t.count("Infused below the planned dose", _y(s, "DOSELFL"), 1, denom=inf)
     t.summary("Leukapheresis to infusion (vein-to-vein, days)", s["VVDUR"].astype(float), 1,

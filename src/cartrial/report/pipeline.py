@@ -26,16 +26,15 @@ from cartrial.errors import Finding, FindingsError, InputError
 from cartrial.protocol import load_protocol, protocol_hash
 from cartrial.protocol.model import Protocol
 from cartrial.report import sections as S
-from cartrial.report.dlt_counting import counted_dose_note
 from cartrial.report.document import Provenance, Section
 from cartrial.report.figure_files import EagerFigures
 from cartrial.report.figures import figure_cutoff
-from cartrial.report.grades import ctcae_label
 from cartrial.report.kinetics_items import kinetics_items
 from cartrial.report.listings import listing_items
 from cartrial.report.outputs import Written, small_trial, write_outputs
 from cartrial.report.pdf import html_to_pdf
-from cartrial.report.section_items import efficacy_items, safety_items
+from cartrial.report.safety_adam import adam_safety_tables
+from cartrial.report.section_items import dlt_item, efficacy_items, safety_items
 
 STAGES = ("load and validate", "safety engine", "efficacy engine", "kinetics engine",
           "ADaM datasets", "tables and figures", "write outputs")
@@ -318,11 +317,10 @@ def build_sections(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame]
     >>> build_sections(study, protocol, ds, None, None, None, {})  # doctest: +SKIP
     """
     adsl = ds["ADSL"]
-    doses = protocol.dose_ids
     from cartrial.report.csr import csr_summary_items  # disposition, baseline, exposure
 
     secs = [Section("14.1 Trial summary", (S.table_populations(adsl, protocol, "14.1.1"),
-                                           *csr_summary_items(adsl, protocol, study.get("EX"))))]
+                                           *csr_summary_items(adsl, protocol, ds.get("ADEX"))))]
     # 14.2 escalation
     items: list = []
     if history is not None:  # cartrial.conduct.escalation_history
@@ -330,22 +328,15 @@ def build_sections(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame]
     dt = S.table_decision(protocol, "14.2.2")
     if dt is not None:
         items.append(dt)
-    if safety is not None:
-        n = S._n_by_dose(adsl, "SAFFL", doses)
-        items.append(S.tidy_to_table(
-            safety.tables["dlt"], "14.2.3", "Dose-limiting toxicities by dose level",
-            "Safety (infused)", footnotes=(
-                "DLT criteria (protocol): " + "; ".join(protocol.dlt.criteria().values()) + ".",
-                f"DLT window {protocol.design.dlt_window_days} days from infusion; CRS/ICANS "
-                "graded by ASTCT 2019 from the daily assessments, cytopenias by "
-                f"{ctcae_label(safety.method.get('ctcae_version'))} from laboratory values.",
-                *filter(None, [counted_dose_note(adsl, safety.dlt.patients, protocol)])),
-            source="ADSL (DLTEVLFL, DLTFL)", col_n=None))
-        del n
+    # the safety tables are computed from the ADaM datasets (report.safety_adam)
+    tables = adam_safety_tables(ds, protocol) if safety is not None else None
+    if tables is not None:
+        items.append(dlt_item(adsl, tables, safety.method, protocol))
     secs.append(Section("14.2 Dose escalation and dose-limiting toxicities", tuple(items)))
     # 14.3 safety
-    if safety is not None:
-        secs.append(Section("14.3 Safety", tuple(safety_items(adsl, safety, protocol, figures))))
+    if tables is not None:
+        secs.append(Section("14.3 Safety", tuple(safety_items(adsl, safety, protocol, figures,
+                                                              tables))))
     # 14.4 efficacy
     if efficacy is not None and "ADRS" in ds:
         secs.append(Section("14.4 Efficacy", tuple(efficacy_items(adsl, ds["ADRS"], efficacy,

@@ -2,14 +2,16 @@
 IEC-HS (table and listing), infections by pathogen, neurotoxicity other than ICANS and second
 primary malignancies (protocol event baskets).
 
-Each table is built from a safety-engine tidy table (:mod:`cartrial.safety.icaht_tables`,
-:mod:`cartrial.safety.iec_hs`, :mod:`cartrial.safety.baskets`); this module only numbers,
-titles and footnotes them. Footnotes cite the guidelines themselves.
+Each table is a tidy table of the safety engine's layout (:mod:`cartrial.safety.icaht_tables`,
+:mod:`cartrial.safety.iec_hs`, :mod:`cartrial.safety.baskets`) computed from the ADaM datasets
+(:mod:`cartrial.report.safety_adam`); this module only numbers, titles and footnotes them. The
+IEC-HS listing (16.2.7) lists the safety engine's screen, which ADaM summarises in flags only.
+Footnotes cite the guidelines themselves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -45,12 +47,12 @@ BASKETS = (
 )
 
 
-def _icaht_tables(safety, n: dict[str, int]) -> list[ReportTable]:
-    m = safety.method
+def _icaht_tables(tables: Mapping[str, pd.DataFrame], m: Mapping,
+                  n: dict[str, int]) -> list[ReportTable]:
     out = []
-    if "icaht" in safety.tables:
+    if "icaht" in tables:
         out.append(S.tidy_to_table(
-            safety.tables["icaht"], "14.3.8",
+            tables["icaht"], "14.3.8",
             "Immune effector cell-associated haematotoxicity (ICAHT, neutropenic) by dose level",
             SAFETY_POP, col_n=n, source="ADHTOX", footnotes=(
                 ICAHT_REF,
@@ -63,9 +65,9 @@ def _icaht_tables(safety, n: dict[str, int]) -> list[ReportTable]:
                 "at least two measurements.",
                 "A day's ANC holds until the next measurement; days are not counted after "
                 f"censoring ({m.get('icaht_censoring', 'death')}).")))
-    if "hematotox" in safety.tables:
+    if "hematotox" in tables:
         out.append(S.tidy_to_table(
-            safety.tables["hematotox"], "14.3.9", "CAR-HEMATOTOX baseline risk by dose level",
+            tables["hematotox"], "14.3.9", "CAR-HEMATOTOX baseline risk by dose level",
             SAFETY_POP, col_n=n, source="ADHTOX", footnotes=(
                 HEMATOTOX_REF,
                 "Before lymphodepletion: platelets 75-175 x10^9/L 1 point, < 75 x10^9/L 2; ANC "
@@ -73,7 +75,7 @@ def _icaht_tables(safety, n: dict[str, int]) -> list[ReportTable]:
                 "ug/L 1, > 2,000 ug/L 2. Low risk 0-1, high risk >= 2.",
                 "The score was developed in large B-cell lymphoma; its use in myeloma is "
                 "descriptive.")))
-    by_risk = safety.tables.get("icaht_by_risk")
+    by_risk = tables.get("icaht_by_risk")
     if by_risk is not None and len(by_risk):
         col_n = by_risk.groupby("COLUMN")["DENOM"].first().astype(int).to_dict()
         out.append(S.tidy_to_table(
@@ -142,14 +144,18 @@ def iec_hs_listing(safety, number: str = "16.2.7") -> ReportTable | None:
                                "infusion (day 0)."))
 
 
-def safety_standard_items(safety, n: dict[str, int], listing_number: str = "16.2.7",
+def safety_standard_items(tables: Mapping[str, pd.DataFrame], method: Mapping,
+                          n: dict[str, int], listing_number: str = "16.2.7",
                           baskets: Sequence[tuple[str, str, str, str]] = BASKETS) -> list:
     """Report tables of ICAHT, CAR-HEMATOTOX, IEC-HS and the protocol baskets, in order.
 
     Parameters
     ----------
-    safety : cartrial.safety.SafetyAnalysis
-        The safety engine's result (``tables``, ``iec_hs``, ``method``).
+    tables : mapping of str to pandas.DataFrame
+        The tidy safety tables by key: those computed from ADaM
+        (:func:`cartrial.report.safety_adam.adam_safety_tables`) in the report.
+    method : mapping
+        The analysis method record (``icaht_censoring`` is named in a footnote).
     n : dict of str to int
         Patients per column header (dose level and Overall).
     listing_number : str
@@ -174,21 +180,20 @@ def safety_standard_items(safety, n: dict[str, int], listing_number: str = "16.2
 
     Examples
     --------
-    >>> from types import SimpleNamespace
-    >>> safety_standard_items(SimpleNamespace(tables={}, iec_hs=None, method={}), {})
+    >>> safety_standard_items({}, {}, {})
     []
     """
     items: list = []
-    t = safety.tables
+    t = tables
     for key, number, title, note in baskets[:1]:
         if key in t and len(t[key]):
             items.append(S.tidy_to_table(t[key], number, title, SAFETY_POP, col_n=n,
                                          footnotes=(BASKET_NOTE, note), source="ADAE"))
-    items += _icaht_tables(safety, n)
+    items += _icaht_tables(t, method, n)
     if "iec_hs" in t:
         items.append(S.tidy_to_table(
             t["iec_hs"], "14.3.10", "Immune effector cell-associated HLH-like syndrome (IEC-HS)",
-            SAFETY_POP, col_n=n, source="ADAE, ADLB", footnotes=(
+            SAFETY_POP, col_n=n, source="ADAE, ADSL", footnotes=(
                 IEC_HS_REF, "Reported: IEC-HS recorded by the investigator, graded by the ASTCT "
                 "IEC-HS grade. Laboratory screen: see Listing " + listing_number + ".")))
     for key, number, title, note in baskets[1:]:

@@ -187,7 +187,38 @@ def basket_table(ae: pd.DataFrame, subjects: pd.DataFrame, baskets: Sequence[Bas
     >>> t[(t.ROW == "Cerebellar: grade >= 3") & (t.COLUMN == "1")].VALUE.item()
     '1 (50.0%)'
     """
-    summary = basket_summary(ae, baskets)
+    return basket_summary_table(basket_summary(ae, baskets), subjects, baskets, table=table)
+
+
+def basket_summary_table(summary: pd.DataFrame, subjects: pd.DataFrame,
+                         baskets: Sequence[Basket], *,
+                         table: str = "Adverse events by basket") -> pd.DataFrame:
+    """:func:`basket_table` from the per-subject summary (the counting rule, once).
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :func:`basket_summary` output, or the same read from ADAE customized queries
+        (USUBJID, CATEGORY, BASKET, WORST_GRADE, ONSET_DAY, RESOLVED, DAYS_TO_RESOLUTION).
+    subjects, baskets, table
+        As :func:`basket_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy rows in the layout of :mod:`cartrial.safety.tables`.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as B
+    >>> s = pd.DataFrame({"USUBJID": ["P1"], "CATEGORY": "G", "BASKET": "Nail",
+    ...     "WORST_GRADE": [2.0], "ONSET_DAY": [20.0], "RESOLVED": [False],
+    ...     "DAYS_TO_RESOLUTION": [None]})
+    >>> t = basket_summary_table(s, pd.DataFrame({"USUBJID": ["P1"], "DOSE_LEVEL": ["1"]}),
+    ...                          [B(category="G", name="Nail", terms=[])])
+    >>> t[(t.ROW == "Nail: grade 2") & (t.COLUMN == "1")].VALUE.item()
+    '1 (100.0%)'
+    """
     several = len({b.category for b in baskets}) > 1
     out: list[pd.DataFrame] = []
     for i, b in enumerate(baskets):
@@ -196,6 +227,27 @@ def basket_table(ae: pd.DataFrame, subjects: pd.DataFrame, baskets: Sequence[Bas
     if not out:
         return pd.DataFrame(columns=COLUMNS)
     return pd.concat(out, ignore_index=True)
+
+
+def basket_table_key(category: str) -> str:
+    """The table key of a basket category: ``baskets_<category>``, GPRC5D on-target ``gprc5d``.
+
+    Parameters
+    ----------
+    category : str
+        The basket category (``protocol.safety.baskets[i].category``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> basket_table_key("Infections by pathogen")
+    'baskets_infections_by_pathogen'
+    """
+    return "gprc5d" if category == GPRC5D_CATEGORY else "baskets_" + "".join(
+        ch if ch.isalnum() else "_" for ch in category.lower()).strip("_")
 
 
 def basket_tables(ae: pd.DataFrame, subjects: pd.DataFrame,
@@ -228,8 +280,6 @@ def basket_tables(ae: pd.DataFrame, subjects: pd.DataFrame,
     """
     out: dict[str, pd.DataFrame] = {}
     for cat in dict.fromkeys(b.category for b in baskets):
-        key = "gprc5d" if cat == GPRC5D_CATEGORY else "baskets_" + "".join(
-            ch if ch.isalnum() else "_" for ch in cat.lower()).strip("_")
-        out[key] = basket_table(ae, subjects, [b for b in baskets if b.category == cat],
-                                table=cat)
+        out[basket_table_key(cat)] = basket_table(
+            ae, subjects, [b for b in baskets if b.category == cat], table=cat)
     return out

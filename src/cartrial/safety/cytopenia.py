@@ -151,7 +151,8 @@ def cytopenia_table(recovery: pd.DataFrame, subjects: pd.DataFrame, *,
     ----------
     recovery : pandas.DataFrame
         :func:`cytopenia_recovery` output (USUBJID, TERM, FIRST_DAY, RECOVERED, RECOVERY_DAY,
-        PROLONGED).
+        PROLONGED); an optional DAYS_TO_RECOVERY (as ADHTOX xxxRCDY holds it) is summarised
+        instead of RECOVERY_DAY - FIRST_DAY.
     subjects : pandas.DataFrame
         The subjects of the table (USUBJID, DOSE_LEVEL): the columns and denominators.
     prolonged_day : int
@@ -204,7 +205,9 @@ def cytopenia_table(recovery: pd.DataFrame, subjects: pd.DataFrame, *,
     out = [count_rows(flags, subjects, table="Grade >= 3 cytopenias", rows=rows)]
     for i, term in enumerate(sorted(r["TERM"].unique())):
         t = r[r["TERM"] == term]
-        v = pd.DataFrame({"USUBJID": t["USUBJID"], "VALUE": t["RECOVERY_DAY"] - t["FIRST_DAY"]})
+        days = t["DAYS_TO_RECOVERY"] if "DAYS_TO_RECOVERY" in t else (
+            t["RECOVERY_DAY"] - t["FIRST_DAY"])
+        v = pd.DataFrame({"USUBJID": t["USUBJID"], "VALUE": days})
         out.append(summary_rows(v, subjects, table="Grade >= 3 cytopenias",
                                 row=f"{term}: days to recovery", order=len(rows) + i))
     return pd.concat(out, ignore_index=True)
