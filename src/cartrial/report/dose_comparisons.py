@@ -90,4 +90,33 @@ def table_dose_comparisons(
     ]
     return ReportTable(number, "Survival by dose level: log-rank tests, hazard ratios, "
                        "follow-up and cumulative incidence", "Leukapheresed and infused, by "
-                       "dose level (PFS, OS); responders (DOR)", df, tuple(methods), "ADTTE")
+                       "dose level (PFS, OS); responders (DOR)", df, tuple(methods), "ADTTE",
+                       analysis={"test": analysis_settings(settings)})
+
+
+def analysis_settings(settings: EndpointSettings) -> dict:
+    """What Table 14.4.4's analysis-results metadata add to its test: the settings of the
+    follow-up and cumulative-incidence rows and the PFS causes by ADTTE EVNTDESC.
+
+    Parameters
+    ----------
+    settings : EndpointSettings
+        The protocol's endpoint settings.
+
+    Returns
+    -------
+    dict
+        confidence_level, ci_transform, days_per_month, cause_variable and causes (the row's
+        cause -> EVNTDESC of its events; a PFS event of another EVNTDESC competes).
+
+    Examples
+    --------
+    >>> analysis_settings(EndpointSettings())["causes"]
+    {'Disease progression': 'Disease progression', 'Death without progression': 'Death'}
+    """
+    from cartrial.efficacy.adtte_columns import PFS_CAUSES, PFS_EVENTS
+
+    return {"confidence_level": settings.confidence_level,
+            "ci_transform": settings.km_ci_transform, "days_per_month": settings.days_per_month,
+            "cause_variable": "EVNTDESC",
+            "causes": {PFS_CAUSES[code]: desc for desc, code in PFS_EVENTS.items()}}
