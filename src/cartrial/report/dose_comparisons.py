@@ -1,10 +1,10 @@
 """Table 14.4.4: survival compared across dose levels (log-rank, Cox, follow-up, competing risks).
 
-Formats :func:`cartrial.efficacy.dose_comparisons` for the study report: per dose level, the Cox
-hazard ratio against the first level (Efron ties), median follow-up by reverse Kaplan-Meier and
-the cumulative incidence of progression and of death without progression at the landmark
-months; per endpoint, the log-rank test across levels. The footnotes state the methods, the
-``days_per_month`` and everything that could not be estimated.
+Formats :func:`cartrial.efficacy.dose_comparisons` of the ADaM ADTTE records for the study
+report: per dose level, the Cox hazard ratio against the first level (Efron ties), median
+follow-up by reverse Kaplan-Meier and the cumulative incidence of progression and of death
+without progression at the landmark months; per endpoint, the log-rank test across levels. The
+footnotes state the methods, the ``days_per_month`` and everything that could not be estimated.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import math
 
 import pandas as pd
 
-from cartrial.efficacy import EfficacyResult, dose_comparisons
+from cartrial.efficacy import dose_comparisons
 from cartrial.efficacy.rates import OVERALL
 from cartrial.protocol.model import EndpointSettings
 from cartrial.report.table import ReportTable
@@ -48,14 +48,18 @@ def _cells(comp) -> list[tuple[str, str, str, int]]:  # noqa: ANN001
 
 
 def table_dose_comparisons(
-    efficacy: EfficacyResult, settings: EndpointSettings, dose_ids: list[str], number: str
+    tte: pd.DataFrame, groups: pd.Series, settings: EndpointSettings, dose_ids: list[str],
+    number: str
 ) -> ReportTable | None:
     """The dose-level survival comparisons as a report table (None when nothing to compare).
 
     Parameters
     ----------
-    efficacy : EfficacyResult
-        The efficacy analysis (``tte`` and the subjects' ``DOSE``).
+    tte : pandas.DataFrame
+        ADTTE records (USUBJID, PARAMCD, AVAL in days, CNSR, EVNTDESC):
+        :func:`cartrial.report.efficacy_adam.survival_rows`.
+    groups : pandas.Series
+        USUBJID -> dose level ("Not infused" for the patients left out).
     settings : EndpointSettings
         The protocol's endpoint settings (confidence level, ``days_per_month``, landmarks).
     dose_ids : list of str
@@ -74,8 +78,7 @@ def table_dose_comparisons(
     >>> table_dose_comparisons  # doctest: +ELLIPSIS
     <function table_dose_comparisons at ...>
     """
-    doses = efficacy.subjects.set_index("USUBJID")["DOSE"]
-    comp = dose_comparisons(efficacy.tte, doses, dose_ids, settings)
+    comp = dose_comparisons(tte, groups, dose_ids, settings)
     cells = _cells(comp)
     if not cells:
         return None
