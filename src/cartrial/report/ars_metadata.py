@@ -83,7 +83,7 @@ _A: dict[str, tuple] = {
                "(event: CNSR == 0) median with Brookmeyer-Crowley CI and landmark estimates "
                "with pointwise CI, both on the transform of the analysis' km settings; TTR: "
                "median (min-max)", "tte"),
-    "14.4.4": ("ADTTE", "SAFFL", "", ("PARAMCD", "AVAL", "CNSR", "TRT01A"), "TRT01A",
+    "14.4.4": ("ADTTE", "SAFFL", "", ("PARAMCD", "AVAL", "CNSR", "EVNTDESC", "TRT01A"), "TRT01A",
                "log-rank test across TRT01A (statsmodels survdiff); Cox hazard ratio against "
                "the reference level, Efron ties, Wald CI (statsmodels PHReg); median follow-up "
                "by reverse Kaplan-Meier of OS (CNSR != 0 the event) with Brookmeyer-Crowley "

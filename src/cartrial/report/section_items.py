@@ -104,8 +104,31 @@ def efficacy_tables(adam: dict[str, pd.DataFrame], protocol: Protocol | None,
                     footnotes: tuple[str, ...] | list[str],
                     mrd: pd.DataFrame | None = None) -> list:
     """Tables 14.4.1-14.4.4 from the ADaM datasets (ADSL, ADRS, ADTTE) alone, through the
-    efficacy engine's estimators (:mod:`cartrial.report.efficacy_adam`); ``footnotes`` are
-    the engine's method statements, ``mrd`` its MRD rates (Table 14.4.2; none without)."""
+    efficacy engine's estimators (:mod:`cartrial.report.efficacy_adam`).
+
+    Parameters
+    ----------
+    adam : dict of str to pandas.DataFrame
+        ADSL, ADRS and ADTTE (others are not read).
+    protocol : Protocol or None
+        Endpoint settings and dose levels (without it: defaults, the levels of ADSL TRT01A
+        sorted, and no Table 14.4.4).
+    footnotes : sequence of str
+        The efficacy engine's method statements (``EfficacyResult.footnotes``).
+    mrd : pandas.DataFrame, optional
+        The engine's MRD rates (Table 14.4.2; none without).
+
+    Returns
+    -------
+    list of ReportTable
+        14.4.1, 14.4.2 (with ``mrd``), 14.4.3 and 14.4.4 (when a dose-level comparison
+        exists).
+
+    Examples
+    --------
+    >>> efficacy_tables  # doctest: +ELLIPSIS
+    <function efficacy_tables at ...>
+    """
     from cartrial.protocol.model import EndpointSettings
     from cartrial.report import efficacy_adam as E
 
