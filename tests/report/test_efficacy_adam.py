@@ -1,5 +1,5 @@
-"""Tables 14.4.1, 14.4.3 and 14.4.4 built from the ADaM datasets alone (ADSL, ADRS, ADTTE: no
-efficacy-engine result), equal to the tables the engine's own frames give.
+"""Tables 14.4.1, 14.4.2, 14.4.3 and 14.4.4 built from the ADaM datasets alone (ADSL, ADRS,
+ADTTE: no efficacy-engine result), equal to the tables the engine's own frames give.
 
 This is a regression test (the code against itself: the ADaM path against the engine path on
 the same simulated trial). The outside references of the numbers are elsewhere:
@@ -55,10 +55,12 @@ def test_tables_from_adam_alone_equal_the_engine_frames(trial):
     proto, res, adam = trial
     notes = list(res.footnotes)
     got = {t.number: t for t in efficacy_tables(adam, proto, res.footnotes)}
-    assert sorted(got) == ["14.4.1", "14.4.3", "14.4.4"]  # no MRD rates given: no 14.4.2
+    assert sorted(got) == ["14.4.1", "14.4.2", "14.4.3", "14.4.4"]
     _same(got["14.4.1"], S.table_response(res.rates, "14.4.1", "Leukapheresed "
                                           "(intent-to-treat), by dose level infused",
                                           [notes[0], notes[1]]))
+    _same(got["14.4.2"], S.table_mrd(res.mrd, "14.4.2", [
+        notes[-1], "n (%) [95% CI, Clopper-Pearson] of the patients in the denominator."]))
     _same(got["14.4.3"], S.table_tte(res.tte_summary, res.landmarks, "14.4.3", [
         notes[2], notes[3], "NR = not reached; NE = not estimable."]))
     _same(got["14.4.4"], table_dose_comparisons(
@@ -83,6 +85,6 @@ def test_the_tables_read_the_adam_records(trial):
     after = overall(efficacy_tables(gone, proto, res.footnotes), orr)
     assert int(after.split()[0]) == int(before.split()[0]) - 1
     tte = adam["ADTTE"].assign(CNSR=lambda d: d["CNSR"].where(d["PARAMCD"] != "OS", 1))
-    t = efficacy_tables({**adam, "ADTTE": tte}, proto, res.footnotes)[1].cells
+    t = efficacy_tables({**adam, "ADTTE": tte}, proto, res.footnotes)[2].cells
     ev = t[(t["row"] == "OS: events / censored") & (t["column"] == "Overall")]["value"].iloc[0]
     assert ev.startswith("0 / ")

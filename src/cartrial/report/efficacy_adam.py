@@ -1,8 +1,9 @@
 """The efficacy tables' numbers from the ADaM datasets the report writes (ADSL, ADRS, ADTTE).
 
-Tables 14.4.1 (best overall response), 14.4.3 (time to event) and 14.4.4 (survival by dose
-level) tabulate ADaM variables - ADSL ITTFL / SAFFL and TRT01A, ADRS CBOR AVALC, ADTTE AVAL /
-CNSR / EVNTDESC - and hand them to the efficacy engine's estimators (Clopper-Pearson,
+Tables 14.4.1 (best overall response), 14.4.2 (MRD negativity), 14.4.3 (time to event) and
+14.4.4 (survival by dose level) tabulate ADaM variables - ADSL ITTFL / SAFFL and TRT01A, ADRS
+CBOR AVALC, ADRS MRD AVALC / MRDSENS / AVISIT / ADT with the MRDSUST and MRDNEGCR records, ADTTE
+AVAL / CNSR / EVNTDESC - and hand them to the efficacy engine's estimators (Clopper-Pearson,
 Kaplan-Meier with Brookmeyer-Crowley limits, reverse Kaplan-Meier, Aalen-Johansen, log-rank,
 Cox): each rule is written once, in the engine, which never imports the report. What a table
 displays is therefore what its analysis-results metadata say it reads (``ars_metadata``).
@@ -178,3 +179,68 @@ def survival_rows(adsl: pd.DataFrame, adtte: pd.DataFrame, settings: EndpointSet
     groups, _ = analysis_subjects(adsl, settings, dose_ids)
     t = adtte.loc[adtte["USUBJID"].isin(groups.index), TTE_VARIABLES]
     return t.assign(EVNTDESC=t["EVNTDESC"].replace("", None)), groups
+
+
+def mrd_from_adam(adsl: pd.DataFrame, adrs: pd.DataFrame, settings: EndpointSettings,
+                  dose_ids: Sequence[str]) -> pd.DataFrame | None:
+    """MRD-negative rates (Table 14.4.2) of the infused patients from ADRS.
+
+    Parameters
+    ----------
+    adsl, adrs : pandas.DataFrame
+        ADSL and ADRS: the MRD records (AVALC POSITIVE / NEGATIVE, MRDSENS, AVISIT, ADT), the
+        per-subject MRDSUST and MRDNEGCR records (AVALC Y / N) and CBOR (the denominators).
+    settings : EndpointSettings
+        MRD sensitivity, confidence level and time origin.
+    dose_ids : sequence of str
+        The protocol's dose levels.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        :func:`cartrial.efficacy.mrd_rates` rows (sustained negativity from MRDSUST, the FDA
+        2026 draft's MRD-negative CR from MRDNEGCR when ADRS has it); None without MRD records.
+
+    References
+    ----------
+    Kumar S et al. Lancet Oncol 2016;17:e328-46; FDA draft guidance, January 2026
+    (FDA-2025-D-2616).
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["a", "b"], "ITTFL": "Y", "SAFFL": "Y",
+    ...                      "TRT01A": "DL1 x"})
+    >>> adrs = pd.DataFrame({"USUBJID": ["a", "a", "b"], "PARAMCD": ["CBOR", "MRD", "CBOR"],
+    ...                      "AVALC": ["CR", "NEGATIVE", "PR"], "MRDSENS": [None, 1e-5, None],
+    ...                      "AVISIT": [None, "DAY 90", None],
+    ...                      "ADT": pd.to_datetime(["2024-01-01"] * 3)})
+    >>> r = mrd_from_adam(adsl, adrs, EndpointSettings(), ["DL1"])
+    >>> r.query("population == 'All treated' and timepoint == 'DAY 90'")[["group", "n", "N"]
+    ...         ].to_numpy().tolist()
+    [['DL1', 1, 2], ['Overall', 1, 2]]
+    """
+    from cartrial.efficacy.mrd import classify_mrd, mrd_rates
+
+    groups, order = analysis_subjects(adsl, settings, dose_ids)
+    rec = adrs[adrs["USUBJID"].isin(groups.index)]
+    m = rec[rec["PARAMCD"] == "MRD"]
+    if not len(m):
+        return None
+    infused = set(adsl.loc[adsl["SAFFL"] == "Y", "USUBJID"])
+    treated = groups[groups.index.isin(infused)]
+    cbor = rec[rec["PARAMCD"] == "CBOR"].set_index("USUBJID")["AVALC"]
+    bor = pd.DataFrame({"USUBJID": treated.index, "DOSE": treated.to_numpy()})
+    bor["BOR"] = bor["USUBJID"].map(cbor).replace("", np.nan).fillna("NE")
+    classified = classify_mrd(pd.DataFrame({
+        "USUBJID": m["USUBJID"], "ADT": m["ADT"], "AVISIT": m["AVISIT"], "MRDRES": m["AVALC"],
+        "MRDSENS": m["MRDSENS"]}), settings.mrd_sensitivity)
+
+    def subjects(paramcd: str) -> pd.Series:
+        p = rec[rec["PARAMCD"] == paramcd]
+        return pd.Series((p["AVALC"] == "Y").to_numpy(), index=p["USUBJID"].to_numpy())
+
+    fda = subjects("MRDNEGCR") if (rec["PARAMCD"] == "MRDNEGCR").any() else None
+    return mrd_rates(classified, bor, "DOSE", [g for g in order if g in set(bor["DOSE"])],
+                     settings.confidence_level, settings.mrd_sensitivity,
+                     sustained=subjects("MRDSUST"),
+                     fda_negative_cr=None if fda is None else set(fda.index[fda.to_numpy()]))

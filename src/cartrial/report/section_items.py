@@ -101,8 +101,7 @@ def safety_items(adsl, safety, protocol: Protocol, figures: dict) -> list:
 
 
 def efficacy_tables(adam: dict[str, pd.DataFrame], protocol: Protocol | None,
-                    footnotes: tuple[str, ...] | list[str],
-                    mrd: pd.DataFrame | None = None) -> list:
+                    footnotes: tuple[str, ...] | list[str]) -> list:
     """Tables 14.4.1-14.4.4 from the ADaM datasets (ADSL, ADRS, ADTTE) alone, through the
     efficacy engine's estimators (:mod:`cartrial.report.efficacy_adam`).
 
@@ -115,13 +114,11 @@ def efficacy_tables(adam: dict[str, pd.DataFrame], protocol: Protocol | None,
         sorted, and no Table 14.4.4).
     footnotes : sequence of str
         The efficacy engine's method statements (``EfficacyResult.footnotes``).
-    mrd : pandas.DataFrame, optional
-        The engine's MRD rates (Table 14.4.2; none without).
 
     Returns
     -------
     list of ReportTable
-        14.4.1, 14.4.2 (with ``mrd``), 14.4.3 and 14.4.4 (when a dose-level comparison
+        14.4.1, 14.4.2 (with ADRS MRD records), 14.4.3 and 14.4.4 (when a dose-level comparison
         exists).
 
     Examples
@@ -139,6 +136,7 @@ def efficacy_tables(adam: dict[str, pd.DataFrame], protocol: Protocol | None,
     items: list = [S.table_response(E.rates_from_adam(adsl, adam["ADRS"], s, doses), "14.4.1",
                                     "Leukapheresed (intent-to-treat), by dose level infused",
                                     [notes[0], notes[1]])]
+    mrd = E.mrd_from_adam(adsl, adam["ADRS"], s, doses)
     if mrd is not None and len(mrd):
         items.append(S.table_mrd(mrd, "14.4.2", [
             notes[-1], "n (%) [95% CI, Clopper-Pearson] of the patients in the denominator."]))
@@ -154,5 +152,5 @@ def efficacy_tables(adam: dict[str, pd.DataFrame], protocol: Protocol | None,
 def efficacy_items(adam: dict[str, pd.DataFrame], efficacy, figures: dict,
                    protocol: Protocol | None = None, cm: pd.DataFrame | None = None) -> list:
     """The efficacy section: its tables from ADaM (:func:`efficacy_tables`), its figures."""
-    items = efficacy_tables(adam, protocol, efficacy.footnotes, efficacy.mrd)
+    items = efficacy_tables(adam, protocol, efficacy.footnotes)
     return items + efficacy_figures(adam["ADSL"], adam["ADRS"], cm, efficacy, figures)
