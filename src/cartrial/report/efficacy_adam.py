@@ -221,11 +221,11 @@ def mrd_from_adam(adsl: pd.DataFrame, adrs: pd.DataFrame, settings: EndpointSett
     """
     from cartrial.efficacy.mrd import classify_mrd, mrd_rates
 
+    if not (adrs["PARAMCD"] == "MRD").any():  # no MRD data (any patient's): no table
+        return None
     groups, order = analysis_subjects(adsl, settings, dose_ids)
     rec = adrs[adrs["USUBJID"].isin(groups.index)]
     m = rec[rec["PARAMCD"] == "MRD"]
-    if not len(m):
-        return None
     infused = set(adsl.loc[adsl["SAFFL"] == "Y", "USUBJID"])
     treated = groups[groups.index.isin(infused)]
     cbor = rec[rec["PARAMCD"] == "CBOR"].set_index("USUBJID")["AVALC"]
