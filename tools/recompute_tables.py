@@ -37,7 +37,14 @@ import pandas as pd
 from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from recompute_efficacy import is_test, rank_stat, shown_sci, with_derived  # noqa: E402
+from recompute_efficacy import (  # noqa: E402
+    bands,
+    first_at_half,
+    is_test,
+    rank_stat,
+    shown_sci,
+    with_derived,
+)
 from recompute_safety import add_datasets  # noqa: E402  (several datasets of a safety table)
 
 KM_STATS = ("events", "censored", "estimate", "pct", "ci_low", "ci_high")
@@ -120,35 +127,9 @@ def kaplan_meier(t: np.ndarray, event: np.ndarray, level: float, transform: str
     n = np.array([(t >= x).sum() for x in times], dtype=float)
     s = np.cumprod(1 - d / n)
     with np.errstate(divide="ignore", invalid="ignore"):
-        v = np.cumsum(np.where(d > 0, d / (n * (n - d)), 0.0))
-        se = np.sqrt(v)
-        z = stats.norm.ppf(0.5 + level / 2)
-        if transform == "log-log":
-            lo = np.where(s >= 1, 1.0, s ** np.exp(-z * se / np.log(s)))
-            hi = np.where(s >= 1, 1.0, s ** np.exp(z * se / np.log(s)))
-        elif transform == "log":
-            lo, hi = s * np.exp(-z * se), np.minimum(s * np.exp(z * se), 1.0)
-        else:
-            lo, hi = np.clip(s - z * se * s, 0, 1), np.clip(s + z * se * s, 0, 1)
-    lo, hi = np.where(s > 0, lo, np.nan), np.where(s > 0, hi, np.nan)
+        se = np.sqrt(np.cumsum(np.where(d > 0, d / (n * (n - d)), 0.0)))
+    lo, hi = bands(s, se, level, transform)
     return times, s, lo, hi
-
-
-def first_at_half(times: np.ndarray, y: np.ndarray) -> float:
-    """The first time the curve y is at or below 0.5 (NaN: never); when it is exactly 0.5
-    there and drops below later, the midpoint of that flat (Brookmeyer R, Crowley J,
-    Biometrics 1982;38:29-41: the median and its limits where S, its lower and its upper
-    limit cross 0.5)."""
-    ok = ~np.isnan(y)
-    x, y = times[ok], y[ok]
-    at = np.flatnonzero(y <= 0.5 + 1e-9)
-    if not at.size:
-        return math.nan
-    i = at[0]
-    below = np.flatnonzero(y < 0.5 - 1e-9)
-    if abs(y[i] - 0.5) <= 1e-9 and below.size:
-        return float((x[i] + x[below[0]]) / 2)
-    return float(x[i])
 
 
 def km_stat(data: pd.DataFrame, r: dict, km: dict) -> float:

@@ -28,8 +28,6 @@ RECOMPUTED = {"14.1.1", "14.1.2", "14.1.3", "14.1.4", "14.2.3", "14.3.1", "14.3.
 # rows of those tables that no ADaM where-clause describes (a fragment of the row label), and why
 NO_WHERE = {
     "Planned dose": "the protocol's dose of the planned level: a label, not a statistic",
-    "Median follow-up": "reverse Kaplan-Meier follow-up: not yet recomputed",
-    "cumulative incidence": "Aalen-Johansen cumulative incidence: not yet recomputed",
 }
 
 

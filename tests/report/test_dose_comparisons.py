@@ -18,7 +18,8 @@ from ..efficacy._sdtm_fixture import write
 def test_table_layout_and_footnotes(tmp_path):
     proto = load_protocol("ct071")
     res, _, _ = efficacy_from_study(load_study(write(tmp_path / "study")), proto)
-    t = table_dose_comparisons(res, proto.endpoints, list(proto.dose_ids), "14.4.4")
+    t = table_dose_comparisons(res.tte, res.subjects.set_index("USUBJID")["DOSE"],
+                               proto.endpoints, list(proto.dose_ids), "14.4.4")
     assert t is not None and t.number == "14.4.4" and t.source == "ADTTE"
     cols = list(dict.fromkeys(t.cells["column"]))
     assert cols[-1] == "Overall"

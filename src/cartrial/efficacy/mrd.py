@@ -200,6 +200,8 @@ def mrd_rates(
     order: list[str] | None = None,
     confidence_level: float = 0.95,
     sensitivity: float = 1e-5,
+    sustained: pd.Series | None = None,
+    fda_negative_cr: set | None = None,
 ) -> pd.DataFrame:
     """MRD-negative rates by time point (and at any time) for three denominators, and the FDA
     2026 draft's MRD-negative CR rate.
@@ -218,6 +220,12 @@ def mrd_rates(
         Exact (Clopper-Pearson) interval level.
     sensitivity : float, default 1e-5
         The protocol's MRD sensitivity (for the labels).
+    sustained : pandas.Series, optional
+        USUBJID -> sustained MRD-negative (bool), when already derived (ADRS MRDSUST);
+        default :func:`sustained_mrd_negative` of ``classified``.
+    fda_negative_cr : set, optional
+        The subjects with a qualifying MRD-negative CR, when already derived (ADRS MRDNEGCR);
+        default those with a ``MRDFDAFL`` record (no FDA rate without either).
 
     Returns
     -------
@@ -255,7 +263,7 @@ def mrd_rates(
     if "AVISIT" in classified:
         labels = list(dict.fromkeys(classified["AVISIT"].dropna().tolist()))
         tps = sorted(labels, key=_visit_key) + [ANY_TIME]
-    sust = sustained_mrd_negative(classified)
+    sust = sustained if sustained is not None else sustained_mrd_negative(classified)
     frames = []
     label = f"MRD-negative at {sensitivity:.0e}"
     for tp in tps:
@@ -273,15 +281,16 @@ def mrd_rates(
             t["definition"] = np.where(t["endpoint"] == "MRDSUST", SUSTAINED_DEFINITION,
                                        DEFINITIONS[pop])
             frames.append(t)
-    if "MRDFDAFL" in classified:
-        frames.append(_fda_rate(classified, bor, rank, by, order, confidence_level))
+    if fda_negative_cr is None and "MRDFDAFL" in classified:
+        fda_negative_cr = set(classified.loc[classified["MRDFDAFL"].eq("Y"), "USUBJID"])
+    if fda_negative_cr is not None:
+        frames.append(_fda_rate(fda_negative_cr, bor, rank, by, order, confidence_level))
     return pd.concat(frames, ignore_index=True)
 
 
-def _fda_rate(classified: pd.DataFrame, bor: pd.DataFrame, rank: pd.Series, by: str | None,
+def _fda_rate(fda_neg: set, bor: pd.DataFrame, rank: pd.Series, by: str | None,
               order: list[str] | None, confidence_level: float) -> pd.DataFrame:
     """MRD-negative CR rate (FDA 2026 draft) among all treated, at any time."""
-    fda_neg = set(classified.loc[classified["MRDFDAFL"].eq("Y"), "USUBJID"])
     ind = bor[["USUBJID"] + ([by] if by else [])].copy()
     ind["MRDNEGCR"] = (rank >= RESPONSE_ORDER["CR"]).to_numpy() & ind["USUBJID"].isin(
         fda_neg).to_numpy()

@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
+from cartrial.efficacy.adtte_columns import (
+    PFS_CAUSES,
+    follow_up_from_adtte,
+    pfs_incidence_from_adtte,
+)
 from cartrial.efficacy.cox import cox_ph
-from cartrial.efficacy.cuminc import cumulative_incidence
-from cartrial.efficacy.follow_up import median_follow_up
 from cartrial.efficacy.rates import OVERALL
 from cartrial.efficacy.survival_tests import logrank_test
 from cartrial.efficacy.time_to_event import event_from_cnsr
@@ -27,7 +29,7 @@ from cartrial.errors import InputError
 from cartrial.protocol.model import EndpointSettings
 
 COMPARED = ("PFS", "OS", "DOR")
-PFS_CAUSES = {1: "Disease progression", 2: "Death without progression"}  # labels
+__all__ = ["COMPARED", "PFS_CAUSES", "DoseComparisons", "dose_comparisons"]
 
 
 @dataclass(frozen=True)
@@ -113,47 +115,10 @@ def _compare(
     return tests, hrs
 
 
-def _cuminc_at(table: pd.DataFrame, months: Sequence[float]) -> pd.DataFrame:
-    """Incidence and CI of each cause at landmark months (step function; NaN past the end)."""
-    frames = []
-    m = np.asarray(months, dtype=float)
-    for cause, c in table.groupby("cause", sort=False):
-        x = c["time"].to_numpy()
-        i = np.searchsorted(x, m, side="right") - 1
-        out = {"cause": cause, "month": m}
-        for col in ("cuminc", "ci_low", "ci_high"):
-            before = 0.0 if col == "cuminc" else np.nan  # no band where F = 0 (R: NA)
-            v = np.where(i >= 0, c[col].to_numpy()[np.clip(i, 0, None)], before)
-            out[col] = np.where(m > x[-1], np.nan, v)
-        frames.append(pd.DataFrame(out))
-    return pd.concat(frames, ignore_index=True)
-
-
-def _pfs_causes(f: pd.DataFrame) -> np.ndarray:
-    """0 = censored, 1 = progression, 2 = death without progression (from EVNTDESC)."""
-    ev = event_from_cnsr(f["CNSR"])
-    desc = f["EVNTDESC"].to_numpy(dtype=object)
-    code = np.select([~ev, desc == "Disease progression", desc == "Death"], [0, 1, 2], -1)
-    bad = code < 0
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            f"PFS event of {f['USUBJID'].iloc[i]} has EVNTDESC {desc[i]!r}; expected "
-            "'Disease progression' or 'Death'"
-        )
-    return code
-
-
 def _follow_up(os_: pd.DataFrame, order: list, s: EndpointSettings) -> list[dict]:
     rows = []
     for name, f in _by_group(os_, order) if len(os_) else []:
-        r = median_follow_up(
-            f["AVAL"],
-            event_from_cnsr(f["CNSR"]),
-            s.confidence_level,
-            s.km_ci_transform,
-            s.days_per_month,
-        )
+        r = follow_up_from_adtte(f["AVAL"], f["CNSR"], s)
         rows.append(
             {
                 "endpoint": "OS",
@@ -171,14 +136,13 @@ def _follow_up(os_: pd.DataFrame, order: list, s: EndpointSettings) -> list[dict
 def _incidence(pfs: pd.DataFrame, order: list, s: EndpointSettings, notes: list) -> list:
     frames = []
     for name, f in _by_group(pfs, order) if len(pfs) else []:
-        code = _pfs_causes(f)
-        if not (code > 0).any():
+        got = pfs_incidence_from_adtte(f, s)
+        if got is None:
             notes.append(f"PFS cumulative incidence for {name}: no event")
             continue
-        r = cumulative_incidence(f["AVAL"], code, PFS_CAUSES, s.confidence_level, s.days_per_month)
-        lm = _cuminc_at(r.table, s.landmarks_months)
+        lm, method = got
         lm.insert(0, "group", name)
-        frames.append(lm.assign(method=r.method))
+        frames.append(lm.assign(method=method))
     return frames
 
 

@@ -11,9 +11,12 @@ guidance, January 2026 (FDA-2025-D-2616; MRD-negative CR).
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from cartrial.adam.adrs_mrd import CRITERIA
+from cartrial.report.ars_query import select
 
 #: Table 14.4.2 population -> (numerator criterion flag, denominator where-clause)
 _POPULATIONS = {
@@ -140,10 +143,114 @@ def survival_values(data: pd.DataFrame, group: str, where: str, test: dict,
             "ci_high": float(hi)}
 
 
+def _settings(test: dict, months: float | None = None):  # noqa: ANN202
+    """The protocol's endpoint settings as the analysis' test states them."""
+    from cartrial.protocol.model import EndpointSettings
+
+    return EndpointSettings(confidence_level=test["confidence_level"],
+                            km_ci_transform=test["ci_transform"],
+                            days_per_month=test["days_per_month"],
+                            landmarks_months=[months] if months is not None else [])
+
+
+def follow_up_values(data: pd.DataFrame, group: str, where: str, test: dict
+                     ) -> dict[str, float]:
+    """Median follow-up (reverse Kaplan-Meier, months) and its limits of the cell's records.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The analysis data (population left-joined with ADTTE).
+    group, where : str
+        The column's and the row's pandas query expressions.
+    test : dict
+        ``time`` (AVAL), ``event`` (``CNSR == 0``), ``confidence_level``, ``ci_transform``
+        and ``days_per_month``.
+
+    Returns
+    -------
+    dict of str to float
+        estimate, ci_low, ci_high (NaN: not reached).
+
+    References
+    ----------
+    Schemper M, Smith TL. Control Clin Trials 1996;17:343-6.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"AVAL": [3.0, 6, 9, 12], "CNSR": [0, 1, 1, 1]})
+    >>> t = {"time": "AVAL", "confidence_level": 0.95, "ci_transform": "log-log",
+    ...      "days_per_month": 1.0}
+    >>> follow_up_values(d, "", "AVAL > 0", t)["estimate"]
+    9.0
+    """
+    from cartrial.efficacy.adtte_columns import follow_up_from_adtte
+
+    f = select(select(data, group) if group else data, where)
+    if not len(f):
+        return {}
+    r = follow_up_from_adtte(f[test["time"]], f["CNSR"], _settings(test))
+    return {"estimate": r.median, "ci_low": r.ci_low, "ci_high": r.ci_high}
+
+
+def incidence_values(data: pd.DataFrame, group: str, where: str, test: dict, cause: str,
+                     months: float) -> dict[str, float]:
+    """Aalen-Johansen cumulative incidence (percent) of ``cause`` at ``months``, with its
+    log-scale limits, of the cell's PFS records (the other cause competing).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The analysis data (population left-joined with ADTTE).
+    group, where : str
+        The column's and the row's pandas query expressions.
+    test : dict
+        ``time`` (AVAL), ``confidence_level`` and ``days_per_month``.
+    cause : str
+        "Disease progression" or "Death without progression".
+    months : float
+        The landmark.
+
+    Returns
+    -------
+    dict of str to float
+        pct, ci_low, ci_high; empty when the records hold no event.
+
+    References
+    ----------
+    Aalen OO, Johansen S. Scand J Stat 1978;5:141-50.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"USUBJID": list("abcde"), "AVAL": [2.0, 4, 4, 6, 8],
+    ...                   "CNSR": [0, 0, 1, 0, 1], "EVNTDESC": ["Disease progression",
+    ...                   "Death", "", "Disease progression", ""]})
+    >>> t = {"time": "AVAL", "confidence_level": 0.95, "ci_transform": "log-log",
+    ...      "days_per_month": 1.0}
+    >>> incidence_values(d, "", "AVAL > 0", t, "Disease progression", 6.0)["pct"]
+    50.0
+    """
+    from cartrial.efficacy.adtte_columns import pfs_incidence_from_adtte
+
+    f = select(select(data, group) if group else data, where)
+    got = pfs_incidence_from_adtte(f.assign(AVAL=f[test["time"]]), _settings(test, months))
+    if got is None:
+        return {}
+    r = got[0].set_index("cause").loc[cause]
+    return {"pct": 100 * float(r["cuminc"]), "ci_low": 100 * float(r["ci_low"]),
+            "ci_high": 100 * float(r["ci_high"])}
+
+
+_FOLLOW_UP = "Median follow-up (reverse Kaplan-Meier, OS), months (95% CI)"
+_INCIDENCE = re.compile(r"^(Disease progression|Death without progression): cumulative "
+                        r"incidence at ([\d.]+) months, % \(95% CI\)$")
+
+
 def survival(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
     """The where-clause (and computation) of one row of Table 14.4.4 on ADTTE: patients, the
-    log-rank test across dose levels and the Cox hazard ratios against the reference level;
-    follow-up and cumulative incidence rows are left to their displayed values.
+    log-rank test across dose levels, the Cox hazard ratios against the reference level, the
+    median follow-up (reverse Kaplan-Meier of OS) and the cumulative incidence of progression
+    and of death without progression (PFS records) at a landmark.
 
     Parameters
     ----------
@@ -170,6 +277,14 @@ def survival(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
     """
     if row == "Patients, n":
         return {"where": "PARAMCD == 'OS'"}
+    test = ctx.get("test", {})
+    if row == _FOLLOW_UP:
+        return {"where": "PARAMCD == 'OS'",
+                "compute": lambda d, g, w: follow_up_values(d, g, w, test)}
+    m = _INCIDENCE.match(row)
+    if m:
+        return {"where": "PARAMCD == 'PFS'", "timepoint": m.group(2), "compute":
+                lambda d, g, w: incidence_values(d, g, w, test, m.group(1), float(m.group(2)))}
     ep, _, what = row.partition(": ")
     if what == "log-rank test across dose levels":
         ref = ""
@@ -177,7 +292,6 @@ def survival(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
         ref = what.removeprefix("hazard ratio vs ").removesuffix(" (95% CI)")
     else:
         return None
-    test = ctx.get("test", {})
 
     def compute(data: pd.DataFrame, group: str, where: str) -> dict[str, float]:
         return survival_values(data, group, where, test, ref)

@@ -89,10 +89,12 @@ _A: dict[str, tuple] = {
                "(event: CNSR == 0) median with Brookmeyer-Crowley CI and landmark estimates "
                "with pointwise CI, both on the transform of the analysis' km settings; TTR: "
                "median (min-max)", "tte"),
-    "14.4.4": ("ADTTE", "SAFFL", "", ("PARAMCD", "AVAL", "CNSR", "TRT01A"), "TRT01A",
+    "14.4.4": ("ADTTE", "SAFFL", "", ("PARAMCD", "AVAL", "CNSR", "EVNTDESC", "TRT01A"), "TRT01A",
                "log-rank test across TRT01A (statsmodels survdiff); Cox hazard ratio against "
-               "the reference level, Efron ties, Wald CI (statsmodels PHReg); follow-up and "
-               "cumulative incidence not yet recomputed", "survival"),
+               "the reference level, Efron ties, Wald CI (statsmodels PHReg); median follow-up "
+               "by reverse Kaplan-Meier of OS (CNSR != 0 the event) with Brookmeyer-Crowley "
+               "CI; Aalen-Johansen cumulative incidence of the PFS events by EVNTDESC "
+               "(progression, death competing), delta-method SE, log-scale CI", "survival"),
     "14.5.1": ("ADPP", "SAFFL", "", ("PARCAT1", "PARCAT2", "PPTESTCD", "AVAL"), "TRT01A",
                "geometric mean (CV% = 100 sqrt(exp(s^2) - 1), s the SD of the logs); median "
                "[min-max] (n) of AVAL", "nca"),
@@ -182,6 +184,8 @@ def analysis_for(table: ReportTable, count_dose_as: str = "assigned") -> dict:
 
     if described:  # subject-level groupings from another dataset, rank tests
         extra |= EXTRA.get(table.number, {})
+        for k, v in table.analysis.items():  # the table's own settings (e.g. the CI level)
+            extra[k] = {**extra.get(k, {}), **v}
     return {"id": aid, "datasets": [x for x in d.split(", ") if x], **extra,
             "population": f"ADSL.{flag} == 'Y'" if flag else "", "where": where,
             "variables": list(variables), "grouping": group, "method": method,

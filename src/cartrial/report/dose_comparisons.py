@@ -1,10 +1,10 @@
 """Table 14.4.4: survival compared across dose levels (log-rank, Cox, follow-up, competing risks).
 
-Formats :func:`cartrial.efficacy.dose_comparisons` for the study report: per dose level, the Cox
-hazard ratio against the first level (Efron ties), median follow-up by reverse Kaplan-Meier and
-the cumulative incidence of progression and of death without progression at the landmark
-months; per endpoint, the log-rank test across levels. The footnotes state the methods, the
-``days_per_month`` and everything that could not be estimated.
+Formats :func:`cartrial.efficacy.dose_comparisons` of the ADaM ADTTE records for the study
+report: per dose level, the Cox hazard ratio against the first level (Efron ties), median
+follow-up by reverse Kaplan-Meier and the cumulative incidence of progression and of death
+without progression at the landmark months; per endpoint, the log-rank test across levels. The
+footnotes state the methods, the ``days_per_month`` and everything that could not be estimated.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import math
 
 import pandas as pd
 
-from cartrial.efficacy import EfficacyResult, dose_comparisons
+from cartrial.efficacy import dose_comparisons
 from cartrial.efficacy.rates import OVERALL
 from cartrial.protocol.model import EndpointSettings
 from cartrial.report.table import ReportTable
@@ -48,14 +48,18 @@ def _cells(comp) -> list[tuple[str, str, str, int]]:  # noqa: ANN001
 
 
 def table_dose_comparisons(
-    efficacy: EfficacyResult, settings: EndpointSettings, dose_ids: list[str], number: str
+    tte: pd.DataFrame, groups: pd.Series, settings: EndpointSettings, dose_ids: list[str],
+    number: str
 ) -> ReportTable | None:
     """The dose-level survival comparisons as a report table (None when nothing to compare).
 
     Parameters
     ----------
-    efficacy : EfficacyResult
-        The efficacy analysis (``tte`` and the subjects' ``DOSE``).
+    tte : pandas.DataFrame
+        ADTTE records (USUBJID, PARAMCD, AVAL in days, CNSR, EVNTDESC):
+        :func:`cartrial.report.efficacy_adam.survival_rows`.
+    groups : pandas.Series
+        USUBJID -> dose level ("Not infused" for the patients left out).
     settings : EndpointSettings
         The protocol's endpoint settings (confidence level, ``days_per_month``, landmarks).
     dose_ids : list of str
@@ -74,8 +78,7 @@ def table_dose_comparisons(
     >>> table_dose_comparisons  # doctest: +ELLIPSIS
     <function table_dose_comparisons at ...>
     """
-    doses = efficacy.subjects.set_index("USUBJID")["DOSE"]
-    comp = dose_comparisons(efficacy.tte, doses, dose_ids, settings)
+    comp = dose_comparisons(tte, groups, dose_ids, settings)
     cells = _cells(comp)
     if not cells:
         return None
@@ -90,4 +93,33 @@ def table_dose_comparisons(
     ]
     return ReportTable(number, "Survival by dose level: log-rank tests, hazard ratios, "
                        "follow-up and cumulative incidence", "Leukapheresed and infused, by "
-                       "dose level (PFS, OS); responders (DOR)", df, tuple(methods), "ADTTE")
+                       "dose level (PFS, OS); responders (DOR)", df, tuple(methods), "ADTTE",
+                       analysis={"test": analysis_settings(settings)})
+
+
+def analysis_settings(settings: EndpointSettings) -> dict:
+    """What Table 14.4.4's analysis-results metadata add to its test: the settings of the
+    follow-up and cumulative-incidence rows and the PFS causes by ADTTE EVNTDESC.
+
+    Parameters
+    ----------
+    settings : EndpointSettings
+        The protocol's endpoint settings.
+
+    Returns
+    -------
+    dict
+        confidence_level, ci_transform, days_per_month, cause_variable and causes (the row's
+        cause -> EVNTDESC of its events; a PFS event of another EVNTDESC competes).
+
+    Examples
+    --------
+    >>> analysis_settings(EndpointSettings())["causes"]
+    {'Disease progression': 'Disease progression', 'Death without progression': 'Death'}
+    """
+    from cartrial.efficacy.adtte_columns import PFS_CAUSES, PFS_EVENTS
+
+    return {"confidence_level": settings.confidence_level,
+            "ci_transform": settings.km_ci_transform, "days_per_month": settings.days_per_month,
+            "cause_variable": "EVNTDESC",
+            "causes": {PFS_CAUSES[code]: desc for desc, code in PFS_EVENTS.items()}}

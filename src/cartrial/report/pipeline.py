@@ -338,10 +338,9 @@ def build_sections(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame]
         secs.append(Section("14.3 Safety", tuple(safety_items(adsl, safety, protocol, figures,
                                                               tables))))
     # 14.4 efficacy
-    if efficacy is not None and "ADRS" in ds:
-        secs.append(Section("14.4 Efficacy", tuple(efficacy_items(adsl, ds["ADRS"], efficacy,
-                                                                  figures, protocol,
-                                                                  study.get("CM")))))
+    if efficacy is not None and "ADRS" in ds:  # tables from ADaM (ADSL, ADRS, ADTTE)
+        secs.append(Section("14.4 Efficacy", tuple(efficacy_items(ds, efficacy, figures,
+                                                                  protocol, study.get("CM")))))
     # 14.5 kinetics
     if kin is not None:
         secs.append(Section("14.5 Cellular kinetics, cytokines and immunogenicity",

@@ -221,19 +221,57 @@ def dlt_item(adsl: pd.DataFrame, tables: dict, method: Mapping, protocol: Protoc
         source="ADSL (DLTEVLFL, DLTFL)", col_n=None)
 
 
-def efficacy_items(adsl, adrs, efficacy, figures: dict,
-                   protocol: Protocol | None = None, cm: pd.DataFrame | None = None) -> list:
-    notes = list(efficacy.footnotes)
-    items: list = [S.table_response(efficacy.rates, "14.4.1",
+def efficacy_tables(adam: dict[str, pd.DataFrame], protocol: Protocol | None,
+                    footnotes: tuple[str, ...] | list[str]) -> list:
+    """Tables 14.4.1-14.4.4 from the ADaM datasets (ADSL, ADRS, ADTTE) alone, through the
+    efficacy engine's estimators (:mod:`cartrial.report.efficacy_adam`).
+
+    Parameters
+    ----------
+    adam : dict of str to pandas.DataFrame
+        ADSL, ADRS and ADTTE (others are not read).
+    protocol : Protocol or None
+        Endpoint settings and dose levels (without it: defaults, the levels of ADSL TRT01A
+        sorted, and no Table 14.4.4).
+    footnotes : sequence of str
+        The efficacy engine's method statements (``EfficacyResult.footnotes``).
+
+    Returns
+    -------
+    list of ReportTable
+        14.4.1, 14.4.2 (with ADRS MRD records), 14.4.3 and 14.4.4 (when a dose-level comparison
+        exists).
+
+    Examples
+    --------
+    >>> efficacy_tables  # doctest: +ELLIPSIS
+    <function efficacy_tables at ...>
+    """
+    from cartrial.protocol.model import EndpointSettings
+    from cartrial.report import efficacy_adam as E
+
+    adsl, notes = adam["ADSL"], list(footnotes)
+    s = protocol.endpoints if protocol is not None else EndpointSettings()
+    doses = list(protocol.dose_ids) if protocol is not None else sorted(
+        set(S.dose_id(adsl["TRT01A"].dropna())))
+    items: list = [S.table_response(E.rates_from_adam(adsl, adam["ADRS"], s, doses), "14.4.1",
                                     "Leukapheresed (intent-to-treat), by dose level infused",
                                     [notes[0], notes[1]])]
-    if efficacy.mrd is not None and len(efficacy.mrd):
-        items.append(S.table_mrd(efficacy.mrd, "14.4.2", [
+    mrd = E.mrd_from_adam(adsl, adam["ADRS"], s, doses)
+    if mrd is not None and len(mrd):
+        items.append(S.table_mrd(mrd, "14.4.2", [
             notes[-1], "n (%) [95% CI, Clopper-Pearson] of the patients in the denominator."]))
-    items.append(S.table_tte(efficacy.tte_summary, efficacy.landmarks, "14.4.3",
+    items.append(S.table_tte(*E.tte_from_adam(adsl, adam["ADTTE"], s, doses), "14.4.3",
                              [notes[2], notes[3], "NR = not reached; NE = not estimable."]))
     if protocol is not None:  # survival by dose level (cartrial.report.dose_comparisons)
-        items += [t for t in [table_dose_comparisons(efficacy, protocol.endpoints,
-                                                     list(protocol.dose_ids), "14.4.4")] if t]
-    items += efficacy_figures(adsl, adrs, cm, efficacy, figures)
+        t = table_dose_comparisons(*E.survival_rows(adsl, adam["ADTTE"], s, doses), s, doses,
+                                   "14.4.4")
+        items += [t] if t else []
     return items
+
+
+def efficacy_items(adam: dict[str, pd.DataFrame], efficacy, figures: dict,
+                   protocol: Protocol | None = None, cm: pd.DataFrame | None = None) -> list:
+    """The efficacy section: its tables from ADaM (:func:`efficacy_tables`), its figures."""
+    items = efficacy_tables(adam, protocol, efficacy.footnotes)
+    return items + efficacy_figures(adam["ADSL"], adam["ADRS"], cm, efficacy, figures)

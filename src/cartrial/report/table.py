@@ -49,6 +49,9 @@ class ReportTable:
         HTML anchor id; default "t" + the number with dots as underscores.
     stub : str, optional
         Header of the row-label column.
+    analysis : dict, optional
+        Settings of the analysis that the analysis-results metadata carry and the table does
+        not display (e.g. the confidence level); never rendered.
 
     Raises
     ------
@@ -74,6 +77,7 @@ class ReportTable:
     kind: str = "table"  # "table" or "listing" (numbered 16.2.x in a CSR)
     slug: str = field(default="")
     stub: str = ""  # header of the row-label column
+    analysis: dict = field(default_factory=dict, compare=False)  # ARS settings, not shown
 
     def __post_init__(self) -> None:
         if not _NUMBER.match(self.number):
