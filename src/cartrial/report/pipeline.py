@@ -354,7 +354,7 @@ def build_sections(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame]
     # 14.5 kinetics
     if kin is not None:
         secs.append(Section("14.5 Cellular kinetics, cytokines and immunogenicity",
-                            tuple(kinetics_items(study, protocol, kin, figures))))
+                            tuple(kinetics_items(study, protocol, ds, figures))))
     secs.append(Section("16.2 Patient listings", tuple(listing_items(ds, safety))))
     return secs
 
