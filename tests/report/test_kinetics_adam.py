@@ -119,6 +119,16 @@ def test_population_is_the_infused_patients():
     assert t.nca_summary.query("PARAMCD == 'CMAX'")["max"].tolist() == [4.0, 4.0]
 
 
+def test_no_profiles_gives_empty_tables():
+    """A trial without a kinetics sample: Tables 14.5.1 and 14.5.2 have no cell (no error)."""
+    cols = ["USUBJID", "PARCAT1", "PARCAT2", "PPTESTCD", "AVAL"]
+    ds = {"ADSL": _adsl(1), "ADPP": pd.DataFrame(columns=cols),
+          "ADPC": pd.DataFrame(columns=["USUBJID", "PARAMCD", "PARCAT1", "AVAL", "AVALC",
+                                        "AFRLT"])}
+    items = kinetics_table_items(ds, PROTO)
+    assert [(t.number, len(t.cells)) for t in items] == [("14.5.1", 0), ("14.5.2", 0)]
+
+
 @pytest.fixture(scope="module")
 def example(tmp_path_factory):
     out = analysed(tmp_path_factory).out

@@ -176,8 +176,8 @@ def sample_profiles(adpc: pd.DataFrame, adpp: pd.DataFrame, dose: pd.Series) -> 
                                                       strict=True)]
     out = out.rename(columns={"PARCAT1": "PCSPEC"}).sort_values(
         ["USUBJID", "PCTESTCD", "PCSPEC"], kind="stable").reset_index(drop=True)
-    return out[["USUBJID", "PCTESTCD", "PCSPEC", "TLST", "TLOBS"]].assign(
-        DOSELVL=out["USUBJID"].map(dose))
+    return out[["USUBJID", "PCTESTCD", "PCSPEC", "TLST", "TLOBS"]].astype(
+        {"PCTESTCD": object, "PCSPEC": object}).assign(DOSELVL=out["USUBJID"].map(dose))
 
 
 def _cytokines(adcyt: pd.DataFrame, dose: pd.Series, protocol: Protocol) -> pd.DataFrame:
