@@ -35,7 +35,7 @@ def _adam() -> dict[str, pd.DataFrame]:
     """Three infused patients at DL1 (S1-S3), one at DL2 (S4), one not infused (S5)."""
     trt = ["DL1 0.1 x10^6/kg"] * 3 + ["DL2 0.3 x10^6/kg", ""]
     adsl = pd.DataFrame({"USUBJID": ["S1", "S2", "S3", "S4", "S5"], "TRT01A": trt,
-                         "SAFFL": ["Y", "Y", "Y", "Y", None],
+                         "SAFFL": ["Y", "Y", "Y", "Y", None], "TRT01AN": [1, 1, 1, 2, None],
                          "DLTEVLFL": ["Y", "Y", None, "Y", None],
                          "DLTFL": ["Y", None, None, None, None]})
     adae = pd.DataFrame({"USUBJID": ["S1", "S1", "S2", "S5"], "CRSFL": ["Y", "Y", None, "Y"],
@@ -45,7 +45,8 @@ def _adam() -> dict[str, pd.DataFrame]:
                          "AVALC": ["CR", "PR", "SD", "PR", "CR"]})
     adpp = pd.DataFrame({"USUBJID": ["S1", "S2", "S3", "S4", "S1"],
                          "PARCAT1": ["CARTCELL"] * 4 + ["CARTRNSG"],
-                         "PPTESTCD": "CMAX", "AVAL": [10.0, 30.0, 20.0, 5.0, 999.0]})
+                         "PPTESTCD": "CMAX", "AVAL": [10.0, 30.0, 20.0, 5.0, 999.0],
+                         "AVALU": "cells/uL"})
     return {"ADSL": adsl, "ADAE": adae, "ADRS": adrs, "ADPP": adpp}
 
 

@@ -252,6 +252,9 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     adam = build_adam(study, protocol, safety=safety, imwg=imwg, efficacy=efficacy, mrd=mrd,
                       kinetics=kin, batched_adlb=True)
     ds = adam.datasets
+    if rec_dose is not None:  # Table 14.6.1 from the ADaM datasets (report/dose_profile_adam.py)
+        from cartrial.report.dose_profile_adam import with_adam_profile
+        rec_dose = with_adam_profile(rec_dose, ds, protocol)
     # from here on only the kinetics figures (DM, EX, PC, LB), the swimmer plot (CM) and ADLB
     # (LB) read the study: the other domains (FA, QS, VS: millions of records for a large trial)
     # are freed now
