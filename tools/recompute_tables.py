@@ -21,7 +21,9 @@ Kaplan-Meier medians with Brookmeyer-Crowley limits and landmark percentages (at
 ``timepoint``) from a Kaplan-Meier estimate written here with numpy. Each value is compared
 with the ARD value (unrounded; to 8 significant digits, the CSV files carrying 10) and,
 formatted with the decimals shown (either rounding of halves), with the number shown in the
-table. Prints one line per table and exits 1 when a number differs.
+table. A table whose metadata read ADSL with the records of further datasets stacked below
+(Table 14.6.1, dose-toxicity, -response and -exposure) is recomputed by tools/recompute_dose.py.
+Prints one line per table and exits 1 when a number differs.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import pandas as pd
 from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from recompute_dose import dose_data, dose_stat, stacked_on_adsl  # noqa: E402  (Table 14.6.1)
 from recompute_efficacy import (  # noqa: E402
     bands,
     first_at_half,
@@ -209,7 +212,9 @@ def same(v: float, r: dict) -> bool:
 
 def check_table(doc: dict, adam: dict[str, pd.DataFrame]) -> tuple[int, list[str], list[str]]:
     """(results recomputed, differences, results without a where-clause) of one table."""
-    data = with_derived(population_data(adam, doc["analysis"]), adam, doc["analysis"])
+    dose = stacked_on_adsl(doc["analysis"])  # ADSL with records of other datasets: 14.6.1
+    data = dose_data(adam, doc["analysis"]) if dose else with_derived(
+        population_data(adam, doc["analysis"]), adam, doc["analysis"])
     done, diffs, skipped = 0, [], []
     for r in doc["results"]:
         if r["statistic"] == "text":
@@ -219,7 +224,8 @@ def check_table(doc: dict, adam: dict[str, pd.DataFrame]) -> tuple[int, list[str
             skipped.append(where)
             continue
         km = doc["analysis"].get("km")
-        v = rank_stat(data, r, doc["analysis"]["test"]) if is_test(doc["analysis"], r) else \
+        v = dose_stat(data, r) if dose else \
+            rank_stat(data, r, doc["analysis"]["test"]) if is_test(doc["analysis"], r) else \
             km_stat(data, r, km) if km and r["statistic"] in KM_STATS else recompute(data, r)
         if not same(v, r):
             diffs.append(f"{where}: recomputed {v!r}, ARD {r['value']!r}, shown {r['shown']}")

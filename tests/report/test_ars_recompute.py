@@ -24,7 +24,7 @@ SCRIPT = ROOT / "tools" / "recompute_tables.py"
 RECOMPUTED = {"14.1.1", "14.1.2", "14.1.3", "14.1.4", "14.2.3", "14.3.1", "14.3.1.1", "14.3.2",
               "14.3.3", "14.3.4", "14.3.5", "14.3.6", "14.3.6.1", "14.3.7", "14.3.7.1", "14.3.8",
               "14.3.9", "14.3.9.1", "14.3.10", "14.3.11", "14.3.12", "14.4.1", "14.4.2", "14.4.3",
-              "14.4.4", "14.5.1", "14.5.2", "14.5.3", "14.5.4", "14.5.5"}
+              "14.4.4", "14.5.1", "14.5.2", "14.5.3", "14.5.4", "14.5.5", "14.6.1"}
 # rows of those tables that no ADaM where-clause describes (a fragment of the row label), and why
 NO_WHERE = {
     "Planned dose": "the protocol's dose of the planned level: a label, not a statistic",
@@ -50,17 +50,19 @@ def docs(out) -> dict[str, dict]:
 
 
 def test_script_imports_nothing_of_cartrial():
-    """The script and its helpers (tools/recompute_safety.py, recompute_efficacy.py) import
-    only the standard library, numpy, pandas, scipy and statsmodels (and each other)."""
+    """The script and its helpers (tools/recompute_safety.py, recompute_efficacy.py,
+    recompute_dose.py) import only the standard library, numpy, pandas, scipy and statsmodels
+    (and each other)."""
     for script in (SCRIPT, SCRIPT.with_name("recompute_safety.py"),
-                   SCRIPT.with_name("recompute_efficacy.py")):
+                   SCRIPT.with_name("recompute_efficacy.py"),
+                   SCRIPT.with_name("recompute_dose.py")):
         tree = ast.parse(script.read_text(encoding="utf-8"))
         names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)
                  for a in n.names} | {n.module.split(".")[0] for n in ast.walk(tree)
                                       if isinstance(n, ast.ImportFrom) and n.module}
         assert names <= {"__future__", "json", "math", "sys", "decimal", "pathlib", "numpy",
                          "pandas", "scipy", "statsmodels", "recompute_safety",
-                         "recompute_efficacy"}, (script.name, names)
+                         "recompute_efficacy", "recompute_dose"}, (script.name, names)
 
 
 def test_every_table_has_metadata_and_ard(tmp_path_factory, docs, out):

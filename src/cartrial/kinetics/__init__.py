@@ -29,7 +29,12 @@ if TYPE_CHECKING:
     from cartrial.kinetics.sdtm import ada_data, cytokine_data, infusions, pc_profiles
     from cartrial.kinetics.sdtm_pp import nca_long, to_pp
     from cartrial.kinetics.sdtm_subjects import crs_grades_from_ae
-    from cartrial.kinetics.summary import SUMMARY_COLUMNS, attach_groups, summarise_parameters
+    from cartrial.kinetics.summary import (
+        SUMMARY_COLUMNS,
+        attach_groups,
+        parameters_from_records,
+        summarise_parameters,
+    )
 
 __all__ = [
     "ADA_CATEGORIES",
@@ -56,6 +61,7 @@ __all__ = [
     "nca_long",
     "nca_method",
     "nca_parameter_codes",
+    "parameters_from_records",
     "partial_auc_code",
     "pc_profiles",
     "persistence",

@@ -180,3 +180,72 @@ def attach_groups(
     if clash:
         raise InputError(f"attach_groups: columns {clash} already in the table")
     return table.merge(groups[[on, *columns]], on=on, how="left", validate="many_to_one")
+
+
+def parameters_from_records(
+    records: pd.DataFrame,
+    *,
+    keys: Sequence[str],
+    parameter: str = "PARAMCD",
+    value: str = "AVAL",
+    domain: str = "ADPP",
+) -> pd.DataFrame:
+    """The per-profile table :func:`summarise_parameters` reads, from BDS records (ADaM ADPP,
+    ADCYT): one row per ``keys``, one column per value of ``parameter`` holding ``value``.
+
+    The ADaM entry point of the summaries: the report's kinetics tables summarise the ADaM
+    datasets through it, so each rule stays in this module.
+
+    Parameters
+    ----------
+    records : pandas.DataFrame
+        One row per profile and parameter (``keys``, ``parameter``, ``value``).
+    keys : sequence of str
+        Columns identifying one profile (e.g. USUBJID, PARCAT1, PARCAT2).
+    parameter : str, default "PARAMCD"
+        The column naming the parameter (ADPP: PPTESTCD).
+    value : str, default "AVAL"
+        The numeric analysis value.
+    domain : str, default "ADPP"
+        Named in errors.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``keys`` then one float column per parameter (in order of first appearance), rows in
+        the order of the sorted keys; a parameter a profile lacks is missing.
+
+    Raises
+    ------
+    InputError
+        When a column is absent.
+    RecordError
+        When a profile has two records of one parameter, or a value is not a number.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"USUBJID": ["01", "01", "02"], "PPTESTCD": ["CMAX", "TMAX", "CMAX"],
+    ...                   "AVAL": [10.0, 7.0, 20.0]})
+    >>> parameters_from_records(r, keys=["USUBJID"], parameter="PPTESTCD")
+      USUBJID  CMAX  TMAX
+    0      01  10.0   7.0
+    1      02  20.0   NaN
+    """
+    keys = list(keys)
+    require_columns(records, [*keys, parameter, value], where="parameters_from_records")
+    dup = records.duplicated([*keys, parameter], keep=False).to_numpy()
+    num = pd.to_numeric(records[value], errors="coerce")
+    bad = dup | (num.isna() & records[value].notna()).to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        r = records.iloc[i]
+        raise RecordError(domain=domain, usubjid=str(r.get("USUBJID", "")),
+                          variable=value if not dup[i] else parameter,
+                          value=r[value] if not dup[i] else r[parameter],
+                          rule="one numeric value per profile and parameter")
+    wide = records.assign(**{value: num.astype(float)}).pivot(
+        index=keys, columns=parameter, values=value)
+    order = list(dict.fromkeys(records[parameter]))
+    wide = wide.reindex(columns=order).sort_index(kind="stable").reset_index()
+    wide.columns.name = None
+    return wide

@@ -51,6 +51,7 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (rf"({_NUM}) \[({_NUM})-({_NUM})\] \((\d+)\)", ("median", "min", "max", "n")),
     (rf"({_NUM}) \(({_NUM})-({_NUM})\)", ("median", "min", "max")),
     (rf"({_NUM}) \(({_NUM})%\)", ("geo_mean", "geo_cv_pct")),
+    (rf"({_NUM}) \(({_NUM}), ({_NUM})\); n=(\d+)", ("median", "min", "max", "n")),
     (rf"({_NUM}) \(({_NUM}), ({_NUM})\)", ("estimate", "ci_low", "ci_high")),
     (rf"({_NUM})% \(({_NUM}), ({_NUM})\)", ("pct", "ci_low", "ci_high")),
     (r"(\d+) / (\d+)", ("events", "censored")),

@@ -66,9 +66,10 @@ _LANDMARK = re.compile(r"month x ([\d.]+) days\) minus the ([\d.]+)-day window")
 def persistence(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
     """The where-clause of one row of Table 14.5.2 on ADPC: the analyte's records (PARAMCD as
     ADPC names it, PARCAT1 the specimen) at or after the start of the landmark window
-    (``AFRLT >= m x days per month - window``, the numbers the table's footnote states):
-    evaluable when the patient has such a record, detectable when one is quantifiable
-    (``AVAL > 0``; a result below the LLOQ has AVAL missing).
+    (``AFRLT >= m x days per month - window``, the numbers the table's footnote states) that
+    have a result (AVALC: a number or below the LLOQ; a sample not done has none): evaluable
+    when the patient has such a record, detectable when one is quantifiable (``AVAL > 0``; a
+    result below the LLOQ has AVAL missing).
 
     Parameters
     ----------
@@ -90,9 +91,12 @@ def persistence(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | Non
     Examples
     --------
     >>> note = ["... the landmark day (month x 30.4375 days) minus the 7-day window ..."]
-    >>> persistence("CAR transgene by qPCR (copies/\u00b5g gDNA), whole blood: month 1, n/N "
-    ...             "(%) [95% CI]", 0, None, {"footnotes": note})["denominator_where"]
-    "PARCAT1 == 'WHOLE BLOOD' and PARAMCD == 'CARTRNSG' and AFRLT >= 23.4375"
+    >>> w = persistence("CAR transgene by qPCR (copies/\u00b5g gDNA), whole blood: month 1, "
+    ...                 "n/N (%) [95% CI]", 0, None, {"footnotes": note})["denominator_where"]
+    >>> w.split(" and ")[:2]
+    ["PARCAT1 == 'WHOLE BLOOD'", "PARAMCD == 'CARTRNSG'"]
+    >>> w.split(" and ")[2:]
+    ['AFRLT >= 23.4375', "AVALC.fillna('') != ''"]
     """
     from cartrial.adam.adpc import _paramcd
     from cartrial.report.labels import ANALYTE_LABELS
@@ -105,7 +109,8 @@ def persistence(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | Non
     code = {v: k for k, v in ANALYTE_LABELS.items()}.get(analyte, analyte)
     paramcd = _paramcd(pd.Series([code]), pd.Series([spec.upper()])).iloc[0]
     start = float(rest.split(",")[0]) * float(m.group(1)) - float(m.group(2))
-    base = f"PARCAT1 == {spec.upper()!r} and PARAMCD == {paramcd!r} and AFRLT >= {start!r}"
+    base = (f"PARCAT1 == {spec.upper()!r} and PARAMCD == {paramcd!r} and AFRLT >= {start!r} "
+            "and AVALC.fillna('') != ''")
     return {"where": f"{base} and AVAL > 0", "denominator_where": base}
 
 

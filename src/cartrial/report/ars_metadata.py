@@ -5,6 +5,7 @@ by cell (:mod:`cartrial.report.ars_specs`) or why it cannot be recomputed from A
 from __future__ import annotations
 
 from cartrial.errors import InputError
+from cartrial.report.ars_dose import ALSO
 from cartrial.report.table import ReportTable
 
 _N_PCT = "n (%) of the population in the column (percentage 100 n / N)"
@@ -95,23 +96,32 @@ _A: dict[str, tuple] = {
                "by reverse Kaplan-Meier of OS (CNSR != 0 the event) with Brookmeyer-Crowley "
                "CI; Aalen-Johansen cumulative incidence of the PFS events by EVNTDESC "
                "(progression, death competing), delta-method SE, log-scale CI", "survival"),
-    "14.5.1": ("ADPP", "SAFFL", "", ("PARCAT1", "PARCAT2", "PPTESTCD", "AVAL"), "TRT01A",
+    "14.5.1": ("ADPP", "SAFFL", "", ("PARCAT1", "PARCAT2", "PPTESTCD", "AVAL", "TRT01AN"),
+               "TRT01A",
                "geometric mean (CV% = 100 sqrt(exp(s^2) - 1), s the SD of the logs); median "
                "[min-max] (n) of AVAL", "nca"),
-    "14.5.2": ("ADPC", "SAFFL", "", ("PARCAT1", "PARAMCD", "AVAL", "AFRLT"), "TRT01A", _CP +
-               "; evaluable: a record at or after the landmark window's start, detectable: "
-               "one with AVAL > 0", "persistence"),
-    "14.5.3": ("ADCYT", "SAFFL", "", ("PARCAT1", "PARAM", "AVAL"), "TRT01A",
+    "14.5.2": ("ADPC, ADPP", "SAFFL", "", ("PARCAT1", "PARAMCD", "AVAL", "AVALC", "AFRLT",
+                                           "PARCAT2", "TRT01AN"), "TRT01A", _CP +
+               "; evaluable: an ADPC record with a result (AVALC) at or after the landmark "
+               "window's start, detectable: one with AVAL > 0; the analyte shown is the ADPP "
+               "PARCAT1 of the ADPC PARAMCD and specimen (PARCAT2)", "persistence"),
+    "14.5.3": ("ADCYT", "SAFFL", "", ("PARCAT1", "PARAMCD", "PARAM", "AVAL", "TRT01AN"),
+               "TRT01A",
                "median [min-max] (n) of AVAL", "cytokines"),
-    "14.5.4": ("ADAB", "SAFFL", "PARCAT1 == 'ADA_BAB'", ("PARAMCD", "AVALC", "ADPBLPFL"),
+    "14.5.4": ("ADAB", "SAFFL", "PARCAT1 == 'ADA_BAB'", ("PARCAT1", "AVISIT", "PARAMCD",
+                                                          "AVALC", "ADPBLPFL", "TRT01AN"),
                "TRT01A", _N_PCT + " of the evaluable patients (ADPBLPFL); 95% CI "
                "Clopper-Pearson", "ada"),
-    "14.5.5": ("ADPP", "SAFFL", "", ("PARCAT1", "PARCAT2", "PPTESTCD", "AVAL", "CRSMAX"),
+    "14.5.5": ("ADPP, ADAE", "SAFFL", "", ("PARCAT1", "PARCAT2", "PPTESTCD", "AVAL", "CRSMAX"),
                "CRSMAX", "median [min-max] (n) of AVAL by CRSMAX, the patient's maximum ADAE "
                "ATOXGRN of the CRS records (0: none); Spearman rank correlation of AVAL with "
                "CRSMAX (scipy.stats.spearmanr)", "crs_exposure"),
-    "14.6.1": ("ADSL, ADAE, ADRS, ADPP", "SAFFL", "", ("TRT01A",), "TRT01A", _CP,
-               "dose-response model fits"),
+    "14.6.1": ("ADSL, ADAE, ADRS, ADPP", "SAFFL", "", ("TRT01A", "DLTEVLFL", "DLTFL", "CRSFL",
+                                                      "ICANSFL", "ATOXGRN", "PARAMCD", "AVALC",
+                                                      "PARCAT1", "PPTESTCD", "AVAL"), "TRT01A",
+               "n/N (%) of the patients of the column (a patient's worst grade for CRS and "
+               "ICANS); 95% CI Clopper-Pearson; median (min, max) and n of AVAL",
+               "dose_profile"),
     "14.6.2": ("", "", "", (), "", "the design's dose selection", "the design engine on the "
                "escalation patients' outcomes"),
     "14.6.3": ("ADSL, ADAE, ADRS", "SAFFL", "", ("ARMCD",), "ARMCD", _CP + "; the ROSE "
@@ -119,7 +129,8 @@ _A: dict[str, tuple] = {
                "variable, and the selection is the ROSE rule's decision on the arms"),
 }
 # further datasets of a table: dataset -> where-clause (report.ars_safety.add_datasets)
-_ALSO = {"14.3.2": {"ADSYND": "PARCAT1 == 'CRS'"}, "14.3.3": {"ADSYND": "PARCAT1 == 'ICANS'"}}
+_ALSO = {"14.3.2": {"ADSYND": "PARCAT1 == 'CRS'"}, "14.3.3": {"ADSYND": "PARCAT1 == 'ICANS'"},
+         "14.6.1": ALSO}
 _LISTING_WHERE = {"16.2.1": ("ADSL", "ITTFL == 'Y'"), "16.2.2": ("ADSL", "DLTFL == 'Y'"),
                   "16.2.3": ("ADAE", "TRTEMFL == 'Y' and (ATOXGRN >= 3 or AESER == 'Y')"),
                   "16.2.4": ("ADRS", "PARAMCD == 'CBOR'"),

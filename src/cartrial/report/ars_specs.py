@@ -24,6 +24,7 @@ import pandas as pd
 from cartrial.errors import InputError
 from cartrial.report.ars import ARD_COLUMNS, _clean, displayed_ard, parse_cell, shown_value
 from cartrial.report.ars_baseline import baseline
+from cartrial.report.ars_dose import dose_profile
 from cartrial.report.ars_efficacy import mrd, survival
 from cartrial.report.ars_exposure import exposure
 from cartrial.report.ars_kinetics import ada, crs_exposure, persistence, with_derived
@@ -192,7 +193,7 @@ CELLS: dict[str, Callable] = {"populations": _populations, "dlt": dlt, "teae": _
                                "cytokines": _cytokines, "htox": _htox, "baseline": baseline,
                                "tte": tte, "ada": ada, "persistence": persistence,
                                "mrd": mrd, "exposure": exposure, "crs_exposure": crs_exposure,
-                               "survival": survival}
+                               "survival": survival, "dose_profile": dose_profile}
 
 
 def _group(column: str, var: str, adsl: pd.DataFrame) -> tuple[str, str]:
@@ -213,6 +214,8 @@ def _group(column: str, var: str, adsl: pd.DataFrame) -> tuple[str, str]:
                 else ""), ""
     if dose == "Overall" or not var:
         return "", stat
+    if var == "TRT01A" and dose in set(adsl[var].dropna().astype(str)):  # "DL1 0.1 x10^6/kg"
+        return f"{var} == {dose!r}", stat
     if dose == "Not infused":
         return f"{var}.fillna('') == ''", stat
     values = sorted({v for v in adsl[var].dropna().astype(str) if v.split(" ")[0] == dose})
@@ -247,8 +250,8 @@ def analysis_data(ds: dict[str, pd.DataFrame], meta: dict) -> pd.DataFrame:
     pop = select(adsl, meta["population"].removeprefix("ADSL.")) \
         if meta["population"] else adsl
     name = meta["datasets"][0]
-    if name == "ADSL":
-        return pop
+    if name == "ADSL":  # with the records of further datasets stacked below (Table 14.6.1)
+        return add_datasets(pop, pop, ds, meta)
     d = ds[name]
     d = select(d, meta["where"]) if meta["where"] else d
     keep = ["USUBJID"] + [c for c in d.columns if c not in pop.columns]

@@ -21,20 +21,33 @@ from cartrial.report.labels import (
 from cartrial.report.table import ReportTable, fmt_dec, fmt_median_range
 
 
-def kinetics_items(study: Study, protocol: Protocol, kin, figures: dict) -> list:
-    """The 14.5 tables (NCA, persistence, cytokines, ADA, kinetics by CRS) and figures."""
+def kinetics_items(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame],
+                   figures: dict) -> list:
+    """The 14.5 tables (:func:`kinetics_table_items`, from ADaM) and figures (from SDTM).
+
+    Parameters
+    ----------
+    study : Study
+        The study (DM, EX, PC and LB for the figures).
+    protocol : Protocol
+        The protocol.
+    ds : dict of str to pandas.DataFrame
+        The ADaM datasets the report writes.
+    figures : dict
+        Figure name -> rendered figure (filled).
+
+    Returns
+    -------
+    list
+        Tables, then figures.
+
+    Examples
+    --------
+    >>> kinetics_items(study, protocol, ds, {})  # doctest: +SKIP
+    """
     from cartrial.kinetics.sdtm import infusions, pc_profiles
 
-    items: list = [_nca_table(kin), _persistence_table(kin, protocol)]
-    if kin.cytokine_summary_dose is not None and len(kin.cytokine_summary_dose):
-        items.append(_cytokine_table(kin, protocol))
-    if kin.ada_summary is not None and len(kin.ada_summary):
-        items.append(_ada_table(kin, protocol))
-    if len(kin.exposure_safety):
-        from cartrial.report.grades import table_kinetics_by_crs
-
-        items.append(table_kinetics_by_crs(kin.exposure_safety, kin.exposure_safety_tests,
-                                           protocol.safety.crs_icans_grade_source, "14.5.5"))
+    items: list = kinetics_table_items(ds, protocol)
     # figures
     inf = infusions(study["EX"], protocol, study.get("DM"))
     prof = pc_profiles(study["PC"], inf)
@@ -50,7 +63,52 @@ def kinetics_items(study: Study, protocol: Protocol, kin, figures: dict) -> list
     return items
 
 
-def _nca_table(kin) -> ReportTable:
+def kinetics_table_items(ds: dict[str, pd.DataFrame], protocol: Protocol) -> list[ReportTable]:
+    """Tables 14.5.1-14.5.5 from the ADaM datasets alone (ADSL, ADPP, ADPC; ADCYT, ADAB and
+    ADAE when present; :func:`cartrial.report.kinetics_adam.kinetics_tables`).
+
+    Parameters
+    ----------
+    ds : dict of str to pandas.DataFrame
+        The ADaM datasets.
+    protocol : Protocol
+        The protocol (kinetics settings, dose levels, confidence level, CRS grade source).
+
+    Returns
+    -------
+    list of ReportTable
+        NCA parameters, persistence, then cytokines, ADA and kinetics by CRS grade when their
+        dataset has records.
+
+    Raises
+    ------
+    InputError
+        A dataset lacks a variable the tables read.
+
+    Examples
+    --------
+    >>> [t.number for t in kinetics_table_items(ds, protocol)]  # doctest: +SKIP
+    ['14.5.1', '14.5.2', '14.5.3', '14.5.4', '14.5.5']
+    """
+    from cartrial.kinetics.nca import nca_method
+    from cartrial.report.kinetics_adam import kinetics_tables
+
+    kin = kinetics_tables(ds, protocol)
+    items: list = [_nca_table(kin, nca_method(protocol.kinetics)),
+                   _persistence_table(kin, protocol)]
+    if kin.cytokine_summary_dose is not None and len(kin.cytokine_summary_dose):
+        items.append(_cytokine_table(kin, protocol))
+    if kin.ada_summary is not None and len(kin.ada_summary):
+        items.append(_ada_table(kin, protocol))
+    if kin.exposure_safety is not None and len(kin.exposure_safety):
+        from cartrial.report.grades import table_kinetics_by_crs
+
+        items.append(table_kinetics_by_crs(kin.exposure_safety, kin.exposure_safety_tests,
+                                           protocol.safety.crs_icans_grade_source, "14.5.5"))
+    return items
+
+
+def _nca_table(kin, meth: dict) -> ReportTable:
     s = kin.nca_summary
     s = s[s["PARAMCD"].isin(list(NCA_LABELS))]
     # declared precision per parameter (report.labels.PRECISION)
@@ -74,7 +132,6 @@ def _nca_table(kin) -> ReportTable:
         drop=True)], axis=1), pd.concat([med, key], axis=1)], ignore_index=True)
     cells = cells.sort_values(["_a", "_p"], kind="stable").drop(columns=["_a", "_p"])
     cells = cells.drop_duplicates(["row", "column"])
-    meth = kin.method.get("nca", {})
     return ReportTable(
         "14.5.1", "CAR-T expansion and persistence: non-compartmental parameters by dose level",
         "Infused with kinetics samples", cells.reset_index(drop=True), (

@@ -251,6 +251,9 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     adam = build_adam(study, protocol, safety=safety, imwg=imwg, efficacy=efficacy, mrd=mrd,
                       kinetics=kin, batched_adlb=True)
     ds = adam.datasets
+    if rec_dose is not None:  # Table 14.6.1 from the ADaM datasets (report/dose_profile_adam.py)
+        from cartrial.report.dose_profile_adam import with_adam_profile
+        rec_dose = with_adam_profile(rec_dose, ds, protocol)
     # from here on only the kinetics figures (DM, EX, PC, LB), the swimmer plot (CM) and ADLB
     # (LB) read the study: the other domains (FA, QS, VS: millions of records for a large trial)
     # are freed now
@@ -344,7 +347,7 @@ def build_sections(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame]
     # 14.5 kinetics
     if kin is not None:
         secs.append(Section("14.5 Cellular kinetics, cytokines and immunogenicity",
-                            tuple(kinetics_items(study, protocol, kin, figures))))
+                            tuple(kinetics_items(study, protocol, ds, figures))))
     secs.append(Section("16.2 Patient listings", tuple(listing_items(ds, safety))))
     return secs
 

@@ -111,6 +111,36 @@ def profile_table(protocol: Protocol, safety, efficacy, kin, number: str = "14.6
     unit = ""
     if nca is not None and "unit" in nca and len(nca):
         unit = f" ({nca['unit'].dropna().iloc[0]})" if nca["unit"].notna().any() else ""
+    return profile_layout(protocol, cols, unit, number)
+
+
+def profile_layout(protocol: Protocol, cols: dict[str, list[str]], unit: str,
+                   number: str = "14.6.1") -> ReportTable:
+    """Table 14.6.1 from its formatted columns: row labels, footnotes and source.
+
+    Parameters
+    ----------
+    protocol : Protocol
+        The confidence level.
+    cols : dict of str to list of str
+        Column label ("DL1 0.1 x10^6/kg") -> the eight formatted cells.
+    unit : str
+        " (cells/uL)": the concentration unit of the exposure rows ("" when unknown).
+    number : str
+        Table number.
+
+    Returns
+    -------
+    ReportTable
+
+    Examples
+    --------
+    >>> from cartrial.protocol import load_protocol
+    >>> t = profile_layout(load_protocol("ct071"), {"DL1 x": ["1"] + ["-"] * 7}, "")
+    >>> t.wide().iloc[0, 0]
+    '1'
+    """
+    level = protocol.endpoints.confidence_level
     rows = ["Patients infused, n", "DLT, n/N (%) [CI]", "CRS grade >= 2, n/N (%) [CI]",
             "ICANS grade >= 2, n/N (%) [CI]", "Overall response (PR or better), n/N (%) [CI]",
             "CR or better, n/N (%) [CI]", f"CAR+ T-cell Cmax{unit}, median (min, max)",
