@@ -39,9 +39,9 @@ def example():
     from cartrial.safety.sdtm import safety_inputs
 
     safety = analyse_safety(safety_inputs(study, proto), proto)
-    eff = efficacy_from_study(study, proto)[0]
+    eff, imwg = efficacy_from_study(study, proto)[:2]
     kin = analyse_kinetics(study.domains, proto)
-    return out, study, proto, safety, eff, kin
+    return out, study, proto, safety, eff, kin, imwg
 
 
 def _ci(x: int, n: int) -> str:
@@ -50,10 +50,19 @@ def _ci(x: int, n: int) -> str:
 
 
 def test_profile_against_the_truth():
-    out, study, proto, safety, eff, kin = example()
-    sec = recommended_dose_section(study, proto, safety, eff, kin)
+    """Table 14.6.1 as the report builds it: from the ADaM datasets (build_adam) alone."""
+    from cartrial.adam import build_adam
+    from cartrial.efficacy.sdtm import mrd_from_sdtm
+    from cartrial.report.dose_profile_adam import with_adam_profile
+
+    out, study, proto, safety, eff, kin, imwg = example()
+    ds = build_adam(study, proto, safety=safety, imwg=imwg, efficacy=eff,
+                    mrd=mrd_from_sdtm(study["LB"]), kinetics=kin).datasets
+    sec = with_adam_profile(recommended_dose_section(study, proto, safety, eff, kin), ds, proto)
     assert sec.title == "14.6 Recommended dose"
+    assert [t.number for t in sec.items][:2] == ["14.6.1", "14.6.2"]
     w = sec.items[0].wide()
+    assert "in whole blood" in " ".join(sec.items[0].footnotes)  # the example's PCSPEC
     dlt = pd.read_csv(out / "truth" / "dlt.csv")
     subj = pd.read_csv(out / "truth" / "subjects.csv")
     # by the dose received (as treated): an out-of-specification product counts at its level
@@ -96,7 +105,7 @@ def test_boin_states_the_mtd_of_the_truth_and_no_obd():
 def test_boin12_names_the_obd_with_its_utility():
     """Regression on the engine's selection (BOIN12's selection equals R phase12designs in
     tests/design): the table shows the engine's OBD, utilities and admissible set."""
-    out, study, _, safety, eff, kin = example()
+    out, study, _, safety, eff, kin, _ = example()
     d = yaml.safe_load(protocol_text(out / "protocol.yaml")[1])
     d["design"].update(name="boin12", target=0.35, boin12={"phi_e": 0.25}, cap_per_dose=None)
     p = parse_protocol(yaml.safe_dump(d))

@@ -6,8 +6,9 @@ CRS and ICANS of grade 2 or higher (each patient's worst ADAE ATOXGRN of the CRS
 records, the protocol's primary grade); overall response and CR or better among the patients
 with a confirmed best overall response record (ADRS PARAMCD CBOR, AVALC); CAR+ T-cell Cmax and
 AUC0-28d (ADPP AVAL of PARCAT1 CARTCELL, PPTESTCD CMAX / AUC0_28; unit AVALU of the Cmax
-records). Each cell is formatted as :func:`cartrial.report.recommended_dose.profile_table`
-formats the engines' numbers; a dataset that is absent leaves its rows "-".
+records; the specimen PARCAT2). Rows and footnotes are
+:func:`cartrial.report.recommended_dose.profile_layout`'s; a dataset that is absent leaves its
+rows "-".
 
 References
 ----------
@@ -97,16 +98,19 @@ def profile_from_adam(ds: dict[str, pd.DataFrame], protocol: Protocol,
                 nca["USUBJID"].isin(ids) & (nca["PPTESTCD"] == p), "AVAL"].reset_index(
                     drop=True)))
         cols[f"{d.id} {d.label}"] = c
-    unit = ""
+    unit, specimen = "", ""
     if nca is not None:
         u = nca.loc[nca["PPTESTCD"] == "CMAX", "AVALU"].dropna()
         unit = f" ({u.iloc[0]})" if len(u) else ""
-    return profile_layout(protocol, cols, unit, number)
+        if "PARCAT2" in nca:
+            specimen = " and ".join(sorted(nca["PARCAT2"].dropna().astype(str).str.lower()
+                                           .unique()))
+    return profile_layout(protocol, cols, unit, number, specimen)
 
 
 def with_adam_profile(section: Section, ds: dict[str, pd.DataFrame],
                       protocol: Protocol) -> Section:
-    """Section 14.6 with its first table (14.6.1) computed from ADaM (:func:`profile_from_adam`).
+    """Section 14.6 with its first table, 14.6.1, computed from ADaM (:func:`profile_from_adam`).
 
     Parameters
     ----------
@@ -126,6 +130,4 @@ def with_adam_profile(section: Section, ds: dict[str, pd.DataFrame],
     >>> with_adam_profile(section, ds, protocol).items[0].number  # doctest: +SKIP
     '14.6.1'
     """
-    first = section.items[0]
-    return replace(section, items=(profile_from_adam(ds, protocol, first.number),
-                                   *section.items[1:]))
+    return replace(section, items=(profile_from_adam(ds, protocol), *section.items))

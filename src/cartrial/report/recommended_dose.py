@@ -46,76 +46,8 @@ def _spread(v: pd.Series) -> str:
     return f"{_num(v.median())} ({_num(v.min())}, {_num(v.max())}); n={len(v)}"
 
 
-def _worst(events: pd.DataFrame, event: str) -> pd.Series:
-    e = events[events["EVENT"] == event] if len(events) else events
-    return e.groupby(e["USUBJID"].astype(str))["GRADE"].max() if len(e) else pd.Series(
-        dtype=float)
-
-
-def profile_table(protocol: Protocol, safety, efficacy, kin, number: str = "14.6.1",
-                  received: dict[str, str] | None = None) -> ReportTable:
-    """Dose-toxicity, dose-response and dose-exposure by dose level, with exact CIs.
-
-    Parameters
-    ----------
-    protocol : Protocol
-        Dose levels and confidence level.
-    safety : SafetyAnalysis
-        The safety engine's result (DLT adjudication, CRS / ICANS events).
-    efficacy : EfficacyResult or None
-        The efficacy engine's result (response rates by dose).
-    kin : KineticsReport or None
-        The kinetics engine's result (NCA per profile).
-    number : str
-        Table number.
-    received : dict of str to str, optional
-        USUBJID -> the dose level received (``DM.ACTARMCD``); every row is by the dose received
-        (as treated). None: the safety engine's DLT dose level.
-
-    Returns
-    -------
-    ReportTable
-
-    References
-    ----------
-    Clopper CJ, Pearson ES. Biometrika 1934;26:404-13. Lee DW et al., Biol Blood Marrow
-    Transplant 2019;25:625-38. Kumar S et al., Lancet Oncol 2016;17:e328-46.
-
-    Examples
-    --------
-    >>> profile_table(load_protocol("ct071"), safety, efficacy, kin)  # doctest: +SKIP
-    """
-    level = protocol.endpoints.confidence_level
-    pts = safety.dlt.patients.assign(USUBJID=lambda d: d["USUBJID"].astype(str))
-    if received is not None:  # as treated, like the response and exposure rows
-        pts = pts.assign(DOSE_LEVEL=pts["USUBJID"].map(received).fillna(pts["DOSE_LEVEL"]))
-    crs, icans = (_worst(safety.syndrome_events, e) for e in ("CRS", "ICANS"))
-    nca = kin.nca[kin.nca["PCTESTCD"] == ANALYTE] if kin is not None else None
-    rates = efficacy.rates.set_index(["group", "endpoint"]) if efficacy is not None else None
-    cols: dict[str, list[str]] = {}
-    for d in protocol.dose_levels:
-        at = pts[pts["DOSE_LEVEL"] == d.id]
-        ev = at[at["DLT_EVALUABLE"].astype(bool)]
-        ids = at["USUBJID"]
-        c = [str(len(at)), _rate(int((ev["DLT"] == "yes").sum()), len(ev), level)]
-        for worst in (crs, icans):
-            c.append(_rate(int((ids.map(worst).fillna(0) >= 2).sum()), len(at), level))
-        for ep in ("ORR", "CRPLUS"):
-            key = (d.id, ep)
-            c.append(_rate(int(rates.loc[key, "n"]), int(rates.loc[key, "N"]), level)
-                     if rates is not None and key in rates.index else "-")
-        for p in ("CMAX", "AUC0_28"):
-            c.append(_spread(nca.loc[nca["DOSELVL"].astype(str) == d.id, p])
-                     if nca is not None and p in nca else "-")
-        cols[f"{d.id} {d.label}"] = c
-    unit = ""
-    if nca is not None and "unit" in nca and len(nca):
-        unit = f" ({nca['unit'].dropna().iloc[0]})" if nca["unit"].notna().any() else ""
-    return profile_layout(protocol, cols, unit, number)
-
-
 def profile_layout(protocol: Protocol, cols: dict[str, list[str]], unit: str,
-                   number: str = "14.6.1") -> ReportTable:
+                   number: str = "14.6.1", specimen: str = "") -> ReportTable:
     """Table 14.6.1 from its formatted columns: row labels, footnotes and source.
 
     Parameters
@@ -128,6 +60,8 @@ def profile_layout(protocol: Protocol, cols: dict[str, list[str]], unit: str,
         " (cells/uL)": the concentration unit of the exposure rows ("" when unknown).
     number : str
         Table number.
+    specimen : str
+        The specimen(s) of the exposure rows as recorded ("whole blood"; "" when unknown).
 
     Returns
     -------
@@ -153,18 +87,21 @@ def profile_layout(protocol: Protocol, cols: dict[str, list[str]], unit: str,
         "Dose level: the dose received (as treated); a product out of specification infused "
         "at a lower level counts at that level here, whatever the protocol's escalation "
         "counting (Table 14.2.3).",
-        "DLT: among DLT-evaluable patients (a DLT, or follow-up through the DLT window; safety "
-        "engine). CRS / ICANS: the protocol's primary grade (ASTCT 2019, Lee DW et al., Biol "
-        "Blood Marrow Transplant 2019), worst per patient, among infused patients.",
+        "DLT: among DLT-evaluable patients (a DLT, or follow-up through the DLT window; ADSL "
+        "DLTEVLFL, DLTFL). CRS / ICANS: the protocol's primary grade (ASTCT 2019, Lee DW et "
+        "al., Biol Blood Marrow Transplant 2019), worst per patient (ADAE ATOXGRN), among "
+        "infused patients.",
         "Response: IMWG 2016 best confirmed response (Kumar S et al., Lancet Oncol 2016), "
         "efficacy population by dose level (table 14.4).",
-        "Expansion: CAR+ T cells by flow cytometry in whole blood; non-compartmental analysis "
-        "as in tables 14.5, AUC0-28d by the protocol's AUC method.",
+        "Expansion: CAR+ T cells by flow cytometry"
+        + (f" in {specimen}" if specimen else " (specimen not recorded)")
+        + "; non-compartmental analysis as in tables 14.5 (ADPP), AUC0-28d by the protocol's "
+        "AUC method.",
     )
     return table_from_wide(number, "Dose-toxicity, dose-response and dose-exposure by dose "
                            "level", "Infused patients (all study parts), by dose level", w,
                            row_label="Measure", footnotes=notes,
-                           source="ADSL, ADAE (CRS / ICANS), ADRS, ADPC / NCA")
+                           source="ADSL, ADAE (CRS / ICANS), ADRS, ADPP")
 
 
 def _fmt(v: float, nd: int = 3) -> str:
@@ -308,9 +245,10 @@ def _selection_parts(study, protocol: Protocol, number: str
 
 
 def recommended_dose_section(study, protocol: Protocol, safety, efficacy, kin) -> Section | None:
-    """Section 14.6: :func:`profile_table`, :func:`selection_table` and, with a randomised
-    stage, Table 14.6.3 (:func:`cartrial.report.rose_stage_table.stage_table`); None without
-    safety.
+    """Section 14.6 without its first table: :func:`selection_table` (14.6.2) and, with a
+    randomised stage, Table 14.6.3 (:func:`cartrial.report.rose_stage_table.stage_table`); None
+    without safety. Table 14.6.1 is computed from the ADaM datasets and put first by
+    :func:`cartrial.report.dose_profile_adam.with_adam_profile`.
 
     Parameters
     ----------
@@ -340,10 +278,6 @@ def recommended_dose_section(study, protocol: Protocol, safety, efficacy, kin) -
     from cartrial.report.rose_stage_table import stage_table
 
     sel, sentence, chosen = _selection_parts(study, protocol, "14.6.2")
-    dm = study["DM"] if "DM" in study else None
-    received = (None if dm is None or "ACTARMCD" not in dm else
-                dict(zip(dm["USUBJID"].astype(str), dm["ACTARMCD"].astype(str), strict=True)))
     stage, said = stage_table(study, protocol, safety, chosen)  # the ROSE stage, if any
-    items = [profile_table(protocol, safety, efficacy, kin, received=received)] + (
-        [sel] if sel is not None else []) + ([stage] if stage is not None else [])
+    items = ([sel] if sel is not None else []) + ([stage] if stage is not None else [])
     return Section(TITLE, tuple(items), intro=f"{sentence} {said}".strip())
