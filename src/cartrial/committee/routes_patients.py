@@ -61,7 +61,7 @@ def patient_routes(app: FastAPI, c: _Context) -> None:
 
     cache = PageCache()  # the same snapshot's pages are computed once for every reader
     # matplotlib (the CRS/ICANS timeline) takes a second or more to import: done in the
-    # background once the workspace is built, not by the first reader of a patient page
+    # background beside the safety analysis, not by the first reader of a patient page
     threading.Thread(target=_warm_up, args=(c,), name="warm-matplotlib", daemon=True).start()
 
     def subjects(ws: Workspace) -> pd.DataFrame:
@@ -121,7 +121,7 @@ def _list_query(request: Request) -> ListQuery:
 
 def _warm_up(c: _Context) -> None:
     try:
-        c.watcher.status()  # after the start-up build: never in the way of the first pages
+        c.watcher.status(whole=False)  # after the decisions: not in the overview's way
     except InputError:
         pass
     _import_matplotlib()
