@@ -5,10 +5,14 @@ readers on the example, <= 500 ms on a 1,000-patient trial. This starts the real
 (``python -m cartrial serve``) on a trial's SDTM folder, measures
 
 1. *first page*: from starting the process to the first logged-in overview page (``/``) returned
-   (server start-up, data load and validation, the overview's analysis);
+   (server start-up, data load and validation, the overview's analysis), and to the first
+   *complete* overview (the first one may say that "new since the last meeting" is still being
+   computed while the safety analysis runs);
 2. *page times*: ``--readers`` logged-in clients, each on its own thread, request the overview,
    the patient list, one patient's page and the decision history in turn for ``--seconds``;
    every response's wall time is recorded and p50 / p95 / max are printed per page and overall.
+   The readers start once the overview is complete (the workspace wholly built), so that these
+   times are those of a built workspace, not of its start-up.
    ``--think S``: each reader reads a page for an exponentially distributed time of mean S
    seconds (seeded per reader) before the next, as committee members do; ``--think 0`` is a
    stress test in which every reader requests back to back (then the page time is mostly the
@@ -58,8 +62,10 @@ def _login(base: str, user: str, password: str) -> httpx.Client:
     return c
 
 
-def _first_page(base: str, proc: subprocess.Popen, t0: float) -> tuple[float, float]:
-    """Seconds to the login page answering, and to the first overview page."""
+def _first_page(base: str, proc: subprocess.Popen,
+                t0: float) -> tuple[float, float, float]:
+    """Seconds to the login page answering, to the first overview page and to the first
+    complete one (no part marked as being computed)."""
     while True:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited with {proc.returncode}")
@@ -72,16 +78,26 @@ def _first_page(base: str, proc: subprocess.Popen, t0: float) -> tuple[float, fl
     c = _login(base, "reader", "password-r")
     r = c.get("/")
     first = time.perf_counter() - t0
+    while r.status_code == 200 and 'class="pending"' in r.text:
+        time.sleep(0.02)
+        r = c.get("/")
+    complete = time.perf_counter() - t0
     c.close()
     if r.status_code != 200:
         raise RuntimeError(f"overview answered {r.status_code}")
-    return up, first
+    return up, first, complete
 
 
 def _read(base: str, pages: list[str], seconds: float, start: threading.Barrier,
           times: dict[str, list[float]], errors: list[str], lock: threading.Lock,
           think: float, seed: int) -> None:
-    c = _login(base, "reader", "password-r")
+    try:
+        c = _login(base, "reader", "password-r")
+    except (RuntimeError, httpx.HTTPError) as exc:  # counted; the others still start
+        with lock:
+            errors.append(f"login: {exc}")
+        start.wait()
+        return
     rng = np.random.default_rng(seed)
     start.wait()
     end = time.perf_counter() + seconds
@@ -118,14 +134,14 @@ def main() -> None:
     add_user(store, "reader", "password-r", "viewer")
     port = _port()
     base = f"http://127.0.0.1:{port}"
+    server_log = open(db.with_name("server.log"), "w+")  # noqa: SIM115 - read after the run
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "cartrial", "serve", "--data", a.data,
                              "--protocol", a.protocol, "--db", f"sqlite:///{db}", "--port",
                              str(port), "--settle", "0"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL,
-                            env={**os.environ, "CARTRIAL_SECRET": "bench"})
+                            stderr=server_log, env={**os.environ, "CARTRIAL_SECRET": "bench"})
     try:
-        up, first = _first_page(base, proc, t0)
+        up, first, complete = _first_page(base, proc, t0)
         c = _login(base, "reader", "password-r")
         ids = _PATIENT.findall(c.get("/patients").text)
         c.close()
@@ -145,7 +161,7 @@ def main() -> None:
         proc.terminate()
         proc.wait()
     print(f"data {a.data}: server answering after {up:.2f} s; first overview page after "
-          f"{first:.2f} s")
+          f"{first:.2f} s; complete overview after {complete:.2f} s")
     every = np.concatenate([np.asarray(v) for v in times.values()]) if times else np.array([])
     for name, v in [*sorted(times.items()), ("all pages", every)]:
         v = np.asarray(v) * 1000
@@ -154,6 +170,9 @@ def main() -> None:
     print(f"  {a.readers} readers (mean think {a.think:g} s) for {a.seconds:g} s; "
           f"{len(errors)} error responses"
           + (f" (first: {errors[0]})" if errors else ""))
+    if errors:  # what the server said about them
+        server_log.seek(0)
+        print("  server's stderr (last 30 lines):\n" + "".join(server_log.readlines()[-30:]))
 
 
 if __name__ == "__main__":

@@ -35,7 +35,9 @@ def server(tmp_path):
     add_user(store, "stat", "password-s", "statistician", full_name="Ann Statistician")
     add_user(store, "chair", "password-c", "member", full_name="Dr Chair")
     add_user(store, "view", "password-v", "viewer")
-    with serving(create_app("ct071", tmp_path / "sdtm", settle_seconds=0)) as url:
+    app = create_app("ct071", tmp_path / "sdtm", settle_seconds=0)
+    app.state.watcher.status()  # the whole start-up build (the meeting reads its new events)
+    with serving(app) as url:
         yield url, store
 
 

@@ -78,3 +78,61 @@ def test_start_up_result_waits_for_the_build_and_keeps_its_failure():
     with pytest.raises(InputError, match="not built within"):
         job.result(0)
     held.set()
+
+
+def _held_analysis(monkeypatch, ws, release: threading.Event, fail: bool = False) -> None:
+    """The start-up's safety analysis waits for ``release`` (then gives the prebuilt one, or
+    refuses the data); the decisions are built for real."""
+    analysis = ws.analysis.result()[0]
+
+    def held(study, proto):
+        assert release.wait(LIMIT)
+        if fail:
+            raise InputError("LB USUBJID=S1 LBSEQ=4: refused for the test")
+        return analysis
+
+    monkeypatch.setattr("cartrial.committee.workspace._analyse", held)
+
+
+def _new_section(page: str) -> str:
+    return page[page.index('<h2 id="new-since">'):page.index("<h2>DLT-window calendar</h2>")]
+
+
+def test_the_overview_answers_before_the_safety_analysis_and_says_what_is_pending(
+        trial, tmp_path, monkeypatch):  # noqa: F811 - the fixture imported above
+    """Regression test of the staged start-up (issue #18): what the overview shows while the
+    analysis runs is the complete page's content except the one section marked pending."""
+    sdtm, ws = trial
+    release = threading.Event()
+    _held_analysis(monkeypatch, ws, release)
+    app = _app(sdtm, tmp_path)
+    c, other = _login(app), _login(app)
+    pending = c.get("/")                   # the analysis is held: the overview answers anyway
+    assert pending.status_code == 200 and not release.is_set()
+    assert 'id="new" class="pending"' in pending.text and "Being computed" in pending.text
+    assert '<table id="new">' not in pending.text and "Nothing new" not in pending.text
+    got: dict[str, object] = {}
+    reader = threading.Thread(target=lambda: got.update(r=other.get("/patients/CT071-001-001")))
+    reader.start()                         # a patient page waits on the analysis' event
+    assert "r" not in got
+    release.set()
+    reader.join(LIMIT)
+    assert got["r"].status_code == 200 and "Cytokine release syndrome" in got["r"].text
+    whole = c.get("/").text
+    assert "Being computed" not in whole and 'class="pending"' not in whole
+    assert whole.replace(_new_section(whole), _new_section(pending.text)) == pending.text
+
+
+def test_an_analysis_the_engines_refuse_after_the_overview_is_said_on_every_page(
+        trial, tmp_path, monkeypatch):  # noqa: F811 - the fixture imported above
+    sdtm, ws = trial
+    release = threading.Event()
+    _held_analysis(monkeypatch, ws, release, fail=True)
+    c = _login(_app(sdtm, tmp_path))
+    assert "Being computed" in c.get("/").text
+    release.set()
+    patient = c.get("/patients/CT071-001-001")  # waits for the analysis: refused
+    assert patient.status_code == 503 and "could not be analysed" in patient.text
+    assert "refused for the test" in patient.text
+    page = c.get("/")                           # and the overview no longer shows the snapshot
+    assert page.status_code == 503 and "refused for the test" in page.text

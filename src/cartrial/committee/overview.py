@@ -7,6 +7,10 @@ snapshot (with the committee's adjudications applied: a new
 (pandas rows through Jinja2) is most of the page's time, so fifty readers share one rendering
 (:class:`~cartrial.committee.page_cache.PageCache`). What the committee records (decisions,
 adjudications) and what belongs to the reader (role, CSRF token) stay live on every request.
+
+Right after ``cartrial serve`` starts, the safety analysis may still be being computed (the
+decisions are computed first): the overview then shows everything that needs only the decisions
+and says that "new since the last meeting" is being computed, instead of listing part of it.
 """
 
 from __future__ import annotations
@@ -42,7 +46,8 @@ def overview_context(env: Environment, store: Store, w: Workspace) -> dict[str, 
     Returns
     -------
     dict
-        ``body`` (Markup: overview_body.html), ``adjudication_options`` (Markup: the
+        ``body`` (Markup: overview_body.html; while the workspace's safety analysis is being
+        computed, "new since the last meeting" says so), ``adjudication_options`` (Markup: the
         adjudication form's patient choices), ``since`` (the previous decision's data cut-off,
         None before any decision), ``decisions``, ``adjudications`` and ``patients``.
 
@@ -54,17 +59,19 @@ def overview_context(env: Environment, store: Store, w: Workspace) -> dict[str, 
     decisions = list_decisions(store)
     since = decisions[-1].as_of if decisions else None
     patients = w.decision.patients
+    analysed = w.analysed  # read once: the body's key and content agree
 
     def body() -> Markup:
         return Markup(env.get_template("overview_body.html").render(
             w=w, rec=w.recommendation_summary(), table=w.decision.recommendation.table,
-            patients=patients, paths=w.paths, since=since, new=new_since(w, since),
+            patients=patients, paths=w.paths, since=since,
+            new=new_since(w, since) if analysed else None,
             calendar=dlt_calendar(w), slots=open_slots(w)))
 
     def options() -> Markup:
         return Markup(env.get_template("adjudication_options.html").render(patients=patients))
 
-    return {"body": _PARTS.get(w, ("body", since), body),
+    return {"body": _PARTS.get(w, ("body", since, analysed), body),
             "adjudication_options": _PARTS.get(w, ("adjudication options",), options),
             "since": since, "decisions": decisions, "patients": patients,
             "adjudications": list_adjudications(store)}

@@ -135,7 +135,8 @@ def _not_infused_reason(w: Workspace, usubjid: str, dm: pd.DataFrame) -> str:
     return f"Not infused: {label(reason)}" if reason else "Not infused (no reason recorded)"
 
 
-def patient_page(w: Workspace, usubjid: str) -> PatientPage | None:
+def patient_page(w: Workspace, usubjid: str,
+                 subjects: pd.DataFrame | None = None) -> PatientPage | None:
     """The page of one DM subject, or None when the study has no such subject.
 
     Parameters
@@ -143,6 +144,8 @@ def patient_page(w: Workspace, usubjid: str) -> PatientPage | None:
     w : Workspace
         The snapshot shown.
     usubjid : str
+    subjects : pandas.DataFrame, optional
+        :func:`patient_subjects` of ``w`` when the caller has it (else computed here).
 
     Returns
     -------
@@ -153,7 +156,7 @@ def patient_page(w: Workspace, usubjid: str) -> PatientPage | None:
     >>> patient_page(workspace, "CT071-001-002").headline  # doctest: +SKIP
     'DL1 (0.1 x10^6/kg) · Dose escalation, cohort C01 · infused 2023-07-24'
     """
-    subjects = patient_subjects(w)
+    subjects = patient_subjects(w) if subjects is None else subjects
     row = subjects[subjects["USUBJID"] == usubjid]
     if row.empty:
         return None

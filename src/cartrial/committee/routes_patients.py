@@ -1,4 +1,5 @@
-"""Patient pages of the workspace: the list of every enrolled patient and one page each.
+"""Patient pages of the workspace: the list of every enrolled patient (a page at a time, and
+as CSV) and one page each.
 
 Every DM subject has a page (an apheresed patient who was never infused too: no 404); only a
 name the study does not hold is 404. The page's content is :mod:`cartrial.committee.patient_view`.
@@ -11,18 +12,36 @@ import io
 import threading
 from typing import TYPE_CHECKING
 
+import pandas as pd
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
 from cartrial.committee.page_cache import PageCache
+from cartrial.committee.patient_list import (
+    COLUMNS,
+    INFUSED,
+    ListQuery,
+    list_csv,
+    list_page,
+    parse_query,
+    select,
+)
 from cartrial.committee.patient_view import patient_page, patient_subjects
+from cartrial.errors import InputError
 
 if TYPE_CHECKING:
     from cartrial.committee.web import _Context
+    from cartrial.committee.workspace import Workspace
 
 
 def patient_routes(app: FastAPI, c: _Context) -> None:
-    """Register ``GET /patients`` and ``GET /patients/{usubjid}`` (login required).
+    """Register ``GET /patients`` (a page of the list), ``GET /patients.csv`` (the whole list)
+    and ``GET /patients/{usubjid}`` (login required).
+
+    The list and each patient's page are rendered once per snapshot (and list query) for every
+    reader; only the frame around them (the reader's name and role, the CSRF token of the
+    log-out form, the snapshot's notice) is rendered per request.
 
     Parameters
     ----------
@@ -38,34 +57,74 @@ def patient_routes(app: FastAPI, c: _Context) -> None:
     --------
     >>> patient_routes(app, ctx)  # doctest: +SKIP
     """
+    from cartrial.committee.web import TEMPLATES  # (web registers these routes)
+
     cache = PageCache()  # the same snapshot's pages are computed once for every reader
     # matplotlib (the CRS/ICANS timeline) takes a second or more to import: done in the
-    # background once the workspace serves, not by the first reader of a patient page
-    threading.Thread(target=_import_matplotlib, name="warm-matplotlib", daemon=True).start()
+    # background beside the safety analysis, not by the first reader of a patient page
+    threading.Thread(target=_warm_up, args=(c,), name="warm-matplotlib", daemon=True).start()
+
+    def subjects(ws: Workspace) -> pd.DataFrame:
+        return cache.get(ws, ("<list>",), lambda: patient_subjects(ws))
 
     @app.get("/patients", response_class=HTMLResponse)
     def patients(request: Request) -> HTMLResponse:
         u = c.user_of(request)
-        snap = c.snapshot()
-        rows = cache.get(snap.ws, ("<list>",),
-                         lambda: patient_subjects(snap.ws).to_dict("records"))
-        return c.page(request, "patients.html", user=u, w=snap.ws, snap=snap, rows=rows)
+        query = _list_query(request)
+        snap = c.snapshot(whole=False)  # the list needs no safety analysis
+
+        def render() -> Markup:
+            pg = list_page(subjects(snap.ws), query)
+            return Markup(TEMPLATES.env.get_template("patient_list_body.html").render(
+                w=snap.ws, pg=pg, columns=COLUMNS, infused=INFUSED))
+
+        try:
+            body = cache.get(snap.ws, ("<list page>", query), render)
+        except InputError as exc:
+            raise HTTPException(status_code=400, detail=str(exc)) from None
+        return c.page(request, "patients.html", user=u, w=snap.ws, snap=snap, body=body)
+
+    @app.get("/patients.csv")
+    def patients_csv(request: Request) -> Response:
+        c.user_of(request)
+        query = _list_query(request)
+        snap = c.snapshot(whole=False)
+        text = list_csv(select(subjects(snap.ws), query))
+        return Response(text, media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": "attachment; filename=patients.csv"})
 
     @app.get("/patients/{usubjid}", response_class=HTMLResponse)
     def patient(request: Request, usubjid: str) -> HTMLResponse:
         u = c.user_of(request)
         snap = c.snapshot()
 
-        def compute() -> tuple:
-            p = patient_page(snap.ws, usubjid)
-            svg = timeline_svg(snap.ws.patient(usubjid)) if p is not None and p.infused else ""
-            return p, svg
+        def compute() -> Markup | None:
+            p = patient_page(snap.ws, usubjid, subjects(snap.ws))
+            if p is None:
+                return None
+            svg = timeline_svg(snap.ws.patient(usubjid)) if p.infused else ""
+            return Markup(TEMPLATES.env.get_template("patient_body.html").render(p=p, timeline=svg))
 
-        p, svg = cache.get(snap.ws, usubjid, compute)
-        if p is None:
+        body = cache.get(snap.ws, usubjid, compute)
+        if body is None:
             raise HTTPException(status_code=404, detail=f"no patient {usubjid} in this study")
-        return c.page(request, "patient.html", user=u, w=snap.ws, snap=snap, p=p,
-                      timeline=svg)
+        return c.page(request, "patient.html", user=u, w=snap.ws, snap=snap, body=body,
+                      usubjid=usubjid)
+
+
+def _list_query(request: Request) -> ListQuery:
+    try:
+        return parse_query(request.query_params)
+    except InputError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+
+
+def _warm_up(c: _Context) -> None:
+    try:
+        c.watcher.status(whole=False)  # after the decisions: not in the overview's way
+    except InputError:
+        pass
+    _import_matplotlib()
 
 
 def _import_matplotlib() -> None:

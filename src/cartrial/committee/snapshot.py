@@ -106,28 +106,39 @@ class SnapshotWatcher:
             checked = load_checked(self.protocol, self.data_dir)
             self._loaded, self._failed = sig, None
             self._start = StartUp(lambda: build_workspace(self.protocol, self.data_dir,
-                                                          checked=checked))
+                                                          checked=checked, analysis_later=True))
 
-    def _started(self) -> None:
-        """Wait for the start-up build (when one is running) and take up its workspace."""
+    def _started(self, whole: bool = True) -> None:
+        """Wait for the start-up build (when one is running) and take up its workspace:
+        its decisions, and with ``whole`` its safety analysis too (else a failure of the
+        analysis is taken up only when it has already ended)."""
         job = self._start
         if job is None:
             return
         ws, why = job.result()
+        if ws is not None:
+            ended, why = ws.analysis.poll()
+            if whole and not ended:
+                why = ws.analysis.result()[1]
+            ws = None if why else ws
         with self._lock:
             if self._start is not job:
                 return
+            self._ws = ws
+            if ws is not None and not whole and not ws.analysed:
+                return  # the analysis is still being computed: a whole wait takes it up
             self._start = None
-            if ws is not None:
-                self._ws = ws
-            else:  # the engines refused the data: shown on every page, nothing to decide on
+            if ws is None:  # the engines refused the data: shown on every page, nothing to decide
                 self._failed = (self._loaded, "unreadable", "The data could not be analysed: "
                                 f"{why}", ())
                 self._loaded = None
 
-    def status(self) -> SnapshotStatus:
-        """The snapshot to show now, loading the folder's new state when it has settled."""
-        self._started()
+    def status(self, whole: bool = True) -> SnapshotStatus:
+        """The snapshot to show now, loading the folder's new state when it has settled.
+
+        ``whole=False`` (the overview): at start-up, wait only for the decisions, not for the
+        safety analysis (the workspace's ``analysed`` says whether it is there)."""
+        self._started(whole)
         with self._lock:
             sig = data_signature(self.data_dir)
             now = self.clock()

@@ -1,7 +1,8 @@
 """The workspace's start-up build, run in the background so that ``cartrial serve`` answers at
-once: the data are loaded and validated first (bad data still stop the server), the decisions
-and the safety analysis are computed on a thread, and a page that needs them waits on an event
-(no polling)."""
+once: the data are loaded and validated first (bad data still stop the server), then the
+decisions are computed on a thread and, after them, the safety analysis on another; a page waits
+on the event of what it needs (no polling): the overview only on the decisions (it says which of
+its parts are still being computed), a patient page on the safety analysis too."""
 
 from __future__ import annotations
 
@@ -20,21 +21,54 @@ class StartUp:
     Parameters
     ----------
     build : callable
-        Returns the workspace; an ``InputError`` it raises is kept as the reason.
+        Returns the workspace (or a part of it); an ``InputError`` it raises is kept as the
+        reason.
+    name : str
+        The thread's name.
 
     Examples
     --------
     >>> StartUp(lambda: "workspace").result()
     ('workspace', '')
+    >>> StartUp.finished("analysis").poll()
+    (True, '')
     """
 
-    def __init__(self, build: Callable[[], object]) -> None:
+    def __init__(self, build: Callable[[], object] | None,
+                 name: str = "cartrial-workspace-start-up") -> None:
         self._done = threading.Event()
         self._value: object | None = None
         self._why = ""
-        self._thread = threading.Thread(target=self._run, args=(build,), daemon=True,
-                                        name="cartrial-workspace-start-up")
-        self._thread.start()
+        if build is not None:
+            threading.Thread(target=self._run, args=(build,), daemon=True, name=name).start()
+
+    @classmethod
+    def finished(cls, value: object) -> StartUp:
+        """A build already done (computed in the caller's thread): ``value`` at once.
+
+        Parameters
+        ----------
+        value : object
+            What the build returned.
+
+        Returns
+        -------
+        StartUp
+        """
+        job = cls(None)
+        job._value = value
+        job._done.set()
+        return job
+
+    def poll(self) -> tuple[bool, str]:
+        """Without waiting: whether the build has ended, and why it failed ("" if it did not).
+
+        Returns
+        -------
+        tuple
+            ``(ended, reason)``.
+        """
+        return self._done.is_set(), self._why
 
     def _run(self, build: Callable[[], object]) -> None:
         try:

@@ -173,8 +173,8 @@ class _Context:
             raise HTTPException(status_code=303, headers={"Location": "/login"})
         return u
 
-    def snapshot(self) -> SnapshotStatus:
-        snap = self.watcher.status()
+    def snapshot(self, whole: bool = True) -> SnapshotStatus:
+        snap = self.watcher.status(whole)  # whole=False: the safety analysis may be pending
         if snap.ws is None:  # the start-up build failed (load_now validated the data)
             raise HTTPException(status_code=503, detail=snap.message
                                 or "no validated data snapshot yet")
@@ -259,7 +259,7 @@ def _read_routes(app: FastAPI, c: _Context) -> None:
     @app.get("/", response_class=HTMLResponse)
     def overview(request: Request) -> HTMLResponse:
         u = c.user_of(request)
-        snap = c.snapshot()
+        snap = c.snapshot(whole=False)
         return c.page(request, "overview.html", user=u, w=snap.ws, snap=snap,
                       **overview_context(TEMPLATES.env, c.store, snap.ws))
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from cartrial.committee.start_up import StartUp
 from cartrial.data import load_study, validate_study
 from cartrial.data.dates import parse_dtc
 from cartrial.data.load import Study
@@ -28,8 +29,24 @@ if TYPE_CHECKING:  # the engines are imported by the build (serve answers before
 
 
 @dataclass(frozen=True)
+class Analysis:
+    """The part of the workspace the patient pages need beyond the decisions: the safety
+    engine's inputs and analysis, and the IMWG responses (or why they could not be derived)."""
+
+    safety: SafetyAnalysis
+    inputs: SafetyInputs
+    response: ImwgResult | None = None  # IMWG responses (None: could not be derived)
+    response_error: str = ""            # why not, shown on the patient pages
+
+
+@dataclass(frozen=True)
 class Workspace:
-    """The trial as the committee sees it on ``as_of`` (data files hashed in ``data_hash``)."""
+    """The trial as the committee sees it on ``as_of`` (data files hashed in ``data_hash``).
+
+    ``analysis`` may still be being computed (``cartrial serve``'s start-up computes it after
+    the decisions): :attr:`analysed` says whether it is there without waiting; ``safety``,
+    ``inputs``, ``response`` and ``response_error`` wait for it.
+    """
 
     protocol: Protocol
     protocol_ref: str
@@ -37,13 +54,38 @@ class Workspace:
     data_dir: Path
     as_of: date
     decision: StudyDecision
-    safety: SafetyAnalysis
     paths: pd.DataFrame
     study_domains: dict[str, pd.DataFrame]
     study: Study
-    inputs: SafetyInputs
-    response: ImwgResult | None = None  # IMWG responses (None: could not be derived)
-    response_error: str = ""            # why not, shown on the patient pages
+    analysis: StartUp
+
+    @property
+    def analysed(self) -> bool:
+        """Whether the safety analysis and responses are computed (never waits)."""
+        ended, why = self.analysis.poll()
+        return ended and not why
+
+    def _analysis(self) -> Analysis:
+        value, why = self.analysis.result()
+        if value is None:
+            raise InputError(f"The data could not be analysed: {why}")
+        return value
+
+    @property
+    def safety(self) -> SafetyAnalysis:
+        return self._analysis().safety
+
+    @property
+    def inputs(self) -> SafetyInputs:
+        return self._analysis().inputs
+
+    @property
+    def response(self) -> ImwgResult | None:
+        return self._analysis().response
+
+    @property
+    def response_error(self) -> str:
+        return self._analysis().response_error
 
     @property
     def data_hash(self) -> str:
@@ -99,29 +141,41 @@ def load_checked(protocol_ref: str, data_dir: str | Path) -> tuple[Protocol, Stu
 
 def build_workspace(protocol_ref: str, data_dir: str | Path,
                     as_of: date | None = None, *,
-                    checked: tuple[Protocol, Study] | None = None) -> Workspace:
+                    checked: tuple[Protocol, Study] | None = None,
+                    analysis_later: bool = False) -> Workspace:
     """Load and validate the data, adjudicate DLTs, get the design's recommendation and the
-    next cohort's dose-transition paths.
+    next cohort's dose-transition paths, and analyse safety and responses.
 
     ``checked``: what :func:`load_checked` returned for this folder (not loaded again);
     without it the folder is loaded and validated here, raising as :func:`load_checked` does.
+    ``analysis_later``: return once the decisions are computed and compute the safety
+    analysis and responses on a thread (the workspace's ``analysis``; an ``InputError`` of the
+    engines is then kept as its reason instead of raised).
     """
     from cartrial.conduct import decide_study
     from cartrial.design.factory import design_from_spec
     from cartrial.design.paths import dose_paths
-    from cartrial.safety.analysis import analyse_safety
-    from cartrial.safety.sdtm import safety_inputs
 
     proto, study = checked or load_checked(protocol_ref, data_dir)
     cut = as_of or _latest_date(study.domains)
     decision = decide_study(study, proto, cut)
-    inputs = safety_inputs(study, proto)
-    safety = analyse_safety(inputs, proto)
     design = design_from_spec(proto.design, len(proto.dose_levels))
     paths = dose_paths(design, decision.recommendation.state, cohorts=1)
-    response, why = _responses(study, proto)
+    analysis = (StartUp(lambda: _analyse(study, proto), name="cartrial-workspace-analysis")
+                if analysis_later else StartUp.finished(_analyse(study, proto)))
     return Workspace(proto, str(protocol_ref), protocol_hash(protocol_ref), Path(data_dir), cut,
-                     decision, safety, paths, study.domains, study, inputs, response, why)
+                     decision, paths, study.domains, study, analysis)
+
+
+def _analyse(study: Study, proto: Protocol) -> Analysis:
+    """The safety engine's inputs and analysis and the IMWG responses of the whole study."""
+    from cartrial.safety.analysis import analyse_safety
+    from cartrial.safety.sdtm import safety_inputs
+
+    inputs = safety_inputs(study, proto)
+    safety = analyse_safety(inputs, proto)
+    response, why = _responses(study, proto)
+    return Analysis(safety, inputs, response, why)
 
 
 def _named_errors(report: ValidationReport) -> list[Finding]:
