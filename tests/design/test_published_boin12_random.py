@@ -19,8 +19,8 @@ optimal biological dose (OBD) 10,000 trials are run, each on its own random scen
 ``simulate_boin12``, with one scenario per trial) runs the same number of trials on scenarios
 drawn the same way (numpy, seeded), and every published figure must agree within 3 Monte Carlo
 standard errors of the difference (both sides' errors, the published side having the same
-per-trial spread as ours). So they do for 3 and 5 doses (52 rows); for 10 doses 8 of 40 rows do
-not (:func:`test_ten_doses_against_published`).
+per-trial spread as ours). So they do, but for one figure of the 10-dose rows (``KNOWN_GAP``). The
+10-dose, 36-cohort rows are runs of 2,000 trials (see the data file's header).
 
 Metrics (their definitions, per trial, in % over trials): ``obd_sel`` the OBD is selected;
 ``favorable_sel`` the selected dose is at or below the true MTD and its true utility is within 5 %
@@ -252,21 +252,26 @@ def test_other_settings_match_published(idx: int) -> None:
     assert _check(PUB.loc[idx]) == []
 
 
+#: the one published figure cartrial does not reproduce (README): 10 doses, 18 cohorts, utility 2,
+#: OBD at dose 1, OBD selection: published 32.82 %, cartrial 30.3 % (3.8 MCSE; 4.0 MCSE on
+#: another random stream); every other figure of that row agrees
+KNOWN_GAP = ((10, 1, 18, 2, 1), "obd_sel")
+
+
 @pytest.mark.long
-@pytest.mark.xfail(
-    strict=False,
-    reason="J = 10: 8 of 40 published rows have figures 3.0-4.3 MCSE from cartrial's (cause not "
-    "found; README, 'Phase I/II designs against published operating characteristics')",
-)
 @pytest.mark.parametrize("idx", TEN.index, ids=[_id(r) for _, r in TEN.iterrows()])
 def test_ten_doses_against_published(idx: int) -> None:
-    """J = 10 doses, 18 and 36 cohorts (behind Table 6). Seeded run at commit time: 32 rows
-    agree within 3 MCSE on every figure; 8 rows do not (18 cohorts, utility 2, OBD 1: OBD
-    selection 30.3 vs 32.8 %, 3.8 MCSE, also 4.0 MCSE on another random stream; 36 cohorts,
-    utility 1, OBD 1, 5, 9, 10 and utility 2, OBD 2, 3, 9: early stop, OBD or favourable-dose
-    selection 3.0-4.3 MCSE off, in both directions). The 52 rows of 3 and 5 doses agree, so the
-    rule and the scenario generator are shared; what differs at 10 doses is not known."""
-    assert _check(PUB.loc[idx]) == []
+    """J = 10 doses, 18 and 36 cohorts (behind Table 6); the 36-cohort rows are runs of 2,000
+    trials (data file header). One figure is a known gap (``KNOWN_GAP``), checked to stay
+    between 3 and 5 MCSE so that a change either way is seen."""
+    row = PUB.loc[idx]
+    bad = _check(row)
+    if tuple(int(row[c]) for c in KEY) == KNOWN_GAP[0]:
+        assert [b.split(":")[0] for b in bad] == [KNOWN_GAP[1]]
+        mcse = float(bad[0].split("(")[1].split(" ")[0])
+        assert 3 < mcse < 5
+    else:
+        assert bad == []
 
 
 @pytest.mark.parametrize("obd", [1, 3, 5])
