@@ -88,9 +88,10 @@ def run_trials(
     """Advance trials through all cohorts: (n, dlt, responses, both, obd, early stop).
 
     ``p`` is the DLT probability per dose, ``q_dlt`` / ``q_no_dlt`` the response probability
-    given a DLT / no DLT; ``ut`` / ``ue`` are (trials, cohorts, cohort size) uniforms for DLT and
-    response; ``ties`` (trials, cohorts, 3) uniforms break desirability ties at random (None:
-    higher dose). ``both`` counts patients with a DLT and a response.
+    given a DLT / no DLT (each (doses,), or (trials, doses) for a scenario per trial); ``ut`` /
+    ``ue`` are (trials, cohorts, cohort size) uniforms for DLT and response; ``ties`` (trials,
+    cohorts, 3) uniforms break desirability ties at random (None: higher dose). ``both`` counts
+    patients with a DLT and a response.
     """
     rows, ncoh, m = ut.shape
     k = design.n_doses
@@ -107,8 +108,9 @@ def run_trials(
             break
         da = d[a]
         n[a, da] += m
-        tox = ut[a, c] < p[da][:, None]
-        eff = ue[a, c] < np.where(tox, q_dlt[da][:, None], q_no_dlt[da][:, None])
+        pa, q1a, q0a = (v[da] if v.ndim == 1 else v[a, da] for v in (p, q_dlt, q_no_dlt))
+        tox = ut[a, c] < pa[:, None]
+        eff = ue[a, c] < np.where(tox, q1a[:, None], q0a[:, None])
         yt[a, da] += tox.sum(axis=1)
         ye[a, da] += eff.sum(axis=1)
         yb[a, da] += (tox & eff).sum(axis=1)
