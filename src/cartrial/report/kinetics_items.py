@@ -152,7 +152,7 @@ def _persistence_table(kin, protocol: Protocol) -> ReportTable:
         "value": [("NE" if ne == 0 else f"{nd}/{ne} ({p:.1f}%) [{lo:.1f}, {hi:.1f}]")
                   for nd, ne, p, lo, hi in zip(ps["n_detectable"], ps["n_evaluable"], ps["pct"],
                                                ps["ci_low"], ps["ci_high"], strict=True)]})
-    return ReportTable("14.5.2", "CAR-T persistence (detectable transgene) by month",
+    return ReportTable("14.5.2", "CAR-T persistence by month (detectable, per analyte)",
                        "Infused with a sample near the landmark",
                        pc.drop_duplicates(["row", "column"]).reset_index(drop=True), (
                            "Detectable = a quantifiable sample at or after the landmark day "
