@@ -33,7 +33,8 @@ from cartrial.report.figures import figure_cutoff
 from cartrial.report.grades import ctcae_label
 from cartrial.report.kinetics_items import kinetics_items
 from cartrial.report.listings import listing_items
-from cartrial.report.outputs import Written, small_trial, write_outputs
+from cartrial.report.background import Background
+from cartrial.report.outputs import PARALLEL_MAX_SUBJECTS, Written, small_trial, write_outputs
 from cartrial.report.pdf import html_to_pdf
 from cartrial.report.section_items import efficacy_items, safety_items
 
@@ -150,6 +151,14 @@ def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omit
                   "tables)", partial(_safety, study, protocol, cutoff),
                   omitted)
     step(STAGES[1])
+    # the escalation history reads only the study: re-derived in a forked process while the
+    # other engines run (a small trial; a large one computes it here, in turn)
+    own = record is not None and len(record)  # the committee's record is Table 14.2.1
+    dm = study.get("DM")
+    hist = None if own or safety is None else Background(partial(
+        escalation_history, study, protocol),
+        parallel=dm is not None and len(dm) <= PARALLEL_MAX_SUBJECTS)
+    record = record if own else None
     from cartrial.efficacy.sdtm import efficacy_from_study
     eff = _try("Efficacy engine (IMWG response, rates, time to event)",
                partial(efficacy_from_study, study, protocol), omitted)
@@ -160,13 +169,14 @@ def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omit
                        **_primary_crs(safety, protocol)), omitted)
     step(STAGES[3])
 
-    history = record if record is not None and len(record) else _try(
-        "Escalation history (re-derived from the data)", partial(
-            escalation_history, study, protocol), omitted) if safety is not None else None
     from cartrial.report.recommended_dose import recommended_dose_section  # 14.6 (issue #20)
+    rec_omitted: list[str] = []  # named after the history's reason, as when run in turn
     rec_dose = _try("Recommended dose (14.6: dose-toxicity, -response, -exposure; selection)",
                     partial(recommended_dose_section, study, protocol, safety,
-                            eff[0] if eff else None, kin), omitted)
+                            eff[0] if eff else None, kin), rec_omitted)
+    history = record if hist is None else _try(
+        "Escalation history (re-derived from the data)", hist.wait, omitted)
+    omitted += rec_omitted
     return safety, eff, kin, history, rec_dose
 
 
