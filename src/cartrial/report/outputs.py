@@ -25,7 +25,7 @@ from cartrial.protocol.model import Protocol
 from cartrial.report.ars import write_ars
 from cartrial.report.background import Background
 from cartrial.report.document import Provenance, Section, render_document
-from cartrial.report.figure_files import file_bytes
+from cartrial.report.figure_files import ForkedFigures, file_bytes
 from cartrial.report.render import RunningHeader, table_to_docx, table_to_rtf, table_to_text
 from cartrial.report.table import ReportTable
 
@@ -98,7 +98,10 @@ def write_outputs(secs: list[Section], figures: dict, ds: dict[str, pd.DataFrame
     parallel = small_trial(ds)
     files = Background(partial(_datasets_and_results, secs, ds, out, protocol, w),
                        parallel=parallel)
-    drawn = Background(partial(_figure_files, figures, out / "figures"), parallel=parallel)
+    # figures already rendering in their own processes are collected here (only this
+    # process can wait for them)
+    drawn = Background(partial(_figure_files, figures, out / "figures"),
+                       parallel=parallel and not isinstance(figures, ForkedFigures))
     w.report.write_text(render_document(
         f"{protocol.study_id}: clinical study report tables, figures and listings",
         protocol.title.strip(), secs, w.provenance, omitted=w.omitted), encoding="utf-8")

@@ -26,14 +26,14 @@ from cartrial.errors import Finding, FindingsError, InputError
 from cartrial.protocol import load_protocol, protocol_hash
 from cartrial.protocol.model import Protocol
 from cartrial.report import sections as S
+from cartrial.report.background import Background
 from cartrial.report.dlt_counting import counted_dose_note
 from cartrial.report.document import Provenance, Section
-from cartrial.report.figure_files import EagerFigures
+from cartrial.report.figure_files import EagerFigures, ForkedFigures
 from cartrial.report.figures import figure_cutoff
 from cartrial.report.grades import ctcae_label
 from cartrial.report.kinetics_items import kinetics_items
 from cartrial.report.listings import listing_items
-from cartrial.report.background import Background
 from cartrial.report.outputs import PARALLEL_MAX_SUBJECTS, Written, small_trial, write_outputs
 from cartrial.report.pdf import html_to_pdf
 from cartrial.report.section_items import efficacy_items, safety_items
@@ -270,8 +270,9 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     step(STAGES[4])
 
     # 6. tables and figures
-    # name -> (PNG, SVG), rendered when written unless the trial is large (memory)
-    figures: dict = {} if small_trial(ds) else EagerFigures()
+    # name -> (PNG, SVG): a small trial's rendered by forked processes as each figure is
+    # made, a large trial's at once in turn (memory)
+    figures: dict = ForkedFigures() if small_trial(ds) else EagerFigures()
     cut_text = cutoff.isoformat() if cutoff is not None else (
         adam.cutoff.strftime("%Y-%m-%d") if pd.notna(adam.cutoff) else "")
     with figure_cutoff(cut_text):  # every figure's caption names the data cut-off

@@ -1,0 +1,99 @@
+"""`analyze`'s writers doing each piece of work once (issue #18) while writing the same bytes.
+
+The outside reference for the DOCX is python-docx's own writer: a document saved with
+``Document.save`` and re-dated entry by entry gives the bytes of the one-pass writer. The
+other tests are regression tests: the cached or forked path against the plain one of this code.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from cartrial.report.background import Background
+from cartrial.report.figure_files import FigureFiles, ForkedFigures, file_bytes
+from cartrial.report.render import RunningHeader
+from cartrial.report.render_docx import _stamp_zip, _stamped_docx, table_to_docx
+from cartrial.report.table import ReportTable
+
+WHEN = datetime(2025, 6, 1, 12, 30, 5)
+
+
+def _table(n: int = 4) -> ReportTable:
+    cells = pd.DataFrame({"row": [f"Patient {i}" for i in range(n) for _ in (0, 1)],
+                          "column": ["DL1 (N=3)", "DL2 (N=6)"] * n,
+                          "value": [f"{i} (50.0%)" if i % 2 else "" for i in range(2 * n)],
+                          "indent": [i % 2 for i in range(n) for _ in (0, 1)]})
+    return ReportTable("14.3.1.2", "Grade\u00a0\u22653 events", "Safety", cells,
+                       ("Tab\there.",), "ADAE")
+
+
+def _document(table: ReportTable):
+    """A document as table_to_docx builds it, before it is saved (the public call's parts)."""
+    from docx import Document
+
+    doc = Document()
+    doc.add_paragraph(table.caption, style="Heading 2")
+    grid = doc.add_table(rows=1, cols=3)
+    grid.style = "Table Grid"
+    for j, text in enumerate(["", *table.columns]):
+        grid.rows[0].cells[j].text = text
+    return doc
+
+
+def test_one_pass_docx_zip_is_python_docx_save_redated():
+    """python-docx's Document.save, every entry then re-dated, against the one-pass writer."""
+    doc = _document(_table())
+    buf = io.BytesIO()
+    doc.save(buf)
+    assert _stamped_docx(doc, WHEN) == _stamp_zip(buf.getvalue(), WHEN)
+
+
+def test_docx_cells_and_styles_are_those_python_docx_public_calls_give(tmp_path):
+    """Regression: the written table read back by python-docx (styles by name, every cell
+    text, tabs kept as python-docx writes them)."""
+    from docx import Document
+
+    t = _table(3)
+    path = table_to_docx(t, tmp_path / "t.docx", run_date=WHEN,
+                         header=RunningHeader("CT071", "2025-05-31", WHEN))
+    doc = Document(str(path))
+    assert doc.paragraphs[0].style.name == "Heading 2"
+    assert doc.tables[0].style.name == "Table Grid"
+    got = [[c.text for c in r.cells] for r in doc.tables[0].rows]
+    assert got[0] == ["", "DL1 (N=3)", "DL2 (N=6)"]
+    assert got[1:] == [["   " * (i % 2) + f"Patient {i}", *t.wide().iloc[i].tolist()]
+                       for i in range(3)]
+    assert table_to_docx(t, tmp_path / "u.docx", run_date=WHEN, header=RunningHeader(
+        "CT071", "2025-05-31", WHEN)).read_bytes() == path.read_bytes()
+
+
+def test_wide_is_pivoted_once_and_handed_out_as_a_copy():
+    """Regression: the cached wide frame equals a fresh pivot; changing a copy changes
+    nothing else."""
+    t = _table()
+    fresh = t.cells.pivot(index="row", columns="column", values="value").reindex(
+        index=t.rows, columns=t.columns).fillna("")
+    a = t.wide()
+    pd.testing.assert_frame_equal(a, fresh)
+    a.iloc[0, 0] = "changed"
+    pd.testing.assert_frame_equal(t.wide(), fresh)
+    assert t.wide() is not t.wide()
+
+
+def test_forked_figures_give_the_bytes_rendered_in_turn():
+    """Regression: a figure rendered in a forked process as it is stored, against the same
+    figure rendered here."""
+    fig = Figure(figsize=(3, 2))
+    fig.subplots().plot([0, 1, 2], [1, 0, 2], label="DL1")
+    here = FigureFiles(fig).render()
+    figs = ForkedFigures()
+    figs["a"] = FigureFiles(fig)
+    figs["b"] = (b"png", b"svg")
+    assert isinstance(figs["a"], Background)
+    figs["a"] = FigureFiles(fig)  # stored again: the first rendering is collected
+    assert file_bytes(figs["a"]) == here
+    assert file_bytes(figs["b"]) == (b"png", b"svg")
