@@ -97,3 +97,48 @@ def test_forked_figures_give_the_bytes_rendered_in_turn():
     figs["a"] = FigureFiles(fig)  # stored again: the first rendering is collected
     assert file_bytes(figs["a"]) == here
     assert file_bytes(figs["b"]) == (b"png", b"svg")
+
+
+def _adam_writer(ds):
+    from functools import partial
+
+    from cartrial.report.staged_adam import _write
+
+    return partial(_write, ds, "CT071", "p" * 64, "d" * 64, WHEN, "xpt")
+
+
+def _tiny_adam() -> dict:
+    return {"ADSL": pd.DataFrame({"STUDYID": ["CT071"] * 2, "USUBJID": ["S1", "S2"],
+                                  "AGE": [61, 58]})}
+
+
+def test_staged_adam_files_are_those_written_in_turn_and_appear_only_when_written(tmp_path):
+    """Regression: the ADaM files staged by a forked process against the same files written
+    here; nothing in the output folder before ``write``, no staging folder after."""
+    from cartrial.report.staged_adam import StagedDatasets
+
+    ds = _tiny_adam()
+    _adam_writer(ds)(tmp_path / "plain")
+    staged = StagedDatasets(_adam_writer(ds), parallel=True)
+    out = tmp_path / "out" / "adam"
+    assert not out.exists()
+    stage = staged._stage
+    staged.write(out)
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        p.name for p in (tmp_path / "plain").iterdir())
+    for p in out.iterdir():
+        assert p.read_bytes() == (tmp_path / "plain" / p.name).read_bytes(), p.name
+    assert stage is None or not stage.exists()
+
+
+def test_a_run_that_stops_leaves_no_staging_folder():
+    """The staged writing of a run that stopped before writing is removed with the run."""
+    import gc
+
+    from cartrial.report.staged_adam import StagedDatasets
+
+    staged = StagedDatasets(_adam_writer(_tiny_adam()), parallel=True)
+    stage = staged._stage
+    del staged
+    gc.collect()
+    assert stage is None or not stage.exists()

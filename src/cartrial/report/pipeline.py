@@ -37,6 +37,7 @@ from cartrial.report.listings import listing_items
 from cartrial.report.outputs import PARALLEL_MAX_SUBJECTS, Written, small_trial, write_outputs
 from cartrial.report.pdf import html_to_pdf
 from cartrial.report.section_items import efficacy_items, safety_items
+from cartrial.report.staged_adam import stage_datasets
 
 STAGES = ("load and validate", "safety engine", "efficacy engine", "kinetics engine",
           "ADaM datasets", "tables and figures", "write outputs")
@@ -267,6 +268,9 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     # are freed now
     study.domains = {k: v for k, v in study.domains.items()
                      if k in ("DM", "EX", "PC", "LB", "CM")}
+    # the ADaM files are written now (forked, into a staging folder) for a small trial
+    phash, dhash = protocol_hash(protocol_ref), study.data_hash
+    adam_files = stage_datasets(ds, protocol, phash, dhash, run_date, adam_format)
     step(STAGES[4])
 
     # 6. tables and figures
@@ -283,14 +287,12 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
 
     # 7. write: the study and the engines' frames are no longer needed; freeing them first lets
     # the writers reuse their memory (a large trial's peak would otherwise be here)
-    phash = protocol_hash(protocol_ref)
-    dhash = study.data_hash
     del study, safety, eff, kin, efficacy, imwg, mrd
     prov = _provenance(protocol_ref, phash, data_dir, dhash, run_date, cut_text, cutoff,
                        omitted, n_warn)
     report = out / "report.html"
     tables, figs = write_outputs(secs, figures, ds, out, protocol, Written(
-        report, prov, phash, dhash, run_date, cut_text, omitted, adam_format))
+        report, prov, phash, dhash, run_date, cut_text, omitted, adam_format), adam_files)
     pdf_path = html_to_pdf(report, out / "report.pdf") if pdf else None
     return AnalysisSummary(out, report, {k: len(v) for k, v in ds.items()}, tables, figs,
                            omitted, n_warn, pdf_path, cut_text)
