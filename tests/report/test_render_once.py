@@ -142,3 +142,38 @@ def test_a_run_that_stops_leaves_no_staging_folder():
     del staged
     gc.collect()
     assert stage is None or not stage.exists()
+
+
+def test_history_refused_in_its_forked_process_is_named_before_14_6(tmp_path, monkeypatch):
+    """The escalation history re-derived in a forked process: its refusal (and that of 14.6)
+    is reported as when run in turn, history first; without --allow-partial nothing is
+    written."""
+    import json
+
+    from typer.testing import CliRunner
+
+    import cartrial.report.pipeline as pipeline
+    import cartrial.report.recommended_dose as rd
+    from cartrial.cli.main import app
+    from cartrial.data import write_study
+    from cartrial.errors import RecordError
+    from tests.data.minimal_study import minimal_domains
+
+    def refuse(*args, **kwargs):
+        raise RecordError(domain="AE", usubjid="CT071-001-001", seq=3, variable="AETOXGR",
+                          value="9", rule="grade must be 1-5")
+
+    monkeypatch.setattr(pipeline, "escalation_history", refuse)
+    monkeypatch.setattr(rd, "recommended_dose_section", refuse)
+    write_study(minimal_domains(), tmp_path / "sdtm")
+    args = ["analyze", "--protocol", "ct071", str(tmp_path / "sdtm"), "--run-date",
+            "2025-06-01T12:00:00"]
+    r = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "no")])
+    assert r.exit_code == 2 and "Escalation history" in r.output, r.output
+    assert not (tmp_path / "no").exists() or not any((tmp_path / "no").rglob("*.*"))
+    r = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "out"), "--allow-partial",
+                                 "--json"])
+    assert r.exit_code == 0, r.output
+    omitted = json.loads(r.stdout[r.stdout.index("{"):])["omitted"]
+    assert [o.split(" (")[0] for o in omitted] == ["Escalation history", "Recommended dose"]
+    assert all("AESEQ=3" in o for o in omitted)

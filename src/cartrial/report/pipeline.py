@@ -144,6 +144,13 @@ def _try(label: str, fn: Callable, omitted: list[str]):
         return None
 
 
+def _kept(label: str, fn: Callable) -> tuple:
+    """``fn()`` and the reasons it was refused (as :func:`_try`): what a forked process hands
+    back, since an InputError's keyword arguments do not travel between processes."""
+    refused: list[str] = []
+    return _try(label, fn, refused), refused
+
+
 def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omitted: list[str],
              step: Callable[[str], None]) -> tuple:
     """Safety, efficacy and kinetics engines, the escalation history and 14.6; an engine that
@@ -157,7 +164,8 @@ def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omit
     own = record is not None and len(record)  # the committee's record is Table 14.2.1
     dm = study.get("DM")
     hist = None if own or safety is None else Background(partial(
-        escalation_history, study, protocol),
+        _kept, "Escalation history (re-derived from the data)",
+        partial(escalation_history, study, protocol)),
         parallel=dm is not None and len(dm) <= PARALLEL_MAX_SUBJECTS)
     record = record if own else None
     from cartrial.efficacy.sdtm import efficacy_from_study
@@ -175,9 +183,8 @@ def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omit
     rec_dose = _try("Recommended dose (14.6: dose-toxicity, -response, -exposure; selection)",
                     partial(recommended_dose_section, study, protocol, safety,
                             eff[0] if eff else None, kin), rec_omitted)
-    history = record if hist is None else _try(
-        "Escalation history (re-derived from the data)", hist.wait, omitted)
-    omitted += rec_omitted
+    history, refused = (record, []) if hist is None else hist.wait()
+    omitted += refused + rec_omitted
     return safety, eff, kin, history, rec_dose
 
 
