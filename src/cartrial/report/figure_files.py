@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
+from cartrial.report.background import Background
 from cartrial.report.figures import figure_bytes
 
 
@@ -49,13 +50,14 @@ class FigureFiles:
         return figure_bytes(self.fig, "png"), figure_bytes(self.fig, "svg")
 
 
-def file_bytes(item: FigureFiles | tuple[bytes, bytes]) -> tuple[bytes, bytes]:
-    """(PNG, SVG) of a figure held either way.
+def file_bytes(item: FigureFiles | Background | tuple[bytes, bytes]) -> tuple[bytes, bytes]:
+    """(PNG, SVG) of a figure held any of three ways.
 
     Parameters
     ----------
-    item : FigureFiles or tuple of (bytes, bytes)
-        A figure to render, or its files already rendered.
+    item : FigureFiles, Background or tuple of (bytes, bytes)
+        A figure to render, its rendering under way (:class:`ForkedFigures`), or its files
+        already rendered.
 
     Returns
     -------
@@ -66,6 +68,8 @@ def file_bytes(item: FigureFiles | tuple[bytes, bytes]) -> tuple[bytes, bytes]:
     >>> file_bytes((b"png", b"svg"))
     (b'png', b'svg')
     """
+    if isinstance(item, Background):
+        return item.wait()
     return item.render() if isinstance(item, FigureFiles) else item
 
 
@@ -82,3 +86,25 @@ class EagerFigures(dict):
 
     def __setitem__(self, name: str, item: FigureFiles | tuple[bytes, bytes]) -> None:
         super().__setitem__(name, file_bytes(item))
+
+
+class ForkedFigures(dict):
+    """A figure dictionary that starts rendering each :class:`FigureFiles` in a forked process
+    as it is stored (:class:`~cartrial.report.background.Background`): a small trial's figure
+    files are drawn on a free core while the report's other tables and figures are built, and
+    collected (the same bytes) when written. Without ``fork`` or a second core, each is
+    rendered when written.
+
+    Examples
+    --------
+    >>> fig = Figure(figsize=(2, 2)); _ = fig.subplots().plot([0, 1])
+    >>> figs = ForkedFigures(); figs["a"] = FigureFiles(fig)
+    >>> file_bytes(figs["a"]) == FigureFiles(fig).render()
+    True
+    """
+
+    def __setitem__(self, name: str, item: FigureFiles | tuple[bytes, bytes]) -> None:
+        if name in self:  # a figure stored again: the earlier rendering is collected first
+            file_bytes(self[name])
+        super().__setitem__(name, Background(item.render) if isinstance(item, FigureFiles)
+                            else item)

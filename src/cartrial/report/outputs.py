@@ -19,14 +19,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from cartrial import __version__
-from cartrial.adam import write_adam
 from cartrial.protocol.model import Protocol
 from cartrial.report.ars import write_ars
 from cartrial.report.background import Background
 from cartrial.report.document import Provenance, Section, render_document
-from cartrial.report.figure_files import file_bytes
+from cartrial.report.figure_files import ForkedFigures, file_bytes
 from cartrial.report.render import RunningHeader, table_to_docx, table_to_rtf, table_to_text
+from cartrial.report.staged_adam import StagedDatasets, stage_datasets
 from cartrial.report.table import ReportTable
 
 PARALLEL_MAX_SUBJECTS = 500  # ADSL records up to which the writers run side by side (a
@@ -58,7 +57,8 @@ class Written:
 
 
 def write_outputs(secs: list[Section], figures: dict, ds: dict[str, pd.DataFrame], out: Path,
-                  protocol: Protocol, w: Written) -> tuple[list[str], list[str]]:
+                  protocol: Protocol, w: Written,
+                  datasets: StagedDatasets | None = None) -> tuple[list[str], list[str]]:
     """Write every file of the analysis under ``out``.
 
     Parameters
@@ -75,6 +75,8 @@ def write_outputs(secs: list[Section], figures: dict, ds: dict[str, pd.DataFrame
         The protocol (study id, title, dose counting, event baskets).
     w : Written
         Provenance, hashes, run date, cut-off, omitted sections, ADaM format.
+    datasets : StagedDatasets, optional
+        The ADaM files already being written (:func:`stage_datasets`); default: written here.
 
     Returns
     -------
@@ -96,15 +98,26 @@ def write_outputs(secs: list[Section], figures: dict, ds: dict[str, pd.DataFrame
     for d in ("tables", "figures"):
         (out / d).mkdir(parents=True, exist_ok=True)
     parallel = small_trial(ds)
-    files = Background(partial(_datasets_and_results, secs, ds, out, protocol, w),
-                       parallel=parallel)
-    drawn = Background(partial(_figure_files, figures, out / "figures"), parallel=parallel)
+    if datasets is None:
+        datasets = stage_datasets(ds, protocol, w.protocol_hash, w.data_hash, w.run_date,
+                                  w.adam_format)
+    tables = [it for s in secs for it in s.items if isinstance(it, ReportTable)]
+    results = [Background(partial(write_ars, part, ds, out / "tables",
+                                  count_dose_as=protocol.conduct.count_dose_as,
+                                  baskets=protocol.safety.baskets), parallel=parallel)
+               for part in _halves(tables, parallel)]
+    # figures already rendering in their own processes are collected here (only this
+    # process can wait for them)
+    drawn = Background(partial(_figure_files, figures, out / "figures"),
+                       parallel=parallel and not isinstance(figures, ForkedFigures))
     w.report.write_text(render_document(
         f"{protocol.study_id}: clinical study report tables, figures and listings",
         protocol.title.strip(), secs, w.provenance, omitted=w.omitted), encoding="utf-8")
     names = _write_items(secs, out, w.run_date,
                          RunningHeader(protocol.study_id, w.cutoff, w.run_date))
-    files.wait()
+    datasets.write(out / "adam")
+    for job in results:
+        job.wait()
     drawn.wait()
     return names
 
@@ -137,14 +150,18 @@ def _figure_files(figures: dict, fdir: Path) -> None:
         (fdir / f"{name}.png").write_bytes(png)
 
 
-def _datasets_and_results(secs: list[Section], ds: dict, out: Path, protocol: Protocol,
-                          w: Written) -> None:
-    write_adam(ds, out / "adam", study=protocol.study_id, version=__version__,
-               protocol_hash=w.protocol_hash, data_hash=w.data_hash, run_date=w.run_date,
-               format=w.adam_format)
-    write_ars([it for s in secs for it in s.items if isinstance(it, ReportTable)], ds,
-              out / "tables", count_dose_as=protocol.conduct.count_dose_as,
-              baskets=protocol.safety.baskets)
+def _halves(tables: list[ReportTable], parallel: bool) -> list[list[ReportTable]]:
+    """The tables in two groups of about as many cells (the analysis-results files of each
+    written by its own process), or all in one."""
+    if not parallel:
+        return [tables]
+    parts: list[list[ReportTable]] = [[], []]
+    size = [0, 0]
+    for t in sorted(tables, key=lambda t: -len(t.cells)):  # largest first, to the lighter
+        k = int(size[1] < size[0])
+        parts[k].append(t)
+        size[k] += len(t.cells)
+    return [p for p in parts if p]
 
 
 def _write_items(secs: list[Section], out: Path, run_date: datetime,

@@ -26,15 +26,17 @@ from cartrial.errors import Finding, FindingsError, InputError
 from cartrial.protocol import load_protocol, protocol_hash
 from cartrial.protocol.model import Protocol
 from cartrial.report import sections as S
+from cartrial.report.background import Background
 from cartrial.report.document import Provenance, Section
-from cartrial.report.figure_files import EagerFigures
+from cartrial.report.figure_files import EagerFigures, ForkedFigures
 from cartrial.report.figures import figure_cutoff
 from cartrial.report.kinetics_items import kinetics_items
 from cartrial.report.listings import listing_items
-from cartrial.report.outputs import Written, small_trial, write_outputs
+from cartrial.report.outputs import PARALLEL_MAX_SUBJECTS, Written, small_trial, write_outputs
 from cartrial.report.pdf import html_to_pdf
 from cartrial.report.safety_adam import adam_safety_tables
 from cartrial.report.section_items import dlt_item, efficacy_items, safety_items
+from cartrial.report.staged_adam import stage_datasets
 
 STAGES = ("load and validate", "safety engine", "efficacy engine", "kinetics engine",
           "ADaM datasets", "tables and figures", "write outputs")
@@ -141,6 +143,13 @@ def _try(label: str, fn: Callable, omitted: list[str]):
         return None
 
 
+def _kept(label: str, fn: Callable) -> tuple:
+    """``fn()`` and the reasons it was refused (as :func:`_try`): what a forked process hands
+    back, since an InputError's keyword arguments do not travel between processes."""
+    refused: list[str] = []
+    return _try(label, fn, refused), refused
+
+
 def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omitted: list[str],
              step: Callable[[str], None]) -> tuple:
     """Safety, efficacy and kinetics engines, the escalation history and 14.6; an engine that
@@ -149,6 +158,15 @@ def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omit
                   "tables)", partial(_safety, study, protocol, cutoff),
                   omitted)
     step(STAGES[1])
+    # the escalation history reads only the study: re-derived in a forked process while the
+    # other engines run (a small trial; a large one computes it here, in turn)
+    own = record is not None and len(record)  # the committee's record is Table 14.2.1
+    dm = study.get("DM")
+    hist = None if own or safety is None else Background(partial(
+        _kept, "Escalation history (re-derived from the data)",
+        partial(escalation_history, study, protocol)),
+        parallel=dm is not None and len(dm) <= PARALLEL_MAX_SUBJECTS)
+    record = record if own else None
     from cartrial.efficacy.sdtm import efficacy_from_study
     eff = _try("Efficacy engine (IMWG response, rates, time to event)",
                partial(efficacy_from_study, study, protocol), omitted)
@@ -159,13 +177,13 @@ def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omit
                        **_primary_crs(safety, protocol)), omitted)
     step(STAGES[3])
 
-    history = record if record is not None and len(record) else _try(
-        "Escalation history (re-derived from the data)", partial(
-            escalation_history, study, protocol), omitted) if safety is not None else None
     from cartrial.report.recommended_dose import recommended_dose_section  # 14.6 (issue #20)
+    rec_omitted: list[str] = []  # named after the history's reason, as when run in turn
     rec_dose = _try("Recommended dose (14.6: dose-toxicity, -response, -exposure; selection)",
                     partial(recommended_dose_section, study, protocol, safety,
-                            eff[0] if eff else None, kin), omitted)
+                            eff[0] if eff else None, kin), rec_omitted)
+    history, refused = (record, []) if hist is None else hist.wait()
+    omitted += refused + rec_omitted
     return safety, eff, kin, history, rec_dose
 
 
@@ -259,11 +277,15 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     # are freed now
     study.domains = {k: v for k, v in study.domains.items()
                      if k in ("DM", "EX", "PC", "LB", "CM")}
+    # the ADaM files are written now (forked, into a staging folder) for a small trial
+    phash, dhash = protocol_hash(protocol_ref), study.data_hash
+    adam_files = stage_datasets(ds, protocol, phash, dhash, run_date, adam_format)
     step(STAGES[4])
 
     # 6. tables and figures
-    # name -> (PNG, SVG), rendered when written unless the trial is large (memory)
-    figures: dict = {} if small_trial(ds) else EagerFigures()
+    # name -> (PNG, SVG): a small trial's rendered by forked processes as each figure is
+    # made, a large trial's at once in turn (memory)
+    figures: dict = ForkedFigures() if small_trial(ds) else EagerFigures()
     cut_text = cutoff.isoformat() if cutoff is not None else (
         adam.cutoff.strftime("%Y-%m-%d") if pd.notna(adam.cutoff) else "")
     with figure_cutoff(cut_text):  # every figure's caption names the data cut-off
@@ -274,14 +296,12 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
 
     # 7. write: the study and the engines' frames are no longer needed; freeing them first lets
     # the writers reuse their memory (a large trial's peak would otherwise be here)
-    phash = protocol_hash(protocol_ref)
-    dhash = study.data_hash
     del study, safety, eff, kin, efficacy, imwg, mrd
     prov = _provenance(protocol_ref, phash, data_dir, dhash, run_date, cut_text, cutoff,
                        omitted, n_warn)
     report = out / "report.html"
     tables, figs = write_outputs(secs, figures, ds, out, protocol, Written(
-        report, prov, phash, dhash, run_date, cut_text, omitted, adam_format))
+        report, prov, phash, dhash, run_date, cut_text, omitted, adam_format), adam_files)
     pdf_path = html_to_pdf(report, out / "report.pdf") if pdf else None
     return AnalysisSummary(out, report, {k: len(v) for k, v in ds.items()}, tables, figs,
                            omitted, n_warn, pdf_path, cut_text)

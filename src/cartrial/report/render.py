@@ -168,8 +168,8 @@ def table_to_html(table: ReportTable, *, stub: str = "") -> str:
     """
     w = table.wide()
     ind = table.indents
-    body = [(lab.replace("\u200b", ""), ind.get(lab, 0), list(w.loc[lab]))
-            for lab in table.rows]
+    body = [(lab.replace("\u200b", ""), ind.get(lab, 0), vals)  # rows in table order
+            for lab, vals in zip(table.rows, w.to_numpy().tolist(), strict=True)]
     stub = stub or table.stub or ("#" if table.kind == "listing" else "")
     chars = table_width_chars(table)
     width = " wide xwide" if chars > XWIDE_CHARS else (" wide" if chars > WIDE_CHARS else "")
@@ -211,8 +211,7 @@ def table_to_text(table: ReportTable, *, width: int = 100) -> str:
     header = table.stub.ljust(stub_w) + "".join(
         "  " + c.rjust(cw) for c, cw in zip(cols, col_w, strict=True))
     lines += [header.rstrip(), "-" * len(header)]
-    for lab, r in zip(labels, table.rows, strict=True):
-        vals = w.loc[r].tolist()
+    for lab, vals in zip(labels, w.to_numpy().tolist(), strict=True):  # rows in table order
         line = lab.ljust(stub_w) + "".join(
             "  " + v.rjust(cw) for v, cw in zip(vals, col_w, strict=True))
         lines.append(line.rstrip())

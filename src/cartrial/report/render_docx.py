@@ -104,26 +104,20 @@ def table_to_docx(table: ReportTable, path: str | Path, *, run_date: datetime,
     doc.core_properties.last_printed = run_date
     doc.core_properties.title = table.caption
     doc.core_properties.author = "cartrial"
-    doc.add_paragraph(table.caption, style="Heading 2")
+    _styled(doc.add_paragraph(table.caption)._p, "Heading 2", doc)
     doc.add_paragraph(f"Population: {table.population}")
     w = table.wide()
     cols = table.columns
     grid = doc.add_table(rows=1, cols=1 + len(cols))
-    grid.style = "Table Grid"
+    grid._tbl.tblStyle_val = _style_id(doc, "Table Grid")
     repeat = OxmlElement("w:tblHeader")  # the column header repeats on every page
     repeat.set(qn("w:val"), "true")
     grid.rows[0]._tr.get_or_add_trPr().append(repeat)
     head = grid.rows[0].cells  # fetch a row's cells once: grid.cell(i, j) walks the table
-    head[0].text = table.stub or ("#" if table.kind == "listing" else "")
-    for j, c in enumerate(cols, start=1):
-        head[j].text = c
+    _fill(head, [table.stub or ("#" if table.kind == "listing" else ""), *cols])
     ind = table.indents
-    values = w.to_numpy()
-    for r, vals in zip(table.rows, values, strict=True):
-        cells = grid.add_row().cells
-        cells[0].text = "   " * ind.get(r, 0) + r.replace("\u200b", "")
-        for j, v in enumerate(vals, start=1):
-            cells[j].text = v
+    for r, vals in zip(table.rows, w.to_numpy().tolist(), strict=True):
+        _fill(grid.add_row().cells, ["   " * ind.get(r, 0) + r.replace("\u200b", ""), *vals])
     for f in table.footnotes:
         p = doc.add_paragraph(f)
         for run in p.runs:
@@ -131,10 +125,66 @@ def table_to_docx(table: ReportTable, path: str | Path, *, run_date: datetime,
     if table.source:
         doc.add_paragraph(f"Source: {table.source}")
     out = Path(path)
-    buf = io.BytesIO()
-    doc.save(buf)
-    out.write_bytes(_stamp_zip(buf.getvalue(), run_date))
+    out.write_bytes(_stamped_docx(doc, run_date))
     return out
+
+
+_STYLE_IDS: dict[str, str | None] = {}  # style name -> id in python-docx's default template
+
+
+def _style_id(doc, name: str) -> str | None:
+    """The id of a style of the default template, looked up by name once per process (the
+    look-up walks every style of the template)."""
+    if name not in _STYLE_IDS:
+        style = doc.styles[name]
+        _STYLE_IDS[name] = style.style_id if style != doc.styles.default(style.type) else None
+    return _STYLE_IDS[name]
+
+
+def _styled(p, name: str, doc) -> None:
+    """Paragraph element ``p`` in the paragraph style ``name`` (as ``paragraph.style = name``)."""
+    p.style = _style_id(doc, name)
+
+
+def _fill(cells, texts) -> None:
+    """Each new cell's text (as ``cell.text = text``): a new cell holds one empty paragraph,
+    which receives the run, instead of being removed and added again."""
+    for cell, text in zip(cells, texts, strict=True):
+        cell._tc.p_lst[0].add_r().text = text
+
+
+class _StampedZip:
+    """python-docx's package writer target: each part deflated once, dated ``when`` (the
+    bytes :func:`_stamp_zip` gives for ``Document.save``'s zip)."""
+
+    def __init__(self, when: datetime) -> None:
+        self.buf = io.BytesIO()
+        self.zip = zipfile.ZipFile(self.buf, "w", zipfile.ZIP_DEFLATED)
+        self.stamp = (max(when.year, 1980), when.month, when.day, when.hour, when.minute,
+                      when.second)
+
+    def write(self, pack_uri, blob: bytes) -> None:
+        zi = zipfile.ZipInfo(pack_uri.membername, date_time=self.stamp)
+        zi.compress_type = zipfile.ZIP_DEFLATED
+        zi.external_attr = 0o600 << 16  # as zipfile.writestr gives a named entry
+        self.zip.writestr(zi, blob)
+
+
+def _stamped_docx(doc, when: datetime) -> bytes:
+    """``doc`` saved as a zip dated ``when`` (``Document.save``, then :func:`_stamp_zip`, in
+    one pass: the parts are not deflated twice)."""
+    from docx.opc.pkgwriter import PackageWriter
+
+    package = doc.part.package
+    for part in package.parts:
+        part.before_marshal()
+    parts = list(package.parts)
+    target = _StampedZip(when)
+    PackageWriter._write_content_types_stream(target, parts)
+    PackageWriter._write_pkg_rels(target, package.rels)
+    PackageWriter._write_parts(target, parts)
+    target.zip.close()
+    return target.buf.getvalue()
 
 
 def _stamp_zip(data: bytes, when: datetime) -> bytes:

@@ -109,9 +109,14 @@ class ReportTable:
         return dict(zip(first["row"], first["indent"].astype(int), strict=True))
 
     def wide(self) -> pd.DataFrame:
-        """Rows x columns of formatted text (missing cells are empty strings)."""
-        w = self.cells.pivot(index="row", columns="column", values="value")
-        return w.reindex(index=self.rows, columns=self.columns).fillna("")
+        """Rows x columns of formatted text (missing cells are empty strings); pivoted once
+        per table (every renderer asks for it) and handed out as a copy."""
+        kept = self.__dict__.get("_wide")
+        if kept is None or kept[0] is not self.cells:
+            w = self.cells.pivot(index="row", columns="column", values="value")
+            kept = (self.cells, w.reindex(index=self.rows, columns=self.columns).fillna(""))
+            object.__setattr__(self, "_wide", kept)  # a cache, not a field: frozen stays
+        return kept[1].copy()
 
     @property
     def caption(self) -> str:

@@ -119,7 +119,9 @@ def _lab_results(labs: pd.DataFrame, protocol: Protocol, *, batch_subjects: int,
     graded, worst, cyto, events = [], [], [], []
     covered: set[str] = set()
     version = None
-    for rows in subject_batches(labs["USUBJID"].astype(str), batch_subjects):
+    for i, rows in enumerate(subject_batches(labs["USUBJID"].astype(str), batch_subjects)):
+        if i:  # pandas frames hold reference cycles: the last batch's freed before the next
+            gc.collect()  # (not after the only or last batch: a full collection takes time)
         g = grade_labs(labs.iloc[rows], treatment_emergent_until_day=te_day,
                        criteria=ctcae_lab_criteria(s.ctcae_version))
         worst.append(worst_lab_grades(g, treatment_emergent_until_day=te_day))
@@ -131,7 +133,6 @@ def _lab_results(labs: pd.DataFrame, protocol: Protocol, *, batch_subjects: int,
             version = g["CTCAE_VERSION"].iloc[0]
         graded.append(g if keep_labs else g.iloc[:0].copy())  # a slice is a view of g
         del g
-        gc.collect()  # pandas frames hold reference cycles: free this batch's before the next
     return _LabResults(_concat(graded), _concat(worst), _concat(cyto), _concat(events), covered,
                        version)
 
