@@ -85,6 +85,16 @@ class RecordError(InputError):
         self.finding = Finding(domain, usubjid, seq, variable, value, rule, "error", hint)
         super().__init__(str(self.finding))
 
+    def __reduce__(self):
+        """Pickled as its finding (``__init__`` takes keywords only): the error crosses from a
+        forked writer to the main process as itself, so the CLI still exits 2 with its text."""
+        return _record_error, (self.finding,)
+
+
+def _record_error(f: Finding) -> RecordError:
+    return RecordError(domain=f.domain, usubjid=f.usubjid, seq=f.seq, variable=f.variable,
+                       value=f.value, rule=f.rule, hint=f.hint)
+
 
 def require_columns(df: Any, columns: Iterable[str], *, where: str,
                     noun: str = "column") -> None:
@@ -132,3 +142,7 @@ class FindingsError(InputError):
 
     def __post_init__(self) -> None:
         super().__init__(f"{len(self.findings)} problem(s):\n" + "\n".join(map(str, self.findings)))
+
+    def __reduce__(self):
+        """Pickled as its findings (see :meth:`RecordError.__reduce__`)."""
+        return FindingsError, (self.findings,)

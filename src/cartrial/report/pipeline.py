@@ -144,8 +144,8 @@ def _try(label: str, fn: Callable, omitted: list[str]):
 
 
 def _kept(label: str, fn: Callable) -> tuple:
-    """``fn()`` and the reasons it was refused (as :func:`_try`): what a forked process hands
-    back, since an InputError's keyword arguments do not travel between processes."""
+    """``fn()`` and the reasons it was refused (as :func:`_try`), handed back together from a
+    forked process so the reasons are listed in the order a run in turn gives them."""
     refused: list[str] = []
     return _try(label, fn, refused), refused
 
