@@ -7,7 +7,13 @@ by another, so the pipeline's peak memory (ru_maxrss) is its own and the clock s
 study is on disk. Figures are reported as ratios against the
 bundled example run by the same script, and per patient, to show the growth with patients.
 
+Per stage: wall seconds and the peak resident memory of that stage (VmHWM from /proc, reset
+as each stage starts by writing 5 to /proc/self/clear_refs; Linux only, else only the whole
+run's ru_maxrss), and the resident memory when the stage ends.
+
 Usage: .venv/bin/python benchmarks/bench_pipeline.py [--sizes example,1000,10000]
+       .venv/bin/python benchmarks/bench_pipeline.py --data /tmp/study-3k   (a study on disk:
+       the folder holding ``sdtm/``, or an SDTM folder itself; analysed once, JSON printed)
 """
 
 from __future__ import annotations
@@ -36,31 +42,97 @@ def generate(size: str, root: Path) -> float:
     return round(time.perf_counter() - t0, 1)
 
 
-def one(root: Path) -> dict:
+def _status_mib(key: str) -> int | None:
+    """VmHWM / VmRSS of this process in MiB (None where /proc is not there)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) // 1024
+    except OSError:
+        return None
+    return None
+
+
+def _reset_peak() -> None:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # VmHWM := VmRSS (Linux >= 4.0)
+    except OSError:
+        pass
+
+
+class _PeakWhere:
+    """A thread reading VmRSS every 20 ms and keeping, per stage, the main thread's innermost
+    cartrial frames at the highest value seen (where the stage's peak is reached)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.best: dict[str, tuple[int, list[str]]] = {}
+        self.stage = "load and validate"
+        self.main = threading.main_thread().ident
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        import traceback
+
+        while not self.done.wait(0.02):
+            rss = _status_mib("VmRSS") or 0
+            if rss > self.best.get(self.stage, (-1, []))[0]:
+                frame = sys._current_frames().get(self.main)
+                stack = [f"{Path(f.filename).name}:{f.lineno} {f.name}"
+                         for f in traceback.extract_stack(frame) if "cartrial" in f.filename]
+                self.best[self.stage] = (rss, stack[-6:])
+
+
+def one(root: Path, out: Path | None = None, where: bool = False) -> dict:
     t0 = time.perf_counter()
     from cartrial.report.pipeline import run_analysis
 
     t_import = time.perf_counter() - t0
     stages: dict[str, float] = {}
-    last = [time.perf_counter()]
+    peaks: dict[str, int | None] = {}
+    ends: dict[str, int | None] = {}
+    stage_cpu: dict[str, float] = {}
+    last = [time.perf_counter(), time.process_time()]
+    sampler = _PeakWhere() if where else None
+    order = ["load and validate", "safety engine", "efficacy engine", "kinetics engine",
+             "ADaM datasets", "tables and figures", "write outputs", "-"]
 
-    def step(name: str) -> None:
+    def step(name: str) -> None:  # called with each stage's name as it ends
         now = time.perf_counter()
+        stage_cpu[name] = round(time.process_time() - last[1], 2)
+        last[1] = time.process_time()
+        if sampler is not None:
+            sampler.stage = order[order.index(name) + 1] if name in order else "-"
         stages[name] = round(now - last[0], 2)
+        peaks[name] = _status_mib("VmHWM")
+        ends[name] = _status_mib("VmRSS")
+        _reset_peak()
         last[0] = now
 
     t0 = time.perf_counter()
     r0 = resource.getrusage(resource.RUSAGE_SELF)
-    s = run_analysis(root / "sdtm", "ct071", root / "out", run_date=datetime(2025, 1, 1),
+    sdtm = root / "sdtm" if (root / "sdtm").is_dir() else root
+    _reset_peak()
+    s = run_analysis(sdtm, "ct071", out or root / "out", run_date=datetime(2025, 1, 1),
                      progress=step)
     step("write outputs")
     t_run = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if any(peaks.values()):  # ru_maxrss follows the VmHWM resets: the largest stage peak
+        peak_mb = max(v for v in peaks.values() if v)
+    if sampler is not None:
+        sampler.done.set()
+        where_peak = sampler.best
     return {"infused": int(s.datasets["ADSL"]), "import_s": round(t_import, 2),
             "pipeline_s": round(t_run, 2), "cpu_s": round(cpu, 2), "stages": stages,
-            "peak_mb": round(peak_mb), "omitted": s.omitted, "adlb_rows": s.datasets.get("ADLB")}
+            "stage_cpu_s": stage_cpu, "stage_peak_mib": peaks, "stage_end_rss_mib": ends,
+            "peak_mb": round(peak_mb), "omitted": s.omitted, "adlb_rows": s.datasets.get("ADLB"),
+            **({"where_peak": where_peak} if sampler is not None else {})}
 
 
 def _child(*args: str) -> dict:
@@ -74,7 +146,15 @@ def main() -> None:
     ap.add_argument("--sizes", default="example,1000,10000")
     ap.add_argument("--generate", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--data", default=None, help="analyse this study folder once")
+    ap.add_argument("--out", default=None, help="output folder for --data (default: temporary)")
+    ap.add_argument("--where", action="store_true",
+                    help="with --data: name the code running at each stage's peak memory")
     a = ap.parse_args()
+    if a.data:
+        with tempfile.TemporaryDirectory() as d:
+            print(json.dumps(one(Path(a.data), Path(a.out or d), a.where)))
+        return
     if a.generate:
         size, root = a.generate.split(":", 1)
         print(json.dumps({"generate_s": generate(size, Path(root))}))

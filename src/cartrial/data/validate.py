@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.consistency import consistency_findings
-from cartrial.data.dates import parse_dtc
+from cartrial.data.dates import date_of, parse_dtc_memo
 from cartrial.data.expected import expected_records
 from cartrial.data.load import Study
 from cartrial.data.report_frame import COLUMNS
@@ -206,7 +206,7 @@ def _first_date(df: pd.DataFrame | None, mask: pd.Series | None, var: str) -> pd
     if df is None or var not in df:
         return pd.Series(dtype="datetime64[ns]")
     sub = df if mask is None else df.loc[mask.fillna(False)]
-    d = parse_dtc(sub[var].str.slice(0, 10))["dt"]
+    d = date_of(sub[var])
     return d.groupby(sub["USUBJID"]).min()
 
 
@@ -231,7 +231,7 @@ def _conduct(study: Study, protocol: Protocol) -> list[pd.DataFrame]:
                 f"dose is not a dose level of protocol {protocol.study_id} ({doses})",
             )
         )
-    inf_date = parse_dtc(ex["EXSTDTC"].str.slice(0, 10))["dt"].where(ip)
+    inf_date = date_of(ex["EXSTDTC"]).where(ip)
     if pr is not None and {"PRTRT", "PRSTDTC"} <= set(pr.columns):
         aph = _first_date(pr, pr["PRTRT"] == "LEUKAPHERESIS", "PRSTDTC")
         aph_for = ex["USUBJID"].map(aph)
@@ -249,7 +249,7 @@ def _conduct(study: Study, protocol: Protocol) -> list[pd.DataFrame]:
         )
     if dm is not None and "RFSTDTC" in dm:
         first_inf = inf_date.groupby(ex["USUBJID"]).min()
-        rf = parse_dtc(dm["RFSTDTC"].str.slice(0, 10))["dt"]
+        rf = date_of(dm["RFSTDTC"])
         fi = dm["USUBJID"].map(first_inf)
         bad = (rf.notna() | fi.notna()) & ~(rf == fi)
         out.append(
@@ -270,7 +270,7 @@ def _death(study: Study) -> list[pd.DataFrame]:
     dm = study.get("DM")
     if dm is None or "DTHDTC" not in dm:
         return []
-    dth = parse_dtc(dm["DTHDTC"].str.slice(0, 10))["dt"]
+    dth = date_of(dm["DTHDTC"])
     death = pd.Series(dth.to_numpy(), index=dm["USUBJID"]).dropna()
     death = death[~death.index.duplicated()]
     out = []
@@ -278,7 +278,7 @@ def _death(study: Study) -> list[pd.DataFrame]:
         df = study.get(name)
         if df is None or var not in df:
             continue
-        d = parse_dtc(df[var].str.slice(0, 10))["dt"]
+        d = date_of(df[var])
         limit = df["USUBJID"].map(death)
         bad = d.notna() & limit.notna() & (d > limit)
         out.append(
@@ -358,18 +358,19 @@ def validate_study(study: Study, protocol: Protocol, *,
     # rules across records and domains read only domains with USUBJID (its absence is VAR_MISSING)
     keyed = replace(study, domains={n: d for n, d in study.domains.items()
                                     if "USUBJID" in d.columns})
-    parts = (
-        _load_findings(study)
-        + structure_findings(study, model)
-        + _tests(study, model)
-        + _subjects(keyed)
-        + _conduct(keyed, protocol)
-        + _death(keyed)
-        + _population(keyed, protocol, model)
-        + [expected_records(keyed)]
-        + consistency_findings(keyed, as_of)
-        + design_findings(keyed, protocol)
-    )
+    with parse_dtc_memo():  # each --DTC column parsed once for every rule reading it
+        parts = (
+            _load_findings(study)
+            + structure_findings(study, model)
+            + _tests(study, model)
+            + _subjects(keyed)
+            + _conduct(keyed, protocol)
+            + _death(keyed)
+            + _population(keyed, protocol, model)
+            + [expected_records(keyed)]
+            + consistency_findings(keyed, as_of)
+            + design_findings(keyed, protocol)
+        )
     parts = [p.astype(object) for p in parts if len(p)]  # all-missing columns stay object
     findings = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
     findings = findings.sort_values(

@@ -85,6 +85,12 @@ def patient_narratives(adsl: pd.DataFrame, adae: pd.DataFrame,
                & (adae.get("TRTEMFL", pd.Series("", index=adae.index)) == "Y")]
     who = set(adsl.loc[adsl["DTHDT"].notna(), "USUBJID"]) | set(dlt["USUBJID"]) | set(
         sae["USUBJID"])
+    # each subject's SAE records looked up, not searched for: one pass over the columns read
+    # (a large trial has thousands of narrated subjects and a wide ADAE)
+    sae = sae[[c for c in ("USUBJID", "AESEQ", "AEDECOD", "AETOXGR", "ATOXGR", "ATOXGRSC",
+                           "ASTDT", "AENDT", "AEOUT") if c in sae.columns]]
+    sae_of = dict(tuple(sae.groupby("USUBJID", sort=False))) if len(sae) else {}
+    dlt_of = dict(tuple(dlt.groupby("USUBJID", sort=False))) if len(dlt) else {}
     rows = []
     for s in adsl[adsl["USUBJID"].isin(who)].sort_values("USUBJID").itertuples(index=False):
         inf = s.TRTSDT
@@ -96,13 +102,13 @@ def patient_narratives(adsl: pd.DataFrame, adae: pd.DataFrame,
                 f"{_POP.get(str(s.POPCD), str(s.POPCD))}")
         head += (f", infused with {s.TRT01A} on {pd.Timestamp(inf):%Y-%m-%d}" if pd.notna(inf)
                  else ", not infused")
-        d = dlt[dlt["USUBJID"] == s.USUBJID]
+        d = dlt_of.get(s.USUBJID, dlt.iloc[:0])
         for r in d.itertuples(index=False):
             reasons.append("DLT")
             parts.append(f"dose-limiting toxicity on day {float(r.DLT_ONSET_DAY):.0f}: "
                          f"{str(r.DLT_TERM).lower()} grade {float(r.DLT_GRADE):.0f} "
                          f"({_criterion(r)})")
-        own = sae[sae["USUBJID"] == s.USUBJID]
+        own = sae_of.get(s.USUBJID, sae.iloc[:0])
         if len(own):
             reasons.append("serious adverse event")
             parts += _sae_text(own, inf)
