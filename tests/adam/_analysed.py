@@ -18,7 +18,7 @@ RUN_DATE = datetime(2025, 6, 1, 12, 0, 0)
 def _run(root: str) -> tuple[Path, dict]:
     from cartrial.example import simulate_trial, write_example
     from cartrial.protocol import load_protocol
-    from cartrial.report import outputs, pipeline
+    from cartrial.report import outputs, pipeline, staged_adam
 
     base = Path(root)
     write_example(simulate_trial(load_protocol("ct071"), seed=20240228), base / "sdtm")
@@ -30,7 +30,7 @@ def _run(root: str) -> tuple[Path, dict]:
 
     with pytest.MonkeyPatch.context() as mp:
         # the writers run in this process (not a forked one) so the frames reach ``kept``
-        mp.setattr(outputs, "write_adam", keep)
+        mp.setattr(staged_adam, "write_adam", keep)
         mp.setattr(outputs, "small_trial", lambda ds: False)
         pipeline.run_analysis(base / "sdtm", "ct071", base / "out", run_date=RUN_DATE,
                               adam_format="dataset-json")

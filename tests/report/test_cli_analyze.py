@@ -80,3 +80,10 @@ def test_engine_that_cannot_run_stops_the_run_unless_partial_is_allowed(tmp_path
     assert "14.3 Safety" in html and out["datasets"]["ADSL"] == 3
     adsl = pd.read_csv(tmp_path / "out" / "adam" / "adsl.csv")
     assert adsl["USUBJID"].tolist() == ["CT071-001-001", "CT071-001-002", "CT071-001-003"]
+    # Table 14.6.1 reads ADPP, which this run did not produce: its exposure rows are "-", its
+    # footnote names no specimen, and its metadata say why it is not recomputed from ADaM
+    ard = json.loads((tmp_path / "out" / "tables" / "table_14_6_1.ard.json").read_text())
+    assert ard["analysis"]["recomputable"] is False
+    assert "ADPP not produced in this run" in ard["analysis"]["reason"]
+    txt = (tmp_path / "out" / "tables" / "table_14_6_1.txt").read_text()
+    assert "CAR+ T cells by flow cytometry; non-compartmental" in " ".join(txt.split())

@@ -205,6 +205,12 @@ def write_ars(tables: list[ReportTable], ds: dict[str, pd.DataFrame], tdir: Path
     written = []
     for t in tables:
         meta = analysis_for(t, count_dose_as)
+        absent = [n for n in dict.fromkeys([*meta.get("datasets", ()), *(meta.get("also") or {})])
+                  if n not in ds]
+        if meta.get("cells") and absent:  # an engine refused the data (--allow-partial)
+            meta = {**meta, "recomputable": False, "cells": "",
+                    "reason": f"ADaM dataset(s) {', '.join(absent)} not produced in this run "
+                              "(see the report's 'Not produced' list)"}
         ard = computed_ard(t, ds, meta, basket_queries(baskets)) if meta.get("cells") else \
             displayed_ard(t, meta["id"])
         if meta.get("recomputable"):  # cells no ADaM where-clause describes, named

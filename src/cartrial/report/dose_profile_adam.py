@@ -98,8 +98,9 @@ def profile_from_adam(ds: dict[str, pd.DataFrame], protocol: Protocol,
                 nca["USUBJID"].isin(ids) & (nca["PPTESTCD"] == p), "AVAL"].reset_index(
                     drop=True)))
         cols[f"{d.id} {d.label}"] = c
-    unit, specimen = "", ""
+    unit, specimen = "", None
     if nca is not None:
+        specimen = ""
         u = nca.loc[nca["PPTESTCD"] == "CMAX", "AVALU"].dropna()
         unit = f" ({u.iloc[0]})" if len(u) else ""
         if "PARCAT2" in nca:

@@ -47,7 +47,7 @@ def _spread(v: pd.Series) -> str:
 
 
 def profile_layout(protocol: Protocol, cols: dict[str, list[str]], unit: str,
-                   number: str = "14.6.1", specimen: str = "") -> ReportTable:
+                   number: str = "14.6.1", specimen: str | None = None) -> ReportTable:
     """Table 14.6.1 from its formatted columns: row labels, footnotes and source.
 
     Parameters
@@ -60,8 +60,9 @@ def profile_layout(protocol: Protocol, cols: dict[str, list[str]], unit: str,
         " (cells/uL)": the concentration unit of the exposure rows ("" when unknown).
     number : str
         Table number.
-    specimen : str
-        The specimen(s) of the exposure rows as recorded ("whole blood"; "" when unknown).
+    specimen : str, optional
+        The specimen(s) of the exposure rows as recorded ("whole blood"; "" when not
+        recorded); None when there are no exposure data.
 
     Returns
     -------
@@ -94,7 +95,8 @@ def profile_layout(protocol: Protocol, cols: dict[str, list[str]], unit: str,
         "Response: IMWG 2016 best confirmed response (Kumar S et al., Lancet Oncol 2016), "
         "efficacy population by dose level (table 14.4).",
         "Expansion: CAR+ T cells by flow cytometry"
-        + (f" in {specimen}" if specimen else " (specimen not recorded)")
+        + ("" if specimen is None else f" in {specimen}" if specimen
+           else " (specimen not recorded)")
         + "; non-compartmental analysis as in tables 14.5 (ADPP), AUC0-28d by the protocol's "
         "AUC method.",
     )
