@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-#: The analyte of the exposure rows (report.recommended_dose.ANALYTE) and its NCA parameters
+#: The analyte of Table 14.6.1's exposure rows and its NCA parameters
 ANALYTE = "CARTCELL"
 _EXPOSURE = {"Cmax": "CMAX", "AUC0-28d": "AUC0_28"}
 #: further datasets of Table 14.6.1 and the records each contributes (ars_metadata ``also``)

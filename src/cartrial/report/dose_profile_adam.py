@@ -25,10 +25,21 @@ import pandas as pd
 from cartrial.protocol import Protocol
 from cartrial.report.ars_dose import ANALYTE
 from cartrial.report.document import Section
-from cartrial.report.recommended_dose import _rate, _spread, profile_layout
+from cartrial.report.recommended_dose import profile_layout, rate_cell
 from cartrial.report.table import ReportTable
 
 _RESPONSE = (("sCR", "CR", "VGPR", "PR"), ("sCR", "CR"))
+
+
+def _num(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+
+
+def _spread(v: pd.Series) -> str:
+    v = v.dropna()
+    if v.empty:
+        return "-"
+    return f"{_num(v.median())} ({_num(v.min())}, {_num(v.max())}); n={len(v)}"
 
 
 def _worst(adae: pd.DataFrame | None, flag: str) -> pd.Series:
@@ -85,12 +96,12 @@ def profile_from_adam(ds: dict[str, pd.DataFrame], protocol: Protocol,
         ids = pd.Series(dose.index[(dose == d.id).to_numpy()])
         at = adsl[adsl["USUBJID"].astype(str).isin(ids)]
         ev = at[at["DLTEVLFL"] == "Y"]
-        c = [str(len(at)), _rate(int((ev["DLTFL"] == "Y").sum()), len(ev), level)]
+        c = [str(len(at)), rate_cell(int((ev["DLTFL"] == "Y").sum()), len(ev), level)]
         for worst in (crs, icans):
-            c.append(_rate(int((ids.map(worst).fillna(0) >= 2).sum()), len(at), level))
+            c.append(rate_cell(int((ids.map(worst).fillna(0) >= 2).sum()), len(at), level))
         resp = None if cbor is None else cbor[cbor["USUBJID"].isin(ids)]
         for cats in _RESPONSE:
-            c.append("-" if resp is None or resp.empty else _rate(
+            c.append("-" if resp is None or resp.empty else rate_cell(
                 int(resp.loc[resp["AVALC"].isin(cats), "USUBJID"].nunique()),
                 int(resp["USUBJID"].nunique()), level))
         for p in ("CMAX", "AUC0_28"):

@@ -25,25 +25,36 @@ from cartrial.report.document import Section
 from cartrial.report.table import ReportTable, table_from_wide
 
 TITLE = "14.6 Recommended dose"
-ANALYTE = "CARTCELL"
 
 
-def _rate(x: int, n: int, level: float) -> str:
+def rate_cell(x: int, n: int, level: float) -> str:
+    """``x/n (p%) [lo, hi]`` with the exact Clopper-Pearson interval in percent; ``0/0``
+    without patients (the cells of Tables 14.6.1 and 14.6.3).
+
+    Parameters
+    ----------
+    x, n : int
+        Patients with the event, and patients.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    str
+
+    References
+    ----------
+    Clopper CJ, Pearson ES. Biometrika 1934;26:404-13.
+
+    Examples
+    --------
+    >>> rate_cell(1, 2, 0.95)
+    '1/2 (50%) [1.3, 98.7]'
+    """
     if n == 0:
         return "0/0"
     lo, hi = exact_ci(x, n, level)
     return f"{x}/{n} ({100 * x / n:.0f}%) [{100 * float(lo):.1f}, {100 * float(hi):.1f}]"
-
-
-def _num(v: float) -> str:
-    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
-
-
-def _spread(v: pd.Series) -> str:
-    v = v.dropna()
-    if v.empty:
-        return "-"
-    return f"{_num(v.median())} ({_num(v.min())}, {_num(v.max())}); n={len(v)}"
 
 
 def profile_layout(protocol: Protocol, cols: dict[str, list[str]], unit: str,

@@ -15,21 +15,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cartrial.efficacy.binomial import exact_ci
 from cartrial.protocol import Protocol
+from cartrial.report.recommended_dose import rate_cell
 from cartrial.report.table import ReportTable, table_from_wide
 
 NUMBER = "14.6.3"
 TITLE = "Randomised dose-optimisation stage (ROSE)"
 REFERENCE = "Wang S, Yuan Y, Liu S. Biometrics 2025;81(4):ujaf124"
-
-
-def _rate(x: int, n: int, level: float) -> str:
-    """``x/n (p%) [lo, hi]`` with the exact interval; ``0/0`` without patients."""
-    if n == 0:
-        return "0/0"
-    lo, hi = exact_ci(x, n, level)
-    return f"{x}/{n} ({100 * x / n:.0f}%) [{100 * float(lo):.1f}, {100 * float(hi):.1f}]"
 
 
 def rule_text(protocol: Protocol) -> str:
@@ -96,10 +88,10 @@ def _safety_rows(pts: pd.DataFrame, dose: str, safety, level: float) -> list[str
         worst[e] = (s.groupby(s["USUBJID"].astype(str))["GRADE"].max() if len(s)
                     else pd.Series(dtype=float))
     g_crs, g_icans = (ids.map(worst[e]).fillna(0) for e in ("CRS", "ICANS"))
-    return [_rate(int((ev["DLT"] == "yes").sum()), len(ev), level),
-            _rate(int((g_crs >= 3).sum()), len(ids), level),
-            _rate(int((g_icans >= 1).sum()), len(ids), level),
-            _rate(int((g_icans >= 3).sum()), len(ids), level)]
+    return [rate_cell(int((ev["DLT"] == "yes").sum()), len(ev), level),
+            rate_cell(int((g_crs >= 3).sum()), len(ids), level),
+            rate_cell(int((g_icans >= 1).sum()), len(ids), level),
+            rate_cell(int((g_icans >= 3).sum()), len(ids), level)]
 
 
 def stage_table(study, protocol: Protocol, safety, selected: str | None,  # noqa: ANN001
@@ -158,7 +150,7 @@ def stage_table(study, protocol: Protocol, safety, selected: str | None,  # noqa
         done = "selected" if st.selected == a.DOSE_ID else (
             "pending" if st.selected is None else "")
         cols[key] = [str(a.PLANNED), str(a.RANDOMISED), str(a.COMPLETE), str(a.PENDING),
-                     _rate(int(a.RESPONDERS), int(a.COMPLETE), level),
+                     rate_cell(int(a.RESPONDERS), int(a.COMPLETE), level),
                      *_safety_rows(pts, a.DOSE_ID, safety, level), done]
     eff = protocol.design.efficacy
     rows = ["Planned, n", "Randomised and infused, n", "Response assessed, n",
