@@ -48,3 +48,22 @@ def test_equals_the_full_analysis_dlt_result(toxic) -> None:
         pd.testing.assert_frame_equal(fast.patients, full.patients)
         pd.testing.assert_frame_equal(fast.evaluations, full.evaluations)
         assert (fast.window_days, fast.rules) == (full.window_days, full.rules)
+
+
+def test_analysis_without_tables_keeps_every_other_result():
+    """``analyse_safety(..., tables=False)`` (what ``analyze`` and the workspace run: their
+    tables come from ADaM or are not shown) leaves the tables empty and every other result the
+    same (a regression test: the code against itself)."""
+    import tempfile
+    from pathlib import Path
+
+    out = Path(tempfile.mkdtemp(prefix="cartrial-notables-"))
+    proto = load_protocol("ct071")
+    write_example(simulate_trial(proto, seed=3), out)
+    inputs = safety_inputs(load_study(out), proto)
+    whole, bare = analyse_safety(inputs, proto), analyse_safety(inputs, proto, tables=False)
+    assert whole.tables and bare.tables == {}
+    pd.testing.assert_frame_equal(whole.dlt.patients, bare.dlt.patients)
+    pd.testing.assert_frame_equal(whole.syndrome_events, bare.syndrome_events)
+    pd.testing.assert_frame_equal(whole.cytopenias, bare.cytopenias)
+    assert whole.method == bare.method

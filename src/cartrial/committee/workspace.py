@@ -173,7 +173,7 @@ def _analyse(study: Study, proto: Protocol) -> Analysis:
     from cartrial.safety.sdtm import safety_inputs
 
     inputs = safety_inputs(study, proto)
-    safety = analyse_safety(inputs, proto)
+    safety = analyse_safety(inputs, proto, tables=False)  # the pages show no safety table
     response, why = _responses(study, proto)
     return Analysis(safety, inputs, response, why)
 

@@ -101,8 +101,9 @@ def _safety(study: Study, protocol: Protocol, cutoff: date | None = None):
         inputs = replace(inputs, subjects=followed_to_cutoff(
             inputs.subjects, infusion_dates(study), cutoff))
     # the per-record lab grades (millions of rows for a large trial) are tabulated in batches
-    # and not kept: ADLB grades the records itself
-    return analyse_safety(inputs, protocol, keep_labs=False)
+    # and not kept: ADLB grades the records itself; the tables are computed from ADaM
+    # (report.safety_adam), so the engine builds none
+    return analyse_safety(inputs, protocol, keep_labs=False, tables=False)
 
 
 def _enrolled_by(study: Study, cutoff: date) -> Study:

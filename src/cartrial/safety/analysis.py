@@ -139,7 +139,7 @@ def _lab_results(labs: pd.DataFrame, protocol: Protocol, *, batch_subjects: int,
 
 def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
                    batch_subjects: int = LAB_BATCH_SUBJECTS,
-                   keep_labs: bool = True) -> SafetyAnalysis:
+                   keep_labs: bool = True, tables: bool = True) -> SafetyAnalysis:
     """Grade CRS / ICANS / labs, adjudicate DLTs and build the safety tables (issue #5).
 
     Laboratory records are graded ``batch_subjects`` subjects at a time; with
@@ -159,6 +159,10 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
         Subjects per laboratory grading batch (bounds memory; the results do not depend on it).
     keep_labs : bool, default True
         Keep the graded laboratory records in ``SafetyAnalysis.labs``.
+    tables : bool, default True
+        Build the safety tables (``SafetyAnalysis.tables``); ``cartrial analyze`` computes
+        them from the ADaM datasets instead (:mod:`cartrial.report.safety_adam`, the same
+        counting functions) and leaves them empty here.
 
     Returns
     -------
@@ -203,7 +207,6 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
         columns={"DEATH_CAUSE": "CAUSE"})[["USUBJID", "DEATH_DAY", "CAUSE"]] if (
         "DEATH_DAY" in inputs.subjects) else pd.DataFrame(columns=["USUBJID", "DEATH_DAY",
                                                                    "CAUSE"])
-    hypo, label = _hypogammaglobulinaemia(inputs.labs, s)
     # ICAHT counts stop at progression, subsequent therapy or death (safety.icaht_censor)
     censor = inputs.subjects if "CENSOR_DAY" in inputs.subjects else inputs.subjects.rename(
         columns={"DEATH_DAY": "CENSOR_DAY"})
@@ -214,8 +217,22 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
     iec_hs = identify_iec_hs(inputs.labs, crs_episodes=crs.episodes, ae=ae)
     source = s.crs_icans_grade_source
     syn = syndrome_events(ae, crs, icans, source)
+    method = _method(protocol, crs, icans, lab, icaht, inputs)
+    return SafetyAnalysis(crs, icans, labs, worst, cyto, disagreements, dlt,
+                          _tables(protocol, ae, syn, subjects, crs, icans, cyto, icaht,
+                                  hematotox, iec_hs, dlt, deaths, inputs.labs) if tables else {},
+                          method, syndrome_events=syn,
+                          reconciliation=reconcile_syndrome_grades(syn),
+                          icaht=icaht, hematotox=hematotox, iec_hs=iec_hs)
+
+
+def _tables(protocol: Protocol, ae, syn, subjects, crs, icans, cyto, icaht, hematotox, iec_hs,
+            dlt, deaths, labs) -> dict[str, pd.DataFrame]:
+    """The safety tables by name from the engine's frames (``SafetyAnalysis.tables``)."""
+    s = protocol.safety
+    hypo, label = _hypogammaglobulinaemia(labs, s)
     ae_primary = primary_ae(ae, syn)  # one grade per CRS / ICANS event in every table
-    tables = {
+    return {
         "teae": teae_table(ae_primary, subjects),
         "teae_grade": teae_grade_table(ae_primary, subjects),
         "crs": crs_table(crs.episodes, subjects, syn[syn["EVENT"] == "CRS"]),
@@ -231,10 +248,6 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
         "hypogammaglobulinemia": count_rows(hypo.assign(ROW=label), subjects,
                                             table="Hypogammaglobulinaemia", rows=[(label, 0)]),
     }
-    method = _method(protocol, crs, icans, lab, icaht, inputs)
-    return SafetyAnalysis(crs, icans, labs, worst, cyto, disagreements, dlt, tables, method,
-                          syndrome_events=syn, reconciliation=reconcile_syndrome_grades(syn),
-                          icaht=icaht, hematotox=hematotox, iec_hs=iec_hs)
 
 
 def _grade_disagreements(worst: pd.DataFrame, crs: CrsResult, icans: IcansResult,
