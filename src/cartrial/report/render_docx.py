@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from cartrial.report.render import RunningHeader, is_wide
+from cartrial.report.render_docx_grid import add_rows
 from cartrial.report.table import ReportTable
 
 
@@ -93,8 +94,6 @@ def table_to_docx(table: ReportTable, path: str | Path, *, run_date: datetime,
     (True, b'PK')
     """
     from docx import Document
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
     from docx.shared import Pt
 
     doc = Document()
@@ -108,16 +107,12 @@ def table_to_docx(table: ReportTable, path: str | Path, *, run_date: datetime,
     doc.add_paragraph(f"Population: {table.population}")
     w = table.wide()
     cols = table.columns
-    grid = doc.add_table(rows=1, cols=1 + len(cols))
+    grid = doc.add_table(rows=0, cols=1 + len(cols))
     grid._tbl.tblStyle_val = _style_id(doc, "Table Grid")
-    repeat = OxmlElement("w:tblHeader")  # the column header repeats on every page
-    repeat.set(qn("w:val"), "true")
-    grid.rows[0]._tr.get_or_add_trPr().append(repeat)
-    head = grid.rows[0].cells  # fetch a row's cells once: grid.cell(i, j) walks the table
-    _fill(head, [table.stub or ("#" if table.kind == "listing" else ""), *cols])
     ind = table.indents
-    for r, vals in zip(table.rows, w.to_numpy().tolist(), strict=True):
-        _fill(grid.add_row().cells, ["   " * ind.get(r, 0) + r.replace("\u200b", ""), *vals])
+    add_rows(grid._tbl, [[table.stub or ("#" if table.kind == "listing" else ""), *cols]]
+             + [["   " * ind.get(r, 0) + r.replace("\u200b", ""), *vals]
+                for r, vals in zip(table.rows, w.to_numpy().tolist(), strict=True)])
     for f in table.footnotes:
         p = doc.add_paragraph(f)
         for run in p.runs:
@@ -144,13 +139,6 @@ def _style_id(doc, name: str) -> str | None:
 def _styled(p, name: str, doc) -> None:
     """Paragraph element ``p`` in the paragraph style ``name`` (as ``paragraph.style = name``)."""
     p.style = _style_id(doc, name)
-
-
-def _fill(cells, texts) -> None:
-    """Each new cell's text (as ``cell.text = text``): a new cell holds one empty paragraph,
-    which receives the run, instead of being removed and added again."""
-    for cell, text in zip(cells, texts, strict=True):
-        cell._tc.p_lst[0].add_r().text = text
 
 
 class _StampedZip:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cartrial.report.render import RunningHeader, is_wide
+from cartrial.report.render_rtf_widths import remembered_widths
 from cartrial.report.table import ReportTable
 
 
@@ -100,5 +101,7 @@ def table_to_rtf(table: ReportTable, path: str | Path, *,
                                  text_convert=off) if table.source else None,
     )
     out = Path(path)
-    out.write_bytes(doc.rtf_encode().encode("ascii"))
+    with remembered_widths():  # rtflite measures each distinct cell text once
+        text = doc.rtf_encode()
+    out.write_bytes(text.encode("ascii"))
     return out
