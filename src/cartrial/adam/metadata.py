@@ -227,6 +227,7 @@ class DatasetProfile:
         # and the key of the one holding the example
         self._reps: dict[str, dict[tuple[str, str, str], pd.Series]] = {}
         self._example: dict[str, tuple[str, str, str]] = {}
+        self._variables: list[dict[str, object]] | None = None  # of the batches so far
 
     @classmethod
     def of(cls, data: pd.DataFrame | BatchedDataset, dataset: str = "") -> DatasetProfile:
@@ -245,6 +246,7 @@ class DatasetProfile:
     def add(self, batch: pd.DataFrame) -> dict[str, str]:
         """Take in the next batch; returns its columns' kinds (:meth:`ColumnKinds.add`)."""
         kinds = self.kinds.add(batch)
+        self._variables = None
         for c, kind in kinds.items():
             s = batch[c]
             length, n_missing, first = _profile(s)
@@ -281,15 +283,15 @@ class DatasetProfile:
         return ex.strftime("%Y-%m-%d") if type_ == "date" else str(ex)
 
     def variables(self) -> list[dict[str, object]]:
-        """VARIABLE, LABEL, TYPE, LENGTH, N_MISSING, EXAMPLE per column, in column order."""
-        rows = []
-        for c, kind in self.kinds.resolved().items():
-            type_ = _TYPE.get(kind, "date")
-            rows.append({"VARIABLE": c, "LABEL": variable_label(c), "TYPE": type_,
-                         "LENGTH": self._length[c].get(kind, 8 if kind == "num" else 1),
-                         "N_MISSING": self._missing[c],
-                         "EXAMPLE": self._example_text(c, type_)})
-        return rows
+        """VARIABLE, LABEL, TYPE, LENGTH, N_MISSING, EXAMPLE per column, in column order
+        (worked out once per batches added: define.html and define.xml both ask)."""
+        if self._variables is None:
+            self._variables = [
+                {"VARIABLE": c, "LABEL": variable_label(c), "TYPE": (t := _TYPE.get(k, "date")),
+                 "LENGTH": self._length[c].get(k, 8 if k == "num" else 1),
+                 "N_MISSING": self._missing[c], "EXAMPLE": self._example_text(c, t)}
+                for c, k in self.kinds.resolved().items()]
+        return [dict(v) for v in self._variables]
 
 
 def _profiles(datasets: Mapping[str, pd.DataFrame | BatchedDataset | DatasetProfile]

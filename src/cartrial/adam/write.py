@@ -67,7 +67,7 @@ def write_adam(datasets: Mapping[str, pd.DataFrame | BatchedDataset], out_dir: s
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    meta: dict[str, pd.DataFrame | DatasetProfile] = {}
+    meta: dict[str, DatasetProfile] = {}
     params: dict[str, dict[str, str]] = {}  # of batched datasets, gathered as they are written
     for name, df in datasets.items():
         csv, xpt = out / f"{name.lower()}.csv", out / f"{name.lower()}.xpt"
@@ -83,15 +83,14 @@ def write_adam(datasets: Mapping[str, pd.DataFrame | BatchedDataset], out_dir: s
             write_adam_csv(df, csv)
             write_adam_xpt(df, xpt, name, dataset_label(name), dataset_labels(name, df.columns),
                            created=run_date)
-            meta[name] = df
+            meta[name] = DatasetProfile.of(df, name)  # one pass for define.html and define.xml
         written += [csv, xpt]
     d = out / "define.html"
     d.write_text(define_html(meta, study=study, version=version, protocol_hash=protocol_hash,
                              data_hash=data_hash), encoding="utf-8")
     x = out / "define.xml"
     xml = define_xml(datasets, study=study, version=version, created=run_date,
-                     file_ext="json" if format == "dataset-json" else "xpt",
-                     profiles={n: m for n, m in meta.items() if isinstance(m, DatasetProfile)},
+                     file_ext="json" if format == "dataset-json" else "xpt", profiles=meta,
                      params=params)
     x.write_text(xml, encoding="utf-8")
     v = out / "define-xml.html"
@@ -111,7 +110,7 @@ def _recording_params(data: BatchedDataset, seen: dict[str, str]) -> BatchedData
 
 
 def _write_json(name: str, data: pd.DataFrame | BatchedDataset, out: Path, study: str,
-                version: str, run_date: datetime) -> pd.DataFrame | DatasetProfile:
+                version: str, run_date: datetime) -> DatasetProfile:
     """The CSV and the Dataset-JSON of one dataset; returns its metadata for define.html."""
     if isinstance(data, BatchedDataset):
         profile = DatasetProfile(name)
@@ -123,7 +122,7 @@ def _write_json(name: str, data: pd.DataFrame | BatchedDataset, out: Path, study
         columns, meta = profile.columns, profile
     else:
         write_adam_csv(data, out / f"{name.lower()}.csv")
-        columns, meta = list(data.columns), data
+        columns, meta = list(data.columns), DatasetProfile.of(data, name)
     write_dataset_json(data.batches if isinstance(data, BatchedDataset) else data,
                        out / f"{name.lower()}.json", name=name, label=dataset_label(name),
                        labels=dataset_labels(name, columns), study=study,
