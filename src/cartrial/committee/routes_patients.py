@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import io
-import threading
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -60,9 +59,8 @@ def patient_routes(app: FastAPI, c: _Context) -> None:
     from cartrial.committee.web import TEMPLATES  # (web registers these routes)
 
     cache = PageCache()  # the same snapshot's pages are computed once for every reader
-    # matplotlib (the CRS/ICANS timeline) takes a second or more to import: done in the
-    # background beside the safety analysis, not by the first reader of a patient page
-    threading.Thread(target=_warm_up, args=(c,), name="warm-matplotlib", daemon=True).start()
+    # (matplotlib, for the CRS/ICANS timeline, is imported in the background after the
+    # start-up build: cartrial.committee.warm_up)
 
     def subjects(ws: Workspace) -> pd.DataFrame:
         return cache.get(ws, ("<list>",), lambda: patient_subjects(ws))
@@ -117,22 +115,6 @@ def _list_query(request: Request) -> ListQuery:
         return parse_query(request.query_params)
     except InputError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
-
-
-def _warm_up(c: _Context) -> None:
-    try:
-        c.watcher.status(whole=False)  # after the decisions: not in the overview's way
-    except InputError:
-        pass
-    _import_matplotlib()
-
-
-def _import_matplotlib() -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.backends.backend_svg  # noqa: F401
-    import matplotlib.figure  # noqa: F401
 
 
 def timeline_svg(detail: dict) -> str:
