@@ -143,3 +143,23 @@ def test_the_first_page_imports_no_heavy_module_it_does_not_use(
     modules = set(json.loads(res.stdout.strip().splitlines()[-1]))
     assert "cartrial.conduct" in modules      # the probe saw the decisions' own imports
     assert sorted(m for m in NOT_BEFORE_FIRST_PAGE if m in modules) == []
+
+
+def test_a_patient_timeline_is_the_same_bytes_in_every_run() -> None:
+    """Regression: matplotlib names SVG elements from a random salt unless ``svg.hashsalt`` is
+    set; the page of the same patient must not change between renderings or processes."""
+    import pandas as pd
+
+    from cartrial.committee.routes_patients import timeline_svg
+
+    detail = {"crs": pd.DataFrame({"DAY": [0, 2, 5], "GRADE": [0, 2, 0]}),
+              "icans": pd.DataFrame({"DAY": [0, 3], "GRADE": [0, 1]})}
+    first = timeline_svg(detail)
+    assert timeline_svg(detail) == first
+    code = ("import sys, pandas as pd; from cartrial.committee.routes_patients import "
+            "timeline_svg; print(timeline_svg({'crs': pd.DataFrame({'DAY': [0, 2, 5], "
+            "'GRADE': [0, 2, 0]}), 'icans': pd.DataFrame({'DAY': [0, 3], 'GRADE': [0, 1]})}))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=False, timeout=LIMIT)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == first

@@ -128,7 +128,8 @@ def timeline_svg(detail: dict) -> str:
     Returns
     -------
     str
-        ``data:image/svg+xml;base64,...`` (no date in the SVG: byte-identical between runs).
+        ``data:image/svg+xml;base64,...`` (no date and a fixed ``svg.hashsalt``: the same
+        patient gives the same bytes in every run).
 
     Examples
     --------
@@ -153,5 +154,6 @@ def timeline_svg(detail: dict) -> str:
     if drawn:
         ax.legend(loc="upper right")
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None})
+    with matplotlib.rc_context({"svg.hashsalt": "cartrial"}):  # element ids from the content,
+        fig.savefig(buf, format="svg", metadata={"Date": None})  # not a random salt
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue().encode()).decode()
