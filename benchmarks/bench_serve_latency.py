@@ -12,7 +12,12 @@ readers on the example, <= 500 ms on a 1,000-patient trial. This starts the real
    the patient list, one patient's page and the decision history in turn for ``--seconds``;
    every response's wall time is recorded and p50 / p95 / max are printed per page and overall.
    The readers start once the overview is complete (the workspace wholly built), so that these
-   times are those of a built workspace, not of its start-up.
+   times are those of a built workspace, not of its start-up. All readers open the overview at
+   the same instant (the *opening round*: 50 requests queued at once); p95 is printed with it
+   and without it (each reader's pages after its first);
+3. *server CPU*: the server process's CPU seconds (user + system, from ``/proc``) while the
+   readers ran, per response: what a page costs the server, which does not depend on the load
+   other processes put on the machine as wall times do.
    ``--think S``: each reader reads a page for an exponentially distributed time of mean S
    seconds (seeded per reader) before the next, as committee members do; ``--think 0`` is a
    stress test in which every reader requests back to back (then the page time is mostly the
@@ -88,9 +93,18 @@ def _first_page(base: str, proc: subprocess.Popen,
     return up, first, complete
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux ``/proc``; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _read(base: str, pages: list[str], seconds: float, start: threading.Barrier,
           times: dict[str, list[float]], errors: list[str], lock: threading.Lock,
-          think: float, seed: int) -> None:
+          think: float, seed: int, later: list[float]) -> None:
     try:
         c = _login(base, "reader", "password-r")
     except (RuntimeError, httpx.HTTPError) as exc:  # counted; the others still start
@@ -112,6 +126,8 @@ def _read(base: str, pages: list[str], seconds: float, start: threading.Barrier,
             with lock:
                 if r.status_code == 200:
                     times.setdefault(page.split("/")[1] or "overview", []).append(dt)
+                    if i > 1:  # after this reader's first page (the opening round)
+                        later.append(dt)
                 else:
                     errors.append(f"{page}: {r.status_code}")
             if think > 0:
@@ -149,14 +165,18 @@ def main() -> None:
         times: dict[str, list[float]] = {}
         errors: list[str] = []
         lock = threading.Lock()
-        start = threading.Barrier(a.readers)
+        later: list[float] = []
+        start = threading.Barrier(a.readers + 1)
         threads = [threading.Thread(target=_read, args=(base, pages, a.seconds, start, times,
-                                                        errors, lock, a.think, i))
+                                                        errors, lock, a.think, i, later))
                    for i in range(a.readers)]
         for th in threads:
             th.start()
+        start.wait()
+        cpu0 = _cpu_seconds(proc.pid)
         for th in threads:
             th.join()
+        cpu = _cpu_seconds(proc.pid) - cpu0
     finally:
         proc.terminate()
         proc.wait()
@@ -167,6 +187,12 @@ def main() -> None:
         v = np.asarray(v) * 1000
         print(f"  {name:<10} n={len(v):>6}  p50 {np.percentile(v, 50):7.1f} ms  "
               f"p95 {np.percentile(v, 95):7.1f} ms  max {v.max():7.1f} ms")
+    if later:
+        v = np.asarray(later) * 1000
+        print(f"  {'after the opening round':<10} n={len(v):>6}  p50 {np.percentile(v, 50):7.1f} "
+              f"ms  p95 {np.percentile(v, 95):7.1f} ms  max {v.max():7.1f} ms")
+    print(f"  server CPU while the readers ran: {cpu:.2f} s, {cpu / max(len(every), 1) * 1000:.1f} "
+          "ms per response")
     print(f"  {a.readers} readers (mean think {a.think:g} s) for {a.seconds:g} s; "
           f"{len(errors)} error responses"
           + (f" (first: {errors[0]})" if errors else ""))

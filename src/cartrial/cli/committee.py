@@ -23,6 +23,7 @@ audit_app = typer.Typer(help="Check the committee's audit trail.", no_args_is_he
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 
+KEEP_ALIVE_SECONDS = 120
 DbOption = typer.Option(None, "--db", help="SQLAlchemy URL, e.g. sqlite:///trial/committee.sqlite "
                         "or postgresql+psycopg://user@host/db (default: committee.sqlite in "
                         "--data).")
@@ -192,4 +193,7 @@ def serve(
         application = create_app(protocol, data, db, settle_seconds=settle,
                                  idle_seconds=idle_timeout, secure_cookies=secure_cookies)
     console.print(f"cartrial workspace on http://{host}:{port} (Ctrl-C to stop)")
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    # a reader's connection stays open between pages (uvicorn's 5 s would close it while
+    # a committee member reads one; the next page would then wait for a new connection)
+    uvicorn.run(application, host=host, port=port, log_level="warning",
+                timeout_keep_alive=KEEP_ALIVE_SECONDS)

@@ -127,10 +127,12 @@ def _frame(adjudications: list[DltAdjudication]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["USUBJID", "DLT", "RATIONALE", "ADJ_DATE"])
 
 
-def adjudicated(w: Workspace, store: Store) -> Workspace:
+def adjudicated(w: Workspace, store: Store,
+                adjudications: list[DltAdjudication] | None = None) -> Workspace:
     """The workspace with the committee's adjudications applied to the design's input (its
     recommendation, per-dose table and dose-transition paths recomputed; cached per snapshot
-    and set of adjudications).
+    and set of adjudications). ``adjudications``: as already read from ``store`` (default:
+    read now).
 
     Raises
     ------
@@ -142,7 +144,8 @@ def adjudicated(w: Workspace, store: Store) -> Workspace:
     from cartrial.design.factory import design_from_spec
     from cartrial.design.paths import dose_paths
 
-    adjudications = list_adjudications(store)
+    if adjudications is None:
+        adjudications = list_adjudications(store)
     if not adjudications:  # the common case: no frame to build on every request
         return w
     frame = _frame(adjudications)
@@ -164,13 +167,15 @@ def adjudicated(w: Workspace, store: Store) -> Workspace:
     return out
 
 
-def adjudicated_snapshot(snap: SnapshotStatus, store: Store) -> SnapshotStatus:
-    """The snapshot with adjudications applied; when they no longer fit the data, the engine's
-    picture stays and every page says why (no decision can be recorded until resolved)."""
+def adjudicated_snapshot(snap: SnapshotStatus, store: Store,
+                         adjudications: list[DltAdjudication] | None = None) -> SnapshotStatus:
+    """The snapshot with adjudications applied (``adjudications`` as already read from
+    ``store``; default: read now); when they no longer fit the data, the engine's picture stays
+    and every page says why (no decision can be recorded until resolved)."""
     if snap.ws is None:
         return snap
     try:
-        return replace(snap, ws=adjudicated(snap.ws, store))
+        return replace(snap, ws=adjudicated(snap.ws, store, adjudications))
     except InputError as exc:
         return replace(snap, state="invalid", message="The committee's DLT adjudications "
                        f"cannot be applied to this data: {exc}", findings=())

@@ -23,6 +23,7 @@ from markupsafe import Markup
 from cartrial.committee.adjudication import list_adjudications
 from cartrial.committee.meeting import dlt_calendar, new_since, open_slots
 from cartrial.committee.page_cache import PageCache
+from cartrial.committee.record_view import RecordView
 from cartrial.committee.records import list_decisions
 from cartrial.committee.store import Store
 from cartrial.committee.workspace import Workspace
@@ -30,7 +31,8 @@ from cartrial.committee.workspace import Workspace
 _PARTS = PageCache(maxsize=32)
 
 
-def overview_context(env: Environment, store: Store, w: Workspace) -> dict[str, Any]:
+def overview_context(env: Environment, store: Store | RecordView,
+                     w: Workspace) -> dict[str, Any]:
     """What ``overview.html`` needs: the snapshot-only parts as rendered HTML (memoised per
     snapshot and previous cut-off) and the committee's live records.
 
@@ -38,8 +40,9 @@ def overview_context(env: Environment, store: Store, w: Workspace) -> dict[str, 
     ----------
     env : jinja2.Environment
         The workspace's template environment (autoescaping HTML).
-    store : Store
-        The committee database (decisions and adjudications are read on every call).
+    store : Store or RecordView
+        The committee database (decisions and adjudications are read on every call), or the
+        record as the request already read it (:mod:`cartrial.committee.record_view`).
     w : Workspace
         The snapshot shown, with the committee's adjudications applied.
 
@@ -56,7 +59,8 @@ def overview_context(env: Environment, store: Store, w: Workspace) -> dict[str, 
     >>> overview_context(TEMPLATES.env, store, snap.ws)["body"]  # doctest: +SKIP
     Markup('<h1>CT071: trial overview</h1>...')
     """
-    decisions = list_decisions(store)
+    view = store if isinstance(store, RecordView) else None
+    decisions = view.decisions if view else list_decisions(store)
     since = decisions[-1].as_of if decisions else None
     patients = w.decision.patients
     analysed = w.analysed  # read once: the body's key and content agree
@@ -74,4 +78,4 @@ def overview_context(env: Environment, store: Store, w: Workspace) -> dict[str, 
     return {"body": _PARTS.get(w, ("body", since, analysed), body),
             "adjudication_options": _PARTS.get(w, ("adjudication options",), options),
             "since": since, "decisions": decisions, "patients": patients,
-            "adjudications": list_adjudications(store)}
+            "adjudications": view.adjudications if view else list_adjudications(store)}

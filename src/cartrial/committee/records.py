@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from datetime import date
@@ -140,22 +141,26 @@ def authenticate(store: Store, username: str, password: str) -> User | None:
     >>> authenticate(store, "alice", "wrong password") is None
     True
     """
-    with Session(store.engine, expire_on_commit=False) as s:
-        u = s.execute(select(User).where(User.username == username)).scalar()
-        if u is None:
-            try:  # same work whether or not the user exists
-                _HASHER.verify(_DUMMY, password)
-            except (VerificationError, InvalidHashError):
-                pass
-            return None
-        try:
-            _HASHER.verify(u.password_hash, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            return None
-        return u
+    with Session(store.engine, expire_on_commit=False) as s:  # no connection held while
+        u = s.execute(select(User).where(User.username == username)).scalar()  # hashing
+    if u is None:
+        _verify(_DUMMY, password)  # same work whether or not the user exists
+        return None
+    return u if _verify(u.password_hash, password) else None
 
 
 _DUMMY = _HASHER.hash("not-a-real-password")
+#: argon2id takes a core and 64 MiB per verification: at most one per core at a time (fifty
+#: members logging in at once queue here instead of holding fifty hashes' memory)
+_VERIFYING = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    with _VERIFYING:
+        try:
+            return bool(_HASHER.verify(password_hash, password))
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
 
 
 def record_decision(

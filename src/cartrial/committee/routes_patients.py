@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import io
-import threading
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -60,9 +59,8 @@ def patient_routes(app: FastAPI, c: _Context) -> None:
     from cartrial.committee.web import TEMPLATES  # (web registers these routes)
 
     cache = PageCache()  # the same snapshot's pages are computed once for every reader
-    # matplotlib (the CRS/ICANS timeline) takes a second or more to import: done in the
-    # background beside the safety analysis, not by the first reader of a patient page
-    threading.Thread(target=_warm_up, args=(c,), name="warm-matplotlib", daemon=True).start()
+    # (matplotlib, for the CRS/ICANS timeline, is imported in the background after the
+    # start-up build: cartrial.committee.warm_up)
 
     def subjects(ws: Workspace) -> pd.DataFrame:
         return cache.get(ws, ("<list>",), lambda: patient_subjects(ws))
@@ -119,22 +117,6 @@ def _list_query(request: Request) -> ListQuery:
         raise HTTPException(status_code=400, detail=str(exc)) from None
 
 
-def _warm_up(c: _Context) -> None:
-    try:
-        c.watcher.status(whole=False)  # after the decisions: not in the overview's way
-    except InputError:
-        pass
-    _import_matplotlib()
-
-
-def _import_matplotlib() -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.backends.backend_svg  # noqa: F401
-    import matplotlib.figure  # noqa: F401
-
-
 def timeline_svg(detail: dict) -> str:
     """CRS and ICANS grade by day since infusion, as an inline SVG data URL (matplotlib).
 
@@ -146,7 +128,8 @@ def timeline_svg(detail: dict) -> str:
     Returns
     -------
     str
-        ``data:image/svg+xml;base64,...`` (no date in the SVG: byte-identical between runs).
+        ``data:image/svg+xml;base64,...`` (no date and a fixed ``svg.hashsalt``: the same
+        patient gives the same bytes in every run).
 
     Examples
     --------
@@ -171,5 +154,6 @@ def timeline_svg(detail: dict) -> str:
     if drawn:
         ax.legend(loc="upper right")
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None})
+    with matplotlib.rc_context({"svg.hashsalt": "cartrial"}):  # element ids from the content,
+        fig.savefig(buf, format="svg", metadata={"Date": None})  # not a random salt
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue().encode()).decode()

@@ -16,6 +16,7 @@ offered only when the snapshot shown *is* the folder's current content.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -36,14 +37,15 @@ def data_signature(data_dir: Path) -> Signature:
     """Name, size and modification time of every file in the folder except the committee's own
     database files (``committee.*``): partial and temporary files of a copy count too."""
     out = []
-    for p in Path(data_dir).iterdir():
-        if p.name.startswith("committee.") or not p.is_file():
-            continue
-        try:
-            st = p.stat()
-        except FileNotFoundError:  # removed while listing: the folder is changing
-            continue
-        out.append((p.name, st.st_size, st.st_mtime_ns))
+    with os.scandir(data_dir) as entries:  # one stat per file (the type comes with the name)
+        for p in entries:
+            try:
+                if p.name.startswith("committee.") or not p.is_file():
+                    continue
+                st = p.stat()
+            except FileNotFoundError:  # removed while listing: the folder is changing
+                continue
+            out.append((p.name, st.st_size, st.st_mtime_ns))
     return tuple(sorted(out))
 
 
@@ -76,11 +78,18 @@ class SnapshotWatcher:
         How long the folder must stay unchanged before a new state is loaded.
     clock : callable
         Seconds from a monotonic clock (tests pass their own).
+    prepare : callable, optional
+        Called with the start-up workspace once its decisions are computed and before its
+        safety analysis begins (``cartrial serve`` renders the overview there, so that the
+        first page does not share the processor with the analysis); what it raises is left
+        to the page that needs the same computation.
     """
 
     def __init__(self, protocol: str, data_dir: Path, settle_seconds: float = SETTLE_SECONDS,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 prepare: Callable[[Workspace], object] | None = None) -> None:
         self.protocol = protocol
+        self.prepare = prepare
         self.data_dir = Path(data_dir)
         self.settle_seconds = float(settle_seconds)
         self.clock = clock
@@ -105,8 +114,21 @@ class SnapshotWatcher:
             sig = data_signature(self.data_dir)
             checked = load_checked(self.protocol, self.data_dir)
             self._loaded, self._failed = sig, None
-            self._start = StartUp(lambda: build_workspace(self.protocol, self.data_dir,
-                                                          checked=checked, analysis_later=True))
+            self._start = StartUp(lambda: self._build(checked))
+
+    def _build(self, checked: tuple) -> Workspace:
+        """The start-up workspace: its decisions, then ``prepare``, then its analysis begins."""
+        gate = threading.Event()
+        ws = build_workspace(self.protocol, self.data_dir, checked=checked,
+                             analysis_later=True, gate=gate)
+        try:
+            if self.prepare is not None:
+                self.prepare(ws)
+        except Exception:  # noqa: BLE001, S110 - the page computes it again and shows why
+            pass
+        finally:
+            gate.set()
+        return ws
 
     def _started(self, whole: bool = True) -> None:
         """Wait for the start-up build (when one is running) and take up its workspace:

@@ -25,6 +25,8 @@ class StartUp:
         reason.
     name : str
         The thread's name.
+    gate : threading.Event, optional
+        Set by the caller when the build may begin (e.g. once the first page is prepared).
 
     Examples
     --------
@@ -35,12 +37,14 @@ class StartUp:
     """
 
     def __init__(self, build: Callable[[], object] | None,
-                 name: str = "cartrial-workspace-start-up") -> None:
+                 name: str = "cartrial-workspace-start-up",
+                 gate: threading.Event | None = None) -> None:
         self._done = threading.Event()
         self._value: object | None = None
         self._why = ""
         if build is not None:
-            threading.Thread(target=self._run, args=(build,), daemon=True, name=name).start()
+            threading.Thread(target=self._run, args=(build, gate), daemon=True,
+                             name=name).start()
 
     @classmethod
     def finished(cls, value: object) -> StartUp:
@@ -70,7 +74,11 @@ class StartUp:
         """
         return self._done.is_set(), self._why
 
-    def _run(self, build: Callable[[], object]) -> None:
+    def _run(self, build: Callable[[], object], gate: threading.Event | None) -> None:
+        if gate is not None and not gate.wait(WAIT_SECONDS):
+            self._why = f"the build was not allowed to start within {WAIT_SECONDS:g} s"
+            self._done.set()
+            return
         try:
             self._value = build()
         except InputError as exc:

@@ -16,10 +16,12 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -37,20 +39,18 @@ from cartrial.committee.decision_form import ACTIONS, record_from_form
 from cartrial.committee.lockout import LoginThrottle
 from cartrial.committee.minutes import minutes_html, minutes_pdf
 from cartrial.committee.overview import overview_context
+from cartrial.committee.record_view import RecordCache
 from cartrial.committee.records import (
     CAN_DECIDE,
     authenticate,
-    get_user,
-    list_decisions,
-    list_users,
 )
 from cartrial.committee.routes_meeting import meeting_routes
 from cartrial.committee.security import SecurityHeaders, error_page
 from cartrial.committee.sessions import IDLE_SECONDS, MAX_SECONDS, SessionRegistry
-from cartrial.committee.signature import list_signatures
 from cartrial.committee.snapshot import SETTLE_SECONDS, SnapshotStatus, SnapshotWatcher
 from cartrial.committee.store import Store, User, open_store
 from cartrial.committee.users import is_disabled
+from cartrial.committee.warm_up import prepare_overview, warm_up
 from cartrial.errors import InputError
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
@@ -133,10 +133,14 @@ def create_app(protocol: str, data_dir: str | Path, db_url: str | None = None, *
     data_dir = Path(data_dir)
     url = db_url or f"sqlite:///{(data_dir / 'committee.sqlite').resolve()}"
     store = open_store(url, key=load_audit_key())
-    watcher = SnapshotWatcher(protocol, data_dir, settle_seconds, clock)
+    records = RecordCache(store)
+    watcher = SnapshotWatcher(protocol, data_dir, settle_seconds, clock,
+                              prepare=partial(prepare_overview, TEMPLATES.env, records))
     watcher.load_now()
+    threading.Thread(target=warm_up, args=(watcher, TEMPLATES.env, records), daemon=True,
+                     name="cartrial-warm-up").start()
     ctx = _Context(store, watcher, SessionRegistry(idle_seconds, MAX_SECONDS, clock),
-                   LoginThrottle(store, clock))
+                   LoginThrottle(store, clock), records)
     app = FastAPI(title="cartrial committee workspace", docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.add_middleware(SessionMiddleware, secret_key=_secret(store), same_site="strict",
@@ -157,18 +161,19 @@ def create_app(protocol: str, data_dir: str | Path, db_url: str | None = None, *
 
 @dataclass(frozen=True)
 class _Context:
-    """What the routes share: the store, the data snapshot, sessions and login throttling."""
+    """What the routes share: the store, the data snapshot, sessions, login throttling and the
+    record as the pages read it (read again only when it changed)."""
 
     store: Store
     watcher: SnapshotWatcher
     sessions: SessionRegistry
     throttle: LoginThrottle
+    records: RecordCache
 
     def user_of(self, request: Request) -> User:
         """The logged-in user, else a redirect to the login page."""
-        name = self.sessions.user(request.session.get("sid"))
-        u = get_user(self.store, name) if name else None
-        if u is None or is_disabled(self.store, u.username):
+        u = self.records.now().active_user(self.sessions.user(request.session.get("sid")))
+        if u is None:
             request.session.pop("sid", None)
             raise HTTPException(status_code=303, headers={"Location": "/login"})
         return u
@@ -178,7 +183,8 @@ class _Context:
         if snap.ws is None:  # the start-up build failed (load_now validated the data)
             raise HTTPException(status_code=503, detail=snap.message
                                 or "no validated data snapshot yet")
-        return adjudicated_snapshot(snap, self.store)  # the committee's DLT calls count
+        return adjudicated_snapshot(snap, self.store,  # the committee's DLT calls count
+                                    self.records.now().adjudications)
 
     def page(self, request: Request, name: str, status_code: int = 200,
              **ctx: Any) -> HTMLResponse:
@@ -191,11 +197,12 @@ class _Context:
         w = snap.ws
         ctx = {"today": date.today().isoformat(), "corrects": None, "error": ""} | ctx
         token = self.sessions.issue_form(request.session.get("sid", ""))
+        view = self.records.now()
         return self.page(request, "decide.html", status_code, user=u, w=w, snap=snap,
                          rec=w.recommendation_summary(), actions=ACTIONS,
                          doses=w.protocol.dose_ids, form_token=token,
-                         users=[x for x in list_users(self.store)
-                                if not is_disabled(self.store, x.username)], **ctx)
+                         users=[x for x in view.users.values()  # by user name
+                                if x.username not in view.disabled], **ctx)
 
 
 def _csrf(request: Request) -> str:
@@ -261,14 +268,14 @@ def _read_routes(app: FastAPI, c: _Context) -> None:
         u = c.user_of(request)
         snap = c.snapshot(whole=False)
         return c.page(request, "overview.html", user=u, w=snap.ws, snap=snap,
-                      **overview_context(TEMPLATES.env, c.store, snap.ws))
+                      **overview_context(TEMPLATES.env, c.records.now(), snap.ws))
 
     @app.get("/history", response_class=HTMLResponse)
     def history(request: Request) -> HTMLResponse:
         u = c.user_of(request)
+        view = c.records.now()
         return c.page(request, "history.html", user=u, snap=c.snapshot(),
-                      decisions=list_decisions(c.store), loads=json.loads,
-                      signatures=list_signatures(c.store))
+                      decisions=view.decisions, loads=json.loads, signatures=view.signatures)
 
     @app.get("/minutes.html", response_class=HTMLResponse)
     def minutes(request: Request) -> HTMLResponse:

@@ -6,6 +6,7 @@ dose-transition pathways of the next cohort, and per-patient safety detail.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -142,7 +143,8 @@ def load_checked(protocol_ref: str, data_dir: str | Path) -> tuple[Protocol, Stu
 def build_workspace(protocol_ref: str, data_dir: str | Path,
                     as_of: date | None = None, *,
                     checked: tuple[Protocol, Study] | None = None,
-                    analysis_later: bool = False) -> Workspace:
+                    analysis_later: bool = False,
+                    gate: threading.Event | None = None) -> Workspace:
     """Load and validate the data, adjudicate DLTs, get the design's recommendation and the
     next cohort's dose-transition paths, and analyse safety and responses.
 
@@ -150,7 +152,8 @@ def build_workspace(protocol_ref: str, data_dir: str | Path,
     without it the folder is loaded and validated here, raising as :func:`load_checked` does.
     ``analysis_later``: return once the decisions are computed and compute the safety
     analysis and responses on a thread (the workspace's ``analysis``; an ``InputError`` of the
-    engines is then kept as its reason instead of raised).
+    engines is then kept as its reason instead of raised); ``gate``: that thread begins once
+    the caller sets it (``cartrial serve`` first prepares the overview of the decisions).
     """
     from cartrial.conduct import decide_study
     from cartrial.design.factory import design_from_spec
@@ -161,7 +164,8 @@ def build_workspace(protocol_ref: str, data_dir: str | Path,
     decision = decide_study(study, proto, cut)
     design = design_from_spec(proto.design, len(proto.dose_levels))
     paths = dose_paths(design, decision.recommendation.state, cohorts=1)
-    analysis = (StartUp(lambda: _analyse(study, proto), name="cartrial-workspace-analysis")
+    analysis = (StartUp(lambda: _analyse(study, proto), name="cartrial-workspace-analysis",
+                        gate=gate)
                 if analysis_later else StartUp.finished(_analyse(study, proto)))
     return Workspace(proto, str(protocol_ref), protocol_hash(protocol_ref), Path(data_dir), cut,
                      decision, paths, study.domains, study, analysis)
