@@ -39,10 +39,12 @@ SPEC: list[tuple[list[str], tuple[str, ...]]] = [
     (["protocol", "show", "ct071"], LIGHT),
     (["example", "list"], LIGHT),
     (CT071_EXACT, ("scipy", "matplotlib", "statsmodels", "dask", "fastapi")),
-    (["validate", "{study}", "--protocol", "ct071"], NO_REPORT + ("scipy.stats",)),
+    # the example is CSV: the SAS transport reader (pyreadstat) is imported for .xpt files only
+    (["validate", "{study}", "--protocol", "ct071"], NO_REPORT + ("scipy.stats", "pyreadstat")),
     # select_mtd's credible interval is scipy.special.betaincinv, not scipy.stats.beta.ppf;
     # its isotonic fit is pava's own loop, not scipy.optimize (whose import costs more)
-    (["decide", "{study}", "--protocol", "ct071"], NO_REPORT + ("scipy.stats", "scipy.optimize")),
+    (["decide", "{study}", "--protocol", "ct071"],
+     NO_REPORT + ("scipy.stats", "scipy.optimize", "pyreadstat")),
 ]
 
 _PROBE = """

@@ -17,7 +17,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import pyreadstat
 
 from cartrial._memory import release_freed_memory
 from cartrial.data.completeness import FileCheck, check_file, file_finding
@@ -192,6 +191,8 @@ def _read_file(path: Path, nul: set[str], padded: dict) -> pd.DataFrame:
     leading or trailing blanks (kept stripped), the rows concerned and the values as read."""
     if path.suffix.lower() == ".csv":
         return pd.DataFrame(_read_csv(path, nul, padded), copy=False)
+    import pyreadstat  # SAS transport files only: a CSV study does not pay its import
+
     df, _meta = pyreadstat.read_xport(str(path))
     return frame_columns(df, nul, padded)
 
