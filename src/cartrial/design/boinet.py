@@ -28,6 +28,13 @@ from cartrial.errors import InputError
 from cartrial.protocol.model import DesignSpec
 
 REF = "Takeda et al., Pharm Stat 2018"
+OBD_WORDS = {
+    "max-effprob": "highest response estimate at or below the dose whose DLT estimate is "
+    "closest to the target",
+    "utility-weighted": "highest utility p_E - w1 p_T - w2 p_T 1[p_T > phi2]",
+    "utility-truncated-linear": "highest truncated-linear utility of p_E and p_T",
+    "utility-scoring": "highest expected outcome score",
+}
 
 
 @dataclass(frozen=True)
@@ -196,7 +203,7 @@ class BoinEt:
         Parameters
         ----------
         state : TrialState
-            Final counts with ``responses``.
+            Final counts with ``responses`` (pending patients are left out).
 
         Returns
         -------
@@ -205,7 +212,7 @@ class BoinEt:
             estimates per tried dose (p_tox, p_eff, utility of the OBD rule, admissible) and the
             reason.
         """
-        n, yt, ye = self._arrays(state)
+        n, yt, ye = self._arrays(state.completed())
         adm = R.admissible(n, yt, ye, self.target, self.boundaries.delta1, self.stop_t, self.stop_e)
         o = int(
             select_rows(n, yt, ye, adm, self.target, self.estimate, self.obd_method, self.options)[
@@ -230,7 +237,8 @@ class BoinEt:
         if o == NO_OBD:
             return Obd(None, mtd, est, f"no tried dose is admissible: no OBD ({REF})")
         why = (
-            f"OBD dose {o + 1} by {self.obd_method} among the admissible tried doses "
+            f"OBD dose {o + 1} by {self.obd_method} ({OBD_WORDS[self.obd_method]}) among the "
+            "admissible tried doses "
             f"{', '.join(str(j + 1) for j in np.nonzero(adm[0, :m])[0])} (DLT estimate "
             f"{pt[0, o]:.3f}, response estimate {pe[0, o]:.3f}; {REF})"
         )
