@@ -110,3 +110,25 @@ def test_protocol_section_refuses_a_later_start():
     p2 = p.model_copy(update={"starting_dose": "DL2"})
     with pytest.raises(InputError, match="starts at the first dose level"):
         protocol_section(p2, [], 10, 0)
+
+
+def test_rose_stage_after_a_protocols_boinet():
+    """Regression: a boin-et protocol's design runs the ROSE escalation exactly as the BoinEt
+    object it builds (same draws), and its text has the escalation and the stage."""
+    import numpy as np
+
+    from cartrial.design.protocol_sections import protocol_sections
+    from cartrial.design.rose_escalation import escalation_runner
+    from cartrial.protocol import Protocol
+
+    data = load_protocol("ct071_boinet").model_dump(mode="json")
+    data["design"].update(randomised_stage={"doses": ["DL1", "DL2"], "p_high": 0.8,
+                                            "margin": 0.2}, expansion=None)
+    p = Protocol.model_validate(data)
+    tox, eff = np.array([0.05, 0.2]), np.array([0.4, 0.75])
+    a = escalation_runner(p.design, tox, eff, 0)(np.random.default_rng(5), 50)
+    b = escalation_runner(boinet_from_spec(p.design, 2), tox, eff, 0)(
+        np.random.default_rng(5), 50)
+    assert all(np.array_equal(x, y) for x, y in zip(a[:3], b[:3], strict=True))
+    text = protocol_sections(p, [([0.05, 0.2], [0.4, 0.75])], 100, 1)
+    assert "lambda1 = 0.14" in text and "## Randomised dose-optimisation stage (ROSE)" in text

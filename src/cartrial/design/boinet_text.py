@@ -146,7 +146,7 @@ def _oc(scenarios: Sequence[pd.DataFrame], trials: int, seed: int) -> list[str]:
 
 def boinet_protocol_text(design: BoinEt, scenarios: Sequence[pd.DataFrame] = (),
                          title: str = "Statistical design", trials: int = 0,
-                         seed: int = 0) -> str:
+                         seed: int = 0, doses: Sequence[str] = (), outcome: str = "") -> str:
     """The statistical section of a BOIN-ET protocol as Markdown.
 
     Parameters
@@ -159,6 +159,11 @@ def boinet_protocol_text(design: BoinEt, scenarios: Sequence[pd.DataFrame] = (),
         Heading of the section.
     trials, seed : int
         The simulation's trials per scenario and first seed (stated with the OC).
+    doses : sequence of str
+        The dose levels by name, lowest first (e.g. "DL1 (0.1 x10^6/kg)"); empty: by number.
+    outcome : str
+        The efficacy outcome the decisions use (e.g. "PR or better by day 28"); empty: "a
+        response".
 
     Returns
     -------
@@ -191,7 +196,10 @@ def boinet_protocol_text(design: BoinEt, scenarios: Sequence[pd.DataFrame] = (),
         f"The target DLT probability is phi = {d.target:g}, the highest sub-therapeutic DLT "
         f"probability phi1 = {b.phi1:g} and the lowest overly toxic phi2 = {b.phi2:g}; the "
         f"target response probability is delta = {d.delta:g} and the lowest acceptable "
-        f"delta1 = {b.delta1:g}.", "",
+        f"delta1 = {b.delta1:g}."
+        + (f" The dose levels are {', '.join(doses)}." if doses else "")
+        + (f" A patient responds when the protocol's efficacy outcome is reached: {outcome}; "
+           "until then the response is pending." if outcome else ""), "",
         "## Boundaries", "",
         f"The escalation boundaries are lambda1 = {b.lambda1:g}, lambda2 = {b.lambda2:g} and "
         f"eta1 = {b.eta1:g}: the values on a 0.01 grid (lambda1 in [phi1, phi], lambda2 in "
@@ -203,7 +211,8 @@ def boinet_protocol_text(design: BoinEt, scenarios: Sequence[pd.DataFrame] = (),
         "Counts of patients with both outcomes known at the current dose. Below the "
         "de-escalation count, more responses than the 'and responses <=' count mean stay "
         "(rule 3); as many or fewer mean escalate when the DLTs are at most the escalation "
-        "count (rule 2), else the efficacy-guided move (rule 5).", "",
+        "count (rule 2), else the efficacy-guided move (rule 5). An empty cell: no count "
+        "qualifies.", "",
         "## Stopping and OBD selection", "",
         f"The trial ends {cap}at {d.max_sample_size} patients, or earlier when no dose is "
         "admissible (no OBD). At the end, DLT probabilities are estimated by isotonic regression "
@@ -256,7 +265,10 @@ def protocol_section(p, pairs: Sequence[tuple[list[float], list[float]]], trials
     check_start(p)
     ocs = [simulate_boinet(d, t, e, n_trials=trials, seed=seed + i)
            for i, (t, e) in enumerate(pairs)]
-    return boinet_protocol_text(d, ocs, trials=trials, seed=seed)
+    doses = [f"{x.id} ({x.label})" for x in p.dose_levels]
+    e = p.design.efficacy
+    return boinet_protocol_text(d, ocs, trials=trials, seed=seed, doses=doses,
+                                outcome="" if e is None else e.label)
 
 
 def check_start(p) -> None:
