@@ -18,7 +18,9 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from scipy.stats import beta
 from typer.testing import CliRunner
 
 from cartrial.cli.main import app
@@ -109,6 +111,12 @@ def test_decide_shows_per_dose_counts_and_the_reason():
                                           for d in proto.dose_ids]
     assert eff["TREATED"].tolist() == [int((esc["dose"] == d).sum()) for d in proto.dose_ids]
     assert "selected" in json.dumps(res) and "DL2" in json.dumps(res)
+    et = pd.DataFrame(res["boinet"])  # complete patients: everyone by the end
+    assert et["RESPONSES"].tolist() == eff["RESPONDERS"].tolist()
+    assert et["N"].tolist() == eff["TREATED"].tolist()
+    n, y = et["N"].to_numpy(), et["DLT"].to_numpy()
+    assert np.allclose(et["P_OVERDOSE"], beta.sf(0.3, 1 + y, 1 + n - y))  # scipy's Beta
+    assert "UTILITY" not in eff and "DESIRABILITY" not in eff
     mid = decide_study(load_study(out), proto, "2024-02-21")  # a suspension in the truth
     d = mid.recommendation.decision
     assert (d.action, d.rule) == ("suspend", "suspend: follow-up") and "BOIN-ET" in d.reason
