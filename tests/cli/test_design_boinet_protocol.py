@@ -63,6 +63,8 @@ def test_design_simulate_protocol_many_scenarios(tmp_path):
     (["design", "boinet", "simulate", "--protocol", P, "--true-tox", "0.05,0.2,0.3",
       "--true-eff", "0.4,0.75,0.8"], "needs 2 values"),
     (["design", "boinet", "simulate", "--true-tox", "0.05,0.2"], "give --true-tox and --true-eff"),
+    (["design", "protocol-text", "--protocol", P, "--start-dose", "2"],
+     "--start-dose: the U-BOIN / randomised-stage text"),
 ])
 def test_bad_input_exits_2(args, message):
     r = runner.invoke(app, args)

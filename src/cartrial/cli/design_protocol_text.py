@@ -92,7 +92,7 @@ def protocol_text_command(
         k = len(pairs[0][0]) if pairs else 5
         if p is not None and (p.design.name in ("u-boin", "tite-boin12", "boin-et")
                               or p.design.randomised_stage):
-            used = [f for f, v in given.items() if v is not None]
+            used = [f for f, v in {**given, "--start-dose": start_dose}.items() if v is not None]
             if used:  # not silently ignored: this text is written from the protocol alone
                 raise InputError(f"{', '.join(used)}: the U-BOIN / randomised-stage text (and "
                                  "the TITE-BOIN12 and BOIN-ET texts) is written from the "
