@@ -90,6 +90,8 @@ FALLING = "0.3,0.1"
     ["design", "simulate", "--protocol", P, "--true-tox", FALLING, "--true-eff", "0.3,0.5"],
     ["design", "protocol-text", "--protocol", "ct071", "--true-tox", FALLING],
     ["design", "protocol-text", "--protocol", P, "--true-tox", FALLING, "--true-eff", "0.3,0.5"],
+    ["design", "boin12", "simulate", "--true-tox", FALLING, "--true-eff", "0.3,0.5"],
+    ["design", "uboin", "simulate", "--true-tox", FALLING, "--true-eff", "0.3,0.5"],
 ])
 def test_falling_dlt_probabilities_refused_by_one_rule(args):
     r = runner.invoke(app, args)
@@ -103,3 +105,18 @@ def test_falling_dlt_probabilities_in_a_scenario_file(tmp_path):
     csv.write_text("scenario,p1,p2\nok,0.1,0.2\nbad,0.3,0.2\n", encoding="utf-8")
     r = runner.invoke(app, ["design", "simulate", "--design", "boin", "--scenarios", str(csv)])
     assert r.exit_code == 2 and "scenario bad (" in r.output and "must not decrease" in r.output
+
+
+def test_falling_dlt_probabilities_refused_with_a_randomised_stage(tmp_path):
+    import yaml
+
+    data = load_protocol("ct071").model_dump(mode="json")
+    data["design"]["randomised_stage"] = {"doses": ["DL1", "DL2"], "p_high": 0.6,
+                                          "margin": 0.15}
+    path = tmp_path / "rose.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    for verb in (["design", "simulate"], ["design", "rose", "simulate"],
+                 ["design", "rose", "text"]):
+        r = runner.invoke(app, [*verb, "--protocol", str(path), "--true-tox", FALLING,
+                                "--true-eff", "0.3,0.5", "--trials", "10"])
+        assert r.exit_code == 2 and "must not decrease with dose" in r.output, (verb, r.output)

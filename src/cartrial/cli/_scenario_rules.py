@@ -1,10 +1,10 @@
 """The rule every simulated scenario's true DLT probabilities obey, written once.
 
 ``cartrial design simulate`` (with or without a randomised stage), ``cartrial design
-protocol-text`` and ``cartrial design boinet simulate`` refuse a scenario whose true DLT
-probability falls with dose (exit 2): every design cartrial simulates assumes toxicity does not
-decrease with dose (isotonic MTD and OBD estimates, escalation on safety), so such a scenario is
-more likely a typo than a question.
+protocol-text``, ``cartrial design boin12 | uboin | boinet simulate`` and ``cartrial design rose
+simulate | text`` refuse a scenario whose true DLT probability falls with dose (exit 2): every
+design cartrial simulates assumes toxicity does not decrease with dose (isotonic MTD and OBD
+estimates, escalation on safety), so such a scenario is more likely a typo than a question.
 """
 
 from __future__ import annotations
