@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -120,3 +121,20 @@ def test_falling_dlt_probabilities_refused_with_a_randomised_stage(tmp_path):
         r = runner.invoke(app, [*verb, "--protocol", str(path), "--true-tox", FALLING,
                                 "--true-eff", "0.3,0.5", "--trials", "10"])
         assert r.exit_code == 2 and "must not decrease with dose" in r.output, (verb, r.output)
+
+
+def test_decision_table_verb(tmp_path):
+    """The verb writes the protocol text's table (CSV, JSON, Markdown); its rows are checked
+    against boinet's logged decisions in tests/design/test_boinet_text.py."""
+    from cartrial.design.boinet_text import decision_table
+
+    out = _json(["design", "boinet", "table", "--protocol", P, "--sizes", "3,6,9", "--json",
+                 "--out", str(tmp_path)])
+    assert (out["lambda1"], out["lambda2"], out["eta1"]) == (0.14, 0.35, 0.48)
+    d = boinet_from_spec(load_protocol(P).design, 2)
+    assert pd.DataFrame(out["rows"]).equals(decision_table(d, [3, 6, 9]))
+    assert (tmp_path / "boinet_table.md").read_text().startswith("| patients at the dose |")
+    assert json.loads((tmp_path / "boinet_table.json").read_text())["rows"][0][
+        "de-escalate if DLTs >="] == 2
+    r = runner.invoke(app, ["design", "boinet", "table", "--sizes", "2.5"])
+    assert r.exit_code == 2 and "--sizes 2.5: each must be a whole number >= 1" in r.output

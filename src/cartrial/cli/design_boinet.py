@@ -9,6 +9,7 @@ from a CSV (columns ``scenario``, ``tox1..toxK``, ``eff1..effK``).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -27,7 +28,8 @@ from cartrial.design.simulate_boinet import simulate_boinet
 from cartrial.errors import InputError
 
 boinet_app = typer.Typer(
-    help="BOIN-ET phase I/II design: operating characteristics.", no_args_is_help=True
+    help="BOIN-ET phase I/II design: operating characteristics, decision table.",
+    no_args_is_help=True
 )
 design_app.add_typer(boinet_app, name="boinet")
 
@@ -35,6 +37,7 @@ EstimateOption = O.opt("--estimate", "Response estimate: obs or multi-iso.", "ob
 ObdOption = O.opt("--obd-method", "OBD rule: max-effprob, utility-weighted, "
                   "utility-truncated-linear or utility-scoring.", "max-effprob")
 OutOption = typer.Option(None, "--out", help="Directory for boinet_oc.csv.")
+TableOutOption = typer.Option(None, "--out", help="Directory for boinet_table.csv/.json/.md.")
 ProtocolOption = typer.Option(None, "--protocol", help="Take the design (name: boin-et) from it.")
 ScenarioFileOption = typer.Option(
     None, "--scenarios", help="CSV: scenario, tox1..toxK, eff1..effK (replaces --true-tox/eff)."
@@ -44,6 +47,14 @@ ScenarioFileOption = typer.Option(
 def _opt(flag: str, text: str, default: object) -> object:
     return O.opt(flag, text, default)
 
+
+TARGET = O.shared("--target", 0.3)
+DELTA = _opt("--delta", "delta: target response probability.", 0.6)
+PHI1 = _opt("--phi1", "phi1: highest sub-therapeutic DLT probability.", "0.1 x target")
+PHI2 = _opt("--phi2", "phi2: lowest overly toxic DLT probability.", "1.4 x target")
+DELTA1 = _opt("--delta1", "delta1: lowest acceptable response probability.", "0.6 x delta")
+C_T = _opt("--c-t", "c_T: a dose is out when P(p_T > target | data) > c_T.", 0.95)
+C_E = _opt("--c-e", "c_E: a dose is out when P(p_E < delta1 | data) > c_E.", 0.99)
 
 BOINET_FIELDS = {
     "--estimate": "estimate",
@@ -71,14 +82,13 @@ def simulate(
     true_eff: str = typer.Option(None, "--true-eff", help="True response probabilities."),
     scenarios: Path = ScenarioFileOption,
     protocol: str = ProtocolOption,
-    target: float = O.shared("--target", 0.3),
-    delta: float = _opt("--delta", "delta: target response probability.", 0.6),
-    phi1: float = _opt("--phi1", "phi1: highest sub-therapeutic DLT probability.", "0.1 x target"),
-    phi2: float = _opt("--phi2", "phi2: lowest overly toxic DLT probability.", "1.4 x target"),
-    delta1: float = _opt("--delta1", "delta1: lowest acceptable response probability.",
-                         "0.6 x delta"),
-    c_t: float = _opt("--c-t", "c_T: a dose is out when P(p_T > target | data) > c_T.", 0.95),
-    c_e: float = _opt("--c-e", "c_E: a dose is out when P(p_E < delta1 | data) > c_E.", 0.99),
+    target: float = TARGET,
+    delta: float = DELTA,
+    phi1: float = PHI1,
+    phi2: float = PHI2,
+    delta1: float = DELTA1,
+    c_t: float = C_T,
+    c_e: float = C_E,
     cohort_size: int = O.shared("--cohort-size", 3),
     max_n: int = O.shared("--max-n", 30),
     cap_per_dose: int = O.shared("--cap-per-dose", None),
@@ -153,7 +163,8 @@ def _scenarios(path: Path | None, tox: str | None, eff: str | None) -> list:
     return scen
 
 
-def _design(protocol: str | None, k: int, given: dict[str, object]) -> tuple[BoinEt, list[str]]:
+def _design(protocol: str | None, k: int | None, given: dict[str, object]
+            ) -> tuple[BoinEt, list[str]]:
     """The protocol's BOIN-ET (or the defaults, 30 patients) with the options given applied."""
     for flag, v, allowed in [("--estimate", given["--estimate"], EFFICACY_ESTIMATES),
                              ("--obd-method", given["--obd-method"], OBD_METHODS)]:
@@ -162,7 +173,7 @@ def _design(protocol: str | None, k: int, given: dict[str, object]) -> tuple[Boi
     if protocol is None:
         _check_order(*(given[f] for f in ("--target", "--phi1", "--phi2", "--delta",
                                           "--delta1")))
-        base = BoinEt(n_doses=k, target=0.3, delta=0.6, max_sample_size=30)
+        base = BoinEt(n_doses=k or 1, target=0.3, delta=0.6, max_sample_size=30)
     else:
         from cartrial.design.boinet import boinet_from_spec
         from cartrial.design.boinet_text import check_start
@@ -172,6 +183,7 @@ def _design(protocol: str | None, k: int, given: dict[str, object]) -> tuple[Boi
         if p.design.name != "boin-et":
             raise InputError(f"{protocol}: design.name is {p.design.name!r}, not boin-et")
         check_start(p)
+        k = len(p.dose_levels) if k is None else k
         if k != len(p.dose_levels):
             raise InputError(f"each scenario needs {len(p.dose_levels)} values (one per dose "
                              f"level of protocol {p.study_id}), got {k}")
@@ -220,3 +232,54 @@ def _output(d: BoinEt, runs: dict[str, pd.DataFrame], out: Path | None, trials: 
         _show(f"BOIN-ET scenario {name}, {trials} trials (lambda1 {b.lambda1:g}, lambda2 "
               f"{b.lambda2:g}, eta1 {b.eta1:g})", oc)
     console.print("dose 0 = trials with no OBD")
+
+
+@boinet_app.command("table")
+def table(
+    protocol: str = ProtocolOption,
+    target: float = TARGET,
+    delta: float = DELTA,
+    phi1: float = PHI1,
+    phi2: float = PHI2,
+    delta1: float = DELTA1,
+    c_t: float = C_T,
+    c_e: float = C_E,
+    sizes: str = typer.Option("3,6,9,12", "--sizes", help="Patients at a dose, e.g. 3,6,9."),
+    out: Path = TableOutOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """BOIN-ET's decision table in counts per number of patients at the dose (escalate,
+    de-escalate, the response bound, not admissible), as in the protocol text.
+
+    With --protocol, each option given overrides the protocol's setting (noted in the output).
+    """
+    from cartrial.design.boin12_tables import table_markdown
+    from cartrial.design.boinet_text import decision_table
+
+    with bad_input_exits():
+        given = dict.fromkeys(BOINET_FIELDS) | {
+            "--target": target, "--delta": delta, "--phi1": phi1, "--phi2": phi2,
+            "--delta1": delta1, "--c-t": c_t, "--c-e": c_e}
+        d, notes = _design(protocol, None, given)
+        vals = parse_floats(sizes, "--sizes")
+        if any(v < 1 or not float(v).is_integer() for v in vals):
+            raise InputError(f"--sizes {sizes}: each must be a whole number >= 1")
+        frame = decision_table(d, [int(v) for v in vals])
+    b = d.boundaries
+    head = {"lambda1": b.lambda1, "lambda2": b.lambda2, "eta1": b.eta1, "phi1": b.phi1,
+            "phi2": b.phi2, "delta1": b.delta1,
+            "settings": {f: getattr(d, f) for f in ("target", "delta", "stop_t", "stop_e")}}
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "boinet_table.csv").write_text(table_csv(frame), encoding="utf-8")
+        (out / "boinet_table.json").write_text(
+            json.dumps(head | {"rows": json.loads(frame.to_json(orient="records"))},
+                       indent=2) + "\n", encoding="utf-8")
+        (out / "boinet_table.md").write_text(table_markdown(frame), encoding="utf-8")
+    if as_json:
+        print_json(head | {"rows": frame, "notes": notes})
+        return
+    for note in notes:
+        console.print(f"note: {note}", markup=False)
+    _show(f"BOIN-ET decision table (lambda1 {b.lambda1:g}, lambda2 {b.lambda2:g}, eta1 "
+          f"{b.eta1:g})", frame)
