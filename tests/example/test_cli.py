@@ -39,7 +39,7 @@ def test_list_names_every_scenario():
     assert r.exit_code == 0
     names = [row["name"] for row in json.loads(r.stdout)]
     assert names == ["default", "toxic-dose", "late-dlt", "ppcl-heavy", "early-progression",
-                     "boin12", "rose"]
+                     "boin12", "rose", "boin-et"]
 
 
 def test_bad_input_exits_2(tmp_path):

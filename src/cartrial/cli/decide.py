@@ -62,6 +62,9 @@ def decide(
         from cartrial.cli.decide_efficacy import print_rose, uboin_part  # (#20)
 
         eff, ub = uboin_part(proto, result, eff)
+        from cartrial.cli.decide_boinet import boinet_part  # BOIN-ET's rates (#20)
+
+        eff, et = boinet_part(proto, result, eff)
         from cartrial.conduct.rose_state import rose_stage_at  # randomised stage (#20)
 
         rose = rose_stage_at(study, proto, result.selected, cut,
@@ -87,6 +90,7 @@ def decide(
             **({"efficacy": eff, "efficacy_outcome": proto.design.efficacy.label}
                if eff is not None else {}),
             **({"uboin": ub} if ub is not None else {}),
+            **({"boinet": et} if et is not None else {}),
             **({"randomised_stage": rose.summary()} if rose is not None else {}),
         })
         return
@@ -95,6 +99,10 @@ def decide(
         from cartrial.cli.decide_efficacy import print_efficacy
 
         print_efficacy(proto, eff, ub)
+    if et is not None:
+        from cartrial.cli.decide_boinet import print_boinet
+
+        print_boinet(et, proto)
     if rose is not None:
         print_rose(rose)
 

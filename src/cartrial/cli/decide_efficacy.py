@@ -89,13 +89,15 @@ def print_efficacy(proto, eff: pd.DataFrame, uboin: pd.DataFrame | None = None) 
     >>> print_efficacy(proto, table)  # doctest: +SKIP
     """
     desir = "DESIRABILITY" in eff  # not for U-BOIN (no benchmark utility u_b: uboin_part)
-    t = Table("dose", "treated", "DLTs", "responders", "response pending", "utility",
+    util = "UTILITY" in eff  # not for BOIN-ET (no utility table: decide_boinet.boinet_part)
+    t = Table("dose", "treated", "DLTs", "responders", "response pending",
+              *(["utility"] if util else []),
               *(["P(utility > u_b)"] if desir else []), "PK n", "Cmax median",
               "AUC0-28d median",
               title=f"Efficacy ({proto.design.efficacy.label}) and CAR-T expansion")
     for r in eff.itertuples(index=False):
         t.add_row(f"{r.DOSE_ID} {r.DOSE}", str(r.TREATED), str(r.DLT), str(r.RESPONDERS),
-                  str(r.EFF_PENDING), _num(r.UTILITY, "{:.1f}"),
+                  str(r.EFF_PENDING), *([_num(r.UTILITY, "{:.1f}")] if util else []),
                   *([_num(r.DESIRABILITY, "{:.3f}")] if desir else []),
                   str(r.N_PK), _num(r.CMAX_MEDIAN, "{:.4g}"), _num(r.AUC0_28_MEDIAN, "{:.4g}"))
     console.print(t)
@@ -104,6 +106,10 @@ def print_efficacy(proto, eff: pd.DataFrame, uboin: pd.DataFrame | None = None) 
         console.print("U-BOIN ranks doses by the posterior mean utility and defines no "
                       "benchmark utility u_b, so BOIN12's P(utility > u_b) is not shown. "
                       "Expansion: CAR+ T cells (kinetics NCA), patients followed past day 28.",
+                      markup=False)
+        return
+    if not util:
+        console.print("Expansion: CAR+ T cells (kinetics NCA), patients followed past day 28.",
                       markup=False)
         return
     console.print("Utility: mean score of patients with both outcomes known (BOIN12 table, Lin "

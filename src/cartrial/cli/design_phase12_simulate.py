@@ -14,6 +14,7 @@ import typer
 
 from cartrial.cli import _phase12_options as O
 from cartrial.cli._common import JsonOption, bad_input_exits, console, print_json
+from cartrial.cli._scenario_rules import refuse_falling_tox
 from cartrial.cli.design_phase12 import (
     ProtocolOption,
     _show,
@@ -176,10 +177,14 @@ def _refuse_unused(tite: bool, windows: dict[str, float | None], assessment_days
 
 def _scenarios(path: Path | None, tox: str | None, eff: str | None) -> list:
     if path is not None:
-        return read_scenarios(path)
-    if tox and eff:
-        return [("1", parse_floats(tox, "--true-tox"), parse_floats(eff, "--true-eff"))]
-    raise InputError("give --true-tox and --true-eff, or --scenarios")
+        scen = read_scenarios(path)
+    elif tox and eff:
+        scen = [("1", parse_floats(tox, "--true-tox"), parse_floats(eff, "--true-eff"))]
+    else:
+        raise InputError("give --true-tox and --true-eff, or --scenarios")
+    for name, t, _ in scen:  # the one rule of every simulate verb
+        refuse_falling_tox(name, t, "--true-tox" if path is None else str(path))
+    return scen
 
 
 def _report(runs: dict[str, Boin12Oc], notes: list[str], as_json: bool) -> None:

@@ -20,6 +20,7 @@ import typer
 
 from cartrial.cli import _phase12_options as O
 from cartrial.cli._common import bad_input_exits
+from cartrial.cli._scenario_rules import refuse_falling_tox
 from cartrial.cli.design import design_app
 from cartrial.cli.design_phase12 import ProtocolOption, boin12_design, parse_floats, start_index
 from cartrial.design.boin12_text import protocol_text
@@ -76,7 +77,7 @@ def protocol_text_command(
     with bad_input_exits():
         p = load_protocol(protocol) if protocol else None
         if p is not None and p.design.boin12 is None and p.design.uboin is None \
-                and p.design.randomised_stage is None:  # a phase I design: DLTs only
+                and p.design.boinet is None and p.design.randomised_stage is None:  # phase I
             used = [f for f, v in given.items() if v is not None]
             text, notes = phase1_text(p, used, true_tox, true_eff, start_dose,
                                       (method, trials, seed, mc_given))
@@ -89,14 +90,16 @@ def protocol_text_command(
             for t, e in zip(true_tox, true_eff, strict=True)
         ]
         k = len(pairs[0][0]) if pairs else 5
-        if p is not None and (p.design.name in ("u-boin", "tite-boin12")
+        if p is not None and (p.design.name in ("u-boin", "tite-boin12", "boin-et")
                               or p.design.randomised_stage):
-            used = [f for f, v in given.items() if v is not None]
+            used = [f for f, v in {**given, "--start-dose": start_dose}.items() if v is not None]
             if used:  # not silently ignored: this text is written from the protocol alone
                 raise InputError(f"{', '.join(used)}: the U-BOIN / randomised-stage text (and "
-                                 "the TITE-BOIN12 text) is written from the protocol's settings; "
-                                 "edit the protocol")
-            text = protocol_sections(p, pairs, trials, seed)  # U-BOIN, TITE, the ROSE stage
+                                 "the TITE-BOIN12 and BOIN-ET texts) is written from the "
+                                 "protocol's settings; edit the protocol")
+            for i, (t, _) in enumerate(pairs, start=1):
+                refuse_falling_tox(str(i), t)
+            text = protocol_sections(p, pairs, trials, seed)  # U-BOIN, BOIN-ET, TITE, ROSE
         else:
             d, notes = boin12_design(protocol, None if protocol else k, given, None, None)
             start = start_index(protocol, start_dose, d.n_doses)
@@ -142,11 +145,7 @@ def phase1_text(p: Any, used: list[str], true_tox: list[str], true_eff: list[str
         if len(t) != k:
             raise InputError(f"--true-tox of scenario {sid} has {len(t)} values; protocol "
                              f"{p.study_id} has {k} dose levels")
-        down = next((j for j in range(1, k) if t[j] < t[j - 1]), None)
-        if down is not None:  # a typo more likely than a scenario: toxicity rises with dose
-            raise InputError(f"--true-tox of scenario {sid}: dose {down + 1} has {t[down]:g}, "
-                             f"below dose {down}'s {t[down - 1]:g}; true DLT probabilities must "
-                             "not decrease with dose")
+        refuse_falling_tox(sid, t)  # a typo more likely than a scenario (one rule)
     method, trials, seed, mc_given = mc
     if method not in ("auto", "exact", "mc"):
         raise InputError(f"--method must be auto, exact or mc, got {method!r}")

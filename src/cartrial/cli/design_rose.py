@@ -29,6 +29,15 @@ ProtocolOption = typer.Option(..., "--protocol", help="Bundled name or YAML path
 OutOption = typer.Option(None, "--out", help="Directory for the CSV file.")
 
 
+def _tox(text: str, sid: str) -> list[float]:
+    """A scenario's true DLT probabilities; falling with dose exits 2 (cli._scenario_rules)."""
+    from cartrial.cli._scenario_rules import refuse_falling_tox
+
+    tox = _floats(text, "--true-tox")
+    refuse_falling_tox(sid, tox)
+    return tox
+
+
 def _floats(text: str, what: str) -> list[float]:
     try:
         return [float(v) for v in text.split(",")]
@@ -139,7 +148,7 @@ def simulate(
     with bad_input_exits():
         p, _ = _stage_spec(protocol)
         obd: Any = "auto" if true_obd is None else (None if true_obd == 0 else true_obd - 1)
-        r = simulate_rose(p.design, _floats(true_tox, "--true-tox"),
+        r = simulate_rose(p.design, _tox(true_tox, "1"),
                           _floats(true_eff, "--true-eff"), p.dose_ids, trials, seed,
                           true_obd=obd, start_dose=p.start_index)
     rows = rose_rows(r, p.dose_ids)
@@ -245,7 +254,7 @@ def text(
         if len(true_tox) != len(true_eff):
             raise InputError("give one --true-eff for each --true-tox (one pair per scenario)")
         p, st = _stage_spec(protocol)
-        sims = [simulate_rose(p.design, _floats(t, "--true-tox"), _floats(e, "--true-eff"),
+        sims = [simulate_rose(p.design, _tox(t, str(i + 1)), _floats(e, "--true-eff"),
                               p.dose_ids, trials, seed + i, start_dose=p.start_index)
                 for i, (t, e) in enumerate(zip(true_tox, true_eff, strict=True))]
         md = rose_protocol_text(st, stage_design(st), p.design.name, p.dose_ids, sims,

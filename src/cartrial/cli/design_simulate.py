@@ -41,6 +41,7 @@ from cartrial.cli._design_options import (
     merge_overrides,
 )
 from cartrial.cli._progress import progress
+from cartrial.cli._scenario_rules import refuse_falling_tox
 from cartrial.cli.design import design_app
 from cartrial.design.exact_oc import EXACT_DESIGNS, exact_oc
 from cartrial.design.oc_result import OcResult
@@ -307,8 +308,11 @@ def _scenarios(
     scen: list[tuple[str, list[float], Any, dict[str, Any]]] = []
     for i, text in enumerate(true_tox or []):
         scen.append((str(i + 1), floats(text, "--true-tox"), "auto", {}))
+        refuse_falling_tox(str(i + 1), scen[-1][1])
     if scenarios is not None:
         scen += read_scenarios(scenarios)
+        for sid, p, _, _ in scen[len(true_tox or []):]:
+            refuse_falling_tox(sid, p, str(scenarios))
     if not scen:
         raise InputError("give --true-tox 0.05,0.1,... or --scenarios FILE.csv")
     for sid, p, _, _ in scen:

@@ -17,6 +17,7 @@ import typer
 
 from cartrial.cli._common import bad_input_exits, err_console, print_json
 from cartrial.cli._progress import progress
+from cartrial.cli._scenario_rules import refuse_falling_tox
 from cartrial.cli.design_rose import _floats, _write, print_rose, rose_json, rose_rows
 from cartrial.errors import InputError
 
@@ -29,28 +30,39 @@ def run_stage(ctx: typer.Context, protocol: str | None, true_tox: list[str] | No
               mc: tuple[int | None, int | None, int | None], out: Path | None,
               as_json: bool) -> bool:
     """Run :func:`simulate_with_stage` when ``--true-eff`` is given or ``--protocol`` has
-    ``design.randomised_stage``; False (nothing done) otherwise."""
-    if not true_eff:
-        if protocol is None:
-            return False
+    ``design.randomised_stage``, BOIN-ET's simulation for a boin-et protocol without a stage
+    (``cartrial.cli.design_boinet.simulate_protocol``); False (nothing done) otherwise."""
+    if protocol is not None:
         from cartrial.protocol import load_protocol
 
         with bad_input_exits():
-            if load_protocol(protocol).design.randomised_stage is None:
-                return False
+            design = load_protocol(protocol).design
+        if design.name == "boin-et" and design.randomised_stage is None:  # phase I/II alone
+            from cartrial.cli.design_boinet import simulate_protocol
+
+            with bad_input_exits():
+                _refuse_unused(ctx, "a boin-et protocol (BOIN-ET is simulated")
+            simulate_protocol(protocol, true_tox or [], true_eff or [], scenarios, mc[:2], out,
+                              as_json)
+            return True
+        if not true_eff and design.randomised_stage is None:
+            return False
+    elif not true_eff:
+        return False
     simulate_with_stage(ctx, protocol, true_tox, true_eff, scenarios, mc, out, as_json)
     return True
 
 
-def _refuse_unused(ctx: typer.Context) -> None:
+def _refuse_unused(ctx: typer.Context,
+                   what: str = "a randomised-stage protocol (the escalation and the stage are "
+                   "simulated") -> None:
     # typer vendors click: compare the source by name, not by click's enum class
     given = [f"--{n.replace('_', '-')}" for n in ctx.params
              if n not in USED and getattr(ctx.get_parameter_source(n), "name", "") in
              ("COMMANDLINE", "ENVIRONMENT")]
     if given:
-        raise InputError(f"{', '.join(given)}: not used with a randomised-stage protocol (the "
-                         "escalation and the stage are simulated from the protocol's settings; "
-                         "edit the protocol)")
+        raise InputError(f"{', '.join(given)}: not used with {what} from the protocol's "
+                         "settings; edit the protocol)")
 
 
 def _scenarios(tox: list[str] | None, eff: list[str] | None, path: Path | None,
@@ -72,6 +84,7 @@ def _scenarios(tox: list[str] | None, eff: list[str] | None, path: Path | None,
         if len(t) != k or len(e) != k:
             raise InputError(f"scenario {sid}: {len(t)} DLT and {len(e)} response "
                              f"probabilities, the protocol has {k} dose levels")
+        refuse_falling_tox(sid, t, "--true-tox" if path is None else f"--true-tox / {path}")
     return scen
 
 

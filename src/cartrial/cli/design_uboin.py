@@ -14,6 +14,7 @@ import typer
 
 from cartrial.cli import _phase12_options as O
 from cartrial.cli._common import JsonOption, bad_input_exits, console, print_json
+from cartrial.cli._scenario_rules import refuse_falling_tox
 from cartrial.cli.design import design_app
 from cartrial.cli.design_phase12 import _show, parse_floats
 from cartrial.design.boin12_tables import table_csv, table_markdown
@@ -82,6 +83,7 @@ def simulate(
     """
     with bad_input_exits():
         tox = parse_floats(true_tox, "--true-tox")
+        refuse_falling_tox("1", tox)  # the one rule of every simulate verb
         given = {"--target": target, "--phi-e": phi_e, "--u11": u11, "--u00": u00,
                  "--prior": prior, "--c-t": c_t, "--c-e": c_e,
                  "--stage1-per-dose": stage1_per_dose, "--stage1-target": stage1_target,

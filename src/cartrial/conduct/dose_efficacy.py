@@ -25,7 +25,7 @@ OUTCOME_COLUMNS = ["USUBJID", "DOSE_INDEX", "RESPONSE", "RESPONSE_DAY", "EFF_DAY
                    "EFF_BASIS"]
 EXPANSION_ANALYTES = ("CARTCELL", "CARTRNSG")  # flow CAR+ T cells first, else transgene copies
 LEVEL = {"PR": 4, "VGPR": 5, "CR": 6}  # efficacy.imwg_rules.RESPONSE_ORDER ranks (sCR 7)
-PHASE12_DESIGNS = ("boin12", "tite-boin12")
+PHASE12_DESIGNS = ("boin12", "tite-boin12", "boin-et")  # decide on marginal counts
 
 
 def efficacy_spec(protocol: Protocol, required: bool = False) -> DoseEfficacySpec | None:
@@ -334,7 +334,7 @@ def _median(pk: pd.DataFrame, col: str) -> float:
 
 def _utility_design(protocol: Protocol):
     """The BOIN12 design of the protocol (its utility table), else None."""
-    if protocol.design.name not in PHASE12_DESIGNS:
+    if protocol.design.boin12 is None:  # BOIN-ET has no utility table
         return None
     from cartrial.design.boin12 import boin12_from_spec
 

@@ -25,8 +25,16 @@ from cartrial.design.boinet_select import (
 from cartrial.design.state import Decision, TrialState
 from cartrial.design.stopping import rule_decision
 from cartrial.errors import InputError
+from cartrial.protocol.model import DesignSpec
 
 REF = "Takeda et al., Pharm Stat 2018"
+OBD_WORDS = {
+    "max-effprob": "highest response estimate at or below the dose whose DLT estimate is "
+    "closest to the target",
+    "utility-weighted": "highest utility p_E - w1 p_T - w2 p_T 1[p_T > phi2]",
+    "utility-truncated-linear": "highest truncated-linear utility of p_E and p_T",
+    "utility-scoring": "highest expected outcome score",
+}
 
 
 @dataclass(frozen=True)
@@ -122,21 +130,25 @@ class BoinEt:
         }
 
     def _arrays(self, state: TrialState) -> tuple[np.ndarray, ...]:
-        if state.n_doses != self.n_doses or state.responses is None:
+        none_yet = state.responses is None and state.total_n == 0  # the start: no patient
+        if state.n_doses != self.n_doses or (state.responses is None and not none_yet):
             raise InputError(f"boin-et: need a state with {self.n_doses} doses and responses")
-        return (
-            state.n_array[None],
-            state.y_array[None],
-            np.asarray(state.responses, dtype=np.int64)[None],
-        )
+        resp = np.zeros(self.n_doses, np.int64) if none_yet else state.responses
+        return state.n_array[None], state.y_array[None], np.asarray(resp, dtype=np.int64)[None]
 
     def decide(self, state: TrialState) -> Decision:
         """Dose for the next cohort after the one just treated at ``state.current``.
 
+        Complete follow-up (as the paper decides): while a patient at the current dose is
+        pending, accrual waits (rule "suspend: follow-up"), unless the completed data make the
+        current dose not admissible (then it decides on them). Admissibility is recomputed from
+        the data at each decision, as in the boinet package, so ``state.eliminated`` is not used.
+
         Parameters
         ----------
         state : TrialState
-            Patients, DLTs and ``responses`` per dose (complete follow-up).
+            Patients (pending included), DLTs and ``responses`` (of the complete patients) per
+            dose.
 
         Returns
         -------
@@ -148,8 +160,19 @@ class BoinEt:
         InputError
             Wrong number of doses or no responses.
         """
-        n, yt, ye = self._arrays(state)
         d = state.current
+        if state.pending_count(d):  # complete follow-up, unless the current dose is out
+            n, yt, ye = self._arrays(state.completed())
+            adm = R.admissible(n, yt, ye, self.target, self.boundaries.delta1, self.stop_t,
+                               self.stop_e)[0]
+            if adm[d]:
+                return Decision(
+                    "suspend", d, tuple(int(j) for j in np.nonzero(~adm)[0]),
+                    f"{state.pending_count(d)} patient(s) at dose {d + 1} still being followed: "
+                    "BOIN-ET decides on complete follow-up, so accrual waits",
+                    "suspend: follow-up")
+        state = state.completed()
+        n, yt, ye = self._arrays(state)
         if n[0, d] == 0:
             return Decision("stay", d, (), f"no patient at dose {d + 1} yet", "start")
         nxt, rule, adm = R.decide_rows(
@@ -180,7 +203,7 @@ class BoinEt:
         Parameters
         ----------
         state : TrialState
-            Final counts with ``responses``.
+            Final counts with ``responses`` (pending patients are left out).
 
         Returns
         -------
@@ -189,7 +212,7 @@ class BoinEt:
             estimates per tried dose (p_tox, p_eff, utility of the OBD rule, admissible) and the
             reason.
         """
-        n, yt, ye = self._arrays(state)
+        n, yt, ye = self._arrays(state.completed())
         adm = R.admissible(n, yt, ye, self.target, self.boundaries.delta1, self.stop_t, self.stop_e)
         o = int(
             select_rows(n, yt, ye, adm, self.target, self.estimate, self.obd_method, self.options)[
@@ -214,8 +237,55 @@ class BoinEt:
         if o == NO_OBD:
             return Obd(None, mtd, est, f"no tried dose is admissible: no OBD ({REF})")
         why = (
-            f"OBD dose {o + 1} by {self.obd_method} among the admissible tried doses "
+            f"OBD dose {o + 1} by {self.obd_method} ({OBD_WORDS[self.obd_method]}) among the "
+            "admissible tried doses "
             f"{', '.join(str(j + 1) for j in np.nonzero(adm[0, :m])[0])} (DLT estimate "
             f"{pt[0, o]:.3f}, response estimate {pe[0, o]:.3f}; {REF})"
         )
         return Obd(o, mtd, est, why)
+
+
+def boinet_from_spec(spec: DesignSpec, n_doses: int) -> BoinEt:
+    """A :class:`BoinEt` from a protocol's design (``name: boin-et`` with its ``boinet`` block).
+
+    Parameters
+    ----------
+    spec : DesignSpec
+        The protocol design: ``target`` is phi, ``phi1`` / ``phi2`` BOIN-ET's (None: 0.1 and
+        1.4 x target), ``elimination_cutoff`` the toxicity admissibility cut-off,
+        ``cap_per_dose`` N* and ``max_sample_size`` the trial's size.
+    n_doses : int
+        Number of dose levels.
+
+    Returns
+    -------
+    BoinEt
+
+    Raises
+    ------
+    InputError
+        The design is not boin-et.
+
+    References
+    ----------
+    Takeda K, Taguri M, Morita S. Pharm Stat 2018;17:383-395.
+
+    Examples
+    --------
+    >>> spec = DesignSpec(name="boin-et", target=0.3, cohort_size=3, max_sample_size=30,
+    ...     dlt_window_days=28, boinet={"delta": 0.6},
+    ...     efficacy={"endpoint": "PR", "by_day": 28})
+    >>> b = boinet_from_spec(spec, 5).boundaries
+    >>> b.lambda1, b.lambda2, round(b.eta1, 2)
+    (0.14, 0.35, 0.48)
+    """
+    b = spec.boinet
+    if spec.name != "boin-et" or b is None:
+        raise InputError(f"the protocol's design is {spec.name!r}, not boin-et")
+    return BoinEt(
+        n_doses=n_doses, target=spec.target, delta=b.delta, cohort_size=spec.cohort_size,
+        max_sample_size=spec.max_sample_size, phi1=spec.phi1, phi2=spec.phi2,
+        delta1=b.delta1, stop_t=spec.elimination_cutoff, stop_e=b.futility_cutoff,
+        cap_per_dose=spec.cap_per_dose, estimate=b.estimate, obd_method=b.obd_method,
+        w1=b.w1, w2=b.w2, psi00=b.no_response_no_dlt, psi11=b.response_dlt,
+    )

@@ -102,9 +102,22 @@ def admissible(
     stop_e: float,
 ) -> np.ndarray:
     """P(p_T <= phi) >= 1 - stop_t and P(p_E > delta1) >= 1 - stop_e (beta(1, 1) priors)."""
-    tterm = beta.cdf(phi, 1 + yt, 1 + n - yt)
-    eterm = 1 - beta.cdf(delta1, 1 + ye, 1 + n - ye)
-    return ~((eterm < 1 - stop_e) | (tterm < 1 - stop_t))
+    over, futile = tails(n, yt, ye, phi, delta1)
+    return ~((1 - futile < 1 - stop_e) | (1 - over < 1 - stop_t))
+
+
+def tails(n: np.ndarray, yt: np.ndarray, ye: np.ndarray, phi: float, delta1: float
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """(P(p_T > phi | data), P(p_E < delta1 | data)) under beta(1, 1) priors: the two
+    probabilities admissibility compares with its cut-offs.
+
+    Examples
+    --------
+    >>> over, futile = tails(np.array([3]), np.array([3]), np.array([0]), 0.3, 0.36)
+    >>> round(float(over[0]), 4), round(float(futile[0]), 4)  # 1 - 0.3^4, 1 - 0.64^4
+    (0.9919, 0.8322)
+    """
+    return (1 - beta.cdf(phi, 1 + yt, 1 + n - yt), beta.cdf(delta1, 1 + ye, 1 + n - ye))
 
 
 def _best_rate(

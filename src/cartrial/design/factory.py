@@ -91,6 +91,10 @@ def design_from_spec(spec: DesignSpec, n_doses: int) -> Design:
         from cartrial.design.uboin import uboin_from_spec
 
         return uboin_from_spec(spec, n_doses)  # type: ignore[return-value]
+    if name == "boin-et":  # phase I/II on DLT and response rates (Takeda et al. 2018)
+        from cartrial.design.boinet import boinet_from_spec
+
+        return boinet_from_spec(spec, n_doses)  # type: ignore[return-value]
     if name == "3+3":
         return ThreePlusThree(**common, cohort_size=spec.cohort_size)
     if name in ("crm", "tite-crm"):

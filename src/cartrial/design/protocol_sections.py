@@ -3,7 +3,8 @@
 ``cartrial design protocol-text --protocol P`` writes, from the protocol alone plus the
 scenarios given, the escalation's section -- BOIN12 (:mod:`cartrial.design.boin12_text`),
 TITE-BOIN12 (BOIN12's section with :mod:`cartrial.design.tite_boin12_text`), U-BOIN
-(:mod:`cartrial.design.uboin_text`), the phase I designs (:mod:`cartrial.design.phase1_text`)
+(:mod:`cartrial.design.uboin_text`), BOIN-ET (:mod:`cartrial.design.boinet_text`), the phase I
+designs (:mod:`cartrial.design.phase1_text`)
 -- and, when the protocol has
 ``design.randomised_stage``, one document: the escalation's design sections, the ROSE stage
 (:mod:`cartrial.design.rose_text`), the operating characteristics of escalation and stage
@@ -38,6 +39,10 @@ def _escalation(p: Protocol, pairs: Sequence[Scenario], trials: int, seed: int) 
         return uboin_protocol_text(d, ocs, start_dose=start)
     if name in ("boin12", "tite-boin12"):
         return _boin12(p, pairs, trials, seed)
+    if name == "boin-et":
+        from cartrial.design.boinet_text import protocol_section
+
+        return protocol_section(p, pairs, trials, seed)
     from cartrial.design.phase1_text import phase1_protocol_text  # BOIN, 3+3, CRM, TITE ...
 
     doses = [f"{d.id} ({d.label})" for d in p.dose_levels]
@@ -106,8 +111,8 @@ def protocol_sections(p: Protocol, pairs: Sequence[Scenario], trials: int, seed:
     Parameters
     ----------
     p : Protocol
-        The protocol (``design.name`` boin, boin12, tite-boin12 or u-boin, or any design with
-        ``randomised_stage``).
+        The protocol (``design.name`` boin, boin12, tite-boin12, u-boin or boin-et, or any
+        design with ``randomised_stage``).
     pairs : sequence of (list of float, list of float)
         Scenarios: true DLT and response probability per dose.
     trials, seed : int

@@ -13,8 +13,8 @@ simulator alone gives on the same seed (no second copy of any rule):
 - TITE-BOIN12: :func:`cartrial.design.simulate_tite_boin12.tite_block` (calendar time, the
   protocol's accrual rate);
 - U-BOIN: :func:`cartrial.design.simulate_uboin.uboin_block`;
-- BOIN-ET (a :class:`~cartrial.design.boinet.BoinEt` object; the protocol has no BOIN-ET
-  block): :func:`cartrial.design.simulate_boinet.boinet_block`, which always starts at dose 1.
+- BOIN-ET (a protocol's boin-et design or a :class:`~cartrial.design.boinet.BoinEt` object):
+  :func:`cartrial.design.simulate_boinet.boinet_block`, which always starts at dose 1.
 """
 
 from __future__ import annotations
@@ -61,8 +61,8 @@ def escalation_runner(
     Parameters
     ----------
     design : DesignSpec, Boin12, TiteBoin12, Uboin or BoinEt
-        The protocol's design block (any name in :data:`ESCALATIONS` but ``boin-et``) or a
-        phase I/II design object.
+        The protocol's design block (any name in :data:`ESCALATIONS`) or a phase I/II design
+        object.
     p, q : numpy.ndarray
         True DLT and response probability per dose (DLT and response independent).
     start : int
@@ -107,12 +107,15 @@ def escalation_runner(
     if name == "u-boin":
         return _uboin(design if isinstance(design, Uboin) else uboin_from_spec(design, k),
                       p, q, start)
-    if isinstance(design, BoinEt):
-        return _boinet(design, p, q, start)
+    if name == "boin-et":
+        from cartrial.design.boinet import boinet_from_spec
+
+        return _boinet(design if isinstance(design, BoinEt) else boinet_from_spec(design, k),
+                       p, q, start)
     if name in PHASE1 and hasattr(design, "model_dump"):
         return _phase1(design, p, start)
-    raise InputError(f"escalation + randomised stage is simulated after {ESCALATIONS} "
-                     f"(boin-et as a BoinEt design), not {name!r}")
+    raise InputError(f"escalation + randomised stage is simulated after {ESCALATIONS}, not "
+                     f"{name!r}")
 
 
 def _boin12(d: Any, p: np.ndarray, q: np.ndarray, start: int) -> Runner:

@@ -335,9 +335,10 @@ def conduct_trial(rng: np.random.Generator, protocol: Protocol, scenario: Scenar
     k = len(protocol.dose_levels)
     rule = _Rule(k, protocol.design.dlt_window_days, design.name.startswith("tite"),
                  is_phase12(protocol), complete_after_days(protocol), COMMITTEE_LAG_DAYS)
-    if rule.phase12 and (efficacy is None or design.name != "boin12"):
+    if rule.phase12 and (efficacy is None or design.name not in ("boin12", "boin-et")):
         raise InputError(f"example: design {design.name!r} decides on efficacy; the example "
-                         "conducts boin12 with a scenario that gives eff_prob (e.g. boin12)")
+                         "conducts boin12 / boin-et with a scenario that gives eff_prob (e.g. "
+                         "boin12, boin-et)")
     oos = OutOfSpec(manufacturing, protocol) if manufacturing is not None else None
     book = _Book(pool, np.asarray(scenario.dose_value(scenario.dlt_prob, k)),
                  pool.dlt_detect_day(), oos, efficacy)

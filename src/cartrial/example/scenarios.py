@@ -83,6 +83,12 @@ class Scenario:
         return (v + [v[-1]] * n_doses)[:n_doses]
 
 
+# the design block of the bundled protocol ct071_boinet (the scenario conducts it from ct071 too)
+BOINET_SETTINGS: tuple[tuple[str, object], ...] = (
+    ("cap_per_dose", 12), ("max_sample_size", 18),
+    ("boinet", {"delta": 0.60, "obd_method": "max-effprob"}),
+)
+
 _DEFAULT = Scenario(
     name="default",
     description="CT071-like: 0.1 and 0.3 x10^6/kg, no DLT expected, CRS mostly grade 1-2, "
@@ -149,6 +155,18 @@ SCENARIOS: dict[str, Scenario] = {
                                                "margin": 0.20}), ("expansion", None)),
         eff_prob=(0.55, 0.80),
     ),
+    "boin-et": replace(
+        _DEFAULT,
+        name="boin-et",
+        description="Conducted with BOIN-ET (Takeda, Taguri & Morita, Pharm Stat 2018) as "
+        "protocol ct071_boinet: escalation decided on the observed DLT and IMWG PR-or-better "
+        "(by day 28) rates, target DLT 0.30, target response 0.60; DL2 responds more (0.75 vs "
+        "0.40) and is a little more toxic (DLT 0.20 vs 0.05), so DL2 is the OBD.",
+        dlt_prob=(0.05, 0.20),
+        design="boin-et",
+        design_settings=BOINET_SETTINGS,
+        eff_prob=(0.40, 0.75),
+    ),
 }
 
 
@@ -159,7 +177,7 @@ def get_scenario(name: str) -> Scenario:
     ----------
     name : str
         One of "default", "toxic-dose", "late-dlt", "ppcl-heavy", "early-progression",
-        "boin12", "rose".
+        "boin12", "rose", "boin-et".
 
     Returns
     -------
@@ -178,7 +196,7 @@ def get_scenario(name: str) -> Scenario:
     >>> get_scenario("nope")
     Traceback (most recent call last):
     cartrial.errors.InputError: unknown example scenario 'nope'; choose one of default, \
-toxic-dose, late-dlt, ppcl-heavy, early-progression, boin12, rose
+toxic-dose, late-dlt, ppcl-heavy, early-progression, boin12, rose, boin-et
     """
     try:
         return SCENARIOS[name]

@@ -127,6 +127,31 @@ class UboinSpec(_Model):
                                         description="stage-I BOIN target (default: target)")
 
 
+class BoinetSpec(_Model):
+    """BOIN-ET settings (Takeda, Taguri & Morita, Pharm Stat 2018;17:383-395); see
+    cartrial.design.boinet.
+
+    ``target`` of the design is phi, ``phi1`` / ``phi2`` its sub-therapeutic and overly toxic
+    rates (BOIN-ET's defaults 0.1 and 1.4 x target), ``elimination_cutoff`` the toxicity
+    admissibility cut-off and ``cap_per_dose`` N* (the trial ends once a dose has N* patients).
+    Here: delta and delta1, the efficacy cut-off, the response estimate and the OBD rule.
+    """
+
+    delta: float = Field(gt=0, lt=1, description="target response probability")
+    delta1: float | None = Field(default=None, gt=0, lt=1,
+                                 description="lowest acceptable response (default 0.6 x delta)")
+    futility_cutoff: float = Field(default=0.99, gt=0.5, lt=1,
+                                   description="out when P(p_E < delta1 | data) > this")
+    estimate: Literal["obs", "multi-iso"] = "obs"
+    obd_method: Literal["max-effprob", "utility-weighted", "utility-truncated-linear",
+                        "utility-scoring"] = "max-effprob"
+    w1: float = Field(default=0.33, ge=0, description="utility-weighted: weight of toxicity")
+    w2: float = Field(default=1.09, ge=0, description="utility-weighted: extra above phi2")
+    response_dlt: float = Field(default=60, ge=0, le=100, description="utility-scoring: psi11")
+    no_response_no_dlt: float = Field(default=40, ge=0, le=100,
+                                      description="utility-scoring: psi00")
+
+
 class DoseEfficacySpec(_Model):
     """The efficacy outcome used for dose decisions (phase I/II designs) and its window.
 
@@ -162,7 +187,8 @@ class DesignSpec(_Model):
     ----------
     name : str
         "3+3", "boin", "tite-boin", "mtpi2", "i3+3", "crm", "tite-crm", "boin12",
-        "tite-boin12" or "u-boin"; its block (``boin12``, ``uboin``, ...) goes with it.
+        "tite-boin12", "u-boin" or "boin-et"; its block (``boin12``, ``uboin``, ``boinet``)
+        goes with it.
     target : float
         Target DLT probability (0.05-0.6).
     cohort_size, max_sample_size : int
@@ -174,7 +200,7 @@ class DesignSpec(_Model):
         eliminated (default 0.95).
     phi1, phi2 : float, optional
         BOIN's highest sub-therapeutic and lowest overly toxic rates (default 0.6 and 1.4 x
-        target).
+        target; BOIN-ET's 0.1 and 1.4 x target).
     dlt_window_days : int
         Length of the DLT assessment window in days after infusion (1-120).
 
@@ -197,7 +223,7 @@ class DesignSpec(_Model):
     """
 
     name: Literal["3+3", "boin", "tite-boin", "mtpi2", "i3+3", "crm", "tite-crm", "boin12",
-                  "tite-boin12", "u-boin"]
+                  "tite-boin12", "u-boin", "boin-et"]
     target: float = Field(ge=0.05, le=0.6, description="target DLT probability")
     cohort_size: int = Field(ge=1, le=12)
     max_sample_size: int = Field(ge=1)
@@ -225,6 +251,7 @@ class DesignSpec(_Model):
     expansion: ExpansionSpec | None = None
     boin12: Boin12Spec | None = None
     uboin: UboinSpec | None = None
+    boinet: BoinetSpec | None = None
     efficacy: DoseEfficacySpec | None = None
     randomised_stage: RandomisedStageSpec | None = None  # ROSE stage after escalation
 
@@ -236,6 +263,8 @@ class DesignSpec(_Model):
             out.pop("boin12", None)
         if self.uboin is None:
             out.pop("uboin", None)
+        if self.boinet is None:
+            out.pop("boinet", None)
         if self.efficacy is None:
             out.pop("efficacy", None)
         if self.randomised_stage is None:
@@ -257,6 +286,11 @@ class DesignSpec(_Model):
         if (self.name == "u-boin") != (self.uboin is not None):
             raise ValueError("the uboin block (phi_e, utilities, stage1_per_dose, ...) goes with "
                              "design u-boin")
+        if (self.name == "boin-et") != (self.boinet is not None):
+            raise ValueError("the boinet block (delta, delta1, obd_method, ...) goes with design "
+                             "boin-et")
+        if self.name == "boin-et":
+            _check_boinet(self)
         if self.name == "tite-boin12" and self.efficacy is None:
             raise ValueError("tite-boin12 needs design.efficacy: its by_day + window_days is the "
                              "response assessment window of the time-to-event likelihood")
@@ -272,3 +306,23 @@ class DesignSpec(_Model):
         if self.bound_mtd and self.name not in ("boin", "tite-boin"):
             raise ValueError(f"bound_mtd is an option of boin and tite-boin, not {self.name!r}")
         return self
+
+
+def _check_boinet(d: DesignSpec) -> None:
+    """BOIN-ET's ordering 0 < phi1 < target < phi2 < 1 and 0 < delta1 < delta < 1 (its
+    boundaries cannot be computed otherwise) and the efficacy outcome it decides on."""
+    b = d.boinet
+    assert b is not None
+    p1 = 0.1 * d.target if d.phi1 is None else d.phi1
+    p2 = 1.4 * d.target if d.phi2 is None else d.phi2
+    d1 = 0.6 * b.delta if b.delta1 is None else b.delta1
+    if not 0 < p1 < d.target < p2 < 1:
+        raise ValueError(f"boin-et: phi1 {p1:g}, target {d.target:g}, phi2 {p2:g} must be ordered "
+                         "0 < phi1 < target < phi2 < 1 (phi1 0.1 x target and phi2 1.4 x target "
+                         "unless given; Takeda et al., Pharm Stat 2018)")
+    if not 0 < d1 < b.delta < 1:
+        raise ValueError(f"boin-et: boinet.delta1 {d1:g} and boinet.delta {b.delta:g} must be "
+                         "ordered 0 < delta1 < delta < 1 (delta1 0.6 x delta unless given)")
+    if d.efficacy is None:
+        raise ValueError("boin-et decides on response: design.efficacy must name the outcome "
+                         "(endpoint: PR | VGPR | CR | MRD-negative, by_day, window_days)")

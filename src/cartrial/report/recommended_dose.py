@@ -141,6 +141,10 @@ def _selection(study, protocol: Protocol):
         from cartrial.conduct.uboin_inputs import uboin_selection
 
         return pts, eff, uboin_selection(design, pts, protocol, state)
+    if design.name == "boin-et":  # tried doses only: extended to every dose level
+        from cartrial.report.recommended_dose_boinet import boinet_selection
+
+        return pts, eff, boinet_selection(design, state)
     return pts, eff, getattr(design, "boin12", design).select(state)  # TITE: as BOIN12
 
 
@@ -161,6 +165,11 @@ def _estimate_rows(est: pd.DataFrame, eff: pd.DataFrame | None, protocol: Protoc
         vals += [est["dlt_and_response"].astype(int).astype(str).tolist(),
                  [_fmt(v) for v in est["p_overdose"]], [_fmt(v) for v in est["p_futile"]],
                  [_fmt(v, 1) for v in est["utility"]]]
+    elif phase12 and protocol.design.boinet is not None:  # BOIN-ET (Takeda et al. 2018)
+        from cartrial.report.recommended_dose_boinet import boinet_rows
+
+        more, values = boinet_rows(est, protocol)
+        rows, vals = rows + more, vals + values
     elif phase12:
         rows += ["DLT probability (isotonic estimate)", "Response probability (unimodal, "
                  "model-averaged estimate)", "Utility estimate (0-100)"]
