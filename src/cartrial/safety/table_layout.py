@@ -120,7 +120,7 @@ def count_rows(flags: pd.DataFrame, subjects: pd.DataFrame, *, table: str,
             np.array([level[r] for r in names], dtype=int), k),
         "ROW_ORDER": np.repeat(np.array([order[r] for r in names], dtype=int), k),
         "COLUMN": np.tile(np.array(cols, dtype=object), len(names)), "STATISTIC": statistic,
-        "N": n, "DENOM": d, "PCT": pct, "VALUE": val})[COLUMNS]
+        "N": n, "DENOM": d, "PCT": pct, "VALUE": val})  # in the order of COLUMNS
 
 
 def _column_of(ids: pd.Series, subj: pd.DataFrame, cols: list[str]) -> np.ndarray:
@@ -187,24 +187,26 @@ def summary_rows(values: pd.DataFrame, subjects: pd.DataFrame, *, table: str, ro
     """
     subj = _subjects(subjects)
     cols, _ = table_columns(subj)
-    stats = _column_stats(values, subj, cols)
+    n, med, lo, hi = _column_stats(values, subj, cols)
     fmt = f"{{:.{digits}f}}"
-    val = [f"{fmt.format(r.med)} ({fmt.format(r.lo)}-{fmt.format(r.hi)})" if r.n == r.n and r.n > 0
-           else "-" for r in stats.itertuples()]
+    val = [f"{fmt.format(m)} ({fmt.format(a)}-{fmt.format(b)})" if c == c and c > 0 else "-"
+           for c, m, a, b in zip(n.tolist(), med.tolist(), lo.tolist(), hi.tolist(), strict=True)]
     return pd.DataFrame({"TABLE": table, "ROW": row, "ROW_LEVEL": 1, "ROW_ORDER": order,
-                         "COLUMN": cols, "STATISTIC": "median (min-max)",
-                         "N": stats["med"].to_numpy(), "DENOM": stats["n"].fillna(0).to_numpy(),
-                         "PCT": np.nan, "VALUE": val})[COLUMNS]
+                         "COLUMN": cols, "STATISTIC": "median (min-max)", "N": med,
+                         "DENOM": np.where(n == n, n, 0) if n.dtype.kind == "f" else n,
+                         "PCT": np.nan, "VALUE": val})  # in the order of COLUMNS
 
 
-def _column_stats(values: pd.DataFrame, subj: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-    """n, median, min and max of the non-missing VALUEs per column (index ``cols``; NaN where
-    a column has none): numpy over numbers, pandas' groupby for any other type."""
+def _column_stats(values: pd.DataFrame, subj: pd.DataFrame, cols: list[str]) -> tuple:
+    """n, median, min and max of the non-missing VALUEs per column of ``cols`` (arrays; n is
+    float with NaN where a column has none, else int): numpy over numbers, pandas' groupby for
+    any other type."""
     if values["VALUE"].dtype.kind not in "iuf":
         v = values[["USUBJID", "VALUE"]].astype({"USUBJID": str})
         g = by_column(v[v["VALUE"].notna()], subj).groupby("COLUMN")["VALUE"]
-        return pd.DataFrame({"n": g.size(), "med": g.median(), "lo": g.min(),
-                             "hi": g.max()}).reindex(cols)
+        st = pd.DataFrame({"n": g.size(), "med": g.median(), "lo": g.min(),
+                           "hi": g.max()}).reindex(cols)
+        return tuple(st[k].to_numpy() for k in ("n", "med", "lo", "hi"))
     x = values["VALUE"].to_numpy(dtype=float)
     c = _column_of(values["USUBJID"].astype(str), subj, cols)
     keep = (c >= 0) & ~np.isnan(x)
@@ -213,5 +215,4 @@ def _column_stats(values: pd.DataFrame, subj: pd.DataFrame, cols: list[str]) -> 
     n = np.array([len(p) for p in parts], dtype=np.int64)
     stat = np.array([(np.median(p), p.min(), p.max()) if len(p) else (np.nan,) * 3
                      for p in parts], dtype=float).reshape(len(cols), 3)
-    return pd.DataFrame({"n": n if n.all() else np.where(n > 0, n, np.nan), "med": stat[:, 0],
-                         "lo": stat[:, 1], "hi": stat[:, 2]}, index=pd.Index(cols))
+    return (n if n.all() else np.where(n > 0, n, np.nan)), stat[:, 0], stat[:, 1], stat[:, 2]
