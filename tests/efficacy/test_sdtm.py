@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -142,3 +143,21 @@ def test_missing_origin_is_a_clear_error():
 
     with pytest.raises(InputError, match="LEUKAPHERESIS.*time_origin"):
         efficacy_from_study(Study(domains=f), load_protocol("ct071"))
+
+
+def test_without_summaries_responses_and_survival_are_the_same():
+    """Regression (issue #18): ``summaries=False`` (what ``analyze`` asks for: its tables come
+    from ADaM) keeps the responses, time-to-event rows, Kaplan-Meier fits and medians
+    unchanged and builds no rates, MRD table, numbers at risk or concordance."""
+    study, protocol = Study(domains=frames()), load_protocol("ct071")
+    full, imwg, _ = efficacy_from_study(study, protocol)
+    lean, imwg2, conc = efficacy_from_study(study, protocol, summaries=False)
+    pd.testing.assert_frame_equal(imwg2.subjects, imwg.subjects, check_exact=True)
+    for name in ("tte", "tte_summary", "landmarks", "subjects"):
+        pd.testing.assert_frame_equal(getattr(lean, name), getattr(full, name),
+                                      check_exact=True)
+    assert sorted(lean.km) == sorted(full.km) and lean.footnotes == full.footnotes
+    for key, fit in full.km.items():
+        pd.testing.assert_frame_equal(lean.km[key].table, fit.table, check_exact=True)
+        np.testing.assert_array_equal(lean.km[key].median_ci, fit.median_ci)
+    assert lean.rates is None and lean.mrd is None and lean.at_risk is None and conc is None

@@ -122,3 +122,18 @@ def test_pp_domain(report, protocol) -> None:
     assert (
         pp.groupby("USUBJID").PPSEQ.apply(lambda s: list(s) == list(range(1, len(s) + 1)))
     ).all()
+
+
+def test_without_summaries_the_per_patient_frames_are_the_same(protocol, report) -> None:
+    """Regression (issue #18): ``summaries=False`` (what ``analyze`` asks for: its tables come
+    from ADaM) gives the per-patient frames ADaM is derived from unchanged, and no summary."""
+    lean = analyse_kinetics(standardised_domains(), protocol, summaries=False)
+    for name in ("subjects", "nca", "cytokines", "ada"):
+        pd.testing.assert_frame_equal(getattr(lean, name), getattr(report, name),
+                                      check_exact=True)
+    assert lean.method == report.method
+    for name in ("nca_summary", "persistence", "persistence_summary", "cytokine_summary_dose",
+                 "cytokine_summary_crs", "crs_association", "exposure_response",
+                 "exposure_response_tests", "exposure_safety", "exposure_safety_tests",
+                 "ada_summary", "ada_kinetics"):
+        assert getattr(lean, name) is None, name

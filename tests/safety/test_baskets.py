@@ -95,3 +95,61 @@ def test_treatment_emergent_only_and_several_categories() -> None:
     assert keys == ["gprc5d", "baskets_infections_by_pathogen",
                     "baskets_neurotoxicity_other_than_icans",
                     "baskets_second_primary_malignancies"]
+
+
+def _ref_basket_summary_table(summary, subjects, baskets, table):
+    """The per-basket loop before issue #18 (boolean filters and a concat of row copies)."""
+    from cartrial.safety.baskets import _label
+    from cartrial.safety.tables import count_rows, summary_rows
+
+    several, out = len({b.category for b in baskets}) > 1, []
+    for i, b in enumerate(baskets):
+        s = summary[(summary["CATEGORY"] == b.category) & (summary["BASKET"] == b.name)]
+        label, base, g = _label(b, several), 10 * i, s["WORST_GRADE"]
+        rows = [(f"{label}: any grade", 0)] + [(f"{label}: grade {k}", 1) for k in range(1, 6)]
+        rows += [(f"{label}: grade >= 3", 1), (f"{label}: resolved (every event ended)", 1)]
+        parts = [s.assign(ROW=rows[0][0])] + [s[g == k].assign(ROW=rows[k][0])
+                                              for k in range(1, 6)]
+        parts += [s[g >= 3].assign(ROW=rows[6][0]),
+                  s[s["RESOLVED"].astype(bool)].assign(ROW=rows[7][0])]
+        counts = count_rows(pd.concat(parts, ignore_index=True)[["USUBJID", "ROW"]], subjects,
+                            table=table, rows=rows)
+        counts["ROW_ORDER"] += base
+        onset = pd.DataFrame({"USUBJID": s["USUBJID"],
+                              "VALUE": np.floor(s["ONSET_DAY"].astype(float))})
+        out += [counts, summary_rows(onset, subjects, table=table, order=base + 8, digits=0,
+                                     row=f"{label}: days from infusion to first onset"),
+                summary_rows(s.rename(columns={"DAYS_TO_RESOLUTION": "VALUE"}), subjects,
+                             table=table, order=base + 9, digits=0,
+                             row=f"{label}: days from onset to resolution (resolved)")]
+    return pd.concat(out, ignore_index=True)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_basket_summary_table_equals_the_loop_it_replaces(seed) -> None:
+    """Regression (issue #18): the table from one grouping of the summary and numpy row flags
+    equals the per-basket boolean filters and concatenated copies it replaces, frame and
+    dtypes, on seeded summaries over CT071's baskets (some baskets without any patient)."""
+    from cartrial.safety.baskets import basket_summary_table
+
+    rng = np.random.default_rng(seed)
+    baskets = ct071_baskets()
+    n = int(rng.integers(0, 40))
+    pick = rng.integers(0, len(baskets) - 2, size=n)  # the last two baskets stay empty
+    resolved = rng.random(n) < 0.6
+    summary = pd.DataFrame({
+        "USUBJID": rng.choice([*SUBJECTS["USUBJID"], "zz"], size=n),
+        "CATEGORY": [baskets[i].category for i in pick], "BASKET": [baskets[i].name for i in pick],
+        "WORST_GRADE": rng.integers(1, 6, size=n).astype(float),
+        "ONSET_DAY": rng.gamma(2.0, 20.0, size=n).round(1), "RESOLVED": resolved,
+        "DAYS_TO_RESOLUTION": np.where(resolved, rng.integers(1, 90, size=n), np.nan)})
+    summary = summary.drop_duplicates(["USUBJID", "CATEGORY", "BASKET"])
+    for cat in dict.fromkeys(b.category for b in baskets):
+        of = [b for b in baskets if b.category == cat]
+        got = basket_summary_table(summary, SUBJECTS, of, table=cat)
+        want = _ref_basket_summary_table(summary, SUBJECTS, of, cat)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+    several = basket_summary_table(summary, SUBJECTS, baskets, table="all")
+    pd.testing.assert_frame_equal(several, _ref_basket_summary_table(summary, SUBJECTS,
+                                                                     baskets, "all"),
+                                  check_exact=True)

@@ -49,10 +49,11 @@ class EfficacyResult:
     ----------
     criteria : str
         Response criteria ("IMWG 2016").
-    rates : pandas.DataFrame
-        :func:`response_rates` rows by dose level and overall.
+    rates : pandas.DataFrame or None
+        :func:`response_rates` rows by dose level and overall (None when
+        :func:`efficacy_endpoints` was asked for no summaries, as ``at_risk``).
     mrd : pandas.DataFrame or None
-        MRD-negative rates (None without MRD data).
+        MRD-negative rates (None without MRD data, or without summaries).
     tte, tte_summary, landmarks, at_risk : pandas.DataFrame
         ADTTE-shaped rows, :func:`tte_summary` medians, landmark rates, :func:`risk_table`.
     km : dict
@@ -79,12 +80,12 @@ class EfficacyResult:
     """
 
     criteria: str
-    rates: pd.DataFrame
+    rates: pd.DataFrame | None
     mrd: pd.DataFrame | None
     tte: pd.DataFrame
     tte_summary: pd.DataFrame
     landmarks: pd.DataFrame
-    at_risk: pd.DataFrame
+    at_risk: pd.DataFrame | None
     km: dict[tuple[str, str], KmResult] = field(repr=False)
     subjects: pd.DataFrame = field(repr=False)
     footnotes: tuple[str, ...] = ()
@@ -232,6 +233,7 @@ def efficacy_endpoints(
     order: list[str] | None = None,
     schedule_days: Sequence[int] | None = None,
     window_days: int = 0,
+    summaries: bool = True,
 ) -> EfficacyResult:
     """Response rates, MRD rates and PFS / OS / DOR / TTR for the analysis population.
 
@@ -255,6 +257,10 @@ def efficacy_endpoints(
         Order of the groups.
     schedule_days, window_days
         As in :func:`derive_time_to_event`.
+    summaries : bool, default True
+        False: no response or MRD rates and no numbers at risk (``rates``, ``mrd`` and
+        ``at_risk`` are None); the time-to-event rows, the Kaplan-Meier fits and their
+        medians are kept. ``cartrial analyze`` computes its tables from ADaM.
 
     Returns
     -------
@@ -283,9 +289,9 @@ def efficacy_endpoints(
         imwg.subjects[["USUBJID", "BOR"]], on="USUBJID", how="left"
     )
     bor["BOR"] = bor["BOR"].fillna("NE")
-    rates = response_rates(bor, by, order, s.confidence_level)
+    rates = response_rates(bor, by, order, s.confidence_level) if summaries else None
     mrd_table = None
-    if mrd is not None and len(mrd):
+    if summaries and mrd is not None and len(mrd):
         classified = classify_mrd(mrd, s.mrd_sensitivity)
         classified = classified[classified["USUBJID"].isin(subjects["USUBJID"])]
         treated = bor
@@ -298,7 +304,7 @@ def efficacy_endpoints(
     tte = derive_time_to_event(subjects, imwg, s, schedule_days, window_days)
     groups = subjects.set_index("USUBJID")[by] if by else None
     summary, landmarks, fits = tte_summary(tte, groups, order, s)
-    at_risk = risk_table(fits)
+    at_risk = risk_table(fits) if summaries else None
     subj = subjects.merge(imwg.subjects, on="USUBJID", how="left", suffixes=("", "_IMWG"))
     notes = (
         f"Response by {imwg.criteria} derived from laboratory, marrow and imaging data: "

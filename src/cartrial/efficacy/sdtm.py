@@ -307,6 +307,7 @@ def investigator_response_from_sdtm(rs: pd.DataFrame) -> pd.DataFrame:
 def efficacy_from_study(
     study: object,
     protocol: Protocol,
+    summaries: bool = True,
 ) -> tuple[EfficacyResult, ImwgResult, Concordance | None]:
     """Run the efficacy engine on a loaded SDTM study (``cartrial.data.Study``).
 
@@ -320,12 +321,15 @@ def efficacy_from_study(
         TR are used when present.
     protocol : Protocol
         The trial's protocol (endpoint settings, IMWG settings, dose levels, schedule).
+    summaries : bool, default True
+        False: :func:`efficacy_endpoints` without its summaries and no concordance (what
+        ``cartrial analyze`` reads: the responses, time-to-event rows and fits).
 
     Returns
     -------
     tuple
         (EfficacyResult, ImwgResult, Concordance or None when RS has no investigator
-        response).
+        response or no summaries were asked for).
 
     Raises
     ------
@@ -380,9 +384,10 @@ def efficacy_from_study(
         order=order,
         schedule_days=protocol.schedule.response.days,
         window_days=protocol.schedule.response.window_days,
+        summaries=summaries,
     )
     conc = None
     rs = get("RS")
-    if rs is not None and _text(rs["RSTESTCD"]).eq("OVRLRESP").any():  # RS may hold ECOG only
+    if summaries and rs is not None and _text(rs["RSTESTCD"]).eq("OVRLRESP").any():  # RS may hold ECOG only
         conc = response_concordance(investigator_response_from_sdtm(rs), imwg.assessments)
     return result, imwg, conc

@@ -63,6 +63,9 @@ class KineticsReport:
     method : dict
         The method record (NCA conventions, sources, CI, excluded records).
 
+    Every summary, test and ``persistence`` is None when :func:`analyse_kinetics` was asked
+    for none (``summaries=False``).
+
     Examples
     --------
     Made by :func:`analyse_kinetics` from a whole study on disk:
@@ -76,17 +79,17 @@ class KineticsReport:
 
     subjects: pd.DataFrame
     nca: pd.DataFrame
-    nca_summary: pd.DataFrame
-    persistence: pd.DataFrame
-    persistence_summary: pd.DataFrame
+    nca_summary: pd.DataFrame | None
+    persistence: pd.DataFrame | None
+    persistence_summary: pd.DataFrame | None
     cytokines: pd.DataFrame | None
     cytokine_summary_dose: pd.DataFrame | None
     cytokine_summary_crs: pd.DataFrame | None
-    crs_association: pd.DataFrame
+    crs_association: pd.DataFrame | None
     exposure_response: pd.DataFrame | None
     exposure_response_tests: pd.DataFrame | None
-    exposure_safety: pd.DataFrame
-    exposure_safety_tests: pd.DataFrame
+    exposure_safety: pd.DataFrame | None
+    exposure_safety_tests: pd.DataFrame | None
     ada: pd.DataFrame | None
     ada_summary: pd.DataFrame | None
     ada_kinetics: pd.DataFrame | None
@@ -115,6 +118,7 @@ def analyse_kinetics(
     confidence_level: float | None = None,
     crs_source: str = "caller",
     response_source: str = "caller",
+    summaries: bool = True,
 ) -> KineticsReport:
     """Kinetics, cytokine and ADA tables for a study (``Study.domains``) under ``protocol``.
 
@@ -137,6 +141,11 @@ def analyse_kinetics(
         Coverage of the exact CIs; ``protocol.endpoints.confidence_level`` by default.
     crs_source, response_source : str
         Where ``crs`` and ``response`` came from, stated in the method record.
+    summaries : bool, default True
+        Build the summaries and tests. False: only the per-patient frames the ADaM datasets
+        are derived from (``subjects``, ``nca``, ``cytokines``, ``ada``) and the method
+        record; every other field is None. ``cartrial analyze`` computes its tables from
+        ADaM (:mod:`cartrial.report.kinetics_adam`), so its engine builds none.
 
     Returns
     -------
@@ -175,13 +184,14 @@ def analyse_kinetics(
         subjects = subjects.merge(resp, on="USUBJID", how="left")
     # 1. NCA per profile and by dose level; persistence (qPCR and flow, per specimen)
     prof = pc_profiles(domains["PC"], inf)
-    table, nca_sum = _nca_tables(prof, subjects, s)
-    pers, pers_sum = _persistence_tables(table, protocol, cl)
+    table, nca_sum = _nca_tables(prof, subjects, s, summaries)
+    pers, pers_sum = _persistence_tables(table, protocol, cl) if summaries else (None, None)
     excluded = {"PC": prof.attrs.get("excluded", {})}
     # 2. Cytokines; 3. exposure-safety and exposure-response; 4. immunogenicity
-    cyto = _cytokine_tables(domains, inf, subjects, s, excluded)
-    expo = _exposure_tables(table, subjects, cyto["peak_il6"], resp is not None, s)
-    ada = _ada_tables(domains, inf, subjects, table, s, cl, excluded)
+    cyto = _cytokine_tables(domains, inf, subjects, s, excluded, summaries)
+    expo = (_exposure_tables(table, subjects, cyto["peak_il6"], resp is not None, s)
+            if summaries else dict.fromkeys(_EXPOSURE_FIELDS))
+    ada = _ada_tables(domains, inf, subjects, table, s, cl, excluded, summaries)
     method = {
         "nca": nca_method(s),
         "crs_grade_source": crs_label,
@@ -207,14 +217,16 @@ def analyse_kinetics(
 
 
 _KEYS = ["PCTESTCD", "PCSPEC"]
+_EXPOSURE_FIELDS = ("exposure_safety", "exposure_safety_tests", "crs_association",
+                    "exposure_response", "exposure_response_tests")
 
 
 def _exposure_codes(s: KineticsSettings) -> list[str]:
     return ["CMAX", *[partial_auc_code(d) for d in s.auc_partial_days]]
 
 
-def _nca_tables(prof: pd.DataFrame, subjects: pd.DataFrame, s: KineticsSettings
-                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _nca_tables(prof: pd.DataFrame, subjects: pd.DataFrame, s: KineticsSettings,
+                summaries: bool = True) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """NCA per profile (with its unit and dose level) and its summary by dose level."""
     table = nca(prof, s, by=PROFILE_KEYS, domain="PC", seq_col="PCSEQ")
     units = prof.groupby("PCTESTCD")["unit"].first()
@@ -222,7 +234,7 @@ def _nca_tables(prof: pd.DataFrame, subjects: pd.DataFrame, s: KineticsSettings
     table = attach_groups(table, subjects[["USUBJID", "DOSELVL"]], columns=["DOSELVL"])
     auc_codes = [partial_auc_code(d) for d in s.auc_partial_days]
     params = [*SUMMARY_PARAMETERS[:3], *auc_codes, *SUMMARY_PARAMETERS[3:]]
-    return table, _by_dose_and_all(table, params, _KEYS)
+    return table, _by_dose_and_all(table, params, _KEYS) if summaries else None
 
 
 def _persistence_tables(table: pd.DataFrame, protocol: Protocol, cl: float
@@ -245,7 +257,8 @@ def _persistence_tables(table: pd.DataFrame, protocol: Protocol, cl: float
 
 
 def _cytokine_tables(domains: Mapping[str, pd.DataFrame], inf: pd.DataFrame,
-                     subjects: pd.DataFrame, s: KineticsSettings, excluded: dict) -> dict:
+                     subjects: pd.DataFrame, s: KineticsSettings, excluded: dict,
+                     summaries: bool = True) -> dict:
     """Cytokine parameters per patient, by dose level and by CRS grade; peak IL-6."""
     out: dict[str, Any] = dict.fromkeys(("cytokines", "by_dose", "by_crs", "peak_il6"))
     if "LB" in domains:
@@ -260,6 +273,8 @@ def _cytokine_tables(domains: Mapping[str, pd.DataFrame], inf: pd.DataFrame,
             )
             cparams = [*CYTOKINE_SUMMARY, cytokine_auc_code(s)]
             out["cytokines"] = cyto
+            if not summaries:
+                return out
             out["by_dose"] = _by_dose_and_all(cyto, cparams, ["CYTOKINE"])
             out["by_crs"] = summarise_parameters(cyto, cparams, by=["CYTOKINE", "CRSGR"])
             out["peak_il6"] = cyto[cyto["CYTOKINE"] == "IL6"][["USUBJID", "PEAK"]]
@@ -297,8 +312,8 @@ def _exposure_tables(table: pd.DataFrame, subjects: pd.DataFrame, peak_il6: pd.D
 
 
 def _ada_tables(domains: Mapping[str, pd.DataFrame], inf: pd.DataFrame, subjects: pd.DataFrame,
-                table: pd.DataFrame, s: KineticsSettings, cl: float, excluded: dict
-                ) -> dict[str, Any]:
+                table: pd.DataFrame, s: KineticsSettings, cl: float, excluded: dict,
+                summaries: bool = True) -> dict[str, Any]:
     """ADA status per patient, its summary by dose level and the kinetics by ADA status."""
     out: dict[str, Any] = {"ada": None, "ada_summary": None, "ada_kinetics": None}
     if "IS" not in domains:
@@ -309,6 +324,9 @@ def _ada_tables(domains: Mapping[str, pd.DataFrame], inf: pd.DataFrame, subjects
         return out
     ada = classify_ada(adata, s, by=("USUBJID", "ISTESTCD"), domain="IS", seq_col="ISSEQ")
     ada = attach_groups(ada, subjects[["USUBJID", "DOSELVL"]], columns=["DOSELVL"])
+    if not summaries:
+        out.update(ada=ada)
+        return out
     by_dose = ada_summary(
         ada.assign(DOSELVL=ada["DOSELVL"].astype(str)),
         by=["ISTESTCD", "DOSELVL"],

@@ -169,13 +169,15 @@ def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omit
         parallel=dm is not None and len(dm) <= PARALLEL_MAX_SUBJECTS)
     record = record if own else None
     from cartrial.efficacy.sdtm import efficacy_from_study
+    # the efficacy and kinetics tables are computed from ADaM (report.efficacy_adam,
+    # report.kinetics_adam): the engines build only what ADaM and the figures read
     eff = _try("Efficacy engine (IMWG response, rates, time to event)",
-               partial(efficacy_from_study, study, protocol), omitted)
+               partial(efficacy_from_study, study, protocol, summaries=False), omitted)
     step(STAGES[2])
     from cartrial.kinetics.analysis import analyse_kinetics
     kin = _try("Kinetics engine (NCA, cytokines, ADA)",
                partial(analyse_kinetics, study.domains, protocol,
-                       **_primary_crs(safety, protocol)), omitted)
+                       summaries=False, **_primary_crs(safety, protocol)), omitted)
     step(STAGES[3])
 
     from cartrial.report.recommended_dose import recommended_dose_section  # 14.6 (issue #20)

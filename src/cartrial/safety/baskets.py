@@ -132,19 +132,19 @@ def basket_summary(ae: pd.DataFrame, baskets: Sequence[Basket]) -> pd.DataFrame:
 
 def _one_basket(summary: pd.DataFrame, subjects: pd.DataFrame, label: str, table: str,
                 base: int) -> list[pd.DataFrame]:
-    g = summary["WORST_GRADE"]
+    g = summary["WORST_GRADE"].to_numpy()
     rows = [(f"{label}: any grade", 0)] + [(f"{label}: grade {k}", 1) for k in range(1, 6)]
     rows += [(f"{label}: grade >= 3", 1), (f"{label}: resolved (every event ended)", 1)]
-    parts = [summary.assign(ROW=rows[0][0])]
-    parts += [summary[g == k].assign(ROW=rows[k][0]) for k in range(1, 6)]
-    parts += [summary[g >= 3].assign(ROW=rows[6][0]),
-              summary[summary["RESOLVED"].astype(bool)].assign(ROW=rows[7][0])]
-    flags = pd.concat(parts, ignore_index=True)[["USUBJID", "ROW"]]
+    counted = [np.ones(len(g), dtype=bool), *[g == k for k in range(1, 6)], g >= 3,
+               summary["RESOLVED"].astype(bool).to_numpy()]  # the patients of each row
+    ids = summary["USUBJID"].to_numpy()
+    flags = pd.DataFrame({"USUBJID": np.concatenate([ids[m] for m in counted]),
+                          "ROW": np.repeat([r for r, _ in rows], [int(m.sum()) for m in counted])})
     counts = count_rows(flags, subjects, table=table, rows=rows)
     counts["ROW_ORDER"] += base
-    onset = pd.DataFrame({"USUBJID": summary["USUBJID"],
-                          "VALUE": np.floor(summary["ONSET_DAY"].astype(float))})
-    dur = summary.rename(columns={"DAYS_TO_RESOLUTION": "VALUE"})
+    onset = pd.DataFrame({"USUBJID": ids,
+                          "VALUE": np.floor(summary["ONSET_DAY"].astype(float).to_numpy())})
+    dur = pd.DataFrame({"USUBJID": ids, "VALUE": summary["DAYS_TO_RESOLUTION"].to_numpy()})
     return [counts,
             summary_rows(onset, subjects, table=table, order=base + len(rows), digits=0,
                          row=f"{label}: days from infusion to first onset"),
@@ -221,8 +221,10 @@ def basket_summary_table(summary: pd.DataFrame, subjects: pd.DataFrame,
     """
     several = len({b.category for b in baskets}) > 1
     out: list[pd.DataFrame] = []
+    at = summary.groupby(["CATEGORY", "BASKET"], sort=False).indices  # each basket's records
+    none = np.zeros(0, dtype=np.intp)
     for i, b in enumerate(baskets):
-        s = summary[(summary["CATEGORY"] == b.category) & (summary["BASKET"] == b.name)]
+        s = summary.take(at.get((b.category, b.name), none))
         out += _one_basket(s, subjects, _label(b, several), table, base=10 * i)
     if not out:
         return pd.DataFrame(columns=COLUMNS)

@@ -23,6 +23,9 @@ COLUMNS = ["TABLE", "ROW", "ROW_LEVEL", "ROW_ORDER", "COLUMN", "STATISTIC", "N",
 
 def _subjects(subjects: pd.DataFrame) -> pd.DataFrame:
     require_columns(subjects, ["USUBJID", "DOSE_LEVEL"], where="safety tables subjects")
+    ids = subjects["USUBJID"].astype(str)
+    if pd.Index(ids).is_unique:  # one record per subject: nothing to drop, nothing to refuse
+        return pd.DataFrame({"USUBJID": ids, "DOSE_LEVEL": subjects["DOSE_LEVEL"].astype(str)})
     s = subjects[["USUBJID", "DOSE_LEVEL"]].astype(str).drop_duplicates()
     fail(s, s["USUBJID"].duplicated().to_numpy(), domain="DM", variable="DOSE_LEVEL",
          rule="a subject belongs to one dose level")
@@ -32,9 +35,9 @@ def _subjects(subjects: pd.DataFrame) -> pd.DataFrame:
 def table_columns(subjects: pd.DataFrame) -> tuple[list[str], pd.Series]:
     """The columns (dose levels in order, then Overall) and their denominators."""
     order = sorted(subjects["DOSE_LEVEL"].unique().tolist())
-    denom = subjects.groupby("DOSE_LEVEL").size().reindex(order)
-    denom[OVERALL] = len(subjects)
-    return [*order, OVERALL], denom
+    n = np.bincount(pd.Index(order).get_indexer(subjects["DOSE_LEVEL"]), minlength=len(order))
+    return [*order, OVERALL], pd.Series(np.append(n, len(subjects)).astype(np.int64),
+                                        index=pd.Index([*order, OVERALL], name="DOSE_LEVEL"))
 
 
 def by_column(flags: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFrame:
@@ -104,23 +107,47 @@ def count_rows(flags: pd.DataFrame, subjects: pd.DataFrame, *, table: str,
     """
     subj = _subjects(subjects)
     cols, denom = table_columns(subj)
-    f = flags[["USUBJID", "ROW"]].astype({"USUBJID": str}).drop_duplicates()
-    long = by_column(f, subj)
-    counts = long.groupby(["ROW", "COLUMN"]).size()
     if rows is None:
-        rows = [(r, 0) for r in pd.unique(f["ROW"])]
-    grid = pd.MultiIndex.from_product([[r for r, _ in rows], cols], names=["ROW", "COLUMN"])
-    n = counts.reindex(grid, fill_value=0).to_numpy()
-    d = denom.reindex(grid.get_level_values("COLUMN")).to_numpy()
+        rows = [(r, 0) for r in pd.unique(flags["ROW"])]
+    names = [r for r, _ in rows]
+    k = len(cols)
+    n = _cell_counts(flags, subj, names, cols).ravel()
+    d = np.tile(denom.to_numpy(), len(names))
     pct, val = _fmt_n_pct(n, d)
-    level = dict(rows)
-    order = {r: i for i, (r, _) in enumerate(rows)}
-    out = pd.DataFrame({"TABLE": table, "ROW": grid.get_level_values("ROW"),
-                        "COLUMN": grid.get_level_values("COLUMN"), "STATISTIC": statistic,
-                        "N": n, "DENOM": d, "PCT": pct, "VALUE": val})
-    out["ROW_LEVEL"] = out["ROW"].map(level).astype(int)
-    out["ROW_ORDER"] = out["ROW"].map(order).astype(int)
-    return out[COLUMNS]
+    level, order = dict(rows), {r: i for i, (r, _) in enumerate(rows)}
+    return pd.DataFrame({
+        "TABLE": table, "ROW": pd.Index(names).repeat(k), "ROW_LEVEL": np.repeat(
+            np.array([level[r] for r in names], dtype=int), k),
+        "ROW_ORDER": np.repeat(np.array([order[r] for r in names], dtype=int), k),
+        "COLUMN": np.tile(np.array(cols, dtype=object), len(names)), "STATISTIC": statistic,
+        "N": n, "DENOM": d, "PCT": pct, "VALUE": val})  # in the order of COLUMNS
+
+
+def _column_of(ids: pd.Series, subj: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """The column index (into ``cols``, Overall excluded) of each subject id; -1 for an id
+    that is not one of the table's subjects."""
+    dose = np.append(pd.Index(cols).get_indexer(subj["DOSE_LEVEL"]), -1)
+    return dose[pd.Index(subj["USUBJID"]).get_indexer(ids)]
+
+
+def _cell_counts(flags: pd.DataFrame, subj: pd.DataFrame, names: list,
+                 cols: list[str]) -> np.ndarray:
+    """Subjects per ROW (``names``) x column (``cols``, Overall last): each distinct
+    (USUBJID, ROW) of ``flags`` once, the table's subjects only; a ROW not in ``names`` (or
+    missing) is not counted."""
+    uniq = pd.Index(pd.unique(pd.Series(names, dtype=object)))
+    present = flags["ROW"].notna().to_numpy()
+    r = np.where(present, uniq.get_indexer(flags["ROW"]), -1)
+    who = pd.Index(subj["USUBJID"]).get_indexer(flags["USUBJID"].astype(str))
+    keep = (r >= 0) & (who >= 0)
+    pair = np.unique(r[keep].astype(np.int64) * len(subj) + who[keep])  # distinct pairs
+    dose = pd.Index(cols).get_indexer(subj["DOSE_LEVEL"])
+    k = len(cols)
+    counts = np.bincount(pair // len(subj) * k + dose[pair % len(subj)] if len(pair) else
+                         np.zeros(0, dtype=np.int64), minlength=len(uniq) * k)
+    counts = counts.reshape(len(uniq), k)
+    counts[:, -1] = counts[:, :-1].sum(axis=1)  # a subject is at one dose level
+    return counts[uniq.get_indexer(names)].astype(np.int64)
 
 
 def summary_rows(values: pd.DataFrame, subjects: pd.DataFrame, *, table: str, row: str,
@@ -160,16 +187,32 @@ def summary_rows(values: pd.DataFrame, subjects: pd.DataFrame, *, table: str, ro
     """
     subj = _subjects(subjects)
     cols, _ = table_columns(subj)
-    v = values[["USUBJID", "VALUE"]].astype({"USUBJID": str})
-    v = v[v["VALUE"].notna()]
-    long = by_column(v, subj)
-    g = long.groupby("COLUMN")["VALUE"]
-    stats = pd.DataFrame({"n": g.size(), "med": g.median(), "lo": g.min(), "hi": g.max()})
-    stats = stats.reindex(cols)
+    n, med, lo, hi = _column_stats(values, subj, cols)
     fmt = f"{{:.{digits}f}}"
-    val = [f"{fmt.format(r.med)} ({fmt.format(r.lo)}-{fmt.format(r.hi)})" if r.n == r.n and r.n > 0
-           else "-" for r in stats.itertuples()]
+    val = [f"{fmt.format(m)} ({fmt.format(a)}-{fmt.format(b)})" if c == c and c > 0 else "-"
+           for c, m, a, b in zip(n.tolist(), med.tolist(), lo.tolist(), hi.tolist(), strict=True)]
     return pd.DataFrame({"TABLE": table, "ROW": row, "ROW_LEVEL": 1, "ROW_ORDER": order,
-                         "COLUMN": cols, "STATISTIC": "median (min-max)",
-                         "N": stats["med"].to_numpy(), "DENOM": stats["n"].fillna(0).to_numpy(),
-                         "PCT": np.nan, "VALUE": val})[COLUMNS]
+                         "COLUMN": cols, "STATISTIC": "median (min-max)", "N": med,
+                         "DENOM": np.where(n == n, n, 0) if n.dtype.kind == "f" else n,
+                         "PCT": np.nan, "VALUE": val})  # in the order of COLUMNS
+
+
+def _column_stats(values: pd.DataFrame, subj: pd.DataFrame, cols: list[str]) -> tuple:
+    """n, median, min and max of the non-missing VALUEs per column of ``cols`` (arrays; n is
+    float with NaN where a column has none, else int): numpy over numbers, pandas' groupby for
+    any other type."""
+    if values["VALUE"].dtype.kind not in "iuf":
+        v = values[["USUBJID", "VALUE"]].astype({"USUBJID": str})
+        g = by_column(v[v["VALUE"].notna()], subj).groupby("COLUMN")["VALUE"]
+        st = pd.DataFrame({"n": g.size(), "med": g.median(), "lo": g.min(),
+                           "hi": g.max()}).reindex(cols)
+        return tuple(st[k].to_numpy() for k in ("n", "med", "lo", "hi"))
+    x = values["VALUE"].to_numpy(dtype=float)
+    c = _column_of(values["USUBJID"].astype(str), subj, cols)
+    keep = (c >= 0) & ~np.isnan(x)
+    x, c = x[keep], c[keep]
+    parts = [x[c == j] for j in range(len(cols) - 1)] + [x]
+    n = np.array([len(p) for p in parts], dtype=np.int64)
+    stat = np.array([(np.median(p), p.min(), p.max()) if len(p) else (np.nan,) * 3
+                     for p in parts], dtype=float).reshape(len(cols), 3)
+    return (n if n.all() else np.where(n > 0, n, np.nan)), stat[:, 0], stat[:, 1], stat[:, 2]
