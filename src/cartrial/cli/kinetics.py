@@ -113,7 +113,7 @@ def _derived_bor(study: object, proto: object) -> pd.DataFrame:
     """Best confirmed IMWG response per subject from the efficacy engine."""
     from cartrial.efficacy.sdtm import efficacy_from_study
 
-    _, imwg, _ = efficacy_from_study(study, proto)  # type: ignore[arg-type]
+    _, imwg, _ = efficacy_from_study(study, proto, summaries=False)  # type: ignore[arg-type]
     return imwg.subjects[["USUBJID", "BOR"]]
 
 

@@ -149,7 +149,8 @@ def _derived_responses(w: Workspace) -> pd.DataFrame:
     from cartrial.errors import InputError
 
     try:
-        _, imwg, _ = efficacy_from_study(Study(domains=w.study_domains), w.protocol)
+        study = Study(domains=w.study_domains)
+        _, imwg, _ = efficacy_from_study(study, w.protocol, summaries=False)  # IMWG only
     except InputError as exc:
         return pd.DataFrame([{"DATE": pd.Timestamp(w.as_of), "USUBJID": "", "CATEGORY":
                               "response", "EVENT": "not derived", "DETAIL": str(exc)}])

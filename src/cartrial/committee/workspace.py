@@ -198,7 +198,7 @@ def _responses(study: Study, proto: Protocol) -> tuple[ImwgResult | None, str]:
     from cartrial.efficacy.sdtm import efficacy_from_study
 
     try:
-        return efficacy_from_study(study, proto)[1], ""
+        return efficacy_from_study(study, proto, summaries=False)[1], ""
     except InputError as exc:
         return None, str(exc).splitlines()[0]
 
