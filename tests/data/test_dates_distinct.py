@@ -70,3 +70,26 @@ def test_damaged_texts_are_invalid_not_dropped() -> None:
     bad = {t for t, v in zip(DAMAGED, valid, strict=True) if not v}
     assert {"2024-02-30", "2024-13", "15/06/2024", "1492-10-12", "20251231"} <= bad
     assert not (dtc_after(s, pd.Timestamp("2025-12-31 12:00")) & ~valid).any()
+
+
+def test_unit_swapped_decided_per_distinct_unit_text() -> None:
+    """Regression test: RESULT_UNIT_SWAPPED reads --ORRESU as a number once per distinct text
+    (padded, missing and non-numeric units among seeded records); the records reported are those
+    of the per-record formulation it replaced."""
+    from cartrial.data import data_model
+    from cartrial.data.results import result_findings
+
+    rng = np.random.default_rng(7)
+    n = 3000
+    orres = rng.choice(["4.2", "g/L", "x", "39,7", "<0.5", None, " 5 "], n).astype(object)
+    orresu = rng.choice(["g/L", " 12 ", "3.5", "", None, "abc", "1e3"], n).astype(object)
+    lb = pd.DataFrame({"USUBJID": [f"S{i % 40}" for i in range(n)],
+                       "LBSEQ": np.arange(1, n + 1, dtype=float), "LBTESTCD": "ALB",
+                       "LBORRES": orres, "LBORRESU": orresu})
+    got = [(f.seq, f.rule_id) for f in result_findings("LB", lb, data_model())
+           if f.rule_id in ("RESULT_UNIT_SWAPPED", "RESULT_NOT_NUMBER", "DECIMAL_COMMA")]
+    unit_num = pd.to_numeric(lb["LBORRESU"].astype("string").str.strip(), errors="coerce").notna()
+    swapped = lb["LBORRES"].eq("g/L") & unit_num
+    want = set(lb.loc[swapped, "LBSEQ"])
+    assert {s for s, r in got if r == "RESULT_UNIT_SWAPPED"} == want and want
+    assert len(got) == len({s for s, _ in got})  # one finding a record, none dropped
