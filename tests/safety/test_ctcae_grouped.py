@@ -90,3 +90,21 @@ def test_subjects_differing_after_a_nul_are_not_merged() -> None:
     assert at("S1\x00a", "BASE") == 200.0 and at("S1\x00b", "BASE") == 60.0
     assert at("S1\x00a", "BTOXGRL") == 0.0 and at("S1\x00b", "BTOXGRL") == 2.0
     assert at("S1\x00a", "TRTEMFL") == "Y" and at("S1\x00b", "TRTEMFL") == "Y"
+
+
+def test_term_key_per_distinct_text_equals_per_record() -> None:
+    """Regression test: :func:`cartrial.safety.reported_grades.term_key` normalises each
+    distinct term once; equal to the per-record formulation it replaced (seeded terms with
+    British spellings, padding, MedDRA aliases, missing values, look-alikes after a NUL)."""
+    from cartrial.safety.reported_grades import _TERM_ALIASES, term_key
+
+    pool = ["Anaemia", " anemia ", "Blood creatinine increased", "Neutropenia", None, np.nan,
+            "Hypokalaemia", "x\x00a", "x\x00b", "", "Platelet count decreased"]
+    rng = np.random.default_rng(3)
+    s = pd.Series(rng.choice(np.array(pool, dtype=object), 500), name="TERM",
+                  index=rng.permutation(500))
+    want = (s.astype(str).str.strip().str.upper().str.replace("AEMIA", "EMIA", regex=False)
+            .replace(_TERM_ALIASES))
+    got = term_key(s)
+    pd.testing.assert_series_equal(got, want)
+    assert list(got[s.eq("x\x00b")].unique()) == ["X\x00B"]
