@@ -14,6 +14,8 @@ run's ru_maxrss), and the resident memory when the stage ends.
 Usage: .venv/bin/python benchmarks/bench_pipeline.py [--sizes example,1000,10000]
        .venv/bin/python benchmarks/bench_pipeline.py --data /tmp/study-3k   (a study on disk:
        the folder holding ``sdtm/``, or an SDTM folder itself; analysed once, JSON printed)
+       .venv/bin/python benchmarks/bench_pipeline.py --data /tmp/study-3k --before-write
+       (CPU per stage up to the writing, nothing written)
 """
 
 from __future__ import annotations
@@ -135,6 +137,44 @@ def one(root: Path, out: Path | None = None, where: bool = False) -> dict:
             **({"where_peak": where_peak} if sampler is not None else {})}
 
 
+def before_write(root: Path) -> dict:
+    """CPU seconds per stage up to the writing (load, validate, engines, the escalation history
+    with 14.6 and the ADaM build, the whole ADLB derived batch by batch), forks off so one
+    process does it all, and the peak resident memory so far (VmHWM): the part of `analyze`
+    that reads and derives, measured without the writers."""
+    import cartrial.report.background as bg
+    import cartrial.report.staged_adam as sa
+    from cartrial._memory import map_large_blocks
+    from cartrial.adam.build import build_adam
+    from cartrial.data import load_study
+    from cartrial.efficacy.sdtm import mrd_from_sdtm
+    from cartrial.protocol import load_protocol
+    from cartrial.report import pipeline as p
+
+    bg.can_fork = sa.can_fork = lambda: False
+    map_large_blocks()
+    cpu: dict[str, float] = {}
+    last = [time.process_time()]
+
+    def mark(name: str) -> None:
+        cpu[name] = round(time.process_time() - last[0], 2)
+        last[0] = time.process_time()
+
+    protocol = load_protocol("ct071")
+    study = load_study(root / "sdtm" if (root / "sdtm").is_dir() else root)
+    mark("load")
+    p._validate(study, protocol)
+    mark("validate")
+    safety, eff, kin, _hist, _rec = p._engines(study, protocol, None, None, [], mark)
+    adam = build_adam(study, protocol, safety=safety, imwg=eff[1], efficacy=eff[0],
+                      mrd=mrd_from_sdtm(study["LB"]), kinetics=kin, batched_adlb=True)
+    mark("history, 14.6 and ADaM build")
+    rows = sum(len(b) for b in adam.datasets["ADLB"].batches())
+    mark("ADLB derivation")
+    return {"stage_cpu_s": cpu, "cpu_s": round(sum(cpu.values()), 2), "adlb_rows": rows,
+            "peak_mib_before_write": _status_mib("VmHWM")}
+
+
 def _child(*args: str) -> dict:
     r = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
                        check=True)
@@ -148,9 +188,14 @@ def main() -> None:
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--data", default=None, help="analyse this study folder once")
     ap.add_argument("--out", default=None, help="output folder for --data (default: temporary)")
+    ap.add_argument("--before-write", action="store_true",
+                    help="with --data: CPU per stage up to the writing only (no output files)")
     ap.add_argument("--where", action="store_true",
                     help="with --data: name the code running at each stage's peak memory")
     a = ap.parse_args()
+    if a.data and a.before_write:
+        print(json.dumps(before_write(Path(a.data))))
+        return
     if a.data:
         with tempfile.TemporaryDirectory() as d:
             print(json.dumps(one(Path(a.data), Path(a.out or d), a.where)))

@@ -20,7 +20,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
-from cartrial.data.dates import parse_dtc
+from cartrial.data.dates import dtc_after
 from cartrial.data.load import Study
 from cartrial.data.report_frame import COLUMNS, finding_frame
 
@@ -107,12 +107,8 @@ def _future(study: Study, limit: pd.Timestamp) -> list[pd.DataFrame]:
     out = []
     for name, df in study.domains.items():
         for var in (c for c in df.columns if c.endswith("DTC")):
-            p = parse_dtc(df[var])
             # a partial date (2032-06, 2223) is after the limit when its earliest day is
-            y, m = p["year"].to_numpy(float), p["month"].fillna(1).to_numpy(float)
-            with np.errstate(invalid="ignore"):
-                bad = ((p["dt"] > limit).fillna(False).to_numpy(bool)
-                       | (y > limit.year) | ((y == limit.year) & (m > limit.month)))
+            bad = dtc_after(df[var], limit)
             out.append(finding_frame(name, df, bad, var, df[var], "DATE_FUTURE",
                               f"date after the transfer / data cut-off "
                               f"({limit.strftime('%Y-%m-%d %H:%M')})"))

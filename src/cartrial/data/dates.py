@@ -146,6 +146,60 @@ def date_of(values: pd.Series) -> pd.Series:
                      name="dt")
 
 
+def dtc_valid(values: pd.Series) -> np.ndarray:
+    """``parse_dtc(values)["valid"]`` as a boolean array, decided once per distinct text
+    (validation's DATE_INVALID reads nothing else of the parse).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        --DTC texts; blanks and missing values allowed (valid).
+
+    Returns
+    -------
+    numpy.ndarray
+        One bool per value: False where the text is not ISO 8601 or names an impossible date.
+
+    Examples
+    --------
+    >>> dtc_valid(pd.Series(["2024-03-15T10:30", "2024-02-30", None, "15/03/2024"])).tolist()
+    [True, False, True, False]
+    """
+    codes, uniq = _distinct_texts(values)
+    return np.array([_one(u)[5] for u in uniq], dtype=bool)[codes]
+
+
+def dtc_after(values: pd.Series, limit: pd.Timestamp) -> np.ndarray:
+    """Which valid --DTC texts lie after ``limit``: a whole date (with its time) later than it,
+    or a partial date whose earliest day is (``2032-06`` after 2025-12-31 12:00; ``2025-12``
+    not); decided once per distinct text. Invalid and missing texts are never after.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        --DTC texts.
+    limit : pandas.Timestamp
+        The transfer or data cut-off (naive).
+
+    Returns
+    -------
+    numpy.ndarray
+        One bool per value.
+
+    Examples
+    --------
+    >>> dtc_after(pd.Series(["2026-01-01", "2025-12", "2026", "2025-12-31T13:00", "2026-13"]),
+    ...           pd.Timestamp("2025-12-31 12:00")).tolist()
+    [True, False, True, True, False]
+    """
+    codes, uniq = _distinct_texts(values)
+    lim, year, month = limit.value, limit.year, limit.month
+    after = [valid and ((ns != _NAT and ns > lim) or (y is not None and (
+        y > year or (y == year and (mo or 1) > month))))
+        for ns, y, mo, _d, _p, valid, _day in map(_one, uniq)]
+    return np.array(after, dtype=bool)[codes]
+
+
 def _distinct_texts(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(codes, distinct texts) of a --DTC column, missing as ""; inside
     :func:`parse_dtc_memo` remembered per column (codes as int32: 4 bytes a record)."""

@@ -91,8 +91,11 @@ def result_findings(name: str, df: pd.DataFrame, model: DataModel) -> list[Findi
     units = {u for t in tests.values() for u in (*t.accept, t.unit or "")
              if u} | {u for t in tests.values() for v in t.accept_by_spec.values() for u in v}
     is_unit = spread(text.isin(units).fillna(False).to_numpy(bool), codes, False)
-    unit_num = (pd.to_numeric(df[orresu].astype("string").str.strip(), errors="coerce")
-                .notna().to_numpy(bool) if orresu in df else np.zeros(len(df), bool))
+    if orresu in df:  # --ORRESU holding a number (per distinct text, as --ORRES)
+        ucodes, unum, _ = _numbers(df[orresu])
+        unit_num = spread(~np.isnan(unum), ucodes, False)
+    else:
+        unit_num = np.zeros(len(df), bool)
     bad = numeric & (codes >= 0) & np.isnan(onum) & ~blq
     raw = df[orres].to_numpy(dtype=object, na_value=None)
     for i in np.flatnonzero(bad):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cartrial.data.dates import parse_dtc
+from cartrial.data.dates import dtc_valid
 from cartrial.data.load import Study
 from cartrial.data.report_frame import finding_frame as _frame
 from cartrial.data.spec import DataModel, DomainSpec
@@ -75,6 +75,6 @@ def _domain(name: str, df: pd.DataFrame, spec: DomainSpec) -> list[pd.DataFrame]
             out.append(_frame(name, df, bad, var, df[var], "TERM_UNKNOWN",
                               f"{var} not in controlled terms {sorted(t for t in terms if t)}"))
     for var in (c for c in df.columns if c.endswith("DTC")):
-        out.append(_frame(name, df, ~parse_dtc(df[var])["valid"], var, df[var], "DATE_INVALID",
+        out.append(_frame(name, df, ~dtc_valid(df[var]), var, df[var], "DATE_INVALID",
                           "not an ISO 8601 date/time, or an impossible date"))
     return out

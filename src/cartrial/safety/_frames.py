@@ -11,7 +11,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from cartrial.data.text import upper_stripped
+from cartrial.data.text import factorize_text, upper_stripped
 from cartrial.errors import InputError, RecordError, require_columns  # noqa: F401 (re-export)
 
 _TRUE = {"Y", "YES", "TRUE", "T", "1", "1.0"}
@@ -127,3 +127,19 @@ class TestCodes:
     def rows(self, codes: Iterable[str]) -> np.ndarray:
         hit = np.isin(self._upper, [c.strip().upper() for c in codes])
         return hit[self._codes] if len(self._upper) else np.zeros(len(self._codes), dtype=bool)
+
+
+def upper_codes(s: pd.Series) -> np.ndarray:
+    """``s.astype(str).str.strip().str.upper()`` as an object array, computed once per distinct
+    text (a lab frame holds millions of records and a few dozen test codes)."""
+    codes, uniq = factorize_text(s.astype(str).to_numpy(dtype=object))
+    return np.array([u.strip().upper() for u in uniq] + [""], dtype=object)[codes]
+
+
+def subject_test_key(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An integer per (USUBJID, PARAMCD) group (equal pairs, equal numbers), and PARAMCD's codes
+    and distinct values (``factorize``): the groupings and test selections of the grading done
+    on integers instead of per-record text."""
+    ucodes, _ = factorize_text(df["USUBJID"].to_numpy(dtype=object))
+    pcodes, pvals = factorize_text(df["PARAMCD"].to_numpy(dtype=object))
+    return ucodes.astype(np.int64) * (len(pvals) + 1) + pcodes, pcodes, pvals

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.errors import InputError
+from cartrial.safety import _frames
 from cartrial.safety._frames import as_float, as_text, fail, require_columns
 from cartrial.safety.guidelines import Condition, CtcaeLabCriteria, LabTerm, ctcae_lab_criteria
 
@@ -130,8 +131,8 @@ def _grade_term(term: LabTerm, v: dict[str, np.ndarray], bnrind: np.ndarray,
     return grade
 
 
-def _baseline(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """BASE and BNRIND per record, from the columns or from the ABLFL record."""
+def _baseline(df: pd.DataFrame, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """BASE and BNRIND per record, from the columns or the ABLFL record of its ``key`` group."""
     base = as_float(df, "BASE", domain=DOMAIN)
     bnr = as_text(df, "BNRIND")
     if "BASE" in df.columns and "BNRIND" in df.columns:
@@ -141,9 +142,9 @@ def _baseline(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
             raise InputError("grade_labs: give both BASE and BNRIND, or an ABLFL column")
         return base, bnr
     bl = as_text(df, "ABLFL") == "Y"
-    key = df["USUBJID"].astype(str) + "\x1f" + df["PARAMCD"].astype(str).str.upper()
-    dup = bl & key.duplicated(keep=False).to_numpy() & pd.Series(bl).groupby(
-        key.to_numpy()).transform("sum").gt(1).to_numpy()
+    keys = pd.Series(key)
+    dup = bl & keys.duplicated(keep=False).to_numpy() & pd.Series(bl).groupby(
+        key).transform("sum").gt(1).to_numpy()
     fail(df, dup, domain=DOMAIN, variable="ABLFL",
          rule="more than one baseline record for this subject and test")
     aval = as_float(df, "AVAL", domain=DOMAIN)
@@ -151,10 +152,10 @@ def _baseline(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     uln = as_float(df, "ULN", domain=DOMAIN)
     ind = np.where(aval > uln, "HIGH", np.where(aval < lln, "LOW", "NORMAL"))
     ind = np.where(np.isnan(aval), "", ind)
-    bl_frame = pd.DataFrame({"key": key[bl].to_numpy(), "b": aval[bl], "i": ind[bl]})
+    bl_frame = pd.DataFrame({"key": key[bl], "b": aval[bl], "i": ind[bl]})
     bl_map = bl_frame.set_index("key")
-    b = key.map(bl_map["b"]).to_numpy(dtype=float)
-    i = key.map(bl_map["i"]).fillna("").to_numpy(dtype=object)
+    b = keys.map(bl_map["b"]).to_numpy(dtype=float)
+    i = keys.map(bl_map["i"]).fillna("").to_numpy(dtype=object)
     if "BASE" not in df.columns:
         base = b
     if "BNRIND" not in df.columns:
@@ -197,7 +198,7 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
     require_columns(labs, ["USUBJID", "PARAMCD", "DAY", "AVAL", "LLN", "ULN"], where="grade_labs")
     df = labs.copy()
     df["USUBJID"] = df["USUBJID"].astype(str)
-    df["PARAMCD"] = df["PARAMCD"].astype(str).str.strip().str.upper()
+    df["PARAMCD"] = _frames.upper_codes(df["PARAMCD"])
     df["DAY"] = as_float(df, "DAY", domain=DOMAIN, required=True)
     df = df.sort_values(["USUBJID", "PARAMCD", "DAY"], kind="stable").reset_index(drop=True)
     aval = as_float(df, "AVAL", domain=DOMAIN)
@@ -206,7 +207,8 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
     fail(df, ~np.isnan(lln) & ~np.isnan(uln) & (lln > uln), domain=DOMAIN, variable="LLN",
          rule="lower limit of normal above the upper limit")
     fail(df, aval < 0, domain=DOMAIN, variable="AVAL", rule="a laboratory value cannot be < 0")
-    base, bnr = _baseline(df)
+    key, pcodes, pvals = _frames.subject_test_key(df)
+    base, bnr = _baseline(df, key)
     fail(df, ~np.isin(bnr, ["", "NORMAL", "LOW", "HIGH", "ABNORMAL"]), domain=DOMAIN,
          variable="BNRIND", rule="baseline indicator must be NORMAL, LOW, HIGH or ABNORMAL",
          values=bnr)
@@ -217,7 +219,7 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
     out = {d: (np.full(n, "", dtype=object), np.full(n, np.nan)) for d in ("L", "H")}
     units = as_text(df, "UNIT") if "UNIT" in df.columns else None
     for term in c.terms:
-        rows = df["PARAMCD"].isin([p.upper() for p in term.paramcd]).to_numpy()
+        rows = np.isin(pcodes, np.flatnonzero(np.isin(pvals, [p.upper() for p in term.paramcd])))
         if not rows.any():
             continue
         if units is not None:
@@ -243,11 +245,11 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
     else:
         pre = df["DAY"].to_numpy() <= 0
         last_pre = pd.Series(np.where(pre, np.arange(n), -1)).groupby(
-            [df["USUBJID"], df["PARAMCD"]]).transform("max").to_numpy()
+            key).transform("max").to_numpy()
         is_bl = pre & (np.arange(n) == last_pre)
     for d in ("L", "H"):
         bg = pd.Series(np.where(is_bl, res[f"ATOXGR{d}"], np.nan))
-        res[f"BTOXGR{d}"] = bg.groupby([df["USUBJID"], df["PARAMCD"]]).transform("max").to_numpy()
+        res[f"BTOXGR{d}"] = bg.groupby(key).transform("max").to_numpy()
     post = (res["DAY"] > 0) & (res["DAY"] <= treatment_emergent_until_day)
     te = np.zeros(n, dtype=bool)
     for d in ("L", "H"):

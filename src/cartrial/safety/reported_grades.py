@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cartrial.data.text import factorize_text
 from cartrial.safety._frames import require_columns
 
 # MedDRA preferred terms that name a CTCAE lab term differently (besides -aemia / -emia)
@@ -26,8 +27,11 @@ _TERM_ALIASES = {"WHITE BLOOD CELL COUNT DECREASED": "WHITE BLOOD CELL DECREASED
 def term_key(terms: pd.Series) -> pd.Series:
     """Matching key for AE / CTCAE terms: upper case, British -aemia spelled -emia, MedDRA
     aliases of CTCAE lab terms (e.g. 'Anaemia' = 'Anemia')."""
-    k = terms.astype(str).str.strip().str.upper().str.replace("AEMIA", "EMIA", regex=False)
-    return k.replace(_TERM_ALIASES)
+    codes, uniq = factorize_text(terms.astype(str).to_numpy(dtype=object))  # once per text
+    k = pd.Series(uniq, dtype=object).str.strip().str.upper().str.replace("AEMIA", "EMIA",
+                                                                          regex=False)
+    return pd.Series(k.replace(_TERM_ALIASES).to_numpy(dtype=object)[codes], index=terms.index,
+                     name=terms.name, dtype=object)
 
 
 def compare_reported_grades(derived_worst: pd.DataFrame, reported: pd.DataFrame) -> pd.DataFrame:
