@@ -71,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     base = ["decide", a.data, "--protocol", a.protocol]
     if a.check and _check(sides, base, a.as_of):
         return 1
+    if a.repeat < 1:  # outputs only
+        return 0
     best = {k: [float("inf"), float("inf")] for k in sides}
     for _ in range(a.repeat):
         for k, src in sides.items():

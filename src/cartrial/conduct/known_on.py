@@ -293,11 +293,10 @@ class KnownOn:
         full = self.full
         if full is None:
             return None
+        cut, rows = self._cut_rows  # one read: the cut and its rows belong together
         if inputs is full:
             rows = None
-        elif self._cut_rows[0] is inputs and self._cut_rows[1] is not None:
-            rows = self._cut_rows[1]
-        else:
+        elif cut is not inputs or rows is None:
             return None
         if self._graded is None:
             from cartrial.safety.graded_once import GradedLabs
