@@ -23,7 +23,7 @@ from cartrial.safety.ctcae import grade_labs
 from cartrial.safety.graded_once import GradedLabs
 from cartrial.safety.guidelines import ctcae_lab_criteria
 from cartrial.safety.sdtm import safety_inputs
-from tests.conduct.test_known_on import trial  # the generated trials, read from disk
+from tests.conduct.test_known_on import _dates, trial  # seeded dates; the generated trials
 
 #: the example as ``cartrial example ct071`` writes it (seed 20240228) and two seeded scenarios
 CASES = [("default", 20240228), ("toxic-dose", 4), ("late-dlt", 3)]
@@ -57,13 +57,7 @@ def test_dlt_status_from_labs_graded_once_equals_the_per_date_recomputation(scen
     study, proto = trial(scenario, seed)
     k = KnownOn(study, proto)
     assert k.usable
-    esc = fs.escalation_subjects(study)
-    inf = esc["INFUSION_DATE"].dropna()
-    rng = np.random.default_rng(seed)
-    span = (inf.max() - inf.min()).days + 90
-    days = {inf.min() + pd.Timedelta(days=int(d)) for d in rng.integers(0, span, 6)}
-    for d in rng.choice(inf.to_numpy(), 3, replace=False):
-        days |= {pd.Timestamp(d), pd.Timestamp(d) + pd.Timedelta(days=1)}
+    days = set(_dates(fs.escalation_subjects(study), seed))
     between, late = _between_onset_and_call(k)
     assert late, "a DLT known only days after its onset (a duration rule)"
     taken, ask = [], k.graded_labs
