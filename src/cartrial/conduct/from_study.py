@@ -67,13 +67,15 @@ class StudyDecision:
     selected: str | None = None
 
 
-def escalation_subjects(study: Study) -> pd.DataFrame:
+def escalation_subjects(study: Study, parts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Study parts (``study_parts``) of the subjects who enter the escalation decision.
 
     Parameters
     ----------
     study : Study
         The SDTM study.
+    parts : pandas.DataFrame, optional
+        ``study_parts(study)`` when already read (not read again).
 
     Returns
     -------
@@ -90,7 +92,7 @@ def escalation_subjects(study: Study) -> pd.DataFrame:
     >>> escalation_subjects(study)["ASSIGNED_LEVEL"].tolist()
     ['DL1', 'DL1', 'DL1', 'DL2', 'DL2', 'DL2']
     """
-    sp = study_parts(study)
+    sp = study_parts(study) if parts is None else parts
     return sp[sp["IN_ESCALATION"]].reset_index(drop=True)
 
 
@@ -163,6 +165,7 @@ def dlt_status(study: Study, protocol: Protocol, as_of: date | str | None = None
     esc = esc[treated].set_index("USUBJID")
     inputs = (known.inputs(set(esc.index), cut)
               if known is not None and (cut is None or known.cutting) else None)
+    graded = known.graded_labs(inputs) if inputs is not None else None  # graded once
     if inputs is None:
         snap = _subset(study, set(esc.index))
         snap = snapshot(snap, as_of) if as_of is not None else snap
@@ -170,7 +173,7 @@ def dlt_status(study: Study, protocol: Protocol, as_of: date | str | None = None
     if cut is not None:  # followed to the cut-off (conduct.followup)
         subj = followed_to_cutoff(inputs.subjects, esc["INFUSION_DATE"], cut)
         inputs = replace(inputs, subjects=subj)
-    res = adjudicate_study_dlt(inputs, protocol).patients.copy()
+    res = adjudicate_study_dlt(inputs, protocol, graded_labs=graded).patients.copy()
     ids = protocol.dose_ids
     unknown = ~res["DOSE_LEVEL"].isin(ids)
     if unknown.any():
@@ -239,6 +242,7 @@ def _decide(study: Study, protocol: Protocol, as_of: date | str | None,
             adjudications: pd.DataFrame | None) -> StudyDecision:
     from cartrial.conduct.adjudication import apply_adjudications
     from cartrial.conduct.history import escalation_history
+    from cartrial.conduct.known_on import active
 
     cut = pd.Timestamp(as_of).date() if as_of is not None else None
 
@@ -251,7 +255,8 @@ def _decide(study: Study, protocol: Protocol, as_of: date | str | None,
     if patients.empty:
         return StudyDecision(rec, patients, cut, study.data_hash, "not started",
                              f"no patient treated yet: treat the first cohort at {start}")
-    sp = study_parts(study)  # read once: who is in which part, and when
+    known = active(study, protocol)  # read once: who is in which part, and when
+    sp = known.parts if known is not None and study is known.source else study_parts(study)
     if rec.decision.action != "stop" and not _expansion_started(sp, cut):
         return StudyDecision(rec, patients, cut, study.data_hash,
                              status=_sentinel(patients, protocol, cut))

@@ -64,7 +64,7 @@ def _cache_key(study: Study, protocol: Protocol) -> tuple | None:
     return study.data_hash, shape, blanks, protocol.model_dump_json()
 
 
-def cohorts(study: Study) -> pd.DataFrame:
+def cohorts(study: Study, esc: pd.DataFrame | None = None) -> pd.DataFrame:
     """Escalation cohorts in order of first infusion: id, dose, patients, first / last infusion.
 
     Backfill patients are not cohorts of the escalation; a cohort with no infused patient
@@ -74,6 +74,8 @@ def cohorts(study: Study) -> pd.DataFrame:
     ----------
     study : Study
         The SDTM study; cohorts come from the subjects' assignment and EX infusion dates.
+    esc : pandas.DataFrame, optional
+        ``escalation_subjects(study)`` when already read.
 
     Returns
     -------
@@ -88,7 +90,7 @@ def cohorts(study: Study) -> pd.DataFrame:
     >>> cohorts(data.Study(trial.domains))[["COHORT", "DOSE_LEVEL", "PATIENTS"]].values.tolist()
     [['C01', 'DL1', 3], ['C02', 'DL2', 3]]
     """
-    esc = escalation_subjects(study)
+    esc = escalation_subjects(study) if esc is None else esc
     esc = esc[esc["INFUSION_DATE"].notna() & (esc["BACKFILL"] != "Y")].copy()
     esc["COHORT"] = esc["COHORT"].fillna("(none)")
     first_consent = esc.groupby("COHORT")["CONSENT_DATE"].min()
@@ -244,7 +246,7 @@ def _history(study: Study, protocol: Protocol) -> pd.DataFrame:
     end = None
     k = active(study, protocol)
     esc = k.escalation(study) if k is not None else escalation_subjects(study)
-    coh = cohorts(study)
+    coh = cohorts(study, esc)
     opened = esc["CONSENT_DATE"].min()
     if pd.isna(opened):
         opened = coh["FIRST_INFUSION"].min() if len(coh) else pd.NaT

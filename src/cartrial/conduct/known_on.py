@@ -110,6 +110,8 @@ class KnownOn:
 
     Attributes
     ----------
+    parts : pandas.DataFrame
+        ``study_parts(source)`` (read once; ``decide_study`` reads it from here).
     cutting : bool
         Whether ``dlt_status`` at a date cuts (inside the history) or rebuilds (one date).
 
@@ -125,13 +127,17 @@ class KnownOn:
 
     def __init__(self, source: Study, protocol: Protocol) -> None:
         from cartrial.conduct.from_study import escalation_subjects
+        from cartrial.data.study_parts import study_parts
 
         self.source, self.protocol, self.cutting = source, protocol, False
-        self.esc_source = escalation_subjects(source)
+        self.parts = study_parts(source)  # ``study_parts(source)``, read once
+        self.esc_source = escalation_subjects(source, self.parts)
         self._study: Study | None = None
         self._esc: pd.DataFrame | None = None
         self._full: object = _UNSET
         self._cuts: bool | None = None
+        self._graded = None  # the whole study's laboratory records graded once
+        self._cut_rows: tuple = (None, None)  # the latest cut and its lab rows in the whole
 
     @property
     def study(self) -> Study:
@@ -205,6 +211,10 @@ class KnownOn:
             self._labs = lab_records(full), weight_records(full)
         except InputError:  # pragma: no cover - the whole study's inputs were built
             return False
+        # safety_inputs joins the same two frames of the same study: the same rows in order
+        whole = self.full.labs
+        self._rows_match = (len(whole) == sum(len(p) for p in self._labs)
+                            and all(list(p.columns) == list(whole.columns) for p in self._labs))
         inf = infusion_dates(full)
         treated = esc[esc["INFUSION_DATE"].notna()]
         mine = pd.Series(treated["INFUSION_DATE"].to_numpy(), index=treated["USUBJID"])
@@ -258,10 +268,41 @@ class KnownOn:
         crs = crs_observations(mini) if crs is None else crs
         icans = icans_assessments(mini) if icans is None else icans
         ae = self._ae(mini, ids, limit, c64)
-        labs = self._labs_at(mini, ids, limit)
+        labs, rows = self._labs_at(mini, ids, limit)
         # the one note (calcium graded as given) is the whole study's when CA is known by now
         notes = self.full.notes if (labs["PARAMCD"] == "CA").any() else ()
-        return SafetyInputs(subjects=fu, crs=crs, icans=icans, labs=labs, ae=ae, notes=notes)
+        out = SafetyInputs(subjects=fu, crs=crs, icans=icans, labs=labs, ae=ae, notes=notes)
+        self._cut_rows = out, rows
+        return out
+
+    def graded_labs(self, inputs) -> pd.DataFrame | None:
+        """``grade_labs`` of ``inputs.labs`` cut from the whole study's grading, for inputs
+        this object returned (the whole study, or the latest cut whose laboratory frame is a
+        cut, not a rebuild); None otherwise (the caller grades them).
+
+        Parameters
+        ----------
+        inputs : SafetyInputs
+            What :meth:`inputs` returned.
+
+        Returns
+        -------
+        pandas.DataFrame or None
+            See :class:`cartrial.safety.graded_once.GradedLabs`.
+        """
+        full = self.full
+        if full is None:
+            return None
+        cut, rows = self._cut_rows  # one read: the cut and its rows belong together
+        if inputs is full:
+            rows = None
+        elif cut is not inputs or rows is None:
+            return None
+        if self._graded is None:
+            from cartrial.safety.graded_once import GradedLabs
+
+            self._graded = GradedLabs(full.labs, self.protocol)
+        return self._graded.take(rows)
 
     def _limit(self, cut: pd.Timestamp) -> pd.Series:
         """Per patient: rows with ``DAY`` below this were recorded on or before ``cut``."""
@@ -286,17 +327,23 @@ class KnownOn:
             out["END_DAY"] = np.where(late, np.nan, out["END_DAY"].to_numpy())
         return out
 
-    def _labs_at(self, mini: _Cut, ids: np.ndarray, limit: pd.Series) -> pd.DataFrame:
+    def _labs_at(self, mini: _Cut, ids: np.ndarray,
+                 limit: pd.Series) -> tuple[pd.DataFrame, np.ndarray | None]:
         from cartrial.safety.sdtm import lab_records, weight_records
 
-        parts = []
+        parts, rows, offset = [], [], 0
         for part, build in zip(self._labs, (lab_records, weight_records), strict=True):
             keep = self._known(part, "DAY", ids, limit)
             subj = np.isin(part["USUBJID"].to_numpy(), ids)
             # a baseline flag on a record not yet known changes the baseline: rebuild
             late_base = (subj & ~keep & (part["ABLFL"].to_numpy() == "Y")).any()
-            parts.append(build(mini) if late_base or not keep.any() else take_rows(part, keep))
-        return concat_consuming(parts)
+            cut = not (late_base or not keep.any())
+            parts.append(take_rows(part, keep) if cut else build(mini))
+            rows.append(offset + np.flatnonzero(keep) if cut else None)
+            offset += len(part)
+        # the whole study's labs are these two parts joined (safety_inputs): row positions
+        whole = self._rows_match and all(r is not None for r in rows)
+        return concat_consuming(parts), (np.concatenate(rows) if whole else None)
 
 
 @contextmanager

@@ -110,6 +110,7 @@ def _prepare_events(events: pd.DataFrame) -> pd.DataFrame:
     nxt = np.r_[ev["DAY"].to_numpy()[1:], np.nan][:n]
     ev["_SEG_END"] = np.where(same_next, nxt, ev["END_DAY"].to_numpy())
     ev["_LAST"] = ~same_next
+    ev["_TERM"] = ev["TERM"].astype(str).str.strip().str.upper()  # read by every rule
     return ev
 
 
@@ -137,7 +138,7 @@ def _select(ev: pd.DataFrame, rule: DltRule) -> np.ndarray:
             "any").to_numpy()
     else:
         m = ev["CATEGORY"].to_numpy() == rule.category
-    term = ev["TERM"].astype(str).str.strip().str.upper().to_numpy()
+    term = ev["_TERM"].to_numpy()
     if rule.terms is not None:
         m &= np.isin(term, [t.upper() for t in rule.terms])
     if rule.exclude_terms:
@@ -251,11 +252,12 @@ def adjudicate_dlt(events: pd.DataFrame, followup: pd.DataFrame, dlt: DltDefinit
     unknown = ~ev["USUBJID"].isin(fu["USUBJID"]).to_numpy()
     fail(ev, unknown, domain=DOMAIN, variable="USUBJID",
          rule="event for a patient without a follow-up row")
-    death = ev["USUBJID"].map(fu.set_index("USUBJID")["DEATH_DAY"]).to_numpy(dtype=float)
+    by_id = fu.set_index("USUBJID")
+    death = ev["USUBJID"].map(by_id["DEATH_DAY"]).to_numpy(dtype=float)
     fail(ev, ev["DAY"].to_numpy() > death, domain=DOMAIN, variable="DAY",
          rule="event after the patient's death (DEATH_DAY)")
-    fu_day = fu.set_index("USUBJID")["FOLLOWUP_DAY"]
-    closed = fu.set_index("USUBJID")["DEATH_DAY"].notna() | fu.set_index("USUBJID")["WITHDRAWN"]
+    fu_day = by_id["FOLLOWUP_DAY"]
+    closed = by_id["DEATH_DAY"].notna() | by_id["WITHDRAWN"]
     order = {r.id: i for i, r in enumerate(dlt.rules)}
     parts = [_evaluate_rule(ev, fu_day, closed, r, window_days) for r in dlt.rules]
     evals = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
@@ -269,27 +271,31 @@ def adjudicate_dlt(events: pd.DataFrame, followup: pd.DataFrame, dlt: DltDefinit
 
     met = evals[evals["STATUS"] == "met"].groupby("USUBJID").head(1).set_index("USUBJID")
     pending_any = evals[evals["STATUS"] == "pending"].groupby("USUBJID").size()
-    p = fu[["USUBJID", "DOSE_LEVEL", "FOLLOWUP_DAY", "DEATH_DAY", "WITHDRAWN"]].copy()
-    if "DLT_DOSE_LEVEL" in fu:  # where the protocol counts a product out of specification
-        p["DOSE_LEVEL"] = fu["DLT_DOSE_LEVEL"].to_numpy()
-    p = p.set_index("USUBJID")
-    has_dlt = p.index.isin(met.index)
-    completed = p["FOLLOWUP_DAY"].to_numpy() >= window_days
-    left = (p["DEATH_DAY"].notna() | p["WITHDRAWN"]).to_numpy()
-    pend = p.index.isin(pending_any.index) | (~completed & ~left)
-    p["DLT"] = np.where(has_dlt, "yes", np.where(pend, "pending", "no"))
-    p["DLT_RULE"] = met["RULE"].reindex(p.index)
-    p["DLT_CRITERION"] = p["DLT_RULE"].map(dlt.criteria())  # the protocol's words for the rule
-    p["DLT_EVENT_ID"] = met["EVENT_ID"].reindex(p.index)
-    p["DLT_TERM"] = met["TERM"].reindex(p.index)
-    p["DLT_ONSET_DAY"] = met["ONSET_DAY"].reindex(p.index)
-    p["DLT_GRADE"] = met["MAX_GRADE"].reindex(p.index)
-    p["DLT_EVALUABLE"] = has_dlt | completed
-    p["EVALUABILITY"] = np.where(
-        has_dlt, "DLT", np.where(completed, "completed window",
-                                 np.where(left, "left before end of window", "in window")))
-    p["WINDOW_DAYS"] = window_days
-    return DltResult(p.reset_index(), evals.drop(columns="_ORDER").reset_index(drop=True),
+    ids = pd.Index(fu["USUBJID"], name="USUBJID")
+    has_dlt = ids.isin(met.index)
+    completed = fu["FOLLOWUP_DAY"].to_numpy() >= window_days
+    left = (fu["DEATH_DAY"].notna() | fu["WITHDRAWN"]).to_numpy()
+    pend = ids.isin(pending_any.index) | (~completed & ~left)
+    rule = met["RULE"].reindex(ids)
+    p = pd.DataFrame({  # one frame built at once (was column by column)
+        "USUBJID": fu["USUBJID"].array,
+        # where the protocol counts a product out of specification
+        "DOSE_LEVEL": (fu["DLT_DOSE_LEVEL"].to_numpy() if "DLT_DOSE_LEVEL" in fu
+                       else fu["DOSE_LEVEL"].array),
+        **{c: fu[c].array for c in ("FOLLOWUP_DAY", "DEATH_DAY", "WITHDRAWN")},
+        "DLT": np.where(has_dlt, "yes", np.where(pend, "pending", "no")),
+        "DLT_RULE": rule.array,
+        "DLT_CRITERION": rule.map(dlt.criteria()).array,  # the protocol's words for the rule
+        "DLT_EVENT_ID": met["EVENT_ID"].reindex(ids).array,
+        "DLT_TERM": met["TERM"].reindex(ids).array,
+        "DLT_ONSET_DAY": met["ONSET_DAY"].reindex(ids).array,
+        "DLT_GRADE": met["MAX_GRADE"].reindex(ids).array,
+        "DLT_EVALUABLE": has_dlt | completed,
+        "EVALUABILITY": np.where(
+            has_dlt, "DLT", np.where(completed, "completed window",
+                                     np.where(left, "left before end of window", "in window"))),
+        "WINDOW_DAYS": window_days}, index=pd.RangeIndex(len(fu)))
+    return DltResult(p, evals.drop(columns="_ORDER").reset_index(drop=True),
                      window_days, tuple(order))
 
 

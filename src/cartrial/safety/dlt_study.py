@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cartrial.data.batches import subject_batches
+from cartrial.data.batches import subject_batches, take_rows
 from cartrial.protocol.model import Protocol
 from cartrial.safety.crs import CrsResult, grade_crs
 from cartrial.safety.ctcae import grade_labs, lab_grades_long
@@ -63,7 +63,8 @@ def dlt_events(ae: pd.DataFrame, crs: CrsResult, icans: IcansResult,
 
 
 def adjudicate_study_dlt(inputs: SafetyInputs, protocol: Protocol, *,
-                         batch_subjects: int = LAB_BATCH_SUBJECTS) -> DltResult:
+                         batch_subjects: int = LAB_BATCH_SUBJECTS,
+                         graded_labs: pd.DataFrame | None = None) -> DltResult:
     """Each infused patient's DLT status from the safety inputs, grading only what DLT rules read.
 
     Parameters
@@ -74,6 +75,11 @@ def adjudicate_study_dlt(inputs: SafetyInputs, protocol: Protocol, *,
         DLT rules (``protocol.dlt``), DLT window, CTCAE version, masked-fever setting.
     batch_subjects : int
         Laboratory records are graded this many subjects at a time.
+    graded_labs : pandas.DataFrame, optional
+        ``grade_labs`` of all of ``inputs.labs`` with the protocol's CTCAE version and
+        treatment-emergent window, already done (:class:`cartrial.safety.graded_once.GradedLabs`
+        cuts it from the whole study's grading); each batch then takes its subjects' rows
+        instead of grading them (subjects are independent in ``grade_labs``).
 
     Returns
     -------
@@ -101,9 +107,14 @@ def adjudicate_study_dlt(inputs: SafetyInputs, protocol: Protocol, *,
     criteria = ctcae_lab_criteria(s.ctcae_version)
     events, covered = [], set()
     labs = inputs.labs
-    for rows in subject_batches(labs["USUBJID"].astype(str), batch_subjects):
-        g = grade_labs(labs.iloc[rows], treatment_emergent_until_day=s.treatment_emergent_until_day,
-                       criteria=criteria)
+    subj = labs["USUBJID"].astype(str)
+    for rows in subject_batches(subj, batch_subjects):
+        if graded_labs is None:
+            g = grade_labs(labs.iloc[rows], criteria=criteria,
+                           treatment_emergent_until_day=s.treatment_emergent_until_day)
+        else:  # sorted by USUBJID as grade_labs sorts: the batch's subjects' rows, in order
+            mine = graded_labs["USUBJID"].isin(subj.iloc[rows].unique()).to_numpy()
+            g = take_rows(graded_labs, mine)
         ev, cov = graded_lab_events(g)
         events.append(ev)
         covered |= cov
