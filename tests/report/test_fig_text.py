@@ -106,9 +106,9 @@ def test_outside_the_block_and_in_other_threads_matplotlib_answers():
     assert fig_text._ACTIVE.get() is None
 
 
-def test_a_full_table_starts_again(monkeypatch):
-    monkeypatch.setattr(fig_text, "LIMIT", 2)
+def test_a_full_table_starts_again():
     table: dict = {}
     for k in range(5):
-        assert fig_text._remember(table, (k,), lambda k=k: k * 10) == k * 10
+        assert fig_text._remember(table, (k,), lambda k=k: k * 10, 2) == k * 10
         assert len(table) <= 2
+    assert fig_text._remember(table, (4,), lambda: "not asked again", 2) == 40

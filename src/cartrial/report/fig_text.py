@@ -31,7 +31,8 @@ from matplotlib.backends.backend_mixed import MixedModeRenderer
 from matplotlib.backends.backend_svg import RendererSVG
 from matplotlib.mathtext import MathTextParser
 
-LIMIT = 50_000  # entries of either table; past it, the table starts again empty
+LIMIT = 50_000  # text sizes remembered; past it, the table starts again empty
+PARSE_LIMIT = 2_000  # math-text parses (a raster parse holds its image)
 _PURE = (RendererAgg, RendererSVG)  # exact types: a subclass may measure otherwise
 _SETTINGS = ("font.", "text.", "mathtext.")
 _ACTIVE: ContextVar[int | None] = ContextVar("cartrial_shared_text", default=None)
@@ -41,11 +42,11 @@ _PARSES: dict[tuple, Any] = {}
 _ORIGINAL: dict[str, Any] = {}
 
 
-def _remember(table: dict, key: tuple, compute: Callable[[], Any]) -> Any:
+def _remember(table: dict, key: tuple, compute: Callable[[], Any], limit: int) -> Any:
     got = table.get(key)
     if got is None:
         got = compute()
-        if len(table) >= LIMIT:
+        if len(table) >= limit:
             table.clear()
         table[key] = got
     return got
@@ -63,7 +64,8 @@ def _metrics_function(renderer: Any) -> Callable[..., tuple]:
 
     def metrics(text: str, fontprop: Any, ismath: Any, dpi: float) -> tuple:
         return _remember(_SIZES, (*base, text, fontprop, ismath, dpi),
-                         lambda: renderer.get_text_width_height_descent(text, fontprop, ismath))
+                         lambda: renderer.get_text_width_height_descent(text, fontprop, ismath),
+                         LIMIT)
 
     return metrics
 
@@ -77,7 +79,7 @@ def _parse_cached(self: MathTextParser, s: str, dpi: float, prop: Any, antialias
         return original(self, s, dpi, prop, antialiased, load_glyph_flags)
     key = (self._output_type, state, s, dpi, prop, antialiased, load_glyph_flags)
     return _remember(_PARSES, key, lambda: original.__wrapped__(
-        self, s, dpi, prop, antialiased, load_glyph_flags))
+        self, s, dpi, prop, antialiased, load_glyph_flags), PARSE_LIMIT)
 
 
 def _install() -> None:
