@@ -1,6 +1,6 @@
 """The report's figures drawn and rendered, this tree against an earlier commit (issue #18).
 
-    python benchmarks/bench_figures.py --before <commit> [--repeats 3] [--study DIR]
+    python benchmarks/bench_figures.py [--before main] [--repeats 3] [--study DIR]
 
 For each side (this tree, and the earlier commit's ``src`` extracted with ``git archive``; both
 with this interpreter and its libraries) a child process runs ``run_analysis`` on the study in
@@ -114,7 +114,8 @@ def _child(src: Path, code: str, *args: str) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--before", required=True, help="git revision to compare against")
+    ap.add_argument("--before", default="main", help="git revision to compare against "
+                    "(default: main)")
     ap.add_argument("--repeats", type=int, default=3,
                     help="replays of each side, alternating (the best is kept)")
     ap.add_argument("--study", type=Path, help="an example study (default: written here)")
