@@ -147,3 +147,17 @@ def test_every_figure_file_of_the_example_report_carries_title_population_and_cu
         text = unescape(" ".join(re.findall(r">([^<]+)<", f.read_text(encoding="utf-8"))))
         assert re.search(r"Figure 14\.\d+\.\d+ ", text), f.name
         assert "Population: " in text and f"Data cut-off: {s.cutoff}." in text, f.name
+
+
+def test_cytokine_quartiles_are_r_type_7_and_pandas_own():
+    """The band's quartiles: R's ``quantile(c(1, 2, 3, 4, 10), c(.25, .75))`` (type 7) is 2, 4;
+    and, bit for bit, ``Series.quantile`` (the call they replace: a regression check) on
+    seeded samples of 1 to 40 values."""
+    from cartrial.report.figures import _quartile_1, _quartile_3
+
+    s = pd.Series([1.0, 2.0, 3.0, 4.0, 10.0])
+    assert (_quartile_1(s), _quartile_3(s)) == (2.0, 4.0)
+    rng = np.random.default_rng(7)
+    for n in range(1, 41):
+        v = pd.Series(rng.lognormal(3.0, 1.5, n))
+        assert _quartile_1(v) == v.quantile(0.25) and _quartile_3(v) == v.quantile(0.75)

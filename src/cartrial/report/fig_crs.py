@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from cartrial.report.figures import GRADE_STYLE, _fig, _require, add_legend, dose_rules
+from cartrial.report.figures import GRADE_STYLE, _fig, _lay_out, _require, add_legend, dose_rules
 
 SYNDROMES = ("CRS", "ICANS")
 NOT_REPORTED = ("#ffffff", "..")  # an episode no AE record reports (primary = reported grade)
@@ -209,6 +209,6 @@ def crs_icans_figure(bars: pd.DataFrame, therapy: pd.DataFrame, *, max_day: floa
     handles.append(Line2D([], [], marker=r"$\rightarrow$", color="#222222", ls="none", ms=9,
                           label="Unresolved at last assessment"))
     add_legend(axes[0][1], handles, title="Worst grade of the episode", title_fontsize=6.5)
-    fig.tight_layout()
+    _lay_out(fig)
     return fig
 

@@ -11,7 +11,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from cartrial.report.figures import DENSE, PALETTE, _fig, _polylines, _require, add_legend
+from cartrial.report.figures import DENSE, PALETTE, _fig, _lay_out, _polylines, _require, add_legend
 
 
 def kinetics_figure(conc: pd.DataFrame, *, lloq: float | None, unit: str,
@@ -85,7 +85,7 @@ def kinetics_figure(conc: pd.DataFrame, *, lloq: float | None, unit: str,
     if lloq is not None:
         handles.append(Line2D([], [], color="#000000", lw=0.8, ls="--", label="LLOQ"))
     add_legend(axes[0][-1], handles)
-    fig.tight_layout()
+    _lay_out(fig)
     return fig
 
 

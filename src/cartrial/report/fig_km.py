@@ -17,7 +17,7 @@ from matplotlib.patches import Patch
 
 from cartrial.efficacy.km import KmResult, numbers_at_risk
 from cartrial.errors import InputError
-from cartrial.report.figures import PALETTE, _fig, _require, add_legend
+from cartrial.report.figures import PALETTE, _fig, _lay_out, _require, add_legend
 
 LINESTYLES = ("-", "--", ":", "-.")  # second and later curves differ without colour too
 NICE_STEPS = (1.0, 2.0, 3.0, 6.0, 12.0, 24.0)
@@ -109,7 +109,7 @@ def km_figure(curves: Mapping[str, KmResult], *, xlabel: str = "Months since leu
                 transform=ax.transAxes, ha="right", va="top", fontsize=7,
                 bbox={"boxstyle": "round", "fc": "white", "ec": "#999999"})
     _risk_axis(axr, ax, list(curves))
-    fig.tight_layout()
+    _lay_out(fig)
     return fig
 
 

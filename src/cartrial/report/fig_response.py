@@ -23,6 +23,7 @@ from cartrial.report.figures import (
     RESPONSE_ORDER,
     RESPONSE_STYLE,
     _fig,
+    _lay_out,
     _polylines,
     _require,
     add_legend,
@@ -98,7 +99,7 @@ def waterfall_figure(best: pd.DataFrame, *,
     ax.set_ylabel(ylabel)
     add_legend(ax, _response_handles(set(b["BEST"])), title="Best response (IMWG 2016)",
                title_fontsize=6.5)
-    fig.tight_layout()
+    _lay_out(fig)
     return fig
 
 
@@ -167,7 +168,7 @@ def spider_figure(series: pd.DataFrame, *,
     handles.append(Line2D([], [], marker="^", mfc="white", mec="#000000", ls="none",
                           label=f"Clipped at +{CLIP:.0f}%"))
     add_legend(ax, handles, title="Best response (IMWG 2016)", title_fontsize=6.5)
-    fig.tight_layout()
+    _lay_out(fig)
     return fig
 
 

@@ -19,6 +19,7 @@ from cartrial.report.figures import (
     RESPONSE_ORDER,
     RESPONSE_STYLE,
     _fig,
+    _lay_out,
     _require,
     add_legend,
     dose_rules,
@@ -197,6 +198,6 @@ def swimmer_figure(lanes: pd.DataFrame, events: pd.DataFrame, *,
     ax.set_xlabel(xlabel)
     ax.set_ylabel("Patient")
     add_legend(ax, handles, title="Best response (IMWG 2016)", title_fontsize=6.5)
-    fig.tight_layout()
+    _lay_out(fig)
     return fig
 

@@ -29,6 +29,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.layout_engine import PlaceHolderLayoutEngine  # noqa: E402
 
 from cartrial.errors import InputError, require_columns  # noqa: E402
+from cartrial.report.fig_text import shared_text  # noqa: E402
 from cartrial.report.labels import CYTOKINE_LABELS  # noqa: E402
 
 # Okabe-Ito colour-blind-safe palette (Okabe M, Ito K, Color Universal Design, 2008; the palette
@@ -65,6 +66,12 @@ def _fig(w: float = 7.5, h: float = 4.5, **kw: object) -> tuple[Figure, object]:
     return fig, axes
 
 
+def _lay_out(fig: Figure) -> None:
+    """``fig.tight_layout()``, its texts measured by :func:`shared_text` (the same layout)."""
+    with shared_text():
+        fig.tight_layout()
+
+
 def _colors(groups: Sequence[str]) -> dict[str, str]:
     return {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(groups)}
 
@@ -98,7 +105,7 @@ def figure_bytes(fig: Figure, fmt: str) -> bytes:
     """
     buf = io.BytesIO()
     engine = fig.get_layout_engine()
-    with plt.rc_context(_RC):
+    with plt.rc_context(_RC), shared_text():
         # after fig.tight_layout() the figure keeps a placeholder engine that lays out nothing,
         # yet makes savefig draw the whole figure twice (a layout pass, then the real one)
         if isinstance(engine, PlaceHolderLayoutEngine):
@@ -113,6 +120,17 @@ def figure_bytes(fig: Figure, fmt: str) -> bytes:
         finally:
             fig.set_layout_engine(engine)
     return buf.getvalue()
+
+
+def _quartile_1(s: pd.Series) -> float:
+    """``s.quantile(0.25)``: numpy's linear percentile, which pandas calls, without building
+    a frame per group."""
+    return np.percentile(s.to_numpy(dtype=float), 25.0)
+
+
+def _quartile_3(s: pd.Series) -> float:
+    """``s.quantile(0.75)`` (as :func:`_quartile_1`)."""
+    return np.percentile(s.to_numpy(dtype=float), 75.0)
 
 
 def _polylines(df: pd.DataFrame, x: str, y: str) -> tuple[list[np.ndarray], list[str]]:
@@ -164,7 +182,7 @@ def cytokine_figure(values: pd.DataFrame, *,
     groups = list(dict.fromkeys(values["GROUP"]))
     cols = _colors(groups)
     med = v.groupby(["CYTOKINE", "GROUP", "NOMDAY"], sort=True)["VALUE"].agg(
-        ["median", lambda s: s.quantile(0.25), lambda s: s.quantile(0.75)])
+        ["median", _quartile_1, _quartile_3])
     med.columns = ["med", "q1", "q3"]
     med = med.reset_index()
     for k, ax in enumerate(axes.ravel()):
@@ -185,7 +203,7 @@ def cytokine_figure(values: pd.DataFrame, *,
         ax.set_xlabel(xlabel, fontsize=7)
         ax.set_ylabel(f"{unit.iloc[0] if len(unit) else ''}, log scale", fontsize=7)
     axes[0][0].legend(frameon=False, fontsize=6)
-    fig.tight_layout()
+    _lay_out(fig)
     return fig
 
 

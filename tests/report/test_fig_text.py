@@ -1,0 +1,114 @@
+"""Texts measured and math texts parsed once per run (``report.fig_text.shared_text``).
+
+Regression tests: the figures drawn with the shared tables against the same figures drawn by
+matplotlib's own path (``Figure.savefig`` outside the block, its per-renderer caches), byte
+for byte; the outside reference is matplotlib itself.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+
+import matplotlib.pyplot as plt
+import matplotlib.text as mtext
+import numpy as np
+from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.figure import Figure
+
+from cartrial.report import fig_text
+from cartrial.report.fig_text import shared_text
+from cartrial.report.figures import _RC, DENSE, figure_bytes, stamp
+
+
+def _figure() -> Figure:
+    """Log axes (math-text tick labels), a legend, titles, a rasterised dense collection."""
+    fig = Figure(figsize=(5, 3))
+    ax1, ax2 = fig.subplots(ncols=2)
+    x = np.linspace(1, 60, 40)
+    ax1.plot(x, 10 ** (x / 20), label="DL1 0.1 x10$^6$/kg")
+    ax1.set_yscale("log")
+    ax1.set_title("IL-6 (ng/L)")
+    ax1.legend()
+    ax2.plot(np.tile([0.0, 1.0], (DENSE + 1, 1)).T, np.random.default_rng(1).random((2, DENSE + 1)),
+             rasterized=True)
+    ax2.set_xlabel("Day (day 0 = CAR-T infusion)")
+    fig.tight_layout()
+    return fig
+
+
+def _plain(fig: Figure, fmt: str) -> bytes:
+    """matplotlib's own path: the savefig call of ``figure_bytes`` without the shared tables."""
+    buf = io.BytesIO()
+    engine = fig.get_layout_engine()
+    fig.set_layout_engine(None)
+    with plt.rc_context(_RC):
+        if fmt == "svg":
+            fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "cartrial"})
+        else:
+            fig.savefig(buf, format="png", dpi=150, metadata={"Software": "cartrial"})
+    fig.set_layout_engine(engine)
+    return buf.getvalue()
+
+
+def test_shared_tables_give_matplotlibs_own_bytes():
+    """Regression: report SVG, then (stamped) PNG and SVG file, each twice (the second time
+    answered from the tables), against matplotlib's own rendering of the same figure."""
+    fig = _figure()
+    want_svg = _plain(fig, "svg")
+    assert figure_bytes(fig, "svg") == want_svg
+    assert figure_bytes(fig, "svg") == want_svg
+    stamp(fig, "Figure 14.5.2 Serum cytokine profiles", "Infused", ["A note."])
+    want = {fmt: _plain(fig, fmt) for fmt in ("png", "svg")}
+    for _ in range(2):
+        assert figure_bytes(fig, "png") == want["png"]
+        assert figure_bytes(fig, "svg") == want["svg"]
+
+
+def test_tight_layout_in_the_block_places_axes_as_matplotlib_does():
+    """Regression: the axes positions of ``tight_layout`` with and without the tables."""
+    plain = _figure()
+    with shared_text():
+        shared = _figure()
+        again = _figure()
+    for a, b, c in zip(plain.axes, shared.axes, again.axes, strict=True):
+        assert a.get_position().bounds == b.get_position().bounds == c.get_position().bounds
+
+
+def test_settings_in_force_are_part_of_the_key():
+    """A text measured under one font family is measured again under another (the answer is
+    the renderer's own for each)."""
+    def width(family: str) -> float:
+        with plt.rc_context({"font.family": family}):
+            fig = Figure(figsize=(3, 1))
+            t = fig.text(0.1, 0.5, "Cytokine release syndrome")
+            renderer = RendererAgg(300, 100, 100)
+            with shared_text():
+                shared = t.get_window_extent(renderer).width
+            return shared, t.get_window_extent(RendererAgg(300, 100, 100)).width
+
+    sans, serif = width("DejaVu Sans"), width("DejaVu Serif")
+    assert sans[0] == sans[1] and serif[0] == serif[1]
+    assert sans[0] != serif[0]
+
+
+def test_outside_the_block_and_in_other_threads_matplotlib_answers():
+    renderer = RendererAgg(10, 10, 72)
+    assert hasattr(mtext._get_text_metrics_function(renderer), "cache_info")  # its lru_cache
+    seen = {}
+    with shared_text():
+        assert not hasattr(mtext._get_text_metrics_function(renderer), "cache_info")
+        worker = threading.Thread(target=lambda: seen.update(
+            other=hasattr(mtext._get_text_metrics_function(renderer), "cache_info")))
+        worker.start()
+        worker.join(timeout=60)
+    assert seen == {"other": True}
+    assert fig_text._ACTIVE.get() is None
+
+
+def test_a_full_table_starts_again():
+    table: dict = {}
+    for k in range(5):
+        assert fig_text._remember(table, (k,), lambda k=k: k * 10, 2) == k * 10
+        assert len(table) <= 2
+    assert fig_text._remember(table, (4,), lambda: "not asked again", 2) == 40
