@@ -119,7 +119,7 @@ def survival_values(data: pd.DataFrame, group: str, where: str, test: dict,
     from statsmodels.duration.hazard_regression import PHReg
     from statsmodels.duration.survfunc import survdiff
 
-    f = data.query(where, engine="python")
+    f = select(data, where)
     f = f[f[test["group"]].notna() & f[test["time"]].notna()]
     t = f[test["time"]].to_numpy(float)
     ev = f.eval(test["event"], engine="python").to_numpy(int)
@@ -134,7 +134,7 @@ def survival_values(data: pd.DataFrame, group: str, where: str, test: dict,
     others = [v for v in levels if v != ref[0]]
     x = np.column_stack([(f[test["group"]] == v).to_numpy(float) for v in others])
     fit = PHReg(t, x, status=ev, ties="efron").fit()
-    col = list(f.query(group, engine="python")[test["group"]].unique())
+    col = list(select(f, group)[test["group"]].unique())
     if len(col) != 1 or col[0] not in others:
         return out
     k = others.index(col[0])
@@ -186,7 +186,7 @@ def follow_up_values(data: pd.DataFrame, group: str, where: str, test: dict
     """
     from cartrial.efficacy.adtte_columns import follow_up_from_adtte
 
-    f = select(select(data, group) if group else data, where)
+    f = select(data, group, where)
     if not len(f):
         return {}
     r = follow_up_from_adtte(f[test["time"]], f["CNSR"], _settings(test))
@@ -232,7 +232,7 @@ def incidence_values(data: pd.DataFrame, group: str, where: str, test: dict, cau
     """
     from cartrial.efficacy.adtte_columns import pfs_incidence_from_adtte
 
-    f = select(select(data, group) if group else data, where)
+    f = select(data, group, where)
     got = pfs_incidence_from_adtte(f.assign(AVAL=f[test["time"]]), _settings(test, months))
     if got is None:
         return {}

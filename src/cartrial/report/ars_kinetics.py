@@ -15,6 +15,8 @@ import re
 
 import pandas as pd
 
+from cartrial.report.ars_query import select
+
 #: Table 14.5.4 row -> ADAB patient-level parameter (the primary test ADA_BAB: letter B)
 ADA_ROWS = {"Baseline positive": "BFLAGB", "Treatment-induced": "INDUCDB",
             "Treatment-boosted": "ENHANCB",
@@ -155,7 +157,7 @@ def with_derived(data: pd.DataFrame, ds: dict[str, pd.DataFrame], derived: dict
     """
     out = data.copy()
     for name, d in derived.items():
-        src = ds[d["dataset"]].query(d["where"], engine="python")
+        src = select(ds[d["dataset"]], d["where"])
         per = src.groupby("USUBJID")[d["variable"]].agg(d["function"])
         out[name] = out["USUBJID"].map(per).astype(float).fillna(d["missing"])
     return out
@@ -200,10 +202,10 @@ def crs_exposure(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | No
     def compute(data: pd.DataFrame, group: str, where: str) -> dict[str, float]:
         from scipy import stats
 
-        from cartrial.report.ars_specs import _summary
+        from cartrial.report.ars_counts import summary_cell
 
-        out = _summary(data, group, where, "AVAL")
-        f = data.query(where, engine="python")
+        out = summary_cell(data, group, where, "AVAL")
+        f = select(data, where)
         f = f[f["AVAL"].notna()]
         rho, p = stats.spearmanr(f["AVAL"].to_numpy(float), f["CRSMAX"].to_numpy(float))
         return {**out, "estimate": float(rho), "in_parentheses": float(p)}

@@ -1,64 +1,220 @@
-"""The records of an analysis-results where-clause, evaluated on the columns it names only.
+"""The records of an analysis-results where-clause: row positions, each clause evaluated once
+per frame.
 
-``DataFrame.query`` makes a Series of every column of the frame before it evaluates an
-expression (pandas' column resolvers), whatever the expression reads. The analysis data of a
-table are the population joined with a dataset (a hundred columns and more), and each of the
-report's ~1,000 cells evaluates two or three where-clauses on them, so building the resolvers
-took most of the time of ``cartrial analyze`` (issue #18). :func:`select` gives the same rows as
-``data.query(expr, engine="python")``: the same expression through the same evaluator, on a
-frame holding only the columns the expression names. A table's cells select the same group (a
-dose level's column) and the same denominator again and again: the last :data:`MEMO` selections
-are remembered, keyed by the frame (as long as it lives) and the expression.
+The report's ~1,000 described cells evaluate two or three where-clauses each (the column's
+group, the row's clause, the denominator) on the table's analysis data (the population joined
+with a dataset). ``DataFrame.query`` parses the text again at every call and builds a Series of
+every column of the frame first, whatever the clause reads (issue #18). Here each distinct
+clause is compiled once (:func:`cartrial.report.ars_clause.compile_clause`: the operations
+pandas' python engine applies, on the columns the clause names), and its answer on a frame is
+kept as the row positions it selects (sorted ``numpy`` integers, never a copy of the records),
+as long as the frame lives: the positions are dropped with the frame (a table's analysis data,
+at the end of the table). A clause that must be evaluated by pandas (one that is not value by
+value, or reads dates) is evaluated by ``DataFrame.eval`` as before, its positions kept alike.
+A cell's records are the intersection of its group's and its clause's positions
+(:func:`rows`): for a value-by-value clause, the rows of a subset meeting it are the subset's
+rows among the rows of the whole frame meeting it.
 """
 
 from __future__ import annotations
 
-import ast
 import weakref
-from collections import OrderedDict
-from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
-MEMO = 16  # selections remembered (a table's groups and their denominators)
-_MEMO: OrderedDict[tuple[int, str], tuple[weakref.ref, pd.DataFrame]] = OrderedDict()
+from cartrial.errors import InputError
+from cartrial.report.ars_clause import compile_clause
+
+_PANDAS_CONVERTS = "mMf"  # dates, durations and float32: pandas converts the constants
 
 
-@lru_cache(maxsize=1024)
-def _names(expr: str) -> frozenset[str] | None:
-    """The bare names of a Python expression (None when pandas' own syntax is needed)."""
-    try:
-        tree = ast.parse(expr.strip(), mode="eval")
-    except SyntaxError:  # backtick-quoted names and the like: pandas parses them itself
+class _Rows:
+    """What is known of one frame: the positions of each clause, its subjects' codes."""
+
+    __slots__ = ("frame", "clauses", "by_pandas", "subjects")
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = weakref.ref(frame)
+        self.clauses: dict[str, np.ndarray | None] = {}  # compiled (None: left to pandas)
+        self.by_pandas: dict[str, np.ndarray] = {}
+        self.subjects: tuple[np.ndarray, int] | None = None
+
+
+_FRAMES: dict[int, _Rows] = {}
+
+
+def _known(data: pd.DataFrame) -> _Rows:
+    key = id(data)
+    known = _FRAMES.get(key)
+    if known is None or known.frame() is not data:  # new, or a new frame at a freed address
+        known = _FRAMES[key] = _Rows(data)
+        weakref.finalize(data, _forget, key, known)
+    return known
+
+
+def _forget(key: int, known: _Rows) -> None:
+    if _FRAMES.get(key) is known:
+        del _FRAMES[key]
+
+
+def _compiled_mask(data: pd.DataFrame, expr: str) -> np.ndarray | None:
+    """The clause's True/False per record through its compiled form (None: pandas' turn)."""
+    clause = compile_clause(expr)
+    if clause is None or data.columns.has_duplicates or not clause.names <= set(data.columns):
         return None
-    return frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
-
-
-def _narrow(data: pd.DataFrame, expr: str) -> pd.DataFrame | None:
-    """``data`` with only the columns ``expr`` names (None: it names something else)."""
-    names = _names(expr)
-    if not names or not names <= set(data.columns) or data.columns.has_duplicates:
+    cols = {n: data[n] for n in clause.names}
+    if any(c.dtype.kind in _PANDAS_CONVERTS and c.dtype != np.float64 for c in cols.values()):
         return None
-    return data[sorted(names)]
+    res = clause(cols)
+    if not isinstance(res, pd.Series) or res.dtype != bool or not res.index.equals(data.index):
+        return None
+    return res.to_numpy()
 
 
-def select(data: pd.DataFrame, expr: str) -> pd.DataFrame:
-    """The records of ``data`` meeting a pandas query expression.
+def _pandas_mask(data: pd.DataFrame, expr: str) -> np.ndarray:
+    """The clause's True/False per record as ``DataFrame.query`` finds them."""
+    from pandas.core.common import is_bool_indexer
+    from pandas.core.indexing import check_bool_indexer
+
+    clause = compile_clause(expr)
+    names = sorted(clause.names) if clause is not None else None
+    few = data[names] if names and set(names) <= set(data.columns) \
+        and not data.columns.has_duplicates else data
+    res = few.eval(expr, engine="python")
+    if not is_bool_indexer(res):  # raises pandas' own error on missing values, as .loc does
+        raise InputError(f"ARS where-clause {expr!r} does not give True or False per record")
+    return check_bool_indexer(data.index, res)
+
+
+def _frozen(mask: np.ndarray) -> np.ndarray:
+    got = np.flatnonzero(mask)
+    got = got.astype(np.int32) if len(mask) < 2**31 else got
+    got.flags.writeable = False
+    return got
+
+
+def _whole(data: pd.DataFrame, expr: str) -> np.ndarray | None:
+    """The positions a value-by-value clause selects in the whole frame (None: it is not one,
+    or its answer here is not True / False per record)."""
+    known = _known(data)
+    if expr not in known.clauses:
+        mask = _compiled_mask(data, expr)
+        known.clauses[expr] = None if mask is None else _frozen(mask)
+    return known.clauses[expr]
+
+
+def positions(data: pd.DataFrame, expr: str) -> np.ndarray:
+    """The positions of the records of ``data`` meeting ``expr`` (computed once per frame).
 
     Parameters
     ----------
     data : pandas.DataFrame
         The analysis data.
     expr : str
-        A pandas query expression on the columns of ``data`` (``"SAFFL == 'Y' and ATOXGRN >=
-        3"``; ``"AVAL.isna()"``; ``"AVALC in ['CR', 'PR']"``).
+        A pandas query expression on the columns of ``data``; "" selects every record.
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted positions (``data.iloc[positions]`` is ``data.query(expr, engine="python")``).
+        Shared with the next caller asking the same: read it, do not modify it.
+
+    Raises
+    ------
+    pandas.errors.UndefinedVariableError
+        The expression names a column ``data`` does not have (as ``DataFrame.query``).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"SAFFL": ["Y", None, "Y"], "ATOXGRN": [3.0, 4.0, 1.0]})
+    >>> positions(d, "SAFFL == 'Y' and ATOXGRN >= 3").tolist()
+    [0]
+    """
+    if not expr:
+        return np.arange(len(data))
+    got = _whole(data, expr)
+    if got is None:
+        known = _known(data)
+        got = known.by_pandas.get(expr)
+        if got is None:
+            got = known.by_pandas[expr] = _frozen(_pandas_mask(data, expr))
+    return got
+
+
+def rows(data: pd.DataFrame, *exprs: str) -> np.ndarray:
+    """The positions of the records meeting every clause in turn: ``select(select(data, a),
+    b)``, each clause evaluated on the records the ones before it kept.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The analysis data.
+    *exprs : str
+        Pandas query expressions ("" keeps every record).
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted positions in ``data``.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"G": ["a", "a", "b"], "X": [1, 5, 5]})
+    >>> rows(d, "G == 'a'", "X > 2").tolist()
+    [1]
+    """
+    out = positions(data, exprs[0] if exprs else "")
+    for expr in filter(None, exprs[1:]):
+        whole = _whole(data, expr)
+        if whole is not None:  # value by value: the kept rows among the whole frame's
+            out = np.intersect1d(out, whole, assume_unique=True)
+        else:  # on the records kept so far, as DataFrame.query on them
+            out = out[positions(data.iloc[out], expr)]
+    return out
+
+
+def subjects(data: pd.DataFrame) -> tuple[np.ndarray, int]:
+    """Codes of ``data["USUBJID"]`` (-1 where missing) and the number of subjects (once per
+    frame).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The analysis data.
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, int)
+
+    Examples
+    --------
+    >>> subjects(pd.DataFrame({"USUBJID": ["b", "a", "b", None]}))[0].tolist()
+    [0, 1, 0, -1]
+    """
+    known = _known(data)
+    if known.subjects is None:
+        codes, uniques = pd.factorize(data["USUBJID"])
+        known.subjects = (codes, len(uniques))
+    return known.subjects
+
+
+def select(data: pd.DataFrame, *exprs: str) -> pd.DataFrame:
+    """The records of ``data`` meeting a pandas query expression (each further one in turn).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The analysis data.
+    *exprs : str
+        Pandas query expressions on the columns of ``data`` (``"SAFFL == 'Y' and ATOXGRN >=
+        3"``; ``"AVAL.isna()"``; ``"AVALC in ['CR', 'PR']"``); "" keeps every record.
 
     Returns
     -------
     pandas.DataFrame
-        ``data.query(expr, engine="python")``: the same rows, columns and index. The frame
-        may be shared with the next caller asking the same of the same ``data``: read it, do
-        not modify it.
+        ``data.query(expr, engine="python")`` (of each expression in turn): the same rows,
+        columns and index; a new frame.
 
     Raises
     ------
@@ -73,21 +229,10 @@ def select(data: pd.DataFrame, expr: str) -> pd.DataFrame:
     ['1']
     >>> select(d, "SAFFL.fillna('') == ''")["USUBJID"].tolist()
     ['2']
+    >>> select(d, "SAFFL == 'Y'", "ATOXGRN < 3")["USUBJID"].tolist()
+    ['3']
     """
-    key = (id(data), expr)
-    seen = _MEMO.get(key)
-    if seen is not None and seen[0]() is data:  # the same frame (not a new one at its address)
-        _MEMO.move_to_end(key)
-        return seen[1]
-    few = _narrow(data, expr)
-    if few is None:  # index names, local variables, ...: pandas resolves them
-        out = data.query(expr, engine="python")
-    else:
-        out = data.loc[few.eval(expr, engine="python")]
-    _MEMO[key] = (weakref.ref(data), out)
-    while len(_MEMO) > MEMO:
-        _MEMO.popitem(last=False)
-    return out
+    return data.take(rows(data, *exprs))
 
 
 def evaluate(data: pd.DataFrame, expr: str):
@@ -115,5 +260,8 @@ def evaluate(data: pd.DataFrame, expr: str):
     >>> evaluate(pd.DataFrame({"CNSR": [0, 1], "X": ["a", "b"]}), "CNSR == 0").tolist()
     [True, False]
     """
-    few = _narrow(data, expr)
-    return (data if few is None else few).eval(expr, engine="python")
+    clause = compile_clause(expr)
+    if clause is not None and clause.names <= set(data.columns) \
+            and not data.columns.has_duplicates:
+        return data[sorted(clause.names)].eval(expr, engine="python")
+    return data.eval(expr, engine="python")

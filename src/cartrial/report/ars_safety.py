@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cartrial.report.ars_query import select
+
 _MEDIAN = ", median (min-max)"
 
 
@@ -71,7 +73,7 @@ def add_datasets(data: pd.DataFrame, pop: pd.DataFrame, ds: dict[str, pd.DataFra
     """
     parts = [data]
     for name, where in (meta.get("also") or {}).items():
-        d = ds[name].query(where, engine="python") if where else ds[name]
+        d = select(ds[name], where) if where else ds[name]
         keep = ["USUBJID"] + [c for c in d.columns if c not in pop.columns]
         parts.append(pop.merge(d[keep], on="USUBJID", how="inner"))
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else data

@@ -16,14 +16,15 @@ mean and CV%; mean, SD and quartiles, R type 7). Percentages are
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
+from functools import cache
 
 import pandas as pd
 
 from cartrial.errors import InputError
 from cartrial.report.ars import ARD_COLUMNS, _clean, displayed_ard, parse_cell, shown_value
 from cartrial.report.ars_baseline import baseline
+from cartrial.report.ars_counts import count_cell, summary_cell
 from cartrial.report.ars_dose import dose_profile
 from cartrial.report.ars_efficacy import mrd, survival
 from cartrial.report.ars_exposure import exposure
@@ -296,30 +297,31 @@ def computed_ard(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
     [["SAFFL == 'Y'", 1.0]]
     """
     data = analysis_data(ds, meta)
-    spec, ctx, rows = CELLS[meta["cells"]], {"record": meta["where"], "km": meta.get("km"),
+    spec, ctx, ard = CELLS[meta["cells"]], {"record": meta["where"], "km": meta.get("km"),
                                                "footnotes": table.footnotes,
                                                "test": meta.get("test")}, []
     if meta["cells"] == "basket":
         ctx["baskets"] = dict(baskets or {})
     indents = table.indents
+    group_of = cache(lambda c: _group(c, meta["grouping"], ds["ADSL"]))  # per column label
     for r, c, v in zip(table.cells["row"], table.cells["column"], table.cells["value"],
                        strict=True):
         row = _clean(r)
         cell = spec(row, indents.get(r, 0), ds["ADSL"], ctx)
-        group, stat = _group(str(c), meta["grouping"], ds["ADSL"])
+        group, stat = group_of(str(c))
         if cell is None:
             one = ReportTable(table.number, "", "", pd.DataFrame(
                 {"row": [r], "column": [c], "value": [v]}))
-            rows += displayed_ard(one, meta["id"]).to_dict("records")
+            ard += displayed_ard(one, meta["id"]).to_dict("records")
             continue
         where = cell["where"] + (" and ATOXGRN >= 3" if stat == "grade >= 3" else "")
         worst = cell.get("worst_grade") or (stat.removeprefix("grade ") if stat.startswith(
             "grade ") and ">" not in stat else "")
         vals = cell["compute"](data, group, where) if "compute" in cell else \
-            _summary(data, group, where, cell["variable"]) if "variable" in cell else \
-            _count(data, group, where, cell.get("denominator_where", ""), worst)
+            summary_cell(data, group, where, cell["variable"]) if "variable" in cell else \
+            count_cell(data, group, where, cell.get("denominator_where", ""), worst)
         for name, shown in parse_cell(str(v), row):
-            rows.append({"table": table.number, "analysis_id": meta["id"], "row": row,
+            ard.append({"table": table.number, "analysis_id": meta["id"], "row": row,
                          "column": str(c), "group": group, "where": where,
                          "denominator_where": cell.get("denominator_where", ""),
                          "worst_grade": worst, "variable": cell.get("variable", ""),
@@ -328,45 +330,4 @@ def computed_ard(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
                          "value": vals.get(name, shown_value(shown)), "shown": shown,
                          "text": str(v), "value_source": "ADaM" if name in vals else
                          "displayed"})
-    return pd.DataFrame(rows, columns=list(ARD_COLUMNS))
-
-
-def _count(data: pd.DataFrame, group: str, where: str, denominator_where: str,
-           worst: str) -> dict[str, float]:
-    from cartrial.efficacy.binomial import exact_ci
-
-    g = select(data, group) if group else data
-    den = select(g, denominator_where) if denominator_where else g
-    hit = select(g, where)
-    if worst:
-        top = hit.groupby("USUBJID")["ATOXGRN"].max()
-        n = int((top == float(worst)).sum())
-    else:
-        n = int(hit["USUBJID"].nunique())
-    big = int(den["USUBJID"].nunique())
-    lo, hi = exact_ci(n, big) if big else (math.nan, math.nan)
-    return {"n": float(n), "denominator": float(big),
-            "pct": 100.0 * n / big if big else math.nan,
-            "ci_low": 100.0 * float(lo), "ci_high": 100.0 * float(hi)}
-
-
-def _summary(data: pd.DataFrame, group: str, where: str, var: str) -> dict[str, float]:
-    """n, median, min, max, geometric mean and CV% of ``var`` over the records of the cell
-    (the geometric statistics over the positive values; Kirkwood TBL, Biometrics
-    1979;35:908-9)."""
-    import numpy as np
-
-    g = select(data, group) if group else data
-    v = pd.to_numeric(select(g, where)[var], errors="coerce").dropna()
-    v = v.to_numpy(dtype=float)
-    logs = np.log(v[v > 0])
-    s = float(np.std(logs, ddof=1)) if len(logs) > 1 else math.nan
-    return {"n": float(len(v)), "median": float(np.median(v)) if len(v) else math.nan,
-            "min": float(v.min()) if len(v) else math.nan,
-            "max": float(v.max()) if len(v) else math.nan,
-            "geo_mean": float(np.exp(logs.mean())) if len(logs) else math.nan,
-            "geo_cv_pct": 100.0 * math.sqrt(math.expm1(s * s)) if s == s else math.nan,
-            "mean": float(v.mean()) if len(v) else math.nan,
-            "sd": float(np.std(v, ddof=1)) if len(v) > 1 else math.nan,
-            "q1": float(np.percentile(v, 25)) if len(v) else math.nan,
-            "q3": float(np.percentile(v, 75)) if len(v) else math.nan}
+    return pd.DataFrame(ard, columns=list(ARD_COLUMNS))

@@ -133,8 +133,7 @@ def km_values(data: pd.DataFrame, group: str, where: str, at: float, km: dict
     """
     from cartrial.efficacy.km import kaplan_meier, km_landmark
 
-    g = select(data, group) if group else data
-    f = select(g, where)
+    f = select(data, group, where)
     t = f[km["time"]].to_numpy(dtype=float)
     ev = evaluate(f, km["event"]).to_numpy(dtype=bool)
     out = {"events": float(ev.sum()), "censored": float((~ev).sum()), "n": float(len(t))}
