@@ -223,6 +223,15 @@ def table_to_text(table: ReportTable, *, width: int = 100) -> str:
     return "\n".join(lines) + "\n"
 
 
-# the DOCX and RTF writers (their own modules) under their earlier import path
-from cartrial.report.render_docx import _stamp_zip, table_to_docx  # noqa: E402, F401
-from cartrial.report.render_rtf import _rtf_escape, table_to_rtf  # noqa: E402, F401
+# the DOCX and RTF writers (their own modules, which import this one) under their earlier import
+# path, looked up on first use (PEP 562) so that either module can also be imported first
+_MOVED = {"_stamp_zip": "render_docx", "table_to_docx": "render_docx",
+          "_rtf_escape": "render_rtf", "table_to_rtf": "render_rtf"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _MOVED:
+        import importlib
+
+        return getattr(importlib.import_module(f"cartrial.report.{_MOVED[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
