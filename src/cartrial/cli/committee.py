@@ -185,13 +185,18 @@ def serve(
 ) -> None:
     """Start the committee's web workspace (login required for every page). The data must
     validate; newer transfers are shown once settled and valid (exit 2 on bad data)."""
+    from cartrial.committee.first_build import FirstDecisions, ended_on_error
+
+    # the first overview's decisions computed beside the imports below (forked before them)
+    first = FirstDecisions.start(protocol, data)
     import uvicorn
 
     from cartrial.committee.web import create_app
 
-    with bad_input_exits():
+    with bad_input_exits(), ended_on_error(first):
         application = create_app(protocol, data, db, settle_seconds=settle,
-                                 idle_seconds=idle_timeout, secure_cookies=secure_cookies)
+                                 idle_seconds=idle_timeout, secure_cookies=secure_cookies,
+                                 first=first)
     console.print(f"cartrial workspace on http://{host}:{port} (Ctrl-C to stop)")
     # a reader's connection stays open between pages (uvicorn's 5 s would close it while
     # a committee member reads one; the next page would then wait for a new connection)

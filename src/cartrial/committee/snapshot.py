@@ -22,10 +22,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cartrial.committee.start_up import StartUp
 from cartrial.committee.workspace import Workspace, build_workspace, load_checked
 from cartrial.errors import FindingsError, InputError
+
+if TYPE_CHECKING:
+    from cartrial.committee.first_build import FirstDecisions
 
 SETTLE_SECONDS = 30.0
 MAX_SHOWN = 50
@@ -100,10 +104,14 @@ class SnapshotWatcher:
         self._failed: tuple[Signature, str, str, tuple[str, ...]] | None = None
         self._start: StartUp | None = None
 
-    def load_now(self) -> None:
+    def load_now(self, first: FirstDecisions | None = None) -> None:
         """Load and validate the folder as it is (at start-up: no settling); the rest of the
         workspace (decisions, safety analysis) is built in the background, so the server
         answers at once and the first page that needs the snapshot waits for it.
+
+        ``first``: the protocol and the folder as ``cartrial serve`` read them before it
+        forked the child computing their decisions (:mod:`cartrial.committee.first_build`):
+        validated here, not read again.
 
         Raises
         ------
@@ -111,16 +119,19 @@ class SnapshotWatcher:
             The data does not load or does not validate.
         """
         with self._lock:
-            sig = data_signature(self.data_dir)
-            checked = load_checked(self.protocol, self.data_dir)
+            if first is not None:  # read by cartrial serve before it forked
+                sig, loaded = first.signature, (first.protocol, first.study)
+            else:
+                sig, loaded = data_signature(self.data_dir), None
+            checked = load_checked(self.protocol, self.data_dir, loaded=loaded)
             self._loaded, self._failed = sig, None
-            self._start = StartUp(lambda: self._build(checked))
+            self._start = StartUp(lambda: self._build(checked, first))
 
-    def _build(self, checked: tuple) -> Workspace:
+    def _build(self, checked: tuple, first: FirstDecisions | None = None) -> Workspace:
         """The start-up workspace: its decisions, then ``prepare``, then its analysis begins."""
         gate = threading.Event()
         ws = build_workspace(self.protocol, self.data_dir, checked=checked,
-                             analysis_later=True, gate=gate)
+                             analysis_later=True, gate=gate, first=first)
         try:
             if self.prepare is not None:
                 self.prepare(ws)

@@ -36,6 +36,7 @@ from cartrial import __version__
 from cartrial.committee.adjudication import adjudicated_snapshot
 from cartrial.committee.chain import create_private_file, load_audit_key
 from cartrial.committee.decision_form import ACTIONS, record_from_form
+from cartrial.committee.first_build import FirstDecisions
 from cartrial.committee.lockout import LoginThrottle
 from cartrial.committee.minutes import minutes_html, minutes_pdf
 from cartrial.committee.overview import overview_context
@@ -99,7 +100,8 @@ def _record_id(text: str) -> int | None:
 def create_app(protocol: str, data_dir: str | Path, db_url: str | None = None, *,
                settle_seconds: float = SETTLE_SECONDS, idle_seconds: float = IDLE_SECONDS,
                secure_cookies: bool = False,
-               clock: Callable[[], float] = time.monotonic) -> FastAPI:
+               clock: Callable[[], float] = time.monotonic,
+               first: FirstDecisions | None = None) -> FastAPI:
     """The workspace app over one trial's data folder and a committee database.
 
     Parameters
@@ -118,6 +120,9 @@ def create_app(protocol: str, data_dir: str | Path, db_url: str | None = None, *
         Mark cookies ``Secure`` on every response (they are anyway over HTTPS).
     clock : callable
         Monotonic seconds (tests pass their own).
+    first : FirstDecisions, optional
+        The start-up decisions already being computed in a forked child (``cartrial serve``
+        starts it before importing this module; :mod:`cartrial.committee.first_build`).
 
     Returns
     -------
@@ -136,7 +141,7 @@ def create_app(protocol: str, data_dir: str | Path, db_url: str | None = None, *
     records = RecordCache(store)
     watcher = SnapshotWatcher(protocol, data_dir, settle_seconds, clock,
                               prepare=partial(prepare_overview, TEMPLATES.env, records))
-    watcher.load_now()
+    watcher.load_now(first)
     threading.Thread(target=warm_up, args=(watcher, TEMPLATES.env, records), daemon=True,
                      name="cartrial-warm-up").start()
     ctx = _Context(store, watcher, SessionRegistry(idle_seconds, MAX_SECONDS, clock),

@@ -23,6 +23,7 @@ from cartrial.errors import Finding, FindingsError, InputError
 from cartrial.protocol import Protocol, load_protocol, protocol_hash
 
 if TYPE_CHECKING:  # the engines are imported by the build (serve answers before it ends)
+    from cartrial.committee.first_build import FirstDecisions
     from cartrial.conduct.from_study import StudyDecision
     from cartrial.efficacy.imwg import ImwgResult
     from cartrial.safety.analysis import SafetyAnalysis
@@ -121,9 +122,14 @@ class Workspace:
         }
 
 
-def load_checked(protocol_ref: str, data_dir: str | Path) -> tuple[Protocol, Study]:
+def load_checked(protocol_ref: str, data_dir: str | Path, *,
+                 loaded: tuple[Protocol, Study] | None = None) -> tuple[Protocol, Study]:
     """The protocol and the folder's study, loaded and validated (the first step of
     :func:`build_workspace`, which ``cartrial serve`` takes before it answers).
+
+    ``loaded``: the protocol and study already read from ``protocol_ref`` and ``data_dir``
+    (``cartrial serve`` reads them before it forks, :mod:`cartrial.committee.first_build`):
+    validated, not read again.
 
     Raises
     ------
@@ -132,8 +138,7 @@ def load_checked(protocol_ref: str, data_dir: str | Path) -> tuple[Protocol, Stu
     InputError
         The protocol or the data cannot be read.
     """
-    proto = load_protocol(protocol_ref)
-    study = load_study(data_dir)
+    proto, study = loaded or (load_protocol(protocol_ref), load_study(data_dir))
     report = validate_study(study, proto)
     if not report.ok:
         raise FindingsError(findings=_named_errors(report))
@@ -144,7 +149,8 @@ def build_workspace(protocol_ref: str, data_dir: str | Path,
                     as_of: date | None = None, *,
                     checked: tuple[Protocol, Study] | None = None,
                     analysis_later: bool = False,
-                    gate: threading.Event | None = None) -> Workspace:
+                    gate: threading.Event | None = None,
+                    first: FirstDecisions | None = None) -> Workspace:
     """Load and validate the data, adjudicate DLTs, get the design's recommendation and the
     next cohort's dose-transition paths, and analyse safety and responses.
 
@@ -154,21 +160,56 @@ def build_workspace(protocol_ref: str, data_dir: str | Path,
     analysis and responses on a thread (the workspace's ``analysis``; an ``InputError`` of the
     engines is then kept as its reason instead of raised); ``gate``: that thread begins once
     the caller sets it (``cartrial serve`` first prepares the overview of the decisions).
+    ``first``: the decisions being computed in a forked child at start-up
+    (:mod:`cartrial.committee.first_build`), taken when made on the study and protocol of
+    ``checked`` (without ``as_of``), else computed here.
     """
-    from cartrial.conduct import decide_study
-    from cartrial.design.factory import design_from_spec
-    from cartrial.design.paths import dose_paths
-
     proto, study = checked or load_checked(protocol_ref, data_dir)
-    cut = as_of or _latest_date(study.domains)
-    decision = decide_study(study, proto, cut)
-    design = design_from_spec(proto.design, len(proto.dose_levels))
-    paths = dose_paths(design, decision.recommendation.state, cohorts=1)
+    taken = first.take(study, proto) if first is not None and as_of is None else None
+    cut, decision, paths = taken or decisions(study, proto, as_of)
     analysis = (StartUp(lambda: _analyse(study, proto), name="cartrial-workspace-analysis",
                         gate=gate)
                 if analysis_later else StartUp.finished(_analyse(study, proto)))
     return Workspace(proto, str(protocol_ref), protocol_hash(protocol_ref), Path(data_dir), cut,
                      decision, paths, study.domains, study, analysis)
+
+
+def decisions(study: Study, protocol: Protocol,
+              as_of: date | None = None) -> tuple[date, StudyDecision, pd.DataFrame]:
+    """What the overview shows first: the data cut-off, the decisions on the study at it
+    (:func:`cartrial.conduct.decide_study`) and the next cohort's dose-transition paths.
+
+    Parameters
+    ----------
+    study : Study
+        The study (validated).
+    protocol : Protocol
+        The protocol the trial is conducted with.
+    as_of : date, optional
+        The cut-off (default: the latest complete date recorded anywhere in the study).
+
+    Returns
+    -------
+    tuple
+        ``(cut-off, StudyDecision, paths)``.
+
+    Raises
+    ------
+    InputError
+        Data the engines cannot use.
+
+    Examples
+    --------
+    >>> cut, decision, paths = decisions(study, load_protocol("ct071"))  # doctest: +SKIP
+    """
+    from cartrial.conduct import decide_study
+    from cartrial.design.factory import design_from_spec
+    from cartrial.design.paths import dose_paths
+
+    cut = as_of or _latest_date(study.domains)
+    decision = decide_study(study, protocol, cut)
+    design = design_from_spec(protocol.design, len(protocol.dose_levels))
+    return cut, decision, dose_paths(design, decision.recommendation.state, cohorts=1)
 
 
 def _analyse(study: Study, proto: Protocol) -> Analysis:
