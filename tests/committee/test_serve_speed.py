@@ -16,9 +16,11 @@ import subprocess
 import sys
 import threading
 
+import pytest
 from fastapi.testclient import TestClient
 
 from cartrial.committee import add_user, open_store
+from cartrial.committee.first_build import can_fork
 from cartrial.committee.snapshot import SnapshotWatcher
 from cartrial.committee.users import set_active
 from cartrial.committee.web import create_app
@@ -112,8 +114,12 @@ def test_the_complete_overview_is_rendered_before_a_reader_asks(
 
 _PROBE = """
 import json, sys, tempfile, threading
-import uvicorn  # as `cartrial serve` does before create_app
 import cartrial.cli.main, cartrial.cli.committee
+job = None
+if sys.argv[2] == "fork":  # as `cartrial serve` does: the decisions computed in a forked child
+    from cartrial.committee.first_build import FirstDecisions
+    job = FirstDecisions.start("ct071", sys.argv[1])
+import uvicorn  # as `cartrial serve` does before create_app
 import cartrial.committee.web as web
 first, done = {}, threading.Event()
 real = web.prepare_overview
@@ -123,7 +129,7 @@ def spy(*a):
     done.set()
 web.prepare_overview = spy
 web.create_app("ct071", sys.argv[1], f"sqlite:///{tempfile.mkdtemp()}/c.sqlite",
-               settle_seconds=0)
+               settle_seconds=0, first=job)
 assert done.wait(600)
 print(json.dumps(first["modules"]))
 """
@@ -134,15 +140,23 @@ NOT_BEFORE_FIRST_PAGE = ("matplotlib", "statsmodels", "scipy.stats", "scipy.opti
                          "cartrial.efficacy", "cartrial.kinetics", "cartrial.safety.analysis")
 
 
+@pytest.mark.parametrize("decisions", ["thread", "fork"])
 def test_the_first_page_imports_no_heavy_module_it_does_not_use(
-        trial):  # noqa: F811 - the fixture imported above
+        trial, decisions):  # noqa: F811 - the fixture imported above
+    """With the decisions computed on a thread of the server, or in a forked child
+    (:mod:`cartrial.committee.first_build`, as ``cartrial serve`` does): the server process
+    imports what unpickles them, not the engines behind them."""
     sdtm, _ = trial
-    res = subprocess.run([sys.executable, "-c", _PROBE, str(sdtm)], capture_output=True,
+    res = subprocess.run([sys.executable, "-c", _PROBE, str(sdtm), decisions],
+                         capture_output=True,
                          text=True, check=False, timeout=LIMIT)
     assert res.returncode == 0, res.stderr
     modules = set(json.loads(res.stdout.strip().splitlines()[-1]))
     assert "cartrial.conduct" in modules      # the probe saw the decisions' own imports
     assert sorted(m for m in NOT_BEFORE_FIRST_PAGE if m in modules) == []
+    if decisions == "fork" and can_fork():    # the escalation history was re-derived, the
+        assert "cartrial.conduct.history" not in modules    # DLTs adjudicated in the child
+        assert "cartrial.safety.dlt_study" not in modules
 
 
 def test_a_patient_timeline_is_the_same_bytes_in_every_run() -> None:

@@ -150,8 +150,11 @@ class FirstDecisions:
         import cartrial.design.paths  # noqa: F401
 
         with self._lock:
-            if self._claimed or study is not self.study or protocol is not self.protocol:
-                self.why = self.why or "other data, or taken before"
+            if study is not self.study or protocol is not self.protocol:
+                self.why = "made on other data"
+                return None
+            if self._claimed:  # no child, or taken before
+                self.why = self.why or "taken before"
                 return None
             self._claimed = True
         try:  # waits without the lock: stop() may end the child meanwhile
