@@ -18,8 +18,8 @@ seconds since the interpreter began the probe (wall) and the server process's CP
 - ``logged in``, ``first overview``: the first ``/`` answered 200 (it may say that "new since the
   last meeting" is still being computed); ``complete overview``.
 
-The forked child's CPU (``RUSAGE_CHILDREN`` once the server collected it) is printed beside the
-server's. On two free cores the first page comes after about max(server CPU to the first page,
+The forked child's CPU and peak memory (``RUSAGE_CHILDREN`` once the server collected it) are
+printed beside the server's. On two free cores the first page comes after about max(server CPU to the first page,
 CPU before the fork + the child's CPU); on a loaded machine the two processes share what the
 scheduler gives this session, and the wall seconds say little (quote the CPU seconds).
 
@@ -111,13 +111,19 @@ except SystemExit as exc:
     assert not exc.code, exc.code
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"start_cpu": C0, "marks": marks, "pages": PAGES,
-                  "child_cpu": ru.ru_utime + ru.ru_stime}))
+                  "child_cpu": ru.ru_utime + ru.ru_stime, "child_peak": ru.ru_maxrss,
+                  "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 """
 
 #: what differs between two databases (or two sessions) on the same data: the form tokens and
 #: the head of the audit chain (its entries carry the time each user was created)
 _TOKEN = re.compile(r'(name="(?:csrf_token|form_token)" value=")[^"]+"|(Audit chain: \d+ entries, '
                     r'head )[0-9a-f]+')
+
+
+def _mib(runs: list[dict], key: str) -> str:
+    """Median peak resident set size (``ru_maxrss``: KiB on Linux) in MiB."""
+    return f"{statistics.median(r[key] for r in runs) / 1024:.0f} MiB"
 
 
 def _masked(html: str) -> str:
@@ -169,6 +175,7 @@ def main() -> None:
             print(f"  {name:<20} wall {w:6.2f} s  CPU {c:6.2f} s")
         print(f"  {'forked child':<20} CPU {statistics.median(r['child_cpu'] for r in rs):.2f} s"
               f"  (interpreter start: {statistics.median(r['start_cpu'] for r in rs):.2f} s)")
+        print(f"  peak resident memory: server {_mib(rs, 'peak')}, child {_mib(rs, 'child_peak')}")
         differ = sorted({p for r in rs for p, html in r["pages"].items()
                          if _masked(html) != _masked(ref.get(p, ""))})
         print(f"  pages {'identical' if not differ else 'DIFFER: ' + ', '.join(differ)} "

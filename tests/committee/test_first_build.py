@@ -122,3 +122,30 @@ def test_bad_data_end_the_child_and_exit_2(tmp_path, monkeypatch) -> None:
                                  "ct071", "--port", "1"])
     assert r.exit_code == 2 and "AESTDTC" in r.output and "Traceback" not in r.output
     assert stopped == [1, 1]                    # the serve verb ended its child too
+
+
+_AT_FORK = """
+import json, sys
+import cartrial.cli.main, cartrial.cli.committee
+from cartrial.committee.first_build import FirstDecisions
+job = FirstDecisions.start("ct071", sys.argv[1])
+print(json.dumps(sorted(sys.modules)))
+job.stop()
+"""
+
+#: what the server does beside the child, not before it: the web stack and the validation
+AFTER_THE_FORK = ("fastapi", "sqlalchemy", "uvicorn", "jinja2", "argon2",
+                  "cartrial.data.validate", "cartrial.committee.web")
+
+
+def test_the_web_stack_and_the_validation_are_imported_after_the_fork(
+        trial) -> None:  # noqa: F811
+    """What ``cartrial serve`` has imported when it forks (everything before the fork is on
+    the way to the first page twice: the server's and the child's)."""
+    sdtm, _ = trial
+    res = subprocess.run([sys.executable, "-c", _AT_FORK, str(sdtm)], capture_output=True,
+                         text=True, check=False, timeout=LIMIT)
+    assert res.returncode == 0, res.stderr
+    modules = set(json.loads(res.stdout.strip().splitlines()[-1]))
+    assert "pandas" in modules and "cartrial.data.load" in modules   # the data were read
+    assert sorted(m for m in AFTER_THE_FORK if m in modules) == []

@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from cartrial.committee.start_up import StartUp
-from cartrial.data import load_study, validate_study
+from cartrial.data import load_study
 from cartrial.data.dates import parse_dtc
 from cartrial.data.load import Study
-from cartrial.data.validate import ValidationReport
 from cartrial.errors import Finding, FindingsError, InputError
 from cartrial.protocol import Protocol, load_protocol, protocol_hash
 
 if TYPE_CHECKING:  # the engines are imported by the build (serve answers before it ends)
     from cartrial.committee.first_build import FirstDecisions
     from cartrial.conduct.from_study import StudyDecision
+    from cartrial.data.validate import ValidationReport
     from cartrial.efficacy.imwg import ImwgResult
     from cartrial.safety.analysis import SafetyAnalysis
     from cartrial.safety.sdtm import SafetyInputs
@@ -138,6 +138,8 @@ def load_checked(protocol_ref: str, data_dir: str | Path, *,
     InputError
         The protocol or the data cannot be read.
     """
+    from cartrial.data import validate_study  # not in serve's forked child (first_build)
+
     proto, study = loaded or (load_protocol(protocol_ref), load_study(data_dir))
     report = validate_study(study, proto)
     if not report.ok:
