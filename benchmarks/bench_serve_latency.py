@@ -15,7 +15,8 @@ readers on the example, <= 500 ms on a 1,000-patient trial. This starts the real
    times are those of a built workspace, not of its start-up. All readers open the overview at
    the same instant (the *opening round*: 50 requests queued at once); p95 is printed with it
    and without it (each reader's pages after its first);
-3. *server CPU*: the server process's CPU seconds (user + system, from ``/proc``) while the
+3. *server CPU*: up to the complete overview, the server process's CPU seconds and those of
+   the child it forks to compute the decisions (user + system, from ``/proc``); and while the
    readers ran, per response: what a page costs the server, which does not depend on the load
    other processes put on the machine as wall times do.
    ``--think S``: each reader reads a page for an exponentially distributed time of mean S
@@ -93,13 +94,15 @@ def _first_page(base: str, proc: subprocess.Popen,
     return up, first, complete
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process so far (Linux ``/proc``; NaN elsewhere)."""
+def _cpu_seconds(pid: int, children: bool = False) -> float:
+    """User + system CPU seconds of a process so far (Linux ``/proc``; NaN elsewhere); with
+    ``children``, those of its children it has collected (``cartrial serve``'s forked child)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    at = 13 if children else 11
+    return (int(fields[at]) + int(fields[at + 1])) / os.sysconf("SC_CLK_TCK")
 
 
 def _read(base: str, pages: list[str], seconds: float, start: threading.Barrier,
@@ -158,6 +161,7 @@ def main() -> None:
                             stderr=server_log, env={**os.environ, "CARTRIAL_SECRET": "bench"})
     try:
         up, first, complete = _first_page(base, proc, t0)
+        start_cpu = (_cpu_seconds(proc.pid), _cpu_seconds(proc.pid, children=True))
         c = _login(base, "reader", "password-r")
         ids = _PATIENT.findall(c.get("/patients").text)
         c.close()
@@ -182,6 +186,8 @@ def main() -> None:
         proc.wait()
     print(f"data {a.data}: server answering after {up:.2f} s; first overview page after "
           f"{first:.2f} s; complete overview after {complete:.2f} s")
+    print(f"  server CPU to the complete overview: {start_cpu[0]:.2f} s, its forked child's "
+          f"{start_cpu[1]:.2f} s")
     every = np.concatenate([np.asarray(v) for v in times.values()]) if times else np.array([])
     for name, v in [*sorted(times.items()), ("all pages", every)]:
         v = np.asarray(v) * 1000
