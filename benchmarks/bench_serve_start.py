@@ -19,14 +19,16 @@ seconds since the interpreter began the probe (wall) and the server process's CP
   last meeting" is still being computed); ``complete overview``.
 
 The forked child's CPU and peak memory (``RUSAGE_CHILDREN`` once the server collected it) are
-printed beside the server's. On two free cores the first page comes after about max(server CPU to the first page,
-CPU before the fork + the child's CPU); on a loaded machine the two processes share what the
-scheduler gives this session, and the wall seconds say little (quote the CPU seconds).
+printed beside the server's. On two free cores the first page comes after about max(server CPU
+to the first page, CPU before the fork + the child's CPU); on a loaded machine the two processes
+share what the scheduler gives this session, and the wall seconds say little (quote the CPU
+seconds).
 
 The sides alternate run by run (``--before``: that revision's ``src`` extracted with ``git
 archive`` and put first on ``PYTHONPATH``, same interpreter and libraries). The pages (overview,
 patient list, one patient, decision history, decision form, minutes) of every run are compared
-with the first run's, form tokens and the audit chain's head masked: ``pages identical`` or the differing paths.
+with the first run's, form tokens and the audit chain's head masked: ``pages identical`` or the
+differing paths.
 """
 
 from __future__ import annotations
