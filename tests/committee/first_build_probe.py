@@ -54,7 +54,15 @@ def main() -> None:
         add_user(open_store(url), "chair", "password-c", "member")
         apps[name] = create_app("ct071", sdtm, url, settle_seconds=0, first=job)
     pages = {name: _pages(app) for name, app in apps.items()}
-    print(json.dumps({"forked": forked, "why": first.why, "pages": pages}))
+    collected = True  # the child was waited for (no zombie left behind)
+    if forked:
+        try:
+            os.waitpid(first.pid, os.WNOHANG)
+            collected = False
+        except ChildProcessError:
+            pass
+    print(json.dumps({"forked": forked, "why": first.why, "pages": pages,
+                      "collected": collected}))
 
 
 if __name__ == "__main__":

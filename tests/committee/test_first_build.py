@@ -58,6 +58,7 @@ def test_the_pages_are_the_same_with_the_forked_decisions(example) -> None:
     if not out["forked"]:
         pytest.skip("this machine cannot fork or has one core: the server computes them")
     assert out["why"] == ""                     # the child's decisions were taken
+    assert out["collected"]                     # and the child waited for
     child, own = out["pages"]["with child"], out["pages"]["without"]
     assert len(child) > 20 and child.keys() == own.keys()
     assert all(page.startswith("200\n") for page in child.values())
@@ -70,6 +71,7 @@ def test_a_child_that_dies_leaves_the_decisions_to_the_server(trial) -> None:  #
     if not out["forked"]:
         pytest.skip("this machine cannot fork or has one core: the server computes them")
     assert out["why"].startswith("no result from the child")
+    assert out["collected"]
     child, own = out["pages"]["with child"], out["pages"]["without"]
     assert [p for p in child if child[p] != own[p]] == []
 
