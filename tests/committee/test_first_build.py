@@ -92,6 +92,20 @@ def test_without_fork_the_data_read_first_are_validated_not_read_again(
     assert first.take(first.study, first.protocol) is None
 
 
+def test_what_was_read_from_another_folder_is_not_used(
+        trial, tmp_path, monkeypatch) -> None:  # noqa: F811
+    sdtm, _ = trial
+    monkeypatch.setattr(fb, "can_fork", lambda: False)
+    first = FirstDecisions.start("ct071", sdtm)
+    other = tmp_path / "other"
+    write_study(minimal_domains(), other)
+    app = create_app("ct071", other, f"sqlite:///{tmp_path / 'c.sqlite'}", settle_seconds=0,
+                     first=first)
+    snap = app.state.watcher.status(whole=False)
+    assert snap.ws is not None and snap.ws.study is not first.study
+    assert snap.ws.study.path == other
+
+
 def test_a_folder_that_cannot_be_read_is_left_to_the_server(tmp_path) -> None:
     assert FirstDecisions.start("ct071", tmp_path / "missing") is None
     assert FirstDecisions.start("no-such-protocol", tmp_path) is None

@@ -60,6 +60,8 @@ class FirstDecisions:
 
     Parameters
     ----------
+    source : tuple
+        ``(protocol reference, data folder)`` as given to :meth:`start`.
     signature : tuple
         The folder's files (:func:`cartrial.committee.snapshot.data_signature`) taken before
         they were read.
@@ -78,8 +80,9 @@ class FirstDecisions:
     >>> cut, decision, paths = job.take(job.study, job.protocol)  # doctest: +SKIP
     """
 
-    def __init__(self, signature: Signature, protocol: Protocol, study: Study,
-                 pid: int | None = None, fd: int | None = None) -> None:
+    def __init__(self, source: tuple[str, Path], signature: Signature, protocol: Protocol,
+                 study: Study, pid: int | None = None, fd: int | None = None) -> None:
+        self._source = source
         self.signature, self.protocol, self.study = signature, protocol, study
         self.pid, self._fd = pid, fd
         self._lock = threading.Lock()
@@ -110,22 +113,39 @@ class FirstDecisions:
         from cartrial.data import load_study
         from cartrial.protocol import load_protocol
 
+        source = (str(protocol_ref), Path(data_dir))
         try:
             signature = data_signature(Path(data_dir))
             protocol, study = load_protocol(protocol_ref), load_study(data_dir)
         except Exception:  # noqa: BLE001 - the server reads them again and raises as before
             return None
         if not can_fork():
-            return cls(signature, protocol, study)
+            return cls(source, signature, protocol, study)
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: never returns
             os.close(read)
             _child(write, protocol, study)
         os.close(write)
-        job = cls(signature, protocol, study, pid, read)
+        job = cls(source, signature, protocol, study, pid, read)
         atexit.register(job.stop)  # a server that stops early (bad data) ends its child
         return job
+
+    def read_from(self, protocol_ref: str, data_dir: str | Path) -> bool:
+        """Whether this is what :meth:`start` read from ``protocol_ref`` and ``data_dir``.
+
+        Parameters
+        ----------
+        protocol_ref : str
+            Bundled protocol name or YAML path, as given to :meth:`start`.
+        data_dir : str or Path
+            The folder, as given to :meth:`start`.
+
+        Returns
+        -------
+        bool
+        """
+        return (str(protocol_ref), Path(data_dir)) == self._source
 
     def take(self, study: Study, protocol: Protocol) -> tuple[Any, Any, Any] | None:
         """Wait for the child; its decisions when ``study`` and ``protocol`` are what it had.

@@ -119,6 +119,8 @@ class SnapshotWatcher:
             The data does not load or does not validate.
         """
         with self._lock:
+            if first is not None and not first.read_from(self.protocol, self.data_dir):
+                first = None  # read from another folder or protocol: not this one's
             if first is not None:  # read by cartrial serve before it forked
                 sig, loaded = first.signature, (first.protocol, first.study)
             else:
