@@ -29,27 +29,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cartrial._fork import can_fork
+
 if TYPE_CHECKING:
     from cartrial.committee.snapshot import Signature
     from cartrial.data.load import Study
     from cartrial.protocol import Protocol
-
-
-def can_fork() -> bool:
-    """Whether the decisions may be computed in a forked process: ``fork`` exists and there
-    are at least two cores (with one, the child would only take turns with the server).
-
-    Returns
-    -------
-    bool
-
-    Examples
-    --------
-    >>> isinstance(can_fork(), bool)
-    True
-    """
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return hasattr(os, "fork") and (cores or 1) >= 2
 
 
 class FirstDecisions:

@@ -20,22 +20,7 @@ import pickle
 from collections.abc import Callable
 from typing import Any
 
-
-def can_fork() -> bool:
-    """Whether writers may run in forked processes: ``fork`` exists and there are at least
-    two cores to run them on.
-
-    Returns
-    -------
-    bool
-
-    Examples
-    --------
-    >>> isinstance(can_fork(), bool)
-    True
-    """
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return "fork" in mp.get_all_start_methods() and (cores or 1) >= 2
+from cartrial._fork import can_fork
 
 
 def _portable(exc: BaseException) -> BaseException:
