@@ -258,7 +258,9 @@ def with_efficacy(patients: pd.DataFrame, study: Study, protocol: Protocol,
 
     known = active(study, protocol)  # the escalation subjects read once (decide, the history)
     esc = known.escalation(study) if known is not None else None
-    out = efficacy_outcomes(study, protocol, as_of, subjects=esc).drop(columns="DOSE_INDEX")
+    # their records: the escalation-only study (the same rows as cut from the whole study)
+    out = efficacy_outcomes(study if known is None else known.study, protocol, as_of,
+                            subjects=esc).drop(columns="DOSE_INDEX")
     return patients.merge(out, on="USUBJID", how="left", validate="one_to_one")
 
 
