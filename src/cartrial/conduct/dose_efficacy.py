@@ -254,7 +254,13 @@ def with_efficacy(patients: pd.DataFrame, study: Study, protocol: Protocol,
     """
     if patients.empty:
         return patients.assign(**{c: pd.Series(dtype=object) for c in OUTCOME_COLUMNS[2:]})
-    out = efficacy_outcomes(study, protocol, as_of).drop(columns="DOSE_INDEX")
+    from cartrial.conduct.known_on import active
+
+    known = active(study, protocol)  # the escalation subjects read once (decide, the history)
+    esc = known.escalation(study) if known is not None else None
+    # their records: the escalation-only study (the same rows as cut from the whole study)
+    out = efficacy_outcomes(study if known is None else known.study, protocol, as_of,
+                            subjects=esc).drop(columns="DOSE_INDEX")
     return patients.merge(out, on="USUBJID", how="left", validate="one_to_one")
 
 

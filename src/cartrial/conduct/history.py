@@ -276,7 +276,7 @@ def _history(study: Study, protocol: Protocol) -> pd.DataFrame:
                     return _frame(rows, protocol)
                 continue
             if action == "stop":
-                rows += _selection(study, protocol, t, coh, elim, end)
+                rows += _selection(study, protocol, t, coh, elim, end, patients)
                 return _frame(rows, protocol)
             if action != "suspend":
                 _enrols(rows[-1], coh, c + 1)
@@ -295,15 +295,18 @@ def _enrols(row: dict, coh: pd.DataFrame, c: int) -> None:
 
 
 def _selection(study: Study, protocol: Protocol, t: pd.Timestamp, coh: pd.DataFrame,
-               elim: tuple[int, ...], end: pd.Timestamp | None) -> list[dict]:
-    """The select row: the design's selection on complete escalation data."""
+               elim: tuple[int, ...], end: pd.Timestamp | None,
+               at_stop: pd.DataFrame) -> list[dict]:
+    """The select row: the design's selection on complete escalation data (``at_stop``: the
+    DLT status at the stop date ``t``, which is the data when the selection falls on it)."""
     window = complete_after_days(protocol)  # the DLT window (and a phase I/II design's efficacy)
     t_sel = max(t, coh["LAST_INFUSION"].max() + pd.Timedelta(days=window + COMMITTEE_LAG_DAYS))
     if end is not None and t_sel > end:
         return []
     from cartrial.design.factory import design_from_spec
 
-    rec = recommend(dlt_status(study, protocol, t_sel), protocol, eliminated=elim)
+    patients = at_stop if t_sel == t else dlt_status(study, protocol, t_sel)
+    rec = recommend(patients, protocol, eliminated=elim)
     state = replace(rec.state, pending=(), eliminated=elim)
     sel = design_from_spec(protocol.design, len(protocol.dose_levels)).select(state)
     row = _row(t_sel, rec, protocol)

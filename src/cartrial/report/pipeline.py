@@ -163,9 +163,11 @@ def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omit
     # other engines run (a small trial; a large one computes it here, in turn)
     own = record is not None and len(record)  # the committee's record is Table 14.2.1
     dm = study.get("DM")
+    from cartrial.report.recommended_dose import history_and_patients  # 14.6's patients too
     hist = None if own or safety is None else Background(partial(
-        _kept, "Escalation history (re-derived from the data)",
-        partial(escalation_history, study, protocol)),
+        history_and_patients, study, protocol, partial(
+            _kept, "Escalation history (re-derived from the data)",
+            partial(escalation_history, study, protocol))),
         parallel=dm is not None and len(dm) <= PARALLEL_MAX_SUBJECTS)
     record = record if own else None
     from cartrial.efficacy.sdtm import efficacy_from_study
@@ -181,11 +183,11 @@ def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omit
     step(STAGES[3])
 
     from cartrial.report.recommended_dose import recommended_dose_section  # 14.6 (issue #20)
+    (history, refused), pts = ((record, []), None) if hist is None else hist.wait()
     rec_omitted: list[str] = []  # named after the history's reason, as when run in turn
     rec_dose = _try("Recommended dose (14.6: dose-toxicity, -response, -exposure; selection)",
                     partial(recommended_dose_section, study, protocol, safety,
-                            eff[0] if eff else None, kin), rec_omitted)
-    history, refused = (record, []) if hist is None else hist.wait()
+                            eff[0] if eff else None, kin, patients=pts), rec_omitted)
     omitted += refused + rec_omitted
     return safety, eff, kin, history, rec_dose
 

@@ -15,6 +15,8 @@ an OBD.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -25,6 +27,7 @@ from cartrial.report.document import Section
 from cartrial.report.table import ReportTable, table_from_wide
 
 TITLE = "14.6 Recommended dose"
+T = TypeVar("T")
 
 
 def rate_cell(x: int, n: int, level: float) -> str:
@@ -121,19 +124,56 @@ def _fmt(v: float, nd: int = 3) -> str:
     return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{nd}f}"
 
 
-def _selection(study, protocol: Protocol):
-    """(escalation patients with outcomes, per-dose efficacy table or None, design selection)."""
-    from cartrial.conduct import dlt_status, trial_state
-    from cartrial.conduct.dose_efficacy import dose_efficacy_table, efficacy_spec, with_efficacy
-    from cartrial.design.factory import design_from_spec
+def selection_patients(study, protocol: Protocol) -> pd.DataFrame:
+    """The escalation patients Table 14.6.2 selects on: each one's DLT status on all data
+    (:func:`cartrial.conduct.dlt_status`) with the efficacy outcome joined when the protocol
+    names one (:func:`cartrial.conduct.dose_efficacy.with_efficacy`).
+
+    Computed beside the escalation history (:func:`history_and_patients`), the DLT
+    status is cut from the safety inputs the history built (the same frames ``decide`` uses).
+
+    Parameters
+    ----------
+    study : Study
+        The study (SUPPDM parts).
+    protocol : Protocol
+        The protocol (``design.efficacy`` when the outcome enters the table).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per infused escalation patient (empty when none was treated).
+
+    Raises
+    ------
+    InputError
+        Data the engines cannot use.
+
+    Examples
+    --------
+    >>> selection_patients(load_study("sdtm"), load_protocol("ct071"))  # doctest: +SKIP
+    """
+    from cartrial.conduct import dlt_status
+    from cartrial.conduct.dose_efficacy import efficacy_spec, with_efficacy
 
     pts = dlt_status(study, protocol)
+    if not pts.empty and efficacy_spec(protocol) is not None and "RESPONSE" not in pts:
+        pts = with_efficacy(pts, study, protocol)
+    return pts
+
+
+def _selection(study, protocol: Protocol, pts: pd.DataFrame | None = None):
+    """(escalation patients with outcomes, per-dose efficacy table or None, design selection);
+    ``pts``: :func:`selection_patients` when already computed."""
+    from cartrial.conduct import trial_state
+    from cartrial.conduct.dose_efficacy import dose_efficacy_table, efficacy_spec
+    from cartrial.design.factory import design_from_spec
+
+    pts = selection_patients(study, protocol) if pts is None else pts
     if pts.empty:
         return pts, None, None
     eff = None
     if efficacy_spec(protocol) is not None:
-        if "RESPONSE" not in pts:
-            pts = with_efficacy(pts, study, protocol)
         eff = dose_efficacy_table(pts, protocol)
     state, _ = trial_state(pts, protocol)
     design = design_from_spec(protocol.design, len(protocol.dose_levels))
@@ -219,10 +259,10 @@ def selection_table(study, protocol: Protocol, number: str = "14.6.2"
     return _selection_parts(study, protocol, number)[:2]
 
 
-def _selection_parts(study, protocol: Protocol, number: str
+def _selection_parts(study, protocol: Protocol, number: str, pts: pd.DataFrame | None = None
                      ) -> tuple[ReportTable | None, str, str | None]:
     """:func:`selection_table` and the selected dose id (None when none)."""
-    pts, eff, sel = _selection(study, protocol)
+    pts, eff, sel = _selection(study, protocol, pts)
     if sel is None:
         return None, "No escalation patient was treated: no dose is selected.", None
     ids = protocol.dose_ids
@@ -266,7 +306,8 @@ def _selection_parts(study, protocol: Protocol, number: str
     return t, intro, None if chosen is None else ids[chosen]
 
 
-def recommended_dose_section(study, protocol: Protocol, safety, efficacy, kin) -> Section | None:
+def recommended_dose_section(study, protocol: Protocol, safety, efficacy, kin, *,
+                             patients: pd.DataFrame | None = None) -> Section | None:
     """Section 14.6 without its first table: :func:`selection_table` (14.6.2) and, with a
     randomised stage, Table 14.6.3 (:func:`cartrial.report.rose_stage_table.stage_table`); None
     without safety. Table 14.6.1 is computed from the ADaM datasets and put first by
@@ -280,6 +321,9 @@ def recommended_dose_section(study, protocol: Protocol, safety, efficacy, kin) -
         The protocol.
     safety, efficacy, kin
         The engines' results (efficacy and kinetics may be None).
+    patients : pandas.DataFrame, optional
+        :func:`selection_patients` when already computed (beside the escalation history,
+        :func:`history_and_patients`).
 
     Returns
     -------
@@ -299,7 +343,47 @@ def recommended_dose_section(study, protocol: Protocol, safety, efficacy, kin) -
         return None
     from cartrial.report.rose_stage_table import stage_table
 
-    sel, sentence, chosen = _selection_parts(study, protocol, "14.6.2")
+    sel, sentence, chosen = _selection_parts(study, protocol, "14.6.2", patients)
     stage, said = stage_table(study, protocol, safety, chosen)  # the ROSE stage, if any
     items = ([sel] if sel is not None else []) + ([stage] if stage is not None else [])
     return Section(TITLE, tuple(items), intro=f"{sentence} {said}".strip())
+
+
+def history_and_patients(study, protocol: Protocol, history: Callable[[], T]
+                         ) -> tuple[T, pd.DataFrame | None]:
+    """``history()`` (the escalation history, :func:`cartrial.conduct.escalation_history`) and
+    :func:`selection_patients` on the safety inputs built once for both
+    (:class:`cartrial.conduct.known_on.KnownOn`, as ``decide`` shares them).
+
+    Parameters
+    ----------
+    study, protocol : Study, Protocol
+        The study as analysed and its protocol.
+    history : callable
+        Computes the history of ``(study, protocol)`` (the pipeline keeps its refusal).
+
+    Returns
+    -------
+    tuple
+        ``history()`` and the patients; None for the patients when the data are refused
+        (:func:`recommended_dose_section` then computes them, and reports the refusal).
+
+    Examples
+    --------
+    >>> from functools import partial                                  # doctest: +SKIP
+    >>> from cartrial.conduct import escalation_history                # doctest: +SKIP
+    >>> history_and_patients(s, p, partial(escalation_history, s, p))  # doctest: +SKIP
+    """
+    from cartrial.conduct.known_on import KnownOn, known_on
+    from cartrial.errors import InputError
+
+    try:
+        k = KnownOn(study, protocol)
+    except InputError:  # refused: the history and 14.6 each report it as before
+        return history(), None
+    with known_on(k):
+        done = history()
+        try:
+            return done, selection_patients(study, protocol)
+        except InputError:
+            return done, None
