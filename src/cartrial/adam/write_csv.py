@@ -8,6 +8,7 @@ call dominates the run time. Used by :func:`cartrial.adam.write.write_adam`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,15 +42,27 @@ def as_text(s: pd.Series) -> pd.Series:
         codes, uniq = pd.factorize(s)  # few distinct dates: format each once
         text = np.append(pd.DatetimeIndex(uniq).strftime("%Y-%m-%d").to_numpy(dtype=object), "")
         return pd.Series(text[codes], index=s.index, dtype=object)
+    arr = s.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(arr, skipna=True) in ("string", "empty"):
+        # text (or nothing): what the line below gives, without pandas' per-column passes
+        return pd.Series(np.where(pd.isna(arr), "", arr), index=s.index, dtype=object)
     return s.astype(object).where(s.notna(), "").astype(str)
 
 
 # what Python's csv module quotes with lineterminator "\n" (a lone "\r" is not quoted)
 _NEEDS_QUOTES = r'[,"\n]'
+_ANY_QUOTED = re.compile(_NEEDS_QUOTES)
 
 
 def _csv_quoted(values: np.ndarray) -> np.ndarray:
-    """csv.QUOTE_MINIMAL quoting (as pandas' to_csv), decided once per distinct value."""
+    """csv.QUOTE_MINIMAL quoting (as pandas' to_csv), decided once per distinct value; a
+    column of text none of whose values needs quotes (one search of the joined text: the
+    pattern is one character) is returned as it is."""
+    try:
+        if not _ANY_QUOTED.search("".join(values)):
+            return values
+    except TypeError:  # not all text: decided value by value below
+        pass
     codes, uniq = factorize_text(values)
     u = pd.Series(uniq, dtype=object)
     need = u.str.contains(_NEEDS_QUOTES, regex=True).to_numpy(dtype=bool)
