@@ -98,12 +98,13 @@ def _table(n: int, ncol: int = 2) -> ReportTable:
 @pytest.mark.parametrize(("n", "ncol"), [(3, 2), (70, 3), (45, 9)])
 def test_files_are_those_of_rtflites_own_parts(tmp_path, monkeypatch, n, ncol):
     """Regression: a short table, a paginated one and a wide (landscape) one, with a running
-    header, written with :class:`Body` / :class:`ColumnHeader` and with rtflite's classes."""
+    header, written with this module's parts and with rtflite's classes."""
     t = _table(n, ncol)
     head = RunningHeader("CT071", "2026-06-30", pd.Timestamp("2026-07-01").to_pydatetime())
     fast = render_rtf.table_to_rtf(t, tmp_path / "fast.rtf", header=head).read_bytes()
     monkeypatch.setattr(cells, "Body", rtf.RTFBody)
     monkeypatch.setattr(cells, "ColumnHeader", rtf.RTFColumnHeader)
+    monkeypatch.setattr(cells, "Footnote", rtf.RTFFootnote)
     plain = render_rtf.table_to_rtf(t, tmp_path / "plain.rtf", header=head).read_bytes()
     assert fast == plain
     if n == 70:
@@ -116,13 +117,9 @@ def test_pagination_keeps_the_fast_parts(tmp_path, monkeypatch):
     calls = []
     real = cells.encode_part
     monkeypatch.setattr(cells, "encode_part", lambda *a: calls.append(1) or real(*a))
-    slow = TableAttributes._encode
-
     def no_slow_parts(self, *a, **k):
-        if isinstance(self, (rtf.RTFBody, rtf.RTFColumnHeader)):
-            pytest.fail(f"{type(self).__name__} encoded by rtflite's own _encode")
-        return slow(self, *a, **k)  # footnotes and source: rtflite's own
+        pytest.fail(f"{type(self).__name__} encoded by rtflite's own _encode")
 
     monkeypatch.setattr(TableAttributes, "_encode", no_slow_parts)
     render_rtf.table_to_rtf(_table(70), tmp_path / "t.rtf")
-    assert len(calls) >= 4  # header and body of at least two pages
+    assert len(calls) >= 5  # header and body of two pages, the footnotes at the end

@@ -68,7 +68,7 @@ def table_to_rtf(table: ReportTable, path: str | Path, *,
     import polars as pl
     import rtflite as rtf
 
-    from cartrial.report.render_rtf_cells import Body, ColumnHeader
+    from cartrial.report.render_rtf_cells import Body, ColumnHeader, Footnote
 
     w = table.wide()
     cols = table.columns
@@ -97,7 +97,7 @@ def table_to_rtf(table: ReportTable, path: str | Path, *,
                                                text_convert=off)],
         rtf_body=Body(col_rel_width=[3.0] + [1.0] * len(cols), text_convert=off,
                              text_justification=[["l"] + ["c"] * len(cols)]),
-        rtf_footnote=rtf.RTFFootnote(text=[_rtf_escape(f) for f in table.footnotes],
+        rtf_footnote=Footnote(text=[_rtf_escape(f) for f in table.footnotes],
                                      text_convert=off) if table.footnotes else None,
         rtf_source=rtf.RTFSource(text=[_rtf_escape(f"Source: {table.source}")],
                                  text_convert=off) if table.source else None,

@@ -4,7 +4,8 @@ rtflite encodes a table part (``TableAttributes._encode``) cell by cell, and for
 builds a pydantic ``BroadcastValue`` of every one of ~17 attributes (font, size, borders,
 justification, ...) to read that cell's value: about 20 pydantic models a cell, most of
 rtflite's time in a report of a few hundred cells. The attributes do not change while a part
-is encoded, so :class:`Body` and :class:`ColumnHeader` build each attribute's
+is encoded, so :class:`Body`, :class:`ColumnHeader` and :class:`Footnote` (the footnotes
+are a one-cell table in rtflite; the source line is a paragraph) build each attribute's
 ``BroadcastValue`` once per call and index it for every cell; the cells, rows and their text
 are still rtflite's own models (``Cell``, ``TextContent``, ``Border``, ``Row``), validated and
 written by rtflite, so the RTF is the same text. One ``Border`` per distinct style is shared
@@ -20,7 +21,7 @@ from __future__ import annotations
 from collections.abc import MutableSequence, Sequence
 
 import polars as pl
-from rtflite import RTFBody, RTFColumnHeader
+from rtflite import RTFBody, RTFColumnHeader, RTFFootnote
 from rtflite.attributes import BroadcastValue
 from rtflite.row import Border, Cell, Row, TextContent
 
@@ -133,3 +134,17 @@ class ColumnHeader(RTFColumnHeader):
 
     def _encode(self, df, col_widths, row_offset=0):
         return encode_part(self, df, col_widths, row_offset)
+
+
+class Footnote(RTFFootnote):
+    """rtflite's ``RTFFootnote`` (a one-cell table) encoded by :func:`encode_part`.
+
+    Examples
+    --------
+    >>> Footnote(text=["N = number of patients."]).text  # rtflite joins the lines
+    'N = number of patients.'
+    """
+
+    def _encode(self, df, col_widths, row_offset=0):
+        return encode_part(self, df, col_widths, row_offset)
+
