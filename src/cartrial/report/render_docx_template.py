@@ -64,6 +64,11 @@ def new_document():
         A document of its own package (a deep copy of the template read once per process,
         the style sheet apart): adding content to it changes no other document.
 
+    References
+    ----------
+    ECMA-376, Office Open XML File Formats, 5th edition (2016), Part 1, sections 11.3.10
+    (main document part) and 17.7 (styles); python-docx 1.x, ``docx.Document``.
+
     Examples
     --------
     >>> a, b = new_document(), new_document()

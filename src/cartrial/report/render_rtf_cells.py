@@ -62,6 +62,18 @@ def encode_part(attrs, df: pl.DataFrame, col_widths: Sequence[float],
     list of str
         The RTF code of the rows, in rtflite's pieces.
 
+    Raises
+    ------
+    ValueError
+        An attribute value rtflite refuses (a justification, border or format code it does
+        not know), raised by rtflite's own models as in ``TableAttributes._encode``.
+
+    References
+    ----------
+    Microsoft, Rich Text Format (RTF) Specification, version 1.9.1 (2008): table rows
+    (``\\trowd``, ``\\cellx``, ``\\cell``, ``\\row``). rtflite 2.6, module
+    ``rtflite.attributes``: ``TableAttributes._encode`` and ``BroadcastValue``.
+
     Examples
     --------
     >>> import polars as pl, rtflite as rtf
