@@ -178,6 +178,32 @@ def test_html_view_is_rendered_from_the_xml(define):
     assert not page.xpath("//script") and "http" not in (adam / "define-xml.html").read_text()
 
 
+def test_html_view_value_level_rows_follow_their_where_clauses(define):
+    """Each value-level row of define-xml.html shows the where-clause its WhereClauseRef
+    names, resolved here with lxml's XPath (the view resolves it through a table of OIDs)."""
+    from lxml import html
+
+    adam, _, doc = define
+    page = html.parse(str(adam / "define-xml.html")).getroot()
+    mdv = doc.find(".//odm:MetaDataVersion", NS)
+    checked = 0
+    for vl in mdv.findall("def:ValueListDef", NS):
+        name = vl.get("OID").split(".")[1]
+        table = page.xpath(f"//h2[@id='{name}']/following-sibling::table[2]")[0]
+        rows = [[td.text_content() for td in tr.findall("td")] for tr in table.findall("tr")[1:]]
+        want = []
+        for ref in vl.findall("odm:ItemRef", NS):
+            oid = ref.find("def:WhereClauseRef", NS).get("WhereClauseOID")
+            rc = mdv.xpath(f"def:WhereClauseDef[@OID='{oid}']/odm:RangeCheck", namespaces=NS)[0]
+            item = rc.get("{http://www.cdisc.org/ns/def/v2.1}ItemOID")
+            var = mdv.xpath(f"odm:ItemDef[@OID='{item}']/@Name", namespaces=NS)[0]
+            values = ", ".join(c.text for c in rc.findall("odm:CheckValue", NS))
+            want.append(f"{var} {rc.get('Comparator')} {values}")
+        assert [r[1] for r in rows] == want
+        checked += len(want)
+    assert checked > 10
+
+
 def test_xpt_widths_equal_define_lengths_and_longest_values(define, tmp_path):
     """FDA Study Data Technical Conformance Guide v5.x section 4.1.5: character lengths are
     the longest value; the XPT files written from the example's ADaM, read back by pyreadstat

@@ -110,3 +110,39 @@ def test_a_missing_label_names_the_dataset_and_the_variables(tmp_path):
         write_adam({"ADSL": df}, tmp_path, study="S", version="1", protocol_hash="a",
                    data_hash="b", run_date=pd.Timestamp("2025-01-01").to_pydatetime())
     assert not (tmp_path / "x.xpt").exists()
+
+
+def _pandas_text(s: pd.Series) -> list[str]:
+    """pandas' own text of a column (the formula as_text used for every column before issue
+    #18's fast path for columns of text)."""
+    return s.astype(object).where(s.notna(), "").astype(str).tolist()
+
+
+@pytest.mark.parametrize("values", [
+    ["a", None, "", "b\x00c", np.nan, "é", pd.NA],           # text with every kind of missing
+    [None, None], [], ["x"],                                  # empty, all missing
+    ["a", 1, 2.5, None], [1.0, np.nan], [b"raw", "t"],       # not all text: pandas decides
+    [np.str_("s"), "t"],                                      # a str subclass
+])
+def test_as_text_is_pandas_text(values):
+    """The fast path (all values str or missing) against pandas' astype(str) formula."""
+    from cartrial.adam.write_csv import as_text
+
+    for s in (pd.Series(values, dtype=object), pd.Series(values, dtype=object).iloc[::-1]):
+        got = as_text(s)
+        assert got.tolist() == _pandas_text(s) and got.index.equals(s.index)
+        assert got.dtype == object
+    text = [v for v in values if isinstance(v, str)] + [None]
+    for dtype in ("string", "category"):
+        s = pd.Series(text, dtype=dtype)
+        assert as_text(s).tolist() == _pandas_text(s)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=list('ab,"\n\r\x00é'), max_size=5)),
+                min_size=1, max_size=20))
+def test_quoting_search_agrees_with_pandas(texts):
+    """A column none of whose values needs quotes is left as it is by one search; pandas'
+    to_csv (through the foundation writer) is the reference."""
+    df = pd.DataFrame({"A": pd.Series(texts, dtype=object), "B": ["x"] * len(texts)})
+    assert adam_csv_text(df) == to_csv_text(df)

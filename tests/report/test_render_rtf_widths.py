@@ -63,3 +63,34 @@ def test_rtf_bytes_with_the_memo_are_those_rtflite_writes_without(tmp_path, monk
     plain = table_to_rtf(t, tmp_path / "plain.rtf").read_bytes()
     assert fast == plain
     assert fast.count(b"\\page") >= 1  # paginated: the widths decided the page breaks
+
+
+def test_first_measures_are_rtflites_for_every_font_size_and_unit():
+    """A text measured for the first time (font loaded once per process) against rtflite's
+    own ``get_string_width`` (loading the font itself): every rtflite font number and name,
+    whole and fractional sizes, the three units, non-ASCII text."""
+    from rtflite.strwidth import RTF_FONT_NAMES
+
+    from cartrial.report.render_rtf_widths import _measure
+
+    fonts = list(RTF_FONT_NAMES) + list(RTF_FONT_NAMES.values())
+    for t in TEXTS + ["\u00e9\u00e8 \u2264 5 \u00b5g/L", "W" * 60]:
+        for f in fonts:
+            for s in (8, 9, 10.5):
+                for u in ("in", "px", "mm"):
+                    assert _measure(t, font=f, font_size=s, unit=u) == get_string_width(
+                        t, font=f, font_size=s, unit=u), (t, f, s, u)
+    assert _measure("x", dpi=96.0) == get_string_width("x", dpi=96.0)
+
+
+def test_unknown_font_or_unit_fails_as_in_rtflite():
+    import pytest
+
+    from cartrial.report.render_rtf_widths import _measure
+
+    for kw in ({"font": 99}, {"font": "Comic Sans"}, {"unit": "pt"}):
+        with pytest.raises(ValueError) as theirs:
+            get_string_width("x", **kw)
+        with pytest.raises(ValueError) as ours:
+            _measure("x", **kw)
+        assert str(ours.value) == str(theirs.value)

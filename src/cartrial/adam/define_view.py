@@ -11,9 +11,10 @@ autoescaped, no scripts, no external URLs, deterministic.
 
 from __future__ import annotations
 
+import functools
 import xml.etree.ElementTree as ET
 
-from jinja2 import Environment, select_autoescape
+from jinja2 import Environment, Template, select_autoescape
 
 from cartrial.errors import InputError
 
@@ -57,6 +58,12 @@ text-align:left;vertical-align:top}th{background:#eef}caption{text-align:left;fo
 """
 
 
+@functools.cache
+def _page() -> Template:
+    """The page template, compiled once per process."""
+    return Environment(autoescape=select_autoescape(default=True)).from_string(_TEMPLATE)
+
+
 def _text(el: ET.Element | None, path: str = "odm:Description/odm:TranslatedText") -> str:
     found = el.find(path, NS) if el is not None else None
     return (found.text or "") if found is not None else ""
@@ -82,14 +89,15 @@ def _items(ig: ET.Element, items: dict, methods: dict) -> list[dict]:
     return rows
 
 
-def _values(name: str, mdv: ET.Element, items: dict, methods: dict) -> list[dict]:
+def _values(name: str, mdv: ET.Element, items: dict, methods: dict, wheres: dict
+            ) -> list[dict]:
     out = []
     for vl in mdv.findall("def:ValueListDef", NS):
         if not vl.get("OID", "").startswith(f"VL.{name}."):
             continue
         for ref in vl.findall("odm:ItemRef", NS):
             oid = ref.find("def:WhereClauseRef", NS).get("WhereClauseOID")
-            wc = mdv.find(f"def:WhereClauseDef[@OID='{oid}']", NS)
+            wc = wheres.get(oid)
             rc = wc.find("odm:RangeCheck", NS)
             var = items[rc.get(f"{_D}ItemOID")].get("Name")
             vals = ", ".join(c.text or "" for c in rc.findall("odm:CheckValue", NS))
@@ -144,6 +152,9 @@ def define_view_html(xml: str) -> str:
     methods = {m.get("OID"): _text(m) for m in mdv.findall("odm:MethodDef", NS)}
     comments = {c.get("OID"): _text(c) for c in mdv.findall("def:CommentDef", NS)}
     leaves = {lf.get("ID"): lf.get(f"{{{NS['xlink']}}}href") for lf in mdv.findall("def:leaf", NS)}
+    wheres: dict[str, ET.Element] = {}  # OID -> the first where-clause of that OID
+    for wc in mdv.findall("def:WhereClauseDef", NS):
+        wheres.setdefault(wc.get("OID"), wc)
     groups = []
     for ig in mdv.findall("odm:ItemGroupDef", NS):
         cls = ig.find("def:Class", NS)
@@ -153,14 +164,13 @@ def define_view_html(xml: str) -> str:
                        "comment": comments.get(ig.get(f"{_D}CommentOID"), ""),
                        "file": leaves.get(ig.get(f"{_D}ArchiveLocationID"), ""),
                        "variables": _items(ig, items, methods),
-                       "vlm": _values(ig.get("Name"), mdv, items, methods)})
+                       "vlm": _values(ig.get("Name"), mdv, items, methods, wheres)})
     codelists = [{"oid": cl.get("OID"), "name": cl.get("Name"),
                   "entries": [(i.get("CodedValue"), _text(i, "odm:Decode/odm:TranslatedText"))
                             for i in cl.findall("odm:CodeListItem", NS)]}
                  for cl in mdv.findall("odm:CodeList", NS)]
     study = root.find("odm:Study/odm:GlobalVariables/odm:StudyDescription", NS)
-    env = Environment(autoescape=select_autoescape(default=True))
-    return env.from_string(_TEMPLATE).render(
+    return _page().render(
         title=f"{study.text if study is not None else ''}: define.xml",
         version=mdv.get(f"{_D}DefineVersion", ""), created=root.get("CreationDateTime", ""),
         groups=groups, codelists=codelists)

@@ -41,6 +41,10 @@ def as_text(s: pd.Series) -> pd.Series:
         codes, uniq = pd.factorize(s)  # few distinct dates: format each once
         text = np.append(pd.DatetimeIndex(uniq).strftime("%Y-%m-%d").to_numpy(dtype=object), "")
         return pd.Series(text[codes], index=s.index, dtype=object)
+    arr = s.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(arr, skipna=True) in ("string", "empty"):
+        # text (or nothing): what the line below gives, without pandas' per-column passes
+        return pd.Series(np.where(pd.isna(arr), "", arr), index=s.index, dtype=object)
     return s.astype(object).where(s.notna(), "").astype(str)
 
 
@@ -49,7 +53,15 @@ _NEEDS_QUOTES = r'[,"\n]'
 
 
 def _csv_quoted(values: np.ndarray) -> np.ndarray:
-    """csv.QUOTE_MINIMAL quoting (as pandas' to_csv), decided once per distinct value."""
+    """csv.QUOTE_MINIMAL quoting (as pandas' to_csv), decided once per distinct value; a
+    column of text none of whose values holds a comma, a quote or a line end (three searches
+    of the joined text) is returned as it is."""
+    try:
+        joined = "".join(values)
+        if "," not in joined and '"' not in joined and "\n" not in joined:
+            return values
+    except TypeError:  # not all text: decided value by value below
+        pass
     codes, uniq = factorize_text(values)
     u = pd.Series(uniq, dtype=object)
     need = u.str.contains(_NEEDS_QUOTES, regex=True).to_numpy(dtype=bool)
@@ -83,17 +95,16 @@ def adam_csv_text(df: pd.DataFrame) -> str:
     >>> adam_csv_text(df)
     'USUBJID,AVAL,ADT\\nS1,1,2024-03-10\\nS2,2.5,\\n'
     """
-    cols = []
+    cols, text = [], []  # text: the columns that may need quotes (numbers never do)
     for c in df.columns:
         s = df[c]
-        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-            cols.append(_numbers_as_text(s))
-        else:
-            cols.append(as_text(s).to_numpy(dtype=object))
+        number = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+        cols.append(_numbers_as_text(s) if number else as_text(s).to_numpy(dtype=object))
+        text.append(not number)
     if len(cols) < 2:  # the csv module quotes a lone empty field: keep its exact rules
         return pd.DataFrame(dict(zip(df.columns, cols, strict=True)), index=df.index).to_csv(
             index=False, lineterminator="\n")
-    cols = [_csv_quoted(v) for v in cols]
+    cols = [_csv_quoted(v) if t else v for v, t in zip(cols, text, strict=True)]
     header = ",".join(_csv_quoted(np.asarray([str(c) for c in df.columns], dtype=object)))
     body = "\n".join(map(",".join, zip(*cols, strict=True)))
     return f"{header}\n{body}\n" if len(df) else f"{header}\n"

@@ -83,8 +83,9 @@ class _XptColumns:
                 out[c] = s
             else:
                 out[c] = txt = as_text(s)
-                codes, uniq = pd.factorize(txt)  # lengths once per distinct value
-                nbytes = pd.Series(uniq, dtype=object).str.encode("utf-8").str.len().to_numpy()
+                codes, uniq = pd.factorize(txt)  # lengths once per distinct value (all str)
+                nbytes = np.fromiter((len(u.encode("utf-8")) for u in uniq), dtype=np.int64,
+                                     count=len(uniq))
                 if (nbytes > 200).any():
                     self._over[c] = (self._over.get(c, 0)
                                      + int(np.count_nonzero(nbytes[codes] > 200)))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from cartrial.report.render import RunningHeader, is_wide
 from cartrial.report.render_docx_grid import add_rows
+from cartrial.report.render_docx_template import new_document, part_blob, template_blobs
 from cartrial.report.table import ReportTable
 
 
@@ -93,10 +94,9 @@ def table_to_docx(table: ReportTable, path: str | Path, *, run_date: datetime,
     >>> a == b, a[:2]
     (True, b'PK')
     """
-    from docx import Document
     from docx.shared import Pt
 
-    doc = Document()
+    doc = new_document()  # docx.Document(), its template read once per process
     _docx_page(doc, table, header)
     doc.core_properties.created = run_date
     doc.core_properties.modified = run_date
@@ -155,7 +155,38 @@ class _StampedZip:
         zi = zipfile.ZipInfo(pack_uri.membername, date_time=self.stamp)
         zi.compress_type = zipfile.ZIP_DEFLATED
         zi.external_attr = 0o600 << 16  # as zipfile.writestr gives a named entry
-        self.zip.writestr(zi, blob)
+        if blob not in template_blobs():
+            self.zip.writestr(zi, blob)
+            return
+        zi.file_size = len(blob)  # what writestr does, the template's parts deflated once
+        with self.zip.open(zi, "w") as dest:
+            if hasattr(dest, "_compressor"):  # zipfile's deflater of this entry
+                dest._compressor = _Replay(dest._compressor, blob)
+            dest.write(blob)
+
+
+_DEFLATED: dict[bytes, bytes] = {}  # a template part's bytes -> zipfile's deflated bytes
+
+
+class _Replay:
+    """The deflater of a zip entry (zipfile's ``_ZipWriteFile._compressor``) that gives the
+    bytes zipfile's own deflater gave for the same part before, or records them."""
+
+    def __init__(self, real, blob: bytes) -> None:
+        self.real, self.blob, self.out = real, blob, []
+
+    def compress(self, data: bytes) -> bytes:
+        if self.blob in _DEFLATED:
+            return _DEFLATED[self.blob]
+        self.out.append(self.real.compress(data))
+        return self.out[-1]
+
+    def flush(self) -> bytes:
+        if self.blob in _DEFLATED and not self.out:
+            return b""
+        self.out.append(self.real.flush())
+        _DEFLATED[self.blob] = b"".join(self.out)
+        return self.out[-1]
 
 
 def _stamped_docx(doc, when: datetime) -> bytes:
@@ -170,7 +201,10 @@ def _stamped_docx(doc, when: datetime) -> bytes:
     target = _StampedZip(when)
     PackageWriter._write_content_types_stream(target, parts)
     PackageWriter._write_pkg_rels(target, package.rels)
-    PackageWriter._write_parts(target, parts)
+    for part in parts:  # PackageWriter._write_parts, the shared style sheet written once
+        target.write(part.partname, part_blob(part))
+        if len(part.rels):
+            target.write(part.partname.rels_uri, part.rels.xml)
     target.zip.close()
     return target.buf.getvalue()
 

@@ -68,6 +68,8 @@ def table_to_rtf(table: ReportTable, path: str | Path, *,
     import polars as pl
     import rtflite as rtf
 
+    from cartrial.report.render_rtf_cells import Body, ColumnHeader, Footnote
+
     w = table.wide()
     cols = table.columns
     ind = table.indents
@@ -91,11 +93,11 @@ def table_to_rtf(table: ReportTable, path: str | Path, *,
         rtf_title=rtf.RTFTitle(text=[_rtf_escape(table.caption),
                                      _rtf_escape(f"Population: {table.population}")],
                                text_convert=off),
-        rtf_column_header=[rtf.RTFColumnHeader(text=[_rtf_escape(h) for h in head],
+        rtf_column_header=[ColumnHeader(text=[_rtf_escape(h) for h in head],
                                                text_convert=off)],
-        rtf_body=rtf.RTFBody(col_rel_width=[3.0] + [1.0] * len(cols), text_convert=off,
+        rtf_body=Body(col_rel_width=[3.0] + [1.0] * len(cols), text_convert=off,
                              text_justification=[["l"] + ["c"] * len(cols)]),
-        rtf_footnote=rtf.RTFFootnote(text=[_rtf_escape(f) for f in table.footnotes],
+        rtf_footnote=Footnote(text=[_rtf_escape(f) for f in table.footnotes],
                                      text_convert=off) if table.footnotes else None,
         rtf_source=rtf.RTFSource(text=[_rtf_escape(f"Source: {table.source}")],
                                  text_convert=off) if table.source else None,
