@@ -63,6 +63,8 @@ def test_rows_of_a_damaged_frame_are_those_of_iloc(seed):
                  rng.integers(0, len(df), 50), np.array([5, 5, 5])):
         assert_same(held.take(rows), df.iloc[rows])
         assert_same(held.take(rows.astype(np.int32)), df.iloc[rows])
+    mask = rng.random(len(df)) < 0.3
+    assert_same(held.take(mask), df.iloc[mask])
     for c in df.columns:
         pd.testing.assert_series_equal(held.column(c), df[c], check_exact=True)
 

@@ -108,8 +108,8 @@ class CompactFrame:
 
         Parameters
         ----------
-        rows : array-like of int
-            0-based row positions.
+        rows : array-like of int or bool
+            0-based row positions, or a mask of as many values as rows.
 
         Returns
         -------
@@ -122,7 +122,8 @@ class CompactFrame:
         >>> held.take([1, 2])["X"].tolist()
         [0.5, 2.0]
         """
-        rows = np.asarray(rows, dtype=np.intp)
+        rows = np.asarray(rows)
+        rows = np.flatnonzero(rows) if rows.dtype == bool else rows.astype(np.intp, copy=False)
         cols = {}
         for i in range(len(self.columns)):
             if i in self._encoded:
