@@ -95,8 +95,8 @@ class CompactFrame:
         for i in range(len(self.columns)):
             s = df.iloc[:, i]
             enc = _encode(s)
-            if enc is None:
-                self._plain[i] = s
+            if enc is None:  # a copy: a view would keep the frame's whole block alive
+                self._plain[i] = s.copy()
             else:
                 self._encoded[i] = enc
 
