@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
 
 import pandas as pd
 
@@ -13,7 +12,8 @@ from cartrial.adam.adae import derive_adae
 from cartrial.adam.adcyt import derive_adcyt
 from cartrial.adam.adex import derive_adex
 from cartrial.adam.adhtox import derive_adhtox
-from cartrial.adam.adlb import derive_adlb, derive_adlb_batches
+from cartrial.adam.adlb import derive_adlb
+from cartrial.adam.adlb_batched import adlb_batched
 from cartrial.adam.adpc import derive_adpc
 from cartrial.adam.adpp import derive_adpp
 from cartrial.adam.adrs import derive_adrs
@@ -187,8 +187,7 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
                            derived_grades=derived_ae_grades(adae, safety))
     adlb: pd.DataFrame | BatchedDataset | None = None
     if "LB" in study and batched_adlb:
-        lb = study["LB"]
-        adlb = BatchedDataset(len(lb), partial(derive_adlb_batches, lb, adsl, protocol))
+        adlb = adlb_batched(study["LB"], adsl, protocol)  # LB held encoded (issue #18)
     elif "LB" in study:
         adlb = derive_adlb(study["LB"], adsl, protocol)
     cutoff = data_cutoff(adsl)

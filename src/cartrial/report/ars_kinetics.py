@@ -146,7 +146,8 @@ def with_derived(data: pd.DataFrame, ds: dict[str, pd.DataFrame], derived: dict
     Returns
     -------
     pandas.DataFrame
-        A copy with one column per derived variable.
+        A new frame with one column per derived variable added (sharing ``data``'s columns,
+        not copying them: for a large trial the analysis data are hundreds of MB).
 
     Examples
     --------
@@ -155,7 +156,7 @@ def with_derived(data: pd.DataFrame, ds: dict[str, pd.DataFrame], derived: dict
     >>> with_derived(d, {"ADAE": ae}, EXTRA["14.5.5"]["derived"])["CRSMAX"].tolist()
     [2.0, 0.0]
     """
-    out = data.copy()
+    out = data.copy(deep=False)
     for name, d in derived.items():
         src = select(ds[d["dataset"]], d["where"])
         per = src.groupby("USUBJID")[d["variable"]].agg(d["function"])

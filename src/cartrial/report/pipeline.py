@@ -30,6 +30,7 @@ from cartrial.report.background import Background
 from cartrial.report.document import Provenance, Section
 from cartrial.report.figure_files import EagerFigures, ForkedFigures
 from cartrial.report.figures import figure_cutoff
+from cartrial.report.held_study import keep_after_adam
 from cartrial.report.kinetics_items import kinetics_items
 from cartrial.report.listings import listing_items
 from cartrial.report.outputs import PARALLEL_MAX_SUBJECTS, Written, small_trial, write_outputs
@@ -273,15 +274,11 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     mrd = mrd_from_sdtm(study["LB"]) if eff and "LB" in study else None
     adam = build_adam(study, protocol, safety=safety, imwg=imwg, efficacy=efficacy, mrd=mrd,
                       kinetics=kin, batched_adlb=True)
+    keep_after_adam(study, protocol)  # frees FA, QS, VS and LB's non-cytokine records
     ds = adam.datasets
     if rec_dose is not None:  # Table 14.6.1 from the ADaM datasets (report/dose_profile_adam.py)
         from cartrial.report.dose_profile_adam import with_adam_profile
         rec_dose = with_adam_profile(rec_dose, ds, protocol)
-    # from here on only the kinetics figures (DM, EX, PC, LB), the swimmer plot (CM) and ADLB
-    # (LB) read the study: the other domains (FA, QS, VS: millions of records for a large trial)
-    # are freed now
-    study.domains = {k: v for k, v in study.domains.items()
-                     if k in ("DM", "EX", "PC", "LB", "CM")}
     # the ADaM files are written now (forked, into a staging folder) for a small trial
     phash, dhash = protocol_hash(protocol_ref), study.data_hash
     adam_files = stage_datasets(ds, protocol, phash, dhash, run_date, adam_format)

@@ -1,0 +1,66 @@
+"""ADLB from LB held dictionary-encoded (``adlb_batched``, issue #18 memory) against ADLB
+from the frame (``derive_adlb_batches``): the same batches and the same files.
+
+Regression tests: the faster-to-hold path is compared with the path it replaces, on the
+example trial (every batch size below) and on an LB with damaged values (NUL characters,
+padded and missing text, -0.0, missing results, a record without USUBJID).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cartrial.adam import BatchedDataset, write_adam
+from cartrial.adam.adlb import derive_adlb_batches
+from cartrial.adam.adlb_batched import adlb_batched
+from cartrial.protocol import load_protocol
+from tests.adam import test_adae_adlb
+
+P = load_protocol("ct071")
+example = test_adae_adlb.example  # the example trial's study and ADSL (a module fixture)
+KW = {"study": "CT071", "version": "0", "protocol_hash": "p" * 64, "data_hash": "d" * 64,
+      "run_date": datetime(2024, 5, 1, 12, 30)}
+
+
+def _files(adlb, adsl, out) -> dict[str, bytes]:
+    write_adam({"ADSL": adsl, "ADLB": adlb}, out, **KW)
+    return {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+@pytest.mark.parametrize("subjects", [1, 4, 250])
+def test_example_batches_equal_those_from_the_frame(example, subjects, tmp_path):
+    study, adsl = example
+    lb = study["LB"]
+    held = adlb_batched(lb, adsl, P, batch_subjects=subjects)
+    want = list(derive_adlb_batches(lb, adsl, P, batch_subjects=subjects))
+    for _ in range(2):  # each pass gives the same batches
+        got = list(held.batches())
+        assert len(got) == len(want)
+        for g, w in zip(got, want, strict=True):
+            pd.testing.assert_frame_equal(g, w, check_exact=True)
+    assert len(held) == len(lb)
+    frame = BatchedDataset(len(lb), lambda: derive_adlb_batches(lb, adsl, P,
+                                                                batch_subjects=subjects))
+    assert _files(held, adsl, tmp_path / "held") == _files(frame, adsl, tmp_path / "frame")
+
+
+def test_damaged_lb_gives_the_same_adlb(example, tmp_path):
+    study, adsl = example
+    lb = study["LB"].copy()
+    rng = np.random.default_rng(7)
+    text = pd.StringDtype("python")
+    hit = rng.random(len(lb)) < 0.05
+    lb["LBSTRESC"] = pd.array(np.where(hit, "a\x00b", lb["LBSTRESC"].astype(object)),
+                              dtype=text)
+    lb.loc[rng.random(len(lb)) < 0.05, "LBSTRESN"] = np.nan
+    lb.loc[lb["LBSTRESN"] == 0, "LBSTRESN"] = -0.0
+    lb.loc[rng.random(len(lb)) < 0.02, "LBSTRESU"] = pd.NA
+    lb.loc[len(lb) // 2, "USUBJID"] = pd.NA
+    held = adlb_batched(lb, adsl, P, batch_subjects=5)
+    for g, w in zip(held.batches(), derive_adlb_batches(lb, adsl, P, batch_subjects=5),
+                    strict=True):
+        pd.testing.assert_frame_equal(g, w, check_exact=True)
