@@ -117,12 +117,13 @@ def survival_values(data: pd.DataFrame, group: str, where: str, test: dict,
     """
     import numpy as np
 
-    key = ("survival", where, reference, repr(sorted(test.items())))
-    out, f, ev, others = remembered(data, key,
-                                    lambda: _survival_test(data, where, test, reference))
-    if not group or others is None:
+    key = ("survival", where, repr(sorted(test.items())))
+    out, f, ev, levels = remembered(data, key, lambda: _survival_test(data, where, test))
+    ref = [v for v in levels if str(v).split(" ")[0] == reference]
+    if not group or len(ref) != 1:
         return dict(out)
-    fit = remembered(data, (*key, "cox"), lambda: _cox_fit(f, ev, test, others))
+    others = [v for v in levels if v != ref[0]]
+    fit = remembered(data, (*key, "cox", ref[0]), lambda: _cox_fit(f, ev, test, others))
     col = list(select(f, group)[test["group"]].unique())
     if len(col) != 1 or col[0] not in others:
         return dict(out)
@@ -132,10 +133,10 @@ def survival_values(data: pd.DataFrame, group: str, where: str, test: dict,
             "ci_high": float(hi)}
 
 
-def _survival_test(data: pd.DataFrame, where: str, test: dict, reference: str) -> tuple:
+def _survival_test(data: pd.DataFrame, where: str, test: dict) -> tuple:
     """The row's records with a group and a time, their events, their log-rank test across
-    the groups and the levels compared with the reference (None when the reference is not
-    one level): once per row, every column of the row reads them."""
+    the groups and the groups in order: once per endpoint, every column of its rows (the
+    log-rank test, the hazard ratios) reads them."""
     from statsmodels.duration.survfunc import survdiff
 
     f = select(data, where)
@@ -146,8 +147,7 @@ def _survival_test(data: pd.DataFrame, where: str, test: dict, reference: str) -
     if len(levels) > 1:
         chisq, p = survdiff(f[test["time"]].to_numpy(float), ev, f[test["group"]].to_numpy())
         out = {"chisq": float(chisq), "df": float(len(levels) - 1), "p_value": float(p)}
-    ref = [v for v in levels if str(v).split(" ")[0] == reference]
-    return out, f, ev, [v for v in levels if v != ref[0]] if len(ref) == 1 else None
+    return out, f, ev, levels
 
 
 def _cox_fit(f: pd.DataFrame, ev, test: dict, others: list):  # noqa: ANN001, ANN202
