@@ -12,7 +12,9 @@ import json
 import math
 from json.encoder import encode_basestring
 
-_SCALARS = (str, float, int, bool, type(None))
+
+class _NotFlat(Exception):
+    """A record holds something other than text, a number or null: ``json`` writes it."""
 
 
 def _value(v: object) -> str:
@@ -24,16 +26,23 @@ def _value(v: object) -> str:
         return "true" if v else "false"
     if isinstance(v, int):
         return int.__repr__(v)
-    if not math.isfinite(v):  # a float (checked by the caller)
+    if not isinstance(v, float):
+        raise _NotFlat
+    if not math.isfinite(v):
         raise ValueError("Out of range float values are not JSON compliant: " + repr(v))
     return float.__repr__(v)
 
 
-def _flat(records: object) -> bool:
-    """A non-empty list of non-empty dicts of str keys and scalar values."""
-    return isinstance(records, list) and bool(records) and all(
-        isinstance(r, dict) and r and all(isinstance(k, str) and isinstance(v, _SCALARS)
-                                          for k, v in r.items()) for r in records)
+def _record(r: object) -> str:
+    if not isinstance(r, dict) or not r:
+        raise _NotFlat
+    return "  {\n" + ",\n".join(f"   {_key(k)}: {_value(v)}" for k, v in r.items()) + "\n  }"
+
+
+def _key(k: object) -> str:
+    if not isinstance(k, str):
+        raise _NotFlat
+    return encode_basestring(k)
 
 
 def json_text(doc: dict) -> str:
@@ -62,9 +71,13 @@ def json_text(doc: dict) -> str:
     True
     """
     rows = doc.get("results")
-    if not doc or list(doc)[-1] != "results" or not _flat(rows):
-        return json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False)
-    head = json.dumps({**doc, "results": []}, indent=1, ensure_ascii=False, allow_nan=False)
-    body = ",\n".join("  {\n" + ",\n".join(f"   {encode_basestring(k)}: {_value(v)}"
-                                           for k, v in r.items()) + "\n  }" for r in rows)
-    return head.removesuffix("[]\n}") + "[\n" + body + "\n ]\n}"
+    if doc and list(doc)[-1] == "results" and isinstance(rows, list) and rows:
+        try:
+            body = ",\n".join(_record(r) for r in rows)
+        except _NotFlat:
+            body = None
+        if body is not None:
+            head = json.dumps({**doc, "results": []}, indent=1, ensure_ascii=False,
+                              allow_nan=False)
+            return head.removesuffix("[]\n}") + "[\n" + body + "\n ]\n}"
+    return json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False)
