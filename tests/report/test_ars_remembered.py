@@ -109,3 +109,17 @@ def test_tables_written_together_equal_tables_written_alone(tmp_path) -> None:
         alone.mkdir()
         for p in write_ars([t], {"ADSL": ADSL}, alone):
             assert p.read_bytes() == (tmp_path / "all" / p.name).read_bytes()
+
+
+def test_tables_of_one_name_are_written_in_report_order(tmp_path) -> None:
+    """Two tables with one file name (so one analysis, one sort key: written in report order
+    by the stable sort): the later one's files are the ones left, as before."""
+    first = _table("14.1.1", ["Infused (safety population)"], ["2"])
+    second = ReportTable("14.1.1", "P", "Leukapheresed", pd.DataFrame(
+        {"row": ["Texts"], "column": ["Overall (N=3)"], "value": ["shown"]}))
+    (tmp_path / "alone").mkdir()
+    write_ars([second], {"ADSL": ADSL}, tmp_path / "alone")
+    paths = write_ars([first, second], {"ADSL": ADSL}, tmp_path)
+    assert [p.name for p in paths] == ["table_14_1_1.ard.json", "table_14_1_1.ard.csv"] * 2
+    for p in paths:
+        assert p.read_bytes() == (tmp_path / "alone" / p.name).read_bytes()
