@@ -129,6 +129,22 @@ def derived_ae_grades(adae: pd.DataFrame, safety: SafetyAnalysis) -> pd.DataFram
                          "DTOXGRN": ev["DERIVED_GRADE"].astype(float).to_numpy()})
 
 
+def _adae(ae: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol,
+          safety: SafetyAnalysis | None) -> pd.DataFrame:
+    """ADAE with the safety engine's derived grades. ADAE holds the AE records one to one
+    with their USUBJID and AESEQ, so the grades are keyed on the AE records themselves when
+    those keys are unique (else on a first ADAE, as its record order decides a repeated key)."""
+    if safety is None:
+        return derive_adae(ae, adsl, protocol)
+    keys = ae[["USUBJID", "AESEQ"]] if {"USUBJID", "AESEQ"} <= set(ae.columns) else None
+    if keys is None or pd.MultiIndex.from_arrays(
+            [keys["USUBJID"].astype(str),
+             pd.to_numeric(keys["AESEQ"], errors="coerce").astype(float)]).has_duplicates:
+        return derive_adae(ae, adsl, protocol, derived_grades=derived_ae_grades(
+            derive_adae(ae, adsl, protocol), safety))
+    return derive_adae(ae, adsl, protocol, derived_grades=derived_ae_grades(ae, safety))
+
+
 def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | None = None,
                imwg: ImwgResult | None = None, efficacy: EfficacyResult | None = None,
                mrd: pd.DataFrame | None = None,
@@ -181,10 +197,7 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
     dlt = safety.dlt if safety is not None else None
     adsl = derive_adsl(study, protocol, dlt_patients=dlt.patients if dlt is not None else None)
     release_freed_memory()  # ADSL read every dated record of a large study
-    adae = derive_adae(study["AE"], adsl, protocol)
-    if safety is not None:
-        adae = derive_adae(study["AE"], adsl, protocol,
-                           derived_grades=derived_ae_grades(adae, safety))
+    adae = _adae(study["AE"], adsl, protocol, safety)
     adlb: pd.DataFrame | BatchedDataset | None = None
     if "LB" in study and batched_adlb:
         adlb = adlb_batched(study["LB"], adsl, protocol)  # LB held encoded (issue #18)

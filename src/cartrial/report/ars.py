@@ -21,7 +21,6 @@ grouping, method) and analysis results data (one row per result).
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Sequence
@@ -29,6 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cartrial.report.ars_json import json_text
 from cartrial.report.table import ReportTable
 
 ARD_COLUMNS = ("table", "analysis_id", "row", "column", "group", "where", "denominator_where",
@@ -134,17 +134,45 @@ def displayed_ard(table: ReportTable, analysis_id: str) -> pd.DataFrame:
     >>> displayed_ard(t, "AN1")[["statistic", "value", "shown"]].values.tolist()
     [['n', 1.0, '1'], ['pct', 50.0, '50.0']]
     """
-    rows = []
-    for r, c, v in zip(table.cells["row"], table.cells["column"], table.cells["value"],
-                       strict=True):
-        text = str(v)
-        if table.kind == "listing":
-            continue
-        for stat, shown in parse_cell(text, _clean(r)):
-            rows.append((table.number, analysis_id, _clean(r), str(c), "", "", "", "", "", "",
-                         stat, shown_value(shown) if stat != "text" else math.nan, shown, text,
-                         "displayed"))
-    return pd.DataFrame(rows, columns=list(ARD_COLUMNS))
+    return pd.DataFrame(_displayed(table, analysis_id), columns=list(ARD_COLUMNS))
+
+
+def _displayed(table: ReportTable, analysis_id: str) -> list[dict]:
+    """The rows of :func:`displayed_ard` as records (none for a listing)."""
+    if table.kind == "listing":
+        return []
+    return [rec for r, c, v in zip(table.cells["row"], table.cells["column"],
+                                   table.cells["value"], strict=True)
+            for rec in displayed_cell(table.number, analysis_id, r, c, v)]
+
+
+def displayed_cell(number: str, analysis_id: str, row: object, column: object,
+                   value: object) -> list[dict]:
+    """The ARD records of one displayed cell: one per number shown (``value_source =
+    "displayed"``).
+
+    Parameters
+    ----------
+    number, analysis_id : str
+        The table's number and its analysis id.
+    row, column, value : object
+        The cell's row label, column label and displayed text.
+
+    Returns
+    -------
+    list of dict
+        Records with the keys :data:`ARD_COLUMNS`.
+
+    Examples
+    --------
+    >>> [(r["statistic"], r["value"]) for r in displayed_cell("1", "AN1", "a", "c", "2 (5.0%)")]
+    [('n', 2.0), ('pct', 5.0)]
+    """
+    text, label = str(value), _clean(row)
+    return [dict(zip(ARD_COLUMNS, (number, analysis_id, label, str(column), "", "", "", "", "",
+                                   "", stat, shown_value(shown) if stat != "text" else math.nan,
+                                   shown, text, "displayed"), strict=True))
+            for stat, shown in parse_cell(text, label)]
 
 
 def _clean(label: str) -> str:
@@ -199,37 +227,56 @@ def write_ars(tables: list[ReportTable], ds: dict[str, pd.DataFrame], tdir: Path
     ['table_14_2_2.ard.json', 'table_14_2_2.ard.csv']
     """
     from cartrial.adam.adae_baskets import basket_queries
-    from cartrial.report.ars_metadata import analysis_for
-    from cartrial.report.ars_specs import computed_ard
+    from cartrial.report.ars_specs import data_key
 
-    written = []
-    for t in tables:
-        meta = analysis_for(t, count_dose_as)
-        absent = [n for n in dict.fromkeys([*meta.get("datasets", ()), *(meta.get("also") or {})])
-                  if n not in ds]
-        if meta.get("cells") and absent:  # an engine refused the data (--allow-partial)
-            meta = {**meta, "recomputable": False, "cells": "",
-                    "reason": f"ADaM dataset(s) {', '.join(absent)} not produced in this run "
-                              "(see the report's 'Not produced' list)"}
-        ard = computed_ard(t, ds, meta, basket_queries(baskets)) if meta.get("cells") else \
-            displayed_ard(t, meta["id"])
-        if meta.get("recomputable"):  # cells no ADaM where-clause describes, named
-            bare = ard[(ard["where"] == "") & (ard["statistic"] != "text")]
-            meta = {**meta, "rows_not_recomputed": list(dict.fromkeys(bare["row"]))}
-        doc = {"table": t.number, "kind": t.kind, "caption": t.caption,
-               "population_label": t.population, "source": t.source,
-               "analysis": {k: v for k, v in meta.items() if k != "cells"},
-               "results": [_json_row(r) for r in ard.to_dict("records")]}
-        base = tdir / file_stem(t)
-        js, cs = base.with_suffix(".ard.json"), base.with_suffix(".ard.csv")
-        js.write_text(json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n",
-                      encoding="utf-8")
-        ard.to_csv(cs, index=False, lineterminator="\n", float_format="%.17g")
-        written += [js, cs]
-    return written
+    metas = [_meta(t, ds, count_dose_as) for t in tables]
+    keys = [data_key(m) if m.get("cells") else "" for m in metas]
+    files: dict[int, list[Path]] = {}
+    frames: dict = {}  # the analysis data of the tables in turn, shared when made alike
+    for i in sorted(range(len(tables)), key=keys.__getitem__):  # tables on alike data in turn
+        if keys[i] not in frames:
+            frames.clear()  # one analysis data held at a time
+        files[i] = _write_table(tables[i], metas[i], ds, basket_queries(baskets), frames, tdir)
+    return [p for i in range(len(tables)) for p in files[i]]
+
+
+def _meta(t: ReportTable, ds: dict[str, pd.DataFrame], count_dose_as: str) -> dict:
+    """The table's analysis metadata; not recomputable when a dataset it reads is absent."""
+    from cartrial.report.ars_metadata import analysis_for
+
+    meta = analysis_for(t, count_dose_as)
+    absent = [n for n in dict.fromkeys([*meta.get("datasets", ()), *(meta.get("also") or {})])
+              if n not in ds]
+    if meta.get("cells") and absent:  # an engine refused the data (--allow-partial)
+        meta = {**meta, "recomputable": False, "cells": "",
+                "reason": f"ADaM dataset(s) {', '.join(absent)} not produced in this run "
+                          "(see the report's 'Not produced' list)"}
+    return meta
+
+
+def _write_table(t: ReportTable, meta: dict, ds: dict[str, pd.DataFrame], queries: dict,
+                 frames: dict, tdir: Path) -> list[Path]:
+    """``<name>.ard.json`` and ``<name>.ard.csv`` of one table."""
+    from cartrial.report.ars_specs import ard_records
+
+    records = ard_records(t, ds, meta, queries, frames) if meta.get("cells") else \
+        _displayed(t, meta["id"])
+    ard = pd.DataFrame(records, columns=list(ARD_COLUMNS))
+    if meta.get("recomputable"):  # cells no ADaM where-clause describes, named
+        bare = ard[(ard["where"] == "") & (ard["statistic"] != "text")]
+        meta = {**meta, "rows_not_recomputed": list(dict.fromkeys(bare["row"]))}
+    doc = {"table": t.number, "kind": t.kind, "caption": t.caption,
+           "population_label": t.population, "source": t.source,
+           "analysis": {k: v for k, v in meta.items() if k != "cells"},
+           "results": [_json_row(r) for r in records]}
+    base = tdir / file_stem(t)
+    js, cs = base.with_suffix(".ard.json"), base.with_suffix(".ard.csv")
+    js.write_text(json_text(doc) + "\n", encoding="utf-8")
+    ard.to_csv(cs, index=False, lineterminator="\n", float_format="%.17g")
+    return [js, cs]
 
 
 def _json_row(r: dict) -> dict:
     v = r["value"]
-    return {**r, "value": None if v is None or (isinstance(v, float) and math.isnan(v))
-            else float(v)}
+    v = None if v is None else float(v)  # a number as a DataFrame's float column holds it
+    return {**r, "value": None if v is None or math.isnan(v) else v}

@@ -12,7 +12,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from cartrial.report.ars_query import rows, select, subjects
+from cartrial.report.ars_query import remembered, rows, select, subjects
 
 
 def count_cell(data: pd.DataFrame, group: str, where: str, denominator_where: str,
@@ -65,7 +65,8 @@ def count_cell(data: pd.DataFrame, group: str, where: str, denominator_where: st
             n = int(np.count_nonzero(top == float(worst)))
     else:
         n = _distinct(hit)
-    big = _distinct(codes[rows(data, group, denominator_where)])
+    big = remembered(data, ("denominator", group, denominator_where),
+                     lambda: _distinct(codes[rows(data, group, denominator_where)]))
     lo, hi = _exact_ci(n, big) if big else (math.nan, math.nan)
     return {"n": float(n), "denominator": float(big),
             "pct": 100.0 * n / big if big else math.nan,
@@ -124,7 +125,13 @@ def summary_cell(data: pd.DataFrame, group: str, where: str, var: str) -> dict[s
     >>> s["n"], s["median"], s["geo_mean"]
     (2.0, 2.5, 2.0)
     """
-    v = _values(data, group, where, var)
+    return dict(remembered(data, ("summary", group, where, var),
+                           lambda: _summary(_values(data, group, where, var))))
+
+
+def _summary(v: np.ndarray) -> dict[str, float]:
+    """The statistics of :func:`summary_cell` of the values (once per cell's records: a
+    variable's n, mean (SD), median (Q1, Q3) and range rows read the same records)."""
     logs = np.log(v[v > 0])
     s = float(np.std(logs, ddof=1)) if len(logs) > 1 else math.nan
     return {"n": float(len(v)), "median": float(np.median(v)) if len(v) else math.nan,

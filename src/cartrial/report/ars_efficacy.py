@@ -16,7 +16,7 @@ import re
 import pandas as pd
 
 from cartrial.adam.adrs_mrd import CRITERIA
-from cartrial.report.ars_query import select
+from cartrial.report.ars_query import remembered, select
 
 #: Table 14.4.2 population -> (numerator criterion flag, denominator where-clause)
 _POPULATIONS = {
@@ -116,31 +116,48 @@ def survival_values(data: pd.DataFrame, group: str, where: str, test: dict,
     ['chisq', 'ci_high', 'ci_low', 'df', 'estimate', 'p_value']
     """
     import numpy as np
-    from statsmodels.duration.hazard_regression import PHReg
-    from statsmodels.duration.survfunc import survdiff
 
-    f = select(data, where)
-    f = f[f[test["group"]].notna() & f[test["time"]].notna()]
-    t = f[test["time"]].to_numpy(float)
-    ev = f.eval(test["event"], engine="python").to_numpy(int)
-    levels = _levels(f, test)
-    out: dict[str, float] = {}
-    if len(levels) > 1:
-        chisq, p = survdiff(t, ev, f[test["group"]].to_numpy())
-        out = {"chisq": float(chisq), "df": float(len(levels) - 1), "p_value": float(p)}
+    key = ("survival", where, repr(sorted(test.items())))
+    out, f, ev, levels = remembered(data, key, lambda: _survival_test(data, where, test))
     ref = [v for v in levels if str(v).split(" ")[0] == reference]
     if not group or len(ref) != 1:
-        return out
+        return dict(out)
     others = [v for v in levels if v != ref[0]]
-    x = np.column_stack([(f[test["group"]] == v).to_numpy(float) for v in others])
-    fit = PHReg(t, x, status=ev, ties="efron").fit()
+    fit = remembered(data, (*key, "cox", ref[0]), lambda: _cox_fit(f, ev, test, others))
     col = list(select(f, group)[test["group"]].unique())
     if len(col) != 1 or col[0] not in others:
-        return out
+        return dict(out)
     k = others.index(col[0])
     lo, hi = np.exp(fit.conf_int()[k])
     return {**out, "estimate": float(np.exp(fit.params[k])), "ci_low": float(lo),
             "ci_high": float(hi)}
+
+
+def _survival_test(data: pd.DataFrame, where: str, test: dict) -> tuple:
+    """The row's records with a group and a time, their events, their log-rank test across
+    the groups and the groups in order: once per endpoint, every column of its rows (the
+    log-rank test, the hazard ratios) reads them."""
+    from statsmodels.duration.survfunc import survdiff
+
+    f = select(data, where)
+    f = f[f[test["group"]].notna() & f[test["time"]].notna()]
+    ev = f.eval(test["event"], engine="python").to_numpy(int)
+    levels = _levels(f, test)
+    out: dict[str, float] = {}
+    if len(levels) > 1:
+        chisq, p = survdiff(f[test["time"]].to_numpy(float), ev, f[test["group"]].to_numpy())
+        out = {"chisq": float(chisq), "df": float(len(levels) - 1), "p_value": float(p)}
+    return out, f, ev, levels
+
+
+def _cox_fit(f: pd.DataFrame, ev, test: dict, others: list):  # noqa: ANN001, ANN202
+    """The Cox model (Efron ties) of the row's records, one indicator per non-reference
+    level."""
+    import numpy as np
+    from statsmodels.duration.hazard_regression import PHReg
+
+    x = np.column_stack([(f[test["group"]] == v).to_numpy(float) for v in others])
+    return PHReg(f[test["time"]].to_numpy(float), x, status=ev, ties="efron").fit()
 
 
 def _settings(test: dict, months: float | None = None):  # noqa: ANN202
@@ -232,8 +249,11 @@ def incidence_values(data: pd.DataFrame, group: str, where: str, test: dict, cau
     """
     from cartrial.efficacy.adtte_columns import pfs_incidence_from_adtte
 
-    f = select(data, group, where)
-    got = pfs_incidence_from_adtte(f.assign(AVAL=f[test["time"]]), _settings(test, months))
+    def fit():  # both causes' rows of the cell read the one fit
+        f = select(data, group, where)
+        return pfs_incidence_from_adtte(f.assign(AVAL=f[test["time"]]), _settings(test, months))
+
+    got = remembered(data, ("incidence", group, where, months, repr(sorted(test.items()))), fit)
     if got is None:
         return {}
     r = got[0].set_index("cause").loc[cause]

@@ -12,6 +12,7 @@ Shankar G et al., AAPS J 2014;16:658-73 (ADA categories).
 from __future__ import annotations
 
 import re
+from functools import cache
 
 import pandas as pd
 
@@ -100,7 +101,6 @@ def persistence(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | Non
     >>> w.split(" and ")[2:]
     ['AFRLT >= 23.4375', "AVALC.fillna('') != ''"]
     """
-    from cartrial.adam.adpc import _paramcd
     from cartrial.report.labels import ANALYTE_LABELS
 
     head, _, rest = row.partition(": month ")
@@ -109,11 +109,20 @@ def persistence(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | Non
         return None
     analyte, _, spec = head.rpartition(", ")
     code = {v: k for k, v in ANALYTE_LABELS.items()}.get(analyte, analyte)
-    paramcd = _paramcd(pd.Series([code]), pd.Series([spec.upper()])).iloc[0]
+    paramcd = _adpc_paramcd(code, spec.upper())
     start = float(rest.split(",")[0]) * float(m.group(1)) - float(m.group(2))
     base = (f"PARCAT1 == {spec.upper()!r} and PARAMCD == {paramcd!r} and AFRLT >= {start!r} "
             "and AVALC.fillna('') != ''")
     return {"where": f"{base} and AVAL > 0", "denominator_where": base}
+
+
+@cache
+def _adpc_paramcd(code: str, spec: str) -> str:
+    """PARAMCD as ADPC names the analyte in the specimen (once per analyte and specimen: a
+    row of each column asks)."""
+    from cartrial.adam.adpc import _paramcd
+
+    return _paramcd(pd.Series([code]), pd.Series([spec])).iloc[0]
 
 
 #: Per table, metadata beyond :mod:`cartrial.report.ars_metadata`'s: ``derived`` subject-level

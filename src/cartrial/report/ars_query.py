@@ -19,6 +19,8 @@ rows among the rows of the whole frame meeting it.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -26,19 +28,21 @@ import pandas as pd
 from cartrial.errors import InputError
 from cartrial.report.ars_clause import compile_clause
 
+T = TypeVar("T")
 _PANDAS_CONVERTS = "mMf"  # dates, durations and float32: pandas converts the constants
 
 
 class _Rows:
     """What is known of one frame: the positions of each clause, its subjects' codes."""
 
-    __slots__ = ("frame", "clauses", "by_pandas", "subjects")
+    __slots__ = ("frame", "clauses", "by_pandas", "subjects", "results")
 
     def __init__(self, frame: pd.DataFrame) -> None:
         self.frame = weakref.ref(frame)
         self.clauses: dict[str, np.ndarray | None] = {}  # compiled (None: left to pandas)
         self.by_pandas: dict[str, np.ndarray] = {}
         self.subjects: tuple[np.ndarray, int] | None = None
+        self.results: dict[tuple, object] = {}  # a fit several cells read (:func:`remembered`)
 
 
 _FRAMES: dict[int, _Rows] = {}
@@ -197,6 +201,39 @@ def subjects(data: pd.DataFrame) -> tuple[np.ndarray, int]:
         codes, uniques = pd.factorize(data["USUBJID"])
         known.subjects = (codes, len(uniques))
     return known.subjects
+
+
+def remembered(data: pd.DataFrame, key: tuple, make: Callable[[], T]) -> T:
+    """``make()``, computed once per frame and ``key`` (a model fitted to the records of a
+    where-clause that several cells of a table read: the Kaplan-Meier fit of a row's
+    records, the Cox model of a row); dropped with the frame as its clauses' positions are.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The analysis data the result is computed from (not modified while it lives).
+    key : tuple
+        What the result depends on besides ``data`` (the clauses and settings, hashable).
+    make : callable
+        Computes the result; it is called at most once per frame and key.
+
+    Returns
+    -------
+    object
+        The result, shared with the next caller asking the same: read it, do not modify it.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"X": [1, 2, 3]})
+    >>> calls = []
+    >>> [remembered(d, ("sum",), lambda: calls.append(1) or int(d["X"].sum()))
+    ...  for _ in range(2)], len(calls)
+    ([6, 6], 1)
+    """
+    results = _known(data).results
+    if key not in results:
+        results[key] = make()
+    return results[key]  # type: ignore[return-value]
 
 
 def select(data: pd.DataFrame, *exprs: str) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from functools import cache
 import pandas as pd
 
 from cartrial.errors import InputError
-from cartrial.report.ars import ARD_COLUMNS, _clean, displayed_ard, parse_cell, shown_value
+from cartrial.report.ars import ARD_COLUMNS, _clean, displayed_cell, parse_cell, shown_value
 from cartrial.report.ars_baseline import baseline
 from cartrial.report.ars_counts import count_cell, summary_cell
 from cartrial.report.ars_dose import dose_profile
@@ -260,6 +260,28 @@ def analysis_data(ds: dict[str, pd.DataFrame], meta: dict) -> pd.DataFrame:
     return with_derived(out, ds, meta["derived"]) if meta.get("derived") else out
 
 
+def data_key(meta: dict) -> str:
+    """What the analysis data of a table are made of (:func:`analysis_data` reads only these
+    metadata): tables with the same key read the same frame.
+
+    Parameters
+    ----------
+    meta : dict
+        :func:`cartrial.report.ars_metadata.analysis_for` of a table described cell by cell.
+
+    Returns
+    -------
+    str
+        The population, datasets, where-clauses and derived variables, as text.
+
+    Examples
+    --------
+    >>> print(data_key({"population": "ADSL.SAFFL == 'Y'", "datasets": ["ADAE"], "where": ""}))
+    ["ADSL.SAFFL == 'Y'", ['ADAE'], '', None, None]
+    """
+    return repr([meta.get(k) for k in ("population", "datasets", "where", "also", "derived")])
+
+
 def computed_ard(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
                  baskets: dict[str, str] | None = None) -> pd.DataFrame:
     """The ARD of a table described cell by cell, its values computed from ADaM (unrounded).
@@ -296,7 +318,42 @@ def computed_ard(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
     >>> computed_ard(t, {"ADSL": adsl}, analysis_for(t))[["where", "value"]].values.tolist()
     [["SAFFL == 'Y'", 1.0]]
     """
-    data = analysis_data(ds, meta)
+    return pd.DataFrame(ard_records(table, ds, meta, baskets), columns=list(ARD_COLUMNS))
+
+
+def ard_records(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
+                baskets: dict[str, str] | None = None, frames: dict | None = None
+                ) -> list[dict]:
+    """The rows of :func:`computed_ard` as records (what its frame is made of).
+
+    Parameters
+    ----------
+    table, ds, meta, baskets
+        As :func:`computed_ard`.
+    frames : dict, optional
+        The analysis data (:func:`analysis_data`) of the tables before this one on the same
+        ``ds``, by what they are made of: a table on the same population, dataset and
+        where-clauses reads the same frame (and the positions of its clauses known on it).
+
+    Returns
+    -------
+    list of dict
+        One record per statistic, keys :data:`cartrial.report.ars.ARD_COLUMNS`.
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "ITTFL": ["Y", "Y"], "SAFFL": ["Y", None]})
+    >>> t = ReportTable("14.1.1", "P", "L", pd.DataFrame({"row": ["Infused (safety "
+    ...     "population)"], "column": ["Overall (N=2)"], "value": ["1"]}))
+    >>> from cartrial.report.ars_metadata import analysis_for
+    >>> [(r["value"], r["value_source"]) for r in ard_records(t, {"ADSL": adsl},
+    ...                                                      analysis_for(t))]
+    [(1.0, 'ADaM')]
+    """
+    made_of = data_key(meta)
+    frames = {} if frames is None else frames
+    data = frames[made_of] if made_of in frames else \
+        frames.setdefault(made_of, analysis_data(ds, meta))
     spec, ctx, ard = CELLS[meta["cells"]], {"record": meta["where"], "km": meta.get("km"),
                                                "footnotes": table.footnotes,
                                                "test": meta.get("test")}, []
@@ -310,9 +367,7 @@ def computed_ard(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
         cell = spec(row, indents.get(r, 0), ds["ADSL"], ctx)
         group, stat = group_of(str(c))
         if cell is None:
-            one = ReportTable(table.number, "", "", pd.DataFrame(
-                {"row": [r], "column": [c], "value": [v]}))
-            ard += displayed_ard(one, meta["id"]).to_dict("records")
+            ard += displayed_cell(table.number, meta["id"], r, c, v)
             continue
         where = cell["where"] + (" and ATOXGRN >= 3" if stat == "grade >= 3" else "")
         worst = cell.get("worst_grade") or (stat.removeprefix("grade ") if stat.startswith(
@@ -330,4 +385,4 @@ def computed_ard(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
                          "value": vals.get(name, shown_value(shown)), "shown": shown,
                          "text": str(v), "value_source": "ADaM" if name in vals else
                          "displayed"})
-    return pd.DataFrame(ard, columns=list(ARD_COLUMNS))
+    return ard

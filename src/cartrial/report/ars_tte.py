@@ -18,7 +18,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from cartrial.report.ars_query import evaluate, select
+from cartrial.report.ars_query import evaluate, remembered, select
 
 _ROW = re.compile(r"^(PFS|OS|DOR|TTR): (patients|events / censored|median \(95% CI\), months|"
                   r"median \(min-max\), months|event-free at ([\d.]+) months \(95% CI\))$")
@@ -131,20 +131,31 @@ def km_values(data: pd.DataFrame, group: str, where: str, at: float, km: dict
     >>> km_values(d, "", "AVALM > 0", math.nan, km)["estimate"]
     2.0
     """
-    from cartrial.efficacy.km import kaplan_meier, km_landmark
+    from cartrial.efficacy.km import km_landmark
 
-    f = select(data, group, where)
-    t = f[km["time"]].to_numpy(dtype=float)
-    ev = evaluate(f, km["event"]).to_numpy(dtype=bool)
-    out = {"events": float(ev.sum()), "censored": float((~ev).sum()), "n": float(len(t))}
+    out, fit = remembered(data, ("km", group, where, *sorted(km.items())),
+                          lambda: _km_fit(data, group, where, km))
     nan = math.nan
-    if not len(t):
+    if fit is None:
         return {**out, "estimate": nan, "ci_low": nan, "ci_high": nan, "pct": nan}
-    out |= {"median": float(np.median(t)), "min": float(t.min()), "max": float(t.max())}
-    fit = kaplan_meier(t, ev, km["confidence_level"], km["ci_transform"])
     if at == at:
         lm = km_landmark(fit, [at]).iloc[0]
         return {**out, "pct": 100 * float(lm["surv"]), "ci_low": 100 * float(lm["ci_low"]),
                 "ci_high": 100 * float(lm["ci_high"])}
     return {**out, "estimate": fit.median, "ci_low": fit.median_ci[0],
             "ci_high": fit.median_ci[1]}
+
+
+def _km_fit(data: pd.DataFrame, group: str, where: str, km: dict) -> tuple[dict, object]:
+    """Counts, range and the Kaplan-Meier fit of the cell's records (None: no record), once
+    per analysis data and cell: a row's median, range and landmark cells read the same fit."""
+    from cartrial.efficacy.km import kaplan_meier
+
+    f = select(data, group, where)
+    t = f[km["time"]].to_numpy(dtype=float)
+    ev = evaluate(f, km["event"]).to_numpy(dtype=bool)
+    out = {"events": float(ev.sum()), "censored": float((~ev).sum()), "n": float(len(t))}
+    if not len(t):
+        return out, None
+    out |= {"median": float(np.median(t)), "min": float(t.min()), "max": float(t.max())}
+    return out, kaplan_meier(t, ev, km["confidence_level"], km["ci_transform"])
