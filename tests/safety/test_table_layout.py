@@ -51,8 +51,8 @@ def _ref_count_rows(flags, subjects, *, table, rows=None, statistic="n (%)"):
     d = denom.reindex(grid.get_level_values("COLUMN")).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = np.where(d > 0, 100.0 * n / d, np.nan)
-    val = np.array([f"{int(a)} ({p:.1f}%)" if p == p else f"{int(a)}" for a, p in zip(n, pct)],
-                   dtype=object)
+    val = np.array([f"{int(a)} ({p:.1f}%)" if p == p else f"{int(a)}"
+                    for a, p in zip(n, pct, strict=True)], dtype=object)
     out = pd.DataFrame({"TABLE": table, "ROW": grid.get_level_values("ROW"),
                         "COLUMN": grid.get_level_values("COLUMN"), "STATISTIC": statistic,
                         "N": n, "DENOM": d, "PCT": pct, "VALUE": val})

@@ -64,7 +64,8 @@ def protocol_text_command(
     """Statistical section of a phase I protocol (BOIN, TITE-BOIN, 3+3, i3+3, mTPI-2, CRM,
     TITE-CRM), of a BOIN12, TITE-BOIN12, U-BOIN or BOIN-ET protocol, or of any protocol with a
     randomised ROSE stage after its escalation (BOIN, BOIN12, TITE-BOIN12, U-BOIN, BOIN-ET):
-    design, tables, rules, OC, sample size, references. With a BOIN12 --protocol, each design option given overrides the protocol's
+    design, tables, rules, OC, sample size, references. With a BOIN12 --protocol, each design
+    option given overrides the protocol's
     setting (noted on stderr)."""
     mc_given = trials is not None or seed is not None
     trials = 10_000 if trials is None else trials

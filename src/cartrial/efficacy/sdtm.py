@@ -388,6 +388,7 @@ def efficacy_from_study(
     )
     conc = None
     rs = get("RS")
-    if summaries and rs is not None and _text(rs["RSTESTCD"]).eq("OVRLRESP").any():  # RS may hold ECOG only
+    # RS may hold ECOG only
+    if summaries and rs is not None and _text(rs["RSTESTCD"]).eq("OVRLRESP").any():
         conc = response_concordance(investigator_response_from_sdtm(rs), imwg.assessments)
     return result, imwg, conc

@@ -6,8 +6,8 @@ time, most of it the 350 kB style sheet (``word/styles.xml``), which is parsed a
 written out again for every table although no table changes it. :func:`new_document` opens the
 template once and gives each document a deep copy of that package (lxml copies the element
 trees without parsing them), except the style sheet: every document's styles part holds the
-template's one element, read only, and :func:`part_blob` gives its serialisation made once; :func:`template_blobs` lets the
-zip writer deflate these unchanged parts once per process.
+template's one element, read only, and :func:`part_blob` gives its serialisation made once;
+:func:`template_blobs` lets the zip writer deflate these unchanged parts once per process.
 So every document starts from the parts ``Document()`` would give it and is written to the
 same bytes.
 
