@@ -87,3 +87,34 @@ def test_engine_that_cannot_run_stops_the_run_unless_partial_is_allowed(tmp_path
     assert "ADPP not produced in this run" in ard["analysis"]["reason"]
     txt = (tmp_path / "out" / "tables" / "table_14_6_1.txt").read_text()
     assert "CAR+ T cells by flow cytometry; non-compartmental" in " ".join(txt.split())
+
+
+def test_a_history_that_refuses_the_data_stops_the_run_after_adam_before_any_file(
+        tmp_path, monkeypatch):
+    # The escalation history runs in a forked process and is collected after the ADaM build
+    # (issue #18); a refusal there still stops the run before anything is written, named as
+    # before, and with --allow-partial it is listed with Table 14.2.1 left out.
+    import cartrial.report.pipeline as pipeline
+    from cartrial.errors import RecordError
+
+    def refuse(*args, **kwargs):
+        raise RecordError(domain="EX", usubjid="CT071-001-001", seq=1, variable="EXSTDTC",
+                          value="2024-01-01", rule="infusion before the cohort opened")
+
+    monkeypatch.setattr(pipeline, "escalation_history", refuse)
+    write_study(minimal_domains(), tmp_path / "sdtm")
+    args = ["analyze", "--protocol", "ct071", str(tmp_path / "sdtm"), "--run-date",
+            "2025-06-01T12:00:00"]
+    r = runner.invoke(app, [*args, "--out", str(tmp_path / "no")])
+    assert r.exit_code == 2, r.output
+    assert "Escalation history (re-derived from the data)" in r.output
+    assert "EXSEQ=1" in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "no" / "report.html").exists()
+    assert not (tmp_path / "no" / "adam").exists()
+    r = runner.invoke(app, [*args, "--out", str(tmp_path / "out"), "--allow-partial", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout[r.stdout.index("{"):])
+    assert [o.split(":")[0] for o in out["omitted"]] == [
+        "Escalation history (re-derived from the data)"]
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "Table 14.2.1" not in html and "14.3 Safety" in html

@@ -74,6 +74,17 @@ class Background:
             self._proc.start()
             send.close()
 
+    @property
+    def forked(self) -> bool:
+        """Whether ``fn`` runs in a forked process (False: it runs inside :meth:`wait`).
+
+        Examples
+        --------
+        >>> Background(lambda: 1, parallel=False).forked
+        False
+        """
+        return self._proc is not None
+
     def wait(self) -> Any:
         """What ``fn()`` returned; its error raised here.
 

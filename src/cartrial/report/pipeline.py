@@ -127,6 +127,14 @@ def _enrolled_by(study: Study, cutoff: date) -> Study:
             if "USUBJID" in v else v) for k, v in study.domains.items()})
 
 
+def _whole_or_stop(omitted: list[str], allow_partial: bool) -> None:
+    """Stop the run (nothing written) when a section cannot be produced, unless partial."""
+    if omitted and not allow_partial:
+        raise InputError("the report cannot be produced whole (run again with --allow-partial "
+                         "to write it without these sections, marked on its first page):\n"
+                         + "\n".join(f"- {o}" for o in omitted))
+
+
 def _primary_crs(safety, protocol: Protocol) -> dict:
     """The kinetics-by-CRS analysis groups by the protocol's primary CRS grade."""
     if safety is None:
@@ -154,8 +162,10 @@ def _kept(label: str, fn: Callable) -> tuple:
 
 def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omitted: list[str],
              step: Callable[[str], None]) -> tuple:
-    """Safety, efficacy and kinetics engines, the escalation history and 14.6; an engine that
-    refuses the data is named in ``omitted``."""
+    """Safety, efficacy and kinetics engines, with the escalation history started; an engine
+    that refuses the data is named in ``omitted``. Returns ``(safety, efficacy, kinetics,
+    finish, later)``: ``finish()`` gives the history and 14.6, ``later`` whether it may wait
+    until after the ADaM build (the history under way in a forked process)."""
     safety = _try("Safety engine (ASTCT 2019 CRS/ICANS grading, DLT adjudication, safety "
                   "tables)", partial(_safety, study, protocol, cutoff),
                   omitted)
@@ -184,13 +194,21 @@ def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omit
     step(STAGES[3])
 
     from cartrial.report.recommended_dose import recommended_dose_section  # 14.6 (issue #20)
-    (history, refused), pts = ((record, []), None) if hist is None else hist.wait()
-    rec_omitted: list[str] = []  # named after the history's reason, as when run in turn
-    rec_dose = _try("Recommended dose (14.6: dose-toxicity, -response, -exposure; selection)",
-                    partial(recommended_dose_section, study, protocol, safety,
-                            eff[0] if eff else None, kin, patients=pts), rec_omitted)
-    omitted += refused + rec_omitted
-    return safety, eff, kin, history, rec_dose
+
+    def finish() -> tuple:
+        """The escalation history (waited for) and 14.6; their refusals named in ``omitted``."""
+        (history, refused), pts = ((record, []), None) if hist is None else hist.wait()
+        rec_omitted: list[str] = []  # named after the history's reason, as when run in turn
+        rec_dose = _try("Recommended dose (14.6: dose-toxicity, -response, -exposure; "
+                        "selection)", partial(recommended_dose_section, study, protocol, safety,
+                                              eff[0] if eff else None, kin, patients=pts),
+                        rec_omitted)
+        omitted.extend(refused + rec_omitted)
+        return history, rec_dose
+
+    # a history under way in its own process is collected after the ADaM build (which uses
+    # this core meanwhile), unless an engine refused the data (the run may stop before ADaM)
+    return safety, eff, kin, finish, hist is not None and hist.forked and not omitted
 
 
 def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
@@ -261,12 +279,9 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     step(STAGES[0])
 
     # 2-4. engines
-    safety, eff, kin, history, rec_dose = _engines(study, protocol, cutoff, record, omitted,
-                                                   step)
-    if omitted and not allow_partial:
-        raise InputError("the report cannot be produced whole (run again with --allow-partial "
-                         "to write it without these sections, marked on its first page):\n"
-                         + "\n".join(f"- {o}" for o in omitted))
+    safety, eff, kin, finish, later = _engines(study, protocol, cutoff, record, omitted, step)
+    history, rec_dose = (None, None) if later else finish()
+    _whole_or_stop(omitted, allow_partial)
     # 5. ADaM
     from cartrial.efficacy.sdtm import mrd_from_sdtm
 
@@ -274,6 +289,9 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     mrd = mrd_from_sdtm(study["LB"]) if eff and "LB" in study else None
     adam = build_adam(study, protocol, safety=safety, imwg=imwg, efficacy=efficacy, mrd=mrd,
                       kinetics=kin, batched_adlb=True)
+    if later:  # the history ran in its own process beside the ADaM build
+        history, rec_dose = finish()
+        _whole_or_stop(omitted, allow_partial)
     keep_after_adam(study, protocol)  # frees FA, QS, VS and LB's non-cytokine records
     ds = adam.datasets
     if rec_dose is not None:  # Table 14.6.1 from the ADaM datasets (report/dose_profile_adam.py)
