@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_startup import _extract, _load  # noqa: E402
+from bench_startup import _example, _extract, _load  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,11 +65,7 @@ def main() -> None:
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         before = _extract(a.before, Path(tmp))
-        study = a.study or Path(tmp) / "study"
-        if a.study is None:
-            subprocess.run([sys.executable, "-m", "cartrial", "example", "ct071", "--out",
-                            str(study), "--protocol", "ct071"], check=True, capture_output=True,
-                           env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+        study = _example(a.study, Path(tmp))
         load0, b, f = _load(), [], []
         for i in range(a.repeats):
             b.append(_run(before, study, Path(tmp) / f"b{i}"))

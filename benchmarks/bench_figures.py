@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_startup import _extract, _load  # noqa: E402
+from bench_startup import _example, _extract, _load  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -122,11 +122,7 @@ def main() -> None:
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         sides = {"before": _extract(a.before, Path(tmp)), "after": ROOT / "src"}
-        study = a.study or Path(tmp) / "study"
-        if a.study is None:
-            subprocess.run([sys.executable, "-m", "cartrial", "example", "ct071", "--out",
-                            str(study), "--protocol", "ct071"], check=True, capture_output=True,
-                           env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+        study = _example(a.study, Path(tmp))
         for side, src in sides.items():
             _child(src, _CAPTURE, str(study), str(Path(tmp) / f"{side}.pickle"))
         load0, runs = _load(), {"before": [], "after": []}

@@ -51,6 +51,17 @@ def _extract(ref: str, into: Path) -> Path:
     return into / "src"
 
 
+def _example(study: Path | None, tmp: Path) -> Path:
+    """``study`` when given, else the CT071 example written under ``tmp`` by this tree."""
+    if study is not None:
+        return study
+    out = tmp / "study"
+    subprocess.run([sys.executable, "-m", "cartrial", "example", "ct071", "--out", str(out),
+                    *CT071], check=True, capture_output=True,
+                   env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    return out
+
+
 def _load() -> str:
     """The 1-minute load average (first field of /proc/loadavg; '?' where there is none)."""
     try:
@@ -82,10 +93,7 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         before = _extract(args.before, Path(tmp))
-        study = Path(tmp) / "study"
-        subprocess.run([sys.executable, "-m", "cartrial", "example", "ct071", "--out", str(study),
-                        *CT071], check=True, capture_output=True,
-                       env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+        study = _example(None, Path(tmp))
         print(f"{'verb':14} {'before s':>9} {'after s':>9} {'ratio':>6} {'CPU before':>10} "
               f"{'CPU after':>9} {'ratio':>6}  load   (median of {args.repeats}, alternating; "
               f"before = {args.before})")
