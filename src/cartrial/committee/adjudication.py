@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from cartrial.committee.records import CAN_DECIDE, write_transaction
 from cartrial.committee.snapshot import SnapshotStatus
 from cartrial.committee.store import DltAdjudication, Store, User, _now, append_audit
-from cartrial.committee.workspace import Workspace
+from cartrial.committee.workspace import Workspace, next_cohort_paths
 from cartrial.errors import InputError
 
 CALLS = ("yes", "no")
@@ -141,8 +141,6 @@ def adjudicated(w: Workspace, store: Store,
     """
     from cartrial.conduct import decide_study
     from cartrial.data import Study
-    from cartrial.design.factory import design_from_spec
-    from cartrial.design.paths import dose_paths
 
     if adjudications is None:
         adjudications = list_adjudications(store)
@@ -157,9 +155,7 @@ def adjudicated(w: Workspace, store: Store,
     result = decide_study(Study(domains=w.study_domains), w.protocol, w.as_of,
                           adjudications=frame)
     result = replace(result, data_hash=w.data_hash)
-    design = design_from_spec(w.protocol.design, len(w.protocol.dose_levels))
-    out = replace(w, decision=result,
-                  paths=dose_paths(design, result.recommendation.state, cohorts=1))
+    out = replace(w, decision=result, paths=next_cohort_paths(w.protocol, result))
     with _CACHE_LOCK:
         if len(_CACHE) > 8:
             _CACHE.clear()

@@ -205,13 +205,38 @@ def decisions(study: Study, protocol: Protocol,
     >>> cut, decision, paths = decisions(study, load_protocol("ct071"))  # doctest: +SKIP
     """
     from cartrial.conduct import decide_study
-    from cartrial.design.factory import design_from_spec
-    from cartrial.design.paths import dose_paths
 
     cut = as_of or _latest_date(study.domains)
     decision = decide_study(study, protocol, cut)
+    return cut, decision, next_cohort_paths(protocol, decision)
+
+
+def next_cohort_paths(protocol: Protocol, decision: StudyDecision) -> pd.DataFrame:
+    """The next cohort's dose-transition paths from the design's state in ``decision``
+    (:func:`cartrial.design.paths.dose_paths`, one cohort), as the overview shows them: one
+    rule for the engine's decisions and the committee's adjudicated ones.
+
+    Parameters
+    ----------
+    protocol : Protocol
+        The protocol (its design and dose levels).
+    decision : StudyDecision
+        The decisions (:func:`cartrial.conduct.decide_study`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The paths, as :func:`cartrial.design.paths.dose_paths` gives them.
+
+    Examples
+    --------
+    >>> next_cohort_paths(protocol, decide_study(study, protocol))  # doctest: +SKIP
+    """
+    from cartrial.design.factory import design_from_spec
+    from cartrial.design.paths import dose_paths
+
     design = design_from_spec(protocol.design, len(protocol.dose_levels))
-    return cut, decision, dose_paths(design, decision.recommendation.state, cohorts=1)
+    return dose_paths(design, decision.recommendation.state, cohorts=1)
 
 
 def _analyse(study: Study, proto: Protocol) -> Analysis:
