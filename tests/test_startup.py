@@ -25,7 +25,8 @@ CT071_EXACT = ["design", "simulate", "--protocol", "ct071", "--true-tox", "0.15,
 
 # (command line after `cartrial`, modules it must not import); {study} is a written SDTM study
 SPEC: list[tuple[list[str], tuple[str, ...]]] = [
-    (["--help"], LIGHT),
+    # the version is read from the package metadata only for --version (cartrial.__getattr__)
+    (["--help"], LIGHT + ("importlib.metadata",)),
     (["--version"], LIGHT),
     # BOIN's elimination count is a closed-form binomial tail: no scipy at all
     (["design", "boundaries", "--target", "0.3"], LIGHT + ("scipy",)),

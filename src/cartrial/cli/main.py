@@ -15,8 +15,6 @@ from typing import Any
 
 import typer
 
-from cartrial import __version__
-
 _app = typer.Typer(
     name="cartrial",
     help="Run a first-in-human CAR-T dose-finding trial from protocol to study report.",
@@ -64,6 +62,8 @@ SUBVERBS: dict[str, dict[str, str | tuple[str, ...]]] = {
 
 def _version(value: bool) -> None:
     if value:
+        from cartrial import __version__  # package metadata read only when asked for
+
         typer.echo(f"cartrial {__version__}")
         raise typer.Exit()
 
