@@ -3,6 +3,7 @@ against an earlier commit, and whether every page is the same bytes.
 
     .venv/bin/cartrial example ct071 --out /tmp/ex20
     .venv/bin/python benchmarks/bench_serve_start.py --data /tmp/ex20 --before <commit>
+    ... --adjudications 3    # the committee's database holds three DLT adjudications
 
 Each run is a fresh interpreter that runs ``cartrial serve`` itself (``cartrial.cli.main``) with
 ``uvicorn.run`` replaced by an in-process client (Starlette's TestClient): it logs in, asks for
@@ -37,6 +38,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -142,10 +144,35 @@ def _run(src: Path, data: str, protocol: str, db: str) -> dict:
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-def _database(folder: Path) -> str:
+def _database(folder: Path, template: Path | None = None) -> str:
+    """A committee database in ``folder``: a copy of ``template``'s files (the same bytes run
+    after run), else a new one with the reader."""
+    if template is not None:
+        for f in template.iterdir():
+            shutil.copy(f, folder / f.name)
+        return f"sqlite:///{folder / 'committee.sqlite'}"
     url = f"sqlite:///{folder / 'committee.sqlite'}"
     add_user(open_store(url), "reader", "password-r", "viewer")
     return url
+
+
+def _adjudicated(folder: Path, data: str, protocol: str, n: int) -> Path:
+    """A database holding the reader and ``n`` DLT adjudications (the first escalation
+    patients, the engine's call reversed: the committee's record after a few meetings)."""
+    from cartrial.committee.adjudication import record_adjudication
+    from cartrial.committee.workspace import build_workspace
+
+    folder.mkdir()
+    store = open_store(f"sqlite:///{folder / 'committee.sqlite'}")
+    add_user(store, "reader", "password-r", "viewer")
+    chair = add_user(store, "chair", "password-c", "member")
+    ws = build_workspace(protocol, data)
+    p = ws.decision.patients.head(n)
+    for u, dlt in zip(p["USUBJID"].astype(str), p["DLT"].astype(str), strict=True):
+        record_adjudication(store, chair, ws, u, "no" if dlt == "yes" else "yes",
+                            "benchmark: the committee's call")
+    store.engine.dispose()
+    return folder
 
 
 def main() -> None:
@@ -154,8 +181,12 @@ def main() -> None:
     ap.add_argument("--protocol", default="ct071")
     ap.add_argument("--before", help="git revision to compare with (default: this tree only)")
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--adjudications", type=int, default=0, help="DLT adjudications the "
+                    "committee's database holds before the server starts (default: none)")
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp())
+    template = (_adjudicated(tmp / "template", a.data, a.protocol, a.adjudications)
+                if a.adjudications else None)
     sides = {"after": ROOT / "src"}
     if a.before:
         (tmp / "before").mkdir()
@@ -165,7 +196,8 @@ def main() -> None:
     for i in range(a.repeats):
         for side, src in sides.items():
             (tmp / f"{side}{i}").mkdir()
-            runs[side].append(_run(src, a.data, a.protocol, _database(tmp / f"{side}{i}")))
+            runs[side].append(_run(src, a.data, a.protocol,
+                                  _database(tmp / f"{side}{i}", template)))
     print(f"load after: {_load()}")
     ref = next(iter(runs.values()))[0]["pages"]
     for side, rs in runs.items():

@@ -2,9 +2,12 @@
 before any thread is started): the workspace's pages with the decisions computed in the forked
 child, and without it, on the same data folder; prints one JSON line.
 
-    python -m tests.committee.first_build_probe SDTM_DIR {taken|killed}
+    python -m tests.committee.first_build_probe SDTM_DIR {taken|killed|adjudicated}
 
 ``killed``: the child is ended before the server takes its decisions (the server computes them).
+``adjudicated``: the committee's database holds two DLT adjudications before the server starts
+(a second child computes the decisions with them applied); the server without children reads a
+copy of that database.
 """
 
 from __future__ import annotations
@@ -39,21 +42,59 @@ def _pages(app) -> dict[str, str]:  # noqa: ANN001
     return out
 
 
+def _adjudicated_db(sdtm: str) -> tuple[str, str]:
+    """Two databases holding the same user and the same two adjudications (one confirming,
+    one overriding the engine's call), recorded on a workspace built without threads."""
+    import shutil
+
+    from cartrial.committee import add_user, open_store
+    from cartrial.committee.adjudication import record_adjudication
+    from cartrial.committee.workspace import build_workspace
+
+    folder = tempfile.mkdtemp()
+    url = f"sqlite:///{folder}/committee.sqlite"
+    store = open_store(url)
+    chair = add_user(store, "chair", "password-c", "member")
+    ws = build_workspace("ct071", sdtm)
+    p = ws.decision.patients
+    for u, call in zip(p["USUBJID"].astype(str).iloc[:2], ("no", "yes"), strict=True):
+        record_adjudication(store, chair, ws, u, call, f"probe: {call}")
+    store.engine.dispose()
+    other = tempfile.mkdtemp()
+    for f in os.listdir(folder):
+        shutil.copy(os.path.join(folder, f), other)
+    return url, f"sqlite:///{other}/committee.sqlite"
+
+
 def main() -> None:
     sdtm, scenario = sys.argv[1], sys.argv[2]
-    first = FirstDecisions.start("ct071", sdtm)  # before anything else, as cartrial serve does
+    urls = _adjudicated_db(sdtm) if scenario == "adjudicated" else None
+    # before anything else (but the database above), as cartrial serve does
+    first = FirstDecisions.start("ct071", sdtm, urls[0] if urls else None)
     forked = first is not None and first.pid is not None
     if scenario == "killed" and forked:
         os.kill(first.pid, signal.SIGKILL)
-    from cartrial.committee import add_user, open_store
+    from cartrial.committee import add_user, adjudication, open_store
     from cartrial.committee.web import create_app
 
-    apps = {}
-    for name, job in (("with child", first), ("without", None)):
-        url = f"sqlite:///{tempfile.mkdtemp()}/committee.sqlite"
-        add_user(open_store(url), "chair", "password-c", "member")
-        apps[name] = create_app("ct071", sdtm, url, settle_seconds=0, first=job)
-    pages = {name: _pages(app) for name, app in apps.items()}
+    computed = {"n": 0}  # decisions with adjudications the server computed itself
+    own = adjudication.decide_adjudicated
+
+    def counted(*args, **kw):  # noqa: ANN002, ANN003, ANN202
+        computed["n"] += 1
+        return own(*args, **kw)
+
+    adjudication.decide_adjudicated = counted
+    pages, server_computed = {}, {}
+    for i, (name, job) in enumerate((("with child", first), ("without", None))):
+        if urls:
+            url = urls[i]
+        else:
+            url = f"sqlite:///{tempfile.mkdtemp()}/committee.sqlite"
+            add_user(open_store(url), "chair", "password-c", "member")
+        computed["n"] = 0
+        pages[name] = _pages(create_app("ct071", sdtm, url, settle_seconds=0, first=job))
+        server_computed[name] = computed["n"]
     collected = True  # the child was waited for (no zombie left behind)
     if forked:
         try:
@@ -62,7 +103,7 @@ def main() -> None:
         except ChildProcessError:
             pass
     print(json.dumps({"forked": forked, "why": first.why, "pages": pages,
-                      "collected": collected}))
+                      "collected": collected, "server computed": server_computed}))
 
 
 if __name__ == "__main__":

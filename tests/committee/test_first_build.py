@@ -65,6 +65,32 @@ def test_the_pages_are_the_same_with_the_forked_decisions(example) -> None:
     assert [p for p in child if child[p] != own[p]] == []
 
 
+def test_recorded_adjudications_are_applied_in_a_second_child(example) -> None:
+    """Regression: with two DLT adjudications recorded before the server starts, a second
+    child computes the decisions with them applied; the server computes none itself, and
+    every page is the same bytes as a server without children shows on a copy of the
+    database (what the adjudicated pages show is checked in test_meeting.py)."""
+    out = _probe(example, "adjudicated")
+    if not out["forked"]:
+        pytest.skip("this machine cannot fork or has one core: the server computes them")
+    assert out["why"] == "" and out["collected"]
+    assert out["server computed"] == {"with child": 0, "without": 1}
+    child, own = out["pages"]["with child"], out["pages"]["without"]
+    assert child.keys() == own.keys() and "probe: yes" in child["/history"] + child["/"] + (
+        "".join(child.values()))
+    assert [p for p in child if child[p] != own[p]] == []
+
+
+def test_a_new_database_starts_no_second_child(tmp_path) -> None:
+    """No database file yet (a new trial): nothing to read, no child, no file created."""
+    url = f"sqlite:///{tmp_path / 'committee.sqlite'}"
+    assert not fb._may_hold(url) and not (tmp_path / "committee.sqlite").exists()
+    assert fb._may_hold("postgresql+psycopg://u@h/db") and not fb._may_hold("sqlite://")
+    assert fb.database_url(tmp_path) == url
+    (tmp_path / "committee.sqlite").write_bytes(b"")
+    assert fb._may_hold(url)
+
+
 def test_a_child_that_dies_leaves_the_decisions_to_the_server(trial) -> None:  # noqa: F811
     sdtm, _ = trial
     out = _probe(sdtm, "killed")

@@ -57,12 +57,11 @@ def _store(db: str | None, data: str | None, key_file: str | None = None, *,
 
 
 def _url(db: str | None, data: str | None) -> str:
+    from cartrial.committee.first_build import database_url
     from cartrial.errors import InputError
 
-    if db:
-        return db
-    if data:
-        return f"sqlite:///{(Path(data) / 'committee.sqlite').resolve()}"
+    if db or data:
+        return database_url(data or "", db)
     raise InputError("give --db URL or --data DIR")
 
 
@@ -187,8 +186,9 @@ def serve(
     validate; newer transfers are shown once settled and valid (exit 2 on bad data)."""
     from cartrial.committee.first_build import FirstDecisions, ended_on_error
 
-    # the first overview's decisions computed beside the imports below (forked before them)
-    first = FirstDecisions.start(protocol, data)
+    # the first overview's decisions computed beside the imports below (forked before them),
+    # with the committee's recorded DLT adjudications applied too when there are any
+    first = FirstDecisions.start(protocol, data, db)
     import uvicorn
 
     from cartrial.committee.web import create_app

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from datetime import date
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlalchemy import select
@@ -20,6 +22,10 @@ from cartrial.committee.snapshot import SnapshotStatus
 from cartrial.committee.store import DltAdjudication, Store, User, _now, append_audit
 from cartrial.committee.workspace import Workspace, next_cohort_paths
 from cartrial.errors import InputError
+
+if TYPE_CHECKING:
+    from cartrial.conduct import StudyDecision
+    from cartrial.protocol import Protocol
 
 CALLS = ("yes", "no")
 _CACHE: dict[tuple[int, tuple[tuple[str, ...], ...]], tuple[Workspace, Workspace]] = {}
@@ -118,10 +124,27 @@ def adjudication_frame(store: Store) -> pd.DataFrame:
     >>> adjudication_frame(open_store("sqlite://", anchor=None)).columns.tolist()
     ['USUBJID', 'DLT', 'RATIONALE', 'ADJ_DATE']
     """
-    return _frame(list_adjudications(store))
+    return adjudication_rows(list_adjudications(store))
 
 
-def _frame(adjudications: list[DltAdjudication]) -> pd.DataFrame:
+def adjudication_rows(adjudications: list[DltAdjudication]) -> pd.DataFrame:
+    """Adjudications as read from the record, as the frame :func:`adjudication_frame` returns.
+
+    Parameters
+    ----------
+    adjudications : list of DltAdjudication
+        Oldest first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``USUBJID``, ``DLT``, ``RATIONALE``, ``ADJ_DATE`` (ISO 8601 text), one row each.
+
+    Examples
+    --------
+    >>> adjudication_rows([]).columns.tolist()
+    ['USUBJID', 'DLT', 'RATIONALE', 'ADJ_DATE']
+    """
     rows = [{"USUBJID": a.usubjid, "DLT": a.dlt, "RATIONALE": a.rationale,
              "ADJ_DATE": a.adj_date.isoformat()} for a in adjudications]
     return pd.DataFrame(rows, columns=["USUBJID", "DLT", "RATIONALE", "ADJ_DATE"])
@@ -139,21 +162,21 @@ def adjudicated(w: Workspace, store: Store,
     InputError
         An adjudication that no longer fits the data (e.g. its patient left the escalation).
     """
-    from cartrial.conduct import decide_study
-    from cartrial.data import Study
+    from cartrial.committee.first_build import adjudicated_at_start
 
     if adjudications is None:
         adjudications = list_adjudications(store)
     if not adjudications:  # the common case: no frame to build on every request
         return w
-    frame = _frame(adjudications)
+    frame = adjudication_rows(adjudications)
     key = (id(w), tuple(map(tuple, frame.itertuples(index=False))))
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
         if hit is not None and hit[0] is w:
             return hit[1]
-    result = decide_study(Study(domains=w.study_domains), w.protocol, w.as_of,
-                          adjudications=frame)
+    # at start-up `cartrial serve` computed them in a forked child (committee.first_build)
+    result = adjudicated_at_start(w.study_domains, w.as_of, key[1]) or decide_adjudicated(
+        w.study_domains, w.protocol, w.as_of, frame)
     result = replace(result, data_hash=w.data_hash)
     out = replace(w, decision=result, paths=next_cohort_paths(w.protocol, result))
     with _CACHE_LOCK:
@@ -161,6 +184,41 @@ def adjudicated(w: Workspace, store: Store,
             _CACHE.clear()
         _CACHE[key] = (w, out)
     return out
+
+
+def decide_adjudicated(domains: dict[str, pd.DataFrame], protocol: Protocol, as_of: date,
+                       frame: pd.DataFrame) -> StudyDecision:
+    """The decisions on the study at ``as_of`` with the committee's adjudications applied
+    (:func:`cartrial.conduct.decide_study`): one rule for the server and its start-up child.
+
+    Parameters
+    ----------
+    domains : dict of str to pandas.DataFrame
+        The study's domains (``Workspace.study_domains``).
+    protocol : Protocol
+        The protocol.
+    as_of : datetime.date
+        The data cut-off.
+    frame : pandas.DataFrame
+        The adjudications (:func:`adjudication_rows`).
+
+    Returns
+    -------
+    StudyDecision
+
+    Raises
+    ------
+    InputError
+        An adjudication that does not fit the data.
+
+    Examples
+    --------
+    >>> decide_adjudicated(ws.study_domains, ws.protocol, ws.as_of, frame)  # doctest: +SKIP
+    """
+    from cartrial.conduct import decide_study
+    from cartrial.data import Study
+
+    return decide_study(Study(domains=domains), protocol, as_of, adjudications=frame)
 
 
 def adjudicated_snapshot(snap: SnapshotStatus, store: Store,

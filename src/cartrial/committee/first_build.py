@@ -20,28 +20,32 @@ are the same bytes either way.
 from __future__ import annotations
 
 import atexit
-import os
-import pickle
-import signal
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cartrial._fork import can_fork
+from cartrial.committee.forked_job import ForkedJob
 
 if TYPE_CHECKING:
     from cartrial.committee.snapshot import Signature
     from cartrial.data.load import Study
     from cartrial.protocol import Protocol
 
+#: the start-ups of this process (``cartrial serve`` has one)
+_STARTED: list[FirstDecisions] = []
+
 
 class FirstDecisions:
     """A data folder as read at start-up, and its decisions being computed in a forked child.
 
     Start one with :meth:`start`; the server validates :attr:`study` and takes the decisions
-    with :meth:`take`.
+    with :meth:`take`. When the committee's database already holds DLT adjudications, a second
+    child computes the decisions with them applied (what every page shows), taken by
+    :func:`adjudicated_at_start`.
 
     Parameters
     ----------
@@ -54,10 +58,10 @@ class FirstDecisions:
         The protocol as read.
     study : Study
         The folder's study as read (not validated yet).
-    pid : int, optional
-        The child's process id (None: no child; :meth:`take` returns None).
-    fd : int, optional
-        The reading end of the pipe the child writes its result into.
+    job : ForkedJob, optional
+        The child computing the decisions (None: no child; :meth:`take` returns None).
+    adjudicated : ForkedJob, optional
+        The child computing them with the recorded adjudications applied.
 
     Examples
     --------
@@ -66,17 +70,19 @@ class FirstDecisions:
     """
 
     def __init__(self, source: tuple[str, Path], signature: Signature, protocol: Protocol,
-                 study: Study, pid: int | None = None, fd: int | None = None) -> None:
+                 study: Study, job: ForkedJob | None = None,
+                 adjudicated: ForkedJob | None = None) -> None:
         self._source = source
         self.signature, self.protocol, self.study = signature, protocol, study
-        self.pid, self._fd = pid, fd
-        self._lock = threading.Lock()
-        self._claimed = self._reaped = pid is None
-        self.why = "" if pid is not None else "no child"  # why its decisions were not taken
+        self._job, self._adjudicated = job, adjudicated
+        self.pid = job.pid if job is not None else None
+        self.why = "" if job is not None else "no child"  # why its decisions were not taken
 
     @classmethod
-    def start(cls, protocol_ref: str, data_dir: str | Path) -> FirstDecisions | None:
-        """Read the protocol and the folder, then fork a child computing the decisions.
+    def start(cls, protocol_ref: str, data_dir: str | Path,
+              db_url: str | None = None) -> FirstDecisions | None:
+        """Read the protocol and the folder, then fork a child computing the decisions (and,
+        when the database holds adjudications, one computing them with those applied).
 
         Call it before any thread is started (a forked child has only the thread that forked).
 
@@ -86,6 +92,8 @@ class FirstDecisions:
             Bundled protocol name or YAML path.
         data_dir : str or Path
             The trial's SDTM folder.
+        db_url : str, optional
+            The committee database (default: :func:`database_url`'s).
 
         Returns
         -------
@@ -106,15 +114,14 @@ class FirstDecisions:
             return None
         if not can_fork():
             return cls(source, signature, protocol, study)
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: never returns
-            os.close(read)
-            _child(write, protocol, study)
-        os.close(write)
-        job = cls(source, signature, protocol, study, pid, read)
-        atexit.register(job.stop)  # a server that stops early (bad data) ends its child
-        return job
+        job = ForkedJob.start(partial(_decisions, protocol, study))
+        url = database_url(data_dir, db_url)
+        adj = ForkedJob.start(partial(_adjudicated, url, protocol, study)) if _may_hold(
+            url) else None
+        first = cls(source, signature, protocol, study, job, adj)
+        _STARTED.append(first)
+        atexit.register(first.stop)  # a server that stops early (bad data) ends its children
+        return first
 
     def read_from(self, protocol_ref: str, data_dir: str | Path) -> bool:
         """Whether this is what :meth:`start` read from ``protocol_ref`` and ``data_dir``.
@@ -154,55 +161,105 @@ class FirstDecisions:
         import cartrial.conduct.from_study  # noqa: F401
         import cartrial.design.paths  # noqa: F401
 
-        with self._lock:
-            if study is not self.study or protocol is not self.protocol:
-                self.why = "made on other data"
-                return None
-            if self._claimed:  # no child, or taken before
-                self.why = self.why or "taken before"
-                return None
-            self._claimed = True
-        try:  # waits without the lock: stop() may end the child meanwhile
-            with os.fdopen(self._fd, "rb") as f:
-                status, value = pickle.load(f)
-        except Exception as exc:  # noqa: BLE001 - died, killed, or a result that does not load
-            status, value = "error", f"no result from the child: {exc!r}"
-        finally:
-            self._reap()
+        if study is not self.study or protocol is not self.protocol:
+            self.why = "made on other data"
+            return None
+        if self._job is None:
+            return None
+        status, value = self._job.take()
         if status != "ok":
-            self.why = str(value)
+            self.why = str(value) if status == "error" else "taken before"
             return None
         return value
 
+    def take_adjudicated(self, domains: dict, as_of: date, rows: tuple) -> Any:
+        """The second child's decisions with the adjudications applied, when it computed them
+        on ``domains`` (the very study read at start-up), at ``as_of`` and with ``rows``.
+
+        Parameters
+        ----------
+        domains : dict
+            The workspace's domains (``Workspace.study_domains``).
+        as_of : datetime.date
+            Its data cut-off.
+        rows : tuple
+            The adjudications as the server read them (``USUBJID, DLT, RATIONALE, ADJ_DATE``
+            per row, oldest first).
+
+        Returns
+        -------
+        StudyDecision or None
+            None when there is no such child, it failed, or it read other adjudications.
+        """
+        if self._adjudicated is None or domains is not self.study.domains:
+            return None
+        status, value = self._adjudicated.take()
+        if status != "ok" or value is None or value[:2] != (as_of, rows):
+            return None
+        return value[2]
+
     def stop(self) -> None:
-        """End the child if it is still computing (the server is stopping) and collect it.
+        """End the children still computing (the server is stopping) and collect them.
 
         Returns
         -------
         None
         """
-        with self._lock:
-            if self._reaped:
-                return
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            if self._claimed:  # the reader gets the end of the pipe and collects it
-                return
-            self._claimed = True
-            os.close(self._fd)
-        self._reap()
+        for job in (self._job, self._adjudicated):
+            if job is not None:
+                job.stop()
 
-    def _reap(self) -> None:
-        with self._lock:
-            if self._reaped:
-                return
-            self._reaped = True
-        try:
-            os.waitpid(self.pid, 0)
-        except ChildProcessError:  # collected already
-            pass
+
+def database_url(data_dir: str | Path, db_url: str | None = None) -> str:
+    """The committee database's SQLAlchemy URL: ``db_url``, else ``committee.sqlite`` in the
+    data folder (``cartrial serve --db``'s default).
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        The trial's SDTM folder.
+    db_url : str, optional
+        As given with ``--db``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> database_url("trial", "sqlite://")
+    'sqlite://'
+    """
+    return db_url or f"sqlite:///{(Path(data_dir) / 'committee.sqlite').resolve()}"
+
+
+def adjudicated_at_start(domains: dict, as_of: date, rows: tuple) -> Any:
+    """The decisions with the committee's adjudications applied, as computed at start-up by
+    ``cartrial serve``'s second child on these ``domains``, ``as_of`` and ``rows`` (see
+    :meth:`FirstDecisions.take_adjudicated`); None when none was (compute them).
+
+    Parameters
+    ----------
+    domains : dict
+        The workspace's domains.
+    as_of : datetime.date
+        Its data cut-off.
+    rows : tuple
+        The adjudications as read from the database, oldest first.
+
+    Returns
+    -------
+    StudyDecision or None
+
+    Examples
+    --------
+    >>> adjudicated_at_start({}, date(2024, 1, 1), ()) is None
+    True
+    """
+    for first in _STARTED:
+        if first.study.domains is domains:
+            return first.take_adjudicated(domains, as_of, rows)
+    return None
 
 
 @contextmanager
@@ -231,20 +288,47 @@ def ended_on_error(first: FirstDecisions | None) -> Iterator[None]:
         raise
 
 
-def _child(fd: int, protocol: Protocol, study: Study) -> None:
-    """The forked child: compute, write ``(status, value)`` into ``fd`` and leave at once
-    (without the interpreter's exit work: nothing of the server's is flushed or closed twice)."""
-    code = 0
-    try:
-        try:
-            from cartrial.committee.workspace import decisions
+def _decisions(protocol: Protocol, study: Study) -> tuple:
+    """What the first child computes: :func:`cartrial.committee.workspace.decisions`."""
+    from cartrial.committee.workspace import decisions
 
-            out: tuple[str, object] = ("ok", decisions(study, protocol))
-        except BaseException as exc:  # noqa: BLE001 - the server computes them itself
-            out = ("error", f"{type(exc).__name__}: {exc}")
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(out, f, protocol=pickle.HIGHEST_PROTOCOL)
-    except BaseException:  # noqa: BLE001 - the server reads no result and computes itself
-        code = 1
+    return decisions(study, protocol)
+
+
+def _may_hold(url: str) -> bool:
+    """Whether the database may hold adjudications: a SQLite file that does not exist yet
+    holds none (and is not created here: the server creates it)."""
+    from urllib.parse import unquote
+
+    if not url.startswith("sqlite"):
+        return True
+    path = unquote(url.split("///", 1)[1].split("?", 1)[0]) if "///" in url else ""
+    return bool(path) and path != ":memory:" and Path(path).is_file()
+
+
+def _adjudicated(url: str, protocol: Protocol, study: Study) -> tuple | None:
+    """What the second child computes: ``(cut-off, adjudication rows, decisions with them
+    applied)``, as :func:`cartrial.committee.adjudication.adjudicated` would; None when the
+    database holds no adjudication (nothing is written to it)."""
+    from sqlalchemy import create_engine, inspect, select
+    from sqlalchemy.orm import Session
+
+    from cartrial.committee.adjudication import adjudication_rows, decide_adjudicated
+    from cartrial.committee.store import DltAdjudication
+    from cartrial.committee.workspace import latest_date
+
+    engine = create_engine(url)
+    try:
+        if not inspect(engine).has_table(DltAdjudication.__tablename__):
+            return None
+        with Session(engine) as s:
+            found = list(s.execute(select(DltAdjudication).order_by(DltAdjudication.id))
+                         .scalars())
     finally:
-        os._exit(code)
+        engine.dispose()
+    if not found:
+        return None
+    frame = adjudication_rows(found)
+    cut = latest_date(study.domains)
+    rows = tuple(map(tuple, frame.itertuples(index=False)))
+    return cut, rows, decide_adjudicated(study.domains, protocol, cut, frame)

@@ -36,7 +36,7 @@ from cartrial import __version__
 from cartrial.committee.adjudication import adjudicated_snapshot
 from cartrial.committee.chain import create_private_file, load_audit_key
 from cartrial.committee.decision_form import ACTIONS, record_from_form
-from cartrial.committee.first_build import FirstDecisions
+from cartrial.committee.first_build import FirstDecisions, database_url
 from cartrial.committee.lockout import LoginThrottle
 from cartrial.committee.minutes import minutes_html, minutes_pdf
 from cartrial.committee.overview import overview_context
@@ -136,7 +136,7 @@ def create_app(protocol: str, data_dir: str | Path, db_url: str | None = None, *
         The protocol, data or database cannot be opened.
     """
     data_dir = Path(data_dir)
-    url = db_url or f"sqlite:///{(data_dir / 'committee.sqlite').resolve()}"
+    url = database_url(data_dir, db_url)
     store = open_store(url, key=load_audit_key())
     records = RecordCache(store)
     watcher = SnapshotWatcher(protocol, data_dir, settle_seconds, clock,

@@ -206,7 +206,7 @@ def decisions(study: Study, protocol: Protocol,
     """
     from cartrial.conduct import decide_study
 
-    cut = as_of or _latest_date(study.domains)
+    cut = as_of or latest_date(study.domains)
     decision = decide_study(study, protocol, cut)
     return cut, decision, next_cohort_paths(protocol, decision)
 
@@ -271,8 +271,24 @@ def _responses(study: Study, proto: Protocol) -> tuple[ImwgResult | None, str]:
         return None, str(exc).splitlines()[0]
 
 
-def _latest_date(domains: dict[str, pd.DataFrame]) -> date:
-    """The data cut-off: the latest complete date recorded anywhere in the study."""
+def latest_date(domains: dict[str, pd.DataFrame]) -> date:
+    """The data cut-off: the latest complete date recorded anywhere in the study.
+
+    Parameters
+    ----------
+    domains : dict of str to pandas.DataFrame
+        The study's domains.
+
+    Returns
+    -------
+    datetime.date
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> latest_date({"AE": pd.DataFrame({"AESTDTC": ["2024-03-01", "2024-05"]})})
+    datetime.date(2024, 3, 1)
+    """
     latest = pd.Timestamp("1900-01-01")
     for df in domains.values():
         for col in (c for c in df.columns if c.endswith("DTC")):
