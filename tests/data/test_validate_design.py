@@ -111,3 +111,22 @@ def test_study_parts_reads_part_cohort_and_dates(tmp_path):
     assert sp.loc["CT071-001-001", "COHORT"] == "C01"
     assert str(sp.loc["CT071-001-001", "INFUSION_DATE"].date()) == "2024-03-05"
     assert pd.isna(sp.loc["CT071-001-003", "INFUSION_DATE"])
+
+
+def test_a_subject_recorded_twice_in_dm_is_one_finding_not_a_crash(tmp_path):
+    """A DM record duplicated (SDTMIG 3.4 section 5.2: one record per subject) is the error
+    KEY_DUPLICATE naming the subject; the design rules read its first record (they raised
+    pandas' InvalidIndexError before), and the CLI exits 2 without a traceback."""
+    from typer.testing import CliRunner
+
+    from cartrial.cli.main import app
+
+    dom = minimal_domains()
+    dom["DM"] = pd.concat([dom["DM"], dom["DM"].iloc[[1]]], ignore_index=True)
+    f = _findings(tmp_path, dom)
+    dup = _rule(f, "KEY_DUPLICATE")
+    assert dup[["domain", "usubjid", "variable", "severity"]].values.tolist() == [
+        ["DM", "CT071-001-002", "USUBJID", "error"]]
+    assert _rule(f, "ARM_NOT_IN_PROTOCOL").empty and _rule(f, "ARM_DOSE_MISMATCH").empty
+    r = CliRunner().invoke(app, ["validate", str(tmp_path / "s"), "--protocol", "ct071"])
+    assert r.exit_code == 2 and "KEY_DU" in r.output and "Traceback" not in r.output

@@ -24,6 +24,8 @@ value and rule:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -81,6 +83,11 @@ def design_findings(study: Study, protocol: Protocol) -> list[pd.DataFrame]:
     dm = study.get("DM")
     if dm is None or not {"USUBJID", "ARMCD", "ACTARMCD"} <= set(dm.columns):
         return []
+    if dm["USUBJID"].duplicated().any():
+        # a subject recorded twice in DM is an error of its own (KEY_DUPLICATE, named with
+        # both records); the rules here read one record per subject: the first
+        study = replace(study, domains={**study.domains,
+                                        "DM": dm.drop_duplicates("USUBJID", keep="first")})
     sp = study_parts(study)
     out = [_arms(sp, protocol), _dose_given(study, sp, protocol)]
     out += _parts(study, sp, protocol)
