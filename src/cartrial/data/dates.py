@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.text import factorize_text, spread
+from cartrial.data.validate_codes import column_codes
 
 _ISO = re.compile(
     r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
@@ -140,7 +141,7 @@ def date_of(values: pd.Series) -> pd.Series:
     >>> date_of(pd.Series(["2024-03-15T10:30", "2024-03", None, "2024-02-30"])).tolist()
     [Timestamp('2024-03-15 00:00:00'), NaT, NaT, NaT]
     """
-    codes, uniq = factorize_text(values.to_numpy(dtype=object, na_value=None))
+    codes, uniq = column_codes(values)  # factorize_text, remembered inside codes_memo()
     ns = np.asarray([_one(str(u)[:10])[0] for u in uniq], dtype=np.int64)
     return pd.Series(spread(ns, codes, _NAT).view("datetime64[ns]"), index=values.index,
                      name="dt")
