@@ -80,6 +80,30 @@ def column_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, uniq
 
 
+def remember(s: pd.Series, codes: np.ndarray, uniq: np.ndarray) -> None:
+    """Inside :func:`codes_memo`, take ``(codes, uniq)`` as the column's codes (the reader
+    factorised it while reading); outside, nothing.
+
+    Parameters
+    ----------
+    s : pandas.Series
+        The column, as it will be asked for.
+    codes, uniq : numpy.ndarray
+        What :func:`column_codes` would return for it.
+
+    Examples
+    --------
+    >>> s = pd.Series(["b", "a"], dtype="string")
+    >>> with codes_memo():
+    ...     remember(s, np.array([0, 1]), np.array(["b", "a"], dtype=object))
+    ...     column_codes(s)[1].tolist()
+    ['b', 'a']
+    """
+    memo = _MEMO.get()
+    if memo is not None:
+        memo[id(s.array)] = (s.array, codes, uniq)
+
+
 def by_value(s: pd.Series, decide: Iterable[bool] | np.ndarray) -> np.ndarray:
     """Per row, the decision taken for its distinct value (False where missing).
 
