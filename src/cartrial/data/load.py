@@ -27,7 +27,7 @@ from cartrial.data.shared_text import SharedText
 from cartrial.data.spec import DataModel, data_model, is_numeric_var
 from cartrial.data.standardize import TEXT, _distinct, _s, standardize_results
 from cartrial.data.text import spread
-from cartrial.data.validate_codes import codes_memo, remember
+from cartrial.data.validate_codes import codes_memo, present, remember
 from cartrial.errors import Finding, InputError
 
 SUFFIXES = {".csv": "csv", ".xpt": "xpt"}
@@ -193,7 +193,8 @@ def _type_columns(name: str, df: pd.DataFrame, findings: list[Finding]) -> pd.Da
         raw = df[col]
         if is_numeric_var(name, col):
             num = _numbers(raw)
-            bad = raw.notna().to_numpy(dtype=bool) & np.isnan(num.to_numpy())
+            filled = present(raw) if raw.dtype == TEXT else raw.notna().to_numpy(dtype=bool)
+            bad = filled & np.isnan(num.to_numpy())
             for i in np.flatnonzero(bad):
                 findings.append(
                     Finding(

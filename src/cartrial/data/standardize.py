@@ -183,19 +183,26 @@ def _standardize_part(name: str, df: pd.DataFrame, tests: dict, ranges: list[tup
                   if lo_s in df else np.full(len(df), np.nan))
            for lo_o, lo_s in ranges}  # in-memory frames may hold a range as text
 
-    def report(mask: np.ndarray, var: str, unit: str | None, key: tuple, t: str,
+    def report(rows: np.ndarray, var: str, unit: str | None, key: tuple, t: str,
                std: str) -> None:
         got: list[Finding] = []
+        mask = np.zeros(len(df), dtype=bool)
+        mask[rows] = True
         _unit_findings(got, name, df, mask, var, unit, t, std, seqs)
         keyed.extend((key, f) for f in got)
 
     group, keys = grouped
-    for g in sorted((g for g in np.unique(group) if g >= 0), key=lambda g: keys[g]):
+    # each group's rows as ascending positions: the work is per row, not per row and group
+    order = np.argsort(group, kind="stable")
+    present, starts = np.unique(group[order], return_index=True)
+    ends = np.append(starts[1:], len(order))[:len(starts)]  # none for no rows
+    at = {g: order[lo:hi] for g, lo, hi in zip(present, starts, ends, strict=True) if g >= 0}
+    for g in sorted(at, key=lambda g: keys[g]):
         t, s, ou, su = keys[g]
         ts = tests.get(t)
         if ts is None or ts.is_coded:
             continue
-        _standardize_group(name, keys[g], ts, group == g, (sn, onum, su_out, blq, rng), report)
+        _standardize_group(name, keys[g], ts, at[g], (sn, onum, su_out, blq, rng), report)
     given = df[stresc].astype(TEXT)
     stresc_in = given.fillna(pd.Series(np.where(coded, upper, text), index=df.index,
                                        dtype=TEXT))
@@ -211,40 +218,40 @@ def _standardize_part(name: str, df: pd.DataFrame, tests: dict, ranges: list[tup
 
 def _standardize_group(name: str, key: tuple, ts, rows: np.ndarray,  # noqa: ANN001
                        arrays: tuple, report) -> None:  # noqa: ANN001
-    """One group's rows (``rows``; ``key``: test code, specimen, original and standard unit)
-    standardised in place in the part's arrays (--STRESN, --ORRES as a number, --STRESU, BLQ,
-    reference ranges)."""
+    """One group's rows (``rows``: ascending positions; ``key``: test code, specimen,
+    original and standard unit) standardised in place in the part's arrays (--STRESN, --ORRES
+    as a number, --STRESU, BLQ, reference ranges)."""
     t, s, ou, su = key
     sn, onum, su_out, blq, rng = arrays
     std = ts.standard_unit(s or None)
     if std is None:  # unitless score or count (ICE items, vasopressor count)
-        need = rows & np.isnan(sn) & ~np.isnan(onum)
+        need = rows[np.isnan(sn[rows]) & ~np.isnan(onum[rows])]
         sn[need] = onum[need]
         return
-    have_std = rows & ~np.isnan(sn)
-    if su and su != std and have_std.any():
+    have_std = rows[~np.isnan(sn[rows])]
+    if su and su != std and len(have_std):
         conv = convert(sn[have_std], t, su, std)
         if conv is None:
             report(have_std, f"{name}STRESU", su, (t, s, ou, su, 0), t, std)
             sn[have_std] = np.nan
         else:
             sn[have_std] = conv
-    need = rows & np.isnan(sn) & ~np.isnan(onum)
+    need = rows[np.isnan(sn[rows]) & ~np.isnan(onum[rows])]
     conv = None
-    if need.any() and ou and (ou in ts.accepted_units(s or None) or ou == std):
+    if len(need) and ou and (ou in ts.accepted_units(s or None) or ou == std):
         conv = convert(onum[need], t, ou, std)
-    if need.any() and conv is None:
+    if len(need) and conv is None:
         # only these records fail: the group's other records are standardised as usual
         report(need, f"{name}ORRESU", ou or None, (t, s, ou, su, 1), t, std)
-    elif need.any():
+    elif len(need):
         sn[need] = conv
         # Reference ranges travel with the unit (LB only).
         for lo_num, lo_std in rng.values():
-            fill = need & np.isnan(lo_std) & ~np.isnan(lo_num)
-            if fill.any():
+            fill = need[np.isnan(lo_std[need]) & ~np.isnan(lo_num[need])]
+            if len(fill):
                 lo_std[fill] = convert(lo_num[fill], t, ou, std)
-    su_out[rows & ~np.isnan(sn)] = std
-    blank = np.flatnonzero(rows & blq)  # the standard unit also where a result is BLQ
+    su_out[rows[~np.isnan(sn[rows])]] = std
+    blank = rows[blq[rows]]  # the standard unit also where a result is BLQ
     su_out[blank[pd.isna(su_out[blank])]] = std
 
 

@@ -155,7 +155,7 @@ def among(s: pd.Series, values: Iterable[str]) -> np.ndarray:
 
 
 def present(s: pd.Series) -> np.ndarray:
-    """``s.notna()`` of a text column as a bool array.
+    """``s.notna()`` of a column as a bool array (from its codes when they are known).
 
     Parameters
     ----------
@@ -172,7 +172,11 @@ def present(s: pd.Series) -> np.ndarray:
     >>> present(pd.Series(["F", None], dtype="string")).tolist()
     [True, False]
     """
-    return column_codes(s)[0] >= 0
+    memo = _MEMO.get()
+    hit = memo.get(id(s.array)) if memo is not None else None
+    if hit is not None and hit[0] is s.array and len(hit[1]) == len(s):
+        return hit[1] >= 0
+    return s.notna().to_numpy(dtype=bool)  # not worth factorising for
 
 
 def key_duplicated(df: pd.DataFrame, key: list[str]) -> np.ndarray:
