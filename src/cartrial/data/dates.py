@@ -210,8 +210,16 @@ def _distinct_texts(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         hit = memo.get(key)
         if hit is not None and hit[0] is values.array and hit[1] is values.index:
             return hit[2], hit[3]
-    s = values.astype("string").fillna("")  # missing and blank parse alike
-    codes, uniq = factorize_text(s.to_numpy(dtype=object))
+    if values.dtype == "string":  # the column's codes (known inside validation), missing as ""
+        codes, uniq = column_codes(values)
+        if (codes < 0).any():
+            where = np.flatnonzero(uniq == "")
+            k = int(where[0]) if len(where) else len(uniq)
+            uniq = uniq if len(where) else np.append(uniq, np.asarray([""], dtype=object))
+            codes = np.where(codes < 0, k, codes)
+    else:
+        s = values.astype("string").fillna("")  # missing and blank parse alike
+        codes, uniq = factorize_text(s.to_numpy(dtype=object))
     if memo is not None:
         codes = codes.astype(np.int32) if len(uniq) < 2**31 else codes
         memo[key] = (values.array, values.index, codes, uniq)

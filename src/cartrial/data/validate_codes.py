@@ -75,6 +75,8 @@ def column_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         codes, uniq = pd.factorize(s.to_numpy(), use_na_sentinel=True)  # NaN is code -1
     else:
         codes, uniq = factorize_text(s.to_numpy(dtype=object, na_value=None))
+    # the smallest signed type holding every code: kept for the block, a few bytes a record
+    codes = codes.astype(np.min_scalar_type(-len(uniq) - 1), copy=False)
     if memo is not None:
         memo[key] = (s.array, codes, uniq)
     return codes, uniq
