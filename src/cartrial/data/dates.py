@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.text import factorize_text, spread
+from cartrial.data.validate_codes import column_codes
 
 _ISO = re.compile(
     r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
@@ -140,7 +141,7 @@ def date_of(values: pd.Series) -> pd.Series:
     >>> date_of(pd.Series(["2024-03-15T10:30", "2024-03", None, "2024-02-30"])).tolist()
     [Timestamp('2024-03-15 00:00:00'), NaT, NaT, NaT]
     """
-    codes, uniq = factorize_text(values.to_numpy(dtype=object, na_value=None))
+    codes, uniq = column_codes(values)  # factorize_text, remembered inside codes_memo()
     ns = np.asarray([_one(str(u)[:10])[0] for u in uniq], dtype=np.int64)
     return pd.Series(spread(ns, codes, _NAT).view("datetime64[ns]"), index=values.index,
                      name="dt")
@@ -209,8 +210,16 @@ def _distinct_texts(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         hit = memo.get(key)
         if hit is not None and hit[0] is values.array and hit[1] is values.index:
             return hit[2], hit[3]
-    s = values.astype("string").fillna("")  # missing and blank parse alike
-    codes, uniq = factorize_text(s.to_numpy(dtype=object))
+    if values.dtype == "string":  # the column's codes (known inside validation), missing as ""
+        codes, uniq = column_codes(values)
+        if (codes < 0).any():
+            where = np.flatnonzero(uniq == "")
+            k = int(where[0]) if len(where) else len(uniq)
+            uniq = uniq if len(where) else np.append(uniq, np.asarray([""], dtype=object))
+            codes = np.where(codes < 0, k, codes)
+    else:
+        s = values.astype("string").fillna("")  # missing and blank parse alike
+        codes, uniq = factorize_text(s.to_numpy(dtype=object))
     if memo is not None:
         codes = codes.astype(np.int32) if len(uniq) < 2**31 else codes
         memo[key] = (values.array, values.index, codes, uniq)

@@ -28,6 +28,7 @@ import pandas as pd
 from cartrial.data.load import Study
 from cartrial.data.report_frame import COLUMNS
 from cartrial.data.text import upper_stripped
+from cartrial.data.validate_codes import subjects_of
 
 IP_CAT = "INVESTIGATIONAL PRODUCT"
 CRS_TERM = "CYTOKINE RELEASE SYNDROME"
@@ -47,8 +48,7 @@ NOT_EMPTY_AFTER_INFUSION = ("AE", "CM", "VS", "LB", "FA", "QS")
 def _subjects(df: pd.DataFrame | None, mask: pd.Series | None = None) -> set[str]:
     if df is None or "USUBJID" not in df:
         return set()
-    s = df["USUBJID"] if mask is None else df.loc[mask.fillna(False).to_numpy(bool), "USUBJID"]
-    return set(s.dropna().astype(str))
+    return subjects_of(df, None if mask is None else mask.fillna(False).to_numpy(bool))
 
 
 def _upper(df: pd.DataFrame | None, var: str) -> pd.Series | None:

@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from cartrial._memory import release_freed_memory
@@ -23,9 +22,12 @@ from cartrial.data.completeness import FileCheck, check_file, file_finding
 from cartrial.data.manifest import MANIFEST, check_manifest
 from cartrial.data.normalise import normalise_text
 from cartrial.data.results import result_findings
+from cartrial.data.shared_text import POOL as _POOL
+from cartrial.data.shared_text import SharedText
 from cartrial.data.spec import DataModel, data_model, is_numeric_var
 from cartrial.data.standardize import TEXT, _distinct, _s, standardize_results
 from cartrial.data.text import spread
+from cartrial.data.validate_codes import codes_memo, present, remember
 from cartrial.errors import Finding, InputError
 
 SUFFIXES = {".csv": "csv", ".xpt": "xpt"}
@@ -98,60 +100,8 @@ class Study:
 
 
 
-# Arrow's default allocator keeps freed pages; the system allocator hands them back to Python.
-_POOL = pa.system_memory_pool()
-
-
-def _blank_to_null(col: pa.ChunkedArray) -> pa.ChunkedArray:
-    """SAS and CSV blanks are missing values (admiral's convert_blanks_to_na idiom)."""
-    blank = pc.equal(pc.utf8_trim_whitespace(col, memory_pool=_POOL), "", memory_pool=_POOL)
-    return pc.if_else(blank, pa.scalar(None, pa.string()), col, memory_pool=_POOL)
-
-
-class _SharedText:
-    """One text column read block by block: the distinct values seen so far (one Python object
-    each) and, per block, integer codes into them; blanks are missing (code -1)."""
-
-    def __init__(self) -> None:
-        self.index: dict[str, int] = {}
-        self.codes: list[np.ndarray] = []
-        self.has_nul = False
-        self.padded: np.ndarray | None = None
-        self.raw: pd.arrays.StringArray | None = None
-
-    def add(self, col: pa.Array | pa.ChunkedArray) -> None:
-        d = pc.dictionary_encode(_blank_to_null(col), memory_pool=_POOL)
-        if isinstance(d, pa.ChunkedArray):
-            d = d.combine_chunks(memory_pool=_POOL)
-        index = self.index
-        to_global = np.fromiter((index.setdefault(v, len(index))
-                                 for v in d.dictionary.to_pylist()), dtype=np.int32)
-        local = pc.fill_null(d.indices, -1).to_numpy()
-        codes = np.where(local >= 0, to_global[np.maximum(local, 0)], -1) if len(to_global) \
-            else local
-        # the smallest signed type holding every code so far: a large LB's codes are held
-        # until the column is finished
-        self.codes.append(codes.astype(np.min_scalar_type(-len(index) - 1), copy=False))
-
-    def finish(self) -> pd.arrays.StringArray:
-        # Arrow's dictionary keeps "\x00x" and "" apart; pandas 2 hashes text only up to a NUL
-        # (pandas issue #34551), so such values are reported at load (load_study)
-        self.has_nul = any("\x00" in v for v in self.index)
-        uniq = np.asarray([*self.index, None], dtype=object)
-        codes = np.concatenate(self.codes) if self.codes else np.empty(0, np.int32)
-        self.codes = []
-        # leading / trailing blanks: the value is kept stripped and the rows are remembered
-        # (reported as warnings by load_study); a value is never silently non-matching
-        padded = [i for i, v in enumerate(self.index) if v != v.strip()]
-        self.padded = None
-        if padded:
-            self.padded = np.isin(codes, padded)
-            self.raw = pd.array(uniq[codes], dtype=TEXT)
-            uniq[padded] = [uniq[i].strip() for i in padded]
-        return pd.array(uniq[codes], dtype=TEXT)  # code -1 picks the trailing None
-
-
-def _read_csv(path: Path, nul: set[str], padded: dict) -> dict[str, pd.arrays.StringArray]:
+def _read_csv(path: Path, nul: set[str], padded: dict,
+              factorized: dict) -> dict[str, pd.arrays.StringArray]:
     """Every column of a CSV file as shared text, parsed by Arrow in blocks: only one block of
     the file is held as Arrow data at a time (a whole large LB as an Arrow table and as pandas
     columns at once would double the load's peak memory)."""
@@ -173,7 +123,7 @@ def _read_csv(path: Path, nul: set[str], padded: dict) -> dict[str, pd.arrays.St
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:  # one would silently replace the other
         raise ValueError(f"column(s) given twice: {', '.join(twice)}")
-    cols = [_SharedText() for _ in names]
+    cols = [SharedText() for _ in names]
     for batch in reader:
         for col, arr in zip(cols, batch.columns, strict=True):
             col.add(arr)
@@ -182,22 +132,25 @@ def _read_csv(path: Path, nul: set[str], padded: dict) -> dict[str, pd.arrays.St
     nul.update(n for n, c in zip(names, cols, strict=True) if c.has_nul)
     padded.update((n, (c.padded, c.raw)) for n, c in zip(names, cols, strict=True)
                   if c.padded is not None)
+    factorized.update((n, c.factorized) for n, c in zip(names, cols, strict=True))
     return out
 
 
-def _read_file(path: Path, nul: set[str], padded: dict) -> pd.DataFrame:
+def _read_file(path: Path, nul: set[str], padded: dict, factorized: dict) -> pd.DataFrame:
     """The file as text columns (XPT numbers as float); the names of columns with a NUL
     character in a value are added to ``nul``; ``padded`` gets, per column holding values with
-    leading or trailing blanks (kept stripped), the rows concerned and the values as read."""
+    leading or trailing blanks (kept stripped), the rows concerned and the values as read;
+    ``factorized`` each text column's codes and distinct values."""
     if path.suffix.lower() == ".csv":
-        return pd.DataFrame(_read_csv(path, nul, padded), copy=False)
+        return pd.DataFrame(_read_csv(path, nul, padded, factorized), copy=False)
     import pyreadstat  # SAS transport files only: a CSV study does not pay its import
 
     df, _meta = pyreadstat.read_xport(str(path))
-    return frame_columns(df, nul, padded)
+    return frame_columns(df, nul, padded, factorized)
 
 
-def frame_columns(df: pd.DataFrame, nul: set[str], padded: dict) -> pd.DataFrame:
+def frame_columns(df: pd.DataFrame, nul: set[str], padded: dict,
+                  factorized: dict | None = None) -> pd.DataFrame:
     """A frame's columns as the readers give them: upper-case names, numbers as float, every
     other column as shared text stripped of blanks (``nul`` and ``padded`` as in the reader)."""
     out = {}
@@ -210,13 +163,15 @@ def frame_columns(df: pd.DataFrame, nul: set[str], padded: dict) -> pd.DataFrame
                 arr = pa.array(obj, type=pa.string())
             except (pa.ArrowInvalid, pa.ArrowTypeError):  # e.g. numbers in a text column
                 arr = pa.array([None if v is None else str(v) for v in obj], type=pa.string())
-            text = _SharedText()
+            text = SharedText()
             text.add(arr)
             out[str(n).upper()] = text.finish()
             if text.has_nul:
                 nul.add(str(n).upper())
             if text.padded is not None:
                 padded[str(n).upper()] = (text.padded, text.raw)
+            if factorized is not None:
+                factorized[str(n).upper()] = text.factorized
     return pd.DataFrame(out, index=df.index)
 
 
@@ -238,7 +193,8 @@ def _type_columns(name: str, df: pd.DataFrame, findings: list[Finding]) -> pd.Da
         raw = df[col]
         if is_numeric_var(name, col):
             num = _numbers(raw)
-            bad = raw.notna().to_numpy(dtype=bool) & np.isnan(num.to_numpy())
+            filled = present(raw) if raw.dtype == TEXT else raw.notna().to_numpy(dtype=bool)
+            bad = filled & np.isnan(num.to_numpy())
             for i in np.flatnonzero(bad):
                 findings.append(
                     Finding(
@@ -350,8 +306,9 @@ def _load_file(f: Path, name: str, model: DataModel, study: Study) -> FileCheck:
         return check
     nul: set[str] = set()
     padded: dict[str, tuple[np.ndarray, pd.arrays.StringArray]] = {}
+    factorized: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     try:
-        raw = _read_file(f, nul, padded)
+        raw = _read_file(f, nul, padded, factorized)
     except Exception as exc:  # a file that cannot be parsed is bad input, not a crash
         msg = " ".join(str(exc).split())[:300]
         findings.append(file_finding(name, f.name, "FILE_UNREADABLE",
@@ -366,16 +323,22 @@ def _load_file(f: Path, name: str, model: DataModel, study: Study) -> FileCheck:
         findings.append(
             Finding(name, None, None, None, f.name,
                     "domain is not in cartrial's data model; kept unread", severity="warning"))
-    study.domains[name] = prepare_domain(name, raw, model, findings, nul, padded)
+    study.domains[name] = prepare_domain(name, raw, model, findings, nul, padded, factorized)
     return check
 
 
 def prepare_domain(name: str, raw: pd.DataFrame, model: DataModel, findings: list[Finding],
-                   nul: set[str], padded: dict) -> pd.DataFrame:
-    """Type, check and standardise one domain as read (the loader's steps after reading)."""
-    typed = _type_columns(name, raw, findings)
-    del raw
-    _nul_findings(name, typed, sorted(nul), findings)
-    normalise_text(name, typed, padded, model, findings)
-    findings.extend(result_findings(name, typed, model))
-    return standardize_results(name, typed, model, findings, copy=False)
+                   nul: set[str], padded: dict,
+                   factorized: dict | None = None) -> pd.DataFrame:
+    """Type, check and standardise one domain as read (the loader's steps after reading);
+    ``factorized``: the reader's codes of text columns, used instead of factorising again."""
+    with codes_memo():  # a column changed on the way is a new array: factorised anew
+        for col, (codes, uniq) in (factorized or {}).items():
+            if col in raw:
+                remember(raw[col], codes, uniq)
+        typed = _type_columns(name, raw, findings)
+        del raw
+        _nul_findings(name, typed, sorted(nul), findings)
+        normalise_text(name, typed, padded, model, findings)
+        findings.extend(result_findings(name, typed, model))
+        return standardize_results(name, typed, model, findings, copy=False)

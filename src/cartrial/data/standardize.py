@@ -14,6 +14,7 @@ from cartrial.data.results import BLQ_PREFIXES
 from cartrial.data.spec import DataModel
 from cartrial.data.text import spread
 from cartrial.data.units import convert
+from cartrial.data.validate_codes import column_codes
 from cartrial.errors import Finding
 
 STANDARDIZE_CHUNK_ROWS = 1 << 19
@@ -26,7 +27,7 @@ TEXT = pd.StringDtype("python")
 
 def _distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """(codes, distinct values) with missing as code -1: work once per distinct value."""
-    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    codes, uniq = column_codes(s)  # the reader's codes inside load_study
     return codes, pd.Series(uniq, dtype=s.dtype if s.dtype == TEXT else None)
 
 
@@ -110,8 +111,14 @@ def standardize_results(
     keyed: list[tuple[tuple, Finding]] = []
     parts: dict[str, list[np.ndarray]] = {c: [] for c in (stresn, stresu, stresc,
                                                           *(lo_s for _o, lo_s in ranges))}
+    # each text column factorised once for the whole domain (inside load_study: the reader's
+    # codes), then the rows taken chunk by chunk
+    group, groups = _groups(name, df)
+    results = _original_results(df, testcd, orres, tests)
     for start in range(0, max(len(df), 1), chunk_rows):
-        out = _standardize_part(name, df.iloc[start:start + chunk_rows], tests, ranges, keyed)
+        part = slice(start, start + chunk_rows)
+        out = _standardize_part(name, df.iloc[part], tests, ranges, keyed,
+                                (group[part], groups), [r[part] for r in results])
         for c, v in out.items():
             parts[c].append(v)
     keyed.sort(key=lambda kf: kf[0])  # stable: rows keep their order within a key
@@ -122,24 +129,51 @@ def standardize_results(
     return df
 
 
+def _key(s: pd.Series | None, n: int) -> tuple[np.ndarray, list]:
+    """Codes and values of a grouping column, missing read as "" (as ``fillna("")``)."""
+    if s is None:
+        return np.zeros(n, dtype=np.intp), [""]
+    codes, uniq = column_codes(s)
+    values = list(uniq)
+    if (codes < 0).any():
+        k = values.index("") if "" in values else len(values)
+        if k == len(values):
+            values.append("")
+        codes = np.where(codes < 0, k, codes)
+    return codes, values
+
+
+def _groups(name: str, df: pd.DataFrame) -> tuple[np.ndarray, list[tuple]]:
+    """Per row its group of (test code, specimen, original unit, standard unit), -1 without a
+    test code; and each group's values (what ``groupby([...]).ngroup()`` on the columns, the
+    last three filled with "", tells apart)."""
+    n = len(df)
+    t, t_values = column_codes(df[f"{name}TESTCD"])
+    keys = [(np.maximum(t, 0), list(t_values)),
+            _key(df.get(f"{name}SPEC"), n),
+            _key(df[f"{name}ORRESU"], n),
+            _key(df[f"{name}STRESU"], n)]
+    combined = keys[0][0].astype(np.int64)
+    for codes, values in keys[1:]:  # kept below rows x values: never overflows
+        combined = pd.factorize(combined * len(values) + codes)[0].astype(np.int64)
+    present = np.flatnonzero(t >= 0)
+    group = np.full(n, -1, dtype=np.int64)
+    group[present] = pd.factorize(combined[present])[0]
+    _u, first = np.unique(group[present], return_index=True)
+    groups = [tuple(values[codes[i]] for codes, values in keys) for i in present[first]]
+    return group, groups
+
+
 def _standardize_part(name: str, df: pd.DataFrame, tests: dict, ranges: list[tuple[str, str]],
-                      keyed: list[tuple[tuple, Finding]]) -> dict[str, np.ndarray]:
+                      keyed: list[tuple[tuple, Finding]], grouped: tuple[np.ndarray, list],
+                      results: list[np.ndarray]) -> dict[str, np.ndarray]:
     """:func:`standardize_results` on some rows: the new --STRESN / --STRESU / --STRESC (and
-    LB standard ranges) as arrays; findings appended to ``keyed`` with their sort key."""
-    testcd, orres, orresu, stresc, stresn, stresu = (
-        f"{name}{s}" for s in ("TESTCD", "ORRES", "ORRESU", "STRESC", "STRESN", "STRESU"))
-    spec_col = f"{name}SPEC"
-    spec = df[spec_col] if spec_col in df else pd.Series(pd.NA, index=df.index, dtype=TEXT)
+    LB standard ranges) as arrays; findings appended to ``keyed`` with their sort key.
+    ``grouped``: the rows' groups and each group's key; ``results``: the rows' original
+    results (:func:`_original_results`)."""
+    stresc, stresn, stresu = (f"{name}{s}" for s in ("STRESC", "STRESN", "STRESU"))
     seqs = df.get(f"{name}SEQ", pd.Series(np.nan, index=df.index))
-    stresc_in, onum, blq = _original_results(df, testcd, orres, stresc, tests)
-    keys = pd.DataFrame(
-        {
-            "t": df[testcd],
-            "s": spec.fillna(""),
-            "ou": df[orresu].fillna(""),
-            "su": df[stresu].fillna(""),
-        }
-    )
+    onum, blq, text, upper, coded = results
     # work on numpy arrays and write the columns back once (masked item assignment into
     # pandas' string columns goes element by element)
     sn = pd.to_numeric(df[stresn], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
@@ -149,49 +183,29 @@ def _standardize_part(name: str, df: pd.DataFrame, tests: dict, ranges: list[tup
                   if lo_s in df else np.full(len(df), np.nan))
            for lo_o, lo_s in ranges}  # in-memory frames may hold a range as text
 
-    def report(mask: np.ndarray, var: str, unit: str | None, key: tuple, t: str,
+    def report(rows: np.ndarray, var: str, unit: str | None, key: tuple, t: str,
                std: str) -> None:
         got: list[Finding] = []
+        mask = np.zeros(len(df), dtype=bool)
+        mask[rows] = True
         _unit_findings(got, name, df, mask, var, unit, t, std, seqs)
         keyed.extend((key, f) for f in got)
 
-    group = keys.groupby(["t", "s", "ou", "su"], sort=True).ngroup().to_numpy()
-    firsts = keys.assign(_g=group).drop_duplicates("_g").sort_values("_g")
-    del keys
-    for t, s, ou, su, g in firsts[firsts["_g"] >= 0].itertuples(index=False):
+    group, keys = grouped
+    # each group's rows as ascending positions: the work is per row, not per row and group
+    order = np.argsort(group, kind="stable")
+    present, starts = np.unique(group[order], return_index=True)
+    ends = np.append(starts[1:], len(order))[:len(starts)]  # none for no rows
+    at = {g: order[lo:hi] for g, lo, hi in zip(present, starts, ends, strict=True) if g >= 0}
+    for g in sorted(at, key=lambda g: keys[g]):
+        t, s, ou, su = keys[g]
         ts = tests.get(t)
         if ts is None or ts.is_coded:
             continue
-        std = ts.standard_unit(s or None)
-        rows = group == g
-        if std is None:  # unitless score or count (ICE items, vasopressor count)
-            need = rows & np.isnan(sn) & ~np.isnan(onum)
-            sn[need] = onum[need]
-            continue
-        have_std = rows & ~np.isnan(sn)
-        if su and su != std and have_std.any():
-            conv = convert(sn[have_std], t, su, std)
-            if conv is None:
-                report(have_std, stresu, su, (t, s, ou, su, 0), t, std)
-                sn[have_std] = np.nan
-            else:
-                sn[have_std] = conv
-        need = rows & np.isnan(sn) & ~np.isnan(onum)
-        conv = None
-        if need.any() and ou and (ou in ts.accepted_units(s or None) or ou == std):
-            conv = convert(onum[need], t, ou, std)
-        if need.any() and conv is None:
-            # only these records fail: the group's other records are standardised as usual
-            report(need, orresu, ou or None, (t, s, ou, su, 1), t, std)
-        elif need.any():
-            sn[need] = conv
-            # Reference ranges travel with the unit (LB only).
-            for lo_num, lo_std in rng.values():
-                fill = need & np.isnan(lo_std) & ~np.isnan(lo_num)
-                if fill.any():
-                    lo_std[fill] = convert(lo_num[fill], t, ou, std)
-        su_out[rows & ~np.isnan(sn)] = std
-        su_out[rows & blq & pd.isna(su_out)] = std
+        _standardize_group(name, keys[g], ts, at[g], (sn, onum, su_out, blq, rng), report)
+    given = df[stresc].astype(TEXT)
+    stresc_in = given.fillna(pd.Series(np.where(coded, upper, text), index=df.index,
+                                       dtype=TEXT))
     stresc_out = stresc_in.to_numpy(dtype=object, na_value=None)
     fill = ~np.isnan(sn) & pd.isna(stresc_out)
     if fill.any():  # one text object per distinct value
@@ -202,26 +216,64 @@ def _standardize_part(name: str, df: pd.DataFrame, tests: dict, ranges: list[tup
     return out
 
 
-def _original_results(df: pd.DataFrame, testcd: str, orres: str, stresc: str,
-                      tests: dict) -> tuple[pd.Series, np.ndarray, np.ndarray]:
-    """(--STRESC as given, else --ORRES stripped (upper-cased for coded tests); --ORRES as a
-    number; --ORRES below quantification) per row. Results repeat (a lab value, "NEGATIVE",
-    "<0.5"): each distinct text is handled once."""
-    codes, uniq = _distinct(df[orres].astype(TEXT))
+def _standardize_group(name: str, key: tuple, ts, rows: np.ndarray,  # noqa: ANN001
+                       arrays: tuple, report) -> None:  # noqa: ANN001
+    """One group's rows (``rows``: ascending positions; ``key``: test code, specimen,
+    original and standard unit) standardised in place in the part's arrays (--STRESN, --ORRES
+    as a number, --STRESU, BLQ, reference ranges)."""
+    t, s, ou, su = key
+    sn, onum, su_out, blq, rng = arrays
+    std = ts.standard_unit(s or None)
+    if std is None:  # unitless score or count (ICE items, vasopressor count)
+        need = rows[np.isnan(sn[rows]) & ~np.isnan(onum[rows])]
+        sn[need] = onum[need]
+        return
+    have_std = rows[~np.isnan(sn[rows])]
+    if su and su != std and len(have_std):
+        conv = convert(sn[have_std], t, su, std)
+        if conv is None:
+            report(have_std, f"{name}STRESU", su, (t, s, ou, su, 0), t, std)
+            sn[have_std] = np.nan
+        else:
+            sn[have_std] = conv
+    need = rows[np.isnan(sn[rows]) & ~np.isnan(onum[rows])]
+    conv = None
+    if len(need) and ou and (ou in ts.accepted_units(s or None) or ou == std):
+        conv = convert(onum[need], t, ou, std)
+    if len(need) and conv is None:
+        # only these records fail: the group's other records are standardised as usual
+        report(need, f"{name}ORRESU", ou or None, (t, s, ou, su, 1), t, std)
+    elif len(need):
+        sn[need] = conv
+        # Reference ranges travel with the unit (LB only).
+        for lo_num, lo_std in rng.values():
+            fill = need[np.isnan(lo_std[need]) & ~np.isnan(lo_num[need])]
+            if len(fill):
+                lo_std[fill] = convert(lo_num[fill], t, ou, std)
+    su_out[rows[~np.isnan(sn[rows])]] = std
+    blank = rows[blq[rows]]  # the standard unit also where a result is BLQ
+    su_out[blank[pd.isna(su_out[blank])]] = std
+
+
+def _original_results(df: pd.DataFrame, testcd: str, orres: str,
+                      tests: dict) -> list[np.ndarray]:
+    """Per row: --ORRES as a number; below quantification; stripped; stripped and upper-cased;
+    whether the test is coded. Results repeat (a lab value, "NEGATIVE", "<0.5"): each
+    distinct text is handled once."""
+    res = df[orres] if df[orres].dtype == TEXT else df[orres].astype(TEXT)
+    codes, uniq = _distinct(res)
     u_text = uniq.str.strip()
     u_upper = u_text.str.upper()
-    text = pd.Series(spread(u_text.to_numpy(dtype=object, na_value=pd.NA), codes, pd.NA),
-                     index=df.index, dtype=TEXT)
-    upper = pd.Series(spread(u_upper.to_numpy(dtype=object, na_value=pd.NA), codes, pd.NA),
-                      index=df.index, dtype=TEXT)
-    coded = df[testcd].isin([c for c, t in tests.items() if t.is_coded]).to_numpy(dtype=bool)
-    stresc_in = df[stresc].astype(TEXT).fillna(upper.where(coded, text))
-    del text, upper
+    text = spread(u_text.to_numpy(dtype=object, na_value=pd.NA), codes, pd.NA)
+    upper = spread(u_upper.to_numpy(dtype=object, na_value=pd.NA), codes, pd.NA)
+    is_coded = {c for c, t in tests.items() if t.is_coded}
+    t_codes, t_values = column_codes(df[testcd])
+    coded = np.append(np.asarray([v in is_coded for v in t_values], dtype=bool), False)[t_codes]
     onum = spread(pd.to_numeric(u_text, errors="coerce").to_numpy(dtype=float, na_value=np.nan),
                   codes, np.nan)
     blq = spread(u_upper.str.startswith(BLQ_PREFIXES, na=False).to_numpy(dtype=bool), codes,
                  False)
-    return stresc_in, onum, blq
+    return [onum, blq, text, upper, coded]
 
 
 def _unit_findings(

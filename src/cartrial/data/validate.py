@@ -44,6 +44,14 @@ from cartrial.data.load import Study
 from cartrial.data.report_frame import COLUMNS
 from cartrial.data.report_frame import finding_frame as _frame
 from cartrial.data.spec import DataModel, data_model
+from cartrial.data.validate_codes import (
+    among,
+    by_value,
+    codes_memo,
+    column_codes,
+    map_by_value,
+    present,
+)
 from cartrial.data.validate_design import design_findings
 from cartrial.data.validate_structure import structure_findings
 from cartrial.errors import Finding
@@ -125,58 +133,52 @@ def _tests(study: Study, model: DataModel) -> list[pd.DataFrame]:
         tcd = f"{name}TESTCD"
         if df is None or tcd not in df.columns:
             continue
-        known = df[tcd].isin(list(tests))
+        known = among(df[tcd], tests)
         out.append(
             _frame(
                 name,
                 df,
-                df[tcd].notna() & ~known,
+                present(df[tcd]) & ~known,
                 tcd,
                 df[tcd],
                 "TESTCD_UNKNOWN",
                 f"test code not in the data model for {name}",
             )
         )
-        stresc, stresn = f"{name}STRESC", f"{name}STRESN"
+        # the test codes factorised once: each test's rows are one comparison of integers
+        codes, uniq = column_codes(df[tcd])
+        where = {u: i for i, u in enumerate(uniq)}
         for code, ts in tests.items():
-            rows = (df[tcd] == code).fillna(False).to_numpy()
-            if not rows.any():
+            rows = codes == where[code] if code in where else None
+            if rows is None or not rows.any():
                 continue
-            if ts.is_coded and stresc in df:
-                bad = rows & df[stresc].notna().to_numpy() & ~df[stresc].isin(ts.values).to_numpy()
-                shown = f"{name}ORRES" if f"{name}ORRES" in df else stresc  # ORRES may be absent
-                out.append(
-                    _frame(
-                        name,
-                        df,
-                        bad,
-                        shown,
-                        df[shown],
-                        "TERM_UNKNOWN",
-                        f"{code} result not in {list(ts.values)}",
-                    )
-                )
-            elif ts.range is not None and stresn in df:
-                v = df[stresn].to_numpy(dtype=float)
-                lo, hi = ts.range
-                with np.errstate(invalid="ignore"):
-                    bad = rows & ((v < lo) | (v > hi))
-                    if ts.integer:
-                        bad |= rows & ~np.isnan(v) & (v != np.round(v))
-                unit = ts.standard_unit() or ""
-                out.append(
-                    _frame(
-                        name,
-                        df,
-                        bad,
-                        stresn,
-                        df[stresn],
-                        "OUT_OF_RANGE",
-                        f"{code} outside its physical range [{lo:g}, {hi:g}] {unit}".rstrip()
-                        + (" (integer)" if ts.integer else ""),
-                    )
-                )
+            out += _test_rows(name, df, code, ts, rows)
     return out
+
+
+def _test_rows(name: str, df: pd.DataFrame, code: str, ts, rows: np.ndarray
+               ) -> list[pd.DataFrame]:
+    """A coded result outside its terms, or a number outside its physical range, for the
+    records of one test (``rows``)."""
+    stresc, stresn = f"{name}STRESC", f"{name}STRESN"
+    if ts.is_coded and stresc in df:
+        values = set(ts.values)
+        bad = rows & by_value(df[stresc], [u not in values for u in column_codes(df[stresc])[1]])
+        shown = f"{name}ORRES" if f"{name}ORRES" in df else stresc  # ORRES may be absent
+        return [_frame(name, df, bad, shown, df[shown], "TERM_UNKNOWN",
+                       f"{code} result not in {list(ts.values)}")]
+    if ts.range is None or stresn not in df:
+        return []
+    v = df[stresn].to_numpy(dtype=float)
+    lo, hi = ts.range
+    with np.errstate(invalid="ignore"):
+        bad = rows & ((v < lo) | (v > hi))
+        if ts.integer:
+            bad |= rows & ~np.isnan(v) & (v != np.round(v))
+    unit = ts.standard_unit() or ""
+    return [_frame(name, df, bad, stresn, df[stresn], "OUT_OF_RANGE",
+                   f"{code} outside its physical range [{lo:g}, {hi:g}] {unit}".rstrip()
+                   + (" (integer)" if ts.integer else ""))]
 
 
 def _subjects(study: Study) -> list[pd.DataFrame]:
@@ -188,6 +190,9 @@ def _subjects(study: Study) -> list[pd.DataFrame]:
     for name, df in study.domains.items():
         if name == "DM" or "USUBJID" not in df.columns:
             continue
+        subj = column_codes(df["USUBJID"])[1]
+        if not by_value(df["USUBJID"], [u not in known for u in subj]).any():
+            continue  # the usual case, decided once per subject
         absent = df["USUBJID"].notna() & ~df["USUBJID"].isin(known)
         first = absent & ~df["USUBJID"].where(absent).duplicated(keep="first")
         counts = df.loc[absent, "USUBJID"].value_counts()
@@ -279,7 +284,7 @@ def _death(study: Study) -> list[pd.DataFrame]:
         if df is None or var not in df:
             continue
         d = date_of(df[var])
-        limit = df["USUBJID"].map(death)
+        limit = pd.Series(map_by_value(df["USUBJID"], death), index=df.index)
         bad = d.notna() & limit.notna() & (d > limit)
         out.append(
             _frame(
@@ -358,7 +363,8 @@ def validate_study(study: Study, protocol: Protocol, *,
     # rules across records and domains read only domains with USUBJID (its absence is VAR_MISSING)
     keyed = replace(study, domains={n: d for n, d in study.domains.items()
                                     if "USUBJID" in d.columns})
-    with parse_dtc_memo():  # each --DTC column parsed once for every rule reading it
+    # each --DTC column parsed once, each text column factorised once, for every rule reading it
+    with parse_dtc_memo(), codes_memo():
         parts = (
             _load_findings(study)
             + structure_findings(study, model)

@@ -13,6 +13,7 @@ from cartrial.data.dates import dtc_valid
 from cartrial.data.load import Study
 from cartrial.data.report_frame import finding_frame as _frame
 from cartrial.data.spec import DataModel, DomainSpec
+from cartrial.data.validate_codes import by_value, column_codes, key_duplicated, present
 
 
 def structure_findings(study: Study, model: DataModel) -> list[pd.DataFrame]:
@@ -58,20 +59,22 @@ def _domain(name: str, df: pd.DataFrame, spec: DomainSpec) -> list[pd.DataFrame]
         if var not in df.columns
     ]
     ident = ["STUDYID", "USUBJID", f"{name}SEQ", f"{name}TESTCD", f"{name}TRT", f"{name}DECOD"]
-    out += [_frame(name, df, df[var].isna(), var, df[var], "VAR_EMPTY", f"{var} must not be empty")
+    out += [_frame(name, df, ~present(df[var]), var, df[var], "VAR_EMPTY",
+                   f"{var} must not be empty")
             for var in ident if var in df.columns and var in spec.required]
     if "DOMAIN" in df.columns:
-        bad = df["DOMAIN"].notna() & (df["DOMAIN"] != name)
+        bad = by_value(df["DOMAIN"], [u != name for u in column_codes(df["DOMAIN"])[1]])
         out.append(_frame(name, df, bad, "DOMAIN", df["DOMAIN"], "TERM_UNKNOWN",
                           f"DOMAIN must be {name!r}"))
     key = [k for k in spec.key if k in df.columns]
     if len(key) == len(spec.key):
-        dup = df.duplicated(subset=key, keep="first") & df[key].notna().all(axis=1)
+        dup = key_duplicated(df, key)
         out.append(_frame(name, df, dup, key[-1], df[key[-1]], "KEY_DUPLICATE",
                           f"duplicate key ({', '.join(key)})"))
     for var, terms in spec.terms.items():
         if var in df.columns:
-            bad = df[var].notna() & ~df[var].isin(set(terms) | {""})
+            allowed = set(terms) | {""}
+            bad = by_value(df[var], [u not in allowed for u in column_codes(df[var])[1]])
             out.append(_frame(name, df, bad, var, df[var], "TERM_UNKNOWN",
                               f"{var} not in controlled terms {sorted(t for t in terms if t)}"))
     for var in (c for c in df.columns if c.endswith("DTC")):

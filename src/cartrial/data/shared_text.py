@@ -1,0 +1,78 @@
+"""Text columns as the readers build them: each distinct value one Python object, each row a
+code (blanks missing), the codes kept for the loader's later steps
+(:mod:`cartrial.data.load`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# Arrow's default allocator keeps freed pages; the system allocator hands them back to Python.
+POOL = pa.system_memory_pool()
+
+
+def _blank(col: pa.Array) -> pa.Array:
+    """SAS and CSV blanks are missing values (admiral's convert_blanks_to_na idiom): which
+    texts are empty or white space only."""
+    return pc.equal(pc.utf8_trim_whitespace(col, memory_pool=POOL), "", memory_pool=POOL)
+
+
+class SharedText:
+    """One text column read block by block: the distinct values seen so far (one Python object
+    each) and, per block, integer codes into them; blanks are missing (code -1). The codes are
+    those of ``pd.factorize`` (first appearance), kept for the loader's later steps."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.codes: list[np.ndarray] = []
+        self.has_nul = False
+        self.padded: np.ndarray | None = None
+        self.raw: pd.arrays.StringArray | None = None
+        self.factorized: tuple[np.ndarray, np.ndarray] | None = None
+
+    def add(self, col: pa.Array | pa.ChunkedArray) -> None:
+        d = pc.dictionary_encode(col, memory_pool=POOL)
+        if isinstance(d, pa.ChunkedArray):
+            d = d.combine_chunks(memory_pool=POOL)
+        index = self.index
+        # blanks (empty or white space only) are missing: decided once per distinct text
+        blank = _blank(d.dictionary).to_numpy(zero_copy_only=False)
+        to_global = np.fromiter((-1 if b else index.setdefault(v, len(index))
+                                 for v, b in zip(d.dictionary.to_pylist(), blank, strict=True)),
+                                dtype=np.int64, count=len(blank))
+        local = pc.fill_null(d.indices, -1).to_numpy()
+        codes = np.where(local >= 0, to_global[np.maximum(local, 0)], -1) if len(to_global) \
+            else local
+        # the smallest signed type holding every code so far: a large LB's codes are held
+        # until the column is finished
+        self.codes.append(codes.astype(np.min_scalar_type(-len(index) - 1), copy=False))
+
+    def finish(self) -> pd.arrays.StringArray:
+        # Arrow's dictionary keeps "\x00x" and "" apart; pandas 2 hashes text only up to a NUL
+        # (pandas issue #34551), so such values are reported at load (load_study)
+        self.has_nul = any("\x00" in v for v in self.index)
+        uniq = np.asarray([*self.index, pd.NA], dtype=object)
+        codes = np.concatenate(self.codes) if self.codes else np.empty(0, np.int32)
+        self.codes = []
+        # leading / trailing blanks: the value is kept stripped and the rows are remembered
+        # (reported as warnings by load_study); a value is never silently non-matching
+        padded = [i for i, v in enumerate(self.index) if v != v.strip()]
+        self.padded = None
+        if padded:
+            self.padded = np.isin(codes, padded)
+            self.raw = pd.arrays.StringArray(uniq[codes])
+            uniq[padded] = [uniq[i].strip() for i in padded]
+        text = pd.arrays.StringArray(uniq[codes])  # code -1 picks the trailing NA
+        self.factorized = _first_seen(codes, uniq[:-1]) if padded else (codes, uniq[:-1])
+        return text
+
+
+def _first_seen(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and distinct values after equal values were merged (stripped texts): still in
+    the order of first appearance, as the codes before were."""
+    merged: dict[str, int] = {}
+    remap = np.asarray([merged.setdefault(v, len(merged)) for v in values] + [-1],
+                       dtype=np.int64)
+    return remap[codes], np.asarray(list(merged), dtype=object)
