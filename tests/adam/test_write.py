@@ -146,3 +146,29 @@ def test_quoting_search_agrees_with_pandas(texts):
     to_csv (through the foundation writer) is the reference."""
     df = pd.DataFrame({"A": pd.Series(texts, dtype=object), "B": ["x"] * len(texts)})
     assert adam_csv_text(df) == to_csv_text(df)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.text(alphabet=list('ab,"\n\x00é'), max_size=4)),
+                          st.one_of(st.none(), st.floats(width=64),
+                                    st.integers(-10**16, 10**16).map(float)),
+                          st.one_of(st.none(), DATES)), max_size=15))
+def test_coded_text_is_pandas_text_once_per_value(rows):
+    """coded_text (each distinct value converted once; what the CSV and XPT writers of a
+    BatchedDataset share) against pandas' astype(str) formula and the foundation's number
+    text; a column of other objects or booleans is left to as_text (None)."""
+    from cartrial.adam.write_csv import _numbers_as_text, coded_text
+    from cartrial.data.write import _fmt_number
+
+    df = pd.DataFrame(rows, columns=["T", "X", "D"]).astype({"T": object, "X": float})
+    df["D"] = pd.to_datetime(df["D"])
+    codes, values = coded_text(df["T"])
+    assert values[codes].tolist() == _pandas_text(df["T"])
+    codes, values = coded_text(df["X"])
+    assert values[codes].tolist() == [_fmt_number(v) for v in df["X"]]
+    assert _numbers_as_text(df["X"]).tolist() == values[codes].tolist()
+    codes, values = coded_text(df["D"])
+    assert values[codes].tolist() == [("" if pd.isna(v) else v.strftime("%Y-%m-%d"))
+                                      for v in df["D"]]
+    assert coded_text(pd.Series([True, False])) is None
+    assert coded_text(pd.Series(["a", 1, None], dtype=object)) is None
