@@ -172,3 +172,31 @@ def test_coded_text_is_pandas_text_once_per_value(rows):
                                       for v in df["D"]]
     assert coded_text(pd.Series([True, False])) is None
     assert coded_text(pd.Series(["a", 1, None], dtype=object)) is None
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(16, 120), st.data())
+def test_runs_of_few_combinations_give_pandas_text(n, data):
+    """Neighbouring columns with few distinct combinations are joined once per combination
+    (_joined_runs); pandas' to_csv (the foundation writer) is the reference."""
+    def pick(values: list) -> list:
+        return data.draw(st.lists(st.sampled_from(values), min_size=n, max_size=n))
+
+    df = pd.DataFrame({"A": pick(["S1", "S2", 'q"1', None]), "B": pick([1.0, 2.5, np.nan]),
+                       "C": pick(["x", "y,z", ""]), "ID": np.arange(n, dtype=float),
+                       "D": pd.to_datetime(pick(["2024-01-02", None])), "E": pick(["Y", ""])})
+    df["G"] = pd.Series(pick(["a", 1, None]), dtype=object)  # not all text: value by value
+    assert adam_csv_text(df) == to_csv_text(df)
+
+
+def test_runs_are_joined_in_a_large_batch():
+    """Regression: 1,000 rows of four few-valued columns are one run; the text is pandas'."""
+    from cartrial.adam.write_csv import _joined_runs, coded_text
+
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"A": rng.choice(["S1", "S2", "a,b"], 1000),
+                       "B": rng.choice([1.0, 2.5], 1000), "C": rng.choice(["Y", ""], 1000),
+                       "D": rng.choice(['q"', "x"], 1000)})
+    runs = _joined_runs([coded_text(df[c]) for c in df.columns], len(df))
+    assert len(runs) == 1
+    assert adam_csv_text(df) == to_csv_text(df)

@@ -393,4 +393,4 @@ def _derive_adlb(lb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol) -> pd
     ids = pd.Series(sorted_["USUBJID"])
     sorted_["ASEQ"] = (ids.groupby(ids).cumcount() + 1).to_numpy()
     return pd.DataFrame({c: sorted_[c] for c in front + [c for c in out.columns
-                                                          if c not in front]})
+                                                          if c not in front]}, copy=False)

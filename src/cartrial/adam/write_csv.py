@@ -135,7 +135,7 @@ Coded = dict[str, tuple[np.ndarray, np.ndarray]]
 
 def _csv_text(df: pd.DataFrame, coded: Coded) -> str:
     """:func:`adam_csv_text`; ``coded``: :func:`coded_text` of some columns, already made."""
-    cols = []
+    cols: list[np.ndarray | tuple[np.ndarray, np.ndarray]] = []  # text, or (codes, texts)
     for c in df.columns:
         s = df[c]
         ct = coded[c] if c in coded else coded_text(s)
@@ -144,16 +144,45 @@ def _csv_text(df: pd.DataFrame, coded: Coded) -> str:
             continue
         codes, values = ct
         # numbers and dates never need quotes; text is quoted once per distinct value
-        cols.append((values if is_number(s) or pd.api.types.is_datetime64_any_dtype(s)
-                     else _csv_quoted(values))[codes])
+        cols.append((codes, values if is_number(s) or pd.api.types.is_datetime64_any_dtype(s)
+                     else _csv_quoted(values)))
     if len(cols) < 2:  # the csv module quotes a lone empty field: keep its exact rules
         plain = [as_text(df[c]) if not is_number(df[c]) else _numbers_as_text(df[c])
                  for c in df.columns]
         return pd.DataFrame(dict(zip(df.columns, plain, strict=True)), index=df.index).to_csv(
             index=False, lineterminator="\n")
     header = ",".join(_csv_quoted(np.asarray([str(c) for c in df.columns], dtype=object)))
-    body = "\n".join(map(",".join, zip(*cols, strict=True)))
+    body = "\n".join(map(",".join, zip(*_joined_runs(cols, len(df)), strict=True)))
     return f"{header}\n{body}\n" if len(df) else f"{header}\n"
+
+
+_RUN_RATIO = 16
+
+
+def _joined_runs(cols: list, n_rows: int) -> list[np.ndarray]:
+    """The columns' field texts with runs of neighbouring coded columns (``(codes, texts)``)
+    joined by "," once per distinct combination of their values, while a run has at most half
+    as many combinations as rows: each row then has fewer fields to join (an ADLB batch: 35
+    columns in about 15 runs). Same text as joining the columns one by one."""
+    out: list[np.ndarray] = []
+    run: tuple[np.ndarray, np.ndarray] | None = None  # codes (>= 0) and texts of the run
+    for col in [*cols, None]:
+        if isinstance(col, tuple):
+            codes, texts = col[0] % len(col[1]), col[1]  # -1 (missing) -> the last text, ""
+            if run is not None:
+                combined, uniq = pd.factorize(run[0] * len(texts) + codes)
+                if len(uniq) <= n_rows // _RUN_RATIO:
+                    run = combined, run[1][uniq // len(texts)] + "," + texts[uniq % len(texts)]
+                    continue
+                out.append(run[1][run[0]])
+            run = codes, texts
+            continue
+        if run is not None:
+            out.append(run[1][run[0]])
+            run = None
+        if col is not None:
+            out.append(col)
+    return out
 
 
 def csv_chunks(df: pd.DataFrame, chunk_rows: int = 100_000, header: bool = True,
