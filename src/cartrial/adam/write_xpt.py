@@ -92,7 +92,7 @@ class _XptColumns:
             else:
                 out[c] = txt = as_text(s)
                 self._text_problems(c, *pd.factorize(txt))  # all str: no missing
-        return pd.DataFrame(out, index=df.index), values_of
+        return pd.DataFrame(out, index=df.index, copy=False), values_of
 
     def _text_problems(self, c: str, codes: np.ndarray, values: np.ndarray) -> None:
         """Values over 200 bytes (counted with earlier rows) and the width so far of a text
