@@ -193,7 +193,8 @@ def _add_ablfl(out: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     any_flag = flagged.groupby(key).transform("any")
     order = np.arange(len(out))
     # last pre-infusion record by date (stable on input order)
-    srt = out.assign(_o=order).sort_values(["USUBJID", "PARAMCD", "ADT", "_o"], kind="stable")
+    srt = out[["USUBJID", "PARAMCD", "ADT"]].assign(_o=order).sort_values(
+        ["USUBJID", "PARAMCD", "ADT", "_o"], kind="stable")  # the keys only: no frame copy
     cand = srt[pre.loc[srt.index]]
     last_pre = cand.groupby(["USUBJID", "PARAMCD"], sort=False).tail(1).index
     derived_bl = pd.Series(False, index=out.index)
