@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from cartrial.adam import BatchedDataset, write_adam
-from cartrial.adam.adlb import derive_adlb_batches
+from cartrial.adam.adlb import derive_adlb, derive_adlb_batches
 from cartrial.adam.adlb_batched import adlb_batched
 from cartrial.protocol import load_protocol
 from tests.adam import test_adae_adlb
@@ -64,3 +64,30 @@ def test_damaged_lb_gives_the_same_adlb(example, tmp_path):
     for g, w in zip(held.batches(), derive_adlb_batches(lb, adsl, P, batch_subjects=5),
                     strict=True):
         pd.testing.assert_frame_equal(g, w, check_exact=True)
+
+
+def test_adlb_text_columns_hold_one_object_per_value(example):
+    """Regression (memory, issue #18): PARAMCD, PARAM, ANRIND and every other text column of
+    ADLB are built once per distinct value, so a batch holds one object per value, not one per
+    record (what share_repeats did afterwards before)."""
+    study, adsl = example
+    adlb = next(iter(adlb_batched(study["LB"], adsl, P).batches()))
+    for c in adlb.columns:
+        if adlb[c].dtype == object:
+            assert len({id(v) for v in adlb[c]}) == adlb[c].nunique(dropna=False), c
+
+
+def test_param_keeps_test_names_with_a_nul_apart():
+    """PARAM = LBTEST + " (" + LBSTRESU + ")" (the DEFINE text of ADLB), also for test names
+    with a NUL character, which pandas 2 hashes only up to the NUL (pandas issue #34551): the
+    values were merged into one PARAM before (by share_repeats)."""
+    lb = pd.DataFrame({"STUDYID": "CT071", "USUBJID": "S1", "LBSEQ": [1.0, 2.0, 3.0],
+                       "LBTESTCD": ["T1", "T2", "MPROTEIN"], "LBTEST": ["a\x00b", "a\x00b", "M"],
+                       "LBSPEC": ["BLOOD", "BLOOD", "URINE"], "LBSTRESU": ["g/L", "U/L", ""],
+                       "LBDTC": "2024-03-08", "LBSTRESN": [1.0, 2.0, 3.0],
+                       "LBSTRESC": ["1", "2", "3"]})
+    adsl = pd.DataFrame({"USUBJID": ["S1"], "TRTSDT": pd.Timestamp("2024-03-10"),
+                         "TRT01A": "DL1", "TRT01AN": 1})
+    out = derive_adlb(lb, adsl, P).sort_values("LBSEQ")
+    assert out["PARAM"].tolist() == ["a\x00b (g/L)", "a\x00b (U/L)", "M, urine"]
+    assert out["PARAMCD"].tolist() == ["T1", "T2", "UMPROT"]

@@ -146,3 +146,57 @@ def test_quoting_search_agrees_with_pandas(texts):
     to_csv (through the foundation writer) is the reference."""
     df = pd.DataFrame({"A": pd.Series(texts, dtype=object), "B": ["x"] * len(texts)})
     assert adam_csv_text(df) == to_csv_text(df)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.text(alphabet=list('ab,"\n\x00é'), max_size=4)),
+                          st.one_of(st.none(), st.floats(width=64),
+                                    st.integers(-10**16, 10**16).map(float)),
+                          st.one_of(st.none(), DATES)), max_size=15))
+def test_coded_text_is_pandas_text_once_per_value(rows):
+    """coded_text (each distinct value converted once; what the CSV and XPT writers of a
+    BatchedDataset share) against pandas' astype(str) formula and the foundation's number
+    text; a column of other objects or booleans is left to as_text (None)."""
+    from cartrial.adam.write_csv import _numbers_as_text, coded_text
+    from cartrial.data.write import _fmt_number
+
+    df = pd.DataFrame(rows, columns=["T", "X", "D"]).astype({"T": object, "X": float})
+    df["D"] = pd.to_datetime(df["D"])
+    codes, values = coded_text(df["T"])
+    assert values[codes].tolist() == _pandas_text(df["T"])
+    codes, values = coded_text(df["X"])
+    assert values[codes].tolist() == [_fmt_number(v) for v in df["X"]]
+    assert _numbers_as_text(df["X"]).tolist() == values[codes].tolist()
+    codes, values = coded_text(df["D"])
+    assert values[codes].tolist() == [("" if pd.isna(v) else v.strftime("%Y-%m-%d"))
+                                      for v in df["D"]]
+    assert coded_text(pd.Series([True, False])) is None
+    assert coded_text(pd.Series(["a", 1, None], dtype=object)) is None
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(16, 120), st.data())
+def test_runs_of_few_combinations_give_pandas_text(n, data):
+    """Neighbouring columns with few distinct combinations are joined once per combination
+    (_joined_runs); pandas' to_csv (the foundation writer) is the reference."""
+    def pick(values: list) -> list:
+        return data.draw(st.lists(st.sampled_from(values), min_size=n, max_size=n))
+
+    df = pd.DataFrame({"A": pick(["S1", "S2", 'q"1', None]), "B": pick([1.0, 2.5, np.nan]),
+                       "C": pick(["x", "y,z", ""]), "ID": np.arange(n, dtype=float),
+                       "D": pd.to_datetime(pick(["2024-01-02", None])), "E": pick(["Y", ""])})
+    df["G"] = pd.Series(pick(["a", 1, None]), dtype=object)  # not all text: value by value
+    assert adam_csv_text(df) == to_csv_text(df)
+
+
+def test_runs_are_joined_in_a_large_batch():
+    """Regression: 1,000 rows of four few-valued columns are one run; the text is pandas'."""
+    from cartrial.adam.write_csv import _joined_runs, coded_text
+
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"A": rng.choice(["S1", "S2", "a,b"], 1000),
+                       "B": rng.choice([1.0, 2.5], 1000), "C": rng.choice(["Y", ""], 1000),
+                       "D": rng.choice(['q"', "x"], 1000)})
+    runs = _joined_runs([coded_text(df[c]) for c in df.columns], len(df))
+    assert len(runs) == 1
+    assert adam_csv_text(df) == to_csv_text(df)

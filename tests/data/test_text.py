@@ -52,3 +52,29 @@ def test_factorize_text_keeps_values_with_a_nul_apart(values) -> None:
     codes, uniq = factorize_text(arr)
     assert len(set(uniq)) == len(uniq)
     assert [None if c < 0 else uniq[c] for c in codes] == values
+
+
+def test_share_repeats_keeps_values_with_a_nul_apart() -> None:
+    """pandas 2 hashes text only up to a NUL (pandas issue #34551): share_repeats made
+    "a\\x00 (g/L)" and "a\\x00 (U/L)" one value before it factorised with factorize_text."""
+    from cartrial.data.text import share_repeats
+
+    values = ["a\x00 (g/L)", "a\x00 (U/L)", None, "a\x00 (U/L)", np.nan, "a", "a\x00"]
+    out = share_repeats(pd.DataFrame({"T": pd.Series(values, dtype=object)}))
+    assert out["T"].tolist()[:4] == values[:4] and out["T"].tolist()[5:] == values[5:]
+    assert out["T"].iloc[4] is np.nan
+    assert out["T"].iloc[1] is out["T"].iloc[3]
+
+
+@settings(max_examples=60)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "\x00", "\x00a", ""]),
+                          st.sampled_from(["x", "y"])), max_size=30))
+def test_distinct_rows_codes_equal_combinations(rows) -> None:
+    """Codes in order of first appearance; equal codes for equal (Python ==) combinations."""
+    from cartrial.data.text import distinct_rows
+
+    cols = [np.array([r[i] for r in rows], dtype=object) for i in range(2)]
+    codes, first = distinct_rows(cols) if rows else (np.zeros(0, int), np.zeros(0, int))
+    seen: dict = {}
+    assert codes.tolist() == [seen.setdefault(r, len(seen)) for r in rows]
+    assert [rows[i] for i in first] == list(seen)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from cartrial.adam._dates import dtc_date, require, study_day_from, yn
 from cartrial.data.batches import subject_batches
-from cartrial.data.text import share_repeats
+from cartrial.data.text import distinct_rows
 from cartrial.errors import RecordError
 from cartrial.protocol.model import Protocol
 from cartrial.safety import grade_labs
@@ -63,6 +63,7 @@ DEFINE = {
                "safety.treatment_emergent_until_day and ATOXGRL or ATOXGRH is >= 1 and above "
                "its baseline grade.",
 }
+_ANRIND = np.array(["", "LOW", "HIGH", "NORMAL"], dtype=object)
 DEFINE_PARAM = "LB.LBSTRESN of the records with PARAMCD {code} ({param})."
 
 
@@ -101,17 +102,12 @@ def derive_vars_lb_param(lb: pd.DataFrame) -> pd.DataFrame:
                         "LBSEQ": lb["LBSEQ"].to_numpy()})
     code = lb["LBTESTCD"].astype(str).to_numpy()
     spec = lb["LBSPEC"].astype(str).to_numpy()
-    pc = code.copy()
-    for (c, s), new in SPECIAL_PARAMCD.items():
-        pc = np.where((code == c) & (spec == s), new, pc)
-    out["PARAMCD"] = pc
     unit = lb["LBSTRESU"].fillna("").astype(str).to_numpy() if "LBSTRESU" in lb.columns \
         else np.full(len(lb), "")
     test = lb["LBTEST"].astype(str).to_numpy()
-    out["PARAM"] = np.where(unit != "", pd.Series(test) + " (" + pd.Series(unit) + ")",
-                            pd.Series(test))
-    out["PARAM"] = np.where(pc != code, out["PARAM"] + ", " + pd.Series(spec).str.lower(),
-                            out["PARAM"])
+    rows, first = distinct_rows([code, spec, test, unit])
+    pc, param = _paramcd_param(code[first], spec[first], test[first], unit[first])
+    out["PARAMCD"], out["PARAM"] = pc[rows], param[rows]  # one object per distinct value
     out["LBCAT"] = lb["LBCAT"].to_numpy() if "LBCAT" in lb.columns else ""
     out["LBSPEC"] = spec
     out["AVAL"] = pd.to_numeric(lb["LBSTRESN"], errors="coerce").to_numpy() \
@@ -132,6 +128,18 @@ def derive_vars_lb_param(lb: pd.DataFrame) -> pd.DataFrame:
     if "LBMETHOD" in lb.columns:
         out["LBMETHOD"] = lb["LBMETHOD"].fillna("").to_numpy()
     return out
+
+
+def _paramcd_param(code: np.ndarray, spec: np.ndarray, test: np.ndarray, unit: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """PARAMCD and PARAM of records with these test codes, specimens, tests and units."""
+    pc = code.copy()
+    for (c, s), new in SPECIAL_PARAMCD.items():
+        pc = np.where((code == c) & (spec == s), new, pc)
+    param = np.where(unit != "", pd.Series(test) + " (" + pd.Series(unit) + ")",
+                     pd.Series(test))
+    param = np.where(pc != code, param + ", " + pd.Series(spec).str.lower(), param)
+    return np.asarray(pc, dtype=object), np.asarray(param, dtype=object)
 
 
 def derive_var_ablfl(adlb: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
@@ -170,7 +178,11 @@ def derive_var_ablfl(adlb: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     0   -2     -2.0     Y   3.1  NaN  NORMAL
     1    8      7.0         3.1 -2.7     LOW
     """
-    out = adlb.copy()
+    return _add_ablfl(adlb.copy(), adsl)
+
+
+def _add_ablfl(out: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
+    """:func:`derive_var_ablfl`'s columns added to ``out`` itself."""
     trt = out["USUBJID"].map(adsl.set_index("USUBJID")["TRTSDT"])
     out["ADY"] = study_day_from(out["ADT"], trt)
     out["ADAYINF"] = (out["ADT"] - trt).dt.days.astype(float)
@@ -181,7 +193,8 @@ def derive_var_ablfl(adlb: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     any_flag = flagged.groupby(key).transform("any")
     order = np.arange(len(out))
     # last pre-infusion record by date (stable on input order)
-    srt = out.assign(_o=order).sort_values(["USUBJID", "PARAMCD", "ADT", "_o"], kind="stable")
+    srt = out[["USUBJID", "PARAMCD", "ADT"]].assign(_o=order).sort_values(
+        ["USUBJID", "PARAMCD", "ADT", "_o"], kind="stable")  # the keys only: no frame copy
     cand = srt[pre.loc[srt.index]]
     last_pre = cand.groupby(["USUBJID", "PARAMCD"], sort=False).tail(1).index
     derived_bl = pd.Series(False, index=out.index)
@@ -202,10 +215,10 @@ def derive_var_ablfl(adlb: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         out["PCHG"] = np.where((out["ADAYINF"] > 0) & (out["BASE"] != 0),
                                100.0 * (out["AVAL"] - out["BASE"]) / out["BASE"], np.nan)
-    out["ANRIND"] = np.select(
-        [out["AVAL"].isna(), out["AVAL"] < out["ANRLO"], out["AVAL"] > out["ANRHI"]],
-        ["", "LOW", "HIGH"], "NORMAL")
-    out["ANRIND"] = np.where(out["ANRLO"].isna() & out["ANRHI"].isna(), "", out["ANRIND"])
+    ind = np.select([out["AVAL"].isna(), out["AVAL"] < out["ANRLO"],
+                     out["AVAL"] > out["ANRHI"]], [0, 1, 2], 3)
+    ind[(out["ANRLO"].isna() & out["ANRHI"].isna()).to_numpy()] = 0
+    out["ANRIND"] = _ANRIND[ind]  # one object per value
     return out
 
 
@@ -242,18 +255,27 @@ def derive_vars_atoxgr_lb(adlb: pd.DataFrame, protocol: Protocol) -> pd.DataFram
     >>> adsl = pd.DataFrame({"USUBJID": ["S1"], "TRTSDT": pd.Timestamp("2024-03-10"),
     ...                      "TRT01A": "DL1", "TRT01AN": 1})
     >>> out = derive_var_ablfl(derive_vars_lb_param(lb), adsl)
-    >>> derive_vars_atoxgr_lb(out, load_protocol("ct071"))[["AVAL", "ATOXGRL", "TRTEMFL"]]
+    >>> graded = derive_vars_atoxgr_lb(out, load_protocol("ct071"))
+    >>> graded[["AVAL", "ATOXGRL", "TRTEMFL"]]  # doctest: +NORMALIZE_WHITESPACE
        AVAL  ATOXGRL TRTEMFL
     0   3.1      0.0
     1   0.4      4.0       Y
     """
-    out = adlb.copy()
-    for c in ("ATOXDSCL", "ATOXDSCH", "TRTEMFL"):
-        out[c] = ""
-    for c in ("ATOXGRL", "ATOXGRH", "BTOXGRL", "BTOXGRH"):
-        out[c] = np.nan
+    return _add_atoxgr(adlb.copy(), protocol)
+
+
+_GRADED = ("ATOXDSCL", "ATOXDSCH", "TRTEMFL", "ATOXGRL", "ATOXGRH", "BTOXGRL", "BTOXGRH")
+
+
+def _add_atoxgr(out: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
+    """:func:`derive_vars_atoxgr_lb`'s columns added to ``out`` itself."""
+    n = len(out)
+    cols = {c: np.full(n, "", dtype=object) if c in _GRADED[:3] else np.full(n, np.nan)
+            for c in _GRADED}
     sel = out["AVAL"].notna() & out["ADAYINF"].notna()
     if not sel.any():
+        for c in _GRADED:
+            out[c] = cols[c]
         return out
     inp = pd.DataFrame({
         "_ROW": np.flatnonzero(sel.to_numpy()),
@@ -268,9 +290,9 @@ def derive_vars_atoxgr_lb(adlb: pd.DataFrame, protocol: Protocol) -> pd.DataFram
     })
     g = grade_labs(inp, treatment_emergent_until_day=protocol.safety.treatment_emergent_until_day)
     rows = g["_ROW"].to_numpy()
-    for c in ("ATOXDSCL", "ATOXDSCH", "TRTEMFL", "ATOXGRL", "ATOXGRH", "BTOXGRL", "BTOXGRH"):
-        col = out.columns.get_loc(c)
-        out.iloc[rows, col] = g[c].to_numpy()
+    for c in _GRADED:
+        cols[c][rows] = g[c].to_numpy()
+        out[c] = cols[c]
     return out
 
 
@@ -358,16 +380,18 @@ def derive_adlb_batches(lb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol
 
 
 def _derive_adlb(lb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
-    out = derive_vars_lb_param(lb)
-    out = derive_var_ablfl(out, adsl)
-    out = derive_vars_atoxgr_lb(out, protocol)
+    out = _add_atoxgr(_add_ablfl(derive_vars_lb_param(lb), adsl), protocol)
     sl = adsl.set_index("USUBJID")
     out["TRT01A"] = out["USUBJID"].map(sl["TRT01A"])
     out["TRT01AN"] = out["USUBJID"].map(sl["TRT01AN"])
-    out = out.sort_values(["USUBJID", "PARAMCD", "ADT", "LBSEQ"], kind="stable")
-    out = out.reset_index(drop=True)
-    out["ASEQ"] = out.groupby("USUBJID").cumcount() + 1
+    keys = ["USUBJID", "PARAMCD", "ADT", "LBSEQ"]
+    order = out[keys].sort_values(keys, kind="stable").index.to_numpy()
     front = ["STUDYID", "USUBJID", "ASEQ", "LBSEQ", "TRT01A", "TRT01AN", "PARAMCD", "PARAM",
              "AVAL", "AVALC", "AVALU", "ADT", "ADTF", "ADY", "ADAYINF", "ABLFL", "BASE", "CHG",
              "PCHG"]
-    return share_repeats(out[front + [c for c in out.columns if c not in front]])
+    # one frame built from the sorted columns (no block consolidation, no second copy)
+    sorted_ = {c: out[c].array.take(order) for c in out.columns}
+    ids = pd.Series(sorted_["USUBJID"])
+    sorted_["ASEQ"] = (ids.groupby(ids).cumcount() + 1).to_numpy()
+    return pd.DataFrame({c: sorted_[c] for c in front + [c for c in out.columns
+                                                          if c not in front]}, copy=False)

@@ -22,7 +22,7 @@ import pandas as pd
 
 from cartrial.adam.batched import BatchedDataset
 from cartrial.adam.metadata import DATASETS, DatasetProfile, variable_label
-from cartrial.adam.write_csv import as_text, csv_chunks
+from cartrial.adam.write_csv import Coded, as_text, coded_text, csv_chunks
 from cartrial.data.write import xpt_v5_name_problems
 from cartrial.data.xport import XportV5Writer, text_width, write_xport_v5
 from cartrial.errors import InputError
@@ -72,8 +72,12 @@ class _XptColumns:
         self._zoned: dict[str, object] = {}  # column -> dtype
         self.widths: dict[str, int] = {}
 
-    def convert(self, df: pd.DataFrame) -> pd.DataFrame:
-        out = {}
+    def convert(self, df: pd.DataFrame, coded: Coded | None = None
+                ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+        """The XPT columns of ``df`` and the distinct values of the text columns given in
+        ``coded`` (:func:`cartrial.adam.write_csv.coded_text`), which come back as their codes
+        (for :meth:`cartrial.data.xport.XportV5Writer.write`); other text columns as text."""
+        out, values_of = {}, {}
         for c in df.columns:
             s = df[c]
             if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
@@ -81,17 +85,24 @@ class _XptColumns:
             elif pd.api.types.is_datetime64_any_dtype(s):
                 self._date_problems(c, s)
                 out[c] = s
+            elif coded is not None and c in coded and "\x00" not in "".join(coded[c][1]):
+                # (a NUL: pandas' factorize merges values at it, as the text path below does)
+                out[c], values_of[c] = coded[c]
+                self._text_problems(c, *coded[c])
             else:
                 out[c] = txt = as_text(s)
-                codes, uniq = pd.factorize(txt)  # lengths once per distinct value (all str)
-                nbytes = np.fromiter((len(u.encode("utf-8")) for u in uniq), dtype=np.int64,
-                                     count=len(uniq))
-                if (nbytes > 200).any():
-                    self._over[c] = (self._over.get(c, 0)
-                                     + int(np.count_nonzero(nbytes[codes] > 200)))
-                self.widths[c] = max(self.widths.get(c, 1),
-                                     text_width(pd.Series(uniq, dtype=object)))
-        return pd.DataFrame(out, index=df.index)
+                self._text_problems(c, *pd.factorize(txt))  # all str: no missing
+        return pd.DataFrame(out, index=df.index, copy=False), values_of
+
+    def _text_problems(self, c: str, codes: np.ndarray, values: np.ndarray) -> None:
+        """Values over 200 bytes (counted with earlier rows) and the width so far of a text
+        column given as codes into its distinct values (each measured once)."""
+        nbytes = np.fromiter((len(u.encode("utf-8")) for u in values), dtype=np.int64,
+                             count=len(values))
+        if (nbytes > 200).any():
+            self._over[c] = self._over.get(c, 0) + int(np.count_nonzero(nbytes[codes] > 200))
+        self.widths[c] = max(self.widths.get(c, 1),
+                             text_width(pd.Series(values, dtype=object)))
 
     def _date_problems(self, c: str, s: pd.Series) -> None:
         """Why a datetime64 column cannot be an XPT date column, counted with earlier rows."""
@@ -195,7 +206,7 @@ def write_adam_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
     cartrial.errors.InputError: ADSL: no label for variable(s) AGE, TRTSDT; ...
     """
     cols = _XptColumns(name, list(df.columns), labels)
-    out = cols.convert(df)
+    out, _ = cols.convert(df)
     cols.check()
     dates = [c for c in out.columns if pd.api.types.is_datetime64_any_dtype(out[c])]
     write_xport_v5(out, path, table_name=name, file_label=label[:40], column_labels=cols.labels,
@@ -221,10 +232,12 @@ def write_batched(name: str, data: BatchedDataset, out: Path, created: datetime
                 if xpt is None:
                     xpt = _XptColumns(name, profile.columns,
                                       dataset_labels(name, profile.columns))
-                f.writelines(csv_chunks(batch, header=i == 0))
+                coded = {c: ct for c in batch.columns if (ct := coded_text(batch[c])) is not None}
+                f.writelines(csv_chunks(batch, header=i == 0, coded=coded))
                 parts.append((spill / f"{i}.pkl", _xpt_kinds(kinds)))
-                with open(parts[-1][0], "wb") as p:
-                    pickle.dump(xpt.convert(batch), p, protocol=pickle.HIGHEST_PROTOCOL)
+                with open(parts[-1][0], "wb") as p:  # text as codes: few objects to pickle
+                    pickle.dump(xpt.convert(batch, coded), p, protocol=pickle.HIGHEST_PROTOCOL)
+                del coded
                 del batch
         if xpt is None:
             raise InputError(f"{name}: a BatchedDataset needs at least one batch")
@@ -253,10 +266,11 @@ def _write_spilled(name: str, path: Path, parts: list[tuple[Path, dict[str, str]
                        created=created) as w:
         for spilled, part_kinds in parts:
             with open(spilled, "rb") as p:
-                part = pickle.load(p)
+                part, values_of = pickle.load(p)
             spilled.unlink()
             for c in cols:
                 if part_kinds[c] != kinds[c]:
                     part[c] = np.full(len(part), *_XPT_MISSING[kinds[c]])
-            w.write(part)
+                    values_of.pop(c, None)
+            w.write(part, coded=values_of)
             del part

@@ -33,19 +33,21 @@ def share_repeats(df: pd.DataFrame) -> pd.DataFrame:
 
     Derivations that build text with numpy (``np.where``/``np.select``) or string arithmetic
     create one Python object per row; a dataset of millions of rows then holds millions of
-    copies of "Y" or "Albumin (g/L)". Values, dtypes and index are unchanged."""
+    copies of "Y" or "Albumin (g/L)". Values, dtypes and index are unchanged (values with a NUL
+    character too: :func:`factorize_text`)."""
     for c in df.columns:
         s = df[c]
         if s.dtype != object:
             continue
-        codes, uniq = pd.factorize(s, use_na_sentinel=True)
+        arr = s.to_numpy()
+        codes, uniq = factorize_text(arr)
         if len(uniq) == len(s):
             continue
         table = np.empty(len(uniq) + 1, dtype=object)
         table[:-1] = uniq
-        na = s.isna().to_numpy()
+        na = codes < 0  # factorize's missing: None, NaN, pd.NA, NaT (what isna finds)
         out = table[codes]
-        out[na] = s.to_numpy()[na]  # keep the kind of missing (None / NaN / pd.NA) as it was
+        out[na] = arr[na]  # keep the kind of missing (None / NaN / pd.NA) as it was
         df[c] = out
     return df
 
@@ -67,3 +69,17 @@ def factorize_text(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     codes = np.array([seen.setdefault(v, len(seen)) if k else -1
                       for v, k in zip(arr, ok, strict=True)], dtype=np.intp)
     return codes, np.array(list(seen), dtype=object)
+
+
+def distinct_rows(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's distinct combination of values of ``columns`` (text arrays of one length, no
+    missing) as a code 0, 1, ... in order of first appearance, and the first row of each code:
+    what is derived from the combination is then derived once per code (``values[first]``)
+    and spread back (``result[codes]``), one object per distinct result."""
+    rows = np.zeros(len(columns[0]), dtype=np.int64)
+    for values in columns:
+        codes, uniq = factorize_text(np.asarray(values, dtype=object))  # NUL-safe
+        rows = pd.factorize(rows * len(uniq) + codes)[0]  # kept below rows ** 2
+    first = np.zeros(rows.max() + 1 if len(rows) else 0, dtype=np.int64)
+    first[rows[::-1]] = np.arange(len(rows) - 1, -1, -1)
+    return rows, first

@@ -240,19 +240,31 @@ class XportV5Writer:
         self._file = open(self._path, "wb")  # closed by close() or __exit__
         self._file.write(head)
 
-    def write(self, part: pd.DataFrame) -> None:
-        """Append the records of ``part`` (columns, kinds and widths as declared)."""
+    def write(self, part: pd.DataFrame, coded: Mapping[str, np.ndarray] | None = None) -> None:
+        """Append the records of ``part`` (columns, kinds and widths as declared).
+
+        ``coded``: text columns that ``part`` holds as integer codes, column -> its distinct
+        values (str); row ``i`` is ``values[codes[i]]`` (code -1: the last value), so each
+        distinct value is encoded once. The others hold their values."""
         cols = [str(c) for c in part.columns]
         if cols != self.columns:
             raise InputError(f"part has columns {cols}, the file {self.columns}")
+        coded = coded or {}
+        text = {}
         for j, c in enumerate(cols):
+            if c in coded:
+                if self.kinds[j] != "text":
+                    raise InputError(f"column {c!r}: coded text for a {self.kinds[j]} column")
+                text[j] = _Text.coded(part.iloc[:, j].to_numpy(), np.asarray(coded[c]),
+                                      self.widths[j], c)
+                continue
             kind = _kind(c, part.iloc[:, j])
             if kind != self.kinds[j]:
                 raise InputError(f"column {c!r}: a {kind} column in a part of a {self.kinds[j]} "
                                  "column")
             if kind == "date":
                 _check_dates(c, part.iloc[:, j])
-        self._write_rows(part, {})
+        self._write_rows(part, text)
 
     def _write_rows(self, df: pd.DataFrame, text: Mapping[int, _Text]) -> None:
         """Records of ``df``, ``chunk_rows`` at a time; ``text`` holds prepared text columns

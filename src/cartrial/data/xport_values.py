@@ -108,6 +108,18 @@ class _Text:
         else:  # many distinct values: widths by slices, rows encoded chunk by chunk
             self.width = _values_width(values, chunk_rows)
 
+    @classmethod
+    def coded(cls, codes: np.ndarray, values: np.ndarray, width: int, column: str) -> _Text:
+        """A text column given as codes into its distinct values (code -1: the last value),
+        in a field of ``width`` bytes (InputError for a value wider)."""
+        if not np.issubdtype(codes.dtype, np.integer):
+            raise InputError(f"column {column!r}: coded text needs integer codes, not "
+                             f"{codes.dtype}")
+        text = cls.__new__(cls)
+        text.table = _byte_table(values, width, column)
+        text.codes, text.width = codes, width
+        return text
+
     def fill(self, buf: np.ndarray, offset: int, part: pd.Series, start: int) -> None:
         if self.table is not None and self.codes is not None:
             buf[:, offset:offset + self.width] = self.table[self.codes[start:start + len(part)]]
