@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cartrial.report.ars_query import rows, select
+from cartrial.report.ars_query import _among, rows, select
 
 POOL = ["Y", "N", "", "CR", "PR", "IL6 Peak", "IL6 Fold change at peak", "\x00a", "\x00b",
         None, float("nan"), pd.NA]
@@ -67,3 +67,16 @@ def test_a_clause_among_the_records_of_another(seed: int) -> None:
         got = rows(data, a, b)
         assert (np.diff(got) > 0).all()
         pd.testing.assert_frame_equal(data.iloc[got], expected, check_exact=True)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_kept_positions_are_numpys_intersection(seed: int) -> None:
+    """``_among`` against ``np.intersect1d`` (both ways it takes: binary search, and a
+    True/False per record when the kept positions are many)."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 2000))
+    for p, q in [(0.5, 0.5), (0.01, 0.9), (0.9, 0.01), (0.0, 0.5), (1.0, 1.0)]:
+        out = np.flatnonzero(rng.random(n) < p).astype(rng.choice([np.int32, np.int64]))
+        whole = np.flatnonzero(rng.random(n) < q).astype(np.int32)
+        got = _among(out, whole, n)
+        assert got.tolist() == np.intersect1d(out, whole, assume_unique=True).tolist()

@@ -36,12 +36,11 @@ _PANDAS_CONVERTS = "mMf"  # dates, durations and float32: pandas converts the co
 class _Rows:
     """What is known of one frame: the positions of each clause, its subjects' codes."""
 
-    __slots__ = ("frame", "clauses", "masks", "by_pandas", "subjects", "results", "objects")
+    __slots__ = ("frame", "clauses", "by_pandas", "subjects", "results", "objects")
 
     def __init__(self, frame: pd.DataFrame) -> None:
         self.frame = weakref.ref(frame)
         self.clauses: dict[str, np.ndarray | None] = {}  # compiled (None: left to pandas)
-        self.masks: dict[str, np.ndarray] = {}  # the compiled ones' True/False per record
         self.objects: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
         self.by_pandas: dict[str, np.ndarray] = {}
         self.subjects: tuple[np.ndarray, int] | None = None
@@ -156,8 +155,6 @@ def _whole(data: pd.DataFrame, expr: str) -> np.ndarray | None:
     if expr not in known.clauses:
         mask = _compiled_mask(data, expr)
         known.clauses[expr] = None if mask is None else _frozen(mask)
-        if mask is not None:
-            known.masks[expr] = mask
     return known.clauses[expr]
 
 
@@ -199,6 +196,21 @@ def positions(data: pd.DataFrame, expr: str) -> np.ndarray:
     return got
 
 
+def _among(out: np.ndarray, whole: np.ndarray, n: int) -> np.ndarray:
+    """The positions of ``out`` that are in ``whole`` (both sorted, without repeats, below
+    ``n``): what ``np.intersect1d(out, whole, assume_unique=True)`` gives, found by binary
+    search, or through a True/False per record when ``out`` is long, instead of sorting both
+    together."""
+    if not len(out) or not len(whole):
+        return out[:0]
+    if len(out) * np.log2(len(whole) + 1) > n:
+        mask = np.zeros(n, dtype=bool)
+        mask[whole] = True
+        return out[mask[out]]
+    at = np.searchsorted(whole, out)
+    return out[whole[np.minimum(at, len(whole) - 1)] == out]
+
+
 def rows(data: pd.DataFrame, *exprs: str) -> np.ndarray:
     """The positions of the records meeting every clause in turn: ``select(select(data, a),
     b)``, each clause evaluated on the records the ones before it kept.
@@ -225,7 +237,7 @@ def rows(data: pd.DataFrame, *exprs: str) -> np.ndarray:
     for expr in filter(None, exprs[1:]):
         whole = _whole(data, expr)
         if whole is not None:  # value by value: the kept rows among the whole frame's
-            out = out[_known(data).masks[expr][out]]
+            out = _among(out, whole, len(data))
         else:  # on the records kept so far, as DataFrame.query on them
             out = out[positions(data.iloc[out], expr)]
     return out
