@@ -146,3 +146,4 @@ def test_damaged_records_narrated_as_before(toxic, seed: int) -> None:
     assert w["Narrative"].str.contains("from an unknown day").any()
     _same(sl, ae.drop(columns=["AEOUT", "ATOXGRSC"]), d)
     _same(sl, ae.iloc[:0], d.iloc[:0])  # nothing serious, no DLT: the deaths only
+    _same(sl.astype({"TRTSDT": object}), ae.astype({"ASTDT": object, "AENDT": object}), d)
