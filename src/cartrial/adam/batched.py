@@ -18,7 +18,7 @@ FutureWarning: it will stop); :meth:`BatchedDataset.to_frame` and the writers fo
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,8 +111,11 @@ class ColumnKinds:
         self._dtypes: dict[tuple[str, str], object] = {}  # (column, kind) -> first dtype
         self._resolved: dict[str, str] | None = None
 
-    def add(self, batch: pd.DataFrame) -> dict[str, str]:
-        """This batch's kind of each column (an all-missing column's own dtype's kind)."""
+    def add(self, batch: pd.DataFrame, has_values: Mapping[str, bool] | None = None
+            ) -> dict[str, str]:
+        """This batch's kind of each column (an all-missing column's own dtype's kind);
+        ``has_values``: whether each column has a value (``notna().any()``) when the caller
+        knows it already (:class:`cartrial.adam.metadata.DatasetProfile` has looked)."""
         cols = list(batch.columns)
         if self.columns is None:
             self.columns = cols
@@ -123,7 +126,7 @@ class ColumnKinds:
         for c in cols:
             s = batch[c]
             kinds[c] = kind = column_kind(s)
-            if not s.notna().any():
+            if not (s.notna().any() if has_values is None else has_values[c]):
                 self._undecided.setdefault(c, []).append((len(s) > 0, kind, self.n_batches))
                 self._dtypes.setdefault((c, kind), s.dtype)
                 continue

@@ -7,13 +7,11 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 from jinja2 import Environment, select_autoescape
 
 from cartrial.adam.batched import BatchedDataset, ColumnKinds, concat
+from cartrial.adam.column_profile import column_profile
 from cartrial.data import data_model
-from cartrial.data.text import factorize_text
 from cartrial.errors import InputError
 
 DATASETS = {
@@ -158,34 +156,6 @@ def variable_label(name: str) -> str:
     raise InputError(f"no label for variable {name!r}; add it to cartrial.adam.metadata.LABELS")
 
 
-def _text_profile(s: pd.Series) -> tuple[int, np.ndarray]:
-    """(max UTF-8 byte length, missing mask) of a text or date column, vectorised."""
-    if pd.api.types.is_datetime64_any_dtype(s):
-        missing = s.isna().to_numpy(dtype=bool)
-        return (1 if missing.all() else 10), missing
-    na = s.isna().to_numpy(dtype=bool)
-    vals = np.where(na, "", s.to_numpy(dtype=object))
-    missing = na | (vals == "")
-    if missing.all():
-        return 1, missing
-    # lengths of the distinct values only (a batch of ADLB repeats a few hundred values)
-    _codes, uniq = factorize_text(vals[~missing])
-    present = pd.Series(uniq, dtype=object).astype(str).to_numpy(dtype=object)
-    return int(pc.max(pc.binary_length(pa.array(present, type=pa.string()))).as_py()), missing
-
-
-def _profile(s: pd.Series) -> tuple[int, int, int | None]:
-    """(LENGTH, N_MISSING, position of the first non-missing value or None) of one column:
-    LENGTH is the largest UTF-8 byte length of text (1 when none), 10 for dates (1 when all are
-    missing), 8 for numbers."""
-    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        length, missing = 8, s.isna().to_numpy(dtype=bool)
-    else:
-        length, missing = _text_profile(s)
-    first = np.flatnonzero(~missing)
-    return max(length, 1), int(missing.sum()), int(first[0]) if len(first) else None
-
-
 _TYPE = {"num": "num", "bool": "text", "text": "text"}  # other kinds: "date", "date (<tz>)"
 
 
@@ -245,15 +215,18 @@ class DatasetProfile:
 
     def add(self, batch: pd.DataFrame) -> dict[str, str]:
         """Take in the next batch; returns its columns' kinds (:meth:`ColumnKinds.add`)."""
-        kinds = self.kinds.add(batch)
+        # each column looked at once: its profile and missing values (which ColumnKinds needs)
+        profiles = {c: column_profile(batch[c]) for c in dict.fromkeys(batch.columns)}
+        kinds = self.kinds.add(batch, has_values={c: not p.na.all() for c, p in
+                                                  profiles.items()})
         self._variables = None
         for c, kind in kinds.items():
             s = batch[c]
-            length, n_missing, first = _profile(s)
+            length, n_missing, first, na = profiles[c]
             by_kind = self._length.setdefault(c, {})
             by_kind[kind] = max(by_kind.get(kind, 1), length)
             self._missing[c] = self._missing.get(c, 0) + n_missing
-            present = s.notna().to_numpy(dtype=bool)
+            present = ~na
             state = "values" if present.any() else ("missing" if len(s) else "no rows")
             key = (kind, str(s.dtype), state)
             reps = self._reps.setdefault(c, {})
