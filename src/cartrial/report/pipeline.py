@@ -25,18 +25,13 @@ from cartrial.data import Study, load_study, snapshot, validate_study
 from cartrial.errors import Finding, FindingsError, InputError
 from cartrial.protocol import load_protocol, protocol_hash
 from cartrial.protocol.model import Protocol
-from cartrial.report import sections as S
 from cartrial.report.background import Background
 from cartrial.report.document import Provenance, Section
 from cartrial.report.figure_files import EagerFigures, ForkedFigures
 from cartrial.report.figures import figure_cutoff
 from cartrial.report.held_study import keep_after_adam
-from cartrial.report.kinetics_items import kinetics_items
-from cartrial.report.listings import listing_items
 from cartrial.report.outputs import PARALLEL_MAX_SUBJECTS, Written, small_trial, write_outputs
 from cartrial.report.pdf import html_to_pdf
-from cartrial.report.safety_adam import adam_safety_tables
-from cartrial.report.section_items import dlt_item, efficacy_items, safety_items
 from cartrial.report.staged_adam import stage_datasets
 
 STAGES = ("load and validate", "safety engine", "efficacy engine", "kinetics engine",
@@ -309,7 +304,8 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     cut_text = cutoff.isoformat() if cutoff is not None else (
         adam.cutoff.strftime("%Y-%m-%d") if pd.notna(adam.cutoff) else "")
     with figure_cutoff(cut_text):  # every figure's caption names the data cut-off
-        secs = build_sections(study, protocol, ds, safety, efficacy, kin, figures, history)
+        secs = build_sections(study, protocol, ds, safety, efficacy, kin, figures, history,
+                              parallel=small_trial(ds))  # 14.5 forked beside the others
     if rec_dose is not None:  # before the listings (16.2)
         secs.insert(len(secs) - 1, rec_dose)
     step(STAGES[5])
@@ -340,14 +336,17 @@ def _provenance(protocol_ref: str, phash: str, data_dir, dhash: str, run_date: d
 
 
 def build_sections(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame], safety,
-                   efficacy, kin, figures: dict,
-                   history: pd.DataFrame | None = None) -> list[Section]:
+                   efficacy, kin, figures: dict, history: pd.DataFrame | None = None, *,
+                   parallel: bool = False) -> list[Section]:
     """Every report section that the available results support, in CSR order.
 
     Parameters
     ----------
     study, protocol, ds, safety, efficacy, kin, figures, history
         Study, protocol, ADaM by name, engine results (None = none), figures, escalation.
+    parallel : bool, optional
+        Build 14.5 in a forked process beside the others (a small trial with a second core:
+        :func:`cartrial.report.section_build.build_groups`); the same sections and figure files.
 
     Returns
     -------
@@ -359,37 +358,10 @@ def build_sections(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame]
 
     >>> build_sections(study, protocol, ds, None, None, None, {})  # doctest: +SKIP
     """
-    adsl = ds["ADSL"]
-    from cartrial.report.csr import csr_summary_items  # disposition, baseline, exposure
+    from cartrial.report.section_build import build_groups, section_groups
 
-    secs = [Section("14.1 Trial summary", (S.table_populations(adsl, protocol, "14.1.1"),
-                                           *csr_summary_items(adsl, protocol, ds.get("ADEX"))))]
-    # 14.2 escalation
-    items: list = []
-    if history is not None:  # cartrial.conduct.escalation_history
-        items.append(S.table_escalation(history, protocol, "14.2.1"))
-    dt = S.table_decision(protocol, "14.2.2")
-    if dt is not None:
-        items.append(dt)
-    # the safety tables are computed from the ADaM datasets (report.safety_adam)
-    tables = adam_safety_tables(ds, protocol) if safety is not None else None
-    if tables is not None:
-        items.append(dlt_item(adsl, tables, safety.method, protocol))
-    secs.append(Section("14.2 Dose escalation and dose-limiting toxicities", tuple(items)))
-    # 14.3 safety
-    if tables is not None:
-        secs.append(Section("14.3 Safety", tuple(safety_items(adsl, safety, protocol, figures,
-                                                              tables))))
-    # 14.4 efficacy
-    if efficacy is not None and "ADRS" in ds:  # tables from ADaM (ADSL, ADRS, ADTTE)
-        secs.append(Section("14.4 Efficacy", tuple(efficacy_items(ds, efficacy, figures,
-                                                                  protocol, study.get("CM")))))
-    # 14.5 kinetics
-    if kin is not None:
-        secs.append(Section("14.5 Cellular kinetics, cytokines and immunogenicity",
-                            tuple(kinetics_items(study, protocol, ds, figures))))
-    secs.append(Section("16.2 Patient listings", tuple(listing_items(ds, safety))))
-    return secs
+    return build_groups(section_groups(study, protocol, ds, safety, efficacy, kin, history),
+                        figures, parallel=parallel)
 
 
 def file_digest(path: Path) -> str:
