@@ -117,12 +117,12 @@ def section_groups(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame]
 
 
 def _built(build: Callable[[dict], list[Section]], figures: dict) -> tuple:
-    """``("ok", sections, figure items)`` of one group, or ``("error", exc)``."""
+    """``(sections or the error, figure items stored)`` of one group."""
     try:
-        secs = build(figures)
+        got: list[Section] | Exception = build(figures)
     except Exception as exc:  # noqa: BLE001 - raised in report order by build_groups
-        return ("error", exc)
-    return ("ok", secs, list(figures.items()))
+        got = exc
+    return got, list(figures.items())
 
 
 def _forked_part(groups: Sequence[Group]) -> list[tuple]:
@@ -132,9 +132,9 @@ def _forked_part(groups: Sequence[Group]) -> list[tuple]:
 
     out: list[tuple] = []
     for _, build in groups:
-        got = _built(build, EagerFigures())
-        out.append(got if got[0] == "ok" else ("error", _portable(got[1])))
-        if got[0] == "error":
+        got, figures = _built(build, EagerFigures())
+        out.append((_portable(got) if isinstance(got, Exception) else got, figures))
+        if isinstance(got, Exception):
             break
     return out
 
@@ -179,15 +179,15 @@ def build_groups(groups: Sequence[Group], figures: dict, *, parallel: bool = Fal
     for name, build in groups:
         if name not in forked:  # each group's figures kept apart, stored below in order
             here[name] = got = _built(build, type(figures)())
-            if got[0] == "error":
+            if isinstance(got[0], Exception):
                 break
     there = dict(zip((n for n, _ in away), job.wait(), strict=False))  # ends at an error
     secs: list[Section] = []
     for name, _ in groups:
         got = here[name] if name in here else there[name]  # an earlier error raised first
-        if got[0] == "error":
-            raise got[1]
-        secs += got[1]
-        for key, item in got[2]:
+        for key, item in got[1]:
             figures[key] = item
+        if isinstance(got[0], Exception):
+            raise got[0]
+        secs += got[0]
     return secs
