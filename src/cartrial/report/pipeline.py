@@ -14,25 +14,25 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from cartrial import __version__
 from cartrial._memory import map_large_blocks, release_freed_memory
-from cartrial.adam import build_adam
 from cartrial.conduct import escalation_history
-from cartrial.data import Study, load_study, snapshot, validate_study
+from cartrial.data import Study, snapshot, validate_study
 from cartrial.errors import Finding, FindingsError, InputError
 from cartrial.protocol import load_protocol, protocol_hash
 from cartrial.protocol.model import Protocol
 from cartrial.report.background import Background
-from cartrial.report.document import Provenance, Section
-from cartrial.report.figure_files import EagerFigures, ForkedFigures
-from cartrial.report.figures import figure_cutoff
 from cartrial.report.held_study import keep_after_adam
-from cartrial.report.outputs import PARALLEL_MAX_SUBJECTS, Written, small_trial, write_outputs
 from cartrial.report.pdf import html_to_pdf
-from cartrial.report.staged_adam import stage_datasets
+from cartrial.report.study_read import read_beside_imports
+
+if TYPE_CHECKING:
+    from cartrial.report.document import Provenance, Section
+# the engines, ADaM and the report's modules (scipy, matplotlib, jinja2, ...) are imported
+# while a forked process reads the study (report.study_read), in the stage that uses them
 
 STAGES = ("load and validate", "safety engine", "efficacy engine", "kinetics engine",
           "ADaM datasets", "tables and figures", "write outputs")
@@ -167,6 +167,8 @@ def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omit
     step(STAGES[1])
     # the escalation history reads only the study: re-derived in a forked process while the
     # other engines run (a small trial; a large one computes it here, in turn)
+    from cartrial.report.outputs import PARALLEL_MAX_SUBJECTS
+
     own = record is not None and len(record)  # the committee's record is Table 14.2.1
     dm = study.get("DM")
     from cartrial.report.recommended_dose import history_and_patients  # 14.6's patients too
@@ -262,8 +264,7 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
 
     # 1. load and validate
     protocol = load_protocol(protocol_ref)
-    study = load_study(data_dir)
-    n_warn = _validate(study, protocol)
+    study, n_warn = read_beside_imports(data_dir, protocol, _validate)  # + imports meanwhile
     if cutoff is not None:
         study = _enrolled_by(snapshot(study, cutoff), cutoff)
     record = None
@@ -278,7 +279,12 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     history, rec_dose = (None, None) if later else finish()
     _whole_or_stop(omitted, allow_partial)
     # 5. ADaM
+    from cartrial.adam.build import build_adam
     from cartrial.efficacy.sdtm import mrd_from_sdtm
+    from cartrial.report.figure_files import EagerFigures, ForkedFigures
+    from cartrial.report.figures import figure_cutoff
+    from cartrial.report.outputs import Written, small_trial, write_outputs
+    from cartrial.report.staged_adam import stage_datasets
 
     efficacy, imwg = (eff[0], eff[1]) if eff else (None, None)
     mrd = mrd_from_sdtm(study["LB"]) if eff and "LB" in study else None
@@ -326,6 +332,9 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
 def _provenance(protocol_ref: str, phash: str, data_dir, dhash: str, run_date: datetime,
                 cut_text: str, cutoff: date | None, omitted: list[str],
                 n_warn: int) -> Provenance:
+    from cartrial import __version__
+    from cartrial.report.document import Provenance
+
     return Provenance(__version__, protocol_ref, phash, str(data_dir), dhash, run_date,
                       cut_text, cutoff_given=cutoff is not None,
                       extra=(("Day convention", "day 0 = the day of CAR-T infusion in every "
