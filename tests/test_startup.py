@@ -198,3 +198,21 @@ def test_decision_table_text_equals_pandas_rendering(design: str, kw: dict) -> N
         want = [{k: None if pd.isna(v) else v if k == "decision" else int(v) for k, v in r.items()}
                 for r in frame.to_dict(orient="records")]
         assert js[key] == want
+
+
+def test_the_pipeline_module_leaves_the_later_stages_libraries_to_them() -> None:
+    """Regression test of the import graph: ``import cartrial.report.pipeline`` (what
+    ``analyze`` imports before it reads the study) imports neither the engines' and figures'
+    libraries (scipy.stats, matplotlib: imported while a forked process reads the study,
+    ``cartrial.report.study_read``), nor jinja2, nor statsmodels (nor formulaic, narwhals and
+    polars, which it brings), nor the RTF and DOCX writers, nor the section builders: each
+    section imports what it uses when it is built (``cartrial.report.section_build``), so
+    14.5, built by a forked process, is not imported by the main one, and 14.4's Cox model
+    and cumulative incidence only when 14.4 is built."""
+    code = ("import json, sys\nimport cartrial.report.pipeline\n"
+            "print(json.dumps({'modules': sorted(sys.modules)}))")
+    mods = set(_run(code)["modules"])
+    assert sorted({"scipy.stats", "matplotlib", "jinja2", "statsmodels", "formulaic",
+                   "narwhals", "polars", "rtflite", "docx", "cartrial.adam.build",
+                   "cartrial.report.kinetics_items", "cartrial.report.section_items",
+                   "cartrial.report.listings"} & mods) == []

@@ -14,30 +14,25 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from cartrial import __version__
 from cartrial._memory import map_large_blocks, release_freed_memory
-from cartrial.adam import build_adam
 from cartrial.conduct import escalation_history
-from cartrial.data import Study, load_study, snapshot, validate_study
+from cartrial.data import Study, snapshot, validate_study
 from cartrial.errors import Finding, FindingsError, InputError
 from cartrial.protocol import load_protocol, protocol_hash
 from cartrial.protocol.model import Protocol
-from cartrial.report import sections as S
 from cartrial.report.background import Background
-from cartrial.report.document import Provenance, Section
-from cartrial.report.figure_files import EagerFigures, ForkedFigures
-from cartrial.report.figures import figure_cutoff
 from cartrial.report.held_study import keep_after_adam
-from cartrial.report.kinetics_items import kinetics_items
-from cartrial.report.listings import listing_items
-from cartrial.report.outputs import PARALLEL_MAX_SUBJECTS, Written, small_trial, write_outputs
 from cartrial.report.pdf import html_to_pdf
-from cartrial.report.safety_adam import adam_safety_tables
-from cartrial.report.section_items import dlt_item, efficacy_items, safety_items
-from cartrial.report.staged_adam import stage_datasets
+from cartrial.report.study_read import read_beside_imports
+
+if TYPE_CHECKING:
+    from cartrial.report.document import Provenance, Section
+# the engines, ADaM and the report's modules (scipy, matplotlib, jinja2, ...) are imported
+# while a forked process reads the study (report.study_read), in the stage that uses them
 
 STAGES = ("load and validate", "safety engine", "efficacy engine", "kinetics engine",
           "ADaM datasets", "tables and figures", "write outputs")
@@ -172,6 +167,8 @@ def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omit
     step(STAGES[1])
     # the escalation history reads only the study: re-derived in a forked process while the
     # other engines run (a small trial; a large one computes it here, in turn)
+    from cartrial.report.outputs import PARALLEL_MAX_SUBJECTS
+
     own = record is not None and len(record)  # the committee's record is Table 14.2.1
     dm = study.get("DM")
     from cartrial.report.recommended_dose import history_and_patients  # 14.6's patients too
@@ -267,8 +264,7 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
 
     # 1. load and validate
     protocol = load_protocol(protocol_ref)
-    study = load_study(data_dir)
-    n_warn = _validate(study, protocol)
+    study, n_warn = read_beside_imports(data_dir, protocol, _validate)  # + imports meanwhile
     if cutoff is not None:
         study = _enrolled_by(snapshot(study, cutoff), cutoff)
     record = None
@@ -283,7 +279,12 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     history, rec_dose = (None, None) if later else finish()
     _whole_or_stop(omitted, allow_partial)
     # 5. ADaM
+    from cartrial.adam.build import build_adam
     from cartrial.efficacy.sdtm import mrd_from_sdtm
+    from cartrial.report.figure_files import EagerFigures, ForkedFigures
+    from cartrial.report.figures import figure_cutoff
+    from cartrial.report.outputs import Written, small_trial, write_outputs
+    from cartrial.report.staged_adam import stage_datasets
 
     efficacy, imwg = (eff[0], eff[1]) if eff else (None, None)
     mrd = mrd_from_sdtm(study["LB"]) if eff and "LB" in study else None
@@ -309,7 +310,8 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     cut_text = cutoff.isoformat() if cutoff is not None else (
         adam.cutoff.strftime("%Y-%m-%d") if pd.notna(adam.cutoff) else "")
     with figure_cutoff(cut_text):  # every figure's caption names the data cut-off
-        secs = build_sections(study, protocol, ds, safety, efficacy, kin, figures, history)
+        secs = build_sections(study, protocol, ds, safety, efficacy, kin, figures, history,
+                              parallel=small_trial(ds))  # 14.5 forked beside the others
     if rec_dose is not None:  # before the listings (16.2)
         secs.insert(len(secs) - 1, rec_dose)
     step(STAGES[5])
@@ -330,6 +332,9 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
 def _provenance(protocol_ref: str, phash: str, data_dir, dhash: str, run_date: datetime,
                 cut_text: str, cutoff: date | None, omitted: list[str],
                 n_warn: int) -> Provenance:
+    from cartrial import __version__
+    from cartrial.report.document import Provenance
+
     return Provenance(__version__, protocol_ref, phash, str(data_dir), dhash, run_date,
                       cut_text, cutoff_given=cutoff is not None,
                       extra=(("Day convention", "day 0 = the day of CAR-T infusion in every "
@@ -340,14 +345,17 @@ def _provenance(protocol_ref: str, phash: str, data_dir, dhash: str, run_date: d
 
 
 def build_sections(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame], safety,
-                   efficacy, kin, figures: dict,
-                   history: pd.DataFrame | None = None) -> list[Section]:
+                   efficacy, kin, figures: dict, history: pd.DataFrame | None = None, *,
+                   parallel: bool = False) -> list[Section]:
     """Every report section that the available results support, in CSR order.
 
     Parameters
     ----------
     study, protocol, ds, safety, efficacy, kin, figures, history
         Study, protocol, ADaM by name, engine results (None = none), figures, escalation.
+    parallel : bool, optional
+        Build 14.5 in a forked process beside the others (a small trial with a second core:
+        :func:`cartrial.report.section_build.build_groups`); the same sections and figure files.
 
     Returns
     -------
@@ -359,37 +367,10 @@ def build_sections(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame]
 
     >>> build_sections(study, protocol, ds, None, None, None, {})  # doctest: +SKIP
     """
-    adsl = ds["ADSL"]
-    from cartrial.report.csr import csr_summary_items  # disposition, baseline, exposure
+    from cartrial.report.section_build import build_groups, section_groups
 
-    secs = [Section("14.1 Trial summary", (S.table_populations(adsl, protocol, "14.1.1"),
-                                           *csr_summary_items(adsl, protocol, ds.get("ADEX"))))]
-    # 14.2 escalation
-    items: list = []
-    if history is not None:  # cartrial.conduct.escalation_history
-        items.append(S.table_escalation(history, protocol, "14.2.1"))
-    dt = S.table_decision(protocol, "14.2.2")
-    if dt is not None:
-        items.append(dt)
-    # the safety tables are computed from the ADaM datasets (report.safety_adam)
-    tables = adam_safety_tables(ds, protocol) if safety is not None else None
-    if tables is not None:
-        items.append(dlt_item(adsl, tables, safety.method, protocol))
-    secs.append(Section("14.2 Dose escalation and dose-limiting toxicities", tuple(items)))
-    # 14.3 safety
-    if tables is not None:
-        secs.append(Section("14.3 Safety", tuple(safety_items(adsl, safety, protocol, figures,
-                                                              tables))))
-    # 14.4 efficacy
-    if efficacy is not None and "ADRS" in ds:  # tables from ADaM (ADSL, ADRS, ADTTE)
-        secs.append(Section("14.4 Efficacy", tuple(efficacy_items(ds, efficacy, figures,
-                                                                  protocol, study.get("CM")))))
-    # 14.5 kinetics
-    if kin is not None:
-        secs.append(Section("14.5 Cellular kinetics, cytokines and immunogenicity",
-                            tuple(kinetics_items(study, protocol, ds, figures))))
-    secs.append(Section("16.2 Patient listings", tuple(listing_items(ds, safety))))
-    return secs
+    return build_groups(section_groups(study, protocol, ds, safety, efficacy, kin, history),
+                        figures, parallel=parallel)
 
 
 def file_digest(path: Path) -> str:

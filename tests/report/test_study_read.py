@@ -1,0 +1,92 @@
+"""report.study_read: the study read and validated by a forked process is the study read here.
+
+Regression tests (the forked read against the read in this process that it stands beside, and
+that stays the read of a large folder or a machine without ``fork`` or a second core). What a
+read gives is checked against its references in tests/data.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import cartrial.report.study_read as R
+from cartrial._fork import can_fork
+from cartrial.data import write_study
+from cartrial.errors import FindingsError
+from cartrial.protocol import load_protocol
+from cartrial.report.pipeline import _validate
+from tests.data.minimal_study import minimal_domains
+
+needs_fork = pytest.mark.skipif(not can_fork(), reason="needs fork and a second core")
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("read") / "sdtm"
+    write_study(minimal_domains(), out)
+    return out
+
+
+def _same(a, b) -> None:
+    assert list(a.domains) == list(b.domains)
+    for name in a.domains:
+        pd.testing.assert_frame_equal(a.domains[name], b.domains[name], check_exact=True)
+    assert (a.data_hash, a.file_hashes, a.format, a.unread, a.mtime, str(a.path)) == (
+        b.data_hash, b.file_hashes, b.format, b.unread, b.mtime, str(b.path))
+    assert a.load_findings == b.load_findings
+
+
+@needs_fork
+def test_the_study_read_beside_is_the_study_read_here(folder: Path) -> None:
+    """Regression test: every domain (values and dtypes), the file hashes, the load findings
+    and the warning count are those of a read in this process; the later modules are imported
+    meanwhile."""
+    protocol = load_protocol("ct071")
+    here = R.read_and_validate(folder, protocol, _validate)
+    beside = R.read_beside_imports(folder, protocol, _validate, later=("cartrial.report.pdf",))
+    _same(beside[0], here[0])
+    assert beside[1] == here[1]
+    assert "cartrial.report.pdf" in sys.modules
+
+
+@needs_fork
+def test_bad_data_raise_every_finding_as_a_read_here(tmp_path: Path) -> None:
+    """Regression test: data failing validation raise the FindingsError a read here raises,
+    with every finding."""
+    dm = minimal_domains()
+    dm["DM"] = dm["DM"].assign(AGE=-5)
+    write_study(dm, tmp_path / "bad")
+    protocol = load_protocol("ct071")
+    with pytest.raises(FindingsError) as here:
+        R.read_and_validate(tmp_path / "bad", protocol, _validate)
+    with pytest.raises(FindingsError) as beside:
+        R.read_beside_imports(tmp_path / "bad", protocol, _validate, later=())
+    assert len(here.value.findings) >= 1 and str(beside.value) == str(here.value)
+    assert [repr(f) for f in beside.value.findings] == [repr(f) for f in here.value.findings]
+
+
+@needs_fork
+def test_a_result_that_cannot_come_back_is_read_here(folder: Path) -> None:
+    """Regression test: when the forked read's result cannot travel (here: a warning count
+    that does not pickle), the study is read again in this process and returned."""
+    protocol = load_protocol("ct071")
+
+    def odd(study, protocol):
+        return lambda: 3  # not picklable
+
+    study, n = R.read_beside_imports(folder, protocol, odd, later=())
+    assert n() == 3 and "DM" in study.domains
+
+
+def test_a_large_folder_is_read_here_without_the_imports(folder: Path, monkeypatch) -> None:
+    """Regression test: past MAX_BYTES nothing is forked and nothing imported ahead (a module
+    that does not exist would fail the import)."""
+    monkeypatch.setattr(R, "MAX_BYTES", 0)
+    protocol = load_protocol("ct071")
+    study, n = R.read_beside_imports(folder, protocol, _validate, later=("no.such.module",))
+    _same(study, R.read_and_validate(folder, protocol, _validate)[0])
+    assert R.folder_bytes(folder) > 0 and R.folder_bytes(folder / "none") is None
