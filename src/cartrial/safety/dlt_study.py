@@ -38,9 +38,11 @@ def ae_dlt_events(ae: pd.DataFrame, covered: dict[str, set[str]]) -> pd.DataFram
         "GRADE": a["GRADE"], "END_DAY": a["END_DAY"], "RELATED": a["RELATED"]})
 
 
-def graded_lab_events(graded: pd.DataFrame) -> tuple[pd.DataFrame, set[str]]:
-    """(DLT events of graded laboratory records, subjects with a graded haematology record)."""
-    long = lab_grades_long(graded)
+def graded_lab_events(graded: pd.DataFrame, long: pd.DataFrame | None = None,
+                      ) -> tuple[pd.DataFrame, set[str]]:
+    """(DLT events of graded laboratory records, subjects with a graded haematology record);
+    ``long`` is ``lab_grades_long(graded)`` when the caller has it already."""
+    long = lab_grades_long(graded) if long is None else long
     covered = set(long.loc[long["TERM"].str.upper().isin(_HEME), "USUBJID"])
     return lab_events(long), covered
 
