@@ -156,11 +156,7 @@ def _baseline(df: pd.DataFrame, key: np.ndarray) -> tuple[np.ndarray, np.ndarray
     bl_map = bl_frame.set_index("key")
     b = keys.map(bl_map["b"]).to_numpy(dtype=float)
     i = keys.map(bl_map["i"]).fillna("").to_numpy(dtype=object)
-    if "BASE" not in df.columns:
-        base = b
-    if "BNRIND" not in df.columns:
-        bnr = i
-    return base, bnr
+    return (base if "BASE" in df.columns else b), (bnr if "BNRIND" in df.columns else i)
 
 
 def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
@@ -218,13 +214,14 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
     n = len(df)
     out = {d: (np.full(n, "", dtype=object), np.full(n, np.nan)) for d in ("L", "H")}
     units = as_text(df, "UNIT") if "UNIT" in df.columns else None
-    for term in c.terms:
-        rows = np.isin(pcodes, np.flatnonzero(np.isin(pvals, [p.upper() for p in term.paramcd])))
+    ucodes, uvals = _frames.factorize_text(units) if units is not None else (None, None)
+    for term in c.terms:  # tests and units looked up per distinct value (-1: none, never hit)
+        rows = np.append(np.isin(pvals, [p.upper() for p in term.paramcd]), False)[pcodes]
         if not rows.any():
             continue
         if units is not None:
-            ok_units = {u.upper() for u in term.units}
-            fail(df, rows & (units != "") & ~np.isin(units, list(ok_units)), domain=DOMAIN,
+            bad = (uvals != "") & ~np.isin(uvals, [u.upper() for u in term.units])
+            fail(df, rows & np.append(bad, False)[ucodes], domain=DOMAIN,
                  variable="UNIT", rule=f"{term.term} is graded in {term.units[0]} (SI)",
                  values=units)
         sub = {k: a[rows] for k, a in v.items()}
