@@ -58,3 +58,23 @@ def test_lab_records_keep_lb_order_in_any_batching(study) -> None:
         # an LB not sorted by subject: rows still come back in LB order
         pd.testing.assert_frame_equal(lab_records(shuffled, batch_subjects=size),
                                       lab_records(shuffled, batch_subjects=10**6))
+
+
+def test_shared_long_form_gives_the_same_results(study) -> None:
+    """Regression (code against itself): the engine computes ``lab_grades_long`` once per batch
+    and hands it to the worst grades, the cytopenia recovery and the DLT lab events; each result
+    equals the one the function computes from the graded records alone."""
+    from cartrial.safety.ctcae import grade_labs, lab_grades_long, worst_lab_grades
+    from cartrial.safety.cytopenia import cytopenia_recovery
+    from cartrial.safety.dlt_study import graded_lab_events
+
+    s, protocol = study
+    g = grade_labs(safety_inputs(s, protocol).labs)
+    long = lab_grades_long(g)
+    kept = long.copy()
+    pd.testing.assert_frame_equal(worst_lab_grades(g, long=long), worst_lab_grades(g))
+    pd.testing.assert_frame_equal(cytopenia_recovery(g, long=long), cytopenia_recovery(g))
+    (ev, cov), (ev0, cov0) = graded_lab_events(g, long), graded_lab_events(g)
+    pd.testing.assert_frame_equal(ev, ev0)
+    assert cov == cov0 and len(ev) and len(cov)
+    pd.testing.assert_frame_equal(long, kept)  # read, never changed

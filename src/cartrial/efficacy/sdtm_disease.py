@@ -16,7 +16,7 @@ import pandas as pd
 
 from cartrial.data.batches import take_rows
 from cartrial.data.dates import impute_date
-from cartrial.data.text import upper_stripped
+from cartrial.data.text import factorize_text, upper_stripped
 from cartrial.errors import RecordError
 
 # (LBTESTCD, LBSPEC) -> (IMWG column, divisor applied to LBSTRESN in the standard unit)
@@ -150,22 +150,32 @@ def lb_long(lb: pd.DataFrame) -> pd.DataFrame:
 
 def _disease_records(lb: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
     """The disease records (a copy of the columns used) and which are numeric / coded."""
-    code = _text(lb["LBTESTCD"])
-    spec = _text(lb["LBSPEC"]) if "LBSPEC" in lb else pd.Series(pd.NA, index=lb.index)
-    # (test, specimen) looked up per distinct pair; only the disease records are copied (a
-    # large LB is mostly haematology and chemistry)
-    pairs = pd.MultiIndex.from_arrays([code, spec])
-    is_num = pd.Series(pairs.isin(list(LB_NUMERIC)), index=lb.index)
-    is_cod = pd.Series(pairs.isin(list(LB_CODED)), index=lb.index)
-    del pairs
+    # test and specimen normalised per distinct text, (test, specimen) looked up per distinct
+    # pair; only the disease records are copied (a large LB is mostly haematology/chemistry)
+    code, cc = _distinct_upper(lb["LBTESTCD"])
+    spec, sc = (_distinct_upper(lb["LBSPEC"]) if "LBSPEC" in lb
+                else (np.array([pd.NA], dtype=object), np.zeros(len(lb), dtype=np.intp)))
+    pc, pairs = pd.factorize(cc * len(spec) + sc)
+    found = [(code[k // len(spec)], spec[k % len(spec)]) for k in pairs]
+    found = [f if isinstance(f[0], str) and isinstance(f[1], str) else None for f in found]
+    is_num = pd.Series(np.array([f in LB_NUMERIC for f in found], dtype=bool)[pc], index=lb.index)
+    is_cod = pd.Series(np.array([f in LB_CODED for f in found], dtype=bool)[pc], index=lb.index)
     used = [c for c in ("USUBJID", "LBSEQ", "LBDTC", "LBSTRESN", "LBSTRESC", "LBORRES",
                         "LBSTAT", "LBBLFL") if c in lb.columns]
     rows = np.flatnonzero((is_num | is_cod).to_numpy())
     sel = take_rows(lb, rows, used)
-    sel["_code"] = code.to_numpy()[rows]
-    sel["_spec"] = spec.to_numpy()[rows]
+    sel["_code"] = code[cc[rows]]
+    sel["_spec"] = spec[sc[rows]]
     is_num, is_cod = (pd.Series(m.to_numpy()[rows], index=sel.index) for m in (is_num, is_cod))
     return sel, is_num, is_cod
+
+
+def _distinct_upper(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``_text(s)`` as (distinct values, code per row): ``_text(s).to_numpy()`` equals
+    ``values[codes]`` (a missing value is pd.NA, the last of ``values``)."""
+    codes, uniq = factorize_text(s.to_numpy(dtype=object))
+    done = _text(pd.Series(uniq, dtype=object)).to_numpy(dtype=object)
+    return np.append(done, np.array([pd.NA], dtype=object)), np.where(codes < 0, len(uniq), codes)
 
 
 def _numeric_long(num: pd.DataFrame) -> pd.DataFrame:
@@ -179,8 +189,11 @@ def _numeric_long(num: pd.DataFrame) -> pd.DataFrame:
     not_done = _text(_col(num, "LBSTAT")).eq("NOT DONE").fillna(False)
     missing = val.isna() & ~not_done
     # below-quantification text (e.g. "<0.1" M-protein) counts as 0 (not detected by SPEP)
-    txt = _text(_col(num, "LBSTRESC").fillna(_col(num, "LBORRES")))
-    blq = (missing & txt.str.match(r"^(<|BLQ|BLOQ)")).fillna(False).astype(bool)
+    blq = pd.Series(False, index=num.index)
+    if missing.any():  # the text is read only where the number is missing
+        m = num[missing.to_numpy()]
+        txt = _text(_col(m, "LBSTRESC").fillna(_col(m, "LBORRES")))
+        blq[missing.to_numpy()] = txt.str.match(r"^(<|BLQ|BLOQ)").fillna(False).to_numpy(bool)
     val = val.where(~blq, 0.0)
     rest = missing & ~blq
     if rest.any():
@@ -201,20 +214,20 @@ def _numeric_long(num: pd.DataFrame) -> pd.DataFrame:
 
 def _coded_long(cod: pd.DataFrame) -> pd.DataFrame:
     """Coded disease results (immunofixation, clonality) mapped to the IMWG values."""
-    res = _text(_col(cod, "LBSTRESC").fillna(_col(cod, "LBORRES")))
+    # the values as an object array (str or pd.NA): iterating a string Series costs ~5 us a value
+    res = _text(_col(cod, "LBSTRESC").fillna(_col(cod, "LBORRES"))).to_numpy(dtype=object)
     spec = [LB_CODED[(c, s)] for c, s in zip(cod["_code"], cod["_spec"], strict=True)]
     mapped = [
         m.get(r) if isinstance(r, str) else None for (_, m), r in zip(spec, res, strict=True)
     ]
-    for i, (r, mv) in enumerate(zip(res, mapped, strict=True)):
-        if mv is None:
-            row = cod.iloc[i]
-            rule = (
-                "immunofixation record without a result"
-                if row["_code"] == "IMFIX" and (r is pd.NA or r == "")
-                else f"result must be one of {sorted(spec[i][1])}"
-            )
-            raise _lb_error(row, "LBORRES", None if r is pd.NA else r, rule)
+    for i in (i for i, mv in enumerate(mapped) if mv is None):  # the first unmapped raises
+        r, row = res[i], cod.iloc[i]
+        rule = (
+            "immunofixation record without a result"
+            if row["_code"] == "IMFIX" and (r is pd.NA or r == "")
+            else f"result must be one of {sorted(spec[i][1])}"
+        )
+        raise _lb_error(row, "LBORRES", None if r is pd.NA else r, rule)
     return pd.DataFrame(
         {
             "USUBJID": cod["USUBJID"].astype(str),

@@ -156,11 +156,7 @@ def _baseline(df: pd.DataFrame, key: np.ndarray) -> tuple[np.ndarray, np.ndarray
     bl_map = bl_frame.set_index("key")
     b = keys.map(bl_map["b"]).to_numpy(dtype=float)
     i = keys.map(bl_map["i"]).fillna("").to_numpy(dtype=object)
-    if "BASE" not in df.columns:
-        base = b
-    if "BNRIND" not in df.columns:
-        bnr = i
-    return base, bnr
+    return (base if "BASE" in df.columns else b), (bnr if "BNRIND" in df.columns else i)
 
 
 def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
@@ -218,13 +214,14 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
     n = len(df)
     out = {d: (np.full(n, "", dtype=object), np.full(n, np.nan)) for d in ("L", "H")}
     units = as_text(df, "UNIT") if "UNIT" in df.columns else None
-    for term in c.terms:
-        rows = np.isin(pcodes, np.flatnonzero(np.isin(pvals, [p.upper() for p in term.paramcd])))
+    ucodes, uvals = _frames.factorize_text(units) if units is not None else (None, None)
+    for term in c.terms:  # tests and units looked up per distinct value (-1: none, never hit)
+        rows = np.append(np.isin(pvals, [p.upper() for p in term.paramcd]), False)[pcodes]
         if not rows.any():
             continue
         if units is not None:
-            ok_units = {u.upper() for u in term.units}
-            fail(df, rows & (units != "") & ~np.isin(units, list(ok_units)), domain=DOMAIN,
+            bad = (uvals != "") & ~np.isin(uvals, [u.upper() for u in term.units])
+            fail(df, rows & np.append(bad, False)[ucodes], domain=DOMAIN,
                  variable="UNIT", rule=f"{term.term} is graded in {term.units[0]} (SI)",
                  values=units)
         sub = {k: a[rows] for k, a in v.items()}
@@ -284,19 +281,18 @@ def lab_grades_long(graded: pd.DataFrame) -> pd.DataFrame:
     0  Platelet count decreased  0.0    0.0     0.0
     1  Platelet count decreased  7.0    4.0     0.0
     """
-    parts = []
-    for d in ("L", "H"):
-        part = graded[graded[f"ATOXDSC{d}"] != ""].copy()
-        part["TERM"] = part[f"ATOXDSC{d}"]
-        part["DIRECTION"] = d
-        part["GRADE"] = part[f"ATOXGR{d}"]
-        part["BGRADE"] = part[f"BTOXGR{d}"]
-        parts.append(part)
     keep = ["USUBJID", "PARAMCD", "TERM", "DIRECTION", "DAY", "AVAL", "GRADE", "BGRADE",
             "TRTEMFL", "CTCAE_VERSION"]
     if "SEQ" in graded.columns:
         keep.insert(1, "SEQ")
-    out = pd.concat(parts, ignore_index=True) if parts else graded.iloc[:0]
+    own = [c for c in keep if c in graded.columns]  # only these copied (TERM... replaced)
+    parts = []
+    for d in ("L", "H"):
+        rows = (graded[f"ATOXDSC{d}"] != "").to_numpy(dtype=bool, na_value=False)
+        parts.append(graded.loc[rows, own].assign(  # arrays: positional, dtypes kept
+            TERM=graded[f"ATOXDSC{d}"].array[rows], DIRECTION=d,
+            GRADE=graded[f"ATOXGR{d}"].array[rows], BGRADE=graded[f"BTOXGR{d}"].array[rows]))
+    out = pd.concat(parts, ignore_index=True)
     return out.reindex(columns=keep).sort_values(["USUBJID", "TERM", "DAY"],
                                                  kind="stable").reset_index(drop=True)
 
@@ -347,7 +343,7 @@ def pooled_lab_terms(graded: pd.DataFrame) -> pd.DataFrame:
 
 
 def worst_lab_grades(graded: pd.DataFrame, *, treatment_emergent_until_day: float = 365.0,
-                     ) -> pd.DataFrame:
+                     long: pd.DataFrame | None = None) -> pd.DataFrame:
     """Worst post-baseline grade per USUBJID x CTCAE term (with its day and baseline grade).
 
     Parameters
@@ -356,6 +352,8 @@ def worst_lab_grades(graded: pd.DataFrame, *, treatment_emergent_until_day: floa
         :func:`grade_labs` output.
     treatment_emergent_until_day : float, default 365
         Records after this day since infusion are not considered.
+    long : pandas.DataFrame, optional
+        ``lab_grades_long(graded)`` when the caller has it already (not changed here).
 
     Returns
     -------
@@ -372,7 +370,7 @@ def worst_lab_grades(graded: pd.DataFrame, *, treatment_emergent_until_day: floa
                            TERM  BASE_GRADE  WORST_GRADE  WORST_DAY
     0  Platelet count decreased         0.0          4.0        9.0
     """
-    long = lab_grades_long(graded)
+    long = lab_grades_long(graded) if long is None else long
     post = long[(long["DAY"] > 0) & (long["DAY"] <= treatment_emergent_until_day)
                 & long["GRADE"].notna()]
     if post.empty:

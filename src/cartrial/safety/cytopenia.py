@@ -17,7 +17,8 @@ CYTOPENIA_TERMS = ("Neutrophil count decreased", "Platelet count decreased", "An
 
 
 def cytopenia_recovery(graded: pd.DataFrame, *, terms: tuple[str, ...] = CYTOPENIA_TERMS,
-                       min_grade: int = 3, prolonged_day: float = 28.0) -> pd.DataFrame:
+                       min_grade: int = 3, prolonged_day: float = 28.0,
+                       long: pd.DataFrame | None = None) -> pd.DataFrame:
     """Grade >= 3 cytopenias after infusion and their recovery, per USUBJID x term.
 
     Assumption of the synthetic example's protocol (prolonged cytopenia: grade >= 3 persisting
@@ -37,6 +38,8 @@ def cytopenia_recovery(graded: pd.DataFrame, *, terms: tuple[str, ...] = CYTOPEN
         Severe from this grade on (3).
     prolonged_day : float
         Day from infusion after which a severe cytopenia still present is prolonged.
+    long : pandas.DataFrame, optional
+        ``lab_grades_long(graded)`` when the caller has it already (not changed here).
 
     Returns
     -------
@@ -63,7 +66,7 @@ def cytopenia_recovery(graded: pd.DataFrame, *, terms: tuple[str, ...] = CYTOPEN
                              TERM  FIRST_DAY  WORST_GRADE  RECOVERY_DAY  PROLONGED
     0  Neutrophil count decreased        7.0          4.0          21.0      False
     """
-    long = lab_grades_long(graded)
+    long = lab_grades_long(graded) if long is None else long
     long = long[long["TERM"].isin(terms) & (long["DAY"] > 0) & long["GRADE"].notna()]
     cols = ["USUBJID", "TERM", "FIRST_DAY", "WORST_GRADE", "LAST_SEVERE_DAY", "RECOVERED",
             "RECOVERY_DAY", "PROLONGED", "LAST_ASSESSMENT_DAY"]

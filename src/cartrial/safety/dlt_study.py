@@ -38,10 +38,14 @@ def ae_dlt_events(ae: pd.DataFrame, covered: dict[str, set[str]]) -> pd.DataFram
         "GRADE": a["GRADE"], "END_DAY": a["END_DAY"], "RELATED": a["RELATED"]})
 
 
-def graded_lab_events(graded: pd.DataFrame) -> tuple[pd.DataFrame, set[str]]:
-    """(DLT events of graded laboratory records, subjects with a graded haematology record)."""
-    long = lab_grades_long(graded)
-    covered = set(long.loc[long["TERM"].str.upper().isin(_HEME), "USUBJID"])
+def graded_lab_events(graded: pd.DataFrame, long: pd.DataFrame | None = None,
+                      ) -> tuple[pd.DataFrame, set[str]]:
+    """(DLT events of graded laboratory records, subjects with a graded haematology record);
+    ``long`` is ``lab_grades_long(graded)`` when the caller has it already."""
+    long = lab_grades_long(graded) if long is None else long
+    terms = long["TERM"]  # a few dozen distinct terms over many records: upper-cased once each
+    heme = [t for t in pd.unique(terms) if isinstance(t, str) and t.upper() in _HEME]
+    covered = set(long.loc[terms.isin(heme), "USUBJID"])
     return lab_events(long), covered
 
 

@@ -277,14 +277,13 @@ def _lab_records_part(lb: pd.DataFrame, inf: pd.Series) -> pd.DataFrame:
 
 def _baseline_flag(out: pd.DataFrame, flagged: np.ndarray) -> np.ndarray:
     """The --BLFL record when the subject x test has one, else the last one on or before day 0."""
-    key = [pd.factorize(out["USUBJID"])[0], pd.factorize(out["PARAMCD"])[0]]
-    has_flag = pd.Series(flagged).groupby(key).transform("any").to_numpy()
-    pre = out["DAY"].to_numpy() <= 0
-    order = out.assign(_i=np.arange(len(out)), _pre=pre).sort_values(["USUBJID", "PARAMCD", "DAY"])
-    last_pre = order[order["_pre"]].groupby(["USUBJID", "PARAMCD"])["_i"].last()
-    derived = np.zeros(len(out), dtype=bool)
-    derived[last_pre.to_numpy()] = True
-    return np.where(np.where(has_flag, flagged, derived), "Y", "")
+    u, p = pd.factorize(out["USUBJID"])[0], pd.factorize(out["PARAMCD"])[0]
+    key = u.astype(np.int64) * (p.max(initial=0) + 1) + p  # one code per subject x test
+    day, pre = out["DAY"].to_numpy(), np.flatnonzero(out["DAY"].to_numpy() <= 0)
+    order = pre[np.lexsort((day[pre], key[pre]))]  # stable: records of one day in LB order
+    derived = np.zeros(len(out), dtype=bool)  # the last of each subject x test's records
+    derived[order[np.r_[key[order][1:] != key[order][:-1], True][:len(order)]]] = True
+    return np.where(np.where(np.isin(key, key[flagged]), flagged, derived), "Y", "")
 
 
 def weight_records(study) -> pd.DataFrame:

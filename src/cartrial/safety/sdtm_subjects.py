@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.dates import impute_date, parse_dtc
+from cartrial.data.text import factorize_text
 from cartrial.protocol.model import Protocol
 from cartrial.safety._frames import fail
 from cartrial.safety.sdtm_base import (
@@ -101,6 +102,20 @@ def adverse_events(study, protocol: Protocol | None = None) -> pd.DataFrame:
     })
 
 
+def _last_dated(df: pd.DataFrame, dtc: str) -> pd.DataFrame:
+    """USUBJID (as str) and the latest date-time of its ``dtc`` records (NaT: none complete to
+    the day): each distinct text parsed once and each subject's latest kept, so a large LB's
+    million records are not put together again; a missing USUBJID takes the record-wise way."""
+    subj, names = factorize_text(df["USUBJID"].to_numpy(dtype=object))
+    if (subj < 0).any():
+        return pd.DataFrame({"USUBJID": df["USUBJID"].astype(str), "dt": parse_dtc(df[dtc])["dt"]})
+    codes, texts = factorize_text(df[dtc].to_numpy(dtype=object))
+    dt = parse_dtc(pd.Series(texts, dtype=object))["dt"].to_numpy()
+    per = pd.Series(np.append(dt, np.datetime64("NaT", "ns"))[codes]).groupby(subj).max()
+    return pd.DataFrame({"USUBJID": pd.Series(names[per.index], dtype=object).astype(str),
+                         "dt": per.to_numpy()})
+
+
 def followup(study, protocol: Protocol | None = None) -> pd.DataFrame:
     """Per infused patient: dose level, end of follow-up, death and withdrawal.
 
@@ -171,8 +186,7 @@ def followup(study, protocol: Protocol | None = None) -> pd.DataFrame:
                       ("QS", "QSDTC")):
         df = _domain(study, name, required=False)
         if df is not None and len(df) and dtc in df:
-            p = parse_dtc(df[dtc])["dt"]
-            dated.append(pd.DataFrame({"USUBJID": df["USUBJID"].astype(str), "dt": p}))
+            dated.append(_last_dated(df, dtc))
     if dated:
         alld = pd.concat(dated).dropna()
         lastrec = alld.groupby("USUBJID")["dt"].max().reindex(out.index)
