@@ -111,7 +111,20 @@ def _listing_app() -> typer.Typer:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
+    """The `cartrial` command: ``argv`` (default: the process's arguments) run as a verb.
+
+    Without ``argv`` (the console command, ``python -m cartrial``) the process ends when the
+    verb has ended, without the interpreter's teardown (:mod:`cartrial.cli._exit`); with
+    ``argv`` it returns or raises ``SystemExit`` as Click does.
+    """
+    if argv is None:
+        from cartrial.cli._exit import exit_when_done
+
+        exit_when_done(lambda: _main(sys.argv[1:]))
+    _main(argv)
+
+
+def _main(args: list[str]) -> None:
     verb = next((a for a in args if not a.startswith("-")), None)
     if verb in VERBS:
         rest = args[args.index(verb) + 1:]
