@@ -59,7 +59,7 @@ def serial(tmp_path_factory):
 # Generous limits, not deadlines: on a loaded 2-core machine worker start-up and restarts can
 # take minutes (issue #14.9); each wait returns as soon as its event happens.
 WAIT = 900
-N_INTERRUPTED = 200_000  # trials per cell of the sweep interrupted by Ctrl-C
+N_INTERRUPTED = 500_000  # trials per cell of the sweep interrupted by Ctrl-C (~0.5 s a cell)
 SLOW_MACHINE = {"distributed.comm.timeouts.connect": "600s", "distributed.comm.timeouts.tcp":
                 "600s", "distributed.deploy.lost-worker-timeout": "600s"}
 
@@ -123,9 +123,9 @@ def test_ctrl_c_in_a_terminal_stops_cleanly_and_says_how_to_resume(tmp_path):
     from cartrial.sweep.store import CELLS_DIR
 
     gfile = tmp_path / "grid.yaml"
-    # cells long enough that the interrupt comes while most are still to do (BOIN's Monte
-    # Carlo is about a microsecond a trial: with 3,000 trials a cell the whole sweep could end
-    # between the check below and the signal on an idle machine)
+    # cells long enough that the interrupt comes while most are still to do: with 3,000 trials
+    # a cell (a few ms) the whole sweep ended between the check below and the signal on an idle
+    # machine, with 200,000 (0.2 s) once in CI under load; now ~0.5 s a cell leaves about 7 s
     gfile.write_text(yaml.safe_dump(GRID | {"n_trials": N_INTERRUPTED}))
     out = tmp_path / "out"
     code = "import sys; from cartrial.cli.main import main; sys.argv[0] = 'cartrial'; main()"
