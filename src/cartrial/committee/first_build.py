@@ -12,7 +12,12 @@ sent to it) with the function the server would use
 server validates the study (bad data still stop the server), imports the web stack, opens the
 database and starts answering. The two run side by side on two cores; the work is the same.
 
-Without ``fork`` or with one core, or when the child fails or dies, the server computes the
+When the committee's database already holds DLT adjudications, every page shows the decisions
+with them applied: a second child (:class:`~cartrial.committee.forked_job.ForkedJob`, as the
+first) reads them and computes those beside the first child and the server
+(:func:`adjudicated_at_start`).
+
+Without ``fork`` or with one core, or when a child fails or dies, the server computes the
 decisions itself as before (an error of the engines is raised there as it always was). The pages
 are the same bytes either way.
 """
@@ -264,7 +269,7 @@ def adjudicated_at_start(domains: dict, as_of: date, rows: tuple) -> Any:
 
 @contextmanager
 def ended_on_error(first: FirstDecisions | None) -> Iterator[None]:
-    """End ``first``'s child when the block raises (the server does not start: bad data).
+    """End ``first``'s children when the block raises (the server does not start: bad data).
 
     Parameters
     ----------
