@@ -143,7 +143,9 @@ def test_ctrl_c_in_a_terminal_stops_cleanly_and_says_how_to_resume(tmp_path):
     _, err = proc.communicate(timeout=WAIT)
     text = err.decode()
     if proc.returncode == 0 and f"{N_CELLS}/{N_CELLS}" in text:
-        pytest.skip("the sweep finished before the interrupt reached it")
+        # seen only in the whole suite under load (CI, twice): not reproduced alone, at rest
+        # or with -n 2; the signal came after the last cell or was not taken up
+        pytest.skip("every cell was computed and the sweep exited 0 although interrupted")
     assert proc.returncode == 130, text
     assert "Traceback" not in text and "interrupted:" in text and "Resume with" in text
     rep = run_sweep(expand_grid(GRID | {"n_trials": N_INTERRUPTED}), out)
