@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cartrial.data.text import factorize_text
+from cartrial.data.text import factorize_text, spread
 
 
 def distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -81,7 +81,7 @@ def _text(s: pd.Series) -> tuple[int, np.ndarray, np.ndarray]:
         codes, uniq = distinct(s.to_numpy())
         na = codes < 0
         empty = np.fromiter((isinstance(v, str) and v == "" for v in uniq), bool, len(uniq))
-        missing = na | np.append(empty, True)[codes]
+        missing = na | spread(empty, codes, True)
         values = uniq[~empty]
     else:  # extension text, bool, categorical: missing as pandas says, values as objects
         na = s.isna().to_numpy(dtype=bool)

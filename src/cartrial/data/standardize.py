@@ -268,7 +268,7 @@ def _original_results(df: pd.DataFrame, testcd: str, orres: str,
     upper = spread(u_upper.to_numpy(dtype=object, na_value=pd.NA), codes, pd.NA)
     is_coded = {c for c, t in tests.items() if t.is_coded}
     t_codes, t_values = column_codes(df[testcd])
-    coded = np.append(np.asarray([v in is_coded for v in t_values], dtype=bool), False)[t_codes]
+    coded = spread(np.asarray([v in is_coded for v in t_values], dtype=bool), t_codes, False)
     onum = spread(pd.to_numeric(u_text, errors="coerce").to_numpy(dtype=float, na_value=np.nan),
                   codes, np.nan)
     blq = spread(u_upper.str.startswith(BLQ_PREFIXES, na=False).to_numpy(dtype=bool), codes,

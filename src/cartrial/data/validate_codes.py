@@ -17,7 +17,7 @@ from contextvars import ContextVar
 import numpy as np
 import pandas as pd
 
-from cartrial.data.text import factorize_text
+from cartrial.data.text import factorize_text, spread
 
 _MEMO: ContextVar[dict | None] = ContextVar("cartrial_validate_codes", default=None)
 
@@ -127,9 +127,7 @@ def by_value(s: pd.Series, decide: Iterable[bool] | np.ndarray) -> np.ndarray:
     >>> by_value(s, [u == "y" for u in column_codes(s)[1]]).tolist()
     [False, False, True]
     """
-    codes, _uniq = column_codes(s)
-    table = np.append(np.asarray(list(decide), dtype=bool), False)
-    return table[codes]
+    return spread(np.asarray(list(decide), dtype=bool), column_codes(s)[0], False)
 
 
 def among(s: pd.Series, values: Iterable[str]) -> np.ndarray:

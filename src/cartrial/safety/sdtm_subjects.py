@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.dates import impute_date, parse_dtc
-from cartrial.data.text import factorize_text
+from cartrial.data.text import factorize_text, spread
 from cartrial.protocol.model import Protocol
 from cartrial.safety._frames import fail
 from cartrial.safety.sdtm_base import (
@@ -111,7 +111,7 @@ def _last_dated(df: pd.DataFrame, dtc: str) -> pd.DataFrame:
         return pd.DataFrame({"USUBJID": df["USUBJID"].astype(str), "dt": parse_dtc(df[dtc])["dt"]})
     codes, texts = factorize_text(df[dtc].to_numpy(dtype=object))
     dt = parse_dtc(pd.Series(texts, dtype=object))["dt"].to_numpy()
-    per = pd.Series(np.append(dt, np.datetime64("NaT", "ns"))[codes]).groupby(subj).max()
+    per = pd.Series(spread(dt, codes, np.datetime64("NaT", "ns"))).groupby(subj).max()
     return pd.DataFrame({"USUBJID": pd.Series(names[per.index], dtype=object).astype(str),
                          "dt": per.to_numpy()})
 
