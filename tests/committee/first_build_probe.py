@@ -6,7 +6,7 @@ child, and without it, on the same data folder; prints one JSON line.
 
 ``killed``: the child is ended before the server takes its decisions (the server computes them).
 ``adjudicated``: the committee's database holds two DLT adjudications before the server starts
-(a second child computes the decisions with them applied); the server without children reads a
+(the child computes the decisions with them applied too); the server without children reads a
 copy of that database.
 """
 

@@ -65,9 +65,10 @@ def test_the_pages_are_the_same_with_the_forked_decisions(example) -> None:
     assert [p for p in child if child[p] != own[p]] == []
 
 
-def test_recorded_adjudications_are_applied_in_a_second_child(example) -> None:
-    """Regression: with two DLT adjudications recorded before the server starts, a second
-    child computes the decisions with them applied; the server computes none itself, and
+def test_recorded_adjudications_are_applied_in_the_child(example) -> None:
+    """Regression: with two DLT adjudications recorded before the server starts, the child
+    computes the decisions with them applied after the decisions (one child, the escalation
+    history derived once); the server computes none itself, and
     every page is the same bytes as a server without children shows on a copy of the
     database (what the adjudicated pages show is checked in test_meeting.py)."""
     out = _probe(example, "adjudicated")
@@ -81,8 +82,45 @@ def test_recorded_adjudications_are_applied_in_a_second_child(example) -> None:
     assert [p for p in child if child[p] != own[p]] == []
 
 
-def test_a_new_database_starts_no_second_child(tmp_path) -> None:
-    """No database file yet (a new trial): nothing to read, no child, no file created."""
+def test_the_adjudicated_decisions_reuse_the_history_of_the_decisions(
+        example, monkeypatch) -> None:
+    """Regression: after the engine's decisions, the decisions with adjudications applied
+    (what the child computes next, and the server without a child) derive the escalation
+    history no second time, and equal those computed on the domains alone (the code before:
+    the history derived again); that the adjudicated recommendation is BOIN's is checked
+    against R's BOIN in test_meeting.py."""
+    import pandas as pd
+
+    from cartrial.committee import adjudication
+    from cartrial.committee.workspace import decisions
+    from cartrial.conduct import history
+    from cartrial.data import Study, load_study
+    from cartrial.protocol import load_protocol
+
+    protocol, study = load_protocol("ct071"), load_study(example)
+    derived = []
+    own = history._history
+    monkeypatch.setattr(history, "_history", lambda *a: derived.append(1) or own(*a))
+    cut, first, _ = decisions(study, protocol)
+    p = first.patients.head(2)
+    frame = pd.DataFrame({"USUBJID": p["USUBJID"].astype(str),
+                          "DLT": ["no" if d == "yes" else "yes" for d in p["DLT"]],
+                          "RATIONALE": "regression", "ADJ_DATE": cut.isoformat()})
+    derived.clear()
+    once = adjudication.decide_adjudicated(study, protocol, cut, frame)
+    assert derived == []                        # the history of the decisions, read again
+    again = adjudication.decide_adjudicated(Study(domains=study.domains), protocol, cut, frame)
+    assert derived == [1]                       # no files: derived from the data again
+    assert first.phase == once.phase == "expansion"
+    assert (once.phase, once.status, once.stopped_on, once.selected) == (
+        again.phase, again.status, again.stopped_on, again.selected)
+    assert once.recommendation.decision == again.recommendation.decision
+    assert (once.patients["DLT_SOURCE"] == "committee").sum() == 2
+    pd.testing.assert_frame_equal(once.patients, again.patients)
+
+
+def test_a_new_database_reads_no_adjudications(tmp_path) -> None:
+    """No database file yet (a new trial): nothing to read, no file created."""
     url = f"sqlite:///{tmp_path / 'committee.sqlite'}"
     assert not fb._may_hold(url) and not (tmp_path / "committee.sqlite").exists()
     assert fb._may_hold("postgresql+psycopg://u@h/db") and not fb._may_hold("sqlite://")

@@ -25,6 +25,7 @@ from cartrial.errors import InputError
 
 if TYPE_CHECKING:
     from cartrial.conduct import StudyDecision
+    from cartrial.data import Study
     from cartrial.protocol import Protocol
 
 CALLS = ("yes", "no")
@@ -176,7 +177,7 @@ def adjudicated(w: Workspace, store: Store,
             return hit[1]
     # at start-up `cartrial serve` computed them in a forked child (committee.first_build)
     result = adjudicated_at_start(w.study_domains, w.as_of, key[1]) or decide_adjudicated(
-        w.study_domains, w.protocol, w.as_of, frame)
+        w.study, w.protocol, w.as_of, frame)
     result = replace(result, data_hash=w.data_hash)
     out = replace(w, decision=result, paths=next_cohort_paths(w.protocol, result))
     with _CACHE_LOCK:
@@ -186,15 +187,21 @@ def adjudicated(w: Workspace, store: Store,
     return out
 
 
-def decide_adjudicated(domains: dict[str, pd.DataFrame], protocol: Protocol, as_of: date,
+def decide_adjudicated(study: Study, protocol: Protocol, as_of: date,
                        frame: pd.DataFrame) -> StudyDecision:
     """The decisions on the study at ``as_of`` with the committee's adjudications applied
     (:func:`cartrial.conduct.decide_study`): one rule for the server and its start-up child.
 
+    ``study`` is the workspace's study as read (``Workspace.study``): the escalation history
+    the decisions stand on does not depend on the adjudications (``decide_study`` re-derives it
+    from the data), so the history the engine's decisions derived in this process is read from
+    :func:`cartrial.conduct.escalation_history`'s cache (keyed by the files read) instead of
+    being derived a second time.
+
     Parameters
     ----------
-    domains : dict of str to pandas.DataFrame
-        The study's domains (``Workspace.study_domains``).
+    study : Study
+        The study (``Workspace.study``).
     protocol : Protocol
         The protocol.
     as_of : datetime.date
@@ -213,12 +220,11 @@ def decide_adjudicated(domains: dict[str, pd.DataFrame], protocol: Protocol, as_
 
     Examples
     --------
-    >>> decide_adjudicated(ws.study_domains, ws.protocol, ws.as_of, frame)  # doctest: +SKIP
+    >>> decide_adjudicated(ws.study, ws.protocol, ws.as_of, frame)  # doctest: +SKIP
     """
     from cartrial.conduct import decide_study
-    from cartrial.data import Study
 
-    return decide_study(Study(domains=domains), protocol, as_of, adjudications=frame)
+    return decide_study(study, protocol, as_of, adjudications=frame)
 
 
 def adjudicated_snapshot(snap: SnapshotStatus, store: Store,

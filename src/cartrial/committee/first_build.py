@@ -13,9 +13,12 @@ server validates the study (bad data still stop the server), imports the web sta
 database and starts answering. The two run side by side on two cores; the work is the same.
 
 When the committee's database already holds DLT adjudications, every page shows the decisions
-with them applied: a second child (:class:`~cartrial.committee.forked_job.ForkedJob`, as the
-first) reads them and computes those beside the first child and the server
-(:func:`adjudicated_at_start`).
+with them applied: the same child, once it has computed the decisions, reads them and computes
+the decisions with them applied (:func:`adjudicated_at_start`). Done there, after the
+decisions, they take a fraction of the decisions' work: the escalation history they stand on
+does not depend on the adjudications and is read from the child's cache of it
+(:func:`cartrial.committee.adjudication.decide_adjudicated`), where a child of their own would
+derive it again beside the first on the same two cores.
 
 Without ``fork`` or with one core, or when a child fails or dies, the server computes the
 decisions itself as before (an error of the engines is raised there as it always was). The pages
@@ -25,6 +28,7 @@ are the same bytes either way.
 from __future__ import annotations
 
 import atexit
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -48,8 +52,8 @@ class FirstDecisions:
     """A data folder as read at start-up, and its decisions being computed in a forked child.
 
     Start one with :meth:`start`; the server validates :attr:`study` and takes the decisions
-    with :meth:`take`. When the committee's database already holds DLT adjudications, a second
-    child computes the decisions with them applied (what every page shows), taken by
+    with :meth:`take`. When the committee's database already holds DLT adjudications, the child
+    then computes the decisions with them applied (what every page shows), taken by
     :func:`adjudicated_at_start`.
 
     Parameters
@@ -64,9 +68,8 @@ class FirstDecisions:
     study : Study
         The folder's study as read (not validated yet).
     job : ForkedJob, optional
-        The child computing the decisions (None: no child; :meth:`take` returns None).
-    adjudicated : ForkedJob, optional
-        The child computing them with the recorded adjudications applied.
+        The child computing the decisions and, when the database may hold adjudications, the
+        decisions with them applied (None: no child; :meth:`take` returns None).
 
     Examples
     --------
@@ -75,19 +78,21 @@ class FirstDecisions:
     """
 
     def __init__(self, source: tuple[str, Path], signature: Signature, protocol: Protocol,
-                 study: Study, job: ForkedJob | None = None,
-                 adjudicated: ForkedJob | None = None) -> None:
+                 study: Study, job: ForkedJob | None = None) -> None:
         self._source = source
         self.signature, self.protocol, self.study = signature, protocol, study
-        self._job, self._adjudicated = job, adjudicated
+        self._job = job
+        self._lock = threading.Lock()
+        self._result: tuple[str, Any] | None = None  # the child's, read once
+        self._handed = {"decisions": False, "adjudicated": False}  # each handed out once
         self.pid = job.pid if job is not None else None
         self.why = "" if job is not None else "no child"  # why its decisions were not taken
 
     @classmethod
     def start(cls, protocol_ref: str, data_dir: str | Path,
               db_url: str | None = None) -> FirstDecisions | None:
-        """Read the protocol and the folder, then fork a child computing the decisions (and,
-        when the database holds adjudications, one computing them with those applied).
+        """Read the protocol and the folder, then fork a child computing the decisions (and
+        then, when the database holds adjudications, the decisions with those applied).
 
         Call it before any thread is started (a forked child has only the thread that forked).
 
@@ -119,13 +124,11 @@ class FirstDecisions:
             return None
         if not can_fork():
             return cls(source, signature, protocol, study)
-        job = ForkedJob.start(partial(_decisions, protocol, study))
         url = database_url(data_dir, db_url)
-        adj = ForkedJob.start(partial(_adjudicated, url, protocol, study)) if _may_hold(
-            url) else None
-        first = cls(source, signature, protocol, study, job, adj)
+        job = ForkedJob.start(partial(_computed, protocol, study, url if _may_hold(url) else None))
+        first = cls(source, signature, protocol, study, job)
         _STARTED.append(first)
-        atexit.register(first.stop)  # a server that stops early (bad data) ends its children
+        atexit.register(first.stop)  # a server that stops early (bad data) ends its child
         return first
 
     def read_from(self, protocol_ref: str, data_dir: str | Path) -> bool:
@@ -171,14 +174,14 @@ class FirstDecisions:
             return None
         if self._job is None:
             return None
-        status, value = self._job.take()
+        status, value = self._taken("decisions")
         if status != "ok":
             self.why = str(value) if status == "error" else "taken before"
             return None
-        return value
+        return value[0]
 
     def take_adjudicated(self, domains: dict, as_of: date, rows: tuple) -> Any:
-        """The second child's decisions with the adjudications applied, when it computed them
+        """The child's decisions with the adjudications applied, when it computed them
         on ``domains`` (the very study read at start-up), at ``as_of`` and with ``rows``.
 
         Parameters
@@ -196,23 +199,33 @@ class FirstDecisions:
         StudyDecision or None
             None when there is no such child, it failed, or it read other adjudications.
         """
-        if self._adjudicated is None or domains is not self.study.domains:
+        if self._job is None or domains is not self.study.domains:
             return None
-        status, value = self._adjudicated.take()
-        if status != "ok" or value is None or value[:2] != (as_of, rows):
+        status, value = self._taken("adjudicated")
+        if status != "ok" or value[1] is None or value[1][:2] != (as_of, rows):
             return None
-        return value[2]
+        return value[1][2]
+
+    def _taken(self, part: str) -> tuple[str, Any]:
+        """The child's ``(status, (decisions, adjudicated))``, read once (waiting for it) and
+        each ``part`` handed out once (``("taken", "")`` after)."""
+        with self._lock:
+            if self._result is None:
+                self._result = self._job.take()
+            if self._handed[part]:
+                return "taken", ""
+            self._handed[part] = True
+            return self._result
 
     def stop(self) -> None:
-        """End the children still computing (the server is stopping) and collect them.
+        """End the child if still computing (the server is stopping) and collect it.
 
         Returns
         -------
         None
         """
-        for job in (self._job, self._adjudicated):
-            if job is not None:
-                job.stop()
+        if self._job is not None:
+            self._job.stop()
 
 
 def database_url(data_dir: str | Path, db_url: str | None = None) -> str:
@@ -240,7 +253,7 @@ def database_url(data_dir: str | Path, db_url: str | None = None) -> str:
 
 def adjudicated_at_start(domains: dict, as_of: date, rows: tuple) -> Any:
     """The decisions with the committee's adjudications applied, as computed at start-up by
-    ``cartrial serve``'s second child on these ``domains``, ``as_of`` and ``rows`` (see
+    ``cartrial serve``'s child on these ``domains``, ``as_of`` and ``rows`` (see
     :meth:`FirstDecisions.take_adjudicated`); None when none was (compute them).
 
     Parameters
@@ -269,7 +282,7 @@ def adjudicated_at_start(domains: dict, as_of: date, rows: tuple) -> Any:
 
 @contextmanager
 def ended_on_error(first: FirstDecisions | None) -> Iterator[None]:
-    """End ``first``'s children when the block raises (the server does not start: bad data).
+    """End ``first``'s child when the block raises (the server does not start: bad data).
 
     Parameters
     ----------
@@ -293,11 +306,20 @@ def ended_on_error(first: FirstDecisions | None) -> Iterator[None]:
         raise
 
 
-def _decisions(protocol: Protocol, study: Study) -> tuple:
-    """What the first child computes: :func:`cartrial.committee.workspace.decisions`."""
+def _computed(protocol: Protocol, study: Study, url: str | None) -> tuple:
+    """What the child computes: ``(decisions, adjudicated)``, the first as
+    :func:`cartrial.committee.workspace.decisions` returns them, the second as
+    :func:`_adjudicated` (None without a database that may hold adjudications, or when they
+    cannot be applied: the server then computes them and says why, as without a child)."""
     from cartrial.committee.workspace import decisions
 
-    return decisions(study, protocol)
+    first = decisions(study, protocol)
+    if url is None:
+        return first, None
+    try:
+        return first, _adjudicated(url, protocol, study, first[0])
+    except Exception:  # noqa: BLE001 - the server computes them itself and raises there
+        return first, None
 
 
 def _may_hold(url: str) -> bool:
@@ -311,16 +333,15 @@ def _may_hold(url: str) -> bool:
     return bool(path) and path != ":memory:" and Path(path).is_file()
 
 
-def _adjudicated(url: str, protocol: Protocol, study: Study) -> tuple | None:
-    """What the second child computes: ``(cut-off, adjudication rows, decisions with them
-    applied)``, as :func:`cartrial.committee.adjudication.adjudicated` would; None when the
-    database holds no adjudication (nothing is written to it)."""
+def _adjudicated(url: str, protocol: Protocol, study: Study, cut: date) -> tuple | None:
+    """``(cut-off, adjudication rows, decisions with them applied)`` at the decisions' cut-off
+    ``cut``, as :func:`cartrial.committee.adjudication.adjudicated` would compute them; None
+    when the database holds no adjudication (nothing is written to it)."""
     from sqlalchemy import create_engine, inspect, select
     from sqlalchemy.orm import Session
 
     from cartrial.committee.adjudication import adjudication_rows, decide_adjudicated
     from cartrial.committee.store import DltAdjudication
-    from cartrial.committee.workspace import latest_date
 
     engine = create_engine(url)
     try:
@@ -334,6 +355,5 @@ def _adjudicated(url: str, protocol: Protocol, study: Study) -> tuple | None:
     if not found:
         return None
     frame = adjudication_rows(found)
-    cut = latest_date(study.domains)
     rows = tuple(map(tuple, frame.itertuples(index=False)))
-    return cut, rows, decide_adjudicated(study.domains, protocol, cut, frame)
+    return cut, rows, decide_adjudicated(study, protocol, cut, frame)
