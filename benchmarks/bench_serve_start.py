@@ -11,8 +11,10 @@ the overview until it is complete and then for every page. The run records, at e
 seconds since the interpreter began the probe (wall) and the server process's CPU seconds
 (``time.process_time``, all its threads):
 
+- ``child forked``: the data read, the decisions' child about to be forked;
 - ``web stack imported``: ``uvicorn`` imported (in this tree after the data were read and the
   decisions' child forked);
+- ``decisions taken``: the server has the child's decisions (or computed them itself);
 - ``decisions ready``: the first overview's decisions computed (or received from the child) and
   about to be rendered;
 - ``server answering``: ``create_app`` returned (uvicorn would start listening here);
@@ -100,13 +102,28 @@ def fake_run(app, **kw):
 def on_uvicorn(m):
     mark("web stack imported")
     m.run = fake_run
+def on_fork(m):
+    real = m.ForkedJob.start.__func__
+    def start(cls, fn):
+        if not any(n == "child forked" for n, _, _ in marks):
+            mark("child forked")
+        return real(cls, fn)
+    m.ForkedJob.start = classmethod(start)
+def on_first(m):
+    real = m.FirstDecisions.take
+    def take(self, *a, **k):
+        out = real(self, *a, **k)
+        mark("decisions taken")
+        return out
+    m.FirstDecisions.take = take
 def on_web(m):
     real = m.prepare_overview
     def prepare(*a, **k):
         mark("decisions ready")
         return real(*a, **k)
     m.prepare_overview = prepare
-HOOKS.update({"uvicorn": on_uvicorn, "cartrial.committee.web": on_web})
+HOOKS.update({"uvicorn": on_uvicorn, "cartrial.committee.web": on_web,
+              "cartrial.committee.forked_job": on_fork, "cartrial.committee.first_build": on_first})
 import resource
 from cartrial.cli.main import main
 try:
@@ -203,9 +220,11 @@ def main() -> None:
     for side, rs in runs.items():
         print(f"{side} ({sides[side]}), median of {len(rs)} runs: seconds since the probe "
               f"began (wall) / server CPU (process_time, from interpreter start)")
-        for k, (name, _, _) in enumerate(rs[0]["marks"]):
-            w = statistics.median(r["marks"][k][1] for r in rs)
-            c = statistics.median(r["marks"][k][2] for r in rs)
+        at = [{name: (w, c) for name, w, c in r["marks"]} for r in rs]  # threads: any order
+        names = set.intersection(*(set(a) for a in at))
+        for name in sorted(names, key=lambda n: statistics.median(a[n][0] for a in at)):
+            w = statistics.median(a[name][0] for a in at)
+            c = statistics.median(a[name][1] for a in at)
             print(f"  {name:<20} wall {w:6.2f} s  CPU {c:6.2f} s")
         print(f"  {'forked child':<20} CPU {statistics.median(r['child_cpu'] for r in rs):.2f} s"
               f"  (interpreter start: {statistics.median(r['start_cpu'] for r in rs):.2f} s)")

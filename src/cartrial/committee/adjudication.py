@@ -10,23 +10,20 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from datetime import date
-from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cartrial.committee.adjudication_rows import (
+    adjudication_table,
+    decide_adjudicated,
+)
 from cartrial.committee.records import CAN_DECIDE, write_transaction
 from cartrial.committee.snapshot import SnapshotStatus
 from cartrial.committee.store import DltAdjudication, Store, User, _now, append_audit
 from cartrial.committee.workspace import Workspace, next_cohort_paths
 from cartrial.errors import InputError
-
-if TYPE_CHECKING:
-    from cartrial.conduct import StudyDecision
-    from cartrial.data import Study
-    from cartrial.protocol import Protocol
 
 CALLS = ("yes", "no")
 _CACHE: dict[tuple[int, tuple[tuple[str, ...], ...]], tuple[Workspace, Workspace]] = {}
@@ -146,9 +143,8 @@ def adjudication_rows(adjudications: list[DltAdjudication]) -> pd.DataFrame:
     >>> adjudication_rows([]).columns.tolist()
     ['USUBJID', 'DLT', 'RATIONALE', 'ADJ_DATE']
     """
-    rows = [{"USUBJID": a.usubjid, "DLT": a.dlt, "RATIONALE": a.rationale,
-             "ADJ_DATE": a.adj_date.isoformat()} for a in adjudications]
-    return pd.DataFrame(rows, columns=["USUBJID", "DLT", "RATIONALE", "ADJ_DATE"])
+    return adjudication_table((a.usubjid, a.dlt, a.rationale, a.adj_date.isoformat())
+                              for a in adjudications)
 
 
 def adjudicated(w: Workspace, store: Store,
@@ -185,46 +181,6 @@ def adjudicated(w: Workspace, store: Store,
             _CACHE.clear()
         _CACHE[key] = (w, out)
     return out
-
-
-def decide_adjudicated(study: Study, protocol: Protocol, as_of: date,
-                       frame: pd.DataFrame) -> StudyDecision:
-    """The decisions on the study at ``as_of`` with the committee's adjudications applied
-    (:func:`cartrial.conduct.decide_study`): one rule for the server and its start-up child.
-
-    ``study`` is the workspace's study as read (``Workspace.study``): the escalation history
-    the decisions stand on does not depend on the adjudications (``decide_study`` re-derives it
-    from the data), so the history the engine's decisions derived in this process is read from
-    :func:`cartrial.conduct.escalation_history`'s cache (keyed by the files read) instead of
-    being derived a second time.
-
-    Parameters
-    ----------
-    study : Study
-        The study (``Workspace.study``).
-    protocol : Protocol
-        The protocol.
-    as_of : datetime.date
-        The data cut-off.
-    frame : pandas.DataFrame
-        The adjudications (:func:`adjudication_rows`).
-
-    Returns
-    -------
-    StudyDecision
-
-    Raises
-    ------
-    InputError
-        An adjudication that does not fit the data.
-
-    Examples
-    --------
-    >>> decide_adjudicated(ws.study, ws.protocol, ws.as_of, frame)  # doctest: +SKIP
-    """
-    from cartrial.conduct import decide_study
-
-    return decide_study(study, protocol, as_of, adjudications=frame)
 
 
 def adjudicated_snapshot(snap: SnapshotStatus, store: Store,

@@ -13,12 +13,16 @@ server validates the study (bad data still stop the server), imports the web sta
 database and starts answering. The two run side by side on two cores; the work is the same.
 
 When the committee's database already holds DLT adjudications, every page shows the decisions
-with them applied: the same child, once it has computed the decisions, reads them and computes
-the decisions with them applied (:func:`adjudicated_at_start`). Done there, after the
-decisions, they take a fraction of the decisions' work: the escalation history they stand on
-does not depend on the adjudications and is read from the child's cache of it
-(:func:`cartrial.committee.adjudication.decide_adjudicated`), where a child of their own would
-derive it again beside the first on the same two cores.
+with them applied: the same child, once it has computed the decisions, computes the decisions
+with them applied (:func:`adjudicated_at_start`). Done there, after the decisions, they take a
+fraction of the decisions' work: the escalation history they stand on does not depend on the
+adjudications and is read from the child's cache of it
+(:func:`cartrial.committee.adjudication_rows.decide_adjudicated`), where a child of their own
+would derive it again beside the first on the same two cores. A SQLite database's adjudications
+are read before the fork (:func:`cartrial.committee.adjudication_rows.read_sqlite`: the
+standard library, read only, milliseconds), so the child imports no database layer; another
+database's the child reads after the decisions. The server takes the child's adjudicated
+decisions only when it read the very same adjudications through its record.
 
 Without ``fork`` or with one core, or when a child fails or dies, the server computes the
 decisions itself as before (an error of the engines is raised there as it always was). The pages
@@ -37,6 +41,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cartrial._fork import can_fork
+from cartrial.committee.adjudication_rows import (
+    adjudication_table,
+    decide_adjudicated,
+    read_sqlite,
+    sqlite_file,
+)
 from cartrial.committee.forked_job import ForkedJob
 
 if TYPE_CHECKING:
@@ -125,7 +135,8 @@ class FirstDecisions:
         if not can_fork():
             return cls(source, signature, protocol, study)
         url = database_url(data_dir, db_url)
-        job = ForkedJob.start(partial(_computed, protocol, study, url if _may_hold(url) else None))
+        # a SQLite file's adjudications read now (milliseconds; None: the child reads them)
+        job = ForkedJob.start(partial(_computed, protocol, study, url, read_sqlite(url)))
         first = cls(source, signature, protocol, study, job)
         _STARTED.append(first)
         atexit.register(first.stop)  # a server that stops early (bad data) ends its child
@@ -306,18 +317,21 @@ def ended_on_error(first: FirstDecisions | None) -> Iterator[None]:
         raise
 
 
-def _computed(protocol: Protocol, study: Study, url: str | None) -> tuple:
+def _computed(protocol: Protocol, study: Study, url: str,
+              rows: tuple | None) -> tuple:
     """What the child computes: ``(decisions, adjudicated)``, the first as
     :func:`cartrial.committee.workspace.decisions` returns them, the second as
-    :func:`_adjudicated` (None without a database that may hold adjudications, or when they
-    cannot be applied: the server then computes them and says why, as without a child)."""
+    :func:`_applied` (``rows``: the adjudications read before the fork; None: read here from
+    ``url`` when the database may hold any). ``adjudicated`` is None without adjudications or
+    when they cannot be applied (the server then computes them and says why, as without a
+    child)."""
     from cartrial.committee.workspace import decisions
 
     first = decisions(study, protocol)
-    if url is None:
-        return first, None
     try:
-        return first, _adjudicated(url, protocol, study, first[0])
+        if rows is None:
+            rows = _read(url) if _may_hold(url) else ()
+        return first, _applied(protocol, study, first[0], rows)
     except Exception:  # noqa: BLE001 - the server computes them itself and raises there
         return first, None
 
@@ -325,35 +339,38 @@ def _computed(protocol: Protocol, study: Study, url: str | None) -> tuple:
 def _may_hold(url: str) -> bool:
     """Whether the database may hold adjudications: a SQLite file that does not exist yet
     holds none (and is not created here: the server creates it)."""
-    from urllib.parse import unquote
-
     if not url.startswith("sqlite"):
         return True
-    path = unquote(url.split("///", 1)[1].split("?", 1)[0]) if "///" in url else ""
-    return bool(path) and path != ":memory:" and Path(path).is_file()
+    path = sqlite_file(url)
+    return path is not None and Path(path).is_file()
 
 
-def _adjudicated(url: str, protocol: Protocol, study: Study, cut: date) -> tuple | None:
+def _applied(protocol: Protocol, study: Study, cut: date, rows: tuple) -> tuple | None:
     """``(cut-off, adjudication rows, decisions with them applied)`` at the decisions' cut-off
     ``cut``, as :func:`cartrial.committee.adjudication.adjudicated` would compute them; None
-    when the database holds no adjudication (nothing is written to it)."""
+    without adjudications."""
+    if not rows:
+        return None
+    return cut, rows, decide_adjudicated(study, protocol, cut, adjudication_table(rows))
+
+
+def _read(url: str) -> tuple:
+    """The adjudications the database holds, as the server's record reads them (SQLAlchemy:
+    a database other than a SQLite file, or one ``sqlite3`` could not read); nothing is
+    written."""
     from sqlalchemy import create_engine, inspect, select
     from sqlalchemy.orm import Session
 
-    from cartrial.committee.adjudication import adjudication_rows, decide_adjudicated
+    from cartrial.committee.adjudication import adjudication_rows
     from cartrial.committee.store import DltAdjudication
 
     engine = create_engine(url)
     try:
         if not inspect(engine).has_table(DltAdjudication.__tablename__):
-            return None
+            return ()
         with Session(engine) as s:
             found = list(s.execute(select(DltAdjudication).order_by(DltAdjudication.id))
                          .scalars())
     finally:
         engine.dispose()
-    if not found:
-        return None
-    frame = adjudication_rows(found)
-    rows = tuple(map(tuple, frame.itertuples(index=False)))
-    return cut, rows, decide_adjudicated(study, protocol, cut, frame)
+    return tuple(map(tuple, adjudication_rows(found).itertuples(index=False)))
