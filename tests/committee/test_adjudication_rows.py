@@ -44,7 +44,11 @@ def test_the_rows_are_those_the_record_reads(recorded) -> None:
     """Regression: the same rows, in the same order, as the record's SQLAlchemy read, and the
     same frame."""
     url, store = recorded
+    store.engine.dispose()                      # the record closed: its files as it left them
+    folder = Path(url.removeprefix("sqlite:///")).parent
+    files = {f.name: f.read_bytes() for f in folder.iterdir()}
     rows = read_sqlite(url)
+    assert {f.name: f.read_bytes() for f in folder.iterdir()} == files  # nothing written
     frame = adjudication_frame(store)
     assert rows == tuple(map(tuple, frame.itertuples(index=False)))
     assert rows == fb._read(url)

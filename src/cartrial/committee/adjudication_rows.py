@@ -3,8 +3,9 @@ them applied, without the web stack or the database layer.
 
 ``cartrial serve`` computes the decisions the first page shows in a forked child
 (:mod:`cartrial.committee.first_build`). When the committee's database is a SQLite file, the
-adjudications it holds are read here with the standard library's ``sqlite3``, read only, before
-the server forks (a few milliseconds), so that the child computes the decisions with them
+adjudications it holds are read here with the standard library's ``sqlite3`` before the server
+forks (a few milliseconds; the file is opened without creating it and only read: it is left as
+it was, no ``-wal`` or ``-shm`` file behind), so that the child computes the decisions with them
 applied without first importing SQLAlchemy and the committee's record (about half a second of
 its processor time, on the way to the first page). What is read here is only a proposal: the
 server reads the adjudications through its record (:mod:`cartrial.committee.adjudication`) and
@@ -124,7 +125,8 @@ def sqlite_file(url: str) -> str | None:
 
 
 def read_sqlite(url: str) -> tuple[tuple[str, str, str, str], ...] | None:
-    """The adjudications a SQLite committee database holds, read only, oldest first.
+    """The adjudications a SQLite committee database holds, oldest first (only read; a file
+    that does not exist is not created).
 
     Parameters
     ----------
@@ -150,7 +152,7 @@ def read_sqlite(url: str) -> tuple[tuple[str, str, str, str], ...] | None:
     if path is None or not Path(path).is_file():
         return None
     try:
-        con = sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?mode=ro", uri=True,
+        con = sqlite3.connect(f"file:{quote(str(Path(path).resolve()))}?mode=rw", uri=True,
                               timeout=1.0)
     except sqlite3.Error:
         return None

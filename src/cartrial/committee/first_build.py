@@ -20,7 +20,7 @@ adjudications and is read from the child's cache of it
 (:func:`cartrial.committee.adjudication_rows.decide_adjudicated`), where a child of their own
 would derive it again beside the first on the same two cores. A SQLite database's adjudications
 are read before the fork (:func:`cartrial.committee.adjudication_rows.read_sqlite`: the
-standard library, read only, milliseconds), so the child imports no database layer; another
+standard library, only read, milliseconds), so the child imports no database layer; another
 database's the child reads after the decisions. The server takes the child's adjudicated
 decisions only when it read the very same adjudications through its record.
 
