@@ -3,8 +3,8 @@ adjudicated decisions its child computes from them.
 
 The rows are compared with what the committee's record reads through SQLAlchemy (regression:
 the server takes the child's decisions only when both agree); the child's adjudicated
-recommendation is checked against R's BOIN ``get.boundary`` (the boundary table committed in
-tests/committee/test_meeting.py's reference data).
+recommendation is checked against R's BOIN ``get.boundary`` (validation/data/boin_boundary.csv,
+read by tests/committee/test_meeting.py).
 """
 
 from __future__ import annotations
