@@ -202,6 +202,14 @@ def main() -> None:
                     "committee's database holds before the server starts (default: none)")
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp())
+    try:
+        _compare(a, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # the databases and the extracted revision
+
+
+def _compare(a: argparse.Namespace, tmp: Path) -> None:
+    """The runs of both sides in ``tmp``, alternated, and what they show."""
     template = (_adjudicated(tmp / "template", a.data, a.protocol, a.adjudications)
                 if a.adjudications else None)
     sides = {"after": ROOT / "src"}
