@@ -17,6 +17,7 @@ import pandas as pd
 from cartrial.data.batches import take_rows
 from cartrial.data.dates import impute_date
 from cartrial.data.text import factorize_text, upper_stripped
+from cartrial.data.validate_codes import object_values
 from cartrial.errors import RecordError
 
 # (LBTESTCD, LBSPEC) -> (IMWG column, divisor applied to LBSTRESN in the standard unit)
@@ -173,7 +174,7 @@ def _disease_records(lb: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Seri
 def _distinct_upper(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """``_text(s)`` as (distinct values, code per row): ``_text(s).to_numpy()`` equals
     ``values[codes]`` (a missing value is pd.NA, the last of ``values``)."""
-    codes, uniq = factorize_text(s.to_numpy(dtype=object))
+    codes, uniq = factorize_text(object_values(s))
     done = _text(pd.Series(uniq, dtype=object)).to_numpy(dtype=object)
     return np.append(done, np.array([pd.NA], dtype=object)), np.where(codes < 0, len(uniq), codes)
 

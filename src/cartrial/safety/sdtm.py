@@ -26,7 +26,7 @@ from cartrial.data.batches import concat_consuming, in_row_order, subject_batche
 from cartrial.data.dates import parse_dtc
 from cartrial.data.text import upper_stripped
 from cartrial.protocol.model import Protocol
-from cartrial.safety._frames import fail, require_columns
+from cartrial.safety._frames import fail, require_columns, text_values
 from cartrial.safety.sdtm_base import (  # noqa: F401 (CM_CLASSES ... QS_ICE: their old path)
     CM_CLASSES,
     CRS_TERM,
@@ -245,7 +245,7 @@ def lab_records(study, *, batch_subjects: int = LAB_BATCH_SUBJECTS) -> pd.DataFr
     lb = _domain(study, "LB")
     keep = lb["USUBJID"].astype(str).isin(inf.index).to_numpy(dtype=bool)
     if "LBSPEC" in lb.columns:
-        keep &= ~_text(lb["LBSPEC"]).isin(["URINE", "BONE MARROW"]).to_numpy(dtype=bool)
+        keep &= ~np.isin(text_values(lb["LBSPEC"]), ["URINE", "BONE MARROW"])
     if "LBSTRESN" in lb.columns:
         keep &= lb["LBSTRESN"].notna().to_numpy(dtype=bool)
     rows = np.flatnonzero(keep)
@@ -260,7 +260,7 @@ def _lab_records_part(lb: pd.DataFrame, inf: pd.Series) -> pd.DataFrame:
     out = pd.DataFrame({
         "USUBJID": lb["USUBJID"].astype(str).to_numpy(),
         "SEQ": lb["LBSEQ"].to_numpy(),
-        "PARAMCD": _text(lb["LBTESTCD"]).to_numpy(),
+        "PARAMCD": text_values(lb["LBTESTCD"]),
         "AVAL": pd.to_numeric(lb["LBSTRESN"], errors="coerce").to_numpy(),
         "UNIT": lb["LBSTRESU"].to_numpy() if "LBSTRESU" in lb else "",
         "LLN": pd.to_numeric(lb.get("LBSTNRLO"), errors="coerce").to_numpy()
@@ -269,8 +269,7 @@ def _lab_records_part(lb: pd.DataFrame, inf: pd.Series) -> pd.DataFrame:
         if "LBSTNRHI" in lb else np.nan,
     })
     out["DAY"] = _day(lb, "LBDTC", inf, domain="LB", seq="LBSEQ")
-    flagged = (_text(lb["LBBLFL"]) == "Y").to_numpy() if "LBBLFL" in lb else np.zeros(len(lb),
-                                                                                       bool)
+    flagged = (text_values(lb["LBBLFL"]) == "Y") if "LBBLFL" in lb else np.zeros(len(lb), bool)
     out["ABLFL"] = _baseline_flag(out, flagged)
     return out
 

@@ -9,9 +9,8 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.dates import parse_dtc
-from cartrial.data.text import upper_stripped
 from cartrial.errors import InputError
-from cartrial.safety._frames import fail
+from cartrial.safety._frames import fail, text_values
 
 CRS_TERM = "Cytokine release syndrome"
 ICANS_TERM = "Immune effector cell-associated neurotoxicity syndrome"
@@ -33,7 +32,8 @@ def _domain(study, name: str, required: bool = True) -> pd.DataFrame | None:
 
 
 def _text(s: pd.Series) -> pd.Series:
-    return upper_stripped(s).fillna("")
+    """``upper_stripped(s).fillna("")``: a ``string`` Series on ``s``'s index (no missing)."""
+    return pd.Series(pd.arrays.StringArray(text_values(s)), index=s.index, name=s.name)
 
 
 def infusion_dates(study) -> pd.Series:
