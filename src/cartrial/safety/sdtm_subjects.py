@@ -11,7 +11,7 @@ from cartrial.data.dates import impute_date, parse_dtc
 from cartrial.data.text import factorize_text, spread
 from cartrial.data.validate_codes import object_values
 from cartrial.protocol.model import Protocol
-from cartrial.safety._frames import fail
+from cartrial.safety._frames import fail, text_values
 from cartrial.safety.sdtm_base import (
     CRS_TERM,
     END_OF_DAY,
@@ -172,14 +172,14 @@ def followup(study, protocol: Protocol | None = None) -> pd.DataFrame:
     out["WITHDRAWN"] = False
     out["DEATH_CAUSE"] = ""
     if ds is not None and len(ds):
-        d = ds[_text(ds["DSCAT"]) == "DISPOSITION EVENT"].copy()
+        d = ds[text_values(ds["DSCAT"]) == "DISPOSITION EVENT"].copy()
         d["USUBJID"] = d["USUBJID"].astype(str)
         d = d[d["USUBJID"].isin(out.index)]
         d["DAY"] = _day(d, "DSSTDTC", inf, domain="DS", seq="DSSEQ")
         last = d.groupby("USUBJID")["DAY"].max().reindex(out.index)
         w = d[_text(d["DSDECOD"]).isin(WITHDRAWAL_TERMS)].groupby("USUBJID").size()
         out["WITHDRAWN"] = out.index.isin(w.index)
-        cause = d[_text(d["DSDECOD"]) == "DEATH"].groupby("USUBJID")["DSTERM"].first()
+        cause = d[text_values(d["DSDECOD"]) == "DEATH"].groupby("USUBJID")["DSTERM"].first()
         out["DEATH_CAUSE"] = cause.reindex(out.index).fillna("").astype(str)
     # without a disposition record: the last dated record of the subject
     dated = []
