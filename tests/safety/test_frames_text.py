@@ -63,9 +63,13 @@ def test_text_with_a_nul_is_kept_apart() -> None:
         assert text_values(s).tolist() == [v.strip().upper() for v in values]
 
 
-def test_sdtm_text_keeps_dtype_index_and_name() -> None:
+@pytest.mark.parametrize("s", [
+    pd.Series([" icE", None, "fa"], dtype="string", index=[5, 3, 9], name="QSCAT"),
+    pd.Series([], dtype=object), pd.Series([], dtype="string"), pd.Series([None, None]),
+    pd.Series([1.0, None]),
+], ids=["string", "empty-object", "empty-string", "all-missing", "float"])
+def test_sdtm_text_keeps_dtype_index_and_name(s) -> None:
     """Regression: the SDTM readers' ``_text`` is ``upper_stripped(s).fillna("")`` exactly."""
-    s = pd.Series([" icE", None, "fa"], dtype="string", index=[5, 3, 9], name="QSCAT")
     pd.testing.assert_series_equal(_text(s), upper_stripped(s).fillna(""))
 
 
