@@ -4,11 +4,13 @@ Times, with ``time.process_time`` (CPU seconds, not wall: the machine is shared)
 the safety and efficacy engines that ``cartrial analyze`` runs on a large trial:
 ``safety_inputs`` (and its ``followup`` and ``lab_records``), ``analyse_safety`` as analyze
 calls it (``keep_labs=False, tables=False``), ``efficacy_from_study`` and the efficacy engine's
-LB reading (``lb_long``). The study is loaded once (``cartrial.data.load_study``) and handed to
-each side as a pickle; each side runs in its own process with its revision's ``src`` first on
-``PYTHONPATH`` and this checkout's virtual environment, BEFORE and AFTER alternated
-``--repeats`` times. Each process calls ``safety_inputs`` once before timing (a pipeline has
-parsed the study's date texts when validating it; the parse table is per process).
+LB reading (``lb_long``), and, as analyze calls them, ``validate_study`` and
+``analyse_kinetics`` (``summaries=False``). The study is loaded once
+(``cartrial.data.load_study``) and handed to each side as a pickle; each side runs in its own
+process with its revision's ``src`` first on ``PYTHONPATH`` and this checkout's virtual
+environment, BEFORE and AFTER alternated ``--repeats`` times. Each process calls
+``safety_inputs`` once before timing (a pipeline has parsed the study's date texts when
+validating it; the parse table is per process).
 
 Usage (from the repository root)::
 
@@ -34,7 +36,9 @@ PYTHON = ROOT / ".venv" / "bin" / "python"
 
 CHILD = """
 import json, pickle, sys, time
+from cartrial.data import validate_study
 from cartrial.efficacy.sdtm import efficacy_from_study
+from cartrial.kinetics.analysis import analyse_kinetics
 from cartrial.efficacy.sdtm_disease import lb_long
 from cartrial.protocol import load_protocol
 from cartrial.safety.analysis import analyse_safety
@@ -44,12 +48,14 @@ study = pickle.load(open(sys.argv[1], "rb"))
 p = load_protocol(sys.argv[2])
 inputs = safety_inputs(study, p)
 steps = {
+    "validate_study": lambda: validate_study(study, p),
     "safety_inputs": lambda: safety_inputs(study, p),
     "  followup": lambda: followup(study, p),
     "  lab_records": lambda: lab_records(study),
     "analyse_safety": lambda: analyse_safety(inputs, p, keep_labs=False, tables=False),
     "efficacy_from_study": lambda: efficacy_from_study(study, p, summaries=False),
     "  lb_long": lambda: lb_long(study["LB"]),
+    "analyse_kinetics": lambda: analyse_kinetics(study.domains, p, summaries=False),
 }
 out = {}
 for name, fn in steps.items():

@@ -25,7 +25,7 @@ from cartrial.data.text import upper_stripped
 from cartrial.efficacy.concordance import Concordance, response_concordance
 from cartrial.efficacy.endpoints import EfficacyResult, efficacy_endpoints
 from cartrial.efficacy.imwg import ImwgResult, derive_imwg_response
-from cartrial.efficacy.sdtm_disease import lb_long, sdtm_day, tumours_long
+from cartrial.efficacy.sdtm_disease import latest_days, lb_long, sdtm_day, tumours_long
 from cartrial.errors import InputError, RecordError
 from cartrial.protocol.model import Protocol
 
@@ -120,11 +120,7 @@ def subjects_from_sdtm(
     for dom in [ds, *(extra_dates or [])]:
         if dom is None or not len(dom):
             continue
-        for col in [c for c in dom.columns if c.endswith("DTC")]:
-            d = pd.DataFrame({"USUBJID": dom["USUBJID"].astype(str), "d": _date(dom[col])})
-            # each subject's latest date per column (a large LB is not stacked whole)
-            dates.append(d.groupby("USUBJID", as_index=False)["d"].max())
-            del d
+        dates += latest_days(dom)  # each subject's latest date per --DTC column
     alldates = pd.concat(dates, ignore_index=True)
     last = alldates.groupby("USUBJID")["d"].max().reindex(out.index)
     out["LSTALVDT"] = last.where(out["DTHDT"].isna(), out["DTHDT"])

@@ -16,7 +16,8 @@ import pandas as pd
 
 from cartrial.data.batches import take_rows
 from cartrial.data.dates import impute_date
-from cartrial.data.text import factorize_text, upper_stripped
+from cartrial.data.text import factorize_text, spread, upper_stripped
+from cartrial.data.validate_codes import object_values
 from cartrial.errors import RecordError
 
 # (LBTESTCD, LBSPEC) -> (IMWG column, divisor applied to LBSTRESN in the standard unit)
@@ -58,6 +59,47 @@ def sdtm_day(values: pd.Series) -> pd.Series:
     """
     d, _flag = impute_date(values, kind="start")  # once per distinct text
     return d.dt.normalize()
+
+
+def latest_days(dom: pd.DataFrame) -> list[pd.DataFrame]:
+    """Each subject's latest :func:`sdtm_day` of each ``--DTC`` column of a domain.
+
+    Each distinct date text is read once and each subject's latest kept on integer codes: a
+    large LB's million records are not put into a frame of text subjects and grouped again.
+    A domain with a missing USUBJID takes the record-wise way (its subject "<NA>" kept).
+
+    Parameters
+    ----------
+    dom : pandas.DataFrame
+        A domain with USUBJID.
+
+    Returns
+    -------
+    list of pandas.DataFrame
+        Per ``--DTC`` column: USUBJID (str), d (datetime64 day; NaT when none is a date).
+
+    Examples
+    --------
+    >>> lb = pd.DataFrame({"USUBJID": ["S1", "S1", "S2"],
+    ...                    "LBDTC": ["2026-03-02T10:00", "2026-04", None]})
+    >>> latest_days(lb)[0]
+      USUBJID          d
+    0      S1 2026-04-01
+    1      S2        NaT
+    """
+    cols = [c for c in dom.columns if c.endswith("DTC")]
+    subj, names = factorize_text(object_values(dom["USUBJID"]))
+    if (subj < 0).any():
+        return [pd.DataFrame({"USUBJID": dom["USUBJID"].astype(str), "d": sdtm_day(dom[c])})
+                .groupby("USUBJID", as_index=False)["d"].max() for c in cols]
+    ids = pd.Series(names, dtype=object).astype(str).to_numpy()
+    out = []
+    for c in cols:
+        codes, texts = factorize_text(object_values(dom[c]))
+        day = sdtm_day(pd.Series(texts, dtype=object)).to_numpy(dtype="datetime64[ns]")
+        per = pd.Series(spread(day, codes, np.datetime64("NaT", "ns"))).groupby(subj).max()
+        out.append(pd.DataFrame({"USUBJID": ids[per.index], "d": per.to_numpy()}))
+    return out
 
 
 def column_or_na(df: pd.DataFrame, name: str) -> pd.Series:
@@ -173,7 +215,7 @@ def _disease_records(lb: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Seri
 def _distinct_upper(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """``_text(s)`` as (distinct values, code per row): ``_text(s).to_numpy()`` equals
     ``values[codes]`` (a missing value is pd.NA, the last of ``values``)."""
-    codes, uniq = factorize_text(s.to_numpy(dtype=object))
+    codes, uniq = factorize_text(object_values(s))
     done = _text(pd.Series(uniq, dtype=object)).to_numpy(dtype=object)
     return np.append(done, np.array([pd.NA], dtype=object)), np.where(codes < 0, len(uniq), codes)
 

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cartrial.errors import InputError
 from cartrial.kinetics._groups import require_columns
@@ -128,6 +127,8 @@ def rank_tests(
         ranks = grp_vals.astype(float)
     else:
         ranks = pd.Series(np.nan, index=table.index)
+    from scipy import stats  # here: importing scipy.stats costs ~1 s; the tests alone need it
+
     rows = []
     parts = [((), table)] if not by else table.groupby(by, sort=True, dropna=False)
     for key, sub in parts:

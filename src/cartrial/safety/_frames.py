@@ -59,7 +59,7 @@ def as_bool(df: pd.DataFrame, col: str, *, domain: str, default: bool | None = F
     isna = s.isna().to_numpy()
     if default is None:
         fail(df, isna, domain=domain, variable=col, rule="a yes/no value is required")
-    txt = upper_stripped(s).fillna("").to_numpy(dtype=object)
+    txt = text_values(s)
     is_t = np.isin(txt, list(_TRUE))
     is_f = np.isin(txt, list(_FALSE))
     fail(df, ~(is_t | is_f | isna), domain=domain, variable=col,
@@ -91,7 +91,24 @@ def as_text(df: pd.DataFrame, col: str, default: str = "") -> np.ndarray:
     """Upper-case stripped text (missing -> ``default``)."""
     if col not in df.columns:
         return np.full(len(df), default, dtype=object)
-    return upper_stripped(df[col]).fillna(default).to_numpy(dtype=object)
+    return text_values(df[col], default)
+
+
+def text_values(s: pd.Series, default: str = "") -> np.ndarray:
+    """``upper_stripped(s).fillna(default)`` as an object array, without its two string-array
+    conversions when ``s`` holds text already (object or python-backed ``string`` dtype whose
+    distinct values are all ``str``): factorised once, stripped and upper-cased per distinct
+    value, spread back. Missing (None, NaN, pd.NA, NaT) -> ``default``, as before; anything
+    else (numbers in an object column, pyarrow strings) goes the general way."""
+    dt = s.dtype
+    if dt == np.dtype("O") or (isinstance(dt, pd.StringDtype) and dt.storage == "python"):
+        codes, uniq = factorize_text(np.asarray(s.array, dtype=object))
+        if all(type(u) is str for u in uniq):
+            done = np.empty(len(uniq) + 1, dtype=object)
+            done[:-1] = [u.strip().upper() for u in uniq]
+            done[-1] = default
+            return done[codes]
+    return upper_stripped(s).fillna(default).to_numpy(dtype=object)
 
 
 def map_categories(df: pd.DataFrame, col: str, lookup: dict[str, object], *, domain: str,

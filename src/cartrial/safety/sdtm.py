@@ -24,9 +24,10 @@ import pandas as pd
 
 from cartrial.data.batches import concat_consuming, in_row_order, subject_batches, take_rows
 from cartrial.data.dates import parse_dtc
-from cartrial.data.text import upper_stripped
+from cartrial.data.text import factorize_text, spread, upper_stripped
+from cartrial.data.validate_codes import object_values
 from cartrial.protocol.model import Protocol
-from cartrial.safety._frames import fail, require_columns
+from cartrial.safety._frames import fail, require_columns, text_values
 from cartrial.safety.sdtm_base import (  # noqa: F401 (CM_CLASSES ... QS_ICE: their old path)
     CM_CLASSES,
     CRS_TERM,
@@ -72,9 +73,9 @@ def crs_observations(study) -> pd.DataFrame:
     fa = _domain(study, "FA")
     require_columns(vs, ["USUBJID", "VSSEQ", "VSTESTCD", "VSDTC", "VSSTRESN"], noun="variable",
                     where="VS (standardised results: read with load_study or study_from_frames)")
-    temp = vs[_text(vs["VSTESTCD"]) == "TEMP"][["USUBJID", "VSDTC", "VSSTRESN", "VSSEQ"]]
+    temp = vs[text_values(vs["VSTESTCD"]) == "TEMP"][["USUBJID", "VSDTC", "VSSTRESN", "VSSEQ"]]
     temp = temp.rename(columns={"VSDTC": "DTC", "VSSTRESN": "TEMP", "VSSEQ": "SEQ"})
-    f = fa[_text(fa["FAOBJ"]) == "CYTOKINE RELEASE SYNDROME"]
+    f = fa[text_values(fa["FAOBJ"]) == "CYTOKINE RELEASE SYNDROME"]
     wide = _pivot(f, "FATESTCD", "FADTC", _fa_value(f), FA_CRS).rename(columns={"FADTC": "DTC"})
     obs = temp.merge(wide, on=["USUBJID", "DTC"], how="outer")
     obs["USUBJID"] = obs["USUBJID"].astype(str)
@@ -192,11 +193,11 @@ def icans_assessments(study) -> pd.DataFrame:
     inf = infusion_dates(study)
     qs = _domain(study, "QS")
     fa = _domain(study, "FA")
-    q = qs[_text(qs["QSCAT"]) == "ICE"]
+    q = qs[text_values(qs["QSCAT"]) == "ICE"]
     qv = q["QSSTRESN"] if "QSSTRESN" in q else pd.to_numeric(q["QSORRES"], errors="coerce")
     qv = qv.where(qv.notna(), pd.to_numeric(q["QSORRES"], errors="coerce"))
     ice = _pivot(q, "QSTESTCD", "QSDTC", qv, QS_ICE).rename(columns={"QSDTC": "DTC"})
-    f = fa[_text(fa["FAOBJ"]) == ICANS_TERM.upper()]
+    f = fa[text_values(fa["FAOBJ"]) == ICANS_TERM.upper()]
     wide = _pivot(f, "FATESTCD", "FADTC", _fa_value(f), FA_ICANS).rename(columns={"FADTC": "DTC"})
     a = ice.merge(wide, on=["USUBJID", "DTC"], how="outer")
     a["USUBJID"] = a["USUBJID"].astype(str)
@@ -243,9 +244,10 @@ def lab_records(study, *, batch_subjects: int = LAB_BATCH_SUBJECTS) -> pd.DataFr
     """
     inf = infusion_dates(study)
     lb = _domain(study, "LB")
-    keep = lb["USUBJID"].astype(str).isin(inf.index).to_numpy(dtype=bool)
+    subj, names = factorize_text(object_values(lb["USUBJID"]))  # each subject looked up once
+    keep = spread(pd.Index([str(u) for u in names]).isin(inf.index), subj, False)
     if "LBSPEC" in lb.columns:
-        keep &= ~_text(lb["LBSPEC"]).isin(["URINE", "BONE MARROW"]).to_numpy(dtype=bool)
+        keep &= ~np.isin(text_values(lb["LBSPEC"]), ["URINE", "BONE MARROW"])
     if "LBSTRESN" in lb.columns:
         keep &= lb["LBSTRESN"].notna().to_numpy(dtype=bool)
     rows = np.flatnonzero(keep)
@@ -260,7 +262,7 @@ def _lab_records_part(lb: pd.DataFrame, inf: pd.Series) -> pd.DataFrame:
     out = pd.DataFrame({
         "USUBJID": lb["USUBJID"].astype(str).to_numpy(),
         "SEQ": lb["LBSEQ"].to_numpy(),
-        "PARAMCD": _text(lb["LBTESTCD"]).to_numpy(),
+        "PARAMCD": text_values(lb["LBTESTCD"]),
         "AVAL": pd.to_numeric(lb["LBSTRESN"], errors="coerce").to_numpy(),
         "UNIT": lb["LBSTRESU"].to_numpy() if "LBSTRESU" in lb else "",
         "LLN": pd.to_numeric(lb.get("LBSTNRLO"), errors="coerce").to_numpy()
@@ -269,8 +271,7 @@ def _lab_records_part(lb: pd.DataFrame, inf: pd.Series) -> pd.DataFrame:
         if "LBSTNRHI" in lb else np.nan,
     })
     out["DAY"] = _day(lb, "LBDTC", inf, domain="LB", seq="LBSEQ")
-    flagged = (_text(lb["LBBLFL"]) == "Y").to_numpy() if "LBBLFL" in lb else np.zeros(len(lb),
-                                                                                       bool)
+    flagged = (text_values(lb["LBBLFL"]) == "Y") if "LBBLFL" in lb else np.zeros(len(lb), bool)
     out["ABLFL"] = _baseline_flag(out, flagged)
     return out
 

@@ -9,9 +9,8 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.dates import parse_dtc
-from cartrial.data.text import upper_stripped
 from cartrial.errors import InputError
-from cartrial.safety._frames import fail
+from cartrial.safety._frames import fail, text_values
 
 CRS_TERM = "Cytokine release syndrome"
 ICANS_TERM = "Immune effector cell-associated neurotoxicity syndrome"
@@ -33,7 +32,8 @@ def _domain(study, name: str, required: bool = True) -> pd.DataFrame | None:
 
 
 def _text(s: pd.Series) -> pd.Series:
-    return upper_stripped(s).fillna("")
+    """``upper_stripped(s).fillna("")``: a ``string`` Series on ``s``'s index (no missing)."""
+    return pd.Series(pd.arrays.StringArray(text_values(s)), index=s.index, name=s.name)
 
 
 def infusion_dates(study) -> pd.Series:
@@ -68,7 +68,7 @@ def infusion_dates(study) -> pd.Series:
     ex = _domain(study, "EX", required=False)
     out = pd.Series(dtype="datetime64[ns]")
     if ex is not None and len(ex):
-        ip = ex[_text(ex["EXCAT"]) == "INVESTIGATIONAL PRODUCT"]
+        ip = ex[text_values(ex["EXCAT"]) == "INVESTIGATIONAL PRODUCT"]
         d = parse_dtc(ip["EXSTDTC"])["dt"]
         out = pd.Series(d.to_numpy(), index=ip["USUBJID"].astype(str).to_numpy()).dropna()
         out = out.groupby(level=0).min()
@@ -108,10 +108,14 @@ QS_ICE = {"ICE01": "ICE_ORIENT", "ICE02": "ICE_NAMING", "ICE03": "ICE_COMMANDS",
 
 def _pivot(df: pd.DataFrame, testcd: str, dtc: str, value: pd.Series, names: dict[str, str],
            ) -> pd.DataFrame:
-    sub = df.assign(_V=value, _T=_text(df[testcd]))
-    sub = sub[sub["_T"].isin(list(names))]
-    dup = sub.duplicated(["USUBJID", dtc, "_T"], keep=False).to_numpy()
+    # the tests asked for picked first: only their rows and the key columns are copied
+    t = text_values(df[testcd])
+    rows = np.flatnonzero(np.isin(t, list(names)))
     dom = str(df["DOMAIN"].iloc[0]) if "DOMAIN" in df.columns and len(df) else "FA"
+    cols = ["USUBJID", dtc, testcd] + [c for c in (f"{dom}SEQ",) if c in df.columns]
+    sub = df[cols].iloc[rows].assign(_V=value.iloc[rows],
+                                     _T=pd.arrays.StringArray(t[rows]))
+    dup = sub.duplicated(["USUBJID", dtc, "_T"], keep=False).to_numpy()
     fail(sub.assign(SEQ=sub.get(f"{dom}SEQ")), dup, domain=dom, variable=testcd,
          rule=f"the same test twice for one subject at one {dtc}")
     wide = sub.pivot(index=["USUBJID", dtc], columns="_T", values="_V").reset_index()

@@ -9,8 +9,9 @@ import pandas as pd
 
 from cartrial.data.dates import impute_date, parse_dtc
 from cartrial.data.text import factorize_text, spread
+from cartrial.data.validate_codes import object_values
 from cartrial.protocol.model import Protocol
-from cartrial.safety._frames import fail
+from cartrial.safety._frames import fail, text_values
 from cartrial.safety.sdtm_base import (
     CRS_TERM,
     END_OF_DAY,
@@ -106,10 +107,10 @@ def _last_dated(df: pd.DataFrame, dtc: str) -> pd.DataFrame:
     """USUBJID (as str) and the latest date-time of its ``dtc`` records (NaT: none complete to
     the day): each distinct text parsed once and each subject's latest kept, so a large LB's
     million records are not put together again; a missing USUBJID takes the record-wise way."""
-    subj, names = factorize_text(df["USUBJID"].to_numpy(dtype=object))
+    subj, names = factorize_text(object_values(df["USUBJID"]))
     if (subj < 0).any():
         return pd.DataFrame({"USUBJID": df["USUBJID"].astype(str), "dt": parse_dtc(df[dtc])["dt"]})
-    codes, texts = factorize_text(df[dtc].to_numpy(dtype=object))
+    codes, texts = factorize_text(object_values(df[dtc]))
     dt = parse_dtc(pd.Series(texts, dtype=object))["dt"].to_numpy()
     per = pd.Series(spread(dt, codes, np.datetime64("NaT", "ns"))).groupby(subj).max()
     return pd.DataFrame({"USUBJID": pd.Series(names[per.index], dtype=object).astype(str),
@@ -171,14 +172,14 @@ def followup(study, protocol: Protocol | None = None) -> pd.DataFrame:
     out["WITHDRAWN"] = False
     out["DEATH_CAUSE"] = ""
     if ds is not None and len(ds):
-        d = ds[_text(ds["DSCAT"]) == "DISPOSITION EVENT"].copy()
+        d = ds[text_values(ds["DSCAT"]) == "DISPOSITION EVENT"].copy()
         d["USUBJID"] = d["USUBJID"].astype(str)
         d = d[d["USUBJID"].isin(out.index)]
         d["DAY"] = _day(d, "DSSTDTC", inf, domain="DS", seq="DSSEQ")
         last = d.groupby("USUBJID")["DAY"].max().reindex(out.index)
         w = d[_text(d["DSDECOD"]).isin(WITHDRAWAL_TERMS)].groupby("USUBJID").size()
         out["WITHDRAWN"] = out.index.isin(w.index)
-        cause = d[_text(d["DSDECOD"]) == "DEATH"].groupby("USUBJID")["DSTERM"].first()
+        cause = d[text_values(d["DSDECOD"]) == "DEATH"].groupby("USUBJID")["DSTERM"].first()
         out["DEATH_CAUSE"] = cause.reindex(out.index).fillna("").astype(str)
     # without a disposition record: the last dated record of the subject
     dated = []
