@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -149,7 +150,8 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
                imwg: ImwgResult | None = None, efficacy: EfficacyResult | None = None,
                mrd: pd.DataFrame | None = None,
                kinetics: KineticsReport | None = None,
-               batched_adlb: bool = False) -> AdamResult:
+               batched_adlb: bool = False,
+               release: Callable[[], None] | None = None) -> AdamResult:
     """ADSL, ADAE, ADLB (SDTM + safety engine), ADRS (IMWG result), ADTTE (efficacy result),
     ADPC (SDTM PC), ADPP, ADCYT and ADAB (kinetics report, SDTM IS), ADHTOX and ADSYND (safety
     engine). The safety engine's DLT adjudication feeds DLTEVLFL / DLTFL / DLTPNDFL / DLTCRIT and
@@ -171,6 +173,10 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
         MRD results for ADRS.
     batched_adlb : bool
         Build ADLB as a :class:`~cartrial.adam.BatchedDataset`.
+    release : callable, optional
+        Called once ADSL, ADAE and ADLB are derived, before the other datasets: it may free
+        the study's domains other than EX, RS, PC and IS, which are all the rest of the build
+        reads (``analyze``: :func:`cartrial.report.held_study.release_after_adlb`).
 
     Returns
     -------
@@ -203,6 +209,9 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
         adlb = adlb_batched(study["LB"], adsl, protocol)  # LB held encoded (issue #18)
     elif "LB" in study:
         adlb = derive_adlb(study["LB"], adsl, protocol)
+    if release is not None:  # the rest reads EX, RS, PC and IS only (issue #18: memory)
+        release()
+        release_freed_memory()
     cutoff = data_cutoff(adsl)
     ds: dict[str, pd.DataFrame | BatchedDataset] = {"ADSL": adsl, "ADAE": adae}
     if adlb is not None:
