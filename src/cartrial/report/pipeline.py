@@ -25,7 +25,7 @@ from cartrial.errors import Finding, FindingsError, InputError
 from cartrial.protocol import load_protocol, protocol_hash
 from cartrial.protocol.model import Protocol
 from cartrial.report.background import Background
-from cartrial.report.held_study import keep_after_adam, release_after_adlb
+from cartrial.report.held_study import keep_after_adam, release_unread
 from cartrial.report.pdf import html_to_pdf
 from cartrial.report.study_read import read_beside_imports
 
@@ -290,7 +290,7 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     mrd = mrd_from_sdtm(study["LB"]) if eff and "LB" in study else None
     adam = build_adam(study, protocol, safety=safety, imwg=imwg, efficacy=efficacy, mrd=mrd,
                       kinetics=kin, batched_adlb=True,  # 14.6 read the study if it is `later`
-                      release=None if later else partial(release_after_adlb, study, protocol))
+                      release=None if later else partial(release_unread, study, protocol))
     if later:  # the history ran in its own process beside the ADaM build
         history, rec_dose = finish()
         _whole_or_stop(omitted, allow_partial)
