@@ -319,7 +319,7 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
 
     # 7. write: the study and the engines' frames are no longer needed; freeing them first lets
     # the writers reuse their memory (a large trial's peak would otherwise be here)
-    del study, safety, eff, kin, efficacy, imwg, mrd
+    del study, safety, eff, kin, efficacy, imwg, mrd, finish  # finish() held them too
     prov = _provenance(protocol_ref, phash, data_dir, dhash, run_date, cut_text, cutoff,
                        omitted, n_warn)
     report = out / "report.html"
