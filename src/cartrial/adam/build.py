@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -29,6 +30,18 @@ from cartrial.kinetics.analysis import KineticsReport
 from cartrial.protocol.model import Protocol
 from cartrial.safety import DltResult
 from cartrial.safety.analysis import SafetyAnalysis
+
+#: the domains :func:`build_adam` reads once ADSL is derived, and once ADLB is
+READ_AFTER_ADSL = ("AE", "LB", "EX", "RS", "PC", "IS")
+READ_AFTER_ADLB = ("EX", "RS", "PC", "IS")
+
+
+def _release(release: Callable[[tuple[str, ...]], None] | None,
+             still_read: tuple[str, ...]) -> None:
+    """Let the caller free what the rest of the build does not read (issue #18: memory)."""
+    if release is not None:
+        release(still_read)
+        release_freed_memory()
 
 
 @dataclass(frozen=True)
@@ -149,7 +162,8 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
                imwg: ImwgResult | None = None, efficacy: EfficacyResult | None = None,
                mrd: pd.DataFrame | None = None,
                kinetics: KineticsReport | None = None,
-               batched_adlb: bool = False) -> AdamResult:
+               batched_adlb: bool = False,
+               release: Callable[[tuple[str, ...]], None] | None = None) -> AdamResult:
     """ADSL, ADAE, ADLB (SDTM + safety engine), ADRS (IMWG result), ADTTE (efficacy result),
     ADPC (SDTM PC), ADPP, ADCYT and ADAB (kinetics report, SDTM IS), ADHTOX and ADSYND (safety
     engine). The safety engine's DLT adjudication feeds DLTEVLFL / DLTFL / DLTPNDFL / DLTCRIT and
@@ -171,6 +185,11 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
         MRD results for ADRS.
     batched_adlb : bool
         Build ADLB as a :class:`~cartrial.adam.BatchedDataset`.
+    release : callable, optional
+        ``release(still_read)``, called once ADSL is derived and once ADLB is: the rest of the
+        build reads only the domains ``still_read`` (:data:`READ_AFTER_ADSL`,
+        :data:`READ_AFTER_ADLB`), so the others may be freed meanwhile (``analyze``:
+        :func:`cartrial.report.held_study.release_unread`).
 
     Returns
     -------
@@ -197,12 +216,14 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
     dlt = safety.dlt if safety is not None else None
     adsl = derive_adsl(study, protocol, dlt_patients=dlt.patients if dlt is not None else None)
     release_freed_memory()  # ADSL read every dated record of a large study
+    _release(release, READ_AFTER_ADSL)
     adae = _adae(study["AE"], adsl, protocol, safety)
     adlb: pd.DataFrame | BatchedDataset | None = None
     if "LB" in study and batched_adlb:
         adlb = adlb_batched(study["LB"], adsl, protocol)  # LB held encoded (issue #18)
     elif "LB" in study:
         adlb = derive_adlb(study["LB"], adsl, protocol)
+    _release(release, READ_AFTER_ADLB)
     cutoff = data_cutoff(adsl)
     ds: dict[str, pd.DataFrame | BatchedDataset] = {"ADSL": adsl, "ADAE": adae}
     if adlb is not None:

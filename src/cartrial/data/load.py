@@ -331,12 +331,23 @@ def prepare_domain(name: str, raw: pd.DataFrame, model: DataModel, findings: lis
                    nul: set[str], padded: dict,
                    factorized: dict | None = None) -> pd.DataFrame:
     """Type, check and standardise one domain as read (the loader's steps after reading);
-    ``factorized``: the reader's codes of text columns, used instead of factorising again."""
+    ``factorized``: the reader's codes of text columns, used instead of factorising again.
+
+    ``raw`` is consumed: each numeric variable's column is removed from it once parsed, so
+    its text (8 bytes a record) is freed before the domain is checked and standardised
+    (issue #18: memory) rather than when the caller lets go of the frame."""
+    numeric = [c for c in raw.columns if is_numeric_var(name, c)]
     with codes_memo():  # a column changed on the way is a new array: factorised anew
         for col, (codes, uniq) in (factorized or {}).items():
-            if col in raw:
+            if col in raw and col not in numeric:
                 remember(raw[col], codes, uniq)
-        typed = _type_columns(name, raw, findings)
+        with codes_memo():  # the numeric variables' codes: forgotten once they are parsed
+            for col in numeric:
+                if col in (factorized or {}):
+                    remember(raw[col], *factorized[col])
+            typed = _type_columns(name, raw, findings)
+        for col in numeric:
+            del raw[col]  # the caller's frame no longer holds the parsed text
         del raw
         _nul_findings(name, typed, sorted(nul), findings)
         normalise_text(name, typed, padded, model, findings)

@@ -25,7 +25,7 @@ from cartrial.errors import Finding, FindingsError, InputError
 from cartrial.protocol import load_protocol, protocol_hash
 from cartrial.protocol.model import Protocol
 from cartrial.report.background import Background
-from cartrial.report.held_study import keep_after_adam
+from cartrial.report.held_study import keep_after_adam, release_unread
 from cartrial.report.pdf import html_to_pdf
 from cartrial.report.study_read import read_beside_imports
 
@@ -289,7 +289,8 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     efficacy, imwg = (eff[0], eff[1]) if eff else (None, None)
     mrd = mrd_from_sdtm(study["LB"]) if eff and "LB" in study else None
     adam = build_adam(study, protocol, safety=safety, imwg=imwg, efficacy=efficacy, mrd=mrd,
-                      kinetics=kin, batched_adlb=True)
+                      kinetics=kin, batched_adlb=True,  # 14.6 read the study if it is `later`
+                      release=None if later else partial(release_unread, study, protocol))
     if later:  # the history ran in its own process beside the ADaM build
         history, rec_dose = finish()
         _whole_or_stop(omitted, allow_partial)
@@ -318,7 +319,7 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
 
     # 7. write: the study and the engines' frames are no longer needed; freeing them first lets
     # the writers reuse their memory (a large trial's peak would otherwise be here)
-    del study, safety, eff, kin, efficacy, imwg, mrd
+    del study, safety, eff, kin, efficacy, imwg, mrd, finish  # finish() held them too
     prov = _provenance(protocol_ref, phash, data_dir, dhash, run_date, cut_text, cutoff,
                        omitted, n_warn)
     report = out / "report.html"
