@@ -71,14 +71,14 @@ def write_adam(datasets: Mapping[str, pd.DataFrame | BatchedDataset], out_dir: s
     params: dict[str, dict[str, str]] = {}  # of batched datasets, gathered as they are written
     for name, df in datasets.items():
         csv, xpt = out / f"{name.lower()}.csv", out / f"{name.lower()}.xpt"
-        if isinstance(df, BatchedDataset):
+        if isinstance(df, BatchedDataset) and format == "dataset-json":
             df = _recording_params(df, params.setdefault(name, {}))
         if format == "dataset-json":
             meta[name] = _write_json(name, df, out, study, version, run_date)
             written += [csv, out / f"{name.lower()}.json"]
             continue
         if isinstance(df, BatchedDataset):
-            meta[name] = write_batched(name, df, out, run_date)
+            meta[name] = write_batched(name, df, out, run_date, params.setdefault(name, {}))
         else:
             write_adam_csv(df, csv)
             write_adam_xpt(df, xpt, name, dataset_label(name), dataset_labels(name, df.columns),
