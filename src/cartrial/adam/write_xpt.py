@@ -232,14 +232,11 @@ def write_batched(name: str, data: BatchedDataset, out: Path, created: datetime,
         xpt: _XptColumns | None = None
         with open(csv, "w", encoding="utf-8", newline="") as f:
             for i, batch in enumerate(data.batches()):
-                objects = {c: distinct(batch[c].to_numpy()) for c in batch.columns
-                           if batch[c].dtype == object}
+                objects, coded = column_codes(batch)
                 kinds = profile.add(batch, objects)
                 if xpt is None:
                     xpt = _XptColumns(name, profile.columns,
                                       dataset_labels(name, profile.columns))
-                coded = {c: ct for c in batch.columns
-                         if (ct := coded_text(batch[c], objects.get(c))) is not None}
                 if params is not None:  # the object columns holding str only
                     add_params_coded(params, batch, {c: d for c, d in objects.items()
                                                      if c in coded})
@@ -259,6 +256,15 @@ def write_batched(name: str, data: BatchedDataset, out: Path, created: datetime,
         _write_spilled(name, out / f"{name.lower()}.xpt", parts, _xpt_kinds(resolved), xpt,
                        created)
     return profile
+
+
+def column_codes(df: pd.DataFrame) -> tuple[Coded, Coded]:
+    """Each object column of ``df`` factorised once (:func:`distinct`), and the
+    :func:`cartrial.adam.write_csv.coded_text` of the columns it serves, made from those codes:
+    what the CSV, the XPT, the define metadata and define.xml's parameters read."""
+    objects = {c: distinct(df[c].to_numpy()) for c in df.columns if df[c].dtype == object}
+    coded = {c: ct for c in df.columns if (ct := coded_text(df[c], objects.get(c))) is not None}
+    return objects, coded
 
 
 def _xpt_kinds(kinds: Mapping[str, str]) -> dict[str, str]:
