@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from cartrial.adam._dates import dtc_date, require, study_day_from, yn
+from cartrial.adam.adlb_baseline import baseline_flags, baseline_values, group_codes
 from cartrial.data.batches import subject_batches
 from cartrial.data.text import distinct_rows
-from cartrial.errors import RecordError
 from cartrial.protocol.model import Protocol
 from cartrial.safety import grade_labs
 
@@ -187,30 +187,13 @@ def _add_ablfl(out: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     out["ADY"] = study_day_from(out["ADT"], trt)
     out["ADAYINF"] = (out["ADT"] - trt).dt.days.astype(float)
     has = out["AVAL"].notna() | (out["AVALC"] != "")
-    pre = has & (out["ADAYINF"] <= 0)
-    flagged = out["LBBLFL"] == "Y"
-    key = [out["USUBJID"], out["PARAMCD"]]
-    any_flag = flagged.groupby(key).transform("any")
-    order = np.arange(len(out))
-    # last pre-infusion record by date (stable on input order)
-    srt = out[["USUBJID", "PARAMCD", "ADT"]].assign(_o=order).sort_values(
-        ["USUBJID", "PARAMCD", "ADT", "_o"], kind="stable")  # the keys only: no frame copy
-    cand = srt[pre.loc[srt.index]]
-    last_pre = cand.groupby(["USUBJID", "PARAMCD"], sort=False).tail(1).index
-    derived_bl = pd.Series(False, index=out.index)
-    derived_bl.loc[last_pre] = True
-    abl = np.where(any_flag, flagged, derived_bl)
+    pre = (has & (out["ADAYINF"] <= 0)).to_numpy()
+    flagged = (out["LBBLFL"] == "Y").to_numpy()
+    group, n_groups = group_codes(out["USUBJID"].to_numpy(), out["PARAMCD"].to_numpy())
+    keyless = (out["USUBJID"].isna() | out["PARAMCD"].isna()).to_numpy()
+    abl = baseline_flags(group, n_groups, out["ADT"].to_numpy(), pre, flagged, keyless)
     out["ABLFL"] = yn(abl)
-    bl = out[abl]
-    dup = bl.duplicated(["USUBJID", "PARAMCD"])
-    if dup.any():
-        r = bl[dup].iloc[0]
-        raise RecordError(domain="LB", usubjid=r["USUBJID"], seq=r["LBSEQ"], variable="LBBLFL",
-                          value="Y", rule=f"more than one baseline record for {r['PARAMCD']}")
-    bmap = bl.set_index(["USUBJID", "PARAMCD"])
-    idx = pd.MultiIndex.from_frame(out[["USUBJID", "PARAMCD"]])
-    out["BASE"] = bmap["AVAL"].reindex(idx).to_numpy()
-    out["BASEC"] = bmap["AVALC"].reindex(idx).fillna("").to_numpy()
+    out["BASE"], out["BASEC"] = baseline_values(group, n_groups, abl, out)
     out["CHG"] = np.where(out["ADAYINF"] > 0, out["AVAL"] - out["BASE"], np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["PCHG"] = np.where((out["ADAYINF"] > 0) & (out["BASE"] != 0),
@@ -389,8 +372,10 @@ def _derive_adlb(lb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol) -> pd
     front = ["STUDYID", "USUBJID", "ASEQ", "LBSEQ", "TRT01A", "TRT01AN", "PARAMCD", "PARAM",
              "AVAL", "AVALC", "AVALU", "ADT", "ADTF", "ADY", "ADAYINF", "ABLFL", "BASE", "CHG",
              "PCHG"]
-    # one frame built from the sorted columns (no block consolidation, no second copy)
-    sorted_ = {c: out[c].array.take(order) for c in out.columns}
+    # one frame built from the sorted columns (no block consolidation, no second copy); numpy
+    # arrays where the dtype is numpy's (pandas asks a wrapped object array for its missing)
+    sorted_ = {c: out[c].to_numpy().take(order) if isinstance(out[c].dtype, np.dtype)
+               else out[c].array.take(order) for c in out.columns}
     ids = pd.Series(sorted_["USUBJID"])
     sorted_["ASEQ"] = (ids.groupby(ids).cumcount() + 1).to_numpy()
     return pd.DataFrame({c: sorted_[c] for c in front + [c for c in out.columns

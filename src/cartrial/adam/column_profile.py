@@ -71,14 +71,15 @@ class ColumnProfile(NamedTuple):
     na: np.ndarray
 
 
-def _text(s: pd.Series) -> tuple[int, np.ndarray, np.ndarray]:
+def _text(s: pd.Series, coded: tuple[np.ndarray, np.ndarray] | None
+          ) -> tuple[int, np.ndarray, np.ndarray]:
     """(largest UTF-8 byte length, ``pd.isna`` mask, missing-or-empty mask) of a text, bool or
-    date column."""
+    date column; ``coded``: :func:`distinct` of an object column, when already made."""
     if pd.api.types.is_datetime64_any_dtype(s):
         na = s.isna().to_numpy(dtype=bool)
         return (1 if na.all() else 10), na, na
     if s.dtype == object:
-        codes, uniq = distinct(s.to_numpy())
+        codes, uniq = distinct(s.to_numpy()) if coded is None else coded
         na = codes < 0
         empty = np.fromiter((isinstance(v, str) and v == "" for v in uniq), bool, len(uniq))
         missing = na | spread(empty, codes, True)
@@ -96,7 +97,8 @@ def _text(s: pd.Series) -> tuple[int, np.ndarray, np.ndarray]:
         missing
 
 
-def column_profile(s: pd.Series) -> ColumnProfile:
+def column_profile(s: pd.Series, coded: tuple[np.ndarray, np.ndarray] | None = None
+                   ) -> ColumnProfile:
     """LENGTH, N_MISSING, the first non-missing value's position and the missing values of one
     column, for the define metadata.
 
@@ -104,6 +106,8 @@ def column_profile(s: pd.Series) -> ColumnProfile:
     ----------
     s : pandas.Series
         The column (of a dataset or of one batch of it).
+    coded : tuple of (numpy.ndarray, numpy.ndarray), optional
+        :func:`distinct` of an object column's values, when the caller has made it already.
 
     Returns
     -------
@@ -124,7 +128,7 @@ def column_profile(s: pd.Series) -> ColumnProfile:
         length, na = 8, s.isna().to_numpy(dtype=bool)
         missing = na
     else:
-        length, na, missing = _text(s)
+        length, na, missing = _text(s, coded)
     first = np.flatnonzero(~missing)
     return ColumnProfile(max(length, 1), int(missing.sum()), int(first[0]) if len(first) else None,
                          na)

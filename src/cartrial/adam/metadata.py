@@ -213,10 +213,15 @@ class DatasetProfile:
     def columns(self) -> list[str]:
         return list(self.kinds.columns or [])
 
-    def add(self, batch: pd.DataFrame) -> dict[str, str]:
-        """Take in the next batch; returns its columns' kinds (:meth:`ColumnKinds.add`)."""
+    def add(self, batch: pd.DataFrame, coded: Mapping[str, tuple[np.ndarray, np.ndarray]]
+            | None = None) -> dict[str, str]:
+        """Take in the next batch; returns its columns' kinds (:meth:`ColumnKinds.add`).
+        ``coded``: :func:`cartrial.adam.column_profile.distinct` of some object columns, when
+        the caller has made it already."""
         # each column looked at once: its profile and missing values (which ColumnKinds needs)
-        profiles = {c: column_profile(batch[c]) for c in dict.fromkeys(batch.columns)}
+        coded = coded or {}
+        profiles = {c: column_profile(batch[c], coded.get(c))
+                    for c in dict.fromkeys(batch.columns)}
         kinds = self.kinds.add(batch, has_values={c: not p.na.all() for c, p in
                                                   profiles.items()})
         self._variables = None

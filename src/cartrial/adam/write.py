@@ -18,7 +18,13 @@ from cartrial.adam.define_view import define_view_html
 from cartrial.adam.define_xml import add_params, define_xml
 from cartrial.adam.metadata import DatasetProfile, define_html
 from cartrial.adam.write_csv import adam_csv_text, csv_chunks, write_adam_csv
-from cartrial.adam.write_xpt import dataset_label, dataset_labels, write_adam_xpt, write_batched
+from cartrial.adam.write_xpt import (
+    column_codes,
+    dataset_label,
+    dataset_labels,
+    write_adam_xpt,
+    write_batched,
+)
 from cartrial.data.dataset_json import write_dataset_json
 from cartrial.errors import InputError
 
@@ -71,19 +77,22 @@ def write_adam(datasets: Mapping[str, pd.DataFrame | BatchedDataset], out_dir: s
     params: dict[str, dict[str, str]] = {}  # of batched datasets, gathered as they are written
     for name, df in datasets.items():
         csv, xpt = out / f"{name.lower()}.csv", out / f"{name.lower()}.xpt"
-        if isinstance(df, BatchedDataset):
+        if isinstance(df, BatchedDataset) and format == "dataset-json":
             df = _recording_params(df, params.setdefault(name, {}))
         if format == "dataset-json":
             meta[name] = _write_json(name, df, out, study, version, run_date)
             written += [csv, out / f"{name.lower()}.json"]
             continue
         if isinstance(df, BatchedDataset):
-            meta[name] = write_batched(name, df, out, run_date)
+            meta[name] = write_batched(name, df, out, run_date, params.setdefault(name, {}))
         else:
-            write_adam_csv(df, csv)
+            objects, coded = column_codes(df)  # each text column factorised once
+            with open(csv, "w", encoding="utf-8", newline="") as f:
+                f.writelines(csv_chunks(df, coded=coded))
             write_adam_xpt(df, xpt, name, dataset_label(name), dataset_labels(name, df.columns),
                            created=run_date)
-            meta[name] = DatasetProfile.of(df, name)  # one pass for define.html and define.xml
+            meta[name] = DatasetProfile(name)  # one pass for define.html and define.xml
+            meta[name].add(df, objects)
         written += [csv, xpt]
     d = out / "define.html"
     d.write_text(define_html(meta, study=study, version=version, protocol_hash=protocol_hash,

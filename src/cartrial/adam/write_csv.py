@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cartrial.adam.column_profile import distinct
 from cartrial.data.text import factorize_text
 
 
@@ -46,11 +47,14 @@ def is_number(s: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
 
 
-def coded_text(s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+def coded_text(s: pd.Series, codes: tuple[np.ndarray, np.ndarray] | None = None
+               ) -> tuple[np.ndarray, np.ndarray] | None:
     """The CSV text of a column (before quoting) as ``(codes, values)``: row ``i`` is
     ``values[codes[i]]``, missing rows have code -1, which picks the last value "". Each
     distinct value is converted once. None for a boolean column and for one holding objects
-    other than str (their text is :func:`as_text`'s, value by value)."""
+    other than str (their text is :func:`as_text`'s, value by value). The order of the
+    distinct values is not the order of first appearance. ``codes``: of an object column,
+    :func:`cartrial.adam.column_profile.distinct` of its values, when already made."""
     if is_number(s):
         return _numbers_coded(s)
     if pd.api.types.is_datetime64_any_dtype(s):
@@ -59,8 +63,8 @@ def coded_text(s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
             dtype=object), "")
     if pd.api.types.is_bool_dtype(s):
         return None
-    arr = s.to_numpy(dtype=object)
-    codes, uniq = factorize_text(arr)  # NUL-safe; None, NaN, pd.NA -> -1
+    # NUL-safe; None, NaN, pd.NA -> -1; each repeated object hashed once (ADLB's text)
+    codes, uniq = distinct(s.to_numpy(dtype=object)) if codes is None else codes
     if pd.api.types.infer_dtype(uniq, skipna=True) not in ("string", "empty"):
         return None
     return codes, np.append(uniq, "").astype(object)

@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 
 from cartrial.adam.batched import BatchedDataset
+from cartrial.adam.column_profile import distinct
+from cartrial.adam.define_params import add_params_coded
 from cartrial.adam.metadata import DATASETS, DatasetProfile, variable_label
 from cartrial.adam.write_csv import Coded, as_text, coded_text, csv_chunks
 from cartrial.data.write import xpt_v5_name_problems
@@ -213,14 +215,16 @@ def write_adam_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
                    created=created, variable_format=dict.fromkeys(dates, "DATE9."))
 
 
-def write_batched(name: str, data: BatchedDataset, out: Path, created: datetime
-                   ) -> DatasetProfile:
+def write_batched(name: str, data: BatchedDataset, out: Path, created: datetime,
+                  params: dict | None = None) -> DatasetProfile:
     """A :class:`BatchedDataset` as CSV and XPT holding one batch at a time; returns its
     metadata for define.html. One pass over the batches writes the CSV, gathers the metadata,
     the XPT problems and text widths, and spills each batch's XPT columns (pickle) to a
     temporary directory in ``out``; the XPT is then written from the spilled batches. The
     directory (where the CSV is written until the pass has ended) is removed at the end, also
-    after an error."""
+    after an error. Each object column of a batch is factorised once, for all of these and for
+    ``params``: when given, what define.xml needs is added to it
+    (:func:`cartrial.adam.define_params.add_params_coded`)."""
     profile = DatasetProfile(name)
     with tempfile.TemporaryDirectory(dir=out, prefix=f".{name.lower()}-") as tmp:
         spill, csv = Path(tmp), Path(tmp) / "csv"
@@ -228,11 +232,15 @@ def write_batched(name: str, data: BatchedDataset, out: Path, created: datetime
         xpt: _XptColumns | None = None
         with open(csv, "w", encoding="utf-8", newline="") as f:
             for i, batch in enumerate(data.batches()):
-                kinds = profile.add(batch)
+                objects, coded = column_codes(batch)
+                kinds = profile.add(batch, objects)
                 if xpt is None:
                     xpt = _XptColumns(name, profile.columns,
                                       dataset_labels(name, profile.columns))
-                coded = {c: ct for c in batch.columns if (ct := coded_text(batch[c])) is not None}
+                if params is not None:  # the object columns holding str only
+                    add_params_coded(params, batch, {c: d for c, d in objects.items()
+                                                     if c in coded})
+                del objects
                 f.writelines(csv_chunks(batch, header=i == 0, coded=coded))
                 parts.append((spill / f"{i}.pkl", _xpt_kinds(kinds)))
                 with open(parts[-1][0], "wb") as p:  # text as codes: few objects to pickle
@@ -248,6 +256,15 @@ def write_batched(name: str, data: BatchedDataset, out: Path, created: datetime
         _write_spilled(name, out / f"{name.lower()}.xpt", parts, _xpt_kinds(resolved), xpt,
                        created)
     return profile
+
+
+def column_codes(df: pd.DataFrame) -> tuple[Coded, Coded]:
+    """Each object column of ``df`` factorised once (:func:`distinct`), and the
+    :func:`cartrial.adam.write_csv.coded_text` of the columns it serves, made from those codes:
+    what the CSV, the XPT, the define metadata and define.xml's parameters read."""
+    objects = {c: distinct(df[c].to_numpy()) for c in df.columns if df[c].dtype == object}
+    coded = {c: ct for c in df.columns if (ct := coded_text(df[c], objects.get(c))) is not None}
+    return objects, coded
 
 
 def _xpt_kinds(kinds: Mapping[str, str]) -> dict[str, str]:

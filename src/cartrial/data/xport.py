@@ -269,21 +269,25 @@ class XportV5Writer:
     def _write_rows(self, df: pd.DataFrame, text: Mapping[int, _Text]) -> None:
         """Records of ``df``, ``chunk_rows`` at a time; ``text`` holds prepared text columns
         of ``df`` (:class:`_Text`, the whole-frame fast path), the others are encoded here."""
-        row_width = self._offsets[-1]
+        # the records as a structured array: field j holds column j's bytes at its offset
+        # (big-endian uint64 for numbers, void for text), so a column is one strided copy
+        record = np.dtype({"names": [f"f{j}" for j in range(len(self.kinds))],
+                           "formats": [">u8" if kind != "text" else np.dtype((np.void, w))
+                                       for kind, w in zip(self.kinds, self.widths, strict=True)],
+                           "offsets": self._offsets[:-1], "itemsize": self._offsets[-1]})
         for start in range(0, len(df), self._chunk_rows):
             part = df.iloc[start:start + self._chunk_rows]
-            buf = np.empty((len(part), row_width), dtype=np.uint8)
+            buf = np.empty(len(part), dtype=record)
             for j, kind in enumerate(self.kinds):
-                s, offset = part.iloc[:, j], self._offsets[j]
+                s, field = part.iloc[:, j], buf[f"f{j}"]
                 if kind != "text":
                     values = _sas_days(s) if kind == "date" else _numeric_values(s)
-                    ibm = ibm_from_ieee(values).astype(">u8")
-                    buf[:, offset:offset + 8] = ibm.view(np.uint8).reshape(-1, 8)
+                    field[...] = ibm_from_ieee(values)  # cast to big-endian as it is copied
                 elif j in text:
-                    text[j].fill(buf, offset, s, start)
+                    text[j].fill(field, s, start)
                 else:
-                    _fill_text(buf, offset, self.widths[j], s)
-            self._file.write(memoryview(buf))
+                    _fill_text(field, self.widths[j], s)
+            self._file.write(buf.view(np.uint8))
         self.n_rows += len(df)
 
     def close(self) -> None:

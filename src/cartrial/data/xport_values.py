@@ -86,10 +86,18 @@ def text_width(s: pd.Series, chunk_rows: int = CHUNK_ROWS) -> int:
     return _values_width(_codes_and_values(s)[1], chunk_rows)
 
 
-def _fill_text(buf: np.ndarray, offset: int, width: int, part: pd.Series) -> None:
-    """A text column's rows of ``part`` into their ``width`` bytes of ``buf``."""
+def _void_rows(table: np.ndarray) -> np.ndarray:
+    """A ``uint8`` table's rows as one-dimensional ``void`` items (one memcpy each when
+    gathered)."""
+    table = np.ascontiguousarray(table)
+    return table.view(np.dtype((np.void, table.shape[1]))).ravel()
+
+
+def _fill_text(field: np.ndarray, width: int, part: pd.Series) -> None:
+    """A text column's rows of ``part`` into ``field``: its ``width``-byte ``void`` field of
+    the records (a view of the record buffer)."""
     codes, values = _codes_and_values(part)
-    buf[:, offset:offset + width] = _byte_table(values, width, str(part.name))[codes]
+    field[...] = _void_rows(_byte_table(values, width, str(part.name)))[codes]
 
 
 class _Text:
@@ -120,8 +128,10 @@ class _Text:
         text.codes, text.width = codes, width
         return text
 
-    def fill(self, buf: np.ndarray, offset: int, part: pd.Series, start: int) -> None:
+    def fill(self, field: np.ndarray, part: pd.Series, start: int) -> None:
+        """Rows ``start``.. of the column (``part``) into ``field``, their ``void`` field of
+        the records."""
         if self.table is not None and self.codes is not None:
-            buf[:, offset:offset + self.width] = self.table[self.codes[start:start + len(part)]]
+            field[...] = _void_rows(self.table)[self.codes[start:start + len(part)]]
         else:
-            _fill_text(buf, offset, self.width, part)
+            _fill_text(field, self.width, part)
