@@ -48,6 +48,10 @@ def _child(send, fn: Callable[[], Any]) -> None:
     os._exit(0)
 
 
+def _cancelled() -> Any:
+    raise RuntimeError("the background work was cancelled")
+
+
 class Background:
     """``fn()`` started in a forked process (or kept for :meth:`wait` when not parallel).
 
@@ -84,6 +88,28 @@ class Background:
         False
         """
         return self._proc is not None
+
+    def cancel(self) -> None:
+        """Drop the work: a forked process is ended (its result is not wanted), a sequential
+        one is never run.
+
+        Returns
+        -------
+        None
+            So that ``job = job.cancel()`` forgets the job.
+
+        Examples
+        --------
+        >>> job = Background(lambda: 1 / 0, parallel=False)
+        >>> job.cancel() is None
+        True
+        """
+        if self._proc is not None:
+            self._proc.terminate()
+            self._proc.join()
+            self._recv.close()
+            self._proc = None
+        self._fn = _cancelled
 
     def wait(self) -> Any:
         """What ``fn()`` returned; its error raised here.
