@@ -54,7 +54,12 @@ def _plain(fig: Figure, fmt: str) -> bytes:
 def test_shared_tables_give_matplotlibs_own_bytes():
     """Regression: report SVG, then (stamped) PNG and SVG file, each twice (the second time
     answered from the tables), against matplotlib's own rendering of the same figure."""
-    fig = _figure()
+    drawn_as_matplotlib_draws(_figure())
+
+
+def drawn_as_matplotlib_draws(fig: Figure) -> None:
+    """``figure_bytes`` of the report's SVG, then of the stamped PNG and SVG files, each
+    twice, are matplotlib's own bytes (:func:`_plain`)."""
     want_svg = _plain(fig, "svg")
     assert figure_bytes(fig, "svg") == want_svg
     assert figure_bytes(fig, "svg") == want_svg
