@@ -61,3 +61,16 @@ def test_cancelled_work_is_ended_and_never_returned(parallel: bool) -> None:
     assert not job.forked and ran == []  # the sequential work was never run either
     with pytest.raises(RuntimeError, match="cancelled"):
         job.wait()
+
+
+def test_the_forked_process_leaves_the_inherited_objects_out_of_its_collections() -> None:
+    """The child freezes what it inherited (``gc.freeze``, as the Python documentation advises
+    before work in a forked process); the parent's collector is untouched."""
+    import gc
+
+    frozen = gc.get_freeze_count()
+    job = Background(gc.get_freeze_count)
+    got = job.wait()
+    assert gc.get_freeze_count() == frozen
+    if job.forked:
+        assert got > frozen
