@@ -27,7 +27,7 @@ from cartrial.protocol.model import Protocol
 from cartrial.report.background import Background
 from cartrial.report.held_study import keep_after_adam
 from cartrial.report.pdf import html_to_pdf
-from cartrial.report.study_read import read_beside_imports
+from cartrial.report.study_read import collections_scoped, read_beside_imports
 
 if TYPE_CHECKING:
     from cartrial.report.document import Provenance, Section
@@ -214,6 +214,7 @@ def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omit
     return safety, eff, kin, finish, hist is not None and hist.forked and not omitted
 
 
+@collections_scoped  # the modules imported for the run are frozen during it (study_read)
 def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
                  run_date: datetime, progress: Callable[[str], None] | None = None,
                  cutoff: date | None = None, allow_partial: bool = False, pdf: bool = False,
