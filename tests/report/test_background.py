@@ -46,3 +46,31 @@ def test_an_error_that_cannot_travel_keeps_its_text() -> None:
 
     with pytest.raises(Exception, match="odd 1 2"):
         Background(fail).wait()
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_cancelled_work_is_ended_and_never_returned(parallel: bool) -> None:
+    import os
+
+    r, w = os.pipe()  # the forked process waits on a pipe nobody writes to: only cancel ends it
+    ran: list[int] = []
+    job = Background(lambda: ran.append(len(os.read(r, 1))), parallel=parallel)
+    assert job.cancel() is None
+    os.close(w)
+    os.close(r)
+    assert not job.forked and ran == []  # the sequential work was never run either
+    with pytest.raises(RuntimeError, match="cancelled"):
+        job.wait()
+
+
+def test_the_forked_process_leaves_the_inherited_objects_out_of_its_collections() -> None:
+    """The child freezes what it inherited (``gc.freeze``, as the Python documentation advises
+    before work in a forked process); the parent's collector is untouched."""
+    import gc
+
+    frozen = gc.get_freeze_count()
+    job = Background(gc.get_freeze_count)
+    got = job.wait()
+    assert gc.get_freeze_count() == frozen
+    if job.forked:
+        assert got > frozen

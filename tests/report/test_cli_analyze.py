@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pandas as pd
 from typer.testing import CliRunner
@@ -118,3 +119,42 @@ def test_a_history_that_refuses_the_data_stops_the_run_after_adam_before_any_fil
         "Escalation history (re-derived from the data)"]
     html = (tmp_path / "out" / "report.html").read_text()
     assert "Table 14.2.1" not in html and "14.3 Safety" in html
+
+
+def test_a_safety_engine_that_refuses_the_data_drops_the_history_started_beside_it(
+        tmp_path, monkeypatch):
+    # The escalation history is started before the safety engine (issue #18: beside it);
+    # when the engine refuses the data the history is dropped unseen, as when it was started
+    # after it: no Table 14.2.1 and no refusal of its own. (The files are not written here:
+    # the analysis-results writer stops on such a run, see the report of issue #18.)
+    import cartrial.report.background as background
+    import cartrial.report.outputs as outputs
+    import cartrial.safety.analysis as safety_analysis
+    from cartrial.errors import RecordError
+    from cartrial.report.pipeline import run_analysis
+
+    def refuse(*args, **kwargs):
+        raise RecordError(domain="AE", usubjid="CT071-001-001", seq=3, variable="AETOXGR",
+                          value="7", rule="grade is not 1-5")
+
+    cancelled: list[bool] = []
+    cancel = background.Background.cancel
+    written: list = []
+
+    def counted(self):
+        cancelled.append(self.forked)
+        return cancel(self)
+
+    monkeypatch.setattr(safety_analysis, "analyse_safety", refuse)
+    monkeypatch.setattr(background.Background, "cancel", counted)
+    monkeypatch.setattr(outputs, "write_outputs", lambda secs, *a, **k: written.append(secs)
+                        or ([], []))
+    write_study(minimal_domains(), tmp_path / "sdtm")
+    got = run_analysis(tmp_path / "sdtm", "ct071", tmp_path / "out",
+                       run_date=datetime(2025, 6, 1), allow_partial=True)
+    assert [o.split(" (")[0] for o in got.omitted] == ["Safety engine"]
+    assert "AESEQ=3" in got.omitted[0]
+    assert len(cancelled) == 1
+    numbers = [it.number for s in written[0] for it in s.items]
+    assert "14.1.1" in numbers and "14.2.1" not in numbers
+    assert not any(s.title.startswith("14.3") for s in written[0])

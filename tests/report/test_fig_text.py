@@ -54,7 +54,12 @@ def _plain(fig: Figure, fmt: str) -> bytes:
 def test_shared_tables_give_matplotlibs_own_bytes():
     """Regression: report SVG, then (stamped) PNG and SVG file, each twice (the second time
     answered from the tables), against matplotlib's own rendering of the same figure."""
-    fig = _figure()
+    drawn_as_matplotlib_draws(_figure())
+
+
+def drawn_as_matplotlib_draws(fig: Figure) -> None:
+    """``figure_bytes`` of the report's SVG, then of the stamped PNG and SVG files, each
+    twice, are matplotlib's own bytes (:func:`_plain`)."""
     want_svg = _plain(fig, "svg")
     assert figure_bytes(fig, "svg") == want_svg
     assert figure_bytes(fig, "svg") == want_svg
@@ -112,3 +117,26 @@ def test_a_full_table_starts_again():
         assert fig_text._remember(table, (k,), lambda k=k: k * 10, 2) == k * 10
         assert len(table) <= 2
     assert fig_text._remember(table, (4,), lambda: "not asked again", 2) == 40
+
+
+def test_line_heights_read_fonts_once_and_as_matplotlib_does():
+    """A text's font files are looked up once per properties and settings, its font's tables
+    read once; outside the block matplotlib's own manager and fonts answer. Regression (the
+    bytes): ``test_shared_tables_give_matplotlibs_own_bytes``."""
+    from matplotlib import font_manager
+    from matplotlib.font_manager import FontProperties
+
+    prop = FontProperties(family="DejaVu Sans", size=8)
+    want = font_manager.fontManager._find_fonts_by_props(prop)
+    with shared_text():
+        assert mtext.fontManager._find_fonts_by_props(prop) == want
+        before = len(fig_text._FONTS)
+        assert mtext.fontManager._find_fonts_by_props(prop.copy()) == want
+        assert len(fig_text._FONTS) == before  # the same properties: answered from the table
+        font = mtext.get_font(want)
+        head = font.get_sfnt_table("head")
+        assert font.get_sfnt_table("head") is head  # read once
+        assert head == font_manager.get_font(want).get_sfnt_table("head")
+        assert mtext.get_font(want) is font
+    assert type(mtext.get_font(want)).__name__ == "FT2Font"
+    assert mtext.fontManager.ttflist is font_manager.fontManager.ttflist

@@ -90,3 +90,33 @@ def test_a_large_folder_is_read_here_without_the_imports(folder: Path, monkeypat
     study, n = R.read_beside_imports(folder, protocol, _validate, later=("no.such.module",))
     _same(study, R.read_and_validate(folder, protocol, _validate)[0])
     assert R.folder_bytes(folder) > 0 and R.folder_bytes(folder / "none") is None
+
+
+@needs_fork
+def test_the_modules_imported_beside_are_frozen_for_the_run_only(folder: Path) -> None:
+    """Within a run (``collections_scoped``) the modules imported while the child reads are
+    left out of garbage collections; when the run returns or raises they are handed back;
+    a read outside a run, or a run started with objects already frozen, leaves gc as it is."""
+    import gc
+
+    protocol = load_protocol("ct071")
+    assert gc.get_freeze_count() == 0
+    R.read_beside_imports(folder, protocol, _validate, later=("cartrial.report.pdf",))
+    assert gc.get_freeze_count() == 0  # outside a run: nothing frozen
+
+    def run(fail: bool = False) -> int:
+        R.read_beside_imports(folder, protocol, _validate, later=("cartrial.report.pdf",))
+        if fail:
+            raise RuntimeError("stopped")
+        return gc.get_freeze_count()
+
+    scoped = R.collections_scoped(run)
+    assert scoped() > 0 and gc.get_freeze_count() == 0
+    with pytest.raises(RuntimeError, match="stopped"):
+        scoped(fail=True)
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # the caller's own freeze is left as it is
+    try:
+        assert scoped() > 0 and gc.get_freeze_count() > 0  # still frozen after the run
+    finally:
+        gc.unfreeze()

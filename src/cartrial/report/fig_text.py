@@ -11,7 +11,10 @@ Within :func:`shared_text` both are remembered by value instead, for the rendere
 answer is a pure function of what they are asked (:class:`RendererAgg` and
 :class:`RendererSVG`, their text sizes; the math-text parses of either output type): the key is
 the renderer type and dpi, the text, its font properties and whether it is math, and the
-``font.*`` / ``text.*`` / ``mathtext.*`` settings in force when the block was entered. The same
+``font.*`` / ``text.*`` / ``mathtext.*`` settings in force when the block was entered. So is a
+text's line height (``Text._get_layout`` looks up the font files of the text's properties, and
+reads two of the font's tables, for every text at every drawing): the files per properties and
+settings, each font's tables once (fonts do not change while a process runs). The same
 question gets the same numbers it would have been computed to, so the bytes drawn are those of
 matplotlib's own path (``tests/report/test_fig_text.py``). Outside the block, and in other
 threads, matplotlib's own caches answer as before.
@@ -26,6 +29,7 @@ from typing import Any
 
 import matplotlib as mpl
 import matplotlib.text as mtext
+from matplotlib import font_manager
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.backends.backend_mixed import MixedModeRenderer
 from matplotlib.backends.backend_svg import RendererSVG
@@ -39,6 +43,8 @@ _ACTIVE: ContextVar[int | None] = ContextVar("cartrial_shared_text", default=Non
 _STATES: dict[tuple, int] = {}  # settings in force -> a small number (cheap to hash in keys)
 _SIZES: dict[tuple, tuple] = {}
 _PARSES: dict[tuple, Any] = {}
+_FONTS: dict[tuple, Any] = {}  # (settings, font properties) -> the font files drawing them
+_TABLES: dict[tuple, Any] = {}  # (font,) -> the font with its tables read once
 _ORIGINAL: dict[str, Any] = {}
 
 
@@ -82,13 +88,55 @@ def _parse_cached(self: MathTextParser, s: str, dpi: float, prop: Any, antialias
         self, s, dpi, prop, antialiased, load_glyph_flags), PARSE_LIMIT)
 
 
+class _Tables:
+    """A font whose tables (``get_sfnt_table``: the line height of every text laid out) are
+    read once, not twice per text and drawing."""
+
+    def __init__(self, font: Any) -> None:
+        self.font, self.tables = font, {}
+
+    def get_sfnt_table(self, name: str) -> Any:
+        if name not in self.tables:
+            self.tables[name] = self.font.get_sfnt_table(name)
+        return self.tables[name]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.font, name)
+
+
+class _Manager:
+    """``matplotlib.text.fontManager``: within the block the font files of a text's properties
+    are looked up once per properties and settings; otherwise matplotlib's own manager."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(font_manager.fontManager, name)
+
+    def _find_fonts_by_props(self, prop: Any, *args: Any, **kwargs: Any) -> Any:
+        state = _ACTIVE.get()
+        find = font_manager.fontManager._find_fonts_by_props
+        if state is None or args or kwargs:
+            return find(prop, *args, **kwargs)
+        return _remember(_FONTS, (state, prop.copy()), lambda: find(prop), LIMIT)
+
+
+def _get_font(paths: Any, *args: Any, **kwargs: Any) -> Any:
+    """``matplotlib.text.get_font``: within the block, the font with its tables read once."""
+    font = _ORIGINAL["get_font"](paths, *args, **kwargs)
+    if _ACTIVE.get() is None:
+        return font
+    return _remember(_TABLES, (font,), lambda: _Tables(font), PARSE_LIMIT)
+
+
 def _install() -> None:
     if _ORIGINAL:
         return
     _ORIGINAL["metrics"] = mtext._get_text_metrics_function
     _ORIGINAL["parse"] = MathTextParser.__dict__["_parse_cached"]
+    _ORIGINAL["get_font"] = mtext.get_font
     mtext._get_text_metrics_function = _metrics_function
     MathTextParser._parse_cached = _parse_cached
+    mtext.get_font = _get_font  # both used by Text._get_layout only (a text's line height)
+    mtext.fontManager = _Manager()
 
 
 def _settings() -> int:

@@ -30,6 +30,7 @@ from matplotlib.layout_engine import PlaceHolderLayoutEngine  # noqa: E402
 
 from cartrial.errors import InputError, require_columns  # noqa: E402
 from cartrial.report.fig_text import shared_text  # noqa: E402
+from cartrial.report.fig_ticks import ticks_once  # noqa: E402
 from cartrial.report.labels import CYTOKINE_LABELS  # noqa: E402
 
 # Okabe-Ito colour-blind-safe palette (Okabe M, Ito K, Color Universal Design, 2008; the palette
@@ -67,8 +68,9 @@ def _fig(w: float = 7.5, h: float = 4.5, **kw: object) -> tuple[Figure, object]:
 
 
 def _lay_out(fig: Figure) -> None:
-    """``fig.tight_layout()``, its texts measured by :func:`shared_text` (the same layout)."""
-    with shared_text():
+    """``fig.tight_layout()``, its texts measured by :func:`shared_text` and each axis's ticks
+    computed once (:func:`ticks_once`): the same layout."""
+    with shared_text(), ticks_once():
         fig.tight_layout()
 
 
@@ -105,7 +107,7 @@ def figure_bytes(fig: Figure, fmt: str) -> bytes:
     """
     buf = io.BytesIO()
     engine = fig.get_layout_engine()
-    with plt.rc_context(_RC), shared_text():
+    with plt.rc_context(_RC), shared_text(), ticks_once():  # one drawing: ticks once
         # after fig.tight_layout() the figure keeps a placeholder engine that lays out nothing,
         # yet makes savefig draw the whole figure twice (a layout pass, then the real one)
         if isinstance(engine, PlaceHolderLayoutEngine):

@@ -27,7 +27,7 @@ from cartrial.protocol.model import Protocol
 from cartrial.report.background import Background
 from cartrial.report.held_study import keep_after_adam, release_unread
 from cartrial.report.pdf import html_to_pdf
-from cartrial.report.study_read import read_beside_imports
+from cartrial.report.study_read import collections_scoped, read_beside_imports
 
 if TYPE_CHECKING:
     from cartrial.report.document import Provenance, Section
@@ -155,28 +155,34 @@ def _kept(label: str, fn: Callable) -> tuple:
     return _try(label, fn, refused), refused
 
 
+def _history_job(study: Study, protocol: Protocol) -> Background:
+    """The escalation history and 14.6's patients (they read only the study), re-derived in a
+    forked process from the start of the engines on (a small trial; a large one computes them
+    in turn when collected)."""
+    from cartrial.report.outputs import PARALLEL_MAX_SUBJECTS
+    from cartrial.report.recommended_dose import history_and_patients  # 14.6's patients too
+
+    dm = study.get("DM")
+    return Background(partial(history_and_patients, study, protocol, partial(
+        _kept, "Escalation history (re-derived from the data)",
+        partial(escalation_history, study, protocol))),
+        parallel=dm is not None and len(dm) <= PARALLEL_MAX_SUBJECTS)
+
+
 def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omitted: list[str],
              step: Callable[[str], None]) -> tuple:
     """Safety, efficacy and kinetics engines, with the escalation history started; an engine
     that refuses the data is named in ``omitted``. Returns ``(safety, efficacy, kinetics,
     finish, later)``: ``finish()`` gives the history and 14.6, ``later`` whether it may wait
     until after the ADaM build (the history under way in a forked process)."""
+    own = record is not None and len(record)  # the committee's record is Table 14.2.1
+    hist = None if own else _history_job(study, protocol)  # beside the safety engine
     safety = _try("Safety engine (ASTCT 2019 CRS/ICANS grading, DLT adjudication, safety "
                   "tables)", partial(_safety, study, protocol, cutoff),
                   omitted)
     step(STAGES[1])
-    # the escalation history reads only the study: re-derived in a forked process while the
-    # other engines run (a small trial; a large one computes it here, in turn)
-    from cartrial.report.outputs import PARALLEL_MAX_SUBJECTS
-
-    own = record is not None and len(record)  # the committee's record is Table 14.2.1
-    dm = study.get("DM")
-    from cartrial.report.recommended_dose import history_and_patients  # 14.6's patients too
-    hist = None if own or safety is None else Background(partial(
-        history_and_patients, study, protocol, partial(
-            _kept, "Escalation history (re-derived from the data)",
-            partial(escalation_history, study, protocol))),
-        parallel=dm is not None and len(dm) <= PARALLEL_MAX_SUBJECTS)
+    if safety is None and hist is not None:  # no history without the safety engine
+        hist = hist.cancel()
     record = record if own else None
     from cartrial.efficacy.sdtm import efficacy_from_study
     # the efficacy and kinetics tables are computed from ADaM (report.efficacy_adam,
@@ -208,6 +214,7 @@ def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omit
     return safety, eff, kin, finish, hist is not None and hist.forked and not omitted
 
 
+@collections_scoped  # the modules imported for the run are frozen during it (study_read)
 def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
                  run_date: datetime, progress: Callable[[str], None] | None = None,
                  cutoff: date | None = None, allow_partial: bool = False, pdf: bool = False,
