@@ -96,3 +96,20 @@ def test_column_without_dose_in_adsl_is_refused(tmp_path):
     with pytest.raises(InputError, match=r"column 'DL7 \(N=0\)' matches 0 values of "
                                          r"ADSL\.TRT01A"):
         write_ars([t], {"ADSL": ADSL}, tmp_path)
+
+
+def test_a_cell_on_a_variable_not_derived_is_recorded_as_displayed(tmp_path):
+    """A run whose safety engine refused the data has no ADSL DLTEVLFL: a cell reading it is
+    recorded as shown (value_source "displayed", named under rows_not_recomputed), not
+    recomputed from a variable that is not there (it stopped the run with pandas'
+    UndefinedVariableError before)."""
+    t = ReportTable("14.1.1", "P", "L", pd.DataFrame(
+        {"row": ["DLT-evaluable", "Efficacy-evaluable"], "column": ["DL1 (N=2)"] * 2,
+         "value": ["2", "2"]}))
+    write_ars([t], {"ADSL": ADSL.drop(columns="DLTEVLFL")}, tmp_path)
+    doc = json.loads((tmp_path / "table_14_1_1.ard.json").read_text(encoding="utf-8"))
+    by = {r["row"]: r for r in doc["results"]}
+    assert by["DLT-evaluable"]["value_source"] == "displayed"
+    assert by["DLT-evaluable"]["where"] == ""
+    assert by["Efficacy-evaluable"]["value_source"] == "ADaM"
+    assert doc["analysis"]["rows_not_recomputed"] == ["DLT-evaluable"]

@@ -171,3 +171,12 @@ def test_every_clause_of_the_example_ars_selects_the_rows_of_query(example_claus
                                               expected.index, err_msg=f"{group} | {expr}")
             checked += 1
     assert checked >= 500
+
+
+def test_clause_names_are_the_columns_read():
+    from cartrial.report.ars_clause import clause_names
+
+    assert clause_names("DLTEVLFL == 'Y' and DLTFL == 'Y'") == {"DLTEVLFL", "DLTFL"}
+    assert clause_names("AVALC in ['CR', 'PR'] and not AVAL.isna()") == {"AVALC", "AVAL"}
+    assert clause_names("TRT01A.fillna('') == ''") == {"TRT01A"}
+    assert clause_names("AVAL > @limit") is None  # pandas' local variables: not Python

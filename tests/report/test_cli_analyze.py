@@ -158,3 +158,32 @@ def test_a_safety_engine_that_refuses_the_data_drops_the_history_started_beside_
     numbers = [it.number for s in written[0] for it in s.items]
     assert "14.1.1" in numbers and "14.2.1" not in numbers
     assert not any(s.title.startswith("14.3") for s in written[0])
+
+
+def test_allow_partial_with_the_safety_engine_refusing_writes_every_other_output(
+        tmp_path, monkeypatch):
+    """`analyze --allow-partial` when the safety engine refuses the data: the run ends (exit
+    0), the report lists the refusal, and the analysis-results files of the tables that were
+    produced are written; a cell on a variable only the safety engine derives (ADSL
+    DLTEVLFL) is not counted as 0 (before: a pandas UndefinedVariableError traceback from the
+    ARS writer)."""
+    import cartrial.safety.analysis as safety_analysis
+    from cartrial.errors import RecordError
+
+    def refuse(*args, **kwargs):
+        raise RecordError(domain="AE", usubjid="CT071-001-001", seq=3, variable="AETOXGR",
+                          value="7", rule="grade is not 1-5")
+
+    monkeypatch.setattr(safety_analysis, "analyse_safety", refuse)
+    write_study(minimal_domains(), tmp_path / "sdtm")
+    r = runner.invoke(app, ["analyze", "--protocol", "ct071", str(tmp_path / "sdtm"),
+                            "--out", str(tmp_path / "out"), "--allow-partial",
+                            "--run-date", "2025-06-01"])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "out"
+    html = (out / "report.html").read_text()
+    assert "Safety engine" in html and "AESEQ=3" in html
+    assert "DLT-evaluable: not derived in this run" in html
+    ard = pd.read_csv(out / "tables" / "table_14_1_1.ard.csv")
+    assert "DLT-evaluable" not in set(ard["row"])
+    assert (out / "adam" / "adsl.csv").exists()

@@ -46,3 +46,24 @@ def test_tidy_safety_table_keeps_rows_and_puts_overall_last():
     assert t.columns == ["DL1 (N=1)", "DL2 (N=2)", "Overall (N=3)"]
     assert t.wide().loc["G3"].tolist() == ["0", "1 (50.0%)", "1 (33.3%)"]
     assert t.indents["G3"] == 1
+
+
+def test_populations_without_dlt_adjudication_leave_dlt_evaluable_unstated():
+    """No DLTEVLFL (the safety engine refused the data, --allow-partial): Table 14.1.1 says the
+    set was not derived instead of counting 0 DLT-evaluable patients; with it, the row is
+    counted (hand counts)."""
+    from cartrial.report.sections import table_populations
+
+    adsl = pd.DataFrame({
+        "USUBJID": ["S1", "S2", "S3"], "ITTFL": ["Y"] * 3, "SAFFL": ["Y", "Y", None],
+        "TRT01A": ["DL1 25 x10^6", "DL1 25 x10^6", None], "DLTEVLFL": ["Y", None, None],
+        "EFFFL": ["Y", "Y", None], "PPCLFL": [None] * 3, "POPCD": ["RRMM"] * 3,
+        "EOSSTT": ["ONGOING"] * 3, "DCSREAS": [None] * 3, "DTHFL": [None] * 3})
+    protocol = load_protocol("ct071")
+    with_flag = table_populations(adsl, protocol, "14.1.1")
+    cells = with_flag.cells.set_index(["row", "column"])["value"]
+    assert cells[("DLT-evaluable", "DL1 (N=2)")] == "1"
+    assert not any("not derived" in f for f in with_flag.footnotes)
+    without = table_populations(adsl.drop(columns="DLTEVLFL"), protocol, "14.1.1")
+    assert "DLT-evaluable" not in set(without.cells["row"])
+    assert without.footnotes[0].startswith("DLT-evaluable: not derived in this run")

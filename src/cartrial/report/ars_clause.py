@@ -209,6 +209,33 @@ def compile_clause(expr: str) -> Clause | None:
     return Clause(expr, names, code)
 
 
+@lru_cache(maxsize=4096)
+def clause_names(expr: str) -> frozenset[str] | None:
+    """The column names a where-clause reads (None: not Python syntax, e.g. pandas' ``@``).
+
+    Parameters
+    ----------
+    expr : str
+        A pandas query expression.
+
+    Returns
+    -------
+    frozenset of str or None
+
+    Examples
+    --------
+    >>> sorted(clause_names("DLTEVLFL == 'Y' and not AVAL.isna()"))
+    ['AVAL', 'DLTEVLFL']
+    >>> clause_names("AVAL > @limit") is None
+    True
+    """
+    try:
+        tree = ast.parse(expr.strip(), mode="eval")
+    except (SyntaxError, RecursionError):
+        return None
+    return frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
+
+
 def as_function(clause: Clause) -> Callable:
     """The clause as a function of a frame (its columns looked up by name).
 

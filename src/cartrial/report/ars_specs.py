@@ -24,6 +24,7 @@ import pandas as pd
 from cartrial.errors import InputError
 from cartrial.report.ars import ARD_COLUMNS, _clean, displayed_cell, parse_cell, shown_value
 from cartrial.report.ars_baseline import baseline
+from cartrial.report.ars_clause import clause_names
 from cartrial.report.ars_counts import count_cell, summary_cell
 from cartrial.report.ars_dose import dose_profile
 from cartrial.report.ars_efficacy import mrd, survival
@@ -321,6 +322,15 @@ def computed_ard(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
     return pd.DataFrame(ard_records(table, ds, meta, baskets), columns=list(ARD_COLUMNS))
 
 
+def _absent(cell: dict, data: pd.DataFrame) -> bool:
+    """Whether the cell reads a variable its analysis data lack (not produced in this run)."""
+    read = {cell.get("variable", "")} - {""}
+    for clause in (cell["where"], cell.get("denominator_where", "")):
+        if clause:
+            read |= clause_names(clause) or set()
+    return not read <= set(data.columns)
+
+
 def ard_records(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
                 baskets: dict[str, str] | None = None, frames: dict | None = None
                 ) -> list[dict]:
@@ -366,8 +376,8 @@ def ard_records(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
         row = _clean(r)
         cell = spec(row, indents.get(r, 0), ds["ADSL"], ctx)
         group, stat = group_of(str(c))
-        if cell is None:
-            ard += displayed_cell(table.number, meta["id"], r, c, v)
+        if cell is None or _absent(cell, data):  # e.g. DLTEVLFL when the safety engine
+            ard += displayed_cell(table.number, meta["id"], r, c, v)  # refused the data
             continue
         where = cell["where"] + (" and ATOXGRN >= 3" if stat == "grade >= 3" else "")
         worst = cell.get("worst_grade") or (stat.removeprefix("grade ") if stat.startswith(

@@ -118,7 +118,7 @@ def table_populations(adsl: pd.DataFrame, protocol: Protocol, number: str) -> Re
     rows: list[tuple[str, pd.Series, int]] = [
         ("Leukapheresed (enrolled)", a["ITTFL"] == "Y", 0),
         ("Infused (safety population)", a["SAFFL"] == "Y", 0),
-        ("DLT-evaluable", a.get("DLTEVLFL", pd.Series("", index=a.index)) == "Y", 0),
+        *([("DLT-evaluable", a["DLTEVLFL"] == "Y", 0)] if "DLTEVLFL" in a else []),
         ("Efficacy-evaluable", a["EFFFL"] == "Y", 0),
         ("Primary plasma cell leukaemia", a["PPCLFL"] == "Y", 0),
         ("Relapsed/refractory multiple myeloma", a["POPCD"] == "RRMM", 0),
@@ -135,7 +135,10 @@ def table_populations(adsl: pd.DataFrame, protocol: Protocol, number: str) -> Re
             k = int((mask & sel).sum())
             cells.append((label, f"{c} (N={int(sel.sum())})", str(k), ind))
     df = pd.DataFrame(cells, columns=["row", "column", "value", "indent"])
+    unknown = () if "DLTEVLFL" in a else (  # no DLT adjudication in this run: not a zero
+        "DLT-evaluable: not derived in this run (no DLT adjudication: see 'Not produced').",)
     return ReportTable(number, "Analysis populations and disposition", "Leukapheresed", df, (
+        *unknown,
         "Infused = received the CAR-T product (EX, EXCAT = INVESTIGATIONAL PRODUCT). "
         "DLT-evaluable = DLT, or follow-up through the "
         f"{protocol.design.dlt_window_days}-day DLT window (protocol DLT-evaluability rule). "
