@@ -22,9 +22,9 @@ import pandas as pd
 
 from cartrial.data.spec import data_model
 from cartrial.data.text import upper_stripped
-from cartrial.efficacy.concordance import Concordance, response_concordance
-from cartrial.efficacy.endpoints import EfficacyResult, efficacy_endpoints
-from cartrial.efficacy.imwg import ImwgResult, derive_imwg_response
+from cartrial.efficacy.concordance import Concordance
+from cartrial.efficacy.endpoints import EfficacyResult
+from cartrial.efficacy.imwg import ImwgResult
 from cartrial.efficacy.sdtm_disease import latest_days, lb_long, sdtm_day, tumours_long
 from cartrial.errors import InputError, RecordError
 from cartrial.protocol.model import Protocol
@@ -347,44 +347,7 @@ def efficacy_from_study(
     >>> result, imwg, conc = efficacy_from_study(study, load_protocol("ct071"))  # doctest: +SKIP
     >>> result.rates.query("endpoint == 'ORR'")  # doctest: +SKIP
     """
-    s = protocol.endpoints
-    get = study.get  # type: ignore[attr-defined]
-    dm, ex, lb = get("DM"), get("EX"), get("LB")
-    for name, dom in (("DM", dm), ("EX", ex), ("LB", lb)):
-        if dom is None:
-            raise InputError(f"the efficacy analysis needs the {name} domain")
-    others = [d for d in (get("LB"), get("RS"), get("AE"), get("TR")) if d is not None]
-    subjects = subjects_from_sdtm(dm, ex, get("PR"), get("MH"), get("CM"), get("DS"), others)
-    inf = subjects.set_index("USUBJID")["INFDT"]
-    assessments = disease_assessments_from_sdtm(lb, inf, get("TU"), get("TR"))
-    imwg = derive_imwg_response(assessments, subjects, s.response)
-    origin = "APHDT" if s.time_origin == "apheresis" else "INFDT"
-    population = subjects[subjects[origin].notna()].copy()
-    if population.empty:
-        what = "PR LEUKAPHERESIS" if origin == "APHDT" else "EX investigational-product"
-        raise InputError(
-            f"no subject has a {what} date, so no time origin ({s.time_origin}); "
-            "add the records or set endpoints.time_origin in the protocol"
-        )
-    population["DOSE"] = population["DOSE"].fillna("Not infused")
-    order = [d for d in protocol.dose_ids if d in set(population["DOSE"])]
-    if (population["DOSE"] == "Not infused").any():
-        order.append("Not infused")
-    mrd = mrd_from_sdtm(lb)
-    result = efficacy_endpoints(
-        imwg,
-        population,
-        settings=s,
-        mrd=mrd if len(mrd) else None,
-        by="DOSE",
-        order=order,
-        schedule_days=protocol.schedule.response.days,
-        window_days=protocol.schedule.response.window_days,
-        summaries=summaries,
-    )
-    conc = None
-    rs = get("RS")
-    # RS may hold ECOG only
-    if summaries and rs is not None and _text(rs["RSTESTCD"]).eq("OVRLRESP").any():
-        conc = response_concordance(investigator_response_from_sdtm(rs), imwg.assessments)
+    from cartrial.efficacy.study_run import efficacy_run  # it reads this module
+
+    result, imwg, conc, _mrd = efficacy_run(study, protocol, summaries)
     return result, imwg, conc

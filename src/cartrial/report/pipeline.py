@@ -184,11 +184,11 @@ def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omit
     if safety is None and hist is not None:  # no history without the safety engine
         hist = hist.cancel()
     record = record if own else None
-    from cartrial.efficacy.sdtm import efficacy_from_study
+    from cartrial.efficacy.study_run import efficacy_run  # + its LB MRD frame, for ADRS
     # the efficacy and kinetics tables are computed from ADaM (report.efficacy_adam,
     # report.kinetics_adam): the engines build only what ADaM and the figures read
     eff = _try("Efficacy engine (IMWG response, rates, time to event)",
-               partial(efficacy_from_study, study, protocol, summaries=False), omitted)
+               partial(efficacy_run, study, protocol, summaries=False), omitted)
     step(STAGES[2])
     from cartrial.kinetics.analysis import analyse_kinetics
     kin = _try("Kinetics engine (NCA, cytokines, ADA)",
@@ -287,14 +287,13 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     _whole_or_stop(omitted, allow_partial)
     # 5. ADaM
     from cartrial.adam.build import build_adam
-    from cartrial.efficacy.sdtm import mrd_from_sdtm
     from cartrial.report.figure_files import EagerFigures, ForkedFigures
     from cartrial.report.figures import figure_cutoff
     from cartrial.report.outputs import Written, small_trial, write_outputs
     from cartrial.report.staged_adam import stage_datasets
 
     efficacy, imwg = (eff[0], eff[1]) if eff else (None, None)
-    mrd = mrd_from_sdtm(study["LB"]) if eff and "LB" in study else None
+    mrd = eff.mrd if eff else None  # derived once, by the efficacy engine from LB
     adam = build_adam(study, protocol, safety=safety, imwg=imwg, efficacy=efficacy, mrd=mrd,
                       kinetics=kin, batched_adlb=True,  # 14.6 read the study if it is `later`
                       release=None if later else partial(release_unread, study, protocol))
