@@ -4,7 +4,9 @@ Times, with ``time.process_time`` (CPU seconds, not wall: the machine is shared)
 the safety and efficacy engines that ``cartrial analyze`` runs on a large trial:
 ``safety_inputs`` (and its ``followup`` and ``lab_records``), ``analyse_safety`` as analyze
 calls it (``keep_labs=False, tables=False``), ``efficacy_from_study`` and the efficacy engine's
-LB reading (``lb_long``), and, as analyze calls them, ``validate_study`` and
+LB reading (``lb_long``), the engine with the MRD frame the ADaM build reads (before issue
+#18's ONCE change: ``efficacy_from_study`` then ``mrd_from_sdtm``; after: ``efficacy_run``,
+which hands it back), and, as analyze calls them, ``validate_study`` and
 ``analyse_kinetics`` (``summaries=False``). The study is loaded once
 (``cartrial.data.load_study``) and handed to each side as a pickle; each side runs in its own
 process with its revision's ``src`` first on ``PYTHONPATH`` and this checkout's virtual
@@ -37,7 +39,7 @@ PYTHON = ROOT / ".venv" / "bin" / "python"
 CHILD = """
 import json, pickle, sys, time
 from cartrial.data import validate_study
-from cartrial.efficacy.sdtm import efficacy_from_study
+from cartrial.efficacy.sdtm import efficacy_from_study, mrd_from_sdtm
 from cartrial.kinetics.analysis import analyse_kinetics
 from cartrial.efficacy.sdtm_disease import lb_long
 from cartrial.protocol import load_protocol
@@ -47,6 +49,12 @@ from cartrial.safety.sdtm_subjects import followup
 study = pickle.load(open(sys.argv[1], "rb"))
 p = load_protocol(sys.argv[2])
 inputs = safety_inputs(study, p)
+try:  # since issue #18 (ONCE) the engine hands back the MRD frame ADRS reads
+    from cartrial.efficacy.study_run import efficacy_run
+    eff_adrs = lambda: efficacy_run(study, p, summaries=False).mrd
+except ImportError:  # before: the engine, then run_analysis's own mrd_from_sdtm
+    eff_adrs = lambda: (efficacy_from_study(study, p, summaries=False),
+                        mrd_from_sdtm(study["LB"]))
 steps = {
     "validate_study": lambda: validate_study(study, p),
     "safety_inputs": lambda: safety_inputs(study, p),
@@ -55,6 +63,8 @@ steps = {
     "analyse_safety": lambda: analyse_safety(inputs, p, keep_labs=False, tables=False),
     "efficacy_from_study": lambda: efficacy_from_study(study, p, summaries=False),
     "  lb_long": lambda: lb_long(study["LB"]),
+    "efficacy + ADRS MRD": eff_adrs,
+    "  mrd_from_sdtm": lambda: mrd_from_sdtm(study["LB"]),
     "analyse_kinetics": lambda: analyse_kinetics(study.domains, p, summaries=False),
 }
 out = {}
