@@ -56,12 +56,11 @@ def efficacy_run(study: object, protocol: Protocol, summaries: bool = True) -> E
     Parameters
     ----------
     study : cartrial.data.Study
-        The loaded SDTM datasets; DM, EX and LB are required, PR, MH, CM, DS, RS, AE, TU and
-        TR are used when present.
+        The loaded SDTM datasets (the domains :func:`efficacy_from_study` reads).
     protocol : Protocol
-        The trial's protocol (endpoint settings, IMWG settings, dose levels, schedule).
+        Its endpoint, IMWG, dose-level and schedule settings.
     summaries : bool, default True
-        False: no rate summaries and no concordance (what ``cartrial analyze`` reads).
+        False: what ``cartrial analyze`` reads (no rates, MRD table or concordance).
 
     Returns
     -------
@@ -71,7 +70,7 @@ def efficacy_run(study: object, protocol: Protocol, summaries: bool = True) -> E
     Raises
     ------
     InputError
-        When DM, EX or LB is absent, or no subject has a time-origin date.
+        As :func:`efficacy_from_study` (DM, EX or LB absent; no time-origin date).
 
     References
     ----------
