@@ -10,6 +10,7 @@ computes it itself, as without a child.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -122,6 +123,9 @@ class ForkedJob:
 def _child(fd: int, fn: Callable[[], Any]) -> None:
     """The forked child: compute, write ``(status, value)`` into ``fd`` and leave at once."""
     code = 0
+    # what the server had made before the fork is left out of this process's garbage
+    # collections, which would otherwise walk (and so copy, page by page) its whole heap
+    gc.freeze()
     try:
         try:
             out: tuple[str, object] = ("ok", fn())
