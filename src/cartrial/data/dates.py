@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from datetime import date
 from typing import Literal
@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.text import factorize_text, spread
-from cartrial.data.validate_codes import column_codes
+from cartrial.data.validate_codes import column_codes, memo_scope
 
 _ISO = re.compile(
     r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
@@ -93,8 +93,7 @@ def parse_dtc(values: pd.Series) -> pd.DataFrame:
 _MEMO: ContextVar[dict | None] = ContextVar("cartrial_parse_dtc_memo", default=None)
 
 
-@contextmanager
-def parse_dtc_memo() -> Iterator[None]:
+def parse_dtc_memo() -> AbstractContextManager[None]:
     """Within the block, :func:`parse_dtc` of a column it has read before (the same array object
     and index) reuses that column's distinct texts instead of finding them again.
 
@@ -102,9 +101,10 @@ def parse_dtc_memo() -> Iterator[None]:
     several rules); a column's codes (4 bytes a record) are held until the block ends, not the
     parsed frames (about 45 bytes a record). Nested blocks share nothing.
 
-    Yields
-    ------
-    None
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        The block (yields None).
 
     Examples
     --------
@@ -113,11 +113,7 @@ def parse_dtc_memo() -> Iterator[None]:
     ...     parse_dtc(s)["precision"].tolist() == parse_dtc(s)["precision"].tolist()
     True
     """
-    token = _MEMO.set({})
-    try:
-        yield
-    finally:
-        _MEMO.reset(token)
+    return memo_scope(_MEMO)
 
 
 def date_of(values: pd.Series) -> pd.Series:
