@@ -58,7 +58,7 @@ def _old_parse_one(text: str) -> tuple:
 DAMAGED = ["2024-02-30", "2024-02-29", "2023-02-29", "2024-13", "2024-00", "2024-13-01",
            "2024-06-15T25:00", "2024-06-15T24:00", "2024-06-15T10:61", "2024-06-15T10:30:60",
            "2024-06-15T10:30:59.999", "2024-06-15T10", "15/06/2024", "2024/06/15", "", "   ",
-           "1677-09-21", "1677-09-22", "2262-04-11T23:59:59", "2262-04-12", "0000-01-01",
+           "1677-09-21", "1677-09-22", "2262-04-11T23:47:16", "2262-04-12", "0000-01-01",
            "9999-12-31", "1677", "2262-05", "20251231", "2025-12-31 12:00", "2024-06-15\n",
            "\u0662\u0660\u0662\u0664-06-15", "\uff12\uff10\uff12\uff14-06", "2024-06-15T",
            "2024-6-15", " 2024-06-15", "2024-06-15Z", "2024-06-15T10:30:00.5"]
@@ -88,6 +88,16 @@ def test_table_look_up_parses_once_and_bounds_itself(monkeypatch: pytest.MonkeyP
     assert dates._many(["2024-03"])[0] is first[0]
 
 
+def test_time_past_pandas_range_is_invalid_not_an_overflow() -> None:
+    """Bug found here (main raised OverflowError): 2262-04-11 after 23:47:16 lies past
+    ``pandas.Timestamp.max`` (2262-04-11 23:47:16.854775807, pandas' documented limit) and is
+    therefore invalid, as the docstring of parse_dtc says of dates outside the range."""
+    got = dates.parse_dtc(pd.Series(["2262-04-11T23:47:16", "2262-04-11T23:47:17",
+                                     "2262-04-11T23:59:59"]))
+    assert got["valid"].tolist() == [True, False, False]
+    assert got["dt"].iloc[0] == pd.Timestamp.max.floor("s") and got["dt"].iloc[1:].isna().all()
+
+
 @pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
 def test_study_day_from_datetime_input_unchanged(unit: str) -> None:
     rng = np.random.default_rng(7)
@@ -110,3 +120,38 @@ def test_study_day_from_datetime_input_unchanged(unit: str) -> None:
         days_between(a, r), (pd.to_datetime(a) - pd.to_datetime(r)).dt.days.astype(float))
     text = a.dt.strftime("%Y-%m-%d")  # text input is still converted
     pd.testing.assert_series_equal(study_day_from(text, r), old(text, r))
+
+
+def _old_parse_dtc(values: pd.Series) -> pd.DataFrame:
+    """The replaced parse_dtc (column by column into a frame), on the same distinct texts."""
+    codes, uniq = dates._distinct_texts(values)
+    rows = [_old_parse_one(u) for u in uniq]
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 7
+    dt = np.asarray(cols[0], dtype=np.int64)[codes].view("datetime64[ns]")
+    out = pd.DataFrame({"dt": dt}, index=values.index)
+    valid = np.asarray(cols[5], dtype=bool)
+    for k, name in ((1, "year"), (2, "month"), (3, "day")):
+        raw = np.asarray(cols[k], dtype=object)
+        present = np.array([v is not None for v in raw], dtype=bool)
+        num = np.where(present, raw, 0).astype(np.int64)
+        if present.any() or not len(raw):
+            arr = pd.arrays.IntegerArray(num[codes], ~(present & valid)[codes])
+        else:
+            arr = pd.array(np.full(len(codes), np.nan), dtype="Float64")
+        out[name] = arr
+    out["precision"] = pd.Series(np.asarray(cols[4], dtype=object)[codes], index=values.index,
+                                 dtype="object")
+    out["valid"] = valid[codes]
+    return out
+
+
+@pytest.mark.parametrize("values", [
+    pd.Series(_texts(4) + [None, np.nan], dtype=object),
+    pd.Series(_texts(5)[:50] + [None], dtype="string", index=np.arange(51)[::-1] * 2),
+    pd.Series([], dtype=object), pd.Series([None, np.nan]), pd.Series(["2024", "2025-13"]),
+    pd.Series(["2024-03", "2024-02-30", ""]),
+])
+def test_parse_dtc_equals_replaced_frame(values: pd.Series) -> None:
+    new, old = dates.parse_dtc(values), _old_parse_dtc(values)
+    pd.testing.assert_frame_equal(new, old, check_exact=True)
+    assert list(new.dtypes) == list(old.dtypes)

@@ -72,22 +72,20 @@ def parse_dtc(values: pd.Series) -> pd.DataFrame:
     codes, uniq = _distinct_texts(values)
     rows = _many(uniq)
     cols = list(zip(*rows, strict=True)) if rows else [()] * 7
-    dt = np.asarray(cols[0], dtype=np.int64)[codes].view("datetime64[ns]")
-    out = pd.DataFrame({"dt": dt}, index=values.index)
+    out: dict[str, object] = {
+        "dt": np.asarray(cols[0], dtype=np.int64)[codes].view("datetime64[ns]")}
     valid = np.asarray(cols[5], dtype=bool)
     for k, name in ((1, "year"), (2, "month"), (3, "day")):
         raw = np.asarray(cols[k], dtype=object)
         present = ~pd.isna(raw)  # the parts are int or None
         num = np.where(present, raw, 0).astype(np.int64)
         if present.any() or not len(raw):
-            arr = pd.arrays.IntegerArray(num[codes], ~(present & valid)[codes])
+            out[name] = pd.arrays.IntegerArray(num[codes], ~(present & valid)[codes])
         else:
-            arr = pd.array(np.full(len(codes), np.nan), dtype="Float64")
-        out[name] = arr
-    out["precision"] = pd.Series(np.asarray(cols[4], dtype=object)[codes], index=values.index,
-                                 dtype="object")
+            out[name] = pd.array(np.full(len(codes), np.nan), dtype="Float64")
+    out["precision"] = np.asarray(cols[4], dtype=object)[codes]
     out["valid"] = valid[codes]
-    return out
+    return pd.DataFrame(out, index=values.index, copy=False)
 
 
 _MEMO: ContextVar[dict | None] = ContextVar("cartrial_parse_dtc_memo", default=None)
@@ -228,6 +226,7 @@ _DAY_NS = 86_400_000_000_000
 _FIRST = date(1677, 9, 22)  # first and last whole days of pandas' datetime64[ns] range
 _LAST = date(2262, 4, 11)
 _PARSED: dict[str, tuple] = {}
+_MAX_NS = np.iinfo(np.int64).max
 
 
 def _many(texts: Iterable[str]) -> list[tuple]:
@@ -275,6 +274,8 @@ def _parse_one(text: str) -> tuple:
             day = (when - _EPOCH).days
             ns = (day * _DAY_NS + (h or 0) * _NS["H"] + (mi or 0) * _NS["M"]
                   + (sec or 0) * _NS["S"])
+            if ns > _MAX_NS:  # 2262-04-11 after 23:47:16, past pandas.Timestamp.max
+                ns, day, valid = _NAT, None, False
     return (ns, y, mo, d, precision, valid, day)
 
 
