@@ -155,3 +155,17 @@ def test_parse_dtc_equals_replaced_frame(values: pd.Series) -> None:
     new, old = dates.parse_dtc(values), _old_parse_dtc(values)
     pd.testing.assert_frame_equal(new, old, check_exact=True)
     assert list(new.dtypes) == list(old.dtypes)
+
+
+@pytest.mark.parametrize("kind", ["start", "end"])
+def test_impute_date_string_column_equals_object_path(kind: str) -> None:
+    """A ``string`` column now takes its codes from ``column_codes`` (no missing-value scan of
+    ``to_numpy(na_value=None)``); the object path (unchanged) is the reference."""
+    texts = _texts(6)[:400] + [None, "", "2024", "2024-02"]
+    s = pd.Series(texts, dtype="string", index=np.arange(len(texts)) * 2)
+    floor = pd.Series(pd.Timestamp("2024-02-10"), index=s.index)
+    for min_dates in (None, floor):
+        new = dates.impute_date(s, kind, min_dates)  # type: ignore[arg-type]
+        old = dates.impute_date(s.astype(object), kind, min_dates)  # type: ignore[arg-type]
+        pd.testing.assert_series_equal(new[0], old[0], check_exact=True)
+        pd.testing.assert_series_equal(new[1], old[1], check_exact=True)

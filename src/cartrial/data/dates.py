@@ -325,7 +325,8 @@ def impute_date(
     >>> d.dt.strftime("%Y-%m-%d").tolist()
     ['2024-03-10', '2024-02-01', '2024-03-05']
     """
-    codes, uniq = factorize_text(values.astype("string").to_numpy(dtype=object, na_value=None))
+    codes, uniq = column_codes(values) if values.dtype == "string" else factorize_text(
+        values.astype("string").to_numpy(dtype=object, na_value=None))  # missing: code -1
     parsed = _many(uniq)
     done = [_impute_one(p, kind) for p in parsed]
     nat = np.datetime64("NaT", "ns")
