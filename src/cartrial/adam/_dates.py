@@ -48,14 +48,20 @@ def first_per_subject(df: pd.DataFrame, date_col: str, value_cols: Sequence[str]
     return pick[["USUBJID", date_col, *value_cols]].set_index("USUBJID")
 
 
+def as_dates(values: pd.Series) -> pd.Series:
+    """``values`` itself when already datetime64 (``pandas.to_datetime`` would walk it again),
+    else ``pandas.to_datetime(values)`` (text or object input)."""
+    return values if pd.api.types.is_datetime64_any_dtype(values.dtype) else pd.to_datetime(values)
+
+
 def days_between(later: pd.Series, earlier: pd.Series) -> pd.Series:
     """Whole days later - earlier (float, NaN when either is missing)."""
-    return (pd.to_datetime(later) - pd.to_datetime(earlier)).dt.days.astype(float)
+    return (as_dates(later) - as_dates(earlier)).dt.days.astype(float)
 
 
 def study_day_from(dates: pd.Series, ref: pd.Series) -> pd.Series:
     """ADY: SDTMIG study day (no day 0) from the analysis date and the reference date."""
-    diff = (pd.to_datetime(dates).dt.normalize() - pd.to_datetime(ref).dt.normalize()).dt.days
+    diff = (as_dates(dates).dt.normalize() - as_dates(ref).dt.normalize()).dt.days
     return pd.Series(np.where(diff >= 0, diff + 1, diff), index=dates.index).where(diff.notna())
 
 

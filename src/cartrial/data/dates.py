@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from datetime import date
 from typing import Literal
@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.text import factorize_text, spread
-from cartrial.data.validate_codes import column_codes
+from cartrial.data.validate_codes import column_codes, memo_scope
 
 _ISO = re.compile(
     r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
@@ -37,7 +37,7 @@ Precision = Literal["year", "month", "day", "time"]
 
 
 def parse_dtc(values: pd.Series) -> pd.DataFrame:
-    """Parse --DTC strings; each distinct text is parsed once per process (see ``_one``).
+    """Parse --DTC strings; each distinct text is parsed once per process (see ``_many``).
 
     Returns a frame with ``dt`` (Timestamp when at least the day is known, else NaT), ``year``,
     ``month``, ``day`` (nullable integers, missing when absent or invalid; ``Float64`` when no
@@ -70,31 +70,28 @@ def parse_dtc(values: pd.Series) -> pd.DataFrame:
     2                 NaT  <NA>   <NA>  <NA>       day  False
     """
     codes, uniq = _distinct_texts(values)
-    rows = [_one(u) for u in uniq]
+    rows = _many(uniq)
     cols = list(zip(*rows, strict=True)) if rows else [()] * 7
-    dt = np.asarray(cols[0], dtype=np.int64)[codes].view("datetime64[ns]")
-    out = pd.DataFrame({"dt": dt}, index=values.index)
+    out: dict[str, object] = {
+        "dt": np.asarray(cols[0], dtype=np.int64)[codes].view("datetime64[ns]")}
     valid = np.asarray(cols[5], dtype=bool)
     for k, name in ((1, "year"), (2, "month"), (3, "day")):
         raw = np.asarray(cols[k], dtype=object)
-        present = np.array([v is not None for v in raw], dtype=bool)
+        present = ~pd.isna(raw)  # the parts are int or None
         num = np.where(present, raw, 0).astype(np.int64)
         if present.any() or not len(raw):
-            arr = pd.arrays.IntegerArray(num[codes], ~(present & valid)[codes])
+            out[name] = pd.arrays.IntegerArray(num[codes], ~(present & valid)[codes])
         else:
-            arr = pd.array(np.full(len(codes), np.nan), dtype="Float64")
-        out[name] = arr
-    out["precision"] = pd.Series(np.asarray(cols[4], dtype=object)[codes], index=values.index,
-                                 dtype="object")
+            out[name] = pd.array(np.full(len(codes), np.nan), dtype="Float64")
+    out["precision"] = np.asarray(cols[4], dtype=object)[codes]
     out["valid"] = valid[codes]
-    return out
+    return pd.DataFrame(out, index=values.index, copy=False)
 
 
 _MEMO: ContextVar[dict | None] = ContextVar("cartrial_parse_dtc_memo", default=None)
 
 
-@contextmanager
-def parse_dtc_memo() -> Iterator[None]:
+def parse_dtc_memo() -> AbstractContextManager[None]:
     """Within the block, :func:`parse_dtc` of a column it has read before (the same array object
     and index) reuses that column's distinct texts instead of finding them again.
 
@@ -102,9 +99,10 @@ def parse_dtc_memo() -> Iterator[None]:
     several rules); a column's codes (4 bytes a record) are held until the block ends, not the
     parsed frames (about 45 bytes a record). Nested blocks share nothing.
 
-    Yields
-    ------
-    None
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        The block (yields None).
 
     Examples
     --------
@@ -113,11 +111,7 @@ def parse_dtc_memo() -> Iterator[None]:
     ...     parse_dtc(s)["precision"].tolist() == parse_dtc(s)["precision"].tolist()
     True
     """
-    token = _MEMO.set({})
-    try:
-        yield
-    finally:
-        _MEMO.reset(token)
+    return memo_scope(_MEMO)
 
 
 def date_of(values: pd.Series) -> pd.Series:
@@ -142,7 +136,7 @@ def date_of(values: pd.Series) -> pd.Series:
     [Timestamp('2024-03-15 00:00:00'), NaT, NaT, NaT]
     """
     codes, uniq = column_codes(values)  # factorize_text, remembered inside codes_memo()
-    ns = np.asarray([_one(str(u)[:10])[0] for u in uniq], dtype=np.int64)
+    ns = np.asarray([p[0] for p in _many([str(u)[:10] for u in uniq])], dtype=np.int64)
     return pd.Series(spread(ns, codes, _NAT).view("datetime64[ns]"), index=values.index,
                      name="dt")
 
@@ -167,7 +161,7 @@ def dtc_valid(values: pd.Series) -> np.ndarray:
     [True, False, True, False]
     """
     codes, uniq = _distinct_texts(values)
-    return np.array([_one(u)[5] for u in uniq], dtype=bool)[codes]
+    return np.array([p[5] for p in _many(uniq)], dtype=bool)[codes]
 
 
 def dtc_after(values: pd.Series, limit: pd.Timestamp) -> np.ndarray:
@@ -197,7 +191,7 @@ def dtc_after(values: pd.Series, limit: pd.Timestamp) -> np.ndarray:
     lim, year, month = limit.value, limit.year, limit.month
     after = [valid and ((ns != _NAT and ns > lim) or (y is not None and (
         y > year or (y == year and (mo or 1) > month))))
-        for ns, y, mo, _d, _p, valid, _day in map(_one, uniq)]
+        for ns, y, mo, _d, _p, valid, _day in _many(uniq)]
     return np.array(after, dtype=bool)[codes]
 
 
@@ -232,43 +226,56 @@ _DAY_NS = 86_400_000_000_000
 _FIRST = date(1677, 9, 22)  # first and last whole days of pandas' datetime64[ns] range
 _LAST = date(2262, 4, 11)
 _PARSED: dict[str, tuple] = {}
+_MAX_NS = np.iinfo(np.int64).max
 
 
-def _one(text: str) -> tuple:
-    """(dt ns or NaT, year, month, day as extracted or None, precision, valid, epoch day) of
-    one text, memoised per process (bounded: the table is emptied past 10**6 texts)."""
-    hit = _PARSED.get(text)
-    if hit is None:
-        if len(_PARSED) > 1_000_000:
-            _PARSED.clear()
-        hit = _PARSED[text] = _parse_one(text)
+def _many(texts: Iterable[str]) -> list[tuple]:
+    """Per text: (dt ns or NaT, year, month, day as extracted or None, precision, valid, epoch
+    day), memoised per process (bounded: the table is emptied past 10**6 texts)."""
+    get = _PARSED.get
+    return [get(t) or _miss(t) for t in texts]  # a parsed tuple is never empty (falsy)
+
+
+def _miss(text: str) -> tuple:
+    """Parse ``text`` and remember it in the per-process table."""
+    if len(_PARSED) > 1_000_000:
+        _PARSED.clear()
+    hit = _PARSED[text] = _parse_one(text)
     return hit
 
 
 def _parse_one(text: str) -> tuple:
-    """:func:`_one` without the memo."""
+    """One text's tuple of :func:`_many`, without the memo."""
     if text.strip() == "":
         return (_NAT, None, None, None, None, True, None)
     m = _ISO.search(text)
     if m is None:
         return (_NAT, None, None, None, None, False, None)
-    g = {k: (int(v) if v is not None else None) for k, v in m.groupdict().items()}
-    y, mo, d = g["y"], g["m"], g["d"]
-    precision = ("time" if g["H"] is not None else "day" if d is not None
+    ys, ms, ds, hs, mis, ss = m.groups()
+    y = int(ys)
+    mo = int(ms) if ms is not None else None
+    d = int(ds) if ds is not None else None
+    h = int(hs) if hs is not None else None
+    mi = int(mis) if mis is not None else None
+    sec = int(ss) if ss is not None else None
+    precision = ("time" if h is not None else "day" if d is not None
                  else "month" if mo is not None else "year")
-    valid = (mo is None or 1 <= mo <= 12) and (g["H"] is None or g["H"] <= 23) and (
-        g["M"] is None or g["M"] <= 59) and (g["S"] is None or g["S"] <= 59)
+    valid = (mo is None or 1 <= mo <= 12) and (h is None or h <= 23) and (
+        mi is None or mi <= 59) and (sec is None or sec <= 59)
     ns, day = _NAT, None
     if d is not None:
         try:
-            when = date(y, mo, d)
+            when = date(y, mo, d)  # type: ignore[arg-type]
         except ValueError:
             when = None
         if when is None or not _FIRST <= when <= _LAST:
             valid = False
         elif valid:
             day = (when - _EPOCH).days
-            ns = day * _DAY_NS + sum((g[k] or 0) * _NS[k] for k in _NS)
+            ns = (day * _DAY_NS + (h or 0) * _NS["H"] + (mi or 0) * _NS["M"]
+                  + (sec or 0) * _NS["S"])
+            if ns > _MAX_NS:  # 2262-04-11 after 23:47:16, past pandas.Timestamp.max
+                ns, day, valid = _NAT, None, False
     return (ns, y, mo, d, precision, valid, day)
 
 
@@ -318,8 +325,9 @@ def impute_date(
     >>> d.dt.strftime("%Y-%m-%d").tolist()
     ['2024-03-10', '2024-02-01', '2024-03-05']
     """
-    codes, uniq = factorize_text(values.astype("string").to_numpy(dtype=object, na_value=None))
-    parsed = [_one(u) for u in uniq]
+    codes, uniq = column_codes(values) if values.dtype == "string" else factorize_text(
+        values.astype("string").to_numpy(dtype=object, na_value=None))  # missing: code -1
+    parsed = _many(uniq)
     done = [_impute_one(p, kind) for p in parsed]
     nat = np.datetime64("NaT", "ns")
     date_ns = np.asarray([v[0] for v in done], dtype=np.int64).view("datetime64[ns]")
@@ -339,7 +347,7 @@ def impute_date(
 
 
 def _impute_one(parsed: tuple, kind: str) -> tuple[int, str | None]:
-    """(date ns or NaT, flag) of one parsed text (``_one``), per the module's rules."""
+    """(date ns or NaT, flag) of one parsed text (``_many``), per the module's rules."""
     _, y, mo, d, _, valid, _ = parsed
     if y is None or not valid:
         return _NAT, None

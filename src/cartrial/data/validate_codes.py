@@ -11,7 +11,7 @@ Inside :func:`codes_memo` the codes are kept per column for the rest of the bloc
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 
 import numpy as np
@@ -23,13 +23,43 @@ _MEMO: ContextVar[dict | None] = ContextVar("cartrial_validate_codes", default=N
 
 
 @contextmanager
-def codes_memo() -> Iterator[None]:
-    """Remember each column's codes until the block ends (for code that does not change the
-    study while inside; nested blocks share nothing).
+def memo_scope(memo: ContextVar[dict | None]) -> Iterator[None]:
+    """A fresh, empty ``memo`` table for the block, the previous one back after it (the scope
+    of :func:`codes_memo` and :func:`cartrial.data.dates.parse_dtc_memo`).
+
+    Parameters
+    ----------
+    memo : contextvars.ContextVar
+        The table's variable (None outside any block).
 
     Yields
     ------
     None
+
+    Examples
+    --------
+    >>> var = ContextVar("example_memo", default=None)
+    >>> with memo_scope(var):
+    ...     var.get()
+    {}
+    >>> var.get() is None
+    True
+    """
+    token = memo.set({})
+    try:
+        yield
+    finally:
+        memo.reset(token)
+
+
+def codes_memo() -> AbstractContextManager[None]:
+    """Remember each column's codes until the block ends (for code that does not change the
+    study while inside; nested blocks share nothing).
+
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        The block (yields None).
 
     Examples
     --------
@@ -38,11 +68,7 @@ def codes_memo() -> Iterator[None]:
     ...     column_codes(s)[0] is column_codes(s)[0]
     True
     """
-    token = _MEMO.set({})
-    try:
-        yield
-    finally:
-        _MEMO.reset(token)
+    return memo_scope(_MEMO)
 
 
 def column_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
