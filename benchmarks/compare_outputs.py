@@ -15,6 +15,8 @@ Usage (from the repository root)::
 ``AFTER`` defaults to the working tree (uncommitted changes included). Exit code 0 when every
 file is identical, 1 when any differs or exists on one side only (each listed), 2 on bad usage.
 The report's PDF is not compared (Chromium stamps its creation time); nothing else is excluded.
+The outputs are removed when every file is identical, unless ``--keep DIR`` names where to keep
+them; when any differs they are kept (the path is printed) for a look.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -98,8 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     for k in only:
         print(f"ONE SIDE  {k} ({'before' if k in before else 'after'} only)")
     same = len(before.keys() & after.keys()) - len(differ)
-    print(f"{same} identical, {len(differ)} differ, {len(only)} on one side only "
-          f"(outputs in {base})")
+    kept = a.keep is not None or differ or only  # the files to look at, or asked for
+    if not kept:
+        shutil.rmtree(base, ignore_errors=True)
+    print(f"{same} identical, {len(differ)} differ, {len(only)} on one side only"
+          + (f" (outputs in {base})" if kept else ""))
     return 0 if not differ and not only else 1
 
 
