@@ -204,7 +204,7 @@ def compile_clause(expr: str) -> Clause | None:
         body = _Rewrite().visit(tree.body)
     except (SyntaxError, _Refused, RecursionError):
         return None
-    names = frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
+    names = _names(tree)
     code = compile(ast.fix_missing_locations(ast.Expression(body=body)), "<where>", "eval")
     return Clause(expr, names, code)
 
@@ -233,6 +233,11 @@ def clause_names(expr: str) -> frozenset[str] | None:
         tree = ast.parse(expr.strip(), mode="eval")
     except (SyntaxError, RecursionError):
         return None
+    return _names(tree)
+
+
+def _names(tree: ast.AST) -> frozenset[str]:
+    """The names a parsed clause reads (its columns)."""
     return frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
 
 

@@ -322,13 +322,14 @@ def computed_ard(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
     return pd.DataFrame(ard_records(table, ds, meta, baskets), columns=list(ARD_COLUMNS))
 
 
-def _absent(cell: dict, data: pd.DataFrame) -> bool:
-    """Whether the cell reads a variable its analysis data lack (not produced in this run)."""
+def _absent(cell: dict, columns: set[str]) -> bool:
+    """Whether the cell reads a variable its analysis data (``columns``) lack: one not
+    produced in this run."""
     read = {cell.get("variable", "")} - {""}
     for clause in (cell["where"], cell.get("denominator_where", "")):
         if clause:
             read |= clause_names(clause) or set()
-    return not read <= set(data.columns)
+    return not read <= columns
 
 
 def ard_records(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
@@ -369,14 +370,14 @@ def ard_records(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
                                                "test": meta.get("test")}, []
     if meta["cells"] == "basket":
         ctx["baskets"] = dict(baskets or {})
-    indents = table.indents
+    indents, columns = table.indents, set(data.columns)
     group_of = cache(lambda c: _group(c, meta["grouping"], ds["ADSL"]))  # per column label
     for r, c, v in zip(table.cells["row"], table.cells["column"], table.cells["value"],
                        strict=True):
         row = _clean(r)
         cell = spec(row, indents.get(r, 0), ds["ADSL"], ctx)
         group, stat = group_of(str(c))
-        if cell is None or _absent(cell, data):  # e.g. DLTEVLFL when the safety engine
+        if cell is None or _absent(cell, columns):  # e.g. DLTEVLFL when the safety engine
             ard += displayed_cell(table.number, meta["id"], r, c, v)  # refused the data
             continue
         where = cell["where"] + (" and ATOXGRN >= 3" if stat == "grade >= 3" else "")

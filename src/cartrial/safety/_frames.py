@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.text import factorize_text, upper_stripped
+from cartrial.data.validate_codes import object_values
 from cartrial.errors import InputError, RecordError, require_columns  # noqa: F401 (re-export)
 
 _TRUE = {"Y", "YES", "TRUE", "T", "1", "1.0"}
@@ -102,7 +103,7 @@ def text_values(s: pd.Series, default: str = "") -> np.ndarray:
     else (numbers in an object column, pyarrow strings) goes the general way."""
     dt = s.dtype
     if dt == np.dtype("O") or (isinstance(dt, pd.StringDtype) and dt.storage == "python"):
-        codes, uniq = factorize_text(np.asarray(s.array, dtype=object))
+        codes, uniq = factorize_text(object_values(s))
         if all(type(u) is str for u in uniq):
             done = np.empty(len(uniq) + 1, dtype=object)
             done[:-1] = [u.strip().upper() for u in uniq]
