@@ -140,3 +140,34 @@ def test_line_heights_read_fonts_once_and_as_matplotlib_does():
         assert mtext.get_font(want) is font
     assert type(mtext.get_font(want)).__name__ == "FT2Font"
     assert mtext.fontManager.ttflist is font_manager.fontManager.ttflist
+
+
+def test_a_forked_child_keeps_none_of_the_parents_fonts():
+    """Matplotlib's rule (font_manager: "FT2Font objects cannot be used across fork()s"; it
+    empties its own font cache in the child): the math-text parses and line-height tables,
+    which hold the parent's FT2Font objects, are empty in a forked child, which then draws the
+    same bytes with fonts of its own. (A child drawing with the parent's fonts failed, rarely,
+    with FreeType's "invalid outline" in CI.)"""
+    import os
+    import pickle
+
+    fig = _figure()
+    with shared_text():
+        want = figure_bytes(fig, "png")
+    assert fig_text._PARSES and fig_text._TABLES  # filled by the parent's drawing
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report, draw, leave without pytest's exit work
+        try:
+            empty = not fig_text._PARSES and not fig_text._TABLES
+            with shared_text():
+                same = figure_bytes(fig, "png") == want
+            os.write(write, pickle.dumps((empty, same)))
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as f:
+        got = pickle.loads(f.read())
+    os.waitpid(pid, 0)
+    assert got == (True, True)
+    assert fig_text._PARSES and fig_text._TABLES  # the parent's are kept

@@ -22,6 +22,7 @@ threads, matplotlib's own caches answer as before.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -46,6 +47,21 @@ _PARSES: dict[tuple, Any] = {}
 _FONTS: dict[tuple, Any] = {}  # (settings, font properties) -> the font files drawing them
 _TABLES: dict[tuple, Any] = {}  # (font,) -> the font with its tables read once
 _ORIGINAL: dict[str, Any] = {}
+
+
+def _forget_fonts() -> None:
+    """In a forked child: drop the tables holding the parent's fonts (math-text parses keep
+    their FT2Font objects, :class:`_Tables` wraps one). Matplotlib's rule: FT2Font objects
+    cannot be used across ``fork()`` (they share the parent's FreeType library and font
+    files); it empties its own font cache in the child likewise (``font_manager``). A child
+    drawing with the parent's fonts beside it failed, rarely, with FreeType's "invalid
+    outline"."""
+    _PARSES.clear()
+    _TABLES.clear()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows (no fork there)
+    os.register_at_fork(after_in_child=_forget_fonts)
 
 
 def _remember(table: dict, key: tuple, compute: Callable[[], Any], limit: int) -> Any:
