@@ -274,6 +274,7 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     study, n_warn = read_beside_imports(data_dir, protocol, _validate)  # + imports meanwhile
     if cutoff is not None:
         study = _enrolled_by(snapshot(study, cutoff), cutoff)
+    map_large_blocks(max(map(len, study.domains.values()), default=0))  # scaled to the study
     record = None
     if db is not None:  # the committee's own record is Table 14.2.1 when it holds decisions
         from cartrial.conduct.record import escalation_record
