@@ -193,8 +193,9 @@ def crs_exposure(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | No
     Returns
     -------
     dict or None
-        ``where``, ``variable`` and ``compute`` (data, group, where -> statistics, the
-        correlation as ``estimate`` and its p-value as ``in_parentheses``).
+        ``where``, ``variable``, ``compute`` (data, group, where -> statistics, the
+        correlation as ``estimate`` and its p-value as ``in_parentheses``) and ``reads`` (the
+        variables it reads).
 
     Examples
     --------
@@ -220,4 +221,4 @@ def crs_exposure(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | No
         rho, p = stats.spearmanr(f["AVAL"].to_numpy(float), f["CRSMAX"].to_numpy(float))
         return {**out, "estimate": float(rho), "in_parentheses": float(p)}
 
-    return {**cell, "compute": compute}
+    return {**cell, "compute": compute, "reads": frozenset({"AVAL", "CRSMAX"})}
