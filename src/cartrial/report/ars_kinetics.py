@@ -167,7 +167,7 @@ def with_derived(data: pd.DataFrame, ds: dict[str, pd.DataFrame], derived: dict
     """
     out = data.copy(deep=False)
     for name, d in derived.items():
-        src = select(ds[d["dataset"]], d["where"])
+        src = select(ds[d["dataset"]], d["where"], columns=["USUBJID", d["variable"]])
         per = src.groupby("USUBJID")[d["variable"]].agg(d["function"])
         out[name] = out["USUBJID"].map(per).astype(float).fillna(d["missing"])
     return out
