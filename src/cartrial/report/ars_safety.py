@@ -28,7 +28,7 @@ from collections.abc import Collection
 
 import pandas as pd
 
-from cartrial.report.ars_query import kept, select
+from cartrial.report.ars_query import joined_records, kept
 
 _MEDIAN = ", median (min-max)"
 
@@ -78,9 +78,7 @@ def add_datasets(data: pd.DataFrame, pop: pd.DataFrame, ds: dict[str, pd.DataFra
     parts = [data]
     mine = pop[kept(pop.columns, columns)] if columns is not None and meta.get("also") else pop
     for name, where in (meta.get("also") or {}).items():
-        d = ds[name]
-        own = kept(["USUBJID", *(c for c in d.columns if c not in pop.columns)], columns)
-        d = select(d, where, columns=own) if where else d[own]
+        d = joined_records(ds[name], where, pop.columns, columns)
         parts.append(mine.merge(d, on="USUBJID", how="inner"))
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else data
 

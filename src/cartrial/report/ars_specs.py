@@ -32,7 +32,7 @@ from cartrial.report.ars_dose import dose_profile
 from cartrial.report.ars_efficacy import mrd, survival
 from cartrial.report.ars_exposure import exposure
 from cartrial.report.ars_kinetics import ada, crs_exposure, persistence, with_derived
-from cartrial.report.ars_query import kept, select
+from cartrial.report.ars_query import joined_records, kept, select
 from cartrial.report.ars_safety import (
     add_datasets,
     basket,
@@ -265,9 +265,7 @@ def analysis_data(ds: dict[str, pd.DataFrame], meta: dict,
     name = meta["datasets"][0]
     if name == "ADSL":  # with the records of further datasets stacked below (Table 14.6.1)
         return add_datasets(mine, pop, ds, meta, columns)
-    d = ds[name]
-    own = kept(["USUBJID", *(c for c in d.columns if c not in pop.columns)], columns)
-    d = select(d, meta["where"], columns=own) if meta["where"] else d[own]
+    d = joined_records(ds[name], meta["where"], pop.columns, columns)
     out = add_datasets(mine.merge(d, on="USUBJID", how="left"), pop, ds, meta, columns)
     return with_derived(out, ds, meta["derived"]) if meta.get("derived") else out
 
@@ -279,10 +277,8 @@ def variables(ds: dict[str, pd.DataFrame], meta: dict) -> set[str]:
 
     Parameters
     ----------
-    ds : dict of str to pandas.DataFrame
-        The ADaM datasets.
-    meta : dict
-        :func:`cartrial.report.ars_metadata.analysis_for` of a table described cell by cell.
+    ds, meta
+        As :func:`analysis_data`.
 
     Returns
     -------
