@@ -9,8 +9,10 @@ then ``write_ars`` alone is timed ``--repeats`` times on them into a scratch fol
 with the where-clause caches emptied, and the best CPU seconds (``time.process_time``) kept.
 The children alternate before / after back to back, so the load of a shared machine falls on
 both alike; the ratio (before / after) of the best CPU seconds is printed with the 1-minute
-load average before and after. The ARS files of both sides are compared byte for byte (the
-speed-up must not change them). ``--profile F`` writes a cProfile of one ``write_ars`` call
+load average before and after, and the largest peak resident memory above the resident size
+at the call's start (VmHWM, reset by writing 5 to ``/proc/self/clear_refs``, minus VmRSS;
+Linux only). The ARS files of both sides are compared byte for byte (the speed-up must not
+change them). ``--profile F`` writes a cProfile of one ``write_ars`` call
 of this tree to ``F``.
 
 The earlier commit's ``src`` is extracted with ``git archive`` (as ``bench_startup.py``); both
@@ -56,20 +58,27 @@ def clear():
         f = getattr(q, name, None)
         if hasattr(f, "cache_clear"):
             f.cache_clear()
+def status(key):
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024
 def once(dest):
     clear()
     dest.mkdir(parents=True, exist_ok=True)
+    Path("/proc/self/clear_refs").write_text("5")  # VmHWM := VmRSS
+    rss = status("VmRSS")
     t = time.process_time()
     for tables, ds, kw in kept:
         real(tables, ds, dest, **kw)
-    return time.process_time() - t
-cpu = [once(out / f"ars{i}") for i in range(repeats)]
+    return time.process_time() - t, status("VmHWM") - rss
+runs = [once(out / f"ars{i}") for i in range(repeats)]
+cpu, above = [c for c, _ in runs], [m for _, m in runs]
 if prof:
     import cProfile
     clear()
     (out / "prof").mkdir(parents=True, exist_ok=True)
     cProfile.run("[real(t, d, out / 'prof', **k) for t, d, k in kept]", prof)
-print(json.dumps({"cpu": cpu, "files": str(out / "ars0")}))
+print(json.dumps({"cpu": cpu, "above": above, "files": str(out / "ars0")}))
 """
 
 
@@ -108,6 +117,8 @@ def main() -> None:
               f"before = {a.before}; load {load0}-{_load()}")
         print(f"before {min(b['cpu']):.2f} s, after {min(f['cpu']):.2f} s, ratio "
               f"{min(b['cpu']) / min(f['cpu']):.1f}x; ARS files identical: {same}")
+        print(f"peak resident memory above the start of write_ars (VmHWM - VmRSS, MiB, "
+              f"largest): before {max(b['above']):.0f}, after {max(f['above']):.0f}")
         sys.exit(0 if same else 1)
 
 

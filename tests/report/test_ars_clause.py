@@ -180,3 +180,13 @@ def test_clause_names_are_the_columns_read():
     assert clause_names("AVALC in ['CR', 'PR'] and not AVAL.isna()") == {"AVALC", "AVAL"}
     assert clause_names("TRT01A.fillna('') == ''") == {"TRT01A"}
     assert clause_names("AVAL > @limit") is None  # pandas' local variables: not Python
+
+
+def test_variables_of_a_computation() -> None:
+    from cartrial.report.ars_clause import variables_of
+
+    assert variables_of(["AVAL", "TRT01A"], "CNSR == 0", "PARAM.str.endswith(' Peak')") == {
+        "AVAL", "TRT01A", "CNSR", "PARAM"}
+    assert variables_of(["AVAL"]) == {"AVAL"}
+    assert variables_of(["AVAL", ""]) is None  # a setting not given: not known
+    assert variables_of(["AVAL"], "AVAL > @limit") is None  # pandas' @: not Python syntax

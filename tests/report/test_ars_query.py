@@ -63,3 +63,19 @@ def test_a_new_frame_is_never_answered_from_another_frame() -> None:
         assert len(select(d, "A >= 0")) == n + 1
         del d
         gc.collect()
+
+
+@pytest.mark.parametrize("expr", WHERES[:4])
+def test_select_of_some_columns_is_select_of_those_columns(expr: str) -> None:
+    """Regression test: ``columns`` keeps those columns of what ``select`` returns (rows,
+    values, types, index, the order given)."""
+    cols = ["TRT01A", "USUBJID", "ATOXGRN", "DTHADY"]
+    pd.testing.assert_frame_equal(select(DATA, expr, columns=cols), select(DATA, expr)[cols])
+
+
+def test_kept_keeps_the_subject_and_the_order_of_the_names() -> None:
+    from cartrial.report.ars_query import kept
+
+    assert kept(DATA.columns[:6], {"AEDECOD", "SAFFL", "NOTHERE"}) == ["USUBJID", "SAFFL",
+                                                                        "AEDECOD"]
+    assert kept(DATA.columns, None) == list(DATA.columns)

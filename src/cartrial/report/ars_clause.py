@@ -27,7 +27,7 @@ is left to pandas: :func:`compile_clause` returns None.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache, reduce
 
@@ -234,6 +234,35 @@ def clause_names(expr: str) -> frozenset[str] | None:
     except (SyntaxError, RecursionError):
         return None
     return _names(tree)
+
+
+def variables_of(names: Iterable[str], *clauses: str) -> frozenset[str] | None:
+    """The variables a computation reads: ``names`` and those ``clauses`` name (None: not
+    known, a name being empty or a clause not Python syntax).
+
+    Parameters
+    ----------
+    names : iterable of str
+        Variables read by name.
+    *clauses : str
+        Pandas expressions the computation evaluates.
+
+    Returns
+    -------
+    frozenset of str or None
+
+    Examples
+    --------
+    >>> sorted(variables_of(["AVALM"], "CNSR == 0"))
+    ['AVALM', 'CNSR']
+    >>> variables_of([""], "CNSR == 0") is None
+    True
+    """
+    names = list(names)
+    read = [clause_names(c) for c in clauses]
+    if not all(names) or any(r is None for r in read):
+        return None
+    return frozenset(names).union(*read)
 
 
 def _names(tree: ast.AST) -> frozenset[str]:

@@ -16,6 +16,7 @@ import re
 import pandas as pd
 
 from cartrial.adam.adrs_mrd import CRITERIA
+from cartrial.report.ars_clause import variables_of
 from cartrial.report.ars_query import remembered, select
 
 #: Table 14.4.2 population -> (numerator criterion flag, denominator where-clause)
@@ -286,7 +287,8 @@ def survival(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
     Returns
     -------
     dict or None
-        ``where`` (and ``compute``); None for a row this function does not know.
+        ``where`` (and ``compute`` with ``reads``, the variables it reads); None for a row
+        this function does not know.
 
     Examples
     --------
@@ -299,12 +301,14 @@ def survival(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
         return {"where": "PARAMCD == 'OS'"}
     test = ctx.get("test", {})
     if row == _FOLLOW_UP:
-        return {"where": "PARAMCD == 'OS'",
+        return {"where": "PARAMCD == 'OS'", "reads": variables_of([test.get("time", ""), "CNSR"]),
                 "compute": lambda d, g, w: follow_up_values(d, g, w, test)}
     m = _INCIDENCE.match(row)
-    if m:
-        return {"where": "PARAMCD == 'PFS'", "timepoint": m.group(2), "compute":
-                lambda d, g, w: incidence_values(d, g, w, test, m.group(1), float(m.group(2)))}
+    if m:  # the causes of the PFS events (efficacy.adtte_columns.pfs_incidence_from_adtte)
+        return {"where": "PARAMCD == 'PFS'", "timepoint": m.group(2),
+                "reads": variables_of([test.get("time", ""), "CNSR", "EVNTDESC", "USUBJID"]),
+                "compute": lambda d, g, w: incidence_values(d, g, w, test, m.group(1),
+                                                            float(m.group(2)))}
     ep, _, what = row.partition(": ")
     if what == "log-rank test across dose levels":
         ref = ""
@@ -316,4 +320,6 @@ def survival(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
     def compute(data: pd.DataFrame, group: str, where: str) -> dict[str, float]:
         return survival_values(data, group, where, test, ref)
 
-    return {"where": f"PARAMCD == {ep!r}", "compute": compute}
+    return {"where": f"PARAMCD == {ep!r}", "compute": compute,
+            "reads": variables_of([test.get(k, "") for k in ("time", "group", "order")],
+                                  test.get("event", ""))}

@@ -167,7 +167,7 @@ def with_derived(data: pd.DataFrame, ds: dict[str, pd.DataFrame], derived: dict
     """
     out = data.copy(deep=False)
     for name, d in derived.items():
-        src = select(ds[d["dataset"]], d["where"])
+        src = select(ds[d["dataset"]], d["where"], columns=["USUBJID", d["variable"]])
         per = src.groupby("USUBJID")[d["variable"]].agg(d["function"])
         out[name] = out["USUBJID"].map(per).astype(float).fillna(d["missing"])
     return out
@@ -193,8 +193,9 @@ def crs_exposure(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | No
     Returns
     -------
     dict or None
-        ``where``, ``variable`` and ``compute`` (data, group, where -> statistics, the
-        correlation as ``estimate`` and its p-value as ``in_parentheses``).
+        ``where``, ``variable``, ``compute`` (data, group, where -> statistics, the
+        correlation as ``estimate`` and its p-value as ``in_parentheses``) and ``reads`` (the
+        variables it reads).
 
     Examples
     --------
@@ -220,4 +221,4 @@ def crs_exposure(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | No
         rho, p = stats.spearmanr(f["AVAL"].to_numpy(float), f["CRSMAX"].to_numpy(float))
         return {**out, "estimate": float(rho), "in_parentheses": float(p)}
 
-    return {**cell, "compute": compute}
+    return {**cell, "compute": compute, "reads": frozenset({"AVAL", "CRSMAX"})}

@@ -19,7 +19,7 @@ rows among the rows of the whole frame meeting it.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from typing import TypeVar
 
 import numpy as np
@@ -301,7 +301,7 @@ def remembered(data: pd.DataFrame, key: tuple, make: Callable[[], T]) -> T:
     return results[key]  # type: ignore[return-value]
 
 
-def select(data: pd.DataFrame, *exprs: str) -> pd.DataFrame:
+def select(data: pd.DataFrame, *exprs: str, columns: list[str] | None = None) -> pd.DataFrame:
     """The records of ``data`` meeting a pandas query expression (each further one in turn).
 
     Parameters
@@ -311,6 +311,9 @@ def select(data: pd.DataFrame, *exprs: str) -> pd.DataFrame:
     *exprs : str
         Pandas query expressions on the columns of ``data`` (``"SAFFL == 'Y' and ATOXGRN >=
         3"``; ``"AVAL.isna()"``; ``"AVALC in ['CR', 'PR']"``); "" keeps every record.
+    columns : list of str, optional
+        The columns returned (``[...][columns]`` without copying the records' other columns
+        first: a dataset's records of a table, issue #18); None (default): every one.
 
     Returns
     -------
@@ -333,8 +336,68 @@ def select(data: pd.DataFrame, *exprs: str) -> pd.DataFrame:
     ['2']
     >>> select(d, "SAFFL == 'Y'", "ATOXGRN < 3")["USUBJID"].tolist()
     ['3']
+    >>> select(d, "SAFFL == 'Y'", columns=["USUBJID"]).to_dict("list")
+    {'USUBJID': ['1', '3']}
     """
-    return data.take(rows(data, *exprs))
+    at = rows(data, *exprs)
+    return data.take(at) if columns is None else data[columns].take(at)
+
+
+def joined_records(d: pd.DataFrame, where: str, adsl: Collection[str],
+                   columns: Collection[str] | None) -> pd.DataFrame:
+    """The records of a dataset joined to the population: those meeting ``where``, with the
+    subject (USUBJID) and the dataset's own variables (those ADSL does not hold: ADSL's come
+    from ADSL) among ``columns``.
+
+    Parameters
+    ----------
+    d : pandas.DataFrame
+        An ADaM dataset.
+    where : str
+        Its where-clause ("": every record).
+    adsl : collection of str
+        The variables of ADSL.
+    columns : collection of str or None
+        The variables a table reads (:func:`kept`); None: every one.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame (``d`` itself never).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"USUBJID": ["1", "2"], "AGE": [1, 2], "AVAL": [3.0, 4.0]})
+    >>> joined_records(d, "AVAL > 3", ["USUBJID", "AGE"], None).to_dict("list")
+    {'USUBJID': ['2'], 'AVAL': [4.0]}
+    """
+    own = kept(["USUBJID", *(c for c in d.columns if c not in adsl)], columns)
+    return select(d, where, columns=own) if where else d[own]
+
+
+def kept(names: Iterable[str], columns: Collection[str] | None) -> list[str]:
+    """The variables of ``names`` a table's analysis data keep: those among ``columns``, and
+    the subject (USUBJID, the key the datasets are joined on); every one when ``columns`` is
+    None.
+
+    Parameters
+    ----------
+    names : iterable of str
+        Variables (of a dataset), in their order.
+    columns : collection of str or None
+        The variables a table reads; None: not known.
+
+    Returns
+    -------
+    list of str
+        In the order of ``names``.
+
+    Examples
+    --------
+    >>> kept(["USUBJID", "AGE", "SEX"], {"SEX"}), kept(["AGE", "SEX"], None)
+    (['USUBJID', 'SEX'], ['AGE', 'SEX'])
+    """
+    return [c for c in names if columns is None or c == "USUBJID" or c in columns]
 
 
 def evaluate(data: pd.DataFrame, expr: str):

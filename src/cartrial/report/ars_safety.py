@@ -24,9 +24,11 @@ of the basket (``AOCCzzFL``), one value per patient.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import pandas as pd
 
-from cartrial.report.ars_query import select
+from cartrial.report.ars_query import joined_records, kept
 
 _MEDIAN = ", median (min-max)"
 
@@ -44,7 +46,7 @@ def _by_grade(what: str, base: str) -> dict | None:
 
 
 def add_datasets(data: pd.DataFrame, pop: pd.DataFrame, ds: dict[str, pd.DataFrame],
-                 meta: dict) -> pd.DataFrame:
+                 meta: dict, columns: Collection[str] | None = None) -> pd.DataFrame:
     """The analysis data with the population's records of each further dataset stacked below.
 
     Parameters
@@ -52,11 +54,13 @@ def add_datasets(data: pd.DataFrame, pop: pd.DataFrame, ds: dict[str, pd.DataFra
     data : pandas.DataFrame
         The population left-joined with the first dataset's records.
     pop : pandas.DataFrame
-        The population (ADSL records).
+        The population (ADSL records, every variable).
     ds : dict of str to pandas.DataFrame
         The ADaM datasets.
     meta : dict
         The analysis metadata; ``also``: further dataset -> its where-clause.
+    columns : collection of str, optional
+        The variables kept (:func:`cartrial.report.ars_query.kept`); None: every one.
 
     Returns
     -------
@@ -72,10 +76,10 @@ def add_datasets(data: pd.DataFrame, pop: pd.DataFrame, ds: dict[str, pd.DataFra
     [nan, nan, 2.0]
     """
     parts = [data]
+    mine = pop[kept(pop.columns, columns)] if columns is not None and meta.get("also") else pop
     for name, where in (meta.get("also") or {}).items():
-        d = select(ds[name], where) if where else ds[name]
-        keep = ["USUBJID"] + [c for c in d.columns if c not in pop.columns]
-        parts.append(pop.merge(d[keep], on="USUBJID", how="inner"))
+        d = joined_records(ds[name], where, pop.columns, columns)
+        parts.append(mine.merge(d, on="USUBJID", how="inner"))
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else data
 
 

@@ -9,14 +9,16 @@ group (``group``) whose records meet the row's where-clause; its denominator is 
 the group (meeting ``denominator_where`` when given); with ``worst_grade`` a subject counts when
 the highest ATOXGRN of its records meeting the where-clause equals that grade; with
 ``variable`` the cell summarises that variable over the records (n, median, min, max, geometric
-mean and CV%; mean, SD and quartiles, R type 7). Percentages are
-100 n / N, confidence intervals Clopper-Pearson 95% (Clopper CJ, Pearson ES, Biometrika
-1934;26:404-13).
+mean and CV%; mean, SD and quartiles, R type 7); a cell computed otherwise (``compute``: a
+Kaplan-Meier fit, a test) names the variables it reads (``reads``). The analysis data of a
+table hold the variables its cells read (every one when a cell's are not known: issue #18).
+Percentages are 100 n / N, confidence intervals Clopper-Pearson 95% (Clopper CJ, Pearson ES,
+Biometrika 1934;26:404-13).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from functools import cache
 
 import pandas as pd
@@ -30,7 +32,7 @@ from cartrial.report.ars_dose import dose_profile
 from cartrial.report.ars_efficacy import mrd, survival
 from cartrial.report.ars_exposure import exposure
 from cartrial.report.ars_kinetics import ada, crs_exposure, persistence, with_derived
-from cartrial.report.ars_query import select
+from cartrial.report.ars_query import joined_records, kept, select
 from cartrial.report.ars_safety import (
     add_datasets,
     basket,
@@ -226,7 +228,8 @@ def _group(column: str, var: str, adsl: pd.DataFrame) -> tuple[str, str]:
     return f"{var} == {values[0]!r}", stat
 
 
-def analysis_data(ds: dict[str, pd.DataFrame], meta: dict) -> pd.DataFrame:
+def analysis_data(ds: dict[str, pd.DataFrame], meta: dict,
+                  columns: Collection[str] | None = None) -> pd.DataFrame:
     """The population (ADSL flag) left-joined with the dataset's records meeting its where.
 
     Parameters
@@ -235,6 +238,11 @@ def analysis_data(ds: dict[str, pd.DataFrame], meta: dict) -> pd.DataFrame:
         The ADaM datasets.
     meta : dict
         :func:`cartrial.report.ars_metadata.analysis_for` of a table described cell by cell.
+    columns : collection of str, optional
+        The variables kept (USUBJID and the derived ones always): those the table's cells
+        read (:func:`variables_read`). The records and the values of the variables kept are
+        those of the whole frame: a variable comes from the dataset it comes from there (an
+        ADaM variable ADSL also holds from ADSL). None (default): every variable.
 
     Returns
     -------
@@ -243,22 +251,49 @@ def analysis_data(ds: dict[str, pd.DataFrame], meta: dict) -> pd.DataFrame:
 
     Examples
     --------
-    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "SAFFL": ["Y", None]})
-    >>> analysis_data({"ADSL": adsl}, {"datasets": ["ADSL"], "population":
-    ...     "ADSL.SAFFL == 'Y'", "where": ""})["USUBJID"].tolist()
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "SAFFL": ["Y", None], "AGE": [60, 70]})
+    >>> meta = {"datasets": ["ADSL"], "population": "ADSL.SAFFL == 'Y'", "where": ""}
+    >>> analysis_data({"ADSL": adsl}, meta)["USUBJID"].tolist()
     ['1']
+    >>> analysis_data({"ADSL": adsl}, meta, {"AGE"}).columns.tolist()
+    ['USUBJID', 'AGE']
     """
     adsl = ds["ADSL"]
     pop = select(adsl, meta["population"].removeprefix("ADSL.")) \
         if meta["population"] else adsl
+    mine = pop if columns is None else pop[kept(pop.columns, columns)]
     name = meta["datasets"][0]
     if name == "ADSL":  # with the records of further datasets stacked below (Table 14.6.1)
-        return add_datasets(pop, pop, ds, meta)
-    d = ds[name]
-    d = select(d, meta["where"]) if meta["where"] else d
-    keep = ["USUBJID"] + [c for c in d.columns if c not in pop.columns]
-    out = add_datasets(pop.merge(d[keep], on="USUBJID", how="left"), pop, ds, meta)
+        return add_datasets(mine, pop, ds, meta, columns)
+    d = joined_records(ds[name], meta["where"], pop.columns, columns)
+    out = add_datasets(mine.merge(d, on="USUBJID", how="left"), pop, ds, meta, columns)
     return with_derived(out, ds, meta["derived"]) if meta.get("derived") else out
+
+
+def variables(ds: dict[str, pd.DataFrame], meta: dict) -> set[str]:
+    """The variables of a table's whole analysis data (:func:`analysis_data` without
+    ``columns``), without building it: those of ADSL, of the datasets joined and stacked, and
+    the derived ones.
+
+    Parameters
+    ----------
+    ds, meta
+        As :func:`analysis_data`.
+
+    Returns
+    -------
+    set of str
+
+    Examples
+    --------
+    >>> ds = {"ADSL": pd.DataFrame(columns=["USUBJID", "SAFFL"]),
+    ...       "ADRS": pd.DataFrame(columns=["USUBJID", "AVALC"])}
+    >>> sorted(variables(ds, {"datasets": ["ADRS"]}))
+    ['AVALC', 'SAFFL', 'USUBJID']
+    """
+    joined = [meta["datasets"][0], *(meta.get("also") or {})]  # not 14.5.5's ADAE (CRSMAX's source)
+    return set(ds["ADSL"].columns).union(*(ds[n].columns for n in joined),
+                                         meta.get("derived") or {})
 
 
 def data_key(meta: dict) -> str:
@@ -332,10 +367,66 @@ def _absent(cell: dict, columns: set[str]) -> bool:
     return not read <= columns
 
 
+def _statement(cell: dict, stat: str) -> tuple[str, str]:
+    """The where-clause and the worst grade of a cell in a column of statistic ``stat``
+    ("grade >= 3": records of grade 3 or more; "grade k": the patient's worst grade k)."""
+    where = cell["where"] + (" and ATOXGRN >= 3" if stat == "grade >= 3" else "")
+    worst = cell.get("worst_grade") or (stat.removeprefix("grade ") if stat.startswith(
+        "grade ") and ">" not in stat else "")
+    return where, worst
+
+
+def variables_read(cells: Iterable[tuple[dict, str, str]]) -> frozenset[str] | None:
+    """The variables a table's cells read: what the table's analysis data need hold.
+
+    A cell reads the variables its group, where-clause and denominator where-clause name,
+    the variable it summarises, ATOXGRN when it counts the patients by worst grade, and the
+    subject (USUBJID); a cell computed otherwise (``compute``) reads those it names
+    (``reads``).
+
+    Parameters
+    ----------
+    cells : iterable of (dict, str, str)
+        Each described cell (``where``, and ``denominator_where``, ``variable``,
+        ``worst_grade``, ``compute`` and ``reads`` when given) with its column's group
+        expression and statistic (:func:`_group`).
+
+    Returns
+    -------
+    frozenset of str or None
+        None when a cell's variables cannot be known (a computation naming none; a clause
+        that is not Python syntax, such as pandas' ``@`` variables): every variable, then.
+
+    Examples
+    --------
+    >>> sorted(variables_read([({"where": "AEDECOD == 'Fever'"}, "TRT01A == 'DL1'",
+    ...                         "grade 3")]))
+    ['AEDECOD', 'ATOXGRN', 'TRT01A', 'USUBJID']
+    >>> variables_read([({"where": "", "compute": len}, "", "")]) is None
+    True
+    """
+    names = {"USUBJID"}
+    for cell, group, stat in cells:
+        if "compute" in cell and cell.get("reads") is None:
+            return None
+        where, worst = _statement(cell, stat)
+        for clause in (group, where, cell.get("denominator_where", "")):
+            read = clause_names(clause) if clause else frozenset()
+            if read is None:
+                return None
+            names |= read
+        names |= {cell.get("variable", ""), "ATOXGRN" if worst else "", *(cell.get("reads") or ())}
+    return frozenset(names - {""})
+
+
 def ard_records(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
                 baskets: dict[str, str] | None = None, frames: dict | None = None
                 ) -> list[dict]:
     """The rows of :func:`computed_ard` as records (what its frame is made of).
+
+    The table's analysis data hold the variables its cells read (:func:`variables_read`):
+    at 10,000 patients the 73 ADSL variables joined onto each of 400,000 ADPP records were
+    most of the memory of writing the analysis results (issue #18).
 
     Parameters
     ----------
@@ -344,7 +435,8 @@ def ard_records(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
     frames : dict, optional
         The analysis data (:func:`analysis_data`) of the tables before this one on the same
         ``ds``, by what they are made of: a table on the same population, dataset and
-        where-clauses reads the same frame (and the positions of its clauses known on it).
+        where-clauses reads the same frame (and the positions of its clauses known on it)
+        when it holds the variables the table reads.
 
     Returns
     -------
@@ -361,28 +453,29 @@ def ard_records(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
     ...                                                      analysis_for(t))]
     [(1.0, 'ADaM')]
     """
-    made_of = data_key(meta)
-    frames = {} if frames is None else frames
-    data = frames[made_of] if made_of in frames else \
-        frames.setdefault(made_of, analysis_data(ds, meta))
     spec, ctx, ard = CELLS[meta["cells"]], {"record": meta["where"], "km": meta.get("km"),
                                                "footnotes": table.footnotes,
                                                "test": meta.get("test")}, []
     if meta["cells"] == "basket":
         ctx["baskets"] = dict(baskets or {})
-    indents, columns = table.indents, set(data.columns)
+    indents, present = table.indents, variables(ds, meta)
     group_of = cache(lambda c: _group(c, meta["grouping"], ds["ADSL"]))  # per column label
+    described = []  # (label, column, text, row, cell or None: displayed, group, statistic)
     for r, c, v in zip(table.cells["row"], table.cells["column"], table.cells["value"],
                        strict=True):
         row = _clean(r)
         cell = spec(row, indents.get(r, 0), ds["ADSL"], ctx)
         group, stat = group_of(str(c))
-        if cell is None or _absent(cell, columns):  # e.g. DLTEVLFL when the safety engine
-            ard += displayed_cell(table.number, meta["id"], r, c, v)  # refused the data
+        if cell is not None and _absent(cell, present):  # e.g. DLTEVLFL when the safety
+            cell = None  # engine refused the data
+        described.append((r, c, v, row, cell, group, stat))
+    data = _analysis_data(ds, meta, frames, variables_read(
+        (cell, group, stat) for _, _, _, _, cell, group, stat in described if cell))
+    for r, c, v, row, cell, group, stat in described:
+        if cell is None:
+            ard += displayed_cell(table.number, meta["id"], r, c, v)
             continue
-        where = cell["where"] + (" and ATOXGRN >= 3" if stat == "grade >= 3" else "")
-        worst = cell.get("worst_grade") or (stat.removeprefix("grade ") if stat.startswith(
-            "grade ") and ">" not in stat else "")
+        where, worst = _statement(cell, stat)
         vals = cell["compute"](data, group, where) if "compute" in cell else \
             summary_cell(data, group, where, cell["variable"]) if "variable" in cell else \
             count_cell(data, group, where, cell.get("denominator_where", ""), worst)
@@ -397,3 +490,20 @@ def ard_records(table: ReportTable, ds: dict[str, pd.DataFrame], meta: dict,
                          "text": str(v), "value_source": "ADaM" if name in vals else
                          "displayed"})
     return ard
+
+
+def _analysis_data(ds: dict[str, pd.DataFrame], meta: dict, frames: dict | None,
+                   columns: frozenset[str] | None) -> pd.DataFrame:
+    """The table's analysis data holding ``columns`` (None: every variable): the frame of
+    ``frames`` made alike when it holds them, else a new one, kept in ``frames`` in its
+    place."""
+    made_of = data_key(meta)
+    frames = {} if frames is None else frames
+    if made_of in frames:
+        held, data = frames[made_of]
+        if held is None or (columns is not None and columns <= held):
+            return data
+        del frames[made_of], data  # one frame at a time: this one is freed before the next
+    data = analysis_data(ds, meta, columns)
+    frames[made_of] = (columns, data)
+    return data

@@ -18,6 +18,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from cartrial.report.ars_clause import variables_of
 from cartrial.report.ars_query import evaluate, remembered, select
 
 _ROW = re.compile(r"^(PFS|OS|DOR|TTR): (patients|events / censored|median \(95% CI\), months|"
@@ -75,8 +76,9 @@ def tte(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
     Returns
     -------
     dict or None
-        ``where`` and, but for the patients row, ``variable``, ``timepoint`` and ``compute``
-        (data, group, where -> statistics); None for a row this module does not know.
+        ``where`` and, but for the patients row, ``variable``, ``timepoint``, ``compute``
+        (data, group, where -> statistics) and ``reads`` (the variables it reads); None for a
+        row this module does not know.
 
     Examples
     --------
@@ -97,7 +99,8 @@ def tte(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | None:
     def compute(data: pd.DataFrame, group: str, w: str) -> dict[str, float]:
         return km_values(data, group, w, float(at) if at else math.nan, km)
 
-    return {"where": where, "variable": "AVALM", "timepoint": at, "compute": compute}
+    return {"where": where, "variable": "AVALM", "timepoint": at, "compute": compute,
+            "reads": variables_of([km.get("time", "")], km.get("event", ""))}
 
 
 def km_values(data: pd.DataFrame, group: str, where: str, at: float, km: dict
