@@ -78,3 +78,28 @@ def test_shared_long_form_gives_the_same_results(study) -> None:
     pd.testing.assert_frame_equal(ev, ev0)
     assert cov == cov0 and len(ev) and len(cov)
     pd.testing.assert_frame_equal(long, kept)  # read, never changed
+
+
+def test_placed_equals_in_row_order_and_converts_as_concat() -> None:
+    """Regression (the code against ``in_row_order``): batch parts written into whole-length
+    columns come back in row order; parts whose dtypes differ (int then float) or are not numpy
+    arrays go the general way, converted as a concat converts."""
+    from cartrial.data.batches import in_row_order, subject_batches
+    from cartrial.safety.sdtm import _placed
+
+    subj = pd.Series(["B", "A", "C", "A", "B", "C", "D"])
+    batches = subject_batches(subj, 2)
+
+    def plain(b):
+        return pd.DataFrame({"S": subj.to_numpy()[b], "V": b * 1.5})
+
+    def mixed(b):  # ints in the first batch, floats after
+        return pd.DataFrame({"S": subj.to_numpy()[b], "V": b if 1 in b else b * 1.5})
+
+    def nullable(b):
+        return pd.DataFrame({"S": subj.to_numpy()[b], "V": pd.array(b, dtype="Int64")})
+
+    for part in (plain, mixed, nullable):
+        want = in_row_order([part(b) for b in batches], batches)
+        pd.testing.assert_frame_equal(_placed(part, batches, len(subj)), want)
+    assert _placed(mixed, batches, len(subj))["V"].dtype == float

@@ -208,3 +208,13 @@ def test_bad_input() -> None:
         adjudicate_dlt(ev("A", "x", *CRS, [(5, 2)], end_day=3), fu, CT071.dlt, window_days=28)
     with pytest.raises(InputError):
         adjudicate_dlt(late, fu, CT071.dlt, window_days=0)
+
+
+def test_events_are_told_apart_by_patient_and_id_not_by_joined_text() -> None:
+    """Events were keyed by USUBJID + "\\x1f" + EVENT_ID: a patient "A" with event "B\\x1fX"
+    and a patient "A\\x1fB" with event "X" shared one key, adjacent once sorted, and their rows
+    of day 5 were refused as "two rows of the same event at the same DAY". Keyed by the pair,
+    they are two events of 2 days, neither a DLT (grade 3 CRS must last more than 72 hours)."""
+    p = run([ev("A", "B\x1fX", *CRS, [(3.0, 3), (5.0, 1)]),
+             ev("A\x1fB", "X", *CRS, [(5.0, 3), (7.0, 1)])], {"A": 40.0, "A\x1fB": 40.0})
+    assert p.loc["A", "DLT"] == "no" and p.loc["A\x1fB", "DLT"] == "no"

@@ -132,3 +132,13 @@ def test_weight_loss_and_hypogammaglobulinemia(analysis) -> None:
     h = a.tables["hypogammaglobulinemia"]
     assert h[h["COLUMN"] == "DL2"]["N"].item() == 1
     assert h[h["COLUMN"] == "DL1"]["N"].item() == 0
+
+
+def test_therapy_flag_columns_in_a_fixed_order(analysis) -> None:
+    """The CRS frame's therapy flags come in the order of CM_CLASSES (they were added in a
+    set's order, which changes from one Python process to the next with string hashing)."""
+    from cartrial.safety.sdtm_base import CM_CLASSES
+
+    inputs, _ = analysis
+    cols = [c for c in inputs.crs.columns if c in set(CM_CLASSES.values())]
+    assert cols == list(dict.fromkeys(CM_CLASSES.values()))

@@ -37,10 +37,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cartrial.data.text import factorize_text
 from cartrial.errors import InputError
 from cartrial.protocol.model import DltDefinition, DltRule
 from cartrial.safety._dlt_runs import _runs
-from cartrial.safety._frames import as_bool, as_float, as_text, fail, require_columns
+from cartrial.safety._frames import as_bool, as_float, as_text, fail, require_columns, text_values
 
 DOMAIN = "DLT"
 EVENT_CATEGORIES = ("CRS", "ICANS", "HEMATOLOGIC", "NON_HEMATOLOGIC")
@@ -96,7 +97,11 @@ def _prepare_events(events: pd.DataFrame) -> pd.DataFrame:
     ev["RELATED"] = as_bool(ev, "RELATED", domain=DOMAIN)
     ev["POINT"] = as_bool(ev, "POINT", domain=DOMAIN) if "POINT" in ev else False
     ev = ev.sort_values(["USUBJID", "EVENT_ID", "DAY"], kind="stable").reset_index(drop=True)
-    ev["_KEY"] = ev["USUBJID"] + "\x1f" + ev["EVENT_ID"]
+    # one integer per (patient, event): compared row to row and grouped by every rule (a text
+    # key built per row held a new string for each of a large trial's million lab events)
+    ucodes, _ = factorize_text(ev["USUBJID"].to_numpy(dtype=object))
+    ecodes, ids = factorize_text(ev["EVENT_ID"].to_numpy(dtype=object))
+    ev["_KEY"] = ucodes.astype(np.int64) * (len(ids) + 1) + ecodes
     key = ev["_KEY"].to_numpy()
     n = len(key)  # [:n]: no event at all (e.g. a cut-off early in the window) stays empty
     same_next = np.r_[key[1:] == key[:-1], False][:n]
@@ -110,7 +115,8 @@ def _prepare_events(events: pd.DataFrame) -> pd.DataFrame:
     nxt = np.r_[ev["DAY"].to_numpy()[1:], np.nan][:n]
     ev["_SEG_END"] = np.where(same_next, nxt, ev["END_DAY"].to_numpy())
     ev["_LAST"] = ~same_next
-    ev["_TERM"] = ev["TERM"].astype(str).str.strip().str.upper()  # read by every rule
+    # read by every rule; stripped and upper-cased once per distinct term (text_values)
+    ev["_TERM"] = text_values(ev["TERM"].astype(str))
     return ev
 
 
