@@ -160,20 +160,6 @@ def _baseline(df: pd.DataFrame, key: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return (base if "BASE" in df.columns else b), (bnr if "BNRIND" in df.columns else i)
 
 
-def _sorted_rows(labs: pd.DataFrame, usubjid: np.ndarray, paramcd: np.ndarray,
-                 day: np.ndarray) -> pd.DataFrame:
-    """``labs`` with USUBJID, PARAMCD and DAY replaced, sorted by them (stable) with a fresh
-    RangeIndex: the order of ``sort_values([...], kind="stable")`` (each text key's sorted
-    ``factorize`` codes, one ``lexsort``), every column taken once instead of the frame being
-    copied, sorted and re-indexed."""
-    u = pd.factorize(usubjid, sort=True)[0]
-    p = pd.factorize(paramcd, sort=True)[0]
-    order = np.lexsort((day, p, u))  # DAY has no NaN (required): its values order as its codes
-    new = {"USUBJID": usubjid, "PARAMCD": paramcd, "DAY": day}
-    return pd.DataFrame({c: new[c].take(order) if c in new else labs[c].array.take(order)
-                         for c in labs.columns}, index=pd.RangeIndex(len(order)), copy=False)
-
-
 def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
                treatment_emergent_until_day: float = 365.0) -> pd.DataFrame:
     """CTCAE grade per laboratory record, low and high direction (admiral rules).
@@ -207,9 +193,10 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
         raise InputError(f"cartrial grades with CTCAE {' or '.join(CTCAE_VERSIONS)}, "
                          f"not {c.version!r}")
     require_columns(labs, ["USUBJID", "PARAMCD", "DAY", "AVAL", "LLN", "ULN"], where="grade_labs")
-    df = _sorted_rows(labs, labs["USUBJID"].astype(str).to_numpy(dtype=object),
-                      _frames.upper_codes(labs["PARAMCD"]),
-                      as_float(labs, "DAY", domain=DOMAIN, required=True))
+    df = _frames.sorted_frame(labs, {  # DAY has no NaN (required)
+        "USUBJID": labs["USUBJID"].astype(str).to_numpy(dtype=object),
+        "PARAMCD": _frames.upper_codes(labs["PARAMCD"]),
+        "DAY": as_float(labs, "DAY", domain=DOMAIN, required=True)}, ["USUBJID", "PARAMCD", "DAY"])
     aval = as_float(df, "AVAL", domain=DOMAIN)
     lln = as_float(df, "LLN", domain=DOMAIN)
     uln = as_float(df, "ULN", domain=DOMAIN)
@@ -242,7 +229,7 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
         dsc, grd = out[term.direction]
         dsc[rows] = term.term
         grd[rows] = g
-    res = df  # built here (_sorted_rows): the columns are added to it, nothing copied
+    res = df  # built here (sorted_frame): the columns are added to it, nothing copied
     res["CTCAE_VERSION"] = c.version
     res["BASE"] = base
     res["BNRIND"] = bnr
