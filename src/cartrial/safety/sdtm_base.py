@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.dates import parse_dtc
+from cartrial.data.validate_codes import column_codes
 from cartrial.errors import InputError
 from cartrial.safety._frames import fail, text_values
 
@@ -78,10 +79,20 @@ def infusion_dates(study) -> pd.Series:
     return out.dt.normalize()
 
 
+def _dtc_codes(df: pd.DataFrame, dtc: str) -> tuple[np.ndarray, np.ndarray]:
+    """(codes of the column ``dtc``, the date-time of each distinct text: NaT when not complete
+    to the day): each distinct text parsed once; the codes are shared with other readers of
+    the same column inside :func:`cartrial.data.validate_codes.codes_memo`. A record's
+    date-time is ``spread(dt, codes, NaT)`` (missing: NaT)."""
+    codes, texts = column_codes(df[dtc])
+    return codes, parse_dtc(pd.Series(texts, dtype=object))["dt"].to_numpy()
+
+
 def _day(df: pd.DataFrame, dtc: str, inf: pd.Series, *, domain: str,
-         seq: str | None = None) -> np.ndarray:
-    """Days since midnight of the infusion date; a partial / invalid date raises."""
-    dt = parse_dtc(df[dtc])["dt"]
+         seq: str | None = None, dt: np.ndarray | None = None) -> np.ndarray:
+    """Days since midnight of the infusion date; a partial / invalid date raises. ``dt``: the
+    records' parsed ``dtc`` when the caller has it (:func:`_dtc_codes`)."""
+    dt = parse_dtc(df[dtc])["dt"] if dt is None else pd.Series(dt, index=df.index)
     ref = df["USUBJID"].astype(str).map(inf)
     given = df[dtc].notna().to_numpy()
     partial = dt.isna().to_numpy() & given
