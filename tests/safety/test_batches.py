@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -78,3 +79,43 @@ def test_shared_long_form_gives_the_same_results(study) -> None:
     pd.testing.assert_frame_equal(ev, ev0)
     assert cov == cov0 and len(ev) and len(cov)
     pd.testing.assert_frame_equal(long, kept)  # read, never changed
+
+
+def test_placed_equals_in_row_order_and_converts_as_concat() -> None:
+    """Regression (the code against ``in_row_order``): batch parts written into whole-length
+    columns come back in row order; parts whose dtypes differ (int then float) or are not numpy
+    arrays go the general way, converted as a concat converts."""
+    from cartrial.data.batches import in_row_order, subject_batches
+    from cartrial.safety.sdtm import _placed
+
+    subj = pd.Series(["B", "A", "C", "A", "B", "C", "D"])
+    batches = subject_batches(subj, 2)
+
+    def plain(b):
+        return pd.DataFrame({"S": subj.to_numpy()[b], "V": b * 1.5})
+
+    def mixed(b):  # ints in the first batch, floats after
+        return pd.DataFrame({"S": subj.to_numpy()[b], "V": b if 1 in b else b * 1.5})
+
+    def nullable(b):
+        return pd.DataFrame({"S": subj.to_numpy()[b], "V": pd.array(b, dtype="Int64")})
+
+    for part in (plain, mixed, nullable):
+        want = in_row_order([part(b) for b in batches], batches)
+        pd.testing.assert_frame_equal(_placed(part, batches, len(subj)), want)
+    assert _placed(mixed, batches, len(subj))["V"].dtype == float
+
+
+def test_lab_days_from_distinct_texts_equal_a_parse_of_every_record(study) -> None:
+    """Regression (the code against its former way): LBDTC parsed once per distinct text for
+    the whole LB and spread to each batch gives the days a parse of every record gives."""
+    from cartrial.safety.sdtm_base import _day, infusion_dates
+
+    s, _ = study
+    lb, inf = s["LB"], infusion_dates(s)
+    lb = lb[lb["LBSTRESN"].notna() & ~lb["LBSPEC"].isin(["URINE", "BONE MARROW"])
+            & lb["USUBJID"].isin(inf.index)].reset_index(drop=True)  # what lab_records reads
+    want = _day(lb, "LBDTC", inf, domain="LB", seq="LBSEQ")
+    got = lab_records(s, batch_subjects=3)
+    assert len(got) == len(lb) and len(want)
+    np.testing.assert_array_equal(got["DAY"].to_numpy(), want)

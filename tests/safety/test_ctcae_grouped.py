@@ -108,3 +108,18 @@ def test_term_key_per_distinct_text_equals_per_record() -> None:
     got = term_key(s)
     pd.testing.assert_series_equal(got, want)
     assert list(got[s.eq("x\x00b")].unique()) == ["X\x00B"]
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_rows_in_the_order_of_a_stable_sort(seed: int) -> None:
+    """Regression (the code against pandas): the graded rows come in the order of
+    ``sort_values(["USUBJID", "PARAMCD", "DAY"], kind="stable")`` of the input with PARAMCD
+    upper-cased, records of one subject, test and day in input order; other columns kept."""
+    labs = _labs(seed, n=400).drop(columns="_KEY")
+    labs["DAY"] = labs["DAY"] // 10  # many ties
+    labs["NOTE"] = pd.array([f"n{k}" if k % 3 else None for k in range(len(labs))],
+                            dtype="string")
+    want = labs.assign(PARAMCD=labs["PARAMCD"].str.strip().str.upper()).sort_values(
+        ["USUBJID", "PARAMCD", "DAY"], kind="stable").reset_index(drop=True)
+    got = grade_labs(labs)
+    pd.testing.assert_frame_equal(got[list(labs.columns)], want)

@@ -208,3 +208,33 @@ def test_bad_input() -> None:
         adjudicate_dlt(ev("A", "x", *CRS, [(5, 2)], end_day=3), fu, CT071.dlt, window_days=28)
     with pytest.raises(InputError):
         adjudicate_dlt(late, fu, CT071.dlt, window_days=0)
+
+
+def test_events_are_told_apart_by_patient_and_id_not_by_joined_text() -> None:
+    """Events were keyed by USUBJID + "\\x1f" + EVENT_ID: a patient "A" with event "B\\x1fX"
+    and a patient "A\\x1fB" with event "X" shared one key, adjacent once sorted, and their rows
+    of day 5 were refused as "two rows of the same event at the same DAY". Keyed by the pair,
+    they are two events of 2 days, neither a DLT (grade 3 CRS must last more than 72 hours)."""
+    p = run([ev("A", "B\x1fX", *CRS, [(3.0, 3), (5.0, 1)]),
+             ev("A\x1fB", "X", *CRS, [(5.0, 3), (7.0, 1)])], {"A": 40.0, "A\x1fB": 40.0})
+    assert p.loc["A", "DLT"] == "no" and p.loc["A\x1fB", "DLT"] == "no"
+
+
+@pytest.mark.parametrize("rows, end_day, category, message", [
+    ([(5, 2), (6, 1)], None, " other ", "DLTSEQ=2 CATEGORY='OTHER': event category must be one "
+     "of ['CRS', 'ICANS', 'HEMATOLOGIC', 'NON_HEMATOLOGIC'] (2 record(s) affected)"),
+    ([(5, 2), (6, 2.5)], None, "CRS", "DLTSEQ=3 GRADE=2.5: grade must be a whole number 0-5"),
+    ([(5, 2), (5, 3)], None, "CRS", "DLTSEQ=2 DAY=5.0: two rows of the same event at the same "
+     "DAY"),
+    ([(5, 2)], 3.0, "CRS", "DLTSEQ=1 END_DAY=3.0: event ends before it starts"),
+])
+def test_bad_events_named_as_before(rows, end_day, category, message) -> None:
+    """Regression (messages of the code before the events were sorted by taking each column
+    once): checks before the sort name the input row, checks after it the sorted row, each with
+    the value as read (upper-cased category, numeric grade and days)."""
+    fu = pd.DataFrame({"USUBJID": ["A", "B"], "FOLLOWUP_DAY": [20.0, 20.0]})
+    e = pd.concat([ev("B", "y", *CRS, [(1, 2)]),
+                   ev("A", "x", category, CRS[1], rows, end_day=end_day)], ignore_index=True)
+    with pytest.raises(RecordError) as err:
+        adjudicate_dlt(e, fu, CT071.dlt, window_days=WINDOW)
+    assert str(err.value) == f"ERROR DLT USUBJID=A {message}"

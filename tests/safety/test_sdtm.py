@@ -132,3 +132,53 @@ def test_weight_loss_and_hypogammaglobulinemia(analysis) -> None:
     h = a.tables["hypogammaglobulinemia"]
     assert h[h["COLUMN"] == "DL2"]["N"].item() == 1
     assert h[h["COLUMN"] == "DL1"]["N"].item() == 0
+
+
+def test_therapy_flag_columns_in_a_fixed_order(analysis) -> None:
+    """The CRS frame's therapy flags come in the order of CM_CLASSES (they were added in a
+    set's order, which changes from one Python process to the next with string hashing)."""
+    from cartrial.safety.sdtm_base import CM_CLASSES
+
+    inputs, _ = analysis
+    cols = [c for c in inputs.crs.columns if c in set(CM_CLASSES.values())]
+    assert cols == list(dict.fromkeys(CM_CLASSES.values()))
+
+
+def _pivot_cases() -> dict[str, pd.DataFrame]:
+    s = "string"
+    obj = pd.DataFrame({
+        "USUBJID": pd.array(["B", "A", "A", "B", "A"], dtype=s),
+        "FADTC": pd.array(["2024-01-02", "2024-01-01", "2024-01-01", "2024-01-01", "2024-01-03"],
+                          dtype=s),
+        "FATESTCD": pd.array(["hypotn", "HYPOTN", "O2FLOW", "LOC", "XX"], dtype=s),
+        "FASEQ": [1.0, 2.0, 3.0, 4.0, 5.0], "V": pd.Series(["Y", 2.0, None, "N", "Z"])})
+    return {
+        "text": obj, "empty": obj.iloc[:0], "none asked": obj[obj["FATESTCD"] == "XX"],
+        "missing date": obj.assign(FADTC=pd.array(["d", None, "d", "d", "d"], dtype=s)),
+        "float": obj.assign(V=[1.5, np.nan, 2.0, 3.0, 4.0]),
+        "int": obj.assign(V=[1, 2, 3, 4, 5]),
+        "object keys": obj.astype({"USUBJID": object, "FADTC": object, "FATESTCD": object}),
+    }
+
+
+@pytest.mark.parametrize("case", list(_pivot_cases()))
+def test_pivot_equals_pandas_pivot(case: str) -> None:
+    """Regression (the code against pandas' ``duplicated`` + ``pivot``, which it replaces for
+    text or float values with complete keys): the same frame, dtypes and order; a test given
+    twice at one date-time refused, naming the record."""
+    from cartrial.safety._frames import text_values
+    from cartrial.safety.sdtm_base import _pivot, _pivot_frame
+
+    df = _pivot_cases()[case]
+    names = {"HYPOTN": "HYPOTENSION", "O2FLOW": "O2_FLOW", "LOC": "CONSCIOUSNESS"}
+    t = text_values(df["FATESTCD"])
+    rows = np.flatnonzero(np.isin(t, list(names)))
+    sub = df[["USUBJID", "FADTC", "FATESTCD", "FASEQ"]].iloc[rows].assign(
+        _V=df["V"].iloc[rows], _T=pd.arrays.StringArray(t[rows]))
+    pd.testing.assert_frame_equal(_pivot(df, "FATESTCD", "FADTC", df["V"], names),
+                                  _pivot_frame(sub, "FA", "FATESTCD", "FADTC", names))
+    twice = pd.concat([df, df.iloc[1:2].assign(FASEQ=9.0)], ignore_index=True)
+    if len(rows) > 1 and case != "missing date":
+        with pytest.raises(RecordError, match="FASEQ=2|SEQ=2") as err:
+            _pivot(twice, "FATESTCD", "FADTC", twice["V"], names)
+        assert "the same test twice" in str(err.value)

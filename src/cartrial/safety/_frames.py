@@ -125,6 +125,29 @@ def map_categories(df: pd.DataFrame, col: str, lookup: dict[str, object], *, dom
     return txt
 
 
+def sorted_frame(df: pd.DataFrame, made: dict[str, np.ndarray], by: list[str]) -> pd.DataFrame:
+    """``df`` with the columns ``made`` (replacing its own, else added after them), sorted by
+    the columns ``by`` of ``made`` as ``sort_values(by, kind="stable").reset_index(drop=True)``
+    sorts (each key's sorted ``factorize`` codes, what pandas sorts by, and one ``lexsort``;
+    keys without missing values): every column taken once in that order, instead of the frame
+    being copied, changed, sorted and re-indexed (a large trial's records several times over).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"K": ["b", "a", "b"], "V": [1, 2, 3]})
+    >>> sorted_frame(df, {"K": df["K"].to_numpy(dtype=object), "W": np.array([3.0, 1.0, 2.0])},
+    ...              ["K", "W"])
+       K  V    W
+    0  a  2  1.0
+    1  b  3  2.0
+    2  b  1  3.0
+    """
+    order = np.lexsort([pd.factorize(made[k], sort=True)[0] for k in reversed(by)])
+    return pd.DataFrame({c: made[c].take(order) if c in made else df[c].array.take(order)
+                         for c in dict.fromkeys([*df.columns, *made])},
+                        index=pd.RangeIndex(len(order)), copy=False)
+
+
 def sort_by_subject_time(df: pd.DataFrame, time_col: str, *, domain: str) -> pd.DataFrame:
     """Stable sort by USUBJID then time; duplicated (USUBJID, time) raise."""
     out = df.sort_values(["USUBJID", time_col], kind="stable").reset_index(drop=True)
@@ -139,7 +162,10 @@ class TestCodes:
     is the mask of the records whose test code is one of ``codes``."""
 
     def __init__(self, labs: pd.DataFrame) -> None:
-        self._codes, uniq = pd.factorize(labs["PARAMCD"].astype(str))
+        codes = labs["PARAMCD"]
+        if codes.dtype != object or not all(type(u) is str for u in pd.unique(codes)):
+            codes = codes.astype(str)  # else text already: not copied (millions of records)
+        self._codes, uniq = pd.factorize(codes)
         self._upper = pd.Series(uniq, dtype=object).str.strip().str.upper().to_numpy()
 
     def rows(self, codes: Iterable[str]) -> np.ndarray:

@@ -142,20 +142,21 @@ def _baseline(df: pd.DataFrame, key: np.ndarray) -> tuple[np.ndarray, np.ndarray
             raise InputError("grade_labs: give both BASE and BNRIND, or an ABLFL column")
         return base, bnr
     bl = as_text(df, "ABLFL") == "Y"
-    keys = pd.Series(key)
-    dup = bl & keys.duplicated(keep=False).to_numpy() & pd.Series(bl).groupby(
-        key).transform("sum").gt(1).to_numpy()
-    fail(df, dup, domain=DOMAIN, variable="ABLFL",
+    group, firsts = pd.factorize(key)  # 0..n-1 per (subject, test): counted and indexed below
+    per_group = np.bincount(group[bl], minlength=len(firsts))
+    fail(df, bl & (per_group[group] > 1), domain=DOMAIN, variable="ABLFL",
          rule="more than one baseline record for this subject and test")
     aval = as_float(df, "AVAL", domain=DOMAIN)
     lln = as_float(df, "LLN", domain=DOMAIN)
     uln = as_float(df, "ULN", domain=DOMAIN)
     ind = np.where(aval > uln, "HIGH", np.where(aval < lln, "LOW", "NORMAL"))
     ind = np.where(np.isnan(aval), "", ind)
-    bl_frame = pd.DataFrame({"key": key[bl], "b": aval[bl], "i": ind[bl]})
-    bl_map = bl_frame.set_index("key")
-    b = keys.map(bl_map["b"]).to_numpy(dtype=float)
-    i = keys.map(bl_map["i"]).fillna("").to_numpy(dtype=object)
+    at = np.full(len(firsts), -1, dtype=np.intp)  # each group's baseline record (-1: none)
+    at[group[bl]] = np.flatnonzero(bl)
+    row = at[group]
+    has = row >= 0
+    b = np.where(has, aval[row], np.nan)
+    i = np.where(has, ind[row], "").astype(object)
     return (base if "BASE" in df.columns else b), (bnr if "BNRIND" in df.columns else i)
 
 
@@ -192,11 +193,10 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
         raise InputError(f"cartrial grades with CTCAE {' or '.join(CTCAE_VERSIONS)}, "
                          f"not {c.version!r}")
     require_columns(labs, ["USUBJID", "PARAMCD", "DAY", "AVAL", "LLN", "ULN"], where="grade_labs")
-    df = labs.copy()
-    df["USUBJID"] = df["USUBJID"].astype(str)
-    df["PARAMCD"] = _frames.upper_codes(df["PARAMCD"])
-    df["DAY"] = as_float(df, "DAY", domain=DOMAIN, required=True)
-    df = df.sort_values(["USUBJID", "PARAMCD", "DAY"], kind="stable").reset_index(drop=True)
+    df = _frames.sorted_frame(labs, {  # DAY has no NaN (required)
+        "USUBJID": labs["USUBJID"].astype(str).to_numpy(dtype=object),
+        "PARAMCD": _frames.upper_codes(labs["PARAMCD"]),
+        "DAY": as_float(labs, "DAY", domain=DOMAIN, required=True)}, ["USUBJID", "PARAMCD", "DAY"])
     aval = as_float(df, "AVAL", domain=DOMAIN)
     lln = as_float(df, "LLN", domain=DOMAIN)
     uln = as_float(df, "ULN", domain=DOMAIN)
@@ -229,7 +229,7 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
         dsc, grd = out[term.direction]
         dsc[rows] = term.term
         grd[rows] = g
-    res = df.copy()
+    res = df  # built here (sorted_frame): the columns are added to it, nothing copied
     res["CTCAE_VERSION"] = c.version
     res["BASE"] = base
     res["BNRIND"] = bnr

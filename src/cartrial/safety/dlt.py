@@ -37,10 +37,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cartrial.data.text import factorize_text
 from cartrial.errors import InputError
 from cartrial.protocol.model import DltDefinition, DltRule
 from cartrial.safety._dlt_runs import _runs
-from cartrial.safety._frames import as_bool, as_float, as_text, fail, require_columns
+from cartrial.safety._frames import (
+    as_bool,
+    as_float,
+    as_text,
+    fail,
+    require_columns,
+    sorted_frame,
+    text_values,
+)
 
 DOMAIN = "DLT"
 EVENT_CATEGORIES = ("CRS", "ICANS", "HEMATOLOGIC", "NON_HEMATOLOGIC")
@@ -81,22 +90,27 @@ class DltResult:
 def _prepare_events(events: pd.DataFrame) -> pd.DataFrame:
     require_columns(events, ["USUBJID", "EVENT_ID", "CATEGORY", "TERM", "DAY", "GRADE"],
                     where="adjudicate_dlt events")
-    ev = events.copy()
-    ev["USUBJID"] = ev["USUBJID"].astype(str)
-    ev["EVENT_ID"] = ev["EVENT_ID"].astype(str)
-    ev["CATEGORY"] = as_text(ev, "CATEGORY")
-    fail(ev, ~np.isin(ev["CATEGORY"].to_numpy(), EVENT_CATEGORIES), domain=DOMAIN,
-         variable="CATEGORY", rule=f"event category must be one of {list(EVENT_CATEGORIES)}")
-    ev["DAY"] = as_float(ev, "DAY", domain=DOMAIN, required=True)
-    ev["GRADE"] = as_float(ev, "GRADE", domain=DOMAIN, required=True)
-    g = ev["GRADE"].to_numpy()
-    fail(ev, (g < 0) | (g > 5) | (g != np.round(g)), domain=DOMAIN, variable="GRADE",
-         rule="grade must be a whole number 0-5")
-    ev["END_DAY"] = as_float(ev, "END_DAY", domain=DOMAIN)
-    ev["RELATED"] = as_bool(ev, "RELATED", domain=DOMAIN)
-    ev["POINT"] = as_bool(ev, "POINT", domain=DOMAIN) if "POINT" in ev else False
-    ev = ev.sort_values(["USUBJID", "EVENT_ID", "DAY"], kind="stable").reset_index(drop=True)
-    ev["_KEY"] = ev["USUBJID"] + "\x1f" + ev["EVENT_ID"]
+    # each column made once, the rows taken once in sorted order (sorted_frame)
+    made = {"USUBJID": events["USUBJID"].astype(str).to_numpy(dtype=object),
+            "EVENT_ID": events["EVENT_ID"].astype(str).to_numpy(dtype=object),
+            "CATEGORY": as_text(events, "CATEGORY")}
+    fail(events, ~np.isin(made["CATEGORY"], EVENT_CATEGORIES), domain=DOMAIN,
+         variable="CATEGORY", rule=f"event category must be one of {list(EVENT_CATEGORIES)}",
+         values=made["CATEGORY"])
+    made["DAY"] = as_float(events, "DAY", domain=DOMAIN, required=True)
+    g = made["GRADE"] = as_float(events, "GRADE", domain=DOMAIN, required=True)
+    fail(events, (g < 0) | (g > 5) | (g != np.round(g)), domain=DOMAIN, variable="GRADE",
+         rule="grade must be a whole number 0-5", values=g)
+    made["END_DAY"] = as_float(events, "END_DAY", domain=DOMAIN)
+    made["RELATED"] = as_bool(events, "RELATED", domain=DOMAIN)
+    made["POINT"] = (as_bool(events, "POINT", domain=DOMAIN) if "POINT" in events
+                     else np.zeros(len(events), dtype=bool))
+    ev = sorted_frame(events, made, ["USUBJID", "EVENT_ID", "DAY"])  # DAY required: no NaN
+    # one integer per (patient, event): compared row to row and grouped by every rule (a text
+    # key built per row held a new string for each of a large trial's million lab events)
+    ucodes, _ = factorize_text(ev["USUBJID"].to_numpy(dtype=object))
+    ecodes, ids = factorize_text(ev["EVENT_ID"].to_numpy(dtype=object))
+    ev["_KEY"] = ucodes.astype(np.int64) * (len(ids) + 1) + ecodes
     key = ev["_KEY"].to_numpy()
     n = len(key)  # [:n]: no event at all (e.g. a cut-off early in the window) stays empty
     same_next = np.r_[key[1:] == key[:-1], False][:n]
@@ -110,7 +124,8 @@ def _prepare_events(events: pd.DataFrame) -> pd.DataFrame:
     nxt = np.r_[ev["DAY"].to_numpy()[1:], np.nan][:n]
     ev["_SEG_END"] = np.where(same_next, nxt, ev["END_DAY"].to_numpy())
     ev["_LAST"] = ~same_next
-    ev["_TERM"] = ev["TERM"].astype(str).str.strip().str.upper()  # read by every rule
+    # read by every rule; stripped and upper-cased once per distinct term (text_values)
+    ev["_TERM"] = text_values(ev["TERM"].astype(str))
     return ev
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.dates import parse_dtc
+from cartrial.data.validate_codes import column_codes
 from cartrial.errors import InputError
 from cartrial.safety._frames import fail, text_values
 
@@ -78,10 +79,20 @@ def infusion_dates(study) -> pd.Series:
     return out.dt.normalize()
 
 
+def _dtc_codes(df: pd.DataFrame, dtc: str) -> tuple[np.ndarray, np.ndarray]:
+    """(codes of the column ``dtc``, the date-time of each distinct text: NaT when not complete
+    to the day): each distinct text parsed once; the codes are shared with other readers of
+    the same column inside :func:`cartrial.data.validate_codes.codes_memo`. A record's
+    date-time is ``spread(dt, codes, NaT)`` (missing: NaT)."""
+    codes, texts = column_codes(df[dtc])
+    return codes, parse_dtc(pd.Series(texts, dtype=object))["dt"].to_numpy()
+
+
 def _day(df: pd.DataFrame, dtc: str, inf: pd.Series, *, domain: str,
-         seq: str | None = None) -> np.ndarray:
-    """Days since midnight of the infusion date; a partial / invalid date raises."""
-    dt = parse_dtc(df[dtc])["dt"]
+         seq: str | None = None, dt: np.ndarray | None = None) -> np.ndarray:
+    """Days since midnight of the infusion date; a partial / invalid date raises. ``dt``: the
+    records' parsed ``dtc`` when the caller has it (:func:`_dtc_codes`)."""
+    dt = parse_dtc(df[dtc])["dt"] if dt is None else pd.Series(dt, index=df.index)
     ref = df["USUBJID"].astype(str).map(inf)
     given = df[dtc].notna().to_numpy()
     partial = dt.isna().to_numpy() & given
@@ -115,6 +126,30 @@ def _pivot(df: pd.DataFrame, testcd: str, dtc: str, value: pd.Series, names: dic
     cols = ["USUBJID", dtc, testcd] + [c for c in (f"{dom}SEQ",) if c in df.columns]
     sub = df[cols].iloc[rows].assign(_V=value.iloc[rows],
                                      _T=pd.arrays.StringArray(t[rows]))
+    # (subject, date-time, test) as sorted codes: the duplicates counted and the wide frame
+    # filled on integers (pandas' duplicated and pivot factorise the same text columns again)
+    u, users = pd.factorize(sub["USUBJID"], sort=True)
+    d, dtcs = pd.factorize(sub[dtc], sort=True)
+    tc, tests = pd.factorize(sub["_T"], sort=True)
+    vtype = sub["_V"].dtype
+    if (u < 0).any() or (d < 0).any() or not (isinstance(vtype, np.dtype) and vtype.kind in "fO"):
+        # a missing key, or values pandas would hold in another dtype: pandas' own way
+        return _pivot_frame(sub, dom, testcd, dtc, names)
+    cell = (u.astype(np.int64) * len(dtcs) + d) * len(tests) + tc
+    _, at, count = np.unique(cell, return_inverse=True, return_counts=True)
+    fail(sub.assign(SEQ=sub.get(f"{dom}SEQ")), count[at] > 1, domain=dom, variable=testcd,
+         rule=f"the same test twice for one subject at one {dtc}")
+    keys, row = np.unique(u.astype(np.int64) * len(dtcs) + d, return_inverse=True)
+    grid = np.full((len(keys), len(tests)), np.nan, dtype=vtype)
+    grid[row, tc] = sub["_V"].to_numpy()
+    return pd.DataFrame({"USUBJID": users.take(keys // len(dtcs)),  # rows and tests sorted,
+                         dtc: dtcs.take(keys % len(dtcs)),          # as pivot puts them
+                         **{names.get(k, k): grid[:, j] for j, k in enumerate(tests)}})
+
+
+def _pivot_frame(sub: pd.DataFrame, dom: str, testcd: str, dtc: str,
+                 names: dict[str, str]) -> pd.DataFrame:
+    """:func:`_pivot` by pandas (``duplicated``, ``pivot``), for the cases it leaves to it."""
     dup = sub.duplicated(["USUBJID", dtc, "_T"], keep=False).to_numpy()
     fail(sub.assign(SEQ=sub.get(f"{dom}SEQ")), dup, domain=dom, variable=testcd,
          rule=f"the same test twice for one subject at one {dtc}")

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.dates import impute_date, parse_dtc
-from cartrial.data.text import factorize_text, spread
-from cartrial.data.validate_codes import object_values
+from cartrial.data.text import spread
+from cartrial.data.validate_codes import column_codes
 from cartrial.protocol.model import Protocol
 from cartrial.safety._frames import fail, text_values
 from cartrial.safety.sdtm_base import (
@@ -19,6 +19,7 @@ from cartrial.safety.sdtm_base import (
     ICANS_TERM,
     _day,
     _domain,
+    _dtc_codes,
     _text,
     infusion_dates,
 )
@@ -107,11 +108,10 @@ def _last_dated(df: pd.DataFrame, dtc: str) -> pd.DataFrame:
     """USUBJID (as str) and the latest date-time of its ``dtc`` records (NaT: none complete to
     the day): each distinct text parsed once and each subject's latest kept, so a large LB's
     million records are not put together again; a missing USUBJID takes the record-wise way."""
-    subj, names = factorize_text(object_values(df["USUBJID"]))
+    subj, names = column_codes(df["USUBJID"])  # shared inside codes_memo (safety_inputs)
     if (subj < 0).any():
         return pd.DataFrame({"USUBJID": df["USUBJID"].astype(str), "dt": parse_dtc(df[dtc])["dt"]})
-    codes, texts = factorize_text(object_values(df[dtc]))
-    dt = parse_dtc(pd.Series(texts, dtype=object))["dt"].to_numpy()
+    codes, dt = _dtc_codes(df, dtc)
     per = pd.Series(spread(dt, codes, np.datetime64("NaT", "ns"))).groupby(subj).max()
     return pd.DataFrame({"USUBJID": pd.Series(names[per.index], dtype=object).astype(str),
                          "dt": per.to_numpy()})
