@@ -20,6 +20,7 @@ from cartrial.data.xport import (
     ibm_from_ieee,
     parse_format,
     text_width,
+    times_of_day,
     write_xport_v5,
 )
 from cartrial.errors import InputError
@@ -531,3 +532,11 @@ def test_a_column_of_another_kind_in_a_stretch_is_joined_as_missing_values(tmp_p
             text_widths={"T": 3}, **kw) as w:
         w.append_file(tmp_path / "1.xpt", kinds=["text", "num", "date"], text_widths={"T": 3},
                       n_rows=5)
+
+
+def test_times_of_day_in_any_unit_and_at_the_ends_of_the_range():
+    """What the XPT writers refuse as a SAS date (shared by write_xpt's batch checks)."""
+    for unit in ("s", "ms", "us", "ns"):
+        s = pd.Series(np.array(["2024-01-02T00:00", "2024-01-02T00:00:01", "NaT",
+                                "1677-09-22T00:00"], dtype=f"M8[{unit}]"))
+        assert times_of_day(s).tolist() == [False, True, False, False]

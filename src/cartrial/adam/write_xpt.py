@@ -27,7 +27,7 @@ from cartrial.adam.define_params import add_params_coded
 from cartrial.adam.metadata import DATASETS, DatasetProfile, variable_label
 from cartrial.adam.write_csv import Coded, as_text, coded_text, csv_chunks
 from cartrial.data.write import xpt_v5_name_problems
-from cartrial.data.xport import XportV5Writer, text_width, write_xport_v5
+from cartrial.data.xport import XportV5Writer, text_width, times_of_day, write_xport_v5
 from cartrial.errors import InputError
 
 
@@ -115,10 +115,10 @@ class _XptColumns:
             if s.notna().any():
                 self._zoned_values.add(c)
             return
-        has_time = s.notna() & (s != s.dt.normalize())
+        has_time = times_of_day(s)
         if has_time.any():
-            count, first = self._timed.get(c, (0, s[has_time].iloc[0]))
-            self._timed[c] = (count + int(has_time.sum()), first)
+            count, first = self._timed.get(c, (0, s.iloc[int(np.argmax(has_time))]))
+            self._timed[c] = (count + int(np.count_nonzero(has_time)), first)
 
     def refused(self) -> bool:
         """Whether :meth:`check` will refuse the dataset, whatever the batches still to come

@@ -85,7 +85,7 @@ from cartrial.data.xport_values import (
 from cartrial.errors import InputError
 
 __all__ = ["CHUNK_ROWS", "XportV5Writer", "ibm_from_ieee", "parse_format", "text_width",
-           "write_xport_v5"]
+           "times_of_day", "write_xport_v5"]
 
 RECORD_LEN = 80
 NAMESTR_LEN = 140
@@ -167,9 +167,21 @@ def _sas_days(s: pd.Series) -> np.ndarray:
     return out
 
 
-def _check_dates(name: str, s: pd.Series) -> None:
+def times_of_day(s: pd.Series) -> np.ndarray:
+    """Which values of a ``datetime64`` column (no time zone) have a time of day, which a SAS
+    date cannot hold (NaT has none).
+
+    Examples
+    --------
+    >>> times_of_day(pd.Series(pd.to_datetime(["2024-01-02 10:30", "2024-01-02 00:00", None])))
+    array([ True, False, False])
+    """
     ticks, nat, per_day = _day_ticks(s)
-    off = ~nat & (ticks % per_day != 0)
+    return ~nat & (ticks % per_day != 0)
+
+
+def _check_dates(name: str, s: pd.Series) -> None:
+    off = times_of_day(s)
     if off.any():
         raise InputError(f"column {name!r}: {int(off.sum())} value(s) with a time of day (first "
                          f"{s.to_numpy()[off][0]}); XPORT dates are whole days (SAS datetimes "
