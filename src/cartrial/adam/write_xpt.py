@@ -21,13 +21,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cartrial.adam.batched import BatchedDataset
+from cartrial.adam.batched import BatchedDataset, column_kind
 from cartrial.adam.column_profile import distinct
 from cartrial.adam.define_params import add_params_coded
 from cartrial.adam.metadata import DATASETS, DatasetProfile, variable_label
 from cartrial.adam.write_csv import Coded, as_text, coded_text, csv_chunks
 from cartrial.data.write import xpt_v5_name_problems
-from cartrial.data.xport import XportV5Writer, text_width, times_of_day, write_xport_v5
+from cartrial.data.xport import XportV5Writer, text_width, times_of_day
 from cartrial.errors import InputError
 
 
@@ -148,7 +148,8 @@ def dataset_label(name: str) -> str:
 
 
 def write_adam_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
-                   labels: Mapping[str, str], created: datetime | None = None) -> None:
+                   labels: Mapping[str, str], created: datetime | None = None,
+                   coded: Coded | None = None) -> None:
     """One dataset as XPORT v5; every limit problem is collected and raised together.
 
     Dates (``datetime64`` columns: ADT, ASTDT, AENDT, TRTSDT, APHDT, DTHDT, LSTALVDT, ...) are
@@ -159,8 +160,9 @@ def write_adam_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
     refused. The CSV files keep ISO 8601 text (YYYY-MM-DD, :func:`adam_csv_text`). Text and
     numbers are written as in the CSV conventions of the module docstring.
 
-    Written by :func:`cartrial.data.xport.write_xport_v5` (same bytes as pyreadstat, vectorised;
-    a date column has the bytes pyreadstat writes for it as ``datetime.date`` objects).
+    Written by :class:`cartrial.data.xport.XportV5Writer` (the bytes of
+    :func:`cartrial.data.xport.write_xport_v5`, which are pyreadstat's, vectorised; a date
+    column has the bytes pyreadstat writes for it as ``datetime.date`` objects).
 
     Parameters
     ----------
@@ -177,6 +179,10 @@ def write_adam_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
         The label of every column of ``df`` (at most 40 ASCII characters each).
     created : datetime.datetime, optional
         Header timestamp; the Unix epoch when None, so files are reproducible.
+    coded : dict, optional
+        :func:`cartrial.adam.write_csv.coded_text` of some columns, when made already (for
+        the CSV: :func:`column_codes`); their text is then encoded once per distinct value,
+        with the same bytes.
 
     Raises
     ------
@@ -217,11 +223,23 @@ def write_adam_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
     cartrial.errors.InputError: ADSL: no label for variable(s) AGE, TRTSDT; ...
     """
     cols = _XptColumns(name, list(df.columns), labels)
-    out, _ = cols.convert(df)
+    out, values_of = cols.convert(df, coded)
     cols.check()
-    dates = [c for c in out.columns if pd.api.types.is_datetime64_any_dtype(out[c])]
-    write_xport_v5(out, path, table_name=name, file_label=label[:40], column_labels=cols.labels,
-                   created=created, variable_format=dict.fromkeys(dates, "DATE9."))
+    kinds = {c: "text" if c in values_of else _XPT_KIND.get(column_kind(out[c]), "date")
+             for c in out.columns}
+    with _xpt_writer(path, name, label, cols, kinds, created) as w:
+        w.write(out, coded=values_of)
+
+
+def _xpt_writer(path: Path, name: str, label: str, xpt: _XptColumns, kinds: dict[str, str],
+                created: datetime | None) -> XportV5Writer:
+    """The XPT of the columns of ``kinds``, with the text widths ``xpt`` has measured."""
+    return XportV5Writer(path, table_name=name, file_label=label[:40], columns=list(kinds),
+                         column_labels=xpt.labels, kinds=list(kinds.values()),
+                         text_widths={c: xpt.widths.get(c, 1) for c, k in kinds.items()
+                                      if k == "text"},
+                         variable_format={c: "DATE9." for c, k in kinds.items() if k == "date"},
+                         created=created)
 
 
 def write_batched(name: str, data: BatchedDataset, out: Path, created: datetime,
@@ -309,12 +327,8 @@ class _XptStream:
         return {c: self._xpt.widths.get(c, 1) for c, k in kinds.items() if k == "text"}
 
     def _open(self, path: Path, kinds: dict[str, str]) -> XportV5Writer:
-        return XportV5Writer(path, table_name=self._name, file_label=dataset_label(self._name),
-                             columns=list(kinds), column_labels=self._xpt.labels,
-                             kinds=list(kinds.values()), text_widths=self._layout(kinds),
-                             variable_format={c: "DATE9." for c, k in kinds.items()
-                                              if k == "date"},
-                             created=self._created)
+        return _xpt_writer(path, self._name, dataset_label(self._name), self._xpt, kinds,
+                           self._created)
 
     def add(self, part: pd.DataFrame, values_of: dict[str, np.ndarray],
             part_kinds: dict[str, str], kinds: dict[str, str]) -> None:
