@@ -19,6 +19,7 @@ from cartrial.adam import (
     variable_metadata,
     write_adam,
 )
+from cartrial.data.xport import XportV5Writer
 from cartrial.errors import InputError
 from cartrial.protocol import load_protocol
 from tests.adam import test_adae_adlb
@@ -144,6 +145,36 @@ def test_int_then_float_batches_give_the_float_example(tmp_path):
     meta = variable_metadata({"ADLB": batched(parts)})
     assert meta["EXAMPLE"].tolist() == ["3.0"]
     assert_batched_equals_whole({"ADLB": batched(parts)}, tmp_path)
+
+
+def test_batches_widening_a_text_column_give_the_whole_frame_files(tmp_path, monkeypatch):
+    """The XPT's records are written as the batches come, with the text widths known so far: a
+    later, wider batch (and a batch deciding a column all missing until then) starts a stretch
+    of its own; the stretches are joined with the whole frame's bytes."""
+    joined = []
+    append = XportV5Writer.append_file
+    monkeypatch.setattr(XportV5Writer, "append_file",
+                        lambda self, path, **kw: joined.append(kw["n_rows"]) or append(
+                            self, path, **kw))
+    narrow = pd.DataFrame({"PARAMCD": ["ALT", "AST"], "AVAL": [1.0, np.nan],
+                           "ANL01FL": [np.nan, np.nan]})
+    wide = pd.DataFrame({"PARAMCD": ["BILIRUBIN"], "AVAL": [2.0], "ANL01FL": ["Y"]})
+    assert_batched_equals_whole({"ADLB": batched([narrow, narrow, wide, narrow])}, tmp_path)
+    assert joined == [4, 3]  # the two first batches, then the wide batch and the last
+    joined.clear()
+    assert_batched_equals_whole({"ADLB": batched([wide, narrow, narrow])}, tmp_path / "b")
+    assert joined == []  # one stretch: the file as written
+
+
+def test_a_time_zone_on_a_batch_without_values_is_no_problem(tmp_path):
+    """All NaT with a time zone in one batch beside naive dates: the dates of the whole frame;
+    dates with a time zone are refused (the XPT not written)."""
+    zoned = GOOD.assign(ADT=pd.Series([pd.NaT], dtype="datetime64[ns, UTC]"))
+    assert_batched_equals_whole({"ADLB": batched([zoned, GOOD, zoned])}, tmp_path)
+    dated = GOOD.assign(ADT=GOOD["ADT"].dt.tz_localize("UTC"))
+    assert_refused([GOOD.assign(ADT=pd.NaT), dated, GOOD.assign(ADT=pd.NaT)], tmp_path / "z",
+                   r"ADT: dates with a time zone \(datetime64\[ns, UTC\]\) cannot be SAS dates")
+    assert not (tmp_path / "z" / "adlb.xpt").exists()
 
 
 # --- refusals, and no spill directory left behind -------------------------------------------------

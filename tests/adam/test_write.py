@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cartrial.adam.write import adam_csv_text, write_adam_xpt
@@ -200,3 +200,31 @@ def test_runs_are_joined_in_a_large_batch():
     runs = _joined_runs([coded_text(df[c]) for c in df.columns], len(df))
     assert len(runs) == 1
     assert adam_csv_text(df) == to_csv_text(df)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(
+    st.one_of(st.none(), st.text(alphabet=list('ab,"\n\x00é'), max_size=4)),
+    st.one_of(st.none(), st.floats(width=64), st.integers(-10**16, 10**16).map(float)),
+    st.one_of(st.none(), DATES), st.booleans()), max_size=15))
+def test_xpt_from_the_csv_codes_is_the_xpt_from_the_values(rows, tmp_path_factory):
+    """Regression test (the code against itself): write_adam's frames hand the CSV's codes
+    (column_codes) to write_adam_xpt, which then encodes each distinct text once; the file is
+    the one written from the values, and the one write_xport_v5 writes of the converted frame
+    (write_adam_xpt's writer before it took codes)."""
+    from cartrial.adam.write_xpt import _XptColumns, column_codes
+    from cartrial.data.xport import write_xport_v5
+
+    df = pd.DataFrame(rows, columns=["T", "X", "D", "FL"]).astype({"T": object, "X": float})
+    df["D"] = pd.to_datetime(df["D"])
+    df["N"] = pd.Series(range(len(df)), dtype="Int64").where(df["X"].notna())
+    labels = dict.fromkeys(df.columns, "a label")
+    tmp = tmp_path_factory.mktemp("xc")
+    write_adam_xpt(df, tmp / "values.xpt", "ADX", "x", labels)
+    write_adam_xpt(df, tmp / "codes.xpt", "ADX", "x", labels, coded=column_codes(df)[1])
+    assert (tmp / "codes.xpt").read_bytes() == (tmp / "values.xpt").read_bytes()
+    cols = _XptColumns("ADX", list(df.columns), labels)
+    write_xport_v5(cols.convert(df)[0], tmp / "v5.xpt", table_name="ADX", file_label="x",
+                   column_labels=cols.labels, variable_format={"D": "DATE9."})
+    assert (tmp / "v5.xpt").read_bytes() == (tmp / "values.xpt").read_bytes()

@@ -20,6 +20,7 @@ from cartrial.data.xport import (
     ibm_from_ieee,
     parse_format,
     text_width,
+    times_of_day,
     write_xport_v5,
 )
 from cartrial.errors import InputError
@@ -450,3 +451,92 @@ def test_streaming_writer_without_parts_is_the_empty_frame(tmp_path: Path) -> No
     w.close()
     w.close()  # again: nothing
     assert (tmp_path / "s.xpt").read_bytes() == assert_same_as_pyreadstat(df, tmp_path)
+
+
+# --- stretches written with the widths known so far, joined (XportV5Writer.append_file) --------
+
+def stretch(part: pd.DataFrame, path: Path, kinds: list[str], widths: dict[str, int],
+            **kw) -> XportV5Writer:
+    """One part as a file of its own with its own kinds and text widths."""
+    with XportV5Writer(path, columns=list(part.columns), kinds=kinds, text_widths=widths,
+                       **kw) as w:
+        w.write(part)
+    return w
+
+
+def part_kinds(df: pd.DataFrame) -> list[str]:
+    return ["date" if pd.api.types.is_datetime64_dtype(df[c]) else
+            "text" if df[c].dtype == object else "num" for c in df.columns]
+
+
+@settings(max_examples=50, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(df=frames_with_dates(), data=st.data())
+def test_stretches_of_their_own_widths_joined_give_the_whole_frame_bytes(
+        df: pd.DataFrame, data, tmp_path: Path) -> None:
+    """Each part written with the widths of the parts so far (running maximum), then joined by
+    append_file: the whole frame's bytes, the records padded where a part was narrower."""
+    parts = parts_of(df, data.draw(st.lists(st.integers(0, len(df)), max_size=4)))
+    kw = kwargs_for(df) | {"created": datetime(2024, 5, 1)}
+    kinds = part_kinds(df)
+    texts = [c for c, k in zip(df.columns, kinds, strict=True) if k == "text"]
+    widths, stretches = dict.fromkeys(texts, 1), []
+    for i, p in enumerate(parts):
+        widths = {c: max(widths[c], text_width(p[c])) for c in texts}
+        stretches.append((tmp_path / f"{i}.xpt", widths, len(p)))
+        stretch(p, stretches[-1][0], kinds, widths, **kw)
+    whole = our_bytes(df, tmp_path / "whole.xpt", **kw)
+    with XportV5Writer(tmp_path / "joined.xpt", columns=list(df.columns), kinds=kinds,
+                       text_widths=widths, **kw) as w:
+        for path, part_widths, rows in stretches:
+            w.append_file(path, kinds=kinds, text_widths=part_widths, n_rows=rows)
+    assert (tmp_path / "joined.xpt").read_bytes() == whole
+
+
+def test_a_column_of_another_kind_in_a_stretch_is_joined_as_missing_values(tmp_path: Path):
+    """A column all missing in a stretch written as numbers (or text) joins a text (or number)
+    column as blanks (or '.'); a value there is refused, never dropped."""
+    df = pd.DataFrame({"T": [None, None, "abc", "d"], "A": [np.nan, np.nan, 1.5, 2.0],
+                       "D": pd.to_datetime([None, None, "2024-01-02", None])})
+    kw = kwargs_for(df) | {"created": datetime(2024, 5, 1)}
+    first = pd.DataFrame({"T": [np.nan, np.nan], "A": [None, None], "D": [np.nan, np.nan]})
+    first["A"] = first["A"].astype(object)
+    stretch(first, tmp_path / "0.xpt", ["num", "text", "num"], {"A": 1}, **kw)
+    stretch(df.iloc[2:], tmp_path / "1.xpt", ["text", "num", "date"], {"T": 3},
+            variable_format={"D": "DATE9."}, **kw)
+    joined = tmp_path / "joined.xpt"
+    with XportV5Writer(joined, columns=list(df.columns), kinds=["text", "num", "date"],
+                       text_widths={"T": 3}, variable_format={"D": "DATE9."}, **kw) as w:
+        w.append_file(tmp_path / "0.xpt", kinds=["num", "text", "num"], text_widths={"A": 1},
+                      n_rows=2)
+        w.append_file(tmp_path / "1.xpt", kinds=["text", "num", "date"],
+                      text_widths={"T": 3}, n_rows=2)
+    assert joined.read_bytes() == our_bytes(df, tmp_path / "whole.xpt",
+                                            variable_format={"D": "DATE9."}, **kw)
+    stretch(pd.DataFrame({"T": [3.0], "A": [1.0], "D": [np.nan]}), tmp_path / "v.xpt",
+            ["num", "num", "num"], {}, **kw)
+    stretch(df.iloc[2:3], tmp_path / "w.xpt", ["text", "num", "date"], {"T": 4}, **kw)
+    for path, kinds, widths, message in [
+            (tmp_path / "v.xpt", ["num", "num", "num"], {}, "'T': num values in"),
+            (tmp_path / "w.xpt", ["text", "num", "date"], {"T": 4},
+             r"\['T'\]: wider in"),
+            (tmp_path / "1.xpt", ["text", "num"], {"T": 3}, "2 kinds for 3 columns")]:
+        with pytest.raises(InputError, match=message), XportV5Writer(
+                tmp_path / "bad.xpt", columns=list(df.columns), kinds=["text", "num", "date"],
+                text_widths={"T": 3}, **kw) as w:
+            w.append_file(path, kinds=kinds, text_widths=widths, n_rows=1)
+        assert not (tmp_path / "bad.xpt").exists()
+    short = "1280 bytes, not the 1360 of 5 records of 19 bytes"  # 2 records in the file
+    with pytest.raises(InputError, match=short), XportV5Writer(
+            tmp_path / "bad.xpt", columns=list(df.columns), kinds=["text", "num", "date"],
+            text_widths={"T": 3}, **kw) as w:
+        w.append_file(tmp_path / "1.xpt", kinds=["text", "num", "date"], text_widths={"T": 3},
+                      n_rows=5)
+
+
+def test_times_of_day_in_any_unit_and_at_the_ends_of_the_range():
+    """What the XPT writers refuse as a SAS date (shared by write_xpt's batch checks)."""
+    for unit in ("s", "ms", "us", "ns"):
+        s = pd.Series(np.array(["2024-01-02T00:00", "2024-01-02T00:00:01", "NaT",
+                                "1677-09-22T00:00"], dtype=f"M8[{unit}]"))
+        assert times_of_day(s).tolist() == [False, True, False, False]

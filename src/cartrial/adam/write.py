@@ -90,7 +90,7 @@ def write_adam(datasets: Mapping[str, pd.DataFrame | BatchedDataset], out_dir: s
             with open(csv, "w", encoding="utf-8", newline="") as f:
                 f.writelines(csv_chunks(df, coded=coded))
             write_adam_xpt(df, xpt, name, dataset_label(name), dataset_labels(name, df.columns),
-                           created=run_date)
+                           created=run_date, coded=coded)
             meta[name] = DatasetProfile(name)  # one pass for define.html and define.xml
             meta[name].add(df, objects)
         written += [csv, xpt]

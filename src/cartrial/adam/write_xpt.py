@@ -4,14 +4,15 @@ Dates are SAS numeric dates with format DATE9. (ADaMIG: *DT variables are numeri
 limits (names <= 8, labels <= 40 ASCII, text <= 200 bytes) are checked and refused, never
 truncated; text and numbers are written as in the CSV files (:mod:`cartrial.adam.write_csv`).
 A :class:`cartrial.adam.batched.BatchedDataset` too large to hold whole is written one batch at a
-time (:func:`write_batched`): one pass for CSV, metadata and XPT checks, then the XPT from the
-batches spilled to a temporary directory, since the XPT header needs the text widths of all rows.
+time (:func:`write_batched`): one pass writes the CSV, gathers the metadata and XPT checks, and
+writes the XPT records with the text widths known so far (:class:`_XptStream`); the XPT header
+needs the text widths of all rows, so the rare stretch of rows written narrower is padded at the
+end.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
 import tempfile
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -20,13 +21,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cartrial.adam.batched import BatchedDataset
+from cartrial.adam.batched import BatchedDataset, column_kind
 from cartrial.adam.column_profile import distinct
 from cartrial.adam.define_params import add_params_coded
 from cartrial.adam.metadata import DATASETS, DatasetProfile, variable_label
 from cartrial.adam.write_csv import Coded, as_text, coded_text, csv_chunks
 from cartrial.data.write import xpt_v5_name_problems
-from cartrial.data.xport import XportV5Writer, text_width, write_xport_v5
+from cartrial.data.xport import XportV5Writer, text_width, times_of_day
 from cartrial.errors import InputError
 
 
@@ -72,6 +73,7 @@ class _XptColumns:
         self._over: dict[str, int] = {}
         self._timed: dict[str, tuple[int, object]] = {}  # column -> (count, first)
         self._zoned: dict[str, object] = {}  # column -> dtype
+        self._zoned_values: set[str] = set()  # ... with values in a batch: refused for good
         self.widths: dict[str, int] = {}
 
     def convert(self, df: pd.DataFrame, coded: Coded | None = None
@@ -110,11 +112,18 @@ class _XptColumns:
         """Why a datetime64 column cannot be an XPT date column, counted with earlier rows."""
         if not isinstance(s.dtype, np.dtype):
             self._zoned[c] = s.dtype
+            if s.notna().any():
+                self._zoned_values.add(c)
             return
-        has_time = s.notna() & (s != s.dt.normalize())
+        has_time = times_of_day(s)
         if has_time.any():
-            count, first = self._timed.get(c, (0, s[has_time].iloc[0]))
-            self._timed[c] = (count + int(has_time.sum()), first)
+            count, first = self._timed.get(c, (0, s.iloc[int(np.argmax(has_time))]))
+            self._timed[c] = (count + int(np.count_nonzero(has_time)), first)
+
+    def refused(self) -> bool:
+        """Whether :meth:`check` will refuse the dataset, whatever the batches still to come
+        (a time zone on a column without values may yet be no problem)."""
+        return bool(self._name_problems or self._over or self._timed or self._zoned_values)
 
     def check(self, kinds: Mapping[str, str] | None = None) -> None:
         """InputError listing every problem; ``kinds``: the columns' kinds over batches (a time
@@ -139,7 +148,8 @@ def dataset_label(name: str) -> str:
 
 
 def write_adam_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
-                   labels: Mapping[str, str], created: datetime | None = None) -> None:
+                   labels: Mapping[str, str], created: datetime | None = None,
+                   coded: Coded | None = None) -> None:
     """One dataset as XPORT v5; every limit problem is collected and raised together.
 
     Dates (``datetime64`` columns: ADT, ASTDT, AENDT, TRTSDT, APHDT, DTHDT, LSTALVDT, ...) are
@@ -150,8 +160,9 @@ def write_adam_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
     refused. The CSV files keep ISO 8601 text (YYYY-MM-DD, :func:`adam_csv_text`). Text and
     numbers are written as in the CSV conventions of the module docstring.
 
-    Written by :func:`cartrial.data.xport.write_xport_v5` (same bytes as pyreadstat, vectorised;
-    a date column has the bytes pyreadstat writes for it as ``datetime.date`` objects).
+    Written by :class:`cartrial.data.xport.XportV5Writer` (the bytes of
+    :func:`cartrial.data.xport.write_xport_v5`, which are pyreadstat's, vectorised; a date
+    column has the bytes pyreadstat writes for it as ``datetime.date`` objects).
 
     Parameters
     ----------
@@ -168,6 +179,10 @@ def write_adam_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
         The label of every column of ``df`` (at most 40 ASCII characters each).
     created : datetime.datetime, optional
         Header timestamp; the Unix epoch when None, so files are reproducible.
+    coded : dict, optional
+        :func:`cartrial.adam.write_csv.coded_text` of some columns, when made already (for
+        the CSV: :func:`column_codes`); their text is then encoded once per distinct value,
+        with the same bytes.
 
     Raises
     ------
@@ -208,53 +223,69 @@ def write_adam_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
     cartrial.errors.InputError: ADSL: no label for variable(s) AGE, TRTSDT; ...
     """
     cols = _XptColumns(name, list(df.columns), labels)
-    out, _ = cols.convert(df)
+    out, values_of = cols.convert(df, coded)
     cols.check()
-    dates = [c for c in out.columns if pd.api.types.is_datetime64_any_dtype(out[c])]
-    write_xport_v5(out, path, table_name=name, file_label=label[:40], column_labels=cols.labels,
-                   created=created, variable_format=dict.fromkeys(dates, "DATE9."))
+    kinds = {c: "text" if c in values_of else _XPT_KIND.get(column_kind(out[c]), "date")
+             for c in out.columns}
+    with _xpt_writer(path, name, label, cols, kinds, created) as w:
+        w.write(out, coded=values_of)
+
+
+def _xpt_writer(path: Path, name: str, label: str, xpt: _XptColumns, kinds: dict[str, str],
+                created: datetime | None) -> XportV5Writer:
+    """The XPT of the columns of ``kinds``, with the text widths ``xpt`` has measured."""
+    return XportV5Writer(path, table_name=name, file_label=label[:40], columns=list(kinds),
+                         column_labels=xpt.labels, kinds=list(kinds.values()),
+                         text_widths={c: xpt.widths.get(c, 1) for c, k in kinds.items()
+                                      if k == "text"},
+                         variable_format={c: "DATE9." for c, k in kinds.items() if k == "date"},
+                         created=created)
 
 
 def write_batched(name: str, data: BatchedDataset, out: Path, created: datetime,
                   params: dict | None = None) -> DatasetProfile:
     """A :class:`BatchedDataset` as CSV and XPT holding one batch at a time; returns its
-    metadata for define.html. One pass over the batches writes the CSV, gathers the metadata,
-    the XPT problems and text widths, and spills each batch's XPT columns (pickle) to a
-    temporary directory in ``out``; the XPT is then written from the spilled batches. The
-    directory (where the CSV is written until the pass has ended) is removed at the end, also
-    after an error. Each object column of a batch is factorised once, for all of these and for
-    ``params``: when given, what define.xml needs is added to it
+    metadata for define.html. One pass over the batches writes the CSV, gathers the metadata
+    and the XPT problems, and writes the XPT records (:class:`_XptStream`), both into a
+    temporary directory in ``out``, from which the files are moved into ``out`` once the pass
+    has ended without a problem. The directory is removed at the end, also after an error. Each
+    object column of a batch is factorised once, for all of these and for ``params``: when
+    given, what define.xml needs is added to it
     (:func:`cartrial.adam.define_params.add_params_coded`)."""
     profile = DatasetProfile(name)
     with tempfile.TemporaryDirectory(dir=out, prefix=f".{name.lower()}-") as tmp:
-        spill, csv = Path(tmp), Path(tmp) / "csv"
-        parts: list[tuple[Path, dict[str, str]]] = []  # spilled batch, its columns' XPT kinds
+        csv = Path(tmp) / "csv"
         xpt: _XptColumns | None = None
-        with open(csv, "w", encoding="utf-8", newline="") as f:
-            for i, batch in enumerate(data.batches()):
-                objects, coded = column_codes(batch)
-                kinds = profile.add(batch, objects)
-                if xpt is None:
-                    xpt = _XptColumns(name, profile.columns,
-                                      dataset_labels(name, profile.columns))
-                if params is not None:  # the object columns holding str only
-                    add_params_coded(params, batch, {c: d for c, d in objects.items()
-                                                     if c in coded})
-                del objects
-                f.writelines(csv_chunks(batch, header=i == 0, coded=coded))
-                parts.append((spill / f"{i}.pkl", _xpt_kinds(kinds)))
-                with open(parts[-1][0], "wb") as p:  # text as codes: few objects to pickle
-                    pickle.dump(xpt.convert(batch, coded), p, protocol=pickle.HIGHEST_PROTOCOL)
-                del coded
-                del batch
-        if xpt is None:
-            raise InputError(f"{name}: a BatchedDataset needs at least one batch")
-        resolved = profile.kinds.resolved()
-        profile.check_rows(data)
-        os.replace(csv, out / f"{name.lower()}.csv")
-        xpt.check(resolved)
-        _write_spilled(name, out / f"{name.lower()}.xpt", parts, _xpt_kinds(resolved), xpt,
-                       created)
+        stream: _XptStream | None = None
+        try:
+            with open(csv, "w", encoding="utf-8", newline="") as f:
+                for i, batch in enumerate(data.batches()):
+                    objects, coded = column_codes(batch)
+                    kinds = profile.add(batch, objects)
+                    if xpt is None:
+                        xpt = _XptColumns(name, profile.columns,
+                                          dataset_labels(name, profile.columns))
+                        stream = _XptStream(name, Path(tmp), xpt, created)
+                    if params is not None:  # the object columns holding str only
+                        add_params_coded(params, batch, {c: d for c, d in objects.items()
+                                                         if c in coded})
+                    del objects
+                    f.writelines(csv_chunks(batch, header=i == 0, coded=coded))
+                    part, values_of = xpt.convert(batch, coded)
+                    del coded, batch
+                    stream.add(part, values_of, _xpt_kinds(kinds),
+                               _xpt_kinds(profile.kinds.resolved()))
+                    del part, values_of
+            if xpt is None or stream is None:
+                raise InputError(f"{name}: a BatchedDataset needs at least one batch")
+            resolved = profile.kinds.resolved()
+            profile.check_rows(data)
+            os.replace(csv, out / f"{name.lower()}.csv")
+            xpt.check(resolved)
+            stream.finish(out / f"{name.lower()}.xpt", _xpt_kinds(resolved))
+        finally:
+            if stream is not None:
+                stream.close()
     return profile
 
 
@@ -271,23 +302,71 @@ def _xpt_kinds(kinds: Mapping[str, str]) -> dict[str, str]:
     return {c: _XPT_KIND.get(k, "date") for c, k in kinds.items()}
 
 
-def _write_spilled(name: str, path: Path, parts: list[tuple[Path, dict[str, str]]],
-                   kinds: dict[str, str], xpt: _XptColumns, created: datetime) -> None:
-    """The XPT from the spilled batches, read back one at a time; a column all missing in a
-    batch with another dtype than the column's is written as missing values of its kind."""
-    cols = list(kinds)
-    with XportV5Writer(path, table_name=name, file_label=dataset_label(name), columns=cols,
-                       column_labels=xpt.labels, kinds=list(kinds.values()),
-                       text_widths={c: xpt.widths.get(c, 1) for c in cols},
-                       variable_format={c: "DATE9." for c in cols if kinds[c] == "date"},
-                       created=created) as w:
-        for spilled, part_kinds in parts:
-            with open(spilled, "rb") as p:
-                part, values_of = pickle.load(p)
-            spilled.unlink()
-            for c in cols:
-                if part_kinds[c] != kinds[c]:
-                    part[c] = np.full(len(part), *_XPT_MISSING[kinds[c]])
-                    values_of.pop(c, None)
-            w.write(part, coded=values_of)
-            del part
+class _XptStream:
+    """The XPT of a :class:`BatchedDataset` written as its batches are converted
+    (:meth:`_XptColumns.convert`), without holding or re-reading them: the records go straight
+    into a file in ``folder`` whose header has the columns' kinds and text widths known so far.
+    A batch that widens a text column, or that decides a column's kind otherwise than the
+    batches before (columns all missing until then), starts a new file (a stretch); at the end
+    (:meth:`finish`) the one stretch is the XPT, or the stretches are joined in the final layout
+    (:meth:`cartrial.data.xport.XportV5Writer.append_file`). Writing stops once the dataset is
+    sure to be refused (:meth:`_XptColumns.refused`): :meth:`_XptColumns.check` raises then.
+
+    Why: the XPT header needs the text widths of all rows; spilling every batch and writing the
+    XPT in a second pass read and wrote ADLB's rows twice more (at 10,000 patients, 1.3 GB),
+    while its widths are those of its first batch (the same parameters, codes and units in every
+    batch of subjects)."""
+
+    def __init__(self, name: str, folder: Path, xpt: _XptColumns, created: datetime) -> None:
+        self._name, self._folder, self._xpt, self._created = name, folder, xpt, created
+        # each stretch: its file, kinds and text widths, and rows
+        self._stretches: list[tuple[Path, dict[str, str], dict[str, int], int]] = []
+        self._writer: XportV5Writer | None = None
+
+    def _layout(self, kinds: dict[str, str]) -> dict[str, int]:
+        return {c: self._xpt.widths.get(c, 1) for c, k in kinds.items() if k == "text"}
+
+    def _open(self, path: Path, kinds: dict[str, str]) -> XportV5Writer:
+        return _xpt_writer(path, self._name, dataset_label(self._name), self._xpt, kinds,
+                           self._created)
+
+    def add(self, part: pd.DataFrame, values_of: dict[str, np.ndarray],
+            part_kinds: dict[str, str], kinds: dict[str, str]) -> None:
+        """The records of ``part``, whose columns have ``part_kinds``, the columns of the
+        dataset ``kinds`` so far: a column of another kind (all missing in ``part``, else the
+        batch would have been refused) is written as missing values of its kind."""
+        if self._xpt.refused():
+            self.close()
+            return
+        widths = self._layout(kinds)
+        if self._writer is None or (kinds, widths) != self._stretches[-1][1:3]:
+            self.close()
+            path = self._folder / f"{len(self._stretches)}.xpt"
+            self._writer = self._open(path, kinds)
+            self._stretches.append((path, kinds, widths, 0))
+        for c, kind in kinds.items():
+            if part_kinds[c] != kind or isinstance(part[c].dtype, pd.DatetimeTZDtype):
+                part[c] = np.full(len(part), *_XPT_MISSING[kind])  # (time zone: no values)
+                values_of.pop(c, None)
+        self._writer.write(part, coded=values_of)
+        path, kinds, widths, rows = self._stretches[-1]
+        self._stretches[-1] = (path, kinds, widths, rows + len(part))
+
+    def close(self) -> None:
+        """Close the current stretch's file (again: nothing)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def finish(self, path: Path, kinds: dict[str, str]) -> None:
+        """The XPT at ``path``, the dataset's columns of ``kinds`` (those of the last batch)."""
+        self.close()
+        widths = self._layout(kinds)
+        if len(self._stretches) == 1 and self._stretches[0][1:3] == (kinds, widths):
+            os.replace(self._stretches[0][0], path)
+            return
+        with self._open(path, kinds) as w:
+            for part, part_kinds, part_widths, rows in self._stretches:
+                w.append_file(part, kinds=list(part_kinds.values()), text_widths=part_widths,
+                              n_rows=rows)
+                part.unlink()

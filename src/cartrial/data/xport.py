@@ -46,7 +46,9 @@ lacks by a slip (its name is 1 or at least 3 characters).
 Streaming (:class:`XportV5Writer`): the headers hold each text column's width, so a file written
 part by part needs the widths of the whole columns first (:func:`text_width` of a part; the
 largest over the parts is the whole column's); the records are then appended part by part with
-the bytes :func:`write_xport_v5` writes for the concatenated parts (the same code).
+the bytes :func:`write_xport_v5` writes for the concatenated parts (the same code). When the
+widths are known only at the end, stretches of parts written with the widths known so far are
+joined by :meth:`XportV5Writer.append_file`, which pads each text field to the final width.
 
 Dates: a ``datetime64`` column is written as SAS dates, float days since 1960-01-01 (NaT = the
 '.' missing value), with format ``DATE`` (width 0) unless ``variable_format`` names one ("" =
@@ -61,6 +63,7 @@ datetime), this writer still writes a numeric date column.
 
 from __future__ import annotations
 
+import os
 import re
 import struct
 from collections.abc import Mapping, Sequence
@@ -72,6 +75,7 @@ import pandas as pd
 
 from cartrial.data.xport_values import (
     CHUNK_ROWS,
+    MISSING_BYTES,
     _fill_text,
     _numeric_values,
     _Text,
@@ -81,7 +85,7 @@ from cartrial.data.xport_values import (
 from cartrial.errors import InputError
 
 __all__ = ["CHUNK_ROWS", "XportV5Writer", "ibm_from_ieee", "parse_format", "text_width",
-           "write_xport_v5"]
+           "times_of_day", "write_xport_v5"]
 
 RECORD_LEN = 80
 NAMESTR_LEN = 140
@@ -163,9 +167,21 @@ def _sas_days(s: pd.Series) -> np.ndarray:
     return out
 
 
-def _check_dates(name: str, s: pd.Series) -> None:
+def times_of_day(s: pd.Series) -> np.ndarray:
+    """Which values of a ``datetime64`` column (no time zone) have a time of day, which a SAS
+    date cannot hold (NaT has none).
+
+    Examples
+    --------
+    >>> times_of_day(pd.Series(pd.to_datetime(["2024-01-02 10:30", "2024-01-02 00:00", None])))
+    array([ True, False, False])
+    """
     ticks, nat, per_day = _day_ticks(s)
-    off = ~nat & (ticks % per_day != 0)
+    return ~nat & (ticks % per_day != 0)
+
+
+def _check_dates(name: str, s: pd.Series) -> None:
+    off = times_of_day(s)
     if off.any():
         raise InputError(f"column {name!r}: {int(off.sum())} value(s) with a time of day (first "
                          f"{s.to_numpy()[off][0]}); XPORT dates are whole days (SAS datetimes "
@@ -237,6 +253,7 @@ class XportV5Writer:
         self.n_rows = 0
         head = _head(table_name, file_label, self.columns, labels, self.kinds, widths, formats,
                      self._offsets, _stamp(created))
+        self._data_start = len(head)  # the same in every file with this many columns
         self._file = open(self._path, "wb")  # closed by close() or __exit__
         self._file.write(head)
 
@@ -265,6 +282,66 @@ class XportV5Writer:
             if kind == "date":
                 _check_dates(c, part.iloc[:, j])
         self._write_rows(part, text)
+
+    def append_file(self, path: str | Path, *, kinds: Sequence[str],
+                    text_widths: Mapping[str, int], n_rows: int) -> None:
+        """Append the ``n_rows`` records of the file at ``path``, written by an
+        :class:`XportV5Writer` with this file's columns but its own ``kinds`` and
+        ``text_widths`` (no wider than this file's): each text value blank-padded to this
+        file's width, a column of another kind as this kind's missing values, which is all it
+        may hold there (InputError otherwise: never a value dropped). The records are copied as
+        they are when the two layouts are the same.
+
+        For a file whose text widths grow while it is written (the widths of the whole columns
+        unknown until the end): each stretch of rows is written with the widths known so far,
+        the stretches are then joined here, with the bytes of one file written whole."""
+        kinds = list(kinds)
+        if len(kinds) != len(self.kinds):
+            raise InputError(f"{len(kinds)} kinds for {len(self.kinds)} columns")
+        widths = [int(text_widths[c]) if k == "text" else 8
+                  for c, k in zip(self.columns, kinds, strict=True)]
+        wider = [c for c, k, w, ours, our_w in zip(self.columns, kinds, widths, self.kinds,
+                                                  self.widths, strict=True)
+                 if k == ours == "text" and w > our_w]
+        if wider:
+            raise InputError(f"column(s) {wider}: wider in {path} than in this file")
+        offsets = np.concatenate([[0], np.cumsum(widths)]).astype(int).tolist()
+        size, ours = offsets[-1], self._offsets[-1]
+        same = kinds == self.kinds and widths == self.widths
+        rows = max(1, (1 << 24) // ours)  # about 16 MiB at a time
+        with open(path, "rb") as f:
+            expected = self._data_start + n_rows * size
+            expected += -expected % RECORD_LEN
+            if (found := os.fstat(f.fileno()).st_size) != expected:
+                raise InputError(f"{path}: {found} bytes, not the {expected} of {n_rows} "
+                                 f"records of {size} bytes")
+            f.seek(self._data_start)
+            for start in range(0, n_rows, rows):
+                k = min(rows, n_rows - start)
+                src = np.frombuffer(f.read(k * size), dtype=np.uint8)
+                if not same:
+                    src = self._widen(src.reshape(k, size), kinds, offsets, path)
+                self._file.write(src)
+        self.n_rows += n_rows
+
+    def _widen(self, src: np.ndarray, kinds: list[str], offsets: list[int], path: str | Path
+               ) -> np.ndarray:
+        """Records (``uint8`` rows) of another layout in this file's (:meth:`append_file`)."""
+        out = np.full((len(src), self._offsets[-1]), 32, dtype=np.uint8)  # blanks
+        for j, (kind, ours) in enumerate(zip(kinds, self.kinds, strict=True)):
+            field = src[:, offsets[j]:offsets[j + 1]]
+            at = self._offsets[j]
+            if (kind == "text") == (ours == "text"):
+                out[:, at:at + field.shape[1]] = field  # a date and a number: the same bytes
+                continue
+            missing = MISSING_BYTES if kind != "text" else b" "
+            if not (field == np.frombuffer(missing * (field.shape[1] // len(missing)),
+                                           dtype=np.uint8)).all():
+                raise InputError(f"column {self.columns[j]!r}: {kind} values in {path}, where "
+                                 f"this file has a {ours} column")
+            if ours != "text":
+                out[:, at:at + 8] = np.frombuffer(MISSING_BYTES, dtype=np.uint8)
+        return out
 
     def _write_rows(self, df: pd.DataFrame, text: Mapping[int, _Text]) -> None:
         """Records of ``df``, ``chunk_rows`` at a time; ``text`` holds prepared text columns

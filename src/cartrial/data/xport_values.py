@@ -16,6 +16,7 @@ from cartrial.errors import InputError
 
 CHUNK_ROWS = 200_000
 _MISSING = np.uint64(0x2E << 56)
+MISSING_BYTES = b"\x2e" + b"\0" * 7  # the SAS '.' missing value as the file holds it
 _IBM_MAX = np.uint64(0x7FFF_FFFF_FFFF_FFFF)
 
 
