@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.spec import DataModel
+from cartrial.data.validate_codes import column_codes
 from cartrial.errors import Finding
 
 MAX_PER_VARIABLE = 50
@@ -127,7 +128,7 @@ def normalise_text(name: str, df: pd.DataFrame, padded: dict, model: DataModel,
 
 
 def _micro(df: pd.DataFrame, var: str) -> None:
-    codes, uniq = pd.factorize(df[var], use_na_sentinel=True)
+    codes, uniq = column_codes(df[var])  # the reader's codes inside load_study
     if not any(isinstance(u, str) and any(m in u for m in MICRO) for u in uniq):
         return
     fixed = np.asarray([u.replace(MICRO[0], "u").replace(MICRO[1], "u") for u in uniq]
@@ -147,7 +148,7 @@ def _spellings(s: pd.Series, known: tuple[str, ...]) -> dict[str, str]:
 
 def _case(name: str, df: pd.DataFrame, var: str, canon: dict[str, str],
           findings: list[Finding]) -> None:
-    codes, uniq = pd.factorize(df[var], use_na_sentinel=True)
+    codes, uniq = column_codes(df[var])  # the reader's codes inside load_study
     fix = {i: canon[str(u).upper()] for i, u in enumerate(uniq)
            if str(u).upper() in canon and canon[str(u).upper()] != u}
     if not fix:

@@ -24,6 +24,7 @@ import pandas as pd
 from cartrial.data.spec import DataModel
 from cartrial.data.text import spread, upper_stripped
 from cartrial.data.units import convert
+from cartrial.data.validate_codes import column_codes
 from cartrial.errors import Finding
 
 BLQ_PREFIXES = ("<", "BLQ", "BLOQ", "BQL")
@@ -46,7 +47,8 @@ def _finding(name: str, df: pd.DataFrame, i: int, var: str, value: object, rule_
 
 def _numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Series]:
     """(codes, numbers per distinct value, distinct values stripped)."""
-    codes, uniq = pd.factorize(s.astype("string"), use_na_sentinel=True)
+    # a loaded column's codes are the reader's (column_codes inside load_study's memo)
+    codes, uniq = column_codes(s if isinstance(s.dtype, pd.StringDtype) else s.astype("string"))
     text = pd.Series(uniq, dtype="string").str.strip()
     num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     return codes, num, text

@@ -7,6 +7,8 @@ keeps --STRESN missing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -14,7 +16,7 @@ from cartrial.data.results import BLQ_PREFIXES
 from cartrial.data.spec import DataModel
 from cartrial.data.text import spread
 from cartrial.data.units import convert
-from cartrial.data.validate_codes import column_codes
+from cartrial.data.validate_codes import column_codes, forget
 from cartrial.errors import Finding
 
 STANDARDIZE_CHUNK_ROWS = 1 << 19
@@ -109,8 +111,10 @@ def standardize_results(
     ranges = [(lo_o, lo_s) for lo_o, lo_s in (("LBORNRLO", "LBSTNRLO"), ("LBORNRHI", "LBSTNRHI"))
               if name == "LB" and lo_o in df]
     keyed: list[tuple[tuple, Finding]] = []
-    parts: dict[str, list[np.ndarray]] = {c: [] for c in (stresn, stresu, stresc,
-                                                          *(lo_s for _o, lo_s in ranges))}
+    # the new columns, filled chunk by chunk (issue #18: no per-chunk pieces joined at the end,
+    # which held each column twice at the load's peak)
+    filled = {c: np.empty(len(df), dtype=object if c in (stresu, stresc) else float)
+              for c in (stresn, stresu, stresc, *(lo_s for _o, lo_s in ranges))}
     # each text column factorised once for the whole domain (inside load_study: the reader's
     # codes), then the rows taken chunk by chunk
     group, groups = _groups(name, df)
@@ -118,15 +122,29 @@ def standardize_results(
     for start in range(0, max(len(df), 1), chunk_rows):
         part = slice(start, start + chunk_rows)
         out = _standardize_part(name, df.iloc[part], tests, ranges, keyed,
-                                (group[part], groups), [r[part] for r in results])
+                                (group[part], groups), results.rows(part))
         for c, v in out.items():
-            parts[c].append(v)
+            filled[c][part] = v
+    del group, results
     keyed.sort(key=lambda kf: kf[0])  # stable: rows keep their order within a key
     findings.extend(f for _k, f in keyed)
-    for c, pieces in parts.items():
-        v = np.concatenate(pieces)
-        df[c] = pd.Series(v, index=df.index, dtype=TEXT) if v.dtype == object else v
+    for c in list(filled):
+        v = filled.pop(c)
+        if c in df:
+            forget(df[c])  # the column replaced is freed now, not when the load's memo ends
+        df[c] = pd.Series(_text(v), index=df.index) if v.dtype == object else v
+        del v
     return df
+
+
+def _text(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``pd.array(values, dtype=TEXT)`` of an object array that is no longer needed: where it
+    holds only text and missing values (None, NaN, pd.NA read as missing, as there), the
+    array itself becomes the column (no second copy of a large LB's column)."""
+    try:
+        return pd.arrays.StringArray(values)
+    except ValueError:  # something other than text: converted as pd.array converts it
+        return pd.array(values, dtype=TEXT)
 
 
 def _key(s: pd.Series | None, n: int) -> tuple[np.ndarray, list]:
@@ -255,25 +273,46 @@ def _standardize_group(name: str, key: tuple, ts, rows: np.ndarray,  # noqa: ANN
     su_out[blank[pd.isna(su_out[blank])]] = std
 
 
-def _original_results(df: pd.DataFrame, testcd: str, orres: str,
-                      tests: dict) -> list[np.ndarray]:
-    """Per row: --ORRES as a number; below quantification; stripped; stripped and upper-cased;
-    whether the test is coded. Results repeat (a lab value, "NEGATIVE", "<0.5"): each
-    distinct text is handled once."""
+@dataclass(frozen=True)
+class _Results:
+    """The original results, per distinct --ORRES text (as a number; below quantification;
+    stripped; stripped and upper-cased) and per distinct test code (coded or not), with each
+    row's codes: what :meth:`rows` spreads to a chunk's rows (issue #18: whole-domain per-row
+    arrays, 26 bytes a record, were held through the standardisation of a large LB)."""
+
+    codes: np.ndarray
+    onum: np.ndarray
+    blq: np.ndarray
+    text: np.ndarray
+    upper: np.ndarray
+    t_codes: np.ndarray
+    coded: np.ndarray
+
+    def rows(self, part: slice) -> list[np.ndarray]:
+        """Per row of ``part``: [onum, blq, text, upper, coded] (missing: NaN, False, NA)."""
+        codes = self.codes[part]
+        return [spread(self.onum, codes, np.nan), spread(self.blq, codes, False),
+                spread(self.text, codes, pd.NA), spread(self.upper, codes, pd.NA),
+                spread(self.coded, self.t_codes[part], False)]
+
+
+def _original_results(df: pd.DataFrame, testcd: str, orres: str, tests: dict) -> _Results:
+    """The original results of the rows, per distinct value (:class:`_Results`). Results
+    repeat (a lab value, "NEGATIVE", "<0.5"): each distinct text is handled once."""
     res = df[orres] if df[orres].dtype == TEXT else df[orres].astype(TEXT)
     codes, uniq = _distinct(res)
     u_text = uniq.str.strip()
     u_upper = u_text.str.upper()
-    text = spread(u_text.to_numpy(dtype=object, na_value=pd.NA), codes, pd.NA)
-    upper = spread(u_upper.to_numpy(dtype=object, na_value=pd.NA), codes, pd.NA)
     is_coded = {c for c, t in tests.items() if t.is_coded}
     t_codes, t_values = column_codes(df[testcd])
-    coded = spread(np.asarray([v in is_coded for v in t_values], dtype=bool), t_codes, False)
-    onum = spread(pd.to_numeric(u_text, errors="coerce").to_numpy(dtype=float, na_value=np.nan),
-                  codes, np.nan)
-    blq = spread(u_upper.str.startswith(BLQ_PREFIXES, na=False).to_numpy(dtype=bool), codes,
-                 False)
-    return [onum, blq, text, upper, coded]
+    return _Results(
+        codes=codes,
+        onum=pd.to_numeric(u_text, errors="coerce").to_numpy(dtype=float, na_value=np.nan),
+        blq=u_upper.str.startswith(BLQ_PREFIXES, na=False).to_numpy(dtype=bool),
+        text=u_text.to_numpy(dtype=object, na_value=pd.NA),
+        upper=u_upper.to_numpy(dtype=object, na_value=pd.NA),
+        t_codes=t_codes,
+        coded=np.asarray([v in is_coded for v in t_values], dtype=bool))
 
 
 def _unit_findings(

@@ -324,3 +324,26 @@ def map_by_value(s: pd.Series, mapping: pd.Series) -> np.ndarray:
     codes, uniq = column_codes(s)
     keys = pd.Series(np.append(uniq.astype(object), None), dtype=s.dtype)
     return keys.map(mapping).to_numpy()[codes]  # code -1 picks the missing key (last)
+
+
+def forget(s: pd.Series) -> None:
+    """Inside :func:`codes_memo`, drop what is remembered of the column (it is about to be
+    replaced: the memo would keep its array alive until the block ends); outside, nothing.
+
+    Parameters
+    ----------
+    s : pandas.Series
+        The column.
+
+    Examples
+    --------
+    >>> s = pd.Series(["b", "a"], dtype="string")
+    >>> with codes_memo():
+    ...     remember(s, np.array([1, 0]), np.array(["a", "b"], dtype=object))
+    ...     forget(s)
+    ...     column_codes(s)[1].tolist()  # factorised anew: first appearance
+    ['b', 'a']
+    """
+    memo = _MEMO.get()
+    if memo is not None:
+        memo.pop(id(s.array), None)
