@@ -97,7 +97,10 @@ def one(root: Path, out: Path | None = None, where: bool = False) -> dict:
     peaks: dict[str, int | None] = {}
     ends: dict[str, int | None] = {}
     stage_cpu: dict[str, float] = {}
+    stage_sys: dict[str, float] = {}  # system CPU and minor page faults per stage (getrusage)
+    stage_faults: dict[str, int] = {}
     last = [time.perf_counter(), time.process_time()]
+    usage = [resource.getrusage(resource.RUSAGE_SELF)]
     sampler = _PeakWhere() if where else None
     order = ["load and validate", "safety engine", "efficacy engine", "kinetics engine",
              "ADaM datasets", "tables and figures", "write outputs", "-"]
@@ -106,6 +109,10 @@ def one(root: Path, out: Path | None = None, where: bool = False) -> dict:
         now = time.perf_counter()
         stage_cpu[name] = round(time.process_time() - last[1], 2)
         last[1] = time.process_time()
+        now_usage = resource.getrusage(resource.RUSAGE_SELF)
+        stage_sys[name] = round(now_usage.ru_stime - usage[0].ru_stime, 2)
+        stage_faults[name] = now_usage.ru_minflt - usage[0].ru_minflt
+        usage[0] = now_usage
         if sampler is not None:
             sampler.stage = order[order.index(name) + 1] if name in order else "-"
         stages[name] = round(now - last[0], 2)
@@ -132,7 +139,8 @@ def one(root: Path, out: Path | None = None, where: bool = False) -> dict:
         where_peak = sampler.best
     return {"infused": int(s.datasets["ADSL"]), "import_s": round(t_import, 2),
             "pipeline_s": round(t_run, 2), "cpu_s": round(cpu, 2), "stages": stages,
-            "stage_cpu_s": stage_cpu, "stage_peak_mib": peaks, "stage_end_rss_mib": ends,
+            "stage_cpu_s": stage_cpu, "stage_sys_s": stage_sys, "stage_minflt": stage_faults,
+            "stage_peak_mib": peaks, "stage_end_rss_mib": ends,
             "peak_mb": round(peak_mb), "omitted": s.omitted, "adlb_rows": s.datasets.get("ADLB"),
             **({"where_peak": where_peak} if sampler is not None else {})}
 
