@@ -187,6 +187,12 @@ def _efficacy(study: Study, protocol: Protocol):
     return efficacy_run(study, protocol, summaries=False)
 
 
+#: the modules of :func:`_ahead_steps`, imported before the study is read (this process
+#: imports them too: once, not in both)
+AHEAD_MODULES = ("cartrial.safety.analysis", "cartrial.safety.sdtm",
+                 "cartrial.efficacy.study_run", "cartrial.report.recommended_dose")
+
+
 def _ahead_steps(protocol: Protocol, cutoff: date | None, db: str | None) -> tuple:
     """What the process that reads the study computes next, while this one imports the
     later stages' modules (:func:`cartrial.report.study_read.read_ahead`): the safety and
@@ -304,8 +310,9 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
 
     # 1. load and validate
     protocol = load_protocol(protocol_ref)
-    study, n_warn, ahead = read_ahead(data_dir, protocol, _validate,  # + imports meanwhile
-                                      _ahead_steps(protocol, cutoff, db))
+    steps = _ahead_steps(protocol, cutoff, db)
+    study, n_warn, ahead = read_ahead(data_dir, protocol, _validate, steps,  # + imports
+                                      first=AHEAD_MODULES if steps else ())  # meanwhile
     if cutoff is not None:
         study = _enrolled_by(snapshot(study, cutoff), cutoff)
     record = None

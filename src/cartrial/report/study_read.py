@@ -180,7 +180,8 @@ def _read_then(data_dir: str | Path, protocol: Protocol,
 
 def read_ahead(data_dir: str | Path, protocol: Protocol,
                validate: Callable[[Study, Protocol], int], then: Sequence[Step] = (),
-               later: tuple[str, ...] = LATER) -> tuple[Study, int, Ahead]:
+               later: tuple[str, ...] = LATER,
+               first: tuple[str, ...] = ()) -> tuple[Study, int, Ahead]:
     """:func:`read_beside_imports`, and the steps ``then`` computed from the study by the same
     forked process after it (when it reads the study), for :class:`Ahead` to hand over.
 
@@ -191,6 +192,9 @@ def read_ahead(data_dir: str | Path, protocol: Protocol,
     then : sequence of (str, callable)
         Named steps, each ``step(study)`` (it reads the study only), in the order the run
         takes them.
+    first : tuple of str, optional
+        Modules imported before the study is read (those the steps use, when this process
+        uses them too: imported once, the forked process inherits them).
 
     Returns
     -------
@@ -212,6 +216,8 @@ def read_ahead(data_dir: str | Path, protocol: Protocol,
     >>> ahead.take("rows") == len(study["DM"])  # doctest: +SKIP
     True
     """
+    for name in first:
+        importlib.import_module(name)
     size = folder_bytes(data_dir)
     recv, send = mp.Pipe(duplex=False)
     job = Background(partial(_read_then, data_dir, protocol, validate, tuple(then), send),
