@@ -167,10 +167,10 @@ def _history(study: Study, protocol: Protocol) -> tuple:
 
 def _history_job(study: Study, protocol: Protocol,
                  ahead: Ahead | None = None) -> Background | Pending:
-    """:func:`_history`, computed by the process that read the study when it is one of its
-    steps (:func:`_ahead_steps`), else re-derived in a forked process from the start of the
-    engines on (a small trial; a large one computes it in turn when collected)."""
-    if ahead is not None and "history" in ahead:
+    """:func:`_history`, computed by the forked process that read the study when it is one of
+    its steps (:func:`_ahead_steps`), else re-derived in a forked process from the start of
+    the engines on (a small trial; a large one computes it in turn when collected)."""
+    if ahead is not None and ahead.forked and "history" in ahead:
         return ahead.pending("history")
     from cartrial.report.outputs import PARALLEL_MAX_SUBJECTS
 
