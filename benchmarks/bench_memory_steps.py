@@ -26,7 +26,7 @@ STEPS = {
     "cartrial.data.load": ["load_study", "_load_file", "_read_file", "prepare_domain",
                            "_type_columns", "normalise_text", "result_findings",
                            "standardize_results"],
-    "cartrial.report.pipeline": ["read_beside_imports", "_validate", "_engines",
+    "cartrial.report.pipeline": ["read_ahead", "_validate", "_engines",
                                  "keep_after_adam", "build_sections"],
     "cartrial.adam.build": ["build_adam", "derive_adsl", "_adae", "adlb_batched", "derive_adex",
                             "derive_adrs", "derive_adtte", "derive_adpc", "derive_adpp",

@@ -7,6 +7,7 @@ read gives is checked against its references in tests/data.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 import cartrial.report.study_read as R
 from cartrial._fork import can_fork
 from cartrial.data import write_study
-from cartrial.errors import FindingsError
+from cartrial.errors import FindingsError, InputError
 from cartrial.protocol import load_protocol
 from cartrial.report.pipeline import _validate
 from tests.data.minimal_study import minimal_domains
@@ -120,3 +121,63 @@ def test_the_modules_imported_beside_are_frozen_for_the_run_only(folder: Path) -
         assert scoped() > 0 and gc.get_freeze_count() > 0  # still frozen after the run
     finally:
         gc.unfreeze()
+
+
+def _pid_of(study) -> int:
+    return os.getpid()
+
+
+def _refuse(study) -> None:
+    raise InputError("the step refuses this study")
+
+
+def _unpicklable(study):
+    pid = os.getpid()
+    return lambda: pid  # cannot travel back: computed here
+
+
+@needs_fork
+def test_the_steps_after_the_read_come_from_the_reader_in_order(folder: Path) -> None:
+    """Regression test: each step's result is what the step gives on the study read here; it
+    was computed by the forked reader (its process id), a refusal is raised here as the step
+    raises it here, a result that cannot travel is computed here; the reader has ended once
+    the last result is taken."""
+    protocol = load_protocol("ct071")
+    steps = [("rows", lambda s: {k: len(v) for k, v in s.domains.items()}),
+             ("dm", lambda s: s.domains["DM"]), ("pid", _pid_of), ("refused", _refuse),
+             ("odd", _unpicklable), ("after", _pid_of)]
+    study, n, ahead = R.read_ahead(folder, protocol, _validate, steps, later=())
+    here = R.read_and_validate(folder, protocol, _validate)
+    _same(study, here[0])
+    assert n == here[1] and ahead.forked and "dm" in ahead and "other" not in ahead
+    assert ahead.take("rows") == {k: len(v) for k, v in here[0].domains.items()}
+    pd.testing.assert_frame_equal(ahead.take("dm"), here[0].domains["DM"], check_exact=True)
+    assert ahead.take("pid") != os.getpid()  # the reader computed it
+    with pytest.raises(InputError, match="the step refuses this study"):
+        ahead.take("refused")
+    assert ahead.take("odd")() == os.getpid()  # computed here
+    assert ahead.take("after") != os.getpid() and not ahead.forked  # the reader has ended
+
+
+@needs_fork
+def test_steps_not_received_when_the_reader_is_ended_are_computed_here(folder: Path) -> None:
+    """Cancelling ends the reader; a step taken afterwards is computed here (as a history
+    dropped when the safety engine refuses the data, and the efficacy engine after it)."""
+    protocol = load_protocol("ct071")
+    study, _, ahead = R.read_ahead(folder, protocol, _validate,
+                                   [("first", _pid_of), ("second", _pid_of)], later=())
+    assert ahead.take("first") != os.getpid()
+    ahead.pending("second").cancel()
+    assert not ahead.forked and ahead.pending("second").wait() == os.getpid()
+
+
+def test_without_a_fork_every_step_is_computed_here(folder: Path, monkeypatch) -> None:
+    """A large folder (or no fork, or one core): the study read here, every step computed
+    here when taken, in whatever order."""
+    monkeypatch.setattr(R, "MAX_BYTES", 0)
+    protocol = load_protocol("ct071")
+    study, _, ahead = R.read_ahead(folder, protocol, _validate,
+                                   [("first", _pid_of), ("second", lambda s: len(s["DM"]))],
+                                   later=())
+    assert not ahead.forked
+    assert ahead.take("second") == len(study["DM"]) and ahead.take("first") == os.getpid()

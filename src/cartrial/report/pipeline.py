@@ -27,7 +27,7 @@ from cartrial.protocol.model import Protocol
 from cartrial.report.background import Background
 from cartrial.report.held_study import keep_after_adam, release_unread
 from cartrial.report.pdf import html_to_pdf
-from cartrial.report.study_read import collections_scoped, read_beside_imports
+from cartrial.report.study_read import Ahead, Pending, collections_scoped, read_ahead
 
 if TYPE_CHECKING:
     from cartrial.report.document import Provenance, Section
@@ -155,40 +155,79 @@ def _kept(label: str, fn: Callable) -> tuple:
     return _try(label, fn, refused), refused
 
 
-def _history_job(study: Study, protocol: Protocol) -> Background:
-    """The escalation history and 14.6's patients (they read only the study), re-derived in a
-    forked process from the start of the engines on (a small trial; a large one computes them
-    in turn when collected)."""
-    from cartrial.report.outputs import PARALLEL_MAX_SUBJECTS
+def _history(study: Study, protocol: Protocol) -> tuple:
+    """The escalation history (with the reason it was refused, if so) and 14.6's patients:
+    they read only the study."""
     from cartrial.report.recommended_dose import history_and_patients  # 14.6's patients too
 
-    dm = study.get("DM")
-    return Background(partial(history_and_patients, study, protocol, partial(
+    return history_and_patients(study, protocol, partial(
         _kept, "Escalation history (re-derived from the data)",
-        partial(escalation_history, study, protocol))),
-        parallel=dm is not None and len(dm) <= PARALLEL_MAX_SUBJECTS)
+        partial(escalation_history, study, protocol)))
+
+
+def _history_job(study: Study, protocol: Protocol,
+                 ahead: Ahead | None = None) -> Background | Pending:
+    """:func:`_history`, computed by the forked process that read the study when it is one of
+    its steps (:func:`_ahead_steps`), else re-derived in a forked process from the start of
+    the engines on (a small trial; a large one computes it in turn when collected)."""
+    if ahead is not None and ahead.forked and "history" in ahead:
+        return ahead.pending("history")
+    from cartrial.report.outputs import PARALLEL_MAX_SUBJECTS
+
+    dm = study.get("DM")
+    return Background(partial(_history, study, protocol),
+                      parallel=dm is not None and len(dm) <= PARALLEL_MAX_SUBJECTS)
+
+
+def _efficacy(study: Study, protocol: Protocol):
+    from cartrial.efficacy.study_run import efficacy_run  # + its LB MRD frame, for ADRS
+
+    # the efficacy and kinetics tables are computed from ADaM (report.efficacy_adam,
+    # report.kinetics_adam): the engines build only what ADaM and the figures read
+    return efficacy_run(study, protocol, summaries=False)
+
+
+#: the modules of :func:`_ahead_steps`, imported before the study is read (this process
+#: imports them too: once, not in both)
+AHEAD_MODULES = ("cartrial.safety.analysis", "cartrial.safety.sdtm",
+                 "cartrial.efficacy.study_run", "cartrial.report.recommended_dose")
+
+
+def _ahead_steps(protocol: Protocol, cutoff: date | None, db: str | None) -> tuple:
+    """What the process that reads the study computes next, while this one imports the
+    later stages' modules (:func:`cartrial.report.study_read.read_ahead`): the safety and
+    efficacy engines and the escalation history, which read the study alone. None when the
+    run reads a study other than the one read (a cut-off: the study as known then), or the
+    committee's record stands for the history."""
+    if cutoff is not None or db is not None:
+        return ()
+    return (("safety", partial(_safety, protocol=protocol)),
+            ("efficacy", partial(_efficacy, protocol=protocol)),
+            ("history", partial(_history, protocol=protocol)))
 
 
 def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omitted: list[str],
-             step: Callable[[str], None]) -> tuple:
+             step: Callable[[str], None], ahead: Ahead | None = None) -> tuple:
     """Safety, efficacy and kinetics engines, with the escalation history started; an engine
     that refuses the data is named in ``omitted``. Returns ``(safety, efficacy, kinetics,
     finish, later)``: ``finish()`` gives the history and 14.6, ``later`` whether it may wait
-    until after the ADaM build (the history under way in a forked process)."""
+    until after the ADaM build (the history under way in a forked process). ``ahead``: the
+    steps of :func:`_ahead_steps` computed by the process that read the study (those it holds
+    are taken from it)."""
+    def run(name: str, here: Callable):
+        return ahead.take(name) if ahead is not None and name in ahead else here()
+
     own = record is not None and len(record)  # the committee's record is Table 14.2.1
-    hist = None if own else _history_job(study, protocol)  # beside the safety engine
+    hist = None if own else _history_job(study, protocol, ahead)  # beside the safety engine
     safety = _try("Safety engine (ASTCT 2019 CRS/ICANS grading, DLT adjudication, safety "
-                  "tables)", partial(_safety, study, protocol, cutoff),
+                  "tables)", partial(run, "safety", partial(_safety, study, protocol, cutoff)),
                   omitted)
     step(STAGES[1])
     if safety is None and hist is not None:  # no history without the safety engine
         hist = hist.cancel()
     record = record if own else None
-    from cartrial.efficacy.study_run import efficacy_run  # + its LB MRD frame, for ADRS
-    # the efficacy and kinetics tables are computed from ADaM (report.efficacy_adam,
-    # report.kinetics_adam): the engines build only what ADaM and the figures read
     eff = _try("Efficacy engine (IMWG response, rates, time to event)",
-               partial(efficacy_run, study, protocol, summaries=False), omitted)
+               partial(run, "efficacy", partial(_efficacy, study, protocol)), omitted)
     step(STAGES[2])
     from cartrial.kinetics.analysis import analyse_kinetics
     kin = _try("Kinetics engine (NCA, cytokines, ADA)",
@@ -271,7 +310,9 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
 
     # 1. load and validate
     protocol = load_protocol(protocol_ref)
-    study, n_warn = read_beside_imports(data_dir, protocol, _validate)  # + imports meanwhile
+    steps = _ahead_steps(protocol, cutoff, db)
+    study, n_warn, ahead = read_ahead(data_dir, protocol, _validate, steps,  # + imports
+                                      first=AHEAD_MODULES if steps else ())  # meanwhile
     if cutoff is not None:
         study = _enrolled_by(snapshot(study, cutoff), cutoff)
     map_large_blocks(max(map(len, study.domains.values()), default=0))  # scaled to the study
@@ -283,7 +324,8 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     step(STAGES[0])
 
     # 2-4. engines
-    safety, eff, kin, finish, later = _engines(study, protocol, cutoff, record, omitted, step)
+    safety, eff, kin, finish, later = _engines(study, protocol, cutoff, record, omitted, step,
+                                               ahead)
     history, rec_dose = (None, None) if later else finish()
     _whole_or_stop(omitted, allow_partial)
     # 5. ADaM

@@ -1,0 +1,83 @@
+"""report.pipeline: the engines computed by the process that reads the study (issue #18).
+
+Regression test: a run whose safety and efficacy engines and escalation history are computed
+by the forked reader (``report.study_read.read_ahead``) writes the files a run computing them
+in this process writes, byte for byte.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+import cartrial.report.background as background
+import cartrial.report.staged_adam as staged_adam
+import cartrial.safety.analysis as safety_analysis
+from cartrial._fork import can_fork
+from cartrial.data import write_study
+from cartrial.report.pipeline import run_analysis
+from tests.data.minimal_study import minimal_domains
+
+pytestmark = pytest.mark.slow
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+@pytest.mark.skipif(not can_fork(), reason="needs fork and a second core")
+def test_engines_computed_by_the_reader_write_the_files_of_a_run_in_turn(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_study(minimal_domains(), tmp_path / "sdtm")
+    pids = tmp_path / "safety-pids"
+    engine = safety_analysis.analyse_safety
+
+    def noted(*args, **kwargs):  # which process ran the safety engine
+        with pids.open("a") as f:
+            f.write(f"{os.getpid()}\n")
+        return engine(*args, **kwargs)
+
+    monkeypatch.setattr(safety_analysis, "analyse_safety", noted)
+    run = datetime(2025, 6, 1, 12)
+    beside = run_analysis(tmp_path / "sdtm", "ct071", tmp_path / "beside", run_date=run)
+    assert pids.read_text().split() != [str(os.getpid())]  # computed by the reader
+    pids.unlink()
+    monkeypatch.setattr(background, "can_fork", lambda: False)
+    monkeypatch.setattr(staged_adam, "can_fork", lambda: False)
+    here = run_analysis(tmp_path / "sdtm", "ct071", tmp_path / "here", run_date=run)
+    assert pids.read_text().split() == [str(os.getpid())]  # computed here
+    assert (beside.datasets, beside.tables, beside.figures, beside.omitted) == (
+        here.datasets, here.tables, here.figures, here.omitted)
+    a, b = _files(tmp_path / "beside"), _files(tmp_path / "here")
+    assert list(a) == list(b) and len(a) > 100
+    assert [k for k in a if a[k] != b[k]] == []
+
+
+def test_a_study_read_here_has_its_history_in_a_process_of_its_own_as_before() -> None:
+    """A study read in this process (a large folder): the history is not one of the reader's
+    results but, as before, a job of its own (forked beside the engines for a small trial);
+    a history taken from a forked reader is that reader's."""
+    from cartrial.data import Study
+    from cartrial.protocol import load_protocol
+    from cartrial.report.background import Background
+    from cartrial.report.pipeline import _ahead_steps, _history_job
+    from cartrial.report.study_read import Ahead, Pending
+
+    protocol = load_protocol("ct071")
+    study = Study(minimal_domains())
+    steps = _ahead_steps(protocol, None, None)
+    assert [n for n, _ in steps] == ["safety", "efficacy", "history"]
+    assert _ahead_steps(protocol, datetime(2025, 1, 1).date(), None) == ()
+    assert _ahead_steps(protocol, None, "sqlite://") == ()
+    job = _history_job(study, protocol, Ahead(study, steps))
+    assert isinstance(job, Background)
+    job.cancel()
+
+    class Forked(Ahead):
+        forked = True
+
+    assert isinstance(_history_job(study, protocol, Forked(study, steps)), Pending)
