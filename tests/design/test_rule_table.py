@@ -175,5 +175,18 @@ def test_same_seed_same_oc_as_before_the_compiled_rule(case):
         r = simulate_oc(spec, p, case["n_trials"], seed=case["seed"], start_dose=sd)
     else:
         r = exact_oc(spec, p, start_dose=sd)
-    assert r.per_dose.to_dict(orient="list") == case["per_dose"]
-    assert r.overall.to_dict(orient="list") == case["overall"]
+    # the summaries are sums of probabilities (exact) or means and standard errors over the
+    # trials (Monte Carlo): numpy's summation takes a different SIMD path on a CPU with AVX-512
+    # than on one without, so they agree to the last few bits (rtol 1e-12), not bit for bit;
+    # counts, selections and every decision are exact
+    _same(r.per_dose.to_dict(orient="list"), case["per_dose"])
+    _same(r.overall.to_dict(orient="list"), case["overall"])
+
+
+def _same(got: dict, want: dict) -> None:
+    assert got.keys() == want.keys()
+    for name, values in want.items():
+        if any(isinstance(v, float) for v in values):
+            np.testing.assert_allclose(got[name], values, rtol=1e-12, atol=0, err_msg=name)
+        else:
+            assert got[name] == values, name
