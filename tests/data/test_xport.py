@@ -18,11 +18,11 @@ from cartrial.data.xport import (
     CHUNK_ROWS,
     XportV5Writer,
     ibm_from_ieee,
-    parse_format,
     text_width,
     times_of_day,
     write_xport_v5,
 )
+from cartrial.data.xport_header import parse_format
 from cartrial.errors import InputError
 
 STAMP = re.compile(rb"\d\d[A-Z]{3}\d\d:\d\d:\d\d:\d\d")
@@ -223,15 +223,6 @@ def test_numeric_formats_same_bytes_as_pyreadstat(fmt: str, tmp_path: Path) -> N
 def test_text_formats_same_bytes_as_pyreadstat(fmt: str, tmp_path: Path) -> None:
     df = pd.DataFrame({"T": ["x", "yy", None], "A": [1.0, 2.0, 3.0]})
     assert_same_as_pyreadstat(df, tmp_path, **kwargs_for(df), variable_format={"T": fmt})
-
-
-def test_parse_format_splits_as_readstat() -> None:
-    assert parse_format("DATE9.") == ("DATE", 9, 0)
-    assert parse_format("8.3") == ("", 8, 3)
-    assert parse_format("$CHAR20.") == ("$CHAR", 20, 0)
-    assert parse_format("E8601DA10.") == ("E8601DA", 10, 0)  # digits inside the name stay in it
-    assert parse_format("") == ("", 0, 0)
-    assert parse_format("PD4.") == ("PD", 4, 0)  # ReadStat's grammar lacks 2-character names
 
 
 @pytest.mark.parametrize("fmt", ["BEST12.2.", "DATE9. ", " DATE9.", "$20.2", "..", "1A.", "é9.",
