@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cartrial.safety.sdtm import _baseline_flag
+from cartrial.safety.sdtm_labs import _baseline_flag
 
 
 def _by_the_rule(out: pd.DataFrame, flagged: np.ndarray) -> np.ndarray:

@@ -12,7 +12,8 @@ from cartrial import example  # the engine-vs-truth tests fail if the example br
 from cartrial.data import load_study
 from cartrial.protocol import load_protocol
 from cartrial.safety.analysis import analyse_safety
-from cartrial.safety.sdtm import lab_records, safety_inputs
+from cartrial.safety.sdtm import safety_inputs
+from cartrial.safety.sdtm_labs import lab_records
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +87,7 @@ def test_placed_equals_in_row_order_and_converts_as_concat() -> None:
     columns come back in row order; parts whose dtypes differ (int then float) or are not numpy
     arrays go the general way, converted as a concat converts."""
     from cartrial.data.batches import in_row_order, subject_batches
-    from cartrial.safety.sdtm import _placed
+    from cartrial.safety.sdtm_labs import _placed
 
     subj = pd.Series(["B", "A", "C", "A", "B", "C", "D"])
     batches = subject_batches(subj, 2)

@@ -203,8 +203,8 @@ class KnownOn:
         from cartrial.conduct.known_subjects import KnownSubjects
         from cartrial.conduct.known_syndromes import KnownSyndromes
         from cartrial.errors import InputError
-        from cartrial.safety.sdtm import lab_records, weight_records
         from cartrial.safety.sdtm_base import infusion_dates
+        from cartrial.safety.sdtm_labs import lab_records, weight_records
 
         full, esc = self._treated, self.esc
         try:
@@ -329,7 +329,7 @@ class KnownOn:
 
     def _labs_at(self, mini: _Cut, ids: np.ndarray,
                  limit: pd.Series) -> tuple[pd.DataFrame, np.ndarray | None]:
-        from cartrial.safety.sdtm import lab_records, weight_records
+        from cartrial.safety.sdtm_labs import lab_records, weight_records
 
         parts, rows, offset = [], [], 0
         for part, build in zip(self._labs, (lab_records, weight_records), strict=True):

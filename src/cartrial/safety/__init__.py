@@ -50,11 +50,10 @@ if TYPE_CHECKING:
         SafetyInputs,
         crs_observations,
         icans_assessments,
-        lab_records,
         safety_inputs,
-        weight_records,
     )
     from cartrial.safety.sdtm_base import infusion_dates
+    from cartrial.safety.sdtm_labs import lab_records, weight_records
     from cartrial.safety.sdtm_subjects import adverse_events, followup
     from cartrial.safety.tables import (
         count_rows,

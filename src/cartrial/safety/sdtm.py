@@ -17,16 +17,15 @@ PRODUCT`` (else ``DM.RFSTDTC``); a --DTC that cannot be placed in time is a Reco
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from cartrial.data.batches import concat_consuming, in_row_order, subject_batches, take_rows
+from cartrial.data.batches import concat_consuming
 from cartrial.data.dates import parse_dtc
-from cartrial.data.text import spread, upper_stripped
-from cartrial.data.validate_codes import codes_memo, column_codes
+from cartrial.data.text import upper_stripped
+from cartrial.data.validate_codes import codes_memo
 from cartrial.protocol.model import Protocol
 from cartrial.safety._frames import fail, require_columns, text_values
 from cartrial.safety.sdtm_base import (  # noqa: F401 (CM_CLASSES ... QS_ICE: their old path)
@@ -40,11 +39,11 @@ from cartrial.safety.sdtm_base import (  # noqa: F401 (CM_CLASSES ... QS_ICE: th
     QS_ICE,
     _day,
     _domain,
-    _dtc_codes,
     _pivot,
     _text,
     infusion_dates,
 )
+from cartrial.safety.sdtm_labs import lab_records, weight_records
 from cartrial.safety.sdtm_subjects import adverse_events, followup
 
 
@@ -219,137 +218,6 @@ def icans_assessments(study) -> pd.DataFrame:
     a = _flag_therapy(study, a, inf, classes={"CORTICOSTEROID": "STEROID"})
     a = _flag_deaths(study, a, inf, term=ICANS_TERM, flag="ICANS_DEATH")
     return a.drop(columns=["DTC"]).reset_index(drop=True)
-
-
-def lab_records(study, *, batch_subjects: int = LAB_BATCH_SUBJECTS) -> pd.DataFrame:
-    """Graded-lab input frame (see :mod:`cartrial.safety.ctcae`) from LB, rows in LB order.
-
-    Parameters
-    ----------
-    study : cartrial.data.Study or dict of str to pandas.DataFrame
-        SDTM domains: DM, LB (EX optional).
-    batch_subjects : int, default 250
-        Subjects per working batch: bounds memory, never changes the result.
-
-    Returns
-    -------
-    pandas.DataFrame
-        USUBJID, SEQ, PARAMCD, AVAL, UNIT, LLN, ULN, DAY (since infusion), ABLFL (baseline Y).
-
-    Examples
-    --------
-    >>> dm = pd.DataFrame({"USUBJID": ["S1"], "RFSTDTC": ["2026-03-02"]})
-    >>> lb = pd.DataFrame({"USUBJID": "S1", "LBSEQ": [1, 2], "LBTESTCD": "PLAT",
-    ...     "LBSTRESN": [150.0, 20.0], "LBDTC": ["2026-03-01", "2026-03-09"]})
-    >>> lab_records({"DM": dm, "LB": lb})[["AVAL", "DAY", "ABLFL"]].to_numpy().tolist()
-    [[150.0, -1.0, 'Y'], [20.0, 7.0, '']]
-    """
-    inf = infusion_dates(study)
-    lb = _domain(study, "LB")
-    subj, names = column_codes(lb["USUBJID"])  # each subject looked up once
-    keep = spread(pd.Index([str(u) for u in names]).isin(inf.index), subj, False)
-    if "LBSPEC" in lb.columns:
-        keep &= ~np.isin(text_values(lb["LBSPEC"]), ["URINE", "BONE MARROW"])
-    if "LBSTRESN" in lb.columns:
-        keep &= lb["LBSTRESN"].notna().to_numpy(dtype=bool)
-    rows = np.flatnonzero(keep)
-    used = [c for c in ("USUBJID", "LBSEQ", "LBTESTCD", "LBSTRESN", "LBSTRESU", "LBSTNRLO",
-                        "LBSTNRHI", "LBDTC", "LBBLFL") if c in lb.columns]
-    batches = subject_batches(lb["USUBJID"].iloc[rows], batch_subjects)
-
-    dtc = _dtc_codes(lb, "LBDTC") if "LBDTC" in lb.columns else None  # parsed once, not per batch
-
-    def part(batch: np.ndarray) -> pd.DataFrame:
-        at = rows[batch]
-        return _lab_records_part(take_rows(lb, at, used), inf, None if dtc is None else spread(
-            dtc[1], dtc[0][at], np.datetime64("NaT", "ns")))
-
-    return _placed(part, batches, len(rows))
-
-
-def _placed(part: Callable[[np.ndarray], pd.DataFrame], batches: list[np.ndarray],
-            n: int) -> pd.DataFrame:
-    """``in_row_order([part(b) for b in batches], batches)``, each batch's columns written into
-    columns of the whole length as it is made: the batches are never all held and then joined
-    (a large LB's records twice over: ~0.2 GB at 10,000 patients). A part whose columns are not
-    plain numpy arrays of the first part's dtypes (where a concat would convert) goes the
-    general way."""
-    out: dict[str, np.ndarray] = {}
-    for b in batches:
-        p = part(b)
-        dtypes = dict(p.dtypes)
-        if not out and all(isinstance(d, np.dtype) for d in dtypes.values()):
-            out = {c: np.empty(n, dtype=d) for c, d in dtypes.items()}
-        if list(dtypes.items()) != [(c, a.dtype) for c, a in out.items()]:  # in column order
-            return in_row_order([part(b) for b in batches], batches)
-        for c in p.columns:
-            out[c][b] = p[c].to_numpy()
-    return pd.DataFrame(out, index=pd.RangeIndex(n), copy=False)
-
-
-def _lab_records_part(lb: pd.DataFrame, inf: pd.Series, dt: np.ndarray | None = None,
-                      ) -> pd.DataFrame:
-    out = pd.DataFrame({
-        "USUBJID": lb["USUBJID"].astype(str).to_numpy(),
-        "SEQ": lb["LBSEQ"].to_numpy(),
-        "PARAMCD": text_values(lb["LBTESTCD"]),
-        "AVAL": pd.to_numeric(lb["LBSTRESN"], errors="coerce").to_numpy(),
-        "UNIT": lb["LBSTRESU"].to_numpy() if "LBSTRESU" in lb else "",
-        "LLN": pd.to_numeric(lb.get("LBSTNRLO"), errors="coerce").to_numpy()
-        if "LBSTNRLO" in lb else np.nan,
-        "ULN": pd.to_numeric(lb.get("LBSTNRHI"), errors="coerce").to_numpy()
-        if "LBSTNRHI" in lb else np.nan,
-    })
-    out["DAY"] = _day(lb, "LBDTC", inf, domain="LB", seq="LBSEQ", dt=dt)
-    flagged = (text_values(lb["LBBLFL"]) == "Y") if "LBBLFL" in lb else np.zeros(len(lb), bool)
-    out["ABLFL"] = _baseline_flag(out, flagged)
-    return out
-
-
-def _baseline_flag(out: pd.DataFrame, flagged: np.ndarray) -> np.ndarray:
-    """The --BLFL record when the subject x test has one, else the last one on or before day 0."""
-    u, p = pd.factorize(out["USUBJID"])[0], pd.factorize(out["PARAMCD"])[0]
-    key = u.astype(np.int64) * (p.max(initial=0) + 1) + p  # one code per subject x test
-    day, pre = out["DAY"].to_numpy(), np.flatnonzero(out["DAY"].to_numpy() <= 0)
-    order = pre[np.lexsort((day[pre], key[pre]))]  # stable: records of one day in LB order
-    derived = np.zeros(len(out), dtype=bool)  # the last of each subject x test's records
-    derived[order[np.r_[key[order][1:] != key[order][:-1], True][:len(order)]]] = True
-    return np.where(np.where(np.isin(key, key[flagged]), flagged, derived), "Y", "")
-
-
-def weight_records(study) -> pd.DataFrame:
-    """VS WEIGHT as graded-lab input (CTCAE v5.0 Weight loss, % change from baseline).
-
-    Parameters
-    ----------
-    study : cartrial.data.Study or dict of str to pandas.DataFrame
-        SDTM domains: DM, VS (EX optional).
-
-    Returns
-    -------
-    pandas.DataFrame
-        The columns of :func:`lab_records`, PARAMCD WEIGHT (kg).
-
-    Examples
-    --------
-    >>> dm = pd.DataFrame({"USUBJID": ["S1"], "RFSTDTC": ["2026-03-02"]})
-    >>> vs = pd.DataFrame({"USUBJID": "S1", "VSSEQ": [1, 2], "VSTESTCD": "WEIGHT",
-    ...     "VSSTRESN": [80.0, 70.0], "VSDTC": ["2026-02-28", "2026-03-30"]})
-    >>> weight_records({"DM": dm, "VS": vs})[["AVAL", "DAY", "ABLFL"]].to_numpy().tolist()
-    [[80.0, -2.0, 'Y'], [70.0, 28.0, '']]
-    """
-    inf = infusion_dates(study)
-    vs = _domain(study, "VS")
-    w = vs[(_text(vs["VSTESTCD"]) == "WEIGHT") & vs["USUBJID"].astype(str).isin(inf.index)]
-    w = w[w["VSSTRESN"].notna()].reset_index(drop=True)
-    out = pd.DataFrame({"USUBJID": w["USUBJID"].astype(str), "SEQ": w["VSSEQ"],
-                        "PARAMCD": "WEIGHT", "AVAL": pd.to_numeric(w["VSSTRESN"]),
-                        "UNIT": w["VSSTRESU"] if "VSSTRESU" in w else "kg",
-                        "LLN": np.nan, "ULN": np.nan})
-    out["DAY"] = _day(w, "VSDTC", inf, domain="VS", seq="VSSEQ")
-    flagged = (_text(w["VSBLFL"]) == "Y").to_numpy() if "VSBLFL" in w else np.zeros(len(w), bool)
-    out["ABLFL"] = _baseline_flag(out, flagged)
-    return out
 
 
 @dataclass(frozen=True)
