@@ -72,10 +72,3 @@ def test_select_of_some_columns_is_select_of_those_columns(expr: str) -> None:
     cols = ["TRT01A", "USUBJID", "ATOXGRN", "DTHADY"]
     pd.testing.assert_frame_equal(select(DATA, expr, columns=cols), select(DATA, expr)[cols])
 
-
-def test_kept_keeps_the_subject_and_the_order_of_the_names() -> None:
-    from cartrial.report.ars_query import kept
-
-    assert kept(DATA.columns[:6], {"AEDECOD", "SAFFL", "NOTHERE"}) == ["USUBJID", "SAFFL",
-                                                                        "AEDECOD"]
-    assert kept(DATA.columns, None) == list(DATA.columns)

@@ -204,7 +204,7 @@ def crs_exposure(row: str, ind: int, adsl: pd.DataFrame, ctx: dict) -> dict | No
     >>> c["where"]
     "PARCAT1 == 'CARTCELL' and PARCAT2 == 'WHOLE BLOOD' and PPTESTCD == 'CMAX'"
     """
-    from cartrial.report.ars_specs import _nca
+    from cartrial.report.ars_rows import _nca
 
     cell = _nca(row, ind, adsl, ctx)  # the ADPP records of the row, as Table 14.5.1's
     if cell is None:

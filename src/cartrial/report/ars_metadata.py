@@ -183,7 +183,7 @@ def analysis_for(table: ReportTable, count_dose_as: str = "assigned") -> dict:
     d, flag, where, variables, group, method, cells = _A[table.number]
     if table.number == "14.2.3" and count_dose_as == "received":
         group = "TRT01A"
-    from cartrial.report.ars_specs import CELLS
+    from cartrial.report.ars_rows import CELLS
 
     described = cells in CELLS
     extra = {"also": _ALSO[table.number]} if table.number in _ALSO else {}

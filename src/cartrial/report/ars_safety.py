@@ -28,7 +28,7 @@ from collections.abc import Collection
 
 import pandas as pd
 
-from cartrial.report.ars_query import joined_records, kept
+from cartrial.report.ars_join import joined_records, kept
 
 _MEDIAN = ", median (min-max)"
 
@@ -60,7 +60,7 @@ def add_datasets(data: pd.DataFrame, pop: pd.DataFrame, ds: dict[str, pd.DataFra
     meta : dict
         The analysis metadata; ``also``: further dataset -> its where-clause.
     columns : collection of str, optional
-        The variables kept (:func:`cartrial.report.ars_query.kept`); None: every one.
+        The variables kept (:func:`cartrial.report.ars_join.kept`); None: every one.
 
     Returns
     -------
