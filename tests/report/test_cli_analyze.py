@@ -95,14 +95,14 @@ def test_a_history_that_refuses_the_data_stops_the_run_after_adam_before_any_fil
     # The escalation history runs in a forked process and is collected after the ADaM build
     # (issue #18); a refusal there still stops the run before anything is written, named as
     # before, and with --allow-partial it is listed with Table 14.2.1 left out.
-    import cartrial.report.pipeline as pipeline
+    import cartrial.report.engine_steps as engine_steps
     from cartrial.errors import RecordError
 
     def refuse(*args, **kwargs):
         raise RecordError(domain="EX", usubjid="CT071-001-001", seq=1, variable="EXSTDTC",
                           value="2024-01-01", rule="infusion before the cohort opened")
 
-    monkeypatch.setattr(pipeline, "escalation_history", refuse)
+    monkeypatch.setattr(engine_steps, "escalation_history", refuse)
     write_study(minimal_domains(), tmp_path / "sdtm")
     args = ["analyze", "--protocol", "ct071", str(tmp_path / "sdtm"), "--run-date",
             "2025-06-01T12:00:00"]

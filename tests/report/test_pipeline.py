@@ -55,29 +55,3 @@ def test_engines_computed_by_the_reader_write_the_files_of_a_run_in_turn(
     a, b = _files(tmp_path / "beside"), _files(tmp_path / "here")
     assert list(a) == list(b) and len(a) > 100
     assert [k for k in a if a[k] != b[k]] == []
-
-
-def test_a_study_read_here_has_its_history_in_a_process_of_its_own_as_before() -> None:
-    """A study read in this process (a large folder): the history is not one of the reader's
-    results but, as before, a job of its own (forked beside the engines for a small trial);
-    a history taken from a forked reader is that reader's."""
-    from cartrial.data import Study
-    from cartrial.protocol import load_protocol
-    from cartrial.report.background import Background
-    from cartrial.report.pipeline import _ahead_steps, _history_job
-    from cartrial.report.study_read import Ahead, Pending
-
-    protocol = load_protocol("ct071")
-    study = Study(minimal_domains())
-    steps = _ahead_steps(protocol, None, None)
-    assert [n for n, _ in steps] == ["safety", "efficacy", "history"]
-    assert _ahead_steps(protocol, datetime(2025, 1, 1).date(), None) == ()
-    assert _ahead_steps(protocol, None, "sqlite://") == ()
-    job = _history_job(study, protocol, Ahead(study, steps))
-    assert isinstance(job, Background)
-    job.cancel()
-
-    class Forked(Ahead):
-        forked = True
-
-    assert isinstance(_history_job(study, protocol, Forked(study, steps)), Pending)

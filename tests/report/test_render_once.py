@@ -152,7 +152,7 @@ def test_history_refused_in_its_forked_process_is_named_before_14_6(tmp_path, mo
 
     from typer.testing import CliRunner
 
-    import cartrial.report.pipeline as pipeline
+    import cartrial.report.engine_steps as engine_steps
     import cartrial.report.recommended_dose as rd
     from cartrial.cli.main import app
     from cartrial.data import write_study
@@ -163,7 +163,7 @@ def test_history_refused_in_its_forked_process_is_named_before_14_6(tmp_path, mo
         raise RecordError(domain="AE", usubjid="CT071-001-001", seq=3, variable="AETOXGR",
                           value="9", rule="grade must be 1-5")
 
-    monkeypatch.setattr(pipeline, "escalation_history", refuse)
+    monkeypatch.setattr(engine_steps, "escalation_history", refuse)
     monkeypatch.setattr(rd, "recommended_dose_section", refuse)
     write_study(minimal_domains(), tmp_path / "sdtm")
     args = ["analyze", "--protocol", "ct071", str(tmp_path / "sdtm"), "--run-date",

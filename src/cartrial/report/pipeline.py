@@ -19,15 +19,22 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from cartrial._memory import map_large_blocks, release_freed_memory
-from cartrial.conduct import escalation_history
 from cartrial.data import Study, snapshot, validate_study
 from cartrial.errors import Finding, FindingsError, InputError
 from cartrial.protocol import load_protocol, protocol_hash
 from cartrial.protocol.model import Protocol
-from cartrial.report.background import Background
+from cartrial.report.engine_steps import (
+    AHEAD_MODULES,
+    _ahead_steps,
+    _efficacy,
+    _history_job,
+    _safety,
+    _try,
+)
 from cartrial.report.held_study import keep_after_adam, release_unread
 from cartrial.report.pdf import html_to_pdf
-from cartrial.report.study_read import Ahead, Pending, collections_scoped, read_ahead
+from cartrial.report.reader_results import Ahead
+from cartrial.report.study_read import collections_scoped, read_ahead
 
 if TYPE_CHECKING:
     from cartrial.report.document import Provenance, Section
@@ -84,24 +91,6 @@ def _validate(study: Study, protocol: Protocol) -> int:
     return rep.n_warnings
 
 
-def _safety(study: Study, protocol: Protocol, cutoff: date | None = None):
-    from dataclasses import replace
-
-    from cartrial.safety.analysis import analyse_safety
-    from cartrial.safety.sdtm import infusion_dates, safety_inputs
-
-    inputs = safety_inputs(study, protocol)
-    if cutoff is not None:  # followed up to the cut-off, as `decide --as-of` (one rule)
-        from cartrial.conduct.followup import followed_to_cutoff
-
-        inputs = replace(inputs, subjects=followed_to_cutoff(
-            inputs.subjects, infusion_dates(study), cutoff))
-    # the per-record lab grades (millions of rows for a large trial) are tabulated in batches
-    # and not kept: ADLB grades the records itself; the tables are computed from ADaM
-    # (report.safety_adam), so the engine builds none
-    return analyse_safety(inputs, protocol, keep_labs=False, tables=False)
-
-
 def _enrolled_by(study: Study, cutoff: date) -> Study:
     """The study without the subjects who gave consent (DM.RFICDTC) after the cut-off: they
     were not in the trial on that date (a missing RFICDTC keeps the subject)."""
@@ -140,80 +129,14 @@ def _primary_crs(safety, protocol: Protocol) -> dict:
             "crs_source": source_label(protocol.safety.crs_icans_grade_source)}
 
 
-def _try(label: str, fn: Callable, omitted: list[str]):
-    try:
-        return fn()
-    except InputError as exc:
-        omitted.append(f"{label}: {str(exc).splitlines()[0]}")
-        return None
-
-
-def _kept(label: str, fn: Callable) -> tuple:
-    """``fn()`` and the reasons it was refused (as :func:`_try`), handed back together from a
-    forked process so the reasons are listed in the order a run in turn gives them."""
-    refused: list[str] = []
-    return _try(label, fn, refused), refused
-
-
-def _history(study: Study, protocol: Protocol) -> tuple:
-    """The escalation history (with the reason it was refused, if so) and 14.6's patients:
-    they read only the study."""
-    from cartrial.report.recommended_dose import history_and_patients  # 14.6's patients too
-
-    return history_and_patients(study, protocol, partial(
-        _kept, "Escalation history (re-derived from the data)",
-        partial(escalation_history, study, protocol)))
-
-
-def _history_job(study: Study, protocol: Protocol,
-                 ahead: Ahead | None = None) -> Background | Pending:
-    """:func:`_history`, computed by the forked process that read the study when it is one of
-    its steps (:func:`_ahead_steps`), else re-derived in a forked process from the start of
-    the engines on (a small trial; a large one computes it in turn when collected)."""
-    if ahead is not None and ahead.forked and "history" in ahead:
-        return ahead.pending("history")
-    from cartrial.report.outputs import PARALLEL_MAX_SUBJECTS
-
-    dm = study.get("DM")
-    return Background(partial(_history, study, protocol),
-                      parallel=dm is not None and len(dm) <= PARALLEL_MAX_SUBJECTS)
-
-
-def _efficacy(study: Study, protocol: Protocol):
-    from cartrial.efficacy.study_run import efficacy_run  # + its LB MRD frame, for ADRS
-
-    # the efficacy and kinetics tables are computed from ADaM (report.efficacy_adam,
-    # report.kinetics_adam): the engines build only what ADaM and the figures read
-    return efficacy_run(study, protocol, summaries=False)
-
-
-#: the modules of :func:`_ahead_steps`, imported before the study is read (this process
-#: imports them too: once, not in both)
-AHEAD_MODULES = ("cartrial.safety.analysis", "cartrial.safety.sdtm",
-                 "cartrial.efficacy.study_run", "cartrial.report.recommended_dose")
-
-
-def _ahead_steps(protocol: Protocol, cutoff: date | None, db: str | None) -> tuple:
-    """What the process that reads the study computes next, while this one imports the
-    later stages' modules (:func:`cartrial.report.study_read.read_ahead`): the safety and
-    efficacy engines and the escalation history, which read the study alone. None when the
-    run reads a study other than the one read (a cut-off: the study as known then), or the
-    committee's record stands for the history."""
-    if cutoff is not None or db is not None:
-        return ()
-    return (("safety", partial(_safety, protocol=protocol)),
-            ("efficacy", partial(_efficacy, protocol=protocol)),
-            ("history", partial(_history, protocol=protocol)))
-
-
 def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omitted: list[str],
              step: Callable[[str], None], ahead: Ahead | None = None) -> tuple:
     """Safety, efficacy and kinetics engines, with the escalation history started; an engine
     that refuses the data is named in ``omitted``. Returns ``(safety, efficacy, kinetics,
     finish, later)``: ``finish()`` gives the history and 14.6, ``later`` whether it may wait
     until after the ADaM build (the history under way in a forked process). ``ahead``: the
-    steps of :func:`_ahead_steps` computed by the process that read the study (those it holds
-    are taken from it)."""
+    steps of :func:`~cartrial.report.engine_steps._ahead_steps` computed by the process that
+    read the study (those it holds are taken from it)."""
     def run(name: str, here: Callable):
         return ahead.take(name) if ahead is not None and name in ahead else here()
 
@@ -251,6 +174,27 @@ def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omit
     # a history under way in its own process is collected after the ADaM build (which uses
     # this core meanwhile), unless an engine refused the data (the run may stop before ADaM)
     return safety, eff, kin, finish, hist is not None and hist.forked and not omitted
+
+
+def _load(data_dir: str | Path, protocol_ref: str, cutoff: date | None,
+          db: str | None) -> tuple:
+    """Stage 1 of :func:`run_analysis`: the protocol, the study read and validated (as known
+    at ``cutoff``), its warning count, the steps computed by the process that read it, and the
+    committee's record (``db``; else None). Returns ``(protocol, study, n_warn, ahead,
+    record)``."""
+    protocol = load_protocol(protocol_ref)
+    steps = _ahead_steps(protocol, cutoff, db)
+    study, n_warn, ahead = read_ahead(data_dir, protocol, _validate, steps,  # + imports
+                                      first=AHEAD_MODULES if steps else ())  # meanwhile
+    if cutoff is not None:
+        study = _enrolled_by(snapshot(study, cutoff), cutoff)
+    map_large_blocks(max(map(len, study.domains.values()), default=0))  # scaled to the study
+    record = None
+    if db is not None:  # the committee's own record is Table 14.2.1 when it holds decisions
+        from cartrial.conduct.record import escalation_record
+
+        record = escalation_record(study, protocol, db, until=cutoff)
+    return protocol, study, n_warn, ahead, record
 
 
 @collections_scoped  # the modules imported for the run are frozen during it (study_read)
@@ -309,18 +253,7 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     omitted: list[str] = []
 
     # 1. load and validate
-    protocol = load_protocol(protocol_ref)
-    steps = _ahead_steps(protocol, cutoff, db)
-    study, n_warn, ahead = read_ahead(data_dir, protocol, _validate, steps,  # + imports
-                                      first=AHEAD_MODULES if steps else ())  # meanwhile
-    if cutoff is not None:
-        study = _enrolled_by(snapshot(study, cutoff), cutoff)
-    map_large_blocks(max(map(len, study.domains.values()), default=0))  # scaled to the study
-    record = None
-    if db is not None:  # the committee's own record is Table 14.2.1 when it holds decisions
-        from cartrial.conduct.record import escalation_record
-
-        record = escalation_record(study, protocol, db, until=cutoff)
+    protocol, study, n_warn, ahead, record = _load(data_dir, protocol_ref, cutoff, db)
     step(STAGES[0])
 
     # 2-4. engines
