@@ -23,14 +23,15 @@ env: $(UV)
 demo: env
 	$(RUN) cartrial demo --out $(DEMO_DIR)
 
-# Browser tests drive Debian's chromium (Playwright never downloads a browser here); install it
-# when missing and we may (root with apt), otherwise those tests are skipped and say so.
+# Browser tests drive Debian's chromium (Playwright never downloads a browser here), the PDF
+# tests read the PDF back with poppler-utils' pdftotext; install both when missing and we may
+# (root with apt), otherwise those tests are skipped and say so.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; } || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "chromium could not be installed: browser tests will be skipped"; \
-	  else echo "chromium not found: browser tests will be skipped"; fi; }
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null) \
+	      || echo "chromium / poppler-utils could not be installed: browser and PDF tests will be skipped"; \
+	  else echo "chromium or pdftotext not found: browser and PDF tests will be skipped"; fi; }
 
 test: env browser
 	$(RUN) pytest -q -n 2
