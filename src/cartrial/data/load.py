@@ -8,8 +8,6 @@ cannot be converted, stays missing in the typed column and is reported as a :cla
 from __future__ import annotations
 
 import csv
-import hashlib
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -26,78 +24,13 @@ from cartrial.data.shared_text import POOL as _POOL
 from cartrial.data.shared_text import SharedText
 from cartrial.data.spec import DataModel, data_model, is_numeric_var
 from cartrial.data.standardize import TEXT, _distinct, _s, standardize_results
+from cartrial.data.study import Study
 from cartrial.data.text import spread
 from cartrial.data.validate_codes import codes_memo, present, remember
 from cartrial.errors import Finding, InputError
 
 SUFFIXES = {".csv": "csv", ".xpt": "xpt"}
 CSV_BLOCK_BYTES = 1 << 24
-
-
-@dataclass
-class Study:
-    """A trial's SDTM domains, one typed DataFrame each (upper-case domain names).
-
-    ``unread`` maps a domain whose file could not be used to that file's name (the reason is in
-    ``load_findings``); ``mtime`` is the newest modification time of the files read (seconds
-    since the epoch), the latest moment the transfer can describe.
-
-    Attributes
-    ----------
-    domains : dict of str to pandas.DataFrame
-        Domain code -> dataset.
-    path : pathlib.Path or None
-        Directory read (None when built in memory).
-    format : str
-        ``"csv"``, ``"xpt"``, ``"dataset-json"`` or ``"memory"`` (built by
-        :func:`cartrial.data.study_from_frames`).
-    load_findings : list of Finding
-        What loading found (unreadable files, unconvertible units, ...).
-    file_hashes : dict of str to str
-        SHA-256 of each file read (``data_hash`` combines them).
-
-    Examples
-    --------
-    >>> st = Study({"DM": pd.DataFrame({"USUBJID": ["S1"]})})
-    >>> "DM" in st, len(st["DM"])
-    (True, 1)
-    >>> st["LB"]
-    Traceback (most recent call last):
-    ...
-    cartrial.errors.InputError: domain LB is not in the study (DM)
-    """
-
-    domains: dict[str, pd.DataFrame]
-    path: Path | None = None
-    format: str = "csv"
-    load_findings: list[Finding] = field(default_factory=list)
-    file_hashes: dict[str, str] = field(default_factory=dict)
-    unread: dict[str, str] = field(default_factory=dict)
-    mtime: float | None = None
-
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        try:
-            return self.domains[name]
-        except KeyError:
-            raise InputError(
-                f"domain {name} is not in the study ({', '.join(self.domains)})"
-            ) from None
-
-    def __contains__(self, name: str) -> bool:
-        return name in self.domains
-
-    def get(self, name: str) -> pd.DataFrame | None:
-        return self.domains.get(name)
-
-    @property
-    def data_hash(self) -> str:
-        """SHA-256 over the input files' hashes (provenance for reports and committee records)."""
-        h = hashlib.sha256()
-        for name in sorted(self.file_hashes):
-            h.update(f"{name}:{self.file_hashes[name]}\n".encode())
-        return h.hexdigest()
-
-
 
 
 def _read_csv(path: Path, nul: set[str], padded: dict,

@@ -1,0 +1,149 @@
+"""A trial's SDTM domains as loaded: the :class:`Study` every stage reads.
+
+Consumers read a domain whole (``study["LB"]``) or, for a large one, only the variables and
+records they use (:meth:`Study.frame`), so a domain held encoded is decoded only for those
+(issue #18: memory).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cartrial.errors import Finding, InputError
+
+
+@dataclass
+class Study:
+    """A trial's SDTM domains, one typed DataFrame each (upper-case domain names).
+
+    ``unread`` maps a domain whose file could not be used to that file's name (the reason is in
+    ``load_findings``); ``mtime`` is the newest modification time of the files read (seconds
+    since the epoch), the latest moment the transfer can describe.
+
+    Attributes
+    ----------
+    domains : dict of str to pandas.DataFrame
+        Domain code -> dataset.
+    path : pathlib.Path or None
+        Directory read (None when built in memory).
+    format : str
+        ``"csv"``, ``"xpt"``, ``"dataset-json"`` or ``"memory"`` (built by
+        :func:`cartrial.data.study_from_frames`).
+    load_findings : list of Finding
+        What loading found (unreadable files, unconvertible units, ...).
+    file_hashes : dict of str to str
+        SHA-256 of each file read (``data_hash`` combines them).
+
+    Examples
+    --------
+    >>> st = Study({"DM": pd.DataFrame({"USUBJID": ["S1"]})})
+    >>> "DM" in st, len(st["DM"])
+    (True, 1)
+    >>> st["LB"]
+    Traceback (most recent call last):
+    ...
+    cartrial.errors.InputError: domain LB is not in the study (DM)
+    """
+
+    domains: dict[str, pd.DataFrame]
+    path: Path | None = None
+    format: str = "csv"
+    load_findings: list[Finding] = field(default_factory=list)
+    file_hashes: dict[str, str] = field(default_factory=dict)
+    unread: dict[str, str] = field(default_factory=dict)
+    mtime: float | None = None
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        try:
+            return self.domains[name]
+        except KeyError:
+            raise InputError(
+                f"domain {name} is not in the study ({', '.join(self.domains)})"
+            ) from None
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.domains
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        return self.domains.get(name)
+
+    def frame(self, name: str, columns: Sequence[str] | None = None,
+              where: Mapping[str, Collection[str]] | None = None) -> pd.DataFrame | None:
+        """The domain's records, only the variables and rows a consumer reads (issue #18:
+        memory; a large domain held encoded is decoded only for these).
+
+        Parameters
+        ----------
+        name : str
+            Domain code.
+        columns : sequence of str, optional
+            The variables wanted, in this order; those the domain lacks are left out (so a
+            consumer's ``"LBSTNRLO" in df`` still tells). All variables when None.
+        where : mapping of str to collection of str, optional
+            Keep only the records whose value of each named variable is one of the values
+            given (a missing value never matches; a variable the domain lacks matches no
+            record). Records keep their order and index labels.
+
+        Returns
+        -------
+        pandas.DataFrame or None
+            The records asked for, a frame of its own (changing it does not change the
+            study); None when the domain is not in the study.
+
+        Examples
+        --------
+        >>> lb = pd.DataFrame({"USUBJID": ["S1", "S2", "S1"], "LBTESTCD": ["IL6", "HGB", None],
+        ...                    "LBSTRESN": [40.0, 9.1, 1.0]})
+        >>> st = Study({"LB": lb})
+        >>> st.frame("LB", ["LBTESTCD", "LBSTRESN", "LBORNRLO"], where={"LBTESTCD": {"IL6"}})
+          LBTESTCD  LBSTRESN
+        0      IL6      40.0
+        >>> st.frame("PC") is None
+        True
+        """
+        df = self.domains.get(name)
+        if df is None:
+            return None
+        keep = None
+        for var, values in (where or {}).items():
+            hit = (df[var].isin(list(values)).to_numpy(dtype=bool) if var in df
+                   else np.zeros(len(df), dtype=bool))
+            keep = hit if keep is None else keep & hit
+        cols = list(df.columns) if columns is None else [c for c in columns if c in df]
+        out = df[cols] if keep is None else df.loc[keep, cols]
+        return out.copy()
+
+    def variables(self, name: str) -> list[str]:
+        """The domain's variable names (without reading its records).
+
+        Examples
+        --------
+        >>> Study({"DM": pd.DataFrame({"USUBJID": ["S1"], "AGE": [60.0]})}).variables("DM")
+        ['USUBJID', 'AGE']
+        """
+        return list(self[name].columns)
+
+    def records(self, name: str) -> int:
+        """The domain's number of records (0 when it is not in the study).
+
+        Examples
+        --------
+        >>> Study({"DM": pd.DataFrame({"USUBJID": ["S1", "S2"]})}).records("DM")
+        2
+        """
+        df = self.domains.get(name)
+        return 0 if df is None else len(df)
+
+    @property
+    def data_hash(self) -> str:
+        """SHA-256 over the input files' hashes (provenance for reports and committee records)."""
+        h = hashlib.sha256()
+        for name in sorted(self.file_hashes):
+            h.update(f"{name}:{self.file_hashes[name]}\n".encode())
+        return h.hexdigest()
