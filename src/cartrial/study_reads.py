@@ -24,9 +24,13 @@ from cartrial.data.study import Study
 from cartrial.data.text import upper_stripped
 
 
-def _study(study) -> Study:  # noqa: ANN001
-    """A :class:`Study` as given, or one over a dict of frames (the engines' examples)."""
-    return study if isinstance(study, Study) else Study(dict(study))
+def _study(study, name: str) -> Study:  # noqa: ANN001
+    """A :class:`Study` as given; else (a dict of frames, as in the engines' examples, or any
+    object whose ``get(name)`` gives a domain) one holding the domain ``name`` if any."""
+    if isinstance(study, Study):
+        return study
+    df = study.get(name)
+    return Study({} if df is None else {name: df})
 
 
 def read_frame(study, name: str, columns: Sequence[str] | None = None,  # noqa: ANN001
@@ -65,7 +69,7 @@ def read_frame(study, name: str, columns: Sequence[str] | None = None,  # noqa: 
     >>> read_frame({"VS": vs}, "FA") is None
     True
     """
-    st = _study(study)
+    st = _study(study, name)
     if not where:
         return st.frame(name, columns)
     spelled = {}
@@ -81,3 +85,40 @@ def read_frame(study, name: str, columns: Sequence[str] | None = None,  # noqa: 
         hit = upper_stripped(found).isin(wanted).fillna(False).to_numpy(dtype=bool)
         spelled[var] = found[hit].tolist()
     return st.frame(name, columns, where=spelled)
+
+
+def dated_frame(study, name: str) -> pd.DataFrame | None:  # noqa: ANN001
+    """USUBJID and every ``--DTC`` variable of a domain (what a last-contact date reads).
+
+    Examples
+    --------
+    >>> lb = pd.DataFrame({"USUBJID": ["S1"], "LBTESTCD": ["HGB"], "LBDTC": ["2026-03-01"]})
+    >>> list(dated_frame({"LB": lb}, "LB").columns), dated_frame({"LB": lb}, "VS")
+    (['USUBJID', 'LBDTC'], None)
+    """
+    st = _study(study, name)
+    if name not in st:
+        return None
+    return st.frame(name, ["USUBJID", *(v for v in st.variables(name) if v.endswith("DTC"))])
+
+
+def subject_frame(study, name: str, ids: Collection[str],  # noqa: ANN001
+                  columns: Sequence[str] | None = None) -> pd.DataFrame | None:
+    """The records of the subjects ``ids`` (USUBJID as text) of a domain, ``columns`` only
+    (all when None).
+
+    Examples
+    --------
+    >>> dm = pd.DataFrame({"USUBJID": ["S1", "S2", "S3"], "AGE": [61, 70, 55]})
+    >>> subject_frame({"DM": dm}, "DM", {"S3", "S1"})
+      USUBJID  AGE
+    0      S1   61
+    2      S3   55
+    """
+    st = _study(study, name)
+    col = st.frame(name, ["USUBJID"])
+    if col is None or "USUBJID" not in col:
+        return st.frame(name, columns, where={"USUBJID": ()})
+    found = pd.unique(col["USUBJID"].to_numpy(dtype=object))
+    wanted = set(ids)
+    return st.frame(name, columns, where={"USUBJID": [v for v in found if str(v) in wanted]})
