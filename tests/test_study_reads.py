@@ -62,3 +62,14 @@ def test_the_examples_run():
     import cartrial.study_reads as mod
 
     assert doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0
+
+
+def test_every_record_read_variable_by_variable_is_the_frame_of_the_study():
+    """Regression: without ``where`` the frame is put together one variable at a time (memory);
+    it equals ``Study.frame``'s, dtypes, order and index labels included."""
+    df = pd.DataFrame({"A": ["x", None, "z"], "B": [1.0, np.nan, 3.0],
+                       "C": pd.array(["p", None, "r"], dtype="string"), "D": [1, 2, 3],
+                       "E": pd.to_datetime(["2020-01-01", None, "2020-01-03"])}, index=[5, 5, 7])
+    st = Study({"X": df})
+    for cols in (["E", "A", "B", "C", "D", "Q"], None, ["B"], ["Q"]):
+        pd.testing.assert_frame_equal(read_frame(st, "X", cols), st.frame("X", cols))

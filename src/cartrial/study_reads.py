@@ -33,6 +33,21 @@ def _study(study, name: str) -> Study:  # noqa: ANN001
     return Study({} if df is None else {name: df})
 
 
+def _by_column(st: Study, name: str, columns: Sequence[str] | None) -> pd.DataFrame | None:
+    """``st.frame(name, columns)`` asked one variable at a time and put together without a
+    copy: a read of every record holds one copy of the variables asked, not two meanwhile
+    (a large LB's graded-lab variables: ~80 MB at 3,000 patients)."""
+    if name not in st:
+        return None
+    have = st.variables(name)
+    names = list(dict.fromkeys(have if columns is None else (c for c in columns if c in have)))
+    if len(names) < 2:
+        return st.frame(name, names)
+    cols = {c: st.frame(name, [c])[c] for c in names}
+    index = cols[names[0]].index
+    return pd.DataFrame({c: s.array for c, s in cols.items()}, index=index, copy=False)
+
+
 def read_frame(study, name: str, columns: Sequence[str] | None = None,  # noqa: ANN001
                where: Mapping[str, Collection[str]] | None = None) -> pd.DataFrame | None:
     """The records of domain ``name`` with the variables ``columns`` (those present, in that
@@ -71,7 +86,7 @@ def read_frame(study, name: str, columns: Sequence[str] | None = None,  # noqa: 
     """
     st = _study(study, name)
     if not where:
-        return st.frame(name, columns)
+        return _by_column(st, name, columns)
     spelled = {}
     for var, values in where.items():
         col = st.frame(name, [var])
