@@ -154,7 +154,7 @@ def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omit
     step(STAGES[2])
     from cartrial.kinetics.analysis import analyse_kinetics
     kin = _try("Kinetics engine (NCA, cytokines, ADA)",
-               partial(analyse_kinetics, study.domains, protocol,
+               partial(analyse_kinetics, study, protocol,
                        summaries=False, **_primary_crs(safety, protocol)), omitted)
     step(STAGES[3])
 
@@ -188,7 +188,7 @@ def _load(data_dir: str | Path, protocol_ref: str, cutoff: date | None,
                                       first=AHEAD_MODULES if steps else ())  # meanwhile
     if cutoff is not None:
         study = _enrolled_by(snapshot(study, cutoff), cutoff)
-    map_large_blocks(max(map(len, study.domains.values()), default=0))  # scaled to the study
+    map_large_blocks(max(map(study.records, study.domains), default=0))  # scaled to the study
     record = None
     if db is not None:  # the committee's own record is Table 14.2.1 when it holds decisions
         from cartrial.conduct.record import escalation_record
