@@ -11,6 +11,11 @@ numbers are encoded by their bit patterns, so ``-0.0`` and every NaN are kept as
 index labels. A consumer that reads the domain batch by batch (ADLB, derived and written 250
 subjects at a time) therefore gets the same input, and writes the same bytes, as from the frame.
 
+The study holds its large findings domains so (:mod:`cartrial.data.domains`): a consumer
+reading a few variables of some records (:meth:`CompactFrame.frame` with ``where``) decodes only
+those, the records chosen on the codes (each ``where`` question is asked once per distinct
+value).
+
 This is dictionary encoding (what a pandas categorical or an Arrow dictionary array is) kept
 out of sight of the consumers: pandas treats categorical columns differently (groupby lists
 unobserved categories, ``map`` keeps the categorical dtype, setting a value outside the
@@ -19,6 +24,8 @@ categories raises), so the frames handed out are the ordinary ones.
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +34,9 @@ import pandas as pd
 from cartrial.data.text import factorize_text
 
 _TEXT = pd.StringDtype("python")
+#: whole text columns decoded from a CompactFrame: id(array) -> (weak ref, codes, values),
+#: so validation asks its questions of the held codes (:func:`decoded_codes`)
+_DECODED: dict[int, tuple] = {}
 
 
 def _codes(codes: np.ndarray, n_values: int) -> np.ndarray:
@@ -40,20 +50,32 @@ class _Encoded:
     values: np.ndarray         # distinct values: object (text) or int64 bit patterns (float)
     text: bool
 
-    def take(self, rows: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:
-        codes = self.codes[rows]
+    def take(self, rows: np.ndarray | None) -> pd.api.extensions.ExtensionArray | np.ndarray:
+        codes = self.codes if rows is None else self.codes[rows]
         if self.text:
+            # the distinct values checked to be text once, not every row (half the cost of
+            # a text column's construction); code -1 picks the trailing NA
             table = np.append(self.values, np.asarray([pd.NA], dtype=object))
-            return pd.arrays.StringArray(table[codes])  # code -1 picks the trailing NA
+            return pd.arrays.StringArray(table).take(codes)
         return self.values[codes].view(np.float64)
 
+    def distinct(self) -> pd.Series:
+        """The distinct values (text: then a trailing missing value) as a column of the
+        column's dtype, in code order."""
+        if self.text:
+            return pd.Series(pd.arrays.StringArray(
+                np.append(self.values, np.asarray([pd.NA], dtype=object))))
+        return pd.Series(self.values.view(np.float64))
 
-def _encode(s: pd.Series) -> _Encoded | None:
+
+def _encode(s: pd.Series, known: tuple | None = None) -> _Encoded | None:
     """The column dictionary-encoded, or None where that would not hold it in less memory
-    (or its dtype is neither Python-backed text nor float64: it is kept as it is)."""
+    (or its dtype is neither Python-backed text nor float64: it is kept as it is). ``known``:
+    the text column's codes and distinct values, already factorised (by the reader)."""
     n = len(s)
     if s.dtype == _TEXT:
-        codes, uniq = factorize_text(s.array._ndarray)  # NUL-safe (data.text.factorize_text)
+        # NUL-safe (data.text.factorize_text)
+        codes, uniq = known if known is not None else factorize_text(s.array._ndarray)
         enc = _Encoded(_codes(codes, len(uniq)), np.asarray(uniq, dtype=object), True)
     elif s.dtype == np.float64:
         bits = s.to_numpy().view(np.int64)  # exact: each bit pattern is its own value
@@ -65,6 +87,42 @@ def _encode(s: pd.Series) -> _Encoded | None:
     return enc if held < 8 * n else None
 
 
+def decoded_codes(array: object) -> tuple[np.ndarray, np.ndarray] | None:
+    """The codes and distinct values of a whole text column decoded by
+    :meth:`CompactFrame.frame` (the array itself, while it lives), else None.
+
+    Parameters
+    ----------
+    array : object
+        A column's array (``s.array``).
+
+    Returns
+    -------
+    tuple of numpy.ndarray or None
+        ``(codes, values)`` as :func:`cartrial.data.validate_codes.column_codes` gives them.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"T": pd.array(["a", None, "a"], dtype=_TEXT)})
+    >>> col = CompactFrame(df).frame()["T"]
+    >>> codes, values = decoded_codes(col.array)
+    >>> codes.tolist(), values.tolist()
+    ([0, -1, 0], ['a'])
+    >>> decoded_codes(df["T"].array) is None
+    True
+    """
+    hit = _DECODED.get(id(array))
+    if hit is None or hit[0]() is not array:
+        return None
+    return hit[1], hit[2]
+
+
+def _remember_decoded(array: object, enc: _Encoded) -> None:
+    key = id(array)
+    _DECODED[key] = (weakref.ref(array), enc.codes, enc.values)
+    weakref.finalize(array, _DECODED.pop, key, None)
+
+
 class CompactFrame:
     """A DataFrame held dictionary-encoded, read back by rows (module docstring).
 
@@ -73,6 +131,10 @@ class CompactFrame:
     df : pandas.DataFrame
         The frame; Python-backed text (``pd.StringDtype("python")``) and ``float64`` columns
         are encoded where that takes less memory, other columns are kept as they are.
+    known : callable, optional
+        ``known(column)``: a text column's codes and distinct values when already known
+        (``(codes, values)`` as :func:`cartrial.data.text.factorize_text` gives them), else
+        None; the column is then not factorised again.
 
     Examples
     --------
@@ -85,7 +147,8 @@ class CompactFrame:
     True
     """
 
-    def __init__(self, df: pd.DataFrame) -> None:
+    def __init__(self, df: pd.DataFrame,
+                 known: Callable[[pd.Series], tuple | None] | None = None) -> None:
         self.columns: list = list(df.columns)
         self._labels: pd.Index = df.columns
         self.index: pd.Index = df.index
@@ -94,7 +157,7 @@ class CompactFrame:
         self._plain: dict = {}
         for i in range(len(self.columns)):
             s = df.iloc[:, i]
-            enc = _encode(s)
+            enc = _encode(s, known(s) if known is not None and s.dtype == _TEXT else None)
             if enc is None:  # a copy: a view would keep the frame's whole block alive
                 self._plain[i] = s.copy()
             else:
@@ -124,16 +187,88 @@ class CompactFrame:
         """
         rows = np.asarray(rows)
         rows = np.flatnonzero(rows) if rows.dtype == bool else rows.astype(np.intp, copy=False)
+        return self._decode(range(len(self.columns)), rows)
+
+    def frame(self, columns: Sequence | None = None, rows=None) -> pd.DataFrame:
+        """The frame given, or only some of its columns (in the order asked) and rows.
+
+        Parameters
+        ----------
+        columns : sequence, optional
+            Column labels, each one of the frame's (all when None).
+        rows : array-like of int or bool, optional
+            As for :meth:`take` (all rows, in order, when None).
+
+        Returns
+        -------
+        pandas.DataFrame
+            A frame of its own: ``df[columns].iloc[rows]`` of the frame given (the whole
+            frame, equal to it, when both are None).
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"A": [1.0, 2.0, 1.0], "B": [0.5, 0.5, 0.5]}, index=[7, 8, 9])
+        >>> held = CompactFrame(df)
+        >>> held.frame().equals(df), held.frame(["B"], [True, False, True]).index.tolist()
+        (True, [7, 9])
+        """
+        at = (range(len(self.columns)) if columns is None
+              else [self.columns.index(c) for c in columns])
+        if rows is not None:
+            rows = np.asarray(rows)
+            rows = np.flatnonzero(rows) if rows.dtype == bool else rows.astype(np.intp,
+                                                                                  copy=False)
+        return self._decode(at, rows)
+
+    def _decode(self, at: Sequence[int], rows: np.ndarray | None) -> pd.DataFrame:
         cols = {}
-        for i in range(len(self.columns)):
+        for k, i in enumerate(at):
             if i in self._encoded:
-                cols[i] = self._encoded[i].take(rows)
+                cols[k] = self._encoded[i].take(rows)
+                if rows is None and self._encoded[i].text:
+                    _remember_decoded(cols[k], self._encoded[i])
             else:
-                cols[i] = self._plain[i].array.take(rows)
-        out = pd.DataFrame(cols, index=self.index[rows], copy=False)
-        out.columns = self._labels
+                arr = self._plain[i].array
+                cols[k] = arr.take(rows) if rows is not None else arr.copy()
+        index = self.index if rows is None else self.index[rows]
+        out = pd.DataFrame(cols, index=index, copy=False)
+        out.columns = self._labels[list(at)] if not isinstance(at, range) else self._labels
         out.attrs = dict(self.attrs)
         return out
+
+    def where(self, conditions: Mapping[str, Collection]) -> np.ndarray:
+        """The rows whose value of each named column is among the values given (pandas'
+        ``isin``, asked once per distinct value of an encoded column); a column the frame
+        lacks matches no row.
+
+        Parameters
+        ----------
+        conditions : mapping of str to collection
+            Column -> accepted values.
+
+        Returns
+        -------
+        numpy.ndarray of bool
+            One per row: ``df[c].isin(list(values))`` for every condition, combined.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"T": pd.array(["a", None, "b"], dtype=_TEXT)})
+        >>> CompactFrame(df).where({"T": {"a", "b"}}).tolist()
+        [True, False, True]
+        """
+        keep = np.ones(len(self), dtype=bool)
+        for name, values in conditions.items():
+            if name not in self.columns:
+                return np.zeros(len(self), dtype=bool)
+            i = self.columns.index(name)
+            if i in self._encoded:
+                enc = self._encoded[i]
+                hit = enc.distinct().isin(list(values)).to_numpy(dtype=bool)
+                keep &= hit[enc.codes]  # text: code -1 is the trailing missing value
+            else:
+                keep &= self._plain[i].isin(list(values)).to_numpy(dtype=bool)
+        return keep
 
     def column(self, name) -> pd.Series:
         """One whole column as the frame held it.
@@ -153,8 +288,7 @@ class CompactFrame:
         [1.0, 2.0]
         """
         i = self.columns.index(name)
-        rows = np.arange(len(self), dtype=np.intp)
-        values = self._encoded[i].take(rows) if i in self._encoded else self._plain[i].array
+        values = self._encoded[i].take(None) if i in self._encoded else self._plain[i].array
         return pd.Series(values, index=self.index, name=name, copy=False)
 
     @property

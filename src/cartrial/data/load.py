@@ -220,7 +220,7 @@ def load_study(path: str | Path) -> Study:
         check = _load_file(f, name, model, study)
         sent[f.name] = (check.size, check.sha256)
         if name in study.domains:
-            records[f.name] = len(study.domains[name])
+            records[f.name] = study.records(name)
     study.load_findings.extend(check_manifest(root, sent, records))
     release_freed_memory()
     study.format = formats.pop() if len(formats) == 1 else "mixed"
@@ -256,7 +256,7 @@ def _load_file(f: Path, name: str, model: DataModel, study: Study) -> FileCheck:
         findings.append(
             Finding(name, None, None, None, f.name,
                     "domain is not in cartrial's data model; kept unread", severity="warning"))
-    study.domains[name] = prepare_domain(name, raw, model, findings, nul, padded, factorized)
+    study.domains.hold(name, prepare_domain(name, raw, model, findings, nul, padded, factorized))
     return check
 
 

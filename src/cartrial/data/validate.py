@@ -361,8 +361,8 @@ def validate_study(study: Study, protocol: Protocol, *,
     """
     model = data_model()
     # rules across records and domains read only domains with USUBJID (its absence is VAR_MISSING)
-    keyed = replace(study, domains={n: d for n, d in study.domains.items()
-                                    if "USUBJID" in d.columns})
+    keyed = replace(study, domains=study.domains.only(  # as held: nothing decoded here
+        n for n in study.domains if "USUBJID" in study.variables(n)))
     # each --DTC column parsed once, each text column factorised once, for every rule reading it
     with parse_dtc_memo(), codes_memo():
         parts = (

@@ -17,6 +17,7 @@ from contextvars import ContextVar
 import numpy as np
 import pandas as pd
 
+from cartrial.data.compact import decoded_codes
 from cartrial.data.text import factorize_text, spread
 
 _MEMO: ContextVar[dict | None] = ContextVar("cartrial_validate_codes", default=None)
@@ -97,6 +98,9 @@ def column_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         hit = memo.get(key)
         if hit is not None and hit[0] is s.array and len(hit[1]) == len(s):
             return hit[1], hit[2]
+    held = decoded_codes(s.array)  # a column of a domain held encoded: its own codes
+    if held is not None:
+        return held
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         codes, uniq = pd.factorize(s.to_numpy(), use_na_sentinel=True)  # NaN is code -1
     else:
@@ -229,6 +233,9 @@ def present(s: pd.Series) -> np.ndarray:
     hit = memo.get(id(s.array)) if memo is not None else None
     if hit is not None and hit[0] is s.array and len(hit[1]) == len(s):
         return hit[1] >= 0
+    held = decoded_codes(s.array)
+    if held is not None:
+        return held[0] >= 0
     return s.notna().to_numpy(dtype=bool)  # not worth factorising for
 
 
