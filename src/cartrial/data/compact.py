@@ -261,14 +261,38 @@ class CompactFrame:
         for name, values in conditions.items():
             if name not in self.columns:
                 return np.zeros(len(self), dtype=bool)
-            i = self.columns.index(name)
-            if i in self._encoded:
-                enc = self._encoded[i]
-                hit = enc.distinct().isin(list(values)).to_numpy(dtype=bool)
-                keep &= hit[enc.codes]  # text: code -1 is the trailing missing value
-            else:
-                keep &= self._plain[i].isin(list(values)).to_numpy(dtype=bool)
+            keep &= self.mask(name, lambda s, v=list(values): s.isin(v))
         return keep
+
+    def mask(self, name, decide: Callable[[pd.Series], pd.Series]) -> np.ndarray:
+        """``decide(df[name])`` as a bool array, asked of the distinct values of an encoded
+        column (then spread by code) rather than of every row.
+
+        Parameters
+        ----------
+        name : str
+            The column.
+        decide : callable
+            Element-wise: a boolean Series of as many values as the Series given (which has
+            the column's dtype).
+
+        Returns
+        -------
+        numpy.ndarray of bool
+            One per row.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"X": [0.5, 2.0, 0.5]})
+        >>> CompactFrame(df).mask("X", lambda s: s > 1).tolist()
+        [False, True, False]
+        """
+        i = self.columns.index(name)
+        if i not in self._encoded:
+            return decide(self._plain[i]).to_numpy(dtype=bool)
+        enc = self._encoded[i]
+        # text: code -1 picks the trailing missing value of distinct()
+        return decide(enc.distinct()).to_numpy(dtype=bool)[enc.codes]
 
     def column(self, name) -> pd.Series:
         """One whole column as the frame held it.
