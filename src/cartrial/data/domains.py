@@ -156,6 +156,25 @@ class Domains(MutableMapping):
         out = df[cols] if keep is None else df.loc[keep, cols]
         return out.copy()
 
+    def narrow(self, name: str, variables: Sequence[str]) -> pd.DataFrame | None:
+        """The domain for a rule that reads a few of its variables (validation): a domain held
+        as a frame is given whole, as it is; an encoded one decodes only USUBJID, --SEQ (which
+        name a finding's record) and ``variables`` (those present), records and index labels
+        as held. None when the domain is not held.
+
+        Examples
+        --------
+        >>> d = Domains()
+        >>> d.hold("QS", pd.DataFrame({"USUBJID": ["S1"], "QSSEQ": [1.0], "QSDTC": ["2024"],
+        ...                            "QSORRES": ["3"]}))
+        >>> d.narrow("QS", ["QSDTC", "QSNONE"]).columns.tolist()
+        ['USUBJID', 'QSSEQ', 'QSDTC']
+        """
+        held = self._held.get(name)
+        if not isinstance(held, CompactFrame):
+            return held
+        return self.frame(name, list(dict.fromkeys(["USUBJID", f"{name}SEQ", *variables])))
+
     def only(self, names: Iterable[str]) -> Domains:
         """These domains (those held), as held: nothing is decoded or copied.
 

@@ -129,10 +129,10 @@ def _load_findings(study: Study) -> list[pd.DataFrame]:
 def _tests(study: Study, model: DataModel) -> list[pd.DataFrame]:
     out = []
     for name, tests in model.tests.items():
-        df = study.get(name)
         tcd = f"{name}TESTCD"
-        if df is None or tcd not in df.columns:
+        if name not in study or tcd not in study.variables(name):
             continue
+        df = study.domains.narrow(name, [tcd, *(f"{name}{v}" for v in _TEST_VARIABLES)])
         known = among(df[tcd], tests)
         out.append(
             _frame(
@@ -154,6 +154,10 @@ def _tests(study: Study, model: DataModel) -> list[pd.DataFrame]:
                 continue
             out += _test_rows(name, df, code, ts, rows)
     return out
+
+
+#: the variables the test rules read (with the test code, USUBJID and --SEQ)
+_TEST_VARIABLES = ("STRESC", "ORRES", "STRESN")
 
 
 def _test_rows(name: str, df: pd.DataFrame, code: str, ts, rows: np.ndarray
@@ -187,9 +191,10 @@ def _subjects(study: Study) -> list[pd.DataFrame]:
         return []
     known = set(dm["USUBJID"].dropna())
     out = []
-    for name, df in study.domains.items():
-        if name == "DM" or "USUBJID" not in df.columns:
+    for name in study.domains:
+        if name == "DM" or "USUBJID" not in study.variables(name):
             continue
+        df = study.domains.narrow(name, ["USUBJID"])
         subj = column_codes(df["USUBJID"])[1]
         if not by_value(df["USUBJID"], [u not in known for u in subj]).any():
             continue  # the usual case, decided once per subject
@@ -280,9 +285,9 @@ def _death(study: Study) -> list[pd.DataFrame]:
     death = death[~death.index.duplicated()]
     out = []
     for name, var in DEATH_CHECKED.items():
-        df = study.get(name)
-        if df is None or var not in df:
+        if name not in study or var not in study.variables(name):
             continue
+        df = study.domains.narrow(name, [var])
         d = date_of(df[var])
         limit = pd.Series(map_by_value(df["USUBJID"], death), index=df.index)
         bad = d.notna() & limit.notna() & (d > limit)
