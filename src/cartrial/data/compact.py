@@ -87,6 +87,15 @@ def _encode(s: pd.Series, known: tuple | None = None) -> _Encoded | None:
     return enc if held < 8 * n else None
 
 
+def _text_codes(codes: np.ndarray, values: np.ndarray) -> _Encoded | pd.Series:
+    """A text column given as codes: encoded, or spread to its text where encoding would not
+    hold it in less memory (the rule of :func:`_encode`)."""
+    enc = _Encoded(_codes(codes, len(values)), np.asarray(values, dtype=object), True)
+    if enc.codes.nbytes + 8 * len(enc.values) < 8 * len(codes):
+        return enc
+    return pd.Series(enc.take(None), copy=False)
+
+
 def decoded_codes(array: object) -> tuple[np.ndarray, np.ndarray] | None:
     """The codes and distinct values of a whole text column decoded by
     :meth:`CompactFrame.frame` (the array itself, while it lives), else None.
@@ -162,6 +171,55 @@ class CompactFrame:
                 self._plain[i] = s.copy()
             else:
                 self._encoded[i] = enc
+
+    @classmethod
+    def assemble(cls, df: pd.DataFrame, coded: Mapping[str, tuple[np.ndarray, np.ndarray]],
+                 order: Sequence[str],
+                 known: Callable[[pd.Series], tuple | None] | None = None) -> CompactFrame:
+        """The frame that ``df`` with the text columns ``coded`` inserted would be, never
+        built: ``df`` encoded, the ``coded`` columns taken as codes (the loader's columns no
+        step changes: their text is never spread to the rows).
+
+        Parameters
+        ----------
+        df : pandas.DataFrame
+            The other columns (unique labels).
+        coded : mapping of str to (codes, values)
+            Text columns as codes (-1 missing) and distinct values.
+        order : sequence of str
+            The columns' order (``df``'s columns not in it follow, in their order).
+        known : callable, optional
+            As for :class:`CompactFrame`.
+
+        Returns
+        -------
+        CompactFrame
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"X": [1.0, 1.0, 1.0]})
+        >>> coded = {"T": (np.array([0, -1, 0]), np.array(["a"], dtype=object))}
+        >>> CompactFrame.assemble(df, coded, ["T", "X"]).frame()["T"].tolist()
+        ['a', <NA>, 'a']
+        """
+        held = cls(df, known)
+        at = {c: i for i, c in enumerate(held.columns)}
+        names = [*order, *(c for c in held.columns if c not in set(order))]
+        encoded, plain = {}, {}
+        for j, c in enumerate(names):
+            if c in coded:
+                col = _text_codes(*coded[c])
+                if isinstance(col, _Encoded):
+                    encoded[j] = col
+                else:
+                    plain[j] = col.set_axis(held.index)
+            elif at[c] in held._encoded:
+                encoded[j] = held._encoded[at[c]]
+            else:
+                plain[j] = held._plain[at[c]]
+        held.columns, held._labels = names, pd.Index(names, dtype=object)
+        held._encoded, held._plain = encoded, plain
+        return held
 
     def __len__(self) -> int:
         return len(self.index)

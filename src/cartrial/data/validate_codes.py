@@ -139,6 +139,27 @@ def object_values(s: pd.Series) -> np.ndarray:
     return s.to_numpy(dtype=object)
 
 
+def memoised(s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """Inside :func:`codes_memo`, the column's codes when known (remembered or factorised
+    in the block), else None: nothing is factorised.
+
+    Examples
+    --------
+    >>> s = pd.Series(["b", "a"], dtype="string")
+    >>> with codes_memo():
+    ...     remember(s, np.array([0, 1]), np.array(["b", "a"], dtype=object))
+    ...     memoised(s)[0].tolist()
+    [0, 1]
+    >>> memoised(s) is None
+    True
+    """
+    memo = _MEMO.get()
+    hit = memo.get(id(s.array)) if memo is not None else None
+    if hit is not None and hit[0] is s.array and len(hit[1]) == len(s):
+        return hit[1], hit[2]
+    return None
+
+
 def remember(s: pd.Series, codes: np.ndarray, uniq: np.ndarray) -> None:
     """Inside :func:`codes_memo`, take ``(codes, uniq)`` as the column's codes (the reader
     factorised it while reading); outside, nothing.
