@@ -29,7 +29,7 @@ from cartrial.data.spec import DataModel, data_model, is_numeric_var
 from cartrial.data.standardize import TEXT, _distinct, _s, standardize_results
 from cartrial.data.study import Study
 from cartrial.data.text import spread
-from cartrial.data.validate_codes import codes_memo, memoised, present, remember
+from cartrial.data.validate_codes import codes_memo, known_codes, present, remember
 from cartrial.errors import Finding, InputError
 
 SUFFIXES = {".csv": "csv", ".xpt": "xpt"}
@@ -318,7 +318,7 @@ def prepare_domain(name: str, raw: pd.DataFrame, model: DataModel, findings: lis
     """Type, check and standardise one domain as read (the loader's steps after reading);
     ``factorized``: the reader's codes of text columns, used instead of factorising again;
     ``hold``: what is returned is ``hold(domain, known)``, ``known(column)`` giving a text
-    column's codes while they are still known (:func:`validate_codes.memoised`).
+    column's codes while they are still known (:func:`validate_codes.known_codes`).
 
     ``raw`` is consumed: each numeric variable's column is removed from it once parsed, so
     its text (8 bytes a record) is freed before the domain is checked and standardised
@@ -340,4 +340,4 @@ def prepare_domain(name: str, raw: pd.DataFrame, model: DataModel, findings: lis
         normalise_text(name, typed, padded, model, findings)
         findings.extend(result_findings(name, typed, model))
         typed = standardize_results(name, typed, model, findings, copy=False)
-        return typed if hold is None else hold(typed, memoised)
+        return typed if hold is None else hold(typed, known_codes)

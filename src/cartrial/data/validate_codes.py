@@ -92,15 +92,10 @@ def column_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     >>> codes.tolist(), uniq.tolist()
     ([0, -1, 1, 0], ['b', 'a'])
     """
+    known = known_codes(s)  # remembered, or a column of a domain held encoded: its codes
+    if known is not None:
+        return known
     memo = _MEMO.get()
-    key = id(s.array)
-    if memo is not None:
-        hit = memo.get(key)
-        if hit is not None and hit[0] is s.array and len(hit[1]) == len(s):
-            return hit[1], hit[2]
-    held = decoded_codes(s.array)  # a column of a domain held encoded: its own codes
-    if held is not None:
-        return held
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         codes, uniq = pd.factorize(s.to_numpy(), use_na_sentinel=True)  # NaN is code -1
     else:
@@ -108,7 +103,7 @@ def column_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     # the smallest signed type holding every code: kept for the block, a few bytes a record
     codes = codes.astype(np.min_scalar_type(-len(uniq) - 1), copy=False)
     if memo is not None:
-        memo[key] = (s.array, codes, uniq)
+        memo[id(s.array)] = (s.array, codes, uniq)
     return codes, uniq
 
 
@@ -139,25 +134,21 @@ def object_values(s: pd.Series) -> np.ndarray:
     return s.to_numpy(dtype=object)
 
 
-def memoised(s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
-    """Inside :func:`codes_memo`, the column's codes when known (remembered or factorised
-    in the block), else None: nothing is factorised.
+def known_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """The column's codes when already known, else None (nothing is factorised): inside
+    :func:`codes_memo` those remembered or factorised in the block; a whole column decoded
+    from a domain held encoded, its held codes (:func:`cartrial.data.compact.decoded_codes`).
 
     Examples
     --------
-    >>> s = pd.Series(["b", "a"], dtype="string")
-    >>> with codes_memo():
-    ...     remember(s, np.array([0, 1]), np.array(["b", "a"], dtype=object))
-    ...     memoised(s)[0].tolist()
-    [0, 1]
-    >>> memoised(s) is None
+    >>> known_codes(pd.Series(["b", "a"], dtype="string")) is None
     True
     """
     memo = _MEMO.get()
     hit = memo.get(id(s.array)) if memo is not None else None
     if hit is not None and hit[0] is s.array and len(hit[1]) == len(s):
         return hit[1], hit[2]
-    return None
+    return decoded_codes(s.array)
 
 
 def remember(s: pd.Series, codes: np.ndarray, uniq: np.ndarray) -> None:
@@ -250,13 +241,9 @@ def present(s: pd.Series) -> np.ndarray:
     >>> present(pd.Series(["F", None], dtype="string")).tolist()
     [True, False]
     """
-    memo = _MEMO.get()
-    hit = memo.get(id(s.array)) if memo is not None else None
-    if hit is not None and hit[0] is s.array and len(hit[1]) == len(s):
-        return hit[1] >= 0
-    held = decoded_codes(s.array)
-    if held is not None:
-        return held[0] >= 0
+    known = known_codes(s)
+    if known is not None:
+        return known[0] >= 0
     return s.notna().to_numpy(dtype=bool)  # not worth factorising for
 
 
