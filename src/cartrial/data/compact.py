@@ -164,6 +164,7 @@ class CompactFrame:
         self.attrs: dict = dict(df.attrs)
         self._encoded: dict = {}
         self._plain: dict = {}
+        self._shared: dict = {}  # column -> weak reference to its array in shared frames
         for i in range(len(self.columns)):
             s = df.iloc[:, i]
             enc = _encode(s, known(s) if known is not None and s.dtype == _TEXT else None)
@@ -221,6 +222,12 @@ class CompactFrame:
         held._encoded, held._plain = encoded, plain
         return held
 
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_shared"}  # weak: not sent
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _shared={})
+
     def __len__(self) -> int:
         return len(self.index)
 
@@ -247,7 +254,8 @@ class CompactFrame:
         rows = np.flatnonzero(rows) if rows.dtype == bool else rows.astype(np.intp, copy=False)
         return self._decode(range(len(self.columns)), rows)
 
-    def frame(self, columns: Sequence | None = None, rows=None) -> pd.DataFrame:
+    def frame(self, columns: Sequence | None = None, rows=None, *,
+              shared: bool = False) -> pd.DataFrame:
         """The frame given, or only some of its columns (in the order asked) and rows.
 
         Parameters
@@ -256,12 +264,16 @@ class CompactFrame:
             Column labels, each one of the frame's (all when None).
         rows : array-like of int or bool, optional
             As for :meth:`take` (all rows, in order, when None).
+        shared : bool, optional
+            For a reader that changes nothing (validation): the whole text columns share
+            their arrays with those of any other shared frame still held, so what is
+            remembered of a column (its codes, its parsed dates) serves every such frame.
 
         Returns
         -------
         pandas.DataFrame
-            A frame of its own: ``df[columns].iloc[rows]`` of the frame given (the whole
-            frame, equal to it, when both are None).
+            ``df[columns].iloc[rows]`` of the frame given (the whole frame, equal to it, when
+            both are None); a frame of its own unless ``shared``.
 
         Examples
         --------
@@ -276,15 +288,23 @@ class CompactFrame:
             rows = np.asarray(rows)
             rows = np.flatnonzero(rows) if rows.dtype == bool else rows.astype(np.intp,
                                                                                   copy=False)
-        return self._decode(at, rows)
+        return self._decode(at, rows, shared and rows is None)
 
-    def _decode(self, at: Sequence[int], rows: np.ndarray | None) -> pd.DataFrame:
+    def _decode(self, at: Sequence[int], rows: np.ndarray | None,
+                shared: bool = False) -> pd.DataFrame:
         cols = {}
         for k, i in enumerate(at):
-            if i in self._encoded:
+            live = self._shared.get(i) if shared else None
+            if live is not None and live() is not None:
+                cols[k] = live()
+            elif i in self._encoded:
                 cols[k] = self._encoded[i].take(rows)
                 if rows is None and self._encoded[i].text:
                     _remember_decoded(cols[k], self._encoded[i])
+                    if shared:
+                        self._shared[i] = weakref.ref(cols[k])
+            elif shared:
+                cols[k] = self._plain[i].array
             else:
                 arr = self._plain[i].array
                 cols[k] = arr.take(rows) if rows is not None else arr.copy()

@@ -157,10 +157,12 @@ class Domains(MutableMapping):
         return out.copy()
 
     def narrow(self, name: str, variables: Sequence[str]) -> pd.DataFrame | None:
-        """The domain for a rule that reads a few of its variables (validation): a domain held
-        as a frame is given whole, as it is; an encoded one decodes only USUBJID, --SEQ (which
-        name a finding's record) and ``variables`` (those present), records and index labels
-        as held. None when the domain is not held.
+        """The domain for a rule that reads a few of its variables and changes nothing
+        (validation): a domain held as a frame is given whole, as it is; an encoded one decodes
+        only USUBJID, --SEQ (which name a finding's record) and ``variables`` (those present),
+        records and index labels as held, each text column shared with the other such frames
+        still held (:meth:`CompactFrame.frame`'s ``shared``: what validation remembers of a
+        column serves every rule reading it). None when the domain is not held.
 
         Examples
         --------
@@ -173,7 +175,9 @@ class Domains(MutableMapping):
         held = self._held.get(name)
         if not isinstance(held, CompactFrame):
             return held
-        return self.frame(name, list(dict.fromkeys(["USUBJID", f"{name}SEQ", *variables])))
+        cols = [c for c in dict.fromkeys(["USUBJID", f"{name}SEQ", *variables])
+                if c in held.columns]
+        return held.frame(cols, shared=True)  # read only: columns shared between rules
 
     def only(self, names: Iterable[str]) -> Domains:
         """These domains (those held), as held: nothing is decoded or copied.
