@@ -11,10 +11,8 @@ numbers are encoded by their bit patterns, so ``-0.0`` and every NaN are kept as
 index labels. A consumer that reads the domain batch by batch (ADLB, derived and written 250
 subjects at a time) therefore gets the same input, and writes the same bytes, as from the frame.
 
-The study holds its large findings domains so (:mod:`cartrial.data.domains`): a consumer
-reading a few variables of some records (:meth:`CompactFrame.frame` with ``where``) decodes only
-those, the records chosen on the codes (each ``where`` question is asked once per distinct
-value).
+The study holds its large findings domains so (:mod:`cartrial.data.domains`): a reader of
+a few variables of some records decodes only those, chosen on the codes (``where``).
 
 This is dictionary encoding (what a pandas categorical or an Arrow dictionary array is) kept
 out of sight of the consumers: pandas treats categorical columns differently (groupby lists

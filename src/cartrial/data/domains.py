@@ -31,6 +31,17 @@ from cartrial.data.compact import CompactFrame
 HELD_ENCODED = ("LB", "FA", "QS", "VS")
 
 
+def held_encoded(name: str) -> bool:
+    """Whether the loader holds domain ``name`` encoded (:data:`HELD_ENCODED`).
+
+    Examples
+    --------
+    >>> held_encoded("LB"), held_encoded("DM")
+    (True, False)
+    """
+    return name in HELD_ENCODED
+
+
 class Domains(MutableMapping):
     """Domain code -> DataFrame; a value may be held as a :class:`CompactFrame`, decoded
     when read (module docstring).
@@ -125,7 +136,7 @@ class Domains(MutableMapping):
         >>> type(d.held("VS")).__name__, len(d["VS"])
         ('CompactFrame', 20)
         """
-        self[name] = CompactFrame(df, known) if name in HELD_ENCODED else df
+        self[name] = CompactFrame(df, known) if held_encoded(name) else df
 
     def frame(self, name: str, columns: Sequence[str] | None = None,
               where: Mapping[str, Collection] | None = None) -> pd.DataFrame | None:

@@ -57,7 +57,7 @@ def _read_csv(path: Path, nul: set[str], padded: dict, factorized: dict,
             column_types={c: pa.string() for c in header},
             strings_can_be_null=False, null_values=[], quoted_strings_can_be_null=False),
     )
-    names = [str(n).lstrip("\ufeff").strip().upper() for n in reader.schema.names]  # BOM, blanks
+    names = [_column_name(n) for n in reader.schema.names]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:  # one would silently replace the other
         raise ValueError(f"column(s) given twice: {', '.join(twice)}")
@@ -81,6 +81,12 @@ def _read_csv(path: Path, nul: set[str], padded: dict, factorized: dict,
                   if c.padded is not None)
     factorized.update((n, c.factorized) for n, c in zip(names, cols, strict=True))
     return out
+
+
+def _column_name(header: object) -> str:
+    """A CSV header's variable name as the loader takes it (a BOM and blanks dropped, upper
+    case)."""
+    return str(header).lstrip("\ufeff").strip().upper()
 
 
 def _read_file(path: Path, nul: set[str], padded: dict, factorized: dict,
@@ -263,7 +269,7 @@ def _load_file(f: Path, name: str, model: DataModel, study: Study) -> FileCheck:
     coded = None
     try:
         # a domain held encoded: the columns no loader step reads are kept as the reader's codes
-        if name in domains.HELD_ENCODED:
+        if domains.held_encoded(name):
             coded = dict.fromkeys(_unread_columns(f, name, model))
         raw = _read_file(f, nul, padded, factorized, coded)
     except Exception as exc:  # a file that cannot be parsed is bad input, not a crash
@@ -293,7 +299,7 @@ def _load_file(f: Path, name: str, model: DataModel, study: Study) -> FileCheck:
 
 
 #: the loader's steps read these variables of a findings domain (by suffix; with USUBJID,
-#: --SEQ, the numeric, unit, controlled-term and dictionary variables: :func:`_unread`)
+#: --SEQ, the numeric, unit, controlled-term and dictionary variables: :func:`_unread_columns`)
 READ_SUFFIXES = ("TESTCD", "ORRES", "ORRESU", "STRESC", "STRESN", "STRESU", "SPEC", "ORNRLO",
                  "ORNRHI", "STNRLO", "STNRHI", *UNIT_SUFFIXES)
 
@@ -307,7 +313,7 @@ def _unread_columns(path: Path, name: str, model: DataModel) -> list[str]:
     spec = model.domains.get(name)
     read = {"USUBJID", f"{name}SEQ", "AGEU", *DICTIONARY.get(name, ()),
             *(spec.terms if spec is not None else ()), "MHDECOD"}
-    names = [str(n).lstrip("\ufeff").strip().upper() for n in header]
+    names = [_column_name(n) for n in header]
     return [n for n in names if n not in read and not n.endswith(READ_SUFFIXES)
             and not is_numeric_var(name, n)]
 
