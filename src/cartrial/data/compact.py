@@ -220,8 +220,8 @@ class CompactFrame:
         held._encoded, held._plain = encoded, plain
         return held
 
-    def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_shared"}  # weak: not sent
+    def __getstate__(self) -> dict:  # the weak references are not sent
+        return {k: v for k, v in self.__dict__.items() if k != "_shared"}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state, _shared={})
@@ -263,9 +263,8 @@ class CompactFrame:
         rows : array-like of int or bool, optional
             As for :meth:`take` (all rows, in order, when None).
         shared : bool, optional
-            For a reader that changes nothing (validation): the whole text columns share
-            their arrays with those of any other shared frame still held, so what is
-            remembered of a column (its codes, its parsed dates) serves every such frame.
+            For a reader that changes nothing (validation): whole columns share their arrays
+            with any other shared frame still held (what is remembered of a column serves all).
 
         Returns
         -------
@@ -292,15 +291,17 @@ class CompactFrame:
                 shared: bool = False) -> pd.DataFrame:
         cols = {}
         for k, i in enumerate(at):
-            live = self._shared.get(i) if shared else None
-            if live is not None and live() is not None:
-                cols[k] = live()
+            ref = self._shared.get(i) if shared else None
+            live = ref() if ref is not None else None
+            if live is not None:  # a float column: the view of its bit patterns' array
+                cols[k] = live if self._encoded[i].text else live.view(np.float64)
             elif i in self._encoded:
-                cols[k] = self._encoded[i].take(rows)
-                if rows is None and self._encoded[i].text:
-                    _remember_decoded(cols[k], self._encoded[i])
-                    if shared:
-                        self._shared[i] = weakref.ref(cols[k])
+                enc = self._encoded[i]
+                cols[k] = enc.take(rows)
+                if rows is None and enc.text:
+                    _remember_decoded(cols[k], enc)
+                if shared:  # a frame holds a float column's view, which holds its base
+                    self._shared[i] = weakref.ref(cols[k] if enc.text else cols[k].base)
             elif shared:
                 cols[k] = self._plain[i].array
             else:

@@ -37,6 +37,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from cartrial.data.compact import CompactFrame
 from cartrial.data.consistency import consistency_findings
 from cartrial.data.dates import date_of, parse_dtc_memo
 from cartrial.data.expected import expected_records
@@ -368,6 +369,10 @@ def validate_study(study: Study, protocol: Protocol, *,
     # rules across records and domains read only domains with USUBJID (its absence is VAR_MISSING)
     keyed = replace(study, domains=study.domains.only(  # as held: nothing decoded here
         n for n in study.domains if "USUBJID" in study.variables(n)))
+    # an encoded domain's USUBJID and --SEQ (read by every rule naming a record) decoded once
+    # for the whole validation: held here, the rules' frames share them (Domains.narrow)
+    ids = [keyed.domains.narrow(n, []) for n in keyed.domains
+           if isinstance(keyed.domains.held(n), CompactFrame)]
     # each --DTC column parsed once, each text column factorised once, for every rule reading it
     with parse_dtc_memo(), codes_memo():
         parts = (
@@ -382,6 +387,7 @@ def validate_study(study: Study, protocol: Protocol, *,
             + consistency_findings(keyed, as_of)
             + design_findings(keyed, protocol)
         )
+    del ids
     parts = [p.astype(object) for p in parts if len(p)]  # all-missing columns stay object
     findings = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
     findings = findings.sort_values(
