@@ -220,7 +220,8 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
     adae = _adae(study["AE"], adsl, protocol, safety)
     adlb: pd.DataFrame | BatchedDataset | None = None
     if "LB" in study and batched_adlb:
-        adlb = adlb_batched(study["LB"], adsl, protocol)  # LB held encoded (issue #18)
+        # LB as the study holds it (encoded: issue #18), not decoded for ADLB
+        adlb = adlb_batched(study.domains.held("LB"), adsl, protocol)
     elif "LB" in study:
         adlb = derive_adlb(study["LB"], adsl, protocol)
     _release(release, READ_AFTER_ADLB)
