@@ -117,11 +117,12 @@ def test_frame_and_where_are_those_of_pandas(seed):
     assert_same(held.frame(), df)
     assert_same(held.frame(cols), df[cols])
     assert_same(held.frame(cols, rows), df[cols].iloc[rows])
-    for values in (["NEUT", "a\x00b", ""], ["neut", None], []):
-        want = df["LBTESTCD"].isin(values).to_numpy(dtype=bool)
+    for values in (["NEUT", "a\x00b", ""], ["neut", None], []):  # missing never matches
+        want = (df["LBTESTCD"].isin(values) & df["LBTESTCD"].notna()).to_numpy(dtype=bool)
         assert (held.where({"LBTESTCD": values}) == want).all()
     nums = [0.0, np.nan, 3.1]
-    want = df["LBSTRESN"].isin(nums).to_numpy(dtype=bool) & df["SEQ"].isin([1, 2]).to_numpy()
+    want = ((df["LBSTRESN"].isin(nums) & df["LBSTRESN"].notna()).to_numpy(dtype=bool)
+            & df["SEQ"].isin([1, 2]).to_numpy())
     assert (held.where({"LBSTRESN": nums, "SEQ": [1, 2]}) == want).all()
     assert not held.where({"NOSUCH": ["A"]}).any()
 

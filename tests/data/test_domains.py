@@ -151,3 +151,22 @@ def test_held_in_a_fraction_of_the_frames_memory(example):
         small = encoded.domains.only([name]).nbytes()
         assert small < 0.25 * plain.domains.only([name]).nbytes(), name
     assert encoded.domains.nbytes() < 0.4 * plain.domains.nbytes()
+
+
+def test_frame_where_never_matches_a_missing_value_held_either_way():
+    """Study.frame's documented rule (a missing value never matches), encoded or not, even
+    when the values asked include None / NaN."""
+    import numpy as np
+    import pandas as pd
+
+    from cartrial.data.domains import Domains
+
+    df = pd.DataFrame({"A": pd.array(["x", "y", None], dtype=pd.StringDtype("python")),
+                       "B": [1.0, 2.0, np.nan], "C": [1, 2, 3]}, index=[5, 6, 7])
+    plain, held = Domains(), Domains()
+    plain._held["ZZ"] = df
+    held.hold("LB", df)
+    for where, rows in (({"A": ["x", None]}, [5]), ({"B": [2.0, np.nan]}, [6]),
+                        ({"Q": ["x"]}, [])):
+        a, b = plain.frame("ZZ", ["C", "A", "B"], where), held.frame("LB", ["C", "A", "B"], where)
+        assert list(a.index) == rows and a.equals(b)

@@ -315,8 +315,8 @@ class CompactFrame:
 
     def where(self, conditions: Mapping[str, Collection]) -> np.ndarray:
         """The rows whose value of each named column is among the values given (pandas'
-        ``isin``, asked once per distinct value of an encoded column); a column the frame
-        lacks matches no row.
+        ``isin``, asked once per distinct value of an encoded column; a missing value never
+        matches); a column the frame lacks matches no row.
 
         Parameters
         ----------
@@ -326,7 +326,7 @@ class CompactFrame:
         Returns
         -------
         numpy.ndarray of bool
-            One per row: ``df[c].isin(list(values))`` for every condition, combined.
+            Per row: ``df[c].isin(list(values)) & df[c].notna()``, every condition combined.
 
         Examples
         --------
@@ -338,7 +338,7 @@ class CompactFrame:
         for name, values in conditions.items():
             if name not in self.columns:
                 return np.zeros(len(self), dtype=bool)
-            keep &= self.mask(name, lambda s, v=list(values): s.isin(v))
+            keep &= self.mask(name, lambda s, v=list(values): s.isin(v) & s.notna())
         return keep
 
     def mask(self, name, decide: Callable[[pd.Series], pd.Series]) -> np.ndarray:

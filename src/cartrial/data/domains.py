@@ -160,12 +160,18 @@ class Domains(MutableMapping):
         df = held
         keep = None
         for var, values in (where or {}).items():
-            hit = (df[var].isin(list(values)).to_numpy(dtype=bool) if var in df
-                   else np.zeros(len(df), dtype=bool))
+            hit = ((df[var].isin(list(values)) & df[var].notna()).to_numpy(dtype=bool)
+                   if var in df else np.zeros(len(df), dtype=bool))  # missing never matches
             keep = hit if keep is None else keep & hit
         cols = list(df.columns) if columns is None else [c for c in columns if c in df]
-        out = df[cols] if keep is None else df.loc[keep, cols]
-        return out.copy()
+        if keep is None:
+            return df[cols].copy()
+        # the rows first, a column at a time: ``df.loc[keep, cols]`` copies the asked
+        # variables for every record before keeping the rows (183 MiB at 3,000 patients' LB
+        # to return 0.2 MiB)
+        pos = np.flatnonzero(keep)
+        return pd.DataFrame({i: df[c].array.take(pos) for i, c in enumerate(cols)},
+                            index=df.index.take(pos), copy=False).set_axis(cols, axis=1)
 
     def narrow(self, name: str, variables: Sequence[str]) -> pd.DataFrame | None:
         """The domain for a rule that reads a few of its variables and changes nothing
