@@ -277,6 +277,9 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
         history, rec_dose = finish()
         _whole_or_stop(omitted, allow_partial)
     keep_after_adam(study, protocol)  # frees FA, QS, VS and LB's non-cytokine records
+    # the IMWG assessments, concordance and MRD input are read by nothing after ADaM (finish()
+    # held the efficacy engine's whole result): freed before the tables (memory)
+    del finish, eff, imwg, mrd
     ds = adam.datasets
     if rec_dose is not None:  # Table 14.6.1 from the ADaM datasets (report/dose_profile_adam.py)
         from cartrial.report.dose_profile_adam import with_adam_profile
@@ -306,7 +309,7 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
 
     # 7. write: the study and the engines' frames are no longer needed; freeing them first lets
     # the writers reuse their memory (a large trial's peak would otherwise be here)
-    del study, safety, eff, kin, efficacy, imwg, mrd, finish  # finish() held them too
+    del study, safety, kin, efficacy
     prov = _provenance(protocol_ref, phash, data_dir, dhash, run_date, cut_text, cutoff,
                        omitted, n_warn)
     report = out / "report.html"
