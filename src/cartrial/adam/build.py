@@ -24,6 +24,7 @@ from cartrial.adam.adtte import derive_adtte
 from cartrial.adam.batched import BatchedDataset
 from cartrial.adam.iec_hs import derive_var_iecscrfl
 from cartrial.data import Study
+from cartrial.data.text import share_repeats
 from cartrial.efficacy import ImwgResult
 from cartrial.efficacy.endpoints import EfficacyResult
 from cartrial.kinetics.analysis import KineticsReport
@@ -226,7 +227,8 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
         adlb = derive_adlb(study["LB"], adsl, protocol)
     _release(release, READ_AFTER_ADLB)
     cutoff = data_cutoff(adsl)
-    ds: dict[str, pd.DataFrame | BatchedDataset] = {"ADSL": adsl, "ADAE": adae}
+    # ADAE's text held as one object per distinct value (issue #18: memory)
+    ds: dict[str, pd.DataFrame | BatchedDataset] = {"ADSL": adsl, "ADAE": share_repeats(adae)}
     if adlb is not None:
         ds["ADLB"] = adlb
     ds["ADEX"] = derive_adex(study["EX"], adsl)  # CAR-T dose, lymphodepletion per agent
