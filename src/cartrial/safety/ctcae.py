@@ -131,32 +131,30 @@ def _grade_term(term: LabTerm, v: dict[str, np.ndarray], bnrind: np.ndarray,
     return grade
 
 
-def _baseline(df: pd.DataFrame, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """BASE and BNRIND per record, from the columns or the ABLFL record of its ``key`` group."""
+def _baseline(df: pd.DataFrame, group: np.ndarray, n_groups: int, bl: np.ndarray | None,
+              v: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """BASE and BNRIND per record, from the columns or the ABLFL record (``bl``) of its
+    (subject, test) ``group``; ``v``: AVAL, LLN and ULN as numbers."""
     base = as_float(df, "BASE", domain=DOMAIN)
     bnr = as_text(df, "BNRIND")
     if "BASE" in df.columns and "BNRIND" in df.columns:
         return base, bnr
-    if "ABLFL" not in df.columns:
+    if bl is None:
         if "BASE" in df.columns or "BNRIND" in df.columns:
             raise InputError("grade_labs: give both BASE and BNRIND, or an ABLFL column")
         return base, bnr
-    bl = as_text(df, "ABLFL") == "Y"
-    group, firsts = pd.factorize(key)  # 0..n-1 per (subject, test): counted and indexed below
-    per_group = np.bincount(group[bl], minlength=len(firsts))
+    per_group = np.bincount(group[bl], minlength=n_groups)
     fail(df, bl & (per_group[group] > 1), domain=DOMAIN, variable="ABLFL",
          rule="more than one baseline record for this subject and test")
-    aval = as_float(df, "AVAL", domain=DOMAIN)
-    lln = as_float(df, "LLN", domain=DOMAIN)
-    uln = as_float(df, "ULN", domain=DOMAIN)
+    rows = np.flatnonzero(bl)  # the indicator of the baseline records only, spread below
+    aval, lln, uln = (v[k][rows] for k in ("AVAL", "LLN", "ULN"))
     ind = np.where(aval > uln, "HIGH", np.where(aval < lln, "LOW", "NORMAL"))
     ind = np.where(np.isnan(aval), "", ind)
-    at = np.full(len(firsts), -1, dtype=np.intp)  # each group's baseline record (-1: none)
-    at[group[bl]] = np.flatnonzero(bl)
-    row = at[group]
-    has = row >= 0
-    b = np.where(has, aval[row], np.nan)
-    i = np.where(has, ind[row], "").astype(object)
+    at = np.full(n_groups, -1, dtype=np.intp)  # each group's baseline record (-1: none)
+    at[group[rows]] = np.arange(len(rows))
+    row = at[group]  # -1 picks the value appended: NaN, ""
+    b = np.append(aval, np.nan)[row]
+    i = np.append(ind.astype(object), "")[row]
     return (base if "BASE" in df.columns else b), (bnr if "BNRIND" in df.columns else i)
 
 
@@ -204,7 +202,9 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
          rule="lower limit of normal above the upper limit")
     fail(df, aval < 0, domain=DOMAIN, variable="AVAL", rule="a laboratory value cannot be < 0")
     key, pcodes, pvals = _frames.subject_test_key(df)
-    base, bnr = _baseline(df, key)
+    group, firsts = pd.factorize(key)  # 0..n-1 per (subject, test): counted and indexed below
+    bl = as_text(df, "ABLFL") == "Y" if "ABLFL" in df.columns else None
+    base, bnr = _baseline(df, group, len(firsts), bl, {"AVAL": aval, "LLN": lln, "ULN": uln})
     fail(df, ~np.isin(bnr, ["", "NORMAL", "LOW", "HIGH", "ABNORMAL"]), domain=DOMAIN,
          variable="BNRIND", rule="baseline indicator must be NORMAL, LOW, HIGH or ABNORMAL",
          values=bnr)
@@ -224,6 +224,7 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
             fail(df, rows & np.append(bad, False)[ucodes], domain=DOMAIN,
                  variable="UNIT", rule=f"{term.term} is graded in {term.units[0]} (SI)",
                  values=units)
+        rows = np.flatnonzero(rows)  # positions: each array below read at these only
         sub = {k: a[rows] for k, a in v.items()}
         g = _grade_term(term, sub, bnr[rows], c.significant_digits)
         dsc, grd = out[term.direction]
@@ -237,16 +238,17 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
     res["ATOXDSCL"], res["ATOXGRL"] = out["L"]
     res["ATOXDSCH"], res["ATOXGRH"] = out["H"]
     # baseline grade: grade of the record with ABLFL = Y (else of the last record on/before day 0)
-    if "ABLFL" in df.columns:
-        is_bl = as_text(df, "ABLFL") == "Y"
+    if bl is not None:
+        is_bl = bl
     else:
         pre = df["DAY"].to_numpy() <= 0
         last_pre = pd.Series(np.where(pre, np.arange(n), -1)).groupby(
             key).transform("max").to_numpy()
         is_bl = pre & (np.arange(n) == last_pre)
-    for d in ("L", "H"):
-        bg = pd.Series(np.where(is_bl, res[f"ATOXGR{d}"], np.nan))
-        res[f"BTOXGR{d}"] = bg.groupby(key).transform("max").to_numpy()
+    for d in ("L", "H"):  # the largest grade of the group's baseline records (NaN: none)
+        worst = np.full(len(firsts), np.nan)
+        np.fmax.at(worst, group[is_bl], out[d][1][is_bl])  # fmax: a NaN grade is skipped
+        res[f"BTOXGR{d}"] = worst[group]
     post = (res["DAY"] > 0) & (res["DAY"] <= treatment_emergent_until_day)
     te = np.zeros(n, dtype=bool)
     for d in ("L", "H"):
