@@ -1,5 +1,6 @@
-"""Graded labs in long form (``safety.ctcae_long.lab_grades_long``, issue #18) against the
-code it replaced (kept verbatim below: per-direction copies, concat, reindex, sort_values).
+"""Graded labs in long form and the worst grades (``safety.ctcae_long.lab_grades_long``,
+``worst_lab_grades``; issue #18) against the code they replaced (kept verbatim below:
+per-direction copies, concat, reindex, sort_values; sort_values, groupby head and any).
 
 Regression tests on grade_labs output of seeded frames and on frames with the edges the
 replaced code handled: no record graded high, no record, no SEQ or AVAL column (reindexed
@@ -13,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cartrial.safety import grade_labs, lab_grades_long
+from cartrial.safety import grade_labs, lab_grades_long, worst_lab_grades
 from cartrial.safety.ctcae import lab_grades_long as from_ctcae
 
 
@@ -70,3 +71,36 @@ def test_edges_equal_the_replaced_code():
     _same(g.assign(DAY=g["DAY"].where(g.index % 7 > 0), USUBJID="S1"))
     _same(g.assign(AVAL=pd.array(g["AVAL"], dtype="Float64"), DAY=g["DAY"] // 10))
     _same(g.set_index(np.arange(len(g))[::-1] * 3))
+
+
+def _replaced_worst(graded: pd.DataFrame, treatment_emergent_until_day: float = 365.0
+                    ) -> pd.DataFrame:
+    """``safety.ctcae.worst_lab_grades`` as it was at bdc1956 (verbatim, ``long`` made)."""
+    long = _replaced(graded)
+    post = long[(long["DAY"] > 0) & (long["DAY"] <= treatment_emergent_until_day)
+                & long["GRADE"].notna()]
+    if post.empty:
+        return pd.DataFrame(columns=["USUBJID", "TERM", "DIRECTION", "BASE_GRADE",
+                                     "WORST_GRADE", "WORST_DAY", "TRTEMFL", "CTCAE_VERSION"])
+    idx = post.sort_values(["USUBJID", "TERM", "GRADE", "DAY"], ascending=[True, True, False, True],
+                           kind="stable").groupby(["USUBJID", "TERM"]).head(1)
+    te = post["TRTEMFL"].eq("Y").groupby([post["USUBJID"], post["TERM"]]).any()
+    out = idx.rename(columns={"GRADE": "WORST_GRADE", "DAY": "WORST_DAY", "BGRADE": "BASE_GRADE"})
+    out = out.set_index(["USUBJID", "TERM"])
+    out["TRTEMFL"] = np.where(te.reindex(out.index).to_numpy(), "Y", "")
+    out = out.reset_index()
+    return out[["USUBJID", "TERM", "DIRECTION", "BASE_GRADE", "WORST_GRADE", "WORST_DAY",
+                "TRTEMFL", "CTCAE_VERSION"]].reset_index(drop=True)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_worst_grades_equal_the_replaced_code(seed):
+    """Regression test: seeded grade_labs output (ties of grade and day: the first day the
+    worst grade was reached), a window that leaves nothing, a missing term (pandas' way)."""
+    g = _graded(seed)
+    for frame, until in ((g, 365.0), (g, 5.0), (g, -1.0),
+                         (g.assign(ATOXDSCL=g["ATOXDSCL"].where(g.index % 13 > 0, None)), 365.0)):
+        want = _replaced_worst(frame, until)
+        got = worst_lab_grades(frame, treatment_emergent_until_day=until)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+        assert list(got.dtypes) == list(want.dtypes)

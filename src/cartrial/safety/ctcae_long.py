@@ -69,15 +69,20 @@ def _both(graded: pd.DataFrame, prefix: str, rows: dict[str, np.ndarray]):  # no
     return pd.concat([pd.Series(low), pd.Series(high)], ignore_index=True).array
 
 
-def _sorted_positions(keys: list) -> np.ndarray:
-    """The positions ``sort_values`` (several keys, stable) puts the rows in: each key's sorted
-    ``factorize`` codes (what pandas' categorical of the key holds), missing last, and one
-    stable ``numpy.lexsort`` (pandas' ``lexsort_indexer``)."""
+def _codes(keys: list) -> list[np.ndarray]:
+    """Each key's sorted ``factorize`` codes (what pandas' categorical of a sort key holds),
+    missing last."""
     codes = []
     for k in keys:
         c, uniq = pd.factorize(pd.Series(k, copy=False), sort=True)
         codes.append(np.where(c < 0, len(uniq), c))
-    return np.lexsort(codes[::-1])
+    return codes
+
+
+def _sorted_positions(keys: list) -> np.ndarray:
+    """The positions ``sort_values`` (several keys, ascending, stable) puts the rows in: each
+    key's sorted codes and one stable ``numpy.lexsort`` (pandas' ``lexsort_indexer``)."""
+    return np.lexsort(_codes(keys)[::-1])
 
 
 def pooled_lab_terms(graded: pd.DataFrame) -> pd.DataFrame:
@@ -159,6 +164,30 @@ def worst_lab_grades(graded: pd.DataFrame, *, treatment_emergent_until_day: floa
     if post.empty:
         return pd.DataFrame(columns=["USUBJID", "TERM", "DIRECTION", "BASE_GRADE",
                                      "WORST_GRADE", "WORST_DAY", "TRTEMFL", "CTCAE_VERSION"])
+    subj, term = post["USUBJID"].array, post["TERM"].array
+    if pd.isna(subj).any() or pd.isna(term).any():  # a missing key: groupby's own rules
+        return _worst_by_pandas(post)
+    # sort_values(["USUBJID", "TERM", "GRADE", "DAY"], ascending=[T, T, F, T], stable): GRADE
+    # has no missing value here, so its descending codes are its ascending ones reversed
+    grade = pd.factorize(pd.Series(post["GRADE"].array, copy=False), sort=True)
+    keys = _codes([subj, term]) + [len(grade[1]) - 1 - grade[0], _codes([post["DAY"].array])[0]]
+    order = np.lexsort(keys[::-1])
+    s, t = keys[0][order], keys[1][order]
+    first = np.r_[True, (s[1:] != s[:-1]) | (t[1:] != t[:-1])]  # groupby().head(1)
+    group = np.cumsum(first) - 1
+    te = np.bincount(group, weights=post["TRTEMFL"].eq("Y").to_numpy(dtype=float)[order]) > 0
+    at = order[first]
+    cols = {"USUBJID": "USUBJID", "TERM": "TERM", "DIRECTION": "DIRECTION",
+            "BASE_GRADE": "BGRADE", "WORST_GRADE": "GRADE", "WORST_DAY": "DAY"}
+    out = {new: post[old].array.take(at) for new, old in cols.items()}
+    out["TRTEMFL"] = np.where(te, "Y", "")
+    out["CTCAE_VERSION"] = post["CTCAE_VERSION"].array.take(at)
+    return pd.DataFrame(out, index=pd.RangeIndex(len(at)), copy=False)
+
+
+def _worst_by_pandas(post: pd.DataFrame) -> pd.DataFrame:
+    """:func:`worst_lab_grades` of the post-baseline graded records by pandas' sort and
+    groupby (records with a missing USUBJID or TERM are left out by groupby)."""
     idx = post.sort_values(["USUBJID", "TERM", "GRADE", "DAY"], ascending=[True, True, False, True],
                            kind="stable").groupby(["USUBJID", "TERM"]).head(1)
     te = post["TRTEMFL"].eq("Y").groupby([post["USUBJID"], post["TERM"]]).any()
