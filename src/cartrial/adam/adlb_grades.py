@@ -46,17 +46,11 @@ def derive_vars_atoxgr_lb(adlb: pd.DataFrame, protocol: Protocol) -> pd.DataFram
 
     Examples
     --------
-    >>> from cartrial.adam.adlb import derive_var_ablfl, derive_vars_lb_param
     >>> from cartrial.protocol import load_protocol
-    >>> lb = pd.DataFrame({"STUDYID": "CT071", "USUBJID": "S1", "LBSEQ": [1, 2],
-    ...                    "LBTESTCD": "NEUT", "LBTEST": "Neutrophils", "LBSPEC": "BLOOD",
-    ...                    "LBDTC": ["2024-03-08", "2024-03-17"], "LBSTRESN": [3.1, 0.4],
-    ...                    "LBSTRESC": ["3.1", "0.4"], "LBSTRESU": "10^9/L", "LBSTNRLO": 1.8,
-    ...                    "LBSTNRHI": 7.5})
-    >>> adsl = pd.DataFrame({"USUBJID": ["S1"], "TRTSDT": pd.Timestamp("2024-03-10"),
-    ...                      "TRT01A": "DL1", "TRT01AN": 1})
-    >>> out = derive_var_ablfl(derive_vars_lb_param(lb), adsl)
-    >>> graded = derive_vars_atoxgr_lb(out, load_protocol("ct071"))
+    >>> adlb = pd.DataFrame({"USUBJID": "S1", "LBSEQ": [1.0, 2.0], "PARAMCD": "NEUT",
+    ...                      "ADAYINF": [-2.0, 7.0], "AVAL": [3.1, 0.4], "ANRLO": 1.8,
+    ...                      "ANRHI": 7.5, "ABLFL": ["Y", ""]})
+    >>> graded = derive_vars_atoxgr_lb(adlb, load_protocol("ct071"))
     >>> graded[["AVAL", "ATOXGRL", "TRTEMFL"]]  # doctest: +NORMALIZE_WHITESPACE
        AVAL  ATOXGRL TRTEMFL
     0   3.1      0.0
