@@ -26,6 +26,8 @@ from pathlib import Path
 import pytest
 
 from cartrial.data import Study, load_study
+from cartrial.data.compact import CompactFrame
+from cartrial.data.domains import Domains
 
 pytestmark = pytest.mark.slow
 
@@ -41,10 +43,13 @@ EXCEPTIONS = {
 }
 
 
-class _Reads(dict):
-    """A study's domains that log each whole read of a large domain to ``log``."""
+class _Reads(Domains):
+    """A study's domains (:class:`cartrial.data.domains.Domains`, LB / FA / QS / VS held
+    encoded) that log each whole read of a large domain to ``log``: every whole read goes by
+    ``__getitem__`` (``get``, ``items()``, ``values()`` and ``{**d}`` are the mapping's own,
+    built on it); ``frame`` and ``narrow`` read the held form and decode only what is asked."""
 
-    def __init__(self, domains: dict, log: str) -> None:
+    def __init__(self, domains, log: str) -> None:
         super().__init__(domains)
         self.log, self.quiet = log, 0
 
@@ -52,7 +57,8 @@ class _Reads(dict):
         if name not in LARGE or self.quiet:
             return
         frames = [f for f in traceback.extract_stack()[:-2]
-                  if "/cartrial/" in f.filename and not f.filename.endswith("/data/study.py")]
+                  if "/cartrial/" in f.filename
+                  and not f.filename.endswith(("/data/study.py", "/data/domains.py"))]
         if frames and "/cartrial/data/" in frames[-1].filename:
             return  # cartrial.data's own read (loading, validation, snapshot)
         where = (f"{frames[-1].filename.split('/cartrial/')[-1]}:{frames[-1].name}" if frames
@@ -62,28 +68,11 @@ class _Reads(dict):
                                  "pid": os.getpid()}) + "\n")
 
     def __reduce__(self):  # the study sent by the process that read it: not a consumer's read
-        return _Reads, ({k: dict.__getitem__(self, k) for k in dict.keys(self)}, self.log)
+        return _Reads, ({n: self.held(n) for n in self}, self.log)
 
     def __getitem__(self, name):
-        self._note(name, "domains[name]")
+        self._note(name, "whole")
         return super().__getitem__(name)
-
-    def get(self, name, default=None):
-        self._note(name, "get")
-        return super().get(name, default)
-
-    def __iter__(self):  # names only; its presence makes {**d} and dict(d) go by __getitem__
-        return iter(list(super().keys()))
-
-    def items(self):
-        for name in super().keys():
-            self._note(name, "items()")
-        return super().items()
-
-    def values(self):
-        for name in super().keys():
-            self._note(name, "values()")
-        return super().values()
 
 
 class _Watched(Study):
@@ -126,10 +115,14 @@ def test_the_counting_sees_a_whole_read(tmp_path):
 
     log = str(tmp_path / "reads.jsonl")
     st = _Watched({})
-    st.domains = _Reads({"LB": pd.DataFrame({"LBTESTCD": ["IL6"]}), "DM": pd.DataFrame()}, log)
+    st.domains = _Reads({"DM": pd.DataFrame()}, log)
+    st.domains.hold("LB", pd.DataFrame({"LBTESTCD": ["IL6"] * 20}))  # as the loader holds it
     st["LB"], st.get("LB"), st.get("DM"), {**st.domains}, st.frame("LB", ["LBTESTCD"])
-    hows = [json.loads(line)["how"] for line in Path(log).read_text().splitlines()]
-    assert hows == ["domains[name]", "get", "domains[name]"]
+    list(st.domains.items()), st.variables("LB"), st.records("LB")
+    reads = [json.loads(line) for line in Path(log).read_text().splitlines()]
+    assert [r["where"] for r in reads] == [
+        "outside cartrial"] * 4  # study["LB"], .get("LB"), {**domains}, .items(): DM not logged
+    assert isinstance(st.domains.held("LB"), CompactFrame)
 
 
 def test_no_stage_reads_a_large_domain_whole(tmp_path, monkeypatch):
