@@ -101,13 +101,15 @@ def write_outputs(secs: list[Section], figures: dict, ds: dict[str, pd.DataFrame
     if datasets is None:
         datasets = stage_datasets(ds, protocol, w.protocol_hash, w.data_hash, w.run_date,
                                   w.adam_format)
+    if isinstance(figures, ForkedFigures):  # the figure files, longest of the writers, first
+        figures.start()
     tables = [it for s in secs for it in s.items if isinstance(it, ReportTable)]
     results = [Background(partial(write_ars, part, ds, out / "tables",
                                   count_dose_as=protocol.conduct.count_dose_as,
                                   baskets=protocol.safety.baskets), parallel=parallel)
                for part in _halves(tables, parallel)]
-    # figures already rendering in their own processes are collected here (only this
-    # process can wait for them)
+    # figures already rendering in their own process are collected here (only this process
+    # can wait for it)
     drawn = Background(partial(_figure_files, figures, out / "figures"),
                        parallel=parallel and not isinstance(figures, ForkedFigures))
     w.report.write_text(render_document(
