@@ -1,4 +1,5 @@
-"""report.fig_glyphs: each glyph of a PNG rasterised once per process, the same image.
+"""report.fig_glyphs: each glyph of a PNG rasterised, and each text laid out, once per process,
+the same image.
 
 Regression tests: the PNG drawn with the kept bitmaps against matplotlib's own drawing of the
 same figure (letter by letter, each rasterised), byte for byte; rotated, math, bold and
@@ -44,6 +45,7 @@ def test_png_with_kept_glyphs_is_matplotlibs_own(dpi: float) -> None:
     bitmaps rasterised) and the second (all of them kept)."""
     fig = _figure()
     fg._BITMAPS.clear()
+    fg._LAYOUTS.clear()
     own = _png(fig, dpi)
     with fg.glyphs_once():
         first = _png(fig, dpi)
@@ -76,12 +78,22 @@ def test_a_forked_process_keeps_none_of_its_parents_bitmaps() -> None:
     fig = _figure()
     with fg.glyphs_once():
         _png(fig)
-    assert fg._BITMAPS
+    assert fg._BITMAPS and fg._LAYOUTS
 
     def child() -> tuple[int, bytes]:
-        empty = len(fg._BITMAPS)
+        empty = len(fg._BITMAPS) + len(fg._LAYOUTS)
         with fg.glyphs_once():
             return empty, _png(fig)
 
     empty, png = Background(child).wait()
     assert empty == 0 and png == _png(fig)
+
+
+def test_a_text_drawn_again_with_the_same_font_and_size_is_laid_out_once() -> None:
+    """The five "DL1 (n = 3)" labels of the figure share one layout (and the image is
+    matplotlib's own: the tests above)."""
+    fg._LAYOUTS.clear()
+    with fg.glyphs_once():
+        _png(_figure())
+    assert [k[3] for k in fg._LAYOUTS].count("DL1 (n = 3)") == 1
+    assert "Spider plot of the change" in {k[3] for k in fg._LAYOUTS}

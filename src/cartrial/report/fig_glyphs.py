@@ -1,4 +1,4 @@
-"""Each glyph of a PNG rasterised once per process, not once per letter drawn (issue #18).
+"""Each glyph of a PNG rasterised, and each text laid out, once per process (issue #18).
 
 Matplotlib's Agg renderer (3.11) draws a text letter by letter: for every glyph it sets the
 font's size and a transform (rotation, and the glyph's position in 1/64 pixel), asks FreeType
@@ -12,7 +12,10 @@ before, at the same sub-pixel position).
 
 Within :func:`glyphs_once` each such bitmap is kept (per font object, size, resolution,
 hinting, antialiasing, transform and sub-pixel position) and drawn at the glyph's whole-pixel
-position: the image is the one matplotlib's own path draws, byte for byte
+position. So is the layout of each text (its glyphs and their offsets, which FreeType computes
+from the font, its size and resolution, the hinting, the font features and the language
+alone): the same tick labels, axis labels and legends recur from figure to figure. The image
+is the one matplotlib's own path draws, byte for byte
 (``tests/report/test_fig_glyphs.py``; the figure digests of
 ``tests/report/test_figure_bytes.py``). Outside the block, and in other threads, matplotlib
 draws as before.
@@ -34,6 +37,7 @@ from matplotlib.ft2font import RenderMode
 LIMIT = 50_000  # bitmaps kept; past it, the table starts again empty
 _ACTIVE: ContextVar[bool] = ContextVar("cartrial_glyphs_once", default=False)
 _BITMAPS: dict[tuple, tuple[np.ndarray, int, int]] = {}
+_LAYOUTS: dict[tuple, tuple[tuple, ...]] = {}
 _ORIGINAL: dict[str, Any] = {}
 
 
@@ -41,6 +45,7 @@ def _forget_fonts() -> None:
     """In a forked child: the bitmaps are keyed by the parent's font objects, which
     matplotlib does not use across ``fork()`` (it empties its own font cache there)."""
     _BITMAPS.clear()
+    _LAYOUTS.clear()
 
 
 if hasattr(os, "register_at_fork"):  # not on Windows (no fork there)
@@ -93,17 +98,48 @@ def _draw_text_glyphs_and_boxes(self: RendererAgg, gc: Any, x: float, y: float, 
     return _ORIGINAL["draw"](self, gc, x, y, angle, (), boxes)  # the rules of a math text
 
 
+def _draw_text(self: RendererAgg, gc: Any, x: float, y: float, s: str, prop: Any,
+               angle: float, ismath: Any = False, mtext: Any = None) -> None:
+    """``RendererAgg.draw_text``, each text laid out once (a math text: matplotlib's own,
+    its parse kept by :mod:`cartrial.report.fig_text`)."""
+    if ismath or not _ACTIVE.get():
+        return _ORIGINAL["text"](self, gc, x, y, s, prop, angle, ismath, mtext)
+    font = self._prepare_font(prop)
+    features = mtext.get_fontfeatures() if mtext is not None else None
+    language = mtext.get_language() if mtext is not None else None
+    size = prop.get_size_in_points()
+    flags = get_hinting_flag()
+    key = (font, size, self.dpi, s, flags, features, language)
+    try:
+        glyphs = _LAYOUTS.get(key)
+    except TypeError:  # a language given as a list of ranges: laid out, not kept
+        key, glyphs = None, None
+    if glyphs is None:
+        glyphs = tuple((item.ft_object, item.glyph_index, item.x, item.y)
+                       for item in font._layout(s, flags=flags, features=features,
+                                                language=language))
+        if key is not None:
+            if len(_LAYOUTS) >= LIMIT:
+                _LAYOUTS.clear()
+            _LAYOUTS[key] = glyphs
+    self._draw_text_glyphs_and_boxes(
+        gc, x, y, angle, ((ft, size, glyph, 0, 1, dx, dy) for ft, glyph, dx, dy in glyphs), [])
+
+
 def _install() -> None:
     if _ORIGINAL:
         return
     _ORIGINAL["draw"] = RendererAgg.__dict__["_draw_text_glyphs_and_boxes"]
+    _ORIGINAL["text"] = RendererAgg.__dict__["draw_text"]
     RendererAgg._draw_text_glyphs_and_boxes = _draw_text_glyphs_and_boxes
+    RendererAgg.draw_text = _draw_text
 
 
 @contextmanager
 def glyphs_once() -> Iterator[None]:
     """Within this block (this thread or task), Agg keeps every glyph bitmap it rasterises
-    and draws a glyph drawn before at the same sub-pixel position from it.
+    and every text layout, and draws a glyph drawn before at the same sub-pixel position, or
+    a text laid out before with the same font, size and resolution, from them.
 
     Returns
     -------
@@ -113,7 +149,8 @@ def glyphs_once() -> Iterator[None]:
 
     References
     ----------
-    Matplotlib's ``RendererAgg._draw_text_glyphs_and_boxes`` (matplotlib 3.11); FreeType 2
+    Matplotlib's ``RendererAgg.draw_text`` and ``RendererAgg._draw_text_glyphs_and_boxes``
+    (matplotlib 3.11); FreeType 2
     API reference, ``FT_Set_Transform`` (the transform and delta applied to a glyph's outline
     after hinting, before it is rendered) and ``FT_Render_Glyph``.
 
