@@ -34,6 +34,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import RendererAgg, get_hinting_flag
 from matplotlib.ft2font import RenderMode
 
+from cartrial.report.fig_patch import replace_once, set_within
+
 LIMIT = 50_000  # bitmaps kept; past it, the table starts again empty
 _ACTIVE: ContextVar[bool] = ContextVar("cartrial_glyphs_once", default=False)
 _BITMAPS: dict[tuple, tuple[np.ndarray, int, int]] = {}
@@ -73,8 +75,9 @@ def _bitmap(renderer: RendererAgg, font: Any, size: float, glyph: int, matrix: n
 def _draw_text_glyphs_and_boxes(self: RendererAgg, gc: Any, x: float, y: float, angle: float,
                                 glyphs: Iterable[tuple], boxes: Iterable[tuple]) -> None:
     """``RendererAgg._draw_text_glyphs_and_boxes``, each distinct bitmap rasterised once."""
+    draw = _ORIGINAL["_draw_text_glyphs_and_boxes"]
     if not _ACTIVE.get():
-        return _ORIGINAL["draw"](self, gc, x, y, angle, glyphs, boxes)
+        return draw(self, gc, x, y, angle, glyphs, boxes)
     # the same arithmetic as matplotlib's, in the same order (the same positions)
     cos = math.cos(math.radians(angle))
     sin = math.sin(math.radians(angle))
@@ -95,7 +98,7 @@ def _draw_text_glyphs_and_boxes(self: RendererAgg, gc: Any, x: float, y: float, 
         self._renderer.draw_text_image(
             buffer, left + (px >> 6), int(self.height) - (top + (py >> 6)) + buffer.shape[0],
             0, gc)
-    return _ORIGINAL["draw"](self, gc, x, y, angle, (), boxes)  # the rules of a math text
+    return draw(self, gc, x, y, angle, (), boxes)  # the rules of a math text
 
 
 def _draw_text(self: RendererAgg, gc: Any, x: float, y: float, s: str, prop: Any,
@@ -103,7 +106,7 @@ def _draw_text(self: RendererAgg, gc: Any, x: float, y: float, s: str, prop: Any
     """``RendererAgg.draw_text``, each text laid out once (a math text: matplotlib's own,
     its parse kept by :mod:`cartrial.report.fig_text`)."""
     if ismath or not _ACTIVE.get():
-        return _ORIGINAL["text"](self, gc, x, y, s, prop, angle, ismath, mtext)
+        return _ORIGINAL["draw_text"](self, gc, x, y, s, prop, angle, ismath, mtext)
     font = self._prepare_font(prop)
     features = mtext.get_fontfeatures() if mtext is not None else None
     language = mtext.get_language() if mtext is not None else None
@@ -126,13 +129,6 @@ def _draw_text(self: RendererAgg, gc: Any, x: float, y: float, s: str, prop: Any
         gc, x, y, angle, ((ft, size, glyph, 0, 1, dx, dy) for ft, glyph, dx, dy in glyphs), [])
 
 
-def _install() -> None:
-    if _ORIGINAL:
-        return
-    _ORIGINAL["draw"] = RendererAgg.__dict__["_draw_text_glyphs_and_boxes"]
-    _ORIGINAL["text"] = RendererAgg.__dict__["draw_text"]
-    RendererAgg._draw_text_glyphs_and_boxes = _draw_text_glyphs_and_boxes
-    RendererAgg.draw_text = _draw_text
 
 
 @contextmanager
@@ -144,15 +140,15 @@ def glyphs_once() -> Iterator[None]:
     Returns
     -------
     contextmanager
-        Nested blocks share the bitmaps; leaving the outermost restores matplotlib's own
-        drawing for this thread.
+        The bitmaps and layouts stay for the process (bounded by :data:`LIMIT`; a forked
+        child starts without them); outside every block Agg draws letter by letter again.
 
     References
     ----------
     Matplotlib's ``RendererAgg.draw_text`` and ``RendererAgg._draw_text_glyphs_and_boxes``
-    (matplotlib 3.11); FreeType 2
-    API reference, ``FT_Set_Transform`` (the transform and delta applied to a glyph's outline
-    after hinting, before it is rendered) and ``FT_Render_Glyph``.
+    (matplotlib 3.11); FreeType 2 API reference, ``FT_Set_Transform`` (the transform and
+    delta applied to a glyph's outline after hinting, before it is rendered) and
+    ``FT_Render_Glyph``.
 
     Examples
     --------
@@ -166,9 +162,8 @@ def glyphs_once() -> Iterator[None]:
     >>> a == png()
     True
     """
-    _install()
-    token = _ACTIVE.set(True)
-    try:
+    replace_once(_ORIGINAL, RendererAgg, {"_draw_text_glyphs_and_boxes":
+                                          _draw_text_glyphs_and_boxes,
+                                          "draw_text": _draw_text})
+    with set_within(_ACTIVE, True):
         yield
-    finally:
-        _ACTIVE.reset(token)
