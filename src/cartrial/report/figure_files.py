@@ -72,12 +72,29 @@ def _render_all(items: list[FigureFiles]) -> list[tuple[bytes, bytes]]:
 
 
 class Rendering:
-    """One figure's files in a :class:`_Batch` under way (:meth:`ForkedFigures.start`)."""
+    """One figure's files among those rendered together (:meth:`ForkedFigures.start`).
+
+    Parameters
+    ----------
+    batch : _Batch
+        The figures rendered together.
+    k : int
+        This figure's place among them.
+
+    Examples
+    --------
+    >>> fig = Figure(figsize=(2, 2)); _ = fig.subplots().plot([0, 1])
+    >>> figs = ForkedFigures(); figs["a"] = FigureFiles(fig); figs.start()
+    >>> type(figs["a"]).__name__, figs["a"].files()[0][:4]
+    ('Rendering', b'\\x89PNG')
+    """
 
     def __init__(self, batch: _Batch, k: int) -> None:
         self.batch, self.k = batch, k
 
     def files(self) -> tuple[bytes, bytes]:
+        """(PNG, SVG), waited for (the first asked waits for every figure of the batch;
+        example: the class's)."""
         return self.batch.files(self.k)
 
 
