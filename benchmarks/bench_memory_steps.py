@@ -36,6 +36,14 @@ STEPS = {
                                 "write_ars", "_figure_files"],
     "cartrial.report.staged_adam": ["write_adam"],
     "cartrial.efficacy.sdtm": ["mrd_from_sdtm"],
+    "cartrial.report.section_build": ["_trial_safety", "_efficacy", "_kinetics", "_listings"],
+    "cartrial.report.safety_adam": ["adam_safety_tables"],
+    "cartrial.report.section_items": ["safety_items", "efficacy_tables", "efficacy_items"],
+    "cartrial.report.csr": ["csr_summary_items"],
+    "cartrial.report.kinetics_items": ["kinetics_table_items"],
+    "cartrial.report.kinetics_adam": ["kinetics_tables"],
+    "cartrial.report.fig_items": ["crs_icans_item", "efficacy_figures", "kinetics_item"],
+    "cartrial.report.listings": ["listing_items"],
 }
 
 

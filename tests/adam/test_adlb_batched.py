@@ -91,3 +91,18 @@ def test_param_keeps_test_names_with_a_nul_apart():
     out = derive_adlb(lb, adsl, P).sort_values("LBSEQ")
     assert out["PARAM"].tolist() == ["a\x00b (g/L)", "a\x00b (U/L)", "M, urine"]
     assert out["PARAMCD"].tolist() == ["T1", "T2", "UMPROT"]
+
+
+def test_the_studys_held_lb_gives_the_same_batches(example):
+    """ADLB from the study's own encoded LB (``Study.domains.held("LB")``, no second copy)
+    against ADLB from the frame (regression test)."""
+    from cartrial.data.compact import CompactFrame
+
+    study, adsl = example
+    lb = study["LB"]
+    held = CompactFrame(lb)
+    got = adlb_batched(held, adsl, P, batch_subjects=4)
+    assert len(got) == len(lb)
+    for g, w in zip(got.batches(), derive_adlb_batches(lb, adsl, P, batch_subjects=4),
+                    strict=True):
+        pd.testing.assert_frame_equal(g, w, check_exact=True)

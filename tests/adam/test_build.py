@@ -143,3 +143,25 @@ def test_report_records_provenance(run, study):
     assert "cartrial version" in html and RUN_DATE.strftime("%Y-%m-%d %H:%M:%S") in html
     assert study.data_hash in html
     assert isinstance(RUN_DATE, datetime)
+
+
+def test_text_values_held_once(tmp_path_factory):
+    """Regression (issue #18: memory): in the datasets ``analyze`` hands to the writers
+    (but ADSL), every text column holds one object per distinct value (pandas makes a new
+    string per row on string arithmetic or ``np.where``: millions of copies at 10,000
+    patients); columns of other values keep their objects (``share_repeats``)."""
+    from tests.adam._analysed import analysed as analysed_frames
+
+    _, frames = analysed_frames(tmp_path_factory)
+    checked = 0
+    for name, df in frames.items():
+        if name == "ADSL":
+            continue
+        for col in df.columns:
+            v = df[col].to_numpy()
+            if df[col].dtype != object or pd.api.types.infer_dtype(v, skipna=True) != "string":
+                continue
+            text = [x for x in v if isinstance(x, str)]
+            assert len({id(x) for x in text}) == len(set(text)), (name, col)
+            checked += len(text) > len(set(text))
+    assert checked > 20  # many columns repeat values in the example

@@ -104,3 +104,37 @@ def test_example_lb_batches_are_those_of_iloc(tmp_path):
     assert held.nbytes < lb.memory_usage(index=False).sum() / 3
     for rows in subject_batches(lb["USUBJID"], 3):
         assert_same(held.take(rows), lb.iloc[rows])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_frame_and_where_are_those_of_pandas(seed):
+    """frame(columns, rows) and where() against pandas on the same frame (regression)."""
+    df = damaged(200, seed)
+    held = CompactFrame(df)
+    rng = np.random.default_rng(seed)
+    cols = list(rng.permutation(df.columns)[:4])
+    rows = rng.random(len(df)) < 0.4
+    assert_same(held.frame(), df)
+    assert_same(held.frame(cols), df[cols])
+    assert_same(held.frame(cols, rows), df[cols].iloc[rows])
+    for values in (["NEUT", "a\x00b", ""], ["neut", None], []):  # missing never matches
+        want = (df["LBTESTCD"].isin(values) & df["LBTESTCD"].notna()).to_numpy(dtype=bool)
+        assert (held.where({"LBTESTCD": values}) == want).all()
+    nums = [0.0, np.nan, 3.1]
+    want = ((df["LBSTRESN"].isin(nums) & df["LBSTRESN"].notna()).to_numpy(dtype=bool)
+            & df["SEQ"].isin([1, 2]).to_numpy())
+    assert (held.where({"LBSTRESN": nums, "SEQ": [1, 2]}) == want).all()
+    assert not held.where({"NOSUCH": ["A"]}).any()
+
+
+def test_assembled_from_codes_is_the_frame_with_the_columns_inserted():
+    """CompactFrame.assemble (columns given as codes, one of them all-distinct so kept as
+    text) against CompactFrame of the whole frame (regression)."""
+    df = damaged(120, 4).reset_index(drop=True)
+    whole = df.assign(U=pd.array([f"u{i}" for i in range(len(df))], dtype=TEXT))
+    from cartrial.data.text import factorize_text
+
+    coded = {c: factorize_text(whole[c].array._ndarray) for c in ("LBTESTCD", "U")}
+    rest = whole.drop(columns=list(coded))
+    got = CompactFrame.assemble(rest, coded, list(whole.columns))
+    assert_same(got.frame(), whole)

@@ -78,3 +78,13 @@ def test_distinct_rows_codes_equal_combinations(rows) -> None:
     seen: dict = {}
     assert codes.tolist() == [seen.setdefault(r, len(seen)) for r in rows]
     assert [rows[i] for i in first] == list(seen)
+
+
+def test_share_repeats_leaves_columns_of_other_values_as_they_were() -> None:
+    """Factorising compares by equality (1 == 1.0 == True): a column holding anything but text
+    besides missing values is left as it was, so no value changes its type."""
+    from cartrial.data.text import share_repeats
+
+    mixed = pd.Series([1, 1.0, True, "1", None, 1], dtype=object)
+    out = share_repeats(pd.DataFrame({"M": mixed.copy()}))
+    assert [(type(v), v) for v in out["M"]] == [(type(v), v) for v in mixed]

@@ -531,3 +531,19 @@ def test_times_of_day_in_any_unit_and_at_the_ends_of_the_range():
         s = pd.Series(np.array(["2024-01-02T00:00", "2024-01-02T00:00:01", "NaT",
                                 "1677-09-22T00:00"], dtype=f"M8[{unit}]"))
         assert times_of_day(s).tolist() == [False, True, False, False]
+
+
+def test_records_built_in_a_reused_buffer_of_a_few_rows(tmp_path: Path, monkeypatch) -> None:
+    """The records of each chunk are built in one buffer kept for the file (at most
+    BUFFER_BYTES: here a few records, so chunks are cut by it, not by chunk_rows): parts of
+    growing and shrinking sizes, text and numbers, give the bytes of the whole frame."""
+    import cartrial.data.xport as xport
+
+    n = 500
+    df = pd.DataFrame({"ID": [f"S{i % 37}" + "x" * (i % 5) for i in range(n)],
+                       "A": np.arange(n) / 3, "B": np.where(np.arange(n) % 4, 1.5, np.nan)})
+    kw = kwargs_for(df) | {"chunk_rows": 64}
+    whole = our_bytes(df, tmp_path / "w.xpt", **kw)
+    monkeypatch.setattr(xport, "BUFFER_BYTES", 7 * (8 + 8 + 6))  # seven records
+    assert our_bytes(df, tmp_path / "w7.xpt", **kw) == whole
+    assert stream(parts_of(df, [3, 3, 200, 210, 499]), tmp_path / "p.xpt", **kw) == whole

@@ -59,3 +59,28 @@ def test_damaged_test_codes_are_selected_alike(example):
     if "LBSTAT" in lb:
         lb.loc[lb.index[i[30:]], "LBSTAT"] = "NOT DONE"
     _same_cytokines(Study({**example.domains, "LB": lb}))
+
+
+@pytest.mark.parametrize("damaged", [False, True])
+def test_lb_held_encoded_is_reduced_to_the_same_frame(example, damaged):
+    """keep_after_adam on the study's encoded LB (only the cytokine records decoded) against
+    keep_after_adam on the frame (the path it replaces): the same LB frame (regression)."""
+    from cartrial.data.compact import CompactFrame
+    from cartrial.data.domains import Domains
+
+    lb = example["LB"].copy()
+    if damaged:
+        codes = lb["LBTESTCD"].astype(object).to_numpy()
+        codes[:: 7] = None
+        codes[3:: 11] = "il6"
+        codes[5:: 13] = "<NA>"
+        lb["LBTESTCD"] = pd.array(codes, dtype=pd.StringDtype("python"))
+    encoded = Domains({**example.domains})
+    encoded["LB"] = CompactFrame(lb)
+    held = Study(encoded)
+    plain = Study({**example.domains, "LB": lb})
+    keep_after_adam(held, P)
+    keep_after_adam(plain, P)
+    assert isinstance(held.domains.held("LB"), pd.DataFrame)
+    pd.testing.assert_frame_equal(held["LB"], plain["LB"], check_exact=True)
+    assert list(held.domains) == list(plain.domains)

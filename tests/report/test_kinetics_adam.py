@@ -154,3 +154,30 @@ def test_kinetics_tables_from_adam_files_alone(example):
         assert cells == shown, t.number
         rendered = (out / "tables" / f"{stem}.txt").read_text(encoding="utf-8")
         assert all(v in rendered for v in cells.values()), t.number
+
+
+def test_tables_read_only_the_variables_named(example):
+    """Regression (issue #18: memory): kinetics_tables copies only the variables of
+    ``_READ``; the example's ADaM datasets reduced to exactly those (ADSL whole) give the same
+    tables, so none is missing from the list."""
+    from cartrial.report.kinetics_adam import _READ
+
+    _, adam = example
+    full = kinetics_tables(adam, PROTO)
+    reduced = {k: (v[list(_READ[k])] if k in _READ else v) for k, v in adam.items()}
+    cut = kinetics_tables(reduced, PROTO)
+    for name in ("nca", "nca_summary", "persistence_summary", "cytokine_summary_dose",
+                 "ada_summary", "exposure_safety", "exposure_safety_tests"):
+        pd.testing.assert_frame_equal(getattr(cut, name), getattr(full, name), obj=name)
+
+
+def test_a_missing_variable_is_named_with_the_dataset_s_variables():
+    """A dataset lacking a variable the tables read is handed on whole, so the error lists
+    every variable the dataset has (as before the tables read only theirs)."""
+    from cartrial.errors import InputError
+
+    adpp = _adpp({"S1": {"CMAX": 1.0}}).drop(columns="PARCAT2").assign(EXTRA=1)
+    adpc = pd.DataFrame({"USUBJID": ["S1"], "PARAMCD": "CARTCELL", "PARCAT1": "WHOLE BLOOD",
+                         "AVAL": [1.0], "AVALC": ["1"], "AFRLT": [30.0]})
+    with pytest.raises(InputError, match="PARCAT2.*present.*EXTRA"):
+        kinetics_tables({"ADSL": _adsl(1), "ADPP": adpp, "ADPC": adpc}, PROTO)

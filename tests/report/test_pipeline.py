@@ -55,3 +55,37 @@ def test_engines_computed_by_the_reader_write_the_files_of_a_run_in_turn(
     a, b = _files(tmp_path / "beside"), _files(tmp_path / "here")
     assert list(a) == list(b) and len(a) > 100
     assert [k for k in a if a[k] != b[k]] == []
+
+
+def test_datasets_only_the_files_read_are_freed_once_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression (issue #18: memory): once the ADaM files are staged the run holds no
+    reference to ADLB (``staged_adam.WRITTEN_ONLY``: read by no table) while the tables and
+    figures are built; its files are written all the same and the summary counts its
+    records."""
+    import gc
+    import weakref
+
+    import cartrial.report.pipeline as pipeline
+
+    seen: dict = {}
+    stage, build = staged_adam.stage_datasets, pipeline.build_sections
+
+    def staged(ds, *args, **kwargs):
+        seen["ADLB"] = weakref.ref(ds["ADLB"])
+        return stage(ds, *args, **kwargs)
+
+    def sections(*args, **kwargs):
+        gc.collect()
+        seen["held"] = seen["ADLB"]() is not None
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(staged_adam, "stage_datasets", staged)
+    monkeypatch.setattr(pipeline, "build_sections", sections)
+    write_study(minimal_domains(), tmp_path / "sdtm")
+    run = run_analysis(tmp_path / "sdtm", "ct071", tmp_path / "out",
+                       run_date=datetime(2025, 6, 1, 12))
+    assert seen["held"] is False
+    n = sum(1 for _ in (tmp_path / "out" / "adam" / "adlb.csv").open()) - 1
+    assert run.datasets["ADLB"] == n > 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "sdtm"]  # no stage left

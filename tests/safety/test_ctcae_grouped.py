@@ -123,3 +123,24 @@ def test_rows_in_the_order_of_a_stable_sort(seed: int) -> None:
         ["USUBJID", "PARAMCD", "DAY"], kind="stable").reset_index(drop=True)
     got = grade_labs(labs)
     pd.testing.assert_frame_equal(got[list(labs.columns)], want)
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_baseline_grade_of_several_flagged_records_is_their_largest(seed: int) -> None:
+    """Regression (the code against the pandas ``groupby().transform("max")`` it replaced):
+    with BASE and BNRIND given, ABLFL is not checked for one record per group, so a group may
+    have several baseline records: BTOXGR is the largest of their grades, a missing grade
+    (no result, a test without a term) skipped, NaN when none has one."""
+    labs = _labs(seed).drop(columns="_KEY")
+    rng = np.random.default_rng(seed)
+    labs["ABLFL"] = np.where(rng.random(len(labs)) < 0.3, "Y", "")
+    labs.loc[rng.random(len(labs)) < 0.1, "AVAL"] = np.nan
+    labs["BASE"], labs["BNRIND"] = 40.0, "NORMAL"
+    g = grade_labs(labs)
+    key = g["USUBJID"] + "|" + g["PARAMCD"]
+    assert (g[g["ABLFL"] == "Y"].groupby(key).size() > 1).any()
+    for d in ("L", "H"):
+        want = pd.Series(np.where(g["ABLFL"] == "Y", g[f"ATOXGR{d}"], np.nan)).groupby(
+            key).transform("max").to_numpy()
+        np.testing.assert_array_equal(g[f"BTOXGR{d}"].to_numpy(), want)
+    assert g["BTOXGRL"].isna().any() and g["BTOXGRL"].notna().any()

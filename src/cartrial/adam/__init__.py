@@ -20,9 +20,9 @@ if TYPE_CHECKING:
         derive_adlb,
         derive_adlb_batches,
         derive_var_ablfl,
-        derive_vars_atoxgr_lb,
         derive_vars_lb_param,
     )
+    from cartrial.adam.adlb_grades import derive_vars_atoxgr_lb
     from cartrial.adam.adpc import derive_adpc
     from cartrial.adam.adpp import derive_adpp, derive_param_nca, nca_paramcd
     from cartrial.adam.adrs import (

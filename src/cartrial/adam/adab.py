@@ -21,6 +21,7 @@ import pandas as pd
 
 from cartrial.adam._dates import dtc_date, require, study_day_from
 from cartrial.adam.adpp import with_subject
+from cartrial.data.text import share_repeats
 from cartrial.errors import InputError
 
 #: patient-level parameters: (template name, label, column of kinetics.classify_ada, value)
@@ -206,4 +207,5 @@ def derive_adab(is_: pd.DataFrame, ada: pd.DataFrame, adsl: pd.DataFrame) -> pd.
     out["ADABLPFL"] = np.where(sub.isin(base), "Y", "")
     out = out.drop(columns=["_P", "_TAG", "_TEST"])
     out = out.sort_values(["USUBJID", "PARCAT1", "PARAMCD", "ADT", "SRCSEQ"], kind="stable")
-    return with_subject(out, adsl, [])
+    # one object per distinct text value (issue #18: memory)
+    return share_repeats(with_subject(out, adsl, []))

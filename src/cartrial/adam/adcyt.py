@@ -19,6 +19,7 @@ import pandas as pd
 
 from cartrial.adam._dates import require
 from cartrial.adam.adpp import with_subject
+from cartrial.data.text import share_repeats
 from cartrial.errors import InputError
 
 CYTOKINE_PARAMS = {"BASE": ("BL", "Baseline"), "PEAK": ("PK", "Peak"),
@@ -102,4 +103,5 @@ def derive_adcyt(cytokines: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
                               ["DAYS", "RATIO", "ng/L*day"], "ng/L")
     long["ANLFLAG"] = long["FLAGS"].fillna("") if "FLAGS" in long else ""
     long = long.drop(columns=[c for c in ("_P", "CYTOKINE", "FLAGS") if c in long.columns])
-    return with_subject(long, adsl, ["PARCAT1", "PARAMCD"])
+    # one object per distinct text value (issue #18: memory)
+    return share_repeats(with_subject(long, adsl, ["PARCAT1", "PARAMCD"]))

@@ -13,6 +13,7 @@ import pandas as pd
 
 from cartrial.adam._dates import dtc_date, require
 from cartrial.adam.adpp import with_subject
+from cartrial.data.text import share_repeats
 from cartrial.errors import InputError
 
 IP = "INVESTIGATIONAL PRODUCT"
@@ -105,4 +106,5 @@ def derive_adex(ex: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     out["USUBJID"] = out["USUBJID"].astype(str)
     out["NRECS"] = out["NRECS"].astype(np.int64)
     out = out.sort_values(["USUBJID", "PARCAT1", "PARAMCD"], kind="stable")
-    return with_subject(out, adsl, [])
+    # one object per distinct text value (issue #18: memory)
+    return share_repeats(with_subject(out, adsl, []))

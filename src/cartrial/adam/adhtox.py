@@ -37,6 +37,7 @@ import pandas as pd
 
 from cartrial.adam._dates import require
 from cartrial.adam.adhtox_cytopenia import cytopenia_rows
+from cartrial.data.text import share_repeats
 
 #: PARAMCD -> (PARAM, source column of grade_icaht / car_hematotox, AVALU)
 PARAMS = {
@@ -190,4 +191,5 @@ def derive_adhtox(icaht: pd.DataFrame, hematotox: pd.DataFrame, adsl: pd.DataFra
              "PARAM",
              "AVAL", "AVALC", "AVALU", "ADAYINF", "ICAHTCFL", "ICENSDY", "ICENSRS", "ATOXSCL",
              "HTOXRISK"]
-    return out[front]
+    out = out[front]
+    return share_repeats(out)  # one object per distinct text value (issue #18: memory)

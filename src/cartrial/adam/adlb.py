@@ -19,10 +19,12 @@ import pandas as pd
 
 from cartrial.adam._dates import dtc_date, require, study_day_from, yn
 from cartrial.adam.adlb_baseline import baseline_flags, baseline_values, group_codes
+from cartrial.adam.adlb_grades import add_atoxgr
+from cartrial.adam.adlb_grades import derive_vars_atoxgr_lb as derive_vars_atoxgr_lb
+from cartrial.adam.adlb_order import by_subject, record_order, sequence_numbers, subject_codes
 from cartrial.data.batches import subject_batches
 from cartrial.data.text import distinct_rows
 from cartrial.protocol.model import Protocol
-from cartrial.safety import grade_labs
 
 BATCH_SUBJECTS = 250
 SPECIAL_PARAMCD = {("MPROTEIN", "URINE"): "UMPROT", ("IMFIX", "URINE"): "UIMFIX",
@@ -181,9 +183,11 @@ def derive_var_ablfl(adlb: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     return _add_ablfl(adlb.copy(), adsl)
 
 
-def _add_ablfl(out: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
-    """:func:`derive_var_ablfl`'s columns added to ``out`` itself."""
-    trt = out["USUBJID"].map(adsl.set_index("USUBJID")["TRTSDT"])
+def _add_ablfl(out: pd.DataFrame, adsl: pd.DataFrame,
+               subjects: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
+    """:func:`derive_var_ablfl`'s columns added to ``out`` itself; ``subjects``:
+    :func:`cartrial.adam.adlb_order.subject_codes` of its USUBJID, when made."""
+    trt = by_subject(out["USUBJID"], subjects, adsl.set_index("USUBJID")["TRTSDT"])
     out["ADY"] = study_day_from(out["ADT"], trt)
     out["ADAYINF"] = (out["ADT"] - trt).dt.days.astype(float)
     has = out["AVAL"].notna() | (out["AVALC"] != "")
@@ -202,80 +206,6 @@ def _add_ablfl(out: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
                      out["AVAL"] > out["ANRHI"]], [0, 1, 2], 3)
     ind[(out["ANRLO"].isna() & out["ANRHI"].isna()).to_numpy()] = 0
     out["ANRIND"] = _ANRIND[ind]  # one object per value
-    return out
-
-
-def derive_vars_atoxgr_lb(adlb: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
-    """CTCAE v5.0 grades via :func:`cartrial.safety.grade_labs` on the numeric results of
-    infused subjects; records of gradable tests get ATOXDSCL/ATOXGRL, ATOXDSCH/ATOXGRH,
-    BTOXGRL/BTOXGRH and TRTEMFL.
-
-    Parameters
-    ----------
-    adlb : pandas.DataFrame
-        Rows of :func:`derive_var_ablfl` (AVAL, ADAYINF, ANRLO, ANRHI, BASE, ...).
-    protocol : Protocol
-        Gives the treatment-emergent window.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``adlb`` with low (L) and high (H) grades, baseline grades (BTOXGR*) and TRTEMFL.
-
-    References
-    ----------
-    National Cancer Institute, Common Terminology Criteria for Adverse Events v5.0, 2017
-    (neutrophil count decreased: grade 4 < 0.5 x 10^9/L).
-
-    Examples
-    --------
-    >>> from cartrial.protocol import load_protocol
-    >>> lb = pd.DataFrame({"STUDYID": "CT071", "USUBJID": "S1", "LBSEQ": [1, 2],
-    ...                    "LBTESTCD": "NEUT", "LBTEST": "Neutrophils", "LBSPEC": "BLOOD",
-    ...                    "LBDTC": ["2024-03-08", "2024-03-17"], "LBSTRESN": [3.1, 0.4],
-    ...                    "LBSTRESC": ["3.1", "0.4"], "LBSTRESU": "10^9/L", "LBSTNRLO": 1.8,
-    ...                    "LBSTNRHI": 7.5})
-    >>> adsl = pd.DataFrame({"USUBJID": ["S1"], "TRTSDT": pd.Timestamp("2024-03-10"),
-    ...                      "TRT01A": "DL1", "TRT01AN": 1})
-    >>> out = derive_var_ablfl(derive_vars_lb_param(lb), adsl)
-    >>> graded = derive_vars_atoxgr_lb(out, load_protocol("ct071"))
-    >>> graded[["AVAL", "ATOXGRL", "TRTEMFL"]]  # doctest: +NORMALIZE_WHITESPACE
-       AVAL  ATOXGRL TRTEMFL
-    0   3.1      0.0
-    1   0.4      4.0       Y
-    """
-    return _add_atoxgr(adlb.copy(), protocol)
-
-
-_GRADED = ("ATOXDSCL", "ATOXDSCH", "TRTEMFL", "ATOXGRL", "ATOXGRH", "BTOXGRL", "BTOXGRH")
-
-
-def _add_atoxgr(out: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
-    """:func:`derive_vars_atoxgr_lb`'s columns added to ``out`` itself."""
-    n = len(out)
-    cols = {c: np.full(n, "", dtype=object) if c in _GRADED[:3] else np.full(n, np.nan)
-            for c in _GRADED}
-    sel = out["AVAL"].notna() & out["ADAYINF"].notna()
-    if not sel.any():
-        for c in _GRADED:
-            out[c] = cols[c]
-        return out
-    inp = pd.DataFrame({
-        "_ROW": np.flatnonzero(sel.to_numpy()),
-        "USUBJID": out.loc[sel, "USUBJID"].to_numpy(),
-        "PARAMCD": out.loc[sel, "PARAMCD"].to_numpy(),
-        "DAY": out.loc[sel, "ADAYINF"].to_numpy(),
-        "AVAL": out.loc[sel, "AVAL"].to_numpy(),
-        "LLN": out.loc[sel, "ANRLO"].to_numpy(),
-        "ULN": out.loc[sel, "ANRHI"].to_numpy(),
-        "ABLFL": out.loc[sel, "ABLFL"].to_numpy(),
-        "SEQ": out.loc[sel, "LBSEQ"].to_numpy(),
-    })
-    g = grade_labs(inp, treatment_emergent_until_day=protocol.safety.treatment_emergent_until_day)
-    rows = g["_ROW"].to_numpy()
-    for c in _GRADED:
-        cols[c][rows] = g[c].to_numpy()
-        out[c] = cols[c]
     return out
 
 
@@ -363,12 +293,13 @@ def derive_adlb_batches(lb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol
 
 
 def _derive_adlb(lb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
-    out = _add_atoxgr(_add_ablfl(derive_vars_lb_param(lb), adsl), protocol)
+    out = derive_vars_lb_param(lb)
+    subjects = subject_codes(out["USUBJID"])  # each subject looked up once (adlb_order)
+    out = add_atoxgr(_add_ablfl(out, adsl, subjects), protocol)
     sl = adsl.set_index("USUBJID")
-    out["TRT01A"] = out["USUBJID"].map(sl["TRT01A"])
-    out["TRT01AN"] = out["USUBJID"].map(sl["TRT01AN"])
-    keys = ["USUBJID", "PARAMCD", "ADT", "LBSEQ"]
-    order = out[keys].sort_values(keys, kind="stable").index.to_numpy()
+    out["TRT01A"] = by_subject(out["USUBJID"], subjects, sl["TRT01A"])
+    out["TRT01AN"] = by_subject(out["USUBJID"], subjects, sl["TRT01AN"])
+    order = record_order(out)
     front = ["STUDYID", "USUBJID", "ASEQ", "LBSEQ", "TRT01A", "TRT01AN", "PARAMCD", "PARAM",
              "AVAL", "AVALC", "AVALU", "ADT", "ADTF", "ADY", "ADAYINF", "ABLFL", "BASE", "CHG",
              "PCHG"]
@@ -376,7 +307,6 @@ def _derive_adlb(lb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol) -> pd
     # arrays where the dtype is numpy's (pandas asks a wrapped object array for its missing)
     sorted_ = {c: out[c].to_numpy().take(order) if isinstance(out[c].dtype, np.dtype)
                else out[c].array.take(order) for c in out.columns}
-    ids = pd.Series(sorted_["USUBJID"])
-    sorted_["ASEQ"] = (ids.groupby(ids).cumcount() + 1).to_numpy()
+    sorted_["ASEQ"] = sequence_numbers(sorted_["USUBJID"])
     return pd.DataFrame({c: sorted_[c] for c in front + [c for c in out.columns
                                                           if c not in front]}, copy=False)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cartrial.adam.column_profile import distinct
 from cartrial.errors import RecordError
 
 
@@ -21,11 +22,18 @@ def group_codes(usubjid: np.ndarray, paramcd: np.ndarray) -> tuple[np.ndarray, i
     """Each record's (USUBJID, PARAMCD) pair as a code 0, 1, ... (pandas' factorize, which
     groupby uses for the same keys) and the number of pairs; a missing value (None, NaN,
     pd.NA) is one value of its own, as ``DataFrame.duplicated`` and ``reindex`` match it."""
-    subj = pd.factorize(usubjid, use_na_sentinel=False)[0]
-    param = pd.factorize(paramcd, use_na_sentinel=False)[0]
+    subj, param = (_codes(np.asarray(v, dtype=object)) for v in (usubjid, paramcd))
     n_subj = int(subj.max()) + 1 if len(subj) else 0
     codes, uniq = pd.factorize(param.astype(np.int64) * max(n_subj, 1) + subj)
     return codes, len(uniq)
+
+
+def _codes(values: np.ndarray) -> np.ndarray:
+    """``pd.factorize(values, use_na_sentinel=False)[0]`` up to the numbering: equal values,
+    equal codes; the missing values (None, NaN, pd.NA) one code. Each distinct object is hashed once
+    (:func:`cartrial.adam.column_profile.distinct`: the batch holds one object per value)."""
+    codes, uniq = distinct(values)
+    return np.where(codes < 0, len(uniq), codes)
 
 
 def baseline_flags(group: np.ndarray, n_groups: int, adt: np.ndarray, pre: np.ndarray,

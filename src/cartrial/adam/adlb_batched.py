@@ -16,18 +16,19 @@ from cartrial.data.compact import CompactFrame
 from cartrial.protocol.model import Protocol
 
 
-def adlb_batched(lb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol, *,
+def adlb_batched(lb: pd.DataFrame | CompactFrame, adsl: pd.DataFrame, protocol: Protocol, *,
                  batch_subjects: int = BATCH_SUBJECTS) -> BatchedDataset:
     """ADLB as a :class:`cartrial.adam.BatchedDataset` holding LB dictionary-encoded
     (:class:`cartrial.data.compact.CompactFrame`): each pass derives the batches of
-    :func:`derive_adlb_batches` from the same rows, decoded to the same frames, while the study's
-    own LB can be freed (``analyze`` writes ADLB last, after the study is released: at 10,000
-    patients LB is about 650 MiB as a frame, about a fifth of it encoded).
+    :func:`derive_adlb_batches` from the same rows, decoded to the same frames (``analyze``
+    writes ADLB last, after the study is released: at 10,000 patients LB is about 650 MiB as
+    a frame, about a fifth of it encoded; the study holds LB so and hands it over).
 
     Parameters
     ----------
-    lb : pandas.DataFrame
-        LB as loaded (encoded here once; the frame itself is not kept).
+    lb : pandas.DataFrame or CompactFrame
+        LB as loaded: the study's own CompactFrame (``Study.domains.held("LB")``: no second
+        copy), or a frame (encoded here once; the frame itself is not kept).
     adsl, protocol, batch_subjects
         As for :func:`derive_adlb`.
 
@@ -52,9 +53,9 @@ def adlb_batched(lb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol, *,
     (3, [0.0, 4.0, 4.0])
     """
     require(lb, ["USUBJID"], "ADLB (LB)")
-    held = CompactFrame(lb)
+    held = lb if isinstance(lb, CompactFrame) else CompactFrame(lb)
     batches = [rows.astype(np.int32) if len(lb) < 2**31 else rows
-               for rows in subject_batches(lb["USUBJID"], batch_subjects)]
+               for rows in subject_batches(held.column("USUBJID"), batch_subjects)]
 
     def make() -> Iterator[pd.DataFrame]:
         for rows in batches:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from cartrial.adam._dates import dtc_date, require, study_day_from
 from cartrial.adam.adpp import SPECIMEN_TAGS, with_subject
+from cartrial.data.text import share_repeats
 
 #: Origin and derivation of each variable this module derives, as define.xml states them
 #: (cartrial.adam.derivations); DEFINE_PARAM: the value-level derivation of AVAL per PARAMCD.
@@ -112,4 +113,5 @@ def derive_adpc(pc: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     out["SRCSEQ"] = pd.to_numeric(pc["PCSEQ"], errors="coerce")
     out = out.sort_values(["USUBJID", "PARCAT1", "PARAMCD", "ADT", "SRCSEQ"], kind="stable")
     out = with_subject(out, adsl, [])
-    return out.drop(columns="PARCAT2", errors="ignore")
+    # one object per distinct text value (issue #18: memory)
+    return share_repeats(out.drop(columns="PARCAT2", errors="ignore"))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cartrial.adam._dates import require
+from cartrial.data.text import share_repeats
 from cartrial.errors import InputError
 from cartrial.kinetics.nca import NCA_PARAMETERS
 
@@ -214,4 +215,5 @@ def derive_adpp(nca: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     >>> derive_adpp(nca, adsl)[["PARAMCD", "AVAL", "AVALU"]].values.tolist()
     [['TCMAX', 9.5, 'copies/ug']]
     """
-    return with_subject(derive_param_nca(nca), adsl, ["PARCAT1", "PARCAT2", "PARAMCD"])
+    out = with_subject(derive_param_nca(nca), adsl, ["PARCAT1", "PARCAT2", "PARAMCD"])
+    return share_repeats(out)  # one object per distinct text value (issue #18: memory)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.adam._dates import study_day_from, yn
+from cartrial.data.text import share_repeats
 from cartrial.efficacy import ImwgResult
 
 AVAL_CODE = {"sCR": 7, "CR": 6, "VGPR": 5, "PR": 4, "MR": 3, "SD": 2, "PD": 1, "NE": 8}
@@ -305,4 +306,5 @@ def derive_adrs(imwg: ImwgResult, adsl: pd.DataFrame, *, rs: pd.DataFrame | None
         out = with_response_criteria(out)
     front = ["STUDYID", "USUBJID", "ASEQ", "TRT01A", "TRT01AN", "PARAMCD", "PARAM", "AVAL",
              "AVALC", "ADT", "ADY"]
-    return out[front + [c for c in out.columns if c not in front]]
+    out = out[front + [c for c in out.columns if c not in front]]
+    return share_repeats(out)  # one object per distinct text value (issue #18: memory)

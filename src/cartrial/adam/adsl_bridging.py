@@ -20,6 +20,7 @@ import pandas as pd
 
 from cartrial.adam._dates import dtc_date
 from cartrial.data import Study
+from cartrial.efficacy.sdtm_disease import disease_records
 
 NOT_EVALUABLE = "NE"
 TESTS = ("MPROTEIN", "KAPPAFLC", "LAMBDFLC", "KAPLAMB")
@@ -62,8 +63,11 @@ def derive_var_brdgrsp(adsl: pd.DataFrame, study: Study) -> pd.DataFrame:
     out = adsl.copy()
     bridged = out["BRIDGFL"].eq("Y")
     out["BRDGRSP"] = np.where(bridged, NOT_EVALUABLE, "")
-    lb = study.get("LB")
-    if not bridged.any() or lb is None or not len(lb):
+    if not bridged.any():
+        return out
+    # LB's disease records only (issue #18: memory), the variables the classification reads
+    lb = disease_records(study, extra=("LBCAT",))
+    if lb is None or not len(lb):
         return out
     ref = out.set_index("USUBJID")["LDSTDT"].fillna(out.set_index("USUBJID")["TRTSDT"])
     d = lb[(lb["LBCAT"] == "DISEASE ASSESSMENT") & lb["LBTESTCD"].isin(TESTS)

@@ -28,6 +28,7 @@ from cartrial.adam._dates import dtc_date, first_per_subject, yn
 from cartrial.adam.myeloma import cytogenetic_high_risk, iss_stage, prior_therapy_flags, riss_stage
 from cartrial.data import Study
 from cartrial.protocol.model import Protocol
+from cartrial.study_reads import read_frame
 
 PRIOR = "PRIOR ANTI-MYELOMA THERAPY"
 DEATH_TIMING = ("BEFORE INFUSION", "DAY 0-30", "DAY 31-90", "AFTER DAY 90")
@@ -181,7 +182,9 @@ def derive_vars_baseline(adsl: pd.DataFrame, study: Study) -> pd.DataFrame:
         ``adsl`` with the variables added.
     """
     out = adsl.copy()
-    lb = study.get("LB")
+    # the baseline tests' records only (issue #18: a large LB is not read whole)
+    lb = read_frame(study, "LB", ["USUBJID", "LBTESTCD", "LBDTC", "LBSTRESN", "LBSTNRHI"],
+                    where={"LBTESTCD": {"B2MICG", "ALB", "LDH"}})
     out["B2MBL"] = _baseline_lab(lb, out, "B2MICG")
     out["ALBBL"] = _baseline_lab(lb, out, "ALB")
     out["LDHBL"] = _baseline_lab(lb, out, "LDH")

@@ -13,6 +13,7 @@ from cartrial.data import Study, data_model
 from cartrial.data.batches import take_rows
 from cartrial.errors import RecordError
 from cartrial.protocol.model import Protocol
+from cartrial.study_reads import read_frame
 
 
 def derive_var_popcd(adsl: pd.DataFrame, mh: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
@@ -129,9 +130,10 @@ def derive_vars_popfl(adsl: pd.DataFrame, study: Study,
     out = adsl.copy()
     out["SAFFL"] = yn(out["TRTSDT"].notna())
     post = []
-    lb = study.get("LB")
+    # the disease records' subjects and dates only (issue #18: a large LB is not read whole)
+    lb = read_frame(study, "LB", ["USUBJID", "LBCAT", "LBDTC"],
+                    where={"LBCAT": {"DISEASE ASSESSMENT"}})
     if lb is not None and len(lb):
-        # two columns of the disease records only (a large LB is not copied whole)
         disease = (lb["LBCAT"] == "DISEASE ASSESSMENT").to_numpy(dtype=bool, na_value=False)
         da = take_rows(lb, disease, ["USUBJID", "LBDTC"])
         post.append(pd.DataFrame({"USUBJID": da["USUBJID"].to_numpy(),

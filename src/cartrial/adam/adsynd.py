@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.adam._dates import require
+from cartrial.data.text import share_repeats
 
 #: PARAMCD suffix -> (PARAM, source column, AVALU); "TOCI" for CRS only
 PARAMS = {
@@ -137,4 +138,5 @@ def derive_adsynd(crs_episodes: pd.DataFrame, icans_episodes: pd.DataFrame,
     out = out.sort_values(["USUBJID", "PARCAT1", "EPISODE", "_K"], kind="stable")
     out = out.drop(columns="_K").reset_index(drop=True)
     out["ASEQ"] = out.groupby("USUBJID").cumcount() + 1
-    return out[cols]
+    out = out[cols]
+    return share_repeats(out)  # one object per distinct text value (issue #18: memory)

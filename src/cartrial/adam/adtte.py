@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.adam._dates import require
+from cartrial.data.text import share_repeats
 from cartrial.efficacy.time_to_event import event_from_cnsr
 
 __all__ = ["derive_adtte", "event_from_cnsr"]
@@ -131,7 +132,8 @@ def derive_adtte(tte: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
         out = out.rename(columns={"NMISSED": "NMISSASS"})
     front = ["STUDYID", "USUBJID", "ASEQ", "TRT01A", "TRT01AN", "PARAMCD", "PARAM", "STARTDT",
              "ADT", "AVAL", "AVALU", "AVALM", "CNSR", "EVNTDESC", "CNSDTDSC"]
-    return out[front + [c for c in out.columns if c not in front]]
+    out = out[front + [c for c in out.columns if c not in front]]
+    return share_repeats(out)  # one object per distinct text value (issue #18: memory)
 
 
 def km_inputs(adtte: pd.DataFrame, paramcd: str) -> tuple[np.ndarray, np.ndarray]:

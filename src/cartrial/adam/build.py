@@ -24,6 +24,7 @@ from cartrial.adam.adtte import derive_adtte
 from cartrial.adam.batched import BatchedDataset
 from cartrial.adam.iec_hs import derive_var_iecscrfl
 from cartrial.data import Study
+from cartrial.data.text import share_repeats
 from cartrial.efficacy import ImwgResult
 from cartrial.efficacy.endpoints import EfficacyResult
 from cartrial.kinetics.analysis import KineticsReport
@@ -220,12 +221,14 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
     adae = _adae(study["AE"], adsl, protocol, safety)
     adlb: pd.DataFrame | BatchedDataset | None = None
     if "LB" in study and batched_adlb:
-        adlb = adlb_batched(study["LB"], adsl, protocol)  # LB held encoded (issue #18)
+        # LB as the study holds it (encoded: issue #18), not decoded for ADLB
+        adlb = adlb_batched(study.domains.held("LB"), adsl, protocol)
     elif "LB" in study:
         adlb = derive_adlb(study["LB"], adsl, protocol)
     _release(release, READ_AFTER_ADLB)
     cutoff = data_cutoff(adsl)
-    ds: dict[str, pd.DataFrame | BatchedDataset] = {"ADSL": adsl, "ADAE": adae}
+    # ADAE's text held as one object per distinct value (issue #18: memory)
+    ds: dict[str, pd.DataFrame | BatchedDataset] = {"ADSL": adsl, "ADAE": share_repeats(adae)}
     if adlb is not None:
         ds["ADLB"] = adlb
     ds["ADEX"] = derive_adex(study["EX"], adsl)  # CAR-T dose, lymphodepletion per agent

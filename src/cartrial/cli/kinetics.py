@@ -97,7 +97,7 @@ def _primary_crs(study: object, proto: object) -> tuple[pd.DataFrame | None, str
 
     s = proto.safety  # type: ignore[attr-defined]
     if s.crs_icans_grade_source == "reported" or any(
-            study.get(d) is None for d in ("VS", "QS")):  # type: ignore[attr-defined]
+            d not in study for d in ("VS", "QS")):  # type: ignore[operator]
         return None, "caller"
     ae = adverse_events(study, proto)  # type: ignore[arg-type]
     crs = grade_crs(crs_observations(study),
@@ -179,7 +179,7 @@ def kinetics(
         if derive and bor_frame is None:
             bor_frame, bor_src = _derived_bor(study, proto), "efficacy engine (IMWG 2016 BOR)"
         report = analyse_kinetics(
-            study.domains,
+            study,
             proto,
             crs=crs_frame,
             response=bor_frame,

@@ -30,6 +30,7 @@ from cartrial.committee.patient_safety import (
 )
 from cartrial.data.dates import parse_dtc
 from cartrial.data.study_parts import study_parts
+from cartrial.study_reads import subject_frame
 
 if TYPE_CHECKING:
     from cartrial.committee.workspace import Workspace
@@ -183,7 +184,7 @@ def patient_page(w: Workspace, usubjid: str,
         hematotox=hematotox_rows(_rows(safety.hematotox, usubjid)),
         cytopenias=_cytopenias(_rows(safety.cytopenias, usubjid)),
         kinetics=_series(_rows(w.study.get("PC"), usubjid), "PC", infusion),
-        cytokines=_series(_cytokines(_rows(w.study.get("LB"), usubjid)), "LB", infusion),
+        cytokines=_series(_cytokines(_lb_rows(w, usubjid)), "LB", infusion),
         notes=() if w.response_error == "" else (
             f"Response could not be derived for this snapshot: {w.response_error}",))
 
@@ -349,6 +350,12 @@ def _cytopenias(c: pd.DataFrame) -> Table:
             for r in c.to_dict("records")]
     return Table(("Cytopenia", "Worst CTCAE grade", "First day", "Recovered",
                   "Recovery (day)", "Prolonged"), tuple(rows))
+
+
+def _lb_rows(w: Workspace, usubjid: str) -> pd.DataFrame:
+    """``_rows`` of LB, read for the patient only (issue #18: a large LB is not read whole)."""
+    lb = subject_frame(w.study, "LB", {usubjid})
+    return pd.DataFrame() if lb is None or "USUBJID" not in lb else lb.reset_index(drop=True)
 
 
 def _cytokines(lb: pd.DataFrame) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from cartrial.data.dates import parse_dtc
 from cartrial.data.load import Study
 from cartrial.errors import Finding, FindingsError, InputError
 from cartrial.protocol import Protocol, load_protocol, protocol_hash
+from cartrial.study_reads import subject_frame
 
 if TYPE_CHECKING:  # the engines are imported by the build (serve answers before it ends)
     from cartrial.committee.first_build import FirstDecisions
@@ -109,7 +110,8 @@ class Workspace:
             return df[df["USUBJID"].astype(str) == usubjid].reset_index(drop=True)
 
         s = self.safety
-        lb = sub(self.study_domains.get("LB"))
+        lb = subject_frame(self.study, "LB", {usubjid})  # the patient's records only (#18)
+        lb = pd.DataFrame() if lb is None or "USUBJID" not in lb else lb.reset_index(drop=True)
         cyt = lb[lb.get("LBCAT", pd.Series(dtype=str)) == "CYTOKINES"] if len(lb) else lb
         return {
             "dosing": sub(self.study_domains.get("EX")),

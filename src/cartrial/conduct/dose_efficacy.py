@@ -59,16 +59,17 @@ def _hits(study: Study, protocol: Protocol, spec: DoseEfficacySpec,
           inf: pd.Series) -> pd.DataFrame:
     """Dated qualifying results (USUBJID, ADT, DAY): response level or MRD negativity."""
     from cartrial.efficacy import classify_assessments, classify_mrd
-    from cartrial.efficacy.sdtm import disease_assessments_from_sdtm, mrd_from_sdtm
+    from cartrial.efficacy.sdtm import disease_assessments_from_sdtm, mrd_from_sdtm, mrd_records
+    from cartrial.efficacy.sdtm_disease import disease_records
 
-    lb = study.get("LB")
-    if lb is None:
+    if "LB" not in study:
         raise InputError("the efficacy outcome for dose decisions needs the LB domain")
-    if spec.endpoint == "MRD-negative":
-        m = classify_mrd(mrd_from_sdtm(lb), protocol.endpoints.mrd_sensitivity)
+    if spec.endpoint == "MRD-negative":  # LB's MRD or disease records only (issue #18)
+        m = classify_mrd(mrd_from_sdtm(mrd_records(study)), protocol.endpoints.mrd_sensitivity)
         hits = m[m["MRDNEGFL"].eq("Y")]
     else:
-        a = disease_assessments_from_sdtm(lb, inf, study.get("TU"), study.get("TR"))
+        a = disease_assessments_from_sdtm(disease_records(study), inf, study.get("TU"),
+                                          study.get("TR"))
         a = classify_assessments(a, None, protocol.endpoints.response)
         rank = a["AVALC"].map({"PR": 4, "VGPR": 5, "CR": 6, "sCR": 7}).fillna(0)
         hits = a[(rank >= LEVEL[spec.endpoint]) & a["ANL01FL"].eq("Y")]

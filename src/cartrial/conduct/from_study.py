@@ -16,6 +16,7 @@ from cartrial.data.dose_counted import counted_dose
 from cartrial.data.study_parts import study_parts
 from cartrial.errors import InputError
 from cartrial.protocol import Protocol
+from cartrial.study_reads import subject_frame
 
 PATIENT_COLUMNS = ["USUBJID", "DOSE_LEVEL", "DOSE_INDEX", "INFUSION_DATE", "DLT",
                    "DLT_EVALUABLE", "FOLLOWUP_DAY", "DLT_RULE", "DLT_TERM", "DLT_ONSET_DAY",
@@ -99,10 +100,11 @@ def escalation_subjects(study: Study, parts: pd.DataFrame | None = None) -> pd.D
 def _subset(study: Study, ids: set[str]) -> Study:
     """The study restricted to the subjects ``ids`` (every domain with a USUBJID)."""
     out = {}
-    for name, df in study.domains.items():
-        if "USUBJID" in df.columns:
-            df = df.loc[df["USUBJID"].astype(str).isin(ids).to_numpy()].reset_index(drop=True)
-        out[name] = df
+    for name in study.domains:  # each domain read for those subjects only (issue #18)
+        if "USUBJID" in study.variables(name):
+            out[name] = subject_frame(study, name, ids).reset_index(drop=True)
+        else:
+            out[name] = study[name]
     return replace(study, domains=out)
 
 

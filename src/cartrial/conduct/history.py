@@ -58,7 +58,7 @@ _CACHE_SIZE = 4
 def _cache_key(study: Study, protocol: Protocol) -> tuple | None:
     if not study.file_hashes:
         return None
-    shape = tuple((n, len(df)) for n, df in sorted(study.domains.items()))
+    shape = tuple((n, study.records(n)) for n in sorted(study.domains))
     blanks = tuple(int(study.domains[n].notna().to_numpy().sum())
                    for n in ("DM", "AE", "CM", "EX") if n in study.domains)
     return study.data_hash, shape, blanks, protocol.model_dump_json()

@@ -11,6 +11,9 @@ numbers are encoded by their bit patterns, so ``-0.0`` and every NaN are kept as
 index labels. A consumer that reads the domain batch by batch (ADLB, derived and written 250
 subjects at a time) therefore gets the same input, and writes the same bytes, as from the frame.
 
+The study holds its large findings domains so (:mod:`cartrial.data.domains`): a reader of
+a few variables of some records decodes only those, chosen on the codes (``where``).
+
 This is dictionary encoding (what a pandas categorical or an Arrow dictionary array is) kept
 out of sight of the consumers: pandas treats categorical columns differently (groupby lists
 unobserved categories, ``map`` keeps the categorical dtype, setting a value outside the
@@ -19,6 +22,8 @@ categories raises), so the frames handed out are the ordinary ones.
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +32,9 @@ import pandas as pd
 from cartrial.data.text import factorize_text
 
 _TEXT = pd.StringDtype("python")
+#: whole text columns decoded from a CompactFrame: id(array) -> (weak ref, codes, values),
+#: so validation asks its questions of the held codes (:func:`decoded_codes`)
+_DECODED: dict[int, tuple] = {}
 
 
 def _codes(codes: np.ndarray, n_values: int) -> np.ndarray:
@@ -40,20 +48,32 @@ class _Encoded:
     values: np.ndarray         # distinct values: object (text) or int64 bit patterns (float)
     text: bool
 
-    def take(self, rows: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:
-        codes = self.codes[rows]
+    def take(self, rows: np.ndarray | None) -> pd.api.extensions.ExtensionArray | np.ndarray:
+        codes = self.codes if rows is None else self.codes[rows]
         if self.text:
+            # the distinct values checked to be text once, not every row (half the cost of
+            # a text column's construction); code -1 picks the trailing NA
             table = np.append(self.values, np.asarray([pd.NA], dtype=object))
-            return pd.arrays.StringArray(table[codes])  # code -1 picks the trailing NA
+            return pd.arrays.StringArray(table).take(codes)
         return self.values[codes].view(np.float64)
 
+    def distinct(self) -> pd.Series:
+        """The distinct values (text: then a trailing missing value) as a column of the
+        column's dtype, in code order."""
+        if self.text:
+            return pd.Series(pd.arrays.StringArray(
+                np.append(self.values, np.asarray([pd.NA], dtype=object))))
+        return pd.Series(self.values.view(np.float64))
 
-def _encode(s: pd.Series) -> _Encoded | None:
+
+def _encode(s: pd.Series, known: tuple | None = None) -> _Encoded | None:
     """The column dictionary-encoded, or None where that would not hold it in less memory
-    (or its dtype is neither Python-backed text nor float64: it is kept as it is)."""
+    (or its dtype is neither Python-backed text nor float64: it is kept as it is). ``known``:
+    the text column's codes and distinct values, already factorised (by the reader)."""
     n = len(s)
     if s.dtype == _TEXT:
-        codes, uniq = factorize_text(s.array._ndarray)  # NUL-safe (data.text.factorize_text)
+        # NUL-safe (data.text.factorize_text)
+        codes, uniq = known if known is not None else factorize_text(s.array._ndarray)
         enc = _Encoded(_codes(codes, len(uniq)), np.asarray(uniq, dtype=object), True)
     elif s.dtype == np.float64:
         bits = s.to_numpy().view(np.int64)  # exact: each bit pattern is its own value
@@ -65,6 +85,51 @@ def _encode(s: pd.Series) -> _Encoded | None:
     return enc if held < 8 * n else None
 
 
+def _text_codes(codes: np.ndarray, values: np.ndarray) -> _Encoded | pd.Series:
+    """A text column given as codes: encoded, or spread to its text where encoding would not
+    hold it in less memory (the rule of :func:`_encode`)."""
+    enc = _Encoded(_codes(codes, len(values)), np.asarray(values, dtype=object), True)
+    if enc.codes.nbytes + 8 * len(enc.values) < 8 * len(codes):
+        return enc
+    return pd.Series(enc.take(None), copy=False)
+
+
+def decoded_codes(array: object) -> tuple[np.ndarray, np.ndarray] | None:
+    """The codes and distinct values of a whole text column decoded by
+    :meth:`CompactFrame.frame` (the array itself, while it lives), else None.
+
+    Parameters
+    ----------
+    array : object
+        A column's array (``s.array``).
+
+    Returns
+    -------
+    tuple of numpy.ndarray or None
+        ``(codes, values)`` as :func:`cartrial.data.validate_codes.column_codes` gives them.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"T": pd.array(["a", None, "a"], dtype=_TEXT)})
+    >>> col = CompactFrame(df).frame()["T"]
+    >>> codes, values = decoded_codes(col.array)
+    >>> codes.tolist(), values.tolist()
+    ([0, -1, 0], ['a'])
+    >>> decoded_codes(df["T"].array) is None
+    True
+    """
+    hit = _DECODED.get(id(array))
+    if hit is None or hit[0]() is not array:
+        return None
+    return hit[1], hit[2]
+
+
+def _remember_decoded(array: object, enc: _Encoded) -> None:
+    key = id(array)
+    _DECODED[key] = (weakref.ref(array), enc.codes, enc.values)
+    weakref.finalize(array, _DECODED.pop, key, None)
+
+
 class CompactFrame:
     """A DataFrame held dictionary-encoded, read back by rows (module docstring).
 
@@ -73,6 +138,10 @@ class CompactFrame:
     df : pandas.DataFrame
         The frame; Python-backed text (``pd.StringDtype("python")``) and ``float64`` columns
         are encoded where that takes less memory, other columns are kept as they are.
+    known : callable, optional
+        ``known(column)``: a text column's codes and distinct values when already known
+        (``(codes, values)`` as :func:`cartrial.data.text.factorize_text` gives them), else
+        None; the column is then not factorised again.
 
     Examples
     --------
@@ -85,20 +154,77 @@ class CompactFrame:
     True
     """
 
-    def __init__(self, df: pd.DataFrame) -> None:
+    def __init__(self, df: pd.DataFrame,
+                 known: Callable[[pd.Series], tuple | None] | None = None) -> None:
         self.columns: list = list(df.columns)
         self._labels: pd.Index = df.columns
         self.index: pd.Index = df.index
         self.attrs: dict = dict(df.attrs)
         self._encoded: dict = {}
         self._plain: dict = {}
+        self._shared: dict = {}  # column -> weak reference to its array in shared frames
         for i in range(len(self.columns)):
             s = df.iloc[:, i]
-            enc = _encode(s)
+            enc = _encode(s, known(s) if known is not None and s.dtype == _TEXT else None)
             if enc is None:  # a copy: a view would keep the frame's whole block alive
                 self._plain[i] = s.copy()
             else:
                 self._encoded[i] = enc
+
+    @classmethod
+    def assemble(cls, df: pd.DataFrame, coded: Mapping[str, tuple[np.ndarray, np.ndarray]],
+                 order: Sequence[str],
+                 known: Callable[[pd.Series], tuple | None] | None = None) -> CompactFrame:
+        """The frame that ``df`` with the text columns ``coded`` inserted would be, never
+        built: ``df`` encoded, the ``coded`` columns taken as codes (the loader's columns no
+        step changes: their text is never spread to the rows).
+
+        Parameters
+        ----------
+        df : pandas.DataFrame
+            The other columns (unique labels).
+        coded : mapping of str to (codes, values)
+            Text columns as codes (-1 missing) and distinct values.
+        order : sequence of str
+            The columns' order (``df``'s columns not in it follow, in their order).
+        known : callable, optional
+            As for :class:`CompactFrame`.
+
+        Returns
+        -------
+        CompactFrame
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"X": [1.0, 1.0, 1.0]})
+        >>> coded = {"T": (np.array([0, -1, 0]), np.array(["a"], dtype=object))}
+        >>> CompactFrame.assemble(df, coded, ["T", "X"]).frame()["T"].tolist()
+        ['a', <NA>, 'a']
+        """
+        held = cls(df, known)
+        at = {c: i for i, c in enumerate(held.columns)}
+        names = [*order, *(c for c in held.columns if c not in set(order))]
+        encoded, plain = {}, {}
+        for j, c in enumerate(names):
+            if c in coded:
+                col = _text_codes(*coded[c])
+                if isinstance(col, _Encoded):
+                    encoded[j] = col
+                else:
+                    plain[j] = col.set_axis(held.index)
+            elif at[c] in held._encoded:
+                encoded[j] = held._encoded[at[c]]
+            else:
+                plain[j] = held._plain[at[c]]
+        held.columns, held._labels = names, pd.Index(names, dtype=object)
+        held._encoded, held._plain = encoded, plain
+        return held
+
+    def __getstate__(self) -> dict:  # the weak references are not sent
+        return {k: v for k, v in self.__dict__.items() if k != "_shared"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _shared={})
 
     def __len__(self) -> int:
         return len(self.index)
@@ -124,16 +250,126 @@ class CompactFrame:
         """
         rows = np.asarray(rows)
         rows = np.flatnonzero(rows) if rows.dtype == bool else rows.astype(np.intp, copy=False)
+        return self._decode(range(len(self.columns)), rows)
+
+    def frame(self, columns: Sequence | None = None, rows=None, *,
+              shared: bool = False) -> pd.DataFrame:
+        """The frame given, or only some of its columns (in the order asked) and rows.
+
+        Parameters
+        ----------
+        columns : sequence, optional
+            Column labels, each one of the frame's (all when None).
+        rows : array-like of int or bool, optional
+            As for :meth:`take` (all rows, in order, when None).
+        shared : bool, optional
+            For a reader that changes nothing (validation): whole columns share their arrays
+            with any other shared frame still held (what is remembered of a column serves all).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``df[columns].iloc[rows]`` of the frame given (the whole frame, equal to it, when
+            both are None); a frame of its own unless ``shared``.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"A": [1.0, 2.0, 1.0], "B": [0.5, 0.5, 0.5]}, index=[7, 8, 9])
+        >>> held = CompactFrame(df)
+        >>> held.frame().equals(df), held.frame(["B"], [True, False, True]).index.tolist()
+        (True, [7, 9])
+        """
+        at = (range(len(self.columns)) if columns is None
+              else [self.columns.index(c) for c in columns])
+        if rows is not None:
+            rows = np.asarray(rows)
+            rows = np.flatnonzero(rows) if rows.dtype == bool else rows.astype(np.intp,
+                                                                                  copy=False)
+        return self._decode(at, rows, shared and rows is None)
+
+    def _decode(self, at: Sequence[int], rows: np.ndarray | None,
+                shared: bool = False) -> pd.DataFrame:
         cols = {}
-        for i in range(len(self.columns)):
-            if i in self._encoded:
-                cols[i] = self._encoded[i].take(rows)
+        for k, i in enumerate(at):
+            ref = self._shared.get(i) if shared else None
+            live = ref() if ref is not None else None
+            if live is not None:  # a float column: the view of its bit patterns' array
+                cols[k] = live if self._encoded[i].text else live.view(np.float64)
+            elif i in self._encoded:
+                enc = self._encoded[i]
+                cols[k] = enc.take(rows)
+                if rows is None and enc.text:
+                    _remember_decoded(cols[k], enc)
+                if shared:  # a frame holds a float column's view, which holds its base
+                    self._shared[i] = weakref.ref(cols[k] if enc.text else cols[k].base)
+            elif shared:
+                cols[k] = self._plain[i].array
             else:
-                cols[i] = self._plain[i].array.take(rows)
-        out = pd.DataFrame(cols, index=self.index[rows], copy=False)
-        out.columns = self._labels
+                arr = self._plain[i].array
+                cols[k] = arr.take(rows) if rows is not None else arr.copy()
+        index = self.index if rows is None else self.index[rows]
+        out = pd.DataFrame(cols, index=index, copy=False)
+        out.columns = self._labels[list(at)] if not isinstance(at, range) else self._labels
         out.attrs = dict(self.attrs)
         return out
+
+    def where(self, conditions: Mapping[str, Collection]) -> np.ndarray:
+        """The rows whose value of each named column is among the values given (pandas'
+        ``isin``, asked once per distinct value of an encoded column; a missing value never
+        matches); a column the frame lacks matches no row.
+
+        Parameters
+        ----------
+        conditions : mapping of str to collection
+            Column -> accepted values.
+
+        Returns
+        -------
+        numpy.ndarray of bool
+            Per row: ``df[c].isin(list(values)) & df[c].notna()``, every condition combined.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"T": pd.array(["a", None, "b"], dtype=_TEXT)})
+        >>> CompactFrame(df).where({"T": {"a", "b"}}).tolist()
+        [True, False, True]
+        """
+        keep = np.ones(len(self), dtype=bool)
+        for name, values in conditions.items():
+            if name not in self.columns:
+                return np.zeros(len(self), dtype=bool)
+            keep &= self.mask(name, lambda s, v=list(values): s.isin(v) & s.notna())
+        return keep
+
+    def mask(self, name, decide: Callable[[pd.Series], pd.Series]) -> np.ndarray:
+        """``decide(df[name])`` as a bool array, asked of the distinct values of an encoded
+        column (then spread by code) rather than of every row.
+
+        Parameters
+        ----------
+        name : str
+            The column.
+        decide : callable
+            Element-wise: a boolean Series of as many values as the Series given (which has
+            the column's dtype).
+
+        Returns
+        -------
+        numpy.ndarray of bool
+            One per row.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"X": [0.5, 2.0, 0.5]})
+        >>> CompactFrame(df).mask("X", lambda s: s > 1).tolist()
+        [False, True, False]
+        """
+        i = self.columns.index(name)
+        if i not in self._encoded:
+            return decide(self._plain[i]).to_numpy(dtype=bool)
+        enc = self._encoded[i]
+        # text: code -1 picks the trailing missing value of distinct()
+        return decide(enc.distinct()).to_numpy(dtype=bool)[enc.codes]
 
     def column(self, name) -> pd.Series:
         """One whole column as the frame held it.
@@ -153,8 +389,7 @@ class CompactFrame:
         [1.0, 2.0]
         """
         i = self.columns.index(name)
-        rows = np.arange(len(self), dtype=np.intp)
-        values = self._encoded[i].take(rows) if i in self._encoded else self._plain[i].array
+        values = self._encoded[i].take(None) if i in self._encoded else self._plain[i].array
         return pd.Series(values, index=self.index, name=name, copy=False)
 
     @property

@@ -64,7 +64,7 @@ def consistency_findings(study: Study, as_of: date | datetime | None = None
         pd.Timestamp(datetime.fromtimestamp(study.mtime)) if study.mtime is not None else None)
     if limit is not None:
         out += _future(study, limit)
-    qs = study.get("QS")
+    qs = study.domains.narrow("QS", ["QSTESTCD", "QSDTC", "QSSTRESN", "QSORRES"])
     if qs is not None:
         out.append(_ice(qs))
     return out
@@ -105,8 +105,9 @@ def _dm(study: Study) -> list[pd.DataFrame]:
 
 def _future(study: Study, limit: pd.Timestamp) -> list[pd.DataFrame]:
     out = []
-    for name, df in study.domains.items():
-        for var in (c for c in df.columns if c.endswith("DTC")):
+    for name in study.domains:
+        for var in (c for c in study.variables(name) if c.endswith("DTC")):
+            df = study.domains.narrow(name, [var])  # an encoded domain: this variable
             # a partial date (2032-06, 2223) is after the limit when its earliest day is
             bad = dtc_after(df[var], limit)
             out.append(finding_frame(name, df, bad, var, df[var], "DATE_FUTURE",

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cartrial.data.domains import Domains
 from cartrial.data.load import Study
 from cartrial.data.report_frame import COLUMNS
 from cartrial.data.text import upper_stripped
@@ -49,6 +50,11 @@ def _subjects(df: pd.DataFrame | None, mask: pd.Series | None = None) -> set[str
     if df is None or "USUBJID" not in df:
         return set()
     return subjects_of(df, None if mask is None else mask.fillna(False).to_numpy(bool))
+
+
+def _empty(df) -> bool:
+    """``df.empty`` of a domain as held (a frame or its CompactFrame: not decoded for it)."""
+    return len(df) == 0 or len(df.columns) == 0
 
 
 def _upper(df: pd.DataFrame | None, var: str) -> pd.Series | None:
@@ -113,17 +119,18 @@ def expected_records(study: Study) -> pd.DataFrame:
     """
     rows: list[list] = []
     infused = infused_subjects(study)
-    present = {n: d for n, d in study.domains.items() if n not in study.unread}
+    # as held (nothing decoded): each rule reads the variables it needs (Domains.frame)
+    present = study.domains.only(n for n in study.domains if n not in study.unread)
     if infused:
         for name in NOT_EMPTY_AFTER_INFUSION:
-            df = present.get(name)
-            if df is not None and df.empty:
+            if name in present and _empty(present.held(name)):
                 rows.append(_row(name, None, None, None, "DOMAIN_EMPTY",
                                  f"{name} holds no records although EX shows {len(infused)} "
                                  "CAR-T infusion(s) (header-only or cut file?)"))
-        followed = {n: _subjects(present[n]) for n in FOLLOWED if n in present}
+        followed = {n: _subjects(present.frame(n, ["USUBJID"])) for n in FOLLOWED
+                    if n in present}
         for name, have in followed.items():
-            if not have and present[name].empty:
+            if not have and _empty(present.held(name)):
                 continue  # DOMAIN_EMPTY (or a domain not yet filled) says it
             for u in sorted(infused - have):
                 elsewhere = sorted(n for n, h in followed.items() if n != name and u in h)
@@ -136,7 +143,7 @@ def expected_records(study: Study) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _ds_rows(study: Study, present: dict[str, pd.DataFrame]) -> list[list]:
+def _ds_rows(study: Study, present: Domains) -> list[list]:
     ds, dm = present.get("DS"), present.get("DM")
     subjects = _subjects(dm)
     if ds is None or not subjects:
@@ -149,9 +156,10 @@ def _ds_rows(study: Study, present: dict[str, pd.DataFrame]) -> list[list]:
             for u in sorted(subjects - _subjects(ds))]
 
 
-def _event_rows(present: dict[str, pd.DataFrame]) -> list[list]:
+def _event_rows(present: Domains) -> list[list]:
     """CRS / ICANS recorded in one domain and missing from the domain that must hold it too."""
-    ae, fa, qs, cm = (present.get(n) for n in ("AE", "FA", "QS", "CM"))
+    ae, cm = present.get("AE"), present.get("CM")
+    fa, qs = present.frame("FA", ["USUBJID", "FAOBJ"]), present.frame("QS", ["USUBJID"])
     decod, obj, cat = _upper(ae, "AEDECOD"), _upper(fa, "FAOBJ"), _upper(cm, "CMCAT")
     rows = []
     if decod is not None and fa is not None and obj is not None:

@@ -59,5 +59,6 @@ def study_from_frames(domains: Mapping[str, pd.DataFrame]) -> Study:
         nul: set[str] = set()
         padded: dict = {}
         raw = frame_columns(df, nul, padded)
-        study.domains[name] = prepare_domain(name, raw, model, study.load_findings, nul, padded)
+        study.domains.hold(name, prepare_domain(name, raw, model, study.load_findings, nul,
+                                                padded))
     return study

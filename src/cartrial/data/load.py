@@ -8,6 +8,7 @@ cannot be converted, stays missing in the typed column and is reported as a :cla
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -16,28 +17,32 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from cartrial._memory import release_freed_memory
+from cartrial.data import domains
+from cartrial.data.compact import CompactFrame
 from cartrial.data.completeness import FileCheck, check_file, file_finding
 from cartrial.data.manifest import MANIFEST, check_manifest
-from cartrial.data.normalise import normalise_text
+from cartrial.data.normalise import DICTIONARY, UNIT_SUFFIXES, normalise_text
 from cartrial.data.results import result_findings
 from cartrial.data.shared_text import POOL as _POOL
-from cartrial.data.shared_text import SharedText
+from cartrial.data.shared_text import SharedText, _spread_text
 from cartrial.data.spec import DataModel, data_model, is_numeric_var
 from cartrial.data.standardize import TEXT, _distinct, _s, standardize_results
 from cartrial.data.study import Study
 from cartrial.data.text import spread
-from cartrial.data.validate_codes import codes_memo, present, remember
+from cartrial.data.validate_codes import codes_memo, known_codes, present, remember
 from cartrial.errors import Finding, InputError
 
 SUFFIXES = {".csv": "csv", ".xpt": "xpt"}
 CSV_BLOCK_BYTES = 1 << 24
 
 
-def _read_csv(path: Path, nul: set[str], padded: dict,
-              factorized: dict) -> dict[str, pd.arrays.StringArray]:
+def _read_csv(path: Path, nul: set[str], padded: dict, factorized: dict,
+              coded: dict | None = None) -> dict[str, pd.arrays.StringArray]:
     """Every column of a CSV file as shared text, parsed by Arrow in blocks: only one block of
     the file is held as Arrow data at a time (a whole large LB as an Arrow table and as pandas
-    columns at once would double the load's peak memory)."""
+    columns at once would double the load's peak memory). ``coded``: the columns the caller
+    takes as codes (its keys, each None), given there as ``(codes, values)`` and left out of
+    the text returned, unless a value holds a NUL or blanks (then read as text, warned of)."""
     with open(path, encoding="utf-8", newline="") as f:
         header = next(csv.reader(f), None)
     if not header:
@@ -52,7 +57,7 @@ def _read_csv(path: Path, nul: set[str], padded: dict,
             column_types={c: pa.string() for c in header},
             strings_can_be_null=False, null_values=[], quoted_strings_can_be_null=False),
     )
-    names = [str(n).lstrip("\ufeff").strip().upper() for n in reader.schema.names]  # BOM, blanks
+    names = [_column_name(n) for n in reader.schema.names]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:  # one would silently replace the other
         raise ValueError(f"column(s) given twice: {', '.join(twice)}")
@@ -61,7 +66,16 @@ def _read_csv(path: Path, nul: set[str], padded: dict,
         for col, arr in zip(cols, batch.columns, strict=True):
             col.add(arr)
         del batch
-    out = {n: c.finish() for n, c in zip(names, cols, strict=True)}
+    out = {}
+    for n, c in zip(names, cols, strict=True):
+        codes, uniq = c.close()
+        if coded is not None and n in coded and not c.has_nul and c.padded is None:
+            coded[n] = c.factorized
+        else:
+            out[n] = _spread_text(uniq, codes)
+    if coded is not None:
+        for n in [n for n, v in coded.items() if v is None]:
+            del coded[n]  # not in the file, or read as text
     nul.update(n for n, c in zip(names, cols, strict=True) if c.has_nul)
     padded.update((n, (c.padded, c.raw)) for n, c in zip(names, cols, strict=True)
                   if c.padded is not None)
@@ -69,13 +83,25 @@ def _read_csv(path: Path, nul: set[str], padded: dict,
     return out
 
 
-def _read_file(path: Path, nul: set[str], padded: dict, factorized: dict) -> pd.DataFrame:
+def _column_name(header: object) -> str:
+    """A CSV header's variable name as the loader takes it (a BOM and blanks dropped, upper
+    case)."""
+    return str(header).lstrip("\ufeff").strip().upper()
+
+
+def _read_file(path: Path, nul: set[str], padded: dict, factorized: dict,
+               coded: dict | None = None) -> pd.DataFrame:
     """The file as text columns (XPT numbers as float); the names of columns with a NUL
     character in a value are added to ``nul``; ``padded`` gets, per column holding values with
     leading or trailing blanks (kept stripped), the rows concerned and the values as read;
-    ``factorized`` each text column's codes and distinct values."""
+    ``factorized`` each text column's codes and distinct values; ``coded`` as for
+    :func:`_read_csv` (CSV only: an XPT file's columns are all read as text)."""
     if path.suffix.lower() == ".csv":
-        return pd.DataFrame(_read_csv(path, nul, padded, factorized), copy=False)
+        text = _read_csv(path, nul, padded, factorized, coded)
+        rows = len(next(iter(factorized.values()))[0]) if factorized else 0
+        return pd.DataFrame(text, index=pd.RangeIndex(rows), copy=False)
+    if coded is not None:
+        coded.clear()
     import pyreadstat  # SAS transport files only: a CSV study does not pay its import
 
     df, _meta = pyreadstat.read_xport(str(path))
@@ -220,7 +246,7 @@ def load_study(path: str | Path) -> Study:
         check = _load_file(f, name, model, study)
         sent[f.name] = (check.size, check.sha256)
         if name in study.domains:
-            records[f.name] = len(study.domains[name])
+            records[f.name] = study.records(name)
     study.load_findings.extend(check_manifest(root, sent, records))
     release_freed_memory()
     study.format = formats.pop() if len(formats) == 1 else "mixed"
@@ -240,8 +266,12 @@ def _load_file(f: Path, name: str, model: DataModel, study: Study) -> FileCheck:
     nul: set[str] = set()
     padded: dict[str, tuple[np.ndarray, pd.arrays.StringArray]] = {}
     factorized: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    coded = None
     try:
-        raw = _read_file(f, nul, padded, factorized)
+        # a domain held encoded: the columns no loader step reads are kept as the reader's codes
+        if domains.held_encoded(name):
+            coded = dict.fromkeys(_unread_columns(f, name, model))
+        raw = _read_file(f, nul, padded, factorized, coded)
     except Exception as exc:  # a file that cannot be parsed is bad input, not a crash
         msg = " ".join(str(exc).split())[:300]
         findings.append(file_finding(name, f.name, "FILE_UNREADABLE",
@@ -256,15 +286,45 @@ def _load_file(f: Path, name: str, model: DataModel, study: Study) -> FileCheck:
         findings.append(
             Finding(name, None, None, None, f.name,
                     "domain is not in cartrial's data model; kept unread", severity="warning"))
-    study.domains[name] = prepare_domain(name, raw, model, findings, nul, padded, factorized)
+    if coded is None:
+        study.domains.hold(name, prepare_domain(name, raw, model, findings, nul, padded,
+                                                factorized))
+        return check
+    # the file's column order (a CSV file's reader factorised every column, the coded too)
+    order = [*factorized] if coded else list(raw.columns)
+    study.domains[name] = prepare_domain(
+        name, raw, model, findings, nul, padded, factorized,
+        hold=lambda typed, known: CompactFrame.assemble(typed, coded, order, known))
     return check
 
 
+#: the loader's steps read these variables of a findings domain (by suffix; with USUBJID,
+#: --SEQ, the numeric, unit, controlled-term and dictionary variables: :func:`_unread_columns`)
+READ_SUFFIXES = ("TESTCD", "ORRES", "ORRESU", "STRESC", "STRESN", "STRESU", "SPEC", "ORNRLO",
+                 "ORNRHI", "STNRLO", "STNRHI", *UNIT_SUFFIXES)
+
+
+def _unread_columns(path: Path, name: str, model: DataModel) -> list[str]:
+    """The variables of the file's header that no step of :func:`prepare_domain` reads or
+    changes (their text is then never spread to the rows: the domain is held encoded from the
+    reader's codes). A variable read by a step when present must not be listed."""
+    with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+        header = next(csv.reader(fh), [])
+    spec = model.domains.get(name)
+    read = {"USUBJID", f"{name}SEQ", "AGEU", *DICTIONARY.get(name, ()),
+            *(spec.terms if spec is not None else ()), "MHDECOD"}
+    names = [_column_name(n) for n in header]
+    return [n for n in names if n not in read and not n.endswith(READ_SUFFIXES)
+            and not is_numeric_var(name, n)]
+
+
 def prepare_domain(name: str, raw: pd.DataFrame, model: DataModel, findings: list[Finding],
-                   nul: set[str], padded: dict,
-                   factorized: dict | None = None) -> pd.DataFrame:
+                   nul: set[str], padded: dict, factorized: dict | None = None,
+                   hold: Callable | None = None) -> pd.DataFrame:
     """Type, check and standardise one domain as read (the loader's steps after reading);
-    ``factorized``: the reader's codes of text columns, used instead of factorising again.
+    ``factorized``: the reader's codes of text columns, used instead of factorising again;
+    ``hold``: what is returned is ``hold(domain, known)``, ``known(column)`` giving a text
+    column's codes while they are still known (:func:`validate_codes.known_codes`).
 
     ``raw`` is consumed: each numeric variable's column is removed from it once parsed, so
     its text (8 bytes a record) is freed before the domain is checked and standardised
@@ -285,4 +345,5 @@ def prepare_domain(name: str, raw: pd.DataFrame, model: DataModel, findings: lis
         _nul_findings(name, typed, sorted(nul), findings)
         normalise_text(name, typed, padded, model, findings)
         findings.extend(result_findings(name, typed, model))
-        return standardize_results(name, typed, model, findings, copy=False)
+        typed = standardize_results(name, typed, model, findings, copy=False)
+        return typed if hold is None else hold(typed, known_codes)

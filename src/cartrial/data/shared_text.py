@@ -57,6 +57,16 @@ class SharedText:
         self.codes.append(codes.astype(np.min_scalar_type(-len(index) - 1), copy=False))
 
     def finish(self) -> pd.arrays.StringArray:
+        """The column: its text (one pointer a row to the shared values); ``factorized``,
+        ``has_nul`` and ``padded`` set as by :meth:`close`."""
+        codes, uniq = self.close()
+        return _spread_text(uniq, codes)
+
+    def close(self) -> tuple[np.ndarray, np.ndarray]:
+        """The column read: codes and distinct values (then a trailing NA), the text never
+        spread to the rows (a column the loader does not change is held encoded from these:
+        :func:`cartrial.data.load.load_study`); sets ``factorized``, ``has_nul`` and
+        ``padded`` (with ``raw``, the padded values as read)."""
         # Arrow's dictionary keeps "\x00x" and "" apart; pandas 2 hashes text only up to a NUL
         # (pandas issue #34551), so such values are reported at load (load_study)
         self.has_nul = any("\x00" in v for v in self.index)
@@ -71,9 +81,8 @@ class SharedText:
             self.padded = np.isin(codes, padded)
             self.raw = _spread_text(uniq, codes)
             uniq[padded] = [uniq[i].strip() for i in padded]
-        text = _spread_text(uniq, codes)
         self.factorized = _first_seen(codes, uniq[:-1]) if padded else (codes, uniq[:-1])
-        return text
+        return codes, uniq
 
 
 def _spread_text(uniq: np.ndarray, codes: np.ndarray) -> pd.arrays.StringArray:

@@ -12,9 +12,9 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from cartrial.data.domains import Domains
 from cartrial.errors import Finding, InputError
 
 
@@ -22,13 +22,17 @@ from cartrial.errors import Finding, InputError
 class Study:
     """A trial's SDTM domains, one typed DataFrame each (upper-case domain names).
 
+    The domains are a :class:`cartrial.data.domains.Domains` (any mapping given is taken as
+    one): the loader holds the large findings domains encoded, decoded when read whole and
+    only in part by :meth:`frame`.
+
     ``unread`` maps a domain whose file could not be used to that file's name (the reason is in
     ``load_findings``); ``mtime`` is the newest modification time of the files read (seconds
     since the epoch), the latest moment the transfer can describe.
 
     Attributes
     ----------
-    domains : dict of str to pandas.DataFrame
+    domains : Domains (a mapping of str to pandas.DataFrame)
         Domain code -> dataset.
     path : pathlib.Path or None
         Directory read (None when built in memory).
@@ -51,13 +55,18 @@ class Study:
     cartrial.errors.InputError: domain LB is not in the study (DM)
     """
 
-    domains: dict[str, pd.DataFrame]
+    domains: Domains
     path: Path | None = None
     format: str = "csv"
     load_findings: list[Finding] = field(default_factory=list)
     file_hashes: dict[str, str] = field(default_factory=dict)
     unread: dict[str, str] = field(default_factory=dict)
     mtime: float | None = None
+
+    def __setattr__(self, attr: str, value: object) -> None:
+        if attr == "domains" and not isinstance(value, Domains):
+            value = Domains(value)  # a dict given (or assigned): read as it always was
+        super().__setattr__(attr, value)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         try:
@@ -107,17 +116,7 @@ class Study:
         >>> st.frame("PC") is None
         True
         """
-        df = self.domains.get(name)
-        if df is None:
-            return None
-        keep = None
-        for var, values in (where or {}).items():
-            hit = (df[var].isin(list(values)).to_numpy(dtype=bool) if var in df
-                   else np.zeros(len(df), dtype=bool))
-            keep = hit if keep is None else keep & hit
-        cols = list(df.columns) if columns is None else [c for c in columns if c in df]
-        out = df[cols] if keep is None else df.loc[keep, cols]
-        return out.copy()
+        return self.domains.frame(name, columns, where)
 
     def variables(self, name: str) -> list[str]:
         """The domain's variable names (without reading its records).
@@ -127,7 +126,9 @@ class Study:
         >>> Study({"DM": pd.DataFrame({"USUBJID": ["S1"], "AGE": [60.0]})}).variables("DM")
         ['USUBJID', 'AGE']
         """
-        return list(self[name].columns)
+        if name not in self.domains:
+            self[name]  # the error naming the domains held
+        return list(self.domains.held(name).columns)
 
     def records(self, name: str) -> int:
         """The domain's number of records (0 when it is not in the study).
@@ -137,8 +138,7 @@ class Study:
         >>> Study({"DM": pd.DataFrame({"USUBJID": ["S1", "S2"]})}).records("DM")
         2
         """
-        df = self.domains.get(name)
-        return 0 if df is None else len(df)
+        return len(self.domains.held(name)) if name in self.domains else 0
 
     @property
     def data_hash(self) -> str:

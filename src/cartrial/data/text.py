@@ -34,12 +34,27 @@ def share_repeats(df: pd.DataFrame) -> pd.DataFrame:
     Derivations that build text with numpy (``np.where``/``np.select``) or string arithmetic
     create one Python object per row; a dataset of millions of rows then holds millions of
     copies of "Y" or "Albumin (g/L)". Values, dtypes and index are unchanged (values with a NUL
-    character too: :func:`factorize_text`)."""
+    character too: :func:`factorize_text`). Only columns whose values are all text (besides
+    missing ones) are shared: factorising compares by equality, which would merge 1, 1.0 and
+    True of a mixed column into one object of one type.
+
+    Examples
+    --------
+    >>> yes = ["".join(["Y", "es"]) for _ in range(2)]  # two objects, one value
+    >>> df = pd.DataFrame({"T": [*yes, None], "M": [1, 1.0, True]}, dtype=object)
+    >>> df["T"].iloc[0] is df["T"].iloc[1]
+    False
+    >>> out = share_repeats(df)
+    >>> out["T"].iloc[0] is out["T"].iloc[1], [type(v).__name__ for v in out["M"]]
+    (True, ['int', 'float', 'bool'])
+    """
     for c in df.columns:
         s = df[c]
         if s.dtype != object:
             continue
         arr = s.to_numpy()
+        if pd.api.types.infer_dtype(arr, skipna=True) != "string":
+            continue
         codes, uniq = factorize_text(arr)
         if len(uniq) == len(s):
             continue

@@ -37,6 +37,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from cartrial.data.compact import CompactFrame
 from cartrial.data.consistency import consistency_findings
 from cartrial.data.dates import date_of, parse_dtc_memo
 from cartrial.data.expected import expected_records
@@ -129,10 +130,10 @@ def _load_findings(study: Study) -> list[pd.DataFrame]:
 def _tests(study: Study, model: DataModel) -> list[pd.DataFrame]:
     out = []
     for name, tests in model.tests.items():
-        df = study.get(name)
         tcd = f"{name}TESTCD"
-        if df is None or tcd not in df.columns:
+        if name not in study or tcd not in study.variables(name):
             continue
+        df = study.domains.narrow(name, [tcd, *(f"{name}{v}" for v in _TEST_VARIABLES)])
         known = among(df[tcd], tests)
         out.append(
             _frame(
@@ -154,6 +155,10 @@ def _tests(study: Study, model: DataModel) -> list[pd.DataFrame]:
                 continue
             out += _test_rows(name, df, code, ts, rows)
     return out
+
+
+#: the variables the test rules read (with the test code, USUBJID and --SEQ)
+_TEST_VARIABLES = ("STRESC", "ORRES", "STRESN")
 
 
 def _test_rows(name: str, df: pd.DataFrame, code: str, ts, rows: np.ndarray
@@ -187,9 +192,10 @@ def _subjects(study: Study) -> list[pd.DataFrame]:
         return []
     known = set(dm["USUBJID"].dropna())
     out = []
-    for name, df in study.domains.items():
-        if name == "DM" or "USUBJID" not in df.columns:
+    for name in study.domains:
+        if name == "DM" or "USUBJID" not in study.variables(name):
             continue
+        df = study.domains.narrow(name, ["USUBJID"])
         subj = column_codes(df["USUBJID"])[1]
         if not by_value(df["USUBJID"], [u not in known for u in subj]).any():
             continue  # the usual case, decided once per subject
@@ -280,9 +286,9 @@ def _death(study: Study) -> list[pd.DataFrame]:
     death = death[~death.index.duplicated()]
     out = []
     for name, var in DEATH_CHECKED.items():
-        df = study.get(name)
-        if df is None or var not in df:
+        if name not in study or var not in study.variables(name):
             continue
+        df = study.domains.narrow(name, [var])
         d = date_of(df[var])
         limit = pd.Series(map_by_value(df["USUBJID"], death), index=df.index)
         bad = d.notna() & limit.notna() & (d > limit)
@@ -361,8 +367,12 @@ def validate_study(study: Study, protocol: Protocol, *,
     """
     model = data_model()
     # rules across records and domains read only domains with USUBJID (its absence is VAR_MISSING)
-    keyed = replace(study, domains={n: d for n, d in study.domains.items()
-                                    if "USUBJID" in d.columns})
+    keyed = replace(study, domains=study.domains.only(  # as held: nothing decoded here
+        n for n in study.domains if "USUBJID" in study.variables(n)))
+    # an encoded domain's USUBJID and --SEQ (read by every rule naming a record) decoded once
+    # for the whole validation: held here, the rules' frames share them (Domains.narrow)
+    ids = [keyed.domains.narrow(n, []) for n in keyed.domains
+           if isinstance(keyed.domains.held(n), CompactFrame)]
     # each --DTC column parsed once, each text column factorised once, for every rule reading it
     with parse_dtc_memo(), codes_memo():
         parts = (
@@ -377,6 +387,7 @@ def validate_study(study: Study, protocol: Protocol, *,
             + consistency_findings(keyed, as_of)
             + design_findings(keyed, protocol)
         )
+    del ids
     parts = [p.astype(object) for p in parts if len(p)]  # all-missing columns stay object
     findings = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
     findings = findings.sort_values(

@@ -17,6 +17,7 @@ from contextvars import ContextVar
 import numpy as np
 import pandas as pd
 
+from cartrial.data.compact import decoded_codes
 from cartrial.data.text import factorize_text, spread
 
 _MEMO: ContextVar[dict | None] = ContextVar("cartrial_validate_codes", default=None)
@@ -91,12 +92,10 @@ def column_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     >>> codes.tolist(), uniq.tolist()
     ([0, -1, 1, 0], ['b', 'a'])
     """
+    known = known_codes(s)  # remembered, or a column of a domain held encoded: its codes
+    if known is not None:
+        return known
     memo = _MEMO.get()
-    key = id(s.array)
-    if memo is not None:
-        hit = memo.get(key)
-        if hit is not None and hit[0] is s.array and len(hit[1]) == len(s):
-            return hit[1], hit[2]
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         codes, uniq = pd.factorize(s.to_numpy(), use_na_sentinel=True)  # NaN is code -1
     else:
@@ -104,7 +103,7 @@ def column_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     # the smallest signed type holding every code: kept for the block, a few bytes a record
     codes = codes.astype(np.min_scalar_type(-len(uniq) - 1), copy=False)
     if memo is not None:
-        memo[key] = (s.array, codes, uniq)
+        memo[id(s.array)] = (s.array, codes, uniq)
     return codes, uniq
 
 
@@ -133,6 +132,23 @@ def object_values(s: pd.Series) -> np.ndarray:
     if isinstance(dt, pd.StringDtype) and dt.storage == "python":
         return np.asarray(s.array, dtype=object)
     return s.to_numpy(dtype=object)
+
+
+def known_codes(s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """The column's codes when already known, else None (nothing is factorised): inside
+    :func:`codes_memo` those remembered or factorised in the block; a whole column decoded
+    from a domain held encoded, its held codes (:func:`cartrial.data.compact.decoded_codes`).
+
+    Examples
+    --------
+    >>> known_codes(pd.Series(["b", "a"], dtype="string")) is None
+    True
+    """
+    memo = _MEMO.get()
+    hit = memo.get(id(s.array)) if memo is not None else None
+    if hit is not None and hit[0] is s.array and len(hit[1]) == len(s):
+        return hit[1], hit[2]
+    return decoded_codes(s.array)
 
 
 def remember(s: pd.Series, codes: np.ndarray, uniq: np.ndarray) -> None:
@@ -225,10 +241,9 @@ def present(s: pd.Series) -> np.ndarray:
     >>> present(pd.Series(["F", None], dtype="string")).tolist()
     [True, False]
     """
-    memo = _MEMO.get()
-    hit = memo.get(id(s.array)) if memo is not None else None
-    if hit is not None and hit[0] is s.array and len(hit[1]) == len(s):
-        return hit[1] >= 0
+    known = known_codes(s)
+    if known is not None:
+        return known[0] >= 0
     return s.notna().to_numpy(dtype=bool)  # not worth factorising for
 
 

@@ -29,6 +29,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from cartrial.data.domains import Domains
 from cartrial.data.load import Study
 from cartrial.data.report_frame import COLUMNS as _COLUMNS
 from cartrial.data.study_parts import (
@@ -86,8 +87,9 @@ def design_findings(study: Study, protocol: Protocol) -> list[pd.DataFrame]:
     if dm["USUBJID"].duplicated().any():
         # a subject recorded twice in DM is an error of its own (KEY_DUPLICATE, named with
         # both records); the rules here read one record per subject: the first
-        study = replace(study, domains={**study.domains,
-                                        "DM": dm.drop_duplicates("USUBJID", keep="first")})
+        domains = Domains(study.domains)  # the others as held: nothing decoded
+        domains["DM"] = dm.drop_duplicates("USUBJID", keep="first")
+        study = replace(study, domains=domains)
     sp = study_parts(study)
     out = [_arms(sp, protocol), _dose_given(study, sp, protocol)]
     out += _parts(study, sp, protocol)

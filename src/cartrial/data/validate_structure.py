@@ -43,41 +43,53 @@ def structure_findings(study: Study, model: DataModel) -> list[pd.DataFrame]:
         for name in model.required_domains
         if name not in study and name not in study.unread  # an unread file is reported
     ]
-    for name, df in study.domains.items():
+    for name in study.domains:
         spec = model.domains.get(name)
         if spec is not None:
-            out += _domain(name, df, spec)
+            out += _domain(name, study, spec)
     return out
 
 
-def _domain(name: str, df: pd.DataFrame, spec: DomainSpec) -> list[pd.DataFrame]:
-    """The structural findings of one domain."""
+def _domain(name: str, study: Study, spec: DomainSpec) -> list[pd.DataFrame]:
+    """The structural findings of one domain; each rule reads only its variables (a domain
+    held encoded is decoded a few variables at a time: ``Domains.narrow``)."""
+    columns = study.variables(name)
+
+    def cols(*variables: str) -> pd.DataFrame:
+        return study.domains.narrow(name, variables)
+
     out = [
         _frame(name, None, None, var, None, "VAR_MISSING",
                f"required variable {var} ({spec.required[var]}) is missing")
         for var in spec.required
-        if var not in df.columns
+        if var not in columns
     ]
     ident = ["STUDYID", "USUBJID", f"{name}SEQ", f"{name}TESTCD", f"{name}TRT", f"{name}DECOD"]
-    out += [_frame(name, df, ~present(df[var]), var, df[var], "VAR_EMPTY",
-                   f"{var} must not be empty")
-            for var in ident if var in df.columns and var in spec.required]
-    if "DOMAIN" in df.columns:
+    for var in ident:
+        if var in columns and var in spec.required:
+            df = cols(var)
+            out.append(_frame(name, df, ~present(df[var]), var, df[var], "VAR_EMPTY",
+                              f"{var} must not be empty"))
+    if "DOMAIN" in columns:
+        df = cols("DOMAIN")
         bad = by_value(df["DOMAIN"], [u != name for u in column_codes(df["DOMAIN"])[1]])
         out.append(_frame(name, df, bad, "DOMAIN", df["DOMAIN"], "TERM_UNKNOWN",
                           f"DOMAIN must be {name!r}"))
-    key = [k for k in spec.key if k in df.columns]
+    key = [k for k in spec.key if k in columns]
     if len(key) == len(spec.key):
+        df = cols(*key)
         dup = key_duplicated(df, key)
         out.append(_frame(name, df, dup, key[-1], df[key[-1]], "KEY_DUPLICATE",
                           f"duplicate key ({', '.join(key)})"))
     for var, terms in spec.terms.items():
-        if var in df.columns:
+        if var in columns:
+            df = cols(var)
             allowed = set(terms) | {""}
             bad = by_value(df[var], [u not in allowed for u in column_codes(df[var])[1]])
             out.append(_frame(name, df, bad, var, df[var], "TERM_UNKNOWN",
                               f"{var} not in controlled terms {sorted(t for t in terms if t)}"))
-    for var in (c for c in df.columns if c.endswith("DTC")):
+    for var in (c for c in columns if c.endswith("DTC")):
+        df = cols(var)
         out.append(_frame(name, df, ~dtc_valid(df[var]), var, df[var], "DATE_INVALID",
                           "not an ISO 8601 date/time, or an impossible date"))
     return out

@@ -83,6 +83,8 @@ from cartrial.data.xport_values import (
 )
 from cartrial.errors import InputError
 
+BUFFER_BYTES = 16 << 20  # the records of a chunk are built in a buffer of at most this size
+
 __all__ = ["CHUNK_ROWS", "XportV5Writer", "ibm_from_ieee", "text_width", "times_of_day",
            "write_xport_v5"]
 
@@ -180,6 +182,7 @@ class XportV5Writer:
         self.widths = widths
         self._offsets = np.concatenate([[0], np.cumsum(widths)]).astype(int).tolist()
         self._chunk_rows = chunk_rows
+        self._buffer: np.ndarray | None = None  # the records of a chunk (_write_rows)
         self._path = Path(path)
         self.n_rows = 0
         head = _head(table_name, file_label, self.columns, labels, self.kinds, widths, formats,
@@ -283,9 +286,16 @@ class XportV5Writer:
                            "formats": [">u8" if kind != "text" else np.dtype((np.void, w))
                                        for kind, w in zip(self.kinds, self.widths, strict=True)],
                            "offsets": self._offsets[:-1], "itemsize": self._offsets[-1]})
-        for start in range(0, len(df), self._chunk_rows):
-            part = df.iloc[start:start + self._chunk_rows]
-            buf = np.empty(len(part), dtype=record)
+        # one buffer of at most BUFFER_BYTES, kept for the file's chunks: a new buffer of tens
+        # of MiB for every chunk of a large dataset is mapped and faulted in, page by page,
+        # each time (analyze maps large blocks directly: cartrial._memory)
+        step = max(1, min(self._chunk_rows, BUFFER_BYTES // record.itemsize))
+        if len(df) and (self._buffer is None or self._buffer.dtype != record
+                        or len(self._buffer) < min(step, len(df))):
+            self._buffer = np.empty(min(step, len(df)), dtype=record)
+        for start in range(0, len(df), step):
+            part = df.iloc[start:start + step]
+            buf = self._buffer[:len(part)]  # every field of every record is written below
             for j, kind in enumerate(self.kinds):
                 s, field = part.iloc[:, j], buf[f"f{j}"]
                 if kind != "text":
@@ -300,6 +310,7 @@ class XportV5Writer:
 
     def close(self) -> None:
         """Pad the last record with blanks and close the file (again: nothing)."""
+        self._buffer = None
         if not self._file.closed:
             self._file.write(b" " * (-(self.n_rows * self._offsets[-1]) % RECORD_LEN))
             self._file.close()

@@ -28,6 +28,7 @@ from cartrial.efficacy.imwg import ImwgResult
 from cartrial.efficacy.sdtm_disease import latest_days, lb_long, sdtm_day, tumours_long
 from cartrial.errors import InputError, RecordError
 from cartrial.protocol.model import Protocol
+from cartrial.study_reads import read_frame
 
 _date, _text = sdtm_day, upper_stripped
 INVESTIGATIONAL = "INVESTIGATIONAL PRODUCT"
@@ -222,6 +223,24 @@ def disease_assessments_from_sdtm(
             out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
     out.columns.name = None
     return out.sort_values(["USUBJID", "ADT"]).reset_index(drop=True)
+
+
+#: the LB variables :func:`mrd_from_sdtm` reads (issue #18: :func:`mrd_records`)
+LB_MRD_VARIABLES = ("USUBJID", "LBSEQ", "LBTESTCD", "LBDTC", "VISIT", "LBSTRESC", "LBORRES",
+                    "LBLLOQ", "LBMETHOD", "LBSPEC")
+
+
+def mrd_records(study) -> pd.DataFrame | None:  # noqa: ANN001
+    """LB's MRD records with the variables :func:`mrd_from_sdtm` reads; None without LB.
+
+    Examples
+    --------
+    >>> lb = pd.DataFrame({"USUBJID": "01", "LBTESTCD": ["MRD", "HGB"], "LBNAM": "x"})
+    >>> mrd_records({"LB": lb})
+      USUBJID LBTESTCD
+    0      01      MRD
+    """
+    return read_frame(study, "LB", LB_MRD_VARIABLES, where={"LBTESTCD": {"MRD"}})
 
 
 def mrd_from_sdtm(lb: pd.DataFrame) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from cartrial.data.dates import impute_date
 from cartrial.data.text import factorize_text, spread, upper_stripped
 from cartrial.data.validate_codes import object_values
 from cartrial.errors import RecordError
+from cartrial.study_reads import read_frame
 
 # (LBTESTCD, LBSPEC) -> (IMWG column, divisor applied to LBSTRESN in the standard unit)
 LB_NUMERIC: dict[tuple[str, str], tuple[str, float]] = {
@@ -36,6 +37,38 @@ LB_CODED: dict[tuple[str, str], tuple[str, dict[str, str]]] = {
     ("PCCLON", "BONE MARROW"): ("BMCLONAL", {"CLONAL": "Y", "NOT CLONAL": "N"}),
 }
 LONG_COLUMNS = ["USUBJID", "ADT", "BLFL", "col", "value", "LBSEQ"]
+#: the LB variables :func:`lb_long` reads, and the tests it keeps (issue #18: a large LB is
+#: read only for these, :func:`disease_records`)
+LB_DISEASE_VARIABLES = ("USUBJID", "LBSEQ", "LBTESTCD", "LBSPEC", "LBDTC", "LBSTRESN",
+                        "LBSTRESC", "LBORRES", "LBSTAT", "LBBLFL")
+LB_DISEASE_TESTS = frozenset(code for code, _ in (*LB_NUMERIC, *LB_CODED))
+
+
+def disease_records(study, extra: tuple[str, ...] = ()) -> pd.DataFrame | None:  # noqa: ANN001
+    """LB's records of the disease tests, with the variables :func:`lb_long` reads (and
+    ``extra``); None without LB.
+
+    Parameters
+    ----------
+    study : cartrial.data.Study or dict of str to pandas.DataFrame
+        The SDTM domains.
+    extra : tuple of str, optional
+        Further LB variables the caller reads.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        The records (LB's order and index labels), for :func:`lb_long`.
+
+    Examples
+    --------
+    >>> lb = pd.DataFrame({"USUBJID": "01", "LBTESTCD": ["MPROTEIN", "HGB"], "LBNAM": "x"})
+    >>> disease_records({"LB": lb})
+      USUBJID  LBTESTCD
+    0      01  MPROTEIN
+    """
+    return read_frame(study, "LB", [*LB_DISEASE_VARIABLES, *extra],
+                      where={"LBTESTCD": LB_DISEASE_TESTS})
 
 
 def sdtm_day(values: pd.Series) -> pd.Series:

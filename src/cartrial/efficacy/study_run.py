@@ -20,10 +20,13 @@ from cartrial.efficacy.sdtm import (
     disease_assessments_from_sdtm,
     investigator_response_from_sdtm,
     mrd_from_sdtm,
+    mrd_records,
     subjects_from_sdtm,
 )
+from cartrial.efficacy.sdtm_disease import disease_records
 from cartrial.errors import InputError
 from cartrial.protocol.model import Protocol
+from cartrial.study_reads import dated_frame
 
 
 class EfficacyRun(NamedTuple):
@@ -86,14 +89,17 @@ def efficacy_run(study: object, protocol: Protocol, summaries: bool = True) -> E
     """
     s = protocol.endpoints
     get = study.get  # type: ignore[attr-defined]
-    dm, ex, lb = get("DM"), get("EX"), get("LB")
-    for name, dom in (("DM", dm), ("EX", ex), ("LB", lb)):
+    dm, ex = get("DM"), get("EX")
+    for name, dom in (("DM", dm), ("EX", ex), ("LB", "LB" in study or None)):
         if dom is None:
             raise InputError(f"the efficacy analysis needs the {name} domain")
-    others = [d for d in (get("LB"), get("RS"), get("AE"), get("TR")) if d is not None]
+    # LB: only its dates, disease tests and MRD records are read (issue #18: memory)
+    others = [d for d in (dated_frame(study, "LB"), get("RS"), get("AE"), get("TR"))
+              if d is not None]
     subjects = subjects_from_sdtm(dm, ex, get("PR"), get("MH"), get("CM"), get("DS"), others)
     inf = subjects.set_index("USUBJID")["INFDT"]
-    assessments = disease_assessments_from_sdtm(lb, inf, get("TU"), get("TR"))
+    assessments = disease_assessments_from_sdtm(disease_records(study), inf, get("TU"),
+                                                get("TR"))
     imwg = derive_imwg_response(assessments, subjects, s.response)
     origin = "APHDT" if s.time_origin == "apheresis" else "INFDT"
     population = subjects[subjects[origin].notna()].copy()
@@ -107,7 +113,7 @@ def efficacy_run(study: object, protocol: Protocol, summaries: bool = True) -> E
     order = [d for d in protocol.dose_ids if d in set(population["DOSE"])]
     if (population["DOSE"] == "Not infused").any():
         order.append("Not infused")
-    mrd = mrd_from_sdtm(lb)
+    mrd = mrd_from_sdtm(mrd_records(study))
     result = efficacy_endpoints(
         imwg,
         population,

@@ -1,9 +1,10 @@
 """All kinetics tables of a study in one call (issue #7): NCA, persistence, cytokines,
 exposure-response / exposure-safety and immunogenicity, by dose level.
 
-Inputs are SDTM-shaped frames (``Study.domains``); CRS grade and best response come from the
-safety and efficacy engines when the caller has them (frames USUBJID + CRSGR / BOR); without a
-CRS frame the investigator-reported AE grade is used and the method record says so.
+Inputs are a Study or its SDTM-shaped frames (``Study.domains``); CRS grade and best response
+come from the safety and efficacy engines when the caller has them (frames USUBJID + CRSGR /
+BOR); without a CRS frame the investigator-reported AE grade is used and the method record says
+so.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from cartrial.data.study import Study
 from cartrial.errors import InputError
 from cartrial.kinetics.ada import ada_summary, classify_ada
 from cartrial.kinetics.cytokines import cytokine_auc_code, cytokine_parameters
@@ -24,6 +26,7 @@ from cartrial.kinetics.sdtm import (
     ada_data,
     crs_grades_from_ae,
     cytokine_data,
+    cytokine_records,
     infusions,
     pc_profiles,
     subject_frame,
@@ -73,7 +76,7 @@ class KineticsReport:
     >>> from cartrial.data import load_study
     >>> from cartrial.protocol import load_protocol
     >>> study = load_study("build/demo/sdtm")  # doctest: +SKIP
-    >>> report = analyse_kinetics(study.domains, load_protocol("ct071"))  # doctest: +SKIP
+    >>> report = analyse_kinetics(study, load_protocol("ct071"))  # doctest: +SKIP
     >>> report.nca_summary.query("PARAMCD == 'CMAX'")  # doctest: +SKIP
     """
 
@@ -110,7 +113,7 @@ def _by_dose_and_all(table: pd.DataFrame, parameters: list[str], by: list[str]) 
 
 
 def analyse_kinetics(
-    domains: Mapping[str, pd.DataFrame],
+    domains: Study | Mapping[str, pd.DataFrame],
     protocol: Protocol,
     *,
     crs: pd.DataFrame | None = None,
@@ -120,7 +123,7 @@ def analyse_kinetics(
     response_source: str = "caller",
     summaries: bool = True,
 ) -> KineticsReport:
-    """Kinetics, cytokine and ADA tables for a study (``Study.domains``) under ``protocol``.
+    """Kinetics, cytokine and ADA tables for a study (or its ``domains``) under ``protocol``.
 
     ``crs``: USUBJID, CRSGR (maximum CRS grade, e.g. from the safety engine); ``response``:
     USUBJID, BOR (best overall response, IMWG categories, from the efficacy engine);
@@ -128,9 +131,9 @@ def analyse_kinetics(
 
     Parameters
     ----------
-    domains : mapping of str to pandas.DataFrame
+    domains : cartrial.data.Study or mapping of str to pandas.DataFrame
         SDTM datasets by name; EX and PC are required, DM, AE, LB (cytokines) and IS (ADA)
-        are used when present.
+        are used when present. A Study is read for LB's cytokine records only.
     protocol : Protocol
         The trial's protocol (``kinetics`` settings, dose levels).
     crs : pandas.DataFrame, optional
@@ -165,7 +168,7 @@ def analyse_kinetics(
     >>> from cartrial.data import load_study
     >>> from cartrial.protocol import load_protocol
     >>> study = load_study("build/demo/sdtm")  # doctest: +SKIP
-    >>> report = analyse_kinetics(study.domains, load_protocol("ct071"))  # doctest: +SKIP
+    >>> report = analyse_kinetics(study, load_protocol("ct071"))  # doctest: +SKIP
     >>> report.method["crs_grade_source"]  # doctest: +SKIP
     'AE.AETOXGR (investigator-reported)'
     """
@@ -173,7 +176,8 @@ def analyse_kinetics(
     cl = confidence_level or protocol.endpoints.confidence_level
     for name in ("EX", "PC"):
         if name not in domains:
-            raise InputError(f"kinetics needs the {name} domain; the study has {sorted(domains)}")
+            raise InputError(f"kinetics needs the {name} domain; the study has "
+                             f"{sorted(getattr(domains, 'domains', domains))}")
     inf = infusions(domains["EX"], protocol, domains.get("DM"))
     crs_given = subject_frame(crs, "CRSGR", name="CRS")
     crs_label = crs_source if crs_given is not None else "AE.AETOXGR (investigator-reported)"
@@ -256,13 +260,13 @@ def _persistence_tables(table: pd.DataFrame, protocol: Protocol, cl: float
     return pers, pd.concat([pers_dose, pers_all], ignore_index=True)
 
 
-def _cytokine_tables(domains: Mapping[str, pd.DataFrame], inf: pd.DataFrame,
+def _cytokine_tables(domains: Study | Mapping[str, pd.DataFrame], inf: pd.DataFrame,
                      subjects: pd.DataFrame, s: KineticsSettings, excluded: dict,
                      summaries: bool = True) -> dict:
     """Cytokine parameters per patient, by dose level and by CRS grade; peak IL-6."""
     out: dict[str, Any] = dict.fromkeys(("cytokines", "by_dose", "by_crs", "peak_il6"))
-    if "LB" in domains:
-        cdata = cytokine_data(domains["LB"], inf, s)
+    if "LB" in domains:  # LB's cytokine records only (issue #18: memory)
+        cdata = cytokine_data(cytokine_records(domains, s), inf, s)
         excluded["LB"] = cdata.attrs.get("excluded", {})
         if len(cdata):
             cyto = cytokine_parameters(
@@ -311,7 +315,8 @@ def _exposure_tables(table: pd.DataFrame, subjects: pd.DataFrame, peak_il6: pd.D
     return out
 
 
-def _ada_tables(domains: Mapping[str, pd.DataFrame], inf: pd.DataFrame, subjects: pd.DataFrame,
+def _ada_tables(domains: Study | Mapping[str, pd.DataFrame], inf: pd.DataFrame,
+                subjects: pd.DataFrame,
                 table: pd.DataFrame, s: KineticsSettings, cl: float, excluded: dict,
                 summaries: bool = True) -> dict[str, Any]:
     """ADA status per patient, its summary by dose level and the kinetics by ADA status."""

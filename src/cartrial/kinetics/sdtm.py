@@ -29,6 +29,7 @@ from cartrial.kinetics._records import BLQ_PREFIXES, result_values, timed
 from cartrial.kinetics.sdtm_pp import to_pp
 from cartrial.kinetics.sdtm_subjects import CRS_TERM, crs_grades_from_ae, subject_frame
 from cartrial.protocol.model import KineticsSettings, Protocol
+from cartrial.study_reads import read_frame
 
 INFUSION_CATEGORY = "INVESTIGATIONAL PRODUCT"
 PC_TESTS = {
@@ -205,6 +206,29 @@ def pc_profiles(pc: pd.DataFrame, inf: pd.DataFrame) -> pd.DataFrame:
     )
     out.attrs["excluded"] = excluded
     return out
+
+
+#: the LB variables :func:`cytokine_data` reads (issue #18: :func:`cytokine_records`)
+CYTOKINE_LB_VARIABLES = ("USUBJID", "LBSEQ", "LBTESTCD", "LBDTC", "LBSTAT", "LBSTRESN",
+                         "LBSTRESC", "LBORRES", "LBLLOQ")
+
+
+def cytokine_records(study, settings: KineticsSettings | None = None,  # noqa: ANN001
+                     ) -> pd.DataFrame | None:
+    """LB's records of the protocol's cytokine tests with the variables :func:`cytokine_data`
+    reads (a large LB is decoded only for these); None without LB. Test codes are matched
+    stripped and in upper case here, so the records :func:`cytokine_data` keeps are all in.
+
+    Examples
+    --------
+    >>> lb = pd.DataFrame({"USUBJID": "01", "LBTESTCD": ["IL6", "HGB"], "LBNAM": "x"})
+    >>> cytokine_records({"LB": lb})
+      USUBJID LBTESTCD
+    0      01      IL6
+    """
+    s = settings or KineticsSettings()
+    return read_frame(study, "LB", CYTOKINE_LB_VARIABLES,
+                      where={"LBTESTCD": {str(c).strip().upper() for c in s.cytokines}})
 
 
 def cytokine_data(

@@ -6,7 +6,7 @@ still reads (after ADSL: AE, LB, EX, RS, PC, IS; after ADLB: EX, RS, PC, IS); ``
 frees the others then (:func:`release_unread`), keeping those the report reads after ADaM.
 After ADaM only the kinetics figures (DM, EX, PC and LB's cytokine records,
 :func:`cartrial.kinetics.sdtm.cytokine_data`) and the swimmer plot (CM) read the study; ADLB
-holds its own encoded copy of LB (:func:`cartrial.adam.adlb_batched.adlb_batched`). The other
+reads the study's encoded LB (:func:`cartrial.adam.adlb_batched.adlb_batched`). The other
 domains (FA, QS, VS: millions of records for a large trial) and LB's other records (about 90 %
 of them) are freed as soon as the build no longer reads them, so neither the rest of the build
 nor the stages that follow carry the whole study.
@@ -16,8 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+import pandas as pd
+
 from cartrial.data import Study
 from cartrial.data.batches import take_rows
+from cartrial.data.compact import CompactFrame
+from cartrial.data.domains import Domains
 from cartrial.protocol.model import Protocol
 
 #: the domains the report reads from the study after the ADaM datasets are built
@@ -73,17 +77,30 @@ def release_unread(study: Study, protocol: Protocol, still_read: Collection[str]
     >>> list(st.domains), st["LB"]["LBTESTCD"].tolist()
     (['LB', 'RS'], ['IL6'])
     """
-    domains = {k: v for k, v in study.domains.items()
-               if k in READ_AFTER_ADAM or k in still_read}
+    domains = study.domains.only(  # as held: an encoded domain is not decoded for this
+        k for k in study.domains if k in READ_AFTER_ADAM or k in still_read)
     if "LB" not in still_read:
         _cytokines_only(domains, protocol)
     study.domains = domains
 
 
-def _cytokines_only(domains: dict, protocol: Protocol) -> None:
-    """LB reduced to the records of the protocol's cytokine tests (every column kept)."""
-    lb = domains.get("LB")
+def _cytokines_only(domains: Domains, protocol: Protocol) -> None:
+    """LB reduced to the records of the protocol's cytokine tests (every column kept), a
+    frame: from LB held encoded, only those records are decoded."""
+    lb = domains.held("LB") if "LB" in domains else None
     if lb is not None and "LBTESTCD" in lb.columns:  # without it cytokine_data refuses LB
-        keep = lb["LBTESTCD"].astype(str).isin(protocol.kinetics.cytokines).to_numpy()
+        cytokines = protocol.kinetics.cytokines
+
+        def cytokine(s: pd.Series) -> pd.Series:
+            return s.astype(str).isin(cytokines)
+
+        if isinstance(lb, CompactFrame):  # asked once per distinct test code
+            keep = lb.mask("LBTESTCD", cytokine)
+            if not keep.all():
+                kept = lb.take(keep)
+                kept.index = pd.RangeIndex(len(kept))  # as take_rows gives it
+                domains["LB"] = kept
+            return
+        keep = cytokine(lb["LBTESTCD"]).to_numpy()
         if not keep.all():  # already reduced (release_after_adlb): not copied again
             domains["LB"] = take_rows(lb, keep)

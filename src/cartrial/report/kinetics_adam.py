@@ -38,8 +38,12 @@ from cartrial.kinetics.summary import parameters_from_records
 from cartrial.protocol.model import Protocol
 
 _KEYS = ["PCTESTCD", "PCSPEC"]
-#: the datasets (besides ADSL) the tables read
-_READ = ("ADPP", "ADPC", "ADCYT", "ADAB", "ADAE")
+#: the datasets (besides ADSL) the tables read, and the variables they read of each
+_READ = {"ADPP": ("USUBJID", "PARCAT1", "PARCAT2", "PPTESTCD", "AVAL"),
+         "ADPC": ("USUBJID", "PARAMCD", "PARCAT1", "AVAL", "AVALC", "AFRLT"),
+         "ADCYT": ("USUBJID", "PARCAT1", "PARAMCD", "AVAL"),
+         "ADAB": ("USUBJID", "PARCAT1", "PARAMCD", "AVISIT", "AVALC", "ADPBLPFL"),
+         "ADAE": ("USUBJID", "CRSFL", "ATOXGRN")}
 #: ADCYT PARAMCD suffix (cartrial.adam.adcyt) -> the engine's parameter name
 _CYTOKINE_CODES = {"BL": "BASE", "PK": "PEAK", "TPK": "TPEAK", "FCPK": "FCPEAK"}
 #: ADAB patient-level parameter (without the test letter) -> (status column, value)
@@ -75,6 +79,43 @@ class KineticsTables:
     ada_summary: pd.DataFrame | None
     exposure_safety: pd.DataFrame | None
     exposure_safety_tests: pd.DataFrame | None
+
+
+def population_records(data: pd.DataFrame, ids: pd.Series, variables: tuple[str, ...]
+                       ) -> pd.DataFrame:
+    """The records of the patients ``ids`` with only the ``variables`` the tables read (issue
+    #18: memory; at 10,000 patients a copy of every variable of ADPP, ADPC, ADCYT, ADAB and
+    ADAE was 250 MiB), in their order and with their index; every variable when one of them is
+    missing, so the error raised where it is read names the dataset's variables as before.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        An ADaM dataset with USUBJID.
+    ids : pandas.Series
+        The population's USUBJID (text).
+    variables : tuple of str
+        The variables read.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A frame of its own.
+
+    Examples
+    --------
+    >>> ad = pd.DataFrame({"USUBJID": ["1", "2"], "AVAL": [1.0, 2.0], "X": ["a", "b"]},
+    ...                   index=[5, 6])
+    >>> population_records(ad, pd.Series(["2"]), ("USUBJID", "AVAL"))
+      USUBJID  AVAL
+    6       2   2.0
+    >>> list(population_records(ad, pd.Series(["2"]), ("USUBJID", "ADT")).columns)
+    ['USUBJID', 'AVAL', 'X']
+    """
+    keep = data["USUBJID"].astype(str).isin(ids).to_numpy()
+    if not set(variables) <= set(data.columns):
+        return data[keep]
+    return data.loc[keep, list(variables)]
 
 
 def dose_levels(adsl: pd.DataFrame, protocol: Protocol) -> pd.Series:
@@ -285,7 +326,7 @@ def kinetics_tables(ds: dict[str, pd.DataFrame], protocol: Protocol) -> Kinetics
     s, cl = protocol.kinetics, protocol.endpoints.confidence_level
     adsl = ds["ADSL"][ds["ADSL"]["SAFFL"] == "Y"]  # the population: infused patients
     ids = adsl["USUBJID"].astype(str)
-    ds = {k: ds[k][ds[k]["USUBJID"].astype(str).isin(ids)] for k in _READ if k in ds}
+    ds = {k: population_records(ds[k], ids, cols) for k, cols in _READ.items() if k in ds}
     dose = dose_levels(adsl, protocol)
     nca = nca_profiles(ds["ADPP"], dose)
     aucs = [partial_auc_code(d) for d in s.auc_partial_days]

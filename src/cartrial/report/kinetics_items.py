@@ -215,11 +215,12 @@ def _overall(dose: pd.Series) -> np.ndarray:
 
 
 def _try_cytokines(study: Study, inf: pd.DataFrame, protocol: Protocol) -> pd.DataFrame | None:
-    from cartrial.kinetics.sdtm import cytokine_data
+    from cartrial.kinetics.sdtm import cytokine_data, cytokine_records
 
     if "LB" not in study:
         return None
-    d = cytokine_data(study["LB"], inf, protocol.kinetics)
+    # LB's cytokine records only (issue #18: memory)
+    d = cytokine_data(cytokine_records(study, protocol.kinetics), inf, protocol.kinetics)
     d = d[~d["blq"].astype(bool) & (d["time_days"] >= 0)]
     dose = inf.set_index("USUBJID")["DOSELVL"].astype(str)
     name = "CYTOKINE" if "CYTOKINE" in d.columns else "LBTESTCD"

@@ -100,7 +100,7 @@ def write_outputs(secs: list[Section], figures: dict, ds: dict[str, pd.DataFrame
     parallel = small_trial(ds)
     if datasets is None:
         datasets = stage_datasets(ds, protocol, w.protocol_hash, w.data_hash, w.run_date,
-                                  w.adam_format)
+                                  w.adam_format, near=out)
     if isinstance(figures, ForkedFigures):  # the figure files, longest of the writers, first
         figures.start()
     tables = [it for s in secs for it in s.items if isinstance(it, ReportTable)]

@@ -154,7 +154,7 @@ def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omit
     step(STAGES[2])
     from cartrial.kinetics.analysis import analyse_kinetics
     kin = _try("Kinetics engine (NCA, cytokines, ADA)",
-               partial(analyse_kinetics, study.domains, protocol,
+               partial(analyse_kinetics, study, protocol,
                        summaries=False, **_primary_crs(safety, protocol)), omitted)
     step(STAGES[3])
 
@@ -188,7 +188,7 @@ def _load(data_dir: str | Path, protocol_ref: str, cutoff: date | None,
                                       first=AHEAD_MODULES if steps else ())  # meanwhile
     if cutoff is not None:
         study = _enrolled_by(snapshot(study, cutoff), cutoff)
-    map_large_blocks(max(map(len, study.domains.values()), default=0))  # scaled to the study
+    map_large_blocks(max(map(study.records, study.domains), default=0))  # scaled to the study
     record = None
     if db is not None:  # the committee's own record is Table 14.2.1 when it holds decisions
         from cartrial.conduct.record import escalation_record
@@ -266,7 +266,7 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     from cartrial.report.figure_files import EagerFigures, ForkedFigures
     from cartrial.report.figures import figure_cutoff
     from cartrial.report.outputs import Written, small_trial, write_outputs
-    from cartrial.report.staged_adam import stage_datasets
+    from cartrial.report.staged_adam import WRITTEN_ONLY, stage_datasets
 
     efficacy, imwg = (eff[0], eff[1]) if eff else (None, None)
     mrd = eff.mrd if eff else None  # derived once, by the efficacy engine from LB
@@ -277,13 +277,21 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
         history, rec_dose = finish()
         _whole_or_stop(omitted, allow_partial)
     keep_after_adam(study, protocol)  # frees FA, QS, VS and LB's non-cytokine records
+    # the IMWG assessments, concordance and MRD input are read by nothing after ADaM (finish()
+    # held the efficacy engine's whole result): freed before the tables (memory)
+    del finish, eff, imwg, mrd
     ds = adam.datasets
     if rec_dose is not None:  # Table 14.6.1 from the ADaM datasets (report/dose_profile_adam.py)
         from cartrial.report.dose_profile_adam import with_adam_profile
         rec_dose = with_adam_profile(rec_dose, ds, protocol)
-    # the ADaM files are written now (forked, into a staging folder) for a small trial
+    # the ADaM files are written now, into a staging folder (forked for a small trial; else in
+    # turn, beside the output folder), so the datasets only the files read are freed (memory)
     phash, dhash = protocol_hash(protocol_ref), study.data_hash
-    adam_files = stage_datasets(ds, protocol, phash, dhash, run_date, adam_format)
+    adam_files = stage_datasets(ds, protocol, phash, dhash, run_date, adam_format,
+                                near=out.parent)
+    counts = {k: len(v) for k, v in ds.items()}
+    for name in WRITTEN_ONLY:
+        ds.pop(name, None)  # adam.datasets is the same dict
     step(STAGES[4])
 
     # 6. tables and figures
@@ -301,15 +309,15 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
 
     # 7. write: the study and the engines' frames are no longer needed; freeing them first lets
     # the writers reuse their memory (a large trial's peak would otherwise be here)
-    del study, safety, eff, kin, efficacy, imwg, mrd, finish  # finish() held them too
+    del study, safety, kin, efficacy
     prov = _provenance(protocol_ref, phash, data_dir, dhash, run_date, cut_text, cutoff,
                        omitted, n_warn)
     report = out / "report.html"
     tables, figs = write_outputs(secs, figures, ds, out, protocol, Written(
         report, prov, phash, dhash, run_date, cut_text, omitted, adam_format), adam_files)
     pdf_path = html_to_pdf(report, out / "report.pdf") if pdf else None
-    return AnalysisSummary(out, report, {k: len(v) for k, v in ds.items()}, tables, figs,
-                           omitted, n_warn, pdf_path, cut_text)
+    return AnalysisSummary(out, report, counts, tables, figs, omitted, n_warn, pdf_path,
+                           cut_text)
 
 
 def _provenance(protocol_ref: str, phash: str, data_dir, dhash: str, run_date: datetime,

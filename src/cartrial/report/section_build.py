@@ -19,6 +19,7 @@ from functools import partial
 
 import pandas as pd
 
+from cartrial._memory import release_freed_memory
 from cartrial.data import Study
 from cartrial.protocol.model import Protocol
 from cartrial.report.background import Background
@@ -174,7 +175,11 @@ def build_groups(groups: Sequence[Group], figures: dict, *, parallel: bool = Fal
     away = [g for g in groups if g[0] in forked] if parallel else []
     job = Background(partial(_forked_part, away)) if away else None
     if job is None or not job.forked:  # nothing started: every group here, in turn
-        return [s for _, build in groups for s in build(figures)]
+        secs_in_turn: list[Section] = []
+        for _, build in groups:
+            secs_in_turn += build(figures)
+            release_freed_memory()  # the next group starts from what is alive (memory)
+        return secs_in_turn
     here: dict[str, tuple] = {}
     for name, build in groups:
         if name not in forked:  # each group's figures kept apart, stored below in order

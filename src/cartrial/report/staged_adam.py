@@ -2,10 +2,13 @@
 
 Once the ADaM datasets are built, nothing later changes them, so a small trial's files can be
 written by a forked process (:class:`~cartrial.report.background.Background`) while this one
-builds the report's tables and figures. The process writes into a staging folder; the files are
-moved into ``out/adam`` only when the outputs are written, so a run that stops before then
-leaves no ADaM file behind (the staging folder is removed with the run). A large trial, or a
-machine without ``fork`` or a second core, writes them at that point, in turn, as before.
+builds the report's tables and figures. A large trial (or a machine without ``fork`` or a
+second core) writes them at once, in turn, so the datasets only the files read
+(:data:`WRITTEN_ONLY`) can be freed before the tables and figures are built (memory). Either
+way the files go into a staging folder and are moved into ``out/adam`` only when the outputs
+are written, so a run that stops before then leaves no ADaM file behind (the staging folder is
+removed with the run), and a writer's refusal is raised then, as when the files were written
+there.
 """
 
 from __future__ import annotations
@@ -23,6 +26,11 @@ from cartrial import __version__
 from cartrial.adam import write_adam
 from cartrial.protocol.model import Protocol
 from cartrial.report.background import Background, can_fork
+
+#: the datasets no table, figure, listing or analysis-results file reads: once their files are
+#: written they can be freed (ADLB: at 10,000 patients its encoded lab records, ~100 MiB; the
+#: lab tables are the safety engine's, and ADHTOX holds the cytopenias)
+WRITTEN_ONLY = ("ADLB",)
 
 
 def _discard(job: Background | None, stage: Path | None) -> None:
@@ -44,8 +52,12 @@ class StagedDatasets:
     write : callable
         ``write(folder)`` writes every ADaM file into ``folder``.
     parallel : bool
-        True starts the writing now in a forked process, into a staging folder (when the
-        machine can fork onto a second core); False writes in :meth:`write`.
+        True starts the writing now in a forked process (when the machine can fork onto a
+        second core); False writes now, in this process. Either way into a staging folder.
+    near : pathlib.Path, optional
+        An existing folder to stage in when written in this process (on the output's file
+        system, so the files are renamed into place, not copied, and a large trial's files do
+        not fill a RAM-backed temporary folder); default, or when missing: the system's.
 
     Examples
     --------
@@ -57,12 +69,20 @@ class StagedDatasets:
     ['adsl.csv']
     """
 
-    def __init__(self, write, *, parallel: bool) -> None:
-        self._write, self._stage, self._job = write, None, None
-        if parallel and can_fork():
-            self._stage = Path(tempfile.mkdtemp(prefix="cartrial-adam-"))
+    def __init__(self, write, *, parallel: bool, near: Path | None = None) -> None:
+        self._job: Background | None = None
+        self._error: Exception | None = None
+        forked = parallel and can_fork()
+        here = None if forked or near is None or not near.is_dir() else near
+        self._stage = Path(tempfile.mkdtemp(prefix=".cartrial-adam-", dir=here))
+        if forked:
             self._job = Background(partial(write, self._stage))
         self._left = weakref.finalize(self, _discard, self._job, self._stage)
+        if not forked:
+            try:
+                write(self._stage)
+            except Exception as exc:  # noqa: BLE001 - raised by write(), where the outputs
+                self._error = exc     # are written (the report's files first, as before)
 
     def write(self, folder: Path) -> None:
         """The files in ``folder`` (created when missing; files of the same name replaced).
@@ -77,12 +97,12 @@ class StagedDatasets:
         InputError
             The writer refused a dataset (raised here, whichever process wrote).
         """
-        if self._job is None:
-            self._write(folder)
-            return
         self._left.detach()
         try:
-            self._job.wait()
+            if self._job is not None:
+                self._job.wait()
+            if self._error is not None:
+                raise self._error
             folder.mkdir(parents=True, exist_ok=True)
             for f in sorted(self._stage.iterdir()):
                 shutil.move(str(f), str(folder / f.name))
@@ -91,8 +111,10 @@ class StagedDatasets:
 
 
 def stage_datasets(ds: dict[str, pd.DataFrame], protocol: Protocol, protocol_hash: str,
-                   data_hash: str, run_date: datetime, adam_format: str) -> StagedDatasets:
-    """Start writing the ADaM files of ``ds`` (forked, for a small trial).
+                   data_hash: str, run_date: datetime, adam_format: str,
+                   near: Path | None = None) -> StagedDatasets:
+    """Write the ADaM files of ``ds`` into a staging folder (forked, for a small trial; else
+    now, in turn): the datasets of :data:`WRITTEN_ONLY` may be freed once this returns.
 
     Parameters
     ----------
@@ -106,6 +128,8 @@ def stage_datasets(ds: dict[str, pd.DataFrame], protocol: Protocol, protocol_has
         The run's date, stamped in the files.
     adam_format : str
         "xpt" or "dataset-json" beside the CSV.
+    near : pathlib.Path, optional
+        Where to stage when written in turn (:class:`StagedDatasets`).
 
     Returns
     -------
@@ -121,7 +145,8 @@ def stage_datasets(ds: dict[str, pd.DataFrame], protocol: Protocol, protocol_has
     from cartrial.report.outputs import small_trial
 
     return StagedDatasets(partial(_write, ds, protocol.study_id, protocol_hash, data_hash,
-                                  run_date, adam_format), parallel=small_trial(ds))
+                                  run_date, adam_format), parallel=small_trial(ds),
+                          near=near)
 
 
 def _write(ds: dict, study: str, protocol_hash: str, data_hash: str, run_date: datetime,

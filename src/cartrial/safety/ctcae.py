@@ -131,32 +131,30 @@ def _grade_term(term: LabTerm, v: dict[str, np.ndarray], bnrind: np.ndarray,
     return grade
 
 
-def _baseline(df: pd.DataFrame, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """BASE and BNRIND per record, from the columns or the ABLFL record of its ``key`` group."""
+def _baseline(df: pd.DataFrame, group: np.ndarray, n_groups: int, bl: np.ndarray | None,
+              v: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """BASE and BNRIND per record, from the columns or the ABLFL record (``bl``) of its
+    (subject, test) ``group``; ``v``: AVAL, LLN and ULN as numbers."""
     base = as_float(df, "BASE", domain=DOMAIN)
     bnr = as_text(df, "BNRIND")
     if "BASE" in df.columns and "BNRIND" in df.columns:
         return base, bnr
-    if "ABLFL" not in df.columns:
+    if bl is None:
         if "BASE" in df.columns or "BNRIND" in df.columns:
             raise InputError("grade_labs: give both BASE and BNRIND, or an ABLFL column")
         return base, bnr
-    bl = as_text(df, "ABLFL") == "Y"
-    group, firsts = pd.factorize(key)  # 0..n-1 per (subject, test): counted and indexed below
-    per_group = np.bincount(group[bl], minlength=len(firsts))
+    per_group = np.bincount(group[bl], minlength=n_groups)
     fail(df, bl & (per_group[group] > 1), domain=DOMAIN, variable="ABLFL",
          rule="more than one baseline record for this subject and test")
-    aval = as_float(df, "AVAL", domain=DOMAIN)
-    lln = as_float(df, "LLN", domain=DOMAIN)
-    uln = as_float(df, "ULN", domain=DOMAIN)
+    rows = np.flatnonzero(bl)  # the indicator of the baseline records only, spread below
+    aval, lln, uln = (v[k][rows] for k in ("AVAL", "LLN", "ULN"))
     ind = np.where(aval > uln, "HIGH", np.where(aval < lln, "LOW", "NORMAL"))
     ind = np.where(np.isnan(aval), "", ind)
-    at = np.full(len(firsts), -1, dtype=np.intp)  # each group's baseline record (-1: none)
-    at[group[bl]] = np.flatnonzero(bl)
-    row = at[group]
-    has = row >= 0
-    b = np.where(has, aval[row], np.nan)
-    i = np.where(has, ind[row], "").astype(object)
+    at = np.full(n_groups, -1, dtype=np.intp)  # each group's baseline record (-1: none)
+    at[group[rows]] = np.arange(len(rows))
+    row = at[group]  # -1 picks the value appended: NaN, ""
+    b = np.append(aval, np.nan)[row]
+    i = np.append(ind.astype(object), "")[row]
     return (base if "BASE" in df.columns else b), (bnr if "BNRIND" in df.columns else i)
 
 
@@ -204,7 +202,9 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
          rule="lower limit of normal above the upper limit")
     fail(df, aval < 0, domain=DOMAIN, variable="AVAL", rule="a laboratory value cannot be < 0")
     key, pcodes, pvals = _frames.subject_test_key(df)
-    base, bnr = _baseline(df, key)
+    group, firsts = pd.factorize(key)  # 0..n-1 per (subject, test): counted and indexed below
+    bl = as_text(df, "ABLFL") == "Y" if "ABLFL" in df.columns else None
+    base, bnr = _baseline(df, group, len(firsts), bl, {"AVAL": aval, "LLN": lln, "ULN": uln})
     fail(df, ~np.isin(bnr, ["", "NORMAL", "LOW", "HIGH", "ABNORMAL"]), domain=DOMAIN,
          variable="BNRIND", rule="baseline indicator must be NORMAL, LOW, HIGH or ABNORMAL",
          values=bnr)
@@ -224,6 +224,7 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
             fail(df, rows & np.append(bad, False)[ucodes], domain=DOMAIN,
                  variable="UNIT", rule=f"{term.term} is graded in {term.units[0]} (SI)",
                  values=units)
+        rows = np.flatnonzero(rows)  # positions: each array below read at these only
         sub = {k: a[rows] for k, a in v.items()}
         g = _grade_term(term, sub, bnr[rows], c.significant_digits)
         dsc, grd = out[term.direction]
@@ -237,16 +238,17 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
     res["ATOXDSCL"], res["ATOXGRL"] = out["L"]
     res["ATOXDSCH"], res["ATOXGRH"] = out["H"]
     # baseline grade: grade of the record with ABLFL = Y (else of the last record on/before day 0)
-    if "ABLFL" in df.columns:
-        is_bl = as_text(df, "ABLFL") == "Y"
+    if bl is not None:
+        is_bl = bl
     else:
         pre = df["DAY"].to_numpy() <= 0
         last_pre = pd.Series(np.where(pre, np.arange(n), -1)).groupby(
             key).transform("max").to_numpy()
         is_bl = pre & (np.arange(n) == last_pre)
-    for d in ("L", "H"):
-        bg = pd.Series(np.where(is_bl, res[f"ATOXGR{d}"], np.nan))
-        res[f"BTOXGR{d}"] = bg.groupby(key).transform("max").to_numpy()
+    for d in ("L", "H"):  # the largest grade of the group's baseline records (NaN: none)
+        worst = np.full(len(firsts), np.nan)
+        np.fmax.at(worst, group[is_bl], out[d][1][is_bl])  # fmax: a NaN grade is skipped
+        res[f"BTOXGR{d}"] = worst[group]
     post = (res["DAY"] > 0) & (res["DAY"] <= treatment_emergent_until_day)
     te = np.zeros(n, dtype=bool)
     for d in ("L", "H"):
@@ -257,136 +259,6 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
     return res
 
 
-def lab_grades_long(graded: pd.DataFrame) -> pd.DataFrame:
-    """Graded labs in long form: one row per record and graded direction (TERM, GRADE, BGRADE).
-
-    Parameters
-    ----------
-    graded : pandas.DataFrame
-        :func:`grade_labs` output (ATOXDSCL / ATOXGRL / BTOXGRL and the H columns).
-
-    Returns
-    -------
-    pandas.DataFrame
-        USUBJID, (SEQ,) PARAMCD, TERM, DIRECTION ("L" or "H"), DAY, AVAL, GRADE, BGRADE,
-        TRTEMFL, CTCAE_VERSION; a record graded in both directions gives two rows.
-
-    Examples
-    --------
-    CTCAE v5.0 (NCI 2017) platelet count decreased: grade 3 < 50, grade 4 < 25 x 10^9/L:
-    >>> df = pd.DataFrame({"USUBJID": "P", "PARAMCD": "PLAT", "DAY": [0.0, 7.0],
-    ...                    "AVAL": [180.0, 20.0], "LLN": 150.0, "ULN": 400.0})
-    >>> lab_grades_long(grade_labs(df))[["TERM", "DAY", "GRADE", "BGRADE"]]
-                           TERM  DAY  GRADE  BGRADE
-    0  Platelet count decreased  0.0    0.0     0.0
-    1  Platelet count decreased  7.0    4.0     0.0
-    """
-    keep = ["USUBJID", "PARAMCD", "TERM", "DIRECTION", "DAY", "AVAL", "GRADE", "BGRADE",
-            "TRTEMFL", "CTCAE_VERSION"]
-    if "SEQ" in graded.columns:
-        keep.insert(1, "SEQ")
-    own = [c for c in keep if c in graded.columns]  # only these copied (TERM... replaced)
-    parts = []
-    for d in ("L", "H"):
-        rows = (graded[f"ATOXDSC{d}"] != "").to_numpy(dtype=bool, na_value=False)
-        parts.append(graded.loc[rows, own].assign(  # arrays: positional, dtypes kept
-            TERM=graded[f"ATOXDSC{d}"].array[rows], DIRECTION=d,
-            GRADE=graded[f"ATOXGR{d}"].array[rows], BGRADE=graded[f"BTOXGR{d}"].array[rows]))
-    out = pd.concat(parts, ignore_index=True)
-    return out.reindex(columns=keep).sort_values(["USUBJID", "TERM", "DAY"],
-                                                 kind="stable").reset_index(drop=True)
-
-
-def pooled_lab_terms(graded: pd.DataFrame) -> pd.DataFrame:
-    """Graded records of several CTCAE versions with POOLED_TERML / POOLED_TERMH: the v5.0 term
-    each version's term maps to (the ``pooled_term`` of the criteria rows, e.g. v6.0
-    "Thrombocytopenia" -> "Platelet count decreased"; the term itself when unchanged), so
-    studies graded with v5.0 and v6.0 can be tabulated together. Grades stay those of their own
-    version (CTCAE_VERSION says which).
-
-    Parameters
-    ----------
-    graded : pandas.DataFrame
-        :func:`grade_labs` output, one or several versions concatenated.
-
-    Returns
-    -------
-    pandas.DataFrame
-        A copy with POOLED_TERML and POOLED_TERMH.
-
-    Raises
-    ------
-    InputError
-        A CTCAE_VERSION that is not bundled.
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({"USUBJID": "P", "PARAMCD": "PLAT", "DAY": [7.0], "AVAL": [20.0],
-    ...                    "LLN": [150.0], "ULN": [400.0]})
-    >>> g = grade_labs(df, criteria=ctcae_lab_criteria("6.0"))
-    >>> pooled_lab_terms(g)["POOLED_TERML"].item()
-    'Platelet count decreased'
-    """
-    out = graded.copy()
-    versions = list(pd.unique(out["CTCAE_VERSION"].astype(str)))
-    bad = [v for v in versions if v not in CTCAE_VERSIONS]
-    if bad:
-        raise InputError(f"pooled_lab_terms: CTCAE version(s) {bad} not bundled")
-    for d in ("L", "H"):
-        pooled = out[f"ATOXDSC{d}"].astype(object).copy()
-        for v in versions:
-            table = {t.term: t.pooled_term for t in ctcae_lab_criteria(v).terms if t.pooled_term}
-            rows = (out["CTCAE_VERSION"].astype(str) == v).to_numpy()
-            pooled[rows] = out.loc[rows, f"ATOXDSC{d}"].replace(table)
-        out[f"POOLED_TERM{d}"] = pooled
-    return out
-
-
-def worst_lab_grades(graded: pd.DataFrame, *, treatment_emergent_until_day: float = 365.0,
-                     long: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Worst post-baseline grade per USUBJID x CTCAE term (with its day and baseline grade).
-
-    Parameters
-    ----------
-    graded : pandas.DataFrame
-        :func:`grade_labs` output.
-    treatment_emergent_until_day : float, default 365
-        Records after this day since infusion are not considered.
-    long : pandas.DataFrame, optional
-        ``lab_grades_long(graded)`` when the caller has it already (not changed here).
-
-    Returns
-    -------
-    pandas.DataFrame
-        USUBJID, TERM, DIRECTION, BASE_GRADE, WORST_GRADE, WORST_DAY (the first day the worst
-        grade was reached), TRTEMFL, CTCAE_VERSION; one row per subject and term.
-
-    Examples
-    --------
-    CTCAE v5.0 (NCI 2017) platelet count decreased: grade 3 < 50, grade 4 < 25 x 10^9/L:
-    >>> df = pd.DataFrame({"USUBJID": "P", "PARAMCD": "PLAT", "DAY": [0.0, 7.0, 9.0, 14.0],
-    ...                    "AVAL": [180.0, 45.0, 20.0, 24.0], "LLN": 150.0, "ULN": 400.0})
-    >>> worst_lab_grades(grade_labs(df))[["TERM", "BASE_GRADE", "WORST_GRADE", "WORST_DAY"]]
-                           TERM  BASE_GRADE  WORST_GRADE  WORST_DAY
-    0  Platelet count decreased         0.0          4.0        9.0
-    """
-    long = lab_grades_long(graded) if long is None else long
-    post = long[(long["DAY"] > 0) & (long["DAY"] <= treatment_emergent_until_day)
-                & long["GRADE"].notna()]
-    if post.empty:
-        return pd.DataFrame(columns=["USUBJID", "TERM", "DIRECTION", "BASE_GRADE",
-                                     "WORST_GRADE", "WORST_DAY", "TRTEMFL", "CTCAE_VERSION"])
-    idx = post.sort_values(["USUBJID", "TERM", "GRADE", "DAY"], ascending=[True, True, False, True],
-                           kind="stable").groupby(["USUBJID", "TERM"]).head(1)
-    te = post["TRTEMFL"].eq("Y").groupby([post["USUBJID"], post["TERM"]]).any()
-    out = idx.rename(columns={"GRADE": "WORST_GRADE", "DAY": "WORST_DAY", "BGRADE": "BASE_GRADE"})
-    out = out.set_index(["USUBJID", "TERM"])
-    out["TRTEMFL"] = np.where(te.reindex(out.index).to_numpy(), "Y", "")
-    out = out.reset_index()
-    return out[["USUBJID", "TERM", "DIRECTION", "BASE_GRADE", "WORST_GRADE", "WORST_DAY",
-                "TRTEMFL", "CTCAE_VERSION"]].reset_index(drop=True)
-
-
 def __getattr__(name: str) -> object:
     """The cytopenia and IgG flags moved to :mod:`cartrial.safety.cytopenia`; their old import
     path from here still works (PEP 562, no import cycle)."""
@@ -394,4 +266,8 @@ def __getattr__(name: str) -> object:
         from cartrial.safety import cytopenia
 
         return getattr(cytopenia, name)
+    if name in ("lab_grades_long", "pooled_lab_terms", "worst_lab_grades"):
+        from cartrial.safety import ctcae_long
+
+        return getattr(ctcae_long, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

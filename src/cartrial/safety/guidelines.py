@@ -277,6 +277,18 @@ class CtcaeLabCriteria(_Model):
         p = paramcd.strip().upper()
         return [t for t in self.terms if p in (c.upper() for c in t.paramcd)]
 
+    def graded_tests(self) -> frozenset[str]:
+        """The test codes (upper case) some term grades: a record of another test gets no
+        grade (:func:`cartrial.safety.grade_labs` matches its stripped, upper-cased PARAMCD).
+
+        Examples
+        --------
+        >>> c = ctcae_lab_criteria("5.0")
+        >>> "PLAT" in c.graded_tests(), "IL6" in c.graded_tests()
+        (True, False)
+        """
+        return frozenset(c.upper() for t in self.terms for c in t.paramcd)
+
 
 # ---------------------------------------------------------------------------------- loaders
 def _load(name: str) -> dict:

@@ -40,11 +40,16 @@ from cartrial.safety.sdtm_base import (  # noqa: F401 (CM_CLASSES ... QS_ICE: th
     _day,
     _domain,
     _pivot,
+    _read,
     _text,
     infusion_dates,
 )
 from cartrial.safety.sdtm_labs import lab_records, weight_records
 from cartrial.safety.sdtm_subjects import adverse_events, followup
+
+#: the FA variables the CRS and ICANS adapters read (:func:`_pivot`, :func:`_fa_value`)
+FA_READ = ["DOMAIN", "USUBJID", "FASEQ", "FAOBJ", "FATESTCD", "FAORRES", "FASTRESC",
+           "FASTRESN", "FADTC"]
 
 
 def crs_observations(study) -> pd.DataFrame:
@@ -70,8 +75,9 @@ def crs_observations(study) -> pd.DataFrame:
     array([[38.7 ,  1.33]])
     """
     inf = infusion_dates(study)
-    vs = _domain(study, "VS")
-    fa = _domain(study, "FA")
+    vs = _read(study, "VS", ["USUBJID", "VSSEQ", "VSTESTCD", "VSDTC", "VSSTRESN"],
+               {"VSTESTCD": {"TEMP"}})
+    fa = _read(study, "FA", FA_READ, {"FAOBJ": {"CYTOKINE RELEASE SYNDROME"}})
     require_columns(vs, ["USUBJID", "VSSEQ", "VSTESTCD", "VSDTC", "VSSTRESN"], noun="variable",
                     where="VS (standardised results: read with load_study or study_from_frames)")
     temp = vs[text_values(vs["VSTESTCD"]) == "TEMP"][["USUBJID", "VSDTC", "VSSTRESN", "VSSEQ"]]
@@ -192,8 +198,9 @@ def icans_assessments(study) -> pd.DataFrame:
     array([[ 7.   ,  4.375, 61.   ]])
     """
     inf = infusion_dates(study)
-    qs = _domain(study, "QS")
-    fa = _domain(study, "FA")
+    qs = _read(study, "QS", ["DOMAIN", "USUBJID", "QSSEQ", "QSCAT", "QSTESTCD", "QSORRES",
+                             "QSSTRESN", "QSDTC"], {"QSCAT": {"ICE"}})
+    fa = _read(study, "FA", FA_READ, {"FAOBJ": {ICANS_TERM.upper()}})
     q = qs[text_values(qs["QSCAT"]) == "ICE"]
     qv = q["QSSTRESN"] if "QSSTRESN" in q else pd.to_numeric(q["QSORRES"], errors="coerce")
     qv = qv.where(qv.notna(), pd.to_numeric(q["QSORRES"], errors="coerce"))

@@ -12,6 +12,7 @@ from cartrial.data.dates import parse_dtc
 from cartrial.data.validate_codes import column_codes
 from cartrial.errors import InputError
 from cartrial.safety._frames import fail, text_values
+from cartrial.study_reads import read_frame
 
 CRS_TERM = "Cytokine release syndrome"
 ICANS_TERM = "Immune effector cell-associated neurotoxicity syndrome"
@@ -27,6 +28,16 @@ END_OF_DAY = 1439.0 / 1440.0   # 23:59, where a date-only death is placed
 def _domain(study, name: str, required: bool = True) -> pd.DataFrame | None:
     """A domain of a :class:`cartrial.data.Study` (or a dict of frames); None when absent."""
     df = study.get(name)
+    if df is None and required:
+        raise InputError(f"safety: domain {name} is required (docs/data-model.md)")
+    return df
+
+
+def _read(study, name: str, columns: list[str], where: dict | None = None, *,
+          required: bool = True) -> pd.DataFrame | None:
+    """Only ``columns`` (and the ``where`` records) of a domain
+    (:func:`cartrial.study_reads.read_frame`); as :func:`_domain` when it is absent."""
+    df = read_frame(study, name, columns, where)
     if df is None and required:
         raise InputError(f"safety: domain {name} is required (docs/data-model.md)")
     return df

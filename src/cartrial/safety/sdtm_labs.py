@@ -17,8 +17,8 @@ from cartrial.safety._frames import text_values
 from cartrial.safety.sdtm_base import (
     LAB_BATCH_SUBJECTS,
     _day,
-    _domain,
     _dtc_codes,
+    _read,
     _text,
     infusion_dates,
 )
@@ -48,7 +48,8 @@ def lab_records(study, *, batch_subjects: int = LAB_BATCH_SUBJECTS) -> pd.DataFr
     [[150.0, -1.0, 'Y'], [20.0, 7.0, '']]
     """
     inf = infusion_dates(study)
-    lb = _domain(study, "LB")
+    lb = _read(study, "LB", ["USUBJID", "LBSEQ", "LBTESTCD", "LBSTRESN", "LBSTRESU", "LBSTNRLO",
+                             "LBSTNRHI", "LBDTC", "LBBLFL", "LBSPEC"])
     subj, names = column_codes(lb["USUBJID"])  # each subject looked up once
     keep = spread(pd.Index([str(u) for u in names]).isin(inf.index), subj, False)
     if "LBSPEC" in lb.columns:
@@ -142,7 +143,8 @@ def weight_records(study) -> pd.DataFrame:
     [[80.0, -2.0, 'Y'], [70.0, 28.0, '']]
     """
     inf = infusion_dates(study)
-    vs = _domain(study, "VS")
+    vs = _read(study, "VS", ["USUBJID", "VSSEQ", "VSTESTCD", "VSSTRESN", "VSSTRESU", "VSDTC",
+                             "VSBLFL"], {"VSTESTCD": {"WEIGHT"}})
     w = vs[(_text(vs["VSTESTCD"]) == "WEIGHT") & vs["USUBJID"].astype(str).isin(inf.index)]
     w = w[w["VSSTRESN"].notna()].reset_index(drop=True)
     out = pd.DataFrame({"USUBJID": w["USUBJID"].astype(str), "SEQ": w["VSSEQ"],

@@ -20,6 +20,7 @@ from cartrial.safety.sdtm_base import (
     _day,
     _domain,
     _dtc_codes,
+    _read,
     _text,
     infusion_dates,
 )
@@ -185,7 +186,7 @@ def followup(study, protocol: Protocol | None = None) -> pd.DataFrame:
     dated = []
     for name, dtc in (("AE", "AESTDTC"), ("LB", "LBDTC"), ("VS", "VSDTC"), ("FA", "FADTC"),
                       ("QS", "QSDTC")):
-        df = _domain(study, name, required=False)
+        df = _read(study, name, ["USUBJID", dtc], required=False)
         if df is not None and len(df) and dtc in df:
             dated.append(_last_dated(df, dtc))
     if dated:
