@@ -87,12 +87,13 @@ def cpu():
 
 with tempfile.TemporaryDirectory() as tmp:
     t = cpu()
-    # as in `analyze` on a small trial: each figure's files rendered by a forked process as
-    # the figure is handed on, collected when written
+    # as in `analyze` on a small trial: the figure files rendered by forked processes
+    # (started as written, or each as its figure is handed on before), collected when written
     figures, svgs = ForkedFigures(), []
     for fn, (a, kw), (number, title, notes, pop, name, cut) in zip(fns, args, captions):
         with F.figure_cutoff(cut):
             svgs.append(S._fig(number, title, fn(*a, **kw), notes, pop, figures, name).svg)
+    getattr(figures, "start", lambda: None)()  # where the code starts them in one process
     O._figure_files(figures, Path(tmp))
     used = cpu() - t
     digest = {f"report svg {k}": hashlib.sha256(s.encode()).hexdigest()

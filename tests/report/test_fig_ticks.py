@@ -66,11 +66,11 @@ def test_tight_layout_in_the_block_places_axes_as_matplotlib_does():
 
 def test_ticks_are_computed_once_per_block_and_again_in_the_next(monkeypatch):
     computed: list[int] = []
-    original = fig_ticks._ORIGINAL.get("ticks") or Axis._update_ticks
+    original = fig_ticks._ORIGINAL.get("_update_ticks") or Axis._update_ticks
     fig = _figure()
     with ticks_once():  # installs the memory
         pass
-    monkeypatch.setitem(fig_ticks._ORIGINAL, "ticks",
+    monkeypatch.setitem(fig_ticks._ORIGINAL, "_update_ticks",
                         lambda self: computed.append(id(self)) or original(self))
     axis = fig.axes[0].yaxis
     with ticks_once():

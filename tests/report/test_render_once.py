@@ -84,19 +84,49 @@ def test_wide_is_pivoted_once_and_handed_out_as_a_copy():
     assert t.wide() is not t.wide()
 
 
-def test_forked_figures_give_the_bytes_rendered_in_turn():
-    """Regression: a figure rendered in a forked process as it is stored, against the same
-    figure rendered here."""
+def test_forked_figures_render_every_figure_in_one_process_with_the_bytes_rendered_in_turn(
+        monkeypatch):
+    """Three figures' files rendered by one forked process (one Background, started by
+    ``start``), against each figure rendered here (regression test for the bytes); nothing
+    is started while the figures are stored, a figure stored again is rendered once, as
+    stored last, and files given as bytes are kept as they are."""
+    import cartrial.report.figure_files as ff
+
+    started = []
+
+    class Counted(Background):
+        def __init__(self, fn, **kw):
+            started.append(fn)
+            super().__init__(fn, **kw)
+
+    monkeypatch.setattr(ff, "Background", Counted)
+    figs_here = []
+    for k in range(3):
+        fig = Figure(figsize=(3, 2))
+        fig.subplots().plot([0, 1, 2], [1, k, 2], label=f"DL{k}")
+        figs_here.append(fig)
+    here = [FigureFiles(f).render() for f in figs_here]
+    figs = ForkedFigures()
+    figs["a"] = FigureFiles(figs_here[2])
+    figs["a"] = FigureFiles(figs_here[0])  # stored again: only the last is rendered
+    figs["b"] = (b"png", b"svg")
+    figs["c"] = FigureFiles(figs_here[1])
+    figs["d"] = FigureFiles(figs_here[2])
+    assert started == []
+    figs.start()
+    figs.start()  # nothing left to start
+    assert len(started) == 1 and len(started[0].args[0]) == 3
+    assert [file_bytes(figs[k]) for k in "acd"] == here
+    assert file_bytes(figs["b"]) == (b"png", b"svg")
+
+
+def test_forked_figures_not_started_are_rendered_when_written():
+    """Regression: a figure never started gives the bytes rendered here."""
     fig = Figure(figsize=(3, 2))
-    fig.subplots().plot([0, 1, 2], [1, 0, 2], label="DL1")
-    here = FigureFiles(fig).render()
+    fig.subplots().plot([0, 1, 2], [1, 0, 2])
     figs = ForkedFigures()
     figs["a"] = FigureFiles(fig)
-    figs["b"] = (b"png", b"svg")
-    assert isinstance(figs["a"], Background)
-    figs["a"] = FigureFiles(fig)  # stored again: the first rendering is collected
-    assert file_bytes(figs["a"]) == here
-    assert file_bytes(figs["b"]) == (b"png", b"svg")
+    assert file_bytes(figs["a"]) == FigureFiles(fig).render()
 
 
 def _adam_writer(ds):

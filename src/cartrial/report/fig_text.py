@@ -36,6 +36,8 @@ from matplotlib.backends.backend_mixed import MixedModeRenderer
 from matplotlib.backends.backend_svg import RendererSVG
 from matplotlib.mathtext import MathTextParser
 
+from cartrial.report.fig_patch import replace_once, set_within
+
 LIMIT = 50_000  # text sizes remembered; past it, the table starts again empty
 PARSE_LIMIT = 2_000  # math-text parses (a raster parse holds its image)
 _PURE = (RendererAgg, RendererSVG)  # exact types: a subclass may measure otherwise
@@ -81,7 +83,7 @@ def _metrics_function(renderer: Any) -> Callable[..., tuple]:
     # (the SVG one, or the Agg one while a dense collection is rasterised)
     inner = renderer._renderer if type(renderer) is MixedModeRenderer else renderer
     if state is None or type(inner) not in _PURE:
-        return _ORIGINAL["metrics"](renderer)
+        return _ORIGINAL["_get_text_metrics_function"](renderer)
     base = (type(inner).__name__, getattr(inner, "dpi", None), renderer.dpi, state)
 
     def metrics(text: str, fontprop: Any, ismath: Any, dpi: float) -> tuple:
@@ -96,7 +98,7 @@ def _parse_cached(self: MathTextParser, s: str, dpi: float, prop: Any, antialias
                   load_glyph_flags: Any) -> Any:
     """``MathTextParser._parse_cached`` keyed by output type, not by parser instance."""
     state = _ACTIVE.get()
-    original = _ORIGINAL["parse"]
+    original = _ORIGINAL["_parse_cached"]
     if state is None:
         return original(self, s, dpi, prop, antialiased, load_glyph_flags)
     key = (self._output_type, state, s, dpi, prop, antialiased, load_glyph_flags)
@@ -144,15 +146,10 @@ def _get_font(paths: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def _install() -> None:
-    if _ORIGINAL:
-        return
-    _ORIGINAL["metrics"] = mtext._get_text_metrics_function
-    _ORIGINAL["parse"] = MathTextParser.__dict__["_parse_cached"]
-    _ORIGINAL["get_font"] = mtext.get_font
-    mtext._get_text_metrics_function = _metrics_function
-    MathTextParser._parse_cached = _parse_cached
-    mtext.get_font = _get_font  # both used by Text._get_layout only (a text's line height)
-    mtext.fontManager = _Manager()
+    replace_once(_ORIGINAL, MathTextParser, {"_parse_cached": _parse_cached})
+    # get_font and fontManager: used by Text._get_layout only (a text's line height)
+    replace_once(_ORIGINAL, mtext, {"_get_text_metrics_function": _metrics_function,
+                                    "get_font": _get_font, "fontManager": _Manager()})
 
 
 def _settings() -> int:
@@ -189,8 +186,5 @@ def shared_text() -> Iterator[None]:
     True
     """
     _install()
-    token = _ACTIVE.set(_settings())
-    try:
+    with set_within(_ACTIVE, _settings()):
         yield
-    finally:
-        _ACTIVE.reset(token)

@@ -24,6 +24,8 @@ from typing import Any
 
 from matplotlib.axis import Axis
 
+from cartrial.report.fig_patch import replace_once, set_within
+
 _ACTIVE: ContextVar[dict | None] = ContextVar("cartrial_ticks_once", default=None)
 _ORIGINAL: dict[str, Any] = {}
 
@@ -31,35 +33,26 @@ _ORIGINAL: dict[str, Any] = {}
 def _update_ticks(self: Axis) -> list:
     memo = _ACTIVE.get()
     if memo is None:
-        return _ORIGINAL["ticks"](self)
+        return _ORIGINAL["_update_ticks"](self)
     key = ("ticks", id(self))
     got = memo.get(key)
     if got is None or got[0] is not self:
-        got = memo[key] = (self, _ORIGINAL["ticks"](self))
+        got = memo[key] = (self, _ORIGINAL["_update_ticks"](self))
     return got[1]
 
 
 def _get_ticklabel_bboxes(self: Axis, ticks: list, renderer: Any) -> tuple:
     memo = _ACTIVE.get()
     if memo is None:
-        return _ORIGINAL["bboxes"](self, ticks, renderer)
+        return _ORIGINAL["_get_ticklabel_bboxes"](self, ticks, renderer)
     key = ("bboxes", id(self))
     got = memo.get(key)
     # remembered only for the very list of ticks (the one remembered above) and renderer
     if got is None or got[0] is not self or got[1] is not ticks or got[2] is not renderer:
         got = memo[key] = (self, ticks, renderer,
-                           _ORIGINAL["bboxes"](self, ticks, renderer))
+                           _ORIGINAL["_get_ticklabel_bboxes"](self, ticks, renderer))
     tlb1, tlb2 = got[3]
     return list(tlb1), list(tlb2)
-
-
-def _install() -> None:
-    if _ORIGINAL:
-        return
-    _ORIGINAL["ticks"] = Axis.__dict__["_update_ticks"]
-    _ORIGINAL["bboxes"] = Axis.__dict__["_get_ticklabel_bboxes"]
-    Axis._update_ticks = _update_ticks
-    Axis._get_ticklabel_bboxes = _get_ticklabel_bboxes
 
 
 @contextmanager
@@ -88,9 +81,7 @@ def ticks_once() -> Iterator[None]:
     >>> ax.xaxis._update_ticks() is ax.xaxis._update_ticks()
     False
     """
-    _install()
-    token = _ACTIVE.set({})
-    try:
+    replace_once(_ORIGINAL, Axis, {"_update_ticks": _update_ticks,
+                                   "_get_ticklabel_bboxes": _get_ticklabel_bboxes})
+    with set_within(_ACTIVE, {}):
         yield
-    finally:
-        _ACTIVE.reset(token)

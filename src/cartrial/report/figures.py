@@ -29,6 +29,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.layout_engine import PlaceHolderLayoutEngine  # noqa: E402
 
 from cartrial.errors import InputError, require_columns  # noqa: E402
+from cartrial.report.fig_glyphs import glyphs_once  # noqa: E402
 from cartrial.report.fig_text import shared_text  # noqa: E402
 from cartrial.report.fig_ticks import ticks_once  # noqa: E402
 from cartrial.report.labels import CYTOKINE_LABELS  # noqa: E402
@@ -107,7 +108,8 @@ def figure_bytes(fig: Figure, fmt: str) -> bytes:
     """
     buf = io.BytesIO()
     engine = fig.get_layout_engine()
-    with plt.rc_context(_RC), shared_text(), ticks_once():  # one drawing: ticks once
+    # one drawing: ticks once; texts measured and glyphs rasterised once per process
+    with plt.rc_context(_RC), shared_text(), ticks_once(), glyphs_once():
         # after fig.tight_layout() the figure keeps a placeholder engine that lays out nothing,
         # yet makes savefig draw the whole figure twice (a layout pass, then the real one)
         if isinstance(engine, PlaceHolderLayoutEngine):

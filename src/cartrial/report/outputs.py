@@ -101,13 +101,17 @@ def write_outputs(secs: list[Section], figures: dict, ds: dict[str, pd.DataFrame
     if datasets is None:
         datasets = stage_datasets(ds, protocol, w.protocol_hash, w.data_hash, w.run_date,
                                   w.adam_format, near=out)
+    if isinstance(figures, ForkedFigures):  # the figure files, longest of the writers, first
+        figures.start()
     tables = [it for s in secs for it in s.items if isinstance(it, ReportTable)]
-    results = [Background(partial(write_ars, part, ds, out / "tables",
-                                  count_dose_as=protocol.conduct.count_dose_as,
-                                  baskets=protocol.safety.baskets), parallel=parallel)
-               for part in _halves(tables, parallel)]
-    # figures already rendering in their own processes are collected here (only this
-    # process can wait for them)
+    # one process for every table's analysis-results files: beside the figure files' process
+    # and this one, a second would only share the two cores at the cost of its own fork and
+    # cold caches (issue #18)
+    results = Background(partial(write_ars, tables, ds, out / "tables",
+                                 count_dose_as=protocol.conduct.count_dose_as,
+                                 baskets=protocol.safety.baskets), parallel=parallel)
+    # figures already rendering in their own process are collected here (only this process
+    # can wait for it)
     drawn = Background(partial(_figure_files, figures, out / "figures"),
                        parallel=parallel and not isinstance(figures, ForkedFigures))
     w.report.write_text(render_document(
@@ -116,8 +120,7 @@ def write_outputs(secs: list[Section], figures: dict, ds: dict[str, pd.DataFrame
     names = _write_items(secs, out, w.run_date,
                          RunningHeader(protocol.study_id, w.cutoff, w.run_date))
     datasets.write(out / "adam")
-    for job in results:
-        job.wait()
+    results.wait()
     drawn.wait()
     return names
 
@@ -148,20 +151,6 @@ def _figure_files(figures: dict, fdir: Path) -> None:
         png, svg = file_bytes(item)
         (fdir / f"{name}.svg").write_bytes(svg)
         (fdir / f"{name}.png").write_bytes(png)
-
-
-def _halves(tables: list[ReportTable], parallel: bool) -> list[list[ReportTable]]:
-    """The tables in two groups of about as many cells (the analysis-results files of each
-    written by its own process), or all in one."""
-    if not parallel:
-        return [tables]
-    parts: list[list[ReportTable]] = [[], []]
-    size = [0, 0]
-    for t in sorted(tables, key=lambda t: -len(t.cells)):  # largest first, to the lighter
-        k = int(size[1] < size[0])
-        parts[k].append(t)
-        size[k] += len(t.cells)
-    return [p for p in parts if p]
 
 
 def _write_items(secs: list[Section], out: Path, run_date: datetime,

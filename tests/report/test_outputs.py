@@ -1,0 +1,48 @@
+"""report.outputs: the writers of a small trial, side by side in as few processes as there are
+cores to use (issue #18).
+
+The bytes of a run whose writers run side by side against a run in turn are checked by
+``tests/report/test_pipeline.py``; here, which work goes to a forked process.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+import cartrial.report.background as background
+from cartrial._fork import can_fork
+from cartrial.data import write_study
+from cartrial.report.pipeline import run_analysis
+from tests.data.minimal_study import minimal_domains
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.skipif(not can_fork(), reason="needs fork and a second core")
+def test_the_writers_fork_once_for_the_figure_files_and_once_for_the_analysis_results(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every figure's PNG and SVG files come from one forked process and every table's
+    analysis-results files from another (not a process per figure, nor two halves of the
+    tables), and every figure file and analysis-results file is written."""
+    forked: list[str] = []
+    real = background.Background.__init__
+
+    def noted(self, fn, *, parallel: bool = True) -> None:
+        real(self, fn, parallel=parallel)
+        if self.forked:
+            forked.append(getattr(getattr(fn, "func", fn), "__name__", repr(fn)))
+
+    monkeypatch.setattr(background.Background, "__init__", noted)
+    write_study(minimal_domains(), tmp_path / "sdtm")
+    summary = run_analysis(tmp_path / "sdtm", "ct071", tmp_path / "out",
+                           run_date=datetime(2025, 6, 1, 12))
+    assert forked.count("_render_all") == 1 and forked.count("write_ars") == 1, forked
+    pngs = sorted((tmp_path / "out" / "figures").glob("*.png"))
+    assert len(pngs) > 1
+    assert all(p.with_suffix(".svg").exists() for p in pngs)
+    tables = sorted((tmp_path / "out" / "tables").glob("table_*.txt"))
+    assert tables and len(summary.tables) >= len(tables)
+    assert all(p.with_suffix(".ard.json").exists() for p in tables)
