@@ -26,8 +26,8 @@ _GRADED = ("ATOXDSCL", "ATOXDSCH", "TRTEMFL", "ATOXGRL", "ATOXGRH", "BTOXGRL", "
 
 def derive_vars_atoxgr_lb(adlb: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
     """CTCAE grades (the version the protocol pins: ``safety.ctcae_version``) via
-    :func:`cartrial.safety.grade_labs` on the numeric results of infused subjects; records of gradable tests get ATOXDSCL/ATOXGRL, ATOXDSCH/ATOXGRH,
-    BTOXGRL/BTOXGRH and TRTEMFL.
+    :func:`cartrial.safety.grade_labs` on the numeric results of infused subjects; records
+    of gradable tests get ATOXDSCL/ATOXGRL, ATOXDSCH/ATOXGRH, BTOXGRL/BTOXGRH and TRTEMFL.
 
     Parameters
     ----------
