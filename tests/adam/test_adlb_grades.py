@@ -129,3 +129,25 @@ def test_graded_tests_of_the_criteria():
     assert {"PLAT", "NEUT", "ALT", "HGB"} <= c.graded_tests()
     assert not {"IL6", "MPROTEIN", "FERRITIN"} & c.graded_tests()
     assert all(t.upper() == t for t in c.graded_tests())
+
+
+def test_adlb_grades_by_the_ctcae_version_the_protocol_pins():
+    """ADLB grades by the protocol's ``safety.ctcae_version``, as the safety engine does (it
+    graded by v5.0 whatever the protocol pinned). External check, the tables themselves:
+    neutrophils 0.8 x 10^9/L are grade 3 in NCI CTCAE v5.0 (27 Nov 2017; grade 3 "<1.0 - 0.5 x
+    10^9/L") and grade 2 in v6.0 (22 July 2025; grade 2 "<1.0 - 0.5 x 10^9/L")."""
+    import pandas as pd
+
+    from cartrial.adam.adlb_grades import derive_vars_atoxgr_lb
+    from cartrial.protocol import load_protocol
+
+    adlb = pd.DataFrame({"USUBJID": "S1", "LBSEQ": [1.0, 2.0], "PARAMCD": "NEUT",
+                         "ADAYINF": [-2.0, 7.0], "AVAL": [3.1, 0.8], "ANRLO": 1.8,
+                         "ANRHI": 7.5, "ABLFL": ["Y", ""]})
+    base = load_protocol("ct071")
+    for version, grade in (("5.0", 3.0), ("6.0", 2.0)):
+        protocol = base.model_copy(update={
+            "safety": base.safety.model_copy(update={"ctcae_version": version})})
+        got = derive_vars_atoxgr_lb(adlb, protocol)
+        assert got["ATOXGRL"].tolist() == [0.0, grade]
+        assert got["ATOXDSCL"].iloc[1] == "Neutrophil count decreased"

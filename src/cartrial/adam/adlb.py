@@ -6,8 +6,9 @@ parameter: urine M-protein ``UMPROT``, urine immunofixation ``UIMFIX`` and perip
 plasma cells ``PBPLASMA``.
 Baseline (``ABLFL``): the LBBLFL = "Y" record when flagged, otherwise the last non-missing result
 on or before the infusion date (data-model LB convention). ``BASE``, ``CHG = AVAL - BASE``,
-``PCHG``. CTCAE v5.0 grades ``ATOXGRL``/``ATOXGRH`` with terms ``ATOXDSCL``/``ATOXDSCH`` and
-baseline grades come from :func:`cartrial.safety.grade_labs` (NCI CTCAE v5.0, 2017).
+``PCHG``. CTCAE grades ``ATOXGRL``/``ATOXGRH`` with terms ``ATOXDSCL``/``ATOXDSCH`` and
+baseline grades come from :func:`cartrial.safety.grade_labs` (the NCI CTCAE version the
+protocol pins).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ BATCH_SUBJECTS = 250
 SPECIAL_PARAMCD = {("MPROTEIN", "URINE"): "UMPROT", ("IMFIX", "URINE"): "UIMFIX",
                    ("PLASMACE", "BLOOD"): "PBPLASMA"}
 
-_CTCAE = "grade_labs (NCI CTCAE v5.0, 2017; admiral grading metadata)"
+_CTCAE = ("grade_labs, NCI CTCAE of the version the protocol pins (safety.ctcae_version: v5.0, "
+          "27 Nov 2017, or v6.0, 22 July 2025); admiral grading metadata")
 #: Origin and derivation of each variable this module derives, as define.xml states them
 #: (cartrial.adam.derivations); DEFINE_PARAM: the value-level derivation of AVAL per PARAMCD.
 DEFINE = {

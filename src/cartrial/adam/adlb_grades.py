@@ -1,5 +1,7 @@
 """ADLB's CTCAE grades (ATOXGRL/H, ATOXDSCL/H, BTOXGRL/H, TRTEMFL) from
-:func:`cartrial.safety.grade_labs` (NCI CTCAE v5.0, 2017; admiral ``derive_var_atoxgr``).
+:func:`cartrial.safety.grade_labs` with the NCI CTCAE version the protocol pins
+(``safety.ctcae_version``: v5.0, 27 Nov 2017, or v6.0, 22 July 2025; admiral
+``derive_var_atoxgr``), the version the safety engine grades by.
 
 Only the records :func:`cartrial.safety.ctcae_scope.graded_input` finds needed are graded: those
 of tests that a CTCAE term grades (issue #18: more than half of a large trial's LB records are
@@ -17,14 +19,15 @@ import pandas as pd
 from cartrial.protocol.model import Protocol
 from cartrial.safety import grade_labs
 from cartrial.safety.ctcae_scope import graded_input
+from cartrial.safety.guidelines import ctcae_lab_criteria
 
 _GRADED = ("ATOXDSCL", "ATOXDSCH", "TRTEMFL", "ATOXGRL", "ATOXGRH", "BTOXGRL", "BTOXGRH")
 
 
 def derive_vars_atoxgr_lb(adlb: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
-    """CTCAE v5.0 grades via :func:`cartrial.safety.grade_labs` on the numeric results of
-    infused subjects; records of gradable tests get ATOXDSCL/ATOXGRL, ATOXDSCH/ATOXGRH,
-    BTOXGRL/BTOXGRH and TRTEMFL.
+    """CTCAE grades (the version the protocol pins: ``safety.ctcae_version``) via
+    :func:`cartrial.safety.grade_labs` on the numeric results of infused subjects; records
+    of gradable tests get ATOXDSCL/ATOXGRL, ATOXDSCH/ATOXGRH, BTOXGRL/BTOXGRH and TRTEMFL.
 
     Parameters
     ----------
@@ -32,7 +35,7 @@ def derive_vars_atoxgr_lb(adlb: pd.DataFrame, protocol: Protocol) -> pd.DataFram
         Rows of :func:`cartrial.adam.adlb.derive_var_ablfl` (AVAL, ADAYINF, ANRLO, ANRHI,
         BASE, ...).
     protocol : Protocol
-        Gives the treatment-emergent window.
+        Gives the CTCAE version and the treatment-emergent window.
 
     Returns
     -------
@@ -41,8 +44,8 @@ def derive_vars_atoxgr_lb(adlb: pd.DataFrame, protocol: Protocol) -> pd.DataFram
 
     References
     ----------
-    National Cancer Institute, Common Terminology Criteria for Adverse Events v5.0, 2017
-    (neutrophil count decreased: grade 4 < 0.5 x 10^9/L).
+    National Cancer Institute, Common Terminology Criteria for Adverse Events v5.0, 27 Nov
+    2017, and v6.0, 22 July 2025 (neutrophil count decreased: grade 4 < 0.5 x 10^9/L).
 
     Examples
     --------
@@ -74,8 +77,10 @@ def add_atoxgr(out: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
             ("USUBJID", "USUBJID"), ("PARAMCD", "PARAMCD"), ("DAY", "ADAYINF"),
             ("AVAL", "AVAL"), ("LLN", "ANRLO"), ("ULN", "ANRHI"), ("ABLFL", "ABLFL"),
             ("SEQ", "LBSEQ"))}})
-    needed = graded_input(inp)  # grade_labs' default criteria: CTCAE v5.0
-    g = grade_labs(inp if needed.all() else inp[needed],
+    # the version the protocol pins, as the safety engine grades (one rule for both)
+    criteria = ctcae_lab_criteria(protocol.safety.ctcae_version)
+    needed = graded_input(inp, criteria)
+    g = grade_labs(inp if needed.all() else inp[needed], criteria=criteria,
                    treatment_emergent_until_day=protocol.safety.treatment_emergent_until_day)
     at = g["_ROW"].to_numpy()
     for c in _GRADED:
