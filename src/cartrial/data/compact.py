@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cartrial.data.text import factorize_text
+from cartrial.data.text import factorize_text, matching
 
 _TEXT = pd.StringDtype("python")
 #: whole text columns decoded from a CompactFrame: id(array) -> (weak ref, codes, values),
@@ -326,7 +326,7 @@ class CompactFrame:
         Returns
         -------
         numpy.ndarray of bool
-            Per row: ``df[c].isin(list(values)) & df[c].notna()``, every condition combined.
+            Per row: :func:`matching` of every condition, combined.
 
         Examples
         --------
@@ -338,7 +338,7 @@ class CompactFrame:
         for name, values in conditions.items():
             if name not in self.columns:
                 return np.zeros(len(self), dtype=bool)
-            keep &= self.mask(name, lambda s, v=list(values): s.isin(v) & s.notna())
+            keep &= self.mask(name, lambda s, v=list(values): matching(s, v))
         return keep
 
     def mask(self, name, decide: Callable[[pd.Series], pd.Series]) -> np.ndarray:

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.compact import CompactFrame
+from cartrial.data.text import matching
 
 #: the domains the loader holds dictionary-encoded (module docstring)
 HELD_ENCODED = ("LB", "FA", "QS", "VS")
@@ -160,8 +161,8 @@ class Domains(MutableMapping):
         df = held
         keep = None
         for var, values in (where or {}).items():
-            hit = ((df[var].isin(list(values)) & df[var].notna()).to_numpy(dtype=bool)
-                   if var in df else np.zeros(len(df), dtype=bool))  # missing never matches
+            hit = (matching(df[var], values).to_numpy(dtype=bool) if var in df
+                   else np.zeros(len(df), dtype=bool))
             keep = hit if keep is None else keep & hit
         cols = list(df.columns) if columns is None else [c for c in columns if c in df]
         if keep is None:

@@ -17,6 +17,18 @@ def spread(values: np.ndarray, codes: np.ndarray, missing: object) -> np.ndarray
     return np.append(values, np.asarray([missing], dtype=values.dtype))[codes]
 
 
+def matching(s: pd.Series, values) -> pd.Series:  # noqa: ANN001
+    """``Study.frame``'s ``where`` rule for one column: the value is one of ``values``; a
+    missing value never matches, even when ``values`` holds None or NaN.
+
+    Examples
+    --------
+    >>> matching(pd.Series(["IL6", None, "HGB"]), {"IL6", None}).tolist()
+    [True, False, False]
+    """
+    return s.isin(list(values)) & s.notna()
+
+
 def upper_stripped(s: pd.Series) -> pd.Series:
     """``s.astype("string").str.strip().str.upper()`` (missing stays missing), same index."""
     s = s.astype("string")
