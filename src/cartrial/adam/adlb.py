@@ -31,8 +31,8 @@ BATCH_SUBJECTS = 250
 SPECIAL_PARAMCD = {("MPROTEIN", "URINE"): "UMPROT", ("IMFIX", "URINE"): "UIMFIX",
                    ("PLASMACE", "BLOOD"): "PBPLASMA"}
 
-_CTCAE = ("grade_labs, NCI CTCAE of the version the protocol pins (safety.ctcae_version: v5.0, "
-          "27 Nov 2017, or v6.0, 22 July 2025); admiral grading metadata")
+_CTCAE = ("grade_labs; NCI CTCAE v5.0, 27 Nov 2017, or v6.0, 22 July 2025, as the protocol's "
+          "safety.ctcae_version pins; admiral grading metadata")
 #: Origin and derivation of each variable this module derives, as define.xml states them
 #: (cartrial.adam.derivations); DEFINE_PARAM: the value-level derivation of AVAL per PARAMCD.
 DEFINE = {
