@@ -130,14 +130,13 @@ def test_reader_agrees_with_cdisc_xpt_of_the_same_dataset():
     assert df.loc[0, "RFSTDTC"] == "2014-01-02"  # SDTM text date stays text
 
 
-def test_written_file_equals_the_specification_shape():
+def test_written_file_equals_the_specification_shape(tmp_path):
     """The specification's ADaM example: dates as ISO text, targetDataType integer, lengths in
     bytes, missing as null and empty text as ""."""
     df = pd.DataFrame({"USUBJID": ["01-701-1015", "01-701-1023"], "AGE": [63, 64],
                        "ASTDT": pd.to_datetime(["2014-01-03", None]),
                        "AVAL": [1.5, np.nan], "DTHFL": ["", None], "AETERM": ["é", "ab"]})
-    import tempfile
-    path = Path(tempfile.mkdtemp()) / "adae.json"
+    path = tmp_path / "adae.json"
     write_dataset_json(df, path, name="ADAE", label="Adverse Events Analysis Dataset",
                        labels={"USUBJID": "Unique Subject Identifier"}, keys=["USUBJID"])
     doc = _independent_read(path)

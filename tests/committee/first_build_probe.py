@@ -12,14 +12,24 @@ copy of that database.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
+import shutil
 import signal
 import sys
 import tempfile
 
 from cartrial.committee.first_build import FirstDecisions
+
+
+def _folder() -> str:
+    """A temporary folder removed when this probe exits (mkdtemp alone left them behind)."""
+    folder = tempfile.mkdtemp(prefix="cartrial-probe-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
 
 PAGES = ("/", "/patients", "/history", "/decide", "/minutes.html")
 MASK = re.compile(r'(name="(?:csrf_token|form_token)" value=")[^"]+"|(Audit chain: \d+ entries, '
@@ -45,13 +55,11 @@ def _pages(app) -> dict[str, str]:  # noqa: ANN001
 def _adjudicated_db(sdtm: str) -> tuple[str, str]:
     """Two databases holding the same user and the same two adjudications (one confirming,
     one overriding the engine's call), recorded on a workspace built without threads."""
-    import shutil
-
     from cartrial.committee import add_user, open_store
     from cartrial.committee.adjudication import record_adjudication
     from cartrial.committee.workspace import build_workspace
 
-    folder = tempfile.mkdtemp()
+    folder = _folder()
     url = f"sqlite:///{folder}/committee.sqlite"
     store = open_store(url)
     chair = add_user(store, "chair", "password-c", "member")
@@ -60,7 +68,7 @@ def _adjudicated_db(sdtm: str) -> tuple[str, str]:
     for u, call in zip(p["USUBJID"].astype(str).iloc[:2], ("no", "yes"), strict=True):
         record_adjudication(store, chair, ws, u, call, f"probe: {call}")
     store.engine.dispose()
-    other = tempfile.mkdtemp()
+    other = _folder()
     for f in os.listdir(folder):
         shutil.copy(os.path.join(folder, f), other)
     return url, f"sqlite:///{other}/committee.sqlite"
@@ -90,7 +98,7 @@ def main() -> None:
         if urls:
             url = urls[i]
         else:
-            url = f"sqlite:///{tempfile.mkdtemp()}/committee.sqlite"
+            url = f"sqlite:///{_folder()}/committee.sqlite"
             add_user(open_store(url), "chair", "password-c", "member")
         computed["n"] = 0
         pages[name] = _pages(create_app("ct071", sdtm, url, settle_seconds=0, first=job))

@@ -128,7 +128,8 @@ def spy(*a):
     first["modules"] = sorted(sys.modules)
     done.set()
 web.prepare_overview = spy
-web.create_app("ct071", sys.argv[1], f"sqlite:///{tempfile.mkdtemp()}/c.sqlite",
+tmp = tempfile.TemporaryDirectory()  # removed at exit
+web.create_app("ct071", sys.argv[1], f"sqlite:///{tmp.name}/c.sqlite",
                settle_seconds=0, first=job)
 assert done.wait(600)
 print(json.dumps(first["modules"]))

@@ -14,9 +14,7 @@ OBD by max-effprob is DL2.
 from __future__ import annotations
 
 import json
-import tempfile
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -33,6 +31,7 @@ from cartrial.example.sdtm import csv_text
 from cartrial.example.trial import conducted_protocol
 from cartrial.protocol import load_protocol
 from cartrial.report.recommended_dose import selection_table
+from tests._scratch import scratch_dir
 from tests.example.test_boin12_scenario import _outcomes
 
 SEED = 20240228
@@ -41,7 +40,7 @@ SEED = 20240228
 @cache
 def example():
     """(folder, trial, conducted protocol) of the BOIN-ET example."""
-    out = Path(tempfile.mkdtemp(prefix="cartrial-boinet-"))
+    out = scratch_dir(prefix="cartrial-boinet-")
     t = simulate_trial(load_protocol("ct071_boinet"), seed=SEED, scenario="boin-et")
     write_example(t, out)
     return out, t, load_protocol(out / "protocol.yaml")

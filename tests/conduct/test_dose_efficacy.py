@@ -9,7 +9,6 @@ Beta(1 + x, 1 + n - x) posterior of the quasi-binomial x = sum u_i / 100, sectio
 
 from __future__ import annotations
 
-import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from cartrial.data import load_study
 from cartrial.errors import InputError
 from cartrial.example import simulate_trial, write_example
 from cartrial.protocol import load_protocol, parse_protocol, protocol_text
+from tests._scratch import scratch_dir
 
 BOIN12_BLOCK = {"phi_e": 0.25}
 
@@ -43,7 +43,7 @@ def _boin12(target: float = 0.35, **over) -> object:
 
 @cache
 def example():
-    out = Path(tempfile.mkdtemp(prefix="cartrial-dose-eff-"))
+    out = scratch_dir(prefix="cartrial-dose-eff-")
     write_example(simulate_trial(load_protocol("ct071"), seed=1, scenario="default"), out)
     return out, load_study(out), load_protocol(out / "protocol.yaml")
 

@@ -10,9 +10,7 @@ here reads only the written SDTM (DM, SUPPDM, EX, AE, VS, FA, QS, LB, DS, ...) a
 
 from __future__ import annotations
 
-import tempfile
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,6 +22,7 @@ from cartrial.errors import InputError
 from cartrial.example import simulate_trial, write_example
 from cartrial.example.sdtm import csv_text
 from cartrial.protocol import load_protocol
+from tests._scratch import scratch_dir
 
 SCENARIOS = ("default", "toxic-dose", "late-dlt", "ppcl-heavy", "early-progression")
 SEEDS = (1, 2)
@@ -41,7 +40,7 @@ ENROLLING = ("stay", "escalate", "de-escalate")
 @cache
 def example(scenario: str, seed: int):
     """(folder, study, conducted protocol, truth escalation text) of one generated example."""
-    out = Path(tempfile.mkdtemp(prefix=f"cartrial-{scenario}-{seed}-"))
+    out = scratch_dir(prefix=f"cartrial-{scenario}-{seed}-")
     write_example(simulate_trial(load_protocol("ct071"), seed=seed, scenario=scenario), out)
     proto = load_protocol(out / "protocol.yaml")
     return out, load_study(out), proto, (out / "truth" / "escalation.csv").read_text()

@@ -11,9 +11,7 @@ trials of other scenarios.
 
 from __future__ import annotations
 
-import tempfile
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,6 +25,7 @@ from cartrial.data import Study, load_study, snapshot
 from cartrial.example import simulate_trial, write_example
 from cartrial.protocol import load_protocol
 from cartrial.safety.sdtm import safety_inputs
+from tests._scratch import scratch_dir
 
 CASES = [("default", 1), ("boin12", 1), ("late-dlt", 3), ("toxic-dose", 4)]
 FRAMES = ("subjects", "crs", "icans", "labs", "ae")
@@ -35,7 +34,7 @@ FRAMES = ("subjects", "crs", "icans", "labs", "ae")
 @cache
 def trial(scenario: str, seed: int):
     """(escalation-only study, conducted protocol) of one generated example, read from disk."""
-    out = Path(tempfile.mkdtemp(prefix=f"cartrial-known-{scenario}-{seed}-"))
+    out = scratch_dir(prefix=f"cartrial-known-{scenario}-{seed}-")
     write_example(simulate_trial(load_protocol("ct071"), seed=seed, scenario=scenario), out)
     proto = load_protocol(out / "protocol.yaml")
     return KnownOn(load_study(out), proto).study, proto

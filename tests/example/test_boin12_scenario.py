@@ -12,9 +12,7 @@ engine's DLT adjudication, efficacy engine's IMWG responses): it must equal
 
 from __future__ import annotations
 
-import tempfile
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -28,6 +26,7 @@ from cartrial.example import simulate_trial, write_example
 from cartrial.example.sdtm import csv_text
 from cartrial.example.trial import conducted_protocol
 from cartrial.protocol import load_protocol
+from tests._scratch import scratch_dir
 
 RESPONDED = ("sCR", "CR", "VGPR", "PR")
 SEEDS = (20240228, pytest.param(1, marks=pytest.mark.long))
@@ -36,7 +35,7 @@ SEEDS = (20240228, pytest.param(1, marks=pytest.mark.long))
 @cache
 def example(seed: int):
     """(folder, trial, conducted protocol) of the BOIN12 example with ``seed``."""
-    out = Path(tempfile.mkdtemp(prefix=f"cartrial-boin12-{seed}-"))
+    out = scratch_dir(prefix=f"cartrial-boin12-{seed}-")
     t = simulate_trial(load_protocol("ct071"), seed=seed, scenario="boin12")
     write_example(t, out)
     return out, t, load_protocol(out / "protocol.yaml")

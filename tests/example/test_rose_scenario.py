@@ -12,10 +12,8 @@ Biometrics 2025;81(4):ujaf124).
 
 from __future__ import annotations
 
-import tempfile
 from fractions import Fraction
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,6 +24,7 @@ from cartrial.data import load_study, validate_study
 from cartrial.example import simulate_trial, write_example
 from cartrial.example.trial import conducted_protocol
 from cartrial.protocol import load_protocol
+from tests._scratch import scratch_dir
 
 RESPONDED = ("sCR", "CR", "VGPR", "PR")
 #: seed 20240228 selects the higher dose (9/12 vs 6/12), seed 10 the lower (8/12 vs 10/12)
@@ -35,7 +34,7 @@ SEEDS = (20240228, 10)
 @cache
 def example(seed: int = 20240228, n: int | None = None):
     """(folder, trial, conducted protocol, loaded study) of the ROSE example."""
-    out = Path(tempfile.mkdtemp(prefix=f"cartrial-rose-{seed}-{n}-"))
+    out = scratch_dir(prefix=f"cartrial-rose-{seed}-{n}-")
     t = simulate_trial(load_protocol("ct071"), seed=seed, scenario="rose", n_patients=n)
     write_example(t, out)
     return out, t, load_protocol(out / "protocol.yaml"), load_study(out)

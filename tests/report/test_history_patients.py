@@ -10,9 +10,7 @@ in ``test_recommended_dose.py``, the history in ``tests/conduct/test_history.py`
 
 from __future__ import annotations
 
-import tempfile
 from functools import partial
-from pathlib import Path
 
 import pytest
 from pandas.testing import assert_frame_equal
@@ -28,6 +26,7 @@ from cartrial.report.recommended_dose import (
     recommended_dose_section,
     selection_patients,
 )
+from tests._scratch import scratch_dir
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +37,7 @@ CASES = [("default", 20240228), ("toxic-dose", 4), ("boin12", 5), ("boin-et", 2)
 
 def _trial(scenario: str, seed: int):
     """(study read from disk, as ``analyze`` reads it; the conducted protocol)."""
-    out = Path(tempfile.mkdtemp(prefix=f"cartrial-hp-{scenario}-"))
+    out = scratch_dir(prefix=f"cartrial-hp-{scenario}-")
     write_example(simulate_trial(load_protocol("ct071"), seed=seed, scenario=scenario,
                                  n_patients=15), out)
     return load_study(out), load_protocol(out / "protocol.yaml")

@@ -10,9 +10,7 @@ not use).
 
 from __future__ import annotations
 
-import tempfile
 from functools import cache
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -23,13 +21,14 @@ from cartrial.data import load_study
 from cartrial.example import simulate_trial, write_example
 from cartrial.protocol import load_protocol, parse_protocol, protocol_text
 from cartrial.report.recommended_dose import recommended_dose_section, selection_table
+from tests._scratch import scratch_dir
 
 pytestmark = pytest.mark.slow
 
 
 @cache
 def example():
-    out = Path(tempfile.mkdtemp(prefix="cartrial-rd-"))
+    out = scratch_dir(prefix="cartrial-rd-")
     write_example(simulate_trial(load_protocol("ct071"), seed=1, scenario="default"), out)
     study = load_study(out)
     proto = load_protocol(out / "protocol.yaml")

@@ -10,9 +10,7 @@ the ROSE rule worked by hand (Wang, Yuan & Liu, Biometrics 2025;81(4):ujaf124).
 
 from __future__ import annotations
 
-import tempfile
 from functools import cache
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -22,13 +20,14 @@ from cartrial.data import load_study
 from cartrial.example import simulate_trial, write_example
 from cartrial.protocol import load_protocol
 from cartrial.report.rose_stage_table import rule_text, stage_table
+from tests._scratch import scratch_dir
 
 pytestmark = pytest.mark.slow
 
 
 @cache
 def example(n: int | None = None):
-    out = Path(tempfile.mkdtemp(prefix=f"cartrial-rose-report-{n}-"))
+    out = scratch_dir(prefix=f"cartrial-rose-report-{n}-")
     t = simulate_trial(load_protocol("ct071"), seed=20240228, scenario="rose", n_patients=n)
     write_example(t, out)
     study = load_study(out)

@@ -14,6 +14,7 @@ from cartrial.data import load_study
 from cartrial.example import simulate_trial, write_example
 from cartrial.protocol import load_protocol
 from cartrial.safety import adjudicate_study_dlt, analyse_safety, safety_inputs
+from tests._scratch import scratch_dir
 
 pytestmark = pytest.mark.slow
 
@@ -54,10 +55,8 @@ def test_analysis_without_tables_keeps_every_other_result():
     """``analyse_safety(..., tables=False)`` (what ``analyze`` and the workspace run: their
     tables come from ADaM or are not shown) leaves the tables empty and every other result the
     same (a regression test: the code against itself)."""
-    import tempfile
-    from pathlib import Path
 
-    out = Path(tempfile.mkdtemp(prefix="cartrial-notables-"))
+    out = scratch_dir(prefix="cartrial-notables-")
     proto = load_protocol("ct071")
     write_example(simulate_trial(proto, seed=3), out)
     inputs = safety_inputs(load_study(out), proto)
