@@ -42,6 +42,17 @@ def test_adae_dates_flags_and_grades(study, adsl):
     assert nail["ATOXSCL"] == "NCI CTCAE V5.0"
 
 
+
+def test_atoxscl_names_the_ctcae_version_the_protocol_pins(study, adsl):
+    """ATOXSCL of a non-CRS / ICANS event names the CTCAE version of the protocol's
+    safety.ctcae_version (was always 'NCI CTCAE V5.0', a misstatement for a trial graded by
+    v6.0, 22 July 2025); CRS stays on the ASTCT 2019 scale (Lee et al., Biol Blood Marrow
+    Transplant 2019;25:625-38)."""
+    v6 = P.model_copy(update={"safety": P.safety.model_copy(update={"ctcae_version": "6.0"})})
+    ae = derive_adae(study["AE"], adsl, v6).set_index("USUBJID")
+    assert ae.loc["CT071-001-002", "ATOXSCL"] == "NCI CTCAE V6.0"
+    assert ae.loc["CT071-001-001", "ATOXSCL"] == "ASTCT 2019"
+
 def test_trtemfl_window_edges():
     # admiral derive_var_trtemfl: TRTSDT <= ASTDT <= TRTSDT + end_window
     adsl = pd.DataFrame({"USUBJID": ["S"], "TRTSDT": [pd.Timestamp("2024-01-01")]})

@@ -2,7 +2,8 @@
 ADaMIG v1.3).
 
 Analysis grade: ``ATOXGR``/``ATOXGRN`` = AETOXGR (investigator; ASTCT 2019 for CRS and ICANS,
-NCI CTCAE v5.0 otherwise, named in ``ATOXSCL``), except CRS / ICANS records when the protocol's
+NCI CTCAE otherwise, the version the protocol pins (``safety.ctcae_version``), named
+in ``ATOXSCL``), except CRS / ICANS records when the protocol's
 primary grade source is "derived": then the derived grade (``ATOXGRSC`` names the source).
 Derived grade: ``DTOXGRN`` from the safety engine (ASTCT 2019 grading of the daily CRS/ICANS
 observations) when supplied; the reported grade stays in ``AETOXGR`` (data-model AE convention).
@@ -26,7 +27,7 @@ from cartrial.protocol.model import Protocol
 CRS_TERM = "Cytokine release syndrome"
 ICANS_TERM = "Immune effector cell-associated neurotoxicity syndrome"
 SCALE_ASTCT = "ASTCT 2019"
-SCALE_CTCAE = "NCI CTCAE V5.0"
+SCALE_CTCAE = "NCI CTCAE V{version}"  # the protocol's safety.ctcae_version: 5.0 or 6.0
 
 #: Origin and derivation of each variable this module derives, as define.xml states them
 #: (cartrial.adam.derivations).
@@ -48,7 +49,8 @@ DEFINE = {
     "CRSFL": f"Derived: 'Y' when AE.AEDECOD is '{CRS_TERM}' (case-insensitive).",
     "ICANSFL": f"Derived: 'Y' when AE.AEDECOD is '{ICANS_TERM}' (case-insensitive).",
     "ATOXSCL": f"Assigned: '{SCALE_ASTCT}' (Lee et al., Biol Blood Marrow Transplant "
-               f"2019;25:625-38) when CRSFL or ICANSFL = 'Y', else '{SCALE_CTCAE}'.",
+               f"2019;25:625-38) when CRSFL or ICANSFL = 'Y', else 'NCI CTCAE V' and the "
+               "protocol's safety.ctcae_version (5.0: 27 Nov 2017; 6.0: 22 July 2025).",
     "DTOXGRN": "Derived: the ASTCT 2019 grade the safety engine derives for the CRS / ICANS "
                "record from the daily FA / QS / VS observations (0 = criteria not met).",
     "GRDDIFFL": "Derived: 'Y' when DTOXGRN is not missing and differs from AE.AETOXGR.",
@@ -143,19 +145,22 @@ def derive_var_trtemfl(adae: pd.DataFrame, adsl: pd.DataFrame, end_window: int) 
     return out
 
 
-def derive_vars_atoxgr(adae: pd.DataFrame) -> pd.DataFrame:
+def derive_vars_atoxgr(adae: pd.DataFrame, ctcae_version: str = "5.0") -> pd.DataFrame:
     """ATOXGR/ATOXGRN (reported), ATOXSCL (scale), CRSFL and ICANSFL (by AEDECOD).
 
     Parameters
     ----------
     adae : pandas.DataFrame
         AE records with USUBJID, AESEQ, AEDECOD and AETOXGR (reported grade, 1-5).
+    ctcae_version : {"5.0", "6.0"}, default "5.0"
+        The NCI CTCAE version the investigators graded by (the protocol's
+        ``safety.ctcae_version``), named in ATOXSCL.
 
     Returns
     -------
     pandas.DataFrame
         ``adae`` with the grade columns; CRS and ICANS are graded on the ASTCT 2019 scale,
-        everything else on NCI CTCAE v5.0.
+        everything else on NCI CTCAE (``ctcae_version``).
 
     Raises
     ------
@@ -173,6 +178,8 @@ def derive_vars_atoxgr(adae: pd.DataFrame) -> pd.DataFrame:
     >>> out = derive_vars_atoxgr(ae)
     >>> out["ATOXSCL"].tolist(), out["CRSFL"].tolist()
     (['ASTCT 2019', 'NCI CTCAE V5.0'], ['Y', ''])
+    >>> derive_vars_atoxgr(ae, ctcae_version="6.0")["ATOXSCL"].tolist()
+    ['ASTCT 2019', 'NCI CTCAE V6.0']
     >>> derive_vars_atoxgr(ae.assign(AETOXGR=["2", "6"]))
     Traceback (most recent call last):
     ...
@@ -191,7 +198,7 @@ def derive_vars_atoxgr(adae: pd.DataFrame) -> pd.DataFrame:
     icans = out["AEDECOD"].str.casefold() == ICANS_TERM.casefold()
     out["CRSFL"] = yn(crs)
     out["ICANSFL"] = yn(icans)
-    out["ATOXSCL"] = np.where(crs | icans, SCALE_ASTCT, SCALE_CTCAE)
+    out["ATOXSCL"] = np.where(crs | icans, SCALE_ASTCT, SCALE_CTCAE.format(version=ctcae_version))
     return out
 
 
@@ -292,7 +299,7 @@ def derive_adae(ae: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol,
     """
     out = derive_vars_aedt(ae, adsl)
     out = derive_var_trtemfl(out, adsl, protocol.safety.treatment_emergent_until_day)
-    out = derive_vars_atoxgr(out)
+    out = derive_vars_atoxgr(out, protocol.safety.ctcae_version)
     out = derive_var_dtoxgr(out, derived_grades)
     out = derive_var_atoxgr_primary(out, protocol.safety.crs_icans_grade_source)
     sl = adsl.set_index("USUBJID")

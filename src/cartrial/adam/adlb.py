@@ -213,7 +213,8 @@ def _add_ablfl(out: pd.DataFrame, adsl: pd.DataFrame,
 
 def derive_adlb(lb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol, *,
                 batch_subjects: int = BATCH_SUBJECTS) -> pd.DataFrame:
-    """ADLB from SDTM LB and ADSL: parameters, baseline and change, CTCAE v5.0 grades.
+    """ADLB from SDTM LB and ADSL: parameters, baseline and change, CTCAE grades (the version
+    the protocol pins).
 
     Every derivation is within a subject, so subjects are taken ``batch_subjects`` at a time in
     USUBJID order (:func:`derive_adlb_batches`): the result is the same, and the intermediate
