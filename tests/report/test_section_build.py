@@ -220,3 +220,16 @@ def test_the_figures_built_here_start_rendering_before_the_forked_group_is_waite
     alone: dict = EagerFigures()
     build_groups(groups, alone)
     assert [(k, file_bytes(v)) for k, v in figures.items()] == list(alone.items())
+
+
+@needs_fork
+def test_the_forked_group_is_built_without_garbage_collections() -> None:
+    """Issue #18: the forked process builds its group with the collector off (it ends right
+    after, its garbage with it); this process's collector is left on."""
+    import gc
+
+    def build(figures: dict) -> list[Section]:
+        return [Section(f"collector {'on' if gc.isenabled() else 'off'}", ())]
+
+    secs = build_groups([("a", build), ("b", build)], {}, parallel=True, forked=("b",))
+    assert [s.title for s in secs] == ["collector on", "collector off"] and gc.isenabled()
