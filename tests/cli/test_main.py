@@ -33,3 +33,20 @@ def test_a_verb_loads_only_its_module() -> None:
                "try:\n    main(['protocol', 'list'])\nexcept SystemExit:\n    pass\n"
                "print('cartrial.report' in sys.modules, 'cartrial.design' in sys.modules)")
     assert "ct071" in out and out.strip().endswith("False False")
+
+
+def test_the_commands_own_process_freezes_what_the_verbs_modules_made() -> None:
+    # issue #18: the verb's modules imported without collections, then left out of later ones
+    out = _run("import gc\nfrom cartrial.cli.main import _main\n"
+               "try:\n    _main(['protocol', 'list'], own_process=True)\nexcept SystemExit:\n"
+               "    pass\nprint(gc.isenabled(), gc.get_freeze_count() > 0)")
+    assert out.strip().endswith("True True")
+
+
+def test_in_a_callers_process_the_collector_is_left_alone() -> None:
+    out = _run("import gc\nfrom cartrial.cli.main import main\ngc.disable()\n"
+               "try:\n    main(['protocol', 'list'])\nexcept SystemExit:\n    pass\n"
+               "a = (gc.isenabled(), gc.get_freeze_count())\ngc.enable()\n"
+               "try:\n    main(['protocol', 'list'])\nexcept SystemExit:\n    pass\n"
+               "print(a, gc.isenabled(), gc.get_freeze_count())")
+    assert out.strip().endswith("(False, 0) True 0")

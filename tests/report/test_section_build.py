@@ -175,3 +175,61 @@ def test_in_turn_each_group_starts_from_what_is_alive(monkeypatch: pytest.Monkey
     secs = build_groups([group("a"), group("b"), group("c")], {})
     assert [s.title for s in secs] == ["a", "b", "c"]
     assert seen == ["a", "trim", "b", "trim", "c", "trim"]
+
+
+def _figure_group(name: str, fail: bool = False):
+    from matplotlib.figure import Figure
+
+    from cartrial.report.figure_files import FigureFiles
+
+    def build(figures: dict) -> list[Section]:
+        fig = Figure(figsize=(2, 2))
+        fig.subplots().plot([0, 1], [0, len(name)])
+        figures[f"fig_{name}"] = FigureFiles(fig)
+        if fail:
+            raise InputError(f"group {name} refuses the data")
+        return [Section(name, ())]
+    return name, build
+
+
+@needs_fork
+@pytest.mark.parametrize("fail", [False, True])
+def test_the_figures_built_here_start_rendering_before_the_forked_group_is_waited_for(
+        monkeypatch: pytest.MonkeyPatch, fail: bool) -> None:
+    """Issue #18: the figure files of the groups built here are started (one forked process)
+    before this process waits for the forked group, unless a group here failed; the files are
+    those each figure renders alone, in the same order."""
+    from cartrial.report.background import Background
+    from cartrial.report.figure_files import FigureFiles, Rendering
+
+    seen: list[str] = []
+    start, wait = ForkedFigures.start, Background.wait
+    monkeypatch.setattr(ForkedFigures, "start", lambda self: seen.append("start") or start(self))
+    monkeypatch.setattr(Background, "wait", lambda self: seen.append("wait") or wait(self))
+    groups = [_figure_group("a", fail), _figure_group("b"), _figure_group("cc")]
+    figures = ForkedFigures()
+    try:
+        build_groups(groups, figures, parallel=True, forked=("b",))
+    except InputError:
+        assert fail
+    if fail:
+        assert seen == ["wait"] and isinstance(figures["fig_a"], FigureFiles)
+        return
+    assert seen == ["start", "wait"] and list(figures) == ["fig_a", "fig_b", "fig_cc"]
+    assert [type(figures[k]) for k in ("fig_a", "fig_cc")] == [Rendering, Rendering]
+    alone: dict = EagerFigures()
+    build_groups(groups, alone)
+    assert [(k, file_bytes(v)) for k, v in figures.items()] == list(alone.items())
+
+
+@needs_fork
+def test_the_forked_group_is_built_without_garbage_collections() -> None:
+    """Issue #18: the forked process builds its group with the collector off (it ends right
+    after, its garbage with it); this process's collector is left on."""
+    import gc
+
+    def build(figures: dict) -> list[Section]:
+        return [Section(f"collector {'on' if gc.isenabled() else 'off'}", ())]
+
+    secs = build_groups([("a", build), ("b", build)], {}, parallel=True, forked=("b",))
+    assert [s.title for s in secs] == ["collector on", "collector off"] and gc.isenabled()

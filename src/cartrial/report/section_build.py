@@ -8,12 +8,16 @@ groups of :data:`FORKED` while this one builds the others; the forked process re
 figures' PNG and SVG files itself (as :class:`~cartrial.report.figure_files.EagerFigures`
 does) and hands back its sections and the files' bytes. The sections are then put together in
 report order, the figure files in the order a run in turn stores them, and an error is raised
-as a run in turn raises it: the first group's, in report order. Without ``fork`` or a second
-core (or when not asked), every group is built here in turn, as before.
+as a run in turn raises it: the first group's, in report order. The figure files of the groups
+built here start rendering (one forked process:
+:class:`~cartrial.report.figure_files.ForkedFigures`) as soon as they are built, before this
+process waits for the forked group. Without ``fork`` or a second core (or when not asked),
+every group is built here in turn, as before.
 """
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Sequence
 from functools import partial
 
@@ -24,7 +28,7 @@ from cartrial.data import Study
 from cartrial.protocol.model import Protocol
 from cartrial.report.background import Background
 from cartrial.report.document import Section
-from cartrial.report.figure_files import EagerFigures
+from cartrial.report.figure_files import EagerFigures, ForkedFigures
 
 #: the groups the forked process builds: 14.5 is the report's largest (its figures), about as
 #: much CPU as 14.1-14.4 and 16.2 together on the CT071 example (BENCHMARKS.md, Pipeline)
@@ -128,9 +132,15 @@ def _built(build: Callable[[dict], list[Section]], figures: dict) -> tuple:
 
 def _forked_part(groups: Sequence[Group]) -> list[tuple]:
     """The forked process's groups, each with its figure files rendered here (bytes); the
-    groups after an error are not built (as in turn)."""
+    groups after an error are not built (as in turn).
+
+    Without garbage collections: the process ends once they are built, and its garbage (the
+    figures' reference cycles, a small trial's) goes with it; the collections only walked what
+    it made (0.1 s of 14.5's 1.4 s of CPU on the example, on the run's path: this process
+    waits for 14.5, issue #18)."""
     from cartrial.report.background import _portable
 
+    gc.disable()  # this forked process only (build_groups never runs this function here)
     out: list[tuple] = []
     for _, build in groups:
         got, figures = _built(build, EagerFigures())
@@ -138,6 +148,21 @@ def _forked_part(groups: Sequence[Group]) -> list[tuple]:
         if isinstance(got, Exception):
             break
     return out
+
+
+def _start_rendering(here: dict[str, tuple], figures: dict) -> None:
+    """The figure files of the groups built here started rendering now, together
+    (:meth:`ForkedFigures.start`), while the forked group is still being built: this process
+    waits for it next, and its core would be idle (issue #18). Only where ``figures`` renders
+    them together later anyway (a :class:`ForkedFigures`), and no group here failed (the run
+    stops there). The entries of ``here`` then hold the renderings, the same files."""
+    if not isinstance(figures, ForkedFigures) or any(
+            isinstance(got, Exception) for got, _ in here.values()):
+        return
+    batch = ForkedFigures(item for _, items in here.values() for item in items)
+    batch.start()
+    for name, (got, items) in here.items():
+        here[name] = got, [(key, batch[key]) for key, _ in items]
 
 
 def build_groups(groups: Sequence[Group], figures: dict, *, parallel: bool = False,
@@ -186,6 +211,7 @@ def build_groups(groups: Sequence[Group], figures: dict, *, parallel: bool = Fal
             here[name] = got = _built(build, type(figures)())
             if isinstance(got[0], Exception):
                 break
+    _start_rendering(here, figures)
     there = dict(zip((n for n, _ in away), job.wait(), strict=False))  # ends at an error
     secs: list[Section] = []
     for name, _ in groups:
