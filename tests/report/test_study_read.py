@@ -123,6 +123,26 @@ def test_the_modules_imported_beside_are_frozen_for_the_run_only(folder: Path) -
         gc.unfreeze()
 
 
+
+def test_the_run_imports_without_collections_and_leaves_the_collector_as_found(monkeypatch) -> None:
+    """Within a run the modules are imported with the collector off (no collection walks the
+    objects they make before they are frozen), then frozen and the collector enabled again;
+    outside a run, and when the caller had disabled it, the collector is left as it was."""
+    import gc
+
+    seen: list[bool] = []
+    monkeypatch.setattr(R.importlib, "import_module", lambda name: seen.append(gc.isenabled()))
+    R._import_for_run(["a"])  # outside a run: nothing changes
+    assert seen == [True] and gc.get_freeze_count() == 0
+    R.collections_scoped(lambda: R._import_for_run(["a", "b"]))()
+    assert seen[1:] == [False, False] and gc.isenabled() and gc.get_freeze_count() == 0
+    gc.disable()  # a caller's own choice is kept
+    try:
+        R.collections_scoped(lambda: R._import_for_run(["c"]))()
+        assert seen[-1] is False and not gc.isenabled()
+    finally:
+        gc.enable()
+
 def _pid_of(study) -> int:
     return os.getpid()
 
