@@ -42,7 +42,10 @@ def test_numeric_text_freed_before_standardisation(tmp_path, monkeypatch) -> Non
     monkeypatch.setattr(load, "_read_file", reading)
     monkeypatch.setattr(load, "standardize_results", standardising)
     study = load_study(tmp_path)
-    assert refs["LB"] and alive_then["LB"] == 0  # while the caller still holds its frame
+    assert refs["AE"] and alive_then["AE"] == 0  # while the caller still holds its frame
+    # a domain held encoded: its numeric variables never become text columns (parsed from
+    # the reader's codes)
+    assert refs["LB"] == [] and refs["VS"] == []
     assert all(n == 0 for n in alive_then.values()), alive_then
     assert pd.api.types.is_float_dtype(study["LB"]["LBSTRESN"])
 

@@ -143,31 +143,53 @@ def _numbers(s: pd.Series) -> pd.Series:
     return pd.Series(spread(num, codes, np.nan), index=s.index)
 
 
-def _type_columns(name: str, df: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
-    seq_var = f"{name}SEQ"
-    seqs = df[seq_var] if seq_var in df else pd.Series(pd.NA, index=df.index)
+def _coded_numbers(codes: np.ndarray, uniq: np.ndarray) -> np.ndarray:
+    """A numeric variable read as codes and distinct texts: ``pd.to_numeric(errors="coerce")``
+    of each distinct text, spread to the rows (the text itself never is: issue #18)."""
+    num = pd.to_numeric(pd.Series(uniq, dtype=TEXT), errors="coerce")
+    return spread(num.to_numpy(dtype=float, na_value=np.nan), codes, np.nan)
+
+
+class _AsRead:
+    """A variable's values as read, per row, from the frame or from the reader's codes."""
+
+    def __init__(self, df: pd.DataFrame, numbers: dict, col: str) -> None:
+        self.codes, self.uniq = numbers.get(col, (None, None))
+        self.col = df[col] if col in df else None
+
+    def __getitem__(self, i: int) -> object:
+        if self.codes is not None:
+            return None if self.codes[i] < 0 else self.uniq[self.codes[i]]
+        return pd.NA if self.col is None else self.col.iloc[i]
+
+
+def _type_columns(name: str, df: pd.DataFrame, findings: list[Finding],
+                  numbers: dict | None = None, order: list | None = None) -> pd.DataFrame:
+    """The columns typed (numeric variables parsed, a NOT_NUMBER error per value that is not a
+    number); ``numbers``: numeric variables the reader gave as ``(codes, distinct texts)``
+    instead of columns of ``df``, put in ``order`` (the file's column order) among them."""
+    numbers = numbers or {}
+    seqs = _AsRead(df, numbers, f"{name}SEQ")
     usub = df["USUBJID"] if "USUBJID" in df else pd.Series(pd.NA, index=df.index)
     out = {}
-    for col in df.columns:
+    cols = [c for c in order if c in df or c in numbers] if numbers else list(df.columns)
+    for col in cols:
+        if col in numbers or is_numeric_var(name, col):
+            if col in numbers:
+                codes, uniq = numbers[col]
+                num, filled = _coded_numbers(codes, uniq), codes >= 0
+            else:
+                raw = df[col]
+                num = _numbers(raw).to_numpy()
+                filled = present(raw) if raw.dtype == TEXT else raw.notna().to_numpy(bool)
+            as_read = _AsRead(df, numbers, col)
+            for i in np.flatnonzero(filled & np.isnan(num)):
+                findings.append(Finding(name, _s(usub.iloc[i]), _s(seqs[i]), col, as_read[i],
+                                        "value is not a number", rule_id="NOT_NUMBER"))
+            out[col] = pd.Series(num, index=df.index, copy=False)
+            continue
         raw = df[col]
-        if is_numeric_var(name, col):
-            num = _numbers(raw)
-            filled = present(raw) if raw.dtype == TEXT else raw.notna().to_numpy(dtype=bool)
-            bad = filled & np.isnan(num.to_numpy())
-            for i in np.flatnonzero(bad):
-                findings.append(
-                    Finding(
-                        name,
-                        _s(usub.iloc[i]),
-                        _s(seqs.iloc[i]),
-                        col,
-                        raw.iloc[i],
-                        "value is not a number",
-                        rule_id="NOT_NUMBER",
-                    )
-                )
-            out[col] = num
-        elif pd.api.types.is_numeric_dtype(raw):  # a number in an XPT text variable
+        if pd.api.types.is_numeric_dtype(raw):  # a number in an XPT text variable
             out[col] = pd.Series(
                 [None if v != v else f"{v:g}" for v in raw.to_numpy(dtype=float)],
                 index=df.index, dtype=TEXT)
@@ -266,12 +288,15 @@ def _load_file(f: Path, name: str, model: DataModel, study: Study) -> FileCheck:
     nul: set[str] = set()
     padded: dict[str, tuple[np.ndarray, pd.arrays.StringArray]] = {}
     factorized: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    coded = None
+    coded = numbers = None
     try:
-        # a domain held encoded: the columns no loader step reads are kept as the reader's codes
+        # a domain held encoded: the columns no loader step reads are kept as the reader's
+        # codes, and the numeric variables are parsed from theirs (issue #18: memory)
         if domains.held_encoded(name):
-            coded = dict.fromkeys(_unread_columns(f, name, model))
+            coded = dict.fromkeys(_unread_columns(f, name, model) + _numeric_columns(f, name))
         raw = _read_file(f, nul, padded, factorized, coded)
+        if coded is not None:
+            numbers = {c: coded.pop(c) for c in [*coded] if is_numeric_var(name, c)}
     except Exception as exc:  # a file that cannot be parsed is bad input, not a crash
         msg = " ".join(str(exc).split())[:300]
         findings.append(file_finding(name, f.name, "FILE_UNREADABLE",
@@ -291,10 +316,11 @@ def _load_file(f: Path, name: str, model: DataModel, study: Study) -> FileCheck:
                                                 factorized))
         return check
     # the file's column order (a CSV file's reader factorised every column, the coded too)
-    order = [*factorized] if coded else list(raw.columns)
+    order = [*factorized] if coded or numbers else list(raw.columns)
     study.domains[name] = prepare_domain(
         name, raw, model, findings, nul, padded, factorized,
-        hold=lambda typed, known: CompactFrame.assemble(typed, coded, order, known))
+        hold=lambda typed, known: CompactFrame.assemble(typed, coded, order, known),
+        numbers=numbers)
     return check
 
 
@@ -308,23 +334,34 @@ def _unread_columns(path: Path, name: str, model: DataModel) -> list[str]:
     """The variables of the file's header that no step of :func:`prepare_domain` reads or
     changes (their text is then never spread to the rows: the domain is held encoded from the
     reader's codes). A variable read by a step when present must not be listed."""
-    with open(path, encoding="utf-8", errors="replace", newline="") as fh:
-        header = next(csv.reader(fh), [])
     spec = model.domains.get(name)
     read = {"USUBJID", f"{name}SEQ", "AGEU", *DICTIONARY.get(name, ()),
             *(spec.terms if spec is not None else ()), "MHDECOD"}
-    names = [_column_name(n) for n in header]
+    names = _header(path)
     return [n for n in names if n not in read and not n.endswith(READ_SUFFIXES)
             and not is_numeric_var(name, n)]
 
 
+def _numeric_columns(path: Path, name: str) -> list[str]:
+    """The numeric variables of the file's header (parsed from the reader's codes)."""
+    return [n for n in _header(path) if is_numeric_var(name, n)]
+
+
+def _header(path: Path) -> list[str]:
+    """The variable names of a CSV file's header line, as the loader takes them."""
+    with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+        return [_column_name(n) for n in next(csv.reader(fh), [])]
+
+
 def prepare_domain(name: str, raw: pd.DataFrame, model: DataModel, findings: list[Finding],
                    nul: set[str], padded: dict, factorized: dict | None = None,
-                   hold: Callable | None = None) -> pd.DataFrame:
+                   hold: Callable | None = None, numbers: dict | None = None) -> pd.DataFrame:
     """Type, check and standardise one domain as read (the loader's steps after reading);
     ``factorized``: the reader's codes of text columns, used instead of factorising again;
     ``hold``: what is returned is ``hold(domain, known)``, ``known(column)`` giving a text
-    column's codes while they are still known (:func:`validate_codes.known_codes`).
+    column's codes while they are still known (:func:`validate_codes.known_codes`);
+    ``numbers``: numeric variables the reader gave as ``(codes, distinct texts)`` only (their
+    text never spread to the rows; placed in ``factorized``'s order, the file's).
 
     ``raw`` is consumed: each numeric variable's column is removed from it once parsed, so
     its text (8 bytes a record) is freed before the domain is checked and standardised
@@ -338,9 +375,13 @@ def prepare_domain(name: str, raw: pd.DataFrame, model: DataModel, findings: lis
             for col in numeric:
                 if col in (factorized or {}):
                     remember(raw[col], *factorized[col])
-            typed = _type_columns(name, raw, findings)
+            typed = _type_columns(name, raw, findings, numbers, [*(factorized or {})])
         for col in numeric:
             del raw[col]  # the caller's frame no longer holds the parsed text
+        for col in [*numeric, *(numbers or {})]:  # their codes are no longer read
+            (factorized or {}).pop(col, None)
+        if numbers:
+            numbers.clear()
         del raw
         _nul_findings(name, typed, sorted(nul), findings)
         normalise_text(name, typed, padded, model, findings)
