@@ -19,6 +19,7 @@ import pyarrow.csv as pacsv
 from cartrial._memory import release_freed_memory
 from cartrial.data import domains
 from cartrial.data.compact import CompactFrame
+from cartrial.data.compact_column import held_column, number_codes
 from cartrial.data.completeness import FileCheck, check_file, file_finding
 from cartrial.data.manifest import MANIFEST, check_manifest
 from cartrial.data.normalise import DICTIONARY, UNIT_SUFFIXES, normalise_text
@@ -143,11 +144,17 @@ def _numbers(s: pd.Series) -> pd.Series:
     return pd.Series(spread(num, codes, np.nan), index=s.index)
 
 
-def _coded_numbers(codes: np.ndarray, uniq: np.ndarray) -> np.ndarray:
-    """A numeric variable read as codes and distinct texts: ``pd.to_numeric(errors="coerce")``
-    of each distinct text, spread to the rows (the text itself never is: issue #18)."""
+def _distinct_numbers(uniq: np.ndarray) -> np.ndarray:
+    """``pd.to_numeric(errors="coerce")`` of a numeric variable's distinct texts as read (the
+    reader's codes index them: the text is never spread to the rows, issue #18)."""
     num = pd.to_numeric(pd.Series(uniq, dtype=TEXT), errors="coerce")
-    return spread(num.to_numpy(dtype=float, na_value=np.nan), codes, np.nan)
+    return num.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _read_later(name: str, col: str) -> bool:
+    """Whether a step after typing (checks of results, standardisation, findings naming a
+    record) reads the variable; the others of a domain held encoded are encoded at once."""
+    return col in ("USUBJID", f"{name}SEQ") or col.endswith(READ_SUFFIXES)
 
 
 class _AsRead:
@@ -164,10 +171,12 @@ class _AsRead:
 
 
 def _type_columns(name: str, df: pd.DataFrame, findings: list[Finding],
-                  numbers: dict | None = None, order: list | None = None) -> pd.DataFrame:
+                  numbers: dict | None = None, order: list | None = None,
+                  early: dict | None = None) -> pd.DataFrame:
     """The columns typed (numeric variables parsed, a NOT_NUMBER error per value that is not a
     number); ``numbers``: numeric variables the reader gave as ``(codes, distinct texts)``
-    instead of columns of ``df``, put in ``order`` (the file's column order) among them."""
+    instead of columns of ``df``, put in ``order`` (the file's column order) among them, or,
+    those no later step reads, put in ``early`` as held (:func:`number_codes`) when given."""
     numbers = numbers or {}
     seqs = _AsRead(df, numbers, f"{name}SEQ")
     usub = df["USUBJID"] if "USUBJID" in df else pd.Series(pd.NA, index=df.index)
@@ -177,16 +186,23 @@ def _type_columns(name: str, df: pd.DataFrame, findings: list[Finding],
         if col in numbers or is_numeric_var(name, col):
             if col in numbers:
                 codes, uniq = numbers[col]
-                num, filled = _coded_numbers(codes, uniq), codes >= 0
+                per = _distinct_numbers(uniq)
+                bad = (codes >= 0) & spread(np.isnan(per), codes, False)
             else:
                 raw = df[col]
                 num = _numbers(raw).to_numpy()
                 filled = present(raw) if raw.dtype == TEXT else raw.notna().to_numpy(bool)
+                bad = filled & np.isnan(num)
             as_read = _AsRead(df, numbers, col)
-            for i in np.flatnonzero(filled & np.isnan(num)):
+            for i in np.flatnonzero(bad):
                 findings.append(Finding(name, _s(usub.iloc[i]), _s(seqs[i]), col, as_read[i],
                                         "value is not a number", rule_id="NOT_NUMBER"))
-            out[col] = pd.Series(num, index=df.index, copy=False)
+            if col in numbers and early is not None and not _read_later(name, col):
+                early[col] = number_codes(codes, per)  # the numbers never spread to the rows
+            elif col in numbers:
+                out[col] = pd.Series(spread(per, codes, np.nan), index=df.index, copy=False)
+            else:
+                out[col] = pd.Series(num, index=df.index, copy=False)
             continue
         raw = df[col]
         if pd.api.types.is_numeric_dtype(raw):  # a number in an XPT text variable
@@ -320,7 +336,7 @@ def _load_file(f: Path, name: str, model: DataModel, study: Study) -> FileCheck:
     study.domains[name] = prepare_domain(
         name, raw, model, findings, nul, padded, factorized,
         hold=lambda typed, known: CompactFrame.assemble(typed, coded, order, known),
-        numbers=numbers)
+        numbers=numbers, early=coded)
     return check
 
 
@@ -355,13 +371,17 @@ def _header(path: Path) -> list[str]:
 
 def prepare_domain(name: str, raw: pd.DataFrame, model: DataModel, findings: list[Finding],
                    nul: set[str], padded: dict, factorized: dict | None = None,
-                   hold: Callable | None = None, numbers: dict | None = None) -> pd.DataFrame:
+                   hold: Callable | None = None, numbers: dict | None = None,
+                   early: dict | None = None) -> pd.DataFrame:
     """Type, check and standardise one domain as read (the loader's steps after reading);
     ``factorized``: the reader's codes of text columns, used instead of factorising again;
     ``hold``: what is returned is ``hold(domain, known)``, ``known(column)`` giving a text
     column's codes while they are still known (:func:`validate_codes.known_codes`);
     ``numbers``: numeric variables the reader gave as ``(codes, distinct texts)`` only (their
-    text never spread to the rows; placed in ``factorized``'s order, the file's).
+    text never spread to the rows; placed in ``factorized``'s order, the file's); ``early``
+    (with ``hold``): the variables no step reads after typing and checking text, put there
+    held as :func:`~cartrial.data.compact_column.held_column` holds them once final, and
+    left out of the domain given to ``hold`` (issue #18: a large LB's frame is never whole).
 
     ``raw`` is consumed: each numeric variable's column is removed from it once parsed, so
     its text (8 bytes a record) is freed before the domain is checked and standardised
@@ -375,7 +395,8 @@ def prepare_domain(name: str, raw: pd.DataFrame, model: DataModel, findings: lis
             for col in numeric:
                 if col in (factorized or {}):
                     remember(raw[col], *factorized[col])
-            typed = _type_columns(name, raw, findings, numbers, [*(factorized or {})])
+            typed = _type_columns(name, raw, findings, numbers, [*(factorized or {})],
+                                  early if hold is not None else None)
         for col in numeric:
             del raw[col]  # the caller's frame no longer holds the parsed text
         for col in [*numeric, *(numbers or {})]:  # their codes are no longer read
@@ -385,6 +406,11 @@ def prepare_domain(name: str, raw: pd.DataFrame, model: DataModel, findings: lis
         del raw
         _nul_findings(name, typed, sorted(nul), findings)
         normalise_text(name, typed, padded, model, findings)
+        if hold is not None and early is not None:  # final now: held, the text let go of
+            for col in [c for c in typed.columns if not _read_later(name, c)]:
+                s = typed.pop(col)
+                early[col] = held_column(s, known_codes(s) if s.dtype == TEXT else None)
+                del s
         findings.extend(result_findings(name, typed, model))
         typed = standardize_results(name, typed, model, findings, copy=False)
         return typed if hold is None else hold(typed, known_codes)
