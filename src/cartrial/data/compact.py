@@ -129,7 +129,8 @@ class CompactFrame:
             Text columns as codes (-1 missing) and distinct values, or columns already held
             as :mod:`cartrial.data.compact_column` holds them (encoded, or a Series).
         order : sequence of str
-            The columns' order (``df``'s columns not in it follow, in their order).
+            The columns' order (``df``'s columns not in it follow, in their order, then the
+            ``coded`` columns not in it, in theirs).
         known : callable, optional
             As for :class:`CompactFrame`.
 
@@ -147,6 +148,7 @@ class CompactFrame:
         held = cls(df, known)
         at = {c: i for i, c in enumerate(held.columns)}
         names = [*order, *(c for c in held.columns if c not in set(order))]
+        names += [c for c in coded if c not in set(names)]
         encoded, plain = {}, {}
         for j, c in enumerate(names):
             if c in coded:

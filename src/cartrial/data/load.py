@@ -30,7 +30,7 @@ from cartrial.data.spec import DataModel, data_model, is_numeric_var
 from cartrial.data.standardize import TEXT, _distinct, _s, standardize_results
 from cartrial.data.study import Study
 from cartrial.data.text import spread
-from cartrial.data.validate_codes import codes_memo, known_codes, present, remember
+from cartrial.data.validate_codes import codes_memo, forget, known_codes, present, remember
 from cartrial.errors import Finding, InputError
 
 SUFFIXES = {".csv": "csv", ".xpt": "xpt"}
@@ -311,6 +311,7 @@ def _load_file(f: Path, name: str, model: DataModel, study: Study) -> FileCheck:
         if domains.held_encoded(name):
             coded = dict.fromkeys(_unread_columns(f, name, model) + _numeric_columns(f, name))
         raw = _read_file(f, nul, padded, factorized, coded)
+        release_freed_memory()  # the reader's blocks, freed by its threads (their arenas)
         if coded is not None:
             numbers = {c: coded.pop(c) for c in [*coded] if is_numeric_var(name, c)}
     except Exception as exc:  # a file that cannot be parsed is bad input, not a crash
@@ -383,9 +384,10 @@ def prepare_domain(name: str, raw: pd.DataFrame, model: DataModel, findings: lis
     held as :func:`~cartrial.data.compact_column.held_column` holds them once final, and
     left out of the domain given to ``hold`` (issue #18: a large LB's frame is never whole).
 
-    ``raw`` is consumed: each numeric variable's column is removed from it once parsed, so
-    its text (8 bytes a record) is freed before the domain is checked and standardised
-    (issue #18: memory) rather than when the caller lets go of the frame."""
+    ``raw`` is consumed: its columns are removed from it once typed, so a numeric variable's
+    text (8 bytes a record) is freed before the domain is checked and standardised, and a
+    column held early (``early``) is let go of then (issue #18: memory), rather than when the
+    caller lets go of the frame."""
     numeric = [c for c in raw.columns if is_numeric_var(name, c)]
     with codes_memo():  # a column changed on the way is a new array: factorised anew
         for col, (codes, uniq) in (factorized or {}).items():
@@ -397,8 +399,8 @@ def prepare_domain(name: str, raw: pd.DataFrame, model: DataModel, findings: lis
                     remember(raw[col], *factorized[col])
             typed = _type_columns(name, raw, findings, numbers, [*(factorized or {})],
                                   early if hold is not None else None)
-        for col in numeric:
-            del raw[col]  # the caller's frame no longer holds the parsed text
+        for col in list(raw.columns):
+            del raw[col]  # the caller's frame no longer holds the parsed text, nor the rest
         for col in [*numeric, *(numbers or {})]:  # their codes are no longer read
             (factorized or {}).pop(col, None)
         if numbers:
@@ -406,11 +408,21 @@ def prepare_domain(name: str, raw: pd.DataFrame, model: DataModel, findings: lis
         del raw
         _nul_findings(name, typed, sorted(nul), findings)
         normalise_text(name, typed, padded, model, findings)
-        if hold is not None and early is not None:  # final now: held, the text let go of
-            for col in [c for c in typed.columns if not _read_later(name, c)]:
-                s = typed.pop(col)
-                early[col] = held_column(s, known_codes(s) if s.dtype == TEXT else None)
-                del s
+        if hold is not None and early is not None:  # final now
+            _hold_columns(typed, [c for c in typed.columns if not _read_later(name, c)], early)
         findings.extend(result_findings(name, typed, model))
         typed = standardize_results(name, typed, model, findings, copy=False)
+        if hold is not None and early is not None:
+            _hold_columns(typed, list(typed.columns), early)
         return typed if hold is None else hold(typed, known_codes)
+
+
+def _hold_columns(df: pd.DataFrame, columns: list[str], held: dict) -> None:
+    """Move these columns of ``df`` into ``held`` as a :class:`CompactFrame` holds them, one
+    at a time: each column's array is let go of (and forgotten by the codes memo) once it is
+    encoded, so a large domain's columns are never all held beside their codes."""
+    for col in columns:
+        s = df.pop(col)
+        held[col] = held_column(s, known_codes(s) if s.dtype == TEXT else None)
+        forget(s)
+        del s

@@ -19,7 +19,7 @@ from cartrial.data.units import convert
 from cartrial.data.validate_codes import column_codes, forget
 from cartrial.errors import Finding
 
-STANDARDIZE_CHUNK_ROWS = 1 << 19
+STANDARDIZE_CHUNK_ROWS = 1 << 17
 
 # pandas' "string" dtype with Python storage: what every engine's tests use. Files are parsed by
 # Arrow (multithreaded C++) and each distinct value becomes one shared Python object, so a
