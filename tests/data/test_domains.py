@@ -85,6 +85,20 @@ def test_every_access_path_gives_the_plain_frame(studies):
     assert encoded.get("XX") is None and "XX" not in encoded.domains
 
 
+def test_distinct_values_are_those_of_the_plain_frame(studies):
+    """Regression: ``Study.distinct`` from an encoded domain's held values is the set of the
+    plain frame's non-missing values, for every variable of every domain."""
+    encoded, plain = studies
+    for name in plain.domains:
+        for var in [*plain.variables(name), "NOSUCH"]:
+            col = plain[name].get(var, pd.Series(dtype=object))
+            want = {v for v in pd.unique(col.to_numpy(dtype=object)) if not pd.isna(v)}
+            for study in (encoded, plain):
+                got = study.distinct(name, var)
+                assert len(got) == len(want) and set(got) == want, (name, var)
+    assert encoded.distinct("XX", "USUBJID") is None
+
+
 def test_frame_on_an_encoded_domain_is_frame_on_the_plain_one(studies):
     encoded, plain = studies
     rng = np.random.default_rng(7)

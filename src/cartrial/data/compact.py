@@ -317,6 +317,31 @@ class CompactFrame:
         # text: code -1 picks the trailing missing value of distinct()
         return decide(enc.distinct()).to_numpy(dtype=bool)[enc.codes]
 
+    def distinct(self, name) -> np.ndarray:
+        """The column's distinct values, missing ones left out, from its held values (an
+        encoded column's rows are not read).
+
+        Parameters
+        ----------
+        name : str
+            The column.
+
+        Returns
+        -------
+        numpy.ndarray of object
+            Each value once (order unspecified).
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"T": pd.array(["a", None, "a"], dtype=_TEXT)})
+        >>> CompactFrame(df).distinct("T").tolist()
+        ['a']
+        """
+        i = self.columns.index(name)
+        values = (self._encoded[i].distinct() if i in self._encoded
+                  else pd.Series(pd.unique(self._plain[i].to_numpy(dtype=object))))
+        return values[values.notna()].to_numpy(dtype=object)
+
     def column(self, name) -> pd.Series:
         """One whole column as the frame held it.
 

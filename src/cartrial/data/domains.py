@@ -174,6 +174,26 @@ class Domains(MutableMapping):
         return pd.DataFrame({i: df[c].array.take(pos) for i, c in enumerate(cols)},
                             index=df.index.take(pos), copy=False).set_axis(cols, axis=1)
 
+    def distinct(self, name: str, variable: str) -> np.ndarray | None:
+        """:meth:`cartrial.data.study.Study.distinct` (documented there).
+
+        Examples
+        --------
+        >>> d = Domains()
+        >>> d.hold("LB", pd.DataFrame({"LBTESTCD": ["IL6", None, "IL6"]}))
+        >>> d.distinct("LB", "LBTESTCD").tolist(), d.distinct("LB", "LBSPEC").tolist()
+        (['IL6'], [])
+        """
+        if name not in self._held:
+            return None
+        held = self._held[name]
+        if variable not in held.columns:
+            return np.empty(0, dtype=object)
+        if isinstance(held, CompactFrame):
+            return held.distinct(variable)
+        values = pd.Series(pd.unique(held[variable].to_numpy(dtype=object)), dtype=object)
+        return values[values.notna()].to_numpy(dtype=object)
+
     def narrow(self, name: str, variables: Sequence[str]) -> pd.DataFrame | None:
         """The domain for a rule that reads a few of its variables and changes nothing
         (validation): a domain held as a frame is given whole, as it is; an encoded one decodes
