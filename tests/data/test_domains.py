@@ -4,9 +4,10 @@ of reading a domain gives the frame the loader gave when it held frames.
 Regression tests: the same files loaded with the domains held encoded and with every domain
 held as a frame (``HELD_ENCODED`` emptied: the path replaced), compared through every access
 path (``study[name]``, ``get``, ``domains[name]``, ``items()``, ``{**domains}``, ``frame()``
-with columns and ``where``), on the example trial and on seeded messy copies of it (padded,
-lower-cased, blank and malformed cells, NULs: tests/data/_messy.py); validation's findings
-alike. The memory test is about what is held (bytes of arrays), not about speed.
+with columns and ``where``), on the example trial, on seeded messy copies of it (padded,
+lower-cased, blank and malformed cells, NULs: tests/data/_messy.py) and on a generated
+300-patient trial; validation's findings alike. The memory test is about what is held (bytes
+of arrays), not about speed.
 """
 
 from __future__ import annotations
@@ -43,11 +44,17 @@ def example(tmp_path_factory) -> Path:
     return root
 
 
-@pytest.fixture(scope="module", params=["clean", 0, 1, 2])
+@pytest.fixture(scope="module", params=["clean", 0, 1, 2, "300 patients"])
 def studies(request, example, tmp_path_factory) -> tuple[Study, Study]:
-    """(encoded, plain): the same folder loaded both ways."""
+    """(encoded, plain): the same folder loaded both ways (the example, messy copies of it, a
+    generated 300-patient trial)."""
     folder = example
-    if request.param != "clean":
+    if request.param == "300 patients":
+        from cartrial.example import simulate_trial, write_example
+
+        folder = tmp_path_factory.mktemp("trial300")
+        write_example(simulate_trial(P, n_patients=300), folder)
+    elif request.param != "clean":
         folder = tmp_path_factory.mktemp(f"messy{request.param}")
         shutil.copytree(example, folder, dirs_exist_ok=True)
         make_messy(folder, SEED + request.param, rate=0.03)
