@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.compact_column import _TEXT, _Encoded, _text_codes, held_column
-from cartrial.data.text import matching
+from cartrial.data.text import distinct_present, matching
 
 #: whole text columns decoded from a CompactFrame: id(array) -> (weak ref, codes, values),
 #: so validation asks its questions of the held codes (:func:`decoded_codes`)
@@ -324,12 +324,13 @@ class CompactFrame:
         Parameters
         ----------
         name : str
-            The column.
+            A column of the frame.
 
         Returns
         -------
         numpy.ndarray of object
-            Each value once (order unspecified).
+            Each value once (order unspecified); an encoded column's held values are its
+            values.
 
         Examples
         --------
@@ -338,9 +339,8 @@ class CompactFrame:
         ['a']
         """
         i = self.columns.index(name)
-        values = (self._encoded[i].distinct() if i in self._encoded
-                  else pd.Series(pd.unique(self._plain[i].to_numpy(dtype=object))))
-        return values[values.notna()].to_numpy(dtype=object)
+        return distinct_present(self._encoded[i].distinct() if i in self._encoded
+                                else self._plain[i].to_numpy(dtype=object))
 
     def column(self, name) -> pd.Series:
         """One whole column as the frame held it.

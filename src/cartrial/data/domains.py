@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.compact import CompactFrame
-from cartrial.data.text import matching
+from cartrial.data.text import distinct_present, matching
 
 #: the domains the loader holds dictionary-encoded (module docstring)
 HELD_ENCODED = ("LB", "FA", "QS", "VS")
@@ -191,8 +191,7 @@ class Domains(MutableMapping):
             return np.empty(0, dtype=object)
         if isinstance(held, CompactFrame):
             return held.distinct(variable)
-        values = pd.Series(pd.unique(held[variable].to_numpy(dtype=object)), dtype=object)
-        return values[values.notna()].to_numpy(dtype=object)
+        return distinct_present(held[variable].to_numpy(dtype=object))
 
     def narrow(self, name: str, variables: Sequence[str]) -> pd.DataFrame | None:
         """The domain for a rule that reads a few of its variables and changes nothing
