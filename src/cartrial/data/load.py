@@ -218,8 +218,8 @@ def _load_file(f: Path, name: str, model: DataModel, study: Study) -> FileCheck:
         if domains.held_encoded(name):
             coded = dict.fromkeys(_unread_columns(f, name, model) + _numeric_columns(f, name))
         raw = _read_file(f, nul, padded, factorized, coded)
-        release_freed_memory()  # the reader's blocks, freed by its threads (their arenas)
-        if coded is not None:
+        if coded is not None:  # a large domain: the reader's blocks, freed by its threads
+            release_freed_memory()  # (their arenas), handed back before it is typed
             numbers = {c: coded.pop(c) for c in [*coded] if is_numeric_var(name, c)}
     except Exception as exc:  # a file that cannot be parsed is bad input, not a crash
         msg = " ".join(str(exc).split())[:300]
