@@ -9,8 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cartrial.data import Study
+from cartrial.data.compact import CompactFrame
 from cartrial.data.text import upper_stripped
-from cartrial.study_reads import read_frame
+from cartrial.study_reads import read_frame, subject_frame
 
 FA = pd.DataFrame({"USUBJID": ["S1", "S1", "S2", "S2", "S3"],
                    "FAOBJ": ["CYTOKINE RELEASE SYNDROME", " cytokine release syndrome ", None,
@@ -73,3 +74,28 @@ def test_every_record_read_variable_by_variable_is_the_frame_of_the_study():
     st = Study({"X": df})
     for cols in (["E", "A", "B", "C", "D", "Q"], None, ["B"], ["Q"]):
         pd.testing.assert_frame_equal(read_frame(st, "X", cols), st.frame("X", cols))
+
+
+def test_the_variables_filtered_on_are_not_decoded_whole(monkeypatch):
+    """A domain held encoded: the spellings of a filtered variable and the subjects are taken
+    from its held distinct values; only the records kept are decoded (issue #18)."""
+    lb = pd.DataFrame({"USUBJID": [f"S{i % 7}" for i in range(70)],
+                       "LBTESTCD": ["IL6", " il6", "HGB", None, "CRP"] * 14,
+                       "LBSTRESN": np.arange(70, dtype=float)}, index=np.arange(100, 170))
+    st = Study({})
+    st.domains.hold("LB", lb)
+    whole = []
+    frame = CompactFrame.frame
+
+    def spy(self, columns=None, rows=None, **kw):
+        whole.append(rows is None)
+        return frame(self, columns, rows, **kw)
+
+    monkeypatch.setattr(CompactFrame, "frame", spy)
+    got = read_frame(st, "LB", ["LBSTRESN"], where={"LBTESTCD": {"IL6"}})
+    keep = upper_stripped(lb["LBTESTCD"]).isin({"IL6"}).fillna(False).to_numpy(dtype=bool)
+    pd.testing.assert_frame_equal(got, lb.loc[keep, ["LBSTRESN"]])
+    got = subject_frame(st, "LB", {"S3", "S9"}, ["USUBJID", "LBSTRESN"])
+    pd.testing.assert_frame_equal(got, lb.loc[lb["USUBJID"] == "S3", ["USUBJID", "LBSTRESN"]])
+    assert whole and not any(whole)
+    assert subject_frame(st, "VS", {"S3"}) is None

@@ -89,13 +89,12 @@ def read_frame(study, name: str, columns: Sequence[str] | None = None,  # noqa: 
         return _by_column(st, name, columns)
     spelled = {}
     for var, values in where.items():
-        col = st.frame(name, [var])
-        if col is None:
+        # the spellings held, not the column decoded (a large domain's distinct values: its
+        # codes are not read); a variable the domain lacks has none: no record matches
+        found = st.distinct(name, var)
+        if found is None:
             return None
-        if var not in col:  # no record matches: frame() says so with the variable absent
-            spelled[var] = ()
-            continue
-        found = pd.Series(pd.unique(col[var].to_numpy(dtype=object)), dtype=object)
+        found = pd.Series(found, dtype=object)
         wanted = set(values)
         hit = upper_stripped(found).isin(wanted).fillna(False).to_numpy(dtype=bool)
         spelled[var] = found[hit].tolist()
@@ -131,9 +130,8 @@ def subject_frame(study, name: str, ids: Collection[str],  # noqa: ANN001
     2      S3   55
     """
     st = _study(study, name)
-    col = st.frame(name, ["USUBJID"])
-    if col is None or "USUBJID" not in col:
-        return st.frame(name, columns, where={"USUBJID": ()})
-    found = pd.unique(col["USUBJID"].to_numpy(dtype=object))
+    found = st.distinct(name, "USUBJID")  # the subjects held, not the column decoded
+    if found is None:
+        return None
     wanted = set(ids)
     return st.frame(name, columns, where={"USUBJID": [v for v in found if str(v) in wanted]})

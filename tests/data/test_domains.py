@@ -4,9 +4,10 @@ of reading a domain gives the frame the loader gave when it held frames.
 Regression tests: the same files loaded with the domains held encoded and with every domain
 held as a frame (``HELD_ENCODED`` emptied: the path replaced), compared through every access
 path (``study[name]``, ``get``, ``domains[name]``, ``items()``, ``{**domains}``, ``frame()``
-with columns and ``where``), on the example trial and on seeded messy copies of it (padded,
-lower-cased, blank and malformed cells, NULs: tests/data/_messy.py); validation's findings
-alike. The memory test is about what is held (bytes of arrays), not about speed.
+with columns and ``where``), on the example trial, on seeded messy copies of it (padded,
+lower-cased, blank and malformed cells, NULs: tests/data/_messy.py) and on a generated
+300-patient trial; validation's findings alike. The memory test is about what is held (bytes
+of arrays), not about speed.
 """
 
 from __future__ import annotations
@@ -43,11 +44,17 @@ def example(tmp_path_factory) -> Path:
     return root
 
 
-@pytest.fixture(scope="module", params=["clean", 0, 1, 2])
+@pytest.fixture(scope="module", params=["clean", 0, 1, 2, "300 patients"])
 def studies(request, example, tmp_path_factory) -> tuple[Study, Study]:
-    """(encoded, plain): the same folder loaded both ways."""
+    """(encoded, plain): the same folder loaded both ways (the example, messy copies of it, a
+    generated 300-patient trial)."""
     folder = example
-    if request.param != "clean":
+    if request.param == "300 patients":
+        from cartrial.example import simulate_trial, write_example
+
+        folder = tmp_path_factory.mktemp("trial300")
+        write_example(simulate_trial(P, n_patients=300), folder)
+    elif request.param != "clean":
         folder = tmp_path_factory.mktemp(f"messy{request.param}")
         shutil.copytree(example, folder, dirs_exist_ok=True)
         make_messy(folder, SEED + request.param, rate=0.03)
@@ -83,6 +90,20 @@ def test_every_access_path_gives_the_plain_frame(studies):
         assert encoded.variables(name) == plain.variables(name)
         assert encoded.records(name) == plain.records(name) == len(want)
     assert encoded.get("XX") is None and "XX" not in encoded.domains
+
+
+def test_distinct_values_are_those_of_the_plain_frame(studies):
+    """Regression: ``Study.distinct`` from an encoded domain's held values is the set of the
+    plain frame's non-missing values, for every variable of every domain."""
+    encoded, plain = studies
+    for name in plain.domains:
+        for var in [*plain.variables(name), "NOSUCH"]:
+            col = plain[name].get(var, pd.Series(dtype=object))
+            want = {v for v in pd.unique(col.to_numpy(dtype=object)) if not pd.isna(v)}
+            for study in (encoded, plain):
+                got = study.distinct(name, var)
+                assert len(got) == len(want) and set(got) == want, (name, var)
+    assert encoded.distinct("XX", "USUBJID") is None
 
 
 def test_frame_on_an_encoded_domain_is_frame_on_the_plain_one(studies):

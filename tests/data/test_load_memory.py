@@ -42,7 +42,10 @@ def test_numeric_text_freed_before_standardisation(tmp_path, monkeypatch) -> Non
     monkeypatch.setattr(load, "_read_file", reading)
     monkeypatch.setattr(load, "standardize_results", standardising)
     study = load_study(tmp_path)
-    assert refs["LB"] and alive_then["LB"] == 0  # while the caller still holds its frame
+    assert refs["AE"] and alive_then["AE"] == 0  # while the caller still holds its frame
+    # a domain held encoded: its numeric variables never become text columns (parsed from
+    # the reader's codes)
+    assert refs["LB"] == [] and refs["VS"] == []
     assert all(n == 0 for n in alive_then.values()), alive_then
     assert pd.api.types.is_float_dtype(study["LB"]["LBSTRESN"])
 
@@ -50,8 +53,7 @@ def test_numeric_text_freed_before_standardisation(tmp_path, monkeypatch) -> Non
 def test_prepare_domain_consumes_the_numeric_columns() -> None:
     lb = minimal_domains()["LB"]
     raw = load.frame_columns(lb.astype(str).where(lb.notna(), None), set(), {})
-    text = [c for c in raw.columns if not is_numeric_var("LB", c)]
     typed = load.prepare_domain("LB", raw, data_model(), [], set(), {})
-    assert list(raw.columns) == text  # the numeric columns were taken from the caller's frame
+    assert list(raw.columns) == []  # the columns were taken from the caller's frame
     assert all(pd.api.types.is_float_dtype(typed[c]) for c in typed.columns
                if is_numeric_var("LB", c))

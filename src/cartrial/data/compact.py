@@ -24,74 +24,16 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from cartrial.data.text import factorize_text, matching
+from cartrial.data.compact_column import _TEXT, _Encoded, _text_codes, held_column
+from cartrial.data.text import distinct_present, matching
 
-_TEXT = pd.StringDtype("python")
 #: whole text columns decoded from a CompactFrame: id(array) -> (weak ref, codes, values),
 #: so validation asks its questions of the held codes (:func:`decoded_codes`)
 _DECODED: dict[int, tuple] = {}
-
-
-def _codes(codes: np.ndarray, n_values: int) -> np.ndarray:
-    """Codes in the smallest signed type holding ``-1 .. n_values - 1``."""
-    return codes.astype(np.min_scalar_type(-n_values - 1), copy=False)
-
-
-@dataclass(frozen=True)
-class _Encoded:
-    codes: np.ndarray          # per record; -1 = missing (text only)
-    values: np.ndarray         # distinct values: object (text) or int64 bit patterns (float)
-    text: bool
-
-    def take(self, rows: np.ndarray | None) -> pd.api.extensions.ExtensionArray | np.ndarray:
-        codes = self.codes if rows is None else self.codes[rows]
-        if self.text:
-            # the distinct values checked to be text once, not every row (half the cost of
-            # a text column's construction); code -1 picks the trailing NA
-            table = np.append(self.values, np.asarray([pd.NA], dtype=object))
-            return pd.arrays.StringArray(table).take(codes)
-        return self.values[codes].view(np.float64)
-
-    def distinct(self) -> pd.Series:
-        """The distinct values (text: then a trailing missing value) as a column of the
-        column's dtype, in code order."""
-        if self.text:
-            return pd.Series(pd.arrays.StringArray(
-                np.append(self.values, np.asarray([pd.NA], dtype=object))))
-        return pd.Series(self.values.view(np.float64))
-
-
-def _encode(s: pd.Series, known: tuple | None = None) -> _Encoded | None:
-    """The column dictionary-encoded, or None where that would not hold it in less memory
-    (or its dtype is neither Python-backed text nor float64: it is kept as it is). ``known``:
-    the text column's codes and distinct values, already factorised (by the reader)."""
-    n = len(s)
-    if s.dtype == _TEXT:
-        # NUL-safe (data.text.factorize_text)
-        codes, uniq = known if known is not None else factorize_text(s.array._ndarray)
-        enc = _Encoded(_codes(codes, len(uniq)), np.asarray(uniq, dtype=object), True)
-    elif s.dtype == np.float64:
-        bits = s.to_numpy().view(np.int64)  # exact: each bit pattern is its own value
-        codes, uniq = pd.factorize(bits, use_na_sentinel=False)
-        enc = _Encoded(_codes(codes, len(uniq)), np.asarray(uniq, dtype=np.int64), False)
-    else:
-        return None
-    held = enc.codes.nbytes + (enc.values.nbytes if not enc.text else 8 * len(enc.values))
-    return enc if held < 8 * n else None
-
-
-def _text_codes(codes: np.ndarray, values: np.ndarray) -> _Encoded | pd.Series:
-    """A text column given as codes: encoded, or spread to its text where encoding would not
-    hold it in less memory (the rule of :func:`_encode`)."""
-    enc = _Encoded(_codes(codes, len(values)), np.asarray(values, dtype=object), True)
-    if enc.codes.nbytes + 8 * len(enc.values) < 8 * len(codes):
-        return enc
-    return pd.Series(enc.take(None), copy=False)
 
 
 def decoded_codes(array: object) -> tuple[np.ndarray, np.ndarray] | None:
@@ -165,11 +107,11 @@ class CompactFrame:
         self._shared: dict = {}  # column -> weak reference to its array in shared frames
         for i in range(len(self.columns)):
             s = df.iloc[:, i]
-            enc = _encode(s, known(s) if known is not None and s.dtype == _TEXT else None)
-            if enc is None:  # a copy: a view would keep the frame's whole block alive
-                self._plain[i] = s.copy()
+            col = held_column(s, known(s) if known is not None and s.dtype == _TEXT else None)
+            if isinstance(col, _Encoded):
+                self._encoded[i] = col
             else:
-                self._encoded[i] = enc
+                self._plain[i] = col
 
     @classmethod
     def assemble(cls, df: pd.DataFrame, coded: Mapping[str, tuple[np.ndarray, np.ndarray]],
@@ -183,10 +125,12 @@ class CompactFrame:
         ----------
         df : pandas.DataFrame
             The other columns (unique labels).
-        coded : mapping of str to (codes, values)
-            Text columns as codes (-1 missing) and distinct values.
+        coded : mapping of str to (codes, values), or to a column held
+            Text columns as codes (-1 missing) and distinct values, or columns already held
+            as :mod:`cartrial.data.compact_column` holds them (encoded, or a Series).
         order : sequence of str
-            The columns' order (``df``'s columns not in it follow, in their order).
+            The columns' order (``df``'s columns not in it follow, in their order, then the
+            ``coded`` columns not in it, in theirs).
         known : callable, optional
             As for :class:`CompactFrame`.
 
@@ -204,10 +148,12 @@ class CompactFrame:
         held = cls(df, known)
         at = {c: i for i, c in enumerate(held.columns)}
         names = [*order, *(c for c in held.columns if c not in set(order))]
+        names += [c for c in coded if c not in set(names)]
         encoded, plain = {}, {}
         for j, c in enumerate(names):
             if c in coded:
-                col = _text_codes(*coded[c])
+                col = coded[c] if isinstance(coded[c], _Encoded | pd.Series) \
+                    else _text_codes(*coded[c])
                 if isinstance(col, _Encoded):
                     encoded[j] = col
                 else:
@@ -370,6 +316,31 @@ class CompactFrame:
         enc = self._encoded[i]
         # text: code -1 picks the trailing missing value of distinct()
         return decide(enc.distinct()).to_numpy(dtype=bool)[enc.codes]
+
+    def distinct(self, name) -> np.ndarray:
+        """The column's distinct values, missing ones left out, from its held values (an
+        encoded column's rows are not read).
+
+        Parameters
+        ----------
+        name : str
+            A column of the frame.
+
+        Returns
+        -------
+        numpy.ndarray of object
+            Each value once (order unspecified); an encoded column's held values are its
+            values.
+
+        Examples
+        --------
+        >>> df = pd.DataFrame({"T": pd.array(["a", None, "a"], dtype=_TEXT)})
+        >>> CompactFrame(df).distinct("T").tolist()
+        ['a']
+        """
+        i = self.columns.index(name)
+        return distinct_present(self._encoded[i].distinct() if i in self._encoded
+                                else self._plain[i].to_numpy(dtype=object))
 
     def column(self, name) -> pd.Series:
         """One whole column as the frame held it.

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.compact import CompactFrame
-from cartrial.data.text import matching
+from cartrial.data.text import distinct_present, matching
 
 #: the domains the loader holds dictionary-encoded (module docstring)
 HELD_ENCODED = ("LB", "FA", "QS", "VS")
@@ -173,6 +173,25 @@ class Domains(MutableMapping):
         pos = np.flatnonzero(keep)
         return pd.DataFrame({i: df[c].array.take(pos) for i, c in enumerate(cols)},
                             index=df.index.take(pos), copy=False).set_axis(cols, axis=1)
+
+    def distinct(self, name: str, variable: str) -> np.ndarray | None:
+        """:meth:`cartrial.data.study.Study.distinct` (documented there).
+
+        Examples
+        --------
+        >>> d = Domains()
+        >>> d.hold("LB", pd.DataFrame({"LBTESTCD": ["IL6", None, "IL6"]}))
+        >>> d.distinct("LB", "LBTESTCD").tolist(), d.distinct("LB", "LBSPEC").tolist()
+        (['IL6'], [])
+        """
+        if name not in self._held:
+            return None
+        held = self._held[name]
+        if variable not in held.columns:
+            return np.empty(0, dtype=object)
+        if isinstance(held, CompactFrame):
+            return held.distinct(variable)
+        return distinct_present(held[variable].to_numpy(dtype=object))
 
     def narrow(self, name: str, variables: Sequence[str]) -> pd.DataFrame | None:
         """The domain for a rule that reads a few of its variables and changes nothing

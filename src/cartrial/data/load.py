@@ -19,17 +19,18 @@ import pyarrow.csv as pacsv
 from cartrial._memory import release_freed_memory
 from cartrial.data import domains
 from cartrial.data.compact import CompactFrame
+from cartrial.data.compact_column import held_column
 from cartrial.data.completeness import FileCheck, check_file, file_finding
 from cartrial.data.manifest import MANIFEST, check_manifest
-from cartrial.data.normalise import DICTIONARY, UNIT_SUFFIXES, normalise_text
+from cartrial.data.normalise import DICTIONARY, normalise_text
 from cartrial.data.results import result_findings
 from cartrial.data.shared_text import POOL as _POOL
 from cartrial.data.shared_text import SharedText, _spread_text
 from cartrial.data.spec import DataModel, data_model, is_numeric_var
-from cartrial.data.standardize import TEXT, _distinct, _s, standardize_results
+from cartrial.data.standardize import TEXT, standardize_results
 from cartrial.data.study import Study
-from cartrial.data.text import spread
-from cartrial.data.validate_codes import codes_memo, known_codes, present, remember
+from cartrial.data.typed_columns import READ_SUFFIXES, _nul_findings, _read_later, _type_columns
+from cartrial.data.validate_codes import codes_memo, forget, known_codes, remember
 from cartrial.errors import Finding, InputError
 
 SUFFIXES = {".csv": "csv", ".xpt": "xpt"}
@@ -134,62 +135,6 @@ def frame_columns(df: pd.DataFrame, nul: set[str], padded: dict,
     return pd.DataFrame(out, index=df.index)
 
 
-def _numbers(s: pd.Series) -> pd.Series:
-    """``pd.to_numeric(s, errors="coerce")`` as float, parsed once per distinct value."""
-    if pd.api.types.is_numeric_dtype(s):
-        return s.astype(float)
-    codes, uniq = _distinct(s)
-    num = pd.to_numeric(uniq, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    return pd.Series(spread(num, codes, np.nan), index=s.index)
-
-
-def _type_columns(name: str, df: pd.DataFrame, findings: list[Finding]) -> pd.DataFrame:
-    seq_var = f"{name}SEQ"
-    seqs = df[seq_var] if seq_var in df else pd.Series(pd.NA, index=df.index)
-    usub = df["USUBJID"] if "USUBJID" in df else pd.Series(pd.NA, index=df.index)
-    out = {}
-    for col in df.columns:
-        raw = df[col]
-        if is_numeric_var(name, col):
-            num = _numbers(raw)
-            filled = present(raw) if raw.dtype == TEXT else raw.notna().to_numpy(dtype=bool)
-            bad = filled & np.isnan(num.to_numpy())
-            for i in np.flatnonzero(bad):
-                findings.append(
-                    Finding(
-                        name,
-                        _s(usub.iloc[i]),
-                        _s(seqs.iloc[i]),
-                        col,
-                        raw.iloc[i],
-                        "value is not a number",
-                        rule_id="NOT_NUMBER",
-                    )
-                )
-            out[col] = num
-        elif pd.api.types.is_numeric_dtype(raw):  # a number in an XPT text variable
-            out[col] = pd.Series(
-                [None if v != v else f"{v:g}" for v in raw.to_numpy(dtype=float)],
-                index=df.index, dtype=TEXT)
-        else:
-            out[col] = raw.astype(TEXT, copy=False)
-    return pd.DataFrame(out, index=df.index, copy=False)
-
-
-def _nul_findings(name: str, df: pd.DataFrame, columns: list[str],
-                  findings: list[Finding]) -> None:
-    """An error per value holding a NUL character: SDTM text has none, XPT ends a value at one,
-    and pandas 2 tells such values apart from others only up to the NUL (pandas #34551), so
-    they would be merged silently further on."""
-    usub = df["USUBJID"] if "USUBJID" in df else pd.Series(pd.NA, index=df.index)
-    seqs = df[f"{name}SEQ"] if f"{name}SEQ" in df else pd.Series(pd.NA, index=df.index)
-    for col in columns:
-        has = df[col].astype(object).map(lambda v: isinstance(v, str) and "\x00" in v)
-        for i in np.flatnonzero(has.to_numpy(dtype=bool)):
-            findings.append(Finding(name, _s(usub.iloc[i]), _s(seqs.iloc[i]), col,
-                                    df[col].iloc[i], "text holds a NUL character (\\x00)"))
-
-
 def load_study(path: str | Path) -> Study:
     """Read every ``<domain>.csv`` or ``<domain>.xpt`` in ``path`` into a :class:`Study`.
 
@@ -266,12 +211,16 @@ def _load_file(f: Path, name: str, model: DataModel, study: Study) -> FileCheck:
     nul: set[str] = set()
     padded: dict[str, tuple[np.ndarray, pd.arrays.StringArray]] = {}
     factorized: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    coded = None
+    coded = numbers = None
     try:
-        # a domain held encoded: the columns no loader step reads are kept as the reader's codes
+        # a domain held encoded: the columns no loader step reads are kept as the reader's
+        # codes, and the numeric variables are parsed from theirs (issue #18: memory)
         if domains.held_encoded(name):
-            coded = dict.fromkeys(_unread_columns(f, name, model))
+            coded = dict.fromkeys(_unread_columns(f, name, model) + _numeric_columns(f, name))
         raw = _read_file(f, nul, padded, factorized, coded)
+        if coded is not None:  # a large domain: the reader's blocks, freed by its threads
+            release_freed_memory()  # (their arenas), handed back before it is typed
+            numbers = {c: coded.pop(c) for c in [*coded] if is_numeric_var(name, c)}
     except Exception as exc:  # a file that cannot be parsed is bad input, not a crash
         msg = " ".join(str(exc).split())[:300]
         findings.append(file_finding(name, f.name, "FILE_UNREADABLE",
@@ -291,44 +240,55 @@ def _load_file(f: Path, name: str, model: DataModel, study: Study) -> FileCheck:
                                                 factorized))
         return check
     # the file's column order (a CSV file's reader factorised every column, the coded too)
-    order = [*factorized] if coded else list(raw.columns)
+    order = [*factorized] if coded or numbers else list(raw.columns)
     study.domains[name] = prepare_domain(
         name, raw, model, findings, nul, padded, factorized,
-        hold=lambda typed, known: CompactFrame.assemble(typed, coded, order, known))
+        hold=lambda typed, known: CompactFrame.assemble(typed, coded, order, known),
+        numbers=numbers, early=coded)
     return check
-
-
-#: the loader's steps read these variables of a findings domain (by suffix; with USUBJID,
-#: --SEQ, the numeric, unit, controlled-term and dictionary variables: :func:`_unread_columns`)
-READ_SUFFIXES = ("TESTCD", "ORRES", "ORRESU", "STRESC", "STRESN", "STRESU", "SPEC", "ORNRLO",
-                 "ORNRHI", "STNRLO", "STNRHI", *UNIT_SUFFIXES)
 
 
 def _unread_columns(path: Path, name: str, model: DataModel) -> list[str]:
     """The variables of the file's header that no step of :func:`prepare_domain` reads or
     changes (their text is then never spread to the rows: the domain is held encoded from the
     reader's codes). A variable read by a step when present must not be listed."""
-    with open(path, encoding="utf-8", errors="replace", newline="") as fh:
-        header = next(csv.reader(fh), [])
     spec = model.domains.get(name)
     read = {"USUBJID", f"{name}SEQ", "AGEU", *DICTIONARY.get(name, ()),
             *(spec.terms if spec is not None else ()), "MHDECOD"}
-    names = [_column_name(n) for n in header]
+    names = _header(path)
     return [n for n in names if n not in read and not n.endswith(READ_SUFFIXES)
             and not is_numeric_var(name, n)]
 
 
+def _numeric_columns(path: Path, name: str) -> list[str]:
+    """The numeric variables of the file's header (parsed from the reader's codes)."""
+    return [n for n in _header(path) if is_numeric_var(name, n)]
+
+
+def _header(path: Path) -> list[str]:
+    """The variable names of a CSV file's header line, as the loader takes them."""
+    with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+        return [_column_name(n) for n in next(csv.reader(fh), [])]
+
+
 def prepare_domain(name: str, raw: pd.DataFrame, model: DataModel, findings: list[Finding],
                    nul: set[str], padded: dict, factorized: dict | None = None,
-                   hold: Callable | None = None) -> pd.DataFrame:
+                   hold: Callable | None = None, numbers: dict | None = None,
+                   early: dict | None = None) -> pd.DataFrame:
     """Type, check and standardise one domain as read (the loader's steps after reading);
     ``factorized``: the reader's codes of text columns, used instead of factorising again;
     ``hold``: what is returned is ``hold(domain, known)``, ``known(column)`` giving a text
-    column's codes while they are still known (:func:`validate_codes.known_codes`).
+    column's codes while they are still known (:func:`validate_codes.known_codes`);
+    ``numbers``: numeric variables the reader gave as ``(codes, distinct texts)`` only (their
+    text never spread to the rows; placed in ``factorized``'s order, the file's); ``early``
+    (with ``hold``): the variables no step reads after typing and checking text, put there
+    held as :func:`~cartrial.data.compact_column.held_column` holds them once final, and
+    left out of the domain given to ``hold`` (issue #18: a large LB's frame is never whole).
 
-    ``raw`` is consumed: each numeric variable's column is removed from it once parsed, so
-    its text (8 bytes a record) is freed before the domain is checked and standardised
-    (issue #18: memory) rather than when the caller lets go of the frame."""
+    ``raw`` is consumed: its columns are removed from it once typed, so a numeric variable's
+    text (8 bytes a record) is freed before the domain is checked and standardised, and a
+    column held early (``early``) is let go of then (issue #18: memory), rather than when the
+    caller lets go of the frame."""
     numeric = [c for c in raw.columns if is_numeric_var(name, c)]
     with codes_memo():  # a column changed on the way is a new array: factorised anew
         for col, (codes, uniq) in (factorized or {}).items():
@@ -338,12 +298,32 @@ def prepare_domain(name: str, raw: pd.DataFrame, model: DataModel, findings: lis
             for col in numeric:
                 if col in (factorized or {}):
                     remember(raw[col], *factorized[col])
-            typed = _type_columns(name, raw, findings)
-        for col in numeric:
-            del raw[col]  # the caller's frame no longer holds the parsed text
+            typed = _type_columns(name, raw, findings, numbers, [*(factorized or {})],
+                                  early if hold is not None else None)
+        for col in list(raw.columns):
+            del raw[col]  # the caller's frame no longer holds the parsed text, nor the rest
+        for col in [*numeric, *(numbers or {})]:  # their codes are no longer read
+            (factorized or {}).pop(col, None)
+        if numbers:
+            numbers.clear()
         del raw
         _nul_findings(name, typed, sorted(nul), findings)
         normalise_text(name, typed, padded, model, findings)
+        if hold is not None and early is not None:  # final now
+            _hold_columns(typed, [c for c in typed.columns if not _read_later(name, c)], early)
         findings.extend(result_findings(name, typed, model))
         typed = standardize_results(name, typed, model, findings, copy=False)
+        if hold is not None and early is not None:
+            _hold_columns(typed, list(typed.columns), early)
         return typed if hold is None else hold(typed, known_codes)
+
+
+def _hold_columns(df: pd.DataFrame, columns: list[str], held: dict) -> None:
+    """Move these columns of ``df`` into ``held`` as a :class:`CompactFrame` holds them, one
+    at a time: each column's array is let go of (and forgotten by the codes memo) once it is
+    encoded, so a large domain's columns are never all held beside their codes."""
+    for col in columns:
+        s = df.pop(col)
+        held[col] = held_column(s, known_codes(s) if s.dtype == TEXT else None)
+        forget(s)
+        del s

@@ -19,7 +19,7 @@ from cartrial.data.units import convert
 from cartrial.data.validate_codes import column_codes, forget
 from cartrial.errors import Finding
 
-STANDARDIZE_CHUNK_ROWS = 1 << 19
+STANDARDIZE_CHUNK_ROWS = 1 << 17
 
 # pandas' "string" dtype with Python storage: what every engine's tests use. Files are parsed by
 # Arrow (multithreaded C++) and each distinct value becomes one shared Python object, so a
@@ -103,11 +103,11 @@ def standardize_results(
     orresu, stresc, stresn, stresu = (
         f"{name}{s}" for s in ("ORRESU", "STRESC", "STRESN", "STRESU")
     )
-    for col in (orresu, stresc, stresu):
-        if col not in df:
-            df[col] = pd.Series(pd.NA, index=df.index, dtype=TEXT)
-    if stresn not in df:
-        df[stresn] = np.nan
+    if orresu not in df:
+        df[orresu] = pd.Series(pd.NA, index=df.index, dtype=TEXT)
+    # the standard results absent from the domain are added when filled, in this order (no
+    # all-missing column is held meanwhile: issue #18, 3 x 8 bytes a record of a large LB)
+    added = [c for c in (stresc, stresu, stresn) if c not in df]
     ranges = [(lo_o, lo_s) for lo_o, lo_s in (("LBORNRLO", "LBSTNRLO"), ("LBORNRHI", "LBSTNRHI"))
               if name == "LB" and lo_o in df]
     keyed: list[tuple[tuple, Finding]] = []
@@ -128,7 +128,7 @@ def standardize_results(
     del group, results
     keyed.sort(key=lambda kf: kf[0])  # stable: rows keep their order within a key
     findings.extend(f for _k, f in keyed)
-    for c in list(filled):
+    for c in [*added, *(c for c in filled if c not in added)]:
         v = filled.pop(c)
         if c in df:
             forget(df[c])  # the column replaced is freed now, not when the load's memo ends
@@ -170,12 +170,12 @@ def _groups(name: str, df: pd.DataFrame) -> tuple[np.ndarray, list[tuple]]:
     keys = [(np.maximum(t, 0), list(t_values)),
             _key(df.get(f"{name}SPEC"), n),
             _key(df[f"{name}ORRESU"], n),
-            _key(df[f"{name}STRESU"], n)]
+            _key(df.get(f"{name}STRESU"), n)]  # absent: all missing, read as ""
     combined = keys[0][0].astype(np.int64)
     for codes, values in keys[1:]:  # kept below rows x values: never overflows
         combined = pd.factorize(combined * len(values) + codes)[0].astype(np.int64)
     present = np.flatnonzero(t >= 0)
-    group = np.full(n, -1, dtype=np.int64)
+    group = np.full(n, -1, dtype=np.min_scalar_type(-n - 1))  # a large LB: 4 bytes a record
     group[present] = pd.factorize(combined[present])[0]
     _u, first = np.unique(group[present], return_index=True)
     groups = [tuple(values[codes[i]] for codes, values in keys) for i in present[first]]
@@ -194,8 +194,10 @@ def _standardize_part(name: str, df: pd.DataFrame, tests: dict, ranges: list[tup
     onum, blq, text, upper, coded = results
     # work on numpy arrays and write the columns back once (masked item assignment into
     # pandas' string columns goes element by element)
-    sn = pd.to_numeric(df[stresn], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    su_out = df[stresu].to_numpy(dtype=object, na_value=None)
+    sn = (pd.to_numeric(df[stresn], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+          if stresn in df else np.full(len(df), np.nan))
+    su_out = (df[stresu].to_numpy(dtype=object, na_value=None) if stresu in df
+              else np.full(len(df), None, dtype=object))
     rng = {lo_s: (pd.to_numeric(df[lo_o], errors="coerce").to_numpy(dtype=float),
                   pd.to_numeric(df[lo_s], errors="coerce").to_numpy(dtype=float)
                   if lo_s in df else np.full(len(df), np.nan))
@@ -221,7 +223,8 @@ def _standardize_part(name: str, df: pd.DataFrame, tests: dict, ranges: list[tup
         if ts is None or ts.is_coded:
             continue
         _standardize_group(name, keys[g], ts, at[g], (sn, onum, su_out, blq, rng), report)
-    given = df[stresc].astype(TEXT)
+    given = (df[stresc].astype(TEXT) if stresc in df
+             else pd.Series(pd.NA, index=df.index, dtype=TEXT))
     stresc_in = given.fillna(pd.Series(np.where(coded, upper, text), index=df.index,
                                        dtype=TEXT))
     stresc_out = stresc_in.to_numpy(dtype=object, na_value=None)

@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from cartrial.data.domains import Domains
@@ -117,6 +118,31 @@ class Study:
         True
         """
         return self.domains.frame(name, columns, where)
+
+    def distinct(self, name: str, variable: str) -> np.ndarray | None:
+        """The distinct values of one variable of a domain, missing ones left out, without
+        reading its records where the domain is held encoded (its distinct values are held).
+
+        Parameters
+        ----------
+        name : str
+            Domain code.
+        variable : str
+            Variable name.
+
+        Returns
+        -------
+        numpy.ndarray of object or None
+            Each value once, order unspecified (empty when the domain lacks the variable);
+            None when the domain is not in the study.
+
+        Examples
+        --------
+        >>> st = Study({"LB": pd.DataFrame({"LBTESTCD": ["IL6", None, "IL6"]})})
+        >>> st.distinct("LB", "LBTESTCD").tolist(), st.distinct("PC", "PCTESTCD")
+        (['IL6'], None)
+        """
+        return self.domains.distinct(name, variable)
 
     def variables(self, name: str) -> list[str]:
         """The domain's variable names (without reading its records).

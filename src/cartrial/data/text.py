@@ -110,3 +110,16 @@ def distinct_rows(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     first = np.zeros(rows.max() + 1 if len(rows) else 0, dtype=np.int64)
     first[rows[::-1]] = np.arange(len(rows) - 1, -1, -1)
     return rows, first
+
+
+def distinct_present(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Each non-missing value once (``pd.unique`` order), as an object array: what
+    ``Study.distinct`` answers.
+
+    Examples
+    --------
+    >>> distinct_present(pd.Series(["b", None, "a", "b"])).tolist()
+    ['b', 'a']
+    """
+    found = pd.Series(pd.unique(np.asarray(values, dtype=object)), dtype=object)
+    return found[found.notna()].to_numpy(dtype=object)
