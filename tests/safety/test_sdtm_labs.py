@@ -35,12 +35,17 @@ def _outcome(fn):  # noqa: ANN001, ANN202
         return f"{type(exc).__name__}: {exc}"
 
 
+def _written(root: Path, seed: int, patients: int) -> Path:
+    """A generated trial's SDTM files in ``root``."""
+    trial = example.simulate_trial(load_protocol("ct071"), seed=seed, n_patients=patients)
+    example.write_example(trial, root)
+    return root
+
+
 @pytest.fixture(scope="module")
 def trial(tmp_path_factory: pytest.TempPathFactory):
-    protocol = load_protocol("ct071")
-    root = tmp_path_factory.mktemp("labs300")
-    example.write_example(example.simulate_trial(protocol, seed=11, n_patients=300), root)
-    return load_study(root), protocol
+    study = load_study(_written(tmp_path_factory.mktemp("labs300"), 11, 300))
+    return study, load_protocol("ct071")
 
 
 def test_held_lb_batches_equal_the_decoded_lb(trial) -> None:
@@ -70,10 +75,7 @@ def test_safety_engine_same_on_held_and_decoded_study(trial) -> None:
 
 @pytest.mark.parametrize("offset", [0, 1, 2])
 def test_messy_studies_give_the_same_records_or_refusal(tmp_path: Path, offset: int) -> None:
-    protocol = load_protocol("ct071")
-    example.write_example(example.simulate_trial(protocol, seed=3 + offset, n_patients=30),
-                          tmp_path)
-    make_messy(tmp_path, SEED + offset, rate=0.03)
+    make_messy(_written(tmp_path, 3 + offset, 30), SEED + offset, rate=0.03)
     s = _outcome(lambda: load_study(tmp_path))
     if isinstance(s, str):
         pytest.skip(f"the messy study does not load: {s}")
