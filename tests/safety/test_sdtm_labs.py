@@ -86,3 +86,20 @@ def test_messy_studies_give_the_same_records_or_refusal(tmp_path: Path, offset: 
             assert got == want
         else:
             pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_subjects_of_any_type_batched_as_before() -> None:
+    """Regression: the batches follow pandas' sort of the subjects (numbers, mixed types), as
+    ``subject_batches`` of the records' USUBJID did."""
+    from cartrial.data.batches import subject_batches
+
+    dm = pd.DataFrame({"USUBJID": [10, 9, "S1", 100], "RFSTDTC": "2026-03-02"})
+    lb = pd.DataFrame({"USUBJID": [100, "S1", 9, 10, 9, 100], "LBSEQ": range(1, 7),
+                       "LBTESTCD": "PLAT", "LBSTRESN": [150.0, 20.0, 30.0, 40.0, 50.0, 60.0],
+                       "LBDTC": "2026-03-01"})
+    want = subject_batches(lb["USUBJID"], 1)
+    assert [lb["USUBJID"][b[0]] for b in want] == [9, 10, 100, "S1"]
+    for size in (1, 2, 10):
+        got = lab_records({"DM": dm, "LB": lb}, batch_subjects=size)
+        assert got["AVAL"].tolist() == lb["LBSTRESN"].tolist()
+        assert got["ABLFL"].tolist() == ["", "Y", "", "Y", "Y", "Y"]  # each last before day 0

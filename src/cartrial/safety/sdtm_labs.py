@@ -60,9 +60,9 @@ def lab_records(study, *, batch_subjects: int = LAB_BATCH_SUBJECTS) -> pd.DataFr
         keep &= lb.mask("LBSTRESN", lambda s: s.notna().to_numpy(dtype=bool))
     rows = np.flatnonzero(keep)
     used = [c for c in LB_READ[:-1] if c in lb.columns]
-    # batches as the subjects' text sorts (kept rows all have a subject): each subject's rank
-    rank = np.empty(len(names), dtype=np.int64)
-    rank[np.argsort(np.asarray(names, dtype=object), kind="stable")] = np.arange(len(names))
+    # batches as the subjects sort (kept rows all have a subject): each subject's rank in
+    # pandas' sort of the distinct values, the order subject_batches gives the records' text
+    rank = pd.factorize(pd.Series(names, dtype=object), sort=True)[0]
     batches = subject_batches(rank[subj[rows]], batch_subjects)
 
     dtc = lb.codes("LBDTC", parse=True) if "LBDTC" in lb.columns else None  # parsed once
