@@ -50,3 +50,18 @@ def test_a_column_without_any_date() -> None:
     got = latest_days(dom)[0]
     assert got["USUBJID"].tolist() == ["S1", "S2"] and got["d"].isna().all()
     assert str(got["d"].dtype) == "datetime64[ns]"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(SUBJ, DTC, DTC), min_size=1, max_size=30))
+def test_a_domain_held_encoded_gives_the_same_days(rows) -> None:
+    """Regression: a domain decoded whole from its encoded form (the loader's LB) is read on its
+    held codes (no factorising), with the days of the record-wise reading."""
+    from cartrial.data.compact import CompactFrame
+
+    dom = pd.DataFrame(rows, columns=["USUBJID", "LBDTC", "LBENDTC"]).astype(
+        pd.StringDtype("python"))
+    decoded = CompactFrame(pd.concat([dom] * 10, ignore_index=True)).frame()
+    want, got = _reference(dom), _got(decoded)
+    for c in want:
+        pd.testing.assert_series_equal(got[c], want[c], check_names=False)

@@ -92,3 +92,25 @@ def test_safety_lab_results_equal_grading_every_record(monkeypatch):
         pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name), check_exact=True)
     assert got.hematologic_subjects == want.hematologic_subjects
     assert got.ctcae_version == want.ctcae_version
+
+
+@pytest.mark.parametrize("odd", [None, np.nan, 7, "  "])
+def test_test_codes_read_without_a_copy_as_astype_str_reads_them(odd):
+    """Regression (code against its former reading): PARAMCD is factorised as it is held when it
+    is text alone, else as ``astype(str)`` (missing -> "nan"/"None", numbers -> their text), so
+    the records kept are those the former ``astype(str)`` reading kept."""
+    labs = _labs(3).astype({"PARAMCD": object})
+    labs.loc[labs.index[::17], "PARAMCD"] = odd
+    former = labs.assign(PARAMCD=labs["PARAMCD"].astype(str))  # what was read before
+    np.testing.assert_array_equal(graded_input(labs), graded_input(former))
+    assert not graded_input(_labs(3)).all()  # text alone: records left out
+
+
+def test_lab_results_batches_by_subject_text_as_before():
+    """Regression: ``_as_str`` gives ``astype(str)``'s values, the column itself when it holds
+    ``str`` only (no copy of a large frame's column)."""
+    s = pd.Series(["S2", "S1", "S2"], dtype=object)
+    assert analysis._as_str(s) is s
+    for odd in (pd.Series(["S1", None, 3], dtype=object), pd.Series([1.0, 2.0]),
+                pd.Series(["S1", "S2"], dtype="string")):
+        pd.testing.assert_series_equal(analysis._as_str(odd), odd.astype(str))

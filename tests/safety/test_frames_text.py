@@ -81,3 +81,17 @@ def test_object_values_equals_to_numpy(values, dtype) -> None:
     got, want = object_values(s), s.to_numpy(dtype=object)
     assert got.dtype == object and len(got) == len(want)
     assert all((g is w) or (g == w) for g, w in zip(got, want, strict=True))
+
+
+def test_test_codes_held_small_select_the_same_rows() -> None:
+    """Regression (code against the former int64 codes): codes held in the smallest type select
+    the records ``pd.factorize``'s codes select."""
+    from cartrial.safety._frames import TestCodes
+
+    labs = pd.DataFrame({"PARAMCD": [" neut", "HGB", "NEUT", "plat ", "IL6"] * 60})
+    tests = TestCodes(labs)
+    assert tests._codes.dtype == np.int8
+    codes, uniq = pd.factorize(labs["PARAMCD"])
+    upper = pd.Series(uniq, dtype=object).str.strip().str.upper().to_numpy()
+    for asked in (["NEUT"], ["PLAT", "HGB"], ["XYZ"]):
+        np.testing.assert_array_equal(tests.rows(asked), np.isin(upper, asked)[codes])

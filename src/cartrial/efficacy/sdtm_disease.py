@@ -17,7 +17,7 @@ import pandas as pd
 from cartrial.data.batches import take_rows
 from cartrial.data.dates import impute_date
 from cartrial.data.text import factorize_text, spread, upper_stripped
-from cartrial.data.validate_codes import object_values
+from cartrial.data.validate_codes import column_codes, object_values
 from cartrial.errors import RecordError
 from cartrial.study_reads import read_frame
 
@@ -121,14 +121,16 @@ def latest_days(dom: pd.DataFrame) -> list[pd.DataFrame]:
     1      S2        NaT
     """
     cols = [c for c in dom.columns if c.endswith("DTC")]
-    subj, names = factorize_text(object_values(dom["USUBJID"]))
+    # column_codes: a column decoded whole from a domain held encoded gives its held codes
+    # (no factorising of a large LB's millions of records), any other is factorised as text
+    subj, names = column_codes(dom["USUBJID"])
     if (subj < 0).any():
         return [pd.DataFrame({"USUBJID": dom["USUBJID"].astype(str), "d": sdtm_day(dom[c])})
                 .groupby("USUBJID", as_index=False)["d"].max() for c in cols]
     ids = pd.Series(names, dtype=object).astype(str).to_numpy()
     out = []
     for c in cols:
-        codes, texts = factorize_text(object_values(dom[c]))
+        codes, texts = column_codes(dom[c])
         day = sdtm_day(pd.Series(texts, dtype=object)).to_numpy(dtype="datetime64[ns]")
         per = pd.Series(spread(day, codes, np.datetime64("NaT", "ns"))).groupby(subj).max()
         out.append(pd.DataFrame({"USUBJID": ids[per.index], "d": per.to_numpy()}))

@@ -125,7 +125,7 @@ def _lab_results(labs: pd.DataFrame, protocol: Protocol, *, batch_subjects: int,
     needed = None if keep_labs else graded_input(labs, criteria)
     # no gc.collect() between batches: a batch leaves no cyclic garbage worth collecting (3,000
     # patients: the same peak memory within 3 MB, ~0.1 s of CPU per full collection saved)
-    for rows in subject_batches(labs["USUBJID"].astype(str), batch_subjects):
+    for rows in subject_batches(_as_str(labs["USUBJID"]), batch_subjects):
         if needed is not None and needed[rows].any():
             rows = rows[needed[rows]]
         g = grade_labs(labs.iloc[rows], treatment_emergent_until_day=te_day, criteria=criteria)
@@ -141,6 +141,14 @@ def _lab_results(labs: pd.DataFrame, protocol: Protocol, *, batch_subjects: int,
         del g, long
     return _LabResults(_concat(graded), _concat(worst), _concat(cyto), _concat(events), covered,
                        version)
+
+
+def _as_str(s: pd.Series) -> pd.Series:
+    """``s.astype(str)``, without its copy when ``s`` holds ``str`` values only (a large trial's
+    lab records: 3.3 million at 10,000 patients)."""
+    if s.dtype == object and all(type(u) is str for u in pd.unique(s)):
+        return s
+    return s.astype(str)
 
 
 def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,

@@ -1,7 +1,8 @@
 """The graded-lab input frame from SDTM: ``LB`` records in standard units (with LBSTNRLO /
 LBSTNRHI) and ``VS`` WEIGHT, each with its day since infusion and its baseline flag (LBBLFL /
 VSBLFL, else the last record on or before infusion). Time and dates as in
-:mod:`cartrial.safety.sdtm`; LB is read in batches of subjects (bounded memory, same result)."""
+:mod:`cartrial.safety.sdtm`; LB is read in batches of subjects (bounded memory, same result): a
+study holding LB encoded decodes each batch's records only (:class:`_LbSource`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.batches import in_row_order, subject_batches, take_rows
+from cartrial.data.compact import CompactFrame
+from cartrial.data.domains import Domains
 from cartrial.data.text import spread
 from cartrial.data.validate_codes import column_codes
 from cartrial.safety._frames import text_values
@@ -48,27 +51,72 @@ def lab_records(study, *, batch_subjects: int = LAB_BATCH_SUBJECTS) -> pd.DataFr
     [[150.0, -1.0, 'Y'], [20.0, 7.0, '']]
     """
     inf = infusion_dates(study)
-    lb = _read(study, "LB", ["USUBJID", "LBSEQ", "LBTESTCD", "LBSTRESN", "LBSTRESU", "LBSTNRLO",
-                             "LBSTNRHI", "LBDTC", "LBBLFL", "LBSPEC"])
-    subj, names = column_codes(lb["USUBJID"])  # each subject looked up once
+    lb = _LbSource(study)
+    subj, names = lb.codes("USUBJID")  # each subject looked up once
     keep = spread(pd.Index([str(u) for u in names]).isin(inf.index), subj, False)
     if "LBSPEC" in lb.columns:
-        keep &= ~np.isin(text_values(lb["LBSPEC"]), ["URINE", "BONE MARROW"])
+        keep &= lb.mask("LBSPEC", lambda s: ~np.isin(text_values(s), ["URINE", "BONE MARROW"]))
     if "LBSTRESN" in lb.columns:
-        keep &= lb["LBSTRESN"].notna().to_numpy(dtype=bool)
+        keep &= lb.mask("LBSTRESN", lambda s: s.notna().to_numpy(dtype=bool))
     rows = np.flatnonzero(keep)
-    used = [c for c in ("USUBJID", "LBSEQ", "LBTESTCD", "LBSTRESN", "LBSTRESU", "LBSTNRLO",
-                        "LBSTNRHI", "LBDTC", "LBBLFL") if c in lb.columns]
-    batches = subject_batches(lb["USUBJID"].iloc[rows], batch_subjects)
+    used = [c for c in LB_READ[:-1] if c in lb.columns]
+    # batches as the subjects sort (kept rows all have a subject): each subject's rank in
+    # pandas' sort of the distinct values, the order subject_batches gives the records' text
+    rank = pd.factorize(pd.Series(names, dtype=object), sort=True)[0]
+    batches = subject_batches(rank[subj[rows]], batch_subjects)
 
-    dtc = _dtc_codes(lb, "LBDTC") if "LBDTC" in lb.columns else None  # parsed once, not per batch
+    dtc = lb.codes("LBDTC", parse=True) if "LBDTC" in lb.columns else None  # parsed once
 
     def part(batch: np.ndarray) -> pd.DataFrame:
         at = rows[batch]
-        return _lab_records_part(take_rows(lb, at, used), inf, None if dtc is None else spread(
+        return _lab_records_part(lb.take(used, at), inf, None if dtc is None else spread(
             dtc[1], dtc[0][at], np.datetime64("NaT", "ns")))
 
     return _placed(part, batches, len(rows))
+
+
+#: the LB variables :func:`lab_records` reads (LBSPEC: only to leave records out)
+LB_READ = ["USUBJID", "LBSEQ", "LBTESTCD", "LBSTRESN", "LBSTRESU", "LBSTNRLO", "LBSTNRHI",
+           "LBDTC", "LBBLFL", "LBSPEC"]
+
+
+class _LbSource:
+    """LB's :data:`LB_READ` variables for :func:`lab_records`, a batch of records at a time.
+
+    A study holding LB encoded (:class:`cartrial.data.compact.CompactFrame`, as the loader
+    does) is never decoded whole (issue #18: ten variables of 3.5 million records, ~280 MiB at
+    10,000 patients, were decoded and held while the records were made): a whole column is
+    decoded only for its codes (USUBJID, LBDTC: the held ones, then freed), filters are asked
+    of the distinct values, each batch decodes its own records. Any other study (a dict of
+    frames) is read once as before; the batches are taken from that frame. Either way a batch
+    is ``lb.iloc[rows][columns]`` with a fresh RangeIndex: the same frame."""
+
+    def __init__(self, study) -> None:  # noqa: ANN001
+        domains = getattr(study, "domains", None)
+        held = domains.held("LB") if isinstance(domains, Domains) and "LB" in domains else None
+        self._held = held if isinstance(held, CompactFrame) else None
+        self._lb = None if self._held is not None else _read(study, "LB", LB_READ)
+        have = self._held.columns if self._held is not None else self._lb.columns
+        self.columns = [c for c in LB_READ if c in have]
+
+    def _column(self, name: str) -> pd.DataFrame:
+        return self._lb if self._held is None else self._held.frame([name])
+
+    def codes(self, name: str, *, parse: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`column_codes` of a whole column (``parse``: :func:`_dtc_codes`)."""
+        df = self._column(name)
+        return _dtc_codes(df, name) if parse else column_codes(df[name])
+
+    def mask(self, name: str, decide: Callable[[pd.Series], np.ndarray]) -> np.ndarray:
+        """``decide(lb[name])`` (element-wise), asked of the distinct values when encoded."""
+        if self._held is None:
+            return decide(self._lb[name])
+        return self._held.mask(name, lambda s: pd.Series(decide(s), copy=False))
+
+    def take(self, columns: list[str], at: np.ndarray) -> pd.DataFrame:
+        if self._held is None:
+            return take_rows(self._lb, at, columns)
+        return self._held.frame(columns, at).reset_index(drop=True)
 
 
 def _placed(part: Callable[[np.ndarray], pd.DataFrame], batches: list[np.ndarray],
