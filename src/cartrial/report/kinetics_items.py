@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data import Study
+from cartrial.data.batches import concat_consuming
 from cartrial.protocol.model import Protocol
 from cartrial.report import sections as S
 from cartrial.report.fig_items import kinetics_item
@@ -54,6 +55,7 @@ def kinetics_items(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame]
     dose = inf.set_index("USUBJID")["DOSELVL"].astype(str)
     items += [f for f in [kinetics_item(prof, dose, protocol.schedule.kinetics.days, figures)]
               if f is not None]
+    del prof  # drawn: freed before the cytokines are read (memory)
     cyt = _try_cytokines(study, inf, protocol)
     if cyt is not None and len(cyt):
         items.append(S._fig("14.5.2", "Serum cytokine profiles by dose level (median and IQR)",
@@ -214,19 +216,56 @@ def _overall(dose: pd.Series) -> np.ndarray:
     return dose.astype(str).replace(ALL_DOSES, S.OVERALL).to_numpy()
 
 
-def _try_cytokines(study: Study, inf: pd.DataFrame, protocol: Protocol) -> pd.DataFrame | None:
-    from cartrial.kinetics.sdtm import cytokine_data, cytokine_records
+#: subjects whose cytokine records the figure reads at a time (issue #18: memory; at 10,000
+#: patients the records' decoded variables and cytokine_data's working copies of all of them
+#: at once rose 218 MiB)
+CYTOKINE_BATCH_SUBJECTS = 1000
+_FIGURE_ORDER = ["CYTOKINE", "GROUP", "NOMDAY"]
+
+
+def _try_cytokines(study: Study, inf: pd.DataFrame, protocol: Protocol,
+                   batch_subjects: int = CYTOKINE_BATCH_SUBJECTS) -> pd.DataFrame | None:
+    """Figure 14.5.2's values (GROUP, CYTOKINE, NOMDAY, VALUE, UNIT), sorted by cytokine, dose
+    level and nominal day: the quantifiable records of LB's cytokine tests from infusion on.
+
+    The records are read ``batch_subjects`` subjects at a time, in the order the subjects first
+    appear in LB: each record's values depend on its own subject only, so the rows are those
+    of all records read at once, in LB's order when LB holds each subject's records together
+    (the figure's medians and quartiles do not depend on the order anyway). A record without a
+    USUBJID, which no infusion places in time, is not read.
+    """
+    from cartrial.kinetics.sdtm import CYTOKINE_LB_VARIABLES, cytokine_records
 
     if "LB" not in study:
         return None
-    # LB's cytokine records only (issue #18: memory)
-    d = cytokine_data(cytokine_records(study, protocol.kinetics), inf, protocol.kinetics)
-    d = d[~d["blq"].astype(bool) & (d["time_days"] >= 0)]
+    held = study.frame("LB", ["USUBJID"])
+    ids = pd.unique(held["USUBJID"].dropna()) if "USUBJID" in held else ()
     dose = inf.set_index("USUBJID")["DOSELVL"].astype(str)
+    if len(ids) <= batch_subjects:  # a small trial: every record at once
+        parts = [_cytokine_values(cytokine_records(study, protocol.kinetics), inf, dose,
+                                  protocol)]
+    else:  # LB's cytokine records only (issue #18: memory)
+        parts = [_cytokine_values(cytokine_records({"LB": study.frame(
+            "LB", CYTOKINE_LB_VARIABLES, where={"USUBJID": ids[i:i + batch_subjects]})},
+            protocol.kinetics), inf, dose, protocol) for i in range(0, len(ids), batch_subjects)]
+    values = concat_consuming(parts) if len(parts) > 1 else parts[0]
+    # sorted a column at a time: the frame is not copied whole (memory)
+    order = values[_FIGURE_ORDER].sort_values(_FIGURE_ORDER, kind="stable").index
+    return pd.DataFrame({c: values.pop(c).to_numpy().take(order) for c in list(values)},
+                        index=order).assign(UNIT="ng/L")
+
+
+def _cytokine_values(lb: pd.DataFrame | None, inf: pd.DataFrame, dose: pd.Series,
+                     protocol: Protocol) -> pd.DataFrame:
+    """GROUP, CYTOKINE, NOMDAY and VALUE of the quantifiable records of ``lb`` (LB's cytokine
+    records) on or after the infusion day."""
+    from cartrial.kinetics.sdtm import cytokine_data
+
+    d = cytokine_data(lb, inf, protocol.kinetics)
+    d = d[~d["blq"].astype(bool) & (d["time_days"] >= 0)]
     name = "CYTOKINE" if "CYTOKINE" in d.columns else "LBTESTCD"
     return pd.DataFrame({
         "GROUP": d["USUBJID"].map(dose).to_numpy(), "CYTOKINE": d[name].to_numpy(),
         "NOMDAY": S.nominal_day(d["time_days"].to_numpy(dtype=float),
                                 protocol.schedule.cytokines.days),
-        "VALUE": d["value"].to_numpy(dtype=float), "UNIT": "ng/L"}).sort_values(
-        ["CYTOKINE", "GROUP", "NOMDAY"], kind="stable")
+        "VALUE": d["value"].to_numpy(dtype=float)})
