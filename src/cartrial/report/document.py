@@ -17,7 +17,7 @@ from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
 from cartrial.errors import InputError
-from cartrial.report.render import table_to_html
+from cartrial.report.render import table_html_pieces
 from cartrial.report.table import ReportTable
 
 
@@ -234,8 +234,7 @@ could not be produced</strong> (written with --allow-partial)<ul>
 {% for s in sections %}
 <h2 id="{{ s.slug }}">{{ s.title }}</h2>
 {% if s.intro %}<p>{{ s.intro }}</p>{% endif %}
-{% for html in s.rendered %}{{ html }}
-{% endfor %}
+{% for html in s.rendered %}{{ html }}{% endfor %}
 {% endfor %}
 </main></body></html>
 """)
@@ -369,9 +368,13 @@ def write_document(path: Path, title: str, subtitle: str, sections: list[Section
 
 
 def _items_html(items: Sequence[ReportTable | ReportFigure]) -> Iterator[Markup]:
-    """Each item's HTML, rendered as it is asked for."""
+    """Each item's HTML and a line break, in pieces rendered as they are asked for."""
     for it in items:
-        yield Markup(table_to_html(it) if isinstance(it, ReportTable) else figure_to_html(it))
+        if isinstance(it, ReportTable):
+            yield from map(Markup, table_html_pieces(it))
+        else:
+            yield Markup(figure_to_html(it))
+        yield Markup("\n")
 
 
 def _pieces(title: str, subtitle: str, sections: list[Section], provenance: Provenance,
