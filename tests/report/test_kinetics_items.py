@@ -1,8 +1,9 @@
-"""Figure 14.5.2's values read a batch of subjects at a time (issue #18: memory).
+"""Figures 14.5.1 and 14.5.2 read PC and LB a batch of records at a time (issue #18: memory).
 
-The values read in batches are compared with those read all at once: the code against itself
-(a regression test), on the 20-patient example, on a generated 300-patient trial, on the
-example's LB with its records' order shuffled and on messy input values.
+What is read in batches is compared with what is read all at once: the code against itself (a
+regression test), on the 20-patient example, on a generated 300-patient trial (LB as
+``analyze`` holds it after ADaM, and encoded as loaded), on records shuffled so that a
+subject's records are not together, and on messy values.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import pytest
 
 from cartrial.data import Study, load_study
 from cartrial.example import simulate_trial, write_example
-from cartrial.kinetics.sdtm import infusions
+from cartrial.kinetics.sdtm import infusions, pc_profiles
 from cartrial.protocol import load_protocol
 from cartrial.report.held_study import keep_after_adam
-from cartrial.report.kinetics_items import _try_cytokines
+from cartrial.report.kinetics_items import _pc_profiles, _try_cytokines
 
 P = load_protocol("ct071")
+ALL = 10**9
 
 
 def _study(root, n: int | None = None) -> Study:
@@ -35,55 +37,56 @@ def trial300(tmp_path_factory) -> Study:
     return _study(tmp_path_factory.mktemp("tr300"), 300)
 
 
-def _both(study: Study, batch: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    inf = infusions(study["EX"], P, study.get("DM"))
-    return (_try_cytokines(study, inf, P, batch_subjects=10**9),
-            _try_cytokines(study, inf, P, batch_subjects=batch))
+def _inf(study: Study) -> pd.DataFrame:
+    return infusions(study["EX"], P, study.get("DM"))
 
 
-@pytest.mark.parametrize("batch", [1, 7])
-def test_batches_give_the_records_read_at_once(example, batch):
-    """Regression: the same frame (rows, order, index, dtypes) from batches of 1 or 7
-    subjects as from every record at once; the example's LB holds each subject's records
-    together."""
-    whole, batched = _both(example, batch)
+def _same(study: Study, rows: int) -> None:
+    inf = _inf(study)
+    whole = _try_cytokines(study, inf, P, rows=ALL)
     assert len(whole) > 100
-    pd.testing.assert_frame_equal(batched, whole)
+    pd.testing.assert_frame_equal(_try_cytokines(study, inf, P, rows=rows), whole)
+    prof = pc_profiles(study["PC"], inf)
+    got = _pc_profiles(study, inf, rows=rows)
+    pd.testing.assert_frame_equal(got, prof)
+    assert got.attrs == prof.attrs
 
 
-def test_batches_on_a_300_patient_trial_as_held_after_adam(trial300):
-    """Regression: a generated 300-patient trial, LB reduced to its cytokine records as
-    ``analyze`` holds it after ADaM (``keep_after_adam``), in batches of 40 subjects."""
+@pytest.mark.parametrize("rows", [97, 777])
+def test_batches_give_what_all_records_give(example, rows):
+    """Regression: the same frames (rows, order, index, dtypes, excluded counts) from
+    batches of 97 or 777 records as from every record at once."""
+    _same(example, rows)
+
+
+def test_a_300_patient_trial_encoded_and_as_held_after_adam(trial300):
+    """Regression: a generated 300-patient trial, LB and PC as loaded (LB encoded), then LB
+    reduced to its cytokine records as ``analyze`` holds it after ADaM."""
+    assert trial300.domains.held("LB").__class__.__name__ == "CompactFrame"
+    _same(trial300, 5000)
     keep_after_adam(trial300, P)
-    whole, batched = _both(trial300, 40)
-    assert whole["GROUP"].nunique() > 1
-    pd.testing.assert_frame_equal(batched, whole)
+    _same(trial300, 5000)
 
 
-def test_subjects_interleaved_give_the_same_values(example):
-    """LB with its records shuffled (a subject's records not together): the same rows, so the
-    same medians and quartiles the figure draws; only ties within a cytokine, dose level and
-    nominal day may come in another order."""
-    lb = example["LB"].sample(frac=1.0, random_state=3)
-    st = Study({**{k: example[k] for k in ("DM", "EX")}, "LB": lb})
-    whole, batched = _both(st, 3)
-    key = ["CYTOKINE", "GROUP", "NOMDAY", "VALUE"]
-    pd.testing.assert_frame_equal(batched.sort_values(key).reset_index(drop=True),
-                                  whole.sort_values(key).reset_index(drop=True))
+def test_records_shuffled(example):
+    """Subjects' records not together (LB and PC shuffled): batches still give the frames of
+    all records at once, row for row."""
+    st = Study({"DM": example["DM"], "EX": example["EX"],
+                "LB": example["LB"].sample(frac=1.0, random_state=3),
+                "PC": example["PC"].sample(frac=1.0, random_state=4)})
+    _same(st, 100)
 
 
-def test_messy_values_in_batches(tmp_path):
-    """Regression: padded, lower-cased and unknown codes and a record without USUBJID (which
-    no infusion places in time): batches give what one read gives."""
+def test_messy_values(tmp_path):
+    """Regression: padded and lower-cased test codes, a record without USUBJID, a PC sample
+    not done: batches give what one read gives."""
     st = _study(tmp_path / "m")
-    lb = st["LB"].copy()
+    lb, pc = st["LB"].copy(), st["PC"].copy()
     lb.loc[lb.index[::50], "LBTESTCD"] = " il6"
     lb.loc[lb.index[3], "USUBJID"] = None
-    st = Study({**{k: st[k] for k in ("DM", "EX")}, "LB": lb})
-    whole, batched = _both(st, 2)
-    pd.testing.assert_frame_equal(batched, whole)
+    pc.loc[pc.index[5], "PCSTAT"] = "NOT DONE"
+    _same(Study({"DM": st["DM"], "EX": st["EX"], "LB": lb, "PC": pc}), 50)
 
 
 def test_no_lb_gives_none(example):
-    inf = infusions(example["EX"], P, example.get("DM"))
-    assert _try_cytokines(Study({"EX": example["EX"]}), inf, P) is None
+    assert _try_cytokines(Study({"EX": example["EX"]}), _inf(example), P) is None

@@ -7,6 +7,7 @@ import pandas as pd
 
 from cartrial.data import Study
 from cartrial.data.batches import concat_consuming
+from cartrial.data.compact import CompactFrame
 from cartrial.protocol.model import Protocol
 from cartrial.report import sections as S
 from cartrial.report.fig_items import kinetics_item
@@ -46,12 +47,12 @@ def kinetics_items(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame]
     --------
     >>> kinetics_items(study, protocol, ds, {})  # doctest: +SKIP
     """
-    from cartrial.kinetics.sdtm import infusions, pc_profiles
+    from cartrial.kinetics.sdtm import infusions
 
     items: list = kinetics_table_items(ds, protocol)
     # figures
     inf = infusions(study["EX"], protocol, study.get("DM"))
-    prof = pc_profiles(study["PC"], inf)
+    prof = _pc_profiles(study, inf)
     dose = inf.set_index("USUBJID")["DOSELVL"].astype(str)
     items += [f for f in [kinetics_item(prof, dose, protocol.schedule.kinetics.days, figures)]
               if f is not None]
@@ -216,38 +217,64 @@ def _overall(dose: pd.Series) -> np.ndarray:
     return dose.astype(str).replace(ALL_DOSES, S.OVERALL).to_numpy()
 
 
-#: subjects whose cytokine records the figure reads at a time (issue #18: memory; at 10,000
-#: patients the records' decoded variables and cytokine_data's working copies of all of them
-#: at once rose 218 MiB)
-CYTOKINE_BATCH_SUBJECTS = 1000
+#: records of PC or LB the figures read at a time (issue #18: memory; at 10,000 patients the
+#: cytokine records' decoded variables and cytokine_data's working copies of all of them at
+#: once rose 218 MiB, pc_profiles' 73 MiB)
+RECORDS_AT_A_TIME = 50_000
 _FIGURE_ORDER = ["CYTOKINE", "GROUP", "NOMDAY"]
 
 
-def _try_cytokines(study: Study, inf: pd.DataFrame, protocol: Protocol,
-                   batch_subjects: int = CYTOKINE_BATCH_SUBJECTS) -> pd.DataFrame | None:
-    """Figure 14.5.2's values (GROUP, CYTOKINE, NOMDAY, VALUE, UNIT), sorted by cytokine, dose
-    level and nominal day: the quantifiable records of LB's cytokine tests from infusion on.
+def _row_batches(study: Study, name: str, rows: int) -> list[np.ndarray] | None:
+    """Positions of the domain's records, ``rows`` at a time, in order; None when they fit in
+    one batch (read as before, all at once)."""
+    n = study.records(name)
+    return None if n <= rows else [np.arange(i, min(i + rows, n)) for i in range(0, n, rows)]
 
-    The records are read ``batch_subjects`` subjects at a time, in the order the subjects first
-    appear in LB: each record's values depend on its own subject only, so the rows are those
-    of all records read at once, in LB's order when LB holds each subject's records together
-    (the figure's medians and quartiles do not depend on the order anyway). A record without a
-    USUBJID, which no infusion places in time, is not read.
-    """
-    from cartrial.kinetics.sdtm import CYTOKINE_LB_VARIABLES, cytokine_records
+
+def _records(study: Study, name: str, at: np.ndarray) -> pd.DataFrame:
+    """The records at positions ``at`` of a domain, every variable (an encoded domain decodes
+    only these)."""
+    held = study.domains.held(name)
+    return held.frame(rows=at) if isinstance(held, CompactFrame) else held.iloc[at]
+
+
+def _pc_profiles(study: Study, inf: pd.DataFrame, rows: int = RECORDS_AT_A_TIME
+                 ) -> pd.DataFrame:
+    """:func:`cartrial.kinetics.sdtm.pc_profiles` of PC, ``rows`` records at a time: each
+    row of it comes from one PC record, so the batches joined in order are the frame made of
+    all records at once (the excluded counts added up)."""
+    from cartrial.kinetics.sdtm import pc_profiles
+
+    batches = _row_batches(study, "PC", rows)
+    if batches is None:
+        return pc_profiles(study["PC"], inf)
+    parts = [pc_profiles(_records(study, "PC", at), inf) for at in batches]
+    excluded = {k: sum(p.attrs["excluded"][k] for p in parts)
+                for k in parts[0].attrs["excluded"]}
+    out = concat_consuming(parts)
+    out.attrs["excluded"] = excluded
+    return out
+
+
+def _try_cytokines(study: Study, inf: pd.DataFrame, protocol: Protocol,
+                   rows: int = RECORDS_AT_A_TIME) -> pd.DataFrame | None:
+    """Figure 14.5.2's values (GROUP, CYTOKINE, NOMDAY, VALUE, UNIT), sorted by cytokine, dose
+    level and nominal day: the quantifiable records of LB's cytokine tests from infusion on,
+    read ``rows`` LB records at a time (each value comes from one record, so the batches
+    joined in order are the values of all records read at once)."""
+    from cartrial.kinetics.sdtm import cytokine_records
 
     if "LB" not in study:
         return None
-    held = study.frame("LB", ["USUBJID"])
-    ids = pd.unique(held["USUBJID"].dropna()) if "USUBJID" in held else ()
     dose = inf.set_index("USUBJID")["DOSELVL"].astype(str)
-    if len(ids) <= batch_subjects:  # a small trial: every record at once
+    batches = _row_batches(study, "LB", rows)
+    if batches is None:
         parts = [_cytokine_values(cytokine_records(study, protocol.kinetics), inf, dose,
                                   protocol)]
     else:  # LB's cytokine records only (issue #18: memory)
-        parts = [_cytokine_values(cytokine_records({"LB": study.frame(
-            "LB", CYTOKINE_LB_VARIABLES, where={"USUBJID": ids[i:i + batch_subjects]})},
-            protocol.kinetics), inf, dose, protocol) for i in range(0, len(ids), batch_subjects)]
+        parts = [_cytokine_values(cytokine_records({"LB": _records(study, "LB", at)},
+                                                   protocol.kinetics), inf, dose, protocol)
+                 for at in batches]
     values = concat_consuming(parts) if len(parts) > 1 else parts[0]
     # sorted a column at a time: the frame is not copied whole (memory)
     order = values[_FIGURE_ORDER].sort_values(_FIGURE_ORDER, kind="stable").index
