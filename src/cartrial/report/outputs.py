@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cartrial._memory import release_freed_memory
 from cartrial.protocol.model import Protocol
 from cartrial.report.ars import write_ars
 from cartrial.report.background import Background
@@ -116,6 +117,9 @@ def write_outputs(secs: list[Section], figures: dict, ds: dict[str, pd.DataFrame
                        parallel=parallel and not isinstance(figures, ForkedFigures))
     write_document(w.report, f"{protocol.study_id}: clinical study report tables, figures and "
                    "listings", protocol.title.strip(), secs, w.provenance, omitted=w.omitted)
+    # the pieces rendered are freed but their pages held: handed back before the table files
+    # are written (at 10,000 patients the writing's peak 26 MiB lower; issue #18)
+    release_freed_memory()
     names = _write_items(secs, out, w.run_date,
                          RunningHeader(protocol.study_id, w.cutoff, w.run_date))
     datasets.write(out / "adam")
