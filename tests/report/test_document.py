@@ -53,3 +53,21 @@ def test_duplicate_numbers_are_refused():
     t, _ = _items()
     with pytest.raises(InputError, match="numbered"):
         render_document("R", "s", [Section("A", (t,)), Section("B", (t,))], _prov())
+
+
+def test_written_in_pieces_as_rendered_whole(tmp_path):
+    """Regression (issue #18: memory): write_document's file holds render_document's text
+    byte for byte; on a duplicate number nothing is written and no partial file is left."""
+    from cartrial.report.document import write_document
+
+    t, f = _items()
+    secs = [Section("A", (t, f)), Section("B", ())]
+    path = tmp_path / "report.html"
+    write_document(path, "R: x", "s", secs, _prov(), omitted=["14.4"])
+    assert path.read_bytes() == render_document("R: x", "s", secs, _prov(),
+                                                omitted=["14.4"]).encode("utf-8")
+    path.write_text("earlier", encoding="utf-8")
+    with pytest.raises(InputError, match="numbered"):
+        write_document(path, "R", "s", [Section("A", (t,)), Section("B", (t,))], _prov())
+    assert path.read_text(encoding="utf-8") == "earlier"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]

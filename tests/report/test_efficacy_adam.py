@@ -88,3 +88,17 @@ def test_the_tables_read_the_adam_records(trial):
     t = efficacy_tables({**adam, "ADTTE": tte}, proto, res.footnotes)[2].cells
     ev = t[(t["row"] == "OS: events / censored") & (t["column"] == "Overall")]["value"].iloc[0]
     assert ev.startswith("0 / ")
+
+
+def test_mrd_reads_only_its_variables(trial):
+    """Regression (issue #18: memory): Table 14.4.2's rates from ADRS reduced to the
+    variables mrd_from_adam names (MRD_VARIABLES) equal those from the whole ADRS, which it
+    no longer copies (ADRS at 10,000 patients: +89 MiB)."""
+    from cartrial.report.efficacy_adam import MRD_VARIABLES, mrd_from_adam
+
+    proto, _, adam = trial
+    doses = list(proto.dose_ids)
+    full = mrd_from_adam(adam["ADSL"], adam["ADRS"], proto.endpoints, doses)
+    cut = mrd_from_adam(adam["ADSL"], adam["ADRS"][MRD_VARIABLES], proto.endpoints, doses)
+    assert len(full)
+    pd.testing.assert_frame_equal(cut, full)

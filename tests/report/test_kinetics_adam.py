@@ -181,3 +181,27 @@ def test_a_missing_variable_is_named_with_the_dataset_s_variables():
                          "AVAL": [1.0], "AVALC": ["1"], "AFRLT": [30.0]})
     with pytest.raises(InputError, match="PARCAT2.*present.*EXTRA"):
         kinetics_tables({"ADSL": _adsl(1), "ADPP": adpp, "ADPC": adpc}, PROTO)
+
+
+def test_one_dataset_s_records_held_at_a_time(example, monkeypatch):
+    """Issue #18 (memory): each dataset's population records are read when its summary is
+    computed and freed before the next dataset's are read (they were all held together, 175
+    MiB at 10,000 patients); the tables are those of the example (tested above)."""
+    import weakref
+
+    import cartrial.report.kinetics_adam as K
+
+    _, adam = example
+    read, alive_at_read = [], []
+    take = K.population_records
+
+    def spy(data, ids, variables):
+        alive_at_read.append([n for n, r in read if r() is not None])
+        out = take(data, ids, variables)
+        read.append((variables, weakref.ref(out)))
+        return out
+
+    monkeypatch.setattr(K, "population_records", spy)
+    kinetics_tables(adam, PROTO)
+    assert len(read) == 5
+    assert alive_at_read == [[]] * 5

@@ -46,3 +46,18 @@ def test_the_writers_fork_once_for_the_figure_files_and_once_for_the_analysis_re
     tables = sorted((tmp_path / "out" / "tables").glob("table_*.txt"))
     assert tables and len(summary.tables) >= len(tables)
     assert all(p.with_suffix(".ard.json").exists() for p in tables)
+
+
+def test_the_report_s_freed_pages_handed_back_before_the_table_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #18 (memory): once report.html is written (its pieces freed), the heap's free
+    pages are handed back before the table files are written, so those start low."""
+    import cartrial.report.outputs as outputs
+
+    seen: list[tuple[bool, int]] = []
+    out = tmp_path / "out"
+    monkeypatch.setattr(outputs, "release_freed_memory", lambda: seen.append(
+        ((out / "report.html").exists(), len(list((out / "tables").glob("*.txt"))))))
+    write_study(minimal_domains(), tmp_path / "sdtm")
+    run_analysis(tmp_path / "sdtm", "ct071", out, run_date=datetime(2025, 6, 1, 12))
+    assert seen == [(True, 0)]

@@ -148,3 +148,23 @@ def test_derived_episode_without_ae_record_is_named():
     assert any("Not in the grade rows: 1 patient(s) with a CRS episode" in f and "(B)" in f
                for f in crs.footnotes)
     assert not any("Not in the grade rows" in f for f in icans.footnotes)
+
+
+def test_adae_read_through_its_named_variables(adam):
+    """Regression (issue #18: memory): the AE, syndrome and basket tables copy only the ADAE
+    variables they read (not all of ADAE's records' variables); ADAE reduced to those
+    variables (and the IEC-HS ones) gives the same tables as the whole ADAE."""
+    from cartrial.adam.adae_baskets import basket_queries
+    from cartrial.report.safety_adam import _query_variables
+
+    proto = load_protocol("ct071")
+    zz = basket_queries(proto.safety.baskets)
+    keep = ["USUBJID", "TRTEMFL", "ATOXGRN", "AEBODSYS", "AEDECOD", "CRSFL", "ICANSFL",
+            "IECHSFL", "ASTDY", "AESER", *(v for b in proto.safety.baskets
+                                           for v in _query_variables(zz[b.name]))]
+    cut = {**adam, "ADAE": adam["ADAE"][[c for c in adam["ADAE"] if c in keep]]}
+    assert len(cut["ADAE"].columns) < len(adam["ADAE"].columns)
+    full, got = adam_safety_tables(adam, proto), adam_safety_tables(cut, proto)
+    assert list(got) == list(full)
+    for k in full:
+        pd.testing.assert_frame_equal(got[k], full[k], obj=k)

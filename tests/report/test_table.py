@@ -156,3 +156,16 @@ def test_rtf_escapes_control_characters_and_non_ascii(value):
         else:
             units.append((tok[1] or tok[2]).encode("utf-16-le"))
     assert b"".join(units).decode("utf-16-le") == value
+
+
+def test_html_in_pieces_joins_to_the_whole_text():
+    """Regression (issue #18: memory): table_html_pieces, joined a few template parts at a
+    time, gives table_to_html's text; a long listing comes in several pieces."""
+    from cartrial.report.render import table_html_pieces
+    from cartrial.report.table import table_from_wide
+
+    t = table_from_wide("16.2.1", "L", "All", pd.DataFrame(
+        {"Subject": [f"S<{i}>" for i in range(3000)], "Note": "a & b"}), kind="listing")
+    pieces = list(table_html_pieces(t))
+    assert len(pieces) > 1
+    assert "".join(pieces) == table_to_html(t)

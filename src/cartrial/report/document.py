@@ -8,15 +8,16 @@ protocol hash, input data hash, run date). The run date is passed in, never read
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
 from cartrial.errors import InputError
-from cartrial.report.render import table_to_html
+from cartrial.report.render import table_html_pieces
 from cartrial.report.table import ReportTable
 
 
@@ -233,8 +234,7 @@ could not be produced</strong> (written with --allow-partial)<ul>
 {% for s in sections %}
 <h2 id="{{ s.slug }}">{{ s.title }}</h2>
 {% if s.intro %}<p>{{ s.intro }}</p>{% endif %}
-{% for html in s.rendered %}{{ html }}
-{% endfor %}
+{% for html in s.rendered %}{{ html }}{% endfor %}
 {% endfor %}
 </main></body></html>
 """)
@@ -283,7 +283,8 @@ def render_document(title: str, subtitle: str, sections: list[Section],
                     provenance: Provenance, *, omitted: Sequence[str] = ()) -> str:
     """The whole report as one HTML string; every table and figure is numbered and listed in
     the contents. ``omitted``: sections that could not be produced, listed in a notice at the
-    top of the first page. Raises when two items share a number.
+    top of the first page. Raises when two items share a number. :func:`write_document`
+    writes the same text to a file without holding it whole.
 
     Parameters
     ----------
@@ -320,20 +321,76 @@ def render_document(title: str, subtitle: str, sections: list[Section],
     Traceback (most recent call last):
     cartrial.errors.InputError: two report items are numbered 'Table 14.1.1 Age'
     """
+    return "".join(_pieces(title, subtitle, sections, provenance, omitted))
+
+
+def write_document(path: Path, title: str, subtitle: str, sections: list[Section],
+                   provenance: Provenance, *, omitted: Sequence[str] = ()) -> None:
+    """Write :func:`render_document`'s text to ``path`` (UTF-8) piece by piece, one table or
+    figure rendered at a time (issue #18: memory; the report of a 10,000-patient trial is 22
+    MB, held three times over as a whole string). On an error nothing is written at ``path``
+    (the pieces go to a file beside it, renamed over ``path`` at the end).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The HTML file.
+    title, subtitle, sections, provenance, omitted
+        As for :func:`render_document`.
+
+    Raises
+    ------
+    InputError
+        Two tables or figures share a number (checked before anything is written).
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile
+    >>> from datetime import datetime
+    >>> from cartrial.report import table_from_wide
+    >>> t = table_from_wide("14.1.1", "Age", "All", pd.DataFrame({"Age": ["62"]}))
+    >>> p = Provenance("0.1.0", "ct071", "ab12", "example", "cd34", datetime(2026, 7, 1))
+    >>> f = Path(tempfile.mkdtemp()) / "report.html"
+    >>> write_document(f, "CT071: report", "", [Section("Baseline", (t,))], p)
+    >>> f.read_text(encoding="utf-8") == render_document("CT071: report", "",
+    ...                                                  [Section("Baseline", (t,))], p)
+    True
+    """
+    pieces = _pieces(title, subtitle, sections, provenance, omitted)
+    part = path.with_name(path.name + ".part")
+    try:
+        with part.open("w", encoding="utf-8") as f:
+            for piece in pieces:
+                f.write(piece)
+        part.replace(path)
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def _items_html(items: Sequence[ReportTable | ReportFigure]) -> Iterator[Markup]:
+    """Each item's HTML and a line break, in pieces rendered as they are asked for."""
+    for it in items:
+        if isinstance(it, ReportTable):
+            yield from map(Markup, table_html_pieces(it))
+        else:
+            yield Markup(figure_to_html(it))
+        yield Markup("\n")
+
+
+def _pieces(title: str, subtitle: str, sections: list[Section], provenance: Provenance,
+            omitted: Sequence[str]) -> Iterator[str]:
+    """The document's text in pieces (the template's, each table's and figure's), the items'
+    numbers checked first."""
     seen: set[str] = set()
-    rendered_sections = []
-    for s in sections:
-        html = []
-        for it in s.items:
-            if it.slug in seen:
-                raise InputError(f"two report items are numbered {it.caption!r}")
-            seen.add(it.slug)
-            html.append(Markup(table_to_html(it) if isinstance(it, ReportTable)
-                               else figure_to_html(it)))
-        rendered_sections.append({"title": s.title, "slug": s.slug, "intro": s.intro,
-                                  "entries": s.items, "rendered": html})
+    for it in (it for s in sections for it in s.items):
+        if it.slug in seen:
+            raise InputError(f"two report items are numbered {it.caption!r}")
+        seen.add(it.slug)
+    rendered_sections = [{"title": s.title, "slug": s.slug, "intro": s.intro,
+                          "entries": s.items, "rendered": _items_html(s.items)}
+                         for s in sections]
     header = _PRINT_HEADER.format(study=_css_text(title.split(":")[0]),
                                   cutoff=_css_text(provenance.data_cutoff or "not stated"),
                                   run=_css_text(provenance.run_date.strftime("%Y-%m-%d")))
-    return _DOC.render(title=title, subtitle=subtitle, sections=rendered_sections,
-                       prov=provenance, css=Markup(CSS + header), omitted=list(omitted))
+    return _DOC.generate(title=title, subtitle=subtitle, sections=rendered_sections,
+                         prov=provenance, css=Markup(CSS + header), omitted=list(omitted))

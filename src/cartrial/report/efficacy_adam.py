@@ -20,10 +20,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from cartrial.data.batches import take_rows
 from cartrial.protocol.model import EndpointSettings
 
 NOT_INFUSED = "Not infused"
 TTE_VARIABLES = ["USUBJID", "PARAMCD", "AVAL", "CNSR", "EVNTDESC"]
+MRD_VARIABLES = ["USUBJID", "PARAMCD", "AVALC", "ADT", "AVISIT", "MRDSENS"]
 
 
 def analysis_subjects(adsl: pd.DataFrame, settings: EndpointSettings,
@@ -224,7 +226,10 @@ def mrd_from_adam(adsl: pd.DataFrame, adrs: pd.DataFrame, settings: EndpointSett
     if not (adrs["PARAMCD"] == "MRD").any():  # no MRD data (any patient's): no table
         return None
     groups, order = analysis_subjects(adsl, settings, dose_ids)
-    rec = adrs[adrs["USUBJID"].isin(groups.index)]
+    # the population's records with the variables read, not every ADRS variable (memory)
+    keep = adrs["USUBJID"].isin(groups.index).to_numpy()
+    rec = take_rows(adrs, keep, MRD_VARIABLES)
+    rec.index = adrs.index[keep]
     m = rec[rec["PARAMCD"] == "MRD"]
     infused = set(adsl.loc[adsl["SAFFL"] == "Y", "USUBJID"])
     treated = groups[groups.index.isin(infused)]

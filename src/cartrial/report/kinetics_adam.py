@@ -225,8 +225,9 @@ def _cytokines(adcyt: pd.DataFrame, dose: pd.Series, protocol: Protocol) -> pd.D
     """ADCYT by dose level and overall, as ``KineticsReport.cytokine_summary_dose``."""
     auc = cytokine_auc_code(protocol.kinetics)
     name = adcyt["PARCAT1"].astype(str)
-    code = pd.Series([p[len(c[:4]):] for p, c in zip(adcyt["PARAMCD"].astype(str), name,
-                                                        strict=True)], index=adcyt.index)
+    one: dict = {}  # one text object per distinct code, not one a record (memory)
+    code = pd.Series([one.setdefault((p, min(len(c), 4)), p[min(len(c), 4):]) for p, c in zip(
+        adcyt["PARAMCD"].astype(str), name, strict=True)], index=adcyt.index)
     rec = adcyt.assign(USUBJID=adcyt["USUBJID"].astype(str), CYTOKINE=name,
                        _P=code.map(_CYTOKINE_CODES | {"AUC": auc}))
     wide = parameters_from_records(rec, keys=["USUBJID", "CYTOKINE"], parameter="_P",
@@ -326,19 +327,27 @@ def kinetics_tables(ds: dict[str, pd.DataFrame], protocol: Protocol) -> Kinetics
     s, cl = protocol.kinetics, protocol.endpoints.confidence_level
     adsl = ds["ADSL"][ds["ADSL"]["SAFFL"] == "Y"]  # the population: infused patients
     ids = adsl["USUBJID"].astype(str)
-    ds = {k: population_records(ds[k], ids, cols) for k, cols in _READ.items() if k in ds}
+
+    def records(name: str) -> pd.DataFrame:  # read when summarised, freed after (memory)
+        return population_records(ds[name], ids, _READ[name])
+
+    adpp = records("ADPP")
     dose = dose_levels(adsl, protocol)
-    nca = nca_profiles(ds["ADPP"], dose)
+    nca = nca_profiles(adpp, dose)
     aucs = [partial_auc_code(d) for d in s.auc_partial_days]
     params = [p for p in [*SUMMARY_PARAMETERS[:3], *aucs, *SUMMARY_PARAMETERS[3:]]
               if p in nca.columns]
     nca_sum = _by_dose_and_all(nca, params, _KEYS)
-    _, pers_sum = _persistence_tables(sample_profiles(ds["ADPC"], ds["ADPP"], dose), protocol,
+    pairs = adpp[["PARCAT1", "PARCAT2"]].drop_duplicates()  # all sample_profiles reads of it
+    del adpp
+    _, pers_sum = _persistence_tables(sample_profiles(records("ADPC"), pairs, dose), protocol,
                                       cl)
-    cyto = _cytokines(ds["ADCYT"], dose, protocol) if len(ds.get("ADCYT", ())) else None
+    cyt = records("ADCYT") if "ADCYT" in ds else ()
+    cyto = _cytokines(cyt, dose, protocol) if len(cyt) else None
+    del cyt
     ada = None
-    if len(ds.get("ADAB", ())):
-        ab = ds["ADAB"]  # the primary (binding) test, as the metadata's where-clause
+    ab = records("ADAB") if "ADAB" in ds else ()
+    if len(ab):  # the primary (binding) test, as the metadata's where-clause
         ab = ab[ab["PARCAT1"] == "ADA_BAB"] if (ab["PARCAT1"] == "ADA_BAB").any() else ab
         st = ada_status(ab)
         st = st.assign(DOSELVL=st["USUBJID"].map(dose))
@@ -346,9 +355,10 @@ def kinetics_tables(ds: dict[str, pd.DataFrame], protocol: Protocol) -> Kinetics
                                      by=["ISTESTCD", "DOSELVL"], confidence_level=cl),
                          ada_summary(st.assign(DOSELVL=ALL_DOSES), by=["ISTESTCD", "DOSELVL"],
                                      confidence_level=cl)], ignore_index=True)
+    del ab
     expo = tests = None
     if "ADAE" in ds:
-        e = nca.assign(CRSGR=nca["USUBJID"].map(_crs_grades(ds["ADAE"], adsl)))
+        e = nca.assign(CRSGR=nca["USUBJID"].map(_crs_grades(records("ADAE"), adsl)))
         e_params = ["CMAX", *aucs]
         expo = summarise_parameters(e, e_params, by=[*_KEYS, "CRSGR"])
         tests = rank_tests(e, e_params, group_col="CRSGR", by=_KEYS)

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data import Study
+from cartrial.data.batches import concat_consuming
+from cartrial.data.compact import CompactFrame
 from cartrial.protocol.model import Protocol
 from cartrial.report import sections as S
 from cartrial.report.fig_items import kinetics_item
@@ -45,15 +47,16 @@ def kinetics_items(study: Study, protocol: Protocol, ds: dict[str, pd.DataFrame]
     --------
     >>> kinetics_items(study, protocol, ds, {})  # doctest: +SKIP
     """
-    from cartrial.kinetics.sdtm import infusions, pc_profiles
+    from cartrial.kinetics.sdtm import infusions
 
     items: list = kinetics_table_items(ds, protocol)
     # figures
     inf = infusions(study["EX"], protocol, study.get("DM"))
-    prof = pc_profiles(study["PC"], inf)
+    prof = _pc_profiles(study, inf)
     dose = inf.set_index("USUBJID")["DOSELVL"].astype(str)
     items += [f for f in [kinetics_item(prof, dose, protocol.schedule.kinetics.days, figures)]
               if f is not None]
+    del prof  # drawn: freed before the cytokines are read (memory)
     cyt = _try_cytokines(study, inf, protocol)
     if cyt is not None and len(cyt):
         items.append(S._fig("14.5.2", "Serum cytokine profiles by dose level (median and IQR)",
@@ -214,19 +217,82 @@ def _overall(dose: pd.Series) -> np.ndarray:
     return dose.astype(str).replace(ALL_DOSES, S.OVERALL).to_numpy()
 
 
-def _try_cytokines(study: Study, inf: pd.DataFrame, protocol: Protocol) -> pd.DataFrame | None:
-    from cartrial.kinetics.sdtm import cytokine_data, cytokine_records
+#: records of PC or LB the figures read at a time (issue #18: memory; at 10,000 patients the
+#: cytokine records' decoded variables and cytokine_data's working copies of all of them at
+#: once rose 218 MiB, pc_profiles' 73 MiB)
+RECORDS_AT_A_TIME = 50_000
+_FIGURE_ORDER = ["CYTOKINE", "GROUP", "NOMDAY"]
+
+
+def _row_batches(study: Study, name: str, rows: int) -> list[np.ndarray] | None:
+    """Positions of the domain's records, ``rows`` at a time, in order; None when they fit in
+    one batch (read as before, all at once)."""
+    n = study.records(name)
+    return None if n <= rows else [np.arange(i, min(i + rows, n)) for i in range(0, n, rows)]
+
+
+def _records(study: Study, name: str, at: np.ndarray) -> pd.DataFrame:
+    """The records at positions ``at`` of a domain, every variable (an encoded domain decodes
+    only these)."""
+    held = study.domains.held(name)
+    return held.frame(rows=at) if isinstance(held, CompactFrame) else held.iloc[at]
+
+
+def _pc_profiles(study: Study, inf: pd.DataFrame, rows: int = RECORDS_AT_A_TIME
+                 ) -> pd.DataFrame:
+    """:func:`cartrial.kinetics.sdtm.pc_profiles` of PC, ``rows`` records at a time: each
+    row of it comes from one PC record, so the batches joined in order are the frame made of
+    all records at once (the excluded counts added up)."""
+    from cartrial.kinetics.sdtm import pc_profiles
+
+    batches = _row_batches(study, "PC", rows)
+    if batches is None:
+        return pc_profiles(study["PC"], inf)
+    parts = [pc_profiles(_records(study, "PC", at), inf) for at in batches]
+    excluded = {k: sum(p.attrs["excluded"][k] for p in parts)
+                for k in parts[0].attrs["excluded"]}
+    out = concat_consuming(parts)
+    out.attrs["excluded"] = excluded
+    return out
+
+
+def _try_cytokines(study: Study, inf: pd.DataFrame, protocol: Protocol,
+                   rows: int = RECORDS_AT_A_TIME) -> pd.DataFrame | None:
+    """Figure 14.5.2's values (GROUP, CYTOKINE, NOMDAY, VALUE, UNIT), sorted by cytokine, dose
+    level and nominal day: the quantifiable records of LB's cytokine tests from infusion on,
+    read ``rows`` LB records at a time (each value comes from one record, so the batches
+    joined in order are the values of all records read at once)."""
+    from cartrial.kinetics.sdtm import cytokine_records
 
     if "LB" not in study:
         return None
-    # LB's cytokine records only (issue #18: memory)
-    d = cytokine_data(cytokine_records(study, protocol.kinetics), inf, protocol.kinetics)
-    d = d[~d["blq"].astype(bool) & (d["time_days"] >= 0)]
     dose = inf.set_index("USUBJID")["DOSELVL"].astype(str)
+    batches = _row_batches(study, "LB", rows)
+    if batches is None:
+        parts = [_cytokine_values(cytokine_records(study, protocol.kinetics), inf, dose,
+                                  protocol)]
+    else:  # LB's cytokine records only (issue #18: memory)
+        parts = [_cytokine_values(cytokine_records({"LB": _records(study, "LB", at)},
+                                                   protocol.kinetics), inf, dose, protocol)
+                 for at in batches]
+    values = concat_consuming(parts) if len(parts) > 1 else parts[0]
+    # sorted a column at a time: the frame is not copied whole (memory)
+    order = values[_FIGURE_ORDER].sort_values(_FIGURE_ORDER, kind="stable").index
+    return pd.DataFrame({c: values.pop(c).to_numpy().take(order) for c in list(values)},
+                        index=order).assign(UNIT="ng/L")
+
+
+def _cytokine_values(lb: pd.DataFrame | None, inf: pd.DataFrame, dose: pd.Series,
+                     protocol: Protocol) -> pd.DataFrame:
+    """GROUP, CYTOKINE, NOMDAY and VALUE of the quantifiable records of ``lb`` (LB's cytokine
+    records) on or after the infusion day."""
+    from cartrial.kinetics.sdtm import cytokine_data
+
+    d = cytokine_data(lb, inf, protocol.kinetics)
+    d = d[~d["blq"].astype(bool) & (d["time_days"] >= 0)]
     name = "CYTOKINE" if "CYTOKINE" in d.columns else "LBTESTCD"
     return pd.DataFrame({
         "GROUP": d["USUBJID"].map(dose).to_numpy(), "CYTOKINE": d[name].to_numpy(),
         "NOMDAY": S.nominal_day(d["time_days"].to_numpy(dtype=float),
                                 protocol.schedule.cytokines.days),
-        "VALUE": d["value"].to_numpy(dtype=float), "UNIT": "ng/L"}).sort_values(
-        ["CYTOKINE", "GROUP", "NOMDAY"], kind="stable")
+        "VALUE": d["value"].to_numpy(dtype=float)})

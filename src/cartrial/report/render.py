@@ -11,8 +11,10 @@ document format for regulatory writing (one table per file, as in submission pac
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 
 from jinja2 import Environment, select_autoescape
 
@@ -87,6 +89,7 @@ _TABLE_HTML = _ENV.from_string("""\
 WRAP_CHARS = 40    # a cell longer than this wraps (class "wrap" in the HTML)
 WIDE_CHARS = 120   # a table whose widest line is longer prints landscape
 XWIDE_CHARS = 190  # ... and in a smaller font beyond this
+HTML_PIECES_JOINED = 8192  # a table's HTML is handed on in pieces of this many template parts
 
 
 def table_width_chars(table: ReportTable) -> int:
@@ -166,6 +169,33 @@ def table_to_html(table: ReportTable, *, stub: str = "") -> str:
     >>> table_to_html(t).splitlines()[0]
     '<figure class="tlf table" id="t14_3_1">'
     """
+    return "".join(table_html_pieces(table, stub=stub))
+
+
+def table_html_pieces(table: ReportTable, *, stub: str = "") -> Iterator[str]:
+    """:func:`table_to_html`'s text in consecutive pieces of a few thousand cells each, made
+    as they are asked for (issue #18: memory; a listing of 10,000 patients, rendered whole,
+    held millions of escaped cell strings at once).
+
+    Parameters
+    ----------
+    table : ReportTable
+    stub : str, optional
+        As for :func:`table_to_html`.
+
+    Returns
+    -------
+    iterator of str
+        Pieces whose concatenation is :func:`table_to_html`'s text.
+
+    Examples
+    --------
+    >>> import pandas as pd; from cartrial.report import table_from_wide
+    >>> t = table_from_wide("1", "T", "All", pd.DataFrame({"N": [str(i) for i in range(9)]}),
+    ...                     kind="listing")
+    >>> "".join(table_html_pieces(t)) == table_to_html(t)
+    True
+    """
     w = table.wide()
     ind = table.indents
     body = [(lab.replace("\u200b", ""), ind.get(lab, 0), vals)  # rows in table order
@@ -173,9 +203,16 @@ def table_to_html(table: ReportTable, *, stub: str = "") -> str:
     stub = stub or table.stub or ("#" if table.kind == "listing" else "")
     chars = table_width_chars(table)
     width = " wide xwide" if chars > XWIDE_CHARS else (" wide" if chars > WIDE_CHARS else "")
-    return _TABLE_HTML.render(t=table, cols=table.columns, body=body, stub=stub,
-                              width_class=width, wrap=WRAP_CHARS,
-                              caption_word="Listing" if table.kind == "listing" else "Table")
+    return _joined(_TABLE_HTML.generate(t=table, cols=table.columns, body=body, stub=stub,
+                                        width_class=width, wrap=WRAP_CHARS,
+                                        caption_word="Listing" if table.kind == "listing"
+                                        else "Table"))
+
+
+def _joined(pieces: Iterator[str], per: int = HTML_PIECES_JOINED) -> Iterator[str]:
+    """The template's pieces joined ``per`` at a time."""
+    while chunk := list(islice(pieces, per)):
+        yield "".join(chunk)
 
 
 def table_to_text(table: ReportTable, *, width: int = 100) -> str:

@@ -86,7 +86,9 @@ def safety_population(adsl: pd.DataFrame, dose: str = "TRT01A") -> pd.DataFrame:
 def _adverse_events(adae: pd.DataFrame) -> pd.DataFrame:
     """ADAE treatment-emergent records with a grade >= 1 in the engine's AE layout (a CRS or
     ICANS record graded 0 by the derived ASTCT grade is not an event)."""
-    a = adae[(adae["TRTEMFL"] == "Y") & (adae["ATOXGRN"].astype(float) >= 1)]
+    keep = (adae["TRTEMFL"] == "Y") & (adae["ATOXGRN"].astype(float) >= 1)
+    # the variables read, then the records: not every ADAE variable copied (memory)
+    a = adae[["USUBJID", "AEBODSYS", "AEDECOD", "ATOXGRN"]][keep]
     return pd.DataFrame({"USUBJID": a["USUBJID"].astype(str), "AEBODSYS": a["AEBODSYS"],
                          "AEDECOD": a["AEDECOD"], "GRADE": a["ATOXGRN"].astype(float)})
 
@@ -109,7 +111,8 @@ def _episodes(adsynd: pd.DataFrame, syndrome: str) -> pd.DataFrame:
 
 
 def _syndrome_grades(adae: pd.DataFrame, flag: str) -> pd.DataFrame:
-    a = adae[(adae[flag] == "Y") & (adae["ATOXGRN"].astype(float) >= 1)]
+    keep = (adae[flag] == "Y") & (adae["ATOXGRN"].astype(float) >= 1)
+    a = adae[["USUBJID", "ATOXGRN"]][keep]
     return pd.DataFrame({"USUBJID": a["USUBJID"].astype(str),
                          "GRADE": a["ATOXGRN"].astype(float)})
 
@@ -208,6 +211,11 @@ def _deaths(adsl: pd.DataFrame) -> pd.DataFrame:
                          d["DTHADY"].astype(float), "CAUSE": cause})
 
 
+def _query_variables(zz: str) -> list[str]:
+    """The ADAE variables of customized query ``zz`` the basket tables read."""
+    return [f"CQ{zz}NAM", f"AOCC{zz}FL", f"CQ{zz}ONDY", f"CQ{zz}RSFL", f"CQ{zz}RSDY"]
+
+
 def _basket_summary(adae: pd.DataFrame, baskets) -> pd.DataFrame:
     """Per patient and basket, from the ADAE customized queries (treatment-emergent records
     of CQzzNAM): WORST_GRADE (ATOXGRN), ONSET_DAY (CQzzONDY), RESOLVED (CQzzRSFL) and
@@ -216,11 +224,12 @@ def _basket_summary(adae: pd.DataFrame, baskets) -> pd.DataFrame:
 
     parts = []
     zz_of = basket_queries(baskets)
-    te = adae[adae["TRTEMFL"] == "Y"]
+    read = dict.fromkeys(["USUBJID", "ATOXGRN"] + [  # not every ADAE variable (memory)
+        v for b in baskets for v in _query_variables(zz_of[b.name])])
+    te = adae[[c for c in read if c in adae.columns]][adae["TRTEMFL"] == "Y"]
     for b in baskets:
         zz = zz_of[b.name]
-        require_columns(adae, [f"CQ{zz}NAM", f"AOCC{zz}FL", f"CQ{zz}ONDY", f"CQ{zz}RSFL",
-                               f"CQ{zz}RSDY"], where="ADAE", noun="variable")
+        require_columns(adae, _query_variables(zz), where="ADAE", noun="variable")
         rec = te[te[f"CQ{zz}NAM"] == b.name]
         worst = rec.groupby(rec["USUBJID"].astype(str))["ATOXGRN"].max().astype(float)
         first = rec[rec[f"AOCC{zz}FL"] == "Y"]
