@@ -122,11 +122,13 @@ def rows_encoded(held: CompactFrame, keep: np.ndarray) -> CompactFrame:
     coded: dict = {}
     for c in held.columns:
         col = held.frame([c], pos)[c]  # one variable of the kept records
-        if col.dtype == _TEXT:  # encoded again on its own codes (NUL-safe)
-            coded[c] = factorize_text(col.array._ndarray)
+        if col.dtype == _TEXT:  # encoded again on its own codes (NUL-safe), held small now
+            codes, values = factorize_text(col.array._ndarray)
+            coded[c] = codes.astype(np.min_scalar_type(-len(values) - 1)), values
         else:
-            plain[c] = col.reset_index(drop=True)
-    df = pd.DataFrame(plain, index=pd.RangeIndex(len(pos)), columns=[c for c in plain])
+            plain[c] = col.array
+    # the decoded arrays themselves (each its own), not a second copy of them in one block
+    df = pd.DataFrame(plain, index=pd.RangeIndex(len(pos)), columns=list(plain), copy=False)
     df.attrs = dict(held.attrs)
     return CompactFrame.assemble(df, coded, held.columns)
 
