@@ -55,3 +55,26 @@ def test_no_records():
     e = pd.Series([], dtype=TEXT)
     pd.testing.assert_series_equal(latest_complete_date(e, e), _replaced(e, e),
                                    check_exact=True, check_index_type=False)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_sorted_rows_equals_sorting_the_frame(seed):
+    """sorted_rows (ADPP, ADPC, ADCYT, ADHTOX) against the frame's own stable sort and
+    reset_index it replaces (regression test), on repeated keys (stability), missing keys of
+    each kind, NULs, dates and a mixed-dtype frame with an index of its own."""
+    from cartrial.adam._dates import sorted_rows
+
+    rng = np.random.default_rng(seed)
+    n = 3_000
+    text = np.array(["S1", "S10", "S2", "a\x00b", "", None, np.nan, "\u00e9"], dtype=object)
+    df = pd.DataFrame({
+        "USUBJID": pd.Series(text[rng.integers(len(text), size=n)], dtype=object),
+        "P": pd.array(text[rng.integers(3, size=n)], dtype=TEXT),
+        "D": pd.to_datetime(pd.Series(["2024-01-01", None, "2023-05-05"])[
+            rng.integers(3, size=n)].to_numpy()),
+        "V": rng.random(n), "B": rng.integers(2, size=n).astype(bool)},
+        index=pd.Index(rng.permutation(n) * 3))
+    for by in (["USUBJID"], ["USUBJID", "P"], ["USUBJID", "D", "P"]):
+        want = df.sort_values(by, kind="stable").reset_index(drop=True)
+        got = sorted_rows(df, by)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)

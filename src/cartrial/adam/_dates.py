@@ -76,3 +76,20 @@ def study_day_from(dates: pd.Series, ref: pd.Series) -> pd.Series:
 def yn(mask: pd.Series | np.ndarray) -> np.ndarray:
     """ADaM flag: "Y" or missing (empty string is written as missing)."""
     return np.where(np.asarray(mask, dtype=bool), "Y", "")
+
+
+def sorted_rows(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """``df.sort_values(by, kind="stable").reset_index(drop=True)`` with one copy of the rows:
+    the order is taken from the key variables alone (sorting the frame itself copied it three
+    times over: take, consolidation, reset_index; issue #18: memory).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"K": ["b", "a", "b"], "V": [1, 2, 3]}, index=[7, 8, 9])
+    >>> sorted_rows(df, ["K"]).equals(df.sort_values(["K"], kind="stable").reset_index(drop=True))
+    True
+    """
+    order = df[by].reset_index(drop=True).sort_values(by, kind="stable").index.to_numpy()
+    out = df.take(order)
+    out.index = pd.RangeIndex(len(out))  # as reset_index(drop=True) gives it
+    return out

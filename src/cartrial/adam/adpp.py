@@ -16,7 +16,7 @@ from functools import partial
 
 import pandas as pd
 
-from cartrial.adam._dates import require
+from cartrial.adam._dates import require, sorted_rows
 from cartrial.adam.per_distinct import per_distinct
 from cartrial.data.text import share_repeats
 from cartrial.errors import InputError
@@ -182,12 +182,7 @@ def with_subject(out: pd.DataFrame, adsl: pd.DataFrame, keys: list[str]) -> pd.D
     out.insert(0, "STUDYID", out["USUBJID"].map(sl["STUDYID"]))
     out["TRT01A"] = out["USUBJID"].map(sl["TRT01A"])
     out["TRT01AN"] = out["USUBJID"].map(sl["TRT01AN"])
-    # the order from the key variables alone, then one copy of the rows: sorting the frame
-    # itself copied it three times over (take, consolidation, reset_index; issue #18: memory)
-    by = ["USUBJID", *keys]
-    order = out[by].reset_index(drop=True).sort_values(by, kind="stable").index.to_numpy()
-    out = out.take(order)
-    out.index = pd.RangeIndex(len(out))  # as reset_index(drop=True) gives it
+    out = sorted_rows(out, ["USUBJID", *keys])
     out["ASEQ"] = out.groupby("USUBJID").cumcount() + 1
     front = ["STUDYID", "USUBJID", "ASEQ", "TRT01A", "TRT01AN", "PARCAT1", "PARCAT2", "PARAMCD",
              "PARAM", "AVAL", "AVALU"]
