@@ -10,6 +10,7 @@ or deeper. The cases are worked by hand from those definitions.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from cartrial.adam.adrs_mrd import derive_param_mrd_subject, with_response_criteria
@@ -54,3 +55,38 @@ def test_response_criteria_on_mrd_records_only():
     assert out["CRIT1FL"].tolist() == ["", "Y", "", "Y"]
     assert out["CRIT2FL"].tolist() == ["", "N", "", "Y"]
     assert out.loc[1, "CRIT1"] == "Best confirmed response VGPR or better"
+
+
+def _old_criteria(adrs: pd.DataFrame) -> pd.DataFrame:
+    """with_response_criteria as it was (np.where: a string object a record)."""
+    from cartrial.adam.adrs_mrd import CRITERIA, MRD_PARAMS
+
+    out = adrs.copy()
+    bor = out[out["PARAMCD"] == "CBOR"].set_index("USUBJID")["AVALC"]
+    on = out["PARAMCD"].isin(["MRD", *MRD_PARAMS]).to_numpy()
+    best = out["USUBJID"].map(bor)
+    for var, (text, cats) in CRITERIA.items():
+        out[var] = np.where(on, text, "")
+        out[var + "FL"] = np.where(on, np.where(best.isin(cats), "Y", "N"), "")
+    return out
+
+
+def test_response_criteria_equal_the_replaced_path():
+    """Regression test (issue #18: memory): the criteria as shared objects, set in place by
+    add_response_criteria, equal the per-record text of the path replaced."""
+    from cartrial.adam.adrs_mrd import add_response_criteria
+
+    rng = np.random.default_rng(11)
+    n = 3_000
+    subj = np.array([f"S{i}" for i in rng.integers(400, size=n)], dtype=object)
+    codes = np.array(["CBOR", "MRD", "MRDSUST", "MRDNEGCR", "OVR"], dtype=object)
+    resp = np.array(["sCR", "CR", "VGPR", "PR", "NEGATIVE", "Y", "N", None], dtype=object)
+    rs = pd.DataFrame({"USUBJID": subj, "PARAMCD": codes[rng.integers(5, size=n)],
+                       "AVALC": resp[rng.integers(len(resp), size=n)]})
+    rs = rs.drop_duplicates(["USUBJID", "PARAMCD"])  # one CBOR a subject
+    want = _old_criteria(rs)
+    got = rs.copy()
+    add_response_criteria(got)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    pd.testing.assert_frame_equal(with_response_criteria(rs), want, check_exact=True)
+    assert len({id(v) for v in got["CRIT1"]}) <= 2  # one object per distinct value

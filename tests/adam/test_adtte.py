@@ -4,6 +4,8 @@ v1.0, 2012: CNSR 0 = event, positive integers = censoring)."""
 
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 import pytest
 
@@ -22,6 +24,15 @@ def test_descriptions_are_optional_and_blank_when_absent() -> None:
     out = derive_adtte(TTE, ADSL)
     assert out["EVNTDESC"].tolist() == ["", ""] and out["CNSDTDSC"].tolist() == ["", ""]
     assert out["CNSR"].tolist() == [0, 1] and out["AVALU"].eq("DAYS").all()
+
+
+def test_absent_descriptions_raise_no_pandas_future_warning() -> None:
+    # pandas 2 warned that filling an all-missing object column would stop downcasting it;
+    # the source variables (SRCDOM / SRCVAR) are still those of a blank description
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        out = derive_adtte(TTE, ADSL)
+    assert out["SRCDOM"].tolist() == ["ADRS", "ADRS"] and out["SRCVAR"].tolist() == ["ADT"] * 2
 
 
 def test_missing_adsl_variable_is_named() -> None:

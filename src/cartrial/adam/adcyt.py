@@ -19,6 +19,7 @@ import pandas as pd
 
 from cartrial.adam._dates import require
 from cartrial.adam.adpp import with_subject
+from cartrial.adam.per_distinct import per_distinct
 from cartrial.data.text import share_repeats
 from cartrial.errors import InputError
 
@@ -90,8 +91,12 @@ def derive_adcyt(cytokines: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     ids = [c for c in ("USUBJID", "CYTOKINE", "DOSELVL", "FLAGS") if c in cytokines.columns]
     long = cytokines.melt(id_vars=ids, value_vars=params, var_name="_P", value_name="AVAL")
     name = long["CYTOKINE"].astype(str)
-    long["PARAMCD"] = name.str.slice(0, 4).str.upper() + long["_P"].map(lambda p: _code_label(p)[0])
-    long["PARAM"] = name + " " + long["_P"].map(lambda p: _code_label(p)[1])
+    # once per distinct value, not per row (issue #18: memory)
+    long["PARAMCD"] = per_distinct(
+        lambda n, p: n.str.slice(0, 4).str.upper() + p.map(lambda q: _code_label(q)[0]),
+        name, long["_P"])
+    long["PARAM"] = per_distinct(lambda n, p: n + " " + p.map(lambda q: _code_label(q)[1]),
+                                 name, long["_P"])
     clash = long.groupby("PARAMCD")["PARAM"].nunique()
     if (clash > 1).any():
         raise InputError(f"ADCYT: cytokines share a PARAMCD: {sorted(clash[clash > 1].index)} "

@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cartrial.adam._dates import require
+from cartrial.adam._dates import require, sorted_rows
 from cartrial.adam.adhtox_cytopenia import cytopenia_rows
 from cartrial.data.text import share_repeats
 
@@ -185,7 +185,7 @@ def derive_adhtox(icaht: pd.DataFrame, hematotox: pd.DataFrame, adsl: pd.DataFra
     out["HTOXRISK"] = out["USUBJID"].map(score.set_index("USUBJID")["AVALC"]).fillna("")
     for c in ("ICAHTCFL", "ICENSRS", "PARCAT2"):
         out[c] = out[c].fillna("")
-    out = out.sort_values(["USUBJID", "PARCAT1", "PARAMCD"], kind="stable").reset_index(drop=True)
+    out = sorted_rows(out, ["USUBJID", "PARCAT1", "PARAMCD"])
     out["ASEQ"] = out.groupby("USUBJID").cumcount() + 1
     front = ["STUDYID", "USUBJID", "ASEQ", "TRT01A", "TRT01AN", "PARCAT1", "PARCAT2", "PARAMCD",
              "PARAM",

@@ -14,6 +14,7 @@ import pandas as pd
 
 from cartrial.adam._dates import dtc_date, require, study_day_from
 from cartrial.adam.adpp import SPECIMEN_TAGS, with_subject
+from cartrial.adam.per_distinct import per_distinct
 from cartrial.data.text import share_repeats
 
 #: Origin and derivation of each variable this module derives, as define.xml states them
@@ -91,8 +92,10 @@ def derive_adpc(pc: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     sl = adsl.set_index("USUBJID")
     out = pd.DataFrame({"USUBJID": pc["USUBJID"].astype(str)})
     out["PARCAT1"] = spec
-    out["PARAMCD"] = _paramcd(pc["PCTESTCD"].astype(str), spec)
-    out["PARAM"] = pc["PCTEST"].astype(str) + " in " + spec.str.lower()
+    # once per distinct value, not per row (issue #18: memory)
+    out["PARAMCD"] = per_distinct(_paramcd, pc["PCTESTCD"].astype(str), spec)
+    out["PARAM"] = per_distinct(lambda t, s: t + " in " + s.str.lower(),
+                                pc["PCTEST"].astype(str), spec)
     out["AVAL"] = pd.to_numeric(pc["PCSTRESN"], errors="coerce")
     out["AVALC"] = pc["PCSTRESC"].astype("string") if "PCSTRESC" in pc else ""
     out["AVALU"] = pc["PCSTRESU"].astype("string") if "PCSTRESU" in pc else ""

@@ -12,9 +12,12 @@ a one-letter specimen tag: ``TCMAX`` (transgene Cmax in blood), ``CCMAX`` (CAR+ 
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 
-from cartrial.adam._dates import require
+from cartrial.adam._dates import require, sorted_rows
+from cartrial.adam.per_distinct import per_distinct
 from cartrial.data.text import share_repeats
 from cartrial.errors import InputError
 from cartrial.kinetics.nca import NCA_PARAMETERS
@@ -152,27 +155,34 @@ def derive_param_nca(nca: pd.DataFrame) -> pd.DataFrame:
     if (clash > 1).any():
         raise InputError(f"ADPP: analytes or specimens share a PARAMCD tag: "
                          f"{sorted(clash[clash > 1].index)}; give them distinct ANALYTE_TAGS")
-    pairs = list(zip(long["PPTESTCD"], unit, strict=True))
-    lab = {k: nca_label_unit(*k) for k in set(pairs)}
-    label = pd.Series([lab[k][0] for k in pairs], index=long.index, dtype=object)
-    long["PARAM"] = (long["PCTESTCD"] + " " + label + " (" + long["PCSPEC"].str.lower() + ")")
+    # label, unit and PARAM once per distinct value, not per row (issue #18: memory)
+    label = per_distinct(partial(_label_unit, 0), long["PPTESTCD"], unit)
+    long["PARAM"] = per_distinct(lambda t, lb, s: t + " " + lb + " (" + s.str.lower() + ")",
+                                 long["PCTESTCD"], label, long["PCSPEC"])
     long["PARCAT1"] = long["PCTESTCD"]
     long["PARCAT2"] = long["PCSPEC"]
-    long["AVALU"] = pd.Series([lab[k][1] for k in pairs], index=long.index, dtype=object)
+    long["AVALU"] = per_distinct(partial(_label_unit, 1), long["PPTESTCD"], unit)
     long["ANLFLAG"] = long["FLAGS"].fillna("") if "FLAGS" in long else ""
     return long.drop(columns=[c for c in ("PCTESTCD", "PCSPEC", "unit", "FLAGS", "PARTIAL")
                               if c in long.columns])
 
 
+def _label_unit(part: int, code: pd.Series, unit: pd.Series) -> pd.Series:
+    """Each row's :func:`nca_label_unit` label (``part`` 0) or unit (1), object dtype."""
+    labels = {k: nca_label_unit(*k)[part] for k in set(zip(code, unit, strict=True))}
+    return pd.Series([labels[k] for k in zip(code, unit, strict=True)], index=code.index,
+                     dtype=object)
+
+
 def with_subject(out: pd.DataFrame, adsl: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """STUDYID, TRT01A/TRT01AN from ADSL, sorted by ``keys`` with ASEQ, identifiers first."""
     sl = adsl.set_index("USUBJID")
-    out = out.copy()
+    # a frame of its own (the caller's is not changed), copied once, not copied and dropped
+    out = out.drop(columns=[c for c in ("DOSELVL",) if c in out.columns])
     out.insert(0, "STUDYID", out["USUBJID"].map(sl["STUDYID"]))
     out["TRT01A"] = out["USUBJID"].map(sl["TRT01A"])
     out["TRT01AN"] = out["USUBJID"].map(sl["TRT01AN"])
-    out = out.drop(columns=[c for c in ("DOSELVL",) if c in out.columns])
-    out = out.sort_values(["USUBJID", *keys], kind="stable").reset_index(drop=True)
+    out = sorted_rows(out, ["USUBJID", *keys])
     out["ASEQ"] = out.groupby("USUBJID").cumcount() + 1
     front = ["STUDYID", "USUBJID", "ASEQ", "TRT01A", "TRT01AN", "PARCAT1", "PARCAT2", "PARAMCD",
              "PARAM", "AVAL", "AVALU"]

@@ -294,16 +294,19 @@ def derive_adrs(imwg: ImwgResult, adsl: pd.DataFrame, *, rs: pd.DataFrame | None
     for c in ("TRT01A", "TRT01AN", "PPCLFL", "EFFFL"):
         out[c] = out["USUBJID"].map(sl[c])
     out["ADY"] = study_day_from(out["ADT"], out["USUBJID"].map(sl["TRTSDT"]))
-    order = {k: i for i, k in enumerate(PARAMS)}
-    out["_P"] = out["PARAMCD"].map(order)
-    out = out.sort_values(["USUBJID", "_P", "ADT"], kind="stable").drop(columns="_P")
-    out = out.reset_index(drop=True)
+    # the order from the keys alone, then one copy of the rows (sorting the frame copied it
+    # three times over: take, drop, reset_index; issue #18: memory)
+    rank = {k: i for i, k in enumerate(PARAMS)}
+    keys = pd.DataFrame({"USUBJID": out["USUBJID"].to_numpy(),
+                         "_P": out["PARAMCD"].map(rank).to_numpy(), "ADT": out["ADT"].to_numpy()})
+    out = out.take(keys.sort_values(["USUBJID", "_P", "ADT"], kind="stable").index.to_numpy())
+    out.index = pd.RangeIndex(len(out))  # as reset_index(drop=True) gives it
     out["ASEQ"] = out.groupby("USUBJID").cumcount() + 1
     out["ANL01FL"] = yn(out["ANL01FL"].fillna("").eq("Y")) if "ANL01FL" in out else ""
     if (out["PARAMCD"] == "MRD").any():
-        from cartrial.adam.adrs_mrd import with_response_criteria
+        from cartrial.adam.adrs_mrd import add_response_criteria
 
-        out = with_response_criteria(out)
+        add_response_criteria(out)  # on this frame of its own, not a copy (memory)
     front = ["STUDYID", "USUBJID", "ASEQ", "TRT01A", "TRT01AN", "PARAMCD", "PARAM", "AVAL",
              "AVALC", "ADT", "ADY"]
     out = out[front + [c for c in out.columns if c not in front]]

@@ -116,10 +116,33 @@ def with_response_criteria(adrs: pd.DataFrame) -> pd.DataFrame:
     [['', ''], ['Y', 'N']]
     """
     out = adrs.copy()
+    add_response_criteria(out)
+    return out
+
+
+def add_response_criteria(adrs: pd.DataFrame) -> None:
+    """:func:`with_response_criteria` without the copy: the four variables set in ``adrs``
+    itself (for :func:`cartrial.adam.adrs.derive_adrs`, whose frame is its own: a copy of a
+    large trial's ADRS would be held beside it; issue #18: memory).
+
+    Examples
+    --------
+    >>> rs = pd.DataFrame({"USUBJID": ["A", "A"], "PARAMCD": ["CBOR", "MRD"],
+    ...                    "AVALC": ["VGPR", "NEGATIVE"]})
+    >>> add_response_criteria(rs)
+    >>> rs["CRIT1FL"].tolist()
+    ['', 'Y']
+    """
+    out = adrs
     bor = out[out["PARAMCD"] == "CBOR"].set_index("USUBJID")["AVALC"]
     on = out["PARAMCD"].isin(["MRD", *MRD_PARAMS]).to_numpy()
     best = out["USUBJID"].map(bor)
+    # object columns of shared values: np.where made a fixed-width text array, then one
+    # string object a record (at 10,000 patients ~70 MiB a variable; issue #18: memory)
+    yes_no = np.array(["N", "Y"], dtype=object)
     for var, (text, cats) in CRITERIA.items():
-        out[var] = np.where(on, text, "")
-        out[var + "FL"] = np.where(on, np.where(best.isin(cats), "Y", "N"), "")
-    return out
+        crit = np.full(len(out), "", dtype=object)
+        crit[on] = text
+        flag = np.full(len(out), "", dtype=object)
+        flag[on] = yes_no[best.isin(cats).to_numpy()[on].astype(np.intp)]
+        out[var], out[var + "FL"] = crit, flag

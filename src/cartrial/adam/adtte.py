@@ -120,7 +120,8 @@ def derive_adtte(tte: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
         out[c] = out["USUBJID"].map(sl[c])
     out["AVALU"] = "DAYS"
     out["AVALM"] = out["AVAL"].astype(float) / 30.4375
-    desc = out["EVNTDESC"].fillna(out["CNSDTDSC"]).fillna("")
+    # where, not fillna: an all-missing object column is not downcast (pandas FutureWarning)
+    desc = out["EVNTDESC"].where(out["EVNTDESC"].notna(), out["CNSDTDSC"]).fillna("")
     out["SRCDOM"] = desc.map(lambda d: SOURCE.get(d, ("ADRS", "ADT"))[0])
     out["SRCVAR"] = desc.map(lambda d: SOURCE.get(d, ("ADRS", "ADT"))[1])
     out["EVNTDESC"] = out["EVNTDESC"].fillna("")

@@ -16,13 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+import numpy as np
 import pandas as pd
 
 from cartrial.data import Study
 from cartrial.data.batches import take_rows
 from cartrial.data.compact import CompactFrame
 from cartrial.data.domains import Domains
+from cartrial.data.text import factorize_text
 from cartrial.protocol.model import Protocol
+
+_TEXT = pd.StringDtype("python")  # the text dtype a CompactFrame encodes
 
 #: the domains the report reads from the study after the ADaM datasets are built
 READ_AFTER_ADAM = ("DM", "EX", "PC", "LB", "CM")
@@ -84,9 +88,54 @@ def release_unread(study: Study, protocol: Protocol, still_read: Collection[str]
     study.domains = domains
 
 
+def rows_encoded(held: CompactFrame, keep: np.ndarray) -> CompactFrame:
+    """The records of ``held`` at ``keep``, still encoded, index labels 0, 1, ... (as
+    :func:`cartrial.data.batches.take_rows` gives them): decoded a variable at a time, so
+    neither all the records nor all the variables are ever decoded at once (issue #18: at
+    10,000 patients LB's cytokine records decoded with their 24 variables are ~120 MiB, held
+    from ADLB's derivation to the end of the run; encoded, a small part of it).
+
+    Parameters
+    ----------
+    held : CompactFrame
+        A domain held encoded.
+    keep : numpy.ndarray of bool
+        One value per record: kept or not.
+
+    Returns
+    -------
+    CompactFrame
+        Its :meth:`~cartrial.data.compact.CompactFrame.frame` equals ``held.take(keep)``
+        with the index ``RangeIndex`` (same columns in the same order, dtypes, values, attrs).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> df = pd.DataFrame({"T": pd.array(["a", None, "b"], dtype=pd.StringDtype("python")),
+    ...                    "X": [1.0, 2.0, float("nan")]}, index=[5, 6, 7])
+    >>> kept = rows_encoded(CompactFrame(df), np.array([False, True, True]))
+    >>> kept.frame().equals(df.iloc[1:].reset_index(drop=True))
+    True
+    """
+    pos = np.flatnonzero(keep)
+    plain: dict = {}
+    coded: dict = {}
+    for c in held.columns:
+        col = held.frame([c], pos)[c]  # one variable of the kept records
+        if col.dtype == _TEXT:  # encoded again on its own codes (NUL-safe), held small now
+            codes, values = factorize_text(col.array._ndarray)
+            coded[c] = codes.astype(np.min_scalar_type(-len(values) - 1)), values
+        else:
+            plain[c] = col.array
+    # the decoded arrays themselves (each its own), not a second copy of them in one block
+    df = pd.DataFrame(plain, index=pd.RangeIndex(len(pos)), columns=list(plain), copy=False)
+    df.attrs = dict(held.attrs)
+    return CompactFrame.assemble(df, coded, held.columns)
+
+
 def _cytokines_only(domains: Domains, protocol: Protocol) -> None:
-    """LB reduced to the records of the protocol's cytokine tests (every column kept), a
-    frame: from LB held encoded, only those records are decoded."""
+    """LB reduced to the records of the protocol's cytokine tests (every column kept): LB
+    held encoded stays encoded (:func:`rows_encoded`), a frame stays a frame."""
     lb = domains.held("LB") if "LB" in domains else None
     if lb is not None and "LBTESTCD" in lb.columns:  # without it cytokine_data refuses LB
         cytokines = protocol.kinetics.cytokines
@@ -97,9 +146,7 @@ def _cytokines_only(domains: Domains, protocol: Protocol) -> None:
         if isinstance(lb, CompactFrame):  # asked once per distinct test code
             keep = lb.mask("LBTESTCD", cytokine)
             if not keep.all():
-                kept = lb.take(keep)
-                kept.index = pd.RangeIndex(len(kept))  # as take_rows gives it
-                domains["LB"] = kept
+                domains["LB"] = rows_encoded(lb, keep)
             return
         keep = cytokine(lb["LBTESTCD"]).to_numpy()
         if not keep.all():  # already reduced (release_after_adlb): not copied again
