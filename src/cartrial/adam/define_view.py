@@ -52,8 +52,9 @@ text-align:left;vertical-align:top}th{background:#eef}caption{text-align:left;fo
 {% endfor %}</table>{% endif %}{% endfor %}
 <h2>Codelists</h2>{% for c in codelists %}<table id="{{ c.oid }}">
 <caption>{{ c.name }} ({{ c.oid }})</caption>
-<tr><th>Coded value</th><th>Decode</th></tr>{% for code, decode in c.entries %}<tr>
-<td><code>{{ code }}</code></td><td>{{ decode }}</td></tr>{% endfor %}</table>{% endfor %}
+<tr><th>Coded value</th>{% if c.decoded %}<th>Decode</th>{% endif %}</tr>
+{% for code, decode in c.entries %}<tr><td><code>{{ code }}</code></td>
+{% if c.decoded %}<td>{{ decode }}</td>{% endif %}</tr>{% endfor %}</table>{% endfor %}
 </body></html>
 """
 
@@ -165,12 +166,21 @@ def define_view_html(xml: str) -> str:
                        "file": leaves.get(ig.get(f"{_D}ArchiveLocationID"), ""),
                        "variables": _items(ig, items, methods),
                        "vlm": _values(ig.get("Name"), mdv, items, methods, wheres)})
-    codelists = [{"oid": cl.get("OID"), "name": cl.get("Name"),
-                  "entries": [(i.get("CodedValue"), _text(i, "odm:Decode/odm:TranslatedText"))
-                            for i in cl.findall("odm:CodeListItem", NS)]}
-                 for cl in mdv.findall("odm:CodeList", NS)]
+    codelists = [_codelist(cl) for cl in mdv.findall("odm:CodeList", NS)]
     study = root.find("odm:Study/odm:GlobalVariables/odm:StudyDescription", NS)
     return _page().render(
         title=f"{study.text if study is not None else ''}: define.xml",
         version=mdv.get(f"{_D}DefineVersion", ""), created=root.get("CreationDateTime", ""),
         groups=groups, codelists=codelists)
+
+
+def _codelist(cl: ET.Element) -> dict:
+    """A CodeList's values in document order: its CodeListItems (coded value and decode) or
+    its EnumeratedItems (a coded value alone; in the CDISC Define-XML v2.1 specification a
+    CodeList holds one kind or the other). The view once showed CodeListItems only, so every
+    enumerated codelist (ATOXSCL, TRT01A, ...) was an empty table."""
+    kinds = {f"{{{NS['odm']}}}CodeListItem", f"{{{NS['odm']}}}EnumeratedItem"}
+    entries = [(i.get("CodedValue"), _text(i, "odm:Decode/odm:TranslatedText"))
+               for i in cl if i.tag in kinds]
+    return {"oid": cl.get("OID"), "name": cl.get("Name"), "entries": entries,
+            "decoded": cl.find("odm:CodeListItem", NS) is not None}
