@@ -70,6 +70,35 @@ def test_bad_data_raise_every_finding_as_a_read_here(tmp_path: Path) -> None:
     assert [repr(f) for f in beside.value.findings] == [repr(f) for f in here.value.findings]
 
 
+
+@needs_fork
+def test_an_error_larger_than_a_pipe_buffer_is_raised_not_waited_for(folder: Path,
+                                                                      monkeypatch) -> None:
+    """The reader's error comes back through its own pipe, read once the study's pipe has
+    ended: an error over a pipe's buffer (64 KiB on Linux; here 1 MB, as a validation report
+    of thousands of findings) once kept both processes waiting for each other (seen as a hung
+    fuzz test); it is raised here. Waited for on an event with a generous limit, so a
+    regression fails instead of hanging the suite."""
+    import threading
+
+    def refuse(*args: object) -> None:
+        raise InputError("x" * 1_000_000)
+
+    monkeypatch.setattr(R, "read_and_validate", refuse)  # inherited by the forked reader
+    got: dict = {}
+
+    def run() -> None:
+        try:
+            R.read_beside_imports(folder, load_protocol("ct071"), _validate, later=())
+        except InputError as exc:
+            got["error"] = exc
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(300)
+    assert not t.is_alive(), "the read waited for ever on the forked reader"
+    assert str(got["error"]) == "x" * 1_000_000
+
 @needs_fork
 def test_a_result_that_cannot_come_back_is_read_here(folder: Path) -> None:
     """Regression test: when the forked read's result cannot travel (here: a warning count

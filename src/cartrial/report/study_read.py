@@ -158,21 +158,28 @@ def read_beside_imports(data_dir: str | Path, protocol: Protocol,
 def _read_then(data_dir: str | Path, protocol: Protocol,
                validate: Callable[[Study, Protocol], int], then: Sequence[Step], send) -> None:
     """The forked process: the study and its warning count sent, then each step's result
-    (``("ok", value)``, ``("refused", InputError)`` or ``("failed", None)``) as it is done."""
-    study, n_warn = read_and_validate(data_dir, protocol, validate)  # an error: Background's
-    send.send(("ok", (study, n_warn)))  # (a study that does not pickle is raised there too)
-    for _, step in then:
-        try:
-            out: tuple = ("ok", step(study))
-        except InputError as exc:  # bad input: the same refusal the step gives here
-            out = ("refused", _portable(exc))
-        except Exception:  # noqa: BLE001 - computed again in the parent, which raises it
-            out = ("failed", None)
-        try:
-            send.send(out)  # pickled whole before anything is written
-        except Exception:  # noqa: BLE001 - the result does not pickle: computed there
-            send.send(("failed", None))
-    send.close()
+    (``("ok", value)``, ``("refused", InputError)`` or ``("failed", None)``) as it is done.
+
+    The pipe is closed however this ends, before Background sends the error that stopped it:
+    the parent reads that error only once this pipe has ended, and an error larger than a
+    pipe's buffer (a validation report of many findings) would otherwise wait for the parent
+    while the parent waited for this pipe, both for ever."""
+    try:
+        study, n_warn = read_and_validate(data_dir, protocol, validate)  # an error: Background's
+        send.send(("ok", (study, n_warn)))  # (a study that does not pickle is raised there too)
+        for _, step in then:
+            try:
+                out: tuple = ("ok", step(study))
+            except InputError as exc:  # bad input: the same refusal the step gives here
+                out = ("refused", _portable(exc))
+            except Exception:  # noqa: BLE001 - computed again in the parent, which raises it
+                out = ("failed", None)
+            try:
+                send.send(out)  # pickled whole before anything is written
+            except Exception:  # noqa: BLE001 - the result does not pickle: computed there
+                send.send(("failed", None))
+    finally:
+        send.close()
 
 
 def read_ahead(data_dir: str | Path, protocol: Protocol,
