@@ -169,3 +169,19 @@ def test_html_in_pieces_joins_to_the_whole_text():
     pieces = list(table_html_pieces(t))
     assert len(pieces) > 1
     assert "".join(pieces) == table_to_html(t)
+
+
+def test_indents_worked_out_once_and_handed_out_as_copies():
+    """Regression test: the indents are the first indent of each row in order, worked out once
+    per table (a second call does not read the cells again) and a caller's change to the dict
+    it got does not reach the table."""
+    cells = pd.DataFrame({"row": ["A", "a1", "A"], "column": ["N", "N", "%"],
+                          "value": ["1", "2", "3"], "indent": [0, 1, 0]})
+    t = ReportTable("14.1.1", "T", "All", cells.copy())
+    got = t.indents
+    assert got == {"A": 0, "a1": 1}
+    got["A"] = 5
+    t.cells.drop(columns="indent", inplace=True)  # a second call reads the kept result
+    assert t.indents == {"A": 0, "a1": 1}
+    assert ReportTable("14.1.2", "T", "All", cells.drop(columns="indent")).indents == {
+        "A": 0, "a1": 0}

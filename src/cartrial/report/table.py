@@ -103,10 +103,18 @@ class ReportTable:
 
     @property
     def indents(self) -> dict[str, int]:
-        if "indent" not in self.cells.columns:
-            return dict.fromkeys(self.rows, 0)
-        first = self.cells.drop_duplicates("row")
-        return dict(zip(first["row"], first["indent"].astype(int), strict=True))
+        """Each row's indent (0 without an ``indent`` column); worked out once per table
+        (the HTML, RTF, DOCX and analysis-results writers each ask) and handed out as a copy."""
+        kept = self.__dict__.get("_indents")
+        if kept is None or kept[0] is not self.cells:
+            if "indent" not in self.cells.columns:
+                ind = dict.fromkeys(self.rows, 0)
+            else:
+                first = self.cells.drop_duplicates("row")
+                ind = dict(zip(first["row"], first["indent"].astype(int), strict=True))
+            kept = (self.cells, ind)
+            object.__setattr__(self, "_indents", kept)  # a cache, not a field: frozen stays
+        return dict(kept[1])
 
     def wide(self) -> pd.DataFrame:
         """Rows x columns of formatted text (missing cells are empty strings); pivoted once
