@@ -9,14 +9,13 @@ seconds to import); ``cartrial --help`` lists the verbs from ``VERBS`` without i
 
 from __future__ import annotations
 
-import gc
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib import import_module
 from typing import Any
 
 import typer
+
+from cartrial._gc import imported_uncollected
 
 _app = typer.Typer(
     name="cartrial",
@@ -90,29 +89,6 @@ def _load(modules: tuple[str, ...]) -> None:
             _loaded.add(m)
 
 
-@contextmanager
-def _kept_uncollected(own_process: bool) -> Iterator[None]:
-    """In the command's own process (``own_process``), the verb's modules imported without
-    garbage collections, then what the imports made frozen (``gc.freeze``: left out of every
-    later collection); elsewhere (``main(argv)`` in a caller's process) nothing changes.
-
-    The modules live as long as the process, and importing them makes little garbage; but
-    each full collection walks every object made so far, and the imports (pandas, the
-    engines) make about 100,000: two full collections while ``analyze`` imports its modules,
-    about 0.1 s of CPU before its study is read (issue #18), and each later one walked them
-    again. The collector is left as it was found (enabled unless the caller disabled it).
-    """
-    was = own_process and gc.isenabled()
-    if was:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.freeze()
-            gc.enable()
-
-
 def _register_all() -> typer.Typer:
     for modules, _ in VERBS.values():
         _load(modules)
@@ -157,7 +133,7 @@ def _main(args: list[str], own_process: bool = False) -> None:
         sub = next((a for a in rest if not a.startswith("-")), None)
         module = SUBVERBS.get(verb, {}).get(sub or "")
         extra = (module,) if isinstance(module, str) else module
-        with _kept_uncollected(own_process):
+        with imported_uncollected(own_process):  # the command's own process only
             _load((VERBS[verb][0][0], *extra) if extra else VERBS[verb][0])
         _app(args=args, prog_name="cartrial")
     elif verb is None:

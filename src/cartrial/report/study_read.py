@@ -38,6 +38,7 @@ from functools import partial, wraps
 from pathlib import Path
 from typing import TypeVar
 
+from cartrial._gc import imported_uncollected
 from cartrial.data import Study, load_study
 from cartrial.errors import InputError
 from cartrial.protocol.model import Protocol
@@ -251,22 +252,11 @@ def read_ahead(data_dir: str | Path, protocol: Protocol,
 
 def _import_for_run(names: Sequence[str]) -> None:
     """Import ``names``; within a run (:func:`collections_scoped`) without garbage collections
-    meanwhile (the imports make ~100,000 objects that live as long as the process: one or two
-    full collections walking them all, 0.1-0.2 s of CPU on the example's ``analyze``) and then
-    frozen, so that no later collection of the run walks them either. The collector is left
-    as it was found."""
-    scoped = _SCOPED.get()
-    was = scoped and gc.isenabled()
-    if was:
-        gc.disable()
-    try:
+    meanwhile and then frozen (:func:`cartrial._gc.imported_uncollected`), so that no
+    collection of the run walks what they made."""
+    with imported_uncollected(_SCOPED.get()):
         for name in names:
             importlib.import_module(name)
-    finally:
-        if scoped:  # the modules, here for the run: left out of its garbage collections
-            gc.freeze()
-        if was:
-            gc.enable()
 
 
 def collections_scoped(run: Callable[..., T]) -> Callable[..., T]:
