@@ -11,6 +11,7 @@ from __future__ import annotations
 import doctest
 import importlib
 import pkgutil
+import tempfile
 
 import pytest
 
@@ -31,7 +32,10 @@ def _modules() -> list[str]:
 
 
 @pytest.mark.parametrize("name", _modules())
-def test_docstring_examples_run(name: str) -> None:
+def test_docstring_examples_run(name: str, tmp_path, monkeypatch) -> None:
+    # the examples' temporary folders (tempfile.mkdtemp, as a user would write them) go under
+    # pytest's own temporary folder, not left behind in the system's
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     module = importlib.import_module(name)
     tests = [t for t in doctest.DocTestFinder().find(module, name) if t.examples]
     runner = doctest.DocTestRunner(optionflags=FLAGS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import tempfile
 
 import pytest
 
@@ -13,7 +14,8 @@ MODULES = ["cartrial.safety.icaht", "cartrial.safety.hematotox", "cartrial.safet
 
 
 @pytest.mark.parametrize("name", MODULES)
-def test_examples_run(name: str) -> None:
+def test_examples_run(name: str, tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the examples' folders: pytest's
     mod = importlib.import_module(name)
     res = doctest.testmod(mod, extraglobs={"pd": importlib.import_module("pandas")})
     assert res.attempted > 0 and res.failed == 0
