@@ -124,6 +124,8 @@ def test_codelists_hold_every_value_and_decode_test_codes(sdtm):
             continue
         name, var = item.get("OID").split(".")[1:3]
         cl = doc.find(f".//odm:CodeList[@OID='{ref.get('CodeListOID')}']", NS)
+        if cl.find("odm:ExternalCodeList", NS) is not None:
+            continue  # a dictionary's values are not listed (test below)
         coded = {i.get("CodedValue") for i in cl}
         df, _ = _xpt(out / f"{name.lower()}.xpt")
         assert set(df[var]) - {""} <= coded, (name, var)
@@ -133,6 +135,24 @@ def test_codelists_hold_every_value_and_decode_test_codes(sdtm):
     decodes = {i.get("CodedValue"): i.find("odm:Decode/odm:TranslatedText", NS).text
                for i in doc.find(".//odm:CodeList[@OID='CL.LB.LBTESTCD']", NS)}
     assert decodes == dict(zip(lb["LBTESTCD"], lb["LBTEST"], strict=False))
+
+
+def test_demographic_codelists_race_ethnic_country(sdtm):
+    """DM's RACE and ETHNIC list the terms found (CDISC Race C74457 and Ethnic Group C66790,
+    extended in practice as SDTMIG 3.4 DM assumption 6 describes, so not enforced); COUNTRY
+    names its dictionary, ISO 3166-1 alpha-3 (SDTMIG 3.4 DM), as an ExternalCodeList."""
+    out, doc = sdtm
+    dm, _ = _xpt(out / "dm.xpt")
+    for var in ("RACE", "ETHNIC"):
+        item = doc.find(f".//odm:ItemDef[@OID='IT.DM.{var}']", NS)
+        assert item.find("odm:CodeListRef", NS).get("CodeListOID") == f"CL.DM.{var}"
+        cl = doc.find(f".//odm:CodeList[@OID='CL.DM.{var}']", NS)
+        assert [i.get("CodedValue") for i in cl] == sorted(set(dm[var]) - {""})
+    item = doc.find(".//odm:ItemDef[@OID='IT.DM.COUNTRY']", NS)
+    assert item.find("odm:CodeListRef", NS).get("CodeListOID") == "CL.DM.COUNTRY"
+    ext = doc.find(".//odm:CodeList[@OID='CL.DM.COUNTRY']/odm:ExternalCodeList", NS)
+    assert ext.get("Dictionary") == "ISO 3166-1 alpha-3"
+    assert all(len(c) == 3 and c.isupper() for c in dm["COUNTRY"])  # alpha-3 codes indeed
 
 
 def test_value_level_metadata_per_test_code(sdtm):

@@ -52,7 +52,8 @@ text-align:left;vertical-align:top}th{background:#eef}caption{text-align:left;fo
 {% endfor %}</table>{% endif %}{% endfor %}
 <h2>Codelists</h2>{% for c in codelists %}<table id="{{ c.oid }}">
 <caption>{{ c.name }} ({{ c.oid }})</caption>
-<tr><th>Coded value</th>{% if c.decoded %}<th>Decode</th>{% endif %}</tr>
+{% if c.external %}<tr><th>External dictionary</th></tr><tr><td>{{ c.external }}</td></tr>
+{% else %}<tr><th>Coded value</th>{% if c.decoded %}<th>Decode</th>{% endif %}</tr>{% endif %}
 {% for code, decode in c.entries %}<tr><td><code>{{ code }}</code></td>
 {% if c.decoded %}<td>{{ decode }}</td>{% endif %}</tr>{% endfor %}</table>{% endfor %}
 </body></html>
@@ -177,10 +178,13 @@ def define_view_html(xml: str) -> str:
 def _codelist(cl: ET.Element) -> dict:
     """A CodeList's values in document order: its CodeListItems (coded value and decode) or
     its EnumeratedItems (a coded value alone; in the CDISC Define-XML v2.1 specification a
-    CodeList holds one kind or the other). The view once showed CodeListItems only, so every
-    enumerated codelist (ATOXSCL, TRT01A, ...) was an empty table."""
+    CodeList holds one kind or the other), or the name of its ExternalCodeList's
+    dictionary. The view once showed CodeListItems only, so every enumerated codelist
+    (ATOXSCL, TRT01A, ...) was an empty table."""
     kinds = {f"{{{NS['odm']}}}CodeListItem", f"{{{NS['odm']}}}EnumeratedItem"}
     entries = [(i.get("CodedValue"), _text(i, "odm:Decode/odm:TranslatedText"))
                for i in cl if i.tag in kinds]
+    external = cl.find("odm:ExternalCodeList", NS)
     return {"oid": cl.get("OID"), "name": cl.get("Name"), "entries": entries,
-            "decoded": cl.find("odm:CodeListItem", NS) is not None}
+            "decoded": cl.find("odm:CodeListItem", NS) is not None,
+            "external": external.get("Dictionary", "") if external is not None else ""}

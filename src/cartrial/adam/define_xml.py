@@ -19,14 +19,17 @@ Content (CDISC Define-XML v2.1 specification, 2019, sections 3 and 5):
   a ``def:WhereClauseDef`` ``PARAMCD EQ <code>`` per parameter), each with the parameter's
   unit(s) as found in AVALU and its own method (the module's ``DEFINE_PARAMS`` /
   ``DEFINE_PARAM``);
-- codelists: ``PARAMCD`` per BDS dataset (decoded by ``PARAM``), No/Yes for ``*FL`` flags, and
-  the terms found in the data of every other coded variable (:data:`CODED`).
+- codelists: ``PARAMCD`` per BDS dataset (decoded by ``PARAM``), No/Yes for ``*FL`` flags,
+  the terms found in the data of every other coded variable (:data:`CODED`, and the SDTM
+  variables the data model calls coded: RACE, ETHNIC), and an ``ExternalCodeList`` for a
+  variable carried from an external dictionary (COUNTRY: ISO 3166-1 alpha-3).
 
 The XML is deterministic: ``created`` (the run date) is the only time stamp.
 """
 
 from __future__ import annotations
 
+import functools
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from datetime import datetime
@@ -57,8 +60,15 @@ CODED = frozenset({
 _CODED_IN = {"ADRS": {"AVALC"}, "ADHTOX": {"AVALC"}}
 
 
+@functools.cache
+def _model_coded() -> frozenset[str]:
+    """The SDTM variables the data model calls coded without enforcing terms (DM's RACE,
+    ETHNIC): their ADaM copies get a codelist of the terms found too."""
+    return frozenset(v for d in data_model().domains.values() for v in d.coded)
+
+
 def _coded(name: str, columns: list[str]) -> list[str]:
-    want = CODED | _CODED_IN.get(name, set())
+    want = CODED | _CODED_IN.get(name, set()) | _model_coded()
     return [c for c in columns if c in want or c.endswith("FL")]
 
 
@@ -197,6 +207,9 @@ def _items(profiles: Mapping[str, DatasetProfile], seen: Mapping[str, Mapping],
                 lists[cl] = odm.codelist(cl, f"{name} Parameter Code", bds[name])
             elif var in coded and type_ == "text" and var.endswith("FL"):
                 cl, flags = "CL.NY", True
+            elif type_ == "text" and (dictionary := _model_dictionary(kind, text)):
+                cl = f"CL.{name}.{var}"
+                lists[cl] = odm.external_codelist(cl, f"{name} {var}", dictionary)
             elif type_ == "text" and (terms := _model_terms(kind, text)
                                       or (var in coded and _terms(seen[name], var))):
                 cl = f"CL.{name}.{var}"
@@ -233,6 +246,15 @@ def _model_terms(kind: str, source: str | None) -> list[str]:
         return []
     dom, var = source.split(".")
     return [t for t in data_model().domains[dom].terms.get(var, ()) if t]
+
+
+def _model_dictionary(kind: str, source: str | None) -> str | None:
+    """The external dictionary of the SDTM variable a Predecessor carries (DM's COUNTRY:
+    ISO 3166-1 alpha-3), or None."""
+    if kind != "Predecessor" or not source or source.startswith("ADSL."):
+        return None
+    dom, var = source.split(".")
+    return data_model().domains[dom].dictionaries.get(var)
 
 
 def _fallback(name: str) -> str:

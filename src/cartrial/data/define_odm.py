@@ -204,6 +204,33 @@ def codelist(oid: str, name: str, entries: Iterable[tuple[str, str | None]],
     return cl
 
 
+def external_codelist(oid: str, name: str, dictionary: str) -> ET.Element:
+    """A detached ``CodeList`` whose values come from an external dictionary
+    (``ExternalCodeList``, CDISC Define-XML v2.1 specification, CodeList element; e.g. ISO 3166-1
+    alpha-3 for DM's COUNTRY). No version is stated: the data do not record one.
+
+    Parameters
+    ----------
+    oid, name : str
+        OID and name.
+    dictionary : str
+        The dictionary's name.
+
+    Returns
+    -------
+    Element
+
+    Examples
+    --------
+    >>> cl = external_codelist("CL.DM.COUNTRY", "DM COUNTRY", "ISO 3166-1 alpha-3")
+    >>> cl.find(o("ExternalCodeList")).get("Dictionary")
+    'ISO 3166-1 alpha-3'
+    """
+    cl = ET.Element(o("CodeList"), {"OID": oid, "Name": name, "DataType": "text"})
+    ET.SubElement(cl, o("ExternalCodeList"), {"Dictionary": dictionary})
+    return cl
+
+
 def method(oid: str, name: str, text: str) -> ET.Element:
     """A detached ``MethodDef`` of type Computation with its description.
 

@@ -15,8 +15,10 @@ level metadata of each findings result per test code, codelists and derivation m
   (with a method: sequence numbers, study days, USUBJID, DM reference dates and actual arm,
   baseline flags, standardised results), ``Assigned`` (sponsor-defined codes and dictionary
   coding) or ``Protocol`` (study identifier, visits); SUPP-- QVAL from its QORIG.
-- Codelists: the data model's controlled terms of each variable present, and per findings
-  domain the test codes present decoded by their test names.
+- Codelists: the data model's controlled terms of each variable present, the terms found of
+  the variables it calls coded (DM's RACE, ETHNIC), an ``ExternalCodeList`` for a variable
+  from an external dictionary (DM's COUNTRY: ISO 3166-1 alpha-3), and per findings domain
+  the test codes present decoded by their test names.
 """
 
 from __future__ import annotations
@@ -184,14 +186,21 @@ def _group(name: str, spec: DomainSpec | None, columns: list[str],
 def _codelists(name: str, df: pd.DataFrame, spec: DomainSpec | None
                ) -> dict[str, ET.Element]:
     """Variable -> CodeList: the data model's terms of each variable present (plus any other
-    value found), and the test codes present decoded by their names."""
+    value found), the terms found of its coded variables, its external dictionaries, and the
+    test codes present decoded by their names."""
     out = {}
-    for var, terms in (spec.terms.items() if spec else []):
+    coded = {v: () for v in spec.coded} if spec else {}
+    for var, terms in [*(spec.terms.items() if spec else []), *coded.items()]:
         if var in df:
             found = set(df[var].dropna().astype(str)) - {""}
             allowed = [t for t in terms if t] + sorted(found - set(terms))
+            if not allowed:
+                continue
             out[var] = odm.codelist(f"CL.{name}.{var}", f"{name} {var}",
                                     [(t, None) for t in allowed])
+    for var, dictionary in (spec.dictionaries.items() if spec else []):
+        if var in df:
+            out[var] = odm.external_codelist(f"CL.{name}.{var}", f"{name} {var}", dictionary)
     tests = data_model().tests.get(name.removeprefix("SUPP"), {})
     code = f"{name}TESTCD"
     if tests and code in df:

@@ -22,6 +22,10 @@ def render_markdown() -> str:
         for var, label in d.variables.items():
             req = "yes" if var in d.required else ""
             terms = ", ".join(f"`{t}`" for t in d.terms.get(var, ()) if t)
+            if var in d.coded:
+                terms = "coded, not enforced (define.xml lists the terms found)"
+            elif var in d.dictionaries:
+                terms = f"{d.dictionaries[var]} (external dictionary)"
             lines.append(f"| {var} | {label} | {req} | {terms} |")
         if d.population_terms:
             lines += ["", "Population from the PRIMARY DIAGNOSIS record (MHDECOD -> protocol "

@@ -80,6 +80,13 @@ class DomainSpec:
         Controlled terms allowed per variable.
     population_terms : dict of str to str
         Coded term -> protocol population code (MH: primary diagnosis; empty elsewhere).
+    coded : tuple of str
+        Variables coded to a terminology the model does not enforce (DM's RACE and ETHNIC:
+        CDISC Race C74457, Ethnic Group C66790, which sponsors extend by MULTIPLE / OTHER as
+        SDTMIG 3.4 section 5.2 DM assumption 6 asks): define.xml lists the terms found.
+    dictionaries : dict of str to str
+        Variable -> the external dictionary its values come from (DM's COUNTRY: ISO 3166-1
+        alpha-3, SDTMIG 3.4 DM); define.xml names it as an ``ExternalCodeList``.
 
     Examples
     --------
@@ -95,6 +102,8 @@ class DomainSpec:
     optional: dict[str, str]
     terms: dict[str, tuple[str, ...]]
     population_terms: dict[str, str] = field(default_factory=dict)
+    coded: tuple[str, ...] = ()
+    dictionaries: dict[str, str] = field(default_factory=dict)
 
     @property
     def variables(self) -> dict[str, str]:
@@ -148,6 +157,8 @@ def data_model() -> DataModel:
             optional=dict(d.get("optional", {})),
             terms={k: tuple(str(x) for x in v) for k, v in d.get("terms", {}).items()},
             population_terms=dict(d.get("population_terms", {})),
+            coded=tuple(d.get("coded", ())),
+            dictionaries=dict(d.get("dictionaries", {})),
         )
         for name, d in raw["domains"].items()
     }
