@@ -14,6 +14,7 @@ import pandas as pd
 
 from cartrial.data.text import upper_stripped
 from cartrial.efficacy.concordance import Concordance, response_concordance
+from cartrial.efficacy.disease_batches import study_lb_long
 from cartrial.efficacy.endpoints import EfficacyResult, efficacy_endpoints
 from cartrial.efficacy.imwg import ImwgResult, derive_imwg_response
 from cartrial.efficacy.sdtm import (
@@ -23,7 +24,6 @@ from cartrial.efficacy.sdtm import (
     mrd_records,
     subjects_from_sdtm,
 )
-from cartrial.efficacy.sdtm_disease import disease_records
 from cartrial.errors import InputError
 from cartrial.protocol.model import Protocol
 from cartrial.study_reads import dated_frame
@@ -99,8 +99,9 @@ def efficacy_run(study: object, protocol: Protocol, summaries: bool = True) -> E
     subjects = subjects_from_sdtm(dm, ex, get("PR"), get("MH"), get("CM"), get("DS"), [
         d for d in (dated_frame(study, "LB"), get("RS"), get("AE"), get("TR")) if d is not None])
     inf = subjects.set_index("USUBJID")["INFDT"]
-    assessments = disease_assessments_from_sdtm(disease_records(study), inf, get("TU"),
-                                                get("TR"))
+    # LB's disease records made long a batch of subjects at a time (issue #18: memory)
+    assessments = disease_assessments_from_sdtm(None, inf, get("TU"), get("TR"),
+                                                lb_rows=study_lb_long(study))
     imwg = derive_imwg_response(assessments, subjects, s.response)
     origin = "APHDT" if s.time_origin == "apheresis" else "INFDT"
     population = subjects[subjects[origin].notna()].copy()
