@@ -181,8 +181,10 @@ def disease_assessments_from_sdtm(
     parts = [x for x in (lb_rows, tumours_long(tu, tr)) if len(x)]
     if not parts:
         raise InputError("no disease assessments (LB M-protein, FLC, IFE, marrow) in the study")
-    long = pd.concat(parts, ignore_index=True)
-    long = long[long["USUBJID"].isin(infusion.dropna().index)]
+    # not copied when LB's rows are all (issue #18: 806,000 rows at 10,000 patients)
+    long = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    infused = long["USUBJID"].isin(infusion.dropna().index)
+    long = long if infused.all() else long[infused]
     if long.empty:
         raise InputError(
             "no disease assessments (LB M-protein, FLC, IFE, marrow) for infused subjects"

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from cartrial._memory import release_freed_memory
 from cartrial.data.text import upper_stripped
 from cartrial.efficacy.concordance import Concordance, response_concordance
 from cartrial.efficacy.disease_batches import study_lb_long
@@ -99,9 +100,14 @@ def efficacy_run(study: object, protocol: Protocol, summaries: bool = True) -> E
     subjects = subjects_from_sdtm(dm, ex, get("PR"), get("MH"), get("CM"), get("DS"), [
         d for d in (dated_frame(study, "LB"), get("RS"), get("AE"), get("TR")) if d is not None])
     inf = subjects.set_index("USUBJID")["INFDT"]
-    # LB's disease records made long a batch of subjects at a time (issue #18: memory)
-    assessments = disease_assessments_from_sdtm(None, inf, get("TU"), get("TR"),
-                                                lb_rows=study_lb_long(study))
+    # LB's disease records made long a batch of subjects at a time (issue #18: memory); the
+    # heap's pages the batches freed are handed back before the next step, and the long rows'
+    # after it, so each starts from what is alive (a large trial's peak was here)
+    lb_rows = study_lb_long(study)
+    release_freed_memory()
+    assessments = disease_assessments_from_sdtm(None, inf, get("TU"), get("TR"), lb_rows=lb_rows)
+    del lb_rows
+    release_freed_memory()
     imwg = derive_imwg_response(assessments, subjects, s.response)
     origin = "APHDT" if s.time_origin == "apheresis" else "INFDT"
     population = subjects[subjects[origin].notna()].copy()
