@@ -11,6 +11,7 @@ from numpy.testing import assert_allclose
 
 from cartrial.errors import RecordError
 from cartrial.kinetics import cytokine_parameters
+from cartrial.kinetics._groups import positional
 from cartrial.protocol.model import KineticsSettings
 
 
@@ -74,3 +75,17 @@ def test_blq_without_lloq_is_an_error() -> None:
     with pytest.raises(RecordError) as exc:
         cytokine_parameters(d)
     assert exc.value.finding.usubjid == "CT-9" and exc.value.finding.variable == "lloq"
+
+
+def test_parameters_read_a_positionally_indexed_frame_without_copying_it() -> None:
+    """Regression (issue #18): records indexed by position are read as they are
+    (``_groups.positional``), others re-indexed first; the parameters are the same and the
+    input is not changed."""
+    d = pd.DataFrame({"USUBJID": "01", "CYTOKINE": "IL6", "time_days": [0, 1, 3, 7, 28],
+                      "value": [5.0, 50.0, 200.0, 20.0, 5.0], "blq": False})
+    shuffled = d.set_axis([9, 3, 5, 1, 0])
+    before = d.copy()
+    assert positional(d) is d and positional(shuffled).index.tolist() == [0, 1, 2, 3, 4]
+    pd.testing.assert_frame_equal(cytokine_parameters(shuffled), cytokine_parameters(d),
+                                  check_exact=True)
+    pd.testing.assert_frame_equal(d, before)

@@ -61,6 +61,10 @@ __all__ = ["ImwgResult", "classify_assessments", "confirm_responses", "derive_im
            "measurable_disease", "summarise_subjects"]
 
 _R = RESPONSE_ORDER
+#: the variables :func:`summarise_subjects` reads
+_SUMMARY_READS = frozenset(("USUBJID", "ADT", "ANL01FL", "AVALN", "CONFN", "CONFADT", "PPCLFL",
+                            "BMPC", "SIFE", "UIFE", "SPEP", "UPEP", "PBPC", "MDTYPE", "POPCD",
+                            "NACTDT"))
 
 
 @dataclass(frozen=True)
@@ -221,7 +225,8 @@ def summarise_subjects(
     """
     t = thresholds or IMWG_2016
     s = settings or ImwgSettings()
-    p = confirmed
+    # only the variables read: the rows kept below are copies (issue #18: memory)
+    p = confirmed[[c for c in confirmed.columns if c in _SUMMARY_READS]]
     used = p[p["ANL01FL"].eq("Y")]
     pd_rows = used[used["CONFN"] == _R["PD"]]
     first_pd = pd_rows.groupby("USUBJID")["ADT"].min()

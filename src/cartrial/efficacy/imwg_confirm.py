@@ -11,10 +11,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cartrial.data.batches import subject_batches
 from cartrial.efficacy.imwg_rules import RESPONSE_ORDER, RESPONSES
 from cartrial.protocol.model import ImwgSettings
 
 _R = RESPONSE_ORDER
+#: subjects whose assessments are paired at once (:func:`_later`)
+PAIR_SUBJECTS = 1000
 
 
 def confirm_responses(
@@ -73,23 +76,16 @@ def confirm_responses(
     ev = p[keep][["USUBJID", "ADT", "AVALN", "PPCLFL"]].copy()
     ev["_k"] = ev.groupby("USUBJID").cumcount()
     ev["_i"] = ev.index
-    pairs = ev.merge(ev, on="USUBJID", suffixes=("", "_j"))
-    pairs = pairs[pairs["_k_j"] > pairs["_k"]]
-    gap = (pairs["ADT_j"] - pairs["ADT"]).dt.days
-    min_gap = np.where(pairs["PPCLFL"].eq("Y"), s.ppcl_min_persistence_days, 0)
-    pairs = pairs.assign(_gap=gap, _reach=gap >= min_gap)
-    # end of the confirming stretch: the first later assessment at or beyond the minimum gap
-    first_reach = pairs[pairs["_reach"]].groupby("_i")["_k_j"].min()
-    pairs["_end"] = pairs["_i"].map(first_reach)
-    stretch = pairs[pairs["_k_j"] <= pairs["_end"]]
-    end_rows = stretch[stretch["_k_j"] == stretch["_end"]].set_index("_i")
+    # each assessment is paired with its subject's later ones a batch of subjects at a time
+    # (issue #18: a large trial's pairs at once held ~270 MiB); per assessment, as at once
+    end_rows, min_later, next_row = (_joined(k) for k in zip(*(
+        _later(ev.iloc[rows], s) for rows in subject_batches(ev["USUBJID"], PAIR_SUBJECTS)),
+        strict=True))
     in_window = (
         end_rows["_gap"] <= s.confirmation_window_days
         if s.confirmation_window_days is not None
         else pd.Series(True, index=end_rows.index)
     )
-    min_later = stretch.groupby("_i")["AVALN_j"].min()
-    next_row = pairs[pairs["_k_j"] == pairs["_k"] + 1].set_index("_i")
 
     lvl = p["AVALN"].to_numpy()
     idx = p.index
@@ -135,3 +131,29 @@ def confirm_responses(
     p["CONFADT"] = pd.to_datetime(pd.Series(confadt, index=idx)).where(conf != _R["NE"])
     p["CONFFL"] = np.where(used & ((conf == lvl) | ~needs) & (conf != _R["NE"]), "Y", None)
     return p
+
+
+def _later(ev: pd.DataFrame, s: ImwgSettings) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    """Per evaluable assessment (``_i``), from its subject's later ones: the end of its
+    confirming stretch (``_gap``, ``ADT_j``), the lowest response within the stretch, and the
+    next assessment (``AVALN_j``, ``_gap``, ``ADT_j``)."""
+    pairs = ev.merge(ev, on="USUBJID", suffixes=("", "_j"))
+    pairs = pairs[pairs["_k_j"] > pairs["_k"]]
+    gap = (pairs["ADT_j"] - pairs["ADT"]).dt.days
+    min_gap = np.where(pairs["PPCLFL"].eq("Y"), s.ppcl_min_persistence_days, 0)
+    pairs = pairs.assign(_gap=gap, _reach=gap >= min_gap)
+    # end of the confirming stretch: the first later assessment at or beyond the minimum gap
+    first_reach = pairs[pairs["_reach"]].groupby("_i")["_k_j"].min()
+    pairs["_end"] = pairs["_i"].map(first_reach)
+    stretch = pairs[pairs["_k_j"] <= pairs["_end"]]
+    end_rows = stretch[stretch["_k_j"] == stretch["_end"]].set_index("_i")
+    min_later = stretch.groupby("_i")["AVALN_j"].min()
+    next_row = pairs[pairs["_k_j"] == pairs["_k"] + 1].set_index("_i")
+    return end_rows, min_later, next_row
+
+
+def _joined(parts: tuple) -> pd.DataFrame | pd.Series:
+    """The batches' per-assessment results as one (each assessment in one batch); a batch
+    without rows is left out (its columns' dtypes are not the others')."""
+    kept = [p for p in parts if len(p)] or list(parts[:1])
+    return kept[0] if len(kept) == 1 else pd.concat(kept)

@@ -129,10 +129,12 @@ def subjects_from_sdtm(
 
 
 def disease_assessments_from_sdtm(
-    lb: pd.DataFrame,
+    lb: pd.DataFrame | None,
     infusion: pd.Series,
     tu: pd.DataFrame | None = None,
     tr: pd.DataFrame | None = None,
+    *,
+    lb_rows: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """IMWG input frame (one baseline row + one row per post-infusion date) from LB/TU/TR.
 
@@ -140,14 +142,17 @@ def disease_assessments_from_sdtm(
 
     Parameters
     ----------
-    lb : pandas.DataFrame
+    lb : pandas.DataFrame or None
         SDTM LB; the disease tests (e.g. LBTESTCD MPROTEIN in SERUM, g/L) are read and
-        converted to the IMWG units (serum M-protein g/dL, FLC mg/dL).
+        converted to the IMWG units (serum M-protein g/dL, FLC mg/dL). None with ``lb_rows``.
     infusion : pandas.Series
         Infusion date per USUBJID (:func:`infusion_dates`); subjects never infused have no
         assessments.
     tu, tr : pandas.DataFrame, optional
         SDTM TU / TR plasmacytoma records (SPD, new lesions).
+    lb_rows : pandas.DataFrame, optional
+        ``lb_long(lb)`` already made (a large study's, a batch of subjects at a time:
+        :func:`cartrial.efficacy.disease_batches.study_lb_long`); ``lb`` is then not read.
 
     Returns
     -------
@@ -172,11 +177,14 @@ def disease_assessments_from_sdtm(
     0 2026-01-02     Y   2.0         1
     1 2026-02-01  None   0.8         2
     """
-    parts = [x for x in (lb_long(lb), tumours_long(tu, tr)) if len(x)]
+    lb_rows = lb_long(lb) if lb_rows is None else lb_rows
+    parts = [x for x in (lb_rows, tumours_long(tu, tr)) if len(x)]
     if not parts:
         raise InputError("no disease assessments (LB M-protein, FLC, IFE, marrow) in the study")
-    long = pd.concat(parts, ignore_index=True)
-    long = long[long["USUBJID"].isin(infusion.dropna().index)]
+    # not copied when LB's rows are all (issue #18: 806,000 rows at 10,000 patients)
+    long = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    infused = long["USUBJID"].isin(infusion.dropna().index)
+    long = long if infused.all() else long[infused]
     if long.empty:
         raise InputError(
             "no disease assessments (LB M-protein, FLC, IFE, marrow) for infused subjects"

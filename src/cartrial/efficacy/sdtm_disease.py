@@ -195,9 +195,17 @@ def lb_long(lb: pd.DataFrame) -> pd.DataFrame:
         A record without a valid date, a negative or missing number, a coded result outside
         its list, or two results of one test on one date (LB, USUBJID, LBSEQ named).
     """
+    parts = lb_long_parts(lb)
+    return pd.DataFrame(columns=LONG_COLUMNS) if parts is None else joined_long(parts)
+
+
+def lb_long_parts(lb: pd.DataFrame) -> list[pd.DataFrame] | None:
+    """:func:`lb_long`'s numeric and coded rows (each part in LB's order, labelled by the
+    record's position in ``lb``), before they are joined and checked for
+    repeats by :func:`joined_long`; None without disease records."""
     sel, is_num, is_cod = _disease_records(lb)
     if sel.empty:
-        return pd.DataFrame(columns=LONG_COLUMNS)
+        return None
     sel["ADT"] = _date(sel["LBDTC"])
     nodate = sel["ADT"].isna()
     if nodate.any():
@@ -205,12 +213,14 @@ def lb_long(lb: pd.DataFrame) -> pd.DataFrame:
         raise _lb_error(row, "LBDTC", row["LBDTC"], "disease assessment without a valid date")
     num = sel[is_num[sel.index]]
     cod = sel[is_cod[sel.index]]
-    rows = []
-    if len(num):
-        rows.append(_numeric_long(num))
-    if len(cod):
-        rows.append(_coded_long(cod))
-    long = pd.concat(rows, ignore_index=True)
+    return [_numeric_long(num) if len(num) else None, _coded_long(cod) if len(cod) else None]
+
+
+def joined_long(parts: list[pd.DataFrame | None]) -> pd.DataFrame:
+    """The numeric rows then the coded rows of :func:`lb_long_parts` as :func:`lb_long` gives
+    them, checked: one result of a test per subject and date (baseline-flagged repeats
+    aside)."""
+    long = pd.concat([p for p in parts if p is not None], ignore_index=True)
     dup = long.duplicated(["USUBJID", "ADT", "col"], keep=False) & ~long["BLFL"]
     if dup.any():
         r = long[dup].iloc[0]
@@ -240,7 +250,7 @@ def _disease_records(lb: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Seri
     used = [c for c in ("USUBJID", "LBSEQ", "LBDTC", "LBSTRESN", "LBSTRESC", "LBORRES",
                         "LBSTAT", "LBBLFL") if c in lb.columns]
     rows = np.flatnonzero((is_num | is_cod).to_numpy())
-    sel = take_rows(lb, rows, used)
+    sel = take_rows(lb, rows, used).set_axis(rows)  # labelled by their position in ``lb``
     sel["_code"] = code[cc[rows]]
     sel["_spec"] = spec[sc[rows]]
     is_num, is_cod = (pd.Series(m.to_numpy()[rows], index=sel.index) for m in (is_num, is_cod))

@@ -12,8 +12,10 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from cartrial._memory import release_freed_memory
 from cartrial.data.text import upper_stripped
 from cartrial.efficacy.concordance import Concordance, response_concordance
+from cartrial.efficacy.disease_batches import study_lb_long
 from cartrial.efficacy.endpoints import EfficacyResult, efficacy_endpoints
 from cartrial.efficacy.imwg import ImwgResult, derive_imwg_response
 from cartrial.efficacy.sdtm import (
@@ -23,7 +25,6 @@ from cartrial.efficacy.sdtm import (
     mrd_records,
     subjects_from_sdtm,
 )
-from cartrial.efficacy.sdtm_disease import disease_records
 from cartrial.errors import InputError
 from cartrial.protocol.model import Protocol
 from cartrial.study_reads import dated_frame
@@ -99,8 +100,14 @@ def efficacy_run(study: object, protocol: Protocol, summaries: bool = True) -> E
     subjects = subjects_from_sdtm(dm, ex, get("PR"), get("MH"), get("CM"), get("DS"), [
         d for d in (dated_frame(study, "LB"), get("RS"), get("AE"), get("TR")) if d is not None])
     inf = subjects.set_index("USUBJID")["INFDT"]
-    assessments = disease_assessments_from_sdtm(disease_records(study), inf, get("TU"),
-                                                get("TR"))
+    # LB's disease records made long a batch of subjects at a time (issue #18: memory); the
+    # heap's pages the batches freed are handed back before the next step, and the long rows'
+    # after it, so each starts from what is alive (a large trial's peak was here)
+    lb_rows = study_lb_long(study)
+    release_freed_memory()
+    assessments = disease_assessments_from_sdtm(None, inf, get("TU"), get("TR"), lb_rows=lb_rows)
+    del lb_rows
+    release_freed_memory()
     imwg = derive_imwg_response(assessments, subjects, s.response)
     origin = "APHDT" if s.time_origin == "apheresis" else "INFDT"
     population = subjects[subjects[origin].notna()].copy()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cartrial.data.batches import take_rows
 from cartrial.data.dates import parse_dtc
 from cartrial.data.results import BLQ_PREFIXES
 from cartrial.data.text import upper_stripped
@@ -15,20 +16,25 @@ from cartrial.kinetics._groups import first_bad
 
 
 def timed(
-    df: pd.DataFrame, domain: str, dtc: str, inf: pd.DataFrame
+    df: pd.DataFrame, domain: str, dtc: str, inf: pd.DataFrame,
+    columns: list[str] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Drop NOT DONE records and those of subjects never infused; add ``time_days``."""
+    """Drop NOT DONE records and those of subjects never infused; add ``time_days``.
+
+    The records kept are copied once, with only ``columns`` (those present; all when None) and
+    a fresh RangeIndex (issue #18: a large study's records were copied four times over)."""
     seq = f"{domain}SEQ"
     excluded: dict[str, int] = {}
     stat = f"{domain}STAT"
-    df = df.reset_index(drop=True)
+    keep = np.ones(len(df), dtype=bool)
     if stat in df.columns:
         nd = upper_stripped(df[stat]).eq("NOT DONE").fillna(False).to_numpy(dtype=bool)
         excluded["not_done"] = int(nd.sum())
-        df = df[~nd].reset_index(drop=True)
+        keep = ~nd
     infused = df["USUBJID"].astype(str).isin(inf["USUBJID"]).to_numpy()
-    excluded["not_infused"] = int((~infused).sum())
-    df = df[infused].reset_index(drop=True)
+    excluded["not_infused"] = int((keep & ~infused).sum())
+    cols = list(df.columns) if columns is None else [c for c in columns if c in df.columns]
+    df = take_rows(df, keep & infused, cols)
     p = parse_dtc(df[dtc])
     first_bad(
         df,
@@ -40,7 +46,8 @@ def timed(
     )
     infdt = df["USUBJID"].astype(str).map(inf.set_index("USUBJID")["INFDT"])
     days = (p["dt"].dt.normalize() - pd.to_datetime(infdt)).dt.days
-    df = df.assign(USUBJID=df["USUBJID"].astype(str), time_days=days.to_numpy(dtype=float))
+    df["USUBJID"] = df["USUBJID"].astype(str)  # the frame is this function's own copy
+    df["time_days"] = days.to_numpy(dtype=float)
     return df, excluded
 
 
@@ -53,11 +60,15 @@ def result_values(df: pd.DataFrame, domain: str) -> tuple[np.ndarray, np.ndarray
             "cartrial.data.load_study, which fills it in standard units"
         )
     val = pd.to_numeric(df[stresn], errors="coerce").to_numpy(dtype=float)
-    text = pd.Series(pd.NA, index=df.index, dtype="string")
+    # the text is read only where the number is missing (issue #18: a large LB's cytokine
+    # records were upper-cased whole, twice)
+    gap = np.flatnonzero(~np.isfinite(val))
+    text = pd.Series(pd.NA, index=df.index[gap], dtype="string")
     for col in (f"{domain}STRESC", f"{domain}ORRES"):
         if col in df.columns:
-            text = text.fillna(upper_stripped(df[col]))
-    blq = (~np.isfinite(val)) & text.str.startswith(BLQ_PREFIXES).fillna(False).to_numpy(bool)
+            text = text.fillna(upper_stripped(df[col].iloc[gap]))
+    blq = np.zeros(len(df), dtype=bool)
+    blq[gap] = text.str.startswith(BLQ_PREFIXES).fillna(False).to_numpy(bool)
     first_bad(
         df,
         ~np.isfinite(val) & ~blq,

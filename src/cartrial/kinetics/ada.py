@@ -31,6 +31,7 @@ from cartrial.kinetics._groups import (
     group_ids_one_per_time,
     group_reduce,
     optional_float,
+    positional,
     require_columns,
     sampling_times,
 )
@@ -125,7 +126,7 @@ def _samples(data: pd.DataFrame, by: list[str], domain: str, seq_col: str | None
              ) -> dict[str, Any]:
     """The ADA samples checked, grouped per patient, and each patient's baseline sample."""
     require_columns(data, [*by, "time_days", "positive"], where="classify_ada")
-    df = data.reset_index(drop=True)
+    df = positional(data)
     t = sampling_times(df, domain=domain, seq_col=seq_col)
     pos = as_bool(df, "positive", domain=domain, seq_col=seq_col)
     titer = optional_float(df, "titer", domain=domain, seq_col=seq_col)

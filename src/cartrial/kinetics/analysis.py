@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from cartrial._memory import release_freed_memory
 from cartrial.data.study import Study
 from cartrial.errors import InputError
 from cartrial.kinetics.ada import ada_summary, classify_ada
@@ -191,6 +192,7 @@ def analyse_kinetics(
     table, nca_sum = _nca_tables(prof, subjects, s, summaries)
     pers, pers_sum = _persistence_tables(table, protocol, cl) if summaries else (None, None)
     excluded = {"PC": prof.attrs.get("excluded", {})}
+    release_freed_memory()  # the cytokines start from what is alive (issue #18: memory)
     # 2. Cytokines; 3. exposure-safety and exposure-response; 4. immunogenicity
     cyto = _cytokine_tables(domains, inf, subjects, s, excluded, summaries)
     expo = (_exposure_tables(table, subjects, cyto["peak_il6"], resp is not None, s)

@@ -27,6 +27,7 @@ from cartrial.kinetics._groups import (
     first_bad,
     group_ids_one_per_time,
     group_reduce,
+    positional,
     require_columns,
     sampling_times,
 )
@@ -112,7 +113,7 @@ def cytokine_parameters(
     s = settings or KineticsSettings()
     by = list(by)
     require_columns(data, [*by, "time_days", "value", "blq"], where="cytokine_parameters")
-    df = data.reset_index(drop=True)
+    df = positional(data)
     t = sampling_times(df, domain=domain, seq_col=seq_col)
     val = _values(df, s, domain, seq_col)
     g0, keys = group_ids_one_per_time(df, by, t, domain=domain, seq_col=seq_col,

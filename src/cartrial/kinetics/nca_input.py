@@ -20,6 +20,7 @@ from cartrial.kinetics._groups import (
     first_bad,
     group_ids_one_per_time,
     optional_float,
+    positional,
     require_columns,
     sampling_times,
 )
@@ -87,7 +88,7 @@ def read_samples(profiles: pd.DataFrame, by: Sequence[str], *, domain: str = "PC
     """
     by = list(by)
     require_columns(profiles, [*by, "time_days", "conc"], where="nca")
-    df = profiles.reset_index(drop=True)
+    df = positional(profiles)
     t_all = sampling_times(df, domain=domain, seq_col=seq_col)
     c_all = as_float(df, "conc", domain=domain, seq_col=seq_col)
     lloq = optional_float(df, "lloq", domain=domain, seq_col=seq_col)
