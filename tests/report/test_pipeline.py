@@ -1,8 +1,9 @@
 """report.pipeline: the engines computed by the process that reads the study (issue #18).
 
-Regression test: a run whose safety and efficacy engines and escalation history are computed
-by the forked reader (``report.study_read.read_ahead``) writes the files a run computing them
-in this process writes, byte for byte.
+Regression test: a run whose safety engine and escalation history are computed by the forked
+reader (``report.study_read.read_ahead``; the efficacy engine here, ``pipeline.HERE``, and the
+ADaM files' writer started before the history is waited for) writes the files a run computing
+them in this process writes, byte for byte.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
+import cartrial.efficacy.study_run as study_run
 import cartrial.report.background as background
+import cartrial.report.reader_results as reader_results
 import cartrial.report.staged_adam as staged_adam
 import cartrial.safety.analysis as safety_analysis
 from cartrial._fork import can_fork
@@ -42,9 +45,22 @@ def test_engines_computed_by_the_reader_write_the_files_of_a_run_in_turn(
         return engine(*args, **kwargs)
 
     monkeypatch.setattr(safety_analysis, "analyse_safety", noted)
+    # the order of the run's waits: the ADaM files' writer is started before the history
+    # (computed by the reader) is waited for, and the efficacy engine runs in this process
+    order: list[str] = []
+    stage, wait, run_eff = (staged_adam.stage_datasets, reader_results.Pending.wait,
+                            study_run.efficacy_run)
+    monkeypatch.setattr(staged_adam, "stage_datasets",
+                        lambda *a, **k: order.append("ADaM files") or stage(*a, **k))
+    monkeypatch.setattr(reader_results.Pending, "wait",
+                        lambda self: order.append("history") or wait(self))
+    monkeypatch.setattr(study_run, "efficacy_run", lambda *a, **k: order.append(
+        f"efficacy {'here' if os.getpid() == here_pid else 'away'}") or run_eff(*a, **k))
+    here_pid = os.getpid()
     run = datetime(2025, 6, 1, 12)
     beside = run_analysis(tmp_path / "sdtm", "ct071", tmp_path / "beside", run_date=run)
     assert pids.read_text().split() != [str(os.getpid())]  # computed by the reader
+    assert order == ["efficacy here", "ADaM files", "history"]
     pids.unlink()
     monkeypatch.setattr(background, "can_fork", lambda: False)
     monkeypatch.setattr(staged_adam, "can_fork", lambda: False)
