@@ -280,12 +280,8 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     adam = build_adam(study, protocol, safety=safety, imwg=imwg, efficacy=efficacy, mrd=mrd,
                       kinetics=kin, batched_adlb=True,  # 14.6 read the study if it is `later`
                       release=None if later else partial(release_unread, study, protocol))
-    ds = adam.datasets
-    # the ADaM files are written into a staging folder (forked for a small trial; else in turn,
-    # beside the output folder), so the datasets only the files read are freed (memory);
-    # nothing after the build changes the datasets, so a small trial's writer starts before
-    # the history is waited for: this process would only wait, its core idle (issue #18)
-    phash, dhash = protocol_hash(protocol_ref), study.data_hash
+    ds, phash, dhash = adam.datasets, protocol_hash(protocol_ref), study.data_hash
+    # ADaM files staged: a small trial's forked before the history is waited for (issue #18)
     stage = partial(stage_datasets, ds, protocol, phash, dhash, run_date, adam_format,
                     near=out.parent)
     adam_files = stage() if later and small_trial(ds) else None
@@ -299,8 +295,7 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     if rec_dose is not None:  # Table 14.6.1 from the ADaM datasets (report/dose_profile_adam.py)
         from cartrial.report.dose_profile_adam import with_adam_profile
         rec_dose = with_adam_profile(rec_dose, ds, protocol)
-    if adam_files is None:  # a large trial's, in turn, once the study is reduced (memory)
-        adam_files = stage()
+    adam_files = adam_files or stage()  # else in turn, once the study is reduced (memory)
     counts = {k: len(v) for k, v in ds.items()}
     for name in WRITTEN_ONLY:
         ds.pop(name, None)  # adam.datasets is the same dict
