@@ -105,3 +105,35 @@ def test_datasets_only_the_files_read_are_freed_once_written(
     n = sum(1 for _ in (tmp_path / "out" / "adam" / "adlb.csv").open()) - 1
     assert run.datasets["ADLB"] == n > 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "sdtm"]  # no stage left
+
+
+@pytest.mark.skipif(not can_fork(), reason="needs fork and a second core")
+def test_a_stop_at_the_history_leaves_no_staged_adam_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ADaM files' writer is started before the history is waited for: when the history
+    is then refused (no ``--allow-partial``) the run stops, nothing is written to ``out`` and
+    the staging folder is removed (``staged_adam``: a stop before the outputs discards it)."""
+    import gc
+    import tempfile
+
+    import cartrial.report.engine_steps as engine_steps
+    from cartrial.errors import InputError
+
+    def refused(*args, **kwargs):  # in the forked reader too (forked after this patch)
+        raise InputError("no history for this test")
+
+    monkeypatch.setattr(engine_steps, "escalation_history", refused)
+    started: list[str] = []
+    stage = staged_adam.stage_datasets
+    monkeypatch.setattr(staged_adam, "stage_datasets",
+                        lambda *a, **k: started.append("ADaM files") or stage(*a, **k))
+    (tmp_path / "tmp").mkdir()  # the staging folder goes here (a small trial's: the system's)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    write_study(minimal_domains(), tmp_path / "sdtm")
+    with pytest.raises(InputError, match="cannot be produced whole"):
+        run_analysis(tmp_path / "sdtm", "ct071", tmp_path / "out",
+                     run_date=datetime(2025, 6, 1, 12))
+    gc.collect()  # the run's frame (and its staged writer) released with the error
+    assert started == ["ADaM files"]  # the writer had started
+    assert not (tmp_path / "out").exists()
+    assert list((tmp_path / "tmp").iterdir()) == []
