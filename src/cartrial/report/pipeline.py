@@ -41,6 +41,13 @@ if TYPE_CHECKING:
 # the engines, ADaM and the report's modules (scipy, matplotlib, jinja2, ...) are imported
 # while a forked process reads the study (report.study_read), in the stage that uses them
 
+#: the engine steps this process computes itself, though the reader could: on the example the
+#: reader's steps (the safety engine, the escalation history) end 0.3-0.9 s of CPU after this
+#: process's own path to the history (imports, kinetics, ADaM), which waits for them; the
+#: efficacy engine (0.15-0.25 s) here shortens the longer path and lengthens the shorter
+#: (issue #18, BENCHMARKS.md "analyze on the example: the two paths balanced")
+HERE = ("efficacy",)
+
 STAGES = ("load and validate", "safety engine", "efficacy engine", "kinetics engine",
           "ADaM datasets", "tables and figures", "write outputs")
 
@@ -183,7 +190,7 @@ def _load(data_dir: str | Path, protocol_ref: str, cutoff: date | None,
     committee's record (``db``; else None). Returns ``(protocol, study, n_warn, ahead,
     record)``."""
     protocol = load_protocol(protocol_ref)
-    steps = _ahead_steps(protocol, cutoff, db)
+    steps = tuple(s for s in _ahead_steps(protocol, cutoff, db) if s[0] not in HERE)
     study, n_warn, ahead = read_ahead(data_dir, protocol, _validate, steps,  # + imports
                                       first=AHEAD_MODULES if steps else ())  # meanwhile
     if cutoff is not None:
@@ -273,22 +280,22 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     adam = build_adam(study, protocol, safety=safety, imwg=imwg, efficacy=efficacy, mrd=mrd,
                       kinetics=kin, batched_adlb=True,  # 14.6 read the study if it is `later`
                       release=None if later else partial(release_unread, study, protocol))
+    ds, phash, dhash = adam.datasets, protocol_hash(protocol_ref), study.data_hash
+    # ADaM files staged: a small trial's forked before the history is waited for (issue #18)
+    stage = partial(stage_datasets, ds, protocol, phash, dhash, run_date, adam_format,
+                    near=out.parent)
+    adam_files = stage() if later and small_trial(ds) else None
     if later:  # the history ran in its own process beside the ADaM build
         history, rec_dose = finish()
-        _whole_or_stop(omitted, allow_partial)
+        _whole_or_stop(omitted, allow_partial)  # a stop discards the staged files
     keep_after_adam(study, protocol)  # frees FA, QS, VS and LB's non-cytokine records
     # the IMWG assessments, concordance and MRD input are read by nothing after ADaM (finish()
     # held the efficacy engine's whole result): freed before the tables (memory)
     del finish, eff, imwg, mrd
-    ds = adam.datasets
     if rec_dose is not None:  # Table 14.6.1 from the ADaM datasets (report/dose_profile_adam.py)
         from cartrial.report.dose_profile_adam import with_adam_profile
         rec_dose = with_adam_profile(rec_dose, ds, protocol)
-    # the ADaM files are written now, into a staging folder (forked for a small trial; else in
-    # turn, beside the output folder), so the datasets only the files read are freed (memory)
-    phash, dhash = protocol_hash(protocol_ref), study.data_hash
-    adam_files = stage_datasets(ds, protocol, phash, dhash, run_date, adam_format,
-                                near=out.parent)
+    adam_files = adam_files or stage()  # else in turn, once the study is reduced (memory)
     counts = {k: len(v) for k, v in ds.items()}
     for name in WRITTEN_ONLY:
         ds.pop(name, None)  # adam.datasets is the same dict
