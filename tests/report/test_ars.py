@@ -113,3 +113,15 @@ def test_a_cell_on_a_variable_not_derived_is_recorded_as_displayed(tmp_path):
     assert by["DLT-evaluable"]["where"] == ""
     assert by["Efficacy-evaluable"]["value_source"] == "ADaM"
     assert doc["analysis"]["rows_not_recomputed"] == ["DLT-evaluable"]
+
+
+def test_freed_pages_handed_back_before_each_analysis_data(tmp_path, monkeypatch):
+    """Issue #18 (memory): before a table's analysis data are made (not when the table reads
+    the frame of the one before), the heap's freed pages are handed back; the files are the
+    same."""
+    import cartrial.report.ars as ars
+
+    calls = []
+    monkeypatch.setattr(ars, "release_freed_memory", lambda: calls.append(1))
+    write_ars([_populations(), _populations()], {"ADSL": ADSL}, tmp_path)
+    assert calls == [1]  # the second table reads the first one's analysis data

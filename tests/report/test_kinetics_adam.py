@@ -205,3 +205,23 @@ def test_one_dataset_s_records_held_at_a_time(example, monkeypatch):
     kinetics_tables(adam, PROTO)
     assert len(read) == 5
     assert alive_at_read == [[]] * 5
+
+
+def test_tables_made_a_few_subjects_at_a_time(example, monkeypatch):
+    """Regression (issue #18: memory; code against itself): ADPP, ADPC and ADCYT pivoted
+    three subjects at a time give the tables made from all records at once."""
+    from functools import partial
+
+    import cartrial.report.kinetics_adam as K
+    from cartrial.report.subject_parts import made_by_subjects
+
+    _, adam = example
+    whole = kinetics_tables(adam, PROTO)
+    monkeypatch.setattr(K, "made_by_subjects", partial(made_by_subjects, at=3))
+    reads = []
+    take = K.population_records
+    monkeypatch.setattr(K, "population_records", lambda *a: reads.append(1) or take(*a))
+    cut = kinetics_tables(adam, PROTO)
+    assert len(reads) > 5  # batches read (the example's 20 patients: 5 reads at once)
+    for name in whole.__dataclass_fields__:
+        pd.testing.assert_frame_equal(getattr(cut, name), getattr(whole, name), obj=name)

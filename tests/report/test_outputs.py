@@ -61,3 +61,24 @@ def test_the_report_s_freed_pages_handed_back_before_the_table_files(
     write_study(minimal_domains(), tmp_path / "sdtm")
     run_analysis(tmp_path / "sdtm", "ct071", out, run_date=datetime(2025, 6, 1, 12))
     assert seen == [(True, 0)]
+
+
+def test_a_listing_s_text_file_is_its_text(tmp_path: Path) -> None:
+    """Issue #18 (memory): the text files are written line by line; their bytes are
+    table_to_text's, UTF-8 (a listing and a table, one with a non-ASCII value)."""
+    import pandas as pd
+
+    from cartrial.report.document import Section
+    from cartrial.report.outputs import _write_items
+    from cartrial.report.render import RunningHeader, table_to_text
+    from cartrial.report.table import table_from_wide
+
+    listing = table_from_wide("16.2.1", "L", "All", pd.DataFrame(
+        {"Subject": ["01", "02"], "Term": ["Fi\u00e8vre", "Rash"]}), kind="listing")
+    table = table_from_wide("14.1.1", "T", "All", pd.DataFrame({"Dose": ["DL1"], "N": ["3"]}),
+                            row_label="Dose")
+    (tmp_path / "tables").mkdir()
+    _write_items([Section("S", (listing, table))], tmp_path, datetime(2026, 1, 1),
+                 RunningHeader("CT071", "2026-01-01", datetime(2026, 1, 1)))
+    for t, name in ((listing, "listing_16_2_1.txt"), (table, "table_14_1_1.txt")):
+        assert (tmp_path / "tables" / name).read_bytes() == table_to_text(t).encode("utf-8")

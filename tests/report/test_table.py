@@ -185,3 +185,35 @@ def test_indents_worked_out_once_and_handed_out_as_copies():
     assert t.indents == {"A": 0, "a1": 1}
     assert ReportTable("14.1.2", "T", "All", cells.drop(columns="indent")).indents == {
         "A": 0, "a1": 0}
+
+
+def _pivoted(t: ReportTable) -> pd.DataFrame:
+    """The wide frame as a pivot makes it (the reference of ReportTable.wide)."""
+    w = t.cells.pivot(index="row", columns="column", values="value")
+    return w.reindex(index=t.rows, columns=t.columns).fillna("")
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 6), m=st.integers(1, 4), drop=st.sets(st.integers(0, 23), max_size=3),
+       shuffle=st.booleans())
+def test_wide_is_the_pivot_whole_grid_or_not(n, m, drop, shuffle):
+    """Issue #18 (memory): a whole grid in row-major order (every listing) is reshaped, any
+    other table pivoted; both give the pivot's frame, names of its axes included (the CSV of a
+    listing prints them). Against pandas' pivot, the reference the table used before."""
+    cells = pd.DataFrame({"row": [f"r{i}" for i in range(n) for _ in range(m)],
+                          "column": [f"c{j}" for _ in range(n) for j in range(m)],
+                          "value": [f"{i}.{j}" for i in range(n) for j in range(m)]})
+    cells = cells.drop(index=[k for k in drop if k < len(cells)])
+    if shuffle:
+        cells = cells.iloc[::-1]
+    t = ReportTable("1", "T", "All", cells.reset_index(drop=True))
+    pd.testing.assert_frame_equal(t.wide(), _pivoted(t))
+    assert t.wide().to_csv(lineterminator="\n") == _pivoted(t).to_csv(lineterminator="\n")
+
+
+def test_wide_of_a_listing_with_empty_values():
+    """A listing's missing values are empty cells, as the pivot made them."""
+    t = table_from_wide("16.2.1", "L", "All", pd.DataFrame({"A": ["x", None], "B": [None, "y"]}),
+                        kind="listing")
+    assert t.wide().values.tolist() == [["x", ""], ["", "y"]]
+    pd.testing.assert_frame_equal(t.wide(), _pivoted(t))

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cartrial._memory import release_freed_memory
 from cartrial.report.ars_json import json_text
 from cartrial.report.table import ReportTable
 
@@ -236,6 +237,9 @@ def write_ars(tables: list[ReportTable], ds: dict[str, pd.DataFrame], tdir: Path
     for i in sorted(range(len(tables)), key=keys.__getitem__):  # tables on alike data in turn
         if keys[i] not in frames:
             frames.clear()  # one analysis data held at a time
+            # its pages handed back before the next is made (issue #18: memory; at 10,000
+            # patients each table's analysis data grew on top of the ones before)
+            release_freed_memory()
         files[i] = _write_table(tables[i], metas[i], ds, basket_queries(baskets), frames, tdir)
     return [p for i in range(len(tables)) for p in files[i]]
 

@@ -22,6 +22,7 @@ Shankar G et al., AAPS J 2014;16:658-73 (ADA categories). Clopper CJ, Pearson ES
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,7 @@ from cartrial.kinetics.cytokines import cytokine_auc_code
 from cartrial.kinetics.nca import partial_auc_code
 from cartrial.kinetics.summary import parameters_from_records
 from cartrial.protocol.model import Protocol
+from cartrial.report.subject_parts import made_by_subjects
 
 _KEYS = ["PCTESTCD", "PCSPEC"]
 #: the datasets (besides ADSL) the tables read, and the variables they read of each
@@ -168,11 +170,19 @@ def nca_profiles(adpp: pd.DataFrame, dose: pd.Series) -> pd.DataFrame:
     >>> nca_profiles(p, pd.Series({"1": "DL1"})).values.tolist()
     [['1', 'CARTCELL', 'BLOOD', 5.0, 28.0, 'DL1']]
     """
+    wide = _nca_pivot(adpp)
+    return wide.assign(DOSELVL=wide["USUBJID"].map(dose))
+
+
+def _nca_pivot(adpp: pd.DataFrame, pairs: list | None = None) -> pd.DataFrame:
+    """:func:`nca_profiles` without DOSELVL; the distinct analyte and specimen pairs of the
+    records appended to ``pairs``."""
     wide = parameters_from_records(
         adpp.assign(USUBJID=adpp["USUBJID"].astype(str)),
         keys=["USUBJID", "PARCAT1", "PARCAT2"], parameter="PPTESTCD")
-    wide = wide.rename(columns={"PARCAT1": "PCTESTCD", "PARCAT2": "PCSPEC"})
-    return wide.assign(DOSELVL=wide["USUBJID"].map(dose))
+    if pairs is not None:  # after the pivot: its error names a missing variable
+        pairs.append(adpp[["PARCAT1", "PARCAT2"]].drop_duplicates())
+    return wide.rename(columns={"PARCAT1": "PCTESTCD", "PARCAT2": "PCSPEC"})
 
 
 def sample_profiles(adpc: pd.DataFrame, adpp: pd.DataFrame, dose: pd.Series) -> pd.DataFrame:
@@ -221,8 +231,8 @@ def sample_profiles(adpc: pd.DataFrame, adpp: pd.DataFrame, dose: pd.Series) -> 
         {"PCTESTCD": object, "PCSPEC": object}).assign(DOSELVL=out["USUBJID"].map(dose))
 
 
-def _cytokines(adcyt: pd.DataFrame, dose: pd.Series, protocol: Protocol) -> pd.DataFrame:
-    """ADCYT by dose level and overall, as ``KineticsReport.cytokine_summary_dose``."""
+def _cytokine_pivot(adcyt: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
+    """One row per patient and cytokine (ADCYT PARCAT1), one column per engine parameter."""
     auc = cytokine_auc_code(protocol.kinetics)
     name = adcyt["PARCAT1"].astype(str)
     one: dict = {}  # one text object per distinct code, not one a record (memory)
@@ -230,8 +240,14 @@ def _cytokines(adcyt: pd.DataFrame, dose: pd.Series, protocol: Protocol) -> pd.D
         adcyt["PARAMCD"].astype(str), name, strict=True)], index=adcyt.index)
     rec = adcyt.assign(USUBJID=adcyt["USUBJID"].astype(str), CYTOKINE=name,
                        _P=code.map(_CYTOKINE_CODES | {"AUC": auc}))
-    wide = parameters_from_records(rec, keys=["USUBJID", "CYTOKINE"], parameter="_P",
+    return parameters_from_records(rec, keys=["USUBJID", "CYTOKINE"], parameter="_P",
                                    domain="ADCYT")
+
+
+def _cytokines(wide: pd.DataFrame, dose: pd.Series, protocol: Protocol) -> pd.DataFrame:
+    """ADCYT by dose level and overall, as ``KineticsReport.cytokine_summary_dose``, from
+    :func:`_cytokine_pivot`."""
+    auc = cytokine_auc_code(protocol.kinetics)
     wide = wide.assign(DOSELVL=wide["USUBJID"].map(dose))
     params = [p for p in [*CYTOKINE_SUMMARY, auc] if p in wide.columns]
     return _by_dose_and_all(wide, params, ["CYTOKINE"])
@@ -331,19 +347,24 @@ def kinetics_tables(ds: dict[str, pd.DataFrame], protocol: Protocol) -> Kinetics
     def records(name: str) -> pd.DataFrame:  # read when summarised, freed after (memory)
         return population_records(ds[name], ids, _READ[name])
 
-    adpp = records("ADPP")
+    def by_subjects(name: str, make) -> tuple[pd.DataFrame, int]:  # a batch at a time (memory)
+        return made_by_subjects(ds[name], ids, lambda d, some: population_records(
+            d, some, _READ[name]), make)
+
     dose = dose_levels(adsl, protocol)
-    nca = nca_profiles(adpp, dose)
+    pairs: list[pd.DataFrame] = []  # all sample_profiles reads of ADPP
+    nca = by_subjects("ADPP", partial(_nca_pivot, pairs=pairs))[0]
+    nca = nca.assign(DOSELVL=nca["USUBJID"].map(dose))
     aucs = [partial_auc_code(d) for d in s.auc_partial_days]
     params = [p for p in [*SUMMARY_PARAMETERS[:3], *aucs, *SUMMARY_PARAMETERS[3:]]
               if p in nca.columns]
     nca_sum = _by_dose_and_all(nca, params, _KEYS)
-    pairs = adpp[["PARCAT1", "PARCAT2"]].drop_duplicates()  # all sample_profiles reads of it
-    del adpp
-    _, pers_sum = _persistence_tables(sample_profiles(records("ADPC"), pairs, dose), protocol,
-                                      cl)
-    cyt = records("ADCYT") if "ADCYT" in ds else ()
-    cyto = _cytokines(cyt, dose, protocol) if len(cyt) else None
+    pair = pd.concat(pairs).drop_duplicates()
+    _, pers_sum = _persistence_tables(by_subjects("ADPC", partial(
+        sample_profiles, adpp=pair, dose=dose))[0], protocol, cl)
+    cyt, n_cyt = by_subjects("ADCYT", lambda r: _cytokine_pivot(r, protocol) if len(r)
+                             else None) if "ADCYT" in ds else (None, 0)
+    cyto = _cytokines(cyt, dose, protocol) if n_cyt else None
     del cyt
     ada = None
     ab = records("ADAB") if "ADAB" in ds else ()

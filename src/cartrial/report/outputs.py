@@ -25,7 +25,7 @@ from cartrial.report.ars import write_ars
 from cartrial.report.background import Background
 from cartrial.report.document import Provenance, Section, write_document
 from cartrial.report.figure_files import ForkedFigures, file_bytes
-from cartrial.report.render import RunningHeader, table_to_docx, table_to_rtf, table_to_text
+from cartrial.report.render import RunningHeader, table_text_lines, table_to_docx, table_to_rtf
 from cartrial.report.staged_adam import StagedDatasets, stage_datasets
 from cartrial.report.table import ReportTable
 
@@ -165,7 +165,8 @@ def _write_items(secs: list[Section], out: Path, run_date: datetime,
         for it in s.items:
             if isinstance(it, ReportTable):
                 base = tdir / f"{it.kind}_{it.number.replace('.', '_')}"
-                base.with_suffix(".txt").write_text(table_to_text(it), encoding="utf-8")
+                with base.with_suffix(".txt").open("w", encoding="utf-8") as f:
+                    f.writelines(table_text_lines(it))  # a long listing never held whole
                 if it.kind == "table":
                     table_to_docx(it, base.with_suffix(".docx"), run_date=run_date,
                                   header=header)

@@ -237,27 +237,56 @@ def table_to_text(table: ReportTable, *, width: int = 100) -> str:
     >>> table_to_text(t).splitlines()[3:6]
     ['Dose  N', '-------', 'DL1   3']
     """
+    return "".join(table_text_lines(table, width=width))
+
+
+def table_text_lines(table: ReportTable, *, width: int = 100) -> Iterator[str]:
+    """:func:`table_to_text`'s lines, each with its line end, made as they are asked for: a
+    long listing's text is written without being held whole (issue #18: memory; at 10,000
+    patients the AE listing's and the narratives' text and lines rose 30-37 MiB).
+
+    Parameters
+    ----------
+    table : ReportTable
+    width : int, optional
+        As for :func:`table_to_text`.
+
+    Returns
+    -------
+    iterator of str
+        Lines ending in ``"\\n"``, whose concatenation is :func:`table_to_text`'s text.
+
+    Examples
+    --------
+    >>> import pandas as pd; from cartrial.report import table_from_wide
+    >>> t = table_from_wide("1", "T", "All", pd.DataFrame({"N": ["3", "6"]}), kind="listing")
+    >>> list(table_text_lines(t))[3:5]
+    ['   N\\n', '----\\n']
+    """
     w = table.wide()
     ind = table.indents
     labels = ["  " * ind.get(r, 0) + r.replace("\u200b", "") for r in table.rows]
     cols = table.columns
     stub_w = max([len(s) for s in labels] + [1])
     col_w = [max([len(c)] + [len(v) for v in w[c]]) for c in cols]
-    lines = [table.caption, f"Population: {table.population}", ""]
     stub_w = max(stub_w, len(table.stub))
     header = table.stub.ljust(stub_w) + "".join(
         "  " + c.rjust(cw) for c, cw in zip(cols, col_w, strict=True))
-    lines += [header.rstrip(), "-" * len(header)]
-    for lab, vals in zip(labels, w.to_numpy().tolist(), strict=True):  # rows in table order
+    for line in (table.caption, f"Population: {table.population}", "", header.rstrip(),
+                 "-" * len(header)):
+        yield line + "\n"
+    values = w.to_numpy()
+    del w
+    for lab, vals in zip(labels, values, strict=True):  # rows in table order, one at a time
         line = lab.ljust(stub_w) + "".join(
-            "  " + v.rjust(cw) for v, cw in zip(vals, col_w, strict=True))
-        lines.append(line.rstrip())
-    lines.append("-" * len(header))
+            "  " + v.rjust(cw) for v, cw in zip(vals.tolist(), col_w, strict=True))
+        yield line.rstrip() + "\n"
+    yield "-" * len(header) + "\n"
     for f in table.footnotes:
-        lines += textwrap.wrap(f, width) or [""]
+        for line in textwrap.wrap(f, width) or [""]:
+            yield line + "\n"
     if table.source:
-        lines.append(f"Source: {table.source}")
-    return "\n".join(lines) + "\n"
+        yield f"Source: {table.source}\n"
 
 
 # the DOCX and RTF writers (their own modules, which import this one) under their earlier import

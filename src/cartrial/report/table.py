@@ -121,8 +121,7 @@ class ReportTable:
         per table (every renderer asks for it) and handed out as a copy."""
         kept = self.__dict__.get("_wide")
         if kept is None or kept[0] is not self.cells:
-            w = self.cells.pivot(index="row", columns="column", values="value")
-            kept = (self.cells, w.reindex(index=self.rows, columns=self.columns).fillna(""))
+            kept = (self.cells, _grid(self.cells, self.rows, self.columns))
             object.__setattr__(self, "_wide", kept)  # a cache, not a field: frozen stays
         return kept[1].copy()
 
@@ -130,6 +129,24 @@ class ReportTable:
     def caption(self) -> str:
         word = "Listing" if self.kind == "listing" else "Table"
         return f"{word} {self.number} {self.title}"
+
+
+def _grid(cells: pd.DataFrame, rows: list, columns: list) -> pd.DataFrame:
+    """Rows x columns of the cells' values, missing cells empty: the cells of a whole grid in
+    row-major order (every listing's, :func:`table_from_wide`) are reshaped, not pivoted (issue
+    #18: memory; the pivot of a 10,000-patient AE listing rose 41 MiB); the same frame."""
+    n, m = len(rows), len(columns)
+    if n * m and len(cells) == n * m:
+        row, col = cells["row"].to_numpy(), cells["column"].to_numpy()
+        if (row[::m] == np.asarray(rows, dtype=object)).all() and (
+                row.reshape(n, m) == row[::m, None]).all() and (
+                col.reshape(n, m) == np.asarray(columns, dtype=object)).all():
+            return pd.DataFrame(cells["value"].to_numpy().reshape(n, m),
+                                index=pd.Index(rows, dtype=object, name="row"),
+                                columns=pd.Index(columns, dtype=object, name="column"),
+                                copy=False).fillna("")
+    w = cells.pivot(index="row", columns="column", values="value")
+    return w.reindex(index=rows, columns=columns).fillna("")
 
 
 def table_from_wide(number: str, title: str, population: str, wide: pd.DataFrame, *,
