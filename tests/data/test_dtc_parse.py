@@ -15,3 +15,14 @@ def test_forgotten_texts_parse_to_the_same_frame():
     dtc_parse.forget_parsed()
     assert not dtc_parse._PARSED
     pd.testing.assert_frame_equal(parse_dtc(texts), before)
+
+
+def test_remembered_years_and_days_are_one_object_each():
+    dtc_parse.forget_parsed()
+    texts = [f"2024-03-15T10:{m:02d}" for m in range(3)] + ["2024-03-16", "2024"]
+    got = dtc_parse._many([t + "" for t in texts])
+    assert got == [dtc_parse._parse_one(t) for t in texts]  # the same values
+    assert len({id(g[1]) for g in got}) == 1  # year 2024: one object
+    assert len({id(g[6]) for g in got[:3]}) == 1 and got[3][6] == got[0][6] + 1
+    dtc_parse.forget_parsed()
+    assert not dtc_parse._INTS

@@ -26,6 +26,7 @@ _DAY_NS = 86_400_000_000_000
 _FIRST = date(1677, 9, 22)  # first and last whole days of pandas' datetime64[ns] range
 _LAST = date(2262, 4, 11)
 _PARSED: dict[str, tuple] = {}
+_INTS: dict[int | None, int | None] = {}  # the numbers the table holds, each one object
 _MAX_NS = np.iinfo(np.int64).max
 
 
@@ -54,13 +55,18 @@ def forget_parsed() -> None:
     0
     """
     _PARSED.clear()
+    _INTS.clear()
 
 
 def _miss(text: str) -> tuple:
-    """Parse ``text`` and remember it in the per-process table."""
+    """Parse ``text`` and remember it in the per-process table, its year and epoch day as
+    the table's one object of that number (a few thousand distinct days among ~250,000 texts
+    at 10,000 patients: 56 of a remembered text's ~200 bytes)."""
     if len(_PARSED) > 1_000_000:
-        _PARSED.clear()
-    hit = _PARSED[text] = _parse_one(text)
+        forget_parsed()
+    ns, y, mo, d, precision, valid, day = _parse_one(text)
+    hit = _PARSED[text] = (ns, _INTS.setdefault(y, y), mo, d, precision, valid,
+                           _INTS.setdefault(day, day))
     return hit
 
 
