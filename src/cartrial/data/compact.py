@@ -99,6 +99,12 @@ class CompactFrame:
 
     def __init__(self, df: pd.DataFrame,
                  known: Callable[[pd.Series], tuple | None] | None = None) -> None:
+        self._hold(df, known)
+        self._encoded = derive_columns(self._encoded, len(self.index))
+
+    def _hold(self, df: pd.DataFrame, known: Callable[[pd.Series], tuple | None] | None,
+              ) -> None:
+        """Each column held (encoded or a copy), none derived yet."""
         self.columns: list = list(df.columns)
         self._labels: pd.Index = df.columns
         self.index: pd.Index = df.index
@@ -113,7 +119,6 @@ class CompactFrame:
                 self._encoded[i] = col
             else:
                 self._plain[i] = col
-        self._encoded = derive_columns(self._encoded, len(self.index))
 
     @classmethod
     def assemble(cls, df: pd.DataFrame, coded: Mapping[str, tuple[np.ndarray, np.ndarray]],
@@ -147,7 +152,8 @@ class CompactFrame:
         >>> CompactFrame.assemble(df, coded, ["T", "X"]).frame()["T"].tolist()
         ['a', <NA>, 'a']
         """
-        held = cls(df, known)
+        held = cls.__new__(cls)
+        held._hold(df, known)  # derived once, below, among all the columns
         at = {c: i for i, c in enumerate(held.columns)}
         names = [*order, *(c for c in held.columns if c not in set(order))]
         names += [c for c in coded if c not in set(names)]

@@ -107,11 +107,14 @@ def _derived(child: _Encoded, parents: list[_Encoded], samples: list[np.ndarray]
     """``child`` as a function of the first of ``parents`` that determines it (checked on
     the samples first, then on every record), else None."""
     tries = 0
+    whole = len(sample) == len(child.codes)  # a short column: its sample is all of it
     for parent, part in zip(parents, samples, strict=True):
         width = len(parent.values)
-        if _lookup(part, width, sample) is None:
+        table = _lookup(part, width, sample)
+        if table is None:
             continue
-        table = _lookup(parent.codes, width, child.codes)
+        if not whole:
+            table = _lookup(parent.codes, width, child.codes)
         if table is not None:
             return _Derived(parent, table, child.values, child.text)
         tries += 1
