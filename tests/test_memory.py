@@ -32,3 +32,18 @@ def test_settings_apply_without_error():
     map_large_blocks(3_500_000)
     release_freed_memory()
     map_large_blocks()
+
+
+def test_pyarrows_pool_is_released_when_in_use(monkeypatch):
+    import sys
+    import types
+
+    released = []
+    pool = types.SimpleNamespace(release_unused=lambda: released.append(True))
+    fake = types.SimpleNamespace(default_memory_pool=lambda: pool)
+    monkeypatch.setitem(sys.modules, "pyarrow", fake)
+    release_freed_memory()
+    assert released == [True]
+    monkeypatch.delitem(sys.modules, "pyarrow")
+    release_freed_memory()  # not imported: nothing to release, nothing imported
+    assert released == [True] and "pyarrow" not in sys.modules

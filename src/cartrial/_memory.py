@@ -12,6 +12,7 @@ are no-ops where glibc is not the C library.
 from __future__ import annotations
 
 import ctypes
+import sys
 
 _M_MMAP_THRESHOLD = -3          # mallopt parameter (glibc malloc.h)
 LARGE_BLOCK_BYTES = 1 << 20     # arrays at least this large are mapped and unmapped directly
@@ -29,10 +30,20 @@ def _libc() -> ctypes.CDLL | None:
 
 
 def release_freed_memory() -> None:
-    """Return the heap's free pages to the OS now (``malloc_trim``)."""
+    """Return the heap's free pages to the OS now (``malloc_trim``), and those pyarrow's
+    memory pool keeps for reuse when pyarrow is in use (the CSV reader's buffers: about 20 MiB
+    held after a 10,000-patient study is read; the pool is never imported for this).
+
+    Examples
+    --------
+    >>> release_freed_memory()
+    """
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)
+    arrow = sys.modules.get("pyarrow")
+    if arrow is not None:
+        arrow.default_memory_pool().release_unused()
 
 
 def large_block_bytes(records: int = 0) -> int:

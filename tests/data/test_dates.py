@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cartrial.data.dates import _ISO as ISO
 from cartrial.data.dates import impute_date, parse_dtc, study_day
+from cartrial.data.dtc_parse import _ISO as ISO
 
 
 @pytest.mark.parametrize(

@@ -82,9 +82,11 @@ def test_parser_equals_replaced_parser(seed: int) -> None:
 
 
 def test_table_look_up_parses_once_and_bounds_itself(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dates, "_PARSED", {})
+    from cartrial.data import dtc_parse
+
+    monkeypatch.setattr(dtc_parse, "_PARSED", {})  # the table lives where it is filled
     first = dates._many(["2024-03", "2024-03", "x"])
-    assert len(dates._PARSED) == 2 and first[0] is first[1]
+    assert len(dtc_parse._PARSED) == 2 and first[0] is first[1]
     assert dates._many(["2024-03"])[0] is first[0]
 
 

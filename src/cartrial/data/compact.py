@@ -28,7 +28,8 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from cartrial.data.compact_column import _TEXT, _Encoded, _text_codes, held_column
+from cartrial.data.compact_column import _TEXT, _Coded, _text_codes, held_column
+from cartrial.data.compact_derived import derive_columns
 from cartrial.data.text import distinct_present, matching
 
 #: whole text columns decoded from a CompactFrame: id(array) -> (weak ref, codes, values),
@@ -66,9 +67,9 @@ def decoded_codes(array: object) -> tuple[np.ndarray, np.ndarray] | None:
     return hit[1], hit[2]
 
 
-def _remember_decoded(array: object, enc: _Encoded) -> None:
+def _remember_decoded(array: object, codes: np.ndarray, values: np.ndarray) -> None:
     key = id(array)
-    _DECODED[key] = (weakref.ref(array), enc.codes, enc.values)
+    _DECODED[key] = (weakref.ref(array), codes, values)
     weakref.finalize(array, _DECODED.pop, key, None)
 
 
@@ -98,6 +99,12 @@ class CompactFrame:
 
     def __init__(self, df: pd.DataFrame,
                  known: Callable[[pd.Series], tuple | None] | None = None) -> None:
+        self._hold(df, known)
+        self._encoded = derive_columns(self._encoded, len(self.index))
+
+    def _hold(self, df: pd.DataFrame, known: Callable[[pd.Series], tuple | None] | None,
+              ) -> None:
+        """Each column held (encoded or a copy), none derived yet."""
         self.columns: list = list(df.columns)
         self._labels: pd.Index = df.columns
         self.index: pd.Index = df.index
@@ -108,7 +115,7 @@ class CompactFrame:
         for i in range(len(self.columns)):
             s = df.iloc[:, i]
             col = held_column(s, known(s) if known is not None and s.dtype == _TEXT else None)
-            if isinstance(col, _Encoded):
+            if isinstance(col, _Coded):
                 self._encoded[i] = col
             else:
                 self._plain[i] = col
@@ -145,16 +152,17 @@ class CompactFrame:
         >>> CompactFrame.assemble(df, coded, ["T", "X"]).frame()["T"].tolist()
         ['a', <NA>, 'a']
         """
-        held = cls(df, known)
+        held = cls.__new__(cls)
+        held._hold(df, known)  # derived once, below, among all the columns
         at = {c: i for i, c in enumerate(held.columns)}
         names = [*order, *(c for c in held.columns if c not in set(order))]
         names += [c for c in coded if c not in set(names)]
         encoded, plain = {}, {}
         for j, c in enumerate(names):
             if c in coded:
-                col = coded[c] if isinstance(coded[c], _Encoded | pd.Series) \
+                col = coded[c] if isinstance(coded[c], _Coded | pd.Series) \
                     else _text_codes(*coded[c])
-                if isinstance(col, _Encoded):
+                if isinstance(col, _Coded):
                     encoded[j] = col
                 else:
                     plain[j] = col.set_axis(held.index)
@@ -163,7 +171,7 @@ class CompactFrame:
             else:
                 plain[j] = held._plain[at[c]]
         held.columns, held._labels = names, pd.Index(names, dtype=object)
-        held._encoded, held._plain = encoded, plain
+        held._encoded, held._plain = derive_columns(encoded, len(held.index)), plain
         return held
 
     def __getstate__(self) -> dict:  # the weak references are not sent
@@ -243,9 +251,10 @@ class CompactFrame:
                 cols[k] = live if self._encoded[i].text else live.view(np.float64)
             elif i in self._encoded:
                 enc = self._encoded[i]
-                cols[k] = enc.take(rows)
+                codes = enc.codes_at(rows)
+                cols[k] = enc.decode(codes)
                 if rows is None and enc.text:
-                    _remember_decoded(cols[k], enc)
+                    _remember_decoded(cols[k], codes, enc.values)
                 if shared:  # a frame holds a float column's view, which holds its base
                     self._shared[i] = weakref.ref(cols[k] if enc.text else cols[k].base)
             elif shared:
@@ -367,5 +376,5 @@ class CompactFrame:
     def nbytes(self) -> int:
         """Bytes of the arrays held (codes, distinct values' pointers or numbers, plain
         columns; the Python strings themselves are shared with the frame and not counted)."""
-        enc = sum(e.codes.nbytes + e.values.nbytes for e in self._encoded.values())
+        enc = sum(e.held_nbytes for e in self._encoded.values())
         return int(enc + sum(s.memory_usage(index=False) for s in self._plain.values()))

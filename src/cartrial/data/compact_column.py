@@ -24,14 +24,23 @@ def _codes(codes: np.ndarray, n_values: int) -> np.ndarray:
     return codes.astype(np.min_scalar_type(-n_values - 1), copy=False)
 
 
-@dataclass(frozen=True)
-class _Encoded:
-    codes: np.ndarray          # per record; -1 = missing (text only)
-    values: np.ndarray         # distinct values: object (text) or int64 bit patterns (float)
+class _Coded:
+    """A column held as codes into its distinct values: what :class:`_Encoded` and
+    :class:`cartrial.data.compact_derived._Derived` share (``codes``, ``codes_at``, ``values``,
+    ``text`` and ``held_nbytes`` are theirs)."""
+
+    values: np.ndarray
     text: bool
 
+    def codes_at(self, rows: np.ndarray | None) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
     def take(self, rows: np.ndarray | None) -> pd.api.extensions.ExtensionArray | np.ndarray:
-        codes = self.codes if rows is None else self.codes[rows]
+        """The column's values at ``rows`` (all, in order, when None)."""
+        return self.decode(self.codes_at(rows))
+
+    def decode(self, codes: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:
+        """The values of these codes."""
         if self.text:
             # the distinct values checked to be text once, not every row (half the cost of
             # a text column's construction); code -1 picks the trailing NA
@@ -46,6 +55,21 @@ class _Encoded:
             return pd.Series(pd.arrays.StringArray(
                 np.append(self.values, np.asarray([pd.NA], dtype=object))))
         return pd.Series(self.values.view(np.float64))
+
+
+@dataclass(frozen=True)
+class _Encoded(_Coded):
+    codes: np.ndarray          # per record; -1 = missing (text only)
+    values: np.ndarray         # distinct values: object (text) or int64 bit patterns (float)
+    text: bool
+
+    def codes_at(self, rows: np.ndarray | None) -> np.ndarray:
+        return self.codes if rows is None else self.codes[rows]
+
+    @property
+    def held_nbytes(self) -> int:
+        """Bytes of the codes and of the distinct values' pointers or numbers."""
+        return self.codes.nbytes + self.values.nbytes
 
 
 def _encode(s: pd.Series, known: tuple | None = None) -> _Encoded | None:

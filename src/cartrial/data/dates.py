@@ -15,8 +15,6 @@ before it; there is no day 0. Protocol day N (infusion = day 0) is therefore --D
 from __future__ import annotations
 
 import calendar
-import re
-from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from datetime import date
@@ -25,13 +23,18 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from cartrial.data.dtc_parse import (  # noqa: F401 - _PARSED: the memo, as it was named here
+    _DAY_NS,
+    _EPOCH,
+    _FIRST,
+    _LAST,
+    _NAT,
+    _PARSED,
+    _many,
+    _parse_one,
+)
 from cartrial.data.text import factorize_text, spread
 from cartrial.data.validate_codes import column_codes, memo_scope
-
-_ISO = re.compile(
-    r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
-    r"(?:T(?P<H>\d{2})(?::(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?)?)?)?)?$"
-)
 
 Precision = Literal["year", "month", "day", "time"]
 
@@ -218,68 +221,6 @@ def _distinct_texts(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         codes = codes.astype(np.int32) if len(uniq) < 2**31 else codes
         memo[key] = (values.array, values.index, codes, uniq)
     return codes, uniq
-
-
-_NAT = np.iinfo(np.int64).min
-_NS = {"H": 3_600_000_000_000, "M": 60_000_000_000, "S": 1_000_000_000}
-_DAY_NS = 86_400_000_000_000
-_FIRST = date(1677, 9, 22)  # first and last whole days of pandas' datetime64[ns] range
-_LAST = date(2262, 4, 11)
-_PARSED: dict[str, tuple] = {}
-_MAX_NS = np.iinfo(np.int64).max
-
-
-def _many(texts: Iterable[str]) -> list[tuple]:
-    """Per text: (dt ns or NaT, year, month, day as extracted or None, precision, valid, epoch
-    day), memoised per process (bounded: the table is emptied past 10**6 texts)."""
-    get = _PARSED.get
-    return [get(t) or _miss(t) for t in texts]  # a parsed tuple is never empty (falsy)
-
-
-def _miss(text: str) -> tuple:
-    """Parse ``text`` and remember it in the per-process table."""
-    if len(_PARSED) > 1_000_000:
-        _PARSED.clear()
-    hit = _PARSED[text] = _parse_one(text)
-    return hit
-
-
-def _parse_one(text: str) -> tuple:
-    """One text's tuple of :func:`_many`, without the memo."""
-    if text.strip() == "":
-        return (_NAT, None, None, None, None, True, None)
-    m = _ISO.search(text)
-    if m is None:
-        return (_NAT, None, None, None, None, False, None)
-    ys, ms, ds, hs, mis, ss = m.groups()
-    y = int(ys)
-    mo = int(ms) if ms is not None else None
-    d = int(ds) if ds is not None else None
-    h = int(hs) if hs is not None else None
-    mi = int(mis) if mis is not None else None
-    sec = int(ss) if ss is not None else None
-    precision = ("time" if h is not None else "day" if d is not None
-                 else "month" if mo is not None else "year")
-    valid = (mo is None or 1 <= mo <= 12) and (h is None or h <= 23) and (
-        mi is None or mi <= 59) and (sec is None or sec <= 59)
-    ns, day = _NAT, None
-    if d is not None:
-        try:
-            when = date(y, mo, d)  # type: ignore[arg-type]
-        except ValueError:
-            when = None
-        if when is None or not _FIRST <= when <= _LAST:
-            valid = False
-        elif valid:
-            day = (when - _EPOCH).days
-            ns = (day * _DAY_NS + (h or 0) * _NS["H"] + (mi or 0) * _NS["M"]
-                  + (sec or 0) * _NS["S"])
-            if ns > _MAX_NS:  # 2262-04-11 after 23:47:16, past pandas.Timestamp.max
-                ns, day, valid = _NAT, None, False
-    return (ns, y, mo, d, precision, valid, day)
-
-
-_EPOCH = date(1970, 1, 1)
 
 
 def impute_date(
