@@ -26,9 +26,13 @@ def _safety(study: Study, protocol: Protocol, cutoff: date | None = None):
     from dataclasses import replace
 
     from cartrial.safety.analysis import analyse_safety
+    from cartrial.safety.lab_scope import analysis_lab_scope
     from cartrial.safety.sdtm import infusion_dates, safety_inputs
 
-    inputs = safety_inputs(study, protocol)
+    # only the lab tests the analysis below reads (a third of a large LB's records are tests
+    # no grader reads: cytokines, M-protein, light chains), when leaving the others out
+    # changes no result (safety.lab_scope)
+    inputs = safety_inputs(study, protocol, scope=analysis_lab_scope(protocol))
     if cutoff is not None:  # followed up to the cut-off, as `decide --as-of` (one rule)
         from cartrial.conduct.followup import followed_to_cutoff
 

@@ -27,6 +27,7 @@ from cartrial.safety.icaht import grade_icaht
 from cartrial.safety.icaht_tables import hematotox_table, icaht_by_risk_table, icaht_table
 from cartrial.safety.icans import IcansResult, grade_icans
 from cartrial.safety.iec_hs import identify_iec_hs, iec_hs_table
+from cartrial.safety.lab_scope import analysis_lab_scope
 from cartrial.safety.reported_grades import compare_reported_grades, term_key
 from cartrial.safety.sdtm import (
     CRS_TERM,
@@ -202,6 +203,7 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
     >>> a = analyse_safety(safety_inputs(load_study("sdtm"), protocol), protocol)  # doctest: +SKIP
     >>> a.dlt.patients[["USUBJID", "DLT"]]                                 # doctest: +SKIP
     """
+    _lab_tests_read(inputs, protocol, keep_labs=keep_labs, tables=tables)
     s = protocol.safety
     crs = grade_crs(inputs.crs, masked_fever_keeps_grade1=s.masked_fever_keeps_grade1)
     icans = grade_icans(inputs.icans)
@@ -212,9 +214,11 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
     ae = inputs.ae
     disagreements = _grade_disagreements(worst, crs, icans, ae)
 
-    events = dlt_events(ae, crs, icans, lab.events, lab.hematologic_subjects)
-    dlt = adjudicate_dlt(events, inputs.subjects, protocol.dlt,
+    version = lab.ctcae_version
+    dlt = adjudicate_dlt(dlt_events(ae, crs, icans, lab.events, lab.hematologic_subjects),
+                         inputs.subjects, protocol.dlt,
                          window_days=protocol.design.dlt_window_days)
+    del lab  # its DLT events (a large trial's: tens of MiB) not held through the rest
 
     subjects = inputs.subjects[["USUBJID", "DOSE_LEVEL"]]
     deaths = inputs.subjects[inputs.subjects["DEATH_DAY"].notna()].rename(
@@ -231,13 +235,26 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
     iec_hs = identify_iec_hs(inputs.labs, crs_episodes=crs.episodes, ae=ae)
     source = s.crs_icans_grade_source
     syn = syndrome_events(ae, crs, icans, source)
-    method = _method(protocol, crs, icans, lab, icaht, inputs)
+    method = _method(protocol, crs, icans, version, icaht, inputs)
     return SafetyAnalysis(crs, icans, labs, worst, cyto, disagreements, dlt,
                           _tables(protocol, ae, syn, subjects, crs, icans, cyto, icaht,
                                   hematotox, iec_hs, dlt, deaths, inputs.labs) if tables else {},
                           method, syndrome_events=syn,
                           reconciliation=reconcile_syndrome_grades(syn),
                           icaht=icaht, hematotox=hematotox, iec_hs=iec_hs)
+
+
+def _lab_tests_read(inputs: SafetyInputs, protocol: Protocol, *, keep_labs: bool,
+                    tables: bool) -> None:
+    """Refuse inputs whose lab records were read for fewer tests than this analysis reads (or
+    keeps: ``keep_labs`` hands every record on), rather than leave the others out silently."""
+    if inputs.lab_tests is None:
+        return
+    missing = analysis_lab_scope(protocol, tables=tables).tests - inputs.lab_tests
+    if keep_labs or missing:
+        raise ValueError("analyse_safety: the lab records were read for some tests only "
+                         f"(safety_inputs' scope); this analysis reads {sorted(missing)} "
+                         f"too{' and keeps every record (keep_labs)' if keep_labs else ''}")
 
 
 def _tables(protocol: Protocol, ae, syn, subjects, crs, icans, cyto, icaht, hematotox, iec_hs,
@@ -291,13 +308,14 @@ def _hypogammaglobulinaemia(labs: pd.DataFrame, s: SafetySettings) -> tuple[pd.D
     return hypo, label
 
 
-def _method(protocol: Protocol, crs: CrsResult, icans: IcansResult, lab: _LabResults,
+def _method(protocol: Protocol, crs: CrsResult, icans: IcansResult, ctcae_version: str | None,
             icaht: pd.DataFrame, inputs: SafetyInputs) -> dict[str, object]:
-    """The method record: guideline versions and the protocol's open-decision settings."""
+    """The method record: guideline versions and the protocol's open-decision settings
+    (``ctcae_version``: the graded records', None when none was graded)."""
     s = protocol.safety
     source = s.crs_icans_grade_source
     return {
-        "ctcae_version": lab.ctcae_version or s.ctcae_version,
+        "ctcae_version": ctcae_version or s.ctcae_version,
         "crs_criteria": crs.method.criteria,
         "crs_icans_grade_source": source,
         "icans_criteria": icans.method.criteria,
