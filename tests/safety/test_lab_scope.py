@@ -165,3 +165,28 @@ def test_scope_reads_the_graders_tests() -> None:
     assert two.leaves_out(twice, np.array([True, False]))
     doubled = pd.concat([twice, twice.iloc[[1]]], ignore_index=True)  # two IL6 baselines
     assert not two.leaves_out(doubled, np.array([True, False, False]))
+
+
+def test_inputs_handed_over_are_freed_once_read(trial, monkeypatch) -> None:
+    """The analysis frees the CRS and ICANS input frames once graded when its caller holds no
+    reference to the inputs (as cartrial analyze's safety step), and gives the same result."""
+    import gc
+    import weakref
+
+    import cartrial.safety.analysis as analysis
+
+    s, protocol = trial
+    inputs = [safety_inputs(s, protocol, scope=analysis_lab_scope(protocol))]
+    refs = [weakref.ref(inputs[0].crs), weakref.ref(inputs[0].icans)]
+    seen: list[bool] = []
+    lab_results = analysis._lab_results
+
+    def spy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        gc.collect()
+        seen.extend(r() is None for r in refs)
+        return lab_results(*args, **kwargs)
+
+    monkeypatch.setattr(analysis, "_lab_results", spy)
+    got = analyse_safety(inputs.pop(), protocol, keep_labs=False, tables=False)
+    assert seen == [True, True]
+    _same(got, _analysis(s, protocol, scoped=True))
