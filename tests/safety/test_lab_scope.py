@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cartrial import example
 from cartrial.data import load_study
 from cartrial.protocol import load_protocol
 from cartrial.safety.analysis import analyse_safety
@@ -24,11 +23,7 @@ from cartrial.safety.sdtm_labs import lab_records
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
 from _messy import SEED, make_messy  # noqa: E402
 
-
-def _written(root: Path, seed: int, patients: int) -> Path:
-    trial = example.simulate_trial(load_protocol("ct071"), seed=seed, n_patients=patients)
-    example.write_example(trial, root)
-    return root
+from tests.safety._generated import loaded, outcome, written
 
 
 def _frames(x, path: str = "") -> dict[str, pd.DataFrame | object]:  # noqa: ANN001
@@ -51,13 +46,6 @@ def _same(got, want) -> None:  # noqa: ANN001
             assert a[k] == b[k], k
 
 
-def _outcome(fn):  # noqa: ANN001, ANN202
-    try:
-        return fn()
-    except Exception as exc:  # noqa: BLE001 - a refusal must be the same refusal
-        return f"{type(exc).__name__}: {exc}"
-
-
 def _analysis(study, protocol, scoped: bool, batch: int = 250):  # noqa: ANN001, ANN202
     scope = analysis_lab_scope(protocol) if scoped else None
     return analyse_safety(safety_inputs(study, protocol, scope=scope), protocol,
@@ -66,8 +54,7 @@ def _analysis(study, protocol, scoped: bool, batch: int = 250):  # noqa: ANN001,
 
 @pytest.fixture(scope="module")
 def trial(tmp_path_factory: pytest.TempPathFactory):
-    study = load_study(_written(tmp_path_factory.mktemp("scope120"), 5, 120))
-    return study, load_protocol("ct071")
+    return loaded(tmp_path_factory.mktemp("scope120"), 5, 120)
 
 
 def test_unread_tests_left_out_same_analysis(trial) -> None:
@@ -105,9 +92,9 @@ def test_invalid_record_of_an_unread_test_refused_as_before(trial) -> None:
     scope = analysis_lab_scope(protocol)
     pd.testing.assert_frame_equal(lab_records(bad, scope=scope), lab_records(bad),
                                   check_exact=True)  # every record kept
-    want = _outcome(lambda: _analysis(bad, protocol, scoped=False))
+    want = outcome(lambda: _analysis(bad, protocol, scoped=False))
     assert "cannot be < 0" in want
-    assert _outcome(lambda: _analysis(bad, protocol, scoped=True)) == want
+    assert outcome(lambda: _analysis(bad, protocol, scoped=True)) == want
 
 
 def test_subject_with_unread_tests_only_listed_as_before(trial) -> None:
@@ -126,13 +113,13 @@ def test_subject_with_unread_tests_only_listed_as_before(trial) -> None:
 @pytest.mark.parametrize("offset", [0, 1, 2])
 def test_messy_studies_same_analysis_or_refusal(tmp_path: Path, offset: int) -> None:
     protocol = load_protocol("ct071")
-    make_messy(_written(tmp_path, 3 + offset, 30), SEED + offset, rate=0.03)
-    s = _outcome(lambda: load_study(tmp_path))
+    make_messy(written(tmp_path, 3 + offset, 30), SEED + offset, rate=0.03)
+    s = outcome(lambda: load_study(tmp_path))
     if isinstance(s, str):
         pytest.skip(f"the messy study does not load: {s}")
     for batch in (3, 250):
-        want = _outcome(lambda n=batch: _analysis(s, protocol, scoped=False, batch=n))
-        got = _outcome(lambda n=batch: _analysis(s, protocol, scoped=True, batch=n))
+        want = outcome(lambda n=batch: _analysis(s, protocol, scoped=False, batch=n))
+        got = outcome(lambda n=batch: _analysis(s, protocol, scoped=True, batch=n))
         if isinstance(want, str):
             assert got == want
         else:
