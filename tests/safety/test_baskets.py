@@ -153,3 +153,29 @@ def test_basket_summary_table_equals_the_loop_it_replaces(seed) -> None:
     pd.testing.assert_frame_equal(several, _ref_basket_summary_table(summary, SUBJECTS,
                                                                      baskets, "all"),
                                   check_exact=True)
+
+
+@pytest.mark.filterwarnings("error::FutureWarning")
+@pytest.mark.parametrize("days", [[None, None], [3.0, None], [None, 7.0], [3.0, 5.0]])
+def test_summary_rows_without_values_no_future_warning(days) -> None:
+    """Regression: a basket whose summary rows have no value (an object N of missing values)
+    is joined without pandas' FutureWarning on the concat of all-NA columns, with the dtypes
+    that concat gave: N float when another basket's summary has a value, object (counts and
+    missing) when none has."""
+    from types import SimpleNamespace as B
+
+    from cartrial.safety.baskets import basket_summary_table
+
+    subjects = pd.DataFrame({"USUBJID": ["P1", "P2", "P3"], "DOSE_LEVEL": ["1", "1", "2"]})
+    s = pd.DataFrame({"USUBJID": ["P1", "P3"], "CATEGORY": "G", "BASKET": ["Nail", "Skin"],
+                      "WORST_GRADE": [2.0, 3.0], "ONSET_DAY": [20.0, 4.0],
+                      "RESOLVED": [False, True], "DAYS_TO_RESOLUTION": pd.Series(days,
+                                                                                 dtype=object)})
+    baskets = [B(category="G", name="Nail", terms=[]), B(category="G", name="Skin", terms=[]),
+               B(category="H", name="Empty", terms=[])]
+    t = basket_summary_table(s, subjects, baskets)
+    resolved = t[t["ROW"].str.endswith("to resolution (resolved)")]
+    assert t["N"].dtype == (object if any(d is not None for d in days) else np.float64)
+    assert resolved["VALUE"].eq("-").sum() >= 3  # the empty basket's columns at least
+    none = basket_summary_table(s.iloc[:0], subjects, baskets)
+    assert none["N"].dtype == object and none["N"].isna().any()

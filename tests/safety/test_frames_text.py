@@ -95,3 +95,20 @@ def test_test_codes_held_small_select_the_same_rows() -> None:
     upper = pd.Series(uniq, dtype=object).str.strip().str.upper().to_numpy()
     for asked in (["NEUT"], ["PLAT", "HGB"], ["XYZ"]):
         np.testing.assert_array_equal(tests.rows(asked), np.isin(upper, asked)[codes])
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 1 << 16])
+def test_test_codes_in_chunks_pick_the_rows_a_whole_factorize_picks(monkeypatch, chunk) -> None:
+    """Regression: ``TestCodes`` factorises a chunk of records at a time (issue #18: memory);
+    its rows are those of the stripped, upper-cased codes, across chunk boundaries."""
+    import cartrial.safety._frames as frames
+
+    monkeypatch.setattr(frames, "CODES_CHUNK", chunk)
+    paramcd = pd.Series(["PLAT", " neut", "IL6", "PLAT", "NEUT ", "CRP", "il6", "a\x00b", "a"] * 3)
+    labs = pd.DataFrame({"PARAMCD": paramcd})
+    tests = frames.TestCodes(labs)
+    upper = paramcd.str.strip().str.upper()
+    for pick in (["NEUT"], ["plat", "IL6"], ["A"], ["A\x00B"], []):
+        want = upper.isin([p.strip().upper() for p in pick]).to_numpy()
+        np.testing.assert_array_equal(tests.rows(pick), want)
+    assert tests._codes.dtype == np.int8

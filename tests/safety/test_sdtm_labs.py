@@ -11,10 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cartrial import example
 from cartrial.data import load_study
 from cartrial.data.compact import CompactFrame
-from cartrial.protocol import load_protocol
 from cartrial.safety.analysis import analyse_safety
 from cartrial.safety.sdtm import safety_inputs
 from cartrial.safety.sdtm_labs import lab_records
@@ -22,30 +20,17 @@ from cartrial.safety.sdtm_labs import lab_records
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
 from _messy import SEED, make_messy  # noqa: E402
 
+from tests.safety._generated import loaded, outcome, written
+
 
 def _decoded(study):  # noqa: ANN001, ANN202
     """The same study with every domain a plain frame (the way every read took before)."""
     return dataclasses.replace(study, domains={**study.domains})
 
 
-def _outcome(fn):  # noqa: ANN001, ANN202
-    try:
-        return fn()
-    except Exception as exc:  # noqa: BLE001 - a refusal must be the same refusal
-        return f"{type(exc).__name__}: {exc}"
-
-
-def _written(root: Path, seed: int, patients: int) -> Path:
-    """A generated trial's SDTM files in ``root``."""
-    trial = example.simulate_trial(load_protocol("ct071"), seed=seed, n_patients=patients)
-    example.write_example(trial, root)
-    return root
-
-
 @pytest.fixture(scope="module")
 def trial(tmp_path_factory: pytest.TempPathFactory):
-    study = load_study(_written(tmp_path_factory.mktemp("labs300"), 11, 300))
-    return study, load_protocol("ct071")
+    return loaded(tmp_path_factory.mktemp("labs300"), 11, 300)
 
 
 def test_held_lb_batches_equal_the_decoded_lb(trial) -> None:
@@ -75,13 +60,13 @@ def test_safety_engine_same_on_held_and_decoded_study(trial) -> None:
 
 @pytest.mark.parametrize("offset", [0, 1, 2])
 def test_messy_studies_give_the_same_records_or_refusal(tmp_path: Path, offset: int) -> None:
-    make_messy(_written(tmp_path, 3 + offset, 30), SEED + offset, rate=0.03)
-    s = _outcome(lambda: load_study(tmp_path))
+    make_messy(written(tmp_path, 3 + offset, 30), SEED + offset, rate=0.03)
+    s = outcome(lambda: load_study(tmp_path))
     if isinstance(s, str):
         pytest.skip(f"the messy study does not load: {s}")
     for size in (3, 10**6):  # a refusal names the records of the first batch refused
-        want = _outcome(lambda n=size: lab_records(_decoded(s), batch_subjects=n))
-        got = _outcome(lambda n=size: lab_records(s, batch_subjects=n))
+        want = outcome(lambda n=size: lab_records(_decoded(s), batch_subjects=n))
+        got = outcome(lambda n=size: lab_records(s, batch_subjects=n))
         if isinstance(want, str):
             assert got == want
         else:

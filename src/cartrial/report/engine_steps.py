@@ -26,18 +26,23 @@ def _safety(study: Study, protocol: Protocol, cutoff: date | None = None):
     from dataclasses import replace
 
     from cartrial.safety.analysis import analyse_safety
+    from cartrial.safety.lab_scope import analysis_lab_scope
     from cartrial.safety.sdtm import infusion_dates, safety_inputs
 
-    inputs = safety_inputs(study, protocol)
+    # only the lab tests the analysis below reads (a third of a large LB's records are tests
+    # no grader reads: cytokines, M-protein, light chains), when leaving the others out
+    # changes no result (safety.lab_scope)
+    inputs = [safety_inputs(study, protocol, scope=analysis_lab_scope(protocol))]
     if cutoff is not None:  # followed up to the cut-off, as `decide --as-of` (one rule)
         from cartrial.conduct.followup import followed_to_cutoff
 
-        inputs = replace(inputs, subjects=followed_to_cutoff(
-            inputs.subjects, infusion_dates(study), cutoff))
+        inputs = [replace(inputs[0], subjects=followed_to_cutoff(
+            inputs[0].subjects, infusion_dates(study), cutoff))]
     # the per-record lab grades (millions of rows for a large trial) are tabulated in batches
     # and not kept: ADLB grades the records itself; the tables are computed from ADaM
-    # (report.safety_adam), so the engine builds none
-    return analyse_safety(inputs, protocol, keep_labs=False, tables=False)
+    # (report.safety_adam), so the engine builds none. The inputs are handed over (popped):
+    # the analysis frees each of their frames once it has read it for the last time
+    return analyse_safety(inputs.pop(), protocol, keep_labs=False, tables=False)
 
 
 def _try(label: str, fn: Callable, omitted: list[str]):

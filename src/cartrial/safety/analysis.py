@@ -27,6 +27,7 @@ from cartrial.safety.icaht import grade_icaht
 from cartrial.safety.icaht_tables import hematotox_table, icaht_by_risk_table, icaht_table
 from cartrial.safety.icans import IcansResult, grade_icans
 from cartrial.safety.iec_hs import identify_iec_hs, iec_hs_table
+from cartrial.safety.lab_scope import analysis_lab_scope
 from cartrial.safety.reported_grades import compare_reported_grades, term_key
 from cartrial.safety.sdtm import (
     CRS_TERM,
@@ -160,7 +161,8 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
     ``keep_labs=False`` the graded records are not kept (``SafetyAnalysis.labs`` is empty with
     its columns): every table and the DLT adjudication are the same, and a large trial's peak
     memory is that of one batch (``cartrial analyze`` uses this; ADLB grades the records
-    itself).
+    itself). A caller that hands its inputs over (holds no reference to them) has their CRS
+    and ICANS frames freed once they are graded.
 
     Parameters
     ----------
@@ -202,42 +204,60 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
     >>> a = analyse_safety(safety_inputs(load_study("sdtm"), protocol), protocol)  # doctest: +SKIP
     >>> a.dlt.patients[["USUBJID", "DLT"]]                                 # doctest: +SKIP
     """
+    _lab_tests_read(inputs, protocol, keep_labs=keep_labs, tables=tables)
     s = protocol.safety
-    crs = grade_crs(inputs.crs, masked_fever_keeps_grade1=s.masked_fever_keeps_grade1)
-    icans = grade_icans(inputs.icans)
-    lab = _lab_results(inputs.labs, protocol, batch_subjects=batch_subjects,
-                       keep_labs=keep_labs)
+    # the frames taken out of the inputs, which a caller that hands them over (cartrial
+    # analyze) no longer holds: the CRS and ICANS frames are freed once graded
+    syndromes = {"crs": inputs.crs, "icans": inputs.icans}
+    fu, ae, labs_in, notes = inputs.subjects, inputs.ae, inputs.labs, inputs.notes
+    del inputs
+    crs = grade_crs(syndromes.pop("crs"), masked_fever_keeps_grade1=s.masked_fever_keeps_grade1)
+    icans = grade_icans(syndromes.pop("icans"))
+    lab = _lab_results(labs_in, protocol, batch_subjects=batch_subjects, keep_labs=keep_labs)
     labs, worst, cyto = lab.graded, lab.worst, lab.cytopenias
 
-    ae = inputs.ae
     disagreements = _grade_disagreements(worst, crs, icans, ae)
 
-    events = dlt_events(ae, crs, icans, lab.events, lab.hematologic_subjects)
-    dlt = adjudicate_dlt(events, inputs.subjects, protocol.dlt,
+    version, events = lab.ctcae_version, [dlt_events(ae, crs, icans, lab.events,
+                                                      lab.hematologic_subjects)]
+    del lab  # its DLT lab events are in the events now: not held twice, nor to the end
+    # the events handed over (popped): adjudicate_dlt frees them once sorted
+    dlt = adjudicate_dlt(events.pop(), fu, protocol.dlt,
                          window_days=protocol.design.dlt_window_days)
 
-    subjects = inputs.subjects[["USUBJID", "DOSE_LEVEL"]]
-    deaths = inputs.subjects[inputs.subjects["DEATH_DAY"].notna()].rename(
+    subjects = fu[["USUBJID", "DOSE_LEVEL"]]
+    deaths = fu[fu["DEATH_DAY"].notna()].rename(
         columns={"DEATH_CAUSE": "CAUSE"})[["USUBJID", "DEATH_DAY", "CAUSE"]] if (
-        "DEATH_DAY" in inputs.subjects) else pd.DataFrame(columns=["USUBJID", "DEATH_DAY",
-                                                                   "CAUSE"])
+        "DEATH_DAY" in fu) else pd.DataFrame(columns=["USUBJID", "DEATH_DAY", "CAUSE"])
     # ICAHT counts stop at progression, subsequent therapy or death (safety.icaht_censor)
-    censor = inputs.subjects if "CENSOR_DAY" in inputs.subjects else inputs.subjects.rename(
-        columns={"DEATH_DAY": "CENSOR_DAY"})
+    censor = fu if "CENSOR_DAY" in fu else fu.rename(columns={"DEATH_DAY": "CENSOR_DAY"})
     censor = censor.reindex(columns=["USUBJID", "CENSOR_DAY"] + (
         ["CENSOR_REASON"] if "CENSOR_REASON" in censor else []))
-    icaht = grade_icaht(inputs.labs, censor=censor)
-    hematotox = car_hematotox(inputs.labs)
-    iec_hs = identify_iec_hs(inputs.labs, crs_episodes=crs.episodes, ae=ae)
+    icaht = grade_icaht(labs_in, censor=censor)
+    hematotox = car_hematotox(labs_in)
+    iec_hs = identify_iec_hs(labs_in, crs_episodes=crs.episodes, ae=ae)
     source = s.crs_icans_grade_source
     syn = syndrome_events(ae, crs, icans, source)
-    method = _method(protocol, crs, icans, lab, icaht, inputs)
+    method = _method(protocol, crs, icans, version, icaht, "CENSOR_DAY" in fu, notes)
     return SafetyAnalysis(crs, icans, labs, worst, cyto, disagreements, dlt,
                           _tables(protocol, ae, syn, subjects, crs, icans, cyto, icaht,
-                                  hematotox, iec_hs, dlt, deaths, inputs.labs) if tables else {},
+                                  hematotox, iec_hs, dlt, deaths, labs_in) if tables else {},
                           method, syndrome_events=syn,
                           reconciliation=reconcile_syndrome_grades(syn),
                           icaht=icaht, hematotox=hematotox, iec_hs=iec_hs)
+
+
+def _lab_tests_read(inputs: SafetyInputs, protocol: Protocol, *, keep_labs: bool,
+                    tables: bool) -> None:
+    """Refuse inputs whose lab records were read for fewer tests than this analysis reads (or
+    keeps: ``keep_labs`` hands every record on), rather than leave the others out silently."""
+    if inputs.lab_tests is None:
+        return
+    missing = analysis_lab_scope(protocol, tables=tables).tests - inputs.lab_tests
+    if keep_labs or missing:
+        raise ValueError("analyse_safety: the lab records were read for some tests only "
+                         f"(safety_inputs' scope); this analysis reads {sorted(missing)} "
+                         f"too{' and keeps every record (keep_labs)' if keep_labs else ''}")
 
 
 def _tables(protocol: Protocol, ae, syn, subjects, crs, icans, cyto, icaht, hematotox, iec_hs,
@@ -291,13 +311,15 @@ def _hypogammaglobulinaemia(labs: pd.DataFrame, s: SafetySettings) -> tuple[pd.D
     return hypo, label
 
 
-def _method(protocol: Protocol, crs: CrsResult, icans: IcansResult, lab: _LabResults,
-            icaht: pd.DataFrame, inputs: SafetyInputs) -> dict[str, object]:
-    """The method record: guideline versions and the protocol's open-decision settings."""
+def _method(protocol: Protocol, crs: CrsResult, icans: IcansResult, ctcae_version: str | None,
+            icaht: pd.DataFrame, censored: bool, notes: tuple[str, ...]) -> dict[str, object]:
+    """The method record: guideline versions and the protocol's open-decision settings
+    (``ctcae_version``: the graded records', None when none was graded; ``censored``: the
+    subjects have CENSOR_DAY; ``notes``: the inputs')."""
     s = protocol.safety
     source = s.crs_icans_grade_source
     return {
-        "ctcae_version": lab.ctcae_version or s.ctcae_version,
+        "ctcae_version": ctcae_version or s.ctcae_version,
         "crs_criteria": crs.method.criteria,
         "crs_icans_grade_source": source,
         "icans_criteria": icans.method.criteria,
@@ -309,6 +331,6 @@ def _method(protocol: Protocol, crs: CrsResult, icans: IcansResult, lab: _LabRes
         "day_convention": "days since midnight of the infusion date (infusion = day 0)",
         "icaht_criteria": icaht["ICAHT_VERSION"].iloc[0] if len(icaht) else None,
         "icaht_censoring": ("first of progression (RS PD), subsequent anti-myeloma therapy (CM) "
-                            "and death" if "CENSOR_DAY" in inputs.subjects else "death only"),
-        "notes": list(inputs.notes),
+                            "and death" if censored else "death only"),
+        "notes": list(notes),
     }

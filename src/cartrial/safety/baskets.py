@@ -228,7 +228,26 @@ def basket_summary_table(summary: pd.DataFrame, subjects: pd.DataFrame,
         out += _one_basket(s, subjects, _label(b, several), table, base=10 * i)
     if not out:
         return pd.DataFrame(columns=COLUMNS)
-    return pd.concat(out, ignore_index=True)
+    return pd.concat(_na_typed(out), ignore_index=True)
+
+
+def _na_typed(parts: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """``parts`` with each column that is empty or missing throughout a part given the type
+    the other parts' values share, where that type holds a missing value: the dtypes pandas 2's
+    concat gives by leaving such columns out of the choice (deprecated, with a FutureWarning:
+    a basket's summary rows without a value have an object N of missing values only)."""
+    out = list(parts)
+    for c in parts[0].columns:
+        na = [p[c].isna().all() for p in parts]
+        dtypes = [p[c].dtype for p, n in zip(parts, na, strict=True) if not n]
+        if not any(na) or not dtypes or not all(isinstance(d, np.dtype) for d in dtypes):
+            continue
+        to = np.result_type(*dtypes)
+        if to.kind not in "fcmMO":  # cannot hold a missing value: pandas chose with them
+            continue
+        out = [p.astype({c: to}) if n and p[c].dtype != to else p
+               for p, n in zip(out, na, strict=True)]
+    return out
 
 
 def basket_table_key(category: str) -> str:

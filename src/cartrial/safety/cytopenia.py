@@ -94,8 +94,12 @@ def cytopenia_recovery(graded: pd.DataFrame, *, terms: tuple[str, ...] = CYTOPEN
     return out.reset_index()[cols]
 
 
+#: the test code :func:`hypogammaglobulinemia` reads by default (IgG)
+IGG_PARAMCD = "IGG"
+
+
 def hypogammaglobulinemia(labs: pd.DataFrame, *, threshold_g_per_l: float = 4.0,
-                          paramcd: str = "IGG") -> pd.DataFrame:
+                          paramcd: str = IGG_PARAMCD) -> pd.DataFrame:
     """Protocol-defined hypogammaglobulinaemia flag (no CTCAE v5.0 lab term):
     per post-infusion IgG record, HYPOGAM = AVAL < threshold (default 4 g/L = 400 mg/dL).
     Use polyclonal (uninvolved) IgG in IgG myeloma.

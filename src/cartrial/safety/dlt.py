@@ -263,6 +263,8 @@ def adjudicate_dlt(events: pd.DataFrame, followup: pd.DataFrame, dlt: DltDefinit
     if window_days < 1:
         raise InputError(f"window_days must be >= 1, got {window_days!r}")
     ev = _prepare_events(events)
+    del events  # the sorted copy is read from here on (a caller handing its events over,
+    # as analyse_safety does, frees a large trial's million lab events now)
     fu = _prepare_followup(followup)
     unknown = ~ev["USUBJID"].isin(fu["USUBJID"]).to_numpy()
     fail(ev, unknown, domain=DOMAIN, variable="USUBJID",

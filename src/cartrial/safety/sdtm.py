@@ -28,6 +28,7 @@ from cartrial.data.text import upper_stripped
 from cartrial.data.validate_codes import codes_memo
 from cartrial.protocol.model import Protocol
 from cartrial.safety._frames import fail, require_columns, text_values
+from cartrial.safety.lab_scope import LabScope
 from cartrial.safety.sdtm_base import (  # noqa: F401 (CM_CLASSES ... QS_ICE: their old path)
     CM_CLASSES,
     CRS_TERM,
@@ -237,6 +238,9 @@ class SafetyInputs:
         Follow-up, CRS flow sheet, ICANS assessments, labs (with weight), adverse events.
     notes : tuple of str
         Notes on how the data were read, for footnotes.
+    lab_tests : frozenset of str, optional
+        The tests ``labs`` was read for (``safety_inputs(..., scope=)``): records of other
+        tests may be left out; None: every test's records.
 
     Examples
     --------
@@ -250,6 +254,7 @@ class SafetyInputs:
     labs: pd.DataFrame
     ae: pd.DataFrame
     notes: tuple[str, ...] = field(default_factory=tuple)
+    lab_tests: frozenset[str] | None = None
 
 
 def _dlt_dose_level(study, protocol: Protocol, fu: pd.DataFrame) -> np.ndarray:  # noqa: ANN001
@@ -272,13 +277,17 @@ def _dlt_dose_level(study, protocol: Protocol, fu: pd.DataFrame) -> np.ndarray: 
     return np.where(ok, ids[np.where(ok, idx, 0).astype(int)], out)
 
 
-def safety_inputs(study, protocol: Protocol) -> SafetyInputs:
+def safety_inputs(study, protocol: Protocol, *, scope: LabScope | None = None) -> SafetyInputs:
     """All safety input frames from an SDTM study (``cartrial.data.load_study``).
 
     Parameters
     ----------
     study, protocol : cartrial.data.Study, Protocol
         The trial's SDTM domains (a missing required domain raises) and its protocol.
+    scope : LabScope, optional
+        The lab tests the caller reads (:func:`cartrial.safety.lab_scope.analysis_lab_scope`):
+        records of other tests may be left out of ``labs`` (:func:`lab_records`); recorded as
+        ``lab_tests``.
 
     Returns
     -------
@@ -290,10 +299,10 @@ def safety_inputs(study, protocol: Protocol) -> SafetyInputs:
     >>> safety_inputs(load_study("sdtm"), load_protocol("ct071"))  # doctest: +SKIP
     """
     with codes_memo():  # a column read by several adapters is factorised once (LB USUBJID)
-        return _safety_inputs(study, protocol)
+        return _safety_inputs(study, protocol, scope)
 
 
-def _safety_inputs(study, protocol: Protocol) -> SafetyInputs:  # noqa: ANN001
+def _safety_inputs(study, protocol: Protocol, scope: LabScope | None) -> SafetyInputs:  # noqa: ANN001
     from cartrial.safety.icaht_censor import icaht_censoring  # ICAHT count stops (RS, CM)
 
     fu = followup(study, protocol)
@@ -302,9 +311,10 @@ def _safety_inputs(study, protocol: Protocol) -> SafetyInputs:  # noqa: ANN001
     crs, icans = crs_observations(study), icans_assessments(study)
     ae = adverse_events(study, protocol)
     # the lab records last and joined without a second copy (millions of rows for a large trial)
-    labs = concat_consuming([lab_records(study), weight_records(study)])
+    labs = concat_consuming([lab_records(study, scope=scope), weight_records(study)])
     notes = []
     if (labs["PARAMCD"] == "CA").any():
         notes.append("LB CA is graded as CTCAE corrected serum calcium as given; the data model "
                      "has no albumin-corrected calcium test code (not corrected here).")
-    return SafetyInputs(subjects=fu, crs=crs, icans=icans, labs=labs, ae=ae, notes=tuple(notes))
+    return SafetyInputs(subjects=fu, crs=crs, icans=icans, labs=labs, ae=ae, notes=tuple(notes),
+                        lab_tests=None if scope is None else scope.tests)

@@ -17,6 +17,7 @@ from cartrial.data.domains import Domains
 from cartrial.data.text import spread
 from cartrial.data.validate_codes import column_codes
 from cartrial.safety._frames import text_values
+from cartrial.safety.lab_scope import LabScope
 from cartrial.safety.sdtm_base import (
     LAB_BATCH_SUBJECTS,
     _day,
@@ -27,7 +28,8 @@ from cartrial.safety.sdtm_base import (
 )
 
 
-def lab_records(study, *, batch_subjects: int = LAB_BATCH_SUBJECTS) -> pd.DataFrame:
+def lab_records(study, *, batch_subjects: int = LAB_BATCH_SUBJECTS,
+                scope: LabScope | None = None) -> pd.DataFrame:
     """Graded-lab input frame (see :mod:`cartrial.safety.ctcae`) from LB, rows in LB order.
 
     Parameters
@@ -36,6 +38,9 @@ def lab_records(study, *, batch_subjects: int = LAB_BATCH_SUBJECTS) -> pd.DataFr
         SDTM domains: DM, LB (EX optional).
     batch_subjects : int, default 250
         Subjects per working batch: bounds memory, never changes the result.
+    scope : LabScope, optional
+        The tests the caller reads: the records of other tests are left out when the scope
+        allows it for every batch (:mod:`cartrial.safety.lab_scope`), else every record is kept.
 
     Returns
     -------
@@ -72,7 +77,44 @@ def lab_records(study, *, batch_subjects: int = LAB_BATCH_SUBJECTS) -> pd.DataFr
         return _lab_records_part(lb.take(used, at), inf, None if dtc is None else spread(
             dtc[1], dtc[0][at], np.datetime64("NaT", "ns")))
 
+    read = _read_tests(lb, rows, scope)
+    if read is not None:
+        try:
+            return _scoped(part, batches, read, scope)
+        except _EveryRecord:
+            pass  # a batch needs the records of every test: all are kept, as without a scope
     return _placed(part, batches, len(rows))
+
+
+class _EveryRecord(Exception):
+    """A batch's records of tests outside the scope may not be left out."""
+
+
+def _read_tests(lb: _LbSource, rows: np.ndarray, scope: LabScope | None) -> np.ndarray | None:
+    """Which of the records ``rows`` are of the scope's tests (asked of LBTESTCD's distinct
+    values); None when there is no scope or every record is."""
+    if scope is None or "LBTESTCD" not in lb.columns:
+        return None
+    tests = list(scope.tests)
+    read = lb.mask("LBTESTCD", lambda s: np.isin(text_values(s), tests))[rows]
+    return None if read.all() else read
+
+
+def _scoped(part: Callable[[np.ndarray], pd.DataFrame], batches: list[np.ndarray],
+            read: np.ndarray, scope: LabScope) -> pd.DataFrame:
+    """:func:`_placed` of the ``read`` records only (each batch made whole, asked
+    :meth:`LabScope.leaves_out`, then cut): ``lab_records(...)[read]`` with a fresh index;
+    raises :class:`_EveryRecord` when a batch may not leave its other records out."""
+    place = np.cumsum(read) - 1  # each read record's row in the frame
+
+    def cut(batch: np.ndarray) -> pd.DataFrame:
+        p, r = part(batch), read[batch]
+        if not scope.leaves_out(p, r):
+            raise _EveryRecord
+        return p[r].reset_index(drop=True)
+
+    return _placed(cut, batches, int(read.sum()),
+                   places=[place[b[read[b]]] for b in batches])
 
 
 #: the LB variables :func:`lab_records` reads (LBSPEC: only to leave records out)
@@ -120,22 +162,23 @@ class _LbSource:
 
 
 def _placed(part: Callable[[np.ndarray], pd.DataFrame], batches: list[np.ndarray],
-            n: int) -> pd.DataFrame:
-    """``in_row_order([part(b) for b in batches], batches)``, each batch's columns written into
+            n: int, places: list[np.ndarray] | None = None) -> pd.DataFrame:
+    """``in_row_order([part(b) for b in batches], places)``, each batch's columns written into
     columns of the whole length as it is made: the batches are never all held and then joined
-    (a large LB's records twice over: ~0.2 GB at 10,000 patients). A part whose columns are not
-    plain numpy arrays of the first part's dtypes (where a concat would convert) goes the
-    general way."""
+    (a large LB's records twice over: ~0.2 GB at 10,000 patients). ``places``: each part's rows
+    in the frame (default: ``batches``). A part whose columns are not plain numpy arrays of the
+    first part's dtypes (where a concat would convert) goes the general way."""
+    places = batches if places is None else places
     out: dict[str, np.ndarray] = {}
-    for b in batches:
+    for b, at in zip(batches, places, strict=True):
         p = part(b)
         dtypes = dict(p.dtypes)
         if not out and all(isinstance(d, np.dtype) for d in dtypes.values()):
             out = {c: np.empty(n, dtype=d) for c, d in dtypes.items()}
         if list(dtypes.items()) != [(c, a.dtype) for c, a in out.items()]:  # in column order
-            return in_row_order([part(b) for b in batches], batches)
+            return in_row_order([part(b) for b in batches], places)
         for c in p.columns:
-            out[c][b] = p[c].to_numpy()
+            out[c][at] = p[c].to_numpy()
     return pd.DataFrame(out, index=pd.RangeIndex(n), copy=False)
 
 
