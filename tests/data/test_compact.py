@@ -138,3 +138,20 @@ def test_assembled_from_codes_is_the_frame_with_the_columns_inserted():
     rest = whole.drop(columns=list(coded))
     got = CompactFrame.assemble(rest, coded, list(whole.columns))
     assert_same(got.frame(), whole)
+
+
+def test_rows_of_a_range_index_labelled_without_materialising_it() -> None:
+    """Regression (the code against pandas' own ``iloc``): the labels of a few rows of a frame
+    with a RangeIndex are computed, not taken from the whole index's int64 array, which pandas
+    would build and cache on the held index (28 MB for LB at 10,000 patients, kept all run)."""
+    for index in (pd.RangeIndex(0, 9), pd.RangeIndex(3, 30, 3, name="rec")):
+        df = pd.DataFrame({"X": np.arange(9.0), "T": list("abcabcabc")}, index=index)
+        held = CompactFrame(df)
+        for rows in ([4, 0, 8], [], [True, False] * 4 + [True], [-1, 2]):
+            got = held.frame(None, rows)
+            want = df.iloc[np.asarray(rows)] if rows else df.iloc[[]]
+            pd.testing.assert_frame_equal(got, want)
+            assert got.index.name == index.name
+    fresh = CompactFrame(pd.DataFrame({"X": np.arange(9.0)}))  # an index nothing has read
+    fresh.frame(["X"], [1, 2])
+    assert "_data" not in fresh.index._cache

@@ -262,7 +262,7 @@ class CompactFrame:
             else:
                 arr = self._plain[i].array
                 cols[k] = arr.take(rows) if rows is not None else arr.copy()
-        index = self.index if rows is None else self.index[rows]
+        index = self.index if rows is None else _index_at(self.index, rows)
         out = pd.DataFrame(cols, index=index, copy=False)
         out.columns = self._labels[list(at)] if not isinstance(at, range) else self._labels
         out.attrs = dict(self.attrs)
@@ -378,3 +378,13 @@ class CompactFrame:
         columns; the Python strings themselves are shared with the frame and not counted)."""
         enc = sum(e.held_nbytes for e in self._encoded.values())
         return int(enc + sum(s.memory_usage(index=False) for s in self._plain.values()))
+
+
+def _index_at(index: pd.Index, rows: np.ndarray) -> pd.Index:
+    """``index[rows]``, without materialising a whole RangeIndex: pandas builds its int64
+    array (and caches it on the index, 28 MB for LB's 3.5 million records at 10,000 patients,
+    held for the rest of the run) to take a few of its labels; the labels are arithmetic."""
+    if isinstance(index, pd.RangeIndex) and (not rows.size or rows.min() >= 0):
+        labels = index.start + rows.astype(np.int64) * index.step
+        return pd.Index(labels, dtype=np.int64, name=index.name)
+    return index[rows]
