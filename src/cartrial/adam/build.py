@@ -22,6 +22,7 @@ from cartrial.adam.adsl import derive_adsl
 from cartrial.adam.adsynd import derive_adsynd
 from cartrial.adam.adtte import derive_adtte
 from cartrial.adam.batched import BatchedDataset
+from cartrial.adam.held_datasets import HeldDatasets
 from cartrial.adam.iec_hs import derive_var_iecscrfl
 from cartrial.data import Study
 from cartrial.data.text import share_repeats
@@ -51,8 +52,9 @@ class AdamResult:
 
     Attributes
     ----------
-    datasets : dict of str to DataFrame or BatchedDataset
-        ADaM name (``"ADSL"``, ``"ADAE"``, ...) -> dataset.
+    datasets : HeldDatasets or dict of str to DataFrame or BatchedDataset
+        ADaM name (``"ADSL"``, ``"ADAE"``, ...) -> dataset (:func:`build_adam`: a
+        :class:`~cartrial.adam.held_datasets.HeldDatasets`, each frame held encoded).
     dlt : DltResult or None
         The safety engine's DLT adjudication (None when no safety analysis was given).
     cutoff : pandas.Timestamp
@@ -68,7 +70,7 @@ class AdamResult:
     (['ADSL'], datetime.date(2024, 6, 30))
     """
 
-    datasets: dict[str, pd.DataFrame | BatchedDataset]
+    datasets: HeldDatasets | dict[str, pd.DataFrame | BatchedDataset]
     dlt: DltResult | None
     cutoff: pd.Timestamp
     notes: tuple[str, ...] = field(default=())
@@ -218,19 +220,17 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
     adsl = derive_adsl(study, protocol, dlt_patients=dlt.patients if dlt is not None else None)
     release_freed_memory()  # ADSL read every dated record of a large study
     _release(release, READ_AFTER_ADSL)
-    adae = _adae(study["AE"], adsl, protocol, safety)
-    adlb: pd.DataFrame | BatchedDataset | None = None
+    # each frame held encoded as soon as it is derived (issue #18: memory), ADAE's text as
+    # one object per distinct value meanwhile
+    ds = HeldDatasets({"ADSL": adsl, "ADAE": share_repeats(_adae(study["AE"], adsl, protocol,
+                                                                  safety))})
     if "LB" in study and batched_adlb:
         # LB as the study holds it (encoded: issue #18), not decoded for ADLB
-        adlb = adlb_batched(study.domains.held("LB"), adsl, protocol)
+        ds["ADLB"] = adlb_batched(study.domains.held("LB"), adsl, protocol)
     elif "LB" in study:
-        adlb = derive_adlb(study["LB"], adsl, protocol)
+        ds["ADLB"] = derive_adlb(study["LB"], adsl, protocol)
     _release(release, READ_AFTER_ADLB)
     cutoff = data_cutoff(adsl)
-    # ADAE's text held as one object per distinct value (issue #18: memory)
-    ds: dict[str, pd.DataFrame | BatchedDataset] = {"ADSL": adsl, "ADAE": share_repeats(adae)}
-    if adlb is not None:
-        ds["ADLB"] = adlb
     ds["ADEX"] = derive_adex(study["EX"], adsl)  # CAR-T dose, lymphodepletion per agent
     if imwg is not None:
         ds["ADRS"] = derive_adrs(imwg, adsl, rs=study.get("RS"), mrd=mrd,

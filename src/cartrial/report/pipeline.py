@@ -289,7 +289,7 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     phash, dhash = protocol_hash(protocol_ref), study.data_hash
     adam_files = stage_datasets(ds, protocol, phash, dhash, run_date, adam_format,
                                 near=out.parent)
-    counts = {k: len(v) for k, v in ds.items()}
+    counts = {k: ds.records(k) for k in ds}  # held encoded: not decoded for this
     for name in WRITTEN_ONLY:
         ds.pop(name, None)  # adam.datasets is the same dict
     step(STAGES[4])
