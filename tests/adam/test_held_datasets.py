@@ -71,15 +71,26 @@ def test_text_and_few_floats_held_in_less_memory():
 
 def test_a_frame_is_shared_while_held_and_a_copy_of_its_own():
     df = pd.DataFrame({"T": ["a", "b"] * 10, "X": [1.0, 2.0] * 10})
-    ds = HeldDatasets({"ADXX": df})
+    ds = HeldDatasets({"ADXX": df, "ADYY": df})
     first = ds["ADXX"]
     assert ds["ADXX"] is first  # while a reader holds it
-    first.loc[0, "X"] = 9.0  # a reader changing its frame changes no other's
-    first.loc[0, "T"] = "z"
     del first
+    gc.collect()
+    assert ds["ADXX"] is ds["ADXX"]  # the last one read, until another is
+    changed = ds["ADXX"]
+    changed.loc[0, "X"] = 9.0  # a reader changing its frame changes nothing held
+    changed.loc[0, "T"] = "z"
+    del changed
+    ds["ADYY"]  # noqa: B018 - another read: the first is let go
     gc.collect()
     _same(ds["ADXX"], df)
     assert df.loc[0, "X"] == 1.0
+
+
+def test_adsl_held_as_given():
+    adsl = pd.DataFrame({"USUBJID": ["S1", "S2"] * 10})
+    ds = HeldDatasets({"ADSL": adsl})
+    assert ds["ADSL"] is adsl and ds.records("ADSL") == 20
 
 
 def test_mapping():

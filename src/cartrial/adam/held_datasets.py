@@ -9,8 +9,10 @@ codes of the smallest type plus each distinct value once they are ~80 MiB.
 :class:`HeldDatasets` is the mapping :func:`cartrial.adam.build.build_adam` returns: reading a
 dataset (``ds["ADPP"]``, ``.get``, ``.items()``) gives a frame equal to the one stored, column
 for column (same labels and order, dtypes, values, index, ``attrs``), decoded when read and
-kept only while a reader holds it (a weak reference, as :class:`cartrial.data.domains.Domains`
-holds a study's domains: two readers at once share one frame). A reader therefore computes
+kept while a reader holds it (a weak reference, as :class:`cartrial.data.domains.Domains`
+holds a study's domains: two readers at once share one frame) and, the last one read, until
+another is (a reader reading one dataset many times decodes it once; ADSL, read most, is
+held as a frame, :data:`AS_FRAMES`). A reader therefore computes
 and writes what it did from the frame itself. Encoded: text columns (Python strings; the
 missing values of an object column all None or all NaN) and float columns (by bit pattern,
 :func:`cartrial.data.compact_column.held_column`, so -0.0 and every NaN are kept), where
@@ -29,6 +31,10 @@ import pandas as pd
 
 from cartrial.data.compact_column import held_column
 from cartrial.data.text import factorize_text
+
+#: datasets held as the frames given: ADSL, one row per subject (~6 MiB at 10,000 patients),
+#: is read by every table and by each cell of the analysis-results tables (thousands of reads)
+AS_FRAMES = ("ADSL",)
 
 
 class _Text:
@@ -111,6 +117,7 @@ class HeldDatasets(MutableMapping):
     def __init__(self, datasets: Mapping | None = None) -> None:
         self._held: dict = {}
         self._decoded: dict[str, weakref.ref] = {}
+        self._last: pd.DataFrame | None = None
         for name, data in (datasets or {}).items():
             self[name] = data
 
@@ -123,15 +130,19 @@ class HeldDatasets(MutableMapping):
         if df is None:
             df = held.frame()
             self._decoded[name] = weakref.ref(df)
+        self._last = df  # a reader reading one dataset again and again decodes it once
         return df
 
     def __setitem__(self, name: str, data) -> None:  # noqa: ANN001
-        self._held[name] = _HeldFrame(data) if isinstance(data, pd.DataFrame) else data
+        encode = isinstance(data, pd.DataFrame) and name not in AS_FRAMES
+        self._held[name] = _HeldFrame(data) if encode else data
         self._decoded.pop(name, None)
+        self._last = None
 
     def __delitem__(self, name: str) -> None:
         del self._held[name]
         self._decoded.pop(name, None)
+        self._last = None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._held)
