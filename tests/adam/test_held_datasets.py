@@ -11,10 +11,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import cartrial.adam.held_datasets as held_datasets
 from cartrial.adam.batched import BatchedDataset
 from cartrial.adam.held_datasets import HeldDatasets, _HeldFrame
 
 TEXT = pd.StringDtype("python")
+
+
+@pytest.fixture(autouse=True)
+def _every_frame_encoded(monkeypatch):
+    """Small frames encoded too (a frame below MIN_RECORDS is held as given)."""
+    monkeypatch.setattr(held_datasets, "MIN_RECORDS", 0)
 
 
 def _same(got: pd.DataFrame, want: pd.DataFrame) -> None:
@@ -85,6 +92,14 @@ def test_a_frame_is_shared_while_held_and_a_copy_of_its_own():
     gc.collect()
     _same(ds["ADXX"], df)
     assert df.loc[0, "X"] == 1.0
+
+
+def test_small_frames_held_as_given(monkeypatch):
+    monkeypatch.setattr(held_datasets, "MIN_RECORDS", 10)
+    small, large = pd.DataFrame({"T": ["a"] * 9}), pd.DataFrame({"T": ["a"] * 10})
+    ds = HeldDatasets({"ADXX": small, "ADYY": large})
+    assert ds["ADXX"] is small and ds["ADYY"] is not large
+    _same(ds["ADYY"], large)
 
 
 def test_adsl_held_as_given():

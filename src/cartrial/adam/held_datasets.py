@@ -12,7 +12,8 @@ for column (same labels and order, dtypes, values, index, ``attrs``), decoded wh
 kept while a reader holds it (a weak reference, as :class:`cartrial.data.domains.Domains`
 holds a study's domains: two readers at once share one frame) and, the last one read, until
 another is (a reader reading one dataset many times decodes it once; ADSL, read most, is
-held as a frame, :data:`AS_FRAMES`). A reader therefore computes
+held as a frame, :data:`AS_FRAMES`, and so is a dataset of fewer than :data:`MIN_RECORDS`
+records). A reader therefore computes
 and writes what it did from the frame itself. Encoded: text columns (Python strings; the
 missing values of an object column all None or all NaN) and float columns (by bit pattern,
 :func:`cartrial.data.compact_column.held_column`, so -0.0 and every NaN are kept), where
@@ -35,6 +36,9 @@ from cartrial.data.text import factorize_text
 #: datasets held as the frames given: ADSL, one row per subject (~6 MiB at 10,000 patients),
 #: is read by every table and by each cell of the analysis-results tables (thousands of reads)
 AS_FRAMES = ("ADSL",)
+#: a frame of fewer records is held as given: encoding saves little there, and a small trial's
+#: run would pay encoding and decoding for nothing (the example: ~0.7 s of CPU)
+MIN_RECORDS = 10_000
 
 
 class _Text:
@@ -108,10 +112,10 @@ class HeldDatasets(MutableMapping):
 
     Examples
     --------
-    >>> adpp = pd.DataFrame({"PARAMCD": ["CMAX", "AUC"] * 50, "AVAL": [1.5, -0.0] * 50})
+    >>> adpp = pd.DataFrame({"PARAMCD": ["CMAX", "AUC"] * 5000, "AVAL": [1.5, -0.0] * 5000})
     >>> ds = HeldDatasets({"ADPP": adpp})
-    >>> ds["ADPP"].equals(adpp), ds["ADPP"] is ds["ADPP"], ds.records("ADPP"), list(ds)
-    (True, True, 100, ['ADPP'])
+    >>> ds["ADPP"].equals(adpp), ds["ADPP"] is adpp, ds.records("ADPP"), list(ds)
+    (True, False, 10000, ['ADPP'])
     """
 
     def __init__(self, datasets: Mapping | None = None) -> None:
@@ -134,7 +138,8 @@ class HeldDatasets(MutableMapping):
         return df
 
     def __setitem__(self, name: str, data) -> None:  # noqa: ANN001
-        encode = isinstance(data, pd.DataFrame) and name not in AS_FRAMES
+        encode = (isinstance(data, pd.DataFrame) and name not in AS_FRAMES
+                  and len(data) >= MIN_RECORDS)
         self._held[name] = _HeldFrame(data) if encode else data
         self._decoded.pop(name, None)
         self._last = None
