@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -29,16 +29,38 @@ def dtc_date(values: pd.Series, kind: str = "start",
     return d.dt.normalize(), f
 
 
-def latest_complete_date(usubjid: pd.Series, dtc: pd.Series) -> pd.Series:
-    """Per USUBJID, the latest complete date (``YYYY-MM-DD`` in the first 10 characters of the
-    ISO 8601 text; partial and missing dates ignored), NaT when it has none. Each distinct text
-    is parsed once: a large LB holds millions of records but a few thousand dates."""
+def complete_days(texts: np.ndarray) -> np.ndarray:
+    """Per ISO 8601 text, its day when the first 10 characters are a complete date
+    (``YYYY-MM-DD``), else NaT (datetime64[ns])."""
+    day = pd.Series(texts, dtype=object).astype(str).str.slice(0, 10)
+    parsed = pd.to_datetime(day.where(day.str.len() == 10), format="%Y-%m-%d", errors="coerce")
+    return parsed.to_numpy(dtype="datetime64[ns]")
+
+
+def start_days(texts: np.ndarray) -> np.ndarray:
+    """Per --DTC text, :func:`dtc_date`'s start-imputed day (datetime64[ns], NaT when blank
+    or invalid)."""
+    return dtc_date(pd.Series(texts, dtype=object))[0].to_numpy(dtype="datetime64[ns]")
+
+
+def latest_per_subject(usubjid: pd.Series, dtc: pd.Series,
+                       days: Callable[[np.ndarray], np.ndarray]) -> pd.Series:
+    """Per USUBJID (sorted, missing identifiers left out), the latest of ``days`` of its
+    records' texts, NaT when it has none. ``days`` maps distinct texts (an object array, no
+    missing value) to dates, one each: each distinct text is read once (a large LB holds
+    millions of records but a few thousand dates), the maximum taken per subject code.
+
+    Examples
+    --------
+    >>> u = pd.Series(["S2", "S1", "S2", None])
+    >>> d = pd.Series(["2024-01-05", "2024-02", "2024-03-01T10:00", "2025-01-01"])
+    >>> latest_per_subject(u, d, start_days).dt.strftime("%Y-%m-%d").to_dict()
+    {'S1': '2024-02-01', 'S2': '2024-03-01'}
+    """
     # hash tables grown to the distinct values, not sized to the records (pandas' default: at
     # 10,000 patients ~140 MiB for LB's 3.5 million records; issue #18: memory)
     codes, uniq = pd.factorize(dtc.astype(object), use_na_sentinel=True, size_hint=_HINT)
-    day = pd.Series(uniq, dtype=object).astype(str).str.slice(0, 10)
-    parsed = pd.to_datetime(day.where(day.str.len() == 10), format="%Y-%m-%d", errors="coerce")
-    dates = spread(parsed.to_numpy(dtype="datetime64[ns]"), codes, np.datetime64("NaT", "ns"))
+    dates = spread(days(np.asarray(uniq, dtype=object)), codes, np.datetime64("NaT", "ns"))
     # the maximum per subject code, not a groupby on the identifiers' text (at 10,000 patients
     # LB's 3.5 million records: ~140 MiB of hashing and sorting; issue #18: memory)
     subject, names = pd.factorize(np.asarray(usubjid, dtype=object), use_na_sentinel=True,
@@ -49,6 +71,13 @@ def latest_complete_date(usubjid: pd.Series, dtc: pd.Series) -> pd.Series:
     np.maximum.at(latest, subject[known], dates.view(np.int64)[known])
     out = pd.Series(latest.view("datetime64[ns]"), index=pd.Index(np.asarray(names, dtype=object)))
     return out.sort_index()  # as groupby orders its keys
+
+
+def latest_complete_date(usubjid: pd.Series, dtc: pd.Series) -> pd.Series:
+    """Per USUBJID, the latest complete date (``YYYY-MM-DD`` in the first 10 characters of the
+    ISO 8601 text; partial and missing dates ignored), NaT when it has none
+    (:func:`latest_per_subject` of :func:`complete_days`)."""
+    return latest_per_subject(usubjid, dtc, complete_days)
 
 
 def first_per_subject(df: pd.DataFrame, date_col: str, value_cols: Sequence[str] = (),

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.adam._dates import study_day_from, yn
+from cartrial.data.batches import take_rows
 from cartrial.data.text import share_repeats
 from cartrial.efficacy import ImwgResult
 
@@ -113,7 +114,11 @@ def derive_param_ovr(imwg: ImwgResult) -> pd.DataFrame:
     3    COVR    NE   8.0   NaN
     """
     a = imwg.assessments
-    a = a[a["ABLFL"].ne("Y")].reset_index(drop=True)
+    # the post-baseline records of the variables read only (copying every variable of every
+    # record, twice, was ~90 MiB at 10,000 patients for a 14 MiB result; issue #18: memory)
+    read = ["USUBJID", "ADT", "AVALC", "MDTYPE", "ANL01FL", "CONFC", "SRCSEQ",
+            *MARKER_PCHG.values()]
+    a = take_rows(a, a["ABLFL"].ne("Y").to_numpy(dtype=bool), [c for c in read if c in a])
     ovr = _rows(a["USUBJID"], a["ADT"], "OVR", a["AVALC"])
     pchg = np.full(len(a), np.nan)
     for md, col in MARKER_PCHG.items():
@@ -309,5 +314,8 @@ def derive_adrs(imwg: ImwgResult, adsl: pd.DataFrame, *, rs: pd.DataFrame | None
         add_response_criteria(out)  # on this frame of its own, not a copy (memory)
     front = ["STUDYID", "USUBJID", "ASEQ", "TRT01A", "TRT01AN", "PARAMCD", "PARAM", "AVAL",
              "AVALC", "ADT", "ADY"]
-    out = out[front + [c for c in out.columns if c not in front]]
+    # the columns put in order without a copy of the rows (``out[columns]`` copied them all:
+    # at 10,000 patients +40 MiB at ADRS's peak; issue #18: memory)
+    out = pd.DataFrame({c: out[c] for c in front + [c for c in out.columns if c not in front]},
+                       copy=False)
     return share_repeats(out)  # one object per distinct text value (issue #18: memory)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cartrial._memory import release_freed_memory
 from cartrial.adam._dates import dtc_date, first_per_subject, require, yn
 from cartrial.adam.adsl_pop import derive_var_popcd, derive_vars_popfl
 from cartrial.adam.adsl_status import derive_var_lstalvdt, derive_vars_dth, derive_vars_eos
@@ -268,8 +269,12 @@ def derive_adsl(study: Study, protocol: Protocol,
     adsl = derive_vars_dth(adsl, dm, study.get("DS"))
     adsl = derive_vars_eos(adsl, study.get("DS"))
     adsl = derive_var_lstalvdt(adsl, study)
+    # the pages of the reads of every dated record handed back before the next reads (a
+    # large trial's study is still held: issue #18, memory)
+    release_freed_memory()
     adsl = derive_var_popcd(adsl, study["MH"], protocol)
     adsl = derive_vars_popfl(adsl, study, dlt_patients)
+    release_freed_memory()
     from cartrial.adam.adsl_csr import derive_vars_csr  # CSR disposition/baseline/exposure
 
     return derive_vars_csr(adsl, study, protocol)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cartrial.adam._dates import dtc_date, require, yn
+from cartrial.adam._dates import latest_per_subject, require, start_days, yn
+from cartrial.adam.record_chunks import record_chunks
 from cartrial.data import Study, data_model
 from cartrial.data.batches import take_rows
 from cartrial.errors import RecordError
 from cartrial.protocol.model import Protocol
-from cartrial.study_reads import read_frame
 
 
 def derive_var_popcd(adsl: pd.DataFrame, mh: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
@@ -129,26 +129,23 @@ def derive_vars_popfl(adsl: pd.DataFrame, study: Study,
     """
     out = adsl.copy()
     out["SAFFL"] = yn(out["TRTSDT"].notna())
-    post = []
+    latest = []  # per subject, the latest date of a disease assessment
     # the disease records' subjects and dates only (issue #18: a large LB is not read whole)
-    lb = read_frame(study, "LB", ["USUBJID", "LBCAT", "LBDTC"],
-                    where={"LBCAT": {"DISEASE ASSESSMENT"}})
-    if lb is not None and len(lb):
+    for lb in record_chunks(study, "LB", ["USUBJID", "LBCAT", "LBDTC"],
+                            where={"LBCAT": {"DISEASE ASSESSMENT"}}):
         disease = (lb["LBCAT"] == "DISEASE ASSESSMENT").to_numpy(dtype=bool, na_value=False)
         da = take_rows(lb, disease, ["USUBJID", "LBDTC"])
-        post.append(pd.DataFrame({"USUBJID": da["USUBJID"].to_numpy(),
-                                  "DT": dtc_date(da["LBDTC"])[0].to_numpy()}))
+        latest.append(latest_per_subject(da["USUBJID"], da["LBDTC"], start_days))
     rs = study.get("RS")
     if rs is not None and len(rs):
         rs = rs[rs["RSTESTCD"] == "OVRLRESP"]  # RS also holds ECOG (clinical classification)
-        post.append(pd.DataFrame({"USUBJID": rs["USUBJID"].to_numpy(),
-                                  "DT": dtc_date(rs["RSDTC"])[0].to_numpy()}))
-    if post:
-        allp = pd.concat(post, ignore_index=True)
-        allp["TRTSDT"] = allp["USUBJID"].map(out.set_index("USUBJID")["TRTSDT"])
-        has = set(allp.loc[allp["DT"] > allp["TRTSDT"], "USUBJID"])
-    else:
-        has = set()
+        latest.append(latest_per_subject(rs["USUBJID"], rs["RSDTC"], start_days))
+    has: set = set()
+    if latest:  # an assessment after infusion: the latest is after it (issue #18: one date
+        # per subject, not a frame of every record's; at 10,000 patients 0.8 million records)
+        last = pd.concat(latest).groupby(level=0).max()
+        after = last > out.set_index("USUBJID")["TRTSDT"].reindex(last.index)
+        has = set(last.index[after.to_numpy(dtype=bool)])
     out["EFFFL"] = yn((out["SAFFL"] == "Y") & out["USUBJID"].isin(has))
     from cartrial.adam.adsl_dlt import derive_vars_dlt  # DLTEVLFL, DLTFL, DLTPNDFL, DLTCRIT
 

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from cartrial.adam._dates import dtc_date, first_per_subject, latest_complete_date, yn
+from cartrial.adam.record_chunks import record_chunks
 from cartrial.data import Study
-from cartrial.study_reads import read_frame
 
 
 def derive_vars_dth(adsl: pd.DataFrame, dm: pd.DataFrame, ds: pd.DataFrame | None) -> pd.DataFrame:
@@ -145,10 +145,9 @@ def derive_var_lstalvdt(adsl: pd.DataFrame, study: Study) -> pd.DataFrame:
     """
     parts = []
     for dom, cols in _DATED.items():
-        df = read_frame(study, dom, ["USUBJID", *cols])  # the dates only (issue #18)
-        if df is None or df.empty:
-            continue
-        parts += [latest_complete_date(df["USUBJID"], df[c]) for c in cols if c in df.columns]
+        for df in record_chunks(study, dom, ["USUBJID", *cols]):  # issue #18
+            parts += [latest_complete_date(df["USUBJID"], df[c]) for c in cols
+                      if c in df.columns]
     ds = study.get("DS")
     if ds is not None and len(ds):
         alive = ds[ds["DSDECOD"] != "DEATH"]

@@ -22,6 +22,7 @@ from cartrial.adam.adsl import derive_adsl
 from cartrial.adam.adsynd import derive_adsynd
 from cartrial.adam.adtte import derive_adtte
 from cartrial.adam.batched import BatchedDataset
+from cartrial.adam.held_datasets import HeldDatasets
 from cartrial.adam.iec_hs import derive_var_iecscrfl
 from cartrial.data import Study
 from cartrial.data.text import share_repeats
@@ -45,14 +46,24 @@ def _release(release: Callable[[tuple[str, ...]], None] | None,
         release_freed_memory()
 
 
+def _hold(ds: HeldDatasets, name: str, derive: Callable[[], pd.DataFrame]) -> None:
+    """``ds[name] = derive()``, then the heap's freed pages handed back: the derivation's
+    intermediates (at 10,000 patients tens of MiB each) are freed once it has returned and its
+    frame once held encoded, and pages the next derivation would not reuse would otherwise stay
+    resident to the end of the run (issue #18: memory)."""
+    ds[name] = derive()
+    release_freed_memory()
+
+
 @dataclass(frozen=True)
 class AdamResult:
     """The datasets (name -> frame, ADSL first) and the DLT adjudication behind DLTEVLFL.
 
     Attributes
     ----------
-    datasets : dict of str to DataFrame or BatchedDataset
-        ADaM name (``"ADSL"``, ``"ADAE"``, ...) -> dataset.
+    datasets : HeldDatasets or dict of str to DataFrame or BatchedDataset
+        ADaM name (``"ADSL"``, ``"ADAE"``, ...) -> dataset (:func:`build_adam`: a
+        :class:`~cartrial.adam.held_datasets.HeldDatasets`, each frame held encoded).
     dlt : DltResult or None
         The safety engine's DLT adjudication (None when no safety analysis was given).
     cutoff : pandas.Timestamp
@@ -68,7 +79,7 @@ class AdamResult:
     (['ADSL'], datetime.date(2024, 6, 30))
     """
 
-    datasets: dict[str, pd.DataFrame | BatchedDataset]
+    datasets: HeldDatasets | dict[str, pd.DataFrame | BatchedDataset]
     dlt: DltResult | None
     cutoff: pd.Timestamp
     notes: tuple[str, ...] = field(default=())
@@ -218,37 +229,38 @@ def build_adam(study: Study, protocol: Protocol, *, safety: SafetyAnalysis | Non
     adsl = derive_adsl(study, protocol, dlt_patients=dlt.patients if dlt is not None else None)
     release_freed_memory()  # ADSL read every dated record of a large study
     _release(release, READ_AFTER_ADSL)
-    adae = _adae(study["AE"], adsl, protocol, safety)
-    adlb: pd.DataFrame | BatchedDataset | None = None
+    # each frame held encoded as soon as it is derived (issue #18: memory), ADAE's text as
+    # one object per distinct value meanwhile
+    ds = HeldDatasets({"ADSL": adsl})
+    _hold(ds, "ADAE", lambda: share_repeats(_adae(study["AE"], adsl, protocol, safety)))
     if "LB" in study and batched_adlb:
         # LB as the study holds it (encoded: issue #18), not decoded for ADLB
-        adlb = adlb_batched(study.domains.held("LB"), adsl, protocol)
+        _hold(ds, "ADLB", lambda: adlb_batched(study.domains.held("LB"), adsl, protocol))
     elif "LB" in study:
-        adlb = derive_adlb(study["LB"], adsl, protocol)
+        _hold(ds, "ADLB", lambda: derive_adlb(study["LB"], adsl, protocol))
     _release(release, READ_AFTER_ADLB)
     cutoff = data_cutoff(adsl)
-    # ADAE's text held as one object per distinct value (issue #18: memory)
-    ds: dict[str, pd.DataFrame | BatchedDataset] = {"ADSL": adsl, "ADAE": share_repeats(adae)}
-    if adlb is not None:
-        ds["ADLB"] = adlb
-    ds["ADEX"] = derive_adex(study["EX"], adsl)  # CAR-T dose, lymphodepletion per agent
+    # CAR-T dose, lymphodepletion per agent
+    _hold(ds, "ADEX", lambda: derive_adex(study["EX"], adsl))
     if imwg is not None:
-        ds["ADRS"] = derive_adrs(imwg, adsl, rs=study.get("RS"), mrd=mrd,
-                                 mrd_sensitivity=protocol.endpoints.mrd_sensitivity)
+        _hold(ds, "ADRS", lambda: derive_adrs(imwg, adsl, rs=study.get("RS"), mrd=mrd,
+                                              mrd_sensitivity=protocol.endpoints.mrd_sensitivity))
     if efficacy is not None:
-        ds["ADTTE"] = derive_adtte(efficacy.tte, adsl)
+        _hold(ds, "ADTTE", lambda: derive_adtte(efficacy.tte, adsl))
     if kinetics is not None:
         if "PC" in study:
-            ds["ADPC"] = derive_adpc(study["PC"], adsl)
-        ds["ADPP"] = derive_adpp(kinetics.nca, adsl)
+            _hold(ds, "ADPC", lambda: derive_adpc(study["PC"], adsl))
+        _hold(ds, "ADPP", lambda: derive_adpp(kinetics.nca, adsl))
         if kinetics.cytokines is not None and len(kinetics.cytokines):
-            ds["ADCYT"] = derive_adcyt(kinetics.cytokines, adsl)
-        if kinetics.ada is not None and len(kinetics.ada) and "IS" in study:
-            ds["ADAB"] = derive_adab(study["IS"], kinetics.ada, adsl)  # anti-drug antibodies
+            _hold(ds, "ADCYT", lambda: derive_adcyt(kinetics.cytokines, adsl))
+        if kinetics.ada is not None and len(kinetics.ada) and "IS" in study:  # anti-drug
+            _hold(ds, "ADAB", lambda: derive_adab(study["IS"], kinetics.ada, adsl))  # antibodies
     if safety is not None:  # the IEC-HS screen; the CRS / ICANS episodes (ADSYND)
         ds["ADSL"] = adsl = derive_var_iecscrfl(adsl, safety.iec_hs)
-        ds["ADSYND"] = derive_adsynd(safety.crs.episodes, safety.icans.episodes, adsl)
+        _hold(ds, "ADSYND", lambda: derive_adsynd(safety.crs.episodes, safety.icans.episodes,
+                                                  adsl))
     if safety is not None and len(safety.icaht):   # ICAHT and CAR-HEMATOTOX per subject
-        ds["ADHTOX"] = derive_adhtox(safety.icaht, safety.hematotox, adsl, safety.cytopenias,
-                                     protocol.safety.prolonged_cytopenia_day)
+        _hold(ds, "ADHTOX", lambda: derive_adhtox(safety.icaht, safety.hematotox, adsl,
+                                                  safety.cytopenias,
+                                                  protocol.safety.prolonged_cytopenia_day))
     return AdamResult(ds, dlt, cutoff)

@@ -305,7 +305,7 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
         from cartrial.report.dose_profile_adam import with_adam_profile
         rec_dose = with_adam_profile(rec_dose, ds, protocol)
     adam_files = adam_files or stage()  # else in turn, once the study is reduced (memory)
-    counts = {k: len(v) for k, v in ds.items()}
+    counts = {k: ds.records(k) for k in ds}  # held encoded: not decoded for this
     for name in WRITTEN_ONLY:
         ds.pop(name, None)  # adam.datasets is the same dict
     step(STAGES[4])
