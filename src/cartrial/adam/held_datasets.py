@@ -24,13 +24,13 @@ a copy of itself. A dataset that is not a frame (ADLB's
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
 from cartrial.data.compact_column import held_column
+from cartrial.data.held_mapping import HeldMapping
 from cartrial.data.text import factorize_text
 
 #: datasets held as the frames given: ADSL, one row per subject (~6 MiB at 10,000 patients),
@@ -102,7 +102,7 @@ class _HeldFrame:
         return out
 
 
-class HeldDatasets(MutableMapping):
+class HeldDatasets(HeldMapping):
     """ADaM name -> dataset, a frame held encoded and decoded when read (module docstring).
 
     Parameters
@@ -118,45 +118,26 @@ class HeldDatasets(MutableMapping):
     (True, False, 10000, ['ADPP'])
     """
 
+    encoded = (_HeldFrame,)
+
     def __init__(self, datasets: Mapping | None = None) -> None:
-        self._held: dict = {}
-        self._decoded: dict[str, weakref.ref] = {}
+        super().__init__()
         self._last: pd.DataFrame | None = None
         for name, data in (datasets or {}).items():
             self[name] = data
 
-    def __getitem__(self, name: str):  # noqa: ANN204 - DataFrame or BatchedDataset
-        held = self._held[name]
-        if not isinstance(held, _HeldFrame):
-            return held
-        ref = self._decoded.get(name)
-        df = ref() if ref is not None else None
-        if df is None:
-            df = held.frame()
-            self._decoded[name] = weakref.ref(df)
+    def _read(self, df: pd.DataFrame) -> None:
         self._last = df  # a reader reading one dataset again and again decodes it once
-        return df
+
+    def _forget(self, name: str) -> None:
+        super()._forget(name)
+        self._last = None
 
     def __setitem__(self, name: str, data) -> None:  # noqa: ANN001
         encode = (isinstance(data, pd.DataFrame) and name not in AS_FRAMES
                   and len(data) >= MIN_RECORDS)
         self._held[name] = _HeldFrame(data) if encode else data
-        self._decoded.pop(name, None)
-        self._last = None
-
-    def __delitem__(self, name: str) -> None:
-        del self._held[name]
-        self._decoded.pop(name, None)
-        self._last = None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._held)
-
-    def __len__(self) -> int:
-        return len(self._held)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._held
+        self._forget(name)
 
     def __repr__(self) -> str:
         return "HeldDatasets({})".format(", ".join(

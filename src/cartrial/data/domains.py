@@ -21,13 +21,13 @@ read whole by many consumers, and would be decoded often for little saved.
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Collection, Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from cartrial.data.compact import CompactFrame
+from cartrial.data.held_mapping import HeldMapping
 from cartrial.data.text import distinct_present, matching
 
 #: the domains the loader holds dictionary-encoded (module docstring)
@@ -45,7 +45,7 @@ def held_encoded(name: str) -> bool:
     return name in HELD_ENCODED
 
 
-class Domains(MutableMapping):
+class Domains(HeldMapping):
     """Domain code -> DataFrame; a value may be held as a :class:`CompactFrame`, decoded
     when read (module docstring).
 
@@ -65,42 +65,19 @@ class Domains(MutableMapping):
     True
     """
 
+    encoded = (CompactFrame,)
+
     def __init__(self, domains: Mapping | None = None) -> None:
-        self._held: dict[str, pd.DataFrame | CompactFrame] = {}
-        self._decoded: dict[str, weakref.ref] = {}
+        super().__init__()
         if isinstance(domains, Domains):
             self._held.update(domains._held)
         elif domains is not None:
             for name, df in domains.items():
                 self[name] = df
 
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        held = self._held[name]
-        if not isinstance(held, CompactFrame):
-            return held
-        ref = self._decoded.get(name)
-        df = ref() if ref is not None else None
-        if df is None:
-            df = held.frame()
-            self._decoded[name] = weakref.ref(df)
-        return df
-
     def __setitem__(self, name: str, df: pd.DataFrame | CompactFrame) -> None:
         self._held[name] = df
-        self._decoded.pop(name, None)
-
-    def __delitem__(self, name: str) -> None:
-        del self._held[name]
-        self._decoded.pop(name, None)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._held)
-
-    def __len__(self) -> int:
-        return len(self._held)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._held
+        self._forget(name)
 
     def __repr__(self) -> str:
         return "Domains({})".format(", ".join(
