@@ -68,13 +68,40 @@ def graded_input(labs: pd.DataFrame, criteria: CtcaeLabCriteria | None = None) -
     upper = np.array([t.strip().upper() for t in tests], dtype=object)  # as grade_labs reads
     known = (criteria or ctcae_lab_criteria()).graded_tests()
     graded = np.isin(upper, list(known))[codes]
-    if graded.all() or not _may_leave_out(labs, ~graded, upper[codes]):
+    if graded.all() or not may_leave_out(labs, ~graded, upper[codes]):
         return every
     return graded
 
 
-def _may_leave_out(labs: pd.DataFrame, left: np.ndarray, upper: np.ndarray) -> bool:
-    """Whether none of the records ``left`` would make ``grade_labs`` refuse ``labs``."""
+def may_leave_out(labs: pd.DataFrame, left: np.ndarray, upper: np.ndarray) -> bool:
+    """Whether none of the records ``left`` would make ``grade_labs`` refuse ``labs`` (a day
+    that is not a number, a negative result, a lower limit above the upper, two baseline
+    records of a subject and test): the rule :func:`graded_input` and
+    :class:`cartrial.safety.lab_scope.LabScope` both leave records out by.
+
+    Parameters
+    ----------
+    labs : pandas.DataFrame
+        USUBJID, DAY, AVAL, LLN, ULN (numbers), optional ABLFL.
+    left : numpy.ndarray
+        Boolean: the records that would be left out.
+    upper : numpy.ndarray
+        Each record's PARAMCD, stripped and upper case.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> labs = pd.DataFrame({"USUBJID": "S1", "DAY": [0.0, 1.0], "AVAL": [1.0, -2.0],
+    ...                      "LLN": np.nan, "ULN": np.nan, "ABLFL": ["Y", ""]})
+    >>> up = np.array(["PLAT", "IL6"], dtype=object)
+    >>> may_leave_out(labs, np.array([True, False]), up)
+    True
+    >>> may_leave_out(labs, np.array([False, True]), up)
+    False
+    """
     def taken(c: str) -> np.ndarray:  # one column at a time: a large frame's are not all held
         return labs[c].to_numpy(dtype=float)[left]
 

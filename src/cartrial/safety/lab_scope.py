@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.protocol.model import Protocol
+from cartrial.safety.ctcae_scope import may_leave_out
 from cartrial.safety.cytopenia import IGG_PARAMCD
 from cartrial.safety.guidelines import ctcae_lab_criteria
 from cartrial.safety.hematotox import hematotox_criteria
@@ -72,19 +73,8 @@ class LabScope:
         kept = read & np.isin(part["PARAMCD"].to_numpy(dtype=object), list(self.graded))
         if (np.bincount(subj[kept], minlength=len(names)) == 0).any():
             return False
-        left = ~read
-
-        def taken(c: str) -> np.ndarray:
-            return part[c].to_numpy(dtype=float)[left]
-
-        if np.isnan(taken("DAY")).any() or (taken("AVAL") < 0).any():
-            return False
-        if (taken("LLN") > taken("ULN")).any():  # NaN compares False
-            return False
-        base = left & (part["ABLFL"].to_numpy(dtype=object) == "Y")
-        keys = pd.DataFrame({"U": part["USUBJID"].to_numpy(dtype=object)[base],
-                             "P": part["PARAMCD"].to_numpy(dtype=object)[base]})
-        return not keys.duplicated().any()
+        # PARAMCD is already upper case here; the refusals are graded_input's own rule
+        return may_leave_out(part, ~read, part["PARAMCD"].to_numpy(dtype=object))
 
 
 def analysis_lab_scope(protocol: Protocol, *, tables: bool = False) -> LabScope:
