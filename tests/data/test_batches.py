@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from cartrial.data.batches import (
     coded_subject_batches,
+    concat_consuming,
     held_subject_batches,
     in_row_order,
     records_at,
@@ -154,3 +155,15 @@ def test_row_runs_cut_in_order() -> None:
     assert [r.tolist() for r in row_runs(np.array([5, 2, 9, 4, 1]), 2)] == [[5, 2], [9, 4], [1]]
     assert row_runs(np.arange(0), 3) == []
 
+
+def test_concat_consuming_keeps_first_appearance_order() -> None:
+    """Parts with other columns (a pivot a batch at a time): every column, in order of first
+    appearance, missing where a part lacks it; parts with the same columns are emptied."""
+    a = pd.DataFrame({"U": ["1"], "B": [1.0]})
+    b = pd.DataFrame({"U": ["2"], "A": [2.0], "B": [3.0]})
+    got = concat_consuming([a, b])
+    assert list(got.columns) == ["U", "B", "A"]
+    assert got["A"].isna().tolist() == [True, False]
+    parts = [a.copy(), a.copy()]
+    assert concat_consuming(parts)["B"].tolist() == [1.0, 1.0]
+    assert all(p.columns.empty for p in parts)

@@ -160,9 +160,31 @@ def in_row_order(parts: list[pd.DataFrame], batches: list[np.ndarray]) -> pd.Dat
 
 
 def concat_consuming(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """``pd.concat(parts, ignore_index=True)`` for parts with the same columns, joined column
-    by column and taking each column out of ``parts`` (emptied) as it goes, so a large frame
-    is never held twice."""
+    """Frames joined in order, rows numbered afresh: ``pd.concat(parts, ignore_index=True)``.
+
+    Parts with the same columns are joined column by column, each column taken out of
+    ``parts`` (emptied) as it goes, so a large frame is never held twice; a column's dtype is
+    found from every non-empty part, an all-missing one included (pandas' whole-frame concat
+    leaves such a part out, a rule it deprecates). Parts with other columns are joined by
+    ``pd.concat`` itself: every column, in order of first appearance (a column a part lacks is
+    missing there), as a pivot made a batch at a time needs.
+
+    Parameters
+    ----------
+    parts : list of pandas.DataFrame
+        At least one.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"U": ["1"], "CMAX": [2.0]})
+    >>> b = pd.DataFrame({"U": ["2"], "TMAX": [7.0], "CMAX": [3.0]})
+    >>> concat_consuming([a, b]).values.tolist()
+    [['1', 2.0, nan], ['2', 3.0, 7.0]]
+    """
     cols = list(parts[0].columns)
     if any(list(p.columns) != cols for p in parts):
         return pd.concat(parts, ignore_index=True)
