@@ -106,30 +106,3 @@ def test_the_studys_held_lb_gives_the_same_batches(example):
     for g, w in zip(got.batches(), derive_adlb_batches(lb, adsl, P, batch_subjects=4),
                     strict=True):
         pd.testing.assert_frame_equal(g, w, check_exact=True)
-
-
-@pytest.mark.parametrize("subjects", [1, 3, 7, 1_000])
-def test_batches_from_held_codes_are_subject_batches(subjects):
-    """held_subject_batches (ADLB's batches from LB's held codes, issue #18) against
-    subject_batches of the decoded identifiers (regression test: the reference), with records
-    without USUBJID, identifiers held but on no record, and identifiers with a NUL character."""
-    from cartrial.adam.adlb_batched import held_subject_batches
-    from cartrial.data.batches import subject_batches
-    from cartrial.data.compact import CompactFrame
-
-    rng = np.random.default_rng(subjects)
-    values = np.array(["S10", "S2", "S1", "unused", "\u00e9", "S3", "", "S20"], dtype=object)
-    used = np.array([0, 1, 2, 4, 5, 6, 7])
-    codes = np.where(rng.random(3_000) < 0.05, -1, used[rng.integers(len(used), size=3_000)])
-    held = CompactFrame.assemble(pd.DataFrame({"X": np.zeros(3_000)}),
-                                 {"USUBJID": (codes, values)}, ["USUBJID", "X"])
-    want = subject_batches(held.frame(["USUBJID"])["USUBJID"], subjects)
-    got = held_subject_batches(held, subjects)
-    assert len(got) == len(want)
-    for g, w in zip(got, want, strict=True):
-        np.testing.assert_array_equal(g, w)
-    nul = CompactFrame(pd.DataFrame({"USUBJID": pd.array(["a\x00b", "a", "b", "a"] * 5,
-                                                         dtype=pd.StringDtype("python"))}))
-    for g, w in zip(held_subject_batches(nul, 1),
-                    subject_batches(nul.frame()["USUBJID"], 1), strict=True):
-        np.testing.assert_array_equal(g, w)

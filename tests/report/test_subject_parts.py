@@ -12,7 +12,7 @@ import pytest
 
 from cartrial.errors import RecordError
 from cartrial.kinetics.summary import parameters_from_records
-from cartrial.report.subject_parts import joined_parts, made_by_subjects, subject_runs
+from cartrial.report.subject_parts import made_by_subjects, subject_runs
 
 
 def _read(data: pd.DataFrame, some: pd.Series) -> pd.DataFrame:
@@ -70,9 +70,3 @@ def test_an_error_is_that_of_all_records():
     with pytest.raises(RecordError) as batched:
         made_by_subjects(bad, pd.Series(["01", "02", "03", "04"]), _read, _pivot, at=1)
     assert str(batched.value) == str(whole.value)
-
-
-def test_joined_parts_keep_first_appearance_order():
-    a = pd.DataFrame({"U": ["1"], "B": [1.0]})
-    b = pd.DataFrame({"U": ["2"], "A": [2.0], "B": [3.0]})
-    assert list(joined_parts([a, b]).columns) == ["U", "B", "A"]

@@ -11,44 +11,9 @@ import pandas as pd
 from cartrial.adam._dates import require
 from cartrial.adam.adlb import BATCH_SUBJECTS, _derive_adlb
 from cartrial.adam.batched import BatchedDataset
-from cartrial.data.batches import subject_batches
-from cartrial.data.compact import CompactFrame, decoded_codes
+from cartrial.data.batches import held_subject_batches
+from cartrial.data.compact import CompactFrame
 from cartrial.protocol.model import Protocol
-
-
-def held_subject_batches(held: CompactFrame, batch_subjects: int) -> list[np.ndarray]:
-    """:func:`cartrial.data.batches.subject_batches` of ``held``'s USUBJID, from its held codes
-    where it is encoded (issue #18: at 10,000 patients factorising LB's 3.5 million identifiers
-    again, sorted, was +150 MiB in the ADaM build): the subjects ranked once, each record's
-    batch the rank of its code's subject divided by ``batch_subjects``, the records of each
-    batch in their order (a stable sort). Identifiers with a NUL character (which pandas
-    hashes only up to it, so ``subject_batches`` takes them as one subject) are batched by
-    ``subject_batches`` itself.
-
-    Examples
-    --------
-    >>> lb = pd.DataFrame({"USUBJID": pd.array(["B", "A", "C", "A", None],
-    ...                                        dtype=pd.StringDtype("python"))})
-    >>> held_subject_batches(CompactFrame(lb), 2)
-    [array([0, 1, 3]), array([2, 4])]
-    """
-    col = held.frame(["USUBJID"])["USUBJID"]  # its codes are those held (decoded_codes)
-    known = decoded_codes(col.array)
-    if known is None or any("\x00" in v for v in known[1]):
-        return subject_batches(col, batch_subjects)
-    del col
-    codes, values = known
-    present = np.bincount(codes[codes >= 0], minlength=len(values)) > 0
-    rank = np.full(len(values) + 1, -1, dtype=np.int64)  # code -1 (no USUBJID): rank -1
-    order = np.flatnonzero(present)[np.argsort(values[present])]  # str order, as sort=True
-    rank[order] = np.arange(len(order))
-    n = max(1, -(-len(order) // batch_subjects))
-    # per distinct value its batch (no USUBJID: the last), then per record (as subject_batches)
-    of_value = np.where(rank < 0, n - 1, rank // batch_subjects).astype(np.min_scalar_type(n))
-    batch = of_value[codes]
-    by_batch = np.argsort(batch, kind="stable")
-    bounds = np.searchsorted(batch[by_batch], np.arange(n + 1))
-    return [by_batch[bounds[i]:bounds[i + 1]] for i in range(n)]
 
 
 def adlb_batched(lb: pd.DataFrame | CompactFrame, adsl: pd.DataFrame, protocol: Protocol, *,

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data import Study
+from cartrial.data.batches import records_at, row_runs
 from cartrial.data.compact import CompactFrame
 from cartrial.study_reads import read_frame
 
@@ -65,5 +66,5 @@ def record_chunks(study: Study, name: str, columns: Sequence[str],
         return
     present = [c for c in columns if c in held.columns]
     rows = np.arange(len(held)) if not where else np.flatnonzero(held.where(where))
-    for start in range(0, len(rows), CHUNK_RECORDS):
-        yield held.frame(present, rows[start:start + CHUNK_RECORDS])
+    for at in row_runs(rows, CHUNK_RECORDS):
+        yield records_at(held, at, present)

@@ -8,7 +8,7 @@ open sessions at once.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote
 
 from fastapi import FastAPI, Form, HTTPException, Request
@@ -76,8 +76,9 @@ def admin_routes(app: FastAPI, c: _Context) -> None:
         return users_page(request, _require(c, request, (ADMIN,)), done=done[:200])
 
     @app.post("/admin/users/{username}/status")
-    def status(request: Request, username: str, csrf_token: str = Form(""),
-               active: str = Form(...), reason: str = Form("", max_length=2000)) -> Response:
+    def status(request: Request, username: str, *, csrf_token: Annotated[str, Form()] = "",
+               active: Annotated[str, Form()],
+               reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
         def fn(u: User) -> None:
             set_active(c.store, u, username, active == "1", reason)
             if active != "1":
@@ -86,16 +87,17 @@ def admin_routes(app: FastAPI, c: _Context) -> None:
                    f"{'enabled' if active == '1' else 'disabled'}")
 
     @app.post("/admin/users/{username}/password")
-    def password(request: Request, username: str, csrf_token: str = Form(""),
-                 new_password: str = Form(..., max_length=256)) -> Response:
+    def password(request: Request, username: str, *,
+                 csrf_token: Annotated[str, Form()] = "",
+                 new_password: Annotated[str, Form(max_length=256)]) -> Response:
         def fn(u: User) -> None:
             reset_password(c.store, u, username, new_password)
             c.sessions.end_user(username)
         return act(request, csrf_token, fn, f"password of {username} reset")
 
     @app.post("/admin/users/{username}/role")
-    def role(request: Request, username: str, csrf_token: str = Form(""),
-             new_role: str = Form(..., max_length=20)) -> Response:
+    def role(request: Request, username: str, *, csrf_token: Annotated[str, Form()] = "",
+             new_role: Annotated[str, Form(max_length=20)]) -> Response:
         return act(request, csrf_token, lambda u: change_role(c.store, u, username, new_role),
                    f"{username} is now {new_role}")
 

@@ -13,11 +13,9 @@ record the unbatched reading names.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from cartrial.data.batches import in_row_order, subject_batches, take_rows
-from cartrial.data.compact import CompactFrame
+from cartrial.data.batches import held_subject_batches, in_row_order, records_at
 from cartrial.data.study import Study
 from cartrial.efficacy.sdtm_disease import (
     LB_DISEASE_TESTS,
@@ -72,15 +70,16 @@ def study_lb_long(study, batch_subjects: int = BATCH_SUBJECTS  # noqa: ANN001
     if held is None or not held.index.is_unique:
         lb = disease_records(study)
         return None if lb is None else lb_long(lb)
-    # each disease record's subject (a pointer a record) and position in LB
-    ids = read_frame(study, "LB", ["USUBJID"], where={"LBTESTCD": LB_DISEASE_TESTS})
+    # each disease record's position in LB, batched by subject from the identifiers held
+    ids = read_frame(study, "LB", [], where={"LBTESTCD": LB_DISEASE_TESTS})
     at = held.index.get_indexer(ids.index)
+    del ids
     cols = [c for c in LB_DISEASE_VARIABLES if c in held.columns]
     num: list[pd.DataFrame] = []
     cod: list[pd.DataFrame] = []
     try:
-        for rows in subject_batches(ids["USUBJID"], batch_subjects):
-            got = lb_long_parts(_records(held, cols, at[rows]))
+        for rows in held_subject_batches(held, batch_subjects, at):
+            got = lb_long_parts(records_at(held, at[rows], cols))
             for part, kept in zip(got or (), (num, cod), strict=False):
                 if part is not None:  # labelled by its records' positions among ``ids``
                     kept.append(part.set_axis(rows[part.index.to_numpy()]))
@@ -89,14 +88,6 @@ def study_lb_long(study, batch_subjects: int = BATCH_SUBJECTS  # noqa: ANN001
     if not num and not cod:
         return pd.DataFrame(columns=LONG_COLUMNS)
     return joined_long([_in_lb_order(p) for p in (num, cod)])
-
-
-def _records(held: pd.DataFrame | CompactFrame, columns: list[str], rows: np.ndarray
-             ) -> pd.DataFrame:
-    """The variables ``columns`` of LB's records at positions ``rows``."""
-    if isinstance(held, CompactFrame):
-        return held.frame(columns, rows)
-    return take_rows(held, rows, columns)
 
 
 def _in_lb_order(parts: list[pd.DataFrame]) -> pd.DataFrame | None:

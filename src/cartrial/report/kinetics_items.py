@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data import Study
-from cartrial.data.batches import concat_consuming
-from cartrial.data.compact import CompactFrame
+from cartrial.data.batches import concat_consuming, records_at, row_runs
 from cartrial.protocol.model import Protocol
 from cartrial.report import sections as S
 from cartrial.report.fig_items import kinetics_item
@@ -228,14 +227,13 @@ def _row_batches(study: Study, name: str, rows: int) -> list[np.ndarray] | None:
     """Positions of the domain's records, ``rows`` at a time, in order; None when they fit in
     one batch (read as before, all at once)."""
     n = study.records(name)
-    return None if n <= rows else [np.arange(i, min(i + rows, n)) for i in range(0, n, rows)]
+    return None if n <= rows else row_runs(np.arange(n), rows)
 
 
 def _records(study: Study, name: str, at: np.ndarray) -> pd.DataFrame:
     """The records at positions ``at`` of a domain, every variable (an encoded domain decodes
-    only these)."""
-    held = study.domains.held(name)
-    return held.frame(rows=at) if isinstance(held, CompactFrame) else held.iloc[at]
+    only these), with their index labels."""
+    return records_at(study.domains.held(name), at)
 
 
 def _pc_profiles(study: Study, inf: pd.DataFrame, rows: int = RECORDS_AT_A_TIME

@@ -12,11 +12,12 @@ appearance) are those of the parts in order, first appearances kept.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
+from cartrial.data.batches import concat_consuming
 from cartrial.errors import InputError
 
 #: subjects whose records a per-subject frame is made from at a time (issue #18: memory)
@@ -53,30 +54,6 @@ def subject_runs(subjects: pd.Series, at: int = SUBJECTS_AT_A_TIME) -> list[np.n
     if len(unique) <= at:
         return None
     return [unique[i:i + at] for i in range(0, len(unique), at)]
-
-
-def joined_parts(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Per-subject frames of consecutive runs of subjects joined in order: rows numbered
-    afresh, columns in order of first appearance (a column a part lacks is missing there).
-
-    Parameters
-    ----------
-    parts : sequence of pandas.DataFrame
-        At least one.
-
-    Returns
-    -------
-    pandas.DataFrame
-
-    Examples
-    --------
-    >>> a = pd.DataFrame({"U": ["1"], "CMAX": [2.0]})
-    >>> b = pd.DataFrame({"U": ["2"], "TMAX": [7.0], "CMAX": [3.0]})
-    >>> joined_parts([a, b]).values.tolist()
-    [['1', 2.0, nan], ['2', 3.0, 7.0]]
-    """
-    columns = list(dict.fromkeys(c for p in parts for c in p.columns))
-    return pd.concat(parts, ignore_index=True)[columns]
 
 
 def made_by_subjects(data: pd.DataFrame, ids: pd.Series,
@@ -135,4 +112,4 @@ def made_by_subjects(data: pd.DataFrame, ids: pd.Series,
         parts.clear()
         records = read(data, ids)
         return make(records), len(records)
-    return joined_parts(parts), n
+    return concat_consuming(parts), n

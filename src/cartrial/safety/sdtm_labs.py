@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from cartrial.data.batches import in_row_order, subject_batches, take_rows
+from cartrial.data.batches import coded_subject_batches, in_row_order, records_at
 from cartrial.data.compact import CompactFrame
 from cartrial.data.domains import Domains
 from cartrial.data.text import spread
@@ -65,10 +65,7 @@ def lab_records(study, *, batch_subjects: int = LAB_BATCH_SUBJECTS,
         keep &= lb.mask("LBSTRESN", lambda s: s.notna().to_numpy(dtype=bool))
     rows = np.flatnonzero(keep)
     used = [c for c in LB_READ[:-1] if c in lb.columns]
-    # batches as the subjects sort (kept rows all have a subject): each subject's rank in
-    # pandas' sort of the distinct values, the order subject_batches gives the records' text
-    rank = pd.factorize(pd.Series(names, dtype=object), sort=True)[0]
-    batches = subject_batches(rank[subj[rows]], batch_subjects)
+    batches = coded_subject_batches(subj[rows], names, batch_subjects)  # as the subjects sort
 
     dtc = lb.codes("LBDTC", parse=True) if "LBDTC" in lb.columns else None  # parsed once
 
@@ -156,9 +153,8 @@ class _LbSource:
         return self._held.mask(name, lambda s: pd.Series(decide(s), copy=False))
 
     def take(self, columns: list[str], at: np.ndarray) -> pd.DataFrame:
-        if self._held is None:
-            return take_rows(self._lb, at, columns)
-        return self._held.frame(columns, at).reset_index(drop=True)
+        return records_at(self._lb if self._held is None else self._held, at, columns,
+                          labels=False)
 
 
 def _placed(part: Callable[[np.ndarray], pd.DataFrame], batches: list[np.ndarray],
