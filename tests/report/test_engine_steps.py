@@ -35,3 +35,21 @@ def test_a_study_read_here_has_its_history_in_a_process_of_its_own_as_before() -
         forked = True
 
     assert isinstance(history_job(study, protocol, Forked(study, steps)), Pending)
+
+
+def test_the_memory_benchmark_wraps_the_engine_steps_by_their_names() -> None:
+    """Regression test: ``benchmarks/bench_memory_steps.py`` wraps the engine steps by name,
+    in engine_steps and in pipeline (which calls the steps it runs itself by the names it
+    imported); a renamed step would be skipped without a word."""
+    import importlib
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[2] / "benchmarks" / "bench_memory_steps.py"
+    spec = importlib.util.spec_from_file_location("bench_memory_steps", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    for name in ("cartrial.report.engine_steps", "cartrial.report.pipeline"):
+        module = importlib.import_module(name)
+        assert [n for n in bench.STEPS[name] if not hasattr(module, n)] == []
+    assert {"safety_step", "efficacy_step"} <= set(bench.STEPS["cartrial.report.pipeline"])
