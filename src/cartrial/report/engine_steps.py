@@ -121,9 +121,9 @@ def history_step(study: Study, protocol: Protocol) -> tuple:
     Parameters
     ----------
     study : Study
-        The study (validated).
+        The validated study, its parts and cohorts recorded in SUPPDM.
     protocol : Protocol
-        The protocol the trial was conducted with.
+        The protocol the trial was conducted with (design, DLT window, dose levels).
 
     Returns
     -------
@@ -154,10 +154,8 @@ def history_job(study: Study, protocol: Protocol,
 
     Parameters
     ----------
-    study : Study
-        The study (validated).
-    protocol : Protocol
-        The protocol the trial was conducted with.
+    study, protocol : Study, Protocol
+        As :func:`history_step`.
     ahead : Ahead, optional
         The steps of the process that read the study.
 
@@ -203,11 +201,11 @@ def efficacy_step(study: Study, protocol: Protocol):
     Raises
     ------
     InputError
-        Data the efficacy engine cannot use.
+        Data the efficacy engine cannot use (no evaluable response assessments, ...).
 
     Examples
     --------
-    A whole trial's engine takes a second, so not run here:
+    Not run here (it needs a whole trial):
 
     >>> efficacy, imwg = efficacy_step(study, protocol)[:2]  # doctest: +SKIP
     """
