@@ -26,10 +26,12 @@ STEPS = {
     "cartrial.data.load": ["load_study", "_load_file", "_read_file", "prepare_domain",
                            "_type_columns", "normalise_text", "result_findings",
                            "standardize_results"],
-    "cartrial.report.pipeline": ["read_ahead", "_validate", "_engines",
-                                 "keep_after_adam", "build_sections"],
+    # the engine steps run here (pipeline.HERE) are called by the names pipeline imported:
+    # wrapped there too (a step runs by one of the two, never both)
+    "cartrial.report.pipeline": ["read_ahead", "_validate", "_engines", "safety_step",
+                                 "efficacy_step", "keep_after_adam", "build_sections"],
     # the engines' inner steps (issue #18, ENGMEM: where the engines' stage peaks)
-    "cartrial.report.engine_steps": ["_safety", "_efficacy", "_history"],
+    "cartrial.report.engine_steps": ["safety_step", "efficacy_step", "history_step"],
     "cartrial.safety.sdtm": ["safety_inputs", "crs_observations", "icans_assessments",
                              "lab_records", "weight_records"],
     "cartrial.safety.analysis": ["analyse_safety", "_lab_results"],

@@ -1,7 +1,7 @@
 """report.engine_steps: the escalation history of a study read here, or by the forked reader.
 
-Regression test: the steps the forked reader computes (``_ahead_steps``), and the history as a
-job of its own (``_history_job``) when the study was read in this process.
+Regression test: the steps the forked reader computes (``ahead_steps``), and the history as a
+job of its own (``history_job``) when the study was read in this process.
 """
 
 from __future__ import annotations
@@ -18,20 +18,38 @@ def test_a_study_read_here_has_its_history_in_a_process_of_its_own_as_before() -
     from cartrial.data import Study
     from cartrial.protocol import load_protocol
     from cartrial.report.background import Background
-    from cartrial.report.engine_steps import _ahead_steps, _history_job
+    from cartrial.report.engine_steps import ahead_steps, history_job
     from cartrial.report.reader_results import Ahead, Pending
 
     protocol = load_protocol("ct071")
     study = Study(minimal_domains())
-    steps = _ahead_steps(protocol, None, None)
+    steps = ahead_steps(protocol, None, None)
     assert [n for n, _ in steps] == ["safety", "efficacy", "history"]
-    assert _ahead_steps(protocol, datetime(2025, 1, 1).date(), None) == ()
-    assert _ahead_steps(protocol, None, "sqlite://") == ()
-    job = _history_job(study, protocol, Ahead(study, steps))
+    assert ahead_steps(protocol, datetime(2025, 1, 1).date(), None) == ()
+    assert ahead_steps(protocol, None, "sqlite://") == ()
+    job = history_job(study, protocol, Ahead(study, steps))
     assert isinstance(job, Background)
     job.cancel()
 
     class Forked(Ahead):
         forked = True
 
-    assert isinstance(_history_job(study, protocol, Forked(study, steps)), Pending)
+    assert isinstance(history_job(study, protocol, Forked(study, steps)), Pending)
+
+
+def test_the_memory_benchmark_wraps_the_engine_steps_by_their_names() -> None:
+    """Regression test: ``benchmarks/bench_memory_steps.py`` wraps the engine steps by name,
+    in engine_steps and in pipeline (which calls the steps it runs itself by the names it
+    imported); a renamed step would be skipped without a word."""
+    import importlib
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[2] / "benchmarks" / "bench_memory_steps.py"
+    spec = importlib.util.spec_from_file_location("bench_memory_steps", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    for name in ("cartrial.report.engine_steps", "cartrial.report.pipeline"):
+        module = importlib.import_module(name)
+        assert [n for n in bench.STEPS[name] if not hasattr(module, n)] == []
+    assert {"safety_step", "efficacy_step"} <= set(bench.STEPS["cartrial.report.pipeline"])

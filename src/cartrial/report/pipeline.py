@@ -26,11 +26,11 @@ from cartrial.protocol import load_protocol, protocol_hash
 from cartrial.protocol.model import Protocol
 from cartrial.report.engine_steps import (
     AHEAD_MODULES,
-    _ahead_steps,
-    _efficacy,
-    _history_job,
-    _safety,
-    _try,
+    ahead_steps,
+    attempt,
+    efficacy_step,
+    history_job,
+    safety_step,
 )
 from cartrial.report.held_study import keep_after_adam, release_unread
 from cartrial.report.pdf import html_to_pdf
@@ -143,27 +143,27 @@ def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omit
     that refuses the data is named in ``omitted``. Returns ``(safety, efficacy, kinetics,
     finish, later)``: ``finish()`` gives the history and 14.6, ``later`` whether it may wait
     until after the ADaM build (the history under way in a forked process). ``ahead``: the
-    steps of :func:`~cartrial.report.engine_steps._ahead_steps` computed by the process that
+    steps of :func:`~cartrial.report.engine_steps.ahead_steps` computed by the process that
     read the study (those it holds are taken from it)."""
     def run(name: str, here: Callable):
         return ahead.take(name) if ahead is not None and name in ahead else here()
 
     own = record is not None and len(record)  # the committee's record is Table 14.2.1
-    hist = None if own else _history_job(study, protocol, ahead)  # beside the safety engine
-    safety = _try("Safety engine (ASTCT 2019 CRS/ICANS grading, DLT adjudication, safety "
-                  "tables)", partial(run, "safety", partial(_safety, study, protocol, cutoff)),
-                  omitted)
+    hist = None if own else history_job(study, protocol, ahead)  # beside the safety engine
+    safety = attempt("Safety engine (ASTCT 2019 CRS/ICANS grading, DLT adjudication, safety "
+                     "tables)", partial(run, "safety", partial(safety_step, study, protocol,
+                                                               cutoff)), omitted)
     step(STAGES[1])
     if safety is None and hist is not None:  # no history without the safety engine
         hist = hist.cancel()
     record = record if own else None
-    eff = _try("Efficacy engine (IMWG response, rates, time to event)",
-               partial(run, "efficacy", partial(_efficacy, study, protocol)), omitted)
+    eff = attempt("Efficacy engine (IMWG response, rates, time to event)",
+                  partial(run, "efficacy", partial(efficacy_step, study, protocol)), omitted)
     step(STAGES[2])
     from cartrial.kinetics.analysis import analyse_kinetics
-    kin = _try("Kinetics engine (NCA, cytokines, ADA)",
-               partial(analyse_kinetics, study, protocol,
-                       summaries=False, **_primary_crs(safety, protocol)), omitted)
+    kin = attempt("Kinetics engine (NCA, cytokines, ADA)",
+                  partial(analyse_kinetics, study, protocol,
+                          summaries=False, **_primary_crs(safety, protocol)), omitted)
     step(STAGES[3])
 
     from cartrial.report.recommended_dose import recommended_dose_section  # 14.6 (issue #20)
@@ -172,10 +172,10 @@ def _engines(study: Study, protocol: Protocol, cutoff: date | None, record, omit
         """The escalation history (waited for) and 14.6; their refusals named in ``omitted``."""
         (history, refused), pts = ((record, []), None) if hist is None else hist.wait()
         rec_omitted: list[str] = []  # named after the history's reason, as when run in turn
-        rec_dose = _try("Recommended dose (14.6: dose-toxicity, -response, -exposure; "
-                        "selection)", partial(recommended_dose_section, study, protocol, safety,
-                                              eff[0] if eff else None, kin, patients=pts),
-                        rec_omitted)
+        rec_dose = attempt("Recommended dose (14.6: dose-toxicity, -response, -exposure; "
+                           "selection)", partial(recommended_dose_section, study, protocol,
+                                                 safety, eff[0] if eff else None, kin,
+                                                 patients=pts), rec_omitted)
         omitted.extend(refused + rec_omitted)
         return history, rec_dose
 
@@ -191,7 +191,7 @@ def _load(data_dir: str | Path, protocol_ref: str, cutoff: date | None,
     committee's record (``db``; else None). Returns ``(protocol, study, n_warn, ahead,
     record)``."""
     protocol = load_protocol(protocol_ref)
-    steps = tuple(s for s in _ahead_steps(protocol, cutoff, db) if s[0] not in HERE)
+    steps = tuple(s for s in ahead_steps(protocol, cutoff, db) if s[0] not in HERE)
     study, n_warn, ahead = read_ahead(data_dir, protocol, _validate, steps,  # + imports
                                       first=AHEAD_MODULES if steps else ())  # meanwhile
     if cutoff is not None:
