@@ -210,6 +210,40 @@ def test_padded_records_in_many_chunks_give_pandas_text(monkeypatch):
     assert adam_csv_text(df.iloc[:0]) == to_csv_text(df.iloc[:0])
 
 
+def test_csv_written_with_the_thread_is_csv_chunks(tmp_path, monkeypatch):
+    """Regression test (write_csv against csv_chunks, the code against itself): the padded
+    records in two buffers taking turns, the padding removed by the file's thread, which is
+    slowed so that a buffer filled again too soon would show; header or not, a NUL (text
+    joined as text)."""
+    import time
+
+    import cartrial.adam.write_csv as write_csv
+    import cartrial.data.xport_thread as xport_thread
+
+    class Slow:
+        def __init__(self, path, mode):
+            self.real = open(path, mode)  # noqa: SIM115 - closed by close()
+
+        def write(self, data):
+            time.sleep(0.002)
+            return self.real.write(data)
+
+        def close(self):
+            self.real.close()
+
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"A": rng.choice(["S1", "a,b", None, "é"], 700),
+                       "B": rng.choice([1.0, np.nan, 0.125], 700)})
+    monkeypatch.setattr(write_csv, "_RECORD_BYTES", 5 * 12)
+    monkeypatch.setattr(xport_thread, "open", Slow, raising=False)
+    for frame, header in ((df, True), (df, False), (df.assign(A="x\x00"), True)):
+        with xport_thread.ThreadedFile(tmp_path / "t.csv") as f:
+            write_csv.write_csv(f, frame, header=header)
+        expected = b"".join(write_csv.csv_chunks(frame, header=header))
+        assert (tmp_path / "t.csv").read_bytes() == expected
+    assert b"".join(write_csv.csv_chunks(df)).decode() == to_csv_text(df)
+
+
 def test_text_with_a_nul_is_joined_as_text():
     """A NUL cannot be told from numpy's padding: that frame's text is joined by str.join."""
     from cartrial.adam.write_csv import _csv_fields

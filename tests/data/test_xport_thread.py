@@ -146,3 +146,31 @@ def test_threaded_xpt_removed_on_the_threads_error(tmp_path: Path, slow_open) ->
     with pytest.raises(OSError, match="No space left"):
         _xpt(_frame(500), tmp_path / "x.xpt", True, [])
     assert not (tmp_path / "x.xpt").exists() and not _writers()
+
+
+def test_a_dropped_byte_is_left_out_by_the_thread(tmp_path: Path) -> None:
+    padded = np.frombuffer(b"ab\xff\xffc\xff\n", dtype=np.uint8)
+    with ThreadedFile(tmp_path / "f") as f:
+        f.write(padded, drop=0xFF)
+        f.write(b"\xff as it is")
+    assert (tmp_path / "f").read_bytes() == b"abc\n\xff as it is"
+
+
+def test_turns_fill_a_buffer_again_only_once_written(tmp_path: Path, slow_open) -> None:
+    """Regression test (against the bytes written in turn): with a slow file, a buffer filled
+    again before the thread had written it would change the file."""
+    from cartrial.data.xport_thread import Turns
+
+    slow_open(delay=0.003)
+    with ThreadedFile(tmp_path / "f") as f:
+        turns = Turns(f)
+        for i in range(30):
+            buf = turns.next(np.dtype(np.uint8), 1000)
+            buf[:] = i
+            turns.sent(f.write(buf))
+    assert (tmp_path / "f").read_bytes() == b"".join(bytes([i]) * 1000 for i in range(30))
+    with open(tmp_path / "g", "wb") as g:  # a file written in turn: one buffer, kept
+        turns = Turns(g)
+        first = turns.next(np.dtype(np.uint8), 10)
+        turns.sent(g.write(first))
+        assert turns.next(np.dtype(np.uint8), 5) is first

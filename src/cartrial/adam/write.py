@@ -17,7 +17,7 @@ from cartrial.adam.batched import BatchedDataset
 from cartrial.adam.define_view import define_view_html
 from cartrial.adam.define_xml import add_params, define_xml
 from cartrial.adam.metadata import DatasetProfile, define_html
-from cartrial.adam.write_csv import adam_csv_text, csv_chunks, write_adam_csv, write_chunks
+from cartrial.adam.write_csv import adam_csv_text, write_adam_csv, write_csv
 from cartrial.adam.write_xpt import (
     column_codes,
     dataset_label,
@@ -89,7 +89,7 @@ def write_adam(datasets: Mapping[str, pd.DataFrame | BatchedDataset], out_dir: s
         else:
             objects, coded = column_codes(df)  # each text column factorised once
             with ThreadedFile(csv) as f:
-                write_chunks(f, csv_chunks(df, coded=coded))
+                write_csv(f, df, coded=coded)
             write_adam_xpt(df, xpt, name, dataset_label(name), dataset_labels(name, df.columns),
                            created=run_date, coded=coded)
             meta[name] = DatasetProfile(name)  # one pass for define.html and define.xml
@@ -127,7 +127,7 @@ def _write_json(name: str, data: pd.DataFrame | BatchedDataset, out: Path, study
         with ThreadedFile(out / f"{name.lower()}.csv") as f:
             for i, batch in enumerate(data.batches()):
                 profile.add(batch)
-                write_chunks(f, csv_chunks(batch, header=i == 0))
+                write_csv(f, batch, header=i == 0)
         profile.check_rows(data)
         columns, meta = profile.columns, profile
     else:

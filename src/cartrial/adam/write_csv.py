@@ -8,7 +8,7 @@ call dominates the run time. Used by :func:`cartrial.adam.write.write_adam`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +16,7 @@ import pandas as pd
 
 from cartrial.adam.column_profile import distinct
 from cartrial.data.text import factorize_text
-from cartrial.data.xport_thread import ThreadedFile
+from cartrial.data.xport_thread import ThreadedFile, Turns
 from cartrial.data.xport_values import _void_rows
 
 
@@ -222,33 +222,42 @@ def _csv_fields(df: pd.DataFrame, coded: Coded) -> list[tuple[np.ndarray, np.nda
 
 class _PaddedRows:
     """CSV lines built as fixed-width records, each field padded with :data:`_PAD`, one
-    gather per column into a buffer kept for the rows; the padding removed then (one
-    vectorised pass instead of a ``str.join`` per row: issue #18, ADLB's millions of rows)."""
+    gather per column into a buffer of at most :data:`_RECORD_BYTES`; the padding removed then
+    (one vectorised pass instead of a ``str.join`` per row: issue #18, ADLB's millions of
+    rows)."""
 
-    def __init__(self, fields: list[tuple[np.ndarray, np.ndarray]], n_rows: int,
-                 chunk_rows: int) -> None:
+    def __init__(self, fields: list[tuple[np.ndarray, np.ndarray]], chunk_rows: int) -> None:
         self._codes = [codes for codes, _ in fields]
         self._tables = [_void_rows(table) for _, table in fields]
         widths = [table.shape[1] for _, table in fields]
         offsets = np.concatenate([[0], np.cumsum(widths)]).astype(int).tolist()
-        record = np.dtype({"names": [f"f{j}" for j in range(len(fields))],
-                           "formats": [np.dtype((np.void, w)) for w in widths],
-                           "offsets": offsets[:-1], "itemsize": offsets[-1]})
-        self.rows = max(1, min(chunk_rows, _RECORD_BYTES // record.itemsize))
-        self._buffer = np.empty(min(self.rows, n_rows), dtype=record)
+        self.record = np.dtype({"names": [f"f{j}" for j in range(len(fields))],
+                                "formats": [np.dtype((np.void, w)) for w in widths],
+                                "offsets": offsets[:-1], "itemsize": offsets[-1]})
+        self.rows = max(1, min(chunk_rows, _RECORD_BYTES // self.record.itemsize))
 
-    def chunk(self, start: int) -> np.ndarray:
-        """The UTF-8 bytes (``uint8``) of the lines of rows ``start`` to ``start + rows``."""
+    def fill(self, buffer: np.ndarray, start: int) -> np.ndarray:
+        """The padded records (``uint8``) of rows ``start`` to ``start + rows``, built in
+        ``buffer`` (of :attr:`record` items, at least as many as the rows)."""
         stop = start + self.rows
-        buf = self._buffer[:len(self._codes[0][start:stop])]
+        buf = buffer[:len(self._codes[0][start:stop])]
         for j, (codes, table) in enumerate(zip(self._codes, self._tables, strict=True)):
             buf[f"f{j}"] = table[codes[start:stop]]  # every field of every record
-        raw = buf.view(np.uint8)
-        return raw[raw != _PAD]
+        return buf.view(np.uint8)
 
 
 #: Rows of CSV made at a time (at most; :data:`_RECORD_BYTES` of padded records).
 CHUNK_ROWS = 32_768
+
+
+def _text_chunks(df: pd.DataFrame, chunk_rows: int, header: bool, coded: Coded
+                 ) -> Iterator[bytes]:
+    """:func:`csv_chunks` of a frame :func:`_csv_fields` does not take, joined as text."""
+    for i, start in enumerate(range(0, max(len(df), 1), chunk_rows)):
+        part = {c: (codes[start:start + chunk_rows], values)
+                for c, (codes, values) in coded.items()}
+        text = _csv_text(df.iloc[start:start + chunk_rows], part)
+        yield (text if header and i == 0 else text.split("\n", 1)[1]).encode("utf-8")
 
 
 def csv_chunks(df: pd.DataFrame, chunk_rows: int = CHUNK_ROWS, header: bool = True,
@@ -265,38 +274,47 @@ def csv_chunks(df: pd.DataFrame, chunk_rows: int = CHUNK_ROWS, header: bool = Tr
     """
     fields = _csv_fields(df, coded or {})
     if fields is None:
-        for i, start in enumerate(range(0, max(len(df), 1), chunk_rows)):
-            part = {c: (codes[start:start + chunk_rows], values)
-                    for c, (codes, values) in (coded or {}).items()}
-            text = _csv_text(df.iloc[start:start + chunk_rows], part)
-            yield (text if header and i == 0 else text.split("\n", 1)[1]).encode("utf-8")
+        yield from _text_chunks(df, chunk_rows, header, coded or {})
         return
     if header:
         yield _header(df).encode("utf-8")
-    body = _PaddedRows(fields, len(df), chunk_rows)
+    body = _PaddedRows(fields, chunk_rows)
+    buffer = np.empty(min(body.rows, len(df)), dtype=body.record)  # kept for the chunks
     for start in range(0, len(df), body.rows):
-        yield body.chunk(start)
+        raw = body.fill(buffer, start)
+        yield raw[raw != _PAD]
 
 
-def write_chunks(f: ThreadedFile, chunks: Iterable[bytes | np.ndarray]) -> None:
-    """Each chunk of bytes (:func:`csv_chunks`) handed to ``f``'s thread in turn (the writing
-    on the second core, issue #18).
+def write_csv(f: ThreadedFile, df: pd.DataFrame, *, header: bool = True,
+              coded: Coded | None = None, chunk_rows: int = CHUNK_ROWS) -> None:
+    """The bytes of :func:`csv_chunks` written to ``f``: the padded records handed to its
+    thread, which removes the padding and writes them on the second core (issue #18), in
+    two buffers taking turns (:class:`cartrial.data.xport_thread.Turns`).
 
     Examples
     --------
     >>> import tempfile
     >>> path = Path(tempfile.mkdtemp()) / "a.csv"
     >>> with ThreadedFile(path) as f:
-    ...     write_chunks(f, csv_chunks(pd.DataFrame({"A": ["x"], "B": ["\u00e9"]})))
+    ...     write_csv(f, pd.DataFrame({"A": ["x", None], "B": ["\u00e9", "y"]}))
     >>> path.read_bytes()
-    b'A,B\\nx,\\xc3\\xa9\\n'
+    b'A,B\\nx,\\xc3\\xa9\\n,y\\n'
     """
-    for chunk in chunks:
-        f.write(chunk)
+    fields = _csv_fields(df, coded or {})
+    if fields is None:
+        for chunk in _text_chunks(df, chunk_rows, header, coded or {}):
+            f.write(chunk)
+        return
+    if header:
+        f.write(_header(df).encode("utf-8"))
+    body, turns = _PaddedRows(fields, chunk_rows), Turns(f)
+    for start in range(0, len(df), body.rows):
+        raw = body.fill(turns.next(body.record, min(body.rows, len(df))), start)
+        turns.sent(f.write(raw, drop=_PAD))
 
 
 def write_adam_csv(df: pd.DataFrame, path: Path, chunk_rows: int = CHUNK_ROWS) -> None:
-    """:func:`adam_csv_text` written in row chunks (a large dataset is never one string), by a
-    second thread (:func:`write_chunks`)."""
+    """:func:`adam_csv_text` written in row chunks (a large dataset is never one string), with
+    a second thread (:func:`write_csv`)."""
     with ThreadedFile(path) as f:
-        write_chunks(f, csv_chunks(df, chunk_rows))
+        write_csv(f, df, chunk_rows=chunk_rows)

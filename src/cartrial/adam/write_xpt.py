@@ -25,7 +25,7 @@ from cartrial.adam.batched import BatchedDataset, column_kind
 from cartrial.adam.column_profile import distinct
 from cartrial.adam.define_params import add_params_coded
 from cartrial.adam.metadata import DATASETS, DatasetProfile, variable_label
-from cartrial.adam.write_csv import Coded, as_text, coded_text, csv_chunks, write_chunks
+from cartrial.adam.write_csv import Coded, as_text, coded_text, write_csv
 from cartrial.data.write import xpt_v5_name_problems
 from cartrial.data.xport import XportV5Writer, text_width, times_of_day
 from cartrial.data.xport_thread import ThreadedFile
@@ -271,7 +271,7 @@ def write_batched(name: str, data: BatchedDataset, out: Path, created: datetime,
                         add_params_coded(params, batch, {c: d for c, d in objects.items()
                                                          if c in coded})
                     del objects
-                    write_chunks(f, csv_chunks(batch, header=i == 0, coded=coded))
+                    write_csv(f, batch, header=i == 0, coded=coded)
                     part, values_of = xpt.convert(batch, coded)
                     del coded, batch
                     stream.add(part, values_of, _xpt_kinds(kinds),

@@ -72,7 +72,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.xport_header import RECORD_LEN, _head, _namestr_formats, _stamp
-from cartrial.data.xport_thread import ThreadedFile
+from cartrial.data.xport_thread import ThreadedFile, Turns
 from cartrial.data.xport_values import (
     CHUNK_ROWS,
     MISSING_BYTES,
@@ -189,11 +189,6 @@ class XportV5Writer:
         self.widths = widths
         self._offsets = np.concatenate([[0], np.cumsum(widths)]).astype(int).tolist()
         self._chunk_rows = chunk_rows
-        # the records of a chunk (_write_rows): one buffer, or two taking turns when a thread
-        # writes them (one filled while the other is written), each with its piece's number
-        self._buffers: list[np.ndarray | None] = [None, None] if threaded else [None]
-        self._pieces = [0] * len(self._buffers)
-        self._turn = 0
         self._path = Path(path)
         self.n_rows = 0
         head = _head(table_name, file_label, self.columns, labels, self.kinds, widths, formats,
@@ -201,6 +196,7 @@ class XportV5Writer:
         self._data_start = len(head)  # the same in every file with this many columns
         # closed by close() or __exit__
         self._file = ThreadedFile(self._path) if threaded else open(self._path, "wb")
+        self._turns = Turns(self._file)  # the records of a chunk (_write_rows)
         self._file.write(head)
 
     def write(self, part: pd.DataFrame, coded: Mapping[str, np.ndarray] | None = None) -> None:
@@ -305,7 +301,7 @@ class XportV5Writer:
         for start in range(0, len(df), step):
             part = df.iloc[start:start + step]
             # every field of every record is written below
-            buf = self._free_buffer(record, min(step, len(df)))[:len(part)]
+            buf = self._turns.next(record, min(step, len(df)))[:len(part)]
             for j, kind in enumerate(self.kinds):
                 s, field = part.iloc[:, j], buf[f"f{j}"]
                 if kind != "text":
@@ -315,19 +311,8 @@ class XportV5Writer:
                     text[j].fill(field, s, start)
                 else:
                     _fill_text(field, self.widths[j], s)
-            self._pieces[self._turn] = self._file.write(buf.view(np.uint8))
+            self._turns.sent(self._file.write(buf.view(np.uint8)))
         self.n_rows += len(df)
-
-    def _free_buffer(self, record: np.dtype, rows: int) -> np.ndarray:
-        """A record buffer of at least ``rows`` records to fill, the next in turn, once the
-        thread (if any) has written what it held; kept for the file's chunks."""
-        self._turn = (self._turn + 1) % len(self._buffers)
-        if isinstance(self._file, ThreadedFile):
-            self._file.wait(self._pieces[self._turn])
-        buf = self._buffers[self._turn]
-        if buf is None or buf.dtype != record or len(buf) < rows:
-            buf = self._buffers[self._turn] = np.empty(rows, dtype=record)
-        return buf
 
     def close(self) -> None:
         """Pad the last record with blanks and close the file (again: nothing); a thread's
@@ -335,7 +320,7 @@ class XportV5Writer:
         if not self._file.closed:
             self._file.write(b" " * (-(self.n_rows * self._offsets[-1]) % RECORD_LEN))
             self._file.close()
-        self._buffers = [None] * len(self._buffers)
+        self._turns.clear()
 
     def __enter__(self) -> XportV5Writer:
         return self
@@ -348,7 +333,7 @@ class XportV5Writer:
             self._file.abort()
         else:
             self._file.close()
-        self._buffers = [None] * len(self._buffers)
+        self._turns.clear()
         self._path.unlink(missing_ok=True)
 
 

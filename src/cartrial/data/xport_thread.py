@@ -18,6 +18,9 @@ from __future__ import annotations
 import queue
 import threading
 from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
 
 #: pieces waiting for the thread at most: with the one being written, at most three pieces
 #: (a chunk of XPT records is at most 16 MiB, of CSV text a few MiB) are held beyond the caller's
@@ -63,13 +66,17 @@ class ThreadedFile:
 
     def _run(self) -> None:
         try:
-            while (piece := self._queue.get()) is not _STOP:
+            while (item := self._queue.get()) is not _STOP:
+                piece, drop = item
                 if self._error is None:
                     try:
+                        if drop is not None:  # (numpy: without the GIL)
+                            raw = np.frombuffer(piece, dtype=np.uint8)
+                            piece = raw[raw != drop]
                         self._file.write(piece)
                     except BaseException as exc:  # noqa: BLE001 - raised in the caller
                         self._error = exc
-                del piece  # (a buffer the caller may fill again once counted written)
+                del item, piece  # (a buffer the caller may fill again once counted written)
                 with self._done:
                     self._written += 1
                     self._done.notify_all()
@@ -93,10 +100,12 @@ class ThreadedFile:
         """Whether :meth:`close` or :meth:`abort` has ended the thread."""
         return self._thread is None
 
-    def write(self, data: bytes | bytearray | memoryview) -> int:
+    def write(self, data: bytes | bytearray | memoryview | np.ndarray,
+              drop: int | None = None) -> int:
         """Hand ``data`` to the thread (not copied: a buffer must not change until
         :meth:`wait` for the returned number has returned); the error of an earlier write, if
-        any, is raised instead.
+        any, is raised instead. ``drop``: a byte value the thread leaves out of ``data``
+        (the padding of records built at a fixed width), so the second core removes it.
 
         Returns
         -------
@@ -106,7 +115,7 @@ class ThreadedFile:
         self._raise()
         if self._thread is None:
             raise ValueError("write to a closed ThreadedFile")
-        self._queue.put(data)
+        self._queue.put((data, drop))
         self._sent += 1
         return self._sent
 
@@ -150,6 +159,57 @@ class ThreadedFile:
             self.close()
         else:
             self.abort()
+
+
+class Turns:
+    """Buffers taking turns to be filled and written: with a :class:`ThreadedFile` one is
+    filled while the others wait or are written, each filled again only once the thread has
+    written it; with a file written in turn, one buffer (kept: a new buffer of megabytes for
+    every chunk is faulted in, page by page, each time).
+
+    Parameters
+    ----------
+    file : ThreadedFile or binary file
+        Where the buffers are written (:meth:`sent` is given what its ``write`` returned).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "f.bin"
+    >>> with ThreadedFile(path) as f:
+    ...     turns = Turns(f)
+    ...     for i in range(4):
+    ...         buf = turns.next(np.dtype(np.uint8), 3)
+    ...         buf[:] = i
+    ...         turns.sent(f.write(buf))
+    >>> path.read_bytes()
+    b'\\x00\\x00\\x00\\x01\\x01\\x01\\x02\\x02\\x02\\x03\\x03\\x03'
+    """
+
+    def __init__(self, file: ThreadedFile | BinaryIO) -> None:
+        self._file = file
+        threaded = isinstance(file, ThreadedFile)
+        self._buffers: list[np.ndarray | None] = [None, None] if threaded else [None]
+        self._pieces = [0] * len(self._buffers)  # the piece each buffer was last sent as
+        self._turn = 0
+
+    def next(self, dtype: np.dtype, rows: int) -> np.ndarray:
+        """The next buffer in turn, of at least ``rows`` items of ``dtype``, once written."""
+        self._turn = (self._turn + 1) % len(self._buffers)
+        if isinstance(self._file, ThreadedFile):
+            self._file.wait(self._pieces[self._turn])
+        buf = self._buffers[self._turn]
+        if buf is None or buf.dtype != dtype or len(buf) < rows:
+            buf = self._buffers[self._turn] = np.empty(rows, dtype=dtype)
+        return buf
+
+    def sent(self, piece: int) -> None:
+        """The buffer last given by :meth:`next` was handed to the file as piece ``piece``."""
+        self._pieces[self._turn] = piece
+
+    def clear(self) -> None:
+        """Let the buffers go (the file written or given up)."""
+        self._buffers = [None] * len(self._buffers)
 
 
 class _Aborted(Exception):
