@@ -2,9 +2,11 @@
 
 Why: writing a large trial's ADaM files (at 10,000 patients ~2.4 GB of XPT and CSV) is a few
 seconds of system time in ``write(2)``, which releases the GIL; handed to a thread, it runs on
-the second core while this one encodes the next records. The thread only writes: the bytes and
-their order are those of writing them in turn, so the file is byte-identical. What waits in
-the queue is bounded (``depth`` pieces), so the memory added is at most that many pieces.
+the second core while this one encodes the next records. The thread only writes (and, when
+asked, leaves out a padding byte, in numpy, also without the GIL): the bytes and their order
+are those of writing them in turn, so the file is byte-identical. What waits in the queue is
+bounded (``depth`` pieces), so the memory added is at most that many pieces; buffers filled
+again and again take turns (:class:`Turns`), each filled once the thread has written it.
 
 An error in the thread (a full disk, say) is raised to the caller, the same exception with its
 message, at its next :meth:`ThreadedFile.write`, :meth:`~ThreadedFile.wait` or
@@ -23,7 +25,8 @@ from typing import BinaryIO
 import numpy as np
 
 #: pieces waiting for the thread at most: with the one being written, at most three pieces
-#: (a chunk of XPT records is at most 16 MiB, of CSV text a few MiB) are held beyond the caller's
+#: (a chunk of XPT records is at most 16 MiB, of padded CSV records 8 MiB) are held beyond the
+#: caller's
 DEPTH = 2
 
 _STOP = object()
