@@ -177,8 +177,8 @@ def test_coded_text_is_pandas_text_once_per_value(rows):
 @settings(max_examples=25, deadline=None)
 @given(st.integers(16, 120), st.data())
 def test_runs_of_few_combinations_give_pandas_text(n, data):
-    """Neighbouring columns with few distinct combinations are joined once per combination
-    (_joined_runs); pandas' to_csv (the foundation writer) is the reference."""
+    """Columns with few distinct values and a column of other objects (coded from its
+    text); pandas' to_csv (the foundation writer) is the reference."""
     def pick(values: list) -> list:
         return data.draw(st.lists(st.sampled_from(values), min_size=n, max_size=n))
 
@@ -189,17 +189,68 @@ def test_runs_of_few_combinations_give_pandas_text(n, data):
     assert adam_csv_text(df) == to_csv_text(df)
 
 
-def test_runs_are_joined_in_a_large_batch():
-    """Regression: 1,000 rows of four few-valued columns are one run; the text is pandas'."""
-    from cartrial.adam.write_csv import _joined_runs, coded_text
+def test_padded_records_in_many_chunks_give_pandas_text(monkeypatch):
+    """The lines built as padded records (csv_chunks), a buffer of a few records at a time:
+    quoting, non-ASCII text, missing values, numbers, dates, other objects; pandas' to_csv (the
+    foundation writer) is the reference, for whole frames and rows cut into chunks."""
+    import cartrial.adam.write_csv as write_csv
 
     rng = np.random.default_rng(5)
-    df = pd.DataFrame({"A": rng.choice(["S1", "S2", "a,b"], 1000),
-                       "B": rng.choice([1.0, 2.5], 1000), "C": rng.choice(["Y", ""], 1000),
-                       "D": rng.choice(['q"', "x"], 1000)})
-    runs = _joined_runs([coded_text(df[c]) for c in df.columns], len(df))
-    assert len(runs) == 1
-    assert adam_csv_text(df) == to_csv_text(df)
+    n = 1_000
+    df = pd.DataFrame({"A": rng.choice(["S1", "S2", "a,b", None, "é\u20ac"], n),
+                       "B": rng.choice([1.0, 2.5, np.nan, -1e-7, 123456.789], n),
+                       "C": rng.choice(["Y", "", 'q"'], n),
+                       "D": pd.to_datetime(rng.choice(["2024-01-02", None], n)),
+                       "G": pd.Series(rng.choice(np.array(["a", 1, None], dtype=object), n),
+                                      dtype=object)})  # not all text: coded from its text
+    monkeypatch.setattr(write_csv, "_RECORD_BYTES", 7 * 40)  # a few records a chunk
+    chunks = list(write_csv.csv_chunks(df, chunk_rows=64))
+    assert len(chunks) > 20
+    assert b"".join(chunks).decode() == to_csv_text(df)
+    assert adam_csv_text(df.iloc[:0]) == to_csv_text(df.iloc[:0])
+
+
+def test_csv_written_with_the_thread_is_csv_chunks(tmp_path, monkeypatch):
+    """Regression test (write_csv against csv_chunks, the code against itself): the padded
+    records in two buffers taking turns, the padding removed by the file's thread, which is
+    slowed so that a buffer filled again too soon would show; header or not, a NUL (text
+    joined as text)."""
+    import time
+
+    import cartrial.adam.write_csv as write_csv
+    import cartrial.data.xport_thread as xport_thread
+
+    class Slow:
+        def __init__(self, path, mode):
+            self.real = open(path, mode)  # noqa: SIM115 - closed by close()
+
+        def write(self, data):
+            time.sleep(0.002)
+            return self.real.write(data)
+
+        def close(self):
+            self.real.close()
+
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"A": rng.choice(["S1", "a,b", None, "é"], 700),
+                       "B": rng.choice([1.0, np.nan, 0.125], 700)})
+    monkeypatch.setattr(write_csv, "_RECORD_BYTES", 5 * 12)
+    monkeypatch.setattr(xport_thread, "open", Slow, raising=False)
+    for frame, header in ((df, True), (df, False), (df.assign(A="x\x00"), True)):
+        with xport_thread.ThreadedFile(tmp_path / "t.csv") as f:
+            write_csv.write_csv(f, frame, header=header)
+        expected = b"".join(write_csv.csv_chunks(frame, header=header))
+        assert (tmp_path / "t.csv").read_bytes() == expected
+    assert b"".join(write_csv.csv_chunks(df)).decode() == to_csv_text(df)
+
+
+def test_text_with_a_nul_is_joined_as_text():
+    """A NUL cannot be told from numpy's padding: that frame's text is joined by str.join."""
+    from cartrial.adam.write_csv import _csv_fields
+
+    df = pd.DataFrame({"A": ["a\x00", "b"], "B": [1.0, 2.0]})
+    assert _csv_fields(df, {}) is None
+    assert adam_csv_text(df) == to_csv_text(df) == "A,B\na\x00,1\nb,2\n"
 
 
 @settings(max_examples=40, deadline=None,

@@ -17,7 +17,7 @@ from cartrial.adam.batched import BatchedDataset
 from cartrial.adam.define_view import define_view_html
 from cartrial.adam.define_xml import add_params, define_xml
 from cartrial.adam.metadata import DatasetProfile, define_html
-from cartrial.adam.write_csv import adam_csv_text, csv_chunks, write_adam_csv
+from cartrial.adam.write_csv import adam_csv_text, write_adam_csv, write_csv
 from cartrial.adam.write_xpt import (
     column_codes,
     dataset_label,
@@ -26,6 +26,7 @@ from cartrial.adam.write_xpt import (
     write_batched,
 )
 from cartrial.data.dataset_json import write_dataset_json
+from cartrial.data.xport_thread import ThreadedFile
 from cartrial.errors import InputError
 
 __all__ = ["adam_csv_text", "write_adam", "write_adam_csv", "write_adam_xpt"]
@@ -87,8 +88,8 @@ def write_adam(datasets: Mapping[str, pd.DataFrame | BatchedDataset], out_dir: s
             meta[name] = write_batched(name, df, out, run_date, params.setdefault(name, {}))
         else:
             objects, coded = column_codes(df)  # each text column factorised once
-            with open(csv, "w", encoding="utf-8", newline="") as f:
-                f.writelines(csv_chunks(df, coded=coded))
+            with ThreadedFile(csv) as f:
+                write_csv(f, df, coded=coded)
             write_adam_xpt(df, xpt, name, dataset_label(name), dataset_labels(name, df.columns),
                            created=run_date, coded=coded)
             meta[name] = DatasetProfile(name)  # one pass for define.html and define.xml
@@ -123,10 +124,10 @@ def _write_json(name: str, data: pd.DataFrame | BatchedDataset, out: Path, study
     """The CSV and the Dataset-JSON of one dataset; returns its metadata for define.html."""
     if isinstance(data, BatchedDataset):
         profile = DatasetProfile(name)
-        with open(out / f"{name.lower()}.csv", "w", encoding="utf-8", newline="") as f:
+        with ThreadedFile(out / f"{name.lower()}.csv") as f:
             for i, batch in enumerate(data.batches()):
                 profile.add(batch)
-                f.writelines(csv_chunks(batch, header=i == 0))
+                write_csv(f, batch, header=i == 0)
         profile.check_rows(data)
         columns, meta = profile.columns, profile
     else:

@@ -16,6 +16,8 @@ import pandas as pd
 
 from cartrial.adam.column_profile import distinct
 from cartrial.data.text import factorize_text
+from cartrial.data.xport_thread import ThreadedFile, Turns
+from cartrial.data.xport_values import _void_rows
 
 
 def _numbers_coded(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -111,8 +113,9 @@ def adam_csv_text(df: pd.DataFrame) -> str:
     """Deterministic CSV text of an analysis dataset (the conventions of
     :mod:`cartrial.adam.write_csv`).
 
-    Same text as pandas' ``to_csv`` (QUOTE_MINIMAL, "\\n"), joined in C by ``str.join`` over
-    the column arrays, which is 3x faster for a dataset of millions of rows.
+    Same text as pandas' ``to_csv`` (QUOTE_MINIMAL, "\\n"), built as padded records of each
+    column's distinct field texts and the padding removed (:func:`csv_chunks`), many times
+    faster than pandas for a dataset of millions of rows.
 
     Parameters
     ----------
@@ -131,15 +134,17 @@ def adam_csv_text(df: pd.DataFrame) -> str:
     >>> adam_csv_text(df)
     'USUBJID,AVAL,ADT\\nS1,1,2024-03-10\\nS2,2.5,\\n'
     """
-    return _csv_text(df, {})
+    return b"".join(csv_chunks(df)).decode("utf-8")
 
 
 Coded = dict[str, tuple[np.ndarray, np.ndarray]]
 
 
 def _csv_text(df: pd.DataFrame, coded: Coded) -> str:
-    """:func:`adam_csv_text`; ``coded``: :func:`coded_text` of some columns, already made."""
-    cols: list[np.ndarray | tuple[np.ndarray, np.ndarray]] = []  # text, or (codes, texts)
+    """:func:`adam_csv_text` joined by ``str.join``: the text of a dataset that
+    :func:`csv_chunks` does not build as padded records (one column, or text with a NUL);
+    ``coded``: :func:`coded_text` of some columns, already made."""
+    cols = []
     for c in df.columns:
         s = df[c]
         ct = coded[c] if c in coded else coded_text(s)
@@ -148,67 +153,168 @@ def _csv_text(df: pd.DataFrame, coded: Coded) -> str:
             continue
         codes, values = ct
         # numbers and dates never need quotes; text is quoted once per distinct value
-        cols.append((codes, values if is_number(s) or pd.api.types.is_datetime64_any_dtype(s)
-                     else _csv_quoted(values)))
+        cols.append((values if is_number(s) or pd.api.types.is_datetime64_any_dtype(s)
+                     else _csv_quoted(values))[codes])
     if len(cols) < 2:  # the csv module quotes a lone empty field: keep its exact rules
         plain = [as_text(df[c]) if not is_number(df[c]) else _numbers_as_text(df[c])
                  for c in df.columns]
         return pd.DataFrame(dict(zip(df.columns, plain, strict=True)), index=df.index).to_csv(
             index=False, lineterminator="\n")
-    header = ",".join(_csv_quoted(np.asarray([str(c) for c in df.columns], dtype=object)))
-    body = "\n".join(map(",".join, zip(*_joined_runs(cols, len(df)), strict=True)))
-    return f"{header}\n{body}\n" if len(df) else f"{header}\n"
+    body = "\n".join(map(",".join, zip(*cols, strict=True)))
+    return f"{_header(df)}{body}\n" if len(df) else _header(df)
 
 
-_RUN_RATIO = 16
+def _header(df: pd.DataFrame) -> str:
+    return ",".join(_csv_quoted(np.asarray([str(c) for c in df.columns], dtype=object))) + "\n"
 
 
-def _joined_runs(cols: list, n_rows: int) -> list[np.ndarray]:
-    """The columns' field texts with runs of neighbouring coded columns (``(codes, texts)``)
-    joined by "," once per distinct combination of their values, while a run has at most half
-    as many combinations as rows: each row then has fewer fields to join (an ADLB batch: 35
-    columns in about 15 runs). Same text as joining the columns one by one."""
-    out: list[np.ndarray] = []
-    run: tuple[np.ndarray, np.ndarray] | None = None  # codes (>= 0) and texts of the run
-    for col in [*cols, None]:
-        if isinstance(col, tuple):
-            codes, texts = col[0] % len(col[1]), col[1]  # -1 (missing) -> the last text, ""
-            if run is not None:
-                combined, uniq = pd.factorize(run[0] * len(texts) + codes)
-                if len(uniq) <= n_rows // _RUN_RATIO:
-                    run = combined, run[1][uniq // len(texts)] + "," + texts[uniq % len(texts)]
-                    continue
-                out.append(run[1][run[0]])
-            run = codes, texts
-            continue
-        if run is not None:
-            out.append(run[1][run[0]])
-            run = None
-        if col is not None:
-            out.append(col)
-    return out
+#: the padding byte of the fields of a padded record, removed from the records: never a byte
+#: of UTF-8 text
+_PAD = 0xFF
+#: bytes of padded records built at a time, in one buffer: below the size from which a large
+#: trial's analyze maps blocks directly (cartrial._memory: 14 MiB at 10,000 patients), so the
+#: heap reuses its pages instead of each chunk's being faulted in anew
+_RECORD_BYTES = 8 << 20
 
 
-#: Rows of CSV text made at a time: a chunk's text (and its UTF-8 bytes) of a large dataset is
-#: a few MiB (ADLB: ~170 bytes a row), below the size from which a large trial's analyze maps
-#: blocks directly (cartrial._memory: 14 MiB at 10,000 patients), so the heap reuses its pages
-#: instead of each chunk's being faulted in anew (100,000 rows: ~17 MiB, twice).
+def _field_table(texts: np.ndarray, end: int) -> np.ndarray | None:
+    """``uint8`` rows: each text's UTF-8 bytes and the byte ``end`` ("," or line end), padded
+    with :data:`_PAD` to the longest; None when a text holds a NUL (numpy's fixed-width bytes
+    cannot tell it from their padding)."""
+    if "\x00" in "".join(texts):
+        return None
+    fixed = np.asarray(texts, dtype=object).astype(np.str_)
+    try:
+        enc = fixed.astype(np.bytes_)  # ASCII: in C
+    except UnicodeEncodeError:
+        enc = np.char.encode(fixed, "utf-8")
+    n, width = len(enc), enc.dtype.itemsize
+    table = np.full((n, width + 1), _PAD, dtype=np.uint8)
+    raw = table[:, :width]
+    raw[...] = enc.view(np.uint8).reshape(n, width)
+    raw[raw == 0] = _PAD  # numpy's padding (no NUL in the text)
+    table[np.arange(n), np.char.str_len(enc)] = end
+    return table
+
+
+def _csv_fields(df: pd.DataFrame, coded: Coded) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """Each column of ``df`` as codes (-1: the last row) into the :func:`_field_table` of its
+    quoted field texts, the last column's ending the line; None for a frame of fewer than two
+    columns (the csv module's own rules for a lone empty field) or with a NUL in a text."""
+    if df.shape[1] < 2:
+        return None
+    fields = []
+    for j, c in enumerate(df.columns):
+        s = df.iloc[:, j]
+        ct = coded[c] if c in coded else coded_text(s)
+        if ct is None:  # objects other than str: their text, then coded
+            codes, values = factorize_text(_csv_quoted(as_text(s).to_numpy(dtype=object)))
+        else:  # numbers and dates never need quotes; text is quoted once per distinct value
+            codes, values = ct
+            if not (is_number(s) or pd.api.types.is_datetime64_any_dtype(s)):
+                values = _csv_quoted(values)
+        table = _field_table(values, ord("\n") if j == df.shape[1] - 1 else ord(","))
+        if table is None:
+            return None
+        fields.append((codes, table))
+    return fields
+
+
+class _PaddedRows:
+    """CSV lines built as fixed-width records, each field padded with :data:`_PAD`, one
+    gather per column into a buffer of at most :data:`_RECORD_BYTES`; the padding removed then
+    (one vectorised pass instead of a ``str.join`` per row: issue #18, ADLB's millions of
+    rows)."""
+
+    def __init__(self, fields: list[tuple[np.ndarray, np.ndarray]], chunk_rows: int) -> None:
+        self._codes = [codes for codes, _ in fields]
+        self._tables = [_void_rows(table) for _, table in fields]
+        widths = [table.shape[1] for _, table in fields]
+        offsets = np.concatenate([[0], np.cumsum(widths)]).astype(int).tolist()
+        self.record = np.dtype({"names": [f"f{j}" for j in range(len(fields))],
+                                "formats": [np.dtype((np.void, w)) for w in widths],
+                                "offsets": offsets[:-1], "itemsize": offsets[-1]})
+        self.rows = max(1, min(chunk_rows, _RECORD_BYTES // self.record.itemsize))
+
+    def fill(self, buffer: np.ndarray, start: int) -> np.ndarray:
+        """The padded records (``uint8``) of rows ``start`` to ``start + rows``, built in
+        ``buffer`` (of :attr:`record` items, at least as many as the rows)."""
+        stop = start + self.rows
+        buf = buffer[:len(self._codes[0][start:stop])]
+        for j, (codes, table) in enumerate(zip(self._codes, self._tables, strict=True)):
+            buf[f"f{j}"] = table[codes[start:stop]]  # every field of every record
+        return buf.view(np.uint8)
+
+
+#: Rows of CSV made at a time (at most; :data:`_RECORD_BYTES` of padded records).
 CHUNK_ROWS = 32_768
 
 
-def csv_chunks(df: pd.DataFrame, chunk_rows: int = CHUNK_ROWS, header: bool = True,
-               coded: Coded | None = None) -> Iterator[str]:
-    """:func:`adam_csv_text` of ``df`` in row chunks (with the header line only when asked);
-    ``coded``: :func:`coded_text` of some of its columns, already made (the XPT writer shares
-    them)."""
+def _text_chunks(df: pd.DataFrame, chunk_rows: int, header: bool, coded: Coded
+                 ) -> Iterator[bytes]:
+    """:func:`csv_chunks` of a frame :func:`_csv_fields` does not take, joined as text."""
     for i, start in enumerate(range(0, max(len(df), 1), chunk_rows)):
         part = {c: (codes[start:start + chunk_rows], values)
-                for c, (codes, values) in (coded or {}).items()}
+                for c, (codes, values) in coded.items()}
         text = _csv_text(df.iloc[start:start + chunk_rows], part)
-        yield text if header and i == 0 else text.split("\n", 1)[1]
+        yield (text if header and i == 0 else text.split("\n", 1)[1]).encode("utf-8")
+
+
+def csv_chunks(df: pd.DataFrame, chunk_rows: int = CHUNK_ROWS, header: bool = True,
+               coded: Coded | None = None) -> Iterator[bytes | np.ndarray]:
+    """The UTF-8 bytes of :func:`adam_csv_text` of ``df`` (bytes or ``uint8`` arrays) in row
+    chunks, with the header line only when asked; ``coded``: :func:`coded_text` of some of
+    its columns, already made (the XPT writer shares them).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"T": ["a,b", None], "X": [1.0, 2.5]})
+    >>> b"".join(csv_chunks(df, chunk_rows=1)).decode()
+    'T,X\\n"a,b",1\\n,2.5\\n'
+    """
+    fields = _csv_fields(df, coded or {})
+    if fields is None:
+        yield from _text_chunks(df, chunk_rows, header, coded or {})
+        return
+    if header:
+        yield _header(df).encode("utf-8")
+    body = _PaddedRows(fields, chunk_rows)
+    buffer = np.empty(min(body.rows, len(df)), dtype=body.record)  # kept for the chunks
+    for start in range(0, len(df), body.rows):
+        raw = body.fill(buffer, start)
+        yield raw[raw != _PAD]
+
+
+def write_csv(f: ThreadedFile, df: pd.DataFrame, *, header: bool = True,
+              coded: Coded | None = None, chunk_rows: int = CHUNK_ROWS) -> None:
+    """The bytes of :func:`csv_chunks` written to ``f``: the padded records handed to its
+    thread, which removes the padding and writes them on the second core (issue #18), in
+    two buffers taking turns (:class:`cartrial.data.xport_thread.Turns`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "a.csv"
+    >>> with ThreadedFile(path) as f:
+    ...     write_csv(f, pd.DataFrame({"A": ["x", None], "B": ["\u00e9", "y"]}))
+    >>> path.read_bytes()
+    b'A,B\\nx,\\xc3\\xa9\\n,y\\n'
+    """
+    fields = _csv_fields(df, coded or {})
+    if fields is None:
+        for chunk in _text_chunks(df, chunk_rows, header, coded or {}):
+            f.write(chunk)
+        return
+    if header:
+        f.write(_header(df).encode("utf-8"))
+    body, turns = _PaddedRows(fields, chunk_rows), Turns(f)
+    for start in range(0, len(df), body.rows):
+        raw = body.fill(turns.next(body.record, min(body.rows, len(df))), start)
+        turns.sent(f.write(raw, drop=_PAD))
 
 
 def write_adam_csv(df: pd.DataFrame, path: Path, chunk_rows: int = CHUNK_ROWS) -> None:
-    """:func:`adam_csv_text` written in row chunks (a large dataset is never one string)."""
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        f.writelines(csv_chunks(df, chunk_rows))
+    """:func:`adam_csv_text` written in row chunks (a large dataset is never one string), with
+    a second thread (:func:`write_csv`)."""
+    with ThreadedFile(path) as f:
+        write_csv(f, df, chunk_rows=chunk_rows)

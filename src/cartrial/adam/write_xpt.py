@@ -25,9 +25,10 @@ from cartrial.adam.batched import BatchedDataset, column_kind
 from cartrial.adam.column_profile import distinct
 from cartrial.adam.define_params import add_params_coded
 from cartrial.adam.metadata import DATASETS, DatasetProfile, variable_label
-from cartrial.adam.write_csv import Coded, as_text, coded_text, csv_chunks
+from cartrial.adam.write_csv import Coded, as_text, coded_text, write_csv
 from cartrial.data.write import xpt_v5_name_problems
 from cartrial.data.xport import XportV5Writer, text_width, times_of_day
+from cartrial.data.xport_thread import ThreadedFile
 from cartrial.errors import InputError
 
 
@@ -239,7 +240,7 @@ def _xpt_writer(path: Path, name: str, label: str, xpt: _XptColumns, kinds: dict
                          text_widths={c: xpt.widths.get(c, 1) for c, k in kinds.items()
                                       if k == "text"},
                          variable_format={c: "DATE9." for c, k in kinds.items() if k == "date"},
-                         created=created)
+                         created=created, threaded=True)
 
 
 def write_batched(name: str, data: BatchedDataset, out: Path, created: datetime,
@@ -258,7 +259,7 @@ def write_batched(name: str, data: BatchedDataset, out: Path, created: datetime,
         xpt: _XptColumns | None = None
         stream: _XptStream | None = None
         try:
-            with open(csv, "w", encoding="utf-8", newline="") as f:
+            with ThreadedFile(csv) as f:
                 for i, batch in enumerate(data.batches()):
                     objects, coded = column_codes(batch)
                     kinds = profile.add(batch, objects)
@@ -270,7 +271,7 @@ def write_batched(name: str, data: BatchedDataset, out: Path, created: datetime,
                         add_params_coded(params, batch, {c: d for c, d in objects.items()
                                                          if c in coded})
                     del objects
-                    f.writelines(csv_chunks(batch, header=i == 0, coded=coded))
+                    write_csv(f, batch, header=i == 0, coded=coded)
                     part, values_of = xpt.convert(batch, coded)
                     del coded, batch
                     stream.add(part, values_of, _xpt_kinds(kinds),

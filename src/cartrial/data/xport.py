@@ -72,6 +72,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.data.xport_header import RECORD_LEN, _head, _namestr_formats, _stamp
+from cartrial.data.xport_thread import ThreadedFile, Turns
 from cartrial.data.xport_values import (
     CHUNK_ROWS,
     MISSING_BYTES,
@@ -155,13 +156,19 @@ class XportV5Writer:
     ``text_widths`` (column -> bytes, for the text columns; :func:`text_width` of the whole
     column is the maximum of its parts'). A part that breaks this raises InputError, and a file
     whose writing fails (also in the ``with`` block) is removed, never left incomplete.
+
+    ``threaded=True``: the bytes are written by a second thread
+    (:class:`cartrial.data.xport_thread.ThreadedFile`) while the next records are encoded, in
+    two record buffers taking turns (the same bytes; an error in writing is raised by the next
+    :meth:`write` or :meth:`close`).
     """
 
     def __init__(self, path: str | Path, *, table_name: str, file_label: str,
                  columns: Sequence[str], column_labels: Sequence[str], kinds: Sequence[str],
                  text_widths: Mapping[str, int] | None = None,
                  variable_format: Mapping[str, str] | None = None,
-                 created: datetime | None = None, chunk_rows: int = CHUNK_ROWS) -> None:
+                 created: datetime | None = None, chunk_rows: int = CHUNK_ROWS,
+                 threaded: bool = False) -> None:
         self.columns = [str(c) for c in columns]
         labels = list(column_labels)
         self.kinds = list(kinds)
@@ -182,13 +189,14 @@ class XportV5Writer:
         self.widths = widths
         self._offsets = np.concatenate([[0], np.cumsum(widths)]).astype(int).tolist()
         self._chunk_rows = chunk_rows
-        self._buffer: np.ndarray | None = None  # the records of a chunk (_write_rows)
         self._path = Path(path)
         self.n_rows = 0
         head = _head(table_name, file_label, self.columns, labels, self.kinds, widths, formats,
                      self._offsets, _stamp(created))
         self._data_start = len(head)  # the same in every file with this many columns
-        self._file = open(self._path, "wb")  # closed by close() or __exit__
+        # closed by close() or __exit__
+        self._file = ThreadedFile(self._path) if threaded else open(self._path, "wb")
+        self._turns = Turns(self._file)  # the records of a chunk (_write_rows)
         self._file.write(head)
 
     def write(self, part: pd.DataFrame, coded: Mapping[str, np.ndarray] | None = None) -> None:
@@ -290,12 +298,10 @@ class XportV5Writer:
         # of MiB for every chunk of a large dataset is mapped and faulted in, page by page,
         # each time (analyze maps large blocks directly: cartrial._memory)
         step = max(1, min(self._chunk_rows, BUFFER_BYTES // record.itemsize))
-        if len(df) and (self._buffer is None or self._buffer.dtype != record
-                        or len(self._buffer) < min(step, len(df))):
-            self._buffer = np.empty(min(step, len(df)), dtype=record)
         for start in range(0, len(df), step):
             part = df.iloc[start:start + step]
-            buf = self._buffer[:len(part)]  # every field of every record is written below
+            # every field of every record is written below
+            buf = self._turns.next(record, min(step, len(df)))[:len(part)]
             for j, kind in enumerate(self.kinds):
                 s, field = part.iloc[:, j], buf[f"f{j}"]
                 if kind != "text":
@@ -305,15 +311,16 @@ class XportV5Writer:
                     text[j].fill(field, s, start)
                 else:
                     _fill_text(field, self.widths[j], s)
-            self._file.write(buf.view(np.uint8))
+            self._turns.sent(self._file.write(buf.view(np.uint8)))
         self.n_rows += len(df)
 
     def close(self) -> None:
-        """Pad the last record with blanks and close the file (again: nothing)."""
-        self._buffer = None
+        """Pad the last record with blanks and close the file (again: nothing); a thread's
+        error in writing is raised here, if not before."""
         if not self._file.closed:
             self._file.write(b" " * (-(self.n_rows * self._offsets[-1]) % RECORD_LEN))
             self._file.close()
+        self._turns.clear()
 
     def __enter__(self) -> XportV5Writer:
         return self
@@ -322,7 +329,11 @@ class XportV5Writer:
         if exc_type is None:
             self.close()
             return
-        self._file.close()
+        if isinstance(self._file, ThreadedFile):
+            self._file.abort()
+        else:
+            self._file.close()
+        self._turns.clear()
         self._path.unlink(missing_ok=True)
 
 
