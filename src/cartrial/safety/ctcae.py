@@ -92,11 +92,12 @@ def _baseline_gate(when: str, base_abn: np.ndarray, base_low: np.ndarray) -> np.
             "baseline_not_low": ~base_low}[when]
 
 
-def _grade_term(term: LabTerm, v: dict[str, np.ndarray], bnrind: np.ndarray,
+def _grade_term(term: LabTerm, v: dict[str, np.ndarray], abnormal: dict[str, np.ndarray],
                 digits: int) -> np.ndarray:
+    """The term's grade per record of ``v``; ``abnormal``: per direction, whether the
+    record's BNRIND is one of :data:`ABNORMAL_INDICATORS` (the baseline gates)."""
     n = len(v["AVAL"])
-    base_abn = np.isin(bnrind, ABNORMAL_INDICATORS[term.direction])
-    base_low = np.isin(bnrind, ABNORMAL_INDICATORS["L"])
+    base_abn, base_low = abnormal[term.direction], abnormal["L"]
     grade = np.full(n, np.nan)
     gradable = ~np.isnan(v["AVAL"])
     for ref in term.requires:
@@ -205,9 +206,17 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
     group, firsts = pd.factorize(key)  # 0..n-1 per (subject, test): counted and indexed below
     bl = as_text(df, "ABLFL") == "Y" if "ABLFL" in df.columns else None
     base, bnr = _baseline(df, group, len(firsts), bl, {"AVAL": aval, "LLN": lln, "ULN": uln})
-    fail(df, ~np.isin(bnr, ["", "NORMAL", "LOW", "HIGH", "ABNORMAL"]), domain=DOMAIN,
+    # BNRIND's questions asked of its few distinct values, spread by code: np.isin of every
+    # record's text sorts Python strings (twice per term, every batch of a large trial)
+    bcodes, bvals = _frames.factorize_text(bnr)
+
+    def among(values: tuple[str, ...]) -> np.ndarray:
+        return np.append(np.isin(bvals, list(values)), False)[bcodes]
+
+    fail(df, ~among(("", "NORMAL", "LOW", "HIGH", "ABNORMAL")), domain=DOMAIN,
          variable="BNRIND", rule="baseline indicator must be NORMAL, LOW, HIGH or ABNORMAL",
          values=bnr)
+    abnormal = {d: among(ABNORMAL_INDICATORS[d]) for d in ("L", "H")}
     with np.errstate(divide="ignore", invalid="ignore"):
         pchg = np.where(base > 0, (aval - base) / base * 100.0, np.nan)
     v = {"AVAL": aval, "LLN": lln, "ULN": uln, "BASE": base, "PCHG": pchg}
@@ -226,7 +235,8 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
                  values=units)
         rows = np.flatnonzero(rows)  # positions: each array below read at these only
         sub = {k: a[rows] for k, a in v.items()}
-        g = _grade_term(term, sub, bnr[rows], c.significant_digits)
+        g = _grade_term(term, sub, {d: a[rows] for d, a in abnormal.items()},
+                        c.significant_digits)
         dsc, grd = out[term.direction]
         dsc[rows] = term.term
         grd[rows] = g

@@ -71,11 +71,17 @@ def lab_records(study, *, batch_subjects: int = LAB_BATCH_SUBJECTS,
     batches = subject_batches(rank[subj[rows]], batch_subjects)
 
     dtc = lb.codes("LBDTC", parse=True) if "LBDTC" in lb.columns else None  # parsed once
+    # each subject's infusion date, by its code: a batch's records look it up by code, not
+    # by their text (a kept record's subject is infused); codes stand for the text when the
+    # distinct values are text (str(u) is u), else the records are looked up as before
+    by_code = all(type(u) is str for u in names)
+    started = inf.reindex(pd.Index(names, dtype=object)).to_numpy() if by_code else None
 
     def part(batch: np.ndarray) -> pd.DataFrame:
         at = rows[batch]
         return _lab_records_part(lb.take(used, at), inf, None if dtc is None else spread(
-            dtc[1], dtc[0][at], np.datetime64("NaT", "ns")))
+            dtc[1], dtc[0][at], np.datetime64("NaT", "ns")),
+            subjects=subj[at] if by_code else None, started=started)
 
     read = _read_tests(lb, rows, scope)
     if read is not None:
@@ -182,8 +188,13 @@ def _placed(part: Callable[[np.ndarray], pd.DataFrame], batches: list[np.ndarray
     return pd.DataFrame(out, index=pd.RangeIndex(n), copy=False)
 
 
-def _lab_records_part(lb: pd.DataFrame, inf: pd.Series, dt: np.ndarray | None = None,
+def _lab_records_part(lb: pd.DataFrame, inf: pd.Series, dt: np.ndarray | None = None, *,
+                      subjects: np.ndarray | None = None, started: np.ndarray | None = None,
                       ) -> pd.DataFrame:
+    """The records of ``lb`` as :func:`lab_records` gives them. ``dt``: their parsed LBDTC;
+    ``subjects``: their USUBJID's codes (distinct codes, distinct subjects) and ``started``
+    the infusion date of each code, when the caller has them (a large LB's subjects are then
+    not looked up by text again for every batch)."""
     out = pd.DataFrame({
         "USUBJID": lb["USUBJID"].astype(str).to_numpy(),
         "SEQ": lb["LBSEQ"].to_numpy(),
@@ -195,15 +206,19 @@ def _lab_records_part(lb: pd.DataFrame, inf: pd.Series, dt: np.ndarray | None = 
         "ULN": pd.to_numeric(lb.get("LBSTNRHI"), errors="coerce").to_numpy()
         if "LBSTNRHI" in lb else np.nan,
     })
-    out["DAY"] = _day(lb, "LBDTC", inf, domain="LB", seq="LBSEQ", dt=dt)
+    out["DAY"] = _day(lb, "LBDTC", inf, domain="LB", seq="LBSEQ", dt=dt,
+                      ref=None if subjects is None else started[subjects])
     flagged = (text_values(lb["LBBLFL"]) == "Y") if "LBBLFL" in lb else np.zeros(len(lb), bool)
-    out["ABLFL"] = _baseline_flag(out, flagged)
+    out["ABLFL"] = _baseline_flag(out, flagged, subjects)
     return out
 
 
-def _baseline_flag(out: pd.DataFrame, flagged: np.ndarray) -> np.ndarray:
-    """The --BLFL record when the subject x test has one, else the last one on or before day 0."""
-    u, p = pd.factorize(out["USUBJID"])[0], pd.factorize(out["PARAMCD"])[0]
+def _baseline_flag(out: pd.DataFrame, flagged: np.ndarray,
+                   subjects: np.ndarray | None = None) -> np.ndarray:
+    """The --BLFL record when the subject x test has one, else the last one on or before day 0
+    (``subjects``: the records' subject codes, when known; else USUBJID is factorised)."""
+    u = pd.factorize(out["USUBJID"])[0] if subjects is None else subjects
+    p = pd.factorize(out["PARAMCD"])[0]
     key = u.astype(np.int64) * (p.max(initial=0) + 1) + p  # one code per subject x test
     day, pre = out["DAY"].to_numpy(), np.flatnonzero(out["DAY"].to_numpy() <= 0)
     order = pre[np.lexsort((day[pre], key[pre]))]  # stable: records of one day in LB order
