@@ -10,7 +10,7 @@ import pandas as pd
 
 from cartrial.data.dates import parse_dtc
 from cartrial.data.dtc_parse import _many
-from cartrial.data.text import spread
+from cartrial.data.text import factorize_text, spread
 from cartrial.data.validate_codes import column_codes
 from cartrial.errors import InputError
 from cartrial.safety._frames import fail, text_values
@@ -152,7 +152,8 @@ def _pivot(df: pd.DataFrame, testcd: str, dtc: str, value: pd.Series, names: dic
            ) -> pd.DataFrame:
     # the tests asked for picked first: only their rows and the key columns are copied
     t = text_values(df[testcd])
-    rows = np.flatnonzero(np.isin(t, list(names)))
+    codes, tests = factorize_text(t)  # the tests asked of the distinct codes, not every record
+    rows = np.flatnonzero(np.isin(tests, list(names))[codes])
     dom = str(df["DOMAIN"].iloc[0]) if "DOMAIN" in df.columns and len(df) else "FA"
     cols = ["USUBJID", dtc, testcd] + [c for c in (f"{dom}SEQ",) if c in df.columns]
     sub = df[cols].iloc[rows].assign(_V=value.iloc[rows],
