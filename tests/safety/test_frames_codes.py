@@ -1,5 +1,5 @@
 """The safety engine's flags and test codes asked of distinct values (issue #18):
-``as_bool`` reads each distinct text once, ``test_codes`` makes one ``TestCodes`` per PARAMCD
+``as_bool`` reads each distinct text once, ``paramcd_codes`` makes one ``TestCodes`` per PARAMCD
 array inside its block and the analysis makes it once for ICAHT, CAR-HEMATOTOX and IEC-HS."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from cartrial.errors import RecordError
 from cartrial.safety import _frames
 from cartrial.safety._frames import TestCodes as Codes
 from cartrial.safety._frames import as_bool
-from cartrial.safety._frames import test_codes as codes_of
-from cartrial.safety._frames import test_codes_memo as codes_memo
+from cartrial.safety._frames import paramcd_codes as codes_of
+from cartrial.safety._frames import paramcd_memo as codes_memo
 
 
 def test_flags_read_per_distinct_text() -> None:
@@ -26,7 +26,7 @@ def test_flags_read_per_distinct_text() -> None:
     assert exc.value.finding.seq == 1
 
 
-def test_test_codes_made_once_per_column_inside_the_block() -> None:
+def test_paramcd_codes_made_once_per_column_inside_the_block() -> None:
     labs = pd.DataFrame({"PARAMCD": ["NEUT", "plat ", "NEUT"]})
     with codes_memo():
         first = codes_of(labs)

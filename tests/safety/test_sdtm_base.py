@@ -56,3 +56,28 @@ def test_partial_invalid_or_missing_date_names_the_record(text, rule) -> None:  
     with pytest.raises(RecordError, match=rule) as exc:
         _day(df, "VSDTC", inf, domain="VS", seq="VSSEQ")
     assert (exc.value.finding.seq, exc.value.finding.variable) == (7, "VSDTC")
+
+
+def test_infusion_dates_derived_once_per_study_inside_the_block(monkeypatch, tmp_path) -> None:  # noqa: ANN001
+    """The adapters of ``safety_inputs`` read the infusion dates of one study: derived once,
+    each caller given its own copy; outside the block derived on each call, as before."""
+    import cartrial.safety.sdtm_base as base
+    from cartrial.safety.sdtm import safety_inputs
+    from cartrial.safety.sdtm_base import infusion_dates, infusion_memo
+    from tests.safety._generated import loaded
+
+    study, protocol = loaded(tmp_path, 5, 12)
+    want = infusion_dates(study)
+    calls = []
+    real = base._infusion_dates
+    monkeypatch.setattr(base, "_infusion_dates", lambda s: calls.append(1) or real(s))
+    inputs = safety_inputs(study, protocol)
+    assert len(calls) == 1 and len(inputs.subjects)
+    with infusion_memo():
+        a, b = infusion_dates(study), infusion_dates(study)
+        assert a is not b
+        a.iloc[0] = pd.NaT  # a caller's change stays its own
+        pd.testing.assert_series_equal(infusion_dates(study), want)
+    infusion_dates(study)
+    infusion_dates(study)
+    assert len(calls) == 4

@@ -177,11 +177,11 @@ class TestCodes:
         return hit[self._codes] if len(self._upper) else np.zeros(len(self._codes), dtype=bool)
 
 
-_TESTS: ContextVar[dict | None] = ContextVar("cartrial_test_codes", default=None)
+_TESTS: ContextVar[dict | None] = ContextVar("cartrial_paramcd_codes", default=None)
 
 
-def test_codes_memo() -> AbstractContextManager[None]:
-    """Within the block, :func:`test_codes` of a frame whose PARAMCD column it has read
+def paramcd_memo() -> AbstractContextManager[None]:
+    """Within the block, :func:`paramcd_codes` of a frame whose PARAMCD column it has read
     before (the same array object) is that one :class:`TestCodes` (ICAHT, CAR-HEMATOTOX and
     IEC-HS read the same 2 million lab records at 10,000 patients); for code that does not
     change the frames it reads while inside.
@@ -189,21 +189,21 @@ def test_codes_memo() -> AbstractContextManager[None]:
     Examples
     --------
     >>> labs = pd.DataFrame({"PARAMCD": ["NEUT", "plat"]})
-    >>> with test_codes_memo():
-    ...     test_codes(labs) is test_codes(labs)
+    >>> with paramcd_memo():
+    ...     paramcd_codes(labs) is paramcd_codes(labs)
     True
-    >>> test_codes(labs) is test_codes(labs)
+    >>> paramcd_codes(labs) is paramcd_codes(labs)
     False
     """
     return memo_scope(_TESTS)
 
 
-def test_codes(labs: pd.DataFrame) -> TestCodes:
-    """``TestCodes(labs)``, made once per PARAMCD array inside :func:`test_codes_memo`.
+def paramcd_codes(labs: pd.DataFrame) -> TestCodes:
+    """``TestCodes(labs)``, made once per PARAMCD array inside :func:`paramcd_memo`.
 
     Examples
     --------
-    >>> test_codes(pd.DataFrame({"PARAMCD": ["NEUT", " plat"]})).rows(["PLAT"]).tolist()
+    >>> paramcd_codes(pd.DataFrame({"PARAMCD": ["NEUT", " plat"]})).rows(["PLAT"]).tolist()
     [False, True]
     """
     memo = _TESTS.get()

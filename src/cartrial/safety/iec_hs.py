@@ -30,7 +30,14 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from cartrial import _yaml
-from cartrial.safety._frames import TestCodes, as_float, as_text, fail, require_columns, test_codes
+from cartrial.safety._frames import (
+    TestCodes,
+    as_float,
+    as_text,
+    fail,
+    paramcd_codes,
+    require_columns,
+)
 from cartrial.safety.tables import count_rows
 
 DOMAIN = "LB"
@@ -236,7 +243,7 @@ def identify_iec_hs(labs: pd.DataFrame, *, crs_episodes: pd.DataFrame | None = N
     c = criteria or iec_hs_criteria()
     s = c.screen
     feats = {f.feature: f for f in c.features}
-    tests = test_codes(labs)
+    tests = paramcd_codes(labs)
     req = _feature_days(labs, tests, feats[s.required], s.first_day)
     hits = {f.feature: _feature_days(labs, tests, f, s.first_day) for f in c.features
             if f.feature != s.required}

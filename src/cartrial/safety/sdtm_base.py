@@ -5,13 +5,16 @@ in MedDRA; Lee DW et al., Biol Blood Marrow Transplant 2019;25:625-38 for CRS an
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+from contextvars import ContextVar
+
 import numpy as np
 import pandas as pd
 
 from cartrial.data.dates import parse_dtc
 from cartrial.data.dtc_parse import _many
 from cartrial.data.text import factorize_text, spread
-from cartrial.data.validate_codes import column_codes
+from cartrial.data.validate_codes import column_codes, memo_scope
 from cartrial.errors import InputError
 from cartrial.safety._frames import fail, text_values
 from cartrial.study_reads import read_frame
@@ -78,6 +81,38 @@ def infusion_dates(study) -> pd.Series:
     S1   2026-03-02
     dtype: datetime64[ns]
     """
+    memo = _INFUSIONS.get()
+    if memo is None:
+        return _infusion_dates(study)
+    if id(study) not in memo:
+        memo[id(study)] = (study, _infusion_dates(study))  # held: its id is not reused inside
+    return memo[id(study)][1].copy()  # a copy each: a caller may change its own
+
+
+_INFUSIONS: ContextVar[dict | None] = ContextVar("cartrial_infusion_dates", default=None)
+
+
+def infusion_memo() -> AbstractContextManager[None]:
+    """Within the block, :func:`infusion_dates` of a study it has read before is looked up, not
+    derived again (the safety engine's adapters each read it: seven times per study); for code
+    that does not change the study while inside.
+
+    Examples
+    --------
+    >>> study = {"DM": pd.DataFrame({"USUBJID": ["S1"], "RFSTDTC": ["2026-03-01"]})}
+    >>> with infusion_memo():
+    ...     a = infusion_dates(study)
+    ...     study["DM"].loc[0, "RFSTDTC"] = "2026-03-05"  # changed inside: not seen
+    ...     str(infusion_dates(study)["S1"].date())
+    '2026-03-01'
+    >>> str(infusion_dates(study)["S1"].date())
+    '2026-03-05'
+    """
+    return memo_scope(_INFUSIONS)
+
+
+def _infusion_dates(study) -> pd.Series:  # noqa: ANN001
+    """:func:`infusion_dates`, derived."""
     dm = _domain(study, "DM")
     ex = _domain(study, "EX", required=False)
     out = pd.Series(dtype="datetime64[ns]")
