@@ -92,8 +92,9 @@ def test_subjects_of_any_type_batched_as_before() -> None:
 
 
 def test_subjects_given_by_code_same_records() -> None:
-    """Regression: a batch's records with their subjects' codes and infusion dates given
-    (``lab_records`` of a study whose subjects are text) equal the records looked up by text."""
+    """Regression: a batch's records with their subjects' codes and infusion dates, or their
+    test codes' and flags' text, given (``lab_records`` reads them once per distinct value)
+    equal the records read from the batch."""
     from cartrial.safety.sdtm_labs import _lab_records_part
 
     inf = pd.Series(pd.to_datetime(["2026-03-01", "2026-03-05"]), index=["S1", "S2"])
@@ -106,4 +107,7 @@ def test_subjects_given_by_code_same_records() -> None:
     codes = np.array([1, 0, 1, 0, 1])  # S1 -> 0, S2 -> 1
     got = _lab_records_part(lb, inf, subjects=codes, started=inf.to_numpy())
     pd.testing.assert_frame_equal(got, want, check_exact=True)
+    texts = {"LBTESTCD": lb["LBTESTCD"].to_numpy(dtype=object), "LBBLFL": np.array([""] * 5)}
+    got = _lab_records_part(lb.assign(LBTESTCD="?", LBBLFL="Y"), inf, texts=texts)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)  # the texts given are read
     assert want["ABLFL"].tolist() == ["Y", "Y", "", "", ""]  # the last on or before day 0

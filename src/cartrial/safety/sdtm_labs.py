@@ -76,12 +76,16 @@ def lab_records(study, *, batch_subjects: int = LAB_BATCH_SUBJECTS,
     # distinct values are text (str(u) is u), else the records are looked up as before
     by_code = all(type(u) is str for u in names)
     started = inf.reindex(pd.Index(names, dtype=object)).to_numpy() if by_code else None
+    # each record's test code and baseline flag as text_values reads them, read once per
+    # distinct value of the whole column and spread to each batch's records
+    texts = {c: _text_codes(lb, c) for c in ("LBTESTCD", "LBBLFL") if c in lb.columns}
 
     def part(batch: np.ndarray) -> pd.DataFrame:
         at = rows[batch]
         return _lab_records_part(lb.take(used, at), inf, None if dtc is None else spread(
             dtc[1], dtc[0][at], np.datetime64("NaT", "ns")),
-            subjects=subj[at] if by_code else None, started=started)
+            subjects=subj[at] if by_code else None, started=started,
+            texts={c: spread(up, codes[at], "") for c, (codes, up) in texts.items()})
 
     read = _read_tests(lb, rows, scope)
     if read is not None:
@@ -90,6 +94,13 @@ def lab_records(study, *, batch_subjects: int = LAB_BATCH_SUBJECTS,
         except _EveryRecord:
             pass  # a batch needs the records of every test: all are kept, as without a scope
     return _placed(part, batches, len(rows))
+
+
+def _text_codes(lb: _LbSource, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(codes of the column ``name``, ``text_values`` of each distinct value): a record's
+    ``text_values`` is ``spread(values, codes, "")``."""
+    codes, distinct = lb.codes(name)
+    return codes, text_values(pd.Series(distinct, dtype=object))
 
 
 class _EveryRecord(Exception):
@@ -190,15 +201,17 @@ def _placed(part: Callable[[np.ndarray], pd.DataFrame], batches: list[np.ndarray
 
 def _lab_records_part(lb: pd.DataFrame, inf: pd.Series, dt: np.ndarray | None = None, *,
                       subjects: np.ndarray | None = None, started: np.ndarray | None = None,
-                      ) -> pd.DataFrame:
+                      texts: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """The records of ``lb`` as :func:`lab_records` gives them. ``dt``: their parsed LBDTC;
     ``subjects``: their USUBJID's codes (distinct codes, distinct subjects) and ``started``
-    the infusion date of each code, when the caller has them (a large LB's subjects are then
-    not looked up by text again for every batch)."""
+    the infusion date of each code; ``texts``: ``text_values`` of their LBTESTCD / LBBLFL;
+    each when the caller has them (a large LB's records are then not looked up or read as
+    text again for every batch)."""
+    texts = texts or {}
     out = pd.DataFrame({
         "USUBJID": lb["USUBJID"].astype(str).to_numpy(),
         "SEQ": lb["LBSEQ"].to_numpy(),
-        "PARAMCD": text_values(lb["LBTESTCD"]),
+        "PARAMCD": texts["LBTESTCD"] if "LBTESTCD" in texts else text_values(lb["LBTESTCD"]),
         "AVAL": pd.to_numeric(lb["LBSTRESN"], errors="coerce").to_numpy(),
         "UNIT": lb["LBSTRESU"].to_numpy() if "LBSTRESU" in lb else "",
         "LLN": pd.to_numeric(lb.get("LBSTNRLO"), errors="coerce").to_numpy()
@@ -208,7 +221,9 @@ def _lab_records_part(lb: pd.DataFrame, inf: pd.Series, dt: np.ndarray | None = 
     })
     out["DAY"] = _day(lb, "LBDTC", inf, domain="LB", seq="LBSEQ", dt=dt,
                       ref=None if subjects is None else started[subjects])
-    flagged = (text_values(lb["LBBLFL"]) == "Y") if "LBBLFL" in lb else np.zeros(len(lb), bool)
+    flag = texts["LBBLFL"] if "LBBLFL" in texts else (
+        text_values(lb["LBBLFL"]) if "LBBLFL" in lb else None)
+    flagged = flag == "Y" if flag is not None else np.zeros(len(lb), bool)
     out["ABLFL"] = _baseline_flag(out, flagged, subjects)
     return out
 
