@@ -53,3 +53,41 @@ def test_the_memory_benchmark_wraps_the_engine_steps_by_their_names() -> None:
         module = importlib.import_module(name)
         assert [n for n in bench.STEPS[name] if not hasattr(module, n)] == []
     assert {"safety_step", "efficacy_step"} <= set(bench.STEPS["cartrial.report.pipeline"])
+
+
+def _same(got, want, path: str = "") -> None:  # noqa: ANN001
+    """Every frame and value of two results equal (dataclasses and dicts walked)."""
+    import dataclasses
+
+    import pandas as pd
+
+    if dataclasses.is_dataclass(want):
+        for f in dataclasses.fields(want):
+            _same(getattr(got, f.name), getattr(want, f.name), f"{path}.{f.name}")
+    elif isinstance(want, dict):
+        assert list(got) == list(want), path
+        for k in want:
+            _same(got[k], want[k], f"{path}[{k}]")
+    elif isinstance(want, pd.DataFrame):
+        pd.testing.assert_frame_equal(got, want, check_exact=True, obj=path)
+    else:
+        assert got == want, path
+
+
+def test_safety_grades_in_larger_batches_same_analysis(tmp_path) -> None:  # noqa: ANN001
+    """Regression: ``safety_step`` grades the labs ``GRADING_BATCH_SUBJECTS`` subjects at a time;
+    its analysis equals the engine's at its default batch and at 7 subjects (a generated
+    trial then spans several batches)."""
+    from cartrial.report.engine_steps import GRADING_BATCH_SUBJECTS, safety_step
+    from cartrial.safety.analysis import analyse_safety
+    from cartrial.safety.lab_scope import analysis_lab_scope
+    from cartrial.safety.sdtm import LAB_BATCH_SUBJECTS, safety_inputs
+    from tests.safety._generated import loaded
+
+    assert GRADING_BATCH_SUBJECTS != LAB_BATCH_SUBJECTS
+    study, protocol = loaded(tmp_path, 3, 40)
+    got = safety_step(study, protocol)
+    for batch in (LAB_BATCH_SUBJECTS, 7):
+        _same(got, analyse_safety(
+            safety_inputs(study, protocol, scope=analysis_lab_scope(protocol)), protocol,
+            keep_labs=False, tables=False, batch_subjects=batch))

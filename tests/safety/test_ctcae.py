@@ -313,3 +313,16 @@ def test_weight_loss_from_vitals_percent_of_baseline() -> None:
                        "LLN": np.nan, "ULN": np.nan, "BASE": 100.0, "BNRIND": ""})
     assert grade_labs(df)["ATOXGRL"].tolist() == [float(g) for _, g in pairs]
     assert np.isnan(grade_one("WEIGHT", 80.0))   # no baseline weight: not gradable
+
+
+def test_baseline_indicator_outside_the_terms_names_the_record() -> None:
+    """BNRIND is checked per distinct value (issue #18): a value outside the terms is refused
+    and named; blank, missing and the four terms in any case pass."""
+    base = {"USUBJID": "P", "PARAMCD": "NEUT", "DAY": 1.0, "AVAL": 1.0, "LLN": 2.0,
+            "ULN": 7.0, "BASE": 2.5}
+    ok = pd.DataFrame([{**base, "SEQ": k, "BNRIND": v}
+                       for k, v in enumerate(["", None, "normal", " LOW", "High", "ABNORMAL"])])
+    assert grade_labs(ok)["ATOXGRL"].notna().all()
+    with pytest.raises(RecordError, match="baseline indicator") as exc:
+        grade_labs(pd.concat([ok, pd.DataFrame([{**base, "SEQ": 9, "BNRIND": "ELEVATED"}])]))
+    assert (exc.value.finding.seq, exc.value.finding.variable) == (9, "BNRIND")

@@ -177,3 +177,24 @@ def test_inputs_handed_over_are_freed_once_read(trial, monkeypatch) -> None:
     got = analyse_safety(inputs.pop(), protocol, keep_labs=False, tables=False)
     assert seen == [True, True]
     _same(got, _analysis(s, protocol, scoped=True))
+
+
+def test_leaves_out_asks_the_distinct_test_codes() -> None:
+    """Regression: the graded records found per distinct test code (a missing code is no
+    graded test) give the answer the record-wise ``np.isin`` gave."""
+    two = LabScope(frozenset({"PLAT", "CRP"}), frozenset({"PLAT"}))
+    part = pd.DataFrame({"USUBJID": ["S1", "S1", "S2", "S2", "S3"],
+                         "PARAMCD": np.array(["PLAT", "IL6", None, "PLAT", "IL6"], dtype=object),
+                         "DAY": 1.0, "AVAL": 1.0, "LLN": np.nan, "ULN": np.nan, "ABLFL": ""})
+    read = np.array([True, False, False, True, True])
+
+    def record_wise(p: pd.DataFrame, r: np.ndarray) -> bool:
+        subj, names = pd.factorize(p["USUBJID"])
+        kept = r & np.isin(p["PARAMCD"].to_numpy(dtype=object), list(two.graded))
+        return not (np.bincount(subj[kept], minlength=len(names)) == 0).any()
+
+    for rows in ([0, 1, 2, 3], [0, 1, 2, 3, 4], [2, 3], [2, 4]):
+        p, r = part.iloc[rows].reset_index(drop=True), read[rows]
+        assert two.leaves_out(p, r) == record_wise(p, r), rows
+    assert two.leaves_out(part.iloc[:4], read[:4])
+    assert not two.leaves_out(part, read)  # S3's only record is read but not graded

@@ -8,6 +8,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -88,3 +89,25 @@ def test_subjects_of_any_type_batched_as_before() -> None:
         got = lab_records({"DM": dm, "LB": lb}, batch_subjects=size)
         assert got["AVAL"].tolist() == lb["LBSTRESN"].tolist()
         assert got["ABLFL"].tolist() == ["", "Y", "", "Y", "Y", "Y"]  # each last before day 0
+
+
+def test_subjects_given_by_code_same_records() -> None:
+    """Regression: a batch's records with their subjects' codes and infusion dates, or their
+    test codes' and flags' text, given (``lab_records`` reads them once per distinct value)
+    equal the records read from the batch."""
+    from cartrial.safety.sdtm_labs import _lab_records_part
+
+    inf = pd.Series(pd.to_datetime(["2026-03-01", "2026-03-05"]), index=["S1", "S2"])
+    lb = pd.DataFrame({"USUBJID": ["S2", "S1", "S2", "S1", "S2"], "LBSEQ": range(1, 6),
+                       "LBTESTCD": ["PLAT", "PLAT", "PLAT", "NEUT", "PLAT"],
+                       "LBSTRESN": [150.0, 20.0, 30.0, 1.0, 40.0],
+                       "LBDTC": ["2026-03-04", "2026-02-27T10:00", "2026-03-05T06:00",
+                                 "2026-03-03", "2026-03-01"], "LBBLFL": ""})
+    want = _lab_records_part(lb, inf)
+    codes = np.array([1, 0, 1, 0, 1])  # S1 -> 0, S2 -> 1
+    got = _lab_records_part(lb, inf, subjects=codes, started=inf.to_numpy())
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    texts = {"LBTESTCD": lb["LBTESTCD"].to_numpy(dtype=object), "LBBLFL": np.array([""] * 5)}
+    got = _lab_records_part(lb.assign(LBTESTCD="?", LBBLFL="Y"), inf, texts=texts)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)  # the texts given are read
+    assert want["ABLFL"].tolist() == ["Y", "Y", "", "", ""]  # the last on or before day 0

@@ -71,7 +71,15 @@ def safety_step(study: Study, protocol: Protocol, cutoff: date | None = None):
     # and not kept: ADLB grades the records itself; the tables are computed from ADaM
     # (report.safety_adam), so the engine builds none. The inputs are handed over (popped):
     # the analysis frees each of their frames once it has read it for the last time
-    return analyse_safety(inputs.pop(), protocol, keep_labs=False, tables=False)
+    return analyse_safety(inputs.pop(), protocol, keep_labs=False, tables=False,
+                          batch_subjects=GRADING_BATCH_SUBJECTS)
+
+
+#: subjects per batch of ``analyze``'s lab grading: twice the engine's default, half as many
+#: batches' fixed costs (10,000 patients: 20 batches, _lab_results ~10 % less CPU in
+#: alternated runs; the resident memory at the stage's peak the same: a batch's graded
+#: records are freed as the next is made). The results do not depend on it.
+GRADING_BATCH_SUBJECTS = 500
 
 
 def attempt(label: str, fn: Callable, omitted: list[str]):

@@ -7,12 +7,14 @@ Nothing is coerced silently: a value that is not a clear boolean / number raises
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from contextvars import ContextVar
 
 import numpy as np
 import pandas as pd
 
 from cartrial.data.text import factorize_text, upper_stripped
-from cartrial.data.validate_codes import object_values
+from cartrial.data.validate_codes import memo_scope, object_values
 from cartrial.errors import InputError, RecordError, require_columns  # noqa: F401 (re-export)
 
 _TRUE = {"Y", "YES", "TRUE", "T", "1", "1.0"}
@@ -60,9 +62,11 @@ def as_bool(df: pd.DataFrame, col: str, *, domain: str, default: bool | None = F
     isna = s.isna().to_numpy()
     if default is None:
         fail(df, isna, domain=domain, variable=col, rule="a yes/no value is required")
-    txt = text_values(s)
-    is_t = np.isin(txt, list(_TRUE))
-    is_f = np.isin(txt, list(_FALSE))
+    # the flags asked of the few distinct texts, spread by code (np.isin of every record's
+    # text sorts Python strings)
+    codes, uniq = factorize_text(text_values(s))
+    is_t = np.isin(uniq, list(_TRUE))[codes]
+    is_f = np.isin(uniq, list(_FALSE))[codes]
     fail(df, ~(is_t | is_f | isna), domain=domain, variable=col,
          rule="must be a yes/no flag (Y/N, TRUE/FALSE, 1/0)")
     out[is_t] = True
@@ -171,6 +175,54 @@ class TestCodes:
     def rows(self, codes: Iterable[str]) -> np.ndarray:
         hit = np.isin(self._upper, [c.strip().upper() for c in codes])
         return hit[self._codes] if len(self._upper) else np.zeros(len(self._codes), dtype=bool)
+
+
+_TESTS: ContextVar[dict | None] = ContextVar("cartrial_paramcd_codes", default=None)
+
+
+def paramcd_memo() -> AbstractContextManager[None]:
+    """Within the block, :func:`paramcd_codes` of a frame whose PARAMCD column it has read
+    before (the same array object) is that one :class:`TestCodes` (ICAHT, CAR-HEMATOTOX and
+    IEC-HS read the same 2 million lab records at 10,000 patients); for code that does not
+    change the frames it reads while inside.
+
+    Examples
+    --------
+    >>> labs = pd.DataFrame({"PARAMCD": ["NEUT", "plat"]})
+    >>> with paramcd_memo():
+    ...     paramcd_codes(labs) is paramcd_codes(labs)
+    True
+    >>> paramcd_codes(labs) is paramcd_codes(labs)
+    False
+    """
+    return memo_scope(_TESTS)
+
+
+def paramcd_codes(labs: pd.DataFrame) -> TestCodes:
+    """``TestCodes(labs)``, made once per PARAMCD array inside :func:`paramcd_memo`.
+
+    Examples
+    --------
+    >>> paramcd_codes(pd.DataFrame({"PARAMCD": ["NEUT", " plat"]})).rows(["PLAT"]).tolist()
+    [False, True]
+    """
+    memo = _TESTS.get()
+    if memo is None:
+        return TestCodes(labs)
+    key, held = _column_key(labs["PARAMCD"])
+    if key not in memo:
+        memo[key] = (held, TestCodes(labs))  # held: the key's memory is not reused inside
+    return memo[key][1]
+
+
+def _column_key(s: pd.Series) -> tuple[tuple, object]:
+    """A key equal for the same column data read twice, and the object to hold so that it
+    stays so: an extension array is its own object; a numpy column is a fresh view of its
+    frame's block on each read, so its memory's address, length, strides and dtype."""
+    if isinstance(s.dtype, np.dtype):
+        v = s.to_numpy()
+        return ("numpy", v.__array_interface__["data"][0], len(v), v.strides, v.dtype.str), v
+    return ("array", id(s.array)), s.array
 
 
 #: records factorised at a time by :func:`_small_codes`

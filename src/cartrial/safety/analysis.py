@@ -13,6 +13,7 @@ import pandas as pd
 
 from cartrial.data.batches import subject_batches
 from cartrial.protocol.model import Protocol, SafetySettings
+from cartrial.safety._frames import paramcd_memo
 from cartrial.safety.baskets import basket_tables
 from cartrial.safety.crs import CrsResult, grade_crs
 from cartrial.safety.ctcae import grade_labs, lab_grades_long, worst_lab_grades
@@ -233,9 +234,10 @@ def analyse_safety(inputs: SafetyInputs, protocol: Protocol, *,
     censor = fu if "CENSOR_DAY" in fu else fu.rename(columns={"DEATH_DAY": "CENSOR_DAY"})
     censor = censor.reindex(columns=["USUBJID", "CENSOR_DAY"] + (
         ["CENSOR_REASON"] if "CENSOR_REASON" in censor else []))
-    icaht = grade_icaht(labs_in, censor=censor)
-    hematotox = car_hematotox(labs_in)
-    iec_hs = identify_iec_hs(labs_in, crs_episodes=crs.episodes, ae=ae)
+    with paramcd_memo():  # the three read the lab records' test codes: made once
+        icaht = grade_icaht(labs_in, censor=censor)
+        hematotox = car_hematotox(labs_in)
+        iec_hs = identify_iec_hs(labs_in, crs_episodes=crs.episodes, ae=ae)
     source = s.crs_icans_grade_source
     syn = syndrome_events(ae, crs, icans, source)
     method = _method(protocol, crs, icans, version, icaht, "CENSOR_DAY" in fu, notes)

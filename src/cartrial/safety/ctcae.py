@@ -92,11 +92,12 @@ def _baseline_gate(when: str, base_abn: np.ndarray, base_low: np.ndarray) -> np.
             "baseline_not_low": ~base_low}[when]
 
 
-def _grade_term(term: LabTerm, v: dict[str, np.ndarray], bnrind: np.ndarray,
+def _grade_term(term: LabTerm, v: dict[str, np.ndarray], abnormal: dict[str, np.ndarray],
                 digits: int) -> np.ndarray:
+    """The term's grade per record of ``v``; ``abnormal``: per direction, whether the
+    record's BNRIND is one of :data:`ABNORMAL_INDICATORS` (the baseline gates)."""
     n = len(v["AVAL"])
-    base_abn = np.isin(bnrind, ABNORMAL_INDICATORS[term.direction])
-    base_low = np.isin(bnrind, ABNORMAL_INDICATORS["L"])
+    base_abn, base_low = abnormal[term.direction], abnormal["L"]
     grade = np.full(n, np.nan)
     gradable = ~np.isnan(v["AVAL"])
     for ref in term.requires:
@@ -158,6 +159,22 @@ def _baseline(df: pd.DataFrame, group: np.ndarray, n_groups: int, bl: np.ndarray
     return (base if "BASE" in df.columns else b), (bnr if "BNRIND" in df.columns else i)
 
 
+def _abnormal_baselines(df: pd.DataFrame, bnr: np.ndarray) -> dict[str, np.ndarray]:
+    """Per direction, whether each record's BNRIND is one of :data:`ABNORMAL_INDICATORS`; a
+    BNRIND outside the terms raises. Asked of its few distinct values and spread by code
+    (np.isin of every record's text sorts Python strings: twice per term, every batch of a
+    large trial)."""
+    codes, values = _frames.factorize_text(bnr)
+
+    def among(terms: tuple[str, ...]) -> np.ndarray:
+        return np.append(np.isin(values, list(terms)), False)[codes]
+
+    fail(df, ~among(("", "NORMAL", "LOW", "HIGH", "ABNORMAL")), domain=DOMAIN,
+         variable="BNRIND", rule="baseline indicator must be NORMAL, LOW, HIGH or ABNORMAL",
+         values=bnr)
+    return {d: among(ABNORMAL_INDICATORS[d]) for d in ("L", "H")}
+
+
 def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
                treatment_emergent_until_day: float = 365.0) -> pd.DataFrame:
     """CTCAE grade per laboratory record, low and high direction (admiral rules).
@@ -205,9 +222,7 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
     group, firsts = pd.factorize(key)  # 0..n-1 per (subject, test): counted and indexed below
     bl = as_text(df, "ABLFL") == "Y" if "ABLFL" in df.columns else None
     base, bnr = _baseline(df, group, len(firsts), bl, {"AVAL": aval, "LLN": lln, "ULN": uln})
-    fail(df, ~np.isin(bnr, ["", "NORMAL", "LOW", "HIGH", "ABNORMAL"]), domain=DOMAIN,
-         variable="BNRIND", rule="baseline indicator must be NORMAL, LOW, HIGH or ABNORMAL",
-         values=bnr)
+    abnormal = _abnormal_baselines(df, bnr)
     with np.errstate(divide="ignore", invalid="ignore"):
         pchg = np.where(base > 0, (aval - base) / base * 100.0, np.nan)
     v = {"AVAL": aval, "LLN": lln, "ULN": uln, "BASE": base, "PCHG": pchg}
@@ -226,7 +241,8 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
                  values=units)
         rows = np.flatnonzero(rows)  # positions: each array below read at these only
         sub = {k: a[rows] for k, a in v.items()}
-        g = _grade_term(term, sub, bnr[rows], c.significant_digits)
+        g = _grade_term(term, sub, {d: a[rows] for d, a in abnormal.items()},
+                        c.significant_digits)
         dsc, grd = out[term.direction]
         dsc[rows] = term.term
         grd[rows] = g

@@ -21,6 +21,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from cartrial import _yaml
+from cartrial.safety import _frames
 from cartrial.safety._frames import TestCodes, as_float, as_text, fail, require_columns
 
 DOMAIN = "LB"
@@ -179,7 +180,7 @@ def car_hematotox(labs: pd.DataFrame, *, on_or_before_day: float = -5.0,
     out = pd.DataFrame(index=subjects)
     total = np.zeros(len(subjects))
     missing = np.full(len(subjects), "", dtype=object)
-    tests = TestCodes(labs)
+    tests = _frames.paramcd_codes(labs)
     for f in c.factors:
         name = f.factor.upper()
         b = _baseline_values(labs, tests, f, on_or_before_day)

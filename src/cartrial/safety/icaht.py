@@ -41,7 +41,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cartrial import _yaml
 from cartrial.errors import InputError
-from cartrial.safety._frames import TestCodes, as_float, as_text, fail, require_columns
+from cartrial.safety import _frames
+from cartrial.safety._frames import as_float, as_text, fail, require_columns
 
 DOMAIN = "LB"
 
@@ -157,7 +158,7 @@ def _anc_records(labs: pd.DataFrame, censor: pd.Series, c: IcahtCriteria) -> pd.
     """One row per subject x day: the day's lowest ANC (censoring is applied by the caller: a
     value measured before censoring holds until the next measurement or censoring)."""
     require_columns(labs, ["USUBJID", "PARAMCD", "DAY", "AVAL"], where="grade_icaht")
-    df = labs[TestCodes(labs).rows(c.paramcd)]
+    df = labs[_frames.paramcd_codes(labs).rows(c.paramcd)]
     day = as_float(df, "DAY", domain=DOMAIN, required=True)
     aval = as_float(df, "AVAL", domain=DOMAIN)
     fail(df, aval < 0, domain=DOMAIN, variable="AVAL", rule="an ANC cannot be < 0")

@@ -30,6 +30,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from cartrial import _yaml
+from cartrial.safety import _frames
 from cartrial.safety._frames import TestCodes, as_float, as_text, fail, require_columns
 from cartrial.safety.tables import count_rows
 
@@ -236,7 +237,7 @@ def identify_iec_hs(labs: pd.DataFrame, *, crs_episodes: pd.DataFrame | None = N
     c = criteria or iec_hs_criteria()
     s = c.screen
     feats = {f.feature: f for f in c.features}
-    tests = TestCodes(labs)
+    tests = _frames.paramcd_codes(labs)
     req = _feature_days(labs, tests, feats[s.required], s.first_day)
     hits = {f.feature: _feature_days(labs, tests, f, s.first_day) for f in c.features
             if f.feature != s.required}

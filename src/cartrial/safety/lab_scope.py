@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cartrial.data.text import factorize_text
 from cartrial.protocol.model import Protocol
 from cartrial.safety.ctcae_scope import may_leave_out
 from cartrial.safety.cytopenia import IGG_PARAMCD
@@ -70,11 +71,15 @@ class LabScope:
             the others would make the grading refuse the frame.
         """
         subj, names = pd.factorize(part["USUBJID"])
-        kept = read & np.isin(part["PARAMCD"].to_numpy(dtype=object), list(self.graded))
-        if (np.bincount(subj[kept], minlength=len(names)) == 0).any():
+        paramcd = part["PARAMCD"].to_numpy(dtype=object)
+        # asked of the few distinct test codes, spread by code (-1, missing: not graded):
+        # np.isin of a batch's every record sorted Python strings (0.6 s at 10,000 patients)
+        codes, tests = factorize_text(paramcd)
+        graded = np.append(np.isin(tests, list(self.graded)), False)[codes]
+        if (np.bincount(subj[read & graded], minlength=len(names)) == 0).any():
             return False
         # PARAMCD is already upper case here; the refusals are graded_input's own rule
-        return may_leave_out(part, ~read, part["PARAMCD"].to_numpy(dtype=object))
+        return may_leave_out(part, ~read, paramcd)
 
 
 def analysis_lab_scope(protocol: Protocol, *, tables: bool = False) -> LabScope:

@@ -44,6 +44,7 @@ from cartrial.safety.sdtm_base import (  # noqa: F401 (CM_CLASSES ... QS_ICE: th
     _read,
     _text,
     infusion_dates,
+    infusion_memo,
 )
 from cartrial.safety.sdtm_labs import lab_records, weight_records
 from cartrial.safety.sdtm_subjects import adverse_events, followup
@@ -298,7 +299,9 @@ def safety_inputs(study, protocol: Protocol, *, scope: LabScope | None = None) -
     --------
     >>> safety_inputs(load_study("sdtm"), load_protocol("ct071"))  # doctest: +SKIP
     """
-    with codes_memo():  # a column read by several adapters is factorised once (LB USUBJID)
+    # a column read by several adapters is factorised once (LB USUBJID), the infusion dates
+    # each adapter reads derived once
+    with codes_memo(), infusion_memo():
         return _safety_inputs(study, protocol, scope)
 
 

@@ -68,11 +68,21 @@ def lab_records(study, *, batch_subjects: int = LAB_BATCH_SUBJECTS,
     batches = coded_subject_batches(subj[rows], names, batch_subjects)  # as the subjects sort
 
     dtc = lb.codes("LBDTC", parse=True) if "LBDTC" in lb.columns else None  # parsed once
+    # each subject's infusion date, by its code: a batch's records look it up by code, not
+    # by their text (a kept record's subject is infused); codes stand for the text when the
+    # distinct values are text (str(u) is u), else the records are looked up as before
+    by_code = all(type(u) is str for u in names)
+    started = inf.reindex(pd.Index(names, dtype=object)).to_numpy() if by_code else None
+    # each record's test code and baseline flag as text_values reads them, read once per
+    # distinct value of the whole column and spread to each batch's records
+    texts = {c: _text_codes(lb, c) for c in ("LBTESTCD", "LBBLFL") if c in lb.columns}
 
     def part(batch: np.ndarray) -> pd.DataFrame:
         at = rows[batch]
         return _lab_records_part(lb.take(used, at), inf, None if dtc is None else spread(
-            dtc[1], dtc[0][at], np.datetime64("NaT", "ns")))
+            dtc[1], dtc[0][at], np.datetime64("NaT", "ns")),
+            subjects=subj[at] if by_code else None, started=started,
+            texts={c: spread(up, codes[at], "") for c, (codes, up) in texts.items()})
 
     read = _read_tests(lb, rows, scope)
     if read is not None:
@@ -81,6 +91,13 @@ def lab_records(study, *, batch_subjects: int = LAB_BATCH_SUBJECTS,
         except _EveryRecord:
             pass  # a batch needs the records of every test: all are kept, as without a scope
     return _placed(part, batches, len(rows))
+
+
+def _text_codes(lb: _LbSource, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(codes of the column ``name``, ``text_values`` of each distinct value): a record's
+    ``text_values`` is ``spread(values, codes, "")``."""
+    codes, distinct = lb.codes(name)
+    return codes, text_values(pd.Series(distinct, dtype=object))
 
 
 class _EveryRecord(Exception):
@@ -178,12 +195,19 @@ def _placed(part: Callable[[np.ndarray], pd.DataFrame], batches: list[np.ndarray
     return pd.DataFrame(out, index=pd.RangeIndex(n), copy=False)
 
 
-def _lab_records_part(lb: pd.DataFrame, inf: pd.Series, dt: np.ndarray | None = None,
-                      ) -> pd.DataFrame:
+def _lab_records_part(lb: pd.DataFrame, inf: pd.Series, dt: np.ndarray | None = None, *,
+                      subjects: np.ndarray | None = None, started: np.ndarray | None = None,
+                      texts: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """The records of ``lb`` as :func:`lab_records` gives them. ``dt``: their parsed LBDTC;
+    ``subjects``: their USUBJID's codes (distinct codes, distinct subjects) and ``started``
+    the infusion date of each code; ``texts``: ``text_values`` of their LBTESTCD / LBBLFL;
+    each when the caller has them (a large LB's records are then not looked up or read as
+    text again for every batch)."""
+    texts = texts or {}
     out = pd.DataFrame({
         "USUBJID": lb["USUBJID"].astype(str).to_numpy(),
         "SEQ": lb["LBSEQ"].to_numpy(),
-        "PARAMCD": text_values(lb["LBTESTCD"]),
+        "PARAMCD": texts["LBTESTCD"] if "LBTESTCD" in texts else text_values(lb["LBTESTCD"]),
         "AVAL": pd.to_numeric(lb["LBSTRESN"], errors="coerce").to_numpy(),
         "UNIT": lb["LBSTRESU"].to_numpy() if "LBSTRESU" in lb else "",
         "LLN": pd.to_numeric(lb.get("LBSTNRLO"), errors="coerce").to_numpy()
@@ -191,15 +215,21 @@ def _lab_records_part(lb: pd.DataFrame, inf: pd.Series, dt: np.ndarray | None = 
         "ULN": pd.to_numeric(lb.get("LBSTNRHI"), errors="coerce").to_numpy()
         if "LBSTNRHI" in lb else np.nan,
     })
-    out["DAY"] = _day(lb, "LBDTC", inf, domain="LB", seq="LBSEQ", dt=dt)
-    flagged = (text_values(lb["LBBLFL"]) == "Y") if "LBBLFL" in lb else np.zeros(len(lb), bool)
-    out["ABLFL"] = _baseline_flag(out, flagged)
+    out["DAY"] = _day(lb, "LBDTC", inf, domain="LB", seq="LBSEQ", dt=dt,
+                      ref=None if subjects is None else started[subjects])
+    flag = texts["LBBLFL"] if "LBBLFL" in texts else (
+        text_values(lb["LBBLFL"]) if "LBBLFL" in lb else None)
+    flagged = flag == "Y" if flag is not None else np.zeros(len(lb), bool)
+    out["ABLFL"] = _baseline_flag(out, flagged, subjects)
     return out
 
 
-def _baseline_flag(out: pd.DataFrame, flagged: np.ndarray) -> np.ndarray:
-    """The --BLFL record when the subject x test has one, else the last one on or before day 0."""
-    u, p = pd.factorize(out["USUBJID"])[0], pd.factorize(out["PARAMCD"])[0]
+def _baseline_flag(out: pd.DataFrame, flagged: np.ndarray,
+                   subjects: np.ndarray | None = None) -> np.ndarray:
+    """The --BLFL record when the subject x test has one, else the last one on or before day 0
+    (``subjects``: the records' subject codes, when known; else USUBJID is factorised)."""
+    u = pd.factorize(out["USUBJID"])[0] if subjects is None else subjects
+    p = pd.factorize(out["PARAMCD"])[0]
     key = u.astype(np.int64) * (p.max(initial=0) + 1) + p  # one code per subject x test
     day, pre = out["DAY"].to_numpy(), np.flatnonzero(out["DAY"].to_numpy() <= 0)
     order = pre[np.lexsort((day[pre], key[pre]))]  # stable: records of one day in LB order
