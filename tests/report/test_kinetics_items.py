@@ -95,8 +95,9 @@ def test_no_lb_gives_none(example):
 
 def test_encoded_lb_messy_test_codes_batches_read_only_cytokine_records(tmp_path, monkeypatch):
     """Regression (issue #18: CPU): with LB held encoded, each batch decodes only the cytokine
-    records and variables cytokine_records keeps (padded, lower-case and missing test codes
-    chosen as it chooses them), and gives what one read of every record gives."""
+    records (as many a batch as the batches of records held) and variables cytokine_records
+    keeps (padded, lower-case and missing test codes chosen as it chooses them), and gives
+    what one read of every record gives."""
     from cartrial.data.compact import CompactFrame
     from cartrial.kinetics.sdtm import CYTOKINE_LB_VARIABLES
 
@@ -114,13 +115,17 @@ def test_encoded_lb_messy_test_codes_batches_read_only_cytokine_records(tmp_path
     def logged(self, columns=None, rows=None, **kw):
         picked = None if rows is None else np.asarray(rows)
         read.append((None if columns is None else list(columns), None if rows is None else
-                     int(picked.sum()) if picked.dtype == bool else len(picked)))
+                     int(picked.sum()) if picked.dtype == bool else len(picked),
+                     picked is not None and picked.dtype != bool))
         return frame(self, columns, rows, **kw)
 
     monkeypatch.setattr(CompactFrame, "frame", logged)
     _same(messy, 97)
-    batched = [r for r in read if r[1] is not None]
-    assert batched and all(c is not None and set(c) <= set(CYTOKINE_LB_VARIABLES)
-                           for c, _ in batched)
+    picked = [r for r in read if r[1] is not None]
+    assert picked and all(c is not None and set(c) <= set(CYTOKINE_LB_VARIABLES)
+                          for c, _, _ in picked)
     cytokine = lb["LBTESTCD"].str.strip().str.upper().isin(P.kinetics.cytokines).sum()
-    assert sum(n for _, n in batched) == 2 * cytokine  # each read: the cytokine records only
+    # the whole read (a mask) and the batches: each the cytokine records only, 97 a batch
+    assert sum(n for _, n, _ in picked) == 2 * cytokine
+    batches = [n for _, n, positions in picked if positions]
+    assert sum(batches) == cytokine and max(batches) == 97
