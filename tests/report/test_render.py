@@ -29,27 +29,12 @@ def test_text_is_its_lines_joined():
     assert "  Anaemia" in text and text.endswith("\n")
 
 
-_ONE_TEMPLATE = """\
-<figure class="tlf {{ t.kind }}{{ width_class }}" id="{{ t.slug }}">
-<figcaption><span class="num">{{ caption_word }} {{ t.number }}</span> {{ t.title }}
-<div class="pop">Population: {{ t.population }}</div></figcaption>
-<div class="scroll"><table>
-<thead><tr><th class="stub">{{ stub }}</th>
-{% for c in cols %}<th>{{ c }}</th>{% endfor %}</tr></thead>
-<tbody>
+# the loop over the rows the table template had between its head and its foot
+_BODY_LOOP = """\
 {% for label, ind, vals in body %}
 <tr><th class="stub ind{{ ind }}" scope="row">{{ label }}</th>
 {% for v in vals %}<td{% if v|length > wrap %} class="wrap"{% endif %}>{{ v }}</td>{% endfor %}</tr>
 {% endfor %}
-</tbody></table></div>
-{% if t.footnotes or t.source %}
-<div class="foot">
-{% for f in t.footnotes %}<p>{{ f }}</p>
-{% endfor %}
-{% if t.source %}<p class="src">Source: {{ t.source }}</p>{% endif %}
-</div>
-{% endif %}
-</figure>
 """
 
 
@@ -64,7 +49,7 @@ def _one_template_html(t: ReportTable) -> str:
     chars = R.table_width_chars(t)
     width = " wide xwide" if chars > R.XWIDE_CHARS else (" wide" if chars > R.WIDE_CHARS
                                                          else "")
-    return R._ENV.from_string(_ONE_TEMPLATE).render(
+    return R._ENV.from_string(R._HEAD_HTML + _BODY_LOOP + R._FOOT_HTML).render(
         t=t, cols=t.columns, body=body, stub=t.stub or ("#" if t.kind == "listing" else ""),
         width_class=width, wrap=R.WRAP_CHARS,
         caption_word="Listing" if t.kind == "listing" else "Table")

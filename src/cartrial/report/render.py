@@ -66,7 +66,7 @@ _ENV = Environment(autoescape=select_autoescape(default=True), trim_blocks=True,
 
 # a table's HTML is its head, its body rows (:func:`_body_html`: the rows of a 10,000-patient
 # listing are most of the report's HTML, written without a template part per cell) and its foot
-_TABLE_HEAD = _ENV.from_string("""\
+_HEAD_HTML = """\
 <figure class="tlf {{ t.kind }}{{ width_class }}" id="{{ t.slug }}">
 <figcaption><span class="num">{{ caption_word }} {{ t.number }}</span> {{ t.title }}
 <div class="pop">Population: {{ t.population }}</div></figcaption>
@@ -74,9 +74,8 @@ _TABLE_HEAD = _ENV.from_string("""\
 <thead><tr><th class="stub">{{ stub }}</th>
 {% for c in cols %}<th>{{ c }}</th>{% endfor %}</tr></thead>
 <tbody>
-""")
-
-_TABLE_FOOT = _ENV.from_string("""\
+"""
+_FOOT_HTML = """\
 </tbody></table></div>
 {% if t.footnotes or t.source %}
 <div class="foot">
@@ -86,7 +85,8 @@ _TABLE_FOOT = _ENV.from_string("""\
 </div>
 {% endif %}
 </figure>
-""")
+"""
+_TABLE_HEAD, _TABLE_FOOT = _ENV.from_string(_HEAD_HTML), _ENV.from_string(_FOOT_HTML)
 
 
 WRAP_CHARS = 40    # a cell longer than this wraps (class "wrap" in the HTML)
