@@ -211,3 +211,16 @@ def test_every_example_table_reads_its_analysis_data_restricted(example) -> None
             read |= {v for k, v in setting.items() if k in ("time", "group", "order")}
         whole = analysis_data(ds, meta)
         _same_frame(analysis_data(ds, meta, read), whole)
+
+
+@pytest.mark.parametrize("values", [["DL1 a", None, "DL1 a", "DL2 b", ""],
+                                    [1, 1.0, True, None, "1"], [np.nan, np.nan], []])
+def test_texts_of_a_column_are_the_set_of_its_records_texts(values):
+    """Regression test (issue #18: CPU): the distinct texts of a column (texts taken once per
+    distinct value) are the texts of every record not missing; values equal in Python but
+    written differently (1, 1.0, True) stay apart."""
+    from cartrial.report.ars_specs import _texts
+
+    for col in (pd.Series(values, dtype=object), pd.Series(values, dtype=object).astype(
+            "category")):
+        assert _texts(col) == set(col.dropna().astype(str))

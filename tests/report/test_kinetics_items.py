@@ -8,6 +8,7 @@ subject's records are not together, and on messy values.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -90,3 +91,41 @@ def test_messy_values(tmp_path):
 
 def test_no_lb_gives_none(example):
     assert _try_cytokines(Study({"EX": example["EX"]}), _inf(example), P) is None
+
+
+def test_encoded_lb_messy_test_codes_batches_read_only_cytokine_records(tmp_path, monkeypatch):
+    """Regression (issue #18: CPU): with LB held encoded, each batch decodes only the cytokine
+    records (as many a batch as the batches of records held) and variables cytokine_records
+    keeps (padded, lower-case and missing test codes chosen as it chooses them), and gives
+    what one read of every record gives."""
+    from cartrial.data.compact import CompactFrame
+    from cartrial.kinetics.sdtm import CYTOKINE_LB_VARIABLES
+
+    st = _study(tmp_path / "e")
+    lb = st["LB"].copy()
+    lb.loc[lb.index[::50], "LBTESTCD"] = " il6"
+    lb.loc[lb.index[7::50], "LBTESTCD"] = None
+    lb.loc[lb.index[3], "USUBJID"] = None
+    messy = Study({"DM": st["DM"], "EX": st["EX"], "PC": st["PC"]})
+    messy.domains.hold("LB", lb)
+    assert isinstance(messy.domains.held("LB"), CompactFrame)
+    read = []
+    frame = CompactFrame.frame
+
+    def logged(self, columns=None, rows=None, **kw):
+        picked = None if rows is None else np.asarray(rows)
+        read.append((None if columns is None else list(columns), None if rows is None else
+                     int(picked.sum()) if picked.dtype == bool else len(picked),
+                     picked is not None and picked.dtype != bool))
+        return frame(self, columns, rows, **kw)
+
+    monkeypatch.setattr(CompactFrame, "frame", logged)
+    _same(messy, 97)
+    picked = [r for r in read if r[1] is not None]
+    assert picked and all(c is not None and set(c) <= set(CYTOKINE_LB_VARIABLES)
+                          for c, _, _ in picked)
+    cytokine = lb["LBTESTCD"].str.strip().str.upper().isin(P.kinetics.cytokines).sum()
+    # the whole read (a mask) and the batches: each the cytokine records only, 97 a batch
+    assert sum(n for _, n, _ in picked) == 2 * cytokine
+    batches = [n for _, n, positions in picked if positions]
+    assert sum(batches) == cytokine and max(batches) == 97

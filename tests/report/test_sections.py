@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from cartrial.protocol import load_protocol
 from cartrial.report.sections import escalation_history, nominal_day, tidy_to_table
@@ -67,3 +68,19 @@ def test_populations_without_dlt_adjudication_leave_dlt_evaluable_unstated():
     without = table_populations(adsl.drop(columns="DLTEVLFL"), protocol, "14.1.1")
     assert "DLT-evaluable" not in set(without.cells["row"])
     assert without.footnotes[0].startswith("DLT-evaluable: not derived in this run")
+
+
+@pytest.mark.parametrize("dtype", [object, "string"])
+def test_dose_id_splits_each_distinct_text_as_the_split_of_every_record(dtype):
+    """Regression test (issue #18: CPU): dose_id, splitting each distinct text once, gives
+    what pandas' split of every record gives (missing values, leading and double spaces, a
+    text without a space, a number, the index, name and dtype kept)."""
+    from cartrial.report.sections import dose_id
+
+    values = ["DL1 0.1 x10^6/kg", None, " DL2 x", "DL3  y", "DL4", "DL1 0.1 x10^6/kg", ""]
+    s = pd.Series(values, index=[5, 3, 9, 1, 2, 8, 7], name="TRT01A", dtype=dtype)
+    if dtype is object:
+        s = pd.concat([s, pd.Series([12.5], index=[4], name="TRT01A")])
+    expected = s.fillna("").astype(str).str.split(" ").str[0]
+    pd.testing.assert_series_equal(dose_id(s), expected)
+    pd.testing.assert_series_equal(dose_id(s.iloc[:0]), expected.iloc[:0])

@@ -53,14 +53,25 @@ def _group(column: str, var: str, adsl: pd.DataFrame) -> tuple[str, str]:
                 else ""), ""
     if dose == "Overall" or not var:
         return "", stat
-    if var == "TRT01A" and dose in set(adsl[var].dropna().astype(str)):  # "DL1 0.1 x10^6/kg"
+    texts = _texts(adsl[var])
+    if var == "TRT01A" and dose in texts:  # "DL1 0.1 x10^6/kg"
         return f"{var} == {dose!r}", stat
     if dose == "Not infused":
         return f"{var}.fillna('') == ''", stat
-    values = sorted({v for v in adsl[var].dropna().astype(str) if v.split(" ")[0] == dose})
+    values = sorted({v for v in texts if v.split(" ")[0] == dose})
     if len(values) != 1:
         raise InputError(f"ARS: column {column!r} matches {len(values)} values of ADSL.{var}")
     return f"{var} == {values[0]!r}", stat
+
+
+def _texts(column: pd.Series) -> set[str]:
+    """``set(column.dropna().astype(str))``: the distinct values taken as they are when each is
+    a text (one step per distinct value, not per record: issue #18, each column label of each
+    table asks), else each record's text."""
+    kept = column.dropna()
+    if pd.api.types.infer_dtype(kept, skipna=False) == "string":
+        return set(pd.unique(kept.to_numpy(dtype=object)))
+    return set(kept.astype(str))
 
 
 def analysis_data(ds: dict[str, pd.DataFrame], meta: dict,

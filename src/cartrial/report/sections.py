@@ -24,8 +24,30 @@ RESPONSE_ORDER = ["sCR", "CR", "VGPR", "PR", "MR", "SD", "PD", "NE"]
 
 
 def dose_id(trt01a: pd.Series) -> pd.Series:
-    """DL1 from "DL1 0.1 x10^6/kg" (ADSL TRT01A)."""
-    return trt01a.fillna("").astype(str).str.split(" ").str[0]
+    """DL1 from "DL1 0.1 x10^6/kg" (ADSL TRT01A).
+
+    Parameters
+    ----------
+    trt01a : pandas.Series
+        Actual treatment texts (missing: not infused).
+
+    Returns
+    -------
+    pandas.Series
+        The text before the first space ("" where missing), same index and name.
+
+    Examples
+    --------
+    >>> dose_id(pd.Series(["DL1 0.1 x10^6/kg", None, "DL2 1 x10^6/kg"])).tolist()
+    ['DL1', '', 'DL2']
+    """
+    text = trt01a.fillna("").astype(str)
+    if text.dtype != object:  # pandas' string dtype: its own split keeps that dtype
+        return text.str.split(" ").str[0]
+    # each distinct text split once (issue #18: CPU; the AE listing splits ~10^5 records')
+    codes, uniques = pd.factorize(text)
+    first = np.array([u.split(" ")[0] for u in uniques], dtype=object)
+    return pd.Series(first[codes], index=text.index, name=text.name)
 
 
 def _fig(number: str, title: str, fig, notes: Sequence[str] = (), population: str = "",
