@@ -224,3 +224,19 @@ def test_texts_of_a_column_are_the_set_of_its_records_texts(values):
     for col in (pd.Series(values, dtype=object), pd.Series(values, dtype=object).astype(
             "category")):
         assert _texts(col) == set(col.dropna().astype(str))
+
+
+def test_variables_of_held_datasets_read_without_decoding() -> None:
+    """Regression test: the variables of held ADaM datasets (adam.HeldDatasets) are those of
+    the frames, and reading them decodes no dataset."""
+    import pandas as pd
+
+    from cartrial.adam.held_datasets import HeldDatasets
+    from cartrial.report.ars_specs import variables
+
+    frames = {"ADSL": pd.DataFrame({"USUBJID": ["S1"], "SAFFL": ["Y"]}),
+              "ADRS": pd.DataFrame({"USUBJID": ["S1"] * 10_000, "AVALC": ["CR"] * 10_000})}
+    held = HeldDatasets(frames)
+    assert variables(held, {"datasets": ["ADRS"]}) == variables(frames, {"datasets": ["ADRS"]})
+    assert held._last is None  # no dataset decoded (reading one keeps it there:)
+    assert held["ADRS"] is held._last

@@ -156,3 +156,16 @@ class HeldDatasets(HeldMapping):
         """
         held = self._held[name]
         return held.n_rows if isinstance(held, _HeldFrame) else len(held)
+
+    def columns(self, name: str) -> pd.Index:
+        """The dataset's variables, in order, without decoding it (a reader that asks only
+        which variables a dataset has: 0.7 s of decoding at 10,000 patients, issue #18).
+
+        Examples
+        --------
+        >>> adpp = pd.DataFrame({"PARAMCD": ["CMAX"] * 10_000, "AVAL": 1.5})
+        >>> list(HeldDatasets({"ADPP": adpp}).columns("ADPP"))
+        ['PARAMCD', 'AVAL']
+        """
+        held = self._held[name]
+        return held.columns if isinstance(held, _HeldFrame | pd.DataFrame) else self[name].columns

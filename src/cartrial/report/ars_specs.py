@@ -138,8 +138,10 @@ def variables(ds: dict[str, pd.DataFrame], meta: dict) -> set[str]:
     ['AVALC', 'SAFFL', 'USUBJID']
     """
     joined = [meta["datasets"][0], *(meta.get("also") or {})]  # not 14.5.5's ADAE (CRSMAX's source)
-    return set(ds["ADSL"].columns).union(*(ds[n].columns for n in joined),
-                                         meta.get("derived") or {})
+    names = getattr(ds, "columns", None)  # adam.HeldDatasets: without decoding the datasets
+    return set(ds["ADSL"].columns).union(
+        *(names(n) if names is not None else ds[n].columns for n in joined),
+        meta.get("derived") or {})
 
 
 def data_key(meta: dict) -> str:

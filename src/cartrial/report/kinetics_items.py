@@ -9,6 +9,7 @@ import pandas as pd
 
 from cartrial.data import Study
 from cartrial.data.batches import concat_consuming, records_at, row_runs
+from cartrial.data.compact import CompactFrame
 from cartrial.protocol.model import Protocol
 from cartrial.report import sections as S
 from cartrial.report.fig_items import kinetics_item
