@@ -9,6 +9,8 @@ with blanks to a whole record), computed here from the file's bytes, not by cart
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cartrial.data import load_study
 from cartrial.data.completeness import check_file
@@ -194,3 +196,85 @@ def test_xpt_version_8_is_read_and_its_size_checked(tmp_path) -> None:
     assert check_file(p, "ZZ").findings == () and check_file(p, "ZZ").usable
     p.write_bytes(p.read_bytes()[:-3])
     assert [f.rule.split("]")[0] for f in check_file(p, "ZZ").findings] == ["[FILE_TRUNCATED"]
+
+
+def _old_encoding_check(data: bytes, block: int) -> int | None:
+    """The replaced check, kept as the reference (regression test): every block decoded."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    size = 0
+    for i in range(0, len(data), block):
+        try:
+            decoder.decode(data[i:i + block])
+        except UnicodeDecodeError as exc:
+            return size + exc.start
+        size += len(data[i:i + block])
+    return None
+
+
+PIECES = [b"A,", b"\n", "é".encode(), "€".encode(), "𝄞".encode(), b"\xe9", b"\x80", b"\xff",
+          b"\xc3", b"zz"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(pieces=st.lists(st.sampled_from(PIECES), max_size=30), block=st.integers(1, 7))
+def test_ascii_blocks_not_decoded_find_the_same_bad_byte(pieces, block,
+                                                         tmp_path_factory) -> None:
+    """Regression test against the replaced check (each block decoded): an ASCII block is
+    skipped only when no character is cut at the block before, so a character cut at any block
+    boundary, an invalid byte after ASCII blocks and a file ending inside a character give the
+    same FILE_ENCODING finding (or none) as before."""
+    import cartrial.data.completeness as completeness
+
+    data = b"STUDYID\n" + b"".join(pieces) + b"\n"
+    p = tmp_path_factory.mktemp("enc") / "dm.csv"
+    p.write_bytes(data)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(completeness, "READ_BYTES", block)
+        got = [f.rule for f in check_file(p, "DM").findings if "FILE_ENCODING" in f.rule]
+    bad = _old_encoding_check(data, block)
+    if bad is None:
+        assert got == []
+    else:
+        assert len(got) == 1 and f"at offset {bad} " in got[0]
+
+
+def test_files_are_checked_by_a_thread_and_reported_in_the_files_order(example, tmp_path,
+                                                                        monkeypatch) -> None:
+    """The checks run beside the reading (issue #18), yet the load's findings come in the
+    files' order, whichever check ends first: a slow first check does not let a later file's
+    findings pass it."""
+    import threading
+    import time
+
+    import cartrial.data.load as load
+
+    d = copy_of(example / "csv", tmp_path / "s")
+    for name in ("ae.csv", "vs.csv"):  # the first and the last file, both cut
+        data = (d / name).read_bytes()
+        (d / name).write_bytes(data[: len(data) // 2])
+    threads = []
+
+    def slow_check(path, domain):
+        threads.append(threading.current_thread().name)
+        if path.name == "ae.csv":
+            time.sleep(0.3)
+        return check_file(path, domain)
+
+    monkeypatch.setattr(load, "check_file", slow_check)
+    study = load_study(d)
+    cut = [f.domain for f in study.load_findings if "[FILE_TRUNCATED]" in f.rule]
+    assert cut == ["AE", "VS"]
+    assert threads and all(t.startswith("cartrial-check") for t in threads)
+
+
+def test_a_check_that_fails_raises_from_the_load(example, tmp_path, monkeypatch) -> None:
+    import cartrial.data.load as load
+
+    def refused(path, domain):
+        raise PermissionError(f"{path.name}: permission denied")
+
+    monkeypatch.setattr(load, "check_file", refused)
+    with pytest.raises(PermissionError, match="ae.csv"):
+        load_study(copy_of(example / "csv", tmp_path / "s"))
