@@ -222,3 +222,80 @@ def test_a_rule_that_finds_nothing_gives_a_fresh_empty_frame() -> None:
     got.loc[0] = ["error"] * len(COLUMNS)
     again = finding_frame("AE", ae, [False], "AESEQ", ae["AESEQ"], "VAR_EMPTY", "x")
     assert again.empty
+
+
+def _old_test_rules(study, model) -> list[pd.DataFrame]:
+    """The replaced per-test rules (each test's rows a mask over the whole domain), kept as
+    the reference of the regression test below."""
+    import numpy as np
+
+    from cartrial.data.report_frame import finding_frame
+    from cartrial.data.validate_codes import by_value, column_codes
+
+    out = []
+    for name, tests in model.tests.items():
+        tcd, stresc, stresn = f"{name}TESTCD", f"{name}STRESC", f"{name}STRESN"
+        if name not in study or tcd not in study.variables(name):
+            continue
+        df = study[name]
+        codes, uniq = column_codes(df[tcd])
+        where = {u: i for i, u in enumerate(uniq)}
+        for code, ts in tests.items():
+            rows = codes == where[code] if code in where else None
+            if rows is None or not rows.any():
+                continue
+            if ts.is_coded and stresc in df:
+                bad = rows & by_value(df[stresc], [u not in set(ts.values)
+                                                   for u in column_codes(df[stresc])[1]])
+                shown = f"{name}ORRES" if f"{name}ORRES" in df else stresc
+                out.append(finding_frame(name, df, bad, shown, df[shown], "TERM_UNKNOWN", code))
+                continue
+            if ts.range is None or stresn not in df:
+                continue
+            v = df[stresn].to_numpy(dtype=float)
+            lo, hi = ts.range
+            with np.errstate(invalid="ignore"):
+                bad = rows & ((v < lo) | (v > hi))
+                if ts.integer:
+                    bad |= rows & ~np.isnan(v) & (v != np.round(v))
+            out.append(finding_frame(name, df, bad, stresn, df[stresn], "OUT_OF_RANGE", code))
+    return out
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_each_tests_rules_on_its_own_records_find_what_the_whole_domain_masks_found(seed):
+    """Regression test (issue #18: each test's rules read its own records' positions): the
+    same records, in the same order, as the replaced rules, on records of every test code
+    (coded and numeric, in and out of range, fractions of integer scores, missing and unknown
+    codes and results)."""
+    import numpy as np
+
+    from cartrial.data import Study, data_model
+    from cartrial.data.validate import _tests
+
+    rng = np.random.default_rng(seed)
+    model = data_model()
+    out_new, out_old = [], []
+    for name in ("VS", "QS", "FA"):
+        tests = list(model.tests[name])
+        n = 300
+        codes = rng.choice([*tests, "NOPE", None], n)
+        coded_terms = sorted({v for t in model.tests[name].values() if t.is_coded
+                              for v in t.values})
+        stresc = rng.choice([*coded_terms[:6], "HELMET", None], n)
+        df = pd.DataFrame({
+            "USUBJID": rng.choice([S1, S2], n), f"{name}SEQ": np.arange(1.0, n + 1),
+            f"{name}TESTCD": pd.array(codes, dtype="string"),
+            f"{name}ORRES": pd.array(stresc, dtype="string"),
+            f"{name}STRESC": pd.array(stresc, dtype="string"),
+            f"{name}STRESN": np.where(rng.random(n) < 0.1, np.nan, np.where(
+                rng.random(n) < 0.5, rng.normal(20, 40, n).round(), rng.normal(20, 40, n)))})
+        study = Study(domains={name: df})
+        out_new += _tests(study, model)
+        out_old += _old_test_rules(study, model)
+    key = ["rule_id", "domain", "usubjid", "seq", "variable", "value"]
+    new = pd.concat(out_new)[key]
+    new = new[new["rule_id"] != "TESTCD_UNKNOWN"].reset_index(drop=True)  # not a test's rule
+    old = pd.concat(out_old)[key].reset_index(drop=True)
+    assert len(new) and new.equals(old)

@@ -146,14 +146,18 @@ def _tests(study: Study, model: DataModel) -> list[pd.DataFrame]:
                 f"test code not in the data model for {name}",
             )
         )
-        # the test codes factorised once: each test's rows are one comparison of integers
+        # the test codes factorised once and their records sorted by code once: each test's
+        # rules read its own records' positions (ascending), not the whole domain (issue #18)
         codes, uniq = column_codes(df[tcd])
         where = {u: i for i, u in enumerate(uniq)}
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(uniq) + 1))
         for code, ts in tests.items():
-            rows = codes == where[code] if code in where else None
-            if rows is None or not rows.any():
+            if code not in where:
                 continue
-            out += _test_rows(name, df, code, ts, rows)
+            rows = order[bounds[where[code]]:bounds[where[code] + 1]]
+            if len(rows):
+                out += _test_rows(name, df, code, ts, rows)
     return out
 
 
@@ -164,22 +168,26 @@ _TEST_VARIABLES = ("STRESC", "ORRES", "STRESN")
 def _test_rows(name: str, df: pd.DataFrame, code: str, ts, rows: np.ndarray
                ) -> list[pd.DataFrame]:
     """A coded result outside its terms, or a number outside its physical range, for the
-    records of one test (``rows``)."""
+    records of one test (``rows``: their positions, ascending)."""
     stresc, stresn = f"{name}STRESC", f"{name}STRESN"
+    bad = np.zeros(len(df), dtype=bool)
     if ts.is_coded and stresc in df:
         values = set(ts.values)
-        bad = rows & by_value(df[stresc], [u not in values for u in column_codes(df[stresc])[1]])
+        c_codes, c_uniq = column_codes(df[stresc])
+        outside = np.asarray([u not in values for u in c_uniq] + [False])  # -1: missing
+        bad[rows[outside[c_codes[rows]]]] = True
         shown = f"{name}ORRES" if f"{name}ORRES" in df else stresc  # ORRES may be absent
         return [_frame(name, df, bad, shown, df[shown], "TERM_UNKNOWN",
                        f"{code} result not in {list(ts.values)}")]
     if ts.range is None or stresn not in df:
         return []
-    v = df[stresn].to_numpy(dtype=float)
+    v = df[stresn].to_numpy(dtype=float)[rows]
     lo, hi = ts.range
     with np.errstate(invalid="ignore"):
-        bad = rows & ((v < lo) | (v > hi))
+        out = (v < lo) | (v > hi)
         if ts.integer:
-            bad |= rows & ~np.isnan(v) & (v != np.round(v))
+            out |= ~np.isnan(v) & (v != np.round(v))
+    bad[rows[out]] = True
     unit = ts.standard_unit() or ""
     return [_frame(name, df, bad, stresn, df[stresn], "OUT_OF_RANGE",
                    f"{code} outside its physical range [{lo:g}, {hi:g}] {unit}".rstrip()
