@@ -152,12 +152,9 @@ def _tests(study: Study, model: DataModel) -> list[pd.DataFrame]:
         where = {u: i for i, u in enumerate(uniq)}
         order = np.argsort(codes, kind="stable")
         bounds = np.searchsorted(codes[order], np.arange(len(uniq) + 1))
-        for code, ts in tests.items():
-            if code not in where:
-                continue
+        for code, ts in ((c, t) for c, t in tests.items() if c in where):
             rows = order[bounds[where[code]]:bounds[where[code] + 1]]
-            if len(rows):
-                out += _test_rows(name, df, code, ts, rows)
+            out += _test_rows(name, df, code, ts, rows) if len(rows) else []
     return out
 
 
@@ -173,9 +170,8 @@ def _test_rows(name: str, df: pd.DataFrame, code: str, ts, rows: np.ndarray
     bad = np.zeros(len(df), dtype=bool)
     if ts.is_coded and stresc in df:
         values = set(ts.values)
-        c_codes, c_uniq = column_codes(df[stresc])
-        outside = np.asarray([u not in values for u in c_uniq] + [False])  # -1: missing
-        bad[rows[outside[c_codes[rows]]]] = True
+        c_codes, c_uniq = column_codes(df[stresc])  # code -1 (missing): the last, False
+        bad[rows[np.asarray([u not in values for u in c_uniq] + [False])[c_codes[rows]]]] = True
         shown = f"{name}ORRES" if f"{name}ORRES" in df else stresc  # ORRES may be absent
         return [_frame(name, df, bad, shown, df[shown], "TERM_UNKNOWN",
                        f"{code} result not in {list(ts.values)}")]
