@@ -146,15 +146,14 @@ def _tests(study: Study, model: DataModel) -> list[pd.DataFrame]:
                 f"test code not in the data model for {name}",
             )
         )
-        # the test codes factorised once and their records sorted by code once: each test's
-        # rules read its own records' positions (ascending), not the whole domain (issue #18)
+        # the test codes factorised once: each test's rows are one comparison of integers
         codes, uniq = column_codes(df[tcd])
         where = {u: i for i, u in enumerate(uniq)}
-        order = np.argsort(codes, kind="stable")
-        bounds = np.searchsorted(codes[order], np.arange(len(uniq) + 1))
-        for code, ts in ((c, t) for c, t in tests.items() if c in where):
-            rows = order[bounds[where[code]]:bounds[where[code] + 1]]
-            out += _test_rows(name, df, code, ts, rows) if len(rows) else []
+        for code, ts in tests.items():
+            rows = codes == where[code] if code in where else None
+            if rows is None or not rows.any():
+                continue
+            out += _test_rows(name, df, code, ts, rows)
     return out
 
 
@@ -165,25 +164,22 @@ _TEST_VARIABLES = ("STRESC", "ORRES", "STRESN")
 def _test_rows(name: str, df: pd.DataFrame, code: str, ts, rows: np.ndarray
                ) -> list[pd.DataFrame]:
     """A coded result outside its terms, or a number outside its physical range, for the
-    records of one test (``rows``: their positions, ascending)."""
+    records of one test (``rows``)."""
     stresc, stresn = f"{name}STRESC", f"{name}STRESN"
-    bad = np.zeros(len(df), dtype=bool)
     if ts.is_coded and stresc in df:
         values = set(ts.values)
-        c_codes, c_uniq = column_codes(df[stresc])  # code -1 (missing): the last, False
-        bad[rows[np.asarray([u not in values for u in c_uniq] + [False])[c_codes[rows]]]] = True
+        bad = rows & by_value(df[stresc], [u not in values for u in column_codes(df[stresc])[1]])
         shown = f"{name}ORRES" if f"{name}ORRES" in df else stresc  # ORRES may be absent
         return [_frame(name, df, bad, shown, df[shown], "TERM_UNKNOWN",
                        f"{code} result not in {list(ts.values)}")]
     if ts.range is None or stresn not in df:
         return []
-    v = df[stresn].to_numpy(dtype=float)[rows]
+    v = df[stresn].to_numpy(dtype=float)
     lo, hi = ts.range
     with np.errstate(invalid="ignore"):
-        out = (v < lo) | (v > hi)
+        bad = rows & ((v < lo) | (v > hi))
         if ts.integer:
-            out |= ~np.isnan(v) & (v != np.round(v))
-    bad[rows[out]] = True
+            bad |= rows & ~np.isnan(v) & (v != np.round(v))
     unit = ts.standard_unit() or ""
     return [_frame(name, df, bad, stresn, df[stresn], "OUT_OF_RANGE",
                    f"{code} outside its physical range [{lo:g}, {hi:g}] {unit}".rstrip()
