@@ -49,17 +49,12 @@ class SharedText:
         new = np.flatnonzero((to_global < 0) & ~blank)
         to_global[new] = np.arange(len(index), len(index) + len(new))
         index.update(zip([values[i] for i in new], to_global[new].tolist(), strict=True))
+        local = pc.fill_null(d.indices, -1).to_numpy()
+        codes = np.where(local >= 0, to_global[np.maximum(local, 0)], -1) if len(to_global) \
+            else local
         # the smallest signed type holding every code so far: a large LB's codes are held
-        # until the column is finished. The block's codes are taken from the dictionary's
-        # table, already in that type, in one pass over the rows (issue #18: the four passes
-        # of int64 temporaries this replaced, each a block long, were about a tenth of a
-        # large LB's read). The indices are copied out of the block (fill_null, Arrow's own
-        # pool) as before: taking from the block's own indices, or by Arrow's take, raised
-        # the read's peak by 100-300 MiB at 10,000 patients (freed blocks left between the
-        # held codes; BENCHMARKS.md, LOAD4)
-        table = np.append(to_global, -1).astype(np.min_scalar_type(-len(index) - 1))
-        local = pc.fill_null(d.indices, -1).to_numpy()  # a null text (XPT, a frame): -1
-        self.codes.append(table[local])  # index -1: the table's last entry, code -1
+        # until the column is finished
+        self.codes.append(codes.astype(np.min_scalar_type(-len(index) - 1), copy=False))
 
     def finish(self) -> pd.arrays.StringArray:
         """The column: its text (one pointer a row to the shared values); ``factorized``,
