@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -181,27 +180,18 @@ def load_study(path: str | Path) -> Study:
     formats = set()
     sent: dict[str, tuple[int, str]] = {}
     records: dict[str, int] = {}
-    # each file is hashed and checked by a thread while the files before it are read and
-    # typed (hashlib and file reads release the GIL: the check's second of a 10,000-patient
-    # study on the otherwise idle core, issue #18); its result is taken in the files' order
-    checker = ThreadPoolExecutor(1, thread_name_prefix="cartrial-check")
-    try:
-        checks = [checker.submit(check_file, f, f.stem.upper()) for f in files]
-        for f, check in zip(files, checks, strict=True):
-            name = f.stem.upper()
-            if name in study.domains or name in study.unread:
-                study.load_findings.append(file_finding(
-                    name, f.name, "DOMAIN_TWICE",
-                    "domain given twice (both .csv and .xpt); the first read is used"))
-                continue
-            formats.add(SUFFIXES[f.suffix.lower()])
-            checked = check.result()  # its error (an unreadable file) raised here, as before
-            _load_file(f, name, model, study, checked)
-            sent[f.name] = (checked.size, checked.sha256)
-            if name in study.domains:
-                records[f.name] = study.records(name)
-    finally:
-        checker.shutdown(cancel_futures=True)
+    for f in files:
+        name = f.stem.upper()
+        if name in study.domains or name in study.unread:
+            study.load_findings.append(file_finding(
+                name, f.name, "DOMAIN_TWICE",
+                "domain given twice (both .csv and .xpt); the first read is used"))
+            continue
+        formats.add(SUFFIXES[f.suffix.lower()])
+        check = _load_file(f, name, model, study)
+        sent[f.name] = (check.size, check.sha256)
+        if name in study.domains:
+            records[f.name] = study.records(name)
     study.load_findings.extend(check_manifest(root, sent, records))
     release_freed_memory()
     study.format = formats.pop() if len(formats) == 1 else "mixed"
@@ -209,15 +199,15 @@ def load_study(path: str | Path) -> Study:
     return study
 
 
-def _load_file(f: Path, name: str, model: DataModel, study: Study, check: FileCheck) -> None:
-    """Read, type and standardise one file into ``study`` (or record why it cannot), given
-    what :func:`~cartrial.data.completeness.check_file` found of it."""
+def _load_file(f: Path, name: str, model: DataModel, study: Study) -> FileCheck:
+    """Check, read, type and standardise one file into ``study`` (or record why it cannot)."""
     findings = study.load_findings
+    check = check_file(f, name)
     study.file_hashes[f.name] = check.sha256
     findings.extend(check.findings)
     if not check.usable:
         study.unread[name] = f.name
-        return
+        return check
     nul: set[str] = set()
     padded: dict[str, tuple[np.ndarray, pd.arrays.StringArray]] = {}
     factorized: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -236,7 +226,7 @@ def _load_file(f: Path, name: str, model: DataModel, study: Study, check: FileCh
         findings.append(file_finding(name, f.name, "FILE_UNREADABLE",
                                      f"cannot be read ({type(exc).__name__}: {msg})"))
         study.unread[name] = f.name
-        return
+        return check
     if check.xpt_rows is not None and check.xpt_rows != len(raw):
         findings.append(file_finding(
             name, f.name, "FILE_TRUNCATED",
@@ -248,13 +238,14 @@ def _load_file(f: Path, name: str, model: DataModel, study: Study, check: FileCh
     if coded is None:
         study.domains.hold(name, prepare_domain(name, raw, model, findings, nul, padded,
                                                 factorized))
-        return
+        return check
     # the file's column order (a CSV file's reader factorised every column, the coded too)
     order = [*factorized] if coded or numbers else list(raw.columns)
     study.domains[name] = prepare_domain(
         name, raw, model, findings, nul, padded, factorized,
         hold=lambda typed, known: CompactFrame.assemble(typed, coded, order, known),
         numbers=numbers, early=coded)
+    return check
 
 
 def _unread_columns(path: Path, name: str, model: DataModel) -> list[str]:
