@@ -9,6 +9,8 @@ with blanks to a whole record), computed here from the file's bytes, not by cart
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cartrial.data import load_study
 from cartrial.data.completeness import check_file
@@ -194,3 +196,46 @@ def test_xpt_version_8_is_read_and_its_size_checked(tmp_path) -> None:
     assert check_file(p, "ZZ").findings == () and check_file(p, "ZZ").usable
     p.write_bytes(p.read_bytes()[:-3])
     assert [f.rule.split("]")[0] for f in check_file(p, "ZZ").findings] == ["[FILE_TRUNCATED"]
+
+
+def _old_encoding_check(data: bytes, block: int) -> int | None:
+    """The replaced check, kept as the reference (regression test): every block decoded."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    size = 0
+    for i in range(0, len(data), block):
+        try:
+            decoder.decode(data[i:i + block])
+        except UnicodeDecodeError as exc:
+            return size + exc.start
+        size += len(data[i:i + block])
+    return None
+
+
+PIECES = [b"A,", b"\n", "é".encode(), "€".encode(), "𝄞".encode(), b"\xe9", b"\x80", b"\xff",
+          b"\xc3", b"zz"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(pieces=st.lists(st.sampled_from(PIECES), max_size=30), block=st.integers(1, 7))
+def test_ascii_blocks_not_decoded_find_the_same_bad_byte(pieces, block,
+                                                         tmp_path_factory) -> None:
+    """Regression test against the replaced check (each block decoded): an ASCII block is
+    skipped only when no character is cut at the block before, so a character cut at any block
+    boundary, an invalid byte after ASCII blocks and a file ending inside a character give the
+    same FILE_ENCODING finding (or none) as before."""
+    import cartrial.data.completeness as completeness
+
+    data = b"STUDYID\n" + b"".join(pieces) + b"\n"
+    p = tmp_path_factory.mktemp("enc") / "dm.csv"
+    p.write_bytes(data)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(completeness, "READ_BYTES", block)
+        got = [f.rule for f in check_file(p, "DM").findings if "FILE_ENCODING" in f.rule]
+    bad = _old_encoding_check(data, block)
+    if bad is None:
+        assert got == []
+    else:
+        assert len(got) == 1 and f"at offset {bad} " in got[0]
+

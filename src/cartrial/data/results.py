@@ -24,7 +24,7 @@ import pandas as pd
 from cartrial.data.spec import DataModel
 from cartrial.data.text import spread, upper_stripped
 from cartrial.data.units import convert
-from cartrial.data.validate_codes import column_codes
+from cartrial.data.validate_codes import among, column_codes
 from cartrial.errors import Finding
 
 BLQ_PREFIXES = ("<", "BLQ", "BLOQ", "BQL")
@@ -84,7 +84,9 @@ def result_findings(name: str, df: pd.DataFrame, model: DataModel) -> list[Findi
     if not tests or tcd not in df or orres not in df or df.empty:
         return []
     out: list[Finding] = []
-    numeric = df[tcd].isin([c for c, t in tests.items() if not t.is_coded]).to_numpy(bool)
+    # asked of the test codes' distinct values (the column's codes, remembered inside
+    # load_study: read by standardisation too), not of each record's text (issue #18)
+    numeric = among(df[tcd], [c for c, t in tests.items() if not t.is_coded])
     codes, num, text = _numbers(df[orres])
     onum = spread(num, codes, np.nan)
     upper = text.str.upper()
@@ -157,7 +159,7 @@ def _standard_findings(name: str, df: pd.DataFrame, tests: dict, onum: np.ndarra
     for i in np.flatnonzero(off):
         out.append(_finding(name, df, i, stresc, df[stresc].iloc[i], "STRESC_MISMATCH",
                             f"{stresc} {df[stresc].iloc[i]} differs from {stresn} {sn[i]:g}"))
-    coded = df[tcd].isin([c for c, t in tests.items() if t.is_coded]).to_numpy(bool)
+    coded = among(df[tcd], [c for c, t in tests.items() if t.is_coded])
     ores = upper_stripped(df[orres])
     sc = df[stresc].astype("string")
     diff = (coded & ores.notna().to_numpy(bool) & sc.notna().to_numpy(bool)
