@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cartrial.data.dates import impute_date, parse_dtc, study_day
+from cartrial.data.dates import distinct_datetimes, impute_date, parse_dtc, study_day
 from cartrial.data.dtc_parse import _ISO as ISO
 
 
@@ -149,3 +149,18 @@ def test_a_partial_start_in_the_infusion_month_is_not_imputed_before_the_infusio
                                       "2024-02-01 00:00:00", "2024-03-05 00:00:00",
                                       "2023-01-01 00:00:00", "NaT"]
     assert f.tolist() == ["D", "M", "D", None, "M", None]
+
+
+DISTINCT_TEXTS = ["2026-03-02T10:30", "2026-03-02", "2026-03", "2026-02-30", "", " ",
+                  "15/03/2026", "2026-03-04T23:59:59", "2262-04-12", "2026-03-05T10:30:15.5"]
+
+
+def test_distinct_datetimes_equal_parse_dtc() -> None:
+    """Regression (the code against its own parse_dtc): the date-times of distinct texts read
+    from the parsed-text table equal parse_dtc's, for text and values that are not text."""
+    for texts in (DISTINCT_TEXTS, [*DISTINCT_TEXTS, 20260302], [1.5, "2026-03-02"]):
+        arr = np.array(texts, dtype=object)
+        want = parse_dtc(pd.Series(arr, dtype=object))["dt"].to_numpy()
+        got = distinct_datetimes(arr)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got.view("i8"), want.view("i8"))

@@ -9,20 +9,7 @@ import pytest
 
 from cartrial.data.dates import parse_dtc
 from cartrial.errors import RecordError
-from cartrial.safety.sdtm_base import _datetimes, _day
-
-TEXTS = ["2026-03-02T10:30", "2026-03-02", "2026-03", "2026-02-30", "", " ", "15/03/2026",
-         "2026-03-04T23:59:59", "2262-04-12", "2026-03-05T10:30:15.5"]
-
-
-def test_distinct_datetimes_equal_parse_dtc() -> None:
-    """Regression (the code against its own parse_dtc): text, and values that are not text."""
-    for texts in (TEXTS, [*TEXTS, 20260302], [1.5, "2026-03-02"]):
-        arr = np.array(texts, dtype=object)
-        want = parse_dtc(pd.Series(arr, dtype=object))["dt"].to_numpy()
-        got = _datetimes(arr)
-        assert got.dtype == want.dtype
-        np.testing.assert_array_equal(got.view("i8"), want.view("i8"))
+from cartrial.safety.sdtm_base import _day
 
 
 def _old_day(df: pd.DataFrame, dtc: str, inf: pd.Series) -> np.ndarray:

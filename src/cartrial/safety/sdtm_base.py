@@ -11,8 +11,7 @@ from contextvars import ContextVar
 import numpy as np
 import pandas as pd
 
-from cartrial.data.dates import parse_dtc
-from cartrial.data.dtc_parse import _many
+from cartrial.data.dates import distinct_datetimes, parse_dtc
 from cartrial.data.text import factorize_text, spread
 from cartrial.data.validate_codes import column_codes, memo_scope
 from cartrial.errors import InputError
@@ -133,19 +132,7 @@ def _dtc_codes(df: pd.DataFrame, dtc: str) -> tuple[np.ndarray, np.ndarray]:
     the same column inside :func:`cartrial.data.validate_codes.codes_memo`. A record's
     date-time is ``spread(dt, codes, NaT)`` (missing: NaT)."""
     codes, texts = column_codes(df[dtc])
-    return codes, _datetimes(texts)
-
-
-def _datetimes(texts: np.ndarray) -> np.ndarray:
-    """``parse_dtc(pd.Series(texts, dtype=object))["dt"].to_numpy()`` of distinct texts: when
-    all are ``str``, only the date-time of each, read from the process's table of parsed texts
-    (:func:`cartrial.data.dtc_parse._many`, the table parse_dtc reads), without parse_dtc's
-    year, month, day, precision and validity columns (issue #18: the ~460,000 distinct
-    date-times of VS, FA and QS at 10,000 patients, ~0.6 s of the safety engine)."""
-    if all(type(t) is str for t in texts):
-        return np.fromiter((p[0] for p in _many(texts)), dtype=np.int64,
-                           count=len(texts)).view("datetime64[ns]")
-    return parse_dtc(pd.Series(texts, dtype=object))["dt"].to_numpy()
+    return codes, distinct_datetimes(texts)
 
 
 def _day(df: pd.DataFrame, dtc: str, inf: pd.Series, *, domain: str,
