@@ -17,7 +17,7 @@ import pandas as pd
 from cartrial.adam.column_profile import distinct
 from cartrial.data.text import factorize_text
 from cartrial.data.xport_thread import ThreadedFile, Turns
-from cartrial.data.xport_values import _void_rows
+from cartrial.data.xport_values import void_rows
 
 
 def _numbers_coded(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -228,7 +228,7 @@ class _PaddedRows:
 
     def __init__(self, fields: list[tuple[np.ndarray, np.ndarray]], chunk_rows: int) -> None:
         self._codes = [codes for codes, _ in fields]
-        self._tables = [_void_rows(table) for _, table in fields]
+        self._tables = [void_rows(table) for _, table in fields]
         widths = [table.shape[1] for _, table in fields]
         offsets = np.concatenate([[0], np.cumsum(widths)]).astype(int).tolist()
         self.record = np.dtype({"names": [f"f{j}" for j in range(len(fields))],

@@ -87,9 +87,26 @@ def text_width(s: pd.Series, chunk_rows: int = CHUNK_ROWS) -> int:
     return _values_width(_codes_and_values(s)[1], chunk_rows)
 
 
-def _void_rows(table: np.ndarray) -> np.ndarray:
+def void_rows(table: np.ndarray) -> np.ndarray:
     """A ``uint8`` table's rows as one-dimensional ``void`` items (one memcpy each when
-    gathered)."""
+    gathered): the XPT and the ADaM CSV writers build fixed-width records from them.
+
+    Parameters
+    ----------
+    table : numpy.ndarray
+        Two-dimensional ``uint8``.
+
+    Returns
+    -------
+    numpy.ndarray
+        One ``void`` item a row.
+
+    Examples
+    --------
+    >>> rows = void_rows(np.array([[65, 66], [67, 68]], dtype=np.uint8))
+    >>> rows[[1, 0]].tobytes()
+    b'CDAB'
+    """
     table = np.ascontiguousarray(table)
     return table.view(np.dtype((np.void, table.shape[1]))).ravel()
 
@@ -98,7 +115,7 @@ def _fill_text(field: np.ndarray, width: int, part: pd.Series) -> None:
     """A text column's rows of ``part`` into ``field``: its ``width``-byte ``void`` field of
     the records (a view of the record buffer)."""
     codes, values = _codes_and_values(part)
-    field[...] = _void_rows(_byte_table(values, width, str(part.name)))[codes]
+    field[...] = void_rows(_byte_table(values, width, str(part.name)))[codes]
 
 
 class _Text:
@@ -133,6 +150,6 @@ class _Text:
         """Rows ``start``.. of the column (``part``) into ``field``, their ``void`` field of
         the records."""
         if self.table is not None and self.codes is not None:
-            field[...] = _void_rows(self.table)[self.codes[start:start + len(part)]]
+            field[...] = void_rows(self.table)[self.codes[start:start + len(part)]]
         else:
             _fill_text(field, self.width, part)
