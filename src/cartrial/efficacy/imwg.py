@@ -330,7 +330,7 @@ def derive_imwg_response(
     """
     s = settings or ImwgSettings()
     classified = classify_assessments(assessments, subjects, s)
-    confirmed = confirm_responses(classified, s)
+    confirmed = confirm_responses(classified, s, copy=False)  # made here: not copied
     subj = summarise_subjects(confirmed, settings=s)
     # subjects with a baseline but no post-baseline assessment, and subjects of ``subjects``
     # without any assessment, are not evaluable (NE)
