@@ -1,9 +1,9 @@
-"""LB, TU and TR disease records in long form: one checked value per subject, date and variable.
+"""LB disease records in long form: one checked value per subject, date and variable.
 
 The IMWG variables of :mod:`cartrial.efficacy.imwg` are read from LB disease tests (numeric:
 M-protein, free light chains, ratio, marrow and blood plasma cells, converted to the IMWG
-units; coded: immunofixation and clonality) and from TR/TU plasmacytomas (SPD = sum over lesions
-of the longest diameter times its perpendicular; a NEW tumour is a new lesion). A value that
+units; coded: immunofixation and clonality) and from TR/TU plasmacytomas
+(:mod:`cartrial.efficacy.sdtm_tumours`). A value that
 cannot be used raises :class:`~cartrial.errors.RecordError` naming the domain, subject, --SEQ,
 variable, value and rule; below-quantification text ("<0.1") is 0, a test marked NOT DONE is
 not available.
@@ -349,65 +349,3 @@ def _coded_long(cod: pd.DataFrame) -> pd.DataFrame:
             "LBSEQ": _col(cod, "LBSEQ"),
         }
     )
-
-
-def tumours_long(tu: pd.DataFrame | None, tr: pd.DataFrame | None) -> pd.DataFrame:
-    """SPD per subject and date from TR (LDIAM x LPERP summed over lesions) and NEWLES from TU.
-
-    Parameters
-    ----------
-    tu, tr : pandas.DataFrame or None
-        The TU and TR domains (either may be absent).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Long rows (USUBJID, ADT, BLFL, col, value, LBSEQ) with col SPD or NEWLES.
-
-    Raises
-    ------
-    RecordError
-        A negative lesion diameter (TR, TRSEQ named).
-    """
-    parts = []
-    if tr is not None and len(tr):
-        t = tr.copy()
-        t["ADT"] = _date(t["TRDTC"])
-        t["v"] = pd.to_numeric(t["TRSTRESN"], errors="coerce")
-        neg = t["v"] < 0
-        if neg.any():
-            row = t[neg].iloc[0]
-            raise RecordError(
-                domain="TR",
-                usubjid=str(row["USUBJID"]),
-                seq=row.get("TRSEQ"),
-                variable="TRSTRESN",
-                value=row["TRSTRESN"],
-                rule="a lesion diameter must be >= 0",
-            )
-        w = t.pivot_table(
-            index=["USUBJID", "ADT", "TRLNKID"],
-            columns=_text(t["TRTESTCD"]),
-            values="v",
-            aggfunc="first",
-        )
-        if {"LDIAM", "LPERP"} <= set(w.columns):
-            spd = (w["LDIAM"] * w["LPERP"]).groupby(level=["USUBJID", "ADT"]).sum(min_count=1)
-            s = spd.rename("value").reset_index()
-            s["col"] = "SPD"
-            parts.append(s)
-    if tu is not None and len(tu):
-        u = tu[_text(tu["TUORRES"]).eq("NEW")].copy()
-        if len(u):
-            u["ADT"] = _date(u["TUDTC"])
-            n = u.groupby(["USUBJID", "ADT"]).size().rename("value").reset_index()
-            n["value"] = "Y"
-            n["col"] = "NEWLES"
-            parts.append(n)
-    if not parts:
-        return pd.DataFrame(columns=LONG_COLUMNS)
-    out = pd.concat(parts, ignore_index=True)
-    out["USUBJID"] = out["USUBJID"].astype(str)
-    out["BLFL"] = False
-    out["LBSEQ"] = np.nan
-    return out
