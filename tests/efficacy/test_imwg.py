@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cartrial.efficacy import derive_imwg_response, measurable_disease
+from cartrial.efficacy.imwg import classify_assessments
 from cartrial.errors import RecordError
 from cartrial.protocol.model import ImwgSettings
 
@@ -511,3 +512,17 @@ def test_vectorised_confirmation_equals_plain_loop(series):
     a = derive_imwg_response(frame(*hs)).assessments
     for _, g in a.groupby("USUBJID"):
         assert g["CONFN"].tolist() == _reference_confirmation(g["AVALN"].tolist())
+
+
+def test_classified_rows_are_numbered_from_zero_whether_or_not_a_copy_is_made() -> None:
+    """The post-baseline rows come from a merge, numbered 0..n-1 already and no longer copied
+    to renumber them: the frame is numbered as before, with and without subject data."""
+    a = pd.DataFrame({"USUBJID": ["02", "01", "01", "02"], "ABLFL": ["Y", "Y", None, None],
+                      "ADT": pd.to_datetime(["2026-01-01", "2026-01-02", "2026-02-01",
+                                             "2026-02-03"]), "SPEP": [2.0, 1.0, 0.4, 2.2]})
+    subjects = pd.DataFrame({"USUBJID": ["01", "02"], "NACTDT": pd.NaT, "DTHDT": pd.NaT})
+    for subj in (None, subjects):
+        got = classify_assessments(a, subj)
+        assert type(got.index) is pd.RangeIndex and got.index.tolist() == [0, 1]
+        assert got["USUBJID"].tolist() == ["01", "02"]
+        assert got["AVALC"].tolist() == ["PR", "SD"]

@@ -52,3 +52,50 @@ def test_unusable_record_is_named(row: tuple, rule: str) -> None:
         lb_long(_lb([ok, row]))
     f = e.value.finding
     assert (f.domain, f.usubjid, f.seq) == ("LB", "S9", 4)
+
+
+def test_first_unusable_coded_record_is_named_in_record_order() -> None:
+    # the coded results are mapped per distinct (test and specimen, text): the record named is
+    # still the first in LB's order, not the first distinct combination
+    with pytest.raises(RecordError, match="result must be one of") as e:
+        lb_long(_lb([
+            ("S1", 1, "IMFIX", "SERUM", "2026-01-02", np.nan, "NEGATIVE", None),
+            ("S8", 2, "IMFIX", "URINE", "2026-02-01", np.nan, "TRACE", None),
+            ("S9", 3, "IMFIX", "SERUM", "2026-02-01", np.nan, "", None),
+        ]))
+    assert (e.value.finding.usubjid, e.value.finding.seq) == ("S8", 2)
+
+
+def test_flags_and_mappings_per_distinct_value_match_per_record_rule() -> None:
+    """Regression test (the code against a per-record restatement of its rules): the baseline
+    flag, NOT DONE, the IMWG column and value of every record, with texts in mixed case and
+    spacing and missing flags."""
+    rng = np.random.default_rng(7)
+    tests = [("MPROTEIN", "SERUM"), ("kappaflc", " serum"), ("IMFIX", "Urine"),
+             ("PCCLON", "BONE MARROW"), ("PLASMALE", "blood")]
+    coded = {"IMFIX": ["positive", " NEGATIVE"], "PCCLON": ["Clonal", "not clonal"]}
+    rows = []
+    for i in range(300):
+        code, spec = tests[rng.integers(len(tests))]
+        key = code.strip().upper()
+        text = coded[key][rng.integers(2)] if key in coded else None
+        stat = "not done " if key not in coded and i % 17 == 0 else None
+        num = np.nan if key in coded or stat else float(rng.integers(0, 90))
+        day = (pd.Timestamp("2026-01-01") + pd.Timedelta(days=i)).strftime("%Y-%m-%d")
+        rows.append((f"S{i % 7}", i + 1, code, spec, day, num, text, stat))
+    lb = _lb(rows)
+    lb["LBBLFL"] = pd.array([[" y", "Y", "N", None][i % 4] for i in range(len(lb))],
+                            dtype="string")
+    got = lb_long(lb).set_index("LBSEQ")
+    imwg = {"MPROTEIN": ("SPEP", 10.0), "KAPPAFLC": ("KAPPA", 10.0), "PLASMALE": ("PBPC", 1.0)}
+    values = {"POSITIVE": "POSITIVE", "NEGATIVE": "NEGATIVE", "CLONAL": "Y", "NOT CLONAL": "N"}
+    kept = [r for r in lb.itertuples() if r.LBSTAT is pd.NA]
+    assert got.index.tolist() == [r.LBSEQ for r in kept if r.LBTESTCD.strip().upper() in imwg] + [
+        r.LBSEQ for r in kept if r.LBTESTCD.strip().upper() not in imwg]
+    for r in kept:
+        key = r.LBTESTCD.strip().upper()
+        col, value = ((imwg[key][0], r.LBSTRESN / imwg[key][1]) if key in imwg else (
+            {"IMFIX": "UIFE", "PCCLON": "BMCLONAL"}[key], values[r.LBSTRESC.strip().upper()]))
+        row = got.loc[r.LBSEQ]
+        assert (row["col"], row["value"]) == (col, value)
+        assert row["BLFL"] is np.bool_(r.LBBLFL is not pd.NA and r.LBBLFL.strip().upper() == "Y")

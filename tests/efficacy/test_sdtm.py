@@ -161,3 +161,42 @@ def test_without_summaries_responses_and_survival_are_the_same():
         pd.testing.assert_frame_equal(lean.km[key].table, fit.table, check_exact=True)
         np.testing.assert_array_equal(lean.km[key].median_ci, fit.median_ci)
     assert lean.rates is None and lean.mrd is None and lean.at_risk is None and conc is None
+
+
+def _pivoted(rows: pd.DataFrame, index: list[str]) -> pd.DataFrame:
+    """The reshaping as written before it took ``unstack`` (pivot_table's "first")."""
+    wide = rows.pivot_table(index=index, columns="col", values="value", aggfunc="first")
+    wide["SRCSEQ"] = rows.groupby(index)["LBSEQ"].min()
+    seq = rows.pivot_table(index=index, columns="col", values="LBSEQ", aggfunc="first")
+    return wide.join(seq.add_prefix("SEQ_")).reset_index()
+
+
+@pytest.mark.parametrize("kind", ["unique", "repeated", "missing value"])
+def test_wide_rows_as_pivot_table_gives_them(kind: str) -> None:
+    """Regression test (against the earlier pivot_table code, restated above): rows unique per
+    subject, date and variable are unstacked; repeats and missing values keep pivot_table's
+    first non-missing value and its dropping of empty columns."""
+    rng = np.random.default_rng(3)
+    n = 400
+    rows = pd.DataFrame({
+        "USUBJID": [f"S{i % 9}" for i in range(n)],
+        "ADT": pd.Timestamp("2026-02-01") + pd.to_timedelta(rng.integers(0, 60, n), unit="D"),
+        "BLFL": False, "col": rng.choice(["SPEP", "KAPPA", "SIFE", "BMCLONAL"], n),
+        "LBSEQ": np.arange(n, dtype=float) + 1})
+    rows = rows.drop_duplicates(["USUBJID", "ADT", "col"]).reset_index(drop=True)
+    rows["value"] = [f"V{i % 3}" if c in ("SIFE", "BMCLONAL") else float(i)
+                     for i, c in enumerate(rows["col"])]
+    if kind == "repeated":
+        rows = pd.concat([rows, rows.iloc[:20].assign(LBSEQ=lambda d: d["LBSEQ"] + 1000,
+                                                      value="V9")], ignore_index=True)
+    if kind == "missing value":
+        rows.loc[rows["col"] == "BMCLONAL", "value"] = None
+    infusion = pd.Series(pd.Timestamp("2026-01-15"), index=[f"S{i}" for i in range(9)])
+    got = disease_assessments_from_sdtm(None, infusion, lb_rows=rows)
+    want = _pivoted(rows, ["USUBJID", "ADT"]).assign(ABLFL=None)
+    want = want[[c for c in got.columns if c in want]].rename_axis(columns=None)
+    post = got[got["ABLFL"].isna()].reset_index(drop=True)[want.columns]
+    pd.testing.assert_frame_equal(
+        post, want.assign(SPEP=want["SPEP"].astype(float), KAPPA=want["KAPPA"].astype(float)),
+        check_exact=True)
+    assert ("BMCLONAL" in got) == (kind != "missing value")  # pivot_table drops it

@@ -210,7 +210,10 @@ def _with_subject_data(post: pd.DataFrame, subjects: pd.DataFrame | None) -> pd.
     post["DTHDT"] = pd.to_datetime(post["DTHDT"])
     anl = post["NACTDT"].isna() | (post["ADT"] < post["NACTDT"])
     post["ANL01FL"] = np.where(anl, "Y", None)
-    return post.reset_index(drop=True)
+    # a merge's result is numbered 0..n-1 already: not copied again (93,071 x 60 at 10,000)
+    ix = post.index
+    numbered = isinstance(ix, pd.RangeIndex) and ix.start == 0 and ix.step == 1
+    return post if numbered else post.reset_index(drop=True)
 
 
 def summarise_subjects(
@@ -327,7 +330,7 @@ def derive_imwg_response(
     """
     s = settings or ImwgSettings()
     classified = classify_assessments(assessments, subjects, s)
-    confirmed = confirm_responses(classified, s)
+    confirmed = confirm_responses(classified, s, copy=False)  # made here: not copied
     subj = summarise_subjects(confirmed, settings=s)
     # subjects with a baseline but no post-baseline assessment, and subjects of ``subjects``
     # without any assessment, are not evaluable (NE)

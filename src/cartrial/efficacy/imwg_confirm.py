@@ -21,7 +21,7 @@ PAIR_SUBJECTS = 1000
 
 
 def confirm_responses(
-    classified: pd.DataFrame, settings: ImwgSettings | None = None
+    classified: pd.DataFrame, settings: ImwgSettings | None = None, *, copy: bool = True
 ) -> pd.DataFrame:
     """Confirmed response at each assessment (4.4; admiralonco ``adrs_imwg``).
 
@@ -42,12 +42,16 @@ def confirm_responses(
         DTHPDFL, NACTDT (death date, death due to progression, new therapy date).
     settings : ImwgSettings, optional
         ``protocol.imwg`` (NE skipping, confirmation window, PD at the last assessment).
+    copy : bool, default True
+        False: the columns are added to ``classified`` itself, which is returned (a caller
+        that made it for this: no copy of its ~66 columns, 93,071 rows at 10,000 patients).
 
     Returns
     -------
     pandas.DataFrame
-        A copy with CONFN (rank), CONFC (confirmed category), CONFADT (date of the confirming
-        assessment) and CONFFL ("Y" when the response is confirmed as it stands).
+        A copy (``classified`` itself when not ``copy``) with CONFN (rank), CONFC (confirmed
+        category), CONFADT (date of the confirming assessment) and CONFFL ("Y" when the
+        response is confirmed as it stands).
 
     References
     ----------
@@ -66,9 +70,11 @@ def confirm_responses(
     ...                   "DTHDT": pd.NaT, "NACTDT": pd.NaT})
     >>> confirm_responses(c)[["CONFC", "CONFFL"]].to_numpy().tolist()
     [['PR', 'Y'], ['PR', None], ['SD', None]]
+    >>> confirm_responses(c, copy=False) is c, "CONFC" in c
+    (True, True)
     """
     s = settings or ImwgSettings()
-    p = classified.copy()
+    p = classified.copy() if copy else classified
     keep = p["ANL01FL"].eq("Y")
     if s.skip_ne_when_confirming:
         keep &= p["AVALN"] != _R["NE"]

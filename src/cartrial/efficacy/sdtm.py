@@ -25,7 +25,8 @@ from cartrial.data.text import upper_stripped
 from cartrial.efficacy.concordance import Concordance
 from cartrial.efficacy.endpoints import EfficacyResult
 from cartrial.efficacy.imwg import ImwgResult
-from cartrial.efficacy.sdtm_disease import latest_days, lb_long, sdtm_day, tumours_long
+from cartrial.efficacy.sdtm_disease import latest_days, lb_long, sdtm_day
+from cartrial.efficacy.sdtm_tumours import tumours_long
 from cartrial.errors import InputError, RecordError
 from cartrial.protocol.model import Protocol
 from cartrial.study_reads import read_frame
@@ -206,22 +207,11 @@ def disease_assessments_from_sdtm(
     pre = pre.sort_values(["USUBJID", "col", "BLFL", "ADT"])
     base = pre.groupby(["USUBJID", "col"]).tail(1)
     post = long[long["ADT"] > inf]
-    wide_post = post.pivot_table(
-        index=["USUBJID", "ADT"], columns="col", values="value", aggfunc="first"
-    )
-    wide_post["SRCSEQ"] = post.groupby(["USUBJID", "ADT"])["LBSEQ"].min()
-    seq_post = post.pivot_table(
-        index=["USUBJID", "ADT"], columns="col", values="LBSEQ", aggfunc="first"
-    ).add_prefix("SEQ_")
+    wide_post, seq_post = _wide(post, ["USUBJID", "ADT"])
     wide_post = wide_post.join(seq_post).reset_index()
     wide_post["ABLFL"] = None
     bdate = base.groupby("USUBJID")["ADT"].max()
-    wide_base = base.pivot_table(index="USUBJID", columns="col", values="value", aggfunc="first")
-    wide_base["ADT"] = bdate
-    wide_base["SRCSEQ"] = base.groupby("USUBJID")["LBSEQ"].min()
-    seq_base = base.pivot_table(
-        index="USUBJID", columns="col", values="LBSEQ", aggfunc="first"
-    ).add_prefix("SEQ_")
+    wide_base, seq_base = _wide(base, ["USUBJID"], bdate)
     wide_base = wide_base.join(seq_base).reset_index()
     wide_base["ABLFL"] = "Y"
     out = pd.concat([wide_base, wide_post], ignore_index=True)
@@ -231,6 +221,34 @@ def disease_assessments_from_sdtm(
             out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
     out.columns.name = None
     return out.sort_values(["USUBJID", "ADT"]).reset_index(drop=True)
+
+
+def _wide(rows: pd.DataFrame, index: list[str],
+          adt: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per ``index``: each IMWG variable's first value (columns named by ``col``),
+    ``adt`` as ADT when given, SRCSEQ (the least LBSEQ) and, apart, each variable's LBSEQ
+    (``SEQ_<col>``). Rows unique per ``index`` and ``col`` with no value, LBSEQ or key missing
+    (LB's disease records) are reshaped as they are (``unstack``: 0.3 s instead of 0.7 s for
+    714,000 rows at 10,000 patients): ``pivot_table``'s first value and dropping of missing
+    ones then change nothing. Other rows (TR's, without LBSEQ) take ``pivot_table``."""
+    keys = [*index, "col"]
+    if len(rows) and not rows[[*keys, "value", "LBSEQ"]].isna().to_numpy().any():
+        try:
+            both = rows.set_index(keys)[["value", "LBSEQ"]].unstack("col")
+        except ValueError:  # "Index contains duplicate entries": pivot_table's "first"
+            pass
+        else:
+            wide, seq = both["value"].copy(), both["LBSEQ"]
+            if adt is not None:
+                wide["ADT"] = adt
+            wide["SRCSEQ"] = seq.min(axis=1)
+            return wide, seq.add_prefix("SEQ_")
+    wide = rows.pivot_table(index=index, columns="col", values="value", aggfunc="first")
+    if adt is not None:
+        wide["ADT"] = adt
+    wide["SRCSEQ"] = rows.groupby(index)["LBSEQ"].min()
+    return wide, rows.pivot_table(index=index, columns="col", values="LBSEQ",
+                                  aggfunc="first").add_prefix("SEQ_")
 
 
 #: the LB variables :func:`mrd_from_sdtm` reads (issue #18: :func:`mrd_records`)

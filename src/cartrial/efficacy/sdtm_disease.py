@@ -1,9 +1,9 @@
-"""LB, TU and TR disease records in long form: one checked value per subject, date and variable.
+"""LB disease records in long form: one checked value per subject, date and variable.
 
 The IMWG variables of :mod:`cartrial.efficacy.imwg` are read from LB disease tests (numeric:
 M-protein, free light chains, ratio, marrow and blood plasma cells, converted to the IMWG
-units; coded: immunofixation and clonality) and from TR/TU plasmacytomas (SPD = sum over lesions
-of the longest diameter times its perpendicular; a NEW tumour is a new lesion). A value that
+units; coded: immunofixation and clonality) and from TR/TU plasmacytomas
+(:mod:`cartrial.efficacy.sdtm_tumours`). A value that
 cannot be used raises :class:`~cartrial.errors.RecordError` naming the domain, subject, --SEQ,
 variable, value and rule; below-quantification text ("<0.1") is 0, a test marked NOT DONE is
 not available.
@@ -253,6 +253,7 @@ def _disease_records(lb: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Seri
     sel = take_rows(lb, rows, used).set_axis(rows)  # labelled by their position in ``lb``
     sel["_code"] = code[cc[rows]]
     sel["_spec"] = spec[sc[rows]]
+    sel["_pair"] = pc[rows]  # the (test, specimen) pair's code: its IMWG mapping read once
     is_num, is_cod = (pd.Series(m.to_numpy()[rows], index=sel.index) for m in (is_num, is_cod))
     return sel, is_num, is_cod
 
@@ -265,15 +266,31 @@ def _distinct_upper(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return np.append(done, np.array([pd.NA], dtype=object)), np.where(codes < 0, len(uniq), codes)
 
 
+def _pair_mappings(df: pd.DataFrame, table: dict) -> tuple[np.ndarray, list]:
+    """Each record's (test, specimen) pair as a code into the list of its ``table`` entries,
+    each looked up once (a batch's ~160,000 disease records hold ten pairs)."""
+    _, first, pair = np.unique(df["_pair"].to_numpy(), return_index=True, return_inverse=True)
+    return pair, [table[(c, s)] for c, s in zip(df["_code"].to_numpy()[first],
+                                                df["_spec"].to_numpy()[first], strict=True)]
+
+
+def _is_text(s: pd.Series, value: str) -> np.ndarray:
+    """``_text(s).eq(value).fillna(False)`` as a bool array, each distinct text compared
+    once (a flag column of a batch's records holds two or three)."""
+    codes, uniq = column_codes(s.astype("string"))
+    return spread(np.array([v.strip().upper() == value for v in uniq], dtype=bool), codes, False)
+
+
 def _numeric_long(num: pd.DataFrame) -> pd.DataFrame:
     """Numeric disease results in the IMWG unit; BLQ text is 0, NOT DONE is left out."""
-    colmap = [LB_NUMERIC[(c, s)] for c, s in zip(num["_code"], num["_spec"], strict=True)]
-    val = pd.to_numeric(num["LBSTRESN"], errors="coerce") / [f for _, f in colmap]
+    pair, maps = _pair_mappings(num, LB_NUMERIC)
+    val = (pd.to_numeric(num["LBSTRESN"], errors="coerce")
+           / np.array([f for _, f in maps], dtype=float)[pair])
     neg = val < 0
     if neg.any():
         row = num[neg].iloc[0]
         raise _lb_error(row, "LBSTRESN", row["LBSTRESN"], "a disease measurement must be >= 0")
-    not_done = _text(_col(num, "LBSTAT")).eq("NOT DONE").fillna(False)
+    not_done = pd.Series(_is_text(_col(num, "LBSTAT"), "NOT DONE"), index=num.index)
     missing = val.isna() & ~not_done
     # below-quantification text (e.g. "<0.1" M-protein) counts as 0 (not detected by SPEP)
     blq = pd.Series(False, index=num.index)
@@ -291,8 +308,8 @@ def _numeric_long(num: pd.DataFrame) -> pd.DataFrame:
         {
             "USUBJID": num["USUBJID"].astype(str),
             "ADT": num["ADT"],
-            "BLFL": _text(_col(num, "LBBLFL")).eq("Y").fillna(False).astype(bool),
-            "col": [c for c, _ in colmap],
+            "BLFL": _is_text(_col(num, "LBBLFL"), "Y"),
+            "col": np.array([c for c, _ in maps], dtype=object)[pair],
             "value": val.astype(object),
             "LBSEQ": _col(num, "LBSEQ"),
         }
@@ -301,89 +318,34 @@ def _numeric_long(num: pd.DataFrame) -> pd.DataFrame:
 
 def _coded_long(cod: pd.DataFrame) -> pd.DataFrame:
     """Coded disease results (immunofixation, clonality) mapped to the IMWG values."""
-    # the values as an object array (str or pd.NA): iterating a string Series costs ~5 us a value
-    res = _text(_col(cod, "LBSTRESC").fillna(_col(cod, "LBORRES"))).to_numpy(dtype=object)
-    spec = [LB_CODED[(c, s)] for c, s in zip(cod["_code"], cod["_spec"], strict=True)]
-    mapped = [
-        m.get(r) if isinstance(r, str) else None for (_, m), r in zip(spec, res, strict=True)
-    ]
-    for i in (i for i, mv in enumerate(mapped) if mv is None):  # the first unmapped raises
-        r, row = res[i], cod.iloc[i]
+    # each distinct (test and specimen, result text) mapped once: a batch's ~75,000 coded
+    # records hold a few dozen
+    pair, spec = _pair_mappings(cod, LB_CODED)
+    rc, texts = column_codes(_col(cod, "LBSTRESC").fillna(_col(cod, "LBORRES")).astype("string"))
+    rc = rc.astype(np.intp)  # held codes may be int8: code + 1 must not wrap
+    both, first, inv = np.unique(pair * (len(texts) + 1) + (rc + 1), return_index=True,
+                                 return_inverse=True)
+    res = np.append(np.asarray([pd.NA], dtype=object), _text(pd.Series(texts, dtype=object))
+                    .to_numpy(dtype=object))  # code + 1 -> the result text, 0: missing
+    mapped = np.array([spec[k // (len(texts) + 1)][1].get(r) if isinstance(r, str) else None
+                       for k, r in zip(both, res[rc[first] + 1], strict=True)], dtype=object)
+    unmapped = first[np.array([m is None for m in mapped], dtype=bool)]
+    if len(unmapped):  # the first unmapped record raises
+        i = int(unmapped.min())
+        r, row = res[rc[i] + 1], cod.iloc[i]
         rule = (
             "immunofixation record without a result"
             if row["_code"] == "IMFIX" and (r is pd.NA or r == "")
-            else f"result must be one of {sorted(spec[i][1])}"
+            else f"result must be one of {sorted(spec[pair[i]][1])}"
         )
         raise _lb_error(row, "LBORRES", None if r is pd.NA else r, rule)
     return pd.DataFrame(
         {
             "USUBJID": cod["USUBJID"].astype(str),
             "ADT": cod["ADT"],
-            "BLFL": _text(_col(cod, "LBBLFL")).eq("Y").fillna(False).astype(bool),
-            "col": [c for c, _ in spec],
-            "value": mapped,
+            "BLFL": _is_text(_col(cod, "LBBLFL"), "Y"),
+            "col": np.array([c for c, _ in spec], dtype=object)[pair],
+            "value": mapped[inv],
             "LBSEQ": _col(cod, "LBSEQ"),
         }
     )
-
-
-def tumours_long(tu: pd.DataFrame | None, tr: pd.DataFrame | None) -> pd.DataFrame:
-    """SPD per subject and date from TR (LDIAM x LPERP summed over lesions) and NEWLES from TU.
-
-    Parameters
-    ----------
-    tu, tr : pandas.DataFrame or None
-        The TU and TR domains (either may be absent).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Long rows (USUBJID, ADT, BLFL, col, value, LBSEQ) with col SPD or NEWLES.
-
-    Raises
-    ------
-    RecordError
-        A negative lesion diameter (TR, TRSEQ named).
-    """
-    parts = []
-    if tr is not None and len(tr):
-        t = tr.copy()
-        t["ADT"] = _date(t["TRDTC"])
-        t["v"] = pd.to_numeric(t["TRSTRESN"], errors="coerce")
-        neg = t["v"] < 0
-        if neg.any():
-            row = t[neg].iloc[0]
-            raise RecordError(
-                domain="TR",
-                usubjid=str(row["USUBJID"]),
-                seq=row.get("TRSEQ"),
-                variable="TRSTRESN",
-                value=row["TRSTRESN"],
-                rule="a lesion diameter must be >= 0",
-            )
-        w = t.pivot_table(
-            index=["USUBJID", "ADT", "TRLNKID"],
-            columns=_text(t["TRTESTCD"]),
-            values="v",
-            aggfunc="first",
-        )
-        if {"LDIAM", "LPERP"} <= set(w.columns):
-            spd = (w["LDIAM"] * w["LPERP"]).groupby(level=["USUBJID", "ADT"]).sum(min_count=1)
-            s = spd.rename("value").reset_index()
-            s["col"] = "SPD"
-            parts.append(s)
-    if tu is not None and len(tu):
-        u = tu[_text(tu["TUORRES"]).eq("NEW")].copy()
-        if len(u):
-            u["ADT"] = _date(u["TUDTC"])
-            n = u.groupby(["USUBJID", "ADT"]).size().rename("value").reset_index()
-            n["value"] = "Y"
-            n["col"] = "NEWLES"
-            parts.append(n)
-    if not parts:
-        return pd.DataFrame(columns=LONG_COLUMNS)
-    out = pd.concat(parts, ignore_index=True)
-    out["USUBJID"] = out["USUBJID"].astype(str)
-    out["BLFL"] = False
-    out["LBSEQ"] = np.nan
-    return out

@@ -143,7 +143,8 @@ def derive_time_to_event(
     sub = _with_origin(subjects, s)
     summ = imwg.subjects.set_index("USUBJID").reindex(sub.index)
     a = imwg.assessments
-    adeq = a[a["ANL01FL"].eq("Y") & (a["AVALN"] != RESPONSE_ORDER["NE"])][["USUBJID", "ADT"]]
+    # the two variables read, copied for the adequate rows only (not the assessments' 66)
+    adeq = a.loc[a["ANL01FL"].eq("Y") & (a["AVALN"] != RESPONSE_ORDER["NE"]), ["USUBJID", "ADT"]]
     adeq = adeq[adeq["USUBJID"].isin(sub.index)]
     origin_label = "apheresis" if s.time_origin == "apheresis" else "infusion"
     pfs, missed = _pfs(sub, summ, adeq, s, schedule_days, window_days, origin_label)
