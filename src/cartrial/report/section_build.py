@@ -143,7 +143,7 @@ def _forked_part(groups: Sequence[Group]) -> list[tuple]:
     gc.disable()  # this forked process only (build_groups never runs this function here)
     out: list[tuple] = []
     for _, build in groups:
-        got, figures = _built(build, EagerFigures())
+        got, figures = _built(build, EagerFigures(forked=False))
         out.append((_portable(got) if isinstance(got, Exception) else got, figures))
         if isinstance(got, Exception):
             break
@@ -204,6 +204,8 @@ def build_groups(groups: Sequence[Group], figures: dict, *, parallel: bool = Fal
         for _, build in groups:
             secs_in_turn += build(figures)
             release_freed_memory()  # the next group starts from what is alive (memory)
+        if isinstance(figures, EagerFigures):  # its last figures, stored while one rendered
+            figures.start()
         return secs_in_turn
     here: dict[str, tuple] = {}
     for name, build in groups:
