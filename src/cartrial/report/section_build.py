@@ -5,14 +5,16 @@ escalation and safety (14.1-14.3, which share the safety tables computed from AD
 (14.4), cellular kinetics (14.5) and the patient listings (16.2). For a small trial with a
 second core, a forked process (:class:`~cartrial.report.background.Background`) builds the
 groups of :data:`FORKED` while this one builds the others; the forked process renders its
-figures' PNG and SVG files itself (as :class:`~cartrial.report.figure_files.EagerFigures`
-does) and hands back its sections and the files' bytes. The sections are then put together in
+figures' PNG and SVG files itself, in place (``EagerFigures(forked=False)``:
+:class:`~cartrial.report.figure_files.EagerFigures`), and hands back its sections and the
+files' bytes. The sections are then put together in
 report order, the figure files in the order a run in turn stores them, and an error is raised
 as a run in turn raises it: the first group's, in report order. The figure files of the groups
 built here start rendering (one forked process:
 :class:`~cartrial.report.figure_files.ForkedFigures`) as soon as they are built, before this
 process waits for the forked group. Without ``fork`` or a second core (or when not asked),
-every group is built here in turn, as before.
+every group is built here in turn, as before (a large trial's figure files then go to forked
+processes as each figure is stored, :class:`~cartrial.report.figure_files.EagerFigures`).
 """
 
 from __future__ import annotations
