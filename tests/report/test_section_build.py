@@ -68,7 +68,8 @@ def test_forked_sections_and_figure_files_equal_those_built_in_turn(inputs: tupl
                                                                     monkeypatch) -> None:
     """Regression test: on the CT071 example, 14.5 built by a forked process (its figure
     files rendered there) gives the same report, tables and figure files, in the same order,
-    as every section built in this process."""
+    as every section built in this process; so does every section built here with the
+    figure files handed to forked processes as they are stored (a large trial's way)."""
     import cartrial.report.kinetics_items as K
 
     real = K.kinetics_items
@@ -79,7 +80,7 @@ def test_forked_sections_and_figure_files_equal_those_built_in_turn(inputs: tupl
         return real(*args, **kw)
 
     monkeypatch.setattr(K, "kinetics_items", kinetics_items)
-    in_turn = EagerFigures()
+    in_turn = EagerFigures(forked=False)
     alone = build_groups(section_groups(*inputs), in_turn)
     assert int(pid_file.read_text()) == os.getpid()
     forked = ForkedFigures()
@@ -88,6 +89,9 @@ def test_forked_sections_and_figure_files_equal_those_built_in_turn(inputs: tupl
     assert "14.5" in FORKED and [s.title for s in split] == [s.title for s in alone]
     assert any(s.title.startswith("14.5") for s in split)
     assert _seen(split, forked) == _seen(alone, in_turn)
+    # a large trial's way: in turn, each figure's files rendered by forked processes
+    handed = EagerFigures()
+    assert _seen(build_groups(section_groups(*inputs), handed), handed) == _seen(alone, in_turn)
 
 
 def _group(name: str, fail: bool = False):
@@ -217,7 +221,7 @@ def test_the_figures_built_here_start_rendering_before_the_forked_group_is_waite
         return
     assert seen == ["start", "wait"] and list(figures) == ["fig_a", "fig_b", "fig_cc"]
     assert [type(figures[k]) for k in ("fig_a", "fig_cc")] == [Rendering, Rendering]
-    alone: dict = EagerFigures()
+    alone: dict = EagerFigures(forked=False)
     build_groups(groups, alone)
     assert [(k, file_bytes(v)) for k, v in figures.items()] == list(alone.items())
 
@@ -233,3 +237,35 @@ def test_the_forked_group_is_built_without_garbage_collections() -> None:
 
     secs = build_groups([("a", build), ("b", build)], {}, parallel=True, forked=("b",))
     assert [s.title for s in secs] == ["collector on", "collector off"] and gc.isenabled()
+
+
+@needs_fork
+def test_in_turn_the_last_figures_waiting_are_handed_over_when_the_groups_are_built() -> None:
+    """Issue #18: a large trial's figures go to forked processes as they are stored
+    (:class:`EagerFigures`); those stored while one renders wait, and are handed over once the
+    last group is built (nothing else would start them before they are written). The files
+    are those each figure renders alone (regression test)."""
+    import time
+
+    from matplotlib.figure import Figure
+
+    from cartrial.report.figure_files import FigureFiles
+
+    class Slow(FigureFiles):
+        def render(self) -> tuple[bytes, bytes]:
+            time.sleep(1.0)
+            return super().render()
+
+    def build(figures: dict) -> list[Section]:
+        for name, kind in (("slow", Slow), ("next", FigureFiles)):
+            fig = Figure(figsize=(2, 2))
+            fig.subplots().plot([0, 1], [0, len(name)])
+            figures[name] = kind(fig)
+        return [Section("a", ())]
+
+    figures = EagerFigures()
+    build_groups([("a", build)], figures)
+    assert figures["next"].batch.started and figures["next"].batch is not figures["slow"].batch
+    alone = EagerFigures(forked=False)
+    build_groups([("a", build)], alone)
+    assert [(k, file_bytes(v)) for k, v in figures.items()] == list(alone.items())

@@ -5,14 +5,16 @@ escalation and safety (14.1-14.3, which share the safety tables computed from AD
 (14.4), cellular kinetics (14.5) and the patient listings (16.2). For a small trial with a
 second core, a forked process (:class:`~cartrial.report.background.Background`) builds the
 groups of :data:`FORKED` while this one builds the others; the forked process renders its
-figures' PNG and SVG files itself (as :class:`~cartrial.report.figure_files.EagerFigures`
-does) and hands back its sections and the files' bytes. The sections are then put together in
+figures' PNG and SVG files itself, in place (``EagerFigures(forked=False)``:
+:class:`~cartrial.report.figure_files.EagerFigures`), and hands back its sections and the
+files' bytes. The sections are then put together in
 report order, the figure files in the order a run in turn stores them, and an error is raised
 as a run in turn raises it: the first group's, in report order. The figure files of the groups
 built here start rendering (one forked process:
 :class:`~cartrial.report.figure_files.ForkedFigures`) as soon as they are built, before this
 process waits for the forked group. Without ``fork`` or a second core (or when not asked),
-every group is built here in turn, as before.
+every group is built here in turn, as before (a large trial's figure files then go to forked
+processes as each figure is stored, :class:`~cartrial.report.figure_files.EagerFigures`).
 """
 
 from __future__ import annotations
@@ -143,7 +145,7 @@ def _forked_part(groups: Sequence[Group]) -> list[tuple]:
     gc.disable()  # this forked process only (build_groups never runs this function here)
     out: list[tuple] = []
     for _, build in groups:
-        got, figures = _built(build, EagerFigures())
+        got, figures = _built(build, EagerFigures(forked=False))
         out.append((_portable(got) if isinstance(got, Exception) else got, figures))
         if isinstance(got, Exception):
             break
@@ -204,6 +206,8 @@ def build_groups(groups: Sequence[Group], figures: dict, *, parallel: bool = Fal
         for _, build in groups:
             secs_in_turn += build(figures)
             release_freed_memory()  # the next group starts from what is alive (memory)
+        if isinstance(figures, EagerFigures):  # its last figures, stored while one rendered
+            figures.start()
         return secs_in_turn
     here: dict[str, tuple] = {}
     for name, build in groups:
