@@ -120,12 +120,13 @@ class SharedResults:
         Returns
         -------
         list of pathlib.Path
-            The files written (JSON then CSV per table), in report order.
+            What :func:`cartrial.report.ars.write_ars` returns for the same tables.
 
         Raises
         ------
         Exception
-            A writer's error, from either process (:meth:`Background.wait`).
+            The error either process's writer raised (the forked one's through
+            :meth:`Background.wait`).
         """
         mine: dict[int, list[Path]] = {}
         if self._job.forked and self._share:
