@@ -39,13 +39,46 @@ def test_the_writers_fork_once_for_the_figure_files_and_once_for_the_analysis_re
     write_study(minimal_domains(), tmp_path / "sdtm")
     summary = run_analysis(tmp_path / "sdtm", "ct071", tmp_path / "out",
                            run_date=datetime(2025, 6, 1, 12))
-    assert forked.count("_render_all") == 1 and forked.count("write_ars") == 1, forked
+    assert forked.count("_render_all") == 1 and forked.count("write_groups") == 1, forked
     pngs = sorted((tmp_path / "out" / "figures").glob("*.png"))
     assert len(pngs) > 1
     assert all(p.with_suffix(".svg").exists() for p in pngs)
     tables = sorted((tmp_path / "out" / "tables").glob("table_*.txt"))
     assert tables and len(summary.tables) >= len(tables)
     assert all(p.with_suffix(".ard.json").exists() for p in tables)
+
+
+@pytest.mark.skipif(not can_fork(), reason="needs fork and a second core")
+def test_a_large_trial_s_analysis_results_are_forked_and_shared(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #18: a trial written in turn (here every trial, by a limit of 0 subjects) still
+    writes its analysis-results files in a forked process, this process taking its share of
+    the tables once its own files are written; the figure files stay in this process."""
+    import cartrial.report.ars_shared as ars_shared
+    import cartrial.report.outputs as outputs
+
+    forked: list[str] = []
+    shared: list[bool] = []
+    real_bg, real_shared = background.Background.__init__, ars_shared.SharedResults.__init__
+
+    def noted(self, fn, *, parallel: bool = True) -> None:
+        real_bg(self, fn, parallel=parallel)
+        if self.forked:
+            forked.append(getattr(getattr(fn, "func", fn), "__name__", repr(fn)))
+
+    def noted_shared(self, *a, share: bool = True, **k) -> None:
+        shared.append(share)
+        real_shared(self, *a, share=share, **k)
+
+    monkeypatch.setattr(background.Background, "__init__", noted)
+    monkeypatch.setattr(ars_shared.SharedResults, "__init__", noted_shared)
+    monkeypatch.setattr(outputs, "PARALLEL_MAX_SUBJECTS", 0)
+    write_study(minimal_domains(), tmp_path / "sdtm")
+    run_analysis(tmp_path / "sdtm", "ct071", tmp_path / "out", run_date=datetime(2025, 6, 1, 12))
+    assert forked.count("write_groups") == 1 and "_render_all" not in forked, forked
+    assert shared == [True]
+    tables = sorted((tmp_path / "out" / "tables").glob("table_*.txt"))
+    assert tables and all(p.with_suffix(".ard.json").exists() for p in tables)
 
 
 def test_the_report_s_freed_pages_handed_back_before_the_table_files(

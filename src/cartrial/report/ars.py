@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -227,21 +228,110 @@ def write_ars(tables: list[ReportTable], ds: dict[str, pd.DataFrame], tdir: Path
     >>> [p.name for p in write_ars([t], {}, Path(tempfile.mkdtemp()))]
     ['table_14_2_2.ard.json', 'table_14_2_2.ard.csv']
     """
-    from cartrial.adam.adae_baskets import basket_queries
+    plan = plan_ars(tables, ds, count_dose_as)
+    left = iter(range(len(plan.groups)))
+    files = write_groups(plan, tables, ds, tdir, lambda: next(left, None), baskets=baskets)
+    return [p for i in range(len(tables)) for p in files[i]]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The analysis metadata of each table, and the tables in groups that read the same
+    analysis data (:func:`cartrial.report.ars_specs.data_key`), each group's in report order.
+
+    Examples
+    --------
+    >>> Plan([{"id": "AN1"}], [[0]]).groups
+    [[0]]
+    """
+
+    metas: list[dict]
+    groups: list[list[int]]
+
+
+def plan_ars(tables: list[ReportTable], ds: dict[str, pd.DataFrame],
+             count_dose_as: str = "assigned") -> Plan:
+    """Each table's analysis metadata, and the tables grouped by the analysis data they read.
+
+    Parameters
+    ----------
+    tables, ds, count_dose_as
+        As :func:`write_ars`.
+
+    Returns
+    -------
+    Plan
+        Groups in the order of what their analysis data are made of (the tables described
+        from the displayed cells first), each group's tables in report order: the order
+        :func:`write_ars` writes them in.
+
+    Raises
+    ------
+    cartrial.errors.InputError
+        A table has no analysis metadata.
+
+    Examples
+    --------
+    >>> t = ReportTable("14.2.2", "Decision table", "Design", pd.DataFrame(
+    ...     {"row": ["Escalate if"], "column": ["DLTs"], "value": ["0"]}))
+    >>> plan_ars([t, t], {}).groups
+    [[0, 1]]
+    """
     from cartrial.report.ars_specs import data_key
 
     metas = [_meta(t, ds, count_dose_as) for t in tables]
     keys = [data_key(m) if m.get("cells") else "" for m in metas]
-    files: dict[int, list[Path]] = {}
-    frames: dict = {}  # the analysis data of the tables in turn, shared when made alike
+    groups: dict[str, list[int]] = {}
     for i in sorted(range(len(tables)), key=keys.__getitem__):  # tables on alike data in turn
-        if keys[i] not in frames:
-            frames.clear()  # one analysis data held at a time
-            # its pages handed back before the next is made (issue #18: memory; at 10,000
-            # patients each table's analysis data grew on top of the ones before)
-            release_freed_memory()
-        files[i] = _write_table(tables[i], metas[i], ds, basket_queries(baskets), frames, tdir)
-    return [p for i in range(len(tables)) for p in files[i]]
+        groups.setdefault(keys[i], []).append(i)
+    return Plan(metas, list(groups.values()))
+
+
+def write_groups(plan: Plan, tables: list[ReportTable], ds: dict[str, pd.DataFrame],
+                 tdir: Path, take: Callable[[], int | None], *,
+                 baskets: Sequence = ()) -> dict[int, list[Path]]:
+    """Write the files of the groups of ``plan`` that ``take`` hands out, until it hands out
+    None.
+
+    Parameters
+    ----------
+    plan : Plan
+        :func:`plan_ars` of ``tables``.
+    tables, ds, tdir, baskets
+        As :func:`write_ars`.
+    take : callable
+        Returns the position in ``plan.groups`` of the next group to write, None when none is
+        left (another process may be taking groups from the same list).
+
+    Returns
+    -------
+    dict of int to list of pathlib.Path
+        The files written (JSON then CSV) by the table's position in ``tables``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> t = ReportTable("14.2.2", "Decision table", "Design", pd.DataFrame(
+    ...     {"row": ["Escalate if"], "column": ["DLTs"], "value": ["0"]}))
+    >>> left = iter([0])
+    >>> files = write_groups(plan_ars([t], {}), [t], {}, Path(tempfile.mkdtemp()),
+    ...                      lambda: next(left, None))
+    >>> [p.name for p in files[0]]
+    ['table_14_2_2.ard.json', 'table_14_2_2.ard.csv']
+    """
+    from cartrial.adam.adae_baskets import basket_queries
+
+    queries, files = basket_queries(baskets), {}
+    while (g := take()) is not None:
+        frames: dict = {}  # the group's analysis data, shared by its tables
+        # one analysis data held at a time, its pages handed back before the next is made
+        # (issue #18: memory; at 10,000 patients each table's analysis data grew on top of
+        # the ones before)
+        release_freed_memory()
+        for i in plan.groups[g]:
+            files[i] = _write_table(tables[i], plan.metas[i], ds, queries, frames, tdir)
+        frames.clear()
+    return files
 
 
 def _meta(t: ReportTable, ds: dict[str, pd.DataFrame], count_dose_as: str) -> dict:

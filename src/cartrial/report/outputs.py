@@ -6,8 +6,11 @@ for them (:class:`cartrial.report.background.Background`, issue #18): the ADaM d
 the analysis-results files in a forked process, the HTML report and the table and figure files
 in this one, the figure files (rendered now: :mod:`cartrial.report.figure_files`) in a second
 forked process. Every file has the bytes it has when written one after another. A trial of more
-than :data:`PARALLEL_MAX_SUBJECTS` subjects is written sequentially: its memory, not its time,
-is the limit there, and a child's copy-on-write pages could double it.
+than :data:`PARALLEL_MAX_SUBJECTS` subjects writes its ADaM and figure files in this process
+(its memory, not its time, is the limit there); its analysis-results files, the longest of its
+writers, are written by a forked process and this one from both ends of the list of tables
+(:class:`cartrial.report.ars_shared.SharedResults`), one group's analysis data at a time in
+each.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import pandas as pd
 
 from cartrial._memory import release_freed_memory
 from cartrial.protocol.model import Protocol
-from cartrial.report.ars import write_ars
+from cartrial.report.ars_shared import SharedResults
 from cartrial.report.background import Background
 from cartrial.report.document import Provenance, Section, write_document
 from cartrial.report.figure_files import ForkedFigures, file_bytes
@@ -105,12 +108,14 @@ def write_outputs(secs: list[Section], figures: dict, ds: dict[str, pd.DataFrame
     if isinstance(figures, ForkedFigures):  # the figure files, longest of the writers, first
         figures.start()
     tables = [it for s in secs for it in s.items if isinstance(it, ReportTable)]
-    # one process for every table's analysis-results files: beside the figure files' process
-    # and this one, a second would only share the two cores at the cost of its own fork and
-    # cold caches (issue #18)
-    results = Background(partial(write_ars, tables, ds, out / "tables",
-                                 count_dose_as=protocol.conduct.count_dose_as,
-                                 baskets=protocol.safety.baskets), parallel=parallel)
+    # one forked process for the tables' analysis-results files: beside the figure files'
+    # process and this one, a second would only share the two cores at the cost of its own
+    # fork and cold caches (issue #18). A large trial's, the longest of its writers, are
+    # shared: this process takes groups of tables from the other end once its files are
+    # written (at 10,000 patients the tree's memory stays below 950 MiB: BENCHMARKS.md)
+    results = SharedResults(tables, ds, out / "tables",
+                            count_dose_as=protocol.conduct.count_dose_as,
+                            baskets=protocol.safety.baskets, share=not parallel)
     # figures already rendering in their own process are collected here (only this process
     # can wait for it)
     drawn = Background(partial(_figure_files, figures, out / "figures"),
@@ -123,7 +128,7 @@ def write_outputs(secs: list[Section], figures: dict, ds: dict[str, pd.DataFrame
     names = _write_items(secs, out, w.run_date,
                          RunningHeader(protocol.study_id, w.cutoff, w.run_date))
     datasets.write(out / "adam")
-    results.wait()
+    results.finish()
     drawn.wait()
     return names
 
