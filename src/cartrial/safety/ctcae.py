@@ -271,7 +271,7 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
         g = res[f"ATOXGR{d}"].to_numpy()
         b = res[f"BTOXGR{d}"].to_numpy()
         te |= (g >= 1) & (np.isnan(b) | (g > np.nan_to_num(b, nan=0.0)))
-    res["TRTEMFL"] = np.where(post.to_numpy() & te, "Y", "")
+    res["TRTEMFL"] = _frames.yes_flags(post.to_numpy() & te)
     return res
 
 

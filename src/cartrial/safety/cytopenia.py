@@ -87,10 +87,12 @@ def cytopenia_recovery(graded: pd.DataFrame, *, terms: tuple[str, ...] = CYTOPEN
     lastpre = long[on_before].groupby(["USUBJID", "TERM"])["GRADE"].last()
     out = pd.DataFrame({"FIRST_DAY": first, "WORST_GRADE": worst, "LAST_SEVERE_DAY": last_sev,
                         "RECOVERY_DAY": rec_day, "LAST_ASSESSMENT_DAY": last_day})
+    # the columns added to the kept rows by assign, not set on a slice of the frame (pandas'
+    # SettingWithCopyWarning whenever the whole frame is still alive)
     out = out[out["FIRST_DAY"].notna()]
-    out["RECOVERED"] = out["RECOVERY_DAY"].notna()
     lp = lastpre.reindex(out.index)
-    out["PROLONGED"] = pd.array(np.where(lp.isna(), pd.NA, lp >= min_grade), dtype="boolean")
+    out = out.assign(RECOVERED=out["RECOVERY_DAY"].notna(), PROLONGED=pd.array(
+        np.where(lp.isna(), pd.NA, lp >= min_grade), dtype="boolean"))
     return out.reset_index()[cols]
 
 
