@@ -181,14 +181,33 @@ def sorted_text_codes(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """
     if not (s.dtype == object or isinstance(s.dtype, pd.StringDtype)):
         return pd.factorize(s, sort=True)
-    codes, uniq = factorize_text(object_values(s))
-    if not all(type(u) is str and "\x00" not in u for u in uniq):
+    done = exact_sorted_codes(object_values(s))
+    if done is None:
         return pd.factorize(s, sort=True)
+    return done[0], pd.Index(done[1], dtype=s.dtype)
+
+
+def exact_sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(codes, sorted distinct values) of an object array of text, missing -1: the codes of
+    ``pd.factorize(values, sort=True)`` and a factorisation (equal codes, equal text) both;
+    None when a value is not text or holds a NUL (:func:`sorted_text_codes`).
+
+    Examples
+    --------
+    >>> codes, uniq = exact_sorted_codes(np.array(["b", "a", "b"], dtype=object))
+    >>> codes.tolist(), uniq.tolist()
+    ([1, 0, 1], ['a', 'b'])
+    >>> exact_sorted_codes(np.array(["a\\x00", "a"], dtype=object)) is None
+    True
+    """
+    codes, uniq = factorize_text(values)
+    if not all(type(u) is str and "\x00" not in u for u in uniq):
+        return None
     order = np.argsort(uniq.astype(str), kind="stable")  # distinct values: no ties
     rank = np.empty(len(uniq) + 1, dtype=np.intp)
     rank[order] = np.arange(len(uniq))
     rank[-1] = -1  # missing (code -1) stays -1
-    return rank[codes], pd.Index(uniq[order], dtype=s.dtype)
+    return rank[codes], uniq[order]
 
 
 def sorted_frame(df: pd.DataFrame, made: dict[str, np.ndarray], by: list[str]) -> pd.DataFrame:
@@ -208,7 +227,21 @@ def sorted_frame(df: pd.DataFrame, made: dict[str, np.ndarray], by: list[str]) -
     1  b  3  2.0
     2  b  1  3.0
     """
-    order = np.lexsort([pd.factorize(made[k], sort=True)[0] for k in reversed(by)])
+    return frame_in_order(df, made, sort_order(made, by))
+
+
+def sort_order(made: dict[str, np.ndarray], by: list[str],
+               codes: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """The row order of :func:`sorted_frame`; ``codes``: a key's ``pd.factorize(sort=True)``
+    codes when the caller has them (not factorised again)."""
+    codes = codes or {}
+    return np.lexsort([codes[k] if k in codes else pd.factorize(made[k], sort=True)[0]
+                       for k in reversed(by)])
+
+
+def frame_in_order(df: pd.DataFrame, made: dict[str, np.ndarray],
+                   order: np.ndarray) -> pd.DataFrame:
+    """:func:`sorted_frame` in the row ``order`` given (:func:`sort_order`)."""
     return pd.DataFrame({c: made[c].take(order) if c in made else held_values(df[c]).take(order)
                          for c in dict.fromkeys([*df.columns, *made])},
                         index=pd.RangeIndex(len(order)), copy=False)

@@ -76,14 +76,18 @@ def _both(graded: pd.DataFrame, prefix: str, rows: dict[str, np.ndarray]):  # no
 
 def _codes(keys: list) -> list[np.ndarray]:
     """Each key's sorted ``factorize`` codes (what pandas' categorical of a sort key holds),
-    missing last. A numpy key is factorised as it is (a Series of it factorises the same
-    array, after pandas' scan for missing values of an object key's ``NumpyExtensionArray``)."""
-    codes = []
-    for k in keys:
-        plain = isinstance(k, (np.ndarray, NumpyExtensionArray))
-        c, uniq = pd.factorize(np.asarray(k) if plain else pd.Series(k, copy=False), sort=True)
-        codes.append(np.where(c < 0, len(uniq), c))
-    return codes
+    missing last."""
+    return [_sorted_codes(k)[0] for k in keys]
+
+
+def _sorted_codes(key) -> tuple[np.ndarray, int]:  # noqa: ANN001
+    """One key's sorted ``factorize`` codes, missing last (code: the number of distinct
+    values, also returned). A numpy key is factorised as it is (a Series of it factorises the
+    same array, after pandas' scan for missing values of an object key's
+    ``NumpyExtensionArray``)."""
+    plain = isinstance(key, (np.ndarray, NumpyExtensionArray))
+    c, uniq = pd.factorize(np.asarray(key) if plain else pd.Series(key, copy=False), sort=True)
+    return np.where(c < 0, len(uniq), c), len(uniq)
 
 
 def _sorted_positions(keys: list) -> np.ndarray:
@@ -171,14 +175,16 @@ def worst_lab_grades(graded: pd.DataFrame, *, treatment_emergent_until_day: floa
     if post.empty:
         return pd.DataFrame(columns=["USUBJID", "TERM", "DIRECTION", "BASE_GRADE",
                                      "WORST_GRADE", "WORST_DAY", "TRTEMFL", "CTCAE_VERSION"])
-    subj, term = held_values(post["USUBJID"]), held_values(post["TERM"])
-    if pd.isna(subj).any() or pd.isna(term).any():  # a missing key: groupby's own rules
+    # a missing key (factorize's missing, pd.isna's: the same test of each value) is left to
+    # groupby's own rules
+    (subj, n_subj), (term, n_term) = (_sorted_codes(held_values(post[c]))
+                                      for c in ("USUBJID", "TERM"))
+    if (subj == n_subj).any() or (term == n_term).any():
         return _worst_by_pandas(post)
     # sort_values(["USUBJID", "TERM", "GRADE", "DAY"], ascending=[T, T, F, T], stable): GRADE
     # has no missing value here, so its descending codes are its ascending ones reversed
     grade = pd.factorize(pd.Series(held_values(post["GRADE"]), copy=False), sort=True)
-    keys = _codes([subj, term]) + [len(grade[1]) - 1 - grade[0],
-                                   _codes([held_values(post["DAY"])])[0]]
+    keys = [subj, term, len(grade[1]) - 1 - grade[0], _codes([held_values(post["DAY"])])[0]]
     order = np.lexsort(keys[::-1])
     s, t = keys[0][order], keys[1][order]
     first = np.r_[True, (s[1:] != s[:-1]) | (t[1:] != t[:-1])]  # groupby().head(1)
