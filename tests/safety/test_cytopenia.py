@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pandas as pd
 
 from cartrial.safety import grade_labs
@@ -34,3 +35,32 @@ def test_recovery_sets_no_column_on_a_slice(monkeypatch) -> None:  # noqa: ANN00
                         "RECOVERY_DAY": 21.0}]
     assert out["PROLONGED"].dtype == "boolean" and out["PROLONGED"].tolist() == [False]
     assert out["RECOVERED"].dtype == bool
+
+
+def _recovery_by_multiindex(long: pd.DataFrame) -> pd.Series:
+    """The replaced rule: each record's group's last severe day looked up through a
+    MultiIndex of the records' keys, then the first day after it per group."""
+    grp = long.groupby(["USUBJID", "TERM"])
+    key = pd.MultiIndex.from_frame(long[["USUBJID", "TERM"]])
+    ls = grp["_sev_day"].max().reindex(key).to_numpy()
+    return pd.Series(np.where(long["DAY"].to_numpy() > ls, long["DAY"], np.nan),
+                     index=key).groupby(level=[0, 1]).min()
+
+
+def test_first_day_after_the_last_severe_equals_the_multiindex_rule() -> None:
+    """Regression (against the MultiIndex look-up it replaces), random flow sheets: the same
+    Series (values, index, dtype), with and without a missing subject key."""
+    from cartrial.safety.cytopenia import _first_after
+
+    rng = np.random.default_rng(20261208)
+    for n in (1, 5, 60, 400):
+        long = pd.DataFrame({
+            "USUBJID": np.array(["S1", "S2", "S10", "S3"], dtype=object)[rng.integers(0, 4, n)],
+            "TERM": np.array(["Anemia", "Platelet count decreased"], dtype=object)[
+                rng.integers(0, 2, n)],
+            "DAY": rng.integers(1, 60, n).astype(float), "GRADE": rng.integers(0, 5, n) * 1.0})
+        long["_sev_day"] = np.where(long["GRADE"] >= 3, long["DAY"], np.nan)
+        for frame in (long, long.assign(USUBJID=long["USUBJID"].where(long.index % 7 != 3))):
+            grp = frame.groupby(["USUBJID", "TERM"])
+            pd.testing.assert_series_equal(_first_after(frame, grp, grp["_sev_day"].max()),
+                                           _recovery_by_multiindex(frame), check_exact=True)
