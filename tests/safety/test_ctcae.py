@@ -326,3 +326,27 @@ def test_baseline_indicator_outside_the_terms_names_the_record() -> None:
     with pytest.raises(RecordError, match="baseline indicator") as exc:
         grade_labs(pd.concat([ok, pd.DataFrame([{**base, "SEQ": 9, "BNRIND": "ELEVATED"}])]))
     assert (exc.value.finding.seq, exc.value.finding.variable) == (9, "BNRIND")
+
+
+def test_grading_keys_from_the_sort_codes_equal_factorising_again(monkeypatch) -> None:  # noqa: ANN001
+    """Regression: the (subject, test) groups taken from the codes USUBJID and PARAMCD were
+    sorted by give the grades factorising the sorted frame again gave (forced here by making
+    the exact codes unknown), text with a NUL character (the other way) included."""
+    from cartrial.safety import _frames
+
+    rng = np.random.default_rng(20261208)
+    n = 400
+    subjects = np.array(["S1", "S2", "S10", "S2\x00", "s1 "], dtype=object)
+    labs = pd.DataFrame({
+        "USUBJID": subjects[rng.integers(0, 4, n)], "PARAMCD": np.array(
+            ["PLAT", "plat", "NEUT", "ALT", "IL6"], dtype=object)[rng.integers(0, 5, n)],
+        "DAY": rng.integers(-3, 40, n).astype(float), "AVAL": rng.uniform(0.1, 300, n),
+        "LLN": 1.5, "ULN": 200.0})
+    labs = labs.drop_duplicates(["USUBJID", "PARAMCD", "DAY"]).reset_index(drop=True)
+    for frame in (labs, labs[labs["USUBJID"] != "S2\x00"].assign(USUBJID=lambda d: d[
+            "USUBJID"].replace({"S10": "s1 "}))):
+        got = grade_labs(frame)
+        with monkeypatch.context() as m:
+            m.setattr(_frames, "exact_sorted_codes", lambda values: None)
+            want = grade_labs(frame)
+        pd.testing.assert_frame_equal(got, want, check_exact=True)

@@ -57,3 +57,40 @@ def test_analysis_makes_the_lab_test_codes_once(monkeypatch, tmp_path) -> None: 
     monkeypatch.setattr(_frames.TestCodes, "__init__", counted)
     analyse_safety(inputs, protocol, tables=False)
     assert made == [len(inputs.labs)]
+
+
+@pytest.mark.parametrize("dtype", ["string", object])
+def test_sorted_text_codes_equal_pandas_sorted_factorize(dtype) -> None:  # noqa: ANN001
+    """Regression (against ``pd.factorize(sort=True)``, which it replaces in ``_pivot``): the
+    same codes and uniques (values, dtype, Index type) for text, missing values, non-ASCII
+    text, text pandas hashes only up to a NUL and values that are not all text."""
+    cases = [["b", None, "a", "b", "é", "Z", "", "a ", "2024-01-01T10:00"], [], [None, None],
+             ["a\x00", "a", "b", "\x00"], ["b", 1, "a"]]
+    for values in cases:
+        if dtype == "string" and any(v is not None and type(v) is not str for v in values):
+            continue
+        s = pd.Series(values, dtype=dtype)
+        codes, uniq = _frames.sorted_text_codes(s)
+        want_codes, want_uniq = pd.factorize(s, sort=True)
+        assert codes.tolist() == want_codes.tolist() and codes.dtype == want_codes.dtype
+        pd.testing.assert_index_equal(uniq, want_uniq, exact=True)
+    floats = pd.Series([2.0, np.nan, 0.5])
+    assert _frames.sorted_text_codes(floats)[0].tolist() == [1, -1, 0]
+
+
+def test_held_values_and_yes_flags_make_the_same_frames() -> None:
+    """Regression: a frame built from ``held_values`` (a numpy column's ndarray, else its
+    extension array) equals one built from ``Series.array``; ``yes_flags`` equals what a frame
+    makes of ``np.where(mask, "Y", "")``."""
+    df = pd.DataFrame({"T": ["a", None, "c"], "F": [1.0, np.nan, 3.0],
+                       "S": pd.array(["x", None, "z"], dtype="string"),
+                       "D": pd.to_datetime(["2024-01-01", None, "2024-01-03"]),
+                       "B": pd.array([True, None, False], dtype="boolean")})
+    at = np.array([2, 0, 1, 2])
+    pd.testing.assert_frame_equal(
+        pd.DataFrame({c: _frames.held_values(df[c]).take(at) for c in df.columns}),
+        pd.DataFrame({c: df[c].array.take(at) for c in df.columns}), check_exact=True)
+    mask = np.array([True, False, True])
+    made = pd.DataFrame({"FL": _frames.yes_flags(mask)})
+    pd.testing.assert_frame_equal(made, pd.DataFrame({"FL": np.where(mask, "Y", "")}))
+    assert made["FL"].iloc[0] is made["FL"].iloc[2]  # one object per value

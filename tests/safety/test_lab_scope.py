@@ -16,7 +16,7 @@ import pytest
 from cartrial.data import load_study
 from cartrial.protocol import load_protocol
 from cartrial.safety.analysis import analyse_safety
-from cartrial.safety.lab_scope import LabScope, analysis_lab_scope
+from cartrial.safety.lab_scope import KnownCodes, LabScope, analysis_lab_scope
 from cartrial.safety.sdtm import safety_inputs
 from cartrial.safety.sdtm_labs import lab_records
 
@@ -198,3 +198,25 @@ def test_leaves_out_asks_the_distinct_test_codes() -> None:
         assert two.leaves_out(p, r) == record_wise(p, r), rows
     assert two.leaves_out(part.iloc[:4], read[:4])
     assert not two.leaves_out(part, read)  # S3's only record is read but not graded
+
+
+def test_leaves_out_with_known_codes_equals_reading_the_frame() -> None:
+    """Regression (the codes the caller knows against those read from the frame): subjects as
+    codes of the whole column (subjects absent from the part included), test codes with their
+    distinct texts (code -1: empty), baseline flags; the same answer for every part."""
+    two = LabScope(frozenset({"PLAT", "CRP"}), frozenset({"PLAT"}))
+    tests = np.array(["IL6", "PLAT", "CRP"], dtype=object)
+    tcodes = np.array([1, 0, -1, 1, 0, 2, 1, 1])
+    subj = np.array([4, 4, 7, 7, 9, 9, 9, 9])  # codes of a whole column: 0-3 absent here
+    flags = np.array(["Y", "", "", "Y", "Y", "", "Y", ""], dtype=object)
+    part = pd.DataFrame({"USUBJID": np.array(["S4", "S7", "S9"], dtype=object)[
+        np.searchsorted([4, 7, 9], subj)], "PARAMCD": np.append(tests, "")[tcodes],
+        "DAY": 1.0, "AVAL": 1.0, "LLN": np.nan, "ULN": np.nan, "ABLFL": flags})
+    for read in ([1, 0, 0, 1, 0, 1, 1, 0], [1, 0, 1, 1, 1, 0, 1, 0], [1, 1, 1, 1, 1, 1, 1, 1],
+                 [0, 1, 0, 1, 0, 1, 1, 0], [1, 1, 0, 1, 1, 0, 0, 0]):
+        r = np.array(read, dtype=bool)
+        for rows in ([0, 1, 2, 3, 4, 5, 6, 7], [2, 3], [4, 5, 6, 7], [0, 1]):
+            p = part.iloc[rows].reset_index(drop=True)
+            known = KnownCodes(subj[rows], (tcodes[rows], tests), flags[rows] == "Y")
+            assert two.leaves_out(p, r[rows], known=known) == two.leaves_out(p, r[rows]), (
+                read, rows)

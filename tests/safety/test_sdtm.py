@@ -182,3 +182,22 @@ def test_pivot_equals_pandas_pivot(case: str) -> None:
         with pytest.raises(RecordError, match="FASEQ=2|SEQ=2") as err:
             _pivot(twice, "FATESTCD", "FADTC", twice["V"], names)
         assert "the same test twice" in str(err.value)
+
+
+def test_ice_values_equal_the_where_they_replace() -> None:
+    """Regression (against QSSTRESN where present, else QSORRES read as a number, for every
+    record): a float QSSTRESN without a missing value is returned as it is; the other cases
+    take the same way as before."""
+    from cartrial.safety.sdtm import _ice_values
+
+    orres = pd.Series(["7", "x", "10", None], dtype="string", index=[3, 5, 8, 9])
+    cases = [pd.DataFrame({"QSSTRESN": [7.0, 1.0, 10.0, 2.0], "QSORRES": orres}, index=orres.index),
+             pd.DataFrame({"QSSTRESN": [7.0, np.nan, np.nan, 2.0], "QSORRES": orres},
+                          index=orres.index),
+             pd.DataFrame({"QSORRES": orres}, index=orres.index),
+             pd.DataFrame({"QSSTRESN": pd.Series(["7", None, "1", "2"], dtype=object,
+                                                 index=orres.index), "QSORRES": orres})]
+    for q in cases:
+        qv = q["QSSTRESN"] if "QSSTRESN" in q else pd.to_numeric(q["QSORRES"], errors="coerce")
+        want = qv.where(qv.notna(), pd.to_numeric(q["QSORRES"], errors="coerce"))
+        pd.testing.assert_series_equal(_ice_values(q), want, check_exact=True)

@@ -175,6 +175,17 @@ def _abnormal_baselines(df: pd.DataFrame, bnr: np.ndarray) -> dict[str, np.ndarr
     return {d: among(ABNORMAL_INDICATORS[d]) for d in ("L", "H")}
 
 
+def _test_key(df: pd.DataFrame, known: dict[str, tuple | None],
+              order: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`cartrial.safety._frames.subject_test_key` of the sorted frame, from the sorted
+    codes its USUBJID and PARAMCD were sorted by when both are exact (text without a NUL:
+    equal codes, equal text) instead of factorising them again."""
+    if known["USUBJID"] is None or known["PARAMCD"] is None:
+        return _frames.subject_test_key(df)
+    pcodes, pvals = known["PARAMCD"][0][order], known["PARAMCD"][1]
+    return known["USUBJID"][0][order].astype(np.int64) * (len(pvals) + 1) + pcodes, pcodes, pvals
+
+
 def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
                treatment_emergent_until_day: float = 365.0) -> pd.DataFrame:
     """CTCAE grade per laboratory record, low and high direction (admiral rules).
@@ -208,17 +219,20 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
         raise InputError(f"cartrial grades with CTCAE {' or '.join(CTCAE_VERSIONS)}, "
                          f"not {c.version!r}")
     require_columns(labs, ["USUBJID", "PARAMCD", "DAY", "AVAL", "LLN", "ULN"], where="grade_labs")
-    df = _frames.sorted_frame(labs, {  # DAY has no NaN (required)
-        "USUBJID": labs["USUBJID"].astype(str).to_numpy(dtype=object),
-        "PARAMCD": _frames.upper_codes(labs["PARAMCD"]),
-        "DAY": as_float(labs, "DAY", domain=DOMAIN, required=True)}, ["USUBJID", "PARAMCD", "DAY"])
+    made = {"USUBJID": labs["USUBJID"].astype(str).to_numpy(dtype=object),
+            "PARAMCD": _frames.upper_codes(labs["PARAMCD"]),
+            "DAY": as_float(labs, "DAY", domain=DOMAIN, required=True)}  # DAY: no NaN
+    known = {k: _frames.exact_sorted_codes(made[k]) for k in ("USUBJID", "PARAMCD")}
+    order = _frames.sort_order(made, ["USUBJID", "PARAMCD", "DAY"],
+                               {k: c[0] for k, c in known.items() if c is not None})
+    df = _frames.frame_in_order(labs, made, order)
     aval = as_float(df, "AVAL", domain=DOMAIN)
     lln = as_float(df, "LLN", domain=DOMAIN)
     uln = as_float(df, "ULN", domain=DOMAIN)
     fail(df, ~np.isnan(lln) & ~np.isnan(uln) & (lln > uln), domain=DOMAIN, variable="LLN",
          rule="lower limit of normal above the upper limit")
     fail(df, aval < 0, domain=DOMAIN, variable="AVAL", rule="a laboratory value cannot be < 0")
-    key, pcodes, pvals = _frames.subject_test_key(df)
+    key, pcodes, pvals = _test_key(df, known, order)
     group, firsts = pd.factorize(key)  # 0..n-1 per (subject, test): counted and indexed below
     bl = as_text(df, "ABLFL") == "Y" if "ABLFL" in df.columns else None
     base, bnr = _baseline(df, group, len(firsts), bl, {"AVAL": aval, "LLN": lln, "ULN": uln})
@@ -271,7 +285,7 @@ def grade_labs(labs: pd.DataFrame, *, criteria: CtcaeLabCriteria | None = None,
         g = res[f"ATOXGR{d}"].to_numpy()
         b = res[f"BTOXGR{d}"].to_numpy()
         te |= (g >= 1) & (np.isnan(b) | (g > np.nan_to_num(b, nan=0.0)))
-    res["TRTEMFL"] = np.where(post.to_numpy() & te, "Y", "")
+    res["TRTEMFL"] = _frames.yes_flags(post.to_numpy() & te)
     return res
 
 

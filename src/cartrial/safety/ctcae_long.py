@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pandas.arrays import NumpyExtensionArray
 
 from cartrial.errors import InputError
+from cartrial.safety._frames import held_values, yes_flags
 from cartrial.safety.ctcae import CTCAE_VERSIONS, grade_labs  # noqa: F401 (examples)
 from cartrial.safety.guidelines import ctcae_lab_criteria
 
@@ -55,28 +57,37 @@ def lab_grades_long(graded: pd.DataFrame) -> pd.DataFrame:
             "BGRADE": _both(graded, "BTOXGR", rows),
             "DIRECTION": np.repeat(np.array(["L", "H"], dtype=object),
                                    [len(rows["L"]), len(rows["H"])])}
-    at = _sorted_positions([graded["USUBJID"].array.take(src), made["TERM"],
-                            graded["DAY"].array.take(src)])
-    cols = {c: made[c].take(at) if c in made else graded[c].array.take(src[at])
+    at = _sorted_positions([held_values(graded["USUBJID"]).take(src), made["TERM"],
+                            held_values(graded["DAY"]).take(src)])
+    cols = {c: made[c].take(at) if c in made else held_values(graded[c]).take(src[at])
             for c in keep if c in made or c in graded.columns}
     out = pd.DataFrame(cols, index=pd.RangeIndex(len(at)), copy=False)
     return out if list(out.columns) == keep else out.reindex(columns=keep)
 
 
 def _both(graded: pd.DataFrame, prefix: str, rows: dict[str, np.ndarray]):  # noqa: ANN202
-    """Column ``prefix`` + L at the L rows, then + H at the H rows (one array of their dtype)."""
-    low, high = (graded[f"{prefix}{d}"].array.take(rows[d]) for d in ("L", "H"))
+    """Column ``prefix`` + L at the L rows, then + H at the H rows (one array of their dtype:
+    as ``pd.concat`` makes it; numpy columns of one dtype joined by numpy)."""
+    low, high = (held_values(graded[f"{prefix}{d}"]).take(rows[d]) for d in ("L", "H"))
+    if isinstance(low, np.ndarray) and isinstance(high, np.ndarray) and low.dtype == high.dtype:
+        return np.concatenate([low, high])
     return pd.concat([pd.Series(low), pd.Series(high)], ignore_index=True).array
 
 
 def _codes(keys: list) -> list[np.ndarray]:
     """Each key's sorted ``factorize`` codes (what pandas' categorical of a sort key holds),
     missing last."""
-    codes = []
-    for k in keys:
-        c, uniq = pd.factorize(pd.Series(k, copy=False), sort=True)
-        codes.append(np.where(c < 0, len(uniq), c))
-    return codes
+    return [_sorted_codes(k)[0] for k in keys]
+
+
+def _sorted_codes(key) -> tuple[np.ndarray, int]:  # noqa: ANN001
+    """One key's sorted ``factorize`` codes, missing last (code: the number of distinct
+    values, also returned). A numpy key is factorised as it is (a Series of it factorises the
+    same array, after pandas' scan for missing values of an object key's
+    ``NumpyExtensionArray``)."""
+    plain = isinstance(key, (np.ndarray, NumpyExtensionArray))
+    c, uniq = pd.factorize(np.asarray(key) if plain else pd.Series(key, copy=False), sort=True)
+    return np.where(c < 0, len(uniq), c), len(uniq)
 
 
 def _sorted_positions(keys: list) -> np.ndarray:
@@ -164,13 +175,16 @@ def worst_lab_grades(graded: pd.DataFrame, *, treatment_emergent_until_day: floa
     if post.empty:
         return pd.DataFrame(columns=["USUBJID", "TERM", "DIRECTION", "BASE_GRADE",
                                      "WORST_GRADE", "WORST_DAY", "TRTEMFL", "CTCAE_VERSION"])
-    subj, term = post["USUBJID"].array, post["TERM"].array
-    if pd.isna(subj).any() or pd.isna(term).any():  # a missing key: groupby's own rules
+    # a missing key (factorize's missing, pd.isna's: the same test of each value) is left to
+    # groupby's own rules
+    (subj, n_subj), (term, n_term) = (_sorted_codes(held_values(post[c]))
+                                      for c in ("USUBJID", "TERM"))
+    if (subj == n_subj).any() or (term == n_term).any():
         return _worst_by_pandas(post)
     # sort_values(["USUBJID", "TERM", "GRADE", "DAY"], ascending=[T, T, F, T], stable): GRADE
     # has no missing value here, so its descending codes are its ascending ones reversed
-    grade = pd.factorize(pd.Series(post["GRADE"].array, copy=False), sort=True)
-    keys = _codes([subj, term]) + [len(grade[1]) - 1 - grade[0], _codes([post["DAY"].array])[0]]
+    grade = pd.factorize(pd.Series(held_values(post["GRADE"]), copy=False), sort=True)
+    keys = [subj, term, len(grade[1]) - 1 - grade[0], _codes([held_values(post["DAY"])])[0]]
     order = np.lexsort(keys[::-1])
     s, t = keys[0][order], keys[1][order]
     first = np.r_[True, (s[1:] != s[:-1]) | (t[1:] != t[:-1])]  # groupby().head(1)
@@ -179,9 +193,9 @@ def worst_lab_grades(graded: pd.DataFrame, *, treatment_emergent_until_day: floa
     at = order[first]
     cols = {"USUBJID": "USUBJID", "TERM": "TERM", "DIRECTION": "DIRECTION",
             "BASE_GRADE": "BGRADE", "WORST_GRADE": "GRADE", "WORST_DAY": "DAY"}
-    out = {new: post[old].array.take(at) for new, old in cols.items()}
-    out["TRTEMFL"] = np.where(te, "Y", "")
-    out["CTCAE_VERSION"] = post["CTCAE_VERSION"].array.take(at)
+    out = {new: held_values(post[old]).take(at) for new, old in cols.items()}
+    out["TRTEMFL"] = yes_flags(te)
+    out["CTCAE_VERSION"] = held_values(post["CTCAE_VERSION"]).take(at)
     return pd.DataFrame(out, index=pd.RangeIndex(len(at)), copy=False)
 
 

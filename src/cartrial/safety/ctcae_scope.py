@@ -73,7 +73,8 @@ def graded_input(labs: pd.DataFrame, criteria: CtcaeLabCriteria | None = None) -
     return graded
 
 
-def may_leave_out(labs: pd.DataFrame, left: np.ndarray, upper: np.ndarray) -> bool:
+def may_leave_out(labs: pd.DataFrame, left: np.ndarray, upper: np.ndarray, *,
+                  baseline: np.ndarray | None = None) -> bool:
     """Whether none of the records ``left`` would make ``grade_labs`` refuse ``labs`` (a day
     that is not a number, a negative result, a lower limit above the upper, two baseline
     records of a subject and test): the rule :func:`graded_input` and
@@ -87,6 +88,9 @@ def may_leave_out(labs: pd.DataFrame, left: np.ndarray, upper: np.ndarray) -> bo
         Boolean: the records that would be left out.
     upper : numpy.ndarray
         Each record's PARAMCD, stripped and upper case.
+    baseline : numpy.ndarray, optional
+        Boolean: the records whose ABLFL ``grade_labs`` reads as "Y", when the caller knows
+        them (else read from ABLFL).
 
     Returns
     -------
@@ -112,7 +116,8 @@ def may_leave_out(labs: pd.DataFrame, left: np.ndarray, upper: np.ndarray) -> bo
     if "ABLFL" not in labs.columns:
         return True
     rows = np.flatnonzero(left)
-    base = rows[text_values(labs["ABLFL"].iloc[rows]) == "Y"]  # grade_labs' reading of the flag
+    base = rows[text_values(labs["ABLFL"].iloc[rows]) == "Y"] if baseline is None else (
+        np.flatnonzero(left & baseline))  # grade_labs' reading of the flag
     keys = pd.DataFrame({"USUBJID": labs["USUBJID"].iloc[base].astype(str).to_numpy(),
                          "PARAMCD": upper[base]})
     return not keys.duplicated().any()  # two baseline records of one of grade_labs' groups

@@ -53,7 +53,8 @@ class LabScope:
     tests: frozenset[str]
     graded: frozenset[str]
 
-    def leaves_out(self, part: pd.DataFrame, read: np.ndarray) -> bool:
+    def leaves_out(self, part: pd.DataFrame, read: np.ndarray, *,
+                   known: KnownCodes | None = None) -> bool:
         """Whether the records of ``part`` not ``read`` may be left out (module docstring).
 
         Parameters
@@ -63,6 +64,9 @@ class LabScope:
             upper case, DAY, AVAL, LLN, ULN, ABLFL).
         read : numpy.ndarray
             Boolean: the records of ``tests``.
+        known : KnownCodes, optional
+            What the caller knows of ``part``'s records already (its subject and test codes,
+            its baseline flags): not read again from the frame.
 
         Returns
         -------
@@ -70,16 +74,42 @@ class LabScope:
             True when every subject of ``part`` keeps a record of a ``graded`` test and none of
             the others would make the grading refuse the frame.
         """
-        subj, names = pd.factorize(part["USUBJID"])
         paramcd = part["PARAMCD"].to_numpy(dtype=object)
-        # asked of the few distinct test codes, spread by code (-1, missing: not graded):
-        # np.isin of a batch's every record sorted Python strings (0.6 s at 10,000 patients)
-        codes, tests = factorize_text(paramcd)
+        if known is None:
+            subj = pd.factorize(part["USUBJID"])[0]
+            # asked of the few distinct test codes, spread by code (-1, missing: not graded):
+            # np.isin of a batch's every record sorted Python strings (0.6 s at 10,000 patients)
+            codes, tests = factorize_text(paramcd)
+        else:
+            subj, (codes, tests) = known.subjects, known.tests
         graded = np.append(np.isin(tests, list(self.graded)), False)[codes]
-        if (np.bincount(subj[read & graded], minlength=len(names)) == 0).any():
+        kept = np.zeros(subj.max(initial=-1) + 1, dtype=bool)  # a subject keeps a graded record
+        kept[subj[read & graded]] = True
+        if not kept[subj].all():
             return False
         # PARAMCD is already upper case here; the refusals are graded_input's own rule
-        return may_leave_out(part, ~read, paramcd)
+        return may_leave_out(part, ~read, paramcd,
+                             baseline=None if known is None else known.baseline)
+
+
+@dataclass(frozen=True)
+class KnownCodes:
+    """What :meth:`LabScope.leaves_out` would read from a frame's records, when its caller has
+    it: the records' subjects as codes (equal codes, equal USUBJID), their PARAMCD as codes of
+    distinct values (``tests[codes]``; code -1: an empty PARAMCD) and whether each is a
+    baseline record (ABLFL "Y").
+
+    Examples
+    --------
+    >>> known = KnownCodes(np.array([0, 0]), (np.array([1, 0]), np.array(["IL6", "PLAT"])),
+    ...                    np.array([True, False]))
+    >>> known.tests[1][known.tests[0]].tolist()
+    ['PLAT', 'IL6']
+    """
+
+    subjects: np.ndarray
+    tests: tuple[np.ndarray, np.ndarray]
+    baseline: np.ndarray
 
 
 def analysis_lab_scope(protocol: Protocol, *, tables: bool = False) -> LabScope:

@@ -204,8 +204,7 @@ def icans_assessments(study) -> pd.DataFrame:
                              "QSSTRESN", "QSDTC"], {"QSCAT": {"ICE"}})
     fa = _read(study, "FA", FA_READ, {"FAOBJ": {ICANS_TERM.upper()}})
     q = qs[text_values(qs["QSCAT"]) == "ICE"]
-    qv = q["QSSTRESN"] if "QSSTRESN" in q else pd.to_numeric(q["QSORRES"], errors="coerce")
-    qv = qv.where(qv.notna(), pd.to_numeric(q["QSORRES"], errors="coerce"))
+    qv = _ice_values(q)
     ice = _pivot(q, "QSTESTCD", "QSDTC", qv, QS_ICE).rename(columns={"QSDTC": "DTC"})
     f = fa[text_values(fa["FAOBJ"]) == ICANS_TERM.upper()]
     wide = _pivot(f, "FATESTCD", "FADTC", _fa_value(f), FA_ICANS).rename(columns={"FADTC": "DTC"})
@@ -227,6 +226,16 @@ def icans_assessments(study) -> pd.DataFrame:
     a = _flag_therapy(study, a, inf, classes={"CORTICOSTEROID": "STEROID"})
     a = _flag_deaths(study, a, inf, term=ICANS_TERM, flag="ICANS_DEATH")
     return a.drop(columns=["DTC"]).reset_index(drop=True)
+
+
+def _ice_values(q: pd.DataFrame) -> pd.Series:
+    """The ICE scores: QSSTRESN, else QSORRES read as a number. A float QSSTRESN without a
+    missing value is the answer as it is: QSORRES is not parsed (a large trial's few hundred
+    thousand records as text) for a ``where`` that would keep every value."""
+    qv = q["QSSTRESN"] if "QSSTRESN" in q else pd.to_numeric(q["QSORRES"], errors="coerce")
+    if qv.dtype.kind == "f" and not qv.isna().any():
+        return qv
+    return qv.where(qv.notna(), pd.to_numeric(q["QSORRES"], errors="coerce"))
 
 
 @dataclass(frozen=True)

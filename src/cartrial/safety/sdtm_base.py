@@ -15,7 +15,7 @@ from cartrial.data.dates import distinct_datetimes, parse_dtc
 from cartrial.data.text import factorize_text, spread
 from cartrial.data.validate_codes import column_codes, memo_scope
 from cartrial.errors import InputError
-from cartrial.safety._frames import fail, text_values
+from cartrial.safety._frames import fail, sorted_text_codes, text_values
 from cartrial.study_reads import read_frame
 
 CRS_TERM = "Cytokine release syndrome"
@@ -147,9 +147,11 @@ def _day(df: pd.DataFrame, dtc: str, inf: pd.Series, *, domain: str,
         dt = spread(when, codes, np.datetime64("NaT", "ns"))
     dt = parse_dtc(df[dtc])["dt"] if dt is None else pd.Series(dt, index=df.index)
     ref = df["USUBJID"].astype(str).map(inf) if ref is None else pd.Series(ref, index=df.index)
-    given = df[dtc].notna().to_numpy()
-    partial = dt.isna().to_numpy() & given
-    if partial.any() or not given.all():  # only a failing call needs the frame with SEQ
+    nat = dt.isna().to_numpy()
+    if nat.any():  # a missing --DTC has no date-time either: with none, nothing to refuse
+        given = df[dtc].notna().to_numpy()
+        partial = nat & given
+        # only a failing call needs the frame with SEQ
         frame = df.assign(SEQ=df[seq]) if seq and seq in df.columns else df
         fail(frame, partial, domain=domain, variable=dtc,
              rule="date/time must be complete to the day and valid (ISO 8601)")
@@ -182,17 +184,18 @@ def _pivot(df: pd.DataFrame, testcd: str, dtc: str, value: pd.Series, names: dic
                                      _T=pd.arrays.StringArray(t[rows]))
     # (subject, date-time, test) as sorted codes: the duplicates counted and the wide frame
     # filled on integers (pandas' duplicated and pivot factorise the same text columns again)
-    u, users = pd.factorize(sub["USUBJID"], sort=True)
-    d, dtcs = pd.factorize(sub[dtc], sort=True)
-    tc, tests = pd.factorize(sub["_T"], sort=True)
+    u, users = sorted_text_codes(sub["USUBJID"])
+    d, dtcs = sorted_text_codes(sub[dtc])
+    tc, tests = sorted_text_codes(sub["_T"])
     vtype = sub["_V"].dtype
     if (u < 0).any() or (d < 0).any() or not (isinstance(vtype, np.dtype) and vtype.kind in "fO"):
         # a missing key, or values pandas would hold in another dtype: pandas' own way
         return _pivot_frame(sub, dom, testcd, dtc, names)
     cell = (u.astype(np.int64) * len(dtcs) + d) * len(tests) + tc
     _, at, count = np.unique(cell, return_inverse=True, return_counts=True)
-    fail(sub.assign(SEQ=sub.get(f"{dom}SEQ")), count[at] > 1, domain=dom, variable=testcd,
-         rule=f"the same test twice for one subject at one {dtc}")
+    if (count > 1).any():  # the frame naming the record made only to raise
+        fail(sub.assign(SEQ=sub.get(f"{dom}SEQ")), count[at] > 1, domain=dom, variable=testcd,
+             rule=f"the same test twice for one subject at one {dtc}")
     keys, row = np.unique(u.astype(np.int64) * len(dtcs) + d, return_inverse=True)
     grid = np.full((len(keys), len(tests)), np.nan, dtype=vtype)
     grid[row, tc] = sub["_V"].to_numpy()

@@ -15,9 +15,9 @@ from cartrial.data.batches import coded_subject_batches, in_row_order, records_a
 from cartrial.data.compact import CompactFrame
 from cartrial.data.domains import Domains
 from cartrial.data.text import spread
-from cartrial.data.validate_codes import column_codes
-from cartrial.safety._frames import text_values
-from cartrial.safety.lab_scope import LabScope
+from cartrial.data.validate_codes import column_codes, object_values
+from cartrial.safety._frames import text_values, yes_flags
+from cartrial.safety.lab_scope import KnownCodes, LabScope
 from cartrial.safety.sdtm_base import (
     LAB_BATCH_SUBJECTS,
     _day,
@@ -84,10 +84,19 @@ def lab_records(study, *, batch_subjects: int = LAB_BATCH_SUBJECTS,
             subjects=subj[at] if by_code else None, started=started,
             texts={c: spread(up, codes[at], "") for c, (codes, up) in texts.items()})
 
+    def known(batch: np.ndarray, made: pd.DataFrame) -> KnownCodes | None:
+        """The codes the batch's records were made from (subjects, test codes) and their
+        baseline flags as made ("Y" or ""), for the scope's question."""
+        if not by_code or "LBTESTCD" not in texts:
+            return None
+        at = rows[batch]
+        codes, up = texts["LBTESTCD"]
+        return KnownCodes(subj[at], (codes[at], up), made["ABLFL"].to_numpy() == "Y")
+
     read = _read_tests(lb, rows, scope)
     if read is not None:
         try:
-            return _scoped(part, batches, read, scope)
+            return _scoped(part, batches, read, scope, known)
         except _EveryRecord:
             pass  # a batch needs the records of every test: all are kept, as without a scope
     return _placed(part, batches, len(rows))
@@ -115,15 +124,17 @@ def _read_tests(lb: _LbSource, rows: np.ndarray, scope: LabScope | None) -> np.n
 
 
 def _scoped(part: Callable[[np.ndarray], pd.DataFrame], batches: list[np.ndarray],
-            read: np.ndarray, scope: LabScope) -> pd.DataFrame:
+            read: np.ndarray, scope: LabScope,
+            known: Callable[[np.ndarray, pd.DataFrame], KnownCodes | None]) -> pd.DataFrame:
     """:func:`_placed` of the ``read`` records only (each batch made whole, asked
     :meth:`LabScope.leaves_out`, then cut): ``lab_records(...)[read]`` with a fresh index;
-    raises :class:`_EveryRecord` when a batch may not leave its other records out."""
+    raises :class:`_EveryRecord` when a batch may not leave its other records out.
+    ``known(batch, made)``: what the scope would read from the made batch, when known."""
     place = np.cumsum(read) - 1  # each read record's row in the frame
 
     def cut(batch: np.ndarray) -> pd.DataFrame:
         p, r = part(batch), read[batch]
-        if not scope.leaves_out(p, r):
+        if not scope.leaves_out(p, r, known=known(batch, p)):
             raise _EveryRecord
         return p[r].reset_index(drop=True)
 
@@ -209,7 +220,8 @@ def _lab_records_part(lb: pd.DataFrame, inf: pd.Series, dt: np.ndarray | None = 
         "SEQ": lb["LBSEQ"].to_numpy(),
         "PARAMCD": texts["LBTESTCD"] if "LBTESTCD" in texts else text_values(lb["LBTESTCD"]),
         "AVAL": pd.to_numeric(lb["LBSTRESN"], errors="coerce").to_numpy(),
-        "UNIT": lb["LBSTRESU"].to_numpy() if "LBSTRESU" in lb else "",
+        # the text column's own values (to_numpy of a string column scans it for missing)
+        "UNIT": object_values(lb["LBSTRESU"]) if "LBSTRESU" in lb else "",
         "LLN": pd.to_numeric(lb.get("LBSTNRLO"), errors="coerce").to_numpy()
         if "LBSTNRLO" in lb else np.nan,
         "ULN": pd.to_numeric(lb.get("LBSTNRHI"), errors="coerce").to_numpy()
@@ -235,7 +247,7 @@ def _baseline_flag(out: pd.DataFrame, flagged: np.ndarray,
     order = pre[np.lexsort((day[pre], key[pre]))]  # stable: records of one day in LB order
     derived = np.zeros(len(out), dtype=bool)  # the last of each subject x test's records
     derived[order[np.r_[key[order][1:] != key[order][:-1], True][:len(order)]]] = True
-    return np.where(np.where(np.isin(key, key[flagged]), flagged, derived), "Y", "")
+    return yes_flags(np.where(np.isin(key, key[flagged]), flagged, derived))
 
 
 def weight_records(study) -> pd.DataFrame:
