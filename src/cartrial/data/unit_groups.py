@@ -72,11 +72,14 @@ def unit_groups(name: str, df: pd.DataFrame) -> tuple[np.ndarray, list[tuple]]:
     present = np.flatnonzero(t >= 0)
     group = np.full(n, -1, dtype=np.min_scalar_type(-n - 1))  # a large LB: 4 bytes a record
     found = pd.factorize(combined[present])[0]
+    del combined
     group[present] = found
     # factorize numbers in order of first appearance: a group's first record is where the
     # running maximum of the codes first reaches it (what np.unique's return_index gave,
-    # without sorting every record)
-    top = np.maximum.accumulate(found) if len(found) else found
-    first = np.flatnonzero(np.diff(top, prepend=-1) > 0)
+    # without sorting every record); taken in place (no record-long temporaries: a large
+    # LB's load peaks in its standardisation)
+    np.maximum.accumulate(found, out=found)
+    first = np.flatnonzero(found[1:] > found[:-1]) + 1
+    first = np.concatenate([np.zeros(min(len(found), 1), dtype=first.dtype), first])
     groups = [tuple(values[codes[i]] for codes, values in keys) for i in present[first]]
     return group, groups
