@@ -140,6 +140,42 @@ def test_csv_read_in_blocks_equals_one_block(tmp_path, monkeypatch) -> None:
     assert first is last
 
 
+def test_csv_reader_encodes_each_block_as_its_text_would_be(tmp_path) -> None:
+    """The loader asks the CSV reader for dictionary-encoded text (``load.TEXT_BLOCKS``) and
+    takes each block's dictionary as in order of first appearance: the reader's blocks are
+    those of ``pyarrow.compute.dictionary_encode`` of the same blocks read as text (quoted
+    values, line breaks inside quotes, blanks, padding, a NUL, non-ASCII; many blocks)."""
+    import csv
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    import cartrial.data.load as load
+
+    values = ["A", "B", "", "  ", " A", "a,b", "x\ny", "\x00", "é", "ALB", "B"]
+    path = tmp_path / "lb.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["X", "Y"])
+        w.writerows([values[i % 11], values[(i * 7) % 11]] for i in range(3000))
+
+    def blocks(typ: pa.DataType) -> list[pa.RecordBatch]:
+        return list(pacsv.open_csv(
+            path, read_options=pacsv.ReadOptions(block_size=1024),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={"X": typ, "Y": typ}, strings_can_be_null=False,
+                null_values=[], quoted_strings_can_be_null=False)))
+
+    text, encoded = blocks(pa.string()), blocks(load.TEXT_BLOCKS)
+    assert len(text) == len(encoded) > 10
+    for t, e in zip(text, encoded, strict=True):
+        for col_t, col_e in zip(t.columns, e.columns, strict=True):
+            want = pc.dictionary_encode(col_t)
+            assert col_e.dictionary.equals(want.dictionary) and col_e.indices.equals(want.indices)
+
+
 @settings(max_examples=40)
 @given(rows=st.lists(st.tuples(
     st.sampled_from(["HGB", "ANC", "PLAT", "MPROTEIN", "IMFIX", "XXX"]),

@@ -48,3 +48,24 @@ def test_no_rows() -> None:
     got = text.finish()
     assert len(got) == 0 and got.dtype == pd.StringDtype("python")
     assert text.factorized[0].tolist() == [] and np.asarray(text.factorized[1]).size == 0
+
+
+@settings(max_examples=60)
+@given(blocks=st.lists(st.lists(VALUES.filter(lambda v: v is not None), max_size=12),
+                       min_size=1, max_size=5))
+def test_blocks_the_reader_encoded_equal_text_blocks(blocks) -> None:
+    """Regression: blocks given dictionary-encoded (as the CSV reader gives them, its
+    dictionary in order of first appearance) make the column the same blocks as text make
+    (codes, distinct values, padded rows, NUL flag)."""
+    text, encoded = SharedText(), SharedText()
+    for block in blocks:
+        arr = pa.array(block, type=pa.string())
+        text.add(arr)
+        encoded.add(pa.DictionaryArray.from_arrays(
+            pa.array(pd.factorize(np.asarray(block, dtype=object))[0], type=pa.int32()),
+            pa.array(pd.unique(np.asarray(block, dtype=object)), type=pa.string())))
+    assert text.finish().tolist() == encoded.finish().tolist()
+    assert [a.tolist() for a in text.factorized] == [a.tolist() for a in encoded.factorized]
+    assert (text.padded is None) == (encoded.padded is None) and text.has_nul == encoded.has_nul
+    if text.padded is not None:
+        assert text.padded.tolist() == encoded.padded.tolist()

@@ -55,3 +55,4 @@ def test_new_text_columns_are_text_as_before() -> None:
                              LBSTRESU=pd.Series([5], dtype=object))
     got = standardize_results("LB", odd, data_model(), [])["LBSTRESU"]
     assert got.dtype == TEXT and got.tolist() == ["5"]
+

@@ -1,23 +1,22 @@
 """A large domain held dictionary-encoded while only row batches of it are read (issue #18).
 
-Why: memory. A loaded text column is a pointer (8 bytes) per record to one shared Python
-string per distinct value; a float column is 8 bytes per record. A large LB (3.4 million
-records at 10,000 patients, 24 variables) is about 650 MiB so, yet it holds a few thousand
-distinct values per variable. :class:`CompactFrame` keeps each such column as integer codes of
-the smallest signed type (1 or 2 bytes for most variables) plus its distinct values, and gives
-back any set of rows as the very frame ``df.iloc[rows]`` would be: same columns in the same
-order, same dtypes (text stays ``pd.StringDtype("python")``, floats stay ``float64`` bit for bit:
-numbers are encoded by their bit patterns, so ``-0.0`` and every NaN are kept as they were), same
-index labels. A consumer that reads the domain batch by batch (ADLB, derived and written 250
-subjects at a time) therefore gets the same input, and writes the same bytes, as from the frame.
+Why: memory. A loaded text column is a pointer (8 bytes) per record to one shared Python string per
+distinct value; a float column is 8 bytes per record. A large LB (3.4 million records at 10,000
+patients, 24 variables) is about 650 MiB so, yet it holds a few thousand distinct values per
+variable. :class:`CompactFrame` keeps each such column as integer codes of the smallest signed type
+(1 or 2 bytes for most variables) plus its distinct values, and gives back any set of rows as the
+very frame ``df.iloc[rows]`` would be: same columns in the same order, same dtypes (text stays
+``pd.StringDtype("python")``, floats stay ``float64`` bit for bit: numbers are encoded by their bit
+patterns, so ``-0.0`` and every NaN are kept as they were), same index labels. A consumer reading
+it in batches (ADLB: 250 subjects at a time) gets the frame's input and writes its bytes.
 
-The study holds its large findings domains so (:mod:`cartrial.data.domains`): a reader of
-a few variables of some records decodes only those, chosen on the codes (``where``).
+The study holds its large findings domains so (:mod:`cartrial.data.domains`): a reader of a few
+variables of some records decodes only those, chosen on the codes (``where``, ``codes``).
 
-This is dictionary encoding (what a pandas categorical or an Arrow dictionary array is) kept
-out of sight of the consumers: pandas treats categorical columns differently (groupby lists
-unobserved categories, ``map`` keeps the categorical dtype, setting a value outside the
-categories raises), so the frames handed out are the ordinary ones.
+This is dictionary encoding (a pandas categorical, an Arrow dictionary array) kept out of sight
+of the consumers: pandas treats categorical columns differently (groupby lists unobserved
+categories, ``map`` keeps the categorical dtype, setting a value outside the categories
+raises), so the frames handed out are the ordinary ones.
 """
 
 from __future__ import annotations
@@ -325,6 +324,17 @@ class CompactFrame:
         enc = self._encoded[i]
         # text: code -1 picks the trailing missing value of distinct()
         return decide(enc.distinct()).to_numpy(dtype=bool)[enc.codes]
+
+    def codes(self, name) -> tuple[np.ndarray, np.ndarray] | None:
+        """An encoded text column's (codes, values) as :func:`decoded_codes` gives them, or None.
+
+        Examples
+        --------
+        >>> CompactFrame(pd.DataFrame({"T": pd.array(["a"] * 9, dtype=_TEXT)})).codes("T")[1]
+        array(['a'], dtype=object)
+        """
+        enc = self._encoded.get(self.columns.index(name))
+        return (enc.codes_at(None), enc.values) if enc is not None and enc.text else None
 
     def distinct(self, name) -> np.ndarray:
         """The column's distinct values, missing ones left out, from its held values (an

@@ -23,6 +23,7 @@ import pandas as pd
 from cartrial.data.dates import dtc_after
 from cartrial.data.load import Study
 from cartrial.data.report_frame import COLUMNS, finding_frame
+from cartrial.data.validate_codes import column_codes
 
 AGE_RANGE = (0, 120)  # years; the oldest verified human age is 122
 ICE_ITEMS = ("ICE01", "ICE02", "ICE03", "ICE04", "ICE05")
@@ -117,24 +118,38 @@ def _future(study: Study, limit: pd.Timestamp) -> list[pd.DataFrame]:
 
 
 def _ice(qs: pd.DataFrame) -> pd.DataFrame:
+    """ICE_TOTAL_MISMATCH: per assessment (USUBJID, QSDTC, both filled), the first filled
+    QSSTRESN of each item and of the total (what a pivot table of the records with
+    ``aggfunc="first"`` holds), from the columns' codes (issue #18: no pivot of QS's text)."""
     need = {"USUBJID", "QSTESTCD", "QSDTC"}
     if not need <= set(qs.columns) or "QSSTRESN" not in qs:
         return pd.DataFrame(columns=COLUMNS)
-    ice = qs[qs["QSTESTCD"].isin([*ICE_ITEMS, ICE_TOTAL]).fillna(False).to_numpy(bool)]
-    key = ["USUBJID", "QSDTC"]
-    wide = ice.pivot_table(index=key, columns="QSTESTCD", values="QSSTRESN", aggfunc="first")
-    if ICE_TOTAL not in wide or not set(ICE_ITEMS) <= set(wide.columns):
+    t_codes, t_values = column_codes(qs["QSTESTCD"])
+    at = {u: i for i, u in enumerate(t_values)}
+    tests = [*ICE_ITEMS, ICE_TOTAL]
+    if any(t not in at for t in tests):
         return pd.DataFrame(columns=COLUMNS)
-    items = wide[list(ICE_ITEMS)]
-    whole = items.notna().all(axis=1) & wide[ICE_TOTAL].notna()
-    bad_keys = wide.index[whole & (items.sum(axis=1) != wide[ICE_TOTAL])]
-    if not len(bad_keys):
+    item = np.full(len(t_values) + 1, -1)  # per test code: its place in ``tests`` (-1: none)
+    item[[at[t] for t in tests]] = np.arange(len(tests))
+    item = item[t_codes]
+    subject, dtc = column_codes(qs["USUBJID"])[0], column_codes(qs["QSDTC"])
+    key = subject.astype(np.int64) * (len(dtc[1]) + 1) + dtc[0]  # -1 codes: never used
+    v = qs["QSSTRESN"].to_numpy(dtype=float)
+    rows = np.flatnonzero((item >= 0) & (subject >= 0) & (dtc[0] >= 0) & ~np.isnan(v))
+    kid, keys = pd.factorize(key[rows])
+    _u, first = np.unique(kid.astype(np.int64) * len(tests) + item[rows], return_index=True)
+    wide = np.full((len(keys), len(tests)), np.nan)
+    wide[kid[first], item[rows[first]]] = v[rows[first]]
+    sums = wide[:, :-1].sum(axis=1)
+    bad_key = ~np.isnan(wide).any(axis=1) & (sums != wide[:, -1])
+    if not bad_key.any():
         return pd.DataFrame(columns=COLUMNS)
-    sums = items.sum(axis=1)
-    tot = ice[ice["QSTESTCD"] == ICE_TOTAL]
-    idx = pd.MultiIndex.from_frame(tot[key].astype(object))
-    mask = idx.isin(bad_keys)
-    expected = [sums.get(k, np.nan) for k in idx]
-    return finding_frame("QS", tot, mask, "QSORRES", tot["QSORRES"], "ICE_TOTAL_MISMATCH",
-                  [f"ICE total is not the sum of the collected items ICE01-ICE05 ({e:g})"
-                   for e, m in zip(expected, mask, strict=True) if m])
+    tot = np.flatnonzero(item == len(tests) - 1)
+    filled = (subject[tot] >= 0) & (dtc[0][tot] >= 0)
+    found = np.where(filled, pd.Index(keys).get_indexer(key[tot]), -1)
+    mask = (found >= 0) & bad_key[np.maximum(found, 0)]
+    records = qs.iloc[tot]
+    return finding_frame("QS", records, mask, "QSORRES", records["QSORRES"],
+                         "ICE_TOTAL_MISMATCH",
+                         [f"ICE total is not the sum of the collected items ICE01-ICE05 ({e:g})"
+                          for e in sums[found[mask]]])

@@ -35,6 +35,8 @@ from cartrial.errors import Finding, InputError
 
 SUFFIXES = {".csv": "csv", ".xpt": "xpt"}
 CSV_BLOCK_BYTES = 1 << 24
+#: how the CSV reader gives a text column's block (:func:`_read_csv`)
+TEXT_BLOCKS = pa.dictionary(pa.int32(), pa.string())
 
 
 def _read_csv(path: Path, nul: set[str], padded: dict, factorized: dict,
@@ -54,8 +56,11 @@ def _read_csv(path: Path, nul: set[str], padded: dict, factorized: dict,
                                        block_size=CSV_BLOCK_BYTES),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         memory_pool=_POOL,
+        # every column dictionary-encoded by the reader's threads as they convert a block
+        # (what SharedText.add would ask of each block's text: the same dictionary, in order
+        # of first appearance, and indices), without the block's text built first
         convert_options=pacsv.ConvertOptions(
-            column_types={c: pa.string() for c in header},
+            column_types={c: TEXT_BLOCKS for c in header},
             strings_can_be_null=False, null_values=[], quoted_strings_can_be_null=False),
     )
     names = [_column_name(n) for n in reader.schema.names]

@@ -23,6 +23,7 @@ import pandas as pd
 
 from cartrial.data.spec import DataModel
 from cartrial.data.text import spread, upper_stripped
+from cartrial.data.unit_groups import unit_groups
 from cartrial.data.units import convert
 from cartrial.data.validate_codes import among, column_codes
 from cartrial.errors import Finding
@@ -101,7 +102,8 @@ def result_findings(name: str, df: pd.DataFrame, model: DataModel) -> list[Findi
     else:
         unit_num = np.zeros(len(df), bool)
     bad = numeric & (codes >= 0) & np.isnan(onum) & ~blq
-    raw = df[orres].to_numpy(dtype=object, na_value=None)
+    # the records' text only where one is reported (a whole large LB's otherwise)
+    raw = df[orres].to_numpy(dtype=object, na_value=None) if bad.any() else None
     for i in np.flatnonzero(bad):
         t = df[tcd].iloc[i]
         if comma[i]:
@@ -129,14 +131,18 @@ def _standard_findings(name: str, df: pd.DataFrame, tests: dict, onum: np.ndarra
     sn = (df[stresn].to_numpy(dtype=float, na_value=np.nan) if stresn in df
           else np.full(len(df), np.nan))
     if stresn in df:
-        keys = pd.DataFrame({"t": df[tcd], "s": df.get(f"{name}SPEC", ""),
-                             "ou": df.get(orresu, ""), "su": df.get(stresu, "")}).fillna("")
-        both = numeric & ~np.isnan(onum) & ~np.isnan(sn)
-        for (t, s, ou, su), g in keys[both].groupby(["t", "s", "ou", "su"], sort=True):
+        both = np.flatnonzero(numeric & ~np.isnan(onum) & ~np.isnan(sn))
+        # by (test, specimen, units), sorted by their values, each group's records in order
+        # (pandas' groupby of the four columns filled with "": issue #18, from their codes)
+        group, keys = unit_groups(name, df)
+        order = np.argsort(group[both], kind="stable")
+        at, starts = np.unique(group[both][order], return_index=True)
+        ends = np.append(starts[1:], len(order))[:len(starts)]
+        for g, lo, hi in sorted(zip(at, starts, ends, strict=True), key=lambda x: keys[x[0]]):
+            t, s, ou, su = keys[g]
             ts = tests[t]
             std = ts.standard_unit(s or None)
-            rows = g.index.to_numpy()
-            pos = df.index.get_indexer(rows)
+            pos = both[order[lo:hi]]
             a = onum[pos] if std is None else convert(onum[pos], t, ou or std, std)
             b = sn[pos] if std is None else convert(sn[pos], t, su or std, std)
             if a is None or b is None:

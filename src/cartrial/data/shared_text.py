@@ -35,7 +35,11 @@ class SharedText:
         self.factorized: tuple[np.ndarray, np.ndarray] | None = None
 
     def add(self, col: pa.Array | pa.ChunkedArray) -> None:
-        d = pc.dictionary_encode(col, memory_pool=POOL)
+        """Take the column's next block: text, or text the reader dictionary-encoded (its
+        dictionary in order of first appearance, as ``pyarrow.compute.dictionary_encode``
+        gives it)."""
+        d = col if pa.types.is_dictionary(col.type) else pc.dictionary_encode(col,
+                                                                              memory_pool=POOL)
         if isinstance(d, pa.ChunkedArray):
             d = d.combine_chunks(memory_pool=POOL)
         index = self.index
@@ -53,7 +57,9 @@ class SharedText:
         codes = np.where(local >= 0, to_global[np.maximum(local, 0)], -1) if len(to_global) \
             else local
         # the smallest signed type holding every code so far: a large LB's codes are held
-        # until the column is finished
+        # until the column is finished (taken through block-long int64 arrays, which are
+        # mapped and unmapped: the small codes taken from the indices in one pass left the
+        # heap 170-300 MiB fuller during LB's read at 10,000 patients, LOAD4 and LOAD5)
         self.codes.append(codes.astype(np.min_scalar_type(-len(index) - 1), copy=False))
 
     def finish(self) -> pd.arrays.StringArray:

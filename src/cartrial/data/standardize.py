@@ -15,6 +15,7 @@ import pandas as pd
 from cartrial.data.results import BLQ_PREFIXES
 from cartrial.data.spec import DataModel
 from cartrial.data.text import spread
+from cartrial.data.unit_groups import unit_groups
 from cartrial.data.units import convert
 from cartrial.data.validate_codes import column_codes, forget
 from cartrial.errors import Finding
@@ -117,7 +118,7 @@ def standardize_results(
               for c in (stresn, stresu, stresc, *(lo_s for _o, lo_s in ranges))}
     # each text column factorised once for the whole domain (inside load_study: the reader's
     # codes), then the rows taken chunk by chunk
-    group, groups = _groups(name, df)
+    group, groups = unit_groups(name, df)
     results = _original_results(df, testcd, orres, tests)
     for start in range(0, max(len(df), 1), chunk_rows):
         part = slice(start, start + chunk_rows)
@@ -145,41 +146,6 @@ def _text(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
         return pd.arrays.StringArray(values)
     except ValueError:  # something other than text: converted as pd.array converts it
         return pd.array(values, dtype=TEXT)
-
-
-def _key(s: pd.Series | None, n: int) -> tuple[np.ndarray, list]:
-    """Codes and values of a grouping column, missing read as "" (as ``fillna("")``)."""
-    if s is None:
-        return np.zeros(n, dtype=np.intp), [""]
-    codes, uniq = column_codes(s)
-    values = list(uniq)
-    if (codes < 0).any():
-        k = values.index("") if "" in values else len(values)
-        if k == len(values):
-            values.append("")
-        codes = np.where(codes < 0, k, codes)
-    return codes, values
-
-
-def _groups(name: str, df: pd.DataFrame) -> tuple[np.ndarray, list[tuple]]:
-    """Per row its group of (test code, specimen, original unit, standard unit), -1 without a
-    test code; and each group's values (what ``groupby([...]).ngroup()`` on the columns, the
-    last three filled with "", tells apart)."""
-    n = len(df)
-    t, t_values = column_codes(df[f"{name}TESTCD"])
-    keys = [(np.maximum(t, 0), list(t_values)),
-            _key(df.get(f"{name}SPEC"), n),
-            _key(df[f"{name}ORRESU"], n),
-            _key(df.get(f"{name}STRESU"), n)]  # absent: all missing, read as ""
-    combined = keys[0][0].astype(np.int64)
-    for codes, values in keys[1:]:  # kept below rows x values: never overflows
-        combined = pd.factorize(combined * len(values) + codes)[0].astype(np.int64)
-    present = np.flatnonzero(t >= 0)
-    group = np.full(n, -1, dtype=np.min_scalar_type(-n - 1))  # a large LB: 4 bytes a record
-    group[present] = pd.factorize(combined[present])[0]
-    _u, first = np.unique(group[present], return_index=True)
-    groups = [tuple(values[codes[i]] for codes, values in keys) for i in present[first]]
-    return group, groups
 
 
 def _standardize_part(name: str, df: pd.DataFrame, tests: dict, ranges: list[tuple[str, str]],

@@ -46,14 +46,13 @@ from cartrial.data.report_frame import COLUMNS
 from cartrial.data.report_frame import finding_frame as _frame
 from cartrial.data.spec import DataModel, data_model
 from cartrial.data.validate_codes import (
-    among,
     by_value,
     codes_memo,
     column_codes,
     map_by_value,
-    present,
 )
 from cartrial.data.validate_design import design_findings
+from cartrial.data.validate_held import Records
 from cartrial.data.validate_structure import structure_findings
 from cartrial.errors import Finding
 from cartrial.protocol import Protocol
@@ -133,57 +132,45 @@ def _tests(study: Study, model: DataModel) -> list[pd.DataFrame]:
         tcd = f"{name}TESTCD"
         if name not in study or tcd not in study.variables(name):
             continue
-        df = study.domains.narrow(name, [tcd, *(f"{name}{v}" for v in _TEST_VARIABLES)])
-        known = among(df[tcd], tests)
-        out.append(
-            _frame(
-                name,
-                df,
-                present(df[tcd]) & ~known,
-                tcd,
-                df[tcd],
-                "TESTCD_UNKNOWN",
-                f"test code not in the data model for {name}",
-            )
-        )
+        # an encoded domain is asked its codes; only the records at fault are decoded
+        rec = Records(study, name)
+        known = rec.by_value(tcd, lambda u, t=tests: u in t)
+        out.append(rec.found(rec.present(tcd) & ~known, tcd, "TESTCD_UNKNOWN",
+                             f"test code not in the data model for {name}"))
         # the test codes factorised once: each test's rows are one comparison of integers
-        codes, uniq = column_codes(df[tcd])
+        codes, uniq = rec.codes(tcd)
         where = {u: i for i, u in enumerate(uniq)}
         for code, ts in tests.items():
             rows = codes == where[code] if code in where else None
             if rows is None or not rows.any():
                 continue
-            out += _test_rows(name, df, code, ts, rows)
+            out += _test_rows(name, rec, code, ts, rows)
     return out
 
 
-#: the variables the test rules read (with the test code, USUBJID and --SEQ)
-_TEST_VARIABLES = ("STRESC", "ORRES", "STRESN")
-
-
-def _test_rows(name: str, df: pd.DataFrame, code: str, ts, rows: np.ndarray
+def _test_rows(name: str, rec: Records, code: str, ts, rows: np.ndarray
                ) -> list[pd.DataFrame]:
     """A coded result outside its terms, or a number outside its physical range, for the
     records of one test (``rows``)."""
     stresc, stresn = f"{name}STRESC", f"{name}STRESN"
-    if ts.is_coded and stresc in df:
+    if ts.is_coded and stresc in rec:
         values = set(ts.values)
-        bad = rows & by_value(df[stresc], [u not in values for u in column_codes(df[stresc])[1]])
-        shown = f"{name}ORRES" if f"{name}ORRES" in df else stresc  # ORRES may be absent
-        return [_frame(name, df, bad, shown, df[shown], "TERM_UNKNOWN",
-                       f"{code} result not in {list(ts.values)}")]
-    if ts.range is None or stresn not in df:
+        bad = rows & rec.by_value(stresc, lambda u: u not in values)
+        shown = f"{name}ORRES" if f"{name}ORRES" in rec else stresc  # ORRES may be absent
+        return [rec.found(bad, shown, "TERM_UNKNOWN", f"{code} result not in {list(ts.values)}")]
+    if ts.range is None or stresn not in rec:
         return []
-    v = df[stresn].to_numpy(dtype=float)
     lo, hi = ts.range
-    with np.errstate(invalid="ignore"):
-        bad = rows & ((v < lo) | (v > hi))
-        if ts.integer:
-            bad |= rows & ~np.isnan(v) & (v != np.round(v))
+
+    def outside(v: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            bad = (v < lo) | (v > hi)
+            return bad | (~np.isnan(v) & (v != np.round(v))) if ts.integer else bad
+
     unit = ts.standard_unit() or ""
-    return [_frame(name, df, bad, stresn, df[stresn], "OUT_OF_RANGE",
-                   f"{code} outside its physical range [{lo:g}, {hi:g}] {unit}".rstrip()
-                   + (" (integer)" if ts.integer else ""))]
+    return [rec.found(rows & rec.numbers(stresn, outside), stresn, "OUT_OF_RANGE",
+                      f"{code} outside its physical range [{lo:g}, {hi:g}] {unit}".rstrip()
+                      + (" (integer)" if ts.integer else ""))]
 
 
 def _subjects(study: Study) -> list[pd.DataFrame]:

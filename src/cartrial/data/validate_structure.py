@@ -13,7 +13,8 @@ from cartrial.data.dates import dtc_valid
 from cartrial.data.load import Study
 from cartrial.data.report_frame import finding_frame as _frame
 from cartrial.data.spec import DataModel, DomainSpec
-from cartrial.data.validate_codes import by_value, column_codes, key_duplicated, present
+from cartrial.data.validate_codes import key_duplicated
+from cartrial.data.validate_held import Records
 
 
 def structure_findings(study: Study, model: DataModel) -> list[pd.DataFrame]:
@@ -64,30 +65,27 @@ def _domain(name: str, study: Study, spec: DomainSpec) -> list[pd.DataFrame]:
         for var in spec.required
         if var not in columns
     ]
+    rec = Records(study, name)  # these rules ask an encoded domain's codes: nothing decoded
     ident = ["STUDYID", "USUBJID", f"{name}SEQ", f"{name}TESTCD", f"{name}TRT", f"{name}DECOD"]
     for var in ident:
         if var in columns and var in spec.required:
-            df = cols(var)
-            out.append(_frame(name, df, ~present(df[var]), var, df[var], "VAR_EMPTY",
-                              f"{var} must not be empty"))
+            out.append(rec.found(~rec.present(var), var, "VAR_EMPTY", f"{var} must not be empty"))
     if "DOMAIN" in columns:
-        df = cols("DOMAIN")
-        bad = by_value(df["DOMAIN"], [u != name for u in column_codes(df["DOMAIN"])[1]])
-        out.append(_frame(name, df, bad, "DOMAIN", df["DOMAIN"], "TERM_UNKNOWN",
-                          f"DOMAIN must be {name!r}"))
+        out.append(rec.found(rec.by_value("DOMAIN", lambda u: u != name), "DOMAIN",
+                             "TERM_UNKNOWN", f"DOMAIN must be {name!r}"))
     key = [k for k in spec.key if k in columns]
     if len(key) == len(spec.key):
-        df = cols(*key)
+        df = cols(*key)  # an encoded domain: USUBJID, --SEQ decoded once (validate_study)
         dup = key_duplicated(df, key)
         out.append(_frame(name, df, dup, key[-1], df[key[-1]], "KEY_DUPLICATE",
                           f"duplicate key ({', '.join(key)})"))
     for var, terms in spec.terms.items():
         if var in columns:
-            df = cols(var)
             allowed = set(terms) | {""}
-            bad = by_value(df[var], [u not in allowed for u in column_codes(df[var])[1]])
-            out.append(_frame(name, df, bad, var, df[var], "TERM_UNKNOWN",
-                              f"{var} not in controlled terms {sorted(t for t in terms if t)}"))
+            out.append(rec.found(rec.by_value(var, lambda u, a=allowed: u not in a), var,
+                                 "TERM_UNKNOWN",
+                                 f"{var} not in controlled terms {sorted(t for t in terms if t)}"))
+    # the dates are decoded: the rules after these read the same columns (_death, consistency)
     for var in (c for c in columns if c.endswith("DTC")):
         df = cols(var)
         out.append(_frame(name, df, ~dtc_valid(df[var]), var, df[var], "DATE_INVALID",
