@@ -22,7 +22,13 @@ from cartrial.adam._dates import dtc_date, require, study_day_from, yn
 from cartrial.adam.adlb_baseline import baseline_flags, baseline_values, group_codes
 from cartrial.adam.adlb_grades import add_atoxgr
 from cartrial.adam.adlb_grades import derive_vars_atoxgr_lb as derive_vars_atoxgr_lb
-from cartrial.adam.adlb_order import by_subject, record_order, sequence_numbers, subject_codes
+from cartrial.adam.adlb_order import (
+    by_subject,
+    record_order,
+    sequence_numbers,
+    subject_codes,
+    subject_values,
+)
 from cartrial.adam.per_distinct import by_value, per_object, value_rows
 from cartrial.data.batches import subject_batches
 from cartrial.protocol.model import Protocol
@@ -236,7 +242,7 @@ def _add_ablfl(out: pd.DataFrame, adsl: pd.DataFrame,
                subjects: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
     """:func:`derive_var_ablfl`'s columns added to ``out`` itself; ``subjects``:
     :func:`cartrial.adam.adlb_order.subject_codes` of its USUBJID, when made."""
-    trt = by_subject(out["USUBJID"], subjects, adsl.set_index("USUBJID")["TRTSDT"])
+    trt = by_subject(out["USUBJID"], subjects, subject_values(adsl, "TRTSDT"))
     out["ADY"] = study_day_from(out["ADT"], trt)
     out["ADAYINF"] = (out["ADT"] - trt).dt.days.astype(float)
     # the text tests asked once per distinct object (their rows hold a few of them)
@@ -348,9 +354,8 @@ def _derive_adlb(lb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol) -> pd
     out = derive_vars_lb_param(lb)
     subjects = subject_codes(out["USUBJID"])  # each subject looked up once (adlb_order)
     out = add_atoxgr(_add_ablfl(out, adsl, subjects), protocol)
-    sl = adsl.set_index("USUBJID")
-    out["TRT01A"] = by_subject(out["USUBJID"], subjects, sl["TRT01A"])
-    out["TRT01AN"] = by_subject(out["USUBJID"], subjects, sl["TRT01AN"])
+    for c in ("TRT01A", "TRT01AN"):
+        out[c] = by_subject(out["USUBJID"], subjects, subject_values(adsl, c))
     order = record_order(out)
     front = ["STUDYID", "USUBJID", "ASEQ", "LBSEQ", "TRT01A", "TRT01AN", "PARAMCD", "PARAM",
              "AVAL", "AVALC", "AVALU", "ADT", "ADTF", "ADY", "ADAYINF", "ABLFL", "BASE", "CHG",
