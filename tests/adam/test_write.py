@@ -261,7 +261,8 @@ def test_text_with_a_nul_is_joined_as_text():
     st.one_of(st.none(), DATES), st.booleans()), max_size=15))
 def test_xpt_from_the_csv_codes_is_the_xpt_from_the_values(rows, tmp_path_factory):
     """Regression test (the code against itself): write_adam's frames hand the CSV's codes
-    (column_codes) to write_adam_xpt, which then encodes each distinct text once; the file is
+    (column_codes) to write_adam_xpt, which then encodes each distinct text and number once
+    (numbers: -0.0, NaN, infinities, nullable integers); the file is
     the one written from the values, and the one write_xport_v5 writes of the converted frame
     (write_adam_xpt's writer before it took codes)."""
     from cartrial.adam.write_xpt import _XptColumns, column_codes
