@@ -13,7 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cartrial.adam.adlb_order import by_subject, record_order, sequence_numbers, subject_codes
+from cartrial.adam.adlb_order import (
+    by_subject,
+    record_order,
+    sequence_numbers,
+    subject_codes,
+    subject_values,
+)
 
 KEYS = ["USUBJID", "PARAMCD", "ADT", "LBSEQ"]
 
@@ -70,6 +76,22 @@ def test_by_subject_equals_map(column):
     pd.testing.assert_series_equal(by_subject(found, subject_codes(found), values),
                                    found.map(values))
     assert subject_codes(out["USUBJID"].where(out.index > 0)) is None
+
+
+@pytest.mark.parametrize("column", ["TRTSDT", "TRT01A", "TRT01AN", "SEX", "ECOG"])
+def test_subject_values_equal_set_index(column):
+    """Regression test: the lookup ADLB reads, against ``adsl.set_index("USUBJID")[column]``
+    (values, dtype, index and its dtype and name), Python-backed text and nullable integers
+    included."""
+    text = pd.StringDtype("python")
+    adsl = pd.DataFrame({"USUBJID": pd.array(["S1", "S2", "S3"], dtype=text),
+                         "TRT01A": ["DL1", None, "DL1"], "TRT01AN": [1.0, np.nan, 1.0],
+                         "TRTSDT": pd.to_datetime(["2024-03-02", None, "2024-03-04"]),
+                         "SEX": pd.array(["F", None, "M"], dtype=text),
+                         "ECOG": pd.array([0, None, 1], dtype="Int64")}, index=[5, 3, 9])
+    got, want = subject_values(adsl, column), adsl.set_index("USUBJID")[column]
+    pd.testing.assert_series_equal(got, want, check_exact=True)
+    pd.testing.assert_index_equal(got.index, want.index, exact=True)
 
 
 def test_sequence_numbers_equal_cumcount():

@@ -82,3 +82,18 @@ def test_columns_missing_or_without_codes_are_gathered_as_before():
         add_params(want, b)
         add_params_coded(got, b, codes)
         _same(got, want)
+
+
+@pytest.mark.parametrize("text", [False, True])
+def test_avalu_without_codes_is_gathered_once(text):
+    """Regression test: AVALU is a parameter's unit and a coded variable; when its codes are
+    not given (Python-backed text of a frame dataset, or no codes at all) it is read once, as
+    add_params reads it (it was selected twice: a frame, not a column)."""
+    b = _batch(5, True)
+    if text:
+        b = b.astype({"AVALU": pd.StringDtype("python"), "ANRIND": pd.StringDtype("python")})
+    for codes in (_codes(b), {}):
+        want, got = {}, {}
+        add_params(want, b)
+        add_params_coded(got, b, codes)
+        _same(got, want)

@@ -261,7 +261,8 @@ def test_text_with_a_nul_is_joined_as_text():
     st.one_of(st.none(), DATES), st.booleans()), max_size=15))
 def test_xpt_from_the_csv_codes_is_the_xpt_from_the_values(rows, tmp_path_factory):
     """Regression test (the code against itself): write_adam's frames hand the CSV's codes
-    (column_codes) to write_adam_xpt, which then encodes each distinct text once; the file is
+    (column_codes) to write_adam_xpt, which then encodes each distinct text and number once
+    (numbers: -0.0, NaN, infinities, nullable integers); the file is
     the one written from the values, and the one write_xport_v5 writes of the converted frame
     (write_adam_xpt's writer before it took codes)."""
     from cartrial.adam.write_xpt import _XptColumns, column_codes
@@ -279,3 +280,52 @@ def test_xpt_from_the_csv_codes_is_the_xpt_from_the_values(rows, tmp_path_factor
     write_xport_v5(cols.convert(df)[0], tmp / "v5.xpt", table_name="ADX", file_label="x",
                    column_labels=cols.labels, variable_format={"D": "DATE9."})
     assert (tmp / "v5.xpt").read_bytes() == (tmp / "values.xpt").read_bytes()
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), max_size=300))
+def test_fractions_text_is_the_f_string(values):
+    """Regression test: the numbers' text by one %-formatting of all of them against the
+    f-string it replaces, value by value (and against pandas' writer through csv text)."""
+    from cartrial.adam.write_csv import fractions_text
+
+    assert fractions_text(np.array(values, dtype=float)) == [f"{v:.10g}" for v in values]
+
+
+def test_fractions_text_of_extreme_values():
+    from cartrial.adam.write_csv import fractions_text
+
+    rng = np.random.default_rng(11)
+    values = np.concatenate([rng.normal(size=5_000) * 10.0 ** rng.integers(-300, 300, 5_000),
+                             [5e-324, -1e-320, 1.7976931348623157e308, 1 / 3, 1e15 + 0.5,
+                              9.9999999995e-5, -0.0]])
+    assert fractions_text(values) == [f"{v:.10g}" for v in values.tolist()]
+
+
+def test_define_xml_of_frames_from_the_writers_codes(tmp_path):
+    """Regression test: define.xml written from the parameters and terms gathered with the
+    CSV's codes (``add_params_coded``) equals define.xml gathering them itself
+    (``add_params``, the rule replaced), on frames with PARAMCD/PARAM/AVALU, coded variables,
+    flags, missing values and Python-backed text."""
+    from datetime import datetime
+
+    from cartrial.adam.define_xml import define_xml
+    from cartrial.adam.write import write_adam
+
+    text = pd.StringDtype("python")
+    adsl = pd.DataFrame({"STUDYID": "CT071", "USUBJID": ["S1", "S2", "S3"],
+                         "SEX": pd.array(["F", None, "M"], dtype=text),
+                         "SAFFL": ["Y", "", "Y"], "AGE": [61.0, 70.0, np.nan]})
+    adlb = pd.DataFrame({"STUDYID": "CT071", "USUBJID": ["S1", "S1", "S2", "S3"],
+                         "PARAMCD": ["ALT", "AST", "ALT", None],
+                         "PARAM": ["ALT (U/L)", "AST (U/L)", "ALT (U/L)", None],
+                         "AVAL": [1.0, 2.5, np.nan, 3.0], "AVALC": ["", "", "NEG", None],
+                         "AVALU": pd.array(["U/L", "U/L", None, ""], dtype=text),
+                         "ABLFL": ["Y", "", "Y", ""],
+                         "ANRIND": ["LOW", "NORMAL", "", "HIGH"]})
+    run = datetime(2025, 1, 1)
+    write_adam({"ADSL": adsl, "ADLB": adlb}, tmp_path, study="CT071", version="1",
+               protocol_hash="a", data_hash="b", run_date=run)
+    want = define_xml({"ADSL": adsl, "ADLB": adlb}, study="CT071", version="1", created=run)
+    assert (tmp_path / "define.xml").read_text(encoding="utf-8") == want
+    assert "ALT (U/L)" in want and "NORMAL" in want

@@ -1,5 +1,5 @@
-"""Text columns handed to the streaming XPORT writer as codes into their distinct values
-(``XportV5Writer.write(part, coded=...)``, issue #18: each distinct value encoded once).
+"""Text and number columns handed to the streaming XPORT writer as codes into their distinct
+values (``XportV5Writer.write(part, coded=...)``, issue #18: each distinct value encoded once).
 
 The reference is pyreadstat (ReadStat 1.3.7): the whole-frame writer gives pyreadstat's bytes
 (tests/data/test_xport.py), and the coded parts must give the same bytes.
@@ -22,12 +22,15 @@ from tests.data.test_xport import assert_same_as_pyreadstat, frames, kwargs_for,
 
 
 def _coded(part: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    """The part with its text columns as codes (-1 = missing) and their distinct values + ""."""
+    """The part with its text columns as codes (-1 = missing) and their distinct values + "",
+    its number columns as codes (NaN -1) and their distinct floats."""
     out, values = part.copy(), {}
     for c in part.columns:
         if part[c].dtype == object:
             codes, uniq = factorize_text(part[c].to_numpy())
             out[c], values[c] = codes, np.append(uniq, "").astype(object)
+        elif part[c].dtype.kind == "f":
+            out[c], values[c] = pd.factorize(part[c].to_numpy(), use_na_sentinel=True)
     return out, values
 
 
@@ -67,3 +70,25 @@ def test_coded_text_that_does_not_fit_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="'T': coded text needs integer codes"), \
             XportV5Writer(tmp_path / "x.xpt", **kw) as w:
         w.write(part.astype({"T": float}), coded={"T": np.array(["a", "b", ""], dtype=object)})
+    with pytest.raises(InputError, match="'A': coded numbers need integer codes"), \
+            XportV5Writer(tmp_path / "x.xpt", **kw) as w:
+        w.write(part, coded={"A": np.array([1.0, 2.0])})
+
+
+def test_coded_numbers_give_the_values_bytes(tmp_path: Path) -> None:
+    """Regression test (the code against itself): numbers as codes into their distinct values,
+    each converted to an IBM double once, against the values converted row by row: -0.0 and
+    0.0 (one code), NaN, infinities, subnormal, huge and tiny values, more rows than a chunk."""
+    rng = np.random.default_rng(9)
+    pool = np.array([0.0, -0.0, np.nan, np.inf, -np.inf, 5e-324, 1e-300, 1e300, 1 / 3, -2.5,
+                     1e75, 1e-80, 123456789.125])
+    x = np.concatenate([pool, rng.choice(pool, 5_000), rng.normal(size=5_000)])
+    kw = {"table_name": "ADX", "file_label": "x", "columns": ["A"], "column_labels": ["a"],
+          "kinds": ["num"], "text_widths": {}, "chunk_rows": 999}
+    frame = pd.DataFrame({"A": x})
+    with XportV5Writer(tmp_path / "values.xpt", **kw) as w:
+        w.write(frame)
+    codes, uniq = pd.factorize(x, use_na_sentinel=True)
+    with XportV5Writer(tmp_path / "codes.xpt", **kw) as w:
+        w.write(pd.DataFrame({"A": codes}), coded={"A": uniq})
+    assert (tmp_path / "codes.xpt").read_bytes() == (tmp_path / "values.xpt").read_bytes()

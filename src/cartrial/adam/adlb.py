@@ -13,7 +13,7 @@ protocol pins).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -22,9 +22,15 @@ from cartrial.adam._dates import dtc_date, require, study_day_from, yn
 from cartrial.adam.adlb_baseline import baseline_flags, baseline_values, group_codes
 from cartrial.adam.adlb_grades import add_atoxgr
 from cartrial.adam.adlb_grades import derive_vars_atoxgr_lb as derive_vars_atoxgr_lb
-from cartrial.adam.adlb_order import by_subject, record_order, sequence_numbers, subject_codes
+from cartrial.adam.adlb_order import (
+    by_subject,
+    record_order,
+    sequence_numbers,
+    subject_codes,
+    subject_values,
+)
+from cartrial.adam.per_distinct import by_value, per_object, value_rows
 from cartrial.data.batches import subject_batches
-from cartrial.data.text import distinct_rows
 from cartrial.protocol.model import Protocol
 
 BATCH_SUBJECTS = 250
@@ -68,6 +74,10 @@ DEFINE = {
                "its baseline grade.",
 }
 _ANRIND = np.array(["", "LOW", "HIGH", "NORMAL"], dtype=object)
+#: the LB variables :func:`derive_vars_lb_param` reads (LBORRES only without LBSTRESC)
+LB_READ = ("STUDYID", "USUBJID", "LBSEQ", "LBTESTCD", "LBTEST", "LBCAT", "LBSPEC", "LBORRES",
+           "LBDTC", "LBMETHOD", "LBLLOQ", "LBBLFL", "LBSTRESC", "LBSTRESU", "LBSTRESN",
+           "LBSTNRLO", "LBSTNRHI")
 DEFINE_PARAM = "LB.LBSTRESN of the records with PARAMCD {code} ({param})."
 
 
@@ -102,36 +112,79 @@ def derive_vars_lb_param(lb: pd.DataFrame) -> pd.DataFrame:
     1    NEUT  Neutrophils (10^9/L)   0.4 2024-03-17
     """
     require(lb, ["USUBJID", "LBSEQ", "LBTESTCD", "LBTEST", "LBSPEC", "LBDTC"], "ADLB (LB)")
-    out = pd.DataFrame({"STUDYID": lb["STUDYID"].to_numpy(), "USUBJID": lb["USUBJID"].to_numpy(),
-                        "LBSEQ": lb["LBSEQ"].to_numpy()})
-    code = lb["LBTESTCD"].astype(str).to_numpy()
-    spec = lb["LBSPEC"].astype(str).to_numpy()
-    unit = lb["LBSTRESU"].fillna("").astype(str).to_numpy() if "LBSTRESU" in lb.columns \
-        else np.full(len(lb), "")
-    test = lb["LBTEST"].astype(str).to_numpy()
-    rows, first = distinct_rows([code, spec, test, unit])
-    pc, param = _paramcd_param(code[first], spec[first], test[first], unit[first])
+    # the text variables derived once per distinct value (issue #18: per_distinct.by_value)
+    out = pd.DataFrame({"STUDYID": _each(_as_is, lb["STUDYID"]),
+                        "USUBJID": _each(_as_is, lb["USUBJID"]), "LBSEQ": lb["LBSEQ"].to_numpy()})
+    code, spec, test = (by_value(_as_str, lb[c]) for c in ("LBTESTCD", "LBSPEC", "LBTEST"))
+    unit = by_value(_blank, lb["LBSTRESU"]) if "LBSTRESU" in lb.columns \
+        else (np.zeros(len(lb), dtype=np.intp), np.array([""]))
+    rows, first = _combinations([code, spec, test, unit])
+    pc, param = _paramcd_param(*(values[codes[first]]
+                                 for codes, values in (code, spec, test, unit)))
     out["PARAMCD"], out["PARAM"] = pc[rows], param[rows]  # one object per distinct value
-    out["LBCAT"] = lb["LBCAT"].to_numpy() if "LBCAT" in lb.columns else ""
-    out["LBSPEC"] = spec
+    out["LBCAT"] = _each(_as_is, lb["LBCAT"]) if "LBCAT" in lb.columns else ""
+    out["LBSPEC"] = spec[1][spec[0]]
     out["AVAL"] = pd.to_numeric(lb["LBSTRESN"], errors="coerce").to_numpy() \
         if "LBSTRESN" in lb.columns else np.nan
     strc = lb["LBSTRESC"] if "LBSTRESC" in lb.columns else lb["LBORRES"]
     # AVALC carries character results (IFE, MRD, BLQ text); numeric results live in AVAL
-    out["AVALC"] = np.where(np.isnan(out["AVAL"].to_numpy(dtype=float)),
-                            strc.fillna("").astype(str).to_numpy(), "")
-    out["AVALU"] = unit
+    out["AVALC"] = np.where(np.isnan(out["AVAL"].to_numpy(dtype=float)), _each(_blank, strc), "")
+    out["AVALU"] = unit[1][unit[0]]
     for src, dst in (("LBSTNRLO", "ANRLO"), ("LBSTNRHI", "ANRHI")):
         out[dst] = pd.to_numeric(lb[src], errors="coerce").to_numpy() if src in lb.columns \
             else np.nan
-    out["ADT"], out["ADTF"] = (s.to_numpy() for s in dtc_date(lb["LBDTC"]))
-    out["ADTF"] = out["ADTF"].fillna("")
-    out["LBBLFL"] = lb["LBBLFL"].fillna("").to_numpy() if "LBBLFL" in lb.columns else ""
+    out["ADT"], out["ADTF"] = _dates(lb["LBDTC"])
+    out["LBBLFL"] = _each(_filled, lb["LBBLFL"]) if "LBBLFL" in lb.columns else ""
     out["LBLLOQ"] = pd.to_numeric(lb["LBLLOQ"], errors="coerce").to_numpy() \
         if "LBLLOQ" in lb.columns else np.nan
     if "LBMETHOD" in lb.columns:
-        out["LBMETHOD"] = lb["LBMETHOD"].fillna("").to_numpy()
+        out["LBMETHOD"] = _each(_filled, lb["LBMETHOD"])
     return out
+
+
+# element-wise readings of LB's text variables (each applied per distinct value: by_value)
+def _as_is(s: pd.Series) -> pd.Series:
+    return s
+
+
+def _as_str(s: pd.Series) -> pd.Series:
+    return s.astype(str)
+
+
+def _blank(s: pd.Series) -> pd.Series:
+    return s.fillna("").astype(str)
+
+
+def _filled(s: pd.Series) -> pd.Series:
+    return s.fillna("")
+
+
+def _each(derive: Callable[[pd.Series], pd.Series], s: pd.Series) -> np.ndarray:
+    """``derive(s).to_numpy()`` (``derive`` element-wise), computed per distinct value."""
+    codes, values = by_value(derive, s)
+    return values[codes]
+
+
+def _combinations(keys: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`cartrial.data.text.distinct_rows` of the columns ``values[codes]`` of ``keys``
+    (``(codes, values)``, distinct values: by_value), from the codes alone."""
+    rows = np.zeros(len(keys[0][0]), dtype=np.int64)
+    for codes, values in keys:
+        rows = pd.factorize(rows * len(values) + codes)[0]  # kept below rows ** 2
+    first = np.zeros(rows.max() + 1 if len(rows) else 0, dtype=np.int64)
+    first[rows[::-1]] = np.arange(len(rows) - 1, -1, -1)
+    return rows, first
+
+
+def _dates(dtc: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """ADT and ADTF (missing flag as "") of LBDTC (:func:`dtc_date`), per distinct text."""
+    at = value_rows(dtc)
+    if at is None:
+        adt, adtf = dtc_date(dtc)
+        return adt.to_numpy(), adtf.fillna("").to_numpy()
+    codes, first = at
+    adt, adtf = dtc_date(dtc.iloc[first])
+    return adt.to_numpy()[codes], adtf.fillna("").to_numpy()[codes]
 
 
 def _paramcd_param(code: np.ndarray, spec: np.ndarray, test: np.ndarray, unit: np.ndarray
@@ -189,14 +242,16 @@ def _add_ablfl(out: pd.DataFrame, adsl: pd.DataFrame,
                subjects: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
     """:func:`derive_var_ablfl`'s columns added to ``out`` itself; ``subjects``:
     :func:`cartrial.adam.adlb_order.subject_codes` of its USUBJID, when made."""
-    trt = by_subject(out["USUBJID"], subjects, adsl.set_index("USUBJID")["TRTSDT"])
+    trt = by_subject(out["USUBJID"], subjects, subject_values(adsl, "TRTSDT"))
     out["ADY"] = study_day_from(out["ADT"], trt)
     out["ADAYINF"] = (out["ADT"] - trt).dt.days.astype(float)
-    has = out["AVAL"].notna() | (out["AVALC"] != "")
-    pre = (has & (out["ADAYINF"] <= 0)).to_numpy()
-    flagged = (out["LBBLFL"] == "Y").to_numpy()
+    # the text tests asked once per distinct object (their rows hold a few of them)
+    has = out["AVAL"].notna().to_numpy() | per_object(out["AVALC"], lambda v: v != "", True)
+    pre = has & (out["ADAYINF"] <= 0).to_numpy()
+    flagged = per_object(out["LBBLFL"], lambda v: v == "Y", False)
     group, n_groups = group_codes(out["USUBJID"].to_numpy(), out["PARAMCD"].to_numpy())
-    keyless = (out["USUBJID"].isna() | out["PARAMCD"].isna()).to_numpy()
+    keyless = per_object(out["USUBJID"], pd.isna, True) | per_object(out["PARAMCD"], pd.isna,
+                                                                     True)
     abl = baseline_flags(group, n_groups, out["ADT"].to_numpy(), pre, flagged, keyless)
     out["ABLFL"] = yn(abl)
     out["BASE"], out["BASEC"] = baseline_values(group, n_groups, abl, out)
@@ -299,9 +354,8 @@ def _derive_adlb(lb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol) -> pd
     out = derive_vars_lb_param(lb)
     subjects = subject_codes(out["USUBJID"])  # each subject looked up once (adlb_order)
     out = add_atoxgr(_add_ablfl(out, adsl, subjects), protocol)
-    sl = adsl.set_index("USUBJID")
-    out["TRT01A"] = by_subject(out["USUBJID"], subjects, sl["TRT01A"])
-    out["TRT01AN"] = by_subject(out["USUBJID"], subjects, sl["TRT01AN"])
+    for c in ("TRT01A", "TRT01AN"):
+        out[c] = by_subject(out["USUBJID"], subjects, subject_values(adsl, c))
     order = record_order(out)
     front = ["STUDYID", "USUBJID", "ASEQ", "LBSEQ", "TRT01A", "TRT01AN", "PARAMCD", "PARAM",
              "AVAL", "AVALC", "AVALU", "ADT", "ADTF", "ADY", "ADAYINF", "ABLFL", "BASE", "CHG",

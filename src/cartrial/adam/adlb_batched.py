@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.adam._dates import require
-from cartrial.adam.adlb import BATCH_SUBJECTS, _derive_adlb
+from cartrial.adam.adlb import BATCH_SUBJECTS, LB_READ, _derive_adlb
 from cartrial.adam.batched import BatchedDataset
 from cartrial.data.batches import held_subject_batches
 from cartrial.data.compact import CompactFrame
@@ -57,8 +57,13 @@ def adlb_batched(lb: pd.DataFrame | CompactFrame, adsl: pd.DataFrame, protocol: 
     batches = [rows.astype(np.int32) if len(lb) < 2**31 else rows
                for rows in held_subject_batches(held, batch_subjects)]
 
+    # only the variables ADLB reads decoded (LBORRES only without LBSTRESC, as it is read)
+    read = [c for c in held.columns if c in LB_READ
+            and (c != "LBORRES" or "LBSTRESC" not in held.columns)] \
+        if len(set(held.columns)) == len(held.columns) else None  # (a repeated label: all)
+
     def make() -> Iterator[pd.DataFrame]:
         for rows in batches:
-            yield _derive_adlb(held.take(rows), adsl, protocol)
+            yield _derive_adlb(held.frame(read, rows), adsl, protocol)
 
     return BatchedDataset(len(lb), make)

@@ -46,6 +46,20 @@ def by_subject(usubjid: pd.Series, subjects: tuple[np.ndarray, np.ndarray] | Non
     return pd.Series(found.array.take(codes), index=usubjid.index, name=usubjid.name)
 
 
+def subject_values(adsl: pd.DataFrame, column: str) -> pd.Series:
+    """``adsl.set_index("USUBJID")[column]`` without copying ADSL's other variables (a large
+    trial's ADSL has ~60, copied for each ADLB batch's lookups before: issue #18).
+
+    Examples
+    --------
+    >>> adsl = pd.DataFrame({"USUBJID": ["S1", "S2"], "TRT01AN": [1.0, 2.0], "AGE": [61, 70]})
+    >>> subject_values(adsl, "TRT01AN").equals(adsl.set_index("USUBJID")["TRT01AN"])
+    True
+    """
+    return pd.Series(adsl[column].array, index=pd.Index(adsl["USUBJID"], name="USUBJID"),
+                     name=column, copy=False)
+
+
 def _ranks(values: np.ndarray) -> np.ndarray | None:
     """Each record's rank among the distinct texts (their sorted order, as pandas sorts a text
     key), or None when one is missing."""

@@ -57,9 +57,10 @@ def add_params_coded(seen: dict, batch: pd.DataFrame, codes: Distinct) -> None:
     terms = _coded("", list(batch.columns)) + (["AVALC"] if "AVALC" in batch else [])
     rest = [c for c in terms if not _usable(batch, c, codes)]
     if cols and not _add_param_rows(seen, batch, cols, codes):
-        add_params(seen, batch[cols + rest])  # the parameters (and ``rest``) as before
+        # the parameters (and ``rest``) as before; each column once (AVALU is both)
+        add_params(seen, batch[list(dict.fromkeys(cols + rest))])
     elif rest:
-        add_params(seen, batch[rest])
+        add_params(seen, batch[list(dict.fromkeys(rest))])
     for var in terms:
         if var not in rest:
             for term in codes[var][1]:

@@ -29,9 +29,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from cartrial.adam.column_profile import distinct
 from cartrial.data.compact_column import held_column
 from cartrial.data.held_mapping import HeldMapping
-from cartrial.data.text import factorize_text
 
 #: datasets held as the frames given: ADSL, one row per subject (~6 MiB at 10,000 patients),
 #: is read by every table and by each cell of the analysis-results tables (thousands of reads)
@@ -70,7 +70,9 @@ def _text(s: pd.Series) -> _Text | None:
     arr = s.to_numpy()
     if not len(arr) or pd.api.types.infer_dtype(arr, skipna=True) != "string":
         return None
-    codes, values = factorize_text(arr)  # NUL-safe
+    # NUL-safe; each distinct object hashed once (a dataset's text built per distinct value,
+    # or share_repeats'd, holds a few objects: issue #18)
+    codes, values = distinct(arr)
     one, missing = _missing_kind(arr[codes < 0])
     if not one:
         return None

@@ -14,7 +14,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from cartrial.data.text import factorize_text
+from cartrial.adam.column_profile import distinct
+from cartrial.data.text import factorize_text, spread
 
 
 def _combinations(arrays: list[np.ndarray]) -> np.ndarray:
@@ -75,3 +76,78 @@ def per_distinct(derive: Callable[..., pd.Series], *columns: pd.Series) -> pd.Se
     first[rows[::-1]] = np.arange(len(rows) - 1, -1, -1)
     small = derive(*(c.iloc[first] for c in columns))
     return pd.Series(small.array.take(rows), index=columns[0].index, name=small.name)
+
+
+_TEXT = pd.StringDtype("python")
+
+
+def value_rows(s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each row's value of a Python-backed text column (``pd.StringDtype("python")``) as a
+    code 0, 1, ... and the first row of each code, or None for a column of another dtype.
+
+    Such a column holds only str and ``pd.NA`` (its one missing value, then a code of its
+    own), and a column decoded from codes (:class:`cartrial.data.compact.CompactFrame`) holds
+    one object per distinct value, so the codes come from the objects' addresses
+    (:func:`cartrial.adam.column_profile.distinct`), without hashing the rows' text or asking
+    pandas which rows are missing (issue #18: a row-wise ``fillna``, ``astype`` or comparison
+    on such a column scans every row for ``pd.NA``).
+
+    Examples
+    --------
+    >>> s = pd.Series(["b", None, "a", "b"], dtype="string[python]")
+    >>> codes, first = value_rows(s)
+    >>> s.iloc[first].tolist(), s.iloc[first].to_numpy()[codes].tolist() == s.tolist()
+    (['b', 'a', <NA>], True)
+    >>> value_rows(pd.Series(["b"], dtype=object)) is None
+    True
+    """
+    if s.dtype != _TEXT:
+        return None
+    codes, uniq = distinct(np.asarray(s.array, dtype=object))  # the array's own objects
+    n = len(uniq)
+    if len(codes) and codes.min() < 0:
+        codes = np.where(codes < 0, n, codes)
+        n += 1
+    first = np.zeros(n, dtype=np.intp)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    return codes, first
+
+
+def by_value(derive: Callable[[pd.Series], pd.Series], s: pd.Series
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """``derive(s).to_numpy()`` as ``(codes, values)`` (``values[codes]`` is it), for an
+    element-wise ``derive``: on a Python-backed text column computed on one row of each value
+    (:func:`value_rows`); else on every row, then coded by value when the result is str
+    only, else one code per row.
+
+    Examples
+    --------
+    >>> s = pd.Series(["b", None, "b"], dtype="string[python]")
+    >>> codes, values = by_value(lambda t: t.fillna("").str.upper(), s)
+    >>> values[codes].tolist(), len(values)
+    (['B', '', 'B'], 2)
+    """
+    rows = value_rows(s)
+    if rows is not None:
+        codes, first = rows
+        return codes, np.asarray(derive(s.iloc[first]).to_numpy())
+    values = np.asarray(derive(s).to_numpy())
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return distinct(values)  # str only (1, 1.0 and True would be one value)
+    return np.arange(len(values)), values
+
+
+def per_object(s: pd.Series, test: Callable[[np.ndarray], np.ndarray], missing: bool
+               ) -> np.ndarray:
+    """An element-wise boolean ``test`` of a column's values (as objects), asked once per
+    distinct object (:func:`cartrial.adam.column_profile.distinct`: a column of text derived
+    per distinct value holds a few); ``missing``: the answer for a missing value (None, NaN,
+    ``pd.NA``: what ``pd.isna`` finds).
+
+    Examples
+    --------
+    >>> per_object(pd.Series(["Y", None, "", "Y"]), lambda v: v == "Y", False).tolist()
+    [True, False, False, True]
+    """
+    codes, uniq = distinct(s.to_numpy(dtype=object))
+    return spread(np.asarray(test(uniq), dtype=bool), codes, missing)

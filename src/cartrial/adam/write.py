@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from cartrial.adam.batched import BatchedDataset
+from cartrial.adam.define_params import add_params_coded
 from cartrial.adam.define_view import define_view_html
 from cartrial.adam.define_xml import add_params, define_xml
 from cartrial.adam.metadata import DatasetProfile, define_html
@@ -75,7 +76,7 @@ def write_adam(datasets: Mapping[str, pd.DataFrame | BatchedDataset], out_dir: s
     out.mkdir(parents=True, exist_ok=True)
     written = []
     meta: dict[str, DatasetProfile] = {}
-    params: dict[str, dict[str, str]] = {}  # of batched datasets, gathered as they are written
+    params: dict[str, dict[str, str]] = {}  # define.xml's, gathered as the datasets are written
     for name, df in datasets.items():
         csv, xpt = out / f"{name.lower()}.csv", out / f"{name.lower()}.xpt"
         if isinstance(df, BatchedDataset) and format == "dataset-json":
@@ -94,6 +95,10 @@ def write_adam(datasets: Mapping[str, pd.DataFrame | BatchedDataset], out_dir: s
                            created=run_date, coded=coded)
             meta[name] = DatasetProfile(name)  # one pass for define.html and define.xml
             meta[name].add(df, objects)
+            # define.xml's parameters and terms from the same codes (its own pass decoded a
+            # held dataset again and asked pandas for each text column's distinct values)
+            add_params_coded(params.setdefault(name, {}), df,
+                             {c: d for c, d in objects.items() if c in coded})
         written += [csv, xpt]
     d = out / "define.html"
     d.write_text(define_html(meta, study=study, version=version, protocol_hash=protocol_hash,

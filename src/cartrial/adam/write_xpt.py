@@ -79,14 +79,17 @@ class _XptColumns:
 
     def convert(self, df: pd.DataFrame, coded: Coded | None = None
                 ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-        """The XPT columns of ``df`` and the distinct values of the text columns given in
-        ``coded`` (:func:`cartrial.adam.write_csv.coded_text`), which come back as their codes
-        (for :meth:`cartrial.data.xport.XportV5Writer.write`); other text columns as text."""
+        """The XPT columns of ``df`` and the distinct values of the text and number columns
+        given in ``coded`` (:func:`cartrial.adam.write_csv.coded_text`), which come back as
+        their codes (for :meth:`cartrial.data.xport.XportV5Writer.write`: each distinct value
+        encoded once); other text columns as text, other numbers as floats."""
         out, values_of = {}, {}
         for c in df.columns:
             s = df[c]
             if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
                 out[c] = s.astype(float)
+                if coded is not None and c in coded:
+                    out[c], values_of[c] = _number_codes(out[c].to_numpy(), coded[c][0])
             elif pd.api.types.is_datetime64_any_dtype(s):
                 self._date_problems(c, s)
                 out[c] = s
@@ -142,6 +145,16 @@ class _XptColumns:
                 problems.append(f"{c}: {self._over[c]} value(s) over 200 bytes (XPT v5)")
         if problems:
             raise InputError(f"{self.name}: cannot be written as XPT v5: " + "; ".join(problems))
+
+
+def _number_codes(x: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A number column's codes (those of its CSV text: equal numbers, one code; NaN -1) and
+    the distinct number of each code, taken from the rows (equal numbers differ at most in the
+    sign of a zero, which an IBM double does not keep)."""
+    values = np.full(int(codes.max()) + 1 if len(codes) else 0, np.nan)
+    ok = codes >= 0
+    values[codes[ok]] = x[ok]
+    return codes, values
 
 
 def dataset_label(name: str) -> str:
@@ -226,8 +239,8 @@ def write_adam_xpt(df: pd.DataFrame, path: Path, name: str, label: str,
     cols = _XptColumns(name, list(df.columns), labels)
     out, values_of = cols.convert(df, coded)
     cols.check()
-    kinds = {c: "text" if c in values_of else _XPT_KIND.get(column_kind(out[c]), "date")
-             for c in out.columns}
+    kinds = {c: ("num" if values_of[c].dtype.kind == "f" else "text") if c in values_of
+             else _XPT_KIND.get(column_kind(out[c]), "date") for c in out.columns}
     with _xpt_writer(path, name, label, cols, kinds, created) as w:
         w.write(out, coded=values_of)
 

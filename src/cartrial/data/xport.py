@@ -114,6 +114,17 @@ def _day_ticks(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.int64]:
     return v.view(np.int64), np.isnat(v), per_day
 
 
+def _coded_numbers(column: str, codes: np.ndarray, values: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """A number column given as codes into its distinct values (code -1: missing): the codes
+    and the IBM double of each value (:func:`ibm_from_ieee`; the last one the missing value's,
+    which code -1 picks). InputError for codes that are not integers."""
+    if not np.issubdtype(codes.dtype, np.integer):
+        raise InputError(f"column {column!r}: coded numbers need integer codes, not "
+                         f"{codes.dtype}")
+    return codes, ibm_from_ieee(np.append(values.astype(np.float64), np.nan))
+
+
 def _sas_days(s: pd.Series) -> np.ndarray:
     """datetime64 (whole days) -> float days since 1960-01-01, NaT -> NaN."""
     ticks, nat, per_day = _day_ticks(s)
@@ -202,20 +213,25 @@ class XportV5Writer:
     def write(self, part: pd.DataFrame, coded: Mapping[str, np.ndarray] | None = None) -> None:
         """Append the records of ``part`` (columns, kinds and widths as declared).
 
-        ``coded``: text columns that ``part`` holds as integer codes, column -> its distinct
-        values (str); row ``i`` is ``values[codes[i]]`` (code -1: the last value), so each
-        distinct value is encoded once. The others hold their values."""
+        ``coded``: columns that ``part`` holds as integer codes, column -> its distinct values:
+        str for a text column (row ``i`` is ``values[codes[i]]``, code -1: the last value),
+        floats for a number column (code -1: missing); each distinct value is encoded once
+        (issue #18: a large ADLB's numbers repeat a few thousand values per batch). The others
+        hold their values."""
         cols = [str(c) for c in part.columns]
         if cols != self.columns:
             raise InputError(f"part has columns {cols}, the file {self.columns}")
         coded = coded or {}
-        text = {}
+        text, numbers = {}, {}
         for j, c in enumerate(cols):
             if c in coded:
+                values = np.asarray(coded[c])
+                if self.kinds[j] == "num" and values.dtype.kind == "f":
+                    numbers[j] = _coded_numbers(c, part.iloc[:, j].to_numpy(), values)
+                    continue
                 if self.kinds[j] != "text":
                     raise InputError(f"column {c!r}: coded text for a {self.kinds[j]} column")
-                text[j] = _Text.coded(part.iloc[:, j].to_numpy(), np.asarray(coded[c]),
-                                      self.widths[j], c)
+                text[j] = _Text.coded(part.iloc[:, j].to_numpy(), values, self.widths[j], c)
                 continue
             kind = _kind(c, part.iloc[:, j])
             if kind != self.kinds[j]:
@@ -223,7 +239,7 @@ class XportV5Writer:
                                  "column")
             if kind == "date":
                 _check_dates(c, part.iloc[:, j])
-        self._write_rows(part, text)
+        self._write_rows(part, text, numbers)
 
     def append_file(self, path: str | Path, *, kinds: Sequence[str],
                     text_widths: Mapping[str, int], n_rows: int) -> None:
@@ -285,9 +301,13 @@ class XportV5Writer:
                 out[:, at:at + 8] = np.frombuffer(MISSING_BYTES, dtype=np.uint8)
         return out
 
-    def _write_rows(self, df: pd.DataFrame, text: Mapping[int, _Text]) -> None:
+    def _write_rows(self, df: pd.DataFrame, text: Mapping[int, _Text],
+                    numbers: Mapping[int, tuple[np.ndarray, np.ndarray]] | None = None
+                    ) -> None:
         """Records of ``df``, ``chunk_rows`` at a time; ``text`` holds prepared text columns
-        of ``df`` (:class:`_Text`, the whole-frame fast path), the others are encoded here."""
+        of ``df`` (:class:`_Text`, the whole-frame fast path), ``numbers`` number columns as
+        codes into their IBM doubles (:func:`_coded_numbers`), the others are encoded here."""
+        numbers = numbers or {}
         # the records as a structured array: field j holds column j's bytes at its offset
         # (big-endian uint64 for numbers, void for text), so a column is one strided copy
         record = np.dtype({"names": [f"f{j}" for j in range(len(self.kinds))],
@@ -304,7 +324,10 @@ class XportV5Writer:
             buf = self._turns.next(record, min(step, len(df)))[:len(part)]
             for j, kind in enumerate(self.kinds):
                 s, field = part.iloc[:, j], buf[f"f{j}"]
-                if kind != "text":
+                if j in numbers:
+                    codes, ibm = numbers[j]
+                    field[...] = ibm[codes[start:start + len(part)]]  # (cast as for the rest)
+                elif kind != "text":
                     values = _sas_days(s) if kind == "date" else _numeric_values(s)
                     field[...] = ibm_from_ieee(values)  # cast to big-endian as it is copied
                 elif j in text:
