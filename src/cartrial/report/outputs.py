@@ -6,11 +6,12 @@ for them (:class:`cartrial.report.background.Background`, issue #18): the ADaM d
 the analysis-results files in a forked process, the HTML report and the table and figure files
 in this one, the figure files (rendered now: :mod:`cartrial.report.figure_files`) in a second
 forked process. Every file has the bytes it has when written one after another. A trial of more
-than :data:`PARALLEL_MAX_SUBJECTS` subjects writes its ADaM and figure files in this process
-(its memory, not its time, is the limit there); its analysis-results files, the longest of its
-writers, are written by a forked process and this one from both ends of the list of tables
-(:class:`cartrial.report.ars_shared.SharedResults`), one group's analysis data at a time in
-each.
+than :data:`PARALLEL_MAX_SUBJECTS` subjects writes its ADaM files in this process (its memory,
+not its time, is the limit there); its figure files were rendered while the sections were
+built (:class:`cartrial.report.figure_files.EagerFigures`) and its analysis-results files, the
+longest of its writers, are written by a forked process and this one from both ends of the
+list of tables (:class:`cartrial.report.ars_shared.SharedResults`), one group's analysis data
+at a time in each.
 """
 
 from __future__ import annotations
@@ -135,7 +136,8 @@ def write_outputs(secs: list[Section], figures: dict, ds: dict[str, pd.DataFrame
 
 def small_trial(ds: dict) -> bool:
     """Whether the writers run side by side and the figure files are rendered when written
-    (at most :data:`PARALLEL_MAX_SUBJECTS` ADSL records).
+    (at most :data:`PARALLEL_MAX_SUBJECTS` ADSL records); a larger trial's figure files are
+    rendered as each figure is made (:class:`cartrial.report.figure_files.EagerFigures`).
 
     Parameters
     ----------

@@ -311,8 +311,8 @@ def run_analysis(data_dir: str | Path, protocol_ref: str, out: str | Path, *,
     step(STAGES[4])
 
     # 6. tables and figures
-    # name -> (PNG, SVG): a small trial's rendered by forked processes as each figure is
-    # made, a large trial's at once in turn (memory)
+    # name -> (PNG, SVG): a small trial's rendered by one forked writer beside the others, a
+    # large trial's by forked processes as each figure is stored, let go here (memory)
     figures: dict = ForkedFigures() if small_trial(ds) else EagerFigures()
     cut_text = cutoff.isoformat() if cutoff is not None else (
         adam.cutoff.strftime("%Y-%m-%d") if pd.notna(adam.cutoff) else "")
