@@ -31,6 +31,7 @@ from cartrial.adam.adlb_order import (
 )
 from cartrial.adam.per_distinct import by_value, per_object, value_rows
 from cartrial.data.batches import subject_batches
+from cartrial.data.text import code_rows
 from cartrial.protocol.model import Protocol
 
 BATCH_SUBJECTS = 250
@@ -118,7 +119,7 @@ def derive_vars_lb_param(lb: pd.DataFrame) -> pd.DataFrame:
     code, spec, test = (by_value(_as_str, lb[c]) for c in ("LBTESTCD", "LBSPEC", "LBTEST"))
     unit = by_value(_blank, lb["LBSTRESU"]) if "LBSTRESU" in lb.columns \
         else (np.zeros(len(lb), dtype=np.intp), np.array([""]))
-    rows, first = _combinations([code, spec, test, unit])
+    rows, first = code_rows([code, spec, test, unit])
     pc, param = _paramcd_param(*(values[codes[first]]
                                  for codes, values in (code, spec, test, unit)))
     out["PARAMCD"], out["PARAM"] = pc[rows], param[rows]  # one object per distinct value
@@ -163,17 +164,6 @@ def _each(derive: Callable[[pd.Series], pd.Series], s: pd.Series) -> np.ndarray:
     """``derive(s).to_numpy()`` (``derive`` element-wise), computed per distinct value."""
     codes, values = by_value(derive, s)
     return values[codes]
-
-
-def _combinations(keys: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`cartrial.data.text.distinct_rows` of the columns ``values[codes]`` of ``keys``
-    (``(codes, values)``, distinct values: by_value), from the codes alone."""
-    rows = np.zeros(len(keys[0][0]), dtype=np.int64)
-    for codes, values in keys:
-        rows = pd.factorize(rows * len(values) + codes)[0]  # kept below rows ** 2
-    first = np.zeros(rows.max() + 1 if len(rows) else 0, dtype=np.int64)
-    first[rows[::-1]] = np.arange(len(rows) - 1, -1, -1)
-    return rows, first
 
 
 def _dates(dtc: pd.Series) -> tuple[np.ndarray, np.ndarray]:

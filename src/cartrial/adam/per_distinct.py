@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cartrial.adam.column_profile import distinct
-from cartrial.data.text import factorize_text, spread
+from cartrial.data.text import factorize_text, first_rows, spread
 
 
 def _combinations(arrays: list[np.ndarray]) -> np.ndarray:
@@ -72,8 +72,7 @@ def per_distinct(derive: Callable[..., pd.Series], *columns: pd.Series) -> pd.Se
                                  for a in arrays):
         return derive(*columns)
     rows = _combinations(arrays)
-    first = np.zeros(rows.max() + 1, dtype=np.int64)
-    first[rows[::-1]] = np.arange(len(rows) - 1, -1, -1)
+    first = first_rows(rows, rows.max() + 1)
     small = derive(*(c.iloc[first] for c in columns))
     return pd.Series(small.array.take(rows), index=columns[0].index, name=small.name)
 
@@ -108,9 +107,7 @@ def value_rows(s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     if len(codes) and codes.min() < 0:
         codes = np.where(codes < 0, n, codes)
         n += 1
-    first = np.zeros(n, dtype=np.intp)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
-    return codes, first
+    return codes, first_rows(codes, n)
 
 
 def by_value(derive: Callable[[pd.Series], pd.Series], s: pd.Series

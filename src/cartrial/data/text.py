@@ -103,13 +103,38 @@ def distinct_rows(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     missing) as a code 0, 1, ... in order of first appearance, and the first row of each code:
     what is derived from the combination is then derived once per code (``values[first]``)
     and spread back (``result[codes]``), one object per distinct result."""
-    rows = np.zeros(len(columns[0]), dtype=np.int64)
-    for values in columns:
-        codes, uniq = factorize_text(np.asarray(values, dtype=object))  # NUL-safe
+    return code_rows([factorize_text(np.asarray(values, dtype=object))  # NUL-safe
+                      for values in columns])
+
+
+def code_rows(keys: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`distinct_rows` of columns already coded: ``keys`` holds each column's
+    ``(codes, distinct values)`` (codes 0 .. len(values) - 1, none missing).
+
+    Examples
+    --------
+    >>> rows, first = code_rows([(np.array([0, 1, 0]), np.array(["a", "b"])),
+    ...                          (np.array([0, 0, 0]), np.array(["x"]))])
+    >>> rows.tolist(), first.tolist()
+    ([0, 1, 0], [0, 1])
+    """
+    rows = np.zeros(len(keys[0][0]), dtype=np.int64)
+    for codes, uniq in keys:
         rows = pd.factorize(rows * len(uniq) + codes)[0]  # kept below rows ** 2
-    first = np.zeros(rows.max() + 1 if len(rows) else 0, dtype=np.int64)
-    first[rows[::-1]] = np.arange(len(rows) - 1, -1, -1)
-    return rows, first
+    return rows, first_rows(rows, rows.max() + 1 if len(rows) else 0)
+
+
+def first_rows(codes: np.ndarray, n: int) -> np.ndarray:
+    """The first row holding each code ``0 .. n - 1`` of ``codes`` (each code present).
+
+    Examples
+    --------
+    >>> first_rows(np.array([1, 0, 1, 2]), 3).tolist()
+    [1, 0, 3]
+    """
+    first = np.zeros(n, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    return first
 
 
 def distinct_present(values: pd.Series | np.ndarray) -> np.ndarray:
